@@ -1,0 +1,65 @@
+// swift-tools-version:6.0
+// Tandem: a self-hosted server for collaborative sessions.
+// Layers, bottom up (each target ignorant of those above it):
+//   C system libraries · TandemCrypto, TandemJSON (leaf utilities)
+//   TandemTransport (sockets, epoll, TLS, HTTP upgrade, WebSocket frames, deflate)
+//   TandemStore (SQLite, domain, merge) · TandemProtocol (wire messages, no I/O)
+//   TandemServer (hub, auth, permissions) · thin executables · Clients/
+import PackageDescription
+
+let strict: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "Tandem",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "tandem-echo", targets: ["tandem-echo"]),
+        .executable(name: "tandem-room", targets: ["tandem-room"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries from Debian, bound as system-library targets.
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CSystem"),
+
+        // Leaf utilities.
+        .target(name: "TandemCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
+        .target(name: "TandemJSON", swiftSettings: strict),
+
+        // Layers.
+        .target(
+            name: "TandemTransport",
+            dependencies: ["CSystem", "COpenSSL", "CZlib", "TandemCrypto"],
+            swiftSettings: strict),
+        .target(
+            name: "TandemStore",
+            dependencies: ["CSQLite", "TandemCrypto", "TandemJSON"],
+            swiftSettings: strict),
+        .target(name: "TandemProtocol", dependencies: ["TandemJSON"], swiftSettings: strict),
+
+        // Thin executables.
+        .executableTarget(
+            name: "tandem-echo",
+            dependencies: ["TandemTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+        .executableTarget(
+            name: "tandem-room",
+            dependencies: ["TandemTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strict),
+
+        // Tests.
+        .testTarget(name: "TandemCryptoTests", dependencies: ["TandemCrypto"]),
+        .testTarget(name: "TandemJSONTests", dependencies: ["TandemJSON"]),
+        .testTarget(name: "TandemTransportTests", dependencies: ["TandemTransport"]),
+        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore"]),
+        .testTarget(name: "TandemProtocolTests", dependencies: ["TandemProtocol"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,14 @@
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/eventfd.h>
+#include <sys/timerfd.h>
+#include <sys/uio.h>
+#include <sys/resource.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <sched.h>
+
+// accept4 is hidden without _GNU_SOURCE, and defining _GNU_SOURCE here breaks other imports.
+extern int accept4(int, struct sockaddr *, socklen_t *, int);

@@ -1,0 +1,1 @@
+// Placeholder until the TandemTransport layer lands; replaced by its first real file.

@@ -1,0 +1,1 @@
+@main enum EchoPlaceholder { static func main() {} }

@@ -1,0 +1,1 @@
+@main enum RoomPlaceholder { static func main() {} }
