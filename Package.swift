@@ -13,7 +13,7 @@ let strict: [SwiftSetting] = [
 
 let package = Package(
     name: "Tandem",
-    platforms: [.macOS(.v14)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tandem-echo", targets: ["tandem-echo"]),
         .executable(name: "tandem-room", targets: ["tandem-room"]),
@@ -43,6 +43,10 @@ let package = Package(
             dependencies: ["CSQLite", "TandemCrypto", "TandemJSON"],
             swiftSettings: strict),
         .target(name: "TandemProtocol", dependencies: ["TandemJSON"], swiftSettings: strict),
+        .target(
+            name: "TandemServer",
+            dependencies: ["TandemTransport", "TandemStore", "TandemProtocol", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
 
         // Thin executables.
         .executableTarget(
@@ -60,6 +64,7 @@ let package = Package(
         .testTarget(name: "TandemTransportTests", dependencies: ["TandemTransport"]),
         .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore"]),
         .testTarget(name: "TandemProtocolTests", dependencies: ["TandemProtocol"]),
+        .testTarget(name: "TandemServerTests", dependencies: ["TandemServer"]),
     ],
     swiftLanguageModes: [.v6]
 )

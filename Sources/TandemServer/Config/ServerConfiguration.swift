@@ -1,0 +1,43 @@
+/// Every setting of `tandemd`, with its default. One table (`ServerSetting.all`) names each
+/// setting once for the config file, the environment and `--help`, so they cannot drift apart.
+public struct ServerConfiguration: Sendable, Equatable {
+    public enum Durability: String, Sendable { case normal, full }
+    public enum LogLevel: String, Sendable, CaseIterable { case trace, debug, info, notice, warning, error, critical }
+
+    public var host = "127.0.0.1"
+    public var port = 8765
+    public var databasePath = "./tandem.db"
+    public var tlsCertificatePath: String? = nil
+    public var tlsKeyPath: String? = nil
+    public var logLevel: LogLevel = .info
+    /// Event-loop threads; 0 means one per core.
+    public var loops = 0
+    public var durability: Durability = .normal
+    /// Base URL printed in share links; derived from host and port when nil.
+    public var publicURL: String? = nil
+    /// Browser origins allowed to open WebSockets; empty allows any.
+    public var allowedOrigins: [String] = []
+
+    public var maxConnections = 10_000
+    public var maxConnectionsPerUser = 32
+    public var maxMessageBytes = 1 << 20
+    public var maxTurnContentBytes = 256 << 10
+    public var maxSessionsPerConnection = 64
+    public var outboundQueueBytes = 4 << 20
+    public var requestsPerSecond = 200.0
+    public var requestBurst = 400.0
+    public var handshakeTimeoutSeconds = 10.0
+    public var idleTimeoutSeconds = 120.0
+    public var pingIntervalSeconds = 30.0
+    public var authFailuresPerMinute = 20.0
+
+    public init() {}
+
+    /// The URL members and share links use to reach this server.
+    public var effectivePublicURL: String {
+        if let publicURL { return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL }
+        let scheme = tlsCertificatePath == nil ? "http" : "https"
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return "\(scheme)://\(shownHost):\(port)"
+    }
+}

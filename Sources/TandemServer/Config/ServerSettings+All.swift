@@ -1,0 +1,31 @@
+extension ServerSetting {
+    /// Every setting `tandemd` accepts, in the order `--help` and the docs list them.
+    public static let all: [ServerSetting] = [
+        .string("host", "Address to listen on. 127.0.0.1 keeps the server private to this machine; 0.0.0.0 or :: opens it.", \.host),
+        .integer("port", "TCP port to listen on.", 0...65535, \.port),
+        .string("db", "SQLite database file (created and migrated on first start).", \.databasePath),
+        .optionalString("tls-cert", "PEM certificate chain; with --tls-key, serves wss:// and https://.", \.tlsCertificatePath),
+        .optionalString("tls-key", "PEM private key for --tls-cert.", \.tlsKeyPath),
+        .choice("log-level", "Log level", ServerConfiguration.LogLevel.allCases, \.logLevel),
+        .integer("loops", "Event-loop threads; 0 means one per core.", 0...256, \.loops),
+        .choice("durability", "SQLite synchronous mode: normal survives a crash of tandemd (kill -9); full also survives power loss, at a cost per commit", [ServerConfiguration.Durability.normal, .full], \.durability),
+        .optionalString("public-url", "Base URL printed in share links, e.g. https://tandem.example.com.", \.publicURL),
+        ServerSetting(key: "allowed-origins", help: "Comma-separated browser origins allowed to connect; empty allows any.") { config, value in
+            config.allowedOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        },
+        .integer("max-connections", "Connections the server accepts at once; more are refused with HTTP 503.", 1...1_000_000, \.maxConnections),
+        .integer("max-connections-per-user", "Connections one user (or share link) may hold at once.", 1...100_000, \.maxConnectionsPerUser),
+        .bytes("max-message", "Largest WebSocket message accepted (close 1009 beyond).", 1024...(64 << 20), \.maxMessageBytes),
+        .bytes("max-turn", "Largest turn content accepted (error too_large beyond).", 1...(64 << 20), \.maxTurnContentBytes),
+        .integer("max-sessions-per-connection", "Sessions one connection may join at once.", 1...10_000, \.maxSessionsPerConnection),
+        .bytes("outbound-queue", "Bytes queued for one slow client before it is cut off (close 1008); it can reconnect and resume.", 4096...(1 << 30), \.outboundQueueBytes),
+        .number("rate", "Requests per second per connection (token bucket refill); beyond it requests get rate_limited.", 0.1...1_000_000, \.requestsPerSecond),
+        .number("burst", "Token bucket size: requests a connection may send at once.", 1...1_000_000, \.requestBurst),
+        .number("handshake-timeout", "Seconds to complete the TLS and HTTP upgrade handshakes.", 0.1...600, \.handshakeTimeoutSeconds),
+        .number("idle-timeout", "Seconds without any frame from a client before it is closed.", 1...86_400, \.idleTimeoutSeconds),
+        .number("ping-interval", "Seconds between server pings to idle clients.", 1...3_600, \.pingIntervalSeconds),
+        .number("auth-failures-per-minute", "Failed authentications allowed per client address per minute; beyond it HTTP 429.", 1...100_000, \.authFailuresPerMinute),
+    ]
+
+    public static func named(_ key: String) -> ServerSetting? { all.first { $0.key == key } }
+}

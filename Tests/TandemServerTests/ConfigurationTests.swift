@@ -1,0 +1,118 @@
+import Testing
+@testable import TandemServer
+
+@Suite struct ConfigurationTests {
+    @Test func defaultsAreTheEmbeddedSetup() {
+        let c = ServerConfiguration()
+        #expect(c.host == "127.0.0.1")
+        #expect(c.port == 8765)
+        #expect(c.databasePath == "./tandem.db")
+        #expect(c.effectivePublicURL == "http://127.0.0.1:8765")
+    }
+
+    @Test func fileThenEnvironmentThenExplicitValues() throws {
+        var c = ServerConfiguration()
+        try ConfigurationLoader.apply(configFileText: """
+            # a comment
+            port = 9000
+            db = "/var/lib/tandem/tandem.db"   # trailing comment
+            max-message = 2m
+
+            outbound-queue = 64k
+            """, source: "tandem.conf", to: &c)
+        #expect(c.port == 9000)
+        #expect(c.databasePath == "/var/lib/tandem/tandem.db")
+        #expect(c.maxMessageBytes == 2 << 20)
+        #expect(c.outboundQueueBytes == 64 << 10)
+        try ConfigurationLoader.apply(environment: ["TANDEM_PORT": "9100", "TANDEM_URL": "ws://x", "TANDEM_LOG_LEVEL": "DEBUG"], to: &c)
+        #expect(c.port == 9100)
+        #expect(c.logLevel == .debug)
+        try ConfigurationLoader.set("port", "9200", source: "--port", on: &c)
+        #expect(c.port == 9200)
+    }
+
+    @Test func badValuesNameTheirSourceAndSetting() {
+        var c = ServerConfiguration()
+        #expect(throws: ConfigurationError(source: "f:2", setting: "port", message: "70000 is outside 0...65535")) {
+            try ConfigurationLoader.apply(configFileText: "host = ::1\nport = 70000", source: "f", to: &c)
+        }
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.apply(configFileText: "nonsense", source: "f", to: &c) }
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("colour", "blue", source: "--colour", on: &c) }
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("durability", "sometimes", source: "x", on: &c) }
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("max-message", "12q", source: "x", on: &c) }
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.apply(environment: ["TANDEM_RATE": "fast"], to: &c) }
+    }
+
+    @Test func crossSettingValidation() throws {
+        var c = ServerConfiguration()
+        c.tlsCertificatePath = "/tmp/cert.pem"
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.validate(c) }
+        c.tlsKeyPath = "/tmp/key.pem"
+        try ConfigurationLoader.validate(c)
+        #expect(c.effectivePublicURL == "https://127.0.0.1:8765")
+        c.maxTurnContentBytes = c.maxMessageBytes + 1
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.validate(c) }
+    }
+
+    @Test func everySettingHasAnEnvironmentNameAndHelp() {
+        let keys = ServerSetting.all.map(\.key)
+        #expect(Set(keys).count == keys.count)
+        for s in ServerSetting.all {
+            #expect(!s.help.isEmpty)
+            #expect(s.environmentVariable.hasPrefix("TANDEM_"))
+            #expect(!s.environmentVariable.contains("-"))
+        }
+    }
+}
+
+@Suite struct TokenBucketTests {
+    @Test func refusesBeyondBurstThenRefillsAtRate() {
+        var b = TokenBucket(capacity: 3, ratePerSecond: 2, now: 100)
+        let firstThree = (0..<3).map { _ in b.take(now: 100) }
+        #expect(firstThree == [true, true, true])
+        let fourth = b.take(now: 100)
+        #expect(!fourth)
+        let wait = b.secondsUntilAvailable(now: 100)
+        #expect(wait == 0.5)
+        let early = b.take(now: 100.4)
+        #expect(!early)
+        let onTime = b.take(now: 100.5)
+        #expect(onTime)
+        let later = (0..<4).map { _ in b.take(now: 200) }
+        #expect(later == [true, true, true, false], "refill is capped at capacity")
+    }
+
+    @Test func backwardsClockMintsNothing() {
+        var b = TokenBucket(capacity: 1, ratePerSecond: 1, now: 10)
+        let results = [b.take(now: 10), b.take(now: 5), b.take(now: 10.5), b.take(now: 11)]
+        #expect(results == [true, false, false, true])
+    }
+}
+
+@Suite struct MetricsTests {
+    @Test func rendersPrometheusText() {
+        let c = Counter("tandem_turns_total", help: "Turns committed.")
+        c.add(); c.add(4)
+        let g = Gauge("tandem_connections", help: "Open connections.")
+        g.add(3); g.add(-1)
+        let h = Histogram("tandem_delivery_seconds", help: "Post to delivery.", bounds: [0.001, 0.01])
+        h.observe(0.0005); h.observe(0.005); h.observe(1)
+        let text = PrometheusText.render(counters: [c], gauges: [g], histograms: [h])
+        #expect(text.contains("# TYPE tandem_turns_total counter\ntandem_turns_total 5\n"))
+        #expect(text.contains("tandem_connections 2\n"))
+        #expect(text.contains("tandem_delivery_seconds_bucket{le=\"0.001\"} 1\n"))
+        #expect(text.contains("tandem_delivery_seconds_bucket{le=\"0.01\"} 2\n"))
+        #expect(text.contains("tandem_delivery_seconds_bucket{le=\"+Inf\"} 3\n"))
+        #expect(text.contains("tandem_delivery_seconds_count 3\n"))
+        #expect(h.quantileUpperBound(0.5) == 0.01)
+        #expect(h.quantileUpperBound(0.99) == .infinity)
+    }
+
+    @Test func countersAreExactUnderConcurrency() async {
+        let c = Counter("x", help: "x")
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<8 { group.addTask { for _ in 0..<10_000 { c.add() } } }
+        }
+        #expect(c.value == 80_000)
+    }
+}
