@@ -1,0 +1,86 @@
+import Synchronization
+
+/// Delivers one session's durable events to its subscribers in event-sequence order, each once.
+///
+/// Events reach it from several places — write results on the store's writer thread, worker
+/// threads, and the change log when a gap must be filled or another process (tandem-admin) wrote
+/// to the database — in any order. It holds back an event until every earlier one was delivered.
+/// Each subscriber has a floor: the last sequence it already has (from its join backlog); nothing
+/// at or below it is sent to it again. Together this makes join-with-`since` gapless and
+/// duplicate-free. Pure logic: `deliver` is the only way out, so tests need no sockets.
+public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Sendable>: Sendable {
+    /// Called with the lock held, in sequence order; it must only queue, never block.
+    public typealias Deliver = @Sendable (_ message: Message, _ sequence: Int64, _ recipients: [Recipient]) -> Void
+
+    private struct State {
+        var delivered: Int64
+        var pending: [Int64: Message] = [:]
+        var floors: [Recipient: Int64] = [:]
+    }
+
+    private let state: Mutex<State>
+    private let deliver: Deliver
+    /// Pending events beyond this many mean a gap that will not fill by itself: `publish` reports it.
+    public let maxPending: Int
+
+    /// - Parameter delivered: the last sequence already accounted for (the session's head when the
+    ///   fanout is created: nobody is subscribed yet, so nothing before it needs delivering).
+    public init(delivered: Int64, maxPending: Int = 10_000, deliver: @escaping Deliver) {
+        self.state = Mutex(State(delivered: delivered))
+        self.maxPending = maxPending
+        self.deliver = deliver
+    }
+
+    /// The last sequence delivered.
+    public var delivered: Int64 { state.withLock { $0.delivered } }
+
+    /// The lowest missing sequence while later ones wait, nil when nothing waits.
+    public var gap: Int64? {
+        state.withLock { $0.pending.isEmpty ? nil : $0.delivered + 1 }
+    }
+
+    public var subscriberCount: Int { state.withLock { $0.floors.count } }
+    public var recipients: [Recipient] { state.withLock { Array($0.floors.keys) } }
+
+    /// Offers event `sequence`. Old ones are dropped; the next one is delivered at once, with any
+    /// that were waiting for it; later ones wait. Returns true while a gap remains.
+    @discardableResult
+    public func publish(_ sequence: Int64, _ message: Message) -> Bool {
+        state.withLock { s in
+            if sequence <= s.delivered || s.pending[sequence] != nil { return !s.pending.isEmpty }
+            s.pending[sequence] = message
+            while let next = s.pending.removeValue(forKey: s.delivered + 1) {
+                s.delivered += 1
+                send(next, s.delivered, &s)
+            }
+            return !s.pending.isEmpty
+        }
+    }
+
+    /// Subscribes `recipient`. `backlog` runs under the lock, so no event is delivered meanwhile: it
+    /// reads the state up to some sequence H (at least `delivered`: it sees everything committed),
+    /// sends what the recipient lacks, and returns H, which becomes the recipient's floor.
+    public func subscribe<T>(_ recipient: Recipient, backlog: (_ delivered: Int64) throws -> (floor: Int64, value: T)) rethrows -> T {
+        try state.withLock { s in
+            let (floor, value) = try backlog(s.delivered)
+            s.floors[recipient] = max(floor, s.delivered)
+            return value
+        }
+    }
+
+    /// Stops deliveries to `recipient`. Returns how many subscribers remain.
+    @discardableResult
+    public func unsubscribe(_ recipient: Recipient) -> Int {
+        state.withLock { s in
+            s.floors.removeValue(forKey: recipient)
+            return s.floors.count
+        }
+    }
+
+    private func send(_ message: Message, _ sequence: Int64, _ s: inout State) {
+        var to: [Recipient] = []
+        to.reserveCapacity(s.floors.count)
+        for (recipient, floor) in s.floors where sequence > floor { to.append(recipient) }
+        if !to.isEmpty { deliver(message, sequence, to) }
+    }
+}
