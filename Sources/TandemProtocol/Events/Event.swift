@@ -50,7 +50,7 @@ public enum EventPayload: Sendable, Equatable {
         case .turn(let p): p
         case .turnUndone(let p): p
         case .state(let p): p
-        case .comment(let p): p
+        case .comment(let p): CommentAdded(comment: p)
         case .presence(let p): p
         case .member(let p): p
         case .session(let p): p
@@ -103,7 +103,7 @@ public struct Event: Sendable, Equatable {
         case .turn: payload = .turn(try TurnDTO(reader: &r))
         case .turnUndone: payload = .turnUndone(try TurnUndone(reader: &r))
         case .state: payload = .state(try StateChange(reader: &r))
-        case .comment: payload = .comment(try CommentDTO(reader: &r))
+        case .comment: payload = .comment(try CommentAdded(reader: &r).comment)
         case .presence: payload = .presence(try PresenceChange(reader: &r))
         case .member: payload = .member(try MemberChange(reader: &r))
         case .session: payload = .session(try SessionChange(reader: &r))

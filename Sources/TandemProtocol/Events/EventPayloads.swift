@@ -44,6 +44,17 @@ public struct StateChange: WireObject {
     }
 }
 
+/// `comment`: the comment travels nested (`"comment": {...}`) so its `id` is never taken for a request id.
+struct CommentAdded: WireObject {
+    var comment: CommentDTO
+
+    init(comment: CommentDTO) { self.comment = comment }
+
+    init(reader r: inout WireReader) throws { comment = try r.nested("comment") }
+
+    func write(into o: inout [String: JSONValue]) { o["comment"] = comment.json }
+}
+
 /// Whether a presence change is an arrival or a departure.
 public enum PresenceAction: String, WireEnum {
     case joined, left

@@ -102,21 +102,21 @@ public struct ImportParams: WireObject {
     /// The document exactly as `session.export` returned it.
     public var document: JSONValue
     /// Id for the new session; the document's id when nil (`already_exists` if taken).
-    public var id: String?
+    public var session: String?
 
-    public init(document: JSONValue, id: String? = nil) {
+    public init(document: JSONValue, session: String? = nil) {
         self.document = document
-        self.id = id
+        self.session = session
     }
 
     public init(reader r: inout WireReader) throws {
         document = try r.object("document", maxBytes: r.limits.maxImportBytes)
-        id = try r.optionalIdentifier("id")
+        session = try r.optionalIdentifier("session")
     }
 
     public func write(into o: inout [String: JSONValue]) {
         o["document"] = document
-        o["id"] = id.map { .string($0) }
+        o["session"] = session.map { .string($0) }
     }
 }
 

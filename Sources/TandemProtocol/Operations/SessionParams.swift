@@ -13,21 +13,21 @@ public struct SessionRef: WireObject {
 
 /// `session.create`.
 public struct SessionCreateParams: WireObject {
-    /// A client-chosen id (1-64 of `A-Z a-z 0-9 _ -`); the server generates one when nil.
-    public var id: String?
+    /// A client-chosen session id (1-64 of `A-Z a-z 0-9 _ -`); the server generates one when nil.
+    public var session: String?
     public var title: String
     public var metadata: JSONValue
 
-    public init(id: String? = nil, title: String = "", metadata: JSONValue = [:]) {
-        self.id = id
+    public init(session: String? = nil, title: String = "", metadata: JSONValue = [:]) {
+        self.session = session
         self.title = title
         self.metadata = metadata
     }
 
     public init(reader r: inout WireReader) throws {
-        id = try r.optionalIdentifier("id")
-        if let id, id.utf8.count > 64 || !id.utf8.allSatisfy(Self.isURLSafe) {
-            throw r.failure("id", "must be 1-64 characters of A-Z a-z 0-9 _ -")
+        session = try r.optionalIdentifier("session")
+        if let session, session.utf8.count > 64 || !session.utf8.allSatisfy(Self.isURLSafe) {
+            throw r.failure("session", "must be 1-64 characters of A-Z a-z 0-9 _ -")
         }
         title = try r.optionalString("title", maxBytes: r.limits.maxNameBytes, allowEmpty: true) ?? ""
         metadata = try r.optionalObject("metadata", maxBytes: r.limits.maxMetadataBytes) ?? [:]
@@ -43,7 +43,7 @@ public struct SessionCreateParams: WireObject {
     }
 
     public func write(into o: inout [String: JSONValue]) {
-        o["id"] = id.map { .string($0) }
+        o["session"] = session.map { .string($0) }
         o["title"] = .string(title)
         o["metadata"] = metadata
     }
