@@ -25,40 +25,6 @@ import TandemJSON
         return blocks
     }
 
-    static func resultType(_ op: OpName) -> any WireObject.Type {
-        switch op {
-        case .sessionCreate, .sessionGet, .sessionUpdate, .sessionPause, .sessionResume, .sessionArchive,
-            .branchCreate, .templateCreateSession, .sessionImport:
-            SessionResult.self
-        case .sessionList: SessionListResult.self
-        case .sessionSearch: SearchResult.self
-        case .sessionDelete, .sessionLeave, .branchDiscard: EmptyResult.self
-        case .sessionJoin: JoinResult.self
-        case .turnPost: PostTurnResult.self
-        case .history: HistoryResult.self
-        case .turnUndo: UndoResult.self
-        case .sessionClear: ClearResult.self
-        case .stateGet: StateGetResult.self
-        case .statePut: StatePutResult.self
-        case .commentAdd: CommentResult.self
-        case .commentList: CommentListResult.self
-        case .memberList: MemberListResult.self
-        case .memberAdd, .memberSetRole: MemberResult.self
-        case .memberRemove: EventSeqResult.self
-        case .contributions: ContributionsResult.self
-        case .checkpointSave, .checkpointRestore: CheckpointResult.self
-        case .checkpointList: CheckpointListResult.self
-        case .branchMerge: BranchMergeResult.self
-        case .templateSave: TemplateResult.self
-        case .templateList: TemplateListResult.self
-        case .sessionExport: ExportResult.self
-        case .shareCreate: ShareCreateResult.self
-        case .shareList: ShareListResult.self
-        case .shareRevoke: ShareResult.self
-        case .ping: PongResult.self
-        }
-    }
-
     @Test func everyExampleIsAValidMessage() throws {
         var requests: Set<OpName> = []
         var answered: Set<OpName> = []
@@ -82,7 +48,7 @@ import TandemJSON
                     #expect(event.json == value, "event example has fields the type does not: \(line)")
                 case .response(let response):
                     if let request = previous, request.id == response.id, case .success(let result) = response.body {
-                        let type = Self.resultType(request.operation.name)
+                        let type = request.operation.name.resultType
                         let typed = try type.init(json: result, strict: true, limits: .default)
                         #expect(typed.json == result, "\(request.operation.name.rawValue) result differs: \(line)")
                         answered.insert(request.operation.name)
