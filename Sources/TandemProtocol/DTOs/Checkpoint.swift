@@ -1,0 +1,119 @@
+import TandemJSON
+
+/// A named point of a session: a turn seq and the version of every row at that moment.
+public struct Checkpoint: WireObject {
+    public var name: String
+    /// The last turn included.
+    public var seq: Int64
+    /// Row key → version at the checkpoint.
+    public var rows: [String: Int64]
+    public var by: String
+    public var created: Timestamp
+
+    public init(name: String, seq: Int64, rows: [String: Int64] = [:], by: String, created: Timestamp) {
+        self.name = name
+        self.seq = seq
+        self.rows = rows
+        self.by = by
+        self.created = created
+    }
+
+    public init(reader r: inout WireReader) throws {
+        name = try r.string("name", maxBytes: r.limits.maxNameBytes)
+        seq = try r.int("seq")
+        by = try r.identifier("by")
+        created = try r.int("created")
+        let rowsPath = r.path(of: "rows")
+        var rowsReader = try WireReader(r.value("rows") ?? [:], path: rowsPath, strict: false, limits: r.limits)
+        var rows: [String: Int64] = [:]
+        for key in rowsReader.fields.keys { rows[key] = try rowsReader.int(key, min: 1) }
+        self.rows = rows
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["name"] = .string(name)
+        o["seq"] = .integer(seq)
+        o["rows"] = .object(rows.mapValues { .integer($0) })
+        o["by"] = .string(by)
+        o["created"] = .integer(created)
+    }
+}
+
+/// A saved template: a session's settings, members and rows, reusable with `template.create_session`.
+public struct TemplateInfo: WireObject {
+    public var name: String
+    /// The session it was saved from.
+    public var source: String
+    public var by: String
+    public var created: Timestamp
+
+    public init(name: String, source: String, by: String, created: Timestamp) {
+        self.name = name
+        self.source = source
+        self.by = by
+        self.created = created
+    }
+
+    public init(reader r: inout WireReader) throws {
+        name = try r.string("name", maxBytes: r.limits.maxNameBytes)
+        source = try r.identifier("source")
+        by = try r.identifier("by")
+        created = try r.int("created")
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["name"] = .string(name)
+        o["source"] = .string(source)
+        o["by"] = .string(by)
+        o["created"] = .integer(created)
+    }
+}
+
+/// A share link as listed (the secret itself is only ever returned once, by `share.create`).
+public struct ShareLink: WireObject {
+    public var id: String
+    public var session: String
+    public var permission: SharePermission
+    public var expires: Timestamp
+    public var by: String
+    public var created: Timestamp
+    public var revoked: Bool
+    /// Last time a viewer connected with it.
+    public var lastUsed: Timestamp?
+
+    public init(
+        id: String, session: String, permission: SharePermission = .read, expires: Timestamp, by: String,
+        created: Timestamp, revoked: Bool = false, lastUsed: Timestamp? = nil
+    ) {
+        self.id = id
+        self.session = session
+        self.permission = permission
+        self.expires = expires
+        self.by = by
+        self.created = created
+        self.revoked = revoked
+        self.lastUsed = lastUsed
+    }
+
+    public init(reader r: inout WireReader) throws {
+        id = try r.identifier("id")
+        session = try r.identifier("session")
+        permission = try r.enumValue("permission")
+        expires = try r.int("expires")
+        by = try r.identifier("by")
+        created = try r.int("created")
+        revoked = try r.bool("revoked")
+        lastUsed = try r.optionalInt("last_used")
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["id"] = .string(id)
+        o["session"] = .string(session)
+        o["permission"] = permission.json
+        o["expires"] = .integer(expires)
+        o["by"] = .string(by)
+        o["created"] = .integer(created)
+        o["revoked"] = .bool(revoked)
+        o["last_used"] = lastUsed.map { .integer($0) }
+    }
+}

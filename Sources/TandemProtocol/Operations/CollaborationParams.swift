@@ -1,0 +1,117 @@
+import TandemJSON
+
+/// `comment.add`.
+public struct CommentAddParams: WireObject {
+    public var session: String
+    /// The turn commented on.
+    public var seq: Int64
+    public var text: String
+
+    public init(session: String, seq: Int64, text: String) {
+        self.session = session
+        self.seq = seq
+        self.text = text
+    }
+
+    public init(reader r: inout WireReader) throws {
+        session = try r.identifier("session")
+        seq = try r.int("seq", min: 1)
+        text = try r.string("text", maxBytes: r.limits.maxCommentBytes)
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["session"] = .string(session)
+        o["seq"] = .integer(seq)
+        o["text"] = .string(text)
+    }
+}
+
+/// `comment.list`: the session's comments in id order, or only those on one turn.
+public struct CommentListParams: WireObject {
+    public var session: String
+    public var seq: Int64?
+
+    public init(session: String, seq: Int64? = nil) {
+        self.session = session
+        self.seq = seq
+    }
+
+    public init(reader r: inout WireReader) throws {
+        session = try r.identifier("session")
+        seq = try r.optionalInt("seq", min: 1)
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["session"] = .string(session)
+        o["seq"] = seq.map { .integer($0) }
+    }
+}
+
+/// `member.add` and `member.set_role`.
+public struct MemberRoleParams: WireObject {
+    public var session: String
+    public var user: String
+    public var role: Role
+
+    public init(session: String, user: String, role: Role) {
+        self.session = session
+        self.user = user
+        self.role = role
+    }
+
+    public init(reader r: inout WireReader) throws {
+        session = try r.identifier("session")
+        user = try r.identifier("user")
+        role = try r.enumValue("role")
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["session"] = .string(session)
+        o["user"] = .string(user)
+        o["role"] = role.json
+    }
+}
+
+/// `member.remove`.
+public struct MemberRemoveParams: WireObject {
+    public var session: String
+    public var user: String
+
+    public init(session: String, user: String) {
+        self.session = session
+        self.user = user
+    }
+
+    public init(reader r: inout WireReader) throws {
+        session = try r.identifier("session")
+        user = try r.identifier("user")
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["session"] = .string(session)
+        o["user"] = .string(user)
+    }
+}
+
+/// `contributions`: per member of one session, or per session of one user (at least one is required;
+/// both narrow to one row).
+public struct ContributionsParams: WireObject {
+    public var session: String?
+    public var user: String?
+
+    public init(session: String? = nil, user: String? = nil) {
+        self.session = session
+        self.user = user
+    }
+
+    public init(reader r: inout WireReader) throws {
+        session = try r.optionalIdentifier("session")
+        user = try r.optionalIdentifier("user")
+        if session == nil && user == nil { throw r.failure("session", "or 'user' is required") }
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["session"] = session.map { .string($0) }
+        o["user"] = user.map { .string($0) }
+    }
+}

@@ -1,0 +1,54 @@
+import TandemJSON
+
+/// `state.get`: one row, or every row when `key` is nil.
+public struct StateGetParams: WireObject {
+    public var session: String
+    public var key: String?
+
+    public init(session: String, key: String? = nil) {
+        self.session = session
+        self.key = key
+    }
+
+    public init(reader r: inout WireReader) throws {
+        session = try r.identifier("session")
+        key = try r.optionalString("key", maxBytes: r.limits.maxStateKeyBytes)
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["session"] = .string(session)
+        o["key"] = key.map { .string($0) }
+    }
+}
+
+/// `state.put`: a versioned write of one row.
+public struct StatePutParams: WireObject {
+    public var session: String
+    public var key: String
+    /// Any JSON value, including `null`.
+    public var value: JSONValue
+    /// The version the writer last saw: 0 for "the row does not exist yet". Equal to the current version:
+    /// applied; older: three-way merge against that base; newer than current: `invalid_argument`.
+    public var base: Int64
+
+    public init(session: String, key: String, value: JSONValue, base: Int64) {
+        self.session = session
+        self.key = key
+        self.value = value
+        self.base = base
+    }
+
+    public init(reader r: inout WireReader) throws {
+        session = try r.identifier("session")
+        key = try r.string("key", maxBytes: r.limits.maxStateKeyBytes)
+        value = try r.anyValue("value", maxBytes: r.limits.maxStateValueBytes)
+        base = try r.int("base")
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["session"] = .string(session)
+        o["key"] = .string(key)
+        o["value"] = value
+        o["base"] = .integer(base)
+    }
+}

@@ -1,0 +1,78 @@
+import TandemJSON
+
+/// `comment.add`.
+public struct CommentResult: WireObject {
+    public var comment: CommentDTO
+    /// Eseq of the `comment` event.
+    public var eseq: Int64
+
+    public init(comment: CommentDTO, eseq: Int64) {
+        self.comment = comment
+        self.eseq = eseq
+    }
+
+    public init(reader r: inout WireReader) throws {
+        comment = try r.nested("comment")
+        eseq = try r.int("eseq", min: 1)
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["comment"] = comment.json
+        o["eseq"] = .integer(eseq)
+    }
+}
+
+/// `comment.list`: in id order.
+public struct CommentListResult: WireObject {
+    public var comments: [CommentDTO]
+
+    public init(comments: [CommentDTO]) { self.comments = comments }
+
+    public init(reader r: inout WireReader) throws { comments = try r.array("comments") }
+
+    public func write(into o: inout [String: JSONValue]) { o["comments"] = comments.json }
+}
+
+/// `member.list`: strongest role first, then by user id.
+public struct MemberListResult: WireObject {
+    public var members: [Member]
+
+    public init(members: [Member]) { self.members = members }
+
+    public init(reader r: inout WireReader) throws { members = try r.array("members") }
+
+    public func write(into o: inout [String: JSONValue]) { o["members"] = members.json }
+}
+
+/// `member.add` and `member.set_role`.
+public struct MemberResult: WireObject {
+    public var member: Member
+    /// Eseq of the `member` event.
+    public var eseq: Int64
+
+    public init(member: Member, eseq: Int64) {
+        self.member = member
+        self.eseq = eseq
+    }
+
+    public init(reader r: inout WireReader) throws {
+        member = try r.nested("member")
+        eseq = try r.int("eseq", min: 1)
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["member"] = member.json
+        o["eseq"] = .integer(eseq)
+    }
+}
+
+/// `contributions`.
+public struct ContributionsResult: WireObject {
+    public var contributions: [Contribution]
+
+    public init(contributions: [Contribution]) { self.contributions = contributions }
+
+    public init(reader r: inout WireReader) throws { contributions = try r.array("contributions") }
+
+    public func write(into o: inout [String: JSONValue]) { o["contributions"] = contributions.json }
+}

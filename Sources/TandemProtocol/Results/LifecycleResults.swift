@@ -1,0 +1,163 @@
+import TandemJSON
+
+/// `checkpoint.save` and `checkpoint.restore` (which also reports the eseq of its `session` event).
+public struct CheckpointResult: WireObject {
+    public var checkpoint: Checkpoint
+    public var eseq: Int64?
+
+    public init(checkpoint: Checkpoint, eseq: Int64? = nil) {
+        self.checkpoint = checkpoint
+        self.eseq = eseq
+    }
+
+    public init(reader r: inout WireReader) throws {
+        checkpoint = try r.nested("checkpoint")
+        eseq = try r.optionalInt("eseq", min: 1)
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["checkpoint"] = checkpoint.json
+        o["eseq"] = eseq.map { .integer($0) }
+    }
+}
+
+/// `checkpoint.list`: oldest first.
+public struct CheckpointListResult: WireObject {
+    public var checkpoints: [Checkpoint]
+
+    public init(checkpoints: [Checkpoint]) { self.checkpoints = checkpoints }
+
+    public init(reader r: inout WireReader) throws { checkpoints = try r.array("checkpoints") }
+
+    public func write(into o: inout [String: JSONValue]) { o["checkpoints"] = checkpoints.json }
+}
+
+/// `branch.merge`. All or nothing: with any row conflict nothing is merged and the branch stays open.
+public struct BranchMergeResult: WireObject {
+    /// True when the branch was merged into its parent (and closed).
+    public var merged: Bool
+    /// Seqs the branch's turns got in the parent (nil when none were appended).
+    public var firstSeq: Int64?
+    public var lastSeq: Int64?
+    /// Keys whose rows were written in the parent (applied or merged).
+    public var rows: [String]
+    /// Per row, the paths the three-way merge could not decide (empty when `merged`).
+    public var conflicts: [RowConflictDTO]
+
+    public init(merged: Bool, firstSeq: Int64? = nil, lastSeq: Int64? = nil, rows: [String] = [], conflicts: [RowConflictDTO] = []) {
+        self.merged = merged
+        self.firstSeq = firstSeq
+        self.lastSeq = lastSeq
+        self.rows = rows
+        self.conflicts = conflicts
+    }
+
+    public init(reader r: inout WireReader) throws {
+        merged = try r.bool("merged")
+        firstSeq = try r.optionalInt("first_seq", min: 1)
+        lastSeq = try r.optionalInt("last_seq", min: 1)
+        rows = try r.stringArray("rows", maxBytes: .max)
+        conflicts = try r.array("conflicts")
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["merged"] = .bool(merged)
+        o["first_seq"] = firstSeq.map { .integer($0) }
+        o["last_seq"] = lastSeq.map { .integer($0) }
+        o["rows"] = .array(rows.map { .string($0) })
+        o["conflicts"] = conflicts.json
+    }
+}
+
+/// `template.save`.
+public struct TemplateResult: WireObject {
+    public var template: TemplateInfo
+
+    public init(template: TemplateInfo) { self.template = template }
+
+    public init(reader r: inout WireReader) throws { template = try r.nested("template") }
+
+    public func write(into o: inout [String: JSONValue]) { o["template"] = template.json }
+}
+
+/// `template.list`: by name.
+public struct TemplateListResult: WireObject {
+    public var templates: [TemplateInfo]
+
+    public init(templates: [TemplateInfo]) { self.templates = templates }
+
+    public init(reader r: inout WireReader) throws { templates = try r.array("templates") }
+
+    public func write(into o: inout [String: JSONValue]) { o["templates"] = templates.json }
+}
+
+/// `session.export`: the lossless document (its shape belongs to the store; see docs/protocol.md).
+public struct ExportResult: WireObject {
+    public var document: JSONValue
+
+    public init(document: JSONValue) { self.document = document }
+
+    public init(reader r: inout WireReader) throws { document = try r.object("document", maxBytes: .max) }
+
+    public func write(into o: inout [String: JSONValue]) { o["document"] = document }
+}
+
+/// `share.create`: the only time the secret is ever shown.
+public struct ShareCreateResult: WireObject {
+    public var share: ShareLink
+    public var secret: String
+    /// Path of the viewer page, `/s/<secret>`; prefix it with the server's origin.
+    public var url: String
+
+    public init(share: ShareLink, secret: String, url: String) {
+        self.share = share
+        self.secret = secret
+        self.url = url
+    }
+
+    public init(reader r: inout WireReader) throws {
+        share = try r.nested("share")
+        secret = try r.string("secret", maxBytes: .max)
+        url = try r.string("url", maxBytes: .max)
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["share"] = share.json
+        o["secret"] = .string(secret)
+        o["url"] = .string(url)
+    }
+}
+
+/// `share.list`: newest first, revoked and expired ones included.
+public struct ShareListResult: WireObject {
+    public var shares: [ShareLink]
+
+    public init(shares: [ShareLink]) { self.shares = shares }
+
+    public init(reader r: inout WireReader) throws { shares = try r.array("shares") }
+
+    public func write(into o: inout [String: JSONValue]) { o["shares"] = shares.json }
+}
+
+/// `share.revoke`: the link as it now stands (`revoked: true`).
+public struct ShareResult: WireObject {
+    public var share: ShareLink
+
+    public init(share: ShareLink) { self.share = share }
+
+    public init(reader r: inout WireReader) throws { share = try r.nested("share") }
+
+    public func write(into o: inout [String: JSONValue]) { o["share"] = share.json }
+}
+
+/// `ping`.
+public struct PongResult: WireObject {
+    /// The server's clock, to estimate skew and latency.
+    public var time: Timestamp
+
+    public init(time: Timestamp) { self.time = time }
+
+    public init(reader r: inout WireReader) throws { time = try r.int("time") }
+
+    public func write(into o: inout [String: JSONValue]) { o["time"] = .integer(time) }
+}

@@ -1,0 +1,77 @@
+import Testing
+import TandemJSON
+@testable import TandemProtocol
+
+@Suite struct EventTests {
+    @Test(arguments: Fixtures.events)
+    func everyEventRoundTrips(_ event: Event) throws {
+        let bytes = event.encode()
+        #expect(try ServerMessage.decode(bytes) == .event(event))
+        #expect(bytes == event.json.serializedBytes(), "fast and generic paths agree")
+        let object = try JSONValue(parsing: bytes)
+        #expect(object["id"] == nil, "events carry no id")
+        #expect(object["event"]?.stringValue == event.name.rawValue)
+        #expect((object["eseq"] != nil) == event.name.isDurable)
+    }
+
+    @Test func everyEventKindHasAFixture() {
+        #expect(Set(Fixtures.events.map(\.name)) == Set(EventName.allCases))
+    }
+
+    @Test func turnFastPathMatchesGenericSerialization() throws {
+        let turns = [
+            Fixtures.turn, Fixtures.undoneTurn,
+            TurnDTO(seq: .max, author: "a\"b\\c", role: .system, content: String(repeating: "\u{7}\u{0}x", count: 50),
+                    metadata: ["nested": ["deep": [1.25, -0.0, 1e300, .integer(.min)]]],
+                    tokens: TokenCounts(input: 0, output: .max), created: 0, nonce: nil),
+            TurnDTO(seq: 1, author: "u", role: .user, content: "", metadata: [:], created: 0),
+        ]
+        for turn in turns {
+            let fast = Event.encodeTurn(session: "sé\u{2028}ss", eseq: 9_007_199_254_740_993, turn: turn)
+            let generic = Event(session: "sé\u{2028}ss", eseq: 9_007_199_254_740_993, payload: .turn(turn)).json.serializedBytes()
+            #expect(fast == generic)
+            #expect(try ServerMessage.decode(fast) == .event(Event(session: "sé\u{2028}ss", eseq: 9_007_199_254_740_993, payload: .turn(turn))))
+        }
+    }
+
+    @Test func integersOfEverySizeWriteLikeString() {
+        for value: Int64 in [0, 1, -1, 9, 10, -10, 99, 100, 123_456_789, .max, .min, .max - 1, .min + 1] {
+            var out: [UInt8] = []
+            Event.writeInt(value, &out)
+            #expect(String(decoding: out, as: UTF8.self) == String(value))
+        }
+    }
+
+    @Test func durableEventsNeedAnEseq() {
+        let text = #"{"event":"turn.undone","session":"s","seq":3,"by":"a"}"#
+        #expect(throws: WireError.self) { try ServerMessage.decode(text) }
+    }
+
+    @Test func clientsIgnoreUnknownEventsAndFields() throws {
+        let unknown = try ServerMessage.decode(#"{"event":"typing","session":"s","user":"bob"}"#)
+        guard case .unknownEvent(let name, _) = unknown else {
+            Issue.record("expected unknownEvent")
+            return
+        }
+        #expect(name == "typing")
+        let extra = try ServerMessage.decode(#"{"event":"turn.undone","session":"s","eseq":4,"seq":3,"by":"a","reason":"typo"}"#)
+        #expect(extra == .event(Event(session: "s", eseq: 4, payload: .turnUndone(TurnUndone(seq: 3, by: "a")))))
+    }
+
+    @Test func memberEventSaysRemovedExplicitly() throws {
+        let removed = Event(session: "s", eseq: 2, payload: .member(MemberChange(user: "u", role: nil, by: "o")))
+        let object = try JSONValue(parsing: removed.encode())
+        #expect(object["removed"] == true)
+        #expect(object["role"] == nil)
+        #expect(throws: WireError.self) {
+            try ServerMessage.decode(#"{"event":"member","session":"s","eseq":2,"user":"u","by":"o"}"#)
+        }
+    }
+
+    @Test func malformedServerMessagesThrow() {
+        for text in ["[]", #"{"hello":1}"#, #"{"event":5}"#, #"{"event":"turn","session":"s","eseq":1}"#,
+                     #"{"id":1,"ok":true,"result":[]}"#, #"{"id":1,"ok":false,"error":{"code":"x"}}"#, "nope"] {
+            #expect(throws: (any Error).self, "\(text)") { try ServerMessage.decode(text) }
+        }
+    }
+}
