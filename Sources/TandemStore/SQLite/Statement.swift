@@ -33,9 +33,17 @@ final class Statement {
         case .null: rc = sqlite3_bind_null(handle, index)
         case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
         case .real(let v): rc = sqlite3_bind_double(handle, index, v)
-        case .text(let s):
-            // SQLITE_TRANSIENT makes SQLite copy the bytes before the temporary C string goes away.
-            rc = sqlite3_bind_text(handle, index, s, -1, tandem_sqlite_transient())
+        case .text(var s):
+            rc = s.withUTF8 { buffer -> Int32 in
+                // Explicit length keeps embedded NULs; SQLITE_TRANSIENT copies the bytes while
+                // `buffer` is valid. An empty string still needs a non-nil pointer (nil means NULL).
+                guard let base = buffer.baseAddress else {
+                    return sqlite3_bind_text(handle, index, "", 0, tandem_sqlite_transient())
+                }
+                return UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                    sqlite3_bind_text(handle, index, $0, Int32(buffer.count), tandem_sqlite_transient())
+                }
+            }
         case .blob(let bytes):
             rc = bytes.withUnsafeBytes { buffer in
                 // Copied by SQLite (TRANSIENT) while `buffer` is valid.
