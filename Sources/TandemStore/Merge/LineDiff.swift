@@ -37,13 +37,16 @@ struct LineText {
     }
 }
 
-/// Gives equal lines of several texts the same small integer, so diffs compare `Int`s.
+/// Gives equal lines of several texts the same small integer (0, 1, 2, ...), so diffs compare `Int`s.
 struct LineInterner {
-    private var ids: [ArraySlice<UInt8>: Int] = [:]
+    private var ids: [LineKey: Int] = [:]
+
+    /// How many distinct lines have been seen: every id is below this.
+    var distinctCount: Int { ids.count }
 
     mutating func ids(of text: LineText) -> [Int] {
         text.lines.map { range in
-            let line = text.bytes[range]
+            let line = LineKey(bytes: text.bytes[range])
             if let id = ids[line] { return id }
             let id = ids.count
             ids[line] = id
@@ -52,15 +55,54 @@ struct LineInterner {
     }
 }
 
+/// A line's bytes as a dictionary key, hashed in one call over the raw bytes (an `ArraySlice`'s
+/// own hashing feeds the hasher byte by byte, several times slower on long lines).
+private struct LineKey: Hashable {
+    let bytes: ArraySlice<UInt8>
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+}
+
 /// A longest common subsequence of two sequences, by Myers' O(ND) algorithm in its linear-space
 /// form (middle snake, divide and conquer): memory stays O(N + M) even for very different texts.
 enum LineDiff {
     /// For each index of `a`, the index of `b` it is matched with in a longest common
     /// subsequence, or `nil`. Matched indices increase strictly in both sequences.
+    /// Elements are small non-negative ids, as `LineInterner` gives.
     static func matches(_ a: [Int], _ b: [Int]) -> [Int?] {
-        var finder = MatchFinder(a: a, b: b)
-        finder.collect(aLo: 0, aHi: a.count, bLo: 0, bHi: b.count)
-        return finder.map
+        // Elements found in only one sequence can never be matched; dropping them first keeps
+        // very different texts (the worst case for O(ND)) cheap, and changes no answer.
+        let bound = max(a.max() ?? -1, b.max() ?? -1) + 1
+        var inA = [Bool](repeating: false, count: bound), inB = [Bool](repeating: false, count: bound)
+        for x in a { inA[x] = true }
+        for y in b { inB[y] = true }
+        let keptA = a.indices.filter { inB[a[$0]] }, keptB = b.indices.filter { inA[b[$0]] }
+        let reducedA = keptA.map { a[$0] }, reducedB = keptB.map { b[$0] }
+        // The furthest-reaching arrays, allocated once for the whole diff and shared by every
+        // sub-box, since the search only reads entries it wrote for the same box.
+        var forward = [Int](repeating: 0, count: reducedA.count + reducedB.count + 4)
+        var backward = forward
+        var pairs = [Int?](repeating: nil, count: reducedA.count)
+        // Buffer pointers drop the bounds checks of the hot loop in release builds (debug builds
+        // still check them); they never outlive these closures.
+        reducedA.withUnsafeBufferPointer { ua in
+            reducedB.withUnsafeBufferPointer { ub in
+                forward.withUnsafeMutableBufferPointer { uf in
+                    backward.withUnsafeMutableBufferPointer { ubk in
+                        var finder = MatchFinder(a: ua, b: ub, forward: uf, backward: ubk, map: pairs)
+                        finder.collect(aLo: 0, aHi: ua.count, bLo: 0, bHi: ub.count)
+                        pairs = finder.map
+                    }
+                }
+            }
+        }
+        var map = [Int?](repeating: nil, count: a.count)
+        for (i, j) in pairs.enumerated() {
+            if let j { map[keptA[i]] = keptB[j] }
+        }
+        return map
     }
 }
 
@@ -70,23 +112,14 @@ private struct Snake {
 }
 
 private struct MatchFinder {
-    let a: [Int]
-    let b: [Int]
-    var map: [Int?]
+    let a: UnsafeBufferPointer<Int>
+    let b: UnsafeBufferPointer<Int>
     /// Furthest-reaching x (forward) per diagonal k = x - y, and furthest-reaching y (backward)
-    /// per reverse diagonal; allocated once for the whole diff and shared by every sub-box,
-    /// since the search only reads entries it wrote for the same box.
-    private var forward: [Int]
-    private var backward: [Int]
-
-    init(a: [Int], b: [Int]) {
-        self.a = a
-        self.b = b
-        map = Array(repeating: nil, count: a.count)
-        let size = a.count + b.count + 4
-        forward = Array(repeating: 0, count: size)
-        backward = Array(repeating: 0, count: size)
-    }
+    /// per reverse diagonal, each with room for n + m + 4 diagonals.
+    let forward: UnsafeMutableBufferPointer<Int>
+    let backward: UnsafeMutableBufferPointer<Int>
+    /// The result: for each index of `a`, its partner in `b`.
+    var map: [Int?]
 
     mutating func collect(aLo: Int, aHi: Int, bLo: Int, bHi: Int) {
         var aLo = aLo, bLo = bLo, aHi = aHi, bHi = bHi
@@ -111,7 +144,7 @@ private struct MatchFinder {
     }
 
     /// The middle snake of an optimal edit path through the box (Myers 1986, section 4b).
-    private mutating func middleSnake(aLo: Int, aHi: Int, bLo: Int, bHi: Int) -> Snake {
+    private func middleSnake(aLo: Int, aHi: Int, bLo: Int, bHi: Int) -> Snake {
         let n = aHi - aLo, m = bHi - bLo
         let delta = n - m
         let odd = delta & 1 != 0
@@ -120,7 +153,10 @@ private struct MatchFinder {
         forward[1 + off] = 0
         backward[1 + off] = m
         for d in 0...maxD {
-            for k in stride(from: d, through: -d, by: -2) {
+            // Plain while loops: `stride` does not inline here and costs ~15% of the search.
+            var k = d
+            while k >= -d {
+                defer { k -= 2 }
                 var x: Int
                 if k == -d || (k != d && forward[k - 1 + off] < forward[k + 1 + off]) {
                     x = forward[k + 1 + off]
@@ -139,7 +175,9 @@ private struct MatchFinder {
                     return Snake(x0: aLo + xs, y0: bLo + ys, x1: aLo + x, y1: bLo + y)
                 }
             }
-            for c in stride(from: d, through: -d, by: -2) {
+            var c = d
+            while c >= -d {
+                defer { c -= 2 }
                 var y: Int
                 if c == -d || (c != d && backward[c - 1 + off] > backward[c + 1 + off]) {
                     y = backward[c + 1 + off]
