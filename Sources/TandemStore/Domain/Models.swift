@@ -1,0 +1,253 @@
+import TandemJSON
+
+/// A user with a display name. Ids are chosen by the caller (e.g. a login name) or generated.
+public struct User: Sendable, Equatable {
+    public var id: String
+    public var displayName: String
+    public var createdAt: Int64
+}
+
+/// An API token's stored record; the secret itself is never stored (only its SHA-256).
+public struct APIToken: Sendable, Equatable {
+    public var id: String
+    public var userID: String
+    public var label: String
+    public var createdAt: Int64
+    public var revokedAt: Int64?
+    public var lastUsedAt: Int64?
+}
+
+/// A token just created: `secret` is shown once and cannot be recovered later.
+public struct IssuedToken: Sendable, Equatable {
+    public var token: APIToken
+    public var secret: String
+}
+
+public enum SessionStatus: String, Sendable, CaseIterable {
+    case active, paused, archived
+}
+
+public struct Session: Sendable, Equatable {
+    public var id: String
+    public var title: String
+    public var owner: String
+    public var metadata: JSONValue
+    public var status: SessionStatus
+    public var createdAt: Int64
+    public var updatedAt: Int64
+    public var pausedAt: Int64?
+    public var archivedAt: Int64?
+    /// The highest turn sequence number used so far (0 when there are none).
+    public var lastTurnSeq: Int64
+    /// The highest change-log sequence number (see `Store.changes`).
+    public var lastEventSeq: Int64
+    /// For a branch: the session it was forked from, the fork point, and open/merged.
+    public var parentID: String?
+    public var forkSeq: Int64?
+    public var branchStatus: String?
+}
+
+public struct Member: Sendable, Equatable {
+    public var userID: String
+    public var role: Role
+    public var addedAt: Int64
+}
+
+public enum TurnRole: String, Sendable, CaseIterable {
+    case user, assistant, tool, system
+}
+
+/// Turns are never erased: undo, clear and checkpoint restore change their state.
+public enum TurnState: Int64, Sendable {
+    case live = 0, undone = 1, cleared = 2, rewound = 3
+    public var name: String {
+        switch self {
+        case .live: "live"
+        case .undone: "undone"
+        case .cleared: "cleared"
+        case .rewound: "rewound"
+        }
+    }
+}
+
+/// What a caller supplies to append a turn; the author is the acting user.
+public struct NewTurn: Sendable, Equatable {
+    public var role: TurnRole
+    public var content: String
+    public var metadata: JSONValue
+    public var tokensIn: Int64
+    public var tokensOut: Int64
+
+    public init(role: TurnRole, content: String, metadata: JSONValue = [:], tokensIn: Int64 = 0, tokensOut: Int64 = 0) {
+        self.role = role
+        self.content = content
+        self.metadata = metadata
+        self.tokensIn = tokensIn
+        self.tokensOut = tokensOut
+    }
+}
+
+public struct Turn: Sendable, Equatable {
+    public var sessionID: String
+    public var seq: Int64
+    public var role: TurnRole
+    public var author: String
+    public var content: String
+    public var metadata: JSONValue
+    public var tokensIn: Int64
+    public var tokensOut: Int64
+    public var createdAt: Int64
+    public var state: TurnState
+    /// The change-log sequence number of this turn's append.
+    public var eventSeq: Int64
+}
+
+public struct Comment: Sendable, Equatable {
+    public var id: Int64
+    public var sessionID: String
+    public var turnSeq: Int64
+    public var author: String
+    public var body: String
+    public var createdAt: Int64
+}
+
+/// One shared-state row (or one version of it, in history).
+public struct StateRow: Sendable, Equatable {
+    public var key: String
+    public var version: Int64
+    public var value: JSONValue
+    public var author: String
+    public var updatedAt: Int64
+    /// Whether this version came from a three-way merge.
+    public var merged: Bool
+}
+
+/// The answer to a row write: everything the server needs to broadcast or to tell the writer.
+public enum RowWriteResult: Sendable, Equatable {
+    /// Written as-is on top of the named base (version + 1).
+    case applied(row: StateRow, eventSeq: Int64)
+    /// The base was older; a clean three-way merge was written as a new version.
+    case merged(row: StateRow, eventSeq: Int64)
+    /// Nothing was written; `currentVersion` is what to base a resolution on.
+    case conflict(key: String, currentVersion: Int64, conflicts: [MergeConflict])
+
+    public var row: StateRow? {
+        switch self {
+        case .applied(let row, _), .merged(let row, _): row
+        case .conflict: nil
+        }
+    }
+}
+
+public struct ContributionCounts: Sendable, Equatable {
+    public var turns: Int64 = 0
+    public var tokensIn: Int64 = 0
+    public var tokensOut: Int64 = 0
+    public var comments: Int64 = 0
+    public var rowWrites: Int64 = 0
+    public var merges: Int64 = 0
+    public var conflicts: Int64 = 0
+    public var undos: Int64 = 0
+
+    public init(turns: Int64 = 0, tokensIn: Int64 = 0, tokensOut: Int64 = 0, comments: Int64 = 0,
+                rowWrites: Int64 = 0, merges: Int64 = 0, conflicts: Int64 = 0, undos: Int64 = 0) {
+        self.turns = turns
+        self.tokensIn = tokensIn
+        self.tokensOut = tokensOut
+        self.comments = comments
+        self.rowWrites = rowWrites
+        self.merges = merges
+        self.conflicts = conflicts
+        self.undos = undos
+    }
+
+    mutating func add(_ o: ContributionCounts) {
+        turns += o.turns; tokensIn += o.tokensIn; tokensOut += o.tokensOut; comments += o.comments
+        rowWrites += o.rowWrites; merges += o.merges; conflicts += o.conflicts; undos += o.undos
+    }
+}
+
+public struct Contribution: Sendable, Equatable {
+    public var sessionID: String
+    public var userID: String
+    public var counts: ContributionCounts
+}
+
+public struct Checkpoint: Sendable, Equatable {
+    public var name: String
+    public var turnSeq: Int64
+    public var rowVersions: [String: Int64]
+    public var createdBy: String
+    public var createdAt: Int64
+}
+
+public struct ShareLink: Sendable, Equatable {
+    public var id: String
+    public var sessionID: String
+    public var permission: String
+    public var expiresAt: Int64?
+    public var createdBy: String
+    public var createdAt: Int64
+    public var revokedAt: Int64?
+    public var lastUsedAt: Int64?
+}
+
+/// A share link just created: `secret` is shown once.
+public struct IssuedShareLink: Sendable, Equatable {
+    public var link: ShareLink
+    public var secret: String
+}
+
+public struct Template: Sendable, Equatable {
+    public var id: String
+    public var name: String
+    public var body: JSONValue
+    public var createdBy: String
+    public var createdAt: Int64
+}
+
+public struct AuditEntry: Sendable, Equatable {
+    public var id: Int64
+    public var at: Int64
+    public var actor: String?
+    public var action: String
+    public var sessionID: String?
+    public var target: String?
+    public var detail: JSONValue
+}
+
+public struct SearchHit: Sendable, Equatable {
+    public var sessionID: String
+    /// nil when the session title matched.
+    public var turnSeq: Int64?
+    public var snippet: String
+}
+
+/// Filters for `Store.listSessions`. All set filters must hold.
+public struct SessionFilter: Sendable {
+    public var member: String?
+    public var status: SessionStatus?
+    public var metadataKey: String?
+    public var metadataValue: JSONValue?
+    public var updatedSince: Int64?
+    public var limit: Int = 50
+    /// The `nextCursor` of the previous page.
+    public var after: String?
+
+    public init(member: String? = nil, status: SessionStatus? = nil, metadataKey: String? = nil,
+                metadataValue: JSONValue? = nil, updatedSince: Int64? = nil, limit: Int = 50, after: String? = nil) {
+        self.member = member
+        self.status = status
+        self.metadataKey = metadataKey
+        self.metadataValue = metadataValue
+        self.updatedSince = updatedSince
+        self.limit = limit
+        self.after = after
+    }
+}
+
+public struct SessionPage: Sendable, Equatable {
+    public var sessions: [Session]
+    /// Pass as `after` for the next page; nil on the last page.
+    public var nextCursor: String?
+}

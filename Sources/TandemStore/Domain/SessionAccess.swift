@@ -1,0 +1,114 @@
+import TandemCrypto
+import TandemJSON
+
+/// A session resolved from its public id, with the acting user's role in it.
+struct SessionRef {
+    var sid: Int64
+    var id: String
+    var status: SessionStatus
+    var owner: String
+    var role: Role?
+}
+
+extension Database {
+    /// Resolves `id`; `not_found` when there is no such session.
+    func sessionRef(_ id: String, actor: String?) throws(StoreError) -> SessionRef {
+        let found = try queryOne("""
+            SELECT s.sid, s.status, s.owner, m.role FROM sessions s
+            LEFT JOIN members m ON m.sid = s.sid AND m.user_id = ? WHERE s.id = ?
+            """, [.optional(actor), .text(id)]) { row in
+            SessionRef(sid: row.int(0), id: id, status: SessionStatus(rawValue: row.text(1)) ?? .active,
+                       owner: row.text(2), role: row.optionalText(3).flatMap(Role.init(rawValue:)))
+        }
+        guard let found else { throw StoreError.notFound("session \(id)") }
+        return found
+    }
+
+    /// Resolves `id` and checks that `actor` may perform `operation` there.
+    func authorize(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
+        let ref = try sessionRef(id, actor: actor)
+        guard let role = ref.role else {
+            throw StoreError.forbidden("\(actor) is not a member of session \(id)")
+        }
+        guard Permissions.allows(role: role, operation: operation) else {
+            throw StoreError.forbidden("role \(role.rawValue) may not \(operation.rawValue)")
+        }
+        return ref
+    }
+
+    /// Like `authorize`, and the session must be active (paused/archived sessions are read-only).
+    func authorizeChange(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
+        let ref = try authorize(operation, session: id, actor: actor)
+        guard ref.status == .active else {
+            throw StoreError(.invalidState, "session \(id) is \(ref.status.rawValue); it accepts no changes")
+        }
+        return ref
+    }
+
+    /// Takes the next change-log number of a session and records the event.
+    @discardableResult
+    func recordEvent(sid: Int64, kind: String, actor: String?, now: Int64, turnSeq: Int64? = nil,
+                     rowKey: String? = nil, rowVersion: Int64? = nil, data: JSONValue? = nil) throws(StoreError) -> Int64 {
+        guard let seq = try queryOne("""
+            UPDATE sessions SET last_event_seq = last_event_seq + 1, updated_at = ? WHERE sid = ? RETURNING last_event_seq
+            """, [.integer(now), .integer(sid)], { $0.int(0) }) else { throw StoreError.notFound("session") }
+        try run("""
+            INSERT INTO events(sid, seq, kind, actor, turn_seq, row_key, row_version, data, created_at)
+            VALUES (?,?,?,?,?,?,?,?,?)
+            """, [.integer(sid), .integer(seq), .text(kind), .optional(actor), .optional(turnSeq), .optional(rowKey),
+                  .optional(rowVersion), data.map { .json($0) } ?? .null, .integer(now)])
+        return seq
+    }
+
+    func audit(actor: String?, action: String, sessionID: String?, target: String? = nil,
+               detail: JSONValue = [:], now: Int64) throws(StoreError) {
+        try run("INSERT INTO audit_log(at, actor, action, session_id, target, detail) VALUES (?,?,?,?,?,?)",
+                [.integer(now), .optional(actor), .text(action), .optional(sessionID), .optional(target), .json(detail)])
+    }
+
+    func userExists(_ id: String) throws(StoreError) -> Bool {
+        try scalar("SELECT 1 FROM users WHERE id = ?", [.text(id)]) != nil
+    }
+}
+
+/// Input checks shared by the domain; each failure is a typed error and happens before any write.
+enum Validate {
+    static func identifier(_ id: String, what: String) throws(StoreError) {
+        guard !id.isEmpty, id.utf8.count <= 64,
+              id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 || $0 == 46 || $0 == 64 })
+        else { throw StoreError.invalid("\(what) must be 1-64 characters of A-Z a-z 0-9 - _ . @") }
+    }
+
+    static func text(_ s: String, what: String, max: Int, allowEmpty: Bool = false) throws(StoreError) {
+        if !allowEmpty && s.isEmpty { throw StoreError.invalid("\(what) must not be empty") }
+        if s.utf8.count > max { throw StoreError(.tooLarge, "\(what) is \(s.utf8.count) bytes; the limit is \(max)") }
+    }
+
+    /// Serializes `value`, refusing more than `max` bytes.
+    static func json(_ value: JSONValue, what: String, max: Int) throws(StoreError) -> String {
+        let text = value.serialized()
+        if text.utf8.count > max { throw StoreError(.tooLarge, "\(what) is \(text.utf8.count) bytes; the limit is \(max)") }
+        return text
+    }
+
+    static func object(_ value: JSONValue, what: String, max: Int) throws(StoreError) -> String {
+        guard case .object = value else { throw StoreError.invalid("\(what) must be a JSON object") }
+        return try json(value, what: what, max: max)
+    }
+
+    /// Parses JSON text from outside (wire, files): `invalid_json` when malformed.
+    static func parse(_ text: String, what: String, max: Int) throws(StoreError) -> JSONValue {
+        if text.utf8.count > max { throw StoreError(.tooLarge, "\(what) is \(text.utf8.count) bytes; the limit is \(max)") }
+        do { return try JSONValue(parsing: text) } catch {
+            throw StoreError(.invalidJSON, "\(what): \(error)")
+        }
+    }
+}
+
+enum RandomID {
+    /// 16 URL-safe characters (96 random bits).
+    static func make() -> String { SecureRandom.token(byteCount: 12) }
+    /// A secret with a recognisable prefix: 256 random bits.
+    static func secret(prefix: String) -> String { prefix + SecureRandom.token(byteCount: 32) }
+    static func hash(_ secret: String) -> String { Digest.sha256Hex(secret) }
+}

@@ -1,0 +1,161 @@
+import TandemJSON
+
+/// The answer to merging a branch back.
+public enum BranchMergeResult: Sendable, Equatable {
+    /// Written: the branch's new turns (renumbered in the parent) and its changed rows.
+    case merged(turns: [Turn], rows: [RowWriteResult], eventSeq: Int64)
+    /// Nothing written: rows whose three-way merge conflicts, by key. Resolve by passing values
+    /// for these keys in `resolutions` and merging again.
+    case conflict([String: [MergeConflict]])
+}
+
+extension Store {
+    /// Forks `session` at turn `atSeq` (default: its last turn) into a new session that starts as
+    /// a copy: the same members and roles, the turns up to `atSeq` (same seqs), and every row with
+    /// its history (write+ on the source).
+    public func createBranch(session: String, actor: String, atSeq: Int64? = nil, id: String? = nil,
+                             title: String? = nil) throws(StoreError) -> Session {
+        let newID = id ?? RandomID.make()
+        try Validate.identifier(newID, what: "session id")
+        if let title { try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true) }
+        return try write { ctx throws(StoreError) in
+            let db = ctx.db
+            let ref = try db.authorize(.branchCreate, session: session, actor: actor)
+            let source = try SessionRows.load(db, sid: ref.sid)
+            let at = atSeq ?? source.lastTurnSeq
+            guard (0...source.lastTurnSeq).contains(at) else {
+                throw StoreError.invalid("fork point \(at) is outside 0...\(source.lastTurnSeq)")
+            }
+            let sid = try Sessions.insert(db, id: newID, title: title ?? source.title + " (branch)", owner: source.owner,
+                                          metadata: source.metadata.serialized(), now: ctx.now)
+            try db.run("""
+                INSERT INTO members(sid, user_id, role, added_at) SELECT ?, user_id, role, ? FROM members
+                WHERE sid = ? AND user_id <> ?
+                """, [.integer(sid), .integer(ctx.now), .integer(ref.sid), .text(source.owner)])
+            // Copied turns keep their seqs; their events are renumbered densely from 1.
+            try db.run("""
+                INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq)
+                SELECT ?, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state,
+                       row_number() OVER (ORDER BY seq) FROM turns WHERE sid = ? AND seq <= ?
+                """, [.integer(sid), .integer(ref.sid), .integer(at)])
+            try db.run("INSERT INTO events(sid, seq, kind, actor, turn_seq, created_at) SELECT sid, event_seq, 'turn', author, seq, ? FROM turns WHERE sid = ?",
+                       [.integer(ctx.now), .integer(sid)])
+            if ctx.configuration.indexTurnsForSearch {
+                try db.run("INSERT INTO turns_fts(rowid, content) SELECT id, content FROM turns WHERE sid = ?", [.integer(sid)])
+            }
+            let copied = try db.scalar("SELECT count(*) FROM turns WHERE sid = ?", [.integer(sid)]) ?? 0
+            try db.run("INSERT INTO state_history SELECT ?, key, version, value, author, created_at, merged FROM state_history WHERE sid = ?",
+                       [.integer(sid), .integer(ref.sid)])
+            try db.run("INSERT INTO state_rows SELECT ?, key, version, value, author, updated_at, merged FROM state_rows WHERE sid = ?",
+                       [.integer(sid), .integer(ref.sid)])
+            try db.run("""
+                INSERT INTO events(sid, seq, kind, actor, row_key, row_version, created_at)
+                SELECT sid, ? + row_number() OVER (ORDER BY key), 'state', author, key, version, ? FROM state_rows WHERE sid = ?
+                """, [.integer(copied), .integer(ctx.now), .integer(sid)])
+            var forkRows: [String: Int64] = [:]
+            for (key, version) in try db.query("SELECT key, version FROM state_rows WHERE sid = ?", [.integer(sid)], { ($0.text(0), $0.int(1)) }) {
+                forkRows[key] = version
+            }
+            try db.run("UPDATE sessions SET parent_sid = ?, fork_seq = ?, fork_rows = ?, branch_status = 'open', last_turn_seq = ? WHERE sid = ?",
+                       [.integer(ref.sid), .integer(at), .json(Checkpoints.encode(forkRows)), .integer(at), .integer(sid)])
+            try db.run("UPDATE sessions SET last_event_seq = (SELECT count(*) FROM events WHERE sid = ?1) WHERE sid = ?1", [.integer(sid)])
+            return try SessionRows.load(db, sid: sid)
+        }
+    }
+
+    /// Merges an open branch into its parent (admin+ on the parent): rows first (three-way against
+    /// the fork point; any unresolved conflict means nothing is written), then the branch's live
+    /// turns after the fork, appended in order. The branch is then archived as `merged`.
+    public func mergeBranch(branch: String, actor: String,
+                            resolutions: [String: JSONValue] = [:]) throws(StoreError) -> BranchMergeResult {
+        var resolved: [String: String] = [:]
+        for (key, value) in resolutions { resolved[key] = try Validate.json(value, what: "resolution", max: configuration.maxJSONBytes) }
+        let resolvedTexts = resolved
+        return try write { ctx throws(StoreError) in
+            try Branches.merge(ctx, branch: branch, actor: actor, resolutions: resolutions, texts: resolvedTexts)
+        }
+    }
+
+    /// Deletes an open branch (admin+ on the branch). Audited.
+    public func discardBranch(branch: String, actor: String) throws(StoreError) {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.authorize(.branchDiscard, session: branch, actor: actor)
+            let info = try SessionRows.load(ctx.db, sid: ref.sid)
+            guard info.branchStatus == "open" else { throw StoreError(.invalidState, "\(branch) is not an open branch") }
+            try Sessions.delete(ctx.db, sid: ref.sid, indexed: ctx.configuration.indexTurnsForSearch)
+            try ctx.db.audit(actor: actor, action: "branch.discard", sessionID: branch,
+                             detail: ["parent": info.parentID.map(JSONValue.string) ?? .null], now: ctx.now)
+        }
+    }
+}
+
+enum Branches {
+    static func merge(_ ctx: WriteContext, branch: String, actor: String, resolutions: [String: JSONValue],
+                      texts: [String: String]) throws(StoreError) -> BranchMergeResult {
+        let db = ctx.db
+        let branchRef = try db.sessionRef(branch, actor: actor)
+        guard let (parentSid, forkSeq, forkRowsJSON, status) = try db.queryOne(
+            "SELECT parent_sid, fork_seq, fork_rows, branch_status FROM sessions WHERE sid = ?", [.integer(branchRef.sid)],
+            { row throws(StoreError) in (row.optionalInt(0), row.int(1), try row.json(2), row.optionalText(3)) }),
+              let parentSid, status == "open"
+        else { throw StoreError(.invalidState, "\(branch) is not an open branch") }
+        guard let parentID = try db.queryOne("SELECT id FROM sessions WHERE sid = ?", [.integer(parentSid)], { $0.text(0) }) else {
+            throw StoreError.notFound("parent of \(branch)")
+        }
+        let parent = try db.authorizeChange(.branchMerge, session: parentID, actor: actor)
+        let forkRows = Checkpoints.decode(forkRowsJSON)
+
+        // Plan every changed row before writing anything.
+        let changed = try db.query("SELECT key, version, value FROM state_rows WHERE sid = ? ORDER BY key", [.integer(branchRef.sid)]) {
+            row throws(StoreError) in (row.text(0), row.int(1), try row.json(2))
+        }.filter { forkRows[$0.0] != $0.1 }
+        var conflicts: [String: [MergeConflict]] = [:]
+        for (key, _, value) in changed where resolutions[key] == nil {
+            if case .conflict(_, let list) = try Rows.plan(db, sid: parent.sid, key: key, value: value, baseVersion: forkRows[key] ?? 0) {
+                conflicts[key] = list
+            }
+        }
+        if !conflicts.isEmpty { return .conflict(conflicts) }
+
+        var rows: [RowWriteResult] = []
+        for (key, _, value) in changed {
+            if let resolution = resolutions[key] {
+                let currentVersion = try RowRows.current(db, sid: parent.sid, key: key)?.version ?? 0
+                rows.append(try Rows.write(ctx, sid: parent.sid, actor: actor, key: key, value: resolution,
+                                           text: texts[key], baseVersion: currentVersion))
+            } else {
+                rows.append(try Rows.write(ctx, sid: parent.sid, actor: actor, key: key, value: value, text: nil,
+                                           baseVersion: forkRows[key] ?? 0))
+            }
+        }
+
+        let branchTurns = try db.query("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND state = 0 ORDER BY seq",
+                                       [.integer(branchRef.sid), .integer(forkSeq)]) { row throws(StoreError) in try TurnRows.map(row, sessionID: parentID) }
+        var appended: [Turn] = []
+        for t in branchTurns {
+            guard let (seq, eventSeq) = try db.queryOne("""
+                UPDATE sessions SET last_turn_seq = last_turn_seq + 1, last_event_seq = last_event_seq + 1, updated_at = ?
+                WHERE sid = ? RETURNING last_turn_seq, last_event_seq
+                """, [.integer(ctx.now), .integer(parent.sid)], { ($0.int(0), $0.int(1)) }) else { throw StoreError.notFound("session") }
+            try Turns.insert(db, sid: parent.sid, seq: seq, role: t.role.rawValue, author: t.author, content: t.content,
+                             metadata: t.metadata.serialized(), tokensIn: t.tokensIn, tokensOut: t.tokensOut,
+                             createdAt: ctx.now, state: 0, eventSeq: eventSeq)
+            ctx.indexTurn(rowid: db.lastInsertRowID, content: t.content)
+            try db.run("INSERT INTO events(sid, seq, kind, actor, turn_seq, created_at) VALUES (?,?,'turn',?,?,?)",
+                       [.integer(parent.sid), .integer(eventSeq), .text(t.author), .integer(seq), .integer(ctx.now)])
+            ctx.count(sid: parent.sid, user: t.author, ContributionCounts(turns: 1, tokensIn: t.tokensIn, tokensOut: t.tokensOut))
+            var moved = t
+            moved.seq = seq
+            moved.eventSeq = eventSeq
+            moved.createdAt = ctx.now
+            appended.append(moved)
+        }
+        let eventSeq = try db.recordEvent(sid: parent.sid, kind: "branch_merge", actor: actor, now: ctx.now,
+                                          data: ["branch": .string(branch), "turns": .integer(Int64(appended.count)),
+                                                 "rows": .integer(Int64(rows.count))])
+        try db.run("UPDATE sessions SET branch_status = 'merged', status = 'archived', archived_at = ? WHERE sid = ?",
+                   [.integer(ctx.now), .integer(branchRef.sid)])
+        try db.audit(actor: actor, action: "branch.merge", sessionID: parentID, target: branch, now: ctx.now)
+        return .merged(turns: appended, rows: rows, eventSeq: eventSeq)
+    }
+}

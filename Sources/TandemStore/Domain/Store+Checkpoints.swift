@@ -1,0 +1,98 @@
+import TandemJSON
+
+/// What a restore did: the turns it rewound and the rows it rewrote (each a new version).
+public struct RestoreResult: Sendable, Equatable {
+    public var checkpoint: Checkpoint
+    /// Sequence numbers of turns marked `rewound`.
+    public var rewoundTurns: [Int64]
+    public var rows: [StateRow]
+    /// The event seq of the last change the restore made.
+    public var eventSeq: Int64
+}
+
+extension Store {
+    /// Names the current point: last turn seq and every row's version (write+). `conflict` when the
+    /// name exists.
+    public func saveCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> Checkpoint {
+        try Validate.text(name, what: "checkpoint name", max: 256)
+        return try write { ctx throws(StoreError) in
+            let ref = try ctx.db.authorize(.checkpointSave, session: session, actor: actor)
+            if try ctx.db.scalar("SELECT 1 FROM checkpoints WHERE sid = ? AND name = ?", [.integer(ref.sid), .text(name)]) != nil {
+                throw StoreError(.conflict, "checkpoint \(name) already exists")
+            }
+            let turnSeq = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
+            var versions: [String: Int64] = [:]
+            for (key, version) in try ctx.db.query("SELECT key, version FROM state_rows WHERE sid = ?", [.integer(ref.sid)], { ($0.text(0), $0.int(1)) }) {
+                versions[key] = version
+            }
+            let checkpoint = Checkpoint(name: name, turnSeq: turnSeq, rowVersions: versions, createdBy: actor, createdAt: ctx.now)
+            try ctx.db.run("INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at) VALUES (?,?,?,?,?,?)",
+                           [.integer(ref.sid), .text(name), .integer(turnSeq), .json(Checkpoints.encode(versions)),
+                            .text(actor), .integer(ctx.now)])
+            return checkpoint
+        }
+    }
+
+    public func checkpoints(session: String, actor: String) throws(StoreError) -> [Checkpoint] {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.checkpointList, session: session, actor: actor)
+            return try Checkpoints.list(db, sid: ref.sid)
+        }
+    }
+
+    /// Rewinds to a checkpoint (admin+): later live turns become `rewound` (kept, not erased); rows
+    /// that changed since get the checkpoint's value as a new version (rows created since get
+    /// `null`). Recorded as a `restore` event and in the audit log. `stale_checkpoint` when no
+    /// checkpoint has that name.
+    public func restoreCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> RestoreResult {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.authorizeChange(.checkpointRestore, session: session, actor: actor)
+            guard let checkpoint = try Checkpoints.list(ctx.db, sid: ref.sid).first(where: { $0.name == name }) else {
+                throw StoreError(.staleCheckpoint, "session \(session) has no checkpoint named \(name)")
+            }
+            let rewound = try ctx.db.query("SELECT seq FROM turns WHERE sid = ? AND seq > ? AND state = 0 ORDER BY seq",
+                                           [.integer(ref.sid), .integer(checkpoint.turnSeq)]) { $0.int(0) }
+            try Turns.retire(ctx.db, sid: ref.sid, after: checkpoint.turnSeq, state: .rewound)
+            var eventSeq = try ctx.db.recordEvent(sid: ref.sid, kind: "restore", actor: actor, now: ctx.now,
+                                                  turnSeq: checkpoint.turnSeq, data: ["name": .string(name)])
+            var rows: [StateRow] = []
+            let current = try ctx.db.query("SELECT key, version FROM state_rows WHERE sid = ? ORDER BY key", [.integer(ref.sid)]) { ($0.text(0), $0.int(1)) }
+            for (key, version) in current {
+                let target = checkpoint.rowVersions[key]
+                guard target != version else { continue }
+                var value = JSONValue.null
+                if let target {
+                    guard let old = try RowRows.historical(ctx.db, sid: ref.sid, key: key, version: target) else {
+                        throw StoreError(.staleCheckpoint, "row \(key) version \(target) is no longer in history")
+                    }
+                    value = old.value
+                }
+                let stored = try Rows.store(ctx, sid: ref.sid, actor: actor, key: key, value: value, text: nil,
+                                            version: version + 1, merged: false, counted: false)
+                rows.append(stored.0)
+                eventSeq = stored.1
+            }
+            try ctx.db.audit(actor: actor, action: "checkpoint.restore", sessionID: session, target: name,
+                             detail: ["turn_seq": .integer(checkpoint.turnSeq), "rewound": .integer(Int64(rewound.count))], now: ctx.now)
+            return RestoreResult(checkpoint: checkpoint, rewoundTurns: rewound, rows: rows, eventSeq: eventSeq)
+        }
+    }
+}
+
+enum Checkpoints {
+    static func encode(_ versions: [String: Int64]) -> JSONValue {
+        .object(versions.mapValues { .integer($0) })
+    }
+
+    static func decode(_ value: JSONValue) -> [String: Int64] {
+        (value.objectValue ?? [:]).compactMapValues(\.intValue)
+    }
+
+    static func list(_ db: Database, sid: Int64) throws(StoreError) -> [Checkpoint] {
+        try db.query("SELECT name, turn_seq, row_versions, created_by, created_at FROM checkpoints WHERE sid = ? ORDER BY created_at, name",
+                     [.integer(sid)]) { row throws(StoreError) in
+            Checkpoint(name: row.text(0), turnSeq: row.int(1), rowVersions: decode(try row.json(2)),
+                       createdBy: row.text(3), createdAt: row.int(4))
+        }
+    }
+}

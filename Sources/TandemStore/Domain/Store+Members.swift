@@ -1,0 +1,139 @@
+import TandemJSON
+
+extension Store {
+    public func members(session: String, actor: String) throws(StoreError) -> [Member] {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.membersList, session: session, actor: actor)
+            return try Members.list(db, sid: ref.sid)
+        }
+    }
+
+    /// The role of `user` in `session`, or nil for non-members (no permission check: the server
+    /// uses it to authorize).
+    public func role(session: String, user: String) throws(StoreError) -> Role? {
+        try read { db throws(StoreError) in try db.sessionRef(session, actor: user).role }
+    }
+
+    /// Adds `user` with `role`, or changes their role (admin+; only owners touch owners; the last
+    /// owner cannot be demoted). Audited; recorded in the change log.
+    @discardableResult
+    public func setMember(session: String, actor: String, user: String, role: Role) throws(StoreError) -> Int64 {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.authorize(.membersAdd, session: session, actor: actor)
+            guard try ctx.db.userExists(user) else { throw StoreError.notFound("user \(user)") }
+            let current = try Members.role(ctx.db, sid: ref.sid, user: user)
+            guard Permissions.mayChangeRole(actorRole: ref.role ?? .read, targetCurrent: current, newRole: role) else {
+                throw StoreError.forbidden("role \(ref.role?.rawValue ?? "none") may not make \(user) \(role.rawValue)")
+            }
+            if current == .owner && role != .owner { try Members.requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
+            try ctx.db.run("""
+                INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)
+                ON CONFLICT(sid, user_id) DO UPDATE SET role = excluded.role
+                """, [.integer(ref.sid), .text(user), .text(role.rawValue), .integer(ctx.now)])
+            try ctx.db.audit(actor: actor, action: current == nil ? "member.add" : "member.role", sessionID: session,
+                             target: user, detail: ["from": current.map { .string($0.rawValue) } ?? .null, "to": .string(role.rawValue)],
+                             now: ctx.now)
+            return try ctx.db.recordEvent(sid: ref.sid, kind: "member", actor: actor, now: ctx.now,
+                                          data: ["user": .string(user), "role": .string(role.rawValue)])
+        }
+    }
+
+    /// Removes a member (admin+; members may also remove themselves). Audited.
+    @discardableResult
+    public func removeMember(session: String, actor: String, user: String) throws(StoreError) -> Int64 {
+        try write { ctx throws(StoreError) in
+            let ref: SessionRef
+            if actor == user {
+                ref = try ctx.db.authorize(.sessionGet, session: session, actor: actor)
+            } else {
+                ref = try ctx.db.authorize(.membersRemove, session: session, actor: actor)
+            }
+            guard let current = try Members.role(ctx.db, sid: ref.sid, user: user) else {
+                throw StoreError.notFound("member \(user)")
+            }
+            if actor != user && !Permissions.mayChangeRole(actorRole: ref.role ?? .read, targetCurrent: current, newRole: nil) {
+                throw StoreError.forbidden("role \(ref.role?.rawValue ?? "none") may not remove \(user)")
+            }
+            if current == .owner { try Members.requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
+            try ctx.db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(ref.sid), .text(user)])
+            try ctx.db.audit(actor: actor, action: "member.remove", sessionID: session, target: user,
+                             detail: ["from": .string(current.rawValue)], now: ctx.now)
+            return try ctx.db.recordEvent(sid: ref.sid, kind: "member", actor: actor, now: ctx.now,
+                                          data: ["user": .string(user), "role": .null])
+        }
+    }
+}
+
+enum Members {
+    static func list(_ db: Database, sid: Int64) throws(StoreError) -> [Member] {
+        try db.query("SELECT user_id, role, added_at FROM members WHERE sid = ? ORDER BY user_id", [.integer(sid)]) {
+            Member(userID: $0.text(0), role: Role(rawValue: $0.text(1)) ?? .read, addedAt: $0.int(2))
+        }
+    }
+
+    static func role(_ db: Database, sid: Int64, user: String) throws(StoreError) -> Role? {
+        try db.queryOne("SELECT role FROM members WHERE sid = ? AND user_id = ?", [.integer(sid), .text(user)]) {
+            Role(rawValue: $0.text(0))
+        } ?? nil
+    }
+
+    static func requireAnotherOwner(_ db: Database, sid: Int64, besides user: String) throws(StoreError) {
+        let others = try db.scalar("SELECT count(*) FROM members WHERE sid = ? AND role = 'owner' AND user_id <> ?",
+                                   [.integer(sid), .text(user)]) ?? 0
+        if others == 0 { throw StoreError(.invalidState, "a session must keep at least one owner") }
+    }
+}
+
+extension Store {
+    /// Attaches a comment to a turn (comment+). Comments are not turns and take no turn seq.
+    public func addComment(session: String, actor: String, turnSeq: Int64, body: String) throws(StoreError) -> Comment {
+        try Validate.text(body, what: "comment", max: configuration.maxContentBytes)
+        return try write(deferrable: true) { ctx throws(StoreError) in
+            let ref = try ctx.db.authorizeChange(.comment, session: session, actor: actor)
+            guard try ctx.db.scalar("SELECT 1 FROM turns WHERE sid = ? AND seq = ?", [.integer(ref.sid), .integer(turnSeq)]) != nil
+            else { throw StoreError.notFound("turn \(turnSeq)") }
+            try ctx.db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",
+                           [.integer(ref.sid), .integer(turnSeq), .text(actor), .text(body), .integer(ctx.now)])
+            ctx.count(sid: ref.sid, user: actor, ContributionCounts(comments: 1))
+            return Comment(id: ctx.db.lastInsertRowID, sessionID: session, turnSeq: turnSeq, author: actor, body: body, createdAt: ctx.now)
+        }
+    }
+
+    /// Comments of one turn, or of the whole session when `turnSeq` is nil, oldest first.
+    public func comments(session: String, actor: String, turnSeq: Int64? = nil) throws(StoreError) -> [Comment] {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.history, session: session, actor: actor)
+            return try db.query("""
+                SELECT id, turn_seq, author, body, created_at FROM comments WHERE sid = ? AND (?2 IS NULL OR turn_seq = ?2) ORDER BY id
+                """, [.integer(ref.sid), .optional(turnSeq)]) {
+                Comment(id: $0.int(0), sessionID: session, turnSeq: $0.int(1), author: $0.text(2), body: $0.text(3), createdAt: $0.int(4))
+            }
+        }
+    }
+
+    /// Per-member counters of a session.
+    public func contributions(session: String, actor: String) throws(StoreError) -> [Contribution] {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.contributions, session: session, actor: actor)
+            return try Contributions.load(db, "c.sid = ?", [.integer(ref.sid)])
+        }
+    }
+
+    /// A user's counters in every session.
+    public func contributions(user: String) throws(StoreError) -> [Contribution] {
+        try read { db throws(StoreError) in try Contributions.load(db, "c.user_id = ?", [.text(user)]) }
+    }
+}
+
+enum Contributions {
+    static func load(_ db: Database, _ condition: String, _ args: [SQLValue]) throws(StoreError) -> [Contribution] {
+        try db.query("""
+            SELECT s.id, c.user_id, c.turns, c.tokens_in, c.tokens_out, c.comments, c.row_writes, c.merges, c.conflicts, c.undos
+            FROM contributions c JOIN sessions s ON s.sid = c.sid WHERE \(condition) ORDER BY s.id, c.user_id
+            """, args) {
+            Contribution(sessionID: $0.text(0), userID: $0.text(1), counts: ContributionCounts(
+                turns: $0.int(2), tokensIn: $0.int(3), tokensOut: $0.int(4), comments: $0.int(5),
+                rowWrites: $0.int(6), merges: $0.int(7), conflicts: $0.int(8), undos: $0.int(9)))
+        }
+    }
+}

@@ -1,0 +1,179 @@
+import Foundation
+import TandemJSON
+
+extension Store {
+    /// Creates a session owned by `owner` (who becomes its `owner` member). `id` is random when nil.
+    public func createSession(id: String? = nil, title: String, owner: String,
+                              metadata: JSONValue = [:]) throws(StoreError) -> Session {
+        let id = id ?? RandomID.make()
+        try Validate.identifier(id, what: "session id")
+        try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true)
+        let meta = try Validate.object(metadata, what: "metadata", max: configuration.maxJSONBytes)
+        return try write { ctx throws(StoreError) in
+            let sid = try Sessions.insert(ctx.db, id: id, title: title, owner: owner, metadata: meta, now: ctx.now)
+            return try SessionRows.load(ctx.db, sid: sid)
+        }
+    }
+
+    /// A session as seen by `actor` (any member role).
+    public func session(id: String, actor: String) throws(StoreError) -> Session {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.sessionGet, session: id, actor: actor)
+            return try SessionRows.load(db, sid: ref.sid)
+        }
+    }
+
+    /// A session with no permission check (admin CLI, share-link viewers after `resolveShareLink`).
+    public func session(id: String) throws(StoreError) -> Session {
+        try read { db throws(StoreError) in try SessionRows.load(db, sid: try db.sessionRef(id, actor: nil).sid) }
+    }
+
+    /// Changes title and/or metadata (admin+). Recorded in the change log as `session`.
+    public func updateSession(id: String, actor: String, title: String? = nil,
+                              metadata: JSONValue? = nil) throws(StoreError) -> (session: Session, eventSeq: Int64) {
+        if let title { try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true) }
+        let meta = try metadata.map { v throws(StoreError) in try Validate.object(v, what: "metadata", max: configuration.maxJSONBytes) }
+        return try write { ctx throws(StoreError) in
+            let ref = try ctx.db.authorize(.sessionUpdate, session: id, actor: actor)
+            if let title { try ctx.db.run("UPDATE sessions SET title = ? WHERE sid = ?", [.text(title), .integer(ref.sid)]) }
+            if let meta { try ctx.db.run("UPDATE sessions SET metadata = ? WHERE sid = ?", [.text(meta), .integer(ref.sid)]) }
+            var data: [String: JSONValue] = [:]
+            if let title { data["title"] = .string(title) }
+            if let metadata { data["metadata"] = metadata }
+            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "session", actor: actor, now: ctx.now, data: .object(data))
+            return (try SessionRows.load(ctx.db, sid: ref.sid), seq)
+        }
+    }
+
+    public func pauseSession(id: String, actor: String) throws(StoreError) -> (session: Session, eventSeq: Int64) {
+        try setStatus(id: id, actor: actor, to: .paused, operation: .sessionPause, allowedFrom: [.active])
+    }
+
+    public func resumeSession(id: String, actor: String) throws(StoreError) -> (session: Session, eventSeq: Int64) {
+        try setStatus(id: id, actor: actor, to: .active, operation: .sessionResume, allowedFrom: [.paused, .archived])
+    }
+
+    public func archiveSession(id: String, actor: String) throws(StoreError) -> (session: Session, eventSeq: Int64) {
+        try setStatus(id: id, actor: actor, to: .archived, operation: .sessionArchive, allowedFrom: [.active, .paused])
+    }
+
+    private func setStatus(id: String, actor: String, to status: SessionStatus, operation: Operation,
+                           allowedFrom: Set<SessionStatus>) throws(StoreError) -> (session: Session, eventSeq: Int64) {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.authorize(operation, session: id, actor: actor)
+            guard allowedFrom.contains(ref.status) else {
+                throw StoreError(.invalidState, "session \(id) is \(ref.status.rawValue); cannot become \(status.rawValue)")
+            }
+            let paused: SQLValue = status == .paused ? .integer(ctx.now) : .null
+            let archived: SQLValue = status == .archived ? .integer(ctx.now) : .null
+            try ctx.db.run("UPDATE sessions SET status = ?, paused_at = ?, archived_at = ? WHERE sid = ?",
+                           [.text(status.rawValue), paused, archived, .integer(ref.sid)])
+            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "status", actor: actor, now: ctx.now,
+                                             data: ["status": .string(status.rawValue)])
+            if status == .archived {
+                try ctx.db.audit(actor: actor, action: "session.archive", sessionID: id, now: ctx.now)
+            }
+            return (try SessionRows.load(ctx.db, sid: ref.sid), seq)
+        }
+    }
+
+    /// Deletes a session and everything in it (owner only). Audited.
+    public func deleteSession(id: String, actor: String) throws(StoreError) {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.authorize(.sessionDelete, session: id, actor: actor)
+            try Sessions.delete(ctx.db, sid: ref.sid, indexed: ctx.configuration.indexTurnsForSearch)
+            try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
+        }
+    }
+
+    /// Sessions matching `filter`, most recently updated first, one page at a time.
+    public func listSessions(_ filter: SessionFilter) throws(StoreError) -> SessionPage {
+        guard (1...1000).contains(filter.limit) else { throw StoreError.invalid("limit must be 1...1000") }
+        var clauses: [String] = []
+        var args: [SQLValue] = []
+        if let member = filter.member {
+            clauses.append("EXISTS (SELECT 1 FROM members m WHERE m.sid = s.sid AND m.user_id = ?)")
+            args.append(.text(member))
+        }
+        if let status = filter.status { clauses.append("s.status = ?"); args.append(.text(status.rawValue)) }
+        if let key = filter.metadataKey {
+            guard let value = filter.metadataValue else { throw StoreError.invalid("metadataKey needs metadataValue") }
+            // json_extract with a bound, quoted path: keys may hold any character.
+            clauses.append("json_extract(s.metadata, ?) IS json_extract(?, '$')")
+            var path: [UInt8] = Array("$.".utf8)
+            JSONWriter.writeString(key, into: &path)
+            args.append(.text(String(decoding: path, as: UTF8.self)))
+            args.append(.json(value))
+        }
+        if let since = filter.updatedSince { clauses.append("s.updated_at >= ?"); args.append(.integer(since)) }
+        if let after = filter.after {
+            let parts = after.split(separator: ":")
+            guard parts.count == 2, let updated = Int64(parts[0]), let sid = Int64(parts[1]) else {
+                throw StoreError.invalid("malformed page cursor")
+            }
+            clauses.append("(s.updated_at < ? OR (s.updated_at = ? AND s.sid < ?))")
+            args += [.integer(updated), .integer(updated), .integer(sid)]
+        }
+        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        let sql = "SELECT \(SessionRows.columns) FROM sessions s \(whereSQL) ORDER BY s.updated_at DESC, s.sid DESC LIMIT ?"
+        let finalArgs = args + [.int(filter.limit + 1)]
+        let rows = try read { db throws(StoreError) in
+            try db.query(sql, finalArgs) { row throws(StoreError) in (try SessionRows.map(row), row.int(14)) }
+        }
+        let page = Array(rows.prefix(filter.limit))
+        let next = rows.count > filter.limit ? page.last.map { "\($0.0.updatedAt):\($0.1)" } : nil
+        return SessionPage(sessions: page.map(\.0), nextCursor: next)
+    }
+
+    /// Full-text search over session titles and live turn content. With `member`, only sessions
+    /// that user belongs to. Every word must match (words are quoted: no query syntax errors).
+    public func search(_ text: String, member: String? = nil, limit: Int = 50) throws(StoreError) -> [SearchHit] {
+        let words = text.split(whereSeparator: { $0.isWhitespace }).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        guard !words.isEmpty else { throw StoreError.invalid("search text is empty") }
+        guard (1...1000).contains(limit) else { throw StoreError.invalid("limit must be 1...1000") }
+        let match = words.joined(separator: " ")
+        let memberClause = member == nil ? "" : "AND EXISTS (SELECT 1 FROM members m WHERE m.sid = s.sid AND m.user_id = ?)"
+        let memberArg: [SQLValue] = member.map { [.text($0)] } ?? []
+        return try read { db throws(StoreError) in
+            let titles = try db.query("""
+                SELECT s.id, snippet(sessions_fts, 0, '[', ']', '…', 12) FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
+                WHERE sessions_fts MATCH ? \(memberClause) ORDER BY rank LIMIT ?
+                """, [.text(match)] + memberArg + [.int(limit)]) { SearchHit(sessionID: $0.text(0), turnSeq: nil, snippet: $0.text(1)) }
+            let turns = try db.query("""
+                SELECT s.id, t.seq, snippet(turns_fts, 0, '[', ']', '…', 12) FROM turns_fts f
+                JOIN turns t ON t.id = f.rowid JOIN sessions s ON s.sid = t.sid
+                WHERE turns_fts MATCH ? AND t.state = 0 \(memberClause) ORDER BY rank LIMIT ?
+                """, [.text(match)] + memberArg + [.int(limit)]) { SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1), snippet: $0.text(2)) }
+            return Array((titles + turns).prefix(limit))
+        }
+    }
+}
+
+/// Session writes shared by create, branch, template and import.
+enum Sessions {
+    static func insert(_ db: Database, id: String, title: String, owner: String, metadata: String,
+                       now: Int64) throws(StoreError) -> Int64 {
+        guard try db.userExists(owner) else { throw StoreError.notFound("user \(owner)") }
+        if try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil {
+            throw StoreError(.conflict, "session \(id) already exists")
+        }
+        try db.run("""
+            INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at) VALUES (?,?,?,?,'active',?,?)
+            """, [.text(id), .text(title), .text(owner), .text(metadata), .integer(now), .integer(now)])
+        let sid = db.lastInsertRowID
+        try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)",
+                   [.integer(sid), .text(owner), .text(Role.owner.rawValue), .integer(now)])
+        return sid
+    }
+
+    /// Removes a session with its rows; the turn index entries go first (external-content FTS
+    /// needs the old text to delete them).
+    static func delete(_ db: Database, sid: Int64, indexed: Bool) throws(StoreError) {
+        if indexed {
+            try db.run("""
+            INSERT INTO turns_fts(turns_fts, rowid, content) SELECT 'delete', id, content FROM turns WHERE sid = ?
+            """, [.integer(sid)])
+        }
+        try db.run("DELETE FROM sessions WHERE sid = ?", [.integer(sid)])
+    }
+}

@@ -1,0 +1,134 @@
+import TandemJSON
+
+extension Store {
+    /// All current shared-state rows of a session, by key.
+    public func stateRows(session: String, actor: String) throws(StoreError) -> [StateRow] {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.stateGet, session: session, actor: actor)
+            return try db.query("SELECT key, version, value, author, updated_at, merged FROM state_rows WHERE sid = ? ORDER BY key",
+                                [.integer(ref.sid)], RowRows.map)
+        }
+    }
+
+    /// One current row, or nil when the key has never been written.
+    public func stateRow(session: String, actor: String, key: String) throws(StoreError) -> StateRow? {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.stateGet, session: session, actor: actor)
+            return try RowRows.current(db, sid: ref.sid, key: key)
+        }
+    }
+
+    /// Every version of a row, oldest first.
+    public func stateHistory(session: String, actor: String, key: String) throws(StoreError) -> [StateRow] {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.stateGet, session: session, actor: actor)
+            return try db.query("""
+                SELECT key, version, value, author, created_at, merged FROM state_history WHERE sid = ? AND key = ? ORDER BY version
+                """, [.integer(ref.sid), .text(key)], RowRows.map)
+        }
+    }
+
+    /// Writes a row based on `baseVersion` (0 = "I saw no row"): applied when the base is current,
+    /// three-way merged when it is older, or a conflict report with nothing written.
+    public func writeRow(session: String, actor: String, key: String, value: JSONValue,
+                         baseVersion: Int64) throws(StoreError) -> RowWriteResult {
+        let text = try Rows.validate(key: key, value: value, configuration)
+        return try write(deferrable: true) { ctx throws(StoreError) in
+            try Rows.write(ctx, session: session, actor: actor, key: key, value: value, text: text, baseVersion: baseVersion)
+        }
+    }
+
+    /// Like `writeRow(value:)`, from JSON text as received: `invalid_json` when it does not parse.
+    public func writeRow(session: String, actor: String, key: String, json: String,
+                         baseVersion: Int64) throws(StoreError) -> RowWriteResult {
+        let value = try Validate.parse(json, what: "row value", max: configuration.maxJSONBytes)
+        return try writeRow(session: session, actor: actor, key: key, value: value, baseVersion: baseVersion)
+    }
+
+    /// Non-blocking row write; `completion` runs on the writer thread after the commit.
+    public func writeRow(session: String, actor: String, key: String, value: JSONValue, baseVersion: Int64,
+                         completion: @escaping @Sendable (Result<RowWriteResult, StoreError>) -> Void) {
+        let text: String
+        do { text = try Rows.validate(key: key, value: value, configuration) } catch { completion(.failure(error)); return }
+        writer.submit(deferrable: true, { ctx throws(StoreError) in
+            try Rows.write(ctx, session: session, actor: actor, key: key, value: value, text: text, baseVersion: baseVersion)
+        }, completion: completion)
+    }
+}
+
+enum Rows {
+    static func validate(key: String, value: JSONValue, _ config: StoreConfiguration) throws(StoreError) -> String {
+        try Validate.text(key, what: "row key", max: 256)
+        return try Validate.json(value, what: "row value", max: config.maxJSONBytes)
+    }
+
+    static func write(_ ctx: WriteContext, session: String, actor: String, key: String, value: JSONValue,
+                      text: String, baseVersion: Int64) throws(StoreError) -> RowWriteResult {
+        let ref = try ctx.db.authorizeChange(.statePut, session: session, actor: actor)
+        return try write(ctx, sid: ref.sid, actor: actor, key: key, value: value, text: text, baseVersion: baseVersion)
+    }
+
+    /// What writing `value` on `baseVersion` would do, without writing.
+    enum Plan {
+        case apply(version: Int64)
+        case merge(JSONValue, version: Int64)
+        case conflict(currentVersion: Int64, [MergeConflict])
+    }
+
+    static func plan(_ db: Database, sid: Int64, key: String, value: JSONValue,
+                     baseVersion: Int64) throws(StoreError) -> Plan {
+        let current = try RowRows.current(db, sid: sid, key: key)
+        let currentVersion = current?.version ?? 0
+        guard baseVersion >= 0, baseVersion <= currentVersion else {
+            throw StoreError.invalid("base version \(baseVersion) of row \(key) does not exist (current is \(currentVersion))")
+        }
+        if baseVersion == currentVersion { return .apply(version: currentVersion + 1) }
+        // Older base: merge base (from history), current and proposed.
+        let baseValue: JSONValue
+        if baseVersion == 0 {
+            baseValue = .null
+        } else {
+            guard let historical = try RowRows.historical(db, sid: sid, key: key, version: baseVersion) else {
+                throw StoreError(.sqlite, "history of row \(key) lacks version \(baseVersion)")
+            }
+            baseValue = historical.value
+        }
+        switch ThreeWayMerge.merge(base: baseValue, current: current?.value ?? .null, proposed: value) {
+        case .merged(let merged): return .merge(merged, version: currentVersion + 1)
+        case .conflict(let conflicts): return .conflict(currentVersion: currentVersion, conflicts)
+        }
+    }
+
+    /// The row-write rule, for an already authorized session.
+    static func write(_ ctx: WriteContext, sid: Int64, actor: String, key: String, value: JSONValue,
+                      text: String?, baseVersion: Int64) throws(StoreError) -> RowWriteResult {
+        switch try plan(ctx.db, sid: sid, key: key, value: value, baseVersion: baseVersion) {
+        case .apply(let version):
+            let row = try store(ctx, sid: sid, actor: actor, key: key, value: value, text: text, version: version, merged: false)
+            return .applied(row: row.0, eventSeq: row.1)
+        case .merge(let merged, let version):
+            let row = try store(ctx, sid: sid, actor: actor, key: key, value: merged, text: nil, version: version, merged: true)
+            return .merged(row: row.0, eventSeq: row.1)
+        case .conflict(let currentVersion, let conflicts):
+            ctx.count(sid: sid, user: actor, ContributionCounts(conflicts: 1))
+            return .conflict(key: key, currentVersion: currentVersion, conflicts: conflicts)
+        }
+    }
+
+    /// Stores `value` as `version` (row, history, change log); `counted` adds to the actor's contributions.
+    static func store(_ ctx: WriteContext, sid: Int64, actor: String, key: String, value: JSONValue,
+                      text: String?, version: Int64, merged: Bool, counted: Bool = true) throws(StoreError) -> (StateRow, Int64) {
+        let db = ctx.db
+        let text = text ?? value.serialized()
+        try db.run("""
+            INSERT INTO state_rows(sid, key, version, value, author, updated_at, merged) VALUES (?,?,?,?,?,?,?)
+            ON CONFLICT(sid, key) DO UPDATE SET version = excluded.version, value = excluded.value,
+              author = excluded.author, updated_at = excluded.updated_at, merged = excluded.merged
+            """, [.integer(sid), .text(key), .integer(version), .text(text), .text(actor), .integer(ctx.now), .int(merged ? 1 : 0)])
+        try db.run("INSERT INTO state_history(sid, key, version, value, author, created_at, merged) VALUES (?,?,?,?,?,?,?)",
+                   [.integer(sid), .text(key), .integer(version), .text(text), .text(actor), .integer(ctx.now), .int(merged ? 1 : 0)])
+        let seq = try db.recordEvent(sid: sid, kind: "state", actor: actor, now: ctx.now, rowKey: key, rowVersion: version)
+        if counted { ctx.count(sid: sid, user: actor, ContributionCounts(rowWrites: 1, merges: merged ? 1 : 0)) }
+        return (StateRow(key: key, version: version, value: value, author: actor, updatedAt: ctx.now, merged: merged), seq)
+    }
+}

@@ -1,0 +1,190 @@
+import TandemJSON
+
+/// What an append returns: the stored turns (with their seq and event seq) to broadcast.
+public struct AppendResult: Sendable, Equatable {
+    public var turns: [Turn]
+    /// The change-log number of the last appended turn.
+    public var eventSeq: Int64 { turns.last?.eventSeq ?? 0 }
+}
+
+extension Store {
+    /// Appends one turn authored by `actor` (write+) and waits until it is durable.
+    public func appendTurn(session: String, actor: String, _ turn: NewTurn) throws(StoreError) -> Turn {
+        try appendTurns(session: session, actor: actor, [turn]).turns[0]
+    }
+
+    /// Appends turns in order, atomically (all or none), and waits until they are durable.
+    public func appendTurns(session: String, actor: String, _ turns: [NewTurn]) throws(StoreError) -> AppendResult {
+        let prepared = try Turns.prepare(turns, configuration)
+        return try write(deferrable: true) { ctx throws(StoreError) in
+            try Turns.append(ctx, session: session, actor: actor, prepared)
+        }
+    }
+
+    /// Non-blocking append: `completion` runs on the writer thread once the turns are durable
+    /// (or with the error). Group commit batches concurrent appends into one transaction.
+    public func appendTurns(session: String, actor: String, _ turns: [NewTurn],
+                            completion: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
+        let prepared: [Turns.Prepared]
+        do { prepared = try Turns.prepare(turns, configuration) } catch { completion(.failure(error)); return }
+        writer.submit(deferrable: true, { ctx throws(StoreError) in
+            try Turns.append(ctx, session: session, actor: actor, prepared)
+        }, completion: completion)
+    }
+
+    /// The last `count` turns (all states), oldest first.
+    public func lastTurns(session: String, actor: String, count: Int) throws(StoreError) -> [Turn] {
+        guard (1...10_000).contains(count) else { throw StoreError.invalid("count must be 1...10000") }
+        return try turnQuery(session: session, actor: actor, """
+            SELECT * FROM (SELECT \(TurnRows.columns) FROM turns WHERE sid = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq
+            """, [.int(count)])
+    }
+
+    /// Turns with seq > `seq`, oldest first, at most `limit`.
+    public func turns(session: String, actor: String, since seq: Int64, limit: Int = 1000) throws(StoreError) -> [Turn] {
+        guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
+        return try turnQuery(session: session, actor: actor,
+                             "SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? ORDER BY seq LIMIT ?",
+                             [.integer(seq), .int(limit)])
+    }
+
+    /// Turns with `range.lowerBound <= seq <= range.upperBound`, oldest first.
+    public func turns(session: String, actor: String, range: ClosedRange<Int64>) throws(StoreError) -> [Turn] {
+        guard range.upperBound - range.lowerBound < 100_000 else { throw StoreError.invalid("range spans more than 100000 turns") }
+        return try turnQuery(session: session, actor: actor,
+                             "SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq BETWEEN ? AND ? ORDER BY seq",
+                             [.integer(range.lowerBound), .integer(range.upperBound)])
+    }
+
+    /// Turns written by `author`, oldest first, at most `limit`.
+    public func turns(session: String, actor: String, author: String, limit: Int = 1000) throws(StoreError) -> [Turn] {
+        guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
+        return try turnQuery(session: session, actor: actor,
+                             "SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND author = ? ORDER BY seq LIMIT ?",
+                             [.text(author), .int(limit)])
+    }
+
+    private func turnQuery(session: String, actor: String, _ sql: String, _ args: [SQLValue]) throws(StoreError) -> [Turn] {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.history, session: session, actor: actor)
+            return try db.query(sql, [.integer(ref.sid)] + args) { row throws(StoreError) in try TurnRows.map(row, sessionID: session) }
+        }
+    }
+
+    /// Undoes (pops) the last live turn: marked `undone`, never erased. A writer may undo only
+    /// their own turn; admins and owners any. Returns the undone turn and the event seq.
+    public func undoLastTurn(session: String, actor: String) throws(StoreError) -> (turn: Turn, eventSeq: Int64) {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.authorizeChange(.undoOwn, session: session, actor: actor)
+            guard let last = try ctx.db.queryOne("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND state = 0 ORDER BY seq DESC LIMIT 1",
+                                                 [.integer(ref.sid)], { row throws(StoreError) in try TurnRows.map(row, sessionID: session) })
+            else { throw StoreError(.invalidState, "session \(session) has no live turn to undo") }
+            if last.author != actor && !Permissions.allows(role: ref.role ?? .read, operation: .undoAny) {
+                throw StoreError.forbidden("only admins may undo another member's turn")
+            }
+            try ctx.db.run("UPDATE turns SET state = 1 WHERE sid = ? AND seq = ?", [.integer(ref.sid), .integer(last.seq)])
+            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "undo", actor: actor, now: ctx.now, turnSeq: last.seq)
+            ctx.count(sid: ref.sid, user: actor, ContributionCounts(undos: 1))
+            var undone = last
+            undone.state = .undone
+            return (undone, seq)
+        }
+    }
+
+    /// Clears the session (admin+): every live turn becomes `cleared`. Recorded and audited.
+    public func clearTurns(session: String, actor: String) throws(StoreError) -> (clearedThrough: Int64, eventSeq: Int64) {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.authorizeChange(.clear, session: session, actor: actor)
+            let through = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
+            try Turns.retire(ctx.db, sid: ref.sid, after: 0, state: .cleared)
+            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "clear", actor: actor, now: ctx.now, turnSeq: through)
+            try ctx.db.audit(actor: actor, action: "turns.clear", sessionID: session, detail: ["through": .integer(through)], now: ctx.now)
+            return (through, seq)
+        }
+    }
+
+    /// Rebuilds the full-text index from the turns table (after running with indexing off).
+    public func rebuildSearchIndex() throws(StoreError) {
+        try write { ctx throws(StoreError) in try ctx.db.run("INSERT INTO turns_fts(turns_fts) VALUES('rebuild')") }
+    }
+}
+
+enum Turns {
+    struct Prepared: Sendable {
+        var role: TurnRole
+        var content: String
+        var metadata: String
+        var metadataValue: JSONValue
+        var tokensIn: Int64
+        var tokensOut: Int64
+    }
+
+    /// Validation happens on the caller's thread, before the job is queued: bad input never
+    /// reaches the database.
+    static func prepare(_ turns: [NewTurn], _ config: StoreConfiguration) throws(StoreError) -> [Prepared] {
+        guard !turns.isEmpty else { throw StoreError.invalid("no turns to append") }
+        guard turns.count <= config.maxBatchTurns else {
+            throw StoreError(.tooLarge, "\(turns.count) turns in one append; the limit is \(config.maxBatchTurns)")
+        }
+        var out: [Prepared] = []
+        out.reserveCapacity(turns.count)
+        for t in turns {
+            try Validate.text(t.content, what: "turn content", max: config.maxContentBytes, allowEmpty: true)
+            let meta = try Validate.object(t.metadata, what: "turn metadata", max: config.maxJSONBytes)
+            guard t.tokensIn >= 0, t.tokensOut >= 0 else { throw StoreError.invalid("token counts must not be negative") }
+            out.append(Prepared(role: t.role, content: t.content, metadata: meta, metadataValue: t.metadata,
+                                tokensIn: t.tokensIn, tokensOut: t.tokensOut))
+        }
+        return out
+    }
+
+    static func append(_ ctx: WriteContext, session: String, actor: String, _ turns: [Prepared]) throws(StoreError) -> AppendResult {
+        let db = ctx.db
+        let ref = try db.authorizeChange(.postTurn, session: session, actor: actor)
+        let n = Int64(turns.count)
+        // Reserve n turn numbers and n event numbers in one statement.
+        guard let (lastSeq, lastEvent) = try db.queryOne("""
+            UPDATE sessions SET last_turn_seq = last_turn_seq + ?1, last_event_seq = last_event_seq + ?1, updated_at = ?2
+            WHERE sid = ?3 RETURNING last_turn_seq, last_event_seq
+            """, [.integer(n), .integer(ctx.now), .integer(ref.sid)], { ($0.int(0), $0.int(1)) })
+        else { throw StoreError.notFound("session \(session)") }
+        var out: [Turn] = []
+        out.reserveCapacity(turns.count)
+        var counts = ContributionCounts()
+        for (i, t) in turns.enumerated() {
+            let seq = lastSeq - n + 1 + Int64(i)
+            let eventSeq = lastEvent - n + 1 + Int64(i)
+            try insert(db, sid: ref.sid, seq: seq, role: t.role.rawValue, author: actor, content: t.content,
+                       metadata: t.metadata, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
+                       state: 0, eventSeq: eventSeq)
+            ctx.indexTurn(rowid: db.lastInsertRowID, content: t.content)
+            try db.run("INSERT INTO events(sid, seq, kind, actor, turn_seq, created_at) VALUES (?,?,'turn',?,?,?)",
+                       [.integer(ref.sid), .integer(eventSeq), .text(actor), .integer(seq), .integer(ctx.now)])
+            counts.turns += 1
+            counts.tokensIn += t.tokensIn
+            counts.tokensOut += t.tokensOut
+            out.append(Turn(sessionID: session, seq: seq, role: t.role, author: actor, content: t.content,
+                            metadata: t.metadataValue, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
+                            state: .live, eventSeq: eventSeq))
+        }
+        ctx.count(sid: ref.sid, user: actor, counts)
+        return AppendResult(turns: out)
+    }
+
+    static func insert(_ db: Database, sid: Int64, seq: Int64, role: String, author: String, content: String,
+                       metadata: String, tokensIn: Int64, tokensOut: Int64, createdAt: Int64, state: Int64,
+                       eventSeq: Int64) throws(StoreError) {
+        try db.run("""
+            INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?)
+            """, [.integer(sid), .integer(seq), .text(role), .text(author), .text(content), .text(metadata),
+                  .integer(tokensIn), .integer(tokensOut), .integer(createdAt), .integer(state), .integer(eventSeq)])
+    }
+
+    /// Marks live turns after `seq` as `state`. Their index entries stay (the text is unchanged);
+    /// search only returns live turns.
+    static func retire(_ db: Database, sid: Int64, after seq: Int64, state: TurnState) throws(StoreError) {
+        try db.run("UPDATE turns SET state = ? WHERE sid = ? AND seq > ? AND state = 0",
+                   [.integer(state.rawValue), .integer(sid), .integer(seq)])
+    }
+}

@@ -1,0 +1,90 @@
+import TandemJSON
+
+extension Store {
+    /// Creates a user; `id` is generated when nil. `conflict` when the id is taken.
+    public func createUser(id: String? = nil, displayName: String) throws(StoreError) -> User {
+        let id = id ?? RandomID.make()
+        try Validate.identifier(id, what: "user id")
+        try Validate.text(displayName, what: "display name", max: configuration.maxTitleBytes)
+        return try write { ctx throws(StoreError) in
+            if try ctx.db.userExists(id) { throw StoreError(.conflict, "user \(id) already exists") }
+            try ctx.db.run("INSERT INTO users(id, display_name, created_at) VALUES (?,?,?)",
+                           [.text(id), .text(displayName), .integer(ctx.now)])
+            return User(id: id, displayName: displayName, createdAt: ctx.now)
+        }
+    }
+
+    public func user(id: String) throws(StoreError) -> User {
+        let found = try read { db throws(StoreError) in
+            try db.queryOne("SELECT id, display_name, created_at FROM users WHERE id = ?", [.text(id)]) {
+                User(id: $0.text(0), displayName: $0.text(1), createdAt: $0.int(2))
+            }
+        }
+        guard let found else { throw StoreError.notFound("user \(id)") }
+        return found
+    }
+
+    public func renameUser(id: String, displayName: String) throws(StoreError) {
+        try Validate.text(displayName, what: "display name", max: configuration.maxTitleBytes)
+        try write { ctx throws(StoreError) in
+            guard try ctx.db.run("UPDATE users SET display_name = ? WHERE id = ?", [.text(displayName), .text(id)]) == 1
+            else { throw StoreError.notFound("user \(id)") }
+        }
+    }
+
+    /// Issues an API token for `userID`. The returned secret is shown once; only its SHA-256 is kept.
+    public func createToken(userID: String, label: String) throws(StoreError) -> IssuedToken {
+        try Validate.text(label, what: "token label", max: configuration.maxTitleBytes, allowEmpty: true)
+        let secret = RandomID.secret(prefix: "tdm_")
+        let id = RandomID.make()
+        return try write { ctx throws(StoreError) in
+            guard try ctx.db.userExists(userID) else { throw StoreError.notFound("user \(userID)") }
+            try ctx.db.run("INSERT INTO api_tokens(id, user_id, hash, label, created_at) VALUES (?,?,?,?,?)",
+                           [.text(id), .text(userID), .text(RandomID.hash(secret)), .text(label), .integer(ctx.now)])
+            return IssuedToken(token: APIToken(id: id, userID: userID, label: label, createdAt: ctx.now,
+                                               revokedAt: nil, lastUsedAt: nil), secret: secret)
+        }
+    }
+
+    /// The user a token secret belongs to; `unauthorized` for unknown or revoked tokens.
+    /// Records the time of use.
+    public func authenticate(tokenSecret: String) throws(StoreError) -> User {
+        let hash = RandomID.hash(tokenSecret)
+        return try write { ctx throws(StoreError) in
+            let found = try ctx.db.queryOne("""
+                SELECT t.id, t.revoked_at, u.id, u.display_name, u.created_at
+                FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?
+                """, [.text(hash)]) { row in
+                (row.text(0), row.optionalInt(1), User(id: row.text(2), displayName: row.text(3), createdAt: row.int(4)))
+            }
+            guard let (tokenID, revokedAt, user) = found, revokedAt == nil else {
+                throw StoreError(.unauthorized, "unknown or revoked token")
+            }
+            try ctx.db.run("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [.integer(ctx.now), .text(tokenID)])
+            return user
+        }
+    }
+
+    public func tokens(userID: String) throws(StoreError) -> [APIToken] {
+        try read { db throws(StoreError) in
+            try db.query("""
+                SELECT id, user_id, label, created_at, revoked_at, last_used_at FROM api_tokens
+                WHERE user_id = ? ORDER BY created_at, id
+                """, [.text(userID)]) {
+                APIToken(id: $0.text(0), userID: $0.text(1), label: $0.text(2), createdAt: $0.int(3),
+                         revokedAt: $0.optionalInt(4), lastUsedAt: $0.optionalInt(5))
+            }
+        }
+    }
+
+    /// Revokes a token (idempotent). `not_found` for an unknown token id.
+    public func revokeToken(id: String) throws(StoreError) {
+        try write { ctx throws(StoreError) in
+            guard let userID = try ctx.db.queryOne("SELECT user_id FROM api_tokens WHERE id = ?", [.text(id)], { $0.text(0) })
+            else { throw StoreError.notFound("token \(id)") }
+            try ctx.db.run("UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
+                           [.integer(ctx.now), .text(id)])
+            try ctx.db.audit(actor: userID, action: "token.revoke", sessionID: nil, target: id, now: ctx.now)
+        }
+    }
+}

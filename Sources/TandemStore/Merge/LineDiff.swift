@@ -1,0 +1,203 @@
+/// A text cut into lines that keep their own terminators ("\n", so "\r\n" too), so joining the
+/// lines gives back the exact bytes, a missing final newline included.
+///
+/// Lines are cut on UTF-8 bytes, not `Character`s: Swift treats "\r\n" as one `Character`, and
+/// byte equality keeps merges exact (canonically equivalent but different spellings stay distinct).
+struct LineText {
+    let bytes: [UInt8]
+    /// Byte range of each line in `bytes`.
+    let lines: [Range<Int>]
+
+    init(_ text: String) {
+        bytes = Array(text.utf8)
+        var lines: [Range<Int>] = []
+        var start = 0
+        for (i, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            lines.append(start..<(i + 1))
+            start = i + 1
+        }
+        if start < bytes.count { lines.append(start..<bytes.count) }
+        self.lines = lines
+    }
+
+    var count: Int { lines.count }
+
+    /// The bytes of lines `range`, appended to `out`.
+    func append(lines range: Range<Int>, to out: inout [UInt8]) {
+        guard !range.isEmpty else { return }
+        out.append(contentsOf: bytes[lines[range.lowerBound].lowerBound..<lines[range.upperBound - 1].upperBound])
+    }
+
+    /// The text of lines `range`.
+    func text(lines range: Range<Int>) -> String {
+        var out: [UInt8] = []
+        append(lines: range, to: &out)
+        // Cut only at "\n" bytes, which never occur inside a multi-byte sequence: still valid UTF-8.
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Gives equal lines of several texts the same small integer (0, 1, 2, ...), so diffs compare `Int`s.
+struct LineInterner {
+    private var ids: [LineKey: Int] = [:]
+
+    /// How many distinct lines have been seen: every id is below this.
+    var distinctCount: Int { ids.count }
+
+    mutating func ids(of text: LineText) -> [Int] {
+        text.lines.map { range in
+            let line = LineKey(bytes: text.bytes[range])
+            if let id = ids[line] { return id }
+            let id = ids.count
+            ids[line] = id
+            return id
+        }
+    }
+}
+
+/// A line's bytes as a dictionary key, hashed in one call over the raw bytes (an `ArraySlice`'s
+/// own hashing feeds the hasher byte by byte, several times slower on long lines).
+private struct LineKey: Hashable {
+    let bytes: ArraySlice<UInt8>
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+}
+
+/// A longest common subsequence of two sequences, by Myers' O(ND) algorithm in its linear-space
+/// form (middle snake, divide and conquer): memory stays O(N + M) even for very different texts.
+enum LineDiff {
+    /// For each index of `a`, the index of `b` it is matched with in a longest common
+    /// subsequence, or `nil`. Matched indices increase strictly in both sequences.
+    /// Elements are small non-negative ids, as `LineInterner` gives.
+    static func matches(_ a: [Int], _ b: [Int]) -> [Int?] {
+        // Elements found in only one sequence can never be matched; dropping them first keeps
+        // very different texts (the worst case for O(ND)) cheap, and changes no answer.
+        let bound = max(a.max() ?? -1, b.max() ?? -1) + 1
+        var inA = [Bool](repeating: false, count: bound), inB = [Bool](repeating: false, count: bound)
+        for x in a { inA[x] = true }
+        for y in b { inB[y] = true }
+        let keptA = a.indices.filter { inB[a[$0]] }, keptB = b.indices.filter { inA[b[$0]] }
+        let reducedA = keptA.map { a[$0] }, reducedB = keptB.map { b[$0] }
+        // The furthest-reaching arrays, allocated once for the whole diff and shared by every
+        // sub-box, since the search only reads entries it wrote for the same box.
+        var forward = [Int](repeating: 0, count: reducedA.count + reducedB.count + 4)
+        var backward = forward
+        var pairs = [Int?](repeating: nil, count: reducedA.count)
+        // Buffer pointers drop the bounds checks of the hot loop in release builds (debug builds
+        // still check them); they never outlive these closures.
+        reducedA.withUnsafeBufferPointer { ua in
+            reducedB.withUnsafeBufferPointer { ub in
+                forward.withUnsafeMutableBufferPointer { uf in
+                    backward.withUnsafeMutableBufferPointer { ubk in
+                        var finder = MatchFinder(a: ua, b: ub, forward: uf, backward: ubk, map: pairs)
+                        finder.collect(aLo: 0, aHi: ua.count, bLo: 0, bHi: ub.count)
+                        pairs = finder.map
+                    }
+                }
+            }
+        }
+        var map = [Int?](repeating: nil, count: a.count)
+        for (i, j) in pairs.enumerated() {
+            if let j { map[keptA[i]] = keptB[j] }
+        }
+        return map
+    }
+}
+
+/// A diagonal run of equal elements from (x0, y0) up to (x1, y1), in absolute indices.
+private struct Snake {
+    var x0: Int, y0: Int, x1: Int, y1: Int
+}
+
+private struct MatchFinder {
+    let a: UnsafeBufferPointer<Int>
+    let b: UnsafeBufferPointer<Int>
+    /// Furthest-reaching x (forward) per diagonal k = x - y, and furthest-reaching y (backward)
+    /// per reverse diagonal, each with room for n + m + 4 diagonals.
+    let forward: UnsafeMutableBufferPointer<Int>
+    let backward: UnsafeMutableBufferPointer<Int>
+    /// The result: for each index of `a`, its partner in `b`.
+    var map: [Int?]
+
+    mutating func collect(aLo: Int, aHi: Int, bLo: Int, bHi: Int) {
+        var aLo = aLo, bLo = bLo, aHi = aHi, bHi = bHi
+        // Common prefix and suffix are matched outright: cheap, and typical edits are local.
+        while aLo < aHi && bLo < bHi && a[aLo] == b[bLo] {
+            map[aLo] = bLo
+            aLo += 1
+            bLo += 1
+        }
+        while aLo < aHi && bLo < bHi && a[aHi - 1] == b[bHi - 1] {
+            aHi -= 1
+            bHi -= 1
+            map[aHi] = bHi
+        }
+        guard aLo < aHi && bLo < bHi else { return }  // only insertions or only deletions left
+        let snake = middleSnake(aLo: aLo, aHi: aHi, bLo: bLo, bHi: bHi)
+        // With prefix and suffix trimmed and both sides non-empty there are at least two edits,
+        // one on each side of the middle snake, so both halves are strictly smaller boxes.
+        collect(aLo: aLo, aHi: snake.x0, bLo: bLo, bHi: snake.y0)
+        for i in 0..<(snake.x1 - snake.x0) { map[snake.x0 + i] = snake.y0 + i }
+        collect(aLo: snake.x1, aHi: aHi, bLo: snake.y1, bHi: bHi)
+    }
+
+    /// The middle snake of an optimal edit path through the box (Myers 1986, section 4b).
+    private func middleSnake(aLo: Int, aHi: Int, bLo: Int, bHi: Int) -> Snake {
+        let n = aHi - aLo, m = bHi - bLo
+        let delta = n - m
+        let odd = delta & 1 != 0
+        let maxD = (n + m + 1) / 2
+        let off = maxD + 1  // diagonals run from -maxD-1 to maxD+1
+        forward[1 + off] = 0
+        backward[1 + off] = m
+        for d in 0...maxD {
+            // Plain while loops: `stride` does not inline here and costs ~15% of the search.
+            var k = d
+            while k >= -d {
+                defer { k -= 2 }
+                var x: Int
+                if k == -d || (k != d && forward[k - 1 + off] < forward[k + 1 + off]) {
+                    x = forward[k + 1 + off]
+                } else {
+                    x = forward[k - 1 + off] + 1
+                }
+                var y = x - k
+                let xs = x, ys = y
+                while x < n && y < m && a[aLo + x] == b[bLo + y] {
+                    x += 1
+                    y += 1
+                }
+                forward[k + off] = x
+                let c = k - delta
+                if odd && c >= -(d - 1) && c <= d - 1 && y >= backward[c + off] {
+                    return Snake(x0: aLo + xs, y0: bLo + ys, x1: aLo + x, y1: bLo + y)
+                }
+            }
+            var c = d
+            while c >= -d {
+                defer { c -= 2 }
+                var y: Int
+                if c == -d || (c != d && backward[c - 1 + off] > backward[c + 1 + off]) {
+                    y = backward[c + 1 + off]
+                } else {
+                    y = backward[c - 1 + off] - 1
+                }
+                let k = c + delta
+                var x = y + k
+                let xs = x, ys = y
+                while x > 0 && y > 0 && a[aLo + x - 1] == b[bLo + y - 1] {
+                    x -= 1
+                    y -= 1
+                }
+                backward[c + off] = y
+                if !odd && k >= -d && k <= d && x <= forward[k + off] {
+                    return Snake(x0: aLo + x, y0: bLo + y, x1: aLo + xs, y1: bLo + ys)
+                }
+            }
+        }
+        // Unreachable: an optimal path has at most n + m edits, so the searches meet by maxD.
+        preconditionFailure("middle snake not found")
+    }
+}

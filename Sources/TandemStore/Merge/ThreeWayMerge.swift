@@ -1,0 +1,81 @@
+import TandemJSON
+
+/// Three-way merge of JSON row values: `base` is the version a writer started from,
+/// `current` the stored latest version, `proposed` the writer's new value.
+///
+/// Rules (issue 3, "Shared state rows"):
+/// - a value changed on one side only takes that change; the same change on both sides is kept;
+/// - objects changed on both sides merge key by key, recursively; a deleted key is an absent key,
+///   so deletion against modification, or two different additions of one key, conflict;
+/// - strings changed on both sides merge line-wise (diff3, `TextMerge`);
+/// - arrays, numbers, booleans, null and changes of kind changed differently on both sides conflict.
+///
+/// Equality is `JSONValue`'s (`1 == 1.0`); when both sides hold equal values, current's
+/// spelling is kept. The caller handles base = current (a plain write); this function does not
+/// need it but gives the right answer for it too.
+public enum ThreeWayMerge {
+    /// Merges `current` and `proposed`, both derived from `base`. Reports every conflict, not only
+    /// the first, sorted by path.
+    public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue) -> MergeOutcome {
+        var state = State()
+        let value = state.merge(base, current, proposed)
+        if state.conflicts.isEmpty { return .merged(value) }
+        return .conflict(state.conflicts.sorted(by: MergeConflict.pathOrder))
+    }
+
+    /// The path being merged and the conflicts met so far; one per top-level merge.
+    private struct State {
+        var path: [String] = []
+        var conflicts: [MergeConflict] = []
+
+        /// The merged value; on conflict, records it and returns current as a placeholder
+        /// (the caller discards the value when any conflict was recorded).
+        mutating func merge(_ base: JSONValue, _ current: JSONValue, _ proposed: JSONValue) -> JSONValue {
+            if current == proposed { return current }
+            if current == base { return proposed }
+            if proposed == base { return current }
+            switch (base, current, proposed) {
+            case (.object(let b), .object(let c), .object(let p)):
+                return .object(mergeObjects(b, c, p))
+            case (.string(let b), .string(let c), .string(let p)):
+                if case .merged(let text) = TextMerge.merge3(base: b, current: c, proposed: p) {
+                    return .string(text)
+                }
+            default:
+                break
+            }
+            conflicts.append(MergeConflict(path: path, base: base, current: current, proposed: proposed))
+            return current
+        }
+
+        private mutating func mergeObjects(
+            _ base: [String: JSONValue], _ current: [String: JSONValue], _ proposed: [String: JSONValue]
+        ) -> [String: JSONValue] {
+            // Starting from current means keys only current touched need no work.
+            var result = current
+            for (key, c) in current {
+                mergeKey(key, base[key], c, proposed[key], into: &result)
+            }
+            for (key, p) in proposed where current[key] == nil {
+                mergeKey(key, base[key], nil, p, into: &result)
+            }
+            // Keys only base has were deleted on both sides (the same change): already absent.
+            return result
+        }
+
+        private mutating func mergeKey(
+            _ key: String, _ b: JSONValue?, _ c: JSONValue?, _ p: JSONValue?, into result: inout [String: JSONValue]
+        ) {
+            if c == p { result[key] = c; return }
+            if c == b { result[key] = p; return }
+            if p == b { result[key] = c; return }
+            if let b, let c, let p {
+                path.append(key)
+                result[key] = merge(b, c, p)
+                path.removeLast()
+                return
+            }
+            conflicts.append(MergeConflict(path: path + [key], base: b, current: c, proposed: p))
+        }
+    }
+}

@@ -1,0 +1,172 @@
+import CSQLite
+import Foundation
+
+/// How hard a commit waits for the disk.
+public enum SynchronousMode: String, Sendable {
+    /// WAL + NORMAL: a commit survives a process crash (kill -9); a power loss or OS crash may
+    /// lose the last few commits (never corrupts). The default.
+    case normal = "NORMAL"
+    /// WAL + FULL: every commit fsyncs the WAL; survives power loss too, at the cost of an fsync
+    /// per group commit.
+    case full = "FULL"
+}
+
+/// One SQLite connection with a prepared-statement cache.
+///
+/// Not thread-safe by design: exactly one owner (the writer thread, or a reader checked out of the
+/// pool) uses it at a time.
+public final class Database {
+    // The connection is used by one thread at a time (the owner), closed in deinit.
+    let handle: OpaquePointer
+    public let path: String
+    private var cache: [String: Statement] = [:]
+    private var savepointCounter = 0
+
+    /// Opens (creating if needed) a database. `readOnly` connections set `query_only`.
+    public init(path: String, readOnly: Bool = false, synchronous: SynchronousMode = .normal,
+                busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
+        var db: OpaquePointer?
+        var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
+        if readOnly { flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI }
+        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        guard rc == SQLITE_OK, let db else {
+            let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
+            sqlite3_close_v2(db)
+            throw StoreError(.sqlite, "cannot open \(path): \(message)", sqliteCode: rc)
+        }
+        self.handle = db
+        self.path = path
+        sqlite3_extended_result_codes(db, 1)
+        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        let isMemory = path == ":memory:" || path.contains("mode=memory")
+        if !readOnly && !isMemory {
+            try execute("PRAGMA journal_mode=WAL")
+        }
+        try execute("PRAGMA synchronous=\(synchronous.rawValue)")
+        try execute("PRAGMA foreign_keys=ON")
+        try execute("PRAGMA temp_store=MEMORY")
+        try execute("PRAGMA cache_size=-65536")
+    }
+
+    deinit {
+        cache.removeAll()
+        sqlite3_close_v2(handle)
+    }
+
+    func error(_ rc: Int32, context: String) -> StoreError {
+        let message = String(cString: sqlite3_errmsg(handle))
+        return StoreError(.sqlite, "\(context): \(message) (\(rc))", sqliteCode: rc)
+    }
+
+    /// Runs one or more statements without parameters or results.
+    public func execute(_ sql: String) throws(StoreError) {
+        let rc = sqlite3_exec(handle, sql, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc, context: "exec \(sql.prefix(80))") }
+    }
+
+    private func statement(_ sql: String) throws(StoreError) -> Statement {
+        if let cached = cache[sql] { return cached }
+        let stmt = try Statement(database: self, sql: sql)
+        cache[sql] = stmt
+        return stmt
+    }
+
+    /// Runs a statement that returns no rows; returns the number of changed rows.
+    @discardableResult
+    public func run(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> Int {
+        let stmt = try statement(sql)
+        defer { stmt.reset() }
+        try stmt.bind(values)
+        while try stmt.step() {}
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// Runs a query, mapping each row.
+    public func query<T>(_ sql: String, _ values: [SQLValue] = [],
+                         _ map: (Row) throws(StoreError) -> T) throws(StoreError) -> [T] {
+        let stmt = try statement(sql)
+        defer { stmt.reset() }
+        try stmt.bind(values)
+        var out: [T] = []
+        while try stmt.step() { out.append(try map(Row(handle: stmt.handle))) }
+        return out
+    }
+
+    /// The first row mapped, or nil.
+    public func queryOne<T>(_ sql: String, _ values: [SQLValue] = [],
+                            _ map: (Row) throws(StoreError) -> T) throws(StoreError) -> T? {
+        let stmt = try statement(sql)
+        defer { stmt.reset() }
+        try stmt.bind(values)
+        guard try stmt.step() else { return nil }
+        return try map(Row(handle: stmt.handle))
+    }
+
+    /// A single integer result (e.g. `SELECT count(*)`), or nil when there is no row / NULL.
+    public func scalar(_ sql: String, _ values: [SQLValue] = []) throws(StoreError) -> Int64? {
+        try queryOne(sql, values) { $0.optionalInt(0) } ?? nil
+    }
+
+    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
+    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+
+    /// Runs `body` in a transaction (BEGIN IMMEDIATE), or in a savepoint when one is already open.
+    public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        if isInTransaction { return try savepoint(body) }
+        try run("BEGIN IMMEDIATE")
+        do {
+            let value = try body()
+            try run("COMMIT")
+            return value
+        } catch {
+            if isInTransaction { _ = try? run("ROLLBACK") }
+            throw error
+        }
+    }
+
+    /// Runs `body` inside a SAVEPOINT: on error only its changes roll back.
+    public func savepoint<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+        savepointCounter += 1
+        let name = "sp\(savepointCounter)"
+        defer { savepointCounter -= 1 }
+        try run("SAVEPOINT \(name)")
+        do {
+            let value = try body()
+            try run("RELEASE \(name)")
+            return value
+        } catch {
+            _ = try? run("ROLLBACK TO \(name)")
+            _ = try? run("RELEASE \(name)")
+            throw error
+        }
+    }
+
+    /// Copies the whole database to `destinationPath` with the online backup API, in steps so
+    /// that other connections are not blocked for the whole copy.
+    public func backup(to destinationPath: String, pagesPerStep: Int32 = 1024) throws(StoreError) {
+        var dest: OpaquePointer?
+        let rc = sqlite3_open_v2(destinationPath, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil)
+        defer { sqlite3_close_v2(dest) }
+        guard rc == SQLITE_OK, let dest else {
+            throw StoreError(.sqlite, "cannot open backup destination \(destinationPath)", sqliteCode: rc)
+        }
+        guard let backup = sqlite3_backup_init(dest, "main", handle, "main") else {
+            throw StoreError(.sqlite, "backup init: \(String(cString: sqlite3_errmsg(dest)))",
+                             sqliteCode: sqlite3_errcode(dest))
+        }
+        var step = SQLITE_OK
+        while step == SQLITE_OK || step == SQLITE_BUSY || step == SQLITE_LOCKED {
+            step = sqlite3_backup_step(backup, pagesPerStep)
+            if step == SQLITE_BUSY || step == SQLITE_LOCKED { sqlite3_sleep(5) }
+        }
+        let finish = sqlite3_backup_finish(backup)
+        guard step == SQLITE_DONE, finish == SQLITE_OK else {
+            throw StoreError(.sqlite, "backup failed: \(String(cString: sqlite3_errmsg(dest)))", sqliteCode: step)
+        }
+    }
+
+    /// `PRAGMA integrity_check` result lines ("ok" when healthy).
+    public func integrityCheck() throws(StoreError) -> [String] {
+        try query("PRAGMA integrity_check") { $0.text(0) }
+    }
+}

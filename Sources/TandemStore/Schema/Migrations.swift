@@ -1,0 +1,52 @@
+/// One named, ordered schema step. Names are recorded so a database touched by a newer build
+/// (an unknown name or a higher version) is recognised and refused instead of being misread.
+struct Migration: Sendable {
+    var version: Int
+    var name: String
+    var sql: String
+}
+
+enum Migrations {
+    /// In order; never edit a shipped migration, add a new one.
+    static let all: [Migration] = [
+        Migration(version: 1, name: "core", sql: Schema.core),
+        Migration(version: 2, name: "search", sql: Schema.search),
+        Migration(version: 3, name: "collaboration", sql: Schema.collaboration),
+    ]
+
+    static var latestVersion: Int { all.last!.version }
+
+    /// Applied migrations, oldest first.
+    static func applied(_ db: Database) throws(StoreError) -> [(version: Int, name: String)] {
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS schema_migrations(
+              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
+            """)
+        return try db.query("SELECT version, name FROM schema_migrations ORDER BY version") {
+            (Int($0.int(0)), $0.text(1))
+        }
+    }
+
+    /// Brings the database to `target` (default: latest), each step in its own transaction.
+    /// Refuses a database that has migrations this build does not know.
+    static func migrate(_ db: Database, upTo target: Int = latestVersion, now: Int64) throws(StoreError) {
+        let done = try applied(db)
+        for entry in done {
+            guard let known = all.first(where: { $0.version == entry.version }), known.name == entry.name else {
+                throw StoreError(.schemaTooNew, """
+                    database schema has migration \(entry.version) "\(entry.name)" which this build does not know \
+                    (it knows up to \(latestVersion) "\(all.last!.name)"); the database was written by a newer \
+                    Tandem: upgrade Tandem or restore an older backup
+                    """)
+            }
+        }
+        let doneVersions = Set(done.map(\.version))
+        for migration in all where migration.version <= target && !doneVersions.contains(migration.version) {
+            try db.transaction { () throws(StoreError) in
+                try db.execute(migration.sql)
+                try db.run("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                           [.int(migration.version), .text(migration.name), .integer(now)])
+            }
+        }
+    }
+}

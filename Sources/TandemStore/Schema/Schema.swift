@@ -1,0 +1,111 @@
+/// The SQL of each migration. Times are Unix milliseconds; JSON is canonical text.
+enum Schema {
+    static let core = """
+        CREATE TABLE users(
+          id TEXT PRIMARY KEY, display_name TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE api_tokens(
+          id TEXT PRIMARY KEY, user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          hash TEXT NOT NULL UNIQUE, label TEXT NOT NULL, created_at INTEGER NOT NULL,
+          revoked_at INTEGER, last_used_at INTEGER) WITHOUT ROWID;
+        CREATE INDEX api_tokens_user ON api_tokens(user_id);
+
+        -- sid is the compact internal key; id is the public URL-safe identifier.
+        CREATE TABLE sessions(
+          sid INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, title TEXT NOT NULL,
+          owner TEXT NOT NULL REFERENCES users(id), metadata TEXT NOT NULL DEFAULT '{}',
+          status TEXT NOT NULL DEFAULT 'active', created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+          paused_at INTEGER, archived_at INTEGER,
+          last_turn_seq INTEGER NOT NULL DEFAULT 0, last_event_seq INTEGER NOT NULL DEFAULT 0,
+          parent_sid INTEGER REFERENCES sessions(sid) ON DELETE SET NULL, fork_seq INTEGER,
+          fork_rows TEXT, branch_status TEXT);
+        CREATE INDEX sessions_updated ON sessions(updated_at DESC, sid DESC);
+        CREATE INDEX sessions_status ON sessions(status, archived_at);
+        CREATE INDEX sessions_parent ON sessions(parent_sid);
+
+        CREATE TABLE members(
+          sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE,
+          user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+          role TEXT NOT NULL, added_at INTEGER NOT NULL, PRIMARY KEY(sid, user_id)) WITHOUT ROWID;
+        CREATE INDEX members_user ON members(user_id, sid);
+
+        -- Rowid table (content can be large) with (sid, seq) unique: last-N is an index range scan.
+        -- state: 0 live, 1 undone, 2 cleared, 3 rewound (by a checkpoint restore). Never erased.
+        CREATE TABLE turns(
+          id INTEGER PRIMARY KEY, sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE,
+          seq INTEGER NOT NULL, role TEXT NOT NULL, author TEXT NOT NULL, content TEXT NOT NULL,
+          metadata TEXT NOT NULL DEFAULT '{}', tokens_in INTEGER NOT NULL DEFAULT 0,
+          tokens_out INTEGER NOT NULL DEFAULT 0, created_at INTEGER NOT NULL,
+          state INTEGER NOT NULL DEFAULT 0, event_seq INTEGER NOT NULL);
+        CREATE UNIQUE INDEX turns_sid_seq ON turns(sid, seq);
+
+        -- The per-session change log: every change bumps sessions.last_event_seq by one.
+        CREATE TABLE events(
+          sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE, seq INTEGER NOT NULL,
+          kind TEXT NOT NULL, actor TEXT, turn_seq INTEGER, row_key TEXT, row_version INTEGER,
+          data TEXT, created_at INTEGER NOT NULL, PRIMARY KEY(sid, seq)) WITHOUT ROWID;
+
+        CREATE TABLE comments(
+          id INTEGER PRIMARY KEY, sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE,
+          turn_seq INTEGER NOT NULL, author TEXT NOT NULL, body TEXT NOT NULL, created_at INTEGER NOT NULL);
+        CREATE INDEX comments_turn ON comments(sid, turn_seq);
+
+        CREATE TABLE state_rows(
+          sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE, key TEXT NOT NULL,
+          version INTEGER NOT NULL, value TEXT NOT NULL, author TEXT NOT NULL, updated_at INTEGER NOT NULL,
+          merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(sid, key)) WITHOUT ROWID;
+        CREATE TABLE state_history(
+          sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE, key TEXT NOT NULL,
+          version INTEGER NOT NULL, value TEXT NOT NULL, author TEXT NOT NULL, created_at INTEGER NOT NULL,
+          merged INTEGER NOT NULL DEFAULT 0, PRIMARY KEY(sid, key, version)) WITHOUT ROWID;
+
+        CREATE TABLE contributions(
+          sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE, user_id TEXT NOT NULL,
+          turns INTEGER NOT NULL DEFAULT 0, tokens_in INTEGER NOT NULL DEFAULT 0,
+          tokens_out INTEGER NOT NULL DEFAULT 0, comments INTEGER NOT NULL DEFAULT 0,
+          row_writes INTEGER NOT NULL DEFAULT 0, merges INTEGER NOT NULL DEFAULT 0,
+          conflicts INTEGER NOT NULL DEFAULT 0, undos INTEGER NOT NULL DEFAULT 0,
+          PRIMARY KEY(sid, user_id)) WITHOUT ROWID;
+        CREATE INDEX contributions_user ON contributions(user_id);
+
+        CREATE TABLE checkpoints(
+          sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE, name TEXT NOT NULL,
+          turn_seq INTEGER NOT NULL, row_versions TEXT NOT NULL, created_by TEXT NOT NULL,
+          created_at INTEGER NOT NULL, PRIMARY KEY(sid, name)) WITHOUT ROWID;
+        """
+
+    /// Full-text search: external-content FTS5 over turn content (filled by the writer in batches)
+    /// and session titles (kept by triggers: titles change rarely).
+    static let search = """
+        CREATE VIRTUAL TABLE turns_fts USING fts5(content, content='turns', content_rowid='id');
+        INSERT INTO turns_fts(turns_fts) VALUES('rebuild');
+        CREATE VIRTUAL TABLE sessions_fts USING fts5(title, content='sessions', content_rowid='sid');
+        INSERT INTO sessions_fts(sessions_fts) VALUES('rebuild');
+        CREATE TRIGGER sessions_fts_insert AFTER INSERT ON sessions BEGIN
+          INSERT INTO sessions_fts(rowid, title) VALUES (new.sid, new.title);
+        END;
+        CREATE TRIGGER sessions_fts_delete AFTER DELETE ON sessions BEGIN
+          INSERT INTO sessions_fts(sessions_fts, rowid, title) VALUES ('delete', old.sid, old.title);
+        END;
+        CREATE TRIGGER sessions_fts_update AFTER UPDATE OF title ON sessions BEGIN
+          INSERT INTO sessions_fts(sessions_fts, rowid, title) VALUES ('delete', old.sid, old.title);
+          INSERT INTO sessions_fts(rowid, title) VALUES (new.sid, new.title);
+        END;
+        """
+
+    static let collaboration = """
+        CREATE TABLE templates(
+          id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, body TEXT NOT NULL,
+          created_by TEXT NOT NULL, created_at INTEGER NOT NULL) WITHOUT ROWID;
+        CREATE TABLE share_links(
+          id TEXT PRIMARY KEY, sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE,
+          hash TEXT NOT NULL UNIQUE, permission TEXT NOT NULL, expires_at INTEGER,
+          created_by TEXT NOT NULL, created_at INTEGER NOT NULL, revoked_at INTEGER,
+          last_used_at INTEGER) WITHOUT ROWID;
+        CREATE INDEX share_links_session ON share_links(sid);
+        -- No foreign keys: audit entries outlive what they describe.
+        CREATE TABLE audit_log(
+          id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT, action TEXT NOT NULL,
+          session_id TEXT, target TEXT, detail TEXT NOT NULL DEFAULT '{}');
+        CREATE INDEX audit_session ON audit_log(session_id, id);
+        """
+}

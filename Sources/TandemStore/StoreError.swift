@@ -1,0 +1,39 @@
+/// Every failure the store reports, with a stable `code` the server maps to wire error codes.
+///
+/// Codes are part of the contract: do not rename them. `message` is for humans and logs.
+public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Code: String, Sendable, CaseIterable {
+        case notFound = "not_found"
+        case invalidJSON = "invalid_json"
+        case tooLarge = "too_large"
+        case conflict = "conflict"
+        case forbidden = "forbidden"
+        case unauthorized = "unauthorized"
+        case invalidArgument = "invalid_argument"
+        case staleCheckpoint = "stale_checkpoint"
+        case invalidState = "invalid_state"
+        case schemaTooNew = "schema_too_new"
+        case closed = "closed"
+        case busy = "busy"
+        case sqlite = "sqlite"
+    }
+
+    public var kind: Code
+    public var message: String
+    /// The SQLite result code, for `.sqlite` errors.
+    public var sqliteCode: Int32?
+
+    /// The stable machine-readable code, e.g. `"not_found"`.
+    public var code: String { kind.rawValue }
+    public var description: String { "\(code): \(message)" }
+
+    public init(_ kind: Code, _ message: String, sqliteCode: Int32? = nil) {
+        self.kind = kind
+        self.message = message
+        self.sqliteCode = sqliteCode
+    }
+
+    static func notFound(_ what: String) -> StoreError { StoreError(.notFound, "\(what) not found") }
+    static func invalid(_ message: String) -> StoreError { StoreError(.invalidArgument, message) }
+    static func forbidden(_ message: String) -> StoreError { StoreError(.forbidden, message) }
+}

@@ -1,0 +1,66 @@
+import Foundation
+
+/// Read-only connections, each checked out by one thread at a time. In WAL mode a reader sees the
+/// last committed state and never blocks the writer.
+final class ReaderPool: @unchecked Sendable {
+    // @unchecked: `idle` and `opened` are guarded by `condition`; a checked-out Database is used
+    // only by the thread that checked it out until it is returned.
+    private let condition = NSCondition()
+    private var idle: [Database] = []
+    private var opened = 0
+    private let capacity: Int
+    private let configuration: StoreConfiguration
+
+    init(configuration: StoreConfiguration) {
+        self.configuration = configuration
+        capacity = max(1, configuration.readerCount)
+    }
+
+    func withReader<T>(_ body: (Database) throws(StoreError) -> T) throws(StoreError) -> T {
+        let db = try checkOut()
+        defer { checkIn(db) }
+        try db.run("BEGIN")
+        defer { _ = try? db.run("COMMIT") }
+        return try body(db)
+    }
+
+    private func checkOut() throws(StoreError) -> Database {
+        condition.lock()
+        while true {
+            if let db = idle.popLast() {
+                condition.unlock()
+                return db
+            }
+            if opened < capacity {
+                opened += 1
+                condition.unlock()
+                do {
+                    let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
+                                          busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+                    try db.execute("PRAGMA query_only=ON")
+                    return db
+                } catch {
+                    condition.lock()
+                    opened -= 1
+                    condition.signal()
+                    condition.unlock()
+                    throw error
+                }
+            }
+            condition.wait()
+        }
+    }
+
+    private func checkIn(_ db: Database) {
+        condition.lock()
+        idle.append(db)
+        condition.signal()
+        condition.unlock()
+    }
+
+    func closeAll() {
+        condition.lock()
+        idle.removeAll()
+        condition.unlock()
+    }
+}

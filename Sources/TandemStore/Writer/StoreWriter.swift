@@ -1,0 +1,210 @@
+import Foundation
+
+/// The single owner of the write connection, with group commit.
+///
+/// Callers submit jobs; the writer thread takes everything queued (up to `maxBatchJobs`), runs the
+/// jobs in ONE transaction, each inside its own SAVEPOINT so a failing job rolls back alone, commits,
+/// and only then reports each job's result: a success result means the write is committed (durable
+/// to the degree `synchronous` promises).
+public final class StoreWriter: @unchecked Sendable {
+    // @unchecked: `queue`, `stopping` are guarded by `condition`; `context` (and its Database) is
+    // touched only by the writer thread after init.
+    private let condition = NSCondition()
+    private var queue: [WriteJob] = []
+    private var stopping = false
+    private var finished = false
+    private let context: WriteContext
+    private let maxBatch: Int
+    private let maxQueued: Int
+    private var thread: Thread?
+
+    /// Statistics for benchmarks: batches committed and jobs run.
+    public private(set) var batches: Int = 0
+    public private(set) var jobs: Int = 0
+
+    init(database: Database, configuration: StoreConfiguration) {
+        context = WriteContext(db: database, configuration: configuration)
+        maxBatch = max(1, configuration.maxBatchJobs)
+        maxQueued = max(1, configuration.maxQueuedJobs)
+        let thread = Thread { [unowned self] in self.loop() }
+        thread.name = "tandem-store-writer"
+        thread.stackSize = 4 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Queues `body` to run on the writer connection; `completion` runs on the writer thread after
+    /// the batch commits (or with the job's error). Keep completions short and non-blocking.
+    ///
+    /// `deferrable` jobs may leave staged index/counter work for the end of the batch; other jobs
+    /// see every earlier job's effects fully applied.
+    public func submit<T: Sendable>(
+        deferrable: Bool = false,
+        _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
+        completion: @escaping @Sendable (Result<T, StoreError>) -> Void
+    ) {
+        let job = WriteJob(deferrable: deferrable, body: body, completion: completion)
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            completion(.failure(StoreError(.closed, "the store is closed")))
+            return
+        }
+        if queue.count >= maxQueued {
+            condition.unlock()
+            completion(.failure(StoreError(.busy, "write queue is full (\(maxQueued) jobs)")))
+            return
+        }
+        queue.append(job)
+        condition.signal()
+        condition.unlock()
+    }
+
+    /// Runs `body` as a write job and waits until it is committed.
+    public func perform<T: Sendable>(
+        deferrable: Bool = false, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
+    ) throws(StoreError) -> T {
+        let waiter = Waiter<T>()
+        submit(deferrable: deferrable, body) { waiter.deliver($0) }
+        return try waiter.wait().get()
+    }
+
+    /// Async form of `perform`.
+    public func perform<T: Sendable>(
+        deferrable: Bool = false, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
+    ) async throws(StoreError) -> T {
+        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+            submit(deferrable: deferrable, body) { continuation.resume(returning: $0) }
+        }
+        return try result.get()
+    }
+
+    /// Finishes queued work, then stops the thread. Later submissions fail with `closed`.
+    public func close() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        condition.unlock()
+    }
+
+    private func loop() {
+        while true {
+            condition.lock()
+            while queue.isEmpty && !stopping { condition.wait() }
+            if queue.isEmpty && stopping {
+                finished = true
+                condition.broadcast()
+                condition.unlock()
+                return
+            }
+            let take = min(queue.count, maxBatch)
+            let batch = Array(queue.prefix(take))
+            queue.removeFirst(take)
+            condition.unlock()
+            runBatch(batch)
+        }
+    }
+
+    private func runBatch(_ batch: [WriteJob]) {
+        let db = context.db
+        do {
+            try db.run("BEGIN IMMEDIATE")
+        } catch {
+            for job in batch { job.finish(commitError: error) }
+            return
+        }
+        for job in batch {
+            do {
+                if !job.deferrable { try context.flushDeferred() }
+                try db.run("SAVEPOINT job")
+                context.beginJob()
+                if job.run(context) {
+                    try db.run("RELEASE job")
+                    context.commitJob()
+                } else {
+                    context.discardJob()
+                    try db.run("ROLLBACK TO job")
+                    try db.run("RELEASE job")
+                }
+            } catch {
+                // The transaction itself is broken (I/O error, full disk): fail the whole batch.
+                abort(batch, error)
+                return
+            }
+        }
+        do {
+            try context.flushDeferred()
+            try db.run("COMMIT")
+        } catch {
+            abort(batch, error)
+            return
+        }
+        batches += 1
+        jobs += batch.count
+        for job in batch { job.finish(commitError: nil) }
+    }
+
+    private func abort(_ batch: [WriteJob], _ error: StoreError) {
+        context.discardBatch()
+        if db.isInTransaction { _ = try? db.run("ROLLBACK") }
+        for job in batch { job.finish(commitError: error) }
+    }
+
+    private var db: Database { context.db }
+}
+
+/// A type-erased job; its result lives here between running and the commit.
+final class WriteJob: @unchecked Sendable {
+    // @unchecked: created on the submitting thread, then used only by the writer thread.
+    let deferrable: Bool
+    private let runBody: (WriteContext) -> Bool
+    private let finishBody: (StoreError?) -> Void
+
+    init<T: Sendable>(deferrable: Bool,
+                      body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
+                      completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
+        self.deferrable = deferrable
+        let box = ResultBox<T>()
+        runBody = { context in
+            do throws(StoreError) {
+                box.result = .success(try body(context))
+                return true
+            } catch {
+                box.result = .failure(error)
+                return false
+            }
+        }
+        finishBody = { commitError in
+            if let commitError { completion(.failure(commitError)) } else if let result = box.result { completion(result) }
+        }
+    }
+
+    func run(_ context: WriteContext) -> Bool { runBody(context) }
+    func finish(commitError: StoreError?) { finishBody(commitError) }
+}
+
+final class ResultBox<T> {
+    var result: Result<T, StoreError>?
+}
+
+/// Blocks one thread until a result arrives from another.
+final class Waiter<T: Sendable>: @unchecked Sendable {
+    // @unchecked: `value` is written once under `condition` and read after the signal.
+    private let condition = NSCondition()
+    private var value: Result<T, StoreError>?
+
+    func deliver(_ result: Result<T, StoreError>) {
+        condition.lock()
+        value = result
+        condition.signal()
+        condition.unlock()
+    }
+
+    func wait() -> Result<T, StoreError> {
+        condition.lock()
+        defer { condition.unlock() }
+        while value == nil { condition.wait() }
+        return value!
+    }
+}

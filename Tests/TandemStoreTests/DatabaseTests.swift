@@ -1,0 +1,151 @@
+import Foundation
+import Testing
+import TandemJSON
+@testable import TandemStore
+
+@Suite struct DatabaseTests {
+    @Test func bindsAndReadsEveryType() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let db = try Database(path: dir.dbPath)
+        try db.execute("CREATE TABLE t(i INTEGER, d REAL, s TEXT, b BLOB, n TEXT, j TEXT)")
+        let json: JSONValue = ["a": [1, 2.5, "x\u{e9}"], "b": nil]
+        try db.run("INSERT INTO t VALUES (?,?,?,?,?,?)",
+                   [.integer(Int64.min), .real(-1.25), .text("héllo\0x"), .blob([0, 1, 255]), .null, .json(json)])
+        let row = try #require(try db.queryOne("SELECT i, d, s, b, n, j FROM t") { row throws(StoreError) in
+            (row.int(0), row.double(1), row.text(2), row.blob(3), row.isNull(4), try row.json(5))
+        })
+        #expect(row.0 == Int64.min)
+        #expect(row.1 == -1.25)
+        #expect(row.2 == "héllo\0x")
+        #expect(row.3 == [0, 1, 255])
+        #expect(row.4)
+        #expect(row.5 == json)
+    }
+
+    @Test func pragmasAreSet() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let db = try Database(path: dir.dbPath, synchronous: .full, busyTimeoutMilliseconds: 1234)
+        #expect(try db.queryOne("PRAGMA journal_mode") { $0.text(0) } == "wal")
+        #expect(try db.scalar("PRAGMA synchronous") == 2)
+        #expect(try db.scalar("PRAGMA foreign_keys") == 1)
+        #expect(try db.scalar("PRAGMA busy_timeout") == 1234)
+        let normal = try Database(path: dir.path + "/n.db")
+        #expect(try normal.scalar("PRAGMA synchronous") == 1)
+    }
+
+    @Test func transactionRollsBackOnErrorAndSavepointsNest() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let db = try Database(path: dir.dbPath)
+        try db.execute("CREATE TABLE t(x INTEGER PRIMARY KEY)")
+        #expect(throws: StoreError.self) {
+            try db.transaction { () throws(StoreError) in
+                try db.run("INSERT INTO t VALUES (1)")
+                try db.run("INSERT INTO t VALUES (1)") // constraint violation
+            }
+        }
+        #expect(try db.scalar("SELECT count(*) FROM t") == 0)
+        try db.transaction { () throws(StoreError) in
+            try db.run("INSERT INTO t VALUES (1)")
+            _ = try? db.savepoint { () throws(StoreError) in
+                try db.run("INSERT INTO t VALUES (2)")
+                throw StoreError(.invalidArgument, "boom")
+            }
+            try db.run("INSERT INTO t VALUES (3)")
+        }
+        #expect(try db.query("SELECT x FROM t ORDER BY x") { $0.int(0) } == [1, 3])
+    }
+
+    @Test func errorsAreTypedSQLite() throws {
+        let db = try Database(path: ":memory:")
+        do {
+            try db.run("SELEC nonsense")
+            Issue.record("expected an error")
+        } catch {
+            #expect(error.code == "sqlite")
+            #expect(error.sqliteCode != nil)
+        }
+    }
+
+    @Test func onlineBackupCopiesALiveDatabase() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.appendTurns(session: "s1", actor: "alice", (0..<50).map { NewTurn(role: .user, content: "turn \($0)") })
+            let copy = NSTemporaryDirectory() + "tandem-backup-\(UUID().uuidString).db"
+            defer { try? FileManager.default.removeItem(atPath: copy) }
+            try store.backup(to: copy)
+            let restored = try Store(path: copy)
+            defer { restored.close() }
+            #expect(try restored.lastTurns(session: "s1", actor: "alice", count: 100).count == 50)
+            #expect(try restored.read { db throws(StoreError) in try db.integrityCheck() } == ["ok"])
+        }
+    }
+
+    @Test func memoryDatabaseWorksThroughTheWriter() throws {
+        let store = try Store(path: ":memory:")
+        defer { store.close() }
+        _ = try store.createUser(id: "alice", displayName: "Alice")
+        _ = try store.createSession(id: "m", title: "memory test", owner: "alice")
+        _ = try store.appendTurn(session: "m", actor: "alice", NewTurn(role: .user, content: "hello memory"))
+        #expect(try store.lastTurns(session: "m", actor: "alice", count: 5).map(\.content) == ["hello memory"])
+        #expect(try store.search("memory").count == 2) // title and turn
+    }
+}
+
+@Suite struct MigrationTests {
+    @Test func opensAnOlderDatabaseAndMigratesIt() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            // A database as version 1 left it: no search index, no share links.
+            let db = try Database(path: dir.dbPath)
+            try Migrations.migrate(db, upTo: 1, now: 1)
+            try db.run("INSERT INTO users(id, display_name, created_at) VALUES ('alice','Alice',1)")
+            try db.run("INSERT INTO sessions(id, title, owner, created_at, updated_at, last_turn_seq, last_event_seq) VALUES ('old','Old notes','alice',1,1,1,1)")
+            try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (1,'alice','owner',1)")
+            try db.run("INSERT INTO turns(sid, seq, role, author, content, created_at, event_seq) VALUES (1,1,'user','alice','legacy walrus',1,1)")
+            try db.run("INSERT INTO events(sid, seq, kind, turn_seq, created_at) VALUES (1,1,'turn',1,1)")
+            #expect(try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'turns_fts'") == 0)
+        }
+        let store = try Store(path: dir.dbPath)
+        defer { store.close() }
+        let applied = try store.read { db throws(StoreError) in try Migrations.applied(db).map(\.name) }
+        #expect(applied == ["core", "search", "collaboration"])
+        // Migration 2 indexed the existing turn; migration 3's tables work.
+        #expect(try store.search("walrus").map(\.sessionID) == ["old"])
+        _ = try store.createShareLink(session: "old", actor: "alice", expiresAt: nil)
+        #expect(try store.lastTurns(session: "old", actor: "alice", count: 1).first?.content == "legacy walrus")
+    }
+
+    @Test func refusesANewerDatabase() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            let store = try Store(path: dir.dbPath)
+            store.close()
+        }
+        do {
+            let db = try Database(path: dir.dbPath)
+            try db.run("INSERT INTO schema_migrations(version, name, applied_at) VALUES (99, 'from-the-future', 1)")
+        }
+        #expect(errorCode { _ = try Store(path: dir.dbPath) } == "schema_too_new")
+        do {
+            _ = try Store(path: dir.dbPath)
+        } catch {
+            #expect(error.message.contains("from-the-future"))
+        }
+    }
+
+    @Test func refusesAKnownVersionWithAnUnknownName() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            let db = try Database(path: dir.dbPath)
+            try Migrations.migrate(db, upTo: 1, now: 1)
+            try db.run("UPDATE schema_migrations SET name = 'core-v2' WHERE version = 1")
+        }
+        #expect(errorCode { _ = try Store(path: dir.dbPath) } == "schema_too_new")
+    }
+}

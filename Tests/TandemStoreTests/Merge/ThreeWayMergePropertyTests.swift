@@ -1,0 +1,105 @@
+import Testing
+import TandemJSON
+@testable import TandemStore
+
+/// Seeded random cases: each failure names its seed, so it reproduces exactly.
+@Suite struct ThreeWayMergePropertyTests {
+    static let seeds: ClosedRange<UInt64> = 1...1500
+
+    /// A base object and two independent variants of it; sometimes a variant is a fresh value,
+    /// sometimes the base is not an object at all.
+    private func triple(_ seed: UInt64) -> (JSONValue, JSONValue, JSONValue) {
+        var rng = SeededRandom(seed: seed)
+        let base = rng.chance(90) ? RandomJSON.object(&rng, depth: 3) : RandomJSON.value(&rng, depth: 2)
+        let x = rng.chance(90) ? RandomJSON.mutate(base, &rng) : RandomJSON.value(&rng, depth: 2)
+        let y = rng.chance(90) ? RandomJSON.mutate(base, &rng) : RandomJSON.value(&rng, depth: 2)
+        return (base, x, y)
+    }
+
+    @Test func unchangedSideTakesTheOther() {
+        for seed in Self.seeds {
+            let (b, x, y) = triple(seed)
+            #expect(ThreeWayMerge.merge(base: b, current: x, proposed: b) == .merged(x), "seed \(seed)")
+            #expect(ThreeWayMerge.merge(base: b, current: b, proposed: y) == .merged(y), "seed \(seed)")
+        }
+    }
+
+    @Test func identicalChangesMerge() {
+        for seed in Self.seeds {
+            let (b, x, _) = triple(seed)
+            #expect(ThreeWayMerge.merge(base: b, current: x, proposed: x) == .merged(x), "seed \(seed)")
+        }
+    }
+
+    /// Every answer passes the independent oracle: clean merges lose no change and invent no
+    /// value; conflicts report the inputs' values at real, sorted paths. Both answers occur.
+    @Test func mergesAreNeverSilentlyLossyAndConflictsReportInputs() {
+        var merged = 0, conflicted = 0
+        for seed in Self.seeds {
+            let (b, x, y) = triple(seed)
+            switch ThreeWayMerge.merge(base: b, current: x, proposed: y) {
+            case .merged(let result):
+                merged += 1
+                let problems = MergeOracle.problemsWithMerge(base: b, current: x, proposed: y, result: result)
+                #expect(problems.isEmpty, "seed \(seed): \(problems)")
+            case .conflict(let conflicts):
+                conflicted += 1
+                let problems = MergeOracle.problemsWithConflicts(base: b, current: x, proposed: y, conflicts: conflicts)
+                #expect(problems.isEmpty, "seed \(seed): \(problems)")
+            }
+        }
+        #expect(merged > 100 && conflicted > 100, "cases: \(merged) merged, \(conflicted) conflicts")
+    }
+
+    /// Swapping sides gives the same merge, or the same conflicts with the sides swapped.
+    @Test func mergeIsSymmetric() {
+        for seed in Self.seeds {
+            let (b, x, y) = triple(seed)
+            let forward = ThreeWayMerge.merge(base: b, current: x, proposed: y)
+            let swapped = ThreeWayMerge.merge(base: b, current: y, proposed: x)
+            switch (forward, swapped) {
+            case (.merged(let r1), .merged(let r2)):
+                #expect(r1 == r2, "seed \(seed)")
+            case (.conflict(let c1), .conflict(let c2)):
+                let unswapped = c2.map { MergeConflict(path: $0.path, base: $0.base, current: $0.proposed, proposed: $0.current) }
+                #expect(c1 == unswapped, "seed \(seed)")
+            default:
+                Issue.record("seed \(seed): merged one way, conflict the other")
+            }
+        }
+    }
+
+    /// Edits generated on disjoint paths (neither a prefix of another) always merge to the
+    /// base with all of them applied.
+    @Test func disjointEditsMergeToTheUnion() {
+        var edited = 0
+        for seed in Self.seeds {
+            var rng = SeededRandom(seed: seed &* 7919)
+            let base = RandomJSON.object(&rng, depth: 3)
+            var candidates: [[String]] = []
+            for parent in JSONPath.objectPaths(in: base) {
+                for key in RandomJSON.keys + ["new"] where rng.chance(40) { candidates.append(parent + [key]) }
+            }
+            candidates.shuffle(using: &rng)
+            var chosen: [[String]] = []
+            for path in candidates where chosen.count < 6 {
+                let related = chosen.contains { $0.starts(with: path) || path.starts(with: $0) }
+                if !related { chosen.append(path) }
+            }
+            var current = base, proposed = base, union = base
+            for path in chosen {
+                let newValue: JSONValue? = rng.chance(25) ? nil : RandomJSON.value(&rng, depth: 2)
+                if rng.chance(50) {
+                    current = JSONPath.setting(newValue, at: path, in: current)
+                } else {
+                    proposed = JSONPath.setting(newValue, at: path, in: proposed)
+                }
+                union = JSONPath.setting(newValue, at: path, in: union)
+            }
+            if current != base && proposed != base { edited += 1 }
+            #expect(ThreeWayMerge.merge(base: base, current: current, proposed: proposed) == .merged(union),
+                    "seed \(seed)")
+        }
+        #expect(edited > 500, "only \(edited) cases edited both sides")
+    }
+}

@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+import TandemJSON
+@testable import TandemStore
+
+/// A temporary directory holding one test's database; removed by `cleanup()`.
+struct TempDir {
+    let path: String
+
+    init() {
+        path = NSTemporaryDirectory() + "tandem-store-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    }
+
+    var dbPath: String { path + "/store.db" }
+
+    func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+}
+
+/// A settable clock for tests that move time.
+final class TestClock: Sendable {
+    private let value: Mutex<Int64>
+    init(_ start: Int64 = 1_700_000_000_000) { value = Mutex(start) }
+    var now: Int64 { value.withLock { $0 } }
+    func set(_ v: Int64) { value.withLock { $0 = v } }
+    func advance(_ ms: Int64) { value.withLock { $0 += ms } }
+}
+
+/// Opens a store on a fresh temporary file, with users alice (owner), bob, carol, dave, erin,
+/// runs `body`, then closes and deletes everything.
+func withStore<T>(clock: TestClock? = nil, configure: (inout StoreConfiguration) -> Void = { _ in },
+                  _ body: (Store) throws -> T) throws -> T {
+    let dir = TempDir()
+    defer { dir.cleanup() }
+    var config = StoreConfiguration(path: dir.dbPath)
+    if let clock { config.clock = { clock.now } }
+    configure(&config)
+    let store = try Store(config)
+    defer { store.close() }
+    for (id, name) in [("alice", "Alice"), ("bob", "Bob"), ("carol", "Carol"), ("dave", "Dave"), ("erin", "Erin")] {
+        _ = try store.createUser(id: id, displayName: name)
+    }
+    return try body(store)
+}
+
+/// A session owned by alice with bob as writer, carol as commenter, dave as reader.
+@discardableResult
+func makeSession(_ store: Store, id: String = "s1", title: String = "Planning", metadata: JSONValue = [:]) throws -> Session {
+    let s = try store.createSession(id: id, title: title, owner: "alice", metadata: metadata)
+    try store.setMember(session: id, actor: "alice", user: "bob", role: .write)
+    try store.setMember(session: id, actor: "alice", user: "carol", role: .comment)
+    try store.setMember(session: id, actor: "alice", user: "dave", role: .read)
+    return s
+}
+
+/// Row counts of the tables a failed operation must not touch.
+func tableCounts(_ store: Store) throws -> [String: Int64] {
+    try store.read { db throws(StoreError) in
+        var out: [String: Int64] = [:]
+        for table in ["users", "sessions", "members", "turns", "events", "comments", "state_rows", "state_history",
+                      "contributions", "checkpoints", "templates", "share_links", "audit_log", "api_tokens"] {
+            out[table] = try db.scalar("SELECT count(*) FROM \(table)") ?? -1
+        }
+        return out
+    }
+}
+
+/// Runs `body` and returns the StoreError code it threw, or nil.
+func errorCode(_ body: () throws -> Void) -> String? {
+    do { try body(); return nil } catch let e as StoreError { return e.code } catch { return "other: \(error)" }
+}
