@@ -75,7 +75,13 @@ public final class Inflater {
             stream.pointee.next_in = nil
             stream.pointee.avail_in = 0
         }
-        try run(into: &output, limit: limit)
+        do {
+            try run(into: &output, limit: limit)
+        } catch {
+            // A half-inflated message leaves the stream mid-block; start clean for the next user.
+            reset()
+            throw error
+        }
     }
 
     /// Ends a message: feeds the stripped 00 00 ff ff trailer so zlib flushes the last block,
@@ -84,10 +90,7 @@ public final class Inflater {
         let result = Self.tail.withUnsafeBytes { raw -> WebSocketError? in
             do throws(WebSocketError) { try decompress(raw, into: &output, limit: limit); return nil } catch { return error }
         }
-        if let result {
-            reset()
-            throw result
-        }
+        if let result { throw result }
         if noContextTakeover { reset() }
     }
 
@@ -101,7 +104,6 @@ public final class Inflater {
         while true {
             let before = output.count
             let room = Self.step
-            output.reserveCapacity(before + room)
             var rc: Int32 = Z_OK
             var produced = 0
             // Grow by `room` bytes of zeroes, let zlib fill them, then drop what it did not use.
@@ -117,6 +119,8 @@ public final class Inflater {
                 stream.pointee.avail_out = 0
             }
             output.removeLast(room - produced)
+            // Checked after every step, before anything else: output never exceeds limit + step.
+            if output.count > limit { throw .decompressedTooBig }
             switch rc {
             case Z_OK:
                 break
@@ -130,7 +134,6 @@ public final class Inflater {
             default:
                 throw .inflateFailed
             }
-            if output.count > limit { throw .decompressedTooBig }
             if stream.pointee.avail_in == 0 && produced < room { return }
         }
     }
