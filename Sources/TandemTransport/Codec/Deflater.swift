@@ -45,8 +45,6 @@ public final class Deflater {
 
     /// Compresses one whole message; the result is the payload of a frame with RSV1 set.
     public func compress(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count / 2 + 64)
         if let base = bytes.baseAddress, bytes.count > 0 {
             // zlib never writes through next_in; the cast only satisfies its non-const signature.
             stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
@@ -55,29 +53,31 @@ public final class Deflater {
             stream.pointee.next_in = nil
             stream.pointee.avail_in = 0
         }
-        var chunk = deflateBound(stream, uLong(bytes.count)) + 16
-        while true {
-            let before = out.count
-            let room = Int(chunk)
-            out.append(contentsOf: repeatElement(0, count: room))
-            var rc: Int32 = Z_OK
-            out.withUnsafeMutableBytes { raw in
-                // zlib writes only into the `room` bytes past `before`.
-                stream.pointee.next_out = raw.baseAddress!.advanced(by: before).assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_out = uInt(room)
-                rc = deflate(stream, Z_SYNC_FLUSH)
-            }
-            let unused = Int(stream.pointee.avail_out)
-            out.removeLast(unused)
-            precondition(rc == Z_OK || rc == Z_BUF_ERROR, "deflate failed: \(rc)")
-            // Finished once zlib had output space left over: all input consumed and flushed.
-            if unused > 0 && stream.pointee.avail_in == 0 { break }
-            chunk = 16 * 1024
+        defer {
+            stream.pointee.next_in = nil
+            stream.pointee.avail_in = 0
+            stream.pointee.next_out = nil
+            stream.pointee.avail_out = 0
         }
-        stream.pointee.next_in = nil
-        stream.pointee.avail_in = 0
-        stream.pointee.next_out = nil
-        stream.pointee.avail_out = 0
+        // deflateBound covers the worst case of the data; a sync flush adds at most a few bytes
+        // (an empty stored block), so one pass almost always suffices.
+        let bound = Int(deflateBound(stream, uLong(bytes.count))) + 16
+        var finished = false
+        var out = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
+            // zlib writes at most `bound` bytes, the buffer's capacity.
+            let (produced, done) = deflateStep(into: buffer.baseAddress!, capacity: bound)
+            finished = done
+            initialized = produced
+        }
+        while !finished {
+            let step = 16 * 1024
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: step) { scratch in
+                // zlib writes at most `step` bytes into the scratch buffer.
+                let (produced, done) = deflateStep(into: scratch.baseAddress!, capacity: step)
+                finished = done
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<produced]))
+            }
+        }
         // A sync flush always ends with an empty stored block, 00 00 ff ff; RFC 7692 drops it.
         if out.count >= 4 && out[out.count - 4] == 0 && out[out.count - 3] == 0
             && out[out.count - 2] == 0xFF && out[out.count - 1] == 0xFF {
@@ -85,6 +85,17 @@ public final class Deflater {
         }
         if noContextTakeover { deflateReset(stream) }
         return out
+    }
+
+    /// One deflate call with Z_SYNC_FLUSH into `capacity` bytes at `dest`; returns the bytes
+    /// written and whether the message is fully flushed (output space was left over).
+    private func deflateStep(into dest: UnsafeMutablePointer<UInt8>, capacity: Int) -> (Int, Bool) {
+        stream.pointee.next_out = dest
+        stream.pointee.avail_out = uInt(capacity)
+        let rc = deflate(stream, Z_SYNC_FLUSH)
+        precondition(rc == Z_OK || rc == Z_BUF_ERROR, "deflate failed: \(rc)")
+        let unused = Int(stream.pointee.avail_out)
+        return (capacity - unused, unused > 0 && stream.pointee.avail_in == 0)
     }
 
     /// Compresses one whole message given as an array.

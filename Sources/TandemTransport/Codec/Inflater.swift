@@ -102,23 +102,19 @@ public final class Inflater {
 
     private func run(into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         while true {
-            let before = output.count
-            let room = Self.step
             var rc: Int32 = Z_OK
             var produced = 0
-            // Grow by `room` bytes of zeroes, let zlib fill them, then drop what it did not use.
-            output.append(contentsOf: repeatElement(0, count: room))
-            output.withUnsafeMutableBytes { raw in
-                // `raw` covers the whole array; zlib writes only into the `room` bytes past `before`.
-                let dest = raw.baseAddress!.advanced(by: before).assumingMemoryBound(to: Bytef.self)
-                stream.pointee.next_out = dest
+            let room = Self.step
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { scratch in
+                // zlib writes at most `room` bytes into the scratch buffer; we copy out what it wrote.
+                stream.pointee.next_out = scratch.baseAddress!
                 stream.pointee.avail_out = uInt(room)
                 rc = inflate(stream, Z_SYNC_FLUSH)
                 produced = room - Int(stream.pointee.avail_out)
                 stream.pointee.next_out = nil
                 stream.pointee.avail_out = 0
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<produced]))
             }
-            output.removeLast(room - produced)
             // Checked after every step, before anything else: output never exceeds limit + step.
             if output.count > limit { throw .decompressedTooBig }
             switch rc {
