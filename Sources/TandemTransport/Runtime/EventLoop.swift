@@ -53,6 +53,13 @@ public final class EventLoop: @unchecked Sendable {
         return pthread_equal(thread, pthread_self()) != 0
     }
 
+    /// True if `thread` is this loop's thread (lets a caller look up pthread_self() once for many checks).
+    @inline(__always)
+    func isThread(_ other: pthread_t) -> Bool {
+        guard let thread else { return false }
+        return pthread_equal(thread, other) != 0
+    }
+
     /// Debug-only check that loop-confined state is touched on the loop thread.
     @inline(__always)
     func assertInLoop(file: StaticString = #file, line: UInt = #line) {
@@ -181,8 +188,14 @@ public final class EventLoop: @unchecked Sendable {
                 let current = monotonicNanoseconds()
                 timeout = deadline <= current ? 0 : Int32(min((deadline - current + 999_999) / 1_000_000, 60_000))
             }
+            var stamped = false
             do {
                 try poller.poll(timeoutMilliseconds: timeout) { fd, events in
+                    // The wait may have been long: refresh "now" before any handler stamps activity or arms timers.
+                    if !stamped {
+                        now = monotonicNanoseconds()
+                        stamped = true
+                    }
                     if fd == poller.wakeDescriptor {
                         poller.drainWakeups()
                     } else if Int(fd) < handlers.count, let handler = handlers[Int(fd)] {

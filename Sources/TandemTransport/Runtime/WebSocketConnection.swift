@@ -83,12 +83,16 @@ public final class WebSocketConnection: @unchecked Sendable {
         }
     }
 
-    /// Groups recipients by loop: one task per foreign loop, inline work on the caller's loop.
-    static func broadcast(_ frame: SharedFrame, to connections: some Sequence<WebSocketConnection>) {
+    /// Sends one shared frame to many connections (see `WebSocketServer.broadcast`): recipients are
+    /// grouped by loop, one task per foreign loop, inline work on the caller's own loop.
+    public static func broadcast(_ frame: SharedFrame, to connections: some Sequence<WebSocketConnection>) {
         var groups: [(loop: EventLoop, members: [WebSocketConnection])] = []
+        let caller = pthread_self()
+        var callerLoop: EventLoop?
         for connection in connections {
             let loop = connection.serverLoop.loop
-            if loop.inLoop {
+            if loop === callerLoop || (callerLoop == nil && loop.isThread(caller)) {
+                callerLoop = loop
                 connection.enqueue(frame)
             } else if let index = groups.firstIndex(where: { $0.loop === loop }) {
                 groups[index].members.append(connection)
