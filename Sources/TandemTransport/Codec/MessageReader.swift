@@ -1,0 +1,281 @@
+/// Resumable WebSocket reader: frame decoding, unmasking, defragmentation (control frames may
+/// arrive between the fragments of a data message), incremental UTF-8 validation of text, and
+/// permessage-deflate decompression of messages whose first frame has RSV1 set.
+///
+/// Feed bytes with `append` as they come off the socket, then call `next()` until it returns nil.
+/// Limits are checked against each frame header before its payload is buffered, so memory held
+/// is bounded by the limits plus whatever unparsed input the caller hands over in one `append`.
+/// Text is validated as it arrives, so an invalid byte in the first fragment fails at once.
+///
+/// Not Sendable when it holds an `Inflater`: one reader per connection, used on one thread.
+public struct MessageReader {
+    public let role: WebSocketRole
+    public let limits: WebSocketLimits
+    /// The permessage-deflate decompressor, present only when the extension was negotiated.
+    public let inflater: Inflater?
+
+    private var input: [UInt8] = []
+    private var inputStart = 0
+    private var failure: WebSocketError?
+    private var frame: ActiveFrame?
+    private var message: PartialMessage?
+    private var control: [UInt8] = []
+
+    /// Where we are in the payload of the current frame.
+    private struct ActiveFrame {
+        var opcode: WebSocketOpcode
+        var fin: Bool
+        var maskKey: UInt32?
+        var phase: Int
+        var remaining: Int
+    }
+
+    /// A data message whose fragments are still arriving.
+    private struct PartialMessage {
+        var isText: Bool
+        var compressed: Bool
+        var fragments: Int
+        /// Payload bytes received so far, as on the wire (compressed if compressed).
+        var wireBytes: Int
+        /// Uncompressed: the message so far. Compressed: bytes received but not yet inflated.
+        var payload: [UInt8]
+        /// Inflated output (compressed messages only).
+        var output: [UInt8]
+        /// Bytes of the message (payload or output) already validated as UTF-8.
+        var checked: Int
+        var utf8: UTF8Validator
+    }
+
+    public init(role: WebSocketRole, limits: WebSocketLimits = .init(), inflater: Inflater? = nil) {
+        self.role = role
+        self.limits = limits
+        self.inflater = inflater
+    }
+
+    /// Memory currently held for this connection (unparsed input plus partial messages), for
+    /// per-connection and global accounting.
+    public var bufferedByteCount: Int {
+        var n = input.count + control.count
+        if let m = message { n += m.payload.count + m.output.count }
+        return n
+    }
+
+    /// Whether a previous `next()` threw; a failed reader only rethrows that error.
+    public var hasFailed: Bool { failure != nil }
+
+    /// Hands over bytes read from the peer. Payload of a data frame in progress is copied straight
+    /// into the message (unmasked); anything else is kept until `next()` parses it.
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        guard failure == nil, bytes.count > 0 else { return }
+        var rest = bytes
+        if inputStart == input.count, let f = frame, !f.opcode.isControl, f.remaining > 0 {
+            let n = min(f.remaining, rest.count)
+            consumePayload(UnsafeRawBufferPointer(rebasing: rest[0..<n]))
+            rest = UnsafeRawBufferPointer(rebasing: rest[n...])
+        }
+        guard rest.count > 0 else { return }
+        if inputStart > 0 && inputStart * 2 >= input.count {
+            input.removeFirst(inputStart)
+            inputStart = 0
+        }
+        input.append(contentsOf: rest)
+    }
+
+    /// Hands over bytes read from the peer.
+    public mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { append($0) }
+    }
+
+    /// The next complete event, or nil when more bytes are needed. Throws `WebSocketError` when
+    /// the peer broke the protocol or a limit; send a close with `error.closeCode` and drop the
+    /// connection. After a throw the reader is dead: every later call throws the same error.
+    public mutating func next() throws(WebSocketError) -> WebSocketEvent? {
+        if let failure { throw failure }
+        do {
+            return try step()
+        } catch {
+            failure = error
+            input = []
+            inputStart = 0
+            message = nil
+            control = []
+            frame = nil
+            throw error
+        }
+    }
+
+    private mutating func step() throws(WebSocketError) -> WebSocketEvent? {
+        while true {
+            if frame == nil {
+                guard try readHeader() else {
+                    try processMessage()
+                    compactInput()
+                    return nil
+                }
+            }
+            if let f = frame, f.remaining > 0 {
+                let n = min(input.count - inputStart, f.remaining)
+                if n > 0 {
+                    let buffered = input
+                    buffered.withUnsafeBytes { consumePayload(UnsafeRawBufferPointer(rebasing: $0[inputStart..<inputStart + n])) }
+                    inputStart += n
+                }
+            }
+            guard let f = frame, f.remaining == 0 else {
+                try processMessage()
+                compactInput()
+                return nil
+            }
+            frame = nil
+            if f.opcode.isControl { return try controlEvent(f.opcode) }
+            if f.fin { return try finishMessage() }
+        }
+    }
+
+    private mutating func compactInput() {
+        if inputStart == input.count {
+            // Keep a modest buffer for the next read; give large ones back.
+            if input.capacity <= 64 * 1024 { input.removeAll(keepingCapacity: true) } else { input = [] }
+            inputStart = 0
+        } else if inputStart > 0 {
+            input.removeFirst(inputStart)
+            inputStart = 0
+        }
+    }
+
+    /// Parses and checks the next frame header; false when it is not complete yet.
+    private mutating func readHeader() throws(WebSocketError) -> Bool {
+        let available = input.count - inputStart
+        guard available >= 2 else { return false }
+        let b0 = input[inputStart]
+        let b1 = input[inputStart + 1]
+        // Everything decidable from the first two bytes is decided before waiting for more.
+        let opcodeBits = b0 & 0x0F
+        guard let opcode = WebSocketOpcode(rawValue: opcodeBits) else { throw .reservedOpcode(opcodeBits) }
+        if b0 & 0x30 != 0 { throw .reservedBitsSet }
+        let rsv1 = b0 & 0x40 != 0
+        let fin = b0 & 0x80 != 0
+        if rsv1 && (inflater == nil || !(opcode == .text || opcode == .binary)) { throw .reservedBitsSet }
+        if opcode.isControl {
+            if !fin { throw .fragmentedControlFrame }
+            if b1 & 0x7F > 125 { throw .controlFrameTooLong }
+        } else if opcode == .continuation {
+            if message == nil { throw .unexpectedContinuation }
+        } else if message != nil {
+            throw .expectedContinuation
+        }
+        let masked = b1 & 0x80 != 0
+        switch role {
+        case .server where !masked: throw .unmaskedClientFrame
+        case .client where masked: throw .maskedServerFrame
+        default: break
+        }
+        let parsed = input.withUnsafeBytes { raw -> Result<FrameHeader?, WebSocketError> in
+            let slice = UnsafeRawBufferPointer(rebasing: raw[inputStart...])
+            do throws(WebSocketError) {
+                return .success(try FrameHeader.parse(slice, maxPayload: limits.maxFramePayload))
+            } catch {
+                return .failure(error)
+            }
+        }
+        guard let header = try parsed.get() else { return false }
+        let length = header.payloadLength
+        if !opcode.isControl {
+            if opcode == .continuation {
+                message!.fragments += 1
+                if message!.fragments > limits.maxFragments { throw .tooManyFragments }
+                let total = message!.wireBytes + length
+                if total > limits.maxMessageSize { throw .messageTooBig(total) }
+                message!.wireBytes = total
+            } else {
+                if length > limits.maxMessageSize { throw .messageTooBig(length) }
+                var payload: [UInt8] = []
+                payload.reserveCapacity(length)
+                message = PartialMessage(
+                    isText: opcode == .text, compressed: rsv1, fragments: 1, wireBytes: length,
+                    payload: payload, output: [], checked: 0, utf8: UTF8Validator())
+            }
+        }
+        inputStart += header.headerLength
+        frame = ActiveFrame(opcode: opcode, fin: fin, maskKey: header.maskKey, phase: 0, remaining: length)
+        return true
+    }
+
+    /// Moves up to the rest of the current frame's payload from `bytes`, unmasking it.
+    private mutating func consumePayload(_ bytes: UnsafeRawBufferPointer) {
+        guard var f = frame else { return }
+        let n = min(bytes.count, f.remaining)
+        guard n > 0 else { return }
+        let chunk = UnsafeRawBufferPointer(rebasing: bytes[0..<n])
+        if f.opcode.isControl {
+            let start = control.count
+            control.append(contentsOf: chunk)
+            if let key = f.maskKey {
+                f.phase = control.withUnsafeMutableBytes {
+                    WebSocketMasking.apply(key: key, phase: f.phase, to: UnsafeMutableRawBufferPointer(rebasing: $0[start...]))
+                }
+            }
+        } else {
+            let start = message!.payload.count
+            message!.payload.append(contentsOf: chunk)
+            if let key = f.maskKey {
+                f.phase = message!.payload.withUnsafeMutableBytes {
+                    WebSocketMasking.apply(key: key, phase: f.phase, to: UnsafeMutableRawBufferPointer(rebasing: $0[start...]))
+                }
+            }
+        }
+        f.remaining -= n
+        frame = f
+    }
+
+    /// Validates (and for compressed messages inflates) what has arrived of the current message.
+    private mutating func processMessage(final: Bool = false) throws(WebSocketError) {
+        guard var m = message else { return }
+        message = nil
+        defer { message = m }
+        if m.compressed {
+            guard let inflater else { throw .reservedBitsSet }
+            let limit = limits.maxDecompressedMessageSize
+            if !m.payload.isEmpty {
+                try inflater.decompress(m.payload, into: &m.output, limit: limit)
+                m.payload.removeAll(keepingCapacity: true)
+            }
+            if final { try inflater.finishMessage(into: &m.output, limit: limit) }
+            if m.isText && m.checked < m.output.count {
+                let ok = m.output.withUnsafeBytes { m.utf8.feed(UnsafeRawBufferPointer(rebasing: $0[m.checked...])) }
+                if !ok { throw .invalidUTF8 }
+                m.checked = m.output.count
+            }
+        } else if m.isText && m.checked < m.payload.count {
+            let ok = m.payload.withUnsafeBytes { m.utf8.feed(UnsafeRawBufferPointer(rebasing: $0[m.checked...])) }
+            if !ok { throw .invalidUTF8 }
+            m.checked = m.payload.count
+        }
+    }
+
+    private mutating func finishMessage() throws(WebSocketError) -> WebSocketEvent {
+        try processMessage(final: true)
+        guard var m = message else { preconditionFailure("finishing without a message") }
+        message = nil
+        if m.isText && !m.utf8.finish() { throw .invalidUTF8 }
+        let bytes = m.compressed ? m.output : m.payload
+        return m.isText ? .text(bytes) : .binary(bytes)
+    }
+
+    private mutating func controlEvent(_ opcode: WebSocketOpcode) throws(WebSocketError) -> WebSocketEvent {
+        let payload = control
+        control.removeAll(keepingCapacity: true)
+        switch opcode {
+        case .ping: return .ping(payload)
+        case .pong: return .pong(payload)
+        default:
+            if payload.isEmpty { return .close(code: nil, reason: "") }
+            if payload.count == 1 { throw .invalidClosePayload }
+            let code = UInt16(payload[0]) << 8 | UInt16(payload[1])
+            if !CloseCode.isValidReceived(code) { throw .invalidCloseCode(code) }
+            let reason = payload[2...]
+            if !UTF8Validator.isValid(Array(reason)) { throw .invalidUTF8 }
+            return .close(code: code, reason: String(decoding: reason, as: UTF8.self))
+        }
+    }
+}

@@ -1,1 +1,0 @@
-// Placeholder until the TandemTransport layer lands; replaced by its first real file.

@@ -1,0 +1,244 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Something registered with a loop for readiness events on one descriptor.
+protocol LoopHandler: AnyObject {
+    func handle(_ events: PollEvents)
+}
+
+/// Something that wants one flush at the end of the current loop turn
+/// (so frames queued by many broadcasts go out in one writev).
+protocol FlushTarget: AnyObject {
+    func flushAtEndOfTurn()
+}
+
+/// One event-loop thread: a poller, a timer heap, a cross-thread task queue woken by eventfd,
+/// and a scratch read buffer shared by every connection on the loop (so idle connections
+/// hold no read buffer of their own).
+// @unchecked Sendable: everything but `tasks` (guarded by `taskLock`) and the poller's wake-up is confined to the loop thread; debug builds assert it.
+public final class EventLoop: @unchecked Sendable {
+    /// Position of this loop in its group (0-based).
+    public let index: Int
+    let poller: any Poller
+    private let taskLock = TransportLock()
+    private var tasks: [() -> Void] = []
+    private var wakePending = false
+    private var thread: pthread_t?
+    private var running = false
+    private var handlers: [(any LoopHandler)?] = []
+    private var timers = TimerHeap()
+    private var flushQueue: [any FlushTarget] = []
+    /// Monotonic time of the current turn (cheap "now" for activity stamps).
+    private(set) var now: UInt64 = monotonicNanoseconds()
+    /// Scratch space for reads; valid only during one handler call.
+    // Unsafe pointer: loop-owned buffer, only used synchronously on the loop thread.
+    let scratch: UnsafeMutableRawBufferPointer
+
+    init(index: Int, poller: (any Poller)? = nil, scratchSize: Int = 64 * 1024) throws(TransportError) {
+        self.index = index
+        if let poller { self.poller = poller } else { self.poller = try EpollPoller() }
+        scratch = .allocate(byteCount: scratchSize, alignment: 16)
+        handlers = Array(repeating: nil, count: 1024)
+    }
+
+    deinit {
+        scratch.deallocate()
+    }
+
+    /// True on this loop's own thread.
+    public var inLoop: Bool {
+        guard let thread else { return false }
+        return pthread_equal(thread, pthread_self()) != 0
+    }
+
+    /// True if `thread` is this loop's thread (lets a caller look up pthread_self() once for many checks).
+    @inline(__always)
+    func isThread(_ other: pthread_t) -> Bool {
+        guard let thread else { return false }
+        return pthread_equal(thread, other) != 0
+    }
+
+    /// Debug-only check that loop-confined state is touched on the loop thread.
+    @inline(__always)
+    func assertInLoop(file: StaticString = #file, line: UInt = #line) {
+        #if DEBUG
+        precondition(inLoop, "loop-confined state touched off its loop", file: file, line: line)
+        #endif
+    }
+
+    // MARK: Cross-thread
+
+    /// Runs `task` on the loop thread, soon. Callable from any thread.
+    public func execute(_ task: @escaping @Sendable () -> Void) {
+        enqueue(task)
+    }
+
+    /// Runs `task` now if already on the loop, otherwise hands it over.
+    func executeOrRun(_ task: @escaping @Sendable () -> Void) {
+        if inLoop { task() } else { enqueue(task) }
+    }
+
+    private func enqueue(_ task: @escaping () -> Void) {
+        let needsWake = taskLock.withLock { () -> Bool in
+            tasks.append(task)
+            if wakePending { return false }
+            wakePending = true
+            return true
+        }
+        if needsWake { poller.wake() }
+    }
+
+    private func runTasks() {
+        let batch = taskLock.withLock { () -> [() -> Void] in
+            wakePending = false
+            if tasks.isEmpty { return [] }
+            let current = tasks
+            tasks.removeAll(keepingCapacity: true)
+            return current
+        }
+        for task in batch { task() }
+    }
+
+    private var hasTasks: Bool { taskLock.withLock { !tasks.isEmpty } }
+
+    // MARK: Loop-confined registration
+
+    func register(_ fd: Int32, interest: PollInterest, handler: any LoopHandler) throws(TransportError) {
+        assertInLoop()
+        try poller.register(fd, interest: interest)
+        let slot = Int(fd)
+        if slot >= handlers.count {
+            handlers.append(contentsOf: repeatElement(nil, count: max(slot + 1 - handlers.count, handlers.count)))
+        }
+        handlers[slot] = handler
+    }
+
+    func modify(_ fd: Int32, interest: PollInterest) {
+        assertInLoop()
+        try? poller.modify(fd, interest: interest)
+    }
+
+    /// Removes the descriptor from the poller (the caller closes it).
+    func deregister(_ fd: Int32) {
+        assertInLoop()
+        poller.deregister(fd)
+        if Int(fd) < handlers.count { handlers[Int(fd)] = nil }
+    }
+
+    /// Schedules `target.timerFired(generation:)` at `deadline` (monotonic ns).
+    func schedule(deadline: UInt64, generation: UInt64, target: any TimerTarget) {
+        assertInLoop()
+        timers.insert(deadline: deadline, generation: generation, target: target)
+    }
+
+    /// Schedules a one-shot closure after `delay` nanoseconds.
+    func schedule(afterNanoseconds delay: UInt64, _ body: @escaping () -> Void) {
+        schedule(deadline: monotonicNanoseconds() + delay, generation: 0, target: ClosureTimer(body))
+    }
+
+    /// Asks for `target.flushAtEndOfTurn()` once this turn's events, tasks and timers are done.
+    func requestFlush(_ target: any FlushTarget) {
+        flushQueue.append(target)
+    }
+
+    // MARK: Thread
+
+    /// Starts the loop thread and returns once it runs.
+    func start(name: String) throws(TransportError) {
+        let ready = DispatchSemaphore(value: 0)
+        let box = Unmanaged.passRetained(ThreadStart { [self] in
+            self.thread = pthread_self()
+            self.running = true
+            ready.signal()
+            self.run()
+        })
+        var tid = pthread_t()
+        let result = pthread_create(&tid, nil, { raw in
+            let start = Unmanaged<ThreadStart>.fromOpaque(raw!).takeRetainedValue()
+            start.body()
+            return nil
+        }, box.toOpaque())
+        guard result == 0 else {
+            box.release()
+            throw TransportError("pthread_create", code: result)
+        }
+        ready.wait()
+        _ = name
+    }
+
+    /// Stops the loop after the current turn and waits for its thread to end.
+    func stopAndJoin() {
+        guard let thread else { return }
+        if inLoop {
+            running = false
+            return
+        }
+        execute { [self] in self.running = false }
+        pthread_join(thread, nil)
+    }
+
+    private func run() {
+        while running {
+            var timeout: Int32 = -1
+            if !flushQueue.isEmpty || hasTasks {
+                timeout = 0
+            } else if let deadline = timers.earliestDeadline {
+                let current = monotonicNanoseconds()
+                timeout = deadline <= current ? 0 : Int32(min((deadline - current + 999_999) / 1_000_000, 60_000))
+            }
+            var stamped = false
+            do {
+                try poller.poll(timeoutMilliseconds: timeout) { fd, events in
+                    // The wait may have been long: refresh "now" before any handler stamps activity or arms timers.
+                    if !stamped {
+                        now = monotonicNanoseconds()
+                        stamped = true
+                    }
+                    if fd == poller.wakeDescriptor {
+                        poller.drainWakeups()
+                    } else if Int(fd) < handlers.count, let handler = handlers[Int(fd)] {
+                        handler.handle(events)
+                    }
+                }
+            } catch {
+                logTransportError("event loop \(index): \(error)")
+                break
+            }
+            now = monotonicNanoseconds()
+            runTasks()
+            while let entry = timers.popDue(now: now) {
+                entry.target.timerFired(generation: entry.generation)
+            }
+            flushPending()
+        }
+        // Loop ending: drop what it owned so connections and listeners are released.
+        timers.removeAll()
+        flushQueue.removeAll()
+        handlers.removeAll()
+        runTasks()
+        poller.close()
+    }
+
+    private func flushPending() {
+        var index = 0
+        // Flushing may queue more (a close after an overflow); keep going until empty.
+        while index < flushQueue.count {
+            flushQueue[index].flushAtEndOfTurn()
+            index += 1
+        }
+        flushQueue.removeAll(keepingCapacity: true)
+    }
+}
+
+private final class ThreadStart {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+}
+
+private final class ClosureTimer: TimerTarget {
+    let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+    func timerFired(generation: UInt64) { body() }
+}

@@ -1,0 +1,89 @@
+import CSystem
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The server's share of one event loop: its SO_REUSEPORT listener and the connections it owns.
+// @unchecked Sendable: `listenFD` and `connections` are confined to `loop`'s thread (asserted in debug); the rest is immutable.
+final class ServerLoop: LoopHandler, @unchecked Sendable {
+    let loop: EventLoop
+    let server: ServerCore
+    private var listenFD: Int32 = -1
+    /// Live connections; each knows its slot for O(1) removal.
+    private(set) var connections: [WebSocketConnection] = []
+
+    /// Compressors for shared frames (no context takeover), one per window size, used on this loop only.
+    private var sharedDeflaters: [Int: Deflater] = [:]
+
+    func sharedDeflater(windowBits: Int) -> Deflater {
+        loop.assertInLoop()
+        if let deflater = sharedDeflaters[windowBits] { return deflater }
+        let deflater = Deflater(windowBits: windowBits, noContextTakeover: true, level: server.configuration.compressionLevel)
+        sharedDeflaters[windowBits] = deflater
+        return deflater
+    }
+
+    init(loop: EventLoop, server: ServerCore) {
+        self.loop = loop
+        self.server = server
+    }
+
+    /// Called on the loop thread: takes ownership of a bound listener.
+    func adopt(listener fd: Int32) throws(TransportError) {
+        loop.assertInLoop()
+        listenFD = fd
+        try loop.register(fd, interest: .read, handler: self)
+    }
+
+    /// Stops accepting (loop thread).
+    func stopListening() {
+        loop.assertInLoop()
+        guard listenFD >= 0 else { return }
+        loop.deregister(listenFD)
+        close(listenFD)
+        listenFD = -1
+    }
+
+    func handle(_ events: PollEvents) {
+        // Bounded per turn so an accept storm cannot starve established connections.
+        for _ in 0..<64 {
+            var storage = sockaddr_storage()
+            var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            let fd = withUnsafeMutablePointer(to: &storage) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    accept4(listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))
+                }
+            }
+            if fd < 0 {
+                if errno == EINTR || errno == ECONNABORTED { continue }
+                if errno == EMFILE || errno == ENFILE {
+                    logTransportError("accept: out of file descriptors")
+                }
+                return
+            }
+            guard let id = server.reserveConnectionSlot() else {
+                close(fd)
+                continue
+            }
+            Sockets.setNoDelay(fd)
+            let connection = WebSocketConnection(id: id, fd: fd, remoteAddress: Sockets.describe(&storage), serverLoop: self)
+            connection.slot = connections.count
+            connections.append(connection)
+            connection.start()
+        }
+    }
+
+    /// Forgets a closed connection (loop thread).
+    func remove(_ connection: WebSocketConnection) {
+        loop.assertInLoop()
+        let slot = connection.slot
+        guard slot >= 0, slot < connections.count, connections[slot] === connection else { return }
+        let last = connections.removeLast()
+        if slot < connections.count {
+            connections[slot] = last
+            last.slot = slot
+        }
+        connection.slot = -1
+        server.releaseConnectionSlot()
+    }
+}

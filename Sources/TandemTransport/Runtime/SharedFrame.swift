@@ -1,0 +1,78 @@
+/// One outgoing server message, encoded ONCE (header + payload in one stable allocation) and
+/// shared by every recipient's queue; recipients hold references, never copies.
+///
+/// With permessage-deflate negotiated with `server_no_context_takeover`, the compressed frame
+/// depends only on the message and the window bits, so it too is computed once per window size
+/// (lazily, by the first loop that needs it, under a lock) and shared.
+public final class SharedFrame: Sendable {
+    public let opcode: WebSocketOpcode
+    /// The unmasked, uncompressed frame.
+    let plain: FrameBytes
+    let headerLength: Int
+    private let compressedCache = LockedBox<[CompressedVariant]>([])
+
+    private struct CompressedVariant {
+        let windowBits: Int
+        let bytes: FrameBytes
+    }
+
+    /// A final frame of `payloadCount` bytes that `fill` writes (exactly that many).
+    init(opcode: WebSocketOpcode, payloadCount: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) {
+        self.opcode = opcode
+        let header = FrameEncoder.headerSize(payloadLength: payloadCount, masked: false)
+        headerLength = header
+        plain = FrameBytes.make(count: header + payloadCount) { raw in
+            FrameEncoder.writeHeader(into: raw.baseAddress!, opcode: opcode, payloadLength: payloadCount)
+            if payloadCount > 0 { fill(UnsafeMutableRawBufferPointer(rebasing: raw[header...])) }
+        }
+    }
+
+    /// A final frame with this opcode and payload (copied once).
+    public convenience init(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer) {
+        self.init(opcode: opcode, payloadCount: payload.count) { $0.copyMemory(from: payload) }
+    }
+
+    public convenience init(opcode: WebSocketOpcode, payload: [UInt8]) {
+        self.init(opcode: opcode, payloadCount: payload.count) { destination in
+            payload.withUnsafeBytes { destination.copyMemory(from: $0) }
+        }
+    }
+
+    /// A text frame (the string is UTF-8 by construction).
+    public convenience init(text: String) {
+        var text = text
+        let count = text.utf8.count
+        self.init(opcode: .text, payloadCount: count) { destination in
+            text.withUTF8 { destination.copyMemory(from: UnsafeRawBufferPointer($0)) }
+        }
+    }
+
+    /// A binary frame.
+    public convenience init(binary: [UInt8]) {
+        self.init(opcode: .binary, payload: binary)
+    }
+
+    /// Payload size in bytes.
+    public var payloadCount: Int { plain.count - headerLength }
+
+    /// The compressed frame (RSV1 set) for peers with this window, built once and cached.
+    func compressed(windowBits: Int, deflater: () -> Deflater) -> FrameBytes {
+        if let hit = compressedCache.withLock({ cache in cache.first { $0.windowBits == windowBits }?.bytes }) {
+            return hit
+        }
+        let bytes = plain.withBytes { raw in
+            let payload = UnsafeRawBufferPointer(rebasing: raw[headerLength...])
+            return FrameBytes.make(copying: deflater().compressedFrame(opcode: opcode, payload: payload))
+        }
+        return compressedCache.withLock { cache in
+            if let raced = cache.first(where: { $0.windowBits == windowBits }) { return raced.bytes }
+            cache.append(CompressedVariant(windowBits: windowBits, bytes: bytes))
+            return bytes
+        }
+    }
+
+    /// The payload bytes (for per-connection compression with context takeover).
+    func withPayload<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
+        plain.withBytes { body(UnsafeRawBufferPointer(rebasing: $0[headerLength...])) }
+    }
+}

@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Everything a `WebSocketServer` needs to know, with limits spelled out.
+/// Durations are in seconds; 0 disables a timer where noted.
+public struct TransportConfiguration: Sendable {
+    /// Numeric address to bind ("127.0.0.1", "0.0.0.0", "::").
+    public var host: String
+    /// TCP port; 0 picks a free one (see `WebSocketServer.start()`'s result).
+    public var port: UInt16
+    /// Event-loop threads. Each loop has its own SO_REUSEPORT listener on the same port, so the
+    /// kernel spreads new connections across loops and no acceptor thread hands sockets around.
+    public var loopCount: Int
+    /// Frame, message and fragment limits enforced by the codec.
+    public var limits: WebSocketLimits
+    /// Request-line, header count and header size limits for the HTTP handshake.
+    public var http: HTTPLimits
+    /// Bytes a connection may have queued for the socket. A frame that would take the queue past this
+    /// limit (while something is already queued) closes the connection with 1008 (policy violation):
+    /// the queue is dropped, the close frame goes out after any partly written frame, and the socket
+    /// is closed after `closeTimeout`. A single frame larger than the limit is allowed into an empty queue.
+    public var outboundQueueLimit: Int
+    /// Accepted connections beyond this are closed immediately after accept.
+    public var maxConnections: Int
+    /// Time allowed from accept to a complete HTTP request (and TLS handshake). Timeout: 408, then close.
+    public var handshakeTimeout: Double
+    /// An open connection that receives nothing for this long is closed with 1001 (0 = never).
+    public var idleTimeout: Double
+    /// A ping is sent after this long without receiving anything (0 = never).
+    public var pingInterval: Double
+    /// How long to wait for the peer's close frame (or EOF after an HTTP error) before dropping the socket.
+    public var closeTimeout: Double
+    /// wss:// when set.
+    public var tls: TLSConfiguration?
+    /// Subprotocols, Origin allow-list and permessage-deflate settings for the upgrade.
+    public var upgrade: UpgradeConfiguration
+    /// listen(2) backlog.
+    public var backlog: Int32
+    /// With permessage-deflate, messages smaller than this go out uncompressed.
+    public var compressionThreshold: Int = 64
+    /// zlib level for outgoing messages (1 = fastest).
+    public var compressionLevel: Int = 1
+
+    public init(host: String = "127.0.0.1", port: UInt16 = 0, loopCount: Int = TransportConfiguration.coreCount,
+                limits: WebSocketLimits = WebSocketLimits(), http: HTTPLimits = HTTPLimits(),
+                outboundQueueLimit: Int = 4 * 1024 * 1024, maxConnections: Int = 100_000,
+                handshakeTimeout: Double = 10, idleTimeout: Double = 120, pingInterval: Double = 30,
+                closeTimeout: Double = 5, tls: TLSConfiguration? = nil,
+                upgrade: UpgradeConfiguration = UpgradeConfiguration(), backlog: Int32 = 4096) {
+        self.host = host
+        self.port = port
+        self.loopCount = max(1, loopCount)
+        self.limits = limits
+        self.http = http
+        self.outboundQueueLimit = outboundQueueLimit
+        self.maxConnections = maxConnections
+        self.handshakeTimeout = handshakeTimeout
+        self.idleTimeout = idleTimeout
+        self.pingInterval = pingInterval
+        self.closeTimeout = closeTimeout
+        self.tls = tls
+        self.upgrade = upgrade
+        self.backlog = backlog
+    }
+
+    /// Online CPU cores (the default loop count).
+    public static var coreCount: Int {
+        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
+}
+
+extension Double {
+    /// Seconds → nanoseconds (negative and NaN become 0).
+    var nanoseconds: UInt64 { self > 0 ? UInt64(self * 1_000_000_000) : 0 }
+}

@@ -1,0 +1,54 @@
+/// What the application says about an upgrade request, before the 101 is sent.
+public enum UpgradeDecision: Sendable {
+    /// Upgrade; `context` is attached to the connection (e.g. the authenticated user).
+    case accept(context: (any Sendable)? = nil)
+    /// Answer with this response (401, 403, 404, ...) and close.
+    case reject(HTTPResponse)
+}
+
+/// A complete data message received on a connection.
+public enum WebSocketMessage: Sendable, Equatable {
+    /// Text, already validated as UTF-8 by the codec (kept as bytes: relaying it needs no conversion).
+    case text([UInt8])
+    case binary([UInt8])
+
+    /// The text as a String (nil for binary).
+    public var string: String? {
+        if case .text(let bytes) = self { return String(decoding: bytes, as: UTF8.self) }
+        return nil
+    }
+
+    /// The payload bytes.
+    public var bytes: [UInt8] {
+        switch self {
+        case .text(let bytes), .binary(let bytes): return bytes
+        }
+    }
+}
+
+/// The application on top of the transport. Every callback runs on the connection's loop
+/// thread: keep them short, and hand slow work elsewhere (replies may be sent from any thread).
+public protocol WebSocketApplication: Sendable {
+    /// A request that is not a WebSocket upgrade (GET/HEAD only; other methods get 405).
+    func handle(http request: HTTPRequest) -> HTTPResponse
+    /// A valid upgrade request; `subprotocol` is the one the transport would choose.
+    func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision
+    /// The 101 was queued; the connection can send.
+    func opened(_ connection: WebSocketConnection)
+    /// A complete text or binary message.
+    func received(_ message: WebSocketMessage, on connection: WebSocketConnection)
+    /// The connection is gone. `code` is the close code received from the peer, or the one the
+    /// server sent when it closed first; nil when the socket dropped without a close frame.
+    func closed(_ connection: WebSocketConnection, code: UInt16?)
+}
+
+extension WebSocketApplication {
+    public func handle(http request: HTTPRequest) -> HTTPResponse {
+        .text(404, "not found\n")
+    }
+    public func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision {
+        .accept(context: nil)
+    }
+    public func opened(_ connection: WebSocketConnection) {}
+    public func closed(_ connection: WebSocketConnection, code: UInt16?) {}
+}

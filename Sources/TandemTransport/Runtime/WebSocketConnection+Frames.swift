@@ -1,0 +1,155 @@
+/// The open phase: frames in, messages to the application, control frames, the closing
+/// handshake, outgoing compression and the outbound-queue limit. All on the loop thread.
+extension WebSocketConnection {
+    /// Bytes arrived (already decrypted).
+    func received(_ bytes: UnsafeRawBufferPointer) {
+        switch phase {
+        case .http:
+            feedHTTP(bytes)
+        case .open, .closing:
+            guard reader != nil else { return }
+            reader!.append(bytes)
+            processFrames()
+        case .tlsHandshake, .draining, .closed:
+            break
+        }
+    }
+
+    func processFrames() {
+        while phase == .open || phase == .closing, reader != nil {
+            let event: WebSocketEvent?
+            do {
+                event = try reader!.next()
+            } catch {
+                return fail(error)
+            }
+            guard let event else { return }
+            switch event {
+            case .text(let bytes):
+                if phase == .open { server.application.received(.text(bytes), on: self) }
+            case .binary(let bytes):
+                if phase == .open { server.application.received(.binary(bytes), on: self) }
+            case .ping(let payload):
+                if phase == .open { enqueueBytes(SharedFrame(opcode: .pong, payload: payload).plain) }
+            case .pong:
+                break
+            case .close(let code, _):
+                peerClosed(code: code)
+            }
+        }
+    }
+
+    /// The peer's close frame: answer it (echoing the code) unless we sent ours first, then close.
+    private func peerClosed(code: UInt16?) {
+        reader = nil
+        if sentClose {
+            return closeSocket()
+        }
+        closeCode = code
+        sentClose = true
+        let payload = code.map { FrameEncoder.closePayload(code: CloseCode(rawValue: $0), reason: "") } ?? []
+        enqueueBytes(SharedFrame(opcode: .close, payload: payload).plain)
+        phase = .closing
+        afterFlush = .closeSocket
+        armTimer(at: loop.now + server.closeTimeout)
+    }
+
+    /// A protocol error from the codec: close with its code, then half-close and drain.
+    private func fail(_ error: WebSocketError) {
+        reader = nil
+        guard !sentClose else { return closeSocket() }
+        closeCode = error.closeCode.rawValue
+        sentClose = true
+        enqueueBytes(SharedFrame(opcode: .close, payload: FrameEncoder.closePayload(code: error.closeCode, reason: error.reason)).plain)
+        phase = .closing
+        afterFlush = .halfCloseAndDrain
+        armTimer(at: loop.now + server.closeTimeout)
+    }
+
+    /// Server-initiated close (application, idle timeout, shutdown).
+    func startClose(code: CloseCode, reason: String) {
+        switch phase {
+        case .tlsHandshake, .http:
+            closeSocket()
+        case .open:
+            closeCode = code.rawValue
+            sentClose = true
+            enqueueBytes(SharedFrame(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: reason)).plain)
+            phase = .closing
+            armTimer(at: loop.now + server.closeTimeout)
+        case .closing, .draining, .closed:
+            break
+        }
+    }
+
+    // MARK: Sending
+
+    /// Queues a data frame, applying the queue limit (see `TransportConfiguration.outboundQueueLimit`).
+    func enqueue(_ frame: SharedFrame) {
+        guard phase == .open else { return }
+        let bytes = outgoingBytes(for: frame)
+        if !outbound.isEmpty && outbound.byteCount + bytes.count > server.configuration.outboundQueueLimit {
+            return overflow()
+        }
+        enqueueBytes(bytes)
+    }
+
+    /// Slow consumer: drop what is queued (keeping a partly written frame), send 1008 right
+    /// behind it, half-close once that is written, and drop the socket after `closeTimeout`.
+    private func overflow() {
+        outbound.dropUnstarted()
+        reader = nil
+        closeCode = CloseCode.policyViolation.rawValue
+        sentClose = true
+        enqueueBytes(SharedFrame(opcode: .close, payload: FrameEncoder.closePayload(code: .policyViolation, reason: "outbound queue full")).plain)
+        phase = .closing
+        afterFlush = .halfCloseAndDrain
+        armTimer(at: loop.now + server.closeTimeout)
+    }
+
+    /// The bytes for this connection: plain, shared compressed, or compressed with our own context.
+    private func outgoingBytes(for frame: SharedFrame) -> FrameBytes {
+        guard let deflate, frame.opcode == .text || frame.opcode == .binary,
+              frame.payloadCount >= server.configuration.compressionThreshold else { return frame.plain }
+        let bits = deflate.serverMaxWindowBits
+        if deflate.serverNoContextTakeover {
+            let serverLoop = self.serverLoop
+            return frame.compressed(windowBits: bits) { serverLoop.sharedDeflater(windowBits: bits) }
+        }
+        let compressor: Deflater
+        if let deflater {
+            compressor = deflater
+        } else {
+            compressor = Deflater(windowBits: bits, noContextTakeover: false, level: server.configuration.compressionLevel)
+            deflater = compressor
+        }
+        return frame.withPayload { FrameBytes.make(copying: compressor.compressedFrame(opcode: frame.opcode, payload: $0)) }
+    }
+
+    // MARK: Timers while open
+
+    func nextOpenDeadline() -> UInt64? {
+        var next: UInt64?
+        if server.idleTimeout > 0 { next = lastActivity + server.idleTimeout }
+        if server.pingInterval > 0 {
+            let ping = max(lastActivity, lastPing) + server.pingInterval
+            next = min(next ?? ping, ping)
+        }
+        return next
+    }
+
+    func armOpenTimer() {
+        if let deadline = nextOpenDeadline() { armTimer(at: deadline) }
+    }
+
+    func openTimerFired(now: UInt64) {
+        if server.idleTimeout > 0 && now >= lastActivity + server.idleTimeout {
+            return startClose(code: .goingAway, reason: "idle timeout")
+        }
+        if server.pingInterval > 0 && now >= max(lastActivity, lastPing) + server.pingInterval {
+            lastPing = now
+            enqueueBytes(SharedFrame(opcode: .ping, payload: []).plain)
+        }
+        armOpenTimer()
+    }
+}

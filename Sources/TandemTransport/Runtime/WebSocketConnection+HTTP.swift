@@ -1,0 +1,72 @@
+/// The handshake phase: parse the request, answer plain GETs through the application, validate
+/// the upgrade with the codec, let the application decide, then switch to frames.
+extension WebSocketConnection {
+    func beginHTTP() {
+        phase = .http
+        httpParser = HTTPRequestParser(limits: server.configuration.http)
+    }
+
+    func feedHTTP(_ bytes: UnsafeRawBufferPointer) {
+        guard httpParser != nil else { return }
+        let request: HTTPRequest?
+        do {
+            request = try httpParser!.feed(bytes)
+        } catch {
+            return respondAndClose(.text(error.status, error.message + "\n"))
+        }
+        guard let request else { return }
+        let leftover = httpParser!.leftover
+        httpParser = nil
+        handle(request: request, leftover: leftover)
+    }
+
+    private func handle(request: HTTPRequest, leftover: [UInt8]) {
+        guard request.header("upgrade") != nil else {
+            guard request.method == "GET" || request.method == "HEAD" else {
+                return respondAndClose(.text(405, "method not allowed\n"))
+            }
+            return respondAndClose(server.application.handle(http: request))
+        }
+        switch WebSocketUpgrade.validate(request, config: server.configuration.upgrade) {
+        case .failure(let error):
+            respondAndClose(.text(error.status, error.message + "\n"))
+        case .success(let acceptance):
+            switch server.application.shouldUpgrade(request, subprotocol: acceptance.subprotocol) {
+            case .reject(let response):
+                respondAndClose(response)
+            case .accept(let context):
+                self.context = context
+                open(acceptance, leftover: leftover)
+            }
+        }
+    }
+
+    /// Sends an HTTP answer, then half-closes and drains so the peer reads it before the socket goes.
+    func respondAndClose(_ response: HTTPResponse) {
+        httpParser = nil
+        phase = .closing
+        enqueueBytes(FrameBytes.make(copying: response.serialized()))
+        afterFlush = .halfCloseAndDrain
+        armTimer(at: loop.now + server.closeTimeout)
+    }
+
+    private func open(_ acceptance: UpgradeAcceptance, leftover: [UInt8]) {
+        subprotocol = acceptance.subprotocol
+        deflate = acceptance.deflate
+        let inflater = acceptance.deflate.map {
+            Inflater(windowBits: $0.clientMaxWindowBits, noContextTakeover: $0.clientNoContextTakeover)
+        }
+        reader = MessageReader(role: .server, limits: server.configuration.limits, inflater: inflater)
+        phase = .open
+        enqueueBytes(FrameBytes.make(copying: acceptance.response.serialized()))
+        lastActivity = loop.now
+        armOpenTimer()
+        if nextOpenDeadline() == nil { timerGeneration &+= 1 }
+        announced = true
+        server.application.opened(self)
+        if !leftover.isEmpty, phase == .open {
+            reader!.append(leftover)
+            processFrames()
+        }
+    }
+}

@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Socket side of a connection: registration, reads into the loop's scratch buffer, queued
+/// writes, timers and the final close. All on the loop thread.
+extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
+    func start() {
+        loop.assertInLoop()
+        lastActivity = loop.now
+        do {
+            try loop.register(fd, interest: .read, handler: self)
+        } catch {
+            Glibc.close(fd)
+            phase = .closed
+            serverLoop.remove(self)
+            return
+        }
+        if let context = server.tlsContext {
+            guard let session = try? TLSSession(context: context, fd: fd) else { return closeSocket() }
+            tls = session
+            phase = .tlsHandshake
+        } else {
+            beginHTTP()
+        }
+        armTimer(at: loop.now + server.handshakeTimeout)
+    }
+
+    func handle(_ events: PollEvents) {
+        if phase == .tlsHandshake {
+            continueTLSHandshake()
+            return
+        }
+        if events.contains(.writable) && !outbound.isEmpty {
+            flush()
+        }
+        if phase != .closed && (events.contains(.readable) || events.contains(.hangup)) {
+            readAvailable()
+        }
+    }
+
+    private func continueTLSHandshake() {
+        guard let tls else { return closeSocket() }
+        switch tls.accept() {
+        case .done:
+            setInterest(.read)
+            beginHTTP()
+            // The client may have sent its request in the same flight as the handshake's end.
+            readAvailable()
+        case .wantRead: setInterest(.read)
+        case .wantWrite: setInterest([.read, .write])
+        case .closed, .failed: closeSocket()
+        }
+    }
+
+    /// Reads what the socket has (bounded per turn for fairness; level-triggered epoll calls again).
+    func readAvailable() {
+        let scratch = loop.scratch
+        var budget = 4
+        while phase != .closed && budget > 0 {
+            let count: Int
+            if let tls {
+                switch tls.read(into: scratch.baseAddress!, count: scratch.count) {
+                case .done(let n): count = n
+                case .wantRead: return
+                case .wantWrite: setInterest([.read, .write]); return
+                case .closed: count = 0
+                case .failed: return closeSocket()
+                }
+            } else {
+                count = Glibc.read(fd, scratch.baseAddress, scratch.count)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    if errno == EAGAIN || errno == EWOULDBLOCK { return }
+                    return closeSocket()
+                }
+            }
+            if count == 0 {
+                return peerEnded()
+            }
+            lastActivity = loop.now
+            received(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+            // TLS may hold decrypted bytes the socket no longer signals; drain them now.
+            if tls == nil && count < scratch.count { return }
+            if tls == nil { budget -= 1 }
+        }
+    }
+
+    /// Peer sent EOF.
+    private func peerEnded() {
+        closeSocket()
+    }
+
+    // MARK: Writing
+
+    /// Queues bytes and asks for a flush at the end of this loop turn.
+    func enqueueBytes(_ bytes: FrameBytes) {
+        outbound.append(bytes)
+        requestFlush()
+    }
+
+    func requestFlush() {
+        if !flushRequested {
+            flushRequested = true
+            loop.requestFlush(self)
+        }
+    }
+
+    func flushAtEndOfTurn() {
+        flushRequested = false
+        if phase != .closed { flush() }
+    }
+
+    func flush() {
+        let outcome = tls.map { outbound.write(tls: $0) } ?? outbound.write(fd: fd)
+        switch outcome {
+        case .drained:
+            setInterest(.read)
+            drained()
+        case .wouldBlock:
+            setInterest([.read, .write])
+        case .wantRead:
+            setInterest(.read)
+        case .failed:
+            closeSocket()
+        }
+    }
+
+    private func drained() {
+        switch afterFlush {
+        case .nothing: break
+        case .closeSocket: closeSocket()
+        case .halfCloseAndDrain:
+            afterFlush = .nothing
+            tls?.shutdown()
+            shutdown(fd, Int32(SHUT_WR))
+            phase = .draining
+            armTimer(at: loop.now + server.closeTimeout)
+        }
+    }
+
+    func setInterest(_ wanted: PollInterest) {
+        guard wanted != interest, phase != .closed else { return }
+        interest = wanted
+        loop.modify(fd, interest: wanted)
+    }
+
+    // MARK: Timers
+
+    func armTimer(at deadline: UInt64) {
+        timerGeneration &+= 1
+        loop.schedule(deadline: deadline, generation: timerGeneration, target: self)
+    }
+
+    func timerFired(generation: UInt64) {
+        guard generation == timerGeneration, phase != .closed else { return }
+        let now = loop.now
+        switch phase {
+        case .tlsHandshake:
+            closeSocket()
+        case .http:
+            respondAndClose(HTTPResponse.text(408, "request timeout\n"))
+        case .open:
+            openTimerFired(now: now)
+        case .closing, .draining:
+            closeSocket()
+        case .closed:
+            break
+        }
+    }
+
+    // MARK: Closing
+
+    /// Closes the socket now and tells the application (if it saw `opened`). Idempotent.
+    func closeSocket() {
+        guard phase != .closed else { return }
+        phase = .closed
+        timerGeneration &+= 1
+        loop.deregister(fd)
+        tls = nil
+        Glibc.close(fd)
+        outbound.dropUnstarted()
+        outbound = OutboundQueue()
+        reader = nil
+        httpParser = nil
+        deflater = nil
+        serverLoop.remove(self)
+        if announced {
+            announced = false
+            server.application.closed(self, code: closeCode)
+        }
+    }
+
+    /// Drops the connection without a closing handshake (shutdown after the grace period).
+    func abort() {
+        closeSocket()
+    }
+}

@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One accepted connection, from the TLS/HTTP handshake through the WebSocket close.
+/// Public methods may be called from any thread: off the loop they are handed to the loop.
+// @unchecked Sendable: all mutable state is confined to `loop`'s thread (asserted in debug); cross-thread calls go through `loop.execute`.
+public final class WebSocketConnection: @unchecked Sendable {
+    /// Unique within the server.
+    public let id: UInt64
+    /// "ip:port" of the peer.
+    public let remoteAddress: String
+    /// The loop that owns this connection.
+    public var loop: EventLoop { serverLoop.loop }
+    /// Set by `UpgradeDecision.accept(context:)` on the loop before `opened` runs, never changed after,
+    /// so reading it from other threads once the connection was handed out is safe.
+    public internal(set) var context: (any Sendable)?
+    /// The subprotocol agreed in the handshake.
+    public internal(set) var subprotocol: String?
+
+    enum Phase { case tlsHandshake, http, open, closing, draining, closed }
+
+    let fd: Int32
+    let serverLoop: ServerLoop
+    var server: ServerCore { serverLoop.server }
+    var slot = -1
+    var phase: Phase = .http
+    var tls: TLSSession?
+    /// Present only while the HTTP request is being read.
+    var httpParser: HTTPRequestParser?
+    /// Present once open.
+    var reader: MessageReader?
+    var deflate: DeflateParameters?
+    /// Per-connection compressor, only when the server keeps its compression context.
+    var deflater: Deflater?
+    var outbound = OutboundQueue()
+    var interest: PollInterest = .read
+    var flushRequested = false
+    /// After the queue drains: close the socket (close handshake done) or half-close and drain (HTTP error).
+    var afterFlush: AfterFlush = .nothing
+    var sentClose = false
+    var closeCode: UInt16?
+    var lastActivity: UInt64 = 0
+    var lastPing: UInt64 = 0
+    var timerGeneration: UInt64 = 0
+    /// The application heard `opened`, so it must hear `closed`.
+    var announced = false
+
+    enum AfterFlush { case nothing, closeSocket, halfCloseAndDrain }
+
+    init(id: UInt64, fd: Int32, remoteAddress: String, serverLoop: ServerLoop) {
+        self.id = id
+        self.fd = fd
+        self.remoteAddress = remoteAddress
+        self.serverLoop = serverLoop
+    }
+
+    // MARK: Public API (any thread)
+
+    /// Queues a shared frame (compressed per the connection's negotiation). Frames sent before
+    /// `opened` or after the close began are dropped.
+    public func send(_ frame: SharedFrame) {
+        if loop.inLoop {
+            enqueue(frame)
+        } else {
+            loop.execute { self.enqueue(frame) }
+        }
+    }
+
+    /// Sends a text message.
+    public func send(text: String) { send(SharedFrame(text: text)) }
+
+    /// Sends a binary message.
+    public func send(binary: [UInt8]) { send(SharedFrame(binary: binary)) }
+
+    /// Starts the closing handshake with `code` (the socket closes after the peer answers or after
+    /// `closeTimeout`). Before the upgrade completes, the socket is just closed.
+    public func close(code: UInt16 = 1000, reason: String = "") {
+        if loop.inLoop {
+            startClose(code: CloseCode(rawValue: code), reason: reason)
+        } else {
+            loop.execute { self.startClose(code: CloseCode(rawValue: code), reason: reason) }
+        }
+    }
+
+    /// Sends one shared frame to many connections (see `WebSocketServer.broadcast`): recipients are
+    /// grouped by loop, one task per foreign loop, inline work on the caller's own loop.
+    public static func broadcast(_ frame: SharedFrame, to connections: some Sequence<WebSocketConnection>) {
+        var groups: [(loop: EventLoop, members: [WebSocketConnection])] = []
+        let caller = pthread_self()
+        var callerLoop: EventLoop?
+        for connection in connections {
+            let loop = connection.serverLoop.loop
+            if loop === callerLoop || (callerLoop == nil && loop.isThread(caller)) {
+                callerLoop = loop
+                connection.enqueue(frame)
+            } else if let index = groups.firstIndex(where: { $0.loop === loop }) {
+                groups[index].members.append(connection)
+            } else {
+                groups.append((loop, [connection]))
+            }
+        }
+        for group in groups {
+            let members = group.members
+            group.loop.execute {
+                for member in members { member.enqueue(frame) }
+            }
+        }
+    }
+}
