@@ -15,6 +15,7 @@ let package = Package(
     name: "Tandem",
     platforms: [.macOS(.v15)],
     products: [
+        .executable(name: "tandemd", targets: ["tandemd"]),
         .executable(name: "tandem-echo", targets: ["tandem-echo"]),
         .executable(name: "tandem-room", targets: ["tandem-room"]),
     ],
@@ -49,6 +50,11 @@ let package = Package(
             swiftSettings: strict),
 
         // Thin executables.
+        .executableTarget(
+            name: "tandemd",
+            dependencies: ["TandemServer", "TandemTransport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .executableTarget(
             name: "tandem-echo",
             dependencies: ["TandemTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")],

@@ -9,6 +9,14 @@ public enum ShutdownSignals {
     /// (stop accepting, close 1001 to everyone, wait up to `grace` seconds) and returns the signal.
     @discardableResult
     public static func wait(thenShutDown server: WebSocketServer, grace: Double = 2) -> Int32 {
+        let number = waitForSignal()
+        server.shutdown(grace: grace)
+        return number
+    }
+
+    /// Blocks the calling thread until SIGINT or SIGTERM arrives and returns it.
+    @discardableResult
+    public static func waitForSignal() -> Int32 {
         let received = LockedBox<Int32>(0)
         let done = DispatchSemaphore(value: 0)
         let queue = DispatchQueue(label: "tandem.signals")
@@ -26,7 +34,6 @@ public enum ShutdownSignals {
         }
         done.wait()
         sources.forEach { $0.cancel() }
-        server.shutdown(grace: grace)
         return received.withLock { $0 }
     }
 }

@@ -41,6 +41,11 @@ public struct TransportConfiguration: Sendable {
     public var compressionThreshold: Int = 64
     /// zlib level for outgoing messages (1 = fastest).
     public var compressionLevel: Int = 1
+    /// Close code sent to a slow consumer (default 1008, policy violation); applications with their
+    /// own code for it (tandem.v1 uses 4408) set it here.
+    public var slowConsumerCloseCode: UInt16 = 1008
+    /// Close code sent when a connection was silent for `idleTimeout` (default 1001, going away).
+    public var idleCloseCode: UInt16 = 1001
 
     public init(host: String = "127.0.0.1", port: UInt16 = 0, loopCount: Int = TransportConfiguration.coreCount,
                 limits: WebSocketLimits = WebSocketLimits(), http: HTTPLimits = HTTPLimits(),

@@ -33,6 +33,9 @@ public protocol WebSocketApplication: Sendable {
     func handle(http request: HTTPRequest) -> HTTPResponse
     /// A valid upgrade request; `subprotocol` is the one the transport would choose.
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision
+    /// Like `shouldUpgrade(_:subprotocol:)`, with the peer's address (for per-address limits).
+    /// The transport calls this one; by default it forwards to the other.
+    func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision
     /// The 101 was queued; the connection can send.
     func opened(_ connection: WebSocketConnection)
     /// A complete text or binary message.
@@ -48,6 +51,9 @@ extension WebSocketApplication {
     }
     public func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision {
         .accept(context: nil)
+    }
+    public func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision {
+        shouldUpgrade(request, subprotocol: subprotocol)
     }
     public func opened(_ connection: WebSocketConnection) {}
     public func closed(_ connection: WebSocketConnection, code: UInt16?) {}

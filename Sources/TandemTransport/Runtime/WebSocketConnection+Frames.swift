@@ -99,9 +99,10 @@ extension WebSocketConnection {
     private func overflow() {
         outbound.dropUnstarted()
         reader = nil
-        closeCode = CloseCode.policyViolation.rawValue
+        let code = CloseCode(rawValue: server.configuration.slowConsumerCloseCode)
+        closeCode = code.rawValue
         sentClose = true
-        enqueueBytes(SharedFrame(opcode: .close, payload: FrameEncoder.closePayload(code: .policyViolation, reason: "outbound queue full")).plain)
+        enqueueBytes(SharedFrame(opcode: .close, payload: FrameEncoder.closePayload(code: code, reason: "outbound queue full")).plain)
         phase = .closing
         afterFlush = .halfCloseAndDrain
         armTimer(at: loop.now + server.closeTimeout)
@@ -144,7 +145,7 @@ extension WebSocketConnection {
 
     func openTimerFired(now: UInt64) {
         if server.idleTimeout > 0 && now >= lastActivity + server.idleTimeout {
-            return startClose(code: .goingAway, reason: "idle timeout")
+            return startClose(code: CloseCode(rawValue: server.configuration.idleCloseCode), reason: "idle timeout")
         }
         if server.pingInterval > 0 && now >= max(lastActivity, lastPing) + server.pingInterval {
             lastPing = now

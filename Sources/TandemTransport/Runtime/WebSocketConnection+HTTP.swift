@@ -31,7 +31,7 @@ extension WebSocketConnection {
         case .failure(let error):
             respondAndClose(.text(error.status, error.message + "\n"))
         case .success(let acceptance):
-            switch server.application.shouldUpgrade(request, subprotocol: acceptance.subprotocol) {
+            switch server.application.shouldUpgrade(request, subprotocol: acceptance.subprotocol, peer: remoteAddress) {
             case .reject(let response):
                 respondAndClose(response)
             case .accept(let context):

@@ -1,0 +1,98 @@
+import Foundation
+import Synchronization
+import TandemStore
+import TandemTransport
+
+/// Decides who a handshake is, from its credential, without waiting on a write: lookups are
+/// read-only and cached; the access watcher empties the cache whenever access changes anywhere.
+final class Authenticator: Sendable {
+    enum Outcome: Sendable {
+        case member(user: String, tokenID: String)
+        case viewer(link: TandemStore.ShareLink)
+        /// 401 (or 429 when the address keeps failing); `reason` goes to the log, never the client.
+        case refused(status: Int, reason: String)
+    }
+
+    private let store: Store
+    private let tokens = Mutex<[String: TokenIdentity]>([:])
+    private let throttle: AuthThrottle
+
+    init(store: Store, failuresPerMinute: Double) {
+        self.store = store
+        self.throttle = AuthThrottle(perMinute: failuresPerMinute)
+    }
+
+    func authenticate(_ request: HTTPRequest, address: String, now: Double) -> Outcome {
+        guard throttle.allowed(address, now: now) else {
+            return .refused(status: 429, reason: "too many failed authentications from \(address)")
+        }
+        let outcome = check(request)
+        if case .refused = outcome { throttle.recordFailure(address, now: now) }
+        return outcome
+    }
+
+    private func check(_ request: HTTPRequest) -> Outcome {
+        switch Credential.from(request) {
+        case .failure(.missing): return .refused(status: 401, reason: "no credential")
+        case .failure(.several): return .refused(status: 400, reason: "more than one credential")
+        case .failure(.malformed): return .refused(status: 401, reason: "malformed credential")
+        case .success(.token(let secret)):
+            guard let identity = token(secret) else { return .refused(status: 401, reason: "unknown token") }
+            guard !identity.revoked else { return .refused(status: 401, reason: "revoked token") }
+            store.recordTokenUse(tokenID: identity.tokenID)
+            return .member(user: identity.user.id, tokenID: identity.tokenID)
+        case .success(.shareSecret(let secret)):
+            guard let link = try? store.lookupShareLink(secret: secret) else { return .refused(status: 401, reason: "unknown share link") }
+            guard link.revokedAt == nil else { return .refused(status: 401, reason: "revoked share link") }
+            if let expires = link.expiresAt, expires <= Int64(Date().timeIntervalSince1970 * 1000) {
+                return .refused(status: 401, reason: "expired share link")
+            }
+            store.recordShareLinkUse(linkID: link.id)
+            return .viewer(link: link)
+        }
+    }
+
+    private func token(_ secret: String) -> TokenIdentity? {
+        if let hit = tokens.withLock({ $0[secret] }) { return hit }
+        guard let found = try? store.lookupToken(secret: secret) else { return nil }
+        tokens.withLock { cache in
+            if cache.count > 10_000 { cache.removeAll() }
+            cache[secret] = found
+        }
+        return found
+    }
+
+    /// Forgets cached tokens (access changed somewhere).
+    func invalidate() {
+        tokens.withLock { $0.removeAll() }
+    }
+}
+
+/// Failed authentications per client address: a token bucket each, so guessing tokens or share
+/// secrets is slow. Addresses that stopped failing are forgotten.
+final class AuthThrottle: Sendable {
+    private let perMinute: Double
+    private let buckets = Mutex<[String: TokenBucket]>([:])
+
+    init(perMinute: Double) {
+        self.perMinute = perMinute
+    }
+
+    func allowed(_ address: String, now: Double) -> Bool {
+        buckets.withLock { all in
+            guard var bucket = all[address] else { return true }
+            let wait = bucket.secondsUntilAvailable(now: now)
+            all[address] = bucket
+            return wait == 0
+        }
+    }
+
+    func recordFailure(_ address: String, now: Double) {
+        buckets.withLock { all in
+            if all.count > 100_000 { all.removeAll() }
+            var bucket = all[address] ?? TokenBucket(capacity: perMinute, ratePerSecond: perMinute / 60, now: now)
+            _ = bucket.take(now: now)
+            all[address] = bucket
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Synchronization
+import TandemTransport
+
+/// Who is on the other end of a connection, fixed at the handshake.
+enum ClientIdentity: Sendable, Equatable {
+    /// A user, authenticated by an API token.
+    case member(user: String, tokenID: String)
+    /// A share-link viewer: read-only, one session, anonymous.
+    case viewer(linkID: String, session: String, expiresAt: Int64?)
+
+    var userID: String? {
+        if case .member(let user, _) = self { return user }
+        return nil
+    }
+}
+
+/// The server's state for one WebSocket connection, attached as the transport's context.
+final class ClientConnection: Sendable {
+    let identity: ClientIdentity
+    private struct State {
+        var joined: Set<String> = []
+        var bucket: TokenBucket
+        var refusals: [Double] = []
+    }
+    private let state: Mutex<State>
+
+    init(identity: ClientIdentity, bucket: TokenBucket) {
+        self.identity = identity
+        self.state = Mutex(State(bucket: bucket))
+    }
+
+    /// Takes a request token. On refusal, returns the seconds to wait and whether the client has
+    /// been refused more than `abuseLimit` times within `abuseWindow` seconds (then it is closed).
+    func admit(now: Double, abuseLimit: Int, abuseWindow: Double) -> (admitted: Bool, retryAfter: Double, abusive: Bool) {
+        state.withLock { s in
+            if s.bucket.take(now: now) { return (true, 0, false) }
+            s.refusals.append(now)
+            s.refusals.removeAll { $0 < now - abuseWindow }
+            return (false, s.bucket.secondsUntilAvailable(now: now), s.refusals.count > abuseLimit)
+        }
+    }
+
+    var joinedSessions: Set<String> { state.withLock { $0.joined } }
+
+    func isJoined(_ session: String) -> Bool { state.withLock { $0.joined.contains(session) } }
+
+    /// Marks `session` joined; false if it already was, or if `limit` sessions are already joined.
+    func markJoined(_ session: String, limit: Int) -> JoinMark {
+        state.withLock { s in
+            if s.joined.contains(session) { return .alreadyJoined }
+            if s.joined.count >= limit { return .limitReached }
+            s.joined.insert(session)
+            return .marked
+        }
+    }
+
+    enum JoinMark { case marked, alreadyJoined, limitReached }
+
+    /// Unmarks `session`; false if it was not joined.
+    @discardableResult
+    func markLeft(_ session: String) -> Bool { state.withLock { $0.joined.remove(session) != nil } }
+
+    /// Unmarks every session and returns them (on close).
+    func leaveAll() -> Set<String> {
+        state.withLock { s in
+            let all = s.joined
+            s.joined = []
+            return all
+        }
+    }
+}
+
+extension WebSocketConnection {
+    /// The server's state for this connection (set at the handshake).
+    var client: ClientConnection? { context as? ClientConnection }
+}

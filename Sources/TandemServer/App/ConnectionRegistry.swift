@@ -1,0 +1,44 @@
+import Synchronization
+import TandemTransport
+
+/// Every open connection, by user (or share link), for limits and for cutting off revoked access.
+final class ConnectionRegistry: Sendable {
+    private struct State {
+        var byKey: [String: [UInt64: WebSocketConnection]] = [:]
+        var total = 0
+    }
+    private let state = Mutex(State())
+
+    static func key(_ identity: ClientIdentity) -> String {
+        switch identity {
+        case .member(let user, _): user
+        case .viewer(let link, _, _): "share:" + link
+        }
+    }
+
+    func add(_ connection: WebSocketConnection, client: ClientConnection) {
+        state.withLock { s in
+            s.byKey[Self.key(client.identity), default: [:]][connection.id] = connection
+            s.total += 1
+        }
+    }
+
+    func remove(_ connection: WebSocketConnection, client: ClientConnection) {
+        state.withLock { s in
+            let key = Self.key(client.identity)
+            guard s.byKey[key]?.removeValue(forKey: connection.id) != nil else { return }
+            if s.byKey[key]?.isEmpty == true { s.byKey.removeValue(forKey: key) }
+            s.total -= 1
+        }
+    }
+
+    func count(forUser key: String) -> Int { state.withLock { $0.byKey[key]?.count ?? 0 } }
+    var total: Int { state.withLock { $0.total } }
+
+    /// Every open connection with its client state.
+    var all: [(WebSocketConnection, ClientConnection)] {
+        state.withLock { s in
+            s.byKey.values.flatMap { $0.values }.compactMap { c in c.client.map { (c, $0) } }
+        }
+    }
+}

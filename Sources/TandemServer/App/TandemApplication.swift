@@ -1,0 +1,110 @@
+import Foundation
+import Logging
+import Synchronization
+import TandemProtocol
+import TandemStore
+import TandemTransport
+
+/// What `tandemd` does with the transport's connections. Every callback runs on the connection's
+/// event-loop thread and returns quickly; store work goes to the dispatcher's pool.
+final class TandemApplication: WebSocketApplication {
+    let dispatcher: Dispatcher
+    let authenticator: Authenticator
+    let routes: HTTPRoutes
+    let registry: ConnectionRegistry
+    let configuration: ServerConfiguration
+    let metrics: ServerMetrics
+    let logger: Logger
+    let clock: @Sendable () -> Double
+
+    init(dispatcher: Dispatcher, authenticator: Authenticator, routes: HTTPRoutes, registry: ConnectionRegistry,
+         configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger, clock: @escaping @Sendable () -> Double) {
+        self.dispatcher = dispatcher
+        self.authenticator = authenticator
+        self.routes = routes
+        self.registry = registry
+        self.configuration = configuration
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+    }
+
+    func handle(http request: HTTPRequest) -> HTTPResponse {
+        routes.respond(to: request)
+    }
+
+    func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision {
+        guard request.path == "/ws" || Credential.sharePathSecret(request.path) != nil else {
+            return .reject(.text(404, "not found: connect to /ws\n"))
+        }
+        guard subprotocol == ProtocolVersion.subprotocol else {
+            return .reject(.text(400, "offer the WebSocket subprotocol \(ProtocolVersion.subprotocol)\n"))
+        }
+        let address = Self.host(of: peer)
+        let identity: ClientIdentity
+        switch authenticator.authenticate(request, address: address, now: clock()) {
+        case .refused(let status, let reason):
+            metrics.authFailures.add()
+            logger.info("handshake refused", metadata: ["status": "\(status)", "reason": "\(reason)", "path": "\(Redact.path(request.path))"])
+            switch status {
+            case 429: return .reject(.text(429, "too many failed attempts; wait a minute\n", extraHeaders: [("Retry-After", "60")]))
+            case 400: return .reject(.text(400, "give exactly one credential\n"))
+            default: return .reject(.text(401, "unauthorized\n", extraHeaders: [("WWW-Authenticate", "Bearer realm=\"tandem\"")]))
+            }
+        case .member(let user, let tokenID):
+            guard registry.count(forUser: user) < configuration.maxConnectionsPerUser else {
+                return .reject(.text(429, "at most \(configuration.maxConnectionsPerUser) connections per user\n", extraHeaders: [("Retry-After", "5")]))
+            }
+            identity = .member(user: user, tokenID: tokenID)
+        case .viewer(let link):
+            guard registry.count(forUser: "share:" + link.id) < configuration.maxConnectionsPerUser else {
+                return .reject(.text(429, "too many viewers on this link\n", extraHeaders: [("Retry-After", "5")]))
+            }
+            identity = .viewer(linkID: link.id, session: link.sessionID, expiresAt: link.expiresAt)
+        }
+        let bucket = TokenBucket(capacity: configuration.requestBurst, ratePerSecond: configuration.requestsPerSecond, now: clock())
+        return .accept(context: ClientConnection(identity: identity, bucket: bucket))
+    }
+
+    /// The address without its port: throttling is per client host.
+    static func host(of peer: String) -> String {
+        if peer.hasPrefix("["), let end = peer.firstIndex(of: "]") { return String(peer[peer.index(after: peer.startIndex)..<end]) }
+        if let colon = peer.lastIndex(of: ":"), peer.firstIndex(of: ":") == colon { return String(peer[..<colon]) }
+        return peer
+    }
+
+    func opened(_ connection: WebSocketConnection) {
+        guard let client = connection.client else { return }
+        registry.add(connection, client: client)
+        metrics.connections.set(registry.total)
+    }
+
+    func received(_ message: WebSocketMessage, on connection: WebSocketConnection) {
+        guard let client = connection.client else { return }
+        guard case .text(let bytes) = message else {
+            connection.close(code: 1003, reason: "tandem.v1 uses text frames")
+            return
+        }
+        dispatcher.handle(bytes, from: connection, client: client)
+    }
+
+    func closed(_ connection: WebSocketConnection, code: UInt16?) {
+        guard let client = connection.client else { return }
+        registry.remove(connection, client: client)
+        metrics.connections.set(registry.total)
+        if code == TandemProtocol.CloseCode.slowConsumer.rawValue || code == 1008 { metrics.queueDrops.add() }
+        let joined = client.joinedSessions
+        guard !joined.isEmpty else { return }
+        // Leaving touches other connections' presence: do it off the loop.
+        _ = dispatcher.pool.submit { [dispatcher] in
+            for session in joined { dispatcher.leave(session, connection: connection, client: client) }
+        }
+    }
+}
+
+/// Secrets never reach the logs.
+enum Redact {
+    static func path(_ path: String) -> String {
+        Credential.sharePathSecret(path) != nil ? "/s/<redacted>" : path
+    }
+}

@@ -1,0 +1,82 @@
+import TandemJSON
+import TandemProtocol
+import TandemStore
+
+extension Dispatcher {
+    func saveCheckpoint(_ p: CheckpointParams, client: ClientConnection) throws -> CheckpointResult {
+        let user = try memberUser(client)
+        return CheckpointResult(checkpoint: TandemProtocol.Checkpoint(try store.saveCheckpoint(session: p.session, actor: user, name: p.name)))
+    }
+
+    func listCheckpoints(_ p: SessionRef, client: ClientConnection) throws -> CheckpointListResult {
+        let user = try memberUser(client)
+        return CheckpointListResult(checkpoints: try store.checkpoints(session: p.session, actor: user).map(TandemProtocol.Checkpoint.init))
+    }
+
+    func restoreCheckpoint(_ p: CheckpointParams, client: ClientConnection) throws -> CheckpointResult {
+        let user = try memberUser(client)
+        let restored = try store.restoreCheckpoint(session: p.session, actor: user, name: p.name)
+        publishFromLog(p.session)
+        return CheckpointResult(checkpoint: TandemProtocol.Checkpoint(restored.checkpoint), eseq: restored.eventSeq)
+    }
+
+    func createBranch(_ p: BranchCreateParams, client: ClientConnection) throws -> SessionResult {
+        let user = try memberUser(client)
+        let branch = try store.createBranch(session: p.session, actor: user, atSeq: p.at, title: p.title)
+        return SessionResult(session: try info(branch, for: user))
+    }
+
+    /// Merges a branch into its parent: the parent's subscribers see the new turns and rows.
+    func mergeBranch(_ p: SessionRef, client: ClientConnection) throws -> TandemProtocol.BranchMergeResult {
+        let user = try memberUser(client)
+        let parent = try store.session(id: p.session, actor: user).parentID
+        switch try store.mergeBranch(branch: p.session, actor: user) {
+        case .merged(let turns, let rows, _):
+            if let parent { publishFromLog(parent) }
+            return TandemProtocol.BranchMergeResult(merged: true, firstSeq: turns.first?.seq, lastSeq: turns.last?.seq,
+                                                    rows: rows.compactMap { $0.row?.key }.sorted())
+        case .conflict(let byKey):
+            metrics.conflicts.add(byKey.count)
+            let conflicts = byKey.keys.sorted().map { key in
+                RowConflictDTO(key: key, conflicts: byKey[key]!.map(MergeConflictDTO.init))
+            }
+            return TandemProtocol.BranchMergeResult(merged: false, conflicts: conflicts)
+        }
+    }
+
+    func discardBranch(_ p: SessionRef, client: ClientConnection) throws -> EmptyResult {
+        let user = try memberUser(client)
+        try store.discardBranch(branch: p.session, actor: user)
+        return EmptyResult()
+    }
+
+    func saveTemplate(_ p: TemplateSaveParams, client: ClientConnection) throws -> TemplateResult {
+        let user = try memberUser(client)
+        return TemplateResult(template: TemplateInfo(try store.saveTemplate(session: p.session, actor: user, name: p.name)))
+    }
+
+    func listTemplates(client: ClientConnection) throws -> TemplateListResult {
+        let user = try memberUser(client)
+        return TemplateListResult(templates: try store.templates().filter { $0.createdBy == user }.map(TemplateInfo.init))
+    }
+
+    func createFromTemplate(_ p: TemplateCreateParams, client: ClientConnection) throws -> SessionResult {
+        let user = try memberUser(client)
+        let session = try store.createSession(fromTemplate: p.template, actor: user, title: p.title)
+        return SessionResult(session: try info(session, for: user))
+    }
+
+    func exportSession(_ p: SessionRef, client: ClientConnection) throws -> ExportResult {
+        let user = try memberUser(client)
+        return ExportResult(document: try store.exportSession(id: p.session, actor: user))
+    }
+
+    func importSession(_ p: ImportParams, client: ClientConnection) throws -> SessionResult {
+        let user = try memberUser(client)
+        guard p.document.serializedBytes().count <= limits.maxImportBytes else {
+            throw DispatchFailure(code: .tooLarge, message: "import documents are limited to \(limits.maxImportBytes) bytes", field: "document")
+        }
+        let session = try store.importSession(p.document, asID: p.session, actor: user)
+        return SessionResult(session: try info(session, for: user))
+    }
+}

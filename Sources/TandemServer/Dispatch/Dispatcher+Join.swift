@@ -1,0 +1,112 @@
+import TandemProtocol
+import TandemStore
+import TandemTransport
+
+extension Dispatcher {
+    /// Most events a resuming client may ask to replay; beyond it, `resync_required`.
+    static let maxReplay: Int64 = 10_000
+
+    /// Subscribes `connection` to a session. The answer (and, with `since`, the missed events) is
+    /// queued under the session's fan-out lock, so every live event comes after it, none twice.
+    func join(_ p: JoinParams, id: RequestID, connection: WebSocketConnection, client: ClientConnection) throws {
+        let actor = try actor(client, session: p.session, op: .sessionJoin)
+        switch client.markJoined(p.session, limit: configuration.maxSessionsPerConnection) {
+        case .marked: break
+        case .alreadyJoined:
+            throw DispatchFailure(code: .conflict, message: "session \(p.session) is already joined on this connection")
+        case .limitReached:
+            throw DispatchFailure(code: .limitExceeded, message: "at most \(configuration.maxSessionsPerConnection) sessions per connection")
+        }
+        let user = client.identity.userID
+        let recipient = Recipient(connection: connection, user: user)
+        let liveSession: LiveSession
+        do {
+            liveSession = try live.session(p.session) { try store.session(id: p.session).lastEventSeq }
+            metrics.liveSessions.set(live.count)
+            try liveSession.fanout.subscribe(recipient) { _ in
+                try joinBacklog(p, id: id, actor: actor, client: client, connection: connection, online: onlineAfterJoin(liveSession, user))
+            }
+        } catch {
+            client.markLeft(p.session)
+            if let existing = live.existing(p.session) { live.retireIfEmpty(existing) }
+            throw error
+        }
+        if let user, liveSession.arrive(user) {
+            liveSession.broadcastEphemeral(EventFrames.ephemeral(
+                session: p.session, .presence(PresenceChange(user: user, action: .joined, online: liveSession.onlineUsers))))
+        }
+    }
+
+    /// Reads and queues the join answer and backlog; returns the floor (last eseq the client has).
+    private func joinBacklog(_ p: JoinParams, id: RequestID, actor: String, client: ClientConnection,
+                             connection: WebSocketConnection, online: [String]) throws -> (floor: Int64, value: Void) {
+        let session = try store.session(id: p.session, actor: actor)
+        let role: TandemProtocol.Role = switch client.identity {
+        case .viewer: .read
+        case .member(let user, _): try store.role(session: p.session, user: user).map(TandemProtocol.Role.init) ?? .read
+        }
+        var info = SessionInfo(session)
+        info.role = role
+        if let since = p.since {
+            guard since >= 0, since <= session.lastEventSeq else {
+                throw DispatchFailure(code: .resyncRequired, message: "since \(since) is beyond the session's head \(session.lastEventSeq)")
+            }
+            guard session.lastEventSeq - since <= Self.maxReplay else {
+                throw DispatchFailure(code: .resyncRequired, message: "more than \(Self.maxReplay) events to replay; join without since")
+            }
+            var events: [ChangeEvent] = []
+            var floor = since
+            while true {
+                let page = try store.changeFeed(session: p.session, since: floor, limit: 1000)
+                events += page.events
+                floor = page.events.last?.eventSeq ?? floor
+                if page.events.isEmpty || floor >= page.lastEventSeq {
+                    floor = max(floor, page.lastEventSeq)
+                    break
+                }
+            }
+            let result = JoinResult(session: info, role: role, online: online, headSeq: session.lastTurnSeq,
+                                    headEseq: floor, backlog: Int64(events.count))
+            send(.success(id: id, result), to: connection)
+            let current = try? SessionInfo(store.session(id: p.session))
+            for change in events {
+                if let frame = EventFrames.event(for: change, session: p.session, info: current) { connection.send(frame) }
+            }
+            return (floor, ())
+        }
+        let floor = session.lastEventSeq
+        var turns: [TurnDTO]? = nil
+        if let last = p.last, last > 0 {
+            // Read after the head: keep only turns the head covers; later ones arrive live.
+            turns = try store.lastTurns(session: p.session, actor: actor, count: Int(last))
+                .filter { $0.eventSeq <= floor }.map(TurnDTO.init)
+        }
+        let state = p.includeState ? try store.stateRows(session: p.session, actor: actor).map(TandemProtocol.StateRow.init) : nil
+        let result = JoinResult(session: info, role: role, online: online, headSeq: session.lastTurnSeq, headEseq: floor,
+                                backlog: 0, turns: turns, state: state)
+        send(.success(id: id, result), to: connection)
+        return (floor, ())
+    }
+
+    private func onlineAfterJoin(_ liveSession: LiveSession, _ user: String?) -> [String] {
+        var online = Set(liveSession.onlineUsers)
+        if let user { online.insert(user) }
+        return online.sorted()
+    }
+
+    /// Unsubscribes `connection` from `session`; false if it was not joined.
+    @discardableResult
+    func leave(_ session: String, connection: WebSocketConnection, client: ClientConnection) -> Bool {
+        guard client.markLeft(session) else { return false }
+        guard let liveSession = live.existing(session) else { return true }
+        let user = client.identity.userID
+        liveSession.fanout.unsubscribe(Recipient(connection: connection, user: user))
+        if let user, liveSession.depart(user) {
+            liveSession.broadcastEphemeral(EventFrames.ephemeral(
+                session: session, .presence(PresenceChange(user: user, action: .left, online: liveSession.onlineUsers))))
+        }
+        live.retireIfEmpty(liveSession)
+        metrics.liveSessions.set(live.count)
+        return true
+    }
+}

@@ -1,0 +1,66 @@
+import TandemProtocol
+import TandemStore
+
+extension Dispatcher {
+    func listMembers(_ p: SessionRef, client: ClientConnection) throws -> MemberListResult {
+        let actor = try actor(client, session: p.session, op: .memberList)
+        let online = Set(live.existing(p.session)?.onlineUsers ?? [])
+        let members = try store.members(session: p.session, actor: actor).map { m in
+            TandemProtocol.Member(user: m.userID, name: (try? store.user(id: m.userID).displayName) ?? m.userID,
+                                  role: TandemProtocol.Role(m.role), added: m.addedAt, online: online.contains(m.userID))
+        }
+        return MemberListResult(members: members)
+    }
+
+    func setMember(_ p: MemberRoleParams, adding: Bool, client: ClientConnection) throws -> MemberResult {
+        let user = try memberUser(client)
+        let existing = try store.role(session: p.session, user: p.user)
+        if adding, existing != nil {
+            throw DispatchFailure(code: .alreadyExists, message: "\(p.user) is already a member; use member.set_role")
+        }
+        if !adding, existing == nil {
+            throw DispatchFailure(code: .notFound, message: "\(p.user) is not a member of \(p.session)")
+        }
+        let eseq = try store.setMember(session: p.session, actor: user, user: p.user, role: p.role.store)
+        publishFromLog(p.session)
+        let member = try store.members(session: p.session, actor: user).first { $0.userID == p.user }
+        let online = live.existing(p.session)?.onlineUsers.contains(p.user) ?? false
+        return MemberResult(member: TandemProtocol.Member(
+            user: p.user, name: (try? store.user(id: p.user).displayName) ?? p.user, role: p.role,
+            added: member?.addedAt ?? 0, online: online), eseq: eseq)
+    }
+
+    func removeMember(_ p: MemberRemoveParams, client: ClientConnection) throws -> EventSeqResult {
+        let user = try memberUser(client)
+        let eseq = try store.removeMember(session: p.session, actor: user, user: p.user)
+        publishFromLog(p.session)
+        return EventSeqResult(eseq: eseq)
+    }
+
+    func addComment(_ p: CommentAddParams, client: ClientConnection) throws -> CommentResult {
+        let user = try memberUser(client)
+        let (comment, eseq) = try store.addComment(session: p.session, actor: user, turnSeq: p.seq, body: p.text)
+        publishFromLog(p.session)
+        return CommentResult(comment: CommentDTO(comment), eseq: eseq)
+    }
+
+    func listComments(_ p: CommentListParams, client: ClientConnection) throws -> CommentListResult {
+        let actor = try actor(client, session: p.session, op: .commentList)
+        return CommentListResult(comments: try store.comments(session: p.session, actor: actor, turnSeq: p.seq).map(CommentDTO.init))
+    }
+
+    func contributions(_ p: ContributionsParams, client: ClientConnection) throws -> ContributionsResult {
+        let user = try memberUser(client)
+        if let session = p.session {
+            var all = try store.contributions(session: session, actor: user)
+            if let only = p.user { all = all.filter { $0.userID == only } }
+            return ContributionsResult(contributions: all.map(TandemProtocol.Contribution.init))
+        }
+        // Across sessions: one's own figures only, unless asking about oneself anyway.
+        let target = p.user ?? user
+        guard target == user else {
+            throw DispatchFailure(code: .forbidden, message: "contributions of another user are visible per session only", field: "user")
+        }
+        return ContributionsResult(contributions: try store.contributions(user: target).map(TandemProtocol.Contribution.init))
+    }
+}

@@ -1,0 +1,113 @@
+import TandemJSON
+import TandemProtocol
+import TandemStore
+
+extension Dispatcher {
+    func createSession(_ p: SessionCreateParams, client: ClientConnection) throws -> SessionResult {
+        let user = try memberUser(client)
+        let session = try store.createSession(id: p.session, title: p.title, owner: user, metadata: p.metadata)
+        return SessionResult(session: SessionInfo(session, role: .owner))
+    }
+
+    func listSessions(_ p: SessionListParams, client: ClientConnection) throws -> SessionListResult {
+        let user = try memberUser(client)
+        guard p.member == nil || p.member == user else {
+            // Only the caller's own sessions are listed; `member` narrows to sessions shared with
+            // that user as well, which needs both memberships.
+            return try listSharedWith(p, caller: user)
+        }
+        let page = try store.listSessions(filter(p, member: user))
+        return SessionListResult(sessions: try page.sessions.map { try info($0, for: user) }, nextCursor: page.nextCursor)
+    }
+
+    private func listSharedWith(_ p: SessionListParams, caller: String) throws -> SessionListResult {
+        let page = try store.listSessions(filter(p, member: caller))
+        var shared: [SessionInfo] = []
+        for session in page.sessions where try store.role(session: session.id, user: p.member!) != nil {
+            shared.append(try info(session, for: caller))
+        }
+        return SessionListResult(sessions: shared, nextCursor: page.nextCursor)
+    }
+
+    private func filter(_ p: SessionListParams, member: String) throws -> SessionFilter {
+        var key: String? = nil
+        var value: JSONValue? = nil
+        if let metadata = p.metadata {
+            guard case .object(let pairs) = metadata, pairs.count <= 1 else {
+                throw DispatchFailure(code: .invalidArgument, message: "metadata filter takes one key/value pair", field: "metadata")
+            }
+            key = pairs.first?.key
+            value = pairs.first?.value
+        }
+        return SessionFilter(member: member, status: p.status?.store, metadataKey: key, metadataValue: value,
+                             updatedSince: p.updatedSince, limit: Int(p.page.limit ?? Int64(limits.defaultPageSize)),
+                             after: p.page.cursor)
+    }
+
+    func searchSessions(_ p: SessionSearchParams, client: ClientConnection) throws -> SearchResult {
+        let user = try memberUser(client)
+        let limit = Int(p.page.limit ?? Int64(limits.defaultPageSize))
+        var hits: [TandemProtocol.SearchHit] = []
+        var sessions: [String: SessionInfo] = [:]
+        for hit in try store.search(p.query, member: user, limit: limit) {
+            if sessions[hit.sessionID] == nil { sessions[hit.sessionID] = try info(store.session(id: hit.sessionID), for: user) }
+            guard let session = sessions[hit.sessionID] else { continue }
+            if let status = p.status, session.status != status { continue }
+            hits.append(TandemProtocol.SearchHit(session: session, seq: hit.turnSeq, snippet: hit.snippet))
+        }
+        return SearchResult(hits: hits)
+    }
+
+    func getSession(_ p: SessionRef, client: ClientConnection) throws -> SessionResult {
+        let actor = try actor(client, session: p.session, op: .sessionGet)
+        let session = try store.session(id: p.session, actor: actor)
+        if case .viewer = client.identity { return SessionResult(session: SessionInfo(session, role: .read)) }
+        return SessionResult(session: try info(session, for: actor))
+    }
+
+    func updateSession(_ p: SessionUpdateParams, client: ClientConnection) throws -> SessionResult {
+        let user = try memberUser(client)
+        guard p.title != nil || p.metadata != nil else {
+            throw DispatchFailure(code: .invalidArgument, message: "give title, metadata or both")
+        }
+        let (session, _) = try store.updateSession(id: p.session, actor: user, title: p.title, metadata: p.metadata)
+        publishFromLog(p.session)
+        return SessionResult(session: try info(session, for: user))
+    }
+
+    func changeStatus(_ p: SessionRef, to status: TandemStore.SessionStatus, client: ClientConnection) throws -> SessionResult {
+        let user = try memberUser(client)
+        let changed: (session: TandemStore.Session, eventSeq: Int64) = switch status {
+        case .paused: try store.pauseSession(id: p.session, actor: user)
+        case .active: try store.resumeSession(id: p.session, actor: user)
+        case .archived: try store.archiveSession(id: p.session, actor: user)
+        }
+        publishFromLog(p.session)
+        return SessionResult(session: try info(changed.session, for: user))
+    }
+
+    func deleteSession(_ p: SessionRef, client: ClientConnection) throws -> EmptyResult {
+        let user = try memberUser(client)
+        let before = try store.session(id: p.session, actor: user)
+        try store.deleteSession(id: p.session, actor: user)
+        if let liveSession = live.existing(p.session) {
+            // The log went with the session: tell subscribers directly, then drop them.
+            var info = SessionInfo(before)
+            info.headEseq = before.lastEventSeq + 1
+            let frame = EventFrames.frame(Event(session: p.session, eseq: before.lastEventSeq + 1,
+                                                payload: .session(SessionChange(change: .deleted, info: info, by: user))).encode())
+            publish(liveSession, before.lastEventSeq + 1, frame)
+            for recipient in liveSession.fanout.recipients {
+                recipient.connection.client?.markLeft(p.session)
+                liveSession.fanout.unsubscribe(recipient)
+            }
+            live.retireIfEmpty(liveSession)
+        }
+        return EmptyResult()
+    }
+
+    /// A session as the wire shows it to `user`, with their role.
+    func info(_ session: TandemStore.Session, for user: String) throws -> SessionInfo {
+        SessionInfo(session, role: try store.role(session: session.id, user: user))
+    }
+}

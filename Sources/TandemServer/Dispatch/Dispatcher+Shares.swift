@@ -1,0 +1,38 @@
+import Foundation
+import TandemProtocol
+import TandemStore
+
+extension Dispatcher {
+    func createShare(_ p: ShareCreateParams, client: ClientConnection) throws -> ShareCreateResult {
+        let user = try memberUser(client)
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        let expiresAt: Int64 = switch p.expiry {
+        case .inSeconds(let seconds): now + seconds * 1000
+        case .at(let at): at
+        }
+        guard expiresAt > now else {
+            throw DispatchFailure(code: .invalidArgument, message: "the expiry must lie in the future", field: "expires_at")
+        }
+        let issued = try store.createShareLink(session: p.session, actor: user, expiresAt: expiresAt)
+        return ShareCreateResult(share: TandemProtocol.ShareLink(issued.link), secret: issued.secret, url: "/s/\(issued.secret)")
+    }
+
+    func listShares(_ p: SessionRef, client: ClientConnection) throws -> ShareListResult {
+        let user = try memberUser(client)
+        let links = try store.shareLinks(session: p.session, actor: user).sorted { $0.createdAt > $1.createdAt }
+        return ShareListResult(shares: links.map(TandemProtocol.ShareLink.init))
+    }
+
+    /// Revokes a link by its id; the watcher closes its live viewers (4403) within a second.
+    func revokeShare(_ p: ShareRevokeParams, client: ClientConnection) throws -> ShareResult {
+        let user = try memberUser(client)
+        guard let link = try store.shareLinks(ids: [p.share])[p.share] else {
+            throw DispatchFailure(code: .notFound, message: "share link \(p.share) not found", field: "share")
+        }
+        try store.revokeShareLink(session: link.sessionID, actor: user, linkID: p.share)
+        guard let revoked = try store.shareLinks(ids: [p.share])[p.share] else {
+            throw DispatchFailure(code: .notFound, message: "share link \(p.share) not found", field: "share")
+        }
+        return ShareResult(share: TandemProtocol.ShareLink(revoked))
+    }
+}

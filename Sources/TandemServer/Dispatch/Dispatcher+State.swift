@@ -1,0 +1,32 @@
+import TandemProtocol
+import TandemStore
+
+extension Dispatcher {
+    func stateGet(_ p: StateGetParams, client: ClientConnection) throws -> StateGetResult {
+        let actor = try actor(client, session: p.session, op: .stateGet)
+        if let key = p.key {
+            let row = try store.stateRow(session: p.session, actor: actor, key: key)
+            return StateGetResult(rows: row.map { [TandemProtocol.StateRow($0)] } ?? [])
+        }
+        return StateGetResult(rows: try store.stateRows(session: p.session, actor: actor).map(TandemProtocol.StateRow.init))
+    }
+
+    /// A versioned write: applied, merged three-way, or refused as a conflict listing each path.
+    func statePut(_ p: StatePutParams, client: ClientConnection) throws -> StatePutResult {
+        let user = try memberUser(client)
+        let outcome = try store.writeRow(session: p.session, actor: user, key: p.key, value: p.value, baseVersion: p.base)
+        switch outcome {
+        case .applied(let row, let eseq):
+            publishFromLog(p.session)
+            return .applied(row: TandemProtocol.StateRow(row), eseq: eseq)
+        case .merged(let row, let eseq):
+            metrics.merges.add()
+            publishFromLog(p.session)
+            return .merged(row: TandemProtocol.StateRow(row), eseq: eseq)
+        case .conflict(let key, _, let conflicts):
+            metrics.conflicts.add()
+            let current = try store.stateRow(session: p.session, actor: user, key: key)
+            return .conflict(current: current.map(TandemProtocol.StateRow.init), conflicts: conflicts.map(MergeConflictDTO.init))
+        }
+    }
+}

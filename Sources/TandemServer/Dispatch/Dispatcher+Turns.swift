@@ -1,0 +1,78 @@
+import TandemProtocol
+import TandemStore
+import TandemTransport
+
+extension Dispatcher {
+    /// The hot path, started on the event loop: the store batches concurrent posts into one
+    /// commit, and the completion — on the writer thread, in commit order — publishes the event and
+    /// answers only once the turn is durable.
+    func postTurn(_ p: PostTurnParams, id: RequestID, connection: WebSocketConnection, client: ClientConnection) {
+        guard case .member(let user, _) = client.identity else {
+            send(.failure(id: id, .forbidden, "a share link only allows viewing"), to: connection)
+            return
+        }
+        let started = clock()
+        let turn = NewTurn(role: p.role.store, content: p.content, metadata: p.metadata,
+                           tokensIn: p.tokens.input, tokensOut: p.tokens.output, nonce: p.nonce)
+        store.appendTurns(session: p.session, actor: user, [turn]) { [self] result in
+            switch result {
+            case .success(let appended):
+                let stored = appended.turns[0]
+                if !appended.duplicate {
+                    metrics.turns.add()
+                    if let liveSession = live.existing(p.session) {
+                        publish(liveSession, stored.eventSeq, EventFrames.turn(stored))
+                    }
+                }
+                metrics.postLatency.observe(clock() - started)
+                let answer = PostTurnResult(turn: TurnDTO(stored), eseq: stored.eventSeq, duplicate: appended.duplicate)
+                connection.send(EventFrames.frame(Response.encodePostTurn(id: id, answer)))
+            case .failure(let error):
+                metrics.errors.add()
+                send(ErrorMapping.response(id: id, for: error, reference: 0), to: connection)
+            }
+        }
+    }
+
+    func history(_ p: HistoryParams, client: ClientConnection) throws -> HistoryResult {
+        let actor = try actor(client, session: p.session, op: .history)
+        let limit = Int(p.limit ?? Int64(limits.defaultPageSize))
+        var turns: [TandemStore.Turn]
+        var more = false
+        switch p.selector {
+        case .last(let n):
+            turns = try store.lastTurns(session: p.session, actor: actor, count: Int(n))
+        case .since(let seq):
+            turns = try store.turns(session: p.session, actor: actor, since: seq, limit: limit + 1)
+            if turns.count > limit { turns.removeLast(turns.count - limit); more = true }
+        case .range(let from, let to):
+            guard from <= to else { throw DispatchFailure(code: .invalidArgument, message: "from must not exceed to", field: "from") }
+            turns = try store.turns(session: p.session, actor: actor, range: from...min(to, from + Int64(limit)))
+            if to > from + Int64(limit) - 1, turns.count > limit { turns.removeLast(turns.count - limit); more = true }
+        }
+        if let author = p.author { turns = turns.filter { $0.author == author } }
+        if !p.includeUndone { turns = turns.filter { $0.state == .live } }
+        let head = try store.session(id: p.session).lastTurnSeq
+        return HistoryResult(turns: turns.map(TurnDTO.init), headSeq: head, more: more)
+    }
+
+    func undo(_ p: UndoParams, client: ClientConnection) throws -> UndoResult {
+        let user = try memberUser(client)
+        if let expected = p.seq {
+            let last = try store.lastTurns(session: p.session, actor: user, count: 50).last { $0.state == .live }
+            guard last?.seq == expected else {
+                throw DispatchFailure(code: .conflict, message: "turn \(expected) is not the last live turn", field: "seq")
+            }
+        }
+        let (turn, eseq) = try store.undoLastTurn(session: p.session, actor: user)
+        publishFromLog(p.session)
+        return UndoResult(seq: turn.seq, eseq: eseq)
+    }
+
+    func clear(_ p: SessionRef, client: ClientConnection) throws -> ClearResult {
+        let user = try memberUser(client)
+        let (through, eseq) = try store.clearTurns(session: p.session, actor: user)
+        publishFromLog(p.session)
+        return ClearResult(clearedThrough: through, eseq: eseq)
+    }
+}

@@ -1,0 +1,176 @@
+import Foundation
+import Logging
+import Synchronization
+import TandemProtocol
+import TandemStore
+import TandemTransport
+
+/// A failure decided by the server itself (not by the store), answered with this code.
+struct DispatchFailure: Error {
+    var code: ErrorCode
+    var message: String
+    var field: String? = nil
+}
+
+/// Turns request frames into store calls and answers, for every connection.
+///
+/// Runs partly on the event loop (decoding, rate limiting, `ping`), partly on the writer thread
+/// (the `turn.post` hot path: its completion answers and broadcasts in commit order) and partly
+/// on the work pool (everything that reads or waits on SQLite). A loop thread never blocks.
+final class Dispatcher: Sendable {
+    let store: Store
+    let live: LiveSessions
+    let pool: WorkPool
+    let configuration: ServerConfiguration
+    let limits: ProtocolLimits
+    let metrics: ServerMetrics
+    let logger: Logger
+    let clock: @Sendable () -> Double
+    /// Numbers internal errors so a client's report can be found in the log.
+    private let errorReference = Atomic<UInt64>(0)
+
+    init(store: Store, live: LiveSessions, pool: WorkPool, configuration: ServerConfiguration,
+         metrics: ServerMetrics, logger: Logger, clock: @escaping @Sendable () -> Double) {
+        self.store = store
+        self.live = live
+        self.pool = pool
+        self.configuration = configuration
+        var limits = ProtocolLimits.default
+        limits.maxMessageBytes = configuration.maxMessageBytes
+        limits.maxTurnContentBytes = configuration.maxTurnContentBytes
+        limits.requestBurst = Int(configuration.requestBurst)
+        limits.requestsPerSecond = Int(configuration.requestsPerSecond)
+        self.limits = limits
+        self.metrics = metrics
+        self.logger = logger
+        self.clock = clock
+    }
+
+    // MARK: Entry point (event-loop thread)
+
+    func handle(_ bytes: [UInt8], from connection: WebSocketConnection, client: ClientConnection) {
+        metrics.requests.add()
+        let request: Request
+        switch Request.decode(bytes, limits: limits) {
+        case .success(let decoded): request = decoded
+        case .failure(let error):
+            metrics.errors.add()
+            send(error.response, to: connection)
+            return
+        }
+        let admission = client.admit(now: clock(), abuseLimit: limits.rateAbuseThreshold,
+                                     abuseWindow: Double(limits.rateAbuseWindowSeconds))
+        guard admission.admitted else {
+            metrics.rateLimited.add()
+            send(.failure(id: request.id, .rateLimited, "request rate limit: \(configuration.requestsPerSecond)/s, burst \(Int(configuration.requestBurst))",
+                          retryAfterMs: Int64((admission.retryAfter * 1000).rounded(.up))), to: connection)
+            if admission.abusive {
+                connection.close(code: TandemProtocol.CloseCode.rateAbuse.rawValue, reason: "kept sending after rate_limited")
+            }
+            return
+        }
+        switch request.operation {
+        case .ping:
+            send(.success(id: request.id, PongResult(time: Int64(Date().timeIntervalSince1970 * 1000))), to: connection)
+        case .turnPost(let params):
+            postTurn(params, id: request.id, connection: connection, client: client)
+        default:
+            let accepted = pool.submit { [self] in
+                let response = perform(request, connection: connection, client: client)
+                if let response { send(response, to: connection) }
+            }
+            if !accepted {
+                send(.failure(id: request.id, .unavailable, "server is overloaded; retry with backoff"), to: connection)
+            }
+        }
+    }
+
+    // MARK: Work pool side
+
+    /// Runs one request on a work-pool thread. Returns the response, or nil when the handler sent
+    /// it itself (join sends its answer and backlog under the session's fan-out lock).
+    private func perform(_ request: Request, connection: WebSocketConnection, client: ClientConnection) -> Response? {
+        do {
+            return try route(request, connection: connection, client: client)
+        } catch let failure as DispatchFailure {
+            metrics.errors.add()
+            return .failure(id: request.id, failure.code, failure.message, field: failure.field)
+        } catch let error as StoreError {
+            metrics.errors.add()
+            let reference = errorReference.add(1, ordering: .relaxed).newValue
+            if ErrorMapping.code(for: error) == .internal || error.kind == .sqlite {
+                logger.error("request failed", metadata: ["op": "\(request.operation.name.rawValue)", "error": "\(error)", "reference": "\(reference)"])
+            }
+            return ErrorMapping.response(id: request.id, for: error, reference: reference)
+        } catch {
+            metrics.errors.add()
+            let reference = errorReference.add(1, ordering: .relaxed).newValue
+            logger.error("request failed", metadata: ["op": "\(request.operation.name.rawValue)", "error": "\(error)", "reference": "\(reference)"])
+            return .failure(id: request.id, .internal, "internal error (reference \(reference))")
+        }
+    }
+
+    // MARK: Helpers shared by the handlers
+
+    func send(_ response: Response, to connection: WebSocketConnection) {
+        connection.send(EventFrames.frame(response.encode()))
+    }
+
+    /// The user a member request acts as; viewers may only use what `ViewerPolicy` allows, on
+    /// their own session, and read as its owner (the store speaks only of members).
+    func actor(_ client: ClientConnection, session: String, op: OpName) throws -> String {
+        switch client.identity {
+        case .member(let user, _):
+            return user
+        case .viewer(_, let linkSession, _):
+            guard session == linkSession else { throw DispatchFailure(code: .notFound, message: "session \(session) not found") }
+            guard ViewerPolicy.allows(op) else {
+                throw DispatchFailure(code: .forbidden, message: "a share link only allows viewing")
+            }
+            return try store.session(id: session).owner
+        }
+    }
+
+    /// The member user id, or `forbidden` for a viewer (operations outside any session).
+    func memberUser(_ client: ClientConnection) throws -> String {
+        guard case .member(let user, _) = client.identity else {
+            throw DispatchFailure(code: .forbidden, message: "a share link only allows viewing")
+        }
+        return user
+    }
+
+    /// After a write that produced durable events other than a turn: bring the session's live
+    /// subscribers up to date from the change log (the one source of every event).
+    func publishFromLog(_ session: String) {
+        guard let liveSession = live.existing(session) else { return }
+        syncFromLog(liveSession)
+    }
+
+    /// Reads the change log after what `liveSession` delivered and publishes it, in order.
+    func syncFromLog(_ liveSession: LiveSession) {
+        var from = liveSession.fanout.delivered
+        for _ in 0..<100 {
+            guard let changes = try? store.changeFeed(session: liveSession.id, since: from, limit: 1000) else { return }
+            if changes.events.isEmpty { return }
+            let info = try? SessionInfo(store.session(id: liveSession.id))
+            for change in changes.events {
+                publish(liveSession, change.eventSeq, EventFrames.event(for: change, session: liveSession.id, info: info))
+                from = change.eventSeq
+            }
+            if from >= changes.lastEventSeq { return }
+        }
+    }
+
+    /// Offers an event to a live session's fan-out; a nil frame skips the sequence number (an
+    /// entry that has nothing to tell clients). A remaining gap schedules a catch-up from the log.
+    func publish(_ liveSession: LiveSession, _ eseq: Int64, _ frame: SharedFrame?) {
+        if liveSession.fanout.publish(eseq, frame) { scheduleCatchUp(liveSession) }
+    }
+
+    private func scheduleCatchUp(_ liveSession: LiveSession) {
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(50)) { [self] in
+            guard liveSession.fanout.gap != nil else { return }
+            _ = pool.submit { [self] in syncFromLog(liveSession) }
+        }
+    }
+}

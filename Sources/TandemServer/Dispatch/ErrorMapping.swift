@@ -1,0 +1,40 @@
+import TandemProtocol
+import TandemStore
+
+/// The one place that maps store failures to wire error codes.
+enum ErrorMapping {
+    /// SQLite's "database or disk is full" result code.
+    private static let sqliteFull: Int32 = 13
+
+    static func code(for error: StoreError) -> ErrorCode {
+        switch error.kind {
+        case .notFound, .notMember: return .notFound
+        case .invalidJSON, .invalidArgument: return .invalidArgument
+        case .tooLarge: return .tooLarge
+        case .conflict: return .conflict
+        case .alreadyExists: return .alreadyExists
+        case .forbidden: return .forbidden
+        case .unauthorized: return .unauthorized
+        case .staleCheckpoint: return .staleCheckpoint
+        case .sessionPaused: return .sessionPaused
+        case .sessionArchived: return .sessionArchived
+        case .invalidState: return .conflict
+        case .closed, .busy: return .unavailable
+        case .schemaTooNew: return .internal
+        case .sqlite: return error.sqliteCode == sqliteFull ? .unavailable : .internal
+        }
+    }
+
+    /// The message shown to the client. Internal failures are not described in detail: the log
+    /// has them, under the reference given.
+    static func response(id: RequestID?, for error: StoreError, reference: UInt64) -> Response {
+        let code = code(for: error)
+        if code == .internal {
+            return .failure(id: id, code, "internal error (reference \(reference))")
+        }
+        if code == .unavailable, error.kind == .sqlite {
+            return .failure(id: id, code, "storage is full or unavailable; nothing was written")
+        }
+        return .failure(id: id, code, error.message)
+    }
+}

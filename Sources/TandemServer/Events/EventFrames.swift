@@ -1,0 +1,58 @@
+import TandemJSON
+import TandemProtocol
+import TandemStore
+import TandemTransport
+
+/// Builds the WebSocket frames of session events, each encoded once and shared by every recipient.
+enum EventFrames {
+    static func frame(_ bytes: [UInt8]) -> SharedFrame {
+        SharedFrame(opcode: .text, payload: bytes)
+    }
+
+    /// A `turn` event (the hot path: hand-written encoder).
+    static func turn(_ turn: TandemStore.Turn) -> SharedFrame {
+        frame(Event.encodeTurn(session: turn.sessionID, eseq: turn.eventSeq, turn: TurnDTO(turn)))
+    }
+
+    /// The wire event for one change-log entry. `info` is the session as it is now (the log does
+    /// not keep old titles or statuses); nil when the session is gone.
+    static func event(for change: ChangeEvent, session: String, info: SessionInfo?) -> SharedFrame? {
+        let by = change.actor ?? "system"
+        let payload: EventPayload
+        switch change.kind {
+        case .turn:
+            guard let turn = change.turn else { return nil }
+            return Self.turn(turn)
+        case .undo:
+            guard let seq = change.turnSeq else { return nil }
+            payload = .turnUndone(TurnUndone(seq: seq, by: by))
+        case .state:
+            guard let row = change.row else { return nil }
+            payload = .state(StateChange(row: TandemProtocol.StateRow(row), merged: row.merged))
+        case .comment:
+            guard let comment = change.comment else { return nil }
+            payload = .comment(CommentDTO(comment))
+        case .member:
+            guard let user = change.data?["user"]?.stringValue else { return nil }
+            let role = change.data?["role"]?.stringValue.flatMap(TandemProtocol.Role.init(rawValue:))
+            payload = .member(MemberChange(user: user, role: role, by: by))
+        case .clear, .restore, .status, .session, .branchMerge:
+            guard let info else { return nil }
+            let kind: SessionChangeKind = switch change.kind {
+            case .clear: .cleared
+            case .restore: .restored
+            case .status: .status
+            case .branchMerge: .merged
+            default: .updated
+            }
+            let detail = change.data?["checkpoint"]?.stringValue ?? change.data?["branch"]?.stringValue
+            payload = .session(SessionChange(change: kind, info: info, by: by, detail: detail))
+        }
+        return frame(Event(session: session, eseq: change.eventSeq, payload: payload).encode())
+    }
+
+    /// An ephemeral event (presence, share expiry): no event sequence.
+    static func ephemeral(session: String, _ payload: EventPayload) -> SharedFrame {
+        frame(Event(session: session, eseq: nil, payload: payload).encode())
+    }
+}

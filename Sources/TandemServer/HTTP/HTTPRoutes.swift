@@ -1,0 +1,23 @@
+import TandemTransport
+
+/// Plain HTTP answers: health, metrics, and the share-link viewer's page.
+struct HTTPRoutes: Sendable {
+    let metrics: ServerMetrics
+    let health: @Sendable () -> Bool
+    let viewer: ViewerAssets
+
+    func respond(to request: HTTPRequest) -> HTTPResponse {
+        switch request.path {
+        case "/healthz":
+            return health() ? .text(200, "ok\n") : .text(503, "storage unavailable\n")
+        case "/metrics":
+            return HTTPResponse(status: 200, headers: [("Content-Type", PrometheusText.contentType)],
+                                body: Array(metrics.render().utf8))
+        case "/":
+            return .text(200, "Tandem: connect a client with tandem.v1 over WebSocket at /ws; share links open at /s/SECRET.\n")
+        default:
+            if let response = viewer.respond(to: request) { return response }
+            return .text(404, "not found\n")
+        }
+    }
+}

@@ -1,0 +1,89 @@
+import Synchronization
+import TandemTransport
+
+/// A connection as a fan-out recipient: identified by its transport id.
+struct Recipient: Hashable, Sendable {
+    let connection: WebSocketConnection
+    /// The member's user id; nil for a share-link viewer (anonymous: no presence).
+    let user: String?
+
+    static func == (a: Recipient, b: Recipient) -> Bool { a.connection.id == b.connection.id }
+    func hash(into hasher: inout Hasher) { hasher.combine(connection.id) }
+}
+
+/// One session with at least one joined connection: its ordered event fan-out and who is online.
+final class LiveSession: Sendable {
+    let id: String
+    /// Frames by event sequence; a nil frame is a sequence number with nothing to tell clients.
+    let fanout: SequencedFanout<Recipient, SharedFrame?>
+    /// Members online: user id → number of joined connections.
+    private let online = Mutex<[String: Int]>([:])
+
+    init(id: String, head: Int64, metrics: ServerMetrics) {
+        self.id = id
+        self.fanout = SequencedFanout(delivered: head) { frame, _, recipients in
+            guard let frame else { return }
+            metrics.deliveries.add(recipients.count)
+            WebSocketConnection.broadcast(frame, to: recipients.lazy.map(\.connection))
+        }
+    }
+
+    /// Users with a joined connection, sorted.
+    var onlineUsers: [String] { online.withLock { $0.keys.sorted() } }
+
+    /// Counts a member's connection in; true when it is the user's first (they came online).
+    func arrive(_ user: String) -> Bool {
+        online.withLock { counts in
+            counts[user, default: 0] += 1
+            return counts[user] == 1
+        }
+    }
+
+    /// Counts a member's connection out; true when it was the user's last (they went offline).
+    func depart(_ user: String) -> Bool {
+        online.withLock { counts in
+            guard let n = counts[user] else { return false }
+            if n <= 1 { counts.removeValue(forKey: user); return true }
+            counts[user] = n - 1
+            return false
+        }
+    }
+
+    /// Sends an ephemeral event (no sequence) to everyone joined now.
+    func broadcastEphemeral(_ frame: SharedFrame) {
+        WebSocketConnection.broadcast(frame, to: fanout.recipients.map(\.connection))
+    }
+}
+
+/// Every live session, by id. A session becomes live with its first join and stops being live
+/// when its last subscriber leaves.
+final class LiveSessions: Sendable {
+    private let sessions = Mutex<[String: LiveSession]>([:])
+    private let metrics: ServerMetrics
+
+    init(metrics: ServerMetrics) {
+        self.metrics = metrics
+    }
+
+    /// The live session `id`, created with `head` (its current last event seq) if needed.
+    func session(_ id: String, head: () throws -> Int64) rethrows -> LiveSession {
+        try sessions.withLock { all in
+            if let live = all[id] { return live }
+            let live = LiveSession(id: id, head: try head(), metrics: metrics)
+            all[id] = live
+            return live
+        }
+    }
+
+    func existing(_ id: String) -> LiveSession? { sessions.withLock { $0[id] } }
+
+    var all: [LiveSession] { sessions.withLock { Array($0.values) } }
+    var count: Int { sessions.withLock { $0.count } }
+
+    /// Drops `live` if nobody is subscribed any more.
+    func retireIfEmpty(_ live: LiveSession) {
+        sessions.withLock { all in
+            if live.fanout.subscriberCount == 0, all[live.id] === live { all.removeValue(forKey: live.id) }
+        }
+    }
+}

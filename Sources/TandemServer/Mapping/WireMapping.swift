@@ -1,0 +1,137 @@
+import TandemJSON
+import TandemProtocol
+import TandemStore
+
+// The store and the protocol each have their own domain types (the store must not know the wire,
+// the wire must not know SQLite). This file is the one place that converts between them.
+
+extension TandemProtocol.Role {
+    init(_ role: TandemStore.Role) {
+        switch role {
+        case .owner: self = .owner
+        case .admin: self = .admin
+        case .write: self = .write
+        case .comment: self = .comment
+        case .read: self = .read
+        }
+    }
+
+    var store: TandemStore.Role {
+        switch self {
+        case .owner: .owner
+        case .admin: .admin
+        case .write: .write
+        case .comment: .comment
+        case .read: .read
+        }
+    }
+}
+
+extension TandemProtocol.TurnRole {
+    init(_ role: TandemStore.TurnRole) {
+        switch role {
+        case .user: self = .user
+        case .assistant: self = .assistant
+        case .tool: self = .tool
+        case .system: self = .system
+        }
+    }
+
+    var store: TandemStore.TurnRole {
+        switch self {
+        case .user: .user
+        case .assistant: .assistant
+        case .tool: .tool
+        case .system: .system
+        }
+    }
+}
+
+extension TandemProtocol.SessionStatus {
+    init(_ status: TandemStore.SessionStatus) {
+        switch status {
+        case .active: self = .active
+        case .paused: self = .paused
+        case .archived: self = .archived
+        }
+    }
+
+    var store: TandemStore.SessionStatus {
+        switch self {
+        case .active: .active
+        case .paused: .paused
+        case .archived: .archived
+        }
+    }
+}
+
+extension TurnDTO {
+    init(_ turn: TandemStore.Turn) {
+        self.init(seq: turn.seq, author: turn.author, role: TandemProtocol.TurnRole(turn.role), content: turn.content,
+                  metadata: turn.metadata, tokens: TokenCounts(input: turn.tokensIn, output: turn.tokensOut),
+                  created: turn.createdAt, nonce: turn.nonce, undone: turn.state != .live)
+    }
+}
+
+extension SessionInfo {
+    init(_ s: TandemStore.Session, role: TandemStore.Role? = nil) {
+        self.init(id: s.id, title: s.title, owner: s.owner, status: TandemProtocol.SessionStatus(s.status),
+                  metadata: s.metadata, created: s.createdAt, updated: s.updatedAt, headSeq: s.lastTurnSeq,
+                  headEseq: s.lastEventSeq,
+                  parent: s.parentID.map { BranchOrigin(session: $0, seq: s.forkSeq ?? 0) },
+                  role: role.map(TandemProtocol.Role.init))
+    }
+}
+
+extension TandemProtocol.StateRow {
+    init(_ row: TandemStore.StateRow) {
+        self.init(key: row.key, version: row.version, value: row.value, author: row.author, updated: row.updatedAt)
+    }
+}
+
+extension MergeConflictDTO {
+    init(_ c: MergeConflict) {
+        self.init(path: JSONPointer.encode(c.path), base: c.base, current: c.current, proposed: c.proposed)
+    }
+}
+
+extension CommentDTO {
+    init(_ c: TandemStore.Comment) {
+        self.init(id: c.id, seq: c.turnSeq, author: c.author, text: c.body, created: c.createdAt)
+    }
+}
+
+extension TandemProtocol.Contribution {
+    init(_ c: TandemStore.Contribution) {
+        let n = c.counts
+        self.init(session: c.sessionID, user: c.userID, turns: n.turns,
+                  tokens: TokenCounts(input: n.tokensIn, output: n.tokensOut), comments: n.comments,
+                  rowWrites: n.rowWrites, merges: n.merges, conflicts: n.conflicts, undos: n.undos)
+    }
+}
+
+extension TandemProtocol.Checkpoint {
+    init(_ c: TandemStore.Checkpoint) {
+        self.init(name: c.name, seq: c.turnSeq, rows: c.rowVersions, by: c.createdBy, created: c.createdAt)
+    }
+}
+
+extension TandemProtocol.ShareLink {
+    init(_ l: TandemStore.ShareLink) {
+        self.init(id: l.id, session: l.sessionID, permission: .read, expires: l.expiresAt ?? 0, by: l.createdBy,
+                  created: l.createdAt, revoked: l.revokedAt != nil, lastUsed: l.lastUsedAt)
+    }
+}
+
+extension TemplateInfo {
+    init(_ t: TandemStore.Template) {
+        self.init(name: t.name, source: t.body["source"]?.stringValue ?? "", by: t.createdBy, created: t.createdAt)
+    }
+}
+
+/// RFC 6901 JSON Pointers for merge-conflict paths.
+enum JSONPointer {
+    static func encode(_ segments: [String]) -> String {
+        segments.map { "/" + $0.replacing("~", with: "~0").replacing("/", with: "~1") }.joined()
+    }
+}

@@ -1,0 +1,25 @@
+/// Every metric `tandemd` exports on `/metrics`.
+public final class ServerMetrics: Sendable {
+    public let connections = Gauge("tandem_connections", help: "Open WebSocket connections.")
+    public let liveSessions = Gauge("tandem_sessions_live", help: "Sessions with at least one joined connection.")
+    public let turns = Counter("tandem_turns_total", help: "Turns committed and acknowledged.")
+    public let turnsPerSecond = Gauge("tandem_turns_per_second", help: "Turns committed during the last full second.")
+    public let deliveries = Counter("tandem_deliveries_total", help: "Event frames queued to joined connections.")
+    public let queueDrops = Counter("tandem_slow_consumer_closes_total", help: "Connections closed because their outbound queue overflowed.")
+    public let merges = Counter("tandem_state_merges_total", help: "State writes applied by three-way merge.")
+    public let conflicts = Counter("tandem_state_conflicts_total", help: "State writes refused as conflicts.")
+    public let requests = Counter("tandem_requests_total", help: "Requests received.")
+    public let errors = Counter("tandem_request_errors_total", help: "Requests answered with an error.")
+    public let rateLimited = Counter("tandem_rate_limited_total", help: "Requests refused by the per-connection rate limit.")
+    public let authFailures = Counter("tandem_auth_failures_total", help: "Handshakes refused for a bad or missing credential.")
+    public let postLatency = Histogram("tandem_turn_commit_seconds", help: "From receiving turn.post to its durable acknowledgement.")
+
+    public init() {}
+
+    public func render() -> String {
+        PrometheusText.render(
+            counters: [turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures],
+            gauges: [connections, liveSessions, turnsPerSecond],
+            histograms: [postLatency])
+    }
+}

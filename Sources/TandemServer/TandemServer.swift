@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import TandemProtocol
+import TandemStore
+import TandemTransport
+
+/// The collaborative session server: the store, the transport, and everything between them.
+public final class TandemServer: Sendable {
+    public let configuration: ServerConfiguration
+    public let store: Store
+    public let metrics = ServerMetrics()
+    private let transport: WebSocketServer
+    private let pool: WorkPool
+    private let watcher: AccessWatcher
+    private let logger: Logger
+    private let rateSampler: RateSampler
+
+    /// Opens (creating and migrating) the database and prepares the listener; `start` listens.
+    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "tandemd")) throws {
+        try ConfigurationLoader.validate(configuration)
+        self.configuration = configuration
+        self.logger = logger
+        var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
+        storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
+        store = try Store(storeConfiguration)
+        pool = WorkPool(threads: max(4, ProcessInfo.processInfo.activeProcessorCount * 4))
+        let clock: @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+        let live = LiveSessions(metrics: metrics)
+        let dispatcher = Dispatcher(store: store, live: live, pool: pool, configuration: configuration,
+                                    metrics: metrics, logger: logger, clock: clock)
+        let authenticator = Authenticator(store: store, failuresPerMinute: configuration.authFailuresPerMinute)
+        let registry = ConnectionRegistry()
+        let store = self.store
+        let routes = HTTPRoutes(metrics: metrics, health: { (try? store.auditHighWater()) != nil },
+                                viewer: ViewerAssets(store: store))
+        let application = TandemApplication(dispatcher: dispatcher, authenticator: authenticator, routes: routes,
+                                            registry: registry, configuration: configuration, metrics: metrics,
+                                            logger: logger, clock: clock)
+        transport = try WebSocketServer(configuration: Self.transportConfiguration(configuration), application: application)
+        watcher = AccessWatcher(registry: registry, live: live, dispatcher: dispatcher, authenticator: authenticator,
+                                store: store, logger: logger)
+        rateSampler = RateSampler(metrics: metrics)
+    }
+
+    /// Starts listening; returns the bound port (useful with port 0).
+    @discardableResult
+    public func start() throws -> UInt16 {
+        let port = try transport.start()
+        watcher.start()
+        rateSampler.start()
+        logger.info("tandemd listening", metadata: [
+            "address": "\(configuration.tlsCertificatePath == nil ? "ws" : "wss")://\(configuration.host):\(port)/ws",
+            "database": "\(configuration.databasePath)"])
+        return port
+    }
+
+    /// Stops accepting, closes every connection with 1001 (waiting up to `grace` seconds), then
+    /// finishes queued work and closes the database.
+    public func shutdown(grace: Double = 2) {
+        transport.shutdown(grace: grace)
+        watcher.stop()
+        rateSampler.stop()
+        pool.shutdown()
+        store.close()
+        logger.info("tandemd stopped")
+    }
+
+    static func transportConfiguration(_ c: ServerConfiguration) -> TransportConfiguration {
+        let limits = WebSocketLimits(maxFramePayload: c.maxMessageBytes, maxMessageSize: c.maxMessageBytes,
+                                     maxFragments: 1024, maxDecompressedMessageSize: c.maxMessageBytes)
+        let tls = c.tlsCertificatePath.flatMap { cert in
+            c.tlsKeyPath.map { TLSConfiguration(certificatePath: cert, keyPath: $0, handshakeTimeout: c.handshakeTimeoutSeconds) }
+        }
+        let upgrade = UpgradeConfiguration(allowedOrigins: c.allowedOrigins.isEmpty ? nil : c.allowedOrigins,
+                                           subprotocols: [ProtocolVersion.subprotocol],
+                                           deflate: DeflateConfiguration(compressionLevel: 1))
+        var transport = TransportConfiguration(
+            host: c.host, port: UInt16(c.port), loopCount: c.loops == 0 ? TransportConfiguration.coreCount : c.loops,
+            limits: limits, outboundQueueLimit: c.outboundQueueBytes, maxConnections: c.maxConnections,
+            handshakeTimeout: c.handshakeTimeoutSeconds, idleTimeout: c.idleTimeoutSeconds,
+            pingInterval: c.pingIntervalSeconds, tls: tls, upgrade: upgrade)
+        transport.slowConsumerCloseCode = TandemProtocol.CloseCode.slowConsumer.rawValue
+        transport.idleCloseCode = TandemProtocol.CloseCode.idleTimeout.rawValue
+        return transport
+    }
+}
+
+/// Samples the turn counter once a second into the `turns_per_second` gauge.
+final class RateSampler: @unchecked Sendable {
+    // @unchecked: `timer` is set in start and cancelled in stop, both from the owner's thread.
+    private let metrics: ServerMetrics
+    private var timer: (any DispatchSourceTimer)?
+
+    init(metrics: ServerMetrics) {
+        self.metrics = metrics
+    }
+
+    func start() {
+        let timer = DispatchSource.makeTimerSource(queue: .global())
+        var last = metrics.turns.value
+        timer.schedule(deadline: .now() + 1, repeating: 1)
+        timer.setEventHandler { [metrics] in
+            let now = metrics.turns.value
+            metrics.turnsPerSecond.set(now - last)
+            last = now
+        }
+        timer.resume()
+        self.timer = timer
+    }
+
+    func stop() { timer?.cancel() }
+}

@@ -1,0 +1,161 @@
+import Foundation
+import Logging
+import TandemProtocol
+import TandemStore
+import TandemTransport
+
+/// Keeps live connections true to the database, whoever changed it (this server or
+/// `tandem-admin` writing the file directly):
+/// - a revoked token's connections close with 4401, a revoked share link's with 4403;
+/// - a share-link viewer is told `share.expired` and closed with 4410 at its expiry instant;
+/// - a member removed from a session stops receiving its events;
+/// - events written by another process reach live subscribers.
+/// Access changes always write the audit log, so one cheap query per tick finds them.
+final class AccessWatcher: @unchecked Sendable {
+    // @unchecked: `lastAudit` and `thread` are touched only by the watcher thread after start;
+    // `stopped` is guarded by `condition`.
+    private let registry: ConnectionRegistry
+    private let live: LiveSessions
+    private let dispatcher: Dispatcher
+    private let authenticator: Authenticator
+    private let store: Store
+    private let logger: Logger
+    private let interval: Double
+    private let condition = NSCondition()
+    private var stopped = false
+    private var lastAudit: Int64 = -1
+    /// Each live session's head at the previous tick.
+    private var previousHeads: [String: Int64] = [:]
+
+    init(registry: ConnectionRegistry, live: LiveSessions, dispatcher: Dispatcher, authenticator: Authenticator,
+         store: Store, logger: Logger, interval: Double = 0.25) {
+        self.registry = registry
+        self.live = live
+        self.dispatcher = dispatcher
+        self.authenticator = authenticator
+        self.store = store
+        self.logger = logger
+        self.interval = interval
+    }
+
+    func start() {
+        let thread = Thread { [self] in run() }
+        thread.name = "tandem-access-watcher"
+        thread.start()
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            let wait = tick()
+            condition.lock()
+            if !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: wait)) }
+            let done = stopped
+            condition.unlock()
+            if done { return }
+        }
+    }
+
+    /// One pass; returns how long to sleep (shorter when a share link is about to expire).
+    func tick() -> Double {
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        var nextExpiry = Double.infinity
+        let connections = registry.all
+        // Exact share expiry, checked every tick from memory.
+        for (connection, client) in connections {
+            guard case .viewer(let linkID, let session, let expiresAt?) = client.identity else { continue }
+            if expiresAt <= now {
+                expire(connection, linkID: linkID, session: session, at: expiresAt)
+            } else {
+                nextExpiry = min(nextExpiry, Double(expiresAt - now) / 1000)
+            }
+        }
+        do {
+            let audit = try store.auditHighWater()
+            if audit != lastAudit {
+                if lastAudit >= 0 { try recheckAccess(connections) }
+                lastAudit = audit
+            }
+            try catchUpExternalEvents()
+        } catch {
+            logger.warning("access watcher could not read the database", metadata: ["error": "\(error)"])
+        }
+        return max(0.001, min(interval, nextExpiry))
+    }
+
+    private func expire(_ connection: WebSocketConnection, linkID: String, session: String, at: Int64) {
+        connection.send(EventFrames.ephemeral(session: session, .shareExpired(ShareExpired(share: linkID, expired: at))))
+        connection.close(code: TandemProtocol.CloseCode.shareExpired.rawValue, reason: "share link expired")
+    }
+
+    private func recheckAccess(_ connections: [(WebSocketConnection, ClientConnection)]) throws {
+        authenticator.invalidate()
+        var tokenIDs: Set<String> = []
+        var linkIDs: Set<String> = []
+        for (_, client) in connections {
+            switch client.identity {
+            case .member(_, let tokenID): tokenIDs.insert(tokenID)
+            case .viewer(let linkID, _, _): linkIDs.insert(linkID)
+            }
+        }
+        let invalid = try store.invalidTokens(among: Array(tokenIDs))
+        let links = try store.shareLinks(ids: Array(linkIDs))
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        for (connection, client) in connections {
+            switch client.identity {
+            case .member(let user, let tokenID):
+                if invalid.contains(tokenID) {
+                    logger.info("closing connection of revoked token", metadata: ["user": "\(user)"])
+                    connection.close(code: TandemProtocol.CloseCode.credentialRevoked.rawValue, reason: "token revoked")
+                }
+            case .viewer(let linkID, let session, _):
+                guard let link = links[linkID] else {
+                    connection.close(code: TandemProtocol.CloseCode.shareRevoked.rawValue, reason: "share link no longer exists")
+                    continue
+                }
+                if link.revokedAt != nil {
+                    connection.close(code: TandemProtocol.CloseCode.shareRevoked.rawValue, reason: "share link revoked")
+                } else if let expires = link.expiresAt, expires <= now {
+                    expire(connection, linkID: linkID, session: session, at: expires)
+                }
+            }
+        }
+        try dropRemovedMembers(connections)
+    }
+
+    /// A member who lost their membership stops receiving the session's events.
+    private func dropRemovedMembers(_ connections: [(WebSocketConnection, ClientConnection)]) throws {
+        let sessions = live.all.map(\.id)
+        let roles = try store.memberRoles(sessions: sessions)
+        for (connection, client) in connections {
+            guard let user = client.identity.userID else { continue }
+            for session in client.joinedSessions where roles[session]?[user] == nil {
+                _ = dispatcher.pool.submit { [dispatcher] in dispatcher.leave(session, connection: connection, client: client) }
+            }
+        }
+    }
+
+    /// Sessions whose head of one tick ago is still not delivered (another process wrote, or a
+    /// publish went missing) are brought up to date from the log. Commits in flight right now are
+    /// left alone: their own completions publish them.
+    private func catchUpExternalEvents() throws {
+        let sessions = live.all
+        guard !sessions.isEmpty else {
+            previousHeads = [:]
+            return
+        }
+        let heads = try store.eventHeads(sessions: sessions.map(\.id))
+        for liveSession in sessions {
+            if let before = previousHeads[liveSession.id], before > liveSession.fanout.delivered {
+                _ = dispatcher.pool.submit { [dispatcher] in dispatcher.syncFromLog(liveSession) }
+            }
+        }
+        previousHeads = heads
+    }
+}

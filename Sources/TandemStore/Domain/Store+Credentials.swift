@@ -1,0 +1,139 @@
+import TandemJSON
+
+/// A token's identity as the server needs it at a handshake.
+public struct TokenIdentity: Sendable, Equatable {
+    public var tokenID: String
+    public var user: User
+    public var revoked: Bool
+}
+
+/// Read-only lookups for authentication and for watching access while connections stay open.
+/// None of these writes (a handshake must not wait for a commit); uses are recorded separately
+/// with the non-blocking `recordTokenUse` / `recordShareLinkUse`.
+extension Store {
+    /// The token whose secret this is, revoked or not; nil when unknown.
+    public func lookupToken(secret: String) throws(StoreError) -> TokenIdentity? {
+        let hash = RandomID.hash(secret)
+        return try read { db throws(StoreError) in
+            try db.queryOne("""
+                SELECT t.id, t.revoked_at, u.id, u.display_name, u.created_at
+                FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?
+                """, [.text(hash)]) { row in
+                TokenIdentity(tokenID: row.text(0),
+                              user: User(id: row.text(2), displayName: row.text(3), createdAt: row.int(4)),
+                              revoked: !row.isNull(1))
+            }
+        }
+    }
+
+    /// The share link whose secret this is, in any state; nil when unknown.
+    public func lookupShareLink(secret: String) throws(StoreError) -> ShareLink? {
+        let hash = RandomID.hash(secret)
+        return try read { db throws(StoreError) in
+            try db.queryOne("""
+                SELECT l.id, s.id, l.permission, l.expires_at, l.created_by, l.created_at, l.revoked_at, l.last_used_at
+                FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE l.hash = ?
+                """, [.text(hash)]) {
+                ShareLink(id: $0.text(0), sessionID: $0.text(1), permission: $0.text(2), expiresAt: $0.optionalInt(3),
+                          createdBy: $0.text(4), createdAt: $0.int(5), revokedAt: $0.optionalInt(6), lastUsedAt: $0.optionalInt(7))
+            }
+        }
+    }
+
+    /// Records that a token was used, without waiting for the commit.
+    public func recordTokenUse(tokenID: String) {
+        writer.submit(deferrable: true, { ctx throws(StoreError) in
+            _ = try ctx.db.run("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [.integer(ctx.now), .text(tokenID)])
+        }, completion: { _ in })
+    }
+
+    /// Records that a share link was used, without waiting for the commit.
+    public func recordShareLinkUse(linkID: String) {
+        writer.submit(deferrable: true, { ctx throws(StoreError) in
+            _ = try ctx.db.run("UPDATE share_links SET last_used_at = ? WHERE id = ?", [.integer(ctx.now), .text(linkID)])
+        }, completion: { _ in })
+    }
+
+    /// The newest audit entry's id (0 for none). Every change of access (tokens, roles, members,
+    /// share links) writes an audit entry, whichever process made it, so a change here is the cue
+    /// to re-check live connections.
+    public func auditHighWater() throws(StoreError) -> Int64 {
+        try read { db throws(StoreError) in try db.scalar("SELECT coalesce(max(id), 0) FROM audit_log") ?? 0 }
+    }
+
+    /// Of these token ids, the ones that are revoked or no longer exist (or whose user is gone).
+    public func invalidTokens(among ids: [String]) throws(StoreError) -> Set<String> {
+        guard !ids.isEmpty else { return [] }
+        return try read { db throws(StoreError) in
+            var invalid = Set(ids)
+            for chunk in ids.chunked(500) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let valid = try db.query("SELECT id FROM api_tokens WHERE revoked_at IS NULL AND id IN (\(marks))",
+                                         chunk.map { .text($0) }) { $0.text(0) }
+                invalid.subtract(valid)
+            }
+            return invalid
+        }
+    }
+
+    /// The current state of these share links (missing ones are left out: their session is gone).
+    public func shareLinks(ids: [String]) throws(StoreError) -> [String: ShareLink] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db throws(StoreError) in
+            var found: [String: ShareLink] = [:]
+            for chunk in ids.chunked(500) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let links = try db.query("""
+                    SELECT l.id, s.id, l.permission, l.expires_at, l.created_by, l.created_at, l.revoked_at, l.last_used_at
+                    FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE l.id IN (\(marks))
+                    """, chunk.map { .text($0) }) {
+                    ShareLink(id: $0.text(0), sessionID: $0.text(1), permission: $0.text(2), expiresAt: $0.optionalInt(3),
+                              createdBy: $0.text(4), createdAt: $0.int(5), revokedAt: $0.optionalInt(6), lastUsedAt: $0.optionalInt(7))
+                }
+                for link in links { found[link.id] = link }
+            }
+            return found
+        }
+    }
+
+    /// Every member role of these sessions, keyed by session id then user id. A session that is
+    /// gone maps to nil (absent key).
+    public func memberRoles(sessions ids: [String]) throws(StoreError) -> [String: [String: Role]] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db throws(StoreError) in
+            var roles: [String: [String: Role]] = [:]
+            for chunk in ids.chunked(500) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                let present = try db.query("SELECT id FROM sessions WHERE id IN (\(marks))", chunk.map { .text($0) }) { $0.text(0) }
+                for id in present { roles[id] = [:] }
+                let rows = try db.query("""
+                    SELECT s.id, m.user_id, m.role FROM members m JOIN sessions s ON s.sid = m.sid WHERE s.id IN (\(marks))
+                    """, chunk.map { .text($0) }) { ($0.text(0), $0.text(1), Role(rawValue: $0.text(2))) }
+                for (session, user, role) in rows { if let role { roles[session, default: [:]][user] = role } }
+            }
+            return roles
+        }
+    }
+
+    /// The last event seq of each of these sessions (gone sessions are left out).
+    public func eventHeads(sessions ids: [String]) throws(StoreError) -> [String: Int64] {
+        guard !ids.isEmpty else { return [:] }
+        return try read { db throws(StoreError) in
+            var heads: [String: Int64] = [:]
+            for chunk in ids.chunked(500) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                for (id, head) in try db.query("SELECT id, last_event_seq FROM sessions WHERE id IN (\(marks))",
+                                               chunk.map { .text($0) }, { ($0.text(0), $0.int(1)) }) {
+                    heads[id] = head
+                }
+            }
+            return heads
+        }
+    }
+}
+
+extension Array {
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import Logging
+import TandemServer
+import TandemTransport
+
+/// `tandemd`: the Tandem server. With no flags it serves on 127.0.0.1:8765 with ./tandem.db.
+@main
+struct Tandemd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tandemd",
+        abstract: "Tandem: a server for collaborative sessions over WebSockets.",
+        discussion: """
+            Settings come from, in increasing precedence: defaults, the file given with --config
+            (lines of `key = value`, keys as the flags below without dashes), TANDEM_* environment
+            variables (TANDEM_PORT, TANDEM_DB, TANDEM_MAX_MESSAGE, ...), and these flags.
+            On first start with an empty database an owner account is created and its token is
+            printed once and written to a 0600 file next to the database.
+            """)
+
+    @Option(help: "A config file of `key = value` lines.") var config: String?
+    @Option(help: .init(Self.help("host"))) var host: String?
+    @Option(help: .init(Self.help("port"))) var port: String?
+    @Option(help: .init(Self.help("db"))) var db: String?
+    @Option(name: .customLong("tls-cert"), help: .init(Self.help("tls-cert"))) var tlsCert: String?
+    @Option(name: .customLong("tls-key"), help: .init(Self.help("tls-key"))) var tlsKey: String?
+    @Option(name: .customLong("log-level"), help: .init(Self.help("log-level"))) var logLevel: String?
+    @Option(help: .init(Self.help("loops"))) var loops: String?
+    @Option(help: .init(Self.help("durability"))) var durability: String?
+    @Option(name: .customLong("public-url"), help: .init(Self.help("public-url"))) var publicURL: String?
+    @Option(name: .customLong("allowed-origins"), help: .init(Self.help("allowed-origins"))) var allowedOrigins: String?
+    @Option(name: .customLong("max-connections"), help: .init(Self.help("max-connections"))) var maxConnections: String?
+    @Option(name: .customLong("max-connections-per-user"), help: .init(Self.help("max-connections-per-user"))) var maxConnectionsPerUser: String?
+    @Option(name: .customLong("max-message"), help: .init(Self.help("max-message"))) var maxMessage: String?
+    @Option(name: .customLong("max-turn"), help: .init(Self.help("max-turn"))) var maxTurn: String?
+    @Option(name: .customLong("max-sessions-per-connection"), help: .init(Self.help("max-sessions-per-connection"))) var maxSessionsPerConnection: String?
+    @Option(name: .customLong("outbound-queue"), help: .init(Self.help("outbound-queue"))) var outboundQueue: String?
+    @Option(help: .init(Self.help("rate"))) var rate: String?
+    @Option(help: .init(Self.help("burst"))) var burst: String?
+    @Option(name: .customLong("handshake-timeout"), help: .init(Self.help("handshake-timeout"))) var handshakeTimeout: String?
+    @Option(name: .customLong("idle-timeout"), help: .init(Self.help("idle-timeout"))) var idleTimeout: String?
+    @Option(name: .customLong("ping-interval"), help: .init(Self.help("ping-interval"))) var pingInterval: String?
+    @Option(name: .customLong("auth-failures-per-minute"), help: .init(Self.help("auth-failures-per-minute"))) var authFailuresPerMinute: String?
+
+    static func help(_ key: String) -> String {
+        guard let setting = ServerSetting.named(key) else { return "" }
+        return "\(setting.help) [env: \(setting.environmentVariable)]"
+    }
+
+    /// The flags given, by setting key.
+    private var flagValues: [(String, String?)] {
+        [("host", host), ("port", port), ("db", db), ("tls-cert", tlsCert), ("tls-key", tlsKey), ("log-level", logLevel),
+         ("loops", loops), ("durability", durability), ("public-url", publicURL), ("allowed-origins", allowedOrigins),
+         ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
+         ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
+         ("outbound-queue", outboundQueue), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
+         ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("auth-failures-per-minute", authFailuresPerMinute)]
+    }
+
+    func run() throws {
+        var settings = ServerConfiguration()
+        do {
+            if let config {
+                guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
+                    throw ValidationError("cannot read the config file \(config)")
+                }
+                try ConfigurationLoader.apply(configFileText: text, source: config, to: &settings)
+            }
+            try ConfigurationLoader.apply(environment: ProcessInfo.processInfo.environment, to: &settings)
+            for (key, value) in flagValues {
+                if let value { try ConfigurationLoader.set(key, value, source: "--\(key)", on: &settings) }
+            }
+            try ConfigurationLoader.validate(settings)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error.description)
+        }
+        let level = Logger.Level(rawValue: settings.logLevel.rawValue) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "tandemd")
+        let server: TandemServer
+        do {
+            server = try TandemServer(configuration: settings, logger: logger)
+        } catch {
+            throw ValidationError("cannot start: \(error)")
+        }
+        if let owner = try FirstRun.ensureOwner(store: server.store, databasePath: settings.databasePath) {
+            print("""
+                First start: created the owner account '\(owner.user)'. Its token (shown once, also in \(owner.tokenFile)):
+                  \(owner.secret)
+                Connect with: tandem --url \(settings.effectivePublicURL.replacingOccurrences(of: "http", with: "ws"))/ws --token <token>
+                """)
+            fflush(stdout)
+        }
+        do {
+            try server.start()
+        } catch {
+            throw ValidationError("cannot listen on \(settings.host):\(settings.port): \(error)")
+        }
+        ShutdownSignals.waitForSignal()
+        logger.info("shutting down")
+        server.shutdown(grace: 3)
+    }
+}
