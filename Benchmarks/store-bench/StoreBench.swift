@@ -1,0 +1,1 @@
+@main enum StoreBenchPlaceholder { static func main() {} }
