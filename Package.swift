@@ -57,7 +57,7 @@ let package = Package(
         // Store benchmark and the crash-safety test's child writer.
         .executableTarget(
             name: "tandem-store-bench",
-            dependencies: ["TandemStore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["TandemStore", "TandemJSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/store-bench", swiftSettings: strict),
         .executableTarget(
             name: "tandem-store-crashwriter", dependencies: ["TandemStore"],
