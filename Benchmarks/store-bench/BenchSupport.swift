@@ -18,7 +18,7 @@ func percentile(_ xs: [Double], _ p: Double) -> Double {
     return s.isEmpty ? 0 : s[min(s.count - 1, Int(Double(s.count) * p))]
 }
 
-/// Deterministic text: sentences from a 2,000-word vocabulary, so search has common and rare words.
+/// Deterministic text: sentences from a 1,728-word vocabulary, so search has common and rare words.
 struct TextGenerator {
     private var state: UInt64
     private let words: [String]
@@ -41,15 +41,16 @@ struct TextGenerator {
         var parts: [String] = []
         parts.reserveCapacity(count)
         for _ in 0..<count {
-            let r = Int(next() % 2000)
-            let skewed = (r * r) / 2000
+            let n = words.count
+            let r = Int(next() % UInt64(n))
+            let skewed = (r * r) / n
             parts.append(words[skewed])
         }
         return parts.joined(separator: " ")
     }
 
     var commonWord: String { words[0] }
-    var rareWord: String { words[1999] }
+    var rareWord: String { words[words.count - 1] }
 }
 
 /// A fresh database file in a temporary directory, removed on `cleanup`.

@@ -133,10 +133,7 @@ enum Branches {
                                        [.integer(branchRef.sid), .integer(forkSeq)]) { row throws(StoreError) in try TurnRows.map(row, sessionID: parentID) }
         var appended: [Turn] = []
         for t in branchTurns {
-            guard let (seq, eventSeq) = try db.queryOne("""
-                UPDATE sessions SET last_turn_seq = last_turn_seq + 1, last_event_seq = last_event_seq + 1, updated_at = ?
-                WHERE sid = ? RETURNING last_turn_seq, last_event_seq
-                """, [.integer(ctx.now), .integer(parent.sid)], { ($0.int(0), $0.int(1)) }) else { throw StoreError.notFound("session") }
+            let (seq, eventSeq) = try ctx.reserve(sid: parent.sid, turns: 1, events: 1)
             try Turns.insert(db, sid: parent.sid, seq: seq, role: t.role.rawValue, author: t.author, content: t.content,
                              metadata: t.metadata.serialized(), tokensIn: t.tokensIn, tokensOut: t.tokensOut,
                              createdAt: ctx.now, state: 0, eventSeq: eventSeq)
@@ -150,7 +147,7 @@ enum Branches {
             moved.createdAt = ctx.now
             appended.append(moved)
         }
-        let eventSeq = try db.recordEvent(sid: parent.sid, kind: "branch_merge", actor: actor, now: ctx.now,
+        let eventSeq = try ctx.recordEvent(sid: parent.sid, kind: "branch_merge", actor: actor,
                                           data: ["branch": .string(branch), "turns": .integer(Int64(appended.count)),
                                                  "rows": .integer(Int64(rows.count))])
         try db.run("UPDATE sessions SET branch_status = 'merged', status = 'archived', archived_at = ? WHERE sid = ?",

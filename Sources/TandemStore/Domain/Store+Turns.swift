@@ -83,7 +83,7 @@ extension Store {
                 throw StoreError.forbidden("only admins may undo another member's turn")
             }
             try ctx.db.run("UPDATE turns SET state = 1 WHERE sid = ? AND seq = ?", [.integer(ref.sid), .integer(last.seq)])
-            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "undo", actor: actor, now: ctx.now, turnSeq: last.seq)
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "undo", actor: actor, turnSeq: last.seq)
             ctx.count(sid: ref.sid, user: actor, ContributionCounts(undos: 1))
             var undone = last
             undone.state = .undone
@@ -97,7 +97,7 @@ extension Store {
             let ref = try ctx.db.authorizeChange(.clear, session: session, actor: actor)
             let through = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             try Turns.retire(ctx.db, sid: ref.sid, after: 0, state: .cleared)
-            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "clear", actor: actor, now: ctx.now, turnSeq: through)
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "clear", actor: actor, turnSeq: through)
             try ctx.db.audit(actor: actor, action: "turns.clear", sessionID: session, detail: ["through": .integer(through)], now: ctx.now)
             return (through, seq)
         }
@@ -140,14 +140,10 @@ enum Turns {
 
     static func append(_ ctx: WriteContext, session: String, actor: String, _ turns: [Prepared]) throws(StoreError) -> AppendResult {
         let db = ctx.db
-        let ref = try db.authorizeChange(.postTurn, session: session, actor: actor)
+        let ref = try ctx.authorizeChange(.postTurn, session: session, actor: actor)
         let n = Int64(turns.count)
-        // Reserve n turn numbers and n event numbers in one statement.
-        guard let (lastSeq, lastEvent) = try db.queryOne("""
-            UPDATE sessions SET last_turn_seq = last_turn_seq + ?1, last_event_seq = last_event_seq + ?1, updated_at = ?2
-            WHERE sid = ?3 RETURNING last_turn_seq, last_event_seq
-            """, [.integer(n), .integer(ctx.now), .integer(ref.sid)], { ($0.int(0), $0.int(1)) })
-        else { throw StoreError.notFound("session \(session)") }
+        // Reserve n turn numbers and n event numbers at once.
+        let (lastSeq, lastEvent) = try ctx.reserve(sid: ref.sid, turns: n, events: n)
         var out: [Turn] = []
         out.reserveCapacity(turns.count)
         var counts = ContributionCounts()

@@ -118,7 +118,7 @@ public final class StoreWriter: @unchecked Sendable {
             do {
                 if !job.deferrable { try context.flushDeferred() }
                 try db.run("SAVEPOINT job")
-                context.beginJob()
+                context.beginJob(deferrable: job.deferrable)
                 if job.run(context) {
                     try db.run("RELEASE job")
                     context.commitJob()
