@@ -154,8 +154,6 @@ enum Turns {
                        metadata: t.metadata, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
                        state: 0, eventSeq: eventSeq)
             ctx.indexTurn(rowid: db.lastInsertRowID, content: t.content)
-            try db.run("INSERT INTO events(sid, seq, kind, actor, turn_seq, created_at) VALUES (?,?,'turn',?,?,?)",
-                       [.integer(ref.sid), .integer(eventSeq), .text(actor), .integer(seq), .integer(ctx.now)])
             counts.turns += 1
             counts.tokensIn += t.tokensIn
             counts.tokensOut += t.tokensOut
