@@ -19,6 +19,7 @@ import TandemJSON
                 _ = try store.createUser(id: u, displayName: u)
                 try store.setMember(session: "s1", actor: "alice", user: u, role: .write)
             }
+            _ = try store.writeRow(session: "s1", actor: "alice", key: "shared", value: [:], baseVersion: 0)
             let tallies = Mutex<[String: Tally]>([:])
             DispatchQueue.concurrentPerform(iterations: users.count) { i in
                 let user = users[i]
@@ -34,11 +35,17 @@ import TandemJSON
                             t.seqs.append(turn.seq)
                             t.counts.turns += 1; t.counts.tokensIn += 1
                         }
-                        // Disjoint keys of one object: applied or merged, never a conflict.
-                        let shared = try store.stateRow(session: "s1", actor: user, key: "shared")
-                        var value = shared?.value.objectValue ?? [:]
+                        // Disjoint keys of one object: applied or merged, never a conflict. The second
+                        // write reuses the first one's (now stale) base, so it always merges.
+                        let shared = try #require(try store.stateRow(session: "s1", actor: user, key: "shared"))
+                        var value = shared.value.objectValue ?? [:]
                         value[user] = .integer(Int64(round))
-                        try tally(store.writeRow(session: "s1", actor: user, key: "shared", value: .object(value), baseVersion: shared?.version ?? 0), into: &t)
+                        try tally(store.writeRow(session: "s1", actor: user, key: "shared", value: .object(value), baseVersion: shared.version), into: &t)
+                        var second = shared.value.objectValue ?? [:]
+                        second[user + "_b"] = .integer(Int64(round))
+                        let stale = try store.writeRow(session: "s1", actor: user, key: "shared", value: .object(second), baseVersion: shared.version)
+                        if case .merged = stale {} else { t.errors.append("stale write did not merge: \(stale)") }
+                        tally(stale, into: &t)
                         // The same key from stale bases: applied, merged (equal change) or conflict.
                         let hot = try store.stateRow(session: "s1", actor: user, key: "hot")
                         try tally(store.writeRow(session: "s1", actor: user, key: "hot", value: ["x": .string("\(user)-\(round)")],
@@ -67,8 +74,8 @@ import TandemJSON
             let writes = all.values.reduce(0) { $0 + $1.counts.rowWrites }
             let shared = try #require(try store.stateRow(session: "s1", actor: "alice", key: "shared"))
             let hot = try #require(try store.stateRow(session: "s1", actor: "alice", key: "hot"))
-            #expect(shared.version + hot.version == writes)
-            #expect(Set(shared.value.objectValue?.keys.map { $0 } ?? []) == Set(users))
+            #expect(shared.version + hot.version == writes + 1) // + alice's initial write
+            #expect(Set(shared.value.objectValue?.keys.map { $0 } ?? []) == Set(users + users.map { $0 + "_b" }))
             #expect(shared.value.objectValue?.values.allSatisfy { $0 == 59 } == true)
             #expect(all.values.reduce(0) { $0 + $1.counts.merges } > 0)
             #expect(try store.read { db throws(StoreError) in try db.integrityCheck() } == ["ok"])

@@ -16,7 +16,7 @@ extension Store {
     /// Appends turns in order, atomically (all or none), and waits until they are durable.
     public func appendTurns(session: String, actor: String, _ turns: [NewTurn]) throws(StoreError) -> AppendResult {
         let prepared = try Turns.prepare(turns, configuration)
-        return try write(deferrable: true) { ctx throws(StoreError) in
+        return try write(deferrable: true, savepoint: false) { ctx throws(StoreError) in
             try Turns.append(ctx, session: session, actor: actor, prepared)
         }
     }
@@ -27,7 +27,7 @@ extension Store {
                             completion: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
         let prepared: [Turns.Prepared]
         do { prepared = try Turns.prepare(turns, configuration) } catch { completion(.failure(error)); return }
-        writer.submit(deferrable: true, { ctx throws(StoreError) in
+        writer.enqueue(deferrable: true, savepoint: false, { ctx throws(StoreError) in
             try Turns.append(ctx, session: session, actor: actor, prepared)
         }, completion: completion)
     }
@@ -138,6 +138,8 @@ enum Turns {
         return out
     }
 
+    /// Runs without a savepoint: every check (access, status) happens before the first write,
+    /// and the counters are reserved in memory, so only an SQLite error can fail it half-way.
     static func append(_ ctx: WriteContext, session: String, actor: String, _ turns: [Prepared]) throws(StoreError) -> AppendResult {
         let db = ctx.db
         let ref = try ctx.authorizeChange(.postTurn, session: session, actor: actor)
@@ -171,8 +173,19 @@ enum Turns {
         try db.run("""
             INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq)
             VALUES (?,?,?,?,?,?,?,?,?,?,?)
-            """, [.integer(sid), .integer(seq), .text(role), .text(author), .text(content), .text(metadata),
-                  .integer(tokensIn), .integer(tokensOut), .integer(createdAt), .integer(state), .integer(eventSeq)])
+            """) { stmt throws(StoreError) in
+            try stmt.bind(sid, at: 1)
+            try stmt.bind(seq, at: 2)
+            try stmt.bind(role, at: 3)
+            try stmt.bind(author, at: 4)
+            try stmt.bind(content, at: 5)
+            try stmt.bind(metadata, at: 6)
+            try stmt.bind(tokensIn, at: 7)
+            try stmt.bind(tokensOut, at: 8)
+            try stmt.bind(createdAt, at: 9)
+            try stmt.bind(state, at: 10)
+            try stmt.bind(eventSeq, at: 11)
+        }
     }
 
     /// Marks live turns after `seq` as `state`. Their index entries stay (the text is unchanged);

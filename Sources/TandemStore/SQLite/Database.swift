@@ -86,6 +86,17 @@ public final class Database {
         return Int(sqlite3_changes(handle))
     }
 
+    /// Runs a cached statement that `bind` binds by hand (typed, no value array); returns the
+    /// number of changed rows. For hot paths.
+    @discardableResult
+    func run(_ sql: String, bind: (Statement) throws(StoreError) -> Void) throws(StoreError) -> Int {
+        let stmt = try statement(sql)
+        defer { stmt.reset() }
+        try bind(stmt)
+        while try stmt.step() {}
+        return Int(sqlite3_changes(handle))
+    }
+
     /// Runs a query, mapping each row.
     public func query<T>(_ sql: String, _ values: [SQLValue] = [],
                          _ map: (Row) throws(StoreError) -> T) throws(StoreError) -> [T] {

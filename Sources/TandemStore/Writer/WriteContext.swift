@@ -123,7 +123,10 @@ public final class WriteContext {
         }
         if !batchFTS.isEmpty {
             for entry in batchFTS {
-                try db.run("INSERT INTO turns_fts(rowid, content) VALUES (?, ?)", [.integer(entry.rowid), .text(entry.content)])
+                try db.run("INSERT INTO turns_fts(rowid, content) VALUES (?, ?)") { stmt throws(StoreError) in
+                    try stmt.bind(entry.rowid, at: 1)
+                    try stmt.bind(entry.content, at: 2)
+                }
             }
             batchFTS.removeAll(keepingCapacity: true)
         }
