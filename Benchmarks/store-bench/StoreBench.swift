@@ -33,6 +33,7 @@ struct Append: ParsableCommand {
 
     func run() throws {
         var rates: [Double] = []
+        var cpuRates: [Double] = []
         for run in 1...common.runs {
             let db = BenchDatabase(in: common.dir)
             defer { db.cleanup() }
@@ -43,6 +44,7 @@ struct Append: ParsableCommand {
             let failures = Atomic<Int>(0)
             let calls = turns / batch
             let batchesBefore = store.writer.batches
+            let cpuStart = cpuSeconds()
             let start = seconds()
             for i in 0..<calls {
                 permits.wait()
@@ -54,17 +56,19 @@ struct Append: ParsableCommand {
             }
             for _ in 0..<window { permits.wait() }
             let elapsed = seconds() - start
+            let cpu = cpuSeconds() - cpuStart
             // libdispatch traps when a semaphore is freed below its initial value.
             for _ in 0..<window { permits.signal() }
             let rate = Double(calls * batch) / elapsed
             rates.append(rate)
             let txns = store.writer.batches - batchesBefore
-            print(String(format: "append run %d: %d turns in %.3f s = %.0f durable turns/s (%d transactions, %.0f turns/commit, failures %d, sync %@, fts %@, window %d, batch %d)",
-                         run, calls * batch, elapsed, rate, txns, Double(calls * batch) / Double(max(1, txns)),
-                         failures.load(ordering: .relaxed), common.sync, fts, window, batch))
+            cpuRates.append(Double(calls * batch) / cpu)
+            print(String(format: "append run %d: %d turns in %.3f s = %.0f durable turns/s, %.0f turns per CPU-second (%d transactions, %.0f turns/commit, failures %d, sync %@, fts %@, window %d, batch %d, load %.1f)",
+                         run, calls * batch, elapsed, rate, cpuRates.last!, txns, Double(calls * batch) / Double(max(1, txns)),
+                         failures.load(ordering: .relaxed), common.sync, fts, window, batch, loadAverage()))
             store.close()
         }
-        print(String(format: "append median: %.0f durable turns/s", median(rates)))
+        print(String(format: "append median: %.0f durable turns/s, %.0f turns per CPU-second", median(rates), median(cpuRates)))
     }
 }
 
@@ -104,6 +108,7 @@ struct Ceiling: ParsableCommand {
 
     func run() throws {
         var rates: [Double] = []
+        var cpuRates: [Double] = []
         for run in 1...common.runs {
             let bench = BenchDatabase(in: common.dir)
             defer { bench.cleanup() }
@@ -117,6 +122,7 @@ struct Ceiling: ParsableCommand {
                 """)
             var gen = TextGenerator(seed: UInt64(run))
             let texts = (0..<1024).map { _ in gen.sentence() }
+            let cpuStart = cpuSeconds()
             let start = seconds()
             try db.transaction { () throws(StoreError) in
                 for i in 0..<turns {
@@ -129,9 +135,11 @@ struct Ceiling: ParsableCommand {
             }
             let elapsed = seconds() - start
             rates.append(Double(turns) / elapsed)
-            print(String(format: "ceiling run %d: %d rows in %.3f s = %.0f rows/s (one transaction, fts %@)", run, turns, elapsed, rates.last!, fts))
+            cpuRates.append(Double(turns) / (cpuSeconds() - cpuStart))
+            print(String(format: "ceiling run %d: %d rows in %.3f s = %.0f rows/s, %.0f rows per CPU-second (one transaction, fts %@, load %.1f)",
+                         run, turns, elapsed, rates.last!, cpuRates.last!, fts, loadAverage()))
         }
-        print(String(format: "ceiling median: %.0f rows/s", median(rates)))
+        print(String(format: "ceiling median: %.0f rows/s, %.0f rows per CPU-second", median(rates), median(cpuRates)))
     }
 }
 
