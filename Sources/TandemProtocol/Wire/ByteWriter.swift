@@ -20,6 +20,7 @@ enum ByteWriter {
             for i in 0..<bytes.count {
                 let c = bytes[i]
                 guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
+                // A checked slice of the string's own UTF-8 storage, copied while withUTF8 keeps it alive.
                 if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
                 runStart = i + 1
                 switch c {
@@ -34,6 +35,7 @@ enum ByteWriter {
                     out.append(hexDigit(c & 0x0F))
                 }
             }
+            // Same: the rest of the string's UTF-8 storage, copied inside withUTF8.
             if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
         }
         out.append(UInt8(ascii: "\""))
