@@ -96,7 +96,7 @@ import TandemJSON
                 #expect(try store.changes(session: "s1", actor: "dave", since: Int64(k)).events.map(\.eventSeq) == Array(all.events.map(\.eventSeq).dropFirst(k)))
             }
             #expect(try store.changes(session: "s1", actor: "dave", since: 2, limit: 3).events.map(\.eventSeq) == [3, 4, 5])
-            #expect(errorCode { _ = try store.changes(session: "s1", actor: "erin", since: 0) } == "forbidden")
+            #expect(errorCode { _ = try store.changes(session: "s1", actor: "erin", since: 0) } == "not_member")
         }
     }
 }

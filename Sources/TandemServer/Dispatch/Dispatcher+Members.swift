@@ -39,7 +39,7 @@ extension Dispatcher {
 
     func addComment(_ p: CommentAddParams, client: ClientConnection) throws -> CommentResult {
         let user = try memberUser(client)
-        let (comment, eseq) = try store.addComment(session: p.session, actor: user, turnSeq: p.seq, body: p.text)
+        let (comment, eseq) = try store.postComment(session: p.session, actor: user, turnSeq: p.seq, body: p.text)
         publishFromLog(p.session)
         return CommentResult(comment: CommentDTO(comment), eseq: eseq)
     }
