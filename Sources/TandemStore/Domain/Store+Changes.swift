@@ -21,6 +21,8 @@ public struct ChangeEvent: Sendable, Equatable {
         case session
         /// membership change: `data.user`, `data.role` (null when removed).
         case member
+        /// a comment on turn `turnSeq`: `data.id`, `data.body`; `actor` wrote it.
+        case comment
         /// a branch was merged in: `data.branch`; its turns and rows appear as their own events.
         case branchMerge = "branch_merge"
     }
