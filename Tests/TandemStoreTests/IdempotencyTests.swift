@@ -78,7 +78,8 @@ final class AppendOutcomes: Sendable {
         try withStore { store in
             try makeSession(store)
             let turn = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "look"))
-            let (comment, eventSeq) = try store.postComment(session: "s1", actor: "carol", turnSeq: turn.seq, body: "nice")
+            let comment = try store.addComment(session: "s1", actor: "carol", turnSeq: turn.seq, body: "nice")
+            let eventSeq = comment.eventSeq
             #expect(eventSeq == turn.eventSeq + 1)
             let feed = try store.changeFeed(session: "s1", since: turn.eventSeq)
             #expect(feed.events.count == 1 && feed.events[0].kind == .comment)

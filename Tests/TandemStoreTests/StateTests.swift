@@ -14,6 +14,8 @@ import TandemJSON
             #expect(second.row?.version == 2)
             #expect(try store.stateRow(session: "s1", actor: "dave", key: "doc")?.value == ["title": "B"])
             #expect(try store.stateHistory(session: "s1", actor: "dave", key: "doc").map(\.version) == [1, 2])
+            #expect(try store.stateRow(session: "s1", actor: "dave", key: "doc", version: 1)?.value == ["title": "A"])
+            #expect(try store.stateRow(session: "s1", actor: "dave", key: "doc", version: 3) == nil)
             #expect(try store.stateRows(session: "s1", actor: "dave").map(\.key) == ["doc"])
             #expect(try store.stateRow(session: "s1", actor: "dave", key: "none") == nil)
         }

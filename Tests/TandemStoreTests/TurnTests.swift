@@ -101,6 +101,8 @@ import TandemJSON
             _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "draft"))
             let c = try store.addComment(session: "s1", actor: "carol", turnSeq: 1, body: "nice")
             #expect(c.turnSeq == 1 && c.author == "carol")
+            let log = try store.changes(session: "s1", actor: "dave", since: 0).events
+            #expect(log.last?.kind == .comment && log.last?.eventSeq == c.eventSeq && log.last?.data?["body"] == "nice")
             #expect(errorCode { _ = try store.addComment(session: "s1", actor: "dave", turnSeq: 1, body: "no") } == "forbidden")
             #expect(errorCode { _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 9, body: "no") } == "not_found")
             #expect(errorCode { _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 1, body: "") } == "invalid_argument")
