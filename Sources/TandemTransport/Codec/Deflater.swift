@@ -116,3 +116,7 @@ public final class Deflater {
         payload.withUnsafeBytes { compressedFrame(opcode: opcode, payload: $0, maskKey: maskKey) }
     }
 }
+
+/// A z_stream is single-threaded state: one Deflater per connection, used on one thread.
+@available(*, unavailable)
+extension Deflater: Sendable {}

@@ -139,3 +139,7 @@ public final class Inflater {
         }
     }
 }
+
+/// A z_stream is single-threaded state: one Inflater per connection, used on one thread.
+@available(*, unavailable)
+extension Inflater: Sendable {}
