@@ -50,12 +50,16 @@ public enum WebSocketUpgrade {
     }
 
     /// Checks an upgrade request and builds the 101 response, or says which error to answer with:
-    /// 405 not GET, 400 HTTP older than 1.1 / no Host / Connection without "upgrade" / bad key,
+    /// 405 not GET, 400 HTTP older than 1.1 / a body / no Host / Connection without "upgrade" / bad key,
     /// 426 no "websocket" in Upgrade or Sec-WebSocket-Version not 13, 403 Origin not allowed.
     /// Use `HTTPError.response` for the refusal (it adds the headers 405 and 426 need).
     public static func validate(_ r: HTTPRequest, config: UpgradeConfiguration) -> Result<UpgradeAcceptance, HTTPError> {
         guard r.method == "GET" else { return .failure(HTTPError(status: 405, message: "WebSocket upgrade needs GET")) }
         guard versionAtLeast11(r.version) else { return .failure(HTTPError(status: 400, message: "WebSocket needs HTTP/1.1")) }
+        // An upgrade request has no body; bytes after the head must be WebSocket frames.
+        if r.header("Transfer-Encoding") != nil || r.headerValues("Content-Length").contains(where: { $0 != "0" }) {
+            return .failure(HTTPError(status: 400, message: "upgrade request with a body"))
+        }
         let hosts = r.headerValues("Host")
         guard hosts.count == 1, !hosts[0].isEmpty else { return .failure(HTTPError(status: 400, message: "missing or repeated Host header")) }
         guard hasToken(r.headerValues("Upgrade"), "websocket") else {
