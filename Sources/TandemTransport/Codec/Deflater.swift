@@ -12,6 +12,7 @@ public final class Deflater {
     /// context takeover the same input always gives the same output, so one compressed frame can
     /// be sent to many connections.
     public let noContextTakeover: Bool
+    /// zlib compression level, 0...9.
     public let level: Int
     // The z_stream is allocated once and never moved (zlib keeps a pointer back to it).
     private let stream: UnsafeMutablePointer<z_stream>

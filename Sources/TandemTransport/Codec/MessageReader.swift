@@ -9,7 +9,9 @@
 ///
 /// Not Sendable when it holds an `Inflater`: one reader per connection, used on one thread.
 public struct MessageReader {
+    /// Decides which masking rule incoming frames must follow.
     public let role: WebSocketRole
+    /// Checked against every frame header before its payload is buffered.
     public let limits: WebSocketLimits
     /// The permessage-deflate decompressor, present only when the extension was negotiated.
     public let inflater: Inflater?
