@@ -17,9 +17,10 @@ public final class Deflater {
     private let stream: UnsafeMutablePointer<z_stream>
 
     /// - Parameters:
-    ///   - windowBits: negotiated window, 8...15. zlib refuses 8 for raw deflate (and would use a
-    ///     512-byte window anyway), so for 8 we open a 9-bit stream with the run-length strategy,
-    ///     whose matches never reach back more than one byte: valid for a 256-byte window.
+    ///   - windowBits: negotiated window, 8...15. zlib refuses 8 for raw deflate, so for 8 we open
+    ///     a 9-bit stream: zlib never emits a distance beyond the window minus 262 bytes
+    ///     (MAX_DIST), i.e. 250 for 9 bits, which a 256-byte window decodes (tested against a
+    ///     strict 8-bit inflate).
     ///   - noContextTakeover: reset the stream after every message.
     ///   - level: zlib compression level 0...9 (default 6; 1 is much faster for chatty traffic).
     public init(windowBits: Int = 15, noContextTakeover: Bool = false, level: Int = 6) {
@@ -31,9 +32,8 @@ public final class Deflater {
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         let bits = windowBits == 8 ? 9 : windowBits
-        let strategy = windowBits == 8 ? Z_RLE : Z_DEFAULT_STRATEGY
         // memLevel 8 is zlib's default.
-        let rc = tandem_deflateInit2(stream, Int32(level), Z_DEFLATED, -Int32(bits), 8, strategy)
+        let rc = tandem_deflateInit2(stream, Int32(level), Z_DEFLATED, -Int32(bits), 8, Z_DEFAULT_STRATEGY)
         precondition(rc == Z_OK, "deflateInit2 failed: \(rc)")
     }
 
@@ -116,3 +116,7 @@ public final class Deflater {
         payload.withUnsafeBytes { compressedFrame(opcode: opcode, payload: $0, maskKey: maskKey) }
     }
 }
+
+/// A z_stream is single-threaded state: one Deflater per connection, used on one thread.
+@available(*, unavailable)
+extension Deflater: Sendable {}

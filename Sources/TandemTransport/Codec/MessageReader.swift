@@ -190,7 +190,9 @@ public struct MessageReader {
             } else {
                 if length > limits.maxMessageSize { throw .messageTooBig(length) }
                 var payload: [UInt8] = []
-                payload.reserveCapacity(length)
+                // Reserve for what is announced, but not more than a read's worth: a peer that
+                // announces a large frame and then trickles bytes should not pin that memory.
+                payload.reserveCapacity(min(length, 64 * 1024))
                 message = PartialMessage(
                     isText: opcode == .text, compressed: rsv1, fragments: 1, wireBytes: length,
                     payload: payload, output: [], checked: 0, utf8: UTF8Validator())

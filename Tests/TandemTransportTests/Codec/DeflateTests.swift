@@ -54,15 +54,28 @@ struct DeflateTests {
     }
 
     @Test func eightBitWindowOutputIsValidForAStrict256ByteWindow() throws {
-        // Our 8-bit deflater only emits distance-1 matches, so zlib's own inflate at 8 bits (not
-        // raised to 9) must accept it: check with a stream at exactly 8 via a sibling inflater.
-        let d = Deflater(windowBits: 8, noContextTakeover: false)
-        let i = Inflater(windowBits: 8, noContextTakeover: false)
-        #expect(i.windowBits == 9)
-        let repeated = Array(String(repeating: "abcdefgh-0123456789", count: 400).utf8)
-        let c = d.compress(repeated)
-        #expect(c.count < repeated.count)
-        #expect(try i.decompress(c, limit: 1 << 20) == repeated)
+        // zlib cannot deflate with 8 bits and we use 9; its matches still never reach back more
+        // than 250 bytes, so an inflate held to exactly 256 bytes must decode everything.
+        // (Compressing the same data with an 11-bit window makes this inflate fail.)
+        var g = SeededGenerator(seed: 8)
+        var message: [UInt8] = []
+        // Each random chunk is repeated right after itself: back-references at distances on both
+        // sides of 256 bytes (only those up to 250 can be used).
+        for _ in 0..<200 {
+            let chunk = randomBytes(Int.random(in: 150...350, using: &g), using: &g)
+            message += chunk + chunk
+        }
+        for noContext in [false, true] {
+            let d = Deflater(windowBits: 8, noContextTakeover: noContext)
+            let strict = Inflater(windowBits: 8, noContextTakeover: noContext, exactWindow: true)
+            #expect(strict.windowBits == 8)
+            for _ in 0..<3 {
+                let c = d.compress(message)
+                #expect(c.count < message.count * 9 / 10)
+                #expect(try strict.decompress(c, limit: 1 << 20) == message)
+            }
+        }
+        #expect(Inflater(windowBits: 8).windowBits == 9)
     }
 
     @Test func streamingDecompressionAcrossPieces() throws {
