@@ -112,7 +112,12 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
     }
 
     func flush() {
-        let outcome = tls.map { outbound.write(tls: $0) } ?? outbound.write(fd: fd)
+        let outcome: OutboundQueue.WriteOutcome
+        if let tls {
+            outcome = outbound.write(tls: tls)
+        } else {
+            outcome = outbound.write(fd: fd, staging: loop.writeStaging)
+        }
         switch outcome {
         case .drained:
             setInterest(.read)
