@@ -48,6 +48,8 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     deinit {
+        // A loop that ran closed its poller on the way out; one that never started still owns it.
+        if thread == nil { poller.close() }
         scratch.deallocate()
         writeStaging.deallocate()
     }
