@@ -3,7 +3,9 @@
 /// upgrade or unsupported Sec-WebSocket-Version, 431 head too large. On the client side the
 /// status is the server's (or 0 when the server's response itself was malformed).
 public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The HTTP status to answer with (0 on the client side for a malformed response).
     public var status: Int
+    /// A short explanation, sent as the plain-text body.
     public var message: String
 
     public init(status: Int, message: String) {

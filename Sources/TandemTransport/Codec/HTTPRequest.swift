@@ -1,5 +1,6 @@
 /// A parsed HTTP/1.1 request head.
 public struct HTTPRequest: Sendable {
+    /// "GET" etc., case-sensitive as RFC 9110 says.
     public var method: String
     /// The request target exactly as sent.
     public var target: String

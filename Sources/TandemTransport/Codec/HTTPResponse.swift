@@ -1,8 +1,12 @@
 /// An HTTP/1.1 response (our 101 or an error), or the head of one received by a client.
 public struct HTTPResponse: Sendable {
+    /// Status code, e.g. 101.
     public var status: Int
+    /// Reason phrase; defaults to the standard one for the status.
     public var reason: String
+    /// Header fields (name, value) in order.
     public var headers: [(String, String)]
+    /// Body bytes; `text(...)` sets Content-Length to match.
     public var body: [UInt8]
 
     public init(status: Int, reason: String? = nil, headers: [(String, String)] = [], body: [UInt8] = []) {

@@ -4,6 +4,7 @@
 ///
 /// Not Sendable when it holds a `Deflater`: one per connection, used on one thread.
 public struct MessageEncoder {
+    /// Clients mask every frame; servers never do.
     public let role: WebSocketRole
     /// Present only when permessage-deflate was negotiated.
     public let deflater: Deflater?

@@ -78,6 +78,26 @@ struct DeflateTests {
         #expect(Inflater(windowBits: 8).windowBits == 9)
     }
 
+    @Test func smallMemoryLevelsRoundTrip() throws {
+        let message = Array(String(repeating: "low memory, still deflate ", count: 400).utf8)
+        for memLevel in [1, 4, 9] {
+            let d = Deflater(windowBits: 10, noContextTakeover: false, level: 1, memLevel: memLevel)
+            let i = Inflater(windowBits: 10, noContextTakeover: false)
+            for _ in 0..<3 {
+                let c = d.compress(message)
+                #expect(c.count < message.count / 4)
+                #expect(try i.decompress(c, limit: 1 << 20) == message)
+            }
+        }
+    }
+
+    @Test func emptyMessageCompressesToOneByte() throws {
+        // RFC 7692 §7.2.3.6: an empty message compresses to a single 0x00.
+        let c = Deflater().compress([])
+        #expect(c == [0x00])
+        #expect(try Inflater().decompress(c, limit: 0) == [])
+    }
+
     @Test func streamingDecompressionAcrossPieces() throws {
         let d = Deflater()
         let message = Array(String(repeating: "streaming pieces ", count: 5000).utf8)
