@@ -27,6 +27,7 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
     }
 
     func handle(_ events: PollEvents) {
+        loop.assertInLoop()
         if phase == .tlsHandshake {
             continueTLSHandshake()
             return
