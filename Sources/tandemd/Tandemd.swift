@@ -19,6 +19,8 @@ struct Tandemd: ParsableCommand {
             """)
 
     @Option(help: "A config file of `key = value` lines.") var config: String?
+    @Flag(name: .customLong("print-config"), help: "Print a commented config file with every setting's default, then exit.")
+    var printConfig = false
     @Option(help: .init(Self.help("host"))) var host: String?
     @Option(help: .init(Self.help("port"))) var port: String?
     @Option(help: .init(Self.help("db"))) var db: String?
@@ -58,6 +60,10 @@ struct Tandemd: ParsableCommand {
     }
 
     func run() throws {
+        if printConfig {
+            print(ConfigFileTemplate.render(), terminator: "")
+            return
+        }
         var settings = ServerConfiguration()
         do {
             if let config {
