@@ -6,7 +6,7 @@ import Foundation
 /// jobs in ONE transaction, each inside its own SAVEPOINT so a failing job rolls back alone, commits,
 /// and only then reports each job's result: a success result means the write is committed (durable
 /// to the degree `synchronous` promises).
-// Safe to share: `queue`, `stopping`, the counters are guarded by `condition`; `context` (and its Database) is
+// Safe to share: `queue`, `stopping`, `thread`, the counters are guarded by `condition`; `context` (and its Database) is
 // touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     private let condition = NSCondition()
@@ -39,7 +39,8 @@ public final class StoreWriter: @unchecked Sendable {
         context = WriteContext(db: database, configuration: configuration)
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread keeps the writer alive until `close()` lets the loop end.
+        let thread = Thread { self.loop() }
         thread.name = "tandem-store-writer"
         thread.stackSize = 4 << 20
         self.thread = thread
@@ -116,6 +117,7 @@ public final class StoreWriter: @unchecked Sendable {
         stopping = true
         condition.broadcast()
         while !finished { condition.wait() }
+        thread = nil // breaks the writer → thread → closure → writer cycle
         condition.unlock()
     }
 
