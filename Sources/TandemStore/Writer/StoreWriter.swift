@@ -6,8 +6,7 @@ import Foundation
 /// jobs in ONE transaction, each inside its own SAVEPOINT so a failing job rolls back alone, commits,
 /// and only then reports each job's result: a success result means the write is committed (durable
 /// to the degree `synchronous` promises).
-// Safe to share: `queue`, `stopping`, `thread`, the counters are guarded by `condition`; `context` (and its Database) is
-// touched only by the writer thread after init.
+// Safe to share: queue, stopping, thread and counters are guarded by `condition`; `context` (with its Database) is touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private var queue: [WriteJob] = []
