@@ -95,6 +95,34 @@ import Testing
         }
     }
 
+    @Test func aFullQueueAnswersBusy() throws {
+        try withStore(configure: { $0.maxQueuedJobs = 2 }) { store in
+            try makeSession(store)
+            let gate = DispatchSemaphore(value: 0)
+            let started = DispatchSemaphore(value: 0)
+            let group = DispatchGroup()
+            group.enter()
+            store.writer.submit({ _ throws(StoreError) in started.signal(); gate.wait() }) { _ in group.leave() }
+            started.wait() // the writer has taken the gate job; the queue is empty again
+            let codes = Mutex<[String]>([])
+            for _ in 0..<3 {
+                group.enter()
+                store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "x")]) { r in
+                    let code: String
+                    switch r {
+                    case .success: code = "ok"
+                    case .failure(let e): code = e.code
+                    }
+                    codes.withLock { $0.append(code) }
+                    group.leave()
+                }
+            }
+            gate.signal()
+            group.wait()
+            #expect(codes.withLock { $0 }.sorted() == ["busy", "ok", "ok"])
+        }
+    }
+
     @Test func closedStoreRefusesWrites() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
