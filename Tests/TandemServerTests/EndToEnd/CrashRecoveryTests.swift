@@ -109,12 +109,13 @@ extension EndToEnd {
             let seqs = turns.compactMap { $0["seq"]?.intValue }
             #expect(seqs == Array(1...max(1, headSeq)), "seqs 1...\(headSeq) without a gap")
             var byNonce: [String: Int64] = [:]
+            var malformed: [String] = []
             for turn in turns {
                 let nonce = turn["nonce"]?.stringValue ?? "?"
-                #expect(byNonce[nonce] == nil, "nonce \(nonce) stored twice")
+                if byNonce[nonce] != nil || turn["content"]?.stringValue != nonce { malformed.append("\(turn)") }
                 byNonce[nonce] = turn["seq"]?.intValue
-                #expect(turn["content"]?.stringValue == nonce)
             }
+            #expect(malformed.isEmpty, "turns stored twice or without their nonce: \(malformed.count), e.g. \(malformed.prefix(3))")
             var lost: [String] = []
             for record in records {
                 for (nonce, seq) in record.acked where byNonce[nonce] != seq { lost.append("\(nonce) (acked as seq \(seq))") }

@@ -33,7 +33,7 @@ extension EndToEnd {
                 return try client.anonymousResponse()
             }
             let notJSON = try anonymous(#"{"id":1,"op":"#)
-            #expect(notJSON["ok"] == false && notJSON["error"]?["code"] == "invalid_json" && notJSON["id"] == .null)
+            #expect(notJSON["ok"] == false && notJSON["error"]?["code"] == "invalid_json" && notJSON["id"] == .null, "\(notJSON)")
             #expect(try anonymous("[1,2,3]")["error"]?["code"] == "bad_request")
             #expect(try anonymous(#"{"op":"ping"}"#)["error"]?["code"] == "bad_request", "id missing")
             #expect(try anonymous(#"{"id":{"x":1},"op":"ping"}"#)["error"]?["code"] == "bad_request", "id of the wrong type")

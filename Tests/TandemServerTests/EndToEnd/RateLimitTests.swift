@@ -59,7 +59,7 @@ extension EndToEnd {
             let alice = try harness.user("alice")
             let abuser = try harness.connect(alice, label: "abuser")
             let bystander = try harness.connect(alice, label: "bystander")
-            for _ in 0..<260 { try? abuser.send("ping") }
+            for _ in 0..<260 { _ = try? abuser.send("ping") }
             let closed = try #require(abuser.waitForClose(timeout: 5))
             #expect(closed.code == 4429, "\(closed)")
             let answers = abuser.answerCounts

@@ -90,7 +90,7 @@ extension EndToEnd {
             while ledger.last < final, let event = reader.nextEvent(timeout: 10) {
                 ledger.apply(event, from: reader.label)
             }
-            #expect(reader.nextEvent(timeout: 0.2) == nil, "nothing after the head")
+            #expect(reader.nextDurableEvent(timeout: 0.2) == nil, "nothing after the head")
             reader.close()
 
             #expect(ledger.problems.isEmpty, "\(ledger.problems)")
@@ -112,7 +112,7 @@ extension EndToEnd {
             #expect(try client.errorCode("session.join", ["session": "s-edge", "since": 99]) == "resync_required")
             let joined = try client.ok("session.join", ["session": "s-edge", "since": 3])
             #expect(joined["backlog"] == 0 && joined["head_eseq"] == 3)
-            #expect(client.nextEvent(timeout: 0.2) == nil)
+            #expect(client.nextDurableEvent(timeout: 0.2) == nil)
             #expect(try client.errorCode("session.join", ["session": "s-edge"]) == "conflict", "already joined on this connection")
         }
     }

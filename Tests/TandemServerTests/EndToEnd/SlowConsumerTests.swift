@@ -70,6 +70,7 @@ extension EndToEnd {
             for event in slow.takeBufferedEvents() { ledger.apply(event, from: "slow") }
             #expect(ledger.problems.isEmpty, "before the cut: \(ledger.problems)")
             #expect(ledger.last < final, "the slow member was cut off before the end")
+            let cutAt = ledger.last
 
             // Recover: reconnect and rejoin with since, as protocol.md advises for 4408.
             var attempts = 0
@@ -82,7 +83,7 @@ extension EndToEnd {
                 again.close()
             }
             #expect(ledger.problems.isEmpty, "\(ledger.problems)")
-            #expect(ledger.applied == Array(1...final), "recovered every event after \(attempts) rejoin(s)")
+            #expect(ledger.applied == Array(1...final), "cut off after eseq \(cutAt) of \(final); recovered every event after \(attempts) rejoin(s)")
         }
     }
 }

@@ -157,7 +157,7 @@ final class TandemTestClient: Sendable {
         let deadline = monotonicSeconds() + timeout
         while true {
             let found = state.withLock { s -> JSONValue? in
-                s.anonymousResponses.isEmpty ? nil : s.anonymousResponses.removeFirst()
+                s.anonymousResponses.isEmpty ? Optional<JSONValue>.none : s.anonymousResponses.removeFirst()
             }
             if let found { return found }
             let left = deadline - monotonicSeconds()
@@ -186,7 +186,7 @@ final class TandemTestClient: Sendable {
     func nextEvent(timeout: Double = 5) -> JSONValue? {
         let deadline = monotonicSeconds() + timeout
         while true {
-            if let event = state.withLock({ s -> JSONValue? in s.events.isEmpty ? nil : s.events.removeFirst() }) {
+            if let event = state.withLock({ s -> JSONValue? in s.events.isEmpty ? Optional<JSONValue>.none : s.events.removeFirst() }) {
                 return event
             }
             let left = deadline - monotonicSeconds()
@@ -200,6 +200,15 @@ final class TandemTestClient: Sendable {
         let deadline = monotonicSeconds() + timeout
         while let event = nextEvent(timeout: max(0, deadline - monotonicSeconds())) {
             if event["event"]?.stringValue == name { return event }
+        }
+        return nil
+    }
+
+    /// The next event with an `eseq` (skipping ephemeral ones: presence, share.expired).
+    func nextDurableEvent(timeout: Double = 5) -> JSONValue? {
+        let deadline = monotonicSeconds() + timeout
+        while let event = nextEvent(timeout: max(0, deadline - monotonicSeconds())) {
+            if event["eseq"] != nil { return event }
         }
         return nil
     }

@@ -47,11 +47,10 @@ enum PermissionCases {
         PermissionCase(name: "turn.post", op: "turn.post") { f, _ in ["session": .string(f.session), "content": "a new turn"] },
         PermissionCase(name: "turn.undo (own turn)", op: "turn.undo", prepare: { store, f, caller in
             // The caller authors the last turn (briefly made a writer if its role cannot post).
-            guard let caller else { return }
-            let role = try store.role(session: f.session, user: caller)
-            if let role, role < .write { _ = try store.setMember(session: f.session, actor: owner, user: caller, role: .write) }
+            guard let caller, let role = try store.role(session: f.session, user: caller) else { return }
+            if role < .write { _ = try store.setMember(session: f.session, actor: owner, user: caller, role: .write) }
             _ = try store.appendTurn(session: f.session, actor: caller, NewTurn(role: .user, content: "mine"))
-            if let role, role < .write { _ = try store.setMember(session: f.session, actor: owner, user: caller, role: role) }
+            if role < .write { _ = try store.setMember(session: f.session, actor: owner, user: caller, role: role) }
         }, params: session),
         PermissionCase(name: "turn.undo (another's turn)", op: "turn.undo", prepare: { store, f, _ in
             _ = try store.appendTurn(session: f.session, actor: "extra", NewTurn(role: .user, content: "extra's turn"))

@@ -92,6 +92,29 @@ extension EndToEnd {
             for client in connections.values { client.close() }
         }
 
+        @Test("member.add / member.set_role check the caller's role before telling whether the target is a member")
+        func memberOpsDoNotLeakMembership() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            var tokens: [String: TestUser] = [:]
+            for id in ["olivia", "adam", "wendy", "cole", "rita", "nora", "extra", "newbie"] { tokens[id] = try harness.user(id) }
+            try prepareSession("s-members", store: harness.store)
+            let stranger = try harness.connect(tokens["nora"]!)
+            let reader = try harness.connect(tokens["rita"]!)
+            let admin = try harness.connect(tokens["adam"]!)
+            let existing: [String: JSONValue] = ["session": "s-members", "user": "wendy", "role": "read"]
+            let absent: [String: JSONValue] = ["session": "s-members", "user": "newbie", "role": "read"]
+            #expect(try stranger.errorCode("member.add", existing) == "not_found")
+            #expect(try stranger.errorCode("member.set_role", absent) == "not_found")
+            #expect(try reader.errorCode("member.add", existing) == "forbidden")
+            #expect(try reader.errorCode("member.set_role", absent) == "forbidden")
+            #expect(try admin.errorCode("member.add", existing) == "already_exists")
+            #expect(try admin.errorCode("member.set_role", absent) == "not_found")
+            // An admin cannot touch the owner or make owners (protocol.md, member.add / member.set_role).
+            #expect(try admin.errorCode("member.set_role", ["session": "s-members", "user": "olivia", "role": "read"]) == "forbidden")
+            #expect(try admin.errorCode("member.set_role", ["session": "s-members", "user": "wendy", "role": "owner"]) == "forbidden")
+        }
+
         @Test("handshakes without a valid credential are refused before the upgrade")
         func unauthenticated() throws {
             let harness = try TestServer()
