@@ -18,7 +18,7 @@ extension Store {
         return try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.checkpointSave, session: session, actor: actor)
             if try ctx.db.scalar("SELECT 1 FROM checkpoints WHERE sid = ? AND name = ?", [.integer(ref.sid), .text(name)]) != nil {
-                throw StoreError(.conflict, "checkpoint \(name) already exists")
+                throw StoreError(.alreadyExists, "checkpoint \(name) already exists")
             }
             let turnSeq = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             var versions: [String: Int64] = [:]
@@ -53,7 +53,7 @@ extension Store {
             let rewound = try ctx.db.query("SELECT seq FROM turns WHERE sid = ? AND seq > ? AND state = 0 ORDER BY seq",
                                            [.integer(ref.sid), .integer(checkpoint.turnSeq)]) { $0.int(0) }
             try Turns.retire(ctx.db, sid: ref.sid, after: checkpoint.turnSeq, state: .rewound)
-            var eventSeq = try ctx.db.recordEvent(sid: ref.sid, kind: "restore", actor: actor, now: ctx.now,
+            var eventSeq = try ctx.recordEvent(sid: ref.sid, kind: "restore", actor: actor,
                                                   turnSeq: checkpoint.turnSeq, data: ["name": .string(name)])
             var rows: [StateRow] = []
             let current = try ctx.db.query("SELECT key, version FROM state_rows WHERE sid = ? ORDER BY key", [.integer(ref.sid)]) { ($0.text(0), $0.int(1)) }

@@ -33,7 +33,7 @@ extension Store {
             try ctx.db.audit(actor: actor, action: current == nil ? "member.add" : "member.role", sessionID: session,
                              target: user, detail: ["from": current.map { .string($0.rawValue) } ?? .null, "to": .string(role.rawValue)],
                              now: ctx.now)
-            return try ctx.db.recordEvent(sid: ref.sid, kind: "member", actor: actor, now: ctx.now,
+            return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor,
                                           data: ["user": .string(user), "role": .string(role.rawValue)])
         }
     }
@@ -58,7 +58,7 @@ extension Store {
             try ctx.db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(ref.sid), .text(user)])
             try ctx.db.audit(actor: actor, action: "member.remove", sessionID: session, target: user,
                              detail: ["from": .string(current.rawValue)], now: ctx.now)
-            return try ctx.db.recordEvent(sid: ref.sid, kind: "member", actor: actor, now: ctx.now,
+            return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor,
                                           data: ["user": .string(user), "role": .null])
         }
     }
@@ -85,17 +85,22 @@ enum Members {
 }
 
 extension Store {
-    /// Attaches a comment to a turn (comment+). Comments are not turns and take no turn seq.
+    /// Attaches a comment to a turn (comment+). Comments are not turns and take no turn seq; they
+    /// are in the change log (`comment` events) so live clients and recovery see them.
     public func addComment(session: String, actor: String, turnSeq: Int64, body: String) throws(StoreError) -> Comment {
         try Validate.text(body, what: "comment", max: configuration.maxContentBytes)
         return try write(deferrable: true) { ctx throws(StoreError) in
-            let ref = try ctx.db.authorizeChange(.comment, session: session, actor: actor)
+            let ref = try ctx.authorizeChange(.comment, session: session, actor: actor)
             guard try ctx.db.scalar("SELECT 1 FROM turns WHERE sid = ? AND seq = ?", [.integer(ref.sid), .integer(turnSeq)]) != nil
             else { throw StoreError.notFound("turn \(turnSeq)") }
             try ctx.db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",
                            [.integer(ref.sid), .integer(turnSeq), .text(actor), .text(body), .integer(ctx.now)])
+            let id = ctx.db.lastInsertRowID
+            let eventSeq = try ctx.recordEvent(sid: ref.sid, kind: "comment", actor: actor, turnSeq: turnSeq,
+                                               data: ["id": .integer(id), "body": .string(body)])
             ctx.count(sid: ref.sid, user: actor, ContributionCounts(comments: 1))
-            return Comment(id: ctx.db.lastInsertRowID, sessionID: session, turnSeq: turnSeq, author: actor, body: body, createdAt: ctx.now)
+            return Comment(id: id, sessionID: session, turnSeq: turnSeq, author: actor, body: body, createdAt: ctx.now,
+                           eventSeq: eventSeq)
         }
     }
 
@@ -106,7 +111,8 @@ extension Store {
             return try db.query("""
                 SELECT id, turn_seq, author, body, created_at FROM comments WHERE sid = ? AND (?2 IS NULL OR turn_seq = ?2) ORDER BY id
                 """, [.integer(ref.sid), .optional(turnSeq)]) {
-                Comment(id: $0.int(0), sessionID: session, turnSeq: $0.int(1), author: $0.text(2), body: $0.text(3), createdAt: $0.int(4))
+                Comment(id: $0.int(0), sessionID: session, turnSeq: $0.int(1), author: $0.text(2), body: $0.text(3), createdAt: $0.int(4),
+                        eventSeq: nil)
             }
         }
     }

@@ -40,7 +40,7 @@ extension Store {
             var data: [String: JSONValue] = [:]
             if let title { data["title"] = .string(title) }
             if let metadata { data["metadata"] = metadata }
-            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "session", actor: actor, now: ctx.now, data: .object(data))
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "session", actor: actor, data: .object(data))
             return (try SessionRows.load(ctx.db, sid: ref.sid), seq)
         }
     }
@@ -68,7 +68,7 @@ extension Store {
             let archived: SQLValue = status == .archived ? .integer(ctx.now) : .null
             try ctx.db.run("UPDATE sessions SET status = ?, paused_at = ?, archived_at = ? WHERE sid = ?",
                            [.text(status.rawValue), paused, archived, .integer(ref.sid)])
-            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "status", actor: actor, now: ctx.now,
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "status", actor: actor,
                                              data: ["status": .string(status.rawValue)])
             if status == .archived {
                 try ctx.db.audit(actor: actor, action: "session.archive", sessionID: id, now: ctx.now)
@@ -127,6 +127,9 @@ extension Store {
 
     /// Full-text search over session titles and live turn content. With `member`, only sessions
     /// that user belongs to. Every word must match (words are quoted: no query syntax errors).
+    /// Title hits come first (best match first), then turns newest first: ordering turns by
+    /// relevance would rank every match of a common word (seconds over a million turns), while
+    /// newest-first walks the index backwards and stops at `limit`.
     public func search(_ text: String, member: String? = nil, limit: Int = 50) throws(StoreError) -> [SearchHit] {
         let words = text.split(whereSeparator: { $0.isWhitespace }).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         guard !words.isEmpty else { throw StoreError.invalid("search text is empty") }
@@ -142,7 +145,7 @@ extension Store {
             let turns = try db.query("""
                 SELECT s.id, t.seq, snippet(turns_fts, 0, '[', ']', '…', 12) FROM turns_fts f
                 JOIN turns t ON t.id = f.rowid JOIN sessions s ON s.sid = t.sid
-                WHERE turns_fts MATCH ? AND t.state = 0 \(memberClause) ORDER BY rank LIMIT ?
+                WHERE turns_fts MATCH ? AND t.state = 0 \(memberClause) ORDER BY f.rowid DESC LIMIT ?
                 """, [.text(match)] + memberArg + [.int(limit)]) { SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1), snippet: $0.text(2)) }
             return Array((titles + turns).prefix(limit))
         }
@@ -155,7 +158,7 @@ enum Sessions {
                        now: Int64) throws(StoreError) -> Int64 {
         guard try db.userExists(owner) else { throw StoreError.notFound("user \(owner)") }
         if try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil {
-            throw StoreError(.conflict, "session \(id) already exists")
+            throw StoreError(.alreadyExists, "session \(id) already exists")
         }
         try db.run("""
             INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at) VALUES (?,?,?,?,'active',?,?)

@@ -3,6 +3,9 @@ import TandemJSON
 /// What an append returns: the stored turns (with their seq and event seq) to broadcast.
 public struct AppendResult: Sendable, Equatable {
     public var turns: [Turn]
+    /// True when every turn was already there under its nonce: nothing was written, and `turns`
+    /// are the originals.
+    public var duplicate: Bool = false
     /// The change-log number of the last appended turn.
     public var eventSeq: Int64 { turns.last?.eventSeq ?? 0 }
 }
@@ -16,7 +19,7 @@ extension Store {
     /// Appends turns in order, atomically (all or none), and waits until they are durable.
     public func appendTurns(session: String, actor: String, _ turns: [NewTurn]) throws(StoreError) -> AppendResult {
         let prepared = try Turns.prepare(turns, configuration)
-        return try write(deferrable: true) { ctx throws(StoreError) in
+        return try write(deferrable: true, savepoint: false) { ctx throws(StoreError) in
             try Turns.append(ctx, session: session, actor: actor, prepared)
         }
     }
@@ -27,7 +30,7 @@ extension Store {
                             completion: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
         let prepared: [Turns.Prepared]
         do { prepared = try Turns.prepare(turns, configuration) } catch { completion(.failure(error)); return }
-        writer.submit(deferrable: true, { ctx throws(StoreError) in
+        writer.enqueue(deferrable: true, savepoint: false, { ctx throws(StoreError) in
             try Turns.append(ctx, session: session, actor: actor, prepared)
         }, completion: completion)
     }
@@ -83,7 +86,7 @@ extension Store {
                 throw StoreError.forbidden("only admins may undo another member's turn")
             }
             try ctx.db.run("UPDATE turns SET state = 1 WHERE sid = ? AND seq = ?", [.integer(ref.sid), .integer(last.seq)])
-            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "undo", actor: actor, now: ctx.now, turnSeq: last.seq)
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "undo", actor: actor, turnSeq: last.seq)
             ctx.count(sid: ref.sid, user: actor, ContributionCounts(undos: 1))
             var undone = last
             undone.state = .undone
@@ -97,7 +100,7 @@ extension Store {
             let ref = try ctx.db.authorizeChange(.clear, session: session, actor: actor)
             let through = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             try Turns.retire(ctx.db, sid: ref.sid, after: 0, state: .cleared)
-            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "clear", actor: actor, now: ctx.now, turnSeq: through)
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "clear", actor: actor, turnSeq: through)
             try ctx.db.audit(actor: actor, action: "turns.clear", sessionID: session, detail: ["through": .integer(through)], now: ctx.now)
             return (through, seq)
         }
@@ -117,6 +120,7 @@ enum Turns {
         var metadataValue: JSONValue
         var tokensIn: Int64
         var tokensOut: Int64
+        var nonce: String?
     }
 
     /// Validation happens on the caller's thread, before the job is queued: bad input never
@@ -132,22 +136,24 @@ enum Turns {
             try Validate.text(t.content, what: "turn content", max: config.maxContentBytes, allowEmpty: true)
             let meta = try Validate.object(t.metadata, what: "turn metadata", max: config.maxJSONBytes)
             guard t.tokensIn >= 0, t.tokensOut >= 0 else { throw StoreError.invalid("token counts must not be negative") }
+            if let nonce = t.nonce { try Validate.nonce(nonce) }
             out.append(Prepared(role: t.role, content: t.content, metadata: meta, metadataValue: t.metadata,
-                                tokensIn: t.tokensIn, tokensOut: t.tokensOut))
+                                tokensIn: t.tokensIn, tokensOut: t.tokensOut, nonce: t.nonce))
         }
         return out
     }
 
+    /// Runs without a savepoint: every check (access, status) happens before the first write,
+    /// and the counters are reserved in memory, so only an SQLite error can fail it half-way.
     static func append(_ ctx: WriteContext, session: String, actor: String, _ turns: [Prepared]) throws(StoreError) -> AppendResult {
         let db = ctx.db
-        let ref = try db.authorizeChange(.postTurn, session: session, actor: actor)
+        let ref = try ctx.authorizeChange(.postTurn, session: session, actor: actor)
+        if turns.contains(where: { $0.nonce != nil }), let earlier = try duplicates(db, sid: ref.sid, session: session, actor: actor, turns) {
+            return AppendResult(turns: earlier, duplicate: true)
+        }
         let n = Int64(turns.count)
-        // Reserve n turn numbers and n event numbers in one statement.
-        guard let (lastSeq, lastEvent) = try db.queryOne("""
-            UPDATE sessions SET last_turn_seq = last_turn_seq + ?1, last_event_seq = last_event_seq + ?1, updated_at = ?2
-            WHERE sid = ?3 RETURNING last_turn_seq, last_event_seq
-            """, [.integer(n), .integer(ctx.now), .integer(ref.sid)], { ($0.int(0), $0.int(1)) })
-        else { throw StoreError.notFound("session \(session)") }
+        // Reserve n turn numbers and n event numbers at once.
+        let (lastSeq, lastEvent) = try ctx.reserve(sid: ref.sid, turns: n, events: n)
         var out: [Turn] = []
         out.reserveCapacity(turns.count)
         var counts = ContributionCounts()
@@ -156,16 +162,14 @@ enum Turns {
             let eventSeq = lastEvent - n + 1 + Int64(i)
             try insert(db, sid: ref.sid, seq: seq, role: t.role.rawValue, author: actor, content: t.content,
                        metadata: t.metadata, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
-                       state: 0, eventSeq: eventSeq)
+                       state: 0, eventSeq: eventSeq, nonce: t.nonce)
             ctx.indexTurn(rowid: db.lastInsertRowID, content: t.content)
-            try db.run("INSERT INTO events(sid, seq, kind, actor, turn_seq, created_at) VALUES (?,?,'turn',?,?,?)",
-                       [.integer(ref.sid), .integer(eventSeq), .text(actor), .integer(seq), .integer(ctx.now)])
             counts.turns += 1
             counts.tokensIn += t.tokensIn
             counts.tokensOut += t.tokensOut
             out.append(Turn(sessionID: session, seq: seq, role: t.role, author: actor, content: t.content,
                             metadata: t.metadataValue, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
-                            state: .live, eventSeq: eventSeq))
+                            state: .live, eventSeq: eventSeq, nonce: t.nonce))
         }
         ctx.count(sid: ref.sid, user: actor, counts)
         return AppendResult(turns: out)
@@ -173,12 +177,49 @@ enum Turns {
 
     static func insert(_ db: Database, sid: Int64, seq: Int64, role: String, author: String, content: String,
                        metadata: String, tokensIn: Int64, tokensOut: Int64, createdAt: Int64, state: Int64,
-                       eventSeq: Int64) throws(StoreError) {
+                       eventSeq: Int64, nonce: String? = nil) throws(StoreError) {
         try db.run("""
-            INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?)
-            """, [.integer(sid), .integer(seq), .text(role), .text(author), .text(content), .text(metadata),
-                  .integer(tokensIn), .integer(tokensOut), .integer(createdAt), .integer(state), .integer(eventSeq)])
+            INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq, nonce)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+            """) { stmt throws(StoreError) in
+            try stmt.bind(sid, at: 1)
+            try stmt.bind(seq, at: 2)
+            try stmt.bind(role, at: 3)
+            try stmt.bind(author, at: 4)
+            try stmt.bind(content, at: 5)
+            try stmt.bind(metadata, at: 6)
+            try stmt.bind(tokensIn, at: 7)
+            try stmt.bind(tokensOut, at: 8)
+            try stmt.bind(createdAt, at: 9)
+            try stmt.bind(state, at: 10)
+            try stmt.bind(eventSeq, at: 11)
+            try stmt.bind(nonce.map { SQLValue.text($0) } ?? .null, at: 12)
+        }
+    }
+
+    /// The turns already stored under these nonces when every one is a repeat of the same post;
+    /// nil when none is. A nonce reused for a different post, or a batch that only partly
+    /// repeats, is a `conflict`: retrying must not silently write half of it.
+    static func duplicates(_ db: Database, sid: Int64, session: String, actor: String,
+                           _ turns: [Prepared]) throws(StoreError) -> [Turn]? {
+        var found: [Turn] = []
+        for t in turns {
+            guard let nonce = t.nonce,
+                  let earlier = try db.queryOne("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND author = ? AND nonce = ?",
+                                                [.integer(sid), .text(actor), .text(nonce)],
+                                                { row throws(StoreError) in try TurnRows.map(row, sessionID: session) })
+            else { continue }
+            guard earlier.role == t.role, earlier.content == t.content, earlier.metadata == t.metadataValue,
+                  earlier.tokensIn == t.tokensIn, earlier.tokensOut == t.tokensOut else {
+                throw StoreError(.conflict, "nonce \(nonce) was already used for a different turn (seq \(earlier.seq))")
+            }
+            found.append(earlier)
+        }
+        if found.isEmpty { return nil }
+        guard found.count == turns.count else {
+            throw StoreError(.conflict, "some turns of this batch were already posted under their nonces; post the rest with new nonces")
+        }
+        return found
     }
 
     /// Marks live turns after `seq` as `state`. Their index entries stay (the text is unchanged);

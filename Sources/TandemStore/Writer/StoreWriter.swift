@@ -6,9 +6,9 @@ import Foundation
 /// jobs in ONE transaction, each inside its own SAVEPOINT so a failing job rolls back alone, commits,
 /// and only then reports each job's result: a success result means the write is committed (durable
 /// to the degree `synchronous` promises).
+// Safe to share: `queue`, `stopping`, the counters are guarded by `condition`; `context` (and its Database) is
+// touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
-    // @unchecked: `queue`, `stopping` are guarded by `condition`; `context` (and its Database) is
-    // touched only by the writer thread after init.
     private let condition = NSCondition()
     private var queue: [WriteJob] = []
     private var stopping = false
@@ -18,9 +18,22 @@ public final class StoreWriter: @unchecked Sendable {
     private let maxQueued: Int
     private var thread: Thread?
 
-    /// Statistics for benchmarks: batches committed and jobs run.
-    public private(set) var batches: Int = 0
-    public private(set) var jobs: Int = 0
+    private var committedBatches = 0
+    private var committedJobs = 0
+
+    /// Transactions committed so far (for benchmarks and tests).
+    public var batches: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return committedBatches
+    }
+
+    /// Jobs committed so far.
+    public var jobs: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return committedJobs
+    }
 
     init(database: Database, configuration: StoreConfiguration) {
         context = WriteContext(db: database, configuration: configuration)
@@ -43,7 +56,19 @@ public final class StoreWriter: @unchecked Sendable {
         _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
-        let job = WriteJob(deferrable: deferrable, body: body, completion: completion)
+        enqueue(deferrable: deferrable, savepoint: true, body, completion: completion)
+    }
+
+    /// `savepoint: false` is for jobs that check everything before their first write and so can
+    /// only fail half-way with an SQLite error; such a failure aborts the whole batch (every job in
+    /// it fails), since there is no savepoint to roll back to. It saves the savepoint's statements
+    /// and page copies on the append hot path.
+    func enqueue<T: Sendable>(
+        deferrable: Bool, savepoint: Bool,
+        _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
+        completion: @escaping @Sendable (Result<T, StoreError>) -> Void
+    ) {
+        let job = WriteJob(deferrable: deferrable, savepoint: savepoint, body: body, completion: completion)
         condition.lock()
         if stopping {
             condition.unlock()
@@ -64,8 +89,14 @@ public final class StoreWriter: @unchecked Sendable {
     public func perform<T: Sendable>(
         deferrable: Bool = false, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
     ) throws(StoreError) -> T {
+        try perform(deferrable: deferrable, savepoint: true, body)
+    }
+
+    func perform<T: Sendable>(
+        deferrable: Bool, savepoint: Bool, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
+    ) throws(StoreError) -> T {
         let waiter = Waiter<T>()
-        submit(deferrable: deferrable, body) { waiter.deliver($0) }
+        enqueue(deferrable: deferrable, savepoint: savepoint, body) { waiter.deliver($0) }
         return try waiter.wait().get()
     }
 
@@ -117,9 +148,22 @@ public final class StoreWriter: @unchecked Sendable {
         for job in batch {
             do {
                 if !job.deferrable { try context.flushDeferred() }
+                if !job.savepoint {
+                    context.beginJob(deferrable: job.deferrable)
+                    switch job.run(context) {
+                    case nil:
+                        context.commitJob()
+                    case let failure? where failure.kind == .sqlite:
+                        abort(batch, failure)
+                        return
+                    case _?:
+                        context.discardJob() // failed its checks before writing anything
+                    }
+                    continue
+                }
                 try db.run("SAVEPOINT job")
-                context.beginJob()
-                if job.run(context) {
+                context.beginJob(deferrable: job.deferrable)
+                if job.run(context) == nil {
                     try db.run("RELEASE job")
                     context.commitJob()
                 } else {
@@ -140,8 +184,10 @@ public final class StoreWriter: @unchecked Sendable {
             abort(batch, error)
             return
         }
-        batches += 1
-        jobs += batch.count
+        condition.lock()
+        committedBatches += 1
+        committedJobs += batch.count
+        condition.unlock()
         for job in batch { job.finish(commitError: nil) }
     }
 
@@ -155,24 +201,26 @@ public final class StoreWriter: @unchecked Sendable {
 }
 
 /// A type-erased job; its result lives here between running and the commit.
+// Safe to share: created on the submitting thread, then used only by the writer thread.
 final class WriteJob: @unchecked Sendable {
-    // @unchecked: created on the submitting thread, then used only by the writer thread.
     let deferrable: Bool
-    private let runBody: (WriteContext) -> Bool
+    let savepoint: Bool
+    private let runBody: (WriteContext) -> StoreError?
     private let finishBody: (StoreError?) -> Void
 
-    init<T: Sendable>(deferrable: Bool,
+    init<T: Sendable>(deferrable: Bool, savepoint: Bool,
                       body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
                       completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
         self.deferrable = deferrable
+        self.savepoint = savepoint
         let box = ResultBox<T>()
         runBody = { context in
             do throws(StoreError) {
                 box.result = .success(try body(context))
-                return true
+                return nil
             } catch {
                 box.result = .failure(error)
-                return false
+                return error
             }
         }
         finishBody = { commitError in
@@ -180,7 +228,8 @@ final class WriteJob: @unchecked Sendable {
         }
     }
 
-    func run(_ context: WriteContext) -> Bool { runBody(context) }
+    /// Runs the job; its error, or nil on success.
+    func run(_ context: WriteContext) -> StoreError? { runBody(context) }
     func finish(commitError: StoreError?) { finishBody(commitError) }
 }
 
@@ -189,8 +238,8 @@ final class ResultBox<T> {
 }
 
 /// Blocks one thread until a result arrives from another.
+// Safe to share: `value` is written once under `condition` and read after the signal.
 final class Waiter<T: Sendable>: @unchecked Sendable {
-    // @unchecked: `value` is written once under `condition` and read after the signal.
     private let condition = NSCondition()
     private var value: Result<T, StoreError>?
 
