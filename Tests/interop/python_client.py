@@ -11,6 +11,7 @@ Usage: python_client.py --url ws://127.0.0.1:PORT/ws --token TOKEN
 Prints PASS or FAIL lines; exits non-zero on any failure.
 """
 import argparse
+import contextlib
 import json
 import sys
 import time
@@ -36,11 +37,13 @@ class Client:
     """A tandem.v1 client: requests matched by id, events buffered in arrival order."""
 
     def __init__(self, url, token, via_query=False):
+        self.stack = contextlib.ExitStack()
         if via_query:
-            self.ws = connect(f"{url}?token={token}", subprotocols=[SUBPROTOCOL], open_timeout=5)
+            opening = connect(f"{url}?token={token}", subprotocols=[SUBPROTOCOL], open_timeout=5)
         else:
-            self.ws = connect(url, subprotocols=[SUBPROTOCOL], open_timeout=5,
+            opening = connect(url, subprotocols=[SUBPROTOCOL], open_timeout=5,
                               additional_headers={"Authorization": f"Bearer {token}"})
+        self.ws = self.stack.enter_context(opening)
         self.next_id = 1
         self.responses = {}
         self.events = []
@@ -73,8 +76,16 @@ class Client:
             self._read(max(0.001, deadline - time.monotonic()))
         return self.events.pop(0)
 
+    def next_durable_event(self, timeout=5.0):
+        """The next event with an eseq (presence and share.expired are ephemeral)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            event = self.next_event(max(0.001, deadline - time.monotonic()))
+            if "eseq" in event:
+                return event
+
     def close(self):
-        self.ws.close()
+        self.stack.close()
 
 
 def run(url, token):
@@ -82,8 +93,9 @@ def run(url, token):
 
     print("handshake")
     try:
-        connect(url, subprotocols=[SUBPROTOCOL], open_timeout=5,
-                additional_headers={"Authorization": "Bearer not-a-token"}).close()
+        with connect(url, subprotocols=[SUBPROTOCOL], open_timeout=5,
+                     additional_headers={"Authorization": "Bearer not-a-token"}):
+            pass
         raise Failure("a bad token was accepted")
     except InvalidStatus as refused:
         check(refused.response.status_code == 401, "a bad token is refused with HTTP 401")
@@ -101,15 +113,13 @@ def run(url, token):
         nonce = f"py-{n}"
         posted = client.ok("turn.post", session=session, content=f"hello {n} from websockets", nonce=nonce)
         check(posted["duplicate"] is False and posted["turn"]["seq"] == n + 1, f"turn {n + 1} acknowledged with its seq")
-        event = client.next_event()
-        while event["event"] != "turn":
-            event = client.next_event()
+        event = client.next_durable_event()
         check(event["eseq"] == last_eseq + 1 and event["seq"] == n + 1 and event["nonce"] == nonce,
               f"own turn event {n + 1} received in order")
         last_eseq = event["eseq"]
     put = client.ok("state.put", session=session, key="plan", value={"steps": ["draft"]}, base=0)
     check(put["outcome"] == "applied" and put["row"]["version"] == 1, "state.put applied")
-    state_event = client.next_event()
+    state_event = client.next_durable_event()
     check(state_event["event"] == "state" and state_event["eseq"] == last_eseq + 1, "state event received")
     last_eseq = state_event["eseq"]
 
@@ -122,12 +132,12 @@ def run(url, token):
     client = Client(url, token)
     rejoined = client.ok("session.join", session=session, since=last_eseq)
     check(rejoined["backlog"] == 3 and rejoined["head_eseq"] == last_eseq + 3, "join with since reports a backlog of 3")
-    replayed = [client.next_event() for _ in range(3)]
+    replayed = [client.next_durable_event() for _ in range(3)]
     check([e["eseq"] for e in replayed] == missed, "exactly the missed events, in order")
     check([e["content"] for e in replayed] == [f"missed {n}" for n in range(3)], "with their content")
     last_eseq = replayed[-1]["eseq"]
     live = client.ok("turn.post", session=session, content="live again")
-    event = client.next_event()
+    event = client.next_durable_event()
     check(event["eseq"] == last_eseq + 1 == live["eseq"], "then live events, no gap, no duplicate")
 
     print("idempotent retry")

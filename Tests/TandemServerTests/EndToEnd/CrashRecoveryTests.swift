@@ -90,6 +90,7 @@ extension EndToEnd {
             records = shared.value
             let acknowledged = records.reduce(0) { $0 + $1.acked.count }
             #expect(acknowledged >= 300)
+            #expect(records.allSatisfy { !$0.inFlight.isEmpty }, "every poster had posts in flight when the server died")
 
             // Restart on the same database and port.
             let second = try TandemdProcess(databasePath: database, port: port, arguments: flags)
@@ -123,7 +124,8 @@ extension EndToEnd {
             #expect(lost.isEmpty, "acknowledged turns missing after the crash: \(lost.prefix(10))")
             let head = try checker.ok("session.get", ["session": "s-crash"])["session"]?.int("head_eseq") ?? -1
 
-            // Each member recovers with since, then retries its unanswered posts with their nonces.
+            // Each member recovers with since (all before anyone posts again)...
+            var rejoined: [TandemTestClient] = []
             for var record in records {
                 let client = try TandemTestClient.connect(port: port, .bearer(record.token), label: "\(record.user)-again")
                 let joined = try client.ok("session.join", ["session": "s-crash", "since": .integer(record.ledger.last)])
@@ -131,6 +133,10 @@ extension EndToEnd {
                 while record.ledger.last < head, let event = client.nextEvent(timeout: 5) { record.ledger.apply(event, from: client.label) }
                 #expect(record.ledger.problems.isEmpty, "\(record.ledger.problems)")
                 #expect(record.ledger.applied == Array(1...head), "\(record.user) recovered every event")
+                rejoined.append(client)
+            }
+            // ...then retries its unanswered posts with their nonces: only those that never landed are new.
+            for (record, client) in zip(records, rejoined) {
                 for nonce in record.inFlight {
                     let retried = try client.ok("turn.post", ["session": "s-crash", "content": .string(nonce), "nonce": .string(nonce)])
                     let landed = byNonce[nonce]

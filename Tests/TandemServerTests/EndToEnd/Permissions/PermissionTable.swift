@@ -2,12 +2,14 @@ import TandemJSON
 import TandemStore
 
 /// The expected permissions, written out here from docs/protocol.md ("Operations": the minimum role
-/// of each operation; "Connecting": what a share-link viewer may do) — deliberately NOT computed
-/// with the server's or the store's permission functions, so a wrong table there shows up here.
+/// of each operation; "Connecting": what a share-link viewer may do) and docs/permissions.md —
+/// deliberately NOT computed with the server's or the store's permission functions, so a wrong
+/// table there shows up here.
 ///
-/// Where protocol.md and the store's table (`Permissions.swift`, which protocol.md calls
-/// authoritative) disagree, the row says so: `session.export` is "read" in protocol.md but
-/// admin in the store.
+/// Where the two documents disagree: `session.export` is "read" in protocol.md but admin in
+/// permissions.md, which protocol.md calls authoritative — admin here. Share viewers and
+/// `member.list`: protocol.md (the wire contract) allows it, permissions.md's store table does not
+/// list it for viewers — allowed here, as the wire contract says.
 enum PermissionTable {
     /// Who calls: a member with a role, a share-link viewer of the session, or an authenticated
     /// user who is not a member.
