@@ -21,7 +21,11 @@ extension EndToEnd {
             defer { harness.stop() }
             let users = try ["alice", "bob", "carol", "dave"].map { try harness.user($0) }
             try harness.session("s-order", owner: users[0], members: users.dropFirst().map { ($0, .write) })
-            let clients = try users.map { try harness.connect($0) }
+            // One of them with permessage-deflate: compressed and plain members see the same stream.
+            let clients = try users.enumerated().map { index, user in
+                try TandemTestClient.connect(port: harness.port, .bearer(user.token), label: user.id, deflate: index == 1)
+            }
+            #expect(clients[1].socket.deflate != nil, "permessage-deflate was negotiated")
             var head: Int64 = -1
             for client in clients {
                 let joined = try client.ok("session.join", ["session": "s-order"])

@@ -60,6 +60,22 @@ extension EndToEnd {
                     "a closed connection frees its place")
         }
 
+        @Test("a connection from which nothing arrives is closed with 4000 after idle_timeout; one answering pings stays")
+        func idleTimeout() throws {
+            let harness = try TestServer { $0.idleTimeoutSeconds = 1; $0.pingIntervalSeconds = 0.25 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let silent = try harness.connect(alice, label: "silent")
+            let lively = try harness.connect(alice, label: "lively")
+            let start = monotonicSeconds()
+            // The lively client reads (and so answers the server's pings) while the silent one does nothing.
+            while monotonicSeconds() - start < 1.8 { lively.pump(timeout: 0.05) }
+            let closed = try #require(silent.waitForClose(timeout: 2))
+            #expect(closed.code == 4000, "\(closed)")
+            #expect(lively.closed == nil, "a client answering pings is not idle")
+            #expect(try lively.errorCode("ping") == nil)
+        }
+
         @Test("members see presence joined/left with the online list; share viewers stay anonymous")
         func presenceAndAnonymousViewers() throws {
             let harness = try TestServer()
