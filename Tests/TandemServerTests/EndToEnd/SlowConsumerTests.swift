@@ -60,7 +60,8 @@ extension EndToEnd {
             #expect(arrived.count == turns, "the fast member received \(arrived.count) of \(turns)")
             let lags = acks.compactMap { eseq, acked in arrived[eseq].map { $0 - acked } }.sorted()
             let worst = lags.last ?? .infinity
-            #expect(worst < 1.0, "the fast member lagged up to \(Int(worst * 1000)) ms behind the writer")
+            // Generous for two loaded cores; a session held up by its slow member would stall far longer.
+            #expect(worst < 2.0, "the fast member lagged up to \(Int(worst * 1000)) ms behind the writer")
 
             // The slow member: what it has is a gapless prefix, then close 4408.
             let closed = try #require(slow.waitForClose(timeout: 10), "the slow member was never cut off")
