@@ -101,6 +101,53 @@ extension EndToEnd {
             #expect(joins == 6)
         }
 
+        @Test("every durable event kind replays with since exactly as it was delivered live")
+        func replayEqualsLiveStream() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let bob = try harness.user("bob")
+            let carol = try harness.user("carol")
+            try harness.session("s-kinds", owner: alice, members: [(bob, .comment)])
+            let owner = try harness.connect(alice)
+            let live = try harness.connect(bob, label: "live")
+            let head = try live.ok("session.join", ["session": "s-kinds"]).int("head_eseq")
+            let commenter = try harness.connect(bob, label: "commenter")
+            // One of each: turn, state, comment, member, session (updated, status), turn.undone.
+            try owner.ok("turn.post", ["session": "s-kinds", "content": "first"])
+            try owner.ok("state.put", ["session": "s-kinds", "key": "plan", "value": ["a": 1], "base": 0])
+            let comment = try commenter.ok("comment.add", ["session": "s-kinds", "seq": 1, "text": "nice"])
+            try owner.ok("member.add", ["session": "s-kinds", "user": "carol", "role": "read"])
+            try owner.ok("session.update", ["session": "s-kinds", "title": "Renamed"])
+            try owner.ok("turn.post", ["session": "s-kinds", "content": "second"])
+            let undo = try owner.ok("turn.undo", ["session": "s-kinds"])
+            let final = try undo.int("eseq")
+
+            var liveEvents: [JSONValue] = []
+            while liveEvents.last?["eseq"]?.intValue != final, let event = live.nextDurableEvent(timeout: 5) { liveEvents.append(event) }
+            #expect(liveEvents.map { $0.eventName ?? "?" } == ["turn", "state", "comment", "member", "session", "turn", "turn.undone"])
+            #expect(liveEvents.map { $0["eseq"]?.intValue ?? -1 } == Array((head + 1)...final))
+            let commentEvent = liveEvents.first { $0.eventName == "comment" }
+            #expect(commentEvent?["comment"]?["text"] == "nice" && commentEvent?["comment"]?["author"] == "bob"
+                    && commentEvent?["eseq"] == comment["eseq"], "comment event: \(String(describing: commentEvent))")
+
+            let late = try harness.connect(carol, label: "late")
+            let joined = try late.ok("session.join", ["session": "s-kinds", "since": .integer(head)])
+            #expect(try joined.int("backlog") == final - head)
+            var replayed: [JSONValue] = []
+            while replayed.count < liveEvents.count, let event = late.nextDurableEvent(timeout: 5) { replayed.append(event) }
+            // A replay reads the log as it is now: `session` events carry the session as it is now, and
+            // a replayed `turn` that was undone since says `undone: true` (the `turn.undone` follows
+            // anyway). Everything else must be identical.
+            func comparable(_ e: JSONValue) -> JSONValue {
+                guard case .object(var o) = e else { return e }
+                if e.eventName == "session" { o.removeValue(forKey: "info") }
+                if e.eventName == "turn" { o.removeValue(forKey: "undone") }
+                return .object(o)
+            }
+            #expect(replayed.map(comparable) == liveEvents.map(comparable), "replay differs from the live stream")
+        }
+
         @Test("since beyond the head is resync_required; since = head replays nothing")
         func sinceEdges() throws {
             let harness = try TestServer()
