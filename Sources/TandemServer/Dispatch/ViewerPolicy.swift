@@ -8,9 +8,6 @@ enum ViewerPolicy {
         switch op {
         case .ping, .sessionLeave: return true
         case .commentList: return Permissions.shareViewerAllows(.history)
-        // protocol.md lets viewers see who is in the session; the store's viewer table has no
-        // such row (member lists are a wire-level read for viewers, like comment.list).
-        case .memberList: return Permissions.shareViewerAllows(.sessionGet)
         default:
             guard let operation = storeOperation(op) else { return false }
             return Permissions.shareViewerAllows(operation)
