@@ -62,3 +62,12 @@ extension AuditEntry {
          "session": Output.optional(sessionID), "target": Output.optional(target), "detail": detail]
     }
 }
+
+extension JSONValue {
+    /// An object with `extra`'s keys added (or replaced).
+    func merging(_ extra: [String: JSONValue]) -> JSONValue {
+        guard case .object(var fields) = self else { return self }
+        for (key, value) in extra { fields[key] = value }
+        return .object(fields)
+    }
+}

@@ -72,12 +72,3 @@ enum TokenSecret {
     static let warning = "warning: the token secret is shown only once and cannot be recovered; store it now "
         + "(if lost: tandem-admin tokens revoke ID, then tokens issue)"
 }
-
-extension JSONValue {
-    /// An object with `extra`'s keys added (or replaced).
-    func merging(_ extra: [String: JSONValue]) -> JSONValue {
-        guard case .object(var fields) = self else { return self }
-        for (key, value) in extra { fields[key] = value }
-        return .object(fields)
-    }
-}

@@ -39,21 +39,21 @@ import TandemTransport
         #expect(member?["user"]?.stringValue == "bob" && member?["role"]?.stringValue == "comment",
                 "no member event within 1 s: \(member?.serialized() ?? "nil")")
 
-        // Revoking the token closes the connection with 4401.
+        // Revoking the token closes the member's connection with 4401.
         let tokenID = try #require(try f.run(["tokens", "list", "bob", "--json"]).json()["tokens"]?.arrayValue?.first?["id"]?.stringValue)
         expectStatus(try f.run(["tokens", "revoke", tokenID]), 0)
-        let revokedAt = Date()
-        var closeCode: UInt16?
-        while closeCode == nil, Date().timeIntervalSince(revokedAt) < 1.0 {
-            switch client.receive(timeout: max(0.01, 1.0 - Date().timeIntervalSince(revokedAt))) {
-            case .event(.close(let code, _)): closeCode = code ?? 0
-            case .event: continue
-            case .timeout, .disconnected, .protocolError: break
-            }
-            if closeCode == nil, Date().timeIntervalSince(revokedAt) >= 1.0 { break }
-        }
-        #expect(closeCode == 4401, "closed with \(closeCode.map(String.init) ?? "nothing") within 1 s")
-        #expect(Date().timeIntervalSince(revokedAt) < 1.0)
+        #expect(closeCode(client, within: 1.0) == 4401)
+
+        // A share link made by the CLI opens a viewer; revoking it closes the viewer with 4403.
+        let created = try f.run(["share", "create", "s1", "--json"])
+        let secret = try #require(try created.json()["url"]?.stringValue?.components(separatedBy: "/s/").last)
+        let linkID = try #require(try created.json()["id"]?.stringValue)
+        let viewer = try WebSocketClient(url: "ws://127.0.0.1:\(port)/ws?share=\(secret)", options: .init(subprotocols: ["tandem.v1"]))
+        defer { viewer.disconnect() }
+        try viewer.send(text: #"{"id":1,"op":"session.join","session":"s1"}"#)
+        #expect(try #require(nextJSON(viewer) { $0["id"]?.intValue == 1 })["ok"] == .bool(true))
+        expectStatus(try f.run(["share", "revoke", linkID]), 0)
+        #expect(closeCode(viewer, within: 1.0) == 4403)
     }
 }
 
@@ -64,6 +64,19 @@ func nextJSON(_ client: WebSocketClient, timeout: Double = 5, _ match: (JSONValu
         guard let message = client.receiveMessage(timeout: deadline.timeIntervalSinceNow) else { return nil }
         guard case .text(let bytes) = message, let value = try? JSONValue(parsing: String(decoding: bytes, as: UTF8.self)) else { continue }
         if match(value) { return value }
+    }
+    return nil
+}
+
+/// The close code the server sends within `seconds` (skipping other messages); nil when none came.
+func closeCode(_ client: WebSocketClient, within seconds: Double) -> UInt16? {
+    let deadline = Date().addingTimeInterval(seconds)
+    while Date() < deadline {
+        switch client.receive(timeout: max(0.01, deadline.timeIntervalSinceNow)) {
+        case .event(.close(let code, _)): return code ?? 0
+        case .event: continue
+        case .timeout, .disconnected, .protocolError: return nil
+        }
     }
     return nil
 }
