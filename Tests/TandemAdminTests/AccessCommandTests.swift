@@ -87,7 +87,7 @@ import TandemStore
         #expect(shares.count == 3 && shares.allSatisfy { $0["session"]?.stringValue == "s1" })
         #expect(shares.contains { $0["id"]?.stringValue == link.id })
 
-        expectStatus(try f.run(["share", "revoke", link.id]), 0)
+        expectStatus(try f.run(["share", "revoke", "--", link.id]), 0)
         #expect(try f.seed { store in try store.lookupShareLink(secret: secret) }?.revokedAt != nil)
         let table = try f.run(["share", "list", "s1"])
         #expect(table.rows.first { $0[0] == link.id }?[2] == "revoked")

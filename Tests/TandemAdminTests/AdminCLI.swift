@@ -57,9 +57,12 @@ struct AdminFixture {
         }
     }
 
-    /// Runs `tandem-admin ARGS --db DB` (unless `withDB` is false) with a clean environment.
+    /// Runs `tandem-admin ARGS --db DB` (unless `withDB` is false) with a clean environment;
+    /// `--db DB` goes before a `--` in ARGS (generated ids may start with '-' and follow `--`).
     func run(_ args: [String], withDB: Bool = true, stdin: String? = nil, env: [String: String] = [:]) throws -> CLIResult {
-        try runAdmin(args + (withDB ? ["--db", db] : []), in: dir, stdin: stdin, env: env)
+        var args = args
+        if withDB { args.insert(contentsOf: ["--db", db], at: args.firstIndex(of: "--") ?? args.endIndex) }
+        return try runAdmin(args, in: dir, stdin: stdin, env: env)
     }
 }
 

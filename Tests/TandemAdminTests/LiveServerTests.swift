@@ -41,7 +41,7 @@ import TandemTransport
 
         // Revoking the token closes the member's connection with 4401.
         let tokenID = try #require(try f.run(["tokens", "list", "bob", "--json"]).json()["tokens"]?.arrayValue?.first?["id"]?.stringValue)
-        expectStatus(try f.run(["tokens", "revoke", tokenID]), 0)
+        expectStatus(try f.run(["tokens", "revoke", "--", tokenID]), 0)
         #expect(closeCode(client, within: 1.0) == 4401)
 
         // A share link made by the CLI opens a viewer; revoking it closes the viewer with 4403.
@@ -52,7 +52,7 @@ import TandemTransport
         defer { viewer.disconnect() }
         try viewer.send(text: #"{"id":1,"op":"session.join","session":"s1"}"#)
         #expect(try #require(nextJSON(viewer) { $0["id"]?.intValue == 1 })["ok"] == .bool(true))
-        expectStatus(try f.run(["share", "revoke", linkID]), 0)
+        expectStatus(try f.run(["share", "revoke", "--", linkID]), 0)
         #expect(closeCode(viewer, within: 1.0) == 4403)
     }
 }

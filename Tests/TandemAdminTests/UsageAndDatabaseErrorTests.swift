@@ -21,6 +21,19 @@ import TandemStore
         expectStatus(try f.run(["revoke", "bob"]), 1)
     }
 
+    @Test func idsStartingWithADashGoAfterDoubleDash() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        try f.seed { store in _ = try store.createSession(id: "-dash", title: "Dash", owner: "alice") }
+        let show = try f.run(["sessions", "show", "--json", "--", "-dash"])
+        expectStatus(show, 0)
+        #expect(try show.json()["title"]?.stringValue == "Dash")
+        expectStatus(try f.run(["grant", "bob", "--", "-dash", "write"]), 0)
+        #expect(try f.seed { store in try store.role(session: "-dash", user: "bob") } == .write)
+        #expect(try f.run(["--help"], withDB: false).stdout.contains("after '--'"))
+    }
+
     @Test func aMissingDatabaseIsNotCreatedByAccident() throws {
         let f = AdminFixture()
         defer { f.cleanup() }

@@ -103,7 +103,7 @@ import TandemStore
         #expect(tokens.count == 1 && tokens[0]["id"]?.stringValue == id && tokens[0]["revoked"] == .bool(false))
         #expect(tokens[0]["secret"] == nil && !list.stdout.contains(secret))
 
-        let revoked = try f.run(["tokens", "revoke", id])
+        let revoked = try f.run(["tokens", "revoke", "--", id])
         expectStatus(revoked, 0)
         #expect(try f.seed { store in try store.lookupToken(secret: secret) }?.revoked == true)
         let after = try f.run(["tokens", "list", "--json"])

@@ -77,6 +77,14 @@ extension Dispatcher {
 
     func changeStatus(_ p: SessionRef, to status: TandemStore.SessionStatus, client: ClientConnection) throws -> SessionResult {
         let user = try memberUser(client)
+        if status == .active, try store.session(id: p.session, actor: user).status == .archived {
+            // protocol.md: archiving is final. (The store itself would let an archived session be
+            // resumed.) Who may not resume at all still hears forbidden.
+            guard let role = try store.role(session: p.session, user: user), Permissions.allows(role: role, operation: .sessionResume) else {
+                throw DispatchFailure(code: .forbidden, message: "resuming a session needs the admin role")
+            }
+            throw DispatchFailure(code: .sessionArchived, message: "session \(p.session) is archived; archiving is final")
+        }
         let changed: (session: TandemStore.Session, eventSeq: Int64) = switch status {
         case .paused: try store.pauseSession(id: p.session, actor: user)
         case .active: try store.resumeSession(id: p.session, actor: user)
