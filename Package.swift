@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "tandemd", targets: ["tandemd"]),
         .executable(name: "tandem-echo", targets: ["tandem-echo"]),
         .executable(name: "tandem-room", targets: ["tandem-room"]),
+        .executable(name: "tandem-admin", targets: ["tandem-admin"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -64,6 +65,12 @@ let package = Package(
             dependencies: ["TandemTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
+        // Clients.
+        .executableTarget(
+            name: "tandem-admin",
+            dependencies: ["TandemStore", "TandemJSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Clients/tandem-admin", swiftSettings: strict),
+
         // Store benchmark and the crash-safety test's child writer.
         .executableTarget(
             name: "tandem-store-bench",
@@ -83,6 +90,10 @@ let package = Package(
             name: "TandemServerTests",
             dependencies: ["TandemServer", "TandemStore", "TandemTransport", "TandemProtocol", "TandemJSON",
                            .product(name: "Logging", package: "swift-log")]),
+        // Runs the built tandem-admin binary (Tests/run-all builds it first).
+        .testTarget(name: "TandemAdminTests",
+                    dependencies: ["TandemStore", "TandemJSON", "TandemServer", "TandemTransport",
+                                   .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

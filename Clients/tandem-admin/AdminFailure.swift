@@ -1,0 +1,53 @@
+import TandemStore
+
+/// A failure with its exit code and a message that says what to do next.
+struct AdminFailure: Error {
+    static let usage: Int32 = 1
+    static let notFound: Int32 = 2
+    static let conflict: Int32 = 3
+    static let database: Int32 = 4
+
+    var exitCode: Int32
+    var message: String
+
+    init(_ exitCode: Int32, _ message: String) {
+        self.exitCode = exitCode
+        self.message = message
+    }
+
+    /// The one place store errors become exit codes and advice. `session` names the session the
+    /// command was about, for hints like "list members with: tandem-admin members S".
+    init(_ error: StoreError, session: String? = nil) {
+        switch error.kind {
+        case .notFound, .notMember:
+            self.init(Self.notFound, Self.notFoundMessage(error.message, session: session))
+        case .alreadyExists, .conflict, .invalidState, .staleCheckpoint, .sessionArchived, .sessionPaused:
+            self.init(Self.conflict, error.message)
+        case .schemaTooNew:
+            self.init(Self.database, "\(error.message); this database was written by a newer Tandem: use a matching tandem-admin")
+        case .sqlite, .busy, .closed:
+            self.init(Self.database, "database error: \(error.message) (check --db, disk space and file permissions)")
+        case .invalidArgument, .invalidJSON, .tooLarge, .forbidden, .unauthorized:
+            self.init(Self.usage, error.message)
+        }
+    }
+
+    /// "session x not found" → "no session 'x'; list sessions with: tandem-admin sessions list".
+    private static func notFoundMessage(_ message: String, session: String?) -> String {
+        let hints: [(kind: String, hint: String)] = [
+            ("share link", "list share links with: tandem-admin share list"),
+            ("session", "list sessions with: tandem-admin sessions list"),
+            ("user", "list users with: tandem-admin users list"),
+            ("token", "list tokens with: tandem-admin tokens list"),
+            ("member", "list members with: tandem-admin members \(session ?? "SESSION")"),
+        ]
+        guard message.hasSuffix(" not found") else { return message }
+        let what = String(message.dropLast(" not found".count))
+        for (kind, hint) in hints where what.hasPrefix(kind + " ") {
+            let name = what.dropFirst(kind.count + 1)
+            if kind == "member" { return "'\(name)' is not a member of session '\(session ?? "?")'; \(hint)" }
+            return "no \(kind) '\(name)'; \(hint)"
+        }
+        return message
+    }
+}

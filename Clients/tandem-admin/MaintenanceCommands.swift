@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import TandemJSON
+import TandemStore
+
+struct Contributions: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show who contributed what to a session.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The session id.") var session: String
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let rows = try database.withStore(session: session) { store in try store.adminContributions(session: session) }
+        if output.json {
+            Output.json(["session": .string(session), "contributions": .array(rows.map(\.json))])
+        } else {
+            Output.table(["USER", "TURNS", "TOKENS IN", "TOKENS OUT", "COMMENTS", "ROW WRITES", "MERGES", "CONFLICTS", "UNDOS"],
+                         rows.map(\.cells), empty: "no contributions yet")
+        }
+    }
+}
+
+struct Backup: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Copy the live database to a file (online and consistent; tandemd may keep running).")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The backup file to write.") var file: String
+    @Flag(help: "Overwrite FILE when it exists.") var force = false
+
+    func run() throws {
+        if FileManager.default.fileExists(atPath: file) {
+            guard force else { throw AdminFailure(AdminFailure.conflict, "'\(file)' exists; choose another name or add --force") }
+            try? FileManager.default.removeItem(atPath: file)
+        }
+        try database.withStore { store in try store.backup(to: file) }
+        print("backed up \(database.path) to \(file)")
+    }
+}
+
+struct Purge: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete sessions archived longer ago than an age.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "The age, e.g. 90d, 12h.", transform: AdminDuration.parse) var archivedOlderThan: AdminDuration
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let purged = try database.withStore { store in try store.purgeArchived(olderThan: archivedOlderThan.milliseconds, actor: "admin") }
+        if output.json {
+            Output.json(["purged": .array(purged.map(JSONValue.string))])
+        } else {
+            print(purged.isEmpty ? "nothing to purge" : "purged \(purged.count) session(s): \(purged.joined(separator: ", "))")
+        }
+    }
+}
+
+struct Audit: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show recent permission, token, share and deletion events, newest first.")
+    @OptionGroup var database: DatabaseOptions
+    @Option(help: "Only events of this session.") var session: String?
+    @Option(help: "At most this many (1-10000).") var limit = 50
+    @OptionGroup var output: JSONOption
+
+    func validate() throws {
+        guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1...10000") }
+    }
+
+    func run() throws {
+        let entries = try database.withStore { store in try store.auditLog(session: session, limit: limit) }
+        if output.json {
+            Output.json(["audit": .array(entries.map(\.json))])
+        } else {
+            Output.table(["ID", "AT", "ACTOR", "ACTION", "SESSION", "TARGET", "DETAIL"],
+                         entries.map { e in
+                             [String(e.id), Output.time(e.at), e.actor ?? "-", e.action, e.sessionID ?? "-", e.target ?? "-",
+                              e.detail == [:] ? "-" : e.detail.serialized()]
+                         },
+                         empty: "no audit events")
+        }
+    }
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import TandemJSON
+import TandemStore
+
+struct Grant: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Give a user a role in a session (adds them, or changes their role).",
+        discussion: "Roles: owner > admin > write > comment > read. Live members see the change within a second.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The user id.") var user: String
+    @Argument(help: "The session id.") var session: String
+    @Argument(help: "owner, admin, write, comment or read.", transform: parseRole) var role: Role
+
+    func run() throws {
+        let changed = try database.withStore(session: session) { store in
+            try store.adminSetMember(session: session, user: user, role: role) != nil
+        }
+        print(changed ? "\(user) is now \(role.rawValue) in \(session)" : "\(user) already has role \(role.rawValue) in \(session)")
+    }
+}
+
+struct Revoke: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove a user from a session (live members see it within a second).")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The user id.") var user: String
+    @Argument(help: "The session id.") var session: String
+
+    func run() throws {
+        try database.withStore(session: session) { store in try store.adminRemoveMember(session: session, user: user) }
+        print("removed \(user) from \(session)")
+    }
+}
+
+struct Members: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List a session's members and their roles.")
+    @OptionGroup var database: DatabaseOptions
+    @Argument(help: "The session id.") var session: String
+    @OptionGroup var output: JSONOption
+
+    func run() throws {
+        let members = try database.withStore(session: session) { store in try store.adminMembers(session: session) }
+        if output.json {
+            Output.json(["session": .string(session), "members": .array(members.map(\.json))])
+        } else {
+            Output.table(["USER", "ROLE", "ADDED"], members.map { [$0.userID, $0.role.rawValue, Output.time($0.addedAt)] },
+                         empty: "no members")
+        }
+    }
+}

@@ -1,0 +1,68 @@
+import ArgumentParser
+import Foundation
+import TandemStore
+
+/// Where the database is, and how to open it.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The database file (default: $TANDEM_DB, else ./tandem.db).", valueName: "path"))
+    var db: String?
+
+    @Flag(name: .long, help: "Create the database when the file does not exist yet.")
+    var create = false
+
+    var path: String { db ?? ProcessInfo.processInfo.environment["TANDEM_DB"] ?? "./tandem.db" }
+
+    /// Opens the store, runs `body`, closes the store (finishing its writes). Store errors become
+    /// `AdminFailure`s; `session` feeds the hints.
+    @discardableResult
+    func withStore<T>(session: String? = nil, _ body: (Store) throws -> T) throws -> T {
+        guard create || FileManager.default.fileExists(atPath: path) else {
+            throw AdminFailure(AdminFailure.database,
+                               "no database at '\(path)'; pass --db PATH (or set TANDEM_DB), or --create to make a new one")
+        }
+        var configuration = StoreConfiguration(path: path)
+        configuration.readerCount = 1
+        let store: Store
+        do {
+            store = try Store(configuration)
+        } catch {
+            throw AdminFailure(AdminFailure.database, "cannot open database '\(path)': \(AdminFailure(error).message)")
+        }
+        defer { store.close() }
+        do {
+            return try body(store)
+        } catch let error as StoreError {
+            throw AdminFailure(error, session: session)
+        }
+    }
+}
+
+/// `--json` for listing commands.
+struct JSONOption: ParsableArguments {
+    @Flag(name: .long, help: "Print one JSON document instead of a table.")
+    var json = false
+}
+
+/// A span of time written as a number and a unit: 30s, 30m, 12h, 7d, 2w.
+struct AdminDuration: Sendable, Equatable {
+    var milliseconds: Int64
+
+    static func parse(_ text: String) throws -> AdminDuration {
+        let units: [Character: Int64] = ["s": 1_000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000]
+        guard let unit = text.last, let scale = units[unit], let count = Int64(text.dropLast()), count > 0,
+              count <= Int64.max / scale
+        else {
+            throw ValidationError("bad duration '\(text)': use a positive number and a unit s, m, h, d or w (e.g. 90d, 7d, 12h, 30m)")
+        }
+        return AdminDuration(milliseconds: count * scale)
+    }
+}
+
+/// Parses a role name, listing the valid ones when it is wrong.
+func parseRole(_ text: String) throws -> Role {
+    guard let role = Role(rawValue: text.lowercased()) else {
+        let names = Role.allCases.sorted(by: >).map(\.rawValue).joined(separator: ", ")
+        throw ValidationError("unknown role '\(text)'; roles are \(names)")
+    }
+    return role
+}

@@ -1,0 +1,129 @@
+import ArgumentParser
+import Foundation
+import TandemJSON
+import TandemStore
+
+struct Sessions: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List, inspect, archive, delete, export and import sessions.",
+        subcommands: [List.self, Show.self, Archive.self, Delete.self, Export.self, Import.self])
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List sessions, most recently updated first.")
+        @OptionGroup var database: DatabaseOptions
+        @Option(help: "Only sessions with this status: active, paused or archived.") var status: String?
+        @Option(help: "Only sessions this user is a member of.") var member: String?
+        @Option(help: "At most this many (1-1000).") var limit = 100
+        @OptionGroup var output: JSONOption
+
+        func validate() throws {
+            guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1...1000") }
+            if let status, SessionStatus(rawValue: status) == nil {
+                throw ValidationError("unknown status '\(status)'; statuses are active, paused, archived")
+            }
+        }
+
+        func run() throws {
+            let filter = SessionFilter(member: member, status: status.flatMap(SessionStatus.init(rawValue:)), limit: limit)
+            let page = try database.withStore { store in try store.listSessions(filter) }
+            if output.json {
+                Output.json(["sessions": .array(page.sessions.map(\.json)), "more": .bool(page.nextCursor != nil)])
+            } else {
+                Output.table(["ID", "STATUS", "TITLE", "OWNER", "TURNS", "UPDATED"],
+                             page.sessions.map { [$0.id, $0.status.rawValue, $0.title, $0.owner, String($0.lastTurnSeq), Output.time($0.updatedAt)] },
+                             empty: "no sessions")
+                if page.nextCursor != nil { Output.note("(more sessions exist; raise --limit)") }
+            }
+        }
+    }
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one session with its members.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The session id.") var session: String
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let (s, members) = try database.withStore(session: session) { store in
+                (try store.session(id: session), try store.adminMembers(session: session))
+            }
+            if output.json {
+                Output.json(s.json.merging(["members": .array(members.map(\.json))]))
+                return
+            }
+            let fields: [(String, String)] = [
+                ("id", s.id), ("title", s.title), ("status", s.status.rawValue), ("owner", s.owner),
+                ("created", Output.time(s.createdAt)), ("updated", Output.time(s.updatedAt)),
+                ("archived", Output.time(s.archivedAt)), ("turns", String(s.lastTurnSeq)), ("events", String(s.lastEventSeq)),
+                ("metadata", s.metadata.serialized()), ("parent", s.parentID ?? "-"),
+                ("members", members.map { "\($0.userID) (\($0.role.rawValue))" }.joined(separator: ", ")),
+            ]
+            for (key, value) in fields { print("\(key):\(String(repeating: " ", count: 10 - key.count))\(value)") }
+        }
+    }
+
+    struct Archive: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Archive a session (read-only; purge can delete it later).")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The session id.") var session: String
+
+        func run() throws {
+            _ = try database.withStore(session: session) { store in try store.adminArchiveSession(id: session) }
+            print("archived session \(session)")
+        }
+    }
+
+    struct Delete: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete a session and everything in it.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The session id.") var session: String
+        @Flag(help: "Confirm the deletion.") var yes = false
+
+        func run() throws {
+            guard yes else {
+                throw ValidationError("deleting session '\(session)' erases its turns, rows and history; add --yes to confirm "
+                    + "(or export it first: tandem-admin sessions export \(session) -o FILE)")
+            }
+            try database.withStore(session: session) { store in try store.adminDeleteSession(id: session) }
+            print("deleted session \(session)")
+        }
+    }
+
+    struct Export: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Write a session as one JSON document (to stdout or a file).")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The session id.") var session: String
+        @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
+
+        func run() throws {
+            let text = try database.withStore(session: session) { store in try store.adminExportSession(id: session).serialized() }
+            guard let output else {
+                print(text)
+                return
+            }
+            guard FileManager.default.createFile(atPath: output, contents: Data((text + "\n").utf8)) else {
+                throw AdminFailure(AdminFailure.usage, "cannot write '\(output)'; check the directory exists and is writable")
+            }
+            Output.note("exported session \(session) to \(output)")
+        }
+    }
+
+    struct Import: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Import a session from an export document ('-' reads stdin).",
+            discussion: "Users the document references are created when missing. Fails with exit 3 when the session id exists; use --as.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The export file, or - for stdin.") var file: String
+        @Option(name: .customLong("as"), help: "Import under this session id.") var asID: String?
+
+        func run() throws {
+            let data: Data?
+            if file == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else { data = FileManager.default.contents(atPath: file) }
+            guard let data, let text = String(data: data, encoding: .utf8) else {
+                throw AdminFailure(AdminFailure.usage, "cannot read '\(file)' as UTF-8 text; give an export file made by sessions export")
+            }
+            let session = try database.withStore { store in try store.importSession(json: text, asID: asID, actor: "admin") }
+            print("imported session \(session.id) (\(session.lastTurnSeq) turns)")
+        }
+    }
+}

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import TandemJSON
+import TandemStore
+
+struct Share: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create, list and revoke read-only share links.", subcommands: [Create.self, List.self, Revoke.self])
+
+    struct Create: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Create a read-only link to a session and print its URL (shown once).",
+            discussion: "The URL is BASE/s/SECRET; BASE is --url, else TANDEM_PUBLIC_URL, else http://127.0.0.1:8765.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The session id.") var session: String
+        @Option(help: "How long the link works: e.g. 30m, 12h, 7d.", transform: AdminDuration.parse)
+        var expires = AdminDuration(milliseconds: 7 * 86_400_000)
+        @Option(help: "The server's public base URL.") var url: String?
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let base = url ?? ProcessInfo.processInfo.environment["TANDEM_PUBLIC_URL"] ?? "http://127.0.0.1:8765"
+            guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
+                throw ValidationError("bad --url '\(base)': give the server's base URL, e.g. https://tandem.example.com")
+            }
+            let issued = try database.withStore(session: session) { store in
+                try store.adminCreateShareLink(session: session, expiresAt: store.now + expires.milliseconds)
+            }
+            let link = (base.hasSuffix("/") ? String(base.dropLast()) : base) + "/s/" + issued.secret
+            if output.json {
+                Output.json(issued.link.json(now: issued.link.createdAt).merging(["url": .string(link)]))
+            } else {
+                print(link)
+            }
+            Output.note("share link \(issued.link.id) for \(session), read-only, expires \(Output.time(issued.link.expiresAt)); "
+                + "the URL is shown only once")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List share links of one session, or of all sessions.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "Only this session's links.") var session: String?
+        @OptionGroup var output: JSONOption
+
+        func run() throws {
+            let (links, now) = try database.withStore(session: session) { store in (try store.adminShareLinks(session: session), store.now) }
+            if output.json {
+                Output.json(["shares": .array(links.map { $0.json(now: now) })])
+            } else {
+                Output.table(["ID", "SESSION", "STATE", "EXPIRES", "CREATED BY", "CREATED", "LAST USED"],
+                             links.map { [$0.id, $0.sessionID, $0.state(now: now), Output.time($0.expiresAt), $0.createdBy,
+                                          Output.time($0.createdAt), Output.time($0.lastUsedAt)] },
+                             empty: "no share links")
+            }
+        }
+    }
+
+    struct Revoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Revoke a share link; its viewers are disconnected within a second.")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The link id (from share list).") var id: String
+
+        func run() throws {
+            try database.withStore { store in try store.adminRevokeShareLink(id: id) }
+            print("revoked share link \(id)")
+        }
+    }
+}

@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+
+/// `tandem-admin`: the operator's tool. It opens the database file itself (never the server's
+/// API), so it works with or without a running `tandemd`; a running server sees its access
+/// changes through the audit log within a second.
+@main
+struct TandemAdmin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tandem-admin",
+        abstract: "Administer a Tandem database: users, tokens, roles, share links, sessions, backups.",
+        discussion: """
+            Works on the database file directly (--db, or TANDEM_DB, default ./tandem.db), safely while \
+            tandemd is running: role changes and revoked tokens or share links reach live connections \
+            within a second. The operator is trusted: no session membership is needed.
+
+            Output: aligned tables on a terminal, tab-separated lines without a header when piped; \
+            listing commands take --json for one JSON document.
+
+            Generated ids may start with '-': put them after '--', e.g. tandem-admin tokens revoke -- -x3Fq...
+
+            Exit codes:
+              0  success
+              1  usage error or bad input (unknown role, bad duration, malformed file)
+              2  not found (user, session, token, share link, member)
+              3  conflict (already exists, or not possible in the current state)
+              4  database error (cannot open, schema too new, I/O)
+            """,
+        subcommands: [
+            Users.self, Tokens.self, Grant.self, Revoke.self, Members.self, Share.self, Sessions.self,
+            Contributions.self, Backup.self, Purge.self, Audit.self,
+        ])
+
+    /// Runs the command, mapping every failure to a one-line message and a documented exit code.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let failure as AdminFailure {
+            Output.error(failure.message)
+            Foundation.exit(failure.exitCode)
+        } catch {
+            // ArgumentParser reports usage errors as EX_USAGE (64); ours is 1.
+            if exitCode(for: error) == .validationFailure {
+                Output.error(fullMessage(for: error))
+                Foundation.exit(AdminFailure.usage)
+            }
+            exit(withError: error)
+        }
+    }
+}

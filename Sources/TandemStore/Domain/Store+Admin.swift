@@ -1,0 +1,196 @@
+import TandemJSON
+
+/// The trusted operator's path (the `tandem-admin` CLI): whoever can open the database file is
+/// trusted, so none of these checks a member role. Every change of access or destructive change
+/// writes an audit entry with `actor` (default "admin"): a running server's access watcher polls
+/// the audit log, so that entry is what makes the change reach live connections.
+extension Store {
+    /// Every user, by id.
+    public func adminUsers() throws(StoreError) -> [User] {
+        try read { db throws(StoreError) in
+            try db.query("SELECT id, display_name, created_at FROM users ORDER BY id") {
+                User(id: $0.text(0), displayName: $0.text(1), createdAt: $0.int(2))
+            }
+        }
+    }
+
+    /// Deletes a user with their tokens and memberships. `invalid_state` while the user owns a
+    /// session or is the only owner member of one (delete those sessions or grant another owner
+    /// first). Each membership removal is recorded in its session's change log (live clients get a
+    /// `member` event); audited as `user.remove`.
+    public func adminRemoveUser(id: String, actor: String = "admin") throws(StoreError) {
+        try write { ctx throws(StoreError) in
+            let db = ctx.db
+            guard try db.userExists(id) else { throw StoreError.notFound("user \(id)") }
+            let owned = try db.query("SELECT id FROM sessions WHERE owner = ? ORDER BY id LIMIT 5", [.text(id)]) { $0.text(0) }
+            if !owned.isEmpty {
+                throw StoreError(.invalidState, "user \(id) owns session(s) \(owned.joined(separator: ", ")); delete them first")
+            }
+            let memberships = try db.query("""
+                SELECT s.sid, s.id, m.role FROM members m JOIN sessions s ON s.sid = m.sid WHERE m.user_id = ? ORDER BY s.sid
+                """, [.text(id)]) { ($0.int(0), $0.text(1), $0.text(2)) }
+            for (sid, _, role) in memberships where role == Role.owner.rawValue {
+                try Members.requireAnotherOwner(db, sid: sid, besides: id)
+            }
+            for (sid, session, role) in memberships {
+                try db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(sid), .text(id)])
+                try db.audit(actor: actor, action: "member.remove", sessionID: session, target: id,
+                             detail: ["from": .string(role)], now: ctx.now)
+                try ctx.recordEvent(sid: sid, kind: "member", actor: actor, data: ["user": .string(id), "role": .null])
+            }
+            // Tokens go with the user (ON DELETE CASCADE); the watcher treats missing tokens as revoked.
+            try db.run("DELETE FROM users WHERE id = ?", [.text(id)])
+            try db.audit(actor: actor, action: "user.remove", sessionID: nil, target: id, now: ctx.now)
+        }
+    }
+
+    /// Every token of every user (revoked ones included), oldest first.
+    public func adminTokens() throws(StoreError) -> [APIToken] {
+        try read { db throws(StoreError) in
+            try db.query("""
+                SELECT id, user_id, label, created_at, revoked_at, last_used_at FROM api_tokens ORDER BY created_at, id
+                """) {
+                APIToken(id: $0.text(0), userID: $0.text(1), label: $0.text(2), createdAt: $0.int(3),
+                         revokedAt: $0.optionalInt(4), lastUsedAt: $0.optionalInt(5))
+            }
+        }
+    }
+
+    /// Revokes a token as the operator (idempotent). `not_found` for an unknown id. Audited.
+    public func adminRevokeToken(id: String, actor: String = "admin") throws(StoreError) {
+        try write { ctx throws(StoreError) in
+            guard let userID = try ctx.db.queryOne("SELECT user_id FROM api_tokens WHERE id = ?", [.text(id)], { $0.text(0) })
+            else { throw StoreError.notFound("token \(id)") }
+            try ctx.db.run("UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
+                           [.integer(ctx.now), .text(id)])
+            try ctx.db.audit(actor: actor, action: "token.revoke", sessionID: nil, target: id,
+                             detail: ["user": .string(userID)], now: ctx.now)
+        }
+    }
+
+    /// The members of a session, without a member check.
+    public func adminMembers(session: String) throws(StoreError) -> [Member] {
+        try read { db throws(StoreError) in try Members.list(db, sid: try db.sessionRef(session, actor: nil).sid) }
+    }
+
+    /// Adds `user` to `session` with `role`, or changes their role. The last owner cannot be
+    /// demoted (`invalid_state`). Audited and recorded in the change log like `setMember`.
+    /// Returns the change-log seq (nil when the role was already `role`: nothing is written).
+    @discardableResult
+    public func adminSetMember(session: String, user: String, role: Role, actor: String = "admin") throws(StoreError) -> Int64? {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.sessionRef(session, actor: nil)
+            guard try ctx.db.userExists(user) else { throw StoreError.notFound("user \(user)") }
+            let current = try Members.role(ctx.db, sid: ref.sid, user: user)
+            if current == role { return nil }
+            if current == .owner { try Members.requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
+            try ctx.db.run("""
+                INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)
+                ON CONFLICT(sid, user_id) DO UPDATE SET role = excluded.role
+                """, [.integer(ref.sid), .text(user), .text(role.rawValue), .integer(ctx.now)])
+            try ctx.db.audit(actor: actor, action: current == nil ? "member.add" : "member.role", sessionID: session,
+                             target: user, detail: ["from": current.map { .string($0.rawValue) } ?? .null, "to": .string(role.rawValue)],
+                             now: ctx.now)
+            return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor,
+                                       data: ["user": .string(user), "role": .string(role.rawValue)])
+        }
+    }
+
+    /// Removes `user` from `session`. `not_found` when not a member; the last owner stays
+    /// (`invalid_state`). Audited and recorded in the change log.
+    @discardableResult
+    public func adminRemoveMember(session: String, user: String, actor: String = "admin") throws(StoreError) -> Int64 {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.sessionRef(session, actor: nil)
+            guard let current = try Members.role(ctx.db, sid: ref.sid, user: user) else {
+                throw StoreError.notFound("member \(user)")
+            }
+            if current == .owner { try Members.requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
+            try ctx.db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(ref.sid), .text(user)])
+            try ctx.db.audit(actor: actor, action: "member.remove", sessionID: session, target: user,
+                             detail: ["from": .string(current.rawValue)], now: ctx.now)
+            return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor, data: ["user": .string(user), "role": .null])
+        }
+    }
+
+    /// Creates a read-only share link as the operator (`created_by` is `actor`). Audited.
+    public func adminCreateShareLink(session: String, expiresAt: Int64?, actor: String = "admin") throws(StoreError) -> IssuedShareLink {
+        let secret = RandomID.secret(prefix: "tds_")
+        let id = RandomID.make()
+        return try write { ctx throws(StoreError) in
+            let ref = try ctx.db.sessionRef(session, actor: nil)
+            if let expiresAt, expiresAt <= ctx.now { throw StoreError.invalid("expiry is in the past") }
+            try ctx.db.run("""
+                INSERT INTO share_links(id, sid, hash, permission, expires_at, created_by, created_at) VALUES (?,?,?,'read',?,?,?)
+                """, [.text(id), .integer(ref.sid), .text(RandomID.hash(secret)), .optional(expiresAt), .text(actor), .integer(ctx.now)])
+            try ctx.db.audit(actor: actor, action: "share.create", sessionID: session, target: id,
+                             detail: ["expires_at": expiresAt.map(JSONValue.integer) ?? .null], now: ctx.now)
+            let link = ShareLink(id: id, sessionID: session, permission: "read", expiresAt: expiresAt, createdBy: actor,
+                                 createdAt: ctx.now, revokedAt: nil, lastUsedAt: nil)
+            return IssuedShareLink(link: link, secret: secret)
+        }
+    }
+
+    /// Share links of one session (`not_found` when it does not exist) or of every session,
+    /// revoked and expired ones included, oldest first.
+    public func adminShareLinks(session: String? = nil) throws(StoreError) -> [ShareLink] {
+        try read { db throws(StoreError) in
+            if let session { _ = try db.sessionRef(session, actor: nil) }
+            return try db.query("""
+                SELECT l.id, s.id, l.permission, l.expires_at, l.created_by, l.created_at, l.revoked_at, l.last_used_at
+                FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE ?1 IS NULL OR s.id = ?1 ORDER BY l.created_at, l.id
+                """, [.optional(session)]) {
+                ShareLink(id: $0.text(0), sessionID: $0.text(1), permission: $0.text(2), expiresAt: $0.optionalInt(3),
+                          createdBy: $0.text(4), createdAt: $0.int(5), revokedAt: $0.optionalInt(6), lastUsedAt: $0.optionalInt(7))
+            }
+        }
+    }
+
+    /// Revokes a share link by its id, whatever its session (idempotent). Audited.
+    public func adminRevokeShareLink(id: String, actor: String = "admin") throws(StoreError) {
+        try write { ctx throws(StoreError) in
+            guard let session = try ctx.db.queryOne("SELECT s.id FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE l.id = ?",
+                                                    [.text(id)], { $0.text(0) })
+            else { throw StoreError.notFound("share link \(id)") }
+            try ctx.db.run("UPDATE share_links SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", [.integer(ctx.now), .text(id)])
+            try ctx.db.audit(actor: actor, action: "share.revoke", sessionID: session, target: id, now: ctx.now)
+        }
+    }
+
+    /// Archives a session (from active or paused; `invalid_state` when already archived).
+    /// Recorded in the change log (`status`) and audited.
+    public func adminArchiveSession(id: String, actor: String = "admin") throws(StoreError) -> Session {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.sessionRef(id, actor: nil)
+            guard ref.status != .archived else { throw StoreError(.invalidState, "session \(id) is already archived") }
+            try ctx.db.run("UPDATE sessions SET status = 'archived', paused_at = NULL, archived_at = ? WHERE sid = ?",
+                           [.integer(ctx.now), .integer(ref.sid)])
+            try ctx.recordEvent(sid: ref.sid, kind: "status", actor: actor, data: ["status": .string(SessionStatus.archived.rawValue)])
+            try ctx.db.audit(actor: actor, action: "session.archive", sessionID: id, now: ctx.now)
+            return try SessionRows.load(ctx.db, sid: ref.sid)
+        }
+    }
+
+    /// Deletes a session and everything in it. Audited.
+    public func adminDeleteSession(id: String, actor: String = "admin") throws(StoreError) {
+        try write { ctx throws(StoreError) in
+            let ref = try ctx.db.sessionRef(id, actor: nil)
+            try Sessions.delete(ctx.db, sid: ref.sid, indexed: ctx.configuration.indexTurnsForSearch)
+            try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
+        }
+    }
+
+    /// The export document of a session (see `exportSession`), without a member check.
+    public func adminExportSession(id: String) throws(StoreError) -> JSONValue {
+        // A read snapshot: another process's staged counters are committed with its writes, and
+        // this process stages none, so contributions are exact without holding the write lock.
+        try read { db throws(StoreError) in try SessionExport.export(db, sid: try db.sessionRef(id, actor: nil).sid) }
+    }
+
+    /// Per-member counters of a session, without a member check.
+    public func adminContributions(session: String) throws(StoreError) -> [Contribution] {
+        try read { db throws(StoreError) in
+            try Contributions.load(db, "c.sid = ?", [.integer(try db.sessionRef(session, actor: nil).sid)])
+        }
+    }
+}

@@ -1,0 +1,153 @@
+import Foundation
+import Testing
+import TandemJSON
+import TandemStore
+
+@Suite struct SessionsCommandTests {
+    @Test func listShowArchiveDelete() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        try f.seed { store in
+            _ = try store.createSession(id: "s2", title: "Retro", owner: "bob")
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "hi"))
+        }
+        let list = try f.run(["sessions", "list", "--json"])
+        expectStatus(list, 0)
+        let sessions = try #require(try list.json()["sessions"]?.arrayValue)
+        #expect(Set(sessions.compactMap { $0["id"]?.stringValue }) == ["s1", "s2"])
+        #expect(sessions.first { $0["id"]?.stringValue == "s1" }?["last_turn_seq"]?.intValue == 1)
+        #expect(try f.run(["sessions", "list", "--member", "carol"]).rows.map { $0[0] } == ["s1"])
+
+        let show = try f.run(["sessions", "show", "s1", "--json"])
+        expectStatus(show, 0)
+        let doc = try show.json()
+        #expect(doc["title"]?.stringValue == "Planning" && doc["owner"]?.stringValue == "alice")
+        #expect(doc["members"]?.arrayValue?.count == 3)
+        let plain = try f.run(["sessions", "show", "s1"])
+        #expect(plain.stdout.contains("title:") && plain.stdout.contains("Planning") && plain.stdout.contains("bob (write)"))
+
+        expectStatus(try f.run(["sessions", "archive", "s2"]), 0)
+        #expect(try f.seed { store in try store.session(id: "s2").status } == .archived)
+        expectStatus(try f.run(["sessions", "archive", "s2"]), 3)
+        #expect(try f.run(["sessions", "list", "--status", "archived"]).rows.map { $0[0] } == ["s2"])
+        expectStatus(try f.run(["sessions", "list", "--status", "gone"]), 1)
+        expectStatus(try f.run(["sessions", "list", "--limit", "0"]), 1)
+
+        let unconfirmed = try f.run(["sessions", "delete", "s2"])
+        expectStatus(unconfirmed, 1)
+        #expect(unconfirmed.stderr.contains("--yes"))
+        expectStatus(try f.run(["sessions", "delete", "s2", "--yes"]), 0)
+        let gone = try f.run(["sessions", "show", "s2"])
+        expectStatus(gone, 2)
+        #expect(gone.stderr.contains("no session 's2'; list sessions with: tandem-admin sessions list"))
+        expectStatus(try f.run(["sessions", "delete", "s2", "--yes"]), 2)
+        expectStatus(try f.run(["sessions", "archive", "s2"]), 2)
+        #expect(try f.seed { store in try store.auditLog().prefix(2).map(\.action) } == ["session.delete", "session.archive"])
+    }
+
+    @Test func exportImportRoundTrip() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        try f.seed { store in
+            let turn = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "draft plan", tokensIn: 5))
+            _ = try store.addComment(session: "s1", actor: "alice", turnSeq: turn.seq, body: "looks good")
+        }
+        let original = try f.seed { store in try store.adminExportSession(id: "s1").serialized() }
+        let file = f.dir + "/s1.json"
+        let export = try f.run(["sessions", "export", "s1", "-o", file])
+        expectStatus(export, 0)
+        let stdout = try f.run(["sessions", "export", "s1"])
+        #expect(stdout.stdout == original + "\n")
+        #expect(String(decoding: try #require(FileManager.default.contents(atPath: file)), as: UTF8.self) == original + "\n")
+
+        let clash = try f.run(["sessions", "import", file])
+        expectStatus(clash, 3)
+        #expect(clash.stderr.contains("already exists"))
+        expectStatus(try f.run(["sessions", "delete", "s1", "--yes"]), 0)
+        let imported = try f.run(["sessions", "import", file])
+        expectStatus(imported, 0)
+        #expect(imported.stdout.contains("imported session s1 (1 turns)"))
+        #expect(try f.seed { store in try store.adminExportSession(id: "s1").serialized() } == original)
+        // stdin and a new id.
+        let copy = try f.run(["sessions", "import", "-", "--as", "s1-copy"], stdin: original)
+        expectStatus(copy, 0)
+        #expect(try f.seed { store in try store.session(id: "s1-copy").lastTurnSeq } == 1)
+
+        _ = FileManager.default.createFile(atPath: f.dir + "/bad.json", contents: Data("{not json".utf8))
+        expectStatus(try f.run(["sessions", "import", f.dir + "/bad.json"]), 1)
+        _ = FileManager.default.createFile(atPath: f.dir + "/other.json", contents: Data(#"{"format":"x"}"#.utf8))
+        expectStatus(try f.run(["sessions", "import", f.dir + "/other.json"]), 1)
+        expectStatus(try f.run(["sessions", "import", f.dir + "/missing.json"]), 1)
+        expectStatus(try f.run(["sessions", "export", "nope"]), 2)
+    }
+
+    @Test func contributionsTable() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        try f.seed { store in
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "a", tokensIn: 7, tokensOut: 2))
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "b"))
+            _ = try store.appendTurn(session: "s1", actor: "alice", NewTurn(role: .user, content: "c"))
+        }
+        let table = try f.run(["contributions", "s1"])
+        expectStatus(table, 0)
+        let bob = try #require(table.rows.first { $0[0] == "bob" })
+        #expect(Array(bob.prefix(4)) == ["bob", "2", "7", "2"])
+        #expect(table.rows.first { $0[0] == "alice" }?[1] == "1")
+        let json = try f.run(["contributions", "s1", "--json"])
+        let rows = try #require(try json.json()["contributions"]?.arrayValue)
+        #expect(rows.first { $0["user"]?.stringValue == "bob" }?["turns"]?.intValue == 2)
+        expectStatus(try f.run(["contributions", "nope"]), 2)
+        expectStatus(try f.run(["contributions"]), 1)
+    }
+
+    @Test func backupIsAConsistentDatabaseWithTheSameSessions() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        try f.seed { store in
+            _ = try store.createSession(id: "s2", title: "Retro", owner: "bob")
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "kept"))
+        }
+        let copy = f.dir + "/backup.db"
+        expectStatus(try f.run(["backup", copy]), 0)
+        let original = try f.seed { store in try store.listSessions(SessionFilter()).sessions }
+        let backup = try Store(path: copy)
+        defer { backup.close() }
+        #expect(try backup.listSessions(SessionFilter()).sessions == original)
+        #expect(try backup.exportSessionText(id: "s1", actor: "alice").contains("kept"))
+        let again = try f.run(["backup", copy])
+        expectStatus(again, 3)
+        #expect(again.stderr.contains("--force"))
+        expectStatus(try f.run(["backup", copy, "--force"]), 0)
+        expectStatus(try f.run(["backup", f.dir + "/no/such/dir/b.db"]), 4)
+    }
+
+    @Test func purgeDeletesOnlySessionsArchivedLongEnoughAgo() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        let day: Int64 = 86_400_000
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        try f.seed(clock: { now - 100 * day }) { store in
+            _ = try store.createSession(id: "old", title: "Old", owner: "alice")
+            _ = try store.adminArchiveSession(id: "old")
+        }
+        try f.seed(clock: { now - 10 * day }) { store in
+            _ = try store.createSession(id: "recent", title: "Recent", owner: "alice")
+            _ = try store.adminArchiveSession(id: "recent")
+        }
+        let purge = try f.run(["purge", "--archived-older-than", "90d", "--json"])
+        expectStatus(purge, 0)
+        #expect(try purge.json()["purged"] == ["old"])
+        let ids = try f.seed { store in try store.listSessions(SessionFilter()).sessions.map(\.id) }
+        #expect(Set(ids) == ["s1", "recent"])
+        #expect(try f.run(["purge", "--archived-older-than", "90d"]).stdout.contains("nothing to purge"))
+        expectStatus(try f.run(["purge", "--archived-older-than", "90y"]), 1)
+        expectStatus(try f.run(["purge"]), 1)
+        #expect(try f.seed { store in try store.auditLog().first }?.action == "session.purge")
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import Testing
+import TandemJSON
+import TandemStore
+
+@Suite struct UsageAndDatabaseErrorTests {
+    @Test func helpDocumentsTheExitCodesAndUsageErrorsExitOne() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        let help = try f.run(["--help"], withDB: false)
+        expectStatus(help, 0)
+        for text in ["Exit codes", "4  database error", "users", "tokens", "grant", "share", "sessions", "backup", "purge", "audit"] {
+            #expect(help.stdout.contains(text), "help lacks \(text)")
+        }
+        let unknown = try f.run(["frobnicate"], withDB: false)
+        expectStatus(unknown, 1)
+        #expect(!unknown.stderr.isEmpty)
+        expectStatus(try f.run(["users", "list", "--bogus"]), 1)
+        expectStatus(try f.run(["grant"]), 1)
+        expectStatus(try f.run(["share", "create"]), 1)
+        expectStatus(try f.run(["revoke", "bob"]), 1)
+    }
+
+    @Test func idsStartingWithADashGoAfterDoubleDash() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        try f.seed { store in _ = try store.createSession(id: "-dash", title: "Dash", owner: "alice") }
+        let show = try f.run(["sessions", "show", "--json", "--", "-dash"])
+        expectStatus(show, 0)
+        #expect(try show.json()["title"]?.stringValue == "Dash")
+        expectStatus(try f.run(["grant", "bob", "--", "-dash", "write"]), 0)
+        #expect(try f.seed { store in try store.role(session: "-dash", user: "bob") } == .write)
+        #expect(try f.run(["--help"], withDB: false).stdout.contains("after '--'"))
+    }
+
+    @Test func aMissingDatabaseIsNotCreatedByAccident() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        let missing = try f.run(["users", "list"])
+        expectStatus(missing, 4)
+        #expect(missing.stderr.contains("no database at") && missing.stderr.contains("--create"))
+        #expect(!FileManager.default.fileExists(atPath: f.db))
+        // The environment names the database when --db is absent; the default is ./tandem.db.
+        try f.seedStandard()
+        let env = try f.run(["users", "list", "--json"], withDB: false, env: ["TANDEM_DB": f.db])
+        expectStatus(env, 0)
+        #expect(try env.json()["users"]?.arrayValue?.count == 4)
+        let cwd = try f.run(["sessions", "list"], withDB: false)
+        expectStatus(cwd, 0)
+        #expect(cwd.rows.map { $0[0] } == ["s1"])
+    }
+
+    @Test func unreadableAndTooNewDatabasesExitFour() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        _ = FileManager.default.createFile(atPath: f.db, contents: Data(repeating: 0x41, count: 8192))
+        let garbage = try f.run(["users", "list"])
+        expectStatus(garbage, 4)
+        #expect(garbage.stderr.contains("cannot open database"))
+        try FileManager.default.removeItem(atPath: f.db)
+
+        try f.seed { store in
+            _ = try store.writer.perform { ctx throws(StoreError) in
+                try ctx.db.run("INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, 'from the future', 0)")
+            }
+        }
+        let tooNew = try f.run(["users", "list"])
+        expectStatus(tooNew, 4)
+        #expect(tooNew.stderr.contains("newer"))
+        #expect(!tooNew.stderr.contains("Fatal error") && !tooNew.stderr.contains("Stack"))
+    }
+
+    @Test func everyListingHasOneJSONDocument() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        let listings: [([String], String)] = [
+            (["users", "list"], "users"), (["tokens", "list"], "tokens"), (["members", "s1"], "members"),
+            (["share", "list"], "shares"), (["sessions", "list"], "sessions"), (["contributions", "s1"], "contributions"),
+            (["audit"], "audit"),
+        ]
+        for (args, key) in listings {
+            let result = try f.run(args + ["--json"])
+            expectStatus(result, 0)
+            let doc = try result.json()
+            #expect(doc[key]?.arrayValue != nil, "\(args) --json has no \(key) array: \(result.stdout)")
+        }
+        #expect(try f.run(["sessions", "show", "s1", "--json"]).json()["id"]?.stringValue == "s1")
+    }
+}
