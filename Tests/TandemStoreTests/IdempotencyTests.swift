@@ -99,3 +99,13 @@ final class AppendOutcomes: Sendable {
         }
     }
 }
+
+@Suite struct RandomIDTests {
+    @Test func generatedIDsNeverStartWithADashOrUnderscore() {
+        for _ in 0..<5_000 {
+            let id = RandomID.make()
+            #expect(id.utf8.count == 16)
+            #expect(!id.hasPrefix("-") && !id.hasPrefix("_"))
+        }
+    }
+}

@@ -127,8 +127,14 @@ enum Validate {
 }
 
 enum RandomID {
-    /// 16 URL-safe characters (96 random bits).
-    static func make() -> String { SecureRandom.token(byteCount: 12) }
+    /// 16 URL-safe characters (96 random bits), never starting with `-` or `_`: ids are typed on
+    /// command lines, where a leading dash reads as an option.
+    static func make() -> String {
+        while true {
+            let id = SecureRandom.token(byteCount: 12)
+            if let first = id.utf8.first, first != UInt8(ascii: "-"), first != UInt8(ascii: "_") { return id }
+        }
+    }
     /// A secret with a recognisable prefix: 256 random bits.
     static func secret(prefix: String) -> String { prefix + SecureRandom.token(byteCount: 32) }
     static func hash(_ secret: String) -> String { Digest.sha256Hex(secret) }
