@@ -1,9 +1,10 @@
 """Drives headless Chromium against a running tandemd to test the share-link viewer.
 
-Started by Tests/browser/run with TANDEM_URL (http://127.0.0.1:PORT), TANDEM_TOKEN (the owner's
-token), CHROMIUM (the browser binary) and OUT (where screenshots go). Talks tandem.v1 to the
-server as a member, and the Chrome DevTools protocol to the browser; prints one line per check
-and `browser: N passed, N failed` last. Exit status 1 when a check failed.
+Started by Tests/browser/run with TANDEMD (the built server), DB (a fresh database path), PORT (free),
+CHROMIUM (the browser binary) and OUT (where screenshots go). Runs tandemd itself (it restarts it
+once, to test reconnecting), talks tandem.v1 to it as the owner, and the Chrome DevTools protocol to
+the browser; prints one line per check and `browser: N passed, N failed` last. Exit status 1 when a
+check failed.
 """
 import asyncio
 import base64
@@ -21,8 +22,8 @@ import urllib.request
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-BASE = os.environ["TANDEM_URL"].rstrip("/")
-TOKEN = os.environ["TANDEM_TOKEN"]
+BASE = "http://127.0.0.1:" + os.environ["PORT"]
+TOKEN = ""
 CHROMIUM = os.environ.get("CHROMIUM", "chromium")
 OUT = os.environ.get("OUT", "out/browser")
 HTML_TURN = "<b>bold</b><script>window.pwned = 1</script> & <img src=x onerror=\"window.pwned=2\">"
@@ -121,7 +122,7 @@ class Browser(RPC):
         session = (await self.cdp("Target.attachToTarget", {"targetId": target, "flatten": True}))["sessionId"]
         await self.cdp("Emulation.setDeviceMetricsOverride",
                        {"width": 1000, "height": 700, "deviceScaleFactor": 1, "mobile": False}, session)
-        for domain in ("Page", "Runtime", "Log"):
+        for domain in ("Page", "Runtime", "Log", "Network"):
             await self.cdp(domain + ".enable", session=session)
         await self.cdp("Page.navigate", {"url": url}, session)
         return session
@@ -151,6 +152,9 @@ class Browser(RPC):
             f.write(base64.b64decode(data))
         return path
 
+    def websockets_opened(self, session):
+        return sum(1 for e in self.events if e.get("sessionId") == session and e.get("method") == "Network.webSocketCreated")
+
     def console_problems(self, session):
         """Log entries about CSP or script errors on one page."""
         return [e["params"]["entry"]["text"] for e in self.events
@@ -179,6 +183,42 @@ def http(method, path):
         return e.code, dict(e.headers), e.read().decode()
 
 
+class Server:
+    """The tandemd under test; its log goes to DB + '.log'."""
+
+    def __init__(self):
+        self.db = os.environ["DB"]
+        self.proc = None
+
+    async def start(self):
+        global TOKEN
+        log = open(self.db + ".log", "ab")
+        self.proc = await asyncio.create_subprocess_exec(
+            os.environ["TANDEMD"], "--db", self.db, "--host", "127.0.0.1", "--port", os.environ["PORT"],
+            "--log-level", "warning", stdout=log, stderr=log)
+        token_file = os.path.splitext(self.db)[0] + ".owner-token"
+        for _ in range(150):
+            if self.proc.returncode is not None:
+                raise RuntimeError("tandemd exited at start; see " + self.db + ".log")
+            try:
+                if http("GET", "/healthz")[0] == 200 and os.path.getsize(token_file) > 0:
+                    TOKEN = open(token_file).read().strip()
+                    return
+            except (OSError, urllib.error.URLError):
+                pass
+            await asyncio.sleep(0.1)
+        raise RuntimeError("tandemd did not come up")
+
+    async def stop(self):
+        if self.proc and self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 10)
+            except asyncio.TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+
 class Checks:
     def __init__(self):
         self.passed = self.failed = 0
@@ -201,6 +241,8 @@ STATUS = "document.getElementById('status').dataset.state + ' ' + document.getEl
 async def main():
     os.makedirs(OUT, exist_ok=True)
     c = Checks()
+    server = Server()
+    await server.start()
     alice = await Tandem.open()
     session = (await alice.call("session.create", title="Browser demo <i>not italic</i>"))["session"]["id"]
     first = ["Kick-off: the viewer shows history.", "Second turn,\nwith a line break.", HTML_TURN]
@@ -260,7 +302,8 @@ async def main():
                 status == 410 and body == "" and int(headers.get("Content-Length", "0")) > 0, f"status {status}, {len(body)} bytes")
         status, headers, body = http("HEAD", link["url"])
         csp = headers.get("Content-Security-Policy", "")
-        c.check("HEAD of a live link is 200, CSP allows ws:", status == 200 and "ws:" in csp and "'unsafe-inline'" in csp, csp)
+        c.check("HEAD of a live link is 200; CSP: nonced script, ws: allowed",
+                status == 200 and "ws:" in csp and "script-src 'nonce-" in csp, csp)
         gone = await browser.page(BASE + expired["url"])
         took = await browser.wait_for(gone, f"{NOTICE_TEXT}.includes('has expired')")
         heading = await browser.eval(gone, "document.querySelector('h1').textContent")
@@ -283,7 +326,9 @@ async def main():
         await asyncio.sleep(2.5)
         state = await browser.eval(viewer, STATUS)
         still = await browser.eval(viewer, "document.querySelectorAll('#turns .turn').length")
-        c.check("after expiry it stays stopped, history still readable", state.startswith("stopped") and still >= 3, f"{state}, {still} turns")
+        sockets = browser.websockets_opened(viewer)
+        c.check("after expiry it stops reconnecting, history still readable",
+                state == "stopped link expired" and still >= 3 and sockets == 1, f"{state!r}, {still} turns, {sockets} WebSockets opened")
         await browser.screenshot(viewer, "live-expired.png")
 
         # 6. Revoking a link closes its live viewers with a notice.
@@ -293,6 +338,7 @@ async def main():
         await alice.call("share.revoke", share=long["share"]["id"])
         took = await browser.wait_for(viewer, f"{NOTICE_TEXT}.includes('was revoked')", timeout=5)
         c.check("live viewer sees the revoked notice", took is not None, await browser.eval(viewer, NOTICE_TEXT))
+        await browser.screenshot(viewer, "live-revoked.png")
 
         # 7. Clearing the session empties the view; later turns still arrive.
         await alice.call("session.clear", session=session)
@@ -301,9 +347,37 @@ async def main():
         again = await browser.wait_for(page, f"{TURNS_TEXT}.includes('Fresh start')")
         count = await browser.eval(page, "document.querySelectorAll('#turns .turn').length")
         c.check("clear empties the view, new turns follow", took is not None and again is not None and count == 1, f"{count} turns")
+
+        # 8. Restoring a checkpoint reloads the view: turns after the checkpoint disappear.
+        await alice.call("checkpoint.save", session=session, name="before-detour")
+        await alice.call("turn.post", session=session, content="A detour we will roll back.")
+        await browser.wait_for(page, f"{TURNS_TEXT}.includes('detour')")
+        await alice.call("checkpoint.restore", session=session, name="before-detour")
+        took = await browser.wait_for(page, f"!{TURNS_TEXT}.includes('detour') && {TURNS_TEXT}.includes('Fresh start')")
+        await alice.call("turn.post", session=session, content="Back on track after the restore.")
+        again = await browser.wait_for(page, f"{TURNS_TEXT}.includes('Back on track')")
+        c.check("restore reloads the view, new turns follow", took is not None and again is not None,
+                await browser.eval(page, TURNS_TEXT))
+        await browser.screenshot(page, "restored.png")
+
+        # 9. The server restarts: the page reconnects, resumes with `since`, shows each turn once.
+        before = await browser.eval(page, "document.querySelectorAll('#turns .turn').length")
+        await alice.ws.close()
+        await server.stop()
+        down = await browser.wait_for(page, "document.getElementById('status').dataset.state === 'waiting'")
+        await server.start()
+        alice = await Tandem.open()
+        await alice.call("turn.post", session=session, content="Posted while the viewer was away.")
+        took = await browser.wait_for(page, f"{TURNS_TEXT}.includes('while the viewer was away')", timeout=10)
+        after = await browser.eval(page, "document.querySelectorAll('#turns .turn').length")
+        live_again = await browser.wait_for(page, "document.getElementById('status').dataset.state === 'live'")
+        c.check("after a server restart the page reconnects and shows the missed turn once",
+                down is not None and took is not None and live_again is not None and after == before + 1,
+                f"waiting seen {down is not None}, shown {took is not None}, {before} -> {after} turns")
     finally:
         await browser.close()
         await alice.ws.close()
+        await server.stop()
     print(f"screenshots in {OUT}: " + ", ".join(sorted(f for f in os.listdir(OUT) if f.endswith(".png"))))
     print(f"browser: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0

@@ -8,26 +8,32 @@ import TandemTransport
 struct ViewerAssets: Sendable {
     let store: Store
 
-    /// What the page may do: its own inline script and style, and WebSockets/fetches to this
-    /// server. `ws:`/`wss:` are listed because `'self'` does not cover them in every browser.
-    static let contentSecurityPolicy =
-        "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:; "
-        + "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    /// What a page may do: run only the inline script carrying this response's `nonce` (so even
+    /// markup that slipped into the page could run nothing, inline handlers included), use its
+    /// inline style, and open WebSockets/fetches to this server. `ws:`/`wss:` are listed because
+    /// `'self'` does not cover them in every browser. Notice pages (no nonce) run no script.
+    static func contentSecurityPolicy(nonce: String?) -> String {
+        let script = nonce.map { "'nonce-\($0)'" } ?? "'none'"
+        return "default-src 'none'; script-src \(script); style-src 'unsafe-inline'; img-src data:; "
+            + "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    }
 
     func respond(to request: HTTPRequest) -> HTTPResponse? {
         guard let secret = Credential.sharePathSecret(request.path) else { return nil }
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let (status, html) = Self.page(for: try? store.lookupShareLink(secret: secret), now: now)
+        // A fresh random nonce per response (UUID v4: 122 bits from the system generator).
+        let nonce = UUID().uuidString
+        let (status, html) = Self.page(for: try? store.lookupShareLink(secret: secret), now: now, nonce: nonce)
         let body = Array(html.utf8)
         let headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", String(body.count)),
                        ("Connection", "close"), ("Cache-Control", "no-store"),
                        ("Referrer-Policy", "no-referrer"), ("X-Content-Type-Options", "nosniff"),
-                       ("Content-Security-Policy", Self.contentSecurityPolicy)]
+                       ("Content-Security-Policy", Self.contentSecurityPolicy(nonce: status == 200 ? nonce : nil))]
         return HTTPResponse(status: status, reason: status == 410 ? "Gone" : nil, headers: headers, body: body)
     }
 
     /// The status and page for a looked-up link (nil: unknown secret).
-    static func page(for link: ShareLink?, now: Int64) -> (Int, String) {
+    static func page(for link: ShareLink?, now: Int64, nonce: String) -> (Int, String) {
         guard let link else {
             return (404, ViewerPage.notice(title: "Link not found",
                 text: "This share link does not exist. Check that you copied all of it, or ask whoever sent it for a new one."))
@@ -40,6 +46,6 @@ struct ViewerAssets: Sendable {
             return (410, ViewerPage.notice(title: "Link expired",
                 text: "This share link has expired. Ask whoever sent it for a new one."))
         }
-        return (200, ViewerPage.viewer(session: link.sessionID))
+        return (200, ViewerPage.viewer(session: link.sessionID, nonce: nonce))
     }
 }

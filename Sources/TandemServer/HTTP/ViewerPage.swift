@@ -24,8 +24,8 @@ enum ViewerPage {
         """
     }
 
-    /// The live, read-only view of one session.
-    static func viewer(session: String) -> String {
+    /// The live, read-only view of one session; `nonce` matches the response's CSP.
+    static func viewer(session: String, nonce: String) -> String {
         head(title: "Tandem") + """
         <body><header><div class="bar"><h1 id="title">\(escape(session))</h1>
         <span class="tag" id="session-state"></span><span class="tag">read-only</span>
@@ -33,7 +33,7 @@ enum ViewerPage {
         <main><p class="notice" id="notice" role="status"></p><div id="turns"></div>
         <p id="empty" hidden>No turns yet. New turns appear here as members post them.</p></main>
         <footer>Shared with a Tandem link: you see the session as it happens, read-only.</footer>
-        <script>
+        <script nonce="\(escape(nonce))">
         \(ViewerScript.source(sessionLiteral: jsString(session)))
         </script></body></html>
         """

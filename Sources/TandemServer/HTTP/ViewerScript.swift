@@ -15,13 +15,14 @@ enum ViewerScript {
         let ws = null, lastEseq = 0, joined = false, queued = [], stopped = false, nextId = 1;
         let backoff = 1000, healthy = null;
         const pending = new Map();
+        const expiredText = "This share link has expired. Ask whoever sent it for a new one.";
 
         function setStatus(text, state) { statusEl.textContent = text; statusEl.dataset.state = state; }
         function notice(text) { noticeEl.textContent = text; }
-        function stop(text) {
+        function stop(text, label) {
           stopped = true;
           notice(text);
-          setStatus("not connected", "stopped");
+          setStatus(label || "not connected", "stopped");
           if (ws && ws.readyState <= 1) ws.close(1000);
         }
         function showSession(info) {
@@ -105,9 +106,9 @@ enum ViewerScript {
             showSession(msg.info);
             if (msg.change === "cleared") clearTurns();
             else if (msg.change === "restored") reload();
-            else if (msg.change === "deleted") stop("This session was deleted.");
+            else if (msg.change === "deleted") stop("This session was deleted.", "session deleted");
             break;
-          case "share.expired": stop("This share link has expired. Ask whoever sent it for a new one."); break;
+          case "share.expired": stop(expiredText, "link expired"); break;
           }
         }
 
@@ -131,7 +132,7 @@ enum ViewerScript {
             if (res.status === 404 || res.status === 410) {
               const page = new DOMParser().parseFromString(await res.text(), "text/html");
               const text = page.getElementById("notice");
-              stop(text ? text.textContent : "This share link no longer works.");
+              stop(text ? text.textContent : "This share link no longer works.", res.status === 404 ? "link not found" : "link no longer valid");
               return true;
             }
           } catch (e) { /* offline: keep retrying */ }
@@ -161,9 +162,9 @@ enum ViewerScript {
             joined = false;
             if (stopped) return;
             switch (e.code) {
-            case 4410: return stop("This share link has expired. Ask whoever sent it for a new one.");
-            case 4403: return stop("This share link was revoked. Ask whoever sent it for a new one.");
-            case 4401: return stop("Access to this session was withdrawn.");
+            case 4410: return stop(expiredText, "link expired");
+            case 4403: return stop("This share link was revoked. Ask whoever sent it for a new one.", "link revoked");
+            case 4401: return stop("Access to this session was withdrawn.", "access withdrawn");
             case 1000: case 1002: case 1003: case 1007: case 1008: case 1009:
               return stop("Disconnected by the server" + (e.reason ? ": " + e.reason : "."));
             case 4000: case 4408: return retry(250);
