@@ -361,10 +361,17 @@ async def main():
         await browser.screenshot(page, "restored.png")
 
         # 9. The server restarts: the page reconnects, resumes with `since`, shows each turn once.
+        # A second viewer's link expires while the server is down: its reconnect is refused, and the
+        # page learns why from its own URL (410) instead of retrying for ever.
+        lapsing = await share(4)
+        lapsing_at = time.monotonic() + 4
+        second = await browser.page(BASE + lapsing["url"])
+        await browser.wait_for(second, "document.getElementById('status').dataset.state === 'live'")
         before = await browser.eval(page, "document.querySelectorAll('#turns .turn').length")
         await alice.ws.close()
         await server.stop()
         down = await browser.wait_for(page, "document.getElementById('status').dataset.state === 'waiting'")
+        await asyncio.sleep(max(0, lapsing_at - time.monotonic()) + 0.3)
         await server.start()
         alice = await Tandem.open()
         await alice.call("turn.post", session=session, content="Posted while the viewer was away.")
@@ -374,6 +381,15 @@ async def main():
         c.check("after a server restart the page reconnects and shows the missed turn once",
                 down is not None and took is not None and live_again is not None and after == before + 1,
                 f"waiting seen {down is not None}, shown {took is not None}, {before} -> {after} turns")
+        told = await browser.wait_for(second, f"{NOTICE_TEXT}.includes('has expired')", timeout=10)
+        sockets = browser.websockets_opened(second)
+        await asyncio.sleep(2.5)
+        state = await browser.eval(second, STATUS)
+        more = browser.websockets_opened(second) - sockets
+        c.check("a link that expired while disconnected: refused reconnect shows the expiry, then stops",
+                told is not None and state == "stopped link expired" and more == 0,
+                f"{await browser.eval(second, NOTICE_TEXT)!r}, {state!r}, {more} WebSockets opened after the notice")
+        await browser.screenshot(second, "expired-while-away.png")
     finally:
         await browser.close()
         await alice.ws.close()

@@ -131,8 +131,9 @@ enum ViewerScript {
             const res = await fetch(location.href, {cache: "no-store"});
             if (res.status === 404 || res.status === 410) {
               const page = new DOMParser().parseFromString(await res.text(), "text/html");
-              const text = page.getElementById("notice");
-              stop(text ? text.textContent : "This share link no longer works.", res.status === 404 ? "link not found" : "link no longer valid");
+              const text = page.getElementById("notice"), heading = page.querySelector("h1");
+              stop(text ? text.textContent : "This share link no longer works.",
+                   heading ? heading.textContent.toLowerCase() : "link no longer valid");
               return true;
             }
           } catch (e) { /* offline: keep retrying */ }
