@@ -367,6 +367,10 @@ async def main():
         lapsing_at = time.monotonic() + 4
         second = await browser.page(BASE + lapsing["url"])
         await browser.wait_for(second, "document.getElementById('status').dataset.state === 'live'")
+        ids = "Array.from(document.querySelectorAll('#turns .turn')).map((e) => e.id).join(' ')"
+        fresh, followed = await browser.eval(second, ids), await browser.eval(page, ids)
+        c.check("a page opened after clear and restore shows what a page that followed them shows",
+                fresh == followed, f"fresh {fresh!r}, followed {followed!r}")
         before = await browser.eval(page, "document.querySelectorAll('#turns .turn').length")
         await alice.ws.close()
         await server.stop()

@@ -80,7 +80,9 @@ enum ViewerScript {
             }
             const r = msg.result;
             showSession(r.session);
-            if (fresh) { clearTurns(); (r.turns || []).forEach(render); lastEseq = r.head_eseq; }
+            // The join's turns include hidden ones (undone, cleared, rolled back) marked `undone`;
+            // show what `history` shows, as a live clear or restore does.
+            if (fresh) { clearTurns(); (r.turns || []).filter((t) => !t.undone).forEach(render); lastEseq = r.head_eseq; }
             joined = true;
             setStatus("live", "live");
             const early = queued; queued = [];
