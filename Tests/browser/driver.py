@@ -394,6 +394,18 @@ async def main():
                 told is not None and state == "stopped link expired" and more == 0,
                 f"{await browser.eval(second, NOTICE_TEXT)!r}, {state!r}, {more} WebSockets opened after the notice")
         await browser.screenshot(second, "expired-while-away.png")
+
+        # 10. A long session: the page starts with the last 200 turns and says earlier ones exist.
+        long_session = (await alice.call("session.create", title="A long session"))["session"]["id"]
+        for n in range(1, 206):
+            await alice.call("turn.post", session=long_session, content=f"turn number {n}")
+        long_link = await alice.call("share.create", session=long_session, expires_in=3600)
+        big = await browser.page(BASE + long_link["url"])
+        took = await browser.wait_for(big, "document.querySelectorAll('#turns .turn').length === 200")
+        first_shown = await browser.eval(big, "document.querySelector('#turns .turn .content').textContent")
+        hint = await browser.eval(big, "!document.getElementById('older').hidden")
+        c.check("a long session shows the last 200 turns and says earlier ones are not shown",
+                took is not None and first_shown == "turn number 6" and hint, f"first {first_shown!r}, hint {hint}")
     finally:
         await browser.close()
         await alice.ws.close()

@@ -30,7 +30,8 @@ enum ViewerPage {
         <body><header><div class="bar"><h1 id="title">\(escape(session))</h1>
         <span class="tag" id="session-state"></span><span class="tag">read-only</span>
         <span id="status" data-state="waiting">connecting…</span></div></header>
-        <main><p class="notice" id="notice" role="status"></p><div id="turns"></div>
+        <main><p class="notice" id="notice" role="status"></p>
+        <p id="older" hidden>Earlier turns are not shown here: this view starts with the last 200.</p><div id="turns"></div>
         <p id="empty" hidden>No turns yet. New turns appear here as members post them.</p></main>
         <footer>Shared with a Tandem link: you see the session as it happens, read-only.</footer>
         <script nonce="\(escape(nonce))">

@@ -82,7 +82,12 @@ enum ViewerScript {
             showSession(r.session);
             // The join's turns include hidden ones (undone, cleared, rolled back) marked `undone`;
             // show what `history` shows, as a live clear or restore does.
-            if (fresh) { clearTurns(); (r.turns || []).filter((t) => !t.undone).forEach(render); lastEseq = r.head_eseq; }
+            if (fresh) {
+              clearTurns();
+              (r.turns || []).filter((t) => !t.undone).forEach(render);
+              $("older").hidden = (r.turns || []).length < 200;
+              lastEseq = r.head_eseq;
+            }
             joined = true;
             setStatus("live", "live");
             const early = queued; queued = [];
@@ -93,7 +98,11 @@ enum ViewerScript {
         // Reloads the visible turns after the session's history was replaced (a restore).
         function reload() {
           clearTurns();
-          request("history", {last: 200}, (msg) => { if (msg.ok) msg.result.turns.forEach(render); });
+          request("history", {last: 200}, (msg) => {
+            if (!msg.ok) return;
+            msg.result.turns.forEach(render);
+            $("older").hidden = msg.result.turns.length < 200;
+          });
         }
 
         function apply(msg) {
@@ -106,7 +115,7 @@ enum ViewerScript {
           case "turn.undone": { const el = $("turn-" + msg.seq); if (el) el.classList.add("undone"); break; }
           case "session":
             showSession(msg.info);
-            if (msg.change === "cleared") clearTurns();
+            if (msg.change === "cleared") { clearTurns(); $("older").hidden = true; }
             else if (msg.change === "restored") reload();
             else if (msg.change === "deleted") stop("This session was deleted.", "session deleted");
             break;

@@ -22,7 +22,7 @@ enum ViewerStyle {
         .undone .meta::after{content:"undone";font-style:italic}
         .notice{background:#fff3cd;border:1px solid #f0d98c;padding:12px 16px;border-radius:6px;margin:8px 0}
         .notice:empty{display:none}
-        #empty{color:#5c6670;font-style:italic;text-align:center;margin:32px 0}
+        #empty,#older{color:#5c6670;font-style:italic;text-align:center;margin:32px 0}#older{margin:8px 0;font-size:13px}
         footer{font-size:12px;color:#8a949e;text-align:center;padding:8px}
         """
 }
