@@ -29,6 +29,13 @@ OUT = os.environ.get("OUT", "out/browser")
 HTML_TURN = "<b>bold</b><script>window.pwned = 1</script> & <img src=x onerror=\"window.pwned=2\">"
 
 
+def remember(pid):
+    """Notes a child's pid so Tests/browser/run can end it if this driver is killed (timeout)."""
+    if os.environ.get("PIDS"):
+        with open(os.environ["PIDS"], "a") as f:
+            f.write(f"{pid}\n")
+
+
 class RPC:
     """A JSON-over-WebSocket peer: requests carry an id, answers are matched back to them, the rest
     are events. Used for both tandem.v1 and the DevTools protocol (which differ in field names)."""
@@ -87,6 +94,7 @@ class Browser(RPC):
             "--no-first-run", "--no-default-browser-check", "--remote-debugging-port=0",
             "--user-data-dir=" + profile, "--window-size=1000,700", "about:blank",
             stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        remember(proc.pid)
         url = None
         deadline = time.monotonic() + 30
         while url is None and time.monotonic() < deadline:
@@ -196,6 +204,7 @@ class Server:
         self.proc = await asyncio.create_subprocess_exec(
             os.environ["TANDEMD"], "--db", self.db, "--host", "127.0.0.1", "--port", os.environ["PORT"],
             "--log-level", "warning", stdout=log, stderr=log)
+        remember(self.proc.pid)
         token_file = os.path.splitext(self.db)[0] + ".owner-token"
         for _ in range(150):
             if self.proc.returncode is not None:
