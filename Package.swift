@@ -79,7 +79,10 @@ let package = Package(
         .testTarget(name: "TandemTransportTests", dependencies: ["TandemTransport"]),
         .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "tandem-store-crashwriter"]),
         .testTarget(name: "TandemProtocolTests", dependencies: ["TandemProtocol"]),
-        .testTarget(name: "TandemServerTests", dependencies: ["TandemServer"]),
+        .testTarget(
+            name: "TandemServerTests",
+            dependencies: ["TandemServer", "TandemStore", "TandemTransport", "TandemProtocol", "TandemJSON",
+                           .product(name: "Logging", package: "swift-log")]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -27,7 +27,10 @@ public final class Store: Sendable {
         try self.init(StoreConfiguration(path: path))
     }
 
-    /// Finishes queued writes and closes the connections.
+    /// A store that is dropped without `close()` still finishes its queued writes.
+    deinit { close() }
+
+    /// Finishes queued writes and closes the connections. Idempotent.
     public func close() {
         writer.close()
         readers?.closeAll()

@@ -19,6 +19,8 @@ struct Tandemd: ParsableCommand {
             """)
 
     @Option(help: "A config file of `key = value` lines.") var config: String?
+    @Flag(name: .customLong("print-config"), help: "Print a commented config file with every setting's default, then exit.")
+    var printConfig = false
     @Option(help: .init(Self.help("host"))) var host: String?
     @Option(help: .init(Self.help("port"))) var port: String?
     @Option(help: .init(Self.help("db"))) var db: String?
@@ -58,6 +60,10 @@ struct Tandemd: ParsableCommand {
     }
 
     func run() throws {
+        if printConfig {
+            print(ConfigFileTemplate.render(), terminator: "")
+            return
+        }
         var settings = ServerConfiguration()
         do {
             if let config {
@@ -87,18 +93,23 @@ struct Tandemd: ParsableCommand {
         } catch {
             throw ValidationError("cannot start: \(error)")
         }
-        if let owner = try FirstRun.ensureOwner(store: server.store, databasePath: settings.databasePath) {
+        let owner = try FirstRun.ensureOwner(store: server.store, databasePath: settings.databasePath)
+        let port: UInt16
+        do {
+            port = try server.start()
+        } catch {
+            throw ValidationError("cannot listen on \(settings.host):\(settings.port): \(error)")
+        }
+        if let owner {
+            // After listening, so `--port 0` shows the port actually bound.
+            var shown = settings
+            shown.port = Int(port)
             print("""
                 First start: created the owner account '\(owner.user)'. Its token (shown once, also in \(owner.tokenFile)):
                   \(owner.secret)
-                Connect with: tandem --url \(settings.effectivePublicURL.replacingOccurrences(of: "http", with: "ws"))/ws --token <token>
+                Connect with: tandem --url \(shown.effectivePublicURL.replacingOccurrences(of: "http", with: "ws"))/ws --token <token>
                 """)
             fflush(nil)
-        }
-        do {
-            try server.start()
-        } catch {
-            throw ValidationError("cannot listen on \(settings.host):\(settings.port): \(error)")
         }
         ShutdownSignals.waitForSignal()
         logger.info("shutting down")

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TandemServer
 
@@ -114,5 +115,21 @@ import Testing
             for _ in 0..<8 { group.addTask { for _ in 0..<10_000 { c.add() } } }
         }
         #expect(c.value == 80_000)
+    }
+}
+
+@Suite struct ConfigFileTemplateTests {
+    /// The template parses back to the defaults, names every setting, and deploy/tandem.conf is
+    /// exactly the template (so the shipped file cannot drift from the code).
+    @Test func templateRoundTripsAndMatchesTheShippedFile() throws {
+        let text = ConfigFileTemplate.render()
+        var parsed = ServerConfiguration()
+        parsed.port = 1
+        try ConfigurationLoader.apply(configFileText: text, source: "template", to: &parsed)
+        #expect(parsed == ServerConfiguration())
+        for setting in ServerSetting.all { #expect(text.contains(setting.key), "\(setting.key) is documented") }
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let shipped = try String(contentsOf: repo.appendingPathComponent("deploy/tandem.conf"), encoding: .utf8)
+        #expect(shipped == text, "regenerate with: .build/debug/tandemd --print-config > deploy/tandem.conf")
     }
 }

@@ -95,6 +95,7 @@ final class AppendOutcomes: Sendable {
             _ = try store.archiveSession(id: "s1", actor: "alice")
             #expect(errorCode { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "x")) } == "session_archived")
             #expect(errorCode { _ = try store.session(id: "s1", actor: "zed") } == "not_member")
+            #expect(errorCode { _ = try store.resumeSession(id: "s1", actor: "alice") } == "session_archived", "archiving is final")
         }
     }
 }

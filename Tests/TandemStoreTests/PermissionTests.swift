@@ -19,7 +19,7 @@ private let expected: [(String, String)] = [
     ("state.get",            "x x x x x x"),
     ("state.put",            "x x x . . ."),
     ("comment.post",         "x x x x . ."),
-    ("members.list",         "x x x x x ."),
+    ("members.list",         "x x x x x x"),
     ("members.add",          "x x . . . ."),
     ("members.set_role",     "x x . . . ."),
     ("members.remove",       "x x . . . ."),

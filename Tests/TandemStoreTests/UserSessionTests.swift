@@ -53,7 +53,7 @@ import TandemJSON
             #expect(try store.resumeSession(id: s.id, actor: "alice").session.status == .active)
             let archived = try store.archiveSession(id: s.id, actor: "alice").session
             #expect(archived.status == .archived && archived.archivedAt == clock.now)
-            #expect(errorCode { _ = try store.pauseSession(id: s.id, actor: "alice") } == "invalid_state")
+            #expect(errorCode { _ = try store.pauseSession(id: s.id, actor: "alice") } == "session_archived")
             #expect(errorCode { _ = try store.session(id: s.id, actor: "bob") } == "not_member")
             #expect(errorCode { _ = try store.session(id: "missing", actor: "alice") } == "not_found")
             #expect(errorCode { _ = try store.createSession(id: s.id, title: "dup", owner: "alice") } == "already_exists")

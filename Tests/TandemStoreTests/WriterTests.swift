@@ -9,6 +9,11 @@ import Testing
             try makeSession(store)
             let done = Mutex(0)
             let group = DispatchGroup()
+            // Hold the writer while the jobs queue up, as happens under load.
+            let gate = DispatchSemaphore(value: 0)
+            group.enter()
+            store.writer.submit({ _ throws(StoreError) in gate.wait() }) { _ in group.leave() }
+            let before = store.writer.batches
             for i in 0..<2000 {
                 group.enter()
                 store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "t\(i)")]) { result in
@@ -16,10 +21,12 @@ import Testing
                     group.leave()
                 }
             }
+            gate.signal()
             group.wait()
             #expect(done.withLock { $0 } == 2000)
-            // Far fewer transactions than jobs: the writer grouped them.
-            #expect(store.writer.batches < 2000 / 4)
+            // One transaction (plus the gate's) for 2,000 appends: the writer grouped them.
+            #expect(store.writer.batches - before <= 2)
+            #expect(try store.session(id: "s1", actor: "bob").lastTurnSeq == 2000)
         }
     }
 
@@ -85,6 +92,34 @@ import Testing
                 // A reader connection (another connection) sees it right away.
                 #expect(try store.lastTurns(session: "s1", actor: "dave", count: 1).first?.seq == Int64(i))
             }
+        }
+    }
+
+    @Test func aFullQueueAnswersBusy() throws {
+        try withStore(configure: { $0.maxQueuedJobs = 2 }) { store in
+            try makeSession(store)
+            let gate = DispatchSemaphore(value: 0)
+            let started = DispatchSemaphore(value: 0)
+            let group = DispatchGroup()
+            group.enter()
+            store.writer.submit({ _ throws(StoreError) in started.signal(); gate.wait() }) { _ in group.leave() }
+            started.wait() // the writer has taken the gate job; the queue is empty again
+            let codes = Mutex<[String]>([])
+            for _ in 0..<3 {
+                group.enter()
+                store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "x")]) { r in
+                    let code: String
+                    switch r {
+                    case .success: code = "ok"
+                    case .failure(let e): code = e.code
+                    }
+                    codes.withLock { $0.append(code) }
+                    group.leave()
+                }
+            }
+            gate.signal()
+            group.wait()
+            #expect(codes.withLock { $0 }.sorted() == ["busy", "ok", "ok"])
         }
     }
 

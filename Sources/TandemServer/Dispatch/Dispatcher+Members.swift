@@ -14,6 +14,14 @@ extension Dispatcher {
 
     func setMember(_ p: MemberRoleParams, adding: Bool, client: ClientConnection) throws -> MemberResult {
         let user = try memberUser(client)
+        // The caller's standing first: nothing about the target's membership may reach a
+        // non-member (not_found) or a member without the role for this (forbidden).
+        guard let callerRole = try store.role(session: p.session, user: user) else {
+            throw DispatchFailure(code: .notFound, message: "session \(p.session) not found")
+        }
+        guard Permissions.allows(role: callerRole, operation: adding ? .membersAdd : .membersSetRole) else {
+            throw DispatchFailure(code: .forbidden, message: "changing members needs the admin role")
+        }
         let existing = try store.role(session: p.session, user: p.user)
         if adding, existing != nil {
             throw DispatchFailure(code: .alreadyExists, message: "\(p.user) is already a member; use member.set_role")

@@ -50,7 +50,7 @@ extension Store {
     }
 
     public func resumeSession(id: String, actor: String) throws(StoreError) -> (session: Session, eventSeq: Int64) {
-        try setStatus(id: id, actor: actor, to: .active, operation: .sessionResume, allowedFrom: [.paused, .archived])
+        try setStatus(id: id, actor: actor, to: .active, operation: .sessionResume, allowedFrom: [.paused])
     }
 
     public func archiveSession(id: String, actor: String) throws(StoreError) -> (session: Session, eventSeq: Int64) {
@@ -61,6 +61,10 @@ extension Store {
                            allowedFrom: Set<SessionStatus>) throws(StoreError) -> (session: Session, eventSeq: Int64) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(operation, session: id, actor: actor)
+            // Archiving is final: an archived session only accepts deletion.
+            if ref.status == .archived && status != .archived {
+                throw StoreError(.sessionArchived, "session \(id) is archived; archiving is final")
+            }
             guard allowedFrom.contains(ref.status) else {
                 throw StoreError(.invalidState, "session \(id) is \(ref.status.rawValue); cannot become \(status.rawValue)")
             }

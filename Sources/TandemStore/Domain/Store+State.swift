@@ -53,7 +53,7 @@ extension Store {
         return try writeRow(session: session, actor: actor, key: key, value: value, baseVersion: baseVersion)
     }
 
-    /// Non-blocking row write; `completion` runs on the writer thread after the commit.
+    /// Non-blocking row write; `completion` runs on the completion thread after the commit.
     public func writeRow(session: String, actor: String, key: String, value: JSONValue, baseVersion: Int64,
                          completion: @escaping @Sendable (Result<RowWriteResult, StoreError>) -> Void) {
         let text: String

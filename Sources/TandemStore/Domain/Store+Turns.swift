@@ -24,7 +24,7 @@ extension Store {
         }
     }
 
-    /// Non-blocking append: `completion` runs on the writer thread once the turns are durable
+    /// Non-blocking append: `completion` runs on the completion thread once the turns are durable
     /// (or with the error). Group commit batches concurrent appends into one transaction.
     public func appendTurns(session: String, actor: String, _ turns: [NewTurn],
                             completion: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {

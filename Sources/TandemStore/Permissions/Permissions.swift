@@ -24,7 +24,8 @@ public enum Permissions {
     /// Operations a share-link viewer may perform: looking, never touching.
     public static func shareViewerAllows(_ operation: Operation) -> Bool {
         switch operation {
-        case .sessionGet, .join, .history, .stateGet: return true
+        // Viewers see who takes part, as every turn's author already shows.
+        case .sessionGet, .join, .history, .stateGet, .membersList: return true
         default: return false
         }
     }

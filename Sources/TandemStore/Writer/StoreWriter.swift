@@ -6,10 +6,10 @@ import Foundation
 /// jobs in ONE transaction, each inside its own SAVEPOINT so a failing job rolls back alone, commits,
 /// and only then reports each job's result: a success result means the write is committed (durable
 /// to the degree `synchronous` promises).
-// Safe to share: `queue`, `stopping`, the counters are guarded by `condition`; `context` (and its Database) is
-// touched only by the writer thread after init.
+// Safe to share: queue, stopping, thread and counters are guarded by `condition`; `context` (with its Database) is touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     private let condition = NSCondition()
+    private let completer = Completer()
     private var queue: [WriteJob] = []
     private var stopping = false
     private var finished = false
@@ -39,15 +39,17 @@ public final class StoreWriter: @unchecked Sendable {
         context = WriteContext(db: database, configuration: configuration)
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread keeps the writer alive until `close()` lets the loop end.
+        let thread = Thread { self.loop() }
         thread.name = "tandem-store-writer"
         thread.stackSize = 4 << 20
         self.thread = thread
         thread.start()
     }
 
-    /// Queues `body` to run on the writer connection; `completion` runs on the writer thread after
-    /// the batch commits (or with the job's error). Keep completions short and non-blocking.
+    /// Queues `body` to run on the writer connection; `completion` runs after the batch commits (or
+    /// with the job's error) on the completion thread, in commit order. Keep completions short and
+    /// never wait on the store from one (that would deadlock the completion thread).
     ///
     /// `deferrable` jobs may leave staged index/counter work for the end of the batch; other jobs
     /// see every earlier job's effects fully applied.
@@ -116,7 +118,9 @@ public final class StoreWriter: @unchecked Sendable {
         stopping = true
         condition.broadcast()
         while !finished { condition.wait() }
+        thread = nil // breaks the writer → thread → closure → writer cycle
         condition.unlock()
+        completer.close()
     }
 
     private func loop() {
@@ -142,7 +146,7 @@ public final class StoreWriter: @unchecked Sendable {
         do {
             try db.run("BEGIN IMMEDIATE")
         } catch {
-            for job in batch { job.finish(commitError: error) }
+            completer.deliver(batch, error: error)
             return
         }
         for job in batch {
@@ -188,20 +192,21 @@ public final class StoreWriter: @unchecked Sendable {
         committedBatches += 1
         committedJobs += batch.count
         condition.unlock()
-        for job in batch { job.finish(commitError: nil) }
+        completer.deliver(batch, error: nil)
     }
 
     private func abort(_ batch: [WriteJob], _ error: StoreError) {
         context.discardBatch()
         if db.isInTransaction { _ = try? db.run("ROLLBACK") }
-        for job in batch { job.finish(commitError: error) }
+        completer.deliver(batch, error: error)
     }
 
     private var db: Database { context.db }
 }
 
 /// A type-erased job; its result lives here between running and the commit.
-// Safe to share: created on the submitting thread, then used only by the writer thread.
+// Safe to share: created on the submitting thread, run by the writer thread, then finished by the
+// completion thread after a lock-protected hand-over (see `Completer`).
 final class WriteJob: @unchecked Sendable {
     let deferrable: Bool
     let savepoint: Bool

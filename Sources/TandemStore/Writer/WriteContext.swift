@@ -122,10 +122,21 @@ public final class WriteContext {
             batchCounters.removeAll(keepingCapacity: true)
         }
         if !batchFTS.isEmpty {
-            for entry in batchFTS {
-                try db.run("INSERT INTO turns_fts(rowid, content) VALUES (?, ?)") { stmt throws(StoreError) in
-                    try stmt.bind(entry.rowid, at: 1)
-                    try stmt.bind(entry.content, at: 2)
+            let first = batchFTS[0].rowid, last = batchFTS[batchFTS.count - 1].rowid
+            if last - first + 1 == Int64(batchFTS.count) {
+                // The usual case: the batch's new turns have consecutive rowids, so one statement
+                // indexes them all (the count check proves no other row lies in the range).
+                try db.run("INSERT INTO turns_fts(rowid, content) SELECT id, content FROM turns WHERE id BETWEEN ? AND ?") {
+                    stmt throws(StoreError) in
+                    try stmt.bind(first, at: 1)
+                    try stmt.bind(last, at: 2)
+                }
+            } else {
+                for entry in batchFTS {
+                    try db.run("INSERT INTO turns_fts(rowid, content) VALUES (?, ?)") { stmt throws(StoreError) in
+                        try stmt.bind(entry.rowid, at: 1)
+                        try stmt.bind(entry.content, at: 2)
+                    }
                 }
             }
             batchFTS.removeAll(keepingCapacity: true)

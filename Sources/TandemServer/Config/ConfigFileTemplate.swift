@@ -1,0 +1,51 @@
+/// A complete, commented config file with every setting at its default: what
+/// `tandemd --print-config` prints and `deploy/tandem.conf` holds.
+public enum ConfigFileTemplate {
+    public static func render(_ config: ServerConfiguration = ServerConfiguration()) -> String {
+        var out = """
+            # tandemd configuration: `tandemd --config /etc/tandem/tandem.conf`.
+            # Lines of `key = value`; `#` starts a comment. Every key is also a flag (--key) and an
+            # environment variable (TANDEM_KEY); flags beat the environment, which beats this file.
+            # Sizes take k/m/g suffixes (powers of 1024); times are in seconds.
+
+            """
+        for setting in ServerSetting.all {
+            out += "\n# \(setting.help)\n# env: \(setting.environmentVariable)\n"
+            if let value = currentValue(setting.key, config) {
+                out += "\(setting.key) = \(value)\n"
+            } else {
+                out += "# \(setting.key) =\n"
+            }
+        }
+        return out
+    }
+
+    /// The value of a setting as config-file text; nil when it is unset (optional settings).
+    static func currentValue(_ key: String, _ c: ServerConfiguration) -> String? {
+        switch key {
+        case "host": c.host
+        case "port": String(c.port)
+        case "db": c.databasePath
+        case "tls-cert": c.tlsCertificatePath
+        case "tls-key": c.tlsKeyPath
+        case "log-level": c.logLevel.rawValue
+        case "loops": String(c.loops)
+        case "durability": c.durability.rawValue
+        case "public-url": c.publicURL
+        case "allowed-origins": c.allowedOrigins.isEmpty ? nil : c.allowedOrigins.joined(separator: ",")
+        case "max-connections": String(c.maxConnections)
+        case "max-connections-per-user": String(c.maxConnectionsPerUser)
+        case "max-message": String(c.maxMessageBytes)
+        case "max-turn": String(c.maxTurnContentBytes)
+        case "max-sessions-per-connection": String(c.maxSessionsPerConnection)
+        case "outbound-queue": String(c.outboundQueueBytes)
+        case "rate": String(c.requestsPerSecond)
+        case "burst": String(c.requestBurst)
+        case "handshake-timeout": String(c.handshakeTimeoutSeconds)
+        case "idle-timeout": String(c.idleTimeoutSeconds)
+        case "ping-interval": String(c.pingIntervalSeconds)
+        case "auth-failures-per-minute": String(c.authFailuresPerMinute)
+        default: nil
+        }
+    }
+}

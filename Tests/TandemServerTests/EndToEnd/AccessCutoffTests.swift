@@ -1,0 +1,148 @@
+import Foundation
+import TandemJSON
+import TandemStore
+import Testing
+
+extension EndToEnd {
+    /// Issue #4: "expiry and revocation cut live connections", and "changing a member's role or
+    /// revoking a token or share link (also from the admin CLI writing the database directly while
+    /// the server runs) takes effect on live connections within one second".
+    @Suite("Access cut-offs") struct AccessCutoffTests {
+        @Test("share-link viewers get share.expired and close 4410 at the expiry instant (both viewer URLs)")
+        func shareExpiry() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-share", owner: alice)
+            let owner = try harness.connect(alice)
+            try owner.ok("turn.post", ["session": "s-share", "content": "visible to viewers"])
+            let expiresAt = wallMilliseconds() + 1500
+            let created = try owner.ok("share.create", ["session": "s-share", "expires_at": .integer(expiresAt)])
+            let secret = try created.string("secret")
+            let shareID = try created["share"]?.string("id") ?? ""
+            #expect(try created.string("url") == "/s/\(secret)")
+            #expect(created["share"]?["expires"] == .integer(expiresAt))
+            // The monotonic instant matching the expiry, to measure the close against.
+            let expiryMonotonic = monotonicSeconds() + Double(expiresAt - wallMilliseconds()) / 1000
+
+            let viewers = [try harness.connect(.sharePath(secret), label: "viewer /s/"),
+                           try harness.connect(.shareQuery(secret), label: "viewer ?share=")]
+            for viewer in viewers {
+                let joined = try viewer.ok("session.join", ["session": "s-share", "last": 5])
+                #expect(joined["role"] == "read")
+                #expect(try joined.array("turns").count == 1)
+            }
+            try Parallel.run(viewers.count) { i in
+                guard viewers[i].waitForClose(timeout: 4) != nil else { throw TestFailure("\(viewers[i].label) was not closed") }
+            }
+            for viewer in viewers {
+                let closed = try #require(viewer.closed)
+                #expect(closed.code == 4410, "\(viewer.label): \(closed)")
+                let late = closed.at - expiryMonotonic
+                #expect(late > -0.02 && late < 0.3, "\(viewer.label) closed \(Int(late * 1000)) ms after the expiry")
+                let expired = viewer.nextEvent(named: "share.expired", timeout: 0)
+                #expect(expired?["share"] == .string(shareID) && expired?["expired"] == .integer(expiresAt)
+                        && expired?["session"] == "s-share", "share.expired precedes the close: \(String(describing: expired))")
+            }
+            #expect(TandemTestClient.handshakeStatus(port: harness.port, .sharePath(secret)) == 401)
+            #expect(try owner.ok("ping")["time"] != nil, "members are not affected")
+        }
+
+        @Test("share.revoke closes the link's viewers with 4403 within 1 s")
+        func shareRevocation() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-share", owner: alice)
+            let owner = try harness.connect(alice)
+            let created = try owner.ok("share.create", ["session": "s-share", "expires_in": 3600])
+            let viewer = try harness.connect(.sharePath(try created.string("secret")), label: "viewer")
+            try viewer.ok("session.join", ["session": "s-share"])
+            let revokedAt = monotonicSeconds()
+            let revoked = try owner.ok("share.revoke", ["share": .string(try created["share"]?.string("id") ?? "")])
+            #expect(revoked["share"]?["revoked"] == true)
+            let closed = try #require(viewer.waitForClose(timeout: 3))
+            #expect(closed.code == 4403)
+            #expect(closed.at - revokedAt < 1.0, "closed \(Int((closed.at - revokedAt) * 1000)) ms after the revocation")
+        }
+
+        @Test("a token revoked in the database by another process closes its connections with 4401 within 1 s")
+        func tokenRevocation() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let bob = try harness.user("bob")
+            let bobOtherToken = try harness.store.createToken(userID: "bob", label: "laptop")
+            try harness.session("s-tok", owner: alice, members: [(bob, .write)])
+            let revokedConnections = [try harness.connect(bob, label: "bob-1"), try harness.connect(bob, viaQuery: true, label: "bob-2")]
+            let survivor = try harness.connect(.bearer(bobOtherToken.secret), label: "bob-other-token")
+            for client in revokedConnections + [survivor] { try client.ok("session.join", ["session": "s-tok"]) }
+
+            let admin = try harness.externalStore()
+            defer { admin.close() }
+            let revokedAt = monotonicSeconds()
+            try admin.revokeToken(id: bob.tokenID)
+            try Parallel.run(revokedConnections.count) { i in
+                guard revokedConnections[i].waitForClose(timeout: 3) != nil else {
+                    throw TestFailure("\(revokedConnections[i].label) stayed open")
+                }
+            }
+            for client in revokedConnections {
+                let closed = try #require(client.closed)
+                #expect(closed.code == 4401, "\(client.label): \(closed)")
+                #expect(closed.at - revokedAt < 1.0, "\(client.label) closed \(Int((closed.at - revokedAt) * 1000)) ms after the revocation")
+            }
+            #expect(TandemTestClient.handshakeStatus(port: harness.port, .bearer(bob.token)) == 401)
+            // The same user's other token keeps working.
+            #expect(try survivor.ok("turn.post", ["session": "s-tok", "content": "still here"])["turn"]?["author"] == "bob")
+        }
+
+        @Test("role changes and removals written by another process apply to the next request within 1 s")
+        func roleChangeTakesEffect() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let carol = try harness.user("carol")
+            try harness.session("s-role", owner: alice, members: [(carol, .write)])
+            let client = try harness.connect(carol)
+            let owner = try harness.connect(alice)
+            try client.ok("session.join", ["session": "s-role"])
+            #expect(try client.errorCode("turn.post", ["session": "s-role", "content": "as writer"]) == nil)
+            let admin = try harness.externalStore()
+            defer { admin.close() }
+
+            /// Posts every 20 ms until the answer is `want`; returns the seconds it took.
+            func secondsUntil(_ want: String?, _ op: String = "turn.post") throws -> Double? {
+                let start = monotonicSeconds()
+                while monotonicSeconds() - start < 2 {
+                    if try client.errorCode(op, ["session": "s-role", "content": "probe"]) == want { return monotonicSeconds() - start }
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+                return nil
+            }
+            _ = try admin.setMember(session: "s-role", actor: "alice", user: "carol", role: .read)
+            let demoted = try #require(try secondsUntil("forbidden"), "demotion to read never took effect")
+            #expect(demoted < 1.0)
+            _ = try admin.setMember(session: "s-role", actor: "alice", user: "carol", role: .write)
+            let promoted = try #require(try secondsUntil(nil), "promotion back to write never took effect")
+            #expect(promoted < 1.0)
+            // The live connection saw both changes as `member` events.
+            var roles: [String] = []
+            while let event = client.nextEvent(timeout: 0.5), roles.count < 2 {
+                if event.eventName == "member", event["user"] == "carol" { roles.append(event["role"]?.stringValue ?? "?") }
+            }
+            #expect(roles == ["read", "write"])
+
+            _ = try admin.removeMember(session: "s-role", actor: "alice", user: "carol")
+            let removed = try #require(try secondsUntil("not_found"), "removal never took effect")
+            #expect(removed < 1.0)
+            // Removed members stop receiving the session's events.
+            _ = client.takeBufferedEvents()
+            Thread.sleep(forTimeInterval: 0.3)
+            _ = client.takeBufferedEvents()
+            try owner.ok("turn.post", ["session": "s-role", "content": "members only"])
+            let leaked = client.nextEvent(named: "turn", timeout: 0.5)
+            #expect(leaked == nil, "a removed member still receives turns: \(String(describing: leaked))")
+        }
+    }
+}

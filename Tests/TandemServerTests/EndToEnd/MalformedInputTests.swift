@@ -1,0 +1,81 @@
+import Foundation
+import TandemJSON
+import TandemTransport
+import Testing
+
+extension EndToEnd {
+    /// protocol.md, "Framing" and "Error codes": bad input gets its documented answer, and the
+    /// server keeps serving everyone else.
+    @Suite("Malformed input") struct MalformedInputTests {
+        /// Proves the server still serves: a member posts, another receives it.
+        private func stillServing(_ poster: TandemTestClient, _ observer: TandemTestClient, _ note: String) throws {
+            let posted = try poster.ok("turn.post", ["session": "s-bad", "content": .string("after \(note)")])
+            let eseq = try posted.int("eseq")
+            var seen = false
+            while let event = observer.nextEvent(timeout: 5) {
+                if event["eseq"]?.intValue == eseq { seen = true; break }
+            }
+            #expect(seen, "after \(note), the observer still receives turns")
+        }
+
+        @Test("bad requests are answered with their error code; the connection stays usable")
+        func badRequestsAreAnswered() throws {
+            let harness = try TestServer { $0.maxMessageBytes = 64 << 10; $0.maxTurnContentBytes = 8 << 10 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-bad", owner: alice)
+            let client = try harness.connect(alice)
+            let observer = try harness.connect(alice, label: "observer")
+            try observer.ok("session.join", ["session": "s-bad"])
+
+            func anonymous(_ text: String) throws -> JSONValue {
+                try client.sendText(text)
+                return try client.anonymousResponse()
+            }
+            let notJSON = try anonymous(#"{"id":1,"op":"#)
+            #expect(notJSON["ok"] == false && notJSON["error"]?["code"] == "invalid_json" && notJSON["id"] == .null, "\(notJSON)")
+            #expect(try anonymous("[1,2,3]")["error"]?["code"] == "bad_request")
+            #expect(try anonymous(#"{"op":"ping"}"#)["error"]?["code"] == "bad_request", "id missing")
+            #expect(try anonymous(#"{"id":{"x":1},"op":"ping"}"#)["error"]?["code"] == "bad_request", "id of the wrong type")
+            let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
+            #expect(try anonymous(#"{"id":5,"op":"ping","x":"# + deep + "}")["error"]?["code"] == "invalid_json", "nesting beyond max_json_depth")
+
+            try client.sendText(#"{"id":900001,"op":"turn.teleport"}"#)
+            let unknown = try client.response(to: 900_001)
+            #expect(unknown["error"]?["code"] == "unknown_op" && unknown["id"] == 900_001)
+            try client.sendText(#"{"id":"str-id","op":"ping","bogus":1}"#)
+            #expect(try client.response(toStringID: "str-id")["error"]?["field"] == "bogus", "unknown fields are named")
+            let tooLong = try client.request("turn.post", ["session": "s-bad", "content": .string(String(repeating: "x", count: 9 << 10))])
+            #expect(tooLong["error"]?["code"] == "too_large")
+            let wrongType = try client.request("turn.post", ["session": "s-bad", "content": 42])
+            #expect(wrongType["error"]?["code"] == "invalid_argument" && wrongType["error"]?["field"] == "content")
+            #expect(try client.errorCode("ping") == nil, "the connection is still open")
+            try stillServing(client, observer, "bad requests")
+        }
+
+        @Test("binary frames close with 1003, invalid UTF-8 with 1007, oversized messages with 1009")
+        func badFramesClose() throws {
+            let harness = try TestServer { $0.maxMessageBytes = 64 << 10; $0.maxTurnContentBytes = 8 << 10 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-bad", owner: alice)
+            let poster = try harness.connect(alice, label: "poster")
+            let observer = try harness.connect(alice, label: "observer")
+            try observer.ok("session.join", ["session": "s-bad"])
+
+            let cases: [(String, UInt16, (TandemTestClient) throws -> Void)] = [
+                ("binary frame", 1003, { try $0.socket.send(binary: Array(#"{"id":1,"op":"ping"}"#.utf8)) }),
+                ("invalid UTF-8", 1007, { try $0.socket.send(opcode: .text, payload: [0x7b, 0xff, 0xfe, 0x7d]) }),
+                ("oversized message", 1009, { try $0.sendText(#"{"id":1,"op":"ping","pad":""# + String(repeating: "y", count: 100 << 10) + #""}"#) }),
+            ]
+            for (name, code, misbehave) in cases {
+                let victim = try harness.connect(alice, label: name)
+                try victim.ok("session.join", ["session": "s-bad"])
+                try misbehave(victim)
+                let closed = try #require(victim.waitForClose(timeout: 3), "\(name): not closed")
+                #expect(closed.code == code, "\(name): \(closed)")
+                try stillServing(poster, observer, name)
+            }
+        }
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import TandemJSON
+import Testing
+
+extension EndToEnd {
+    /// Issue #4: "request rate per connection (token bucket; exceeding gets an error, not a silent
+    /// drop)" and "every request gets exactly one response".
+    @Suite("Rate limit") struct RateLimitTests {
+        @Test("a burst beyond the bucket: rate_limited with retry_after_ms, one answer per request, nothing dropped")
+        func burstIsAnsweredNotDropped() throws {
+            let harness = try TestServer { $0.requestBurst = 10; $0.requestsPerSecond = 5 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-rate", owner: alice)
+            let client = try harness.connect(alice)
+            // 40 requests at once: pings and posts mixed (both pass the same bucket).
+            var ids: [(Int64, String)] = []
+            let started = monotonicSeconds()
+            for n in 0..<40 {
+                if n % 4 == 0 {
+                    ids.append((try client.send("turn.post", ["session": "s-rate", "content": .string("post \(n)")]), "turn.post"))
+                } else {
+                    ids.append((try client.send("ping"), "ping"))
+                }
+            }
+            var admitted = 0
+            var limited: [Int64] = []
+            var postsAdmitted = 0
+            for (id, op) in ids {
+                let answer = try client.response(to: id, timeout: 5)
+                if answer["ok"] == true {
+                    admitted += 1
+                    if op == "turn.post" { postsAdmitted += 1 }
+                } else {
+                    #expect(answer["error"]?["code"] == "rate_limited", "\(answer)")
+                    let retry = try #require(answer["error"]?["retry_after_ms"]?.intValue,
+                                             "rate_limited carries retry_after_ms: \(answer)")
+                    #expect(retry > 0 && retry <= 250, "5 requests/s refill: wait at most ~200 ms, got \(retry)")
+                    limited.append(retry)
+                }
+            }
+            // Burst 10, plus 5/s refilled while the requests were in transit.
+            let refill = Int((monotonicSeconds() - started) * 5) + 1
+            #expect(admitted >= 10 && admitted <= 10 + refill, "burst 10 (+\(refill) refill): \(admitted) admitted")
+            #expect(admitted + limited.count == 40)
+            // Exactly one answer per request: nothing more arrives.
+            _ = client.nextEvent(timeout: 0.3)
+            let counts = client.answerCounts
+            #expect(ids.allSatisfy { counts[$0.0] == 1 }, "every request answered exactly once: \(counts)")
+            // After waiting as told, the next request is admitted.
+            Thread.sleep(forTimeInterval: Double(limited.last ?? 200) / 1000 + 0.02)
+            #expect(try client.errorCode("ping") == nil)
+            // Refused posts were not written.
+            let history = try client.ok("history", ["session": "s-rate", "last": 100])
+            #expect(try history.array("turns").count == postsAdmitted)
+        }
+
+        @Test("a client that keeps sending after rate_limited is closed with 4429")
+        func abuseIsClosed() throws {
+            let harness = try TestServer { $0.requestBurst = 10; $0.requestsPerSecond = 5 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let abuser = try harness.connect(alice, label: "abuser")
+            let bystander = try harness.connect(alice, label: "bystander")
+            for _ in 0..<260 { _ = try? abuser.send("ping") }
+            let closed = try #require(abuser.waitForClose(timeout: 5))
+            #expect(closed.code == 4429, "\(closed)")
+            let answers = abuser.answerCounts
+            #expect(answers.count > 200, "rate_limited answers came before the close (\(answers.count) answered)")
+            #expect(answers.values.allSatisfy { $0 == 1 })
+            #expect(try bystander.errorCode("ping") == nil, "other connections are unaffected")
+        }
+    }
+}

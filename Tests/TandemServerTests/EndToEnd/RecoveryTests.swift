@@ -1,0 +1,166 @@
+import Foundation
+import Synchronization
+import TandemJSON
+import TandemStore
+import Testing
+
+/// A client's view of one session's durable events, applied by the rules of protocol.md
+/// ("Recovery"): each eseq exactly once, in order.
+struct EventLedger {
+    private(set) var applied: [Int64] = []
+    private(set) var turns: [Int64: String] = [:]
+    var last: Int64 { applied.last ?? 0 }
+    private(set) var problems: [String] = []
+
+    /// A ledger that already holds eseq 1...`last` (a first join's `head_eseq`).
+    init(last: Int64 = 0) {
+        applied = last > 0 ? Array(1...last) : []
+    }
+
+    /// Applies a durable event; records a gap or a duplicate as a problem. Ephemeral events are ignored.
+    mutating func apply(_ event: JSONValue, from label: String) {
+        guard let eseq = event["eseq"]?.intValue else { return }
+        if eseq != last + 1 {
+            problems.append("\(label): eseq \(eseq) after \(last) (\(eseq <= last ? "duplicate" : "gap"))")
+            if eseq <= last { return }
+        }
+        applied.append(eseq)
+        if event.eventName == "turn", let content = event["content"]?.stringValue { turns[eseq] = content }
+    }
+}
+
+extension EndToEnd {
+    /// Issue #4: "reconnect-with-since under load loses nothing" (protocol.md, "Recovery").
+    @Suite("Recovery") struct RecoveryTests {
+        @Test("a reader dropped 6 times while a writer keeps posting ends with every eseq once, in order")
+        func reconnectWithSinceUnderLoad() throws {
+            let harness = try TestServer { $0.requestsPerSecond = 100_000; $0.requestBurst = 100_000 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let bob = try harness.user("bob")
+            try harness.session("s-rec", owner: alice, members: [(bob, .read)])
+            let writer = try harness.connect(alice)
+
+            let acked = Locked<[Int64: String]>([:])
+            let stop = Locked<Bool>(false)
+            let writing = Parallel.start {
+                var n = 0
+                // Keep posting (windows of 4 in flight) until the reader has done its rounds.
+                while !stop.value && n < 4000 {
+                    var ids: [(Int64, String)] = []
+                    for _ in 0..<4 {
+                        let content = "turn \(n)"
+                        ids.append((try writer.send("turn.post", ["session": "s-rec", "content": .string(content)]), content))
+                        n += 1
+                    }
+                    for (id, content) in ids {
+                        let answer = try writer.response(to: id, timeout: 20)
+                        guard let eseq = answer["result"]?["eseq"]?.intValue else { throw TestFailure("post failed: \(answer)") }
+                        acked.withLock { $0[eseq] = content }
+                    }
+                    Thread.sleep(forTimeInterval: 0.001)
+                }
+            }
+            // Let the session fill up a little before the reader first joins.
+            #expect(eventually(timeout: 10) { acked.withLock { $0.count } >= 30 })
+
+            var ledger = EventLedger()
+            var joins = 0
+            for round in 0..<6 {
+                let reader = try harness.connect(bob, label: "reader-\(round)")
+                let since = ledger.last
+                let joined = try reader.ok("session.join", ["session": "s-rec", "since": .integer(since)])
+                joins += 1
+                let head = try joined.int("head_eseq")
+                #expect(try joined.int("backlog") == head - since, "backlog = head_eseq - since")
+                // Read some replayed and live events, then vanish without a close frame.
+                let target = ledger.last + 25 + Int64(round * 15)
+                while ledger.last < target, let event = reader.nextEvent(timeout: 10) {
+                    ledger.apply(event, from: reader.label)
+                }
+                reader.disconnect()
+            }
+            stop.withLock { $0 = true }
+            try writing.wait()
+            let final = acked.withLock { $0.keys.max() ?? 0 }
+
+            let reader = try harness.connect(bob, label: "reader-final")
+            let joined = try reader.ok("session.join", ["session": "s-rec", "since": .integer(ledger.last)])
+            #expect(try joined.int("head_eseq") == final, "nothing is posted any more: the head is the last ack")
+            while ledger.last < final, let event = reader.nextEvent(timeout: 10) {
+                ledger.apply(event, from: reader.label)
+            }
+            #expect(reader.nextDurableEvent(timeout: 0.2) == nil, "nothing after the head")
+            reader.close()
+
+            #expect(ledger.problems.isEmpty, "\(ledger.problems)")
+            #expect(ledger.applied == Array(1...final), "every eseq 1...\(final) exactly once, in order")
+            let posted = acked.withLock { $0 }
+            #expect(ledger.turns == posted, "each turn arrived with the content acknowledged for its eseq")
+            #expect(posted.count > 150, "the writer really was posting throughout (\(posted.count) turns)")
+            #expect(joins == 6)
+        }
+
+        @Test("every durable event kind replays with since exactly as it was delivered live")
+        func replayEqualsLiveStream() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let bob = try harness.user("bob")
+            let carol = try harness.user("carol")
+            try harness.session("s-kinds", owner: alice, members: [(bob, .comment)])
+            let owner = try harness.connect(alice)
+            let live = try harness.connect(bob, label: "live")
+            let head = try live.ok("session.join", ["session": "s-kinds"]).int("head_eseq")
+            let commenter = try harness.connect(bob, label: "commenter")
+            // One of each: turn, state, comment, member, session (updated, status), turn.undone.
+            try owner.ok("turn.post", ["session": "s-kinds", "content": "first"])
+            try owner.ok("state.put", ["session": "s-kinds", "key": "plan", "value": ["a": 1], "base": 0])
+            let comment = try commenter.ok("comment.add", ["session": "s-kinds", "seq": 1, "text": "nice"])
+            try owner.ok("member.add", ["session": "s-kinds", "user": "carol", "role": "read"])
+            try owner.ok("session.update", ["session": "s-kinds", "title": "Renamed"])
+            try owner.ok("turn.post", ["session": "s-kinds", "content": "second"])
+            let undo = try owner.ok("turn.undo", ["session": "s-kinds"])
+            let final = try undo.int("eseq")
+
+            var liveEvents: [JSONValue] = []
+            while liveEvents.last?["eseq"]?.intValue != final, let event = live.nextDurableEvent(timeout: 5) { liveEvents.append(event) }
+            #expect(liveEvents.map { $0.eventName ?? "?" } == ["turn", "state", "comment", "member", "session", "turn", "turn.undone"])
+            #expect(liveEvents.map { $0["eseq"]?.intValue ?? -1 } == Array((head + 1)...final))
+            let commentEvent = liveEvents.first { $0.eventName == "comment" }
+            #expect(commentEvent?["comment"]?["text"] == "nice" && commentEvent?["comment"]?["author"] == "bob"
+                    && commentEvent?["eseq"] == comment["eseq"], "comment event: \(String(describing: commentEvent))")
+
+            let late = try harness.connect(carol, label: "late")
+            let joined = try late.ok("session.join", ["session": "s-kinds", "since": .integer(head)])
+            #expect(try joined.int("backlog") == final - head)
+            var replayed: [JSONValue] = []
+            while replayed.count < liveEvents.count, let event = late.nextDurableEvent(timeout: 5) { replayed.append(event) }
+            // A replay reads the log as it is now: `session` events carry the session as it is now, and
+            // a replayed `turn` that was undone since says `undone: true` (the `turn.undone` follows
+            // anyway). Everything else must be identical.
+            func comparable(_ e: JSONValue) -> JSONValue {
+                guard case .object(var o) = e else { return e }
+                if e.eventName == "session" { o.removeValue(forKey: "info") }
+                if e.eventName == "turn" { o.removeValue(forKey: "undone") }
+                return .object(o)
+            }
+            #expect(replayed.map(comparable) == liveEvents.map(comparable), "replay differs from the live stream")
+        }
+
+        @Test("since beyond the head is resync_required; since = head replays nothing")
+        func sinceEdges() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-edge", owner: alice)
+            let client = try harness.connect(alice)
+            for n in 0..<3 { try client.ok("turn.post", ["session": "s-edge", "content": .string("t\(n)")]) }
+            #expect(try client.errorCode("session.join", ["session": "s-edge", "since": 99]) == "resync_required")
+            let joined = try client.ok("session.join", ["session": "s-edge", "since": 3])
+            #expect(joined["backlog"] == 0 && joined["head_eseq"] == 3)
+            #expect(client.nextDurableEvent(timeout: 0.2) == nil)
+            #expect(try client.errorCode("session.join", ["session": "s-edge"]) == "conflict", "already joined on this connection")
+        }
+    }
+}
