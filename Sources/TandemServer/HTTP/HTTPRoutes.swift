@@ -7,12 +7,21 @@ struct HTTPRoutes: Sendable {
     let viewer: ViewerAssets
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
+        var response = route(request)
+        // HEAD: the GET answer's status and headers (Content-Length included), no body.
+        if request.method == "HEAD" { response.body = [] }
+        return response
+    }
+
+    private func route(_ request: HTTPRequest) -> HTTPResponse {
         switch request.path {
         case "/healthz":
             return health() ? .text(200, "ok\n") : .text(503, "storage unavailable\n")
         case "/metrics":
-            return HTTPResponse(status: 200, headers: [("Content-Type", PrometheusText.contentType)],
-                                body: Array(metrics.render().utf8))
+            let body = Array(metrics.render().utf8)
+            return HTTPResponse(status: 200, headers: [("Content-Type", PrometheusText.contentType),
+                                                       ("Content-Length", String(body.count)), ("Connection", "close")],
+                                body: body)
         case "/":
             return .text(200, "Tandem: connect a client with tandem.v1 over WebSocket at /ws; share links open at /s/SECRET.\n")
         default:

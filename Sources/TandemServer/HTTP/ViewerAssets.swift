@@ -3,29 +3,49 @@ import TandemStore
 import TandemTransport
 
 /// The browser viewer of share links: `GET /s/SECRET` answers the page (or a page saying the
-/// link expired or was revoked); the page then opens a WebSocket on its own URL.
+/// link expired, was revoked or does not exist); the page then opens a WebSocket on its own URL.
+/// `HEAD` gets the same status and headers without the body (HTTPRoutes drops it).
 struct ViewerAssets: Sendable {
     let store: Store
 
+    /// What a page may do: run only the inline script carrying this response's `nonce` (so even
+    /// markup that slipped into the page could run nothing, inline handlers included), use its
+    /// inline style, and open WebSockets/fetches to this server. `ws:`/`wss:` are listed because
+    /// `'self'` does not cover them in every browser. Notice pages (no nonce) run no script.
+    static func contentSecurityPolicy(nonce: String?) -> String {
+        let script = nonce.map { "'nonce-\($0)'" } ?? "'none'"
+        return "default-src 'none'; script-src \(script); style-src 'unsafe-inline'; img-src data:; "
+            + "connect-src 'self' ws: wss:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    }
+
     func respond(to request: HTTPRequest) -> HTTPResponse? {
         guard let secret = Credential.sharePathSecret(request.path) else { return nil }
-        let link = try? store.lookupShareLink(secret: secret)
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let headers = [("Content-Type", "text/html; charset=utf-8"), ("Cache-Control", "no-store"),
+        // A fresh random nonce per response (UUID v4: 122 bits from the system generator).
+        let nonce = UUID().uuidString
+        let (status, html) = Self.page(for: try? store.lookupShareLink(secret: secret), now: now, nonce: nonce)
+        let body = Array(html.utf8)
+        let headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", String(body.count)),
+                       ("Connection", "close"), ("Cache-Control", "no-store"),
                        ("Referrer-Policy", "no-referrer"), ("X-Content-Type-Options", "nosniff"),
-                       ("Content-Security-Policy", "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'")]
+                       ("Content-Security-Policy", Self.contentSecurityPolicy(nonce: status == 200 ? nonce : nil))]
+        return HTTPResponse(status: status, reason: status == 410 ? "Gone" : nil, headers: headers, body: body)
+    }
+
+    /// The status and page for a looked-up link (nil: unknown secret).
+    static func page(for link: ShareLink?, now: Int64, nonce: String) -> (Int, String) {
         guard let link else {
-            return HTTPResponse(status: 404, headers: headers, body: Array(ViewerPage.notice(title: "Link not found",
-                text: "This share link does not exist. Ask whoever sent it for a new one.").utf8))
+            return (404, ViewerPage.notice(title: "Link not found",
+                text: "This share link does not exist. Check that you copied all of it, or ask whoever sent it for a new one."))
         }
         if link.revokedAt != nil {
-            return HTTPResponse(status: 410, headers: headers, body: Array(ViewerPage.notice(title: "Link revoked",
-                text: "This share link was revoked. Ask whoever sent it for a new one.").utf8))
+            return (410, ViewerPage.notice(title: "Link revoked",
+                text: "This share link was revoked. Ask whoever sent it for a new one."))
         }
         if let expires = link.expiresAt, expires <= now {
-            return HTTPResponse(status: 410, headers: headers, body: Array(ViewerPage.notice(title: "Link expired",
-                text: "This share link has expired. Ask whoever sent it for a new one.").utf8))
+            return (410, ViewerPage.notice(title: "Link expired",
+                text: "This share link has expired. Ask whoever sent it for a new one."))
         }
-        return HTTPResponse(status: 200, headers: headers, body: Array(ViewerPage.viewer(session: link.sessionID).utf8))
+        return (200, ViewerPage.viewer(session: link.sessionID, nonce: nonce))
     }
 }

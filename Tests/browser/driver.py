@@ -1,0 +1,433 @@
+"""Drives headless Chromium against a running tandemd to test the share-link viewer.
+
+Started by Tests/browser/run with TANDEMD (the built server), DB (a fresh database path), PORT (free),
+CHROMIUM (the browser binary) and OUT (where screenshots go). Runs tandemd itself (it restarts it
+once, to test reconnecting), talks tandem.v1 to it as the owner, and the Chrome DevTools protocol to
+the browser; prints one line per check and `browser: N passed, N failed` last. Exit status 1 when a
+check failed.
+"""
+import asyncio
+import base64
+import itertools
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+BASE = "http://127.0.0.1:" + os.environ["PORT"]
+TOKEN = ""
+CHROMIUM = os.environ.get("CHROMIUM", "chromium")
+OUT = os.environ.get("OUT", "out/browser")
+HTML_TURN = "<b>bold</b><script>window.pwned = 1</script> & <img src=x onerror=\"window.pwned=2\">"
+
+
+def remember(pid):
+    """Notes a child's pid so Tests/browser/run can end it if this driver is killed (timeout)."""
+    if os.environ.get("PIDS"):
+        with open(os.environ["PIDS"], "a") as f:
+            f.write(f"{pid}\n")
+
+
+class RPC:
+    """A JSON-over-WebSocket peer: requests carry an id, answers are matched back to them, the rest
+    are events. Used for both tandem.v1 and the DevTools protocol (which differ in field names)."""
+
+    def __init__(self, ws, answer_key):
+        self.ws, self.answer_key = ws, answer_key
+        self.ids = itertools.count(1)
+        self.waiting = {}
+        self.events = []
+        self.reader = asyncio.create_task(self._read())
+
+    async def _read(self):
+        try:
+            async for raw in self.ws:
+                msg = json.loads(raw)
+                future = self.waiting.pop(msg.get("id"), None) if self.answer_key in msg else None
+                if future and not future.done():
+                    future.set_result(msg)
+                else:
+                    self.events.append(msg)
+        except ConnectionClosed:
+            pass  # a request still waiting times out with its own message
+
+    async def request(self, msg, timeout=15):
+        msg["id"] = next(self.ids)
+        future = asyncio.get_running_loop().create_future()
+        self.waiting[msg["id"]] = future
+        await self.ws.send(json.dumps(msg))
+        return await asyncio.wait_for(future, timeout)
+
+
+class Tandem(RPC):
+    """A member's tandem.v1 connection."""
+
+    @classmethod
+    async def open(cls):
+        url = BASE.replace("http", "ws", 1) + "/ws"
+        ws = await connect(url, subprotocols=["tandem.v1"], additional_headers={"Authorization": "Bearer " + TOKEN})
+        return cls(ws, "ok")
+
+    async def call(self, op, **params):
+        answer = await self.request({"op": op, **params})
+        if not answer["ok"]:
+            raise RuntimeError(f"{op}: {answer['error']}")
+        return answer["result"]
+
+
+class Browser(RPC):
+    """Headless Chromium driven over its DevTools WebSocket (flattened target sessions)."""
+
+    @classmethod
+    async def launch(cls):
+        profile = tempfile.mkdtemp(prefix="tandem-chromium-")
+        proc = await asyncio.create_subprocess_exec(
+            CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+            "--no-first-run", "--no-default-browser-check", "--remote-debugging-port=0",
+            "--user-data-dir=" + profile, "--window-size=1000,700", "about:blank",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE)
+        remember(proc.pid)
+        url = None
+        deadline = time.monotonic() + 30
+        while url is None and time.monotonic() < deadline:
+            line = await asyncio.wait_for(proc.stderr.readline(), deadline - time.monotonic())
+            if not line:
+                break
+            found = re.search(rb"DevTools listening on (ws://\S+)", line)
+            url = found and found.group(1).decode()
+        if url is None:
+            proc.kill()
+            raise RuntimeError("chromium did not print its DevTools URL")
+        asyncio.create_task(cls._drain(proc.stderr))
+        browser = cls(await connect(url, max_size=None), "id")
+        browser.proc, browser.profile = proc, profile
+        return browser
+
+    @staticmethod
+    async def _drain(stream):
+        while await stream.readline():
+            pass
+
+    async def cdp(self, method, params=None, session=None):
+        msg = {"method": method, "params": params or {}}
+        if session:
+            msg["sessionId"] = session
+        answer = await self.request(msg)
+        if "error" in answer:
+            raise RuntimeError(f"{method}: {answer['error']}")
+        return answer["result"]
+
+    async def page(self, url):
+        target = (await self.cdp("Target.createTarget", {"url": "about:blank"}))["targetId"]
+        session = (await self.cdp("Target.attachToTarget", {"targetId": target, "flatten": True}))["sessionId"]
+        await self.cdp("Emulation.setDeviceMetricsOverride",
+                       {"width": 1000, "height": 700, "deviceScaleFactor": 1, "mobile": False}, session)
+        for domain in ("Page", "Runtime", "Log", "Network"):
+            await self.cdp(domain + ".enable", session=session)
+        await self.cdp("Page.navigate", {"url": url}, session)
+        return session
+
+    async def eval(self, session, expression):
+        result = await self.cdp("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    async def wait_for(self, session, expression, timeout=5.0):
+        """Polls `expression` until it is truthy; returns how long that took, or None."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            try:
+                if await self.eval(session, expression):
+                    return time.monotonic() - start
+            except RuntimeError:
+                pass  # the page is still loading
+            await asyncio.sleep(0.1)
+        return None
+
+    async def screenshot(self, session, name):
+        data = (await self.cdp("Page.captureScreenshot", {"format": "png"}, session))["data"]
+        path = os.path.join(OUT, name)
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(data))
+        return path
+
+    def websockets_opened(self, session):
+        return sum(1 for e in self.events if e.get("sessionId") == session and e.get("method") == "Network.webSocketCreated")
+
+    def console_problems(self, session):
+        """Log entries about CSP or script errors on one page."""
+        return [e["params"]["entry"]["text"] for e in self.events
+                if e.get("sessionId") == session and e.get("method") == "Log.entryAdded"
+                and (e["params"]["entry"].get("level") == "error")
+                and "favicon" not in e["params"]["entry"]["text"]]
+
+    async def close(self):
+        try:
+            await self.cdp("Browser.close")
+        except Exception:
+            pass
+        try:
+            await asyncio.wait_for(self.proc.wait(), 5)
+        except asyncio.TimeoutError:
+            self.proc.kill()
+        shutil.rmtree(self.profile, ignore_errors=True)
+
+
+def http(method, path):
+    request = urllib.request.Request(BASE + path, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=5) as r:
+            return r.status, dict(r.headers), r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, dict(e.headers), e.read().decode()
+
+
+class Server:
+    """The tandemd under test; its log goes to DB + '.log'."""
+
+    def __init__(self):
+        self.db = os.environ["DB"]
+        self.proc = None
+
+    async def start(self):
+        global TOKEN
+        log = open(self.db + ".log", "ab")
+        self.proc = await asyncio.create_subprocess_exec(
+            os.environ["TANDEMD"], "--db", self.db, "--host", "127.0.0.1", "--port", os.environ["PORT"],
+            "--log-level", "warning", stdout=log, stderr=log)
+        remember(self.proc.pid)
+        token_file = os.path.splitext(self.db)[0] + ".owner-token"
+        for _ in range(150):
+            if self.proc.returncode is not None:
+                raise RuntimeError("tandemd exited at start; see " + self.db + ".log")
+            try:
+                if http("GET", "/healthz")[0] == 200 and os.path.getsize(token_file) > 0:
+                    TOKEN = open(token_file).read().strip()
+                    return
+            except (OSError, urllib.error.URLError):
+                pass
+            await asyncio.sleep(0.1)
+        raise RuntimeError("tandemd did not come up")
+
+    async def stop(self):
+        if self.proc and self.proc.returncode is None:
+            self.proc.terminate()
+            try:
+                await asyncio.wait_for(self.proc.wait(), 10)
+            except asyncio.TimeoutError:
+                self.proc.kill()
+                await self.proc.wait()
+
+
+class Checks:
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+            print(f"  ok    {name}")
+        else:
+            self.failed += 1
+            print(f"  FAIL  {name}" + (f": {detail}" if detail else ""))
+        sys.stdout.flush()
+
+
+TURNS_TEXT = "document.getElementById('turns').textContent"
+NOTICE_TEXT = "document.getElementById('notice').textContent"
+STATUS = "document.getElementById('status').dataset.state + ' ' + document.getElementById('status').textContent"
+
+
+async def main():
+    os.makedirs(OUT, exist_ok=True)
+    c = Checks()
+    server = Server()
+    await server.start()
+    alice = await Tandem.open()
+    session = (await alice.call("session.create", title="Browser demo <i>not italic</i>"))["session"]["id"]
+    first = ["Kick-off: the viewer shows history.", "Second turn,\nwith a line break.", HTML_TURN]
+    await alice.call("turn.post", session=session, content=first[0])
+    await alice.call("turn.post", session=session, role="assistant", content=first[1])
+    await alice.call("turn.post", session=session, content=first[2])
+
+    async def share(seconds):
+        return (await alice.call("share.create", session=session, expires_in=seconds))
+
+    browser = await Browser.launch()
+    try:
+        # 1. History: title and the turns posted before the page opened.
+        link = await share(3600)
+        page = await browser.page(BASE + link["url"])
+        took = await browser.wait_for(page, "document.querySelectorAll('#turns .turn').length >= 3")
+        text = await browser.eval(page, TURNS_TEXT) or ""
+        c.check("initial turns visible", took is not None and all(t in text for t in first), f"turns text: {text!r}")
+        title = await browser.eval(page, "document.getElementById('title').textContent")
+        c.check("session title shown as text", title == "Browser demo <i>not italic</i>", f"title {title!r}")
+        c.check("status says live", (await browser.wait_for(page, "document.getElementById('status').dataset.state === 'live'")) is not None,
+                await browser.eval(page, STATUS))
+        await browser.screenshot(page, "initial.png")
+
+        # 2. Live: a turn posted now appears without a reload; an undo marks it.
+        live = f"Live turn posted at {time.strftime('%H:%M:%S')}"
+        posted = await alice.call("turn.post", session=session, role="assistant", content=live)
+        took = await browser.wait_for(page, f"{TURNS_TEXT}.includes({json.dumps(live)})", timeout=5)
+        c.check("turn posted afterwards appears live", took is not None, "not shown within 5 s")
+        if took is not None:
+            print(f"        (shown {took:.2f} s after the post answered)")
+        await alice.call("turn.undo", session=session, seq=posted["turn"]["seq"])
+        took = await browser.wait_for(page, f"document.getElementById('turn-{posted['turn']['seq']}').classList.contains('undone')")
+        c.check("undo marks the turn undone live", took is not None)
+        await alice.call("turn.post", session=session, content="After the undo, the conversation goes on.")
+        await browser.wait_for(page, f"{TURNS_TEXT}.includes('goes on')")
+        await browser.screenshot(page, "live.png")
+
+        # 3. Turn content is text, never markup.
+        text = await browser.eval(page, TURNS_TEXT) or ""
+        elements = await browser.eval(page, "document.querySelectorAll('#turns b, #turns script, #turns img, #turns i').length")
+        pwned = await browser.eval(page, "typeof window.pwned")
+        c.check("HTML in a turn is shown literally", HTML_TURN in text, f"turns text: {text!r}")
+        c.check("no element created from turn content", elements == 0 and pwned == "undefined",
+                f"{elements} elements, window.pwned {pwned}")
+        problems = browser.console_problems(page)
+        c.check("no console errors (CSP allows the page)", not problems, "; ".join(problems))
+
+        # 4. An expired link: 410 and a page that says so (HEAD too).
+        expired = await share(1)
+        await asyncio.sleep(1.3)
+        status, headers, body = http("GET", expired["url"])
+        c.check("expired link answers 410 with the expiry text",
+                status == 410 and "This share link has expired" in body, f"status {status}")
+        status, headers, body = http("HEAD", expired["url"])
+        c.check("HEAD answers the status and headers without a body",
+                status == 410 and body == "" and int(headers.get("Content-Length", "0")) > 0, f"status {status}, {len(body)} bytes")
+        status, headers, body = http("HEAD", link["url"])
+        csp = headers.get("Content-Security-Policy", "")
+        c.check("HEAD of a live link is 200; CSP: nonced script, ws: allowed",
+                status == 200 and "ws:" in csp and "script-src 'nonce-" in csp, csp)
+        gone = await browser.page(BASE + expired["url"])
+        took = await browser.wait_for(gone, f"{NOTICE_TEXT}.includes('has expired')")
+        heading = await browser.eval(gone, "document.querySelector('h1').textContent")
+        c.check("browser shows the expiry page", took is not None and heading == "Link expired", f"h1 {heading!r}")
+        await browser.screenshot(gone, "expired.png")
+        revoked = await share(3600)
+        await alice.call("share.revoke", share=revoked["share"]["id"])
+        status, _, body = http("GET", revoked["url"])
+        c.check("revoked link answers 410 saying revoked", status == 410 and "was revoked" in body, f"status {status}")
+        status, _, body = http("GET", "/s/no-such-secret")
+        c.check("unknown link answers 404 saying so", status == 404 and "does not exist" in body, f"status {status}")
+
+        # 5. A live viewer is told when its link expires, and stops reconnecting.
+        short = await share(4)
+        viewer = await browser.page(BASE + short["url"])
+        opened = await browser.wait_for(viewer, "document.getElementById('status').dataset.state === 'live'")
+        took = await browser.wait_for(viewer, f"{NOTICE_TEXT}.includes('has expired')", timeout=9)
+        c.check("live viewer sees the expiry notice", opened is not None and took is not None,
+                await browser.eval(viewer, NOTICE_TEXT + " + ' / ' + " + STATUS))
+        await asyncio.sleep(2.5)
+        state = await browser.eval(viewer, STATUS)
+        still = await browser.eval(viewer, "document.querySelectorAll('#turns .turn').length")
+        sockets = browser.websockets_opened(viewer)
+        c.check("after expiry it stops reconnecting, history still readable",
+                state == "stopped link expired" and still >= 3 and sockets == 1, f"{state!r}, {still} turns, {sockets} WebSockets opened")
+        await browser.screenshot(viewer, "live-expired.png")
+
+        # 6. Revoking a link closes its live viewers with a notice.
+        long = await share(3600)
+        viewer = await browser.page(BASE + long["url"])
+        await browser.wait_for(viewer, "document.getElementById('status').dataset.state === 'live'")
+        await alice.call("share.revoke", share=long["share"]["id"])
+        took = await browser.wait_for(viewer, f"{NOTICE_TEXT}.includes('was revoked')", timeout=5)
+        c.check("live viewer sees the revoked notice", took is not None, await browser.eval(viewer, NOTICE_TEXT))
+        await browser.screenshot(viewer, "live-revoked.png")
+
+        # 7. Clearing the session empties the view; later turns still arrive.
+        await alice.call("session.clear", session=session)
+        took = await browser.wait_for(page, "document.querySelectorAll('#turns .turn').length === 0 && !document.getElementById('empty').hidden")
+        await alice.call("turn.post", session=session, content="Fresh start after the clear.")
+        again = await browser.wait_for(page, f"{TURNS_TEXT}.includes('Fresh start')")
+        count = await browser.eval(page, "document.querySelectorAll('#turns .turn').length")
+        c.check("clear empties the view, new turns follow", took is not None and again is not None and count == 1, f"{count} turns")
+
+        # 8. Restoring a checkpoint reloads the view: turns after the checkpoint disappear.
+        await alice.call("checkpoint.save", session=session, name="before-detour")
+        await alice.call("turn.post", session=session, content="A detour we will roll back.")
+        await browser.wait_for(page, f"{TURNS_TEXT}.includes('detour')")
+        await alice.call("checkpoint.restore", session=session, name="before-detour")
+        took = await browser.wait_for(page, f"!{TURNS_TEXT}.includes('detour') && {TURNS_TEXT}.includes('Fresh start')")
+        await alice.call("turn.post", session=session, content="Back on track after the restore.")
+        again = await browser.wait_for(page, f"{TURNS_TEXT}.includes('Back on track')")
+        c.check("restore reloads the view, new turns follow", took is not None and again is not None,
+                await browser.eval(page, TURNS_TEXT))
+        await browser.screenshot(page, "restored.png")
+
+        # 9. The server restarts: the page reconnects, resumes with `since`, shows each turn once.
+        # A second viewer's link expires while the server is down: its reconnect is refused, and the
+        # page learns why from its own URL (410) instead of retrying for ever.
+        lapsing = await share(4)
+        lapsing_at = time.monotonic() + 4
+        second = await browser.page(BASE + lapsing["url"])
+        await browser.wait_for(second, "document.getElementById('status').dataset.state === 'live'")
+        ids = "Array.from(document.querySelectorAll('#turns .turn')).map((e) => e.id).join(' ')"
+        fresh, followed = await browser.eval(second, ids), await browser.eval(page, ids)
+        c.check("a page opened after clear and restore shows what a page that followed them shows",
+                fresh == followed, f"fresh {fresh!r}, followed {followed!r}")
+        before = await browser.eval(page, "document.querySelectorAll('#turns .turn').length")
+        await alice.ws.close()
+        await server.stop()
+        down = await browser.wait_for(page, "document.getElementById('status').dataset.state === 'waiting'")
+        await asyncio.sleep(max(0, lapsing_at - time.monotonic()) + 0.3)
+        await server.start()
+        alice = await Tandem.open()
+        await alice.call("turn.post", session=session, content="Posted while the viewer was away.")
+        took = await browser.wait_for(page, f"{TURNS_TEXT}.includes('while the viewer was away')", timeout=10)
+        after = await browser.eval(page, "document.querySelectorAll('#turns .turn').length")
+        live_again = await browser.wait_for(page, "document.getElementById('status').dataset.state === 'live'")
+        c.check("after a server restart the page reconnects and shows the missed turn once",
+                down is not None and took is not None and live_again is not None and after == before + 1,
+                f"waiting seen {down is not None}, shown {took is not None}, {before} -> {after} turns")
+        told = await browser.wait_for(second, f"{NOTICE_TEXT}.includes('has expired')", timeout=10)
+        sockets = browser.websockets_opened(second)
+        await asyncio.sleep(2.5)
+        state = await browser.eval(second, STATUS)
+        more = browser.websockets_opened(second) - sockets
+        c.check("a link that expired while disconnected: refused reconnect shows the expiry, then stops",
+                told is not None and state == "stopped link expired" and more == 0,
+                f"{await browser.eval(second, NOTICE_TEXT)!r}, {state!r}, {more} WebSockets opened after the notice")
+        await browser.screenshot(second, "expired-while-away.png")
+
+        # 10. A long session: the page starts with the last 200 turns and says earlier ones exist.
+        long_session = (await alice.call("session.create", title="A long session"))["session"]["id"]
+        for n in range(1, 206):
+            await alice.call("turn.post", session=long_session, content=f"turn number {n}")
+        long_link = await alice.call("share.create", session=long_session, expires_in=3600)
+        big = await browser.page(BASE + long_link["url"])
+        took = await browser.wait_for(big, "document.querySelectorAll('#turns .turn').length === 200")
+        first_shown = await browser.eval(big, "document.querySelector('#turns .turn .content').textContent")
+        hint = await browser.eval(big, "!document.getElementById('older').hidden")
+        c.check("a long session shows the last 200 turns and says earlier ones are not shown",
+                took is not None and first_shown == "turn number 6" and hint, f"first {first_shown!r}, hint {hint}")
+    finally:
+        await browser.close()
+        await alice.ws.close()
+        await server.stop()
+    print(f"screenshots in {OUT}: " + ", ".join(sorted(f for f in os.listdir(OUT) if f.endswith(".png"))))
+    print(f"browser: {c.passed} passed, {c.failed} failed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(asyncio.run(main()))
+    except Exception as error:  # a broken setup is a failure with a reason, not a traceback
+        print(f"  FAIL  browser test could not run: {error!r}")
+        print("browser: 0 passed, 1 failed")
+        sys.exit(1)
