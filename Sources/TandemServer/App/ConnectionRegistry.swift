@@ -5,6 +5,8 @@ import TandemTransport
 final class ConnectionRegistry: Sendable {
     private struct State {
         var byKey: [String: [UInt64: WebSocketConnection]] = [:]
+        /// Share-link viewers with an expiry, kept apart: the watcher checks them every tick.
+        var expiring: [UInt64: (WebSocketConnection, ClientConnection)] = [:]
         var total = 0
     }
     private let state = Mutex(State())
@@ -19,6 +21,7 @@ final class ConnectionRegistry: Sendable {
     func add(_ connection: WebSocketConnection, client: ClientConnection) {
         state.withLock { s in
             s.byKey[Self.key(client.identity), default: [:]][connection.id] = connection
+            if case .viewer(_, _, _?) = client.identity { s.expiring[connection.id] = (connection, client) }
             s.total += 1
         }
     }
@@ -27,6 +30,7 @@ final class ConnectionRegistry: Sendable {
         state.withLock { s in
             let key = Self.key(client.identity)
             guard s.byKey[key]?.removeValue(forKey: connection.id) != nil else { return }
+            s.expiring.removeValue(forKey: connection.id)
             if s.byKey[key]?.isEmpty == true { s.byKey.removeValue(forKey: key) }
             s.total -= 1
         }
@@ -34,6 +38,9 @@ final class ConnectionRegistry: Sendable {
 
     func count(forUser key: String) -> Int { state.withLock { $0.byKey[key]?.count ?? 0 } }
     var total: Int { state.withLock { $0.total } }
+
+    /// Share-link viewers whose link has an expiry.
+    var expiringViewers: [(WebSocketConnection, ClientConnection)] { state.withLock { Array($0.expiring.values) } }
 
     /// Every open connection with its client state.
     var all: [(WebSocketConnection, ClientConnection)] {

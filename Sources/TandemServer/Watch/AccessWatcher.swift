@@ -66,9 +66,8 @@ final class AccessWatcher: @unchecked Sendable {
     func tick() -> Double {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var nextExpiry = Double.infinity
-        let connections = registry.all
-        // Exact share expiry, checked every tick from memory.
-        for (connection, client) in connections {
+        // Exact share expiry, checked every tick from memory (viewers only: cheap at any scale).
+        for (connection, client) in registry.expiringViewers {
             guard case .viewer(let linkID, let session, let expiresAt?) = client.identity else { continue }
             if expiresAt <= now {
                 expire(connection, linkID: linkID, session: session, at: expiresAt)
@@ -79,7 +78,7 @@ final class AccessWatcher: @unchecked Sendable {
         do {
             let audit = try store.auditHighWater()
             if audit != lastAudit {
-                if lastAudit >= 0 { try recheckAccess(connections) }
+                if lastAudit >= 0 { try recheckAccess(registry.all) }
                 lastAudit = audit
             }
             try catchUpExternalEvents()
