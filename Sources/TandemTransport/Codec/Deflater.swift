@@ -69,6 +69,7 @@ public final class Deflater {
         var finished = false
         var out = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
             // zlib writes at most `bound` bytes, the buffer's capacity.
+            // Capacity `bound` > 0 was requested, so baseAddress is non-nil.
             let (produced, done) = deflateStep(into: buffer.baseAddress!, capacity: bound)
             finished = done
             initialized = produced

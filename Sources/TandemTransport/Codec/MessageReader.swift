@@ -206,6 +206,7 @@ public struct MessageReader {
             let start = inputStart + header.headerLength
             let payload = [UInt8](unsafeUninitializedCapacity: length) { out, initialized in
                 let dest = UnsafeMutableRawBufferPointer(out)
+                // `dest` has `length` bytes and the source range was checked to be buffered (available >= header + length).
                 input.withUnsafeBytes { dest.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<start + length])) }
                 if let key = header.maskKey { WebSocketMasking.apply(key: key, phase: 0, to: dest) }
                 initialized = length

@@ -33,6 +33,7 @@ public struct UTF8Validator: Sendable {
         var upper = self.upper
         while i < count {
             if remaining == 0 {
+                // Every load below is guarded by `i + 16 <= count` / `i + 8 <= count` / `i < count`, inside `bytes`.
                 // ASCII fast path: sixteen, then eight bytes at a time while no high bit is set.
                 while i + 16 <= count,
                       (base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
