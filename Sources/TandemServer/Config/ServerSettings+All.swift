@@ -13,7 +13,7 @@ extension ServerSetting {
         ServerSetting(key: "allowed-origins", help: "Comma-separated browser origins allowed to connect; empty allows any.") { config, value in
             config.allowedOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         },
-        .integer("max-connections", "Connections the server accepts at once; more are refused with HTTP 503.", 1...1_000_000, \.maxConnections),
+        .integer("max-connections", "Connections the server accepts at once; beyond it new connections are closed right after accept.", 1...1_000_000, \.maxConnections),
         .integer("max-connections-per-user", "Connections one user (or share link) may hold at once.", 1...100_000, \.maxConnectionsPerUser),
         .bytes("max-message", "Largest WebSocket message accepted (close 1009 beyond).", 1024...(64 << 20), \.maxMessageBytes),
         .bytes("max-turn", "Largest turn content accepted (error too_large beyond).", 1...(64 << 20), \.maxTurnContentBytes),
