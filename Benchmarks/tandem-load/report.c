@@ -96,9 +96,9 @@ int run_main(worker_t *ws, long expected, long posts) {
     char msg[200];
     if (!setup_ok) {
         int st = atomic_load(&g_http_status);
-        snprintf(msg, sizeof msg, "%s%s%d", atomic_load(&g_failed) ? "connections failed" : "connect timeout",
-                 st == -101 ? " (tandem.v1 not selected)" : st ? " (last HTTP status " : "", st > 0 ? st : 0);
-        if (st > 0) strcat(msg, ")");
+        int k = snprintf(msg, sizeof msg, "%s", atomic_load(&g_failed) ? "connections failed" : "connect timeout");
+        if (st == -101) snprintf(msg + k, sizeof msg - (size_t)k, " (the server did not select tandem.v1)");
+        else if (st > 0) snprintf(msg + k, sizeof msg - (size_t)k, " (last HTTP status %d)", st);
         err = msg;
     }
     if (!err && cfg.mode == MODE_TANDEM && cfg.create) {

@@ -120,11 +120,11 @@ static void on_room_message(worker_t *w, conn_t *c) {
 }
 
 static void on_response(worker_t *w, conn_t *c, const tl_msg *m) {
-    int ok = m->kind == TL_OK;
-    if (!ok) count_code(w, m->code);
+    int ok = m->kind == TL_OK, exists = m->id == ID_CREATE && strcmp(m->code, "already_exists") == 0;
+    if (!ok && !exists) count_code(w, m->code);
     if (!m->has_id) { w->errors++; return; }
     if (m->id == ID_CREATE) {
-        if (ok || strcmp(m->code, "already_exists") == 0) { c->stage = 2; atomic_fetch_add(&g_created, 1); }
+        if (ok || exists) { c->stage = 2; atomic_fetch_add(&g_created, 1); }
         else fatal("session.create", c->room, m->code);
     } else if (m->id == ID_JOIN) {
         if (ok) { c->stage = 4; atomic_fetch_add(&g_joined, 1); }
