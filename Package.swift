@@ -64,11 +64,20 @@ let package = Package(
             dependencies: ["TandemTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
+        // Store benchmark and the crash-safety test's child writer.
+        .executableTarget(
+            name: "tandem-store-bench",
+            dependencies: ["TandemStore", "TandemJSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/store-bench", swiftSettings: strict),
+        .executableTarget(
+            name: "tandem-store-crashwriter", dependencies: ["TandemStore"],
+            path: "Benchmarks/store-crashwriter", swiftSettings: strict),
+
         // Tests.
         .testTarget(name: "TandemCryptoTests", dependencies: ["TandemCrypto"]),
         .testTarget(name: "TandemJSONTests", dependencies: ["TandemJSON"]),
         .testTarget(name: "TandemTransportTests", dependencies: ["TandemTransport"]),
-        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore"]),
+        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "tandem-store-crashwriter"]),
         .testTarget(name: "TandemProtocolTests", dependencies: ["TandemProtocol"]),
         .testTarget(name: "TandemServerTests", dependencies: ["TandemServer"]),
     ],

@@ -204,10 +204,27 @@ struct JSONParser {
     }
 
     func validatedString(_ slice: UnsafeRawBufferPointer, at offset: Int) throws -> String {
+        // ASCII needs no validation, and checking 8 bytes at a time is far cheaper than the
+        // generic validating initializer.
+        if Self.isASCII(slice) { return String(decoding: slice, as: UTF8.self) }
         guard let s = String(validating: slice.bindMemory(to: UInt8.self), as: UTF8.self) else {
             throw JSONParseError(offset: offset, reason: "invalid UTF-8 in string")
         }
         return s
+    }
+
+    static func isASCII(_ bytes: UnsafeRawBufferPointer) -> Bool {
+        var i = 0
+        let count = bytes.count
+        while i + 8 <= count {
+            if bytes.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 != 0 { return false }
+            i += 8
+        }
+        while i < count {
+            if bytes[i] >= 0x80 { return false }
+            i += 1
+        }
+        return true
     }
 
     mutating func parseHex4() throws -> UInt32 {

@@ -35,9 +35,9 @@ public final class Store: Sendable {
 
     /// Runs a write job and waits for its commit.
     @discardableResult
-    func write<T: Sendable>(deferrable: Bool = false,
+    func write<T: Sendable>(deferrable: Bool = false, savepoint: Bool = true,
                             _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T) throws(StoreError) -> T {
-        try writer.perform(deferrable: deferrable, body)
+        try writer.perform(deferrable: deferrable, savepoint: savepoint, body)
     }
 
     /// Runs `body` on a reader in one read transaction (a consistent snapshot). For `:memory:`

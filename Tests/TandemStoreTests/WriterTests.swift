@@ -43,6 +43,39 @@ import Testing
         }
     }
 
+    @Test func anSQLiteFailureInASavepointFreeJobAbortsItsWholeBatch() throws {
+        try withStore { store in
+            try makeSession(store)
+            let before = try tableCounts(store)
+            let gate = DispatchSemaphore(value: 0)
+            let results = Mutex<[String]>([])
+            let group = DispatchGroup()
+            group.enter()
+            // Holds the writer so the next jobs queue up and run in one batch.
+            store.writer.submit({ _ throws(StoreError) in gate.wait() }) { _ in group.leave() }
+            group.enter()
+            store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "innocent")]) { r in
+                results.withLock { $0.append("append:" + ((try? r.get()) == nil ? "failed" : "ok")) }
+                group.leave()
+            }
+            group.enter()
+            store.writer.enqueue(deferrable: true, savepoint: false, { ctx throws(StoreError) in
+                try ctx.db.run("INSERT INTO users(id, display_name, created_at) VALUES ('half', 'written', 0)")
+                throw StoreError(.sqlite, "simulated I/O error after a write")
+            }, completion: { (r: Result<Void, StoreError>) in
+                results.withLock { $0.append("broken:" + ((try? r.get()) == nil ? "failed" : "ok")) }
+                group.leave()
+            })
+            usleep(50_000)
+            gate.signal()
+            group.wait()
+            #expect(Set(results.withLock { $0 }) == ["append:failed", "broken:failed"])
+            #expect(try tableCounts(store) == before)
+            // The writer carries on.
+            #expect(try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "next")).seq == 1)
+        }
+    }
+
     @Test func completionMeansCommittedAndVisibleToReaders() throws {
         try withStore { store in
             try makeSession(store)

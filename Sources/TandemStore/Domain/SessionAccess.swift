@@ -10,6 +10,22 @@ struct SessionRef {
     var role: Role?
 }
 
+extension SessionRef {
+    /// The permission and status rule applied to a resolved session.
+    static func check(_ ref: SessionRef, _ operation: Operation, actor: String, requireActive: Bool) throws(StoreError) -> SessionRef {
+        guard let role = ref.role else {
+            throw StoreError.forbidden("\(actor) is not a member of session \(ref.id)")
+        }
+        guard Permissions.allows(role: role, operation: operation) else {
+            throw StoreError.forbidden("role \(role.rawValue) may not \(operation.rawValue)")
+        }
+        if requireActive && ref.status != .active {
+            throw StoreError(.invalidState, "session \(ref.id) is \(ref.status.rawValue); it accepts no changes")
+        }
+        return ref
+    }
+}
+
 extension Database {
     /// Resolves `id`; `not_found` when there is no such session.
     func sessionRef(_ id: String, actor: String?) throws(StoreError) -> SessionRef {
@@ -26,38 +42,33 @@ extension Database {
 
     /// Resolves `id` and checks that `actor` may perform `operation` there.
     func authorize(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
-        let ref = try sessionRef(id, actor: actor)
-        guard let role = ref.role else {
-            throw StoreError.forbidden("\(actor) is not a member of session \(id)")
-        }
-        guard Permissions.allows(role: role, operation: operation) else {
-            throw StoreError.forbidden("role \(role.rawValue) may not \(operation.rawValue)")
-        }
-        return ref
+        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, requireActive: false)
     }
 
     /// Like `authorize`, and the session must be active (paused/archived sessions are read-only).
     func authorizeChange(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
-        let ref = try authorize(operation, session: id, actor: actor)
-        guard ref.status == .active else {
-            throw StoreError(.invalidState, "session \(id) is \(ref.status.rawValue); it accepts no changes")
-        }
-        return ref
+        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, requireActive: true)
     }
 
-    /// Takes the next change-log number of a session and records the event.
-    @discardableResult
-    func recordEvent(sid: Int64, kind: String, actor: String?, now: Int64, turnSeq: Int64? = nil,
-                     rowKey: String? = nil, rowVersion: Int64? = nil, data: JSONValue? = nil) throws(StoreError) -> Int64 {
-        guard let seq = try queryOne("""
-            UPDATE sessions SET last_event_seq = last_event_seq + 1, updated_at = ? WHERE sid = ? RETURNING last_event_seq
-            """, [.integer(now), .integer(sid)], { $0.int(0) }) else { throw StoreError.notFound("session") }
+    func insertEvent(sid: Int64, seq: Int64, kind: String, actor: String?, now: Int64, turnSeq: Int64? = nil,
+                     rowKey: String? = nil, rowVersion: Int64? = nil, data: JSONValue? = nil) throws(StoreError) {
         try run("""
             INSERT INTO events(sid, seq, kind, actor, turn_seq, row_key, row_version, data, created_at)
             VALUES (?,?,?,?,?,?,?,?,?)
             """, [.integer(sid), .integer(seq), .text(kind), .optional(actor), .optional(turnSeq), .optional(rowKey),
                   .optional(rowVersion), data.map { .json($0) } ?? .null, .integer(now)])
-        return seq
+    }
+
+    /// Reserves `turns` turn numbers and `events` event numbers of a session; returns the new
+    /// highest of each. (UPDATE then SELECT: RETURNING would build an ephemeral table per call.)
+    func bumpCounters(sid: Int64, turns: Int64, events: Int64, now: Int64) throws(StoreError) -> (lastTurn: Int64, lastEvent: Int64) {
+        try run("""
+            UPDATE sessions SET last_turn_seq = last_turn_seq + ?, last_event_seq = last_event_seq + ?, updated_at = ? WHERE sid = ?
+            """, [.integer(turns), .integer(events), .integer(now), .integer(sid)])
+        guard let counters = try queryOne("SELECT last_turn_seq, last_event_seq FROM sessions WHERE sid = ?", [.integer(sid)], {
+            ($0.int(0), $0.int(1))
+        }) else { throw StoreError.notFound("session") }
+        return counters
     }
 
     func audit(actor: String?, action: String, sessionID: String?, target: String? = nil,

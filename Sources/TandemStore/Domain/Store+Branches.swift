@@ -32,14 +32,12 @@ extension Store {
                 INSERT INTO members(sid, user_id, role, added_at) SELECT ?, user_id, role, ? FROM members
                 WHERE sid = ? AND user_id <> ?
                 """, [.integer(sid), .integer(ctx.now), .integer(ref.sid), .text(source.owner)])
-            // Copied turns keep their seqs; their events are renumbered densely from 1.
+            // Copied turns keep their seqs; their event seqs are renumbered densely from 1.
             try db.run("""
                 INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq)
                 SELECT ?, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state,
                        row_number() OVER (ORDER BY seq) FROM turns WHERE sid = ? AND seq <= ?
                 """, [.integer(sid), .integer(ref.sid), .integer(at)])
-            try db.run("INSERT INTO events(sid, seq, kind, actor, turn_seq, created_at) SELECT sid, event_seq, 'turn', author, seq, ? FROM turns WHERE sid = ?",
-                       [.integer(ctx.now), .integer(sid)])
             if ctx.configuration.indexTurnsForSearch {
                 try db.run("INSERT INTO turns_fts(rowid, content) SELECT id, content FROM turns WHERE sid = ?", [.integer(sid)])
             }
@@ -58,7 +56,10 @@ extension Store {
             }
             try db.run("UPDATE sessions SET parent_sid = ?, fork_seq = ?, fork_rows = ?, branch_status = 'open', last_turn_seq = ? WHERE sid = ?",
                        [.integer(ref.sid), .integer(at), .json(Checkpoints.encode(forkRows)), .integer(at), .integer(sid)])
-            try db.run("UPDATE sessions SET last_event_seq = (SELECT count(*) FROM events WHERE sid = ?1) WHERE sid = ?1", [.integer(sid)])
+            try db.run("""
+                UPDATE sessions SET last_event_seq = (SELECT count(*) FROM events WHERE sid = ?1) + (SELECT count(*) FROM turns WHERE sid = ?1)
+                WHERE sid = ?1
+                """, [.integer(sid)])
             return try SessionRows.load(db, sid: sid)
         }
     }
@@ -133,16 +134,11 @@ enum Branches {
                                        [.integer(branchRef.sid), .integer(forkSeq)]) { row throws(StoreError) in try TurnRows.map(row, sessionID: parentID) }
         var appended: [Turn] = []
         for t in branchTurns {
-            guard let (seq, eventSeq) = try db.queryOne("""
-                UPDATE sessions SET last_turn_seq = last_turn_seq + 1, last_event_seq = last_event_seq + 1, updated_at = ?
-                WHERE sid = ? RETURNING last_turn_seq, last_event_seq
-                """, [.integer(ctx.now), .integer(parent.sid)], { ($0.int(0), $0.int(1)) }) else { throw StoreError.notFound("session") }
+            let (seq, eventSeq) = try ctx.reserve(sid: parent.sid, turns: 1, events: 1)
             try Turns.insert(db, sid: parent.sid, seq: seq, role: t.role.rawValue, author: t.author, content: t.content,
                              metadata: t.metadata.serialized(), tokensIn: t.tokensIn, tokensOut: t.tokensOut,
                              createdAt: ctx.now, state: 0, eventSeq: eventSeq)
             ctx.indexTurn(rowid: db.lastInsertRowID, content: t.content)
-            try db.run("INSERT INTO events(sid, seq, kind, actor, turn_seq, created_at) VALUES (?,?,'turn',?,?,?)",
-                       [.integer(parent.sid), .integer(eventSeq), .text(t.author), .integer(seq), .integer(ctx.now)])
             ctx.count(sid: parent.sid, user: t.author, ContributionCounts(turns: 1, tokensIn: t.tokensIn, tokensOut: t.tokensOut))
             var moved = t
             moved.seq = seq
@@ -150,7 +146,7 @@ enum Branches {
             moved.createdAt = ctx.now
             appended.append(moved)
         }
-        let eventSeq = try db.recordEvent(sid: parent.sid, kind: "branch_merge", actor: actor, now: ctx.now,
+        let eventSeq = try ctx.recordEvent(sid: parent.sid, kind: "branch_merge", actor: actor,
                                           data: ["branch": .string(branch), "turns": .integer(Int64(appended.count)),
                                                  "rows": .integer(Int64(rows.count))])
         try db.run("UPDATE sessions SET branch_status = 'merged', status = 'archived', archived_at = ? WHERE sid = ?",

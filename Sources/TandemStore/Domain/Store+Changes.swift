@@ -53,15 +53,16 @@ extension Store {
     }
 }
 
+/// The change log has two sources: turn appends (each turn row carries its `event_seq`, which
+/// grows with its `seq`) and the `events` table (everything else). Keeping appends out of `events`
+/// saves one B-tree insert per turn on the hot path; recovery merges both by event seq.
 enum Changes {
     static func load(_ db: Database, sid: Int64, sessionID: String, since: Int64, limit: Int) throws(StoreError) -> ChangeSet {
         let last = try db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(sid)]) ?? 0
-        let events = try db.query("""
+        let others = try db.query("""
             SELECT e.seq, e.kind, e.actor, e.created_at, e.turn_seq, e.data,
-                   t.seq, t.role, t.author, t.content, t.metadata, t.tokens_in, t.tokens_out, t.created_at, t.state, t.event_seq,
                    h.key, h.version, h.value, h.author, h.created_at, h.merged
             FROM events e
-            LEFT JOIN turns t ON e.kind = 'turn' AND t.sid = e.sid AND t.seq = e.turn_seq
             LEFT JOIN state_history h ON e.kind = 'state' AND h.sid = e.sid AND h.key = e.row_key AND h.version = e.row_version
             WHERE e.sid = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
             """, [.integer(sid), .integer(since), .int(limit)]) { row throws(StoreError) in
@@ -69,17 +70,47 @@ enum Changes {
                                     actor: row.optionalText(2), createdAt: row.int(3), turnSeq: row.optionalInt(4),
                                     turn: nil, row: nil, data: row.isNull(5) ? nil : try row.json(5))
             if !row.isNull(6) {
-                event.turn = Turn(sessionID: sessionID, seq: row.int(6), role: TurnRole(rawValue: row.text(7)) ?? .user,
-                                  author: row.text(8), content: row.text(9), metadata: try row.json(10), tokensIn: row.int(11),
-                                  tokensOut: row.int(12), createdAt: row.int(13), state: TurnState(rawValue: row.int(14)) ?? .live,
-                                  eventSeq: row.int(15))
-            }
-            if !row.isNull(16) {
-                event.row = StateRow(key: row.text(16), version: row.int(17), value: try row.json(18), author: row.text(19),
-                                     updatedAt: row.int(20), merged: row.int(21) != 0)
+                event.row = StateRow(key: row.text(6), version: row.int(7), value: try row.json(8), author: row.text(9),
+                                     updatedAt: row.int(10), merged: row.int(11) != 0)
             }
             return event
         }
-        return ChangeSet(events: events, lastEventSeq: last)
+        let first = try firstTurnSeq(db, sid: sid, afterEvent: since)
+        let turns = try db.query("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq >= ? ORDER BY seq LIMIT ?",
+                                 [.integer(sid), .integer(first), .int(limit)]) { row throws(StoreError) in
+            try TurnRows.map(row, sessionID: sessionID)
+        }.map { turn in
+            ChangeEvent(eventSeq: turn.eventSeq, kind: .turn, actor: turn.author, createdAt: turn.createdAt,
+                        turnSeq: turn.seq, turn: turn, row: nil, data: nil)
+        }
+        // Merge the two ordered lists by event seq.
+        var merged: [ChangeEvent] = []
+        merged.reserveCapacity(min(limit, others.count + turns.count))
+        var i = 0, j = 0
+        while merged.count < limit && (i < others.count || j < turns.count) {
+            if j >= turns.count || (i < others.count && others[i].eventSeq < turns[j].eventSeq) {
+                merged.append(others[i]); i += 1
+            } else {
+                merged.append(turns[j]); j += 1
+            }
+        }
+        return ChangeSet(events: merged, lastEventSeq: last)
+    }
+
+    /// The smallest turn seq whose event seq is > `since` (past the last turn when none): a binary
+    /// search over the (sid, seq) index, since event seqs grow with seqs.
+    static func firstTurnSeq(_ db: Database, sid: Int64, afterEvent since: Int64) throws(StoreError) -> Int64 {
+        guard let maxSeq = try db.scalar("SELECT max(seq) FROM turns WHERE sid = ?", [.integer(sid)]) else { return 1 }
+        // Invariant: the answer is in (lo, hi]; "first turn at or after mid has event seq > since"
+        // is false for lo and true for hi, and monotone in between.
+        var lo: Int64 = 0, hi = maxSeq + 1
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2
+            // The first existing turn at or after mid (seqs are dense, but do not rely on it).
+            let eventSeq = try db.queryOne("SELECT event_seq FROM turns WHERE sid = ? AND seq >= ? ORDER BY seq LIMIT 1",
+                                           [.integer(sid), .integer(mid)], { $0.int(0) })
+            if let eventSeq, eventSeq <= since { lo = mid } else { hi = mid }
+        }
+        return hi
     }
 }

@@ -53,7 +53,7 @@ extension Store {
             let rewound = try ctx.db.query("SELECT seq FROM turns WHERE sid = ? AND seq > ? AND state = 0 ORDER BY seq",
                                            [.integer(ref.sid), .integer(checkpoint.turnSeq)]) { $0.int(0) }
             try Turns.retire(ctx.db, sid: ref.sid, after: checkpoint.turnSeq, state: .rewound)
-            var eventSeq = try ctx.db.recordEvent(sid: ref.sid, kind: "restore", actor: actor, now: ctx.now,
+            var eventSeq = try ctx.recordEvent(sid: ref.sid, kind: "restore", actor: actor,
                                                   turnSeq: checkpoint.turnSeq, data: ["name": .string(name)])
             var rows: [StateRow] = []
             let current = try ctx.db.query("SELECT key, version FROM state_rows WHERE sid = ? ORDER BY key", [.integer(ref.sid)]) { ($0.text(0), $0.int(1)) }

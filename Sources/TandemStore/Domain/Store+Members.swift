@@ -33,7 +33,7 @@ extension Store {
             try ctx.db.audit(actor: actor, action: current == nil ? "member.add" : "member.role", sessionID: session,
                              target: user, detail: ["from": current.map { .string($0.rawValue) } ?? .null, "to": .string(role.rawValue)],
                              now: ctx.now)
-            return try ctx.db.recordEvent(sid: ref.sid, kind: "member", actor: actor, now: ctx.now,
+            return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor,
                                           data: ["user": .string(user), "role": .string(role.rawValue)])
         }
     }
@@ -58,7 +58,7 @@ extension Store {
             try ctx.db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(ref.sid), .text(user)])
             try ctx.db.audit(actor: actor, action: "member.remove", sessionID: session, target: user,
                              detail: ["from": .string(current.rawValue)], now: ctx.now)
-            return try ctx.db.recordEvent(sid: ref.sid, kind: "member", actor: actor, now: ctx.now,
+            return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor,
                                           data: ["user": .string(user), "role": .null])
         }
     }
@@ -89,7 +89,7 @@ extension Store {
     public func addComment(session: String, actor: String, turnSeq: Int64, body: String) throws(StoreError) -> Comment {
         try Validate.text(body, what: "comment", max: configuration.maxContentBytes)
         return try write(deferrable: true) { ctx throws(StoreError) in
-            let ref = try ctx.db.authorizeChange(.comment, session: session, actor: actor)
+            let ref = try ctx.authorizeChange(.comment, session: session, actor: actor)
             guard try ctx.db.scalar("SELECT 1 FROM turns WHERE sid = ? AND seq = ?", [.integer(ref.sid), .integer(turnSeq)]) != nil
             else { throw StoreError.notFound("turn \(turnSeq)") }
             try ctx.db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",

@@ -40,7 +40,7 @@ extension Store {
             var data: [String: JSONValue] = [:]
             if let title { data["title"] = .string(title) }
             if let metadata { data["metadata"] = metadata }
-            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "session", actor: actor, now: ctx.now, data: .object(data))
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "session", actor: actor, data: .object(data))
             return (try SessionRows.load(ctx.db, sid: ref.sid), seq)
         }
     }
@@ -68,7 +68,7 @@ extension Store {
             let archived: SQLValue = status == .archived ? .integer(ctx.now) : .null
             try ctx.db.run("UPDATE sessions SET status = ?, paused_at = ?, archived_at = ? WHERE sid = ?",
                            [.text(status.rawValue), paused, archived, .integer(ref.sid)])
-            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "status", actor: actor, now: ctx.now,
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "status", actor: actor,
                                              data: ["status": .string(status.rawValue)])
             if status == .archived {
                 try ctx.db.audit(actor: actor, action: "session.archive", sessionID: id, now: ctx.now)

@@ -64,7 +64,7 @@ enum Rows {
 
     static func write(_ ctx: WriteContext, session: String, actor: String, key: String, value: JSONValue,
                       text: String, baseVersion: Int64) throws(StoreError) -> RowWriteResult {
-        let ref = try ctx.db.authorizeChange(.statePut, session: session, actor: actor)
+        let ref = try ctx.authorizeChange(.statePut, session: session, actor: actor)
         return try write(ctx, sid: ref.sid, actor: actor, key: key, value: value, text: text, baseVersion: baseVersion)
     }
 
@@ -127,7 +127,7 @@ enum Rows {
             """, [.integer(sid), .text(key), .integer(version), .text(text), .text(actor), .integer(ctx.now), .int(merged ? 1 : 0)])
         try db.run("INSERT INTO state_history(sid, key, version, value, author, created_at, merged) VALUES (?,?,?,?,?,?,?)",
                    [.integer(sid), .text(key), .integer(version), .text(text), .text(actor), .integer(ctx.now), .int(merged ? 1 : 0)])
-        let seq = try db.recordEvent(sid: sid, kind: "state", actor: actor, now: ctx.now, rowKey: key, rowVersion: version)
+        let seq = try ctx.recordEvent(sid: sid, kind: "state", actor: actor, rowKey: key, rowVersion: version)
         if counted { ctx.count(sid: sid, user: actor, ContributionCounts(rowWrites: 1, merges: merged ? 1 : 0)) }
         return (StateRow(key: key, version: version, value: value, author: actor, updatedAt: ctx.now, merged: merged), seq)
     }

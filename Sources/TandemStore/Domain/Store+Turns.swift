@@ -16,7 +16,7 @@ extension Store {
     /// Appends turns in order, atomically (all or none), and waits until they are durable.
     public func appendTurns(session: String, actor: String, _ turns: [NewTurn]) throws(StoreError) -> AppendResult {
         let prepared = try Turns.prepare(turns, configuration)
-        return try write(deferrable: true) { ctx throws(StoreError) in
+        return try write(deferrable: true, savepoint: false) { ctx throws(StoreError) in
             try Turns.append(ctx, session: session, actor: actor, prepared)
         }
     }
@@ -27,7 +27,7 @@ extension Store {
                             completion: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
         let prepared: [Turns.Prepared]
         do { prepared = try Turns.prepare(turns, configuration) } catch { completion(.failure(error)); return }
-        writer.submit(deferrable: true, { ctx throws(StoreError) in
+        writer.enqueue(deferrable: true, savepoint: false, { ctx throws(StoreError) in
             try Turns.append(ctx, session: session, actor: actor, prepared)
         }, completion: completion)
     }
@@ -83,7 +83,7 @@ extension Store {
                 throw StoreError.forbidden("only admins may undo another member's turn")
             }
             try ctx.db.run("UPDATE turns SET state = 1 WHERE sid = ? AND seq = ?", [.integer(ref.sid), .integer(last.seq)])
-            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "undo", actor: actor, now: ctx.now, turnSeq: last.seq)
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "undo", actor: actor, turnSeq: last.seq)
             ctx.count(sid: ref.sid, user: actor, ContributionCounts(undos: 1))
             var undone = last
             undone.state = .undone
@@ -97,7 +97,7 @@ extension Store {
             let ref = try ctx.db.authorizeChange(.clear, session: session, actor: actor)
             let through = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             try Turns.retire(ctx.db, sid: ref.sid, after: 0, state: .cleared)
-            let seq = try ctx.db.recordEvent(sid: ref.sid, kind: "clear", actor: actor, now: ctx.now, turnSeq: through)
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "clear", actor: actor, turnSeq: through)
             try ctx.db.audit(actor: actor, action: "turns.clear", sessionID: session, detail: ["through": .integer(through)], now: ctx.now)
             return (through, seq)
         }
@@ -138,16 +138,14 @@ enum Turns {
         return out
     }
 
+    /// Runs without a savepoint: every check (access, status) happens before the first write,
+    /// and the counters are reserved in memory, so only an SQLite error can fail it half-way.
     static func append(_ ctx: WriteContext, session: String, actor: String, _ turns: [Prepared]) throws(StoreError) -> AppendResult {
         let db = ctx.db
-        let ref = try db.authorizeChange(.postTurn, session: session, actor: actor)
+        let ref = try ctx.authorizeChange(.postTurn, session: session, actor: actor)
         let n = Int64(turns.count)
-        // Reserve n turn numbers and n event numbers in one statement.
-        guard let (lastSeq, lastEvent) = try db.queryOne("""
-            UPDATE sessions SET last_turn_seq = last_turn_seq + ?1, last_event_seq = last_event_seq + ?1, updated_at = ?2
-            WHERE sid = ?3 RETURNING last_turn_seq, last_event_seq
-            """, [.integer(n), .integer(ctx.now), .integer(ref.sid)], { ($0.int(0), $0.int(1)) })
-        else { throw StoreError.notFound("session \(session)") }
+        // Reserve n turn numbers and n event numbers at once.
+        let (lastSeq, lastEvent) = try ctx.reserve(sid: ref.sid, turns: n, events: n)
         var out: [Turn] = []
         out.reserveCapacity(turns.count)
         var counts = ContributionCounts()
@@ -158,8 +156,6 @@ enum Turns {
                        metadata: t.metadata, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
                        state: 0, eventSeq: eventSeq)
             ctx.indexTurn(rowid: db.lastInsertRowID, content: t.content)
-            try db.run("INSERT INTO events(sid, seq, kind, actor, turn_seq, created_at) VALUES (?,?,'turn',?,?,?)",
-                       [.integer(ref.sid), .integer(eventSeq), .text(actor), .integer(seq), .integer(ctx.now)])
             counts.turns += 1
             counts.tokensIn += t.tokensIn
             counts.tokensOut += t.tokensOut
@@ -177,8 +173,19 @@ enum Turns {
         try db.run("""
             INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq)
             VALUES (?,?,?,?,?,?,?,?,?,?,?)
-            """, [.integer(sid), .integer(seq), .text(role), .text(author), .text(content), .text(metadata),
-                  .integer(tokensIn), .integer(tokensOut), .integer(createdAt), .integer(state), .integer(eventSeq)])
+            """) { stmt throws(StoreError) in
+            try stmt.bind(sid, at: 1)
+            try stmt.bind(seq, at: 2)
+            try stmt.bind(role, at: 3)
+            try stmt.bind(author, at: 4)
+            try stmt.bind(content, at: 5)
+            try stmt.bind(metadata, at: 6)
+            try stmt.bind(tokensIn, at: 7)
+            try stmt.bind(tokensOut, at: 8)
+            try stmt.bind(createdAt, at: 9)
+            try stmt.bind(state, at: 10)
+            try stmt.bind(eventSeq, at: 11)
+        }
     }
 
     /// Marks live turns after `seq` as `state`. Their index entries stay (the text is unchanged);

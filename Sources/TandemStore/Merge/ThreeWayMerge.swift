@@ -6,12 +6,13 @@ import TandemJSON
 /// Rules (issue 3, "Shared state rows"):
 /// - a value changed on one side only takes that change; the same change on both sides is kept;
 /// - objects changed on both sides merge key by key, recursively; a deleted key is an absent key,
-///   so deletion against modification, or two different additions of one key, conflict;
+///   so deletion against modification, or two different additions of one key, conflict (two added
+///   objects are not merged: they have no common base);
 /// - strings changed on both sides merge line-wise (diff3, `TextMerge`);
 /// - arrays, numbers, booleans, null and changes of kind changed differently on both sides conflict.
 ///
-/// Equality is `JSONValue`'s (`1 == 1.0`); when both sides hold equal values, current's
-/// spelling is kept. The caller handles base = current (a plain write); this function does not
+/// Equality is `JSONValue`'s (`1 == 1.0`; strings by Unicode canonical equivalence, so a mere
+/// respelling counts as no change); when both sides hold equal values, current's spelling is kept. The caller handles base = current (a plain write); this function does not
 /// need it but gives the right answer for it too.
 public enum ThreeWayMerge {
     /// Merges `current` and `proposed`, both derived from `base`. Reports every conflict, not only

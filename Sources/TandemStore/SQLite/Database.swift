@@ -22,9 +22,14 @@ public final class Database {
     private var cache: [String: Statement] = [:]
     private var savepointCounter = 0
 
+    /// Process-wide SQLite settings, applied once before the first connection opens (a later call
+    /// is refused by SQLite harmlessly).
+    private static let processSetup: Void = { _ = tandem_sqlite_disable_memstatus() }()
+
     /// Opens (creating if needed) a database. `readOnly` connections set `query_only`.
     public init(path: String, readOnly: Bool = false, synchronous: SynchronousMode = .normal,
                 busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
+        _ = Database.processSetup
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
         if readOnly { flags = SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI }
@@ -77,6 +82,17 @@ public final class Database {
         let stmt = try statement(sql)
         defer { stmt.reset() }
         try stmt.bind(values)
+        while try stmt.step() {}
+        return Int(sqlite3_changes(handle))
+    }
+
+    /// Runs a cached statement that `bind` binds by hand (typed, no value array); returns the
+    /// number of changed rows. For hot paths.
+    @discardableResult
+    func run(_ sql: String, bind: (Statement) throws(StoreError) -> Void) throws(StoreError) -> Int {
+        let stmt = try statement(sql)
+        defer { stmt.reset() }
+        try bind(stmt)
         while try stmt.step() {}
         return Int(sqlite3_changes(handle))
     }

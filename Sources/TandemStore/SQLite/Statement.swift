@@ -28,28 +28,39 @@ final class Statement {
     }
 
     func bind(_ value: SQLValue, at index: Int32) throws(StoreError) {
-        let rc: Int32
         switch value {
-        case .null: rc = sqlite3_bind_null(handle, index)
-        case .integer(let v): rc = sqlite3_bind_int64(handle, index, v)
-        case .real(let v): rc = sqlite3_bind_double(handle, index, v)
-        case .text(var s):
-            rc = s.withUTF8 { buffer -> Int32 in
-                // Explicit length keeps embedded NULs; SQLITE_TRANSIENT copies the bytes while
-                // `buffer` is valid. An empty string still needs a non-nil pointer (nil means NULL).
-                guard let base = buffer.baseAddress else {
-                    return sqlite3_bind_text(handle, index, "", 0, tandem_sqlite_transient())
-                }
-                return UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                    sqlite3_bind_text(handle, index, $0, Int32(buffer.count), tandem_sqlite_transient())
-                }
-            }
+        case .null: try check(sqlite3_bind_null(handle, index))
+        case .integer(let v): try bind(v, at: index)
+        case .real(let v): try check(sqlite3_bind_double(handle, index, v))
+        case .text(let s): try bind(s, at: index)
         case .blob(let bytes):
-            rc = bytes.withUnsafeBytes { buffer in
+            try check(bytes.withUnsafeBytes { buffer in
                 // Copied by SQLite (TRANSIENT) while `buffer` is valid.
                 sqlite3_bind_blob(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count), tandem_sqlite_transient())
-            }
+            })
         }
+    }
+
+    /// Typed binds without the `SQLValue` array, for hot paths.
+    func bind(_ value: Int64, at index: Int32) throws(StoreError) {
+        try check(sqlite3_bind_int64(handle, index, value))
+    }
+
+    func bind(_ value: String, at index: Int32) throws(StoreError) {
+        var s = value
+        try check(s.withUTF8 { buffer -> Int32 in
+            // Explicit length keeps embedded NULs; SQLITE_TRANSIENT copies the bytes while
+            // `buffer` is valid. An empty string still needs a non-nil pointer (nil means NULL).
+            guard let base = buffer.baseAddress else {
+                return sqlite3_bind_text(handle, index, "", 0, tandem_sqlite_transient())
+            }
+            return UnsafeRawPointer(base).withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                sqlite3_bind_text(handle, index, $0, Int32(buffer.count), tandem_sqlite_transient())
+            }
+        })
+    }
+
+    private func check(_ rc: Int32) throws(StoreError) {
         guard rc == SQLITE_OK else { throw database.error(rc, context: "bind") }
     }
 

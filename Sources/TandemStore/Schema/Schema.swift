@@ -38,7 +38,8 @@ enum Schema {
           state INTEGER NOT NULL DEFAULT 0, event_seq INTEGER NOT NULL);
         CREATE UNIQUE INDEX turns_sid_seq ON turns(sid, seq);
 
-        -- The per-session change log: every change bumps sessions.last_event_seq by one.
+        -- The per-session change log: every change bumps sessions.last_event_seq by one. Turn appends
+        -- are not listed here: each turn row carries its event_seq (see Changes.load).
         CREATE TABLE events(
           sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE, seq INTEGER NOT NULL,
           kind TEXT NOT NULL, actor TEXT, turn_seq INTEGER, row_key TEXT, row_version INTEGER,

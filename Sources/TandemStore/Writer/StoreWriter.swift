@@ -43,7 +43,19 @@ public final class StoreWriter: @unchecked Sendable {
         _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
-        let job = WriteJob(deferrable: deferrable, body: body, completion: completion)
+        enqueue(deferrable: deferrable, savepoint: true, body, completion: completion)
+    }
+
+    /// `savepoint: false` is for jobs that check everything before their first write and so can
+    /// only fail half-way with an SQLite error; such a failure aborts the whole batch (every job in
+    /// it fails), since there is no savepoint to roll back to. It saves the savepoint's statements
+    /// and page copies on the append hot path.
+    func enqueue<T: Sendable>(
+        deferrable: Bool, savepoint: Bool,
+        _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
+        completion: @escaping @Sendable (Result<T, StoreError>) -> Void
+    ) {
+        let job = WriteJob(deferrable: deferrable, savepoint: savepoint, body: body, completion: completion)
         condition.lock()
         if stopping {
             condition.unlock()
@@ -64,8 +76,14 @@ public final class StoreWriter: @unchecked Sendable {
     public func perform<T: Sendable>(
         deferrable: Bool = false, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
     ) throws(StoreError) -> T {
+        try perform(deferrable: deferrable, savepoint: true, body)
+    }
+
+    func perform<T: Sendable>(
+        deferrable: Bool, savepoint: Bool, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
+    ) throws(StoreError) -> T {
         let waiter = Waiter<T>()
-        submit(deferrable: deferrable, body) { waiter.deliver($0) }
+        enqueue(deferrable: deferrable, savepoint: savepoint, body) { waiter.deliver($0) }
         return try waiter.wait().get()
     }
 
@@ -117,9 +135,22 @@ public final class StoreWriter: @unchecked Sendable {
         for job in batch {
             do {
                 if !job.deferrable { try context.flushDeferred() }
+                if !job.savepoint {
+                    context.beginJob(deferrable: job.deferrable)
+                    switch job.run(context) {
+                    case nil:
+                        context.commitJob()
+                    case let failure? where failure.kind == .sqlite:
+                        abort(batch, failure)
+                        return
+                    case _?:
+                        context.discardJob() // failed its checks before writing anything
+                    }
+                    continue
+                }
                 try db.run("SAVEPOINT job")
-                context.beginJob()
-                if job.run(context) {
+                context.beginJob(deferrable: job.deferrable)
+                if job.run(context) == nil {
                     try db.run("RELEASE job")
                     context.commitJob()
                 } else {
@@ -158,21 +189,23 @@ public final class StoreWriter: @unchecked Sendable {
 final class WriteJob: @unchecked Sendable {
     // @unchecked: created on the submitting thread, then used only by the writer thread.
     let deferrable: Bool
-    private let runBody: (WriteContext) -> Bool
+    let savepoint: Bool
+    private let runBody: (WriteContext) -> StoreError?
     private let finishBody: (StoreError?) -> Void
 
-    init<T: Sendable>(deferrable: Bool,
+    init<T: Sendable>(deferrable: Bool, savepoint: Bool,
                       body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
                       completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
         self.deferrable = deferrable
+        self.savepoint = savepoint
         let box = ResultBox<T>()
         runBody = { context in
             do throws(StoreError) {
                 box.result = .success(try body(context))
-                return true
+                return nil
             } catch {
                 box.result = .failure(error)
-                return false
+                return error
             }
         }
         finishBody = { commitError in
@@ -180,7 +213,8 @@ final class WriteJob: @unchecked Sendable {
         }
     }
 
-    func run(_ context: WriteContext) -> Bool { runBody(context) }
+    /// Runs the job; its error, or nil on success.
+    func run(_ context: WriteContext) -> StoreError? { runBody(context) }
     func finish(commitError: StoreError?) { finishBody(commitError) }
 }
 

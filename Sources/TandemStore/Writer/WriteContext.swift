@@ -1,3 +1,5 @@
+import TandemJSON
+
 /// What a write job sees: the writer's connection, the time, and per-batch deferred work.
 ///
 /// Hot-path side effects that touch shared index pages (full-text indexing, contribution counters)
@@ -12,6 +14,17 @@ public final class WriteContext {
     struct FTSEntry { var rowid: Int64; var content: String }
     struct ContributionKey: Hashable { var sid: Int64; var user: String }
 
+    struct Counters { var lastTurn: Int64; var lastEvent: Int64; var updatedAt: Int64 }
+
+    /// Whether the running job is deferrable (see `StoreWriter.submit`).
+    private(set) var jobIsDeferrable = false
+    /// Session counters reserved by deferrable jobs, written back once per flush.
+    private var jobCounters: [Int64: Counters] = [:]
+    private var batchCounters: [Int64: Counters] = [:]
+    /// Session lookups made by deferrable jobs; roles and status only change in non-deferrable
+    /// jobs, and every non-deferrable job is preceded by a flush that clears this.
+    private var refCache: [String: SessionRef] = [:]
+
     private var jobFTS: [FTSEntry] = []
     private var jobContributions: [ContributionKey: ContributionCounts] = [:]
     private var batchFTS: [FTSEntry] = []
@@ -22,13 +35,17 @@ public final class WriteContext {
         self.configuration = configuration
     }
 
-    func beginJob() {
+    func beginJob(deferrable: Bool) {
         now = configuration.clock()
+        jobIsDeferrable = deferrable
+        jobCounters.removeAll(keepingCapacity: true)
         jobFTS.removeAll(keepingCapacity: true)
         jobContributions.removeAll(keepingCapacity: true)
     }
 
     func commitJob() {
+        for (sid, c) in jobCounters { batchCounters[sid] = c }
+        jobCounters.removeAll(keepingCapacity: true)
         batchFTS.append(contentsOf: jobFTS)
         for (key, delta) in jobContributions { batchContributions[key, default: .init()].add(delta) }
         jobFTS.removeAll(keepingCapacity: true)
@@ -36,11 +53,55 @@ public final class WriteContext {
     }
 
     func discardJob() {
+        jobCounters.removeAll(keepingCapacity: true)
         jobFTS.removeAll(keepingCapacity: true)
         jobContributions.removeAll(keepingCapacity: true)
     }
 
-    var hasDeferredWork: Bool { !batchFTS.isEmpty || !batchContributions.isEmpty }
+    /// Reserves `turns` turn numbers and `events` change-log numbers of a session and returns the
+    /// new highest of each. Deferrable jobs keep the counters in memory until the flush; others
+    /// update the session row at once (they may read it back).
+    func reserve(sid: Int64, turns: Int64, events: Int64) throws(StoreError) -> (lastTurn: Int64, lastEvent: Int64) {
+        guard jobIsDeferrable else { return try db.bumpCounters(sid: sid, turns: turns, events: events, now: now) }
+        var c: Counters
+        if let cached = jobCounters[sid] ?? batchCounters[sid] {
+            c = cached
+        } else {
+            guard let loaded = try db.queryOne("SELECT last_turn_seq, last_event_seq, updated_at FROM sessions WHERE sid = ?",
+                                               [.integer(sid)], { Counters(lastTurn: $0.int(0), lastEvent: $0.int(1), updatedAt: $0.int(2)) })
+            else { throw StoreError.notFound("session") }
+            c = loaded
+        }
+        c.lastTurn += turns
+        c.lastEvent += events
+        c.updatedAt = max(c.updatedAt, now)
+        jobCounters[sid] = c
+        return (c.lastTurn, c.lastEvent)
+    }
+
+    /// Takes the next change-log number of a session and records the event.
+    @discardableResult
+    func recordEvent(sid: Int64, kind: String, actor: String?, turnSeq: Int64? = nil, rowKey: String? = nil,
+                     rowVersion: Int64? = nil, data: JSONValue? = nil) throws(StoreError) -> Int64 {
+        let seq = try reserve(sid: sid, turns: 0, events: 1).lastEvent
+        try db.insertEvent(sid: sid, seq: seq, kind: kind, actor: actor, now: now, turnSeq: turnSeq, rowKey: rowKey,
+                           rowVersion: rowVersion, data: data)
+        return seq
+    }
+
+    /// `Database.authorizeChange` with the session lookup cached across deferrable jobs.
+    func authorizeChange(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
+        guard jobIsDeferrable else { return try db.authorizeChange(operation, session: id, actor: actor) }
+        let key = id + "\u{0}" + actor
+        let ref: SessionRef
+        if let cached = refCache[key] {
+            ref = cached
+        } else {
+            ref = try db.sessionRef(id, actor: actor)
+            refCache[key] = ref
+        }
+        return try SessionRef.check(ref, operation, actor: actor, requireActive: true)
+    }
 
     func indexTurn(rowid: Int64, content: String) {
         if configuration.indexTurnsForSearch { jobFTS.append(FTSEntry(rowid: rowid, content: content)) }
@@ -52,9 +113,20 @@ public final class WriteContext {
 
     /// Applies the staged work of every successful job so far. Runs outside any job savepoint.
     func flushDeferred() throws(StoreError) {
+        refCache.removeAll(keepingCapacity: true)
+        if !batchCounters.isEmpty {
+            for (sid, c) in batchCounters {
+                try db.run("UPDATE sessions SET last_turn_seq = ?, last_event_seq = ?, updated_at = ? WHERE sid = ?",
+                           [.integer(c.lastTurn), .integer(c.lastEvent), .integer(c.updatedAt), .integer(sid)])
+            }
+            batchCounters.removeAll(keepingCapacity: true)
+        }
         if !batchFTS.isEmpty {
             for entry in batchFTS {
-                try db.run("INSERT INTO turns_fts(rowid, content) VALUES (?, ?)", [.integer(entry.rowid), .text(entry.content)])
+                try db.run("INSERT INTO turns_fts(rowid, content) VALUES (?, ?)") { stmt throws(StoreError) in
+                    try stmt.bind(entry.rowid, at: 1)
+                    try stmt.bind(entry.content, at: 2)
+                }
             }
             batchFTS.removeAll(keepingCapacity: true)
         }
@@ -78,6 +150,8 @@ public final class WriteContext {
     }
 
     func discardBatch() {
+        refCache.removeAll(keepingCapacity: true)
+        batchCounters.removeAll(keepingCapacity: true)
         batchFTS.removeAll(keepingCapacity: true)
         batchContributions.removeAll(keepingCapacity: true)
         discardJob()

@@ -37,6 +37,27 @@ import Testing
         }
     }
 
+    /// Every pair of sequences up to length 5 over two symbols: all the small shapes, including
+    /// the very unbalanced ones where the search runs past the edges of the box.
+    @Test func exhaustiveSmallInputs() {
+        var sequences: [[Int]] = [[]]
+        var frontier: [[Int]] = [[]]
+        for _ in 1...5 {
+            frontier = frontier.flatMap { [$0 + [0], $0 + [1]] }
+            sequences += frontier
+        }
+        var failures = 0
+        for a in sequences {
+            for b in sequences {
+                let map = LineDiff.matches(a, b)
+                let pairs = map.enumerated().compactMap { i, j in j.map { (i, $0) } }
+                let valid = zip(pairs, pairs.dropFirst()).allSatisfy { $0.1 < $1.1 } && pairs.allSatisfy { a[$0] == b[$1] }
+                if !valid || pairs.count != lcsLength(a, b) { failures += 1 }
+            }
+        }
+        #expect(failures == 0)
+    }
+
     @Test func edgeCases() {
         #expect(LineDiff.matches([], []) == [])
         #expect(LineDiff.matches([1, 2], []) == [nil, nil])

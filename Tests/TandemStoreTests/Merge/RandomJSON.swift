@@ -11,7 +11,8 @@ enum RandomJSON {
         case 1: return .bool(rng.chance(50))
         case 2: return .integer(Int64.random(in: -2...3, using: &rng))
         case 3: return rng.chance(50) ? .number(1.0) : .number(Double(Int.random(in: -4...4, using: &rng)) / 2)
-        case 4, 5: return .string(RandomText.text(&rng))
+        case 4: return .string(RandomText.text(&rng))
+        case 5: return .string(RandomText.document(&rng))
         case 6: return .string(rng.pick(["", "x", "y", "ü"]))
         case 7: return .array((0..<Int.random(in: 0...3, using: &rng)).map { _ in value(&rng, depth: depth - 1) })
         default: return object(&rng, depth: depth - 1)
@@ -30,7 +31,8 @@ enum RandomJSON {
         switch value {
         case .object(var members):
             for key in keys {
-                guard rng.chance(percent) else { continue }
+                // Strings are edited more often, so both sides often edit one text.
+                guard rng.chance(members[key]?.stringValue == nil ? percent : 50) else { continue }
                 if let existing = members[key] {
                     if rng.chance(30) {
                         members[key] = nil

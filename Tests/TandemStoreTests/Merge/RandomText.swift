@@ -17,6 +17,14 @@ enum RandomText {
 
     static func text(_ rng: inout SeededRandom) -> String { join(lines(&rng), &rng) }
 
+    /// A longer text of mostly distinct lines, like a shared document (edits of it mostly merge).
+    static func document(_ rng: inout SeededRandom) -> String {
+        let lines = (0..<Int.random(in: 4...16, using: &rng)).map { i in
+            rng.chance(80) ? "paragraph \(i) ¶\n" : rng.pick(pool)
+        }
+        return join(lines, &rng)
+    }
+
     /// A variant of `text`: some lines deleted, replaced or inserted, maybe the final newline toggled.
     static func mutate(_ text: String, _ rng: inout SeededRandom) -> String {
         var lines = splitLines(text)

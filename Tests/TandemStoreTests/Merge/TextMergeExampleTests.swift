@@ -132,7 +132,8 @@ import Testing
             outcome = merge(base.joined(), current.joined(), proposed.joined())
         }
         expectExactly(outcome!, expected.joined())
-        // Generous: debug build on a shared 2-core machine; release is far below 10 ms.
-        #expect(elapsed < .milliseconds(500), "took \(elapsed)")
+        // Catches blow-ups only: CI runs debug builds beside other suites on 2 shared cores.
+        // (A release build merges this in about 1 ms on this machine.)
+        #expect(elapsed < .seconds(2), "took \(elapsed)")
     }
 }

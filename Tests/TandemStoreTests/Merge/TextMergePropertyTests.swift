@@ -4,7 +4,7 @@ import Testing
 /// Seeded random texts; each failure names its seed. `mergeLines` is the chunk walk without
 /// the whole-text shortcuts of `merge3`, so the properties test the algorithm itself.
 @Suite struct TextMergePropertyTests {
-    static let seeds: ClosedRange<UInt64> = 1...2000
+    static let seeds: ClosedRange<UInt64> = 1...1200
 
     private func triple(_ seed: UInt64) -> (String, String, String) {
         var rng = SeededRandom(seed: seed)

@@ -83,6 +83,9 @@ import TandemJSON
         #expect(merge(base, ["v": "text"], ["v": "text"]) == .merged(["v": "text"]))
         #expect(merge(base, ["v": "text"], ["v": [1]])
             == .conflict([MergeConflict(path: ["v"], base: ["x": 1], current: "text", proposed: [1])]))
+        // Both sides turned a string into different objects: no common object base to merge from.
+        #expect(merge(["v": "s"], ["v": ["a": 1]], ["v": ["b": 2]])
+            == .conflict([MergeConflict(path: ["v"], base: "s", current: ["a": 1], proposed: ["b": 2])]))
         // One side changed the kind, the other edited inside: a conflict at the object's path.
         #expect(merge(base, ["v": 7], ["v": ["x": 2]])
             == .conflict([MergeConflict(path: ["v"], base: ["x": 1], current: 7, proposed: ["x": 2])]))
@@ -155,7 +158,8 @@ import TandemJSON
             outcome = ThreeWayMerge.merge(base: .object(base), current: .object(current), proposed: .object(proposed))
         }
         #expect(outcome == .merged(.object(expected)))
-        // Generous: debug build on a shared 2-core machine; release is far below 10 ms.
-        #expect(elapsed < .milliseconds(500), "took \(elapsed)")
+        // Catches blow-ups only: CI runs debug builds beside other suites on 2 shared cores.
+        // (A release build merges this in about 1 ms on this machine.)
+        #expect(elapsed < .seconds(2), "took \(elapsed)")
     }
 }

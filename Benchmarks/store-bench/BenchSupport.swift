@@ -1,0 +1,113 @@
+import Foundation
+import TandemStore
+
+/// Wall-clock seconds since an arbitrary start.
+func seconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// CPU seconds (user + system) used by this process so far: a load-independent cost measure on a
+/// shared machine.
+func cpuSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_utime.tv_sec) + Double(usage.ru_utime.tv_usec) / 1e6
+        + Double(usage.ru_stime.tv_sec) + Double(usage.ru_stime.tv_usec) / 1e6
+}
+
+/// The 1-minute load average, printed with results: other work on the machine skews wall time.
+func loadAverage() -> Double {
+    var loads = [Double](repeating: 0, count: 3)
+    return getloadavg(&loads, 3) > 0 ? loads[0] : -1
+}
+
+func median(_ xs: [Double]) -> Double {
+    let s = xs.sorted()
+    return s.isEmpty ? 0 : s[s.count / 2]
+}
+
+func percentile(_ xs: [Double], _ p: Double) -> Double {
+    let s = xs.sorted()
+    return s.isEmpty ? 0 : s[min(s.count - 1, Int(Double(s.count) * p))]
+}
+
+/// Deterministic text: sentences from a 1,728-word vocabulary, so search has common and rare words.
+struct TextGenerator {
+    private var state: UInt64
+    private let words: [String]
+
+    init(seed: UInt64 = 42) {
+        state = seed
+        let syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "do", "fi"]
+        var w: [String] = []
+        for a in syllables { for b in syllables { for c in syllables.prefix(14) { w.append(a + b + c) } } }
+        words = Array(w.prefix(2000))
+    }
+
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state >> 33
+    }
+
+    /// A sentence of `count` words; word i is chosen with a skew toward the first words.
+    mutating func sentence(_ count: Int = 12) -> String {
+        var parts: [String] = []
+        parts.reserveCapacity(count)
+        for _ in 0..<count {
+            let n = words.count
+            let r = Int(next() % UInt64(n))
+            let skewed = (r * r) / n
+            parts.append(words[skewed])
+        }
+        return parts.joined(separator: " ")
+    }
+
+    var commonWord: String { words[0] }
+    var rareWord: String { words[words.count - 1] }
+}
+
+/// A fresh database file in a temporary directory, removed on `cleanup`.
+struct BenchDatabase {
+    let dir: String
+    var path: String { dir + "/bench.db" }
+
+    init(in parent: String?) {
+        let base = parent ?? NSTemporaryDirectory()
+        dir = base + "/tandem-store-bench-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+
+    func cleanup() { try? FileManager.default.removeItem(atPath: dir) }
+}
+
+/// Opens a store with one session "bench" owned by "u0" and `writers` more members with write.
+func openBenchStore(path: String, synchronous: SynchronousMode, fts: Bool, writers: Int = 1) throws -> Store {
+    var config = StoreConfiguration(path: path)
+    config.synchronous = synchronous
+    config.indexTurnsForSearch = fts
+    let store = try Store(config)
+    _ = try store.createUser(id: "u0", displayName: "Bench")
+    _ = try store.createSession(id: "bench", title: "benchmark session", owner: "u0")
+    for i in 1...max(1, writers) {
+        _ = try store.createUser(id: "u\(i)", displayName: "Writer \(i)")
+        try store.setMember(session: "bench", actor: "u0", user: "u\(i)", role: .write)
+    }
+    return store
+}
+
+/// Fills the bench session with `count` turns in batches of 10,000 (through the store, indexed).
+func fill(_ store: Store, count: Int, generator: inout TextGenerator) throws {
+    var done = 0
+    while done < count {
+        let n = min(10_000, count - done)
+        let turns = (0..<n).map { i in NewTurn(role: i % 2 == 0 ? .user : .assistant, content: generator.sentence(), tokensIn: 10, tokensOut: 20) }
+        _ = try store.appendTurns(session: "bench", actor: "u0", turns)
+        done += n
+    }
+}
+
+func fileSize(_ path: String) -> Int64 {
+    ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+}

@@ -1,0 +1,54 @@
+import Foundation
+import TandemStore
+
+/// Child process for the crash-safety test: appends turns as fast as group commit allows, from
+/// several threads, and prints each seq on stdout only after the store reported it durable.
+/// The test kills it with SIGKILL at random moments and checks every printed seq survived.
+///
+/// Usage: tandem-store-crashwriter <database path> [threads]
+@main
+enum CrashWriter {
+    static func main() {
+        let args = CommandLine.arguments
+        guard args.count >= 2 else {
+            FileHandle.standardError.write(Data("usage: tandem-store-crashwriter <db> [threads]\n".utf8))
+            exit(2)
+        }
+        let threads = args.count > 2 ? Int(args[2]) ?? 4 : 4
+        do {
+            let store = try Store(path: args[1])
+            if (try? store.user(id: "writer")) == nil {
+                _ = try store.createUser(id: "writer", displayName: "Writer")
+                _ = try store.createSession(id: "crash", title: "crash test", owner: "writer")
+            }
+            for t in 0..<threads {
+                let thread = Thread {
+                    var i = 0
+                    while true {
+                        i += 1
+                        let count = 1 + (i % 4)
+                        let turns = (0..<count).map { NewTurn(role: .user, content: "thread \(t) turn \(i).\($0) " + String(repeating: "x", count: (i * 37) % 300)) }
+                        let semaphore = DispatchSemaphore(value: 0)
+                        store.appendTurns(session: "crash", actor: "writer", turns) { result in
+                            if case .success(let appended) = result {
+                                // Printed only after the commit: these seqs must survive a kill.
+                                let text = appended.turns.map { "\($0.seq)\n" }.joined()
+                                text.utf8CString.withUnsafeBufferPointer { buffer in
+                                    // Writes the bytes before the trailing NUL straight to fd 1.
+                                    _ = write(1, buffer.baseAddress, buffer.count - 1)
+                                }
+                            }
+                            semaphore.signal()
+                        }
+                        semaphore.wait()
+                    }
+                }
+                thread.start()
+            }
+            while true { sleep(60) }
+        } catch {
+            FileHandle.standardError.write(Data("crashwriter: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+}

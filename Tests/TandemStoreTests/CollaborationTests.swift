@@ -1,0 +1,224 @@
+import Foundation
+import Testing
+import TandemJSON
+@testable import TandemStore
+
+@Suite struct CheckpointTests {
+    @Test func restoreRewindsTurnsAndRowsAndIsRecorded() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "1"), NewTurn(role: .user, content: "2")])
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "a", value: "a1", baseVersion: 0)
+            let cp = try store.saveCheckpoint(session: "s1", actor: "bob", name: "before")
+            #expect(cp.turnSeq == 2 && cp.rowVersions == ["a": 1])
+            #expect(errorCode { _ = try store.saveCheckpoint(session: "s1", actor: "bob", name: "before") } == "conflict")
+            #expect(errorCode { _ = try store.saveCheckpoint(session: "s1", actor: "carol", name: "c") } == "forbidden")
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "3"))
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "a", value: "a2", baseVersion: 1)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "b", value: "b1", baseVersion: 0)
+            #expect(errorCode { _ = try store.restoreCheckpoint(session: "s1", actor: "bob", name: "before") } == "forbidden")
+            let before = try tableCounts(store)
+            #expect(errorCode { _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "nonexistent") } == "stale_checkpoint")
+            #expect(try tableCounts(store) == before)
+
+            let restored = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "before")
+            #expect(restored.rewoundTurns == [3])
+            #expect(restored.rows.map { "\($0.key)@\($0.version)=\($0.value)" } == ["a@3=\"a1\"", "b@2=null"])
+            let turns = try store.lastTurns(session: "s1", actor: "alice", count: 10)
+            #expect(turns.map(\.state) == [.live, .live, .rewound])
+            #expect(try store.stateHistory(session: "s1", actor: "alice", key: "a").map(\.value) == ["a1", "a2", "a1"])
+            let events = try store.changes(session: "s1", actor: "alice", since: 0).events
+            #expect(events.suffix(3).map(\.kind) == [.restore, .state, .state])
+            #expect(restored.eventSeq == events.last?.eventSeq)
+            #expect(try store.auditLog(session: "s1").first?.action == "checkpoint.restore")
+            #expect(try store.checkpoints(session: "s1", actor: "dave").map(\.name) == ["before"])
+            // New turns continue after the highest seq ever used.
+            #expect(try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "4")).seq == 4)
+        }
+    }
+}
+
+@Suite struct BranchTests {
+    @Test func forkWorkAndMergeBack() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.appendTurns(session: "s1", actor: "bob", (1...3).map { NewTurn(role: .user, content: "t\($0)") })
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 1, "b": 1], baseVersion: 0)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "keep", value: "same", baseVersion: 0)
+            let branch = try store.createBranch(session: "s1", actor: "bob", atSeq: 2, id: "b1")
+            #expect(branch.parentID == "s1" && branch.forkSeq == 2 && branch.branchStatus == "open" && branch.lastTurnSeq == 2)
+            #expect(try store.members(session: "b1", actor: "bob").map(\.role) == [.owner, .write, .comment, .read])
+            #expect(try store.lastTurns(session: "b1", actor: "bob", count: 10).map(\.content) == ["t1", "t2"])
+            #expect(try store.changes(session: "b1", actor: "bob", since: 0).events.map(\.eventSeq) == [1, 2, 3, 4])
+            // Work on both sides.
+            _ = try store.appendTurn(session: "b1", actor: "bob", NewTurn(role: .user, content: "branch work"))
+            _ = try store.writeRow(session: "b1", actor: "bob", key: "doc", value: ["a": 2, "b": 1], baseVersion: 1)
+            _ = try store.writeRow(session: "b1", actor: "bob", key: "new", value: true, baseVersion: 0)
+            _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["a": 1, "b": 5], baseVersion: 1)
+            _ = try store.appendTurn(session: "s1", actor: "alice", NewTurn(role: .user, content: "main work"))
+            #expect(errorCode { _ = try store.mergeBranch(branch: "b1", actor: "bob") } == "forbidden")
+            let result = try store.mergeBranch(branch: "b1", actor: "alice")
+            guard case .merged(let turns, let rows, _) = result else { Issue.record("\(result)"); return }
+            #expect(turns.map(\.seq) == [5] && turns.map(\.content) == ["branch work"] && turns.first?.author == "bob")
+            #expect(rows.count == 2)
+            #expect(try store.stateRow(session: "s1", actor: "alice", key: "doc")?.value == ["a": 2, "b": 5])
+            #expect(try store.stateRow(session: "s1", actor: "alice", key: "new")?.value == true)
+            #expect(try store.session(id: "b1").branchStatus == "merged")
+            #expect(errorCode { _ = try store.mergeBranch(branch: "b1", actor: "alice") } == "invalid_state")
+            #expect(try store.auditLog(session: "s1").first?.action == "branch.merge")
+        }
+    }
+
+    @Test func conflictingMergeWritesNothingUntilResolved() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 1], baseVersion: 0)
+            _ = try store.createBranch(session: "s1", actor: "alice", id: "b1")
+            _ = try store.appendTurn(session: "b1", actor: "bob", NewTurn(role: .user, content: "x"))
+            _ = try store.writeRow(session: "b1", actor: "bob", key: "doc", value: ["a": 2], baseVersion: 1)
+            _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["a": 3], baseVersion: 1)
+            let before = try tableCounts(store)
+            let result = try store.mergeBranch(branch: "b1", actor: "alice")
+            guard case .conflict(let byKey) = result else { Issue.record("\(result)"); return }
+            #expect(byKey["doc"]?.first.map { [$0.base, $0.current, $0.proposed] } == [1, 3, 2])
+            #expect(try tableCounts(store) == before)
+            let resolved = try store.mergeBranch(branch: "b1", actor: "alice", resolutions: ["doc": ["a": 4]])
+            guard case .merged(let turns, _, _) = resolved else { Issue.record("\(resolved)"); return }
+            #expect(turns.count == 1)
+            #expect(try store.stateRow(session: "s1", actor: "alice", key: "doc")?.value == ["a": 4])
+        }
+    }
+
+    @Test func discardDeletesTheBranch() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.createBranch(session: "s1", actor: "bob", id: "b1")
+            #expect(errorCode { try store.discardBranch(branch: "b1", actor: "bob") } == "forbidden")
+            #expect(errorCode { try store.discardBranch(branch: "s1", actor: "alice") } == "invalid_state")
+            try store.discardBranch(branch: "b1", actor: "alice")
+            #expect(errorCode { _ = try store.session(id: "b1") } == "not_found")
+            #expect(try store.auditLog(session: "b1").first?.action == "branch.discard")
+            #expect(errorCode { _ = try store.createBranch(session: "s1", actor: "bob", atSeq: 5) } == "invalid_argument")
+        }
+    }
+}
+
+@Suite struct TemplateTests {
+    @Test func saveAndCreateFromTemplate() throws {
+        try withStore { store in
+            try makeSession(store, metadata: ["model": "m1"])
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "rules", value: ["tone": "dry"], baseVersion: 0)
+            #expect(errorCode { _ = try store.saveTemplate(session: "s1", actor: "bob", name: "std") } == "forbidden")
+            let t = try store.saveTemplate(session: "s1", actor: "alice", name: "std")
+            #expect(t.body["rows"] == ["rules": ["tone": "dry"]])
+            #expect(errorCode { _ = try store.saveTemplate(session: "s1", actor: "alice", name: "std") } == "conflict")
+            let s = try store.createSession(fromTemplate: "std", actor: "erin", id: "fromT")
+            #expect(s.title == "Planning" && s.metadata == ["model": "m1"] && s.owner == "erin")
+            let roles = Dictionary(uniqueKeysWithValues: try store.members(session: "fromT", actor: "erin").map { ($0.userID, $0.role) })
+            #expect(roles == ["erin": .owner, "alice": .admin, "bob": .write, "carol": .comment, "dave": .read])
+            #expect(try store.stateRow(session: "fromT", actor: "erin", key: "rules")?.version == 1)
+            #expect(try store.templates().map(\.name) == ["std"])
+            #expect(errorCode { _ = try store.createSession(fromTemplate: "nope", actor: "erin") } == "not_found")
+        }
+    }
+}
+
+@Suite struct ExportImportTests {
+    @Test func roundTripIsByteIdentical() throws {
+        try withStore { store in
+            try makeSession(store, metadata: ["x": 1.5, "y": ["z": nil]])
+            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "héllo\n\"q\"", metadata: ["k": [1, 2]], tokensIn: 4),
+                                                                   NewTurn(role: .assistant, content: "", tokensOut: 9)])
+            _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 1, body: "c")
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 1], baseVersion: 0)
+            _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["a": 1, "b": 2], baseVersion: 1)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 7], baseVersion: 1)
+            _ = try store.saveCheckpoint(session: "s1", actor: "bob", name: "cp")
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "later"))
+            _ = try store.undoLastTurn(session: "s1", actor: "bob")
+            let first = try store.exportSessionText(id: "s1", actor: "alice")
+            #expect(errorCode { _ = try store.exportSessionText(id: "s1", actor: "bob") } == "forbidden")
+            try store.deleteSession(id: "s1", actor: "alice")
+            let imported = try store.importSession(json: first)
+            #expect(imported.id == "s1")
+            let second = try store.exportSessionText(id: "s1", actor: "alice")
+            #expect(second == first)
+            #expect(errorCode { _ = try store.importSession(json: first) } == "conflict")
+            // Imported under another id, everything but the id is the same.
+            _ = try store.importSession(json: first, asID: "copy")
+            let third = try store.exportSession(id: "copy", actor: "alice")
+            #expect(third["turns"] == (try JSONValue(parsing: first))["turns"])
+            #expect(try store.search("later").isEmpty) // undone
+            #expect(try store.search("héllo").count == 2)
+        }
+    }
+
+    @Test func importRefusesBadDocumentsWithoutWriting() throws {
+        try withStore { store in
+            let before = try tableCounts(store)
+            #expect(errorCode { _ = try store.importSession(json: "{not json") } == "invalid_json")
+            #expect(errorCode { _ = try store.importSession(json: "{\"format\":\"other\"}") } == "invalid_argument")
+            #expect(errorCode { _ = try store.importSession(json: #"{"format":"tandem.session","version":1,"session":{"id":"x"}}"#) } == "invalid_argument")
+            #expect(try tableCounts(store) == before)
+        }
+    }
+}
+
+@Suite struct ShareLinkTests {
+    @Test func expiryIsExactToTheMillisecondAndRevocationWorks() throws {
+        let clock = TestClock()
+        try withStore(clock: clock) { store in
+            try makeSession(store)
+            #expect(errorCode { _ = try store.createShareLink(session: "s1", actor: "bob", expiresAt: nil) } == "forbidden")
+            let expiry = clock.now + 60_000
+            let issued = try store.createShareLink(session: "s1", actor: "alice", expiresAt: expiry)
+            #expect(issued.secret.hasPrefix("tds_") && issued.link.permission == "read")
+            let stored = try store.read { db throws(StoreError) in try db.query("SELECT hash FROM share_links") { $0.text(0) } }
+            #expect(stored == [RandomID.hash(issued.secret)])
+            clock.set(expiry - 1)
+            let used = try store.resolveShareLink(secret: issued.secret)
+            #expect(used.sessionID == "s1" && used.lastUsedAt == expiry - 1)
+            clock.set(expiry)
+            #expect(errorCode { _ = try store.resolveShareLink(secret: issued.secret) } == "forbidden")
+            clock.set(expiry - 1000)
+            #expect(try store.resolveShareLink(secret: issued.secret).id == issued.link.id)
+            try store.revokeShareLink(session: "s1", actor: "alice", linkID: issued.link.id)
+            #expect(errorCode { _ = try store.resolveShareLink(secret: issued.secret) } == "forbidden")
+            #expect(errorCode { _ = try store.resolveShareLink(secret: "tds_nothing") } == "unauthorized")
+            #expect(errorCode { _ = try store.createShareLink(session: "s1", actor: "alice", expiresAt: clock.now) } == "invalid_argument")
+            #expect(try store.shareLinks(session: "s1", actor: "alice").first?.revokedAt != nil)
+            #expect(try store.auditLog(session: "s1").prefix(2).map(\.action) == ["share.revoke", "share.create"])
+        }
+    }
+
+    @Test func expiryAtTheSecondWithTheRealClock() throws {
+        try withStore { store in
+            try makeSession(store)
+            let expiry = store.now + 1000
+            let issued = try store.createShareLink(session: "s1", actor: "alice", expiresAt: expiry)
+            #expect(try store.resolveShareLink(secret: issued.secret).sessionID == "s1")
+            while store.now < expiry { usleep(20_000) }
+            #expect(errorCode { _ = try store.resolveShareLink(secret: issued.secret) } == "forbidden")
+        }
+    }
+}
+
+@Suite struct RetentionTests {
+    @Test func purgesOnlyOldArchivedSessionsAndAudits() throws {
+        let clock = TestClock()
+        try withStore(clock: clock) { store in
+            try makeSession(store, id: "old")
+            try makeSession(store, id: "recent")
+            try makeSession(store, id: "live")
+            _ = try store.archiveSession(id: "old", actor: "alice")
+            clock.advance(10 * 86_400_000)
+            _ = try store.archiveSession(id: "recent", actor: "alice")
+            clock.advance(86_400_000)
+            #expect(try store.purgeArchived(olderThan: 7 * 86_400_000) == ["old"])
+            #expect(errorCode { _ = try store.session(id: "old") } == "not_found")
+            #expect(try store.session(id: "recent").status == .archived)
+            #expect(try store.auditLog(session: "old").first?.action == "session.purge")
+            #expect(errorCode { _ = try store.purgeArchived(olderThan: -1) } == "invalid_argument")
+        }
+    }
+}
