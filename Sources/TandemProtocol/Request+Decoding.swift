@@ -7,6 +7,7 @@ extension Request {
     /// Order of checks: size (`too_large`), JSON (`invalid_json`), object and `id` (`bad_request`, no id),
     /// `op` (`bad_request`), op known (`unknown_op`), then parameters (`invalid_argument` / `too_large`,
     /// naming the field). Unknown parameters are refused, so a typo never passes silently.
+    /// The buffer is only read during the call; nothing keeps a pointer into it.
     public static func decode(_ bytes: UnsafeRawBufferPointer, limits: ProtocolLimits = .default) -> Result<Request, ProtocolError> {
         guard bytes.count <= limits.maxMessageBytes else {
             return .failure(ProtocolError(
@@ -26,6 +27,7 @@ extension Request {
 
     /// Decodes one request frame from bytes.
     public static func decode(_ bytes: [UInt8], limits: ProtocolLimits = .default) -> Result<Request, ProtocolError> {
+        // The pointer does not escape: decode copies whatever it keeps into Swift values.
         bytes.withUnsafeBytes { decode($0, limits: limits) }
     }
 

@@ -4,6 +4,11 @@
 public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Code: String, Sendable, CaseIterable {
         case notFound = "not_found"
+        /// The actor is not a member of the session (the wire says not_found: ids must not leak).
+        case notMember = "not_member"
+        case alreadyExists = "already_exists"
+        case sessionPaused = "session_paused"
+        case sessionArchived = "session_archived"
         case invalidJSON = "invalid_json"
         case tooLarge = "too_large"
         case conflict = "conflict"

@@ -37,8 +37,35 @@ import TandemJSON
     @Test func integersOfEverySizeWriteLikeString() {
         for value: Int64 in [0, 1, -1, 9, 10, -10, 99, 100, 123_456_789, .max, .min, .max - 1, .min + 1] {
             var out: [UInt8] = []
-            Event.writeInt(value, &out)
+            ByteWriter.int(value, &out)
             #expect(String(decoding: out, as: UTF8.self) == String(value))
+        }
+    }
+
+    @Test func fastStringsMatchJSONWriter() {
+        var samples = ["", "plain", "\"", "\\", "a\"b\\c", "\n\r\t\u{8}\u{c}\u{0}\u{1f}\u{7f}", "é😀\u{2028}", "x\u{0}"]
+        var generator = SystemRandomNumberGenerator()
+        let alphabet: [Character] = ["a", "\"", "\\", "\n", "\u{1}", "é", "😀", " ", "\u{1f}", "/"]
+        for _ in 0..<500 {
+            samples.append(String((0..<Int.random(in: 0...20, using: &generator)).map { _ in alphabet.randomElement(using: &generator)! }))
+        }
+        for sample in samples {
+            var fast: [UInt8] = []
+            ByteWriter.string(sample, &fast)
+            var reference: [UInt8] = []
+            JSONWriter.writeString(sample, into: &reference)
+            #expect(fast == reference, "\(sample.debugDescription)")
+        }
+    }
+
+    @Test func postTurnResponseFastPathMatchesGeneric() throws {
+        for turn in [Fixtures.turn, Fixtures.undoneTurn] {
+            for id: RequestID in [0, -5, "a\"b", .int(RequestID.maxIntegerMagnitude)] {
+                for duplicate in [false, true] {
+                    let result = PostTurnResult(turn: turn, eseq: 77, duplicate: duplicate)
+                    #expect(Response.encodePostTurn(id: id, result) == Response.success(id: id, result).encode())
+                }
+            }
         }
     }
 

@@ -19,6 +19,17 @@ import TandemJSON
         #expect(covered == Set(OpName.allCases))
     }
 
+    @Test(arguments: Fixtures.operations)
+    func sessionForPermissionChecksIsTheSessionParameter(_ operation: Operation) {
+        let sent = operation.params.json["session"]?.stringValue
+        switch operation.name {
+        case .sessionCreate, .sessionImport:
+            #expect(operation.session == nil, "the new session's id is not a session to check a role on")
+        default:
+            #expect(operation.session == sent)
+        }
+    }
+
     @Test func operationNamesSessionForPermissionChecks() {
         #expect(Operation.turnPost(PostTurnParams(session: "s-9", content: "x")).session == "s-9")
         #expect(Operation.memberSetRole(MemberRoleParams(session: "s-3", user: "u", role: .read)).session == "s-3")

@@ -77,8 +77,13 @@ public struct NewTurn: Sendable, Equatable {
     public var metadata: JSONValue
     public var tokensIn: Int64
     public var tokensOut: Int64
+    /// A client-chosen idempotency key: a second append by the same author with the same nonce
+    /// is not written again (see `AppendResult.duplicate`).
+    public var nonce: String?
 
-    public init(role: TurnRole, content: String, metadata: JSONValue = [:], tokensIn: Int64 = 0, tokensOut: Int64 = 0) {
+    public init(role: TurnRole, content: String, metadata: JSONValue = [:], tokensIn: Int64 = 0, tokensOut: Int64 = 0,
+                nonce: String? = nil) {
+        self.nonce = nonce
         self.role = role
         self.content = content
         self.metadata = metadata
@@ -100,6 +105,8 @@ public struct Turn: Sendable, Equatable {
     public var state: TurnState
     /// The change-log sequence number of this turn's append.
     public var eventSeq: Int64
+    /// The idempotency key the author posted it with, if any.
+    public var nonce: String? = nil
 }
 
 public struct Comment: Sendable, Equatable {

@@ -14,13 +14,16 @@ extension SessionRef {
     /// The permission and status rule applied to a resolved session.
     static func check(_ ref: SessionRef, _ operation: Operation, actor: String, requireActive: Bool) throws(StoreError) -> SessionRef {
         guard let role = ref.role else {
-            throw StoreError.forbidden("\(actor) is not a member of session \(ref.id)")
+            throw StoreError(.notMember, "session \(ref.id) not found (\(actor) is not a member)")
         }
         guard Permissions.allows(role: role, operation: operation) else {
             throw StoreError.forbidden("role \(role.rawValue) may not \(operation.rawValue)")
         }
-        if requireActive && ref.status != .active {
-            throw StoreError(.invalidState, "session \(ref.id) is \(ref.status.rawValue); it accepts no changes")
+        if requireActive && ref.status == .paused {
+            throw StoreError(.sessionPaused, "session \(ref.id) is paused; resume it to make changes")
+        }
+        if requireActive && ref.status == .archived {
+            throw StoreError(.sessionArchived, "session \(ref.id) is archived; it accepts no changes")
         }
         return ref
     }
@@ -88,6 +91,13 @@ enum Validate {
         guard !id.isEmpty, id.utf8.count <= 64,
               id.utf8.allSatisfy({ ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 || $0 == 46 || $0 == 64 })
         else { throw StoreError.invalid("\(what) must be 1-64 characters of A-Z a-z 0-9 - _ . @") }
+    }
+
+    /// 1-64 of A-Z a-z 0-9 . _ : - (the wire's nonce alphabet).
+    static func nonce(_ nonce: String) throws(StoreError) {
+        guard !nonce.isEmpty, nonce.utf8.count <= 64,
+              nonce.utf8.allSatisfy({ ($0 >= 48 && $0 <= 58) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 45 || $0 == 95 || $0 == 46 })
+        else { throw StoreError.invalid("nonce must be 1-64 characters of A-Z a-z 0-9 . _ : -") }
     }
 
     static func text(_ s: String, what: String, max: Int, allowEmpty: Bool = false) throws(StoreError) {

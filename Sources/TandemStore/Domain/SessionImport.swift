@@ -16,7 +16,7 @@ enum SessionImport {
             }
         }
         if try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil {
-            throw StoreError(.conflict, "session \(id) already exists")
+            throw StoreError(.alreadyExists, "session \(id) already exists")
         }
         guard let status = SessionStatus(rawValue: try str(s, "status")) else { throw bad("session.status") }
         var parentSid = SQLValue.null
@@ -43,7 +43,8 @@ enum SessionImport {
             try Turns.insert(db, sid: sid, seq: try int(t, "seq"), role: try str(t, "role"), author: try str(t, "author"),
                              content: try str(t, "content"), metadata: (t["metadata"] ?? [:]).serialized(),
                              tokensIn: try int(t, "tokens_in"), tokensOut: try int(t, "tokens_out"),
-                             createdAt: try int(t, "created_at"), state: try int(t, "state"), eventSeq: try int(t, "event_seq"))
+                             createdAt: try int(t, "created_at"), state: try int(t, "state"), eventSeq: try int(t, "event_seq"),
+                             nonce: t["nonce"]?.stringValue)
         }
         if ctx.configuration.indexTurnsForSearch {
             try db.run("INSERT INTO turns_fts(rowid, content) SELECT id, content FROM turns WHERE sid = ?", [.integer(sid)])

@@ -24,12 +24,13 @@ enum SessionRows {
 }
 
 enum TurnRows {
-    static let columns = "seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq"
+    static let columns = "seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq, nonce"
 
     static func map(_ row: Row, sessionID: String) throws(StoreError) -> Turn {
         Turn(sessionID: sessionID, seq: row.int(0), role: TurnRole(rawValue: row.text(1)) ?? .user, author: row.text(2),
              content: row.text(3), metadata: try row.json(4), tokensIn: row.int(5), tokensOut: row.int(6),
-             createdAt: row.int(7), state: TurnState(rawValue: row.int(8)) ?? .live, eventSeq: row.int(9))
+             createdAt: row.int(7), state: TurnState(rawValue: row.int(8)) ?? .live, eventSeq: row.int(9),
+             nonce: row.optionalText(10))
     }
 }
 

@@ -34,9 +34,9 @@ extension Store {
                 """, [.integer(sid), .integer(ctx.now), .integer(ref.sid), .text(source.owner)])
             // Copied turns keep their seqs; their event seqs are renumbered densely from 1.
             try db.run("""
-                INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq)
+                INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq, nonce)
                 SELECT ?, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state,
-                       row_number() OVER (ORDER BY seq) FROM turns WHERE sid = ? AND seq <= ?
+                       row_number() OVER (ORDER BY seq), nonce FROM turns WHERE sid = ? AND seq <= ?
                 """, [.integer(sid), .integer(ref.sid), .integer(at)])
             if ctx.configuration.indexTurnsForSearch {
                 try db.run("INSERT INTO turns_fts(rowid, content) SELECT id, content FROM turns WHERE sid = ?", [.integer(sid)])

@@ -23,6 +23,8 @@ public struct ChangeEvent: Sendable, Equatable {
         case member
         /// a branch was merged in: `data.branch`; its turns and rows appear as their own events.
         case branchMerge = "branch_merge"
+        /// `comment` holds a comment attached to turn `turnSeq`.
+        case comment
     }
 
     public var eventSeq: Int64
@@ -33,6 +35,7 @@ public struct ChangeEvent: Sendable, Equatable {
     public var turn: Turn?
     public var row: StateRow?
     public var data: JSONValue?
+    public var comment: Comment? = nil
 }
 
 public struct ChangeSet: Sendable, Equatable {
@@ -42,6 +45,15 @@ public struct ChangeSet: Sendable, Equatable {
 }
 
 extension Store {
+    /// The change log for the server's own use (live fan-out, gap filling): no permission check.
+    public func changeFeed(session: String, since: Int64, limit: Int = 1000) throws(StoreError) -> ChangeSet {
+        guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
+        return try read { db throws(StoreError) in
+            let ref = try db.sessionRef(session, actor: nil)
+            return try Changes.load(db, sid: ref.sid, sessionID: session, since: since, limit: limit)
+        }
+    }
+
     /// Changes of `session` with event seq > `since`, oldest first, at most `limit`: the recovery
     /// feed that matches the live stream (every write result carries its `eventSeq`).
     public func changes(session: String, actor: String, since: Int64, limit: Int = 1000) throws(StoreError) -> ChangeSet {
@@ -69,6 +81,10 @@ enum Changes {
             var event = ChangeEvent(eventSeq: row.int(0), kind: ChangeEvent.Kind(rawValue: row.text(1)) ?? .session,
                                     actor: row.optionalText(2), createdAt: row.int(3), turnSeq: row.optionalInt(4),
                                     turn: nil, row: nil, data: row.isNull(5) ? nil : try row.json(5))
+            if event.kind == .comment, let id = event.data?["id"]?.intValue, let body = event.data?["body"]?.stringValue {
+                event.comment = Comment(id: id, sessionID: sessionID, turnSeq: event.turnSeq ?? 0, author: event.actor ?? "",
+                                        body: body, createdAt: event.createdAt)
+            }
             if !row.isNull(6) {
                 event.row = StateRow(key: row.text(6), version: row.int(7), value: try row.json(8), author: row.text(9),
                                      updatedAt: row.int(10), merged: row.int(11) != 0)

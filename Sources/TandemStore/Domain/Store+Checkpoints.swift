@@ -18,7 +18,7 @@ extension Store {
         return try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.checkpointSave, session: session, actor: actor)
             if try ctx.db.scalar("SELECT 1 FROM checkpoints WHERE sid = ? AND name = ?", [.integer(ref.sid), .text(name)]) != nil {
-                throw StoreError(.conflict, "checkpoint \(name) already exists")
+                throw StoreError(.alreadyExists, "checkpoint \(name) already exists")
             }
             let turnSeq = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             var versions: [String: Int64] = [:]

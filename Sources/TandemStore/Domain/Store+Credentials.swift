@@ -54,6 +54,11 @@ extension Store {
         }, completion: { _ in })
     }
 
+    /// How many users exist (zero on a new database).
+    public func userCount() throws(StoreError) -> Int {
+        try read { db throws(StoreError) in Int(try db.scalar("SELECT count(*) FROM users") ?? 0) }
+    }
+
     /// The newest audit entry's id (0 for none). Every change of access (tokens, roles, members,
     /// share links) writes an audit entry, whichever process made it, so a change here is the cue
     /// to re-check live connections.

@@ -65,10 +65,13 @@ enum SessionExport {
             JSONValue.object(["user": .string($0.text(0)), "role": .string($0.text(1)), "added_at": .integer($0.int(2))])
         }
         let turns = try db.query("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? ORDER BY seq", [.integer(sid)]) { row throws(StoreError) in
-            JSONValue.object(["seq": .integer(row.int(0)), "role": .string(row.text(1)), "author": .string(row.text(2)),
-                              "content": .string(row.text(3)), "metadata": try row.json(4), "tokens_in": .integer(row.int(5)),
-                              "tokens_out": .integer(row.int(6)), "created_at": .integer(row.int(7)), "state": .integer(row.int(8)),
-                              "event_seq": .integer(row.int(9))])
+            var turn: [String: JSONValue] = [
+                "seq": .integer(row.int(0)), "role": .string(row.text(1)), "author": .string(row.text(2)),
+                "content": .string(row.text(3)), "metadata": try row.json(4), "tokens_in": .integer(row.int(5)),
+                "tokens_out": .integer(row.int(6)), "created_at": .integer(row.int(7)), "state": .integer(row.int(8)),
+                "event_seq": .integer(row.int(9))]
+            if let nonce = row.optionalText(10) { turn["nonce"] = .string(nonce) }
+            return JSONValue.object(turn)
         }
         let comments = try db.query("SELECT turn_seq, author, body, created_at FROM comments WHERE sid = ? ORDER BY id", [.integer(sid)]) {
             JSONValue.object(["turn_seq": .integer($0.int(0)), "author": .string($0.text(1)), "body": .string($0.text(2)),

@@ -155,7 +155,7 @@ enum Sessions {
                        now: Int64) throws(StoreError) -> Int64 {
         guard try db.userExists(owner) else { throw StoreError.notFound("user \(owner)") }
         if try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil {
-            throw StoreError(.conflict, "session \(id) already exists")
+            throw StoreError(.alreadyExists, "session \(id) already exists")
         }
         try db.run("""
             INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at) VALUES (?,?,?,?,'active',?,?)

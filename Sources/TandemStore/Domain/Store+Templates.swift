@@ -8,7 +8,7 @@ extension Store {
         return try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.templateSave, session: session, actor: actor)
             if try ctx.db.scalar("SELECT 1 FROM templates WHERE name = ?", [.text(name)]) != nil {
-                throw StoreError(.conflict, "template \(name) already exists")
+                throw StoreError(.alreadyExists, "template \(name) already exists")
             }
             let source = try SessionRows.load(ctx.db, sid: ref.sid)
             let members = try Members.list(ctx.db, sid: ref.sid).map { m -> JSONValue in

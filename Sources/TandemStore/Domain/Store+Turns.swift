@@ -3,6 +3,9 @@ import TandemJSON
 /// What an append returns: the stored turns (with their seq and event seq) to broadcast.
 public struct AppendResult: Sendable, Equatable {
     public var turns: [Turn]
+    /// True when every turn was already there under its nonce: nothing was written, and `turns`
+    /// are the originals.
+    public var duplicate: Bool = false
     /// The change-log number of the last appended turn.
     public var eventSeq: Int64 { turns.last?.eventSeq ?? 0 }
 }
@@ -117,6 +120,7 @@ enum Turns {
         var metadataValue: JSONValue
         var tokensIn: Int64
         var tokensOut: Int64
+        var nonce: String?
     }
 
     /// Validation happens on the caller's thread, before the job is queued: bad input never
@@ -132,8 +136,9 @@ enum Turns {
             try Validate.text(t.content, what: "turn content", max: config.maxContentBytes, allowEmpty: true)
             let meta = try Validate.object(t.metadata, what: "turn metadata", max: config.maxJSONBytes)
             guard t.tokensIn >= 0, t.tokensOut >= 0 else { throw StoreError.invalid("token counts must not be negative") }
+            if let nonce = t.nonce { try Validate.nonce(nonce) }
             out.append(Prepared(role: t.role, content: t.content, metadata: meta, metadataValue: t.metadata,
-                                tokensIn: t.tokensIn, tokensOut: t.tokensOut))
+                                tokensIn: t.tokensIn, tokensOut: t.tokensOut, nonce: t.nonce))
         }
         return out
     }
@@ -143,6 +148,9 @@ enum Turns {
     static func append(_ ctx: WriteContext, session: String, actor: String, _ turns: [Prepared]) throws(StoreError) -> AppendResult {
         let db = ctx.db
         let ref = try ctx.authorizeChange(.postTurn, session: session, actor: actor)
+        if turns.contains(where: { $0.nonce != nil }), let earlier = try duplicates(db, sid: ref.sid, session: session, actor: actor, turns) {
+            return AppendResult(turns: earlier, duplicate: true)
+        }
         let n = Int64(turns.count)
         // Reserve n turn numbers and n event numbers at once.
         let (lastSeq, lastEvent) = try ctx.reserve(sid: ref.sid, turns: n, events: n)
@@ -154,14 +162,14 @@ enum Turns {
             let eventSeq = lastEvent - n + 1 + Int64(i)
             try insert(db, sid: ref.sid, seq: seq, role: t.role.rawValue, author: actor, content: t.content,
                        metadata: t.metadata, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
-                       state: 0, eventSeq: eventSeq)
+                       state: 0, eventSeq: eventSeq, nonce: t.nonce)
             ctx.indexTurn(rowid: db.lastInsertRowID, content: t.content)
             counts.turns += 1
             counts.tokensIn += t.tokensIn
             counts.tokensOut += t.tokensOut
             out.append(Turn(sessionID: session, seq: seq, role: t.role, author: actor, content: t.content,
                             metadata: t.metadataValue, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
-                            state: .live, eventSeq: eventSeq))
+                            state: .live, eventSeq: eventSeq, nonce: t.nonce))
         }
         ctx.count(sid: ref.sid, user: actor, counts)
         return AppendResult(turns: out)
@@ -169,10 +177,10 @@ enum Turns {
 
     static func insert(_ db: Database, sid: Int64, seq: Int64, role: String, author: String, content: String,
                        metadata: String, tokensIn: Int64, tokensOut: Int64, createdAt: Int64, state: Int64,
-                       eventSeq: Int64) throws(StoreError) {
+                       eventSeq: Int64, nonce: String? = nil) throws(StoreError) {
         try db.run("""
-            INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?)
+            INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq, nonce)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
             """) { stmt throws(StoreError) in
             try stmt.bind(sid, at: 1)
             try stmt.bind(seq, at: 2)
@@ -185,7 +193,33 @@ enum Turns {
             try stmt.bind(createdAt, at: 9)
             try stmt.bind(state, at: 10)
             try stmt.bind(eventSeq, at: 11)
+            try stmt.bind(nonce.map { SQLValue.text($0) } ?? .null, at: 12)
         }
+    }
+
+    /// The turns already stored under these nonces when every one is a repeat of the same post;
+    /// nil when none is. A nonce reused for a different post, or a batch that only partly
+    /// repeats, is a `conflict`: retrying must not silently write half of it.
+    static func duplicates(_ db: Database, sid: Int64, session: String, actor: String,
+                           _ turns: [Prepared]) throws(StoreError) -> [Turn]? {
+        var found: [Turn] = []
+        for t in turns {
+            guard let nonce = t.nonce,
+                  let earlier = try db.queryOne("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND author = ? AND nonce = ?",
+                                                [.integer(sid), .text(actor), .text(nonce)],
+                                                { row throws(StoreError) in try TurnRows.map(row, sessionID: session) })
+            else { continue }
+            guard earlier.role == t.role, earlier.content == t.content, earlier.metadata == t.metadataValue,
+                  earlier.tokensIn == t.tokensIn, earlier.tokensOut == t.tokensOut else {
+                throw StoreError(.conflict, "nonce \(nonce) was already used for a different turn (seq \(earlier.seq))")
+            }
+            found.append(earlier)
+        }
+        if found.isEmpty { return nil }
+        guard found.count == turns.count else {
+            throw StoreError(.conflict, "some turns of this batch were already posted under their nonces; post the rest with new nonces")
+        }
+        return found
     }
 
     /// Marks live turns after `seq` as `state`. Their index entries stay (the text is unchanged);

@@ -7,7 +7,7 @@ extension Store {
         try Validate.identifier(id, what: "user id")
         try Validate.text(displayName, what: "display name", max: configuration.maxTitleBytes)
         return try write { ctx throws(StoreError) in
-            if try ctx.db.userExists(id) { throw StoreError(.conflict, "user \(id) already exists") }
+            if try ctx.db.userExists(id) { throw StoreError(.alreadyExists, "user \(id) already exists") }
             try ctx.db.run("INSERT INTO users(id, display_name, created_at) VALUES (?,?,?)",
                            [.text(id), .text(displayName), .integer(ctx.now)])
             return User(id: id, displayName: displayName, createdAt: ctx.now)

@@ -12,6 +12,7 @@ enum Migrations {
         Migration(version: 1, name: "core", sql: Schema.core),
         Migration(version: 2, name: "search", sql: Schema.search),
         Migration(version: 3, name: "collaboration", sql: Schema.collaboration),
+        Migration(version: 4, name: "turn-nonce", sql: Schema.turnNonce),
     ]
 
     static var latestVersion: Int { all.last!.version }

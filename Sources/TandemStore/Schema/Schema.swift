@@ -93,6 +93,12 @@ enum Schema {
         END;
         """
 
+    /// Idempotent posting: a nonce is unique per session and author.
+    static let turnNonce = """
+        ALTER TABLE turns ADD COLUMN nonce TEXT;
+        CREATE UNIQUE INDEX turns_nonce ON turns(sid, author, nonce) WHERE nonce IS NOT NULL;
+        """
+
     static let collaboration = """
         CREATE TABLE templates(
           id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, body TEXT NOT NULL,

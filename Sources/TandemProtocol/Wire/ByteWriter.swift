@@ -1,0 +1,69 @@
+import TandemJSON
+
+/// Appends JSON pieces to a byte buffer without intermediate values, for the hot paths (turn events and
+/// turn.post responses). Output is byte-identical to `JSONWriter` (same escapes, same number text), which
+/// the tests check against the generic serialization.
+enum ByteWriter {
+    /// Appends the bytes of a literal (keys and punctuation).
+    @inline(__always)
+    static func raw(_ text: StaticString, _ out: inout [UInt8]) {
+        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    }
+
+    /// Appends a JSON string literal: runs of plain bytes are copied in bulk, and only `"`, `\` and control
+    /// characters are escaped, exactly as `JSONWriter.writeString` does.
+    static func string(_ value: String, _ out: inout [UInt8]) {
+        out.append(UInt8(ascii: "\""))
+        var value = value
+        value.withUTF8 { bytes in
+            var runStart = 0
+            for i in 0..<bytes.count {
+                let c = bytes[i]
+                guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
+                // A checked slice of the string's own UTF-8 storage, copied while withUTF8 keeps it alive.
+                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                runStart = i + 1
+                switch c {
+                case UInt8(ascii: "\""): raw(#"\""#, &out)
+                case UInt8(ascii: "\\"): raw(#"\\"#, &out)
+                case 0x0A: raw(#"\n"#, &out)
+                case 0x0D: raw(#"\r"#, &out)
+                case 0x09: raw(#"\t"#, &out)
+                default:
+                    raw(#"\u00"#, &out)
+                    out.append(hexDigit(c >> 4))
+                    out.append(hexDigit(c & 0x0F))
+                }
+            }
+            // Same: the rest of the string's UTF-8 storage, copied inside withUTF8.
+            if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+        }
+        out.append(UInt8(ascii: "\""))
+    }
+
+    @inline(__always)
+    static func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+
+    /// Appends the decimal text of an integer (as `String(value)` would write it).
+    static func int(_ value: Int64, _ out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits = 1
+        var probe = magnitude
+        while probe >= 10 {
+            probe /= 10
+            digits += 1
+        }
+        let start = out.count
+        out.append(contentsOf: repeatElement(UInt8(ascii: "0"), count: digits))
+        var index = start + digits - 1
+        while magnitude >= 10 {
+            out[index] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+            index -= 1
+        }
+        out[index] = UInt8(ascii: "0") + UInt8(magnitude)
+    }
+}
