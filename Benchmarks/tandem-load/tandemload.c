@@ -175,19 +175,32 @@ void on_message(worker_t *w, conn_t *c) {
 
 static void pump_send(worker_t *w, uint64_t now) {
     double interval = cfg.rate > 0 ? 1e9 * cfg.senders / cfg.rate : 0;
-    if (interval > 0 ? now >= w->next_scan : !w->started) { /* rate mode: rescan every 1 ms */
+    if (!w->started) {
         w->started = 1;
-        w->next_scan = now + 1000000;
-        for (int k = 0; k < w->n && w->c[k].idx < cfg.senders; k++) wake_sender(w, &w->c[k]);
+        for (int k = 0; k < w->nsenders; k++) {
+            w->c[k].next_due = g_send_start + (uint64_t)(interval * w->c[k].idx / cfg.senders);
+            if (interval == 0) wake_sender(w, &w->c[k]);
+        }
+    }
+    /* Rate mode: senders fall due in a fixed cyclic order (offset by index, same period), so a
+     * cursor finds the due ones without scanning every sender each millisecond. A due sender that
+     * the window holds back is passed over; an answer or drained output wakes it again. */
+    for (int i = 0; interval > 0 && w->active > 0 && i < w->nsenders; i++) {
+        conn_t *c = &w->c[w->cursor];
+        if (c->sent < cfg.msgs && c->state == ST_OPEN) {
+            if (now < c->next_due) break;
+            wake_sender(w, c);
+        }
+        w->cursor = (w->cursor + 1) % w->nsenders;
     }
     while (w->nready > 0) {
         conn_t *c = w->ready[--w->nready];
         c->queued = 0;
-        if (c->next_due == 0) c->next_due = g_send_start + (uint64_t)(interval * c->idx / cfg.senders);
         while (c->state == ST_OPEN && c->sent < cfg.msgs && in_flight(c) < cfg.window && c->out_len < OUT_CAP_LIMIT &&
                (interval == 0 || now >= c->next_due)) {
             if (send_payload(w, c, 'M', c->sent + 1) < 0) { conn_dead(w, c); break; }
             c->sent++; w->sent++;
+            if (c->sent == cfg.msgs) w->active--;
             c->next_due += (uint64_t)interval;
         }
     }
@@ -222,6 +235,17 @@ static void pump(worker_t *w, int phase, uint64_t now) {
     atomic_store_explicit(&w->pub_undeliverable, w->undeliverable, memory_order_relaxed);
 }
 
+/* How long the loop may sleep: closed loop 10 ms (answers and deliveries wake it); rate mode
+ * until the sender at the cursor falls due (1 ms granularity); setup phases 1 ms. */
+static int wait_ms(worker_t *w, int phase) {
+    if (w->nready > 0) return 0;
+    if (phase != PH_SEND) return 1;
+    if (cfg.rate <= 0 || w->active == 0) return 10;
+    uint64_t due = w->c[w->cursor].next_due, now = now_ns();
+    uint64_t ms = due > now ? (due - now + 999999) / 1000000 : 1;
+    return ms > 10 ? 10 : (int)ms;
+}
+
 static void *worker_main(void *arg) {
     worker_t *w = arg;
     struct epoll_event evs[256];
@@ -230,7 +254,7 @@ static void *worker_main(void *arg) {
         int phase = atomic_load(&g_phase);
         if (phase == PH_DONE) break;
         pump(w, phase, now_ns());
-        int n = epoll_wait(w->epfd, evs, 256, phase == PH_SEND && cfg.rate <= 0 ? 10 : 1);
+        int n = epoll_wait(w->epfd, evs, 256, wait_ms(w, phase));
         for (int i = 0; i < n; i++) {
             conn_t *c = evs[i].data.ptr;
             uint32_t e = evs[i].events;
@@ -384,7 +408,6 @@ int main(int argc, char **argv) {
         w->pbuf = malloc((size_t)cfg.payload);
         w->jbuf = malloc((size_t)cfg.payload + 256);
         w->wbuf = malloc((size_t)cfg.payload + 256 + 14);
-        long my_senders = 0;
         for (int k = 0; k < w->n; k++) {
             conn_t *c = &w->c[k];
             c->fd = -1;
@@ -393,11 +416,12 @@ int main(int argc, char **argv) {
             c->msg = malloc(cfg.keep);
             c->expected = (long)cfg.msgs * g_room_senders[c->room];
             w->expected += c->expected;
-            if (c->idx < cfg.senders) my_senders++;
+            if (c->idx < cfg.senders) w->nsenders++;
         }
         w->cap_lat = w->expected;
         w->lat = malloc(sizeof(uint64_t) * (size_t)(w->cap_lat ? w->cap_lat : 1));
-        w->cap_ack = my_senders * cfg.msgs;
+        w->active = w->nsenders;
+        w->cap_ack = (long)w->nsenders * cfg.msgs;
         w->ack_lat = malloc(sizeof(uint64_t) * (size_t)(w->cap_ack ? w->cap_ack : 1));
         expected += w->expected;
     }

@@ -55,9 +55,10 @@ typedef struct {
 
 typedef struct {
     int id, epfd, n, next_conn, nretry, nready, done, started, phase_seen;
+    int nsenders, active, cursor;             /* senders are c[0..nsenders-1]; not yet finished; rate cursor */
     conn_t *c;                                /* this thread's connections, ascending idx */
     conn_t **retry, **ready;
-    uint64_t rng, rx_now, last_probe, next_scan;
+    uint64_t rng, rx_now, last_probe;
     uint64_t *lat, *ack_lat, *hs_lat;         /* ns */
     long nlat, cap_lat, nack, cap_ack, nhs;
     long expected, received, sent, acked, answered, errors, bad, lost, lost_posts, undeliverable;
