@@ -177,7 +177,7 @@ struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Full-text search latency over a big session.")
     @OptionGroup var common: Common
     @Option var turns = 1_000_000
-    @Option var queries = 50
+    @Option var queries = 20
     @Option(help: "Keep/reuse this database file instead of a temporary one.") var database: String?
 
     func run() throws {
@@ -251,7 +251,7 @@ struct RowMerge: ParsableCommand {
                 let stale = i % 2 == 1 && current.version > 1
                 let base = stale ? current.version - 1 : current.version
                 if stale {
-                    var old = try store.stateHistory(session: "bench", actor: "u1", key: "doc").first { $0.version == base }!.value.objectValue!
+                    var old = try store.stateRow(session: "bench", actor: "u1", key: "doc", version: base)!.value.objectValue!
                     old["k\((i + keys / 2) % keys)"] = .string("line one\nline 2\nother \(i)")
                     mine = old
                 }

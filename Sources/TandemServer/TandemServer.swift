@@ -21,6 +21,7 @@ public final class TandemServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
+        storeConfiguration.maxContentBytes = configuration.maxTurnContentBytes
         storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
         store = try Store(storeConfiguration)
         pool = WorkPool(threads: max(4, ProcessInfo.processInfo.activeProcessorCount * 4))

@@ -6,8 +6,9 @@ import Glibc
 #endif
 
 /// The bench's plain room wire: `ws://HOST:PORT/room/NAME`; every text frame goes to everyone in
-/// the room, the sender included. Membership is global (one lock); delivery uses the transport's
-/// broadcast, which encodes each frame once and hands one task per loop.
+/// the room, the sender included. Each connection's context is its `Room` (looked up once, at the
+/// upgrade), so a message costs one small lock, not a registry lookup; delivery uses the
+/// transport's broadcast, which encodes each frame once and hands one task per loop.
 struct RoomApplication: WebSocketApplication {
     private let rooms = RoomRegistry()
 
@@ -17,43 +18,55 @@ struct RoomApplication: WebSocketApplication {
 
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision {
         guard request.path.hasPrefix("/room/"), request.path.count > 6 else { return .reject(.text(404, "no such room\n")) }
-        return .accept(context: String(request.path.dropFirst(6)))
+        return .accept(context: rooms.room(named: String(request.path.dropFirst(6))))
     }
 
     func opened(_ connection: WebSocketConnection) {
-        rooms.join(connection.context as! String, connection)
+        (connection.context as! Room).join(connection)
     }
 
     func received(_ message: WebSocketMessage, on connection: WebSocketConnection) {
         guard case .text(let bytes) = message else { return }
-        let members = rooms.members(of: connection.context as! String)
+        let members = (connection.context as! Room).members
         WebSocketConnection.broadcast(SharedFrame(opcode: .text, payload: bytes), to: members)
     }
 
     func closed(_ connection: WebSocketConnection, code: UInt16?) {
-        rooms.leave(connection.context as! String, connection)
+        (connection.context as! Room).leave(connection)
     }
 }
 
-/// Room name → members, shared by all loops.
-final class RoomRegistry: Sendable {
-    private let state = Mutex([String: [WebSocketConnection]]())
+/// One room's members.
+final class Room: Sendable {
+    let name: String
+    private let state = Mutex([WebSocketConnection]())
 
-    func join(_ room: String, _ connection: WebSocketConnection) {
-        state.withLock { $0[room, default: []].append(connection) }
-    }
+    init(name: String) { self.name = name }
 
-    func leave(_ room: String, _ connection: WebSocketConnection) {
-        state.withLock { rooms in
-            rooms[room]?.removeAll { $0 === connection }
-            if rooms[room]?.isEmpty == true { rooms[room] = nil }
-        }
+    func join(_ connection: WebSocketConnection) { state.withLock { $0.append(connection) } }
+
+    func leave(_ connection: WebSocketConnection) {
+        state.withLock { members in members.removeAll { $0 === connection } }
     }
 
     /// A snapshot (copy-on-write: no element copies unless the room changes meanwhile).
-    func members(of room: String) -> [WebSocketConnection] {
-        state.withLock { $0[room] ?? [] }
+    var members: [WebSocketConnection] { state.withLock { $0 } }
+}
+
+/// Room name → room, shared by all loops. Rooms are never removed (a bench fixture: removing an
+/// empty room would race with a connection that looked it up but has not joined yet).
+final class RoomRegistry: Sendable {
+    private let rooms = Mutex([String: Room]())
+
+    func room(named name: String) -> Room {
+        rooms.withLock { rooms in
+            if let room = rooms[name] { return room }
+            let room = Room(name: name)
+            rooms[name] = room
+            return room
+        }
     }
+
 }
 
 @main

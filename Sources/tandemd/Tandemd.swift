@@ -93,7 +93,7 @@ struct Tandemd: ParsableCommand {
                   \(owner.secret)
                 Connect with: tandem --url \(settings.effectivePublicURL.replacingOccurrences(of: "http", with: "ws"))/ws --token <token>
                 """)
-            fflush(stdout)
+            fflush(nil)
         }
         do {
             try server.start()

@@ -32,12 +32,16 @@ import Testing
             process.standardOutput = out
             process.standardError = FileHandle.nullDevice
             try process.run()
-            // Let it write for a random while (the first run also creates the session).
-            usleep(UInt32.random(in: 80_000...400_000, using: &rng) + (iteration == 0 ? 300_000 : 0))
+            // Wait for its first durable report (a loaded machine may start it slowly), then let it
+            // write for a random while before the kill.
+            var output = out.fileHandleForReading.availableData
+            #expect(!output.isEmpty, "the crash writer exited without writing")
+            usleep(UInt32.random(in: 20_000...300_000, using: &rng))
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             #expect(process.terminationReason == .uncaughtSignal)
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            output.append(out.fileHandleForReading.readDataToEndOfFile())
+            let text = String(decoding: output, as: UTF8.self)
             // A line without its newline may have been cut by the kill: not a complete report.
             var lines = text.split(separator: "\n", omittingEmptySubsequences: false)
             lines.removeLast()

@@ -37,7 +37,7 @@ import TandemJSON
             #expect(try store.turns(session: "s1", actor: "dave", since: 10, limit: 2).map(\.seq) == [11, 12])
             #expect(try store.turns(session: "s1", actor: "dave", range: 5...8).map(\.content) == ["5", "6", "7", "8"])
             #expect(try store.turns(session: "s1", actor: "dave", author: "alice").map(\.seq) == [3, 6, 9, 12, 15, 18, 21, 24, 27, 30])
-            #expect(errorCode { _ = try store.lastTurns(session: "s1", actor: "erin", count: 5) } == "forbidden")
+            #expect(errorCode { _ = try store.lastTurns(session: "s1", actor: "erin", count: 5) } == "not_member")
             #expect(errorCode { _ = try store.lastTurns(session: "s1", actor: "dave", count: 0) } == "invalid_argument")
         }
     }
@@ -51,7 +51,7 @@ import TandemJSON
             #expect(errorCode { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: String(repeating: "x", count: 101))) } == "too_large")
             #expect(errorCode { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "x", metadata: "text")) } == "invalid_argument")
             #expect(errorCode { _ = try store.appendTurn(session: "s1", actor: "carol", NewTurn(role: .user, content: "x")) } == "forbidden")
-            #expect(errorCode { _ = try store.appendTurn(session: "s1", actor: "erin", NewTurn(role: .user, content: "x")) } == "forbidden")
+            #expect(errorCode { _ = try store.appendTurn(session: "s1", actor: "erin", NewTurn(role: .user, content: "x")) } == "not_member")
             #expect(errorCode { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "x", tokensIn: -1)) } == "invalid_argument")
             // A batch with one bad turn writes none of them.
             #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "fine"), NewTurn(role: .user, content: String(repeating: "y", count: 200))]) } == "too_large")
@@ -101,6 +101,8 @@ import TandemJSON
             _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "draft"))
             let c = try store.addComment(session: "s1", actor: "carol", turnSeq: 1, body: "nice")
             #expect(c.turnSeq == 1 && c.author == "carol")
+            let log = try store.changes(session: "s1", actor: "dave", since: 0).events
+            #expect(log.last?.kind == .comment && log.last?.eventSeq == c.eventSeq && log.last?.data?["body"] == "nice")
             #expect(errorCode { _ = try store.addComment(session: "s1", actor: "dave", turnSeq: 1, body: "no") } == "forbidden")
             #expect(errorCode { _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 9, body: "no") } == "not_found")
             #expect(errorCode { _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 1, body: "") } == "invalid_argument")

@@ -27,7 +27,7 @@ import TandemJSON
             #expect(try store.user(id: "alice").displayName == "Alice")
             try store.renameUser(id: "alice", displayName: "Alice A.")
             #expect(try store.user(id: "alice").displayName == "Alice A.")
-            #expect(errorCode { _ = try store.createUser(id: "alice", displayName: "again") } == "conflict")
+            #expect(errorCode { _ = try store.createUser(id: "alice", displayName: "again") } == "already_exists")
             #expect(errorCode { _ = try store.createUser(id: "bad id!", displayName: "x") } == "invalid_argument")
             #expect(errorCode { _ = try store.user(id: "zed") } == "not_found")
             let generated = try store.createUser(displayName: "Anon")
@@ -49,14 +49,14 @@ import TandemJSON
             #expect(updated.session.title == "Plan B" && updated.session.metadata == ["team": "edge"] && updated.eventSeq == 1)
             let paused = try store.pauseSession(id: s.id, actor: "alice").session
             #expect(paused.status == .paused && paused.pausedAt == clock.now)
-            #expect(errorCode { _ = try store.appendTurn(session: s.id, actor: "alice", NewTurn(role: .user, content: "x")) } == "invalid_state")
+            #expect(errorCode { _ = try store.appendTurn(session: s.id, actor: "alice", NewTurn(role: .user, content: "x")) } == "session_paused")
             #expect(try store.resumeSession(id: s.id, actor: "alice").session.status == .active)
             let archived = try store.archiveSession(id: s.id, actor: "alice").session
             #expect(archived.status == .archived && archived.archivedAt == clock.now)
             #expect(errorCode { _ = try store.pauseSession(id: s.id, actor: "alice") } == "invalid_state")
-            #expect(errorCode { _ = try store.session(id: s.id, actor: "bob") } == "forbidden")
+            #expect(errorCode { _ = try store.session(id: s.id, actor: "bob") } == "not_member")
             #expect(errorCode { _ = try store.session(id: "missing", actor: "alice") } == "not_found")
-            #expect(errorCode { _ = try store.createSession(id: s.id, title: "dup", owner: "alice") } == "conflict")
+            #expect(errorCode { _ = try store.createSession(id: s.id, title: "dup", owner: "alice") } == "already_exists")
             #expect(errorCode { _ = try store.createSession(title: "x", owner: "ghost") } == "not_found")
         }
     }

@@ -5,7 +5,7 @@ enum Credential: Equatable, Sendable {
     case token(String)
     case shareSecret(String)
 
-    enum Problem: Equatable, Sendable {
+    enum Problem: Error, Equatable, Sendable {
         case missing
         case several
         case malformed

@@ -39,9 +39,9 @@ extension Dispatcher {
 
     func addComment(_ p: CommentAddParams, client: ClientConnection) throws -> CommentResult {
         let user = try memberUser(client)
-        let (comment, eseq) = try store.addComment(session: p.session, actor: user, turnSeq: p.seq, body: p.text)
+        let comment = try store.addComment(session: p.session, actor: user, turnSeq: p.seq, body: p.text)
         publishFromLog(p.session)
-        return CommentResult(comment: CommentDTO(comment), eseq: eseq)
+        return CommentResult(comment: CommentDTO(comment), eseq: comment.eventSeq ?? 0)
     }
 
     func listComments(_ p: CommentListParams, client: ClientConnection) throws -> CommentListResult {

@@ -116,6 +116,8 @@ public struct Comment: Sendable, Equatable {
     public var author: String
     public var body: String
     public var createdAt: Int64
+    /// The change-log number of this comment, in the answer to `addComment` (nil in listings).
+    public var eventSeq: Int64?
 }
 
 /// One shared-state row (or one version of it, in history).

@@ -21,10 +21,10 @@ public struct ChangeEvent: Sendable, Equatable {
         case session
         /// membership change: `data.user`, `data.role` (null when removed).
         case member
+        /// a comment on turn `turnSeq`: `data.id`, `data.body`; `actor` wrote it.
+        case comment
         /// a branch was merged in: `data.branch`; its turns and rows appear as their own events.
         case branchMerge = "branch_merge"
-        /// `comment` holds a comment attached to turn `turnSeq`.
-        case comment
     }
 
     public var eventSeq: Int64
@@ -35,6 +35,7 @@ public struct ChangeEvent: Sendable, Equatable {
     public var turn: Turn?
     public var row: StateRow?
     public var data: JSONValue?
+    /// For `comment` entries, the comment itself.
     public var comment: Comment? = nil
 }
 
@@ -83,7 +84,7 @@ enum Changes {
                                     turn: nil, row: nil, data: row.isNull(5) ? nil : try row.json(5))
             if event.kind == .comment, let id = event.data?["id"]?.intValue, let body = event.data?["body"]?.stringValue {
                 event.comment = Comment(id: id, sessionID: sessionID, turnSeq: event.turnSeq ?? 0, author: event.actor ?? "",
-                                        body: body, createdAt: event.createdAt)
+                                        body: body, createdAt: event.createdAt, eventSeq: event.eventSeq)
             }
             if !row.isNull(6) {
                 event.row = StateRow(key: row.text(6), version: row.int(7), value: try row.json(8), author: row.text(9),

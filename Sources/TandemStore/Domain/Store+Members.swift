@@ -85,15 +85,9 @@ enum Members {
 }
 
 extension Store {
-    /// Attaches a comment to a turn (comment+). Comments are not turns and take no turn seq.
+    /// Attaches a comment to a turn (comment+). Comments are not turns and take no turn seq; they
+    /// are in the change log (`comment` events) so live clients and recovery see them.
     public func addComment(session: String, actor: String, turnSeq: Int64, body: String) throws(StoreError) -> Comment {
-        try postComment(session: session, actor: actor, turnSeq: turnSeq, body: body).comment
-    }
-
-    /// Attaches a comment to a turn (comment+) and records it in the change log, so live members
-    /// and resuming clients see it. Returns the comment and its event seq.
-    public func postComment(session: String, actor: String, turnSeq: Int64,
-                            body: String) throws(StoreError) -> (comment: Comment, eventSeq: Int64) {
         try Validate.text(body, what: "comment", max: configuration.maxContentBytes)
         return try write(deferrable: true) { ctx throws(StoreError) in
             let ref = try ctx.authorizeChange(.comment, session: session, actor: actor)
@@ -101,12 +95,12 @@ extension Store {
             else { throw StoreError.notFound("turn \(turnSeq)") }
             try ctx.db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",
                            [.integer(ref.sid), .integer(turnSeq), .text(actor), .text(body), .integer(ctx.now)])
-            let comment = Comment(id: ctx.db.lastInsertRowID, sessionID: session, turnSeq: turnSeq, author: actor,
-                                  body: body, createdAt: ctx.now)
+            let id = ctx.db.lastInsertRowID
             let eventSeq = try ctx.recordEvent(sid: ref.sid, kind: "comment", actor: actor, turnSeq: turnSeq,
-                                               data: ["id": .integer(comment.id), "body": .string(body)])
+                                               data: ["id": .integer(id), "body": .string(body)])
             ctx.count(sid: ref.sid, user: actor, ContributionCounts(comments: 1))
-            return (comment, eventSeq)
+            return Comment(id: id, sessionID: session, turnSeq: turnSeq, author: actor, body: body, createdAt: ctx.now,
+                           eventSeq: eventSeq)
         }
     }
 
@@ -117,7 +111,8 @@ extension Store {
             return try db.query("""
                 SELECT id, turn_seq, author, body, created_at FROM comments WHERE sid = ? AND (?2 IS NULL OR turn_seq = ?2) ORDER BY id
                 """, [.integer(ref.sid), .optional(turnSeq)]) {
-                Comment(id: $0.int(0), sessionID: session, turnSeq: $0.int(1), author: $0.text(2), body: $0.text(3), createdAt: $0.int(4))
+                Comment(id: $0.int(0), sessionID: session, turnSeq: $0.int(1), author: $0.text(2), body: $0.text(3), createdAt: $0.int(4),
+                        eventSeq: nil)
             }
         }
     }

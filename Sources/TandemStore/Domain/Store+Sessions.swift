@@ -127,6 +127,9 @@ extension Store {
 
     /// Full-text search over session titles and live turn content. With `member`, only sessions
     /// that user belongs to. Every word must match (words are quoted: no query syntax errors).
+    /// Title hits come first (best match first), then turns newest first: ordering turns by
+    /// relevance would rank every match of a common word (seconds over a million turns), while
+    /// newest-first walks the index backwards and stops at `limit`.
     public func search(_ text: String, member: String? = nil, limit: Int = 50) throws(StoreError) -> [SearchHit] {
         let words = text.split(whereSeparator: { $0.isWhitespace }).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         guard !words.isEmpty else { throw StoreError.invalid("search text is empty") }
@@ -142,7 +145,7 @@ extension Store {
             let turns = try db.query("""
                 SELECT s.id, t.seq, snippet(turns_fts, 0, '[', ']', '…', 12) FROM turns_fts f
                 JOIN turns t ON t.id = f.rowid JOIN sessions s ON s.sid = t.sid
-                WHERE turns_fts MATCH ? AND t.state = 0 \(memberClause) ORDER BY rank LIMIT ?
+                WHERE turns_fts MATCH ? AND t.state = 0 \(memberClause) ORDER BY f.rowid DESC LIMIT ?
                 """, [.text(match)] + memberArg + [.int(limit)]) { SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1), snippet: $0.text(2)) }
             return Array((titles + turns).prefix(limit))
         }

@@ -18,6 +18,14 @@ extension Store {
         }
     }
 
+    /// One past version of a row (the base a client is merging from), or nil.
+    public func stateRow(session: String, actor: String, key: String, version: Int64) throws(StoreError) -> StateRow? {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.stateGet, session: session, actor: actor)
+            return try RowRows.historical(db, sid: ref.sid, key: key, version: version)
+        }
+    }
+
     /// Every version of a row, oldest first.
     public func stateHistory(session: String, actor: String, key: String) throws(StoreError) -> [StateRow] {
         try read { db throws(StoreError) in

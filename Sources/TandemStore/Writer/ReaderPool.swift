@@ -2,9 +2,9 @@ import Foundation
 
 /// Read-only connections, each checked out by one thread at a time. In WAL mode a reader sees the
 /// last committed state and never blocks the writer.
+// Safe to share: `idle` and `opened` are guarded by `condition`; a checked-out Database is used
+// only by the thread that checked it out until it is returned.
 final class ReaderPool: @unchecked Sendable {
-    // @unchecked: `idle` and `opened` are guarded by `condition`; a checked-out Database is used
-    // only by the thread that checked it out until it is returned.
     private let condition = NSCondition()
     private var idle: [Database] = []
     private var opened = 0

@@ -6,9 +6,9 @@ import Foundation
 /// jobs in ONE transaction, each inside its own SAVEPOINT so a failing job rolls back alone, commits,
 /// and only then reports each job's result: a success result means the write is committed (durable
 /// to the degree `synchronous` promises).
+// Safe to share: `queue`, `stopping`, the counters are guarded by `condition`; `context` (and its Database) is
+// touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
-    // @unchecked: `queue`, `stopping` are guarded by `condition`; `context` (and its Database) is
-    // touched only by the writer thread after init.
     private let condition = NSCondition()
     private var queue: [WriteJob] = []
     private var stopping = false
@@ -18,9 +18,22 @@ public final class StoreWriter: @unchecked Sendable {
     private let maxQueued: Int
     private var thread: Thread?
 
-    /// Statistics for benchmarks: batches committed and jobs run.
-    public private(set) var batches: Int = 0
-    public private(set) var jobs: Int = 0
+    private var committedBatches = 0
+    private var committedJobs = 0
+
+    /// Transactions committed so far (for benchmarks and tests).
+    public var batches: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return committedBatches
+    }
+
+    /// Jobs committed so far.
+    public var jobs: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return committedJobs
+    }
 
     init(database: Database, configuration: StoreConfiguration) {
         context = WriteContext(db: database, configuration: configuration)
@@ -171,8 +184,10 @@ public final class StoreWriter: @unchecked Sendable {
             abort(batch, error)
             return
         }
-        batches += 1
-        jobs += batch.count
+        condition.lock()
+        committedBatches += 1
+        committedJobs += batch.count
+        condition.unlock()
         for job in batch { job.finish(commitError: nil) }
     }
 
@@ -186,8 +201,8 @@ public final class StoreWriter: @unchecked Sendable {
 }
 
 /// A type-erased job; its result lives here between running and the commit.
+// Safe to share: created on the submitting thread, then used only by the writer thread.
 final class WriteJob: @unchecked Sendable {
-    // @unchecked: created on the submitting thread, then used only by the writer thread.
     let deferrable: Bool
     let savepoint: Bool
     private let runBody: (WriteContext) -> StoreError?
@@ -223,8 +238,8 @@ final class ResultBox<T> {
 }
 
 /// Blocks one thread until a result arrives from another.
+// Safe to share: `value` is written once under `condition` and read after the signal.
 final class Waiter<T: Sendable>: @unchecked Sendable {
-    // @unchecked: `value` is written once under `condition` and read after the signal.
     private let condition = NSCondition()
     private var value: Result<T, StoreError>?
 

@@ -8,12 +8,16 @@ public enum ClientHandshake {
     }
 
     /// The upgrade request bytes. `path` is the request target ("/path?query", already encoded);
-    /// `deflate` offers permessage-deflate with `PerMessageDeflate.clientOffer()`.
+    /// `deflate` offers permessage-deflate with `PerMessageDeflate.clientOffer()`. Control
+    /// characters (CR, LF, NUL...) in any argument are replaced by spaces, so a value taken from
+    /// user input cannot inject header lines.
     public static func request(
         host: String, path: String, key: String, subprotocols: [String] = [],
         deflate: Bool = false, extraHeaders: [(String, String)] = []
     ) -> [UInt8] {
-        var s = "GET \(path.isEmpty ? "/" : path) HTTP/1.1\r\n"
+        let path = headerSafe(path), host = headerSafe(host), key = headerSafe(key)
+        let subprotocols = subprotocols.map(headerSafe)
+        var s = "GET \(path.isEmpty ? "/" : path.replacingSpaces()) HTTP/1.1\r\n"
         s += "Host: \(host)\r\n"
         s += "Upgrade: websocket\r\n"
         s += "Connection: Upgrade\r\n"
@@ -21,9 +25,23 @@ public enum ClientHandshake {
         s += "Sec-WebSocket-Version: 13\r\n"
         if !subprotocols.isEmpty { s += "Sec-WebSocket-Protocol: \(subprotocols.joined(separator: ", "))\r\n" }
         if deflate { s += "Sec-WebSocket-Extensions: \(PerMessageDeflate.clientOffer())\r\n" }
-        for (name, value) in extraHeaders { s += "\(name): \(value)\r\n" }
+        for (name, value) in extraHeaders { s += "\(headerSafe(name)): \(headerSafe(value))\r\n" }
         s += "\r\n"
         return Array(s.utf8)
+    }
+}
+
+/// Replaces control characters, which could end a header line early, by spaces.
+func headerSafe(_ s: String) -> String {
+    guard s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) else { return s }
+    return String(String.UnicodeScalarView(s.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7F ? " " : $0 }))
+}
+
+extension String {
+    /// A request target cannot contain spaces; encode them.
+    fileprivate func replacingSpaces() -> String {
+        guard utf8.contains(0x20) else { return self }
+        return split(separator: " ", omittingEmptySubsequences: false).joined(separator: "%20")
     }
 }
 

@@ -1,5 +1,6 @@
 /// A WebSocket close status code (RFC 6455 §7.4).
 public struct CloseCode: RawRepresentable, Sendable, Hashable, CustomStringConvertible {
+    /// The code as sent on the wire.
     public var rawValue: UInt16
 
     public init(rawValue: UInt16) { self.rawValue = rawValue }

@@ -12,28 +12,32 @@ public final class Deflater {
     /// context takeover the same input always gives the same output, so one compressed frame can
     /// be sent to many connections.
     public let noContextTakeover: Bool
+    /// zlib compression level, 0...9.
     public let level: Int
     // The z_stream is allocated once and never moved (zlib keeps a pointer back to it).
     private let stream: UnsafeMutablePointer<z_stream>
 
     /// - Parameters:
-    ///   - windowBits: negotiated window, 8...15. zlib refuses 8 for raw deflate (and would use a
-    ///     512-byte window anyway), so for 8 we open a 9-bit stream with the run-length strategy,
-    ///     whose matches never reach back more than one byte: valid for a 256-byte window.
+    ///   - windowBits: negotiated window, 8...15. zlib refuses 8 for raw deflate, so for 8 we open
+    ///     a 9-bit stream: zlib never emits a distance beyond the window minus 262 bytes
+    ///     (MAX_DIST), i.e. 250 for 9 bits, which a 256-byte window decodes (tested against a
+    ///     strict 8-bit inflate).
     ///   - noContextTakeover: reset the stream after every message.
     ///   - level: zlib compression level 0...9 (default 6; 1 is much faster for chatty traffic).
-    public init(windowBits: Int = 15, noContextTakeover: Bool = false, level: Int = 6) {
+    ///   - memLevel: zlib memory level 1...9 (default 8). State takes about
+    ///     2^(windowBits+2) + 2^(memLevel+9) bytes (256 KiB at 15/8): lower both for many
+    ///     connections with context takeover.
+    public init(windowBits: Int = 15, noContextTakeover: Bool = false, level: Int = 6, memLevel: Int = 8) {
         precondition((8...15).contains(windowBits), "window bits must be 8...15")
         precondition((0...9).contains(level), "level must be 0...9")
+        precondition((1...9).contains(memLevel), "memLevel must be 1...9")
         self.windowBits = windowBits
         self.noContextTakeover = noContextTakeover
         self.level = level
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
         let bits = windowBits == 8 ? 9 : windowBits
-        let strategy = windowBits == 8 ? Z_RLE : Z_DEFAULT_STRATEGY
-        // memLevel 8 is zlib's default.
-        let rc = tandem_deflateInit2(stream, Int32(level), Z_DEFLATED, -Int32(bits), 8, strategy)
+        let rc = tandem_deflateInit2(stream, Int32(level), Z_DEFLATED, -Int32(bits), Int32(memLevel), Z_DEFAULT_STRATEGY)
         precondition(rc == Z_OK, "deflateInit2 failed: \(rc)")
     }
 
@@ -65,6 +69,7 @@ public final class Deflater {
         var finished = false
         var out = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
             // zlib writes at most `bound` bytes, the buffer's capacity.
+            // Capacity `bound` > 0 was requested, so baseAddress is non-nil.
             let (produced, done) = deflateStep(into: buffer.baseAddress!, capacity: bound)
             finished = done
             initialized = produced
@@ -116,3 +121,7 @@ public final class Deflater {
         payload.withUnsafeBytes { compressedFrame(opcode: opcode, payload: $0, maskKey: maskKey) }
     }
 }
+
+/// A z_stream is single-threaded state: one Deflater per connection, used on one thread.
+@available(*, unavailable)
+extension Deflater: Sendable {}

@@ -17,6 +17,7 @@ public enum FrameEncoder {
         fin: Bool = true, rsv1: Bool = false, maskKey: UInt32? = nil
     ) -> Int {
         precondition(payloadLength >= 0, "negative payload length")
+        // Writes at most headerSize(...) bytes (offsets below), which the caller guarantees are writable.
         var first = opcode.rawValue
         if fin { first |= 0x80 }
         if rsv1 { first |= 0x40 }
@@ -54,6 +55,7 @@ public enum FrameEncoder {
             let written = writeHeader(
                 into: raw.baseAddress!, opcode: opcode, payloadLength: payload.count,
                 fin: fin, rsv1: rsv1, maskKey: maskKey)
+            // `body` is exactly the payload.count bytes after the header, so the copy fits.
             let body = UnsafeMutableRawBufferPointer(rebasing: raw[written..<total])
             if payload.count > 0 {
                 body.copyMemory(from: payload)

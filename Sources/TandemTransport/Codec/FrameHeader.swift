@@ -1,7 +1,9 @@
 /// A decoded frame header (RFC 6455 §5.2), before any protocol rule other than the length
 /// encoding has been applied.
 public struct FrameHeader: Sendable, Equatable {
+    /// Final fragment of a message.
     public var fin: Bool
+    /// RSV1: "compressed" under permessage-deflate; RSV2/3 are never allowed.
     public var rsv1: Bool
     public var rsv2: Bool
     public var rsv3: Bool
@@ -9,6 +11,7 @@ public struct FrameHeader: Sendable, Equatable {
     public var opcodeBits: UInt8
     /// The masking key as on the wire (big-endian), or nil for an unmasked frame.
     public var maskKey: UInt32?
+    /// Announced payload length, already checked against the caller's maximum.
     public var payloadLength: Int
     /// Bytes the header occupied.
     public var headerLength: Int

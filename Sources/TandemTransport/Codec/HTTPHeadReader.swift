@@ -10,6 +10,7 @@ struct HTTPHeadReader: Sendable {
     var leftover: [UInt8] = []
     private var line: [UInt8] = []
     private var headerBytes = 0
+    private var leadingEmptyLines = 0
 
     init(limits: HTTPLimits) { self.limits = limits }
 
@@ -49,8 +50,12 @@ struct HTTPHeadReader: Sendable {
     private mutating func completeLine() throws(HTTPError) -> Bool {
         defer { line.removeAll(keepingCapacity: true) }
         if startLine == nil {
-            // RFC 9112 §2.2: ignore empty lines before the request line (within the limit).
-            if line.isEmpty { return false }
+            // RFC 9112 §2.2: ignore a few empty lines before the request line, not an endless stream.
+            if line.isEmpty {
+                leadingEmptyLines += 1
+                if leadingEmptyLines > 4 { throw HTTPError(status: 400, message: "empty lines before the request line") }
+                return false
+            }
             guard line.count <= limits.maxRequestLineLength else {
                 throw HTTPError(status: 431, message: "request line too long")
             }

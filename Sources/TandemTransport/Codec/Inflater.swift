@@ -22,9 +22,14 @@ public final class Inflater {
     ///     deflate cannot make 256-byte windows and silently uses 512, so zlib-based peers that
     ///     negotiated 8 really send 9-bit data; a larger inflate window accepts either.
     ///   - noContextTakeover: whether the peer resets its compressor after each message.
-    public init(windowBits: Int = 15, noContextTakeover: Bool = false) {
+    public convenience init(windowBits: Int = 15, noContextTakeover: Bool = false) {
+        self.init(windowBits: windowBits, noContextTakeover: noContextTakeover, exactWindow: false)
+    }
+
+    /// `exactWindow` keeps 8 as 8 (tests use it to prove our 8-bit output fits 256 bytes).
+    init(windowBits: Int, noContextTakeover: Bool, exactWindow: Bool) {
         precondition((8...15).contains(windowBits), "window bits must be 8...15")
-        self.windowBits = max(9, windowBits)
+        self.windowBits = exactWindow ? windowBits : max(9, windowBits)
         self.noContextTakeover = noContextTakeover
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
@@ -134,3 +139,7 @@ public final class Inflater {
         }
     }
 }
+
+/// A z_stream is single-threaded state: one Inflater per connection, used on one thread.
+@available(*, unavailable)
+extension Inflater: Sendable {}

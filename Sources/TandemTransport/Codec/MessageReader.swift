@@ -9,7 +9,9 @@
 ///
 /// Not Sendable when it holds an `Inflater`: one reader per connection, used on one thread.
 public struct MessageReader {
+    /// Decides which masking rule incoming frames must follow.
     public let role: WebSocketRole
+    /// Checked against every frame header before its payload is buffered.
     public let limits: WebSocketLimits
     /// The permessage-deflate decompressor, present only when the extension was negotiated.
     public let inflater: Inflater?
@@ -107,10 +109,15 @@ public struct MessageReader {
     private mutating func step() throws(WebSocketError) -> WebSocketEvent? {
         while true {
             if frame == nil {
-                guard try readHeader() else {
+                switch try readHeader() {
+                case .needMoreBytes:
                     try processMessage()
                     compactInput()
                     return nil
+                case .complete(let event):
+                    return event
+                case .frameStarted:
+                    break
                 }
             }
             if let f = frame, f.remaining > 0 {
@@ -127,7 +134,11 @@ public struct MessageReader {
                 return nil
             }
             frame = nil
-            if f.opcode.isControl { return try controlEvent(f.opcode) }
+            if f.opcode.isControl {
+                let payload = control
+                control = []
+                return try controlEvent(f.opcode, payload)
+            }
             if f.fin { return try finishMessage() }
         }
     }
@@ -143,10 +154,18 @@ public struct MessageReader {
         }
     }
 
-    /// Parses and checks the next frame header; false when it is not complete yet.
-    private mutating func readHeader() throws(WebSocketError) -> Bool {
+    private enum HeaderOutcome {
+        case needMoreBytes
+        /// The header was read and `frame` set up for its payload.
+        case frameStarted
+        /// A whole unfragmented frame was already buffered and decoded in one go.
+        case complete(WebSocketEvent)
+    }
+
+    /// Parses and checks the next frame header.
+    private mutating func readHeader() throws(WebSocketError) -> HeaderOutcome {
         let available = input.count - inputStart
-        guard available >= 2 else { return false }
+        guard available >= 2 else { return .needMoreBytes }
         let b0 = input[inputStart]
         let b1 = input[inputStart + 1]
         // Everything decidable from the first two bytes is decided before waiting for more.
@@ -178,8 +197,31 @@ public struct MessageReader {
                 return .failure(error)
             }
         }
-        guard let header = try parsed.get() else { return false }
+        guard let header = try parsed.get() else { return .needMoreBytes }
         let length = header.payloadLength
+        // Fast path for the common case: a whole single-frame uncompressed message, or a whole
+        // control frame, already buffered. Copied and unmasked once, straight into its event.
+        if fin && !rsv1 && opcode != .continuation && available >= header.headerLength + length {
+            if !opcode.isControl && length > limits.maxMessageSize { throw .messageTooBig(length) }
+            let start = inputStart + header.headerLength
+            let payload = [UInt8](unsafeUninitializedCapacity: length) { out, initialized in
+                let dest = UnsafeMutableRawBufferPointer(out)
+                // `dest` has `length` bytes and the source range was checked to be buffered (available >= header + length).
+                input.withUnsafeBytes { dest.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<start + length])) }
+                if let key = header.maskKey { WebSocketMasking.apply(key: key, phase: 0, to: dest) }
+                initialized = length
+            }
+            inputStart = start + length
+            switch opcode {
+            case .text:
+                guard UTF8Validator.isValid(payload) else { throw .invalidUTF8 }
+                return .complete(.text(payload))
+            case .binary:
+                return .complete(.binary(payload))
+            default:
+                return .complete(try controlEvent(opcode, payload))
+            }
+        }
         if !opcode.isControl {
             if opcode == .continuation {
                 message!.fragments += 1
@@ -190,7 +232,9 @@ public struct MessageReader {
             } else {
                 if length > limits.maxMessageSize { throw .messageTooBig(length) }
                 var payload: [UInt8] = []
-                payload.reserveCapacity(length)
+                // Reserve for what is announced, but not more than a read's worth: a peer that
+                // announces a large frame and then trickles bytes should not pin that memory.
+                payload.reserveCapacity(min(length, 64 * 1024))
                 message = PartialMessage(
                     isText: opcode == .text, compressed: rsv1, fragments: 1, wireBytes: length,
                     payload: payload, output: [], checked: 0, utf8: UTF8Validator())
@@ -198,7 +242,7 @@ public struct MessageReader {
         }
         inputStart += header.headerLength
         frame = ActiveFrame(opcode: opcode, fin: fin, maskKey: header.maskKey, phase: 0, remaining: length)
-        return true
+        return .frameStarted
     }
 
     /// Moves up to the rest of the current frame's payload from `bytes`, unmasking it.
@@ -262,9 +306,7 @@ public struct MessageReader {
         return m.isText ? .text(bytes) : .binary(bytes)
     }
 
-    private mutating func controlEvent(_ opcode: WebSocketOpcode) throws(WebSocketError) -> WebSocketEvent {
-        let payload = control
-        control.removeAll(keepingCapacity: true)
+    private func controlEvent(_ opcode: WebSocketOpcode, _ payload: [UInt8]) throws(WebSocketError) -> WebSocketEvent {
         switch opcode {
         case .ping: return .ping(payload)
         case .pong: return .pong(payload)

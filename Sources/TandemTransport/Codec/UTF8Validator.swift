@@ -2,7 +2,8 @@
 ///
 /// Fed chunk by chunk, it keeps the state of a sequence split across chunks, so a text message
 /// can be validated fragment by fragment as it arrives and refused at the first bad byte.
-/// Runs of ASCII are skipped eight bytes at a time.
+/// Runs of ASCII are skipped sixteen bytes at a time; common 2- and 3-byte characters that lie
+/// wholly inside a chunk are checked without going through the state machine.
 public struct UTF8Validator: Sendable {
     /// Continuation bytes still expected for the current sequence.
     @usableFromInline var remaining: UInt8 = 0
@@ -32,7 +33,13 @@ public struct UTF8Validator: Sendable {
         var upper = self.upper
         while i < count {
             if remaining == 0 {
-                // ASCII fast path: eight bytes at a time while no high bit is set.
+                // Every load below is guarded by `i + 16 <= count` / `i + 8 <= count` / `i < count`, inside `bytes`.
+                // ASCII fast path: sixteen, then eight bytes at a time while no high bit is set.
+                while i + 16 <= count,
+                      (base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+                       | base.loadUnaligned(fromByteOffset: i + 8, as: UInt64.self)) & 0x8080_8080_8080_8080 == 0 {
+                    i += 16
+                }
                 while i + 8 <= count,
                       base.loadUnaligned(fromByteOffset: i, as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
                     i += 8
@@ -41,6 +48,20 @@ public struct UTF8Validator: Sendable {
                 let b = base.load(fromByteOffset: i, as: UInt8.self)
                 i += 1
                 if b < 0x80 { continue }
+                // Common two- and three-byte characters wholly inside the chunk: check in place.
+                if b >= 0xC2 && b <= 0xDF && i < count {
+                    let c1 = base.load(fromByteOffset: i, as: UInt8.self)
+                    if c1 & 0xC0 != 0x80 { failed = true; return false }
+                    i += 1
+                    continue
+                }
+                if b >= 0xE1 && b <= 0xEC && i + 1 < count {
+                    let c1 = base.load(fromByteOffset: i, as: UInt8.self)
+                    let c2 = base.load(fromByteOffset: i + 1, as: UInt8.self)
+                    if (c1 & 0xC0 != 0x80) || (c2 & 0xC0 != 0x80) { failed = true; return false }
+                    i += 2
+                    continue
+                }
                 switch b {
                 case 0xC2...0xDF: remaining = 1; lower = 0x80; upper = 0xBF
                 case 0xE0: remaining = 2; lower = 0xA0; upper = 0xBF

@@ -10,7 +10,8 @@ public struct WebSocketLimits: Sendable, Equatable {
     /// Most fragments (frames) one data message may span (default 1024). Exceeding it → 1009.
     /// Bounds the per-frame overhead a peer can impose by sending many one-byte fragments.
     public var maxFragments: Int
-    /// Largest message after permessage-deflate decompression (default 4 MiB). Exceeding it →
+    /// Largest message after permessage-deflate decompression (default 1 MiB, like
+    /// `maxMessageSize`, so the application never sees bigger messages). Exceeding it →
     /// 1009, detected while inflating, so a compression bomb is refused without being expanded.
     public var maxDecompressedMessageSize: Int
 
@@ -18,7 +19,7 @@ public struct WebSocketLimits: Sendable, Equatable {
         maxFramePayload: Int = 1 << 20,
         maxMessageSize: Int = 1 << 20,
         maxFragments: Int = 1024,
-        maxDecompressedMessageSize: Int = 4 << 20
+        maxDecompressedMessageSize: Int = 1 << 20
     ) {
         self.maxFramePayload = maxFramePayload
         self.maxMessageSize = maxMessageSize

@@ -27,6 +27,7 @@ public enum WebSocketMasking {
             withUnsafeMutableBytes(of: &word) { w in
                 for j in 0..<8 { w[j] = keyByte(p + j) }
             }
+            // Word accesses stay inside `buffer`: guarded by `i + 8 <= count`; the byte loop by `i < count`.
             while i + 8 <= count {
                 let v = base.loadUnaligned(fromByteOffset: i, as: UInt64.self)
                 base.storeBytes(of: v ^ word, toByteOffset: i, as: UInt64.self)

@@ -1,39 +1,5 @@
 import TandemCrypto
 
-/// What the server accepts in a WebSocket upgrade.
-public struct UpgradeConfiguration: Sendable {
-    /// Origins allowed to connect (exact match, ASCII case-insensitive, e.g.
-    /// "https://tandem.example"); nil allows any. A request without an Origin header (non-browser
-    /// clients) is allowed unless `requireOrigin` is set: Origin protects browsers from
-    /// cross-site use, other clients can send any value anyway.
-    public var allowedOrigins: [String]?
-    /// Refuse requests without an Origin header when `allowedOrigins` is set (default false).
-    public var requireOrigin: Bool
-    /// Subprotocols we speak, in order of preference.
-    public var subprotocols: [String]
-    /// permessage-deflate settings; nil refuses the extension.
-    public var deflate: DeflateConfiguration?
-
-    public init(allowedOrigins: [String]? = nil, requireOrigin: Bool = false, subprotocols: [String] = [], deflate: DeflateConfiguration? = nil) {
-        self.allowedOrigins = allowedOrigins
-        self.requireOrigin = requireOrigin
-        self.subprotocols = subprotocols
-        self.deflate = deflate
-    }
-}
-
-/// The outcome of a valid upgrade request.
-public struct UpgradeAcceptance: Sendable {
-    /// The chosen subprotocol (nil if none offered or none matched; the caller may refuse then).
-    public var subprotocol: String?
-    /// Agreed permessage-deflate parameters, nil when not in use.
-    public var deflate: DeflateParameters?
-    /// The 101 Switching Protocols response to send.
-    public var response: HTTPResponse
-    /// The subprotocols the client offered, in its order.
-    public var offeredSubprotocols: [String]
-}
-
 /// Server side of the RFC 6455 §4.2 opening handshake.
 public enum WebSocketUpgrade {
     static let guid = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -50,12 +16,16 @@ public enum WebSocketUpgrade {
     }
 
     /// Checks an upgrade request and builds the 101 response, or says which error to answer with:
-    /// 405 not GET, 400 HTTP older than 1.1 / no Host / Connection without "upgrade" / bad key,
+    /// 405 not GET, 400 HTTP older than 1.1 / a body / no Host / Connection without "upgrade" / bad key,
     /// 426 no "websocket" in Upgrade or Sec-WebSocket-Version not 13, 403 Origin not allowed.
     /// Use `HTTPError.response` for the refusal (it adds the headers 405 and 426 need).
     public static func validate(_ r: HTTPRequest, config: UpgradeConfiguration) -> Result<UpgradeAcceptance, HTTPError> {
         guard r.method == "GET" else { return .failure(HTTPError(status: 405, message: "WebSocket upgrade needs GET")) }
         guard versionAtLeast11(r.version) else { return .failure(HTTPError(status: 400, message: "WebSocket needs HTTP/1.1")) }
+        // An upgrade request has no body; bytes after the head must be WebSocket frames.
+        if r.header("Transfer-Encoding") != nil || r.headerValues("Content-Length").contains(where: { $0 != "0" }) {
+            return .failure(HTTPError(status: 400, message: "upgrade request with a body"))
+        }
         let hosts = r.headerValues("Host")
         guard hosts.count == 1, !hosts[0].isEmpty else { return .failure(HTTPError(status: 400, message: "missing or repeated Host header")) }
         guard hasToken(r.headerValues("Upgrade"), "websocket") else {

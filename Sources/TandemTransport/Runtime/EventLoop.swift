@@ -35,16 +35,23 @@ public final class EventLoop: @unchecked Sendable {
     /// Scratch space for reads; valid only during one handler call.
     // Unsafe pointer: loop-owned buffer, only used synchronously on the loop thread.
     let scratch: UnsafeMutableRawBufferPointer
+    /// Staging for coalesced writes of small frames; valid only during one flush.
+    // Unsafe pointer: loop-owned buffer, only used synchronously on the loop thread.
+    let writeStaging: UnsafeMutableRawBufferPointer
 
     init(index: Int, poller: (any Poller)? = nil, scratchSize: Int = 64 * 1024) throws(TransportError) {
         self.index = index
         if let poller { self.poller = poller } else { self.poller = try EpollPoller() }
         scratch = .allocate(byteCount: scratchSize, alignment: 16)
+        writeStaging = .allocate(byteCount: 64 * 1024, alignment: 16)
         handlers = Array(repeating: nil, count: 1024)
     }
 
     deinit {
+        // A loop that ran closed its poller on the way out; one that never started still owns it.
+        if thread == nil { poller.close() }
         scratch.deallocate()
+        writeStaging.deallocate()
     }
 
     /// True on this loop's own thread.

@@ -47,30 +47,63 @@ struct OutboundQueue {
         case failed
     }
 
-    /// Writes as much as the socket takes.
-    mutating func write(fd: Int32) -> WriteOutcome {
-        let maxVectors = 64
-        return withUnsafeTemporaryAllocation(of: iovec.self, capacity: maxVectors) { vectors -> WriteOutcome in
-            while byteCount > 0 {
-                var count = 0
+    /// Frames smaller than this are copied into the loop's staging buffer and sent with one
+    /// `send`; larger ones go out with `writev` straight from the shared frame. Measured: for
+    /// 64-byte broadcast frames, the kernel's per-iovec cost made writev of many tiny frames
+    /// the biggest single item in a profile of fan-out.
+    static let coalesceBelow = 4096
+
+    /// Writes as much as the socket takes. `staging` is loop-owned scratch (any size ≥ 4 KiB).
+    mutating func write(fd: Int32, staging: UnsafeMutableRawBufferPointer) -> WriteOutcome {
+        while byteCount > 0 {
+            let requested: Int
+            let written: Int
+            if frames[head].count - headOffset < Self.coalesceBelow {
+                var filled = 0
                 var index = head
-                while index < frames.count && count < maxVectors {
+                while index < frames.count {
                     let frame = frames[index]
                     let skip = index == head ? headOffset : 0
-                    // Unsafe pointer: the frame objects stay in `frames` (alive) until the writev below returns.
-                    vectors[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: frame.baseAddress + skip),
-                                           iov_len: frame.count - skip)
-                    count += 1
+                    let length = frame.count - skip
+                    if length >= Self.coalesceBelow || filled + length > staging.count { break }
+                    (staging.baseAddress! + filled).copyMemory(from: frame.baseAddress + skip, byteCount: length)
+                    filled += length
                     index += 1
                 }
-                let written = writev(fd, vectors.baseAddress, Int32(count))
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .failed
-                }
-                consume(written)
+                requested = filled
+                written = send(fd, staging.baseAddress, filled, Int32(MSG_NOSIGNAL))
+            } else {
+                (requested, written) = writeVectors(fd: fd)
             }
-            return .drained
+            if written < 0 {
+                if errno == EINTR { continue }
+                return errno == EAGAIN || errno == EWOULDBLOCK ? .wouldBlock : .failed
+            }
+            consume(written)
+            // A short write means the socket buffer is full: skip the EAGAIN round trip.
+            if written < requested { return .wouldBlock }
+        }
+        return .drained
+    }
+
+    /// One writev over up to 64 queued frames, from the head.
+    private func writeVectors(fd: Int32) -> (requested: Int, written: Int) {
+        let maxVectors = 64
+        return withUnsafeTemporaryAllocation(of: iovec.self, capacity: maxVectors) { vectors in
+            var count = 0
+            var requested = 0
+            var index = head
+            while index < frames.count && count < maxVectors {
+                let frame = frames[index]
+                let skip = index == head ? headOffset : 0
+                // Unsafe pointer: the frame objects stay in `frames` (alive) until the writev below returns.
+                vectors[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: frame.baseAddress + skip),
+                                       iov_len: frame.count - skip)
+                requested += frame.count - skip
+                count += 1
+                index += 1
+            }
+            return (requested, writev(fd, vectors.baseAddress, Int32(count)))
         }
     }
 

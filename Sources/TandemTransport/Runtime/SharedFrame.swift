@@ -4,12 +4,16 @@
 /// With permessage-deflate negotiated with `server_no_context_takeover`, the compressed frame
 /// depends only on the message and the window bits, so it too is computed once per window size
 /// (lazily, by the first loop that needs it, under a lock) and shared.
-public final class SharedFrame: Sendable {
+// @unchecked Sendable: `plain` is immutable after init; `compressedVariants` is only touched under `SharedFrame.cacheLock`.
+public final class SharedFrame: @unchecked Sendable {
     public let opcode: WebSocketOpcode
     /// The unmasked, uncompressed frame.
     let plain: FrameBytes
     let headerLength: Int
-    private let compressedCache = LockedBox<[CompressedVariant]>([])
+    /// Compressed forms by window size. One lock for all frames: it is held only for a lookup or
+    /// an append (never while compressing), and a per-frame lock would cost an allocation per message.
+    private var compressedVariants: [CompressedVariant] = []
+    private static let cacheLock = TransportLock()
 
     private struct CompressedVariant {
         let windowBits: Int
@@ -57,16 +61,16 @@ public final class SharedFrame: Sendable {
 
     /// The compressed frame (RSV1 set) for peers with this window, built once and cached.
     func compressed(windowBits: Int, deflater: () -> Deflater) -> FrameBytes {
-        if let hit = compressedCache.withLock({ cache in cache.first { $0.windowBits == windowBits }?.bytes }) {
+        if let hit = Self.cacheLock.withLock({ compressedVariants.first { $0.windowBits == windowBits }?.bytes }) {
             return hit
         }
         let bytes = plain.withBytes { raw in
             let payload = UnsafeRawBufferPointer(rebasing: raw[headerLength...])
             return FrameBytes.make(copying: deflater().compressedFrame(opcode: opcode, payload: payload))
         }
-        return compressedCache.withLock { cache in
-            if let raced = cache.first(where: { $0.windowBits == windowBits }) { return raced.bytes }
-            cache.append(CompressedVariant(windowBits: windowBits, bytes: bytes))
+        return Self.cacheLock.withLock {
+            if let raced = compressedVariants.first(where: { $0.windowBits == windowBits }) { return raced.bytes }
+            compressedVariants.append(CompressedVariant(windowBits: windowBits, bytes: bytes))
             return bytes
         }
     }

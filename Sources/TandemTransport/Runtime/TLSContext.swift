@@ -114,8 +114,13 @@ final class TLSSession {
         self.ssl = ssl
         SSL_set_fd(ssl, fd)
         if let serverName {
-            _ = tandem_SSL_set_tlsext_host_name(ssl, serverName)
-            SSL_set1_host(ssl, serverName)
+            if serverName.contains(":") || serverName.allSatisfy({ $0.isNumber || $0 == "." }) {
+                // An IP address: no SNI, and verify it against the certificate's IP SANs.
+                X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), serverName)
+            } else {
+                _ = tandem_SSL_set_tlsext_host_name(ssl, serverName)
+                SSL_set1_host(ssl, serverName)
+            }
         }
     }
 

@@ -68,6 +68,7 @@ extension WebSocketConnection {
 
     /// Server-initiated close (application, idle timeout, shutdown).
     func startClose(code: CloseCode, reason: String) {
+        loop.assertInLoop()
         switch phase {
         case .tlsHandshake, .http:
             closeSocket()
@@ -86,6 +87,7 @@ extension WebSocketConnection {
 
     /// Queues a data frame, applying the queue limit (see `TransportConfiguration.outboundQueueLimit`).
     func enqueue(_ frame: SharedFrame) {
+        loop.assertInLoop()
         guard phase == .open else { return }
         let bytes = outgoingBytes(for: frame)
         if !outbound.isEmpty && outbound.byteCount + bytes.count > server.configuration.outboundQueueLimit {

@@ -12,7 +12,7 @@ extension WebSocketConnection {
         do {
             request = try httpParser!.feed(bytes)
         } catch {
-            return respondAndClose(.text(error.status, error.message + "\n"))
+            return respondAndClose(error.response)
         }
         guard let request else { return }
         let leftover = httpParser!.leftover
@@ -29,7 +29,7 @@ extension WebSocketConnection {
         }
         switch WebSocketUpgrade.validate(request, config: server.configuration.upgrade) {
         case .failure(let error):
-            respondAndClose(.text(error.status, error.message + "\n"))
+            respondAndClose(error.response)
         case .success(let acceptance):
             switch server.application.shouldUpgrade(request, subprotocol: acceptance.subprotocol, peer: remoteAddress) {
             case .reject(let response):

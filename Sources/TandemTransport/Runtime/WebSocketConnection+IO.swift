@@ -27,6 +27,7 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
     }
 
     func handle(_ events: PollEvents) {
+        loop.assertInLoop()
         if phase == .tlsHandshake {
             continueTLSHandshake()
             return
@@ -112,7 +113,12 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
     }
 
     func flush() {
-        let outcome = tls.map { outbound.write(tls: $0) } ?? outbound.write(fd: fd)
+        let outcome: OutboundQueue.WriteOutcome
+        if let tls {
+            outcome = outbound.write(tls: tls)
+        } else {
+            outcome = outbound.write(fd: fd, staging: loop.writeStaging)
+        }
         switch outcome {
         case .drained:
             setInterest(.read)

@@ -85,7 +85,7 @@ public final class WebSocketConnection: @unchecked Sendable {
 
     /// Sends one shared frame to many connections (see `WebSocketServer.broadcast`): recipients are
     /// grouped by loop, one task per foreign loop, inline work on the caller's own loop.
-    public static func broadcast(_ frame: SharedFrame, to connections: some Sequence<WebSocketConnection>) {
+    public static func broadcast(_ frame: SharedFrame, to connections: [WebSocketConnection]) {
         var groups: [(loop: EventLoop, members: [WebSocketConnection])] = []
         let caller = pthread_self()
         var callerLoop: EventLoop?

@@ -96,7 +96,7 @@ public final class WebSocketServer: Sendable {
     /// Sends one shared frame to many connections: recipients are grouped by loop and each loop
     /// gets ONE task (or the work runs inline for the caller's own loop), so a broadcast to N
     /// members on L loops costs L hand-overs, not N. The frame's bytes are shared, never copied.
-    public func broadcast(_ frame: SharedFrame, to connections: some Sequence<WebSocketConnection>) {
+    public func broadcast(_ frame: SharedFrame, to connections: [WebSocketConnection]) {
         WebSocketConnection.broadcast(frame, to: connections)
     }
 }

@@ -54,15 +54,48 @@ struct DeflateTests {
     }
 
     @Test func eightBitWindowOutputIsValidForAStrict256ByteWindow() throws {
-        // Our 8-bit deflater only emits distance-1 matches, so zlib's own inflate at 8 bits (not
-        // raised to 9) must accept it: check with a stream at exactly 8 via a sibling inflater.
-        let d = Deflater(windowBits: 8, noContextTakeover: false)
-        let i = Inflater(windowBits: 8, noContextTakeover: false)
-        #expect(i.windowBits == 9)
-        let repeated = Array(String(repeating: "abcdefgh-0123456789", count: 400).utf8)
-        let c = d.compress(repeated)
-        #expect(c.count < repeated.count)
-        #expect(try i.decompress(c, limit: 1 << 20) == repeated)
+        // zlib cannot deflate with 8 bits and we use 9; its matches still never reach back more
+        // than 250 bytes, so an inflate held to exactly 256 bytes must decode everything.
+        // (Compressing the same data with an 11-bit window makes this inflate fail.)
+        var g = SeededGenerator(seed: 8)
+        var message: [UInt8] = []
+        // Each random chunk is repeated right after itself: back-references at distances on both
+        // sides of 256 bytes (only those up to 250 can be used).
+        for _ in 0..<200 {
+            let chunk = randomBytes(Int.random(in: 150...350, using: &g), using: &g)
+            message += chunk + chunk
+        }
+        for noContext in [false, true] {
+            let d = Deflater(windowBits: 8, noContextTakeover: noContext)
+            let strict = Inflater(windowBits: 8, noContextTakeover: noContext, exactWindow: true)
+            #expect(strict.windowBits == 8)
+            for _ in 0..<3 {
+                let c = d.compress(message)
+                #expect(c.count < message.count * 9 / 10)
+                #expect(try strict.decompress(c, limit: 1 << 20) == message)
+            }
+        }
+        #expect(Inflater(windowBits: 8).windowBits == 9)
+    }
+
+    @Test func smallMemoryLevelsRoundTrip() throws {
+        let message = Array(String(repeating: "low memory, still deflate ", count: 400).utf8)
+        for memLevel in [1, 4, 9] {
+            let d = Deflater(windowBits: 10, noContextTakeover: false, level: 1, memLevel: memLevel)
+            let i = Inflater(windowBits: 10, noContextTakeover: false)
+            for _ in 0..<3 {
+                let c = d.compress(message)
+                #expect(c.count < message.count / 4)
+                #expect(try i.decompress(c, limit: 1 << 20) == message)
+            }
+        }
+    }
+
+    @Test func emptyMessageCompressesToOneByte() throws {
+        // RFC 7692 §7.2.3.6: an empty message compresses to a single 0x00.
+        let c = Deflater().compress([])
+        #expect(c == [0x00])
+        #expect(try Inflater().decompress(c, limit: 0) == [])
     }
 
     @Test func streamingDecompressionAcrossPieces() throws {

@@ -153,3 +153,35 @@ struct HTTPRequestParserTests {
         #expect(text == "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbad\n")
     }
 }
+
+@Suite("HTTP edge cases")
+struct HTTPEdgeCaseTests {
+    @Test func endlessEmptyLinesBeforeTheRequestAreRefused() throws {
+        #expect(try parseRequest("\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n") != nil)
+        #expect(parseError(String(repeating: "\r\n", count: 50))?.status == 400)
+    }
+
+    @Test func upgradeWithABodyIs400() throws {
+        for extra in [("Content-Length", "5"), ("Transfer-Encoding", "chunked")] {
+            let r = try #require(try parseRequest(upgradeRequestText(extra: [extra])))
+            guard case .failure(let e) = WebSocketUpgrade.validate(r, config: .init()) else {
+                Issue.record("accepted \(extra)")
+                continue
+            }
+            #expect(e.status == 400)
+        }
+        let zero = try #require(try parseRequest(upgradeRequestText(extra: [("Content-Length", "0")])))
+        #expect((try? WebSocketUpgrade.validate(zero, config: .init()).get()) != nil)
+    }
+
+    @Test func clientRequestCannotBeUsedForHeaderInjection() throws {
+        let bytes = ClientHandshake.request(host: "h\r\nEvil: 1", path: "/a b", key: ClientHandshake.newKey(), subprotocols: [], deflate: false, extraHeaders: [("Authorization", "Bearer x\r\nX-Injected: yes")])
+        var parser = HTTPRequestParser()
+        let r = try #require(try parser.feed(bytes))
+        #expect(r.header("Evil") == nil)
+        #expect(r.header("X-Injected") == nil)
+        #expect(r.header("Authorization") == "Bearer x  X-Injected: yes")
+        #expect(r.path == "/a%20b")
+        #expect(parser.leftover.isEmpty)
+    }
+}

@@ -182,3 +182,32 @@ struct MessageReaderErrorTests {
         }
     }
 }
+
+@Suite("MessageReader: same outcome whole or byte by byte")
+struct MessageReaderFeedModeTests {
+    /// The reader has a fast path for frames that arrive whole and a streaming path for pieces;
+    /// each case must come out the same both ways.
+    static let cases: [(String, [UInt8], WebSocketLimits, WebSocketError)] = [
+        ("bad utf8 text", rawFrame(opcode: 1, payload: [0x61, 0xED, 0xA0, 0x80]), .init(), .invalidUTF8),
+        ("truncated utf8 text", rawFrame(opcode: 1, payload: [0x61, 0xE2, 0x82]), .init(), .invalidUTF8),
+        ("message over limit in one frame", rawFrame(opcode: 2, payload: [UInt8](repeating: 0, count: 300)), WebSocketLimits(maxFramePayload: 1000, maxMessageSize: 200), .messageTooBig(300)),
+        ("close with one byte", rawFrame(opcode: 8, payload: [3]), .init(), .invalidClosePayload),
+        ("close code 1005", rawFrame(opcode: 8, payload: [0x03, 0xED]), .init(), .invalidCloseCode(1005)),
+        ("close reason bad utf8", rawFrame(opcode: 8, payload: [0x03, 0xE8, 0xFF]), .init(), .invalidUTF8),
+        ("unmasked", rawFrame(opcode: 2, payload: [1], maskKey: nil), .init(), .unmaskedClientFrame),
+        ("reserved opcode after valid frame", rawFrame(opcode: 2, payload: [1]) + rawFrame(opcode: 0xB), .init(), .reservedOpcode(0xB)),
+    ]
+
+    @Test func wholeAndByteByByteAgree() {
+        for (name, bytes, limits, expected) in Self.cases {
+            #expect(readerError(bytes, limits: limits) == expected, "\(name) whole")
+            var reader = MessageReader(role: .server, limits: limits)
+            var thrown: WebSocketError?
+            for b in bytes where thrown == nil {
+                reader.append([b])
+                do { while try reader.next() != nil {} } catch { thrown = error }
+            }
+            #expect(thrown == expected, "\(name) byte by byte")
+        }
+    }
+}

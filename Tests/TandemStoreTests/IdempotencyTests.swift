@@ -1,0 +1,100 @@
+import Foundation
+import Synchronization
+import Testing
+import TandemJSON
+@testable import TandemStore
+
+/// Results collected from writer-thread completions.
+final class AppendOutcomes: Sendable {
+    let results = Mutex<[Result<AppendResult, StoreError>]>([])
+}
+
+@Suite struct IdempotencyTests {
+    @Test func repeatedNonceIsADuplicateAndWritesNothing() throws {
+        try withStore { store in
+            try makeSession(store)
+            let first = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "hello", nonce: "n-1")])
+            #expect(!first.duplicate && first.turns[0].nonce == "n-1")
+            let again = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "hello", nonce: "n-1")])
+            #expect(again.duplicate)
+            #expect(again.turns == first.turns)
+            #expect(try store.session(id: "s1").lastTurnSeq == 1)
+            #expect(try store.session(id: "s1").lastEventSeq == first.eventSeq, "a duplicate records no event")
+            #expect(try store.contributions(session: "s1", actor: "alice").first { $0.userID == "bob" }?.counts.turns == 1)
+            // The same nonce from another author is a different post.
+            let other = try store.appendTurns(session: "s1", actor: "alice", [NewTurn(role: .user, content: "hello", nonce: "n-1")])
+            #expect(!other.duplicate && other.turns[0].seq == 2)
+        }
+    }
+
+    @Test func nonceReusedForDifferentContentIsAConflict() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "hello", nonce: "n-1")])
+            #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "changed", nonce: "n-1")]) } == "conflict")
+            #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "hello", nonce: "n-1"),
+                                                                                        NewTurn(role: .user, content: "new", nonce: "n-2")]) } == "conflict")
+            #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "x", nonce: "bad nonce!")]) } == "invalid_argument")
+            #expect(try store.session(id: "s1").lastTurnSeq == 1, "refusals write nothing")
+        }
+    }
+
+    /// Two posts with one nonce land in the same group-commit batch: the second still sees the
+    /// first (same transaction) and is answered as a duplicate.
+    @Test func duplicatesInsideOneBatchAreCaught() throws {
+        try withStore { store in
+            try makeSession(store)
+            let outcomes = AppendOutcomes()
+            let done = DispatchGroup()
+            for _ in 0..<20 {
+                done.enter()
+                store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "same", nonce: "once")]) { result in
+                    outcomes.results.withLock { $0.append(result) }
+                    done.leave()
+                }
+            }
+            done.wait()
+            let results = outcomes.results.withLock { $0 }.compactMap { try? $0.get() }
+            #expect(results.count == 20)
+            #expect(results.filter { !$0.duplicate }.count == 1)
+            #expect(Set(results.map { $0.turns[0].seq }) == [1])
+            #expect(try store.session(id: "s1").lastTurnSeq == 1)
+        }
+    }
+
+    @Test func noncesSurviveExportAndImport() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "a", nonce: "k")])
+            let document = try store.exportSession(id: "s1", actor: "alice")
+            _ = try store.importSession(document, asID: "s2", actor: "alice")
+            #expect(try store.lastTurns(session: "s2", actor: "alice", count: 1)[0].nonce == "k")
+        }
+    }
+}
+
+@Suite struct ChangeLogKindsTests {
+    @Test func commentsAreEventsWithTheirText() throws {
+        try withStore { store in
+            try makeSession(store)
+            let turn = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "look"))
+            let comment = try store.addComment(session: "s1", actor: "carol", turnSeq: turn.seq, body: "nice")
+            let eventSeq = comment.eventSeq
+            #expect(eventSeq == turn.eventSeq + 1)
+            let feed = try store.changeFeed(session: "s1", since: turn.eventSeq)
+            #expect(feed.events.count == 1 && feed.events[0].kind == .comment)
+            #expect(feed.events[0].comment == comment)
+        }
+    }
+
+    @Test func pausedAndArchivedAreDistinguished() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.pauseSession(id: "s1", actor: "alice")
+            #expect(errorCode { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "x")) } == "session_paused")
+            _ = try store.archiveSession(id: "s1", actor: "alice")
+            #expect(errorCode { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "x")) } == "session_archived")
+            #expect(errorCode { _ = try store.session(id: "s1", actor: "zed") } == "not_member")
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import Testing
+@testable import TandemTransport
+
+/// A self-signed certificate for 127.0.0.1, made with the openssl CLI in a temp directory.
+struct TestCertificate {
+    let directory: URL
+    var certificate: String { directory.appendingPathComponent("cert.pem").path }
+    var key: String { directory.appendingPathComponent("key.pem").path }
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-tls-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+                             "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                             "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                             "-keyout", directory.appendingPathComponent("key.pem").path,
+                             "-out", directory.appendingPathComponent("cert.pem").path]
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw TransportError("openssl req", code: 0, detail: "is the openssl CLI installed? (apt package openssl)")
+        }
+    }
+
+    func remove() { try? FileManager.default.removeItem(at: directory) }
+}
+
+@Suite("Runtime: TLS and permessage-deflate over loopback")
+struct TLSAndDeflateTests {
+    @Test func tlsEchoRoundTrip() throws {
+        let certificate = try TestCertificate()
+        defer { certificate.remove() }
+        let server = try TestServer({ $0.tls = TLSConfiguration(certificatePath: certificate.certificate, keyPath: certificate.key) },
+                                    application: RecordingApp())
+        defer { server.stop() }
+        let options = WebSocketClient.Options(tls: TLSClientConfiguration(verifyPeer: true, caFilePath: certificate.certificate))
+        let client = try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/secure", options: options)
+        try client.send(text: "over tls")
+        #expect(client.receiveMessage() == .text(Array("over tls".utf8)))
+        let big = (0..<300_000).map { UInt8(truncatingIfNeeded: $0 &* 31) }
+        try client.send(binary: big)
+        #expect(client.receiveMessage(timeout: 10) == .binary(big))
+        #expect(client.close() == 1000)
+    }
+
+    @Test func tlsRejectsPlainTextAndTimesOutSilentClients() throws {
+        let certificate = try TestCertificate()
+        defer { certificate.remove() }
+        let server = try TestServer({
+            $0.tls = TLSConfiguration(certificatePath: certificate.certificate, keyPath: certificate.key, handshakeTimeout: 0.3)
+            $0.handshakeTimeout = 0.3
+        }, application: RecordingApp())
+        defer { server.stop() }
+        // Plain HTTP on a TLS port fails the TLS handshake: the socket is closed.
+        let plain = try RawSocket(port: server.port)
+        plain.send(upgradeRequest())
+        _ = plain.readAll(timeout: 2)
+        // A client that says nothing is dropped after the handshake timeout.
+        let silent = try RawSocket(port: server.port)
+        let start = Date()
+        #expect(silent.readAll(timeout: 3).isEmpty)
+        #expect(Date().timeIntervalSince(start) < 2)
+        #expect(eventually { server.server.connectionCount == 0 })
+    }
+
+    @Test func deflateEchoRoundTrip() throws {
+        let server = try TestServer({ $0.upgrade.deflate = DeflateConfiguration(compressionThreshold: 16) }, application: RecordingApp())
+        defer { server.stop() }
+        let client = try WebSocketClient(url: server.url, options: .init(deflate: true))
+        #expect(client.deflate?.serverNoContextTakeover == true)
+        let text = String(repeating: "compress me please ", count: 500)
+        for _ in 0..<3 {
+            try client.send(text: text)
+            #expect(client.receiveMessage() == .text(Array(text.utf8)))
+        }
+        try client.send(text: "tiny")
+        #expect(client.receiveMessage() == .text(Array("tiny".utf8)))
+        client.close()
+    }
+
+    @Test func deflateWithContextTakeoverUsesOwnCompressor() throws {
+        let server = try TestServer({
+            $0.upgrade.deflate = DeflateConfiguration(serverNoContextTakeover: false, compressionThreshold: 16)
+        }, application: RecordingApp())
+        defer { server.stop() }
+        let client = try WebSocketClient(url: server.url, options: .init(deflate: true))
+        #expect(client.deflate?.serverNoContextTakeover == false)
+        let text = String(repeating: "context takeover ", count: 200)
+        for _ in 0..<3 {
+            try client.send(text: text)
+            #expect(client.receiveMessage() == .text(Array(text.utf8)))
+        }
+        client.close()
+    }
+}
