@@ -28,6 +28,22 @@ static double cpu_s(void) {
     return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
+/* CPU seconds (user + system) the process cfg.server_pid has used so far; -1 when unknown. */
+static double server_cpu_s(void) {
+    if (cfg.server_pid <= 0) return -1;
+    char path[64], buf[1024];
+    snprintf(path, sizeof path, "/proc/%d/stat", cfg.server_pid);
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = 0;
+    char *p = strrchr(buf, ')'); /* the command name may hold spaces; fields restart after it */
+    unsigned long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return -1;
+    return (double)(ut + st) / (double)sysconf(_SC_CLK_TCK);
+}
+
 /* Waits until *v (+ *fail) reaches target; -1 on timeout or a fatal setup answer. */
 static int wait_until(_Atomic long *v, long target, _Atomic long *fail, uint64_t deadline) {
     while (atomic_load(v) + (fail ? atomic_load(fail) : 0) < target) {
@@ -117,12 +133,13 @@ int run_main(worker_t *ws, long expected, long posts) {
         t_sync = now_ns();
     }
     setup_ok = !err;
-    double cpu0 = cpu_s(), cpu1 = cpu0;
+    double cpu0 = cpu_s(), cpu1 = cpu0, srv0 = server_cpu_s(), srv1 = srv0;
     if (!err) {
         set_send_start(now_ns());
         atomic_store(&g_phase, PH_SEND);
         if (wait_send(ws, expected, posts, send_start_ns() + tmo) < 0) err = "send phase timeout";
         cpu1 = cpu_s();
+        srv1 = server_cpu_s();
     }
     atomic_store(&g_phase, PH_DONE);
     for (int t = 0; t < cfg.threads; t++) pthread_join(ws[t].th, NULL);
@@ -160,6 +177,7 @@ int run_main(worker_t *ws, long expected, long posts) {
            pct_us(hs, nhs, 0.99), (double)(t_create - t_conn) / 1e9, (double)(t_join - t_create) / 1e9,
            (double)(t_sync - t_join) / 1e9, (long)atomic_load(&g_failed), errors, bad, order, other);
     print_codes(ws);
+    if (srv0 >= 0 && srv1 >= 0) printf("\"server_send_cpu_s\":%.2f,", srv1 - srv0);
     printf("\"load_cpu_s\":%.3f,\"load_cpu_util\":%.3f,\"error\":%s%s%s}\n", cpu1 - cpu0,
            elapsed > 0 ? (cpu1 - cpu0) / (elapsed * cfg.threads) : 0, err ? "\"" : "", err ? err : "null", err ? "\"" : "");
     fflush(stdout);

@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-config_t cfg = {MODE_ROOM, 0, 100, 1, 10, 1000, 64, -1, 1, 128, 60, 1, 0, 0, "/room/", "/ws", "load-", NULL, 0, 0};
+config_t cfg = {MODE_ROOM, 0, 100, 1, 10, 1000, 64, -1, 1, 128, 60, 1, 0, 0, "/room/", "/ws", "load-", NULL, 0, 0, 0};
 _Atomic int g_phase = PH_CONNECT, g_http_status;
 _Atomic long g_open, g_failed, g_created, g_joined, g_synced, g_pending, g_fatal;
 _Atomic long *g_room_synced;
@@ -298,6 +298,8 @@ static const char *usage_text =
     "  -T SECS        timeout for connect+setup+sync and, separately, for the send phase (default 60)\n"
     "  -u PREFIX      room mode: URL path prefix (default /room/)\n"
     "  -n             skip the sync phase\n"
+    "  --server-pid PID  also report that process's CPU seconds during the send phase\n"
+    "                 (server_send_cpu_s: a figure less sensitive to a busy host than rates)\n"
     "tandem mode:\n"
     "  -a, --token TOKEN        bearer token for every connection (default: $TANDEM_TOKEN)\n"
     "  -A, --token-file FILE    tokens, one per line; connection i uses line i %% lines\n"
@@ -330,6 +332,7 @@ static int parse_args(int argc, char **argv) {
     static const struct option longs[] = {
         {"mode", required_argument, 0, 'M'}, {"token", required_argument, 0, 'a'}, {"token-file", required_argument, 0, 'A'},
         {"session-prefix", required_argument, 0, 'S'}, {"create", no_argument, 0, 'C'}, {"path", required_argument, 0, 1},
+        {"server-pid", required_argument, 0, 2},
         {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     static char *one_token[1];
     int opt;
@@ -358,6 +361,7 @@ static int parse_args(int argc, char **argv) {
         case 'S': cfg.session_prefix = optarg; break;
         case 'C': cfg.create = 1; break;
         case 1: cfg.path = optarg; break;
+        case 2: cfg.server_pid = atoi(optarg); break;
         case 'h': fputs(usage_text, stdout); exit(0);
         default: return -1;
         }

@@ -31,6 +31,7 @@ typedef struct {
     char **tokens;                /* tandem mode: connection i uses tokens[i % ntokens] */
     int ntokens;
     size_t keep;                  /* bytes kept of each received message */
+    int server_pid;               /* optional: report this process's CPU time during the send phase */
 } config_t;
 
 typedef struct {
