@@ -124,10 +124,10 @@ static void on_response(worker_t *w, conn_t *c, const tl_msg *m) {
     if (!ok && !exists) count_code(w, m->code);
     if (!m->has_id) { w->errors++; return; }
     if (m->id == ID_CREATE) {
-        if (ok || exists) { c->stage = 2; atomic_fetch_add(&g_created, 1); }
+        if (ok || exists) atomic_fetch_add(&g_created, 1);
         else fatal("session.create", c->room, m->code);
     } else if (m->id == ID_JOIN) {
-        if (ok) { c->stage = 4; atomic_fetch_add(&g_joined, 1); }
+        if (ok) atomic_fetch_add(&g_joined, 1);
         else fatal("session.join", c->room, m->code);
     } else if (m->id <= ID_PROBE_BASE) {
         if (!ok) w->errors++;

@@ -35,7 +35,7 @@ typedef struct {
 } config_t;
 
 typedef struct {
-    int fd, idx, room, state, attempts, want_out, queued, synced, stage;
+    int fd, idx, room, state, attempts, want_out, queued, synced;
     uint64_t t_start;                         /* connect() time, for the handshake latency */
     char *out;                                /* bytes the kernel has not accepted yet */
     size_t out_len, out_cap;
