@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "tandemd", targets: ["tandemd"]),
         .executable(name: "tandem-echo", targets: ["tandem-echo"]),
         .executable(name: "tandem-room", targets: ["tandem-room"]),
+        .executable(name: "tandem", targets: ["tandem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -64,6 +65,16 @@ let package = Package(
             dependencies: ["TandemTransport", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strict),
 
+        // The terminal client: pure logic in TandemClientKit, I/O in the executable.
+        .target(
+            name: "TandemClientKit", dependencies: ["TandemProtocol", "TandemJSON"],
+            path: "Clients/TandemClientKit", swiftSettings: strict),
+        .executableTarget(
+            name: "tandem",
+            dependencies: ["TandemClientKit", "TandemProtocol", "TandemTransport", "TandemJSON",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Clients/tandem", swiftSettings: strict),
+
         // Store benchmark and the crash-safety test's child writer.
         .executableTarget(
             name: "tandem-store-bench",
@@ -80,6 +91,8 @@ let package = Package(
         .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "tandem-store-crashwriter"]),
         .testTarget(name: "TandemProtocolTests", dependencies: ["TandemProtocol"]),
         .testTarget(name: "TandemServerTests", dependencies: ["TandemServer"]),
+        .testTarget(name: "TandemClientKitTests", dependencies: ["TandemClientKit", "TandemProtocol", "TandemJSON"]),
+        .testTarget(name: "TandemCLITests", dependencies: ["TandemServer", "TandemStore", "TandemJSON", "tandem"]),
     ],
     swiftLanguageModes: [.v6]
 )
