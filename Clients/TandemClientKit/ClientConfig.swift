@@ -11,7 +11,7 @@ public struct ClientConfig: Sendable, Equatable {
     /// Reads `key = value` lines; `#` starts a comment, unknown keys are ignored (a newer client may add them).
     public static func parse(_ text: String) -> ClientConfig {
         var config = ClientConfig()
-        for rawLine in text.split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        for rawLine in text.split(whereSeparator: \.isNewline) {
             let line = rawLine.trimmingSpaces()
             if line.isEmpty || line.hasPrefix("#") { continue }
             guard let eq = line.firstIndex(of: "=") else { continue }

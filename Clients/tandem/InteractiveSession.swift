@@ -18,7 +18,7 @@ final class InteractiveSession: Sendable {
 
     struct State {
         var mode: Mode = .normal
-        /// The version of each state row as this client last saw it (the base for `/set`).
+        /// The version of each state row as this user last read or wrote it (the base for `/set`).
         var versions: [String: Int64] = [:]
         var online: [String] = []
         var role: Role?
@@ -136,8 +136,11 @@ final class InteractiveSession: Sendable {
 
     private func show(_ event: Event) {
         switch event.payload {
-        case .state(let change):
-            state.withLock { $0.versions[change.row.key] = change.row.version }
+        case .state:
+            // Shown, but not taken as the base for `/set`: the base is what this user read (join, /state)
+            // or wrote, so a write made on an older view goes through the server's three-way merge and a
+            // clash on the same path surfaces as a conflict instead of silently overwriting.
+            break
         case .presence(let p):
             state.withLock { $0.online = p.online }
             if let line = renderer.event(event) { screen.print(line) }

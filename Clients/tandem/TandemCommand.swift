@@ -18,6 +18,12 @@ struct TandemCommand: ParsableCommand {
             """,
         subcommands: [Open.self, Login.self, Sessions.self, Create.self, Post.self, Tail.self, History.self, Export.self],
         defaultSubcommand: Open.self)
+
+    /// Accepts connection flags before the subcommand name as well as after it.
+    static func main() {
+        let names = Set(configuration.subcommands.map { $0._commandName })
+        main(ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names))
+    }
 }
 
 /// The flags every command that talks to a server shares.
