@@ -21,9 +21,20 @@ struct TandemCommand: ParsableCommand {
 
     /// Accepts connection flags before the subcommand name as well as after it.
     static func main() {
+        resetSignals()
         let names = Set(configuration.subcommands.map { $0._commandName })
         main(ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names))
     }
+}
+
+/// A parent may start us with signals blocked or ignored (both are inherited across exec); a client must
+/// stop on Ctrl-C / SIGTERM / SIGHUP, and survive a peer closing a socket (SIGPIPE).
+func resetSignals() {
+    var none = sigset_t()
+    sigemptyset(&none)
+    sigprocmask(SIG_SETMASK, &none, nil)
+    for number in [SIGINT, SIGTERM, SIGHUP] { signal(number, SIG_DFL) }
+    signal(SIGPIPE, SIG_IGN)
 }
 
 /// The flags every command that talks to a server shares.

@@ -75,29 +75,26 @@ final class CLIFixture: Sendable {
 
     /// Runs `tandem` with the user's token, optional stdin, and an isolated config directory.
     func run(_ arguments: [String], as user: String? = "alice", stdin: String? = nil, timeout: Double = 20) throws -> Run {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
         var args = ["--url", url]
         if let user { args += ["--token", tokens[user]!] }
-        process.arguments = arguments.first == "RAW" ? Array(arguments.dropFirst()) : args + arguments
-        process.environment = environment
-        let out = Pipe(), err = Pipe(), input = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = input
-        try process.run()
-        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-        try input.fileHandleForWriting.close()
-        let deadline = Date().addingTimeInterval(timeout)
-        let outData = out.fileHandleForReading.readDataToEndOfFile()
-        let errData = err.fileHandleForReading.readDataToEndOfFile()
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
-        if process.isRunning { process.terminate() }
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+        let arguments = arguments.first == "RAW" ? Array(arguments.dropFirst()) : args + arguments
+        let id = UUID().uuidString
+        let outPath = directory.appendingPathComponent("out-\(id)").path
+        let errPath = directory.appendingPathComponent("err-\(id)").path
+        var inPath: String?
+        if let stdin {
+            inPath = directory.appendingPathComponent("in-\(id)").path
+            try stdin.write(toFile: inPath!, atomically: true, encoding: .utf8)
+        }
+        let child = try Spawned(Self.binary, arguments, environment: environment, stdinPath: inPath,
+                                stdoutPath: outPath, stderrPath: errPath)
+        // Bounded: a hung client is killed, and the test then fails on its output.
+        let status = child.wait(timeout: timeout)
+        let outData = FileManager.default.contents(atPath: outPath) ?? Data()
+        let errData = FileManager.default.contents(atPath: errPath) ?? Data()
+        return Run(status: status, stdout: String(decoding: outData, as: UTF8.self),
                    stderr: String(decoding: errData, as: UTF8.self))
     }
-
     var environment: [String: String] {
         ["PATH": "/usr/bin:/bin", "HOME": directory.path, "XDG_CONFIG_HOME": directory.appendingPathComponent("config").path,
          "TERM": "xterm-256color", "LANG": "C.UTF-8"]
@@ -110,18 +107,17 @@ final class Tmux: Sendable {
 
     static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
 
+    /// Runs one tmux command. Its output goes to a file, not a pipe: the tmux server started by the first
+    /// `new-session` keeps inherited descriptors open, so a pipe would never reach end-of-file.
     @discardableResult
     func tmux(_ args: [String]) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/tmux")
-        process.arguments = ["-L", socket] + args
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let child = try Spawned("/usr/bin/tmux", ["-L", socket] + args,
+                                environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8"],
+                                stdoutPath: path, stderrPath: "/dev/null")
+        child.wait(timeout: 10)
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 
     /// Starts `command` in a 120x30 detached session named `name`.

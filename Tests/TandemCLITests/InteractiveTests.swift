@@ -19,8 +19,8 @@ import Testing
             f.shutdown()
         }
         try t.start("alice", command: command(f, "alice"))
-        try t.start("bob", command: command(f, "bob"))
         #expect(try t.waitFor("alice", contains: "you are owner").contains("Design review"))
+        try t.start("bob", command: command(f, "bob"))
         #expect(try t.waitFor("bob", contains: "you are write").contains("s1>"))
         // Presence: alice's screen learns that bob is online.
         #expect(try t.waitFor("alice") { $0.contains("online: alice, bob") }.contains("bob joined"))

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import TandemJSON
 
@@ -94,22 +93,17 @@ import TandemJSON
         let f = try CLIFixture()
         defer { f.shutdown() }
         _ = try f.run(["post", "s1", "before tail"])
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: CLIFixture.binary)
-        process.arguments = ["tail", "s1", "--json", "--last", "5", "--url", f.url, "--token", f.tokens["bob"]!]
-        process.environment = f.environment
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = Pipe()
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
-        let reader = LineCollector(out.fileHandleForReading)
-        #expect(reader.waitFor(1) { $0.contains("before tail") })
+        let outPath = f.directory.appendingPathComponent("tail.out").path
+        let child = try Spawned(CLIFixture.binary, ["tail", "s1", "--json", "--last", "5", "--url", f.url, "--token", f.tokens["bob"]!],
+                                environment: f.environment, stdoutPath: outPath, stderrPath: "/dev/null")
+        defer { child.signal(SIGKILL); child.wait(timeout: 5) }
+        let reader = FileLines(outPath)
+        #expect(reader.waitFor { $0.contains("before tail") })
         _ = try f.run(["post", "s1", "live one"])
         _ = try f.run(["post", "s1", "live two"], as: "bob")
-        #expect(reader.waitFor(1) { $0.contains("live two") })
-        process.terminate()
-        process.waitUntilExit()
+        #expect(reader.waitFor { $0.contains("live two") })
+        child.signal(SIGTERM)
+        #expect(child.wait(timeout: 5) == -SIGTERM, "tail stops on SIGTERM")
         let events = try reader.lines.map { try JSONValue(parsing: $0) }
         let turns = events.filter { $0["event"]?.stringValue == "turn" }
         #expect(turns.map { $0["content"]?.stringValue } == ["before tail", "live one", "live two"])
@@ -117,33 +111,21 @@ import TandemJSON
     }
 }
 
-/// Collects stdout lines of a running process on a background thread.
-final class LineCollector: Sendable {
-    private let state = Mutex<[String]>([])
+/// Reads the lines a child process writes to a file.
+struct FileLines {
+    let path: String
+    init(_ path: String) { self.path = path }
 
-    init(_ handle: FileHandle) {
-        Thread { [self] in
-            var pending = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { return }
-                pending.append(chunk)
-                while let newline = pending.firstIndex(of: 0x0A) {
-                    let line = String(decoding: pending[pending.startIndex..<newline], as: UTF8.self)
-                    pending = Data(pending[(newline + 1)...])
-                    self.state.withLock { $0.append(line) }
-                }
-            }
-        }.start()
+    var lines: [String] {
+        let text = (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+        return text.split(separator: "\n").map(String.init)
     }
 
-    var lines: [String] { state.withLock { $0 } }
-
-    /// Waits (up to 8 s) until at least `count` lines match.
-    func waitFor(_ count: Int, timeout: Double = 8, _ matches: (String) -> Bool) -> Bool {
+    /// Waits (up to `timeout` s) until a line matches.
+    func waitFor(timeout: Double = 8, _ matches: (String) -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
-            if lines.filter(matches).count >= count { return true }
+            if lines.contains(where: matches) { return true }
             Thread.sleep(forTimeInterval: 0.05)
         }
         return false
