@@ -53,6 +53,7 @@ enum ConfigFile {
         let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard fd >= 0 else { throw Failure("cannot write \(temporary): \(String(cString: strerror(errno)))") }
         let bytes = Array(config.serialized().utf8)
+        // Unsafe pointer: valid for the duration of the closure; write(2) reads exactly `count` bytes.
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         fchmod(fd, 0o600)
         close(fd)

@@ -19,6 +19,7 @@ enum Output {
             let bytes = Array(text.utf8)
             var offset = 0
             while offset < bytes.count {
+                // Unsafe pointer: valid for the closure; write(2) reads at most `count` bytes from it.
                 let n = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
                 if n <= 0 { break }
                 offset += n
