@@ -89,6 +89,21 @@ import TandemJSON
         #expect(history.stdout.contains("bob (user): via config"))
     }
 
+    @Test func shareLinkReadsWithoutATokenAndCannotWrite() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        _ = try f.run(["post", "s1", "visible to viewers"])
+        let expires = Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000
+        let secret = try f.server.store.createShareLink(session: "s1", actor: "alice", expiresAt: expires).secret
+        let link = "http://127.0.0.1:\(f.port)/s/\(secret)"
+        let history = try f.run(["RAW", "history", "s1", "--url", link])
+        #expect(history.status == 0, "\(history.stderr)")
+        #expect(history.stdout.contains("alice (user): visible to viewers"))
+        let post = try f.run(["RAW", "post", "s1", "sneaky", "--url", link])
+        #expect(post.status == 1)
+        #expect(post.stderr.hasPrefix("tandem: forbidden:"))
+    }
+
     @Test func tailJSONFollowsLiveEvents() throws {
         let f = try CLIFixture()
         defer { f.shutdown() }
