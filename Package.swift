@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "tandem-echo", targets: ["tandem-echo"]),
         .executable(name: "tandem-room", targets: ["tandem-room"]),
         .executable(name: "tandem-admin", targets: ["tandem-admin"]),
+        .executable(name: "tandem", targets: ["tandem"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -70,6 +71,15 @@ let package = Package(
             name: "tandem-admin",
             dependencies: ["TandemStore", "TandemJSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Clients/tandem-admin", swiftSettings: strict),
+        // The terminal client: pure logic in TandemClientKit, I/O in the executable.
+        .target(
+            name: "TandemClientKit", dependencies: ["TandemProtocol", "TandemJSON"],
+            path: "Clients/TandemClientKit", swiftSettings: strict),
+        .executableTarget(
+            name: "tandem",
+            dependencies: ["TandemClientKit", "TandemProtocol", "TandemTransport", "TandemJSON",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Clients/tandem", swiftSettings: strict),
 
         // Store benchmark and the crash-safety test's child writer.
         .executableTarget(
@@ -94,6 +104,8 @@ let package = Package(
         .testTarget(name: "TandemAdminTests",
                     dependencies: ["TandemStore", "TandemJSON", "TandemServer", "TandemTransport",
                                    .product(name: "Logging", package: "swift-log")]),
+        .testTarget(name: "TandemClientKitTests", dependencies: ["TandemClientKit", "TandemProtocol", "TandemJSON"]),
+        .testTarget(name: "TandemCLITests", dependencies: ["TandemServer", "TandemStore", "TandemJSON", "tandem"]),
     ],
     swiftLanguageModes: [.v6]
 )

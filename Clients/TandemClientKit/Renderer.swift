@@ -1,0 +1,168 @@
+import TandemJSON
+import TandemProtocol
+
+/// Turns wire values into the lines the terminal shows. Colour only when `color` is true (a TTY without
+/// `NO_COLOR`); the plain form carries the same words so scripts and logs read the same.
+public struct Renderer: Sendable {
+    public var color: Bool
+    /// Seconds east of UTC for the clock shown next to each turn.
+    public var utcOffsetSeconds: Int
+
+    public init(color: Bool, utcOffsetSeconds: Int = 0) {
+        self.color = color
+        self.utcOffsetSeconds = utcOffsetSeconds
+    }
+
+    /// Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org).
+    public static func wantsColor(isTTY: Bool, environment: [String: String]) -> Bool {
+        isTTY && environment["NO_COLOR"] == nil && environment["TERM"] != "dumb"
+    }
+
+    // MARK: Styling
+
+    enum Style: String {
+        case bold = "1", dim = "2", red = "31", green = "32", yellow = "33", blue = "34", magenta = "35", cyan = "36"
+    }
+
+    func paint(_ text: String, _ styles: Style...) -> String {
+        guard color, !styles.isEmpty else { return text }
+        return "\u{1B}[" + styles.map(\.rawValue).joined(separator: ";") + "m" + text + "\u{1B}[0m"
+    }
+
+    /// A stable colour per author, so a conversation is easy to follow.
+    func authorStyle(_ author: String) -> Style {
+        let palette: [Style] = [.cyan, .green, .magenta, .blue, .yellow]
+        let sum = author.utf8.reduce(0) { ($0 &* 31 &+ Int($1)) & 0xFFFF }
+        return palette[sum % palette.count]
+    }
+
+    // MARK: Time
+
+    /// `HH:MM:SS` for a millisecond Unix timestamp, shifted by `utcOffsetSeconds`.
+    public func clock(_ millis: Int64) -> String {
+        let seconds = Int64((Double(millis) / 1000).rounded(.down)) + Int64(utcOffsetSeconds)
+        let daySeconds = ((seconds % 86_400) + 86_400) % 86_400
+        return pad(daySeconds / 3600) + ":" + pad(daySeconds / 60 % 60) + ":" + pad(daySeconds % 60)
+    }
+
+    /// `YYYY-MM-DD HH:MM` for longer-lived things (share link expiry).
+    public func date(_ millis: Int64) -> String {
+        let seconds = Int64((Double(millis) / 1000).rounded(.down)) + Int64(utcOffsetSeconds)
+        let days = Int64((Double(seconds) / 86_400).rounded(.down))
+        let (y, m, d) = Self.civil(fromDays: days)
+        return "\(y)-\(pad(m))-\(pad(d)) " + String(clock(millis).prefix(5))
+    }
+
+    private func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
+
+    /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+    static func civil(fromDays days: Int64) -> (Int64, Int64, Int64) {
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    // MARK: Turns and events
+
+    /// `[12:03:04] #7 alice (user): text` — undone turns say so.
+    public func turn(_ t: TurnDTO) -> String {
+        let head = paint("[\(clock(t.created))]", .dim) + " " + paint("#\(t.seq)", .dim) + " "
+            + paint(t.author, .bold, authorStyle(t.author)) + " " + paint("(\(t.role.rawValue))", .dim) + ": "
+        let body = t.undone ? paint("[undone] ", .red) + paint(t.content, .dim) : t.content
+        return head + body
+    }
+
+    /// A line for an event, or nil when it needs none (turns are rendered with `turn`).
+    public func event(_ e: Event) -> String? {
+        switch e.payload {
+        case .turn(let t): return turn(t)
+        case .turnUndone(let u): return notice("turn #\(u.seq) was undone by \(u.by)")
+        case .state(let change):
+            let how = change.merged ? " (merged)" : ""
+            return notice("state \(change.row.key) = \(change.row.value.serialized()) v\(change.row.version) by \(change.row.author)\(how)")
+        case .comment(let c): return notice("\(c.author) commented on #\(c.seq): \(c.text)")
+        case .presence(let p): return notice("\(p.user) \(p.action.rawValue)")
+        case .member(let m):
+            if let role = m.role { return notice("\(m.user) is now \(role.rawValue) (by \(m.by))") }
+            return notice("\(m.user) was removed (by \(m.by))")
+        case .session(let s):
+            let detail = s.detail.map { " \($0)" } ?? ""
+            return notice("session \(s.change.rawValue)\(detail) by \(s.by)")
+        case .shareExpired: return error("this share link has expired")
+        }
+    }
+
+    /// `online: alice, bob`.
+    public func presence(_ online: [String]) -> String {
+        paint("online: ", .dim) + (online.isEmpty ? "nobody" : online.sorted().joined(separator: ", "))
+    }
+
+    /// A line from the client itself (not a turn), marked with `*`.
+    public func notice(_ text: String) -> String { paint("* " + text, .yellow) }
+
+    /// An error for the user (never a stack trace).
+    public func error(_ text: String) -> String { paint("! " + text, .red, .bold) }
+
+    // MARK: State and conflicts
+
+    public func stateRow(_ row: StateRow) -> String {
+        "\(row.key) = \(row.value.serialized())  " + paint("v\(row.version) by \(row.author) at \(clock(row.updated))", .dim)
+    }
+
+    /// One block per conflicting path: what it was (base), what others wrote (theirs), what you wrote (yours).
+    /// A side that did not exist shows as `(absent)`, distinct from `null`.
+    public func conflict(key: String, current: StateRow?, conflicts: [MergeConflictDTO]) -> [String] {
+        var lines = [error("conflict writing \(key)" + (current.map { " (now v\($0.version) by \($0.author))" } ?? ""))]
+        for c in conflicts {
+            lines.append("  path \(c.path.isEmpty ? "(whole value)" : c.path):")
+            lines.append("    base:   " + side(c.base))
+            lines.append("    theirs: " + paint(side(c.current), .cyan))
+            lines.append("    yours:  " + paint(side(c.proposed), .green))
+        }
+        lines.append(notice("resolve with: ours | theirs | edit"))
+        return lines
+    }
+
+    func side(_ value: JSONValue?) -> String { value.map { $0.serialized() } ?? "(absent)" }
+
+    // MARK: Tables
+
+    public func member(_ m: Member) -> String {
+        let dot = m.online ? paint("●", .green) : paint("○", .dim)
+        return "\(dot) \(m.user) (\(m.name)) \(m.role.rawValue)"
+    }
+
+    /// Aligned columns; the first row is the header.
+    public func table(_ rows: [[String]]) -> [String] {
+        guard let header = rows.first else { return [] }
+        var widths = header.map(\.count)
+        for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        return rows.enumerated().map { index, row in
+            let line = row.enumerated().map { i, cell in
+                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+            }.joined(separator: "  ")
+            return index == 0 ? paint(line, .bold) : line
+        }
+    }
+
+    public func contributions(_ list: [Contribution]) -> [String] {
+        table([["user", "turns", "tokens in/out", "comments", "row writes", "merges", "conflicts", "undos"]]
+              + list.map { c in
+                  [c.user, "\(c.turns)", "\(c.tokens.input)/\(c.tokens.output)", "\(c.comments)", "\(c.rowWrites)",
+                   "\(c.merges)", "\(c.conflicts)", "\(c.undos)"]
+              })
+    }
+
+    public func sessions(_ list: [SessionInfo]) -> [String] {
+        table([["id", "title", "role", "status", "turns", "updated"]]
+              + list.map { s in
+                  [s.id, s.title, s.role?.rawValue ?? "-", s.status.rawValue, "\(s.headSeq)", date(s.updated)]
+              })
+    }
+}

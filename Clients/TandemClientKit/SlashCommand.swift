@@ -1,0 +1,150 @@
+import TandemJSON
+
+/// One slash command typed at the interactive prompt, parsed and checked but not yet run.
+public enum SlashCommand: Sendable, Equatable {
+    case history(count: Int)
+    case undo
+    case clear
+    case who
+    case state(key: String?)
+    case set(key: String, value: JSONValue)
+    case comment(seq: Int64, text: String)
+    case checkpoint(name: String)
+    case restore(name: String)
+    case branch(name: String)
+    case merge
+    case export(file: String)
+    case share(expiresInSeconds: Int64)
+    case role(user: String, role: String)
+    case stats
+    case help
+    case exit
+
+    /// The default page for `/history` without a count.
+    public static let defaultHistoryCount = 20
+    /// The default lifetime of `/share` links: seven days.
+    public static let defaultShareSeconds: Int64 = 7 * 86_400
+
+    /// One line per command, for `/help`.
+    public static let helpLines: [String] = [
+        "/history [N]          show the last N turns (default 20)",
+        "/undo                 undo the last turn (yours; admins: anyone's)",
+        "/clear                hide every turn so far (admin)",
+        "/who                  members and who is online",
+        "/state [KEY]          show shared state rows",
+        "/set KEY JSON         write a state row on the version you last saw",
+        "/comment SEQ TEXT     comment on turn SEQ",
+        "/checkpoint NAME      save a checkpoint",
+        "/restore NAME         rewind to a checkpoint (admin)",
+        "/branch NAME          fork this session into a branch titled NAME",
+        "/merge                merge this branch into its parent",
+        "/export FILE          write the session as a JSON document to FILE",
+        "/share [--expires 7d] create a read-only share link",
+        "/role USER ROLE       add a member or change a role (owner|admin|write|comment|read)",
+        "/stats                contributions per member",
+        "/help                 this list",
+        "/exit                 leave (Ctrl-D also works)",
+    ]
+
+    /// Parses a line that starts with `/`. Errors say what the command expects.
+    public static func parse(_ line: String) throws(CommandError) -> SlashCommand {
+        let trimmed = line.trimmingSpaces()
+        guard trimmed.hasPrefix("/") else { throw CommandError("not a command: \(trimmed) (commands start with /)") }
+        let (name, rest) = trimmed.dropFirst().splitFirstWord()
+        let args = rest.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+        switch name {
+        case "history":
+            guard args.count <= 1 else { throw usage("/history [N]") }
+            guard let first = args.first else { return .history(count: defaultHistoryCount) }
+            guard let n = Int(first), (1...1000).contains(n) else {
+                throw CommandError("/history: N must be a number from 1 to 1000, got '\(first)'")
+            }
+            return .history(count: n)
+        case "undo": try noArgs(args, "/undo"); return .undo
+        case "clear": try noArgs(args, "/clear"); return .clear
+        case "who": try noArgs(args, "/who"); return .who
+        case "stats": try noArgs(args, "/stats"); return .stats
+        case "help", "?": return .help
+        case "exit", "quit", "q": try noArgs(args, "/exit"); return .exit
+        case "merge": try noArgs(args, "/merge"); return .merge
+        case "state":
+            guard args.count <= 1 else { throw usage("/state [KEY]") }
+            return .state(key: args.first)
+        case "set":
+            let (key, json) = rest.splitFirstWord()
+            guard !key.isEmpty, !json.isEmpty else { throw usage("/set KEY JSON") }
+            do {
+                return .set(key: key, value: try JSONValue(parsing: json))
+            } catch {
+                throw CommandError("/set: the value is not valid JSON (\(error)); strings need quotes: /set \(key) \"text\"")
+            }
+        case "comment":
+            let (seqText, text) = rest.splitFirstWord()
+            guard !seqText.isEmpty, !text.isEmpty else { throw usage("/comment SEQ TEXT") }
+            guard let seq = Int64(seqText), seq >= 1 else {
+                throw CommandError("/comment: SEQ must be a turn number (1 or more), got '\(seqText)'")
+            }
+            return .comment(seq: seq, text: text)
+        case "checkpoint": return .checkpoint(name: try oneArg(rest, "/checkpoint NAME"))
+        case "restore": return .restore(name: try oneArg(rest, "/restore NAME"))
+        case "branch": return .branch(name: try oneArg(rest, "/branch NAME"))
+        case "export":
+            guard args.count == 1 else { throw usage("/export FILE") }
+            return .export(file: args[0])
+        case "share":
+            if args.isEmpty { return .share(expiresInSeconds: defaultShareSeconds) }
+            guard args.count == 2, args[0] == "--expires" else { throw usage("/share [--expires 7d]") }
+            do {
+                return .share(expiresInSeconds: try DurationParser.seconds(args[1]))
+            } catch {
+                throw CommandError("/share: \(error.message)")
+            }
+        case "role":
+            guard args.count == 2 else { throw usage("/role USER ROLE") }
+            let roles = ["owner", "admin", "write", "comment", "read"]
+            guard roles.contains(args[1]) else {
+                throw CommandError("/role: ROLE must be one of \(roles.joined(separator: ", ")), got '\(args[1])'")
+            }
+            return .role(user: args[0], role: args[1])
+        case "":
+            throw CommandError("empty command; type /help for the list")
+        default:
+            throw CommandError("unknown command /\(name); type /help for the list")
+        }
+    }
+
+    private static func usage(_ text: String) -> CommandError { CommandError("usage: \(text)") }
+
+    private static func noArgs(_ args: [String], _ text: String) throws(CommandError) {
+        guard args.isEmpty else { throw CommandError("\(text) takes no arguments") }
+    }
+
+    private static func oneArg(_ rest: String, _ text: String) throws(CommandError) -> String {
+        let value = rest.trimmingSpaces()
+        guard !value.isEmpty else { throw usage(text) }
+        return value
+    }
+}
+
+/// A command line the client cannot run, with the reason for the user.
+public struct CommandError: Error, Sendable, Equatable, CustomStringConvertible {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+extension StringProtocol {
+    /// The text without leading and trailing spaces, tabs and newlines.
+    func trimmingSpaces() -> String {
+        let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" }
+        guard let start = firstIndex(where: { !isSpace($0) }), let end = lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(self[start...end])
+    }
+
+    /// The first space-separated word and the trimmed remainder.
+    func splitFirstWord() -> (String, String) {
+        let text = trimmingSpaces()
+        guard let space = text.firstIndex(of: " ") else { return (text, "") }
+        return (String(text[..<space]), text[space...].trimmingSpaces())
+    }
+}

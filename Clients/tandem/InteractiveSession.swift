@@ -1,0 +1,282 @@
+import Foundation
+import Synchronization
+import TandemJSON
+import TandemProtocol
+import TandemClientKit
+
+/// The interactive client: a `LiveSession` feeding a `Screen`, and an input loop that posts turns and runs
+/// slash commands. Events arrive on the connection's reader thread; commands run on the main thread.
+final class InteractiveSession: Sendable {
+    /// What the next input line means.
+    enum Mode: Sendable {
+        case normal
+        /// A `/set` conflict is waiting for ours / theirs / edit.
+        case choosing(PendingConflict)
+        /// The user is typing the edited value for a conflict.
+        case editing(PendingConflict)
+    }
+
+    struct State {
+        var mode: Mode = .normal
+        /// The version of each state row as this user last read or wrote it (the base for `/set`).
+        var versions: [String: Int64] = [:]
+        var online: [String] = []
+        var role: Role?
+        var parent: String?
+        var userStopped = false
+        var inputStarted = false
+    }
+
+    let settings: ConnectionSettings
+    let sessionID: String
+    let renderer: Renderer
+    let screen: Screen
+    let state = Mutex(State())
+    private let live: Mutex<LiveSession?> = Mutex(nil)
+    private let ready = DispatchSemaphore(value: 0)
+    private let failure: Mutex<String?> = Mutex(nil)
+    private let terminal: Mutex<RawTerminal?> = Mutex(nil)
+    let lastTurns: Int64
+
+    init(settings: ConnectionSettings, session: String, last: Int64) {
+        self.settings = settings
+        sessionID = session
+        lastTurns = last
+        renderer = Output.renderer()
+        screen = Screen(prompt: "\(session)> ", interactive: Output.stdinIsTTY && Output.stdoutIsTTY)
+    }
+
+    var session: LiveSession? { live.withLock { $0 } }
+
+    func run() throws {
+        let liveSession = LiveSession(settings: settings, session: sessionID, lastTurns: lastTurns, hooks: .init(
+            event: { [self] event, _ in self.show(event) },
+            joined: { [self] result, resumed in self.joined(result, resumed: resumed) },
+            status: { [self] text in self.screen.print(self.renderer.notice(text)) }))
+        live.withLock { $0 = liveSession }
+        let thread = Thread { [self] in
+            do {
+                try liveSession.run()
+            } catch {
+                self.failure.withLock { $0 = "\(error)" }
+            }
+            self.ready.signal()
+            self.liveEnded()
+        }
+        thread.start()
+        ready.wait()
+        if let message = failure.withLock({ $0 }) { throw Failure(message) }
+        state.withLock { $0.inputStarted = true }
+        screen.print(renderer.notice("type to post; /help for commands; Ctrl-D to leave"))
+        if screen.interactive {
+            let raw = RawTerminal()
+            terminal.withLock { $0 = raw }
+            defer { raw.restore() }
+            inputLoopRaw()
+        } else {
+            while let line = readLine(strippingNewline: true) {
+                if !handle(line) { break }
+            }
+        }
+        leave()
+    }
+
+    /// Called when the live session gives up (a close that says stop, or reconnects that cannot succeed).
+    private func liveEnded() {
+        let (stopped, started) = state.withLock { ($0.userStopped, $0.inputStarted) }
+        guard started, !stopped else { return }
+        screen.finish()
+        terminal.withLock { $0?.restore() }
+        Output.error("tandem: \(failure.withLock { $0 } ?? "connection ended")")
+        exit(1)
+    }
+
+    private func leave() {
+        state.withLock { $0.userStopped = true }
+        session?.stop()
+        screen.finish()
+    }
+
+    private func inputLoopRaw() {
+        var byte: UInt8 = 0
+        while read(0, &byte, 1) == 1 {
+            switch screen.feed(byte) {
+            case .submit(let line):
+                if !handle(line) { return }
+            case .endOfInput:
+                return
+            case .interrupt(let hadText):
+                if !hadText { return }
+            case .none, .redraw:
+                continue
+            }
+        }
+    }
+
+    // MARK: Events
+
+    private func joined(_ result: JoinResult, resumed: Bool) {
+        state.withLock { s in
+            s.online = result.online
+            s.role = result.role
+            s.parent = result.session.parent?.session
+            for row in result.state ?? [] { s.versions[row.key] = row.version }
+        }
+        if !resumed {
+            screen.print(renderer.notice("\(result.session.title.isEmpty ? sessionID : result.session.title) — you are \(result.role.rawValue)"))
+            for turn in result.turns ?? [] { screen.print(renderer.turn(turn)) }
+        } else if result.backlog > 0 {
+            screen.print(renderer.notice("reconnected; \(result.backlog) missed event(s) follow"))
+        } else {
+            screen.print(renderer.notice("reconnected"))
+        }
+        screen.print(renderer.presence(result.online))
+        ready.signal()
+    }
+
+    private func show(_ event: Event) {
+        switch event.payload {
+        case .state:
+            // Shown, but not taken as the base for `/set`: the base is what this user read (join, /state)
+            // or wrote, so a write made on an older view goes through the server's three-way merge and a
+            // clash on the same path surfaces as a conflict instead of silently overwriting.
+            break
+        case .presence(let p):
+            state.withLock { $0.online = p.online }
+            if let line = renderer.event(event) { screen.print(line) }
+            screen.print(renderer.presence(p.online))
+            return
+        case .session(let change) where change.change == .restored:
+            // Rows went back to the checkpoint: forget versions so /set reads them again.
+            state.withLock { $0.versions = [:] }
+        default:
+            break
+        }
+        if let line = renderer.event(event) { screen.print(line) }
+    }
+
+    // MARK: Input
+
+    /// Runs one input line; false to leave.
+    func handle(_ rawLine: String) -> Bool {
+        let line = rawLine.trimmingCharacters(in: .whitespaces)
+        let mode = state.withLock { $0.mode }
+        switch mode {
+        case .choosing(let pending):
+            choose(line, pending)
+            return true
+        case .editing(let pending):
+            finishEdit(line, pending)
+            return true
+        case .normal:
+            break
+        }
+        if line.isEmpty { return true }
+        guard line.hasPrefix("/") else {
+            post(rawLine)
+            return true
+        }
+        do {
+            let command = try SlashCommand.parse(line)
+            if command == .exit { return false }
+            run(command)
+        } catch {
+            screen.print(renderer.error(error.message))
+        }
+        return true
+    }
+
+    private func post(_ text: String) {
+        let params = PostTurnParams(session: sessionID, content: text, nonce: Nonce.make())
+        for attempt in 0..<3 {
+            do {
+                _ = try request(.turnPost(params))
+                return
+            } catch {
+                if case .server = error {
+                    report(error)
+                    return
+                }
+                if attempt == 2 {
+                    screen.print(renderer.error("not posted (\(error)); type it again once reconnected"))
+                    return
+                }
+                // Same nonce on retry: if the first attempt landed, the server answers `duplicate`.
+                Thread.sleep(forTimeInterval: 1.5)
+            }
+        }
+    }
+
+    /// A request on the current connection.
+    func request(_ operation: TandemProtocol.Operation) throws(ClientError) -> JSONValue {
+        guard let connection = session?.connection else { throw .closed(code: nil, reason: "not connected; reconnecting") }
+        return try connection.request(operation)
+    }
+
+    func call<R: WireObject>(_ operation: TandemProtocol.Operation, as type: R.Type) throws(ClientError) -> R {
+        guard let connection = session?.connection else { throw .closed(code: nil, reason: "not connected; reconnecting") }
+        return try connection.call(operation, as: type)
+    }
+
+    /// Shows a failed request; `forbidden` and friends carry the server's reason.
+    func report(_ error: ClientError) {
+        if case .server(let e) = error {
+            screen.print(renderer.error("\(e.code.rawValue): \(e.message)"))
+        } else {
+            screen.print(renderer.error("\(error)"))
+        }
+    }
+
+    // MARK: Conflicts
+
+    private func choose(_ line: String, _ pending: PendingConflict) {
+        guard let choice = ConflictChoice.parse(line) else {
+            screen.print(renderer.error("answer ours, theirs or edit"))
+            return
+        }
+        switch choice {
+        case .theirs:
+            state.withLock { $0.mode = .normal }
+            screen.print(renderer.notice("kept theirs: \(pending.key) stays at v\(pending.currentVersion)"))
+        case .ours:
+            state.withLock { $0.mode = .normal }
+            if let put = pending.resolution(.ours, session: sessionID) { write(put) }
+        case .edit:
+            state.withLock { $0.mode = .editing(pending) }
+            screen.print(renderer.notice("edit the value (JSON) and press Enter"))
+            screen.setPrompt("\(pending.key) json> ")
+            screen.setBuffer(pending.yours.serialized())
+        }
+    }
+
+    private func finishEdit(_ line: String, _ pending: PendingConflict) {
+        let value: JSONValue
+        do {
+            value = try JSONValue(parsing: line)
+        } catch {
+            screen.print(renderer.error("not valid JSON (\(error)); try again"))
+            return
+        }
+        state.withLock { $0.mode = .normal }
+        screen.setPrompt("\(sessionID)> ")
+        if let put = pending.resolution(.edit, session: sessionID, edited: value) { write(put) }
+    }
+
+    /// A versioned write; a conflict switches to asking ours / theirs / edit.
+    func write(_ params: StatePutParams) {
+        do {
+            let result = try call(.statePut(params), as: StatePutResult.self)
+            switch result {
+            case .applied(let row, _), .merged(let row, _):
+                state.withLock { $0.versions[row.key] = max($0.versions[row.key] ?? 0, row.version) }
+                screen.print(renderer.notice("\(result.outcome.rawValue): \(row.key) is now v\(row.version)"))
+            case .conflict(let current, let conflicts):
+                let pending = PendingConflict(key: params.key, yours: params.value, current: current, conflicts: conflicts)
+                state.withLock { $0.mode = .choosing(pending) }
+                screen.print(lines: renderer.conflict(key: params.key, current: current, conflicts: conflicts))
+            }
+        } catch {
+            report(error)
+        }
+    }
+}

@@ -1,0 +1,170 @@
+import Foundation
+import Synchronization
+import TandemJSON
+import TandemProtocol
+import TandemClientKit
+
+/// A joined session that stays joined: reconnects with `ReconnectBackoff`, resumes with `since` from its
+/// `EventCursor`, and hands every event to `onEvent` exactly once, in order.
+final class LiveSession: Sendable {
+    struct Hooks: Sendable {
+        /// An event to show (already de-duplicated), with its raw JSON text.
+        var event: @Sendable (Event, String) -> Void
+        /// A join succeeded; `resumed` is false for a fresh join (the result's turns are the snapshot to show).
+        var joined: @Sendable (JoinResult, _ resumed: Bool) -> Void
+        /// Something to tell the user (connection lost, reconnecting ...).
+        var status: @Sendable (String) -> Void
+    }
+
+    private struct State {
+        var cursor: EventCursor
+        var connection: Connection?
+        /// Events that arrived while the join's answer was still on its way.
+        var queued: [(Event, String)] = []
+        var joining = true
+        var stopped = false
+        /// Set when the connection must end and be rejoined (gap, close); wakes `run`.
+        var ended: (code: UInt16?, reason: String)?
+    }
+
+    let settings: ConnectionSettings
+    let sessionID: String
+    let lastTurns: Int64
+    private let hooks: Hooks
+    private let state: Mutex<State>
+    private let wake = DispatchSemaphore(value: 0)
+
+    init(settings: ConnectionSettings, session: String, lastTurns: Int64 = 20, hooks: Hooks) {
+        self.settings = settings
+        sessionID = session
+        self.lastTurns = lastTurns
+        self.hooks = hooks
+        state = Mutex(State(cursor: EventCursor(session: session)))
+    }
+
+    /// The current connection, for requests from the user's thread.
+    var connection: Connection? { state.withLock { $0.connection } }
+
+    /// Asks `run` to return.
+    func stop() {
+        let connection = state.withLock { s -> Connection? in
+            s.stopped = true
+            return s.connection
+        }
+        connection?.close()
+        wake.signal()
+    }
+
+    /// Connects, joins, and keeps rejoining until `stop` or a close that says not to reconnect.
+    /// `firstConnect` errors (bad token, server down at start) are thrown; later ones are retried.
+    func run() throws(ClientError) {
+        var backoff = ReconnectBackoff()
+        var first = true
+        while !state.withLock({ $0.stopped }) {
+            let started = Date()
+            do {
+                try connectAndJoin()
+            } catch {
+                if first { throw error }
+                if case .server(let e) = error, e.code == .resyncRequired {
+                    state.withLock { $0.cursor.reset() }
+                    hooks.status("the server cannot replay what was missed; reloading the session")
+                    continue
+                }
+                if case .server(let e) = error, e.code == .notFound || e.code == .forbidden { throw error }
+                guard let delay = backoff.nextDelay(after: nil) else { throw error }
+                hooks.status("reconnect failed (\(error)); retrying in \(String(format: "%.1f", delay)) s")
+                _ = wake.wait(timeout: .now() + delay)
+                continue
+            }
+            first = false
+            while true {
+                wake.wait()
+                if state.withLock({ $0.stopped || $0.ended != nil }) { break }
+            }
+            let ended = state.withLock { s -> (code: UInt16?, reason: String)? in
+                let e = s.ended
+                s.ended = nil
+                s.connection = nil
+                return e
+            }
+            if state.withLock({ $0.stopped }) { return }
+            if Date().timeIntervalSince(started) > 60 { backoff.connectionHealthy() }
+            let code = ended?.code.flatMap { CloseCode(rawValue: $0) }
+            guard let delay = backoff.nextDelay(after: code) else {
+                let reason = ended?.reason ?? ""
+                throw .closed(code: ended?.code, reason: Self.stopReason(code, reason))
+            }
+            hooks.status("connection lost\(ended?.code.map { " (\($0))" } ?? ""); reconnecting in \(String(format: "%.1f", delay)) s")
+            _ = wake.wait(timeout: .now() + delay)
+        }
+    }
+
+    static func stopReason(_ code: CloseCode?, _ reason: String) -> String {
+        switch code {
+        case .credentialRevoked?: "your token was revoked; ask for a new one"
+        case .shareRevoked?: "this share link was revoked"
+        case .shareExpired?: "this share link has expired"
+        default: reason
+        }
+    }
+
+    private func connectAndJoin() throws(ClientError) {
+        state.withLock {
+            $0.joining = true
+            $0.queued = []
+            $0.ended = nil
+        }
+        let connection = try Connection(settings: settings, onEvent: { [self] event, raw in self.receive(event, raw) },
+                                         onEnd: { [self] code, reason in self.connectionEnded(code, reason) })
+        let (params, resumed) = state.withLock { s in
+            s.connection = connection
+            return (s.cursor.joinParams(last: lastTurns, includeState: true), s.cursor.lastEseq > 0)
+        }
+        let result: JoinResult
+        do {
+            result = try connection.call(.sessionJoin(params), as: JoinResult.self)
+        } catch {
+            connection.close()
+            throw error
+        }
+        hooks.joined(result, resumed)
+        let backlog: [(Event, String)] = state.withLock { s in
+            s.cursor.joined(result, resumed: resumed)
+            s.joining = false
+            let queued = s.queued
+            s.queued = []
+            return queued
+        }
+        for (event, raw) in backlog { receive(event, raw) }
+    }
+
+    private func receive(_ event: Event, _ raw: String) {
+        guard event.session == sessionID else { return }
+        enum Outcome { case show, skip, gap }
+        let outcome: Outcome = state.withLock { s in
+            if s.joining {
+                s.queued.append((event, raw))
+                return .skip
+            }
+            switch s.cursor.accept(event) {
+            case .apply, .ephemeral: return .show
+            case .duplicate: return .skip
+            case .gap: return .gap
+            }
+        }
+        switch outcome {
+        case .show: hooks.event(event, raw)
+        case .skip: break
+        case .gap: connection?.drop()
+        }
+    }
+
+    private func connectionEnded(_ code: UInt16?, _ reason: String) {
+        state.withLock { s in
+            s.ended = (code, reason)
+            s.connection = nil
+        }
+        wake.signal()
+    }
+}

@@ -1,0 +1,65 @@
+import ArgumentParser
+import Foundation
+import TandemClientKit
+
+/// `tandem login`: saves URL and token for later commands.
+struct Login: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Save the server URL and token to the config file (mode 0600).",
+        discussion: "Writes $XDG_CONFIG_HOME/tandem/config (or ~/.config/tandem/config). Flags and TANDEM_URL/TANDEM_TOKEN still win over it.")
+
+    @Option(help: "Server URL, e.g. ws://127.0.0.1:8765/ws.")
+    var url: String
+
+    @Option(help: "Access token (from `tandem-admin tokens issue USER`).")
+    var token: String
+
+    @Flag(help: "Save without checking that the server accepts the token.")
+    var noVerify = false
+
+    func run() throws {
+        try runReporting {
+            let environment = ProcessInfo.processInfo.environment
+            guard let path = ClientConfig.path(environment: environment) else {
+                throw Failure("cannot find the config directory: set HOME or XDG_CONFIG_HOME")
+            }
+            let settings: ConnectionSettings
+            do {
+                settings = try ConnectionSettings.resolve(flagURL: url, flagToken: token, environment: [:], file: ClientConfig())
+            } catch let error as CommandError {
+                throw Failure(error.message)
+            }
+            if !noVerify {
+                let connection = try Connection(settings: settings, onEvent: { _, _ in })
+                connection.close()
+            }
+            try ConfigFile.write(ClientConfig(url: url, token: token), to: path)
+            Output.line("saved \(url) to \(path)")
+        }
+    }
+}
+
+/// Writing the config file: a private directory and a 0600 file, replaced atomically.
+enum ConfigFile {
+    static func write(_ config: ClientConfig, to path: String) throws {
+        let directory = (path as NSString).deletingLastPathComponent
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                    attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw Failure("cannot create \(directory): \(error.localizedDescription)")
+        }
+        let temporary = path + ".tmp"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        guard fd >= 0 else { throw Failure("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        let bytes = Array(config.serialized().utf8)
+        // Unsafe pointer: valid for the duration of the closure; write(2) reads exactly `count` bytes.
+        let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
+        fchmod(fd, 0o600)
+        close(fd)
+        guard written == bytes.count, rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw Failure("cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,55 @@
+import ArgumentParser
+import Foundation
+import TandemProtocol
+import TandemClientKit
+
+/// `tandem` / `tandem open SESSION`: the interactive view.
+struct Open: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Open a session interactively (the default): live turns, a prompt, slash commands.",
+        discussion: "Without SESSION, lists your sessions to pick one or create a new one. Type text and Enter to post; /help lists the commands; Ctrl-D or /exit leaves.\n\n" + SlashCommand.helpLines.joined(separator: "\n"))
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id (omit to pick or create one).") var session: String?
+    @Option(help: "Recent turns to show on entry (0-1000).") var last: Int64 = 20
+
+    func run() throws {
+        try runReporting {
+            let settings = try connection.settings()
+            let chosen: String
+            if let session {
+                chosen = session
+            } else if settings.isShareLink {
+                throw Failure("a share link opens one session: name it, e.g. tandem --url \(connection.url ?? "URL") open SESSION")
+            } else {
+                chosen = try pickSession(settings)
+            }
+            let app = InteractiveSession(settings: settings, session: chosen, last: last)
+            try app.run()
+        }
+    }
+
+    /// Lists sessions and reads a choice (a number) or a title for a new session.
+    func pickSession(_ settings: ConnectionSettings) throws -> String {
+        let c = try Connection(settings: settings, onEvent: { _, _ in })
+        defer { c.close() }
+        let list = try c.call(.sessionList(SessionListParams()), as: SessionListResult.self).sessions
+        if list.isEmpty {
+            Output.line("You have no sessions yet.")
+        } else {
+            Output.line("Your sessions:")
+            for (i, s) in list.enumerated() {
+                Output.line("  \(i + 1). \(s.id)  \(s.title)  (\(s.role?.rawValue ?? "-"), \(s.headSeq) turns)")
+            }
+        }
+        while true {
+            Output.write(list.isEmpty ? "Title for a new session: " : "Pick a number, or type a title to create a new session: ", to: 1)
+            guard let line = readLine(strippingNewline: true) else { throw Failure("no session chosen") }
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if text.isEmpty { continue }
+            if let n = Int(text), (1...list.count).contains(n) { return list[n - 1].id }
+            let created = try c.call(.sessionCreate(SessionCreateParams(title: text)), as: SessionResult.self)
+            Output.line("created session \(created.session.id)")
+            return created.session.id
+        }
+    }
+}

@@ -1,0 +1,105 @@
+import Foundation
+import Synchronization
+import TandemClientKit
+
+/// The interactive screen: incoming lines scroll above a prompt line that is never garbled. Every write
+/// clears the prompt line (`\r\e[K`), prints, then redraws `prompt + buffer`, all under one lock, so the
+/// reader thread and the input thread never interleave.
+final class Screen: Sendable {
+    private struct State {
+        var editor = LineEditor()
+        var prompt: String
+    }
+
+    private let state: Mutex<State>
+    /// True when stdin and stdout are a terminal: raw mode and prompt redraws. Otherwise plain lines.
+    let interactive: Bool
+
+    init(prompt: String, interactive: Bool) {
+        state = Mutex(State(prompt: prompt))
+        self.interactive = interactive
+    }
+
+    /// Prints one line above the prompt.
+    func print(_ line: String) {
+        state.withLock { s in
+            if interactive {
+                Output.write("\r\u{1B}[K" + line + "\n" + s.prompt + s.editor.buffer, to: 1)
+            } else {
+                Output.write(line + "\n", to: 1)
+            }
+        }
+    }
+
+    func print(lines: [String]) { for line in lines { print(line) } }
+
+    func setPrompt(_ prompt: String) {
+        state.withLock { s in
+            s.prompt = prompt
+            if interactive { Output.write("\r\u{1B}[K" + s.prompt + s.editor.buffer, to: 1) }
+        }
+    }
+
+    /// Pre-fills the input line (the conflict editor starts from your value).
+    func setBuffer(_ text: String) {
+        state.withLock { s in
+            s.editor.set(text)
+            if interactive { Output.write("\r\u{1B}[K" + s.prompt + s.editor.buffer, to: 1) }
+        }
+    }
+
+    /// Feeds one input byte; redraws the prompt line when the buffer changed.
+    func feed(_ byte: UInt8) -> LineEditor.Action {
+        state.withLock { s in
+            let action = s.editor.feed(byte)
+            switch action {
+            case .redraw, .interrupt:
+                Output.write("\r\u{1B}[K" + s.prompt + s.editor.buffer, to: 1)
+            case .submit(let line):
+                // Keep what was typed visible as part of the scrollback, then a fresh prompt.
+                Output.write("\r\u{1B}[K" + s.prompt + line + "\n" + s.prompt, to: 1)
+            default:
+                break
+            }
+            return action
+        }
+    }
+
+    /// Leaves the prompt line clean before exiting.
+    func finish() {
+        if interactive { Output.write("\r\u{1B}[K", to: 1) }
+    }
+}
+
+/// Raw mode for the terminal on stdin, restored on `restore`.
+final class RawTerminal: Sendable {
+    private let saved: Mutex<termios?>
+
+    /// Switches stdin to raw input (no echo, no line editing, Ctrl-C as a byte); output processing stays on
+    /// so `\n` still returns the carriage.
+    init() {
+        var original = termios()
+        guard tcgetattr(0, &original) == 0 else {
+            saved = Mutex(nil)
+            return
+        }
+        var raw = original
+        raw.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG | IEXTEN)
+        raw.c_iflag &= ~tcflag_t(IXON | ICRNL | INLCR)
+        // Unsafe bytes: c_cc is a fixed C array of NCCS bytes; VMIN and VTIME are indices within it.
+        withUnsafeMutableBytes(of: &raw.c_cc) { cc in
+            cc[Int(VMIN)] = 1
+            cc[Int(VTIME)] = 0
+        }
+        tcsetattr(0, TCSAFLUSH, &raw)
+        saved = Mutex(original)
+    }
+
+    func restore() {
+        saved.withLock { s in
+            guard var original = s else { return }
+            tcsetattr(0, TCSAFLUSH, &original)
+            s = nil
+        }
+    }
+}

@@ -1,0 +1,175 @@
+import ArgumentParser
+import Foundation
+import TandemJSON
+import TandemProtocol
+import TandemClientKit
+
+/// `tandem sessions`.
+struct Sessions: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List the sessions you are a member of, most recently updated first.")
+    @OptionGroup var connection: ConnectionOptions
+    @Flag(help: "One JSON object per line instead of a table.") var json = false
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            let result = try c.call(.sessionList(SessionListParams()), as: SessionListResult.self)
+            if json {
+                for s in result.sessions { Output.line(s.json.serialized()) }
+            } else if result.sessions.isEmpty {
+                Output.line("no sessions yet; create one with: tandem create TITLE")
+            } else {
+                for line in Output.renderer().sessions(result.sessions) { Output.line(line) }
+            }
+        }
+    }
+}
+
+/// `tandem create`.
+struct Create: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create a session (you become its owner) and print its id.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session's title.") var title: String
+    @Option(help: "Choose the id (1-64 of A-Z a-z 0-9 _ -); generated when absent.") var id: String?
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            let result = try c.call(.sessionCreate(SessionCreateParams(session: id, title: title)), as: SessionResult.self)
+            Output.line(result.session.id)
+        }
+    }
+}
+
+/// `tandem post`.
+struct Post: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Post one turn to a session.",
+        discussion: "The text comes from the argument, or from stdin when it is `-` or absent and stdin is not a terminal. A nonce makes retries after a lost connection safe: a turn is never posted twice.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Argument(help: "The turn's text (`-` or absent: read stdin).") var text: String?
+    @Option(help: "Turn role: user, assistant, tool or system.") var role: String = "user"
+    @Option(help: "Attempts when the connection fails (the same nonce each time).") var attempts: Int = 3
+
+    func run() throws {
+        try runReporting {
+            guard let turnRole = TurnRole(rawValue: role) else {
+                throw Failure("--role must be user, assistant, tool or system, got '\(role)'")
+            }
+            let content = try readContent()
+            let params = PostTurnParams(session: session, role: turnRole, content: content, nonce: Nonce.make())
+            let settings = try connection.settings()
+            var lastError: ClientError?
+            for attempt in 1...max(1, attempts) {
+                do {
+                    let c = try Connection(settings: settings, onEvent: { _, _ in })
+                    defer { c.close() }
+                    let result = try c.call(.turnPost(params), as: PostTurnResult.self)
+                    Output.line("#\(result.turn.seq)" + (result.duplicate ? " (already posted)" : ""))
+                    return
+                } catch let error as ClientError {
+                    if case .server = error { throw error }
+                    if case .connect = error, attempt == 1 { throw error }
+                    lastError = error
+                    Thread.sleep(forTimeInterval: Double(attempt))
+                }
+            }
+            throw lastError ?? ClientError.timedOut("turn.post")
+        }
+    }
+
+    func readContent() throws -> String {
+        if let text, text != "-" { return text }
+        if text == nil && Output.stdinIsTTY {
+            throw Failure("no text: give it as an argument, or pipe it in (echo hi | tandem post \(session))")
+        }
+        let data = FileHandle.standardInput.readDataToEndOfFile()
+        var content = String(decoding: data, as: UTF8.self)
+        if content.hasSuffix("\n") { content.removeLast() }
+        return content
+    }
+}
+
+/// Random idempotency keys for `turn.post` (base-16, within the nonce alphabet).
+enum Nonce {
+    static func make() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }.joined(separator: "-")
+    }
+}
+
+/// `tandem history`.
+struct History: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a session's recent turns.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Option(help: "How many turns (1-1000).") var last: Int64 = 20
+    @Flag(help: "One JSON turn per line.") var json = false
+
+    func run() throws {
+        try runReporting {
+            guard (1...1000).contains(last) else { throw Failure("--last must be from 1 to 1000, got \(last)") }
+            let c = try connect(connection)
+            defer { c.close() }
+            let result = try c.call(.history(HistoryParams(session: session, selector: .last(last))), as: HistoryResult.self)
+            let renderer = Output.renderer()
+            for turn in result.turns { Output.line(json ? turn.json.serialized() : renderer.turn(turn)) }
+        }
+    }
+}
+
+/// `tandem export`.
+struct Export: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Print a session as one JSON document (turns, state, members, comments ...).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            let result = try c.call(.sessionExport(SessionRef(session: session)), as: ExportResult.self)
+            Output.line(result.document.serialized())
+        }
+    }
+}
+
+/// `tandem tail`.
+struct Tail: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Join a session and follow it: recent turns, then everything live.",
+        discussion: "Reconnects with backoff after a network loss and resumes where it left off, so missed turns are printed once. Stop with Ctrl-C.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Option(help: "Recent turns to print first (0-1000).") var last: Int64 = 10
+    @Flag(help: "One JSON object per line per event (turns first shown as turn events).") var json = false
+
+    func run() throws {
+        try runReporting {
+            let settings = try connection.settings()
+            let renderer = Output.renderer()
+            let json = self.json
+            let session = self.session
+            let live = LiveSession(settings: settings, session: session, lastTurns: last, hooks: .init(
+                event: { event, raw in
+                    if json { Output.line(raw) } else if let line = renderer.event(event) { Output.line(line) }
+                },
+                joined: { result, resumed in
+                    guard !resumed else { return }
+                    for turn in result.turns ?? [] {
+                        if json {
+                            Output.line(Event(session: session, eseq: nil, payload: .turn(turn)).json.serialized())
+                        } else {
+                            Output.line(renderer.turn(turn))
+                        }
+                    }
+                    if !json { Output.error(renderer.presence(result.online)) }
+                },
+                status: { Output.error("tandem: \($0)") }))
+            try live.run()
+        }
+    }
+}

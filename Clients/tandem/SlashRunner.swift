@@ -1,0 +1,109 @@
+import Foundation
+import TandemJSON
+import TandemProtocol
+import TandemClientKit
+
+/// Runs parsed slash commands against the server and prints their outcome. Any failure (including the
+/// server's `forbidden` with its reason) becomes one error line; nothing here ends the program.
+extension InteractiveSession {
+    func run(_ command: SlashCommand) {
+        do {
+            try perform(command)
+        } catch {
+            report(error)
+        }
+    }
+
+    private func perform(_ command: SlashCommand) throws(ClientError) {
+        let s = sessionID
+        switch command {
+        case .help:
+            screen.print(lines: SlashCommand.helpLines.map { "  " + $0 })
+        case .exit:
+            break
+        case .history(let count):
+            let result = try call(.history(HistoryParams(session: s, selector: .last(Int64(count)))), as: HistoryResult.self)
+            if result.turns.isEmpty { screen.print(renderer.notice("no turns yet")) }
+            screen.print(lines: result.turns.map(renderer.turn))
+        case .undo:
+            let value = try request(.turnUndo(UndoParams(session: s)))
+            screen.print(renderer.notice("undid turn #\(value["seq"]?.intValue.map(String.init) ?? "?")"))
+        case .clear:
+            let value = try request(.sessionClear(SessionRef(session: s)))
+            screen.print(renderer.notice("cleared through #\(value["cleared_through"]?.intValue.map(String.init) ?? "?")"))
+        case .who:
+            let members = try call(.memberList(SessionRef(session: s)), as: MemberListResult.self).members
+            screen.print(lines: members.map(renderer.member))
+            screen.print(renderer.presence(state.withLock { $0.online }))
+        case .state(let key):
+            let rows = try call(.stateGet(StateGetParams(session: s, key: key)), as: StateGetResult.self).rows
+            state.withLock { st in for row in rows { st.versions[row.key] = row.version } }
+            if rows.isEmpty { screen.print(renderer.notice(key.map { "no row \($0)" } ?? "no state rows yet")) }
+            screen.print(lines: rows.map(renderer.stateRow))
+        case .set(let key, let value):
+            var base = state.withLock { $0.versions[key] }
+            if base == nil {
+                // Unknown key (or after a restore): read the version so the write states what we saw.
+                let rows = try call(.stateGet(StateGetParams(session: s, key: key)), as: StateGetResult.self).rows
+                base = rows.first?.version ?? 0
+            }
+            write(StatePutParams(session: s, key: key, value: value, base: base ?? 0))
+        case .comment(let seq, let text):
+            let result = try call(.commentAdd(CommentAddParams(session: s, seq: seq, text: text)), as: CommentResult.self)
+            screen.print(renderer.notice("comment \(result.comment.id) added to #\(seq)"))
+        case .checkpoint(let name):
+            let result = try call(.checkpointSave(CheckpointParams(session: s, name: name)), as: CheckpointResult.self)
+            screen.print(renderer.notice("checkpoint \(name) saved at #\(result.checkpoint.seq)"))
+        case .restore(let name):
+            let result = try call(.checkpointRestore(CheckpointParams(session: s, name: name)), as: CheckpointResult.self)
+            screen.print(renderer.notice("restored \(name) (turn #\(result.checkpoint.seq))"))
+        case .branch(let name):
+            let result = try call(.branchCreate(BranchCreateParams(session: s, title: name)), as: SessionResult.self)
+            screen.print(renderer.notice("branch \(result.session.id) created; open it with: tandem open \(result.session.id)"))
+        case .merge:
+            let result = try call(.branchMerge(SessionRef(session: s)), as: BranchMergeResult.self)
+            if result.merged {
+                let range = result.firstSeq.map { f in " turns #\(f)…#\(result.lastSeq ?? f)" } ?? ""
+                screen.print(renderer.notice("merged into the parent:\(range); rows: \(result.rows.joined(separator: ", "))"))
+            } else {
+                screen.print(renderer.error("not merged: rows conflict; nothing was written"))
+                for row in result.conflicts {
+                    screen.print(lines: renderer.conflict(key: row.key, current: nil, conflicts: row.conflicts).dropLast())
+                }
+            }
+        case .export(let file):
+            let result = try call(.sessionExport(SessionRef(session: s)), as: ExportResult.self)
+            do {
+                try (result.document.serialized() + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+                screen.print(renderer.notice("exported to \(file)"))
+            } catch {
+                screen.print(renderer.error("cannot write \(file): \(error.localizedDescription)"))
+            }
+        case .share(let seconds):
+            let result = try call(.shareCreate(ShareCreateParams(session: s, expiry: .inSeconds(seconds))), as: ShareCreateResult.self)
+            screen.print(renderer.notice("share link (read-only, until \(renderer.date(result.share.expires))): \(httpBase())\(result.url)"))
+        case .role(let user, let roleName):
+            guard let role = Role(rawValue: roleName) else { return }
+            let params = MemberRoleParams(session: s, user: user, role: role)
+            do {
+                _ = try call(.memberSetRole(params), as: MemberResult.self)
+            } catch .server(let e) where e.code == .notFound {
+                _ = try call(.memberAdd(params), as: MemberResult.self)
+            }
+            screen.print(renderer.notice("\(user) is \(roleName)"))
+        case .stats:
+            let list = try call(.contributions(ContributionsParams(session: s)), as: ContributionsResult.self).contributions
+            screen.print(lines: renderer.contributions(list))
+        }
+    }
+
+    /// `http://HOST:PORT` of the server, for share links.
+    private func httpBase() -> String {
+        var url = settings.webSocketURL
+        if url.hasPrefix("wss://") { url = "https://" + url.dropFirst(6) } else if url.hasPrefix("ws://") { url = "http://" + url.dropFirst(5) }
+        if let schemeEnd = url.range(of: "://"), let slash = url[schemeEnd.upperBound...].firstIndex(of: "/") {
+            return String(url[..<slash])
+        }
+        return url
+    }
+}

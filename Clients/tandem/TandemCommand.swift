@@ -1,0 +1,84 @@
+import ArgumentParser
+import Foundation
+import TandemClientKit
+
+/// `tandem`: the terminal client for a tandemd server.
+@main
+struct TandemCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "tandem",
+        abstract: "Terminal client for tandemd: join sessions, post turns, follow them live.",
+        discussion: """
+            Connection settings come from --url/--token, else TANDEM_URL/TANDEM_TOKEN, else the config file \
+            written by `tandem login` ($XDG_CONFIG_HOME/tandem/config or ~/.config/tandem/config). \
+            The default URL is \(ConnectionSettings.defaultURL). A share link (http://HOST:PORT/s/SECRET) \
+            as --url opens that session read-only.
+
+            Without a subcommand, `tandem` opens the interactive view (pick or create a session).
+            """,
+        subcommands: [Open.self, Login.self, Sessions.self, Create.self, Post.self, Tail.self, History.self, Export.self],
+        defaultSubcommand: Open.self)
+
+    /// Accepts connection flags before the subcommand name as well as after it.
+    static func main() {
+        resetSignals()
+        let names = Set(configuration.subcommands.map { $0._commandName })
+        main(ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names))
+    }
+}
+
+/// A parent may start us with signals blocked or ignored (both are inherited across exec); a client must
+/// stop on Ctrl-C / SIGTERM / SIGHUP, and survive a peer closing a socket (SIGPIPE).
+func resetSignals() {
+    var none = sigset_t()
+    sigemptyset(&none)
+    sigprocmask(SIG_SETMASK, &none, nil)
+    for number in [SIGINT, SIGTERM, SIGHUP] { signal(number, SIG_DFL) }
+    signal(SIGPIPE, SIG_IGN)
+}
+
+/// The flags every command that talks to a server shares.
+struct ConnectionOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("Server URL: ws://HOST:PORT/ws, or a share link http://HOST:PORT/s/SECRET.", valueName: "url"))
+    var url: String?
+
+    @Option(name: .long, help: ArgumentHelp("Access token (else TANDEM_TOKEN, else the config file).", valueName: "token"))
+    var token: String?
+
+    /// Flags, environment and config file combined.
+    func settings() throws -> ConnectionSettings {
+        let environment = ProcessInfo.processInfo.environment
+        var file = ClientConfig()
+        if let path = ClientConfig.path(environment: environment), let text = try? String(contentsOfFile: path, encoding: .utf8) {
+            file = ClientConfig.parse(text)
+        }
+        do {
+            return try ConnectionSettings.resolve(flagURL: url, flagToken: token, environment: environment, file: file)
+        } catch {
+            throw Failure(error.message)
+        }
+    }
+}
+
+/// Runs a command body, turning every failure into one clear line on stderr and an exit code.
+func runReporting(_ body: () throws -> Void) throws {
+    do {
+        try body()
+    } catch let failure as Failure {
+        Output.error("tandem: \(failure.message)")
+        throw ExitCode(failure.exitCode)
+    } catch let error as ClientError {
+        Output.error("tandem: \(error)")
+        throw ExitCode(1)
+    }
+}
+
+/// Connects once for a scripted command.
+func connect(_ options: ConnectionOptions) throws -> Connection {
+    let settings = try options.settings()
+    do {
+        return try Connection(settings: settings, onEvent: { _, _ in })
+    } catch {
+        throw Failure(error.description)
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import Synchronization
+import Testing
+import TandemServer
+import TandemStore
+
+/// A real tandemd (in process, port 0, temporary database) with users, tokens and a session `s1`, plus
+/// helpers to run the built `tandem` binary directly or inside tmux.
+final class CLIFixture: Sendable {
+    private let running: Mutex<TandemServer?>
+    let port: UInt16
+    let configuration: ServerConfiguration
+    let directory: URL
+    /// user id → token secret.
+    let tokens: [String: String]
+
+    static let binary: String = {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        return root.appendingPathComponent(".build/debug/tandem").path
+    }()
+
+    /// alice owns s1; bob may write; carol may only read.
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-cli-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var configuration = ServerConfiguration()
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.databasePath = directory.appendingPathComponent("t.db").path
+        let server = try TandemServer(configuration: configuration)
+        port = try server.start()
+        configuration.port = Int(port)
+        self.configuration = configuration
+        running = Mutex(server)
+        var tokens: [String: String] = [:]
+        for (id, name) in [("alice", "Alice"), ("bob", "Bob"), ("carol", "Carol")] {
+            _ = try server.store.createUser(id: id, displayName: name)
+            tokens[id] = try server.store.createToken(userID: id, label: "test").secret
+        }
+        self.tokens = tokens
+        _ = try server.store.createSession(id: "s1", title: "Design review", owner: "alice")
+        _ = try server.store.setMember(session: "s1", actor: "alice", user: "bob", role: .write)
+        _ = try server.store.setMember(session: "s1", actor: "alice", user: "carol", role: .read)
+    }
+
+    var url: String { "ws://127.0.0.1:\(port)/ws" }
+
+    var server: TandemServer { running.withLock { $0! } }
+
+    /// Stops the server (clients see 1001), lets `offline` change the database directly, then starts a new
+    /// server on the same port and database.
+    func restart(offline: (Store) throws -> Void) throws {
+        running.withLock { s in
+            s?.shutdown(grace: 1)
+            s = nil
+        }
+        let store = try Store(StoreConfiguration(path: configuration.databasePath))
+        try offline(store)
+        store.close()
+        let server = try TandemServer(configuration: configuration)
+        try server.start()
+        running.withLock { $0 = server }
+    }
+
+    func shutdown() {
+        running.withLock { $0?.shutdown(grace: 1) }
+        try? FileManager.default.removeItem(at: directory)
+    }
+
+    struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs `tandem` with the user's token, optional stdin, and an isolated config directory.
+    func run(_ arguments: [String], as user: String? = "alice", stdin: String? = nil, timeout: Double = 20) throws -> Run {
+        var args = ["--url", url]
+        if let user { args += ["--token", tokens[user]!] }
+        let arguments = arguments.first == "RAW" ? Array(arguments.dropFirst()) : args + arguments
+        let id = UUID().uuidString
+        let outPath = directory.appendingPathComponent("out-\(id)").path
+        let errPath = directory.appendingPathComponent("err-\(id)").path
+        var inPath: String?
+        if let stdin {
+            inPath = directory.appendingPathComponent("in-\(id)").path
+            try stdin.write(toFile: inPath!, atomically: true, encoding: .utf8)
+        }
+        let child = try Spawned(Self.binary, arguments, environment: environment, stdinPath: inPath,
+                                stdoutPath: outPath, stderrPath: errPath)
+        // Bounded: a hung client is killed, and the test then fails on its output.
+        let status = child.wait(timeout: timeout)
+        let outData = FileManager.default.contents(atPath: outPath) ?? Data()
+        let errData = FileManager.default.contents(atPath: errPath) ?? Data()
+        return Run(status: status, stdout: String(decoding: outData, as: UTF8.self),
+                   stderr: String(decoding: errData, as: UTF8.self))
+    }
+    var environment: [String: String] {
+        ["PATH": "/usr/bin:/bin", "HOME": directory.path, "XDG_CONFIG_HOME": directory.appendingPathComponent("config").path,
+         "TERM": "xterm-256color", "LANG": "C.UTF-8"]
+    }
+}
+
+/// One tmux server (own socket) with panes running `tandem`, driven with send-keys / capture-pane.
+final class Tmux: Sendable {
+    let socket = "tandem-test-\(UUID().uuidString.prefix(8))"
+
+    static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
+
+    /// Runs one tmux command. Its output goes to a file, not a pipe: the tmux server started by the first
+    /// `new-session` keeps inherited descriptors open, so a pipe would never reach end-of-file.
+    @discardableResult
+    func tmux(_ args: [String]) throws -> String {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-out-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let child = try Spawned("/usr/bin/tmux", ["-L", socket] + args,
+                                environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8"],
+                                stdoutPath: path, stderrPath: "/dev/null")
+        child.wait(timeout: 10)
+        return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
+    }
+
+    /// Starts `command` in a 120x30 detached session named `name`.
+    func start(_ name: String, command: String) throws {
+        try tmux(["new-session", "-d", "-s", name, "-x", "120", "-y", "30", command])
+    }
+
+    /// Types `text` literally, then Enter.
+    func type(_ name: String, _ text: String) throws {
+        try tmux(["send-keys", "-t", name, "-l", text])
+        try tmux(["send-keys", "-t", name, "Enter"])
+    }
+
+    func screen(_ name: String) throws -> String {
+        try tmux(["capture-pane", "-p", "-J", "-t", name, "-S", "-200"])
+    }
+
+    /// Polls the pane (up to `timeout` s) until `predicate` holds; returns the last screen either way.
+    @discardableResult
+    func waitFor(_ name: String, timeout: Double = 8, _ predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout)
+        var text = try screen(name)
+        while !predicate(text) && Date() < deadline {
+            Thread.sleep(forTimeInterval: 0.1)
+            text = try screen(name)
+        }
+        return text
+    }
+
+    @discardableResult
+    func waitFor(_ name: String, contains needle: String, timeout: Double = 8) throws -> String {
+        try waitFor(name, timeout: timeout) { $0.contains(needle) }
+    }
+
+    func killServer() { _ = try? tmux(["kill-server"]) }
+}

@@ -1,0 +1,106 @@
+import Foundation
+import TandemStore
+import Testing
+
+/// The interactive client in a real pseudo-terminal (tmux) against a real server: two users see each
+/// other live, an undo reaches both, a `/set` conflict is resolved with `ours`, a read-only user's
+/// `/clear` is refused with the server's reason.
+@Suite(.serialized) struct TandemCLIInteractiveTests {
+    func command(_ f: CLIFixture, _ user: String, _ extra: String = "open s1") -> String {
+        "\(CLIFixture.binary) --url \(f.url) --token \(f.tokens[user]!) \(extra); sleep 30"
+    }
+
+    @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
+    func twoUsersTalkUndoResolveAConflictAndAReaderIsRefused() throws {
+        let f = try CLIFixture()
+        let t = Tmux()
+        defer {
+            t.killServer()
+            f.shutdown()
+        }
+        try t.start("alice", command: command(f, "alice"))
+        #expect(try t.waitFor("alice", contains: "you are owner").contains("Design review"))
+        try t.start("bob", command: command(f, "bob"))
+        #expect(try t.waitFor("bob", contains: "you are write").contains("s1>"))
+        // Presence: alice's screen learns that bob is online.
+        #expect(try t.waitFor("alice") { $0.contains("online: alice, bob") }.contains("bob joined"))
+
+        // Live turns both ways.
+        try t.type("alice", "hello from alice")
+        #expect(try t.waitFor("bob", contains: "alice (user): hello from alice").contains("#1"))
+        try t.type("bob", "hi alice, bob here")
+        #expect(try t.waitFor("alice", contains: "bob (user): hi alice, bob here").contains("#2"))
+
+        // An undo shows up for both.
+        try t.type("bob", "/undo")
+        #expect(try t.waitFor("alice", contains: "turn #2 was undone by bob").contains("undone"))
+        #expect(try t.waitFor("bob", contains: "turn #2 was undone by bob").contains("undone"))
+
+        // The prompt line is not garbled: a half-typed line survives an incoming turn.
+        try t.tmux(["send-keys", "-t", "bob", "-l", "draft in progress"])
+        try t.type("alice", "interrupting turn")
+        let bobScreen = try t.waitFor("bob", contains: "alice (user): interrupting turn")
+        #expect(bobScreen.split(separator: "\n").last?.hasSuffix("s1> draft in progress") == true, "\(bobScreen)")
+        try t.tmux(["send-keys", "-t", "bob", "C-u"])
+
+        // A conflict: both read v1, alice writes v2, bob writes on v1 the same path.
+        try t.type("alice", #"/set plan {"owner":"alice","steps":["draft"]}"#)
+        try t.waitFor("alice", contains: "plan is now v1")
+        try t.type("bob", "/state plan")
+        try t.waitFor("bob") { $0.contains(#"plan = {"owner":"alice","steps":["draft"]}  v1"#) }
+        try t.type("alice", #"/set plan {"owner":"carol","steps":["draft"]}"#)
+        try t.waitFor("alice", contains: "plan is now v2")
+        try t.type("bob", #"/set plan {"owner":"bob","steps":["draft"]}"#)
+        let conflict = try t.waitFor("bob", contains: "resolve with: ours | theirs | edit")
+        #expect(conflict.contains("conflict writing plan (now v2 by alice)"))
+        #expect(conflict.contains("path /owner:"))
+        #expect(conflict.contains(#"base:   "alice""#))
+        #expect(conflict.contains(#"theirs: "carol""#))
+        #expect(conflict.contains(#"yours:  "bob""#))
+        try t.type("bob", "ours")
+        #expect(try t.waitFor("bob", contains: "applied: plan is now v3").contains("v3"))
+        #expect(try t.waitFor("alice") { $0.contains(#"state plan = {"owner":"bob","steps":["draft"]} v3 by bob"#) }
+                .contains("v3 by bob"))
+
+        // A reader cannot clear; the reason comes from the server, and the client keeps running.
+        try t.start("carol", command: command(f, "carol"))
+        try t.waitFor("carol", contains: "you are read")
+        try t.type("carol", "/clear")
+        let refused = try t.waitFor("carol", contains: "! forbidden:")
+        #expect(refused.contains("forbidden"))
+        try t.type("carol", "/history 5")
+        #expect(try t.waitFor("carol", contains: "interrupting turn").contains("hello from alice"))
+
+        // Leaving with /exit ends the client cleanly.
+        try t.type("alice", "/exit")
+        #expect(try t.waitFor("bob", contains: "alice left").contains("alice left"))
+    }
+
+    @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
+    func survivesAServerRestartAndShowsMissedTurnsOnce() throws {
+        let f = try CLIFixture()
+        let t = Tmux()
+        defer {
+            t.killServer()
+            f.shutdown()
+        }
+        try t.start("bob", command: command(f, "bob"))
+        try t.waitFor("bob", contains: "you are write")
+        _ = try f.run(["post", "s1", "seen live"])
+        try t.waitFor("bob", contains: "alice (user): seen live")
+        // The server goes away (bob sees 1001 and backs off); turns land while bob is disconnected.
+        try f.restart { store in
+            for text in ["missed one", "missed two"] {
+                _ = try store.appendTurn(session: "s1", actor: "alice", NewTurn(role: .user, content: text))
+            }
+        }
+        let screen = try t.waitFor("bob", timeout: 15) { $0.contains("missed two") }
+        #expect(screen.contains("reconnecting in"))
+        #expect(screen.contains("reconnected; 2 missed event(s) follow"))
+        #expect(screen.components(separatedBy: "alice (user): missed one").count == 2, "shown exactly once")
+        #expect(screen.components(separatedBy: "alice (user): seen live").count == 2, "not repeated")
+        // Live again after the resume.
+        _ = try f.run(["post", "s1", "after the restart"])
+        #expect(try t.waitFor("bob", contains: "alice (user): after the restart").contains("#4"))
+    }
+}

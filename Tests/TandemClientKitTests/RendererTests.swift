@@ -1,0 +1,151 @@
+import Testing
+import TandemJSON
+import TandemProtocol
+@testable import TandemClientKit
+
+@Suite struct RendererTests {
+    let plain = Renderer(color: false)
+    let colour = Renderer(color: true)
+    // 2025-11-22 08:13:20 UTC.
+    let t: Int64 = 1_763_799_200_000
+
+    func turn(undone: Bool = false) -> TurnDTO {
+        TurnDTO(seq: 7, author: "alice", role: .assistant, content: "Here is the plan.", metadata: [:], tokens: .zero,
+                created: t, nonce: nil, undone: undone)
+    }
+
+    @Test func timestamps() {
+        #expect(plain.clock(t) == "08:13:20")
+        #expect(Renderer(color: false, utcOffsetSeconds: 3_600).clock(t) == "09:13:20")
+        #expect(Renderer(color: false, utcOffsetSeconds: -9 * 3_600).clock(t) == "23:13:20")
+        #expect(plain.clock(0) == "00:00:00")
+        #expect(plain.date(t) == "2025-11-22 08:13")
+        #expect(plain.date(951_782_400_000) == "2000-02-29 00:00")
+    }
+
+    @Test func plainTurnHasAuthorRoleTimeAndNoEscapes() {
+        let line = plain.turn(turn())
+        #expect(line == "[08:13:20] #7 alice (assistant): Here is the plan.")
+        #expect(!line.contains("\u{1B}"))
+        #expect(plain.turn(turn(undone: true)) == "[08:13:20] #7 alice (assistant): [undone] Here is the plan.")
+    }
+
+    @Test func colourTurnCarriesTheSameWordsInANSI() {
+        let line = colour.turn(turn())
+        #expect(line.contains("\u{1B}["))
+        #expect(line.hasSuffix("Here is the plan."))
+        let stripped = line.replacing(/\x1B\[[0-9;]*m/, with: "")
+        #expect(stripped == plain.turn(turn()))
+    }
+
+    @Test func colourOnlyOnATerminalWithoutNoColor() {
+        #expect(Renderer.wantsColor(isTTY: true, environment: [:]))
+        #expect(!Renderer.wantsColor(isTTY: false, environment: [:]))
+        #expect(!Renderer.wantsColor(isTTY: true, environment: ["NO_COLOR": "1"]))
+        #expect(!Renderer.wantsColor(isTTY: true, environment: ["TERM": "dumb"]))
+    }
+
+    @Test func eventLines() {
+        let undone = Event(session: "s", eseq: 3, payload: .turnUndone(TurnUndone(seq: 7, by: "bob")))
+        #expect(plain.event(undone) == "* turn #7 was undone by bob")
+        let presence = Event(session: "s", eseq: nil, payload: .presence(PresenceChange(user: "bob", action: .joined, online: ["bob", "alice"])))
+        #expect(plain.event(presence) == "* bob joined")
+        #expect(plain.presence(["bob", "alice"]) == "online: alice, bob")
+        #expect(plain.presence([]) == "online: nobody")
+        let row = StateRow(key: "plan", version: 2, value: ["a": 1], author: "carol", updated: t)
+        #expect(plain.event(Event(session: "s", eseq: 4, payload: .state(StateChange(row: row, merged: true))))
+                == #"* state plan = {"a":1} v2 by carol (merged)"#)
+        #expect(plain.event(Event(session: "s", eseq: 5, payload: .member(MemberChange(user: "dave", role: nil, by: "alice"))))
+                == "* dave was removed (by alice)")
+    }
+
+    @Test func conflictShowsBaseTheirsYoursPerPath() {
+        let current = StateRow(key: "plan", version: 6, value: ["owner": "carol"], author: "carol", updated: t)
+        let lines = plain.conflict(key: "plan", current: current, conflicts: [
+            MergeConflictDTO(path: "/owner", base: "bob", current: "carol", proposed: "dave"),
+            MergeConflictDTO(path: "", base: nil, current: .null, proposed: 1),
+        ])
+        #expect(lines == [
+            "! conflict writing plan (now v6 by carol)",
+            "  path /owner:",
+            #"    base:   "bob""#,
+            #"    theirs: "carol""#,
+            #"    yours:  "dave""#,
+            "  path (whole value):",
+            "    base:   (absent)",
+            "    theirs: null",
+            "    yours:  1",
+            "* resolve with: ours | theirs | edit",
+        ])
+    }
+
+    @Test func tablesAlignColumns() {
+        #expect(plain.table([["a", "bb"], ["ccc", "d"]]) == ["a    bb", "ccc  d"])
+        #expect(plain.table([]) == [])
+    }
+}
+
+@Suite struct ConflictResolutionTests {
+    let pending = PendingConflict(key: "plan", yours: ["owner": "dave"],
+                                  current: StateRow(key: "plan", version: 6, value: ["owner": "carol"], author: "carol", updated: 0),
+                                  conflicts: [])
+
+    @Test func choices() {
+        #expect(ConflictChoice.parse(" Ours ") == .ours)
+        #expect(ConflictChoice.parse("theirs") == .theirs)
+        #expect(ConflictChoice.parse("edit") == .edit)
+        #expect(ConflictChoice.parse("mine") == nil)
+    }
+
+    @Test func oursWritesYourValueOnTheCurrentVersion() {
+        #expect(pending.resolution(.ours, session: "s1") == StatePutParams(session: "s1", key: "plan", value: ["owner": "dave"], base: 6))
+        #expect(pending.resolution(.theirs, session: "s1") == nil)
+        #expect(pending.resolution(.edit, session: "s1", edited: ["owner": "both"])
+                == StatePutParams(session: "s1", key: "plan", value: ["owner": "both"], base: 6))
+        #expect(pending.resolution(.edit, session: "s1") == nil)
+        let gone = PendingConflict(key: "k", yours: 1, current: nil, conflicts: [])
+        #expect(gone.resolution(.ours, session: "s")?.base == 0)
+    }
+}
+
+@Suite struct LineEditorTests {
+    func feed(_ editor: inout LineEditor, _ text: String) -> [LineEditor.Action] {
+        text.utf8.map { editor.feed($0) }
+    }
+
+    @Test func typingBackspaceAndEnter() {
+        var e = LineEditor()
+        _ = feed(&e, "helo")
+        #expect(e.feed(0x7F) == .redraw)
+        _ = feed(&e, "lo")
+        #expect(e.buffer == "hello")
+        #expect(e.feed(0x0D) == .submit("hello"))
+        #expect(e.buffer == "")
+        #expect(e.feed(0x7F) == .none)
+    }
+
+    @Test func multibyteCharactersAndEscapeSequences() {
+        var e = LineEditor()
+        _ = feed(&e, "héllo ✓")
+        #expect(e.buffer == "héllo ✓")
+        #expect(e.feed(0x7F) == .redraw)
+        #expect(e.buffer == "héllo ")
+        // Up arrow: ESC [ A is ignored.
+        #expect(feed(&e, "\u{1B}[A") == [.none, .none, .none])
+        #expect(e.buffer == "héllo ")
+    }
+
+    @Test func controlKeys() {
+        var e = LineEditor()
+        #expect(e.feed(0x04) == .endOfInput)
+        _ = feed(&e, "one two")
+        #expect(e.feed(0x04) == .none)
+        #expect(e.feed(0x17) == .redraw)
+        #expect(e.buffer == "one ")
+        #expect(e.feed(0x03) == .interrupt(hadText: true))
+        #expect(e.feed(0x03) == .interrupt(hadText: false))
+        _ = feed(&e, "abc")
+        #expect(e.feed(0x15) == .redraw)
+        #expect(e.buffer == "")
+    }
+}
