@@ -17,8 +17,6 @@ struct TandemAdmin: ParsableCommand {
             Output: aligned tables on a terminal, tab-separated lines without a header when piped; \
             listing commands take --json for one JSON document.
 
-            Generated ids may start with '-': put them after '--', e.g. tandem-admin tokens revoke -- -x3Fq...
-
             Exit codes:
               0  success
               1  usage error or bad input (unknown role, bad duration, malformed file)
