@@ -3,8 +3,8 @@ import Testing
 @testable import TandemTransport
 
 /// Broadcasts every text message to all open connections (a one-room chat).
+// @unchecked Sendable: `members` and `codes` are behind `lock`.
 final class BroadcastApp: WebSocketApplication, @unchecked Sendable {
-    // @unchecked Sendable: `members` and `codes` are behind `lock`.
     private let lock = NSLock()
     private var members: [WebSocketConnection] = []
     private var codes: [UInt64: UInt16?] = [:]

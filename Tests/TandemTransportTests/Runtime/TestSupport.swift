@@ -3,8 +3,8 @@ import Testing
 @testable import TandemTransport
 
 /// Records what the server saw, echoes data messages, and answers a few plain routes.
+// @unchecked Sendable: every mutable field is behind `lock`.
 final class RecordingApp: WebSocketApplication, @unchecked Sendable {
-    // @unchecked Sendable: every mutable field is behind `lock`.
     private let lock = NSLock()
     private var _opened: [WebSocketConnection] = []
     private var _closedCodes: [UInt64: UInt16?] = [:]
