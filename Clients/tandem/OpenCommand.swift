@@ -19,13 +19,23 @@ struct Open: ParsableCommand {
             if let session {
                 chosen = session
             } else if settings.isShareLink {
-                throw Failure("a share link opens one session: name it, e.g. tandem --url \(connection.url ?? "URL") open SESSION")
+                chosen = try linkedSession(settings)
             } else {
                 chosen = try pickSession(settings)
             }
             let app = InteractiveSession(settings: settings, session: chosen, last: last)
             try app.run()
         }
+    }
+
+    /// The one session a share link opens (the server lists only that one to its viewers).
+    func linkedSession(_ settings: ConnectionSettings) throws -> String {
+        let c = try Connection(settings: settings, onEvent: { _, _ in })
+        defer { c.close() }
+        guard let only = try c.call(.sessionList(SessionListParams()), as: SessionListResult.self).sessions.first else {
+            throw Failure("the share link opens no session any more")
+        }
+        return only.id
     }
 
     /// Lists sessions and reads a choice (a number) or a title for a new session.

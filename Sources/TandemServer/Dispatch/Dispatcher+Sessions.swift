@@ -10,6 +10,10 @@ extension Dispatcher {
     }
 
     func listSessions(_ p: SessionListParams, client: ClientConnection) throws -> SessionListResult {
+        if case .viewer(_, let session, _) = client.identity {
+            // A share link opens one session; listing is how a viewer's client learns which.
+            return SessionListResult(sessions: [SessionInfo(try store.session(id: session), role: .read)])
+        }
         let user = try memberUser(client)
         guard p.member == nil || p.member == user else {
             // Only the caller's own sessions are listed; `member` narrows to sessions shared with

@@ -93,6 +93,8 @@ extension EndToEnd {
 
             let link = try harness.store.createShareLink(session: "s-here", actor: "alice", expiresAt: wallMilliseconds() + 60_000)
             let viewer = try harness.connect(.sharePath(link.secret), label: "viewer")
+            let listed = try viewer.ok("session.list").array("sessions")
+            #expect(listed.count == 1 && listed.first?["id"] == "s-here", "a viewer lists exactly the link's session")
             #expect(try viewer.ok("session.join", ["session": "s-here"])["online"] == ["alice", "bob"], "a viewer is not online")
             let members = try viewer.ok("member.list", ["session": "s-here"]).array("members")
             #expect(members.map { $0["user"]?.stringValue ?? "?" } == ["alice", "bob"])

@@ -76,6 +76,8 @@ enum PermissionTable {
     /// What a share-link viewer may do on its session (protocol.md, "Connecting and authentication").
     static let viewerAllowed: Set<String> = [
         "session.get", "session.join", "session.leave", "history", "state.get", "comment.list", "member.list", "ping",
+        // A viewer's session.list answers its one session: how a client learns what a link opens.
+        "session.list",
     ]
 
     /// The answer `caller` must get for `op`: nil for success, else the error code.
