@@ -17,6 +17,9 @@ struct TandemAdmin: ParsableCommand {
             Output: aligned tables on a terminal, tab-separated lines without a header when piped; \
             listing commands take --json for one JSON document.
 
+            An id you chose that starts with '-' goes after '--', e.g. tandem-admin sessions show -- -dash \
+            (generated ids never start with '-').
+
             Exit codes:
               0  success
               1  usage error or bad input (unknown role, bad duration, malformed file)
