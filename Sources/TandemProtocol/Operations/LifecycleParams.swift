@@ -8,7 +8,10 @@ public struct NoParams: WireObject {
 }
 
 /// `checkpoint.save` and `checkpoint.restore`.
-public struct CheckpointParams: WireObject {
+public typealias CheckpointParams = SessionNameParams
+
+/// A session and a name: checkpoints and templates.
+public struct SessionNameParams: WireObject {
     public var session: String
     public var name: String
 
@@ -55,26 +58,8 @@ public struct BranchCreateParams: WireObject {
     }
 }
 
-/// `template.save`.
-public struct TemplateSaveParams: WireObject {
-    public var session: String
-    public var name: String
-
-    public init(session: String, name: String) {
-        self.session = session
-        self.name = name
-    }
-
-    public init(reader r: inout WireReader) throws {
-        session = try r.identifier("session")
-        name = try r.string("name", maxBytes: r.limits.maxNameBytes)
-    }
-
-    public func write(into o: inout [String: JSONValue]) {
-        o["session"] = .string(session)
-        o["name"] = .string(name)
-    }
-}
+/// `template.save`: the same parameters as a checkpoint (a session and a name).
+public typealias TemplateSaveParams = SessionNameParams
 
 /// `template.create_session`.
 public struct TemplateCreateParams: WireObject {
