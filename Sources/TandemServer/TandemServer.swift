@@ -23,6 +23,9 @@ public final class TandemServer: Sendable {
         var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
         storeConfiguration.maxContentBytes = configuration.maxTurnContentBytes
         storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
+        // Every answer and event of one run of commits reaches each loop as one task: one wake-up,
+        // one write per connection for all of them.
+        storeConfiguration.completionScope = { completions in SendBatch.collect(completions) }
         store = try Store(storeConfiguration)
         pool = WorkPool(threads: max(4, ProcessInfo.processInfo.activeProcessorCount * 4))
         let clock: @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }

@@ -10,6 +10,7 @@ public final class Store: Sendable {
     /// The single write connection's owner. Exposed so callers can submit their own batched jobs.
     public let writer: StoreWriter
     private let readers: ReaderPool?
+    private let checkpointer: Checkpointer?
 
     /// Opens (creating and migrating as needed) the database described by `configuration`.
     /// Throws `schema_too_new` when the file was written by a newer build.
@@ -18,6 +19,14 @@ public final class Store: Sendable {
         let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
                               busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         try Migrations.migrate(db, now: configuration.clock())
+        if !configuration.isMemory && configuration.checkpointIntervalMilliseconds > 0 {
+            checkpointer = try Checkpointer(configuration: configuration)
+            // The writer checkpoints itself only if the checkpointer falls far behind.
+            try db.execute("PRAGMA wal_autocheckpoint=\(Checkpointer.writerFallbackPages)")
+            try db.execute("PRAGMA journal_size_limit=\(64 << 20)")
+        } else {
+            checkpointer = nil
+        }
         writer = StoreWriter(database: db, configuration: configuration)
         readers = configuration.isMemory ? nil : ReaderPool(configuration: configuration)
     }
@@ -33,8 +42,12 @@ public final class Store: Sendable {
     /// Finishes queued writes and closes the connections. Idempotent.
     public func close() {
         writer.close()
+        checkpointer?.close()
         readers?.closeAll()
     }
+
+    /// WAL checkpoints run by the background checkpointer (0 when it is off).
+    var checkpointsRun: Int { checkpointer?.completedRuns ?? 0 }
 
     /// Runs a write job and waits for its commit.
     @discardableResult

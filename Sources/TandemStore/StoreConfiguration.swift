@@ -22,8 +22,16 @@ public struct StoreConfiguration: Sendable {
     public var maxBatchTurns: Int = 10_000
     /// Index turn content for full-text search at append time (batched per group commit).
     public var indexTurnsForSearch: Bool = true
+    /// How often a separate connection checkpoints the WAL (PASSIVE), so commits never wait on
+    /// a checkpoint; 0 leaves checkpoints to SQLite inside the writer's commits (its default).
+    public var checkpointIntervalMilliseconds: Int = 100
     /// Milliseconds since the Unix epoch. Injectable so tests can move time.
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
+
+    /// Wraps each run of write completions on the completion thread (a run covers one or more
+    /// committed batches). The server uses it to hand all the events and answers of a run to
+    /// its network threads at once; it must call the closure it is given, exactly once.
+    public var completionScope: (@Sendable (_ completions: () -> Void) -> Void)?
 
     public init(path: String) { self.path = path }
 

@@ -19,7 +19,7 @@ final class SharedSequence: Sendable {
 @Suite struct SequencedFanoutTests {
     @Test func holdsBackUntilTheGapFills() {
         let log = DeliveryLog()
-        let fanout = SequencedFanout<String, String>(delivered: 10) { _, seq, to in log.record(seq, to) }
+        let fanout = SequencedFanout<String, String, [String]>(delivered: 10) { _, seq, to in log.record(seq, to) }
         fanout.subscribe("a") { delivered in (delivered, ()) }
         #expect(fanout.publish(12, "m12") == true)
         #expect(fanout.publish(13, "m13") == true)
@@ -34,7 +34,7 @@ final class SharedSequence: Sendable {
 
     @Test func floorsKeepBacklogAndLiveFromOverlapping() {
         let log = DeliveryLog()
-        let fanout = SequencedFanout<String, String>(delivered: 0) { _, seq, to in log.record(seq, to) }
+        let fanout = SequencedFanout<String, String, [String]>(delivered: 0) { _, seq, to in log.record(seq, to) }
         fanout.subscribe("a") { d in (d, ()) }
         fanout.publish(1, "1")
         // "b" joins having read the store up to 3 (2 and 3 committed but not yet published).
@@ -55,7 +55,7 @@ final class SharedSequence: Sendable {
     @Test func concurrentPublishersAndJoinersNeverGapOrRepeat() async {
         let log = DeliveryLog()
         let committed = SharedSequence()
-        let fanout = SequencedFanout<String, Int64>(delivered: 0) { _, seq, to in log.record(seq, to) }
+        let fanout = SequencedFanout<String, Int64, [String]>(delivered: 0) { _, seq, to in log.record(seq, to) }
         let floors = DeliveryLog()
         let total: Int64 = 4_000
         await withTaskGroup(of: Void.self) { group in

@@ -15,16 +15,16 @@ struct Recipient: Hashable, Sendable {
 final class LiveSession: Sendable {
     let id: String
     /// Frames by event sequence; a nil frame is a sequence number with nothing to tell clients.
-    let fanout: SequencedFanout<Recipient, SharedFrame?>
+    let fanout: SequencedFanout<Recipient, SharedFrame?, ConnectionGroups>
     /// Members online: user id → number of joined connections.
     private let online = Mutex<[String: Int]>([:])
 
     init(id: String, head: Int64, metrics: ServerMetrics) {
         self.id = id
-        self.fanout = SequencedFanout(delivered: head) { frame, _, recipients in
+        self.fanout = SequencedFanout(delivered: head, makeAudience: { ConnectionGroups($0.lazy.map(\.connection)) }) { frame, _, audience in
             guard let frame else { return }
-            metrics.deliveries.add(recipients.count)
-            WebSocketConnection.broadcast(frame, to: recipients.lazy.map(\.connection))
+            metrics.deliveries.add(audience.count)
+            WebSocketConnection.broadcast(frame, to: audience)
         }
     }
 

@@ -8,26 +8,37 @@ import Synchronization
 /// Each subscriber has a floor: the last sequence it already has (from its join backlog); nothing
 /// at or below it is sent to it again. Together this makes join-with-`since` gapless and
 /// duplicate-free. Pure logic: `deliver` is the only way out, so tests need no sockets.
-public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Sendable>: Sendable {
+///
+/// `Audience` is what `deliver` gets: the recipients in whatever form the sender wants them
+/// (`makeAudience` builds it); for an event that goes to every subscriber — nearly all of them —
+/// it is built once per change of the subscriber set, not once per event.
+public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Sendable, Audience: Sendable>: Sendable {
     /// Called with the lock held, in sequence order; it must only queue, never block.
-    public typealias Deliver = @Sendable (_ message: Message, _ sequence: Int64, _ recipients: [Recipient]) -> Void
+    public typealias Deliver = @Sendable (_ message: Message, _ sequence: Int64, _ audience: Audience) -> Void
 
     private struct State {
         var delivered: Int64
         var pending: [Int64: Message] = [:]
         var floors: [Recipient: Int64] = [:]
+        /// The highest floor ever set: every event above it goes to every subscriber.
+        var highestFloor: Int64 = .min
+        /// Every subscriber, built once per change of the set (not once per event).
+        var everyone: Audience?
     }
 
     private let state: Mutex<State>
     private let deliver: Deliver
+    private let makeAudience: @Sendable ([Recipient]) -> Audience
     /// Pending events beyond this many mean a gap that will not fill by itself: `publish` reports it.
     public let maxPending: Int
 
     /// - Parameter delivered: the last sequence already accounted for (the session's head when the
     ///   fanout is created: nobody is subscribed yet, so nothing before it needs delivering).
-    public init(delivered: Int64, maxPending: Int = 10_000, deliver: @escaping Deliver) {
+    public init(delivered: Int64, maxPending: Int = 10_000,
+                makeAudience: @escaping @Sendable ([Recipient]) -> Audience, deliver: @escaping Deliver) {
         self.state = Mutex(State(delivered: delivered))
         self.maxPending = maxPending
+        self.makeAudience = makeAudience
         self.deliver = deliver
     }
 
@@ -63,7 +74,10 @@ public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Send
     public func subscribe<T>(_ recipient: Recipient, backlog: (_ delivered: Int64) throws -> (floor: Int64, value: T)) rethrows -> T {
         try state.withLock { s in
             let (floor, value) = try backlog(s.delivered)
-            s.floors[recipient] = max(floor, s.delivered)
+            let effective = max(floor, s.delivered)
+            s.floors[recipient] = effective
+            s.highestFloor = max(s.highestFloor, effective)
+            s.everyone = nil
             return value
         }
     }
@@ -72,15 +86,29 @@ public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Send
     @discardableResult
     public func unsubscribe(_ recipient: Recipient) -> Int {
         state.withLock { s in
-            s.floors.removeValue(forKey: recipient)
+            if s.floors.removeValue(forKey: recipient) != nil { s.everyone = nil }
             return s.floors.count
         }
     }
 
     private func send(_ message: Message, _ sequence: Int64, _ s: inout State) {
+        if s.floors.isEmpty { return }
+        if sequence > s.highestFloor {
+            let everyone = s.everyone ?? makeAudience(Array(s.floors.keys))
+            s.everyone = everyone
+            deliver(message, sequence, everyone)
+            return
+        }
         var to: [Recipient] = []
         to.reserveCapacity(s.floors.count)
         for (recipient, floor) in s.floors where sequence > floor { to.append(recipient) }
-        if !to.isEmpty { deliver(message, sequence, to) }
+        if !to.isEmpty { deliver(message, sequence, makeAudience(to)) }
+    }
+}
+
+extension SequencedFanout where Audience == [Recipient] {
+    /// A fan-out that hands `deliver` the recipients as they are.
+    public convenience init(delivered: Int64, maxPending: Int = 10_000, deliver: @escaping Deliver) {
+        self.init(delivered: delivered, maxPending: maxPending, makeAudience: { $0 }, deliver: deliver)
     }
 }

@@ -11,8 +11,10 @@ final class Completer: @unchecked Sendable {
     private var stopping = false
     private var finished = false
     private var thread: Thread?
+    private let scope: (@Sendable (() -> Void) -> Void)?
 
-    init() {
+    init(scope: (@Sendable (() -> Void) -> Void)? = nil) {
+        self.scope = scope
         // The thread keeps the completer alive until `close()` lets the loop end.
         let thread = Thread { self.loop() }
         thread.name = "tandem-store-completer"
@@ -52,9 +54,12 @@ final class Completer: @unchecked Sendable {
             let work = pending
             pending.removeAll()
             condition.unlock()
-            for (jobs, error) in work {
-                for job in jobs { job.finish(commitError: error) }
+            let finishAll = {
+                for (jobs, error) in work {
+                    for job in jobs { job.finish(commitError: error) }
+                }
             }
+            if let scope { scope(finishAll) } else { finishAll() }
         }
     }
 }

@@ -9,7 +9,7 @@ import Foundation
 // Safe to share: queue, stopping, thread and counters are guarded by `condition`; `context` (with its Database) is touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     private let condition = NSCondition()
-    private let completer = Completer()
+    private let completer: Completer
     private var queue: [WriteJob] = []
     private var stopping = false
     private var finished = false
@@ -37,6 +37,7 @@ public final class StoreWriter: @unchecked Sendable {
 
     init(database: Database, configuration: StoreConfiguration) {
         context = WriteContext(db: database, configuration: configuration)
+        completer = Completer(scope: configuration.completionScope)
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
         // The thread keeps the writer alive until `close()` lets the loop end.

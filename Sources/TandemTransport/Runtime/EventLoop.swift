@@ -29,7 +29,8 @@ public final class EventLoop: @unchecked Sendable {
     private var running = false
     private var handlers: [(any LoopHandler)?] = []
     private var timers = TimerHeap()
-    private var flushQueue: [any FlushTarget] = []
+    // Loop-confined and never accessed re-entrantly: the runtime exclusivity check is pure cost here.
+    @exclusivity(unchecked) private var flushQueue: [any FlushTarget] = []
     /// Monotonic time of the current turn (cheap "now" for activity stamps).
     private(set) var now: UInt64 = monotonicNanoseconds()
     /// Scratch space for reads; valid only during one handler call.

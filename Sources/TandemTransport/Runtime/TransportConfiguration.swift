@@ -1,3 +1,4 @@
+import CSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -69,9 +70,15 @@ public struct TransportConfiguration: Sendable {
         self.backlog = backlog
     }
 
-    /// Online CPU cores (the default loop count).
+    /// CPU cores this process may run on (the default loop count).
     public static var coreCount: Int {
-        max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        // The CPUs this process may run on (taskset, cpusets), not every CPU online: a server
+        // pinned to one core runs best with one loop.
+        var mask = [UInt64](repeating: 0, count: 16) // 1,024 CPUs, the kernel's default cpu_set_t
+        // Unsafe pointer: the kernel fills at most `count` bytes of the array's own storage.
+        let allowed = mask.withUnsafeMutableBytes { sched_getaffinity(0, $0.count, $0.baseAddress) } == 0
+            ? mask.reduce(0) { $0 + $1.nonzeroBitCount } : 0
+        return max(1, allowed > 0 ? allowed : Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
     }
 }
 

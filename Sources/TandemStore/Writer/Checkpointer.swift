@@ -1,0 +1,77 @@
+import Foundation
+
+/// Copies the WAL back into the database file on its own thread and connection, so the writer
+/// never stalls a commit on a checkpoint.
+///
+/// With SQLite's default, the connection whose commit pushes the WAL past 1,000 pages runs the
+/// checkpoint inside that commit: it copies the pages and fsyncs the database file, and every
+/// append queued behind it waits (the long tail of post-to-delivery latency). Here the writer's
+/// automatic checkpoint is raised to a high safety bound and this thread runs a PASSIVE
+/// checkpoint every `checkpointIntervalMilliseconds`; PASSIVE never blocks the writer or readers.
+/// Durability is unchanged: a checkpoint only moves committed pages from the WAL to the file.
+// Safe to share: `stopping`, `finished` and `thread` are guarded by `condition`; the Database is used
+// only by the checkpoint thread after init.
+final class Checkpointer: @unchecked Sendable {
+    /// Pages the writer lets the WAL reach before it checkpoints itself (only if this thread lags).
+    static let writerFallbackPages = 16_384
+    private let condition = NSCondition()
+    private let db: Database
+    private let interval: TimeInterval
+    private var stopping = false
+    private var finished = false
+    private var thread: Thread?
+    private var runs = 0
+
+    /// Checkpoints run so far (for tests).
+    var completedRuns: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return runs
+    }
+
+    init(configuration: StoreConfiguration) throws(StoreError) {
+        db = try Database(path: configuration.path, synchronous: configuration.synchronous,
+                          busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+        interval = Double(configuration.checkpointIntervalMilliseconds) / 1000
+        // The thread keeps the checkpointer alive until `close()` lets the loop end.
+        let thread = Thread { self.loop() }
+        thread.name = "tandem-store-checkpointer"
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Runs a last checkpoint and stops the thread.
+    func close() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        thread = nil // breaks the checkpointer → thread → closure → checkpointer cycle
+        condition.unlock()
+    }
+
+    private func loop() {
+        condition.lock()
+        while !stopping {
+            _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
+            if stopping { break }
+            condition.unlock()
+            checkpoint()
+            condition.lock()
+        }
+        condition.unlock()
+        checkpoint()
+        condition.lock()
+        finished = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    private func checkpoint() {
+        // A failure (busy, I/O) is retried next interval; the writer's fallback bounds the WAL meanwhile.
+        _ = try? db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        condition.lock()
+        runs += 1
+        condition.unlock()
+    }
+}
