@@ -43,17 +43,49 @@ int read_payload(const char *p, size_t n, char *kind, uint64_t *t, uint64_t *sen
     return 0;
 }
 
-/* memmem over m[0,n) leaving out the span [skip, skip_end). */
-static const char *find_outside(const char *m, size_t n, const char *needle, const char *skip, const char *skip_end) {
-    size_t k = strlen(needle);
-    if (!skip) return memmem(m, n, needle, k);
-    const char *r = memmem(m, (size_t)(skip - m), needle, k);
-    return r ? r : memmem(skip_end, (size_t)(m + n - skip_end), needle, k);
+/* The closing quote of the JSON string whose opening quote is at p, or NULL if the message ends first. */
+static const char *string_end(const char *p, const char *end) {
+    const char *from = p + 1;
+    while (from < end) {
+        const char *q = memchr(from, '"', (size_t)(end - from));
+        if (!q) return NULL;
+        const char *b = q;
+        while (b > from && b[-1] == '\\') b--;
+        if (((q - b) & 1) == 0) return q; /* an even run of backslashes: the quote is real */
+        from = q + 1;
+    }
+    return NULL;
 }
 
-/* Integer right after the marker (optional minus sign); -1 if absent or not a number. */
-static int int_after(const char *m, size_t n, const char *at, size_t marker_len, int64_t *out) {
-    const char *p = at + marker_len, *end = m + n;
+/* Just past the JSON value starting at p, or NULL if the message ends inside it. */
+static const char *skip_value(const char *p, const char *end) {
+    if (p >= end) return NULL;
+    if (*p == '"') {
+        const char *q = string_end(p, end);
+        return q ? q + 1 : NULL;
+    }
+    if (*p == '{' || *p == '[') {
+        int depth = 0;
+        while (p < end) {
+            char ch = *p;
+            if (ch == '"') {
+                const char *q = string_end(p, end);
+                if (!q) return NULL;
+                p = q + 1;
+                continue;
+            }
+            if (ch == '{' || ch == '[') depth++;
+            else if ((ch == '}' || ch == ']') && --depth == 0) return p + 1;
+            p++;
+        }
+        return NULL;
+    }
+    while (p < end && *p != ',' && *p != '}' && *p != ']' && *p != ' ' && *p != '\n') p++;
+    return p < end ? p : NULL;
+}
+
+/* Integer at p (optional minus sign); -1 if it is not a number (e.g. null). */
+static int int_at(const char *p, const char *end, int64_t *out) {
     int neg = 0;
     if (p < end && *p == '-') { neg = 1; p++; }
     if (p >= end || *p < '0' || *p > '9') return -1;
@@ -63,39 +95,74 @@ static int int_after(const char *m, size_t n, const char *at, size_t marker_len,
     return 0;
 }
 
+#define KEY_IS(lit) (klen == sizeof lit - 1 && memcmp(ks, lit, sizeof lit - 1) == 0)
+
+/* One pass over the top-level keys (values skipped by structure, strings by memchr): the load
+ * tool parses every delivery, so this is the instrument's own hot path. Markers inside strings or
+ * nested objects are never mistaken for top-level ones. */
 int parse_tandem(const char *m, size_t n, tl_msg *out) {
     memset(out, 0, sizeof *out);
-    static const char content_key[] = "\"content\":\"";
-    const char *cs = memmem(m, n, content_key, sizeof content_key - 1), *ce = NULL;
-    if (cs) {
-        cs += sizeof content_key - 1;
-        ce = cs;
-        while (ce < m + n && *ce != '"') ce += *ce == '\\' ? 2 : 1;
-        if (ce > m + n) ce = m + n;
-        out->content = cs;
-        out->content_len = (size_t)(ce - cs);
-        cs -= sizeof content_key - 1; /* skip the key too when looking for markers */
+    const char *p = m, *end = m + n;
+    const char *err = NULL, *err_end = NULL, *result = NULL, *result_end = NULL;
+    int ok = -1, turn = 0;
+    while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+    if (p >= end || *p != '{') return -1;
+    p++;
+    while (p < end) {
+        while (p < end && (*p == ' ' || *p == ',' || *p == '\n' || *p == '\r' || *p == '\t')) p++;
+        if (p >= end || *p == '}') break;
+        if (*p != '"') return -1;
+        const char *ks = p + 1, *ke = string_end(p, end);
+        if (!ke) break; /* cut inside a key */
+        size_t klen = (size_t)(ke - ks);
+        p = ke + 1;
+        while (p < end && (*p == ' ' || *p == ':')) p++;
+        const char *v = p, *ve = skip_value(p, end);
+        if (!ve) break; /* cut inside a value */
+        if (KEY_IS("content") && *v == '"') {
+            out->content = v + 1;
+            out->content_len = (size_t)(ve - 1 - (v + 1));
+        } else if (KEY_IS("event")) {
+            turn = ve - v == 6 && memcmp(v, "\"turn\"", 6) == 0;
+        } else if (KEY_IS("ok")) {
+            ok = *v == 't';
+        } else if (KEY_IS("id")) {
+            if (int_at(v, ve, &out->id) == 0) out->has_id = 1;
+        } else if (KEY_IS("seq")) {
+            if (int_at(v, ve, &out->seq) == 0) out->has_seq = 1;
+        } else if (KEY_IS("error")) {
+            err = v; err_end = ve;
+        } else if (KEY_IS("result")) {
+            result = v; result_end = ve;
+        }
+        p = ve;
     }
-    const char *ok = find_outside(m, n, "\"ok\":true", cs, ce), *fail = ok ? NULL : find_outside(m, n, "\"ok\":false", cs, ce);
-    if (ok || fail) {
+    if (ok >= 0) {
         out->kind = ok ? TL_OK : TL_ERR;
-        const char *id = find_outside(m, n, "\"id\":", cs, ce);
-        if (id && int_after(m, n, id, 5, &out->id) == 0) out->has_id = 1;
-        if (fail) {
-            const char *code = find_outside(m, n, "\"code\":\"", cs, ce);
+        out->content = NULL;
+        out->content_len = 0;
+        if (err) {
+            static const char code_key[] = "\"code\":\"";
+            const char *code = memmem(err, (size_t)(err_end - err), code_key, sizeof code_key - 1);
             if (code) {
-                code += 8;
+                code += sizeof code_key - 1;
                 size_t i = 0;
-                while (code + i < m + n && code[i] != '"' && i + 1 < sizeof out->code) { out->code[i] = code[i]; i++; }
+                while (code + i < err_end && code[i] != '"' && i + 1 < sizeof out->code) { out->code[i] = code[i]; i++; }
                 out->code[i] = 0;
+            }
+        }
+        if (result) { /* a post's answer carries its turn: its content gives the ack latency */
+            static const char content_key[] = "\"content\":";
+            const char *c = memmem(result, (size_t)(result_end - result), content_key, sizeof content_key - 1);
+            if (c && c + sizeof content_key - 1 < result_end && c[sizeof content_key - 1] == '"') {
+                const char *cs = c + sizeof content_key - 1, *ce = string_end(cs, result_end);
+                if (ce) { out->content = cs + 1; out->content_len = (size_t)(ce - cs - 1); }
             }
         }
         return 0;
     }
-    if (!find_outside(m, n, "\"event\":\"turn\"", cs, ce)) { out->kind = TL_OTHER; return 0; }
+    if (!turn) { out->kind = TL_OTHER; return 0; }
     out->kind = TL_TURN;
-    const char *seq = find_outside(m, n, "\"seq\":", cs, ce);
-    if (seq && int_after(m, n, seq, 6, &out->seq) == 0) out->has_seq = 1;
     return out->content ? 0 : -1;
 }
 

@@ -51,6 +51,15 @@ int main(void) {
     /* a turn event cut before its content ends (kept prefix too short) still classifies safely */
     CHECK(parse("{\"author\":\"a\",\"content\":\"M0000", &m) == 0 && m.kind == TL_OTHER);
 
+    /* whitespace between tokens, escaped backslash before a closing quote, nested arrays */
+    CHECK(parse("{ \"author\" : \"a\\\\\", \"content\" : \"M\\\\\", \"event\" : \"turn\", \"metadata\":{\"x\":[1,{\"seq\":9}]}, \"seq\" : 12 }", &m) == 0 &&
+          m.kind == TL_TURN && m.has_seq && m.seq == 12 && m.content_len == 3);
+    /* an answer whose nested content holds escaped quotes */
+    CHECK(parse("{\"id\":2,\"ok\":true,\"result\":{\"turn\":{\"content\":\"a\\\"b\",\"seq\":1}}}", &m) == 0 &&
+          m.kind == TL_OK && m.id == 2 && m.content_len == 4);
+    /* not an object */
+    CHECK(parse("[1,2]", &m) < 0);
+
     /* request builders */
     CHECK(build_op(buf, sizeof buf, -1, "session.create", "load-", 12) > 0 &&
           strcmp(buf, "{\"id\":-1,\"op\":\"session.create\",\"session\":\"load-12\"}") == 0);

@@ -28,20 +28,20 @@ public final class WebSocketConnection: @unchecked Sendable {
     // loop thread and never across an inout access to themselves, so the runtime check (a
     // thread-local access set per read-modify-write, measured ~6 % of fan-out CPU) proves nothing.
     @exclusivity(unchecked) var phase: Phase = .http
-    var tls: TLSSession?
+    @exclusivity(unchecked) var tls: TLSSession?
     /// Present only while the HTTP request is being read.
     var httpParser: HTTPRequestParser?
     /// Present once open.
-    var reader: MessageReader?
-    var deflate: DeflateParameters?
+    @exclusivity(unchecked) var reader: MessageReader?
+    @exclusivity(unchecked) var deflate: DeflateParameters?
     /// Per-connection compressor, only when the server keeps its compression context.
     var deflater: Deflater?
     @exclusivity(unchecked) var outbound = OutboundQueue()
-    var interest: PollInterest = .read
+    @exclusivity(unchecked) var interest: PollInterest = .read
     @exclusivity(unchecked) var flushRequested = false
     /// After the queue drains: close the socket (close handshake done) or half-close and drain (HTTP error).
-    var afterFlush: AfterFlush = .nothing
-    var sentClose = false
+    @exclusivity(unchecked) var afterFlush: AfterFlush = .nothing
+    @exclusivity(unchecked) var sentClose = false
     var closeCode: UInt16?
     @exclusivity(unchecked) var lastActivity: UInt64 = 0
     var lastPing: UInt64 = 0
