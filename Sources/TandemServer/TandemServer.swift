@@ -85,6 +85,7 @@ public final class TandemServer: Sendable {
             pingInterval: c.pingIntervalSeconds, tls: tls, upgrade: upgrade)
         transport.slowConsumerCloseCode = TandemProtocol.CloseCode.slowConsumer.rawValue
         transport.idleCloseCode = TandemProtocol.CloseCode.idleTimeout.rawValue
+        transport.writeCoalescingWindow = c.writeCoalescingMilliseconds / 1000
         return transport
     }
 }

@@ -78,11 +78,13 @@ struct RoomCommand: ParsableCommand {
     @Option(help: "TCP port (default: $PORT, else 9002).") var port: UInt16?
     @Option(help: "Event-loop threads (default: one per core).") var loops = TransportConfiguration.coreCount
     @Option(help: "Outbound queue limit per connection, bytes.") var queueLimit = 16 * 1024 * 1024
+    @Option(help: "Write-coalescing window, milliseconds (0 = write every loop turn).") var writeCoalescingMs = 0.0
 
     func run() throws {
         let envPort = getenv("PORT").flatMap { UInt16(String(cString: $0)) }
         var configuration = TransportConfiguration(host: host, port: port ?? envPort ?? 9002, loopCount: loops)
         configuration.outboundQueueLimit = queueLimit
+        configuration.writeCoalescingWindow = writeCoalescingMs / 1000
         configuration.idleTimeout = 0
         configuration.pingInterval = 0
         let server = try WebSocketServer(configuration: configuration, application: RoomApplication())

@@ -42,6 +42,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("handshake-timeout"), help: .init(Self.help("handshake-timeout"))) var handshakeTimeout: String?
     @Option(name: .customLong("idle-timeout"), help: .init(Self.help("idle-timeout"))) var idleTimeout: String?
     @Option(name: .customLong("ping-interval"), help: .init(Self.help("ping-interval"))) var pingInterval: String?
+    @Option(name: .customLong("write-coalescing-ms"), help: .init(Self.help("write-coalescing-ms"))) var writeCoalescingMs: String?
     @Option(name: .customLong("auth-failures-per-minute"), help: .init(Self.help("auth-failures-per-minute"))) var authFailuresPerMinute: String?
 
     static func help(_ key: String) -> String {
@@ -56,7 +57,8 @@ struct Tandemd: ParsableCommand {
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
-         ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("auth-failures-per-minute", authFailuresPerMinute)]
+         ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("write-coalescing-ms", writeCoalescingMs),
+         ("auth-failures-per-minute", authFailuresPerMinute)]
     }
 
     func run() throws {

@@ -44,6 +44,7 @@ public enum ConfigFileTemplate {
         case "handshake-timeout": String(c.handshakeTimeoutSeconds)
         case "idle-timeout": String(c.idleTimeoutSeconds)
         case "ping-interval": String(c.pingIntervalSeconds)
+        case "write-coalescing-ms": String(c.writeCoalescingMilliseconds)
         case "auth-failures-per-minute": String(c.authFailuresPerMinute)
         default: nil
         }

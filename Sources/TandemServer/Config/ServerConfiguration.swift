@@ -29,6 +29,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var handshakeTimeoutSeconds = 10.0
     public var idleTimeoutSeconds = 120.0
     public var pingIntervalSeconds = 30.0
+    /// See `TransportConfiguration.writeCoalescingWindow`.
+    public var writeCoalescingMilliseconds = 2.0
     public var authFailuresPerMinute = 20.0
 
     public init() {}

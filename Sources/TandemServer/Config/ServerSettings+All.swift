@@ -24,6 +24,7 @@ extension ServerSetting {
         .number("handshake-timeout", "Seconds to complete the TLS and HTTP upgrade handshakes.", 0.1...600, \.handshakeTimeoutSeconds),
         .number("idle-timeout", "Seconds without any frame from a client before it is closed.", 1...86_400, \.idleTimeoutSeconds),
         .number("ping-interval", "Seconds between server pings to idle clients.", 1...3_600, \.pingIntervalSeconds),
+        .number("write-coalescing-ms", "Milliseconds a connection gathers frames after a write before writing again (0 = write every loop turn): fewer, larger writes when events stream in, at most this much added delay.", 0...100, \.writeCoalescingMilliseconds),
         .number("auth-failures-per-minute", "Failed authentications allowed per client address per minute; beyond it HTTP 429.", 1...100_000, \.authFailuresPerMinute),
     ]
 

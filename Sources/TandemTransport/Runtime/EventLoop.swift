@@ -31,6 +31,9 @@ public final class EventLoop: @unchecked Sendable {
     private var timers = TimerHeap()
     // Loop-confined and never accessed re-entrantly: the runtime exclusivity check is pure cost here.
     @exclusivity(unchecked) private var flushQueue: [any FlushTarget] = []
+    /// Flushes held back by a write-coalescing window, all released at `heldDeadline`.
+    @exclusivity(unchecked) private var heldFlushes: [any FlushTarget] = []
+    private var heldDeadline: UInt64?
     /// Monotonic time of the current turn (cheap "now" for activity stamps).
     private(set) var now: UInt64 = monotonicNanoseconds()
     /// Scratch space for reads; valid only during one handler call.
@@ -151,6 +154,27 @@ public final class EventLoop: @unchecked Sendable {
         flushQueue.append(target)
     }
 
+    /// Asks for `target.flushAtEndOfTurn()` at the end of the first turn at or after `deadline`
+    /// (monotonic ns). Held flushes share one deadline, the earliest asked for, so none waits
+    /// longer than it asked, and a burst of them is released together.
+    func requestFlush(_ target: any FlushTarget, notBefore deadline: UInt64) {
+        heldFlushes.append(target)
+        heldDeadline = min(heldDeadline ?? deadline, deadline)
+    }
+
+    private func earliest(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
+        guard let a else { return b }
+        guard let b else { return a }
+        return min(a, b)
+    }
+
+    private func releaseHeldFlushes() {
+        guard let deadline = heldDeadline, now >= deadline else { return }
+        flushQueue.append(contentsOf: heldFlushes)
+        heldFlushes.removeAll(keepingCapacity: true)
+        heldDeadline = nil
+    }
+
     // MARK: Thread
 
     /// Starts the loop thread and returns once it runs.
@@ -192,7 +216,7 @@ public final class EventLoop: @unchecked Sendable {
             var timeout: Int32 = -1
             if !flushQueue.isEmpty || hasTasks {
                 timeout = 0
-            } else if let deadline = timers.earliestDeadline {
+            } else if let deadline = earliest(timers.earliestDeadline, heldDeadline) {
                 let current = monotonicNanoseconds()
                 timeout = deadline <= current ? 0 : Int32(min((deadline - current + 999_999) / 1_000_000, 60_000))
             }
@@ -219,11 +243,13 @@ public final class EventLoop: @unchecked Sendable {
             while let entry = timers.popDue(now: now) {
                 entry.target.timerFired(generation: entry.generation)
             }
+            releaseHeldFlushes()
             flushPending()
         }
         // Loop ending: drop what it owned so connections and listeners are released.
         timers.removeAll()
         flushQueue.removeAll()
+        heldFlushes.removeAll()
         handlers.removeAll()
         runTasks()
         poller.close()

@@ -8,6 +8,7 @@ final class ServerCore: @unchecked Sendable {
     let idleTimeout: UInt64
     let pingInterval: UInt64
     let closeTimeout: UInt64
+    let writeCoalescingWindow: UInt64
     private let counters = LockedBox(Counters())
 
     private struct Counters {
@@ -29,6 +30,7 @@ final class ServerCore: @unchecked Sendable {
         idleTimeout = configuration.idleTimeout.nanoseconds
         pingInterval = configuration.pingInterval.nanoseconds
         closeTimeout = max(configuration.closeTimeout, 0.001).nanoseconds
+        writeCoalescingWindow = max(configuration.writeCoalescingWindow, 0).nanoseconds
     }
 
     /// Counts a new connection unless the server is full or stopping.

@@ -101,14 +101,19 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
     }
 
     func requestFlush() {
-        if !flushRequested {
-            flushRequested = true
+        if flushRequested { return }
+        flushRequested = true
+        let window = server.writeCoalescingWindow
+        if window > 0 && phase == .open && loop.now &- lastWrite < window {
+            loop.requestFlush(self, notBefore: lastWrite &+ window)
+        } else {
             loop.requestFlush(self)
         }
     }
 
     func flushAtEndOfTurn() {
         flushRequested = false
+        lastWrite = loop.now
         if phase != .closed { flush() }
     }
 

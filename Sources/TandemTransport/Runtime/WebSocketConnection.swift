@@ -39,6 +39,8 @@ public final class WebSocketConnection: @unchecked Sendable {
     @exclusivity(unchecked) var outbound = OutboundQueue()
     @exclusivity(unchecked) var interest: PollInterest = .read
     @exclusivity(unchecked) var flushRequested = false
+    /// Loop time of the last flush (see `TransportConfiguration.writeCoalescingWindow`).
+    @exclusivity(unchecked) var lastWrite: UInt64 = 0
     /// After the queue drains: close the socket (close handshake done) or half-close and drain (HTTP error).
     @exclusivity(unchecked) var afterFlush: AfterFlush = .nothing
     @exclusivity(unchecked) var sentClose = false
