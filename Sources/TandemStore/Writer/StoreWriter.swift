@@ -10,7 +10,7 @@ import Foundation
 /// Full-text indexing of turns is not part of those transactions: the writer indexes committed
 /// turns in its idle time, in bounded steps of their own (see `SearchIndexer`).
 // Safe to share: queue, stopping, thread, counters and indexWaiters are guarded by `condition`;
-// `context` (with its Database) and `indexBehind` are touched only by the writer thread after init.
+// `context` (with its Database), `indexBehind` and `idle` are touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private let completer = Completer()
@@ -27,6 +27,8 @@ public final class StoreWriter: @unchecked Sendable {
     private var indexWaiters: [(target: Int64, waiter: Waiter<Void>)] = []
     /// Whether turns may be waiting to be indexed (true after every commit until a step finds none).
     private var indexBehind = true
+    /// Whether the last loop turn found no job (the writer is idle: index without waiting again).
+    private var idle = false
     private let backgroundIndexing: Bool
     private let indexIdle: TimeInterval
     private let indexBatch: Int
@@ -142,8 +144,10 @@ public final class StoreWriter: @unchecked Sendable {
             condition.lock()
             // Sleep until there are jobs, a search waiting for the index, or (with turns left to
             // index) `indexIdle` without any job: only then is the writer idle enough to index.
+            // Once idle, steps follow each other until a job arrives or nothing is left.
             while queue.isEmpty && !stopping && indexWaiters.isEmpty {
                 if indexBehind && backgroundIndexing {
+                    if idle { break }
                     if !condition.wait(until: Date(timeIntervalSinceNow: indexIdle)) && queue.isEmpty { break }
                 } else {
                     condition.wait()
@@ -163,6 +167,7 @@ public final class StoreWriter: @unchecked Sendable {
             queue.removeFirst(take)
             let searchWaiting = !indexWaiters.isEmpty
             condition.unlock()
+            idle = batch.isEmpty
             if !batch.isEmpty {
                 runBatch(batch)
                 indexBehind = true
