@@ -4,6 +4,8 @@ import TandemStore
 /// Child process for the crash-safety test: appends turns as fast as group commit allows, from
 /// several threads, and prints each seq on stdout only after the store reported it durable.
 /// The test kills it with SIGKILL at random moments and checks every printed seq survived.
+/// The threads write in bursts of 60 ms with 30 ms pauses, so the writer also spends part of its
+/// time indexing for search (its idle-time work), and kills land in both.
 ///
 /// Usage: tandem-store-crashwriter <database path> [threads]
 @main
@@ -25,6 +27,8 @@ enum CrashWriter {
                 let thread = Thread {
                     var i = 0
                     while true {
+                        let ms = Int(Date().timeIntervalSince1970 * 1000)
+                        if ms % 90 >= 60 { usleep(UInt32(90 - ms % 90) * 1000) }
                         i += 1
                         let count = 1 + (i % 4)
                         let turns = (0..<count).map { NewTurn(role: .user, content: "thread \(t) turn \(i).\($0) " + String(repeating: "x", count: (i * 37) % 300)) }

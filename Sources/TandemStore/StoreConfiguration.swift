@@ -20,11 +20,18 @@ public struct StoreConfiguration: Sendable {
     public var maxTitleBytes: Int = 1_024
     /// Most turns in one batch append.
     public var maxBatchTurns: Int = 10_000
-    /// Index turn content for full-text search at append time (batched per group commit).
+    /// Index turn content for full-text search in the writer's idle time. Appends never index
+    /// (that is off the commit path either way); when false, turns are indexed only when a search
+    /// needs them. Search results are the same either way.
     public var indexTurnsForSearch: Bool = true
     /// How often a separate connection checkpoints the WAL (PASSIVE), so commits never wait on
     /// a checkpoint; 0 leaves checkpoints to SQLite inside the writer's commits (its default).
     public var checkpointIntervalMilliseconds: Int = 100
+    /// Most turns one indexing step (one transaction) indexes: bounds how long a queued write can
+    /// wait behind it.
+    public var searchIndexBatchTurns: Int = 2_000
+    /// How long the writer must have had no job before it indexes in the background.
+    public var searchIndexIdleMilliseconds: Int = 5
     /// Milliseconds since the Unix epoch. Injectable so tests can move time.
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 

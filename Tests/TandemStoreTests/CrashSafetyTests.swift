@@ -3,7 +3,8 @@ import Testing
 @testable import TandemStore
 
 /// Kills a writing child process with SIGKILL at random moments and checks that every write it
-/// had reported durable is still there, the file is intact and sequences have no gaps.
+/// had reported durable is still there, the file is intact and sequences have no gaps, and the
+/// search index (written by the child's writer in its idle time) resumes to exactly right.
 @Suite struct CrashSafetyTests {
     static func crashWriterPath() -> String? {
         if let path = ProcessInfo.processInfo.environment["TANDEM_CRASHWRITER"] { return path }
@@ -24,6 +25,9 @@ import Testing
         var reportedMax: Int64 = 0
         var totalReported = 0
         var iterations = 0
+        var childIndexed = 0 // kills after which the child's own indexing had advanced the mark
+        var leftBehind = 0 // kills that left committed turns unindexed (the resume case)
+        var lastMark: Int64 = 0
         let started = Date()
         for iteration in 0..<20 {
             let process = Process()
@@ -49,6 +53,10 @@ import Testing
             let reported = lines.compactMap { Int64($0) }
             totalReported += reported.count
 
+            // Read before a store opens the file: its writer would start indexing at once.
+            let raw = try rawIndexProgress(dir.dbPath)
+            if raw.indexedThrough > lastMark { childIndexed += 1 }
+            if !raw.isCaughtUp { leftBehind += 1 }
             let store = try Store(path: dir.dbPath)
             defer { store.close() }
             #expect(try store.read { db throws(StoreError) in try db.integrityCheck() } == ["ok"])
@@ -63,6 +71,13 @@ import Testing
             let events = try store.changes(session: "crash", actor: "writer", since: 0, limit: 100_000)
             #expect(events.events.map(\.eventSeq) == Array(stride(from: 1, through: events.lastEventSeq, by: 1)))
             #expect(try store.contributions(session: "crash", actor: "writer").first?.counts.turns == Int64(seqs.count))
+            // The index resumes from the persisted mark and ends exact: every turn once, no extra.
+            try store.catchUpSearchIndex()
+            let audit = try auditSearchIndex(dir.dbPath)
+            #expect(audit.differences == 0, "iteration \(iteration): index differs from a fresh one")
+            #expect(audit.turnsCovered == Int64(seqs.count), "iteration \(iteration): not every turn indexed")
+            #expect(try store.search("crash").count == 1) // the title, indexed synchronously
+            lastMark = audit.mark
             reportedMax = max(reportedMax, reported.max() ?? 0)
             iterations += 1
             // Bounded: 20 kills, or fewer on a slow machine, to keep the suite's time modest.
@@ -71,5 +86,7 @@ import Testing
         #expect(iterations >= 5, "only \(iterations) kills fitted in the time budget")
         #expect(totalReported > 100, "the child reported too few writes to prove anything")
         #expect(reportedMax > 0)
+        #expect(childIndexed > 0, "the child never indexed before a kill")
+        #expect(leftBehind > 0, "no kill left turns to index: resuming was not exercised")
     }
 }

@@ -46,9 +46,7 @@ enum SessionImport {
                              createdAt: try int(t, "created_at"), state: try int(t, "state"), eventSeq: try int(t, "event_seq"),
                              nonce: t["nonce"]?.stringValue)
         }
-        if ctx.configuration.indexTurnsForSearch {
-            try db.run("INSERT INTO turns_fts(rowid, content) SELECT id, content FROM turns WHERE sid = ?", [.integer(sid)])
-        }
+        // New turn ids lie above the index mark: the writer indexes them later.
         for c in doc["comments"]?.arrayValue ?? [] {
             try db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",
                        [.integer(sid), .integer(try int(c, "turn_seq")), .text(try str(c, "author")), .text(try str(c, "body")),

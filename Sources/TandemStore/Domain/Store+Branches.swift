@@ -38,9 +38,7 @@ extension Store {
                 SELECT ?, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state,
                        row_number() OVER (ORDER BY seq), nonce FROM turns WHERE sid = ? AND seq <= ?
                 """, [.integer(sid), .integer(ref.sid), .integer(at)])
-            if ctx.configuration.indexTurnsForSearch {
-                try db.run("INSERT INTO turns_fts(rowid, content) SELECT id, content FROM turns WHERE sid = ?", [.integer(sid)])
-            }
+            // The copies get new turn ids above the index mark: the writer indexes them later.
             let copied = try db.scalar("SELECT count(*) FROM turns WHERE sid = ?", [.integer(sid)]) ?? 0
             try db.run("INSERT INTO state_history SELECT ?, key, version, value, author, created_at, merged FROM state_history WHERE sid = ?",
                        [.integer(sid), .integer(ref.sid)])
@@ -83,7 +81,7 @@ extension Store {
             let ref = try ctx.db.authorize(.branchDiscard, session: branch, actor: actor)
             let info = try SessionRows.load(ctx.db, sid: ref.sid)
             guard info.branchStatus == "open" else { throw StoreError(.invalidState, "\(branch) is not an open branch") }
-            try Sessions.delete(ctx.db, sid: ref.sid, indexed: ctx.configuration.indexTurnsForSearch)
+            try Sessions.delete(ctx.db, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "branch.discard", sessionID: branch,
                              detail: ["parent": info.parentID.map(JSONValue.string) ?? .null], now: ctx.now)
         }
@@ -138,7 +136,6 @@ enum Branches {
             try Turns.insert(db, sid: parent.sid, seq: seq, role: t.role.rawValue, author: t.author, content: t.content,
                              metadata: t.metadata.serialized(), tokensIn: t.tokensIn, tokensOut: t.tokensOut,
                              createdAt: ctx.now, state: 0, eventSeq: eventSeq)
-            ctx.indexTurn(rowid: db.lastInsertRowID, content: t.content)
             ctx.count(sid: parent.sid, user: t.author, ContributionCounts(turns: 1, tokensIn: t.tokensIn, tokensOut: t.tokensOut))
             var moved = t
             moved.seq = seq

@@ -85,7 +85,7 @@ extension Store {
     public func deleteSession(id: String, actor: String) throws(StoreError) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.sessionDelete, session: id, actor: actor)
-            try Sessions.delete(ctx.db, sid: ref.sid, indexed: ctx.configuration.indexTurnsForSearch)
+            try Sessions.delete(ctx.db, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
         }
     }
@@ -134,6 +134,11 @@ extension Store {
     /// Title hits come first (best match first), then turns newest first: ordering turns by
     /// relevance would rank every match of a common word (seconds over a million turns), while
     /// newest-first walks the index backwards and stops at `limit`.
+    ///
+    /// Sees every turn committed before the call: when the snapshot holds turns the writer has not
+    /// indexed yet, the search first waits for the writer to index through them, then runs on a
+    /// fresh snapshot (turns committed meanwhile are concurrent with the search and may or may not
+    /// show). With the index caught up (the usual case) this costs two index lookups.
     public func search(_ text: String, member: String? = nil, limit: Int = 50) throws(StoreError) -> [SearchHit] {
         let words = text.split(whereSeparator: { $0.isWhitespace }).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         guard !words.isEmpty else { throw StoreError.invalid("search text is empty") }
@@ -141,7 +146,7 @@ extension Store {
         let match = words.joined(separator: " ")
         let memberClause = member == nil ? "" : "AND EXISTS (SELECT 1 FROM members m WHERE m.sid = s.sid AND m.user_id = ?)"
         let memberArg: [SQLValue] = member.map { [.text($0)] } ?? []
-        return try read { db throws(StoreError) in
+        let run = { @Sendable (db: Database) throws(StoreError) -> [SearchHit] in
             let titles = try db.query("""
                 SELECT s.id, snippet(sessions_fts, 0, '[', ']', '…', 12) FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
                 WHERE sessions_fts MATCH ? \(memberClause) ORDER BY rank LIMIT ?
@@ -153,6 +158,24 @@ extension Store {
                 """, [.text(match)] + memberArg + [.int(limit)]) { SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1), snippet: $0.text(2)) }
             return Array((titles + turns).prefix(limit))
         }
+        let first = try read { db throws(StoreError) -> (hits: [SearchHit]?, latest: Int64) in
+            let progress = try SearchIndexer.progress(db)
+            return progress.isCaughtUp ? (try run(db), progress.latestTurn) : (nil, progress.latestTurn)
+        }
+        if let hits = first.hits { return hits }
+        try writer.awaitSearchIndex(through: first.latest)
+        return try read(run)
+    }
+
+    /// How far full-text indexing has got (a committed snapshot).
+    public func searchIndexProgress() throws(StoreError) -> SearchIndexProgress {
+        try read { db throws(StoreError) in try SearchIndexer.progress(db) }
+    }
+
+    /// Blocks until every turn committed before the call is in the full-text index.
+    public func catchUpSearchIndex() throws(StoreError) {
+        let progress = try searchIndexProgress()
+        if !progress.isCaughtUp { try writer.awaitSearchIndex(through: progress.latestTurn) }
     }
 }
 
@@ -174,13 +197,10 @@ enum Sessions {
     }
 
     /// Removes a session with its rows; the turn index entries go first (external-content FTS
-    /// needs the old text to delete them).
-    static func delete(_ db: Database, sid: Int64, indexed: Bool) throws(StoreError) {
-        if indexed {
-            try db.run("""
-            INSERT INTO turns_fts(turns_fts, rowid, content) SELECT 'delete', id, content FROM turns WHERE sid = ?
-            """, [.integer(sid)])
-        }
+    /// needs the old text to delete them), and the index mark follows the deleted turns down.
+    static func delete(_ db: Database, sid: Int64) throws(StoreError) {
+        try SearchIndexer.forgetSession(db, sid: sid)
         try db.run("DELETE FROM sessions WHERE sid = ?", [.integer(sid)])
+        try SearchIndexer.afterTurnsDeleted(db)
     }
 }

@@ -106,9 +106,10 @@ extension Store {
         }
     }
 
-    /// Rebuilds the full-text index from the turns table (after running with indexing off).
+    /// Rebuilds the whole full-text index from the turns table in one transaction (repair; the
+    /// writer keeps the index complete on its own).
     public func rebuildSearchIndex() throws(StoreError) {
-        try write { ctx throws(StoreError) in try ctx.db.run("INSERT INTO turns_fts(turns_fts) VALUES('rebuild')") }
+        try write { ctx throws(StoreError) in try SearchIndexer.rebuild(ctx.db) }
     }
 }
 
@@ -163,7 +164,6 @@ enum Turns {
             try insert(db, sid: ref.sid, seq: seq, role: t.role.rawValue, author: actor, content: t.content,
                        metadata: t.metadata, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
                        state: 0, eventSeq: eventSeq, nonce: t.nonce)
-            ctx.indexTurn(rowid: db.lastInsertRowID, content: t.content)
             counts.turns += 1
             counts.tokensIn += t.tokensIn
             counts.tokensOut += t.tokensOut
@@ -223,7 +223,8 @@ enum Turns {
     }
 
     /// Marks live turns after `seq` as `state`. Their index entries stay (the text is unchanged);
-    /// search only returns live turns.
+    /// search only returns live turns. Undo, clear and restore all go through here or through
+    /// `state`, never through the index: it needs no maintenance for them.
     static func retire(_ db: Database, sid: Int64, after seq: Int64, state: TurnState) throws(StoreError) {
         try db.run("UPDATE turns SET state = ? WHERE sid = ? AND seq > ? AND state = 0",
                    [.integer(state.rawValue), .integer(sid), .integer(seq)])

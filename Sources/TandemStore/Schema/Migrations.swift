@@ -13,6 +13,7 @@ enum Migrations {
         Migration(version: 2, name: "search", sql: Schema.search),
         Migration(version: 3, name: "collaboration", sql: Schema.collaboration),
         Migration(version: 4, name: "turn-nonce", sql: Schema.turnNonce),
+        Migration(version: 5, name: "search-high-water", sql: Schema.searchHighWater),
     ]
 
     static var latestVersion: Int { all.last!.version }

@@ -74,8 +74,9 @@ enum Schema {
           created_at INTEGER NOT NULL, PRIMARY KEY(sid, name)) WITHOUT ROWID;
         """
 
-    /// Full-text search: external-content FTS5 over turn content (filled by the writer in batches)
-    /// and session titles (kept by triggers: titles change rarely).
+    /// Full-text search: external-content FTS5 over turn content and session titles (kept by
+    /// triggers: titles change rarely). Since migration 5 turns are indexed off the commit path
+    /// (see `searchHighWater`).
     static let search = """
         CREATE VIRTUAL TABLE turns_fts USING fts5(content, content='turns', content_rowid='id');
         INSERT INTO turns_fts(turns_fts) VALUES('rebuild');
@@ -114,5 +115,17 @@ enum Schema {
           id INTEGER PRIMARY KEY, at INTEGER NOT NULL, actor TEXT, action TEXT NOT NULL,
           session_id TEXT, target TEXT, detail TEXT NOT NULL DEFAULT '{}');
         CREATE INDEX audit_session ON audit_log(session_id, id);
+        """
+
+    /// Turn indexing leaves the commit path: the writer indexes committed turns in its idle time,
+    /// in id order, and records how far it got (`turns_through`) in the same transaction as the
+    /// index rows. Invariant: a turn is in `turns_fts` exactly when its id <= `turns_through`.
+    /// The index built before (inline, or skipped when indexing was switched off) is not trusted:
+    /// it is emptied and rebuilt by the indexer, in bounded batches, starting from 0.
+    static let searchHighWater = """
+        CREATE TABLE search_progress(
+          id INTEGER PRIMARY KEY CHECK (id = 1), turns_through INTEGER NOT NULL);
+        INSERT INTO turns_fts(turns_fts) VALUES('delete-all');
+        INSERT INTO search_progress(id, turns_through) VALUES (1, 0);
         """
 }

@@ -6,7 +6,11 @@ import Foundation
 /// jobs in ONE transaction, each inside its own SAVEPOINT so a failing job rolls back alone, commits,
 /// and only then reports each job's result: a success result means the write is committed (durable
 /// to the degree `synchronous` promises).
-// Safe to share: queue, stopping, thread and counters are guarded by `condition`; `context` (with its Database) is touched only by the writer thread after init.
+///
+/// Full-text indexing of turns is not part of those transactions: the writer indexes committed
+/// turns in its idle time, in bounded steps of their own (see `SearchIndexer`).
+// Safe to share: queue, stopping, thread, counters and indexWaiters are guarded by `condition`;
+// `context` (with its Database), `indexBehind` and `idle` are touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private let completer: Completer
@@ -19,6 +23,15 @@ public final class StoreWriter: @unchecked Sendable {
     private var thread: Thread?
 
     private var committedBatches = 0
+    /// Searches waiting for the index to reach a turn id.
+    private var indexWaiters: [(target: Int64, waiter: Waiter<Void>)] = []
+    /// Whether turns may be waiting to be indexed (true after every commit until a step finds none).
+    private var indexBehind = true
+    /// Whether the last loop turn found no job (the writer is idle: index without waiting again).
+    private var idle = false
+    private let backgroundIndexing: Bool
+    private let indexIdle: TimeInterval
+    private let indexBatch: Int
     private var committedJobs = 0
 
     /// Transactions committed so far (for benchmarks and tests).
@@ -40,6 +53,9 @@ public final class StoreWriter: @unchecked Sendable {
         completer = Completer(scope: configuration.completionScope)
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
+        backgroundIndexing = configuration.indexTurnsForSearch
+        indexIdle = Double(max(0, configuration.searchIndexIdleMilliseconds)) / 1000
+        indexBatch = max(1, configuration.searchIndexBatchTurns)
         // The thread keeps the writer alive until `close()` lets the loop end.
         let thread = Thread { self.loop() }
         thread.name = "tandem-store-writer"
@@ -127,19 +143,85 @@ public final class StoreWriter: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
+            // Sleep until there are jobs, a search waiting for the index, or (with turns left to
+            // index) `indexIdle` without any job: only then is the writer idle enough to index.
+            // Once idle, steps follow each other until a job arrives or nothing is left.
+            while queue.isEmpty && !stopping && indexWaiters.isEmpty {
+                if indexBehind && backgroundIndexing {
+                    if idle { break }
+                    if !condition.wait(until: Date(timeIntervalSinceNow: indexIdle)) && queue.isEmpty { break }
+                } else {
+                    condition.wait()
+                }
+            }
             if queue.isEmpty && stopping {
                 finished = true
+                let waiters = indexWaiters
+                indexWaiters.removeAll()
                 condition.broadcast()
                 condition.unlock()
+                for w in waiters { w.waiter.deliver(.failure(StoreError(.closed, "the store is closed"))) }
                 return
             }
             let take = min(queue.count, maxBatch)
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
+            let searchWaiting = !indexWaiters.isEmpty
             condition.unlock()
-            runBatch(batch)
+            idle = batch.isEmpty
+            if !batch.isEmpty {
+                runBatch(batch)
+                indexBehind = true
+            }
+            // A waiting search gets one bounded index step per group commit, so neither starves.
+            if batch.isEmpty || searchWaiting { indexStep() }
         }
+    }
+
+    /// One bounded indexing transaction; then wakes the searches it satisfied.
+    private func indexStep() {
+        let outcome: Result<SearchIndexProgress, StoreError>
+        do {
+            outcome = .success(try SearchIndexer.step(db, maxTurns: indexBatch))
+        } catch {
+            outcome = .failure(error)
+        }
+        var ready: [Waiter<Void>] = []
+        var failed: [Waiter<Void>] = []
+        condition.lock()
+        switch outcome {
+        case .success(let progress):
+            indexBehind = !progress.isCaughtUp
+            indexWaiters.removeAll { entry in
+                // Caught up also covers a target above the ids left after a session delete.
+                guard entry.target <= progress.indexedThrough || progress.isCaughtUp else { return false }
+                ready.append(entry.waiter)
+                return true
+            }
+        case .failure:
+            // No retry loop on a persistent error (full disk): the next commit or search retries.
+            indexBehind = false
+            failed = indexWaiters.map(\.waiter)
+            indexWaiters.removeAll()
+        }
+        condition.unlock()
+        for w in ready { w.deliver(.success(())) }
+        if case .failure(let error) = outcome { for w in failed { w.deliver(.failure(error)) } }
+    }
+
+    /// Blocks until every turn with an id up to `target` is in the full-text index (or nothing is
+    /// left to index). Searches call it when their snapshot shows unindexed turns.
+    func awaitSearchIndex(through target: Int64) throws(StoreError) {
+        let waiter = Waiter<Void>()
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            throw StoreError(.closed, "the store is closed")
+        }
+        indexWaiters.append((target, waiter))
+        condition.signal()
+        condition.unlock()
+        try waiter.wait().get()
     }
 
     private func runBatch(_ batch: [WriteJob]) {

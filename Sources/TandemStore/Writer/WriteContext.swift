@@ -2,16 +2,14 @@ import TandemJSON
 
 /// What a write job sees: the writer's connection, the time, and per-batch deferred work.
 ///
-/// Hot-path side effects that touch shared index pages (full-text indexing, contribution counters)
-/// are staged here and applied once per group commit, outside the per-job savepoints: FTS5 flushes
-/// its pending terms at every SAVEPOINT, which would turn a batch of 10,000 appends into 10,000
-/// tiny index segments.
+/// Hot-path side effects that touch shared pages (session counters, contribution counters) are
+/// staged here and applied once per group commit, outside the per-job savepoints. Full-text
+/// indexing is not done here at all: the writer indexes committed turns later (`SearchIndexer`).
 public final class WriteContext {
     public let db: Database
     let configuration: StoreConfiguration
     public private(set) var now: Int64 = 0
 
-    struct FTSEntry { var rowid: Int64; var content: String }
     struct ContributionKey: Hashable { var sid: Int64; var user: String }
 
     struct Counters { var lastTurn: Int64; var lastEvent: Int64; var updatedAt: Int64 }
@@ -25,9 +23,7 @@ public final class WriteContext {
     /// jobs, and every non-deferrable job is preceded by a flush that clears this.
     private var refCache: [String: SessionRef] = [:]
 
-    private var jobFTS: [FTSEntry] = []
     private var jobContributions: [ContributionKey: ContributionCounts] = [:]
-    private var batchFTS: [FTSEntry] = []
     private var batchContributions: [ContributionKey: ContributionCounts] = [:]
 
     init(db: Database, configuration: StoreConfiguration) {
@@ -39,22 +35,18 @@ public final class WriteContext {
         now = configuration.clock()
         jobIsDeferrable = deferrable
         jobCounters.removeAll(keepingCapacity: true)
-        jobFTS.removeAll(keepingCapacity: true)
         jobContributions.removeAll(keepingCapacity: true)
     }
 
     func commitJob() {
         for (sid, c) in jobCounters { batchCounters[sid] = c }
         jobCounters.removeAll(keepingCapacity: true)
-        batchFTS.append(contentsOf: jobFTS)
         for (key, delta) in jobContributions { batchContributions[key, default: .init()].add(delta) }
-        jobFTS.removeAll(keepingCapacity: true)
         jobContributions.removeAll(keepingCapacity: true)
     }
 
     func discardJob() {
         jobCounters.removeAll(keepingCapacity: true)
-        jobFTS.removeAll(keepingCapacity: true)
         jobContributions.removeAll(keepingCapacity: true)
     }
 
@@ -103,10 +95,6 @@ public final class WriteContext {
         return try SessionRef.check(ref, operation, actor: actor, requireActive: true)
     }
 
-    func indexTurn(rowid: Int64, content: String) {
-        if configuration.indexTurnsForSearch { jobFTS.append(FTSEntry(rowid: rowid, content: content)) }
-    }
-
     func count(sid: Int64, user: String, _ delta: ContributionCounts) {
         jobContributions[ContributionKey(sid: sid, user: user), default: .init()].add(delta)
     }
@@ -120,26 +108,6 @@ public final class WriteContext {
                            [.integer(c.lastTurn), .integer(c.lastEvent), .integer(c.updatedAt), .integer(sid)])
             }
             batchCounters.removeAll(keepingCapacity: true)
-        }
-        if !batchFTS.isEmpty {
-            let first = batchFTS[0].rowid, last = batchFTS[batchFTS.count - 1].rowid
-            if last - first + 1 == Int64(batchFTS.count) {
-                // The usual case: the batch's new turns have consecutive rowids, so one statement
-                // indexes them all (the count check proves no other row lies in the range).
-                try db.run("INSERT INTO turns_fts(rowid, content) SELECT id, content FROM turns WHERE id BETWEEN ? AND ?") {
-                    stmt throws(StoreError) in
-                    try stmt.bind(first, at: 1)
-                    try stmt.bind(last, at: 2)
-                }
-            } else {
-                for entry in batchFTS {
-                    try db.run("INSERT INTO turns_fts(rowid, content) VALUES (?, ?)") { stmt throws(StoreError) in
-                        try stmt.bind(entry.rowid, at: 1)
-                        try stmt.bind(entry.content, at: 2)
-                    }
-                }
-            }
-            batchFTS.removeAll(keepingCapacity: true)
         }
         if !batchContributions.isEmpty {
             for (key, c) in batchContributions {
@@ -163,7 +131,6 @@ public final class WriteContext {
     func discardBatch() {
         refCache.removeAll(keepingCapacity: true)
         batchCounters.removeAll(keepingCapacity: true)
-        batchFTS.removeAll(keepingCapacity: true)
         batchContributions.removeAll(keepingCapacity: true)
         discardJob()
     }

@@ -1,0 +1,47 @@
+import Foundation
+@testable import TandemStore
+
+/// What `auditSearchIndex` found.
+struct SearchIndexAudit: Equatable {
+    /// The high-water mark in the file.
+    var mark: Int64
+    /// Turns at or below the mark.
+    var turnsCovered: Int64
+    /// Term instances in the real index that a fresh index of the covered turns lacks, plus the
+    /// reverse, plus any surplus (a turn indexed twice): 0 when the index is exact.
+    var differences: Int64
+}
+
+/// Compares the turn index in the database file at `path`, term instance by term instance
+/// (fts5vocab), with a fresh FTS5 index built from the turns at or below the mark: an exact match
+/// means no turn is missing, none is indexed twice and none above the mark is indexed.
+/// Runs on a connection of its own (the store's connections stay untouched).
+func auditSearchIndex(_ path: String) throws -> SearchIndexAudit {
+    let db = try Database(path: path)
+    try db.execute("""
+        CREATE VIRTUAL TABLE temp.real_terms USING fts5vocab(main, 'turns_fts', 'instance');
+        CREATE VIRTUAL TABLE temp.fresh USING fts5(content);
+        CREATE VIRTUAL TABLE temp.fresh_terms USING fts5vocab(temp, 'fresh', 'instance');
+        """)
+    let mark = try db.scalar("SELECT turns_through FROM search_progress") ?? -1
+    try db.run("INSERT INTO temp.fresh(rowid, content) SELECT id, content FROM turns WHERE id <= ?", [.integer(mark)])
+    let covered = try db.scalar("SELECT count(*) FROM turns WHERE id <= ?", [.integer(mark)]) ?? 0
+    let onlyReal = try db.scalar("""
+        SELECT count(*) FROM (SELECT term, doc, col, offset FROM temp.real_terms
+                              EXCEPT SELECT term, doc, col, offset FROM temp.fresh_terms)
+        """) ?? 0
+    let onlyFresh = try db.scalar("""
+        SELECT count(*) FROM (SELECT term, doc, col, offset FROM temp.fresh_terms
+                              EXCEPT SELECT term, doc, col, offset FROM temp.real_terms)
+        """) ?? 0
+    let realCount = try db.scalar("SELECT count(*) FROM temp.real_terms") ?? 0
+    let freshCount = try db.scalar("SELECT count(*) FROM temp.fresh_terms") ?? 0
+    return SearchIndexAudit(mark: mark, turnsCovered: covered, differences: onlyReal + onlyFresh + abs(realCount - freshCount))
+}
+
+/// The search index's high-water mark and highest turn id, read straight from the file (before
+/// a store opens it: its writer would start indexing).
+func rawIndexProgress(_ path: String) throws -> SearchIndexProgress {
+    let db = try Database(path: path, readOnly: true)
+    return try SearchIndexer.progress(db)
+}

@@ -1,0 +1,165 @@
+import Foundation
+import Synchronization
+import Testing
+import TandemJSON
+@testable import TandemStore
+
+/// Full-text indexing happens off the commit path (the writer indexes in its idle time); these
+/// check that search still sees every committed turn and that the index stays exact.
+@Suite struct SearchIndexTests {
+    /// With background indexing off, nothing indexes turns but a search: every search after an
+    /// acknowledged append must still find it (the search makes the writer catch up first).
+    @Test(arguments: [false, true])
+    func searchSeesATurnAsSoonAsItsAppendIsAcknowledged(background: Bool) throws {
+        try withStore(configure: { $0.indexTurnsForSearch = background }) { store in
+            try makeSession(store)
+            for i in 0..<40 {
+                let word = "marker\(i)x"
+                let acknowledged = DispatchSemaphore(value: 0)
+                let ok = Atomic<Bool>(false)
+                store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "note \(word) here")]) { result in
+                    if case .success = result { ok.store(true, ordering: .relaxed) }
+                    acknowledged.signal()
+                }
+                acknowledged.wait()
+                let succeeded = ok.load(ordering: .relaxed)
+                #expect(succeeded)
+                if !background && i == 0 { #expect(try !store.searchIndexProgress().isCaughtUp) }
+                #expect(try store.search(word).map(\.turnSeq) == [Int64(i + 1)], "turn \(i + 1)")
+            }
+            // A batch append is seen whole.
+            let batch = (0..<500).map { NewTurn(role: .assistant, content: "bulk line \($0) walrus") }
+            _ = try store.appendTurns(session: "s1", actor: "bob", batch)
+            #expect(try store.search("walrus", limit: 1000).count == 500)
+            #expect(try store.searchIndexProgress().isCaughtUp)
+            let audit = try auditSearchIndex(store.configuration.path)
+            #expect(audit.differences == 0 && audit.turnsCovered == 540)
+        }
+    }
+
+    /// Without any search, the writer indexes everything in its idle time, in bounded steps.
+    @Test func theWriterIndexesInItsIdleTime() throws {
+        try withStore(configure: { $0.searchIndexBatchTurns = 300 }) { store in
+            try makeSession(store)
+            for chunk in 0..<5 {
+                _ = try store.appendTurns(session: "s1", actor: "bob", (0..<1000).map {
+                    NewTurn(role: .user, content: "chunk \(chunk) line \($0) idle")
+                })
+            }
+            let deadline = Date().addingTimeInterval(20)
+            var progress = try store.searchIndexProgress()
+            while !progress.isCaughtUp && Date() < deadline {
+                usleep(20_000)
+                progress = try store.searchIndexProgress()
+            }
+            #expect(progress.isCaughtUp && progress.indexedThrough == 5000)
+            let audit = try auditSearchIndex(store.configuration.path)
+            #expect(audit == SearchIndexAudit(mark: 5000, turnsCovered: 5000, differences: 0))
+        }
+    }
+
+    /// Undo, clear and restore change turn states (search filters on them, the index keeps the
+    /// text); branch, import, merge, delete and purge add or remove turns. After each, search
+    /// answers as an index rebuilt from scratch would, and the index is exact.
+    @Test func theIndexStaysExactThroughEveryOperationThatTouchesTurns() throws {
+        let clock = TestClock()
+        try withStore(clock: clock) { store in
+            let path = store.configuration.path
+            func check(_ label: String) throws {
+                try store.catchUpSearchIndex()
+                let audit = try auditSearchIndex(path)
+                let progress = try store.searchIndexProgress()
+                #expect(audit.differences == 0, "\(label): index differs from a fresh one")
+                #expect(progress.isCaughtUp && audit.mark == progress.indexedThrough, "\(label)")
+            }
+            func seqs(_ word: String, _ session: String? = nil) throws -> [String] {
+                try store.search(word, limit: 1000).filter { session == nil || $0.sessionID == session }
+                    .map { "\($0.sessionID):\($0.turnSeq.map(String.init) ?? "title")" }.sorted()
+            }
+            try makeSession(store)
+            _ = try store.appendTurns(session: "s1", actor: "bob", (1...6).map { NewTurn(role: .user, content: "otter \($0)") })
+            try check("append")
+            _ = try store.undoLastTurn(session: "s1", actor: "bob")
+            #expect(try seqs("otter") == ["s1:1", "s1:2", "s1:3", "s1:4", "s1:5"])
+            try check("undo")
+            _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "three")
+            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "otter after")])
+            _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "three")
+            #expect(try seqs("otter") == ["s1:1", "s1:2", "s1:3", "s1:4", "s1:5"])
+            #expect(try seqs("after").isEmpty)
+            try check("restore")
+
+            _ = try store.createBranch(session: "s1", actor: "alice", atSeq: 3, id: "b1")
+            #expect(try seqs("otter", "b1") == ["b1:1", "b1:2", "b1:3"])
+            _ = try store.appendTurns(session: "b1", actor: "bob", [NewTurn(role: .user, content: "otter from branch")])
+            try check("branch")
+            _ = try store.mergeBranch(branch: "b1", actor: "alice")
+            #expect(try seqs("branch") == ["b1:4", "b1:title", "s1:8"]) // its title is "Planning (branch)"
+            try check("merge")
+
+            let exported = try store.exportSession(id: "s1", actor: "alice")
+            _ = try store.importSession(exported, asID: "imp")
+            #expect(try seqs("otter", "imp") == ["imp:1", "imp:2", "imp:3", "imp:4", "imp:5", "imp:8"])
+            try check("import")
+
+            _ = try store.clearTurns(session: "s1", actor: "alice")
+            #expect(try seqs("otter", "s1").isEmpty)
+            #expect(try seqs("otter", "imp").count == 6)
+            try check("clear")
+
+            // The session holding the highest turn ids goes: new turns then reuse those ids, and
+            // must still be indexed (the mark follows the delete down).
+            let before = try store.searchIndexProgress()
+            try store.deleteSession(id: "imp", actor: "alice")
+            #expect(try seqs("otter", "imp").isEmpty)
+            let afterDelete = try store.searchIndexProgress()
+            #expect(afterDelete.indexedThrough < before.indexedThrough && afterDelete.isCaughtUp)
+            _ = try store.appendTurns(session: "s1", actor: "bob", (1...3).map { NewTurn(role: .user, content: "heron \($0)") })
+            #expect(try store.searchIndexProgress().latestTurn <= before.indexedThrough) // ids were reused
+            #expect(try seqs("heron") == ["s1:10", "s1:11", "s1:9"])
+            try check("delete")
+
+            // A merged branch is archived: purge removes it with its turns.
+            clock.advance(10_000)
+            #expect(try store.purgeArchived(olderThan: 1000) == ["b1"])
+            #expect(try seqs("otter", "b1").isEmpty)
+            try check("purge")
+            try store.rebuildSearchIndex()
+            try check("rebuild")
+        }
+    }
+
+    /// A version-4 database (index written inline at commit, or not at all with indexing off)
+    /// migrates to an index rebuilt by the writer with a correct high-water mark.
+    @Test func aVersion4DatabaseComesOutWithAnExactIndex() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            let db = try Database(path: dir.dbPath)
+            try Migrations.migrate(db, upTo: 4, now: 1)
+            try db.run("INSERT INTO users(id, display_name, created_at) VALUES ('alice','Alice',1)")
+            try db.run("INSERT INTO sessions(id, title, owner, created_at, updated_at, last_turn_seq, last_event_seq) VALUES ('old','Old walrus notes','alice',1,1,300,300)")
+            try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (1,'alice','owner',1)")
+            for seq in 1...300 {
+                try db.run("INSERT INTO turns(sid, seq, role, author, content, created_at, event_seq) VALUES (1,?,'user','alice',?,1,?)",
+                           [.int(seq), .text("legacy walrus \(seq)"), .int(seq)])
+                // Version 4 indexed at commit; turns written with indexing off (the last 50) were not.
+                if seq <= 250 {
+                    try db.run("INSERT INTO turns_fts(rowid, content) VALUES (?, ?)", [.integer(db.lastInsertRowID), .text("legacy walrus \(seq)")])
+                }
+            }
+            #expect(try db.scalar("SELECT count(*) FROM schema_migrations") == 4)
+        }
+        var config = StoreConfiguration(path: dir.dbPath)
+        config.indexTurnsForSearch = false // only the search below may index
+        let store = try Store(config)
+        defer { store.close() }
+        let applied = try store.read { db throws(StoreError) in try Migrations.applied(db).map(\.name) }
+        #expect(applied.last == "search-high-water")
+        #expect(try store.searchIndexProgress() == SearchIndexProgress(indexedThrough: 0, latestTurn: 300))
+        #expect(try store.search("walrus", limit: 1000).count == 301) // the title and every turn
+        #expect(try store.search("legacy 300").map(\.turnSeq) == [300])
+        let audit = try auditSearchIndex(dir.dbPath)
+        #expect(audit == SearchIndexAudit(mark: 300, turnsCovered: 300, differences: 0))
+    }
+}
