@@ -10,6 +10,7 @@ Usage: check_proxy.py --https-port P --http-port Q --cafile CERT.pem --token OWN
 Prints ok/FAIL lines; exits non-zero on any failure.
 """
 import argparse
+import contextlib
 import http.client
 import json
 import ssl
@@ -47,8 +48,10 @@ class Member:
     """One tandem.v1 connection through the proxy: responses by id, events in arrival order."""
 
     def __init__(self, url, token, context):
-        self.ws = connect(url, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=5,
-                          additional_headers={"Authorization": f"Bearer {token}"})
+        # websockets 17 wants connect() entered as a context manager; the stack closes it.
+        self.stack = contextlib.ExitStack()
+        self.ws = self.stack.enter_context(connect(url, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=5,
+                                                   additional_headers={"Authorization": f"Bearer {token}"}))
         self.next_id = 1
         self.responses = {}
         self.events = []
@@ -131,8 +134,8 @@ def run(args):
     posted = bob.ok("turn.post", session=session, content="after idling")
     check(posted["turn"]["seq"] == 2, "after 2.5 s idle (tandemd pings every 1 s) the socket still works")
     check(alice.next_event("turn")["seq"] == 2, "and the broadcast still arrives")
-    alice.ws.close()
-    bob.ws.close()
+    alice.stack.close()
+    bob.stack.close()
 
 
 def main():
