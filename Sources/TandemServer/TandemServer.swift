@@ -80,7 +80,7 @@ public final class TandemServer: Sendable {
             host: c.host, port: UInt16(c.port), loopCount: c.loops == 0 ? TransportConfiguration.coreCount : c.loops,
             limits: limits, outboundQueueLimit: c.outboundQueueBytes, maxConnections: c.maxConnections,
             handshakeTimeout: c.handshakeTimeoutSeconds, idleTimeout: c.idleTimeoutSeconds,
-            pingInterval: c.pingIntervalSeconds, tls: tls, upgrade: upgrade)
+            pingInterval: c.pingIntervalSeconds, closeTimeout: c.closeTimeoutSeconds, tls: tls, upgrade: upgrade)
         transport.slowConsumerCloseCode = TandemProtocol.CloseCode.slowConsumer.rawValue
         transport.idleCloseCode = TandemProtocol.CloseCode.idleTimeout.rawValue
         return transport
