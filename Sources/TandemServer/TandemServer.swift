@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import Synchronization
 import TandemProtocol
 import TandemStore
 import TandemTransport
@@ -82,7 +83,7 @@ public final class TandemServer: Sendable {
             host: c.host, port: UInt16(c.port), loopCount: c.loops == 0 ? TransportConfiguration.coreCount : c.loops,
             limits: limits, outboundQueueLimit: c.outboundQueueBytes, maxConnections: c.maxConnections,
             handshakeTimeout: c.handshakeTimeoutSeconds, idleTimeout: c.idleTimeoutSeconds,
-            pingInterval: c.pingIntervalSeconds, tls: tls, upgrade: upgrade)
+            pingInterval: c.pingIntervalSeconds, closeTimeout: c.closeTimeoutSeconds, tls: tls, upgrade: upgrade)
         transport.slowConsumerCloseCode = TandemProtocol.CloseCode.slowConsumer.rawValue
         transport.idleCloseCode = TandemProtocol.CloseCode.idleTimeout.rawValue
         transport.writeCoalescingWindow = c.writeCoalescingMilliseconds / 1000
@@ -95,6 +96,9 @@ final class RateSampler: @unchecked Sendable {
     // @unchecked: `timer` is set in start and cancelled in stop, both from the owner's thread.
     private let metrics: ServerMetrics
     private var timer: (any DispatchSourceTimer)?
+    /// The turn count at the previous tick. Atomic, not a captured `var`: successive ticks run on
+    /// different threads of the global queue (ThreadSanitizer reported the captured `var` as a race).
+    private let last = Atomic<Int>(0)
 
     init(metrics: ServerMetrics) {
         self.metrics = metrics
@@ -102,12 +106,12 @@ final class RateSampler: @unchecked Sendable {
 
     func start() {
         let timer = DispatchSource.makeTimerSource(queue: .global())
-        var last = metrics.turns.value
+        last.store(metrics.turns.value, ordering: .relaxed)
         timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler { [metrics] in
+        timer.setEventHandler { [metrics, weak self] in
+            guard let self else { return }
             let now = metrics.turns.value
-            metrics.turnsPerSecond.set(now - last)
-            last = now
+            metrics.turnsPerSecond.set(now - last.exchange(now, ordering: .relaxed))
         }
         timer.resume()
         self.timer = timer

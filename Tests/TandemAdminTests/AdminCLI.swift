@@ -3,8 +3,10 @@ import Testing
 import TandemJSON
 import TandemStore
 
-/// The built `tandem-admin` (Tests/run-all builds it before `swift test`).
+/// The built `tandem-admin` (Tests/run-all builds it before `swift test`); `$TANDEM_ADMIN_BINARY` overrides
+/// it (Tests/sanitizers/run points it at the sanitized build).
 let adminBinary: String = {
+    if let path = ProcessInfo.processInfo.environment["TANDEM_ADMIN_BINARY"] { return path }
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     return root.appendingPathComponent(".build/debug/tandem-admin").path
 }()

@@ -14,7 +14,9 @@ final class CLIFixture: Sendable {
     /// user id → token secret.
     let tokens: [String: String]
 
+    /// `.build/debug/tandem`; `$TANDEM_CLI_BINARY` overrides it (Tests/sanitizers/run: the sanitized build).
     static let binary: String = {
+        if let path = ProcessInfo.processInfo.environment["TANDEM_CLI_BINARY"] { return path }
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         return root.appendingPathComponent(".build/debug/tandem").path
     }()

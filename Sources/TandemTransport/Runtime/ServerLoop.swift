@@ -1,4 +1,5 @@
 import CSystem
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -9,6 +10,12 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
     let loop: EventLoop
     let server: ServerCore
     private var listenFD: Int32 = -1
+    /// Held open so that, out of descriptors, one can be freed to accept a waiting client and close it:
+    /// left in the backlog, that client keeps the listener readable and the loop spinning.
+    private var spareFD: Int32 = open("/dev/null", O_RDONLY | O_CLOEXEC)
+    /// Clients closed for want of descriptors since the last log line (logged at most once a second).
+    private var shedCount = 0
+    private var shedLoggedAt: UInt64 = 0
     /// Live connections; each knows its slot for O(1) removal.
     private(set) var connections: [WebSocketConnection] = []
 
@@ -42,6 +49,10 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
         loop.deregister(listenFD)
         close(listenFD)
         listenFD = -1
+        if spareFD >= 0 {
+            close(spareFD)
+            spareFD = -1
+        }
     }
 
     func handle(_ events: PollEvents) {
@@ -57,7 +68,8 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 if errno == EMFILE || errno == ENFILE {
-                    logTransportError("accept: out of file descriptors")
+                    // Like a refusal at max-connections: accepted and closed at once.
+                    if shedWaitingClient() { continue }
                 }
                 return
             }
@@ -71,6 +83,29 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
             connections.append(connection)
             connection.start()
         }
+    }
+
+    /// Out of descriptors: frees the spare one, accepts the oldest waiting client, closes it, and takes
+    /// the spare back. Returns false when there was none to accept (or no spare).
+    private func shedWaitingClient() -> Bool {
+        var accepted: Int32 = -1
+        if spareFD >= 0 {
+            close(spareFD)
+            accepted = accept4(listenFD, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
+            if accepted >= 0 {
+                close(accepted)
+                shedCount += 1
+            }
+            spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC)
+        }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if now &- shedLoggedAt >= 1_000_000_000 {
+            logTransportError("accept: out of file descriptors; closed \(shedCount) new connection(s) at once "
+                              + "(raise the open-file limit above max-connections)")
+            shedCount = 0
+            shedLoggedAt = now
+        }
+        return accepted >= 0
     }
 
     /// Forgets a closed connection (loop thread).

@@ -13,6 +13,10 @@ extension EndToEnd {
                 $0.outboundQueueBytes = 256 << 10
                 $0.requestsPerSecond = 100_000
                 $0.requestBurst = 100_000
+                // The cut-off member reads its 4408 only after the writer is done, and the server drops
+                // its socket closeTimeout after the cut: the default 5 s made the outcome depend on the
+                // writer's speed (under a sanitizer it took longer, and the frame was never read).
+                $0.closeTimeoutSeconds = 30 * testTimeScale
             }
             defer { harness.stop() }
             let alice = try harness.user("alice")

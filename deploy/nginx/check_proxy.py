@@ -1,0 +1,157 @@
+#!/usr/bin/env python3
+"""Checks tandemd through the nginx example (deploy/nginx/tandem.conf), as deploy/nginx/test runs it.
+
+Over https:// and wss:// on nginx's port only: /healthz answers, /metrics is served to 127.0.0.1 and
+refused to another address, http:// redirects to https://, a bad token is refused with 401, the
+tandem.v1 upgrade succeeds, a turn posted by one member is acknowledged and broadcast to another,
+and a connection left idle longer than tandemd's ping interval still works.
+
+Usage: check_proxy.py --https-port P --http-port Q --cafile CERT.pem --token OWNER_TOKEN
+Prints ok/FAIL lines; exits non-zero on any failure.
+"""
+import argparse
+import contextlib
+import http.client
+import json
+import ssl
+import sys
+import time
+import uuid
+
+from websockets.exceptions import InvalidStatus
+from websockets.sync.client import connect
+
+SUBPROTOCOL = "tandem.v1"
+
+
+class Failure(Exception):
+    pass
+
+
+def check(condition, what):
+    if not condition:
+        raise Failure(what)
+    print(f"  ok   {what}")
+
+
+def https_get(port, context, path, source="127.0.0.1"):
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=5, source_address=(source, 0))
+    try:
+        conn.request("GET", path, headers={"Host": "localhost"})
+        response = conn.getresponse()
+        return response.status, dict(response.getheaders()), response.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+class Member:
+    """One tandem.v1 connection through the proxy: responses by id, events in arrival order."""
+
+    def __init__(self, url, token, context):
+        # websockets 17 wants connect() entered as a context manager; the stack closes it.
+        self.stack = contextlib.ExitStack()
+        self.ws = self.stack.enter_context(connect(url, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=5,
+                                                   additional_headers={"Authorization": f"Bearer {token}"}))
+        self.next_id = 1
+        self.responses = {}
+        self.events = []
+
+    def _read(self, timeout):
+        message = json.loads(self.ws.recv(timeout=timeout))
+        if "event" in message:
+            self.events.append(message)
+        else:
+            self.responses[message.get("id")] = message
+
+    def ok(self, op, **params):
+        request_id = self.next_id
+        self.next_id += 1
+        self.ws.send(json.dumps({"id": request_id, "op": op, **params}))
+        deadline = time.monotonic() + 5
+        while request_id not in self.responses:
+            self._read(max(0.001, deadline - time.monotonic()))
+        response = self.responses.pop(request_id)
+        if response.get("ok") is not True:
+            raise Failure(f"{op} failed: {response}")
+        return response["result"]
+
+    def next_event(self, kind):
+        deadline = time.monotonic() + 5
+        while True:
+            while not self.events:
+                self._read(max(0.001, deadline - time.monotonic()))
+            event = self.events.pop(0)
+            if event.get("event") == kind:
+                return event
+
+
+def run(args):
+    context = ssl.create_default_context(cafile=args.cafile)
+    base = f"wss://localhost:{args.https_port}/ws"
+
+    print("plain HTTP through nginx")
+    status, _, body = https_get(args.https_port, context, "/healthz")
+    check(status == 200 and body == "ok\n", "GET https://.../healthz answers 200 ok")
+    status, headers, body = https_get(args.https_port, context, "/metrics")
+    check(status == 200 and "tandem_connections" in body, "/metrics is served to 127.0.0.1")
+    status, _, _ = https_get(args.https_port, context, "/metrics", source="127.0.0.2")
+    check(status == 403, "/metrics is refused (403) to any other address")
+    check("max-age" in headers.get("Strict-Transport-Security", ""), "HSTS header is set")
+    plain = http.client.HTTPConnection("127.0.0.1", args.http_port, timeout=5)
+    plain.request("GET", "/ws", headers={"Host": "localhost"})
+    redirect = plain.getresponse()
+    check(redirect.status == 301 and redirect.getheader("Location", "").startswith("https://localhost:"),
+          "http:// redirects to https://")
+    plain.close()
+
+    print("WebSocket upgrade through nginx")
+    try:
+        with connect(base, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=5,
+                     additional_headers={"Authorization": "Bearer not-a-token"}):
+            pass
+        raise Failure("a bad token was accepted")
+    except InvalidStatus as refused:
+        check(refused.response.status_code == 401, "a bad token is refused with HTTP 401 (tandemd's answer, passed on)")
+    alice = Member(base, args.token, context)
+    check(alice.ws.subprotocol == SUBPROTOCOL, "wss:// upgrade selects tandem.v1")
+    extensions = alice.ws.response.headers.get("Sec-WebSocket-Extensions", "")
+    check("permessage-deflate" in extensions, "permessage-deflate is negotiated end to end")
+    bob = Member(base, args.token, context)
+
+    print("turn posted and broadcast")
+    session = "nginx-" + uuid.uuid4().hex[:10]
+    alice.ok("session.create", session=session, title="through nginx")
+    alice.ok("session.join", session=session)
+    bob.ok("session.join", session=session)
+    posted = alice.ok("turn.post", session=session, content="hello through nginx", nonce="n-1")
+    check(posted["turn"]["seq"] == 1 and posted["duplicate"] is False, "turn.post is acknowledged (seq 1)")
+    seen = bob.next_event("turn")
+    check(seen["seq"] == 1 and seen["content"] == "hello through nginx", "the other member receives the turn event")
+    alice.next_event("turn")
+
+    print("idle connection kept open")
+    time.sleep(2.5)
+    posted = bob.ok("turn.post", session=session, content="after idling")
+    check(posted["turn"]["seq"] == 2, "after 2.5 s idle (tandemd pings every 1 s) the socket still works")
+    check(alice.next_event("turn")["seq"] == 2, "and the broadcast still arrives")
+    alice.stack.close()
+    bob.stack.close()
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--https-port", type=int, required=True)
+    parser.add_argument("--http-port", type=int, required=True)
+    parser.add_argument("--cafile", required=True)
+    parser.add_argument("--token", required=True)
+    args = parser.parse_args()
+    try:
+        run(args)
+    except (Failure, OSError, TimeoutError) as failure:
+        print(f"FAIL: {failure}")
+        sys.exit(1)
+    print("nginx: all checks passed")
+
+
+if __name__ == "__main__":
+    main()
