@@ -67,14 +67,16 @@ struct Append: ParsableCommand {
             // indexes what the burst left), and the rate counting that time too.
             let behind = try store.searchIndexProgress()
             let indexStart = seconds()
+            let indexCPUStart = cpuSeconds()
             try store.catchUpSearchIndex()
             let indexElapsed = seconds() - indexStart
+            let indexCPU = cpuSeconds() - indexCPUStart
             indexedRates.append(Double(calls * batch) / (elapsed + indexElapsed))
             cpuRates.append(Double(calls * batch) / cpu)
-            print(String(format: "append run %d: %d turns in %.3f s = %.0f durable turns/s, %.0f turns per CPU-second (%d transactions, %.0f turns/commit, failures %d, sync %@, fts %@, window %d, batch %d, load %.1f); %d turns left to index, indexed in %.3f s after: %.0f turns/s appended and indexed",
+            print(String(format: "append run %d: %d turns in %.3f s = %.0f durable turns/s, %.0f turns per CPU-second (%d transactions, %.0f turns/commit, failures %d, sync %@, fts %@, window %d, batch %d, load %.1f); %d turns left to index, indexed in %.3f s (%.3f CPU-s) after: %.0f turns/s appended and indexed",
                          run, calls * batch, elapsed, rate, cpuRates.last!, txns, Double(calls * batch) / Double(max(1, txns)),
                          failures.load(ordering: .relaxed), common.sync, fts, window, batch, loadAverage(),
-                         behind.latestTurn - behind.indexedThrough, indexElapsed, indexedRates.last!))
+                         behind.latestTurn - behind.indexedThrough, indexElapsed, indexCPU, indexedRates.last!))
             store.close()
         }
         print(String(format: "append median: %.0f durable turns/s, %.0f turns per CPU-second; %.0f turns/s appended and indexed",

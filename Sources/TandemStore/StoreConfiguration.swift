@@ -30,6 +30,9 @@ public struct StoreConfiguration: Sendable {
     /// Most turns one indexing step (one transaction) indexes: bounds how long a queued write can
     /// wait behind it.
     public var searchIndexBatchTurns: Int = 2_000
+    /// Target duration of one indexing step: steps over large turns shrink (down to one turn)
+    /// until they fit, so the wait stays bounded whatever the content size.
+    public var searchIndexStepMilliseconds: Int = 25
     /// How long the writer must have had no job before it indexes in the background.
     public var searchIndexIdleMilliseconds: Int = 5
     /// Milliseconds since the Unix epoch. Injectable so tests can move time.

@@ -58,6 +58,25 @@ import TandemJSON
         }
     }
 
+    /// Steps over large turns shrink to fit the step time target; everything still gets indexed
+    /// exactly once.
+    @Test func largeTurnsAreIndexedInShrinkingSteps() throws {
+        try withStore(configure: { $0.searchIndexStepMilliseconds = 1; $0.searchIndexBatchTurns = 64 }) { store in
+            try makeSession(store)
+            let filler = String(repeating: "lorem ipsum dolor sit amet ", count: 1_000) // ~27 KB
+            for i in 0..<40 {
+                _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "big\(i)x " + filler))
+            }
+            let deadline = Date().addingTimeInterval(30)
+            while try !store.searchIndexProgress().isCaughtUp && Date() < deadline { usleep(20_000) }
+            #expect(try store.searchIndexProgress().isCaughtUp)
+            #expect(try store.search("big37x").map(\.turnSeq) == [38])
+            #expect(try store.search("lorem", limit: 100).count == 40)
+            let audit = try auditSearchIndex(store.configuration.path)
+            #expect(audit == SearchIndexAudit(mark: 40, turnsCovered: 40, differences: 0))
+        }
+    }
+
     /// Undo, clear and restore change turn states (search filters on them, the index keeps the
     /// text); branch, import, merge, delete and purge add or remove turns. After each, search
     /// answers as an index rebuilt from scratch would, and the index is exact.

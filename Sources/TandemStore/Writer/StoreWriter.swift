@@ -10,7 +10,8 @@ import Foundation
 /// Full-text indexing of turns is not part of those transactions: the writer indexes committed
 /// turns in its idle time, in bounded steps of their own (see `SearchIndexer`).
 // Safe to share: queue, stopping, thread, counters and indexWaiters are guarded by `condition`;
-// `context` (with its Database), `indexBehind` and `idle` are touched only by the writer thread after init.
+// `context` (with its Database), `indexBehind`, `idle` and `indexStepTurns` are touched only by the
+// writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private let completer: Completer
@@ -32,6 +33,10 @@ public final class StoreWriter: @unchecked Sendable {
     private let backgroundIndexing: Bool
     private let indexIdle: TimeInterval
     private let indexBatch: Int
+    private let indexStepTarget: Double
+    /// Turns per index step now: halved while steps take longer than `indexStepTarget` (big
+    /// turns), doubled back up to `indexBatch` while they take under half of it.
+    private var indexStepTurns: Int
     private var committedJobs = 0
 
     /// Transactions committed so far (for benchmarks and tests).
@@ -56,6 +61,8 @@ public final class StoreWriter: @unchecked Sendable {
         backgroundIndexing = configuration.indexTurnsForSearch
         indexIdle = Double(max(0, configuration.searchIndexIdleMilliseconds)) / 1000
         indexBatch = max(1, configuration.searchIndexBatchTurns)
+        indexStepTarget = Double(max(1, configuration.searchIndexStepMilliseconds)) / 1000
+        indexStepTurns = indexBatch
         // The thread keeps the writer alive until `close()` lets the loop end.
         let thread = Thread { self.loop() }
         thread.name = "tandem-store-writer"
@@ -182,7 +189,14 @@ public final class StoreWriter: @unchecked Sendable {
     private func indexStep() {
         let outcome: Result<SearchIndexProgress, StoreError>
         do {
-            outcome = .success(try SearchIndexer.step(db, maxTurns: indexBatch))
+            let started = Date()
+            outcome = .success(try SearchIndexer.step(db, maxTurns: indexStepTurns))
+            let took = Date().timeIntervalSince(started)
+            if took > indexStepTarget {
+                indexStepTurns = max(1, indexStepTurns / 2)
+            } else if took < indexStepTarget / 2 {
+                indexStepTurns = min(indexBatch, indexStepTurns * 2)
+            }
         } catch {
             outcome = .failure(error)
         }
