@@ -170,6 +170,7 @@ enum HandshakeFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     HandshakeFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

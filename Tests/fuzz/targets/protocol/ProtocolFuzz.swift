@@ -105,6 +105,7 @@ enum ProtocolFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     ProtocolFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

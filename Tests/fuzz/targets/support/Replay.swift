@@ -31,6 +31,7 @@ public enum FuzzReplay {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
+            // d_name is a fixed-size C array inside the entry readdir returned; read up to its NUL.
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
@@ -46,6 +47,7 @@ public enum FuzzReplay {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
+            // fread writes at most `count` bytes into the buffer it is given.
             let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
             if n == 0 { break }
             data.append(contentsOf: buffer[0..<n])
