@@ -18,3 +18,16 @@ struct ProtocolFuzzRegressionTests {
         #expect(peek.id == -12 && peek.seq == 0 && peek.eseq == 0)
     }
 }
+
+@Suite("Fuzz regressions: error responses")
+struct ErrorResponseFuzzRegressionTests {
+    /// A request with a parameter named "" is refused with `field: ""`; the client's decoder refused
+    /// that answer ("must not be empty"), so a client failed on a server's error response.
+    @Test func unknownParameterWithAnEmptyNameGivesAReadableError() throws {
+        let input = #"{"id":2,"op":"session.list","":"session.list","statstat,,limit":2}"#
+        let error = try #require(Request.decode(input).failure)
+        #expect(error.code == .invalidArgument && error.field == "")
+        let message = try ServerMessage.decode(error.response.encode())
+        #expect(message == .response(error.response))
+    }
+}
