@@ -90,6 +90,20 @@ let package = Package(
             name: "tandem-store-crashwriter", dependencies: ["TandemStore"],
             path: "Benchmarks/store-crashwriter", swiftSettings: strict),
 
+        // Fuzz targets (Tests/fuzz/run builds them with -sanitize=fuzzer and -DTANDEM_FUZZ; a plain
+        // build gives replay tools that run corpus files once).
+        .target(name: "FuzzSupport", path: "Tests/fuzz/targets/support", swiftSettings: strict),
+        .executableTarget(name: "fuzz-frame", dependencies: ["FuzzSupport", "TandemTransport"],
+                          path: "Tests/fuzz/targets/frame", swiftSettings: strict),
+        .executableTarget(name: "fuzz-handshake", dependencies: ["FuzzSupport", "TandemTransport"],
+                          path: "Tests/fuzz/targets/handshake", swiftSettings: strict),
+        .executableTarget(name: "fuzz-inflate", dependencies: ["FuzzSupport", "TandemTransport"],
+                          path: "Tests/fuzz/targets/inflate", swiftSettings: strict),
+        .executableTarget(name: "fuzz-protocol", dependencies: ["FuzzSupport", "TandemProtocol", "TandemJSON"],
+                          path: "Tests/fuzz/targets/protocol", swiftSettings: strict),
+        .executableTarget(name: "fuzz-merge", dependencies: ["FuzzSupport", "TandemStore", "TandemJSON"],
+                          path: "Tests/fuzz/targets/merge", swiftSettings: strict),
+
         // Tests.
         .testTarget(name: "TandemCryptoTests", dependencies: ["TandemCrypto"]),
         .testTarget(name: "TandemJSONTests", dependencies: ["TandemJSON"]),

@@ -139,15 +139,17 @@ private struct Scanner {
     }
 
     mutating func integer() -> Int64? {
-        let start = index
-        if current == UInt8(ascii: "-") { index += 1 }
+        // The sign is read through `current`: at the end of the input (`{"seq":`) there is no
+        // byte to look at (an unchecked read past the buffer before; found by Tests/fuzz).
+        let negative = current == UInt8(ascii: "-")
+        if negative { index += 1 }
+        let digitsStart = index
         while let c = current, c >= 0x30, c <= 0x39 { index += 1 }
-        let digitsStart = bytes[start] == UInt8(ascii: "-") ? start + 1 : start
         guard index > digitsStart, index - digitsStart <= 18 else { return nil }
         if let c = current, c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E") { return nil }
         var value: Int64 = 0
         for i in digitsStart..<index { value = value * 10 + Int64(bytes[i] - 0x30) }
-        return digitsStart > start ? -value : value
+        return negative ? -value : value
     }
 
     mutating func literal(_ word: StaticString) -> Bool {

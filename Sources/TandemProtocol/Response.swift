@@ -28,7 +28,8 @@ public struct ErrorBody: WireObject {
             code = .internal
             message = "[\(rawCode)] \(message)"
         }
-        field = try r.optionalString("field", maxBytes: .max)
+        // Empty is a real answer: an unknown parameter named "" is reported as field "" (found by Tests/fuzz).
+        field = try r.optionalString("field", maxBytes: .max, allowEmpty: true)
         retryAfterMs = try r.optionalInt("retry_after_ms")
     }
 

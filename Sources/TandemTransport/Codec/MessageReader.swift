@@ -140,6 +140,10 @@ public struct MessageReader {
                 return try controlEvent(f.opcode, payload)
             }
             if f.fin { return try finishMessage() }
+            // Check each finished fragment before the next header: otherwise an invalid fragment
+            // followed by a control frame in the same read gave the control event first, and the
+            // outcome depended on how the bytes were cut (found by Tests/fuzz, target frame).
+            try processMessage()
         }
     }
 

@@ -1,0 +1,54 @@
+import Testing
+@testable import TandemTransport
+
+/// Inputs the libFuzzer targets (Tests/fuzz) found, kept as they were found (configuration bytes
+/// dropped), so each bug stays fixed in the ordinary test run.
+@Suite("Fuzz regressions: codec")
+struct CodecFuzzRegressionTests {
+    /// Feeds `bytes` whole, then one byte at a time, and returns both outcomes.
+    private func bothWays(_ bytes: [UInt8], role: WebSocketRole) -> [(events: [WebSocketEvent], error: WebSocketError?)] {
+        var whole = MessageReader(role: role)
+        var wholeEvents: [WebSocketEvent] = []
+        var wholeError: WebSocketError?
+        whole.append(bytes)
+        do { while let e = try whole.next() { wholeEvents.append(e) } } catch { wholeError = error }
+
+        var pieces = MessageReader(role: role)
+        var pieceEvents: [WebSocketEvent] = []
+        var pieceError: WebSocketError?
+        do {
+            for b in bytes {
+                pieces.append([b])
+                while let e = try pieces.next() { pieceEvents.append(e) }
+            }
+        } catch {
+            pieceError = error
+        }
+        return [(wholeEvents, wholeError), (pieceEvents, pieceError)]
+    }
+
+    /// An invalid first fragment followed by a control frame in the same read used to give the
+    /// control event (here a pong) before failing; byte by byte it failed at once. Now both fail
+    /// with 1007 before any event.
+    @Test func invalidFragmentBeforeControlFrameFailsWhateverTheCut() {
+        let input: [UInt8] = [
+            0x01, 0x01, 0x13, 0x00, 0x13, 0x00, 0xFF, 0x04, 0xFF, 0xD2, 0xFF, 0x01, 0x00, 0x00,
+            0x0A, 0x2E, 0x00, 0x0A, 0x2E, 0x8A, 0x8A, 0x81, 0x86, 0xDF, 0x8A, 0x01, 0x53, 0x27, 0x01,
+            0x00, 0xEE, 0x0A, 0x0A,
+        ]
+        for outcome in bothWays(input, role: .client) {
+            #expect(outcome.events.isEmpty)
+            #expect(outcome.error == .invalidUTF8)
+        }
+    }
+
+    /// Same bug with a close frame behind the invalid fragment: the close was delivered (and
+    /// would have been echoed as a clean close) instead of failing with 1007.
+    @Test func invalidFragmentBeforeCloseFrameFailsWhateverTheCut() {
+        let input: [UInt8] = [0x01, 0x03, 0xF9, 0x00, 0x00, 0x00, 0x00, 0x88, 0x03, 0x0C, 0x10, 0x00, 0x00, 0x00]
+        for outcome in bothWays(input, role: .client) {
+            #expect(outcome.events.isEmpty)
+            #expect(outcome.error == .invalidUTF8)
+        }
+    }
+}
