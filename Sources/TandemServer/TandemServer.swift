@@ -22,6 +22,7 @@ public final class TandemServer: Sendable {
         self.logger = logger
         var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
         storeConfiguration.maxContentBytes = configuration.maxTurnContentBytes
+        storeConfiguration.cacheBytes = configuration.cacheBytes
         storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
         store = try Store(storeConfiguration)
         pool = WorkPool(threads: max(4, ProcessInfo.processInfo.activeProcessorCount * 4))

@@ -43,6 +43,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("idle-timeout"), help: .init(Self.help("idle-timeout"))) var idleTimeout: String?
     @Option(name: .customLong("ping-interval"), help: .init(Self.help("ping-interval"))) var pingInterval: String?
     @Option(name: .customLong("auth-failures-per-minute"), help: .init(Self.help("auth-failures-per-minute"))) var authFailuresPerMinute: String?
+    @Option(name: .customLong("cache-size"), help: .init(Self.help("cache-size"))) var cacheSize: String?
 
     static func help(_ key: String) -> String {
         guard let setting = ServerSetting.named(key) else { return "" }
@@ -56,7 +57,8 @@ struct Tandemd: ParsableCommand {
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
-         ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("auth-failures-per-minute", authFailuresPerMinute)]
+         ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("auth-failures-per-minute", authFailuresPerMinute),
+         ("cache-size", cacheSize)]
     }
 
     func run() throws {

@@ -45,6 +45,7 @@ public enum ConfigFileTemplate {
         case "idle-timeout": String(c.idleTimeoutSeconds)
         case "ping-interval": String(c.pingIntervalSeconds)
         case "auth-failures-per-minute": String(c.authFailuresPerMinute)
+        case "cache-size": String(c.cacheBytes)
         default: nil
         }
     }

@@ -30,6 +30,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeoutSeconds = 120.0
     public var pingIntervalSeconds = 30.0
     public var authFailuresPerMinute = 20.0
+    public var cacheBytes = 64 << 20
 
     public init() {}
 

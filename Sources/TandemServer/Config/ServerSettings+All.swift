@@ -24,6 +24,7 @@ extension ServerSetting {
         .number("handshake-timeout", "Seconds to complete the TLS and HTTP upgrade handshakes.", 0.1...600, \.handshakeTimeoutSeconds),
         .number("idle-timeout", "Seconds without any frame from a client before it is closed.", 1...86_400, \.idleTimeoutSeconds),
         .number("ping-interval", "Seconds between server pings to idle clients.", 1...3_600, \.pingIntervalSeconds),
+        .bytes("cache-size", "SQLite page cache per database connection (the writer and 4 readers: up to 5x this in memory).", (256 << 10)...(16 << 30), \.cacheBytes),
         .number("auth-failures-per-minute", "Failed authentications allowed per client address per minute; beyond it HTTP 429.", 1...100_000, \.authFailuresPerMinute),
     ]
 
