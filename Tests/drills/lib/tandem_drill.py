@@ -208,6 +208,7 @@ class Client:
             for waiter in self.pending.values():
                 if not waiter.done():
                     waiter.set_exception(ConnectionError(f"{self.label}: closed ({self.close_code})"))
+                    waiter.add_done_callback(lambda f: f.exception())   # nobody may await it: not an error
             self.pending.clear()
             if not self.done.done():
                 self.done.set_result(self.close_code)
