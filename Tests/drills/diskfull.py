@@ -124,7 +124,7 @@ async def run(args):
         codes = {e["code"] for e in errors}
         print(f"     first refusal: {errors[0]}")
         check(codes == {"unavailable"}, f"every refusal is the documented code 'unavailable' (got {sorted(codes)})")
-        check(all("full" in e["message"] for e in errors), "and says the storage is full")
+        check(all("storage is full" in e["message"] for e in errors), "and says the storage is full")
         put = await writer.request("state.put", session=SESSION, key="plan", value={"big": "p" * 4096}, base=0)
         check(put.get("ok") is False and put["error"]["code"] == "unavailable", f"a state write fails the same way: {put.get('error')}")
         check(server.alive(), "tandemd is still running")
