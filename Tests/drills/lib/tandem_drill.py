@@ -108,6 +108,23 @@ class Tandemd:
     def open_fds(self):
         return len(os.listdir(f"/proc/{self.pid}/fd"))
 
+    def fd_kinds(self):
+        """Open fds by kind: sockets, database files (db, -wal, -shm), and the rest (epoll, eventfd, pipes ...)."""
+        kinds = {"socket": 0, "database": 0, "other": 0}
+        base = os.path.basename(self.db)
+        for fd in os.listdir(f"/proc/{self.pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{self.pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:"):
+                kinds["socket"] += 1
+            elif os.path.basename(target).startswith(base):
+                kinds["database"] += 1
+            else:
+                kinds["other"] += 1
+        return kinds
+
 
 class Admin:
     """`tandem-admin` on the same database, as an operator would use it while tandemd runs."""
