@@ -15,7 +15,6 @@ Lost writes are counted and must be 0. The same database carries on through ever
 """
 import argparse
 import asyncio
-import json
 import os
 import random
 import sqlite3

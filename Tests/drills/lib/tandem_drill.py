@@ -16,7 +16,7 @@ import subprocess
 import time
 
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidStatus
+from websockets.exceptions import ConnectionClosed
 
 SUBPROTOCOL = "tandem.v1"
 
@@ -150,10 +150,6 @@ class Admin:
         self.run("grant", user, session, role)
 
 
-def free_tmp_note():
-    return "temporary files under " + os.environ.get("TMPDIR", "/tmp")
-
-
 # ---------------------------------------------------------------- the client
 
 class Client:
@@ -259,17 +255,6 @@ class Client:
                 await asyncio.wait_for(self.reader, 5)
             except asyncio.TimeoutError:
                 self.reader.cancel()
-
-
-async def handshake_status(base_url, path_and_query, headers=None):
-    """The HTTP status (and headers) a handshake gets; 101 when it upgraded."""
-    try:
-        ws = await connect(f"{base_url}{path_and_query}", subprotocols=[SUBPROTOCOL],
-                           additional_headers=headers or {}, open_timeout=10)
-    except InvalidStatus as refused:
-        return refused.response.status_code, dict(refused.response.headers)
-    await ws.close()
-    return 101, {}
 
 
 # ---------------------------------------------------------------- the ledger
