@@ -64,6 +64,7 @@ class Tandemd:
                 self.port = int(found.group(1))
                 return self
             time.sleep(0.05)
+        self.kill9()   # never leave a server behind
         raise DrillFailure(f"tandemd did not listen within {timeout} s:\n{self.log_tail()}")
 
     @property
