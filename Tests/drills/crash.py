@@ -156,44 +156,46 @@ async def run(args):
     db = os.path.join(args.dir, "crash.db")
     server = Tandemd(args.tandemd, db, os.path.join(args.dir, "tandemd.log"), flags=["--log-level", "info", "--rate", "100000", "--burst", "100000"])
     server.start()
-    admin = Admin(args.admin, db)
-    owner = await Client.open(server.url, token=server.owner_token(), label="owner")
-    await owner.ok("session.create", session=SESSION, title="Crash drill")
-    await owner.close()
-    members = [Member("owner", server.owner_token())]
-    for name in MEMBERS[1:]:
-        members.append(Member(name, admin.add_user(name)))
-        admin.grant(name, SESSION, "write")
-    await asyncio.sleep(1.2)   # role changes reach live state within a second
-    total_lost = 0
-    total_turns = 0
-    total_rows = 0
-    failed = False
-    print(f"{'round':>5} {'killed after':>12} {'turns acked':>11} {'rows acked':>10} {'recovered (backlog per member)':>32} {'lost':>5}")
-    for round_no in range(1, args.iterations + 1):
-        stop = asyncio.Event()
-        acked_before = sum(len(m.acked) for m in members)
-        rows_before = sum(m.row_version for m in members)
-        tasks = [asyncio.create_task(load(server, m, stop)) for m in members]
-        delay = rng.uniform(0.3, 2.5)
-        await asyncio.sleep(delay)
-        server.kill9()
-        results = await asyncio.gather(*tasks, return_exceptions=True)
-        for result in results:
-            if isinstance(result, BaseException):
-                raise DrillFailure(f"round {round_no}: load failed before the kill: {result!r}")
-        turns = sum(len(m.acked) for m in members) - acked_before
-        rows = sum(m.row_version for m in members) - rows_before
-        server.start()
-        lost, problems, recovered = await recover_and_verify(server, members, round_no)
-        total_lost += lost
-        total_turns += turns
-        total_rows += rows
-        print(f"{round_no:5d} {delay * 1000:9.0f} ms {turns:11d} {rows:10d} {str(recovered):>32} {lost:5d}", flush=True)
-        for problem in problems:
-            print(f"  problem: {problem}")
-        failed = failed or bool(problems)
-    server.stop()
+    try:
+        admin = Admin(args.admin, db)
+        owner = await Client.open(server.url, token=server.owner_token(), label="owner")
+        await owner.ok("session.create", session=SESSION, title="Crash drill")
+        await owner.close()
+        members = [Member("owner", server.owner_token())]
+        for name in MEMBERS[1:]:
+            members.append(Member(name, admin.add_user(name)))
+            admin.grant(name, SESSION, "write")
+        await asyncio.sleep(1.2)   # role changes reach live state within a second
+        total_lost = 0
+        total_turns = 0
+        total_rows = 0
+        failed = False
+        print(f"{'round':>5} {'killed after':>12} {'turns acked':>11} {'rows acked':>10} {'recovered (backlog per member)':>32} {'lost':>5}")
+        for round_no in range(1, args.iterations + 1):
+            stop = asyncio.Event()
+            acked_before = sum(len(m.acked) for m in members)
+            rows_before = sum(m.row_version for m in members)
+            tasks = [asyncio.create_task(load(server, m, stop)) for m in members]
+            delay = rng.uniform(0.3, 2.5)
+            await asyncio.sleep(delay)
+            server.kill9()
+            results = await asyncio.gather(*tasks, return_exceptions=True)
+            for result in results:
+                if isinstance(result, BaseException):
+                    raise DrillFailure(f"round {round_no}: load failed before the kill: {result!r}")
+            turns = sum(len(m.acked) for m in members) - acked_before
+            rows = sum(m.row_version for m in members) - rows_before
+            server.start()
+            lost, problems, recovered = await recover_and_verify(server, members, round_no)
+            total_lost += lost
+            total_turns += turns
+            total_rows += rows
+            print(f"{round_no:5d} {delay * 1000:9.0f} ms {turns:11d} {rows:10d} {str(recovered):>32} {lost:5d}", flush=True)
+            for problem in problems:
+                print(f"  problem: {problem}")
+            failed = failed or bool(problems)
+    finally:
+        server.stop()   # also when a check raised: never leave a server behind
     verdict = "FAIL" if failed or total_lost else "PASS"
     print(f"crash drill: {verdict}: {args.iterations} kill -9 rounds, {total_turns} turns and {total_rows} row writes "
           f"acknowledged, lost writes = {total_lost}, integrity_check ok = {not failed}")
