@@ -17,7 +17,8 @@ public final class Store: Sendable {
     public init(_ configuration: StoreConfiguration) throws(StoreError) {
         self.configuration = configuration
         let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
-                              busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+                              busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                              cacheBytes: configuration.cacheBytes)
         try Migrations.migrate(db, now: configuration.clock())
         if !configuration.isMemory && configuration.checkpointIntervalMilliseconds > 0 {
             checkpointer = try Checkpointer(configuration: configuration)

@@ -8,6 +8,8 @@ public struct StoreConfiguration: Sendable {
     public var busyTimeoutMilliseconds: Int32 = 5_000
     /// Reader connections in the pool (ignored for `:memory:`).
     public var readerCount: Int = 4
+    /// SQLite page cache per connection, in bytes: the writer and each reader may each hold this much.
+    public var cacheBytes: Int = 64 << 20
     /// Most write jobs run in one group-commit transaction.
     public var maxBatchJobs: Int = 20_000
     /// Queued write jobs beyond which submissions fail fast with `busy` (back-pressure).

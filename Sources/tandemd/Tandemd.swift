@@ -44,6 +44,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("ping-interval"), help: .init(Self.help("ping-interval"))) var pingInterval: String?
     @Option(name: .customLong("write-coalescing-ms"), help: .init(Self.help("write-coalescing-ms"))) var writeCoalescingMs: String?
     @Option(name: .customLong("auth-failures-per-minute"), help: .init(Self.help("auth-failures-per-minute"))) var authFailuresPerMinute: String?
+    @Option(name: .customLong("cache-size"), help: .init(Self.help("cache-size"))) var cacheSize: String?
 
     static func help(_ key: String) -> String {
         guard let setting = ServerSetting.named(key) else { return "" }
@@ -58,7 +59,7 @@ struct Tandemd: ParsableCommand {
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("write-coalescing-ms", writeCoalescingMs),
-         ("auth-failures-per-minute", authFailuresPerMinute)]
+         ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize)]
     }
 
     func run() throws {

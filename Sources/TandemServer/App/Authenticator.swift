@@ -14,8 +14,10 @@ final class Authenticator: Sendable {
     }
 
     private let store: Store
+    /// Known tokens by `Store.secretDigest` of their secret.
     private let tokens = Mutex<[String: TokenIdentity]>([:])
-    private let throttle: AuthThrottle
+    /// Failed authentications per address; the viewer page's lookups spend from it too.
+    let throttle: AuthThrottle
 
     init(store: Store, failuresPerMinute: Double) {
         self.store = store
@@ -53,11 +55,14 @@ final class Authenticator: Sendable {
     }
 
     private func token(_ secret: String) -> TokenIdentity? {
-        if let hit = tokens.withLock({ $0[secret] }) { return hit }
+        // Cached by digest, not by the secret: a dictionary probe compares keys with an early-exit
+        // `==`, and that must never run over secret bytes an attacker chose.
+        let digest = Store.secretDigest(secret)
+        if let hit = tokens.withLock({ $0[digest] }) { return hit }
         guard let found = try? store.lookupToken(secret: secret) else { return nil }
         tokens.withLock { cache in
             if cache.count > 10_000 { cache.removeAll() }
-            cache[secret] = found
+            cache[digest] = found
         }
         return found
     }

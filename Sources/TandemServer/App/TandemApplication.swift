@@ -33,6 +33,30 @@ final class TandemApplication: WebSocketApplication {
         routes.respond(to: request)
     }
 
+    /// The viewer page at `/s/SECRET` looks the secret up and says whether it is a live link: that
+    /// is an authentication like the handshake's, so it spends the same per-address budget
+    /// (otherwise plain GETs would be a way round the throttle for guessing share secrets).
+    func handle(http request: HTTPRequest, peer: String) -> HTTPResponse {
+        guard Credential.sharePathSecret(request.path) != nil else { return routes.respond(to: request) }
+        let address = Self.host(of: peer)
+        let now = clock()
+        guard authenticator.throttle.allowed(address, now: now) else {
+            metrics.authFailures.add()
+            logger.info("viewer page refused", metadata: ["status": "429", "reason": "too many failed authentications from \(address)", "path": "\(Redact.path(request.path))"])
+            var response = Self.tooManyFailures
+            if request.method == "HEAD" { response.body = [] }
+            return response
+        }
+        let response = routes.respond(to: request)
+        if response.status != 200 {
+            authenticator.throttle.recordFailure(address, now: now)
+            metrics.authFailures.add()
+        }
+        return response
+    }
+
+    static let tooManyFailures = HTTPResponse.text(429, "too many failed attempts; wait a minute\n", extraHeaders: [("Retry-After", "60")])
+
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision {
         guard request.path == "/ws" || Credential.sharePathSecret(request.path) != nil else {
             return .reject(.text(404, "not found: connect to /ws\n"))
@@ -47,7 +71,7 @@ final class TandemApplication: WebSocketApplication {
             metrics.authFailures.add()
             logger.info("handshake refused", metadata: ["status": "\(status)", "reason": "\(reason)", "path": "\(Redact.path(request.path))"])
             switch status {
-            case 429: return .reject(.text(429, "too many failed attempts; wait a minute\n", extraHeaders: [("Retry-After", "60")]))
+            case 429: return .reject(Self.tooManyFailures)
             case 400: return .reject(.text(400, "give exactly one credential\n"))
             default: return .reject(.text(401, "unauthorized\n", extraHeaders: [("WWW-Authenticate", "Bearer realm=\"tandem\"")]))
             }

@@ -46,6 +46,7 @@ public enum ConfigFileTemplate {
         case "ping-interval": String(c.pingIntervalSeconds)
         case "write-coalescing-ms": String(c.writeCoalescingMilliseconds)
         case "auth-failures-per-minute": String(c.authFailuresPerMinute)
+        case "cache-size": String(c.cacheBytes)
         default: nil
         }
     }

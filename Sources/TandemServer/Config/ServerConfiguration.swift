@@ -35,6 +35,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Not a setting: seconds a closing connection (a cut-off slow consumer too) has to take its close
     /// frame before the socket is dropped. Tests under sanitizers stretch it (instrumented code is slower).
     public var closeTimeoutSeconds = 5.0
+    public var cacheBytes = 64 << 20
 
     public init() {}
 

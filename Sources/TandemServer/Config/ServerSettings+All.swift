@@ -18,13 +18,14 @@ extension ServerSetting {
         .bytes("max-message", "Largest WebSocket message accepted (close 1009 beyond).", 1024...(64 << 20), \.maxMessageBytes),
         .bytes("max-turn", "Largest turn content accepted (error too_large beyond).", 1...(64 << 20), \.maxTurnContentBytes),
         .integer("max-sessions-per-connection", "Sessions one connection may join at once.", 1...10_000, \.maxSessionsPerConnection),
-        .bytes("outbound-queue", "Bytes queued for one slow client before it is cut off (close 1008); it can reconnect and resume.", 4096...(1 << 30), \.outboundQueueBytes),
+        .bytes("outbound-queue", "Bytes queued for one slow client before it is cut off (close 4408); it can reconnect and resume with since.", 4096...(1 << 30), \.outboundQueueBytes),
         .number("rate", "Requests per second per connection (token bucket refill); beyond it requests get rate_limited.", 0.1...1_000_000, \.requestsPerSecond),
         .number("burst", "Token bucket size: requests a connection may send at once.", 1...1_000_000, \.requestBurst),
         .number("handshake-timeout", "Seconds to complete the TLS and HTTP upgrade handshakes.", 0.1...600, \.handshakeTimeoutSeconds),
         .number("idle-timeout", "Seconds without any frame from a client before it is closed.", 1...86_400, \.idleTimeoutSeconds),
         .number("ping-interval", "Seconds between server pings to idle clients.", 1...3_600, \.pingIntervalSeconds),
         .number("write-coalescing-ms", "Milliseconds a connection gathers frames after a write before writing again (0 = write every loop turn): fewer, larger writes when events stream in, at most this much added delay.", 0...100, \.writeCoalescingMilliseconds),
+        .bytes("cache-size", "SQLite page cache per database connection (the writer and 4 readers: up to 5x this in memory).", (256 << 10)...(16 << 30), \.cacheBytes),
         .number("auth-failures-per-minute", "Failed authentications allowed per client address per minute; beyond it HTTP 429.", 1...100_000, \.authFailuresPerMinute),
     ]
 

@@ -33,7 +33,8 @@ enum ErrorMapping {
             return .failure(id: id, code, "internal error (reference \(reference))")
         }
         if code == .unavailable, error.kind == .sqlite {
-            return .failure(id: id, code, "storage is full or unavailable; nothing was written")
+            // Only SQLITE_FULL maps here (see `code(for:)`): say so, so operators and users know what to free.
+            return .failure(id: id, code, "storage is full: nothing was written; retry once space is freed")
         }
         return .failure(id: id, code, error.message)
     }

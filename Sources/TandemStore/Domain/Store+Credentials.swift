@@ -1,3 +1,4 @@
+import TandemCrypto
 import TandemJSON
 
 /// A token's identity as the server needs it at a handshake.
@@ -11,33 +12,44 @@ public struct TokenIdentity: Sendable, Equatable {
 /// None of these writes (a handshake must not wait for a commit); uses are recorded separately
 /// with the non-blocking `recordTokenUse` / `recordShareLinkUse`.
 extension Store {
+    /// The SHA-256 (hex) under which a token or share secret is stored and looked up. Secrets are
+    /// only ever compared in this form, so how long a comparison takes says nothing about the secret.
+    public static func secretDigest(_ secret: String) -> String { RandomID.hash(secret) }
+
     /// The token whose secret this is, revoked or not; nil when unknown.
     public func lookupToken(secret: String) throws(StoreError) -> TokenIdentity? {
         let hash = RandomID.hash(secret)
-        return try read { db throws(StoreError) in
+        let found = try read { db throws(StoreError) in
             try db.queryOne("""
-                SELECT t.id, t.revoked_at, u.id, u.display_name, u.created_at
+                SELECT t.id, t.revoked_at, u.id, u.display_name, u.created_at, t.hash
                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?
                 """, [.text(hash)]) { row in
-                TokenIdentity(tokenID: row.text(0),
-                              user: User(id: row.text(2), displayName: row.text(3), createdAt: row.int(4)),
-                              revoked: !row.isNull(1))
+                (TokenIdentity(tokenID: row.text(0),
+                               user: User(id: row.text(2), displayName: row.text(3), createdAt: row.int(4)),
+                               revoked: !row.isNull(1)), row.text(5))
             }
         }
+        // The index found it by digest; the decision itself is a constant-time comparison.
+        guard let (identity, stored) = found, constantTimeEquals(Array(stored.utf8), Array(hash.utf8)) else { return nil }
+        return identity
     }
 
     /// The share link whose secret this is, in any state; nil when unknown.
     public func lookupShareLink(secret: String) throws(StoreError) -> ShareLink? {
         let hash = RandomID.hash(secret)
-        return try read { db throws(StoreError) in
+        let found = try read { db throws(StoreError) in
             try db.queryOne("""
-                SELECT l.id, s.id, l.permission, l.expires_at, l.created_by, l.created_at, l.revoked_at, l.last_used_at
+                SELECT l.id, s.id, l.permission, l.expires_at, l.created_by, l.created_at, l.revoked_at, l.last_used_at, l.hash
                 FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE l.hash = ?
                 """, [.text(hash)]) {
-                ShareLink(id: $0.text(0), sessionID: $0.text(1), permission: $0.text(2), expiresAt: $0.optionalInt(3),
-                          createdBy: $0.text(4), createdAt: $0.int(5), revokedAt: $0.optionalInt(6), lastUsedAt: $0.optionalInt(7))
+                (ShareLink(id: $0.text(0), sessionID: $0.text(1), permission: $0.text(2), expiresAt: $0.optionalInt(3),
+                           createdBy: $0.text(4), createdAt: $0.int(5), revokedAt: $0.optionalInt(6), lastUsedAt: $0.optionalInt(7)),
+                 $0.text(8))
             }
         }
+        // As for tokens: found by digest, decided by a constant-time comparison.
+        guard let (link, stored) = found, constantTimeEquals(Array(stored.utf8), Array(hash.utf8)) else { return nil }
+        return link
     }
 
     /// Records that a token was used, without waiting for the commit.

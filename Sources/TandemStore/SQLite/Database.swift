@@ -28,7 +28,7 @@ public final class Database {
 
     /// Opens (creating if needed) a database. `readOnly` connections set `query_only`.
     public init(path: String, readOnly: Bool = false, synchronous: SynchronousMode = .normal,
-                busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
+                busyTimeoutMilliseconds: Int32 = 5_000, cacheBytes: Int = 64 << 20) throws(StoreError) {
         _ = Database.processSetup
         var db: OpaquePointer?
         var flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI
@@ -50,7 +50,8 @@ public final class Database {
         try execute("PRAGMA synchronous=\(synchronous.rawValue)")
         try execute("PRAGMA foreign_keys=ON")
         try execute("PRAGMA temp_store=MEMORY")
-        try execute("PRAGMA cache_size=-65536")
+        // A negative cache_size is in KiB: the page cache this connection may hold, at most.
+        try execute("PRAGMA cache_size=-\(max(1, cacheBytes >> 10))")
     }
 
     deinit {

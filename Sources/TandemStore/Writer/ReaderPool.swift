@@ -36,7 +36,8 @@ final class ReaderPool: @unchecked Sendable {
                 condition.unlock()
                 do {
                     let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
-                                          busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
+                                          busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                                          cacheBytes: configuration.cacheBytes)
                     try db.execute("PRAGMA query_only=ON")
                     return db
                 } catch {

@@ -31,6 +31,9 @@ public enum WebSocketMessage: Sendable, Equatable {
 public protocol WebSocketApplication: Sendable {
     /// A request that is not a WebSocket upgrade (GET/HEAD only; other methods get 405).
     func handle(http request: HTTPRequest) -> HTTPResponse
+    /// Like `handle(http:)`, with the peer's address (for per-address limits).
+    /// The transport calls this one; by default it forwards to the other.
+    func handle(http request: HTTPRequest, peer: String) -> HTTPResponse
     /// A valid upgrade request; `subprotocol` is the one the transport would choose.
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision
     /// Like `shouldUpgrade(_:subprotocol:)`, with the peer's address (for per-address limits).
@@ -48,6 +51,9 @@ public protocol WebSocketApplication: Sendable {
 extension WebSocketApplication {
     public func handle(http request: HTTPRequest) -> HTTPResponse {
         .text(404, "not found\n")
+    }
+    public func handle(http request: HTTPRequest, peer: String) -> HTTPResponse {
+        handle(http: request)
     }
     public func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision {
         .accept(context: nil)

@@ -25,7 +25,7 @@ extension WebSocketConnection {
             guard request.method == "GET" || request.method == "HEAD" else {
                 return respondAndClose(.text(405, "method not allowed\n"))
             }
-            return respondAndClose(server.application.handle(http: request))
+            return respondAndClose(server.application.handle(http: request, peer: remoteAddress))
         }
         switch WebSocketUpgrade.validate(request, config: server.configuration.upgrade) {
         case .failure(let error):

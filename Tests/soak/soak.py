@@ -1,0 +1,439 @@
+#!/usr/bin/env python3
+"""Soak: runs a real tandemd under mixed load for a while and fails if it leaks or loses turns.
+
+Load (all real WebSocket clients over loopback, one asyncio process):
+- members that come and go: online for 10-40 s (posting turns with nonces, editing shared rows with
+  stale bases so merges and conflicts happen), offline for 1-4 s, back with `session.join since`;
+- share links created with a 3-8 s lifetime; a viewer on each (half `/s/SECRET`, half `?share=`) must be
+  told `share.expired` and closed with 4410 when the link runs out;
+- one slow consumer that stops reading while a bulk poster fills its session with 16 KiB turns: it must
+  be cut off with 4408, then reconnect and recover with `since` exactly what it missed; repeated.
+
+Every 10 s: tandemd's RSS and open fds (/proc), database size, post→delivery latency p50/p99 over the
+window (live deliveries to every joined member, the poster included), turns acknowledged so far.
+
+Verdict (exit 1 on FAIL):
+- leak rule: samples of the first `warm-up` (max(30 s, 10 % of the run)) are ignored; the rest is cut
+  in thirds; RSS fails if median(last third) > median(first third) * 1.10 + 8 MiB, fds fail if
+  median(last third) > median(first third) + 8. Medians make one busy sample harmless; the 10 % /
+  8 MiB allow for allocator noise. SQLite's page cache grows with the database by design (up to
+  `--cache-size` per connection, 64 MiB by default); the soak runs tandemd with `--cache-size 2m` so that
+  cache is full within the warm-up and growth after it means memory the server did not bound. After the load, with every client gone, fds must be back to the
+  pre-load count for sockets and other fds (a leaked socket or file stays); database fds may only
+  grow to the pool's bound, (4 readers + writer) x 3.
+- every acknowledged turn is seen by every member exactly once, in seq order (eseq gap-free);
+- each slow-consumer round ends in 4408 and a full recovery; each viewer ends in share.expired + 4410.
+"""
+import argparse
+import asyncio
+import os
+import random
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "drills", "lib"))
+from tandem_drill import Admin, Client, DrillFailure, Ledger, Tandemd, median, percentile  # noqa: E402
+from websockets.exceptions import InvalidStatus  # noqa: E402
+
+SESSIONS = ["soak-a", "soak-b", "soak-c"]
+BULK = "soak-bulk"
+MEMBERS = [f"m{n}" for n in range(8)]
+STATE_KEYS = ["plan", "notes", "owner"]
+# Posted to the bulk session while the slow consumer reads nothing: over the 256 KiB outbound queue
+# the soak configures plus the socket buffers (the client's is 16 KiB). Doubled after a round without a cut.
+STALL_BYTES = 1 << 20
+
+
+class Soak:
+    def __init__(self, server, admin, owner_token, tokens, seconds, rng):
+        self.server = server
+        self.admin = admin
+        self.owner_token = owner_token
+        self.tokens = tokens
+        self.seconds = seconds
+        self.rng = rng
+        self.stop_at = time.monotonic() + seconds
+        self.acked = {s: {} for s in SESSIONS + [BULK]}     # session → seq → nonce
+        self.sent_at = {}                                   # nonce → monotonic send time
+        self.latencies = []                                 # this window's post→delivery, ms
+        self.ledgers = {}                                   # (member, session) → Ledger
+        self.problems = []
+        self.counts = {"turns": 0, "applied": 0, "merged": 0, "conflict": 0, "reconnects": 0, "viewers": 0,
+                       "viewers_expired": 0, "viewers_too_late": 0, "slow_rounds": 0, "slow_cut_4408": 0, "slow_not_cut": 0,
+                       "slow_late": 0, "slow_recover_rejoins": 0, "post_errors": 0, "share_create_late": 0}
+        self.bulk_wanted = asyncio.Event()
+        self.bulk_bytes = 0
+
+    def running(self):
+        return time.monotonic() < self.stop_at and not self.problems_fatal()
+
+    async def pause(self, seconds):
+        """Sleeps, but not past the end of the run."""
+        await asyncio.sleep(max(0, min(seconds, self.stop_at - time.monotonic())))
+
+    def problems_fatal(self):
+        return len(self.problems) > 50
+
+    # -- events: ledger + latency
+    def make_handler(self, who, joins):
+        """joins: session → eseq of the join's head; events up to it are replay (no latency figure)."""
+        def handle(event, client):
+            session = event.get("session")
+            ledger = self.ledgers.get((who, session))
+            if ledger is None or "eseq" not in event:
+                return
+            ledger.apply(event)
+            if event.get("event") == "turn" and event["eseq"] > joins.get(session, 1 << 62):
+                sent = self.sent_at.get(event.get("nonce"))
+                if sent is not None:
+                    self.latencies.append((time.monotonic() - sent) * 1000)
+        return handle
+
+    async def join(self, client, who, session, joins):
+        ledger = self.ledgers.setdefault((who, session), Ledger(who, session))
+        since = ledger.last
+        result = await client.ok("session.join", session=session, since=since)
+        joins[session] = result["head_eseq"]
+        if result["backlog"] != result["head_eseq"] - since:
+            self.problems.append(f"{who}/{session}: backlog {result['backlog']} != head {result['head_eseq']} - since {since}")
+
+    async def post(self, client, who, session, content):
+        nonce = f"{who}-{session}-{self.counts['turns'] + self.counts['post_errors']}-{self.rng.random():.9f}"
+        self.sent_at[nonce] = time.monotonic()
+        answer = await client.request("turn.post", session=session, content=content, nonce=nonce)
+        if answer.get("ok"):
+            self.acked[session][answer["result"]["turn"]["seq"]] = nonce
+            self.counts["turns"] += 1
+        else:
+            self.counts["post_errors"] += 1
+            self.problems.append(f"{who}: turn.post refused: {answer.get('error')}")
+
+    async def edit_row(self, client, who, session):
+        key = self.rng.choice(STATE_KEYS)
+        rows = (await client.ok("state.get", session=session, key=key))["rows"]
+        base = rows[0]["version"] if rows else 0
+        value = dict(rows[0]["value"]) if rows and isinstance(rows[0]["value"], dict) else {}
+        await asyncio.sleep(self.rng.uniform(0, 0.5))   # others edit meanwhile: stale bases
+        counts = dict(value.get("counts", {}))
+        counts[who] = counts.get(who, 0) + 1
+        value["counts"] = counts
+        if self.rng.random() < 0.4:
+            value["owner"] = who                         # same field from several members: conflicts
+        result = await client.ok("state.put", session=session, key=key, value=value, base=base)
+        self.counts[result["outcome"]] += 1
+
+    # -- the workers
+    async def member(self, who):
+        sessions = [s for s in SESSIONS if self.rng.random() < 0.8] or [SESSIONS[0]]
+        while self.running():
+            joins = {}
+            client = await Client.open(self.server.url, token=self.tokens[who], label=who,
+                                       on_event=self.make_handler(who, joins))
+            try:
+                for session in sessions:
+                    await self.join(client, who, session, joins)
+                online_until = min(self.stop_at, time.monotonic() + self.rng.uniform(10, 40))
+                while time.monotonic() < online_until and self.running():
+                    session = self.rng.choice(sessions)
+                    if self.rng.random() < 0.8:
+                        await self.post(client, who, session, f"turn from {who} " + "x" * self.rng.randint(10, 400))
+                    else:
+                        await self.edit_row(client, who, session)
+                    await asyncio.sleep(self.rng.uniform(0.2, 0.6))
+            except (ConnectionError, asyncio.TimeoutError) as error:
+                self.problems.append(f"{who}: connection failed under load: {error!r}")
+            finally:
+                await client.close()
+            self.counts["reconnects"] += 1
+            await self.pause(self.rng.uniform(1, 4))
+
+    async def share_viewers(self, owner):
+        while self.running():
+            session = self.rng.choice(SESSIONS)
+            lifetime = self.rng.randint(3, 8)
+            answer = await owner.request("share.create", session=session, expires_in=lifetime)
+            if not answer.get("ok"):
+                # The server turns expires_in into an instant when it reads the request; a write queue
+                # slower than the lifetime (a starved machine) finds it past at commit. Counted, reported.
+                if answer["error"]["code"] == "invalid_argument" and "past" in answer["error"]["message"]:
+                    self.counts["share_create_late"] += 1
+                    continue
+                raise DrillFailure(f"share.create failed: {answer}")
+            created = answer["result"]
+            expires = created["share"]["expires"] / 1000
+            secret = created["secret"]
+            self.counts["viewers"] += 1
+            via_path = self.counts["viewers"] % 2 == 0
+            try:
+                viewer = await Client.open(self.server.url, share_path=secret if via_path else None,
+                                           share=None if via_path else secret, label="viewer")
+            except InvalidStatus as refused:
+                # Refused is right only if the link had expired by then (a starved machine can be that slow).
+                if refused.response.status_code == 401 and time.time() >= expires:
+                    self.counts["viewers_too_late"] += 1
+                else:
+                    self.problems.append(f"viewer of a live link refused with {refused.response.status_code}")
+                continue
+            ledger = None
+            try:
+                joined = await viewer.ok("session.join", session=session)
+                ledger = Ledger("viewer", session, last=joined["head_eseq"])
+                close = await asyncio.wait_for(asyncio.shield(viewer.done), timeout=lifetime + 5)
+                late = time.time() - expires
+                for event in viewer.events:
+                    ledger.apply(event)
+                got_expired = any(e.get("event") == "share.expired" for e in viewer.events)
+                if close == 4410 and got_expired and late < 2.5:
+                    self.counts["viewers_expired"] += 1
+                else:
+                    self.problems.append(f"viewer of {session}: close {close}, share.expired {got_expired}, {late:.1f} s after expiry")
+                self.problems += ledger.problems
+            except asyncio.TimeoutError:
+                self.problems.append(f"viewer of {session}: still connected {lifetime + 5} s after a {lifetime} s link")
+            finally:
+                await viewer.close()
+            await self.pause(self.rng.uniform(5, 15))
+
+    async def bulk_poster(self, token):
+        client = await Client.open(self.server.url, token=token, label="bulk")
+        body = "bulk " * ((16 << 10) // 5)
+        try:
+            while self.running():
+                try:
+                    await asyncio.wait_for(self.bulk_wanted.wait(), 1)
+                except asyncio.TimeoutError:
+                    continue
+                futures = [await client.send("turn.post", session=BULK, content=body, nonce=f"bulk-{time.monotonic_ns()}-{n}")
+                           for n in range(8)]
+                for future in futures:
+                    answer = await asyncio.wait_for(future, 15)
+                    if answer.get("ok"):
+                        self.acked[BULK][answer["result"]["turn"]["seq"]] = answer["result"]["turn"]["nonce"]
+                        self.counts["turns"] += 1
+                        self.bulk_bytes += len(body)
+                    else:
+                        self.problems.append(f"bulk: turn.post refused: {answer.get('error')}")
+                await asyncio.sleep(0.05)   # at most 80 posts/s: under the default 200/s request rate
+        finally:
+            await client.close()
+
+    async def slow_consumer(self, token):
+        ledger = self.ledgers.setdefault(("slow", BULK), Ledger("slow", BULK))
+        stall_bytes = STALL_BYTES
+        while self.running():
+            self.counts["slow_rounds"] += 1
+            # Stall: joined, then reading nothing while the bulk poster fills the session.
+            stalled = await Client.open(self.server.url, token=token, label="slow", reading=False,
+                                        rcvbuf=16 << 10, keepalive=False, max_queue=1)
+            await stalled.ws.send('{"id":"j","op":"session.join","session":"%s","since":%d}' % (BULK, ledger.last))
+            stalled_at = time.monotonic()
+            self.bulk_wanted.set()
+            # Slow, not dead: the server drops a connection whose close frame cannot be delivered within
+            # 5 s (closeTimeout), so read again soon after the session outgrew queue + socket buffers.
+            stall_from = self.bulk_bytes
+            deadline = time.monotonic() + 60
+            while self.bulk_bytes - stall_from < stall_bytes and time.monotonic() < deadline and self.running():
+                await asyncio.sleep(0.05)
+            self.bulk_wanted.clear()
+            stalled_for = time.monotonic() - stalled_at
+            # Now read what was buffered: the join answer, a gap-free prefix of events, then the close.
+            stalled.on_event = lambda event, _c: ledger.apply(event)
+            stalled.start_reading()
+            try:
+                code = await asyncio.wait_for(asyncio.shield(stalled.done), 10)
+            except asyncio.TimeoutError:
+                code = None   # still open: it caught up without being cut
+            await stalled.close()
+            if code == 4408:
+                self.counts["slow_cut_4408"] += 1
+            elif code is None:
+                # Not cut: the stall was shorter than queue + socket buffers. Stall longer next time.
+                self.counts["slow_not_cut"] += 1
+                stall_bytes *= 2
+            elif stalled_for >= 4.0:
+                # Cut, but this client read again more than closeTimeout after the cut could have
+                # happened (a starved machine): the server rightly dropped it. Not the server's fault.
+                self.counts["slow_late"] += 1
+            elif self.running():
+                self.problems.append(f"slow consumer round {self.counts['slow_rounds']}: read again {stalled_for:.1f} s "
+                                     f"after stalling and got close {code}, not 4408")
+            # Recover with since, reading normally, until caught up with the session's head. A backlog
+            # bigger than the outbound queue may be cut again (4408): rejoin with since, as documented.
+            head = None
+            for attempt in range(40):
+                client = await Client.open(self.server.url, token=token, label="slow-recover",
+                                           on_event=lambda event, _c: ledger.apply(event))
+                try:
+                    joined = await client.ok("session.join", session=BULK, since=ledger.last)
+                    head = joined["head_eseq"]
+                    deadline = time.monotonic() + 60
+                    while ledger.last < head and time.monotonic() < deadline and client.close_code is None:
+                        await asyncio.sleep(0.05)
+                    if ledger.last >= head:
+                        self.counts["slow_recover_rejoins"] += attempt
+                        await self.pause(self.rng.uniform(20, 40))   # a healthy reader for a while
+                        break
+                except ConnectionError:
+                    pass   # cut while replaying: rejoin from what arrived
+                finally:
+                    await client.close()
+            if head is None or ledger.last < head:
+                self.problems.append(f"slow consumer: recovered only to eseq {ledger.last} of {head} in 40 rejoins")
+
+    async def sampler(self, rows, started):
+        while self.running():
+            await asyncio.sleep(10)
+            window, self.latencies = self.latencies, []
+            db_bytes = sum(os.path.getsize(self.server.db + suffix) for suffix in ("", "-wal")
+                           if os.path.exists(self.server.db + suffix))
+            row = {"t": time.monotonic() - started, "rss": self.server.rss_bytes(), "fds": self.server.open_fds(),
+                   "db": db_bytes, "p50": percentile(window, 0.5), "p99": percentile(window, 0.99),
+                   "deliveries": len(window), "turns": self.counts["turns"]}
+            rows.append(row)
+            print(format_row(row), flush=True)
+            if not self.server.alive():
+                self.problems.append("tandemd died")
+                return
+
+
+def format_row(row):
+    latency = lambda v: "    -" if v is None else f"{v:7.1f}"
+    return (f"{row['t']:7.0f} {row['rss'] / 2**20:9.1f} {row['fds']:5d} {row['db'] / 2**20:8.1f} "
+            f"{latency(row['p50'])} {latency(row['p99'])} {row['deliveries']:8d} {row['turns']:8d}")
+
+
+HEADER = "  t (s)  RSS (MiB)  fds  db (MiB) p50 (ms) p99 (ms) delivered   acked"
+
+
+def growth_verdict(rows, seconds):
+    warm = max(30.0, 0.10 * seconds)
+    kept = [r for r in rows if r["t"] > warm]
+    if len(kept) < 3:
+        return [f"too few samples after the {warm:.0f} s warm-up ({len(kept)})"], ""
+    third = max(1, len(kept) // 3)
+    first, last = kept[:third], kept[-third:]
+    rss0, rss1 = median([r["rss"] for r in first]), median([r["rss"] for r in last])
+    fd0, fd1 = median([r["fds"] for r in first]), median([r["fds"] for r in last])
+    problems = []
+    if rss1 > rss0 * 1.10 + 8 * 2**20:
+        problems.append(f"RSS keeps growing: median {rss0 / 2**20:.1f} MiB → {rss1 / 2**20:.1f} MiB")
+    if fd1 > fd0 + 8:
+        problems.append(f"open fds keep growing: median {fd0} → {fd1}")
+    summary = (f"RSS median {rss0 / 2**20:.1f} → {rss1 / 2**20:.1f} MiB, fds median {fd0} → {fd1} "
+               f"(first vs last third of {len(kept)} samples after {warm:.0f} s warm-up)")
+    return problems, summary
+
+
+async def run(args):
+    rng = random.Random(args.seed)
+    tmp = args.dir
+    server = Tandemd(args.tandemd, os.path.join(tmp, "soak.db"), os.path.join(tmp, "tandemd.log"),
+                     flags=["--outbound-queue", str(256 << 10), "--cache-size", str(2 << 20), "--log-level", "info"])
+    server.start()
+    try:
+        admin = Admin(args.admin, server.db)
+        owner_token = server.owner_token()
+        owner = await Client.open(server.url, token=owner_token, label="owner")
+        for session in SESSIONS + [BULK]:
+            await owner.ok("session.create", session=session, title=f"Soak {session}")
+        tokens = {who: admin.add_user(who) for who in MEMBERS + ["slow", "bulk"]}
+        for who in MEMBERS:
+            for session in SESSIONS:
+                admin.grant(who, session, "write")
+        admin.grant("slow", BULK, "read")
+        admin.grant("bulk", BULK, "write")
+        # Open every pooled reader connection before counting fds: concurrent reads.
+        await asyncio.gather(*[owner.ok("history", session=SESSIONS[n % 3], last=10) for n in range(40)])
+        await asyncio.sleep(0.5)
+        baseline_fds = server.open_fds() - 1     # the owner's connection
+        baseline_kinds = server.fd_kinds()
+        baseline_kinds["socket"] -= 1
+        print(f"tandemd pid {server.pid} on port {server.port}; soak for {args.seconds} s; {baseline_fds} fds before load")
+        print(HEADER, flush=True)
+        soak = Soak(server, admin, owner_token, tokens, args.seconds, rng)
+        started = time.monotonic()
+        rows = []
+        workers = [soak.member(who) for who in MEMBERS]
+        workers += [soak.share_viewers(owner), soak.bulk_poster(tokens["bulk"]), soak.slow_consumer(tokens["slow"]),
+                    soak.sampler(rows, started)]
+        results = await asyncio.gather(*workers, return_exceptions=True)
+        for result in results:
+            if isinstance(result, BaseException):
+                soak.problems.append(f"worker failed: {result!r}")
+
+        # Catch-up: every member joins once more with since and must reach each session's head.
+        for who in MEMBERS + ["slow"]:
+            joins = {}
+            client = await Client.open(server.url, token=tokens[who], label=f"{who}-final", on_event=soak.make_handler(who, joins))
+            heads = {}
+            for (member, session), ledger in soak.ledgers.items():
+                if member == who:
+                    heads[session] = (await client.ok("session.join", session=session, since=ledger.last))["head_eseq"]
+            deadline = time.monotonic() + 30
+            while any(soak.ledgers[(who, s)].last < h for s, h in heads.items()) and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+            await client.close()
+        await owner.close()
+
+        missing = 0
+        for (who, session), ledger in sorted(soak.ledgers.items()):
+            soak.problems += ledger.problems
+            lost = ledger.missing(soak.acked[session])
+            if lost:
+                missing += len(lost)
+                soak.problems.append(f"{who}/{session}: {len(lost)} acknowledged turns never seen, e.g. seq {lost[:5]}")
+        await asyncio.sleep(3)
+        quiet_fds = server.open_fds()
+        quiet_kinds = server.fd_kinds()
+        # Sockets and the rest must be back where they were; database fds may grow as the reader pool
+        # opens its connections lazily, up to (4 readers + writer) x (db, wal, shm).
+        if (quiet_kinds["socket"] > baseline_kinds["socket"] or quiet_kinds["other"] > baseline_kinds["other"]
+                or quiet_kinds["database"] > 15):
+            soak.problems.append(f"fds after the load, every client gone: {quiet_kinds} (before the load: {baseline_kinds})")
+        growth, summary = growth_verdict(rows, args.seconds)
+        soak.problems += growth
+        if soak.counts["slow_cut_4408"] == 0:
+            soak.problems.append("the slow consumer was never cut off with 4408")
+        if not server.alive():
+            soak.problems.append("tandemd is not running at the end")
+
+        c = soak.counts
+        all_lat = [r["p99"] for r in rows if r["p99"] is not None]
+        print(f"\nturns acknowledged {c['turns']} (post errors {c['post_errors']}), row writes applied {c['applied']} "
+              f"merged {c['merged']} conflict {c['conflict']}, member reconnects {c['reconnects']}")
+        print(f"share viewers {c['viewers']} ({c['viewers_expired']} told share.expired and closed 4410), "
+              f"slow-consumer rounds {c['slow_rounds']} ({c['slow_cut_4408']} cut with 4408; every round recovered with since)")
+        print(f"viewers refused because their link expired before they connected: {c['viewers_too_late']}, share.create "
+              f"answered 'expiry is in the past' (write slower than the 3-8 s lifetime): {c['share_create_late']}; slow rounds "
+              f"not cut (stall doubled) {c['slow_not_cut']}, read too late to see the close {c['slow_late']}, "
+              f"extra rejoins to recover a backlog {c['slow_recover_rejoins']}")
+        print(f"{summary}; fds before load {baseline_fds} {baseline_kinds}, after {quiet_fds} {quiet_kinds}; worst window p99 "
+              f"{max(all_lat) if all_lat else 0:.1f} ms; acknowledged turns missing from a member's view: {missing}")
+        for problem in soak.problems[:40]:
+            print(f"  problem: {problem}")
+        verdict = "PASS" if not soak.problems else "FAIL"
+        print(f"soak: {verdict} after {time.monotonic() - started:.0f} s "
+              f"({c['turns']} turns, {len(soak.problems)} problems)")
+        return 0 if verdict == "PASS" else 1
+    finally:
+        server.stop()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=int, default=1800)
+    parser.add_argument("--tandemd", required=True)
+    parser.add_argument("--admin", required=True)
+    parser.add_argument("--dir", required=True, help="a temporary directory for the database and log")
+    parser.add_argument("--seed", type=int, default=int(time.time()))
+    args = parser.parse_args()
+    print(f"seed {args.seed}")
+    try:
+        return asyncio.run(run(args))
+    except DrillFailure as failure:
+        print(f"soak: FAIL: {failure}")
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
