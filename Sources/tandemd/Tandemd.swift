@@ -31,6 +31,7 @@ struct Tandemd: ParsableCommand {
     @Option(help: .init(Self.help("durability"))) var durability: String?
     @Option(name: .customLong("public-url"), help: .init(Self.help("public-url"))) var publicURL: String?
     @Option(name: .customLong("allowed-origins"), help: .init(Self.help("allowed-origins"))) var allowedOrigins: String?
+    @Option(name: .customLong("trusted-proxies"), help: .init(Self.help("trusted-proxies"))) var trustedProxies: String?
     @Option(name: .customLong("max-connections"), help: .init(Self.help("max-connections"))) var maxConnections: String?
     @Option(name: .customLong("max-connections-per-user"), help: .init(Self.help("max-connections-per-user"))) var maxConnectionsPerUser: String?
     @Option(name: .customLong("max-message"), help: .init(Self.help("max-message"))) var maxMessage: String?
@@ -54,7 +55,7 @@ struct Tandemd: ParsableCommand {
     /// The flags given, by setting key.
     private var flagValues: [(String, String?)] {
         [("host", host), ("port", port), ("db", db), ("tls-cert", tlsCert), ("tls-key", tlsKey), ("log-level", logLevel),
-         ("loops", loops), ("durability", durability), ("public-url", publicURL), ("allowed-origins", allowedOrigins),
+         ("loops", loops), ("durability", durability), ("public-url", publicURL), ("allowed-origins", allowedOrigins), ("trusted-proxies", trustedProxies),
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),

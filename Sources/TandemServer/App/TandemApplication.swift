@@ -13,6 +13,8 @@ final class TandemApplication: WebSocketApplication {
     let routes: HTTPRoutes
     let registry: ConnectionRegistry
     let configuration: ServerConfiguration
+    /// Who the client is behind a trusted reverse proxy (`--trusted-proxies`).
+    let clientAddress: ClientAddress
     let metrics: ServerMetrics
     let logger: Logger
     let clock: @Sendable () -> Double
@@ -24,6 +26,7 @@ final class TandemApplication: WebSocketApplication {
         self.routes = routes
         self.registry = registry
         self.configuration = configuration
+        self.clientAddress = ClientAddress(trustedProxies: configuration.trustedProxies)
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
@@ -38,7 +41,7 @@ final class TandemApplication: WebSocketApplication {
     /// (otherwise plain GETs would be a way round the throttle for guessing share secrets).
     func handle(http request: HTTPRequest, peer: String) -> HTTPResponse {
         guard Credential.sharePathSecret(request.path) != nil else { return routes.respond(to: request) }
-        let address = Self.host(of: peer)
+        let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
         let now = clock()
         guard authenticator.throttle.allowed(address, now: now) else {
             metrics.authFailures.add()
@@ -64,7 +67,7 @@ final class TandemApplication: WebSocketApplication {
         guard subprotocol == ProtocolVersion.subprotocol else {
             return .reject(.text(400, "offer the WebSocket subprotocol \(ProtocolVersion.subprotocol)\n"))
         }
-        let address = Self.host(of: peer)
+        let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
         let identity: ClientIdentity
         switch authenticator.authenticate(request, address: address, now: clock()) {
         case .refused(let status, let reason):
@@ -88,13 +91,6 @@ final class TandemApplication: WebSocketApplication {
         }
         let bucket = TokenBucket(capacity: configuration.requestBurst, ratePerSecond: configuration.requestsPerSecond, now: clock())
         return .accept(context: ClientConnection(identity: identity, bucket: bucket))
-    }
-
-    /// The address without its port: throttling is per client host.
-    static func host(of peer: String) -> String {
-        if peer.hasPrefix("["), let end = peer.firstIndex(of: "]") { return String(peer[peer.index(after: peer.startIndex)..<end]) }
-        if let colon = peer.lastIndex(of: ":"), peer.firstIndex(of: ":") == colon { return String(peer[..<colon]) }
-        return peer
     }
 
     func opened(_ connection: WebSocketConnection) {

@@ -33,6 +33,7 @@ public enum ConfigFileTemplate {
         case "durability": c.durability.rawValue
         case "public-url": c.publicURL
         case "allowed-origins": c.allowedOrigins.isEmpty ? nil : c.allowedOrigins.joined(separator: ",")
+        case "trusted-proxies": c.trustedProxies.isEmpty ? nil : c.trustedProxies.joined(separator: ",")
         case "max-connections": String(c.maxConnections)
         case "max-connections-per-user": String(c.maxConnectionsPerUser)
         case "max-message": String(c.maxMessageBytes)

@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Base URL printed in share links; derived from host and port when nil.
     public var publicURL: String? = nil
     /// Browser origins allowed to open WebSockets; empty allows any.
+    /// Reverse proxies whose `X-Forwarded-For` names the client (see `ClientAddress`).
+    public var trustedProxies: [String] = []
     public var allowedOrigins: [String] = []
 
     public var maxConnections = 10_000

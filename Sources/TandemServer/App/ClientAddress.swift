@@ -1,0 +1,35 @@
+import Foundation
+
+/// Which address a request comes from, for the per-address limits and the logs.
+///
+/// Behind a reverse proxy every TCP peer is the proxy, so per-address limits would count every
+/// client together (one guesser could get everyone refused). With the proxy's address listed in
+/// `trustedProxies` (`--trusted-proxies`), the client is the right-most `X-Forwarded-For` entry
+/// that is not itself a trusted proxy: entries further left were written by the client and may be
+/// forged. A peer that is not trusted is the client, whatever headers it sends.
+struct ClientAddress: Sendable {
+    let trustedProxies: Set<String>
+
+    init(trustedProxies: [String]) {
+        self.trustedProxies = Set(trustedProxies.map(Self.host(of:)))
+    }
+
+    /// The client's host for a request that came from `peer` ("ip:port" or "[ip6]:port").
+    func resolve(peer: String, forwardedFor: [String]) -> String {
+        let peerHost = Self.host(of: peer)
+        guard trustedProxies.contains(peerHost) else { return peerHost }
+        // Several headers count as one list, in order (RFC 7230 §3.2.2).
+        let hops = forwardedFor.flatMap { $0.split(separator: ",") }
+            .map { Self.host(of: $0.trimmingCharacters(in: .whitespaces)) }
+            .filter { !$0.isEmpty }
+        for hop in hops.reversed() where !trustedProxies.contains(hop) { return hop }
+        return hops.first ?? peerHost
+    }
+
+    /// The address without its port: limits are per client host.
+    static func host(of peer: String) -> String {
+        if peer.hasPrefix("["), let end = peer.firstIndex(of: "]") { return String(peer[peer.index(after: peer.startIndex)..<end]) }
+        if let colon = peer.lastIndex(of: ":"), peer.firstIndex(of: ":") == colon { return String(peer[..<colon]) }
+        return peer
+    }
+}
