@@ -11,6 +11,8 @@ final class Authenticator: Sendable {
         case viewer(link: TandemStore.ShareLink)
         /// 401 (or 429 when the address keeps failing); `reason` goes to the log, never the client.
         case refused(status: Int, reason: String)
+        /// The address keeps failing: its next attempt is checked in `retryAfter` seconds.
+        case throttled(reason: String, retryAfter: Int)
     }
 
     private let store: Store
@@ -25,8 +27,9 @@ final class Authenticator: Sendable {
     }
 
     func authenticate(_ request: HTTPRequest, address: String, now: Double) -> Outcome {
-        guard throttle.allowed(address, now: now) else {
-            return .refused(status: 429, reason: "too many failed authentications from \(address)")
+        let wait = throttle.secondsUntilAllowed(address, now: now)
+        guard wait == 0 else {
+            return .throttled(reason: "too many failed authentications from \(address)", retryAfter: AuthThrottle.retryAfter(wait))
         }
         let outcome = check(request)
         if case .refused = outcome { throttle.recordFailure(address, now: now) }
@@ -83,14 +86,18 @@ final class AuthThrottle: Sendable {
         self.perMinute = perMinute
     }
 
-    func allowed(_ address: String, now: Double) -> Bool {
+    /// Seconds until `address` may try again (0: now).
+    func secondsUntilAllowed(_ address: String, now: Double) -> Double {
         buckets.withLock { all in
-            guard var bucket = all[address] else { return true }
+            guard var bucket = all[address] else { return 0 }
             let wait = bucket.secondsUntilAvailable(now: now)
             all[address] = bucket
-            return wait == 0
+            return wait
         }
     }
+
+    /// A wait as a `Retry-After` value: whole seconds, at least 1.
+    static func retryAfter(_ wait: Double) -> Int { max(1, Int(wait.rounded(.up))) }
 
     func recordFailure(_ address: String, now: Double) {
         buckets.withLock { all in

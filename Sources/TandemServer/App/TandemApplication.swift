@@ -43,10 +43,11 @@ final class TandemApplication: WebSocketApplication {
         guard Credential.sharePathSecret(request.path) != nil else { return routes.respond(to: request) }
         let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
         let now = clock()
-        guard authenticator.throttle.allowed(address, now: now) else {
+        let wait = authenticator.throttle.secondsUntilAllowed(address, now: now)
+        guard wait == 0 else {
             metrics.authFailures.add()
             logger.info("viewer page refused", metadata: ["status": "429", "reason": "too many failed authentications from \(address)", "path": "\(Redact.path(request.path))"])
-            var response = Self.tooManyFailures
+            var response = Self.tooManyFailures(retryAfter: AuthThrottle.retryAfter(wait))
             if request.method == "HEAD" { response.body = [] }
             return response
         }
@@ -58,7 +59,11 @@ final class TandemApplication: WebSocketApplication {
         return response
     }
 
-    static let tooManyFailures = HTTPResponse.text(429, "too many failed attempts; wait a minute\n", extraHeaders: [("Retry-After", "60")])
+    /// 429 with the real wait: the throttle is a rate, so the next attempt is allowed after
+    /// 60 / auth-failures-per-minute seconds, not a fixed minute.
+    static func tooManyFailures(retryAfter: Int) -> HTTPResponse {
+        .text(429, "too many failed attempts; retry in \(retryAfter) s\n", extraHeaders: [("Retry-After", String(retryAfter))])
+    }
 
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision {
         guard request.path == "/ws" || Credential.sharePathSecret(request.path) != nil else {
@@ -70,11 +75,14 @@ final class TandemApplication: WebSocketApplication {
         let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
         let identity: ClientIdentity
         switch authenticator.authenticate(request, address: address, now: clock()) {
+        case .throttled(let reason, let retryAfter):
+            metrics.authFailures.add()
+            logger.info("handshake refused", metadata: ["status": "429", "reason": "\(reason)", "path": "\(Redact.path(request.path))"])
+            return .reject(Self.tooManyFailures(retryAfter: retryAfter))
         case .refused(let status, let reason):
             metrics.authFailures.add()
             logger.info("handshake refused", metadata: ["status": "\(status)", "reason": "\(reason)", "path": "\(Redact.path(request.path))"])
             switch status {
-            case 429: return .reject(Self.tooManyFailures)
             case 400: return .reject(.text(400, "give exactly one credential\n"))
             default: return .reject(.text(401, "unauthorized\n", extraHeaders: [("WWW-Authenticate", "Bearer realm=\"tandem\"")]))
             }
