@@ -91,6 +91,23 @@ public final class EventLoop: @unchecked Sendable {
         if inLoop { task() } else { enqueue(task) }
     }
 
+    /// Queues `task` without waking the loop (a `SendBatch` wakes each loop once at its end).
+    /// Queuing now, not at the wake-up, keeps the order of everything handed to the loop from any
+    /// thread: a task queued here runs before any task queued after it by anyone.
+    func enqueueWithoutWake(_ task: @escaping @Sendable () -> Void) {
+        taskLock.withLock { tasks.append(task) }
+    }
+
+    /// Wakes the loop if tasks are waiting and no wake-up is pending yet.
+    func wakeForQueuedTasks() {
+        let needsWake = taskLock.withLock { () -> Bool in
+            if wakePending || tasks.isEmpty { return false }
+            wakePending = true
+            return true
+        }
+        if needsWake { poller.wake() }
+    }
+
     private func enqueue(_ task: @escaping () -> Void) {
         let needsWake = taskLock.withLock { () -> Bool in
             tasks.append(task)

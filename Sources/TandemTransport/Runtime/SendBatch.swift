@@ -2,62 +2,44 @@
 import Glibc
 #endif
 
-/// Groups the sends one thread makes off the event loops into one hand-over per loop.
+/// Groups the wake-ups of the sends one thread makes off the event loops.
 ///
-/// Without it every `send`, `broadcast` or `close` from a non-loop thread is its own task and may
-/// wake its loop at once, so the loop flushes after the first frame and a burst of N events costs
-/// N wake-ups and N writes per recipient. Inside `collect`, those calls are only recorded; when the
-/// body returns, each loop gets one task with everything for it, in call order, and flushes each
-/// connection once (one `writev` for all its frames). Order per connection is kept: one thread's
-/// calls reach a loop in the order they were made, and successive batches reach it in order.
+/// Without it every `send`, `broadcast` or `close` from a non-loop thread wakes its loop at once, so
+/// the loop flushes after the first frame and a burst of N events costs N wake-ups and N writes per
+/// recipient. Inside `collect`, each call is still queued on its loop at once — so the order of
+/// everything any thread hands a loop is kept, which the session fan-out relies on — but the loops
+/// are only woken when the body returns: a loop that was idle then runs the whole burst in one turn
+/// and flushes each connection once (one `writev` for all its frames). A loop that is busy anyway
+/// may pick the tasks up earlier; that only costs the coalescing, never the order.
 public enum SendBatch {
-    /// Runs `body` with this thread's off-loop sends collected, then hands them to their loops.
-    /// Nested calls join the outermost batch.
+    /// Runs `body` with this thread's off-loop sends queued without waking their loops, then wakes
+    /// each loop once. Nested calls join the outermost batch.
     public static func collect<T>(_ body: () throws -> T) rethrows -> T {
         if Collector.current != nil { return try body() }
         let collector = Collector()
         Collector.current = collector
         defer {
             Collector.current = nil
-            collector.handOver()
+            collector.wakeLoops()
         }
         return try withExtendedLifetime(collector) { try body() }
     }
 }
 
-/// The sends recorded by one `SendBatch.collect`, grouped by loop.
+/// The loops one `SendBatch.collect` queued work on and still has to wake.
 final class Collector {
-    enum Item: Sendable {
-        case one(SharedFrame, WebSocketConnection)
-        case many(SharedFrame, [WebSocketConnection])
-        case task(@Sendable () -> Void)
-    }
+    private var loops: [EventLoop] = []
 
-    private var groups: [(loop: EventLoop, items: [Item])] = []
-
-    func add(_ item: Item, on loop: EventLoop) {
+    /// Queues `task` on `loop` now, in order with everything else queued there; wakes it later.
+    func add(_ task: @escaping @Sendable () -> Void, on loop: EventLoop) {
+        loop.enqueueWithoutWake(task)
         // Few loops (one per core): a linear scan beats hashing.
-        for index in groups.indices where groups[index].loop === loop {
-            groups[index].items.append(item)
-            return
-        }
-        groups.append((loop, [item]))
+        if !loops.contains(where: { $0 === loop }) { loops.append(loop) }
     }
 
-    func handOver() {
-        for group in groups {
-            let items = group.items
-            group.loop.execute {
-                for item in items {
-                    switch item {
-                    case .one(let frame, let connection): connection.enqueue(frame)
-                    case .many(let frame, let members): for member in members { member.enqueue(frame) }
-                    case .task(let task): task()
-                    }
-                }
-            }
-        }
-        groups.removeAll()
+    func wakeLoops() {
+        for loop in loops { loop.wakeForQueuedTasks() }
+        loops.removeAll()
     }
 
     /// The collector of the calling thread, if it is inside `SendBatch.collect`.

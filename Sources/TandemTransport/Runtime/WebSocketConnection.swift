@@ -68,7 +68,7 @@ public final class WebSocketConnection: @unchecked Sendable {
         if loop.inLoop {
             enqueue(frame)
         } else if let batch = Collector.current {
-            batch.add(.one(frame, self), on: loop)
+            batch.add({ self.enqueue(frame) }, on: loop)
         } else {
             loop.execute { self.enqueue(frame) }
         }
@@ -86,8 +86,8 @@ public final class WebSocketConnection: @unchecked Sendable {
         if loop.inLoop {
             startClose(code: CloseCode(rawValue: code), reason: reason)
         } else if let batch = Collector.current {
-            // Through the batch, so the close cannot overtake frames collected before it.
-            batch.add(.task { self.startClose(code: CloseCode(rawValue: code), reason: reason) }, on: loop)
+            // Queued in order behind the frames before it; the batch wakes the loop.
+            batch.add({ self.startClose(code: CloseCode(rawValue: code), reason: reason) }, on: loop)
         } else {
             loop.execute { self.startClose(code: CloseCode(rawValue: code), reason: reason) }
         }
@@ -109,7 +109,8 @@ public final class WebSocketConnection: @unchecked Sendable {
             if group.loop.isThread(caller) {
                 for member in group.members { member.enqueue(frame) }
             } else if let batch {
-                batch.add(.many(frame, group.members), on: group.loop)
+                let members = group.members
+                batch.add({ for member in members { member.enqueue(frame) } }, on: group.loop)
             } else {
                 let members = group.members
                 group.loop.execute {
