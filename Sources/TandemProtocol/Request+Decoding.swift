@@ -16,7 +16,14 @@ extension Request {
         }
         let value: JSONValue
         do {
-            value = try JSONValue(parsing: bytes, maxDepth: limits.maxJSONDepth)
+            // Members first: no dictionary to hash for the common `turn.post`, and the general path
+            // below gets the same object (duplicates resolved as the JSON parser does).
+            if let members = try JSONMember.members(parsing: bytes, maxDepth: limits.maxJSONDepth) {
+                if let post = plainPostTurn(members, limits: limits) { return .success(post) }
+                value = JSONValue(members: members)
+            } else {
+                value = try JSONValue(parsing: bytes, maxDepth: limits.maxJSONDepth)
+            }
         } catch let error as JSONParseError {
             return .failure(ProtocolError(id: nil, code: .invalidJSON, message: error.description))
         } catch {

@@ -4,12 +4,14 @@ import TandemProtocol
 
 /// Fuzzes the `tandem.v1` wire layer on one text frame's bytes: the JSON parser, request
 /// decoding (the server side), server-message decoding and `MessagePeek` (the client side), and
-/// the hand-written fast paths (`turn` events, `turn.post` answers), which must be byte-identical
-/// to the generic encoding. Whatever decodes must encode and decode back to the same value.
+/// the hand-written fast paths (`turn` events, `turn.post` answers, which must be byte-identical
+/// to the generic encoding; plain `turn.post` requests, which must decode as the general path does).
+/// Whatever decodes must encode and decode back to the same value.
 enum ProtocolFuzz {
     static func run(_ data: UnsafeRawBufferPointer) {
         let json = checkJSON(data)
         checkRequest(data)
+        checkPlainPost(data)
         checkServerMessage(data)
         checkPeek(data, json: json)
     }
@@ -45,6 +47,16 @@ enum ProtocolFuzz {
             }
             fuzzCheck(response == error.response, "error response changed in a round trip")
         }
+    }
+
+    /// Decoding from bytes takes the `turn.post` fast path where it can; decoding the parsed value
+    /// never does. Both must give the same answer on every input.
+    static func checkPlainPost(_ data: UnsafeRawBufferPointer) {
+        let limits = ProtocolLimits.default
+        guard data.count <= limits.maxMessageBytes,
+              let value = try? JSONValue(parsing: data, maxDepth: limits.maxJSONDepth) else { return }
+        fuzzCheck(Request.decode(data, limits: limits) == Request.decode(value, limits: limits),
+                  "the turn.post fast path disagrees with the general decoder")
     }
 
     static func checkServerMessage(_ data: UnsafeRawBufferPointer) {
