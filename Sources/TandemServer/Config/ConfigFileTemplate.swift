@@ -40,6 +40,7 @@ public enum ConfigFileTemplate {
         case "max-turn": String(c.maxTurnContentBytes)
         case "max-sessions-per-connection": String(c.maxSessionsPerConnection)
         case "outbound-queue": String(c.outboundQueueBytes)
+        case "max-replay": String(c.maxReplayBytes)
         case "rate": String(c.requestsPerSecond)
         case "burst": String(c.requestBurst)
         case "handshake-timeout": String(c.handshakeTimeoutSeconds)

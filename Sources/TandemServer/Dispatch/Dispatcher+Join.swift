@@ -5,6 +5,8 @@ import TandemTransport
 extension Dispatcher {
     /// Most events a resuming client may ask to replay; beyond it, `resync_required`.
     static let maxReplay: Int64 = 10_000
+    /// Events read per store query while replaying (a page of large turns is still a bounded read).
+    static let replayPageEvents = 100
 
     /// Subscribes `connection` to a session. The answer (and, with `since`, the missed events) is
     /// queued under the session's fan-out lock, so every live event comes after it, none twice.
@@ -54,11 +56,26 @@ extension Dispatcher {
             guard session.lastEventSeq - since <= Self.maxReplay else {
                 throw DispatchFailure(code: .resyncRequired, message: "more than \(Self.maxReplay) events to replay; join without since")
             }
-            var events: [ChangeEvent] = []
+            // Encoded page by page, counting bytes as it goes: the whole backlog is queued to the
+            // connection in one go (under the fan-out lock, so nothing live can slip in between), so
+            // it must be bounded in bytes as well as in events. Small pages keep the SQLite read of
+            // large turns bounded too.
+            let current = try? SessionInfo(store.session(id: p.session))
+            var frames: [SharedFrame] = []
+            var replayed: Int64 = 0
+            var bytes = 0
             var floor = since
             while true {
-                let page = try store.changeFeed(session: p.session, since: floor, limit: 1000)
-                events += page.events
+                let page = try store.changeFeed(session: p.session, since: floor, limit: Self.replayPageEvents)
+                for change in page.events {
+                    replayed += 1
+                    guard let frame = EventFrames.event(for: change, session: p.session, info: current) else { continue }
+                    bytes += frame.payloadCount
+                    guard bytes <= configuration.maxReplayBytes else {
+                        throw DispatchFailure(code: .resyncRequired, message: "more than \(configuration.maxReplayBytes) bytes of events to replay (max-replay); join without since and page history")
+                    }
+                    frames.append(frame)
+                }
                 floor = page.events.last?.eventSeq ?? floor
                 if page.events.isEmpty || floor >= page.lastEventSeq {
                     floor = max(floor, page.lastEventSeq)
@@ -66,12 +83,9 @@ extension Dispatcher {
                 }
             }
             let result = JoinResult(session: info, role: role, online: online, headSeq: session.lastTurnSeq,
-                                    headEseq: floor, backlog: Int64(events.count))
+                                    headEseq: floor, backlog: replayed)
             send(.success(id: id, result), to: connection)
-            let current = try? SessionInfo(store.session(id: p.session))
-            for change in events {
-                if let frame = EventFrames.event(for: change, session: p.session, info: current) { connection.send(frame) }
-            }
+            for frame in frames { connection.send(frame) }
             return (floor, ())
         }
         let floor = session.lastEventSeq

@@ -162,5 +162,30 @@ extension EndToEnd {
             #expect(client.nextDurableEvent(timeout: 0.2) == nil)
             #expect(try client.errorCode("session.join", ["session": "s-edge"]) == "conflict", "already joined on this connection")
         }
+
+        @Test("a replay is bounded in bytes: over max-replay it is resync_required, under it complete")
+        func replayByteBound() throws {
+            let harness = try TestServer { $0.maxReplayBytes = 64 << 10 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-big", owner: alice)
+            let poster = try harness.connect(alice)
+            let body = String(repeating: "b", count: 10 << 10)
+            for _ in 0..<10 { try poster.ok("turn.post", ["session": "s-big", "content": .string(body)]) }
+            let late = try harness.connect(alice)
+            let refused = try late.request("session.join", ["session": "s-big", "since": 0])
+            #expect(refused["error"]?["code"] == "resync_required")
+            #expect(refused["error"]?["message"]?.stringValue?.contains("max-replay") == true)
+            // Refused means not joined: the same connection may join again, with a shorter replay.
+            let joined = try late.ok("session.join", ["session": "s-big", "since": 5])
+            #expect(joined["backlog"] == 5 && joined["head_eseq"] == 10)
+            var ledger = EventLedger(last: 5)
+            while let event = late.nextDurableEvent(timeout: 2) {
+                ledger.apply(event, from: "late")
+                if ledger.last == 10 { break }
+            }
+            #expect(ledger.last == 10 && ledger.problems.isEmpty)
+            #expect(ledger.turns.values.allSatisfy { $0 == body })
+        }
     }
 }
