@@ -90,8 +90,14 @@ extension WebSocketConnection {
         loop.assertInLoop()
         guard phase == .open else { return }
         let bytes = outgoingBytes(for: frame)
-        if !outbound.isEmpty && outbound.byteCount + bytes.count > server.configuration.outboundQueueLimit {
-            return overflow()
+        let limit = server.configuration.outboundQueueLimit
+        if !outbound.isEmpty && outbound.byteCount + bytes.count > limit {
+            // The limit is on what the socket did not take. A burst queued in one loop turn (a join's
+            // backlog, a commit's events) has not been offered to the socket yet: offer it before
+            // calling the peer slow, or an answer queued just before the burst would be dropped with it.
+            flush()
+            guard phase == .open else { return }
+            if !outbound.isEmpty && outbound.byteCount + bytes.count > limit { return overflow() }
         }
         enqueueBytes(bytes)
     }
