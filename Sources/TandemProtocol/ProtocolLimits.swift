@@ -33,25 +33,24 @@ public struct ProtocolLimits: Sendable, Equatable {
     public var maxShareLifetimeSeconds: Int64 = 365 * 24 * 3600
 
     /// Request token bucket: burst size.
-    public var requestBurst = 100
+    public var requestBurst = 400
     /// Request token bucket: tokens added per second.
-    public var requestsPerSecond = 50
+    public var requestsPerSecond = 200
     /// `rate_limited` answers within `rateAbuseWindowSeconds` after which the server closes with 4429.
     public var rateAbuseThreshold = 200
     public var rateAbuseWindowSeconds = 10
     /// Simultaneous connections per user (more are refused at the handshake with HTTP 429).
-    public var connectionsPerUser = 16
+    public var connectionsPerUser = 32
     /// Sessions one connection may have joined at once (more: `limit_exceeded`).
     public var sessionsPerConnection = 64
-    /// Outbound messages queued for one connection before it is closed as a slow consumer (4408).
-    public var outboundQueueMessages = 4096
-    /// Outbound bytes queued for one connection before it is closed as a slow consumer (4408).
-    public var outboundQueueBytes = 16 << 20
+    /// Outbound bytes queued for one connection (beyond what its socket took) before it is closed as
+    /// a slow consumer (4408).
+    public var outboundQueueBytes = 4 << 20
     /// Seconds without any frame from the client before the server closes with 4000.
     public var idleTimeoutSeconds = 120
 
     public init() {}
 
-    /// The defaults documented in docs/protocol.md.
+    /// The defaults documented in docs/protocol.md (tandemd's defaults; a test keeps them in step).
     public static let `default` = ProtocolLimits()
 }

@@ -1,4 +1,5 @@
 import Foundation
+import TandemProtocol
 import Testing
 @testable import TandemServer
 
@@ -9,6 +10,15 @@ import Testing
         #expect(c.port == 8765)
         #expect(c.databasePath == "./tandem.db")
         #expect(c.effectivePublicURL == "http://127.0.0.1:8765")
+    }
+
+    /// docs/protocol.md documents `ProtocolLimits.default`; what tandemd enforces by default must be it.
+    @Test func defaultSettingsEnforceTheDocumentedLimits() {
+        #expect(ServerConfiguration().protocolLimits == ProtocolLimits.default)
+        var changed = ServerConfiguration()
+        changed.maxConnectionsPerUser = 5
+        changed.outboundQueueBytes = 1 << 20
+        #expect(changed.protocolLimits.connectionsPerUser == 5 && changed.protocolLimits.outboundQueueBytes == 1 << 20)
     }
 
     @Test func fileThenEnvironmentThenExplicitValues() throws {

@@ -1,3 +1,5 @@
+import TandemProtocol
+
 /// Every setting of `tandemd`, with its default. One table (`ServerSetting.all`) names each
 /// setting once for the config file, the environment and `--help`, so they cannot drift apart.
 public struct ServerConfiguration: Sendable, Equatable {
@@ -40,6 +42,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// frame before the socket is dropped. Tests under sanitizers stretch it (instrumented code is slower).
     public var closeTimeoutSeconds = 5.0
     public var cacheBytes = 64 << 20
+    /// Not a setting: seconds between returns of freed memory to the system (`FreedMemoryReleaser`); 0 = never.
+    public var memoryTrimIntervalSeconds = 30.0
 
     public init() {}
 
@@ -49,5 +53,22 @@ public struct ServerConfiguration: Sendable, Equatable {
         let scheme = tlsCertificatePath == nil ? "http" : "https"
         let shownHost = host.contains(":") ? "[\(host)]" : host
         return "\(scheme)://\(shownHost):\(port)"
+    }
+}
+
+extension ServerConfiguration {
+    /// The wire limits these settings give; with the default settings, `ProtocolLimits.default`
+    /// (what docs/protocol.md documents).
+    public var protocolLimits: ProtocolLimits {
+        var limits = ProtocolLimits.default
+        limits.maxMessageBytes = maxMessageBytes
+        limits.maxTurnContentBytes = maxTurnContentBytes
+        limits.requestBurst = Int(requestBurst)
+        limits.requestsPerSecond = Int(requestsPerSecond)
+        limits.connectionsPerUser = maxConnectionsPerUser
+        limits.sessionsPerConnection = maxSessionsPerConnection
+        limits.outboundQueueBytes = outboundQueueBytes
+        limits.idleTimeoutSeconds = Int(idleTimeoutSeconds)
+        return limits
     }
 }

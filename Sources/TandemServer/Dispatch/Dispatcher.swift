@@ -35,12 +35,7 @@ final class Dispatcher: Sendable {
         self.live = live
         self.pool = pool
         self.configuration = configuration
-        var limits = ProtocolLimits.default
-        limits.maxMessageBytes = configuration.maxMessageBytes
-        limits.maxTurnContentBytes = configuration.maxTurnContentBytes
-        limits.requestBurst = Int(configuration.requestBurst)
-        limits.requestsPerSecond = Int(configuration.requestsPerSecond)
-        self.limits = limits
+        self.limits = configuration.protocolLimits
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
