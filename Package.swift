@@ -48,7 +48,7 @@ let package = Package(
         .target(name: "TandemProtocol", dependencies: ["TandemJSON"], swiftSettings: strict),
         .target(
             name: "TandemServer",
-            dependencies: ["TandemTransport", "TandemStore", "TandemProtocol", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TandemTransport", "TandemStore", "TandemProtocol", "CSystem", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
         // Thin executables.

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <sched.h>
+#include <malloc.h>
 
 // accept4 is hidden without _GNU_SOURCE, and defining _GNU_SOURCE here breaks other imports.
 extern int accept4(int, struct sockaddr *, socklen_t *, int);

@@ -15,6 +15,7 @@ public final class TandemServer: Sendable {
     private let watcher: AccessWatcher
     private let logger: Logger
     private let rateSampler: RateSampler
+    private let memoryReleaser: FreedMemoryReleaser
 
     /// Opens (creating and migrating) the database and prepares the listener; `start` listens.
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "tandemd")) throws {
@@ -46,6 +47,7 @@ public final class TandemServer: Sendable {
         watcher = AccessWatcher(registry: registry, live: live, dispatcher: dispatcher, authenticator: authenticator,
                                 store: store, logger: logger)
         rateSampler = RateSampler(metrics: metrics)
+        memoryReleaser = FreedMemoryReleaser(interval: configuration.memoryTrimIntervalSeconds)
     }
 
     /// Starts listening; returns the bound port (useful with port 0).
@@ -54,6 +56,7 @@ public final class TandemServer: Sendable {
         let port = try transport.start()
         watcher.start()
         rateSampler.start()
+        memoryReleaser.start()
         logger.info("tandemd listening", metadata: [
             "address": "\(configuration.tlsCertificatePath == nil ? "ws" : "wss")://\(configuration.host):\(port)/ws",
             "database": "\(configuration.databasePath)"])
@@ -66,6 +69,7 @@ public final class TandemServer: Sendable {
         transport.shutdown(grace: grace)
         watcher.stop()
         rateSampler.stop()
+        memoryReleaser.stop()
         pool.shutdown()
         store.close()
         logger.info("tandemd stopped")

@@ -33,3 +33,29 @@ final class Tally: Sendable {
         pool.shutdown()
     }
 }
+
+@Suite struct FreedMemoryReleaserTests {
+    @Test func trimsOnItsIntervalUntilStopped() {
+        let releaser = FreedMemoryReleaser(interval: 0.02)
+        releaser.start()
+        var waited = 0.0
+        while releaser.trimCount < 3 && waited < 10 {
+            Thread.sleep(forTimeInterval: 0.02)
+            waited += 0.02
+        }
+        #expect(releaser.trimCount >= 3)
+        releaser.stop()
+        Thread.sleep(forTimeInterval: 0.05)
+        let stopped = releaser.trimCount
+        Thread.sleep(forTimeInterval: 0.2)
+        #expect(releaser.trimCount == stopped, "trimmed after stop")
+    }
+
+    @Test func intervalZeroNeverTrims() {
+        let releaser = FreedMemoryReleaser(interval: 0)
+        releaser.start()
+        Thread.sleep(forTimeInterval: 0.1)
+        #expect(releaser.trimCount == 0)
+        releaser.stop()
+    }
+}

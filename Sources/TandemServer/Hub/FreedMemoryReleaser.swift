@@ -1,0 +1,56 @@
+import CSystem
+import Dispatch
+import Foundation
+import Synchronization
+
+/// Hands memory the allocator keeps after a burst back to the system, every `interval` seconds.
+///
+/// glibc's malloc gives each thread that allocates an arena of its own (up to 8 per core) and
+/// returns freed memory to the system only from the top of the main heap. A burst on a work thread
+/// (a join that replays a large backlog, an export) leaves that thread's arena holding tens of MiB
+/// after every byte of it was freed, and with 8 work threads RSS settles at several times the
+/// largest burst: measured 35 → 237 MiB over ten refused 32 MiB replays, none of it in use.
+/// `malloc_trim(0)` releases the free pages of every arena (madvise) without moving anything; it
+/// runs on a timer thread, holds each arena's lock only while it walks that arena, and costs a few
+/// milliseconds at worst, so once every half minute is noise.
+// @unchecked Sendable: `timer` is only touched under `lock`; `trims` is a Sendable counter.
+final class FreedMemoryReleaser: @unchecked Sendable {
+    private let interval: Double
+    private let lock = NSLock()
+    private var timer: (any DispatchSourceTimer)?
+    private let trims = TrimCounter()
+
+    private final class TrimCounter: Sendable {
+        let value = Atomic<Int>(0)
+    }
+
+    /// `interval` 0 turns the releaser off.
+    init(interval: Double) {
+        self.interval = interval
+    }
+
+    /// How many times it has returned freed memory so far.
+    var trimCount: Int { trims.value.load(ordering: .relaxed) }
+
+    func start() {
+        guard interval > 0 else { return }
+        let source = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        source.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(Int(interval * 100)))
+        source.setEventHandler { [trims] in
+            _ = malloc_trim(0)
+            trims.value.add(1, ordering: .relaxed)
+        }
+        lock.withLock {
+            timer?.cancel()
+            timer = source
+        }
+        source.resume()
+    }
+
+    func stop() {
+        lock.withLock {
+            timer?.cancel()
+            timer = nil
+        }
+    }
+}
