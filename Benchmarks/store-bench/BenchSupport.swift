@@ -83,20 +83,29 @@ struct BenchDatabase {
     func cleanup() { try? FileManager.default.removeItem(atPath: dir) }
 }
 
-/// Opens a store with one session "bench" owned by "u0" and `writers` more members with write.
-func openBenchStore(path: String, synchronous: SynchronousMode, fts: Bool, writers: Int = 1) throws -> Store {
+/// Opens a store with one session "bench" owned by "u0" and `writers` more members with write;
+/// with `sessions` > 1, also "bench-1" ... "bench-(sessions-1)" with the same members.
+func openBenchStore(path: String, synchronous: SynchronousMode, fts: Bool, writers: Int = 1, sessions: Int = 1) throws -> Store {
     var config = StoreConfiguration(path: path)
     config.synchronous = synchronous
     config.indexTurnsForSearch = fts
     let store = try Store(config)
     _ = try store.createUser(id: "u0", displayName: "Bench")
-    _ = try store.createSession(id: "bench", title: "benchmark session", owner: "u0")
     for i in 1...max(1, writers) {
         _ = try store.createUser(id: "u\(i)", displayName: "Writer \(i)")
-        try store.setMember(session: "bench", actor: "u0", user: "u\(i)", role: .write)
+    }
+    for s in 0..<max(1, sessions) {
+        let id = benchSessionID(s)
+        _ = try store.createSession(id: id, title: "benchmark session \(s)", owner: "u0")
+        for i in 1...max(1, writers) {
+            try store.setMember(session: id, actor: "u0", user: "u\(i)", role: .write)
+        }
     }
     return store
 }
+
+/// The id of bench session `index` ("bench" for 0).
+func benchSessionID(_ index: Int) -> String { index == 0 ? "bench" : "bench-\(index)" }
 
 /// Fills the bench session with `count` turns in batches of 10,000 (through the store, indexed).
 func fill(_ store: Store, count: Int, generator: inout TextGenerator) throws {

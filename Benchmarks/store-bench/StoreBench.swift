@@ -30,6 +30,7 @@ struct Append: ParsableCommand {
     @Option(help: "Appends in flight at once (concurrent callers).") var window = 4096
     @Option(help: "Turns per append call.") var batch = 1
     @Option(help: "Index turns for full-text search in the writer's idle time (on/off; appends never index).") var fts = "on"
+    @Option(help: "Sessions the appends are spread over, round-robin (1,000 is issue #4's 1000x10 shape).") var sessions = 1
 
     func run() throws {
         var rates: [Double] = []
@@ -38,7 +39,9 @@ struct Append: ParsableCommand {
         for run in 1...common.runs {
             let db = BenchDatabase(in: common.dir)
             defer { db.cleanup() }
-            let store = try openBenchStore(path: db.path, synchronous: common.synchronous, fts: fts == "on", writers: 8)
+            let store = try openBenchStore(path: db.path, synchronous: common.synchronous, fts: fts == "on", writers: 8,
+                                           sessions: sessions)
+            let sessionIDs = (0..<max(1, sessions)).map(benchSessionID)
             var gen = TextGenerator(seed: UInt64(run))
             let texts = (0..<1024).map { _ in gen.sentence() }
             let permits = DispatchSemaphore(value: window)
@@ -50,7 +53,7 @@ struct Append: ParsableCommand {
             for i in 0..<calls {
                 permits.wait()
                 let newTurns = (0..<batch).map { j in NewTurn(role: .user, content: texts[(i + j) & 1023], tokensIn: 5, tokensOut: 7) }
-                store.appendTurns(session: "bench", actor: "u\(1 + i % 8)", newTurns) { result in
+                store.appendTurns(session: sessionIDs[i % sessionIDs.count], actor: "u\(1 + i % 8)", newTurns) { result in
                     if case .failure = result { failures.add(1, ordering: .relaxed) }
                     permits.signal()
                 }
@@ -73,9 +76,9 @@ struct Append: ParsableCommand {
             let indexCPU = cpuSeconds() - indexCPUStart
             indexedRates.append(Double(calls * batch) / (elapsed + indexElapsed))
             cpuRates.append(Double(calls * batch) / cpu)
-            print(String(format: "append run %d: %d turns in %.3f s = %.0f durable turns/s, %.0f turns per CPU-second (%d transactions, %.0f turns/commit, failures %d, sync %@, fts %@, window %d, batch %d, load %.1f); %d turns left to index, indexed in %.3f s (%.3f CPU-s) after: %.0f turns/s appended and indexed",
+            print(String(format: "append run %d: %d turns in %.3f s = %.0f durable turns/s, %.0f turns per CPU-second (%d transactions, %.0f turns/commit, failures %d, sync %@, fts %@, window %d, batch %d, sessions %d, load %.1f); %d turns left to index, indexed in %.3f s (%.3f CPU-s) after: %.0f turns/s appended and indexed",
                          run, calls * batch, elapsed, rate, cpuRates.last!, txns, Double(calls * batch) / Double(max(1, txns)),
-                         failures.load(ordering: .relaxed), common.sync, fts, window, batch, loadAverage(),
+                         failures.load(ordering: .relaxed), common.sync, fts, window, batch, sessions, loadAverage(),
                          behind.latestTurn - behind.indexedThrough, indexElapsed, indexCPU, indexedRates.last!))
             store.close()
         }

@@ -46,7 +46,7 @@ public final class TandemServer: Sendable {
         transport = try WebSocketServer(configuration: Self.transportConfiguration(configuration), application: application)
         watcher = AccessWatcher(registry: registry, live: live, dispatcher: dispatcher, authenticator: authenticator,
                                 store: store, logger: logger)
-        rateSampler = RateSampler(metrics: metrics)
+        rateSampler = RateSampler(metrics: metrics, writer: store.writer)
         memoryReleaser = FreedMemoryReleaser(interval: configuration.memoryTrimIntervalSeconds)
     }
 
@@ -96,27 +96,33 @@ public final class TandemServer: Sendable {
     }
 }
 
-/// Samples the turn counter once a second into the `turns_per_second` gauge.
+/// Samples the turn counter once a second into the `turns_per_second` gauge, and the store
+/// writer's commit counts into their counters.
 final class RateSampler: @unchecked Sendable {
     // @unchecked: `timer` is set in start and cancelled in stop, both from the owner's thread.
     private let metrics: ServerMetrics
+    private let writer: StoreWriter
     private var timer: (any DispatchSourceTimer)?
     /// The turn count at the previous tick. Atomic, not a captured `var`: successive ticks run on
     /// different threads of the global queue (ThreadSanitizer reported the captured `var` as a race).
     private let last = Atomic<Int>(0)
 
-    init(metrics: ServerMetrics) {
+    init(metrics: ServerMetrics, writer: StoreWriter) {
         self.metrics = metrics
+        self.writer = writer
     }
 
     func start() {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         last.store(metrics.turns.value, ordering: .relaxed)
         timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler { [metrics, weak self] in
+        timer.setEventHandler { [metrics, writer, weak self] in
             guard let self else { return }
             let now = metrics.turns.value
             metrics.turnsPerSecond.set(now - last.exchange(now, ordering: .relaxed))
+            let (commits, jobs) = writer.committed
+            metrics.storeCommits.mirror(commits)
+            metrics.storeJobs.mirror(jobs)
         }
         timer.resume()
         self.timer = timer

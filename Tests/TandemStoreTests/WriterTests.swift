@@ -30,6 +30,66 @@ import Testing
         }
     }
 
+    /// An event loop queues one turn's posts with `wakeWriter: false` and wakes the writer once at
+    /// the end of the turn: nothing runs before that, and then all of them commit together.
+    @Test func heldAppendsWaitForTheWakeUpThenCommitTogether() throws {
+        try withStore { store in
+            try makeSession(store)
+            let done = Mutex(0)
+            let group = DispatchGroup()
+            let before = store.writer.batches
+            for i in 0..<500 {
+                group.enter()
+                store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "t\(i)")], wakeWriter: false) { result in
+                    if case .success = result { done.withLock { $0 += 1 } }
+                    group.leave()
+                }
+            }
+            Thread.sleep(forTimeInterval: 0.2)
+            #expect(done.withLock { $0 } == 0, "held appends ran before the wake-up")
+            #expect(store.writer.batches == before)
+            store.writer.wakeForQueuedJobs()
+            group.wait()
+            #expect(done.withLock { $0 } == 500)
+            #expect(store.writer.batches - before == 1)
+            #expect(try store.session(id: "s1", actor: "bob").lastTurnSeq == 500)
+        }
+    }
+
+    /// A job submitted the ordinary way takes the held ones with it, ahead of itself (their order).
+    @Test func anOrdinaryJobReleasesHeldOnesAheadOfItself() throws {
+        try withStore { store in
+            try makeSession(store)
+            let order = Mutex<[String]>([])
+            let group = DispatchGroup()
+            for content in ["held-1", "held-2", "woken"] {
+                group.enter()
+                store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: content)],
+                                  wakeWriter: content == "woken") { result in
+                    if case .success(let appended) = result { order.withLock { $0.append("\(appended.turns[0].seq):\(content)") } }
+                    group.leave()
+                }
+            }
+            group.wait()
+            #expect(order.withLock { $0 } == ["1:held-1", "2:held-2", "3:woken"])
+        }
+    }
+
+    /// Closing the store runs what is held (nothing acknowledged is ever dropped).
+    @Test func closeRunsHeldJobs() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try Store(path: dir.dbPath)
+        for id in ["alice", "bob", "carol", "dave"] { _ = try store.createUser(id: id, displayName: id) }
+        try makeSession(store)
+        let result = Mutex<Bool?>(nil)
+        store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "held")], wakeWriter: false) { outcome in
+            result.withLock { $0 = (try? outcome.get()) != nil }
+        }
+        store.close()
+        #expect(result.withLock { $0 } == true)
+    }
+
     @Test func aFailingJobRollsBackAloneInItsBatch() throws {
         try withStore { store in
             try makeSession(store)

@@ -14,7 +14,11 @@ extension Dispatcher {
         let started = clock()
         let turn = NewTurn(role: p.role.store, content: p.content, metadata: p.metadata,
                            tokensIn: p.tokens.input, tokensOut: p.tokens.output, nonce: p.nonce)
-        store.appendTurns(session: p.session, actor: user, [turn]) { [self] result in
+        // On a loop, the writer is woken once at the end of the loop turn for every post the turn
+        // read: one group commit for them all, and the loop is not preempted after each post.
+        let onLoop = connection.loop.inLoop
+        if onLoop { connection.loop.runAtEndOfTurn(writerWakeup) }
+        store.appendTurns(session: p.session, actor: user, [turn], wakeWriter: !onLoop) { [self] result in
             switch result {
             case .success(let appended):
                 let stored = appended.turns[0]

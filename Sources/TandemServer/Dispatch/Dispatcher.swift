@@ -26,6 +26,8 @@ final class Dispatcher: Sendable {
     let metrics: ServerMetrics
     let logger: Logger
     let clock: @Sendable () -> Double
+    /// Wakes the store writer at the end of a loop turn that queued turn posts.
+    let writerWakeup: WriterWakeup
     /// Numbers internal errors so a client's report can be found in the log.
     private let errorReference = Atomic<UInt64>(0)
 
@@ -36,6 +38,7 @@ final class Dispatcher: Sendable {
         self.pool = pool
         self.configuration = configuration
         self.limits = configuration.protocolLimits
+        self.writerWakeup = WriterWakeup(writer: store.writer)
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
@@ -168,4 +171,11 @@ final class Dispatcher: Sendable {
             _ = pool.submit { [self] in syncFromLog(liveSession) }
         }
     }
+}
+
+/// End-of-turn work that wakes the store writer for the posts a loop turn queued.
+final class WriterWakeup: EndOfTurnWork, Sendable {
+    let writer: StoreWriter
+    init(writer: StoreWriter) { self.writer = writer }
+    func endOfTurn() { writer.wakeForQueuedJobs() }
 }

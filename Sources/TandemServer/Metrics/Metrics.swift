@@ -12,6 +12,8 @@ public final class Counter: Sendable {
     }
 
     public func add(_ n: Int = 1) { storage.add(n, ordering: .relaxed) }
+    /// For a counter that mirrors a monotonic count kept elsewhere (sampled by one thread).
+    public func mirror(_ n: Int) { storage.store(n, ordering: .relaxed) }
     public var value: Int { storage.load(ordering: .relaxed) }
 }
 

@@ -12,13 +12,16 @@ public final class ServerMetrics: Sendable {
     public let errors = Counter("tandem_request_errors_total", help: "Requests answered with an error.")
     public let rateLimited = Counter("tandem_rate_limited_total", help: "Requests refused by the per-connection rate limit.")
     public let authFailures = Counter("tandem_auth_failures_total", help: "Handshakes refused for a bad or missing credential.")
+    public let storeCommits = Counter("tandem_store_commits_total", help: "Write transactions (group commits) of the store writer; write jobs / commits is the mean group size.")
+    public let storeJobs = Counter("tandem_store_write_jobs_total", help: "Write jobs (turn posts, state writes, ...) committed by the store writer.")
     public let postLatency = Histogram("tandem_turn_commit_seconds", help: "From receiving turn.post to its durable acknowledgement.")
 
     public init() {}
 
     public func render() -> String {
         PrometheusText.render(
-            counters: [turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures],
+            counters: [turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
+                       storeCommits, storeJobs],
             gauges: [connections, liveSessions, turnsPerSecond],
             histograms: [postLatency])
     }

@@ -26,11 +26,13 @@ extension Store {
 
     /// Non-blocking append: `completion` runs on the completion thread once the turns are durable
     /// (or with the error). Group commit batches concurrent appends into one transaction.
-    public func appendTurns(session: String, actor: String, _ turns: [NewTurn],
+    /// `wakeWriter: false` leaves the wake-up to a later `writer.wakeForQueuedJobs()` (see
+    /// `StoreWriter.enqueue`).
+    public func appendTurns(session: String, actor: String, _ turns: [NewTurn], wakeWriter: Bool = true,
                             completion: @escaping @Sendable (Result<AppendResult, StoreError>) -> Void) {
         let prepared: [Turns.Prepared]
         do { prepared = try Turns.prepare(turns, configuration) } catch { completion(.failure(error)); return }
-        writer.enqueue(deferrable: true, savepoint: false, { ctx throws(StoreError) in
+        writer.enqueue(deferrable: true, savepoint: false, wake: wakeWriter, { ctx throws(StoreError) in
             try Turns.append(ctx, session: session, actor: actor, prepared)
         }, completion: completion)
     }

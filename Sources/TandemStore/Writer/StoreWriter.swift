@@ -16,6 +16,8 @@ public final class StoreWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private let completer: Completer
     private var queue: [WriteJob] = []
+    /// Jobs queued with `wake: false`, not yet handed to the writer (see `enqueue`).
+    private var held: [WriteJob] = []
     private var stopping = false
     private var finished = false
     private let context: WriteContext
@@ -51,6 +53,13 @@ public final class StoreWriter: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return committedJobs
+    }
+
+    /// Transactions and jobs committed so far, read together.
+    public var committed: (transactions: Int, jobs: Int) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (committedBatches, committedJobs)
     }
 
     init(database: Database, configuration: StoreConfiguration) {
@@ -89,8 +98,14 @@ public final class StoreWriter: @unchecked Sendable {
     /// only fail half-way with an SQLite error; such a failure aborts the whole batch (every job in
     /// it fails), since there is no savepoint to roll back to. It saves the savepoint's statements
     /// and page copies on the append hot path.
+    ///
+    /// `wake: false` queues the job without waking the writer: a caller that submits many jobs in a
+    /// burst (an event loop handling one turn's messages) calls `wakeForQueuedJobs()` once after the
+    /// burst, so the writer takes them as one group commit instead of waking (and, on a busy core,
+    /// preempting the caller) for each. Jobs held this way wait for that call or for the writer's
+    /// next wake-up, whichever comes first.
     func enqueue<T: Sendable>(
-        deferrable: Bool, savepoint: Bool,
+        deferrable: Bool, savepoint: Bool, wake: Bool = true,
         _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
@@ -101,13 +116,32 @@ public final class StoreWriter: @unchecked Sendable {
             completion(.failure(StoreError(.closed, "the store is closed")))
             return
         }
-        if queue.count >= maxQueued {
+        if queue.count + held.count >= maxQueued {
             condition.unlock()
             completion(.failure(StoreError(.busy, "write queue is full (\(maxQueued) jobs)")))
             return
         }
-        queue.append(job)
-        condition.signal()
+        if wake {
+            if !held.isEmpty {
+                queue.append(contentsOf: held)
+                held.removeAll(keepingCapacity: true)
+            }
+            queue.append(job)
+            condition.signal()
+        } else {
+            held.append(job)
+        }
+        condition.unlock()
+    }
+
+    /// Hands the writer the jobs queued with `wake: false`, and wakes it.
+    public func wakeForQueuedJobs() {
+        condition.lock()
+        if !held.isEmpty {
+            queue.append(contentsOf: held)
+            held.removeAll(keepingCapacity: true)
+            condition.signal()
+        }
         condition.unlock()
     }
 
@@ -140,6 +174,8 @@ public final class StoreWriter: @unchecked Sendable {
     public func close() {
         condition.lock()
         stopping = true
+        queue.append(contentsOf: held)
+        held.removeAll()
         condition.broadcast()
         while !finished { condition.wait() }
         thread = nil // breaks the writer → thread → closure → writer cycle

@@ -55,10 +55,13 @@ final class EpollPoller: Poller {
         _ = epoll_ctl(epollFD, EPOLL_CTL_DEL, fd, &event)
     }
 
-    func poll(timeoutMilliseconds: Int32, _ body: (Int32, PollEvents) -> Void) throws(TransportError) {
+    var batchCapacity: Int { Int(capacity) }
+
+    @discardableResult
+    func poll(timeoutMilliseconds: Int32, _ body: (Int32, PollEvents) -> Void) throws(TransportError) -> Int {
         let count = epoll_wait(epollFD, events, capacity, timeoutMilliseconds)
         if count < 0 {
-            if errno == EINTR { return }
+            if errno == EINTR { return 0 }
             throw TransportError("epoll_wait")
         }
         let hangupBits = EPOLLHUP.rawValue | EPOLLERR.rawValue | EPOLLRDHUP.rawValue
@@ -70,6 +73,7 @@ final class EpollPoller: Poller {
             if bits & hangupBits != 0 { ready.insert(.hangup) }
             body(events[index].data.fd, ready)
         }
+        return Int(count)
     }
 
     func wake() {

@@ -21,8 +21,12 @@ protocol Poller: AnyObject {
     func register(_ fd: Int32, interest: PollInterest) throws(TransportError)
     func modify(_ fd: Int32, interest: PollInterest) throws(TransportError)
     func deregister(_ fd: Int32)
-    /// Waits up to `timeoutMilliseconds` (-1 = forever) and calls `body` once per ready descriptor.
-    func poll(timeoutMilliseconds: Int32, _ body: (Int32, PollEvents) -> Void) throws(TransportError)
+    /// Waits up to `timeoutMilliseconds` (-1 = forever), calls `body` once per ready descriptor, and
+    /// returns how many it reported (at most `batchCapacity`).
+    @discardableResult
+    func poll(timeoutMilliseconds: Int32, _ body: (Int32, PollEvents) -> Void) throws(TransportError) -> Int
+    /// Most descriptors one `poll` reports; a full batch means more may be ready.
+    var batchCapacity: Int { get }
     /// Interrupts a `poll` in progress from any thread.
     func wake()
     /// Consumes pending wake-ups; called by the loop when `wakeDescriptor` is readable.

@@ -23,7 +23,7 @@ public final class WebSocketServer: Sendable {
         let core = try ServerCore(configuration: configuration, application: application)
         var loops: [ServerLoop] = []
         for index in 0..<configuration.loopCount {
-            loops.append(ServerLoop(loop: try EventLoop(index: index), server: core))
+            loops.append(ServerLoop(loop: try EventLoop(index: index, maxEventsPerTurn: configuration.maxEventsPerTurn), server: core))
         }
         self.core = core
         serverLoops = loops

@@ -62,3 +62,100 @@ struct EventLoopTests {
         #expect(!loop.inLoop)
     }
 }
+
+/// A poller that reports a scripted set of ready descriptors, at most `batchCapacity` per call,
+/// each once; `wake` is real (a condition), so the loop can be stopped.
+// @unchecked Sendable: `ready` and `woken` are guarded by `condition`.
+private final class ScriptedPoller: Poller, @unchecked Sendable {
+    let batchCapacity: Int
+    let wakeDescriptor: Int32 = 9_999
+    private let condition = NSCondition()
+    private var ready: [Int32] = []
+    private var woken = false
+
+    init(batchCapacity: Int) { self.batchCapacity = batchCapacity }
+
+    func makeReady(_ fds: [Int32]) {
+        condition.withLock {
+            ready += fds
+            condition.signal()
+        }
+    }
+
+    func register(_ fd: Int32, interest: PollInterest) throws(TransportError) {}
+    func modify(_ fd: Int32, interest: PollInterest) throws(TransportError) {}
+    func deregister(_ fd: Int32) {}
+    func drainWakeups() {}
+    func close() {}
+
+    func wake() {
+        condition.withLock {
+            woken = true
+            condition.signal()
+        }
+    }
+
+    func poll(timeoutMilliseconds: Int32, _ body: (Int32, PollEvents) -> Void) throws(TransportError) -> Int {
+        let batch: [Int32] = condition.withLock {
+            if ready.isEmpty && !woken && timeoutMilliseconds != 0 {
+                if timeoutMilliseconds < 0 {
+                    condition.wait()
+                } else {
+                    _ = condition.wait(until: Date(timeIntervalSinceNow: Double(timeoutMilliseconds) / 1000))
+                }
+            }
+            var out: [Int32] = []
+            if woken {
+                woken = false
+                out.append(wakeDescriptor)
+            }
+            let take = min(batchCapacity - out.count, ready.count)
+            out += ready.prefix(take)
+            ready.removeFirst(take)
+            return out
+        }
+        for fd in batch { body(fd, fd == wakeDescriptor ? [] : .readable) }
+        return batch.count
+    }
+}
+
+/// Counts handled descriptors and records, at each end of turn, how many were handled so far.
+// @unchecked Sendable: `handled` is touched only on the loop thread; `totals` is locked.
+private final class TurnRecorder: LoopHandler, EndOfTurnWork, @unchecked Sendable {
+    let loop: EventLoop
+    let totals = LockedBox([Int]())
+    private var handled = 0
+    init(loop: EventLoop) { self.loop = loop }
+
+    func handle(_ events: PollEvents) {
+        handled += 1
+        loop.runAtEndOfTurn(self)
+    }
+
+    func endOfTurn() {
+        let count = handled
+        totals.withLock { $0.append(count) }
+    }
+}
+
+@Suite("Runtime: a loaded turn takes several poll batches")
+struct LoadedTurnTests {
+    @Test func aTurnTakesFullBatchesUpToItsLimitAndRunsEndOfTurnWorkOnce() throws {
+        let poller = ScriptedPoller(batchCapacity: 4)
+        let loop = try EventLoop(index: 0, poller: poller, maxEventsPerTurn: 10)
+        try loop.start(name: "test")
+        defer { loop.stopAndJoin() }
+        let recorder = TurnRecorder(loop: loop)
+        let registered = LockedBox(false)
+        loop.execute {
+            for fd in Int32(100)..<122 { try? loop.register(fd, interest: .read, handler: recorder) }
+            registered.withLock { $0 = true }
+        }
+        #expect(eventually { registered.withLock { $0 } })
+        // 22 ready at once: the first turn polls 4 + 4 + 4 (stops at 12 >= 10), the second 4 + 4 + 2
+        // (a short batch means nothing more is ready). End-of-turn work runs once per turn, after all.
+        poller.makeReady(Array(Int32(100)..<122))
+        #expect(eventually { recorder.totals.withLock { $0.last } == 22 })
+        #expect(recorder.totals.withLock { $0 } == [12, 22])
+    }
+}

@@ -1,0 +1,30 @@
+import Foundation
+import TandemJSON
+import Testing
+
+extension EndToEnd {
+    /// /metrics shows the store writer's group commits, so an operator can read the mean group size.
+    @Suite("Store metrics") struct StoreMetricsTests {
+        @Test("posts appear as write jobs and group commits on /metrics")
+        func commitsAndJobsAreCounted() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-metrics", owner: alice)
+            let client = try harness.connect(alice)
+            let metrics = harness.server.metrics
+            let jobsBefore = metrics.storeJobs.value
+            var ids: [Int64] = []
+            for index in 0..<20 { ids.append(try client.send("turn.post", ["session": "s-metrics", "content": .string("m\(index)")])) }
+            for id in ids { _ = try client.response(to: id, timeout: 10) }
+            // Sampled once a second.
+            let deadline = Date().addingTimeInterval(5)
+            while metrics.storeJobs.value < jobsBefore + 20 && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+            #expect(metrics.storeJobs.value >= jobsBefore + 20)
+            #expect(metrics.storeCommits.value >= 1 && metrics.storeCommits.value <= metrics.storeJobs.value)
+            let text = metrics.render()
+            #expect(text.contains("# TYPE tandem_store_commits_total counter"))
+            #expect(text.contains("tandem_store_write_jobs_total \(metrics.storeJobs.value)"))
+        }
+    }
+}
