@@ -30,6 +30,25 @@ int main(void) {
     CHECK(parse(buf, &m) == 0 && m.kind == TL_TURN && m.has_seq && m.seq == 43 && m.content_len == 30);
     CHECK(read_payload(m.content, m.content_len, &kind, &t, &sender) == 0 && t == 77 && sender == 3);
 
+    /* the canonical fast path: with a nonce, an escaped quote in the author, and a content that
+     * spells out a whole fake tail (escaped, so it cannot end the string): the real seq wins */
+    snprintf(buf, sizeof buf, "{\"author\":\"o\\\"w\",\"content\":\"%.30s\",\"created\":1,\"eseq\":2,\"event\":\"turn\","
+             "\"metadata\":{\"k\":[1,{\"seq\":7}]},\"nonce\":\"n-1\",\"role\":\"user\",\"seq\":44,\"session\":\"s\",\"tokens\":{}}", (char *)pay);
+    CHECK(parse(buf, &m) == 0 && m.kind == TL_TURN && m.has_seq && m.seq == 44 && m.content_len == 30);
+    CHECK(parse("{\"author\":\"a\",\"content\":\"M\\\",\\\"created\\\":1,\\\"eseq\\\":1,\\\"event\\\":\\\"turn\\\",\\\"metadata\\\":{},"
+                "\\\"role\\\":\\\"u\\\",\\\"seq\\\":99\",\"created\":1,\"eseq\":3,\"event\":\"turn\",\"metadata\":{},\"role\":\"user\",\"seq\":5}", &m) == 0 &&
+          m.kind == TL_TURN && m.seq == 5);
+    /* not canonical (another key order, spaces): the general parser gives the same answer */
+    CHECK(parse("{\"seq\":45,\"event\":\"turn\",\"content\":\"Mabc\",\"author\":\"a\"}", &m) == 0 && m.kind == TL_TURN && m.seq == 45 && m.content_len == 4);
+    CHECK(parse("{\"author\":\"a\", \"content\":\"Mabc\",\"created\":1,\"eseq\":3,\"event\":\"turn\",\"metadata\":{},\"role\":\"user\",\"seq\":6}", &m) == 0 &&
+          m.kind == TL_TURN && m.seq == 6);
+    /* canonical up to the event name, but another event: not a turn */
+    CHECK(parse("{\"author\":\"a\",\"content\":\"Mabc\",\"created\":1,\"eseq\":3,\"event\":\"turns\",\"metadata\":{},\"role\":\"user\",\"seq\":6}", &m) == 0 &&
+          m.kind == TL_OTHER);
+    /* cut right after seq's digits: the general parser's verdict (a value cut short is not trusted) */
+    CHECK(parse("{\"author\":\"a\",\"content\":\"Mabc\",\"created\":1,\"eseq\":3,\"event\":\"turn\",\"metadata\":{},\"role\":\"user\",\"seq\":6", &m) == 0 &&
+          m.kind == TL_TURN && !m.has_seq);
+
     /* a post's answer carries the turn (and its content) too: it is a response, not an event */
     snprintf(buf, sizeof buf, "{\"id\":7,\"ok\":true,\"result\":{\"duplicate\":false,\"eseq\":58,\"turn\":{\"author\":\"owner\","
              "\"content\":\"%.30s\",\"created\":1,\"metadata\":{},\"role\":\"user\",\"seq\":43,\"tokens\":{\"input\":0,\"output\":0}}}}", (char *)pay);
