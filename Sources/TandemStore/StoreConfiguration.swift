@@ -35,8 +35,16 @@ public struct StoreConfiguration: Sendable {
     /// Target duration of one indexing step: steps over large turns shrink (down to one turn)
     /// until they fit, so the wait stays bounded whatever the content size.
     public var searchIndexStepMilliseconds: Int = 25
-    /// How long the writer must have had no job before it indexes in the background.
+    /// How long the writer must have had no job before it indexes in the background, once at
+    /// least `searchIndexMinStepTurns` turns wait.
     public var searchIndexIdleMilliseconds: Int = 5
+    /// Fewer turns than this waiting are indexed only after `searchIndexQuietMilliseconds` without
+    /// a job: under a steady stream of posts the gaps between group commits are short, and a step
+    /// over the few turns of one commit costs several times more per turn than a large one (each
+    /// is a transaction that flushes an FTS5 segment). A waiting search never waits for this.
+    public var searchIndexMinStepTurns: Int = 1_000
+    /// See `searchIndexMinStepTurns`.
+    public var searchIndexQuietMilliseconds: Int = 100
     /// Milliseconds since the Unix epoch. Injectable so tests can move time.
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 

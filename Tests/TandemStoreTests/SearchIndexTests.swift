@@ -58,6 +58,38 @@ import TandemJSON
         }
     }
 
+    /// A trickle of posts is indexed in one step after a quiet pause, not a step per commit; a
+    /// full step's worth is indexed as soon as the writer has a short gap.
+    @Test func fewWaitingTurnsWaitForQuietAFullStepDoesNot() throws {
+        try withStore(configure: {
+            $0.searchIndexMinStepTurns = 100
+            $0.searchIndexQuietMilliseconds = 600
+            $0.searchIndexIdleMilliseconds = 5
+        }) { store in
+            try makeSession(store)
+            try store.catchUpSearchIndex()
+            let start = try store.searchIndexProgress()
+            // 10 posts, one commit each, 20 ms apart: gaps far longer than the 5 ms idle pause.
+            for i in 0..<10 {
+                _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "trickle \(i)")])
+                usleep(20_000)
+            }
+            #expect(try store.searchIndexProgress().indexedThrough == start.indexedThrough, "indexed a few turns while posts kept coming")
+            let deadline = Date().addingTimeInterval(10)
+            while try !store.searchIndexProgress().isCaughtUp && Date() < deadline { usleep(20_000) }
+            #expect(try store.searchIndexProgress().isCaughtUp, "not indexed after a quiet pause")
+            // 150 at once: a full step's worth, indexed within the short idle pause.
+            let burst = Date()
+            _ = try store.appendTurns(session: "s1", actor: "bob", (0..<150).map { NewTurn(role: .user, content: "burst \($0)") })
+            while try !store.searchIndexProgress().isCaughtUp && Date().timeIntervalSince(burst) < 10 { usleep(5_000) }
+            #expect(try store.searchIndexProgress().isCaughtUp)
+            #expect(Date().timeIntervalSince(burst) < 0.5, "a full step waited for the quiet pause")
+            // And a search never waits for the schedule: it sees a trickle at once.
+            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "findme quickly")])
+            #expect(try store.search("findme", member: "bob").filter { $0.turnSeq != nil }.count == 1)
+        }
+    }
+
     /// Steps over large turns shrink to fit the step time target; everything still gets indexed
     /// exactly once.
     @Test func largeTurnsAreIndexedInShrinkingSteps() throws {

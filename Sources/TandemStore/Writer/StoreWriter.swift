@@ -30,10 +30,17 @@ public final class StoreWriter: @unchecked Sendable {
     private var indexWaiters: [(target: Int64, waiter: Waiter<Void>)] = []
     /// Whether turns may be waiting to be indexed (true after every commit until a step finds none).
     private var indexBehind = true
+    /// The index's high-water mark after the writer's last step (nil before the first).
+    private var indexedThrough: Int64?
     /// Whether the last loop turn found no job (the writer is idle: index without waiting again).
     private var idle = false
     private let backgroundIndexing: Bool
     private let indexIdle: TimeInterval
+    private let indexQuiet: TimeInterval
+    private let indexMinStep: Int64
+    /// Turns committed but not yet indexed, as far as the writer knows (its own inserts since the
+    /// last step; another process's are found by the next step).
+    private var indexBacklog: Int64 = .max
     private let indexBatch: Int
     private let indexStepTarget: Double
     /// Turns per index step now: halved while steps take longer than `indexStepTarget` (big
@@ -69,6 +76,8 @@ public final class StoreWriter: @unchecked Sendable {
         maxQueued = max(1, configuration.maxQueuedJobs)
         backgroundIndexing = configuration.indexTurnsForSearch
         indexIdle = Double(max(0, configuration.searchIndexIdleMilliseconds)) / 1000
+        indexQuiet = Double(max(0, configuration.searchIndexQuietMilliseconds)) / 1000
+        indexMinStep = Int64(max(1, configuration.searchIndexMinStepTurns))
         indexBatch = max(1, configuration.searchIndexBatchTurns)
         indexStepTarget = Double(max(1, configuration.searchIndexStepMilliseconds)) / 1000
         indexStepTurns = indexBatch
@@ -184,15 +193,21 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     private func loop() {
+        if backgroundIndexing, let progress = try? SearchIndexer.progress(context.db) {
+            indexedThrough = progress.indexedThrough
+            indexBacklog = progress.latestTurn - progress.indexedThrough
+        }
         while true {
             condition.lock()
             // Sleep until there are jobs, a search waiting for the index, or (with turns left to
-            // index) `indexIdle` without any job: only then is the writer idle enough to index.
+            // index) a pause without any job: `indexIdle` once a full step's worth waits,
+            // `indexQuiet` for less, so a steady stream of posts is indexed in large steps.
             // Once idle, steps follow each other until a job arrives or nothing is left.
             while queue.isEmpty && !stopping && indexWaiters.isEmpty {
                 if indexBehind && backgroundIndexing {
                     if idle { break }
-                    if !condition.wait(until: Date(timeIntervalSinceNow: indexIdle)) && queue.isEmpty { break }
+                    let pause = indexBacklog >= indexMinStep ? indexIdle : indexQuiet
+                    if !condition.wait(until: Date(timeIntervalSinceNow: pause)) && queue.isEmpty { break }
                 } else {
                     condition.wait()
                 }
@@ -215,6 +230,9 @@ public final class StoreWriter: @unchecked Sendable {
             if !batch.isEmpty {
                 runBatch(batch)
                 indexBehind = true
+                if indexBacklog != .max, let last = indexedThrough {
+                    indexBacklog = max(indexBacklog, context.lastTurnID - last)
+                }
             }
             // A waiting search gets one bounded index step per group commit, so neither starves.
             if batch.isEmpty || searchWaiting { indexStep() }
@@ -242,6 +260,8 @@ public final class StoreWriter: @unchecked Sendable {
         switch outcome {
         case .success(let progress):
             indexBehind = !progress.isCaughtUp
+            indexedThrough = progress.indexedThrough
+            indexBacklog = progress.latestTurn - progress.indexedThrough
             indexWaiters.removeAll { entry in
                 // Caught up also covers a target above the ids left after a session delete.
                 guard entry.target <= progress.indexedThrough || progress.isCaughtUp else { return false }
