@@ -30,17 +30,17 @@ public final class StoreWriter: @unchecked Sendable {
     private var indexWaiters: [(target: Int64, waiter: Waiter<Void>)] = []
     /// Whether turns may be waiting to be indexed (true after every commit until a step finds none).
     private var indexBehind = true
-    /// The index's high-water mark after the writer's last step (nil before the first).
-    private var indexedThrough: Int64?
+    /// The index's high-water mark and the highest turn id, as of the writer's last step (or its
+    /// start), raised by its own inserts since: their difference is the indexing backlog. Another
+    /// process's inserts are found by the next step.
+    private var indexedThrough: Int64 = 0
+    private var latestTurn: Int64 = 0
     /// Whether the last loop turn found no job (the writer is idle: index without waiting again).
     private var idle = false
     private let backgroundIndexing: Bool
     private let indexIdle: TimeInterval
     private let indexQuiet: TimeInterval
     private let indexMinStep: Int64
-    /// Turns committed but not yet indexed, as far as the writer knows (its own inserts since the
-    /// last step; another process's are found by the next step).
-    private var indexBacklog: Int64 = .max
     private let indexBatch: Int
     private let indexStepTarget: Double
     /// Turns per index step now: halved while steps take longer than `indexStepTarget` (big
@@ -131,10 +131,7 @@ public final class StoreWriter: @unchecked Sendable {
             return
         }
         if wake {
-            if !held.isEmpty {
-                queue.append(contentsOf: held)
-                held.removeAll(keepingCapacity: true)
-            }
+            releaseHeld()
             queue.append(job)
             condition.signal()
         } else {
@@ -147,11 +144,17 @@ public final class StoreWriter: @unchecked Sendable {
     public func wakeForQueuedJobs() {
         condition.lock()
         if !held.isEmpty {
-            queue.append(contentsOf: held)
-            held.removeAll(keepingCapacity: true)
+            releaseHeld()
             condition.signal()
         }
         condition.unlock()
+    }
+
+    /// Moves held jobs to the queue, ahead of anything queued after them. Under `condition`.
+    private func releaseHeld() {
+        guard !held.isEmpty else { return }
+        queue.append(contentsOf: held)
+        held.removeAll(keepingCapacity: true)
     }
 
     /// Runs `body` as a write job and waits until it is committed.
@@ -183,8 +186,7 @@ public final class StoreWriter: @unchecked Sendable {
     public func close() {
         condition.lock()
         stopping = true
-        queue.append(contentsOf: held)
-        held.removeAll()
+        releaseHeld()
         condition.broadcast()
         while !finished { condition.wait() }
         thread = nil // breaks the writer → thread → closure → writer cycle
@@ -194,8 +196,7 @@ public final class StoreWriter: @unchecked Sendable {
 
     private func loop() {
         if backgroundIndexing, let progress = try? SearchIndexer.progress(context.db) {
-            indexedThrough = progress.indexedThrough
-            indexBacklog = progress.latestTurn - progress.indexedThrough
+            (indexedThrough, latestTurn) = (progress.indexedThrough, progress.latestTurn)
         }
         while true {
             condition.lock()
@@ -206,7 +207,7 @@ public final class StoreWriter: @unchecked Sendable {
             while queue.isEmpty && !stopping && indexWaiters.isEmpty {
                 if indexBehind && backgroundIndexing {
                     if idle { break }
-                    let pause = indexBacklog >= indexMinStep ? indexIdle : indexQuiet
+                    let pause = latestTurn - indexedThrough >= indexMinStep ? indexIdle : indexQuiet
                     if !condition.wait(until: Date(timeIntervalSinceNow: pause)) && queue.isEmpty { break }
                 } else {
                     condition.wait()
@@ -230,9 +231,7 @@ public final class StoreWriter: @unchecked Sendable {
             if !batch.isEmpty {
                 runBatch(batch)
                 indexBehind = true
-                if indexBacklog != .max, let last = indexedThrough {
-                    indexBacklog = max(indexBacklog, context.lastTurnID - last)
-                }
+                latestTurn = max(latestTurn, context.lastTurnID)
             }
             // A waiting search gets one bounded index step per group commit, so neither starves.
             if batch.isEmpty || searchWaiting { indexStep() }
@@ -260,8 +259,7 @@ public final class StoreWriter: @unchecked Sendable {
         switch outcome {
         case .success(let progress):
             indexBehind = !progress.isCaughtUp
-            indexedThrough = progress.indexedThrough
-            indexBacklog = progress.latestTurn - progress.indexedThrough
+            (indexedThrough, latestTurn) = (progress.indexedThrough, progress.latestTurn)
             indexWaiters.removeAll { entry in
                 // Caught up also covers a target above the ids left after a session delete.
                 guard entry.target <= progress.indexedThrough || progress.isCaughtUp else { return false }
