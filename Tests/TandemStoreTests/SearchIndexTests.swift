@@ -90,6 +90,60 @@ import TandemJSON
         }
     }
 
+    /// A steady stream that never leaves the writer a pause still gets indexed: a step follows a
+    /// commit once turns have waited `searchIndexMaxLagMilliseconds`. (With a lag bound longer than
+    /// the stream, the same stream leaves the index where it was: the pauses alone never come.)
+    @Test func aStreamWithoutPausesIsIndexedWithinTheLagBound() throws {
+        for (maxLag, expectProgress) in [(100, true), (60_000, false)] {
+            try withStore(configure: {
+                $0.searchIndexIdleMilliseconds = 60_000
+                $0.searchIndexQuietMilliseconds = 60_000
+                $0.searchIndexMaxLagMilliseconds = maxLag
+            }) { store in
+                try makeSession(store)
+                try store.catchUpSearchIndex()
+                let start = try store.searchIndexProgress()
+                let began = Date()
+                var posted = 0
+                while Date().timeIntervalSince(began) < 0.6 { // one commit per post, ~2 ms apart
+                    _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "stream \(posted)")])
+                    posted += 1
+                    usleep(2_000)
+                }
+                let indexed = try store.searchIndexProgress().indexedThrough - start.indexedThrough
+                if expectProgress {
+                    #expect(indexed > 0, "\(posted) posts over 0.6 s and nothing indexed")
+                } else {
+                    #expect(indexed == 0, "indexed without a pause or an overdue backlog")
+                }
+                #expect(try store.search("stream", member: "bob", limit: 1000).filter { $0.turnSeq != nil }.count == posted) // searches never wait for it
+            }
+        }
+    }
+
+    /// Two steps' worth of waiting turns are indexed after the next commit, pause or not.
+    @Test func twoStepsWorthOfBacklogAreIndexedWithoutAPause() throws {
+        try withStore(configure: {
+            $0.searchIndexIdleMilliseconds = 60_000
+            $0.searchIndexQuietMilliseconds = 60_000
+            $0.searchIndexMaxLagMilliseconds = 60_000
+            $0.searchIndexMinStepTurns = 10
+            $0.searchIndexBatchTurns = 20 // two steps' worth: 40 turns
+        }) { store in
+            try makeSession(store)
+            try store.catchUpSearchIndex()
+            let start = try store.searchIndexProgress().indexedThrough
+            for i in 0..<39 {
+                _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "backlog \(i)")])
+            }
+            #expect(try store.searchIndexProgress().indexedThrough == start, "indexed before two steps' worth waited")
+            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "backlog 39")])
+            let deadline = Date().addingTimeInterval(10)
+            while try store.searchIndexProgress().indexedThrough == start && Date() < deadline { usleep(2_000) }
+            #expect(try store.searchIndexProgress().indexedThrough - start == 20, "one step of 20 turns after the 40th")
+        }
+    }
+
     /// Steps over large turns shrink to fit the step time target; everything still gets indexed
     /// exactly once.
     @Test func largeTurnsAreIndexedInShrinkingSteps() throws {

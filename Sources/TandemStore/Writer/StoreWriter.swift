@@ -10,8 +10,8 @@ import Foundation
 /// Full-text indexing of turns is not part of those transactions: the writer indexes committed
 /// turns in its idle time, in bounded steps of their own (see `SearchIndexer`).
 // Safe to share: queue, stopping, thread, counters and indexWaiters are guarded by `condition`;
-// `context` (with its Database), `indexBehind`, `idle` and `indexStepTurns` are touched only by the
-// writer thread after init.
+// `context` (with its Database), `indexBehind`, `backlogSince`, `idle` and `indexStepTurns` are touched
+// only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private let completer: Completer
@@ -41,6 +41,9 @@ public final class StoreWriter: @unchecked Sendable {
     private let indexIdle: TimeInterval
     private let indexQuiet: TimeInterval
     private let indexMinStep: Int64
+    private let indexMaxLag: TimeInterval
+    /// Since when turns have been waiting for the index (nil: none known to wait).
+    private var backlogSince: Date?
     private let indexBatch: Int
     private let indexStepTarget: Double
     /// Turns per index step now: halved while steps take longer than `indexStepTarget` (big
@@ -78,6 +81,7 @@ public final class StoreWriter: @unchecked Sendable {
         indexIdle = Double(max(0, configuration.searchIndexIdleMilliseconds)) / 1000
         indexQuiet = Double(max(0, configuration.searchIndexQuietMilliseconds)) / 1000
         indexMinStep = Int64(max(1, configuration.searchIndexMinStepTurns))
+        indexMaxLag = Double(max(0, configuration.searchIndexMaxLagMilliseconds)) / 1000
         indexBatch = max(1, configuration.searchIndexBatchTurns)
         indexStepTarget = Double(max(1, configuration.searchIndexStepMilliseconds)) / 1000
         indexStepTurns = indexBatch
@@ -232,10 +236,22 @@ public final class StoreWriter: @unchecked Sendable {
                 runBatch(batch)
                 indexBehind = true
                 latestTurn = max(latestTurn, context.lastTurnID)
+                if backlogSince == nil && latestTurn > indexedThrough { backlogSince = Date() }
             }
-            // A waiting search gets one bounded index step per group commit, so neither starves.
-            if batch.isEmpty || searchWaiting { indexStep() }
+            // A waiting search gets one bounded index step per group commit, so neither starves;
+            // so does a backlog that a steady stream never leaves a pause for.
+            if batch.isEmpty || searchWaiting || indexOverdue() { indexStep() }
         }
+    }
+
+    /// Whether the backlog must be indexed now, pause or not: two steps' worth wait, or turns
+    /// have been waiting for `indexMaxLag`.
+    private func indexOverdue() -> Bool {
+        guard backgroundIndexing && indexBehind, let since = backlogSince else { return false }
+        let backlog = latestTurn - indexedThrough
+        if backlog <= 0 { return false }
+        if backlog >= max(indexMinStep, 2 * Int64(indexStepTurns)) { return true }
+        return Date().timeIntervalSince(since) >= indexMaxLag
     }
 
     /// One bounded indexing transaction; then wakes the searches it satisfied.
@@ -259,6 +275,7 @@ public final class StoreWriter: @unchecked Sendable {
         switch outcome {
         case .success(let progress):
             indexBehind = !progress.isCaughtUp
+            backlogSince = progress.isCaughtUp ? nil : Date()
             (indexedThrough, latestTurn) = (progress.indexedThrough, progress.latestTurn)
             indexWaiters.removeAll { entry in
                 // Caught up also covers a target above the ids left after a session delete.
@@ -269,6 +286,7 @@ public final class StoreWriter: @unchecked Sendable {
         case .failure:
             // No retry loop on a persistent error (full disk): the next commit or search retries.
             indexBehind = false
+            backlogSince = nil
             failed = indexWaiters.map(\.waiter)
             indexWaiters.removeAll()
         }
