@@ -48,9 +48,9 @@ public struct StoreConfiguration: Sendable {
     /// A steady stream of posts may never leave the writer the pauses above (at a few thousand
     /// posts/s the gaps between commits are well under a millisecond), and the index, hence every
     /// search, would fall further behind for as long as the stream lasts. So a step also follows
-    /// a commit once turns have waited this long since the last step, or at once when two steps'
-    /// worth (at least `searchIndexMinStepTurns`) wait: the index keeps up with any sustained rate
-    /// the writer can commit, at most about this far behind.
+    /// a commit once turns have been waiting this long, or at once when two steps' worth (at least
+    /// `searchIndexMinStepTurns`) wait: the index keeps up with any sustained rate the writer can
+    /// commit, at most about this far behind.
     public var searchIndexMaxLagMilliseconds: Int = 1_000
     /// Milliseconds since the Unix epoch. Injectable so tests can move time.
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }

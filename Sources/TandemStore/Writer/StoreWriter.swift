@@ -35,6 +35,8 @@ public final class StoreWriter: @unchecked Sendable {
     /// process's inserts are found by the next step.
     private var indexedThrough: Int64 = 0
     private var latestTurn: Int64 = 0
+    /// Since when turns have been waiting for the index (nil: none known to wait).
+    private var backlogSince: Date?
     /// Whether the last loop turn found no job (the writer is idle: index without waiting again).
     private var idle = false
     private let backgroundIndexing: Bool
@@ -42,8 +44,6 @@ public final class StoreWriter: @unchecked Sendable {
     private let indexQuiet: TimeInterval
     private let indexMinStep: Int64
     private let indexMaxLag: TimeInterval
-    /// Since when turns have been waiting for the index (nil: none known to wait).
-    private var backlogSince: Date?
     private let indexBatch: Int
     private let indexStepTarget: Double
     /// Turns per index step now: halved while steps take longer than `indexStepTarget` (big
