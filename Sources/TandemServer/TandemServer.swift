@@ -46,7 +46,7 @@ public final class TandemServer: Sendable {
         transport = try WebSocketServer(configuration: Self.transportConfiguration(configuration), application: application)
         watcher = AccessWatcher(registry: registry, live: live, dispatcher: dispatcher, authenticator: authenticator,
                                 store: store, logger: logger)
-        rateSampler = RateSampler(metrics: metrics, writer: store.writer)
+        rateSampler = RateSampler(metrics: metrics, store: store)
         memoryReleaser = FreedMemoryReleaser(interval: configuration.memoryTrimIntervalSeconds)
     }
 
@@ -96,33 +96,34 @@ public final class TandemServer: Sendable {
     }
 }
 
-/// Samples the turn counter once a second into the `turns_per_second` gauge, and the store
-/// writer's commit counts into their counters.
+/// Samples the turn counter once a second into the `turns_per_second` gauge, the store
+/// writer's commit counts into their counters, and the search index's backlog.
 final class RateSampler: @unchecked Sendable {
     // @unchecked: `timer` is set in start and cancelled in stop, both from the owner's thread.
     private let metrics: ServerMetrics
-    private let writer: StoreWriter
+    private let store: Store
     private var timer: (any DispatchSourceTimer)?
     /// The turn count at the previous tick. Atomic, not a captured `var`: successive ticks run on
     /// different threads of the global queue (ThreadSanitizer reported the captured `var` as a race).
     private let last = Atomic<Int>(0)
 
-    init(metrics: ServerMetrics, writer: StoreWriter) {
+    init(metrics: ServerMetrics, store: Store) {
         self.metrics = metrics
-        self.writer = writer
+        self.store = store
     }
 
     func start() {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         last.store(metrics.turns.value, ordering: .relaxed)
         timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler { [metrics, writer, weak self] in
+        timer.setEventHandler { [metrics, store, weak self] in
             guard let self else { return }
             let now = metrics.turns.value
             metrics.turnsPerSecond.set(now - last.exchange(now, ordering: .relaxed))
-            let (commits, jobs) = writer.committed
+            let (commits, jobs) = store.writer.committed
             metrics.storeCommits.mirror(commits)
             metrics.storeJobs.mirror(jobs)
+            metrics.searchIndexBacklog.set(Int(store.searchIndexBacklog))
         }
         timer.resume()
         self.timer = timer

@@ -11,6 +11,8 @@ public final class Store: Sendable {
     public let writer: StoreWriter
     private let readers: ReaderPool?
     private let checkpointer: Checkpointer?
+    /// Indexes turns for search on its own thread (nil for `:memory:`, where searches index).
+    private let searchWorker: SearchIndexWorker?
 
     /// Opens (creating and migrating as needed) the database described by `configuration`.
     /// Throws `schema_too_new` when the file was written by a newer build.
@@ -28,7 +30,31 @@ public final class Store: Sendable {
         } else {
             checkpointer = nil
         }
-        writer = StoreWriter(database: db, configuration: configuration)
+        if configuration.isMemory {
+            // One connection holds everything: the index is attached to the writer's.
+            try SearchFile.attach(db, databasePath: configuration.path)
+            try SearchFile.prepare(db, inMemory: true)
+        }
+        let writer = StoreWriter(database: db, configuration: configuration)
+        self.writer = writer
+        if configuration.isMemory {
+            searchWorker = nil
+        } else {
+            do {
+                let worker = try SearchIndexWorker(configuration: configuration) { [weak writer] appliedThrough in
+                    writer?.submit({ ctx throws(StoreError) in try SearchIndexer.prune(ctx.db, through: appliedThrough) },
+                                   completion: { _ in }) // a failed prune is retried after the next applied delete
+                }
+                writer.observeCommits { [weak worker] latest, deleted in
+                    worker?.noteCommitted(latestTurn: latest, forgets: deleted)
+                }
+                searchWorker = worker
+            } catch {
+                writer.close()
+                checkpointer?.close()
+                throw error
+            }
+        }
         readers = configuration.isMemory ? nil : ReaderPool(configuration: configuration)
     }
 
@@ -42,6 +68,7 @@ public final class Store: Sendable {
 
     /// Finishes queued writes and closes the connections. Idempotent.
     public func close() {
+        searchWorker?.close()
         writer.close()
         checkpointer?.close()
         readers?.closeAll()
@@ -49,6 +76,27 @@ public final class Store: Sendable {
 
     /// WAL checkpoints run by the background checkpointer (0 when it is off).
     var checkpointsRun: Int { checkpointer?.completedRuns ?? 0 }
+
+    /// Blocks until the search index covers every turn up to `target` (and every session delete
+    /// committed before the call).
+    func awaitSearchIndex(through target: Int64) throws(StoreError) {
+        if let searchWorker { return try searchWorker.awaitCaughtUp(through: target) }
+        // In memory the writer's connection holds the index: index everything in one job.
+        try write { ctx throws(StoreError) in
+            while try !SearchIndexer.step(ctx.db, maxTurns: ctx.configuration.searchIndexBatchTurns).0.isCaughtUp {}
+        }
+    }
+
+    /// Empties the search index and waits until it is rebuilt from every committed turn.
+    func resetSearchIndex() throws(StoreError) {
+        if let searchWorker { return try searchWorker.rebuild() }
+        try write { ctx throws(StoreError) in try SearchIndexer.reset(ctx.db) }
+        try awaitSearchIndex(through: .max)
+    }
+
+    /// Committed turns the search index has not reached yet, as the indexing thread last knew
+    /// (no database read; 0 for `:memory:` stores, which index on demand).
+    public var searchIndexBacklog: Int64 { searchWorker?.backlog ?? 0 }
 
     /// Runs a write job and waits for its commit.
     @discardableResult

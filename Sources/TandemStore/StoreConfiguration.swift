@@ -22,36 +22,27 @@ public struct StoreConfiguration: Sendable {
     public var maxTitleBytes: Int = 1_024
     /// Most turns in one batch append.
     public var maxBatchTurns: Int = 10_000
-    /// Index turn content for full-text search in the writer's idle time. Appends never index
-    /// (that is off the commit path either way); when false, turns are indexed only when a search
-    /// needs them. Search results are the same either way.
+    /// Index turn content for full-text search in the background (`SearchIndexWorker`). Appends
+    /// never index; when false, turns are indexed only when a search needs them. Search results
+    /// are the same either way.
     public var indexTurnsForSearch: Bool = true
     /// How often a separate connection checkpoints the WAL (PASSIVE), so commits never wait on
     /// a checkpoint; 0 leaves checkpoints to SQLite inside the writer's commits (its default).
     public var checkpointIntervalMilliseconds: Int = 100
-    /// Most turns one indexing step (one transaction) indexes: bounds how long a queued write can
-    /// wait behind it.
+    /// Most turns one indexing step (one transaction of the search file) indexes: bounds how long
+    /// a search that waits for the index waits behind a step.
     public var searchIndexBatchTurns: Int = 2_000
-    /// Target duration of one indexing step: steps over large turns shrink (down to one turn)
-    /// until they fit, so the wait stays bounded whatever the content size.
-    public var searchIndexStepMilliseconds: Int = 25
-    /// How long the writer must have had no job before it indexes in the background, once at
-    /// least `searchIndexMinStepTurns` turns wait.
-    public var searchIndexIdleMilliseconds: Int = 5
-    /// Fewer turns than this waiting are indexed only after `searchIndexQuietMilliseconds` without
-    /// a job: under a steady stream of posts the gaps between group commits are short, and a step
-    /// over the few turns of one commit costs several times more per turn than a large one (each
-    /// is a transaction that flushes an FTS5 segment). A waiting search never waits for this.
+    /// Turns are indexed once this many wait, or once the oldest has waited
+    /// `searchIndexQuietMilliseconds`: a step over the few turns of one commit costs several
+    /// times more per turn than a large one (each flushes an FTS5 segment). A search that finds
+    /// unindexed turns never waits for this; it asks for a step at once.
     public var searchIndexMinStepTurns: Int = 1_000
-    /// See `searchIndexMinStepTurns`.
+    /// See `searchIndexMinStepTurns`: how far behind the index may fall under a trickle of posts.
     public var searchIndexQuietMilliseconds: Int = 100
-    /// A steady stream of posts may never leave the writer the pauses above (at a few thousand
-    /// posts/s the gaps between commits are well under a millisecond), and the index, hence every
-    /// search, would fall further behind for as long as the stream lasts. So a step also follows
-    /// a commit once turns have been waiting this long, or at once when two steps' worth (at least
-    /// `searchIndexMinStepTurns`) wait: the index keeps up with any sustained rate the writer can
-    /// commit, at most about this far behind.
-    public var searchIndexMaxLagMilliseconds: Int = 1_000
+    /// Nice value (0-19) of the indexing thread: above 0, a thread that wakes to commit or to
+    /// deliver takes the core from an indexing step at once, and indexing uses the CPU they leave.
+    /// Under a load that leaves none, indexing still gets a share and keeps up (see docs/store.md).
+    public var searchIndexNice: Int32 = 5
     /// Milliseconds since the Unix epoch. Injectable so tests can move time.
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 

@@ -12,18 +12,19 @@ struct SearchIndexAudit: Equatable {
     var differences: Int64
 }
 
-/// Compares the turn index in the database file at `path`, term instance by term instance
+/// Compares the turn index in the search file of the database at `path`, term instance by term instance
 /// (fts5vocab), with a fresh FTS5 index built from the turns at or below the mark: an exact match
 /// means no turn is missing, none is indexed twice and none above the mark is indexed.
 /// Runs on a connection of its own (the store's connections stay untouched).
 func auditSearchIndex(_ path: String) throws -> SearchIndexAudit {
     let db = try Database(path: path)
+    try SearchFile.attach(db, databasePath: path)
     try db.execute("""
-        CREATE VIRTUAL TABLE temp.real_terms USING fts5vocab(main, 'turns_fts', 'instance');
+        CREATE VIRTUAL TABLE temp.real_terms USING fts5vocab(search, 'turns_fts', 'instance');
         CREATE VIRTUAL TABLE temp.fresh USING fts5(content);
         CREATE VIRTUAL TABLE temp.fresh_terms USING fts5vocab(temp, 'fresh', 'instance');
         """)
-    let mark = try db.scalar("SELECT turns_through FROM search_progress") ?? -1
+    let mark = try db.scalar("SELECT turns_through FROM search.progress") ?? -1
     try db.run("INSERT INTO temp.fresh(rowid, content) SELECT id, content FROM turns WHERE id <= ?", [.integer(mark)])
     let covered = try db.scalar("SELECT count(*) FROM turns WHERE id <= ?", [.integer(mark)]) ?? 0
     let onlyReal = try db.scalar("""
@@ -39,9 +40,21 @@ func auditSearchIndex(_ path: String) throws -> SearchIndexAudit {
     return SearchIndexAudit(mark: mark, turnsCovered: covered, differences: onlyReal + onlyFresh + abs(realCount - freshCount))
 }
 
-/// The search index's high-water mark and highest turn id, read straight from the file (before
-/// a store opens it: its writer would start indexing).
+/// The search index's high-water mark and highest turn id, read straight from the files (before
+/// a store opens them: its indexing thread would start at once).
 func rawIndexProgress(_ path: String) throws -> SearchIndexProgress {
     let db = try Database(path: path, readOnly: true)
+    try SearchFile.attach(db, databasePath: path)
     return try SearchIndexer.progress(db)
+}
+
+/// Polls until the index has caught up (or `seconds` pass); the last progress seen.
+func waitForIndex(_ store: Store, seconds: Double) throws -> SearchIndexProgress {
+    let deadline = Date().addingTimeInterval(seconds)
+    var progress = try store.searchIndexProgress()
+    while !progress.isCaughtUp && Date() < deadline {
+        usleep(10_000)
+        progress = try store.searchIndexProgress()
+    }
+    return progress
 }

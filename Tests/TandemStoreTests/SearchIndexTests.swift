@@ -4,8 +4,8 @@ import Testing
 import TandemJSON
 @testable import TandemStore
 
-/// Full-text indexing happens off the commit path (the writer indexes in its idle time); these
-/// check that search still sees every committed turn and that the index stays exact.
+/// Full-text indexing happens off the commit path (a thread of its own indexes into the search
+/// file); these check that search still sees every committed turn and that the index stays exact.
 @Suite struct SearchIndexTests {
     /// With background indexing off, nothing indexes turns but a search: every search after an
     /// acknowledged append must still find it (the search makes the writer catch up first).
@@ -37,8 +37,8 @@ import TandemJSON
         }
     }
 
-    /// Without any search, the writer indexes everything in its idle time, in bounded steps.
-    @Test func theWriterIndexesInItsIdleTime() throws {
+    /// Without any search, everything gets indexed in the background, in bounded steps.
+    @Test func turnsAreIndexedInTheBackground() throws {
         try withStore(configure: { $0.searchIndexBatchTurns = 300 }) { store in
             try makeSession(store)
             for chunk in 0..<5 {
@@ -46,59 +46,50 @@ import TandemJSON
                     NewTurn(role: .user, content: "chunk \(chunk) line \($0) idle")
                 })
             }
-            let deadline = Date().addingTimeInterval(20)
-            var progress = try store.searchIndexProgress()
-            while !progress.isCaughtUp && Date() < deadline {
-                usleep(20_000)
-                progress = try store.searchIndexProgress()
-            }
+            let progress = try waitForIndex(store, seconds: 20)
             #expect(progress.isCaughtUp && progress.indexedThrough == 5000)
             let audit = try auditSearchIndex(store.configuration.path)
             #expect(audit == SearchIndexAudit(mark: 5000, turnsCovered: 5000, differences: 0))
         }
     }
 
-    /// A trickle of posts is indexed in one step after a quiet pause, not a step per commit; a
-    /// full step's worth is indexed as soon as the writer has a short gap.
+    /// A trickle of posts is indexed in one step once the oldest has waited the quiet time, not a
+    /// step per commit; a full step's worth is indexed at once.
     @Test func fewWaitingTurnsWaitForQuietAFullStepDoesNot() throws {
         try withStore(configure: {
             $0.searchIndexMinStepTurns = 100
-            $0.searchIndexQuietMilliseconds = 600
-            $0.searchIndexIdleMilliseconds = 5
+            $0.searchIndexQuietMilliseconds = 800
         }) { store in
             try makeSession(store)
             try store.catchUpSearchIndex()
             let start = try store.searchIndexProgress()
-            // 10 posts, one commit each, 20 ms apart: gaps far longer than the 5 ms idle pause.
             for i in 0..<10 {
                 _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "trickle \(i)")])
                 usleep(20_000)
             }
-            #expect(try store.searchIndexProgress().indexedThrough == start.indexedThrough, "indexed a few turns while posts kept coming")
-            let deadline = Date().addingTimeInterval(10)
-            while try !store.searchIndexProgress().isCaughtUp && Date() < deadline { usleep(20_000) }
-            #expect(try store.searchIndexProgress().isCaughtUp, "not indexed after a quiet pause")
-            // 150 at once: a full step's worth, indexed within the short idle pause.
+            #expect(try store.searchIndexProgress().indexedThrough == start.indexedThrough, "indexed a few turns before the quiet time")
+            #expect(store.searchIndexBacklog == 10)
+            #expect(try waitForIndex(store, seconds: 10).isCaughtUp, "not indexed after the quiet time")
+            #expect(store.searchIndexBacklog == 0)
+            // 150 at once: a full step's worth, indexed without waiting for the quiet time.
             let burst = Date()
             _ = try store.appendTurns(session: "s1", actor: "bob", (0..<150).map { NewTurn(role: .user, content: "burst \($0)") })
-            while try !store.searchIndexProgress().isCaughtUp && Date().timeIntervalSince(burst) < 10 { usleep(5_000) }
-            #expect(try store.searchIndexProgress().isCaughtUp)
-            #expect(Date().timeIntervalSince(burst) < 0.5, "a full step waited for the quiet pause")
+            #expect(try waitForIndex(store, seconds: 10).isCaughtUp)
+            #expect(Date().timeIntervalSince(burst) < 0.6, "a full step waited for the quiet time")
             // And a search never waits for the schedule: it sees a trickle at once.
             _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "findme quickly")])
             #expect(try store.search("findme", member: "bob").filter { $0.turnSeq != nil }.count == 1)
         }
     }
 
-    /// A steady stream that never leaves the writer a pause still gets indexed: a step follows a
-    /// commit once turns have waited `searchIndexMaxLagMilliseconds`. (With a lag bound longer than
-    /// the stream, the same stream leaves the index where it was: the pauses alone never come.)
-    @Test func aStreamWithoutPausesIsIndexedWithinTheLagBound() throws {
-        for (maxLag, expectProgress) in [(100, true), (60_000, false)] {
+    /// A steady stream of posts is indexed while it lasts: the quiet time counts from the oldest
+    /// waiting turn, not from the last post. (With a quiet time longer than the stream, the same
+    /// stream leaves the index where it was.)
+    @Test func aStreamWithoutPausesIsIndexedWhileItLasts() throws {
+        for (quiet, expectProgress) in [(100, true), (60_000, false)] {
             try withStore(configure: {
-                $0.searchIndexIdleMilliseconds = 60_000
-                $0.searchIndexQuietMilliseconds = 60_000
-                $0.searchIndexMaxLagMilliseconds = maxLag
+                $0.searchIndexQuietMilliseconds = quiet
+                $0.searchIndexMinStepTurns = 100_000
             }) { store in
                 try makeSession(store)
                 try store.catchUpSearchIndex()
@@ -114,48 +105,44 @@ import TandemJSON
                 if expectProgress {
                     #expect(indexed > 0, "\(posted) posts over 0.6 s and nothing indexed")
                 } else {
-                    #expect(indexed == 0, "indexed without a pause or an overdue backlog")
+                    #expect(indexed == 0, "indexed before the quiet time or a full step")
                 }
                 #expect(try store.search("stream", member: "bob", limit: 1000).filter { $0.turnSeq != nil }.count == posted) // searches never wait for it
             }
         }
     }
 
-    /// Two steps' worth of waiting turns are indexed after the next commit, pause or not.
-    @Test func twoStepsWorthOfBacklogAreIndexedWithoutAPause() throws {
-        try withStore(configure: {
-            $0.searchIndexIdleMilliseconds = 60_000
-            $0.searchIndexQuietMilliseconds = 60_000
-            $0.searchIndexMaxLagMilliseconds = 60_000
-            $0.searchIndexMinStepTurns = 10
-            $0.searchIndexBatchTurns = 20 // two steps' worth: 40 turns
-        }) { store in
+    /// The index has a file and a write lock of its own: while indexing is held up (here another
+    /// connection holds the search file's write lock), appends still commit at once, and the
+    /// index catches up when the lock goes.
+    @Test func appendsNeverWaitForIndexing() throws {
+        try withStore(configure: { $0.searchIndexMinStepTurns = 1; $0.searchIndexQuietMilliseconds = 1 }) { store in
             try makeSession(store)
             try store.catchUpSearchIndex()
-            let start = try store.searchIndexProgress().indexedThrough
-            for i in 0..<39 {
-                _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "backlog \(i)")])
+            let blocker = try Database(path: SearchFile.path(forDatabase: store.configuration.path))
+            try blocker.run("BEGIN IMMEDIATE")
+            let began = Date()
+            for i in 0..<50 {
+                _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "blocked \(i)")])
             }
-            #expect(try store.searchIndexProgress().indexedThrough == start, "indexed before two steps' worth waited")
-            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "backlog 39")])
-            let deadline = Date().addingTimeInterval(10)
-            while try store.searchIndexProgress().indexedThrough == start && Date() < deadline { usleep(2_000) }
-            #expect(try store.searchIndexProgress().indexedThrough - start == 20, "one step of 20 turns after the 40th")
+            let took = Date().timeIntervalSince(began)
+            #expect(took < 2, "50 appends took \(took) s behind a held index lock")
+            #expect(try !store.searchIndexProgress().isCaughtUp, "the index moved while its file was locked")
+            try blocker.run("COMMIT")
+            #expect(try waitForIndex(store, seconds: 20).isCaughtUp)
+            #expect(try store.search("blocked", limit: 100).count == 50)
         }
     }
 
-    /// Steps over large turns shrink to fit the step time target; everything still gets indexed
-    /// exactly once.
-    @Test func largeTurnsAreIndexedInShrinkingSteps() throws {
-        try withStore(configure: { $0.searchIndexStepMilliseconds = 1; $0.searchIndexBatchTurns = 64 }) { store in
+    /// Large turns are indexed exactly once, in steps of a few turns each.
+    @Test func largeTurnsAreIndexedExactly() throws {
+        try withStore(configure: { $0.searchIndexBatchTurns = 8; $0.searchIndexMinStepTurns = 1 }) { store in
             try makeSession(store)
             let filler = String(repeating: "lorem ipsum dolor sit amet ", count: 1_000) // ~27 KB
             for i in 0..<40 {
                 _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "big\(i)x " + filler))
             }
-            let deadline = Date().addingTimeInterval(30)
-            while try !store.searchIndexProgress().isCaughtUp && Date() < deadline { usleep(20_000) }
-            #expect(try store.searchIndexProgress().isCaughtUp)
+            #expect(try waitForIndex(store, seconds: 30).isCaughtUp)
             #expect(try store.search("big37x").map(\.turnSeq) == [38])
             #expect(try store.search("lorem", limit: 100).count == 40)
             let audit = try auditSearchIndex(store.configuration.path)
@@ -235,7 +222,7 @@ import TandemJSON
     }
 
     /// A version-4 database (index written inline at commit, or not at all with indexing off)
-    /// migrates to an index rebuilt by the writer with a correct high-water mark.
+    /// migrates to an index in the search file, rebuilt with a correct high-water mark.
     @Test func aVersion4DatabaseComesOutWithAnExactIndex() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
@@ -260,7 +247,7 @@ import TandemJSON
         let store = try Store(config)
         defer { store.close() }
         let applied = try store.read { db throws(StoreError) in try Migrations.applied(db).map(\.name) }
-        #expect(applied.last == "search-high-water")
+        #expect(applied.last == "search-file")
         #expect(try store.searchIndexProgress() == SearchIndexProgress(indexedThrough: 0, latestTurn: 300))
         #expect(try store.search("walrus", limit: 1000).count == 301) // the title and every turn
         #expect(try store.search("legacy 300").map(\.turnSeq) == [300])

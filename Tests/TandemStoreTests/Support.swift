@@ -37,10 +37,15 @@ func withStore<T>(clock: TestClock? = nil, configure: (inout StoreConfiguration)
     configure(&config)
     let store = try Store(config)
     defer { store.close() }
+    try createTestUsers(store)
+    return try body(store)
+}
+
+/// alice, bob, carol, dave and erin.
+func createTestUsers(_ store: Store) throws {
     for (id, name) in [("alice", "Alice"), ("bob", "Bob"), ("carol", "Carol"), ("dave", "Dave"), ("erin", "Erin")] {
         _ = try store.createUser(id: id, displayName: name)
     }
-    return try body(store)
 }
 
 /// A session owned by alice with bob as writer, carol as commenter, dave as reader.

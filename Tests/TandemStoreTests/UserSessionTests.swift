@@ -137,8 +137,9 @@ import TandemJSON
             #expect(try store.search("walrus").isEmpty)
             #expect(try store.auditLog(session: "s1").map(\.action).first == "session.delete")
             #expect(try store.read { db throws(StoreError) in try db.integrityCheck() } == ["ok"])
+            try store.catchUpSearchIndex()
             #expect(try store.read { db throws(StoreError) in
-                try db.scalar("SELECT count(*) FROM turns_fts WHERE turns_fts MATCH 'walrus'") } == 0)
+                try db.scalar("SELECT count(*) FROM search.turns_fts WHERE turns_fts MATCH 'walrus'") } == 0)
         }
     }
 }

@@ -14,6 +14,7 @@ public final class ServerMetrics: Sendable {
     public let authFailures = Counter("tandem_auth_failures_total", help: "Handshakes refused for a bad or missing credential.")
     public let storeCommits = Counter("tandem_store_commits_total", help: "Write transactions (group commits) of the store writer; write jobs / commits is the mean group size.")
     public let storeJobs = Counter("tandem_store_write_jobs_total", help: "Write jobs (turn posts, state writes, ...) committed by the store writer.")
+    public let searchIndexBacklog = Gauge("tandem_search_index_backlog_turns", help: "Committed turns not yet in the full-text index (searches wait for them).")
     public let postLatency = Histogram("tandem_turn_commit_seconds", help: "From receiving turn.post to its durable acknowledgement.")
 
     public init() {}
@@ -22,7 +23,7 @@ public final class ServerMetrics: Sendable {
         PrometheusText.render(
             counters: [turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
                        storeCommits, storeJobs],
-            gauges: [connections, liveSessions, turnsPerSecond],
+            gauges: [connections, liveSessions, turnsPerSecond, searchIndexBacklog],
             histograms: [postLatency])
     }
 }

@@ -175,7 +175,7 @@ extension Store {
     public func adminDeleteSession(id: String, actor: String = "admin") throws(StoreError) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.sessionRef(id, actor: nil)
-            try Sessions.delete(ctx.db, sid: ref.sid)
+            try Sessions.delete(ctx, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
         }
     }

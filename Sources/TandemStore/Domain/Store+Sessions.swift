@@ -85,7 +85,7 @@ extension Store {
     public func deleteSession(id: String, actor: String) throws(StoreError) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.sessionDelete, session: id, actor: actor)
-            try Sessions.delete(ctx.db, sid: ref.sid)
+            try Sessions.delete(ctx, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
         }
     }
@@ -135,15 +135,17 @@ extension Store {
     /// relevance would rank every match of a common word (seconds over a million turns), while
     /// newest-first walks the index backwards and stops at `limit`.
     ///
-    /// Sees every turn committed before the call: when the snapshot holds turns the writer has not
-    /// indexed yet, the search first waits for the writer to index through them, then runs on a
-    /// fresh snapshot (turns committed meanwhile are concurrent with the search and may or may not
-    /// show). With the index caught up (the usual case) this costs two index lookups.
+    /// Sees every turn committed before the call: when the snapshot holds turns (or session
+    /// deletes) the index has not caught up with, the search first waits for the indexing thread
+    /// to get through them, then runs on a fresh snapshot (turns committed meanwhile are concurrent
+    /// with the search and may or may not show). With the index caught up (the usual case) this
+    /// costs three index lookups.
     public func search(_ text: String, member: String? = nil, limit: Int = 50) throws(StoreError) -> [SearchHit] {
         let words = text.split(whereSeparator: { $0.isWhitespace }).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
         guard !words.isEmpty else { throw StoreError.invalid("search text is empty") }
         guard (1...1000).contains(limit) else { throw StoreError.invalid("limit must be 1...1000") }
         let match = words.joined(separator: " ")
+        let terms = SearchSnippet.terms(text)
         let memberClause = member == nil ? "" : "AND EXISTS (SELECT 1 FROM members m WHERE m.sid = s.sid AND m.user_id = ?)"
         let memberArg: [SQLValue] = member.map { [.text($0)] } ?? []
         let run = { @Sendable (db: Database) throws(StoreError) -> [SearchHit] in
@@ -152,10 +154,12 @@ extension Store {
                 WHERE sessions_fts MATCH ? \(memberClause) ORDER BY rank LIMIT ?
                 """, [.text(match)] + memberArg + [.int(limit)]) { SearchHit(sessionID: $0.text(0), turnSeq: nil, snippet: $0.text(1)) }
             let turns = try db.query("""
-                SELECT s.id, t.seq, snippet(turns_fts, 0, '[', ']', '…', 12) FROM turns_fts f
+                SELECT s.id, t.seq, t.content FROM search.turns_fts f
                 JOIN turns t ON t.id = f.rowid JOIN sessions s ON s.sid = t.sid
-                WHERE turns_fts MATCH ? AND t.state = 0 \(memberClause) ORDER BY f.rowid DESC LIMIT ?
-                """, [.text(match)] + memberArg + [.int(limit)]) { SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1), snippet: $0.text(2)) }
+                WHERE f.turns_fts MATCH ? AND t.state = 0 \(memberClause) ORDER BY f.rowid DESC LIMIT ?
+                """, [.text(match)] + memberArg + [.int(limit)]) {
+                SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1), snippet: SearchSnippet.make($0.text(2), terms: terms))
+            }
             return Array((titles + turns).prefix(limit))
         }
         let first = try read { db throws(StoreError) -> (hits: [SearchHit]?, latest: Int64) in
@@ -163,7 +167,7 @@ extension Store {
             return progress.isCaughtUp ? (try run(db), progress.latestTurn) : (nil, progress.latestTurn)
         }
         if let hits = first.hits { return hits }
-        try writer.awaitSearchIndex(through: first.latest)
+        try awaitSearchIndex(through: first.latest)
         return try read(run)
     }
 
@@ -175,7 +179,7 @@ extension Store {
     /// Blocks until every turn committed before the call is in the full-text index.
     public func catchUpSearchIndex() throws(StoreError) {
         let progress = try searchIndexProgress()
-        if !progress.isCaughtUp { try writer.awaitSearchIndex(through: progress.latestTurn) }
+        if !progress.isCaughtUp { try awaitSearchIndex(through: progress.latestTurn) }
     }
 }
 
@@ -196,11 +200,12 @@ enum Sessions {
         return sid
     }
 
-    /// Removes a session with its rows; the turn index entries go first (external-content FTS
-    /// needs the old text to delete them), and the index mark follows the deleted turns down.
-    static func delete(_ db: Database, sid: Int64) throws(StoreError) {
-        try SearchIndexer.forgetSession(db, sid: sid)
-        try db.run("DELETE FROM sessions WHERE sid = ?", [.integer(sid)])
-        try SearchIndexer.afterTurnsDeleted(db)
+    /// Removes a session with its rows, and leaves the search index a note of the turns to forget
+    /// (with their text: the index is contentless) and of the highest turn id left.
+    static func delete(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
+        try SearchIndexer.forgetSession(ctx.db, sid: sid)
+        try ctx.db.run("DELETE FROM sessions WHERE sid = ?", [.integer(sid)])
+        try SearchIndexer.afterTurnsDeleted(ctx.db)
+        ctx.sessionsDeleted = true
     }
 }

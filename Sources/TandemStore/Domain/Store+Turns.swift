@@ -108,10 +108,11 @@ extension Store {
         }
     }
 
-    /// Rebuilds the whole full-text index from the turns table in one transaction (repair; the
-    /// writer keeps the index complete on its own).
+    /// Empties the full-text index and waits until it is rebuilt from the turns table (repair: the
+    /// index keeps itself complete; deleting the search file while the server is stopped does the
+    /// same at the next start).
     public func rebuildSearchIndex() throws(StoreError) {
-        try write { ctx throws(StoreError) in try SearchIndexer.rebuild(ctx.db) }
+        try resetSearchIndex()
     }
 }
 

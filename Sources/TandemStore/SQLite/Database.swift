@@ -128,9 +128,11 @@ public final class Database {
     public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
 
     /// Runs `body` in a transaction (BEGIN IMMEDIATE), or in a savepoint when one is already open.
-    public func transaction<T>(_ body: () throws(StoreError) -> T) throws(StoreError) -> T {
+    /// `immediate: false` begins a deferred transaction instead: with attached databases,
+    /// IMMEDIATE takes every one's write lock, deferred only those `body` writes to.
+    public func transaction<T>(immediate: Bool = true, _ body: () throws(StoreError) -> T) throws(StoreError) -> T {
         if isInTransaction { return try savepoint(body) }
-        try run("BEGIN IMMEDIATE")
+        try run(immediate ? "BEGIN IMMEDIATE" : "BEGIN")
         do {
             let value = try body()
             try run("COMMIT")

@@ -14,6 +14,7 @@ enum Migrations {
         Migration(version: 3, name: "collaboration", sql: Schema.collaboration),
         Migration(version: 4, name: "turn-nonce", sql: Schema.turnNonce),
         Migration(version: 5, name: "search-high-water", sql: Schema.searchHighWater),
+        Migration(version: 6, name: "search-file", sql: Schema.searchFile),
     ]
 
     static var latestVersion: Int { all.last!.version }

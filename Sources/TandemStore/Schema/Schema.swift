@@ -128,4 +128,20 @@ enum Schema {
         INSERT INTO turns_fts(turns_fts) VALUES('delete-all');
         INSERT INTO search_progress(id, turns_through) VALUES (1, 0);
         """
+
+    /// The turn index moves to a file of its own (`SearchFile`, `SearchIndexWorker`), so that
+    /// indexing never holds the write lock appends wait for. Session deletes leave the index a
+    /// note of what to forget: the deleted turns' text (the new index is contentless) and the
+    /// highest turn id left. AUTOINCREMENT: the index records the last note it applied, so a
+    /// note's number must never be handed out again after notes are pruned. `epoch` tells the
+    /// index which database it was built for.
+    static let searchFile = """
+        DROP TABLE turns_fts;
+        DROP TABLE search_progress;
+        CREATE TABLE search_forget(seq INTEGER PRIMARY KEY AUTOINCREMENT, keep_through INTEGER NOT NULL);
+        CREATE TABLE search_forget_turns(
+          seq INTEGER NOT NULL, id INTEGER NOT NULL, content TEXT NOT NULL, PRIMARY KEY(seq, id)) WITHOUT ROWID;
+        CREATE TABLE search_meta(id INTEGER PRIMARY KEY CHECK (id = 1), epoch TEXT NOT NULL);
+        INSERT INTO search_meta(id, epoch) VALUES (1, lower(hex(randomblob(16))));
+        """
 }

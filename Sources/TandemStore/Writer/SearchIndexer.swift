@@ -4,74 +4,111 @@ public struct SearchIndexProgress: Sendable, Equatable {
     public var indexedThrough: Int64
     /// The highest turn id in the database (0 when there is none).
     public var latestTurn: Int64
+    /// Session deletes whose turns are still in the index (0 when none).
+    public var pendingForgets: Int64 = 0
 
-    /// Nothing is waiting to be indexed.
-    public var isCaughtUp: Bool { indexedThrough >= latestTurn }
+    /// Nothing is waiting to be indexed or forgotten.
+    public var isCaughtUp: Bool { indexedThrough >= latestTurn && pendingForgets == 0 }
 }
 
-/// Full-text indexing of turn content, off the commit path.
+/// Full-text indexing of turn content: the SQL, on a connection that has the main database as
+/// `main` and the search file attached as `search` (see `SearchFile`).
 ///
-/// Appends commit turns without touching FTS5 (indexing is about half the cost of an append).
-/// The writer runs `step` in its idle time (and when a search waits for it), each step in its own
-/// transaction over at most `maxTurns` turns in id order, and stores the new high-water mark
-/// (`search_progress.turns_through`) in that same transaction. So the invariant
-/// "a turn is in `turns_fts` exactly when its id <= turns_through" holds after every commit and
-/// after any crash: a killed step rolls back with its mark, and the next one redoes it.
+/// The index is a contentless FTS5 table in a file of its own, so indexing takes the search
+/// file's write lock and only reads the main database: appends commit without ever waiting for
+/// an indexing step (a separate thread runs them, see `SearchIndexWorker`). Each step is one
+/// transaction of the search file that also stores how far it got (`progress.turns_through`),
+/// so "a turn is in `turns_fts` exactly when its id <= turns_through" holds after every commit
+/// and after any crash: a killed step rolls back with its mark, and the next one redoes it.
 ///
-/// Turn content never changes and turns are only removed with their session, so the only other
-/// writers of the index are `forgetSession` (delete) and `rebuild`.
+/// Turn content never changes, and turns are only removed with their session. A session delete
+/// writes, in its own transaction of the main database, a `search_forget` entry with the deleted
+/// turns' text (a contentless index needs the old text to remove entries) and the highest turn id
+/// left; a step applies the entries in order before it indexes anything new, and lowers the mark
+/// to that id (SQLite hands the deleted ids out again, and those new turns must be indexed).
 enum SearchIndexer {
+    /// Progress as seen by a read transaction on a connection with `search` attached.
     static func progress(_ db: Database) throws(StoreError) -> SearchIndexProgress {
-        let through = try db.scalar("SELECT turns_through FROM search_progress WHERE id = 1") ?? 0
-        let latest = try db.scalar("SELECT max(id) FROM turns") ?? 0
-        return SearchIndexProgress(indexedThrough: through, latestTurn: latest)
+        let marks = try db.queryOne("SELECT turns_through, forget_through FROM search.progress WHERE id = 1") {
+            ($0.int(0), $0.int(1))
+        } ?? (0, 0)
+        let latest = try db.scalar("SELECT max(id) FROM main.turns") ?? 0
+        let forgets = try db.scalar("SELECT count(*) FROM main.search_forget WHERE seq > ?", [.integer(marks.1)]) ?? 0
+        return SearchIndexProgress(indexedThrough: marks.0, latestTurn: latest, pendingForgets: forgets)
     }
 
-    /// Indexes the next (at most) `maxTurns` unindexed turns in one transaction of their own.
-    /// Must run on the write connection outside any transaction. Returns the progress after it.
-    static func step(_ db: Database, maxTurns: Int) throws(StoreError) -> SearchIndexProgress {
-        // A caught-up index costs two index lookups and no transaction.
-        let seen = try progress(db)
-        if seen.isCaughtUp { return seen }
-        return try db.transaction { () throws(StoreError) -> SearchIndexProgress in
-            // Read again under the write lock: another process's writer may have indexed meanwhile.
-            let now = try progress(db)
-            if now.isCaughtUp { return now }
-            // The id of the maxTurns-th unindexed turn, or the last one when fewer are left. Ids
-            // are not dense (ids of deleted sessions' turns are gone), hence OFFSET over the
-            // rowid b-tree rather than arithmetic.
-            let upper = try db.scalar("SELECT id FROM turns WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
-                                      [.integer(now.indexedThrough), .int(max(1, maxTurns) - 1)]) ?? now.latestTurn
-            try db.run("INSERT INTO turns_fts(rowid, content) SELECT id, content FROM turns WHERE id > ? AND id <= ?",
-                       [.integer(now.indexedThrough), .integer(upper)])
-            try db.run("UPDATE search_progress SET turns_through = ? WHERE id = 1", [.integer(upper)])
-            return SearchIndexProgress(indexedThrough: upper, latestTurn: now.latestTurn)
+    /// Applies pending session deletes, then indexes the next (at most) `maxTurns` unindexed turns,
+    /// in one transaction of the search file. Must run outside any transaction. Returns the
+    /// progress after it and the last forget entry applied (nil: none).
+    static func step(_ db: Database, maxTurns: Int) throws(StoreError) -> (SearchIndexProgress, forgotThrough: Int64?) {
+        try db.transaction(immediate: false) { () throws(StoreError) -> (SearchIndexProgress, forgotThrough: Int64?) in
+            // A write first, so the transaction holds the search file's write lock before it reads
+            // (a deferred read would fail with BUSY_SNAPSHOT if another process indexed meanwhile).
+            // The main database is only read: its writer never waits for this transaction.
+            try db.run("UPDATE search.progress SET id = 1 WHERE id = 1")
+            let marks = try db.queryOne("SELECT turns_through, forget_through FROM search.progress WHERE id = 1") {
+                ($0.int(0), $0.int(1))
+            } ?? (0, 0)
+            var mark = marks.0
+            var forgotThrough: Int64?
+            let forgets = try db.query("SELECT seq, keep_through FROM main.search_forget WHERE seq > ? ORDER BY seq",
+                                       [.integer(marks.1)]) { ($0.int(0), $0.int(1)) }
+            for (seq, keepThrough) in forgets {
+                // Only turns at or below the mark are in the index (removing one that is not
+                // would corrupt a contentless index).
+                try db.run("""
+                    INSERT INTO search.turns_fts(turns_fts, rowid, content)
+                    SELECT 'delete', id, content FROM main.search_forget_turns WHERE seq = ? AND id <= ?
+                    """, [.integer(seq), .integer(mark)])
+                mark = min(mark, keepThrough)
+                forgotThrough = seq
+            }
+            let latest = try db.scalar("SELECT max(id) FROM main.turns") ?? 0
+            if mark < latest {
+                // The id of the maxTurns-th unindexed turn, or the last one when fewer are left. Ids
+                // are not dense (deleted sessions' ids are gone), hence OFFSET over the rowid b-tree.
+                let upper = try db.scalar("SELECT id FROM main.turns WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
+                                          [.integer(mark), .int(max(1, maxTurns) - 1)]) ?? latest
+                try db.run("INSERT INTO search.turns_fts(rowid, content) SELECT id, content FROM main.turns WHERE id > ? AND id <= ?",
+                           [.integer(mark), .integer(upper)])
+                mark = upper
+            }
+            try db.run("UPDATE search.progress SET turns_through = ?, forget_through = ? WHERE id = 1",
+                       [.integer(mark), .integer(forgotThrough ?? marks.1)])
+            return (SearchIndexProgress(indexedThrough: mark, latestTurn: latest), forgotThrough)
         }
     }
 
-    /// Removes a session's indexed turns from the index; call before deleting its turns
-    /// (external-content FTS5 needs the old text to delete entries). Unindexed turns have none.
+    /// Records, in the main database's current transaction, that session `sid` is being deleted:
+    /// call before deleting its turns. `afterTurnsDeleted` completes the entry.
     static func forgetSession(_ db: Database, sid: Int64) throws(StoreError) {
-        try db.run("""
-            INSERT INTO turns_fts(turns_fts, rowid, content) SELECT 'delete', id, content FROM turns
-            WHERE sid = ? AND id <= (SELECT turns_through FROM search_progress WHERE id = 1)
-            """, [.integer(sid)])
+        try db.run("INSERT INTO search_forget(keep_through) VALUES (0)")
+        let seq = db.lastInsertRowID
+        try db.run("INSERT INTO search_forget_turns(seq, id, content) SELECT ?, id, content FROM turns WHERE sid = ?",
+                   [.integer(seq), .integer(sid)])
     }
 
-    /// Call after deleting turns. Without AUTOINCREMENT SQLite hands out max(id) + 1 to the next
-    /// turn, so when the highest turns were deleted, new turns would get ids at or below the mark
-    /// and never be indexed. Lowering the mark to the highest id left keeps the invariant: every
-    /// id in between belonged to a deleted (and un-indexed) turn.
+    /// Call after deleting a session's turns: the entry records the highest turn id left.
     static func afterTurnsDeleted(_ db: Database) throws(StoreError) {
         try db.run("""
-            UPDATE search_progress SET turns_through = min(turns_through, coalesce((SELECT max(id) FROM turns), 0))
-            WHERE id = 1
+            UPDATE search_forget SET keep_through = coalesce((SELECT max(id) FROM turns), 0)
+            WHERE seq = (SELECT max(seq) FROM search_forget)
             """)
     }
 
-    /// Rebuilds the whole turn index from the turns table and marks it caught up.
-    static func rebuild(_ db: Database) throws(StoreError) {
-        try db.run("INSERT INTO turns_fts(turns_fts) VALUES('rebuild')")
-        try db.run("UPDATE search_progress SET turns_through = coalesce((SELECT max(id) FROM turns), 0) WHERE id = 1")
+    /// Drops forget entries that every index has applied (run by the main database's writer).
+    static func prune(_ db: Database, through seq: Int64) throws(StoreError) {
+        try db.run("DELETE FROM search_forget_turns WHERE seq <= ?", [.integer(seq)])
+        try db.run("DELETE FROM search_forget WHERE seq <= ?", [.integer(seq)])
+    }
+
+    /// Empties the index; the steps that follow rebuild it from the turns table.
+    static func reset(_ db: Database) throws(StoreError) {
+        try db.transaction(immediate: false) { () throws(StoreError) in
+            try db.run("UPDATE search.progress SET id = 1 WHERE id = 1")
+            try db.run("INSERT INTO search.turns_fts(turns_fts) VALUES('delete-all')")
+            let forgets = try db.scalar("SELECT max(seq) FROM main.search_forget") ?? 0
+            try db.run("UPDATE search.progress SET turns_through = 0, forget_through = ? WHERE id = 1", [.integer(forgets)])
+        }
     }
 }

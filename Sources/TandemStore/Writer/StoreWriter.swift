@@ -7,11 +7,11 @@ import Foundation
 /// and only then reports each job's result: a success result means the write is committed (durable
 /// to the degree `synchronous` promises).
 ///
-/// Full-text indexing of turns is not part of those transactions: the writer indexes committed
-/// turns in its idle time, in bounded steps of their own (see `SearchIndexer`).
-// Safe to share: queue, stopping, thread, counters and indexWaiters are guarded by `condition`;
-// `context` (with its Database), `indexBehind`, `backlogSince`, `idle` and `indexStepTurns` are touched
-// only by the writer thread after init.
+/// Full-text indexing of turns is not part of those transactions: after each commit the writer
+/// tells `commitObserver` the highest turn id, and the search index catches up on its own (see
+/// `SearchIndexWorker`).
+// Safe to share: queue, held, stopping, thread, counters and commitObserver are guarded by
+// `condition`; `context` (with its Database) is touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     private let condition = NSCondition()
     private let completer: Completer
@@ -26,29 +26,8 @@ public final class StoreWriter: @unchecked Sendable {
     private var thread: Thread?
 
     private var committedBatches = 0
-    /// Searches waiting for the index to reach a turn id.
-    private var indexWaiters: [(target: Int64, waiter: Waiter<Void>)] = []
-    /// Whether turns may be waiting to be indexed (true after every commit until a step finds none).
-    private var indexBehind = true
-    /// The index's high-water mark and the highest turn id, as of the writer's last step (or its
-    /// start), raised by its own inserts since: their difference is the indexing backlog. Another
-    /// process's inserts are found by the next step.
-    private var indexedThrough: Int64 = 0
-    private var latestTurn: Int64 = 0
-    /// Since when turns have been waiting for the index (nil: none known to wait).
-    private var backlogSince: Date?
-    /// Whether the last loop turn found no job (the writer is idle: index without waiting again).
-    private var idle = false
-    private let backgroundIndexing: Bool
-    private let indexIdle: TimeInterval
-    private let indexQuiet: TimeInterval
-    private let indexMinStep: Int64
-    private let indexMaxLag: TimeInterval
-    private let indexBatch: Int
-    private let indexStepTarget: Double
-    /// Turns per index step now: halved while steps take longer than `indexStepTarget` (big
-    /// turns), doubled back up to `indexBatch` while they take under half of it.
-    private var indexStepTurns: Int
+    /// Told after each commit: the highest turn id inserted so far, and whether sessions were deleted.
+    private var commitObserver: (@Sendable (_ latestTurn: Int64, _ sessionsDeleted: Bool) -> Void)?
     private var committedJobs = 0
 
     /// Transactions committed so far (for benchmarks and tests).
@@ -77,14 +56,6 @@ public final class StoreWriter: @unchecked Sendable {
         completer = Completer(scope: configuration.completionScope)
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
-        backgroundIndexing = configuration.indexTurnsForSearch
-        indexIdle = Double(max(0, configuration.searchIndexIdleMilliseconds)) / 1000
-        indexQuiet = Double(max(0, configuration.searchIndexQuietMilliseconds)) / 1000
-        indexMinStep = Int64(max(1, configuration.searchIndexMinStepTurns))
-        indexMaxLag = Double(max(0, configuration.searchIndexMaxLagMilliseconds)) / 1000
-        indexBatch = max(1, configuration.searchIndexBatchTurns)
-        indexStepTarget = Double(max(1, configuration.searchIndexStepMilliseconds)) / 1000
-        indexStepTurns = indexBatch
         // The thread keeps the writer alive until `close()` lets the loop end.
         let thread = Thread { self.loop() }
         thread.name = "tandem-store-writer"
@@ -198,116 +169,29 @@ public final class StoreWriter: @unchecked Sendable {
         completer.close()
     }
 
+    /// Sets what to tell after each commit (see `commitObserver`).
+    func observeCommits(_ observer: @escaping @Sendable (_ latestTurn: Int64, _ sessionsDeleted: Bool) -> Void) {
+        condition.lock()
+        commitObserver = observer
+        condition.unlock()
+    }
+
     private func loop() {
-        if backgroundIndexing, let progress = try? SearchIndexer.progress(context.db) {
-            (indexedThrough, latestTurn) = (progress.indexedThrough, progress.latestTurn)
-        }
         while true {
             condition.lock()
-            // Sleep until there are jobs, a search waiting for the index, or (with turns left to
-            // index) a pause without any job: `indexIdle` once a full step's worth waits,
-            // `indexQuiet` for less, so a steady stream of posts is indexed in large steps.
-            // Once idle, steps follow each other until a job arrives or nothing is left.
-            while queue.isEmpty && !stopping && indexWaiters.isEmpty {
-                if indexBehind && backgroundIndexing {
-                    if idle { break }
-                    let pause = latestTurn - indexedThrough >= indexMinStep ? indexIdle : indexQuiet
-                    if !condition.wait(until: Date(timeIntervalSinceNow: pause)) && queue.isEmpty { break }
-                } else {
-                    condition.wait()
-                }
-            }
+            while queue.isEmpty && !stopping { condition.wait() }
             if queue.isEmpty && stopping {
                 finished = true
-                let waiters = indexWaiters
-                indexWaiters.removeAll()
                 condition.broadcast()
                 condition.unlock()
-                for w in waiters { w.waiter.deliver(.failure(StoreError(.closed, "the store is closed"))) }
                 return
             }
             let take = min(queue.count, maxBatch)
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
-            let searchWaiting = !indexWaiters.isEmpty
             condition.unlock()
-            idle = batch.isEmpty
-            if !batch.isEmpty {
-                runBatch(batch)
-                indexBehind = true
-                latestTurn = max(latestTurn, context.lastTurnID)
-                if backlogSince == nil && latestTurn > indexedThrough { backlogSince = Date() }
-            }
-            // A waiting search gets one bounded index step per group commit, so neither starves;
-            // so does a backlog that a steady stream never leaves a pause for.
-            if batch.isEmpty || searchWaiting || indexOverdue() { indexStep() }
+            runBatch(batch)
         }
-    }
-
-    /// Whether the backlog must be indexed now, pause or not: two steps' worth wait, or turns
-    /// have been waiting for `indexMaxLag`.
-    private func indexOverdue() -> Bool {
-        guard backgroundIndexing && indexBehind, let since = backlogSince else { return false }
-        let backlog = latestTurn - indexedThrough
-        if backlog <= 0 { return false }
-        if backlog >= max(indexMinStep, 2 * Int64(indexStepTurns)) { return true }
-        return Date().timeIntervalSince(since) >= indexMaxLag
-    }
-
-    /// One bounded indexing transaction; then wakes the searches it satisfied.
-    private func indexStep() {
-        let outcome: Result<SearchIndexProgress, StoreError>
-        do {
-            let started = Date()
-            outcome = .success(try SearchIndexer.step(db, maxTurns: indexStepTurns))
-            let took = Date().timeIntervalSince(started)
-            if took > indexStepTarget {
-                indexStepTurns = max(1, indexStepTurns / 2)
-            } else if took < indexStepTarget / 2 {
-                indexStepTurns = min(indexBatch, indexStepTurns * 2)
-            }
-        } catch {
-            outcome = .failure(error)
-        }
-        var ready: [Waiter<Void>] = []
-        var failed: [Waiter<Void>] = []
-        condition.lock()
-        switch outcome {
-        case .success(let progress):
-            indexBehind = !progress.isCaughtUp
-            backlogSince = progress.isCaughtUp ? nil : Date()
-            (indexedThrough, latestTurn) = (progress.indexedThrough, progress.latestTurn)
-            indexWaiters.removeAll { entry in
-                // Caught up also covers a target above the ids left after a session delete.
-                guard entry.target <= progress.indexedThrough || progress.isCaughtUp else { return false }
-                ready.append(entry.waiter)
-                return true
-            }
-        case .failure:
-            // No retry loop on a persistent error (full disk): the next commit or search retries.
-            indexBehind = false
-            backlogSince = nil
-            failed = indexWaiters.map(\.waiter)
-            indexWaiters.removeAll()
-        }
-        condition.unlock()
-        for w in ready { w.deliver(.success(())) }
-        if case .failure(let error) = outcome { for w in failed { w.deliver(.failure(error)) } }
-    }
-
-    /// Blocks until every turn with an id up to `target` is in the full-text index (or nothing is
-    /// left to index). Searches call it when their snapshot shows unindexed turns.
-    func awaitSearchIndex(through target: Int64) throws(StoreError) {
-        let waiter = Waiter<Void>()
-        condition.lock()
-        if stopping {
-            condition.unlock()
-            throw StoreError(.closed, "the store is closed")
-        }
-        indexWaiters.append((target, waiter))
-        condition.signal()
-        condition.unlock()
-        try waiter.wait().get()
     }
 
     private func runBatch(_ batch: [WriteJob]) {
@@ -357,15 +241,20 @@ public final class StoreWriter: @unchecked Sendable {
             abort(batch, error)
             return
         }
+        let deleted = context.sessionsDeleted
+        context.sessionsDeleted = false
         condition.lock()
         committedBatches += 1
         committedJobs += batch.count
+        let observer = commitObserver
         condition.unlock()
         completer.deliver(batch, error: nil)
+        observer?(context.lastTurnID, deleted)
     }
 
     private func abort(_ batch: [WriteJob], _ error: StoreError) {
         context.discardBatch()
+        context.sessionsDeleted = false
         if db.isInTransaction { _ = try? db.run("ROLLBACK") }
         completer.deliver(batch, error: error)
     }

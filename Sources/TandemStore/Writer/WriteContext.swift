@@ -4,7 +4,7 @@ import TandemJSON
 ///
 /// Hot-path side effects that touch shared pages (session counters, contribution counters) are
 /// staged here and applied once per group commit, outside the per-job savepoints. Full-text
-/// indexing is not done here at all: the writer indexes committed turns later (`SearchIndexer`).
+/// indexing is not done here at all: committed turns are indexed later (`SearchIndexWorker`).
 public final class WriteContext {
     public let db: Database
     let configuration: StoreConfiguration
@@ -12,6 +12,8 @@ public final class WriteContext {
     /// The highest turn id this connection has inserted (the writer's estimate of what the search
     /// index has to catch up to).
     var lastTurnID: Int64 = 0
+    /// Whether this batch deleted sessions (the search index then has entries to forget).
+    var sessionsDeleted = false
 
     struct ContributionKey: Hashable { var sid: Int64; var user: String }
 

@@ -25,6 +25,7 @@ extension EndToEnd {
             let text = metrics.render()
             #expect(text.contains("# TYPE tandem_store_commits_total counter"))
             #expect(text.contains("tandem_store_write_jobs_total \(metrics.storeJobs.value)"))
+            #expect(text.contains("# TYPE tandem_search_index_backlog_turns gauge"))
         }
     }
 }

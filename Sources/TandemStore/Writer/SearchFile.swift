@@ -1,0 +1,66 @@
+import Foundation
+
+/// The file that holds the full-text index of turn content: `<database>-search` beside the main
+/// file (for `:memory:` stores, a private in-memory database on the writer's connection).
+///
+/// Everything in it is derived from the main database and rebuilt when it is missing, damaged,
+/// of another format, or was built for another database (each main database carries a random
+/// `search_meta.epoch`). Connections see it as the schema `search`.
+enum SearchFile {
+    /// Bumped when the layout of the search file changes: an older file is then rebuilt.
+    static let format: Int64 = 1
+
+    /// Contentless (the text stays in `main.turns` only) and without per-row column sizes (turn
+    /// hits are ordered newest first, not by rank).
+    private static let createIndex = "CREATE VIRTUAL TABLE search.turns_fts USING fts5(content, content='', columnsize=0);"
+
+    static func path(forDatabase path: String) -> String {
+        path == ":memory:" ? ":memory:" : path + "-search"
+    }
+
+    /// Attaches the search file to `db` as `search`.
+    static func attach(_ db: Database, databasePath: String) throws(StoreError) {
+        try db.run("ATTACH DATABASE ? AS search", [.text(path(forDatabase: databasePath))])
+    }
+
+    /// Creates the search schema where it is missing and empties an index that does not belong
+    /// to this database (see the type's comment). Outside any transaction.
+    static func prepare(_ db: Database, inMemory: Bool) throws(StoreError) {
+        if !inMemory {
+            try db.execute("PRAGMA search.journal_mode=WAL")
+        }
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS search.progress(
+              id INTEGER PRIMARY KEY CHECK (id = 1), format INTEGER NOT NULL, epoch TEXT NOT NULL,
+              turns_through INTEGER NOT NULL, forget_through INTEGER NOT NULL);
+            """)
+        try db.execute(createIndex.replacingOccurrences(of: "CREATE VIRTUAL TABLE", with: "CREATE VIRTUAL TABLE IF NOT EXISTS"))
+        try db.transaction(immediate: false) { () throws(StoreError) in
+            let epoch = try db.queryOne("SELECT epoch FROM main.search_meta WHERE id = 1") { $0.text(0) } ?? ""
+            let forgets = try db.scalar("SELECT max(seq) FROM main.search_forget") ?? 0
+            let latest = try db.scalar("SELECT max(id) FROM main.turns") ?? 0
+            let row = try db.queryOne("SELECT format, epoch, turns_through, forget_through FROM search.progress WHERE id = 1") {
+                (format: $0.int(0), epoch: $0.text(1), through: $0.int(2), forgotten: $0.int(3))
+            }
+            guard let row else {
+                try db.run("INSERT INTO search.progress VALUES (1, ?, ?, 0, ?)",
+                           [.integer(format), .text(epoch), .integer(forgets)])
+                return
+            }
+            // An index ahead of the turns with no delete to explain it was built on another copy
+            // of this database (a backup restored over it, say).
+            let ahead = row.through > latest && row.forgotten >= forgets
+            guard row.format != format || row.epoch != epoch || ahead else { return }
+            try db.execute("DROP TABLE search.turns_fts; \(createIndex)")
+            try db.run("UPDATE search.progress SET format = ?, epoch = ?, turns_through = 0, forget_through = ? WHERE id = 1",
+                       [.integer(format), .text(epoch), .integer(forgets)])
+        }
+    }
+
+    /// Removes the search file of the database at `databasePath` with its WAL and shared-memory
+    /// files (it is rebuilt from the main database).
+    static func remove(databasePath: String) {
+        let base = path(forDatabase: databasePath)
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: base + suffix) }
+    }
+}

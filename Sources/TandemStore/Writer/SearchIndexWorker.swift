@@ -1,0 +1,214 @@
+import CSQLite
+import Foundation
+
+/// Runs full-text indexing steps (`SearchIndexer.step`) on a thread and connection of its own.
+///
+/// The index lives in the search file, so a step never holds the main database's write lock:
+/// group commits go on while a step runs. The thread runs at a lower CPU priority
+/// (`searchIndexNice`), so on a busy core the event loop, the writer and the completion thread
+/// get the CPU first when they wake, and indexing uses what they leave; on a machine with a
+/// spare core it runs beside them.
+///
+/// Turns are indexed once `searchIndexMinStepTurns` wait or the oldest has waited
+/// `searchIndexQuietMilliseconds` (a step over a few turns costs several times more per turn:
+/// each flushes an FTS5 segment), then step after step until none is left. A search that finds
+/// unindexed turns in its snapshot waits for a step that started after it asked.
+// Safe to share: everything but `db` is guarded by `condition`; `db` is used only by the worker
+// thread after init.
+final class SearchIndexWorker: @unchecked Sendable {
+    private let condition = NSCondition()
+    private let db: Database
+    private let background: Bool
+    private let batchTurns: Int
+    private let minStep: Int64
+    private let quiet: TimeInterval
+    private let nice: Int32
+    /// Called with the last forget entry a step applied (the main database's writer prunes them).
+    private let forgotten: @Sendable (Int64) -> Void
+
+    private var latestKnown: Int64 = 0
+    private var indexedThrough: Int64 = 0
+    private var forgetsPending = false
+    private var backlogSince: Date?
+    private var draining = false
+    private var resetRequested = false
+    /// After a failed step (full disk, say), background steps wait until then.
+    private var retryAfter: Date?
+    private var stepsStarted = 0
+    private var waiters: [(target: Int64, after: Int, waiter: Waiter<Void>)] = []
+    private var stopping = false
+    private var finished = false
+    private var thread: Thread?
+
+    /// Opens the worker's connection (the main database, with the search file attached and
+    /// prepared) and starts its thread. A search file that cannot be used is removed and rebuilt.
+    init(configuration: StoreConfiguration, forgotten: @escaping @Sendable (Int64) -> Void) throws(StoreError) {
+        let open = { () throws(StoreError) -> Database in
+            let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
+                                  busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
+                                  cacheBytes: configuration.cacheBytes)
+            try SearchFile.attach(db, databasePath: configuration.path)
+            try SearchFile.prepare(db, inMemory: false)
+            return db
+        }
+        do {
+            db = try open()
+        } catch where error.kind != .busy {
+            SearchFile.remove(databasePath: configuration.path)
+            db = try open()
+        }
+        background = configuration.indexTurnsForSearch
+        batchTurns = max(1, configuration.searchIndexBatchTurns)
+        minStep = Int64(max(1, configuration.searchIndexMinStepTurns))
+        quiet = Double(max(0, configuration.searchIndexQuietMilliseconds)) / 1000
+        nice = configuration.searchIndexNice
+        self.forgotten = forgotten
+        let progress = try db.transaction(immediate: false) { () throws(StoreError) in try SearchIndexer.progress(db) }
+        (indexedThrough, latestKnown) = (progress.indexedThrough, progress.latestTurn)
+        forgetsPending = progress.pendingForgets > 0
+        if progress.indexedThrough < progress.latestTurn { backlogSince = Date() }
+        // The thread keeps the worker alive until `close()` lets the loop end.
+        let thread = Thread { self.loop() }
+        thread.name = "tandem-search-index"
+        thread.stackSize = 4 << 20
+        self.thread = thread
+        thread.start()
+    }
+
+    /// Committed turns not yet indexed, as far as this worker knows.
+    var backlog: Int64 {
+        condition.lock()
+        defer { condition.unlock() }
+        return max(0, latestKnown - indexedThrough)
+    }
+
+    /// The writer committed turns up to `latestTurn` (and, with `forgets`, deleted sessions).
+    func noteCommitted(latestTurn: Int64, forgets: Bool) {
+        condition.lock()
+        var newBacklog = false
+        if latestTurn > latestKnown {
+            latestKnown = latestTurn
+            if backlogSince == nil && latestKnown > indexedThrough {
+                backlogSince = Date()
+                newBacklog = true
+            }
+        }
+        if forgets { forgetsPending = true }
+        // A new backlog starts the quiet-time clock the thread sleeps on.
+        if background && (newBacklog || isDue()) { condition.signal() }
+        condition.unlock()
+    }
+
+    /// Blocks until a step that started after this call has run and the index covers every turn
+    /// up to `target` (or nothing was left to index).
+    func awaitCaughtUp(through target: Int64) throws(StoreError) {
+        let waiter = Waiter<Void>()
+        condition.lock()
+        if stopping {
+            condition.unlock()
+            throw StoreError(.closed, "the store is closed")
+        }
+        waiters.append((target, stepsStarted, waiter))
+        condition.signal()
+        condition.unlock()
+        try waiter.wait().get()
+    }
+
+    /// Empties the index, then waits until it is rebuilt from every committed turn.
+    func rebuild() throws(StoreError) {
+        condition.lock()
+        resetRequested = true
+        let target = latestKnown
+        condition.unlock()
+        try awaitCaughtUp(through: target)
+    }
+
+    /// Stops the thread after the step in progress; waiting searches fail with `closed`.
+    func close() {
+        condition.lock()
+        stopping = true
+        condition.broadcast()
+        while !finished { condition.wait() }
+        thread = nil // breaks the worker → thread → closure → worker cycle
+        condition.unlock()
+    }
+
+    /// Under `condition`: whether background indexing should run a step now.
+    private func isDue() -> Bool {
+        if let retryAfter, retryAfter > Date() { return false }
+        if forgetsPending || draining { return true }
+        let backlog = latestKnown - indexedThrough
+        guard backlog > 0, let since = backlogSince else { return false }
+        return backlog >= minStep || Date().timeIntervalSince(since) >= quiet
+    }
+
+    private func loop() {
+        lowerPriority()
+        condition.lock()
+        while true {
+            while !stopping && waiters.isEmpty && !resetRequested && !(background && isDue()) {
+                if background, let since = backlogSince {
+                    _ = condition.wait(until: max(since.addingTimeInterval(quiet), retryAfter ?? .distantPast))
+                } else {
+                    condition.wait()
+                }
+            }
+            if stopping { break }
+            let reset = resetRequested
+            resetRequested = false
+            stepsStarted += 1
+            let number = stepsStarted
+            condition.unlock()
+            let outcome = Result { () throws(StoreError) -> (SearchIndexProgress, forgotThrough: Int64?) in
+                if reset { try SearchIndexer.reset(db) }
+                return try SearchIndexer.step(db, maxTurns: batchTurns)
+            }
+            if case .success(let (_, forgotThrough?)) = outcome { forgotten(forgotThrough) }
+            condition.lock()
+            finish(step: number, outcome)
+        }
+        finished = true
+        let left = waiters
+        waiters.removeAll()
+        condition.broadcast()
+        condition.unlock()
+        for entry in left { entry.waiter.deliver(.failure(StoreError(.closed, "the store is closed"))) }
+    }
+
+    /// Under `condition`: records a step's outcome and wakes the searches it satisfied.
+    private func finish(step number: Int, _ outcome: Result<(SearchIndexProgress, forgotThrough: Int64?), StoreError>) {
+        var ready: [Waiter<Void>] = []
+        var failed: [Waiter<Void>] = []
+        switch outcome {
+        case .success(let (progress, _)):
+            indexedThrough = progress.indexedThrough
+            latestKnown = max(latestKnown, progress.latestTurn)
+            forgetsPending = false
+            retryAfter = nil
+            let caughtUp = indexedThrough >= latestKnown
+            draining = !caughtUp
+            backlogSince = caughtUp ? nil : (backlogSince ?? Date())
+            waiters.removeAll { entry in
+                // Caught up also covers a target above the ids left after a session delete.
+                guard entry.after < number, entry.target <= progress.indexedThrough || progress.isCaughtUp else { return false }
+                ready.append(entry.waiter)
+                return true
+            }
+        case .failure:
+            // No busy loop on a persistent error: background steps pause, searches still retry.
+            retryAfter = Date().addingTimeInterval(1)
+            failed = waiters.filter { $0.after < number }.map(\.waiter)
+            waiters.removeAll { $0.after < number }
+        }
+        condition.unlock()
+        for w in ready { w.deliver(.success(())) }
+        if case .failure(let error) = outcome { for w in failed { w.deliver(.failure(error)) } }
+        condition.lock()
+    }
+
+    private func lowerPriority() {
+        guard nice > 0 else { return }
+        // Per-thread on Linux: `who` is this thread's id. Raising the value needs no privilege.
+        _ = setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(gettid()), nice)
+    }
+}
