@@ -57,6 +57,12 @@ enum SearchFile {
         }
     }
 
+    /// Whether `error` says the search file is not a usable database (SQLITE_CORRUPT, SQLITE_NOTADB).
+    static func isDamaged(_ error: StoreError) -> Bool {
+        guard let code = error.sqliteCode else { return false }
+        return code & 0xFF == 11 || code & 0xFF == 26
+    }
+
     /// Removes the search file of the database at `databasePath` with its WAL and shared-memory
     /// files (it is rebuilt from the main database).
     static func remove(databasePath: String) {

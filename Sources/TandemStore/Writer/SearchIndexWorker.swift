@@ -53,7 +53,9 @@ final class SearchIndexWorker: @unchecked Sendable {
         }
         do {
             db = try open()
-        } catch where error.kind != .busy {
+        } catch where SearchFile.isDamaged(error) {
+            // Only a damaged file goes: another process (tandem-admin beside tandemd) may be using
+            // a healthy one, and a busy or unreadable file is not fixed by deleting it.
             SearchFile.remove(databasePath: configuration.path)
             db = try open()
         }
