@@ -20,7 +20,9 @@ Verdict (exit 1 on FAIL):
   `--cache-size` per connection, 64 MiB by default); the soak runs tandemd with `--cache-size 2m` so that
   cache is full within the warm-up and growth after it means memory the server did not bound. After the load, with every client gone, fds must be back to the
   pre-load count for sockets and other fds (a leaked socket or file stays); database fds may only
-  grow to the pool's bound, (4 readers + writer) x 3.
+  grow to the pool's bound: the database and its WAL per connection (writer, checkpointer, search
+  indexer, 4 readers), the search file and its WAL on the indexer and each reader, and the two
+  shared-memory files: 26.
 - every acknowledged turn is seen by every member exactly once, in seq order (eseq gap-free);
 - each slow-consumer round ends in 4408 and a full recovery; each viewer ends in share.expired + 4410.
 """
@@ -386,9 +388,9 @@ async def run(args):
         quiet_fds = server.open_fds()
         quiet_kinds = server.fd_kinds()
         # Sockets and the rest must be back where they were; database fds may grow as the reader pool
-        # opens its connections lazily, up to (4 readers + writer) x (db, wal, shm).
+        # opens its connections lazily, up to 7 connections x (db, wal) + 5 x (search, its wal) + 2 shm.
         if (quiet_kinds["socket"] > baseline_kinds["socket"] or quiet_kinds["other"] > baseline_kinds["other"]
-                or quiet_kinds["database"] > 15):
+                or quiet_kinds["database"] > 26):
             soak.problems.append(f"fds after the load, every client gone: {quiet_kinds} (before the load: {baseline_kinds})")
         growth, summary = growth_verdict(rows, args.seconds)
         soak.problems += growth

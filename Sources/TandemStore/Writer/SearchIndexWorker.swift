@@ -44,9 +44,11 @@ final class SearchIndexWorker: @unchecked Sendable {
     /// prepared) and starts its thread. A search file that cannot be used is removed and rebuilt.
     init(configuration: StoreConfiguration, forgotten: @escaping @Sendable (Int64) -> Void) throws(StoreError) {
         let open = { () throws(StoreError) -> Database in
+            // It reads only turns committed moments ago (in the WAL and the OS cache): a small page
+            // cache for `main`; the search file keeps SQLite's default (2 MiB).
             let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
                                   busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
-                                  cacheBytes: configuration.cacheBytes)
+                                  cacheBytes: min(configuration.cacheBytes, 8 << 20))
             try SearchFile.attach(db, databasePath: configuration.path)
             try SearchFile.prepare(db, inMemory: false)
             return db
