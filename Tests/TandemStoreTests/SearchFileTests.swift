@@ -133,4 +133,24 @@ import Testing
         #expect(try store.search("curlew", limit: 100).map(\.turnSeq) == [2, 1])
         #expect(try store.searchIndexProgress().isCaughtUp)
     }
+
+    /// `searchIndexNice` lowers the indexing thread's priority, and only that thread's.
+    @Test func theIndexingThreadTakesItsNiceValue() throws {
+        func nices() -> [Int] {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task")) ?? []
+            return tasks.compactMap { task in
+                guard let stat = try? String(contentsOfFile: "/proc/self/task/\(task)/stat", encoding: .utf8),
+                      let close = stat.lastIndex(of: ")") else { return nil }
+                // Fields after "(comm)": state is field 3, nice is field 19.
+                let fields = stat[stat.index(after: close)...].split(separator: " ")
+                return fields.count > 16 ? Int(fields[16]) : nil
+            }
+        }
+        #expect(!nices().contains(7))
+        try withStore(configure: { $0.searchIndexNice = 7 }) { _ in
+            let deadline = Date().addingTimeInterval(5)
+            while nices().filter({ $0 == 7 }).count != 1 && Date() < deadline { usleep(10_000) }
+            #expect(nices().filter { $0 == 7 }.count == 1, "threads' nice values: \(nices())")
+        }
+    }
 }

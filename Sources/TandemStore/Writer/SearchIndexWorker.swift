@@ -4,10 +4,9 @@ import Foundation
 /// Runs full-text indexing steps (`SearchIndexer.step`) on a thread and connection of its own.
 ///
 /// The index lives in the search file, so a step never holds the main database's write lock:
-/// group commits go on while a step runs. The thread runs at a lower CPU priority
-/// (`searchIndexNice`), so on a busy core the event loop, the writer and the completion thread
-/// get the CPU first when they wake, and indexing uses what they leave; on a machine with a
-/// spare core it runs beside them.
+/// group commits go on while a step runs. On a machine with a spare core it runs beside the
+/// writer; on a saturated one it takes its fair share, so the index keeps up with any sustained
+/// load (`searchIndexNice` above 0 gives that share away, see docs/store.md).
 ///
 /// Turns are indexed once `searchIndexMinStepTurns` wait or the oldest has waited
 /// `searchIndexQuietMilliseconds` (a step over a few turns costs several times more per turn:
