@@ -117,6 +117,38 @@ import Testing
         }
     }
 
+    /// A delete committed while the index could not apply it (its file locked until the store
+    /// closed, as if the process had died) is applied after the restart: its note outlives the
+    /// process.
+    @Test func aDeleteNotYetAppliedSurvivesARestart() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            var config = StoreConfiguration(path: dir.dbPath)
+            config.busyTimeoutMilliseconds = 50 // the indexing step gives up on the held lock at once
+            let store = try Store(config)
+            try createTestUsers(store)
+            for id in ["keep", "gone"] {
+                _ = try makeSession(store, id: id)
+                _ = try store.appendTurns(session: id, actor: "bob", (0..<20).map { NewTurn(role: .user, content: "wren \(id) \($0)") })
+            }
+            try store.catchUpSearchIndex()
+            let blocker = try Database(path: SearchFile.path(forDatabase: dir.dbPath))
+            try blocker.run("BEGIN IMMEDIATE")
+            try store.deleteSession(id: "gone", actor: "alice")
+            #expect(try store.searchIndexProgress().pendingForgets == 1)
+            usleep(300_000) // the step the delete triggered has failed on the lock by now
+            try blocker.run("ROLLBACK")
+            store.close()
+        }
+        #expect(try rawIndexProgress(dir.dbPath).pendingForgets == 1, "applied before the restart: nothing tested")
+        let store = try Store(path: dir.dbPath)
+        defer { store.close() }
+        #expect(Set(try store.search("wren", limit: 1000).map(\.sessionID)) == ["keep"])
+        #expect(try store.searchIndexProgress().isCaughtUp)
+        #expect(try auditSearchIndex(dir.dbPath).differences == 0)
+    }
+
     /// In memory the writer's connection holds the index; searches index on demand.
     @Test func anInMemoryStoreSearchesAndForgets() throws {
         let store = try Store(StoreConfiguration(path: ":memory:"))

@@ -63,12 +63,17 @@ import TandemJSON
             try makeSession(store)
             try store.catchUpSearchIndex()
             let start = try store.searchIndexProgress()
+            let began = Date()
             for i in 0..<10 {
                 _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "trickle \(i)")])
                 usleep(20_000)
             }
-            #expect(try store.searchIndexProgress().indexedThrough == start.indexedThrough, "indexed a few turns before the quiet time")
-            #expect(store.searchIndexBacklog == 10)
+            let progress = try store.searchIndexProgress()
+            // On a machine too loaded to post 10 turns within the quiet time this proves nothing.
+            if Date().timeIntervalSince(began) < 0.7 {
+                #expect(progress.indexedThrough == start.indexedThrough, "indexed a few turns before the quiet time")
+                #expect(store.searchIndexBacklog == 10)
+            }
             #expect(try waitForIndex(store, seconds: 10).isCaughtUp, "not indexed after the quiet time")
             #expect(store.searchIndexBacklog == 0)
             // 150 at once: a full step's worth, indexed without waiting for the quiet time.
