@@ -53,6 +53,21 @@ import TandemJSON
         }
     }
 
+    /// Turns that arrive other than by append (a branch's copies, an import) are indexed in the
+    /// background too, without a search asking.
+    @Test func branchAndImportTurnsAreIndexedInTheBackground() throws {
+        try withStore(configure: { $0.searchIndexQuietMilliseconds = 20 }) { store in
+            try makeSession(store)
+            _ = try store.appendTurns(session: "s1", actor: "bob", (0..<30).map { NewTurn(role: .user, content: "plover \($0)") })
+            #expect(try waitForIndex(store, seconds: 10).isCaughtUp)
+            _ = try store.createBranch(session: "s1", actor: "alice", atSeq: 30, id: "b1")
+            #expect(try waitForIndex(store, seconds: 10).isCaughtUp, "a branch's copies were left unindexed")
+            _ = try store.importSession(try store.exportSession(id: "s1", actor: "alice"), asID: "imp")
+            #expect(try waitForIndex(store, seconds: 10).isCaughtUp, "imported turns were left unindexed")
+            #expect(try store.searchIndexProgress().indexedThrough == 90)
+        }
+    }
+
     /// A trickle of posts is indexed in one step once the oldest has waited the quiet time, not a
     /// step per commit; a full step's worth is indexed at once.
     @Test func fewWaitingTurnsWaitForQuietAFullStepDoesNot() throws {
@@ -215,6 +230,11 @@ import TandemJSON
             #expect(try store.searchIndexProgress().latestTurn <= before.indexedThrough) // ids were reused
             #expect(try seqs("heron") == ["s1:10", "s1:11", "s1:9"])
             try check("delete")
+            // The indexing thread knows it is caught up too: with the highest ids gone it must not
+            // keep stepping toward ids that no longer exist.
+            let settle = Date().addingTimeInterval(5)
+            while store.searchIndexBacklog != 0 && Date() < settle { usleep(10_000) }
+            #expect(store.searchIndexBacklog == 0, "the indexing thread still sees a backlog after the delete")
 
             // A merged branch is archived: purge removes it with its turns.
             clock.advance(10_000)

@@ -38,7 +38,7 @@ extension Store {
                 SELECT ?, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state,
                        row_number() OVER (ORDER BY seq), nonce FROM turns WHERE sid = ? AND seq <= ?
                 """, [.integer(sid), .integer(ref.sid), .integer(at)])
-            // The copies get new turn ids above the index mark: the writer indexes them later.
+            // The copies get new turn ids above the index mark: the search indexer picks them up.
             let copied = try db.scalar("SELECT count(*) FROM turns WHERE sid = ?", [.integer(sid)]) ?? 0
             try db.run("INSERT INTO state_history SELECT ?, key, version, value, author, created_at, merged FROM state_history WHERE sid = ?",
                        [.integer(sid), .integer(ref.sid)])

@@ -175,7 +175,6 @@ enum Turns {
                             state: .live, eventSeq: eventSeq, nonce: t.nonce))
         }
         ctx.count(sid: ref.sid, user: actor, counts)
-        ctx.lastTurnID = max(ctx.lastTurnID, db.lastInsertRowID)
         return AppendResult(turns: out)
     }
 

@@ -26,6 +26,9 @@ final class SearchIndexWorker: @unchecked Sendable {
     private let forgotten: @Sendable (Int64) -> Void
 
     private var latestKnown: Int64 = 0
+    /// The highest turn id commits reported since the running step began (0: none). A step's
+    /// snapshot is the truth about the turns, these are the ones it may not have seen.
+    private var notedDuringStep: Int64 = 0
     private var indexedThrough: Int64 = 0
     private var forgetsPending = false
     private var backlogSince: Date?
@@ -85,10 +88,11 @@ final class SearchIndexWorker: @unchecked Sendable {
         return max(0, latestKnown - indexedThrough)
     }
 
-    /// The writer committed turns up to `latestTurn` (and, with `forgets`, deleted sessions).
+    /// The writer committed; the highest turn id is now `latestTurn`, and with `forgets` it deleted sessions.
     func noteCommitted(latestTurn: Int64, forgets: Bool) {
         condition.lock()
         var newBacklog = false
+        notedDuringStep = max(notedDuringStep, latestTurn)
         if latestTurn > latestKnown {
             latestKnown = latestTurn
             if backlogSince == nil && latestKnown > indexedThrough {
@@ -160,6 +164,7 @@ final class SearchIndexWorker: @unchecked Sendable {
             let reset = resetRequested
             resetRequested = false
             stepsStarted += 1
+            notedDuringStep = 0
             let number = stepsStarted
             condition.unlock()
             let outcome = Result { () throws(StoreError) -> (SearchIndexProgress, forgotThrough: Int64?) in
@@ -168,7 +173,11 @@ final class SearchIndexWorker: @unchecked Sendable {
             }
             if case .success(let (_, forgotThrough?)) = outcome { forgotten(forgotThrough) }
             condition.lock()
-            finish(step: number, outcome)
+            let (ready, failed) = record(step: number, outcome)
+            condition.unlock()
+            for waiter in ready { waiter.deliver(.success(())) }
+            if case .failure(let error) = outcome { for waiter in failed { waiter.deliver(.failure(error)) } }
+            condition.lock()
         }
         finished = true
         let left = waiters
@@ -178,14 +187,17 @@ final class SearchIndexWorker: @unchecked Sendable {
         for entry in left { entry.waiter.deliver(.failure(StoreError(.closed, "the store is closed"))) }
     }
 
-    /// Under `condition`: records a step's outcome and wakes the searches it satisfied.
-    private func finish(step number: Int, _ outcome: Result<(SearchIndexProgress, forgotThrough: Int64?), StoreError>) {
+    /// Under `condition`: records a step's outcome; returns the searches it satisfied and those
+    /// it failed (woken by the caller, outside the lock).
+    private func record(step number: Int, _ outcome: Result<(SearchIndexProgress, forgotThrough: Int64?), StoreError>)
+        -> (ready: [Waiter<Void>], failed: [Waiter<Void>]) {
         var ready: [Waiter<Void>] = []
         var failed: [Waiter<Void>] = []
         switch outcome {
         case .success(let (progress, _)):
             indexedThrough = progress.indexedThrough
-            latestKnown = max(latestKnown, progress.latestTurn)
+            // Not max with the old value: after a session delete the highest ids are gone.
+            latestKnown = max(progress.latestTurn, notedDuringStep)
             forgetsPending = false
             retryAfter = nil
             let caughtUp = indexedThrough >= latestKnown
@@ -203,10 +215,7 @@ final class SearchIndexWorker: @unchecked Sendable {
             failed = waiters.filter { $0.after < number }.map(\.waiter)
             waiters.removeAll { $0.after < number }
         }
-        condition.unlock()
-        for w in ready { w.deliver(.success(())) }
-        if case .failure(let error) = outcome { for w in failed { w.deliver(.failure(error)) } }
-        condition.lock()
+        return (ready, failed)
     }
 
     private func lowerPriority() {

@@ -26,7 +26,8 @@ public final class StoreWriter: @unchecked Sendable {
     private var thread: Thread?
 
     private var committedBatches = 0
-    /// Told after each commit: the highest turn id inserted so far, and whether sessions were deleted.
+    /// Told after each commit: the highest turn id in the database, and whether the batch deleted
+    /// sessions.
     private var commitObserver: (@Sendable (_ latestTurn: Int64, _ sessionsDeleted: Bool) -> Void)?
     private var committedJobs = 0
 
@@ -234,8 +235,13 @@ public final class StoreWriter: @unchecked Sendable {
                 return
             }
         }
+        let latestTurn: Int64
         do {
             try context.flushDeferred()
+            // What the search index has to reach. Read here rather than tracked by every statement
+            // that inserts turns (append, import, branch, merge): one rowid-index lookup per commit,
+            // and right after a delete too, when new turns reuse lower ids.
+            latestTurn = try db.scalar("SELECT max(id) FROM turns") ?? 0
             try db.run("COMMIT")
         } catch {
             abort(batch, error)
@@ -249,7 +255,7 @@ public final class StoreWriter: @unchecked Sendable {
         let observer = commitObserver
         condition.unlock()
         completer.deliver(batch, error: nil)
-        observer?(context.lastTurnID, deleted)
+        observer?(latestTurn, deleted)
     }
 
     private func abort(_ batch: [WriteJob], _ error: StoreError) {

@@ -9,9 +9,6 @@ public final class WriteContext {
     public let db: Database
     let configuration: StoreConfiguration
     public private(set) var now: Int64 = 0
-    /// The highest turn id this connection has inserted (the writer's estimate of what the search
-    /// index has to catch up to).
-    var lastTurnID: Int64 = 0
     /// Whether this batch deleted sessions (the search index then has entries to forget).
     var sessionsDeleted = false
 
