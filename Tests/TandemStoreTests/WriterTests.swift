@@ -115,11 +115,14 @@ import Testing
             try makeSession(store)
             let before = try tableCounts(store)
             let gate = DispatchSemaphore(value: 0)
+            let holding = DispatchSemaphore(value: 0)
             let results = Mutex<[String]>([])
             let group = DispatchGroup()
             group.enter()
-            // Holds the writer so the next jobs queue up and run in one batch.
-            store.writer.submit({ _ throws(StoreError) in gate.wait() }) { _ in group.leave() }
+            // Holds the writer so the next jobs queue up and run in one batch. Wait until it holds:
+            // on a loaded machine the writer may otherwise wake late and take the append with it.
+            store.writer.submit({ _ throws(StoreError) in holding.signal(); gate.wait() }) { _ in group.leave() }
+            holding.wait()
             group.enter()
             store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "innocent")]) { r in
                 results.withLock { $0.append("append:" + ((try? r.get()) == nil ? "failed" : "ok")) }
