@@ -53,8 +53,8 @@ enum FrameFuzz {
         // zlib checks a back-reference against the negotiated window only once the bytes it points
         // to are out of the current call's output: such (corrupt, RFC 7692) data can inflate when
         // read whole and fail in pieces. A failure in pieces is right when a strict read, a byte at
-        // a time, fails too; its events then come before the whole read's.
-        if deflate && piecesOutcome.failed && !wholeOutcome.failed {
+        // a time, fails too; its events then come before the whole read's (which may fail later).
+        if deflate && piecesOutcome.failed && (!wholeOutcome.failed || wholeOutcome.events != piecesOutcome.events) {
             var strict = makeReader()
             var strictOutcome = Outcome()
             for index in wire.indices where !strictOutcome.failed {
