@@ -36,10 +36,9 @@ public final class EventLoop: @unchecked Sendable {
     private var running = false
     private var handlers: [(any LoopHandler)?] = []
     private var timers = TimerHeap()
-    // Loop-confined and never accessed re-entrantly: the runtime exclusivity check is pure cost here.
-    @exclusivity(unchecked) private var flushQueue: [any FlushTarget] = []
+    private var flushQueue: [any FlushTarget] = []
     /// Flushes held back by a write-coalescing window, all released at `heldDeadline`.
-    @exclusivity(unchecked) private var heldFlushes: [any FlushTarget] = []
+    private var heldFlushes: [any FlushTarget] = []
     private var heldDeadline: UInt64?
     /// Application work for the end of this turn, each object once.
     private var endOfTurnWork: [any EndOfTurnWork] = []

@@ -24,28 +24,25 @@ public final class WebSocketConnection: @unchecked Sendable {
     let serverLoop: ServerLoop
     var server: ServerCore { serverLoop.server }
     var slot = -1
-    // @exclusivity(unchecked) on the hot loop-confined fields below: they are touched only on the
-    // loop thread and never across an inout access to themselves, so the runtime check (a
-    // thread-local access set per read-modify-write, measured ~6 % of fan-out CPU) proves nothing.
-    @exclusivity(unchecked) var phase: Phase = .http
-    @exclusivity(unchecked) var tls: TLSSession?
+    var phase: Phase = .http
+    var tls: TLSSession?
     /// Present only while the HTTP request is being read.
     var httpParser: HTTPRequestParser?
     /// Present once open.
-    @exclusivity(unchecked) var reader: MessageReader?
-    @exclusivity(unchecked) var deflate: DeflateParameters?
+    var reader: MessageReader?
+    var deflate: DeflateParameters?
     /// Per-connection compressor, only when the server keeps its compression context.
     var deflater: Deflater?
-    @exclusivity(unchecked) var outbound = OutboundQueue()
-    @exclusivity(unchecked) var interest: PollInterest = .read
-    @exclusivity(unchecked) var flushRequested = false
+    var outbound = OutboundQueue()
+    var interest: PollInterest = .read
+    var flushRequested = false
     /// Loop time of the last flush (see `TransportConfiguration.writeCoalescingWindow`).
-    @exclusivity(unchecked) var lastWrite: UInt64 = 0
+    var lastWrite: UInt64 = 0
     /// After the queue drains: close the socket (close handshake done) or half-close and drain (HTTP error).
-    @exclusivity(unchecked) var afterFlush: AfterFlush = .nothing
-    @exclusivity(unchecked) var sentClose = false
+    var afterFlush: AfterFlush = .nothing
+    var sentClose = false
     var closeCode: UInt16?
-    @exclusivity(unchecked) var lastActivity: UInt64 = 0
+    var lastActivity: UInt64 = 0
     var lastPing: UInt64 = 0
     var timerGeneration: UInt64 = 0
     /// The application heard `opened`, so it must hear `closed`.
