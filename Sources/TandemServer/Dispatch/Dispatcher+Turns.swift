@@ -22,14 +22,15 @@ extension Dispatcher {
             switch result {
             case .success(let appended):
                 let stored = appended.turns[0]
+                let dto = TurnDTO(stored)
                 if !appended.duplicate {
                     metrics.turns.add()
                     if let liveSession = live.existing(p.session) {
-                        publish(liveSession, stored.eventSeq, EventFrames.turn(stored))
+                        publish(liveSession, stored.eventSeq, EventFrames.turn(dto, session: stored.sessionID, eseq: stored.eventSeq))
                     }
                 }
                 metrics.postLatency.observe(clock() - started)
-                let answer = PostTurnResult(turn: TurnDTO(stored), eseq: stored.eventSeq, duplicate: appended.duplicate)
+                let answer = PostTurnResult(turn: dto, eseq: stored.eventSeq, duplicate: appended.duplicate)
                 connection.send(EventFrames.frame(Response.encodePostTurn(id: id, answer)))
             case .failure(let error):
                 metrics.errors.add()

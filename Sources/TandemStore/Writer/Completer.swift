@@ -42,6 +42,8 @@ final class Completer: @unchecked Sendable {
     }
 
     private func loop() {
+        // Swapped with `pending` under the lock: both arrays keep their capacity.
+        var work: [([WriteJob], StoreError?)] = []
         while true {
             condition.lock()
             while pending.isEmpty && !stopping { condition.wait() }
@@ -51,8 +53,7 @@ final class Completer: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let work = pending
-            pending.removeAll()
+            swap(&work, &pending)
             condition.unlock()
             let finishAll = {
                 for (jobs, error) in work {
@@ -60,6 +61,7 @@ final class Completer: @unchecked Sendable {
                 }
             }
             if let scope { scope(finishAll) } else { finishAll() }
+            work.removeAll(keepingCapacity: true)
         }
     }
 }
