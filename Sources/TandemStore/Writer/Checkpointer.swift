@@ -9,17 +9,15 @@ import Foundation
 /// automatic checkpoint is raised to a high safety bound and this thread runs a PASSIVE
 /// checkpoint every `checkpointIntervalMilliseconds`; PASSIVE never blocks the writer or readers.
 /// Durability is unchanged: a checkpoint only moves committed pages from the WAL to the file.
-// Safe to share: `stopping`, `finished` and `thread` are guarded by `condition`; the Database is used
-// only by the checkpoint thread after init.
+// Safe to share: `runs` is guarded by `condition`; the Database is used only by the checkpoint
+// thread after init.
 final class Checkpointer: @unchecked Sendable {
     /// Pages the writer lets the WAL reach before it checkpoints itself (only if this thread lags).
     static let writerFallbackPages = 16_384
-    private let condition = NSCondition()
+    private let thread = BackgroundThread(name: "tandem-store-checkpointer")
+    private var condition: NSCondition { thread.condition }
     private let db: Database
     private let interval: TimeInterval
-    private var stopping = false
-    private var finished = false
-    private var thread: Thread?
     private var runs = 0
 
     /// Checkpoints run so far (for tests).
@@ -33,28 +31,19 @@ final class Checkpointer: @unchecked Sendable {
         db = try Database(path: configuration.path, synchronous: configuration.synchronous,
                           busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         interval = Double(configuration.checkpointIntervalMilliseconds) / 1000
-        // The thread keeps the checkpointer alive until `close()` lets the loop end.
-        let thread = Thread { self.loop() }
-        thread.name = "tandem-store-checkpointer"
-        self.thread = thread
-        thread.start()
+        thread.start { self.loop() }
     }
 
     /// Runs a last checkpoint and stops the thread.
     func close() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        thread = nil // breaks the checkpointer → thread → closure → checkpointer cycle
-        condition.unlock()
+        thread.stop()
     }
 
     private func loop() {
         condition.lock()
-        while !stopping {
+        while !thread.isStopping {
             _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
-            if stopping { break }
+            if thread.isStopping { break }
             condition.unlock()
             checkpoint()
             condition.lock()
@@ -62,8 +51,7 @@ final class Checkpointer: @unchecked Sendable {
         condition.unlock()
         checkpoint()
         condition.lock()
-        finished = true
-        condition.broadcast()
+        thread.finish()
         condition.unlock()
     }
 

@@ -3,23 +3,17 @@ import Foundation
 /// Runs job completions on their own thread, in commit order, so that callers' callbacks (and the
 /// wake-ups and deallocations they cause) stay off the writer's critical path: the writer hands
 /// over a whole committed batch with one lock.
-// Safe to share: `pending`, `stopping`, `finished`, `thread` are guarded by `condition`; a job's
-// result is written by the writer before the hand-over under that lock and read after it.
+// Safe to share: `pending` is guarded by `condition`; a job's result is written by the writer
+// before the hand-over under that lock and read after it.
 final class Completer: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let thread = BackgroundThread(name: "tandem-store-completer")
+    private var condition: NSCondition { thread.condition }
     private var pending: [([WriteJob], StoreError?)] = []
-    private var stopping = false
-    private var finished = false
-    private var thread: Thread?
     private let scope: (@Sendable (() -> Void) -> Void)?
 
     init(scope: (@Sendable (() -> Void) -> Void)? = nil) {
         self.scope = scope
-        // The thread keeps the completer alive until `close()` lets the loop end.
-        let thread = Thread { self.loop() }
-        thread.name = "tandem-store-completer"
-        self.thread = thread
-        thread.start()
+        thread.start { self.loop() }
     }
 
     /// Queues the completions of a batch: each job's own result, or `error` for all when the batch
@@ -33,12 +27,7 @@ final class Completer: @unchecked Sendable {
 
     /// Runs every queued completion, then stops the thread.
     func close() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        thread = nil // breaks the completer → thread → closure → completer cycle
-        condition.unlock()
+        thread.stop()
     }
 
     private func loop() {
@@ -46,10 +35,9 @@ final class Completer: @unchecked Sendable {
         var work: [([WriteJob], StoreError?)] = []
         while true {
             condition.lock()
-            while pending.isEmpty && !stopping { condition.wait() }
+            while pending.isEmpty && !thread.isStopping { condition.wait() }
             if pending.isEmpty {
-                finished = true
-                condition.broadcast()
+                thread.finish()
                 condition.unlock()
                 return
             }

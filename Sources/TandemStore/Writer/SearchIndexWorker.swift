@@ -15,7 +15,8 @@ import Foundation
 // Safe to share: everything but `db` is guarded by `condition`; `db` is used only by the worker
 // thread after init.
 final class SearchIndexWorker: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let thread = BackgroundThread(name: "tandem-search-index", stackSize: 4 << 20)
+    private var condition: NSCondition { thread.condition }
     private let db: Database
     private let background: Bool
     private let batchTurns: Int
@@ -38,9 +39,6 @@ final class SearchIndexWorker: @unchecked Sendable {
     private var retryAfter: Date?
     private var stepsStarted = 0
     private var waiters: [(target: Int64, after: Int, waiter: Waiter<Void>)] = []
-    private var stopping = false
-    private var finished = false
-    private var thread: Thread?
 
     /// Opens the worker's connection (the main database, with the search file attached and
     /// prepared) and starts its thread. A search file that cannot be used is removed and rebuilt.
@@ -73,12 +71,7 @@ final class SearchIndexWorker: @unchecked Sendable {
         (indexedThrough, latestKnown) = (progress.indexedThrough, progress.latestTurn)
         forgetsPending = progress.pendingForgets > 0
         if progress.indexedThrough < progress.latestTurn { backlogSince = Date() }
-        // The thread keeps the worker alive until `close()` lets the loop end.
-        let thread = Thread { self.loop() }
-        thread.name = "tandem-search-index"
-        thread.stackSize = 4 << 20
-        self.thread = thread
-        thread.start()
+        thread.start { self.loop() }
     }
 
     /// Committed turns not yet indexed, as far as this worker knows.
@@ -111,7 +104,7 @@ final class SearchIndexWorker: @unchecked Sendable {
     func awaitCaughtUp(through target: Int64) throws(StoreError) {
         let waiter = Waiter<Void>()
         condition.lock()
-        if stopping {
+        if thread.isStopping {
             condition.unlock()
             throw StoreError(.closed, "the store is closed")
         }
@@ -132,12 +125,7 @@ final class SearchIndexWorker: @unchecked Sendable {
 
     /// Stops the thread after the step in progress; waiting searches fail with `closed`.
     func close() {
-        condition.lock()
-        stopping = true
-        condition.broadcast()
-        while !finished { condition.wait() }
-        thread = nil // breaks the worker → thread → closure → worker cycle
-        condition.unlock()
+        thread.stop()
     }
 
     /// Under `condition`: whether background indexing should run a step now.
@@ -153,14 +141,14 @@ final class SearchIndexWorker: @unchecked Sendable {
         lowerPriority()
         condition.lock()
         while true {
-            while !stopping && waiters.isEmpty && !resetRequested && !(background && isDue()) {
+            while !thread.isStopping && waiters.isEmpty && !resetRequested && !(background && isDue()) {
                 if background, let since = backlogSince {
                     _ = condition.wait(until: max(since.addingTimeInterval(quiet), retryAfter ?? .distantPast))
                 } else {
                     condition.wait()
                 }
             }
-            if stopping { break }
+            if thread.isStopping { break }
             let reset = resetRequested
             resetRequested = false
             stepsStarted += 1
@@ -179,10 +167,9 @@ final class SearchIndexWorker: @unchecked Sendable {
             if case .failure(let error) = outcome { for waiter in failed { waiter.deliver(.failure(error)) } }
             condition.lock()
         }
-        finished = true
         let left = waiters
         waiters.removeAll()
-        condition.broadcast()
+        thread.finish()
         condition.unlock()
         for entry in left { entry.waiter.deliver(.failure(StoreError(.closed, "the store is closed"))) }
     }

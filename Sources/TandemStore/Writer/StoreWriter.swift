@@ -10,20 +10,18 @@ import Foundation
 /// Full-text indexing of turns is not part of those transactions: after each commit the writer
 /// tells `commitObserver` the highest turn id, and the search index catches up on its own (see
 /// `SearchIndexWorker`).
-// Safe to share: queue, held, stopping, thread, counters and commitObserver are guarded by
-// `condition`; `context` (with its Database) is touched only by the writer thread after init.
+// Safe to share: queue, held, counters and commitObserver are guarded by `condition`; `context`
+// (with its Database) is touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let thread = BackgroundThread(name: "tandem-store-writer", stackSize: 4 << 20)
+    private var condition: NSCondition { thread.condition }
     private let completer: Completer
     private var queue: [WriteJob] = []
     /// Jobs queued with `wake: false`, not yet handed to the writer (see `enqueue`).
     private var held: [WriteJob] = []
-    private var stopping = false
-    private var finished = false
     private let context: WriteContext
     private let maxBatch: Int
     private let maxQueued: Int
-    private var thread: Thread?
 
     private var committedBatches = 0
     /// Told after each commit: the highest turn id in the database, and whether the batch deleted
@@ -57,12 +55,7 @@ public final class StoreWriter: @unchecked Sendable {
         completer = Completer(scope: configuration.completionScope)
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
-        // The thread keeps the writer alive until `close()` lets the loop end.
-        let thread = Thread { self.loop() }
-        thread.name = "tandem-store-writer"
-        thread.stackSize = 4 << 20
-        self.thread = thread
-        thread.start()
+        thread.start { self.loop() }
     }
 
     /// Queues `body` to run on the writer connection; `completion` runs after the batch commits (or
@@ -96,7 +89,7 @@ public final class StoreWriter: @unchecked Sendable {
     ) {
         let job = WriteJob(deferrable: deferrable, savepoint: savepoint, body: body, completion: completion)
         condition.lock()
-        if stopping {
+        if thread.isStopping {
             condition.unlock()
             completion(.failure(StoreError(.closed, "the store is closed")))
             return
@@ -160,13 +153,7 @@ public final class StoreWriter: @unchecked Sendable {
 
     /// Finishes queued work, then stops the thread. Later submissions fail with `closed`.
     public func close() {
-        condition.lock()
-        stopping = true
-        releaseHeld()
-        condition.broadcast()
-        while !finished { condition.wait() }
-        thread = nil // breaks the writer → thread → closure → writer cycle
-        condition.unlock()
+        thread.stop(whileStopping: releaseHeld)
         completer.close()
     }
 
@@ -180,10 +167,9 @@ public final class StoreWriter: @unchecked Sendable {
     private func loop() {
         while true {
             condition.lock()
-            while queue.isEmpty && !stopping { condition.wait() }
-            if queue.isEmpty && stopping {
-                finished = true
-                condition.broadcast()
+            while queue.isEmpty && !thread.isStopping { condition.wait() }
+            if queue.isEmpty && thread.isStopping {
+                thread.finish()
                 condition.unlock()
                 return
             }
