@@ -11,7 +11,8 @@ public struct DeflateConfiguration: Sendable, Equatable {
     /// Largest window we compress with (8...15, default 15). Lowered further if the client asks.
     public var serverMaxWindowBits: Int
     /// Largest window we ask the client to compress with, when it offers `client_max_window_bits`
-    /// (8...15, default 15). A client that does not offer the parameter always uses 15.
+    /// (8...15, default 15). A client that does not offer the parameter always uses 15. Lowering it
+    /// saves the client memory, not ours: our inflater always keeps a 32 KiB window (see `Inflater`).
     public var clientMaxWindowBits: Int
     /// Messages shorter than this (bytes) are sent uncompressed (default 256): below it deflate
     /// rarely saves anything and costs CPU on both ends.

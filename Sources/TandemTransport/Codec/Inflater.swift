@@ -7,7 +7,7 @@ import CZlib
 /// so a small frame that would inflate to gigabytes is refused after at most `limit` plus one
 /// step of output, never expanded in full.
 public final class Inflater {
-    /// The window size actually given to zlib (9...15; see `init`).
+    /// The window size given to zlib: 15 (see `init`).
     public let windowBits: Int
     /// Reset the stream after every message (the peer's `*_no_context_takeover`).
     public let noContextTakeover: Bool
@@ -18,18 +18,24 @@ public final class Inflater {
     private static let tail: [UInt8] = [0x00, 0x00, 0xFF, 0xFF]
 
     /// - Parameters:
-    ///   - windowBits: the peer's negotiated LZ77 window (8...15). 8 is raised to 9: zlib's
-    ///     deflate cannot make 256-byte windows and silently uses 512, so zlib-based peers that
-    ///     negotiated 8 really send 9-bit data; a larger inflate window accepts either.
+    ///   - windowBits: the peer's negotiated LZ77 window (8...15). Data within it decodes with any
+    ///     larger window, and we always inflate with 15 (32 KiB): zlib checks a back-reference
+    ///     against a smaller window only once the bytes it points to have left the current call's
+    ///     output, so with the negotiated window the verdict on corrupt data would depend on how
+    ///     its bytes arrived. With 15 every back-reference deflate can express is checked only
+    ///     against the history actually received, the same whichever way it is cut. (It also
+    ///     accepts zlib-based peers that negotiated 8 but, unable to deflate 256-byte windows,
+    ///     send 9-bit data.)
     ///   - noContextTakeover: whether the peer resets its compressor after each message.
     public convenience init(windowBits: Int = 15, noContextTakeover: Bool = false) {
         self.init(windowBits: windowBits, noContextTakeover: noContextTakeover, exactWindow: false)
     }
 
-    /// `exactWindow` keeps 8 as 8 (tests use it to prove our 8-bit output fits 256 bytes).
+    /// `exactWindow` inflates with exactly `windowBits` (tests use it to prove our 8-bit output
+    /// fits 256 bytes).
     init(windowBits: Int, noContextTakeover: Bool, exactWindow: Bool) {
         precondition((8...15).contains(windowBits), "window bits must be 8...15")
-        self.windowBits = exactWindow ? windowBits : max(9, windowBits)
+        self.windowBits = exactWindow ? windowBits : 15
         self.noContextTakeover = noContextTakeover
         stream = .allocate(capacity: 1)
         stream.initialize(to: z_stream())
