@@ -17,10 +17,13 @@ struct OutboundQueue {
     /// True when the first frame is partly on the wire (so nothing may be inserted before it).
     var isMidFrame: Bool { headOffset > 0 }
 
-    mutating func append(_ frame: FrameBytes) {
-        guard frame.count > 0 else { return }
+    /// Takes the caller's reference (`consuming`): a fan-out then costs no extra retain/release
+    /// pair per recipient.
+    mutating func append(_ frame: consuming FrameBytes) {
+        let count = frame.count
+        guard count > 0 else { return }
+        byteCount += count
         frames.append(frame)
-        byteCount += frame.count
     }
 
     /// Drops every frame not yet started; a partly written frame is kept so the stream stays well-formed.

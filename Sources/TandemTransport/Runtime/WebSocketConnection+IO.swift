@@ -95,7 +95,7 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
     // MARK: Writing
 
     /// Queues bytes and asks for a flush at the end of this loop turn.
-    func enqueueBytes(_ bytes: FrameBytes) {
+    func enqueueBytes(_ bytes: consuming FrameBytes) {
         outbound.append(bytes)
         requestFlush()
     }

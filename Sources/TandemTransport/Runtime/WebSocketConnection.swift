@@ -104,15 +104,25 @@ public final class WebSocketConnection: @unchecked Sendable {
         let batch = Collector.current
         for group in audience.groups {
             if group.loop.isThread(caller) {
-                for member in group.members { member.enqueue(frame) }
+                enqueue(frame, onEachOf: group.members)
             } else if let batch {
                 let members = group.members
-                batch.add({ for member in members { member.enqueue(frame) } }, on: group.loop)
+                batch.add({ enqueue(frame, onEachOf: members) }, on: group.loop)
             } else {
                 let members = group.members
-                group.loop.execute {
-                    for member in members { member.enqueue(frame) }
-                }
+                group.loop.execute { enqueue(frame, onEachOf: members) }
+            }
+        }
+    }
+}
+
+extension WebSocketConnection {
+    /// Queues `frame` on every member (all owned by the calling loop).
+    private static func enqueue(_ frame: SharedFrame, onEachOf members: [WebSocketConnection]) {
+        members.withUnsafeBufferPointer { buffer in
+            for index in buffer.indices {
+                // Unretained: `members` holds a reference to every member until the loop ends.
+                Unmanaged.passUnretained(buffer[index])._withUnsafeGuaranteedRef { $0.enqueue(frame) }
             }
         }
     }
