@@ -56,6 +56,54 @@ import Testing
         }
     }
 
+    /// Appends in one batch number from the counters read with the session lookup; a
+    /// non-deferrable job between them that moves the counters is seen by the appends after it.
+    @Test func countersReadWithTheSessionLookupStayExactAcrossABatch() throws {
+        try withStore { store in
+            try makeSession(store, id: "s1")
+            try makeSession(store, id: "s2")
+            let events1 = try store.session(id: "s1", actor: "bob").lastEventSeq
+            let events2 = try store.session(id: "s2", actor: "bob").lastEventSeq
+            let results = Mutex<[String: (seq: Int64, eseq: Int64)]>([:])
+            let group = DispatchGroup()
+            let gate = DispatchSemaphore(value: 0)
+            group.enter()
+            store.writer.submit({ _ throws(StoreError) in gate.wait() }) { _ in group.leave() }
+            func append(_ session: String, _ content: String) {
+                group.enter()
+                store.appendTurns(session: session, actor: "bob", [NewTurn(role: .user, content: content)], wakeWriter: false) { result in
+                    if case .success(let appended) = result {
+                        results.withLock { $0[content] = (appended.turns[0].seq, appended.eventSeq) }
+                    }
+                    group.leave()
+                }
+            }
+            append("s1", "a")
+            append("s2", "b")
+            // Takes five change-log numbers of s1 directly, as a non-deferrable job does.
+            let sid1 = try store.read { db throws(StoreError) in try db.sessionRef("s1", actor: nil).sid }
+            group.enter()
+            store.writer.submit({ ctx throws(StoreError) in
+                _ = try ctx.db.bumpCounters(sid: sid1, turns: 0, events: 5, now: ctx.now)
+            }) { _ in group.leave() }
+            append("s1", "c")
+            append("s2", "d")
+            store.writer.wakeForQueuedJobs()
+            let before = store.writer.batches
+            gate.signal()
+            group.wait()
+            #expect(store.writer.batches - before <= 2, "the appends and the bump did not share a batch")
+            let r = results.withLock { $0 }
+            #expect(r["a"]?.seq == 1 && r["a"]?.eseq == events1 + 1)
+            #expect(r["c"]?.seq == 2 && r["c"]?.eseq == events1 + 7)
+            #expect(r["b"]?.seq == 1 && r["b"]?.eseq == events2 + 1)
+            #expect(r["d"]?.seq == 2 && r["d"]?.eseq == events2 + 2)
+            let s1 = try store.session(id: "s1", actor: "bob")
+            #expect(s1.lastTurnSeq == 2 && s1.lastEventSeq == events1 + 7)
+            #expect(try store.session(id: "s2", actor: "bob").lastEventSeq == events2 + 2)
+        }
+    }
+
     /// A job submitted the ordinary way takes the held ones with it, ahead of itself (their order).
     @Test func anOrdinaryJobReleasesHeldOnesAheadOfItself() throws {
         try withStore { store in

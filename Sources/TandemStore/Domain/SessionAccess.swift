@@ -10,6 +10,13 @@ struct SessionRef {
     var role: Role?
 }
 
+/// A session's turn and change-log counters and its last update time.
+struct SessionCounters {
+    var lastTurn: Int64
+    var lastEvent: Int64
+    var updatedAt: Int64
+}
+
 extension SessionRef {
     /// The permission and status rule applied to a resolved session.
     static func check(_ ref: SessionRef, _ operation: Operation, actor: String, requireActive: Bool) throws(StoreError) -> SessionRef {
@@ -32,12 +39,19 @@ extension SessionRef {
 extension Database {
     /// Resolves `id`; `not_found` when there is no such session.
     func sessionRef(_ id: String, actor: String?) throws(StoreError) -> SessionRef {
+        try sessionRefAndCounters(id, actor: actor).ref
+    }
+
+    /// `sessionRef` and the session's counters, read in the same lookup (the writer's hot path
+    /// needs both for a session it has not seen in the batch yet).
+    func sessionRefAndCounters(_ id: String, actor: String?) throws(StoreError) -> (ref: SessionRef, counters: SessionCounters) {
         let found = try queryOne("""
-            SELECT s.sid, s.status, s.owner, m.role FROM sessions s
+            SELECT s.sid, s.status, s.owner, m.role, s.last_turn_seq, s.last_event_seq, s.updated_at FROM sessions s
             LEFT JOIN members m ON m.sid = s.sid AND m.user_id = ? WHERE s.id = ?
             """, [.optional(actor), .text(id)]) { row in
-            SessionRef(sid: row.int(0), id: id, status: SessionStatus(rawValue: row.text(1)) ?? .active,
-                       owner: row.text(2), role: row.optionalText(3).flatMap(Role.init(rawValue:)))
+            (SessionRef(sid: row.int(0), id: id, status: SessionStatus(rawValue: row.text(1)) ?? .active,
+                        owner: row.text(2), role: row.optionalText(3).flatMap(Role.init(rawValue:))),
+             SessionCounters(lastTurn: row.int(4), lastEvent: row.int(5), updatedAt: row.int(6)))
         }
         guard let found else { throw StoreError.notFound("session \(id)") }
         return found

@@ -14,16 +14,17 @@ public final class WriteContext {
 
     struct ContributionKey: Hashable { var sid: Int64; var user: String }
 
-    struct Counters { var lastTurn: Int64; var lastEvent: Int64; var updatedAt: Int64 }
-
     /// Whether the running job is deferrable (see `StoreWriter.submit`).
     private(set) var jobIsDeferrable = false
     /// Session counters reserved by deferrable jobs, written back once per flush.
-    private var jobCounters: [Int64: Counters] = [:]
-    private var batchCounters: [Int64: Counters] = [:]
+    private var jobCounters: [Int64: SessionCounters] = [:]
+    private var batchCounters: [Int64: SessionCounters] = [:]
     /// Session lookups made by deferrable jobs; roles and status only change in non-deferrable
     /// jobs, and every non-deferrable job is preceded by a flush that clears this.
     private var refCache: [String: SessionRef] = [:]
+    /// Counters as those lookups read them from the database (cleared with `refCache`): a
+    /// session's first reservation in a batch then needs no query of its own.
+    private var loadedCounters: [Int64: SessionCounters] = [:]
 
     private var jobContributions: [ContributionKey: ContributionCounts] = [:]
     private var batchContributions: [ContributionKey: ContributionCounts] = [:]
@@ -57,12 +58,12 @@ public final class WriteContext {
     /// update the session row at once (they may read it back).
     func reserve(sid: Int64, turns: Int64, events: Int64) throws(StoreError) -> (lastTurn: Int64, lastEvent: Int64) {
         guard jobIsDeferrable else { return try db.bumpCounters(sid: sid, turns: turns, events: events, now: now) }
-        var c: Counters
-        if let cached = jobCounters[sid] ?? batchCounters[sid] {
+        var c: SessionCounters
+        if let cached = jobCounters[sid] ?? batchCounters[sid] ?? loadedCounters[sid] {
             c = cached
         } else {
             guard let loaded = try db.queryOne("SELECT last_turn_seq, last_event_seq, updated_at FROM sessions WHERE sid = ?",
-                                               [.integer(sid)], { Counters(lastTurn: $0.int(0), lastEvent: $0.int(1), updatedAt: $0.int(2)) })
+                                               [.integer(sid)], { SessionCounters(lastTurn: $0.int(0), lastEvent: $0.int(1), updatedAt: $0.int(2)) })
             else { throw StoreError.notFound("session") }
             c = loaded
         }
@@ -91,8 +92,10 @@ public final class WriteContext {
         if let cached = refCache[key] {
             ref = cached
         } else {
-            ref = try db.sessionRef(id, actor: actor)
+            let counters: SessionCounters
+            (ref, counters) = try db.sessionRefAndCounters(id, actor: actor)
             refCache[key] = ref
+            if loadedCounters[ref.sid] == nil { loadedCounters[ref.sid] = counters }
         }
         return try SessionRef.check(ref, operation, actor: actor, requireActive: true)
     }
@@ -104,6 +107,7 @@ public final class WriteContext {
     /// Applies the staged work of every successful job so far. Runs outside any job savepoint.
     func flushDeferred() throws(StoreError) {
         refCache.removeAll(keepingCapacity: true)
+        loadedCounters.removeAll(keepingCapacity: true)
         if !batchCounters.isEmpty {
             for (sid, c) in batchCounters {
                 try db.run("UPDATE sessions SET last_turn_seq = ?, last_event_seq = ?, updated_at = ? WHERE sid = ?",
@@ -113,8 +117,9 @@ public final class WriteContext {
         }
         if !batchContributions.isEmpty {
             for (key, c) in batchContributions {
-                // Sessions deleted later in the same batch leave nothing to count against.
-                guard try db.scalar("SELECT 1 FROM sessions WHERE sid = ?", [.integer(key.sid)]) != nil else { continue }
+                // Sessions deleted later in the same batch leave nothing to count against (only
+                // this batch can have deleted one: it holds the write lock).
+                if sessionsDeleted, try db.scalar("SELECT 1 FROM sessions WHERE sid = ?", [.integer(key.sid)]) == nil { continue }
                 try db.run("""
                     INSERT INTO contributions(sid, user_id, turns, tokens_in, tokens_out, comments, row_writes, merges, conflicts, undos)
                     VALUES (?,?,?,?,?,?,?,?,?,?)
@@ -132,6 +137,7 @@ public final class WriteContext {
 
     func discardBatch() {
         refCache.removeAll(keepingCapacity: true)
+        loadedCounters.removeAll(keepingCapacity: true)
         batchCounters.removeAll(keepingCapacity: true)
         batchContributions.removeAll(keepingCapacity: true)
         discardJob()
