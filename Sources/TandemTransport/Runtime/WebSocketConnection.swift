@@ -119,6 +119,7 @@ public final class WebSocketConnection: @unchecked Sendable {
 extension WebSocketConnection {
     /// Queues `frame` on every member (all owned by the calling loop).
     private static func enqueue(_ frame: SharedFrame, onEachOf members: [WebSocketConnection]) {
+        // The buffer is read only inside this closure, while `members` is alive.
         members.withUnsafeBufferPointer { buffer in
             for index in buffer.indices {
                 // Unretained: `members` holds a reference to every member until the loop ends.
