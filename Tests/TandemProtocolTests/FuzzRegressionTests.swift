@@ -13,6 +13,17 @@ struct ProtocolFuzzRegressionTests {
         #expect(MessagePeek.peek(Array(text.utf8)) == nil)
     }
 
+    /// `history` with a `limit` but no selector decoded as `last: 100` with the limit ignored (the
+    /// server answered 100 turns), and re-encoded as `last` plus `limit`, which does not decode.
+    /// `limit` alone now means the last `limit` turns.
+    @Test func historyWithOnlyALimitMeansTheLastThatMany() throws {
+        let input = #"{"id":14,"op":"history","session":"s-=1","limit":1}"#
+        let request = try #require(Request.decode(input).success)
+        #expect(request.operation == .history(HistoryParams(session: "s-=1", selector: .last(1))))
+        let again = try #require(Request.decode(request.encode()).success)
+        #expect(again == request)
+    }
+
     @Test func signedIntegersStillPeek() throws {
         let peek = try #require(MessagePeek.peek(Array(#"{"id":-12,"seq":0,"eseq":-0}"#.utf8)))
         #expect(peek.id == -12 && peek.seq == 0 && peek.eseq == 0)

@@ -63,4 +63,5 @@ import TandemJSON
 
 extension Result {
     var failure: Failure? { if case .failure(let e) = self { e } else { nil } }
+    var success: Success? { if case .success(let v) = self { v } else { nil } }
 }

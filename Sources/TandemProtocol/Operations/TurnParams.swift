@@ -64,7 +64,7 @@ public enum HistorySelector: Sendable, Equatable {
 /// `history`.
 public struct HistoryParams: WireObject {
     public var session: String
-    /// Defaults to `.last(defaultPageSize)` when the request names none.
+    /// Defaults to `.last(defaultPageSize)` when the request names none (`.last(limit)` with a `limit`).
     public var selector: HistorySelector
     /// Only turns by this user.
     public var author: String?
@@ -106,6 +106,11 @@ public struct HistoryParams: WireObject {
             guard let to else { throw r.missing("to") }
             if to < from { throw r.failure("to", "must be >= 'from' (\(from)), got \(to)") }
             selector = .range(from: from, to: to)
+        } else if let limit {
+            // `limit` alone caps the default selector: the last `limit` turns (not ignored, and
+            // re-encoded as `last`, which is what it means).
+            selector = .last(limit)
+            self.limit = nil
         } else {
             selector = .last(Int64(r.limits.defaultPageSize))
         }
