@@ -85,10 +85,12 @@ struct BenchDatabase {
 
 /// Opens a store with one session "bench" owned by "u0" and `writers` more members with write;
 /// with `sessions` > 1, also "bench-1" ... "bench-(sessions-1)" with the same members.
-func openBenchStore(path: String, synchronous: SynchronousMode, fts: Bool, writers: Int = 1, sessions: Int = 1) throws -> Store {
+func openBenchStore(path: String, synchronous: SynchronousMode, fts: Bool, writers: Int = 1, sessions: Int = 1,
+                    configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> Store {
     var config = StoreConfiguration(path: path)
     config.synchronous = synchronous
     config.indexTurnsForSearch = fts
+    configure(&config)
     let store = try Store(config)
     _ = try store.createUser(id: "u0", displayName: "Bench")
     for i in 1...max(1, writers) {

@@ -194,12 +194,17 @@ struct Search: ParsableCommand {
     @Option var turns = 1_000_000
     @Option var queries = 20
     @Option(help: "Keep/reuse this database file instead of a temporary one.") var database: String?
+    @Option(help: "FTS5 automerge of the index (default: the store's).") var automerge: Int?
+    @Option(help: "Seconds to leave the store idle before the queries (it merges index segments then).") var idle: Double = 0
 
     func run() throws {
         let bench = BenchDatabase(in: common.dir)
         defer { bench.cleanup() }
-        let store = try BigSession.open(path: database ?? bench.path, turns: turns, synchronous: common.synchronous)
+        let store = try BigSession.open(path: database ?? bench.path, turns: turns, synchronous: common.synchronous) { config in
+            if let automerge { config.searchIndexAutomerge = automerge }
+        }
         defer { store.close() }
+        if idle > 0 { Thread.sleep(forTimeInterval: idle) }
         let gen = TextGenerator()
         for (label, text) in [("rare word", gen.rareWord), ("common word", gen.commonWord), ("two words", gen.commonWord + " " + gen.rareWord)] {
             var medians: [Double] = []
@@ -220,10 +225,12 @@ struct Search: ParsableCommand {
 
 enum BigSession {
     /// Opens `path`, filling it with `turns` turns when it does not hold them yet.
-    static func open(path: String, turns: Int, synchronous: SynchronousMode) throws -> Store {
+    static func open(path: String, turns: Int, synchronous: SynchronousMode,
+                     configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> Store {
         if FileManager.default.fileExists(atPath: path) {
             var config = StoreConfiguration(path: path)
             config.synchronous = synchronous
+            configure(&config)
             let store = try Store(config)
             if (try? store.session(id: "bench").lastTurnSeq) == Int64(turns) {
                 // A file from an older build is migrated with an empty index: wait for it here,
@@ -239,7 +246,7 @@ enum BigSession {
             store.close()
             throw ValidationError("\(path) exists but does not hold a \(turns)-turn bench session")
         }
-        let store = try openBenchStore(path: path, synchronous: synchronous, fts: true)
+        let store = try openBenchStore(path: path, synchronous: synchronous, fts: true, configure: configure)
         var gen = TextGenerator()
         let start = seconds()
         try fill(store, count: turns, generator: &gen)

@@ -33,7 +33,7 @@ public final class Store: Sendable {
         if configuration.isMemory {
             // One connection holds everything: the index is attached to the writer's.
             try SearchFile.attach(db, databasePath: configuration.path)
-            try SearchFile.prepare(db, inMemory: true)
+            try SearchFile.prepare(db, inMemory: true, automerge: configuration.searchIndexAutomerge)
         }
         let writer = StoreWriter(database: db, configuration: configuration)
         self.writer = writer

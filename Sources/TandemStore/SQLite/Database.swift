@@ -64,6 +64,10 @@ public final class Database {
         return StoreError(.sqlite, "\(context): \(message) (\(rc))", sqliteCode: rc)
     }
 
+    /// Rows changed by every statement since the connection opened (FTS5 reports the pages a
+    /// `merge` command wrote through it).
+    var totalChanges: Int64 { sqlite3_total_changes64(handle) }
+
     /// Runs one or more statements without parameters or results.
     public func execute(_ sql: String) throws(StoreError) {
         let rc = sqlite3_exec(handle, sql, nil, nil, nil)

@@ -25,7 +25,7 @@ enum SearchFile {
 
     /// Creates the search schema where it is missing and empties an index that does not belong
     /// to this database (see the type's comment). Outside any transaction.
-    static func prepare(_ db: Database, inMemory: Bool) throws(StoreError) {
+    static func prepare(_ db: Database, inMemory: Bool, automerge: Int) throws(StoreError) {
         if !inMemory {
             try db.execute("PRAGMA search.journal_mode=WAL")
         }
@@ -54,6 +54,11 @@ enum SearchFile {
             try db.execute("DROP TABLE search.turns_fts; \(createIndex)")
             try db.run("UPDATE search.progress SET format = ?, epoch = ?, turns_through = 0, forget_through = ? WHERE id = 1",
                        [.integer(format), .text(epoch), .integer(forgets)])
+        }
+        // FTS5 keeps the setting in the index's config table: written only when it changes.
+        let current = try db.scalar("SELECT v FROM search.turns_fts_config WHERE k = 'automerge'")
+        if current != Int64(automerge) {
+            try db.run("INSERT INTO search.turns_fts(turns_fts, rank) VALUES ('automerge', ?)", [.int(automerge)])
         }
     }
 

@@ -39,6 +39,14 @@ final class SearchIndexWorker: @unchecked Sendable {
     private var retryAfter: Date?
     private var stepsStarted = 0
     private var waiters: [(target: Int64, after: Int, waiter: Waiter<Void>)] = []
+    /// Whether merging segments may still shrink the index: set by indexing, cleared once a
+    /// merge step finds nothing to do.
+    private var untidy = true
+    /// When the last commit was noted or the last indexing step ended: merging waits until both
+    /// have been quiet for `tidyIdle` (a saturated server has gaps of 100-200 ms between commits).
+    private var lastActivity = Date.distantPast
+    private let tidyIdle: TimeInterval
+    private let tidyPages: Int
 
     /// Opens the worker's connection (the main database, with the search file attached and
     /// prepared) and starts its thread. A search file that cannot be used is removed and rebuilt.
@@ -50,7 +58,7 @@ final class SearchIndexWorker: @unchecked Sendable {
                                   busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                                   cacheBytes: min(configuration.cacheBytes, 8 << 20))
             try SearchFile.attach(db, databasePath: configuration.path)
-            try SearchFile.prepare(db, inMemory: false)
+            try SearchFile.prepare(db, inMemory: false, automerge: configuration.searchIndexAutomerge)
             return db
         }
         do {
@@ -66,6 +74,8 @@ final class SearchIndexWorker: @unchecked Sendable {
         minStep = Int64(max(1, configuration.searchIndexMinStepTurns))
         quiet = Double(max(0, configuration.searchIndexQuietMilliseconds)) / 1000
         nice = configuration.searchIndexNice
+        tidyPages = max(1, configuration.searchIndexTidyPages)
+        tidyIdle = Double(max(0, configuration.searchIndexTidyIdleMilliseconds)) / 1000
         self.forgotten = forgotten
         let progress = try db.transaction(immediate: false) { () throws(StoreError) in try SearchIndexer.progress(db) }
         (indexedThrough, latestKnown) = (progress.indexedThrough, progress.latestTurn)
@@ -86,6 +96,7 @@ final class SearchIndexWorker: @unchecked Sendable {
         condition.lock()
         var newBacklog = false
         notedDuringStep = max(notedDuringStep, latestTurn)
+        lastActivity = Date()
         if latestTurn > latestKnown {
             latestKnown = latestTurn
             if backlogSince == nil && latestKnown > indexedThrough {
@@ -141,14 +152,32 @@ final class SearchIndexWorker: @unchecked Sendable {
         lowerPriority()
         condition.lock()
         while true {
+            var tidyNow = false
             while !thread.isStopping && waiters.isEmpty && !resetRequested && !(background && isDue()) {
                 if background, let since = backlogSince {
                     _ = condition.wait(until: max(since.addingTimeInterval(quiet), retryAfter ?? .distantPast))
+                } else if background && untidy {
+                    // Caught up: once the store has been idle for a while, merge segments (one
+                    // short transaction at a time, so a search or a new backlog waits little).
+                    let idle = lastActivity.addingTimeInterval(tidyIdle)
+                    if Date() >= idle {
+                        tidyNow = true
+                        break
+                    }
+                    _ = condition.wait(until: idle)
                 } else {
                     condition.wait()
                 }
             }
             if thread.isStopping { break }
+            if tidyNow {
+                condition.unlock()
+                // A failed merge is not retried until the next indexing step: it is only tidying.
+                let merged = (try? SearchIndexer.tidy(db, pages: tidyPages)) ?? false
+                condition.lock()
+                untidy = merged
+                continue
+            }
             let reset = resetRequested
             resetRequested = false
             stepsStarted += 1
@@ -187,6 +216,8 @@ final class SearchIndexWorker: @unchecked Sendable {
             latestKnown = max(progress.latestTurn, notedDuringStep)
             forgetsPending = false
             retryAfter = nil
+            untidy = true
+            lastActivity = Date()
             let caughtUp = indexedThrough >= latestKnown
             draining = !caughtUp
             backlogSince = caughtUp ? nil : (backlogSince ?? Date())

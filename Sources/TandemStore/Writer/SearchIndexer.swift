@@ -79,6 +79,18 @@ enum SearchIndexer {
         }
     }
 
+    /// Merges index segments, writing about `pages` pages, in one transaction of the search file.
+    /// Returns false when there was nothing left to merge (FTS5's `usermerge` rule: a level with
+    /// fewer than 4 segments is left alone). Must run outside any transaction.
+    static func tidy(_ db: Database, pages: Int) throws(StoreError) -> Bool {
+        try db.transaction(immediate: false) { () throws(StoreError) -> Bool in
+            let before = db.totalChanges
+            try db.run("INSERT INTO search.turns_fts(turns_fts, rank) VALUES ('merge', ?)", [.int(pages)])
+            // FTS5 documents this test: a merge that did any work changes at least two rows.
+            return db.totalChanges - before >= 2
+        }
+    }
+
     /// Records, in the main database's current transaction, that session `sid` is being deleted:
     /// call before deleting its turns. `afterTurnsDeleted` completes the entry.
     static func forgetSession(_ db: Database, sid: Int64) throws(StoreError) {
