@@ -21,7 +21,7 @@ public final class WriteContext {
     private var batchCounters: [Int64: SessionCounters] = [:]
     /// Session lookups made by deferrable jobs; roles and status only change in non-deferrable
     /// jobs, and every non-deferrable job is preceded by a flush that clears this.
-    private var refCache: [String: SessionRef] = [:]
+    private var refCache: [SessionActor: SessionRef] = [:]
     /// Counters as those lookups read them from the database (cleared with `refCache`): a
     /// session's first reservation in a batch then needs no query of its own.
     private var loadedCounters: [Int64: SessionCounters] = [:]
@@ -87,7 +87,7 @@ public final class WriteContext {
     /// `Database.authorizeChange` with the session lookup cached across deferrable jobs.
     func authorizeChange(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
         guard jobIsDeferrable else { return try db.authorizeChange(operation, session: id, actor: actor) }
-        let key = id + "\u{0}" + actor
+        let key = SessionActor(session: id, actor: actor)
         let ref: SessionRef
         if let cached = refCache[key] {
             ref = cached
@@ -142,4 +142,10 @@ public final class WriteContext {
         batchContributions.removeAll(keepingCapacity: true)
         discardJob()
     }
+}
+
+/// A session and a member acting in it: a key that costs no string concatenation per lookup.
+private struct SessionActor: Hashable {
+    var session: String
+    var actor: String
 }
