@@ -69,6 +69,32 @@ import TandemJSON
         }
     }
 
+    /// The measured size and the bytes written into a buffer of that size match the array form
+    /// (so the frame the server fills is exactly the message), escapes and metadata included.
+    @Test func turnMessagesWriteExactlyTheirMeasuredSize() {
+        let turns = [
+            Fixtures.turn, Fixtures.undoneTurn,
+            TurnDTO(seq: 12_345, author: "a\"b\\c\u{1}", role: .tool, content: "é😀\u{2028}\n\t\"x\"", metadata: ["k": ["\u{0}", 2.5]],
+                    tokens: TokenCounts(input: 9, output: 10), created: -1, nonce: "n-1"),
+        ]
+        for turn in turns {
+            let messages = [
+                TurnMessage.event(session: "s\"1", eseq: 1_000_000_000_000, turn: turn),
+                TurnMessage.postAnswer(id: "r\u{1f}", PostTurnResult(turn: turn, eseq: 3, duplicate: true)),
+                TurnMessage.postAnswer(id: .int(-7), PostTurnResult(turn: turn, eseq: 3)),
+            ]
+            for message in messages {
+                let bytes = message.bytes
+                #expect(message.byteCount == bytes.count)
+                let written = [UInt8](unsafeUninitializedCapacity: message.byteCount) { buffer, count in
+                    message.write(into: UnsafeMutableRawBufferPointer(buffer))
+                    count = message.byteCount
+                }
+                #expect(written == bytes)
+            }
+        }
+    }
+
     @Test func durableEventsNeedAnEseq() {
         let text = #"{"event":"turn.undone","session":"s","seq":3,"by":"a"}"#
         #expect(throws: WireError.self) { try ServerMessage.decode(text) }

@@ -1,19 +1,20 @@
 import TandemJSON
 
-/// Appends JSON pieces to a byte buffer without intermediate values, for the hot paths (turn events and
+/// Appends JSON pieces to a `ByteSink` without intermediate values, for the hot paths (turn events and
 /// turn.post responses). Output is byte-identical to `JSONWriter` (same escapes, same number text), which
 /// the tests check against the generic serialization.
 enum ByteWriter {
     /// Appends the bytes of a literal (keys and punctuation).
     @inline(__always)
-    static func raw(_ text: StaticString, _ out: inout [UInt8]) {
-        text.withUTF8Buffer { out.append(contentsOf: $0) }
+    static func raw<Sink: ByteSink>(_ text: StaticString, _ out: inout Sink) {
+        // A static string's UTF-8 is immutable and lives for the whole program.
+        text.withUTF8Buffer { out.write(UnsafeRawBufferPointer($0)) }
     }
 
     /// Appends a JSON string literal: runs of plain bytes are copied in bulk, and only `"`, `\` and control
     /// characters are escaped, exactly as `JSONWriter.writeString` does.
-    static func string(_ value: String, _ out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\""))
+    static func string<Sink: ByteSink>(_ value: String, _ out: inout Sink) {
+        out.write(UInt8(ascii: "\""))
         var value = value
         value.withUTF8 { bytes in
             var runStart = 0
@@ -21,7 +22,7 @@ enum ByteWriter {
                 let c = bytes[i]
                 guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
                 // A checked slice of the string's own UTF-8 storage, copied while withUTF8 keeps it alive.
-                if runStart < i { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+                if runStart < i { out.write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<i]))) }
                 runStart = i + 1
                 switch c {
                 case UInt8(ascii: "\""): raw(#"\""#, &out)
@@ -31,14 +32,14 @@ enum ByteWriter {
                 case 0x09: raw(#"\t"#, &out)
                 default:
                     raw(#"\u00"#, &out)
-                    out.append(hexDigit(c >> 4))
-                    out.append(hexDigit(c & 0x0F))
+                    out.write(hexDigit(c >> 4))
+                    out.write(hexDigit(c & 0x0F))
                 }
             }
             // Same: the rest of the string's UTF-8 storage, copied inside withUTF8.
-            if runStart < bytes.count { out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[runStart...])) }
+            if runStart < bytes.count { out.write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart...]))) }
         }
-        out.append(UInt8(ascii: "\""))
+        out.write(UInt8(ascii: "\""))
     }
 
     @inline(__always)
@@ -47,11 +48,11 @@ enum ByteWriter {
     }
 
     /// Appends the decimal text of an integer (as `String(value)` would write it).
-    static func int(_ value: Int64, _ out: inout [UInt8]) {
-        if value < 0 { out.append(UInt8(ascii: "-")) }
+    static func int<Sink: ByteSink>(_ value: Int64, _ out: inout Sink) {
+        if value < 0 { out.write(UInt8(ascii: "-")) }
         var magnitude = value.magnitude
         if magnitude < 10 {
-            out.append(UInt8(ascii: "0") + UInt8(magnitude))
+            out.write(UInt8(ascii: "0") + UInt8(magnitude))
             return
         }
         // Digits come out last first: into a 20-byte stack buffer (UInt64.max has 20 digits),
@@ -63,7 +64,7 @@ enum ByteWriter {
                 digits[start] = UInt8(ascii: "0") + UInt8(magnitude % 10)
                 magnitude /= 10
             }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: digits[start...]))
+            out.write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: digits[start...])))
         }
     }
 }

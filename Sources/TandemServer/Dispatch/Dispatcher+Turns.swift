@@ -31,7 +31,7 @@ extension Dispatcher {
                 }
                 metrics.postLatency.observe(clock() - started)
                 let answer = PostTurnResult(turn: dto, eseq: stored.eventSeq, duplicate: appended.duplicate)
-                connection.send(EventFrames.frame(Response.encodePostTurn(id: id, answer)))
+                connection.send(EventFrames.frame(TurnMessage.postAnswer(id: id, answer)))
             case .failure(let error):
                 metrics.errors.add()
                 send(ErrorMapping.response(id: id, for: error, reference: 0), to: connection)

@@ -9,6 +9,11 @@ enum EventFrames {
         SharedFrame(opcode: .text, payload: bytes)
     }
 
+    /// A turn event or `turn.post` answer, written straight into the frame (no array on the way).
+    static func frame(_ message: TurnMessage) -> SharedFrame {
+        SharedFrame(opcode: .text, payloadCount: message.byteCount) { message.write(into: $0) }
+    }
+
     /// A `turn` event (the hot path: hand-written encoder).
     static func turn(_ turn: TandemStore.Turn) -> SharedFrame {
         Self.turn(TurnDTO(turn), session: turn.sessionID, eseq: turn.eventSeq)
@@ -16,7 +21,7 @@ enum EventFrames {
 
     /// A `turn` event from a turn already mapped to the wire (the post path reuses it for the answer).
     static func turn(_ turn: TurnDTO, session: String, eseq: Int64) -> SharedFrame {
-        frame(Event.encodeTurn(session: session, eseq: eseq, turn: turn))
+        frame(TurnMessage.event(session: session, eseq: eseq, turn: turn))
     }
 
     /// The wire event for one change-log entry. `info` is the session as it is now (the log does

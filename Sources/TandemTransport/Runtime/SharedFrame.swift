@@ -20,8 +20,9 @@ public final class SharedFrame: @unchecked Sendable {
         let bytes: FrameBytes
     }
 
-    /// A final frame of `payloadCount` bytes that `fill` writes (exactly that many).
-    init(opcode: WebSocketOpcode, payloadCount: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) {
+    /// A final frame of `payloadCount` bytes that `fill` writes into the frame's own buffer
+    /// (exactly that many: the buffer is that size, and it is the payload as it goes out).
+    public init(opcode: WebSocketOpcode, payloadCount: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) {
         self.opcode = opcode
         let header = FrameEncoder.headerSize(payloadLength: payloadCount, masked: false)
         headerLength = header
