@@ -58,6 +58,22 @@ import TandemJSON
         }
     }
 
+    /// The eight-bytes-at-a-time scan finds the same first escape as a byte-by-byte one, wherever
+    /// it sits in a word and whatever bytes surround it (UTF-8 lead and continuation bytes too).
+    @Test func wordWiseEscapeScanMatchesBytewise() {
+        var generator = SystemRandomNumberGenerator()
+        let interesting: [UInt8] = [0x00, 0x1F, 0x20, 0x21, 0x22, 0x23, 0x5B, 0x5C, 0x5D, 0x7F, 0x80, 0xA2, 0xDC, 0xFF, 0x61]
+        for _ in 0..<5_000 {
+            let count = Int.random(in: 0...40, using: &generator)
+            let bytes: [UInt8] = (0..<count).map { _ in
+                Bool.random(using: &generator) ? interesting.randomElement(using: &generator)! : UInt8.random(in: 0x23...0xFF, using: &generator)
+            }
+            let start = count == 0 ? 0 : Int.random(in: 0...count, using: &generator)
+            let expected = bytes[start...].firstIndex { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } ?? count
+            bytes.withUnsafeBufferPointer { #expect(ByteWriter.nextEscape($0, from: start) == expected, "\(bytes) from \(start)") }
+        }
+    }
+
     @Test func postTurnResponseFastPathMatchesGeneric() throws {
         for turn in [Fixtures.turn, Fixtures.undoneTurn] {
             for id: RequestID in [0, -5, "a\"b", .int(RequestID.maxIntegerMagnitude)] {

@@ -18,12 +18,11 @@ enum ByteWriter {
         var value = value
         value.withUTF8 { bytes in
             var runStart = 0
-            for i in 0..<bytes.count {
-                let c = bytes[i]
-                guard c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") else { continue }
+            var i = nextEscape(bytes, from: 0)
+            while i < bytes.count {
                 // A checked slice of the string's own UTF-8 storage, copied while withUTF8 keeps it alive.
                 if runStart < i { out.write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<i]))) }
-                runStart = i + 1
+                let c = bytes[i]
                 switch c {
                 case UInt8(ascii: "\""): raw(#"\""#, &out)
                 case UInt8(ascii: "\\"): raw(#"\\"#, &out)
@@ -35,11 +34,39 @@ enum ByteWriter {
                     out.write(hexDigit(c >> 4))
                     out.write(hexDigit(c & 0x0F))
                 }
+                runStart = i + 1
+                i = nextEscape(bytes, from: runStart)
             }
             // Same: the rest of the string's UTF-8 storage, copied inside withUTF8.
             if runStart < bytes.count { out.write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart...]))) }
         }
         out.write(UInt8(ascii: "\""))
+    }
+
+    /// The index of the first byte at or after `start` that JSON escapes (`"`, `\`, a control
+    /// character), or `bytes.count`. Eight bytes at a time: the word tests below are exact about
+    /// whether a word holds such a byte (never a miss), and only such words are looked at bytewise.
+    static func nextEscape(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        var i = start
+        while i + 8 <= bytes.count {
+            // In bounds: i + 8 <= count, read unaligned from the caller's live buffer.
+            let word = UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            let quote = word ^ (ones &* 0x22)
+            let backslash = word ^ (ones &* 0x5C)
+            // A byte below 0x20, or a zero byte after the XOR (a quote or a backslash).
+            let below = (word &- ones &* 0x20) & ~word
+            let zeros = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash)
+            if (below | zeros) & highs != 0 { break }
+            i += 8
+        }
+        while i < bytes.count {
+            let c = bytes[i]
+            if c < 0x20 || c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") { return i }
+            i += 1
+        }
+        return i
     }
 
     @inline(__always)
