@@ -47,7 +47,7 @@ let package = Package(
             swiftSettings: strict),
         .target(
             name: "TandemStore",
-            dependencies: ["CSQLite", "TandemCrypto", "TandemJSON"],
+            dependencies: ["CSQLite", "CSystem", "TandemCrypto", "TandemJSON"],
             swiftSettings: strict),
         .target(name: "TandemProtocol", dependencies: ["TandemJSON"], swiftSettings: strict),
         .target(

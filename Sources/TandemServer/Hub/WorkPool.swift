@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// A fixed set of threads for work that blocks (store reads and writes), so event-loop threads
@@ -15,8 +16,13 @@ public final class WorkPool: @unchecked Sendable {
     public init(threads: Int, maxQueued: Int = 100_000, name: String = "tandem-work") {
         self.maxQueued = maxQueued
         for index in 0..<max(1, threads) {
-            let thread = Thread { [self] in self.work() }
-            thread.name = "\(name)-\(index)"
+            let threadName = "\(name)-\(index)"
+            // Foundation does not pass `Thread.name` to the kernel on Linux: named from inside.
+            let thread = Thread { [self] in
+                tandem_name_current_thread(threadName)
+                self.work()
+            }
+            thread.name = threadName
             thread.stackSize = 1 << 20
             running += 1
             thread.start()

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 import Logging
 import TandemProtocol
@@ -39,8 +40,12 @@ final class AccessWatcher: @unchecked Sendable {
     }
 
     func start() {
-        let thread = Thread { [self] in run() }
-        thread.name = "tandem-access-watcher"
+        let thread = Thread { [self] in
+            // Foundation does not pass `Thread.name` to the kernel on Linux: named from inside.
+            tandem_name_current_thread("tandem-access")
+            run()
+        }
+        thread.name = "tandem-access"
         thread.start()
     }
 

@@ -1,3 +1,4 @@
+import CSystem
 import Foundation
 
 /// The start and stop handshake the store's threads share (writer, completer, checkpointer,
@@ -24,7 +25,12 @@ final class BackgroundThread: @unchecked Sendable {
     /// Starts the thread. It keeps whatever `body` captures (the owner) alive until `stop()`
     /// returns, which lets go of the thread and so breaks the owner → thread → closure cycle.
     func start(_ body: @escaping @Sendable () -> Void) {
-        let thread = Thread(block: body)
+        let name = name
+        // Foundation does not pass `Thread.name` to the kernel on Linux: named from inside.
+        let thread = Thread {
+            tandem_name_current_thread(name)
+            body()
+        }
         thread.name = name
         if let stackSize { thread.stackSize = stackSize }
         condition.lock()

@@ -14,7 +14,7 @@ import Foundation
 final class Checkpointer: @unchecked Sendable {
     /// Pages the writer lets the WAL reach before it checkpoints itself (only if this thread lags).
     static let writerFallbackPages = 16_384
-    private let thread = BackgroundThread(name: "tandem-store-checkpointer")
+    private let thread = BackgroundThread(name: "tandem-checkpt")
     private var condition: NSCondition { thread.condition }
     private let db: Database
     private let interval: TimeInterval

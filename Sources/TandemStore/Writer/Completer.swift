@@ -6,7 +6,7 @@ import Foundation
 // Safe to share: `pending` is guarded by `condition`; a job's result is written by the writer
 // before the hand-over under that lock and read after it.
 final class Completer: @unchecked Sendable {
-    private let thread = BackgroundThread(name: "tandem-store-completer")
+    private let thread = BackgroundThread(name: "tandem-complete")
     private var condition: NSCondition { thread.condition }
     private var pending: [([WriteJob], StoreError?)] = []
     private let scope: (@Sendable (() -> Void) -> Void)?

@@ -15,7 +15,7 @@ import Foundation
 // Safe to share: everything but `db` is guarded by `condition`; `db` is used only by the worker
 // thread after init.
 final class SearchIndexWorker: @unchecked Sendable {
-    private let thread = BackgroundThread(name: "tandem-search-index", stackSize: 4 << 20)
+    private let thread = BackgroundThread(name: "tandem-index", stackSize: 4 << 20)
     private var condition: NSCondition { thread.condition }
     private let db: Database
     private let background: Bool

@@ -13,7 +13,7 @@ import Foundation
 // Safe to share: queue, held, counters and commitObserver are guarded by `condition`; `context`
 // (with its Database) is touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
-    private let thread = BackgroundThread(name: "tandem-store-writer", stackSize: 4 << 20)
+    private let thread = BackgroundThread(name: "tandem-writer", stackSize: 4 << 20)
     private var condition: NSCondition { thread.condition }
     private let completer: Completer
     private var queue: [WriteJob] = []

@@ -1,3 +1,4 @@
+import CSystem
 import Dispatch
 #if canImport(Glibc)
 import Glibc
@@ -226,6 +227,7 @@ public final class EventLoop: @unchecked Sendable {
     func start(name: String) throws(TransportError) {
         let ready = DispatchSemaphore(value: 0)
         let box = Unmanaged.passRetained(ThreadStart { [self] in
+            tandem_name_current_thread(name)
             self.thread = pthread_self()
             self.running = true
             ready.signal()
@@ -242,7 +244,6 @@ public final class EventLoop: @unchecked Sendable {
             throw TransportError("pthread_create", code: result)
         }
         ready.wait()
-        _ = name
     }
 
     /// Stops the loop after the current turn and waits for its thread to end.
