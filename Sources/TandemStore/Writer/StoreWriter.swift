@@ -87,7 +87,7 @@ public final class StoreWriter: @unchecked Sendable {
         _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
-        let job = WriteJob(deferrable: deferrable, savepoint: savepoint, body: body, completion: completion)
+        let job: WriteJob = TypedWriteJob(deferrable: deferrable, savepoint: savepoint, body: body, completion: completion)
         condition.lock()
         if thread.isStopping {
             condition.unlock()
@@ -254,42 +254,54 @@ public final class StoreWriter: @unchecked Sendable {
     private var db: Database { context.db }
 }
 
-/// A type-erased job; its result lives here between running and the commit.
+/// A job as the writer and the completion thread see it (type-erased); `TypedWriteJob` is the one
+/// kind there is. Its result lives in the job between running and the commit.
 // Safe to share: created on the submitting thread, run by the writer thread, then finished by the
 // completion thread after a lock-protected hand-over (see `Completer`).
-final class WriteJob: @unchecked Sendable {
+class WriteJob: @unchecked Sendable {
     let deferrable: Bool
     let savepoint: Bool
-    private let runBody: (WriteContext) -> StoreError?
-    private let finishBody: (StoreError?) -> Void
 
-    init<T: Sendable>(deferrable: Bool, savepoint: Bool,
-                      body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
-                      completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
+    init(deferrable: Bool, savepoint: Bool) {
         self.deferrable = deferrable
         self.savepoint = savepoint
-        let box = ResultBox<T>()
-        runBody = { context in
-            do throws(StoreError) {
-                box.result = .success(try body(context))
-                return nil
-            } catch {
-                box.result = .failure(error)
-                return error
-            }
-        }
-        finishBody = { commitError in
-            if let commitError { completion(.failure(commitError)) } else if let result = box.result { completion(result) }
-        }
     }
 
     /// Runs the job; its error, or nil on success.
-    func run(_ context: WriteContext) -> StoreError? { runBody(context) }
-    func finish(commitError: StoreError?) { finishBody(commitError) }
+    func run(_ context: WriteContext) -> StoreError? { preconditionFailure("a WriteJob is always a TypedWriteJob") }
+    /// Hands the result (or the commit's error) to the job's completion.
+    func finish(commitError: StoreError?) { preconditionFailure("a WriteJob is always a TypedWriteJob") }
 }
 
-final class ResultBox<T> {
-    var result: Result<T, StoreError>?
+/// A job with a result of type `T`. One object per job: the body, the completion and the result
+/// between them, with no closures or boxes around them (appends make one per turn).
+// Safe to share: as `WriteJob`; `result` is written in `run` and read in `finish`, after the hand-over.
+final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
+    private let body: @Sendable (WriteContext) throws(StoreError) -> T
+    private let completion: @Sendable (Result<T, StoreError>) -> Void
+    private var result: Result<T, StoreError>?
+
+    init(deferrable: Bool, savepoint: Bool,
+         body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
+         completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
+        self.body = body
+        self.completion = completion
+        super.init(deferrable: deferrable, savepoint: savepoint)
+    }
+
+    override func run(_ context: WriteContext) -> StoreError? {
+        do throws(StoreError) {
+            result = .success(try body(context))
+            return nil
+        } catch {
+            result = .failure(error)
+            return error
+        }
+    }
+
+    override func finish(commitError: StoreError?) {
+        if let commitError { completion(.failure(commitError)) } else if let result { completion(result) }
+    }
 }
 
 /// Blocks one thread until a result arrives from another.
