@@ -59,6 +59,15 @@ enum ProtocolFuzz {
                   "the turn.post fast path disagrees with the general decoder")
     }
 
+    /// What the server writes straight into a frame is exactly the measured size and the array form.
+    static func checkWrittenInPlace(_ message: TurnMessage) {
+        let written = [UInt8](unsafeUninitializedCapacity: message.byteCount) { buffer, count in
+            message.write(into: UnsafeMutableRawBufferPointer(buffer))
+            count = message.byteCount
+        }
+        fuzzCheck(written == message.bytes, "a turn message written in place differs from its bytes")
+    }
+
     static func checkServerMessage(_ data: UnsafeRawBufferPointer) {
         guard let message = try? ServerMessage.decode(Array(data)) else { return }
         let bytes = message.encode()
@@ -71,10 +80,14 @@ enum ProtocolFuzz {
         case .event(let event):
             // encode() takes the fast path for turns; the generic serialization must be the same bytes.
             fuzzCheck(bytes == event.json.serializedBytes(), "fast-path event bytes differ from the generic encoding")
+            if case .turn(let turn) = event.payload, let eseq = event.eseq {
+                checkWrittenInPlace(TurnMessage.event(session: event.session, eseq: eseq, turn: turn))
+            }
         case .response(let response):
             if let id = response.id, case .success = response.body, let result = try? response.result(as: PostTurnResult.self) {
                 let fast = Response.encodePostTurn(id: id, result)
                 fuzzCheck(fast == Response.success(id: id, result).encode(), "fast-path turn.post answer differs")
+                checkWrittenInPlace(TurnMessage.postAnswer(id: id, result))
             }
         case .unknownEvent:
             break
