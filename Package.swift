@@ -35,6 +35,8 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "openssl", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .systemLibrary(name: "CSystem"),
+        // The server's allocator (Sources/TandemServer/Memory/Allocator.swift says why).
+        .systemLibrary(name: "CJemalloc", pkgConfig: "jemalloc", providers: [.apt(["libjemalloc-dev"])]),
 
         // Leaf utilities.
         .target(name: "TandemCrypto", dependencies: ["COpenSSL"], swiftSettings: strict),
@@ -52,7 +54,7 @@ let package = Package(
         .target(name: "TandemProtocol", dependencies: ["TandemJSON"], swiftSettings: strict),
         .target(
             name: "TandemServer",
-            dependencies: ["TandemTransport", "TandemStore", "TandemProtocol", "CSystem", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["TandemTransport", "TandemStore", "TandemProtocol", "CSystem", "CJemalloc", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
 
         // Thin executables.

@@ -59,7 +59,8 @@ public final class TandemServer: Sendable {
         memoryReleaser.start()
         logger.info("tandemd listening", metadata: [
             "address": "\(configuration.tlsCertificatePath == nil ? "ws" : "wss")://\(configuration.host):\(port)/ws",
-            "database": "\(configuration.databasePath)"])
+            "database": "\(configuration.databasePath)",
+            "allocator": "\(Allocator.version.map { "jemalloc \($0)" } ?? "not jemalloc")"])
         return port
     }
 

@@ -27,6 +27,8 @@ extension EndToEnd {
             let first = try TandemdProcess(databasePath: database, arguments: flags)
             var firstRunning = true
             defer { if firstRunning { first.kill9() } }
+            // The binary, not only the library: tandemd runs on jemalloc (its startup line says so).
+            #expect(first.output.contains("allocator=jemalloc 5."), "\(first.output)")
 
             // First start wrote the owner's token next to the database.
             let tokenFile = directory.appendingPathComponent("crash.owner-token").path

@@ -1,18 +1,15 @@
-import CSystem
 import Dispatch
 import Foundation
 import Synchronization
 
 /// Hands memory the allocator keeps after a burst back to the system, every `interval` seconds.
 ///
-/// glibc's malloc gives each thread that allocates an arena of its own (up to 8 per core) and
-/// returns freed memory to the system only from the top of the main heap. A burst on a work thread
-/// (a join that replays a large backlog, an export) leaves that thread's arena holding tens of MiB
-/// after every byte of it was freed, and with 8 work threads RSS settles at several times the
-/// largest burst: measured 35 → 237 MiB over ten refused 32 MiB replays, none of it in use.
-/// `malloc_trim(0)` releases the free pages of every arena (madvise) without moving anything; it
-/// runs on a timer thread, holds each arena's lock only while it walks that arena, and costs a few
-/// milliseconds at worst, so once every half minute is noise.
+/// A burst on a work thread (a join that replays a large backlog, an export) leaves tens of MiB
+/// free in the allocator. jemalloc returns free pages after a decay time, but that clock only
+/// advances while the process allocates, so a server that goes quiet after a burst would keep them
+/// (with glibc's malloc, before jemalloc, RSS was measured 35 → 237 MiB over ten refused 32 MiB
+/// replays, none of it in use). Purging every arena releases free pages without moving anything;
+/// it runs on a timer thread and costs a few milliseconds at worst, so once every half minute is noise.
 // @unchecked Sendable: `timer` is only touched under `lock`; `trims` is a Sendable counter.
 final class FreedMemoryReleaser: @unchecked Sendable {
     private let interval: Double
@@ -37,7 +34,7 @@ final class FreedMemoryReleaser: @unchecked Sendable {
         let source = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
         source.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(Int(interval * 100)))
         source.setEventHandler { [trims] in
-            _ = malloc_trim(0)
+            Allocator.releaseFreedMemory()
             trims.value.add(1, ordering: .relaxed)
         }
         lock.withLock {
