@@ -186,3 +186,24 @@ import Testing
         }
     }
 }
+
+/// How the search file is attached: derived data, so commits need not sync (NORMAL), and the page
+/// cache is what the caller asks (the indexing connection's, so a step does not spill mid-way).
+@Suite struct SearchFileAttachTests {
+    @Test func theSearchSchemaIsNormalSynchronousWithTheCacheAskedFor() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try Store(path: dir.dbPath).close()
+        let plain = try Database(path: dir.dbPath)
+        try SearchFile.attach(plain, databasePath: dir.dbPath)
+        #expect(try plain.scalar("PRAGMA search.synchronous") == 1)
+        #expect(try plain.scalar("PRAGMA search.cache_size") == -2000, "SQLite's default")
+        #expect(try plain.scalar("PRAGMA main.synchronous") == 1)
+
+        let indexing = try Database(path: dir.dbPath, synchronous: .full)
+        try SearchFile.attach(indexing, databasePath: dir.dbPath, cacheBytes: 8 << 20)
+        #expect(try indexing.scalar("PRAGMA search.synchronous") == 1, "whatever the main file's durability")
+        #expect(try indexing.scalar("PRAGMA main.synchronous") == 2)
+        #expect(try indexing.scalar("PRAGMA search.cache_size") == -8192)
+    }
+}

@@ -18,9 +18,20 @@ enum SearchFile {
         path == ":memory:" ? ":memory:" : path + "-search"
     }
 
-    /// Attaches the search file to `db` as `search`.
-    static func attach(_ db: Database, databasePath: String) throws(StoreError) {
+    /// Attaches the search file to `db` as `search`, with `synchronous=NORMAL` (an attached
+    /// schema starts at SQLite's default, FULL).
+    ///
+    /// NORMAL: in WAL mode a commit then writes the WAL without syncing it; a power loss may undo
+    /// the last indexing steps, but never half of one (the index rows and `turns_through` commit
+    /// together), and undone steps are simply indexed again. FULL made every step wait for an
+    /// fdatasync. `cacheBytes` sets the schema's page cache (nil: SQLite's default, 2 MiB).
+    static func attach(_ db: Database, databasePath: String, cacheBytes: Int? = nil) throws(StoreError) {
         try db.run("ATTACH DATABASE ? AS search", [.text(path(forDatabase: databasePath))])
+        try db.execute("PRAGMA search.synchronous=NORMAL")
+        if let cacheBytes {
+            // Negative: in KiB.
+            try db.execute("PRAGMA search.cache_size=-\(max(1, cacheBytes >> 10))")
+        }
     }
 
     /// Creates the search schema where it is missing and empties an index that does not belong

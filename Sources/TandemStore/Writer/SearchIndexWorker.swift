@@ -53,11 +53,13 @@ final class SearchIndexWorker: @unchecked Sendable {
     init(configuration: StoreConfiguration, forgotten: @escaping @Sendable (Int64) -> Void) throws(StoreError) {
         let open = { () throws(StoreError) -> Database in
             // It reads only turns committed moments ago (in the WAL and the OS cache): a small page
-            // cache for `main`; the search file keeps SQLite's default (2 MiB).
+            // cache for `main`. The search file gets as much: with SQLite's default (2 MiB) a
+            // 1,000-turn step spilled dirty pages to the WAL before its commit.
+            let cacheBytes = min(configuration.cacheBytes, 8 << 20)
             let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
                                   busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
-                                  cacheBytes: min(configuration.cacheBytes, 8 << 20))
-            try SearchFile.attach(db, databasePath: configuration.path)
+                                  cacheBytes: cacheBytes)
+            try SearchFile.attach(db, databasePath: configuration.path, cacheBytes: cacheBytes)
             try SearchFile.prepare(db, inMemory: false, automerge: configuration.searchIndexAutomerge)
             return db
         }
