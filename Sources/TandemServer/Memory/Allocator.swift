@@ -7,7 +7,7 @@ import CJemalloc
 /// per-thread caches take only a few chunks of each size, so under load most frees of memory from
 /// another thread's arena go through that arena's lock and most allocations through the slow path
 /// (`_int_malloc` and friends were 9% of the event loop's samples). jemalloc returns such frees to
-/// their owner cheaply: server CPU per turn on 1000x10 fell 15-18% (docs/benchmarks.md).
+/// their owner cheaply: server CPU per turn on 1000x10 fell 11-15% (docs/benchmarks.md).
 public enum Allocator {
     /// jemalloc's version, e.g. "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c"; nil if the
     /// process does not run on jemalloc.
