@@ -50,8 +50,13 @@ public final class Database {
         try execute("PRAGMA synchronous=\(synchronous.rawValue)")
         try execute("PRAGMA foreign_keys=ON")
         try execute("PRAGMA temp_store=MEMORY")
-        // A negative cache_size is in KiB: the page cache this connection may hold, at most.
-        try execute("PRAGMA cache_size=-\(max(1, cacheBytes >> 10))")
+        try setCacheSize(cacheBytes)
+    }
+
+    /// Sets the page cache `schema` may hold, at most (`main`, or an attached schema).
+    func setCacheSize(_ bytes: Int, schema: String = "main") throws(StoreError) {
+        // A negative cache_size is in KiB.
+        try execute("PRAGMA \(schema).cache_size=-\(max(1, bytes >> 10))")
     }
 
     deinit {

@@ -28,10 +28,7 @@ enum SearchFile {
     static func attach(_ db: Database, databasePath: String, cacheBytes: Int? = nil) throws(StoreError) {
         try db.run("ATTACH DATABASE ? AS search", [.text(path(forDatabase: databasePath))])
         try db.execute("PRAGMA search.synchronous=NORMAL")
-        if let cacheBytes {
-            // Negative: in KiB.
-            try db.execute("PRAGMA search.cache_size=-\(max(1, cacheBytes >> 10))")
-        }
+        if let cacheBytes { try db.setCacheSize(cacheBytes, schema: "search") }
     }
 
     /// Creates the search schema where it is missing and empties an index that does not belong
