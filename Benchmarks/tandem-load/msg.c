@@ -130,7 +130,7 @@ static const char *expect(const char *p, const char *end, const char *lit, size_
 #define EXPECT(p, lit) ((p) ? expect((p), end, lit, sizeof lit - 1) : NULL)
 
 /* Fast path for a turn event exactly as tandemd writes it (docs/protocol.md: sorted keys, no
- * whitespace): {"author":"..","content":"..","created":N,"eseq":N,"event":"turn","metadata":{..},
+ * whitespace): {"author":"..","content":"..","created":N,"eseq":N,"event":"turn",["metadata":{..},]
  * ["nonce":"..",]"role":"..","seq":N,... Every step is checked; the first thing that differs
  * returns 0 and the general parser below takes the message. The fields after seq are not needed. */
 static int parse_canonical_turn(const char *m, const char *end, tl_msg *out) {
@@ -144,8 +144,10 @@ static int parse_canonical_turn(const char *m, const char *end, tl_msg *out) {
     if (!p || !(p = skip_value(p, end))) return 0;
     p = EXPECT(p, ",\"eseq\":");
     if (!p || !(p = skip_value(p, end))) return 0;
-    p = EXPECT(p, ",\"event\":\"turn\",\"metadata\":");
-    if (!p || *p != '{' || !(p = skip_value(p, end))) return 0;
+    p = EXPECT(p, ",\"event\":\"turn\"");
+    if (!p) return 0;
+    const char *metadata = EXPECT(p, ",\"metadata\":"); /* absent when empty */
+    if (metadata && (*metadata != '{' || !(p = skip_value(metadata, end)))) return 0;
     const char *nonce = EXPECT(p, ",\"nonce\":\"");
     if (nonce) {
         if (!(q = string_end(nonce - 1, end))) return 0;

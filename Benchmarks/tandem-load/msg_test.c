@@ -23,8 +23,12 @@ int main(void) {
     pay[5] = 'G';
     CHECK(read_payload((char *)pay, sizeof pay, &kind, &t, &sender) < 0); /* not hex */
 
-    /* a turn event (sorted keys, as the server writes them) */
+    /* a turn event (sorted keys, as the server writes them: no empty metadata, no zero tokens) */
     fill_payload(pay, 30, 'M', 77, 3);
+    snprintf(buf, sizeof buf, "{\"author\":\"owner\",\"content\":\"%.30s\",\"created\":1763800000001,\"eseq\":58,\"event\":\"turn\","
+             "\"role\":\"user\",\"seq\":42,\"session\":\"load-1\"}", (char *)pay);
+    CHECK(parse(buf, &m) == 0 && m.kind == TL_TURN && m.has_seq && m.seq == 42 && m.content_len == 30);
+    /* with both written out (an older server) */
     snprintf(buf, sizeof buf, "{\"author\":\"owner\",\"content\":\"%.30s\",\"created\":1763800000001,\"eseq\":58,\"event\":\"turn\","
              "\"metadata\":{},\"role\":\"user\",\"seq\":43,\"session\":\"load-1\",\"tokens\":{\"input\":0,\"output\":0}}", (char *)pay);
     CHECK(parse(buf, &m) == 0 && m.kind == TL_TURN && m.has_seq && m.seq == 43 && m.content_len == 30);

@@ -34,6 +34,29 @@ import TandemJSON
         }
     }
 
+    /// Empty metadata and zero tokens stay off the wire (every member receives every turn event);
+    /// any other value is written, and readers restore the defaults.
+    @Test func turnLeavesOutEmptyMetadataAndZeroTokens() throws {
+        let plain = TurnDTO(seq: 4, author: "u", role: .user, content: "hi", created: 7)
+        let event = Event.encodeTurn(session: "s", eseq: 9, turn: plain)
+        #expect(String(decoding: event, as: UTF8.self)
+                == #"{"author":"u","content":"hi","created":7,"eseq":9,"event":"turn","role":"user","seq":4,"session":"s"}"#)
+        #expect(try ServerMessage.decode(event) == .event(Event(session: "s", eseq: 9, payload: .turn(plain))))
+        let answer = try JSONValue(parsing: Response.encodePostTurn(id: .int(1), PostTurnResult(turn: plain, eseq: 9)))
+        #expect(answer["result"]?["turn"]?["metadata"] == nil && answer["result"]?["turn"]?["tokens"] == nil)
+
+        for tokens in [TokenCounts(input: 0, output: 1), TokenCounts(input: 1, output: 0)] {
+            var turn = plain
+            turn.tokens = tokens
+            let object = try JSONValue(parsing: Event.encodeTurn(session: "s", eseq: 9, turn: turn))
+            #expect(object["tokens"] == tokens.json && object["metadata"] == nil)
+        }
+        var tagged = plain
+        tagged.metadata = ["k": [:]]
+        let object = try JSONValue(parsing: Event.encodeTurn(session: "s", eseq: 9, turn: tagged))
+        #expect(object["metadata"] == ["k": [:]] && object["tokens"] == nil)
+    }
+
     @Test func integersOfEverySizeWriteLikeString() {
         for value: Int64 in [0, 1, -1, 9, 10, -10, 99, 100, 123_456_789, .max, .min, .max - 1, .min + 1] {
             var out: [UInt8] = []

@@ -15,7 +15,7 @@ public struct TurnMessage: Sendable {
 
     private let kind: Kind
     private let turn: TurnDTO
-    /// The metadata's JSON when it is not `{}` (most turns have none: nothing to serialize).
+    /// The metadata's JSON when it is not `{}` (most turns have none: the field is left out).
     private let metadata: [UInt8]?
     /// The exact size of the encoded message.
     public private(set) var byteCount = 0
@@ -97,12 +97,10 @@ public struct TurnMessage: Sendable {
             ByteWriter.int(event.eseq, &out)
             ByteWriter.raw(#","event":"turn""#, &out)
         }
-        ByteWriter.raw(#","metadata":"#, &out)
         if let metadata {
+            ByteWriter.raw(#","metadata":"#, &out)
             // The array's storage, read while it is alive.
             metadata.withUnsafeBytes { out.write($0) }
-        } else {
-            ByteWriter.raw("{}", &out)
         }
         if let nonce = turn.nonce {
             ByteWriter.raw(#","nonce":"#, &out)
@@ -116,11 +114,13 @@ public struct TurnMessage: Sendable {
             ByteWriter.raw(#","session":"#, &out)
             ByteWriter.string(event.session, &out)
         }
-        ByteWriter.raw(#","tokens":{"input":"#, &out)
-        ByteWriter.int(turn.tokens.input, &out)
-        ByteWriter.raw(#","output":"#, &out)
-        ByteWriter.int(turn.tokens.output, &out)
-        out.write(UInt8(ascii: "}"))
+        if turn.tokens != .zero {
+            ByteWriter.raw(#","tokens":{"input":"#, &out)
+            ByteWriter.int(turn.tokens.input, &out)
+            ByteWriter.raw(#","output":"#, &out)
+            ByteWriter.int(turn.tokens.output, &out)
+            out.write(UInt8(ascii: "}"))
+        }
         if turn.undone { ByteWriter.raw(#","undone":true"#, &out) }
     }
 }
