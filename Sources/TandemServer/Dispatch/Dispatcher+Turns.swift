@@ -31,7 +31,9 @@ extension Dispatcher {
                 }
                 metrics.postLatency.observe(clock() - started)
                 let answer = PostTurnResult(turn: dto, eseq: stored.eventSeq, duplicate: appended.duplicate)
-                connection.send(EventFrames.frame(TurnMessage.postAnswer(id: id, answer)))
+                // After the commit's events (the protocol lets the answer and the event come in either
+                // order): the events then reach each member as one buffer.
+                connection.sendAfterBatch(EventFrames.frame(TurnMessage.postAnswer(id: id, answer)))
             case .failure(let error):
                 metrics.errors.add()
                 send(ErrorMapping.response(id: id, for: error, reference: 0), to: connection)

@@ -32,6 +32,10 @@ public final class EventLoop: @unchecked Sendable {
     let poller: any Poller
     private let taskLock = TransportLock()
     private var tasks: [() -> Void] = []
+    /// Tasks ever queued, and how many of them the loop has taken (both under `taskLock`): a
+    /// `BroadcastRun` may grow only while it is the last task queued and not yet taken.
+    private var tasksQueued: UInt64 = 0
+    private var tasksTaken: UInt64 = 0
     private var wakePending = false
     private var thread: pthread_t?
     private var running = false
@@ -109,7 +113,30 @@ public final class EventLoop: @unchecked Sendable {
     /// Queuing now, not at the wake-up, keeps the order of everything handed to the loop from any
     /// thread: a task queued here runs before any task queued after it by anyone.
     func enqueueWithoutWake(_ task: @escaping @Sendable () -> Void) {
-        taskLock.withLock { tasks.append(task) }
+        taskLock.withLock {
+            tasks.append(task)
+            tasksQueued &+= 1
+        }
+    }
+
+    /// Queues `run`'s delivery without waking the loop (see `enqueueWithoutWake`).
+    func enqueueWithoutWake(_ run: BroadcastRun) {
+        taskLock.withLock {
+            tasks.append { run.deliver() }
+            tasksQueued &+= 1
+            run.position = tasksQueued
+        }
+    }
+
+    /// Adds `frame` to `run` if the run is still the last task queued here and the loop has not
+    /// taken it: exactly as if the frame's broadcast were queued right behind it. False otherwise
+    /// (the caller then queues a new run).
+    func append(_ frame: SharedFrame, to run: BroadcastRun) -> Bool {
+        taskLock.withLock {
+            guard run.position == tasksQueued, tasksTaken < run.position else { return false }
+            run.appendUnderTaskLock(frame)
+            return true
+        }
     }
 
     /// Wakes the loop if tasks are waiting and no wake-up is pending yet.
@@ -125,6 +152,7 @@ public final class EventLoop: @unchecked Sendable {
     private func enqueue(_ task: @escaping () -> Void) {
         let needsWake = taskLock.withLock { () -> Bool in
             tasks.append(task)
+            tasksQueued &+= 1
             if wakePending { return false }
             wakePending = true
             return true
@@ -136,6 +164,7 @@ public final class EventLoop: @unchecked Sendable {
         let batch = taskLock.withLock { () -> [() -> Void] in
             wakePending = false
             if tasks.isEmpty { return [] }
+            tasksTaken = tasksQueued
             let current = tasks
             tasks.removeAll(keepingCapacity: true)
             return current

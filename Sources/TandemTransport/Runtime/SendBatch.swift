@@ -11,6 +11,10 @@ import Glibc
 /// are only woken when the body returns: a loop that was idle then runs the whole burst in one turn
 /// and flushes each connection once (one `writev` for all its frames). A loop that is busy anyway
 /// may pick the tasks up earlier; that only costs the coalescing, never the order.
+///
+/// Consecutive broadcasts of a batch to the same connections of a loop become one `BroadcastRun`
+/// (one task; each member queues the frames as one buffer), and `sendAfterBatch` frames are
+/// queued when the batch ends, so they do not split such a run.
 public enum SendBatch {
     /// Runs `body` with this thread's off-loop sends queued without waking their loops, then wakes
     /// each loop once. Nested calls join the outermost batch.
@@ -19,6 +23,7 @@ public enum SendBatch {
         let collector = Collector()
         Collector.current = collector
         defer {
+            collector.sendLateFrames()
             Collector.current = nil
             collector.wakeLoops()
         }
@@ -29,11 +34,42 @@ public enum SendBatch {
 /// The loops one `SendBatch.collect` queued work on and still has to wake.
 final class Collector {
     private var loops: [EventLoop] = []
+    /// The run this batch last queued on each loop (it may still take more frames).
+    private var runs: [(loop: EventLoop, run: BroadcastRun)] = []
+    /// Frames to queue when the batch ends (`WebSocketConnection.sendAfterBatch`).
+    private var late: [(connection: WebSocketConnection, frame: SharedFrame)] = []
 
     /// Queues `task` on `loop` now, in order with everything else queued there; wakes it later.
     func add(_ task: @escaping @Sendable () -> Void, on loop: EventLoop) {
         loop.enqueueWithoutWake(task)
+        note(loop)
+    }
+
+    /// Queues the broadcast of `frame` to `members` (all on `loop`) now, in order with everything
+    /// else queued there: added to the run queued last if it goes to the same members.
+    func addBroadcast(_ frame: SharedFrame, to members: [WebSocketConnection], on loop: EventLoop) {
         // Few loops (one per core): a linear scan beats hashing.
+        let index = runs.firstIndex { $0.loop === loop }
+        if let index, runs[index].run.isFor(members), loop.append(frame, to: runs[index].run) { return }
+        let run = BroadcastRun(first: frame, members: members)
+        loop.enqueueWithoutWake(run)
+        if let index { runs[index].run = run } else { runs.append((loop, run)) }
+        note(loop)
+    }
+
+    func addLate(_ frame: SharedFrame, to connection: WebSocketConnection) {
+        late.append((connection, frame))
+    }
+
+    /// Queues the `late` frames, in the order they were sent.
+    func sendLateFrames() {
+        if late.isEmpty { return }
+        let frames = late
+        late.removeAll()
+        for (connection, frame) in frames { connection.send(frame) }
+    }
+
+    private func note(_ loop: EventLoop) {
         if !loops.contains(where: { $0 === loop }) { loops.append(loop) }
     }
 

@@ -89,7 +89,22 @@ extension WebSocketConnection {
     func enqueue(_ frame: SharedFrame) {
         loop.assertInLoop()
         guard phase == .open else { return }
-        let bytes = outgoingBytes(for: frame)
+        enqueueWithinLimit(outgoingBytes(for: frame))
+    }
+
+    /// Queues a run of broadcast frames: as one buffer, or frame by frame when this connection
+    /// compresses.
+    func enqueue(_ run: BroadcastRun) {
+        loop.assertInLoop()
+        guard phase == .open else { return }
+        if deflate != nil {
+            for frame in run.frames { enqueue(frame) }
+        } else {
+            enqueueWithinLimit(run.plainBytes)
+        }
+    }
+
+    private func enqueueWithinLimit(_ bytes: FrameBytes) {
         let limit = server.configuration.outboundQueueLimit
         if !outbound.isEmpty && outbound.byteCount + bytes.count > limit {
             // The limit is on what the socket did not take. A burst queued in one loop turn (a join's

@@ -71,6 +71,18 @@ public final class WebSocketConnection: @unchecked Sendable {
         }
     }
 
+    /// Like `send`, except inside a `SendBatch` made off this connection's loop: then the frame is
+    /// queued when the batch ends, behind the broadcasts the batch made, so that those stay one run
+    /// (see `SendBatch`). Only for a frame that may arrive after broadcasts made after it, such as
+    /// the answer to a request whose event the batch broadcasts.
+    public func sendAfterBatch(_ frame: SharedFrame) {
+        if let batch = Collector.current, !loop.inLoop {
+            batch.addLate(frame, to: self)
+        } else {
+            send(frame)
+        }
+    }
+
     /// Sends a text message.
     public func send(text: String) { send(SharedFrame(text: text)) }
 
@@ -106,8 +118,7 @@ public final class WebSocketConnection: @unchecked Sendable {
             if group.loop.isThread(caller) {
                 enqueue(frame, onEachOf: group.members)
             } else if let batch {
-                let members = group.members
-                batch.add({ enqueue(frame, onEachOf: members) }, on: group.loop)
+                batch.addBroadcast(frame, to: group.members, on: group.loop)
             } else {
                 let members = group.members
                 group.loop.execute { enqueue(frame, onEachOf: members) }
@@ -118,7 +129,7 @@ public final class WebSocketConnection: @unchecked Sendable {
 
 extension WebSocketConnection {
     /// Queues `frame` on every member (all owned by the calling loop).
-    private static func enqueue(_ frame: SharedFrame, onEachOf members: [WebSocketConnection]) {
+    static func enqueue(_ frame: SharedFrame, onEachOf members: [WebSocketConnection]) {
         // The buffer is read only inside this closure, while `members` is alive.
         members.withUnsafeBufferPointer { buffer in
             for index in buffer.indices {
