@@ -58,6 +58,12 @@ public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Send
     @discardableResult
     public func publish(_ sequence: Int64, _ message: Message) -> Bool {
         state.withLock { s in
+            if sequence == s.delivered + 1 && s.pending.isEmpty {
+                // The usual case, the next event with nothing held back: no table to go through.
+                s.delivered = sequence
+                send(message, sequence, &s)
+                return false
+            }
             if sequence <= s.delivered || s.pending[sequence] != nil { return !s.pending.isEmpty }
             s.pending[sequence] = message
             while let next = s.pending.removeValue(forKey: s.delivered + 1) {
