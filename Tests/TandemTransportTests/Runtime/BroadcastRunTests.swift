@@ -88,12 +88,9 @@ struct BroadcastRunTests {
 
     /// Outside a batch, or on the connection's own loop, `sendAfterBatch` is a plain send.
     @Test func sendAfterBatchOutsideABatchSendsAtOnce() throws {
-        let app = RecordingApp(echo: false)
-        let server = try TestServer({ $0.loopCount = 1 }, application: app)
-        defer { server.stop() }
-        let client = try WebSocketClient(url: server.url)
-        #expect(eventually { app.opened.count == 1 })
-        let connection = app.opened[0]
+        let fixture = try OneClientServer()
+        defer { fixture.stop() }
+        let (client, connection) = (fixture.client, fixture.connection)
         connection.sendAfterBatch(SharedFrame(text: "now"))
         #expect(client.receiveMessage() == .text(Array("now".utf8)))
         connection.loop.execute {

@@ -52,12 +52,9 @@ struct SendBatchTests {
     /// makes afterwards without a batch: the session fan-out hands events over in sequence order from
     /// several threads (completions batched, the work pool not), and members must get them in that order.
     @Test func aBatchDoesNotLetLaterSendsFromOtherThreadsOvertakeIt() throws {
-        let app = RecordingApp(echo: false)
-        let server = try TestServer({ $0.loopCount = 1 }, application: app)
-        defer { server.stop() }
-        let client = try WebSocketClient(url: server.url)
-        #expect(eventually { app.opened.count == 1 })
-        let connection = app.opened[0]
+        let fixture = try OneClientServer()
+        defer { fixture.stop() }
+        let (client, connection) = (fixture.client, fixture.connection)
         for round in 0..<20 {
             let queued = DispatchSemaphore(value: 0)
             let release = DispatchSemaphore(value: 0)

@@ -70,6 +70,28 @@ struct TestServer {
     func stop(grace: Double = 0.3) { server.shutdown(grace: grace) }
 }
 
+/// A one-loop server with one client connected, and the server's side of that connection.
+struct OneClientServer {
+    struct NotOpened: Error {}
+
+    let server: TestServer
+    let client: WebSocketClient
+    let connection: WebSocketConnection
+
+    init(_ configure: (inout TransportConfiguration) -> Void = { _ in }) throws {
+        let app = RecordingApp(echo: false)
+        server = try TestServer({ $0.loopCount = 1; configure(&$0) }, application: app)
+        client = try WebSocketClient(url: server.url)
+        guard eventually({ app.opened.count == 1 }) else {
+            server.stop()
+            throw NotOpened()
+        }
+        connection = app.opened[0]
+    }
+
+    func stop() { server.stop() }
+}
+
 /// Waits (polling) until `condition` holds or `timeout` passes.
 func eventually(timeout: Double = 5, _ condition: () -> Bool) -> Bool {
     let deadline = Date().addingTimeInterval(timeout)

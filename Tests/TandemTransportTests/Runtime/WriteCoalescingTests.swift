@@ -6,12 +6,9 @@ import Testing
 struct WriteCoalescingTests {
     /// A frame right after a write waits for the window; a frame after a quiet spell goes at once.
     @Test func heldOnlyWithinTheWindowAfterAWrite() throws {
-        let app = RecordingApp(echo: false)
-        let server = try TestServer({ $0.loopCount = 1; $0.writeCoalescingWindow = 1.0 }, application: app)
-        defer { server.stop() }
-        let client = try WebSocketClient(url: server.url)
-        #expect(eventually { app.opened.count == 1 })
-        let connection = app.opened[0]
+        let fixture = try OneClientServer { $0.writeCoalescingWindow = 1.0 }
+        defer { fixture.stop() }
+        let (client, connection) = (fixture.client, fixture.connection)
 
         Thread.sleep(forTimeInterval: 1.2) // the upgrade answer was a write: let its window pass
         connection.send(text: "a") // quiet for longer than the window: out at the end of the turn
@@ -34,12 +31,9 @@ struct WriteCoalescingTests {
 
     /// Window 0 (the default) writes every turn: back-to-back frames arrive without waiting.
     @Test func noWindowWritesEveryTurn() throws {
-        let app = RecordingApp(echo: false)
-        let server = try TestServer({ $0.loopCount = 1 }, application: app)
-        defer { server.stop() }
-        let client = try WebSocketClient(url: server.url)
-        #expect(eventually { app.opened.count == 1 })
-        let connection = app.opened[0]
+        let fixture = try OneClientServer()
+        defer { fixture.stop() }
+        let (client, connection) = (fixture.client, fixture.connection)
         for i in 0..<5 {
             connection.send(text: "\(i)")
             #expect(client.receiveMessage(timeout: 0.8) == .text(Array("\(i)".utf8)))
