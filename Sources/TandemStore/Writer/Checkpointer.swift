@@ -12,7 +12,9 @@ import Foundation
 // Safe to share: `runs` is guarded by `condition`; the Database is used only by the checkpoint
 // thread after init.
 final class Checkpointer: @unchecked Sendable {
-    /// Pages the writer lets the WAL reach before it checkpoints itself (only if this thread lags).
+    /// Pages the writer lets the WAL reach before it checkpoints itself: when this thread lags, and
+    /// under commits that never pause (the WAL only starts over after a checkpoint that no commit
+    /// overtook, which this thread does not win against a commit every few milliseconds).
     static let writerFallbackPages = 16_384
     private let thread = BackgroundThread(name: "tandem-checkpt")
     private var condition: NSCondition { thread.condition }
