@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import TandemStore
 
@@ -31,6 +32,18 @@ import Testing
     @Test func theWindowWithMostMatchesWins() {
         let text = "alpha " + (1...20).map { "x\($0)" }.joined(separator: " ") + " beta alpha beta gamma"
         #expect(snippet(text, "alpha beta").contains("[beta] [alpha] [beta]"))
+    }
+
+    @Test func theASCIIShortcutsAgreeWithTheUnicodeRules() {
+        for value in UInt32(0)..<0x80 {
+            let scalar = Unicode.Scalar(value)!
+            #expect(SearchSnippet.isTokenCharacter(scalar) == SearchSnippet.unicodeTokenCharacter(scalar), "U+\(value)")
+            let token = Substring(String(scalar))
+            #expect(SearchSnippet.fold(token) == token.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil),
+                    "U+\(value)")
+        }
+        #expect(SearchSnippet.fold("MiXeD42") == "mixed42")
+        #expect(SearchSnippet.fold("ÉCOLE") == "ecole")
     }
 
     @Test func multiByteTextIsCutOnScalarBoundaries() {

@@ -62,7 +62,18 @@ enum SearchSnippet {
         return out
     }
 
-    private static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
+    static func isTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
+        // ASCII first: Unicode property lookups dominated a search's time (snippets of 50 hits).
+        if scalar.isASCII { return asciiTokenCharacter(UInt8(scalar.value)) }
+        return unicodeTokenCharacter(scalar)
+    }
+
+    /// unicode61's table for ASCII: letters and digits are token characters, the rest separate.
+    private static func asciiTokenCharacter(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+    }
+
+    static func unicodeTokenCharacter(_ scalar: Unicode.Scalar) -> Bool {
         switch scalar.properties.generalCategory {
         case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
              .decimalNumber, .letterNumber, .otherNumber, .privateUse:
@@ -72,7 +83,11 @@ enum SearchSnippet {
         }
     }
 
-    private static func fold(_ token: Substring) -> String {
-        token.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    static func fold(_ token: Substring) -> String {
+        // An ASCII token has no diacritics: lower-casing is all the folding it needs.
+        if token.utf8.allSatisfy({ $0 < 0x80 }) {
+            return String(decoding: token.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        }
+        return token.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
     }
 }
