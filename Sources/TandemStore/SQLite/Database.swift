@@ -20,6 +20,8 @@ public final class Database {
     let handle: OpaquePointer
     public let path: String
     private var cache: [String: Statement] = [:]
+    /// Hot-path statements by their literal's address: no hashing of the SQL text per call.
+    private var literalCache: [UnsafeRawPointer: Statement] = [:]
     private var savepointCounter = 0
 
     /// Process-wide SQLite settings, applied once before the first connection opens (a later call
@@ -61,6 +63,7 @@ public final class Database {
 
     deinit {
         cache.removeAll()
+        literalCache.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -97,10 +100,18 @@ public final class Database {
     }
 
     /// Runs a cached statement that `bind` binds by hand (typed, no value array); returns the
-    /// number of changed rows. For hot paths.
+    /// number of changed rows. For hot paths: the statement is found by the literal's address.
     @discardableResult
-    func run(_ sql: String, bind: (Statement) throws(StoreError) -> Void) throws(StoreError) -> Int {
-        let stmt = try statement(sql)
+    func run(_ sql: StaticString, bind: (Statement) throws(StoreError) -> Void) throws(StoreError) -> Int {
+        // Unsafe pointer: used only as an identity, never read; a literal's storage lives as long
+        // as the process.
+        let stmt: Statement
+        if let cached = literalCache[UnsafeRawPointer(sql.utf8Start)] {
+            stmt = cached
+        } else {
+            stmt = try Statement(database: self, sql: sql.description)
+            literalCache[UnsafeRawPointer(sql.utf8Start)] = stmt
+        }
         defer { stmt.reset() }
         try bind(stmt)
         while try stmt.step() {}
