@@ -39,6 +39,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-sessions-per-connection"), help: .init(Self.help("max-sessions-per-connection"))) var maxSessionsPerConnection: String?
     @Option(name: .customLong("outbound-queue"), help: .init(Self.help("outbound-queue"))) var outboundQueue: String?
     @Option(name: .customLong("max-replay"), help: .init(Self.help("max-replay"))) var maxReplay: String?
+    @Option(name: .customLong("max-export"), help: .init(Self.help("max-export"))) var maxExport: String?
     @Option(help: .init(Self.help("rate"))) var rate: String?
     @Option(help: .init(Self.help("burst"))) var burst: String?
     @Option(name: .customLong("handshake-timeout"), help: .init(Self.help("handshake-timeout"))) var handshakeTimeout: String?
@@ -59,7 +60,7 @@ struct Tandemd: ParsableCommand {
          ("loops", loops), ("durability", durability), ("public-url", publicURL), ("allowed-origins", allowedOrigins), ("trusted-proxies", trustedProxies),
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
-         ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
+         ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("write-coalescing-ms", writeCoalescingMs),
          ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize)]
     }

@@ -153,6 +153,29 @@ import TandemJSON
         }
     }
 
+    @Test func exportIsBoundedInBytesWhenAskedTo() throws {
+        try withStore { store in
+            try makeSession(store)
+            let body = String(repeating: "é", count: 2_000) // 4,000 bytes of text per turn
+            for _ in 0..<5 { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: body)) }
+            let size = try store.exportSessionText(id: "s1", actor: "alice").utf8.count
+            #expect(size > 20_000)
+            // Refused before the document is built: its text alone is over the limit.
+            #expect(errorCode { _ = try store.exportSession(id: "s1", actor: "alice", maxBytes: 10_000) } == "too_large")
+            // Refused by the document's exact size: the text fits, the keys around it do not.
+            #expect(errorCode { _ = try store.exportSession(id: "s1", actor: "alice", maxBytes: size - 1) } == "too_large")
+            let exact = try store.exportSession(id: "s1", actor: "alice", maxBytes: size)
+            #expect(exact.serializedBytes().count == size)
+            let bound = try store.read { db throws(StoreError) in
+                let sid = try db.scalar("SELECT sid FROM sessions WHERE id = 's1'") ?? 0
+                return try SessionExport.sizeLowerBound(db, sid: sid)
+            }
+            #expect(bound > 20_000 && bound <= size)
+            // Permissions come first: a reader is forbidden whatever the size.
+            #expect(errorCode { _ = try store.exportSession(id: "s1", actor: "carol", maxBytes: 10) } == "forbidden")
+        }
+    }
+
     @Test func importRefusesBadDocumentsWithoutWriting() throws {
         try withStore { store in
             let before = try tableCounts(store)

@@ -41,6 +41,7 @@ public enum ConfigFileTemplate {
         case "max-sessions-per-connection": String(c.maxSessionsPerConnection)
         case "outbound-queue": String(c.outboundQueueBytes)
         case "max-replay": String(c.maxReplayBytes)
+        case "max-export": String(c.maxExportBytes)
         case "rate": String(c.requestsPerSecond)
         case "burst": String(c.requestBurst)
         case "handshake-timeout": String(c.handshakeTimeoutSeconds)

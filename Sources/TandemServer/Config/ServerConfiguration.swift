@@ -30,6 +30,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var outboundQueueBytes = 4 << 20
     /// Encoded bytes one `session.join` with `since` may replay (see `Dispatcher.join`).
     public var maxReplayBytes = 32 << 20
+    /// Largest `session.export` document answered over the wire (`too_large` beyond).
+    public var maxExportBytes = 32 << 20
     public var requestsPerSecond = 200.0
     public var requestBurst = 400.0
     public var handshakeTimeoutSeconds = 10.0

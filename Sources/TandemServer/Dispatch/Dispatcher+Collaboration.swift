@@ -68,7 +68,15 @@ extension Dispatcher {
 
     func exportSession(_ p: SessionRef, client: ClientConnection) throws -> ExportResult {
         let user = try memberUser(client)
-        return ExportResult(document: try store.exportSession(id: p.session, actor: user))
+        let document: JSONValue
+        do {
+            document = try store.exportSession(id: p.session, actor: user, maxBytes: configuration.maxExportBytes)
+        } catch {
+            guard error.kind == StoreError.Code.tooLarge else { throw error }
+            let advice = "(max-export); tandem-admin sessions export writes a session of any size to a file"
+            throw DispatchFailure(code: ErrorCode.tooLarge, message: error.message + " " + advice)
+        }
+        return ExportResult(document: document)
     }
 
     func importSession(_ p: ImportParams, client: ClientConnection) throws -> SessionResult {

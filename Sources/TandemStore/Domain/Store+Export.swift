@@ -4,11 +4,28 @@ extension Store {
     /// The whole session as one JSON document (admin+): session, users it references, members,
     /// turns, comments, rows with full history, checkpoints, contributions and the change log.
     /// Serialized with sorted keys, so equal sessions give identical bytes.
-    public func exportSession(id: String, actor: String) throws(StoreError) -> JSONValue {
-        try write { ctx throws(StoreError) in
-            // Runs on the writer (after staged counters are applied) so contributions are exact.
-            let ref = try ctx.db.authorize(.export, session: id, actor: actor)
-            return try SessionExport.export(ctx.db, sid: ref.sid)
+    ///
+    /// Read from one snapshot on a reader, so a big export never holds up commits (counters staged
+    /// by the writer are written in the commit that made them: a snapshot has them exact). With
+    /// `maxBytes`, a session whose document would be larger is `too_large`, refused before the
+    /// document is built when its text alone is over the limit.
+    public func exportSession(id: String, actor: String, maxBytes: Int? = nil) throws(StoreError) -> JSONValue {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.export, session: id, actor: actor)
+            if let maxBytes {
+                let atLeast = try SessionExport.sizeLowerBound(db, sid: ref.sid)
+                guard atLeast <= maxBytes else {
+                    throw StoreError(.tooLarge, "the export of session \(id) is over \(atLeast) bytes; the limit is \(maxBytes)")
+                }
+            }
+            let document = try SessionExport.export(db, sid: ref.sid)
+            if let maxBytes {
+                let size = document.serializedBytes().count
+                guard size <= maxBytes else {
+                    throw StoreError(.tooLarge, "the export of session \(id) is \(size) bytes; the limit is \(maxBytes)")
+                }
+            }
+            return document
         }
     }
 
@@ -103,6 +120,19 @@ enum SessionExport {
                 "members": .array(members), "turns": .array(turns), "comments": .array(comments),
                 "rows": .array(rows), "row_history": .array(history), "checkpoints": .array(checkpoints),
                 "contributions": .array(contributions), "events": .array(events)]
+    }
+
+    /// Bytes the document takes at the least: the text of its turns, rows and comments plus a
+    /// floor per record for the keys around them (each record's keys alone take more).
+    static func sizeLowerBound(_ db: Database, sid: Int64) throws(StoreError) -> Int {
+        let total: Int64? = try db.scalar("""
+            SELECT (SELECT coalesce(sum(length(CAST(content AS BLOB)) + length(CAST(metadata AS BLOB)) + 100), 0) FROM turns WHERE sid = ?1)
+              + (SELECT coalesce(sum(length(CAST(value AS BLOB)) + 50), 0) FROM state_history WHERE sid = ?1)
+              + (SELECT coalesce(sum(length(CAST(value AS BLOB)) + 50), 0) FROM state_rows WHERE sid = ?1)
+              + (SELECT coalesce(sum(length(CAST(body AS BLOB)) + 40), 0) FROM comments WHERE sid = ?1)
+              + (SELECT count(*) * 80 FROM events WHERE sid = ?1)
+            """, [.integer(sid)])
+        return Int(total ?? 0)
     }
 
     static func rowJSON(_ r: StateRow) -> JSONValue {
