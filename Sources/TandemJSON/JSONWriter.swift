@@ -11,6 +11,10 @@ extension JSONValue {
         JSONWriter.write(self, into: &out)
         return out
     }
+
+    /// The length of `serializedBytes()`, counted without building the text: size checks on
+    /// big documents (exports, imports, metadata limits) cost no copy of them.
+    public var serializedByteCount: Int { JSONWriter.count(self) }
 }
 
 /// Appends JSON text to a byte buffer. Public so callers that build messages by hand
@@ -59,6 +63,44 @@ public enum JSONWriter {
             }
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// Bytes `write` appends for `value`; kept beside `write` so the two change together.
+    static func count(_ value: JSONValue) -> Int {
+        switch value {
+        case .null: return 4
+        case .bool(let b): return b ? 4 : 5
+        case .integer(let i): return i < 0 ? 1 + digits(i.magnitude) : digits(i.magnitude)
+        case .number(let d): return d.isFinite ? d.description.utf8.count : 4
+        case .string(let s): return countString(s)
+        case .array(let a):
+            var n = 2 + max(a.count - 1, 0)
+            for element in a { n += count(element) }
+            return n
+        case .object(let o):
+            var n = 2 + max(o.count - 1, 0)
+            for (key, element) in o { n += countString(key) + 1 + count(element) }
+            return n
+        }
+    }
+
+    private static func countString(_ s: String) -> Int {
+        var n = 2
+        for byte in s.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), 0x0A, 0x0D, 0x09: n += 2
+            case 0..<0x20: n += 6
+            default: n += 1
+            }
+        }
+        return n
+    }
+
+    private static func digits(_ v: UInt64) -> Int {
+        var n = 1
+        var rest = v
+        while rest >= 10 { rest /= 10; n += 1 }
+        return n
     }
 
     private static func writeDouble(_ d: Double, into out: inout [UInt8]) {

@@ -169,7 +169,7 @@ public struct WireReader {
 
     private func checkSize(_ v: JSONValue, _ key: String, _ maxBytes: Int) throws {
         guard strict else { return }
-        let size = v.serializedBytes().count
+        let size = v.serializedByteCount
         if size > maxBytes { throw failure(key, "is \(size) bytes serialized, more than the limit of \(maxBytes)", .tooLarge) }
     }
 

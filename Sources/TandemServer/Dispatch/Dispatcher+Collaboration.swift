@@ -81,7 +81,7 @@ extension Dispatcher {
 
     func importSession(_ p: ImportParams, client: ClientConnection) throws -> SessionResult {
         let user = try memberUser(client)
-        guard p.document.serializedBytes().count <= limits.maxImportBytes else {
+        guard p.document.serializedByteCount <= limits.maxImportBytes else {
             throw DispatchFailure(code: .tooLarge, message: "import documents are limited to \(limits.maxImportBytes) bytes", field: "document")
         }
         let session = try store.importSession(p.document, asID: p.session, actor: user)
