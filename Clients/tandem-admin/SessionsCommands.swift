@@ -96,15 +96,17 @@ struct Sessions: ParsableCommand {
         @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
 
         func run() throws {
-            let text = try database.withStore(session: session) { store in try store.adminExportSession(id: session).serialized() }
-            guard let output else {
-                print(text)
-                return
+            // Streamed from one snapshot: a session of any size takes about one chunk of memory.
+            let file = try ExportFile(path: output)
+            do {
+                try database.withStore(session: session) { store in try store.adminWriteExport(id: session, to: file.write) }
+                try file.commit()
+            } catch {
+                file.discard()
+                if let message = file.failureMessage { throw AdminFailure(AdminFailure.usage, message) }
+                throw error
             }
-            guard FileManager.default.createFile(atPath: output, contents: Data((text + "\n").utf8)) else {
-                throw AdminFailure(AdminFailure.usage, "cannot write '\(output)'; check the directory exists and is writable")
-            }
-            Output.note("exported session \(session) to \(output)")
+            if let output { Output.note("exported session \(session) to \(output)") }
         }
     }
 

@@ -81,6 +81,15 @@ import TandemStore
         expectStatus(try f.run(["sessions", "import", f.dir + "/other.json"]), 1)
         expectStatus(try f.run(["sessions", "import", f.dir + "/missing.json"]), 1)
         expectStatus(try f.run(["sessions", "export", "nope"]), 2)
+        // A failed export leaves no file behind, partial or whole; a file it would replace is kept.
+        expectStatus(try f.run(["sessions", "export", "nope", "-o", f.dir + "/nope.json"]), 2)
+        expectStatus(try f.run(["sessions", "export", "nope", "-o", file]), 2)
+        #expect(String(decoding: try #require(FileManager.default.contents(atPath: file)), as: UTF8.self) == original + "\n")
+        let left = try FileManager.default.contentsOfDirectory(atPath: f.dir)
+        #expect(!left.contains("nope.json") && !left.contains { $0.contains(".partial-") }, "\(left)")
+        let unwritable = try f.run(["sessions", "export", "s1", "-o", f.dir + "/no-such-dir/s1.json"])
+        expectStatus(unwritable, 1)
+        #expect(unwritable.stderr.contains("cannot write '\(f.dir)/no-such-dir/s1.json'"))
     }
 
     @Test func contributionsTable() throws {

@@ -1,3 +1,4 @@
+import Synchronization
 import Foundation
 import Testing
 import TandemJSON
@@ -124,18 +125,23 @@ import TandemJSON
 }
 
 @Suite struct ExportImportTests {
+    /// A session with something in every part of the export document.
+    private func makeRichSession(_ store: Store) throws {
+        try makeSession(store, metadata: ["x": 1.5, "y": ["z": nil]])
+        _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "héllo\n\"q\"", metadata: ["k": [1, 2]], tokensIn: 4),
+                                                               NewTurn(role: .assistant, content: "", tokensOut: 9)])
+        _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 1, body: "c")
+        _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 1], baseVersion: 0)
+        _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["a": 1, "b": 2], baseVersion: 1)
+        _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 7], baseVersion: 1)
+        _ = try store.saveCheckpoint(session: "s1", actor: "bob", name: "cp")
+        _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "later"))
+        _ = try store.undoLastTurn(session: "s1", actor: "bob")
+    }
+
     @Test func roundTripIsByteIdentical() throws {
         try withStore { store in
-            try makeSession(store, metadata: ["x": 1.5, "y": ["z": nil]])
-            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "héllo\n\"q\"", metadata: ["k": [1, 2]], tokensIn: 4),
-                                                                   NewTurn(role: .assistant, content: "", tokensOut: 9)])
-            _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 1, body: "c")
-            _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 1], baseVersion: 0)
-            _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["a": 1, "b": 2], baseVersion: 1)
-            _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 7], baseVersion: 1)
-            _ = try store.saveCheckpoint(session: "s1", actor: "bob", name: "cp")
-            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "later"))
-            _ = try store.undoLastTurn(session: "s1", actor: "bob")
+            try makeRichSession(store)
             let first = try store.exportSessionText(id: "s1", actor: "alice")
             #expect(errorCode { _ = try store.exportSessionText(id: "s1", actor: "bob") } == "forbidden")
             try store.deleteSession(id: "s1", actor: "alice")
@@ -150,6 +156,36 @@ import TandemJSON
             #expect(third["turns"] == (try JSONValue(parsing: first))["turns"])
             #expect(try store.search("later").isEmpty) // undone
             #expect(try store.search("héllo").count == 2)
+        }
+    }
+
+    @Test(arguments: [1, 7, 300, 1 << 20])
+    func streamedExportIsTheDocumentInAnyChunkSize(chunkBytes: Int) throws {
+        try withStore { store in
+            try makeRichSession(store)
+            let document = try store.adminExportSession(id: "s1")
+            for part in ["turns", "events", "comments", "row_history", "rows", "checkpoints", "contributions", "members", "users"] {
+                #expect(document[part]?.arrayValue?.isEmpty == false, "\(part) is empty: the test would not cover it")
+            }
+            let chunks = Mutex<[[UInt8]]>([])
+            try store.adminWriteExport(id: "s1", chunkBytes: chunkBytes) { chunk in chunks.withLock { $0.append(chunk) }; return true }
+            let written = chunks.withLock { $0 }
+            #expect(written.flatMap { $0 } == document.serializedBytes())
+            // Every chunk but the last is handed over once it reaches the chunk size, not before.
+            #expect(written.dropLast().allSatisfy { $0.count >= chunkBytes })
+            if chunkBytes < 300 { #expect(written.count > 3) }
+            #expect(errorCode { try store.adminWriteExport(id: "nope") { _ in true } } == "not_found")
+        }
+    }
+
+    @Test func streamedExportStopsWhenItsDestinationFails() throws {
+        try withStore { store in
+            try makeRichSession(store)
+            let calls = Mutex(0)
+            #expect(errorCode {
+                try store.adminWriteExport(id: "s1", chunkBytes: 16) { _ in calls.withLock { $0 += 1; return $0 < 2 } }
+            } == "closed")
+            #expect(calls.withLock { $0 } == 2)
         }
     }
 

@@ -187,6 +187,18 @@ extension Store {
         try read { db throws(StoreError) in try SessionExport.export(db, sid: try db.sessionRef(id, actor: nil).sid) }
     }
 
+    /// The same document as `adminExportSession`, byte for byte as its `serialized()`, written
+    /// to `sink` in chunks of about `chunkBytes` while it is read from one snapshot: a session of
+    /// any size costs one chunk of memory. `sink` returns false to stop (the export then fails
+    /// with `closed`).
+    public func adminWriteExport(id: String, chunkBytes: Int = 1 << 20, to sink: @escaping @Sendable ([UInt8]) -> Bool) throws(StoreError) {
+        try read { db throws(StoreError) in
+            let writer = ExportTextWriter(chunkBytes: chunkBytes, sink: sink)
+            try SessionExport.emit(db, sid: try db.sessionRef(id, actor: nil).sid, into: writer)
+            try writer.finish()
+        }
+    }
+
     /// Per-member counters of a session, without a member check.
     public func adminContributions(session: String) throws(StoreError) -> [Contribution] {
         try read { db throws(StoreError) in

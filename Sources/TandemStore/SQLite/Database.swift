@@ -129,6 +129,16 @@ public final class Database {
         return out
     }
 
+    /// Runs a query, handing each row to `body` as it is stepped: for results too big to collect.
+    /// `body` must not run this same SQL again (the statement is cached and in use).
+    public func forEach(_ sql: String, _ values: [SQLValue] = [],
+                        _ body: (Row) throws(StoreError) -> Void) throws(StoreError) {
+        let stmt = try statement(sql)
+        defer { stmt.reset() }
+        try stmt.bind(values)
+        while try stmt.step() { try body(Row(handle: stmt.handle)) }
+    }
+
     /// The first row mapped, or nil.
     public func queryOne<T>(_ sql: String, _ values: [SQLValue] = [],
                             _ map: (Row) throws(StoreError) -> T) throws(StoreError) -> T? {
