@@ -119,10 +119,10 @@ struct Sessions: ParsableCommand {
         @Option(name: .customLong("as"), help: "Import under this session id.") var asID: String?
 
         func run() throws {
-            let data: Data?
-            if file == "-" { data = FileHandle.standardInput.readDataToEndOfFile() } else { data = FileManager.default.contents(atPath: file) }
-            guard let data, let text = String(data: data, encoding: .utf8) else {
-                throw AdminFailure(AdminFailure.usage, "cannot read '\(file)' as UTF-8 text; give an export file made by sessions export")
+            // Bytes, not a String: the store reads the document from them as it imports.
+            let text: [UInt8]
+            do { text = try FileBytes.read(file == "-" ? nil : file) } catch {
+                throw AdminFailure(AdminFailure.usage, "cannot read '\(file)': \(error); give an export file made by sessions export")
             }
             let session = try database.withStore { store in try store.importSession(json: text, asID: asID, actor: "admin") }
             print("imported session \(session.id) (\(session.lastTurnSeq) turns)")

@@ -221,6 +221,33 @@ import TandemJSON
             #expect(try tableCounts(store) == before)
         }
     }
+
+    @Test func importFailingHalfWayWritesNothing() throws {
+        try withStore { store in
+            try makeRichSession(store)
+            let text = try store.exportSessionText(id: "s1", actor: "alice")
+            try store.deleteSession(id: "s1", actor: "alice")
+            let before = try tableCounts(store)
+            // Each is found only while importing: after the session, its members and earlier turns were inserted.
+            let lateBadEscape = text.replacingOccurrences(of: #""content":"later""#, with: #""content":"lat\qer""#)
+            let lateBadRole = text.replacingOccurrences(of: #""role":"user""#, with: #""role":"nobody""#)
+            let notAList = text.replacingOccurrences(of: #""comments":["#, with: #""comments":"x","was":["#)
+            #expect(lateBadEscape != text && lateBadRole != text && notAList != text)
+            #expect(errorCode { _ = try store.importSession(json: lateBadEscape) } == "invalid_json")
+            #expect(errorCode { _ = try store.importSession(json: lateBadRole) } == "invalid_argument")
+            #expect(errorCode { _ = try store.importSession(json: notAList) } == "invalid_argument")
+            #expect(errorCode { _ = try store.importSession(try JSONValue(parsing: lateBadRole)) } == "invalid_argument")
+            #expect(errorCode { _ = try store.importSession(try JSONValue(parsing: notAList)) } == "invalid_argument")
+            #expect(try tableCounts(store) == before)
+            // The same document from text and from a tree imports the same session.
+            _ = try store.importSession(json: Array(text.utf8), asID: "from-text")
+            _ = try store.importSession(try JSONValue(parsing: text), asID: "from-tree")
+            let fromText = try store.exportSession(id: "from-text", actor: "alice")
+            let fromTree = try store.exportSession(id: "from-tree", actor: "alice")
+            #expect(fromText["turns"] == fromTree["turns"] && fromText["events"] == fromTree["events"])
+            #expect(fromText["turns"] == (try JSONValue(parsing: text))["turns"])
+        }
+    }
 }
 
 @Suite struct ShareLinkTests {

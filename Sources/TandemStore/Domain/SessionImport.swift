@@ -2,13 +2,18 @@ import TandemJSON
 
 /// Writes an export document back, field for field, so that export → import → export is identical.
 enum SessionImport {
-    static func run(_ ctx: WriteContext, _ doc: JSONValue, asID: String?) throws(StoreError) -> Int64 {
+    /// Checks the format, then inserts the session and everything in it; the big lists are read
+    /// one record at a time, so a scanned document is never held as one tree.
+    static func run(_ ctx: WriteContext, _ doc: any ImportSource, asID: String?) throws(StoreError) -> Int64 {
         let db = ctx.db
-        guard let s = doc["session"] else { throw bad("session") }
+        guard try doc.field("format")?.stringValue == SessionExport.format, try doc.field("version")?.intValue == 1 else {
+            throw StoreError.invalid("not a \(SessionExport.format) version 1 document")
+        }
+        guard let s = try doc.field("session") else { throw bad("session") }
         let id: String
         if let asID { id = asID } else { id = try str(s, "id") }
         try Validate.identifier(id, what: "session id")
-        for u in doc["users"]?.arrayValue ?? [] {
+        try doc.forEach("users") { u throws(StoreError) in
             let uid = try str(u, "id")
             if try !db.userExists(uid) {
                 try db.run("INSERT INTO users(id, display_name, created_at) VALUES (?,?,?)",
@@ -33,12 +38,12 @@ enum SessionImport {
                   .integer(try int(s, "last_turn_seq")), .integer(try int(s, "last_event_seq")), parentSid,
                   .optional(s["fork_seq"]?.intValue), forkRows, .optional(s["branch_status"]?.stringValue)])
         let sid = db.lastInsertRowID
-        for m in doc["members"]?.arrayValue ?? [] {
+        try doc.forEach("members") { m throws(StoreError) in
             guard Role(rawValue: try str(m, "role")) != nil else { throw bad("members.role") }
             try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)",
                        [.integer(sid), .text(try str(m, "user")), .text(try str(m, "role")), .integer(try int(m, "added_at"))])
         }
-        for t in doc["turns"]?.arrayValue ?? [] {
+        try doc.forEach("turns") { t throws(StoreError) in
             guard TurnRole(rawValue: try str(t, "role")) != nil, TurnState(rawValue: try int(t, "state")) != nil else { throw bad("turns") }
             try Turns.insert(db, sid: sid, seq: try int(t, "seq"), role: try str(t, "role"), author: try str(t, "author"),
                              content: try str(t, "content"), metadata: (t["metadata"] ?? [:]).serialized(),
@@ -47,25 +52,25 @@ enum SessionImport {
                              nonce: t["nonce"]?.stringValue)
         }
         // New turn ids lie above the index mark: the writer indexes them later.
-        for c in doc["comments"]?.arrayValue ?? [] {
+        try doc.forEach("comments") { c throws(StoreError) in
             try db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",
                        [.integer(sid), .integer(try int(c, "turn_seq")), .text(try str(c, "author")), .text(try str(c, "body")),
                         .integer(try int(c, "created_at"))])
         }
-        for (table, list) in [("state_rows", doc["rows"]), ("state_history", doc["row_history"])] {
+        for (table, field) in [("state_rows", "rows"), ("state_history", "row_history")] {
             let timeColumn = table == "state_rows" ? "updated_at" : "created_at"
-            for r in list?.arrayValue ?? [] {
+            try doc.forEach(field) { r throws(StoreError) in
                 try db.run("INSERT INTO \(table)(sid, key, version, value, author, \(timeColumn), merged) VALUES (?,?,?,?,?,?,?)",
                            [.integer(sid), .text(try str(r, "key")), .integer(try int(r, "version")), .json(r["value"] ?? .null),
                             .text(try str(r, "author")), .integer(try int(r, "at")), .int(r["merged"]?.boolValue == true ? 1 : 0)])
             }
         }
-        for c in doc["checkpoints"]?.arrayValue ?? [] {
+        try doc.forEach("checkpoints") { c throws(StoreError) in
             try db.run("INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at) VALUES (?,?,?,?,?,?)",
                        [.integer(sid), .text(try str(c, "name")), .integer(try int(c, "turn_seq")), .json(c["rows"] ?? [:]),
                         .text(try str(c, "created_by")), .integer(try int(c, "created_at"))])
         }
-        for c in doc["contributions"]?.arrayValue ?? [] {
+        try doc.forEach("contributions") { c throws(StoreError) in
             try db.run("""
                 INSERT INTO contributions(sid, user_id, turns, tokens_in, tokens_out, comments, row_writes, merges, conflicts, undos)
                 VALUES (?,?,?,?,?,?,?,?,?,?)
@@ -73,7 +78,7 @@ enum SessionImport {
                       .integer(try int(c, "tokens_out")), .integer(try int(c, "comments")), .integer(try int(c, "row_writes")),
                       .integer(try int(c, "merges")), .integer(try int(c, "conflicts")), .integer(try int(c, "undos"))])
         }
-        for e in doc["events"]?.arrayValue ?? [] {
+        try doc.forEach("events") { e throws(StoreError) in
             try db.run("""
                 INSERT INTO events(sid, seq, kind, actor, turn_seq, row_key, row_version, data, created_at) VALUES (?,?,?,?,?,?,?,?,?)
                 """, [.integer(sid), .integer(try int(e, "seq")), .text(try str(e, "kind")), .optional(e["actor"]?.stringValue),

@@ -37,18 +37,34 @@ extension Store {
     /// Imports a document made by `exportSession` (an administrative operation: no member check).
     /// Keeps the session id (or uses `asID`); `conflict` when it exists; users missing here are
     /// created from the document. `invalid_json` / `invalid_argument` for a malformed document.
+    /// The text is read as it is imported, never held as one tree: memory is the text plus one record.
     public func importSession(json text: String, asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
-        let document = try Validate.parse(text, what: "export document", max: Int.max)
-        return try importSession(document, asID: asID, actor: actor)
+        try importSession(json: Array(text.utf8), asID: asID, actor: actor)
     }
 
-    public func importSession(_ document: JSONValue, asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
-        guard document["format"]?.stringValue == SessionExport.format, document["version"]?.intValue == 1 else {
-            throw StoreError.invalid("not a \(SessionExport.format) version 1 document")
+    /// `importSession(json:)` from UTF-8 bytes (a file read whole, without a copy into a `String`).
+    public func importSession(json bytes: [UInt8], asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
+        try importRecorded(asID: asID, actor: actor) { ctx throws(StoreError) in
+            var result: Result<Int64, StoreError> = .failure(StoreError.invalid("export document: empty"))
+            bytes.withUnsafeBytes { text in
+                result = Result { () throws(StoreError) in try SessionImport.run(ctx, try ImportScan(text), asID: asID) }
+            }
+            return try result.get()
         }
+    }
+
+    /// Imports a document already parsed (one that came over the wire).
+    public func importSession(_ document: JSONValue, asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
+        try importRecorded(asID: asID, actor: actor) { ctx throws(StoreError) in
+            try SessionImport.run(ctx, ImportTree(document: document), asID: asID)
+        }
+    }
+
+    private func importRecorded(asID: String?, actor: String,
+                                _ run: @escaping @Sendable (WriteContext) throws(StoreError) -> Int64) throws(StoreError) -> Session {
         if let asID { try Validate.identifier(asID, what: "session id") }
         return try write { ctx throws(StoreError) in
-            let sid = try SessionImport.run(ctx, document, asID: asID)
+            let sid = try run(ctx)
             let session = try SessionRows.load(ctx.db, sid: sid)
             try ctx.db.audit(actor: actor, action: "session.import", sessionID: session.id, now: ctx.now)
             return session
