@@ -25,6 +25,7 @@ public final class TandemServer: Sendable {
         var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
         storeConfiguration.maxContentBytes = configuration.maxTurnContentBytes
         storeConfiguration.cacheBytes = configuration.cacheBytes
+        storeConfiguration.busyTimeoutMilliseconds = Int32((configuration.busyTimeoutSeconds * 1000).rounded(.up))
         storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
         // Every answer and event of one run of commits reaches each loop as one task: one wake-up,
         // one write per connection for all of them.

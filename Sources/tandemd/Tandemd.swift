@@ -48,6 +48,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("write-coalescing-ms"), help: .init(Self.help("write-coalescing-ms"))) var writeCoalescingMs: String?
     @Option(name: .customLong("auth-failures-per-minute"), help: .init(Self.help("auth-failures-per-minute"))) var authFailuresPerMinute: String?
     @Option(name: .customLong("cache-size"), help: .init(Self.help("cache-size"))) var cacheSize: String?
+    @Option(name: .customLong("busy-timeout"), help: .init(Self.help("busy-timeout"))) var busyTimeout: String?
 
     static func help(_ key: String) -> String {
         guard let setting = ServerSetting.named(key) else { return "" }
@@ -62,7 +63,7 @@ struct Tandemd: ParsableCommand {
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("write-coalescing-ms", writeCoalescingMs),
-         ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize)]
+         ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout)]
     }
 
     func run() throws {

@@ -11,6 +11,13 @@ import TandemStore
         let response = ErrorMapping.response(id: .int(7), for: full, reference: 1)
         let text = String(decoding: response.encode(), as: UTF8.self)
         #expect(text.contains("\"code\":\"unavailable\"") && text.contains("storage is full"), "\(text)")
+        // Locked out by another process past the busy timeout (also the extended codes): retryable.
+        for code: Int32 in [5, 6, 517] {
+            let locked = StoreError(.sqlite, "database is locked", sqliteCode: code)
+            #expect(ErrorMapping.code(for: locked) == .unavailable)
+            let said = String(decoding: ErrorMapping.response(id: .int(8), for: locked, reference: 2).encode(), as: UTF8.self)
+            #expect(said.contains("\"code\":\"unavailable\"") && said.contains("locked by another process"), "\(said)")
+        }
         // Any other SQLite failure is a server bug: internal, details only in the log.
         let other = StoreError(.sqlite, "disk I/O error", sqliteCode: 10)
         #expect(ErrorMapping.code(for: other) == .internal)

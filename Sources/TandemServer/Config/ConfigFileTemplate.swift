@@ -50,6 +50,7 @@ public enum ConfigFileTemplate {
         case "write-coalescing-ms": String(c.writeCoalescingMilliseconds)
         case "auth-failures-per-minute": String(c.authFailuresPerMinute)
         case "cache-size": String(c.cacheBytes)
+        case "busy-timeout": String(c.busyTimeoutSeconds)
         default: nil
         }
     }

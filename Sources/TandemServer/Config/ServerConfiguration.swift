@@ -44,6 +44,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// frame before the socket is dropped. Tests under sanitizers stretch it (instrumented code is slower).
     public var closeTimeoutSeconds = 5.0
     public var cacheBytes = 64 << 20
+    /// Seconds a database statement waits for a lock another process holds (SQLite's busy timeout).
+    public var busyTimeoutSeconds = 5.0
     /// Not a setting: seconds between returns of freed memory to the system (`FreedMemoryReleaser`); 0 = never.
     public var memoryTrimIntervalSeconds = 30.0
 

@@ -31,6 +31,7 @@ extension ServerSetting {
         .number("ping-interval", "Seconds between server pings to idle clients.", 1...3_600, \.pingIntervalSeconds),
         .number("write-coalescing-ms", "Milliseconds a connection gathers frames after a write before writing again (0 = write every loop turn): fewer, larger writes when events stream in, at most this much added delay.", 0...100, \.writeCoalescingMilliseconds),
         .bytes("cache-size", "SQLite page cache per database connection (the writer and 4 readers: up to 5x this in memory).", (256 << 10)...(16 << 30), \.cacheBytes),
+        .number("busy-timeout", "Seconds a commit waits for the database while another process (a tandem-admin command) holds its write lock; beyond it the request gets unavailable and nothing of it is written.", 0.01...600, \.busyTimeoutSeconds),
         .number("auth-failures-per-minute", "Failed authentications allowed per client address per minute; beyond it HTTP 429.", 1...100_000, \.authFailuresPerMinute),
     ]
 

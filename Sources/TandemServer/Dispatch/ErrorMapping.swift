@@ -5,6 +5,16 @@ import TandemStore
 enum ErrorMapping {
     /// SQLite's "database or disk is full" result code.
     private static let sqliteFull: Int32 = 13
+    /// SQLite's "database is locked" (BUSY) and "table is locked" (LOCKED) result codes.
+    private static let sqliteBusy: Int32 = 5
+    private static let sqliteLocked: Int32 = 6
+
+    /// The busy timeout ran out: another process (a long `tandem-admin` import, say) held the
+    /// database's write lock. Nothing of the failed operation was written, and a retry can succeed.
+    private static func isLockedOut(_ error: StoreError) -> Bool {
+        guard error.kind == .sqlite, let code = error.sqliteCode else { return false }
+        return code & 0xFF == sqliteBusy || code & 0xFF == sqliteLocked
+    }
 
     static func code(for error: StoreError) -> ErrorCode {
         switch error.kind {
@@ -21,7 +31,7 @@ enum ErrorMapping {
         case .invalidState: return .conflict
         case .closed, .busy: return .unavailable
         case .schemaTooNew: return .internal
-        case .sqlite: return error.sqliteCode == sqliteFull ? .unavailable : .internal
+        case .sqlite: return error.sqliteCode == sqliteFull || isLockedOut(error) ? .unavailable : .internal
         }
     }
 
@@ -32,8 +42,11 @@ enum ErrorMapping {
         if code == .internal {
             return .failure(id: id, code, "internal error (reference \(reference))")
         }
+        if isLockedOut(error) {
+            return .failure(id: id, code, "the database is locked by another process (such as a long tandem-admin command): nothing was written; retry")
+        }
         if code == .unavailable, error.kind == .sqlite {
-            // Only SQLITE_FULL maps here (see `code(for:)`): say so, so operators and users know what to free.
+            // Only SQLITE_FULL is left here (see `code(for:)`): say so, so operators and users know what to free.
             return .failure(id: id, code, "storage is full: nothing was written; retry once space is freed")
         }
         return .failure(id: id, code, error.message)
