@@ -45,11 +45,10 @@ extension Store {
     /// `importSession(json:)` from UTF-8 bytes (a file read whole, without a copy into a `String`).
     public func importSession(json bytes: [UInt8], asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
         try importRecorded(asID: asID, actor: actor) { ctx throws(StoreError) in
-            var result: Result<Int64, StoreError> = .failure(StoreError.invalid("export document: empty"))
-            bytes.withUnsafeBytes { text in
-                result = Result { () throws(StoreError) in try SessionImport.run(ctx, try ImportScan(text), asID: asID) }
-            }
-            return try result.get()
+            // The scan borrows the bytes: it lives only inside this closure.
+            try bytes.withUnsafeBytes { text in
+                Result { () throws(StoreError) in try SessionImport.run(ctx, try ImportScan(text), asID: asID) }
+            }.get()
         }
     }
 
