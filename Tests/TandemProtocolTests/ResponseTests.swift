@@ -10,6 +10,13 @@ import TandemJSON
         }
     }
 
+    @Test(arguments: [RequestID.int(7), .int(-1), .string("r-\"1\""), .string("é")])
+    func exportEnvelopeIsTheGenericAnswerAroundTheDocument(id: RequestID) {
+        let document: JSONValue = ["format": "tandem.session", "turns": [["seq": 1, "content": "a\nb"]], "version": 1]
+        let (prefix, suffix) = ExportResult.envelope(id: id)
+        #expect(prefix + document.serializedBytes() + suffix == Response.success(id: id, ExportResult(document: document)).encode())
+    }
+
     @Test func successShape() throws {
         let bytes = Response.success(id: 7, PongResult(time: 5)).encode()
         #expect(String(decoding: bytes, as: UTF8.self) == #"{"id":7,"ok":true,"result":{"time":5}}"#)

@@ -196,20 +196,32 @@ import TandemJSON
             for _ in 0..<5 { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: body)) }
             let size = try store.exportSessionText(id: "s1", actor: "alice").utf8.count
             #expect(size > 20_000)
-            // Refused before the document is built: its text alone is over the limit.
-            #expect(errorCode { _ = try store.exportSession(id: "s1", actor: "alice", maxBytes: 10_000) } == "too_large")
-            // Refused by the document's exact size: the text fits, the keys around it do not.
-            #expect(errorCode { _ = try store.exportSession(id: "s1", actor: "alice", maxBytes: size - 1) } == "too_large")
-            let exact = try store.exportSession(id: "s1", actor: "alice", maxBytes: size)
-            #expect(exact.serializedBytes().count == size)
+            // Refused before anything is read: its text alone is over the limit.
+            #expect(errorCode { _ = try exportBytes(store, maxBytes: 10_000) } == "too_large")
+            // Refused by the count: the text fits, the keys around it do not.
+            #expect(errorCode { _ = try exportBytes(store, maxBytes: size - 1) } == "too_large")
+            // At the limit exactly: the same bytes as the tree's serialization, written into a buffer of that size.
+            let exact = try exportBytes(store, maxBytes: size)
+            #expect(exact == (try store.exportSession(id: "s1", actor: "alice")).serializedBytes())
             let bound = try store.read { db throws(StoreError) in
                 let sid = try db.scalar("SELECT sid FROM sessions WHERE id = 's1'") ?? 0
                 return try SessionExport.sizeLowerBound(db, sid: sid)
             }
             #expect(bound > 20_000 && bound <= size)
             // Permissions come first: a reader is forbidden whatever the size.
-            #expect(errorCode { _ = try store.exportSession(id: "s1", actor: "carol", maxBytes: 10) } == "forbidden")
+            #expect(errorCode { _ = try exportBytes(store, actor: "carol", maxBytes: 10) } == "forbidden")
         }
+    }
+
+    /// The export written the way the server writes it: into memory allocated at the counted size.
+    private func exportBytes(_ store: Store, actor: String = "alice", maxBytes: Int) throws -> [UInt8] {
+        let bytes = try store.exportSession(id: "s1", actor: actor, maxBytes: maxBytes) { count, write in
+            var out = [UInt8](repeating: 0, count: count)
+            let complete = out.withUnsafeMutableBytes { write($0) }
+            return complete ? out : []
+        }
+        #expect(!bytes.isEmpty)
+        return bytes
     }
 
     @Test func importRefusesBadDocumentsWithoutWriting() throws {

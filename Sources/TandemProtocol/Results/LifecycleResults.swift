@@ -100,6 +100,16 @@ public struct ExportResult: WireObject {
     public init(reader r: inout WireReader) throws { document = try r.object("document", maxBytes: .max) }
 
     public func write(into o: inout [String: JSONValue]) { o["document"] = document }
+
+    /// What goes around a document's JSON text to make the whole answer to request `id`: the bytes
+    /// of `Response.success(id:, ExportResult(document:)).encode()`, for a server that writes the
+    /// document straight into the frame instead of building it as a value (tested to match).
+    public static func envelope(id: RequestID) -> (prefix: [UInt8], suffix: [UInt8]) {
+        var prefix = Array(#"{"id":"#.utf8)
+        JSONWriter.write(id.json, into: &prefix)
+        prefix.append(contentsOf: #","ok":true,"result":{"document":"#.utf8)
+        return (prefix, Array("}}".utf8))
+    }
 }
 
 /// `share.create`: the only time the secret is ever shown.

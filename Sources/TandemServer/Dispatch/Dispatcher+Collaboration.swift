@@ -65,26 +65,4 @@ extension Dispatcher {
         let session = try store.createSession(fromTemplate: p.template, actor: user, title: p.title)
         return SessionResult(session: try info(session, for: user))
     }
-
-    func exportSession(_ p: SessionRef, client: ClientConnection) throws -> ExportResult {
-        let user = try memberUser(client)
-        let document: JSONValue
-        do {
-            document = try store.exportSession(id: p.session, actor: user, maxBytes: configuration.maxExportBytes)
-        } catch {
-            guard error.kind == StoreError.Code.tooLarge else { throw error }
-            let advice = "(max-export); tandem-admin sessions export writes a session of any size to a file"
-            throw DispatchFailure(code: ErrorCode.tooLarge, message: error.message + " " + advice)
-        }
-        return ExportResult(document: document)
-    }
-
-    func importSession(_ p: ImportParams, client: ClientConnection) throws -> SessionResult {
-        let user = try memberUser(client)
-        guard p.document.serializedByteCount <= limits.maxImportBytes else {
-            throw DispatchFailure(code: .tooLarge, message: "import documents are limited to \(limits.maxImportBytes) bytes", field: "document")
-        }
-        let session = try store.importSession(p.document, asID: p.session, actor: user)
-        return SessionResult(session: try info(session, for: user))
-    }
 }

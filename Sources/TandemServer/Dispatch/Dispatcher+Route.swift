@@ -10,6 +10,9 @@ extension Dispatcher {
         case .sessionJoin(let p):
             try join(p, id: id, connection: connection, client: client)
             return nil
+        case .sessionExport(let p):
+            try exportSession(p, id: id, connection: connection, client: client)
+            return nil
         case .sessionLeave(let p):
             guard leave(p.session, connection: connection, client: client) else {
                 throw DispatchFailure(code: .notFound, message: "session \(p.session) is not joined on this connection")
@@ -45,7 +48,6 @@ extension Dispatcher {
         case .templateSave(let p): return .success(id: id, try saveTemplate(p, client: client))
         case .templateList: return .success(id: id, try listTemplates(client: client))
         case .templateCreateSession(let p): return .success(id: id, try createFromTemplate(p, client: client))
-        case .sessionExport(let p): return .success(id: id, try exportSession(p, client: client))
         case .sessionImport(let p): return .success(id: id, try importSession(p, client: client))
         case .shareCreate(let p): return .success(id: id, try createShare(p, client: client))
         case .shareList(let p): return .success(id: id, try listShares(p, client: client))

@@ -6,26 +6,63 @@ extension Store {
     /// Serialized with sorted keys, so equal sessions give identical bytes.
     ///
     /// Read from one snapshot on a reader, so a big export never holds up commits (counters staged
-    /// by the writer are written in the commit that made them: a snapshot has them exact). With
-    /// `maxBytes`, a session whose document would be larger is `too_large`, refused before the
-    /// document is built when its text alone is over the limit.
-    public func exportSession(id: String, actor: String, maxBytes: Int? = nil) throws(StoreError) -> JSONValue {
+    /// by the writer are written in the commit that made them: a snapshot has them exact).
+    public func exportSession(id: String, actor: String) throws(StoreError) -> JSONValue {
         try read { db throws(StoreError) in
-            let ref = try db.authorize(.export, session: id, actor: actor)
-            if let maxBytes {
-                let atLeast = try SessionExport.sizeLowerBound(db, sid: ref.sid)
-                guard atLeast <= maxBytes else {
-                    throw StoreError(.tooLarge, "the export of session \(id) is over \(atLeast) bytes; the limit is \(maxBytes)")
-                }
+            try SessionExport.export(db, sid: try db.authorize(.export, session: id, actor: actor).sid)
+        }
+    }
+
+    /// The same document as JSON text (the bytes of `exportSession(...).serialized()`), written
+    /// straight into memory the caller provides, with no tree and no second copy: a first pass over
+    /// the snapshot counts it, then `make(byteCount, write)` is called, and `write` fills a buffer
+    /// of exactly `byteCount` bytes in a second pass over the same snapshot (false if that failed;
+    /// this call then throws). A document over `maxBytes` is `too_large`: refused before anything
+    /// is read when its text alone is over (a lower bound from SQL sums), else as soon as the count
+    /// passes the limit.
+    public func exportSession<T: Sendable>(
+        id: String, actor: String, maxBytes: Int,
+        into make: @escaping @Sendable (_ byteCount: Int, _ write: (UnsafeMutableRawBufferPointer) -> Bool) -> T
+    ) throws(StoreError) -> T {
+        try read { db throws(StoreError) in
+            let sid = try db.authorize(.export, session: id, actor: actor).sid
+            let atLeast = try SessionExport.sizeLowerBound(db, sid: sid)
+            guard atLeast <= maxBytes else {
+                throw StoreError(.tooLarge, "the export of session \(id) is over \(atLeast) bytes; the limit is \(maxBytes)")
             }
-            let document = try SessionExport.export(db, sid: ref.sid)
-            if let maxBytes {
-                let size = document.serializedByteCount
-                guard size <= maxBytes else {
-                    throw StoreError(.tooLarge, "the export of session \(id) is \(size) bytes; the limit is \(maxBytes)")
-                }
+            var count = 0
+            let counter = ExportTextWriter(chunkBytes: 64 << 10) { chunk in
+                count += chunk.count
+                return count <= maxBytes
             }
-            return document
+            do throws(StoreError) {
+                try SessionExport.emit(db, sid: sid, into: counter)
+                try counter.finish()
+            } catch {
+                guard count > maxBytes else { throw error }
+                throw StoreError(.tooLarge, "the export of session \(id) is larger than the limit of \(maxBytes) bytes")
+            }
+            var failure: StoreError?
+            let made = make(count) { buffer in
+                guard buffer.count == count else { return false }
+                var written = 0
+                let writer = ExportTextWriter(chunkBytes: 64 << 10) { chunk in
+                    guard chunk.count <= count - written else { return false }
+                    // In bounds (checked above); the caller's buffer outlives this call.
+                    chunk.withUnsafeBytes { (buffer.baseAddress! + written).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                    written += chunk.count
+                    return true
+                }
+                do throws(StoreError) {
+                    try SessionExport.emit(db, sid: sid, into: writer)
+                    try writer.finish()
+                } catch {
+                    failure = error
+                }
+                return failure == nil && written == count
+            }
+            if let failure { throw failure }
+            return made
         }
     }
 

@@ -1,0 +1,41 @@
+import TandemJSON
+import TandemProtocol
+import TandemStore
+import TandemTransport
+
+extension Dispatcher {
+    /// Sends its answer itself: the store writes the document's text straight into the frame that
+    /// goes out (counted first, so the frame is allocated once at its exact size). An export then
+    /// costs one copy of the document in memory, not a tree of values several times its size.
+    func exportSession(_ p: SessionRef, id: RequestID, connection: WebSocketConnection, client: ClientConnection) throws {
+        let user = try memberUser(client)
+        let (prefix, suffix) = ExportResult.envelope(id: id)
+        let frame: SharedFrame?
+        do {
+            frame = try store.exportSession(id: p.session, actor: user, maxBytes: configuration.maxExportBytes) { count, write in
+                var complete = false
+                let frame = SharedFrame(opcode: .text, payloadCount: prefix.count + count + suffix.count) { payload in
+                    payload.copyBytes(from: prefix)
+                    complete = write(UnsafeMutableRawBufferPointer(rebasing: payload[prefix.count ..< prefix.count + count]))
+                    UnsafeMutableRawBufferPointer(rebasing: payload[(prefix.count + count)...]).copyBytes(from: suffix)
+                }
+                return complete ? frame : nil
+            }
+        } catch {
+            guard error.kind == StoreError.Code.tooLarge else { throw error }
+            let advice = "(max-export); tandem-admin sessions export writes a session of any size to a file"
+            throw DispatchFailure(code: ErrorCode.tooLarge, message: error.message + " " + advice)
+        }
+        guard let frame else { throw DispatchFailure(code: .internal, message: "the export came out shorter than counted") }
+        connection.send(frame)
+    }
+
+    func importSession(_ p: ImportParams, client: ClientConnection) throws -> SessionResult {
+        let user = try memberUser(client)
+        guard p.document.serializedByteCount <= limits.maxImportBytes else {
+            throw DispatchFailure(code: .tooLarge, message: "import documents are limited to \(limits.maxImportBytes) bytes", field: "document")
+        }
+        let session = try store.importSession(p.document, asID: p.session, actor: user)
+        return SessionResult(session: try info(session, for: user))
+    }
+}
