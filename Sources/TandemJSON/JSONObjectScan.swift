@@ -31,6 +31,13 @@ public struct JSONObjectScan {
                 guard parser.current == UInt8(ascii: ":") else { throw parser.error("expected ':'") }
                 parser.index += 1
                 parser.skipWhitespace()
+                if let earlier = offsets[key] {
+                    // The earlier value will never be read: check it now, so that whatever the
+                    // scan reads in full the parser reads too (found by Tests/fuzz).
+                    var check = JSONParser(bytes: bytes, maxDepth: maxDepth)
+                    check.index = earlier
+                    _ = try check.parseValue(depth: 1)
+                }
                 offsets[key] = parser.index
                 try parser.skipValue(depth: 1)
                 parser.skipWhitespace()

@@ -56,6 +56,13 @@ import Testing
         }
     }
 
+    @Test func aRepeatedKeysEarlierValueIsCheckedToo() {
+        // Only the last value of a repeated key is ever read; the parser still refuses a bad earlier one.
+        let text: [UInt8] = Array(#"{"k":""#.utf8) + [0xD8, 0x44] + Array(#"","k":1}"#.utf8)
+        #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
+        #expect(throws: JSONParseError.self) { try text.withUnsafeBytes { _ = try JSONObjectScan($0) } }
+    }
+
     @Test func nestingIsLimitedAsInTheParser() throws {
         for depth in [126, 127, 128, 129] {
             let text = "{\"a\":" + String(repeating: "[", count: depth) + String(repeating: "]", count: depth) + "}"

@@ -5,7 +5,8 @@ import TandemProtocol
 /// Fuzzes the `tandem.v1` wire layer on one text frame's bytes: the JSON parser, request
 /// decoding (the server side), server-message decoding and `MessagePeek` (the client side), and
 /// the hand-written fast paths (`turn` events, `turn.post` answers, which must be byte-identical
-/// to the generic encoding; plain `turn.post` requests, which must decode as the general path does).
+/// to the generic encoding; plain `turn.post` requests, which must decode as the general path does),
+/// and the lazy object scan session imports use (`ObjectScanFuzz`).
 /// Whatever decodes must encode and decode back to the same value.
 enum ProtocolFuzz {
     static func run(_ data: UnsafeRawBufferPointer) {
@@ -14,6 +15,7 @@ enum ProtocolFuzz {
         checkPlainPost(data)
         checkServerMessage(data)
         checkPeek(data, json: json)
+        ObjectScanFuzz.check(data, json: json)
     }
 
     /// Parse, serialize, parse again: the same value, and serializing is stable.
