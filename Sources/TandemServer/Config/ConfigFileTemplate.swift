@@ -42,6 +42,7 @@ public enum ConfigFileTemplate {
         case "outbound-queue": String(c.outboundQueueBytes)
         case "max-replay": String(c.maxReplayBytes)
         case "max-export": String(c.maxExportBytes)
+        case "export-concurrency": String(c.exportConcurrency)
         case "rate": String(c.requestsPerSecond)
         case "burst": String(c.requestBurst)
         case "handshake-timeout": String(c.handshakeTimeoutSeconds)

@@ -32,6 +32,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxReplayBytes = 32 << 20
     /// Largest `session.export` document answered over the wire (`too_large` beyond).
     public var maxExportBytes = 32 << 20
+    /// `session.export` requests served at once; more get `unavailable`.
+    public var exportConcurrency = 2
     public var requestsPerSecond = 200.0
     public var requestBurst = 400.0
     public var handshakeTimeoutSeconds = 10.0

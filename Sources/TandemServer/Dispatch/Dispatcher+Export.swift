@@ -7,8 +7,18 @@ extension Dispatcher {
     /// Sends its answer itself: the store writes the document's text straight into the frame that
     /// goes out (counted first, so the frame is allocated once at its exact size). An export then
     /// costs one copy of the document in memory, not a tree of values several times its size.
+    ///
+    /// At most `export-concurrency` run at once: an export holds a work thread and a reader for as
+    /// long as it reads, and a crowd of them would leave none for everyone else's requests.
     func exportSession(_ p: SessionRef, id: RequestID, connection: WebSocketConnection, client: ClientConnection) throws {
         let user = try memberUser(client)
+        let limit = configuration.exportConcurrency
+        guard exportsRunning.add(1, ordering: .relaxed).newValue <= limit else {
+            exportsRunning.subtract(1, ordering: .relaxed)
+            throw DispatchFailure(code: .unavailable, message: "\(limit) session exports are being served (export-concurrency); retry shortly",
+                                  retryAfterMs: 1000)
+        }
+        defer { exportsRunning.subtract(1, ordering: .relaxed) }
         let (prefix, suffix) = ExportResult.envelope(id: id)
         let frame: SharedFrame?
         do {

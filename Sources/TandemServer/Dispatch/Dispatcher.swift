@@ -10,6 +10,8 @@ struct DispatchFailure: Error {
     var code: ErrorCode
     var message: String
     var field: String? = nil
+    /// With `unavailable`: when a retry may succeed.
+    var retryAfterMs: Int64? = nil
 }
 
 /// Turns request frames into store calls and answers, for every connection.
@@ -30,6 +32,8 @@ final class Dispatcher: Sendable {
     let writerWakeup: WriterWakeup
     /// Numbers internal errors so a client's report can be found in the log.
     private let errorReference = Atomic<UInt64>(0)
+    /// `session.export` requests being served (at most `export-concurrency`).
+    let exportsRunning = Atomic<Int>(0)
 
     init(store: Store, live: LiveSessions, pool: WorkPool, configuration: ServerConfiguration,
          metrics: ServerMetrics, logger: Logger, clock: @escaping @Sendable () -> Double) {
@@ -92,7 +96,7 @@ final class Dispatcher: Sendable {
             return try route(request, connection: connection, client: client)
         } catch let failure as DispatchFailure {
             metrics.errors.add()
-            return .failure(id: request.id, failure.code, failure.message, field: failure.field)
+            return .failure(id: request.id, failure.code, failure.message, field: failure.field, retryAfterMs: failure.retryAfterMs)
         } catch let error as StoreError {
             metrics.errors.add()
             let reference = errorReference.add(1, ordering: .relaxed).newValue

@@ -1,5 +1,6 @@
 import Foundation
 import TandemJSON
+import TandemStore
 import Testing
 
 extension EndToEnd {
@@ -30,6 +31,40 @@ extension EndToEnd {
             for _ in 0..<8 { try other.ok("turn.post", ["session": "s-big", "content": .string(body)]) }
             let whole = try other.ok("session.export", ["session": "s-big"])
             #expect(try whole["document"]?.array("turns").count == 8)
+        }
+
+        @Test("exports beyond export-concurrency get unavailable with a retry time; other requests go on")
+        func exportsAreServedAFewAtATime() throws {
+            let harness = try TestServer { $0.exportConcurrency = 1; $0.maxExportBytes = 64 << 20 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-long", owner: alice, members: [])
+            let line = String(repeating: "a long turn to export ", count: 6)
+            for _ in 0..<20 {
+                _ = try harness.store.appendTurns(session: "s-long", actor: "alice",
+                                                  (0..<1000).map { _ in NewTurn(role: .user, content: line) })
+            }
+            let first = try harness.connect(alice, label: "first")
+            let second = try harness.connect(alice, label: "second")
+            let third = try harness.connect(alice, label: "third")
+            let firstID = try first.send("session.export", ["session": "s-long"])
+            Thread.sleep(forTimeInterval: 0.05) // one export has started (each takes far longer)
+            let secondID = try second.send("session.export", ["session": "s-long"])
+            // Everyone else's requests are served meanwhile.
+            #expect(try third.ok("history", ["session": "s-long", "last": 5])["turns"]?.arrayValue?.count == 5)
+            let answers = [(first, try first.response(to: firstID, timeout: 60)), (second, try second.response(to: secondID, timeout: 60))]
+            let refused = answers.filter { $0.1["ok"] == false }
+            let served = answers.filter { $0.1["ok"] == true }
+            // Normally the second is refused; under load the second may have overtaken the first.
+            #expect(refused.count == 1 && served.count == 1, "\(answers.map(\.1))")
+            guard let (retrying, refusal) = refused.first, let (_, answer) = served.first else { return }
+            #expect(refusal["error"]?["code"] == "unavailable", "\(refusal)")
+            #expect(refusal["error"]?["retry_after_ms"] == 1000)
+            #expect(refusal["error"]?["message"]?.stringValue?.contains("export-concurrency") == true)
+            #expect(try answer["result"]?["document"]?.array("turns").count == 20_000)
+            // Once it is done, the next export is served.
+            let retried = try retrying.ok("session.export", ["session": "s-long"], timeout: 60)
+            #expect(try retried["document"]?.array("turns").count == 20_000)
         }
     }
 }
