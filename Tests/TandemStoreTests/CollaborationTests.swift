@@ -143,6 +143,8 @@ import TandemJSON
         try withStore { store in
             try makeRichSession(store)
             let first = try store.exportSessionText(id: "s1", actor: "alice")
+            // Counted, then written into a buffer of that size (the server's way): the same bytes.
+            #expect(try exportBytes(store, maxBytes: 1 << 20) == Array(first.utf8))
             #expect(errorCode { _ = try store.exportSessionText(id: "s1", actor: "bob") } == "forbidden")
             try store.deleteSession(id: "s1", actor: "alice")
             let imported = try store.importSession(json: first)

@@ -1,4 +1,3 @@
-import TandemJSON
 import TandemProtocol
 import TandemStore
 

@@ -86,3 +86,48 @@ final class ExportTextWriter: ExportOutput {
         buffer.removeAll(keepingCapacity: true)
     }
 }
+
+/// Counts the bytes `ExportTextWriter` writes for the same fields, without writing them; throws
+/// `overLimit()` as soon as the count passes `limit`.
+final class ExportByteCounter: ExportOutput {
+    /// Starts at 1: the document's opening brace.
+    private(set) var count = 1
+    private var fields = 0
+    private let limit: Int
+    private let overLimit: () -> StoreError
+
+    init(limit: Int, overLimit: @escaping () -> StoreError) {
+        self.limit = limit
+        self.overLimit = overLimit
+    }
+
+    func field(_ key: String, _ value: JSONValue) throws(StoreError) {
+        try startField(key)
+        try add(value.serializedByteCount)
+    }
+
+    func arrayField(_ key: String, _ produce: ((JSONValue) throws(StoreError) -> Void) throws(StoreError) -> Void) throws(StoreError) {
+        try startField(key)
+        try add(1) // [
+        var first = true
+        try produce { element throws(StoreError) in
+            try self.add((first ? 0 : 1) + element.serializedByteCount)
+            first = false
+        }
+        try add(1) // ]
+    }
+
+    /// The closing brace.
+    func finish() throws(StoreError) { try add(1) }
+
+    /// A comma before every field but the first, the key and its colon.
+    private func startField(_ key: String) throws(StoreError) {
+        try add((fields > 0 ? 1 : 0) + JSONValue.string(key).serializedByteCount + 1)
+        fields += 1
+    }
+
+    private func add(_ bytes: Int) throws(StoreError) {
+        count += bytes
+        if count > limit { throw overLimit() }
+    }
+}

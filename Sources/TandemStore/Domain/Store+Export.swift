@@ -15,7 +15,7 @@ extension Store {
 
     /// The same document as JSON text (the bytes of `exportSession(...).serialized()`), written
     /// straight into memory the caller provides, with no tree and no second copy: a first pass over
-    /// the snapshot counts it, then `make(byteCount, write)` is called, and `write` fills a buffer
+    /// the snapshot counts it (without writing it), then `make(byteCount, write)` is called, and `write` fills a buffer
     /// of exactly `byteCount` bytes in a second pass over the same snapshot (false if that failed;
     /// this call then throws). A document over `maxBytes` is `too_large`: refused before anything
     /// is read when its text alone is over (a lower bound from SQL sums), else as soon as the count
@@ -30,18 +30,12 @@ extension Store {
             guard atLeast <= maxBytes else {
                 throw StoreError(.tooLarge, "the export of session \(id) is over \(atLeast) bytes; the limit is \(maxBytes)")
             }
-            var count = 0
-            let counter = ExportTextWriter(chunkBytes: 64 << 10) { chunk in
-                count += chunk.count
-                return count <= maxBytes
+            let counter = ExportByteCounter(limit: maxBytes) {
+                StoreError(.tooLarge, "the export of session \(id) is larger than the limit of \(maxBytes) bytes")
             }
-            do throws(StoreError) {
-                try SessionExport.emit(db, sid: sid, into: counter)
-                try counter.finish()
-            } catch {
-                guard count > maxBytes else { throw error }
-                throw StoreError(.tooLarge, "the export of session \(id) is larger than the limit of \(maxBytes) bytes")
-            }
+            try SessionExport.emit(db, sid: sid, into: counter)
+            try counter.finish()
+            let count = counter.count
             var failure: StoreError?
             let made = make(count) { buffer in
                 guard buffer.count == count else { return false }
