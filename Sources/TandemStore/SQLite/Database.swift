@@ -121,11 +121,8 @@ public final class Database {
     /// Runs a query, mapping each row.
     public func query<T>(_ sql: String, _ values: [SQLValue] = [],
                          _ map: (Row) throws(StoreError) -> T) throws(StoreError) -> [T] {
-        let stmt = try statement(sql)
-        defer { stmt.reset() }
-        try stmt.bind(values)
         var out: [T] = []
-        while try stmt.step() { out.append(try map(Row(handle: stmt.handle))) }
+        try forEach(sql, values) { row throws(StoreError) in out.append(try map(row)) }
         return out
     }
 
