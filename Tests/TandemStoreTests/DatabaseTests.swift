@@ -30,9 +30,44 @@ import TandemJSON
         #expect(try db.queryOne("PRAGMA journal_mode") { $0.text(0) } == "wal")
         #expect(try db.scalar("PRAGMA synchronous") == 2)
         #expect(try db.scalar("PRAGMA foreign_keys") == 1)
-        #expect(try db.scalar("PRAGMA busy_timeout") == 1234)
         let normal = try Database(path: dir.path + "/n.db")
         #expect(try normal.scalar("PRAGMA synchronous") == 1)
+    }
+
+    /// A lock held by another connection is waited for up to the busy timeout, and taken
+    /// within a few milliseconds of its release (retries every millisecond, not SQLite's up to
+    /// 100 ms apart).
+    @Test func aBusyLockIsWaitedForAndTakenSoonAfterItsRelease() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let holder = try Database(path: dir.dbPath)
+        try holder.execute("CREATE TABLE t(x)")
+        let impatient = try Database(path: dir.dbPath, busyTimeoutMilliseconds: 300)
+        try holder.run("BEGIN IMMEDIATE")
+        let started = ContinuousClock.now
+        #expect(throws: StoreError.self) { try impatient.run("INSERT INTO t VALUES (1)") }
+        let gaveUp = ContinuousClock.now - started
+        #expect(gaveUp >= .milliseconds(300) && gaveUp < .seconds(3), "\(gaveUp)")
+        try holder.run("COMMIT")
+
+        // Another thread takes the lock and releases it 440 ms later. SQLite's own handler would
+        // retry at 428 and 528 ms (its waits are 100 ms apart by then); ours within a millisecond.
+        let path = dir.dbPath
+        let locked = DispatchSemaphore(value: 0)
+        let release = Thread {
+            guard let other = try? Database(path: path), (try? other.run("BEGIN IMMEDIATE")) != nil else { return }
+            let held = ContinuousClock.now
+            locked.signal()
+            Thread.sleep(forTimeInterval: 0.44 - (ContinuousClock.now - held).timeInterval)
+            _ = try? other.run("COMMIT")
+        }
+        release.start()
+        locked.wait()
+        let waitStarted = ContinuousClock.now
+        let patient = try Database(path: dir.dbPath, busyTimeoutMilliseconds: 5_000)
+        try patient.run("INSERT INTO t VALUES (2)")
+        let waited = ContinuousClock.now - waitStarted
+        #expect(waited >= .milliseconds(430) && waited < .milliseconds(500), "\(waited)")
     }
 
     @Test func transactionRollsBackOnErrorAndSavepointsNest() throws {

@@ -44,7 +44,7 @@ public final class Database {
         self.handle = db
         self.path = path
         sqlite3_extended_result_codes(db, 1)
-        sqlite3_busy_timeout(db, busyTimeoutMilliseconds)
+        Database.waitWhileBusy(db, milliseconds: busyTimeoutMilliseconds)
         let isMemory = path == ":memory:" || path.contains("mode=memory")
         if !readOnly && !isMemory {
             try execute("PRAGMA journal_mode=WAL")
@@ -53,6 +53,21 @@ public final class Database {
         try execute("PRAGMA foreign_keys=ON")
         try execute("PRAGMA temp_store=MEMORY")
         try setCacheSize(cacheBytes)
+    }
+
+    /// When another connection holds the lock, retries every millisecond for (at least) `limit`
+    /// ms before giving up with BUSY. SQLite's own busy timeout sleeps up to 100 ms between
+    /// retries: a writer that releases the lock between short transactions (a delete's steps in
+    /// `tandem-admin`) would then leave gaps a waiting server keeps missing.
+    private static func waitWhileBusy(_ db: OpaquePointer, milliseconds limit: Int32) {
+        // The limit travels in the context pointer's bits (never dereferenced): no allocation to
+        // keep alive for the connection's lifetime.
+        let context = UnsafeMutableRawPointer(bitPattern: Int(max(0, limit)))
+        sqlite3_busy_handler(db, { context, tries in
+            guard Int(tries) < Int(bitPattern: context) else { return 0 }
+            usleep(1_000)
+            return 1
+        }, context)
     }
 
     /// Sets the page cache `schema` may hold, at most (`main`, or an attached schema).
