@@ -44,7 +44,11 @@ struct Purge: ParsableCommand {
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let purged = try database.withStore { store in try store.purgeArchived(olderThan: archivedOlderThan.milliseconds, actor: "admin") }
+        let purged = try database.withStore { store in
+            let purged = try store.purgeArchived(olderThan: archivedOlderThan.milliseconds, actor: "admin")
+            try store.finishDeletes()
+            return purged
+        }
         if output.json {
             Output.json(["purged": .array(purged.map(JSONValue.string))])
         } else {

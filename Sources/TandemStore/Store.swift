@@ -35,7 +35,13 @@ public final class Store: Sendable {
             try SearchFile.attach(db, databasePath: configuration.path)
             try SearchFile.prepare(db, inMemory: true, automerge: configuration.searchIndexAutomerge)
         }
-        let writer = StoreWriter(database: db, configuration: configuration)
+        // Deleted sessions whose rows a previous run had not finished removing.
+        let deletesLeft = try db.scalar("SELECT 1 FROM sessions WHERE status = '\(SessionReaper.status)' LIMIT 1") != nil
+        let stepRows = configuration.deleteStepRows
+        let chore = WriterChore(due: deletesLeft, pause: configuration.deleteStepPause) { ctx throws(StoreError) in
+            try SessionReaper.step(ctx, maxRows: stepRows)
+        }
+        let writer = StoreWriter(database: db, configuration: configuration, chore: chore)
         self.writer = writer
         if configuration.isMemory {
             searchWorker = nil
@@ -97,6 +103,19 @@ public final class Store: Sendable {
     /// Committed turns the search index has not reached yet, as the indexing thread last knew
     /// (no database read; 0 for `:memory:` stores, which index on demand).
     public var searchIndexBacklog: Int64 { searchWorker?.backlog ?? 0 }
+
+    /// Blocks until the writer has removed every deleted session's rows (it does so between
+    /// jobs, a step at a time). Throws the error of a step that failed.
+    public func finishDeletes() throws(StoreError) {
+        try writer.awaitChoreDone()
+    }
+
+    /// Deleted sessions whose rows are still being removed.
+    public func pendingDeletes() throws(StoreError) -> Int {
+        try read { db throws(StoreError) in
+            Int(try db.scalar("SELECT count(*) FROM sessions WHERE status = '\(SessionReaper.status)'") ?? 0)
+        }
+    }
 
     /// Runs a write job and waits for its commit.
     @discardableResult

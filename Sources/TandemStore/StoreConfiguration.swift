@@ -55,6 +55,16 @@ public struct StoreConfiguration: Sendable {
     /// while the core is saturated: more turns/s during a burst (+12% on a saturated core), but
     /// the index, and so every search, falls behind for as long as the saturation lasts.
     public var searchIndexNice: Int32 = 0
+    /// Most rows one step of a session delete removes (one transaction of the writer, between
+    /// jobs; see `SessionReaper`): bounds how long a post waits behind a big session's delete.
+    public var deleteStepRows: Int = 250
+    /// After each delete step, the writer (when idle) pauses this many times the step's
+    /// duration before the next. At 1 a delete takes at most about half the writer's time: the
+    /// WAL then grows no faster than the checkpointer recycles it (back to back, a 1,000,000-turn
+    /// delete pushed it past the writer's own checkpoint bound and single posts waited 100 ms and
+    /// more on their commits), and a server sharing the database with `tandem-admin` gets the
+    /// write lock at least half the time.
+    public var deleteStepPause: Double = 1
     /// Milliseconds since the Unix epoch. Injectable so tests can move time.
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 

@@ -241,6 +241,7 @@ import TandemJSON
             try makeRichSession(store)
             let text = try store.exportSessionText(id: "s1", actor: "alice")
             try store.deleteSession(id: "s1", actor: "alice")
+            try store.finishDeletes()
             let before = try tableCounts(store)
             // Each is found only while importing: after the session, its members and earlier turns were inserted.
             let lateBadEscape = text.replacingOccurrences(of: #""content":"later""#, with: #""content":"lat\qer""#)

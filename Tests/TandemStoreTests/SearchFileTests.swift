@@ -98,6 +98,7 @@ import Testing
             try store.catchUpSearchIndex()
             try store.deleteSession(id: "a", actor: "alice")
             try store.deleteSession(id: "b", actor: "alice")
+            try store.finishDeletes()
             try store.catchUpSearchIndex()
             #expect(Set(try store.search("tern", limit: 1000).map(\.sessionID)) == ["c"])
             let deadline = Date().addingTimeInterval(10)
@@ -112,6 +113,7 @@ import Testing
             #expect(left == 0, "forget notes left after they were applied")
             // Numbers are not handed out again after the prune: a later delete is still applied.
             try store.deleteSession(id: "c", actor: "alice")
+            try store.finishDeletes()
             #expect(try store.search("tern", limit: 1000).isEmpty)
             #expect(try auditSearchIndex(store.configuration.path).differences == 0)
         }
@@ -136,6 +138,7 @@ import Testing
             let blocker = try Database(path: SearchFile.path(forDatabase: dir.dbPath))
             try blocker.run("BEGIN IMMEDIATE")
             try store.deleteSession(id: "gone", actor: "alice")
+            try store.finishDeletes() // one step: 20 turns
             #expect(try store.searchIndexProgress().pendingForgets == 1)
             usleep(300_000) // the step the delete triggered has failed on the lock by now
             try blocker.run("ROLLBACK")
@@ -160,6 +163,8 @@ import Testing
         _ = try store.appendTurns(session: "s2", actor: "bob", [NewTurn(role: .user, content: "curlew again")])
         #expect(try store.search("curlew", limit: 100).count == 31)
         try store.deleteSession(id: "s1", actor: "alice")
+        #expect(try store.search("curlew", limit: 100).map(\.sessionID) == ["s2"])
+        try store.finishDeletes()
         #expect(try store.search("curlew", limit: 100).map(\.sessionID) == ["s2"])
         _ = try store.appendTurns(session: "s2", actor: "bob", [NewTurn(role: .user, content: "curlew reused id")])
         #expect(try store.search("curlew", limit: 100).map(\.turnSeq) == [2, 1])

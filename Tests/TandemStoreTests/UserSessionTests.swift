@@ -123,23 +123,4 @@ import TandemJSON
             #expect(errorCode { _ = try store.search("   ") } == "invalid_argument")
         }
     }
-
-    @Test func deleteRemovesEverythingAndIsAudited() throws {
-        try withStore { store in
-            try makeSession(store)
-            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "walrus"))
-            _ = try store.writeRow(session: "s1", actor: "bob", key: "k", value: 1, baseVersion: 0)
-            try store.deleteSession(id: "s1", actor: "alice")
-            let counts = try tableCounts(store)
-            for table in ["sessions", "members", "turns", "events", "state_rows", "state_history", "contributions"] {
-                #expect(counts[table] == 0, "\(table)")
-            }
-            #expect(try store.search("walrus").isEmpty)
-            #expect(try store.auditLog(session: "s1").map(\.action).first == "session.delete")
-            #expect(try store.read { db throws(StoreError) in try db.integrityCheck() } == ["ok"])
-            try store.catchUpSearchIndex()
-            #expect(try store.read { db throws(StoreError) in
-                try db.scalar("SELECT count(*) FROM search.turns_fts WHERE turns_fts MATCH 'walrus'") } == 0)
-        }
-    }
 }

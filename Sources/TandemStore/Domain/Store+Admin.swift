@@ -22,7 +22,8 @@ extension Store {
         try write { ctx throws(StoreError) in
             let db = ctx.db
             guard try db.userExists(id) else { throw StoreError.notFound("user \(id)") }
-            let owned = try db.query("SELECT id FROM sessions WHERE owner = ? ORDER BY id LIMIT 5", [.text(id)]) { $0.text(0) }
+            let owned = try db.query("SELECT id FROM sessions WHERE owner = ? AND status <> '\(SessionReaper.status)' ORDER BY id LIMIT 5",
+                                     [.text(id)]) { $0.text(0) }
             if !owned.isEmpty {
                 throw StoreError(.invalidState, "user \(id) owns session(s) \(owned.joined(separator: ", ")); delete them first")
             }
@@ -37,6 +38,10 @@ extension Store {
                 try db.audit(actor: actor, action: "member.remove", sessionID: session, target: id,
                              detail: ["from": .string(role)], now: ctx.now)
                 try ctx.recordEvent(sid: sid, kind: "member", actor: actor, data: ["user": .string(id), "role": .null])
+            }
+            // Sessions of theirs still being deleted still name them as owner: finish those here.
+            for sid in try SessionReaper.owned(by: id, db) {
+                while try SessionReaper.step(ctx, sid: sid, maxRows: ctx.configuration.deleteStepRows) {}
             }
             // Tokens go with the user (ON DELETE CASCADE); the watcher treats missing tokens as revoked.
             try db.run("DELETE FROM users WHERE id = ?", [.text(id)])
@@ -171,13 +176,17 @@ extension Store {
         }
     }
 
-    /// Deletes a session and everything in it. Audited.
+    /// Deletes a session and everything in it. Audited. Returns once every row is gone: the
+    /// session disappears in one short transaction, then the writer removes its rows a step (a
+    /// transaction) at a time, pausing between steps as `deleteStepPause` says, so that a server
+    /// using the same database keeps committing meanwhile (see `SessionReaper`).
     public func adminDeleteSession(id: String, actor: String = "admin") throws(StoreError) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.sessionRef(id, actor: nil)
-            try Sessions.delete(ctx, sid: ref.sid)
+            try SessionReaper.hide(ctx, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
         }
+        try finishDeletes()
     }
 
     /// The export document of a session (see `exportSession`), without a member check.

@@ -81,7 +81,7 @@ extension Store {
             let ref = try ctx.db.authorize(.branchDiscard, session: branch, actor: actor)
             let info = try SessionRows.load(ctx.db, sid: ref.sid)
             guard info.branchStatus == "open" else { throw StoreError(.invalidState, "\(branch) is not an open branch") }
-            try Sessions.delete(ctx, sid: ref.sid)
+            try SessionReaper.hide(ctx, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "branch.discard", sessionID: branch,
                              detail: ["parent": info.parentID.map(JSONValue.string) ?? .null], now: ctx.now)
         }

@@ -81,11 +81,13 @@ extension Store {
         }
     }
 
-    /// Deletes a session and everything in it (owner only). Audited.
+    /// Deletes a session and everything in it (owner only). Audited. The session is gone for
+    /// everyone, and its id free, once this returns; its rows are removed in the writer's idle
+    /// time (see `SessionReaper`).
     public func deleteSession(id: String, actor: String) throws(StoreError) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.sessionDelete, session: id, actor: actor)
-            try Sessions.delete(ctx, sid: ref.sid)
+            try SessionReaper.hide(ctx, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
         }
     }
@@ -118,7 +120,8 @@ extension Store {
             clauses.append("(s.updated_at < ? OR (s.updated_at = ? AND s.sid < ?))")
             args += [.integer(updated), .integer(updated), .integer(sid)]
         }
-        let whereSQL = clauses.isEmpty ? "" : "WHERE " + clauses.joined(separator: " AND ")
+        clauses.append("s.status <> '\(SessionReaper.status)'")
+        let whereSQL = "WHERE " + clauses.joined(separator: " AND ")
         let sql = "SELECT \(SessionRows.columns) FROM sessions s \(whereSQL) ORDER BY s.updated_at DESC, s.sid DESC LIMIT ?"
         let finalArgs = args + [.int(filter.limit + 1)]
         let rows = try read { db throws(StoreError) in
@@ -156,7 +159,7 @@ extension Store {
             let turns = try db.query("""
                 SELECT s.id, t.seq, t.content FROM search.turns_fts f
                 JOIN turns t ON t.id = f.rowid JOIN sessions s ON s.sid = t.sid
-                WHERE f.turns_fts MATCH ? AND t.state = 0 \(memberClause) ORDER BY f.rowid DESC LIMIT ?
+                WHERE f.turns_fts MATCH ? AND t.state = 0 AND s.status <> '\(SessionReaper.status)' \(memberClause) ORDER BY f.rowid DESC LIMIT ?
                 """, [.text(match)] + memberArg + [.int(limit)]) {
                 SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1), snippet: SearchSnippet.make($0.text(2), terms: terms))
             }
@@ -200,12 +203,4 @@ enum Sessions {
         return sid
     }
 
-    /// Removes a session with its rows, and leaves the search index a note of the turns to forget
-    /// (with their text: the index is contentless) and of the highest turn id left.
-    static func delete(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
-        try SearchIndexer.forgetSession(ctx.db, sid: sid)
-        try ctx.db.run("DELETE FROM sessions WHERE sid = ?", [.integer(sid)])
-        try SearchIndexer.afterTurnsDeleted(ctx.db)
-        ctx.sessionsDeleted = true
-    }
 }

@@ -66,14 +66,15 @@ extension Store {
     }
 
     /// Deletes archived sessions archived more than `olderThan` milliseconds ago. Each purge is
-    /// audited. Returns the purged session ids.
+    /// audited. Returns the purged session ids. They are gone when this returns; their rows are
+    /// removed in the writer's idle time (`finishDeletes` waits for that).
     public func purgeArchived(olderThan age: Int64, actor: String = "system") throws(StoreError) -> [String] {
         guard age >= 0 else { throw StoreError.invalid("age must not be negative") }
         return try write { ctx throws(StoreError) in
             let doomed = try ctx.db.query("SELECT sid, id FROM sessions WHERE status = 'archived' AND archived_at < ? ORDER BY sid",
                                           [.integer(ctx.now - age)]) { ($0.int(0), $0.text(1)) }
             for (sid, id) in doomed {
-                try Sessions.delete(ctx, sid: sid)
+                try SessionReaper.hide(ctx, sid: sid)
                 try ctx.db.audit(actor: actor, action: "session.purge", sessionID: id, now: ctx.now)
             }
             return doomed.map(\.1)

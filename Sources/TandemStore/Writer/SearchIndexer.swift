@@ -21,10 +21,10 @@ public struct SearchIndexProgress: Sendable, Equatable {
 /// so "a turn is in `turns_fts` exactly when its id <= turns_through" holds after every commit
 /// and after any crash: a killed step rolls back with its mark, and the next one redoes it.
 ///
-/// Turn content never changes, and turns are only removed with their session. A session delete
-/// writes, in its own transaction of the main database, a `search_forget` entry with the deleted
-/// turns' text (a contentless index needs the old text to remove entries) and the highest turn id
-/// left; a step applies the entries in order before it indexes anything new, and lowers the mark
+/// Turn content never changes, and turns are only removed with their session. Each step of a
+/// session delete (`SessionReaper`) writes, in the main database's transaction that deletes the
+/// turns, a `search_forget` entry with their text (a contentless index needs the old text to
+/// remove entries) and the highest turn id left; a step applies the entries in order before it indexes anything new, and lowers the mark
 /// to that id (SQLite hands the deleted ids out again, and those new turns must be indexed).
 enum SearchIndexer {
     /// Progress as seen by a read transaction on a connection with `search` attached.
@@ -89,23 +89,6 @@ enum SearchIndexer {
             // FTS5 documents this test: a merge that did any work changes at least two rows.
             return db.totalChanges - before >= 2
         }
-    }
-
-    /// Records, in the main database's current transaction, that session `sid` is being deleted:
-    /// call before deleting its turns. `afterTurnsDeleted` completes the entry.
-    static func forgetSession(_ db: Database, sid: Int64) throws(StoreError) {
-        try db.run("INSERT INTO search_forget(keep_through) VALUES (0)")
-        let seq = db.lastInsertRowID
-        try db.run("INSERT INTO search_forget_turns(seq, id, content) SELECT ?, id, content FROM turns WHERE sid = ?",
-                   [.integer(seq), .integer(sid)])
-    }
-
-    /// Call after deleting a session's turns: the entry records the highest turn id left.
-    static func afterTurnsDeleted(_ db: Database) throws(StoreError) {
-        try db.run("""
-            UPDATE search_forget SET keep_through = coalesce((SELECT max(id) FROM turns), 0)
-            WHERE seq = (SELECT max(seq) FROM search_forget)
-            """)
     }
 
     /// Drops forget entries that every index has applied (run by the main database's writer).

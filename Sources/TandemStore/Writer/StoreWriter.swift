@@ -10,6 +10,9 @@ import Foundation
 /// Full-text indexing of turns is not part of those transactions: after each commit the writer
 /// tells `commitObserver` the highest turn id, and the search index catches up on its own (see
 /// `SearchIndexWorker`).
+///
+/// Between jobs the writer runs its chore (removing deleted sessions' rows), one bounded step
+/// per transaction of its own; `WriterChore` says when.
 // Safe to share: queue, held, counters and commitObserver are guarded by `condition`; `context`
 // (with its Database) is touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
@@ -28,6 +31,9 @@ public final class StoreWriter: @unchecked Sendable {
     /// sessions.
     private var commitObserver: (@Sendable (_ latestTurn: Int64, _ sessionsDeleted: Bool) -> Void)?
     private var committedJobs = 0
+
+    /// Work between jobs (nil: none).
+    private let chore: WriterChore?
 
     /// Transactions committed so far (for benchmarks and tests).
     public var batches: Int {
@@ -50,8 +56,9 @@ public final class StoreWriter: @unchecked Sendable {
         return (committedBatches, committedJobs)
     }
 
-    init(database: Database, configuration: StoreConfiguration) {
+    init(database: Database, configuration: StoreConfiguration, chore: WriterChore? = nil) {
         context = WriteContext(db: database, configuration: configuration)
+        self.chore = chore
         completer = Completer(scope: configuration.completionScope)
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
@@ -164,11 +171,27 @@ public final class StoreWriter: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Blocks until the chore has nothing left (see `WriterChore.awaitDone`).
+    func awaitChoreDone() throws(StoreError) {
+        try chore?.awaitDone()
+    }
+
     private func loop() {
         while true {
             condition.lock()
-            while queue.isEmpty && !thread.isStopping { condition.wait() }
+            var runChore = false
+            while !thread.isStopping {
+                guard let wait = chore?.wait(idle: queue.isEmpty) else {
+                    if !queue.isEmpty { break }
+                    condition.wait()
+                    continue
+                }
+                if wait <= .zero { runChore = true; break }
+                if !queue.isEmpty { break }
+                _ = condition.wait(until: Date(timeIntervalSinceNow: wait.timeInterval))
+            }
             if queue.isEmpty && thread.isStopping {
+                chore?.stop()
                 thread.finish()
                 condition.unlock()
                 return
@@ -177,17 +200,39 @@ public final class StoreWriter: @unchecked Sendable {
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
             condition.unlock()
-            runBatch(batch)
+            if runChore, let chore { runStep(of: chore) }
+            if !batch.isEmpty { runBatch(batch) }
         }
     }
 
-    private func runBatch(_ batch: [WriteJob]) {
+    /// One chore step, as a batch of one job.
+    private func runStep(of chore: WriterChore) {
+        let started = ContinuousClock.now
+        let outcome = StepOutcome()
+        let job = TypedWriteJob<Bool>(deferrable: false, savepoint: true, body: { ctx throws(StoreError) in
+            do throws(StoreError) {
+                let more = try chore.step(ctx)
+                outcome.value = .success(more)
+                return more
+            } catch {
+                outcome.value = .failure(error)
+                throw error
+            }
+        }, completion: { _ in })
+        let commitError = runBatch([job])
+        chore.finished(started: started, commitError.map { .failure($0) } ?? outcome.value ?? .success(false))
+    }
+
+    /// Runs `batch` in one transaction; returns the error that failed the whole batch, if any.
+    @discardableResult
+    private func runBatch(_ batch: [WriteJob]) -> StoreError? {
         let db = context.db
+        context.choreDue = false
         do {
             try db.run("BEGIN IMMEDIATE")
         } catch {
             completer.deliver(batch, error: error)
-            return
+            return error
         }
         for job in batch {
             do {
@@ -199,7 +244,7 @@ public final class StoreWriter: @unchecked Sendable {
                         context.commitJob()
                     case let failure? where failure.kind == .sqlite:
                         abort(batch, failure)
-                        return
+                        return failure
                     case _?:
                         context.discardJob() // failed its checks before writing anything
                     }
@@ -218,7 +263,7 @@ public final class StoreWriter: @unchecked Sendable {
             } catch {
                 // The transaction itself is broken (I/O error, full disk): fail the whole batch.
                 abort(batch, error)
-                return
+                return error
             }
         }
         let latestTurn: Int64
@@ -231,10 +276,11 @@ public final class StoreWriter: @unchecked Sendable {
             try db.run("COMMIT")
         } catch {
             abort(batch, error)
-            return
+            return error
         }
         let deleted = context.sessionsDeleted
         context.sessionsDeleted = false
+        if context.choreDue { chore?.noteWork() }
         condition.lock()
         committedBatches += 1
         committedJobs += batch.count
@@ -242,6 +288,7 @@ public final class StoreWriter: @unchecked Sendable {
         condition.unlock()
         completer.deliver(batch, error: nil)
         observer?(latestTurn, deleted)
+        return nil
     }
 
     private func abort(_ batch: [WriteJob], _ error: StoreError) {
@@ -302,6 +349,12 @@ final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
     override func finish(commitError: StoreError?) {
         if let commitError { completion(.failure(commitError)) } else if let result { completion(result) }
     }
+}
+
+/// A chore step's result, as its job recorded it.
+// Safe to share: written by the job's body and read after its batch, both on the writer thread.
+final class StepOutcome: @unchecked Sendable {
+    var value: Result<Bool, StoreError>?
 }
 
 /// Blocks one thread until a result arrives from another.

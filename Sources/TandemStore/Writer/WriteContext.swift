@@ -9,8 +9,11 @@ public final class WriteContext {
     public let db: Database
     let configuration: StoreConfiguration
     public private(set) var now: Int64 = 0
-    /// Whether this batch deleted sessions (the search index then has entries to forget).
+    /// Whether this batch deleted turns of deleted sessions (the search index then has entries
+    /// to forget).
     var sessionsDeleted = false
+    /// Whether this batch left work for the writer's chore (`WriterChore`): a hidden session.
+    var choreDue = false
 
     struct ContributionKey: Hashable { var sid: Int64; var user: String }
 
@@ -117,9 +120,6 @@ public final class WriteContext {
         }
         if !batchContributions.isEmpty {
             for (key, c) in batchContributions {
-                // Sessions deleted later in the same batch leave nothing to count against (only
-                // this batch can have deleted one: it holds the write lock).
-                if sessionsDeleted, try db.scalar("SELECT 1 FROM sessions WHERE sid = ?", [.integer(key.sid)]) == nil { continue }
                 try db.run("""
                     INSERT INTO contributions(sid, user_id, turns, tokens_in, tokens_out, comments, row_writes, merges, conflicts, undos)
                     VALUES (?,?,?,?,?,?,?,?,?,?)

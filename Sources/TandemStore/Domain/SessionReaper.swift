@@ -1,0 +1,81 @@
+/// Deleting a session without holding the write lock for as long as the session is big.
+///
+/// A delete is two parts. `hide` is one short transaction: the session loses its members and
+/// share links, its branches lose their parent, its public id is freed (it becomes
+/// `~deleting~SID`, which no identifier can spell, so no lookup finds it and a new session may
+/// take the id at once) and its status becomes `deleting`, which lists and searches leave out.
+/// `step` then removes at most `maxRows` of its rows per transaction, the session row last; the
+/// writer runs steps between jobs (`StoreWriter`'s chore), so posts to other sessions wait for
+/// one step at most, not for the whole session. The status is the to-do list: a restart (or any
+/// later open of the database, `tandem-admin` included) resumes where the steps stopped.
+enum SessionReaper {
+    /// The `sessions.status` of a hidden session whose rows are still being removed.
+    static let status = "deleting"
+
+    /// Hides session `sid` (see above); the writer's chore removes the rest.
+    static func hide(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
+        let db = ctx.db
+        let key: [SQLValue] = [.integer(sid)]
+        try db.run("DELETE FROM members WHERE sid = ?", key)
+        try db.run("DELETE FROM share_links WHERE sid = ?", key)
+        // What ON DELETE SET NULL does when the row finally goes, done now: branches see their
+        // parent gone at once.
+        try db.run("UPDATE sessions SET parent_sid = NULL WHERE parent_sid = ?", key)
+        try db.run("""
+            UPDATE sessions SET id = '~deleting~' || sid, title = '', status = '\(status)', parent_sid = NULL
+            WHERE sid = ?
+            """, key)
+        ctx.choreDue = true
+    }
+
+    /// Removes up to `maxRows` rows of one hidden session (the lowest sid, or `sid`), or the
+    /// session row itself once nothing else of it is left. Returns whether a hidden session
+    /// (that one, when `sid` is given) remains.
+    @discardableResult
+    static func step(_ ctx: WriteContext, sid only: Int64? = nil, maxRows: Int) throws(StoreError) -> Bool {
+        let db = ctx.db
+        let found = only == nil
+            ? try db.scalar("SELECT sid FROM sessions WHERE status = '\(status)' ORDER BY sid LIMIT 1")
+            : try db.scalar("SELECT sid FROM sessions WHERE sid = ? AND status = '\(status)'", [.integer(only!)])
+        guard let sid = found else { return false }
+        var budget = max(1, maxRows)
+        budget -= try forgetTurns(ctx, sid: sid, limit: budget)
+        for (table, key) in children where budget > 0 {
+            budget -= try db.run("""
+                DELETE FROM \(table) WHERE sid = ?1 AND (\(key)) IN (SELECT \(key) FROM \(table) WHERE sid = ?1 LIMIT ?2)
+                """, [.integer(sid), .int(budget)])
+        }
+        // Each table gave fewer rows than it was allowed: none are left.
+        guard budget > 0 else { return true }
+        try db.run("DELETE FROM sessions WHERE sid = ?", [.integer(sid)])
+        if only != nil { return false }
+        return try db.scalar("SELECT 1 FROM sessions WHERE status = '\(status)' LIMIT 1") != nil
+    }
+
+    /// Hidden sessions owned by `user`.
+    static func owned(by user: String, _ db: Database) throws(StoreError) -> [Int64] {
+        try db.query("SELECT sid FROM sessions WHERE owner = ? AND status = '\(status)'", [.text(user)]) { $0.int(0) }
+    }
+
+    /// The tables that hold a session's rows besides `turns`, each with the rest of its key.
+    private static let children: [(table: String, key: String)] = [
+        ("events", "seq"), ("state_history", "key, version"), ("state_rows", "key"), ("comments", "id"),
+        ("contributions", "user_id"), ("checkpoints", "name"), ("members", "user_id"), ("share_links", "id"),
+    ]
+
+    /// Deletes up to `limit` turns of `sid`, leaving the search index a note of them (with their
+    /// text: the index is contentless) and of the highest turn id left. Returns how many.
+    private static func forgetTurns(_ ctx: WriteContext, sid: Int64, limit: Int) throws(StoreError) -> Int {
+        let db = ctx.db
+        guard try db.scalar("SELECT 1 FROM turns WHERE sid = ? LIMIT 1", [.integer(sid)]) != nil else { return 0 }
+        try db.run("INSERT INTO search_forget(keep_through) VALUES (0)")
+        let note = db.lastInsertRowID
+        let count = try db.run("INSERT INTO search_forget_turns(seq, id, content) SELECT ?, id, content FROM turns WHERE sid = ? LIMIT ?",
+                               [.integer(note), .integer(sid), .int(limit)])
+        try db.run("DELETE FROM turns WHERE id IN (SELECT id FROM search_forget_turns WHERE seq = ?)", [.integer(note)])
+        try db.run("UPDATE search_forget SET keep_through = coalesce((SELECT max(id) FROM turns), 0) WHERE seq = ?",
+                   [.integer(note)])
+        ctx.sessionsDeleted = true
+        return count
+    }
+}

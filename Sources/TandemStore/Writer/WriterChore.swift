@@ -1,0 +1,90 @@
+import Foundation
+
+/// Work the writer does between jobs, one bounded step per transaction of its own (today:
+/// removing deleted sessions' rows, see `SessionReaper`), and when each step is due: at once
+/// while the writer is idle (after a pause of `pause` times the last step's duration), at least
+/// every `busyInterval` while jobs keep the queue from ever emptying, a second after a failed
+/// step. Other threads can wait until nothing is left (`awaitDone`).
+// Safe to share: the schedule (`due`, `lastEnded`, `lastTook`, `lastFailed`) is touched only by
+// the writer thread; what waiters read (`published`) is guarded by `condition`.
+final class WriterChore: @unchecked Sendable {
+    /// One step: returns whether work is left.
+    let step: @Sendable (WriteContext) throws(StoreError) -> Bool
+    private let pause: Double
+    private let busyInterval: Duration
+    private var due: Bool
+    private var lastEnded = ContinuousClock.now
+    private var lastTook: Duration = .zero
+    private var lastFailed = false
+
+    private let condition = NSCondition()
+    private var published: (due: Bool, failure: StoreError?, stopped: Bool)
+
+    /// `due`: whether there is work at start. `pause`: see above (0: back to back when idle).
+    init(due: Bool, pause: Double, busyInterval: Duration = .milliseconds(100),
+         step: @escaping @Sendable (WriteContext) throws(StoreError) -> Bool) {
+        self.step = step
+        self.pause = max(0, pause)
+        self.busyInterval = busyInterval
+        self.due = due
+        published = (due, nil, false)
+    }
+
+    /// Writer thread: how long until the next step is due (zero or less: now); nil when
+    /// nothing is left.
+    func wait(idle: Bool) -> Duration? {
+        guard due else { return nil }
+        let gap: Duration = lastFailed ? .seconds(1) : idle ? lastTook * pause : busyInterval
+        return gap - (ContinuousClock.now - lastEnded)
+    }
+
+    /// Writer thread: a committed batch left work. Call before its jobs learn of the commit, so
+    /// that one of them waiting with `awaitDone` right after sees the work.
+    func noteWork() {
+        guard !due else { return }
+        due = true
+        publish(failure: nil)
+    }
+
+    /// Writer thread: a step that began at `started` ended with `outcome` (whether work is left).
+    func finished(started: ContinuousClock.Instant, _ outcome: Result<Bool, StoreError>) {
+        lastEnded = .now
+        lastTook = lastEnded - started
+        switch outcome {
+        case .success(let more):
+            due = more
+            lastFailed = false
+            publish(failure: nil)
+        case .failure(let error):
+            due = true
+            lastFailed = true
+            publish(failure: error)
+        }
+    }
+
+    /// Writer thread: no more steps will run (the writer is stopping).
+    func stop() {
+        condition.lock()
+        published.stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Blocks until no work is left. Throws the error of the last step when it failed (the
+    /// writer retries it a second later), and `closed` when the writer stops first.
+    func awaitDone() throws(StoreError) {
+        condition.lock()
+        defer { condition.unlock() }
+        while published.due && published.failure == nil && !published.stopped { condition.wait() }
+        if let failure = published.failure { throw failure }
+        if published.due { throw StoreError(.closed, "the store closed before deleted sessions' rows were removed") }
+    }
+
+    private func publish(failure: StoreError?) {
+        condition.lock()
+        published.due = due
+        published.failure = failure
+        condition.broadcast()
+        condition.unlock()
+    }
+}
