@@ -1,0 +1,63 @@
+"""Benchmarks/delete-stall/run's client. `probe.py PORT TOKEN DB MODE`: creates session `other`,
+posts a turn to it every 10 ms and measures each acknowledgement, while the session `bench` is
+deleted: over the wire (MODE `wire`: this process sends `session.delete`) or by tandem-admin
+(MODE `admin`: the run script starts it after the posts begin, and touches DB.admin-done when it
+exits). Posting stops once `bench` and every row of it are gone from DB (read with sqlite3).
+Prints the delete's answer time, how long until the rows were gone, and the posts' latencies."""
+import asyncio, json, os, sqlite3, sys, time, websockets
+port, token, db_path, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+URL = f"ws://127.0.0.1:{port}/ws?token={token}"
+
+def rows_left():
+    con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=30)
+    try:
+        (sessions,) = con.execute("SELECT count(*) FROM sessions WHERE id = 'bench' OR id LIKE '~deleting~%'").fetchone()
+        return sessions
+    finally:
+        con.close()
+
+async def main():
+    async with websockets.connect(URL, subprotocols=["tandem.v1"], compression=None, max_size=None) as ws:
+        n = 0
+        async def call(op, **params):
+            nonlocal n
+            n += 1
+            await ws.send(json.dumps({"id": n, "op": op, **params}))
+            while True:
+                m = json.loads(await ws.recv())
+                if m.get("id") == n: return m
+        created = await call("session.create", session="other", title="posts during the delete")
+        assert created.get("ok") is not False and "error" not in created, created
+        lat, start, answered, gone = [], time.perf_counter(), None, None
+        if mode == "wire":
+            # The delete's answer arrives on this connection between posts.
+            n += 1
+            delete_id = n
+            await ws.send(json.dumps({"id": delete_id, "op": "session.delete", "session": "bench"}))
+        else:
+            delete_id = None
+        i = 0
+        while gone is None and time.perf_counter() - start < 600:
+            i += 1
+            n += 1
+            t = time.perf_counter()
+            await ws.send(json.dumps({"id": n, "op": "turn.post", "session": "other", "content": f"probe {i}"}))
+            while True:
+                m = json.loads(await ws.recv())
+                if delete_id is not None and m.get("id") == delete_id:
+                    assert "error" not in m, m
+                    answered = time.perf_counter() - start
+                if m.get("id") == n: break
+            assert "error" not in m, m
+            lat.append((time.perf_counter() - t) * 1000)
+            if mode == "admin" and answered is None and os.path.exists(db_path + ".admin-done"):
+                answered = time.perf_counter() - start
+            if i % 10 == 0 and (answered is not None) and rows_left() == 0:
+                gone = time.perf_counter() - start
+            await asyncio.sleep(0.01)
+    lat.sort()
+    q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))]
+    print(f"{mode}: delete answered after {answered:.2f} s, rows gone after {gone:.2f} s; "
+          f"{len(lat)} posts meanwhile: p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1]:.1f} ms")
+
+asyncio.run(main())
