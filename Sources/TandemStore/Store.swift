@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Tandem's persistent memory: one writer (group commit) plus a pool of readers over one SQLite file.
 ///
@@ -38,8 +39,12 @@ public final class Store: Sendable {
         // Deleted sessions whose rows a previous run had not finished removing.
         let deletesLeft = try db.scalar("SELECT 1 FROM sessions WHERE status = '\(SessionReaper.status)' LIMIT 1") != nil
         let stepRows = configuration.deleteStepRows
+        // The writer's chore: first drop the search-index notes the index has applied, then
+        // remove deleted sessions' rows; one bounded step at a time (`WriterChore`).
+        let applied = AppliedForgets()
         let chore = WriterChore(due: deletesLeft, pause: configuration.deleteStepPause) { ctx throws(StoreError) in
-            try SessionReaper.step(ctx, maxRows: stepRows)
+            if try SearchIndexer.prune(ctx.db, through: applied.through, maxRows: stepRows) > 0 { return true }
+            return try SessionReaper.step(ctx, maxRows: stepRows)
         }
         let writer = StoreWriter(database: db, configuration: configuration, chore: chore)
         self.writer = writer
@@ -48,8 +53,8 @@ public final class Store: Sendable {
         } else {
             do {
                 let worker = try SearchIndexWorker(configuration: configuration) { [weak writer] appliedThrough in
-                    writer?.submit({ ctx throws(StoreError) in try SearchIndexer.prune(ctx.db, through: appliedThrough) },
-                                   completion: { _ in }) // a failed prune is retried after the next applied delete
+                    applied.raise(to: appliedThrough)
+                    writer?.noteChoreWork()
                 }
                 writer.observeCommits { [weak worker] latest, deleted in
                     worker?.noteCommitted(latestTurn: latest, forgets: deleted)
@@ -139,4 +144,12 @@ public final class Store: Sendable {
 
     /// Current clock reading, in Unix milliseconds.
     public var now: Int64 { configuration.clock() }
+}
+
+/// The last search-index forget note every index has applied (told by the indexing thread, read
+/// by the writer's chore, which prunes the notes up to it).
+private final class AppliedForgets: Sendable {
+    private let value = Atomic<Int64>(0)
+    var through: Int64 { value.load(ordering: .acquiring) }
+    func raise(to seq: Int64) { value.max(seq, ordering: .releasing) }
 }

@@ -91,10 +91,16 @@ enum SearchIndexer {
         }
     }
 
-    /// Drops forget entries that every index has applied (run by the main database's writer).
-    static func prune(_ db: Database, through seq: Int64) throws(StoreError) {
-        try db.run("DELETE FROM search_forget_turns WHERE seq <= ?", [.integer(seq)])
-        try db.run("DELETE FROM search_forget WHERE seq <= ?", [.integer(seq)])
+    /// Drops up to `maxRows` turns of the forget entries every index has applied (through
+    /// `seq`), and the entries once their turns are gone; returns how many turns it dropped. Run
+    /// by the main database's writer, as a step of its chore: the notes of a big delete hold the
+    /// text of every turn, too much for one transaction between posts.
+    static func prune(_ db: Database, through seq: Int64, maxRows: Int) throws(StoreError) -> Int {
+        let dropped = try db.run("""
+            DELETE FROM search_forget_turns WHERE (seq, id) IN (SELECT seq, id FROM search_forget_turns WHERE seq <= ?1 LIMIT ?2)
+            """, [.integer(seq), .int(maxRows)])
+        if dropped < maxRows { try db.run("DELETE FROM search_forget WHERE seq <= ?", [.integer(seq)]) }
+        return dropped
     }
 
     /// Empties the index; the steps that follow rebuild it from the turns table.

@@ -34,6 +34,8 @@ public final class StoreWriter: @unchecked Sendable {
 
     /// Work between jobs (nil: none).
     private let chore: WriterChore?
+    /// Set by `noteChoreWork` (any thread), handed to `chore` by the writer thread.
+    private var choreNoted = false
 
     /// Transactions committed so far (for benchmarks and tests).
     public var batches: Int {
@@ -171,6 +173,14 @@ public final class StoreWriter: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Tells the writer (from any thread) that its chore may have work again.
+    func noteChoreWork() {
+        condition.lock()
+        choreNoted = true
+        condition.signal()
+        condition.unlock()
+    }
+
     /// Blocks until the chore has nothing left (see `WriterChore.awaitDone`).
     func awaitChoreDone() throws(StoreError) {
         try chore?.awaitDone()
@@ -181,6 +191,10 @@ public final class StoreWriter: @unchecked Sendable {
             condition.lock()
             var runChore = false
             while !thread.isStopping {
+                if choreNoted {
+                    choreNoted = false
+                    chore?.noteWork()
+                }
                 guard let wait = chore?.wait(idle: queue.isEmpty) else {
                     if !queue.isEmpty { break }
                     condition.wait()
