@@ -36,13 +36,15 @@ public final class Store: Sendable {
             try SearchFile.attach(db, databasePath: configuration.path)
             try SearchFile.prepare(db, inMemory: true, automerge: configuration.searchIndexAutomerge)
         }
-        // Deleted sessions whose rows a previous run had not finished removing.
+        // Imports whose importer is gone, and deleted sessions whose rows a previous run had not
+        // finished removing.
+        try SessionImport.abandonStale(db, now: configuration.clock())
         let deletesLeft = try db.scalar("SELECT 1 FROM sessions WHERE status = '\(SessionReaper.status)' LIMIT 1") != nil
         let stepRows = configuration.deleteStepRows
         // The writer's chore: first drop the search-index notes the index has applied, then
         // remove deleted sessions' rows; one bounded step at a time (`WriterChore`).
         let applied = AppliedForgets()
-        let chore = WriterChore(due: deletesLeft, pause: configuration.deleteStepPause) { ctx throws(StoreError) in
+        let chore = WriterChore(due: deletesLeft, pause: configuration.stepPause) { ctx throws(StoreError) in
             if try SearchIndexer.prune(ctx.db, through: applied.through, maxRows: stepRows) > 0 { return true }
             return try SessionReaper.step(ctx, maxRows: stepRows)
         }

@@ -58,13 +58,15 @@ public struct StoreConfiguration: Sendable {
     /// Most rows one step of a session delete removes (one transaction of the writer, between
     /// jobs; see `SessionReaper`): bounds how long a post waits behind a big session's delete.
     public var deleteStepRows: Int = 250
-    /// After each delete step, the writer (when idle) pauses this many times the step's
-    /// duration before the next. At 1 a delete takes at most about half the writer's time: the
-    /// WAL then grows no faster than the checkpointer recycles it (back to back, a 1,000,000-turn
-    /// delete pushed it past the writer's own checkpoint bound and single posts waited 100 ms and
-    /// more on their commits), and a server sharing the database with `tandem-admin` gets the
-    /// write lock at least half the time.
-    public var deleteStepPause: Double = 1
+    /// Most records one step of an import inserts (one transaction; see `importSession`).
+    public var importStepRows: Int = 1_000
+    /// After each step of a delete (taken by the writer while idle) or of an import, pause this
+    /// many times the step's duration before the next. At 1 such work takes at most about half
+    /// the writer's time: the WAL then grows no faster than the checkpointer recycles it (back to
+    /// back, a 1,000,000-turn delete pushed it past the writer's own checkpoint bound and single
+    /// posts waited 100 ms and more on their commits), and a server sharing the database with
+    /// `tandem-admin` gets the write lock at least half the time.
+    public var stepPause: Double = 1
     /// Milliseconds since the Unix epoch. Injectable so tests can move time.
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
 

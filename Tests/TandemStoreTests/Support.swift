@@ -74,3 +74,17 @@ func tableCounts(_ store: Store) throws -> [String: Int64] {
 func errorCode(_ body: () throws -> Void) -> String? {
     do { try body(); return nil } catch let e as StoreError { return e.code } catch { return "other: \(error)" }
 }
+
+/// A session with something in every part of the export document.
+func makeRichSession(_ store: Store) throws {
+    try makeSession(store, metadata: ["x": 1.5, "y": ["z": nil]])
+    _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "héllo\n\"q\"", metadata: ["k": [1, 2]], tokensIn: 4),
+                                                           NewTurn(role: .assistant, content: "", tokensOut: 9)])
+    _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 1, body: "c")
+    _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 1], baseVersion: 0)
+    _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["a": 1, "b": 2], baseVersion: 1)
+    _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 7], baseVersion: 1)
+    _ = try store.saveCheckpoint(session: "s1", actor: "bob", name: "cp")
+    _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "later"))
+    _ = try store.undoLastTurn(session: "s1", actor: "bob")
+}

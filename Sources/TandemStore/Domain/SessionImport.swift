@@ -1,11 +1,32 @@
 import TandemJSON
 
 /// Writes an export document back, field for field, so that export → import → export is identical.
+///
+/// In several transactions, so that a big document never holds the write lock for long: `begin`
+/// inserts the session hidden (status `importing`, id `~importing~SID`: like a session being
+/// deleted, no lookup, list or search finds it) after the users it names; `insert` adds a chunk of
+/// one list's records; `publish` gives the session its id, status and members. A failure on the
+/// way hands the hidden session to the delete steps (`abandon`); so does a crash: an import not
+/// heard from for `abandonedAfter` is deleted when the database is next opened.
 enum SessionImport {
-    /// Checks the format, then inserts the session and everything in it; the big lists are read
-    /// one record at a time, so a scanned document is never held as one tree.
-    static func run(_ ctx: WriteContext, _ doc: any ImportSource, asID: String?) throws(StoreError) -> Int64 {
-        let db = ctx.db
+    /// The `sessions.status` of a session being imported.
+    static let status = "importing"
+    /// How long an import may go without a step before it counts as abandoned (a step takes
+    /// milliseconds; the holder of the import was killed).
+    static let abandonedAfterMilliseconds: Int64 = 10 * 60 * 1000
+    /// The document's lists, in the order they are inserted.
+    static let lists = ["turns", "comments", "rows", "row_history", "checkpoints", "contributions", "events"]
+
+    /// What `begin` and `publish` need, read before anything is written.
+    struct Header: Sendable {
+        var id: String
+        var session: JSONValue
+        var users: [JSONValue]
+        var members: [JSONValue]
+    }
+
+    /// Checks the format and reads the session, its users and members.
+    static func header(_ doc: any ImportSource, asID: String?) throws(StoreError) -> Header {
         guard try doc.field("format")?.stringValue == SessionExport.format, try doc.field("version")?.intValue == 1 else {
             throw StoreError.invalid("not a \(SessionExport.format) version 1 document")
         }
@@ -13,79 +34,136 @@ enum SessionImport {
         let id: String
         if let asID { id = asID } else { id = try str(s, "id") }
         try Validate.identifier(id, what: "session id")
-        try doc.forEach("users") { u throws(StoreError) in
+        guard SessionStatus(rawValue: try str(s, "status")) != nil else { throw bad("session.status") }
+        var users: [JSONValue] = []
+        try doc.forEach("users") { users.append($0) }
+        var members: [JSONValue] = []
+        try doc.forEach("members") { m throws(StoreError) in
+            guard Role(rawValue: try str(m, "role")) != nil else { throw bad("members.role") }
+            _ = try str(m, "user")
+            _ = try int(m, "added_at")
+            members.append(m)
+        }
+        return Header(id: id, session: s, users: users, members: members)
+    }
+
+    /// Creates the users the document names that are missing here (they stay if the import
+    /// fails later), then the session, hidden; returns its sid.
+    static func begin(_ ctx: WriteContext, _ header: Header) throws(StoreError) -> Int64 {
+        let db = ctx.db
+        for u in header.users {
             let uid = try str(u, "id")
             if try !db.userExists(uid) {
                 try db.run("INSERT INTO users(id, display_name, created_at) VALUES (?,?,?)",
                            [.text(uid), .text(try str(u, "display_name")), .integer(try int(u, "created_at"))])
             }
         }
-        if try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil {
-            throw StoreError(.alreadyExists, "session \(id) already exists")
-        }
-        guard let status = SessionStatus(rawValue: try str(s, "status")) else { throw bad("session.status") }
+        try requireFree(db, header.id)
+        let s = header.session
         var parentSid = SQLValue.null
         if let parent = s["parent_id"]?.stringValue,
            let psid = try db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(parent)]) { parentSid = .integer(psid) }
         let forkRows: SQLValue = (s["fork_rows"] ?? .null).isNull ? .null : .json(s["fork_rows"]!)
+        // The id is unique: a placeholder no identifier can spell, until the sid is known.
         try db.run("""
-            INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at, paused_at, archived_at,
+            INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at,
               last_turn_seq, last_event_seq, parent_sid, fork_seq, fork_rows, branch_status)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
-            """, [.text(id), .text(try str(s, "title")), .text(try str(s, "owner")), .json(s["metadata"] ?? [:]),
-                  .text(status.rawValue), .integer(try int(s, "created_at")), .integer(try int(s, "updated_at")),
-                  .optional(s["paused_at"]?.intValue), .optional(s["archived_at"]?.intValue),
+            VALUES ('~importing~', ?,?,?,'\(status)',?,?,?,?,?,?,?,?)
+            """, [.text(try str(s, "title")), .text(try str(s, "owner")), .json(s["metadata"] ?? [:]),
+                  .integer(try int(s, "created_at")), .integer(ctx.now),
                   .integer(try int(s, "last_turn_seq")), .integer(try int(s, "last_event_seq")), parentSid,
                   .optional(s["fork_seq"]?.intValue), forkRows, .optional(s["branch_status"]?.stringValue)])
         let sid = db.lastInsertRowID
-        try doc.forEach("members") { m throws(StoreError) in
-            guard Role(rawValue: try str(m, "role")) != nil else { throw bad("members.role") }
+        try db.run("UPDATE sessions SET id = '~importing~' || sid WHERE sid = ?", [.integer(sid)])
+        return sid
+    }
+
+    /// Inserts `records` of the list `list` into the hidden session `sid`.
+    static func insert(_ ctx: WriteContext, sid: Int64, list: String, _ records: [JSONValue]) throws(StoreError) {
+        let db = ctx.db
+        guard try db.scalar("SELECT 1 FROM sessions WHERE sid = ? AND status = '\(status)'", [.integer(sid)]) != nil else {
+            throw StoreError(.closed, "the import was abandoned (not heard from for \(abandonedAfterMilliseconds / 60_000) minutes)")
+        }
+        try db.run("UPDATE sessions SET updated_at = ? WHERE sid = ?", [.integer(ctx.now), .integer(sid)])
+        for record in records { try insert(db, sid: sid, list: list, record) }
+    }
+
+    /// Gives the hidden session `sid` its id, status and members: it appears, whole, in one
+    /// transaction. `already_exists` when the id was taken meanwhile.
+    static func publish(_ ctx: WriteContext, sid: Int64, _ header: Header) throws(StoreError) {
+        let db = ctx.db
+        try requireFree(db, header.id)
+        let s = header.session
+        for m in header.members {
             try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)",
                        [.integer(sid), .text(try str(m, "user")), .text(try str(m, "role")), .integer(try int(m, "added_at"))])
         }
-        try doc.forEach("turns") { t throws(StoreError) in
-            guard TurnRole(rawValue: try str(t, "role")) != nil, TurnState(rawValue: try int(t, "state")) != nil else { throw bad("turns") }
-            try Turns.insert(db, sid: sid, seq: try int(t, "seq"), role: try str(t, "role"), author: try str(t, "author"),
-                             content: try str(t, "content"), metadata: (t["metadata"] ?? [:]).serialized(),
-                             tokensIn: try int(t, "tokens_in"), tokensOut: try int(t, "tokens_out"),
-                             createdAt: try int(t, "created_at"), state: try int(t, "state"), eventSeq: try int(t, "event_seq"),
-                             nonce: t["nonce"]?.stringValue)
+        try db.run("""
+            UPDATE sessions SET id = ?, status = ?, updated_at = ?, paused_at = ?, archived_at = ? WHERE sid = ?
+            """, [.text(header.id), .text(try str(s, "status")), .integer(try int(s, "updated_at")),
+                  .optional(s["paused_at"]?.intValue), .optional(s["archived_at"]?.intValue), .integer(sid)])
+    }
+
+    /// Hands the hidden session `sid` to the delete steps (the import failed).
+    static func abandon(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
+        try ctx.db.run("UPDATE sessions SET status = '\(SessionReaper.status)', id = '~deleting~' || sid WHERE sid = ? AND status = '\(status)'",
+                       [.integer(sid)])
+        ctx.choreDue = true
+    }
+
+    /// Marks imports not heard from for `abandonedAfter` as abandoned (a crashed importer).
+    static func abandonStale(_ db: Database, now: Int64) throws(StoreError) {
+        try db.run("""
+            UPDATE sessions SET status = '\(SessionReaper.status)', id = '~deleting~' || sid WHERE status = '\(status)' AND updated_at < ?
+            """, [.integer(now - abandonedAfterMilliseconds)])
+    }
+
+    private static func requireFree(_ db: Database, _ id: String) throws(StoreError) {
+        if try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil {
+            throw StoreError(.alreadyExists, "session \(id) already exists")
         }
-        // New turn ids lie above the index mark: the writer indexes them later.
-        try doc.forEach("comments") { c throws(StoreError) in
+    }
+
+    /// One record of one list.
+    private static func insert(_ db: Database, sid: Int64, list: String, _ r: JSONValue) throws(StoreError) {
+        switch list {
+        case "turns":
+            guard TurnRole(rawValue: try str(r, "role")) != nil, TurnState(rawValue: try int(r, "state")) != nil else { throw bad("turns") }
+            // New turn ids lie above the index mark: the indexer takes them later.
+            try Turns.insert(db, sid: sid, seq: try int(r, "seq"), role: try str(r, "role"), author: try str(r, "author"),
+                             content: try str(r, "content"), metadata: (r["metadata"] ?? [:]).serialized(),
+                             tokensIn: try int(r, "tokens_in"), tokensOut: try int(r, "tokens_out"),
+                             createdAt: try int(r, "created_at"), state: try int(r, "state"), eventSeq: try int(r, "event_seq"),
+                             nonce: r["nonce"]?.stringValue)
+        case "comments":
             try db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",
-                       [.integer(sid), .integer(try int(c, "turn_seq")), .text(try str(c, "author")), .text(try str(c, "body")),
-                        .integer(try int(c, "created_at"))])
-        }
-        for (table, field) in [("state_rows", "rows"), ("state_history", "row_history")] {
-            let timeColumn = table == "state_rows" ? "updated_at" : "created_at"
-            try doc.forEach(field) { r throws(StoreError) in
-                try db.run("INSERT INTO \(table)(sid, key, version, value, author, \(timeColumn), merged) VALUES (?,?,?,?,?,?,?)",
-                           [.integer(sid), .text(try str(r, "key")), .integer(try int(r, "version")), .json(r["value"] ?? .null),
-                            .text(try str(r, "author")), .integer(try int(r, "at")), .int(r["merged"]?.boolValue == true ? 1 : 0)])
-            }
-        }
-        try doc.forEach("checkpoints") { c throws(StoreError) in
+                       [.integer(sid), .integer(try int(r, "turn_seq")), .text(try str(r, "author")), .text(try str(r, "body")),
+                        .integer(try int(r, "created_at"))])
+        case "rows", "row_history":
+            let (table, timeColumn) = list == "rows" ? ("state_rows", "updated_at") : ("state_history", "created_at")
+            try db.run("INSERT INTO \(table)(sid, key, version, value, author, \(timeColumn), merged) VALUES (?,?,?,?,?,?,?)",
+                       [.integer(sid), .text(try str(r, "key")), .integer(try int(r, "version")), .json(r["value"] ?? .null),
+                        .text(try str(r, "author")), .integer(try int(r, "at")), .int(r["merged"]?.boolValue == true ? 1 : 0)])
+        case "checkpoints":
             try db.run("INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at) VALUES (?,?,?,?,?,?)",
-                       [.integer(sid), .text(try str(c, "name")), .integer(try int(c, "turn_seq")), .json(c["rows"] ?? [:]),
-                        .text(try str(c, "created_by")), .integer(try int(c, "created_at"))])
-        }
-        try doc.forEach("contributions") { c throws(StoreError) in
+                       [.integer(sid), .text(try str(r, "name")), .integer(try int(r, "turn_seq")), .json(r["rows"] ?? [:]),
+                        .text(try str(r, "created_by")), .integer(try int(r, "created_at"))])
+        case "contributions":
             try db.run("""
                 INSERT INTO contributions(sid, user_id, turns, tokens_in, tokens_out, comments, row_writes, merges, conflicts, undos)
                 VALUES (?,?,?,?,?,?,?,?,?,?)
-                """, [.integer(sid), .text(try str(c, "user")), .integer(try int(c, "turns")), .integer(try int(c, "tokens_in")),
-                      .integer(try int(c, "tokens_out")), .integer(try int(c, "comments")), .integer(try int(c, "row_writes")),
-                      .integer(try int(c, "merges")), .integer(try int(c, "conflicts")), .integer(try int(c, "undos"))])
-        }
-        try doc.forEach("events") { e throws(StoreError) in
+                """, [.integer(sid), .text(try str(r, "user")), .integer(try int(r, "turns")), .integer(try int(r, "tokens_in")),
+                      .integer(try int(r, "tokens_out")), .integer(try int(r, "comments")), .integer(try int(r, "row_writes")),
+                      .integer(try int(r, "merges")), .integer(try int(r, "conflicts")), .integer(try int(r, "undos"))])
+        case "events":
             try db.run("""
                 INSERT INTO events(sid, seq, kind, actor, turn_seq, row_key, row_version, data, created_at) VALUES (?,?,?,?,?,?,?,?,?)
-                """, [.integer(sid), .integer(try int(e, "seq")), .text(try str(e, "kind")), .optional(e["actor"]?.stringValue),
-                      .optional(e["turn_seq"]?.intValue), .optional(e["row_key"]?.stringValue), .optional(e["row_version"]?.intValue),
-                      (e["data"] ?? .null).isNull ? .null : .json(e["data"]!), .integer(try int(e, "created_at"))])
+                """, [.integer(sid), .integer(try int(r, "seq")), .text(try str(r, "kind")), .optional(r["actor"]?.stringValue),
+                      .optional(r["turn_seq"]?.intValue), .optional(r["row_key"]?.stringValue), .optional(r["row_version"]?.intValue),
+                      (r["data"] ?? .null).isNull ? .null : .json(r["data"]!), .integer(try int(r, "created_at"))])
+        default:
+            preconditionFailure("not a list of the export document: \(list)")
         }
-        return sid
     }
 
     private static func bad(_ field: String) -> StoreError { StoreError.invalid("export document: bad or missing \(field)") }

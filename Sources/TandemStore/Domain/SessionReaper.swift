@@ -11,6 +11,9 @@
 enum SessionReaper {
     /// The `sessions.status` of a hidden session whose rows are still being removed.
     static let status = "deleting"
+    /// The statuses of sessions no lookup, list or search shows (being deleted or imported), as
+    /// an SQL list.
+    static let hiddenStatuses = "('\(status)', '\(SessionImport.status)')"
 
     /// Hides session `sid` (see above); the writer's chore removes the rest.
     static func hide(_ ctx: WriteContext, sid: Int64) throws(StoreError) {

@@ -22,10 +22,14 @@ extension Store {
         try write { ctx throws(StoreError) in
             let db = ctx.db
             guard try db.userExists(id) else { throw StoreError.notFound("user \(id)") }
-            let owned = try db.query("SELECT id FROM sessions WHERE owner = ? AND status <> '\(SessionReaper.status)' ORDER BY id LIMIT 5",
-                                     [.text(id)]) { $0.text(0) }
+            let owned = try db.query("""
+                SELECT id FROM sessions WHERE owner = ? AND status NOT IN \(SessionReaper.hiddenStatuses) ORDER BY id LIMIT 5
+                """, [.text(id)]) { $0.text(0) }
             if !owned.isEmpty {
                 throw StoreError(.invalidState, "user \(id) owns session(s) \(owned.joined(separator: ", ")); delete them first")
+            }
+            if try db.scalar("SELECT 1 FROM sessions WHERE owner = ? AND status = '\(SessionImport.status)'", [.text(id)]) != nil {
+                throw StoreError(.invalidState, "user \(id) owns a session being imported; try again when the import is done")
             }
             let memberships = try db.query("""
                 SELECT s.sid, s.id, m.role FROM members m JOIN sessions s ON s.sid = m.sid WHERE m.user_id = ? ORDER BY s.sid
@@ -178,7 +182,7 @@ extension Store {
 
     /// Deletes a session and everything in it. Audited. Returns once every row is gone: the
     /// session disappears in one short transaction, then the writer removes its rows a step (a
-    /// transaction) at a time, pausing between steps as `deleteStepPause` says, so that a server
+    /// transaction) at a time, pausing between steps as `stepPause` says, so that a server
     /// using the same database keeps committing meanwhile (see `SessionReaper`).
     public func adminDeleteSession(id: String, actor: String = "admin") throws(StoreError) {
         try write { ctx throws(StoreError) in

@@ -1,3 +1,4 @@
+import Foundation
 import TandemJSON
 
 extension Store {
@@ -67,37 +68,63 @@ extension Store {
 
     /// Imports a document made by `exportSession` (an administrative operation: no member check).
     /// Keeps the session id (or uses `asID`); `conflict` when it exists; users missing here are
-    /// created from the document. `invalid_json` / `invalid_argument` for a malformed document.
-    /// The text is read as it is imported, never held as one tree: memory is the text plus one record.
+    /// created from the document (and kept if the import fails). `invalid_json` /
+    /// `invalid_argument` for a malformed document. The text is read as it is imported, never
+    /// held as one tree: memory is the text plus one chunk of records.
+    ///
+    /// Written in chunks of `importStepRows` records, a transaction each (pausing `stepPause`
+    /// times as long as each took), into a hidden session that appears whole in the last one (see
+    /// `SessionImport`): a big import never holds the write lock for long, and a failed one leaves
+    /// no session (its rows are removed like a deleted session's).
     public func importSession(json text: String, asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
         try importSession(json: Array(text.utf8), asID: asID, actor: actor)
     }
 
     /// `importSession(json:)` from UTF-8 bytes (a file read whole, without a copy into a `String`).
     public func importSession(json bytes: [UInt8], asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
-        try importRecorded(asID: asID, actor: actor) { ctx throws(StoreError) in
-            // The scan borrows the bytes: it lives only inside this closure.
-            try bytes.withUnsafeBytes { text in
-                Result { () throws(StoreError) in try SessionImport.run(ctx, try ImportScan(text), asID: asID) }
-            }.get()
-        }
+        // The scan borrows the bytes: it lives only inside this closure.
+        try bytes.withUnsafeBytes { text in
+            Result { () throws(StoreError) in try importInSteps(try ImportScan(text), asID: asID, actor: actor) }
+        }.get()
     }
 
     /// Imports a document already parsed (one that came over the wire).
     public func importSession(_ document: JSONValue, asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
-        try importRecorded(asID: asID, actor: actor) { ctx throws(StoreError) in
-            try SessionImport.run(ctx, ImportTree(document: document), asID: asID)
+        try importInSteps(ImportTree(document: document), asID: asID, actor: actor)
+    }
+
+    private func importInSteps(_ doc: any ImportSource, asID: String?, actor: String) throws(StoreError) -> Session {
+        if let asID { try Validate.identifier(asID, what: "session id") }
+        let header = try SessionImport.header(doc, asID: asID)
+        let sid = try write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
+        do throws(StoreError) {
+            let rows = max(1, configuration.importStepRows)
+            for list in SessionImport.lists {
+                var chunk: [JSONValue] = []
+                try doc.forEach(list) { record throws(StoreError) in
+                    chunk.append(record)
+                    guard chunk.count >= rows else { return }
+                    try importStep(sid: sid, list: list, chunk)
+                    chunk.removeAll(keepingCapacity: true)
+                }
+                if !chunk.isEmpty { try importStep(sid: sid, list: list, chunk) }
+            }
+            return try write { ctx throws(StoreError) in
+                try SessionImport.publish(ctx, sid: sid, header)
+                try ctx.db.audit(actor: actor, action: "session.import", sessionID: header.id, now: ctx.now)
+                return try SessionRows.load(ctx.db, sid: sid)
+            }
+        } catch {
+            _ = try? write { ctx throws(StoreError) in try SessionImport.abandon(ctx, sid: sid) }
+            throw error
         }
     }
 
-    private func importRecorded(asID: String?, actor: String,
-                                _ run: @escaping @Sendable (WriteContext) throws(StoreError) -> Int64) throws(StoreError) -> Session {
-        if let asID { try Validate.identifier(asID, what: "session id") }
-        return try write { ctx throws(StoreError) in
-            let sid = try run(ctx)
-            let session = try SessionRows.load(ctx.db, sid: sid)
-            try ctx.db.audit(actor: actor, action: "session.import", sessionID: session.id, now: ctx.now)
-            return session
-        }
+    /// One chunk of an import, then a pause as `stepPause` says (see `importSession`).
+    private func importStep(sid: Int64, list: String, _ records: [JSONValue]) throws(StoreError) {
+        let started = ContinuousClock.now
+        try write { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: list, records) }
+        let pause = (ContinuousClock.now - started) * configuration.stepPause
+        if pause > .zero { Thread.sleep(forTimeInterval: pause.timeInterval) }
     }
 }

@@ -120,7 +120,7 @@ extension Store {
             clauses.append("(s.updated_at < ? OR (s.updated_at = ? AND s.sid < ?))")
             args += [.integer(updated), .integer(updated), .integer(sid)]
         }
-        clauses.append("s.status <> '\(SessionReaper.status)'")
+        clauses.append("s.status NOT IN \(SessionReaper.hiddenStatuses)")
         let whereSQL = "WHERE " + clauses.joined(separator: " AND ")
         let sql = "SELECT \(SessionRows.columns) FROM sessions s \(whereSQL) ORDER BY s.updated_at DESC, s.sid DESC LIMIT ?"
         let finalArgs = args + [.int(filter.limit + 1)]
@@ -159,7 +159,7 @@ extension Store {
             let turns = try db.query("""
                 SELECT s.id, t.seq, t.content FROM search.turns_fts f
                 JOIN turns t ON t.id = f.rowid JOIN sessions s ON s.sid = t.sid
-                WHERE f.turns_fts MATCH ? AND t.state = 0 AND s.status <> '\(SessionReaper.status)' \(memberClause) ORDER BY f.rowid DESC LIMIT ?
+                WHERE f.turns_fts MATCH ? AND t.state = 0 AND s.status NOT IN \(SessionReaper.hiddenStatuses) \(memberClause) ORDER BY f.rowid DESC LIMIT ?
                 """, [.text(match)] + memberArg + [.int(limit)]) {
                 SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1), snippet: SearchSnippet.make($0.text(2), terms: terms))
             }
