@@ -1,9 +1,11 @@
-"""Benchmarks/delete-stall/run's client. `probe.py PORT TOKEN DB MODE`: creates session `other`,
+"""Benchmarks/session-stall/run's client. `probe.py PORT TOKEN DB MODE`: creates session `other`,
 posts a turn to it every 10 ms and measures each acknowledgement, while the session `bench` is
-deleted: over the wire (MODE `wire`: this process sends `session.delete`) or by tandem-admin
-(MODE `admin`: the run script starts it after the posts begin, and touches DB.admin-done when it
-exits). Posting stops once `bench` and every row of it are gone from DB (read with sqlite3).
-Prints the delete's answer time, how long until the rows were gone, and the posts' latencies."""
+deleted over the wire (MODE `wire`: this process sends `session.delete`) or by tandem-admin (MODE
+`admin`), or while tandem-admin imports a copy of it (MODE `import`). For `admin` and `import` the
+run script starts tandem-admin after the posts begin and touches DB.admin-done when it exits.
+Posting stops when the import is done, or once `bench` and every row of it are gone from DB (read
+with sqlite3). Prints when the operation answered, when the rows were gone, and the posts'
+latencies meanwhile."""
 import asyncio, json, os, sqlite3, sys, time, websockets
 port, token, db_path, mode = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 URL = f"ws://127.0.0.1:{port}/ws?token={token}"
@@ -28,7 +30,7 @@ async def main():
                 if m.get("id") == n: return m
         created = await call("session.create", session="other", title="posts during the delete")
         assert created.get("ok") is not False and "error" not in created, created
-        lat, start, answered, gone = [], time.perf_counter(), None, None
+        lat, failed, start, answered, gone = [], {}, time.perf_counter(), None, None
         if mode == "wire":
             # The delete's answer arrives on this connection between posts.
             n += 1
@@ -48,16 +50,21 @@ async def main():
                     assert "error" not in m, m
                     answered = time.perf_counter() - start
                 if m.get("id") == n: break
-            assert "error" not in m, m
+            if "error" in m:  # unavailable, when another process held the write lock past busy-timeout
+                failed[m["error"].get("code", "?")] = failed.get(m["error"].get("code", "?"), 0) + 1
             lat.append((time.perf_counter() - t) * 1000)
-            if mode == "admin" and answered is None and os.path.exists(db_path + ".admin-done"):
+            if mode != "wire" and answered is None and os.path.exists(db_path + ".admin-done"):
                 answered = time.perf_counter() - start
-            if i % 10 == 0 and (answered is not None) and rows_left() == 0:
+            if mode == "import" and answered is not None:
+                gone = answered
+            elif i % 10 == 0 and (answered is not None) and rows_left() == 0:
                 gone = time.perf_counter() - start
             await asyncio.sleep(0.01)
     lat.sort()
     q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))]
-    print(f"{mode}: delete answered after {answered:.2f} s, rows gone after {gone:.2f} s; "
-          f"{len(lat)} posts meanwhile: p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1]:.1f} ms")
+    what = "import done" if mode == "import" else f"delete answered after {answered:.2f} s, rows gone"
+    print(f"{mode}: {what} after {gone:.2f} s; "
+          f"{len(lat)} posts meanwhile: p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1]:.1f} ms"
+          + "".join(f"; {n} failed with {code}" for code, n in failed.items()))
 
 asyncio.run(main())
