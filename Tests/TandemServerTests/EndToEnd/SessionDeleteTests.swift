@@ -1,0 +1,51 @@
+import Foundation
+import TandemJSON
+import TandemStore
+import Testing
+
+extension EndToEnd {
+    /// protocol.md `session.delete`: answered at once, the session gone for everyone and its id
+    /// free, its rows removed by the server's writer between other writes.
+    @Suite("Session delete") struct SessionDeleteTests {
+        @Test("a deleted session is gone for every member at once, its id can be reused, and the rows go while others post")
+        func deleteIsImmediateAndRowsGoInTheBackground() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let bob = try harness.user("bob")
+            try harness.session("big", owner: alice, members: [(bob, .write)])
+            try harness.session("other", owner: alice, members: [(bob, .write)])
+            // 20,000 turns: 80 delete steps of 250, so the removal is still under way for a while.
+            for _ in 0..<4 {
+                _ = try harness.store.appendTurns(session: "big", actor: "bob",
+                                                  (0..<5_000).map { NewTurn(role: .user, content: "old turn \($0)") })
+            }
+            let owner = try harness.connect(alice)
+            let member = try harness.connect(bob)
+            try member.ok("session.join", ["session": "big"])
+            try member.ok("session.join", ["session": "other"])
+
+            try owner.ok("session.delete", ["session": "big"])
+            let event = try #require(member.nextEvent(named: "session"))
+            #expect(event["change"] == "deleted")
+            #expect(try member.errorCode("history", ["session": "big"]) == "not_found")
+            let listed = try member.ok("session.list", [:])["sessions"]?.arrayValue?.compactMap { $0["id"]?.stringValue }
+            #expect(listed == ["other"])
+            // The id is free at once: a new session of that name starts empty.
+            let created = try owner.ok("session.create", ["session": "big", "title": "again"])
+            #expect(created["session"]?["id"] == "big")
+            #expect(try owner.ok("history", ["session": "big"])["turns"]?.arrayValue?.isEmpty == true)
+            // Posts to another session are answered meanwhile, in order, none lost.
+            for i in 1...20 {
+                let posted = try member.ok("turn.post", ["session": "other", "content": .string("during \(i)")])
+                #expect(posted["turn"]?["seq"]?.intValue == Int64(i))
+            }
+            try harness.store.finishDeletes()
+            let left = try harness.store.read { db throws(StoreError) in
+                try db.scalar("SELECT count(*) FROM turns WHERE content LIKE 'old turn %'") ?? -1
+            }
+            #expect(left == 0)
+            #expect(try harness.store.pendingDeletes() == 0)
+        }
+    }
+}
