@@ -40,6 +40,7 @@ import TandemJSON
             #expect(try store.listSessions(SessionFilter()).sessions.map(\.id) == ["s1"])
             #expect(try store.listSessions(SessionFilter(member: "alice")).sessions.map(\.id) == ["s1"])
             #expect(try Set(store.search("héllo").map(\.sessionID)) == ["s1"])
+            #expect(try Set(store.search("Planning").map(\.sessionID)) == ["s1"]) // the title, too
             try store.write { ctx throws(StoreError) in try SessionImport.publish(ctx, sid: sid, header) }
             #expect(try store.session(id: "copy").title == "Planning")
             #expect(try Set(store.search("héllo").map(\.sessionID)) == ["s1", "copy"])
@@ -79,6 +80,20 @@ import TandemJSON
             #expect(try tableCounts(store) == before)
             // The id is free: the good document imports under it.
             _ = try store.importSession(json: text, asID: "copy")
+        }
+    }
+
+    @Test func aUserOwningASessionBeingImportedIsNotRemovedMeanwhile() throws {
+        try withStore { store in
+            _ = try store.createSession(id: "e1", title: "Erin's", owner: "erin")
+            let document = try store.exportSession(id: "e1", actor: "erin")
+            try store.deleteSession(id: "e1", actor: "erin")
+            try store.finishDeletes()
+            let header = try SessionImport.header(ImportTree(document: document), asID: nil)
+            let sid = try store.write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
+            #expect(errorCode { try store.adminRemoveUser(id: "erin") } == "invalid_state")
+            try store.write { ctx throws(StoreError) in try SessionImport.publish(ctx, sid: sid, header) }
+            #expect(try store.session(id: "e1").owner == "erin")
         }
     }
 

@@ -154,7 +154,7 @@ extension Store {
         let run = { @Sendable (db: Database) throws(StoreError) -> [SearchHit] in
             let titles = try db.query("""
                 SELECT s.id, snippet(sessions_fts, 0, '[', ']', '…', 12) FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
-                WHERE sessions_fts MATCH ? \(memberClause) ORDER BY rank LIMIT ?
+                WHERE sessions_fts MATCH ? AND s.status NOT IN \(SessionReaper.hiddenStatuses) \(memberClause) ORDER BY rank LIMIT ?
                 """, [.text(match)] + memberArg + [.int(limit)]) { SearchHit(sessionID: $0.text(0), turnSeq: nil, snippet: $0.text(1)) }
             let turns = try db.query("""
                 SELECT s.id, t.seq, t.content FROM search.turns_fts f
