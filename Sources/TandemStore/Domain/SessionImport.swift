@@ -80,12 +80,18 @@ enum SessionImport {
 
     /// Inserts `records` of the list `list` into the hidden session `sid`.
     static func insert(_ ctx: WriteContext, sid: Int64, list: String, _ records: [JSONValue]) throws(StoreError) {
+        try keepAlive(ctx, sid: sid)
+        for record in records { try insert(ctx.db, sid: sid, list: list, record) }
+    }
+
+    /// Marks the hidden session `sid` as still being written (see `abandonStale`); `closed` when
+    /// it was given up meanwhile.
+    static func keepAlive(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
         let db = ctx.db
         guard try db.scalar("SELECT 1 FROM sessions WHERE sid = ? AND status = '\(status)'", [.integer(sid)]) != nil else {
-            throw StoreError(.closed, "the import was abandoned (not heard from for \(abandonedAfterMilliseconds / 60_000) minutes)")
+            throw StoreError(.closed, "given up: not heard from for \(abandonedAfterMilliseconds / 60_000) minutes")
         }
         try db.run("UPDATE sessions SET updated_at = ? WHERE sid = ?", [.integer(ctx.now), .integer(sid)])
-        for record in records { try insert(db, sid: sid, list: list, record) }
     }
 
     /// Gives the hidden session `sid` its id, status and members: it appears, whole, in one
@@ -118,7 +124,7 @@ enum SessionImport {
             """, [.integer(now - abandonedAfterMilliseconds)])
     }
 
-    private static func requireFree(_ db: Database, _ id: String) throws(StoreError) {
+    static func requireFree(_ db: Database, _ id: String) throws(StoreError) {
         if try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil {
             throw StoreError(.alreadyExists, "session \(id) already exists")
         }

@@ -12,53 +12,30 @@ public enum BranchMergeResult: Sendable, Equatable {
 extension Store {
     /// Forks `session` at turn `atSeq` (default: its last turn) into a new session that starts as
     /// a copy: the same members and roles, the turns up to `atSeq` (same seqs), and every row with
-    /// its history (write+ on the source).
+    /// its history (write+ on the source). The turns are copied in steps (`BranchCopy`): forking a
+    /// long session never holds up other writes for long.
     public func createBranch(session: String, actor: String, atSeq: Int64? = nil, id: String? = nil,
                              title: String? = nil) throws(StoreError) -> Session {
         let newID = id ?? RandomID.make()
         try Validate.identifier(newID, what: "session id")
         if let title { try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true) }
-        return try write { ctx throws(StoreError) in
-            let db = ctx.db
-            let ref = try db.authorize(.branchCreate, session: session, actor: actor)
-            let source = try SessionRows.load(db, sid: ref.sid)
-            let at = atSeq ?? source.lastTurnSeq
-            guard (0...source.lastTurnSeq).contains(at) else {
-                throw StoreError.invalid("fork point \(at) is outside 0...\(source.lastTurnSeq)")
+        let plan = try write { ctx throws(StoreError) in
+            try BranchCopy.begin(ctx, session: session, actor: actor, atSeq: atSeq, newID: newID, title: title)
+        }
+        do throws(StoreError) {
+            let rows = max(1, configuration.importStepRows)
+            var progress: (after: Int64, copied: Int64) = (0, 0)
+            while true {
+                let (after, copied) = progress
+                guard let step = try writeStep({ ctx throws(StoreError) in
+                    try BranchCopy.copy(ctx, plan, after: after, copied: copied, rows: rows)
+                }) else { break }
+                progress = (step.last, copied + step.count)
             }
-            let sid = try Sessions.insert(db, id: newID, title: title ?? source.title + " (branch)", owner: source.owner,
-                                          metadata: source.metadata.serialized(), now: ctx.now)
-            try db.run("""
-                INSERT INTO members(sid, user_id, role, added_at) SELECT ?, user_id, role, ? FROM members
-                WHERE sid = ? AND user_id <> ?
-                """, [.integer(sid), .integer(ctx.now), .integer(ref.sid), .text(source.owner)])
-            // Copied turns keep their seqs; their event seqs are renumbered densely from 1.
-            try db.run("""
-                INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq, nonce)
-                SELECT ?, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state,
-                       row_number() OVER (ORDER BY seq), nonce FROM turns WHERE sid = ? AND seq <= ?
-                """, [.integer(sid), .integer(ref.sid), .integer(at)])
-            // The copies get new turn ids above the index mark: the search indexer picks them up.
-            let copied = try db.scalar("SELECT count(*) FROM turns WHERE sid = ?", [.integer(sid)]) ?? 0
-            try db.run("INSERT INTO state_history SELECT ?, key, version, value, author, created_at, merged FROM state_history WHERE sid = ?",
-                       [.integer(sid), .integer(ref.sid)])
-            try db.run("INSERT INTO state_rows SELECT ?, key, version, value, author, updated_at, merged FROM state_rows WHERE sid = ?",
-                       [.integer(sid), .integer(ref.sid)])
-            try db.run("""
-                INSERT INTO events(sid, seq, kind, actor, row_key, row_version, created_at)
-                SELECT sid, ? + row_number() OVER (ORDER BY key), 'state', author, key, version, ? FROM state_rows WHERE sid = ?
-                """, [.integer(copied), .integer(ctx.now), .integer(sid)])
-            var forkRows: [String: Int64] = [:]
-            for (key, version) in try db.query("SELECT key, version FROM state_rows WHERE sid = ?", [.integer(sid)], { ($0.text(0), $0.int(1)) }) {
-                forkRows[key] = version
-            }
-            try db.run("UPDATE sessions SET parent_sid = ?, fork_seq = ?, fork_rows = ?, branch_status = 'open', last_turn_seq = ? WHERE sid = ?",
-                       [.integer(ref.sid), .integer(at), .json(Checkpoints.encode(forkRows)), .integer(at), .integer(sid)])
-            try db.run("""
-                UPDATE sessions SET last_event_seq = (SELECT count(*) FROM events WHERE sid = ?1) + (SELECT count(*) FROM turns WHERE sid = ?1)
-                WHERE sid = ?1
-                """, [.integer(sid)])
-            return try SessionRows.load(db, sid: sid)
+            return try write { ctx throws(StoreError) in try BranchCopy.publish(ctx, plan) }
+        } catch {
+            _ = try? write { ctx throws(StoreError) in try SessionImport.abandon(ctx, sid: plan.sid) }
+            throw error
         }
     }
 

@@ -104,10 +104,14 @@ extension Store {
                 try doc.forEach(list) { record throws(StoreError) in
                     chunk.append(record)
                     guard chunk.count >= rows else { return }
-                    try importStep(sid: sid, list: list, chunk)
+                    let records = chunk
+                    try writeStep { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: list, records) }
                     chunk.removeAll(keepingCapacity: true)
                 }
-                if !chunk.isEmpty { try importStep(sid: sid, list: list, chunk) }
+                let records = chunk
+                if !records.isEmpty {
+                    try writeStep { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: list, records) }
+                }
             }
             return try write { ctx throws(StoreError) in
                 try SessionImport.publish(ctx, sid: sid, header)
@@ -120,11 +124,13 @@ extension Store {
         }
     }
 
-    /// One chunk of an import, then a pause as `stepPause` says (see `importSession`).
-    private func importStep(sid: Int64, list: String, _ records: [JSONValue]) throws(StoreError) {
+    /// One step of a long write (an import, a branch's copy): a write job, then a pause of
+    /// `stepPause` times as long as it took, so that other writers get the lock meanwhile.
+    func writeStep<T: Sendable>(_ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T) throws(StoreError) -> T {
         let started = ContinuousClock.now
-        try write { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: list, records) }
+        let result = try write(body)
         let pause = (ContinuousClock.now - started) * configuration.stepPause
         if pause > .zero { Thread.sleep(forTimeInterval: pause.timeInterval) }
+        return result
     }
 }

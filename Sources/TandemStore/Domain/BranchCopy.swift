@@ -1,0 +1,106 @@
+import TandemJSON
+
+/// Forking a session into a branch in steps, like an import (`SessionImport`), so that forking a
+/// long session never holds the write lock for long: `begin` inserts the branch hidden; `copy`
+/// copies the source's turns up to the fork point a chunk at a time; `publish` copies members
+/// and rows, brings the copied turns' states up to date with the source's (an undo, clear or
+/// restore during the copy), and shows the branch. The branch is the source as it was at
+/// `publish`, up to the fork point. A failure on the way hands the hidden branch to the delete
+/// steps (`SessionImport.abandon`).
+enum BranchCopy {
+    /// What the steps after `begin` need.
+    struct Plan: Sendable {
+        var sid: Int64
+        var sourceID: String
+        var sourceSid: Int64
+        var actor: String
+        var newID: String
+        /// The fork point: turns up to this seq are copied.
+        var at: Int64
+        /// The source's change-log head when the copy began.
+        var eventMark: Int64
+    }
+
+    static func begin(_ ctx: WriteContext, session: String, actor: String, atSeq: Int64?, newID: String,
+                      title: String?) throws(StoreError) -> Plan {
+        let db = ctx.db
+        let ref = try db.authorize(.branchCreate, session: session, actor: actor)
+        let source = try SessionRows.load(db, sid: ref.sid)
+        let at = atSeq ?? source.lastTurnSeq
+        guard (0...source.lastTurnSeq).contains(at) else {
+            throw StoreError.invalid("fork point \(at) is outside 0...\(source.lastTurnSeq)")
+        }
+        try SessionImport.requireFree(db, newID)
+        try db.run("""
+            INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at)
+            VALUES ('~importing~', ?, ?, ?, '\(SessionImport.status)', ?, ?)
+            """, [.text(title ?? source.title + " (branch)"), .text(source.owner), .text(source.metadata.serialized()),
+                  .integer(ctx.now), .integer(ctx.now)])
+        let sid = db.lastInsertRowID
+        try db.run("UPDATE sessions SET id = '~importing~' || sid WHERE sid = ?", [.integer(sid)])
+        return Plan(sid: sid, sourceID: session, sourceSid: ref.sid, actor: actor, newID: newID, at: at,
+                    eventMark: source.lastEventSeq)
+    }
+
+    /// Copies up to `rows` more turns (those after seq `after`); returns the last seq copied and
+    /// how many, or nil when none was left. Copies keep their seqs; their event seqs are numbered densely from 1
+    /// (`copied` so far, plus one per turn).
+    static func copy(_ ctx: WriteContext, _ plan: Plan, after: Int64, copied: Int64,
+                     rows: Int) throws(StoreError) -> (last: Int64, count: Int64)? {
+        let db = ctx.db
+        try SessionImport.keepAlive(ctx, sid: plan.sid)
+        let count = try db.run("""
+            INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq, nonce)
+            SELECT ?1, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state,
+                   ?2 + row_number() OVER (ORDER BY seq), nonce
+            FROM turns WHERE sid = ?3 AND seq > ?4 AND seq <= ?5 ORDER BY seq LIMIT ?6
+            """, [.integer(plan.sid), .integer(copied), .integer(plan.sourceSid), .integer(after), .integer(plan.at), .int(rows)])
+        guard count > 0, let last = try db.scalar("SELECT max(seq) FROM turns WHERE sid = ?", [.integer(plan.sid)]) else { return nil }
+        return (last, Int64(count))
+    }
+
+    /// Completes the branch and shows it; checks again that the actor may fork the source and
+    /// that the id is free.
+    static func publish(_ ctx: WriteContext, _ plan: Plan) throws(StoreError) -> Session {
+        let db = ctx.db
+        let ref = try db.authorize(.branchCreate, session: plan.sourceID, actor: plan.actor)
+        guard ref.sid == plan.sourceSid else { throw StoreError.notFound("session \(plan.sourceID)") }
+        try SessionImport.requireFree(db, plan.newID)
+        let (sid, source) = (plan.sid, plan.sourceSid)
+        if try db.scalar("SELECT 1 FROM events WHERE sid = ? AND seq > ? AND kind IN ('undo', 'clear', 'restore') LIMIT 1",
+                         [.integer(source), .integer(plan.eventMark)]) != nil {
+            try db.run("""
+                UPDATE turns AS b SET state = p.state FROM turns AS p
+                WHERE b.sid = ?1 AND p.sid = ?2 AND p.seq = b.seq AND b.state <> p.state
+                """, [.integer(sid), .integer(source)])
+        }
+        let copied = try db.scalar("SELECT count(*) FROM turns WHERE sid = ?", [.integer(sid)]) ?? 0
+        try db.run("""
+            INSERT INTO members(sid, user_id, role, added_at) SELECT ?1, owner, 'owner', ?2 FROM sessions WHERE sid = ?1
+            """, [.integer(sid), .integer(ctx.now)])
+        try db.run("""
+            INSERT INTO members(sid, user_id, role, added_at) SELECT ?, user_id, role, ? FROM members
+            WHERE sid = ? AND user_id <> (SELECT owner FROM sessions WHERE sid = ?)
+            """, [.integer(sid), .integer(ctx.now), .integer(source), .integer(sid)])
+        try db.run("INSERT INTO state_history SELECT ?, key, version, value, author, created_at, merged FROM state_history WHERE sid = ?",
+                   [.integer(sid), .integer(source)])
+        try db.run("INSERT INTO state_rows SELECT ?, key, version, value, author, updated_at, merged FROM state_rows WHERE sid = ?",
+                   [.integer(sid), .integer(source)])
+        try db.run("""
+            INSERT INTO events(sid, seq, kind, actor, row_key, row_version, created_at)
+            SELECT sid, ? + row_number() OVER (ORDER BY key), 'state', author, key, version, ? FROM state_rows WHERE sid = ?
+            """, [.integer(copied), .integer(ctx.now), .integer(sid)])
+        var forkRows: [String: Int64] = [:]
+        for (key, version) in try db.query("SELECT key, version FROM state_rows WHERE sid = ?", [.integer(sid)], { ($0.text(0), $0.int(1)) }) {
+            forkRows[key] = version
+        }
+        try db.run("""
+            UPDATE sessions SET id = ?1, status = 'active', created_at = ?8, updated_at = ?8, parent_sid = ?2, fork_seq = ?3,
+              fork_rows = ?4, branch_status = 'open', last_turn_seq = ?5,
+              last_event_seq = (SELECT count(*) FROM events WHERE sid = ?6) + ?7
+            WHERE sid = ?6
+            """, [.text(plan.newID), .integer(source), .integer(plan.at), .json(Checkpoints.encode(forkRows)), .integer(plan.at),
+                  .integer(sid), .integer(copied), .integer(ctx.now)])
+        return try SessionRows.load(db, sid: sid)
+    }
+}
