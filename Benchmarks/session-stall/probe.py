@@ -1,7 +1,8 @@
 """Benchmarks/session-stall/run's client. `probe.py PORT TOKEN DB MODE`: creates session `other`,
 posts a turn to it every 10 ms and measures each acknowledgement, while the session `bench` is
 deleted over the wire (MODE `wire`: this process sends `session.delete`) or by tandem-admin (MODE
-`admin`), or while tandem-admin imports a copy of it (MODE `import`). For `admin` and `import` the
+`admin`), while tandem-admin imports a copy of it (MODE `import`), or while it is forked over the
+wire (MODE `branch`: `branch.create`). For `admin` and `import` the
 run script starts tandem-admin after the posts begin and touches DB.admin-done when it exits.
 Posting stops when the import is done, or once `bench` and every row of it are gone from DB (read
 with sqlite3). Prints when the operation answered, when the rows were gone, and the posts'
@@ -31,11 +32,12 @@ async def main():
         created = await call("session.create", session="other", title="posts during the delete")
         assert created.get("ok") is not False and "error" not in created, created
         lat, failed, start, answered, gone = [], {}, time.perf_counter(), None, None
-        if mode == "wire":
-            # The delete's answer arrives on this connection between posts.
+        if mode in ("wire", "branch"):
+            # The answer arrives on this connection between posts.
             n += 1
             delete_id = n
-            await ws.send(json.dumps({"id": delete_id, "op": "session.delete", "session": "bench"}))
+            op = "session.delete" if mode == "wire" else "branch.create"
+            await ws.send(json.dumps({"id": delete_id, "op": op, "session": "bench"}))
         else:
             delete_id = None
         i = 0
@@ -53,16 +55,16 @@ async def main():
             if "error" in m:  # unavailable, when another process held the write lock past busy-timeout
                 failed[m["error"].get("code", "?")] = failed.get(m["error"].get("code", "?"), 0) + 1
             lat.append((time.perf_counter() - t) * 1000)
-            if mode != "wire" and answered is None and os.path.exists(db_path + ".admin-done"):
+            if mode in ("admin", "import") and answered is None and os.path.exists(db_path + ".admin-done"):
                 answered = time.perf_counter() - start
-            if mode == "import" and answered is not None:
+            if mode in ("import", "branch") and answered is not None:
                 gone = answered
             elif i % 10 == 0 and (answered is not None) and rows_left() == 0:
                 gone = time.perf_counter() - start
             await asyncio.sleep(0.01)
     lat.sort()
     q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))]
-    what = "import done" if mode == "import" else f"delete answered after {answered:.2f} s, rows gone"
+    what = {"import": "import done", "branch": "branch answered"}.get(mode, f"delete answered after {answered:.2f} s, rows gone")
     print(f"{mode}: {what} after {gone:.2f} s; "
           f"{len(lat)} posts meanwhile: p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1]:.1f} ms"
           + "".join(f"; {n} failed with {code}" for code, n in failed.items()))
