@@ -126,6 +126,8 @@ final class RateSampler: @unchecked Sendable {
             metrics.storeCommits.mirror(commits)
             metrics.storeJobs.mirror(jobs)
             metrics.searchIndexBacklog.set(Int(store.searchIndexBacklog))
+            // One count over the status index; a failed read leaves the last value.
+            if let pending = try? store.pendingDeletes() { metrics.deletesPending.set(pending) }
         }
         timer.resume()
         self.timer = timer

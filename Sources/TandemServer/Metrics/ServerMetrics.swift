@@ -15,6 +15,7 @@ public final class ServerMetrics: Sendable {
     public let storeCommits = Counter("tandem_store_commits_total", help: "Write transactions (group commits) of the store writer; write jobs / commits is the mean group size.")
     public let storeJobs = Counter("tandem_store_write_jobs_total", help: "Write jobs (turn posts, state writes, ...) committed by the store writer.")
     public let searchIndexBacklog = Gauge("tandem_search_index_backlog_turns", help: "Committed turns not yet in the full-text index (searches wait for them).")
+    public let deletesPending = Gauge("tandem_store_deletes_pending", help: "Deleted sessions whose rows the store writer is still removing, a step at a time between writes.")
     public let memoryAllocated = Gauge("tandem_memory_allocated_bytes", help: "Bytes of memory the server holds (the allocator's count).")
     public let memoryResident = Gauge("tandem_memory_resident_bytes", help: "Bytes of physical memory the allocator maps: held, kept free for reuse, and its own metadata.")
     public let postLatency = Histogram("tandem_turn_commit_seconds", help: "From receiving turn.post to its durable acknowledgement.")
@@ -29,7 +30,7 @@ public final class ServerMetrics: Sendable {
         return PrometheusText.render(
             counters: [turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
                        storeCommits, storeJobs],
-            gauges: [connections, liveSessions, turnsPerSecond, searchIndexBacklog, memoryAllocated, memoryResident],
+            gauges: [connections, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, memoryAllocated, memoryResident],
             histograms: [postLatency])
     }
 }

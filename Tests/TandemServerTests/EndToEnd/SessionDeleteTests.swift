@@ -46,6 +46,10 @@ extension EndToEnd {
             }
             #expect(left == 0)
             #expect(try harness.store.pendingDeletes() == 0)
+            // /metrics shows the background work (sampled once a second).
+            let metrics = harness.server.metrics
+            #expect(eventually(timeout: 3) { metrics.render().contains("tandem_store_deletes_pending 0") })
+            #expect(metrics.render().contains("# TYPE tandem_store_deletes_pending gauge"))
         }
     }
 }
