@@ -31,13 +31,10 @@ enum BranchCopy {
             throw StoreError.invalid("fork point \(at) is outside 0...\(source.lastTurnSeq)")
         }
         try SessionImport.requireFree(db, newID)
-        try db.run("""
-            INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at)
-            VALUES ('~importing~', ?, ?, ?, '\(SessionImport.status)', ?, ?)
-            """, [.text(title ?? source.title + " (branch)"), .text(source.owner), .text(source.metadata.serialized()),
-                  .integer(ctx.now), .integer(ctx.now)])
-        let sid = db.lastInsertRowID
-        try db.run("UPDATE sessions SET id = '~importing~' || sid WHERE sid = ?", [.integer(sid)])
+        let sid = try SessionImport.insertHidden(ctx, [
+            ("title", .text(title ?? source.title + " (branch)")), ("owner", .text(source.owner)),
+            ("metadata", .text(source.metadata.serialized())), ("created_at", .integer(ctx.now)),
+        ])
         return Plan(sid: sid, sourceID: session, sourceSid: ref.sid, actor: actor, newID: newID, at: at,
                     eventMark: source.lastEventSeq)
     }

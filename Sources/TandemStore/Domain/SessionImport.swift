@@ -64,15 +64,24 @@ enum SessionImport {
         if let parent = s["parent_id"]?.stringValue,
            let psid = try db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(parent)]) { parentSid = .integer(psid) }
         let forkRows: SQLValue = (s["fork_rows"] ?? .null).isNull ? .null : .json(s["fork_rows"]!)
+        return try insertHidden(ctx, [
+            ("title", .text(try str(s, "title"))), ("owner", .text(try str(s, "owner"))), ("metadata", .json(s["metadata"] ?? [:])),
+            ("created_at", .integer(try int(s, "created_at"))), ("last_turn_seq", .integer(try int(s, "last_turn_seq"))),
+            ("last_event_seq", .integer(try int(s, "last_event_seq"))), ("parent_sid", parentSid),
+            ("fork_seq", .optional(s["fork_seq"]?.intValue)), ("fork_rows", forkRows),
+            ("branch_status", .optional(s["branch_status"]?.stringValue)),
+        ])
+    }
+
+    /// Inserts a session row with `columns`, hidden: status `importing`, id `~importing~SID`,
+    /// `updated_at` now (see `keepAlive`). Returns its sid.
+    static func insertHidden(_ ctx: WriteContext, _ columns: [(name: String, value: SQLValue)]) throws(StoreError) -> Int64 {
+        let db = ctx.db
+        let names = (["id", "status", "updated_at"] + columns.map(\.name)).joined(separator: ", ")
+        let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
         // The id is unique: a placeholder no identifier can spell, until the sid is known.
-        try db.run("""
-            INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at,
-              last_turn_seq, last_event_seq, parent_sid, fork_seq, fork_rows, branch_status)
-            VALUES ('~importing~', ?,?,?,'\(status)',?,?,?,?,?,?,?,?)
-            """, [.text(try str(s, "title")), .text(try str(s, "owner")), .json(s["metadata"] ?? [:]),
-                  .integer(try int(s, "created_at")), .integer(ctx.now),
-                  .integer(try int(s, "last_turn_seq")), .integer(try int(s, "last_event_seq")), parentSid,
-                  .optional(s["fork_seq"]?.intValue), forkRows, .optional(s["branch_status"]?.stringValue)])
+        try db.run("INSERT INTO sessions(\(names)) VALUES ('~importing~', '\(status)', ?, \(marks))",
+                   [.integer(ctx.now)] + columns.map(\.value))
         let sid = db.lastInsertRowID
         try db.run("UPDATE sessions SET id = '~importing~' || sid WHERE sid = ?", [.integer(sid)])
         return sid

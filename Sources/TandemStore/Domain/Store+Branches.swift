@@ -22,7 +22,7 @@ extension Store {
         let plan = try write { ctx throws(StoreError) in
             try BranchCopy.begin(ctx, session: session, actor: actor, atSeq: atSeq, newID: newID, title: title)
         }
-        do throws(StoreError) {
+        return try buildHidden(sid: plan.sid) { () throws(StoreError) in
             let rows = max(1, configuration.importStepRows)
             var progress: (after: Int64, copied: Int64) = (0, 0)
             while true {
@@ -32,10 +32,8 @@ extension Store {
                 }) else { break }
                 progress = (step.last, copied + step.count)
             }
-            return try write { ctx throws(StoreError) in try BranchCopy.publish(ctx, plan) }
-        } catch {
-            _ = try? write { ctx throws(StoreError) in try SessionImport.abandon(ctx, sid: plan.sid) }
-            throw error
+        } publish: { ctx throws(StoreError) in
+            try BranchCopy.publish(ctx, plan)
         }
     }
 

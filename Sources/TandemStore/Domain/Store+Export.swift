@@ -1,4 +1,3 @@
-import Foundation
 import TandemJSON
 
 extension Store {
@@ -97,7 +96,7 @@ extension Store {
         if let asID { try Validate.identifier(asID, what: "session id") }
         let header = try SessionImport.header(doc, asID: asID)
         let sid = try write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
-        do throws(StoreError) {
+        return try buildHidden(sid: sid) { () throws(StoreError) in
             let rows = max(1, configuration.importStepRows)
             for list in SessionImport.lists {
                 var chunk: [JSONValue] = []
@@ -113,24 +112,10 @@ extension Store {
                     try writeStep { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: list, records) }
                 }
             }
-            return try write { ctx throws(StoreError) in
-                try SessionImport.publish(ctx, sid: sid, header)
-                try ctx.db.audit(actor: actor, action: "session.import", sessionID: header.id, now: ctx.now)
-                return try SessionRows.load(ctx.db, sid: sid)
-            }
-        } catch {
-            _ = try? write { ctx throws(StoreError) in try SessionImport.abandon(ctx, sid: sid) }
-            throw error
+        } publish: { ctx throws(StoreError) in
+            try SessionImport.publish(ctx, sid: sid, header)
+            try ctx.db.audit(actor: actor, action: "session.import", sessionID: header.id, now: ctx.now)
+            return try SessionRows.load(ctx.db, sid: sid)
         }
-    }
-
-    /// One step of a long write (an import, a branch's copy): a write job, then a pause of
-    /// `stepPause` times as long as it took, so that other writers get the lock meanwhile.
-    func writeStep<T: Sendable>(_ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T) throws(StoreError) -> T {
-        let started = ContinuousClock.now
-        let result = try write(body)
-        let pause = (ContinuousClock.now - started) * configuration.stepPause
-        if pause > .zero { Thread.sleep(forTimeInterval: pause.timeInterval) }
-        return result
     }
 }
