@@ -108,6 +108,7 @@ final class RateSampler: @unchecked Sendable {
     /// The turn count at the previous tick. Atomic, not a captured `var`: successive ticks run on
     /// different threads of the global queue (ThreadSanitizer reported the captured `var` as a race).
     private let last = Atomic<Int>(0)
+    private let ticks = Atomic<Int>(0)
 
     init(metrics: ServerMetrics, store: Store) {
         self.metrics = metrics
@@ -128,6 +129,8 @@ final class RateSampler: @unchecked Sendable {
             metrics.searchIndexBacklog.set(Int(store.searchIndexBacklog))
             // One count over the status index; a failed read leaves the last value.
             if let pending = try? store.pendingDeletes() { metrics.deletesPending.set(pending) }
+            // Imports whose tandem-admin process died while this server runs: once a minute.
+            if ticks.add(1, ordering: .relaxed).newValue % 60 == 0 { try? store.abandonStaleImports() }
         }
         timer.resume()
         self.timer = timer

@@ -117,6 +117,22 @@ public final class Store: Sendable {
         try writer.awaitChoreDone()
     }
 
+    /// Hands imports and forks not heard from for 10 minutes (their process died) to the delete
+    /// steps. Done at every open; a long-running server calls it now and then. Costs one indexed
+    /// read when there is none.
+    public func abandonStaleImports() throws(StoreError) {
+        let cutoff = now - SessionImport.abandonedAfterMilliseconds
+        let stale = try read { db throws(StoreError) in
+            try db.scalar("SELECT 1 FROM sessions WHERE status = '\(SessionImport.status)' AND updated_at < ? LIMIT 1",
+                          [.integer(cutoff)]) != nil
+        }
+        guard stale else { return }
+        try write { ctx throws(StoreError) in
+            try SessionImport.abandonStale(ctx.db, now: ctx.now)
+            ctx.choreDue = true
+        }
+    }
+
     /// Deleted sessions whose rows are still being removed.
     public func pendingDeletes() throws(StoreError) -> Int {
         try read { db throws(StoreError) in

@@ -134,4 +134,22 @@ import TandemJSON
         #expect(try hidden(store).isEmpty)
         #expect(try tableCounts(store) == before)
     }
+
+    @Test func aRunningStoreHandsOverAnImportNotHeardFromWhenAsked() throws {
+        let clock = TestClock()
+        try withStore(clock: clock) { store in
+            try makeRichSession(store)
+            let before = try tableCounts(store)
+            let header = try SessionImport.header(ImportTree(document: try store.exportSession(id: "s1", actor: "alice")), asID: "copy")
+            let sid = try store.write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
+            clock.advance(SessionImport.abandonedAfterMilliseconds - 1_000)
+            try store.abandonStaleImports()
+            try store.write { ctx throws(StoreError) in try SessionImport.keepAlive(ctx, sid: sid) } // still its own
+            clock.advance(SessionImport.abandonedAfterMilliseconds + 1_000)
+            try store.abandonStaleImports()
+            #expect(errorCode { try store.write { ctx throws(StoreError) in try SessionImport.keepAlive(ctx, sid: sid) } } == "closed")
+            try store.finishDeletes()
+            #expect(try tableCounts(store) == before)
+        }
+    }
 }
