@@ -121,16 +121,14 @@ enum SessionImport {
 
     /// Hands the hidden session `sid` to the delete steps (the import failed).
     static func abandon(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
-        try ctx.db.run("UPDATE sessions SET status = '\(SessionReaper.status)', id = '~deleting~' || sid WHERE sid = ? AND status = '\(status)'",
-                       [.integer(sid)])
+        try ctx.db.run("UPDATE sessions SET \(SessionReaper.handOver) WHERE sid = ? AND status = '\(status)'", [.integer(sid)])
         ctx.choreDue = true
     }
 
     /// Marks imports not heard from for `abandonedAfter` as abandoned (a crashed importer).
     static func abandonStale(_ db: Database, now: Int64) throws(StoreError) {
-        try db.run("""
-            UPDATE sessions SET status = '\(SessionReaper.status)', id = '~deleting~' || sid WHERE status = '\(status)' AND updated_at < ?
-            """, [.integer(now - abandonedAfterMilliseconds)])
+        try db.run("UPDATE sessions SET \(SessionReaper.handOver) WHERE status = '\(status)' AND updated_at < ?",
+                   [.integer(now - abandonedAfterMilliseconds)])
     }
 
     static func requireFree(_ db: Database, _ id: String) throws(StoreError) {

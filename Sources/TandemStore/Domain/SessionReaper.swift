@@ -14,6 +14,8 @@ enum SessionReaper {
     /// The statuses of sessions no lookup, list or search shows (being deleted or imported), as
     /// an SQL list.
     static let hiddenStatuses = "('\(status)', '\(SessionImport.status)')"
+    /// The assignments (SQL) that give a session row to the delete steps.
+    static let handOver = "status = '\(status)', id = '~deleting~' || sid"
 
     /// Hides session `sid` (see above); the writer's chore removes the rest.
     static func hide(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
@@ -25,8 +27,7 @@ enum SessionReaper {
         // parent gone at once.
         try db.run("UPDATE sessions SET parent_sid = NULL WHERE parent_sid = ?", key)
         try db.run("""
-            UPDATE sessions SET id = '~deleting~' || sid, title = '', status = '\(status)', parent_sid = NULL
-            WHERE sid = ?
+            UPDATE sessions SET \(handOver), title = '', parent_sid = NULL WHERE sid = ?
             """, key)
         ctx.choreDue = true
     }
