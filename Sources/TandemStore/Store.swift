@@ -44,7 +44,9 @@ public final class Store: Sendable {
         // The writer's chore: first drop the search-index notes the index has applied, then
         // remove deleted sessions' rows; one bounded step at a time (`WriterChore`).
         let applied = AppliedForgets()
-        let chore = WriterChore(due: deletesLeft, pause: configuration.stepPause) { ctx throws(StoreError) in
+        let walWatch = checkpointer
+        let chore = WriterChore(due: deletesLeft, pause: configuration.stepPause,
+                                walIsLong: { walWatch?.walIsLong ?? false }) { ctx throws(StoreError) in
             if try SearchIndexer.prune(ctx.db, through: applied.through, maxRows: stepRows) > 0 { return true }
             return try SessionReaper.step(ctx, maxRows: stepRows)
         }
@@ -86,6 +88,10 @@ public final class Store: Sendable {
         checkpointer?.close()
         readers?.closeAll()
     }
+
+    /// Whether the WAL has grown past half the writer's own checkpoint bound: background work
+    /// (delete steps, import and fork steps) then waits for the checkpointer to catch up.
+    var walIsLong: Bool { checkpointer?.walIsLong ?? false }
 
     /// WAL checkpoints run by the background checkpointer (0 when it is off).
     var checkpointsRun: Int { checkpointer?.completedRuns ?? 0 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Copies the WAL back into the database file on its own thread and connection, so the writer
 /// never stalls a commit on a checkpoint.
@@ -21,6 +22,16 @@ final class Checkpointer: @unchecked Sendable {
     private let db: Database
     private let interval: TimeInterval
     private var runs = 0
+    private let framesInWAL = Atomic<Int>(0)
+
+    /// Frames in the WAL at the last checkpoint (it starts over from 0 once a checkpoint has
+    /// copied all of them and no commit overtook it).
+    var walFrames: Int { framesInWAL.load(ordering: .relaxed) }
+
+    /// Whether the WAL is past half of `writerFallbackPages`: long writes done in steps (deletes,
+    /// imports, forks) then pause for a checkpoint interval, so that this thread catches up and
+    /// the WAL starts over before a commit has to checkpoint it itself (100 ms and more).
+    var walIsLong: Bool { walFrames > Self.writerFallbackPages / 2 }
 
     /// Checkpoints run so far (for tests).
     var completedRuns: Int {
@@ -59,7 +70,9 @@ final class Checkpointer: @unchecked Sendable {
 
     private func checkpoint() {
         // A failure (busy, I/O) is retried next interval; the writer's fallback bounds the WAL meanwhile.
-        _ = try? db.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        if let frames = try? db.queryOne("PRAGMA wal_checkpoint(PASSIVE)", [], { Int($0.int(1)) }) {
+            framesInWAL.store(frames, ordering: .relaxed)
+        }
         condition.lock()
         runs += 1
         condition.unlock()

@@ -12,6 +12,8 @@ final class WriterChore: @unchecked Sendable {
     let step: @Sendable (WriteContext) throws(StoreError) -> Bool
     private let pause: Double
     private let busyInterval: Duration
+    /// Whether the WAL is too long for another step now (see `init`).
+    private let walIsLong: @Sendable () -> Bool
     private var due: Bool
     private var lastEnded = ContinuousClock.now
     private var lastTook: Duration = .zero
@@ -21,9 +23,14 @@ final class WriterChore: @unchecked Sendable {
     private var published: (due: Bool, failure: StoreError?, stopped: Bool)
 
     /// `due`: whether there is work at start. `pause`: see above (0: back to back when idle).
+    /// `walIsLong`: while true, steps wait `busyInterval` apart even when the writer is idle, so
+    /// that a checkpoint can catch up and the WAL start over (steps back to back never let it, and
+    /// past the writer's own bound a commit runs a checkpoint itself, 100 ms and more).
     init(due: Bool, pause: Double, busyInterval: Duration = .milliseconds(100),
+         walIsLong: @escaping @Sendable () -> Bool = { false },
          step: @escaping @Sendable (WriteContext) throws(StoreError) -> Bool) {
         self.step = step
+        self.walIsLong = walIsLong
         self.pause = max(0, pause)
         self.busyInterval = busyInterval
         self.due = due
@@ -34,7 +41,7 @@ final class WriterChore: @unchecked Sendable {
     /// nothing is left.
     func wait(idle: Bool) -> Duration? {
         guard due else { return nil }
-        let gap: Duration = lastFailed ? .seconds(1) : idle ? lastTook * pause : busyInterval
+        let gap: Duration = lastFailed ? .seconds(1) : idle && !walIsLong() ? lastTook * pause : busyInterval
         return gap - (ContinuousClock.now - lastEnded)
     }
 
