@@ -30,13 +30,18 @@ import TandemJSON
         }
     }
 
+    /// Session s1 with six turns, and bob's fork of it into b1 begun (hidden, nothing copied yet).
+    private func beginForkOfSixTurns(_ store: Store) throws -> BranchCopy.Plan {
+        try makeSession(store)
+        _ = try store.appendTurns(session: "s1", actor: "bob", (1...6).map { NewTurn(role: .user, content: "t\($0)") })
+        return try store.write { ctx throws(StoreError) in
+            try BranchCopy.begin(ctx, session: "s1", actor: "bob", atSeq: nil, newID: "b1", title: nil)
+        }
+    }
+
     @Test func anUndoOrClearDuringTheCopyReachesTheBranch() throws {
         try withStore { store in
-            try makeSession(store)
-            _ = try store.appendTurns(session: "s1", actor: "bob", (1...6).map { NewTurn(role: .user, content: "t\($0)") })
-            let plan = try store.write { ctx throws(StoreError) in
-                try BranchCopy.begin(ctx, session: "s1", actor: "bob", atSeq: nil, newID: "b1", title: nil)
-            }
+            let plan = try beginForkOfSixTurns(store)
             let first = try store.write { ctx throws(StoreError) in try BranchCopy.copy(ctx, plan, after: 0, copied: 0, rows: 3) }
             #expect(first?.last == 3 && first?.count == 3)
             // The source changes half-way: its last turn is undone, then everything is cleared.
@@ -53,11 +58,7 @@ import TandemJSON
 
     @Test func aForkWhoseSourceGoesMeanwhileLeavesNothing() throws {
         try withStore { store in
-            try makeSession(store)
-            _ = try store.appendTurns(session: "s1", actor: "bob", (1...6).map { NewTurn(role: .user, content: "t\($0)") })
-            let plan = try store.write { ctx throws(StoreError) in
-                try BranchCopy.begin(ctx, session: "s1", actor: "bob", atSeq: nil, newID: "b1", title: nil)
-            }
+            let plan = try beginForkOfSixTurns(store)
             _ = try store.write { ctx throws(StoreError) in try BranchCopy.copy(ctx, plan, after: 0, copied: 0, rows: 3) }
             try store.deleteSession(id: "s1", actor: "alice")
             #expect(errorCode { _ = try store.write { ctx throws(StoreError) in try BranchCopy.publish(ctx, plan) } } == "not_found")
