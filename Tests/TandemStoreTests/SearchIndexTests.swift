@@ -224,7 +224,9 @@ import TandemJSON
             let before = try store.searchIndexProgress()
             try store.deleteSession(id: "imp", actor: "alice")
             #expect(try seqs("otter", "imp").isEmpty)
+            // The rows go in the background; then the index applies their forget notes.
             try store.finishDeletes()
+            try store.catchUpSearchIndex()
             let afterDelete = try store.searchIndexProgress()
             #expect(afterDelete.indexedThrough < before.indexedThrough && afterDelete.isCaughtUp)
             _ = try store.appendTurns(session: "s1", actor: "bob", (1...3).map { NewTurn(role: .user, content: "heron \($0)") })
