@@ -4,8 +4,8 @@ import TandemJSON
 /// long session never holds the write lock for long: `begin` inserts the branch hidden; `copy`
 /// copies the source's turns up to the fork point a chunk at a time; `publish` copies members
 /// and rows, brings the copied turns' states up to date with the source's (an undo, clear or
-/// restore during the copy), and shows the branch. The branch is the source as it was at
-/// `publish`, up to the fork point. A failure on the way hands the hidden branch to the delete
+/// restore during the copy: the stored states, and how far the source was cleared), and shows
+/// the branch. The branch is the source as it was at `publish`, up to the fork point. A failure on the way hands the hidden branch to the delete
 /// steps (`SessionImport.abandon`).
 enum BranchCopy {
     /// What the steps after `begin` need.
@@ -64,7 +64,8 @@ enum BranchCopy {
         guard ref.sid == plan.sourceSid else { throw StoreError.notFound("session \(plan.sourceID)") }
         try SessionImport.requireFree(db, plan.newID)
         let (sid, source) = (plan.sid, plan.sourceSid)
-        if try db.scalar("SELECT 1 FROM events WHERE sid = ? AND seq > ? AND kind IN ('undo', 'clear', 'restore') LIMIT 1",
+        // A clear changes only the source's `cleared_through`, which the branch takes below.
+        if try db.scalar("SELECT 1 FROM events WHERE sid = ? AND seq > ? AND kind IN ('undo', 'restore') LIMIT 1",
                          [.integer(source), .integer(plan.eventMark)]) != nil {
             try db.run("""
                 UPDATE turns AS b SET state = p.state FROM turns AS p
@@ -94,7 +95,8 @@ enum BranchCopy {
         try db.run("""
             UPDATE sessions SET id = ?1, status = 'active', created_at = ?8, updated_at = ?8, parent_sid = ?2, fork_seq = ?3,
               fork_rows = ?4, branch_status = 'open', last_turn_seq = ?5,
-              last_event_seq = (SELECT count(*) FROM events WHERE sid = ?6) + ?7
+              last_event_seq = (SELECT count(*) FROM events WHERE sid = ?6) + ?7,
+              cleared_through = min(?5, (SELECT cleared_through FROM sessions WHERE sid = ?2))
             WHERE sid = ?6
             """, [.text(plan.newID), .integer(source), .integer(plan.at), .json(Checkpoints.encode(forkRows)), .integer(plan.at),
                   .integer(sid), .integer(copied), .integer(ctx.now)])

@@ -104,7 +104,9 @@ enum Branches {
         }
 
         let branchTurns = try db.query("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND state = 0 ORDER BY seq",
-                                       [.integer(branchRef.sid), .integer(forkSeq)]) { row throws(StoreError) in try TurnRows.map(row, sessionID: parentID) }
+                                       [.integer(branchRef.sid), .integer(max(forkSeq, branchRef.clearedThrough))]) { row throws(StoreError) in
+            try TurnRows.map(row, sessionID: parentID, clearedThrough: branchRef.clearedThrough)
+        }
         var appended: [Turn] = []
         for t in branchTurns {
             let (seq, eventSeq) = try ctx.reserve(sid: parent.sid, turns: 1, events: 1)

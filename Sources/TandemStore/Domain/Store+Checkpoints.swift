@@ -51,8 +51,8 @@ extension Store {
                 throw StoreError(.staleCheckpoint, "session \(session) has no checkpoint named \(name)")
             }
             let rewound = try ctx.db.query("SELECT seq FROM turns WHERE sid = ? AND seq > ? AND state = 0 ORDER BY seq",
-                                           [.integer(ref.sid), .integer(checkpoint.turnSeq)]) { $0.int(0) }
-            try Turns.retire(ctx.db, sid: ref.sid, after: checkpoint.turnSeq, state: .rewound)
+                                           [.integer(ref.sid), .integer(max(checkpoint.turnSeq, ref.clearedThrough))]) { $0.int(0) }
+            try Turns.retire(ctx.db, ref, after: checkpoint.turnSeq, state: .rewound)
             var eventSeq = try ctx.recordEvent(sid: ref.sid, kind: "restore", actor: actor,
                                                   turnSeq: checkpoint.turnSeq, data: ["name": .string(name)])
             var rows: [StateRow] = []

@@ -72,7 +72,9 @@ extension Store {
     private func turnQuery(session: String, actor: String, _ sql: String, _ args: [SQLValue]) throws(StoreError) -> [Turn] {
         try read { db throws(StoreError) in
             let ref = try db.authorize(.history, session: session, actor: actor)
-            return try db.query(sql, [.integer(ref.sid)] + args) { row throws(StoreError) in try TurnRows.map(row, sessionID: session) }
+            return try db.query(sql, [.integer(ref.sid)] + args) { row throws(StoreError) in
+                try TurnRows.map(row, sessionID: session, clearedThrough: ref.clearedThrough)
+            }
         }
     }
 
@@ -81,8 +83,11 @@ extension Store {
     public func undoLastTurn(session: String, actor: String) throws(StoreError) -> (turn: Turn, eventSeq: Int64) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorizeChange(.undoOwn, session: session, actor: actor)
-            guard let last = try ctx.db.queryOne("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND state = 0 ORDER BY seq DESC LIMIT 1",
-                                                 [.integer(ref.sid)], { row throws(StoreError) in try TurnRows.map(row, sessionID: session) })
+            guard let last = try ctx.db.queryOne("""
+                SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND state = 0 ORDER BY seq DESC LIMIT 1
+                """, [.integer(ref.sid), .integer(ref.clearedThrough)], { row throws(StoreError) in
+                    try TurnRows.map(row, sessionID: session, clearedThrough: ref.clearedThrough)
+                })
             else { throw StoreError(.invalidState, "session \(session) has no live turn to undo") }
             if last.author != actor && !Permissions.allows(role: ref.role ?? .read, operation: .undoAny) {
                 throw StoreError.forbidden("only admins may undo another member's turn")
@@ -97,11 +102,12 @@ extension Store {
     }
 
     /// Clears the session (admin+): every live turn becomes `cleared`. Recorded and audited.
+    /// Writes one number whatever the session's length (`SessionRef.clearedThrough`).
     public func clearTurns(session: String, actor: String) throws(StoreError) -> (clearedThrough: Int64, eventSeq: Int64) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorizeChange(.clear, session: session, actor: actor)
             let through = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
-            try Turns.retire(ctx.db, sid: ref.sid, after: 0, state: .cleared)
+            try ctx.db.run("UPDATE sessions SET cleared_through = ? WHERE sid = ?", [.integer(through), .integer(ref.sid)])
             let seq = try ctx.recordEvent(sid: ref.sid, kind: "clear", actor: actor, turnSeq: through)
             try ctx.db.audit(actor: actor, action: "turns.clear", sessionID: session, detail: ["through": .integer(through)], now: ctx.now)
             return (through, seq)
@@ -152,7 +158,7 @@ enum Turns {
     static func append(_ ctx: WriteContext, session: String, actor: String, _ turns: [Prepared]) throws(StoreError) -> AppendResult {
         let db = ctx.db
         let ref = try ctx.authorizeChange(.postTurn, session: session, actor: actor)
-        if turns.contains(where: { $0.nonce != nil }), let earlier = try duplicates(db, sid: ref.sid, session: session, actor: actor, turns) {
+        if turns.contains(where: { $0.nonce != nil }), let earlier = try duplicates(db, ref: ref, session: session, actor: actor, turns) {
             return AppendResult(turns: earlier, duplicate: true)
         }
         let n = Int64(turns.count)
@@ -203,14 +209,15 @@ enum Turns {
     /// The turns already stored under these nonces when every one is a repeat of the same post;
     /// nil when none is. A nonce reused for a different post, or a batch that only partly
     /// repeats, is a `conflict`: retrying must not silently write half of it.
-    static func duplicates(_ db: Database, sid: Int64, session: String, actor: String,
+    static func duplicates(_ db: Database, ref: SessionRef, session: String, actor: String,
                            _ turns: [Prepared]) throws(StoreError) -> [Turn]? {
         var found: [Turn] = []
         for t in turns {
             guard let nonce = t.nonce,
                   let earlier = try db.queryOne("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND author = ? AND nonce = ?",
-                                                [.integer(sid), .text(actor), .text(nonce)],
-                                                { row throws(StoreError) in try TurnRows.map(row, sessionID: session) })
+                                                [.integer(ref.sid), .text(actor), .text(nonce)], { row throws(StoreError) in
+                                                    try TurnRows.map(row, sessionID: session, clearedThrough: ref.clearedThrough)
+                                                })
             else { continue }
             guard earlier.role == t.role, earlier.content == t.content, earlier.metadata == t.metadataValue,
                   earlier.tokensIn == t.tokensIn, earlier.tokensOut == t.tokensOut else {
@@ -225,11 +232,11 @@ enum Turns {
         return found
     }
 
-    /// Marks live turns after `seq` as `state`. Their index entries stay (the text is unchanged);
-    /// search only returns live turns. Undo, clear and restore all go through here or through
-    /// `state`, never through the index: it needs no maintenance for them.
-    static func retire(_ db: Database, sid: Int64, after seq: Int64, state: TurnState) throws(StoreError) {
+    /// Marks live turns after `seq` as `state` (those a clear reached stay cleared). Their index
+    /// entries stay (the text is unchanged); search only returns live turns. Undo, clear and
+    /// restore change `state` or `cleared_through`, never the index: it needs no maintenance for them.
+    static func retire(_ db: Database, _ ref: SessionRef, after seq: Int64, state: TurnState) throws(StoreError) {
         try db.run("UPDATE turns SET state = ? WHERE sid = ? AND seq > ? AND state = 0",
-                   [.integer(state.rawValue), .integer(sid), .integer(seq)])
+                   [.integer(state.rawValue), .integer(ref.sid), .integer(max(seq, ref.clearedThrough))])
     }
 }

@@ -1,0 +1,141 @@
+import Foundation
+import Testing
+import TandemJSON
+@testable import TandemStore
+
+/// A clear records how far it reached (`sessions.cleared_through`) instead of rewriting every
+/// live turn; these check that every reader, and every operation that picks live turns, sees the
+/// turns it reached as cleared, and only those.
+@Suite struct ClearTests {
+    private func storedStates(_ store: Store, session: String = "s1") throws -> [Int64] {
+        try store.read { db throws(StoreError) in
+            try db.query("SELECT t.state FROM turns t JOIN sessions s ON s.sid = t.sid WHERE s.id = ? ORDER BY t.seq",
+                         [.text(session)]) { $0.int(0) }
+        }
+    }
+
+    private func post(_ store: Store, _ contents: [String], session: String = "s1") throws {
+        _ = try store.appendTurns(session: session, actor: "bob", contents.map { NewTurn(role: .user, content: $0) })
+    }
+
+    @Test func aClearWritesNoTurnAndEveryReaderSeesItsTurnsCleared() throws {
+        try withStore { store in
+            try makeSession(store)
+            try post(store, (1...3000).map { "walrus \($0)" })
+            _ = try store.undoLastTurn(session: "s1", actor: "bob") // 3000 undone before the clear
+            let cleared = try store.clearTurns(session: "s1", actor: "alice")
+            #expect(cleared.clearedThrough == 3000)
+            // One number written: the turns keep their stored states.
+            let stored = try storedStates(store)
+            #expect(stored.filter { $0 == 0 }.count == 2999 && stored.last == 1)
+
+            let last = try store.lastTurns(session: "s1", actor: "dave", count: 3).map(\.state)
+            #expect(last == [.cleared, .cleared, .undone])
+            #expect(try store.turns(session: "s1", actor: "dave", since: 0, limit: 5000).allSatisfy { $0.state != .live })
+            #expect(try store.turns(session: "s1", actor: "dave", range: 10...12).map(\.state) == [.cleared, .cleared, .cleared])
+            let replay = try store.changes(session: "s1", actor: "dave", since: 0, limit: 5000).events.compactMap(\.turn)
+            #expect(replay.count == 3000 && replay.filter { $0.state == .cleared }.count == 2999)
+            #expect(errorCode { _ = try store.undoLastTurn(session: "s1", actor: "alice") } == "invalid_state")
+            try store.catchUpSearchIndex()
+            #expect(try store.search("walrus").compactMap(\.turnSeq).isEmpty)
+
+            // Turns after the clear are live, and undo finds them, not the cleared ones.
+            try post(store, ["walrus after"])
+            #expect(try store.lastTurns(session: "s1", actor: "dave", count: 2).map(\.state) == [.undone, .live])
+            try store.catchUpSearchIndex()
+            #expect(try store.search("walrus").compactMap(\.turnSeq) == [3001])
+            #expect(try store.undoLastTurn(session: "s1", actor: "bob").turn.seq == 3001)
+            #expect(errorCode { _ = try store.undoLastTurn(session: "s1", actor: "bob") } == "invalid_state")
+        }
+    }
+
+    @Test func aSecondClearReachesOnlyFurtherAndStatesSurviveARestart() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            let store = try Store(path: dir.dbPath)
+            defer { store.close() }
+            try createTestUsers(store)
+            try makeSession(store)
+            try post(store, ["a", "b"])
+            _ = try store.clearTurns(session: "s1", actor: "alice")
+            try post(store, ["c", "d"])
+            #expect(try store.clearTurns(session: "s1", actor: "alice").clearedThrough == 4)
+            try post(store, ["e"])
+        }
+        let store = try Store(path: dir.dbPath)
+        defer { store.close() }
+        #expect(try store.lastTurns(session: "s1", actor: "dave", count: 10).map(\.state) == [.cleared, .cleared, .cleared, .cleared, .live])
+    }
+
+    @Test func aRestoreRewindsOnlyTurnsTheClearDidNotReach() throws {
+        try withStore { store in
+            try makeSession(store)
+            try post(store, ["1", "2"])
+            _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "early")
+            try post(store, ["3", "4"])
+            _ = try store.clearTurns(session: "s1", actor: "alice")
+            try post(store, ["5", "6"])
+            let restored = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "early")
+            #expect(restored.rewoundTurns == [5, 6])
+            #expect(try store.lastTurns(session: "s1", actor: "dave", count: 10).map(\.state)
+                    == [.cleared, .cleared, .cleared, .cleared, .rewound, .rewound])
+        }
+    }
+
+    @Test func exportCarriesTheStatesReadersSeeAndAnImportKeepsThem() throws {
+        try withStore { store in
+            try makeSession(store)
+            try post(store, ["x", "y"])
+            _ = try store.clearTurns(session: "s1", actor: "alice")
+            try post(store, ["z"])
+            let document = try store.exportSession(id: "s1", actor: "alice")
+            guard case .array(let turns)? = document["turns"] else { Issue.record("no turns"); return }
+            #expect(turns.map { $0["state"] } == [.integer(2), .integer(2), .integer(0)])
+            _ = try store.importSession(document, asID: "copy")
+            #expect(try store.lastTurns(session: "copy", actor: "alice", count: 5).map(\.state) == [.cleared, .cleared, .live])
+            #expect(try storedStates(store, session: "copy") == [2, 2, 0])
+        }
+    }
+
+    @Test func aBranchTakesTheSourcesClearAndMergesOnlyItsOwnLiveTurns() throws {
+        try withStore { store in
+            try makeSession(store)
+            try post(store, ["p1", "p2", "p3"])
+            _ = try store.clearTurns(session: "s1", actor: "alice")
+            let branch = try store.createBranch(session: "s1", actor: "alice", atSeq: 2, id: "b1")
+            #expect(try store.lastTurns(session: branch.id, actor: "alice", count: 5).map(\.state) == [.cleared, .cleared])
+            try post(store, ["b3", "b4"], session: "b1")
+            _ = try store.clearTurns(session: "b1", actor: "alice")
+            try post(store, ["b5"], session: "b1")
+            guard case .merged(let turns, _, _) = try store.mergeBranch(branch: "b1", actor: "alice") else {
+                Issue.record("merge reported a conflict"); return
+            }
+            #expect(turns.map(\.content) == ["b5"] && turns.map(\.seq) == [4])
+            #expect(try store.lastTurns(session: "s1", actor: "dave", count: 1).map(\.state) == [.live])
+        }
+    }
+
+    @Test func turnsClearedBeforeTheMigrationStayCleared() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            // A database as version 6 left it: a clear had rewritten the turns' states.
+            let db = try Database(path: dir.dbPath)
+            try Migrations.migrate(db, upTo: 6, now: 1)
+            try db.run("INSERT INTO users(id, display_name, created_at) VALUES ('alice','Alice',1)")
+            try db.run("INSERT INTO sessions(id, title, owner, created_at, updated_at, last_turn_seq, last_event_seq) VALUES ('old','Old','alice',1,1,3,4)")
+            try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (1,'alice','owner',1)")
+            for (seq, state) in [(1, 2), (2, 2), (3, 0)] {
+                try db.run("INSERT INTO turns(sid, seq, role, author, content, created_at, state, event_seq) VALUES (1,?,'user','alice','t',1,?,?)",
+                           [.int(seq), .int(state), .int(seq)])
+            }
+        }
+        let store = try Store(path: dir.dbPath)
+        defer { store.close() }
+        #expect(try store.lastTurns(session: "old", actor: "alice", count: 5).map(\.state) == [.cleared, .cleared, .live])
+        #expect(try store.undoLastTurn(session: "old", actor: "alice").turn.seq == 3)
+        #expect(try store.clearTurns(session: "old", actor: "alice").clearedThrough == 3)
+        #expect(try store.lastTurns(session: "old", actor: "alice", count: 5).map(\.state) == [.cleared, .cleared, .undone])
+    }
+}
