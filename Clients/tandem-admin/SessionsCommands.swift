@@ -119,12 +119,14 @@ struct Sessions: ParsableCommand {
         @Option(name: .customLong("as"), help: "Import under this session id.") var asID: String?
 
         func run() throws {
-            // Bytes, not a String: the store reads the document from them as it imports.
-            let text: [UInt8]
-            do { text = try FileBytes.read(file == "-" ? nil : file) } catch {
+            // Bytes, not a String: the store reads the document from them (a file in place) as it imports.
+            let text: FileBytes
+            do { text = try FileBytes(file == "-" ? nil : file) } catch {
                 throw AdminFailure(AdminFailure.usage, "cannot read '\(file)': \(error); give an export file made by sessions export")
             }
-            let session = try database.withStore { store in try store.importSession(json: text, asID: asID, actor: "admin") }
+            let session = try database.withStore { store in
+                try text.withBytes { bytes in try store.importSession(json: bytes, asID: asID, actor: "admin") }
+            }
             print("imported session \(session.id) (\(session.lastTurnSeq) turns)")
         }
     }

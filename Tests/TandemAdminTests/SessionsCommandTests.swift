@@ -80,6 +80,10 @@ import TandemStore
         _ = FileManager.default.createFile(atPath: f.dir + "/other.json", contents: Data(#"{"format":"x"}"#.utf8))
         expectStatus(try f.run(["sessions", "import", f.dir + "/other.json"]), 1)
         expectStatus(try f.run(["sessions", "import", f.dir + "/missing.json"]), 1)
+        _ = FileManager.default.createFile(atPath: f.dir + "/empty.json", contents: Data()) // nothing to map
+        let empty = try f.run(["sessions", "import", f.dir + "/empty.json"])
+        expectStatus(empty, 1)
+        #expect(empty.stderr.contains("invalid_json") || empty.stderr.contains("export document"), "\(empty.stderr)")
         expectStatus(try f.run(["sessions", "export", "nope"]), 2)
         // A failed export leaves no file behind, partial or whole; a file it would replace is kept.
         expectStatus(try f.run(["sessions", "export", "nope", "-o", f.dir + "/nope.json"]), 2)

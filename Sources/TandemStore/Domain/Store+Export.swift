@@ -81,10 +81,15 @@ extension Store {
 
     /// `importSession(json:)` from UTF-8 bytes (a file read whole, without a copy into a `String`).
     public func importSession(json bytes: [UInt8], asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
-        // The scan borrows the bytes: it lives only inside this closure.
         try bytes.withUnsafeBytes { text in
-            Result { () throws(StoreError) in try importInSteps(try ImportScan(text), asID: asID, actor: actor) }
+            Result { () throws(StoreError) in try importSession(json: text, asID: asID, actor: actor) }
         }.get()
+    }
+
+    /// `importSession(json:)` from UTF-8 bytes the caller keeps valid for the whole call (a mapped
+    /// file: the document is read in place, never copied). The scan borrows them and ends with the call.
+    public func importSession(json text: UnsafeRawBufferPointer, asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
+        try importInSteps(try ImportScan(text), asID: asID, actor: actor)
     }
 
     /// Imports a document already parsed (one that came over the wire).
