@@ -2,7 +2,8 @@
 posts a turn to it every 10 ms and measures each acknowledgement, while the session `bench` is
 deleted over the wire (MODE `wire`: this process sends `session.delete`) or by tandem-admin (MODE
 `admin`), while tandem-admin imports a copy of it (MODE `import`), or while it is forked over the
-wire (MODE `branch`: `branch.create`). For `admin` and `import` the
+wire (MODE `branch`: `branch.create`), or cleared over the wire (MODE `clear`: `session.clear`;
+posting goes on for at least 3 s). For `admin` and `import` the
 run script starts tandem-admin after the posts begin and touches DB.admin-done when it exits.
 Posting stops when the import is done, or once `bench` and every row of it are gone from DB (read
 with sqlite3). Prints when the operation answered, when the rows were gone, and the posts'
@@ -32,11 +33,11 @@ async def main():
         created = await call("session.create", session="other", title="posts during the delete")
         assert created.get("ok") is not False and "error" not in created, created
         lat, failed, start, answered, gone = [], {}, time.perf_counter(), None, None
-        if mode in ("wire", "branch"):
+        if mode in ("wire", "branch", "clear"):
             # The answer arrives on this connection between posts.
             n += 1
             delete_id = n
-            op = "session.delete" if mode == "wire" else "branch.create"
+            op = {"wire": "session.delete", "branch": "branch.create", "clear": "session.clear"}[mode]
             await ws.send(json.dumps({"id": delete_id, "op": op, "session": "bench"}))
         else:
             delete_id = None
@@ -59,12 +60,14 @@ async def main():
                 answered = time.perf_counter() - start
             if mode in ("import", "branch") and answered is not None:
                 gone = answered
+            elif mode == "clear" and answered is not None and time.perf_counter() - start >= 3:
+                gone = answered
             elif i % 10 == 0 and (answered is not None) and rows_left() == 0:
                 gone = time.perf_counter() - start
             await asyncio.sleep(0.01)
     lat.sort()
     q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))]
-    what = {"import": "import done", "branch": "branch answered"}.get(mode, f"delete answered after {answered:.2f} s, rows gone")
+    what = {"import": "import done", "branch": "branch answered", "clear": "clear answered"}.get(mode, f"delete answered after {answered:.2f} s, rows gone")
     print(f"{mode}: {what} after {gone:.2f} s; "
           f"{len(lat)} posts meanwhile: p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1]:.1f} ms"
           + "".join(f"; {n} failed with {code}" for code, n in failed.items()))
