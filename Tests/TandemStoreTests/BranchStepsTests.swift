@@ -56,6 +56,29 @@ import TandemJSON
         }
     }
 
+    @Test func aRestoreDuringTheCopyReachesTheBranch() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.appendTurns(session: "s1", actor: "bob", (1...4).map { NewTurn(role: .user, content: "t\($0)") })
+            _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "four")
+            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "t5"), NewTurn(role: .user, content: "t6")])
+            let plan = try store.write { ctx throws(StoreError) in
+                try BranchCopy.begin(ctx, session: "s1", actor: "bob", atSeq: 5, newID: "b1", title: nil)
+            }
+            _ = try store.write { ctx throws(StoreError) in try BranchCopy.copy(ctx, plan, after: 0, copied: 0, rows: 3) }
+            _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "four")
+            _ = try store.undoLastTurn(session: "s1", actor: "bob") // turn 4: 5 and 6 are rewound
+            _ = try store.write { ctx throws(StoreError) in try BranchCopy.copy(ctx, plan, after: 3, copied: 3, rows: 3) }
+            _ = try store.write { ctx throws(StoreError) in try BranchCopy.publish(ctx, plan) }
+            #expect(try store.turns(session: "s1", actor: "bob", since: 0).map(\.state) == [.live, .live, .live, .undone, .rewound, .rewound])
+            #expect(try store.turns(session: "b1", actor: "bob", since: 0).map(\.state) == [.live, .live, .live, .undone, .rewound])
+            // The branch's own turns come after the fork point, live; its undo finds them first.
+            _ = try store.appendTurn(session: "b1", actor: "bob", NewTurn(role: .user, content: "b6"))
+            #expect(try store.undoLastTurn(session: "b1", actor: "bob").turn.seq == 6)
+            #expect(try store.undoLastTurn(session: "b1", actor: "bob").turn.seq == 3)
+        }
+    }
+
     @Test func aForkWhoseSourceGoesMeanwhileLeavesNothing() throws {
         try withStore { store in
             let plan = try beginForkOfSixTurns(store)

@@ -23,7 +23,7 @@ import TandemJSON
             #expect(try tableCounts(store) == before)
 
             let restored = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "before")
-            #expect(restored.rewoundTurns == [3])
+            #expect(restored.rewoundThrough == 3)
             #expect(restored.rows.map { "\($0.key)@\($0.version)=\($0.value)" } == ["a@3=\"a1\"", "b@2=null"])
             let turns = try store.lastTurns(session: "s1", actor: "alice", count: 10)
             #expect(turns.map(\.state) == [.live, .live, .rewound])

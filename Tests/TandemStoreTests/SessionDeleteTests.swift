@@ -8,11 +8,12 @@ import TandemJSON
 /// (`SessionReaper`), by the writer between jobs or by `finishDeletes`, resumed after a restart.
 @Suite struct SessionDeleteTests {
     /// A session with rows in every table a session has: turns, events, comments, state rows
-    /// and history, contributions, checkpoints, share links, members, and a branch of it.
+    /// and history, contributions, checkpoints, a clear, share links, members, and a branch of it.
     private func fill(_ store: Store, id: String = "s1", turns: Int = 25) throws {
         try makeSession(store, id: id)
         for i in 0..<turns {
             _ = try store.appendTurn(session: id, actor: "bob", NewTurn(role: .user, content: "walrus \(i)"))
+            if i == 0 { _ = try store.clearTurns(session: id, actor: "alice") } // the first turn cleared, the rest live
         }
         _ = try store.addComment(session: id, actor: "carol", turnSeq: 1, body: "note")
         for v in 0..<5 { _ = try store.writeRow(session: id, actor: "bob", key: "k\(v % 2)", value: .number(Double(v)), baseVersion: Int64(v / 2)) }
@@ -21,7 +22,7 @@ import TandemJSON
     }
 
     private let childTables = ["members", "turns", "events", "comments", "state_rows", "state_history",
-                               "contributions", "checkpoints", "share_links"]
+                               "contributions", "checkpoints", "share_links", "turn_retirements"]
 
     @Test func aDeletedSessionIsGoneAtOnceAndItsIdFree() throws {
         try withStore { store in

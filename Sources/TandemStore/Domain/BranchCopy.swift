@@ -4,7 +4,7 @@ import TandemJSON
 /// long session never holds the write lock for long: `begin` inserts the branch hidden; `copy`
 /// copies the source's turns up to the fork point a chunk at a time; `publish` copies members
 /// and rows, brings the copied turns' states up to date with the source's (an undo, clear or
-/// restore during the copy: the stored states, and how far the source was cleared), and shows
+/// restore during the copy: the stored states, and the source's retirements), and shows
 /// the branch. The branch is the source as it was at `publish`, up to the fork point. A failure on the way hands the hidden branch to the delete
 /// steps (`SessionImport.abandon`).
 enum BranchCopy {
@@ -64,8 +64,8 @@ enum BranchCopy {
         guard ref.sid == plan.sourceSid else { throw StoreError.notFound("session \(plan.sourceID)") }
         try SessionImport.requireFree(db, plan.newID)
         let (sid, source) = (plan.sid, plan.sourceSid)
-        // A clear changes only the source's `cleared_through`, which the branch takes below.
-        if try db.scalar("SELECT 1 FROM events WHERE sid = ? AND seq > ? AND kind IN ('undo', 'restore') LIMIT 1",
+        // Clears and restores write no turn: the branch takes the source's retirements below.
+        if try db.scalar("SELECT 1 FROM events WHERE sid = ? AND seq > ? AND kind = 'undo' LIMIT 1",
                          [.integer(source), .integer(plan.eventMark)]) != nil {
             try db.run("""
                 UPDATE turns AS b SET state = p.state FROM turns AS p
@@ -88,6 +88,11 @@ enum BranchCopy {
             INSERT INTO events(sid, seq, kind, actor, row_key, row_version, created_at)
             SELECT sid, ? + row_number() OVER (ORDER BY key), 'state', author, key, version, ? FROM state_rows WHERE sid = ?
             """, [.integer(copied), .integer(ctx.now), .integer(sid)])
+        // In their order, cut at the fork point (the branch's own come after them).
+        try db.run("""
+            INSERT INTO turn_retirements(sid, after, through, state)
+            SELECT ?1, after, min(through, ?3), state FROM turn_retirements WHERE sid = ?2 AND after < ?3 ORDER BY id
+            """, [.integer(sid), .integer(source), .integer(plan.at)])
         var forkRows: [String: Int64] = [:]
         for (key, version) in try db.query("SELECT key, version FROM state_rows WHERE sid = ?", [.integer(sid)], { ($0.text(0), $0.int(1)) }) {
             forkRows[key] = version
@@ -95,8 +100,7 @@ enum BranchCopy {
         try db.run("""
             UPDATE sessions SET id = ?1, status = 'active', created_at = ?8, updated_at = ?8, parent_sid = ?2, fork_seq = ?3,
               fork_rows = ?4, branch_status = 'open', last_turn_seq = ?5,
-              last_event_seq = (SELECT count(*) FROM events WHERE sid = ?6) + ?7,
-              cleared_through = min(?5, (SELECT cleared_through FROM sessions WHERE sid = ?2))
+              last_event_seq = (SELECT count(*) FROM events WHERE sid = ?6) + ?7
             WHERE sid = ?6
             """, [.text(plan.newID), .integer(source), .integer(plan.at), .json(Checkpoints.encode(forkRows)), .integer(plan.at),
                   .integer(sid), .integer(copied), .integer(ctx.now)])

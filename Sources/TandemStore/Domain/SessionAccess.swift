@@ -8,9 +8,6 @@ struct SessionRef {
     var status: SessionStatus
     var owner: String
     var role: Role?
-    /// Every turn up to this seq that was live when the session was last cleared counts as
-    /// cleared (`TurnRows.effectiveState`): a clear writes this one number, not every turn.
-    var clearedThrough: Int64
 }
 
 /// A session's turn and change-log counters and its last update time.
@@ -49,11 +46,11 @@ extension Database {
     /// needs both for a session it has not seen in the batch yet).
     func sessionRefAndCounters(_ id: String, actor: String?) throws(StoreError) -> (ref: SessionRef, counters: SessionCounters) {
         let found = try queryOne("""
-            SELECT s.sid, s.status, s.owner, m.role, s.last_turn_seq, s.last_event_seq, s.updated_at, s.cleared_through FROM sessions s
+            SELECT s.sid, s.status, s.owner, m.role, s.last_turn_seq, s.last_event_seq, s.updated_at FROM sessions s
             LEFT JOIN members m ON m.sid = s.sid AND m.user_id = ? WHERE s.id = ?
             """, [.optional(actor), .text(id)]) { row in
             (SessionRef(sid: row.int(0), id: id, status: SessionStatus(rawValue: row.text(1)) ?? .active,
-                        owner: row.text(2), role: row.optionalText(3).flatMap(Role.init(rawValue:)), clearedThrough: row.int(7)),
+                        owner: row.text(2), role: row.optionalText(3).flatMap(Role.init(rawValue:))),
              SessionCounters(lastTurn: row.int(4), lastEvent: row.int(5), updatedAt: row.int(6)))
         }
         guard let found else { throw StoreError.notFound("session \(id)") }

@@ -16,7 +16,7 @@ enum SessionExport {
     static func emit(_ db: Database, sid: Int64, into out: any ExportOutput) throws(StoreError) {
         let s = try SessionRows.load(db, sid: sid)
         let bySession: [SQLValue] = [.integer(sid)]
-        let clearedThrough = try db.scalar("SELECT cleared_through FROM sessions WHERE sid = ?", bySession) ?? 0
+        let retired = try TurnRetirements.load(db, sid: sid)
         try out.field("checkpoints", .array(try Checkpoints.list(db, sid: sid).map { c -> JSONValue in
             ["name": .string(c.name), "turn_seq": .integer(c.turnSeq), "rows": Checkpoints.encode(c.rowVersions),
              "created_by": .string(c.createdBy), "created_at": .integer(c.createdAt)]
@@ -51,7 +51,7 @@ enum SessionExport {
         try out.field("session", try sessionJSON(db, s, sid: sid))
         try out.arrayField("turns") { element throws(StoreError) in
             try db.forEach("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? ORDER BY seq", bySession) { row throws(StoreError) in
-                try element(turnJSON(row, clearedThrough: clearedThrough))
+                try element(turnJSON(row, retired: retired))
             }
         }
         try out.field("users", .array(try db.query("""
@@ -77,15 +77,14 @@ enum SessionExport {
         ]
     }
 
-    /// The turn's state as readers see it (`TurnRows.effectiveState`): an import knows no
-    /// `cleared_through`.
-    private static func turnJSON(_ row: Row, clearedThrough: Int64) throws(StoreError) -> JSONValue {
+    /// The turn's state as readers see it (`TurnRetirements`): the document carries no retirements.
+    private static func turnJSON(_ row: Row, retired: TurnRetirements) throws(StoreError) -> JSONValue {
         let seq = row.int(0)
         var turn: [String: JSONValue] = [
             "seq": .integer(seq), "role": .string(row.text(1)), "author": .string(row.text(2)),
             "content": .string(row.text(3)), "metadata": try row.json(4), "tokens_in": .integer(row.int(5)),
             "tokens_out": .integer(row.int(6)), "created_at": .integer(row.int(7)),
-            "state": .integer(TurnRows.effectiveState(row.int(8), seq: seq, clearedThrough: clearedThrough)),
+            "state": .integer(retired.state(stored: row.int(8), seq: seq)),
             "event_seq": .integer(row.int(9))]
         if let nonce = row.optionalText(10) { turn["nonce"] = .string(nonce) }
         return .object(turn)

@@ -65,6 +65,7 @@ enum SessionReaper {
     private static let children: [(table: String, key: String)] = [
         ("events", "seq"), ("state_history", "key, version"), ("state_rows", "key"), ("comments", "id"),
         ("contributions", "user_id"), ("checkpoints", "name"), ("members", "user_id"), ("share_links", "id"),
+        ("turn_retirements", "id"),
     ]
 
     /// Deletes up to `limit` turns of `sid`, leaving the search index a note of them (with their

@@ -26,20 +26,13 @@ enum SessionRows {
 enum TurnRows {
     static let columns = "seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq, nonce"
 
-    /// `clearedThrough` is the session's (`SessionRef.clearedThrough`): see `effectiveState`.
-    static func map(_ row: Row, sessionID: String, clearedThrough: Int64) throws(StoreError) -> Turn {
+    /// `retired` is the session's (`TurnRetirements.load`): the state is the one readers see.
+    static func map(_ row: Row, sessionID: String, retired: TurnRetirements) throws(StoreError) -> Turn {
         let seq = row.int(0)
         return Turn(sessionID: sessionID, seq: seq, role: TurnRole(rawValue: row.text(1)) ?? .user, author: row.text(2),
                     content: row.text(3), metadata: try row.json(4), tokensIn: row.int(5), tokensOut: row.int(6),
-                    createdAt: row.int(7), state: TurnState(rawValue: effectiveState(row.int(8), seq: seq, clearedThrough: clearedThrough)) ?? .live,
+                    createdAt: row.int(7), state: TurnState(rawValue: retired.state(stored: row.int(8), seq: seq)) ?? .live,
                     eventSeq: row.int(9), nonce: row.optionalText(10))
-    }
-
-    /// A turn's state as readers see it: a clear records only how far it reached
-    /// (`sessions.cleared_through`), so a turn stored live at or below that seq is cleared.
-    /// SQL that selects live turns says the same with `state = 0 AND seq > cleared_through`.
-    static func effectiveState(_ stored: Int64, seq: Int64, clearedThrough: Int64) -> Int64 {
-        stored == TurnState.live.rawValue && seq <= clearedThrough ? TurnState.cleared.rawValue : stored
     }
 }
 

@@ -103,10 +103,8 @@ enum Branches {
             }
         }
 
-        let branchTurns = try db.query("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND state = 0 ORDER BY seq",
-                                       [.integer(branchRef.sid), .integer(max(forkSeq, branchRef.clearedThrough))]) { row throws(StoreError) in
-            try TurnRows.map(row, sessionID: parentID, clearedThrough: branchRef.clearedThrough)
-        }
+        let branchTurns = try Turns.live(db, sid: branchRef.sid, sessionID: parentID,
+                                         retired: try TurnRetirements.load(db, sid: branchRef.sid), after: forkSeq)
         var appended: [Turn] = []
         for t in branchTurns {
             let (seq, eventSeq) = try ctx.reserve(sid: parent.sid, turns: 1, events: 1)

@@ -51,7 +51,7 @@ extension Store {
         guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
         return try read { db throws(StoreError) in
             let ref = try db.sessionRef(session, actor: nil)
-            return try Changes.load(db, ref, sessionID: session, since: since, limit: limit)
+            return try Changes.load(db, sid: ref.sid, sessionID: session, since: since, limit: limit)
         }
     }
 
@@ -61,7 +61,7 @@ extension Store {
         guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
         return try read { db throws(StoreError) in
             let ref = try db.authorize(.history, session: session, actor: actor)
-            return try Changes.load(db, ref, sessionID: session, since: since, limit: limit)
+            return try Changes.load(db, sid: ref.sid, sessionID: session, since: since, limit: limit)
         }
     }
 }
@@ -70,8 +70,7 @@ extension Store {
 /// grows with its `seq`) and the `events` table (everything else). Keeping appends out of `events`
 /// saves one B-tree insert per turn on the hot path; recovery merges both by event seq.
 enum Changes {
-    static func load(_ db: Database, _ ref: SessionRef, sessionID: String, since: Int64, limit: Int) throws(StoreError) -> ChangeSet {
-        let sid = ref.sid
+    static func load(_ db: Database, sid: Int64, sessionID: String, since: Int64, limit: Int) throws(StoreError) -> ChangeSet {
         let last = try db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(sid)]) ?? 0
         let others = try db.query("""
             SELECT e.seq, e.kind, e.actor, e.created_at, e.turn_seq, e.data,
@@ -94,9 +93,10 @@ enum Changes {
             return event
         }
         let first = try firstTurnSeq(db, sid: sid, afterEvent: since)
+        let retired = try TurnRetirements.load(db, sid: sid)
         let turns = try db.query("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq >= ? ORDER BY seq LIMIT ?",
                                  [.integer(sid), .integer(first), .int(limit)]) { row throws(StoreError) in
-            try TurnRows.map(row, sessionID: sessionID, clearedThrough: ref.clearedThrough)
+            try TurnRows.map(row, sessionID: sessionID, retired: retired)
         }.map { turn in
             ChangeEvent(eventSeq: turn.eventSeq, kind: .turn, actor: turn.author, createdAt: turn.createdAt,
                         turnSeq: turn.seq, turn: turn, row: nil, data: nil)

@@ -3,8 +3,8 @@ import TandemJSON
 /// What a restore did: the turns it rewound and the rows it rewrote (each a new version).
 public struct RestoreResult: Sendable, Equatable {
     public var checkpoint: Checkpoint
-    /// Sequence numbers of turns marked `rewound`.
-    public var rewoundTurns: [Int64]
+    /// The turns that were live with `checkpoint.turnSeq < seq <= rewoundThrough` are now `rewound`.
+    public var rewoundThrough: Int64
     public var rows: [StateRow]
     /// The event seq of the last change the restore made.
     public var eventSeq: Int64
@@ -40,7 +40,8 @@ extension Store {
         }
     }
 
-    /// Rewinds to a checkpoint (admin+): later live turns become `rewound` (kept, not erased); rows
+    /// Rewinds to a checkpoint (admin+): later live turns become `rewound` (kept, not erased; one
+    /// row written whatever their number, `TurnRetirements`); rows
     /// that changed since get the checkpoint's value as a new version (rows created since get
     /// `null`). Recorded as a `restore` event and in the audit log. `stale_checkpoint` when no
     /// checkpoint has that name.
@@ -50,9 +51,8 @@ extension Store {
             guard let checkpoint = try Checkpoints.list(ctx.db, sid: ref.sid).first(where: { $0.name == name }) else {
                 throw StoreError(.staleCheckpoint, "session \(session) has no checkpoint named \(name)")
             }
-            let rewound = try ctx.db.query("SELECT seq FROM turns WHERE sid = ? AND seq > ? AND state = 0 ORDER BY seq",
-                                           [.integer(ref.sid), .integer(max(checkpoint.turnSeq, ref.clearedThrough))]) { $0.int(0) }
-            try Turns.retire(ctx.db, ref, after: checkpoint.turnSeq, state: .rewound)
+            let through = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
+            try TurnRetirements.record(ctx.db, sid: ref.sid, after: checkpoint.turnSeq, through: through, state: .rewound)
             var eventSeq = try ctx.recordEvent(sid: ref.sid, kind: "restore", actor: actor,
                                                   turnSeq: checkpoint.turnSeq, data: ["name": .string(name)])
             var rows: [StateRow] = []
@@ -73,8 +73,8 @@ extension Store {
                 eventSeq = stored.1
             }
             try ctx.db.audit(actor: actor, action: "checkpoint.restore", sessionID: session, target: name,
-                             detail: ["turn_seq": .integer(checkpoint.turnSeq), "rewound": .integer(Int64(rewound.count))], now: ctx.now)
-            return RestoreResult(checkpoint: checkpoint, rewoundTurns: rewound, rows: rows, eventSeq: eventSeq)
+                             detail: ["turn_seq": .integer(checkpoint.turnSeq), "through": .integer(through)], now: ctx.now)
+            return RestoreResult(checkpoint: checkpoint, rewoundThrough: through, rows: rows, eventSeq: eventSeq)
         }
     }
 }

@@ -159,7 +159,7 @@ extension Store {
             let turns = try db.query("""
                 SELECT s.id, t.seq, t.content FROM search.turns_fts f
                 JOIN turns t ON t.id = f.rowid JOIN sessions s ON s.sid = t.sid
-                WHERE f.turns_fts MATCH ? AND t.state = 0 AND t.seq > s.cleared_through AND s.status NOT IN \(SessionReaper.hiddenStatuses) \(memberClause) ORDER BY f.rowid DESC LIMIT ?
+                WHERE f.turns_fts MATCH ? AND t.state = 0 AND \(TurnRetirements.notRetired("t")) AND s.status NOT IN \(SessionReaper.hiddenStatuses) \(memberClause) ORDER BY f.rowid DESC LIMIT ?
                 """, [.text(match)] + memberArg + [.int(limit)]) {
                 SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1), snippet: SearchSnippet.make($0.text(2), terms: terms))
             }

@@ -72,8 +72,9 @@ extension Store {
     private func turnQuery(session: String, actor: String, _ sql: String, _ args: [SQLValue]) throws(StoreError) -> [Turn] {
         try read { db throws(StoreError) in
             let ref = try db.authorize(.history, session: session, actor: actor)
+            let retired = try TurnRetirements.load(db, sid: ref.sid)
             return try db.query(sql, [.integer(ref.sid)] + args) { row throws(StoreError) in
-                try TurnRows.map(row, sessionID: session, clearedThrough: ref.clearedThrough)
+                try TurnRows.map(row, sessionID: session, retired: retired)
             }
         }
     }
@@ -83,11 +84,9 @@ extension Store {
     public func undoLastTurn(session: String, actor: String) throws(StoreError) -> (turn: Turn, eventSeq: Int64) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorizeChange(.undoOwn, session: session, actor: actor)
-            guard let last = try ctx.db.queryOne("""
-                SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND state = 0 ORDER BY seq DESC LIMIT 1
-                """, [.integer(ref.sid), .integer(ref.clearedThrough)], { row throws(StoreError) in
-                    try TurnRows.map(row, sessionID: session, clearedThrough: ref.clearedThrough)
-                })
+            let retired = try TurnRetirements.load(ctx.db, sid: ref.sid)
+            guard let last = try Turns.live(ctx.db, sid: ref.sid, sessionID: session, retired: retired, after: 0,
+                                            newestFirst: true, limit: 1).first
             else { throw StoreError(.invalidState, "session \(session) has no live turn to undo") }
             if last.author != actor && !Permissions.allows(role: ref.role ?? .read, operation: .undoAny) {
                 throw StoreError.forbidden("only admins may undo another member's turn")
@@ -102,12 +101,12 @@ extension Store {
     }
 
     /// Clears the session (admin+): every live turn becomes `cleared`. Recorded and audited.
-    /// Writes one number whatever the session's length (`SessionRef.clearedThrough`).
+    /// Writes one row whatever the session's length (`TurnRetirements`).
     public func clearTurns(session: String, actor: String) throws(StoreError) -> (clearedThrough: Int64, eventSeq: Int64) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorizeChange(.clear, session: session, actor: actor)
             let through = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
-            try ctx.db.run("UPDATE sessions SET cleared_through = ? WHERE sid = ?", [.integer(through), .integer(ref.sid)])
+            try TurnRetirements.record(ctx.db, sid: ref.sid, after: 0, through: through, state: .cleared)
             let seq = try ctx.recordEvent(sid: ref.sid, kind: "clear", actor: actor, turnSeq: through)
             try ctx.db.audit(actor: actor, action: "turns.clear", sessionID: session, detail: ["through": .integer(through)], now: ctx.now)
             return (through, seq)
@@ -216,7 +215,7 @@ enum Turns {
             guard let nonce = t.nonce,
                   let earlier = try db.queryOne("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND author = ? AND nonce = ?",
                                                 [.integer(ref.sid), .text(actor), .text(nonce)], { row throws(StoreError) in
-                                                    try TurnRows.map(row, sessionID: session, clearedThrough: ref.clearedThrough)
+                                                    try TurnRows.map(row, sessionID: session, retired: .none)
                                                 })
             else { continue }
             guard earlier.role == t.role, earlier.content == t.content, earlier.metadata == t.metadataValue,
@@ -232,11 +231,23 @@ enum Turns {
         return found
     }
 
-    /// Marks live turns after `seq` as `state` (those a clear reached stay cleared). Their index
-    /// entries stay (the text is unchanged); search only returns live turns. Undo, clear and
-    /// restore change `state` or `cleared_through`, never the index: it needs no maintenance for them.
-    static func retire(_ db: Database, _ ref: SessionRef, after seq: Int64, state: TurnState) throws(StoreError) {
-        try db.run("UPDATE turns SET state = ? WHERE sid = ? AND seq > ? AND state = 0",
-                   [.integer(state.rawValue), .integer(ref.sid), .integer(max(seq, ref.clearedThrough))])
+    /// The live turns (stored live, no clear or restore covering them) with `after < seq <=
+    /// through`, oldest first, or newest first; at most `limit`. One index range per stretch that
+    /// no retirement covers: never a walk over retired turns. Undo, clear and restore leave the
+    /// search index alone (the text is unchanged); search returns only live turns.
+    static func live(_ db: Database, sid: Int64, sessionID: String, retired: TurnRetirements, after: Int64,
+                     through: Int64 = .max, newestFirst: Bool = false, limit: Int = .max) throws(StoreError) -> [Turn] {
+        var stretches = retired.uncovered(after: after, through: through)
+        if newestFirst { stretches.reverse() }
+        var found: [Turn] = []
+        for stretch in stretches where found.count < limit {
+            found += try db.query("""
+                SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND seq <= ? AND state = 0
+                ORDER BY seq \(newestFirst ? "DESC" : "ASC") LIMIT ?
+                """, [.integer(sid), .integer(stretch.after), .integer(stretch.through), .int(limit - found.count)]) { row throws(StoreError) in
+                try TurnRows.map(row, sessionID: sessionID, retired: .none)
+            }
+        }
+        return found
     }
 }

@@ -15,7 +15,7 @@ enum Migrations {
         Migration(version: 4, name: "turn-nonce", sql: Schema.turnNonce),
         Migration(version: 5, name: "search-high-water", sql: Schema.searchHighWater),
         Migration(version: 6, name: "search-file", sql: Schema.searchFile),
-        Migration(version: 7, name: "cleared-through", sql: Schema.clearedThrough),
+        Migration(version: 7, name: "turn-retirements", sql: Schema.turnRetirements),
     ]
 
     static var latestVersion: Int { all.last!.version }

@@ -3,10 +3,10 @@ import Testing
 import TandemJSON
 @testable import TandemStore
 
-/// A clear records how far it reached (`sessions.cleared_through`) instead of rewriting every
-/// live turn; these check that every reader, and every operation that picks live turns, sees the
-/// turns it reached as cleared, and only those.
-@Suite struct ClearTests {
+/// Clears and checkpoint restores record how far they reached (`TurnRetirements`) instead of
+/// rewriting every live turn; these check that every reader, and every operation that picks live
+/// turns, sees the turns they reached as cleared or rewound, and only those.
+@Suite struct TurnRetirementTests {
     private func storedStates(_ store: Store, session: String = "s1") throws -> [Int64] {
         try store.read { db throws(StoreError) in
             try db.query("SELECT t.state FROM turns t JOIN sessions s ON s.sid = t.sid WHERE s.id = ? ORDER BY t.seq",
@@ -25,7 +25,7 @@ import TandemJSON
             _ = try store.undoLastTurn(session: "s1", actor: "bob") // 3000 undone before the clear
             let cleared = try store.clearTurns(session: "s1", actor: "alice")
             #expect(cleared.clearedThrough == 3000)
-            // One number written: the turns keep their stored states.
+            // One row written: the turns keep their stored states.
             let stored = try storedStates(store)
             #expect(stored.filter { $0 == 0 }.count == 2999 && stored.last == 1)
 
@@ -77,9 +77,19 @@ import TandemJSON
             _ = try store.clearTurns(session: "s1", actor: "alice")
             try post(store, ["5", "6"])
             let restored = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "early")
-            #expect(restored.rewoundTurns == [5, 6])
+            #expect(restored.rewoundThrough == 6)
             #expect(try store.lastTurns(session: "s1", actor: "dave", count: 10).map(\.state)
                     == [.cleared, .cleared, .cleared, .cleared, .rewound, .rewound])
+            #expect(try storedStates(store) == [0, 0, 0, 0, 0, 0])
+            // A later clear leaves the rewound turns rewound and reaches the turns after them.
+            try post(store, ["7"])
+            _ = try store.clearTurns(session: "s1", actor: "alice")
+            #expect(try store.lastTurns(session: "s1", actor: "dave", count: 10).map(\.state)
+                    == [.cleared, .cleared, .cleared, .cleared, .rewound, .rewound, .cleared])
+            // A restore to the same checkpoint after that changes nothing it does not reach.
+            try post(store, ["8"])
+            _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "early")
+            #expect(try store.lastTurns(session: "s1", actor: "dave", count: 10).map(\.state).suffix(2) == [.cleared, .rewound])
         }
     }
 
@@ -137,5 +147,56 @@ import TandemJSON
         #expect(try store.undoLastTurn(session: "old", actor: "alice").turn.seq == 3)
         #expect(try store.clearTurns(session: "old", actor: "alice").clearedThrough == 3)
         #expect(try store.lastTurns(session: "old", actor: "alice", count: 5).map(\.state) == [.cleared, .cleared, .undone])
+    }
+
+    /// Random undo, clear, checkpoint save and restore, and posts, against a model that changes
+    /// every turn's state at once as the operations did before retirements: every reader agrees.
+    @Test(arguments: [1, 2, 3, 4, 5, 6] as [UInt64])
+    func randomRetirementsMatchEagerStates(seed: UInt64) throws {
+        try withStore { store in
+            try makeSession(store)
+            var rng = SeededRandom(seed: seed)
+            var model: [TurnState] = [] // index seq - 1
+            var checkpoints: [(name: String, seq: Int)] = []
+            for step in 0..<120 {
+                switch Int.random(in: 0..<10, using: &rng) {
+                case 0..<4:
+                    let n = Int.random(in: 1...4, using: &rng)
+                    try post(store, (0..<n).map { "turn \(step).\($0)" })
+                    model += Array(repeating: .live, count: n)
+                case 4, 5:
+                    if let last = model.lastIndex(of: .live) {
+                        #expect(try store.undoLastTurn(session: "s1", actor: "alice").turn.seq == Int64(last + 1))
+                        model[last] = .undone
+                    } else {
+                        #expect(errorCode { _ = try store.undoLastTurn(session: "s1", actor: "alice") } == "invalid_state")
+                    }
+                case 6:
+                    _ = try store.clearTurns(session: "s1", actor: "alice")
+                    model = model.map { $0 == .live ? .cleared : $0 }
+                case 7:
+                    let name = "cp\(step)"
+                    _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: name)
+                    checkpoints.append((name, model.count))
+                default:
+                    guard let cp = checkpoints.randomElement(using: &rng) else { continue }
+                    _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: cp.name)
+                    for i in cp.seq..<model.count where model[i] == .live { model[i] = .rewound }
+                }
+            }
+            // One letter a turn (l, u, c, r): a failure prints a readable line.
+            func letters(_ states: [TurnState]) -> String { String(states.map { $0.name.first! }) }
+            let expected = letters(model)
+            #expect(letters(try store.turns(session: "s1", actor: "dave", since: 0, limit: 1000).map(\.state)) == expected)
+            let replayed = try store.changes(session: "s1", actor: "dave", since: 0, limit: 10_000).events.compactMap(\.turn)
+            #expect(letters(replayed.map(\.state)) == expected)
+            guard case .array(let exported)? = try store.exportSession(id: "s1", actor: "alice")["turns"] else { Issue.record("no turns"); return }
+            #expect(letters(exported.compactMap { $0["state"]?.intValue.flatMap(TurnState.init(rawValue:)) }) == expected)
+            try store.catchUpSearchIndex()
+            let found = Set(try store.search("turn", limit: 1000).compactMap(\.turnSeq))
+            #expect(found == Set(model.indices.filter { model[$0] == .live }.map { Int64($0 + 1) }))
+            let branch = try store.createBranch(session: "s1", actor: "alice", id: "b\(seed)")
+            #expect(letters(try store.turns(session: branch.id, actor: "alice", since: 0, limit: 1000).map(\.state)) == expected)
+        }
     }
 }
