@@ -3,7 +3,8 @@ posts a turn to it every 10 ms and measures each acknowledgement, while the sess
 deleted over the wire (MODE `wire`: this process sends `session.delete`) or by tandem-admin (MODE
 `admin`), while tandem-admin imports a copy of it (MODE `import`), or while it is forked over the
 wire (MODE `branch`: `branch.create`), or cleared over the wire (MODE `clear`: `session.clear`;
-posting goes on for at least 3 s). For `admin` and `import` the
+posting goes on for at least 3 s), or while tandem-admin copies the database (MODE `backup`).
+For `admin`, `import` and `backup` the
 run script starts tandem-admin after the posts begin and touches DB.admin-done when it exits.
 Posting stops when the import is done, or once `bench` and every row of it are gone from DB (read
 with sqlite3). Prints when the operation answered, when the rows were gone, and the posts'
@@ -56,18 +57,21 @@ async def main():
             if "error" in m:  # unavailable, when another process held the write lock past busy-timeout
                 failed[m["error"].get("code", "?")] = failed.get(m["error"].get("code", "?"), 0) + 1
             lat.append((time.perf_counter() - t) * 1000)
-            if mode in ("admin", "import") and answered is None and os.path.exists(db_path + ".admin-done"):
+            if mode in ("admin", "import", "backup") and answered is None and os.path.exists(db_path + ".admin-done"):
                 answered = time.perf_counter() - start
-            if mode in ("import", "branch") and answered is not None:
+            if mode in ("import", "branch", "backup") and answered is not None:
                 gone = answered
             elif mode == "clear" and answered is not None and time.perf_counter() - start >= 3:
                 gone = answered
             elif i % 10 == 0 and (answered is not None) and rows_left() == 0:
                 gone = time.perf_counter() - start
             await asyncio.sleep(0.01)
+    if gone is None:
+        print(f"{mode}: not done after 600 s of posts ({len(lat)} posts)")
+        return
     lat.sort()
     q = lambda p: lat[min(len(lat) - 1, int(len(lat) * p))]
-    what = {"import": "import done", "branch": "branch answered", "clear": "clear answered"}.get(mode, f"delete answered after {answered:.2f} s, rows gone")
+    what = {"import": "import done", "branch": "branch answered", "clear": "clear answered", "backup": "backup done"}.get(mode, f"delete answered after {answered:.2f} s, rows gone")
     print(f"{mode}: {what} after {gone:.2f} s; "
           f"{len(lat)} posts meanwhile: p50 {q(0.5):.1f} ms, p99 {q(0.99):.1f} ms, max {lat[-1]:.1f} ms"
           + "".join(f"; {n} failed with {code}" for code, n in failed.items()))

@@ -160,7 +160,9 @@ public final class Store: Sendable {
         return try writer.perform { ctx throws(StoreError) in try body(ctx.db) }
     }
 
-    /// Copies the live database to `path` with SQLite's online backup API.
+    /// Copies the live database to `path` with SQLite's online backup API: one consistent snapshot,
+    /// while this process's writer (or tandemd's) keeps committing. The search file is not copied
+    /// (a database without one rebuilds it at its first open).
     public func backup(to path: String) throws(StoreError) {
         // A reader copies a committed snapshot; the writer keeps committing meanwhile (WAL).
         try read { db throws(StoreError) in try db.backup(to: path) }

@@ -202,9 +202,12 @@ public final class Database {
         }
     }
 
-    /// Copies the whole database to `destinationPath` with the online backup API, in steps so
-    /// that other connections are not blocked for the whole copy.
-    public func backup(to destinationPath: String, pagesPerStep: Int32 = 1024) throws(StoreError) {
+    /// Copies the whole database to `destinationPath` with the online backup API, in one step: one
+    /// read snapshot for the whole copy. In steps, SQLite starts the copy over whenever another
+    /// connection commits between two of them, so under a steady stream of posts (tandemd running)
+    /// a backup of a 147 MB database had not finished after 10 minutes. In WAL mode the snapshot
+    /// blocks no writer; the WAL only grows meanwhile.
+    public func backup(to destinationPath: String) throws(StoreError) {
         var dest: OpaquePointer?
         let rc = sqlite3_open_v2(destinationPath, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil)
         defer { sqlite3_close_v2(dest) }
@@ -215,9 +218,9 @@ public final class Database {
             throw StoreError(.sqlite, "backup init: \(String(cString: sqlite3_errmsg(dest)))",
                              sqliteCode: sqlite3_errcode(dest))
         }
-        var step = SQLITE_OK
-        while step == SQLITE_OK || step == SQLITE_BUSY || step == SQLITE_LOCKED {
-            step = sqlite3_backup_step(backup, pagesPerStep)
+        var step = SQLITE_BUSY
+        while step == SQLITE_BUSY || step == SQLITE_LOCKED {
+            step = sqlite3_backup_step(backup, -1)
             if step == SQLITE_BUSY || step == SQLITE_LOCKED { sqlite3_sleep(5) }
         }
         let finish = sqlite3_backup_finish(backup)
