@@ -19,6 +19,9 @@ extension Store {
     /// first). Each membership removal is recorded in its session's change log (live clients get a
     /// `member` event); audited as `user.remove`.
     public func adminRemoveUser(id: String, actor: String = "admin") throws(StoreError) {
+        // Sessions of theirs still being deleted name them as owner: the delete steps finish them
+        // first (finished inside the removal's transaction, a big one would hold up every commit).
+        if try read({ db throws(StoreError) in try !SessionReaper.owned(by: id, db).isEmpty }) { try finishDeletes() }
         try write { ctx throws(StoreError) in
             let db = ctx.db
             guard try db.userExists(id) else { throw StoreError.notFound("user \(id)") }
@@ -43,7 +46,7 @@ extension Store {
                              detail: ["from": .string(role)], now: ctx.now)
                 try ctx.recordEvent(sid: sid, kind: "member", actor: actor, data: ["user": .string(id), "role": .null])
             }
-            // Sessions of theirs still being deleted still name them as owner: finish those here.
+            // A session of theirs deleted since the wait above still names them as owner: finish it here.
             for sid in try SessionReaper.owned(by: id, db) {
                 while try SessionReaper.step(ctx, sid: sid, maxRows: ctx.configuration.deleteStepRows) {}
             }
