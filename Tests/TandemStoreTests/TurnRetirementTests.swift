@@ -49,6 +49,17 @@ import TandemJSON
         }
     }
 
+    @Test func aRetriedPostAfterAClearGetsTheOriginalAsItReadsNow() throws {
+        try withStore { store in
+            try makeSession(store)
+            let first = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "once", nonce: "n-1")])
+            _ = try store.clearTurns(session: "s1", actor: "alice")
+            let again = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "once", nonce: "n-1")])
+            #expect(again.duplicate && again.turns.map(\.seq) == first.turns.map(\.seq))
+            #expect(again.turns.map(\.state) == [.cleared])
+        }
+    }
+
     @Test func aSecondClearReachesOnlyFurtherAndStatesSurviveARestart() throws {
         let dir = TempDir()
         defer { dir.cleanup() }

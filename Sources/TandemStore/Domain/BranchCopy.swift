@@ -4,9 +4,9 @@ import TandemJSON
 /// long session never holds the write lock for long: `begin` inserts the branch hidden; `copy`
 /// copies the source's turns up to the fork point a chunk at a time; `publish` copies members
 /// and rows, brings the copied turns' states up to date with the source's (an undo, clear or
-/// restore during the copy: the stored states, and the source's retirements), and shows
-/// the branch. The branch is the source as it was at `publish`, up to the fork point. A failure on the way hands the hidden branch to the delete
-/// steps (`SessionImport.abandon`).
+/// restore during the copy: the stored states, and the source's retirements), and shows the
+/// branch. The branch is the source as it was at `publish`, up to the fork point. A failure on
+/// the way hands the hidden branch to the delete steps (`SessionImport.abandon`).
 enum BranchCopy {
     /// What the steps after `begin` need.
     struct Plan: Sendable {

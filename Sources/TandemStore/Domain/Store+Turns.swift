@@ -157,7 +157,7 @@ enum Turns {
     static func append(_ ctx: WriteContext, session: String, actor: String, _ turns: [Prepared]) throws(StoreError) -> AppendResult {
         let db = ctx.db
         let ref = try ctx.authorizeChange(.postTurn, session: session, actor: actor)
-        if turns.contains(where: { $0.nonce != nil }), let earlier = try duplicates(db, ref: ref, session: session, actor: actor, turns) {
+        if turns.contains(where: { $0.nonce != nil }), let earlier = try duplicates(db, sid: ref.sid, session: session, actor: actor, turns) {
             return AppendResult(turns: earlier, duplicate: true)
         }
         let n = Int64(turns.count)
@@ -208,16 +208,20 @@ enum Turns {
     /// The turns already stored under these nonces when every one is a repeat of the same post;
     /// nil when none is. A nonce reused for a different post, or a batch that only partly
     /// repeats, is a `conflict`: retrying must not silently write half of it.
-    static func duplicates(_ db: Database, ref: SessionRef, session: String, actor: String,
+    static func duplicates(_ db: Database, sid: Int64, session: String, actor: String,
                            _ turns: [Prepared]) throws(StoreError) -> [Turn]? {
         var found: [Turn] = []
+        var retired: TurnRetirements? // read once a repeat is found: most posts are new
         for t in turns {
             guard let nonce = t.nonce,
-                  let earlier = try db.queryOne("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND author = ? AND nonce = ?",
-                                                [.integer(ref.sid), .text(actor), .text(nonce)], { row throws(StoreError) in
-                                                    try TurnRows.map(row, sessionID: session, retired: .none)
-                                                })
+                  let stored = try db.queryOne("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND author = ? AND nonce = ?",
+                                               [.integer(sid), .text(actor), .text(nonce)], { row throws(StoreError) in
+                                                   try TurnRows.map(row, sessionID: session, retired: .none)
+                                               })
             else { continue }
+            if retired == nil { retired = try TurnRetirements.load(db, sid: sid) }
+            var earlier = stored
+            if let retired { earlier.state = retired.state(stored.state, seq: stored.seq) }
             guard earlier.role == t.role, earlier.content == t.content, earlier.metadata == t.metadataValue,
                   earlier.tokensIn == t.tokensIn, earlier.tokensOut == t.tokensOut else {
                 throw StoreError(.conflict, "nonce \(nonce) was already used for a different turn (seq \(earlier.seq))")

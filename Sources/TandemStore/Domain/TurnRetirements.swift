@@ -28,9 +28,9 @@ struct TurnRetirements: Sendable, Equatable {
         spans = (spans + pieces).sorted { $0.after < $1.after }
     }
 
-    /// The state readers see for a turn stored as `stored` (`TurnState.rawValue`).
-    func state(stored: Int64, seq: Int64) -> Int64 {
-        guard stored == TurnState.live.rawValue, !spans.isEmpty else { return stored }
+    /// The state readers see for turn `seq` stored as `stored`.
+    func state(_ stored: TurnState, seq: Int64) -> TurnState {
+        guard stored == .live, !spans.isEmpty else { return stored }
         // The last span starting below seq is the only one that can hold it.
         var lo = 0, hi = spans.count
         while lo < hi {
@@ -38,7 +38,7 @@ struct TurnRetirements: Sendable, Equatable {
             if spans[mid].after < seq { lo = mid + 1 } else { hi = mid }
         }
         guard lo > 0, seq <= spans[lo - 1].through else { return stored }
-        return spans[lo - 1].state.rawValue
+        return spans[lo - 1].state
     }
 
     /// The runs of seqs in `after < seq <= through` that no retirement covers (where live turns
