@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import TandemJSON
 @testable import TandemStore
@@ -92,45 +91,6 @@ import TandemJSON
             try db.run("INSERT INTO t VALUES (3)")
         }
         #expect(try db.query("SELECT x FROM t ORDER BY x") { $0.int(0) } == [1, 3])
-    }
-
-    /// In steps, SQLite restarts a backup whenever another connection commits between two of
-    /// them: under a steady stream of commits it never finished. One snapshot, copied whole.
-    @Test func aBackupFinishesWhileCommitsKeepComing() throws {
-        // Small page caches: tests run in parallel in one process, and some bound its memory.
-        try withStore(configure: { $0.cacheBytes = 1 << 20 }) { store in
-            try makeSession(store)
-            let text = String(repeating: "x", count: 4000)
-            for _ in 0..<30 { // ~12 MB: three steps at the old 1,024 pages (4 MB) a step
-                _ = try store.appendTurns(session: "s1", actor: "bob", (0..<100).map { _ in NewTurn(role: .user, content: text) })
-            }
-            let stop = Atomic<Bool>(false)
-            let posted = Atomic<Int>(0)
-            let finished = DispatchSemaphore(value: 0)
-            let poster = Thread {
-                while !stop.load(ordering: .relaxed) {
-                    _ = try? store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "meanwhile"))
-                    posted.add(1, ordering: .relaxed)
-                }
-                finished.signal()
-            }
-            poster.start()
-            defer { stop.store(true, ordering: .relaxed); finished.wait() } // the store outlives the poster
-            while posted.load(ordering: .relaxed) < 20 { Thread.sleep(forTimeInterval: 0.001) }
-            let copy = NSTemporaryDirectory() + "tandem-backup-\(UUID().uuidString).db"
-            defer { try? FileManager.default.removeItem(atPath: copy) }
-            let started = Date()
-            try store.backup(to: copy)
-            let took = Date().timeIntervalSince(started)
-            let during = posted.load(ordering: .relaxed)
-            stop.store(true, ordering: .relaxed)
-            #expect(took < 5, "the backup took \(took) s")
-            #expect(during >= 20)
-            let restored = try Store(path: copy)
-            defer { restored.close() }
-            #expect(try restored.read { db throws(StoreError) in try db.integrityCheck() } == ["ok"])
-            #expect(try restored.session(id: "s1").lastTurnSeq >= 3000)
-        }
     }
 
     @Test func errorsAreTypedSQLite() throws {
