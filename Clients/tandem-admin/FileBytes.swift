@@ -1,34 +1,29 @@
 import Foundation
 
-/// The bytes of a file to import. A regular file is mapped read-only, not read: the import scans
-/// it in place, so the document never sits in the process's own memory (the kernel pages it in as
-/// the scan reaches it and can drop those clean pages again under pressure). Standard input, and
-/// anything else that cannot be mapped, is read whole into one array.
+/// The bytes of a file to import, mapped read-only, not read: the import scans them in place, so
+/// the document never sits in the process's own memory (the kernel pages it in as the scan reaches
+/// it and can drop those clean pages again under pressure). Standard input, or anything else that
+/// is not a regular file, is first copied to an unlinked temporary file and mapped the same way.
 final class FileBytes {
     struct Failure: Error, CustomStringConvertible {
         var description: String
     }
 
-    /// The mapping (nil when `array` holds the bytes). Unmapped once, in `deinit`.
+    /// The mapping (nil for an empty document). Unmapped once, in `deinit`.
     private let mapping: UnsafeRawBufferPointer?
-    private let array: [UInt8]
 
     /// The contents of `path`, or of standard input when nil.
     init(_ path: String?) throws {
         let fd = path.map { open($0, O_RDONLY | O_CLOEXEC) } ?? STDIN_FILENO
-        guard fd >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw Self.failure() }
         defer { if path != nil { close(fd) } }
         var info = stat()
-        let regular = fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
-        if regular && info.st_size > 0,
-           let base = mmap(nil, Int(info.st_size), PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED {
-            // The scan passes over the document front to back, list by list.
-            _ = madvise(base, Int(info.st_size), MADV_SEQUENTIAL)
-            mapping = UnsafeRawBufferPointer(start: base, count: Int(info.st_size))
-            array = []
+        if fstat(fd, &info) == 0 && info.st_mode & S_IFMT == S_IFREG {
+            mapping = try Self.map(fd, size: Int(info.st_size))
         } else {
-            mapping = nil
-            array = try Self.readAll(fd, sizeHint: regular ? Int(info.st_size) : 0)
+            let spool = try Self.spool(fd)
+            defer { close(spool.fd) }
+            mapping = try Self.map(spool.fd, size: spool.size)
         }
     }
 
@@ -40,21 +35,49 @@ final class FileBytes {
     /// Lends the bytes to `body`; the pointer is valid only during the call. A mapped file that
     /// another process truncates meanwhile faults (SIGBUS): import from a finished export.
     func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
-        if let mapping { return try body(mapping) }
-        return try array.withUnsafeBytes(body)
+        try body(mapping ?? UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
-    private static func readAll(_ fd: Int32, sizeHint: Int) throws -> [UInt8] {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(sizeHint + 1)
+    private static func map(_ fd: Int32, size: Int) throws -> UnsafeRawBufferPointer? {
+        guard size > 0 else { return nil }
+        guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { throw failure() }
+        // The scan passes over the document front to back, list by list.
+        _ = madvise(base, size, MADV_SEQUENTIAL)
+        return UnsafeRawBufferPointer(start: base, count: size)
+    }
+
+    /// Copies `fd` to its end into a temporary file that is unlinked at once (gone when closed).
+    private static func spool(_ fd: Int32) throws -> (fd: Int32, size: Int) {
+        var template = Array((NSTemporaryDirectory() + "tandem-import-XXXXXX").utf8CString)
+        let spool = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard spool >= 0 else { throw failure("cannot create a temporary file in \(NSTemporaryDirectory())") }
+        _ = template.withUnsafeBufferPointer { unlink($0.baseAddress!) }
+        var size = 0
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
-        while true {
-            // The pointer is used only for this call and within the chunk's bounds.
-            let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            guard n >= 0 else { throw Failure(description: String(cString: strerror(errno))) }
-            if n == 0 { return bytes }
-            bytes.append(contentsOf: chunk[..<n])
+        do {
+            while true {
+                // The pointers are used only for these calls and within the chunk's bounds.
+                let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
+                if n < 0 && errno == EINTR { continue }
+                guard n >= 0 else { throw failure() }
+                if n == 0 { return (spool, size) }
+                var written = 0
+                while written < n {
+                    let w = chunk.withUnsafeBytes { write(spool, $0.baseAddress! + written, n - written) }
+                    if w < 0 && errno == EINTR { continue }
+                    guard w > 0 else { throw failure("cannot write the temporary copy") }
+                    written += w
+                }
+                size += n
+            }
+        } catch {
+            close(spool)
+            throw error
         }
+    }
+
+    private static func failure(_ what: String? = nil) -> Failure {
+        let reason = String(cString: strerror(errno))
+        return Failure(description: what.map { "\($0): \(reason)" } ?? reason)
     }
 }
