@@ -30,6 +30,7 @@ struct EchoCommand: ParsableCommand {
     @Option(help: "PEM key for wss://.") var tlsKey: String?
 
     func run() throws {
+        ShutdownSignals.block() // before any thread starts
         var configuration = TransportConfiguration(host: host, port: port, loopCount: loops)
         configuration.limits = WebSocketLimits(
             maxFramePayload: maxMessage, maxMessageSize: maxMessage, maxFragments: maxFragments + 1,

@@ -81,6 +81,7 @@ struct RoomCommand: ParsableCommand {
     @Option(help: "Write-coalescing window, milliseconds (0 = write every loop turn).") var writeCoalescingMs = 0.0
 
     func run() throws {
+        ShutdownSignals.block() // before any thread starts
         let envPort = getenv("PORT").flatMap { UInt16(String(cString: $0)) }
         var configuration = TransportConfiguration(host: host, port: port ?? envPort ?? 9002, loopCount: loops)
         configuration.outboundQueueLimit = queueLimit

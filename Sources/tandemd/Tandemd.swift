@@ -72,6 +72,7 @@ struct Tandemd: ParsableCommand {
             print(ConfigFileTemplate.render(), terminator: "")
             return
         }
+        ShutdownSignals.block() // before any thread starts: only the wait below takes SIGINT/SIGTERM
         var settings = ServerConfiguration()
         do {
             if let config {

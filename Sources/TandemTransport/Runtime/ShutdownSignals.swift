@@ -1,10 +1,20 @@
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Graceful shutdown on SIGINT/SIGTERM for executables built on the transport.
+/// Graceful shutdown on SIGINT/SIGTERM for executables built on the transport: the signals are
+/// blocked in every thread and taken with `sigwait`. No descriptor is involved (the signal
+/// sources of Dispatch each needed a signalfd: a server whose descriptors ran out while it was
+/// registering them never saw SIGTERM again, and ignored every `systemctl stop`).
 public enum ShutdownSignals {
+    /// Blocks SIGINT and SIGTERM in the calling thread and so in every thread it starts from
+    /// then on (threads inherit the mask). Call it first in `main`, before any thread starts: a
+    /// thread that does not block them could take one and die of it.
+    public static func block() {
+        var set = signals()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+    }
+
     /// Blocks the calling thread until SIGINT or SIGTERM arrives, then shuts `server` down
     /// (stop accepting, close 1001 to everyone, wait up to `grace` seconds) and returns the signal.
     @discardableResult
@@ -14,26 +24,21 @@ public enum ShutdownSignals {
         return number
     }
 
-    /// Blocks the calling thread until SIGINT or SIGTERM arrives and returns it.
+    /// Blocks the calling thread until SIGINT or SIGTERM arrives and returns it (after `block`).
     @discardableResult
     public static func waitForSignal() -> Int32 {
-        let received = LockedBox<Int32>(0)
-        let done = DispatchSemaphore(value: 0)
-        let queue = DispatchQueue(label: "tandem.signals")
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGINT, SIGTERM] {
-            // The default action would kill the process before the handler runs.
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: queue)
-            source.setEventHandler {
-                received.withLock { $0 = number }
-                done.signal()
-            }
-            source.resume()
-            sources.append(source)
-        }
-        done.wait()
-        sources.forEach { $0.cancel() }
-        return received.withLock { $0 }
+        var set = signals()
+        pthread_sigmask(SIG_BLOCK, &set, nil)
+        var number: Int32 = 0
+        while sigwait(&set, &number) != 0 {}
+        return number
+    }
+
+    private static func signals() -> sigset_t {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGINT)
+        sigaddset(&set, SIGTERM)
+        return set
     }
 }

@@ -34,7 +34,12 @@ struct DescriptorExhaustionTests {
         }.start()
         try process.run()
         defer {
+            // SIGTERM stops it gracefully even after it ran out of descriptors (it once ignored
+            // SIGTERM for good when the flood came while it registered its signal handling).
             process.terminate()
+            let stopped = eventually(timeout: 10) { !process.isRunning }
+            #expect(stopped, "tandemd ignored SIGTERM")
+            if !stopped { kill(process.processIdentifier, SIGKILL) }
             process.waitUntilExit()
         }
         var port: UInt16?
