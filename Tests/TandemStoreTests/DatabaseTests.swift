@@ -135,11 +135,7 @@ import TandemJSON
         defer { dir.cleanup() }
         do {
             // A database as version 1 left it: no search index, no share links.
-            let db = try Database(path: dir.dbPath)
-            try Migrations.migrate(db, upTo: 1, now: 1)
-            try db.run("INSERT INTO users(id, display_name, created_at) VALUES ('alice','Alice',1)")
-            try db.run("INSERT INTO sessions(id, title, owner, created_at, updated_at, last_turn_seq, last_event_seq) VALUES ('old','Old notes','alice',1,1,1,1)")
-            try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (1,'alice','owner',1)")
+            let db = try legacyDatabase(at: dir.dbPath, version: 1, title: "Old notes", lastTurn: 1, lastEvent: 1)
             try db.run("INSERT INTO turns(sid, seq, role, author, content, created_at, event_seq) VALUES (1,1,'user','alice','legacy walrus',1,1)")
             try db.run("INSERT INTO events(sid, seq, kind, turn_seq, created_at) VALUES (1,1,'turn',1,1)")
             #expect(try db.scalar("SELECT count(*) FROM sqlite_master WHERE name = 'turns_fts'") == 0)

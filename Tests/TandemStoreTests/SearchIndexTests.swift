@@ -255,11 +255,7 @@ import TandemJSON
         let dir = TempDir()
         defer { dir.cleanup() }
         do {
-            let db = try Database(path: dir.dbPath)
-            try Migrations.migrate(db, upTo: 4, now: 1)
-            try db.run("INSERT INTO users(id, display_name, created_at) VALUES ('alice','Alice',1)")
-            try db.run("INSERT INTO sessions(id, title, owner, created_at, updated_at, last_turn_seq, last_event_seq) VALUES ('old','Old walrus notes','alice',1,1,300,300)")
-            try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (1,'alice','owner',1)")
+            let db = try legacyDatabase(at: dir.dbPath, version: 4, title: "Old walrus notes", lastTurn: 300, lastEvent: 300)
             for seq in 1...300 {
                 try db.run("INSERT INTO turns(sid, seq, role, author, content, created_at, event_seq) VALUES (1,?,'user','alice',?,1,?)",
                            [.int(seq), .text("legacy walrus \(seq)"), .int(seq)])

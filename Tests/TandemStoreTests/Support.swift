@@ -88,3 +88,15 @@ func makeRichSession(_ store: Store) throws {
     _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "later"))
     _ = try store.undoLastTurn(session: "s1", actor: "bob")
 }
+
+/// A database as the migrations up to `version` left it, with alice owning session "old" (sid 1)
+/// and nothing else: older files for the migration tests to fill further and open.
+func legacyDatabase(at path: String, version: Int, title: String, lastTurn: Int64, lastEvent: Int64) throws -> Database {
+    let db = try Database(path: path)
+    try Migrations.migrate(db, upTo: version, now: 1)
+    try db.run("INSERT INTO users(id, display_name, created_at) VALUES ('alice','Alice',1)")
+    try db.run("INSERT INTO sessions(id, title, owner, created_at, updated_at, last_turn_seq, last_event_seq) VALUES ('old',?,'alice',1,1,?,?)",
+               [.text(title), .integer(lastTurn), .integer(lastEvent)])
+    try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (1,'alice','owner',1)")
+    return db
+}

@@ -142,11 +142,7 @@ import TandemJSON
         defer { dir.cleanup() }
         do {
             // A database as version 6 left it: a clear had rewritten the turns' states.
-            let db = try Database(path: dir.dbPath)
-            try Migrations.migrate(db, upTo: 6, now: 1)
-            try db.run("INSERT INTO users(id, display_name, created_at) VALUES ('alice','Alice',1)")
-            try db.run("INSERT INTO sessions(id, title, owner, created_at, updated_at, last_turn_seq, last_event_seq) VALUES ('old','Old','alice',1,1,3,4)")
-            try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (1,'alice','owner',1)")
+            let db = try legacyDatabase(at: dir.dbPath, version: 6, title: "Old", lastTurn: 3, lastEvent: 4)
             for (seq, state) in [(1, 2), (2, 2), (3, 0)] {
                 try db.run("INSERT INTO turns(sid, seq, role, author, content, created_at, state, event_seq) VALUES (1,?,'user','alice','t',1,?,?)",
                            [.int(seq), .int(state), .int(seq)])
