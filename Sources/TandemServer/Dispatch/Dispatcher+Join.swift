@@ -91,10 +91,10 @@ extension Dispatcher {
         let floor = session.lastEventSeq
         var turns: [TurnDTO]? = nil
         if let last = p.last, last > 0 {
-            // Read after the head: keep only turns the head covers (later ones arrive live), and
-            // only live ones, as `history` shows them.
-            turns = try store.lastTurns(session: p.session, actor: actor, count: Int(last))
-                .filter { $0.eventSeq <= floor && $0.state == .live }.map(TurnDTO.init)
+            // Only turns the head covers (later ones arrive live), and only live ones, as
+            // `history` shows them.
+            turns = try store.turns(session: p.session, actor: actor, through: session.lastTurnSeq, newest: true,
+                                    limit: Int(last)).map(TurnDTO.init)
         }
         let state = p.includeState ? try store.stateRows(session: p.session, actor: actor).map(TandemProtocol.StateRow.init) : nil
         let result = JoinResult(session: info, role: role, online: online, headSeq: session.lastTurnSeq, headEseq: floor,

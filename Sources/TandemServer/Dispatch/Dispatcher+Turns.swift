@@ -46,32 +46,30 @@ extension Dispatcher {
         let limit = Int(p.limit ?? Int64(limits.defaultPageSize))
         var turns: [TandemStore.Turn]
         var more = false
+        func page(after: Int64, through: Int64 = .max, newest: Bool = false, limit: Int) throws -> [TandemStore.Turn] {
+            try store.turns(session: p.session, actor: actor, after: after, through: through, newest: newest, limit: limit,
+                            author: p.author, includeRetired: p.includeUndone)
+        }
         switch p.selector {
         case .last(let n):
-            turns = try store.lastTurns(session: p.session, actor: actor, count: Int(n))
+            turns = try page(after: 0, newest: true, limit: Int(n))
         case .since(let seq):
-            turns = try store.turns(session: p.session, actor: actor, since: seq, limit: limit + 1)
-            if turns.count > limit { turns.removeLast(turns.count - limit); more = true }
+            turns = try page(after: seq, limit: limit + 1)
         case .range(let from, let to):
             guard from <= to else { throw DispatchFailure(code: .invalidArgument, message: "from must not exceed to", field: "from") }
-            turns = try store.turns(session: p.session, actor: actor, range: from...min(to, from + Int64(limit)))
-            if to > from + Int64(limit) - 1, turns.count > limit { turns.removeLast(turns.count - limit); more = true }
+            turns = try page(after: from - 1, through: to, limit: limit + 1)
         }
-        if let author = p.author { turns = turns.filter { $0.author == author } }
-        if !p.includeUndone { turns = turns.filter { $0.state == .live } }
+        if case .last = p.selector {} else if turns.count > limit {
+            turns.removeLast(turns.count - limit)
+            more = true
+        }
         let head = try store.session(id: p.session).lastTurnSeq
         return HistoryResult(turns: turns.map(TurnDTO.init), headSeq: head, more: more)
     }
 
     func undo(_ p: UndoParams, client: ClientConnection) throws -> UndoResult {
         let user = try memberUser(client)
-        if let expected = p.seq {
-            let last = try store.lastTurns(session: p.session, actor: user, count: 50).last { $0.state == .live }
-            guard last?.seq == expected else {
-                throw DispatchFailure(code: .conflict, message: "turn \(expected) is not the last live turn", field: "seq")
-            }
-        }
-        let (turn, eseq) = try store.undoLastTurn(session: p.session, actor: user)
+        let (turn, eseq) = try store.undoLastTurn(session: p.session, actor: user, expectedSeq: p.seq)
         publishFromLog(p.session)
         return UndoResult(seq: turn.seq, eseq: eseq)
     }

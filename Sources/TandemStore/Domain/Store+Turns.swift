@@ -45,6 +45,32 @@ extension Store {
             """, [.int(count)])
     }
 
+    /// The turns a history page shows, oldest first: those with `after < seq <= through`,
+    /// by `author` when given, live only unless `includeRetired`; the first `limit` of them, or
+    /// the last `limit` when `newest`. Every filter is applied before the limit, so "the last 3
+    /// live turns" are three even when the newest stored turns were undone or cleared.
+    public func turns(session: String, actor: String, after: Int64 = 0, through: Int64 = .max, newest: Bool = false,
+                      limit: Int, author: String? = nil, includeRetired: Bool = false) throws(StoreError) -> [Turn] {
+        guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
+        return try read { db throws(StoreError) in
+            let ref = try db.authorize(.history, session: session, actor: actor)
+            let retired = try TurnRetirements.load(db, sid: ref.sid)
+            let found: [Turn]
+            if includeRetired {
+                found = try db.query("""
+                    SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND seq <= ?\(author == nil ? "" : " AND author = ?")
+                    ORDER BY seq \(newest ? "DESC" : "ASC") LIMIT ?
+                    """, [.integer(ref.sid), .integer(after), .integer(through)] + (author.map { [.text($0)] } ?? []) + [.int(limit)]) { row throws(StoreError) in
+                    try TurnRows.map(row, sessionID: session, retired: retired)
+                }
+            } else {
+                found = try Turns.live(db, sid: ref.sid, sessionID: session, retired: retired, after: after, through: through,
+                                       author: author, newestFirst: newest, limit: limit)
+            }
+            return newest ? found.reversed() : found
+        }
+    }
+
     /// Turns with seq > `seq`, oldest first, at most `limit`.
     public func turns(session: String, actor: String, since seq: Int64, limit: Int = 1000) throws(StoreError) -> [Turn] {
         guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
@@ -80,14 +106,19 @@ extension Store {
     }
 
     /// Undoes (pops) the last live turn: marked `undone`, never erased. A writer may undo only
-    /// their own turn; admins and owners any. Returns the undone turn and the event seq.
-    public func undoLastTurn(session: String, actor: String) throws(StoreError) -> (turn: Turn, eventSeq: Int64) {
+    /// their own turn; admins and owners any. With `expectedSeq`, only if that is the last live
+    /// turn (checked in the same transaction, so a post racing the undo cannot be undone in its
+    /// place), else `conflict`. Returns the undone turn and the event seq.
+    public func undoLastTurn(session: String, actor: String, expectedSeq: Int64? = nil) throws(StoreError) -> (turn: Turn, eventSeq: Int64) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorizeChange(.undoOwn, session: session, actor: actor)
             let retired = try TurnRetirements.load(ctx.db, sid: ref.sid)
             guard let last = try Turns.live(ctx.db, sid: ref.sid, sessionID: session, retired: retired, after: 0,
                                             newestFirst: true, limit: 1).first
             else { throw StoreError(.invalidState, "session \(session) has no live turn to undo") }
+            if let expectedSeq, last.seq != expectedSeq {
+                throw StoreError(.conflict, "turn \(expectedSeq) is not the last live turn (\(last.seq) is)")
+            }
             if last.author != actor && !Permissions.allows(role: ref.role ?? .read, operation: .undoAny) {
                 throw StoreError.forbidden("only admins may undo another member's turn")
             }
@@ -240,15 +271,17 @@ enum Turns {
     /// no retirement covers: never a walk over retired turns. Undo, clear and restore leave the
     /// search index alone (the text is unchanged); search returns only live turns.
     static func live(_ db: Database, sid: Int64, sessionID: String, retired: TurnRetirements, after: Int64,
-                     through: Int64 = .max, newestFirst: Bool = false, limit: Int = .max) throws(StoreError) -> [Turn] {
+                     through: Int64 = .max, author: String? = nil, newestFirst: Bool = false,
+                     limit: Int = .max) throws(StoreError) -> [Turn] {
         var stretches = retired.uncovered(after: after, through: through)
         if newestFirst { stretches.reverse() }
         var found: [Turn] = []
         for stretch in stretches where found.count < limit {
             found += try db.query("""
-                SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND seq <= ? AND state = 0
+                SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND seq <= ? AND state = 0\(author == nil ? "" : " AND author = ?")
                 ORDER BY seq \(newestFirst ? "DESC" : "ASC") LIMIT ?
-                """, [.integer(sid), .integer(stretch.after), .integer(stretch.through), .int(limit - found.count)]) { row throws(StoreError) in
+                """, [.integer(sid), .integer(stretch.after), .integer(stretch.through)] + (author.map { [.text($0)] } ?? [])
+                    + [.int(limit - found.count)]) { row throws(StoreError) in
                 try TurnRows.map(row, sessionID: sessionID, retired: .none)
             }
         }
