@@ -79,7 +79,7 @@ import TandemStore
         #expect(unknown.stderr.contains("no user 'bob'; list users with: tandem-admin users list"))
         let owner = try f.run(["users", "remove", "alice", "--yes"])
         expectStatus(owner, 3)
-        #expect(owner.stderr.contains("owns session"))
+        #expect(owner.stderr.contains("is the only owner of session(s)"))
     }
 }
 

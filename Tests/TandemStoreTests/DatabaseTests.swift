@@ -143,11 +143,39 @@ import TandemJSON
         let store = try Store(path: dir.dbPath)
         defer { store.close() }
         let applied = try store.read { db throws(StoreError) in try Migrations.applied(db).map(\.name) }
-        #expect(applied == ["core", "search", "collaboration", "turn-nonce", "search-high-water", "search-file", "turn-retirements"])
+        #expect(applied == ["core", "search", "collaboration", "turn-nonce", "search-high-water", "search-file", "turn-retirements", "owned-templates"])
         // Migration 2 indexed the existing turn; migration 3's tables work.
         #expect(try store.search("walrus").map(\.sessionID) == ["old"])
         _ = try store.createShareLink(session: "old", actor: "alice", expiresAt: nil)
         #expect(try store.lastTurns(session: "old", actor: "alice", count: 1).first?.content == "legacy walrus")
+    }
+
+    @Test func version8OwnsTemplatesDatesCheckpointsAndFixesOwners() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            // Version 7: bob created "old", handed it to alice and left; a checkpoint at turn 1
+            // (time 10), then a clear (time 20); a template named "std" saved by bob.
+            let db = try legacyDatabase(at: dir.dbPath, version: 7, title: "Old", lastTurn: 2, lastEvent: 3)
+            try db.run("INSERT INTO users(id, display_name, created_at) VALUES ('bob','Bob',1)")
+            try db.run("UPDATE sessions SET owner = 'bob'")
+            for (seq, at) in [(1, 5), (2, 15)] {
+                try db.run("INSERT INTO turns(sid, seq, role, author, content, created_at, event_seq) VALUES (1,?,'user','alice','t',?,?)",
+                           [.int(seq), .int(at), .int(seq)])
+            }
+            try db.run("INSERT INTO events(sid, seq, kind, turn_seq, created_at) VALUES (1,3,'clear',2,20)")
+            try db.run("INSERT INTO turn_retirements(sid, after, through, state) VALUES (1,0,2,2)")
+            try db.run("INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at) VALUES (1,'one',1,'{}','alice',10)")
+            try db.run("INSERT INTO templates(id, name, body, created_by, created_at) VALUES ('t1','std','{\"title\":\"T\"}','bob',1)")
+        }
+        let store = try Store(path: dir.dbPath)
+        defer { store.close() }
+        #expect(try store.session(id: "old").owner == "alice")
+        #expect(errorCode { _ = try store.restoreCheckpoint(session: "old", actor: "alice", name: "one") } == "stale_checkpoint")
+        #expect(try store.templates(of: "bob").map(\.name) == ["std"])
+        #expect(errorCode { _ = try store.createSession(fromTemplate: "std", actor: "alice") } == "not_found")
+        _ = try store.saveTemplate(session: "old", actor: "alice", name: "std")
+        #expect(try store.createSession(fromTemplate: "std", actor: "bob", id: "b").title == "T")
     }
 
     @Test func refusesANewerDatabase() throws {

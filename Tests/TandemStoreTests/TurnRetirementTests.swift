@@ -79,28 +79,54 @@ import TandemJSON
         #expect(try store.lastTurns(session: "s1", actor: "dave", count: 10).map(\.state) == [.cleared, .cleared, .cleared, .cleared, .live])
     }
 
-    @Test func aRestoreRewindsOnlyTurnsTheClearDidNotReach() throws {
+    @Test func aClearAfterARestoreLeavesRewoundTurnsRewound() throws {
         try withStore { store in
             try makeSession(store)
             try post(store, ["1", "2"])
             _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "early")
             try post(store, ["3", "4"])
             _ = try store.clearTurns(session: "s1", actor: "alice")
+            // Its turns are cleared: restoring it would bring back its rows without them.
+            #expect(errorCode { _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "early") } == "stale_checkpoint")
             try post(store, ["5", "6"])
-            let restored = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "early")
-            #expect(restored.rewoundThrough == 6)
-            #expect(try store.lastTurns(session: "s1", actor: "dave", count: 10).map(\.state)
-                    == [.cleared, .cleared, .cleared, .cleared, .rewound, .rewound])
-            #expect(try storedStates(store) == [0, 0, 0, 0, 0, 0])
-            // A later clear leaves the rewound turns rewound and reaches the turns after them.
+            _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "late")
             try post(store, ["7"])
+            #expect(try store.restoreCheckpoint(session: "s1", actor: "alice", name: "late").rewoundThrough == 7)
+            #expect(try store.lastTurns(session: "s1", actor: "dave", count: 10).map(\.state)
+                    == [.cleared, .cleared, .cleared, .cleared, .live, .live, .rewound])
+            #expect(try storedStates(store) == [0, 0, 0, 0, 0, 0, 0])
+            // The same checkpoint again: it still holds all its turns.
+            try post(store, ["8"])
+            #expect(try store.restoreCheckpoint(session: "s1", actor: "alice", name: "late").rewoundThrough == 8)
+            // A later clear leaves the rewound turns rewound and reaches the others.
             _ = try store.clearTurns(session: "s1", actor: "alice")
             #expect(try store.lastTurns(session: "s1", actor: "dave", count: 10).map(\.state)
-                    == [.cleared, .cleared, .cleared, .cleared, .rewound, .rewound, .cleared])
-            // A restore to the same checkpoint after that changes nothing it does not reach.
-            try post(store, ["8"])
-            _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "early")
-            #expect(try store.lastTurns(session: "s1", actor: "dave", count: 10).map(\.state).suffix(2) == [.cleared, .rewound])
+                    == [.cleared, .cleared, .cleared, .cleared, .cleared, .cleared, .rewound, .rewound])
+            #expect(errorCode { _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "late") } == "stale_checkpoint")
+        }
+    }
+
+    @Test func aRestoreToAnEarlierPointMakesLaterCheckpointsStale() throws {
+        try withStore { store in
+            try makeSession(store)
+            try post(store, ["1"])
+            _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "one")
+            try post(store, ["2"])
+            _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "two")
+            try post(store, ["3"])
+            _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "three")
+            _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "two")
+            // "three" holds turn 3, which the restore rewound; "one" lies before it; "two" is where we are.
+            #expect(errorCode { _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "three") } == "stale_checkpoint")
+            _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "two")
+            _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "one")
+            #expect(errorCode { _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "two") } == "stale_checkpoint")
+            // An undo is not a reason: a checkpoint saved before it restores, and the undone turn stays undone.
+            try post(store, ["4", "5"])
+            _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "five")
+            _ = try store.undoLastTurn(session: "s1", actor: "alice")
+            _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "five")
+            #expect(try store.lastTurns(session: "s1", actor: "dave", count: 2).map(\.state) == [.live, .undone])
         }
     }
 
@@ -164,7 +190,7 @@ import TandemJSON
             try makeSession(store)
             var rng = SeededRandom(seed: seed)
             var model: [TurnState] = [] // index seq - 1
-            var checkpoints: [(name: String, seq: Int)] = []
+            var checkpoints: [(name: String, seq: Int, stale: Bool)] = []
             for step in 0..<120 {
                 switch Int.random(in: 0..<10, using: &rng) {
                 case 0..<4:
@@ -181,14 +207,20 @@ import TandemJSON
                 case 6:
                     _ = try store.clearTurns(session: "s1", actor: "alice")
                     model = model.map { $0 == .live ? .cleared : $0 }
+                    for i in checkpoints.indices where checkpoints[i].seq > 0 { checkpoints[i].stale = true }
                 case 7:
                     let name = "cp\(step)"
                     _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: name)
-                    checkpoints.append((name, model.count))
+                    checkpoints.append((name, model.count, false))
                 default:
                     guard let cp = checkpoints.randomElement(using: &rng) else { continue }
+                    if cp.stale {
+                        #expect(errorCode { _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: cp.name) } == "stale_checkpoint")
+                        continue
+                    }
                     _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: cp.name)
                     for i in cp.seq..<model.count where model[i] == .live { model[i] = .rewound }
+                    for i in checkpoints.indices where checkpoints[i].seq > cp.seq { checkpoints[i].stale = true }
                 }
             }
             // One letter a turn (l, u, c, r): a failure prints a readable line.

@@ -56,7 +56,7 @@ extension Dispatcher {
 
     func listTemplates(client: ClientConnection) throws -> TemplateListResult {
         let user = try memberUser(client)
-        return TemplateListResult(templates: try store.templates().filter { $0.createdBy == user }.map(TemplateInfo.init))
+        return TemplateListResult(templates: try store.templates(of: user).map(TemplateInfo.init))
     }
 
     func createFromTemplate(_ p: TemplateCreateParams, client: ClientConnection) throws -> SessionResult {

@@ -46,7 +46,7 @@ extension Dispatcher {
         guard p.document.serializedByteCount <= limits.maxImportBytes else {
             throw DispatchFailure(code: .tooLarge, message: "import documents are limited to \(limits.maxImportBytes) bytes", field: "document")
         }
-        let session = try store.importSession(p.document, asID: p.session, actor: user)
+        let session = try store.importSession(p.document, asID: p.session, claimedBy: user)
         return SessionResult(session: try info(session, for: user))
     }
 }

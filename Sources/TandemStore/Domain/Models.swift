@@ -188,6 +188,8 @@ public struct Checkpoint: Sendable, Equatable {
     public var rowVersions: [String: Int64]
     public var createdBy: String
     public var createdAt: Int64
+    /// The session's change-log position when it was saved.
+    public var eventSeq: Int64 = 0
 }
 
 public struct ShareLink: Sendable, Equatable {

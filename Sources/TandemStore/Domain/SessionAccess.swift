@@ -19,17 +19,27 @@ struct SessionCounters {
 
 extension SessionRef {
     /// The permission and status rule applied to a resolved session.
-    static func check(_ ref: SessionRef, _ operation: Operation, actor: String, requireActive: Bool) throws(StoreError) -> SessionRef {
+    /// Which session statuses an operation accepts.
+    enum StatusRule {
+        /// Any: reads, and who may see the session (members, share links).
+        case any
+        /// Active or paused: settings and checkpoints (an archived session's are final).
+        case unarchived
+        /// Active only: content (turns, rows, comments, undo, clear, restore).
+        case active
+    }
+
+    static func check(_ ref: SessionRef, _ operation: Operation, actor: String, status rule: StatusRule) throws(StoreError) -> SessionRef {
         guard let role = ref.role else {
             throw StoreError(.notMember, "session \(ref.id) not found (\(actor) is not a member)")
         }
         guard Permissions.allows(role: role, operation: operation) else {
             throw StoreError.forbidden("role \(role.rawValue) may not \(operation.rawValue)")
         }
-        if requireActive && ref.status == .paused {
+        if rule == .active && ref.status == .paused {
             throw StoreError(.sessionPaused, "session \(ref.id) is paused; resume it to make changes")
         }
-        if requireActive && ref.status == .archived {
+        if rule != .any && ref.status == .archived {
             throw StoreError(.sessionArchived, "session \(ref.id) is archived; it accepts no changes")
         }
         return ref
@@ -59,12 +69,18 @@ extension Database {
 
     /// Resolves `id` and checks that `actor` may perform `operation` there.
     func authorize(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
-        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, requireActive: false)
+        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, status: .any)
+    }
+
+    /// Like `authorize`, and the session must not be archived (a paused session's settings and
+    /// checkpoints may change; an archived one's are final).
+    func authorizeUnarchived(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
+        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, status: .unarchived)
     }
 
     /// Like `authorize`, and the session must be active (paused/archived sessions are read-only).
     func authorizeChange(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
-        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, requireActive: true)
+        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, status: .active)
     }
 
     func insertEvent(sid: Int64, seq: Int64, kind: String, actor: String?, now: Int64, turnSeq: Int64? = nil,

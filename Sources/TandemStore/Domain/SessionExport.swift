@@ -19,7 +19,7 @@ enum SessionExport {
         let retired = try TurnRetirements.load(db, sid: sid)
         try out.field("checkpoints", .array(try Checkpoints.list(db, sid: sid).map { c -> JSONValue in
             ["name": .string(c.name), "turn_seq": .integer(c.turnSeq), "rows": Checkpoints.encode(c.rowVersions),
-             "created_by": .string(c.createdBy), "created_at": .integer(c.createdAt)]
+             "created_by": .string(c.createdBy), "created_at": .integer(c.createdAt), "event_seq": .integer(c.eventSeq)]
         }))
         try out.arrayField("comments") { element throws(StoreError) in
             try db.forEach("SELECT turn_seq, author, body, created_at FROM comments WHERE sid = ? ORDER BY id", bySession) { row throws(StoreError) in

@@ -23,10 +23,19 @@ enum SessionImport {
         var session: JSONValue
         var users: [JSONValue]
         var members: [JSONValue]
+        /// The user an import over the wire belongs to (see `Store.importSession(_:asID:claimedBy:)`).
+        var claimant: String?
+        var owner: String {
+            get throws(StoreError) {
+                if let claimant { return claimant }
+                return try str(session, "owner")
+            }
+        }
     }
 
-    /// Checks the format and reads the session, its users and members.
-    static func header(_ doc: any ImportSource, asID: String?) throws(StoreError) -> Header {
+    /// Checks the format and reads the session, its users and members. With a `claimant`, the
+    /// document's users and members are left out: the claimant owns the session alone.
+    static func header(_ doc: any ImportSource, asID: String?, claimant: String? = nil) throws(StoreError) -> Header {
         guard try doc.field("format")?.stringValue == SessionExport.format, try doc.field("version")?.intValue == 1 else {
             throw StoreError.invalid("not a \(SessionExport.format) version 1 document")
         }
@@ -44,6 +53,7 @@ enum SessionImport {
             _ = try int(m, "added_at")
             members.append(m)
         }
+        if let claimant { return Header(id: id, session: s, users: [], members: [], claimant: claimant) }
         return Header(id: id, session: s, users: users, members: members)
     }
 
@@ -61,11 +71,12 @@ enum SessionImport {
         try requireFree(db, header.id)
         let s = header.session
         var parentSid = SQLValue.null
-        if let parent = s["parent_id"]?.stringValue,
+        // A claimed import is a session of its own: never a branch of a session that may not be the claimant's.
+        if header.claimant == nil, let parent = s["parent_id"]?.stringValue,
            let psid = try db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(parent)]) { parentSid = .integer(psid) }
         let forkRows: SQLValue = (s["fork_rows"] ?? .null).isNull ? .null : .json(s["fork_rows"]!)
         return try insertHidden(ctx, [
-            ("title", .text(try str(s, "title"))), ("owner", .text(try str(s, "owner"))), ("metadata", .json(s["metadata"] ?? [:])),
+            ("title", .text(try str(s, "title"))), ("owner", .text(try header.owner)), ("metadata", .json(s["metadata"] ?? [:])),
             ("created_at", .integer(try int(s, "created_at"))), ("last_turn_seq", .integer(try int(s, "last_turn_seq"))),
             ("last_event_seq", .integer(try int(s, "last_event_seq"))), ("parent_sid", parentSid),
             ("fork_seq", .optional(s["fork_seq"]?.intValue)), ("fork_rows", forkRows),
@@ -109,10 +120,15 @@ enum SessionImport {
         let db = ctx.db
         try requireFree(db, header.id)
         let s = header.session
+        if let claimant = header.claimant {
+            try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)",
+                       [.integer(sid), .text(claimant), .text(Role.owner.rawValue), .integer(ctx.now)])
+        }
         for m in header.members {
             try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)",
                        [.integer(sid), .text(try str(m, "user")), .text(try str(m, "role")), .integer(try int(m, "added_at"))])
         }
+        try db.run(Checkpoints.backfillEventSeq("sid = ?"), [.integer(sid)])
         try db.run("""
             UPDATE sessions SET id = ?, status = ?, updated_at = ?, paused_at = ?, archived_at = ? WHERE sid = ?
             """, [.text(header.id), .text(try str(s, "status")), .integer(try int(s, "updated_at")),
@@ -158,9 +174,10 @@ enum SessionImport {
                        [.integer(sid), .text(try str(r, "key")), .integer(try int(r, "version")), .json(r["value"] ?? .null),
                         .text(try str(r, "author")), .integer(try int(r, "at")), .int(r["merged"]?.boolValue == true ? 1 : 0)])
         case "checkpoints":
-            try db.run("INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at) VALUES (?,?,?,?,?,?)",
+            // An export older than event_seq leaves it null; `publish` fills it in once the events are there.
+            try db.run("INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq) VALUES (?,?,?,?,?,?,?)",
                        [.integer(sid), .text(try str(r, "name")), .integer(try int(r, "turn_seq")), .json(r["rows"] ?? [:]),
-                        .text(try str(r, "created_by")), .integer(try int(r, "created_at"))])
+                        .text(try str(r, "created_by")), .integer(try int(r, "created_at")), .optional(r["event_seq"]?.intValue)])
         case "contributions":
             try db.run("""
                 INSERT INTO contributions(sid, user_id, turns, tokens_in, tokens_out, comments, row_writes, merges, conflicts, undos)

@@ -25,11 +25,13 @@ extension Store {
         try write { ctx throws(StoreError) in
             let db = ctx.db
             guard try db.userExists(id) else { throw StoreError.notFound("user \(id)") }
+            // Sessions with another owner pass to that owner (`Members.keepOwnerCurrent` below).
             let owned = try db.query("""
-                SELECT id FROM sessions WHERE owner = ? AND status NOT IN \(SessionReaper.hiddenStatuses) ORDER BY id LIMIT 5
+                SELECT id FROM sessions s WHERE owner = ?1 AND status NOT IN \(SessionReaper.hiddenStatuses)
+                  AND NOT EXISTS (SELECT 1 FROM members m WHERE m.sid = s.sid AND m.role = 'owner' AND m.user_id <> ?1) ORDER BY id LIMIT 5
                 """, [.text(id)]) { $0.text(0) }
             if !owned.isEmpty {
-                throw StoreError(.invalidState, "user \(id) owns session(s) \(owned.joined(separator: ", ")); delete them first")
+                throw StoreError(.invalidState, "user \(id) is the only owner of session(s) \(owned.joined(separator: ", ")); delete them or make another member owner first")
             }
             if try db.scalar("SELECT 1 FROM sessions WHERE owner = ? AND status = '\(SessionImport.status)'", [.text(id)]) != nil {
                 throw StoreError(.invalidState, "user \(id) owns a session being imported; try again when the import is done")
@@ -42,6 +44,7 @@ extension Store {
             }
             for (sid, session, role) in memberships {
                 try db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(sid), .text(id)])
+                try Members.keepOwnerCurrent(db, sid: sid)
                 try db.audit(actor: actor, action: "member.remove", sessionID: session, target: id,
                              detail: ["from": .string(role)], now: ctx.now)
                 try ctx.recordEvent(sid: sid, kind: "member", actor: actor, data: ["user": .string(id), "role": .null])
@@ -95,16 +98,7 @@ extension Store {
             guard try ctx.db.userExists(user) else { throw StoreError.notFound("user \(user)") }
             let current = try Members.role(ctx.db, sid: ref.sid, user: user)
             if current == role { return nil }
-            if current == .owner { try Members.requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
-            try ctx.db.run("""
-                INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)
-                ON CONFLICT(sid, user_id) DO UPDATE SET role = excluded.role
-                """, [.integer(ref.sid), .text(user), .text(role.rawValue), .integer(ctx.now)])
-            try ctx.db.audit(actor: actor, action: current == nil ? "member.add" : "member.role", sessionID: session,
-                             target: user, detail: ["from": current.map { .string($0.rawValue) } ?? .null, "to": .string(role.rawValue)],
-                             now: ctx.now)
-            return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor,
-                                       data: ["user": .string(user), "role": .string(role.rawValue)])
+            return try Members.put(ctx, ref, user: user, role: role, current: current, actor: actor)
         }
     }
 
@@ -117,11 +111,7 @@ extension Store {
             guard let current = try Members.role(ctx.db, sid: ref.sid, user: user) else {
                 throw StoreError.notFound("member \(user)")
             }
-            if current == .owner { try Members.requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
-            try ctx.db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(ref.sid), .text(user)])
-            try ctx.db.audit(actor: actor, action: "member.remove", sessionID: session, target: user,
-                             detail: ["from": .string(current.rawValue)], now: ctx.now)
-            return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor, data: ["user": .string(user), "role": .null])
+            return try Members.remove(ctx, ref, user: user, current: current, actor: actor)
         }
     }
 

@@ -16,19 +16,22 @@ extension Store {
     public func saveCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> Checkpoint {
         try Validate.text(name, what: "checkpoint name", max: 256)
         return try write { ctx throws(StoreError) in
-            let ref = try ctx.db.authorize(.checkpointSave, session: session, actor: actor)
+            let ref = try ctx.db.authorizeUnarchived(.checkpointSave, session: session, actor: actor)
             if try ctx.db.scalar("SELECT 1 FROM checkpoints WHERE sid = ? AND name = ?", [.integer(ref.sid), .text(name)]) != nil {
                 throw StoreError(.alreadyExists, "checkpoint \(name) already exists")
             }
-            let turnSeq = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
+            guard let (turnSeq, eventSeq) = try ctx.db.queryOne("SELECT last_turn_seq, last_event_seq FROM sessions WHERE sid = ?",
+                                                                [.integer(ref.sid)], { ($0.int(0), $0.int(1)) })
+            else { throw StoreError.notFound("session \(session)") }
             var versions: [String: Int64] = [:]
             for (key, version) in try ctx.db.query("SELECT key, version FROM state_rows WHERE sid = ?", [.integer(ref.sid)], { ($0.text(0), $0.int(1)) }) {
                 versions[key] = version
             }
             let checkpoint = Checkpoint(name: name, turnSeq: turnSeq, rowVersions: versions, createdBy: actor, createdAt: ctx.now)
-            try ctx.db.run("INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at) VALUES (?,?,?,?,?,?)",
-                           [.integer(ref.sid), .text(name), .integer(turnSeq), .json(Checkpoints.encode(versions)),
-                            .text(actor), .integer(ctx.now)])
+            try ctx.db.run("""
+                INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq) VALUES (?,?,?,?,?,?,?)
+                """, [.integer(ref.sid), .text(name), .integer(turnSeq), .json(Checkpoints.encode(versions)),
+                      .text(actor), .integer(ctx.now), .integer(eventSeq)])
             return checkpoint
         }
     }
@@ -43,13 +46,17 @@ extension Store {
     /// Rewinds to a checkpoint (admin+): later live turns become `rewound` (kept, not erased; one
     /// row written whatever their number, `TurnRetirements`); rows
     /// that changed since get the checkpoint's value as a new version (rows created since get
-    /// `null`). Recorded as a `restore` event and in the audit log. `stale_checkpoint` when no
-    /// checkpoint has that name.
+    /// `null`). Recorded as a `restore` event and in the audit log. `not_found` when no
+    /// checkpoint has that name; `stale_checkpoint` when a clear or a restore made after it
+    /// retired turns it holds (its rows would come back without its turns).
     public func restoreCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> RestoreResult {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorizeChange(.checkpointRestore, session: session, actor: actor)
             guard let checkpoint = try Checkpoints.list(ctx.db, sid: ref.sid).first(where: { $0.name == name }) else {
-                throw StoreError(.staleCheckpoint, "session \(session) has no checkpoint named \(name)")
+                throw StoreError.notFound("session \(session) has no checkpoint named \(name)")
+            }
+            if let why = try Checkpoints.staleness(ctx.db, sid: ref.sid, checkpoint) {
+                throw StoreError(.staleCheckpoint, "checkpoint \(name) (turn \(checkpoint.turnSeq)) cannot be restored: \(why)")
             }
             let through = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             try TurnRetirements.record(ctx.db, sid: ref.sid, after: checkpoint.turnSeq, through: through, state: .rewound)
@@ -89,10 +96,34 @@ enum Checkpoints {
     }
 
     static func list(_ db: Database, sid: Int64) throws(StoreError) -> [Checkpoint] {
-        try db.query("SELECT name, turn_seq, row_versions, created_by, created_at FROM checkpoints WHERE sid = ? ORDER BY created_at, name",
-                     [.integer(sid)]) { row throws(StoreError) in
+        try db.query("""
+            SELECT name, turn_seq, row_versions, created_by, created_at, event_seq FROM checkpoints WHERE sid = ? ORDER BY created_at, name
+            """, [.integer(sid)]) { row throws(StoreError) in
             Checkpoint(name: row.text(0), turnSeq: row.int(1), rowVersions: decode(try row.json(2)),
-                       createdBy: row.text(3), createdAt: row.int(4))
+                       createdBy: row.text(3), createdAt: row.int(4), eventSeq: row.int(5))
         }
+    }
+
+    /// Why `checkpoint` can no longer be restored, or nil. A clear after it hid turns it holds; a
+    /// restore after it to an earlier point rewound some. Restoring it would bring its rows back
+    /// without those turns. (Undo is not a reason: it undoes one turn, the restore keeps that.)
+    static func staleness(_ db: Database, sid: Int64, _ checkpoint: Checkpoint) throws(StoreError) -> String? {
+        guard checkpoint.turnSeq > 0 else { return nil }
+        return try db.queryOne("""
+            SELECT kind, turn_seq FROM events WHERE sid = ? AND seq > ? AND (kind = 'clear' OR (kind = 'restore' AND turn_seq < ?))
+            ORDER BY seq LIMIT 1
+            """, [.integer(sid), .integer(checkpoint.eventSeq), .integer(checkpoint.turnSeq)]) { row in
+            row.text(0) == "clear" ? "the session was cleared after it was saved"
+                : "a later restore rewound the session to turn \(row.int(1))"
+        }
+    }
+
+    /// SQL that gives checkpoints saved without a change-log position (before migration 8, or in
+    /// an older export) the last change made before their time; `condition` narrows the rows.
+    static func backfillEventSeq(_ condition: String) -> String {
+        """
+        UPDATE checkpoints SET event_seq = coalesce((SELECT max(e.seq) FROM events e
+          WHERE e.sid = checkpoints.sid AND e.created_at <= checkpoints.created_at), 0) WHERE event_seq IS NULL AND \(condition)
+        """
     }
 }

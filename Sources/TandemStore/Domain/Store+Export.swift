@@ -92,14 +92,18 @@ extension Store {
         try importInSteps(try ImportScan(text), asID: asID, actor: actor)
     }
 
-    /// Imports a document already parsed (one that came over the wire).
-    public func importSession(_ document: JSONValue, asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
-        try importInSteps(ImportTree(document: document), asID: asID, actor: actor)
+    /// Imports a document already parsed (one that came over the wire). With `claimedBy`, that
+    /// user owns the new session and is its only member, and no user is created: a member may
+    /// import only into their own hands (the document's members and owner stand for nobody's
+    /// consent). Turns, comments and rows keep the authors the document names.
+    public func importSession(_ document: JSONValue, asID: String? = nil, actor: String = "system",
+                              claimedBy claimant: String? = nil) throws(StoreError) -> Session {
+        try importInSteps(ImportTree(document: document), asID: asID, actor: claimant ?? actor, claimant: claimant)
     }
 
-    private func importInSteps(_ doc: any ImportSource, asID: String?, actor: String) throws(StoreError) -> Session {
+    private func importInSteps(_ doc: any ImportSource, asID: String?, actor: String, claimant: String? = nil) throws(StoreError) -> Session {
         if let asID { try Validate.identifier(asID, what: "session id") }
-        let header = try SessionImport.header(doc, asID: asID)
+        let header = try SessionImport.header(doc, asID: asID, claimant: claimant)
         let sid = try write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
         return try buildHidden(sid: sid) { () throws(StoreError) in
             let rows = max(1, configuration.importStepRows)

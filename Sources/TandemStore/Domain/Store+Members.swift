@@ -25,16 +25,7 @@ extension Store {
             guard Permissions.mayChangeRole(actorRole: ref.role ?? .read, targetCurrent: current, newRole: role) else {
                 throw StoreError.forbidden("role \(ref.role?.rawValue ?? "none") may not make \(user) \(role.rawValue)")
             }
-            if current == .owner && role != .owner { try Members.requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
-            try ctx.db.run("""
-                INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)
-                ON CONFLICT(sid, user_id) DO UPDATE SET role = excluded.role
-                """, [.integer(ref.sid), .text(user), .text(role.rawValue), .integer(ctx.now)])
-            try ctx.db.audit(actor: actor, action: current == nil ? "member.add" : "member.role", sessionID: session,
-                             target: user, detail: ["from": current.map { .string($0.rawValue) } ?? .null, "to": .string(role.rawValue)],
-                             now: ctx.now)
-            return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor,
-                                          data: ["user": .string(user), "role": .string(role.rawValue)])
+            return try Members.put(ctx, ref, user: user, role: role, current: current, actor: actor)
         }
     }
 
@@ -54,12 +45,7 @@ extension Store {
             if actor != user && !Permissions.mayChangeRole(actorRole: ref.role ?? .read, targetCurrent: current, newRole: nil) {
                 throw StoreError.forbidden("role \(ref.role?.rawValue ?? "none") may not remove \(user)")
             }
-            if current == .owner { try Members.requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
-            try ctx.db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(ref.sid), .text(user)])
-            try ctx.db.audit(actor: actor, action: "member.remove", sessionID: session, target: user,
-                             detail: ["from": .string(current.rawValue)], now: ctx.now)
-            return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor,
-                                          data: ["user": .string(user), "role": .null])
+            return try Members.remove(ctx, ref, user: user, current: current, actor: actor)
         }
     }
 }
@@ -75,6 +61,43 @@ enum Members {
         try db.queryOne("SELECT role FROM members WHERE sid = ? AND user_id = ?", [.integer(sid), .text(user)]) {
             Role(rawValue: $0.text(0))
         } ?? nil
+    }
+
+    /// Gives `user` (now `current`, nil when not a member) `role` in the session: the last owner
+    /// stays one. Audited, recorded in the change log (returns its seq), and the session's
+    /// `owner` follows if it stopped being one.
+    static func put(_ ctx: WriteContext, _ ref: SessionRef, user: String, role: Role, current: Role?,
+                    actor: String) throws(StoreError) -> Int64 {
+        if current == .owner && role != .owner { try requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
+        try ctx.db.run("""
+            INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)
+            ON CONFLICT(sid, user_id) DO UPDATE SET role = excluded.role
+            """, [.integer(ref.sid), .text(user), .text(role.rawValue), .integer(ctx.now)])
+        try keepOwnerCurrent(ctx.db, sid: ref.sid)
+        try ctx.db.audit(actor: actor, action: current == nil ? "member.add" : "member.role", sessionID: ref.id,
+                         target: user, detail: ["from": current.map { .string($0.rawValue) } ?? .null, "to": .string(role.rawValue)],
+                         now: ctx.now)
+        return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor, data: ["user": .string(user), "role": .string(role.rawValue)])
+    }
+
+    /// Removes `user` (now `current`) from the session, like `put`.
+    static func remove(_ ctx: WriteContext, _ ref: SessionRef, user: String, current: Role, actor: String) throws(StoreError) -> Int64 {
+        if current == .owner { try requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
+        try ctx.db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(ref.sid), .text(user)])
+        try keepOwnerCurrent(ctx.db, sid: ref.sid)
+        try ctx.db.audit(actor: actor, action: "member.remove", sessionID: ref.id, target: user,
+                         detail: ["from": .string(current.rawValue)], now: ctx.now)
+        return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor, data: ["user": .string(user), "role": .null])
+    }
+
+    /// `sessions.owner` names an owner member: when the one it names stopped being one, the
+    /// longest-standing owner takes its place (the session always keeps one).
+    static func keepOwnerCurrent(_ db: Database, sid: Int64) throws(StoreError) {
+        try db.run("""
+            UPDATE sessions SET owner = (SELECT user_id FROM members WHERE sid = ?1 AND role = 'owner' ORDER BY added_at, user_id LIMIT 1)
+            WHERE sid = ?1 AND NOT EXISTS (SELECT 1 FROM members WHERE sid = ?1 AND role = 'owner' AND user_id = sessions.owner)
+              AND EXISTS (SELECT 1 FROM members WHERE sid = ?1 AND role = 'owner')
+            """, [.integer(sid)])
     }
 
     static func requireAnotherOwner(_ db: Database, sid: Int64, besides user: String) throws(StoreError) {
@@ -125,9 +148,13 @@ extension Store {
         }
     }
 
-    /// A user's counters in every session.
+    /// A user's counters in every session they are a member of (not in a copy someone else
+    /// imported, or a session they were removed from).
     public func contributions(user: String) throws(StoreError) -> [Contribution] {
-        try read { db throws(StoreError) in try Contributions.load(db, "c.user_id = ?", [.text(user)]) }
+        try read { db throws(StoreError) in
+            try Contributions.load(db, "c.user_id = ?1 AND EXISTS (SELECT 1 FROM members m WHERE m.sid = c.sid AND m.user_id = ?1)",
+                                   [.text(user)])
+        }
     }
 }
 

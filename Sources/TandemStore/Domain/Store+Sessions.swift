@@ -34,7 +34,7 @@ extension Store {
         if let title { try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true) }
         let meta = try metadata.map { v throws(StoreError) in try Validate.object(v, what: "metadata", max: configuration.maxJSONBytes) }
         return try write { ctx throws(StoreError) in
-            let ref = try ctx.db.authorize(.sessionUpdate, session: id, actor: actor)
+            let ref = try ctx.db.authorizeUnarchived(.sessionUpdate, session: id, actor: actor)
             if let title { try ctx.db.run("UPDATE sessions SET title = ? WHERE sid = ?", [.text(title), .integer(ref.sid)]) }
             if let meta { try ctx.db.run("UPDATE sessions SET metadata = ? WHERE sid = ?", [.text(meta), .integer(ref.sid)]) }
             var data: [String: JSONValue] = [:]

@@ -91,17 +91,25 @@ enum Rows {
             throw StoreError.invalid("base version \(baseVersion) of row \(key) does not exist (current is \(currentVersion))")
         }
         if baseVersion == currentVersion { return .apply(version: currentVersion + 1) }
-        // Older base: merge base (from history), current and proposed.
-        let baseValue: JSONValue
+        let currentValue = current?.value ?? .null
+        let outcome: MergeOutcome
         if baseVersion == 0 {
-            baseValue = .null
+            // Both sides created the row: there is no base value (not even null). Two objects
+            // merge key by key from nothing; anything else merges only if both wrote the same.
+            if currentValue.objectValue != nil && value.objectValue != nil {
+                outcome = ThreeWayMerge.merge(base: .object([:]), current: currentValue, proposed: value)
+            } else {
+                outcome = currentValue == value ? .merged(value)
+                    : .conflict([MergeConflict(path: [], base: nil, current: currentValue, proposed: value)])
+            }
         } else {
+            // Older base: merge base (from history), current and proposed.
             guard let historical = try RowRows.historical(db, sid: sid, key: key, version: baseVersion) else {
                 throw StoreError(.sqlite, "history of row \(key) lacks version \(baseVersion)")
             }
-            baseValue = historical.value
+            outcome = ThreeWayMerge.merge(base: historical.value, current: currentValue, proposed: value)
         }
-        switch ThreeWayMerge.merge(base: baseValue, current: current?.value ?? .null, proposed: value) {
+        switch outcome {
         case .merged(let merged): return .merge(merged, version: currentVersion + 1)
         case .conflict(let conflicts): return .conflict(currentVersion: currentVersion, conflicts)
         }

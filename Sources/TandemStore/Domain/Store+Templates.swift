@@ -1,13 +1,14 @@
 import TandemJSON
 
 extension Store {
-    /// Saves a session's settings (title, metadata), members and current rows as a named template
-    /// (admin+). `conflict` when the name is taken.
+    /// Saves a session's settings (title, metadata), members and current rows as a template of
+    /// `actor`'s (admin+), named `name` among theirs: only they may list it or create sessions
+    /// from it. `already_exists` when they have one of that name.
     public func saveTemplate(session: String, actor: String, name: String) throws(StoreError) -> Template {
         try Validate.text(name, what: "template name", max: 256)
         return try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.templateSave, session: session, actor: actor)
-            if try ctx.db.scalar("SELECT 1 FROM templates WHERE name = ?", [.text(name)]) != nil {
+            if try ctx.db.scalar("SELECT 1 FROM templates WHERE created_by = ? AND name = ?", [.text(actor), .text(name)]) != nil {
                 throw StoreError(.alreadyExists, "template \(name) already exists")
             }
             let source = try SessionRows.load(ctx.db, sid: ref.sid)
@@ -19,7 +20,7 @@ extension Store {
                                         [.integer(ref.sid)], RowRows.map) {
                 rows[row.key] = row.value
             }
-            let body: JSONValue = ["title": .string(source.title), "metadata": source.metadata,
+            let body: JSONValue = ["title": .string(source.title), "metadata": source.metadata, "source": .string(session),
                                    "members": .array(members), "rows": .object(rows)]
             let template = Template(id: RandomID.make(), name: name, body: body, createdBy: actor, createdAt: ctx.now)
             try ctx.db.run("INSERT INTO templates(id, name, body, created_by, created_at) VALUES (?,?,?,?,?)",
@@ -28,15 +29,17 @@ extension Store {
         }
     }
 
-    public func templates() throws(StoreError) -> [Template] {
+    /// The templates `user` saved, by name.
+    public func templates(of user: String) throws(StoreError) -> [Template] {
         try read { db throws(StoreError) in
-            try db.query("SELECT id, name, body, created_by, created_at FROM templates ORDER BY name") { row throws(StoreError) in
+            try db.query("SELECT id, name, body, created_by, created_at FROM templates WHERE created_by = ? ORDER BY name",
+                         [.text(user)]) { row throws(StoreError) in
                 Template(id: row.text(0), name: row.text(1), body: try row.json(2), createdBy: row.text(3), createdAt: row.int(4))
             }
         }
     }
 
-    /// Creates a session from a template: `actor` becomes its owner; the template's other members
+    /// Creates a session from one of `actor`'s templates: `actor` becomes its owner; the template's other members
     /// keep their roles (former owners become admins; users that no longer exist are skipped);
     /// rows start at version 1 written by `actor`.
     public func createSession(fromTemplate name: String, actor: String, id: String? = nil,
@@ -46,7 +49,8 @@ extension Store {
         if let title { try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true) }
         return try write { ctx throws(StoreError) in
             let db = ctx.db
-            guard let body = try db.queryOne("SELECT body FROM templates WHERE name = ?", [.text(name)], { row throws(StoreError) in try row.json(0) })
+            guard let body = try db.queryOne("SELECT body FROM templates WHERE created_by = ? AND name = ?", [.text(actor), .text(name)],
+                                             { row throws(StoreError) in try row.json(0) })
             else { throw StoreError.notFound("template \(name)") }
             let sid = try Sessions.insert(db, id: newID, title: title ?? body["title"]?.stringValue ?? "",
                                           owner: actor, metadata: (body["metadata"] ?? [:]).serialized(), now: ctx.now)

@@ -16,6 +16,7 @@ enum Migrations {
         Migration(version: 5, name: "search-high-water", sql: Schema.searchHighWater),
         Migration(version: 6, name: "search-file", sql: Schema.searchFile),
         Migration(version: 7, name: "turn-retirements", sql: Schema.turnRetirements),
+        Migration(version: 8, name: "owned-templates", sql: Schema.ownedTemplates),
     ]
 
     static var latestVersion: Int { all.last!.version }

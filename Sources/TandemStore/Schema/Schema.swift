@@ -155,4 +155,24 @@ enum Schema {
           after INTEGER NOT NULL, through INTEGER NOT NULL, state INTEGER NOT NULL);
         CREATE INDEX turn_retirements_session ON turn_retirements(sid, id);
         """
+
+    /// Templates belong to the user who saved them: a name is unique per user, and only its
+    /// author may create sessions from it (before, any user could, by name, and get the source
+    /// session's rows). Checkpoints record the change-log position they were saved at, so a
+    /// restore can tell a clear or restore that came after them (`stale_checkpoint`); those
+    /// saved before this migration take the last change made before their time. A session's
+    /// `owner` follows its owner members (it kept naming a creator who had handed over).
+    static let ownedTemplates = """
+        CREATE TABLE templates_by_author(
+          id TEXT PRIMARY KEY, name TEXT NOT NULL, body TEXT NOT NULL,
+          created_by TEXT NOT NULL, created_at INTEGER NOT NULL, UNIQUE(created_by, name)) WITHOUT ROWID;
+        INSERT INTO templates_by_author SELECT id, name, body, created_by, created_at FROM templates;
+        DROP TABLE templates;
+        ALTER TABLE templates_by_author RENAME TO templates;
+        ALTER TABLE checkpoints ADD COLUMN event_seq INTEGER;
+        \(Checkpoints.backfillEventSeq("1"));
+        UPDATE sessions SET owner = (SELECT user_id FROM members m WHERE m.sid = sessions.sid AND m.role = 'owner' ORDER BY added_at, user_id LIMIT 1)
+          WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.sid = sessions.sid AND m.role = 'owner' AND m.user_id = sessions.owner)
+            AND EXISTS (SELECT 1 FROM members m WHERE m.sid = sessions.sid AND m.role = 'owner');
+        """
 }

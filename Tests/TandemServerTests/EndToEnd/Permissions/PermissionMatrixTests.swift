@@ -19,7 +19,11 @@ extension EndToEnd {
 
             // A template and an export document for the operations outside one session.
             try prepareSession("base", store: store)
-            _ = try store.saveTemplate(session: "base", actor: "olivia", name: "base")
+            // Templates are their author's: every caller has one named "base".
+            for user in Self.roleUsers.values + ["nora"] {
+                _ = try store.createSession(id: "tpl-\(user)", title: "T", owner: user)
+                _ = try store.saveTemplate(session: "tpl-\(user)", actor: user, name: "base")
+            }
             let document = try store.exportSession(id: "base", actor: "olivia")
 
             var connections: [String: TandemTestClient] = [:]
