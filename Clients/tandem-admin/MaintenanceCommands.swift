@@ -28,11 +28,22 @@ struct Backup: ParsableCommand {
     @Flag(help: "Overwrite FILE when it exists.") var force = false
 
     func run() throws {
-        if FileManager.default.fileExists(atPath: file) {
-            guard force else { throw AdminFailure(AdminFailure.conflict, "'\(file)' exists; choose another name or add --force") }
-            try? FileManager.default.removeItem(atPath: file)
+        try DatabaseFiles.refuseAsTarget(file, database: database.path, what: "backup")
+        if FileManager.default.fileExists(atPath: file) && !force {
+            throw AdminFailure(AdminFailure.conflict, "'\(file)' exists; choose another name or add --force")
         }
-        try database.withStore { store in try store.backup(to: file) }
+        // Written beside FILE and renamed over it once whole: a failed backup leaves FILE as it was.
+        let partial = "\(file).partial-\(getpid())"
+        try? FileManager.default.removeItem(atPath: partial)
+        do {
+            try database.withStore { store in try store.backup(to: partial) }
+            guard rename(partial, file) == 0 else {
+                throw AdminFailure(AdminFailure.usage, "cannot write '\(file)': \(String(cString: strerror(errno)))")
+            }
+        } catch {
+            try? FileManager.default.removeItem(atPath: partial)
+            throw error
+        }
         print("backed up \(database.path) to \(file)")
     }
 }

@@ -96,6 +96,7 @@ struct Sessions: ParsableCommand {
         @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
 
         func run() throws {
+            if let output { try DatabaseFiles.refuseAsTarget(output, database: database.path, what: "export") }
             // Streamed from one snapshot: a session of any size takes about one chunk of memory.
             let file = try ExportFile(path: output)
             do {

@@ -137,6 +137,33 @@ import TandemStore
         #expect(again.stderr.contains("--force"))
         expectStatus(try f.run(["backup", copy, "--force"]), 0)
         expectStatus(try f.run(["backup", f.dir + "/no/such/dir/b.db"]), 4)
+        // A failed backup leaves the file it would have replaced as it was.
+        let kept = try Data(contentsOf: URL(fileURLWithPath: copy))
+        expectStatus(try f.run(["backup", copy, "--force"], withDB: false, env: ["TANDEM_DB": f.dir + "/missing.db"]), 4)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: copy)) == kept)
+    }
+
+    @Test func nothingIsWrittenOverTheDatabaseOrItsFiles() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        let original = try f.seed { store in try store.listSessions(SessionFilter()).sessions }
+        // The database itself (also by another name), its WAL and search file, and a directory.
+        try FileManager.default.createSymbolicLink(atPath: f.dir + "/alias.db", withDestinationPath: f.db)
+        FileManager.default.createFile(atPath: f.db + "-wal", contents: Data())
+        try FileManager.default.createDirectory(atPath: f.dir + "/keep", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: f.dir + "/keep/x", contents: Data("x".utf8))
+        for target in [f.db, f.dir + "/alias.db", f.dir + "/./tandem.db", f.db + "-wal", f.db + "-search"] {
+            let backup = try f.run(["backup", target, "--force"])
+            expectStatus(backup, 1)
+            #expect(backup.stderr.contains("database"), "\(target): \(backup.stderr)")
+            expectStatus(try f.run(["sessions", "export", "s1", "-o", target]), 1)
+        }
+        let directory = try f.run(["backup", f.dir + "/keep", "--force"])
+        expectStatus(directory, 1)
+        #expect(directory.stderr.contains("is a directory"))
+        #expect(FileManager.default.fileExists(atPath: f.dir + "/keep/x"))
+        #expect(try f.seed { store in try store.listSessions(SessionFilter()).sessions } == original)
     }
 
     @Test func purgeDeletesOnlySessionsArchivedLongEnoughAgo() throws {
