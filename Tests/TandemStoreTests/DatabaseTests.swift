@@ -178,6 +178,20 @@ import TandemJSON
         #expect(try store.createSession(fromTemplate: "std", actor: "bob", id: "b").title == "T")
     }
 
+    @Test func refusesAnotherProgramsDatabaseAndLeavesItAlone() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            let db = try Database(path: dir.dbPath)
+            try db.run("CREATE TABLE foo(x)")
+            try db.run("INSERT INTO foo VALUES (1)")
+        }
+        let error = #expect(throws: StoreError.self) { _ = try Store(path: dir.dbPath) }
+        #expect(error?.message.contains("not a Tandem database") == true)
+        let db = try Database(path: dir.dbPath)
+        #expect(try db.query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) } == ["foo"])
+    }
+
     @Test func refusesANewerDatabase() throws {
         let dir = TempDir()
         defer { dir.cleanup() }

@@ -23,6 +23,7 @@ enum Migrations {
 
     /// Applied migrations, oldest first.
     static func applied(_ db: Database) throws(StoreError) -> [(version: Int, name: String)] {
+        try refuseForeign(db)
         try db.execute("""
             CREATE TABLE IF NOT EXISTS schema_migrations(
               version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
@@ -30,6 +31,20 @@ enum Migrations {
         return try db.query("SELECT version, name FROM schema_migrations ORDER BY version") {
             (Int($0.int(0)), $0.text(1))
         }
+    }
+
+    /// A database with tables but no migration record is some other program's: migrating it would
+    /// add Tandem's tables to it (and a failed migration would leave half of them behind).
+    static func refuseForeign(_ db: Database) throws(StoreError) {
+        guard try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") == 0 else { return }
+        let tables = try db.query("""
+            SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 3
+            """) { $0.text(0) }
+        guard !tables.isEmpty else { return }
+        throw StoreError(.invalidState, """
+            not a Tandem database: it holds other tables (\(tables.joined(separator: ", "))) and no Tandem \
+            schema; point Tandem at its own database file
+            """)
     }
 
     /// Brings the database to `target` (default: latest), each step in its own transaction.
