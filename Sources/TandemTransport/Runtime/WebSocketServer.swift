@@ -42,6 +42,12 @@ public final class WebSocketServer: Sendable {
         let config = core.configuration
         var listeners: [Int32] = []
         var port = config.port
+        if port != 0 {
+            // SO_REUSEPORT would also let this server share a port another process listens on
+            // (a second tandemd taking a share of the first one's connections): a plain bind
+            // first fails with "address in use" when the port is taken.
+            close(try Sockets.listen(host: config.host, port: port, backlog: 1, reusePort: false))
+        }
         do {
             for _ in serverLoops {
                 let fd = try Sockets.listen(host: config.host, port: port, backlog: config.backlog, reusePort: true)

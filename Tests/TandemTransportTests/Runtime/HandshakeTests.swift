@@ -4,6 +4,16 @@ import Testing
 
 @Suite("Runtime: HTTP handshake over loopback")
 struct HandshakeTests {
+    @Test func aSecondServerOnATakenPortFailsToStartInsteadOfSharingIt() throws {
+        let first = try TestServer(application: RecordingApp())
+        defer { first.stop() }
+        let second = try WebSocketServer(configuration: TransportConfiguration(host: "127.0.0.1", port: first.port, loopCount: 2),
+                                         application: RecordingApp())
+        let error = #expect(throws: TransportError.self) { try second.start() }
+        #expect("\(error.map { "\($0)" } ?? "")".contains("in use"))
+        #expect(second.port == nil)
+    }
+
     @Test func upgradeSucceedsAndEchoes() throws {
         let app = RecordingApp()
         let server = try TestServer(application: app)
