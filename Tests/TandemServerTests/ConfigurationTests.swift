@@ -42,6 +42,17 @@ import Testing
         #expect(c.port == 9200)
     }
 
+    @Test func crlfLinesAndQuotedHashesReadAsWritten() throws {
+        var c = ServerConfiguration()
+        try ConfigurationLoader.apply(configFileText: "# written on Windows\r\nport = 9210\r\ndb = \"/srv/t#1.db\" # the file\r\n",
+                                      source: "crlf.conf", to: &c)
+        #expect(c.port == 9210)
+        #expect(c.databasePath == "/srv/t#1.db")
+        #expect(throws: ConfigurationError(source: "f:3", setting: "max-connections", message: "expected a whole number, got 'bogus'")) {
+            try ConfigurationLoader.apply(configFileText: "# c\r\nport = 1\r\nmax-connections = bogus\r\n", source: "f", to: &c)
+        }
+    }
+
     @Test func badValuesNameTheirSourceAndSetting() {
         var c = ServerConfiguration()
         #expect(throws: ConfigurationError(source: "f:2", setting: "port", message: "70000 is outside 0...65535")) {

@@ -3,12 +3,12 @@ import Foundation
 /// Builds a `ServerConfiguration` from, in increasing precedence: defaults, a config file,
 /// `TANDEM_*` environment variables, and command-line values.
 public enum ConfigurationLoader {
-    /// Parses a config file: `key = value` lines, `#` comments, blank lines ignored.
-    /// Keys are the flag names without dashes in front (`port = 8765`).
+    /// Parses a config file: `key = value` lines (LF or CRLF), `#` comments (outside double
+    /// quotes), blank lines ignored. Keys are the flag names without dashes in front (`port = 8765`).
     public static func apply(configFileText text: String, source: String, to config: inout ServerConfiguration) throws(ConfigurationError) {
-        for (index, rawLine) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
-            let line = rawLine.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-            let trimmed = line.trimmingCharacters(in: .whitespaces)
+        // "\r\n" is one Character in Swift: splitting on "\n" alone would leave a CRLF file one line.
+        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+            let trimmed = withoutComment(rawLine).trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             let lineSource = "\(source):\(index + 1)"
             guard let equals = trimmed.firstIndex(of: "=") else {
@@ -19,6 +19,19 @@ public enum ConfigurationLoader {
             if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
             try set(key, value, source: lineSource, on: &config)
         }
+    }
+
+    /// `line` up to its first `#` outside double quotes.
+    private static func withoutComment(_ line: Substring) -> Substring {
+        var quoted = false
+        for index in line.indices {
+            switch line[index] {
+            case "\"": quoted.toggle()
+            case "#" where !quoted: return line[..<index]
+            default: break
+            }
+        }
+        return line
     }
 
     /// Applies every `TANDEM_*` variable that names a setting. Unknown `TANDEM_*` names are
