@@ -26,4 +26,17 @@ import Testing
         // Only trusted proxies in the chain: the left-most is the best there is.
         #expect(behindProxy.resolve(peer: "127.0.0.1:4000", forwardedFor: ["10.0.0.5, 127.0.0.1"]) == "10.0.0.5")
     }
+
+    @Test func aDualStackListenerSeesIPv4ProxiesAsMappedAddressesAndRangesMatch() {
+        // `--host ::` reports IPv4 peers as ::ffff:a.b.c.d: still the trusted proxy, keyed as IPv4.
+        #expect(behindProxy.resolve(peer: "[::ffff:127.0.0.1]:4000", forwardedFor: ["10.0.0.1"]) == "10.0.0.1")
+        #expect(behindProxy.resolve(peer: "[::ffff:203.0.113.9]:4000", forwardedFor: ["10.0.0.1"]) == "203.0.113.9")
+        let ranges = ClientAddress(trustedProxies: ["10.0.0.0/8", "fd00::/8"])
+        #expect(ranges.resolve(peer: "10.200.3.4:1", forwardedFor: ["198.51.100.7"]) == "198.51.100.7")
+        #expect(ranges.resolve(peer: "[fd12::1]:1", forwardedFor: ["198.51.100.7"]) == "198.51.100.7")
+        #expect(ranges.resolve(peer: "11.0.0.1:1", forwardedFor: ["198.51.100.7"]) == "11.0.0.1")
+        #expect(IPRange("nginx.internal") == nil && IPRange("10.0.0.0/33") == nil && IPRange("::/129") == nil)
+        var c = ServerConfiguration()
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("trusted-proxies", "127.0.0.1, nginx.internal", source: "x", on: &c) }
+    }
 }

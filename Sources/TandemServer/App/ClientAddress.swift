@@ -8,28 +8,36 @@ import Foundation
 /// that is not itself a trusted proxy: entries further left were written by the client and may be
 /// forged. A peer that is not trusted is the client, whatever headers it sends.
 struct ClientAddress: Sendable {
-    let trustedProxies: Set<String>
+    /// Addresses or CIDR ranges (checked by the configuration: `IPRange` parses each).
+    let trustedProxies: [IPRange]
 
     init(trustedProxies: [String]) {
-        self.trustedProxies = Set(trustedProxies.map(Self.host(of:)))
+        self.trustedProxies = trustedProxies.compactMap(IPRange.init)
     }
 
-    /// The client's host for a request that came from `peer` ("ip:port" or "[ip6]:port").
+    /// The client's host for a request that came from `peer` ("ip:port" or "[ip6]:port"); an
+    /// IPv4-mapped IPv6 address in its IPv4 form.
     func resolve(peer: String, forwardedFor: [String]) -> String {
         let peerHost = Self.host(of: peer)
-        guard trustedProxies.contains(peerHost) else { return peerHost }
+        guard isTrusted(peerHost) else { return peerHost }
         // Several headers count as one list, in order (RFC 7230 §3.2.2).
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }
             .map { Self.host(of: $0.trimmingCharacters(in: .whitespaces)) }
             .filter { !$0.isEmpty }
-        for hop in hops.reversed() where !trustedProxies.contains(hop) { return hop }
+        for hop in hops.reversed() where !isTrusted(hop) { return hop }
         return hops.first ?? peerHost
+    }
+
+    private func isTrusted(_ host: String) -> Bool {
+        trustedProxies.contains { $0.contains(host) }
     }
 
     /// The address without its port: limits are per client host.
     static func host(of peer: String) -> String {
-        if peer.hasPrefix("["), let end = peer.firstIndex(of: "]") { return String(peer[peer.index(after: peer.startIndex)..<end]) }
+        if peer.hasPrefix("["), let end = peer.firstIndex(of: "]") {
+            return IPRange.canonicalHost(String(peer[peer.index(after: peer.startIndex)..<end]))
+        }
         if let colon = peer.lastIndex(of: ":"), peer.firstIndex(of: ":") == colon { return String(peer[..<colon]) }
-        return peer
+        return IPRange.canonicalHost(peer)
     }
 }

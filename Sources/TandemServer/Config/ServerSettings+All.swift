@@ -13,8 +13,12 @@ extension ServerSetting {
         ServerSetting(key: "allowed-origins", help: "Comma-separated browser origins allowed to connect; empty allows any.") { config, value in
             config.allowedOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         },
-        ServerSetting(key: "trusted-proxies", help: "Comma-separated addresses of reverse proxies in front of tandemd; for their requests the client is the right-most X-Forwarded-For address that is not a trusted proxy (per-address limits and logs). Empty: the TCP peer is the client.") { config, value in
-            config.trustedProxies = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        ServerSetting(key: "trusted-proxies", help: "Comma-separated IP addresses or CIDR ranges (10.0.0.0/8) of reverse proxies in front of tandemd; for their requests the client is the right-most X-Forwarded-For address that is not a trusted proxy (per-address limits and logs). Empty: the TCP peer is the client.") { config, value throws(SettingValueError) in
+            let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let bad = entries.first(where: { IPRange($0) == nil }) {
+                throw SettingValueError(message: "'\(bad)' is not an IP address or CIDR range (host names are not resolved)")
+            }
+            config.trustedProxies = entries
         },
         .integer("max-connections", "Connections the server accepts at once; beyond it new connections are closed right after accept.", 1...1_000_000, \.maxConnections),
         .integer("max-connections-per-user", "Connections one user (or share link) may hold at once.", 1...100_000, \.maxConnectionsPerUser),
