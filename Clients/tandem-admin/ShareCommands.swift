@@ -18,6 +18,15 @@ struct Share: ParsableCommand {
         @Option(help: "The server's public base URL.") var url: String?
         @OptionGroup var output: JSONOption
 
+        /// The longest a link may live, as over the wire (docs/protocol.md, Limits).
+        static let maxLifetime = AdminDuration(milliseconds: 365 * 86_400_000)
+
+        func validate() throws {
+            guard expires.milliseconds <= Self.maxLifetime.milliseconds else {
+                throw ValidationError("--expires may be at most 365d (a share link's longest lifetime)")
+            }
+        }
+
         func run() throws {
             let base = url ?? ProcessInfo.processInfo.environment["TANDEM_PUBLIC_URL"] ?? "http://127.0.0.1:8765"
             guard base.hasPrefix("http://") || base.hasPrefix("https://") else {

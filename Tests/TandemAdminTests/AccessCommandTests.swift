@@ -103,6 +103,12 @@ import TandemStore
             expectStatus(r, 1)
             #expect(r.stderr.contains("bad duration"))
         }
+        // Longer than a link may live, up to durations whose expiry time would overflow.
+        for tooLong in ["366d", "106751991167d", "15250284452w"] {
+            let r = try f.run(["share", "create", "s1", "--expires=\(tooLong)"])
+            expectStatus(r, 1)
+            #expect(r.stderr.contains("at most 365d"), "\(tooLong): \(r.stderr)")
+        }
         let session = try f.run(["share", "create", "nope"])
         expectStatus(session, 2)
         #expect(session.stderr.contains("no session 'nope'"))
