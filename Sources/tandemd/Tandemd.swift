@@ -120,7 +120,9 @@ struct Tandemd: ParsableCommand {
                 """)
             fflush(nil)
         }
-        ShutdownSignals.waitForSignal()
+        ShutdownSignals.waitForSignal {
+            logger.notice("SIGHUP: tandemd reads its configuration only at start; restart it to apply changes (still serving)")
+        }
         logger.info("shutting down")
         server.shutdown(grace: 3)
     }

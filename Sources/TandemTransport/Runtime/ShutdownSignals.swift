@@ -7,7 +7,7 @@ import Glibc
 /// sources of Dispatch each needed a signalfd: a server whose descriptors ran out while it was
 /// registering them never saw SIGTERM again, and ignored every `systemctl stop`).
 public enum ShutdownSignals {
-    /// Blocks SIGINT and SIGTERM in the calling thread and so in every thread it starts from
+    /// Blocks SIGINT, SIGTERM and SIGHUP in the calling thread and so in every thread it starts from
     /// then on (threads inherit the mask). Call it first in `main`, before any thread starts: a
     /// thread that does not block them could take one and die of it.
     public static func block() {
@@ -25,13 +25,18 @@ public enum ShutdownSignals {
     }
 
     /// Blocks the calling thread until SIGINT or SIGTERM arrives and returns it (after `block`).
+    /// SIGHUP does not stop the server (its default action would kill it at once, with no
+    /// graceful close): `onHangUp` runs for each one, and the wait goes on.
     @discardableResult
-    public static func waitForSignal() -> Int32 {
+    public static func waitForSignal(onHangUp: () -> Void = {}) -> Int32 {
         var set = signals()
         pthread_sigmask(SIG_BLOCK, &set, nil)
         var number: Int32 = 0
-        while sigwait(&set, &number) != 0 {}
-        return number
+        while true {
+            guard sigwait(&set, &number) == 0 else { continue }
+            if number != SIGHUP { return number }
+            onHangUp()
+        }
     }
 
     private static func signals() -> sigset_t {
@@ -39,6 +44,7 @@ public enum ShutdownSignals {
         sigemptyset(&set)
         sigaddset(&set, SIGINT)
         sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGHUP)
         return set
     }
 }

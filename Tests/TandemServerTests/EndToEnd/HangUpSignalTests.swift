@@ -1,0 +1,32 @@
+import Foundation
+import TandemJSON
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// SIGHUP (a closed terminal, `kill -HUP` out of habit) used to kill tandemd at once: no graceful
+/// close, and under `Restart=on-failure` systemd counts a SIGHUP death as clean and does not
+/// restart it. It is logged and the server goes on; SIGTERM still stops it gracefully.
+@Suite("tandemd and SIGHUP")
+struct HangUpSignalTests {
+    @Test func sighupIsLoggedAndTheServerGoesOnServing() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-hup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try TandemdProcess(databasePath: dir.appendingPathComponent("hup.db").path)
+        defer { if server.process.isRunning { server.kill9() } }
+        let token = try String(contentsOfFile: dir.appendingPathComponent("hup.owner-token").path, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        for _ in 0..<2 { kill(server.process.processIdentifier, SIGHUP) }
+        #expect(eventually(timeout: 5, every: 0.02) { server.output.contains("SIGHUP") })
+        #expect(server.process.isRunning)
+        let client = try TandemTestClient.connect(port: server.port, .bearer(token), label: "after-hup")
+        let created = try client.request("session.create", ["title": "still here"])
+        #expect(created["ok"]?.boolValue == true)
+        client.close()
+        server.stop()
+        #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 0)
+        #expect(server.output.contains("shutting down"))
+    }
+}
