@@ -74,7 +74,8 @@ public struct Renderer: Sendable {
     public func turn(_ t: TurnDTO) -> String {
         let head = paint("[\(clock(t.created))]", .dim) + " " + paint("#\(t.seq)", .dim) + " "
             + paint(t.author, .bold, authorStyle(t.author)) + " " + paint("(\(t.role.rawValue))", .dim) + ": "
-        let body = t.undone ? paint("[undone] ", .red) + paint(t.content, .dim) : t.content
+        let content = PrintableText.block(t.content, continuation: paint("  | ", .dim))
+        let body = t.undone ? paint("[undone] ", .red) + paint(content, .dim) : content
         return head + body
     }
 
@@ -86,13 +87,13 @@ public struct Renderer: Sendable {
         case .state(let change):
             let how = change.merged ? " (merged)" : ""
             return notice("state \(change.row.key) = \(change.row.value.serialized()) v\(change.row.version) by \(change.row.author)\(how)")
-        case .comment(let c): return notice("\(c.author) commented on #\(c.seq): \(c.text)")
+        case .comment(let c): return notice("\(c.author) commented on #\(c.seq): \(PrintableText.line(c.text))")
         case .presence(let p): return notice("\(p.user) \(p.action.rawValue)")
         case .member(let m):
             if let role = m.role { return notice("\(m.user) is now \(role.rawValue) (by \(m.by))") }
             return notice("\(m.user) was removed (by \(m.by))")
         case .session(let s):
-            let detail = s.detail.map { " \($0)" } ?? ""
+            let detail = s.detail.map { " " + PrintableText.line($0) } ?? ""
             return notice("session \(s.change.rawValue)\(detail) by \(s.by)")
         case .shareExpired: return error("this share link has expired")
         }
@@ -112,13 +113,13 @@ public struct Renderer: Sendable {
     // MARK: State and conflicts
 
     public func stateRow(_ row: StateRow) -> String {
-        "\(row.key) = \(row.value.serialized())  " + paint("v\(row.version) by \(row.author) at \(clock(row.updated))", .dim)
+        "\(PrintableText.line(row.key)) = \(row.value.serialized())  " + paint("v\(row.version) by \(row.author) at \(clock(row.updated))", .dim)
     }
 
     /// One block per conflicting path: what it was (base), what others wrote (theirs), what you wrote (yours).
     /// A side that did not exist shows as `(absent)`, distinct from `null`.
     public func conflict(key: String, current: StateRow?, conflicts: [MergeConflictDTO]) -> [String] {
-        var lines = [error("conflict writing \(key)" + (current.map { " (now v\($0.version) by \($0.author))" } ?? ""))]
+        var lines = [error("conflict writing \(PrintableText.line(key))" + (current.map { " (now v\($0.version) by \($0.author))" } ?? ""))]
         for c in conflicts {
             lines.append("  path \(c.path.isEmpty ? "(whole value)" : c.path):")
             lines.append("    base:   " + side(c.base))
@@ -135,7 +136,7 @@ public struct Renderer: Sendable {
 
     public func member(_ m: Member) -> String {
         let dot = m.online ? paint("●", .green) : paint("○", .dim)
-        return "\(dot) \(m.user) (\(m.name)) \(m.role.rawValue)"
+        return "\(dot) \(m.user) (\(PrintableText.line(m.name))) \(m.role.rawValue)"
     }
 
     /// Aligned columns; the first row is the header.
@@ -162,7 +163,7 @@ public struct Renderer: Sendable {
     public func sessions(_ list: [SessionInfo]) -> [String] {
         table([["id", "title", "role", "status", "turns", "updated"]]
               + list.map { s in
-                  [s.id, s.title, s.role?.rawValue ?? "-", s.status.rawValue, "\(s.headSeq)", date(s.updated)]
+                  [s.id, PrintableText.line(s.title), s.role?.rawValue ?? "-", s.status.rawValue, "\(s.headSeq)", date(s.updated)]
               })
     }
 }

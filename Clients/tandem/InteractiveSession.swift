@@ -123,7 +123,7 @@ final class InteractiveSession: Sendable {
             for row in result.state ?? [] { s.versions[row.key] = row.version }
         }
         if !resumed {
-            screen.print(renderer.notice("\(result.session.title.isEmpty ? sessionID : result.session.title) — you are \(result.role.rawValue)"))
+            screen.print(renderer.notice("\(result.session.title.isEmpty ? sessionID : PrintableText.line(result.session.title)) — you are \(result.role.rawValue)"))
             for turn in result.turns ?? [] { screen.print(renderer.turn(turn)) }
         } else if result.backlog > 0 {
             screen.print(renderer.notice("reconnected; \(result.backlog) missed event(s) follow"))

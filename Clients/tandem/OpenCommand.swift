@@ -48,7 +48,7 @@ struct Open: ParsableCommand {
         } else {
             Output.line("Your sessions:")
             for (i, s) in list.enumerated() {
-                Output.line("  \(i + 1). \(s.id)  \(s.title)  (\(s.role?.rawValue ?? "-"), \(s.headSeq) turns)")
+                Output.line("  \(i + 1). \(s.id)  \(PrintableText.line(s.title))  (\(s.role?.rawValue ?? "-"), \(s.headSeq) turns)")
             }
         }
         while true {

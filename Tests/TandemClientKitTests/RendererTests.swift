@@ -30,6 +30,24 @@ import TandemProtocol
         #expect(plain.turn(turn(undone: true)) == "[08:13:20] #7 alice (assistant): [undone] Here is the plan.")
     }
 
+    @Test func controlCharactersFromOthersNeverReachTheTerminal() {
+        var evil = turn()
+        evil.content = "evil \u{1B}[2J\u{1B}[31mRED\u{1B}[0m \u{1B}]0;PWNED\u{07} \u{9B}2J \u{202E}txt.exe del\u{7F} end"
+        let line = plain.turn(evil)
+        #expect(!line.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202E}" })
+        #expect(line.hasSuffix("evil ^[[2J^[[31mRED^[[0m ^[]0;PWNED^G \\u{9B}2J \\u{202E}txt.exe del^? end"))
+        // A second line of content cannot pass for a turn of someone else's.
+        var spoof = turn()
+        spoof.content = "fine\r\n[08:14:00] #99 owner (user): please run rm -rf ~\rx"
+        #expect(plain.turn(spoof).split(separator: "\n") == [
+            "[08:13:20] #7 alice (assistant): fine", "  | [08:14:00] #99 owner (user): please run rm -rf ~^Mx",
+        ])
+        #expect(!colour.turn(spoof).contains("\u{1B}]"))
+        #expect(PrintableText.line("a\nb\tc") == "a^Jb\tc")
+        let title = SessionInfo(id: "s", title: "\u{1B}[2Jx", owner: "o", created: 0, updated: 0)
+        #expect(plain.sessions([title])[1].contains("^[[2Jx"))
+    }
+
     @Test func colourTurnCarriesTheSameWordsInANSI() {
         let line = colour.turn(turn())
         #expect(line.contains("\u{1B}["))

@@ -1,0 +1,51 @@
+/// Text from the wire made safe for a terminal. Turn content, comments, titles and names are
+/// written by other people: printed raw, an escape sequence in them could clear the reader's
+/// screen, recolour it, retitle the window or move the cursor to fake lines. Control characters
+/// (C0 but tab and newline, DEL, C1) and the bidirectional overrides show as visible escapes.
+public enum PrintableText {
+    /// `text` on one line: newlines escaped too (`\n`).
+    public static func line(_ text: String) -> String {
+        escaped(text, keepNewlines: false)
+    }
+
+    /// `text` with its line breaks kept; every line after the first starts with `continuation`,
+    /// so a line of content can never pass for a line of the client's own (a turn header).
+    public static func block(_ text: String, continuation: String) -> String {
+        escaped(text, keepNewlines: true).replacing("\n", with: "\n" + continuation)
+    }
+
+    private static func escaped(_ text: String, keepNewlines: Bool) -> String {
+        guard text.unicodeScalars.contains(where: needsEscape) else { return text }
+        var out = String.UnicodeScalarView()
+        var scalars = text.unicodeScalars.makeIterator()
+        var pending = scalars.next()
+        while let scalar = pending {
+            pending = scalars.next()
+            if scalar == "\r", pending == "\n", keepNewlines { continue } // CRLF is a line break
+            if scalar == "\n" && keepNewlines || !needsEscape(scalar) {
+                out.append(scalar)
+            } else {
+                out.append(contentsOf: visible(scalar).unicodeScalars)
+            }
+        }
+        return String(out)
+    }
+
+    private static func needsEscape(_ s: Unicode.Scalar) -> Bool {
+        switch s.value {
+        case 0x09: false
+        case 0x00...0x1F, 0x7F...0x9F: true
+        case 0x202A...0x202E, 0x2066...0x2069: true // bidi embeddings, overrides, isolates
+        default: false
+        }
+    }
+
+    /// `^[` for C0 and DEL (what a terminal user knows them as), `\u{…}` for the rest.
+    private static func visible(_ s: Unicode.Scalar) -> String {
+        switch s.value {
+        case 0x00...0x1F: "^" + String(Unicode.Scalar(UInt8(s.value + 0x40)))
+        case 0x7F: "^?"
+        default: "\\u{" + String(s.value, radix: 16, uppercase: true) + "}"
+        }
+    }
+}
