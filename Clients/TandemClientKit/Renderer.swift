@@ -93,8 +93,13 @@ public struct Renderer: Sendable {
             if let role = m.role { return notice("\(m.user) is now \(role.rawValue) (by \(m.by))") }
             return notice("\(m.user) was removed (by \(m.by))")
         case .session(let s):
-            let detail = s.detail.map { " " + PrintableText.line($0) } ?? ""
-            return notice("session \(s.change.rawValue)\(detail) by \(s.by)")
+            switch s.change {
+            case .status: return notice("session is now \(s.info.status.rawValue) (by \(s.by))")
+            case .updated: return notice("session updated: \"\(PrintableText.line(s.info.title))\" (by \(s.by))")
+            default:
+                let detail = s.detail.map { " " + PrintableText.line($0) } ?? ""
+                return notice("session \(s.change.rawValue)\(detail) by \(s.by)")
+            }
         case .shareExpired: return error("this share link has expired")
         }
     }

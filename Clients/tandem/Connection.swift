@@ -9,6 +9,8 @@ import TandemClientKit
 enum ClientError: Error, CustomStringConvertible {
     /// Could not open the connection (message says what to do).
     case connect(String)
+    /// The server refused the credential (401): retrying with it cannot help.
+    case refused(String)
     /// The server answered with an error.
     case server(ProtocolError)
     /// The connection ended (close code when the server sent one).
@@ -19,7 +21,7 @@ enum ClientError: Error, CustomStringConvertible {
 
     var description: String {
         switch self {
-        case .connect(let message): message
+        case .connect(let message), .refused(let message): message
         case .server(let error): "\(error.code.rawValue): \(error.message)"
         case .closed(let code?, let reason): "connection closed (\(code)\(reason.isEmpty ? "" : ": \(reason)"))"
         case .closed(nil, _): "connection lost"
@@ -54,6 +56,7 @@ final class Connection: Sendable {
         do {
             client = try WebSocketClient(url: settings.webSocketURL, options: options)
         } catch {
+            if case .rejected(401, _, _) = error { throw .refused(Self.refusal(settings)) }
             throw .connect(Self.explain(error, url: settings.webSocketURL))
         }
         url = settings.webSocketURL
@@ -62,6 +65,15 @@ final class Connection: Sendable {
         let thread = Thread { [self] in self.readLoop() }
         thread.name = "tandem-reader"
         thread.start()
+    }
+
+    /// Why a 401 came: for a share link the link itself (its secret is not repeated: it may be
+    /// on screen for others), else the token.
+    static func refusal(_ settings: ConnectionSettings) -> String {
+        if settings.isShareLink {
+            return "this share link no longer opens anything: it was revoked, it expired, or it is mistyped; ask for a new one"
+        }
+        return "the server at \(settings.webSocketURL) refused the credential (401): check --token / TANDEM_TOKEN, or ask for a new token"
     }
 
     static func explain(_ error: WebSocketClient.ConnectError, url: String) -> String {

@@ -72,6 +72,7 @@ final class LiveSession: Sendable {
                     continue
                 }
                 if case .server(let e) = error, e.code == .notFound || e.code == .forbidden { throw error }
+                if case .refused = error { throw error } // a revoked token or link stays revoked
                 guard let delay = backoff.nextDelay(after: nil) else { throw error }
                 hooks.status("reconnect failed (\(error)); retrying in \(String(format: "%.1f", delay)) s")
                 _ = wake.wait(timeout: .now() + delay)

@@ -56,7 +56,11 @@ struct Open: ParsableCommand {
             guard let line = readLine(strippingNewline: true) else { throw Failure("no session chosen") }
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
-            if let n = Int(text), (1...list.count).contains(n) { return list[n - 1].id }
+            if !list.isEmpty, let n = Int(text) {
+                if list.indices.contains(n - 1) { return list[n - 1].id }
+                Output.line("There is no session \(n) (pick 1 to \(list.count)); to create one with that title, type it with more words.")
+                continue
+            }
             let created = try c.call(.sessionCreate(SessionCreateParams(title: text)), as: SessionResult.self)
             Output.line("created session \(created.session.id)")
             return created.session.id

@@ -21,10 +21,25 @@ enum Output {
             while offset < bytes.count {
                 // Unsafe pointer: valid for the closure; write(2) reads at most `count` bytes from it.
                 let n = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-                if n <= 0 { break }
+                if n < 0 && errno == EINTR { continue }
+                if n <= 0 {
+                    if fd == 1 { standardOutputFailed(errno: errno) }
+                    break
+                }
                 offset += n
             }
         }
+    }
+
+    /// Standard output is gone (the reader of a pipe left: `tandem tail | head -1`) or cannot take
+    /// more (a full disk): stop, as a program killed by SIGPIPE would (status 141), or with the
+    /// reason and status 1. Going on would follow a session forever for no one, or report a
+    /// truncated export as a success.
+    private static func standardOutputFailed(errno code: Int32) -> Never {
+        if code == EPIPE { exit(141) }
+        let message = "tandem: cannot write to standard output: \(String(cString: strerror(code)))\n"
+        _ = message.withCString { Foundation.write(2, $0, strlen($0)) }
+        exit(1)
     }
 
     static var stdoutIsTTY: Bool { isatty(1) == 1 }

@@ -75,6 +75,13 @@ import TandemProtocol
                 == #"* state plan = {"a":1} v2 by carol (merged)"#)
         #expect(plain.event(Event(session: "s", eseq: 5, payload: .member(MemberChange(user: "dave", role: nil, by: "alice"))))
                 == "* dave was removed (by alice)")
+        let archived = SessionInfo(id: "s", title: "Plan", owner: "alice", status: .archived, created: 0, updated: 0)
+        #expect(plain.event(Event(session: "s", eseq: 6, payload: .session(SessionChange(change: .status, info: archived, by: "admin"))))
+                == "* session is now archived (by admin)")
+        #expect(plain.event(Event(session: "s", eseq: 7, payload: .session(SessionChange(change: .updated, info: archived, by: "alice"))))
+                == "* session updated: \"Plan\" (by alice)")
+        #expect(plain.event(Event(session: "s", eseq: 8, payload: .session(SessionChange(change: .restored, info: archived, by: "alice", detail: "cp1"))))
+                == "* session restored cp1 by alice")
     }
 
     @Test func conflictShowsBaseTheirsYoursPerPath() {

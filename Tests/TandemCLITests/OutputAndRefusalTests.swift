@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import TandemStore
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What scripts rely on: output that cannot be written stops the client with a failing status,
+/// and a refused credential is final, not retried forever.
+@Suite struct OutputAndRefusalTests {
+    @Test func aFullDiskIsAFailureNotATruncatedSuccess() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        _ = try f.run(["post", "s1", "something to export"])
+        for command in [["export", "s1"], ["history", "s1"]] {
+            let errPath = f.directory.appendingPathComponent("err-full").path
+            let child = try Spawned(CLIFixture.binary, command + ["--url", f.url, "--token", f.tokens["alice"]!],
+                                    environment: f.environment, stdoutPath: "/dev/full", stderrPath: errPath)
+            #expect(child.wait(timeout: 20) == 1, "\(command)")
+            #expect((try? String(contentsOfFile: errPath, encoding: .utf8))?.contains("cannot write to standard output") == true)
+        }
+    }
+
+    @Test func tailEndsWhenTheReaderOfItsOutputLeaves() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        _ = try f.run(["post", "s1", "first"])
+        let fifo = f.directory.appendingPathComponent("tail.fifo").path
+        #expect(mkfifo(fifo, 0o600) == 0)
+        let reader = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC) // not inherited: the child would be a reader itself
+        #expect(reader >= 0)
+        let child = try Spawned(CLIFixture.binary, ["tail", "s1", "--url", f.url, "--token", f.tokens["bob"]!],
+                                environment: f.environment, stdoutPath: fifo, stderrPath: "/dev/null")
+        defer { child.signal(SIGKILL); child.wait(timeout: 5) }
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        #expect(eventuallyTrue { read(reader, &buffer, buffer.count) > 0 }) // `tail s1 | head -1`: one read,
+        close(reader)                                                       // then the reader is gone
+        _ = try f.run(["post", "s1", "nobody reads this"])
+        #expect(child.wait(timeout: 10) == 141, "tail stops as if killed by SIGPIPE")
+    }
+
+    @Test func aRevokedTokenOrLinkEndsTheSessionWithTheReason() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        let expires = Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000
+        let link = try f.server.store.createShareLink(session: "s1", actor: "alice", expiresAt: expires)
+        _ = try f.run(["post", "s1", "joined"])
+        let errPath = f.directory.appendingPathComponent("tail.err").path
+        let outPath = f.directory.appendingPathComponent("tail.out").path
+        let child = try Spawned(CLIFixture.binary, ["tail", "s1", "--url", f.url, "--token", f.tokens["bob"]!],
+                                environment: f.environment, stdoutPath: outPath, stderrPath: errPath)
+        defer { child.signal(SIGKILL); child.wait(timeout: 5) }
+        #expect(FileLines(outPath).waitFor { $0.contains("joined") })
+        // While tandemd is down, bob's token is revoked: the reconnect gets 401 and tail stops.
+        try f.restart { store in
+            for token in try store.adminTokens() where token.userID == "bob" { try store.adminRevokeToken(id: token.id) }
+            try store.adminRevokeShareLink(id: link.link.id)
+        }
+        #expect(child.wait(timeout: 20) == 1)
+        #expect((try? String(contentsOfFile: errPath, encoding: .utf8))?.contains("refused the credential (401)") == true)
+        let viewer = try f.run(["RAW", "history", "s1", "--url", "http://127.0.0.1:\(f.port)/s/\(link.secret)"])
+        #expect(viewer.status == 1)
+        #expect(viewer.stderr.contains("share link no longer opens anything"))
+        #expect(!viewer.stderr.contains(link.secret))
+    }
+
+    private func eventuallyTrue(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if condition() { return true }
+            usleep(20_000)
+        }
+        return false
+    }
+}
