@@ -119,7 +119,7 @@ import TandemJSON
             #expect(hits.contains { $0.snippet.contains("[budget]") })
             #expect(Set(try store.search("zebra").map(\.sessionID)) == ["s1", "s2"])
             #expect(try store.search("zebra", member: "bob").map(\.turnSeq) == [1]) // undone turn 2 is not found
-            #expect(try store.search("\"unbalanced").isEmpty)
+            #expect(errorCode { _ = try store.search("\"unbalanced") } == "invalid_argument")
             #expect(errorCode { _ = try store.search("   ") } == "invalid_argument")
         }
     }

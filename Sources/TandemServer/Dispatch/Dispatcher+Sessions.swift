@@ -53,13 +53,14 @@ extension Dispatcher {
         let limit = Int(p.page.limit ?? Int64(limits.defaultPageSize))
         var hits: [TandemProtocol.SearchHit] = []
         var sessions: [String: SessionInfo] = [:]
-        for hit in try store.search(p.query, member: user, limit: limit) {
+        let page = try store.searchPage(p.query, member: user, status: p.status.flatMap { TandemStore.SessionStatus(rawValue: $0.rawValue) },
+                                        cursor: p.page.cursor, limit: limit)
+        for hit in page.hits {
             if sessions[hit.sessionID] == nil { sessions[hit.sessionID] = try info(store.session(id: hit.sessionID), for: user) }
             guard let session = sessions[hit.sessionID] else { continue }
-            if let status = p.status, session.status != status { continue }
             hits.append(TandemProtocol.SearchHit(session: session, seq: hit.turnSeq, snippet: hit.snippet))
         }
-        return SearchResult(hits: hits)
+        return SearchResult(hits: hits, nextCursor: page.nextCursor)
     }
 
     func getSession(_ p: SessionRef, client: ClientConnection) throws -> SessionResult {

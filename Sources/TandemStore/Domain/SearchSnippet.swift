@@ -11,13 +11,23 @@ enum SearchSnippet {
 
     /// The tokens of `text` (case and diacritics folded), as searched for.
     static func terms(_ text: String) -> Set<String> {
-        Set(tokens(text).map { fold(slice(text, $0)) })
+        Set(foldedTokens(text))
     }
 
-    static func make(_ content: String, terms: Set<String>) -> String {
+    /// The tokens of `text`, folded, in order.
+    static func foldedTokens(_ text: String) -> [String] {
+        tokens(text).map { fold(slice(text, $0)) }
+    }
+
+    /// An excerpt of `content` with the words in `terms`, and those starting with one of
+    /// `prefixes`, in brackets.
+    static func make(_ content: String, terms: Set<String>, prefixes: [String] = []) -> String {
         let all = tokens(content)
         guard !all.isEmpty else { return content }
-        let matching = all.indices.filter { terms.contains(fold(slice(content, all[$0]))) }
+        let matching = all.indices.filter { index in
+            let token = fold(slice(content, all[index]))
+            return terms.contains(token) || prefixes.contains { token.hasPrefix($0) }
+        }
         let width = min(maxTokens, all.count)
         // The window with the most matches; a window starts a word or two before a match.
         var start = 0

@@ -131,59 +131,6 @@ extension Store {
         let next = rows.count > filter.limit ? page.last.map { "\($0.0.updatedAt):\($0.1)" } : nil
         return SessionPage(sessions: page.map(\.0), nextCursor: next)
     }
-
-    /// Full-text search over session titles and live turn content. With `member`, only sessions
-    /// that user belongs to. Every word must match (words are quoted: no query syntax errors).
-    /// Title hits come first (best match first), then turns newest first: ordering turns by
-    /// relevance would rank every match of a common word (seconds over a million turns), while
-    /// newest-first walks the index backwards and stops at `limit`.
-    ///
-    /// Sees every turn committed before the call: when the snapshot holds turns (or session
-    /// deletes) the index has not caught up with, the search first waits for the indexing thread
-    /// to get through them, then runs on a fresh snapshot (turns committed meanwhile are concurrent
-    /// with the search and may or may not show). With the index caught up (the usual case) this
-    /// costs three index lookups.
-    public func search(_ text: String, member: String? = nil, limit: Int = 50) throws(StoreError) -> [SearchHit] {
-        let words = text.split(whereSeparator: { $0.isWhitespace }).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        guard !words.isEmpty else { throw StoreError.invalid("search text is empty") }
-        guard (1...1000).contains(limit) else { throw StoreError.invalid("limit must be 1...1000") }
-        let match = words.joined(separator: " ")
-        let terms = SearchSnippet.terms(text)
-        let memberClause = member == nil ? "" : "AND EXISTS (SELECT 1 FROM members m WHERE m.sid = s.sid AND m.user_id = ?)"
-        let memberArg: [SQLValue] = member.map { [.text($0)] } ?? []
-        let run = { @Sendable (db: Database) throws(StoreError) -> [SearchHit] in
-            let titles = try db.query("""
-                SELECT s.id, snippet(sessions_fts, 0, '[', ']', '…', 12) FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
-                WHERE sessions_fts MATCH ? AND s.status NOT IN \(SessionReaper.hiddenStatuses) \(memberClause) ORDER BY rank LIMIT ?
-                """, [.text(match)] + memberArg + [.int(limit)]) { SearchHit(sessionID: $0.text(0), turnSeq: nil, snippet: $0.text(1)) }
-            let turns = try db.query("""
-                SELECT s.id, t.seq, t.content FROM search.turns_fts f
-                JOIN turns t ON t.id = f.rowid JOIN sessions s ON s.sid = t.sid
-                WHERE f.turns_fts MATCH ? AND t.state = 0 AND \(TurnRetirements.notRetired("t")) AND s.status NOT IN \(SessionReaper.hiddenStatuses) \(memberClause) ORDER BY f.rowid DESC LIMIT ?
-                """, [.text(match)] + memberArg + [.int(limit)]) {
-                SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1), snippet: SearchSnippet.make($0.text(2), terms: terms))
-            }
-            return Array((titles + turns).prefix(limit))
-        }
-        let first = try read { db throws(StoreError) -> (hits: [SearchHit]?, latest: Int64) in
-            let progress = try SearchIndexer.progress(db)
-            return progress.isCaughtUp ? (try run(db), progress.latestTurn) : (nil, progress.latestTurn)
-        }
-        if let hits = first.hits { return hits }
-        try awaitSearchIndex(through: first.latest)
-        return try read(run)
-    }
-
-    /// How far full-text indexing has got (a committed snapshot).
-    public func searchIndexProgress() throws(StoreError) -> SearchIndexProgress {
-        try read { db throws(StoreError) in try SearchIndexer.progress(db) }
-    }
-
-    /// Blocks until every turn committed before the call is in the full-text index.
-    public func catchUpSearchIndex() throws(StoreError) {
-        let progress = try searchIndexProgress()
-        if !progress.isCaughtUp { try awaitSearchIndex(through: progress.latestTurn) }
-    }
 }
 
 /// Session writes shared by create, branch, template and import.

@@ -1,0 +1,90 @@
+/// A search as people type it, turned into an FTS5 expression that cannot fail to parse or
+/// reach past what `session.search` documents: words (all must match), `"phrases"`, `prefix*`,
+/// `AND`, `OR`, `NOT` (or `-word`). Every term is quoted for FTS5, so its other syntax (column
+/// filters, `NEAR`, `^`) is just text; a query the grammar refuses is `invalid_argument` with the
+/// reason, not an SQLite error.
+struct SearchQuery: Sendable, Equatable {
+    /// The FTS5 MATCH expression.
+    var match: String
+    /// Words to highlight in snippets (those searched for, not those excluded).
+    var words: Set<String>
+    /// Prefixes to highlight (folded), from `prefix*` terms.
+    var prefixes: [String]
+
+    private enum Item: Equatable {
+        case term(String, prefix: Bool, excluded: Bool)
+        case and, or, not
+    }
+
+    init(_ text: String) throws(StoreError) {
+        let items = try Self.items(text)
+        guard !items.isEmpty else { throw StoreError.invalid("search text is empty") }
+        var parts: [String] = []
+        var words: Set<String> = []
+        var prefixes: [String] = []
+        var previousWasTerm = false
+        for (index, item) in items.enumerated() {
+            switch item {
+            case .term(let text, let prefix, let excluded):
+                if excluded {
+                    guard previousWasTerm else {
+                        throw StoreError.invalid("search: '-\(text)' excludes from nothing; put a word to find before it")
+                    }
+                    parts.append("NOT")
+                } else {
+                    for token in SearchSnippet.terms(text) { words.insert(token) }
+                    if prefix, let last = SearchSnippet.foldedTokens(text).last { prefixes.append(last) }
+                }
+                parts.append("\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (prefix ? " *" : ""))
+                previousWasTerm = true
+            case .and, .or, .not:
+                let name = item == .and ? "AND" : item == .or ? "OR" : "NOT"
+                guard previousWasTerm, index + 1 < items.count, case .term(_, _, false) = items[index + 1] else {
+                    throw StoreError.invalid("search: \(name) needs a word to find on each side")
+                }
+                parts.append(name)
+                previousWasTerm = false
+            }
+        }
+        match = parts.joined(separator: " ")
+        self.words = words
+        self.prefixes = prefixes
+    }
+
+    /// Splits on whitespace outside double quotes; a quoted run is one phrase.
+    private static func items(_ text: String) throws(StoreError) -> [Item] {
+        var items: [Item] = []
+        var rest = Substring(text)
+        while let start = rest.firstIndex(where: { !$0.isWhitespace }) {
+            rest = rest[start...]
+            var excluded = false
+            if rest.first == "-", rest.dropFirst().first.map({ !$0.isWhitespace }) == true {
+                excluded = true
+                rest = rest.dropFirst()
+            }
+            if rest.first == "\"" {
+                guard let close = rest.dropFirst().firstIndex(of: "\"") else {
+                    throw StoreError.invalid("search: a \" opens a phrase that is never closed")
+                }
+                let phrase = String(rest[rest.index(after: rest.startIndex)..<close])
+                rest = rest[rest.index(after: close)...]
+                let prefix = rest.first == "*"
+                if prefix { rest = rest.dropFirst() }
+                if !SearchSnippet.terms(phrase).isEmpty { items.append(.term(phrase, prefix: prefix, excluded: excluded)) }
+                continue
+            }
+            let end = rest.firstIndex(where: \.isWhitespace) ?? rest.endIndex
+            var word = String(rest[..<end])
+            rest = rest[end...]
+            if !excluded, let op = [("AND", Item.and), ("OR", .or), ("NOT", .not)].first(where: { $0.0 == word }) {
+                items.append(op.1)
+                continue
+            }
+            let prefix = word.hasSuffix("*")
+            if prefix { word = String(word.dropLast()) }
+            // A word with no letters or digits (punctuation) matches nothing: leave it out.
+            if !SearchSnippet.terms(word).isEmpty { items.append(.term(word, prefix: prefix, excluded: excluded)) }
+        }
+        return items
+    }
+}

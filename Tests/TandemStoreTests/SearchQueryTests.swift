@@ -1,0 +1,68 @@
+import Foundation
+import Testing
+@testable import TandemStore
+
+/// What `session.search` documents: words (all must match), "phrases", prefix*, AND, OR, NOT and
+/// -word; anything else is text; a query the grammar refuses says why.
+@Suite struct SearchQueryTests {
+    @Test func theDocumentedSyntaxBecomesQuotedFTS5() throws {
+        #expect(try SearchQuery("merge conflict").match == #""merge" "conflict""#)
+        #expect(try SearchQuery("merg* OR \"three way\"").match == #""merg" * OR "three way""#)
+        #expect(try SearchQuery("quick AND fox NOT lazy").match == #""quick" AND "fox" NOT "lazy""#)
+        #expect(try SearchQuery("quokka -hello").match == #""quokka" NOT "hello""#)
+        // FTS5's other syntax is only text: no column filter, no NEAR group, no error.
+        #expect(try SearchQuery("title:x NEAR(a b) ^c").match == #""title:x" "NEAR(a" "b)" "^c""#)
+        #expect(try SearchQuery("and or not").match == #""and" "or" "not""#) // lower case: words
+        let q = try SearchQuery("Merg* \"Three Way\" -skip")
+        #expect(q.words == ["merg", "three", "way"] && q.prefixes == ["merg"]) // "skip" is excluded: never highlighted
+    }
+
+    @Test func queriesTheGrammarRefusesSayWhy() {
+        for (query, reason) in [("\"open", "never closed"), ("AND fox", "AND needs"), ("fox OR", "OR needs"),
+                                ("fox AND OR cat", "AND needs"), ("-fox", "excludes from nothing"), ("fox NOT -cat", "NOT needs"),
+                                ("   ", "empty"), ("!! ??", "empty")] {
+            #expect(throws: StoreError.self, "\(query)") { _ = try SearchQuery(query) }
+            let message = (try? SearchQuery(query)) == nil ? (Result { try SearchQuery(query) }.failureMessage) : ""
+            #expect(message.contains(reason), "\(query): \(message)")
+        }
+    }
+
+    @Test func searchPagesFilterByStatusBeforeTheLimitAndFollowTheOperators() throws {
+        try withStore { store in
+            try makeSession(store, title: "banana plans")
+            for i in 1...5 { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "banana number \(i)")) }
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "quick merge of foxes"))
+            _ = try store.createSession(id: "p1", title: "paused banana", owner: "alice")
+            _ = try store.pauseSession(id: "p1", actor: "alice")
+            // Every hit, two at a time: the title hits, then turns newest first.
+            var seen: [String] = []
+            var cursor: String?
+            repeat {
+                let page = try store.searchPage("banana", member: "alice", cursor: cursor, limit: 2)
+                #expect(page.hits.count <= 2)
+                seen += page.hits.map { "\($0.sessionID):\($0.turnSeq.map(String.init) ?? "title")" }
+                cursor = page.nextCursor
+            } while cursor != nil
+            #expect(Set(seen.prefix(2)) == ["s1:title", "p1:title"])
+            #expect(Array(seen.dropFirst(2)) == ["s1:5", "s1:4", "s1:3", "s1:2", "s1:1"])
+            #expect(try store.searchPage("banana", member: "alice", status: .paused, limit: 1).hits.map(\.sessionID) == ["p1"])
+            #expect(try store.search("fox*", member: "alice").map(\.turnSeq) == [6])
+            #expect(try store.search("fox*", member: "alice").first?.snippet.contains("[foxes]") == true)
+            #expect(try store.search("quick AND merge").map(\.turnSeq) == [6])
+            #expect(try store.search("quick OR number").count == 6)
+            #expect(try store.search("banana -number").map(\.turnSeq) == [nil, nil])
+            #expect(errorCode { _ = try store.searchPage("banana", cursor: "junk") } == "invalid_argument")
+        }
+    }
+}
+
+private extension Result where Failure == any Error {
+    init(_ body: () throws -> Success) {
+        do { self = .success(try body()) } catch { self = .failure(error) }
+    }
+
+    var failureMessage: String {
+        if case .failure(let error as StoreError) = self { return error.message }
+        return ""
+    }
+}
