@@ -32,6 +32,7 @@ extension Dispatcher {
         switch try store.mergeBranch(branch: p.session, actor: user) {
         case .merged(let turns, let rows, _):
             if let parent { publishFromLog(parent) }
+            publishFromLog(p.session) // the branch's own "archived"
             return TandemProtocol.BranchMergeResult(merged: true, firstSeq: turns.first?.seq, lastSeq: turns.last?.seq,
                                                     rows: rows.compactMap { $0.row?.key }.sorted())
         case .conflict(let byKey):
@@ -45,7 +46,9 @@ extension Dispatcher {
 
     func discardBranch(_ p: SessionRef, client: ClientConnection) throws -> EmptyResult {
         let user = try memberUser(client)
+        let before = try store.session(id: p.session, actor: user)
         try store.discardBranch(branch: p.session, actor: user)
+        announceDeleted(before, by: user)
         return EmptyResult()
     }
 

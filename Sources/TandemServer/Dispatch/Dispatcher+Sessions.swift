@@ -95,20 +95,24 @@ extension Dispatcher {
         let user = try memberUser(client)
         let before = try store.session(id: p.session, actor: user)
         try store.deleteSession(id: p.session, actor: user)
-        if let liveSession = live.existing(p.session) {
-            // The log went with the session: tell subscribers directly, then drop them.
-            var info = SessionInfo(before)
-            info.headEseq = before.lastEventSeq + 1
-            let frame = EventFrames.frame(Event(session: p.session, eseq: before.lastEventSeq + 1,
-                                                payload: .session(SessionChange(change: .deleted, info: info, by: user))).encode())
-            publish(liveSession, before.lastEventSeq + 1, frame)
-            for recipient in liveSession.fanout.recipients {
-                recipient.connection.client?.markLeft(p.session)
-                liveSession.fanout.unsubscribe(recipient)
-            }
-            live.retireIfEmpty(liveSession)
-        }
+        announceDeleted(before, by: user)
         return EmptyResult()
+    }
+
+    /// Tells the members following `before` (now deleted or discarded) that it is gone, then
+    /// unsubscribes them. The log went with the session: the event is sent directly.
+    func announceDeleted(_ before: TandemStore.Session, by user: String) {
+        guard let liveSession = live.existing(before.id) else { return }
+        var info = SessionInfo(before)
+        info.headEseq = before.lastEventSeq + 1
+        let frame = EventFrames.frame(Event(session: before.id, eseq: before.lastEventSeq + 1,
+                                            payload: .session(SessionChange(change: .deleted, info: info, by: user))).encode())
+        publish(liveSession, before.lastEventSeq + 1, frame)
+        for recipient in liveSession.fanout.recipients {
+            recipient.connection.client?.markLeft(before.id)
+            liveSession.fanout.unsubscribe(recipient)
+        }
+        live.retireIfEmpty(liveSession)
     }
 
     /// A session as the wire shows it to `user`, with their role.

@@ -37,7 +37,7 @@ extension Store {
         }
     }
 
-    /// Merges an open branch into its parent (admin+ on the parent): rows first (three-way against
+    /// Merges an open branch into its parent (admin+ on the parent, a member of the branch): rows first (three-way against
     /// the fork point; any unresolved conflict means nothing is written), then the branch's live
     /// turns after the fork, appended in order. The branch is then archived as `merged`.
     public func mergeBranch(branch: String, actor: String,
@@ -68,6 +68,8 @@ enum Branches {
                       texts: [String: String]) throws(StoreError) -> BranchMergeResult {
         let db = ctx.db
         let branchRef = try db.sessionRef(branch, actor: actor)
+        // Only what one can see can be merged: a non-member does not learn the branch exists.
+        guard branchRef.role != nil else { throw StoreError(.notMember, "session \(branch) not found (\(actor) is not a member)") }
         guard let (parentSid, forkSeq, forkRowsJSON, status) = try db.queryOne(
             "SELECT parent_sid, fork_seq, fork_rows, branch_status FROM sessions WHERE sid = ?", [.integer(branchRef.sid)],
             { row throws(StoreError) in (row.optionalInt(0), row.int(1), try row.json(2), row.optionalText(3)) }),
@@ -123,6 +125,8 @@ enum Branches {
                                                  "rows": .integer(Int64(rows.count))])
         try db.run("UPDATE sessions SET branch_status = 'merged', status = 'archived', archived_at = ? WHERE sid = ?",
                    [.integer(ctx.now), .integer(branchRef.sid)])
+        // Members following the branch learn it is archived, as with session.archive.
+        try ctx.recordEvent(sid: branchRef.sid, kind: "status", actor: actor, data: ["status": .string(SessionStatus.archived.rawValue)])
         try db.audit(actor: actor, action: "branch.merge", sessionID: parentID, target: branch, now: ctx.now)
         return .merged(turns: appended, rows: rows, eventSeq: eventSeq)
     }
