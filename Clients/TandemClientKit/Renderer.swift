@@ -75,7 +75,7 @@ public struct Renderer: Sendable {
         let head = paint("[\(clock(t.created))]", .dim) + " " + paint("#\(t.seq)", .dim) + " "
             + paint(t.author, .bold, authorStyle(t.author)) + " " + paint("(\(t.role.rawValue))", .dim) + ": "
         let content = PrintableText.block(t.content, continuation: paint("  | ", .dim))
-        let body = t.undone ? paint("[undone] ", .red) + paint(content, .dim) : content
+        let body = t.undone ? paint("[\((t.state ?? .undone).rawValue)] ", .red) + paint(content, .dim) : content
         return head + body
     }
 

@@ -23,6 +23,16 @@ public struct TokenCounts: WireObject {
     }
 }
 
+/// Why a turn left history: the `state` of a turn marked `undone`.
+public enum HiddenTurnState: String, WireEnum {
+    /// `turn.undo`.
+    case undone
+    /// `session.clear`.
+    case cleared
+    /// `checkpoint.restore` to an earlier point.
+    case rewound
+}
+
 /// One committed turn of a session, as history returns it and the `turn` event carries it.
 public struct TurnDTO: WireObject {
     /// Position in the session, from 1, without gaps.
@@ -38,12 +48,15 @@ public struct TurnDTO: WireObject {
     public var created: Timestamp
     /// The client's idempotency key, when it gave one.
     public var nonce: String?
-    /// True once the turn was undone (history with `include_undone`); live turns are never undone.
+    /// True once the turn left history (history with `include_undone`); live turns are never undone.
     public var undone: Bool
+    /// With `undone`: how it left (an undo, a clear or a restore). Absent for live turns.
+    public var state: HiddenTurnState?
 
     public init(
         seq: Int64, author: String, role: TurnRole, content: String, metadata: JSONValue = [:],
-        tokens: TokenCounts = .zero, created: Timestamp, nonce: String? = nil, undone: Bool = false
+        tokens: TokenCounts = .zero, created: Timestamp, nonce: String? = nil, undone: Bool = false,
+        state: HiddenTurnState? = nil
     ) {
         self.seq = seq
         self.author = author
@@ -53,7 +66,8 @@ public struct TurnDTO: WireObject {
         self.tokens = tokens
         self.created = created
         self.nonce = nonce
-        self.undone = undone
+        self.undone = undone || state != nil
+        self.state = state ?? (undone ? .undone : nil)
     }
 
     public init(reader r: inout WireReader) throws {
@@ -66,6 +80,8 @@ public struct TurnDTO: WireObject {
         created = try r.int("created")
         nonce = try r.optionalString("nonce", maxBytes: r.limits.maxIdentifierBytes)
         undone = try r.optionalBool("undone") ?? false
+        let hidden: HiddenTurnState? = try r.optionalEnum("state")
+        state = hidden ?? (undone ? .undone : nil)
     }
 
     /// Empty `metadata` and zero `tokens` are left out (readers default them): a turn event goes to
@@ -79,6 +95,9 @@ public struct TurnDTO: WireObject {
         if tokens != .zero { o["tokens"] = tokens.json }
         o["created"] = .integer(created)
         o["nonce"] = nonce.map { .string($0) }
-        if undone { o["undone"] = true }
+        if undone {
+            o["undone"] = true
+            o["state"] = (state ?? .undone).json
+        }
     }
 }

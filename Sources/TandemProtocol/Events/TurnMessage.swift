@@ -114,6 +114,10 @@ public struct TurnMessage: Sendable {
             ByteWriter.raw(#","session":"#, &out)
             ByteWriter.string(event.session, &out)
         }
+        if turn.undone {
+            ByteWriter.raw(#","state":"#, &out)
+            ByteWriter.string((turn.state ?? .undone).rawValue, &out)
+        }
         if turn.tokens != .zero {
             ByteWriter.raw(#","tokens":{"input":"#, &out)
             ByteWriter.int(turn.tokens.input, &out)

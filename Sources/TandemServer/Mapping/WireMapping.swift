@@ -69,7 +69,8 @@ extension TurnDTO {
     init(_ turn: TandemStore.Turn) {
         self.init(seq: turn.seq, author: turn.author, role: TandemProtocol.TurnRole(turn.role), content: turn.content,
                   metadata: turn.metadata, tokens: TokenCounts(input: turn.tokensIn, output: turn.tokensOut),
-                  created: turn.createdAt, nonce: turn.nonce, undone: turn.state != .live)
+                  created: turn.createdAt, nonce: turn.nonce, undone: turn.state != .live,
+                  state: turn.state == .live ? nil : HiddenTurnState(rawValue: turn.state.name))
     }
 }
 

@@ -28,6 +28,21 @@ extension EndToEnd {
             #expect(try seqs(["limit": 2]).seqs == [6, 7])
             #expect(try seqs([:]).seqs.count == 7)
             #expect(try client.errorCode("history", ["session": "s-hist", "last": 2, "limit": 2]) == "invalid_argument")
+
+            // Hidden turns never take a place in a page: after two undos the last 3 are 3, 4, 5.
+            for _ in 0..<2 { try client.ok("turn.undo", ["session": "s-hist"]) }
+            #expect(try seqs(["last": 3]).seqs == [3, 4, 5])
+            let sincePage = try seqs(["since": 4, "limit": 1])
+            #expect(sincePage.seqs == [5] && sincePage.more == false)
+            try client.ok("session.clear", ["session": "s-hist"])
+            try client.ok("turn.post", ["session": "s-hist", "content": "t8"])
+            #expect(try seqs(["last": 3]).seqs == [8])
+            #expect(try seqs(["from": 1, "to": 8, "limit": 1]).seqs == [8])
+            // With include_undone, each hidden turn says how it left history.
+            let all = try client.ok("history", ["session": "s-hist", "from": 1, "to": 8, "include_undone": true]).array("turns")
+            #expect(all.map { $0["state"]?.stringValue ?? "live" }
+                    == ["cleared", "cleared", "cleared", "cleared", "cleared", "undone", "undone", "live"])
+            #expect(all.dropLast().allSatisfy { $0["undone"] == true })
         }
     }
 }
