@@ -14,7 +14,7 @@ extension Store {
     /// Names the current point: last turn seq and every row's version (write+). `conflict` when the
     /// name exists.
     public func saveCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> Checkpoint {
-        try Validate.text(name, what: "checkpoint name", max: 256)
+        try Validate.text(name, what: "checkpoint name", max: 512)
         return try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorizeUnarchived(.checkpointSave, session: session, actor: actor)
             if try ctx.db.scalar("SELECT 1 FROM checkpoints WHERE sid = ? AND name = ?", [.integer(ref.sid), .text(name)]) != nil {

@@ -5,7 +5,7 @@ extension Store {
     /// `actor`'s (admin+), named `name` among theirs: only they may list it or create sessions
     /// from it. `already_exists` when they have one of that name.
     public func saveTemplate(session: String, actor: String, name: String) throws(StoreError) -> Template {
-        try Validate.text(name, what: "template name", max: 256)
+        try Validate.text(name, what: "template name", max: 512)
         return try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.templateSave, session: session, actor: actor)
             if try ctx.db.scalar("SELECT 1 FROM templates WHERE created_by = ? AND name = ?", [.text(actor), .text(name)]) != nil {
