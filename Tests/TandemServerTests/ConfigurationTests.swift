@@ -74,6 +74,16 @@ import Testing
         #expect(c.effectivePublicURL == "https://127.0.0.1:8765")
         c.maxTurnContentBytes = c.maxMessageBytes + 1
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.validate(c) }
+        c.maxTurnContentBytes = c.maxMessageBytes
+        for bad in ["tandem.example.com", "https://", "ftp://x"] {
+            c.publicURL = bad
+            #expect(throws: ConfigurationError.self, "\(bad)") { try ConfigurationLoader.validate(c) }
+        }
+        c.publicURL = "https://tandem.example.com"
+        try ConfigurationLoader.validate(c)
+        c.pingIntervalSeconds = 600
+        c.idleTimeoutSeconds = 5
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.validate(c) }
     }
 
     @Test func everySettingHasAnEnvironmentNameAndHelp() {

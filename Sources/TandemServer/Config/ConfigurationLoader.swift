@@ -67,5 +67,13 @@ public enum ConfigurationLoader {
         if config.requestBurst < 1 {
             throw ConfigurationError(source: "configuration", setting: "burst", message: "must be at least 1")
         }
+        if let url = config.publicURL, !(url.hasPrefix("http://") || url.hasPrefix("https://")) || url.dropFirst(8).isEmpty {
+            throw ConfigurationError(source: "configuration", setting: "public-url",
+                                     message: "'\(url)' is not a base URL: give http(s)://HOST[:PORT], e.g. https://tandem.example.com")
+        }
+        if config.pingIntervalSeconds > 0, config.idleTimeoutSeconds > 0, config.pingIntervalSeconds >= config.idleTimeoutSeconds {
+            throw ConfigurationError(source: "configuration", setting: "ping-interval",
+                                     message: "must be shorter than idle-timeout (\(config.idleTimeoutSeconds) s), or idle clients are cut off between pings")
+        }
     }
 }

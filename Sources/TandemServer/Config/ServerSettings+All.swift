@@ -9,7 +9,7 @@ extension ServerSetting {
         .choice("log-level", "Log level", ServerConfiguration.LogLevel.allCases, \.logLevel),
         .integer("loops", "Event-loop threads; 0 means one per core.", 0...256, \.loops),
         .choice("durability", "SQLite synchronous mode: normal survives a crash of tandemd (kill -9); full also survives power loss, at a cost per commit", [ServerConfiguration.Durability.normal, .full], \.durability),
-        .optionalString("public-url", "Base URL printed in share links, e.g. https://tandem.example.com.", \.publicURL),
+        .optionalString("public-url", "Base URL clients reach the server at, e.g. https://tandem.example.com: share.create answers carry it in the link, and the first start prints it.", \.publicURL),
         ServerSetting(key: "allowed-origins", help: "Comma-separated browser origins allowed to connect; empty allows any.") { config, value in
             config.allowedOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         },

@@ -14,7 +14,9 @@ extension Dispatcher {
             throw DispatchFailure(code: .invalidArgument, message: "the expiry must lie in the future", field: "expires_at")
         }
         let issued = try store.createShareLink(session: p.session, actor: user, expiresAt: expiresAt)
-        return ShareCreateResult(share: TandemProtocol.ShareLink(issued.link), secret: issued.secret, url: "/s/\(issued.secret)")
+        // The full link when the operator said where the server is reached (behind a proxy it cannot know).
+        let base = configuration.publicURL == nil ? "" : configuration.effectivePublicURL
+        return ShareCreateResult(share: TandemProtocol.ShareLink(issued.link), secret: issued.secret, url: "\(base)/s/\(issued.secret)")
     }
 
     func listShares(_ p: SessionRef, client: ClientConnection) throws -> ShareListResult {

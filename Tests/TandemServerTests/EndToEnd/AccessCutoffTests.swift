@@ -48,6 +48,18 @@ extension EndToEnd {
             #expect(try owner.ok("ping")["time"] != nil, "members are not affected")
         }
 
+        @Test("share.create answers the viewer path, or the whole link when public-url is set")
+        func shareLinkURL() throws {
+            for (publicURL, prefix) in [(nil, "/s/"), ("https://tandem.example.com/", "https://tandem.example.com/s/")] as [(String?, String)] {
+                let harness = try TestServer { $0.publicURL = publicURL }
+                defer { harness.stop() }
+                let alice = try harness.user("alice")
+                try harness.session("s-url", owner: alice)
+                let created = try harness.connect(alice).ok("share.create", ["session": "s-url", "expires_in": 60])
+                #expect(try created.string("url") == prefix + (try created.string("secret")))
+            }
+        }
+
         @Test("share.revoke closes the link's viewers with 4403 within 1 s")
         func shareRevocation() throws {
             let harness = try TestServer()
