@@ -52,7 +52,15 @@ struct Purge: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Delete sessions archived longer ago than an age.")
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The age, e.g. 90d, 12h.", transform: AdminDuration.parse) var archivedOlderThan: AdminDuration
+    @Flag(help: "Confirm the deletion (a purge erases the sessions' turns, rows and history).") var yes = false
     @OptionGroup var output: JSONOption
+
+    func validate() throws {
+        guard yes else {
+            throw ValidationError("purge deletes every session archived longer ago than that, with its turns, rows and history; "
+                + "add --yes to confirm (list them first: tandem-admin sessions list --status archived)")
+        }
+    }
 
     func run() throws {
         let purged = try database.withStore { store in

@@ -180,13 +180,16 @@ import TandemStore
             _ = try store.createSession(id: "recent", title: "Recent", owner: "alice")
             _ = try store.adminArchiveSession(id: "recent")
         }
-        let purge = try f.run(["purge", "--archived-older-than", "90d", "--json"])
+        let unconfirmed = try f.run(["purge", "--archived-older-than", "90d"])
+        expectStatus(unconfirmed, 1)
+        #expect(unconfirmed.stderr.contains("--yes"))
+        let purge = try f.run(["purge", "--archived-older-than", "90d", "--yes", "--json"])
         expectStatus(purge, 0)
         #expect(try purge.json()["purged"] == ["old"])
         let ids = try f.seed { store in try store.listSessions(SessionFilter()).sessions.map(\.id) }
         #expect(Set(ids) == ["s1", "recent"])
-        #expect(try f.run(["purge", "--archived-older-than", "90d"]).stdout.contains("nothing to purge"))
-        expectStatus(try f.run(["purge", "--archived-older-than", "90y"]), 1)
+        #expect(try f.run(["purge", "--archived-older-than", "90d", "--yes"]).stdout.contains("nothing to purge"))
+        expectStatus(try f.run(["purge", "--archived-older-than", "90y", "--yes"]), 1)
         expectStatus(try f.run(["purge"]), 1)
         #expect(try f.seed { store in try store.auditLog().first }?.action == "session.purge")
     }
