@@ -67,7 +67,9 @@ final class InteractiveSession: Sendable {
         ready.wait()
         if let message = failure.withLock({ $0 }) { throw Failure(message) }
         state.withLock { $0.inputStarted = true }
-        screen.print(renderer.notice("type to post; /help for commands; Ctrl-D to leave"))
+        let canPost = !settings.isShareLink && state.withLock { $0.role.map { $0 >= .write } ?? false }
+        screen.print(renderer.notice(canPost ? "type to post; /help for commands; Ctrl-D to leave"
+                                             : "read-only: you can follow and read; /help for commands; Ctrl-D to leave"))
         if screen.interactive {
             let raw = RawTerminal()
             terminal.withLock { $0 = raw }
@@ -123,7 +125,8 @@ final class InteractiveSession: Sendable {
             for row in result.state ?? [] { s.versions[row.key] = row.version }
         }
         if !resumed {
-            screen.print(renderer.notice("\(result.session.title.isEmpty ? sessionID : PrintableText.line(result.session.title)) — you are \(result.role.rawValue)"))
+            let who = settings.isShareLink ? "a viewer through a share link" : "\(result.role.rawValue)"
+            screen.print(renderer.notice("\(result.session.title.isEmpty ? sessionID : PrintableText.line(result.session.title)) — you are \(who)"))
             for turn in result.turns ?? [] { screen.print(renderer.turn(turn)) }
         } else if result.backlog > 0 {
             screen.print(renderer.notice("reconnected; \(result.backlog) missed event(s) follow"))
