@@ -34,6 +34,8 @@ struct TandemAdmin: ParsableCommand {
 
     /// Runs the command, mapping every failure to a one-line message and a documented exit code.
     static func main() {
+        // Databases it creates, backups and exports hold session content: this user's only.
+        umask(0o077)
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -73,6 +73,9 @@ struct Tandemd: ParsableCommand {
             return
         }
         ShutdownSignals.block() // before any thread starts: only the wait below takes SIGINT/SIGTERM
+        // The database, its WAL and search files hold every session's content: readable by this
+        // user only (as the systemd unit's UMask=0077 does), whoever starts tandemd by hand.
+        umask(0o077)
         var settings = ServerConfiguration()
         do {
             if let config {

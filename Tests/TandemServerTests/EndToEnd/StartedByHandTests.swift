@@ -5,11 +5,12 @@ import Testing
 import Glibc
 #endif
 
-/// SIGHUP (a closed terminal, `kill -HUP` out of habit) used to kill tandemd at once: no graceful
-/// close, and under `Restart=on-failure` systemd counts a SIGHUP death as clean and does not
-/// restart it. It is logged and the server goes on; SIGTERM still stops it gracefully.
-@Suite("tandemd and SIGHUP")
-struct HangUpSignalTests {
+/// tandemd started by hand, without what its systemd unit gives it.
+@Suite("tandemd started by hand")
+struct StartedByHandTests {
+    /// SIGHUP (a closed terminal, `kill -HUP` out of habit) used to kill tandemd at once: no
+    /// graceful close, and under `Restart=on-failure` systemd counts a SIGHUP death as clean and
+    /// does not restart it. It is logged and the server goes on; SIGTERM still stops it gracefully.
     @Test func sighupIsLoggedAndTheServerGoesOnServing() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-hup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -28,5 +29,18 @@ struct HangUpSignalTests {
         server.stop()
         #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 0)
         #expect(server.output.contains("shutting down"))
+    }
+
+    /// Without the unit's UMask=0077 the database and its files were created 0644.
+    @Test func theDatabaseFilesAreTheUsersOnly() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-umask-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try TandemdProcess(databasePath: dir.appendingPathComponent("m.db").path)
+        defer { server.stop() }
+        for file in ["m.db", "m.db-wal", "m.db-search", "m.owner-token"] {
+            let mode = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(file).path)[.posixPermissions] as? Int
+            #expect(mode == 0o600, "\(file): \(String(mode ?? 0, radix: 8))")
+        }
     }
 }
