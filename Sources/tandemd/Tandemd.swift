@@ -110,7 +110,9 @@ struct Tandemd: ParsableCommand {
         do {
             port = try server.start()
         } catch {
-            throw ValidationError("cannot listen on \(settings.host):\(settings.port): \(error)")
+            // The owner account exists now: say where its token is, or a fixed restart would never show it.
+            let saved = owner.map { " (the owner account was created; its token is in \($0.tokenFile))" } ?? ""
+            throw ValidationError("cannot listen on \(settings.host):\(settings.port): \(error)\(saved)")
         }
         if let owner {
             // After listening, so `--port 0` shows the port actually bound.

@@ -43,4 +43,26 @@ struct StartedByHandTests {
             #expect(mode == 0o600, "\(file): \(String(mode ?? 0, radix: 8))")
         }
     }
+
+    /// A second tandemd on a port the first one holds refuses to start, and since it already made
+    /// its owner account, says where that token is.
+    @Test func aTakenPortIsRefusedAndTheFirstRunTokenIsNotLost() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-port-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let first = try TandemdProcess(databasePath: dir.appendingPathComponent("a.db").path)
+        defer { first.stop() }
+        let second = Process()
+        second.executableURL = URL(fileURLWithPath: try TandemdProcess.binary())
+        second.arguments = ["--db", dir.appendingPathComponent("b.db").path, "--host", "127.0.0.1", "--port", String(first.port)]
+        let output = Pipe()
+        second.standardError = output
+        second.standardOutput = output
+        try second.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        second.waitUntilExit()
+        #expect(second.terminationStatus != 0)
+        #expect(text.contains("cannot listen") && text.contains("in use"), "\(text)")
+        #expect(text.contains("b.owner-token"), "\(text)")
+    }
 }
