@@ -48,6 +48,7 @@ extension Dispatcher {
         case .member(let user, _): try store.role(session: p.session, user: user).map(TandemProtocol.Role.init) ?? .read
         }
         var info = SessionInfo(session)
+        live.existing(p.session)?.lastKnownInfo = info
         info.role = role
         if let since = p.since {
             guard since >= 0, since <= session.lastEventSeq else {

@@ -103,13 +103,24 @@ extension Dispatcher {
     /// unsubscribes them. The log went with the session: the event is sent directly.
     func announceDeleted(_ before: TandemStore.Session, by user: String) {
         guard let liveSession = live.existing(before.id) else { return }
-        var info = SessionInfo(before)
-        info.headEseq = before.lastEventSeq + 1
-        let frame = EventFrames.frame(Event(session: before.id, eseq: before.lastEventSeq + 1,
+        announceDeleted(liveSession, info: SessionInfo(before), lastEventSeq: before.lastEventSeq, by: user)
+    }
+
+    /// The same for a session another process deleted (`tandem-admin sessions delete`, found by
+    /// the access watcher): told with the session as the last join read it.
+    func announceGone(_ liveSession: LiveSession) {
+        guard let info = liveSession.lastKnownInfo else { return }
+        announceDeleted(liveSession, info: info, lastEventSeq: liveSession.fanout.delivered, by: "admin")
+    }
+
+    private func announceDeleted(_ liveSession: LiveSession, info before: SessionInfo, lastEventSeq: Int64, by user: String) {
+        var info = before
+        info.headEseq = lastEventSeq + 1
+        let frame = EventFrames.frame(Event(session: liveSession.id, eseq: lastEventSeq + 1,
                                             payload: .session(SessionChange(change: .deleted, info: info, by: user))).encode())
-        publish(liveSession, before.lastEventSeq + 1, frame)
+        publish(liveSession, lastEventSeq + 1, frame)
         for recipient in liveSession.fanout.recipients {
-            recipient.connection.client?.markLeft(before.id)
+            recipient.connection.client?.markLeft(liveSession.id)
             liveSession.fanout.unsubscribe(recipient)
         }
         live.retireIfEmpty(liveSession)

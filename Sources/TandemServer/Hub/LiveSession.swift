@@ -1,4 +1,5 @@
 import Synchronization
+import TandemProtocol
 import TandemTransport
 
 /// A connection as a fan-out recipient: identified by its transport id.
@@ -18,6 +19,9 @@ final class LiveSession: Sendable {
     let fanout: SequencedFanout<Recipient, SharedFrame?, ConnectionGroups>
     /// Members online: user id → number of joined connections.
     private let online = Mutex<[String: Int]>([:])
+    /// The session as the last join read it (no role): what a `deleted` event carries when the
+    /// session vanished under another process's hand and can no longer be read.
+    private let known = Mutex<SessionInfo?>(nil)
 
     init(id: String, head: Int64, metrics: ServerMetrics) {
         self.id = id
@@ -26,6 +30,12 @@ final class LiveSession: Sendable {
             metrics.deliveries.add(audience.count)
             WebSocketConnection.broadcast(frame, to: audience)
         }
+    }
+
+    /// The session as the last join read it.
+    var lastKnownInfo: SessionInfo? {
+        get { known.withLock { $0 } }
+        set { known.withLock { $0 = newValue } }
     }
 
     /// Users with a joined connection, sorted.

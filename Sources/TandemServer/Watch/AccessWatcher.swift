@@ -10,7 +10,8 @@ import TandemTransport
 /// - a revoked token's connections close with 4401, a revoked share link's with 4403;
 /// - a share-link viewer is told `share.expired` and closed with 4410 at its expiry instant;
 /// - a member removed from a session stops receiving its events;
-/// - events written by another process reach live subscribers.
+/// - events written by another process reach live subscribers;
+/// - a session another process deleted is announced `deleted` to its subscribers.
 /// Access changes always write the audit log, so one cheap query per tick finds them.
 final class AccessWatcher: @unchecked Sendable {
     // @unchecked: `lastAudit` and `thread` are touched only by the watcher thread after start;
@@ -133,13 +134,19 @@ final class AccessWatcher: @unchecked Sendable {
         try dropRemovedMembers(connections)
     }
 
-    /// A member who lost their membership stops receiving the session's events.
+    /// A member who lost their membership stops receiving the session's events; the members of a
+    /// session that is gone are told it was deleted.
     private func dropRemovedMembers(_ connections: [(WebSocketConnection, ClientConnection)]) throws {
-        let sessions = live.all.map(\.id)
+        let liveSessions = live.all
+        let sessions = liveSessions.map(\.id)
+        let existing = try store.eventHeads(sessions: sessions)
+        for liveSession in liveSessions where existing[liveSession.id] == nil {
+            _ = dispatcher.pool.submit { [dispatcher] in dispatcher.announceGone(liveSession) }
+        }
         let roles = try store.memberRoles(sessions: sessions)
         for (connection, client) in connections {
             guard let user = client.identity.userID else { continue }
-            for session in client.joinedSessions where roles[session]?[user] == nil {
+            for session in client.joinedSessions where existing[session] != nil && roles[session]?[user] == nil {
                 _ = dispatcher.pool.submit { [dispatcher] in dispatcher.leave(session, connection: connection, client: client) }
             }
         }
@@ -155,7 +162,11 @@ final class AccessWatcher: @unchecked Sendable {
             return
         }
         let heads = try store.eventHeads(sessions: sessions.map(\.id))
-        for liveSession in sessions {
+        // A live session whose id no longer resolves was deleted by another process.
+        for liveSession in sessions where heads[liveSession.id] == nil {
+            _ = dispatcher.pool.submit { [dispatcher] in dispatcher.announceGone(liveSession) }
+        }
+        for liveSession in sessions where heads[liveSession.id] != nil {
             if let before = previousHeads[liveSession.id], before > liveSession.fanout.delivered {
                 _ = dispatcher.pool.submit { [dispatcher] in dispatcher.syncFromLog(liveSession) }
             }

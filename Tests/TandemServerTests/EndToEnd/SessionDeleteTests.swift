@@ -51,5 +51,24 @@ extension EndToEnd {
             #expect(eventually(timeout: 3) { metrics.render().contains("tandem_store_deletes_pending 0") })
             #expect(metrics.render().contains("# TYPE tandem_store_deletes_pending gauge"))
         }
+
+        @Test("a session deleted by tandem-admin (another process) is announced deleted to its live members")
+        func deleteByAnotherProcessIsAnnounced() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let bob = try harness.user("bob")
+            try harness.session("doomed", owner: alice, members: [(bob, .write)])
+            let member = try harness.connect(bob)
+            try member.ok("session.join", ["session": "doomed"])
+            let admin = try harness.externalStore()
+            defer { admin.close() }
+            let deletedAt = monotonicSeconds()
+            try admin.adminDeleteSession(id: "doomed")
+            let event = try #require(member.nextEvent(named: "session", timeout: 3))
+            #expect(event["change"] == "deleted" && event["session"] == "doomed" && event["by"] == "admin")
+            #expect(monotonicSeconds() - deletedAt < 1.0)
+            #expect(try member.errorCode("turn.post", ["session": "doomed", "content": "late"]) == "not_found")
+        }
     }
 }
