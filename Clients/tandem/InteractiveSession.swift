@@ -34,7 +34,7 @@ final class InteractiveSession: Sendable {
     let state = Mutex(State())
     private let live: Mutex<LiveSession?> = Mutex(nil)
     private let ready = DispatchSemaphore(value: 0)
-    private let failure: Mutex<String?> = Mutex(nil)
+    private let failure: Mutex<ClientError?> = Mutex(nil)
     private let terminal: Mutex<RawTerminal?> = Mutex(nil)
     let lastTurns: Int64
 
@@ -55,17 +55,17 @@ final class InteractiveSession: Sendable {
             status: { [self] text in self.screen.print(self.renderer.notice(text)) }))
         live.withLock { $0 = liveSession }
         let thread = Thread { [self] in
-            do {
+            do throws(ClientError) {
                 try liveSession.run()
             } catch {
-                self.failure.withLock { $0 = "\(error)" }
+                self.failure.withLock { $0 = error }
             }
             self.ready.signal()
             self.liveEnded()
         }
         thread.start()
         ready.wait()
-        if let message = failure.withLock({ $0 }) { throw Failure(message) }
+        if let error = failure.withLock({ $0 }) { throw error }
         state.withLock { $0.inputStarted = true }
         let canPost = !settings.isShareLink && state.withLock { $0.role.map { $0 >= .write } ?? false }
         screen.print(renderer.notice(canPost ? "type to post; /help for commands; Ctrl-D to leave"
@@ -89,8 +89,9 @@ final class InteractiveSession: Sendable {
         guard started, !stopped else { return }
         screen.finish()
         terminal.withLock { $0?.restore() }
-        Output.error("tandem: \(failure.withLock { $0 } ?? "connection ended")")
-        exit(1)
+        let error = failure.withLock { $0 }
+        Output.error("tandem: \(error.map { "\($0)" } ?? "connection ended")")
+        exit(error.map(exitStatus(for:)) ?? 4)
     }
 
     private func leave() {

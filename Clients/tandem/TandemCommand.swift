@@ -15,6 +15,8 @@ struct TandemCommand: ParsableCommand {
             as --url opens that session read-only.
 
             Without a subcommand, `tandem` opens the interactive view (pick or create a session).
+
+            Exit status: 0 done; 1 bad usage or another error; 2 not found (session, checkpoint ...);             3 refused by the server (role, paused or archived session, conflict, limit); 4 no connection             (server down, credential refused, connection lost); 141 its output was closed (a pipe's reader left).
             """,
         subcommands: [Open.self, Login.self, Sessions.self, Create.self, Post.self, Tail.self, History.self, Export.self],
         defaultSubcommand: Open.self)
@@ -69,16 +71,28 @@ func runReporting(_ body: () throws -> Void) throws {
         throw ExitCode(failure.exitCode)
     } catch let error as ClientError {
         Output.error("tandem: \(error)")
-        throw ExitCode(1)
+        throw ExitCode(exitStatus(for: error))
+    }
+}
+
+/// The documented exit status of a failure (`tandem --help`), so scripts can tell them apart.
+func exitStatus(for error: ClientError) -> Int32 {
+    switch error {
+    case .server(let e):
+        switch e.code {
+        case .notFound: 2
+        case .forbidden, .sessionPaused, .sessionArchived, .conflict, .alreadyExists, .staleCheckpoint, .limitExceeded,
+             .rateLimited, .tooLarge, .resyncRequired: 3
+        case .unauthorized, .unavailable: 4
+        default: 1
+        }
+    case .connect, .refused, .closed, .timedOut: 4
+    case .badAnswer: 1
     }
 }
 
 /// Connects once for a scripted command.
 func connect(_ options: ConnectionOptions) throws -> Connection {
     let settings = try options.settings()
-    do {
-        return try Connection(settings: settings, onEvent: { _, _ in })
-    } catch {
-        throw Failure(error.description)
-    }
+    return try Connection(settings: settings, onEvent: { _, _ in })
 }

@@ -42,7 +42,7 @@ import TandemJSON
         let created = try f.run(["create", "Retro", "--id", "retro-1"], as: "bob")
         #expect(created.stdout == "retro-1\n")
         let taken = try f.run(["create", "Again", "--id", "retro-1"], as: "bob")
-        #expect(taken.status == 1)
+        #expect(taken.status == 3)
         #expect(taken.stderr.hasPrefix("tandem: already_exists"))
     }
 
@@ -50,19 +50,21 @@ import TandemJSON
         let f = try CLIFixture()
         defer { f.shutdown() }
         let forbidden = try f.run(["post", "s1", "hello"], as: "carol")
-        #expect(forbidden.status == 1)
+        #expect(forbidden.status == 3) // refused by the server
         #expect(forbidden.stderr.hasPrefix("tandem: forbidden:"))
         #expect(forbidden.stderr.split(separator: "\n").count == 1)
 
         let missing = try f.run(["history", "nope"])
         #expect(missing.stderr.hasPrefix("tandem: not_found"))
+        #expect(missing.status == 2)
 
         let badToken = try f.run(["RAW", "sessions", "--url", f.url, "--token", "wrong"])
-        #expect(badToken.status == 1)
+        #expect(badToken.status == 4) // no connection
         #expect(badToken.stderr.contains("refused the credential (401)"))
 
         let refused = try f.run(["RAW", "sessions", "--url", "ws://127.0.0.1:1/ws", "--token", "x"])
         #expect(refused.stderr == "tandem: cannot connect to ws://127.0.0.1:1/ws: connection refused — is tandemd running? start it with deploy/run\n")
+        #expect(refused.status == 4)
 
         let noToken = try f.run(["RAW", "sessions", "--url", f.url])
         #expect(noToken.stderr.contains("tandem login"))
@@ -100,7 +102,7 @@ import TandemJSON
         #expect(history.status == 0, "\(history.stderr)")
         #expect(history.stdout.contains("alice (user): visible to viewers"))
         let post = try f.run(["RAW", "post", "s1", "sneaky", "--url", link])
-        #expect(post.status == 1)
+        #expect(post.status == 3)
         #expect(post.stderr.hasPrefix("tandem: forbidden:"))
     }
 
