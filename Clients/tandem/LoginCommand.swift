@@ -11,7 +11,7 @@ struct Login: ParsableCommand {
     @Option(help: "Server URL, e.g. ws://127.0.0.1:8765/ws.")
     var url: String
 
-    @Option(help: "Access token (from `tandem-admin tokens issue USER`).")
+    @Option(help: "Access token (from `tandem-admin tokens issue USER`); - reads it from standard input (kept out of shell history).")
     var token: String
 
     @Flag(help: "Save without checking that the server accepts the token.")
@@ -23,11 +23,19 @@ struct Login: ParsableCommand {
             guard let path = ClientConfig.path(environment: environment) else {
                 throw Failure("cannot find the config directory: set HOME or XDG_CONFIG_HOME")
             }
+            var token = self.token
+            if token == "-" {
+                token = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
+                guard !token.isEmpty else { throw Failure("no token on standard input") }
+            }
             let settings: ConnectionSettings
             do {
                 settings = try ConnectionSettings.resolve(flagURL: url, flagToken: token, environment: [:], file: ClientConfig())
             } catch let error as CommandError {
                 throw Failure(error.message)
+            }
+            guard !settings.isShareLink else {
+                throw Failure("a share link needs no login (and takes no token): open it with tandem --url LINK")
             }
             if !noVerify {
                 let connection = try Connection(settings: settings, onEvent: { _, _ in })

@@ -80,7 +80,12 @@ import TandemJSON
     @Test func loginWritesAPrivateConfigThatLaterCommandsUse() throws {
         let f = try CLIFixture()
         defer { f.shutdown() }
-        let login = try f.run(["RAW", "login", "--url", f.url, "--token", f.tokens["bob"]!])
+        let wrong = try f.run(["RAW", "login", "--url", f.url, "--token", "-"], stdin: "not-a-token\n")
+        #expect(wrong.status == 4 && wrong.stderr.contains("refused the credential"))
+        let share = try f.run(["RAW", "login", "--url", "http://127.0.0.1:\(f.port)/s/whatever", "--token", "x"])
+        #expect(share.status == 1 && share.stderr.contains("share link needs no login"))
+        // The token read from standard input stays out of the command line (and shell history).
+        let login = try f.run(["RAW", "login", "--url", f.url, "--token", "-"], stdin: f.tokens["bob"]! + "\n")
         #expect(login.status == 0, "\(login.stderr)")
         let path = f.environment["XDG_CONFIG_HOME"]! + "/tandem/config"
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
