@@ -52,7 +52,7 @@ struct Post: ParsableCommand {
     @Argument(help: "The session id.") var session: String
     @Argument(help: "The turn's text (`-` or absent: read stdin).") var text: String?
     @Option(help: "Turn role: user, assistant, tool or system.") var role: String = "user"
-    @Option(help: "Attempts when the connection fails (the same nonce each time).") var attempts: Int = 3
+    @Option(help: "Attempts when the server cannot be reached or the connection drops (the same nonce each time, so a turn is never posted twice).") var attempts: Int = 3
 
     func run() throws {
         try runReporting {
@@ -71,8 +71,14 @@ struct Post: ParsableCommand {
                     Output.line("#\(result.turn.seq)" + (result.duplicate ? " (already posted)" : ""))
                     return
                 } catch let error as ClientError {
-                    if case .server = error { throw error }
-                    if case .connect = error, attempt == 1 { throw error }
+                    // Answers and refusals are final; so is a close that says not to come back
+                    // (a message too big, a revoked token): only an unreachable server or a dropped
+                    // connection is tried again.
+                    switch error {
+                    case .server, .refused, .badAnswer: throw error
+                    case .closed(let code?, _) where CloseCode(rawValue: code)?.advice == .stop: throw error
+                    default: break
+                    }
                     lastError = error
                     Thread.sleep(forTimeInterval: Double(attempt))
                 }

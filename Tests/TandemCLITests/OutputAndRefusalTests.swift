@@ -64,6 +64,21 @@ import Glibc
         #expect(!viewer.stderr.contains(link.secret))
     }
 
+    @Test func postRetriesAnUnreachableServerButNotAFinalClose() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        // Over max-message (1 MiB): the server closes with 1009, which says do not come back.
+        let started = Date()
+        let big = try f.run(["post", "s1", "-"], stdin: String(repeating: "x", count: 2 << 20))
+        #expect(big.status == 4 && big.stderr.contains("1009"), "\(big.stderr)")
+        #expect(Date().timeIntervalSince(started) < 1, "a final close was retried")
+        // Nothing listens on port 1: two attempts, a second apart, then the reason.
+        let down = Date()
+        let unreachable = try f.run(["RAW", "post", "s1", "hi", "--attempts", "2", "--url", "ws://127.0.0.1:1/ws", "--token", "x"])
+        #expect(unreachable.status == 4 && unreachable.stderr.contains("cannot connect"))
+        #expect(Date().timeIntervalSince(down) >= 1)
+    }
+
     private func eventuallyTrue(timeout: Double = 10, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
