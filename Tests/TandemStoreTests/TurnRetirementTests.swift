@@ -106,6 +106,20 @@ import TandemJSON
         }
     }
 
+    @Test func aRowChangedAndChangedBackIsLeftAloneByARestore() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "c", value: "c1", baseVersion: 0)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "d", value: "d1", baseVersion: 0)
+            _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "cp")
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "c", value: "c2", baseVersion: 1)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "c", value: "c1", baseVersion: 2)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "d", value: "d2", baseVersion: 1)
+            #expect(try store.restoreCheckpoint(session: "s1", actor: "alice", name: "cp").rows.map { "\($0.key)@\($0.version)" } == ["d@3"])
+            #expect(try store.stateRow(session: "s1", actor: "alice", key: "c")?.version == 3)
+        }
+    }
+
     @Test func aRestoreToAnEarlierPointMakesLaterCheckpointsStale() throws {
         try withStore { store in
             try makeSession(store)

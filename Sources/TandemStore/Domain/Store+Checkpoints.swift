@@ -44,10 +44,9 @@ extension Store {
     }
 
     /// Rewinds to a checkpoint (admin+): later live turns become `rewound` (kept, not erased; one
-    /// row written whatever their number, `TurnRetirements`); rows
-    /// that changed since get the checkpoint's value as a new version (rows created since get
-    /// `null`). Recorded as a `restore` event and in the audit log. `not_found` when no
-    /// checkpoint has that name; `stale_checkpoint` when a clear or a restore made after it
+    /// row written whatever their number, `TurnRetirements`); rows whose value differs from the
+    /// checkpoint's get it as a new version (rows created since get `null`). Recorded as a
+    /// `restore` event and in the audit log. `not_found` when no checkpoint has that name; `stale_checkpoint` when a clear or a restore made after it
     /// retired turns it holds (its rows would come back without its turns).
     public func restoreCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> RestoreResult {
         try write { ctx throws(StoreError) in
@@ -63,8 +62,10 @@ extension Store {
             var eventSeq = try ctx.recordEvent(sid: ref.sid, kind: "restore", actor: actor,
                                                   turnSeq: checkpoint.turnSeq, data: ["name": .string(name)])
             var rows: [StateRow] = []
-            let current = try ctx.db.query("SELECT key, version FROM state_rows WHERE sid = ? ORDER BY key", [.integer(ref.sid)]) { ($0.text(0), $0.int(1)) }
-            for (key, version) in current {
+            let current = try ctx.db.query("SELECT key, version, value FROM state_rows WHERE sid = ? ORDER BY key", [.integer(ref.sid)]) {
+                row throws(StoreError) in (row.text(0), row.int(1), try row.json(2))
+            }
+            for (key, version, currentValue) in current {
                 let target = checkpoint.rowVersions[key]
                 guard target != version else { continue }
                 var value = JSONValue.null
@@ -74,6 +75,8 @@ extension Store {
                     }
                     value = old.value
                 }
+                // Changed and changed back since: nothing to restore (no new version, no event).
+                guard value != currentValue else { continue }
                 let stored = try Rows.store(ctx, sid: ref.sid, actor: actor, key: key, value: value, text: nil,
                                             version: version + 1, merged: false, counted: false)
                 rows.append(stored.0)
