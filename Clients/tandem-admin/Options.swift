@@ -66,3 +66,27 @@ func parseRole(_ text: String) throws -> Role {
     }
     return role
 }
+
+/// `tandem-admin --db F users list` as well as `tandem-admin users list --db F`: database options
+/// given before the subcommand move after it (before any `--`), where the subcommand reads them.
+enum LeadingDatabaseOptions {
+    static func normalize(_ arguments: [String]) -> [String] {
+        var leading: [String] = []
+        var rest = arguments[...]
+        while let first = rest.first {
+            if first == "--db", rest.count >= 2 {
+                leading += rest.prefix(2)
+                rest = rest.dropFirst(2)
+            } else if first.hasPrefix("--db=") || first == "--create" {
+                leading.append(first)
+                rest = rest.dropFirst()
+            } else {
+                break
+            }
+        }
+        guard !leading.isEmpty, !rest.isEmpty else { return arguments }
+        var reordered = Array(rest)
+        reordered.insert(contentsOf: leading, at: reordered.firstIndex(of: "--") ?? reordered.endIndex)
+        return reordered
+    }
+}

@@ -37,7 +37,7 @@ struct TandemAdmin: ParsableCommand {
         // Databases it creates, backups and exports hold session content: this user's only.
         umask(0o077)
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(LeadingDatabaseOptions.normalize(Array(CommandLine.arguments.dropFirst())))
             try command.run()
         } catch let failure as AdminFailure {
             Output.error(failure.message)

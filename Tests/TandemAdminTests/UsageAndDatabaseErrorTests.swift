@@ -32,6 +32,11 @@ import TandemStore
         expectStatus(try f.run(["grant", "bob", "--", "-dash", "write"]), 0)
         #expect(try f.seed { store in try store.role(session: "-dash", user: "bob") } == .write)
         #expect(try f.run(["--help"], withDB: false).stdout.contains("after '--'"))
+        // The database may also be named before the subcommand.
+        let before = try f.run(["--db", f.db, "sessions", "show", "--json", "--", "-dash"], withDB: false)
+        expectStatus(before, 0)
+        #expect(try before.json()["title"]?.stringValue == "Dash")
+        expectStatus(try f.run(["--db=\(f.db)", "users", "list"], withDB: false), 0)
     }
 
     @Test func aMissingDatabaseIsNotCreatedByAccident() throws {
