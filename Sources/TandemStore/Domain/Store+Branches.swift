@@ -113,12 +113,16 @@ enum Branches {
             try Turns.insert(db, sid: parent.sid, seq: seq, role: t.role.rawValue, author: t.author, content: t.content,
                              metadata: t.metadata.serialized(), tokensIn: t.tokensIn, tokensOut: t.tokensOut,
                              createdAt: ctx.now, state: 0, eventSeq: eventSeq)
-            ctx.count(sid: parent.sid, user: t.author, ContributionCounts(turns: 1, tokensIn: t.tokensIn, tokensOut: t.tokensOut))
-            var moved = t
-            moved.seq = seq
-            moved.eventSeq = eventSeq
-            moved.createdAt = ctx.now
-            appended.append(moved)
+            // The turn moves: it counts in the parent now, no longer in the branch (a user's
+            // totals over all their sessions would count it twice).
+            let moved = ContributionCounts(turns: 1, tokensIn: t.tokensIn, tokensOut: t.tokensOut)
+            ctx.count(sid: parent.sid, user: t.author, moved)
+            ctx.count(sid: branchRef.sid, user: t.author, ContributionCounts(turns: -1, tokensIn: -t.tokensIn, tokensOut: -t.tokensOut))
+            var appendedTurn = t
+            appendedTurn.seq = seq
+            appendedTurn.eventSeq = eventSeq
+            appendedTurn.createdAt = ctx.now
+            appended.append(appendedTurn)
         }
         let eventSeq = try ctx.recordEvent(sid: parent.sid, kind: "branch_merge", actor: actor,
                                           data: ["branch": .string(branch), "turns": .integer(Int64(appended.count)),
