@@ -43,6 +43,12 @@ import TandemStore
         expectStatus(bad, 1)
         #expect(bad.stderr.contains("user id must be"))
         expectStatus(try f.run(["users", "add"]), 1)
+        // "admin" and "system" stand for the operator and the store in the audit log.
+        for reserved in ["admin", "system"] {
+            let taken = try f.run(["users", "add", "Someone", "--id", reserved])
+            expectStatus(taken, 1)
+            #expect(taken.stderr.contains("reserved"))
+        }
     }
 
     @Test func listShowsEveryUserAsJSONAndAsTabSeparatedRows() throws {

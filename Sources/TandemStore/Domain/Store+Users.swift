@@ -2,9 +2,17 @@ import TandemJSON
 
 extension Store {
     /// Creates a user; `id` is generated when nil. `conflict` when the id is taken.
+    /// Ids the audit log uses for actions of the operator (`tandem-admin`) and of the store itself.
+    public static let reservedUserIDs: Set<String> = ["admin", "system"]
+
     public func createUser(id: String? = nil, displayName: String) throws(StoreError) -> User {
         let id = id ?? RandomID.make()
         try Validate.identifier(id, what: "user id")
+        // The audit log names the operator's own actions "admin" and the store's "system": a user
+        // of that name could not be told apart from them.
+        guard !Self.reservedUserIDs.contains(id) else {
+            throw StoreError.invalid("user id \(id) is reserved (the audit log names the operator's actions so); choose another")
+        }
         try Validate.text(displayName, what: "display name", max: configuration.maxTitleBytes)
         return try write { ctx throws(StoreError) in
             if try ctx.db.userExists(id) { throw StoreError(.alreadyExists, "user \(id) already exists") }
