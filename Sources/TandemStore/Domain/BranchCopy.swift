@@ -32,7 +32,7 @@ enum BranchCopy {
         }
         try SessionImport.requireFree(db, newID)
         let sid = try SessionImport.insertHidden(ctx, [
-            ("title", .text(title ?? source.title + " (branch)")), ("owner", .text(source.owner)),
+            ("title", .text(title ?? (source.title.isEmpty ? "branch of \(source.id)" : source.title + " (branch)"))), ("owner", .text(source.owner)),
             ("metadata", .text(source.metadata.serialized())), ("created_at", .integer(ctx.now)),
         ])
         return Plan(sid: sid, sourceID: session, sourceSid: ref.sid, actor: actor, newID: newID, at: at,
