@@ -12,6 +12,10 @@ struct Open: ParsableCommand {
     @Argument(help: "The session id (omit to pick or create one).") var session: String?
     @Option(help: "Recent turns to show on entry (0-1000).") var last: Int64 = 20
 
+    func validate() throws {
+        guard (0...1000).contains(last) else { throw ValidationError("--last must be 0...1000, got \(last)") }
+    }
+
     func run() throws {
         try runReporting {
             let settings = try connection.settings()

@@ -113,6 +113,10 @@ struct History: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
     @Option(help: "How many turns (1-1000).") var last: Int64 = 20
+
+    func validate() throws {
+        guard (1...1000).contains(last) else { throw ValidationError("--last must be 1...1000, got \(last)") }
+    }
     @Flag(help: "One JSON turn per line.") var json = false
 
     func run() throws {
@@ -151,6 +155,10 @@ struct Tail: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
     @Option(help: "Recent turns to print first (0-1000).") var last: Int64 = 10
+
+    func validate() throws {
+        guard (0...1000).contains(last) else { throw ValidationError("--last must be 0...1000, got \(last)") }
+    }
     @Flag(help: "One JSON object per line per event (turns first shown as turn events).") var json = false
 
     func run() throws {

@@ -25,7 +25,17 @@ struct TandemCommand: ParsableCommand {
     static func main() {
         resetSignals()
         let names = Set(configuration.subcommands.map { $0._commandName })
-        main(ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names))
+        do {
+            var command = try parseAsRoot(ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names))
+            try command.run()
+        } catch {
+            // ArgumentParser reports bad usage as EX_USAGE (64); the documented status is 1.
+            if exitCode(for: error) == .validationFailure {
+                Output.error(fullMessage(for: error))
+                Foundation.exit(1)
+            }
+            exit(withError: error)
+        }
     }
 }
 
