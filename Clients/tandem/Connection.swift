@@ -93,7 +93,8 @@ final class Connection: Sendable {
         case .transport(let transport):
             let text = "\(transport)"
             let reason = text.lowercased().contains("refused") ? "connection refused" : text
-            return "cannot connect to \(url): \(reason) — is tandemd running? start it with deploy/run"
+            let local = ["ws://127.0.0.1", "ws://localhost", "ws://[::1]", "wss://127.0.0.1", "wss://localhost"].contains { url.hasPrefix($0) }
+            return "cannot connect to \(url): \(reason) — is tandemd running?" + (local ? " start it with deploy/run" : " check the address with whoever runs it")
         }
     }
 
