@@ -37,14 +37,6 @@ extension Store {
         }, completion: completion)
     }
 
-    /// The last `count` turns (all states), oldest first.
-    public func lastTurns(session: String, actor: String, count: Int) throws(StoreError) -> [Turn] {
-        guard (1...10_000).contains(count) else { throw StoreError.invalid("count must be 1...10000") }
-        return try turnQuery(session: session, actor: actor, """
-            SELECT * FROM (SELECT \(TurnRows.columns) FROM turns WHERE sid = ? ORDER BY seq DESC LIMIT ?) ORDER BY seq
-            """, [.int(count)])
-    }
-
     /// The turns a history page shows, oldest first: those with `after < seq <= through`,
     /// by `author` when given, live only unless `includeRetired`; the first `limit` of them, or
     /// the last `limit` when `newest`. Every filter is applied before the limit, so "the last 3
@@ -71,38 +63,27 @@ extension Store {
         }
     }
 
-    /// Turns with seq > `seq`, oldest first, at most `limit`.
-    public func turns(session: String, actor: String, since seq: Int64, limit: Int = 1000) throws(StoreError) -> [Turn] {
-        guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
-        return try turnQuery(session: session, actor: actor,
-                             "SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? ORDER BY seq LIMIT ?",
-                             [.integer(seq), .int(limit)])
+    /// The last `count` turns (all states), oldest first.
+    public func lastTurns(session: String, actor: String, count: Int) throws(StoreError) -> [Turn] {
+        guard (1...10_000).contains(count) else { throw StoreError.invalid("count must be 1...10000") }
+        return try turns(session: session, actor: actor, newest: true, limit: count, includeRetired: true)
     }
 
-    /// Turns with `range.lowerBound <= seq <= range.upperBound`, oldest first.
+    /// Turns with seq > `seq` (all states), oldest first, at most `limit`.
+    public func turns(session: String, actor: String, since seq: Int64, limit: Int = 1000) throws(StoreError) -> [Turn] {
+        try turns(session: session, actor: actor, after: seq, limit: limit, includeRetired: true)
+    }
+
+    /// Turns with `range.lowerBound <= seq <= range.upperBound` (all states), oldest first.
     public func turns(session: String, actor: String, range: ClosedRange<Int64>) throws(StoreError) -> [Turn] {
         guard range.upperBound - range.lowerBound < 100_000 else { throw StoreError.invalid("range spans more than 100000 turns") }
-        return try turnQuery(session: session, actor: actor,
-                             "SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq BETWEEN ? AND ? ORDER BY seq",
-                             [.integer(range.lowerBound), .integer(range.upperBound)])
+        return try turns(session: session, actor: actor, after: range.lowerBound - 1, through: range.upperBound,
+                         limit: Int(range.upperBound - range.lowerBound + 1), includeRetired: true)
     }
 
-    /// Turns written by `author`, oldest first, at most `limit`.
+    /// Turns written by `author` (all states), oldest first, at most `limit`.
     public func turns(session: String, actor: String, author: String, limit: Int = 1000) throws(StoreError) -> [Turn] {
-        guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
-        return try turnQuery(session: session, actor: actor,
-                             "SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND author = ? ORDER BY seq LIMIT ?",
-                             [.text(author), .int(limit)])
-    }
-
-    private func turnQuery(session: String, actor: String, _ sql: String, _ args: [SQLValue]) throws(StoreError) -> [Turn] {
-        try read { db throws(StoreError) in
-            let ref = try db.authorize(.history, session: session, actor: actor)
-            let retired = try TurnRetirements.load(db, sid: ref.sid)
-            return try db.query(sql, [.integer(ref.sid)] + args) { row throws(StoreError) in
-                try TurnRows.map(row, sessionID: session, retired: retired)
-            }
-        }
+        try turns(session: session, actor: actor, limit: limit, author: author, includeRetired: true)
     }
 
     /// Undoes (pops) the last live turn: marked `undone`, never erased. A writer may undo only
@@ -149,142 +130,5 @@ extension Store {
     /// same at the next start).
     public func rebuildSearchIndex() throws(StoreError) {
         try resetSearchIndex()
-    }
-}
-
-enum Turns {
-    struct Prepared: Sendable {
-        var role: TurnRole
-        var content: String
-        var metadata: String
-        var metadataValue: JSONValue
-        var tokensIn: Int64
-        var tokensOut: Int64
-        var nonce: String?
-    }
-
-    /// Validation happens on the caller's thread, before the job is queued: bad input never
-    /// reaches the database.
-    static func prepare(_ turns: [NewTurn], _ config: StoreConfiguration) throws(StoreError) -> [Prepared] {
-        guard !turns.isEmpty else { throw StoreError.invalid("no turns to append") }
-        guard turns.count <= config.maxBatchTurns else {
-            throw StoreError(.tooLarge, "\(turns.count) turns in one append; the limit is \(config.maxBatchTurns)")
-        }
-        var out: [Prepared] = []
-        out.reserveCapacity(turns.count)
-        for t in turns {
-            try Validate.text(t.content, what: "turn content", max: config.maxContentBytes, allowEmpty: true)
-            let meta = try Validate.object(t.metadata, what: "turn metadata", max: config.maxJSONBytes)
-            guard t.tokensIn >= 0, t.tokensOut >= 0 else { throw StoreError.invalid("token counts must not be negative") }
-            if let nonce = t.nonce { try Validate.nonce(nonce) }
-            out.append(Prepared(role: t.role, content: t.content, metadata: meta, metadataValue: t.metadata,
-                                tokensIn: t.tokensIn, tokensOut: t.tokensOut, nonce: t.nonce))
-        }
-        return out
-    }
-
-    /// Runs without a savepoint: every check (access, status) happens before the first write,
-    /// and the counters are reserved in memory, so only an SQLite error can fail it half-way.
-    static func append(_ ctx: WriteContext, session: String, actor: String, _ turns: [Prepared]) throws(StoreError) -> AppendResult {
-        let db = ctx.db
-        let ref = try ctx.authorizeChange(.postTurn, session: session, actor: actor)
-        if turns.contains(where: { $0.nonce != nil }), let earlier = try duplicates(db, sid: ref.sid, session: session, actor: actor, turns) {
-            return AppendResult(turns: earlier, duplicate: true)
-        }
-        let n = Int64(turns.count)
-        // Reserve n turn numbers and n event numbers at once.
-        let (lastSeq, lastEvent) = try ctx.reserve(sid: ref.sid, turns: n, events: n)
-        var out: [Turn] = []
-        out.reserveCapacity(turns.count)
-        var counts = ContributionCounts()
-        for (i, t) in turns.enumerated() {
-            let seq = lastSeq - n + 1 + Int64(i)
-            let eventSeq = lastEvent - n + 1 + Int64(i)
-            try insert(db, sid: ref.sid, seq: seq, role: t.role.rawValue, author: actor, content: t.content,
-                       metadata: t.metadata, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
-                       state: 0, eventSeq: eventSeq, nonce: t.nonce)
-            counts.turns += 1
-            counts.tokensIn += t.tokensIn
-            counts.tokensOut += t.tokensOut
-            out.append(Turn(sessionID: session, seq: seq, role: t.role, author: actor, content: t.content,
-                            metadata: t.metadataValue, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
-                            state: .live, eventSeq: eventSeq, nonce: t.nonce))
-        }
-        ctx.count(sid: ref.sid, user: actor, counts)
-        return AppendResult(turns: out)
-    }
-
-    static func insert(_ db: Database, sid: Int64, seq: Int64, role: String, author: String, content: String,
-                       metadata: String, tokensIn: Int64, tokensOut: Int64, createdAt: Int64, state: Int64,
-                       eventSeq: Int64, nonce: String? = nil) throws(StoreError) {
-        try db.run("""
-            INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq, nonce)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-            """) { stmt throws(StoreError) in
-            try stmt.bind(sid, at: 1)
-            try stmt.bind(seq, at: 2)
-            try stmt.bind(role, at: 3)
-            try stmt.bind(author, at: 4)
-            try stmt.bind(content, at: 5)
-            try stmt.bind(metadata, at: 6)
-            try stmt.bind(tokensIn, at: 7)
-            try stmt.bind(tokensOut, at: 8)
-            try stmt.bind(createdAt, at: 9)
-            try stmt.bind(state, at: 10)
-            try stmt.bind(eventSeq, at: 11)
-            try stmt.bind(nonce.map { SQLValue.text($0) } ?? .null, at: 12)
-        }
-    }
-
-    /// The turns already stored under these nonces when every one is a repeat of the same post;
-    /// nil when none is. A nonce reused for a different post, or a batch that only partly
-    /// repeats, is a `conflict`: retrying must not silently write half of it.
-    static func duplicates(_ db: Database, sid: Int64, session: String, actor: String,
-                           _ turns: [Prepared]) throws(StoreError) -> [Turn]? {
-        var found: [Turn] = []
-        var retired: TurnRetirements? // read once a repeat is found: most posts are new
-        for t in turns {
-            guard let nonce = t.nonce,
-                  let stored = try db.queryOne("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND author = ? AND nonce = ?",
-                                               [.integer(sid), .text(actor), .text(nonce)], { row throws(StoreError) in
-                                                   try TurnRows.map(row, sessionID: session, retired: .none)
-                                               })
-            else { continue }
-            if retired == nil { retired = try TurnRetirements.load(db, sid: sid) }
-            var earlier = stored
-            if let retired { earlier.state = retired.state(stored.state, seq: stored.seq) }
-            guard earlier.role == t.role, earlier.content == t.content, earlier.metadata == t.metadataValue,
-                  earlier.tokensIn == t.tokensIn, earlier.tokensOut == t.tokensOut else {
-                throw StoreError(.conflict, "nonce \(nonce) was already used for a different turn (seq \(earlier.seq))")
-            }
-            found.append(earlier)
-        }
-        if found.isEmpty { return nil }
-        guard found.count == turns.count else {
-            throw StoreError(.conflict, "some turns of this batch were already posted under their nonces; post the rest with new nonces")
-        }
-        return found
-    }
-
-    /// The live turns (stored live, no clear or restore covering them) with `after < seq <=
-    /// through`, oldest first, or newest first; at most `limit`. One index range per stretch that
-    /// no retirement covers: never a walk over retired turns. Undo, clear and restore leave the
-    /// search index alone (the text is unchanged); search returns only live turns.
-    static func live(_ db: Database, sid: Int64, sessionID: String, retired: TurnRetirements, after: Int64,
-                     through: Int64 = .max, author: String? = nil, newestFirst: Bool = false,
-                     limit: Int = .max) throws(StoreError) -> [Turn] {
-        var stretches = retired.uncovered(after: after, through: through)
-        if newestFirst { stretches.reverse() }
-        var found: [Turn] = []
-        for stretch in stretches where found.count < limit {
-            found += try db.query("""
-                SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND seq <= ? AND state = 0\(author == nil ? "" : " AND author = ?")
-                ORDER BY seq \(newestFirst ? "DESC" : "ASC") LIMIT ?
-                """, [.integer(sid), .integer(stretch.after), .integer(stretch.through)] + (author.map { [.text($0)] } ?? [])
-                    + [.int(limit - found.count)]) { row throws(StoreError) in
-                try TurnRows.map(row, sessionID: sessionID, retired: .none)
-            }
-        }
-        return found
     }
 }
