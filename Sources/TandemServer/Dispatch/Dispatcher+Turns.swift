@@ -52,7 +52,12 @@ extension Dispatcher {
         }
         switch p.selector {
         case .last(let n):
-            turns = try page(after: 0, newest: true, limit: Int(n))
+            // One more than asked: `more` then says older turns are left (page back with from/to).
+            turns = try page(after: 0, newest: true, limit: Int(n) + 1)
+            if turns.count > Int(n) {
+                turns.removeFirst(turns.count - Int(n))
+                more = true
+            }
         case .since(let seq):
             turns = try page(after: seq, limit: limit + 1)
         case .range(let from, let to):

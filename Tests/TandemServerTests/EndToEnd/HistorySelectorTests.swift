@@ -19,7 +19,9 @@ extension EndToEnd {
                 let result = try client.ok("history", all)
                 return (try result.array("turns").map { $0["seq"] ?? .null }, result["more"])
             }
-            #expect(try seqs(["last": 3]).seqs == [5, 6, 7])
+            let lastThree = try seqs(["last": 3])
+            #expect(lastThree.seqs == [5, 6, 7] && lastThree.more == true)
+            #expect(try seqs(["last": 7]).more == false)
             let page = try seqs(["since": 2, "limit": 2])
             #expect(page.seqs == [3, 4] && page.more == true)
             #expect(try seqs(["since": 5, "limit": 5]).more == false)
