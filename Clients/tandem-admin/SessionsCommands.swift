@@ -14,6 +14,7 @@ struct Sessions: ParsableCommand {
         @Option(help: "Only sessions with this status: active, paused or archived.") var status: String?
         @Option(help: "Only sessions this user is a member of.") var member: String?
         @Option(help: "At most this many (1-1000).") var limit = 100
+        @Option(help: "Continue after a previous page (its next cursor).") var after: String?
         @OptionGroup var output: JSONOption
 
         func validate() throws {
@@ -24,15 +25,18 @@ struct Sessions: ParsableCommand {
         }
 
         func run() throws {
-            let filter = SessionFilter(member: member, status: status.flatMap(SessionStatus.init(rawValue:)), limit: limit)
+            var filter = SessionFilter(member: member, status: status.flatMap(SessionStatus.init(rawValue:)), limit: limit)
+            filter.after = after
             let page = try database.withStore { store in try store.listSessions(filter) }
             if output.json {
-                Output.json(["sessions": .array(page.sessions.map(\.json)), "more": .bool(page.nextCursor != nil)])
+                var object: [String: JSONValue] = ["sessions": .array(page.sessions.map(\.json)), "more": .bool(page.nextCursor != nil)]
+                if let next = page.nextCursor { object["next"] = .string(next) }
+                Output.json(.object(object))
             } else {
                 Output.table(["ID", "STATUS", "TITLE", "OWNER", "TURNS", "UPDATED"],
                              page.sessions.map { [$0.id, $0.status.rawValue, $0.title, $0.owner, String($0.lastTurnSeq), Output.time($0.updatedAt)] },
                              empty: "no sessions")
-                if page.nextCursor != nil { Output.note("(more sessions exist; raise --limit)") }
+                if let next = page.nextCursor { Output.note("(more sessions: --after \(next))") }
             }
         }
     }

@@ -18,6 +18,14 @@ import TandemStore
         #expect(Set(sessions.compactMap { $0["id"]?.stringValue }) == ["s1", "s2"])
         #expect(sessions.first { $0["id"]?.stringValue == "s1" }?["last_turn_seq"]?.intValue == 1)
         #expect(try f.run(["sessions", "list", "--member", "carol"]).rows.map { $0[0] } == ["s1"])
+        // One at a time: the next cursor continues the list, past any --limit.
+        let first = try f.run(["sessions", "list", "--limit", "1", "--json"]).json()
+        let next = try #require(first["next"]?.stringValue)
+        let second = try f.run(["sessions", "list", "--limit", "1", "--after", next, "--json"]).json()
+        #expect(second["next"] == nil && second["more"] == false)
+        let pages: [JSONValue] = (first["sessions"]?.arrayValue ?? []) + (second["sessions"]?.arrayValue ?? [])
+        #expect(Set(pages.compactMap { $0["id"]?.stringValue }) == ["s1", "s2"])
+        #expect(try f.run(["sessions", "list", "--limit", "1"]).stderr.contains("--after"))
 
         let show = try f.run(["sessions", "show", "s1", "--json"])
         expectStatus(show, 0)
