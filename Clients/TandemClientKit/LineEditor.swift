@@ -18,8 +18,20 @@ public struct LineEditor: Sendable, Equatable {
     public private(set) var buffer: String = ""
     private var pending: [UInt8] = []
     private var escape: EscapeState = .none
+    /// Inside a bracketed paste (`ESC [200~` … `ESC [201~`, which the terminal layer turns on):
+    /// line breaks and tabs are text, so a pasted paragraph is one turn, not one per line.
+    public private(set) var pasting = false
+    /// The previous pasted byte was CR: a LF right after it ends the same line.
+    private var pastedCR = false
 
-    private enum EscapeState: Sendable, Equatable { case none, started, csi }
+    private enum EscapeState: Sendable, Equatable {
+        case none, started
+        /// A control sequence and its parameter bytes so far.
+        case csi([UInt8])
+    }
+
+    /// The buffer as the prompt line shows it: a line break as `↵` (the prompt is one line).
+    public var display: String { buffer.replacing("\n", with: "↵") }
 
     public init() {}
 
@@ -32,14 +44,37 @@ public struct LineEditor: Sendable, Equatable {
     public mutating func feed(_ byte: UInt8) -> Action {
         switch escape {
         case .started:
-            escape = byte == UInt8(ascii: "[") || byte == UInt8(ascii: "O") ? .csi : .none
+            escape = byte == UInt8(ascii: "[") || byte == UInt8(ascii: "O") ? .csi([]) : .none
             return .none
-        case .csi:
+        case .csi(let parameters):
             // Arrow keys and the like end with a byte in 0x40...0x7E; the line has no cursor movement.
-            if (0x40...0x7E).contains(byte) { escape = .none }
+            guard (0x40...0x7E).contains(byte) else {
+                escape = .csi(parameters.count < 16 ? parameters + [byte] : parameters)
+                return .none
+            }
+            escape = .none
+            if byte == UInt8(ascii: "~") {
+                if parameters == Array("200".utf8) { pasting = true }
+                if parameters == Array("201".utf8) { pasting = false }
+            }
             return .none
         case .none:
             break
+        }
+        if pasting {
+            defer { pastedCR = byte == 0x0D }
+            switch byte {
+            case 0x0A where pastedCR:
+                return .none
+            case 0x0D, 0x0A:
+                buffer.append("\n")
+                return .redraw
+            case 0x09:
+                buffer.append("\t")
+                return .redraw
+            default:
+                break
+            }
         }
         switch byte {
         case 0x1B:

@@ -24,7 +24,7 @@ final class Screen: Sendable {
     func print(_ line: String) {
         state.withLock { s in
             if interactive {
-                Output.write("\r\u{1B}[K" + line + "\n" + s.prompt + s.editor.buffer, to: 1)
+                Output.write("\r\u{1B}[K" + line + "\n" + s.prompt + s.editor.display, to: 1)
             } else {
                 Output.write(line + "\n", to: 1)
             }
@@ -36,7 +36,7 @@ final class Screen: Sendable {
     func setPrompt(_ prompt: String) {
         state.withLock { s in
             s.prompt = prompt
-            if interactive { Output.write("\r\u{1B}[K" + s.prompt + s.editor.buffer, to: 1) }
+            if interactive { Output.write("\r\u{1B}[K" + s.prompt + s.editor.display, to: 1) }
         }
     }
 
@@ -44,7 +44,7 @@ final class Screen: Sendable {
     func setBuffer(_ text: String) {
         state.withLock { s in
             s.editor.set(text)
-            if interactive { Output.write("\r\u{1B}[K" + s.prompt + s.editor.buffer, to: 1) }
+            if interactive { Output.write("\r\u{1B}[K" + s.prompt + s.editor.display, to: 1) }
         }
     }
 
@@ -54,7 +54,7 @@ final class Screen: Sendable {
             let action = s.editor.feed(byte)
             switch action {
             case .redraw, .interrupt:
-                Output.write("\r\u{1B}[K" + s.prompt + s.editor.buffer, to: 1)
+                Output.write("\r\u{1B}[K" + s.prompt + s.editor.display, to: 1)
             case .submit(let line):
                 // Keep what was typed visible as part of the scrollback, then a fresh prompt.
                 Output.write("\r\u{1B}[K" + s.prompt + line + "\n" + s.prompt, to: 1)
@@ -93,11 +93,13 @@ final class RawTerminal: Sendable {
         }
         tcsetattr(0, TCSAFLUSH, &raw)
         saved = Mutex(original)
+        Output.write("\u{1B}[?2004h", to: 1) // bracketed paste: a pasted paragraph arrives marked as one
     }
 
     func restore() {
         saved.withLock { s in
             guard var original = s else { return }
+            Output.write("\u{1B}[?2004l", to: 1)
             tcsetattr(0, TCSAFLUSH, &original)
             s = nil
         }

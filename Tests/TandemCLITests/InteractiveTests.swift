@@ -31,6 +31,16 @@ import Testing
         try t.type("bob", "hi alice, bob here")
         #expect(try t.waitFor("alice", contains: "bob (user): hi alice, bob here").contains("#2"))
 
+        // A pasted paragraph (tmux pastes with bracketed-paste marks when the client asks) is one
+        // turn with its line breaks, shown indented under its header.
+        try t.tmux(["set-buffer", "-b", "para", "first line\nsecond line"])
+        try t.tmux(["paste-buffer", "-p", "-b", "para", "-t", "alice"])
+        try t.waitFor("alice", contains: "first line↵second line")
+        try t.tmux(["send-keys", "-t", "alice", "Enter"])
+        #expect(try t.waitFor("bob", contains: "  | second line").contains("alice (user): first line"))
+        try t.type("alice", "/undo")
+        try t.waitFor("bob", contains: "turn #3 was undone by alice")
+
         // An undo shows up for both.
         try t.type("bob", "/undo")
         #expect(try t.waitFor("alice", contains: "turn #2 was undone by bob").contains("undone"))

@@ -160,6 +160,20 @@ import TandemProtocol
         #expect(e.buffer == "héllo ")
     }
 
+    @Test func aBracketedPasteIsOneTurnWithItsLineBreaks() {
+        var e = LineEditor()
+        _ = feed(&e, "see: ")
+        // What a terminal sends for a pasted paragraph (CR or CRLF line ends) with bracketed paste on.
+        _ = feed(&e, "\u{1B}[200~def f():\r\n\treturn 1\rdone\u{1B}[201~")
+        #expect(!e.pasting)
+        #expect(e.buffer == "see: def f():\n\treturn 1\ndone")
+        #expect(e.display == "see: def f():↵\treturn 1↵done")
+        #expect(e.feed(0x0D) == .submit("see: def f():\n\treturn 1\ndone"))
+        // Outside a paste Enter submits, and other sequences ending in ~ (Delete: ESC [3~) are ignored.
+        _ = feed(&e, "a\u{1B}[3~b")
+        #expect(e.feed(0x0D) == .submit("ab"))
+    }
+
     @Test func controlKeys() {
         var e = LineEditor()
         #expect(e.feed(0x04) == .endOfInput)
