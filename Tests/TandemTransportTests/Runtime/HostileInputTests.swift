@@ -140,9 +140,16 @@ struct HostileInputTests {
         for (index, tally) in counts.enumerated() {
             #expect(tally.sent > 0 && tally.sent == tally.received, "client \(index): \(tally)")
         }
-        // Bounded: the server held 1,000 hostile connections without keeping their garbage.
-        let growth = residentKiB() - rssBefore
-        #expect(Double(growth) < 64 * 1024 * testMemoryScale, "RSS grew by \(growth) KiB")
+        // Bounded: the server held 1,000 hostile connections without keeping their garbage. The
+        // measure is the whole test process's, and other suites run beside this one: what they hold
+        // for a moment comes and goes, a leak of these connections stays. So the lowest of the
+        // samples over up to 10 s must be under the bound.
         #expect(eventually(timeout: 5) { server.server.connectionCount == 0 })
+        var lowest = Int.max
+        let bounded = eventually(timeout: 10) {
+            lowest = min(lowest, residentKiB() - rssBefore)
+            return Double(lowest) < 64 * 1024 * testMemoryScale
+        }
+        #expect(bounded, "RSS grew by \(lowest) KiB (the lowest of the samples)")
     }
 }
