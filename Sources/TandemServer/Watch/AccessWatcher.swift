@@ -134,15 +134,11 @@ final class AccessWatcher: @unchecked Sendable {
         try dropRemovedMembers(connections)
     }
 
-    /// A member who lost their membership stops receiving the session's events; the members of a
-    /// session that is gone are told it was deleted.
+    /// A member who lost their membership stops receiving the session's events. A session that is
+    /// gone is left to `catchUpExternalEvents` (same tick), which tells its members it was deleted.
     private func dropRemovedMembers(_ connections: [(WebSocketConnection, ClientConnection)]) throws {
-        let liveSessions = live.all
-        let sessions = liveSessions.map(\.id)
+        let sessions = live.all.map(\.id)
         let existing = try store.eventHeads(sessions: sessions)
-        for liveSession in liveSessions where existing[liveSession.id] == nil {
-            _ = dispatcher.pool.submit { [dispatcher] in dispatcher.announceGone(liveSession) }
-        }
         let roles = try store.memberRoles(sessions: sessions)
         for (connection, client) in connections {
             guard let user = client.identity.userID else { continue }
