@@ -43,9 +43,10 @@ import TandemJSON
     @Test func forkWorkAndMergeBack() throws {
         try withStore { store in
             try makeSession(store)
-            _ = try store.appendTurns(session: "s1", actor: "bob", (1...3).map { NewTurn(role: .user, content: "t\($0)") })
+            _ = try store.appendTurns(session: "s1", actor: "bob", (1...2).map { NewTurn(role: .user, content: "t\($0)") })
             _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["a": 1, "b": 1], baseVersion: 0)
             _ = try store.writeRow(session: "s1", actor: "bob", key: "keep", value: "same", baseVersion: 0)
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "t3"))
             let branch = try store.createBranch(session: "s1", actor: "bob", atSeq: 2, id: "b1")
             #expect(branch.parentID == "s1" && branch.forkSeq == 2 && branch.branchStatus == "open" && branch.lastTurnSeq == 2)
             #expect(branch.title == "Planning (branch)")
@@ -70,6 +71,47 @@ import TandemJSON
             #expect(try store.session(id: "b1").branchStatus == "merged")
             #expect(errorCode { _ = try store.mergeBranch(branch: "b1", actor: "alice") } == "invalid_state")
             #expect(try store.auditLog(session: "s1").first?.action == "branch.merge")
+        }
+    }
+
+    @Test func aBranchAtAnEarlierTurnStartsFromTheRowsOfThatTime() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "plan", value: ["step": 1, "owner": "bob"], baseVersion: 0)
+            _ = try store.appendTurns(session: "s1", actor: "bob", (1...2).map { NewTurn(role: .user, content: "t\($0)") })
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "plan", value: ["step": 2, "owner": "bob"], baseVersion: 1)
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "t3"))
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "plan", value: ["step": 3, "owner": "bob"], baseVersion: 2)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "later", value: "x", baseVersion: 0)
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "t4"))
+
+            // Turn 2 was the last while plan was at version 2 (written after turn 2, before turn 3).
+            _ = try store.createBranch(session: "s1", actor: "bob", atSeq: 2, id: "b2")
+            let plan = try store.stateRow(session: "b2", actor: "bob", key: "plan")
+            #expect(plan?.version == 2 && plan?.value == ["step": 2, "owner": "bob"])
+            #expect(try store.stateRow(session: "b2", actor: "bob", key: "later") == nil)
+            #expect(try store.stateHistory(session: "b2", actor: "bob", key: "plan").map(\.version) == [1, 2])
+            _ = try store.createBranch(session: "s1", actor: "bob", atSeq: 0, id: "b0")
+            #expect(try store.stateRow(session: "b0", actor: "bob", key: "plan")?.version == 1)
+            _ = try store.createBranch(session: "s1", actor: "bob", id: "bHead")
+            #expect(try store.stateRow(session: "bHead", actor: "bob", key: "plan")?.version == 3)
+            #expect(try store.stateRow(session: "bHead", actor: "bob", key: "later") != nil)
+
+            // A branch of b2 before b2's own fork knows only the rows b2 started from.
+            _ = try store.writeRow(session: "b2", actor: "bob", key: "plan", value: ["step": 2, "owner": "carol"], baseVersion: 2)
+            _ = try store.createBranch(session: "b2", actor: "bob", atSeq: 1, id: "b2a")
+            #expect(try store.stateRow(session: "b2a", actor: "bob", key: "plan")?.version == 2)
+            _ = try store.appendTurn(session: "b2", actor: "bob", NewTurn(role: .user, content: "b2 work"))
+            _ = try store.createBranch(session: "b2", actor: "bob", atSeq: 2, id: "b2b")
+            #expect(try store.stateRow(session: "b2b", actor: "bob", key: "plan")?.value == ["step": 2, "owner": "carol"])
+
+            // Merging b2 back: its change (owner) is merged three-way against the fork point's
+            // version 2 with the parent's later one (step 3).
+            let result = try store.mergeBranch(branch: "b2", actor: "alice")
+            guard case .merged(_, let rows, _) = result else { Issue.record("\(result)"); return }
+            #expect(rows.count == 1)
+            #expect(try store.stateRow(session: "s1", actor: "alice", key: "plan")?.value == ["step": 3, "owner": "carol"])
+            #expect(try store.stateRow(session: "s1", actor: "alice", key: "later")?.value == "x")
         }
     }
 

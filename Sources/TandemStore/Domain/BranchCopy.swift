@@ -3,10 +3,11 @@ import TandemJSON
 /// Forking a session into a branch in steps, like an import (`SessionImport`), so that forking a
 /// long session never holds the write lock for long: `begin` inserts the branch hidden; `copy`
 /// copies the source's turns up to the fork point a chunk at a time; `publish` copies members
-/// and rows, brings the copied turns' states up to date with the source's (an undo, clear or
-/// restore during the copy: the stored states, and the source's retirements), and shows the
-/// branch. The branch is the source as it was at `publish`, up to the fork point. A failure on
-/// the way hands the hidden branch to the delete steps (`SessionImport.abandon`).
+/// and the rows as of the fork point (`BranchForkRows`), brings the copied turns' states up to
+/// date with the source's (an undo, clear or restore during the copy: the stored states, and the
+/// source's retirements), and shows the branch. The branch's turns read as the source's did at
+/// `publish`, up to the fork point. A failure on the way hands the hidden branch to the delete
+/// steps (`SessionImport.abandon`).
 enum BranchCopy {
     /// What the steps after `begin` need.
     struct Plan: Sendable {
@@ -81,10 +82,7 @@ enum BranchCopy {
             INSERT INTO members(sid, user_id, role, added_at) SELECT ?, user_id, role, ? FROM members
             WHERE sid = ? AND user_id <> (SELECT owner FROM sessions WHERE sid = ?)
             """, [.integer(sid), .integer(ctx.now), .integer(source), .integer(sid)])
-        try db.run("INSERT INTO state_history SELECT ?, key, version, value, author, created_at, merged FROM state_history WHERE sid = ?",
-                   [.integer(sid), .integer(source)])
-        try db.run("INSERT INTO state_rows SELECT ?, key, version, value, author, updated_at, merged FROM state_rows WHERE sid = ?",
-                   [.integer(sid), .integer(source)])
+        try BranchForkRows.copy(db, from: source, to: sid, at: plan.at)
         try db.run("""
             INSERT INTO events(sid, seq, kind, actor, row_key, row_version, created_at)
             SELECT sid, ? + row_number() OVER (ORDER BY key), 'state', author, key, version, ? FROM state_rows WHERE sid = ?

@@ -11,8 +11,8 @@ public enum BranchMergeResult: Sendable, Equatable {
 
 extension Store {
     /// Forks `session` at turn `atSeq` (default: its last turn) into a new session that starts as
-    /// a copy: the same members and roles, the turns up to `atSeq` (same seqs), and every row with
-    /// its history (write+ on the source). The turns are copied in steps (`BranchCopy`): forking a
+    /// a copy: the same members and roles, the turns up to `atSeq` (same seqs), and the rows with
+    /// their history as they stood when turn `atSeq` was the last (write+ on the source). The turns are copied in steps (`BranchCopy`): forking a
     /// long session never holds up other writes for long.
     public func createBranch(session: String, actor: String, atSeq: Int64? = nil, id: String? = nil,
                              title: String? = nil) throws(StoreError) -> Session {
