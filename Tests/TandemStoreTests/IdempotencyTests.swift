@@ -87,6 +87,26 @@ final class AppendOutcomes: Sendable {
         }
     }
 
+    @Test func turnsThatLeftHistoryTakeNoNewComments() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.appendTurns(session: "s1", actor: "bob", (1...4).map { NewTurn(role: .user, content: "t\($0)") })
+            _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 4, body: "before the undo")
+            _ = try store.undoLastTurn(session: "s1", actor: "bob")
+            _ = try store.saveCheckpoint(session: "s1", actor: "bob", name: "two")
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "t5"))
+            _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "two")
+            #expect(errorCode { _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 4, body: "x") } == "invalid_state")
+            #expect(errorCode { _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 5, body: "x") } == "invalid_state")
+            #expect(errorCode { _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 9, body: "x") } == "not_found")
+            _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 3, body: "live")
+            _ = try store.clearTurns(session: "s1", actor: "alice")
+            #expect(errorCode { _ = try store.addComment(session: "s1", actor: "carol", turnSeq: 3, body: "x") } == "invalid_state")
+            // The comments made while the turns were live stay listed.
+            #expect(try store.comments(session: "s1", actor: "dave").map(\.body) == ["before the undo", "live"])
+        }
+    }
+
     @Test func pausedAndArchivedAreDistinguished() throws {
         try withStore { store in
             try makeSession(store)

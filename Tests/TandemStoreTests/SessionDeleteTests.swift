@@ -15,7 +15,7 @@ import TandemJSON
             _ = try store.appendTurn(session: id, actor: "bob", NewTurn(role: .user, content: "walrus \(i)"))
             if i == 0 { _ = try store.clearTurns(session: id, actor: "alice") } // the first turn cleared, the rest live
         }
-        _ = try store.addComment(session: id, actor: "carol", turnSeq: 1, body: "note")
+        _ = try store.addComment(session: id, actor: "carol", turnSeq: 2, body: "note")
         for v in 0..<5 { _ = try store.writeRow(session: id, actor: "bob", key: "k\(v % 2)", value: .number(Double(v)), baseVersion: Int64(v / 2)) }
         _ = try store.saveCheckpoint(session: id, actor: "alice", name: "cp")
         _ = try store.createShareLink(session: id, actor: "alice", expiresAt: nil)

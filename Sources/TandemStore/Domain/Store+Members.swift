@@ -108,14 +108,18 @@ enum Members {
 }
 
 extension Store {
-    /// Attaches a comment to a turn (comment+). Comments are not turns and take no turn seq; they
-    /// are in the change log (`comment` events) so live clients and recovery see them.
+    /// Attaches a comment to a live turn (comment+; an undone, cleared or rewound turn answers
+    /// `invalid_state`). Comments are not turns and take no turn seq; they are in the change log
+    /// (`comment` events) so live clients and recovery see them.
     public func addComment(session: String, actor: String, turnSeq: Int64, body: String) throws(StoreError) -> Comment {
         try Validate.text(body, what: "comment", max: configuration.maxContentBytes)
         return try write(deferrable: true) { ctx throws(StoreError) in
             let ref = try ctx.authorizeChange(.comment, session: session, actor: actor)
-            guard try ctx.db.scalar("SELECT 1 FROM turns WHERE sid = ? AND seq = ?", [.integer(ref.sid), .integer(turnSeq)]) != nil
+            guard let stored = try ctx.db.scalar("SELECT state FROM turns WHERE sid = ? AND seq = ?", [.integer(ref.sid), .integer(turnSeq)])
             else { throw StoreError.notFound("turn \(turnSeq)") }
+            // A turn that left history for good (undo, clear and restore are never reversed) takes no new comments.
+            let state = try TurnRetirements.load(ctx.db, sid: ref.sid).state(TurnState(rawValue: stored) ?? .live, seq: turnSeq)
+            guard state == .live else { throw StoreError(.invalidState, "turn \(turnSeq) is \(state.name) and takes no comments") }
             try ctx.db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",
                            [.integer(ref.sid), .integer(turnSeq), .text(actor), .text(body), .integer(ctx.now)])
             let id = ctx.db.lastInsertRowID
