@@ -60,7 +60,7 @@ let package = Package(
         // Thin executables.
         .executableTarget(
             name: "tandemd",
-            dependencies: ["TandemServer", "TandemTransport", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            dependencies: ["TandemServer", "TandemTransport", "TandemProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
         .executableTarget(
@@ -75,7 +75,7 @@ let package = Package(
         // Clients.
         .executableTarget(
             name: "tandem-admin",
-            dependencies: ["TandemStore", "TandemJSON", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["TandemStore", "TandemJSON", "TandemProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Clients/tandem-admin", swiftSettings: strict),
         // The terminal client: pure logic in TandemClientKit, I/O in the executable.
         .target(

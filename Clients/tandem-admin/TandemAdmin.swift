@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TandemProtocol
 
 /// `tandem-admin`: the operator's tool. It opens the database file itself (never the server's
 /// API), so it works with or without a running `tandemd`; a running server sees its access
@@ -27,6 +28,7 @@ struct TandemAdmin: ParsableCommand {
               3  conflict (already exists, or not possible in the current state)
               4  database error (cannot open, schema too new, I/O)
             """,
+        version: Release.version,
         subcommands: [
             Users.self, Tokens.self, Grant.self, Revoke.self, Members.self, Share.self, Sessions.self,
             Contributions.self, Backup.self, Purge.self, Audit.self,

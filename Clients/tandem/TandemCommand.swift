@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TandemClientKit
+import TandemProtocol
 
 /// `tandem`: the terminal client for a tandemd server.
 @main
@@ -18,6 +19,7 @@ struct TandemCommand: ParsableCommand {
 
             Exit status: 0 done; 1 bad usage or another error; 2 not found (session, checkpoint ...);             3 refused by the server (role, paused or archived session, conflict, limit); 4 no connection             (server down, credential refused, connection lost); 141 its output was closed (a pipe's reader left).
             """,
+        version: Release.version,
         subcommands: [Open.self, Login.self, Sessions.self, Create.self, Post.self, Tail.self, History.self, Export.self],
         defaultSubcommand: Open.self)
 

@@ -59,6 +59,7 @@ public final class TandemServer: Sendable {
         rateSampler.start()
         memoryReleaser.start()
         logger.info("tandemd listening", metadata: [
+            "version": "\(Release.version)",
             "address": "\(configuration.tlsCertificatePath == nil ? "ws" : "wss")://\(configuration.host):\(port)/ws",
             "database": "\(configuration.databasePath)",
             "allocator": "\(Allocator.version.map { "jemalloc \($0)" } ?? "not jemalloc")"])

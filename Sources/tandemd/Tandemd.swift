@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import TandemServer
 import TandemTransport
+import TandemProtocol
 
 /// `tandemd`: the Tandem server. With no flags it serves on 127.0.0.1:8765 with ./tandem.db.
 @main
@@ -16,7 +17,8 @@ struct Tandemd: ParsableCommand {
             variables (TANDEM_PORT, TANDEM_DB, TANDEM_MAX_MESSAGE, ...), and these flags.
             On first start with an empty database an owner account is created and its token is
             printed once and written to a 0600 file next to the database.
-            """)
+            """,
+        version: Release.version)
 
     @Option(help: "A config file of `key = value` lines.") var config: String?
     @Flag(name: .customLong("print-config"), help: "Print a commented config file with every setting's default, then exit.")

@@ -12,6 +12,10 @@ import TandemStore
         for text in ["Exit codes", "4  database error", "users", "tokens", "grant", "share", "sessions", "backup", "purge", "audit"] {
             #expect(help.stdout.contains(text), "help lacks \(text)")
         }
+        let version = try f.run(["--version"], withDB: false)
+        expectStatus(version, 0)
+        #expect(version.stdout.wholeMatch(of: /\d+\.\d+\.\d+\n/) != nil, "\(version.stdout)")
+        #expect(!FileManager.default.fileExists(atPath: f.db), "--version opens no database")
         let unknown = try f.run(["frobnicate"], withDB: false)
         expectStatus(unknown, 1)
         #expect(!unknown.stderr.isEmpty)

@@ -73,6 +73,8 @@ import TandemJSON
         for name in ["sessions", "create", "post", "tail", "history", "export", "login", "open"] {
             #expect(help.stdout.contains(name), "--help lists \(name)")
         }
+        let version = try f.run(["RAW", "--version"])
+        #expect(version.status == 0 && version.stdout.wholeMatch(of: /\d+\.\d+\.\d+\n/) != nil, "\(version.stdout)")
         let tooMany = try f.run(["tail", "s1", "--last", "5000"])
         #expect(tooMany.status == 1 && tooMany.stderr.contains("--last must be 0...1000"))
         let tailHelp = try f.run(["RAW", "tail", "--help"])

@@ -140,6 +140,18 @@ import Testing
         #expect(h.quantileUpperBound(0.99) == .infinity)
     }
 
+    @Test func buildInfoComesFirstWithEscapedLabels() {
+        let text = PrometheusText.render(info: ("x_build_info", "Build.", [("version", "1.2.3"), ("note", "a \"b\"\\\n")]),
+                                         counters: [], gauges: [], histograms: [])
+        #expect(text == "# HELP x_build_info Build.\n# TYPE x_build_info gauge\nx_build_info{version=\"1.2.3\",note=\"a \\\"b\\\"\\\\\\n\"} 1\n")
+        #expect(ServerMetrics().render().hasPrefix("""
+            # HELP tandem_build_info The running release and wire protocol (always 1).
+            # TYPE tandem_build_info gauge
+            tandem_build_info{version="\(Release.version)",protocol="tandem.v1"} 1
+
+            """))
+    }
+
     @Test func countersAreExactUnderConcurrency() async {
         let c = Counter("x", help: "x")
         await withTaskGroup(of: Void.self) { group in

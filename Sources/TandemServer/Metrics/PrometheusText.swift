@@ -2,8 +2,15 @@
 public enum PrometheusText {
     public static let contentType = "text/plain; version=0.0.4; charset=utf-8"
 
-    public static func render(counters: [Counter], gauges: [Gauge], histograms: [Histogram]) -> String {
+    /// `info` labels become one `<name>{labels} 1` gauge first (the `*_build_info` convention).
+    public static func render(info: (name: String, help: String, labels: [(String, String)])? = nil,
+                              counters: [Counter], gauges: [Gauge], histograms: [Histogram]) -> String {
         var out = ""
+        if let info {
+            header(&out, info.name, info.help, "gauge")
+            let labels = info.labels.map { "\($0.0)=\"\(escapeLabel($0.1))\"" }.joined(separator: ",")
+            out += "\(info.name){\(labels)} 1\n"
+        }
         for c in counters {
             header(&out, c.name, c.help, "counter")
             out += "\(c.name) \(c.value)\n"
@@ -28,6 +35,10 @@ public enum PrometheusText {
     private static func header(_ out: inout String, _ name: String, _ help: String, _ type: String) {
         let escaped = help.replacing("\\", with: "\\\\").replacing("\n", with: "\\n")
         out += "# HELP \(name) \(escaped)\n# TYPE \(name) \(type)\n"
+    }
+
+    private static func escapeLabel(_ value: String) -> String {
+        value.replacing("\\", with: "\\\\").replacing("\"", with: "\\\"").replacing("\n", with: "\\n")
     }
 
     private static func format(_ d: Double) -> String {

@@ -1,3 +1,5 @@
+import TandemProtocol
+
 /// Every metric `tandemd` exports on `/metrics`.
 public final class ServerMetrics: Sendable {
     public let connections = Gauge("tandem_connections", help: "Open WebSocket connections.")
@@ -28,6 +30,8 @@ public final class ServerMetrics: Sendable {
             memoryResident.set(memory.resident)
         }
         return PrometheusText.render(
+            info: ("tandem_build_info", "The running release and wire protocol (always 1).",
+                   [("version", Release.version), ("protocol", ProtocolVersion.subprotocol)]),
             counters: [turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
                        storeCommits, storeJobs],
             gauges: [connections, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, memoryAllocated, memoryResident],

@@ -1,5 +1,6 @@
 import Foundation
 import TandemJSON
+import TandemProtocol
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -42,6 +43,20 @@ struct StartedByHandTests {
             let mode = try FileManager.default.attributesOfItem(atPath: dir.appendingPathComponent(file).path)[.posixPermissions] as? Int
             #expect(mode == 0o600, "\(file): \(String(mode ?? 0, radix: 8))")
         }
+    }
+
+    /// `--version` names the release that /metrics reports.
+    @Test func versionIsTheRelease() throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try TandemdProcess.binary())
+        process.arguments = ["--version"]
+        let output = Pipe()
+        process.standardOutput = output
+        try process.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(text == Release.version + "\n")
     }
 
     /// A second tandemd on a port the first one holds refuses to start, and since it already made
