@@ -1,11 +1,17 @@
 /// The input line of the interactive prompt, fed one raw-mode byte at a time. No I/O: the terminal layer
-/// reads bytes, feeds them here, and redraws `prompt + buffer` when told.
+/// reads bytes, feeds them here, and redraws the prompt line from `view(columns:)` when told.
+///
+/// Keys (as readline and most shells have them): Left/Right and Ctrl-B/Ctrl-F move a character,
+/// Ctrl- or Alt-Left/Right and Alt-B/Alt-F a word; Home/End and Ctrl-A/Ctrl-E go to either end;
+/// Backspace and Delete (or Ctrl-D) remove a character, Ctrl-W and Alt-Backspace the word before
+/// the cursor, Ctrl-U everything before it, Ctrl-K everything after it; Up/Down and Ctrl-P/Ctrl-N
+/// step through the lines submitted before.
 public struct LineEditor: Sendable, Equatable {
     /// What the terminal should do after a byte.
     public enum Action: Sendable, Equatable {
-        /// Nothing visible changed (an incomplete UTF-8 sequence or escape sequence).
+        /// Nothing visible changed (an incomplete UTF-8 sequence or escape sequence, a key with nothing to do).
         case none
-        /// The buffer changed: redraw the prompt line.
+        /// The line or the cursor changed: redraw the prompt line.
         case redraw
         /// Enter: run this line (the buffer is now empty).
         case submit(String)
@@ -15,7 +21,12 @@ public struct LineEditor: Sendable, Equatable {
         case endOfInput
     }
 
-    public private(set) var buffer: String = ""
+    /// How many submitted lines Up/Down can reach.
+    public static let historyLimit = 200
+
+    private(set) var text: [Character] = []
+    /// The cursor, as a number of characters before it (0...text.count).
+    public private(set) var cursor = 0
     private var pending: [UInt8] = []
     private var escape: EscapeState = .none
     /// Inside a bracketed paste (`ESC [200~` … `ESC [201~`, which the terminal layer turns on):
@@ -23,57 +34,77 @@ public struct LineEditor: Sendable, Equatable {
     public private(set) var pasting = false
     /// The previous pasted byte was CR: a LF right after it ends the same line.
     private var pastedCR = false
+    /// Submitted lines, oldest first.
+    private var history: [String] = []
+    /// While stepping through `history`: the entry shown and the unsubmitted line it replaced.
+    private var recall: Recall?
+
+    private struct Recall: Sendable, Equatable {
+        var index: Int
+        var draft: [Character]
+    }
 
     private enum EscapeState: Sendable, Equatable {
         case none, started
+        /// `ESC O`: one final byte follows (keypad-mode arrows, Home, End).
+        case ss3
         /// A control sequence and its parameter bytes so far.
         case csi([UInt8])
     }
 
-    /// The buffer as the prompt line shows it: a line break as `↵` (the prompt is one line).
-    public var display: String { buffer.replacing("\n", with: "↵") }
-
     public init() {}
 
-    /// Replaces the buffer (after a conflict prompt offers an edit, for instance).
+    /// The line being edited.
+    public var buffer: String { String(text) }
+
+    /// The buffer as the prompt line shows it: a line break as `↵` and a tab as `⇥` (the prompt is
+    /// one line, and each character takes the columns `TerminalColumns` says).
+    public var display: String { String(text.map(Self.shown)) }
+
+    /// Replaces the buffer, the cursor at its end (after a conflict prompt offers an edit, for instance).
     public mutating func set(_ text: String) {
-        buffer = text
+        self.text = Array(text)
+        cursor = self.text.count
         pending = []
+        recall = nil
     }
 
     public mutating func feed(_ byte: UInt8) -> Action {
         switch escape {
         case .started:
-            escape = byte == UInt8(ascii: "[") || byte == UInt8(ascii: "O") ? .csi([]) : .none
+            escape = .none
+            switch byte {
+            case UInt8(ascii: "["): escape = .csi([])
+            case UInt8(ascii: "O"): escape = .ss3
+            case UInt8(ascii: "b"): return move(to: wordStart(before: cursor))
+            case UInt8(ascii: "f"): return move(to: wordEnd(after: cursor))
+            case 0x7F, 0x08: return delete(wordStart(before: cursor)..<cursor)
+            default: break
+            }
             return .none
+        case .ss3:
+            escape = .none
+            return key(byte, parameters: [])
         case .csi(let parameters):
-            // Arrow keys and the like end with a byte in 0x40...0x7E; the line has no cursor movement.
+            // A sequence ends with a byte in 0x40...0x7E; parameters are bounded so a stray ESC [ cannot grow forever.
             guard (0x40...0x7E).contains(byte) else {
                 escape = .csi(parameters.count < 16 ? parameters + [byte] : parameters)
                 return .none
             }
             escape = .none
-            if byte == UInt8(ascii: "~") {
-                if parameters == Array("200".utf8) { pasting = true }
-                if parameters == Array("201".utf8) { pasting = false }
-            }
-            return .none
+            return key(byte, parameters: parameters)
         case .none:
             break
         }
         if pasting {
             defer { pastedCR = byte == 0x0D }
             switch byte {
-            case 0x0A where pastedCR:
-                return .none
-            case 0x0D, 0x0A:
-                buffer.append("\n")
-                return .redraw
-            case 0x09:
-                buffer.append("\t")
-                return .redraw
-            default:
-                break
+            case 0x0A where pastedCR: return .none
+            case 0x0D, 0x0A: return insert("\n")
+            case 0x09: return insert("\t")
+            case 0x1B: escape = .started; return .none
+            case 0x00..<0x20, 0x7F: return .none  // pasted control characters are not keys
+            default: break
             }
         }
         switch byte {
@@ -82,31 +113,37 @@ public struct LineEditor: Sendable, Equatable {
             return .none
         case 0x0D, 0x0A:
             let line = buffer
-            buffer = ""
+            if !line.isEmpty && history.last != line {
+                history.append(line)
+                if history.count > Self.historyLimit { history.removeFirst() }
+            }
+            text = []
+            cursor = 0
             pending = []
+            recall = nil
             return .submit(line)
         case 0x03:
-            let had = !buffer.isEmpty
-            buffer = ""
+            let had = !text.isEmpty
+            text = []
+            cursor = 0
             pending = []
+            recall = nil
             return .interrupt(hadText: had)
         case 0x04:
-            return buffer.isEmpty ? .endOfInput : .none
+            return text.isEmpty ? .endOfInput : delete(cursor..<min(cursor + 1, text.count))
+        case 0x01: return move(to: 0)
+        case 0x05: return move(to: text.count)
+        case 0x02: return move(to: cursor - 1)
+        case 0x06: return move(to: cursor + 1)
+        case 0x10: return recallOlder()
+        case 0x0E: return recallNewer()
         case 0x7F, 0x08:
             pending = []
-            guard !buffer.isEmpty else { return .none }
-            buffer.removeLast()
-            return .redraw
-        case 0x15:  // Ctrl-U: kill the line.
-            buffer = ""
-            return .redraw
-        case 0x17:  // Ctrl-W: delete the last word.
-            while buffer.last == " " { buffer.removeLast() }
-            while let last = buffer.last, last != " " { buffer.removeLast() }
-            return .redraw
-        case 0x09:
-            buffer.append(" ")
-            return .redraw
+            return delete(max(0, cursor - 1)..<cursor)
+        case 0x0B: return delete(cursor..<text.count)
+        case 0x15: return delete(0..<cursor)
+        case 0x17: return delete(wordStart(before: cursor)..<cursor)
+        case 0x09: return insert(" ")
         case 0x00..<0x20:
             return .none
         default:
@@ -116,10 +153,111 @@ public struct LineEditor: Sendable, Equatable {
                 return .none
             }
             guard pending.count >= expected else { return .none }
-            let text = String(decoding: pending, as: UTF8.self)
+            let typed = String(decoding: pending, as: UTF8.self)
             pending = []
-            buffer += text
-            return .redraw
+            return insert(typed)
+        }
+    }
+
+    /// A control sequence's final byte with its parameters (`ESC [ 1 ; 5 C` is Ctrl-Right).
+    private mutating func key(_ final: UInt8, parameters: [UInt8]) -> Action {
+        // The modifier parameter after ';': 3 Alt, 5 Ctrl, 7 both move by words (2, Shift, does not).
+        let modifier = parameters.split(separator: UInt8(ascii: ";")).dropFirst().first.map { String(decoding: $0, as: UTF8.self) }
+        let wordwise = ["3", "5", "7"].contains(modifier)
+        switch final {
+        case UInt8(ascii: "A"): return recallOlder()
+        case UInt8(ascii: "B"): return recallNewer()
+        case UInt8(ascii: "C"): return move(to: wordwise ? wordEnd(after: cursor) : cursor + 1)
+        case UInt8(ascii: "D"): return move(to: wordwise ? wordStart(before: cursor) : cursor - 1)
+        case UInt8(ascii: "H"): return move(to: 0)
+        case UInt8(ascii: "F"): return move(to: text.count)
+        case UInt8(ascii: "~"):
+            switch String(decoding: parameters, as: UTF8.self) {
+            case "1", "7": return move(to: 0)
+            case "4", "8": return move(to: text.count)
+            case "3": return delete(cursor..<min(cursor + 1, text.count))
+            case "200": pasting = true
+            case "201": pasting = false
+            default: break
+            }
+            return .none
+        default:
+            return .none
+        }
+    }
+
+    private mutating func insert(_ typed: String) -> Action {
+        let characters = Array(typed)
+        text.insert(contentsOf: characters, at: cursor)
+        cursor += characters.count
+        // A combining mark typed after a letter joins it: count again rather than trust the sum.
+        let joined = Array(String(text))
+        if joined.count != text.count {
+            let before = String(text[..<cursor]).count
+            text = joined
+            cursor = before
+        }
+        return .redraw
+    }
+
+    private mutating func delete(_ range: Range<Int>) -> Action {
+        guard !range.isEmpty else { return .none }
+        text.removeSubrange(range)
+        cursor = range.lowerBound
+        return .redraw
+    }
+
+    private mutating func move(to position: Int) -> Action {
+        let target = min(max(0, position), text.count)
+        guard target != cursor else { return .none }
+        cursor = target
+        return .redraw
+    }
+
+    private mutating func recallOlder() -> Action {
+        let index = (recall?.index ?? history.count) - 1
+        guard index >= 0 else { return .none }
+        if recall == nil { recall = Recall(index: index, draft: text) }
+        recall?.index = index
+        text = Array(history[index])
+        cursor = text.count
+        return .redraw
+    }
+
+    private mutating func recallNewer() -> Action {
+        guard let current = recall else { return .none }
+        if current.index + 1 < history.count {
+            recall?.index = current.index + 1
+            text = Array(history[current.index + 1])
+        } else {
+            text = current.draft
+            recall = nil
+        }
+        cursor = text.count
+        return .redraw
+    }
+
+    /// Where the word before `position` starts (spaces before it skipped), as Ctrl-W and Alt-B see it.
+    private func wordStart(before position: Int) -> Int {
+        var i = position
+        while i > 0 && text[i - 1].isWhitespace { i -= 1 }
+        while i > 0 && !text[i - 1].isWhitespace { i -= 1 }
+        return i
+    }
+
+    /// Where the word after `position` ends, as Alt-F sees it.
+    private func wordEnd(after position: Int) -> Int {
+        var i = position
+        while i < text.count && text[i].isWhitespace { i += 1 }
+        while i < text.count && !text[i].isWhitespace { i += 1 }
+        return i
+    }
+
+    static func shown(_ c: Character) -> Character {
+        switch c {
+        case "\n", "\r\n": "↵"
+        case "\t": "⇥"
+        default: c
         }
     }
 

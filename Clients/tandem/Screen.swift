@@ -3,8 +3,9 @@ import Synchronization
 import TandemClientKit
 
 /// The interactive screen: incoming lines scroll above a prompt line that is never garbled. Every write
-/// clears the prompt line (`\r\e[K`), prints, then redraws `prompt + buffer`, all under one lock, so the
-/// reader thread and the input thread never interleave.
+/// clears the prompt line (`\r\e[K`), prints, then redraws the prompt and the part of the buffer that
+/// fits the terminal's width with the cursor in place, all under one lock, so the reader thread and the
+/// input thread never interleave.
 final class Screen: Sendable {
     private struct State {
         var editor = LineEditor()
@@ -24,7 +25,7 @@ final class Screen: Sendable {
     func print(_ line: String) {
         state.withLock { s in
             if interactive {
-                Output.write("\r\u{1B}[K" + line + "\n" + s.prompt + s.editor.display, to: 1)
+                Output.write("\r\u{1B}[K" + line + "\n" + Self.promptLine(s), to: 1)
             } else {
                 Output.write(line + "\n", to: 1)
             }
@@ -36,7 +37,7 @@ final class Screen: Sendable {
     func setPrompt(_ prompt: String) {
         state.withLock { s in
             s.prompt = prompt
-            if interactive { Output.write("\r\u{1B}[K" + s.prompt + s.editor.display, to: 1) }
+            if interactive { Output.write(Self.promptLine(s), to: 1) }
         }
     }
 
@@ -44,7 +45,7 @@ final class Screen: Sendable {
     func setBuffer(_ text: String) {
         state.withLock { s in
             s.editor.set(text)
-            if interactive { Output.write("\r\u{1B}[K" + s.prompt + s.editor.display, to: 1) }
+            if interactive { Output.write(Self.promptLine(s), to: 1) }
         }
     }
 
@@ -54,7 +55,7 @@ final class Screen: Sendable {
             let action = s.editor.feed(byte)
             switch action {
             case .redraw, .interrupt:
-                Output.write("\r\u{1B}[K" + s.prompt + s.editor.display, to: 1)
+                Output.write(Self.promptLine(s), to: 1)
             case .submit(let line):
                 // Keep what was typed visible as part of the scrollback, then a fresh prompt.
                 Output.write("\r\u{1B}[K" + s.prompt + line + "\n" + s.prompt, to: 1)
@@ -63,6 +64,23 @@ final class Screen: Sendable {
             }
             return action
         }
+    }
+
+    /// The prompt line from its start: the prompt, the part of the buffer that fits beside it (one
+    /// column spare, so the terminal never wraps), and the cursor moved back over the character
+    /// it is on.
+    private static func promptLine(_ s: State) -> String {
+        let promptWidth = TerminalColumns.width(s.prompt)
+        let view = s.editor.view(columns: terminalColumns() - promptWidth - 1)
+        let column = promptWidth + view.cursorColumn
+        return "\r\u{1B}[K" + s.prompt + view.text + "\r" + (column > 0 ? "\u{1B}[\(column)C" : "")
+    }
+
+    /// The terminal's width, asked each time (it changes when the window is resized); 80 when unknown.
+    private static func terminalColumns() -> Int {
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
+        return Int(size.ws_col)
     }
 
     /// Leaves the prompt line clean before exiting.
