@@ -13,6 +13,11 @@ extension Dispatcher {
         guard expiresAt > now else {
             throw DispatchFailure(code: .invalidArgument, message: "the expiry must lie in the future", field: "expires_at")
         }
+        // expires_in is bounded when parsed; an absolute time is bounded here, against the clock.
+        guard expiresAt - now <= limits.maxShareLifetimeSeconds * 1000 else {
+            throw DispatchFailure(code: .invalidArgument,
+                                  message: "the expiry must lie within \(limits.maxShareLifetimeSeconds / 86_400) days", field: "expires_at")
+        }
         let issued = try store.createShareLink(session: p.session, actor: user, expiresAt: expiresAt)
         // The full link when the operator said where the server is reached (behind a proxy it cannot know).
         let base = configuration.publicURL == nil ? "" : configuration.effectivePublicURL
@@ -31,7 +36,16 @@ extension Dispatcher {
         guard let link = try store.shareLinks(ids: [p.share])[p.share] else {
             throw DispatchFailure(code: .notFound, message: "share link \(p.share) not found", field: "share")
         }
-        try store.revokeShareLink(session: link.sessionID, actor: user, linkID: p.share)
+        do throws(StoreError) {
+            try store.revokeShareLink(session: link.sessionID, actor: user, linkID: p.share)
+        } catch {
+            // A link of a session one is no member of is one the caller cannot see: the answer
+            // must not name its session.
+            guard error.kind != .notMember else {
+                throw DispatchFailure(code: .notFound, message: "share link \(p.share) not found", field: "share")
+            }
+            throw error
+        }
         guard let revoked = try store.shareLinks(ids: [p.share])[p.share] else {
             throw DispatchFailure(code: .notFound, message: "share link \(p.share) not found", field: "share")
         }

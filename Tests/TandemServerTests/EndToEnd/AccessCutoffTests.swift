@@ -60,6 +60,27 @@ extension EndToEnd {
             }
         }
 
+        @Test("a share link lives at most 365 days however its expiry is given; a stranger's revoke names no session")
+        func shareLifetimeAndStrangers() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice"), bob = try harness.user("bob")
+            try harness.session("s-life", owner: alice)
+            let owner = try harness.connect(alice)
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            let day: Int64 = 86_400_000
+            #expect(try owner.errorCode("share.create", ["session": "s-life", "expires_at": .integer(now + 366 * day)]) == "invalid_argument")
+            #expect(try owner.errorCode("share.create", ["session": "s-life", "expires_at": .integer(1 << 62)]) == "invalid_argument")
+            #expect(try owner.errorCode("share.create", ["session": "s-life", "expires_in": .integer(366 * 86_400)]) == "invalid_argument")
+            let created = try owner.ok("share.create", ["session": "s-life", "expires_at": .integer(now + 364 * day)])
+            let id = try created["share"]?.string("id") ?? ""
+            let stranger = try harness.connect(bob)
+            let refused = try stranger.send("share.revoke", ["share": .string(id)])
+            let answer = try stranger.response(to: refused)
+            #expect(answer["error"]?["code"] == "not_found")
+            #expect(answer["error"]?["message"]?.stringValue?.contains("s-life") == false, "\(answer)")
+        }
+
         @Test("share.revoke closes the link's viewers with 4403 within 1 s")
         func shareRevocation() throws {
             let harness = try TestServer()
