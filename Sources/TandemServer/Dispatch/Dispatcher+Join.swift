@@ -24,7 +24,6 @@ extension Dispatcher {
         let liveSession: LiveSession
         do {
             liveSession = try live.session(p.session) { try store.session(id: p.session).lastEventSeq }
-            metrics.liveSessions.set(live.count)
             try liveSession.fanout.subscribe(recipient) { _ in
                 try joinBacklog(p, id: id, actor: actor, client: client, connection: connection, online: onlineAfterJoin(liveSession, user))
             }
@@ -122,7 +121,6 @@ extension Dispatcher {
                 session: session, .presence(PresenceChange(user: user, action: .left, online: liveSession.onlineUsers))))
         }
         live.retireIfEmpty(liveSession)
-        metrics.liveSessions.set(live.count)
         return true
     }
 }

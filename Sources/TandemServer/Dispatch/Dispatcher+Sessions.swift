@@ -109,7 +109,11 @@ extension Dispatcher {
     /// The same for a session another process deleted (`tandem-admin sessions delete`, found by
     /// the access watcher): told with the session as the last join read it.
     func announceGone(_ liveSession: LiveSession) {
-        guard let info = liveSession.lastKnownInfo else { return }
+        guard let info = liveSession.lastKnownInfo else {
+            // Nothing to tell the members; the viewers, whose links went with it, are closed all the same.
+            for recipient in liveSession.fanout.recipients where recipient.user == nil { closeDeleted(recipient) }
+            return
+        }
         announceDeleted(liveSession, info: info, lastEventSeq: liveSession.fanout.delivered, by: "admin")
     }
 
@@ -122,8 +126,15 @@ extension Dispatcher {
         for recipient in liveSession.fanout.recipients {
             recipient.connection.client?.markLeft(liveSession.id)
             liveSession.fanout.unsubscribe(recipient)
+            if recipient.user == nil { closeDeleted(recipient) }
         }
         live.retireIfEmpty(liveSession)
+    }
+
+    /// A share-link viewer of a deleted session: its link went with the session, so nothing is
+    /// left for it to see. Closed after the `deleted` event (queued first), so it learns why.
+    private func closeDeleted(_ viewer: Recipient) {
+        viewer.connection.close(code: TandemProtocol.CloseCode.shareRevoked.rawValue, reason: "session deleted")
     }
 
     /// A session as the wire shows it to `user`, with their role.

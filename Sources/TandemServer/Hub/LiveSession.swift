@@ -81,6 +81,7 @@ final class LiveSessions: Sendable {
             if let live = all[id] { return live }
             let live = LiveSession(id: id, head: try head(), metrics: metrics)
             all[id] = live
+            metrics.liveSessions.set(all.count)
             return live
         }
     }
@@ -93,7 +94,11 @@ final class LiveSessions: Sendable {
     /// Drops `live` if nobody is subscribed any more.
     func retireIfEmpty(_ live: LiveSession) {
         sessions.withLock { all in
-            if live.fanout.subscriberCount == 0, all[live.id] === live { all.removeValue(forKey: live.id) }
+            if live.fanout.subscriberCount == 0, all[live.id] === live {
+                all.removeValue(forKey: live.id)
+                // Every way out (leave, close, delete) passes here: the gauge is set with the map.
+                metrics.liveSessions.set(all.count)
+            }
         }
     }
 }

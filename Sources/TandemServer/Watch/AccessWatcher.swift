@@ -111,6 +111,13 @@ final class AccessWatcher: @unchecked Sendable {
         }
         let invalid = try store.invalidTokens(among: Array(tokenIDs))
         let links = try store.shareLinks(ids: Array(linkIDs))
+        // Viewers joined to a session that is gone are closed by its `deleted` announcement
+        // (`catchUpExternalEvents`, this tick), after they are told: not here, as "revoked".
+        let viewedSessions = Set(connections.compactMap { pair -> String? in
+            guard case .viewer(_, let session, _) = pair.1.identity, pair.1.joinedSessions.contains(session) else { return nil }
+            return session
+        })
+        let existingViewed = try store.eventHeads(sessions: Array(viewedSessions))
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         for (connection, client) in connections {
             switch client.identity {
@@ -121,6 +128,7 @@ final class AccessWatcher: @unchecked Sendable {
                 }
             case .viewer(let linkID, let session, _):
                 guard let link = links[linkID] else {
+                    if client.joinedSessions.contains(session) && existingViewed[session] == nil && live.existing(session) != nil { continue }
                     connection.close(code: TandemProtocol.CloseCode.shareRevoked.rawValue, reason: "share link no longer exists")
                     continue
                 }

@@ -52,7 +52,7 @@ extension EndToEnd {
             #expect(metrics.render().contains("# TYPE tandem_store_deletes_pending gauge"))
         }
 
-        @Test("a session deleted by tandem-admin (another process) is announced deleted to its live members")
+        @Test("a session deleted by tandem-admin (another process) is announced deleted to its live members and viewers")
         func deleteByAnotherProcessIsAnnounced() throws {
             let harness = try TestServer()
             defer { harness.stop() }
@@ -61,6 +61,9 @@ extension EndToEnd {
             try harness.session("doomed", owner: alice, members: [(bob, .write)])
             let member = try harness.connect(bob)
             try member.ok("session.join", ["session": "doomed"])
+            let link = try harness.connect(alice).ok("share.create", ["session": "doomed", "expires_in": 600])
+            let viewer = try harness.connect(.sharePath(try link.string("secret")), label: "viewer")
+            try viewer.ok("session.join", ["session": "doomed"])
             let admin = try harness.externalStore()
             defer { admin.close() }
             let deletedAt = monotonicSeconds()
@@ -69,6 +72,12 @@ extension EndToEnd {
             #expect(event["change"] == "deleted" && event["session"] == "doomed" && event["by"] == "admin")
             #expect(monotonicSeconds() - deletedAt < 1.0)
             #expect(try member.errorCode("turn.post", ["session": "doomed", "content": "late"]) == "not_found")
+            // The viewer is told the same before its connection closes (not "revoked": the session is gone).
+            let seen = try #require(viewer.nextEvent(named: "session", timeout: 3))
+            #expect(seen["change"] == "deleted")
+            let closed = try #require(viewer.waitForClose(timeout: 3))
+            #expect(closed.code == 4403 && closed.reason == "session deleted")
+            #expect(harness.server.metrics.liveSessions.value == 0, "no session is live once its last member left it")
         }
     }
 }
