@@ -175,7 +175,9 @@ enum ViewerScript {
             if (stopped) return;
             switch (e.code) {
             case 4410: return stop(expiredText, "link expired");
-            case 4403: return stop("This share link was revoked. Ask whoever sent it for a new one.", "link revoked");
+            case 4403:
+              if (e.reason === "session deleted") return stop("This session was deleted.", "session deleted");
+              return stop("This share link was revoked. Ask whoever sent it for a new one.", "link revoked");
             case 4401: return stop("Access to this session was withdrawn.", "access withdrawn");
             case 1000: case 1002: case 1003: case 1007: case 1008: case 1009:
               return stop("Disconnected by the server" + (e.reason ? ": " + e.reason : "."));
