@@ -11,8 +11,12 @@ extension Dispatcher {
 
     func listSessions(_ p: SessionListParams, client: ClientConnection) throws -> SessionListResult {
         if case .viewer(_, let session, _) = client.identity {
-            // A share link opens one session; listing is how a viewer's client learns which.
-            return SessionListResult(sessions: [SessionInfo(try store.session(id: session), role: .read)])
+            // A share link opens one session; listing is how a viewer's client learns which
+            // (the filters apply to it as to anyone's list).
+            var viewed = try filter(p, member: p.member)
+            viewed.sessionID = session
+            let page = try store.listSessions(viewed)
+            return SessionListResult(sessions: page.sessions.map { SessionInfo($0, role: .read) }, nextCursor: page.nextCursor)
         }
         let user = try memberUser(client)
         guard p.member == nil || p.member == user else {
@@ -33,7 +37,7 @@ extension Dispatcher {
         return SessionListResult(sessions: shared, nextCursor: page.nextCursor)
     }
 
-    private func filter(_ p: SessionListParams, member: String) throws -> SessionFilter {
+    private func filter(_ p: SessionListParams, member: String?) throws -> SessionFilter {
         var key: String? = nil
         var value: JSONValue? = nil
         if let metadata = p.metadata {

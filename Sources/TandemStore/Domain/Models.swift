@@ -237,6 +237,8 @@ public struct SearchHit: Sendable, Equatable {
 /// Filters for `Store.listSessions`. All set filters must hold.
 public struct SessionFilter: Sendable {
     public var member: String?
+    /// Just this session (what a share link opens), if it matches the rest.
+    public var sessionID: String?
     public var status: SessionStatus?
     public var metadataKey: String?
     public var metadataValue: JSONValue?

@@ -101,6 +101,7 @@ extension Store {
             clauses.append("EXISTS (SELECT 1 FROM members m WHERE m.sid = s.sid AND m.user_id = ?)")
             args.append(.text(member))
         }
+        if let id = filter.sessionID { clauses.append("s.id = ?"); args.append(.text(id)) }
         if let status = filter.status { clauses.append("s.status = ?"); args.append(.text(status.rawValue)) }
         if let key = filter.metadataKey {
             guard let value = filter.metadataValue else { throw StoreError.invalid("metadataKey needs metadataValue") }

@@ -95,6 +95,12 @@ extension EndToEnd {
             let viewer = try harness.connect(.sharePath(link.secret), label: "viewer")
             let listed = try viewer.ok("session.list").array("sessions")
             #expect(listed.count == 1 && listed.first?["id"] == "s-here", "a viewer lists exactly the link's session")
+            // The filters apply to it too.
+            for filter in [["status": "archived"], ["member": "nobody"], ["metadata": ["x": 1]],
+                           ["updated_since": .integer(wallMilliseconds() + 3_600_000)]] as [[String: JSONValue]] {
+                #expect(try viewer.ok("session.list", filter).array("sessions").isEmpty, "\(filter)")
+            }
+            #expect(try viewer.ok("session.list", ["status": "active", "member": "bob"]).array("sessions").count == 1)
             #expect(try viewer.ok("session.join", ["session": "s-here"])["online"] == ["alice", "bob"], "a viewer is not online")
             let members = try viewer.ok("member.list", ["session": "s-here"]).array("members")
             #expect(members.map { $0["user"]?.stringValue ?? "?" } == ["alice", "bob"])
