@@ -23,7 +23,7 @@ enum Credential: Equatable, Sendable {
         if let secret = request.query["share"] { found.append(.shareSecret(secret)) }
         if let secret = sharePathSecret(request.path) { found.append(.shareSecret(secret)) }
         guard let first = found.first else { return .failure(.missing) }
-        guard found.count == 1 else { return .failure(.several) }
+        guard found.count == 1, request.repeatedQueryNames.isDisjoint(with: ["token", "share"]) else { return .failure(.several) }
         switch first {
         case .token(let s), .shareSecret(let s):
             guard !s.isEmpty, s.utf8.count <= 256 else { return .failure(.malformed) }

@@ -9,16 +9,20 @@ public struct HTTPRequest: Sendable {
     public var path: String
     /// Query parameters, percent-decoded ("+" means space). When a name repeats, the first wins.
     public var query: [String: String]
+    /// Query parameter names that appear more than once (a credential must not be ambiguous).
+    public var repeatedQueryNames: Set<String>
     /// "HTTP/1.1" etc.
     public var version: String
     /// Header fields in arrival order, names as sent, values with surrounding whitespace trimmed.
     public var headers: [(name: String, value: String)]
 
-    public init(method: String, target: String, path: String, query: [String: String], version: String, headers: [(name: String, value: String)]) {
+    public init(method: String, target: String, path: String, query: [String: String], repeatedQueryNames: Set<String> = [],
+                version: String, headers: [(name: String, value: String)]) {
         self.method = method
         self.target = target
         self.path = path
         self.query = query
+        self.repeatedQueryNames = repeatedQueryNames
         self.version = version
         self.headers = headers
     }

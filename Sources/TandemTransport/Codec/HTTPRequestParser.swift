@@ -62,9 +62,10 @@ public struct HTTPRequestParser: Sendable {
         if let hash = pathAndQuery.firstIndex(of: "#") { pathAndQuery = pathAndQuery[..<hash] }
         let path: Substring
         var query: [String: String] = [:]
+        var repeated: Set<String> = []
         if let q = pathAndQuery.firstIndex(of: "?") {
             path = pathAndQuery[..<q]
-            guard let parsed = QueryString.parse(pathAndQuery[pathAndQuery.index(after: q)...]) else {
+            guard let parsed = QueryString.parse(pathAndQuery[pathAndQuery.index(after: q)...], repeated: &repeated) else {
                 throw HTTPError(status: 400, message: "malformed query string")
             }
             query = parsed
@@ -72,7 +73,7 @@ public struct HTTPRequestParser: Sendable {
             path = pathAndQuery
         }
         return HTTPRequest(
-            method: String(parts[0]), target: target, path: String(path), query: query,
+            method: String(parts[0]), target: target, path: String(path), query: query, repeatedQueryNames: repeated,
             version: String(parts[2]), headers: headers)
     }
 }
@@ -89,6 +90,12 @@ public enum QueryString {
     /// Parses "a=1&b=x%20y" into a dictionary; "+" decodes to a space, a name without "=" maps to
     /// "", the first occurrence of a name wins. Nil on a bad percent escape or invalid UTF-8.
     public static func parse(_ query: Substring) -> [String: String]? {
+        var repeated: Set<String> = []
+        return parse(query, repeated: &repeated)
+    }
+
+    /// The same, collecting the names that appear more than once into `repeated`.
+    public static func parse(_ query: Substring, repeated: inout Set<String>) -> [String: String]? {
         var result: [String: String] = [:]
         for pair in query.split(separator: "&", omittingEmptySubsequences: true) {
             let name: Substring
@@ -102,7 +109,7 @@ public enum QueryString {
             }
             guard let n = percentDecode(name, plusIsSpace: true),
                   let v = percentDecode(value, plusIsSpace: true) else { return nil }
-            if result[n] == nil { result[n] = v }
+            if result[n] == nil { result[n] = v } else { repeated.insert(n) }
         }
         return result
     }
