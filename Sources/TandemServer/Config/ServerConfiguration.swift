@@ -63,6 +63,14 @@ public struct ServerConfiguration: Sendable, Equatable {
 }
 
 extension ServerConfiguration {
+    /// The origin (scheme and authority) of `public-url`: the viewer page's, behind a proxy that
+    /// does not pass the Host on. Always an allowed origin.
+    public var publicOrigin: String? {
+        guard let publicURL, let schemeEnd = publicURL.firstRange(of: "://") else { return nil }
+        let rest = publicURL[schemeEnd.upperBound...]
+        return String(publicURL[..<schemeEnd.upperBound] + (rest.split(separator: "/", maxSplits: 1).first ?? ""))
+    }
+
     /// The wire limits these settings give; with the default settings, `ProtocolLimits.default`
     /// (what docs/protocol.md documents).
     public var protocolLimits: ProtocolLimits {

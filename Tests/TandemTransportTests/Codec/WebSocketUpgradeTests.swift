@@ -99,6 +99,16 @@ struct WebSocketUpgradeTests {
         #expect(Self.status(try Self.request(), config) == 101)
         #expect(Self.status(try Self.request(), UpgradeConfiguration(allowedOrigins: ["https://tandem.example"], requireOrigin: true)) == 403)
         #expect(Self.status(try Self.request(extra: [("Origin", "https://evil.example")])) == 101)
+        // A page this server served (its own viewer) is same-origin whatever the list says.
+        for origin in ["https://server.example.com", "http://SERVER.example.com", "https://server.example.com:443"] {
+            #expect(Self.status(try Self.request(extra: [("Origin", origin)]), config) == 101, "\(origin)")
+        }
+        for origin in ["https://server.example.com:8443", "https://server.example.com.evil.example", "null",
+                       "https://server.example.com/path", "ftp://server.example.com"] {
+            #expect(Self.status(try Self.request(extra: [("Origin", origin)]), config) == 403, "\(origin)")
+        }
+        let withPort = try Self.request(replacing: ["Host": "127.0.0.1:9354"], extra: [("Origin", "http://127.0.0.1:9354")])
+        #expect(Self.status(withPort, config) == 101)
     }
 
     @Test func subprotocolChoiceFollowsServerPreference() throws {
