@@ -75,10 +75,13 @@ import Testing
         c.maxTurnContentBytes = c.maxMessageBytes + 1
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.validate(c) }
         c.maxTurnContentBytes = c.maxMessageBytes
-        for bad in ["tandem.example.com", "https://", "ftp://x"] {
+        for bad in ["tandem.example.com", "https://", "ftp://x", "https://x.example/a?b=1", "https://x.example/#frag", "https://x .example"] {
             c.publicURL = bad
             #expect(throws: ConfigurationError.self, "\(bad)") { try ConfigurationLoader.validate(c) }
         }
+        c.publicURL = "https://tandem.example.com/tandem"
+        try ConfigurationLoader.validate(c)
+        #expect(c.publicOrigin == "https://tandem.example.com")
         c.publicURL = "https://tandem.example.com"
         try ConfigurationLoader.validate(c)
         c.pingIntervalSeconds = 600

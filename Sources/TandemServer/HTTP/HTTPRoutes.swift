@@ -22,6 +22,10 @@ struct HTTPRoutes: Sendable {
             return HTTPResponse(status: 200, headers: [("Content-Type", PrometheusText.contentType),
                                                        ("Content-Length", String(body.count)), ("Connection", "close")],
                                 body: body)
+        case "/ws":
+            // A plain request to the WebSocket endpoint (a proxy that dropped `Upgrade`, a browser
+            // tab): say what is missing rather than "not found".
+            return HTTPError(status: 426, message: "/ws takes WebSocket upgrades only (Upgrade: websocket, subprotocol tandem.v1)").response
         case "/":
             return .text(200, "Tandem: connect a client with tandem.v1 over WebSocket at /ws; share links open at /s/SECRET.\n")
         default:

@@ -1,6 +1,6 @@
 /// An HTTP-level refusal: the status to answer with and a short explanation for the body.
 /// 400 malformed, 403 origin refused, 404 unknown path, 405 wrong method, 426 not a WebSocket
-/// upgrade or unsupported Sec-WebSocket-Version, 431 head too large. On the client side the
+/// upgrade or unsupported Sec-WebSocket-Version, 414 request line too long, 431 headers too large. On the client side the
 /// status is the server's (or 0 when the server's response itself was malformed).
 public struct HTTPError: Error, Sendable, Equatable, CustomStringConvertible {
     /// The HTTP status to answer with (0 on the client side for a malformed response).

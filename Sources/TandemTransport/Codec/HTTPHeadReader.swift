@@ -29,7 +29,8 @@ struct HTTPHeadReader: Sendable {
             let segment = j - i
             let limit = startLine == nil ? limits.maxRequestLineLength + 1 : limits.maxHeaderBytes - headerBytes
             if line.count + segment > limit {
-                throw HTTPError(status: 431, message: startLine == nil ? "request line too long" : "header block too large")
+                throw startLine == nil ? HTTPError(status: 414, message: "request line too long")
+                                       : HTTPError(status: 431, message: "header block too large")
             }
             line.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<j]))
             if j == count { return false }
@@ -57,7 +58,7 @@ struct HTTPHeadReader: Sendable {
                 return false
             }
             guard line.count <= limits.maxRequestLineLength else {
-                throw HTTPError(status: 431, message: "request line too long")
+                throw HTTPError(status: 414, message: "request line too long")
             }
             guard let text = String(validating: line, as: UTF8.self), !line.contains(where: { $0 < 0x20 || $0 == 0x7F }) else {
                 throw HTTPError(status: 400, message: "malformed request line")

@@ -1,4 +1,4 @@
-/// Limits on an HTTP/1.1 request or response head. Exceeding any of them gives 431.
+/// Limits on an HTTP/1.1 request or response head. Exceeding them gives 431 (a request line: 414).
 public struct HTTPLimits: Sendable, Equatable {
     /// Longest request line (or status line), in bytes without the line ending (default 8 KiB).
     public var maxRequestLineLength: Int

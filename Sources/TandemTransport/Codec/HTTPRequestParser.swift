@@ -3,7 +3,7 @@
 /// Feed bytes as they arrive; `feed` returns the request once the blank line has arrived and nil
 /// before. Bytes after the head stay in `leftover` (a client may pipeline its first WebSocket
 /// frames right behind the request). Errors carry the status to answer with: 400 malformed,
-/// 431 over a limit. Bodies are not supported (an upgrade request has none).
+/// 414 for a request line over its limit, 431 for headers over theirs. Bodies are not supported (an upgrade request has none).
 public struct HTTPRequestParser: Sendable {
     private var head: HTTPHeadReader
     private var delivered = false

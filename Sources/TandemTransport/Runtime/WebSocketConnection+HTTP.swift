@@ -23,7 +23,7 @@ extension WebSocketConnection {
     private func handle(request: HTTPRequest, leftover: [UInt8]) {
         guard request.header("upgrade") != nil else {
             guard request.method == "GET" || request.method == "HEAD" else {
-                return respondAndClose(.text(405, "method not allowed\n"))
+                return respondAndClose(.text(405, "method not allowed\n", extraHeaders: [("Allow", "GET, HEAD")]))
             }
             return respondAndClose(server.application.handle(http: request, peer: remoteAddress))
         }

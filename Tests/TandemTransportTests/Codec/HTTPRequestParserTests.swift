@@ -115,12 +115,12 @@ struct HTTPRequestParserTests {
         #expect(parseError(head)?.status == 400, "\(head.debugDescription)")
     }
 
-    @Test func requestLineLimitIs431EvenBeforeTheLineEnds() throws {
+    @Test func requestLineLimitIs414EvenBeforeTheLineEnds() throws {
         let limits = HTTPLimits(maxRequestLineLength: 100)
         var parser = HTTPRequestParser(limits: limits)
         #expect(try parser.feed(Array(("GET /" + String(repeating: "a", count: 90)).utf8)) == nil)
         #expect(throws: HTTPError.self) { try parser.feed(Array(String(repeating: "a", count: 20).utf8)) }
-        #expect(parseError("GET /" + String(repeating: "a", count: 200) + " HTTP/1.1\r\n\r\n", limits: limits)?.status == 431)
+        #expect(parseError("GET /" + String(repeating: "a", count: 200) + " HTTP/1.1\r\n\r\n", limits: limits)?.status == 414)
         #expect(try parseRequest("GET /" + String(repeating: "a", count: 86) + " HTTP/1.1\r\nHost: h\r\n\r\n", limits: limits) != nil)
     }
 
