@@ -37,6 +37,13 @@ final class TLSContext: @unchecked Sendable {
         guard let context = SSL_CTX_new(TLS_server_method()) else { throw TLSContext.failure("SSL_CTX_new") }
         self.context = context
         try configureCommon()
+        // TLS 1.2 suites with forward secrecy and AEAD only (Mozilla's "intermediate" list without
+        // DHE); TLS 1.3 suites are all of that kind. No renegotiation: nothing needs it, and a client
+        // could make the server repeat handshake work at will.
+        guard SSL_CTX_set_cipher_list(context, TLSContext.tls12Ciphers) == 1 else {
+            throw TLSContext.failure("SSL_CTX_set_cipher_list")
+        }
+        _ = tandem_SSL_CTX_set_options(context, tandem_SSL_OP_NO_RENEGOTIATION() | tandem_SSL_OP_CIPHER_SERVER_PREFERENCE())
         guard SSL_CTX_use_certificate_chain_file(context, configuration.certificatePath) == 1 else {
             throw TLSContext.failure("SSL_CTX_use_certificate_chain_file", detail: configuration.certificatePath)
         }
@@ -75,6 +82,9 @@ final class TLSContext: @unchecked Sendable {
         _ = tandem_SSL_CTX_set_mode(context, tandem_SSL_MODE_ENABLE_PARTIAL_WRITE()
             | tandem_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER() | tandem_SSL_MODE_RELEASE_BUFFERS())
     }
+
+    static let tls12Ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+        + "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
     deinit { SSL_CTX_free(context) }
 

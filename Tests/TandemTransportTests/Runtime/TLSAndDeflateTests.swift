@@ -1,3 +1,4 @@
+import COpenSSL
 import Foundation
 import Testing
 @testable import TandemTransport
@@ -46,6 +47,35 @@ struct TLSAndDeflateTests {
         try client.send(binary: big)
         #expect(client.receiveMessage(timeout: 10) == .binary(big))
         #expect(client.close() == 1000)
+    }
+
+    /// What `openssl s_client` can negotiate: TLS 1.2 only with forward-secret AEAD suites,
+    /// nothing older than 1.2.
+    @Test func tlsOffersOnlyStrongSuites() throws {
+        let certificate = try TestCertificate()
+        defer { certificate.remove() }
+        let server = try TestServer({ $0.tls = TLSConfiguration(certificatePath: certificate.certificate, keyPath: certificate.key) },
+                                    application: RecordingApp())
+        defer { server.stop() }
+        func handshake(_ options: [String]) throws -> Bool {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            process.arguments = ["openssl", "s_client", "-connect", "127.0.0.1:\(server.port)", "-brief"] + options
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            return process.terminationStatus == 0
+        }
+        #expect(try handshake(["-tls1_3"]))
+        #expect(try handshake(["-tls1_2", "-cipher", "ECDHE-ECDSA-AES128-GCM-SHA256"]))
+        for weak in ["AES128-SHA", "AES256-GCM-SHA384", "ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES128-SHA256"] {
+            #expect(try !handshake(["-tls1_2", "-cipher", weak]), "\(weak)")
+        }
+        #expect(try !handshake(["-tls1_1", "-cipher", "DEFAULT:@SECLEVEL=0"]))
+        let context = try TLSContext(server: TLSConfiguration(certificatePath: certificate.certificate, keyPath: certificate.key))
+        #expect(SSL_CTX_get_options(context.context) & tandem_SSL_OP_NO_RENEGOTIATION() != 0)
     }
 
     @Test func tlsRejectsPlainTextAndTimesOutSilentClients() throws {
