@@ -134,6 +134,24 @@ def run(args):
     posted = bob.ok("turn.post", session=session, content="after idling")
     check(posted["turn"]["seq"] == 2, "after 2.5 s idle (tandemd pings every 1 s) the socket still works")
     check(alice.next_event("turn")["seq"] == 2, "and the broadcast still arrives")
+
+    print("no credentials in the access log")
+    secret = alice.ok("share.create", session=session, expires_in=600)["secret"]
+    status, _, _ = https_get(args.https_port, context, "/s/" + secret)
+    check(status == 200, "a share link's page is served through nginx")
+    with connect(f"{base}?token={args.token}", subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=5) as browser_like:
+        check(browser_like.subprotocol == SUBPROTOCOL, "a ?token= upgrade (as browsers must) works")
+    with connect(f"{base}?share={secret}", subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=5):
+        pass
+    plain = http.client.HTTPConnection("127.0.0.1", args.http_port, timeout=5)
+    plain.request("GET", f"/s/{secret}?token={args.token}", headers={"Host": "localhost"})
+    plain.getresponse().read()
+    plain.close()
+    time.sleep(0.2)
+    with open(args.access_log) as log:
+        lines = log.read()
+    check("/s/REDACTED" in lines and " /ws " in lines, "the access log has the requests")
+    check(args.token not in lines and secret not in lines, "and neither the token nor the share secret")
     alice.stack.close()
     bob.stack.close()
 
@@ -144,6 +162,7 @@ def main():
     parser.add_argument("--http-port", type=int, required=True)
     parser.add_argument("--cafile", required=True)
     parser.add_argument("--token", required=True)
+    parser.add_argument("--access-log", required=True)
     args = parser.parse_args()
     try:
         run(args)
