@@ -25,12 +25,23 @@ struct AdminFailure: Error {
             self.init(Self.conflict, error.message)
         case .schemaTooNew:
             self.init(Self.database, "\(error.message); this database was written by a newer Tandem: use a matching tandem-admin")
-        case .sqlite, .busy, .closed:
+        case .schemaTooOld:
+            self.init(Self.database, error.message)
+        case .busy:
+            self.init(Self.database, Self.busyMessage)
+        case .sqlite where [5, 6].contains((error.sqliteCode ?? 0) & 0xFF):
+            self.init(Self.database, Self.busyMessage)
+        case .sqlite, .closed:
             self.init(Self.database, "database error: \(error.message) (check --db, disk space and file permissions)")
         case .invalidArgument, .invalidJSON, .tooLarge, .forbidden, .unauthorized:
             self.init(Self.usage, error.message)
         }
     }
+
+    static let busyMessage = """
+        the database is busy: another process (tandemd in a long write, or another tandem-admin) held its \
+        write lock for more than 5 s; try again
+        """
 
     /// "session x not found" → "no session 'x'; list sessions with: tandem-admin sessions list".
     private static func notFoundMessage(_ message: String, session: String?) -> String {

@@ -22,7 +22,7 @@ struct Contributions: ParsableCommand {
 
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy the live database to a file (online and consistent; tandemd may keep running).")
+        abstract: "Copy the live database to a file (online and consistent; tandemd may keep running; any schema version, left as it is).")
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The backup file to write.") var file: String
     @Flag(help: "Overwrite FILE when it exists.") var force = false
@@ -36,7 +36,7 @@ struct Backup: ParsableCommand {
         let partial = "\(file).partial-\(getpid())"
         try? FileManager.default.removeItem(atPath: partial)
         do {
-            try database.withStore { store in try store.backup(to: partial) }
+            try database.backup(to: partial)
             guard rename(partial, file) == 0 else {
                 throw AdminFailure(AdminFailure.usage, "cannot write '\(file)': \(String(cString: strerror(errno)))")
             }

@@ -12,16 +12,32 @@ struct DatabaseOptions: ParsableArguments {
 
     var path: String { db ?? ProcessInfo.processInfo.environment["TANDEM_DB"] ?? "./tandem.db" }
 
+    private var missing: AdminFailure {
+        AdminFailure(AdminFailure.database, "no database at '\(path)'; pass --db PATH (or set TANDEM_DB), or --create to make a new one")
+    }
+
+    /// Copies the database file as it is to `target` (no store opened: any schema version, nothing written to it).
+    func backup(to target: String) throws {
+        guard FileManager.default.fileExists(atPath: path) else { throw missing }
+        do throws(StoreError) {
+            try Store.backup(databaseAt: path, to: target)
+        } catch {
+            throw AdminFailure(AdminFailure.database, "cannot back up '\(path)': \(AdminFailure(error).message)")
+        }
+    }
+
     /// Opens the store, runs `body`, closes the store (finishing its writes). Store errors become
     /// `AdminFailure`s; `session` feeds the hints.
     @discardableResult
     func withStore<T>(session: String? = nil, _ body: (Store) throws -> T) throws -> T {
-        guard create || FileManager.default.fileExists(atPath: path) else {
-            throw AdminFailure(AdminFailure.database,
-                               "no database at '\(path)'; pass --db PATH (or set TANDEM_DB), or --create to make a new one")
-        }
+        let exists = FileManager.default.fileExists(atPath: path)
+        guard create || exists else { throw missing }
         var configuration = StoreConfiguration(path: path)
         configuration.readerCount = 1
+        // An existing database is used as it is: upgrading it is tandemd's, after a backup. The
+        // search file is the server's too (made by root, it would lock the service user out).
+        configuration.migrates = !exists
+        configuration.opensSearchFile = false
         let store: Store
         do {
             store = try Store(configuration)

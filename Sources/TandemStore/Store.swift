@@ -22,7 +22,7 @@ public final class Store: Sendable {
         let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
                               busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                               cacheBytes: configuration.cacheBytes)
-        try Migrations.migrate(db, now: configuration.clock())
+        try Migrations.migrate(db, now: configuration.clock(), upgrade: configuration.migrates)
         if !configuration.isMemory && configuration.checkpointIntervalMilliseconds > 0 {
             checkpointer = try Checkpointer(configuration: configuration)
             // The writer checkpoints itself only if the checkpointer falls far behind.
@@ -38,7 +38,10 @@ public final class Store: Sendable {
         }
         // Imports whose importer is gone, and deleted sessions whose rows a previous run had not
         // finished removing.
-        try SessionImport.abandonStale(db, now: configuration.clock())
+        // Read first: the update takes the write lock, which a tool's read-only command must not wait for.
+        if try SessionImport.anyStale(db, now: configuration.clock()) {
+            try SessionImport.abandonStale(db, now: configuration.clock())
+        }
         let deletesLeft = try db.scalar("SELECT 1 FROM sessions WHERE status = '\(SessionReaper.status)' LIMIT 1") != nil
         let stepRows = configuration.deleteStepRows
         // The writer's chore: first drop the search-index notes the index has applied, then
@@ -52,7 +55,7 @@ public final class Store: Sendable {
         }
         let writer = StoreWriter(database: db, configuration: configuration, chore: chore)
         self.writer = writer
-        if configuration.isMemory {
+        if configuration.isMemory || !configuration.opensSearchFile {
             searchWorker = nil
         } else {
             do {
@@ -127,12 +130,8 @@ public final class Store: Sendable {
     /// steps. Done at every open; a long-running server calls it now and then. Costs one indexed
     /// read when there is none.
     public func abandonStaleImports() throws(StoreError) {
-        let cutoff = now - SessionImport.abandonedAfterMilliseconds
-        let stale = try read { db throws(StoreError) in
-            try db.scalar("SELECT 1 FROM sessions WHERE status = '\(SessionImport.status)' AND updated_at < ? LIMIT 1",
-                          [.integer(cutoff)]) != nil
-        }
-        guard stale else { return }
+        let now = self.now
+        guard try read({ db throws(StoreError) in try SessionImport.anyStale(db, now: now) }) else { return }
         try write { ctx throws(StoreError) in
             try SessionImport.abandonStale(ctx.db, now: ctx.now)
             ctx.choreDue = true
@@ -166,6 +165,13 @@ public final class Store: Sendable {
     public func backup(to path: String) throws(StoreError) {
         // A reader copies a committed snapshot; the writer keeps committing meanwhile (WAL).
         try read { db throws(StoreError) in try db.backup(to: path) }
+    }
+
+    /// The same without opening a store: a read-only connection copies the file as it is, of any
+    /// schema version (the backup taken before an upgrade must be the old one), writing nothing to it.
+    public static func backup(databaseAt source: String, to path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
+        let db = try Database(path: source, readOnly: true, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        try db.backup(to: path)
     }
 
     /// Current clock reading, in Unix milliseconds.

@@ -26,6 +26,13 @@ public struct StoreConfiguration: Sendable {
     /// never index; when false, turns are indexed only when a search needs them. Search results
     /// are the same either way.
     public var indexTurnsForSearch: Bool = true
+    /// Upgrade an older database's schema at open. False (tools that must leave the file as it
+    /// is, like tandem-admin on an existing database): an older schema is refused, `schema_too_old`.
+    public var migrates: Bool = true
+    /// Open (creating it if missing) the search file beside the database. False (tools that never
+    /// search, like tandem-admin): the file is not touched, so a tool run by another user cannot
+    /// leave one the server cannot open; searches then fail.
+    public var opensSearchFile: Bool = true
     /// How often a separate connection checkpoints the WAL (PASSIVE), so commits never wait on
     /// a checkpoint; 0 leaves checkpoints to SQLite inside the writer's commits (its default).
     public var checkpointIntervalMilliseconds: Int = 100

@@ -18,6 +18,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case staleCheckpoint = "stale_checkpoint"
         case invalidState = "invalid_state"
         case schemaTooNew = "schema_too_new"
+        /// The database needs migrations this opener was told not to run (`migrates` false).
+        case schemaTooOld = "schema_too_old"
         case closed = "closed"
         case busy = "busy"
         case sqlite = "sqlite"

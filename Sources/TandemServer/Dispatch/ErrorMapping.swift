@@ -30,7 +30,7 @@ enum ErrorMapping {
         case .sessionArchived: return .sessionArchived
         case .invalidState: return .conflict
         case .closed, .busy: return .unavailable
-        case .schemaTooNew: return .internal
+        case .schemaTooNew, .schemaTooOld: return .internal
         case .sqlite: return error.sqliteCode == sqliteFull || isLockedOut(error) ? .unavailable : .internal
         }
     }

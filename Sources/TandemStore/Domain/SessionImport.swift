@@ -141,6 +141,12 @@ enum SessionImport {
         ctx.choreDue = true
     }
 
+    /// Whether an import has not been heard from for `abandonedAfter` (one indexed read).
+    static func anyStale(_ db: Database, now: Int64) throws(StoreError) -> Bool {
+        try db.scalar("SELECT 1 FROM sessions WHERE status = '\(status)' AND updated_at < ? LIMIT 1",
+                      [.integer(now - abandonedAfterMilliseconds)]) != nil
+    }
+
     /// Marks imports not heard from for `abandonedAfter` as abandoned (a crashed importer).
     static func abandonStale(_ db: Database, now: Int64) throws(StoreError) {
         try db.run("UPDATE sessions SET \(SessionReaper.handOver) WHERE status = '\(status)' AND updated_at < ?",

@@ -24,10 +24,13 @@ enum Migrations {
     /// Applied migrations, oldest first.
     static func applied(_ db: Database) throws(StoreError) -> [(version: Int, name: String)] {
         try refuseForeign(db)
-        try db.execute("""
-            CREATE TABLE IF NOT EXISTS schema_migrations(
-              version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
-            """)
+        // Created only when missing: a statement that could write waits for the write lock.
+        if try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") == 0 {
+            try db.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations(
+                  version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
+                """)
+        }
         return try db.query("SELECT version, name FROM schema_migrations ORDER BY version") {
             (Int($0.int(0)), $0.text(1))
         }
@@ -49,7 +52,7 @@ enum Migrations {
 
     /// Brings the database to `target` (default: latest), each step in its own transaction.
     /// Refuses a database that has migrations this build does not know.
-    static func migrate(_ db: Database, upTo target: Int = latestVersion, now: Int64) throws(StoreError) {
+    static func migrate(_ db: Database, upTo target: Int = latestVersion, now: Int64, upgrade: Bool = true) throws(StoreError) {
         let done = try applied(db)
         for entry in done {
             guard let known = all.first(where: { $0.version == entry.version }), known.name == entry.name else {
@@ -61,6 +64,14 @@ enum Migrations {
             }
         }
         let doneVersions = Set(done.map(\.version))
+        let pending = all.filter { $0.version <= target && !doneVersions.contains($0.version) }
+        if !upgrade, let first = pending.first {
+            throw StoreError(.schemaTooOld, done.isEmpty ? "the database has no Tandem schema yet" : """
+                the database's schema is at version \(done.last!.version) "\(done.last!.name)" and this build needs \
+                \(latestVersion) "\(all.last!.name)" (from \(first.version) "\(first.name)"); start tandemd of this \
+                version once to upgrade it, after a backup (tandem-admin backup copies any version)
+                """)
+        }
         for migration in all where migration.version <= target && !doneVersions.contains(migration.version) {
             try db.transaction { () throws(StoreError) in
                 try db.execute(migration.sql)

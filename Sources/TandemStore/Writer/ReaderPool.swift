@@ -38,7 +38,7 @@ final class ReaderPool: @unchecked Sendable {
                     let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
                                           busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                                           cacheBytes: configuration.cacheBytes)
-                    try SearchFile.attach(db, databasePath: configuration.path)
+                    if configuration.opensSearchFile { try SearchFile.attach(db, databasePath: configuration.path) }
                     try db.execute("PRAGMA query_only=ON")
                     return db
                 } catch {
