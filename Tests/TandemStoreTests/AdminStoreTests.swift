@@ -51,8 +51,14 @@ import TandemJSON
             try makeSession(store)
             #expect(try store.adminUsers().map(\.id) == ["alice", "bob", "carol", "dave", "erin"])
             let token = try store.createToken(userID: "bob", label: "laptop")
+            try store.setMember(session: "s1", actor: "alice", user: "bob", role: .admin)
+            _ = try store.saveTemplate(session: "s1", actor: "bob", name: "bob's")
             let head = try store.session(id: "s1").lastEventSeq
             try store.adminRemoveUser(id: "bob")
+            #expect(try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM templates") } == 0,
+                    "a removed user's templates go with them")
+            // The id is not handed to someone else: the turns of s1 still name bob.
+            #expect(errorCode { _ = try store.createUser(id: "bob", displayName: "Another Bob") } == "already_exists")
             #expect(try store.adminUsers().map(\.id) == ["alice", "carol", "dave", "erin"])
             #expect(try store.lookupToken(secret: token.secret) == nil)
             #expect(try store.invalidTokens(among: [token.token.id]) == [token.token.id])

@@ -53,6 +53,8 @@ extension Store {
             for sid in try SessionReaper.owned(by: id, db) {
                 while try SessionReaper.step(ctx, sid: sid, maxRows: ctx.configuration.deleteStepRows) {}
             }
+            // Their templates hold copies of rows only they could use: gone with them.
+            try db.run("DELETE FROM templates WHERE created_by = ?", [.text(id)])
             // Tokens go with the user (ON DELETE CASCADE); the watcher treats missing tokens as revoked.
             try db.run("DELETE FROM users WHERE id = ?", [.text(id)])
             try db.audit(actor: actor, action: "user.remove", sessionID: nil, target: id, now: ctx.now)

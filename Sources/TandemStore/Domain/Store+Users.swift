@@ -16,6 +16,11 @@ extension Store {
         try Validate.text(displayName, what: "display name", max: configuration.maxTitleBytes)
         return try write { ctx throws(StoreError) in
             if try ctx.db.userExists(id) { throw StoreError(.alreadyExists, "user \(id) already exists") }
+            // A removed user's id stays theirs: turns, comments and contributions still name it,
+            // and a newcomer under it would be credited with them (the audit log never forgets).
+            if try ctx.db.scalar("SELECT 1 FROM audit_log WHERE action = 'user.remove' AND target = ? LIMIT 1", [.text(id)]) != nil {
+                throw StoreError(.alreadyExists, "user id \(id) belonged to a removed user, whose turns still name it; choose another id")
+            }
             try ctx.db.run("INSERT INTO users(id, display_name, created_at) VALUES (?,?,?)",
                            [.text(id), .text(displayName), .integer(ctx.now)])
             return User(id: id, displayName: displayName, createdAt: ctx.now)
