@@ -129,10 +129,24 @@ enum SessionImport {
                        [.integer(sid), .text(try str(m, "user")), .text(try str(m, "role")), .integer(try int(m, "added_at"))])
         }
         try db.run(Checkpoints.backfillEventSeq("sid = ?"), [.integer(sid)])
+        try renumberCommentEvents(db, sid: sid)
         try db.run("""
             UPDATE sessions SET id = ?, status = ?, updated_at = ?, paused_at = ?, archived_at = ? WHERE sid = ?
             """, [.text(header.id), .text(try str(s, "status")), .integer(try int(s, "updated_at")),
                   .optional(s["paused_at"]?.intValue), .optional(s["archived_at"]?.intValue), .integer(sid)])
+    }
+
+    /// The comments got new ids here, while the `comment` events name them by the exporter's (a
+    /// replay would show another session's comment). Comments are never deleted one by one, so
+    /// both lists are in writing order and the n-th event is about the n-th comment.
+    private static func renumberCommentEvents(_ db: Database, sid: Int64) throws(StoreError) {
+        let ids = try db.query("SELECT id FROM comments WHERE sid = ? ORDER BY id", [.integer(sid)]) { $0.int(0) }
+        let events = try db.query("SELECT seq FROM events WHERE sid = ? AND kind = 'comment' ORDER BY seq", [.integer(sid)]) { $0.int(0) }
+        guard ids.count == events.count else { return }
+        for (seq, id) in zip(events, ids) {
+            try db.run("UPDATE events SET data = json_set(data, '$.id', ?) WHERE sid = ? AND seq = ?",
+                       [.integer(id), .integer(sid), .integer(seq)])
+        }
     }
 
     /// Hands the hidden session `sid` to the delete steps (the import failed).
