@@ -34,6 +34,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("public-url"), help: .init(Self.help("public-url"))) var publicURL: String?
     @Option(name: .customLong("allowed-origins"), help: .init(Self.help("allowed-origins"))) var allowedOrigins: String?
     @Option(name: .customLong("trusted-proxies"), help: .init(Self.help("trusted-proxies"))) var trustedProxies: String?
+    @Option(name: .customLong("metrics-from"), help: .init(Self.help("metrics-from"))) var metricsFrom: String?
     @Option(name: .customLong("max-connections"), help: .init(Self.help("max-connections"))) var maxConnections: String?
     @Option(name: .customLong("max-connections-per-user"), help: .init(Self.help("max-connections-per-user"))) var maxConnectionsPerUser: String?
     @Option(name: .customLong("max-message"), help: .init(Self.help("max-message"))) var maxMessage: String?
@@ -61,7 +62,7 @@ struct Tandemd: ParsableCommand {
     /// The flags given, by setting key.
     private var flagValues: [(String, String?)] {
         [("host", host), ("port", port), ("db", db), ("tls-cert", tlsCert), ("tls-key", tlsKey), ("log-level", logLevel),
-         ("loops", loops), ("durability", durability), ("public-url", publicURL), ("allowed-origins", allowedOrigins), ("trusted-proxies", trustedProxies),
+         ("loops", loops), ("durability", durability), ("public-url", publicURL), ("allowed-origins", allowedOrigins), ("trusted-proxies", trustedProxies), ("metrics-from", metricsFrom),
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),

@@ -39,4 +39,17 @@ import Testing
         var c = ServerConfiguration()
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("trusted-proxies", "127.0.0.1, nginx.internal", source: "x", on: &c) }
     }
+
+    @Test func metricsReadersAreAddressesRangesOrAny() throws {
+        var c = ServerConfiguration()
+        let local = AddressAllowList(c.metricsFrom)
+        #expect(local.allows("127.0.0.1") && local.allows("127.9.9.9") && local.allows("::1") && local.allows("::ffff:127.0.0.1"))
+        #expect(!local.allows("10.0.0.1") && !local.allows("fd00::1"))
+        try ConfigurationLoader.set("metrics-from", "10.0.0.0/8, fd00::/8", source: "x", on: &c)
+        let monitoring = AddressAllowList(c.metricsFrom)
+        #expect(monitoring.allows("10.1.2.3") && monitoring.allows("fd00::9") && !monitoring.allows("127.0.0.1"))
+        try ConfigurationLoader.set("metrics-from", "any", source: "x", on: &c)
+        #expect(AddressAllowList(c.metricsFrom).allows("203.0.113.5"))
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("metrics-from", "prometheus.internal", source: "x", on: &c) }
+    }
 }

@@ -15,6 +15,8 @@ final class TandemApplication: WebSocketApplication {
     let configuration: ServerConfiguration
     /// Who the client is behind a trusted reverse proxy (`--trusted-proxies`).
     let clientAddress: ClientAddress
+    /// Who may read `/metrics` (`--metrics-from`).
+    let metricsReaders: AddressAllowList
     let metrics: ServerMetrics
     let logger: Logger
     let clock: @Sendable () -> Double
@@ -27,6 +29,7 @@ final class TandemApplication: WebSocketApplication {
         self.registry = registry
         self.configuration = configuration
         self.clientAddress = ClientAddress(trustedProxies: configuration.trustedProxies)
+        self.metricsReaders = AddressAllowList(configuration.metricsFrom)
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
@@ -40,6 +43,14 @@ final class TandemApplication: WebSocketApplication {
     /// is an authentication like the handshake's, so it spends the same per-address budget
     /// (otherwise plain GETs would be a way round the throttle for guessing share secrets).
     func handle(http request: HTTPRequest, peer: String) -> HTTPResponse {
+        if request.path == "/metrics" {
+            let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
+            guard metricsReaders.allows(address) else {
+                var refused = HTTPResponse.text(403, "/metrics is served to the addresses in metrics-from only\n")
+                if request.method == "HEAD" { refused.body = [] }
+                return refused
+            }
+        }
         guard Credential.sharePathSecret(request.path) != nil else { return routes.respond(to: request) }
         let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
         let now = clock()

@@ -34,6 +34,7 @@ public enum ConfigFileTemplate {
         case "public-url": c.publicURL
         case "allowed-origins": c.allowedOrigins.isEmpty ? nil : c.allowedOrigins.joined(separator: ",")
         case "trusted-proxies": c.trustedProxies.isEmpty ? nil : c.trustedProxies.joined(separator: ",")
+        case "metrics-from": c.metricsFrom.joined(separator: ",")
         case "max-connections": String(c.maxConnections)
         case "max-connections-per-user": String(c.maxConnectionsPerUser)
         case "max-message": String(c.maxMessageBytes)

@@ -20,6 +20,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Browser origins allowed to open WebSockets; empty allows any.
     /// Reverse proxies whose `X-Forwarded-For` names the client (see `ClientAddress`).
     public var trustedProxies: [String] = []
+    /// Addresses or CIDR ranges allowed to read `/metrics` (the client as `trustedProxies`
+    /// resolve it); `any` allows everyone.
+    public var metricsFrom: [String] = ["127.0.0.0/8", "::1"]
     public var allowedOrigins: [String] = []
 
     public var maxConnections = 10_000

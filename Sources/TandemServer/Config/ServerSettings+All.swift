@@ -20,6 +20,13 @@ extension ServerSetting {
             }
             config.trustedProxies = entries
         },
+        ServerSetting(key: "metrics-from", help: "Comma-separated IP addresses or CIDR ranges allowed to read /metrics (the client as trusted-proxies resolve it; others get 403), or any. Default: this machine only.") { config, value throws(SettingValueError) in
+            let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let bad = entries.first(where: { $0 != "any" && IPRange($0) == nil }) {
+                throw SettingValueError(message: "'\(bad)' is not an IP address, a CIDR range or any")
+            }
+            config.metricsFrom = entries
+        },
         .integer("max-connections", "Connections the server accepts at once; beyond it new connections are closed right after accept.", 1...1_000_000, \.maxConnections),
         .integer("max-connections-per-user", "Connections one user (or share link) may hold at once.", 1...100_000, \.maxConnectionsPerUser),
         .bytes("max-message", "Largest WebSocket message accepted (close 1009 beyond).", 1024...(64 << 20), \.maxMessageBytes),
