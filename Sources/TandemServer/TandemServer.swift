@@ -47,7 +47,9 @@ public final class TandemServer: Sendable {
         transport = try WebSocketServer(configuration: Self.transportConfiguration(configuration), application: application)
         watcher = AccessWatcher(registry: registry, live: live, dispatcher: dispatcher, authenticator: authenticator,
                                 store: store, logger: logger)
-        rateSampler = RateSampler(metrics: metrics, store: store)
+        let transport = self.transport
+        rateSampler = RateSampler(metrics: metrics, store: store, logger: logger,
+                                  maxConnections: configuration.maxConnections) { transport.connectionsRefusedWhenFull }
         memoryReleaser = FreedMemoryReleaser(interval: configuration.memoryTrimIntervalSeconds)
     }
 
@@ -105,23 +107,36 @@ final class RateSampler: @unchecked Sendable {
     // @unchecked: `timer` is set in start and cancelled in stop, both from the owner's thread.
     private let metrics: ServerMetrics
     private let store: Store
+    private let logger: Logger
+    private let maxConnections: Int
+    private let refusedWhenFull: @Sendable () -> Int
     private var timer: (any DispatchSourceTimer)?
     /// The turn count at the previous tick. Atomic, not a captured `var`: successive ticks run on
     /// different threads of the global queue (ThreadSanitizer reported the captured `var` as a race).
     private let last = Atomic<Int>(0)
     private let ticks = Atomic<Int>(0)
 
-    init(metrics: ServerMetrics, store: Store) {
+    init(metrics: ServerMetrics, store: Store, logger: Logger, maxConnections: Int, refusedWhenFull: @escaping @Sendable () -> Int) {
         self.metrics = metrics
         self.store = store
+        self.logger = logger
+        self.maxConnections = maxConnections
+        self.refusedWhenFull = refusedWhenFull
     }
 
     func start() {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         last.store(metrics.turns.value, ordering: .relaxed)
         timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler { [metrics, store, weak self] in
+        timer.setEventHandler { [metrics, store, logger, maxConnections, refusedWhenFull, weak self] in
             guard let self else { return }
+            // Refusals at the connection limit: counted, and one log line a second while they last.
+            let refused = refusedWhenFull()
+            if refused > metrics.connectionsRefused.value {
+                logger.warning("connections refused at max-connections", metadata: [
+                    "refused": "\(refused - metrics.connectionsRefused.value)", "max-connections": "\(maxConnections)"])
+                metrics.connectionsRefused.mirror(refused)
+            }
             let now = metrics.turns.value
             metrics.turnsPerSecond.set(now - last.exchange(now, ordering: .relaxed))
             let (commits, jobs) = store.writer.committed

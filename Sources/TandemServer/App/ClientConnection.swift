@@ -12,6 +12,14 @@ enum ClientIdentity: Sendable, Equatable {
         if case .member(let user, _) = self { return user }
         return nil
     }
+
+    /// Who, for logs: the user, or the share link's id (never its secret).
+    var logName: String {
+        switch self {
+        case .member(let user, _): "user \(user)"
+        case .viewer(let linkID, _, _): "share \(linkID)"
+        }
+    }
 }
 
 /// The server's state for one WebSocket connection, attached as the transport's context.

@@ -88,26 +88,31 @@ final class TandemApplication: WebSocketApplication {
         switch authenticator.authenticate(request, address: address, now: clock()) {
         case .throttled(let reason, let retryAfter):
             metrics.authFailures.add()
-            logger.info("handshake refused", metadata: ["status": "429", "reason": "\(reason)", "path": "\(Redact.path(request.path))"])
+            logger.info("handshake refused", metadata: ["status": "429", "reason": "\(reason)", "client": "\(address)",
+                                                        "path": "\(Redact.path(request.path))"])
             return .reject(Self.tooManyFailures(retryAfter: retryAfter))
         case .refused(let status, let reason):
             metrics.authFailures.add()
-            logger.info("handshake refused", metadata: ["status": "\(status)", "reason": "\(reason)", "path": "\(Redact.path(request.path))"])
+            logger.info("handshake refused", metadata: ["status": "\(status)", "reason": "\(reason)", "client": "\(address)",
+                                                        "path": "\(Redact.path(request.path))"])
             switch status {
             case 400: return .reject(.text(400, "give exactly one credential\n"))
             default: return .reject(.text(401, "unauthorized\n", extraHeaders: [("WWW-Authenticate", "Bearer realm=\"tandem\"")]))
             }
         case .member(let user, let tokenID):
             guard registry.count(forUser: user) < configuration.maxConnectionsPerUser else {
+                logger.info("handshake refused", metadata: ["status": "429", "reason": "connections per user", "user": "\(user)", "client": "\(address)"])
                 return .reject(.text(429, "at most \(configuration.maxConnectionsPerUser) connections per user\n", extraHeaders: [("Retry-After", "5")]))
             }
             identity = .member(user: user, tokenID: tokenID)
         case .viewer(let link):
             guard registry.count(forUser: "share:" + link.id) < configuration.maxConnectionsPerUser else {
+                logger.info("handshake refused", metadata: ["status": "429", "reason": "viewers per link", "share": "\(link.id)", "client": "\(address)"])
                 return .reject(.text(429, "too many viewers on this link\n", extraHeaders: [("Retry-After", "5")]))
             }
             identity = .viewer(linkID: link.id, session: link.sessionID, expiresAt: link.expiresAt)
         }
+        logger.debug("handshake accepted", metadata: ["who": "\(identity.logName)", "client": "\(address)"])
         let bucket = TokenBucket(capacity: configuration.requestBurst, ratePerSecond: configuration.requestsPerSecond, now: clock())
         return .accept(context: ClientConnection(identity: identity, bucket: bucket))
     }
@@ -129,6 +134,7 @@ final class TandemApplication: WebSocketApplication {
 
     func closed(_ connection: WebSocketConnection, code: UInt16?) {
         guard let client = connection.client else { return }
+        logger.debug("connection closed", metadata: ["who": "\(client.identity.logName)", "code": "\(code.map(String.init) ?? "none")"])
         registry.remove(connection, client: client)
         metrics.connections.set(registry.total)
         if code == TandemProtocol.CloseCode.slowConsumer.rawValue || code == 1008 { metrics.queueDrops.add() }

@@ -3,6 +3,8 @@ import TandemProtocol
 /// Every metric `tandemd` exports on `/metrics`.
 public final class ServerMetrics: Sendable {
     public let connections = Gauge("tandem_connections", help: "Open WebSocket connections.")
+    public let connectionsRefused = Counter("tandem_connections_refused_total",
+                                            help: "Connections closed right after accept because max-connections were open.")
     public let liveSessions = Gauge("tandem_sessions_live", help: "Sessions with at least one joined connection.")
     public let turns = Counter("tandem_turns_total", help: "Turns committed and acknowledged.")
     public let turnsPerSecond = Gauge("tandem_turns_per_second", help: "Turns committed during the last full second.")
@@ -32,7 +34,7 @@ public final class ServerMetrics: Sendable {
         return PrometheusText.render(
             info: ("tandem_build_info", "The running release and wire protocol (always 1).",
                    [("version", Release.version), ("protocol", ProtocolVersion.subprotocol)]),
-            counters: [turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
+            counters: [connectionsRefused, turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
                        storeCommits, storeJobs],
             gauges: [connections, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, memoryAllocated, memoryResident],
             histograms: [postLatency])

@@ -13,6 +13,8 @@ final class ServerCore: @unchecked Sendable {
 
     private struct Counters {
         var open = 0
+        /// Connections closed right after accept because `maxConnections` were open.
+        var refusedWhenFull = 0
         var nextID: UInt64 = 0
         var accepting = true
     }
@@ -36,7 +38,11 @@ final class ServerCore: @unchecked Sendable {
     /// Counts a new connection unless the server is full or stopping.
     func reserveConnectionSlot() -> UInt64? {
         counters.withLock { counters -> UInt64? in
-            guard counters.accepting, counters.open < configuration.maxConnections else { return nil }
+            guard counters.accepting else { return nil }
+            guard counters.open < configuration.maxConnections else {
+                counters.refusedWhenFull += 1
+                return nil
+            }
             counters.open += 1
             counters.nextID += 1
             return counters.nextID
@@ -48,6 +54,7 @@ final class ServerCore: @unchecked Sendable {
     }
 
     var openConnections: Int { counters.withLock { $0.open } }
+    var refusedWhenFull: Int { counters.withLock { $0.refusedWhenFull } }
 
     func stopAccepting() { counters.withLock { $0.accepting = false } }
 }

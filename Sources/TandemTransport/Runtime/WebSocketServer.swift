@@ -35,6 +35,9 @@ public final class WebSocketServer: Sendable {
     /// Number of connections currently accepted (handshaking, open or closing).
     public var connectionCount: Int { core.openConnections }
 
+    /// Connections closed right after accept because `maxConnections` were open, since start.
+    public var connectionsRefusedWhenFull: Int { core.refusedWhenFull }
+
     /// Binds one SO_REUSEPORT listener per loop, starts the loop threads, and returns the bound port.
     @discardableResult
     public func start() throws(TransportError) -> UInt16 {

@@ -60,6 +60,20 @@ extension EndToEnd {
                     "a closed connection frees its place")
         }
 
+        @Test("connections beyond max-connections are closed at once and counted on /metrics")
+        func totalConnectionLimit() throws {
+            let harness = try TestServer { $0.maxConnections = 2 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let first = try harness.connect(alice)
+            let second = try harness.connect(alice)
+            #expect(TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == -1, "the third gets no answer, the socket is closed")
+            #expect(eventually(timeout: 3) { harness.server.metrics.connectionsRefused.value >= 1 }, "sampled once a second")
+            #expect(harness.server.metrics.render().contains("tandem_connections_refused_total \(harness.server.metrics.connectionsRefused.value)"))
+            first.close()
+            second.close()
+        }
+
         @Test("a connection from which nothing arrives is closed with 4000 after idle_timeout; one answering pings stays")
         func idleTimeout() throws {
             let harness = try TestServer { $0.idleTimeoutSeconds = 1; $0.pingIntervalSeconds = 0.25 }

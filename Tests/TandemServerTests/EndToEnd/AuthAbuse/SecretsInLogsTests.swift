@@ -65,6 +65,9 @@ extension EndToEnd {
             let refusals = log.components(separatedBy: "handshake refused").count - 1
             #expect(refusals >= 5, "expected the 5 refused handshakes in the log, found \(refusals):\n\(log)")
             #expect(log.contains("/s/<redacted>"), "the refused /s/ path is logged redacted")
+            // Each refusal names the client; at trace (debug included) connections are logged as they come and go.
+            #expect(log.contains("client=127.0.0.1"), "refusals name the client address:\n\(log)")
+            #expect(log.contains("handshake accepted") && log.contains("who=user bob") && log.contains("connection closed"))
             for (name, value) in [("share secret", secret), ("wrong share secret", wrongSecret),
                                   ("bob's token", bobToken), ("wrong token", wrongToken)] {
                 #expect(!log.contains(value), "\(name) appears in the log")
