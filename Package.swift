@@ -26,8 +26,10 @@ let package = Package(
         .executable(name: "tandem", targets: ["tandem"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // Exact versions: no Package.resolved is committed, so this is what pins a build (the CI's,
+        // the container image's) to the versions the tests ran with.
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
     ],
     targets: [
         // C libraries from Debian, bound as system-library targets.
