@@ -85,6 +85,7 @@ extension Dispatcher {
             let result = JoinResult(session: info, role: role, online: online, headSeq: session.lastTurnSeq,
                                     headEseq: floor, backlog: replayed)
             send(.success(id: id, result), to: connection)
+            metrics.deliveries.add(frames.count)
             for frame in frames { connection.send(frame) }
             return (floor, ())
         }

@@ -52,23 +52,31 @@ final class Dispatcher: Sendable {
 
     func handle(_ bytes: [UInt8], from connection: WebSocketConnection, client: ClientConnection) {
         metrics.requests.add()
-        let request: Request
-        switch Request.decode(bytes, limits: limits) {
-        case .success(let decoded): request = decoded
-        case .failure(let error):
-            metrics.errors.add()
-            send(error.response, to: connection)
-            return
-        }
+        // Every message spends a token, well-formed or not: a flood of malformed requests is no
+        // way round the limit (and past the abuse threshold it is cut off like any other).
         let admission = client.admit(now: clock(), abuseLimit: limits.rateAbuseThreshold,
                                      abuseWindow: Double(limits.rateAbuseWindowSeconds))
+        let decoded = Request.decode(bytes, limits: limits)
         guard admission.admitted else {
             metrics.rateLimited.add()
-            send(.failure(id: request.id, .rateLimited, "request rate limit: \(configuration.requestsPerSecond)/s, burst \(Int(configuration.requestBurst))",
+            metrics.errors.add()
+            let id: RequestID? = switch decoded {
+            case .success(let request): request.id
+            case .failure(let error): error.id
+            }
+            send(.failure(id: id, .rateLimited, "request rate limit: \(configuration.requestsPerSecond)/s, burst \(Int(configuration.requestBurst))",
                           retryAfterMs: Int64((admission.retryAfter * 1000).rounded(.up))), to: connection)
             if admission.abusive {
                 connection.close(code: TandemProtocol.CloseCode.rateAbuse.rawValue, reason: "kept sending after rate_limited")
             }
+            return
+        }
+        let request: Request
+        switch decoded {
+        case .success(let decodedRequest): request = decodedRequest
+        case .failure(let error):
+            metrics.errors.add()
+            send(error.response, to: connection)
             return
         }
         switch request.operation {
@@ -82,6 +90,7 @@ final class Dispatcher: Sendable {
                 if let response { send(response, to: connection) }
             }
             if !accepted {
+                metrics.errors.add()
                 send(.failure(id: request.id, .unavailable, "server is overloaded; retry with backoff"), to: connection)
             }
         }

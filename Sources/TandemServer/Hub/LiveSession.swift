@@ -22,9 +22,11 @@ final class LiveSession: Sendable {
     /// The session as the last join read it (no role): what a `deleted` event carries when the
     /// session vanished under another process's hand and can no longer be read.
     private let known = Mutex<SessionInfo?>(nil)
+    private let metrics: ServerMetrics
 
     init(id: String, head: Int64, metrics: ServerMetrics) {
         self.id = id
+        self.metrics = metrics
         self.fanout = SequencedFanout(delivered: head, makeAudience: { ConnectionGroups($0.lazy.map(\.connection)) }) { frame, _, audience in
             guard let frame else { return }
             metrics.deliveries.add(audience.count)
@@ -61,7 +63,9 @@ final class LiveSession: Sendable {
 
     /// Sends an ephemeral event (no sequence) to everyone joined now.
     func broadcastEphemeral(_ frame: SharedFrame) {
-        WebSocketConnection.broadcast(frame, to: fanout.recipients.map(\.connection))
+        let audience = fanout.recipients.map(\.connection)
+        metrics.deliveries.add(audience.count)
+        WebSocketConnection.broadcast(frame, to: audience)
     }
 }
 

@@ -70,5 +70,27 @@ extension EndToEnd {
             #expect(answers.values.allSatisfy { $0 == 1 })
             #expect(try bystander.errorCode("ping") == nil, "other connections are unaffected")
         }
+
+        @Test("malformed requests spend tokens too: a flood of them is limited, counted as errors, and cut with 4429")
+        func malformedRequestsAreLimitedToo() throws {
+            let harness = try TestServer { $0.requestBurst = 10; $0.requestsPerSecond = 5 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let flooder = try harness.connect(alice, label: "flooder")
+            let metrics = harness.server.metrics
+            let errorsBefore = metrics.errors.value
+            // Not JSON, an unknown op, a bad argument: each kind answered, then refused by rate.
+            let kinds = ["{not json", #"{"id":1,"op":"no.such.op"}"#, #"{"id":2,"op":"history","session":"s","last":-1}"#]
+            for n in 0..<30 { try flooder.sendText(kinds[n % 3]) }
+            Thread.sleep(forTimeInterval: 0.3)
+            let anonymous = (0..<10).compactMap { _ in try? flooder.anonymousResponse(timeout: 0.2) }
+            let codes = anonymous.compactMap { $0["error"]?["code"]?.stringValue }
+            #expect(codes.contains("invalid_json") && codes.contains("rate_limited"), "\(codes)")
+            #expect(metrics.rateLimited.value >= 10 && metrics.errors.value - errorsBefore >= 30,
+                    "every refusal, rate_limited included, is an error: \(metrics.errors.value - errorsBefore)")
+            for _ in 0..<250 { try? flooder.sendText("{not json") }
+            let closed = try #require(flooder.waitForClose(timeout: 5))
+            #expect(closed.code == 4429, "\(closed)")
+        }
     }
 }

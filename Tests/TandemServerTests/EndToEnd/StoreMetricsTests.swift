@@ -27,5 +27,24 @@ extension EndToEnd {
             #expect(text.contains("tandem_store_write_jobs_total \(metrics.storeJobs.value)"))
             #expect(text.contains("# TYPE tandem_search_index_backlog_turns gauge"))
         }
+
+        @Test("deliveries count every event frame queued: live, presence, and a join's replayed backlog")
+        func deliveriesCountReplaysAndPresence() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice"), bob = try harness.user("bob")
+            try harness.session("s-count", owner: alice, members: [(bob, .write)])
+            let poster = try harness.connect(alice)
+            for n in 0..<5 { try poster.ok("turn.post", ["session": "s-count", "content": .string("t\(n)")]) }
+            let deliveries = harness.server.metrics.deliveries
+            try poster.ok("session.join", ["session": "s-count"])
+            let before = deliveries.value
+            let late = try harness.connect(bob)
+            let joined = try late.ok("session.join", ["session": "s-count", "since": 0])
+            // The 5 turns and bob's own member event, replayed to bob; then "bob joined" to alice and bob.
+            let backlog = try #require(joined["backlog"]?.intValue)
+            #expect(backlog == 6)
+            #expect(eventually(timeout: 2) { deliveries.value - before == Int(backlog) + 2 }, "\(deliveries.value - before)")
+        }
     }
 }
