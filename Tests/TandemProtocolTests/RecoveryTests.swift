@@ -21,7 +21,8 @@ import Testing
         #expect(cursor.accept(Self.turnEvent(13)) == .gap(expected: 12, got: 13))
         #expect(cursor.lastEseq == 11, "a gap does not move the cursor")
         // Reconnect: resume from 11; three events were missed (12, 13, 14).
-        #expect(cursor.joinParams() == JoinParams(session: "s", since: 11))
+        // The resume names the session it knew: one deleted and made again answers resync_required.
+        #expect(cursor.joinParams() == JoinParams(session: "s", since: 11, created: Fixtures.info.created))
         cursor.joined(Self.joinResult(head: 14, backlog: 3), resumed: true)
         #expect(!cursor.isLive)
         for eseq: Int64 in 12...14 { #expect(cursor.accept(Self.turnEvent(eseq)) == .apply) }
@@ -31,6 +32,7 @@ import Testing
         #expect(cursor.lastEseq == 14)
         cursor.reset()
         #expect(cursor.joinParams(last: 5, includeState: false) == JoinParams(session: "s", last: 5))
+        #expect(cursor.created == nil)
     }
 
     @Test func backoffFollowsTheDocumentedPolicy() {

@@ -171,12 +171,16 @@ public struct JoinParams: WireObject {
     public var last: Int64?
     /// Include every state row (as of that head) in the result.
     public var includeState: Bool
+    /// With `since`: the `created` of the session the client knew. If the id now names another
+    /// session (deleted and created again), the answer is `resync_required`, not the new one's events.
+    public var created: Timestamp?
 
-    public init(session: String, since: Int64? = nil, last: Int64? = nil, includeState: Bool = false) {
+    public init(session: String, since: Int64? = nil, last: Int64? = nil, includeState: Bool = false, created: Timestamp? = nil) {
         self.session = session
         self.since = since
         self.last = last
         self.includeState = includeState
+        self.created = created
     }
 
     public init(reader r: inout WireReader) throws {
@@ -184,6 +188,7 @@ public struct JoinParams: WireObject {
         since = try r.optionalInt("since")
         last = try r.optionalInt("last", max: Int64(r.limits.maxPageSize))
         includeState = try r.optionalBool("state") ?? false
+        created = try r.optionalInt("created", min: 0)
         if since != nil && last != nil { throw r.failure("last", "cannot be combined with 'since'") }
     }
 
@@ -192,5 +197,6 @@ public struct JoinParams: WireObject {
         o["since"] = since.map { .integer($0) }
         o["last"] = last.map { .integer($0) }
         if includeState { o["state"] = true }
+        o["created"] = created.map { .integer($0) }
     }
 }

@@ -18,6 +18,9 @@ public struct EventCursor: Sendable, Equatable {
     public private(set) var lastEseq: Int64
     /// Replayed events still to come after a join with `since`.
     public private(set) var backlog: Int64 = 0
+    /// The session's `created`, from the last join: a resume names it, so that a session deleted
+    /// and created again under the same id answers `resync_required` instead of splicing.
+    public private(set) var created: Timestamp?
 
     public init(session: String, lastEseq: Int64 = 0) {
         self.session = session
@@ -30,13 +33,14 @@ public struct EventCursor: Sendable, Equatable {
     /// The join to send: resume with `since` when something was applied before, else a fresh join.
     public func joinParams(last: Int64 = 100, includeState: Bool = true) -> JoinParams {
         lastEseq > 0
-            ? JoinParams(session: session, since: lastEseq)
+            ? JoinParams(session: session, since: lastEseq, created: created)
             : JoinParams(session: session, last: last, includeState: includeState)
     }
 
     /// Records the join's answer. A fresh join starts from its head (the snapshot in the result covers the
     /// rest); a resumed one expects `backlog` replayed events next.
     public mutating func joined(_ result: JoinResult, resumed: Bool) {
+        created = result.session.created
         if resumed {
             backlog = result.backlog
         } else {
@@ -59,5 +63,6 @@ public struct EventCursor: Sendable, Equatable {
     public mutating func reset() {
         lastEseq = 0
         backlog = 0
+        created = nil
     }
 }

@@ -50,6 +50,10 @@ extension Dispatcher {
         live.existing(p.session)?.lastKnownInfo = info
         info.role = role
         if let since = p.since {
+            // Event numbers start again at 1 in a session made again under a deleted one's id.
+            if let created = p.created, created != session.createdAt {
+                throw DispatchFailure(code: .resyncRequired, message: "session \(p.session) was deleted and created again since; join without since")
+            }
             guard since >= 0, since <= session.lastEventSeq else {
                 throw DispatchFailure(code: .resyncRequired, message: "since \(since) is beyond the session's head \(session.lastEventSeq)")
             }

@@ -166,6 +166,34 @@ extension EndToEnd {
             #expect(try client.errorCode("session.join", ["session": "s-edge"]) == "conflict", "already joined on this connection")
         }
 
+        @Test("a resume naming the session's created is resync_required once the id names a session made again")
+        func resumeAcrossADeleteAndARecreate() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let client = try harness.connect(alice)
+            try client.ok("session.create", ["session": "s-again", "title": "first"])
+            let first = try client.ok("session.join", ["session": "s-again"])
+            let created = try #require(first["session"]?["created"]?.intValue)
+            for n in 0..<4 { try client.ok("turn.post", ["session": "s-again", "content": .string("old \(n)")]) }
+            client.close()
+            // While the client is away the session is deleted and another made under its id.
+            let other = try harness.connect(alice)
+            try other.ok("session.delete", ["session": "s-again"])
+            Thread.sleep(forTimeInterval: 0.01) // a later creation time, to the millisecond
+            try other.ok("session.create", ["session": "s-again", "title": "second"])
+            for n in 0..<7 { try other.ok("turn.post", ["session": "s-again", "content": .string("new \(n)")]) }
+            let back = try harness.connect(alice)
+            #expect(try back.errorCode("session.join", ["session": "s-again", "since": 4, "created": .integer(created)]) == "resync_required")
+            // Naming the session it is, the resume works as ever.
+            let fresh = try back.ok("session.join", ["session": "s-again"])
+            let recreated = try #require(fresh["session"]?["created"]?.intValue)
+            #expect(recreated != created)
+            try back.ok("session.leave", ["session": "s-again"])
+            let resumed = try back.ok("session.join", ["session": "s-again", "since": 4, "created": .integer(recreated)])
+            #expect(resumed["backlog"] == .integer(try #require(fresh["head_eseq"]?.intValue) - 4))
+        }
+
         @Test("a replay is bounded in bytes: over max-replay it is resync_required, under it complete")
         func replayByteBound() throws {
             let harness = try TestServer { $0.maxReplayBytes = 64 << 10 }
