@@ -9,7 +9,7 @@ struct Users: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a user and issue their first token (printed once).",
-            discussion: "The user id is NAME when NAME is a valid id (1-64 of A-Z a-z 0-9 - _ . @), else random; --id sets it.")
+            discussion: "The user id is NAME when NAME is a valid id (1-64 of A-Z a-z 0-9 - _ . @), else random; --id sets it. The id of a removed user is refused.")
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The display name.") var name: String
@@ -55,7 +55,8 @@ struct Users: ParsableCommand {
 
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Remove a user with their tokens and memberships (live connections are closed).")
+            abstract: "Remove a user with their tokens, memberships and templates (live connections are closed).",
+            discussion: "Their turns and comments stay, under their id; the id is not given to a new user.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The user id.") var user: String
         @Flag(help: "Confirm the removal.") var yes = false
