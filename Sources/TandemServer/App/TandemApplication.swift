@@ -77,24 +77,24 @@ final class TandemApplication: WebSocketApplication {
     }
 
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision {
+        let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
         guard request.path == "/ws" || Credential.sharePathSecret(request.path) != nil else {
+            logRefusal(request, status: 404, reason: "no WebSocket at this path", client: address)
             return .reject(.text(404, "not found: connect to /ws\n"))
         }
         guard subprotocol == ProtocolVersion.subprotocol else {
+            logRefusal(request, status: 400, reason: "\(ProtocolVersion.subprotocol) not offered", client: address)
             return .reject(.text(400, "offer the WebSocket subprotocol \(ProtocolVersion.subprotocol)\n"))
         }
-        let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
         let identity: ClientIdentity
         switch authenticator.authenticate(request, address: address, now: clock()) {
         case .throttled(let reason, let retryAfter):
             metrics.authFailures.add()
-            logger.info("handshake refused", metadata: ["status": "429", "reason": "\(reason)", "client": "\(address)",
-                                                        "path": "\(Redact.path(request.path))"])
+            logRefusal(request, status: 429, reason: "\(reason)", client: address)
             return .reject(Self.tooManyFailures(retryAfter: retryAfter))
         case .refused(let status, let reason):
             metrics.authFailures.add()
-            logger.info("handshake refused", metadata: ["status": "\(status)", "reason": "\(reason)", "client": "\(address)",
-                                                        "path": "\(Redact.path(request.path))"])
+            logRefusal(request, status: status, reason: "\(reason)", client: address)
             switch status {
             case 400: return .reject(.text(400, "give exactly one credential\n"))
             default: return .reject(.text(401, "unauthorized\n", extraHeaders: [("WWW-Authenticate", "Bearer realm=\"tandem\"")]))
@@ -115,6 +115,17 @@ final class TandemApplication: WebSocketApplication {
         logger.debug("handshake accepted", metadata: ["who": "\(identity.logName)", "client": "\(address)"])
         let bucket = TokenBucket(capacity: configuration.requestBurst, ratePerSecond: configuration.requestsPerSecond, now: clock())
         return .accept(context: ClientConnection(identity: identity, bucket: bucket))
+    }
+
+    func refusedUpgrade(_ request: HTTPRequest, error: HTTPError, peer: String) {
+        let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
+        logRefusal(request, status: error.status, reason: error.message, client: address)
+    }
+
+    /// One line per refused handshake, whoever refused it (the path's share secret redacted).
+    private func logRefusal(_ request: HTTPRequest, status: Int, reason: String, client: String) {
+        logger.info("handshake refused", metadata: ["status": "\(status)", "reason": "\(reason)", "client": "\(client)",
+                                                    "path": "\(Redact.path(request.path))"])
     }
 
     func opened(_ connection: WebSocketConnection) {

@@ -68,8 +68,8 @@ enum Migrations {
         if !upgrade, let first = pending.first {
             throw StoreError(.schemaTooOld, done.isEmpty ? "the database has no Tandem schema yet" : """
                 the database's schema is at version \(done.last!.version) "\(done.last!.name)" and this build needs \
-                \(latestVersion) "\(all.last!.name)" (from \(first.version) "\(first.name)"); start tandemd of this \
-                version once to upgrade it, after a backup (tandem-admin backup copies any version)
+                \(latestVersion) "\(all.last!.name)"\(first.version == latestVersion ? "" : " (\(pending.count) migrations, from \(first.version) \"\(first.name)\")"); \
+                start tandemd of this version once to upgrade it, after a backup (tandem-admin backup copies any version)
                 """)
         }
         for migration in all where migration.version <= target && !doneVersions.contains(migration.version) {

@@ -39,6 +39,9 @@ public protocol WebSocketApplication: Sendable {
     /// Like `shouldUpgrade(_:subprotocol:)`, with the peer's address (for per-address limits).
     /// The transport calls this one; by default it forwards to the other.
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision
+    /// An upgrade request the transport itself refused (bad key or version, a forbidden Origin,
+    /// ...) with `error`'s status, before `shouldUpgrade` saw it: for the application's logs.
+    func refusedUpgrade(_ request: HTTPRequest, error: HTTPError, peer: String)
     /// The 101 was queued; the connection can send.
     func opened(_ connection: WebSocketConnection)
     /// A complete text or binary message.
@@ -61,6 +64,7 @@ extension WebSocketApplication {
     public func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision {
         shouldUpgrade(request, subprotocol: subprotocol)
     }
+    public func refusedUpgrade(_ request: HTTPRequest, error: HTTPError, peer: String) {}
     public func opened(_ connection: WebSocketConnection) {}
     public func closed(_ connection: WebSocketConnection, code: UInt16?) {}
 }

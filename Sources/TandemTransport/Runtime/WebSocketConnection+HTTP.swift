@@ -29,6 +29,7 @@ extension WebSocketConnection {
         }
         switch WebSocketUpgrade.validate(request, config: server.configuration.upgrade) {
         case .failure(let error):
+            server.application.refusedUpgrade(request, error: error, peer: remoteAddress)
             respondAndClose(error.response)
         case .success(let acceptance):
             switch server.application.shouldUpgrade(request, subprotocol: acceptance.subprotocol, peer: remoteAddress) {

@@ -53,6 +53,13 @@ extension EndToEnd {
                 let status = TandemTestClient.handshakeStatus(port: server.port, credential, path: path)
                 #expect(status == 401 || status == 400, "\(credential): \(String(describing: status))")
             }
+            // Refused by the transport before any credential is read (an old WebSocket version), at
+            // the link's path: logged too, the secret redacted.
+            let oldVersion = try SourceAddressHandshake.attempt(
+                port: server.port, from: "127.0.0.1", target: "/s/\(secret)",
+                headers: [("Upgrade", "websocket"), ("Connection", "Upgrade"), ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="),
+                          ("Sec-WebSocket-Version", "8")], upgrade: false)
+            #expect(oldVersion.status == 426)
             // The browser page for the link (plain HTTP GET, no upgrade).
             _ = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(server.port)/s/\(secret)")!)
             bob.close()
@@ -67,6 +74,7 @@ extension EndToEnd {
             #expect(log.contains("/s/<redacted>"), "the refused /s/ path is logged redacted")
             // Each refusal names the client; at trace (debug included) connections are logged as they come and go.
             #expect(log.contains("client=127.0.0.1"), "refusals name the client address:\n\(log)")
+            #expect(log.contains("status=426"), "a refusal by the transport is logged too")
             #expect(log.contains("handshake accepted") && log.contains("who=user bob") && log.contains("connection closed"))
             for (name, value) in [("share secret", secret), ("wrong share secret", wrongSecret),
                                   ("bob's token", bobToken), ("wrong token", wrongToken)] {
