@@ -101,13 +101,13 @@ final class TandemApplication: WebSocketApplication {
             }
         case .member(let user, let tokenID):
             guard registry.count(forUser: user) < configuration.maxConnectionsPerUser else {
-                logger.info("handshake refused", metadata: ["status": "429", "reason": "connections per user", "user": "\(user)", "client": "\(address)"])
+                logRefusal(request, status: 429, reason: "connections per user", client: address, ["user": "\(user)"])
                 return .reject(.text(429, "at most \(configuration.maxConnectionsPerUser) connections per user\n", extraHeaders: [("Retry-After", "5")]))
             }
             identity = .member(user: user, tokenID: tokenID)
         case .viewer(let link):
             guard registry.count(forUser: "share:" + link.id) < configuration.maxConnectionsPerUser else {
-                logger.info("handshake refused", metadata: ["status": "429", "reason": "viewers per link", "share": "\(link.id)", "client": "\(address)"])
+                logRefusal(request, status: 429, reason: "viewers per link", client: address, ["share": "\(link.id)"])
                 return .reject(.text(429, "too many viewers on this link\n", extraHeaders: [("Retry-After", "5")]))
             }
             identity = .viewer(linkID: link.id, session: link.sessionID, expiresAt: link.expiresAt)
@@ -123,9 +123,9 @@ final class TandemApplication: WebSocketApplication {
     }
 
     /// One line per refused handshake, whoever refused it (the path's share secret redacted).
-    private func logRefusal(_ request: HTTPRequest, status: Int, reason: String, client: String) {
-        logger.info("handshake refused", metadata: ["status": "\(status)", "reason": "\(reason)", "client": "\(client)",
-                                                    "path": "\(Redact.path(request.path))"])
+    private func logRefusal(_ request: HTTPRequest, status: Int, reason: String, client: String, _ more: Logger.Metadata = [:]) {
+        let line: Logger.Metadata = ["status": "\(status)", "reason": "\(reason)", "client": "\(client)", "path": "\(Redact.path(request.path))"]
+        logger.info("handshake refused", metadata: line.merging(more) { first, _ in first })
     }
 
     func opened(_ connection: WebSocketConnection) {
