@@ -9,10 +9,10 @@ import Foundation
 /// forged. A peer that is not trusted is the client, whatever headers it sends.
 struct ClientAddress: Sendable {
     /// Addresses or CIDR ranges (checked by the configuration: `IPRange` parses each).
-    let trustedProxies: [IPRange]
+    let trustedProxies: AddressAllowList
 
     init(trustedProxies: [String]) {
-        self.trustedProxies = trustedProxies.compactMap(IPRange.init)
+        self.trustedProxies = AddressAllowList(trustedProxies)
     }
 
     /// The client's host for a request that came from `peer` ("ip:port" or "[ip6]:port"); an
@@ -29,7 +29,7 @@ struct ClientAddress: Sendable {
     }
 
     private func isTrusted(_ host: String) -> Bool {
-        trustedProxies.contains { $0.contains(host) }
+        trustedProxies.allows(host)
     }
 
     /// The address without its port: limits are per client host.
