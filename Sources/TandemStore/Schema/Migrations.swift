@@ -23,11 +23,10 @@ enum Migrations {
 
     /// Applied migrations, oldest first.
     static func applied(_ db: Database) throws(StoreError) -> [(version: Int, name: String)] {
-        try refuseForeign(db)
         // Created only when missing: a statement that could write waits for the write lock.
-        if try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") == 0 {
+        if try !hasMigrationRecord(db) {
             try db.execute("""
-                CREATE TABLE IF NOT EXISTS schema_migrations(
+                CREATE TABLE schema_migrations(
                   version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
                 """)
         }
@@ -36,14 +35,15 @@ enum Migrations {
         }
     }
 
-    /// A database with tables but no migration record is some other program's: migrating it would
-    /// add Tandem's tables to it (and a failed migration would leave half of them behind).
-    static func refuseForeign(_ db: Database) throws(StoreError) {
-        guard try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") == 0 else { return }
+    /// Whether the database has Tandem's migration record. A database with tables but no record is
+    /// some other program's and is refused: migrating it would add Tandem's tables to it (and a
+    /// failed migration would leave half of them behind).
+    static func hasMigrationRecord(_ db: Database) throws(StoreError) -> Bool {
+        guard try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_migrations'") == 0 else { return true }
         let tables = try db.query("""
             SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name LIMIT 3
             """) { $0.text(0) }
-        guard !tables.isEmpty else { return }
+        guard !tables.isEmpty else { return false }
         throw StoreError(.invalidState, """
             not a Tandem database: it holds other tables (\(tables.joined(separator: ", "))) and no Tandem \
             schema; point Tandem at its own database file
