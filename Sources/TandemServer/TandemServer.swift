@@ -86,7 +86,7 @@ public final class TandemServer: Sendable {
         let tls = c.tlsCertificatePath.flatMap { cert in
             c.tlsKeyPath.map { TLSConfiguration(certificatePath: cert, keyPath: $0, handshakeTimeout: c.handshakeTimeoutSeconds) }
         }
-        let upgrade = UpgradeConfiguration(allowedOrigins: c.allowedOrigins.isEmpty ? nil : c.allowedOrigins + (c.publicOrigin.map { [$0] } ?? []),
+        let upgrade = UpgradeConfiguration(allowedOrigins: c.upgradeOrigins,
                                            subprotocols: [ProtocolVersion.subprotocol],
                                            deflate: DeflateConfiguration(compressionLevel: 1))
         var transport = TransportConfiguration(

@@ -79,11 +79,21 @@ import Testing
             c.publicURL = bad
             #expect(throws: ConfigurationError.self, "\(bad)") { try ConfigurationLoader.validate(c) }
         }
-        c.publicURL = "https://tandem.example.com/tandem"
+        c.publicURL = "https://Tandem.example.com:443/tandem"
         try ConfigurationLoader.validate(c)
-        #expect(c.publicOrigin == "https://tandem.example.com")
+        #expect(c.publicOrigin?.description == "https://tandem.example.com")
         c.publicURL = "https://tandem.example.com"
         try ConfigurationLoader.validate(c)
+        // allowed-origins: origins (a trailing slash forgiven), checked at start, plus public-url's.
+        #expect(c.upgradeOrigins == nil)
+        c.allowedOrigins = ["https://app.example.com/", "http://localhost:3000"]
+        try ConfigurationLoader.validate(c)
+        #expect(c.upgradeOrigins?.map(\.description) == ["https://app.example.com", "http://localhost:3000", "https://tandem.example.com"])
+        for bad in ["app.example.com", "https://app.example.com/path", "https://user@app.example.com", "https://app.example.com:0", "*"] {
+            c.allowedOrigins = [bad]
+            #expect(throws: ConfigurationError.self, "\(bad)") { try ConfigurationLoader.validate(c) }
+        }
+        c.allowedOrigins = []
         c.pingIntervalSeconds = 600
         c.idleTimeoutSeconds = 5
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.validate(c) }

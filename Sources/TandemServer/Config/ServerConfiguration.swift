@@ -1,4 +1,5 @@
 import TandemProtocol
+import TandemTransport
 
 /// Every setting of `tandemd`, with its default. One table (`ServerSetting.all`) names each
 /// setting once for the config file, the environment and `--help`, so they cannot drift apart.
@@ -66,12 +67,15 @@ public struct ServerConfiguration: Sendable, Equatable {
 }
 
 extension ServerConfiguration {
-    /// The origin (scheme and authority) of `public-url`: the viewer page's, behind a proxy that
-    /// does not pass the Host on. Always an allowed origin.
-    public var publicOrigin: String? {
-        guard let publicURL, let schemeEnd = publicURL.firstRange(of: "://") else { return nil }
-        let rest = publicURL[schemeEnd.upperBound...]
-        return String(publicURL[..<schemeEnd.upperBound] + (rest.split(separator: "/", maxSplits: 1).first ?? ""))
+    /// The origin of `public-url`: the viewer page's, behind a proxy that does not pass the Host
+    /// on. Always an allowed origin.
+    public var publicOrigin: WebOrigin? { publicURL.flatMap { WebOrigin(url: $0) } }
+
+    /// The origins `allowed-origins` names (checked at start: each one parses), plus public-url's;
+    /// nil when the setting is empty (any origin may connect).
+    public var upgradeOrigins: [WebOrigin]? {
+        guard !allowedOrigins.isEmpty else { return nil }
+        return allowedOrigins.compactMap { WebOrigin(setting: $0) } + (publicOrigin.map { [$0] } ?? [])
     }
 
     /// The wire limits these settings give; with the default settings, `ProtocolLimits.default`

@@ -10,7 +10,7 @@ extension ServerSetting {
         .integer("loops", "Event-loop threads; 0 means one per core.", 0...256, \.loops),
         .choice("durability", "SQLite synchronous mode: normal survives a crash of tandemd (kill -9); full also survives power loss, at a cost per commit", [ServerConfiguration.Durability.normal, .full], \.durability),
         .optionalString("public-url", "Base URL clients reach the server at, e.g. https://tandem.example.com: share.create answers carry it in the link, and the first start prints it.", \.publicURL),
-        ServerSetting(key: "allowed-origins", help: "Comma-separated browser origins allowed to connect; empty allows any. Pages this server serves (same origin as the Host they connect to, or public-url's) are always allowed.") { config, value in
+        ServerSetting(key: "allowed-origins", help: "Comma-separated browser origins (http(s)://HOST[:PORT]) allowed to connect; empty allows any. Pages this server serves (same origin as the Host they connect to, or public-url's) are always allowed.") { config, value in
             config.allowedOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
         },
         ServerSetting(key: "trusted-proxies", help: "Comma-separated IP addresses or CIDR ranges (10.0.0.0/8) of reverse proxies in front of tandemd; for their requests the client is the right-most X-Forwarded-For address that is not a trusted proxy (per-address limits and logs). Empty: the TCP peer is the client.") { config, value throws(SettingValueError) in

@@ -1,10 +1,9 @@
 /// What the server accepts in a WebSocket upgrade.
 public struct UpgradeConfiguration: Sendable {
-    /// Origins allowed to connect (exact match, ASCII case-insensitive, e.g.
-    /// "https://tandem.example"); nil allows any. A request without an Origin header (non-browser
-    /// clients) is allowed unless `requireOrigin` is set: Origin protects browsers from
-    /// cross-site use, other clients can send any value anyway.
-    public var allowedOrigins: [String]?
+    /// Origins allowed to connect besides same-origin pages (see `WebOrigin`); nil allows any. A
+    /// request without an Origin header (non-browser clients) is allowed unless `requireOrigin` is
+    /// set: Origin protects browsers from cross-site use, other clients can send any value anyway.
+    public var allowedOrigins: [WebOrigin]?
     /// Refuse requests without an Origin header when `allowedOrigins` is set (default false).
     public var requireOrigin: Bool
     /// Subprotocols we speak, in order of preference.
@@ -12,7 +11,7 @@ public struct UpgradeConfiguration: Sendable {
     /// permessage-deflate settings; nil refuses the extension.
     public var deflate: DeflateConfiguration?
 
-    public init(allowedOrigins: [String]? = nil, requireOrigin: Bool = false, subprotocols: [String] = [], deflate: DeflateConfiguration? = nil) {
+    public init(allowedOrigins: [WebOrigin]? = nil, requireOrigin: Bool = false, subprotocols: [String] = [], deflate: DeflateConfiguration? = nil) {
         self.allowedOrigins = allowedOrigins
         self.requireOrigin = requireOrigin
         self.subprotocols = subprotocols

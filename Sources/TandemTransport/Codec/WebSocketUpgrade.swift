@@ -20,21 +20,6 @@ public enum WebSocketUpgrade {
     /// 426 no "websocket" in Upgrade or Sec-WebSocket-Version not 13, 403 Origin not allowed (a
     /// same-origin page, whose Origin names the Host it connects to, is always allowed).
     /// Use `HTTPError.response` for the refusal (it adds the headers 405 and 426 need).
-    /// The page that opens the socket was served by this host: its Origin's authority is the
-    /// request's Host (a browser sets both; another site's page cannot make them agree).
-    static func isSameOrigin(_ origin: String, host: String) -> Bool {
-        guard let schemeEnd = origin.firstRange(of: "://") else { return false }
-        let scheme = origin[..<schemeEnd.lowerBound].lowercased()
-        var authority = Substring(origin[schemeEnd.upperBound...])
-        guard ["http", "https"].contains(scheme), !authority.isEmpty, !authority.contains("/") else { return false }
-        var requested = Substring(host)
-        // A default port may be written or left out on either side.
-        let defaultPort = scheme == "https" ? ":443" : ":80"
-        if authority.hasSuffix(defaultPort) { authority = authority.dropLast(defaultPort.count) }
-        if requested.hasSuffix(defaultPort) { requested = requested.dropLast(defaultPort.count) }
-        return asciiCaseInsensitiveEquals(String(authority), String(requested))
-    }
-
     public static func validate(_ r: HTTPRequest, config: UpgradeConfiguration) -> Result<UpgradeAcceptance, HTTPError> {
         guard r.method == "GET" else { return .failure(HTTPError(status: 405, message: "WebSocket upgrade needs GET")) }
         guard versionAtLeast11(r.version) else { return .failure(HTTPError(status: 400, message: "WebSocket needs HTTP/1.1")) }
@@ -61,8 +46,8 @@ public enum WebSocketUpgrade {
         if let allowed = config.allowedOrigins {
             let origins = r.headerValues("Origin")
             if origins.count > 1 { return .failure(HTTPError(status: 403, message: "origin not allowed")) }
-            if let origin = origins.first {
-                guard allowed.contains(where: { asciiCaseInsensitiveEquals($0, origin) }) || isSameOrigin(origin, host: hosts[0]) else {
+            if let header = origins.first {
+                guard let origin = WebOrigin(header: header), allowed.contains(origin) || origin.isSameAuthority(asHost: hosts[0]) else {
                     return .failure(HTTPError(status: 403, message: "origin not allowed"))
                 }
             } else if config.requireOrigin {

@@ -77,7 +77,7 @@ struct CodecFuzzTests {
             var parser = HTTPRequestParser(limits: HTTPLimits(maxRequestLineLength: 100, maxHeaderCount: 10, maxHeaderBytes: 400))
             do {
                 if let request = try parser.feed(bytes) {
-                    switch WebSocketUpgrade.validate(request, config: .init(allowedOrigins: ["http://example.com"])) {
+                    switch WebSocketUpgrade.validate(request, config: .init(allowedOrigins: [WebOrigin(setting: "http://example.com")!])) {
                     case .success: statuses.insert(101)
                     case .failure(let e): statuses.insert(e.status)
                     }

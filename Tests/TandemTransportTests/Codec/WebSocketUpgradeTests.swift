@@ -93,11 +93,15 @@ struct WebSocketUpgradeTests {
     }
 
     @Test func originAllowList() throws {
-        let config = UpgradeConfiguration(allowedOrigins: ["https://tandem.example"])
+        let config = UpgradeConfiguration(allowedOrigins: [WebOrigin(setting: "https://tandem.example")!])
         #expect(Self.status(try Self.request(extra: [("Origin", "https://evil.example")]), config) == 403)
         #expect(Self.status(try Self.request(extra: [("Origin", "https://TANDEM.example")]), config) == 101)
+        // The default port written out is the same origin; another port or scheme is not.
+        #expect(Self.status(try Self.request(extra: [("Origin", "https://tandem.example:443")]), config) == 101)
+        #expect(Self.status(try Self.request(extra: [("Origin", "https://tandem.example:8443")]), config) == 403)
+        #expect(Self.status(try Self.request(extra: [("Origin", "http://tandem.example")]), config) == 403)
         #expect(Self.status(try Self.request(), config) == 101)
-        #expect(Self.status(try Self.request(), UpgradeConfiguration(allowedOrigins: ["https://tandem.example"], requireOrigin: true)) == 403)
+        #expect(Self.status(try Self.request(), UpgradeConfiguration(allowedOrigins: [WebOrigin(setting: "https://tandem.example")!], requireOrigin: true)) == 403)
         #expect(Self.status(try Self.request(extra: [("Origin", "https://evil.example")])) == 101)
         // A page this server served (its own viewer) is same-origin whatever the list says.
         for origin in ["https://server.example.com", "http://SERVER.example.com", "https://server.example.com:443"] {

@@ -11,11 +11,11 @@ enum HandshakeFuzz {
     static let configs: [UpgradeConfiguration] = [
         UpgradeConfiguration(subprotocols: ["tandem.v1"], deflate: DeflateConfiguration()),
         UpgradeConfiguration(
-            allowedOrigins: ["https://tandem.example"], requireOrigin: true, subprotocols: ["tandem.v1", "chat"],
+            allowedOrigins: [WebOrigin(setting: "https://tandem.example")!], requireOrigin: true, subprotocols: ["tandem.v1", "chat"],
             deflate: DeflateConfiguration(
                 serverNoContextTakeover: false, requestClientNoContextTakeover: true,
                 serverMaxWindowBits: 10, clientMaxWindowBits: 9)),
-        UpgradeConfiguration(allowedOrigins: ["https://a.example"], subprotocols: []),
+        UpgradeConfiguration(allowedOrigins: [WebOrigin(setting: "https://a.example")!], subprotocols: []),
         UpgradeConfiguration(subprotocols: ["tandem.v1"], deflate: DeflateConfiguration(serverMaxWindowBits: 8, clientMaxWindowBits: 8)),
     ]
     static let limits: [HTTPLimits] = [
