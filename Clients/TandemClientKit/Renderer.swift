@@ -171,4 +171,63 @@ public struct Renderer: Sendable {
                   [s.id, PrintableText.line(s.title), s.role?.rawValue ?? "-", s.status.rawValue, "\(s.headSeq)", date(s.updated)]
               })
     }
+
+    // MARK: One session, search, lists
+
+    /// `label: value` lines describing a session (`/info`, `tandem info`); a branch names its origin.
+    public func sessionInfo(_ s: SessionInfo) -> [String] {
+        var rows: [(String, String)] = [
+            ("id", s.id),
+            ("title", s.title.isEmpty ? "(none)" : PrintableText.line(s.title)),
+            ("status", s.status.rawValue),
+            ("owner", s.owner),
+        ]
+        if let role = s.role { rows.append(("your role", role.rawValue)) }
+        rows.append(("turns", "\(s.headSeq)"))
+        if let parent = s.parent { rows.append(("branch of", "\(parent.session) at #\(parent.seq)")) }
+        // Metadata is anyone-with-admin's text: escaped like any other foreign text.
+        rows.append(("metadata", PrintableText.line(s.metadata.serialized())))
+        rows.append(("created", date(s.created)))
+        rows.append(("updated", date(s.updated)))
+        let width = rows.map(\.0.count).max() ?? 0
+        return rows.map { label, value in
+            paint(label + ":", .dim) + String(repeating: " ", count: width - label.count + 1) + value
+        }
+    }
+
+    /// One line per search hit: `s1 #17 Title: …[match]…`, or `s1 (title): [Match]ing title`.
+    public func searchHits(_ hits: [SearchHit]) -> [String] {
+        hits.map { h in
+            let place = h.seq.map { "\(h.session.id) #\($0)" } ?? "\(h.session.id) (title)"
+            let title = h.seq == nil ? "" : " " + paint(PrintableText.line(h.session.title), .dim)
+            return paint(place, .bold) + title + ": " + PrintableText.line(h.snippet)
+        }
+    }
+
+    /// `[2025-11-22 08:13] #43 carol: text`, one per comment (several lines for a multi-line one).
+    public func comments(_ list: [CommentDTO]) -> [String] {
+        list.map { c in
+            paint("[\(date(c.created))]", .dim) + " " + paint("#\(c.seq)", .dim) + " "
+                + paint(c.author, .bold, authorStyle(c.author)) + ": "
+                + PrintableText.block(c.text, continuation: paint("  | ", .dim))
+        }
+    }
+
+    public func checkpoints(_ list: [Checkpoint]) -> [String] {
+        table([["name", "turn", "rows", "by", "saved"]]
+              + list.map { c in [PrintableText.line(c.name), "#\(c.seq)", "\(c.rows.count)", c.by, date(c.created)] })
+    }
+
+    public func templates(_ list: [TemplateInfo]) -> [String] {
+        table([["name", "from", "saved"]] + list.map { t in [PrintableText.line(t.name), t.source, date(t.created)] })
+    }
+
+    /// Share links with what they are worth at `now` (ms): `active`, `revoked` or `expired`.
+    public func shares(_ list: [ShareLink], now: Timestamp) -> [String] {
+        table([["id", "state", "expires", "last used", "by"]]
+              + list.map { l in
+                  let state = l.revoked ? "revoked" : (l.expires <= now ? "expired" : "active")
+                  return [l.id, state, date(l.expires), l.lastUsed.map(date) ?? "never", l.by]
+              })
+    }
 }

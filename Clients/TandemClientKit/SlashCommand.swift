@@ -19,6 +19,25 @@ public enum SlashCommand: Sendable, Equatable {
     case stats
     case help
     case exit
+    case info
+    case title(String)
+    case metadata(JSONValue)
+    case pause
+    case resume
+    case archive
+    /// Only ever parsed with its confirmation (`/delete --yes`): there is no way back.
+    case delete
+    case comments(seq: Int64?)
+    case remove(user: String)
+    case checkpoints
+    case branches
+    /// Only ever parsed with its confirmation (`/discard --yes`): there is no way back.
+    case discard
+    case template(name: String)
+    case templates
+    case shares
+    case revoke(share: String)
+    case search(query: String)
 
     /// The default page for `/history` without a count.
     public static let defaultHistoryCount = 20
@@ -31,16 +50,33 @@ public enum SlashCommand: Sendable, Equatable {
         "/undo                 undo the last turn (yours; admins: anyone's)",
         "/clear                hide every turn so far (admin)",
         "/who                  members and who is online",
+        "/role USER ROLE       add a member or change a role (owner|admin|write|comment|read)",
+        "/remove USER          remove a member (admin; yourself: leave the session)",
         "/state [KEY]          show shared state rows",
         "/set KEY JSON         write a state row on the version you last saw",
         "/comment SEQ TEXT     comment on turn SEQ",
+        "/comments [SEQ]       list the comments (on turn SEQ only)",
+        "/info                 title, status, owner, turns, branch origin",
+        "/title TEXT           rename the session (admin)",
+        "/metadata JSON        replace the session's metadata object (admin)",
+        "/pause                stop turns, rows and comments until /resume (admin)",
+        "/resume               reopen a paused session (admin)",
+        "/archive              make the session read-only for good (admin)",
+        "/delete --yes         delete the session for everyone, for good (owner)",
         "/checkpoint NAME      save a checkpoint",
+        "/checkpoints          list the checkpoints",
         "/restore NAME         rewind to a checkpoint (admin)",
         "/branch NAME          fork this session into a branch titled NAME",
+        "/branches             list this session's branches (those you are in)",
         "/merge                merge this branch into its parent",
+        "/discard --yes        delete this branch, for good (admin)",
+        "/template NAME        save this session as your template NAME (admin)",
+        "/templates            list your templates",
         "/export FILE          write the session as a JSON document to FILE",
         "/share [--expires 7d] create a read-only share link",
-        "/role USER ROLE       add a member or change a role (owner|admin|write|comment|read)",
+        "/shares               list the share links (admin)",
+        "/revoke LINK_ID       revoke a share link (admin)",
+        "/search QUERY         full-text search across your sessions",
         "/stats                contributions per member",
         "/help                 this list",
         "/exit                 leave (Ctrl-D also works)",
@@ -106,6 +142,48 @@ public enum SlashCommand: Sendable, Equatable {
                 throw CommandError("/role: ROLE must be one of \(roles.joined(separator: ", ")), got '\(args[1])'")
             }
             return .role(user: args[0], role: args[1])
+        case "info": try noArgs(args, "/info"); return .info
+        case "pause": try noArgs(args, "/pause"); return .pause
+        case "resume": try noArgs(args, "/resume"); return .resume
+        case "archive": try noArgs(args, "/archive"); return .archive
+        case "checkpoints": try noArgs(args, "/checkpoints"); return .checkpoints
+        case "branches": try noArgs(args, "/branches"); return .branches
+        case "templates": try noArgs(args, "/templates"); return .templates
+        case "shares": try noArgs(args, "/shares"); return .shares
+        case "title": return .title(try oneArg(rest, "/title TEXT"))
+        case "template": return .template(name: try oneArg(rest, "/template NAME"))
+        case "search": return .search(query: try oneArg(rest, "/search QUERY"))
+        case "metadata":
+            guard !rest.isEmpty else { throw usage("/metadata JSON") }
+            let value: JSONValue
+            do {
+                value = try JSONValue(parsing: rest)
+            } catch {
+                throw CommandError("/metadata: not valid JSON (\(error))")
+            }
+            guard case .object = value else {
+                throw CommandError("/metadata: the value must be a JSON object, like {\"team\":\"core\"} ({} clears it)")
+            }
+            return .metadata(value)
+        case "delete":
+            try confirmed(args, "/delete --yes", "/delete removes this session and everything in it for every member, for good")
+            return .delete
+        case "discard":
+            try confirmed(args, "/discard --yes", "/discard deletes this branch and everything in it for every member, for good")
+            return .discard
+        case "comments":
+            guard args.count <= 1 else { throw usage("/comments [SEQ]") }
+            guard let first = args.first else { return .comments(seq: nil) }
+            guard let seq = Int64(first), seq >= 1 else {
+                throw CommandError("/comments: SEQ must be a turn number (1 or more), got '\(first)'")
+            }
+            return .comments(seq: seq)
+        case "remove":
+            guard args.count == 1 else { throw usage("/remove USER") }
+            return .remove(user: args[0])
+        case "revoke":
+            guard args.count == 1 else { throw usage("/revoke LINK_ID (the id /shares lists, not the secret)") }
+            return .revoke(share: args[0])
         case "":
             throw CommandError("empty command; type /help for the list")
         default:
@@ -117,6 +195,12 @@ public enum SlashCommand: Sendable, Equatable {
 
     private static func noArgs(_ args: [String], _ text: String) throws(CommandError) {
         guard args.isEmpty else { throw CommandError("\(text) takes no arguments") }
+    }
+
+    /// A command that cannot be undone runs only with `--yes`; without it, say what it would do.
+    private static func confirmed(_ args: [String], _ text: String, _ consequence: String) throws(CommandError) {
+        if args.isEmpty { throw CommandError("\(consequence); confirm with \(text)") }
+        guard args == ["--yes"] else { throw usage(text) }
     }
 
     private static func oneArg(_ rest: String, _ text: String) throws(CommandError) -> String {

@@ -108,6 +108,86 @@ import TandemProtocol
         #expect(plain.table([["a", "bb"], ["ccc", "d"]]) == ["a    bb", "ccc  d"])
         #expect(plain.table([]) == [])
     }
+
+    @Test func sessionInfoNamesEveryFieldAndABranchOrigin() {
+        let branch = SessionInfo(id: "b-7", title: "Try plan B", owner: "alice", status: .paused, metadata: ["team": "core"],
+                                 created: t, updated: t + 60_000, headSeq: 40, parent: BranchOrigin(session: "s-1", seq: 40), role: .write)
+        #expect(plain.sessionInfo(branch) == [
+            "id:        b-7",
+            "title:     Try plan B",
+            "status:    paused",
+            "owner:     alice",
+            "your role: write",
+            "turns:     40",
+            "branch of: s-1 at #40",
+            #"metadata:  {"team":"core"}"#,
+            "created:   2025-11-22 08:13",
+            "updated:   2025-11-22 08:14",
+        ])
+        let plainSession = SessionInfo(id: "s", title: "", owner: "o", created: 0, updated: 0)
+        let lines = plain.sessionInfo(plainSession)
+        #expect(lines.contains("title:    (none)"))
+        #expect(!lines.contains { $0.hasPrefix("branch of") || $0.hasPrefix("your role") })
+        let evil = SessionInfo(id: "s", title: "\u{1B}[2J", owner: "o", metadata: ["x": .string("\u{1B}]0;pwn\u{07}\u{202E}")], created: 0, updated: 0)
+        #expect(!plain.sessionInfo(evil).joined().unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{07}" || $0 == "\u{202E}" })
+    }
+
+    @Test func searchHitsSayWhereTheMatchIs() {
+        let session = SessionInfo(id: "s-1", title: "Design review", owner: "alice", created: 0, updated: 0)
+        #expect(plain.searchHits([
+            SearchHit(session: session, snippet: "[Design] review"),
+            SearchHit(session: session, seq: 17, snippet: "…how do we [merge] rows…"),
+        ]) == ["s-1 (title): [Design] review", "s-1 #17 Design review: …how do we [merge] rows…"])
+        #expect(plain.searchHits([]) == [])
+        let evil = SearchHit(session: session, seq: 1, snippet: "a\nb\u{1B}[31m")
+        #expect(plain.searchHits([evil]) == ["s-1 #1 Design review: a^Jb^[[31m"])
+    }
+
+    @Test func commentsShowTurnAuthorAndText() {
+        let list = [CommentDTO(id: 5, seq: 43, author: "carol", text: "Which model was this?", created: t),
+                    CommentDTO(id: 6, seq: 44, author: "bob", text: "two\nlines", created: t)]
+        #expect(plain.comments(list) == ["[2025-11-22 08:13] #43 carol: Which model was this?",
+                                         "[2025-11-22 08:13] #44 bob: two\n  | lines"])
+        #expect(colour.comments(list)[0].replacing(/\x1B\[[0-9;]*m/, with: "") == plain.comments(list)[0])
+    }
+
+    @Test func checkpointTemplateAndShareTables() {
+        let checkpoints = [Checkpoint(name: "before-refactor", seq: 43, rows: ["plan": 6, "x": 1], by: "alice", created: t)]
+        #expect(plain.checkpoints(checkpoints) == [
+            "name             turn  rows  by     saved",
+            "before-refactor  #43   2     alice  2025-11-22 08:13",
+        ])
+        #expect(plain.templates([TemplateInfo(name: "retro", source: "s-1", by: "alice", created: t)]) == [
+            "name   from  saved",
+            "retro  s-1   2025-11-22 08:13",
+        ])
+        let links = [
+            ShareLink(id: "sh-3", session: "s", expires: t + 1, by: "alice", created: t),
+            ShareLink(id: "sh-2", session: "s", expires: t, by: "bob", created: t, lastUsed: t),
+            ShareLink(id: "sh-1", session: "s", expires: t + 1, by: "alice", created: t, revoked: true),
+        ]
+        #expect(plain.shares(links, now: t) == [
+            "id    state    expires           last used         by",
+            "sh-3  active   2025-11-22 08:13  never             alice",
+            "sh-2  expired  2025-11-22 08:13  2025-11-22 08:13  bob",
+            "sh-1  revoked  2025-11-22 08:13  never             alice",
+        ])
+    }
+}
+
+@Suite struct ShareURLTests {
+    @Test func aPathGetsTheOriginTheClientConnectedTo() {
+        #expect(ShareURL.absolute("/s/abc", webSocketURL: "ws://127.0.0.1:8765/ws") == "http://127.0.0.1:8765/s/abc")
+        #expect(ShareURL.absolute("/s/abc", webSocketURL: "wss://tandem.example.com/ws") == "https://tandem.example.com/s/abc")
+        #expect(ShareURL.absolute("/s/abc", webSocketURL: "ws://[::1]:9/ws?x=1") == "http://[::1]:9/s/abc")
+    }
+
+    @Test func aWholeLinkFromTheServerIsKept() {
+        // With the server's public-url set, share.create answers with the whole link.
+        #expect(ShareURL.absolute("https://tandem.example.com/s/abc", webSocketURL: "ws://10.0.0.5:8765/ws")
+                == "https://tandem.example.com/s/abc")
+        #expect(ShareURL.absolute("http://h/s/abc", webSocketURL: "ws://x/ws") == "http://h/s/abc")
+    }
 }
 
 @Suite struct ConflictResolutionTests {

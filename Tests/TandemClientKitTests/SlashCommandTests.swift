@@ -41,6 +41,62 @@ import TandemJSON
         #expect(try parse("   /who   ") == .who)
     }
 
+    @Test func sessionManagementCommandsParse() throws {
+        #expect(try parse("/info") == .info)
+        #expect(try parse("/title  Design review (final) ") == .title("Design review (final)"))
+        #expect(try parse(#"/metadata {"team": "core"}"#) == .metadata(["team": "core"]))
+        #expect(try parse("/metadata {}") == .metadata([:]))
+        #expect(try parse("/pause") == .pause)
+        #expect(try parse("/resume") == .resume)
+        #expect(try parse("/archive") == .archive)
+        #expect(try parse("/delete --yes") == .delete)
+        #expect(try parse("/comments") == .comments(seq: nil))
+        #expect(try parse("/comments 43") == .comments(seq: 43))
+        #expect(try parse("/remove dave") == .remove(user: "dave"))
+        #expect(try parse("/checkpoints") == .checkpoints)
+        #expect(try parse("/branches") == .branches)
+        #expect(try parse("/discard --yes") == .discard)
+        #expect(try parse("/template weekly retro") == .template(name: "weekly retro"))
+        #expect(try parse("/templates") == .templates)
+        #expect(try parse("/shares") == .shares)
+        #expect(try parse("/revoke sh-1") == .revoke(share: "sh-1"))
+        #expect(try parse(#"/search "merge conflict" OR plan*"#) == .search(query: #""merge conflict" OR plan*"#))
+        #expect(try parse("/search -word") == .search(query: "-word"))
+    }
+
+    @Test func sessionManagementMistakesSayWhatIsExpected() {
+        #expect(error("/info now") == "/info takes no arguments")
+        #expect(error("/title") == "usage: /title TEXT")
+        #expect(error("/title    ") == "usage: /title TEXT")
+        #expect(error("/metadata") == "usage: /metadata JSON")
+        #expect(error("/metadata {oops")?.hasPrefix("/metadata: not valid JSON") == true)
+        #expect(error("/metadata [1, 2]") == #"/metadata: the value must be a JSON object, like {"team":"core"} ({} clears it)"#)
+        #expect(error(#"/metadata "core""#)?.contains("must be a JSON object") == true)
+        #expect(error("/pause please") == "/pause takes no arguments")
+        #expect(error("/resume x") == "/resume takes no arguments")
+        #expect(error("/archive x") == "/archive takes no arguments")
+        // Nothing irreversible without its confirmation; the refusal says what would happen.
+        #expect(error("/delete") == "/delete removes this session and everything in it for every member, for good; confirm with /delete --yes")
+        #expect(error("/delete yes") == "usage: /delete --yes")
+        #expect(error("/delete --yes now") == "usage: /delete --yes")
+        #expect(error("/discard") == "/discard deletes this branch and everything in it for every member, for good; confirm with /discard --yes")
+        #expect(error("/discard -y") == "usage: /discard --yes")
+        #expect(error("/comments x") == "/comments: SEQ must be a turn number (1 or more), got 'x'")
+        #expect(error("/comments 0") == "/comments: SEQ must be a turn number (1 or more), got '0'")
+        #expect(error("/comments 1 2") == "usage: /comments [SEQ]")
+        #expect(error("/remove") == "usage: /remove USER")
+        #expect(error("/remove bob carol") == "usage: /remove USER")
+        #expect(error("/checkpoints all") == "/checkpoints takes no arguments")
+        #expect(error("/branches x") == "/branches takes no arguments")
+        #expect(error("/template") == "usage: /template NAME")
+        #expect(error("/templates x") == "/templates takes no arguments")
+        #expect(error("/shares x") == "/shares takes no arguments")
+        #expect(error("/revoke") == "usage: /revoke LINK_ID (the id /shares lists, not the secret)")
+        #expect(error("/revoke a b") == "usage: /revoke LINK_ID (the id /shares lists, not the secret)")
+        #expect(error("/search") == "usage: /search QUERY")
+        #expect(error("/search   ") == "usage: /search QUERY")
+    }
+
     @Test func badArgumentsSayWhatIsExpected() {
         #expect(error("/history abc") == "/history: N must be a number from 1 to 1000, got 'abc'")
         #expect(error("/history 0") != nil)
@@ -73,9 +129,27 @@ import TandemJSON
 
     @Test func helpListsEveryCommand() {
         let names = ["/history", "/undo", "/clear", "/who", "/state", "/set", "/comment", "/checkpoint", "/restore",
-                     "/branch", "/merge", "/export", "/share", "/role", "/stats", "/help", "/exit"]
+                     "/branch", "/merge", "/export", "/share", "/role", "/stats", "/help", "/exit",
+                     "/info", "/title", "/metadata", "/pause", "/resume", "/archive", "/delete", "/comments", "/remove",
+                     "/checkpoints", "/branches", "/discard", "/template", "/templates", "/shares", "/revoke", "/search"]
         for name in names {
             #expect(SlashCommand.helpLines.contains { $0.hasPrefix(name + " ") }, "\(name) missing from /help")
+        }
+        #expect(SlashCommand.helpLines.count == names.count, "a /help line for a command this test does not know")
+        // Every command named in /help parses (its usage line, with sample arguments, is accepted).
+        let samples = ["N": "5", "KEY": "k", "JSON": "{}", "SEQ": "3", "TEXT": "t", "NAME": "n", "FILE": "f",
+                       "USER": "u", "ROLE": "read", "LINK_ID": "sh-1", "QUERY": "q", "[N]": "", "[KEY]": "",
+                       "[SEQ]": "", "[--expires": "--expires", "7d]": "7d", "--yes": "--yes"]
+        for line in SlashCommand.helpLines {
+            let usage = line.prefix(22).split(separator: " ").map { samples[String($0)] ?? String($0) }
+            #expect(throws: Never.self, "\(line)") { try SlashCommand.parse(usage.joined(separator: " ")) }
+        }
+    }
+
+    @Test func helpDescriptionsLineUp() {
+        for line in SlashCommand.helpLines {
+            let column = line.index(line.startIndex, offsetBy: 22)
+            #expect(line[line.index(before: column)] == " " && line[column] != " ", "misaligned: \(line)")
         }
     }
 }
