@@ -183,7 +183,7 @@ final class InteractiveSession: Sendable {
         do {
             let command = try SlashCommand.parse(line)
             if command == .exit { return false }
-            run(command)
+            return run(command)
         } catch {
             screen.print(renderer.error(error.message))
         }

@@ -6,12 +6,20 @@ import TandemClientKit
 /// Runs parsed slash commands against the server and prints their outcome. Any failure (including the
 /// server's `forbidden` with its reason) becomes one error line; nothing here ends the program.
 extension InteractiveSession {
-    func run(_ command: SlashCommand) {
+    /// Runs one command; false when the view should close (the session itself is gone).
+    func run(_ command: SlashCommand) -> Bool {
         do {
-            try perform(command)
+            switch command {
+            case .delete, .discard:
+                try performDeletion(command)
+                return false
+            default:
+                try perform(command)
+            }
         } catch {
             report(error)
         }
+        return true
     }
 
     private func perform(_ command: SlashCommand) throws(ClientError) {
@@ -81,7 +89,8 @@ extension InteractiveSession {
             }
         case .share(let seconds):
             let result = try call(.shareCreate(ShareCreateParams(session: s, expiry: .inSeconds(seconds))), as: ShareCreateResult.self)
-            screen.print(renderer.notice("share link (read-only, until \(renderer.date(result.share.expires))): \(httpBase())\(result.url)"))
+            let link = ShareURL.absolute(result.url, webSocketURL: settings.webSocketURL)
+            screen.print(renderer.notice("share link \(result.share.id) (read-only, until \(renderer.date(result.share.expires))): \(link)"))
         case .role(let user, let roleName):
             guard let role = Role(rawValue: roleName) else { return }
             let params = MemberRoleParams(session: s, user: user, role: role)
@@ -94,16 +103,9 @@ extension InteractiveSession {
         case .stats:
             let list = try call(.contributions(ContributionsParams(session: s)), as: ContributionsResult.self).contributions
             screen.print(lines: renderer.contributions(list))
+        case .info, .title, .metadata, .pause, .resume, .archive, .comments, .remove, .checkpoints, .branches,
+             .template, .templates, .shares, .revoke, .search, .delete, .discard:
+            try performManagement(command)
         }
-    }
-
-    /// `http://HOST:PORT` of the server, for share links.
-    private func httpBase() -> String {
-        var url = settings.webSocketURL
-        if url.hasPrefix("wss://") { url = "https://" + url.dropFirst(6) } else if url.hasPrefix("ws://") { url = "http://" + url.dropFirst(5) }
-        if let schemeEnd = url.range(of: "://"), let slash = url[schemeEnd.upperBound...].firstIndex(of: "/") {
-            return String(url[..<slash])
-        }
-        return url
     }
 }
