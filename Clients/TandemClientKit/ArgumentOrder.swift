@@ -4,7 +4,9 @@ public enum ArgumentOrder {
     /// Options that take a value and may precede the subcommand.
     public static let leadingValueOptions: Set<String> = ["--url", "--token"]
 
-    public static func normalize(_ arguments: [String], subcommands: Set<String>) -> [String] {
+    /// `nested` names each subcommand's own subcommands (`template` → `save`): those move with it,
+    /// since the parser also wants `template save` together before any option.
+    public static func normalize(_ arguments: [String], subcommands: Set<String>, nested: [String: Set<String>] = [:]) -> [String] {
         var index = 0
         while index < arguments.count {
             let arg = arguments[index]
@@ -17,9 +19,13 @@ public enum ArgumentOrder {
             }
         }
         guard index > 0, index < arguments.count, subcommands.contains(arguments[index]) else { return arguments }
+        var names = [arguments[index]]
+        if index + 1 < arguments.count, nested[arguments[index]]?.contains(arguments[index + 1]) == true {
+            names.append(arguments[index + 1])
+        }
         var reordered = arguments
-        let name = reordered.remove(at: index)
-        reordered.insert(name, at: 0)
+        reordered.removeSubrange(index..<(index + names.count))
+        reordered.insert(contentsOf: names, at: 0)
         return reordered
     }
 }

@@ -183,6 +183,18 @@ import TandemJSON
         #expect(ArgumentOrder.normalize(["--url=ws://x/ws", "tail", "s1"], subcommands: names) == ["tail", "--url=ws://x/ws", "s1"])
     }
 
+    @Test func aNestedSubcommandMovesWithItsParent() {
+        let nested = ["template": Set(["save"])]
+        #expect(ArgumentOrder.normalize(["--url", "u", "--token", "t", "template", "save", "s1", "retro"],
+                                        subcommands: ["template"], nested: nested)
+                == ["template", "save", "--url", "u", "--token", "t", "s1", "retro"])
+        // Only a known child moves: `save` is an argument of `post`, not a subcommand.
+        #expect(ArgumentOrder.normalize(["--url", "u", "post", "save", "x"], subcommands: ["post"], nested: nested)
+                == ["post", "--url", "u", "save", "x"])
+        #expect(ArgumentOrder.normalize(["--url", "u", "template"], subcommands: ["template"], nested: nested)
+                == ["template", "--url", "u"])
+    }
+
     @Test func leavesOtherOrdersAlone() {
         #expect(ArgumentOrder.normalize(["open", "s1", "--url", "u"], subcommands: names) == ["open", "s1", "--url", "u"])
         #expect(ArgumentOrder.normalize(["--url", "u", "s1"], subcommands: names) == ["--url", "u", "s1"])
