@@ -28,16 +28,28 @@ struct Sessions: ParsableCommand {
 
 /// `tandem create`.
 struct Create: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Create a session (you become its owner) and print its id.")
+    static let configuration = CommandConfiguration(
+        abstract: "Create a session (you become its owner) and print its id.",
+        discussion: "With --template, the session starts from one of your templates (its settings, members and rows); TITLE is then optional.")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The session's title.") var title: String
+    @Argument(help: "The session's title.") var title: String?
     @Option(help: "Choose the id (1-64 of A-Z a-z 0-9 _ -); generated when absent.") var id: String?
+    @Option(help: "Start from your template NAME (`tandem templates` lists them).") var template: String?
 
     func run() throws {
         try runReporting {
+            let operation: TandemProtocol.Operation
+            if let template {
+                // template.create_session takes no id: refusing beats silently ignoring it.
+                guard id == nil else { throw Failure("--id cannot be combined with --template (the server picks the id)") }
+                operation = .templateCreateSession(TemplateCreateParams(template: template, title: title))
+            } else {
+                guard let title else { throw Failure("no title: tandem create TITLE (or --template NAME)") }
+                operation = .sessionCreate(SessionCreateParams(session: id, title: title))
+            }
             let c = try connect(connection)
             defer { c.close() }
-            let result = try c.call(.sessionCreate(SessionCreateParams(session: id, title: title)), as: SessionResult.self)
+            let result = try c.call(operation, as: SessionResult.self)
             Output.line(result.session.id)
         }
     }

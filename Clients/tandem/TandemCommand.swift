@@ -20,15 +20,22 @@ struct TandemCommand: ParsableCommand {
             Exit status: 0 done; 1 bad usage or another error; 2 not found (session, checkpoint ...);             3 refused by the server (role, paused or archived session, conflict, limit); 4 no connection             (server down, credential refused, connection lost); 141 its output was closed (a pipe's reader left).
             """,
         version: Release.version,
-        subcommands: [Open.self, Login.self, Sessions.self, Create.self, Post.self, Tail.self, History.self, Export.self],
+        subcommands: [Open.self, Login.self, Sessions.self, Search.self, Create.self, Info.self, Update.self,
+                      Pause.self, Resume.self, Archive.self, Delete.self, Post.self, Tail.self, History.self,
+                      Comments.self, Checkpoints.self, Export.self, Import.self, Templates.self, Template.self,
+                      Shares.self, Share.self, Revoke.self],
         defaultSubcommand: Open.self)
 
     /// Accepts connection flags before the subcommand name as well as after it.
     static func main() {
         resetSignals()
         let names = Set(configuration.subcommands.map { $0._commandName })
+        let nested = Dictionary(uniqueKeysWithValues: configuration.subcommands.map { command in
+            (command._commandName, Set(command.configuration.subcommands.map { $0._commandName }))
+        })
         do {
-            var command = try parseAsRoot(ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names))
+            let arguments = ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names, nested: nested)
+            var command = try parseAsRoot(arguments)
             try command.run()
         } catch {
             // ArgumentParser reports bad usage as EX_USAGE (64); the documented status is 1.

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import TandemJSON
+import TandemProtocol
+import TandemClientKit
+
+/// `tandem shares`.
+struct Shares: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List a session's share links, newest first, revoked and expired ones included (admin).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Flag(help: "One JSON link per line.") var json = false
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            let list = try c.call(.shareList(SessionRef(session: session)), as: ShareListResult.self).shares
+            if json {
+                for link in list { Output.line(link.json.serialized()) }
+            } else if !list.isEmpty {
+                let now = Timestamp(Date().timeIntervalSince1970 * 1000)
+                for line in Output.renderer().shares(list, now: now) { Output.line(line) }
+            }
+        }
+    }
+}
+
+/// `tandem share`.
+struct Share: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Create a read-only share link to a session and print it (admin).",
+        discussion: "The link is shown this once: the server keeps only a hash of its secret. Revoke it with `tandem revoke LINK_ID`.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Option(help: "Lifetime: 45s, 30m, 12h, 7d, 2w (at most 365d).") var expires: String = "7d"
+    @Flag(help: "The link as one JSON object (its id, expiry ... and url).") var json = false
+
+    func run() throws {
+        try runReporting {
+            let seconds: Int64
+            do {
+                seconds = try DurationParser.seconds(expires)
+            } catch let error as CommandError {
+                throw Failure("--expires: \(error.message)")
+            }
+            let settings = try connection.settings()
+            let c = try Connection(settings: settings, onEvent: { _, _ in })
+            defer { c.close() }
+            let result = try c.call(.shareCreate(ShareCreateParams(session: session, expiry: .inSeconds(seconds))), as: ShareCreateResult.self)
+            let link = ShareURL.absolute(result.url, webSocketURL: settings.webSocketURL)
+            if json {
+                var object: [String: JSONValue] = [:]
+                result.share.write(into: &object)
+                object["url"] = .string(link)
+                Output.line(JSONValue.object(object).serialized())
+            } else {
+                Output.line(link)
+            }
+        }
+    }
+}
+
+/// `tandem revoke`.
+struct Revoke: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Revoke a share link: its live viewers are disconnected (admin of its session).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The link's id (as `tandem shares` lists it, not its secret).") var link: String
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            let share = try c.call(.shareRevoke(ShareRevokeParams(share: link)), as: ShareResult.self).share
+            Output.line("\(share.id) revoked")
+        }
+    }
+}
