@@ -17,7 +17,9 @@ struct TandemCommand: ParsableCommand {
 
             Without a subcommand, `tandem` opens the interactive view (pick or create a session).
 
-            Exit status: 0 done; 1 bad usage or another error; 2 not found (session, checkpoint ...);             3 refused by the server (role, paused or archived session, conflict, limit); 4 no connection             (server down, credential refused, connection lost); 141 its output was closed (a pipe's reader left).
+            Exit status: 0 done; 1 bad usage or another error; 2 not found (session, checkpoint ...); \
+            3 refused by the server (role, paused or archived session, conflict, limit); 4 no connection \
+            (server down, credential refused, connection lost); 141 its output was closed (a pipe's reader left).
             """,
         version: Release.version,
         subcommands: [Open.self, Login.self, Sessions.self, Search.self, Create.self, Info.self, Update.self,
