@@ -4,7 +4,8 @@ import Testing
 
 /// The interactive client in a real pseudo-terminal (tmux) against a real server: two users see each
 /// other live, an undo reaches both, a `/set` conflict is resolved with `ours`, a read-only user's
-/// `/clear` is refused with the server's reason.
+/// `/clear` is refused with the server's reason; a session is paused, described, searched, renamed and
+/// deleted from the view, and its comments and checkpoints listed there.
 @Suite(.serialized) struct TandemCLIInteractiveTests {
     func command(_ f: CLIFixture, _ user: String, _ extra: String = "open s1") -> String {
         "\(CLIFixture.binary) --url \(f.url) --token \(f.tokens[user]!) \(extra); sleep 30"
@@ -84,6 +85,67 @@ import Testing
         // Leaving with /exit ends the client cleanly.
         try t.type("alice", "/exit")
         #expect(try t.waitFor("bob", contains: "alice left").contains("alice left"))
+    }
+
+    @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
+    func managingTheSessionFromTheView() throws {
+        let f = try CLIFixture()
+        let t = Tmux()
+        defer {
+            t.killServer()
+            f.shutdown()
+        }
+        try t.start("alice", command: command(f, "alice"))
+        try t.waitFor("alice", contains: "you are owner")
+        try t.start("bob", command: command(f, "bob"))
+        try t.waitFor("bob", contains: "you are write")
+
+        // A pause reaches the other member, and stops their turns until the resume.
+        try t.type("alice", "/pause")
+        #expect(try t.waitFor("bob", contains: "session is now paused (by alice)").contains("paused"))
+        // The one who paused learns it from the same event (the command prints nothing of its own).
+        #expect(try t.waitFor("alice", contains: "session is now paused (by alice)").contains("paused"))
+        try t.type("bob", "while paused")
+        #expect(try t.waitFor("bob", contains: "! session_paused:").contains("resume it"))
+        try t.type("bob", "/resume")
+        try t.waitFor("bob", contains: "! forbidden:")
+        try t.type("alice", "/resume")
+        try t.waitFor("bob", contains: "session is now active (by alice)")
+        try t.type("alice", "/info")
+        #expect(try t.waitFor("alice", contains: "status:    active").contains("your role: owner"))
+
+        // Comments, checkpoints and search, listed where the work happens.
+        try t.type("alice", "plan the merge of rows")
+        try t.waitFor("bob", contains: "alice (user): plan the merge of rows")
+        try t.type("bob", "/comment 1 looks good")
+        try t.waitFor("alice", contains: "bob commented on #1")
+        try t.type("alice", "/comments")
+        #expect(try t.waitFor("alice", contains: "#1 bob: looks good").contains("looks good"))
+        try t.type("bob", "/checkpoint before-merge")
+        try t.waitFor("bob", contains: "checkpoint before-merge saved at #1")
+        try t.type("alice", "/checkpoints")
+        #expect(try t.waitFor("alice", contains: "before-merge  #1").contains("name"))
+        try t.type("bob", "/search merge")
+        #expect(try t.waitFor("bob", contains: "s1 #1 Design review: plan the [merge] of rows").contains("[merge]"))
+
+        // A title change is seen by everyone; removing a member too; nothing irreversible unconfirmed.
+        try t.type("alice", "/title Design review (final)")
+        try t.waitFor("bob", contains: #"session updated: "Design review (final)" (by alice)"#)
+        try t.type("alice", "/remove carol")
+        try t.waitFor("bob", contains: "carol was removed (by alice)")
+        try t.type("alice", "/shares")
+        try t.waitFor("alice", contains: "no share links; create one with /share")
+        try t.type("alice", "/delete")
+        try t.waitFor("alice", contains: "confirm with /delete --yes")
+        #expect(try f.run(["info", "s1"]).status == 0)
+
+        // Deleting for real closes the view: there is nothing left to follow.
+        _ = try f.run(["create", "Scratch", "--id", "scratch"])
+        try t.start("scratch", command: command(f, "alice", "open scratch"))
+        try t.waitFor("scratch", contains: "you are owner")
+        try t.type("scratch", "/delete --yes")
+        #expect(try t.waitFor("scratch", contains: "session scratch deleted").contains("deleted"))
+        #expect(try f.run(["info", "scratch"]).status == 2)
     }
 
     @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
