@@ -139,6 +139,20 @@ import Testing
         try t.waitFor("alice", contains: "confirm with /delete --yes")
         #expect(try f.run(["info", "s1"]).status == 0)
 
+        // A branch is listed from its parent, describes its origin, and is discarded from its own view.
+        try t.type("alice", "/branch Plan B")
+        let created = try t.waitFor("alice", contains: "; open it with: tandem open ")
+        let branch = try #require(created.firstMatch(of: /branch (\S+) created/)?.1).description
+        try t.type("alice", "/branches")
+        #expect(try t.waitFor("alice", contains: "Plan B").contains(branch))
+        try t.start("branch", command: command(f, "alice", "open \(branch)"))
+        try t.waitFor("branch", contains: "you are owner")
+        try t.type("branch", "/info")
+        try t.waitFor("branch", contains: "branch of: s1 at #1")
+        try t.type("branch", "/discard --yes")
+        try t.waitFor("branch", contains: "branch \(branch) discarded")
+        #expect(try f.run(["info", branch]).status == 2)
+
         // Deleting for real closes the view: there is nothing left to follow.
         _ = try f.run(["create", "Scratch", "--id", "scratch"])
         try t.start("scratch", command: command(f, "alice", "open scratch"))
