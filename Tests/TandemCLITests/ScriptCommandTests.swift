@@ -70,7 +70,9 @@ import TandemJSON
         #expect(noToken.stderr.contains("tandem login"))
 
         let help = try f.run(["RAW", "--help"])
-        for name in ["sessions", "create", "post", "tail", "history", "export", "login", "open"] {
+        for name in ["sessions", "create", "post", "tail", "history", "export", "login", "open", "search", "info", "update",
+                     "pause", "resume", "archive", "delete", "comments", "checkpoints", "import", "templates", "template",
+                     "shares", "share", "revoke"] {
             #expect(help.stdout.contains(name), "--help lists \(name)")
         }
         let version = try f.run(["RAW", "--version"])
