@@ -68,6 +68,24 @@ public final class TandemServer: Sendable {
         return port
     }
 
+    /// On SIGHUP: reads the TLS certificate chain and key again (a renewed certificate) for the
+    /// connections accepted from now on, and says so in the log; every other setting is read only at
+    /// start. A certificate that does not load is logged as an error, and the old one stays in use.
+    public func reloadOnHangUp() {
+        guard let certificate = configuration.tlsCertificatePath else {
+            logger.notice("SIGHUP: tandemd reads its configuration only at start; restart it to apply changes (still serving)")
+            return
+        }
+        do {
+            try transport.reloadTLS()
+            logger.notice("SIGHUP: reloaded the TLS certificate and key for new connections; other settings apply at the next start",
+                          metadata: ["tls-cert": "\(certificate)"])
+        } catch {
+            logger.error("SIGHUP: kept the TLS certificate in use: the files did not load (\(error))",
+                         metadata: ["tls-cert": "\(certificate)"])
+        }
+    }
+
     /// Stops accepting, closes every connection with 1001 (waiting up to `grace` seconds), then
     /// finishes queued work and closes the database.
     public func shutdown(grace: Double = 2) {

@@ -128,9 +128,7 @@ struct Tandemd: ParsableCommand {
                 """)
             fflush(nil)
         }
-        ShutdownSignals.waitForSignal {
-            logger.notice("SIGHUP: tandemd reads its configuration only at start; restart it to apply changes (still serving)")
-        }
+        ShutdownSignals.waitForSignal { server.reloadOnHangUp() }
         logger.info("shutting down")
         server.shutdown(grace: 3)
     }

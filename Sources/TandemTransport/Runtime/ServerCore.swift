@@ -1,9 +1,11 @@
 /// What every connection of one server shares: settings, the application, TLS, and counters.
-// @unchecked Sendable: immutable except `counters`, which is lock-guarded.
+// @unchecked Sendable: immutable except `counters` and `tls`, which are lock-guarded.
 final class ServerCore: @unchecked Sendable {
     let configuration: TransportConfiguration
     let application: any WebSocketApplication
-    let tlsContext: TLSContext?
+    /// The TLS context new connections start from; `reloadTLS` replaces it (connections already
+    /// accepted keep the one they began with).
+    private let tls: LockedBox<TLSContext?>
     let handshakeTimeout: UInt64
     let idleTimeout: UInt64
     let pingInterval: UInt64
@@ -22,17 +24,24 @@ final class ServerCore: @unchecked Sendable {
     init(configuration: TransportConfiguration, application: any WebSocketApplication) throws(TransportError) {
         self.configuration = configuration
         self.application = application
-        if let tls = configuration.tls {
-            tlsContext = try TLSContext(server: tls)
-        } else {
-            tlsContext = nil
-        }
+        tls = LockedBox(try configuration.tls.map { tls throws(TransportError) in try TLSContext(server: tls) })
         handshakeTimeout = (configuration.tls.map { max($0.handshakeTimeout, configuration.handshakeTimeout) }
             ?? configuration.handshakeTimeout).nanoseconds
         idleTimeout = configuration.idleTimeout.nanoseconds
         pingInterval = configuration.pingInterval.nanoseconds
         closeTimeout = max(configuration.closeTimeout, 0.001).nanoseconds
         writeCoalescingWindow = max(configuration.writeCoalescingWindow, 0).nanoseconds
+    }
+
+    /// The context for a connection accepted now; nil without TLS.
+    var tlsContext: TLSContext? { tls.withLock { $0 } }
+
+    /// Loads the certificate chain and key again from the configured files, for connections accepted
+    /// from now on. If they do not load (or do not match), throws and keeps serving the old ones.
+    func reloadTLS() throws(TransportError) {
+        guard let files = configuration.tls else { return }
+        let fresh = try TLSContext(server: files)
+        tls.withLock { $0 = fresh }
     }
 
     /// Counts a new connection unless the server is full or stopping.

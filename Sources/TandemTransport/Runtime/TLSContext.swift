@@ -118,10 +118,14 @@ enum TLSResult {
 final class TLSSession {
     // Unsafe pointer (OpaquePointer): the SSL object, owned by this session and freed in deinit.
     let ssl: OpaquePointer
+    /// Kept alive as long as the session: a reload replaces the server's context while
+    /// connections made with the old one are still open.
+    let context: TLSContext
 
     init(context: TLSContext, fd: Int32, serverName: String? = nil) throws(TransportError) {
         guard let ssl = SSL_new(context.context) else { throw TLSContext.failure("SSL_new") }
         self.ssl = ssl
+        self.context = context
         SSL_set_fd(ssl, fd)
         if let serverName {
             if serverName.contains(":") || serverName.allSatisfy({ $0.isNumber || $0 == "." }) {

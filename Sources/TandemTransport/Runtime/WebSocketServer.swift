@@ -72,6 +72,13 @@ public final class WebSocketServer: Sendable {
         return port
     }
 
+    /// Reads the TLS certificate chain and key again from the configured paths (a renewed
+    /// certificate): connections accepted from now on use them, open ones keep theirs. Throws, and
+    /// keeps the old ones, if the files do not load or do not match. Nothing to do without TLS.
+    public func reloadTLS() throws(TransportError) {
+        try core.reloadTLS()
+    }
+
     /// The bound port once started.
     public var port: UInt16? { lifecycle.withLock { $0.port } }
 

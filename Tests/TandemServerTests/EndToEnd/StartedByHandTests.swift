@@ -1,4 +1,5 @@
 import Foundation
+import TandemTransport
 import TandemJSON
 import TandemProtocol
 import Testing
@@ -30,6 +31,58 @@ struct StartedByHandTests {
         server.stop()
         #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 0)
         #expect(server.output.contains("shutting down"))
+    }
+
+    /// A renewed certificate is put in place and tandemd is sent SIGHUP (`systemctl reload`): new
+    /// connections get it, and files that do not load are logged and leave the served one alone.
+    @Test func sighupReloadsTheTLSCertificate() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-tls-hup-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        func certificate(_ name: String) throws -> (cert: String, key: String) {
+            let (cert, key) = (dir.appendingPathComponent("\(name).pem").path, dir.appendingPathComponent("\(name).key").path)
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                                 "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                                 "-keyout", key, "-out", cert]
+            openssl.standardError = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+            guard openssl.terminationStatus == 0 else { throw TestFailure("openssl req failed") }
+            return (cert, key)
+        }
+        let (old, renewed, served) = (try certificate("old"), try certificate("renewed"), try certificate("served"))
+        func install(_ pair: (cert: String, key: String)) throws {
+            try Data(contentsOf: URL(fileURLWithPath: pair.cert)).write(to: URL(fileURLWithPath: served.cert))
+            try Data(contentsOf: URL(fileURLWithPath: pair.key)).write(to: URL(fileURLWithPath: served.key))
+        }
+        try install(old)
+        let server = try TandemdProcess(databasePath: dir.appendingPathComponent("tls.db").path,
+                                        arguments: ["--tls-cert", served.cert, "--tls-key", served.key])
+        defer { server.stop() }
+        /// Whether the server now presents `pair`'s certificate: trusting only it, the TLS handshake
+        /// succeeds and the upgrade (no credentials) gets 401; otherwise TLS itself fails.
+        func presents(_ pair: (cert: String, key: String)) -> Bool {
+            let options = WebSocketClient.Options(subprotocols: ["tandem.v1"], tls: TLSClientConfiguration(caFilePath: pair.cert))
+            do {
+                _ = try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/ws", options: options)
+                return false
+            } catch {
+                if case .rejected(401, _, _) = error { return true }
+                return false
+            }
+        }
+        #expect(presents(old) && !presents(renewed))
+        try install(renewed)
+        kill(server.process.processIdentifier, SIGHUP)
+        #expect(eventually(timeout: 5, every: 0.02) { server.output.contains("reloaded the TLS certificate") })
+        #expect(presents(renewed) && !presents(old))
+        try Data("not a key".utf8).write(to: URL(fileURLWithPath: served.key))
+        kill(server.process.processIdentifier, SIGHUP)
+        #expect(eventually(timeout: 5, every: 0.02) { server.output.contains("kept the TLS certificate in use") })
+        #expect(presents(renewed), "the renewed certificate is still served")
+        #expect(server.process.isRunning)
     }
 
     /// Without the unit's UMask=0077 the database and its files were created 0644.
