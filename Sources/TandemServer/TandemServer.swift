@@ -57,6 +57,7 @@ public final class TandemServer: Sendable {
     @discardableResult
     public func start() throws -> UInt16 {
         let port = try transport.start()
+        metrics.tlsCertificateExpiry.set(Int(transport.tlsCertificateNotAfter ?? 0))
         watcher.start()
         rateSampler.start()
         memoryReleaser.start()
@@ -78,8 +79,11 @@ public final class TandemServer: Sendable {
         }
         do {
             try transport.reloadTLS()
+            let notAfter = transport.tlsCertificateNotAfter ?? 0
+            metrics.tlsCertificateExpiry.set(Int(notAfter))
             logger.notice("SIGHUP: reloaded the TLS certificate and key for new connections; other settings apply at the next start",
-                          metadata: ["tls-cert": "\(certificate)"])
+                          metadata: ["tls-cert": "\(certificate)",
+                                     "expires": "\(Date(timeIntervalSince1970: TimeInterval(notAfter)).ISO8601Format())"])
         } catch {
             logger.error("SIGHUP: kept the TLS certificate in use: the files did not load (\(error))",
                          metadata: ["tls-cert": "\(certificate)"])

@@ -22,6 +22,8 @@ public final class ServerMetrics: Sendable {
     public let deletesPending = Gauge("tandem_store_deletes_pending", help: "Deleted sessions whose rows the store writer is still removing, a step at a time between writes.")
     public let memoryAllocated = Gauge("tandem_memory_allocated_bytes", help: "Bytes of memory the server holds (the allocator's count).")
     public let memoryResident = Gauge("tandem_memory_resident_bytes", help: "Bytes of physical memory the allocator maps: held, kept free for reuse, and its own metadata.")
+    public let tlsCertificateExpiry = Gauge("tandem_tls_certificate_expiry_timestamp_seconds",
+                                            help: "When the TLS certificate new connections get expires (Unix time); SIGHUP reloads it. Absent without TLS.")
     public let postLatency = Histogram("tandem_turn_commit_seconds", help: "From receiving turn.post to its durable acknowledgement.")
 
     public init() {}
@@ -36,7 +38,8 @@ public final class ServerMetrics: Sendable {
                    [("version", Release.version), ("protocol", ProtocolVersion.subprotocol)]),
             counters: [connectionsRefused, turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
                        storeCommits, storeJobs],
-            gauges: [connections, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, memoryAllocated, memoryResident],
+            gauges: [connections, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, memoryAllocated, memoryResident]
+                + (tlsCertificateExpiry.value > 0 ? [tlsCertificateExpiry] : []),
             histograms: [postLatency])
     }
 }

@@ -36,6 +36,9 @@ final class ServerCore: @unchecked Sendable {
     /// The context for a connection accepted now; nil without TLS.
     var tlsContext: TLSContext? { tls.withLock { $0 } }
 
+    /// When the certificate new connections get expires (seconds since 1970); nil without TLS.
+    var tlsCertificateNotAfter: Int64? { tlsContext?.certificateNotAfter }
+
     /// Loads the certificate chain and key again from the configured files, for connections accepted
     /// from now on. If they do not load (or do not match), throws and keeps serving the old ones.
     func reloadTLS() throws(TransportError) {

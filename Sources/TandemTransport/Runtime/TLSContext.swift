@@ -1,6 +1,6 @@
 import COpenSSL
 
-/// Server TLS settings: PEM certificate chain and private key, read once at start.
+/// Server TLS settings: PEM certificate chain and private key, read at start and by `WebSocketServer.reloadTLS`.
 public struct TLSConfiguration: Sendable, Equatable {
     public var certificatePath: String
     public var keyPath: String
@@ -53,6 +53,16 @@ final class TLSContext: @unchecked Sendable {
         guard SSL_CTX_check_private_key(context) == 1 else {
             throw TLSContext.failure("SSL_CTX_check_private_key")
         }
+    }
+
+    /// When the served certificate (the chain's first) stops being valid, in seconds since 1970;
+    /// nil for a client context or a date OpenSSL cannot read.
+    var certificateNotAfter: Int64? {
+        // The X509 and its time belong to the context and live as long as it; read here only.
+        guard let certificate = SSL_CTX_get0_certificate(context), let notAfter = X509_get0_notAfter(certificate) else { return nil }
+        var parts = tm()
+        guard ASN1_TIME_to_tm(notAfter, &parts) == 1 else { return nil }
+        return Int64(timegm(&parts))
     }
 
     /// Client context.

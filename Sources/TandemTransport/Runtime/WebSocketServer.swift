@@ -79,6 +79,10 @@ public final class WebSocketServer: Sendable {
         try core.reloadTLS()
     }
 
+    /// When the TLS certificate that new connections get expires, in seconds since 1970 (after a
+    /// `reloadTLS`, the new one's); nil without TLS.
+    public var tlsCertificateNotAfter: Int64? { core.tlsCertificateNotAfter }
+
     /// The bound port once started.
     public var port: UInt16? { lifecycle.withLock { $0.port } }
 

@@ -39,12 +39,12 @@ struct StartedByHandTests {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-tls-hup-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
-        func certificate(_ name: String) throws -> (cert: String, key: String) {
+        func certificate(_ name: String, days: Int = 1) throws -> (cert: String, key: String) {
             let (cert, key) = (dir.appendingPathComponent("\(name).pem").path, dir.appendingPathComponent("\(name).key").path)
             let openssl = Process()
             openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
             openssl.arguments = ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-                                 "-days", "1", "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
+                                 "-days", String(days), "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1",
                                  "-keyout", key, "-out", cert]
             openssl.standardError = FileHandle.nullDevice
             try openssl.run()
@@ -52,7 +52,7 @@ struct StartedByHandTests {
             guard openssl.terminationStatus == 0 else { throw TestFailure("openssl req failed") }
             return (cert, key)
         }
-        let (old, renewed, served) = (try certificate("old"), try certificate("renewed"), try certificate("served"))
+        let (old, renewed, served) = (try certificate("old"), try certificate("renewed", days: 90), try certificate("served"))
         func install(_ pair: (cert: String, key: String)) throws {
             try Data(contentsOf: URL(fileURLWithPath: pair.cert)).write(to: URL(fileURLWithPath: served.cert))
             try Data(contentsOf: URL(fileURLWithPath: pair.key)).write(to: URL(fileURLWithPath: served.key))
@@ -73,11 +73,26 @@ struct StartedByHandTests {
                 return false
             }
         }
+        /// Days until the served certificate expires, as /metrics says (read over https with curl).
+        func expiryInDays(trusting pair: (cert: String, key: String)) throws -> Int64? {
+            let curl = Process()
+            curl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            curl.arguments = ["curl", "-s", "--cacert", pair.cert, "https://127.0.0.1:\(server.port)/metrics"]
+            let out = Pipe()
+            curl.standardOutput = out
+            try curl.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            curl.waitUntilExit()
+            let line = text.split(separator: "\n").first { $0.hasPrefix("tandem_tls_certificate_expiry_timestamp_seconds ") }
+            return line.flatMap { Int64($0.split(separator: " ")[1]) }.map { ($0 - Int64(Date().timeIntervalSince1970) + 3_600) / 86_400 }
+        }
         #expect(presents(old) && !presents(renewed))
+        #expect(try expiryInDays(trusting: old) == 1)
         try install(renewed)
         kill(server.process.processIdentifier, SIGHUP)
         #expect(eventually(timeout: 5, every: 0.02) { server.output.contains("reloaded the TLS certificate") })
         #expect(presents(renewed) && !presents(old))
+        #expect(try expiryInDays(trusting: renewed) == 90)
         try Data("not a key".utf8).write(to: URL(fileURLWithPath: served.key))
         kill(server.process.processIdentifier, SIGHUP)
         #expect(eventually(timeout: 5, every: 0.02) { server.output.contains("kept the TLS certificate in use") })

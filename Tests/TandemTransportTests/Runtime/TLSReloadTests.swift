@@ -8,7 +8,7 @@ import Testing
 @Suite("Runtime: TLS certificate reload")
 struct TLSReloadTests {
     @Test func newConnectionsGetTheNewCertificateOpenOnesCarryOn() throws {
-        let old = try TestCertificate(), renewed = try TestCertificate()
+        let old = try TestCertificate(days: 1), renewed = try TestCertificate(days: 90)
         defer { old.remove(); renewed.remove() }
         // The server reads its files from a directory of its own, where the renewal is copied in.
         let served = try TestCertificate()
@@ -26,11 +26,15 @@ struct TLSReloadTests {
             let options = WebSocketClient.Options(tls: TLSClientConfiguration(verifyPeer: true, caFilePath: ca.certificate))
             return try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/", options: options)
         }
+        let now = Int64(Date().timeIntervalSince1970)
+        func expiresInDays() -> Int64? { server.server.tlsCertificateNotAfter.map { ($0 - now + 3_600) / 86_400 } }
+        #expect(expiresInDays() == 1)
         let before = try connect(trusting: old)
         #expect(throws: (any Error).self, "the renewed certificate is not served yet") { try connect(trusting: renewed) }
 
         try install(renewed)
         try server.server.reloadTLS()
+        #expect(expiresInDays() == 90, "the expiry follows the reload")
         #expect(throws: (any Error).self, "the old certificate is no longer served") { try connect(trusting: old) }
         let after = try connect(trusting: renewed)
         try after.send(text: "new")
@@ -44,6 +48,7 @@ struct TLSReloadTests {
         #expect(throws: TransportError.self) { try server.server.reloadTLS() }
         try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: served.certificate))
         #expect(throws: TransportError.self) { try server.server.reloadTLS() }
+        #expect(expiresInDays() == 90)
         let stillRenewed = try connect(trusting: renewed)
         try stillRenewed.send(text: "ok")
         #expect(stillRenewed.receiveMessage() == .text(Array("ok".utf8)))
