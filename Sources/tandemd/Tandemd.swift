@@ -29,6 +29,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("tls-cert"), help: .init(Self.help("tls-cert"))) var tlsCert: String?
     @Option(name: .customLong("tls-key"), help: .init(Self.help("tls-key"))) var tlsKey: String?
     @Option(name: .customLong("log-level"), help: .init(Self.help("log-level"))) var logLevel: String?
+    @Option(name: .customLong("log-format"), help: .init(Self.help("log-format"))) var logFormat: String?
     @Option(help: .init(Self.help("loops"))) var loops: String?
     @Option(help: .init(Self.help("durability"))) var durability: String?
     @Option(name: .customLong("public-url"), help: .init(Self.help("public-url"))) var publicURL: String?
@@ -61,7 +62,7 @@ struct Tandemd: ParsableCommand {
 
     /// The flags given, by setting key.
     private var flagValues: [(String, String?)] {
-        [("host", host), ("port", port), ("db", db), ("tls-cert", tlsCert), ("tls-key", tlsKey), ("log-level", logLevel),
+        [("host", host), ("port", port), ("db", db), ("tls-cert", tlsCert), ("tls-key", tlsKey), ("log-level", logLevel), ("log-format", logFormat),
          ("loops", loops), ("durability", durability), ("public-url", publicURL), ("allowed-origins", allowedOrigins), ("trusted-proxies", trustedProxies), ("metrics-from", metricsFrom),
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
@@ -96,10 +97,18 @@ struct Tandemd: ParsableCommand {
             throw ValidationError(error.description)
         }
         let level = Logger.Level(rawValue: settings.logLevel.rawValue) ?? .info
+        let format = settings.logFormat
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
         }
         let logger = Logger(label: "tandemd")
         let server: TandemServer

@@ -29,6 +29,7 @@ public enum ConfigFileTemplate {
         case "tls-cert": c.tlsCertificatePath
         case "tls-key": c.tlsKeyPath
         case "log-level": c.logLevel.rawValue
+        case "log-format": c.logFormat.rawValue
         case "loops": String(c.loops)
         case "durability": c.durability.rawValue
         case "public-url": c.publicURL

@@ -6,6 +6,7 @@ import TandemTransport
 public struct ServerConfiguration: Sendable, Equatable {
     public enum Durability: String, Sendable { case normal, full }
     public enum LogLevel: String, Sendable, CaseIterable { case trace, debug, info, notice, warning, error, critical }
+    public enum LogFormat: String, Sendable, CaseIterable { case text, json }
 
     public var host = "127.0.0.1"
     public var port = 8765
@@ -13,6 +14,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var tlsCertificatePath: String? = nil
     public var tlsKeyPath: String? = nil
     public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .text
     /// Event-loop threads; 0 means one per core.
     public var loops = 0
     public var durability: Durability = .normal

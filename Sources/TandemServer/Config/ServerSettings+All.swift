@@ -7,6 +7,7 @@ extension ServerSetting {
         .optionalString("tls-cert", "PEM certificate chain; with --tls-key, serves wss:// and https://.", \.tlsCertificatePath),
         .optionalString("tls-key", "PEM private key for --tls-cert.", \.tlsKeyPath),
         .choice("log-level", "Log level", ServerConfiguration.LogLevel.allCases, \.logLevel),
+        .choice("log-format", "Log lines on standard error: text (for people) or json (one object per line with time, level, logger, message and the metadata as fields, for log collectors)", ServerConfiguration.LogFormat.allCases, \.logFormat),
         .integer("loops", "Event-loop threads; 0 means one per core.", 0...256, \.loops),
         .choice("durability", "SQLite synchronous mode: normal survives a crash of tandemd (kill -9); full also survives power loss, at a cost per commit", [ServerConfiguration.Durability.normal, .full], \.durability),
         .optionalString("public-url", "Base URL clients reach the server at, e.g. https://tandem.example.com: share.create answers carry it in the link, and the first start prints it.", \.publicURL),

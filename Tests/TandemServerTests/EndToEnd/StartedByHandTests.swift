@@ -100,6 +100,38 @@ struct StartedByHandTests {
         #expect(server.process.isRunning)
     }
 
+    /// `--log-format json`: every log line, from start to stop, is one JSON object with the fixed
+    /// fields and the metadata as fields (the first-run banner on standard output is not a log).
+    @Test func jsonLogsAreOneObjectPerLine() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-jsonlog-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = try TandemdProcess(databasePath: dir.appendingPathComponent("j.db").path,
+                                        arguments: ["--log-format", "json", "--log-level", "debug"])
+        let token = try String(contentsOfFile: dir.appendingPathComponent("j.owner-token").path, encoding: .utf8)
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let client = try TandemTestClient.connect(port: server.port, .bearer(token), label: "json-log")
+        client.close()
+        #expect(throws: (any Error).self) { try TandemTestClient.connect(port: server.port, .bearer("tdm_wrong"), label: "refused") }
+        #expect(eventually(timeout: 5, every: 0.02) { server.output.contains("connection closed") })
+        server.stop()
+        let banner = ["First start", "  tdm_", "Connect with"]
+        let lines = server.output.split(separator: "\n").filter { line in !banner.contains { line.hasPrefix($0) } }
+        #expect(lines.count >= 4, "\(server.output)")
+        var messages: [String] = []
+        for line in lines {
+            let object = try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any]
+            #expect(object?["time"] is String && object?["level"] is String && object?["logger"] as? String == "tandemd", "\(line)")
+            messages.append(object?["message"] as? String ?? "")
+        }
+        let listening = try #require(lines.first { $0.contains("tandemd listening") })
+        #expect(listening.contains(#""address":"ws://127.0.0.1:\#(server.port)/ws""#))
+        #expect(messages.contains("tandemd listening") && messages.contains("tandemd stopped"))
+        let refused = try #require(lines.first { $0.contains("handshake refused") })
+        #expect(refused.contains(#""client":"127.0.0.1""#) && refused.contains(#""status":"401""#))
+        #expect(lines.contains { $0.contains(#""level":"debug""#) }, "debug lines for the accepted connection")
+    }
+
     /// Without the unit's UMask=0077 the database and its files were created 0644.
     @Test func theDatabaseFilesAreTheUsersOnly() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-umask-\(UUID().uuidString)")

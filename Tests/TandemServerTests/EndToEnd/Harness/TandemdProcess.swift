@@ -70,10 +70,12 @@ final class TandemdProcess: Sendable {
         self.port = found
     }
 
-    /// The port in the "tandemd listening" log line (`address=ws://127.0.0.1:PORT/ws`, or wss://;
-    /// the first-run banner before it names the configured port, 0).
+    /// The port in the "tandemd listening" log line (`address=ws://127.0.0.1:PORT/ws`, or wss://, or
+    /// `"address":"ws://...` with `--log-format json`; the first-run banner before it names the
+    /// configured port, 0).
     private static func listeningPort(in text: String) -> UInt16? {
-        guard let range = text.range(of: "address=ws://127.0.0.1:") ?? text.range(of: "address=wss://127.0.0.1:") else { return nil }
+        let prefixes = ["address=ws://", "address=wss://", #""address":"ws://"#, #""address":"wss://"#].map { $0 + "127.0.0.1:" }
+        guard let range = prefixes.lazy.compactMap({ text.range(of: $0) }).first else { return nil }
         let digits = text[range.upperBound...].prefix { $0.isNumber }
         return UInt16(digits)
     }
