@@ -50,6 +50,12 @@ enum Output {
         Renderer(color: Renderer.wantsColor(isTTY: stdoutIsTTY, environment: ProcessInfo.processInfo.environment),
                  utcOffsetSeconds: TimeZone.current.secondsFromGMT())
     }
+
+    /// The renderer for details of a failure written to stderr: colour only when stderr is a TTY.
+    static func errorRenderer() -> Renderer {
+        Renderer(color: Renderer.wantsColor(isTTY: isatty(2) == 1, environment: ProcessInfo.processInfo.environment),
+                 utcOffsetSeconds: TimeZone.current.secondsFromGMT())
+    }
 }
 
 /// A failure already explained to the user: print `tandem: MESSAGE` and exit 1 (never a stack trace).

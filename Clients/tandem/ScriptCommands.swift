@@ -100,14 +100,7 @@ struct Post: ParsableCommand {
     }
 
     func readContent() throws -> String {
-        if let text, text != "-" { return text }
-        if text == nil && Output.stdinIsTTY {
-            throw Failure("no text: give it as an argument, or pipe it in (echo hi | tandem post \(session))")
-        }
-        let data = FileHandle.standardInput.readDataToEndOfFile()
-        var content = String(decoding: data, as: UTF8.self)
-        if content.hasSuffix("\n") { content.removeLast() }
-        return content
+        try argumentOrStdin(text, usage: "echo hi | tandem post \(session)")
     }
 }
 

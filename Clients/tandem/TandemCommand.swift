@@ -22,10 +22,14 @@ struct TandemCommand: ParsableCommand {
             (server down, credential refused, connection lost); 141 its output was closed (a pipe's reader left).
             """,
         version: Release.version,
+        // Grouped as a user looks for them: sessions, turns, comments, state, checkpoints and branches,
+        // members, documents, templates, share links.
         subcommands: [Open.self, Login.self, Sessions.self, Search.self, Create.self, Info.self, Update.self,
                       Pause.self, Resume.self, Archive.self, Delete.self, Post.self, Tail.self, History.self,
-                      Comments.self, Checkpoints.self, Export.self, Import.self, Templates.self, Template.self,
-                      Shares.self, Share.self, Revoke.self],
+                      Undo.self, Clear.self, CommentAdd.self, Comments.self, StateShow.self, StateSet.self,
+                      CheckpointSave.self, Checkpoints.self, Restore.self, BranchCreate.self, Merge.self, Discard.self,
+                      Members.self, RoleSet.self, Remove.self, Stats.self, Export.self, Import.self, Templates.self,
+                      Template.self, Shares.self, Share.self, Revoke.self],
         defaultSubcommand: Open.self)
 
     /// Accepts connection flags before the subcommand name as well as after it.

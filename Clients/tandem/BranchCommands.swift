@@ -1,0 +1,115 @@
+import ArgumentParser
+import TandemProtocol
+import TandemClientKit
+
+/// `tandem checkpoint`.
+struct CheckpointSave: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Save the session's turns and rows as they are now under NAME (write role).",
+        discussion: "Prints `NAME at #SEQ`. `tandem restore` rewinds to it.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Argument(help: "The checkpoint's name (unique in the session).") var name: String
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            let saved = try c.call(.checkpointSave(CheckpointParams(session: session, name: name)), as: CheckpointResult.self).checkpoint
+            Output.line("\(PrintableText.line(saved.name)) at #\(saved.seq)")
+        }
+    }
+}
+
+/// `tandem restore`.
+struct Restore: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rewind a session's turns and rows to a checkpoint, for every member (admin).",
+        discussion: "Later turns leave history (they stay in the audit) and rows go back to their saved versions; only a checkpoint saved after them brings them back, hence --yes.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Argument(help: "The checkpoint's name (`tandem checkpoints` lists them).") var name: String
+    @Flag(help: "Confirm: every member's view goes back to the checkpoint.") var yes = false
+
+    func run() throws {
+        try runReporting {
+            try requireConfirmation(yes, "restoring \(name) rewinds \(session)'s turns and rows for every member; only a checkpoint saved after them brings them back")
+            let c = try connect(connection)
+            defer { c.close() }
+            let restored = try c.call(.checkpointRestore(CheckpointParams(session: session, name: name)), as: CheckpointResult.self).checkpoint
+            Output.line("\(session) restored to \(PrintableText.line(restored.name)) (#\(restored.seq))")
+        }
+    }
+}
+
+/// `tandem branch`.
+struct BranchCreate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "branch",
+        abstract: "Fork a session into a new branch session and print the branch's id (write role).",
+        discussion: "The branch holds the turns up to --at (the head by default) and the rows as they stood then, with the same members and roles. The server picks its id. Merge it back with `tandem merge BRANCH`.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session to fork.") var session: String
+    @Option(help: "The branch's title (\"<title> (branch)\" when absent).") var title: String?
+    @Option(help: "The last turn the branch keeps (the head when absent).") var at: Int64?
+
+    func run() throws {
+        try runReporting {
+            if let at, at < 0 { throw Failure("--at must be a turn number (0 or more), got \(at)") }
+            let c = try connect(connection)
+            defer { c.close() }
+            let branch = try c.call(.branchCreate(BranchCreateParams(session: session, at: at, title: title)), as: SessionResult.self).session
+            Output.line(branch.id)
+        }
+    }
+}
+
+/// `tandem merge`.
+struct Merge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Merge a branch into its parent: its new turns are appended, its rows merged (admin of the parent).",
+        discussion: "All or nothing: when a row clashes with the parent's, nothing is written, the clashing fields are shown on stderr as base / theirs (the parent's) / yours (the branch's), and the status is 3. On success the branch is archived. --json prints the server's answer (a refusal's too).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The branch's id.") var branch: String
+    @Flag(help: "The server's answer as one JSON object.") var json = false
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            let result = try c.call(.branchMerge(SessionRef(session: branch)), as: BranchMergeResult.self)
+            if json { Output.line(result.json.serialized()) }
+            guard result.merged else {
+                let keys = result.conflicts.map { PrintableText.line($0.key) }.joined(separator: ", ")
+                Output.error("tandem: conflict: \(branch)'s rows clash with its parent's (\(keys)); nothing was merged")
+                for row in result.conflicts { reportConflicts(key: row.key, current: nil, conflicts: row.conflicts) }
+                throw Failure("settle the rows in either session (tandem set), then merge again", exitCode: 3)
+            }
+            if !json {
+                let turns = result.firstSeq.map { first in "turns #\(first)-#\(result.lastSeq ?? first)" } ?? "no new turns"
+                let rows = result.rows.isEmpty ? "no rows" : "rows " + result.rows.map(PrintableText.line).joined(separator: ", ")
+                Output.line("\(branch) merged: \(turns), \(rows)")
+            }
+        }
+    }
+}
+
+/// `tandem discard`.
+struct Discard: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Delete a branch and everything in it, for good (admin of the branch).",
+        discussion: "Only an open branch: the server refuses a session that is no branch, or a merged one (status 3).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The branch's id.") var branch: String
+    @Flag(help: "Confirm: there is no way back.") var yes = false
+
+    func run() throws {
+        try runReporting {
+            try requireConfirmation(yes, "discarding \(branch) deletes it and everything in it for every member, for good")
+            let c = try connect(connection)
+            defer { c.close() }
+            _ = try c.call(.branchDiscard(SessionRef(session: branch)), as: EmptyResult.self)
+            Output.line("\(branch) discarded")
+        }
+    }
+}

@@ -1,0 +1,95 @@
+import ArgumentParser
+import TandemProtocol
+import TandemClientKit
+
+/// `tandem members`.
+struct Members: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "List a session's members, strongest role first (● online).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Flag(help: "One JSON member per line.") var json = false
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            let list = try c.call(.memberList(SessionRef(session: session)), as: MemberListResult.self).members
+            let renderer = Output.renderer()
+            for member in list { Output.line(json ? member.json.serialized() : renderer.member(member)) }
+        }
+    }
+}
+
+/// `tandem role`.
+struct RoleSet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "role",
+        abstract: "Add USER to a session with ROLE, or change their role (admin; only an owner grants owner).",
+        discussion: "Roles, strongest first: owner, admin, write, comment, read.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Argument(help: "The user's id.") var user: String
+    @Argument(help: "owner, admin, write, comment or read.") var role: String
+
+    func run() throws {
+        try runReporting {
+            guard let wanted = Role(rawValue: role) else {
+                throw Failure("ROLE must be owner, admin, write, comment or read, got '\(role)'")
+            }
+            let c = try connect(connection)
+            defer { c.close() }
+            try Self.assign(MemberRoleParams(session: session, user: user, role: wanted), on: c)
+            Output.line("\(user) is \(wanted.rawValue) in \(session)")
+        }
+    }
+
+    /// A role change, or an add for someone not a member yet, as the view's `/role` does.
+    static func assign(_ params: MemberRoleParams, on c: Connection) throws(ClientError) {
+        do {
+            _ = try c.call(.memberSetRole(params), as: MemberResult.self)
+        } catch .server(let e) where e.code == .notFound {
+            // Not a member yet (or no such session: then the add says not_found as well).
+            _ = try c.call(.memberAdd(params), as: MemberResult.self)
+        }
+    }
+}
+
+/// `tandem remove`.
+struct Remove: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Remove a member from a session (admin); remove yourself to leave it.",
+        discussion: "Their connections stop receiving the session's events at once.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Argument(help: "The user's id.") var user: String
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            _ = try c.call(.memberRemove(MemberRemoveParams(session: session, user: user)), as: EventSeqResult.self)
+            Output.line("\(user) removed from \(session)")
+        }
+    }
+}
+
+/// `tandem stats`.
+struct Stats: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Contributions per member of a session: turns, tokens, comments, row writes, merges, conflicts, undos.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Flag(help: "One JSON contribution per line.") var json = false
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            let list = try c.call(.contributions(ContributionsParams(session: session)), as: ContributionsResult.self).contributions
+            if json {
+                for contribution in list { Output.line(contribution.json.serialized()) }
+            } else if !list.isEmpty {
+                for line in Output.renderer().contributions(list) { Output.line(line) }
+            }
+        }
+    }
+}

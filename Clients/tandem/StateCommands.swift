@@ -1,0 +1,75 @@
+import ArgumentParser
+import TandemJSON
+import TandemProtocol
+import TandemClientKit
+
+/// `tandem state`.
+struct StateShow: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "state",
+        abstract: "Print a session's shared state rows (one row with KEY).",
+        discussion: "A KEY with no row is not found (status 2).")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Argument(help: "Only this row.") var key: String?
+    @Flag(help: "One JSON row per line (key, version, value, author, updated).") var json = false
+
+    func run() throws {
+        try runReporting {
+            let c = try connect(connection)
+            defer { c.close() }
+            let rows = try c.call(.stateGet(StateGetParams(session: session, key: key)), as: StateGetResult.self).rows
+            if let key, rows.isEmpty { throw Failure("\(session) has no state row \(PrintableText.line(key))", exitCode: 2) }
+            let renderer = Output.renderer()
+            for row in rows { Output.line(json ? row.json.serialized() : renderer.stateRow(row)) }
+        }
+    }
+}
+
+/// `tandem set`.
+struct StateSet: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "set",
+        abstract: "Write a shared state row: applied, merged with others' changes, or refused as a conflict.",
+        discussion: """
+            The write names the version it started from (--base; without it, the current version, read first). \
+            If others wrote since, the server merges both changes (objects key by key, strings line by line); \
+            when they clash on the same field nothing is written, each clashing field is shown as \
+            base / theirs / yours on stderr, and the status is 3: decide, then write again with --base set to \
+            the version the conflict names. Prints `applied KEY vN` or `merged KEY vN`; --json prints the \
+            server's answer (a conflict's too).
+            """)
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Argument(help: "The row's key.") var key: String
+    @Argument(help: #"The value, JSON: '"text"', 42, '{"k":[1,2]}', null (`-` or absent: read stdin)."#) var value: String?
+    @Option(help: "The version the value was based on (0: the row did not exist).") var base: Int64?
+    @Flag(help: "The server's answer as one JSON object.") var json = false
+
+    func run() throws {
+        try runReporting {
+            if let base, base < 0 { throw Failure("--base must be a version (0 or more), got \(base)") }
+            let parsed = try jsonArgument(value, name: "the value", usage: "echo '{\"k\":1}' | tandem set \(session) \(key)")
+            let c = try connect(connection)
+            defer { c.close() }
+            let version = try base ?? currentVersion(c)
+            let result = try c.call(.statePut(StatePutParams(session: session, key: key, value: parsed, base: version)),
+                                    as: StatePutResult.self)
+            if json { Output.line(result.json.serialized()) }
+            switch result {
+            case .applied(let row, _), .merged(let row, _):
+                if !json { Output.line("\(result.outcome.rawValue) \(PrintableText.line(row.key)) v\(row.version)") }
+            case .conflict(let current, let conflicts):
+                let now = current.map { "v\($0.version) by \($0.author)" } ?? "deleted"
+                Output.error("tandem: conflict: \(PrintableText.line(key)) changed since v\(version) (now \(now)); nothing written")
+                reportConflicts(key: key, current: current, conflicts: conflicts)
+                throw Failure("to write yours over it, run the same command with --base \(current?.version ?? 0)", exitCode: 3)
+            }
+        }
+    }
+
+    /// The row's version now (0: no row), as the view's `/set` reads it for a key it has not seen.
+    private func currentVersion(_ c: Connection) throws(ClientError) -> Int64 {
+        try c.call(.stateGet(StateGetParams(session: session, key: key)), as: StateGetResult.self).rows.first?.version ?? 0
+    }
+}
