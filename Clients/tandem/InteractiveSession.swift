@@ -25,6 +25,9 @@ final class InteractiveSession: Sendable {
         var parent: String?
         var userStopped = false
         var inputStarted = false
+        /// This view asked for the session's deletion (`/delete`, `/discard`): the `deleted` event that
+        /// follows is no news, and the view closes as a success.
+        var deleting = false
     }
 
     let settings: ConnectionSettings
@@ -52,7 +55,8 @@ final class InteractiveSession: Sendable {
         let liveSession = LiveSession(settings: settings, session: sessionID, lastTurns: lastTurns, hooks: .init(
             event: { [self] event, _ in self.show(event) },
             joined: { [self] result, resumed in self.joined(result, resumed: resumed) },
-            status: { [self] text in self.screen.print(self.renderer.notice(text)) }))
+            status: { [self] text in self.screen.print(self.renderer.notice(text)) },
+            gone: { [self] reason in self.gone(reason) }))
         live.withLock { $0 = liveSession }
         let thread = Thread { [self] in
             do throws(ClientError) {
@@ -87,11 +91,35 @@ final class InteractiveSession: Sendable {
     private func liveEnded() {
         let (stopped, started) = state.withLock { ($0.userStopped, $0.inputStarted) }
         guard started, !stopped else { return }
+        let error = failure.withLock { $0 }
+        // A share viewer of a deleted session is closed (4403) right after the `deleted` event, which
+        // normally ends the view first; without it, the close says the same.
+        if case .closed(_, let reason)? = error, reason == LiveSession.stopReason(.shareRevoked, LiveSession.deletedReason) {
+            end(status: 2, "session \(sessionID) was deleted")
+        }
+        end(status: error.map(exitStatus(for:)) ?? 4, error.map { "\($0)" } ?? "connection ended")
+    }
+
+    /// The session was deleted or this user removed: nothing more will arrive, so the view says why and
+    /// ends, unless this view asked for the deletion (it closes on its own once the answer is in).
+    private func gone(_ reason: LiveSession.Gone) {
+        if case .deleted = reason, state.withLock({ $0.deleting }) { return }
+        end(status: reason.exitStatus, reason.explanation(session: sessionID))
+    }
+
+    /// Ends the program from any thread, once: a success is told on the screen, a failure on stderr
+    /// after the screen is put back (as `tandem: ...`, like every other failure).
+    private func end(status: Int32, _ message: String) {
+        let first = state.withLock { s -> Bool in
+            defer { s.userStopped = true }
+            return !s.userStopped
+        }
+        guard first else { return }
+        if status == 0 { screen.print(renderer.notice(message)) }
         screen.finish()
         terminal.withLock { $0?.restore() }
-        let error = failure.withLock { $0 }
-        Output.error("tandem: \(error.map { "\($0)" } ?? "connection ended")")
-        exit(error.map(exitStatus(for:)) ?? 4)
+        if status != 0 { Output.error("tandem: \(message)") }
+        exit(status)
     }
 
     private func leave() {

@@ -14,6 +14,34 @@ final class LiveSession: Sendable {
         var joined: @Sendable (JoinResult, _ resumed: Bool) -> Void
         /// Something to tell the user (connection lost, reconnecting ...).
         var status: @Sendable (String) -> Void
+        /// The session can no longer be followed: it was deleted, or this user was removed from it (the
+        /// server then sends them nothing more). Called after that event's `event`, on any thread.
+        var gone: @Sendable (Gone) -> Void = { _ in }
+    }
+
+    /// Why a joined session stopped being followable.
+    enum Gone: Sendable, Equatable {
+        case deleted(by: String)
+        /// `user` was removed by `by` and the session is no longer visible to this client.
+        case removed(user: String, by: String)
+
+        /// The documented status (`tandem --help`): someone else's doing is a failure for a script
+        /// (2: the session is not found any more; 3: access refused from now on); leaving oneself, from
+        /// this client or another, is not.
+        var exitStatus: Int32 {
+            switch self {
+            case .deleted: 2
+            case .removed(let user, let by): user == by ? 0 : 3
+            }
+        }
+
+        func explanation(session: String) -> String {
+            switch self {
+            case .deleted(let by): "session \(session) was deleted by \(by); nothing is left to follow"
+            case .removed(let user, let by) where user == by: "you left \(session)"
+            case .removed(_, let by): "you were removed from \(session) by \(by); you can no longer follow it"
+            }
+        }
     }
 
     private struct State {
@@ -101,9 +129,14 @@ final class LiveSession: Sendable {
         }
     }
 
+    /// The close reason tandemd gives a share viewer of a deleted session (with 4403).
+    static let deletedReason = "session deleted"
+
     static func stopReason(_ code: CloseCode?, _ reason: String) -> String {
         switch code {
         case .credentialRevoked?: "your token was revoked; ask for a new one"
+        // The server closes a viewer of a deleted session with the same code, and says so.
+        case .shareRevoked? where reason == deletedReason: "this session was deleted"
         case .shareRevoked?: "this share link was revoked"
         case .shareExpired?: "this share link has expired"
         default: reason
@@ -155,9 +188,41 @@ final class LiveSession: Sendable {
             }
         }
         switch outcome {
-        case .show: hooks.event(event, raw)
+        case .show:
+            hooks.event(event, raw)
+            watchForEnd(event)
         case .skip: break
         case .gap: connection?.drop()
+        }
+    }
+
+    /// A deleted session ends the following at once. A removal may be someone else's: the client does
+    /// not know its own user id, so the server's answer decides (a session one is no longer a member of
+    /// is not found), asked off the reader thread, which must stay free to deliver that answer.
+    private func watchForEnd(_ event: Event) {
+        switch event.payload {
+        case .session(let change) where change.change == .deleted:
+            hooks.gone(.deleted(by: change.by))
+        case .member(let member) where member.removed:
+            let thread = Thread { [self] in
+                if !self.isStillVisible() { self.hooks.gone(.removed(user: member.user, by: member.by)) }
+            }
+            thread.start()
+        default:
+            break
+        }
+    }
+
+    /// False once the server answers that the session is not found for this client.
+    private func isStillVisible() -> Bool {
+        guard let connection else { return true }
+        do {
+            _ = try connection.call(.sessionGet(SessionRef(session: sessionID)), as: SessionResult.self)
+            return true
+        } catch {
+            // Anything else (a lost connection ...) decides nothing: the next join will tell.
+            if case .server(let e) = error, e.code == .notFound { return false }
+            return true
         }
     }
 

@@ -156,7 +156,7 @@ struct Export: ParsableCommand {
 struct Tail: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Join a session and follow it: recent turns, then everything live.",
-        discussion: "Reconnects with backoff after a network loss and resumes where it left off, so missed turns are printed once. Stop with Ctrl-C.")
+        discussion: "Reconnects with backoff after a network loss and resumes where it left off, so missed turns are printed once. Stop with Ctrl-C. Ends by itself when the session is deleted (status 2) or you are removed from it (3; 0 when you removed yourself).")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
     @Option(help: "Recent turns to print first (0-1000).") var last: Int64 = 10
@@ -187,7 +187,12 @@ struct Tail: ParsableCommand {
                     }
                     if !json { Output.error(renderer.presence(result.online)) }
                 },
-                status: { Output.error("tandem: \($0)") }))
+                status: { Output.error("tandem: \($0)") },
+                gone: { reason in
+                    // Nothing more will arrive: following on would wait forever.
+                    Output.error("tandem: \(reason.explanation(session: session))")
+                    Foundation.exit(reason.exitStatus)
+                }))
             try live.run()
         }
     }

@@ -67,6 +67,17 @@ extension InteractiveSession {
     /// `/delete --yes` and `/discard --yes`. The server unsubscribes everyone once the session is
     /// gone, so the view has nothing left to follow and closes.
     func performDeletion(_ command: SlashCommand) throws(ClientError) {
+        // Before the request: the `deleted` event may arrive ahead of the answer.
+        state.withLock { $0.deleting = true }
+        do {
+            try requestDeletion(command)
+        } catch {
+            state.withLock { $0.deleting = false }
+            throw error
+        }
+    }
+
+    private func requestDeletion(_ command: SlashCommand) throws(ClientError) {
         let s = sessionID
         if command == .discard {
             _ = try call(.branchDiscard(SessionRef(session: s)), as: EmptyResult.self)

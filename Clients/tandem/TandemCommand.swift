@@ -19,7 +19,9 @@ struct TandemCommand: ParsableCommand {
 
             Exit status: 0 done; 1 bad usage or another error; 2 not found (session, checkpoint ...); \
             3 refused by the server (role, paused or archived session, conflict, limit); 4 no connection \
-            (server down, credential refused, connection lost); 141 its output was closed (a pipe's reader left).
+            (server down, credential refused, connection lost); 141 its output was closed (a pipe's reader left). \
+            The interactive view and `tail` end by themselves when the session is deleted by someone else \
+            (2) or you are removed from it (3); your own /delete, /discard or removing yourself ends them with 0.
             """,
         version: Release.version,
         // Grouped as a user looks for them: sessions, turns, comments, state, checkpoints and branches,
