@@ -190,3 +190,36 @@ extension TandemCLIScriptTests {
         #expect(try f.run(["stats", "s1"], as: "carol").status == 2, "no longer a member")
     }
 }
+
+extension TandemCLIScriptTests {
+    /// `tail` in the background as `user`, its JSON events to a file.
+    func tail(_ f: CLIFixture, as user: String) throws -> (Spawned, FileLines) {
+        let path = f.directory.appendingPathComponent("tail-\(user).out").path
+        let child = try Spawned(CLIFixture.binary, ["tail", "s1", "--json", "--url", f.url, "--token", f.tokens[user]!],
+                                environment: f.environment, stdoutPath: path,
+                                stderrPath: f.directory.appendingPathComponent("tail-\(user).err").path)
+        return (child, FileLines(path))
+    }
+
+    @Test func tailEndsWhenRemovedOrWhenTheSessionIsDeleted() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        let (carol, carolOut) = try tail(f, as: "carol")
+        defer { carol.signal(SIGKILL); carol.wait(timeout: 5) }
+        let (bob, bobOut) = try tail(f, as: "bob")
+        defer { bob.signal(SIGKILL); bob.wait(timeout: 5) }
+        _ = try f.run(["post", "s1", "both follow"])
+        #expect(carolOut.waitFor { $0.contains("both follow") } && bobOut.waitFor { $0.contains("both follow") })
+
+        _ = try f.run(["remove", "s1", "carol"])
+        #expect(carol.wait(timeout: 8) == 3, "removed: refused from now on")
+        #expect(carolOut.lines.last?.contains(#""removed":true"#) == true, "the removal is the last event")
+        let why = try String(contentsOfFile: f.directory.appendingPathComponent("tail-carol.err").path, encoding: .utf8)
+        #expect(why.hasSuffix("tandem: you were removed from s1 by alice; you can no longer follow it\n"), "\(why)")
+
+        _ = try f.run(["delete", "s1", "--yes"])
+        #expect(bob.wait(timeout: 8) == 2, "deleted: not found any more")
+        let last = try JSONValue(parsing: try #require(bobOut.lines.last))
+        #expect(last["event"]?.stringValue == "session" && last["change"]?.stringValue == "deleted")
+    }
+}
