@@ -48,18 +48,19 @@ struct BranchCreate: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "branch",
         abstract: "Fork a session into a new branch session and print the branch's id (write role).",
-        discussion: "The branch holds the turns up to --at (the head by default) and the rows as they stood then, with the same members and roles. The server picks its id. Merge it back with `tandem merge BRANCH`.")
+        discussion: "The branch holds the turns up to --at (the head by default) and the rows as they stood then, with the same members and roles. With --id you choose its id (a retry after a lost answer then gets already_exists instead of a second branch); else the server picks one. Merge it back with `tandem merge BRANCH`.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session to fork.") var session: String
     @Option(help: "The branch's title (\"<title> (branch)\" when absent).") var title: String?
     @Option(help: "The last turn the branch keeps (the head when absent).") var at: Int64?
+    @Option(help: "Choose the branch's id (1-64 of A-Z a-z 0-9 _ -); generated when absent.") var id: String?
 
     func run() throws {
         try runReporting {
             if let at, at < 0 { throw Failure("--at must be a turn number (0 or more), got \(at)") }
             let c = try connect(connection)
             defer { c.close() }
-            let branch = try c.call(.branchCreate(BranchCreateParams(session: session, at: at, title: title)), as: SessionResult.self).session
+            let branch = try c.call(.branchCreate(BranchCreateParams(session: session, at: at, title: title, branch: id)), as: SessionResult.self).session
             Output.line(branch.id)
         }
     }

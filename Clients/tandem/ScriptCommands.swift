@@ -40,9 +40,7 @@ struct Create: ParsableCommand {
         try runReporting {
             let operation: TandemProtocol.Operation
             if let template {
-                // template.create_session takes no id: refusing beats silently ignoring it.
-                guard id == nil else { throw Failure("--id cannot be combined with --template (the server picks the id)") }
-                operation = .templateCreateSession(TemplateCreateParams(template: template, title: title))
+                operation = .templateCreateSession(TemplateCreateParams(template: template, title: title, session: id))
             } else {
                 guard let title else { throw Failure("no title: tandem create TITLE (or --template NAME)") }
                 operation = .sessionCreate(SessionCreateParams(session: id, title: title))

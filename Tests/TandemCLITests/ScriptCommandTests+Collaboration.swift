@@ -129,8 +129,11 @@ extension TandemCLIScriptTests {
         #expect(try texts(f, "s1") == ["one", "in the branch"])
 
         // A clash on a row: nothing merged, the fields shown, the parent unchanged.
-        let second = try f.run(["branch", "s1", "--at", "1"]).stdout.trimmingCharacters(in: .newlines)
+        let second = try f.run(["branch", "s1", "--at", "1", "--id", "plan-c"]).stdout.trimmingCharacters(in: .newlines)
+        #expect(second == "plan-c", "--id names the branch")
         #expect(try texts(f, second) == ["one"], "--at keeps the turns up to it")
+        let retried = try f.run(["branch", "s1", "--id", "plan-c"])
+        #expect(retried.status == 3 && retried.stderr.hasPrefix("tandem: already_exists:"), "a retry makes no second branch")
         _ = try f.run(["set", second, "plan", #"{"owner":"erin"}"#, "--base", "0"])
         _ = try f.run(["set", "s1", "plan", #"{"owner":"carol"}"#])
         let clash = try f.run(["merge", second, "--json"])

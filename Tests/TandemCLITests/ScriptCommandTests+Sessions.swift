@@ -121,8 +121,13 @@ extension TandemCLIScriptTests {
         #expect(try f.run(["info", id], as: "bob").stdout.contains("your role: write"), "the template's members come along")
         let missing = try f.run(["create", "--template", "nope"])
         #expect(missing.status == 2 && missing.stderr.hasPrefix("tandem: not_found:"))
-        let withID = try f.run(["create", "--template", "retro", "--id", "x"])
-        #expect(withID.status == 1 && withID.stderr.contains("--id cannot be combined with --template"))
+        // A chosen id: a retry of the same create is refused, not a second session.
+        let withID = try f.run(["create", "--template", "retro", "--id", "week-49"])
+        #expect(withID.status == 0 && withID.stdout == "week-49\n", "\(withID.stderr)")
+        let again = try f.run(["create", "--template", "retro", "--id", "week-49"])
+        #expect(again.status == 3 && again.stderr.hasPrefix("tandem: already_exists:"))
+        let badID = try f.run(["create", "--template", "retro", "--id", "week 49"])
+        #expect(badID.status == 1 && badID.stderr.contains("1-64 characters"), "\(badID.stderr)")
         #expect(try f.run(["create"]).status == 1)
 
         // Import: from a file and from stdin; the importer owns the copy.

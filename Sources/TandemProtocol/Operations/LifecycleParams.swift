@@ -38,23 +38,28 @@ public struct BranchCreateParams: WireObject {
     public var at: Int64?
     /// Title of the branch; "<source title> (branch)" when nil.
     public var title: String?
+    /// A client-chosen id for the branch (1-64 of `A-Z a-z 0-9 _ -`); the server generates one when nil.
+    public var branch: String?
 
-    public init(session: String, at: Int64? = nil, title: String? = nil) {
+    public init(session: String, at: Int64? = nil, title: String? = nil, branch: String? = nil) {
         self.session = session
         self.at = at
         self.title = title
+        self.branch = branch
     }
 
     public init(reader r: inout WireReader) throws {
         session = try r.identifier("session")
         at = try r.optionalInt("at")
         title = try r.optionalString("title", maxBytes: r.limits.maxNameBytes, allowEmpty: true)
+        branch = try r.optionalNewSessionID("branch")
     }
 
     public func write(into o: inout [String: JSONValue]) {
         o["session"] = .string(session)
         o["at"] = at.map { .integer($0) }
         o["title"] = title.map { .string($0) }
+        o["branch"] = branch.map { .string($0) }
     }
 }
 
@@ -65,20 +70,25 @@ public typealias TemplateSaveParams = SessionNameParams
 public struct TemplateCreateParams: WireObject {
     public var template: String
     public var title: String?
+    /// A client-chosen id for the new session (1-64 of `A-Z a-z 0-9 _ -`); generated when nil.
+    public var session: String?
 
-    public init(template: String, title: String? = nil) {
+    public init(template: String, title: String? = nil, session: String? = nil) {
         self.template = template
         self.title = title
+        self.session = session
     }
 
     public init(reader r: inout WireReader) throws {
         template = try r.string("template", maxBytes: r.limits.maxNameBytes)
         title = try r.optionalString("title", maxBytes: r.limits.maxNameBytes, allowEmpty: true)
+        session = try r.optionalNewSessionID("session")
     }
 
     public func write(into o: inout [String: JSONValue]) {
         o["template"] = .string(template)
         o["title"] = title.map { .string($0) }
+        o["session"] = session.map { .string($0) }
     }
 }
 

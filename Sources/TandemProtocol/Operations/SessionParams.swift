@@ -25,21 +25,9 @@ public struct SessionCreateParams: WireObject {
     }
 
     public init(reader r: inout WireReader) throws {
-        session = try r.optionalIdentifier("session")
-        if let session, session.utf8.count > 64 || !session.utf8.allSatisfy(Self.isURLSafe) {
-            throw r.failure("session", "must be 1-64 characters of A-Z a-z 0-9 _ -")
-        }
+        session = try r.optionalNewSessionID("session")
         title = try r.optionalString("title", maxBytes: r.limits.maxNameBytes, allowEmpty: true) ?? ""
         metadata = try r.optionalObject("metadata", maxBytes: r.limits.maxMetadataBytes) ?? [:]
-    }
-
-    static func isURLSafe(_ c: UInt8) -> Bool {
-        switch c {
-        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
-            true
-        default: false
-        }
     }
 
     public func write(into o: inout [String: JSONValue]) {

@@ -38,7 +38,7 @@ public struct PostTurnParams: WireObject {
     }
 
     static func isNonceByte(_ c: UInt8) -> Bool {
-        SessionCreateParams.isURLSafe(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: ":")
+        WireReader.isURLSafe(c) || c == UInt8(ascii: ".") || c == UInt8(ascii: ":")
     }
 
     public func write(into o: inout [String: JSONValue]) {

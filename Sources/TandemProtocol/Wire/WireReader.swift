@@ -78,6 +78,25 @@ public struct WireReader {
         return s
     }
 
+    /// A client-chosen id for a session to be made (`session.create`, `branch.create`,
+    /// `template.create_session`): 1-64 of `A-Z a-z 0-9 _ -`, safe in a URL as it is.
+    public mutating func optionalNewSessionID(_ key: String) throws -> String? {
+        guard let id = try optionalIdentifier(key) else { return nil }
+        guard id.utf8.count <= 64, id.utf8.allSatisfy(Self.isURLSafe) else {
+            throw failure(key, "must be 1-64 characters of A-Z a-z 0-9 _ -")
+        }
+        return id
+    }
+
+    static func isURLSafe(_ c: UInt8) -> Bool {
+        switch c {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            true
+        default: false
+        }
+    }
+
     public mutating func identifier(_ key: String) throws -> String {
         guard let s = try optionalIdentifier(key) else { throw missing(key) }
         return s

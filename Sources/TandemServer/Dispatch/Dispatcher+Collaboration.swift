@@ -21,7 +21,7 @@ extension Dispatcher {
 
     func createBranch(_ p: BranchCreateParams, client: ClientConnection) throws -> SessionResult {
         let user = try memberUser(client)
-        let branch = try store.createBranch(session: p.session, actor: user, atSeq: p.at, title: p.title)
+        let branch = try store.createBranch(session: p.session, actor: user, atSeq: p.at, id: p.branch, title: p.title)
         return SessionResult(session: try info(branch, for: user))
     }
 
@@ -64,7 +64,7 @@ extension Dispatcher {
 
     func createFromTemplate(_ p: TemplateCreateParams, client: ClientConnection) throws -> SessionResult {
         let user = try memberUser(client)
-        let session = try store.createSession(fromTemplate: p.template, actor: user, title: p.title)
+        let session = try store.createSession(fromTemplate: p.template, actor: user, id: p.session, title: p.title)
         return SessionResult(session: try info(session, for: user))
     }
 }
