@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import TandemClientKit
+import TandemProtocol
 
 /// `tandem login`: saves URL and token for later commands.
 struct Login: ParsableCommand {
@@ -43,6 +44,25 @@ struct Login: ParsableCommand {
             }
             try ConfigFile.write(ClientConfig(url: url, token: token), to: path)
             Output.line("saved \(url) to \(path)")
+        }
+    }
+}
+
+/// `tandem whoami`: which server and which user the connection settings reach.
+struct WhoAmI: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whoami",
+        abstract: "Connect with the current settings and print the user the server knows them as, and the server.",
+        discussion: "A share link prints 'viewer (share link)'. Exit status 4 when the server cannot be reached or refuses the credential.")
+    @OptionGroup var connection: ConnectionOptions
+
+    func run() throws {
+        try runReporting {
+            let settings = try connection.settings()
+            let c = try Connection(settings: settings, onEvent: { _, _ in })
+            defer { c.close() }
+            let pong = try c.call(.ping, as: PongResult.self)
+            Output.line("\(pong.user ?? "viewer (share link)") at \(settings.webSocketURL)")
         }
     }
 }

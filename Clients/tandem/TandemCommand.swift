@@ -26,7 +26,7 @@ struct TandemCommand: ParsableCommand {
         version: Release.version,
         // Grouped as a user looks for them: sessions, turns, comments, state, checkpoints and branches,
         // members, documents, templates, share links.
-        subcommands: [Open.self, Login.self, Sessions.self, Search.self, Create.self, Info.self, Update.self,
+        subcommands: [Open.self, Login.self, WhoAmI.self, Sessions.self, Search.self, Create.self, Info.self, Update.self,
                       Pause.self, Resume.self, Archive.self, Delete.self, Post.self, Tail.self, History.self,
                       Undo.self, Clear.self, CommentAdd.self, Comments.self, StateShow.self, StateSet.self,
                       CheckpointSave.self, Checkpoints.self, Restore.self, BranchCreate.self, Merge.self, Discard.self,

@@ -156,6 +156,11 @@ extension TandemCLIScriptTests {
         let link = share.stdout.trimmingCharacters(in: .newlines)
         #expect(link.hasPrefix("http://127.0.0.1:\(f.port)/s/"))
         #expect(try f.run(["RAW", "history", "s1", "--url", link]).stdout.contains("for viewers"))
+        // whoami: the user the token is, a share link's viewer, a refused token.
+        #expect(try f.run(["whoami"], as: "bob").stdout == "bob at \(f.url)\n")
+        #expect(try f.run(["RAW", "whoami", "--url", link]).stdout.hasPrefix("viewer (share link) at "))
+        let refused = try f.run(["whoami", "--token", "tdm_not_a_token"], as: nil)
+        #expect(refused.status == 4, "\(refused.stderr)")
 
         let created = try JSONValue(parsing: try f.run(["share", "s1", "--json"]).stdout)
         #expect(created["url"]?.stringValue?.hasPrefix("http://127.0.0.1:\(f.port)/s/") == true)

@@ -72,7 +72,7 @@ import TandemJSON
         let help = try f.run(["RAW", "--help"])
         for name in ["sessions", "create", "post", "tail", "history", "export", "login", "open", "search", "info", "update",
                      "pause", "resume", "archive", "delete", "comments", "checkpoints", "import", "templates", "template",
-                     "shares", "share", "revoke", "undo", "clear", "comment", "state", "set", "checkpoint", "restore",
+                     "shares", "share", "revoke", "whoami", "undo", "clear", "comment", "state", "set", "checkpoint", "restore",
                      "branch", "merge", "discard", "members", "role", "remove", "stats"] {
             #expect(help.stdout.contains(name), "--help lists \(name)")
         }

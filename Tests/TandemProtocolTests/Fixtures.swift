@@ -143,6 +143,7 @@ enum Fixtures {
         check(ShareListResult(shares: [share])),
         check(ShareResult(share: share)),
         check(PongResult(time: t0)),
+        check(PongResult(time: t0, user: "alice")),
     ]
 
     static func check<R: WireObject>(_ value: R) -> (String, @Sendable (RequestID) throws -> Bool) {

@@ -164,10 +164,21 @@ public struct ShareResult: WireObject {
 public struct PongResult: WireObject {
     /// The server's clock, to estimate skew and latency.
     public var time: Timestamp
+    /// Who the connection acts as: the token's user; nil for a share-link viewer.
+    public var user: String?
 
-    public init(time: Timestamp) { self.time = time }
+    public init(time: Timestamp, user: String? = nil) {
+        self.time = time
+        self.user = user
+    }
 
-    public init(reader r: inout WireReader) throws { time = try r.int("time") }
+    public init(reader r: inout WireReader) throws {
+        time = try r.int("time")
+        user = try r.optionalString("user", maxBytes: r.limits.maxIdentifierBytes)
+    }
 
-    public func write(into o: inout [String: JSONValue]) { o["time"] = .integer(time) }
+    public func write(into o: inout [String: JSONValue]) {
+        o["time"] = .integer(time)
+        o["user"] = user.map { .string($0) }
+    }
 }

@@ -81,7 +81,8 @@ final class Dispatcher: Sendable {
         }
         switch request.operation {
         case .ping:
-            send(.success(id: request.id, PongResult(time: Int64(Date().timeIntervalSince1970 * 1000))), to: connection)
+            send(.success(id: request.id, PongResult(time: Int64(Date().timeIntervalSince1970 * 1000), user: client.identity.userID)),
+                 to: connection)
         case .turnPost(let params):
             postTurn(params, id: request.id, connection: connection, client: client)
         default:

@@ -28,6 +28,8 @@ extension EndToEnd {
             let viewers = [try harness.connect(.sharePath(secret), label: "viewer /s/"),
                            try harness.connect(.shareQuery(secret), label: "viewer ?share=")]
             for viewer in viewers {
+                let pong = try viewer.ok("ping")
+                #expect(pong["time"] != nil && pong["user"] == nil, "a viewer acts as no user")
                 let joined = try viewer.ok("session.join", ["session": "s-share", "last": 5])
                 #expect(joined["role"] == "read")
                 #expect(try joined.array("turns").count == 1)
@@ -46,6 +48,7 @@ extension EndToEnd {
             }
             #expect(TandemTestClient.handshakeStatus(port: harness.port, .sharePath(secret)) == 401)
             #expect(try owner.ok("ping")["time"] != nil, "members are not affected")
+            #expect(try owner.ok("ping")["user"] == "alice", "ping names the caller")
         }
 
         @Test("share.create answers the viewer path, or the whole link when public-url is set")
