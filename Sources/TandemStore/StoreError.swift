@@ -41,6 +41,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     static func notFound(_ what: String) -> StoreError { StoreError(.notFound, "\(what) not found") }
+    /// The actor is no member of `session`. The message is word for word the one for a session that
+    /// does not exist: it reaches the client, and any difference would tell outsiders which ids exist.
+    static func notMemberOf(_ session: String) -> StoreError { StoreError(.notMember, "session \(session) not found") }
     static func invalid(_ message: String) -> StoreError { StoreError(.invalidArgument, message) }
     static func forbidden(_ message: String) -> StoreError { StoreError(.forbidden, message) }
 }

@@ -31,7 +31,7 @@ extension SessionRef {
 
     static func check(_ ref: SessionRef, _ operation: Operation, actor: String, status rule: StatusRule) throws(StoreError) -> SessionRef {
         guard let role = ref.role else {
-            throw StoreError(.notMember, "session \(ref.id) not found (\(actor) is not a member)")
+            throw StoreError.notMemberOf(ref.id)
         }
         guard Permissions.allows(role: role, operation: operation) else {
             throw StoreError.forbidden("role \(role.rawValue) may not \(operation.rawValue)")

@@ -69,7 +69,7 @@ enum Branches {
         let db = ctx.db
         let branchRef = try db.sessionRef(branch, actor: actor)
         // Only what one can see can be merged: a non-member does not learn the branch exists.
-        guard branchRef.role != nil else { throw StoreError(.notMember, "session \(branch) not found (\(actor) is not a member)") }
+        guard branchRef.role != nil else { throw StoreError.notMemberOf(branch) }
         guard let (parentSid, forkSeq, forkRowsJSON, status) = try db.queryOne(
             "SELECT parent_sid, fork_seq, fork_rows, branch_status FROM sessions WHERE sid = ?", [.integer(branchRef.sid)],
             { row throws(StoreError) in (row.optionalInt(0), row.int(1), try row.json(2), row.optionalText(3)) }),
