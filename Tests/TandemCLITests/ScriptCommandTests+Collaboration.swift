@@ -167,6 +167,9 @@ extension TandemCLIScriptTests {
         #expect(try f.run(["role", "s1", "dave", "write"]).status == 0, "a member's role changes")
         let dave = try lines(try f.run(["members", "s1", "--json"])).first { $0["user"]?.stringValue == "dave" }
         #expect(dave?["role"]?.stringValue == "write")
+        // Strongest role first (`tandem members --help`), then by id: not alphabetical.
+        let ordered = try lines(try f.run(["members", "s1", "--json"])).map { $0["user"]?.stringValue }
+        #expect(ordered == ["alice", "bob", "dave", "carol"])
         #expect(try f.run(["role", "s1", "dave", "boss"]).status == 1)
         let byWriter = try f.run(["role", "s1", "dave", "read"], as: "bob")
         #expect(byWriter.status == 3 && byWriter.stderr.hasPrefix("tandem: forbidden:"))

@@ -140,7 +140,7 @@ import TandemJSON
             #expect(errorCode { try store.setMember(session: "s1", actor: "alice", user: "ghost", role: .read) } == "not_found")
             try store.removeMember(session: "s1", actor: "erin", user: "dave")
             try store.removeMember(session: "s1", actor: "carol", user: "carol") // leaving
-            #expect(try store.members(session: "s1", actor: "bob").map(\.userID) == ["alice", "bob", "erin"])
+            #expect(try store.members(session: "s1", actor: "bob").map(\.userID) == ["alice", "erin", "bob"], "strongest role first")
             #expect(errorCode { try store.removeMember(session: "s1", actor: "alice", user: "alice") } == "invalid_state")
             let actions = try store.auditLog(session: "s1").map(\.action)
             #expect(actions.filter { $0 == "member.remove" }.count == 2)

@@ -1,10 +1,12 @@
 import TandemJSON
 
 extension Store {
+    /// The members, strongest role first, then by user id (protocol.md `member.list`: clients print
+    /// them in this order, so the owner heads the list whatever the names).
     public func members(session: String, actor: String) throws(StoreError) -> [Member] {
         try read { db throws(StoreError) in
             let ref = try db.authorize(.membersList, session: session, actor: actor)
-            return try Members.list(db, sid: ref.sid)
+            return try Members.list(db, sid: ref.sid).sorted { ($0.role.rank, $1.userID) > ($1.role.rank, $0.userID) }
         }
     }
 
