@@ -92,6 +92,12 @@ final class Connection: Sendable {
             return "cannot connect to \(url): timed out — is the address right and tandemd running?"
         case .transport(let transport):
             let text = "\(transport)"
+            // The server answered, so "is tandemd running?" would send people the wrong way: the
+            // client does not trust its certificate (self-signed, a private CA, or another name).
+            if text.contains("certificate verify failed") {
+                return "cannot connect to \(url): the server's certificate is not trusted (\(text)); "
+                    + "if it is self-signed or from a private CA, set SSL_CERT_FILE to its PEM certificate (or the CA's)"
+            }
             let reason = text.lowercased().contains("refused") ? "connection refused" : text
             let local = ["ws://127.0.0.1", "ws://localhost", "ws://[::1]", "wss://127.0.0.1", "wss://localhost"].contains { url.hasPrefix($0) }
             return "cannot connect to \(url): \(reason) — is tandemd running?" + (local ? " start it with deploy/run" : " check the address with whoever runs it")

@@ -13,7 +13,8 @@ struct TandemCommand: ParsableCommand {
             Connection settings come from --url/--token, else TANDEM_URL/TANDEM_TOKEN, else the config file \
             written by `tandem login` ($XDG_CONFIG_HOME/tandem/config or ~/.config/tandem/config). \
             The default URL is \(ConnectionSettings.defaultURL). A share link (http://HOST:PORT/s/SECRET) \
-            as --url opens that session read-only.
+            as --url opens that session read-only. A wss:// server's certificate is checked against the \
+            system's CAs; to trust a self-signed one (or a private CA), set SSL_CERT_FILE to its PEM file.
 
             Without a subcommand, `tandem` opens the interactive view (pick or create a session).
 
