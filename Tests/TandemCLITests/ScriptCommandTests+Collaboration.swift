@@ -112,7 +112,9 @@ extension TandemCLIScriptTests {
         let restored = try f.run(["restore", "s1", "start", "--yes"])
         #expect(restored.status == 0 && restored.stdout == "s1 restored to start (#1)\n", "\(restored.stderr)")
         #expect(try texts(f, "s1") == ["one"])
-        #expect(try f.run(["restore", "s1", "nope", "--yes"]).status == 2)
+        let unknown = try f.run(["restore", "s1", "nope", "--yes"])
+        #expect(unknown.status == 2)
+        #expect(unknown.stderr == "tandem: not_found: session s1 has no checkpoint named nope\n", "\(unknown.stderr)")
 
         // A branch keeps the members; its turns come back with a merge (after the rewound #2: seqs never repeat).
         let created = try f.run(["branch", "s1", "--title", "Plan B"], as: "bob")

@@ -52,7 +52,7 @@ extension Store {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorizeChange(.checkpointRestore, session: session, actor: actor)
             guard let checkpoint = try Checkpoints.list(ctx.db, sid: ref.sid).first(where: { $0.name == name }) else {
-                throw StoreError.notFound("session \(session) has no checkpoint named \(name)")
+                throw StoreError(.notFound, "session \(session) has no checkpoint named \(name)")
             }
             if let why = try Checkpoints.staleness(ctx.db, sid: ref.sid, checkpoint) {
                 throw StoreError(.staleCheckpoint, "checkpoint \(name) (turn \(checkpoint.turnSeq)) cannot be restored: \(why)")
