@@ -68,8 +68,16 @@ import Testing
             let present = Set(seqs)
             let missing = reported.filter { !present.contains($0) }
             #expect(missing.isEmpty, "iteration \(iteration): reported durable but missing: \(missing.prefix(5))")
-            let events = try store.changes(session: "crash", actor: "writer", since: 0, limit: 100_000)
-            #expect(events.events.map(\.eventSeq) == Array(stride(from: 1, through: events.lastEventSeq, by: 1)))
+            // Paged: a fast machine writes more than one page (100,000 events) before the kill.
+            var eventSeqs: [Int64] = []
+            var head: Int64 = 0
+            repeat {
+                let page = try store.changes(session: "crash", actor: "writer", since: eventSeqs.last ?? 0, limit: 100_000)
+                head = page.lastEventSeq
+                eventSeqs += page.events.map(\.eventSeq)
+                if page.events.isEmpty { break }
+            } while (eventSeqs.last ?? 0) < head
+            #expect(eventSeqs == Array(stride(from: 1, through: head, by: 1)))
             #expect(try store.contributions(session: "crash", actor: "writer").first?.counts.turns == Int64(seqs.count))
             // The index resumes from the persisted mark and ends exact: every turn once, no extra.
             try store.catchUpSearchIndex()
