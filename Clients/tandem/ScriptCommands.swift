@@ -70,6 +70,8 @@ struct Post: ParsableCommand {
                 throw Failure("--role must be user, assistant, tool or system, got '\(role)'")
             }
             let content = try readContent()
+            // An empty shell variable would otherwise post an empty turn for everyone to see.
+            guard !content.isEmpty else { throw Failure("nothing to post: the text is empty") }
             let params = PostTurnParams(session: session, role: turnRole, content: content, nonce: Nonce.make())
             let settings = try connection.settings()
             var lastError: ClientError?

@@ -15,6 +15,10 @@ import TandemJSON
         #expect(piped.stdout == "#2\n")
         let dash = try f.run(["post", "s1", "-"], stdin: "dash input")
         #expect(dash.stdout == "#3\n")
+        // An empty shell variable posts nothing (no turn #4).
+        for empty in [try f.run(["post", "s1", ""]), try f.run(["post", "s1", "-"], stdin: "\n")] {
+            #expect(empty.status == 1 && empty.stderr == "tandem: nothing to post: the text is empty\n", "\(empty.stderr)")
+        }
 
         let history = try f.run(["history", "s1", "--last", "2"])
         #expect(history.status == 0)
