@@ -5,6 +5,12 @@ public enum ShareURL {
     /// connected to (`ws://HOST:PORT/ws` → `http://HOST:PORT`, `wss://` → `https://`).
     public static func absolute(_ url: String, webSocketURL: String) -> String {
         if url.hasPrefix("http://") || url.hasPrefix("https://") { return url }
+        return server(of: webSocketURL) + url
+    }
+
+    /// The server's web origin for a WebSocket URL, without its path (which, for a share link, is
+    /// the link's secret): `ws://HOST:PORT/...` → `http://HOST:PORT`, `wss://` → `https://`.
+    public static func server(of webSocketURL: String) -> String {
         var origin = webSocketURL
         if origin.hasPrefix("wss://") {
             origin = "https://" + origin.dropFirst(6)
@@ -14,6 +20,6 @@ public enum ShareURL {
         if let schemeEnd = origin.firstRange(of: "://"), let slash = origin[schemeEnd.upperBound...].firstIndex(of: "/") {
             origin = String(origin[..<slash])
         }
-        return origin + url
+        return origin
     }
 }

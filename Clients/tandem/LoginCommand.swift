@@ -62,7 +62,9 @@ struct WhoAmI: ParsableCommand {
             let c = try Connection(settings: settings, onEvent: { _, _ in })
             defer { c.close() }
             let pong = try c.call(.ping, as: PongResult.self)
-            Output.line("\(pong.user ?? "viewer (share link)") at \(settings.webSocketURL)")
+            // A share link's URL is its secret: name the server only.
+            let server = settings.isShareLink ? ShareURL.server(of: settings.webSocketURL) : settings.webSocketURL
+            Output.line("\(pong.user ?? "viewer (share link)") at \(server)")
         }
     }
 }

@@ -188,6 +188,11 @@ import TandemProtocol
                 == "https://tandem.example.com/s/abc")
         #expect(ShareURL.absolute("http://h/s/abc", webSocketURL: "ws://x/ws") == "http://h/s/abc")
     }
+
+    @Test func theServerOfAShareLinkLeavesTheSecretOut() {
+        #expect(ShareURL.server(of: "ws://127.0.0.1:8765/s/SECRET") == "http://127.0.0.1:8765")
+        #expect(ShareURL.server(of: "wss://tandem.example.com/s/SECRET") == "https://tandem.example.com")
+    }
 }
 
 @Suite struct ConflictResolutionTests {
