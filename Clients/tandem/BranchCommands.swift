@@ -13,9 +13,7 @@ struct CheckpointSave: ParsableCommand {
     @Argument(help: "The checkpoint's name (unique in the session).") var name: String
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let saved = try c.call(.checkpointSave(CheckpointParams(session: session, name: name)), as: CheckpointResult.self).checkpoint
             Output.line("\(PrintableText.line(saved.name)) at #\(saved.seq)")
         }
@@ -76,9 +74,7 @@ struct Merge: ParsableCommand {
     @Flag(help: "The server's answer as one JSON object.") var json = false
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let result = try c.call(.branchMerge(SessionRef(session: branch)), as: BranchMergeResult.self)
             if json { Output.line(result.json.serialized()) }
             guard result.merged else {

@@ -10,9 +10,7 @@ struct Members: ParsableCommand {
     @Flag(help: "One JSON member per line.") var json = false
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let list = try c.call(.memberList(SessionRef(session: session)), as: MemberListResult.self).members
             let renderer = Output.renderer()
             for member in list { Output.line(json ? member.json.serialized() : renderer.member(member)) }
@@ -64,9 +62,7 @@ struct Remove: ParsableCommand {
     @Argument(help: "The user's id.") var user: String
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             _ = try c.call(.memberRemove(MemberRemoveParams(session: session, user: user)), as: EventSeqResult.self)
             Output.line("\(user) removed from \(session)")
         }
@@ -81,9 +77,7 @@ struct Stats: ParsableCommand {
     @Flag(help: "One JSON contribution per line.") var json = false
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let list = try c.call(.contributions(ContributionsParams(session: session)), as: ContributionsResult.self).contributions
             if json {
                 for contribution in list { Output.line(contribution.json.serialized()) }

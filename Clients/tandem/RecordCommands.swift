@@ -33,9 +33,7 @@ struct Checkpoints: ParsableCommand {
     @Flag(help: "One JSON checkpoint per line.") var json = false
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let list = try c.call(.checkpointList(SessionRef(session: session)), as: CheckpointListResult.self).checkpoints
             if json {
                 for checkpoint in list { Output.line(checkpoint.json.serialized()) }

@@ -11,9 +11,7 @@ struct Sessions: ParsableCommand {
     @Flag(help: "One JSON object per line instead of a table.") var json = false
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let result = try c.call(.sessionList(SessionListParams()), as: SessionListResult.self)
             if json {
                 for s in result.sessions { Output.line(s.json.serialized()) }
@@ -143,9 +141,7 @@ struct Export: ParsableCommand {
     @Argument(help: "The session id.") var session: String
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let result = try c.call(.sessionExport(SessionRef(session: session)), as: ExportResult.self)
             Output.line(result.document.serialized())
         }

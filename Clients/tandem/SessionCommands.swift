@@ -12,9 +12,7 @@ struct Info: ParsableCommand {
     @Flag(help: "The session as one JSON object.") var json = false
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let info = try c.call(.sessionGet(SessionRef(session: session)), as: SessionResult.self).session
             if json {
                 Output.line(info.json.serialized())
@@ -62,9 +60,7 @@ protocol StatusCommand: ParsableCommand {
 
 extension StatusCommand {
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let info = try c.call(Self.operation(SessionRef(session: session)), as: SessionResult.self).session
             Output.line("\(info.id) \(info.status.rawValue)")
         }

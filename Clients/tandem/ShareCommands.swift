@@ -12,9 +12,7 @@ struct Shares: ParsableCommand {
     @Flag(help: "One JSON link per line.") var json = false
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let list = try c.call(.shareList(SessionRef(session: session)), as: ShareListResult.self).shares
             if json {
                 for link in list { Output.line(link.json.serialized()) }
@@ -68,9 +66,7 @@ struct Revoke: ParsableCommand {
     @Argument(help: "The link's id (as `tandem shares` lists it, not its secret).") var link: String
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let share = try c.call(.shareRevoke(ShareRevokeParams(share: link)), as: ShareResult.self).share
             Output.line("\(share.id) revoked")
         }

@@ -15,9 +15,7 @@ struct StateShow: ParsableCommand {
     @Flag(help: "One JSON row per line (key, version, value, author, updated).") var json = false
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let rows = try c.call(.stateGet(StateGetParams(session: session, key: key)), as: StateGetResult.self).rows
             if let key, rows.isEmpty { throw Failure("\(session) has no state row \(PrintableText.line(key))", exitCode: 2) }
             let renderer = Output.renderer()

@@ -103,6 +103,16 @@ func runReporting(_ body: () throws -> Void) throws {
     }
 }
 
+/// `runReporting` around a connection made from `options` and closed however `body` ends: the
+/// frame of every subcommand that has nothing to check before it connects.
+func runConnected(_ options: ConnectionOptions, _ body: (Connection) throws -> Void) throws {
+    try runReporting {
+        let c = try connect(options)
+        defer { c.close() }
+        try body(c)
+    }
+}
+
 /// The documented exit status of a failure (`tandem --help`), so scripts can tell them apart.
 func exitStatus(for error: ClientError) -> Int32 {
     switch error {

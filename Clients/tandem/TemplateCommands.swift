@@ -9,9 +9,7 @@ struct Templates: ParsableCommand {
     @Flag(help: "One JSON template per line.") var json = false
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let list = try c.call(.templateList, as: TemplateListResult.self).templates
             if json {
                 for template in list { Output.line(template.json.serialized()) }
@@ -38,9 +36,7 @@ struct TemplateSave: ParsableCommand {
     @Argument(help: "The template's name (unique among yours).") var name: String
 
     func run() throws {
-        try runReporting {
-            let c = try connect(connection)
-            defer { c.close() }
+        try runConnected(connection) { c in
             let result = try c.call(.templateSave(TemplateSaveParams(session: session, name: name)), as: TemplateResult.self)
             Output.line(result.template.name)
         }
