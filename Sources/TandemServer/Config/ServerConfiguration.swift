@@ -46,7 +46,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var idleTimeoutSeconds = 120.0
     public var pingIntervalSeconds = 30.0
     /// See `TransportConfiguration.writeCoalescingWindow`.
-    public var writeCoalescingMilliseconds = 2.0
+    public var writeCoalescingMilliseconds = 1.0
     public var authFailuresPerMinute = 20.0
     /// Not a setting: seconds a closing connection (a cut-off slow consumer too) has to take its close
     /// frame before the socket is dropped. Tests under sanitizers stretch it (instrumented code is slower).
