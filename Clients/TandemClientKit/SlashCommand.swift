@@ -48,7 +48,7 @@ public enum SlashCommand: Sendable, Equatable {
     public static let helpLines: [String] = [
         "/history [N]          show the last N turns (default 20)",
         "/undo                 undo the last turn (yours; admins: anyone's)",
-        "/clear                hide every turn so far (admin)",
+        "/clear --yes          hide every turn so far from everyone (admin)",
         "/who                  members and who is online",
         "/role USER ROLE       add a member or change a role (owner|admin|write|comment|read)",
         "/remove USER          remove a member (admin; yourself: leave the session)",
@@ -65,7 +65,7 @@ public enum SlashCommand: Sendable, Equatable {
         "/delete --yes         delete the session for everyone, for good (owner)",
         "/checkpoint NAME      save a checkpoint",
         "/checkpoints          list the checkpoints",
-        "/restore NAME         rewind to a checkpoint (admin)",
+        "/restore NAME --yes   rewind everyone to a checkpoint (admin)",
         "/branch NAME          fork this session into a branch titled NAME",
         "/branches             list this session's branches (those you are in)",
         "/merge                merge this branch into its parent",
@@ -97,7 +97,9 @@ public enum SlashCommand: Sendable, Equatable {
             }
             return .history(count: n)
         case "undo": try noArgs(args, "/undo"); return .undo
-        case "clear": try noArgs(args, "/clear"); return .clear
+        case "clear":
+            try confirmed(args, "/clear --yes", "/clear hides every turn so far from every member (only a checkpoint restore brings them back)")
+            return .clear
         case "who": try noArgs(args, "/who"); return .who
         case "stats": try noArgs(args, "/stats"); return .stats
         case "help", "?": return .help
@@ -122,7 +124,14 @@ public enum SlashCommand: Sendable, Equatable {
             }
             return .comment(seq: seq, text: text)
         case "checkpoint": return .checkpoint(name: try oneArg(rest, "/checkpoint NAME"))
-        case "restore": return .restore(name: try oneArg(rest, "/restore NAME"))
+        case "restore":
+            // The name may hold spaces; the confirmation is the last word.
+            let words = rest.trimmingSpaces()
+            guard words.hasSuffix(" --yes") || words == "--yes" else {
+                if words.isEmpty { throw usage("/restore NAME --yes") }
+                throw CommandError("/restore rewinds the session for every member to checkpoint \(words) (later turns leave history, rows go back); confirm with /restore \(words) --yes")
+            }
+            return .restore(name: try oneArg(String(words.dropLast("--yes".count)), "/restore NAME --yes"))
         case "branch": return .branch(name: try oneArg(rest, "/branch NAME"))
         case "export":
             guard args.count == 1 else { throw usage("/export FILE") }

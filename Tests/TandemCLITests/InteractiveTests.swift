@@ -76,7 +76,7 @@ import Testing
         // A reader cannot clear; the reason comes from the server, and the client keeps running.
         try t.start("carol", command: command(f, "carol"))
         try t.waitFor("carol", contains: "you are read")
-        try t.type("carol", "/clear")
+        try t.type("carol", "/clear --yes")
         let refused = try t.waitFor("carol", contains: "! forbidden:")
         #expect(refused.contains("forbidden"))
         try t.type("carol", "/history 5")
