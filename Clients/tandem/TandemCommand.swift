@@ -42,6 +42,11 @@ struct TandemCommand: ParsableCommand {
         let nested = Dictionary(uniqueKeysWithValues: configuration.subcommands.map { command in
             (command._commandName, Set(command.configuration.subcommands.map { $0._commandName }))
         })
+        let given = Array(CommandLine.arguments.dropFirst())
+        if let word = CommandTypo.commandWord(in: given), let meant = CommandTypo.suggestion(for: word, among: names) {
+            Output.error("tandem: unknown command '\(word)' (did you mean '\(meant)'?); to open a session of that name: tandem open \(word)")
+            Foundation.exit(1)
+        }
         do {
             let arguments = ArgumentOrder.normalize(Array(CommandLine.arguments.dropFirst()), subcommands: names, nested: nested)
             var command = try parseAsRoot(arguments)

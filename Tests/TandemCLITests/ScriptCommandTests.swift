@@ -80,6 +80,9 @@ import TandemJSON
                      "branch", "merge", "discard", "members", "role", "remove", "stats"] {
             #expect(help.stdout.contains(name), "--help lists \(name)")
         }
+        // A mistyped subcommand is named as such, not opened as a session.
+        let typo = try f.run(["sesions"])
+        #expect(typo.status == 1 && typo.stderr == "tandem: unknown command 'sesions' (did you mean 'sessions'?); to open a session of that name: tandem open sesions\n", "\(typo.stderr)")
         let version = try f.run(["RAW", "--version"])
         #expect(version.status == 0 && version.stdout.wholeMatch(of: /\d+\.\d+\.\d+\n/) != nil, "\(version.stdout)")
         let tooMany = try f.run(["tail", "s1", "--last", "5000"])
