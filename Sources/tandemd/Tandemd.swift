@@ -12,11 +12,14 @@ struct Tandemd: ParsableCommand {
         commandName: "tandemd",
         abstract: "Tandem: a server for collaborative sessions over WebSockets.",
         discussion: """
-            Settings come from, in increasing precedence: defaults, the file given with --config
-            (lines of `key = value`, keys as the flags below without dashes), TANDEM_* environment
+            Settings come from, in increasing precedence: defaults, the file given with --config \
+            (lines of `key = value`, keys as the flags below without dashes), TANDEM_* environment \
             variables (TANDEM_PORT, TANDEM_DB, TANDEM_MAX_MESSAGE, ...), and these flags.
-            On first start with an empty database an owner account is created and its token is
+
+            On first start with an empty database an owner account is created and its token is \
             printed once and written to a 0600 file next to the database.
+
+            Signals: SIGTERM or SIGINT stop it gracefully; SIGHUP reloads the TLS certificate and key.
             """,
         version: Release.version)
 
