@@ -157,12 +157,30 @@ public struct Renderer: Sendable {
         }
     }
 
-    public func contributions(_ list: [Contribution]) -> [String] {
-        table([["user", "turns", "tokens in/out", "comments", "row writes", "merges", "conflicts", "undos"]]
-              + list.map { c in
-                  [c.user, "\(c.turns)", "\(c.tokens.input)/\(c.tokens.output)", "\(c.comments)", "\(c.rowWrites)",
-                   "\(c.merges)", "\(c.conflicts)", "\(c.undos)"]
-              })
+    /// Contributions per member of one session, or (`bySession`) one user's per session with a
+    /// total row: their usage across every session they are a member of.
+    public func contributions(_ list: [Contribution], bySession: Bool = false) -> [String] {
+        func row(_ name: String, _ c: Contribution) -> [String] {
+            [name, "\(c.turns)", "\(c.tokens.input)/\(c.tokens.output)", "\(c.comments)", "\(c.rowWrites)",
+             "\(c.merges)", "\(c.conflicts)", "\(c.undos)"]
+        }
+        let header = [bySession ? "session" : "user", "turns", "tokens in/out", "comments", "row writes", "merges", "conflicts", "undos"]
+        var rows = list.map { row(bySession ? $0.session : $0.user, $0) }
+        if bySession, list.count > 1, let first = list.first {
+            var total = first
+            for c in list.dropFirst() {
+                total.turns += c.turns
+                total.tokens.input += c.tokens.input
+                total.tokens.output += c.tokens.output
+                total.comments += c.comments
+                total.rowWrites += c.rowWrites
+                total.merges += c.merges
+                total.conflicts += c.conflicts
+                total.undos += c.undos
+            }
+            rows.append(row("total", total))
+        }
+        return table([header] + rows)
     }
 
     public func sessions(_ list: [SessionInfo]) -> [String] {

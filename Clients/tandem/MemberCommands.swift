@@ -71,18 +71,27 @@ struct Remove: ParsableCommand {
 
 /// `tandem stats`.
 struct Stats: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Contributions per member of a session: turns, tokens, comments, row writes, merges, conflicts, undos.")
+    static let configuration = CommandConfiguration(
+        abstract: "Contributions per member of a session: turns, tokens, comments, row writes, merges, conflicts, undos.",
+        discussion: "Without a session id: your own, per session you are a member of, with a total.")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The session id.") var session: String
+    @Argument(help: "The session id (absent: your own usage across your sessions).") var session: String?
     @Flag(help: "One JSON contribution per line.") var json = false
 
     func run() throws {
         try runConnected(connection) { c in
-            let list = try c.call(.contributions(ContributionsParams(session: session)), as: ContributionsResult.self).contributions
+            var params = ContributionsParams(session: session)
+            if session == nil {
+                guard let me = try c.call(.ping, as: PongResult.self).user else {
+                    throw Failure("a share link has no usage of its own; give a session id")
+                }
+                params = ContributionsParams(user: me)
+            }
+            let list = try c.call(.contributions(params), as: ContributionsResult.self).contributions
             if json {
                 for contribution in list { Output.line(contribution.json.serialized()) }
             } else if !list.isEmpty {
-                for line in Output.renderer().contributions(list) { Output.line(line) }
+                for line in Output.renderer().contributions(list, bySession: session == nil) { Output.line(line) }
             }
         }
     }

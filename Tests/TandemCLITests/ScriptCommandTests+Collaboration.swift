@@ -196,6 +196,15 @@ extension TandemCLIScriptTests {
         let table = try f.run(["stats", "s1"])
         #expect(table.stdout.hasPrefix("user   turns"), "\(table.stdout)")
         #expect(try f.run(["stats", "s1"], as: "carol").status == 2, "no longer a member")
+
+        // Without a session: your own usage, per session and in total.
+        _ = try f.run(["create", "Second", "--id", "s2"])
+        _ = try f.run(["post", "s2", "d"])
+        let mine = try lines(try f.run(["stats", "--json"]))
+        #expect(Set(mine.map { $0["session"]?.stringValue ?? "" }) == ["s1", "s2"] && mine.allSatisfy { $0["user"] == "alice" })
+        let usage = try f.run(["stats"]).stdout.split(separator: "\n")
+        #expect(usage.first?.hasPrefix("session  turns") == true, "\(usage)")
+        #expect(usage.last?.hasPrefix("total    3 ") == true, "2 turns in s1, 1 in s2: \(usage)")
     }
 }
 
