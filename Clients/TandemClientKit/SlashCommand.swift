@@ -53,7 +53,7 @@ public enum SlashCommand: Sendable, Equatable {
         "/role USER ROLE       add a member or change a role (owner|admin|write|comment|read)",
         "/remove USER          remove a member (admin; yourself: leave the session)",
         "/state [KEY]          show shared state rows",
-        "/set KEY JSON         write a row on the version you last read (/state) or wrote; changes since merge or conflict",
+        "/set KEY JSON         write a row on the version you last read or wrote",
         "/comment SEQ TEXT     comment on turn SEQ",
         "/comments [SEQ]       list the comments (on turn SEQ only)",
         "/info                 title, status, owner, turns, branch origin",
