@@ -22,7 +22,7 @@ final class LiveSession: Sendable {
     /// Why a joined session stopped being followable.
     enum Gone: Sendable, Equatable {
         case deleted(by: String)
-        /// `user` was removed by `by` and the session is no longer visible to this client.
+        /// This client's user was removed by `by` (themself: they left).
         case removed(user: String, by: String)
 
         /// The documented status (`tandem --help`): someone else's doing is a failure for a script
@@ -53,6 +53,8 @@ final class LiveSession: Sendable {
         var stopped = false
         /// Set when the connection must end and be rejoined (gap, close); wakes `run`.
         var ended: (code: UInt16?, reason: String)?
+        /// The user this client acts as (`ping`'s answer); nil for a share-link viewer.
+        var user: String?
     }
 
     let settings: ConnectionSettings
@@ -157,6 +159,8 @@ final class LiveSession: Sendable {
         }
         let result: JoinResult
         do {
+            let user = try connection.call(.ping, as: PongResult.self).user
+            state.withLock { $0.user = user }
             result = try connection.call(.sessionJoin(params), as: JoinResult.self)
         } catch {
             connection.close()
@@ -196,33 +200,15 @@ final class LiveSession: Sendable {
         }
     }
 
-    /// A deleted session ends the following at once. A removal may be someone else's: the client does
-    /// not know its own user id, so the server's answer decides (a session one is no longer a member of
-    /// is not found), asked off the reader thread, which must stay free to deliver that answer.
+    /// A deleted session, or this user's removal from it, ends the following at once.
     private func watchForEnd(_ event: Event) {
         switch event.payload {
         case .session(let change) where change.change == .deleted:
             hooks.gone(.deleted(by: change.by))
-        case .member(let member) where member.removed:
-            let thread = Thread { [self] in
-                if !self.isStillVisible() { self.hooks.gone(.removed(user: member.user, by: member.by)) }
-            }
-            thread.start()
+        case .member(let member) where member.removed && member.user == state.withLock({ $0.user }):
+            hooks.gone(.removed(user: member.user, by: member.by))
         default:
             break
-        }
-    }
-
-    /// False once the server answers that the session is not found for this client.
-    private func isStillVisible() -> Bool {
-        guard let connection else { return true }
-        do {
-            _ = try connection.call(.sessionGet(SessionRef(session: sessionID)), as: SessionResult.self)
-            return true
-        } catch {
-            // Anything else (a lost connection ...) decides nothing: the next join will tell.
-            if case .server(let e) = error, e.code == .notFound { return false }
-            return true
         }
     }
 
