@@ -57,7 +57,7 @@ public final class TandemServer: Sendable {
     @discardableResult
     public func start() throws -> UInt16 {
         let port = try transport.start()
-        metrics.tlsCertificateExpiry.set(Int(transport.tlsCertificateNotAfter ?? 0))
+        publishCertificateExpiry()
         watcher.start()
         rateSampler.start()
         memoryReleaser.start()
@@ -79,8 +79,7 @@ public final class TandemServer: Sendable {
         }
         do {
             try transport.reloadTLS()
-            let notAfter = transport.tlsCertificateNotAfter ?? 0
-            metrics.tlsCertificateExpiry.set(Int(notAfter))
+            let notAfter = publishCertificateExpiry()
             logger.notice("SIGHUP: reloaded the TLS certificate and key for new connections; other settings apply at the next start",
                           metadata: ["tls-cert": "\(certificate)",
                                      "expires": "\(Date(timeIntervalSince1970: TimeInterval(notAfter)).ISO8601Format())"])
@@ -88,6 +87,15 @@ public final class TandemServer: Sendable {
             logger.error("SIGHUP: kept the TLS certificate in use: the files did not load (\(error))",
                          metadata: ["tls-cert": "\(certificate)"])
         }
+    }
+
+    /// Sets the certificate-expiry gauge from the certificate new connections get (0, not shown,
+    /// without TLS) and returns it.
+    @discardableResult
+    private func publishCertificateExpiry() -> Int64 {
+        let notAfter = transport.tlsCertificateNotAfter ?? 0
+        metrics.tlsCertificateExpiry.set(Int(notAfter))
+        return notAfter
     }
 
     /// Stops accepting, closes every connection with 1001 (waiting up to `grace` seconds), then
