@@ -81,6 +81,6 @@ public struct WebOrigin: Hashable, Sendable, CustomStringConvertible {
     }
 
     private static func asciiLowercased(_ text: Substring) -> String {
-        String(String.UnicodeScalarView(text.unicodeScalars.map { ("A"..."Z").contains($0) ? Unicode.Scalar($0.value + 32)! : $0 }))
+        String(decoding: text.utf8.map(asciiLower), as: UTF8.self)
     }
 }
