@@ -12,18 +12,8 @@ public enum CommandTypo {
 
     /// The first argument that names what to run (after the leading connection options).
     public static func commandWord(in arguments: [String]) -> String? {
-        var index = 0
-        while index < arguments.count {
-            let arg = arguments[index]
-            if ArgumentOrder.leadingValueOptions.contains(arg) {
-                index += 2
-            } else if ArgumentOrder.leadingValueOptions.contains(where: { arg.hasPrefix($0 + "=") }) {
-                index += 1
-            } else {
-                return arg
-            }
-        }
-        return nil
+        let index = ArgumentOrder.commandIndex(arguments)
+        return index < arguments.count ? arguments[index] : nil
     }
 
     /// Levenshtein distance (insert, delete, substitute), over characters.
