@@ -6,19 +6,39 @@ import TandemClientKit
 
 /// `tandem sessions`.
 struct Sessions: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List the sessions you are a member of, most recently updated first.")
+    static let configuration = CommandConfiguration(
+        abstract: "List the sessions you are a member of, most recently updated first.",
+        discussion: "Every page is fetched; the filters combine (all must hold).")
     @OptionGroup var connection: ConnectionOptions
+    @Option(help: "Only sessions with this status: active, paused or archived.") var status: String?
+    @Option(help: "Only the branches of this session.") var parent: String?
+    @Option(help: "Only sessions USER is a member of too.") var member: String?
+    @Option(help: "Only sessions whose metadata has every top-level pair of this JSON object, like '{\"team\":\"core\"}'.")
+    var metadata: String?
     @Flag(help: "One JSON object per line instead of a table.") var json = false
 
     func run() throws {
-        try runConnected(connection) { c in
-            let result = try c.call(.sessionList(SessionListParams()), as: SessionListResult.self)
+        try runReporting {
+            let wanted = try status.map(statusOption)
+            let pairs = try metadata.map(metadataObject)
+            let c = try connect(connection)
+            defer { c.close() }
+            var sessions: [SessionInfo] = []
+            var cursor: String?
+            repeat {
+                let params = SessionListParams(status: wanted, member: member, parent: parent, metadata: pairs,
+                                               page: Page(cursor: cursor, limit: 1000))
+                let page = try c.call(.sessionList(params), as: SessionListResult.self)
+                sessions += page.sessions
+                cursor = page.nextCursor
+            } while cursor != nil
             if json {
-                for s in result.sessions { Output.line(s.json.serialized()) }
-            } else if result.sessions.isEmpty {
-                Output.line("no sessions yet; create one with: tandem create TITLE")
+                for s in sessions { Output.line(s.json.serialized()) }
+            } else if sessions.isEmpty {
+                let filtered = status != nil || parent != nil || member != nil || metadata != nil
+                Output.line(filtered ? "no sessions match" : "no sessions yet; create one with: tandem create TITLE")
             } else {
-                for line in Output.renderer().sessions(result.sessions) { Output.line(line) }
+                for line in Output.renderer().sessions(sessions) { Output.line(line) }
             }
         }
     }

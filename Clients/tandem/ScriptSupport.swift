@@ -39,3 +39,17 @@ func reportConflicts(key: String, current: StateRow?, conflicts: [MergeConflictD
         Output.error(line)
     }
 }
+
+/// The `--metadata` option's JSON object (`tandem update`, `tandem sessions`).
+func metadataObject(_ text: String) throws -> JSONValue {
+    guard let value = try? JSONValue(parsing: text), case .object = value else {
+        throw Failure(#"--metadata must be a JSON object, like '{"team":"core"}'"#)
+    }
+    return value
+}
+
+/// The `--status` option's status (`tandem sessions`, `tandem search`).
+func statusOption(_ name: String) throws -> SessionStatus {
+    guard let status = SessionStatus(rawValue: name) else { throw Failure("--status must be active, paused or archived, got '\(name)'") }
+    return status
+}

@@ -34,20 +34,13 @@ struct Update: ParsableCommand {
     func run() throws {
         try runReporting {
             guard title != nil || metadata != nil else { throw Failure("nothing to update: give --title and/or --metadata") }
-            let object = try metadata.map(jsonObject)
+            let object = try metadata.map(metadataObject)
             let c = try connect(connection)
             defer { c.close() }
             let params = SessionUpdateParams(session: session, title: title, metadata: object)
             let info = try c.call(.sessionUpdate(params), as: SessionResult.self).session
             Output.line("\(info.id) updated")
         }
-    }
-
-    func jsonObject(_ text: String) throws -> JSONValue {
-        guard let value = try? JSONValue(parsing: text), case .object = value else {
-            throw Failure(#"--metadata must be a JSON object, like '{"team":"core"}'"#)
-        }
-        return value
     }
 }
 
@@ -124,10 +117,7 @@ struct Search: ParsableCommand {
             guard (1...1000).contains(limit) else { throw Failure("--limit must be from 1 to 1000, got \(limit)") }
             let query = words.joined(separator: " ")
             guard !query.trimmingCharacters(in: .whitespaces).isEmpty else { throw Failure("no query: tandem search WORDS") }
-            let wanted = try status.map { name in
-                guard let s = SessionStatus(rawValue: name) else { throw Failure("--status must be active, paused or archived, got '\(name)'") }
-                return s
-            }
+            let wanted = try status.map(statusOption)
             let c = try connect(connection)
             defer { c.close() }
             let params = SessionSearchParams(query: query, status: wanted, page: Page(limit: limit))

@@ -88,14 +88,14 @@ extension InteractiveSession {
         }
     }
 
-    /// Sessions the user belongs to whose parent is this one (`session.list` pages, filtered here:
-    /// the protocol has no list of a session's branches).
+    /// Branches of this session that the user belongs to, every page of them.
     private func branches() throws(ClientError) -> [SessionInfo] {
         var found: [SessionInfo] = []
         var cursor: String?
         repeat {
-            let page = try call(.sessionList(SessionListParams(page: Page(cursor: cursor, limit: 1000))), as: SessionListResult.self)
-            found += page.sessions.filter { $0.parent?.session == sessionID }
+            let params = SessionListParams(parent: sessionID, page: Page(cursor: cursor, limit: 1000))
+            let page = try call(.sessionList(params), as: SessionListResult.self)
+            found += page.sessions
             cursor = page.nextCursor
         } while cursor != nil
         return found

@@ -145,6 +145,15 @@ extension TandemCLIScriptTests {
         #expect(clash.stderr.contains(#"    yours:  "erin""#) && clash.stderr.contains(#"    theirs: "carol""#))
         #expect(try texts(f, "s1") == ["one", "in the branch"])
 
+        // A session's branches, by status: the merged one is archived, plan-c still open.
+        let branches = try f.run(["sessions", "--parent", "s1", "--json"], as: "carol")
+        #expect(Set(try lines(branches).compactMap { $0["id"]?.stringValue }) == [branch, second], "\(branches.stderr)")
+        let open = try f.run(["sessions", "--parent", "s1", "--status", "active"])
+        #expect(open.stdout.contains(second) && !open.stdout.contains(branch + " "), "\(open.stdout)")
+        #expect(try f.run(["sessions", "--parent", second]).stdout == "no sessions match\n")
+        let badStatus = try f.run(["sessions", "--status", "done"])
+        #expect(badStatus.status == 1 && badStatus.stderr.contains("--status must be active, paused or archived"))
+
         // Discarding: confirmed, of a branch only (a typo naming the main session deletes nothing).
         #expect(try f.run(["discard", second]).status == 1)
         let notBranch = try f.run(["discard", "s1", "--yes"])

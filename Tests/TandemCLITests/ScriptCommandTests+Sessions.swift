@@ -27,6 +27,12 @@ extension TandemCLIScriptTests {
         #expect(nothing.status == 1 && nothing.stderr == "tandem: nothing to update: give --title and/or --metadata\n")
         let notObject = try f.run(["update", "s1", "--metadata", "[1]"])
         #expect(notObject.status == 1 && notObject.stderr.contains("must be a JSON object"))
+        #expect(try f.run(["create", "Other", "--id", "other"]).status == 0)
+        let core = try f.run(["sessions", "--metadata", #"{"team":"core"}"#])
+        #expect(core.stdout.contains("s1") && !core.stdout.contains("other"), "\(core.stdout)")
+        #expect(try f.run(["sessions", "--metadata", #"{"team":"web"}"#]).stdout == "no sessions match\n")
+        let shared = try f.run(["sessions", "--member", "carol", "--json"])
+        #expect(try lines(shared).compactMap { $0["id"]?.stringValue } == ["s1"], "carol is not in 'other'")
         let bobRenames = try f.run(["update", "s1", "--title", "mine"], as: "bob")
         #expect(bobRenames.status == 3 && bobRenames.stderr.hasPrefix("tandem: forbidden:"))
 

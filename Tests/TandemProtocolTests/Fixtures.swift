@@ -34,7 +34,7 @@ enum Fixtures {
         .sessionCreate(SessionCreateParams(session: "retro-2026_11", title: "Retro", metadata: ["k": "v"])),
         .sessionCreate(SessionCreateParams()),
         .sessionList(SessionListParams(
-            status: .active, member: "bob", metadata: ["team": "core"], updatedSince: t0, page: Page(cursor: "c1", limit: 20))),
+            status: .active, member: "bob", parent: "s-0", metadata: ["team": "core", "n": 2], updatedSince: t0, page: Page(cursor: "c1", limit: 20))),
         .sessionList(SessionListParams()),
         .sessionSearch(SessionSearchParams(query: "merge AND conflict*", status: .archived, page: Page(limit: 5))),
         .sessionGet(SessionRef(session: "s-1")),

@@ -75,6 +75,9 @@ import TandemJSON
         Case(text: #"{"id":17,"op":"comment.add","session":"s","seq":0,"text":"t"}"#, code: .invalidArgument, id: 17, field: "seq", says: ">= 1"),
         Case(text: #"{"id":18,"op":"session.list","limit":0}"#, code: .invalidArgument, id: 18, field: "limit", says: ">= 1"),
         Case(text: #"{"id":18,"op":"session.list","status":"deleted"}"#, code: .invalidArgument, id: 18, field: "status", says: "active, paused, archived"),
+        Case(text: #"{"id":18,"op":"session.list","parent":"s\u0001"}"#, code: .invalidArgument, id: 18, field: "parent", says: "control characters"),
+        Case(text: #"{"id":18,"op":"session.list","parent":7}"#, code: .invalidArgument, id: 18, field: "parent", says: "string"),
+        Case(text: #"{"id":18,"op":"session.list","metadata":["team"]}"#, code: .invalidArgument, id: 18, field: "metadata", says: "object"),
     ]
 
     @Test(arguments: cases)

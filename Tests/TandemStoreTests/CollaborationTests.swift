@@ -104,6 +104,11 @@ import TandemJSON
             _ = try store.appendTurn(session: "b2", actor: "bob", NewTurn(role: .user, content: "b2 work"))
             _ = try store.createBranch(session: "b2", actor: "bob", atSeq: 2, id: "b2b")
             #expect(try store.stateRow(session: "b2b", actor: "bob", key: "plan")?.value == ["step": 2, "owner": "carol"])
+            // A session's branches are listed by its id, the branches of a branch apart.
+            #expect(Set(try store.listSessions(SessionFilter(parent: "s1")).sessions.map(\.id)) == ["b2", "b0", "bHead"])
+            #expect(Set(try store.listSessions(SessionFilter(member: "bob", parent: "b2")).sessions.map(\.id)) == ["b2a", "b2b"])
+            #expect(try store.listSessions(SessionFilter(parent: "b2a")).sessions.isEmpty)
+            #expect(try store.listSessions(SessionFilter(parent: "no-such-session")).sessions.isEmpty)
 
             // Merging b2 back: its change (owner) is merged three-way against the fork point's
             // version 2 with the parent's later one (step 3).

@@ -89,9 +89,14 @@ import TandemJSON
             #expect(try store.listSessions(SessionFilter(member: "carol")).sessions.map(\.id) == ["p0"])
             #expect(try store.listSessions(SessionFilter(member: "bob")).sessions.map(\.id) == ["p5", "p3", "p1"])
             #expect(try store.listSessions(SessionFilter(status: .archived)).sessions.map(\.id) == ["p2"])
-            #expect(try store.listSessions(SessionFilter(metadataKey: "kind", metadataValue: "chat")).sessions.map(\.id) == ["p2", "p0", "p1"])
-            #expect(try store.listSessions(SessionFilter(metadataKey: "n", metadataValue: 4)).sessions.map(\.id) == ["p4"])
-            #expect(try store.listSessions(SessionFilter(metadataKey: "we.ird key", metadataValue: "v")).sessions.count == 7)
+            #expect(try store.listSessions(SessionFilter(metadata: ["kind": "chat"])).sessions.map(\.id) == ["p2", "p0", "p1"])
+            #expect(try store.listSessions(SessionFilter(metadata: ["n": 4])).sessions.map(\.id) == ["p4"])
+            #expect(try store.listSessions(SessionFilter(metadata: ["we.ird key": "v"])).sessions.count == 7)
+            // Every pair must match.
+            #expect(try store.listSessions(SessionFilter(metadata: ["kind": "chat", "n": 1])).sessions.map(\.id) == ["p1"])
+            #expect(try store.listSessions(SessionFilter(metadata: ["kind": "doc", "n": 1])).sessions.isEmpty)
+            #expect(try store.listSessions(SessionFilter(member: "alice", sharedWith: "carol")).sessions.map(\.id) == ["p0"])
+            #expect(try store.listSessions(SessionFilter(member: "bob", sharedWith: "carol")).sessions.isEmpty)
             #expect(try store.listSessions(SessionFilter(updatedSince: clock.now - 1000)).sessions.map(\.id) == ["p2", "p0"])
             // Paging walks everything once, newest first.
             var seen: [String] = []

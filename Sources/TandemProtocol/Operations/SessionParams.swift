@@ -64,6 +64,8 @@ public struct SessionListParams: WireObject {
     public var status: SessionStatus?
     /// Only sessions this user is a member of.
     public var member: String?
+    /// Only branches of this session.
+    public var parent: String?
     /// Only sessions whose metadata has every one of these top-level key/value pairs.
     public var metadata: JSONValue?
     /// Only sessions updated at or after this time.
@@ -71,11 +73,12 @@ public struct SessionListParams: WireObject {
     public var page: Page
 
     public init(
-        status: SessionStatus? = nil, member: String? = nil, metadata: JSONValue? = nil,
+        status: SessionStatus? = nil, member: String? = nil, parent: String? = nil, metadata: JSONValue? = nil,
         updatedSince: Timestamp? = nil, page: Page = Page()
     ) {
         self.status = status
         self.member = member
+        self.parent = parent
         self.metadata = metadata
         self.updatedSince = updatedSince
         self.page = page
@@ -84,6 +87,7 @@ public struct SessionListParams: WireObject {
     public init(reader r: inout WireReader) throws {
         status = try r.optionalEnum("status")
         member = try r.optionalIdentifier("member")
+        parent = try r.optionalIdentifier("parent")
         metadata = try r.optionalObject("metadata", maxBytes: r.limits.maxMetadataBytes)
         updatedSince = try r.optionalInt("updated_since")
         page = try Page(reader: &r)
@@ -92,6 +96,7 @@ public struct SessionListParams: WireObject {
     public func write(into o: inout [String: JSONValue]) {
         o["status"] = status?.json
         o["member"] = member.map { .string($0) }
+        o["parent"] = parent.map { .string($0) }
         o["metadata"] = metadata
         o["updated_since"] = updatedSince.map { .integer($0) }
         page.write(into: &o)

@@ -13,41 +13,25 @@ extension Dispatcher {
         if case .viewer(_, let session, _) = client.identity {
             // A share link opens one session; listing is how a viewer's client learns which
             // (the filters apply to it as to anyone's list).
-            var viewed = try filter(p, member: p.member)
+            var viewed = filter(p, member: p.member)
             viewed.sessionID = session
             let page = try store.listSessions(viewed)
             return SessionListResult(sessions: page.sessions.map { SessionInfo($0, role: .read) }, nextCursor: page.nextCursor)
         }
         let user = try memberUser(client)
-        guard p.member == nil || p.member == user else {
-            // Only the caller's own sessions are listed; `member` narrows to sessions shared with
-            // that user as well, which needs both memberships.
-            return try listSharedWith(p, caller: user)
-        }
-        let page = try store.listSessions(filter(p, member: user))
+        // Only the caller's own sessions are listed; `member` narrows them to those shared with
+        // that user too.
+        var mine = filter(p, member: user)
+        mine.sharedWith = p.member == user ? nil : p.member
+        let page = try store.listSessions(mine)
         return SessionListResult(sessions: try page.sessions.map { try info($0, for: user) }, nextCursor: page.nextCursor)
     }
 
-    private func listSharedWith(_ p: SessionListParams, caller: String) throws -> SessionListResult {
-        let page = try store.listSessions(filter(p, member: caller))
-        var shared: [SessionInfo] = []
-        for session in page.sessions where try store.role(session: session.id, user: p.member!) != nil {
-            shared.append(try info(session, for: caller))
-        }
-        return SessionListResult(sessions: shared, nextCursor: page.nextCursor)
-    }
-
-    private func filter(_ p: SessionListParams, member: String?) throws -> SessionFilter {
-        var key: String? = nil
-        var value: JSONValue? = nil
-        if let metadata = p.metadata {
-            guard case .object(let pairs) = metadata, pairs.count <= 1 else {
-                throw DispatchFailure(code: .invalidArgument, message: "metadata filter takes one key/value pair", field: "metadata")
-            }
-            key = pairs.first?.key
-            value = pairs.first?.value
-        }
-        return SessionFilter(member: member, status: p.status?.store, metadataKey: key, metadataValue: value,
+    private func filter(_ p: SessionListParams, member: String?) -> SessionFilter {
+        // The reader took `metadata` only as an object.
+        var metadata: [String: JSONValue] = [:]
+        if case .object(let pairs)? = p.metadata { metadata = pairs }
+        return SessionFilter(member: member, parent: p.parent, status: p.status?.store, metadata: metadata,
                              updatedSince: p.updatedSince, limit: Int(p.page.limit ?? Int64(limits.defaultPageSize)),
                              after: p.page.cursor)
     }

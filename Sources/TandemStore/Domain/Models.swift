@@ -237,22 +237,27 @@ public struct SearchHit: Sendable, Equatable {
 /// Filters for `Store.listSessions`. All set filters must hold.
 public struct SessionFilter: Sendable {
     public var member: String?
+    /// Also a member: with `member`, the sessions the two users share.
+    public var sharedWith: String?
     /// Just this session (what a share link opens), if it matches the rest.
     public var sessionID: String?
+    /// Only branches of this session (by id).
+    public var parent: String?
     public var status: SessionStatus?
-    public var metadataKey: String?
-    public var metadataValue: JSONValue?
+    /// Every pair must equal the same top-level pair of the session's metadata.
+    public var metadata: [String: JSONValue]
     public var updatedSince: Int64?
     public var limit: Int = 50
     /// The `nextCursor` of the previous page.
     public var after: String?
 
-    public init(member: String? = nil, status: SessionStatus? = nil, metadataKey: String? = nil,
-                metadataValue: JSONValue? = nil, updatedSince: Int64? = nil, limit: Int = 50, after: String? = nil) {
+    public init(member: String? = nil, sharedWith: String? = nil, parent: String? = nil, status: SessionStatus? = nil,
+                metadata: [String: JSONValue] = [:], updatedSince: Int64? = nil, limit: Int = 50, after: String? = nil) {
         self.member = member
+        self.sharedWith = sharedWith
+        self.parent = parent
         self.status = status
-        self.metadataKey = metadataKey
-        self.metadataValue = metadataValue
+        self.metadata = metadata
         self.updatedSince = updatedSince
         self.limit = limit
         self.after = after

@@ -97,14 +97,17 @@ extension Store {
         guard (1...1000).contains(filter.limit) else { throw StoreError.invalid("limit must be 1...1000") }
         var clauses: [String] = []
         var args: [SQLValue] = []
-        if let member = filter.member {
+        for member in [filter.member, filter.sharedWith].compactMap({ $0 }) {
             clauses.append("EXISTS (SELECT 1 FROM members m WHERE m.sid = s.sid AND m.user_id = ?)")
             args.append(.text(member))
         }
         if let id = filter.sessionID { clauses.append("s.id = ?"); args.append(.text(id)) }
+        if let parent = filter.parent {
+            clauses.append("s.parent_sid = (SELECT p.sid FROM sessions p WHERE p.id = ?)")
+            args.append(.text(parent))
+        }
         if let status = filter.status { clauses.append("s.status = ?"); args.append(.text(status.rawValue)) }
-        if let key = filter.metadataKey {
-            guard let value = filter.metadataValue else { throw StoreError.invalid("metadataKey needs metadataValue") }
+        for (key, value) in filter.metadata.sorted(by: { $0.key < $1.key }) {
             // json_extract with a bound, quoted path: keys may hold any character.
             clauses.append("json_extract(s.metadata, ?) IS json_extract(?, '$')")
             var path: [UInt8] = Array("$.".utf8)
