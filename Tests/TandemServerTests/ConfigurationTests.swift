@@ -75,28 +75,45 @@ import Testing
         c.maxTurnContentBytes = c.maxMessageBytes + 1
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.validate(c) }
         c.maxTurnContentBytes = c.maxMessageBytes
-        for bad in ["tandem.example.com", "https://", "ftp://x", "https://x.example/a?b=1", "https://x.example/#frag", "https://x .example"] {
-            c.publicURL = bad
-            #expect(throws: ConfigurationError.self, "\(bad)") { try ConfigurationLoader.validate(c) }
-        }
-        c.publicURL = "https://Tandem.example.com:443/tandem"
-        try ConfigurationLoader.validate(c)
-        #expect(c.publicOrigin?.description == "https://tandem.example.com")
-        c.publicURL = "https://tandem.example.com"
-        try ConfigurationLoader.validate(c)
-        // allowed-origins: origins (a trailing slash forgiven), checked at start, plus public-url's.
-        #expect(c.upgradeOrigins == nil)
-        c.allowedOrigins = ["https://app.example.com/", "http://localhost:3000"]
-        try ConfigurationLoader.validate(c)
-        #expect(c.upgradeOrigins?.map(\.description) == ["https://app.example.com", "http://localhost:3000", "https://tandem.example.com"])
-        for bad in ["app.example.com", "https://app.example.com/path", "https://user@app.example.com", "https://app.example.com:0", "*"] {
-            c.allowedOrigins = [bad]
-            #expect(throws: ConfigurationError.self, "\(bad)") { try ConfigurationLoader.validate(c) }
-        }
-        c.allowedOrigins = []
         c.pingIntervalSeconds = 600
         c.idleTimeoutSeconds = 5
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.validate(c) }
+    }
+
+    /// Lists and URLs are checked where they are read, so the error names the flag, variable or
+    /// file line that gave the bad entry.
+    @Test func originsURLsAndAddressListsAreCheckedAsTheyAreRead() throws {
+        var c = ServerConfiguration()
+        for bad in ["tandem.example.com", "https://", "ftp://x", "https://x.example/a?b=1", "https://x.example/#frag", "https://x .example"] {
+            #expect(throws: ConfigurationError(source: "--public-url", setting: "public-url",
+                                               message: "'\(bad)' is not a base URL: give http(s)://HOST[:PORT][/PATH] without a query or fragment, e.g. https://tandem.example.com")) {
+                try ConfigurationLoader.set("public-url", bad, source: "--public-url", on: &c)
+            }
+        }
+        try ConfigurationLoader.set("public-url", "https://Tandem.example.com:443/tandem", source: "x", on: &c)
+        #expect(c.publicOrigin?.description == "https://tandem.example.com")
+        try ConfigurationLoader.apply(environment: ["TANDEM_PUBLIC_URL": "https://tandem.example.com"], to: &c)
+        #expect(c.publicURL == "https://tandem.example.com")
+
+        // allowed-origins: origins (a trailing slash forgiven), plus public-url's.
+        #expect(c.upgradeOrigins == nil)
+        try ConfigurationLoader.apply(configFileText: "allowed-origins = https://app.example.com/ , http://localhost:3000", source: "f", to: &c)
+        #expect(c.upgradeOrigins?.map(\.description) == ["https://app.example.com", "http://localhost:3000", "https://tandem.example.com"])
+        for bad in ["app.example.com", "https://app.example.com/path", "https://user@app.example.com", "https://app.example.com:0", "*"] {
+            #expect(throws: ConfigurationError(source: "f:2", setting: "allowed-origins",
+                                               message: "'\(bad)' is not an origin: give http(s)://HOST[:PORT], e.g. https://app.example.com")) {
+                try ConfigurationLoader.apply(configFileText: "port = 1\nallowed-origins = http://ok.example, \(bad)", source: "f", to: &c)
+            }
+        }
+        #expect(c.allowedOrigins == ["https://app.example.com/", "http://localhost:3000"], "a refused list changes nothing")
+        try ConfigurationLoader.set("allowed-origins", "", source: "x", on: &c)
+        #expect(c.upgradeOrigins == nil)
+
+        try ConfigurationLoader.set("trusted-proxies", "10.0.0.0/8, ::1", source: "x", on: &c)
+        #expect(c.trustedProxies == ["10.0.0.0/8", "::1"])
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("trusted-proxies", "proxy.local", source: "x", on: &c) }
+        try ConfigurationLoader.set("metrics-from", "any", source: "x", on: &c)
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("metrics-from", "all", source: "x", on: &c) }
     }
 
     @Test func everySettingHasAnEnvironmentNameAndHelp() {

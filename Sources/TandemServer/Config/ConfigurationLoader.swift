@@ -1,5 +1,4 @@
 import Foundation
-import TandemTransport
 
 /// Builds a `ServerConfiguration` from, in increasing precedence: defaults, a config file,
 /// `TANDEM_*` environment variables, and command-line values.
@@ -67,15 +66,6 @@ public enum ConfigurationLoader {
         }
         if config.requestBurst < 1 {
             throw ConfigurationError(source: "configuration", setting: "burst", message: "must be at least 1")
-        }
-        if let url = config.publicURL, WebOrigin(url: url) == nil || url.contains(where: { $0.isWhitespace }) {
-            // Links are built by appending /s/SECRET: a query or fragment would swallow it.
-            throw ConfigurationError(source: "configuration", setting: "public-url",
-                                     message: "'\(url)' is not a base URL: give http(s)://HOST[:PORT][/PATH] without a query or fragment, e.g. https://tandem.example.com")
-        }
-        if let origin = config.allowedOrigins.first(where: { WebOrigin(setting: $0) == nil }) {
-            throw ConfigurationError(source: "configuration", setting: "allowed-origins",
-                                     message: "'\(origin)' is not an origin: give http(s)://HOST[:PORT], e.g. https://app.example.com")
         }
         if config.pingIntervalSeconds > 0, config.idleTimeoutSeconds > 0, config.pingIntervalSeconds >= config.idleTimeoutSeconds {
             throw ConfigurationError(source: "configuration", setting: "ping-interval",

@@ -73,7 +73,7 @@ extension ServerConfiguration {
     /// on. Always an allowed origin.
     public var publicOrigin: WebOrigin? { publicURL.flatMap { WebOrigin(url: $0) } }
 
-    /// The origins `allowed-origins` names (checked at start: each one parses), plus public-url's;
+    /// The origins `allowed-origins` names (each one parsed when the setting was read), plus public-url's;
     /// nil when the setting is empty (any origin may connect).
     public var upgradeOrigins: [WebOrigin]? {
         guard !allowedOrigins.isEmpty else { return nil }

@@ -33,6 +33,19 @@ public struct ServerSetting: Sendable {
         ServerSetting(key: key, help: help) { config, value in config[keyPath: path] = value.isEmpty ? nil : value }
     }
 
+    /// A comma-separated list (spaces around entries ignored, empty entries dropped); `invalid`
+    /// says what is wrong with an entry, or nil when it is fine.
+    static func list(_ key: String, _ help: String, _ path: any WritableKeyPath<ServerConfiguration, [String]> & Sendable,
+                     invalid: @escaping @Sendable (String) -> String?) -> ServerSetting {
+        ServerSetting(key: key, help: help) { config, value throws(SettingValueError) in
+            let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            for entry in entries {
+                if let reason = invalid(entry) { throw SettingValueError(message: reason) }
+            }
+            config[keyPath: path] = entries
+        }
+    }
+
     static func integer(_ key: String, _ help: String, _ range: ClosedRange<Int>, _ path: any WritableKeyPath<ServerConfiguration, Int> & Sendable) -> ServerSetting {
         ServerSetting(key: key, help: help) { config, value throws(SettingValueError) in
             guard let n = Int(value.replacingOccurrences(of: "_", with: "")) else { throw SettingValueError(message: "expected a whole number, got '\(value)'") }

@@ -1,3 +1,5 @@
+import TandemTransport
+
 extension ServerSetting {
     /// Every setting `tandemd` accepts, in the order `--help` and the docs list them.
     public static let all: [ServerSetting] = [
@@ -10,23 +12,22 @@ extension ServerSetting {
         .choice("log-format", "Log lines on standard error: text (for people) or json (one object per line with time, level, logger, message and the metadata as fields, for log collectors)", ServerConfiguration.LogFormat.allCases, \.logFormat),
         .integer("loops", "Event-loop threads; 0 means one per core.", 0...256, \.loops),
         .choice("durability", "SQLite synchronous mode: normal survives a crash of tandemd (kill -9); full also survives power loss, at a cost per commit", [ServerConfiguration.Durability.normal, .full], \.durability),
-        .optionalString("public-url", "Base URL clients reach the server at, e.g. https://tandem.example.com: share.create answers carry it in the link, and the first start prints it.", \.publicURL),
-        ServerSetting(key: "allowed-origins", help: "Comma-separated browser origins (http(s)://HOST[:PORT]) allowed to connect; empty allows any. Pages this server serves (same origin as the Host they connect to, or public-url's) are always allowed.") { config, value in
-            config.allowedOrigins = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        },
-        ServerSetting(key: "trusted-proxies", help: "Comma-separated IP addresses or CIDR ranges (10.0.0.0/8) of reverse proxies in front of tandemd; for their requests the client is the right-most X-Forwarded-For address that is not a trusted proxy (per-address limits and logs). Empty: the TCP peer is the client.") { config, value throws(SettingValueError) in
-            let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            if let bad = entries.first(where: { IPRange($0) == nil }) {
-                throw SettingValueError(message: "'\(bad)' is not an IP address or CIDR range (host names are not resolved)")
+        ServerSetting(key: "public-url", help: "Base URL clients reach the server at, e.g. https://tandem.example.com: share.create answers carry it in the link, and the first start prints it.") { config, value throws(SettingValueError) in
+            guard !value.isEmpty else { config.publicURL = nil; return }
+            // Links are built by appending /s/SECRET: a query or fragment would swallow it.
+            guard WebOrigin(url: value) != nil, !value.contains(where: { $0.isWhitespace }) else {
+                throw SettingValueError(message: "'\(value)' is not a base URL: give http(s)://HOST[:PORT][/PATH] without a query or fragment, e.g. https://tandem.example.com")
             }
-            config.trustedProxies = entries
+            config.publicURL = value
         },
-        ServerSetting(key: "metrics-from", help: "Comma-separated IP addresses or CIDR ranges allowed to read /metrics (the client as trusted-proxies resolve it; others get 403), or any. Default: this machine only.") { config, value throws(SettingValueError) in
-            let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-            if let bad = entries.first(where: { $0 != "any" && IPRange($0) == nil }) {
-                throw SettingValueError(message: "'\(bad)' is not an IP address, a CIDR range or any")
-            }
-            config.metricsFrom = entries
+        .list("allowed-origins", "Comma-separated browser origins (http(s)://HOST[:PORT]) allowed to connect; empty allows any. Pages this server serves (same origin as the Host they connect to, or public-url's) are always allowed.", \.allowedOrigins) { entry in
+            WebOrigin(setting: entry) == nil ? "'\(entry)' is not an origin: give http(s)://HOST[:PORT], e.g. https://app.example.com" : nil
+        },
+        .list("trusted-proxies", "Comma-separated IP addresses or CIDR ranges (10.0.0.0/8) of reverse proxies in front of tandemd; for their requests the client is the right-most X-Forwarded-For address that is not a trusted proxy (per-address limits and logs). Empty: the TCP peer is the client.", \.trustedProxies) { entry in
+            IPRange(entry) == nil ? "'\(entry)' is not an IP address or CIDR range (host names are not resolved)" : nil
+        },
+        .list("metrics-from", "Comma-separated IP addresses or CIDR ranges allowed to read /metrics (the client as trusted-proxies resolve it; others get 403), or any. Default: this machine only.", \.metricsFrom) { entry in
+            entry != "any" && IPRange(entry) == nil ? "'\(entry)' is not an IP address, a CIDR range or any" : nil
         },
         .integer("max-connections", "Connections the server accepts at once; beyond it new connections are closed right after accept.", 1...1_000_000, \.maxConnections),
         .integer("max-connections-per-user", "Connections one user (or share link) may hold at once.", 1...100_000, \.maxConnectionsPerUser),
