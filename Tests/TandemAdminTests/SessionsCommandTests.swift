@@ -77,7 +77,13 @@ import TandemStore
         let imported = try f.run(["sessions", "import", file])
         expectStatus(imported, 0)
         #expect(imported.stdout.contains("imported session s1 (1 turns)"))
-        #expect(try f.seed { store in try store.adminExportSession(id: "s1").serialized() } == original)
+        // The same document, but for `created`: one millisecond on from the deleted session's, which
+        // tells clients that still follow that one to resync.
+        let restored = try f.seed { store in try store.adminExportSession(id: "s1") }
+        let created = try #require(try JSONValue(parsing: original)["session"]?["created_at"]?.intValue)
+        #expect(restored["session"]?["created_at"] == .integer(created + 1))
+        #expect(restored.serialized() == original.replacingOccurrences(of: "\"created_at\":\(created),\"fork_rows\"",
+                                                                       with: "\"created_at\":\(created + 1),\"fork_rows\""))
         // stdin and a new id.
         let copy = try f.run(["sessions", "import", "-", "--as", "s1-copy"], stdin: original)
         expectStatus(copy, 0)

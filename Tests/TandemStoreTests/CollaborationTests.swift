@@ -190,19 +190,35 @@ import TandemJSON
             // Counted, then written into a buffer of that size (the server's way): the same bytes.
             #expect(try exportBytes(store, maxBytes: 1 << 20) == Array(first.utf8))
             #expect(errorCode { _ = try store.exportSessionText(id: "s1", actor: "bob") } == "forbidden")
+            let original = try JSONValue(parsing: first)
+
+            // Imported under another id (its comments get new ids, server-wide): the same document but the id.
+            _ = try store.importSession(json: first, asID: "copy")
+            let copy = try store.exportSession(id: "copy", actor: "alice")
+            #expect(replacing(copy, session: "id", with: "s1") == original)
+            #expect(copy["session"]?["id"] == "copy")
+
+            // Deleted and imported under its own id: the same document but `created`, one millisecond
+            // on, so that a client resuming with the deleted session's is told to resync.
             try store.deleteSession(id: "s1", actor: "alice")
             let imported = try store.importSession(json: first)
             #expect(imported.id == "s1")
-            let second = try store.exportSessionText(id: "s1", actor: "alice")
-            #expect(second == first)
+            let createdAt = try #require(original["session"]?["created_at"]?.intValue)
+            #expect(imported.createdAt == createdAt + 1)
+            let second = try store.exportSession(id: "s1", actor: "alice")
+            #expect(replacing(second, session: "created_at", with: .integer(createdAt)) == original)
             #expect(errorCode { _ = try store.importSession(json: first) } == "already_exists")
-            // Imported under another id, everything but the id is the same.
-            _ = try store.importSession(json: first, asID: "copy")
-            let third = try store.exportSession(id: "copy", actor: "alice")
-            #expect(third["turns"] == (try JSONValue(parsing: first))["turns"])
             #expect(try store.search("later").isEmpty) // undone
             #expect(try store.search("héllo").count == 2)
         }
+    }
+
+    /// `document` with its session's `field` set to `value`.
+    private func replacing(_ document: JSONValue, session field: String, with value: JSONValue) -> JSONValue {
+        guard case .object(var top) = document, case .object(var session)? = top["session"] else { return document }
+        session[field] = value
+        top["session"] = .object(session)
+        return .object(top)
     }
 
     @Test(arguments: [1, 7, 300, 1 << 20])

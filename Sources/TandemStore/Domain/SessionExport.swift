@@ -34,9 +34,22 @@ enum SessionExport {
                     "merges": .integer(n.merges), "conflicts": .integer(n.conflicts), "undos": .integer(n.undos)]
         }))
         try out.arrayField("events") { element throws(StoreError) in
+            var comments: Int64 = 0
             try db.forEach("""
                 SELECT seq, kind, actor, turn_seq, row_key, row_version, data, created_at FROM events WHERE sid = ? ORDER BY seq
-                """, bySession) { row throws(StoreError) in try element(eventJSON(row)) }
+                """, bySession) { row throws(StoreError) in
+                var data: JSONValue = row.isNull(6) ? .null : try row.json(6)
+                // Comment ids are numbered server-wide, so an import numbers them anew: the
+                // document names a comment by its place in `comments` (the n-th comment event is
+                // about the n-th comment; see `SessionImport.renumberCommentEvents`), and an
+                // imported session exports as it was.
+                if row.text(1) == "comment", case .object(var fields) = data, fields["id"] != nil {
+                    comments += 1
+                    fields["id"] = .integer(comments)
+                    data = .object(fields)
+                }
+                try element(eventJSON(row, data: data))
+            }
         }
         try out.field("format", .string(format))
         try out.field("members", .array(try db.query("SELECT user_id, role, added_at FROM members WHERE sid = ? ORDER BY user_id", bySession) {
@@ -90,10 +103,10 @@ enum SessionExport {
         return .object(turn)
     }
 
-    private static func eventJSON(_ row: Row) throws(StoreError) -> JSONValue {
+    private static func eventJSON(_ row: Row, data: JSONValue) -> JSONValue {
         .object(["seq": .integer(row.int(0)), "kind": .string(row.text(1)), "actor": opt(row.optionalText(2)),
                  "turn_seq": opt(row.optionalInt(3)), "row_key": opt(row.optionalText(4)),
-                 "row_version": opt(row.optionalInt(5)), "data": row.isNull(6) ? .null : try row.json(6),
+                 "row_version": opt(row.optionalInt(5)), "data": data,
                  "created_at": .integer(row.int(7))])
     }
 

@@ -130,9 +130,10 @@ enum SessionImport {
         }
         try db.run(Checkpoints.backfillEventSeq("sid = ?"), [.integer(sid)])
         try renumberCommentEvents(db, sid: sid)
+        let created = try SessionIncarnation.created(db, id: header.id, proposed: try int(s, "created_at"))
         try db.run("""
-            UPDATE sessions SET id = ?, status = ?, updated_at = ?, paused_at = ?, archived_at = ? WHERE sid = ?
-            """, [.text(header.id), .text(try str(s, "status")), .integer(try int(s, "updated_at")),
+            UPDATE sessions SET id = ?, status = ?, created_at = ?, updated_at = ?, paused_at = ?, archived_at = ? WHERE sid = ?
+            """, [.text(header.id), .text(try str(s, "status")), .integer(created), .integer(try int(s, "updated_at")),
                   .optional(s["paused_at"]?.intValue), .optional(s["archived_at"]?.intValue), .integer(sid)])
     }
 

@@ -145,9 +145,10 @@ enum Sessions {
         if try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil {
             throw StoreError(.alreadyExists, "session \(id) already exists")
         }
+        let created = try SessionIncarnation.created(db, id: id, proposed: now)
         try db.run("""
             INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at) VALUES (?,?,?,?,'active',?,?)
-            """, [.text(id), .text(title), .text(owner), .text(metadata), .integer(now), .integer(now)])
+            """, [.text(id), .text(title), .text(owner), .text(metadata), .integer(created), .integer(created)])
         let sid = db.lastInsertRowID
         try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)",
                    [.integer(sid), .text(owner), .text(Role.owner.rawValue), .integer(now)])

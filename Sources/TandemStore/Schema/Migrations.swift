@@ -17,6 +17,7 @@ enum Migrations {
         Migration(version: 6, name: "search-file", sql: Schema.searchFile),
         Migration(version: 7, name: "turn-retirements", sql: Schema.turnRetirements),
         Migration(version: 8, name: "owned-templates", sql: Schema.ownedTemplates),
+        Migration(version: 9, name: "retired-session-ids", sql: Schema.retiredSessionIDs),
     ]
 
     static var latestVersion: Int { all.last!.version }

@@ -175,4 +175,11 @@ enum Schema {
           WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.sid = sessions.sid AND m.role = 'owner' AND m.user_id = sessions.owner)
             AND EXISTS (SELECT 1 FROM members m WHERE m.sid = sessions.sid AND m.role = 'owner');
         """
+
+    /// The `created` of every deleted session, by the id it had: a session made later under the
+    /// same id gets another `created`, so a client resuming with the old one is told to resync.
+    static let retiredSessionIDs = """
+        CREATE TABLE retired_session_ids(
+          id TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (id, created_at)) WITHOUT ROWID;
+        """
 }

@@ -194,6 +194,42 @@ extension EndToEnd {
             #expect(resumed["backlog"] == .integer(try #require(fresh["head_eseq"]?.intValue) - 4))
         }
 
+        @Test("made again at once, or imported from its own export, a session under a deleted one's id has another created")
+        func resumeAcrossADeleteAndAnImportOfTheSameSession() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let client = try harness.connect(alice)
+            try client.ok("session.create", ["session": "s-kept", "title": "kept"])
+            for n in 0..<3 { try client.ok("turn.post", ["session": "s-kept", "content": .string("old \(n)")]) }
+            let document = try client.ok("session.export", ["session": "s-kept"])["document"] ?? .null
+            let first = try client.ok("session.join", ["session": "s-kept"])
+            let created = try #require(first["session"]?["created"]?.intValue)
+            for n in 3..<5 { try client.ok("turn.post", ["session": "s-kept", "content": .string("old \(n)")]) }
+            _ = client.nextDurableEvent(timeout: 1)
+            client.close()
+
+            // Deleted and imported from the export under its own id: the document carries the old created.
+            let other = try harness.connect(alice)
+            try other.ok("session.delete", ["session": "s-kept"])
+            let imported = try other.ok("session.import", ["document": document])["session"]
+            #expect(imported?["id"] == "s-kept" && imported?["head_eseq"] == 3)
+            let importedCreated = try #require(imported?["created"]?.intValue)
+            #expect(importedCreated != created)
+            for n in 0..<4 { try other.ok("turn.post", ["session": "s-kept", "content": .string("new \(n)")]) }
+            let back = try harness.connect(alice)
+            #expect(try back.errorCode("session.join", ["session": "s-kept", "since": 5, "created": .integer(created)]) == "resync_required",
+                    "events 4 and 5 the client holds are not the new session's 4 and 5")
+
+            // Deleted and created again in the same instant: another created still.
+            try other.ok("session.delete", ["session": "s-kept"])
+            let again = try other.ok("session.create", ["session": "s-kept", "title": "again"])["session"]
+            try other.ok("session.delete", ["session": "s-kept"])
+            let third = try other.ok("session.create", ["session": "s-kept", "title": "third"])["session"]
+            let stamps = [created, importedCreated, try #require(again?["created"]?.intValue), try #require(third?["created"]?.intValue)]
+            #expect(Set(stamps).count == 4, "\(stamps)")
+        }
+
         @Test("a replay is bounded in bytes: over max-replay it is resync_required, under it complete")
         func replayByteBound() throws {
             let harness = try TestServer { $0.maxReplayBytes = 64 << 10 }
