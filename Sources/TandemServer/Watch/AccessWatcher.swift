@@ -142,16 +142,25 @@ final class AccessWatcher: @unchecked Sendable {
         try dropRemovedMembers(connections)
     }
 
-    /// A member who lost their membership stops receiving the session's events. A session that is
-    /// gone is left to `catchUpExternalEvents` (same tick), which tells its members it was deleted.
+    /// A member who lost their membership stops receiving the session's events, once the session's
+    /// log has reached them: a removal written by another process (`tandem-admin revoke`) tells
+    /// the removed member too, as `member.remove` does. A session that is gone is left to
+    /// `catchUpExternalEvents` (same tick), which tells its members it was deleted.
     private func dropRemovedMembers(_ connections: [(WebSocketConnection, ClientConnection)]) throws {
         let sessions = live.all.map(\.id)
         let existing = try store.eventHeads(sessions: sessions)
         let roles = try store.memberRoles(sessions: sessions)
+        var removed: [String: [(WebSocketConnection, ClientConnection)]] = [:]
         for (connection, client) in connections {
             guard let user = client.identity.userID else { continue }
             for session in client.joinedSessions where existing[session] != nil && roles[session]?[user] == nil {
-                _ = dispatcher.pool.submit { [dispatcher] in dispatcher.leave(session, connection: connection, client: client) }
+                removed[session, default: []].append((connection, client))
+            }
+        }
+        for (session, leaving) in removed {
+            _ = dispatcher.pool.submit { [dispatcher, live] in
+                if let liveSession = live.existing(session) { dispatcher.syncFromLog(liveSession) }
+                for (connection, client) in leaving { _ = dispatcher.leave(session, connection: connection, client: client) }
             }
         }
     }

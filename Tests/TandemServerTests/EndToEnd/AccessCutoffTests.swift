@@ -172,6 +172,12 @@ extension EndToEnd {
             _ = try admin.removeMember(session: "s-role", actor: "alice", user: "carol")
             let removed = try #require(try secondsUntil("not_found"), "removal never took effect")
             #expect(removed < 1.0)
+            // The removed member is told, as by member.remove (how the view and tail know to end).
+            var told: JSONValue?
+            while told == nil, let event = client.nextEvent(named: "member", timeout: 1) {
+                if event["user"] == "carol", event["removed"] == true { told = event }
+            }
+            #expect(told?["by"] == "alice", "the removed member saw no member event: \(String(describing: told))")
             // Removed members stop receiving the session's events.
             _ = client.takeBufferedEvents()
             Thread.sleep(forTimeInterval: 0.3)
