@@ -25,4 +25,13 @@ import TandemTransport
         #expect(try credential("/ws?share=S&share=BAD") == .failure(.several))
         #expect(try credential("/ws", headers: ["Authorization: Basic x"]) == .failure(.malformed))
     }
+
+    /// Logged paths: the endpoints as they are, anything that may hold a secret cut.
+    @Test func pathsAreLoggedWithoutWhatMayBeASecret() {
+        let cases = [("/", "/"), ("/ws", "/ws"), ("/healthz", "/healthz"), ("/metrics", "/metrics"), ("/s", "/s"),
+                     ("/s/SECRET", "/s/<redacted>"), ("/s/SECRET/", "/s/<redacted>"), ("/s/SECRET/x", "/s/<redacted>"),
+                     ("/S/SECRET", "/S/<redacted>"), ("/ws/tdm_TOKEN", "/ws/<redacted>"), ("/metrics/x", "/metrics/<redacted>"),
+                     ("/tdm_TOKEN", "/<redacted>"), ("/favicon.ico", "/<redacted>"), ("//s/SECRET", "/<redacted>")]
+        for (path, logged) in cases { #expect(Redact.path(path) == logged, "\(path)") }
+    }
 }

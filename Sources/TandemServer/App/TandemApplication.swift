@@ -160,7 +160,13 @@ final class TandemApplication: WebSocketApplication {
 
 /// Secrets never reach the logs.
 enum Redact {
+    /// The endpoints' own paths as they are; below an endpoint's first segment (`/s/SECRET`,
+    /// `/s/SECRET/x`, `/ws/TOKEN`) only that segment; any other path not at all: a mistyped share
+    /// link or a token pasted into a URL is a secret all the same.
     static func path(_ path: String) -> String {
-        Credential.sharePathSecret(path) != nil ? "/s/<redacted>" : path
+        if ["/", "/ws", "/healthz", "/metrics"].contains(path) { return path }
+        let first = path.dropFirst().prefix { $0 != "/" }
+        guard ["s", "ws", "healthz", "metrics"].contains(first.lowercased()) else { return "/<redacted>" }
+        return path.count == first.count + 1 ? path : "/\(first)/<redacted>"
     }
 }
