@@ -27,6 +27,7 @@ public final class TandemServer: Sendable {
         storeConfiguration.cacheBytes = configuration.cacheBytes
         storeConfiguration.busyTimeoutMilliseconds = Int32((configuration.busyTimeoutSeconds * 1000).rounded(.up))
         storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
+        storeConfiguration.requiresWritable = true
         // Every answer and event of one run of commits reaches each loop as one task: one wake-up,
         // one write per connection for all of them.
         storeConfiguration.completionScope = { completions in SendBatch.collect(completions) }

@@ -19,7 +19,8 @@ public final class Store: Sendable {
     /// Throws `schema_too_new` when the file was written by a newer build.
     public init(_ configuration: StoreConfiguration) throws(StoreError) {
         self.configuration = configuration
-        let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
+        let db = try Database(path: configuration.path, requireWritable: configuration.requiresWritable,
+                              synchronous: configuration.synchronous,
                               busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                               cacheBytes: configuration.cacheBytes)
         try Migrations.migrate(db, now: configuration.clock(), upgrade: configuration.migrates)

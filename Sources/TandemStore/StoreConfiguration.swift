@@ -33,6 +33,10 @@ public struct StoreConfiguration: Sendable {
     /// search, like tandem-admin): the file is not touched, so a tool run by another user cannot
     /// leave one the server cannot open; searches then fail.
     public var opensSearchFile: Bool = true
+    /// Refuse, at open, a database this process can only read (its mode or owner, a read-only
+    /// mount): SQLite would open it for reading and fail every write. False for tools that may
+    /// only read it (tandem-admin's listing commands).
+    public var requiresWritable: Bool = false
     /// How often a separate connection checkpoints the WAL (PASSIVE), so commits never wait on
     /// a checkpoint; 0 leaves checkpoints to SQLite inside the writer's commits (its default).
     public var checkpointIntervalMilliseconds: Int = 100

@@ -118,7 +118,7 @@ struct Tandemd: ParsableCommand {
         do {
             server = try TandemServer(configuration: settings, logger: logger)
         } catch {
-            throw StartFailure.report("cannot start: \(error)", format: format, logger: logger)
+            throw StartFailure.report("cannot start: \(error)", logger: logger)
         }
         let owner = try FirstRun.ensureOwner(store: server.store, databasePath: settings.databasePath)
         let port: UInt16
@@ -127,7 +127,7 @@ struct Tandemd: ParsableCommand {
         } catch {
             // The owner account exists now: say where its token is, or a fixed restart would never show it.
             let saved = owner.map { " (the owner account was created; its token is in \($0.tokenFile))" } ?? ""
-            throw StartFailure.report("cannot listen on \(settings.host):\(settings.port): \(error)\(saved)", format: format, logger: logger)
+            throw StartFailure.report("cannot listen on \(settings.host):\(settings.port): \(error)\(saved)", logger: logger)
         }
         if let owner {
             // After listening, so `--port 0` shows the port actually bound.

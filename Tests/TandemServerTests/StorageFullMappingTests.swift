@@ -18,6 +18,13 @@ import TandemStore
             let said = String(decoding: ErrorMapping.response(id: .int(8), for: locked, reference: 2).encode(), as: UTF8.self)
             #expect(said.contains("\"code\":\"unavailable\"") && said.contains("locked by another process"), "\(said)")
         }
+        // Read-only since the start (remounted, mode changed; also the extended codes): retryable, and said.
+        for code: Int32 in [8, 1032, 1544] {
+            let readOnly = StoreError(.sqlite, "attempt to write a readonly database", sqliteCode: code)
+            #expect(ErrorMapping.code(for: readOnly) == .unavailable)
+            let said = String(decoding: ErrorMapping.response(id: .int(9), for: readOnly, reference: 3).encode(), as: UTF8.self)
+            #expect(said.contains("\"code\":\"unavailable\"") && said.contains("storage is read-only"), "\(said)")
+        }
         // Any other SQLite failure is a server bug: internal, details only in the log.
         let other = StoreError(.sqlite, "disk I/O error", sqliteCode: 10)
         #expect(ErrorMapping.code(for: other) == .internal)

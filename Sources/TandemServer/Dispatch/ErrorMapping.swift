@@ -3,8 +3,9 @@ import TandemStore
 
 /// The one place that maps store failures to wire error codes.
 enum ErrorMapping {
-    /// SQLite's "database or disk is full" result code.
+    /// SQLite's "database or disk is full" and "attempt to write a readonly database" result codes.
     private static let sqliteFull: Int32 = 13
+    private static let sqliteReadOnly: Int32 = 8
     /// SQLite's "database is locked" (BUSY) and "table is locked" (LOCKED) result codes.
     private static let sqliteBusy: Int32 = 5
     private static let sqliteLocked: Int32 = 6
@@ -14,6 +15,17 @@ enum ErrorMapping {
     private static func isLockedOut(_ error: StoreError) -> Bool {
         guard error.kind == .sqlite, let code = error.sqliteCode else { return false }
         return code & 0xFF == sqliteBusy || code & 0xFF == sqliteLocked
+    }
+
+    /// Why storage refused a write that was otherwise fine (full, or read-only since the start:
+    /// remounted, or its mode changed), or nil.
+    private static func storageRefused(_ error: StoreError) -> String? {
+        guard error.kind == .sqlite, let code = error.sqliteCode else { return nil }
+        switch code & 0xFF {
+        case sqliteFull: return "storage is full: nothing was written; retry once space is freed"
+        case sqliteReadOnly: return "storage is read-only: nothing was written; retry once the server's operator makes it writable"
+        default: return nil
+        }
     }
 
     static func code(for error: StoreError) -> ErrorCode {
@@ -31,7 +43,7 @@ enum ErrorMapping {
         case .invalidState: return .conflict
         case .closed, .busy: return .unavailable
         case .schemaTooNew, .schemaTooOld: return .internal
-        case .sqlite: return error.sqliteCode == sqliteFull || isLockedOut(error) ? .unavailable : .internal
+        case .sqlite: return storageRefused(error) != nil || isLockedOut(error) ? .unavailable : .internal
         }
     }
 
@@ -45,9 +57,9 @@ enum ErrorMapping {
         if isLockedOut(error) {
             return .failure(id: id, code, "the database is locked by another process (such as a long tandem-admin command): nothing was written; retry")
         }
-        if code == .unavailable, error.kind == .sqlite {
-            // Only SQLITE_FULL is left here (see `code(for:)`): say so, so operators and users know what to free.
-            return .failure(id: id, code, "storage is full: nothing was written; retry once space is freed")
+        if code == .unavailable, let why = storageRefused(error) {
+            // Say what is wrong, so operators and users know what to free or fix.
+            return .failure(id: id, code, why)
         }
         return .failure(id: id, code, error.message)
     }

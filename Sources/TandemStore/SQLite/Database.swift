@@ -29,7 +29,8 @@ public final class Database {
     private static let processSetup: Void = { _ = tandem_sqlite_disable_memstatus() }()
 
     /// Opens (creating if needed) a database. `readOnly` connections set `query_only`.
-    public init(path: String, readOnly: Bool = false, synchronous: SynchronousMode = .normal,
+    /// `requireWritable` refuses a file this process can only read, saying so.
+    public init(path: String, readOnly: Bool = false, requireWritable: Bool = false, synchronous: SynchronousMode = .normal,
                 busyTimeoutMilliseconds: Int32 = 5_000, cacheBytes: Int = 64 << 20) throws(StoreError) {
         _ = Database.processSetup
         var db: OpaquePointer?
@@ -40,6 +41,13 @@ public final class Database {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)
             throw StoreError(.sqlite, "cannot open \(path): \(message)", sqliteCode: rc)
+        }
+        if requireWritable && sqlite3_db_readonly(db, "main") == 1 {
+            sqlite3_close_v2(db)
+            throw StoreError(.sqlite, """
+                the database \(path) can be read but not written by this process (uid \(getuid())): make the file, \
+                the -wal and -shm files beside it, and its directory writable by the user the server runs as
+                """, sqliteCode: SQLITE_READONLY)
         }
         self.handle = db
         self.path = path

@@ -39,8 +39,34 @@ struct StartFailureTests {
 
         let unopenable = try start(["--db", dir.appendingPathComponent("missing/dir/c.db").path, "--port", "0"])
         #expect(unopenable.status == 64)
-        #expect(unopenable.stderr.hasPrefix("Error: cannot start: "), "\(unopenable.stderr)")
+        #expect(unopenable.stderr.contains(" critical tandemd: [tandemd] cannot start: "), "a log line in text format too: \(unopenable.stderr)")
         #expect(!unopenable.stderr.contains("Usage:"), "a start failure is no usage error: \(unopenable.stderr)")
         #expect(unopenable.stderr.split(separator: "\n").count == 1, "\(unopenable.stderr)")
+    }
+
+    /// A database this process may only read (a restore left it owned by another user) is refused at
+    /// start, saying so; it used to start, answer /healthz, and fail every write as `internal`.
+    @Test func aDatabaseItCannotWriteIsRefusedAtStart() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-readonly-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("ro.db").path
+        try TandemdProcess(databasePath: path).stop()
+        try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
+        // root writes whatever the mode says: run as nobody then (the directory is not theirs either).
+        let asNobody = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
+        let command = asNobody + [try TandemdProcess.binary(), "--db", path, "--port", "0"]
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 64, "\(text)")
+        #expect(text.contains("critical") && text.contains("can be read but not written by this process"), "\(text)")
+        #expect(text.split(separator: "\n").count == 1, "\(text)")
     }
 }
