@@ -29,7 +29,7 @@ extension ServerSetting {
         .list("metrics-from", "Comma-separated IP addresses or CIDR ranges allowed to read /metrics (the client as trusted-proxies resolve it; others get 403), or any. Default: this machine only.", \.metricsFrom) { entry in
             entry != "any" && IPRange(entry) == nil ? "'\(entry)' is not an IP address, a CIDR range or any" : nil
         },
-        .integer("max-connections", "Connections the server accepts at once; beyond it new connections are closed right after accept.", 1...1_000_000, \.maxConnections),
+        .integer("max-connections", "WebSocket connections the server holds at once; beyond it an upgrade gets HTTP 503 (health checks and metrics are still answered, on up to 16 more connections; past those, new connections are closed right after accept).", 1...1_000_000, \.maxConnections),
         .integer("max-connections-per-user", "Connections one user (or share link) may hold at once.", 1...100_000, \.maxConnectionsPerUser),
         .bytes("max-message", "Largest WebSocket message accepted (close 1009 beyond).", 1024...(64 << 20), \.maxMessageBytes),
         .bytes("max-turn", "Largest turn content accepted (error too_large beyond).", 1...(64 << 20), \.maxTurnContentBytes),

@@ -4,7 +4,7 @@ import TandemProtocol
 public final class ServerMetrics: Sendable {
     public let connections = Gauge("tandem_connections", help: "Open WebSocket connections.")
     public let connectionsRefused = Counter("tandem_connections_refused_total",
-                                            help: "Connections closed right after accept because max-connections were open.")
+                                            help: "Connections refused because max-connections were open (503 to an upgrade, or closed right after accept).")
     public let liveSessions = Gauge("tandem_sessions_live", help: "Sessions with at least one joined connection.")
     public let turns = Counter("tandem_turns_total", help: "Turns committed and acknowledged.")
     public let turnsPerSecond = Gauge("tandem_turns_per_second", help: "Turns committed during the last full second.")

@@ -13,9 +13,20 @@ final class ServerCore: @unchecked Sendable {
     let writeCoalescingWindow: UInt64
     private let counters = LockedBox(Counters())
 
+    /// Connections accepted beyond `maxConnections` to answer plain HTTP requests (health checks,
+    /// metrics) and to refuse upgrades with 503; beyond these too, closed right after accept.
+    static let overflowConnections = 16
+
+    /// A reserved place: the connection's id, and whether it is one of the overflow places.
+    struct Slot {
+        let id: UInt64
+        let overflow: Bool
+    }
+
     private struct Counters {
         var open = 0
-        /// Connections closed right after accept because `maxConnections` were open.
+        var overflow = 0
+        /// Connections refused because `maxConnections` were open (503, or closed right after accept).
         var refusedWhenFull = 0
         var nextID: UInt64 = 0
         var accepting = true
@@ -47,22 +58,34 @@ final class ServerCore: @unchecked Sendable {
         tls.withLock { $0 = fresh }
     }
 
-    /// Counts a new connection unless the server is full or stopping.
-    func reserveConnectionSlot() -> UInt64? {
-        counters.withLock { counters -> UInt64? in
+    /// Counts a new connection unless the server is stopping, or full even counting the overflow places.
+    func reserveConnectionSlot() -> Slot? {
+        counters.withLock { counters -> Slot? in
             guard counters.accepting else { return nil }
-            guard counters.open < configuration.maxConnections else {
-                counters.refusedWhenFull += 1
-                return nil
+            let overflow = counters.open >= configuration.maxConnections
+            if overflow {
+                guard counters.overflow < Self.overflowConnections else {
+                    counters.refusedWhenFull += 1
+                    return nil
+                }
+                counters.overflow += 1
+            } else {
+                counters.open += 1
             }
-            counters.open += 1
             counters.nextID += 1
-            return counters.nextID
+            return Slot(id: counters.nextID, overflow: overflow)
         }
     }
 
-    func releaseConnectionSlot() {
-        counters.withLock { $0.open -= 1 }
+    func releaseConnectionSlot(overflow: Bool) {
+        counters.withLock { counters in
+            if overflow { counters.overflow -= 1 } else { counters.open -= 1 }
+        }
+    }
+
+    /// An overflow connection asked to upgrade and was refused.
+    func noteRefusedWhenFull() {
+        counters.withLock { $0.refusedWhenFull += 1 }
     }
 
     var openConnections: Int { counters.withLock { $0.open } }

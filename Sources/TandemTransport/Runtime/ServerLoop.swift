@@ -68,17 +68,18 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
             if fd < 0 {
                 if errno == EINTR || errno == ECONNABORTED { continue }
                 if errno == EMFILE || errno == ENFILE {
-                    // Like a refusal at max-connections: accepted and closed at once.
+                    // Like a refusal past the overflow places at max-connections: accepted and closed at once.
                     if shedWaitingClient() { continue }
                 }
                 return
             }
-            guard let id = server.reserveConnectionSlot() else {
+            guard let slot = server.reserveConnectionSlot() else {
                 close(fd)
                 continue
             }
             Sockets.setNoDelay(fd)
-            let connection = WebSocketConnection(id: id, fd: fd, remoteAddress: Sockets.describe(&storage), serverLoop: self)
+            let connection = WebSocketConnection(id: slot.id, fd: fd, remoteAddress: Sockets.describe(&storage), serverLoop: self,
+                                                 beyondLimit: slot.overflow)
             connection.slot = connections.count
             connections.append(connection)
             connection.start()
@@ -119,6 +120,6 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
             last.slot = slot
         }
         connection.slot = -1
-        server.releaseConnectionSlot()
+        server.releaseConnectionSlot(overflow: connection.beyondLimit)
     }
 }

@@ -28,7 +28,8 @@ public struct TransportConfiguration: Sendable {
     /// in one write, so a loaded loop does fewer, larger writes. A larger value trades turn length
     /// (latency under overload, timer precision) for throughput; an idle loop is unaffected.
     public var maxEventsPerTurn = 4096
-    /// Accepted connections beyond this are closed immediately after accept.
+    /// Connections beyond this get plain HTTP answers only (an upgrade: 503 with Retry-After), up to
+    /// `ServerCore.overflowConnections` more at once; beyond those, closed right after accept.
     public var maxConnections: Int
     /// Time allowed from accept to a complete HTTP request (and TLS handshake). Timeout: 408, then close.
     public var handshakeTimeout: Double

@@ -27,6 +27,11 @@ extension WebSocketConnection {
             }
             return respondAndClose(server.application.handle(http: request, peer: remoteAddress))
         }
+        if beyondLimit {
+            // Full: said before any credential is read, so a full server costs no lookups.
+            server.noteRefusedWhenFull()
+            return respondAndClose(.text(503, "the server is at its connection limit; retry later\n", extraHeaders: [("Retry-After", "5")]))
+        }
         switch WebSocketUpgrade.validate(request, config: server.configuration.upgrade) {
         case .failure(let error):
             server.application.refusedUpgrade(request, error: error, peer: remoteAddress)

@@ -50,8 +50,13 @@ public final class WebSocketConnection: @unchecked Sendable {
 
     enum AfterFlush { case nothing, closeSocket, halfCloseAndDrain }
 
-    init(id: UInt64, fd: Int32, remoteAddress: String, serverLoop: ServerLoop) {
+    /// Accepted beyond `maxConnections` (`ServerCore.overflowConnections`): a plain HTTP request
+    /// is answered, an upgrade refused with 503.
+    let beyondLimit: Bool
+
+    init(id: UInt64, fd: Int32, remoteAddress: String, serverLoop: ServerLoop, beyondLimit: Bool = false) {
         self.id = id
+        self.beyondLimit = beyondLimit
         self.fd = fd
         self.remoteAddress = remoteAddress
         self.serverLoop = serverLoop

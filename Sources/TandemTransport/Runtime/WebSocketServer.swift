@@ -35,7 +35,8 @@ public final class WebSocketServer: Sendable {
     /// Number of connections currently accepted (handshaking, open or closing).
     public var connectionCount: Int { core.openConnections }
 
-    /// Connections closed right after accept because `maxConnections` were open, since start.
+    /// Connections refused because `maxConnections` were open (503 to an upgrade, or closed right
+    /// after accept past the overflow places), since start.
     public var connectionsRefusedWhenFull: Int { core.refusedWhenFull }
 
     /// Binds one SO_REUSEPORT listener per loop, starts the loop threads, and returns the bound port.

@@ -54,12 +54,12 @@ struct DescriptorExhaustionTests {
         // Three times more connections than tandemd has descriptors.
         var sockets: [Int32] = []
         defer { sockets.forEach { close($0) } }
-        for _ in 0..<192 { sockets.append(try Self.connect(port: listening)) }
+        for _ in 0..<192 { sockets.append(try RawSocket.connect(port: listening)) }
 
         // The ones it cannot hold are closed by the server (EOF or reset), not left waiting.
         var closedByServer = 0
         #expect(eventually(timeout: 10) {
-            closedByServer = sockets.filter(Self.peerClosed).count
+            closedByServer = sockets.filter(RawSocket.peerClosed).count
             return closedByServer >= 100
         }, "only \(closedByServer) of 192 connections were closed by the server")
         #expect(process.isRunning)
@@ -76,46 +76,8 @@ struct DescriptorExhaustionTests {
         sockets.removeAll()
         var answer = ""
         #expect(eventually(timeout: 10) {
-            answer = (try? Self.get("/healthz", port: listening)) ?? ""
+            answer = (try? RawSocket.get("/healthz", port: listening)) ?? ""
             return answer.hasPrefix("HTTP/1.1 200")
         }, "healthz after recovery: \(answer)")
-    }
-
-    private static func connect(port: UInt16) throws -> Int32 {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let result = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
-            }
-        }
-        guard result == 0 else {
-            close(fd)
-            throw TestFailure("connect: errno \(errno)")
-        }
-        return fd
-    }
-
-    /// True when the server closed this connection: a read gives EOF or a reset instead of "nothing yet".
-    private static func peerClosed(_ fd: Int32) -> Bool {
-        var byte: UInt8 = 0
-        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK))
-        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-    }
-
-    private static func get(_ path: String, port: UInt16) throws -> String {
-        let fd = try connect(port: port)
-        defer { close(fd) }
-        var timeout = timeval(tv_sec: 5, tv_usec: 0)
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)
-        _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        let n = recv(fd, &buffer, buffer.count, 0)
-        return n > 0 ? String(decoding: buffer[..<n], as: UTF8.self) : ""
     }
 }

@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import TandemJSON
 import TandemStore
 import Testing
@@ -60,17 +63,33 @@ extension EndToEnd {
                     "a closed connection frees its place")
         }
 
-        @Test("connections beyond max-connections are closed at once and counted on /metrics")
+        @Test("beyond max-connections an upgrade gets 503, health and metrics still answer, and past the overflow places sockets close")
         func totalConnectionLimit() throws {
             let harness = try TestServer { $0.maxConnections = 2 }
             defer { harness.stop() }
             let alice = try harness.user("alice")
             let first = try harness.connect(alice)
             let second = try harness.connect(alice)
-            #expect(TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == -1, "the third gets no answer, the socket is closed")
+            #expect(TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == 503, "full: said, not a silent close")
+            // Monitoring sees a full server as up, and can read the refusals while they happen (audit).
+            #expect(try RawSocket.get("/healthz", port: harness.port).hasPrefix("HTTP/1.1 200"))
             #expect(eventually(timeout: 3) { harness.server.metrics.connectionsRefused.value >= 1 }, "sampled once a second")
-            #expect(harness.server.metrics.render().contains("tandem_connections_refused_total \(harness.server.metrics.connectionsRefused.value)"))
+            let metrics = try RawSocket.get("/metrics", port: harness.port)
+            #expect(metrics.hasPrefix("HTTP/1.1 200"), "\(metrics.prefix(200))")
+            // The overflow places held by silent sockets: the next one is closed without a word.
+            var silent: [Int32] = []
+            defer { silent.forEach { close($0) } }
+            for _ in 0..<16 { silent.append(try RawSocket.connect(port: harness.port)) }
+            Thread.sleep(forTimeInterval: 0.2)
+            #expect(silent.filter(RawSocket.peerClosed).isEmpty, "the overflow places hold")
+            #expect(TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == -1, "beyond them the socket is closed")
+            silent.forEach { close($0) }
+            silent = []
+            #expect(eventually(timeout: 2) { (try? RawSocket.get("/healthz", port: harness.port))?.hasPrefix("HTTP/1.1 200") == true },
+                    "closed overflow places are free again")
             first.close()
+            #expect(eventually(timeout: 2) { TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == nil },
+                    "a closed connection frees its place")
             second.close()
         }
 
