@@ -55,8 +55,10 @@ enum EventFrames {
             case .branchMerge: .merged
             default: .updated
             }
-            let detail = change.data?["checkpoint"]?.stringValue ?? change.data?["branch"]?.stringValue
-            payload = .session(SessionChange(change: kind, info: info, by: by, detail: detail))
+            // The checkpoint's name (recorded as `name`) or the branch's id.
+            let detail = change.data?[change.kind == .restore ? "name" : "branch"]?.stringValue
+            payload = .session(SessionChange(change: kind, info: info.after(change.sessionAfter, eseq: change.eventSeq),
+                                             by: by, detail: detail))
         }
         return frame(Event(session: session, eseq: change.eventSeq, payload: payload).encode())
     }

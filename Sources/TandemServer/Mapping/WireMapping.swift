@@ -84,6 +84,23 @@ extension SessionInfo {
     }
 }
 
+extension SessionInfo {
+    /// This session (as it is now) shown as change `eseq` left it: title, metadata, status, last
+    /// turn and time as recorded with the change, when they were (entries from before they were
+    /// recorded show the session as it is now).
+    func after(_ change: SessionAfter?, eseq: Int64) -> SessionInfo {
+        guard let change else { return self }
+        var shown = self
+        shown.title = change.title
+        shown.metadata = change.metadata
+        shown.status = TandemProtocol.SessionStatus(change.status)
+        shown.headSeq = change.lastTurnSeq
+        shown.headEseq = eseq
+        shown.updated = change.updatedAt
+        return shown
+    }
+}
+
 extension TandemProtocol.StateRow {
     init(_ row: TandemStore.StateRow) {
         self.init(key: row.key, version: row.version, value: row.value, author: row.author, updated: row.updatedAt)

@@ -25,10 +25,21 @@ public struct ChangeEvent: Sendable, Equatable {
         case comment
         /// a branch was merged in: `data.branch`; its turns and rows appear as their own events.
         case branchMerge = "branch_merge"
+
+        /// Changes reported to clients as a `session` event, which shows the session after them.
+        public var changesTheSession: Bool {
+            switch self {
+            case .clear, .restore, .status, .session, .branchMerge: true
+            case .turn, .undo, .state, .member, .comment: false
+            }
+        }
     }
 
     public var eventSeq: Int64
     public var kind: Kind
+    /// For changes to the session itself (`Kind.changesTheSession`): the session as this change
+    /// left it (nil in entries written before it was recorded).
+    public var sessionAfter: SessionAfter? { SessionAfter(data?["after"]) }
     public var actor: String?
     public var createdAt: Int64
     public var turnSeq: Int64?

@@ -81,7 +81,11 @@ public final class WriteContext {
     @discardableResult
     func recordEvent(sid: Int64, kind: String, actor: String?, turnSeq: Int64? = nil, rowKey: String? = nil,
                      rowVersion: Int64? = nil, data: JSONValue? = nil) throws(StoreError) -> Int64 {
-        let seq = try reserve(sid: sid, turns: 0, events: 1).lastEvent
+        let (lastTurn, seq) = try reserve(sid: sid, turns: 0, events: 1)
+        var data = data
+        if ChangeEvent.Kind(rawValue: kind)?.changesTheSession == true {
+            data = try SessionAfter.attach(to: data, db: db, sid: sid, lastTurn: lastTurn, now: now)
+        }
         try db.insertEvent(sid: sid, seq: seq, kind: kind, actor: actor, now: now, turnSeq: turnSeq, rowKey: rowKey,
                            rowVersion: rowVersion, data: data)
         return seq

@@ -194,6 +194,41 @@ extension EndToEnd {
             #expect(resumed["backlog"] == .integer(try #require(fresh["head_eseq"]?.intValue) - 4))
         }
 
+        @Test("a replayed session event shows the session as that change left it, as the live one did")
+        func replayedSessionEventsShowTheSessionAfterTheirChange() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let owner = try harness.connect(alice)
+            let live = try harness.connect(alice)
+            try owner.ok("session.create", ["session": "s-then", "title": "v0"])
+            try live.ok("session.join", ["session": "s-then"])
+            try owner.ok("session.update", ["session": "s-then", "title": "v1"])
+            try owner.ok("turn.post", ["session": "s-then", "content": "one"])
+            try owner.ok("checkpoint.save", ["session": "s-then", "name": "start"])
+            try owner.ok("session.pause", ["session": "s-then"])
+            try owner.ok("session.resume", ["session": "s-then"])
+            try owner.ok("turn.post", ["session": "s-then", "content": "two"])
+            try owner.ok("checkpoint.restore", ["session": "s-then", "name": "start"])
+            try owner.ok("session.update", ["session": "s-then", "title": "v2", "metadata": ["phase": 2]])
+            var seen: [JSONValue] = []
+            while seen.count < 5, let event = live.nextEvent(named: "session", timeout: 2) { seen.append(event) }
+            #expect(seen.count == 5)
+
+            let back = try harness.connect(alice)
+            _ = try back.ok("session.join", ["session": "s-then", "since": 0])
+            var replayed: [JSONValue] = []
+            while replayed.count < 5, let event = back.nextEvent(named: "session", timeout: 2) { replayed.append(event) }
+            #expect(replayed == seen, "replayed as they were sent live")
+            let shown = replayed.map { e in
+                "\(e["change"]?.stringValue ?? "?") \(e["info"]?["title"]?.stringValue ?? "?") \(e["info"]?["status"]?.stringValue ?? "?") "
+                    + "#\(e["info"]?["head_seq"]?.intValue ?? -1) \(e["info"]?["head_eseq"] == e["eseq"]) \(e["detail"]?.stringValue ?? "-")"
+            }
+            #expect(shown == ["updated v1 active #0 true -", "status v1 paused #1 true -", "status v1 active #1 true -",
+                              "restored v1 active #2 true start", "updated v2 active #2 true -"], "\(shown)")
+            #expect(replayed.last?["info"]?["metadata"] == ["phase": 2] && replayed.first?["info"]?["metadata"] == [:])
+        }
+
         @Test("made again at once, or imported from its own export, a session under a deleted one's id has another created")
         func resumeAcrossADeleteAndAnImportOfTheSameSession() throws {
             let harness = try TestServer()
