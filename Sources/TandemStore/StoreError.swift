@@ -29,21 +29,33 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// The SQLite result code, for `.sqlite` errors.
     public var sqliteCode: Int32?
+    /// For `invalid_argument`: the request parameter at fault, named as the wire names it
+    /// (`base`, `at`, `query`, `cursor`, `document`), when one is.
+    public var field: String?
 
     /// The stable machine-readable code, e.g. `"not_found"`.
     public var code: String { kind.rawValue }
     public var description: String { "\(code): \(message)" }
 
-    public init(_ kind: Code, _ message: String, sqliteCode: Int32? = nil) {
+    public init(_ kind: Code, _ message: String, sqliteCode: Int32? = nil, field: String? = nil) {
         self.kind = kind
         self.message = message
         self.sqliteCode = sqliteCode
+        self.field = field
+    }
+
+    /// This error, naming `field` as the parameter at fault if it is a bad argument naming none yet.
+    func blaming(_ field: String) -> StoreError {
+        guard self.field == nil, kind == .invalidArgument || kind == .invalidJSON else { return self }
+        var named = self
+        named.field = field
+        return named
     }
 
     static func notFound(_ what: String) -> StoreError { StoreError(.notFound, "\(what) not found") }
     /// The actor is no member of `session`. The message is word for word the one for a session that
     /// does not exist: it reaches the client, and any difference would tell outsiders which ids exist.
     static func notMemberOf(_ session: String) -> StoreError { StoreError(.notMember, "session \(session) not found") }
-    static func invalid(_ message: String) -> StoreError { StoreError(.invalidArgument, message) }
+    static func invalid(_ message: String, field: String? = nil) -> StoreError { StoreError(.invalidArgument, message, field: field) }
     static func forbidden(_ message: String) -> StoreError { StoreError(.forbidden, message) }
 }

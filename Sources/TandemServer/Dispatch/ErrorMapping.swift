@@ -61,6 +61,6 @@ enum ErrorMapping {
             // Say what is wrong, so operators and users know what to free or fix.
             return .failure(id: id, code, why)
         }
-        return .failure(id: id, code, error.message)
+        return .failure(id: id, code, error.message, field: error.field)
     }
 }

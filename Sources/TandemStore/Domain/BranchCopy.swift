@@ -29,7 +29,7 @@ enum BranchCopy {
         let source = try SessionRows.load(db, sid: ref.sid)
         let at = atSeq ?? source.lastTurnSeq
         guard (0...source.lastTurnSeq).contains(at) else {
-            throw StoreError.invalid("fork point \(at) is outside 0...\(source.lastTurnSeq)")
+            throw StoreError.invalid("fork point \(at) is outside 0...\(source.lastTurnSeq)", field: "at")
         }
         try SessionImport.requireFree(db, newID)
         let sid = try SessionImport.insertHidden(ctx, [

@@ -102,7 +102,14 @@ extension Store {
     }
 
     private func importInSteps(_ doc: any ImportSource, asID: String?, actor: String, claimant: String? = nil) throws(StoreError) -> Session {
-        if let asID { try Validate.identifier(asID, what: "session id") }
+        if let asID {
+            do { try Validate.identifier(asID, what: "session id") } catch { throw error.blaming("session") }
+        }
+        // Any other bad argument is in the document (a record, a list, its format).
+        do { return try importSteps(doc, asID: asID, actor: actor, claimant: claimant) } catch { throw error.blaming("document") }
+    }
+
+    private func importSteps(_ doc: any ImportSource, asID: String?, actor: String, claimant: String?) throws(StoreError) -> Session {
         let header = try SessionImport.header(doc, asID: asID, claimant: claimant)
         let sid = try write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
         return try buildHidden(sid: sid) { () throws(StoreError) in

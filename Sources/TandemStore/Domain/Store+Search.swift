@@ -25,7 +25,8 @@ extension Store {
     /// costs three index lookups.
     public func searchPage(_ text: String, member: String? = nil, status: SessionStatus? = nil, cursor: String? = nil,
                            limit: Int = 50) throws(StoreError) -> SearchPage {
-        let query = try SearchQuery(text)
+        let query: SearchQuery
+        do { query = try SearchQuery(text) } catch { throw error.blaming("query") }
         guard (1...1000).contains(limit) else { throw StoreError.invalid("limit must be 1...1000") }
         var titleOffset: Int? = 0
         var turnsBelow = Int64.max
@@ -36,7 +37,7 @@ extension Store {
                 titleOffset = nil
                 turnsBelow = n
             } else {
-                throw StoreError.invalid("malformed search cursor")
+                throw StoreError.invalid("malformed search cursor", field: "cursor")
             }
         }
         var clauses = ""

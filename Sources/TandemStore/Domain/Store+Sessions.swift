@@ -119,7 +119,7 @@ extension Store {
         if let after = filter.after {
             let parts = after.split(separator: ":")
             guard parts.count == 2, let updated = Int64(parts[0]), let sid = Int64(parts[1]) else {
-                throw StoreError.invalid("malformed page cursor")
+                throw StoreError.invalid("malformed page cursor", field: "cursor")
             }
             clauses.append("(s.updated_at < ? OR (s.updated_at = ? AND s.sid < ?))")
             args += [.integer(updated), .integer(updated), .integer(sid)]

@@ -88,7 +88,7 @@ enum Rows {
         let current = try RowRows.current(db, sid: sid, key: key)
         let currentVersion = current?.version ?? 0
         guard baseVersion >= 0, baseVersion <= currentVersion else {
-            throw StoreError.invalid("base version \(baseVersion) of row \(key) does not exist (current is \(currentVersion))")
+            throw StoreError.invalid("base version \(baseVersion) of row \(key) does not exist (current is \(currentVersion))", field: "base")
         }
         if baseVersion == currentVersion { return .apply(version: currentVersion + 1) }
         let currentValue = current?.value ?? .null
