@@ -78,6 +78,23 @@ extension EndToEnd {
             }
         }
 
+        @Test("the import request protocol.md shows is accepted as it is written, with the result it shows")
+        func documentedImportWorks() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let client = try harness.connect(alice)
+            let doc = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+                .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("docs/protocol.md").path
+            let lines = try String(contentsOfFile: doc, encoding: .utf8).split(separator: "\n").map(String.init)
+            let request = try #require(lines.first { $0.hasPrefix(#"{"id":41,"op":"session.import""#) })
+            let shown = try JSONValue(parsing: try #require(lines.first { $0.hasPrefix(#"{"id":41,"ok":true"#) }))
+            try client.sendText(request)
+            let answer = try client.response(to: 41)
+            #expect(answer["ok"] == true, "\(answer)")
+            #expect(answer["result"]?["session"] == shown["result"]?["session"])
+        }
+
         @Test("binary frames close with 1003, invalid UTF-8 with 1007, oversized messages with 1009")
         func badFramesClose() throws {
             let harness = try TestServer { $0.maxMessageBytes = 64 << 10; $0.maxTurnContentBytes = 8 << 10 }
