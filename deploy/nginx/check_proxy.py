@@ -4,7 +4,8 @@
 Over https:// and wss:// on nginx's port only: /healthz answers, /metrics is served to 127.0.0.1 and
 refused to another address, http:// redirects to https://, a bad token is refused with 401, the
 tandem.v1 upgrade succeeds, a turn posted by one member is acknowledged and broadcast to another,
-and a connection left idle longer than tandemd's ping interval still works.
+a connection left idle longer than tandemd's ping interval still works, no credential reaches the
+access log, and requests to /ws and /s/ are rate-limited per client address.
 
 Usage: check_proxy.py --https-port P --http-port Q --cafile CERT.pem --token OWNER_TOKEN
 Prints ok/FAIL lines; exits non-zero on any failure.
@@ -153,6 +154,17 @@ def run(args):
         lines = log.read()
     check("/s/REDACTED" in lines and " /ws " in lines, "the access log has the requests")
     check(args.token not in lines and secret not in lines, "and neither the token nor the share secret")
+
+    print("requests to /ws and /s/ limited per client address")
+    # The zone allows 60 a minute with bursts of 30; the checks above used a few. A share link's page
+    # (and its upgrade, the same location) is limited as /ws is: a secret is as guessable there.
+    statuses = {}
+    for _ in range(45):
+        status, _, _ = https_get(args.https_port, context, "/s/" + secret)
+        statuses[status] = statuses.get(status, 0) + 1
+    check(statuses.get(429, 0) > 0 and set(statuses) <= {200, 429}, f"quick /s/ requests past the burst get 429 ({statuses})")
+    status, _, _ = https_get(args.https_port, context, "/ws?share=" + secret)
+    check(status == 429, "and /ws shares the same budget (429)")
     alice.stack.close()
     bob.stack.close()
 
