@@ -29,6 +29,7 @@ final class ClientConnection: Sendable {
         var joined: Set<String> = []
         var bucket: TokenBucket
         var refusals: [Double] = []
+        var cutOff = false
     }
     private let state: Mutex<State>
 
@@ -49,6 +50,15 @@ final class ClientConnection: Sendable {
     }
 
     var joinedSessions: Set<String> { state.withLock { $0.joined } }
+
+    /// Marks the connection's access cut (its link revoked or expired, its token revoked); true
+    /// the first time only, so the cut is told and logged once while the close completes.
+    func markCutOff() -> Bool {
+        state.withLock { s in
+            defer { s.cutOff = true }
+            return !s.cutOff
+        }
+    }
 
     func isJoined(_ session: String) -> Bool { state.withLock { $0.joined.contains(session) } }
 

@@ -76,7 +76,7 @@ final class AccessWatcher: @unchecked Sendable {
         for (connection, client) in registry.expiringViewers {
             guard case .viewer(let linkID, let session, let expiresAt?) = client.identity else { continue }
             if expiresAt <= now {
-                expire(connection, linkID: linkID, session: session, at: expiresAt)
+                if client.markCutOff() { expire(connection, linkID: linkID, session: session, at: expiresAt) }
             } else {
                 nextExpiry = min(nextExpiry, Double(expiresAt - now) / 1000)
             }
@@ -95,6 +95,7 @@ final class AccessWatcher: @unchecked Sendable {
     }
 
     private func expire(_ connection: WebSocketConnection, linkID: String, session: String, at: Int64) {
+        logger.info("closing viewer of expired share link", metadata: ["share": "\(linkID)", "session": "\(session)"])
         connection.send(EventFrames.ephemeral(session: session, .shareExpired(ShareExpired(share: linkID, expired: at))))
         connection.close(code: TandemProtocol.CloseCode.shareExpired.rawValue, reason: "share link expired")
     }
@@ -122,19 +123,23 @@ final class AccessWatcher: @unchecked Sendable {
         for (connection, client) in connections {
             switch client.identity {
             case .member(let user, let tokenID):
-                if invalid.contains(tokenID) {
+                if invalid.contains(tokenID), client.markCutOff() {
                     logger.info("closing connection of revoked token", metadata: ["user": "\(user)"])
                     connection.close(code: TandemProtocol.CloseCode.credentialRevoked.rawValue, reason: "token revoked")
                 }
             case .viewer(let linkID, let session, _):
                 guard let link = links[linkID] else {
                     if client.joinedSessions.contains(session) && existingViewed[session] == nil && live.existing(session) != nil { continue }
+                    guard client.markCutOff() else { continue }
+                    logger.info("closing viewer of deleted share link", metadata: ["share": "\(linkID)", "session": "\(session)"])
                     connection.close(code: TandemProtocol.CloseCode.shareRevoked.rawValue, reason: "share link no longer exists")
                     continue
                 }
                 if link.revokedAt != nil {
+                    guard client.markCutOff() else { continue }
+                    logger.info("closing viewer of revoked share link", metadata: ["share": "\(linkID)", "session": "\(session)"])
                     connection.close(code: TandemProtocol.CloseCode.shareRevoked.rawValue, reason: "share link revoked")
-                } else if let expires = link.expiresAt, expires <= now {
+                } else if let expires = link.expiresAt, expires <= now, client.markCutOff() {
                     expire(connection, linkID: linkID, session: session, at: expires)
                 }
             }

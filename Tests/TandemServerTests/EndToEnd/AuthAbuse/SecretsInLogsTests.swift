@@ -71,6 +71,13 @@ extension EndToEnd {
             }
             // The browser page for the link (plain HTTP GET, no upgrade).
             _ = try? Data(contentsOf: URL(string: "http://127.0.0.1:\(server.port)/s/\(secret)")!)
+            // A viewer cut off by a revoked link: said once at info (audit: only a debug "closed" line).
+            let revokedLink = try owner.ok("share.create", ["session": "s-logs", "expires_in": 3600])
+            let cutViewer = try TandemTestClient.connect(port: server.port, .sharePath(try #require(revokedLink["secret"]?.stringValue)),
+                                                         label: "cut viewer")
+            try cutViewer.ok("session.join", ["session": "s-logs"])
+            try owner.ok("share.revoke", ["share": try #require(revokedLink["share"]?["id"])])
+            #expect(cutViewer.waitForClose(timeout: 3)?.code == 4403)
             bob.close()
             owner.close()
             server.stop()
@@ -86,6 +93,7 @@ extension EndToEnd {
             #expect(log.contains("client=127.0.0.1"), "refusals name the client address:\n\(log)")
             #expect(log.contains("status=426"), "a refusal by the transport is logged too")
             #expect(log.contains("handshake accepted") && log.contains("who=user bob") && log.contains("connection closed"))
+            #expect(log.components(separatedBy: "closing viewer of revoked share link").count - 1 == 1, "one info line per cut viewer")
             for (name, value) in [("share secret", secret), ("wrong share secret", wrongSecret),
                                   ("bob's token", bobToken), ("wrong token", wrongToken)] {
                 #expect(!log.contains(value), "\(name) appears in the log")
