@@ -72,8 +72,8 @@ struct Share: ParsableCommand {
         @Argument(help: "The link id (from share list).") var id: String
 
         func run() throws {
-            try database.withStore { store in try store.adminRevokeShareLink(id: id) }
-            print("revoked share link \(id)")
+            let revoked = try database.withStore { store in try store.adminRevokeShareLink(id: id) }
+            print(revoked ? "revoked share link \(id)" : "share link \(id) was already revoked")
         }
     }
 }

@@ -54,8 +54,8 @@ struct Tokens: ParsableCommand {
         @Argument(help: "The token id (from tokens list).") var id: String
 
         func run() throws {
-            try database.withStore { store in try store.adminRevokeToken(id: id) }
-            print("revoked token \(id)")
+            let revoked = try database.withStore { store in try store.adminRevokeToken(id: id) }
+            print(revoked ? "revoked token \(id)" : "token \(id) was already revoked")
         }
     }
 }

@@ -92,6 +92,10 @@ import TandemStore
         let table = try f.run(["share", "list", "s1"])
         #expect(table.rows.first { $0[0] == link.id }?[2] == "revoked")
         #expect(try f.seed { store in try store.auditLog(session: "s1").first }?.action == "share.revoke")
+        let again = try f.run(["share", "revoke", "--", link.id])
+        expectStatus(again, 0)
+        #expect(again.stdout == "share link \(link.id) was already revoked\n")
+        #expect(try f.seed { store in try store.auditLog(session: "s1").filter { $0.action == "share.revoke" }.count } == 1)
     }
 
     @Test func badDurationsUnknownSessionsAndLinks() throws {

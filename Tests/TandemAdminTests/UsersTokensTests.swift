@@ -120,6 +120,11 @@ import TandemStore
         #expect(table.rows.first { $0[0] == id }?.last != "-")
         let audit = try f.seed { store in try store.auditLog().first }
         #expect(audit?.action == "token.revoke" && audit?.actor == "admin" && audit?.target == id)
+        // Again: nothing to do, said, and nothing recorded twice.
+        let again = try f.run(["tokens", "revoke", "--", id])
+        expectStatus(again, 0)
+        #expect(again.stdout == "token \(id) was already revoked\n")
+        #expect(try f.seed { store in try store.auditLog().filter { $0.action == "token.revoke" }.count } == 1)
     }
 
     @Test func unknownUsersAndTokensAreNotFound() throws {

@@ -73,15 +73,18 @@ extension Store {
         }
     }
 
-    /// Revokes a token as the operator (idempotent). `not_found` for an unknown id. Audited.
-    public func adminRevokeToken(id: String, actor: String = "admin") throws(StoreError) {
+    /// Revokes a token as the operator (idempotent: false when it already was, and nothing is
+    /// written). `not_found` for an unknown id. Audited.
+    @discardableResult
+    public func adminRevokeToken(id: String, actor: String = "admin") throws(StoreError) -> Bool {
         try write { ctx throws(StoreError) in
             guard let userID = try ctx.db.queryOne("SELECT user_id FROM api_tokens WHERE id = ?", [.text(id)], { $0.text(0) })
             else { throw StoreError.notFound("token \(id)") }
-            try ctx.db.run("UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
-                           [.integer(ctx.now), .text(id)])
+            guard try ctx.db.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                                 [.integer(ctx.now), .text(id)]) == 1 else { return false }
             try ctx.db.audit(actor: actor, action: "token.revoke", sessionID: nil, target: id,
                              detail: ["user": .string(userID)], now: ctx.now)
+            return true
         }
     }
 
@@ -150,14 +153,18 @@ extension Store {
         }
     }
 
-    /// Revokes a share link by its id, whatever its session (idempotent). Audited.
-    public func adminRevokeShareLink(id: String, actor: String = "admin") throws(StoreError) {
+    /// Revokes a share link by its id, whatever its session (idempotent: false when it already
+    /// was, and nothing is written). Audited.
+    @discardableResult
+    public func adminRevokeShareLink(id: String, actor: String = "admin") throws(StoreError) -> Bool {
         try write { ctx throws(StoreError) in
             guard let session = try ctx.db.queryOne("SELECT s.id FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE l.id = ?",
                                                     [.text(id)], { $0.text(0) })
             else { throw StoreError.notFound("share link \(id)") }
-            try ctx.db.run("UPDATE share_links SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", [.integer(ctx.now), .text(id)])
+            guard try ctx.db.run("UPDATE share_links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                                 [.integer(ctx.now), .text(id)]) == 1 else { return false }
             try ctx.db.audit(actor: actor, action: "share.revoke", sessionID: session, target: id, now: ctx.now)
+            return true
         }
     }
 

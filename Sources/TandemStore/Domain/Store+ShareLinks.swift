@@ -37,9 +37,11 @@ extension Store {
     public func revokeShareLink(session: String, actor: String, linkID: String) throws(StoreError) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.shareRevoke, session: session, actor: actor)
-            guard try ctx.db.run("UPDATE share_links SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? AND sid = ?",
-                                 [.integer(ctx.now), .text(linkID), .integer(ref.sid)]) == 1
+            guard try ctx.db.scalar("SELECT 1 FROM share_links WHERE id = ? AND sid = ?", [.text(linkID), .integer(ref.sid)]) != nil
             else { throw StoreError.notFound("share link \(linkID)") }
+            // Revoking again changes nothing and records nothing.
+            guard try ctx.db.run("UPDATE share_links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                                 [.integer(ctx.now), .text(linkID)]) == 1 else { return }
             try ctx.db.audit(actor: actor, action: "share.revoke", sessionID: session, target: linkID, now: ctx.now)
         }
     }
