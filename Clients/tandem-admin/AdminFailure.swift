@@ -24,7 +24,8 @@ struct AdminFailure: Error {
         case .alreadyExists, .conflict, .invalidState, .staleCheckpoint, .sessionArchived, .sessionPaused:
             self.init(Self.conflict, error.message)
         case .schemaTooNew:
-            self.init(Self.database, "\(error.message); this database was written by a newer Tandem: use a matching tandem-admin")
+            // The message says the database is newer and what to do about the server; this says the tool.
+            self.init(Self.database, "\(error.message); for tandem-admin: use the one of that Tandem version")
         case .schemaTooOld:
             self.init(Self.database, error.message)
         case .busy:
