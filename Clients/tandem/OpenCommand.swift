@@ -21,6 +21,10 @@ struct Open: ParsableCommand {
             let settings = try connection.settings()
             let chosen: String
             if let session {
+                // `tandem WORD` opens session WORD: when there is none, WORD may have been meant as a command.
+                if CommandTypo.commandWord(in: Array(CommandLine.arguments.dropFirst())) == session, !settings.isShareLink {
+                    try requireSession(session, settings)
+                }
                 chosen = session
             } else if settings.isShareLink {
                 chosen = try linkedSession(settings)
@@ -30,6 +34,17 @@ struct Open: ParsableCommand {
             let app = InteractiveSession(settings: settings, session: chosen, last: last)
             try app.run()
         }
+    }
+
+    /// Fails with status 2 when `session` is not one of the user's, saying it is no command either.
+    func requireSession(_ session: String, _ settings: ConnectionSettings) throws {
+        let c = try Connection(settings: settings, onEvent: { _, _ in })
+        defer { c.close() }
+        let answer = Result { try c.call(.sessionGet(SessionRef(session: session)), as: SessionResult.self) }
+        if case .failure(let error) = answer, case .server(let refusal)? = error as? ClientError, refusal.code == .notFound {
+            throw Failure("no session \(session), and no command of that name (tandem --help lists them)", exitCode: 2)
+        }
+        _ = try answer.get()
     }
 
     /// The one session a share link opens (the server lists only that one to its viewers).

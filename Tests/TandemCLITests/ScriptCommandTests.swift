@@ -83,6 +83,12 @@ import TandemJSON
         // A mistyped subcommand is named as such, not opened as a session.
         let typo = try f.run(["sesions"])
         #expect(typo.status == 1 && typo.stderr == "tandem: unknown command 'sesions' (did you mean 'sessions'?); to open a session of that name: tandem open sesions\n", "\(typo.stderr)")
+        // A word far from every command is a session to open; when there is none, both are said.
+        let unknown = try f.run(["nosuchcmd"])
+        #expect(unknown.status == 2 && unknown.stderr == "tandem: no session nosuchcmd, and no command of that name (tandem --help lists them)\n",
+                "\(unknown.stderr)")
+        let explicit = try f.run(["open", "nosuchcmd"])
+        #expect(explicit.status == 2 && explicit.stderr.hasPrefix("tandem: not_found:"), "`open` names a session: \(explicit.stderr)")
         let version = try f.run(["RAW", "--version"])
         #expect(version.status == 0 && version.stdout.wholeMatch(of: /\d+\.\d+\.\d+\n/) != nil, "\(version.stdout)")
         let tooMany = try f.run(["tail", "s1", "--last", "5000"])
