@@ -23,13 +23,20 @@ extension Dispatcher {
         let recipient = Recipient(connection: connection, user: user)
         let liveSession: LiveSession
         do {
-            liveSession = try live.session(p.session) { try store.session(id: p.session).lastEventSeq }
+            liveSession = try live.sessionForJoin(p.session) { try store.session(id: p.session).lastEventSeq }
+        } catch {
+            client.markLeft(p.session)
+            throw error
+        }
+        do {
+            defer { liveSession.joinDone() }
             try liveSession.fanout.subscribe(recipient) { _ in
-                try joinBacklog(p, id: id, actor: actor, client: client, connection: connection, online: onlineAfterJoin(liveSession, user))
+                try joinBacklog(p, id: id, actor: actor, client: client, connection: connection, liveSession: liveSession,
+                                online: onlineAfterJoin(liveSession, user))
             }
         } catch {
             client.markLeft(p.session)
-            if let existing = live.existing(p.session) { live.retireIfEmpty(existing) }
+            live.retireIfEmpty(liveSession)
             throw error
         }
         if let user, liveSession.arrive(user) {
@@ -39,15 +46,18 @@ extension Dispatcher {
     }
 
     /// Reads and queues the join answer and backlog; returns the floor (last eseq the client has).
+    /// Runs under the session's fan-out lock, so it must not take the live-session map's lock
+    /// (`LiveSessions`): `retireIfEmpty` takes that one first, then the fan-out's.
     private func joinBacklog(_ p: JoinParams, id: RequestID, actor: String, client: ClientConnection,
-                             connection: WebSocketConnection, online: [String]) throws -> (floor: Int64, value: Void) {
+                             connection: WebSocketConnection, liveSession: LiveSession,
+                             online: [String]) throws -> (floor: Int64, value: Void) {
         let session = try store.session(id: p.session, actor: actor)
         let role: TandemProtocol.Role = switch client.identity {
         case .viewer: .read
         case .member(let user, _): try store.role(session: p.session, user: user).map(TandemProtocol.Role.init) ?? .read
         }
         var info = SessionInfo(session)
-        live.existing(p.session)?.lastKnownInfo = info
+        liveSession.lastKnownInfo = info
         info.role = role
         if let since = p.since {
             // Event numbers start again at 1 in a session made again under a deleted one's id.

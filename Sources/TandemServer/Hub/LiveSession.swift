@@ -22,6 +22,10 @@ final class LiveSession: Sendable {
     /// The session as the last join read it (no role): what a `deleted` event carries when the
     /// session vanished under another process's hand and can no longer be read.
     private let known = Mutex<SessionInfo?>(nil)
+    /// Joins that found this session in the map and have not subscribed yet (changed under the
+    /// map's lock by `LiveSessions.sessionForJoin`): while any is on its way, the session is not
+    /// retired, or the join would subscribe to a session no one publishes to any more.
+    private let joining = Mutex(0)
     private let metrics: ServerMetrics
 
     init(id: String, head: Int64, metrics: ServerMetrics) {
@@ -33,6 +37,12 @@ final class LiveSession: Sendable {
             WebSocketConnection.broadcast(frame, to: audience)
         }
     }
+
+    /// A join that found this session has subscribed, or given up.
+    func joinDone() { joining.withLock { $0 -= 1 } }
+
+    fileprivate func joinStarted() { joining.withLock { $0 += 1 } }
+    fileprivate var hasJoinsOnTheirWay: Bool { joining.withLock { $0 > 0 } }
 
     /// The session as the last join read it.
     var lastKnownInfo: SessionInfo? {
@@ -79,13 +89,16 @@ final class LiveSessions: Sendable {
         self.metrics = metrics
     }
 
-    /// The live session `id`, created with `head` (its current last event seq) if needed.
-    func session(_ id: String, head: () throws -> Int64) rethrows -> LiveSession {
+    /// The live session `id` for a join, created with `head` (its current last event seq) if
+    /// needed. It stays live until the join calls `joinDone` (after subscribing, or failing).
+    func sessionForJoin(_ id: String, head: () throws -> Int64) rethrows -> LiveSession {
         try sessions.withLock { all in
-            if let live = all[id] { return live }
-            let live = LiveSession(id: id, head: try head(), metrics: metrics)
-            all[id] = live
-            metrics.liveSessions.set(all.count)
+            let live = try all[id] ?? LiveSession(id: id, head: head(), metrics: metrics)
+            if all[id] == nil {
+                all[id] = live
+                metrics.liveSessions.set(all.count)
+            }
+            live.joinStarted()
             return live
         }
     }
@@ -95,10 +108,11 @@ final class LiveSessions: Sendable {
     var all: [LiveSession] { sessions.withLock { Array($0.values) } }
     var count: Int { sessions.withLock { $0.count } }
 
-    /// Drops `live` if nobody is subscribed any more.
+    /// Drops `live` if nobody is subscribed any more. Takes the map's lock, then the fan-out's:
+    /// nothing may take them the other way round (a join's backlog runs under the fan-out's).
     func retireIfEmpty(_ live: LiveSession) {
         sessions.withLock { all in
-            if live.fanout.subscriberCount == 0, all[live.id] === live {
+            if live.fanout.subscriberCount == 0, !live.hasJoinsOnTheirWay, all[live.id] === live {
                 all.removeValue(forKey: live.id)
                 // Every way out (leave, close, delete) passes here: the gauge is set with the map.
                 metrics.liveSessions.set(all.count)
