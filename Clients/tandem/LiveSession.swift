@@ -55,6 +55,12 @@ final class LiveSession: Sendable {
         var ended: (code: UInt16?, reason: String)?
         /// The user this client acts as (`ping`'s answer); nil for a share-link viewer.
         var user: String?
+        /// The last turn shown (from a join's snapshot or a `turn` event), and the session's `created`.
+        var lastTurnSeq: Int64 = 0
+        var created: Timestamp?
+        /// After `resync_required`: the turns after this one are still to show (read with `history`
+        /// when the fresh join is in), in the session `created` names.
+        var catchUp: (after: Int64, created: Timestamp?)?
     }
 
     let settings: ConnectionSettings
@@ -97,8 +103,11 @@ final class LiveSession: Sendable {
             } catch {
                 if first { throw error }
                 if case .server(let e) = error, e.code == .resyncRequired {
-                    state.withLock { $0.cursor.reset() }
-                    hooks.status("the server cannot replay what was missed; reloading the session")
+                    state.withLock { s in
+                        s.cursor.reset()
+                        s.catchUp = (s.lastTurnSeq, s.created)
+                    }
+                    hooks.status("the server cannot replay what was missed; reading the missed turns from history")
                     continue
                 }
                 if case .server(let e) = error, e.code == .notFound || e.code == .forbidden { throw error }
@@ -157,14 +166,27 @@ final class LiveSession: Sendable {
             s.connection = connection
             return (s.cursor.joinParams(last: lastTurns, includeState: true), s.cursor.lastEseq > 0)
         }
-        let result: JoinResult
+        var result: JoinResult
         do {
             let user = try connection.call(.ping, as: PongResult.self).user
             state.withLock { $0.user = user }
             result = try connection.call(.sessionJoin(params), as: JoinResult.self)
+            let catchUp = state.withLock { s in
+                defer { s.catchUp = nil }
+                return s.catchUp
+            }
+            // The same session as before the resync: its turns since the last one shown, not only
+            // the last few (live events wait in `queued` meanwhile).
+            if let catchUp, !resumed, catchUp.after > 0, catchUp.created == result.session.created {
+                result.turns = try Self.turns(of: sessionID, after: catchUp.after, through: result.headSeq, on: connection)
+            }
         } catch {
             connection.close()
             throw error
+        }
+        state.withLock { s in
+            s.created = result.session.created
+            if let last = result.turns?.last?.seq { s.lastTurnSeq = max(s.lastTurnSeq, last) }
         }
         hooks.joined(result, resumed)
         let backlog: [(Event, String)] = state.withLock { s in
@@ -175,6 +197,20 @@ final class LiveSession: Sendable {
             return queued
         }
         for (event, raw) in backlog { receive(event, raw) }
+    }
+
+    /// The live turns with `after < seq <= through`, oldest first, every page of them.
+    private static func turns(of session: String, after: Int64, through: Int64, on connection: Connection) throws(ClientError) -> [TurnDTO] {
+        var turns: [TurnDTO] = []
+        var from = after
+        while from < through {
+            let page = try connection.call(.history(HistoryParams(session: session, selector: .range(from: from + 1, to: through), limit: 1000)),
+                                           as: HistoryResult.self)
+            turns += page.turns
+            guard page.more, let last = page.turns.last?.seq, last > from else { break }
+            from = last
+        }
+        return turns
     }
 
     private func receive(_ event: Event, _ raw: String) {
@@ -193,6 +229,7 @@ final class LiveSession: Sendable {
         }
         switch outcome {
         case .show:
+            if case .turn(let turn) = event.payload { state.withLock { $0.lastTurnSeq = max($0.lastTurnSeq, turn.seq) } }
             hooks.event(event, raw)
             watchForEnd(event)
         case .skip: break

@@ -50,8 +50,8 @@ final class CLIFixture: Sendable {
     var server: TandemServer { running.withLock { $0! } }
 
     /// Stops the server (clients see 1001), lets `offline` change the database directly, then starts a new
-    /// server on the same port and database.
-    func restart(offline: (Store) throws -> Void) throws {
+    /// server on the same port and database, its settings changed by `change`.
+    func restart(changing change: (inout ServerConfiguration) -> Void = { _ in }, offline: (Store) throws -> Void) throws {
         running.withLock { s in
             s?.shutdown(grace: 1)
             s = nil
@@ -59,7 +59,9 @@ final class CLIFixture: Sendable {
         let store = try Store(StoreConfiguration(path: configuration.databasePath))
         try offline(store)
         store.close()
-        let server = try TandemServer(configuration: configuration)
+        var changed = configuration
+        change(&changed)
+        let server = try TandemServer(configuration: changed)
         try server.start()
         running.withLock { $0 = server }
     }

@@ -248,4 +248,25 @@ extension TandemCLIScriptTests {
         let last = try JSONValue(parsing: try #require(bobOut.lines.last))
         #expect(last["event"]?.stringValue == "session" && last["change"]?.stringValue == "deleted")
     }
+
+    /// More missed than the server replays (`max-replay`): `tail` reads the missed turns from history
+    /// instead (it used to show only the last few, silently dropping the rest).
+    @Test func tailShowsEveryMissedTurnEvenPastTheReplayLimit() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        for n in 1...3 { _ = try f.run(["post", "s1", "before \(n)"]) }
+        let (carol, carolOut) = try tail(f, as: "carol")
+        defer { carol.signal(SIGKILL); carol.wait(timeout: 5) }
+        #expect(carolOut.waitFor { $0.contains("before 3") })
+        let filler = String(repeating: "x", count: 3000)
+        try f.restart(changing: { $0.maxReplayBytes = 64 << 10 }) { store in
+            for n in 1...40 { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "missed \(n) \(filler)")) }
+        }
+        _ = try f.run(["post", "s1", "live after"])
+        #expect(carolOut.waitFor(timeout: 15) { $0.contains("live after") })
+        let seqs = carolOut.lines.compactMap { try? JSONValue(parsing: $0) }.filter { $0["event"] == "turn" }.compactMap { $0["seq"]?.intValue }
+        #expect(seqs == Array(1...44), "every turn once, in order: \(seqs)")
+        let said = try String(contentsOfFile: f.directory.appendingPathComponent("tail-carol.err").path, encoding: .utf8)
+        #expect(said.contains("reading the missed turns from history"), "\(said)")
+    }
 }
