@@ -70,6 +70,14 @@ public struct LineEditor: Sendable, Equatable {
     }
 
     public mutating func feed(_ byte: UInt8) -> Action {
+        let action = apply(byte)
+        // A paste arrives as thousands of bytes: the line is drawn once, when it ends, not after
+        // every byte (which made a pasted paragraph take seconds, growing with its square).
+        if pasting, action == .redraw { return .none }
+        return action
+    }
+
+    private mutating func apply(_ byte: UInt8) -> Action {
         switch escape {
         case .started:
             escape = .none
@@ -177,7 +185,9 @@ public struct LineEditor: Sendable, Equatable {
             case "4", "8": return move(to: text.count)
             case "3": return delete(cursor..<min(cursor + 1, text.count))
             case "200": pasting = true
-            case "201": pasting = false
+            case "201":
+                pasting = false
+                return .redraw
             default: break
             }
             return .none
@@ -188,14 +198,19 @@ public struct LineEditor: Sendable, Equatable {
 
     private mutating func insert(_ typed: String) -> Action {
         let characters = Array(typed)
-        text.insert(contentsOf: characters, at: cursor)
-        cursor += characters.count
-        // A combining mark typed after a letter joins it: count again rather than trust the sum.
-        let joined = Array(String(text))
-        if joined.count != text.count {
-            let before = String(text[..<cursor]).count
-            text = joined
-            cursor = before
+        let start = cursor
+        text.insert(contentsOf: characters, at: start)
+        let end = start + characters.count
+        cursor = end
+        // A combining mark typed after a letter joins it (and a joiner joins what follows it):
+        // count the characters around the insertion again rather than trust the sum. Only there,
+        // so that typing stays constant work however long the line is.
+        let low = max(0, start - 1), high = min(text.count, end + 1)
+        let joined = Array(String(text[low..<high]))
+        if joined.count != high - low {
+            let beforeCursor = String(text[low..<end]).count
+            text.replaceSubrange(low..<high, with: joined)
+            cursor = low + beforeCursor
         }
         return .redraw
     }

@@ -126,6 +126,23 @@ import TandemClientKit
         #expect(e.buffer == "ab\ncd" && e.cursor == 4)
     }
 
+    /// A paste is drawn once, when it ends (drawing after each of its bytes made a long paste take
+    /// seconds); what it holds joins as typed text does, emoji sequences and accents included.
+    @Test func aPasteIsDrawnOnceWhenItEnds() {
+        var e = LineEditor()
+        feed(&e, "x")
+        let body = String(repeating: "word ", count: 4000) + "e\u{301} 👩\u{200D}💻 end"
+        let actions = feed(&e, "\u{1B}[200~" + body + "\u{1B}[201~")
+        #expect(actions.filter { $0 == .redraw }.count == 1 && actions.last == .redraw)
+        #expect(e.buffer == "x" + body && e.cursor == ("x" + body).count)
+        // Typed scalar by scalar, a joiner and what follows it still make one character.
+        feed(&e, "\u{1B}[200~\u{1B}[201~")
+        feed(&e, "👨")
+        feed(&e, "\u{200D}")
+        feed(&e, "👧")
+        #expect(e.buffer.hasSuffix("👨\u{200D}👧") && e.cursor == e.buffer.count)
+    }
+
     @Test func controlKeys() {
         var e = LineEditor()
         #expect(e.feed(0x04) == .endOfInput)
