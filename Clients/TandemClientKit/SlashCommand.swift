@@ -98,7 +98,7 @@ public enum SlashCommand: Sendable, Equatable {
             return .history(count: n)
         case "undo": try noArgs(args, "/undo"); return .undo
         case "clear":
-            try confirmed(args, "/clear --yes", "/clear hides every turn so far from every member (only a checkpoint restore brings them back)")
+            try confirmed(args, "/clear --yes", "/clear hides every turn so far from every member, for good (they stay in the audit; no checkpoint brings them back)")
             return .clear
         case "who": try noArgs(args, "/who"); return .who
         case "stats": try noArgs(args, "/stats"); return .stats
@@ -129,7 +129,7 @@ public enum SlashCommand: Sendable, Equatable {
             let words = rest.trimmingSpaces()
             guard words.hasSuffix(" --yes") || words == "--yes" else {
                 if words.isEmpty { throw usage("/restore NAME --yes") }
-                throw CommandError("/restore rewinds the session for every member to checkpoint \(words) (later turns leave history, rows go back); confirm with /restore \(words) --yes")
+                throw CommandError("/restore rewinds the session for every member to checkpoint \(words) (later turns leave history for good, rows go back); confirm with /restore \(words) --yes")
             }
             return .restore(name: try oneArg(String(words.dropLast("--yes".count)), "/restore NAME --yes"))
         case "branch": return .branch(name: try oneArg(rest, "/branch NAME"))

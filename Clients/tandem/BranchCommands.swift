@@ -24,7 +24,7 @@ struct CheckpointSave: ParsableCommand {
 struct Restore: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rewind a session's turns and rows to a checkpoint, for every member (admin).",
-        discussion: "Later turns leave history (they stay in the audit) and rows go back to their saved versions; only a checkpoint saved after them brings them back, hence --yes.")
+        discussion: "Later turns leave history for good (they stay in the audit; a checkpoint that holds them can no longer be restored) and rows go back to their saved versions, hence --yes.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
     @Argument(help: "The checkpoint's name (`tandem checkpoints` lists them).") var name: String
@@ -32,7 +32,7 @@ struct Restore: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            try requireConfirmation(yes, "restoring \(name) rewinds \(session)'s turns and rows for every member; only a checkpoint saved after them brings them back")
+            try requireConfirmation(yes, "restoring \(name) rewinds \(session)'s turns and rows for every member; the later turns leave history for good")
             let c = try connect(connection)
             defer { c.close() }
             let restored = try c.call(.checkpointRestore(CheckpointParams(session: session, name: name)), as: CheckpointResult.self).checkpoint

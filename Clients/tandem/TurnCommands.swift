@@ -26,14 +26,14 @@ struct Undo: ParsableCommand {
 struct Clear: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Hide every turn so far from the session's history, for every member (admin).",
-        discussion: "The turns stay in the audit; only restoring a checkpoint saved before brings them back, hence --yes.")
+        discussion: "For good: the turns stay in the audit, but no checkpoint brings them back (one saved before the clear can no longer be restored), hence --yes.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
     @Flag(help: "Confirm: members lose the turns from their history.") var yes = false
 
     func run() throws {
         try runReporting {
-            try requireConfirmation(yes, "clearing \(session) hides every turn so far for every member; only a checkpoint restore brings them back")
+            try requireConfirmation(yes, "clearing \(session) hides every turn so far for every member, for good (no checkpoint brings them back)")
             let c = try connect(connection)
             defer { c.close() }
             let result = try c.call(.sessionClear(SessionRef(session: session)), as: ClearResult.self)

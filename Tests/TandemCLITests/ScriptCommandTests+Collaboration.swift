@@ -41,12 +41,17 @@ extension TandemCLIScriptTests {
         // Clearing needs --yes (nothing is sent without it) and an admin.
         let unconfirmed = try f.run(["clear", "s1"])
         #expect(unconfirmed.status == 1 && unconfirmed.stderr.contains("add --yes to confirm"))
+        #expect(unconfirmed.stderr.contains("for good"), "no checkpoint undoes a clear: \(unconfirmed.stderr)")
         #expect(try texts(f, "s1") == ["one"])
+        _ = try f.run(["checkpoint", "s1", "before-clear"])
         let byWriter = try f.run(["clear", "s1", "--yes"], as: "bob")
         #expect(byWriter.status == 3 && byWriter.stderr.hasPrefix("tandem: forbidden:"))
         let cleared = try f.run(["clear", "s1", "--yes"])
         #expect(cleared.status == 0 && cleared.stdout == "s1 cleared through #2\n", "\(cleared.stderr)")
         #expect(try texts(f, "s1").isEmpty)
+        // As the help says: a checkpoint saved before does not bring the turns back.
+        let restore = try f.run(["restore", "s1", "before-clear", "--yes"])
+        #expect(restore.status == 3 && restore.stderr.hasPrefix("tandem: stale_checkpoint:"), "\(restore.stderr)")
     }
 
     @Test func stateIsReadWrittenMergedAndAConflictRefused() throws {
