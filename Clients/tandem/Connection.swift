@@ -23,6 +23,8 @@ enum ClientError: Error, CustomStringConvertible {
         switch self {
         case .connect(let message), .refused(let message): message
         case .server(let error): "\(error.code.rawValue): \(error.message)"
+        case .closed(TandemProtocol.CloseCode.messageTooBig.rawValue?, _):
+            "too_large: the request was larger than the server accepts (its max-message; closed 1009)"
         case .closed(let code?, let reason): "connection closed (\(code)\(reason.isEmpty ? "" : ": \(reason)"))"
         case .closed(nil, _): "connection lost"
         case .timedOut(let what): "no answer from the server for \(what)"

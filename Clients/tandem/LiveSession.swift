@@ -131,6 +131,11 @@ final class LiveSession: Sendable {
             if state.withLock({ $0.stopped }) { return }
             if Date().timeIntervalSince(started) > 60 { backoff.connectionHealthy() }
             let code = ended?.code.flatMap { CloseCode(rawValue: $0) }
+            if code == .messageTooBig {
+                // Something this client sent was too big (a huge paste): said, and the session goes on.
+                hooks.status("the server refused a message larger than it accepts (its max-message); reconnecting")
+                continue
+            }
             guard let delay = backoff.nextDelay(after: code) else {
                 let reason = ended?.reason ?? ""
                 throw .closed(code: ended?.code, reason: Self.stopReason(code, reason))

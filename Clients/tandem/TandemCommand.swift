@@ -129,6 +129,8 @@ func exitStatus(for error: ClientError) -> Int32 {
         case .unauthorized, .unavailable: 4
         default: 1
         }
+    // The server closes a connection that sent more than its max-message: a refusal, not a lost connection.
+    case .closed(CloseCode.messageTooBig.rawValue?, _): 3
     case .connect, .refused, .closed, .timedOut: 4
     case .badAnswer: 1
     }

@@ -83,6 +83,12 @@ import TandemJSON
         // A mistyped subcommand is named as such, not opened as a session.
         let typo = try f.run(["sesions"])
         #expect(typo.status == 1 && typo.stderr == "tandem: unknown command 'sesions' (did you mean 'sessions'?); to open a session of that name: tandem open sesions\n", "\(typo.stderr)")
+        // Over max-turn the server says too_large; over max-message it closes 1009: refused too (3), not lost (4).
+        let overTurn = try f.run(["post", "s1", "-"], stdin: String(repeating: "x", count: 300_000))
+        #expect(overTurn.status == 3 && overTurn.stderr.hasPrefix("tandem: too_large:"), "\(overTurn.stderr)")
+        let overMessage = try f.run(["post", "s1", "-"], stdin: String(repeating: "x", count: 1_100_000))
+        #expect(overMessage.status == 3 && overMessage.stderr == "tandem: too_large: the request was larger than the server accepts (its max-message; closed 1009)\n",
+                "\(overMessage.stderr)")
         // A word far from every command is a session to open; when there is none, both are said.
         let unknown = try f.run(["nosuchcmd"])
         #expect(unknown.status == 2 && unknown.stderr == "tandem: no session nosuchcmd, and no command of that name (tandem --help lists them)\n",
