@@ -23,7 +23,13 @@ extension Dispatcher {
         let recipient = Recipient(connection: connection, user: user)
         let liveSession: LiveSession
         do {
-            liveSession = try live.sessionForJoin(p.session) { try store.session(id: p.session).lastEventSeq }
+            let replaced: LiveSession?
+            (liveSession, replaced) = try live.sessionForJoin(p.session) {
+                let current = try store.session(id: p.session)
+                return SessionHead(eventSeq: current.lastEventSeq, created: current.createdAt)
+            }
+            // The session its followers knew was deleted by another process and made again: tell them.
+            if let replaced { _ = pool.submit { [self] in announceGone(replaced) } }
         } catch {
             client.markLeft(p.session)
             throw error

@@ -1,5 +1,6 @@
 import Synchronization
 import TandemProtocol
+import TandemStore
 import TandemTransport
 
 /// A connection as a fan-out recipient: identified by its transport id.
@@ -15,6 +16,9 @@ struct Recipient: Hashable, Sendable {
 /// One session with at least one joined connection: its ordered event fan-out and who is online.
 final class LiveSession: Sendable {
     let id: String
+    /// Which session of this id it follows (its `created`): another one made under the id after a
+    /// delete by another process is another live session.
+    let created: Int64
     /// Frames by event sequence; a nil frame is a sequence number with nothing to tell clients.
     let fanout: SequencedFanout<Recipient, SharedFrame?, ConnectionGroups>
     /// Members online: user id → number of joined connections.
@@ -28,8 +32,9 @@ final class LiveSession: Sendable {
     private let joining = Mutex(0)
     private let metrics: ServerMetrics
 
-    init(id: String, head: Int64, metrics: ServerMetrics) {
+    init(id: String, head: Int64, created: Int64, metrics: ServerMetrics) {
         self.id = id
+        self.created = created
         self.metrics = metrics
         self.fanout = SequencedFanout(delivered: head, makeAudience: { ConnectionGroups($0.lazy.map(\.connection)) }) { frame, _, audience in
             guard let frame else { return }
@@ -89,17 +94,26 @@ final class LiveSessions: Sendable {
         self.metrics = metrics
     }
 
-    /// The live session `id` for a join, created with `head` (its current last event seq) if
-    /// needed. It stays live until the join calls `joinDone` (after subscribing, or failing).
-    func sessionForJoin(_ id: String, head: () throws -> Int64) rethrows -> LiveSession {
+    /// The live session `id` for a join, made from `current` (the session's head and `created`,
+    /// as the store has them now) if needed. It stays live until the join calls `joinDone` (after
+    /// subscribing, or failing). `replaced` is a live session of an earlier session of the id
+    /// (deleted by another process and made again), out of the map now: its subscribers are to be
+    /// told it is gone.
+    func sessionForJoin(_ id: String, current: () throws -> SessionHead) rethrows -> (live: LiveSession, replaced: LiveSession?) {
         try sessions.withLock { all in
-            let live = try all[id] ?? LiveSession(id: id, head: head(), metrics: metrics)
-            if all[id] == nil {
+            var replaced: LiveSession?
+            let live: LiveSession
+            let head = try current()
+            if let found = all[id], found.created == head.created {
+                live = found
+            } else {
+                replaced = all[id]
+                live = LiveSession(id: id, head: head.eventSeq, created: head.created, metrics: metrics)
                 all[id] = live
                 metrics.liveSessions.set(all.count)
             }
             live.joinStarted()
-            return live
+            return (live, replaced)
         }
     }
 

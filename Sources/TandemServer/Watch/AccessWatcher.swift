@@ -180,15 +180,16 @@ final class AccessWatcher: @unchecked Sendable {
             return
         }
         let heads = try store.eventHeads(sessions: sessions.map(\.id))
-        // A live session whose id no longer resolves was deleted by another process.
-        for liveSession in sessions where heads[liveSession.id] == nil {
+        // A live session whose id no longer resolves, or names a session made since, was deleted
+        // by another process.
+        for liveSession in sessions where heads[liveSession.id]?.created != liveSession.created {
             _ = dispatcher.pool.submit { [dispatcher] in dispatcher.announceGone(liveSession) }
         }
-        for liveSession in sessions where heads[liveSession.id] != nil {
+        for liveSession in sessions where heads[liveSession.id]?.created == liveSession.created {
             if let before = previousHeads[liveSession.id], before > liveSession.fanout.delivered {
                 _ = dispatcher.pool.submit { [dispatcher] in dispatcher.syncFromLog(liveSession) }
             }
         }
-        previousHeads = heads
+        previousHeads = heads.mapValues(\.eventSeq)
     }
 }

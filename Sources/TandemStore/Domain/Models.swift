@@ -264,6 +264,17 @@ public struct SessionFilter: Sendable {
     }
 }
 
+/// Where a session's change log stands, and which session of its id it is (`created`).
+public struct SessionHead: Sendable, Equatable {
+    public var eventSeq: Int64
+    public var created: Int64
+
+    public init(eventSeq: Int64, created: Int64) {
+        self.eventSeq = eventSeq
+        self.created = created
+    }
+}
+
 public struct SessionPage: Sendable, Equatable {
     public var sessions: [Session]
     /// Pass as `after` for the next page; nil on the last page.

@@ -132,15 +132,15 @@ extension Store {
         }
     }
 
-    /// The last event seq of each of these sessions (gone sessions are left out).
-    public func eventHeads(sessions ids: [String]) throws(StoreError) -> [String: Int64] {
+    /// The last event seq and the `created` of each of these sessions (gone sessions are left out).
+    public func eventHeads(sessions ids: [String]) throws(StoreError) -> [String: SessionHead] {
         guard !ids.isEmpty else { return [:] }
         return try read { db throws(StoreError) in
-            var heads: [String: Int64] = [:]
+            var heads: [String: SessionHead] = [:]
             for chunk in ids.chunked(500) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                for (id, head) in try db.query("SELECT id, last_event_seq FROM sessions WHERE id IN (\(marks))",
-                                               chunk.map { .text($0) }, { ($0.text(0), $0.int(1)) }) {
+                for (id, head) in try db.query("SELECT id, last_event_seq, created_at FROM sessions WHERE id IN (\(marks))",
+                                               chunk.map { .text($0) }, { ($0.text(0), SessionHead(eventSeq: $0.int(1), created: $0.int(2))) }) {
                     heads[id] = head
                 }
             }

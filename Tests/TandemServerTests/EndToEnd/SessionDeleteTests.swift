@@ -79,5 +79,36 @@ extension EndToEnd {
             #expect(closed.code == 4403 && closed.reason == "session deleted")
             #expect(harness.server.metrics.liveSessions.value == 0, "no session is live once its last member left it")
         }
+
+        @Test("deleted by another process and made again at once: the old followers hear deleted, the new ones every event")
+        func deleteByAnotherProcessThenRecreatedAtOnce() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let bob = try harness.user("bob")
+            let carol = try harness.user("carol")
+            try harness.session("again", owner: alice, members: [(bob, .write)])
+            let owner = try harness.connect(alice)
+            for n in 0..<30 { try owner.ok("turn.post", ["session": "again", "content": .string("old \(n)")]) }
+            let old = try harness.connect(bob)
+            try old.ok("session.join", ["session": "again"])
+            let admin = try harness.externalStore()
+            defer { admin.close() }
+            // Within one tick of the access watcher: the id names a new session before anyone noticed.
+            try admin.adminDeleteSession(id: "again")
+            try owner.ok("session.create", ["session": "again", "title": "second"])
+            try owner.ok("member.add", ["session": "again", "user": "carol", "role": "read"])
+            let fresh = try harness.connect(carol)
+            let joined = try fresh.ok("session.join", ["session": "again"])
+            let start = try #require(joined["head_eseq"]?.intValue)
+            for n in 0..<40 { try owner.ok("turn.post", ["session": "again", "content": .string("new \(n)")]) }
+            var eseqs: [Int64] = []
+            while eseqs.count < 40, let event = fresh.nextDurableEvent(timeout: 3) { eseqs.append(event["eseq"]?.intValue ?? -1) }
+            #expect(eseqs == Array((start + 1)...(start + 40)), "the new session's events, every one: \(eseqs)")
+            let told = try #require(old.nextEvent(named: "session", timeout: 3), "the old follower was never told")
+            #expect(told["change"] == "deleted" && told["by"] == "admin")
+            let leaked = old.takeBufferedEvents().filter { $0["event"] == "turn" && $0["content"]?.stringValue?.hasPrefix("new") == true }
+            #expect(leaked.isEmpty, "a follower of the deleted session saw the new one's turns: \(leaked.count)")
+        }
     }
 }
