@@ -130,6 +130,15 @@ extension Dispatcher {
         return online.sorted()
     }
 
+    /// Leaves `session` on every connection of `user` joined to it (they were removed from it).
+    func detach(_ user: String, from session: String) {
+        guard let liveSession = live.existing(session) else { return }
+        for recipient in liveSession.fanout.recipients where recipient.user == user {
+            guard let client = recipient.connection.client else { continue }
+            leave(session, connection: recipient.connection, client: client)
+        }
+    }
+
     /// Unsubscribes `connection` from `session`; false if it was not joined.
     @discardableResult
     func leave(_ session: String, connection: WebSocketConnection, client: ClientConnection) -> Bool {

@@ -186,5 +186,25 @@ extension EndToEnd {
             let leaked = client.nextEvent(named: "turn", timeout: 0.5)
             #expect(leaked == nil, "a removed member still receives turns: \(String(describing: leaked))")
         }
+
+        @Test("a member removed with member.remove is unsubscribed when the answer comes: later turns never reach them")
+        func removalUnsubscribesAtOnce() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let bob = try harness.user("bob")
+            try harness.session("s-out", owner: alice, members: [(bob, .write)])
+            let owner = try harness.connect(alice)
+            let removed = try harness.connect(bob)
+            try removed.ok("session.join", ["session": "s-out"])
+            try owner.ok("member.remove", ["session": "s-out", "user": "bob"])
+            try owner.ok("turn.post", ["session": "s-out", "content": "members only"])
+            var sawRemoval = false
+            while let event = removed.nextEvent(timeout: 0.6) {
+                if event["event"] == "member", event["removed"] == true { sawRemoval = true }
+                #expect(event["event"] != "turn", "a turn posted after the removal reached the removed member: \(event)")
+            }
+            #expect(sawRemoval, "the removed member is told")
+        }
     }
 }
