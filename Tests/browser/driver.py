@@ -415,6 +415,17 @@ async def main():
         hint = await browser.eval(big, "!document.getElementById('older').hidden")
         c.check("a long session shows the last 200 turns and says earlier ones are not shown",
                 took is not None and first_shown == "turn number 6" and hint, f"first {first_shown!r}, hint {hint}")
+
+        # 11. Exactly 200 turns: all of them are shown, and nothing is said to be left out (audit).
+        exact = (await alice.call("session.create", title="Two hundred"))["session"]["id"]
+        for n in range(1, 201):
+            await alice.call("turn.post", session=exact, content=f"turn number {n}")
+        exact_link = await alice.call("share.create", session=exact, expires_in=3600)
+        whole = await browser.page(BASE + exact_link["url"])
+        took = await browser.wait_for(whole, "document.querySelectorAll('#turns .turn').length === 200")
+        hint = await browser.eval(whole, "!document.getElementById('older').hidden")
+        c.check("a session of exactly 200 turns is shown whole, with no note of earlier ones",
+                took is not None and not hint, f"shown {took is not None}, hint {hint}")
     finally:
         await browser.close()
         await alice.ws.close()

@@ -85,7 +85,9 @@ enum ViewerScript {
             if (fresh) {
               clearTurns();
               (r.turns || []).filter((t) => !t.undone).forEach(render);
-              $("older").hidden = (r.turns || []).length < 200;
+              // 200 turns from the first one are the whole session: nothing earlier to point to.
+              const turns = r.turns || [];
+              $("older").hidden = turns.length < 200 || turns[0].seq === 1;
               lastEseq = r.head_eseq;
             }
             joined = true;
@@ -101,7 +103,7 @@ enum ViewerScript {
           request("history", {last: 200}, (msg) => {
             if (!msg.ok) return;
             msg.result.turns.forEach(render);
-            $("older").hidden = msg.result.turns.length < 200;
+            $("older").hidden = !msg.result.more;
           });
         }
 
