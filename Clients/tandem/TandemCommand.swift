@@ -100,10 +100,11 @@ func runReporting(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let failure as Failure {
-        Output.error("tandem: \(failure.message)")
+        Output.error("tandem: \(PrintableText.line(failure.message))")
         throw ExitCode(failure.exitCode)
     } catch let error as ClientError {
-        Output.error("tandem: \(error)")
+        // Messages can quote what was sent (a name, an id): never let them drive the terminal.
+        Output.error("tandem: \(PrintableText.line(error.description))")
         throw ExitCode(exitStatus(for: error))
     }
 }

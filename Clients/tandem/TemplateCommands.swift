@@ -38,7 +38,7 @@ struct TemplateSave: ParsableCommand {
     func run() throws {
         try runConnected(connection) { c in
             let result = try c.call(.templateSave(TemplateSaveParams(session: session, name: name)), as: TemplateResult.self)
-            Output.line(result.template.name)
+            Output.line(PrintableText.line(result.template.name))
         }
     }
 }

@@ -61,9 +61,22 @@ final class CLIFixture: Sendable {
         store.close()
         var changed = configuration
         change(&changed)
-        let server = try TandemServer(configuration: changed)
-        try server.start()
-        running.withLock { $0 = server }
+        // The port was the kernel's pick: a client socket may hold it as its own end for a moment
+        // (EADDRINUSE); try again for a while rather than fail the test on it.
+        var attempt = 0
+        while true {
+            let server = try TandemServer(configuration: changed)
+            do {
+                try server.start()
+                running.withLock { $0 = server }
+                return
+            } catch {
+                server.shutdown(grace: 0)
+                attempt += 1
+                guard attempt < 50 else { throw error }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+        }
     }
 
     func shutdown() {
