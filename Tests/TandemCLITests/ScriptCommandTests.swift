@@ -89,6 +89,10 @@ import TandemJSON
         let overMessage = try f.run(["post", "s1", "-"], stdin: String(repeating: "x", count: 1_100_000))
         #expect(overMessage.status == 3 && overMessage.stderr == "tandem: too_large: the request was larger than the server accepts (its max-message; closed 1009)\n",
                 "\(overMessage.stderr)")
+        // A refusal quoting what was sent shows its control characters, never sends them to the terminal.
+        _ = try f.run(["checkpoint", "s1", "cp\u{1B}[5m"])
+        let quoted = try f.run(["checkpoint", "s1", "cp\u{1B}[5m"])
+        #expect(quoted.status == 3 && !quoted.stderr.contains("\u{1B}") && quoted.stderr.contains("already_exists"), "\(quoted.stderr)")
         // A word far from every command is a session to open; when there is none, both are said.
         let unknown = try f.run(["nosuchcmd"])
         #expect(unknown.status == 2 && unknown.stderr == "tandem: no session nosuchcmd, and no command of that name (tandem --help lists them)\n",
