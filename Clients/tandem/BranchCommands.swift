@@ -85,8 +85,7 @@ struct Merge: ParsableCommand {
             }
             if !json {
                 let turns = result.firstSeq.map { first in "turns #\(first)-#\(result.lastSeq ?? first)" } ?? "no new turns"
-                let rows = result.rows.isEmpty ? "no rows" : "rows " + result.rows.map(PrintableText.line).joined(separator: ", ")
-                Output.line("\(branch) merged: \(turns), \(rows)")
+                Output.line("\(branch) merged: \(turns), \(mergedRows(result))")
             }
         }
     }
@@ -109,4 +108,9 @@ struct Discard: ParsableCommand {
             Output.line("\(branch) discarded")
         }
     }
+}
+
+/// The rows a merge wrote, as `tandem merge` and the view's `/merge` say them.
+func mergedRows(_ result: BranchMergeResult) -> String {
+    result.rows.isEmpty ? "no rows" : "rows " + result.rows.map(PrintableText.line).joined(separator: ", ")
 }

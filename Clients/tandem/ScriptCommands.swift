@@ -36,7 +36,8 @@ struct Sessions: ParsableCommand {
                 for s in sessions { Output.line(s.json.serialized()) }
             } else if sessions.isEmpty {
                 let filtered = status != nil || parent != nil || member != nil || metadata != nil
-                Output.line(filtered ? "no sessions match" : "no sessions yet; create one with: tandem create TITLE")
+                // On stderr: a script reading stdout sees an empty list as nothing, as with the other listings.
+                Output.error(filtered ? "no sessions match" : "no sessions yet; create one with: tandem create TITLE")
             } else {
                 for line in Output.renderer().sessions(sessions) { Output.line(line) }
             }

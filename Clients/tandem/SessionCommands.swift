@@ -138,7 +138,7 @@ struct Import: ParsableCommand {
         discussion: "You become its owner and only member; turns, comments and rows keep the authors the document names.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The document's file (`-`: read stdin).") var file: String
-    @Option(help: "The new session's id (the document's when absent).") var id: String?
+    @Option(help: "The new session's id, 1-64 of A-Z a-z 0-9 _ - (the document's when absent).") var id: String?
 
     func run() throws {
         try runReporting {

@@ -38,7 +38,8 @@ extension InteractiveSession {
                                              : renderer.sessions(list))
         case .template(let name):
             let result = try call(.templateSave(TemplateSaveParams(session: s, name: name)), as: TemplateResult.self)
-            screen.print(renderer.notice("saved template \(PrintableText.line(result.template.name)); start a session from it with: tandem create --template NAME"))
+            let name = PrintableText.line(result.template.name)
+            screen.print(renderer.notice("saved template \(name); start a session from it with: tandem create --template \(name)"))
         case .templates:
             let list = try call(.templateList, as: TemplateListResult.self).templates
             screen.print(lines: list.isEmpty ? [renderer.notice("no templates yet; save this session as one with /template NAME")]

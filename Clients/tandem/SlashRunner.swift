@@ -72,7 +72,7 @@ extension InteractiveSession {
             let result = try call(.branchMerge(SessionRef(session: s)), as: BranchMergeResult.self)
             if result.merged {
                 let range = result.firstSeq.map { f in " turns #\(f)…#\(result.lastSeq ?? f)" } ?? ""
-                screen.print(renderer.notice("merged into the parent:\(range); rows: \(result.rows.joined(separator: ", "))"))
+                screen.print(renderer.notice("merged into the parent:\(range); \(mergedRows(result))"))
             } else {
                 screen.print(renderer.error("not merged: rows conflict; nothing was written"))
                 for row in result.conflicts {

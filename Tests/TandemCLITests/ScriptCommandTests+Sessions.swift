@@ -30,7 +30,7 @@ extension TandemCLIScriptTests {
         #expect(try f.run(["create", "Other", "--id", "other"]).status == 0)
         let core = try f.run(["sessions", "--metadata", #"{"team":"core"}"#])
         #expect(core.stdout.contains("s1") && !core.stdout.contains("other"), "\(core.stdout)")
-        #expect(try f.run(["sessions", "--metadata", #"{"team":"web"}"#]).stdout == "no sessions match\n")
+        #expect(try f.run(["sessions", "--metadata", #"{"team":"web"}"#]).stderr == "no sessions match\n")
         let shared = try f.run(["sessions", "--member", "carol", "--json"])
         #expect(try lines(shared).compactMap { $0["id"]?.stringValue } == ["s1"], "carol is not in 'other'")
         let bobRenames = try f.run(["update", "s1", "--title", "mine"], as: "bob")

@@ -62,6 +62,7 @@ import TandemJSON
         Case(text: #"{"id":10,"op":"session.update","session":"s"}"#, code: .invalidArgument, id: 10, field: "title", says: "nothing to update"),
         Case(text: #"{"id":11,"op":"session.create","session":"a/b"}"#, code: .invalidArgument, id: 11, field: "session", says: "A-Z a-z 0-9 _ -"),
         Case(text: #"{"id":11,"op":"branch.create","session":"s","branch":"b.1"}"#, code: .invalidArgument, id: 11, field: "branch", says: "A-Z a-z 0-9 _ -"),
+        Case(text: #"{"id":11,"op":"session.import","document":{},"session":"a.b@c"}"#, code: .invalidArgument, id: 11, field: "session", says: "A-Z a-z 0-9 _ -"),
         Case(text: #"{"id":11,"op":"template.create_session","template":"t","session":"x y"}"#, code: .invalidArgument, id: 11, field: "session", says: "A-Z a-z 0-9 _ -"),
         Case(text: #"{"id":11,"op":"session.create","title":5}"#, code: .invalidArgument, id: 11, field: "title", says: "got number"),
         Case(text: #"{"id":12,"op":"share.create","session":"s"}"#, code: .invalidArgument, id: 12, field: "expires_in", says: "or 'expires_at' is required"),

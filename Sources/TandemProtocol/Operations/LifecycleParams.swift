@@ -106,7 +106,7 @@ public struct ImportParams: WireObject {
 
     public init(reader r: inout WireReader) throws {
         document = try r.object("document", maxBytes: r.limits.maxImportBytes)
-        session = try r.optionalIdentifier("session")
+        session = try r.optionalNewSessionID("session")
     }
 
     public func write(into o: inout [String: JSONValue]) {
