@@ -194,7 +194,11 @@ struct Tail: ParsableCommand {
                     if json { Output.line(raw) } else if let line = renderer.event(event) { Output.line(line) }
                 },
                 joined: { result, resumed in
-                    guard !resumed else { return }
+                    guard !resumed else {
+                        // Said as the view says it, on stderr: the events themselves follow on stdout.
+                        Output.error("tandem: reconnected; \(result.backlog) missed event(s) follow")
+                        return
+                    }
                     for turn in result.turns ?? [] {
                         if json {
                             Output.line(Event(session: session, eseq: nil, payload: .turn(turn)).json.serialized())

@@ -274,5 +274,10 @@ extension TandemCLIScriptTests {
         #expect(seqs == Array(1...44), "every turn once, in order: \(seqs)")
         let said = try String(contentsOfFile: f.directory.appendingPathComponent("tail-carol.err").path, encoding: .utf8)
         #expect(said.contains("reading the missed turns from history"), "\(said)")
+        // A short outage is replayed, and said as the view says it.
+        try f.restart { store in _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "while down")) }
+        #expect(carolOut.waitFor(timeout: 15) { $0.contains("while down") })
+        let again = try String(contentsOfFile: f.directory.appendingPathComponent("tail-carol.err").path, encoding: .utf8)
+        #expect(again.contains("tandem: reconnected; 1 missed event(s) follow"), "\(again)")
     }
 }
