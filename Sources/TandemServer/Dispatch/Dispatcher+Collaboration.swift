@@ -22,7 +22,7 @@ extension Dispatcher {
     func createBranch(_ p: BranchCreateParams, client: ClientConnection) throws -> SessionResult {
         let user = try memberUser(client)
         let branch = try store.createBranch(session: p.session, actor: user, atSeq: p.at, id: p.branch, title: p.title)
-        return SessionResult(session: try info(branch, for: user))
+        return try made(branch, for: user)
     }
 
     /// Merges a branch into its parent: the parent's subscribers see the new turns and rows.
@@ -65,6 +65,6 @@ extension Dispatcher {
     func createFromTemplate(_ p: TemplateCreateParams, client: ClientConnection) throws -> SessionResult {
         let user = try memberUser(client)
         let session = try store.createSession(fromTemplate: p.template, actor: user, id: p.session, title: p.title)
-        return SessionResult(session: try info(session, for: user))
+        return try made(session, for: user)
     }
 }

@@ -47,6 +47,6 @@ extension Dispatcher {
             throw DispatchFailure(code: .tooLarge, message: "import documents are limited to \(limits.maxImportBytes) bytes", field: "document")
         }
         let session = try store.importSession(p.document, asID: p.session, claimedBy: user)
-        return SessionResult(session: try info(session, for: user))
+        return try made(session, for: user)
     }
 }

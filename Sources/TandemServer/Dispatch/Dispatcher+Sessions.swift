@@ -6,7 +6,15 @@ extension Dispatcher {
     func createSession(_ p: SessionCreateParams, client: ClientConnection) throws -> SessionResult {
         let user = try memberUser(client)
         let session = try store.createSession(id: p.session, title: p.title, owner: user, metadata: p.metadata)
-        return SessionResult(session: SessionInfo(session, role: .owner))
+        return try made(session, for: user)
+    }
+
+    /// The answer to a request that made `session`. A live session still following an earlier
+    /// session of its id (deleted by another process, not noticed yet) is told it is gone now,
+    /// before anything of the new one can reach its followers.
+    func made(_ session: TandemStore.Session, for user: String) throws -> SessionResult {
+        if let stale = live.existing(session.id), stale.created != session.createdAt { announceGone(stale) }
+        return SessionResult(session: try info(session, for: user))
     }
 
     func listSessions(_ p: SessionListParams, client: ClientConnection) throws -> SessionListResult {
