@@ -23,11 +23,11 @@ extension Dispatcher {
         let recipient = Recipient(connection: connection, user: user)
         let liveSession: LiveSession
         do {
+            // Read before the map's lock is taken: every post looks a live session up under it.
+            let current = try store.session(id: p.session)
             let replaced: LiveSession?
-            (liveSession, replaced) = try live.sessionForJoin(p.session) {
-                let current = try store.session(id: p.session)
-                return SessionHead(eventSeq: current.lastEventSeq, created: current.createdAt)
-            }
+            (liveSession, replaced) = live.sessionForJoin(p.session, current: SessionHead(eventSeq: current.lastEventSeq,
+                                                                                          created: current.createdAt))
             // The session its followers knew was deleted by another process and made again: tell them.
             if let replaced { _ = pool.submit { [self] in announceGone(replaced) } }
         } catch {

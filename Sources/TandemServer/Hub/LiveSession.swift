@@ -99,11 +99,10 @@ final class LiveSessions: Sendable {
     /// subscribing, or failing). `replaced` is a live session of an earlier session of the id
     /// (deleted by another process and made again), out of the map now: its subscribers are to be
     /// told it is gone.
-    func sessionForJoin(_ id: String, current: () throws -> SessionHead) rethrows -> (live: LiveSession, replaced: LiveSession?) {
-        try sessions.withLock { all in
+    func sessionForJoin(_ id: String, current head: SessionHead) -> (live: LiveSession, replaced: LiveSession?) {
+        sessions.withLock { all in
             var replaced: LiveSession?
             let live: LiveSession
-            let head = try current()
             if let found = all[id], found.created == head.created {
                 live = found
             } else {
