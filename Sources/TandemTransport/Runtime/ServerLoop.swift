@@ -90,6 +90,9 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
     /// the spare back. Returns false when there was none to accept (or no spare).
     private func shedWaitingClient() -> Bool {
         var accepted: Int32 = -1
+        // Another thread may have taken the descriptor the spare left (a database file, /proc): the
+        // spare is taken back as soon as one is free again, or shedding would stop for good.
+        if spareFD < 0 { spareFD = open("/dev/null", O_RDONLY | O_CLOEXEC) }
         if spareFD >= 0 {
             close(spareFD)
             accepted = accept4(listenFD, nil, nil, Int32(SOCK_CLOEXEC.rawValue))
