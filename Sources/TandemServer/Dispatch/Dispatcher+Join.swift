@@ -130,9 +130,12 @@ extension Dispatcher {
         return online.sorted()
     }
 
-    /// Leaves `session` on every connection of `user` joined to it (they were removed from it).
-    func detach(_ user: String, from session: String) {
+    /// `user` is no member of `session` any more (`member.remove`, or another process's removal
+    /// the access watcher found): the log, their `member` event included, reaches the session's
+    /// followers, then their connections leave it; nothing of the session after that is theirs.
+    func removed(_ user: String, from session: String) {
         guard let liveSession = live.existing(session) else { return }
+        syncFromLog(liveSession)
         for recipient in liveSession.fanout.recipients where recipient.user == user {
             guard let client = recipient.connection.client else { continue }
             leave(session, connection: recipient.connection, client: client)

@@ -41,9 +41,7 @@ extension Dispatcher {
     func removeMember(_ p: MemberRemoveParams, client: ClientConnection) throws -> EventSeqResult {
         let user = try memberUser(client)
         let eseq = try store.removeMember(session: p.session, actor: user, user: p.user)
-        publishFromLog(p.session)
-        // Their `member` event is on its way to them; nothing of the session after it is theirs.
-        detach(p.user, from: p.session)
+        removed(p.user, from: p.session)
         return EventSeqResult(eseq: eseq)
     }
 

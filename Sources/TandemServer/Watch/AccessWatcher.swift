@@ -155,18 +155,15 @@ final class AccessWatcher: @unchecked Sendable {
         let sessions = live.all.map(\.id)
         let existing = try store.eventHeads(sessions: sessions)
         let roles = try store.memberRoles(sessions: sessions)
-        var removed: [String: [(WebSocketConnection, ClientConnection)]] = [:]
-        for (connection, client) in connections {
+        var removed: Set<SessionUser> = []
+        for (_, client) in connections {
             guard let user = client.identity.userID else { continue }
             for session in client.joinedSessions where existing[session] != nil && roles[session]?[user] == nil {
-                removed[session, default: []].append((connection, client))
+                removed.insert(SessionUser(session: session, user: user))
             }
         }
-        for (session, leaving) in removed {
-            _ = dispatcher.pool.submit { [dispatcher, live] in
-                if let liveSession = live.existing(session) { dispatcher.syncFromLog(liveSession) }
-                for (connection, client) in leaving { _ = dispatcher.leave(session, connection: connection, client: client) }
-            }
+        for gone in removed {
+            _ = dispatcher.pool.submit { [dispatcher] in dispatcher.removed(gone.user, from: gone.session) }
         }
     }
 
@@ -192,4 +189,9 @@ final class AccessWatcher: @unchecked Sendable {
         }
         previousHeads = heads.mapValues(\.eventSeq)
     }
+}
+
+private struct SessionUser: Hashable {
+    let session: String
+    let user: String
 }
