@@ -72,7 +72,7 @@ public enum SlashCommand: Sendable, Equatable {
         "/discard --yes        delete this branch, for good (admin)",
         "/template NAME        save this session as your template NAME (admin)",
         "/templates            list your templates",
-        "/export FILE          write the session as a JSON document to FILE",
+        "/export FILE          write the session as a JSON document to FILE (~ is home)",
         "/share [--expires 7d] create a read-only share link",
         "/shares               list the share links (admin)",
         "/revoke LINK_ID       revoke a share link (admin)",
@@ -83,7 +83,8 @@ public enum SlashCommand: Sendable, Equatable {
     ]
 
     /// Parses a line that starts with `/`. Errors say what the command expects.
-    public static func parse(_ line: String) throws(CommandError) -> SlashCommand {
+    /// `home` stands for a leading `~` in a file path (`/export ~/out.json`).
+    public static func parse(_ line: String, home: String? = nil) throws(CommandError) -> SlashCommand {
         let trimmed = line.trimmingSpaces()
         guard trimmed.hasPrefix("/") else { throw CommandError("not a command: \(trimmed) (commands start with /)") }
         let (name, rest) = trimmed.dropFirst().splitFirstWord()
@@ -134,8 +135,8 @@ public enum SlashCommand: Sendable, Equatable {
             return .restore(name: try oneArg(String(words.dropLast("--yes".count)), "/restore NAME --yes"))
         case "branch": return .branch(name: try oneArg(rest, "/branch NAME"))
         case "export":
-            guard args.count == 1 else { throw usage("/export FILE") }
-            return .export(file: args[0])
+            // The path is the rest of the line, spaces and all; `~` is the home directory, as in a shell.
+            return .export(file: try expandingHome(try oneArg(rest, "/export FILE"), home: home))
         case "share":
             if args.isEmpty { return .share(expiresInSeconds: defaultShareSeconds) }
             guard args.count == 2, args[0] == "--expires" else { throw usage("/share [--expires 7d]") }
@@ -210,6 +211,14 @@ public enum SlashCommand: Sendable, Equatable {
     private static func confirmed(_ args: [String], _ text: String, _ consequence: String) throws(CommandError) {
         if args.isEmpty { throw CommandError("\(consequence); confirm with \(text)") }
         guard args == ["--yes"] else { throw usage(text) }
+    }
+
+    /// `~` or `~/rest` with the home directory put in; any other path as typed.
+    private static func expandingHome(_ path: String, home: String?) throws(CommandError) -> String {
+        guard path == "~" || path.hasPrefix("~/") else { return path }
+        guard let home, !home.isEmpty else { throw CommandError("/export: HOME is not set, so ~ means nothing; give the full path") }
+        if path == "~" { return home }
+        return (home.hasSuffix("/") ? String(home.dropLast()) : home) + path.dropFirst()
     }
 
     private static func oneArg(_ rest: String, _ text: String) throws(CommandError) -> String {

@@ -209,7 +209,7 @@ final class InteractiveSession: Sendable {
             return true
         }
         do {
-            let command = try SlashCommand.parse(line)
+            let command = try SlashCommand.parse(line, home: ProcessInfo.processInfo.environment["HOME"])
             if command == .exit { return false }
             return run(command)
         } catch {
