@@ -97,7 +97,6 @@ final class LiveSession: Sendable {
         var backoff = ReconnectBackoff()
         var first = true
         while !state.withLock({ $0.stopped }) {
-            let started = Date()
             do {
                 try connectAndJoin()
             } catch {
@@ -118,6 +117,7 @@ final class LiveSession: Sendable {
                 continue
             }
             first = false
+            let joined = Date()
             while true {
                 wake.wait()
                 if state.withLock({ $0.stopped || $0.ended != nil }) { break }
@@ -129,7 +129,7 @@ final class LiveSession: Sendable {
                 return e
             }
             if state.withLock({ $0.stopped }) { return }
-            if Date().timeIntervalSince(started) > 60 { backoff.connectionHealthy() }
+            backoff.connectionEnded(afterLasting: Date().timeIntervalSince(joined))
             let code = ended?.code.flatMap { CloseCode(rawValue: $0) }
             if code == .messageTooBig {
                 // Something this client sent was too big (a huge paste): said, and the session goes on.

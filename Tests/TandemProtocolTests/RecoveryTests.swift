@@ -50,7 +50,9 @@ import Testing
         #expect(backoff.nextDelay(after: .rateAbuse, random: middle) == 5)
         #expect(backoff.nextDelay(after: .shareExpired) == nil)
         #expect(backoff.nextDelay(after: .credentialRevoked) == nil)
-        backoff.connectionHealthy()
+        backoff.connectionEnded(afterLasting: 9.9)
+        #expect(backoff.nextDelay(after: .goingAway, random: middle) == 2)
+        backoff.connectionEnded(afterLasting: ReconnectBackoff.healthySeconds)
         #expect(backoff.nextDelay(after: .goingAway, random: middle) == 1)
     }
 }

@@ -1,5 +1,5 @@
 /// Reconnect delays as docs/protocol.md prescribes: start at 1 s, double up to 60 s, ±20 % jitter; reset
-/// after a healthy minute. Close codes advising `reconnectNow` skip the wait.
+/// once a connection has stayed up `healthySeconds`. Close codes advising `reconnectNow` skip the wait.
 public struct ReconnectBackoff: Sendable, Equatable {
     public var initialSeconds: Double = 1
     public var maximumSeconds: Double = 60
@@ -25,6 +25,13 @@ public struct ReconnectBackoff: Sendable, Equatable {
         }
     }
 
-    /// Call once a connection has stayed healthy for a minute.
-    public mutating func connectionHealthy() { attempts = 0 }
+    /// How long a joined connection must last to count as healthy. Long enough that a server accepting
+    /// joins and dropping them at once is still backed off; short enough that a restart soon after a long
+    /// outage does not wait the outage's full delay.
+    public static let healthySeconds: Double = 10
+
+    /// Call when a joined connection ends: one that lasted `healthySeconds` starts the delays over.
+    public mutating func connectionEnded(afterLasting seconds: Double) {
+        if seconds >= Self.healthySeconds { attempts = 0 }
+    }
 }

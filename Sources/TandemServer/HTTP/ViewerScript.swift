@@ -167,7 +167,7 @@ enum ViewerScript {
           ws = new WebSocket(location.href.replace(/^http/, "ws").replace(/#.*$/, ""), "tandem.v1");
           ws.onopen = () => {
             opened = true;
-            healthy = setTimeout(() => { backoff = 1000; }, 60000);
+            healthy = setTimeout(() => { backoff = 1000; }, 10000); // ReconnectBackoff.healthySeconds
             join();
           };
           ws.onmessage = onMessage;
