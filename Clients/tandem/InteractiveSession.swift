@@ -54,7 +54,7 @@ final class InteractiveSession: Sendable {
     func run() throws {
         let liveSession = LiveSession(settings: settings, session: sessionID, lastTurns: lastTurns, hooks: .init(
             event: { [self] event, _ in self.show(event) },
-            joined: { [self] result, resumed in self.joined(result, resumed: resumed) },
+            joined: { [self] result, kind in self.joined(result, kind) },
             status: { [self] text in self.screen.print(self.renderer.notice(text)) },
             gone: { [self] reason in self.gone(reason) }))
         live.withLock { $0 = liveSession }
@@ -146,20 +146,25 @@ final class InteractiveSession: Sendable {
 
     // MARK: Events
 
-    private func joined(_ result: JoinResult, resumed: Bool) {
+    private func joined(_ result: JoinResult, _ kind: LiveSession.JoinKind) {
         state.withLock { s in
             s.online = result.online
             s.role = result.role
             s.parent = result.session.parent?.session
             for row in result.state ?? [] { s.versions[row.key] = row.version }
         }
-        if !resumed {
+        switch kind {
+        case .fresh:
             let who = settings.isShareLink ? "a viewer through a share link" : "\(result.role.rawValue)"
             screen.print(renderer.notice("\(result.session.title.isEmpty ? sessionID : PrintableText.line(result.session.title)) — you are \(who)"))
             for turn in result.turns ?? [] { screen.print(renderer.turn(turn)) }
-        } else if result.backlog > 0 {
+        case .caughtUp:
+            let turns = result.turns ?? []
+            screen.print(renderer.notice("reconnected; \(turns.count) missed turn(s) from history follow"))
+            for turn in turns { screen.print(renderer.turn(turn)) }
+        case .resumed where result.backlog > 0:
             screen.print(renderer.notice("reconnected; \(result.backlog) missed event(s) follow"))
-        } else {
+        case .resumed:
             screen.print(renderer.notice("reconnected"))
         }
         screen.print(renderer.presence(result.online))

@@ -10,13 +10,24 @@ final class LiveSession: Sendable {
     struct Hooks: Sendable {
         /// An event to show (already de-duplicated), with its raw JSON text.
         var event: @Sendable (Event, String) -> Void
-        /// A join succeeded; `resumed` is false for a fresh join (the result's turns are the snapshot to show).
-        var joined: @Sendable (JoinResult, _ resumed: Bool) -> Void
+        /// A join succeeded, of the given kind.
+        var joined: @Sendable (JoinResult, JoinKind) -> Void
         /// Something to tell the user (connection lost, reconnecting ...).
         var status: @Sendable (String) -> Void
         /// The session can no longer be followed: it was deleted, or this user was removed from it (the
         /// server then sends them nothing more). Called after that event's `event`, on any thread.
         var gone: @Sendable (Gone) -> Void = { _ in }
+    }
+
+    /// What a successful join brings.
+    enum JoinKind: Sendable, Equatable {
+        /// The first join, or a session made anew under its id: the result's turns are the snapshot to show.
+        case fresh
+        /// A rejoin with `since`: the missed events (`backlog` of them) follow as events.
+        case resumed
+        /// A rejoin after `resync_required`: the result's turns are the turns missed since the last one
+        /// shown, read from history.
+        case caughtUp
     }
 
     /// Why a joined session stopped being followable.
@@ -172,6 +183,7 @@ final class LiveSession: Sendable {
             return (s.cursor.joinParams(last: lastTurns, includeState: true), s.cursor.lastEseq > 0)
         }
         var result: JoinResult
+        var kind: JoinKind = resumed ? .resumed : .fresh
         do {
             let user = try connection.call(.ping, as: PongResult.self).user
             state.withLock { $0.user = user }
@@ -184,6 +196,7 @@ final class LiveSession: Sendable {
             // the last few (live events wait in `queued` meanwhile).
             if let catchUp, !resumed, catchUp.after > 0, catchUp.created == result.session.created {
                 result.turns = try Self.turns(of: sessionID, after: catchUp.after, through: result.headSeq, on: connection)
+                kind = .caughtUp
             }
         } catch {
             connection.close()
@@ -193,7 +206,7 @@ final class LiveSession: Sendable {
             s.created = result.session.created
             if let last = result.turns?.last?.seq { s.lastTurnSeq = max(s.lastTurnSeq, last) }
         }
-        hooks.joined(result, resumed)
+        hooks.joined(result, kind)
         let backlog: [(Event, String)] = state.withLock { s in
             s.cursor.joined(result, resumed: resumed)
             s.joining = false

@@ -193,11 +193,16 @@ struct Tail: ParsableCommand {
                 event: { event, raw in
                     if json { Output.line(raw) } else if let line = renderer.event(event) { Output.line(line) }
                 },
-                joined: { result, resumed in
-                    guard !resumed else {
+                joined: { result, kind in
+                    switch kind {
+                    case .resumed:
                         // Said as the view says it, on stderr: the events themselves follow on stdout.
                         Output.error("tandem: reconnected; \(result.backlog) missed event(s) follow")
                         return
+                    case .caughtUp:
+                        Output.error("tandem: reconnected; \(result.turns?.count ?? 0) missed turn(s) from history follow")
+                    case .fresh:
+                        break
                     }
                     for turn in result.turns ?? [] {
                         if json {
@@ -206,6 +211,7 @@ struct Tail: ParsableCommand {
                             Output.line(renderer.turn(turn))
                         }
                     }
+                    if kind == .caughtUp { return }
                     if !json { Output.error(renderer.presence(result.online)) }
                 },
                 status: { Output.error("tandem: \($0)") },
