@@ -13,7 +13,8 @@ struct Share: ParsableCommand {
             discussion: "The URL is BASE/s/SECRET; BASE is --url, else TANDEM_PUBLIC_URL, else http://127.0.0.1:8765.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The session id.") var session: String
-        @Option(help: "How long the link works: e.g. 30m, 12h, 7d (default 7d, at most 365d).", transform: AdminDuration.parse)
+        // Unconditional: "--expires -5m" is a bad duration to explain, not a missing value.
+        @Option(parsing: .unconditional, help: "How long the link works: e.g. 30m, 12h, 7d (default 7d, at most 365d).", transform: AdminDuration.parse)
         var expires = AdminDuration(milliseconds: 7 * 86_400_000)
         @Option(help: "The server's public base URL.") var url: String?
         @OptionGroup var output: JSONOption

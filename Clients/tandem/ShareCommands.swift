@@ -31,7 +31,8 @@ struct Share: ParsableCommand {
         discussion: "The link is shown this once: the server keeps only a hash of its secret. Revoke it with `tandem revoke LINK_ID`.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
-    @Option(help: "Lifetime: 45s, 30m, 12h, 7d, 2w (at most 365d).") var expires: String = "7d"
+    // Unconditional: "--expires -5m" is a bad duration to explain, not a missing value.
+    @Option(parsing: .unconditional, help: "Lifetime: 45s, 30m, 12h, 7d, 2w (at most 365d).") var expires: String = "7d"
     @Flag(help: "The link as one JSON object (its id, expiry ... and url).") var json = false
 
     func run() throws {

@@ -76,6 +76,9 @@ import TandemStore
         // Default base URL from the environment, then the built-in default.
         let env = try f.run(["share", "create", "s1", "--expires", "12h"], env: ["TANDEM_PUBLIC_URL": "http://h:9"])
         #expect(env.stdout.hasPrefix("http://h:9/s/tds_"))
+        // A negative lifetime is a bad duration, not a missing value.
+        let negative = try f.run(["share", "create", "s1", "--expires", "-5m"])
+        #expect(negative.status != 0 && negative.stderr.contains("bad duration '-5m'"), "\(negative.stderr)")
         let json = try f.run(["share", "create", "s1", "--json"])
         expectStatus(json, 0)
         #expect(try json.json()["url"]?.stringValue?.hasPrefix("http://127.0.0.1:8765/s/tds_") == true)

@@ -193,5 +193,8 @@ extension TandemCLIScriptTests {
         #expect(try f.run(["revoke", "nope"]).status == 2)
         let tooLong = try f.run(["share", "s1", "--expires", "400d"])
         #expect(tooLong.status == 1 && tooLong.stderr == "tandem: --expires: duration '400d' is longer than 365 days\n")
+        // A negative lifetime is a bad duration, not a missing value.
+        let negative = try f.run(["share", "s1", "--expires", "-5m"])
+        #expect(negative.status == 1 && negative.stderr.hasPrefix("tandem: --expires: invalid duration '-5m'"), "\(negative.stderr)")
     }
 }
