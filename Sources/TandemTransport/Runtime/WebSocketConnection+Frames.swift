@@ -30,7 +30,8 @@ extension WebSocketConnection {
             case .binary(let bytes):
                 if phase == .open { server.application.received(.binary(bytes), on: self) }
             case .ping(let payload):
-                if phase == .open { enqueueBytes(SharedFrame(opcode: .pong, payload: payload).plain) }
+                // Within the queue limit like any frame: a peer that pings and never reads is a slow consumer.
+                if phase == .open { enqueueWithinLimit(SharedFrame(opcode: .pong, payload: payload).plain) }
             case .pong:
                 break
             case .close(let code, _):

@@ -92,4 +92,18 @@ struct BackpressureTests {
         #expect(app.closedCodes.values.contains(1008))
         fast.forEach { $0.disconnect() }
     }
+
+    /// Pongs count against the outbound queue like everything else: a client that sends pings and never
+    /// reads used to make the server queue one pong per ping, without limit (200 MiB of pings, 200 MiB held).
+    @Test func aPingFloodFromAClientThatDoesNotReadIsCutOffAtTheQueueLimit() throws {
+        let app = BroadcastApp()
+        let server = try TestServer({ $0.loopCount = 1; $0.outboundQueueLimit = 64 * 1024; $0.closeTimeout = 1 }, application: app)
+        defer { server.stop() }
+        let flooder = try RawSocket(port: server.port, receiveBuffer: 4096)
+        flooder.send(upgradeRequest())
+        #expect(eventually { app.memberCount == 1 })
+        let burst = Array([[UInt8]](repeating: clientFrame(.ping, [UInt8](repeating: 7, count: 125)), count: 1000).joined())
+        for _ in 0..<32 { flooder.send(burst) } // 4 MiB of pings, 64 times the limit
+        #expect(eventually(timeout: 10) { app.closedCodes.values.contains(1008) }, "\(app.closedCodes)")
+    }
 }
