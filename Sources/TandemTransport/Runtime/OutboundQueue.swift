@@ -12,12 +12,15 @@ struct OutboundQueue {
     private var headOffset = 0
     /// Bytes still to write.
     private(set) var byteCount = 0
+    /// True after TLS answered WANT_WRITE for the head frame: OpenSSL holds its record and must be
+    /// offered the same bytes again, so the frame counts as started even at offset 0.
+    private var headHeldByTLS = false
 
     var isEmpty: Bool { byteCount == 0 }
     /// Slots the queue's array holds without growing (for tests of what a drained queue keeps).
     var slotCapacity: Int { frames.capacity }
     /// True when the first frame is partly on the wire (so nothing may be inserted before it).
-    var isMidFrame: Bool { headOffset > 0 }
+    var isMidFrame: Bool { headOffset > 0 || headHeldByTLS }
 
     /// Takes the caller's reference (`consuming`): a fan-out then costs no extra retain/release
     /// pair per recipient.
@@ -30,7 +33,7 @@ struct OutboundQueue {
 
     /// Drops every frame not yet started; a partly written frame is kept so the stream stays well-formed.
     mutating func dropUnstarted() {
-        let keep = headOffset > 0 && head < frames.count ? frames[head] : nil
+        let keep = isMidFrame && head < frames.count ? frames[head] : nil
         frames.removeAll()
         head = 0
         if let keep {
@@ -40,6 +43,7 @@ struct OutboundQueue {
             headOffset = 0
             byteCount = 0
         }
+        headHeldByTLS = keep != nil && headHeldByTLS
     }
 
     enum WriteOutcome {
@@ -121,9 +125,15 @@ struct OutboundQueue {
             let frame = frames[head]
             let result = tls.write(frame.baseAddress + headOffset, count: frame.count - headOffset)
             switch result {
-            case .done(let written): consume(written)
-            case .wantWrite: return .wouldBlock
-            case .wantRead: return .wantRead
+            case .done(let written):
+                headHeldByTLS = false
+                consume(written)
+            case .wantWrite:
+                headHeldByTLS = true
+                return .wouldBlock
+            case .wantRead:
+                headHeldByTLS = true
+                return .wantRead
             case .closed, .failed: return .failed
             }
         }

@@ -99,6 +99,42 @@ struct TLSAndDeflateTests {
         #expect(eventually { server.server.connectionCount == 0 })
     }
 
+    /// A wss:// slow consumer is told 1008 like a ws:// one. OpenSSL owns the frame it answered WANT_WRITE
+    /// for (it must be offered again); the cut used to drop that frame, so the close frame's write failed
+    /// ("bad write retry") and the connection just ended, without a close frame.
+    @Test func tlsSlowConsumerGetsTheCloseFrame() throws {
+        let certificate = try TestCertificate()
+        defer { certificate.remove() }
+        let app = BroadcastApp()
+        let server = try TestServer({
+            $0.tls = TLSConfiguration(certificatePath: certificate.certificate, keyPath: certificate.key)
+            $0.loopCount = 1
+            $0.outboundQueueLimit = 64 * 1024
+            $0.closeTimeout = 30
+        }, application: app)
+        defer { server.stop() }
+        let options = WebSocketClient.Options(tls: TLSClientConfiguration(verifyPeer: true, caFilePath: certificate.certificate))
+        let slow = try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/", options: options)
+        let fast = try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/", options: options)
+        #expect(eventually { app.memberCount == 2 })
+        let payload = [UInt8](repeating: 0x42, count: 16 * 1024)
+        // 16 MiB: far more than the slow member's socket buffers and queue limit hold.
+        for sent in 0..<1024 {
+            try fast.send(binary: payload)
+            guard fast.receiveMessage(timeout: 10) == .binary(payload) else { Issue.record("fast missed \(sent)"); return }
+        }
+        var code: UInt16?? = .none
+        reading: while true {
+            switch slow.receive(timeout: 10) {
+            case .event(.close(let c, _)): code = .some(c); break reading
+            case .event: continue
+            default: break reading
+            }
+        }
+        #expect(code == .some(1008), "\(String(describing: code))")
+        fast.disconnect()
+    }
+
     @Test func deflateEchoRoundTrip() throws {
         let server = try TestServer({ $0.upgrade.deflate = DeflateConfiguration(compressionThreshold: 16) }, application: RecordingApp())
         defer { server.stop() }
