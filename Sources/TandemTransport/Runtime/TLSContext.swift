@@ -157,6 +157,9 @@ final class TLSSession {
         classify(SSL_read(ssl, buffer, Int32(clamping: count)))
     }
 
+    /// True when OpenSSL holds bytes already taken from the socket (epoll will not report them).
+    var hasBufferedBytes: Bool { SSL_has_pending(ssl) == 1 }
+
     func write(_ buffer: UnsafeRawPointer, count: Int) -> TLSResult {
         classify(SSL_write(ssl, buffer, Int32(clamping: count)))
     }

@@ -54,11 +54,13 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
         }
     }
 
-    /// Reads what the socket has (bounded per turn for fairness; level-triggered epoll calls again).
+    /// Reads what the socket has, bounded per turn for fairness: level-triggered epoll calls again
+    /// for what is left in the socket. A TLS record is at most 16 KiB, so TLS gets more reads for the
+    /// same bytes, and what OpenSSL already took from the socket is read in a task of the next turn.
     func readAvailable() {
         let scratch = loop.scratch
-        var budget = 4
-        while phase != .closed && budget > 0 {
+        var reads = tls == nil ? Self.plainReadsPerTurn : Self.tlsReadsPerTurn
+        while phase != .closed && reads > 0 {
             let count: Int
             if let tls {
                 switch tls.read(into: scratch.baseAddress!, count: scratch.count) {
@@ -81,11 +83,17 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
             }
             lastActivity = loop.now
             received(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
-            // TLS may hold decrypted bytes the socket no longer signals; drain them now.
             if tls == nil && count < scratch.count { return }
-            if tls == nil { budget -= 1 }
+            reads -= 1
+        }
+        if phase != .closed, let tls, tls.hasBufferedBytes {
+            loop.enqueueWithoutWake { [self] in self.readAvailable() }
         }
     }
+
+    /// Reads per turn: plain reads fill the 64 KiB scratch buffer; TLS reads return a record each.
+    static let plainReadsPerTurn = 4
+    static let tlsReadsPerTurn = 16
 
     /// Peer sent EOF.
     private func peerEnded() {

@@ -1,5 +1,6 @@
 import COpenSSL
 import Foundation
+import Synchronization
 import Testing
 @testable import TandemTransport
 
@@ -133,6 +134,48 @@ struct TLSAndDeflateTests {
         }
         #expect(code == .some(1008), "\(String(describing: code))")
         fast.disconnect()
+    }
+
+    /// One wss:// client streaming frames as fast as it can does not hold the loop: TLS reads are
+    /// bounded per turn like plain ones (they were read until OpenSSL wanted more, which a fast
+    /// enough sender never let happen, and members on the loop waited seconds for an answer).
+    @Test func aTLSFloodDoesNotStarveTheLoop() throws {
+        let certificate = try TestCertificate()
+        defer { certificate.remove() }
+        let app = BroadcastApp()
+        let server = try TestServer({
+            $0.tls = TLSConfiguration(certificatePath: certificate.certificate, keyPath: certificate.key)
+            $0.loopCount = 1
+        }, application: app)
+        defer { server.stop() }
+        let options = WebSocketClient.Options(tls: TLSClientConfiguration(verifyPeer: true, caFilePath: certificate.certificate))
+        let member = try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/", options: options)
+        let flooder = try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/", options: options)
+        #expect(eventually { app.memberCount == 2 })
+        let pongs = Array([[UInt8]](repeating: clientFrame(.pong, [UInt8](repeating: 0x7a, count: 125)), count: 500).joined())
+        let flooding = Atomic<Bool>(true)
+        let thread = Thread {
+            while flooding.load(ordering: .relaxed) { if (try? flooder.sendRaw(pongs)) == nil { return } }
+        }
+        thread.start()
+        defer { flooding.store(false, ordering: .relaxed) }
+        Thread.sleep(forTimeInterval: 0.3)
+        var worst = 0.0
+        let end = Date().addingTimeInterval(2)
+        var round = 0
+        while Date() < end {
+            let sent = Date()
+            try member.send(binary: [UInt8(truncatingIfNeeded: round)])
+            guard member.receiveMessage(timeout: 10) == .binary([UInt8(truncatingIfNeeded: round)]) else {
+                Issue.record("no echo for round \(round)")
+                return
+            }
+            worst = max(worst, Date().timeIntervalSince(sent))
+            round += 1
+        }
+        #expect(worst < 0.5, "worst round trip \(worst) s over \(round) rounds")
+        flooding.store(false, ordering: .relaxed)
+        flooder.disconnect()
     }
 
     @Test func deflateEchoRoundTrip() throws {
