@@ -30,6 +30,45 @@ import Testing
         }
     }
 
+    /// A statement failing halfway through a job without a savepoint (an append) can only be undone
+    /// with the whole transaction: that job fails alone, and the others of its batch run again. A
+    /// session whose counters had gone wrong used to fail every post of other sessions batched with it.
+    @Test func aJobFailingWithoutASavepointFailsAlone() throws {
+        try withStore { store in
+            try makeSession(store)
+            try makeSession(store, id: "s2")
+            for n in 1...3 { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "t\(n)")) }
+            try store.writer.perform { ctx throws(StoreError) in
+                try ctx.db.run("UPDATE sessions SET last_turn_seq = 1 WHERE id = 's1'") // seq 2 is taken
+            }
+            let outcomes = Mutex<[String: [String]]>([:])
+            let group = DispatchGroup()
+            let gate = DispatchSemaphore(value: 0)
+            let gateRunning = DispatchSemaphore(value: 0)
+            group.enter()
+            // A batch of its own (it must not run again with the appends' batch).
+            store.writer.submit({ _ throws(StoreError) in gateRunning.signal(); gate.wait() }) { _ in group.leave() }
+            gateRunning.wait()
+            let before = store.writer.batches
+            for i in 0..<100 {
+                let session = i % 2 == 0 ? "s1" : "s2"
+                group.enter()
+                store.appendTurns(session: session, actor: "bob", [NewTurn(role: .user, content: "p\(i)")]) { result in
+                    let outcome = switch result { case .success: "ok"; case .failure(let e): e.kind.rawValue }
+                    outcomes.withLock { $0[session, default: []].append(outcome) }
+                    group.leave()
+                }
+            }
+            gate.signal()
+            group.wait()
+            let seen = outcomes.withLock { $0 }
+            #expect(seen["s2"] == Array(repeating: "ok", count: 50), "\(seen)")
+            #expect(seen["s1"]?.first == "sqlite" && seen["s1"]?.count == 50, "\(seen)")
+            #expect(store.writer.batches - before <= 60)
+            #expect(try store.session(id: "s2", actor: "bob").lastTurnSeq == 50)
+        }
+    }
+
     /// An event loop queues one turn's posts with `wakeWriter: false` and wakes the writer once at
     /// the end of the turn: nothing runs before that, and then all of them commit together.
     @Test func heldAppendsWaitForTheWakeUpThenCommitTogether() throws {
@@ -158,7 +197,9 @@ import Testing
         }
     }
 
-    @Test func anSQLiteFailureInASavepointFreeJobAbortsItsWholeBatch() throws {
+    /// The failing job's half-written row goes with the rolled-back transaction; the job batched
+    /// with it runs again and commits.
+    @Test func anSQLiteFailureInASavepointFreeJobRollsItBackAndFailsItAlone() throws {
         try withStore { store in
             try makeSession(store)
             let before = try tableCounts(store)
@@ -187,10 +228,12 @@ import Testing
             usleep(50_000)
             gate.signal()
             group.wait()
-            #expect(Set(results.withLock { $0 }) == ["append:failed", "broken:failed"])
-            #expect(try tableCounts(store) == before)
+            #expect(Set(results.withLock { $0 }) == ["append:ok", "broken:failed"])
+            let after = try tableCounts(store)
+            #expect(after["turns"] == (before["turns"] ?? 0) + 1)
+            #expect(after["users"] == before["users"], "the half-written user row is rolled back")
             // The writer carries on.
-            #expect(try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "next")).seq == 1)
+            #expect(try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "next")).seq == 2)
         }
     }
 

@@ -82,9 +82,9 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     /// `savepoint: false` is for jobs that check everything before their first write and so can
-    /// only fail half-way with an SQLite error; such a failure aborts the whole batch (every job in
-    /// it fails), since there is no savepoint to roll back to. It saves the savepoint's statements
-    /// and page copies on the append hot path.
+    /// only fail half-way with an SQLite error; such a failure rolls back the whole transaction, since
+    /// there is no savepoint to roll back to, and the batch's other jobs run again without it. It
+    /// saves the savepoint's statements and page copies on the append hot path.
     ///
     /// `wake: false` queues the job without waking the writer: a caller that submits many jobs in a
     /// burst (an event loop handling one turn's messages) calls `wakeForQueuedJobs()` once after the
@@ -257,8 +257,11 @@ public final class StoreWriter: @unchecked Sendable {
                     case nil:
                         context.commitJob()
                     case let failure? where failure.kind == .sqlite:
-                        abort(batch, failure)
-                        return failure
+                        // A statement failed halfway through: only the whole transaction can undo the
+                        // job's writes. It fails alone; the rest of the batch runs again without it.
+                        discardTransaction()
+                        completer.deliver([job], error: nil)
+                        return runBatch(batch.filter { $0 !== job })
                     case _?:
                         context.discardJob() // failed its checks before writing anything
                     }
@@ -306,10 +309,14 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     private func abort(_ batch: [WriteJob], _ error: StoreError) {
+        discardTransaction()
+        completer.deliver(batch, error: error)
+    }
+
+    private func discardTransaction() {
         context.discardBatch()
         context.sessionsDeleted = false
         if db.isInTransaction { _ = try? db.run("ROLLBACK") }
-        completer.deliver(batch, error: error)
     }
 
     private var db: Database { context.db }
