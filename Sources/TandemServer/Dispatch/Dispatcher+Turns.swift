@@ -35,8 +35,7 @@ extension Dispatcher {
                 // order): the events then reach each member as one buffer.
                 connection.sendAfterBatch(EventFrames.frame(TurnMessage.postAnswer(id: id, answer)))
             case .failure(let error):
-                metrics.errors.add()
-                send(ErrorMapping.response(id: id, for: error, reference: 0), to: connection)
+                send(failure(error, id: id, operation: "turn.post"), to: connection)
             }
         }
     }

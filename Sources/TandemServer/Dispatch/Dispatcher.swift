@@ -108,18 +108,24 @@ final class Dispatcher: Sendable {
             metrics.errors.add()
             return .failure(id: request.id, failure.code, failure.message, field: failure.field, retryAfterMs: failure.retryAfterMs)
         } catch let error as StoreError {
-            metrics.errors.add()
-            let reference = errorReference.add(1, ordering: .relaxed).newValue
-            if ErrorMapping.code(for: error) == .internal || error.kind == .sqlite {
-                logger.error("request failed", metadata: ["op": "\(request.operation.name.rawValue)", "error": "\(error)", "reference": "\(reference)"])
-            }
-            return ErrorMapping.response(id: request.id, for: error, reference: reference)
+            return failure(error, id: request.id, operation: request.operation.name.rawValue)
         } catch {
             metrics.errors.add()
             let reference = errorReference.add(1, ordering: .relaxed).newValue
             logger.error("request failed", metadata: ["op": "\(request.operation.name.rawValue)", "error": "\(error)", "reference": "\(reference)"])
             return .failure(id: request.id, .internal, "internal error (reference \(reference))")
         }
+    }
+
+    /// The answer to a request the store refused; internal failures are logged under the reference
+    /// the answer gives.
+    func failure(_ error: StoreError, id: RequestID?, operation: String) -> Response {
+        metrics.errors.add()
+        let reference = errorReference.add(1, ordering: .relaxed).newValue
+        if ErrorMapping.code(for: error) == .internal || error.kind == .sqlite {
+            logger.error("request failed", metadata: ["op": "\(operation)", "error": "\(error)", "reference": "\(reference)"])
+        }
+        return ErrorMapping.response(id: id, for: error, reference: reference)
     }
 
     // MARK: Helpers shared by the handlers

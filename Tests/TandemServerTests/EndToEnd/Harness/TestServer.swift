@@ -21,7 +21,8 @@ final class TestServer: Sendable {
     let databasePath: String
 
     /// - Parameter configure: tightens limits or timeouts for one test.
-    init(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    /// - Parameter log: where the server's log goes (nowhere by default).
+    init(log: CapturedLog? = nil, _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         databasePath = directory.appendingPathComponent("tandem.db").path
@@ -31,8 +32,8 @@ final class TestServer: Sendable {
         configuration.databasePath = databasePath
         configuration.loops = 2
         configure(&configuration)
-        let quiet = Logger(label: "tandemd-test") { _ in SwiftLogNoOpLogHandler() }
-        server = try TandemServer(configuration: configuration, logger: quiet)
+        let logger = log?.logger() ?? Logger(label: "tandemd-test") { _ in SwiftLogNoOpLogHandler() }
+        server = try TandemServer(configuration: configuration, logger: logger)
         port = try server.start()
     }
 
