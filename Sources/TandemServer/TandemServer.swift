@@ -23,7 +23,13 @@ public final class TandemServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
+        // The wire's limits, so that what the store takes by other paths (imports, merges) keeps them too.
+        let wire = configuration.protocolLimits
         storeConfiguration.maxContentBytes = configuration.maxTurnContentBytes
+        storeConfiguration.maxTitleBytes = wire.maxNameBytes
+        storeConfiguration.maxCommentBytes = wire.maxCommentBytes
+        storeConfiguration.maxMetadataBytes = wire.maxMetadataBytes
+        storeConfiguration.maxRowValueBytes = wire.maxStateValueBytes
         storeConfiguration.cacheBytes = configuration.cacheBytes
         storeConfiguration.busyTimeoutMilliseconds = Int32((configuration.busyTimeoutSeconds * 1000).rounded(.up))
         storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal

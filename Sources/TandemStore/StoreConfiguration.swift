@@ -16,8 +16,12 @@ public struct StoreConfiguration: Sendable {
     public var maxQueuedJobs: Int = 200_000
     /// Largest turn content / comment body, in UTF-8 bytes.
     public var maxContentBytes: Int = 1 << 20
-    /// Largest serialized JSON value (metadata, row values), in bytes.
-    public var maxJSONBytes: Int = 1 << 20
+    /// Largest comment body, in UTF-8 bytes.
+    public var maxCommentBytes: Int = 1 << 20
+    /// Largest serialized metadata object of a session or turn, in bytes.
+    public var maxMetadataBytes: Int = 1 << 20
+    /// Largest serialized row value, in bytes: values written, merged values and imported ones.
+    public var maxRowValueBytes: Int = 1 << 20
     /// Largest title / display name, in UTF-8 bytes.
     public var maxTitleBytes: Int = 1_024
     /// Most turns in one batch append.

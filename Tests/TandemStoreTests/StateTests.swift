@@ -58,7 +58,7 @@ import TandemJSON
     }
 
     @Test func badRowWritesAreTypedAndChangeNothing() throws {
-        try withStore(configure: { $0.maxJSONBytes = 64 }) { store in
+        try withStore(configure: { $0.maxRowValueBytes = 64 }) { store in
             try makeSession(store)
             _ = try store.writeRow(session: "s1", actor: "bob", key: "k", value: 1, baseVersion: 0)
             let before = try tableCounts(store)
@@ -99,6 +99,23 @@ import TandemJSON
             }
             #expect(try store.changes(session: "s1", actor: "dave", since: 2, limit: 3).events.map(\.eventSeq) == [3, 4, 5])
             #expect(errorCode { _ = try store.changes(session: "s1", actor: "erin", since: 0) } == "not_member")
+        }
+    }
+
+    /// Each write is within the limit, but a merge adds both sides' parts: the merged value is held
+    /// to the same limit (six 200-KiB fields merged on one base made a 1.2 MB row).
+    @Test func aMergedValueIsHeldToTheRowLimit() throws {
+        try withStore(configure: { $0.maxRowValueBytes = 100 }) { store in
+            try makeSession(store)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "k", value: [:], baseVersion: 0)
+            let part = String(repeating: "x", count: 45)
+            let first = try store.writeRow(session: "s1", actor: "bob", key: "k", value: ["a": .string(part)], baseVersion: 1)
+            #expect(first.row?.version == 2)
+            let before = try tableCounts(store)
+            // On base 1: merged with "a", it would be {"a":...,"b":...}, over 100 bytes.
+            #expect(errorCode { _ = try store.writeRow(session: "s1", actor: "bob", key: "k", value: ["b": .string(part)], baseVersion: 1) } == "too_large")
+            #expect(try tableCounts(store) == before)
+            #expect(try store.writeRow(session: "s1", actor: "bob", key: "k", value: ["b": "short"], baseVersion: 1).row?.merged == true)
         }
     }
 }

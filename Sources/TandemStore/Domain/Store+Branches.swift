@@ -43,7 +43,7 @@ extension Store {
     public func mergeBranch(branch: String, actor: String,
                             resolutions: [String: JSONValue] = [:]) throws(StoreError) -> BranchMergeResult {
         var resolved: [String: String] = [:]
-        for (key, value) in resolutions { resolved[key] = try Validate.json(value, what: "resolution", max: configuration.maxJSONBytes) }
+        for (key, value) in resolutions { resolved[key] = try Validate.json(value, what: "resolution", max: configuration.maxRowValueBytes) }
         let resolvedTexts = resolved
         return try write { ctx throws(StoreError) in
             try Branches.merge(ctx, branch: branch, actor: actor, resolutions: resolutions, texts: resolvedTexts)

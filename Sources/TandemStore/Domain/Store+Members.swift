@@ -114,7 +114,7 @@ extension Store {
     /// `invalid_state`). Comments are not turns and take no turn seq; they are in the change log
     /// (`comment` events) so live clients and recovery see them.
     public func addComment(session: String, actor: String, turnSeq: Int64, body: String) throws(StoreError) -> Comment {
-        try Validate.text(body, what: "comment", max: configuration.maxContentBytes)
+        try Validate.text(body, what: "comment", max: configuration.maxCommentBytes)
         return try write(deferrable: true) { ctx throws(StoreError) in
             let ref = try ctx.authorizeChange(.comment, session: session, actor: actor)
             guard let stored = try ctx.db.scalar("SELECT state FROM turns WHERE sid = ? AND seq = ?", [.integer(ref.sid), .integer(turnSeq)])

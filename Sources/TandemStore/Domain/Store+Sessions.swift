@@ -8,7 +8,7 @@ extension Store {
         let id = id ?? RandomID.make()
         try Validate.identifier(id, what: "session id")
         try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true)
-        let meta = try Validate.object(metadata, what: "metadata", max: configuration.maxJSONBytes)
+        let meta = try Validate.object(metadata, what: "metadata", max: configuration.maxMetadataBytes)
         return try write { ctx throws(StoreError) in
             let sid = try Sessions.insert(ctx.db, id: id, title: title, owner: owner, metadata: meta, now: ctx.now)
             return try SessionRows.load(ctx.db, sid: sid)
@@ -32,7 +32,7 @@ extension Store {
     public func updateSession(id: String, actor: String, title: String? = nil,
                               metadata: JSONValue? = nil) throws(StoreError) -> (session: Session, eventSeq: Int64) {
         if let title { try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true) }
-        let meta = try metadata.map { v throws(StoreError) in try Validate.object(v, what: "metadata", max: configuration.maxJSONBytes) }
+        let meta = try metadata.map { v throws(StoreError) in try Validate.object(v, what: "metadata", max: configuration.maxMetadataBytes) }
         return try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorizeUnarchived(.sessionUpdate, session: id, actor: actor)
             if let title { try ctx.db.run("UPDATE sessions SET title = ? WHERE sid = ?", [.text(title), .integer(ref.sid)]) }

@@ -49,7 +49,7 @@ extension Store {
     /// Like `writeRow(value:)`, from JSON text as received: `invalid_json` when it does not parse.
     public func writeRow(session: String, actor: String, key: String, json: String,
                          baseVersion: Int64) throws(StoreError) -> RowWriteResult {
-        let value = try Validate.parse(json, what: "row value", max: configuration.maxJSONBytes)
+        let value = try Validate.parse(json, what: "row value", max: configuration.maxRowValueBytes)
         return try writeRow(session: session, actor: actor, key: key, value: value, baseVersion: baseVersion)
     }
 
@@ -67,7 +67,7 @@ extension Store {
 enum Rows {
     static func validate(key: String, value: JSONValue, _ config: StoreConfiguration) throws(StoreError) -> String {
         try Validate.text(key, what: "row key", max: 256)
-        return try Validate.json(value, what: "row value", max: config.maxJSONBytes)
+        return try Validate.json(value, what: "row value", max: config.maxRowValueBytes)
     }
 
     static func write(_ ctx: WriteContext, session: String, actor: String, key: String, value: JSONValue,
@@ -136,6 +136,10 @@ enum Rows {
                       text: String?, version: Int64, merged: Bool, counted: Bool = true) throws(StoreError) -> (StateRow, Int64) {
         let db = ctx.db
         let text = text ?? value.serialized()
+        // A merge may grow a row past what any one write could (each side added its own part).
+        if text.utf8.count > ctx.configuration.maxRowValueBytes {
+            throw StoreError(.tooLarge, "row \(key) would be \(text.utf8.count) bytes merged; the limit is \(ctx.configuration.maxRowValueBytes)")
+        }
         try db.run("""
             INSERT INTO state_rows(sid, key, version, value, author, updated_at, merged) VALUES (?,?,?,?,?,?,?)
             ON CONFLICT(sid, key) DO UPDATE SET version = excluded.version, value = excluded.value,

@@ -23,7 +23,7 @@ enum Turns {
         out.reserveCapacity(turns.count)
         for t in turns {
             try Validate.text(t.content, what: "turn content", max: config.maxContentBytes, allowEmpty: true)
-            let meta = try Validate.object(t.metadata, what: "turn metadata", max: config.maxJSONBytes)
+            let meta = try Validate.object(t.metadata, what: "turn metadata", max: config.maxMetadataBytes)
             guard t.tokensIn >= 0, t.tokensOut >= 0 else { throw StoreError.invalid("token counts must not be negative") }
             if let nonce = t.nonce { try Validate.nonce(nonce) }
             out.append(Prepared(role: t.role, content: t.content, metadata: meta, metadataValue: t.metadata,
