@@ -40,10 +40,14 @@ import TandemJSON
     @Test func anImportIsHiddenUntilItsLastStep() throws {
         try withStore { store in
             try makeRichSession(store)
-            let header = try SessionImport.header(ImportTree(document: try store.exportSession(id: "s1", actor: "alice")), asID: "copy")
+            let document = try store.exportSession(id: "s1", actor: "alice")
+            let header = try SessionImport.header(ImportTree(document: document), asID: "copy", store.configuration)
             let sid = try store.write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
-            let turns = try store.exportSession(id: "s1", actor: "alice")["turns"]?.arrayValue ?? []
-            try store.write { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: "turns", turns) }
+            let turns = document["turns"]?.arrayValue ?? []
+            for list in SessionImport.lists {
+                let records = document[list]?.arrayValue ?? []
+                try store.write { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: list, records, header.bounds) }
+            }
             #expect(errorCode { _ = try store.session(id: "copy") } == "not_found")
             #expect(try store.listSessions(SessionFilter()).sessions.map(\.id) == ["s1"])
             #expect(try store.listSessions(SessionFilter(member: "alice")).sessions.map(\.id) == ["s1"])
@@ -59,7 +63,7 @@ import TandemJSON
     @Test func anImportWhoseIdIsTakenMeanwhileIsRemoved() throws {
         try withStore { store in
             try makeRichSession(store)
-            let header = try SessionImport.header(ImportTree(document: try store.exportSession(id: "s1", actor: "alice")), asID: "copy")
+            let header = try SessionImport.header(ImportTree(document: try store.exportSession(id: "s1", actor: "alice")), asID: "copy", store.configuration)
             let sid = try store.write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
             _ = try store.createSession(id: "copy", title: "Taken", owner: "erin")
             #expect(errorCode { try store.write { ctx throws(StoreError) in try SessionImport.publish(ctx, sid: sid, header) } } == "already_exists")
@@ -97,7 +101,7 @@ import TandemJSON
             let document = try store.exportSession(id: "e1", actor: "erin")
             try store.deleteSession(id: "e1", actor: "erin")
             try store.finishDeletes()
-            let header = try SessionImport.header(ImportTree(document: document), asID: nil)
+            let header = try SessionImport.header(ImportTree(document: document), asID: nil, store.configuration)
             let sid = try store.write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
             #expect(errorCode { try store.adminRemoveUser(id: "erin") } == "invalid_state")
             try store.write { ctx throws(StoreError) in try SessionImport.publish(ctx, sid: sid, header) }
@@ -118,10 +122,10 @@ import TandemJSON
             try createTestUsers(store)
             try makeRichSession(store)
             before = try tableCounts(store)
-            let header = try SessionImport.header(ImportTree(document: try store.exportSession(id: "s1", actor: "alice")), asID: "copy")
+            let header = try SessionImport.header(ImportTree(document: try store.exportSession(id: "s1", actor: "alice")), asID: "copy", store.configuration)
             let sid = try store.write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
             let turns = try store.exportSession(id: "s1", actor: "alice")["turns"]?.arrayValue ?? []
-            try store.write { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: "turns", turns) }
+            try store.write { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: "turns", turns, header.bounds) }
             #expect(try tableCounts(store)["turns"]! > before["turns"]!)
         } // the importer is gone
         func hidden(_ store: Store) throws -> [String] {
@@ -148,7 +152,7 @@ import TandemJSON
         try withStore(clock: clock) { store in
             try makeRichSession(store)
             let before = try tableCounts(store)
-            let header = try SessionImport.header(ImportTree(document: try store.exportSession(id: "s1", actor: "alice")), asID: "copy")
+            let header = try SessionImport.header(ImportTree(document: try store.exportSession(id: "s1", actor: "alice")), asID: "copy", store.configuration)
             let sid = try store.write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
             clock.advance(SessionImport.abandonedAfterMilliseconds - 1_000)
             try store.abandonStaleImports()

@@ -25,6 +25,8 @@ enum SessionImport {
         var members: [JSONValue]
         /// The user an import over the wire belongs to (see `Store.importSession(_:asID:claimedBy:)`).
         var claimant: String?
+        /// The session's counters and the limits every record is held to.
+        var bounds: ImportChecks.Bounds
         var owner: String {
             get throws(StoreError) {
                 if let claimant { return claimant }
@@ -35,7 +37,8 @@ enum SessionImport {
 
     /// Checks the format and reads the session, its users and members. With a `claimant`, the
     /// document's users and members are left out: the claimant owns the session alone.
-    static func header(_ doc: any ImportSource, asID: String?, claimant: String? = nil) throws(StoreError) -> Header {
+    static func header(_ doc: any ImportSource, asID: String?, claimant: String? = nil,
+                       _ configuration: StoreConfiguration) throws(StoreError) -> Header {
         guard try doc.field("format")?.stringValue == SessionExport.format, try doc.field("version")?.intValue == 1 else {
             throw StoreError.invalid("not a \(SessionExport.format) version 1 document")
         }
@@ -53,8 +56,9 @@ enum SessionImport {
             _ = try int(m, "added_at")
             members.append(m)
         }
-        if let claimant { return Header(id: id, session: s, users: [], members: [], claimant: claimant) }
-        return Header(id: id, session: s, users: users, members: members)
+        let bounds = try ImportChecks.header(session: s, users: users, members: members, configuration)
+        if let claimant { return Header(id: id, session: s, users: [], members: [], claimant: claimant, bounds: bounds) }
+        return Header(id: id, session: s, users: users, members: members, bounds: bounds)
     }
 
     /// Creates the users the document names that are missing here (they stay if the import
@@ -98,10 +102,13 @@ enum SessionImport {
         return sid
     }
 
-    /// Inserts `records` of the list `list` into the hidden session `sid`.
-    static func insert(_ ctx: WriteContext, sid: Int64, list: String, _ records: [JSONValue]) throws(StoreError) {
+    /// Checks and inserts `records` of the list `list` into the hidden session `sid`.
+    static func insert(_ ctx: WriteContext, sid: Int64, list: String, _ records: [JSONValue], _ bounds: ImportChecks.Bounds) throws(StoreError) {
         try keepAlive(ctx, sid: sid)
-        for record in records { try insert(ctx.db, sid: sid, list: list, record) }
+        for record in records {
+            try ImportChecks.record(record, of: list, bounds)
+            do { try insert(ctx.db, sid: sid, list: list, record) } catch { throw ImportChecks.duplicate(error, in: list) }
+        }
     }
 
     /// Marks the hidden session `sid` as still being written (see `abandonStale`); `closed` when
@@ -119,6 +126,7 @@ enum SessionImport {
     static func publish(_ ctx: WriteContext, sid: Int64, _ header: Header) throws(StoreError) {
         let db = ctx.db
         try requireFree(db, header.id)
+        try ImportChecks.consistency(db, sid: sid, header.bounds)
         let s = header.session
         if let claimant = header.claimant {
             try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)",

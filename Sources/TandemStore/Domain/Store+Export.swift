@@ -110,7 +110,7 @@ extension Store {
     }
 
     private func importSteps(_ doc: any ImportSource, asID: String?, actor: String, claimant: String?) throws(StoreError) -> Session {
-        let header = try SessionImport.header(doc, asID: asID, claimant: claimant)
+        let header = try SessionImport.header(doc, asID: asID, claimant: claimant, configuration)
         let sid = try write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
         return try buildHidden(sid: sid) { () throws(StoreError) in
             let rows = max(1, configuration.importStepRows)
@@ -120,12 +120,12 @@ extension Store {
                     chunk.append(record)
                     guard chunk.count >= rows else { return }
                     let records = chunk
-                    try writeStep { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: list, records) }
+                    try writeStep { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: list, records, header.bounds) }
                     chunk.removeAll(keepingCapacity: true)
                 }
                 let records = chunk
                 if !records.isEmpty {
-                    try writeStep { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: list, records) }
+                    try writeStep { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: list, records, header.bounds) }
                 }
             }
         } publish: { ctx throws(StoreError) in
