@@ -44,7 +44,7 @@ extension InteractiveSession {
             screen.print(lines: members.map(renderer.member))
             screen.print(renderer.presence(state.withLock { $0.online }))
         case .state(let key):
-            let rows = try call(.stateGet(StateGetParams(session: s, key: key)), as: StateGetResult.self).rows
+            let rows = try stateRows(session: s, key: key) { (params) throws(ClientError) in try call(.stateGet(params), as: StateGetResult.self) }
             state.withLock { st in for row in rows { st.versions[row.key] = row.version } }
             if rows.isEmpty { screen.print(renderer.notice(key.map { "no row \($0)" } ?? "no state rows yet")) }
             screen.print(lines: rows.map(renderer.stateRow))

@@ -16,7 +16,7 @@ struct StateShow: ParsableCommand {
 
     func run() throws {
         try runConnected(connection) { c in
-            let rows = try c.call(.stateGet(StateGetParams(session: session, key: key)), as: StateGetResult.self).rows
+            let rows = try stateRows(session: session, key: key) { try c.call(.stateGet($0), as: StateGetResult.self) }
             if let key, rows.isEmpty { throw Failure("\(session) has no state row \(PrintableText.line(key))", exitCode: 2) }
             let renderer = Output.renderer()
             for row in rows { Output.line(json ? row.json.serialized() : renderer.stateRow(row)) }
@@ -70,4 +70,16 @@ struct StateSet: ParsableCommand {
     private func currentVersion(_ c: Connection) throws(ClientError) -> Int64 {
         try c.call(.stateGet(StateGetParams(session: session, key: key)), as: StateGetResult.self).rows.first?.version ?? 0
     }
+}
+
+/// A session's rows (one with `key`), every page of them: a big session's answer comes in pages
+/// (`max-page-bytes`), each asked for after the last key of the one before.
+func stateRows<E: Error>(session: String, key: String?, _ fetch: (StateGetParams) throws(E) -> StateGetResult) throws(E) -> [StateRow] {
+    var page = try fetch(StateGetParams(session: session, key: key))
+    var rows = page.rows
+    while key == nil, page.more, let last = page.rows.last?.key {
+        page = try fetch(StateGetParams(session: session, after: last))
+        rows += page.rows
+    }
+    return rows
 }

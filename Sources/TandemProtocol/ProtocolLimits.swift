@@ -27,6 +27,9 @@ public struct ProtocolLimits: Sendable, Equatable {
     public var maxPageSize = 1000
     /// `limit` when a list request names none.
     public var defaultPageSize = 100
+    /// Most bytes of turns or rows one `history`, `state.get` or join answer holds (one record always
+    /// goes, however big): the rest comes with `more` / `state_more`, page by page.
+    public var maxPageBytes = 8 << 20
     /// Largest serialized `session.import` document, in bytes (bounded by `maxMessageBytes` too).
     public var maxImportBytes = 1 << 20
     /// Longest share-link lifetime, in seconds (default 365 days).

@@ -54,6 +54,20 @@ extension TandemCLIScriptTests {
         #expect(restore.status == 3 && restore.stderr.hasPrefix("tandem: stale_checkpoint:"), "\(restore.stderr)")
     }
 
+    /// More rows than one answer holds (`max-page-bytes`): `tandem state` reads every page.
+    @Test func stateListsEveryPageOfRows() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        let value = JSONValue.string(String(repeating: "v", count: 20_000))
+        try f.restart(changing: { $0.maxPageBytes = 64 << 10 }) { store in
+            for n in 1...10 { _ = try store.writeRow(session: "s1", actor: "alice", key: String(format: "k%02d", n), value: value, baseVersion: 0) }
+        }
+        let all = try f.run(["state", "s1", "--json"])
+        #expect(all.status == 0, "\(all.stderr)")
+        let keys = all.stdout.split(separator: "\n").compactMap { try? JSONValue(parsing: String($0)) }.compactMap { $0["key"]?.stringValue }
+        #expect(keys == (1...10).map { String(format: "k%02d", $0) })
+    }
+
     @Test func stateIsReadWrittenMergedAndAConflictRefused() throws {
         let f = try CLIFixture()
         defer { f.shutdown() }

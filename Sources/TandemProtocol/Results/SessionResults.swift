@@ -78,13 +78,17 @@ public struct JoinResult: WireObject {
     public var backlog: Int64
     /// With `last`: the last turns up to `head_seq`, oldest first.
     public var turns: [TurnDTO]?
-    /// With `state: true`: every row as of `head_eseq`, by key.
+    /// With `state: true`: the rows as of `head_eseq`, by key, as many as one page holds.
     public var state: [StateRow]?
+    /// With `state: true`: rows are left after the last of `state` (read them with `state.get` and
+    /// `after`; later changes to them come as events).
+    public var stateMore: Bool
 
     public init(
         session: SessionInfo, role: Role, online: [String], headSeq: Int64, headEseq: Int64, backlog: Int64 = 0,
-        turns: [TurnDTO]? = nil, state: [StateRow]? = nil
+        turns: [TurnDTO]? = nil, state: [StateRow]? = nil, stateMore: Bool = false
     ) {
+        self.stateMore = stateMore
         self.session = session
         self.role = role
         self.online = online
@@ -104,6 +108,7 @@ public struct JoinResult: WireObject {
         backlog = try r.int("backlog")
         turns = try r.optionalArray("turns")
         state = try r.optionalArray("state")
+        stateMore = try r.optionalBool("state_more") ?? false
     }
 
     public func write(into o: inout [String: JSONValue]) {
@@ -115,5 +120,6 @@ public struct JoinResult: WireObject {
         o["backlog"] = .integer(backlog)
         o["turns"] = turns?.json
         o["state"] = state?.json
+        if state != nil { o["state_more"] = .bool(stateMore) }
     }
 }

@@ -3,12 +3,23 @@ import TandemJSON
 /// `state.get`: the rows asked for, by key (empty when the one key asked for does not exist).
 public struct StateGetResult: WireObject {
     public var rows: [StateRow]
+    /// Rows are left after the last one (ask again with `after` = its key).
+    public var more: Bool
 
-    public init(rows: [StateRow]) { self.rows = rows }
+    public init(rows: [StateRow], more: Bool = false) {
+        self.rows = rows
+        self.more = more
+    }
 
-    public init(reader r: inout WireReader) throws { rows = try r.array("rows") }
+    public init(reader r: inout WireReader) throws {
+        rows = try r.array("rows")
+        more = try r.optionalBool("more") ?? false
+    }
 
-    public func write(into o: inout [String: JSONValue]) { o["rows"] = rows.json }
+    public func write(into o: inout [String: JSONValue]) {
+        o["rows"] = rows.json
+        o["more"] = .bool(more)
+    }
 }
 
 /// How a `state.put` ended, as its `outcome` field names it.

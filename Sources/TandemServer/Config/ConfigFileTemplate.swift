@@ -43,6 +43,7 @@ public enum ConfigFileTemplate {
         case "max-sessions-per-connection": String(c.maxSessionsPerConnection)
         case "outbound-queue": String(c.outboundQueueBytes)
         case "max-replay": String(c.maxReplayBytes)
+        case "max-page-bytes": String(c.maxPageBytes)
         case "max-export": String(c.maxExportBytes)
         case "export-concurrency": String(c.exportConcurrency)
         case "rate": String(c.requestsPerSecond)

@@ -38,6 +38,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxReplayBytes = 32 << 20
     /// Largest `session.export` document answered over the wire (`too_large` beyond).
     public var maxExportBytes = 32 << 20
+    /// Most bytes of turns or rows in one `history`, `state.get` or join answer (`max-page-bytes`).
+    public var maxPageBytes = 8 << 20
     /// `session.export` requests served at once; more get `unavailable`.
     public var exportConcurrency = 2
     public var requestsPerSecond = 200.0
@@ -92,6 +94,7 @@ extension ServerConfiguration {
         limits.sessionsPerConnection = maxSessionsPerConnection
         limits.outboundQueueBytes = outboundQueueBytes
         limits.idleTimeoutSeconds = Int(idleTimeoutSeconds)
+        limits.maxPageBytes = maxPageBytes
         return limits
     }
 }

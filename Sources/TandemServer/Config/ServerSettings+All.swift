@@ -36,6 +36,7 @@ extension ServerSetting {
         .integer("max-sessions-per-connection", "Sessions one connection may join at once.", 1...10_000, \.maxSessionsPerConnection),
         .bytes("outbound-queue", "Bytes queued for one slow client before it is cut off (close 4408); it can reconnect and resume with since.", 4096...(1 << 30), \.outboundQueueBytes),
         .bytes("max-replay", "Largest backlog (encoded bytes) one join with since replays; beyond it, or beyond 10,000 events, the answer is resync_required and the client rejoins without since and pages history.", (64 << 10)...(4 << 30), \.maxReplayBytes),
+        .bytes("max-page-bytes", "Most bytes of turns or rows one history, state.get or join answer holds (one always goes); the rest comes page by page (more, state_more). Bounds the memory one read costs.", (64 << 10)...(1 << 30), \.maxPageBytes),
         .bytes("max-export", "Largest session export answered over the wire (error too_large beyond; tandem-admin sessions export writes a session of any size to a file). Keep it under what clients accept in one message (the tandem client: 64 MiB).", (64 << 10)...(1 << 30), \.maxExportBytes),
         .integer("export-concurrency", "Session exports served at once (each holds a work thread and a database reader while it reads); more get unavailable with retry_after_ms.", 1...64, \.exportConcurrency),
         .number("rate", "Requests per second per connection (token bucket refill); beyond it requests get rate_limited.", 0.1...1_000_000, \.requestsPerSecond),

@@ -114,12 +114,18 @@ extension Dispatcher {
         if let last = p.last, last > 0 {
             // Only turns the head covers (later ones arrive live), and only live ones, as
             // `history` shows them.
-            turns = try store.turns(session: p.session, actor: actor, through: session.lastTurnSeq, newest: true,
-                                    limit: Int(last)).map(TurnDTO.init)
+            turns = try store.turnPage(session: p.session, actor: actor, through: session.lastTurnSeq, newest: true,
+                                       limit: Int(last), budget: pageBudget).turns.map(TurnDTO.init)
         }
-        let state = p.includeState ? try store.stateRows(session: p.session, actor: actor).map(TandemProtocol.StateRow.init) : nil
+        var state: [TandemProtocol.StateRow]? = nil
+        var stateMore = false
+        if p.includeState {
+            let page = try store.statePage(session: p.session, actor: actor, limit: 100_000, budget: pageBudget)
+            state = page.rows.map(TandemProtocol.StateRow.init)
+            stateMore = page.more
+        }
         let result = JoinResult(session: info, role: role, online: online, headSeq: session.lastTurnSeq, headEseq: floor,
-                                backlog: 0, turns: turns, state: state)
+                                backlog: 0, turns: turns, state: state, stateMore: stateMore)
         send(.success(id: id, result), to: connection)
         return (floor, ())
     }

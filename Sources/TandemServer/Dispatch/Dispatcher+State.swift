@@ -8,7 +8,8 @@ extension Dispatcher {
             let row = try store.stateRow(session: p.session, actor: actor, key: key)
             return StateGetResult(rows: row.map { [TandemProtocol.StateRow($0)] } ?? [])
         }
-        return StateGetResult(rows: try store.stateRows(session: p.session, actor: actor).map(TandemProtocol.StateRow.init))
+        let page = try store.statePage(session: p.session, actor: actor, after: p.after, limit: Int(p.limit ?? 100_000), budget: pageBudget)
+        return StateGetResult(rows: page.rows.map(TandemProtocol.StateRow.init), more: page.more)
     }
 
     /// A versioned write: applied, merged three-way, or refused as a conflict listing each path.

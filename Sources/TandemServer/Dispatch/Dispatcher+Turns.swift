@@ -46,8 +46,11 @@ extension Dispatcher {
         var turns: [TandemStore.Turn]
         var more = false
         func page(after: Int64, through: Int64 = .max, newest: Bool = false, limit: Int) throws -> [TandemStore.Turn] {
-            try store.turns(session: p.session, actor: actor, after: after, through: through, newest: newest, limit: limit,
-                            author: p.author, includeRetired: p.includeUndone)
+            let page = try store.turnPage(session: p.session, actor: actor, after: after, through: through, newest: newest,
+                                          limit: limit, author: p.author, includeRetired: p.includeUndone, budget: pageBudget)
+            // Cut by bytes: the client pages on as it does past `limit`.
+            if page.cut { more = true }
+            return page.turns
         }
         switch p.selector {
         case .last(let n):

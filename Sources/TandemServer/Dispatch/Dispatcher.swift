@@ -130,6 +130,9 @@ final class Dispatcher: Sendable {
 
     // MARK: Helpers shared by the handlers
 
+    /// The bytes one page of turns or rows may hold (`max-page-bytes`).
+    var pageBudget: PageBudget { PageBudget(maxBytes: limits.maxPageBytes) }
+
     func send(_ response: Response, to connection: WebSocketConnection) {
         connection.send(EventFrames.frame(response.encode()))
     }

@@ -10,6 +10,29 @@ extension Store {
         }
     }
 
+    /// Current rows with keys after `after`, in key order: at most `limit`, and as many as `budget`
+    /// holds; `more` when rows are left.
+    public func statePage(session: String, actor: String, after: String? = nil, limit: Int,
+                          budget: PageBudget) throws(StoreError) -> (rows: [StateRow], more: Bool) {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.stateGet, session: session, actor: actor)
+            var budget = budget
+            var rows: [StateRow] = []
+            var more = false
+            try db.forEachWhile("SELECT key, version, value, author, updated_at, merged FROM state_rows WHERE sid = ? AND key > ? ORDER BY key LIMIT ?",
+                           [.integer(ref.sid), .text(after ?? ""), .int(limit + 1)]) { r throws(StoreError) -> Bool in
+                let row = try RowRows.map(r)
+                guard rows.count < limit, budget.take(PageBudget.size(of: row)) else {
+                    more = true
+                    return false
+                }
+                rows.append(row)
+                return true
+            }
+            return (rows, more)
+        }
+    }
+
     /// One current row, or nil when the key has never been written.
     public func stateRow(session: String, actor: String, key: String) throws(StoreError) -> StateRow? {
         try read { db throws(StoreError) in

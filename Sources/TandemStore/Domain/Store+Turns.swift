@@ -43,23 +43,36 @@ extension Store {
     /// live turns" are three even when the newest stored turns were undone or cleared.
     public func turns(session: String, actor: String, after: Int64 = 0, through: Int64 = .max, newest: Bool = false,
                       limit: Int, author: String? = nil, includeRetired: Bool = false) throws(StoreError) -> [Turn] {
+        try turnPage(session: session, actor: actor, after: after, through: through, newest: newest, limit: limit,
+                     author: author, includeRetired: includeRetired, budget: .unlimited).turns
+    }
+
+    /// `turns(...)`, also stopping where `budget` is spent (the newest turns are kept when `newest`);
+    /// `cut` says it stopped there with turns left.
+    public func turnPage(session: String, actor: String, after: Int64 = 0, through: Int64 = .max, newest: Bool = false,
+                         limit: Int, author: String? = nil, includeRetired: Bool = false,
+                         budget: PageBudget) throws(StoreError) -> (turns: [Turn], cut: Bool) {
         guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
         return try read { db throws(StoreError) in
             let ref = try db.authorize(.history, session: session, actor: actor)
             let retired = try TurnRetirements.load(db, sid: ref.sid)
-            let found: [Turn]
+            var budget = budget
+            var found: [Turn] = []
             if includeRetired {
-                found = try db.query("""
+                try db.forEachWhile("""
                     SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND seq <= ?\(author == nil ? "" : " AND author = ?")
                     ORDER BY seq \(newest ? "DESC" : "ASC") LIMIT ?
-                    """, [.integer(ref.sid), .integer(after), .integer(through)] + (author.map { [.text($0)] } ?? []) + [.int(limit)]) { row throws(StoreError) in
-                    try TurnRows.map(row, sessionID: session, retired: retired)
+                    """, [.integer(ref.sid), .integer(after), .integer(through)] + (author.map { [.text($0)] } ?? []) + [.int(limit)]) { row throws(StoreError) -> Bool in
+                    let turn = try TurnRows.map(row, sessionID: session, retired: retired)
+                    guard budget.take(PageBudget.size(of: turn)) else { return false }
+                    found.append(turn)
+                    return true
                 }
             } else {
                 found = try Turns.live(db, sid: ref.sid, sessionID: session, retired: retired, after: after, through: through,
-                                       author: author, newestFirst: newest, limit: limit)
+                                       author: author, newestFirst: newest, limit: limit, budget: &budget)
             }
-            return newest ? found.reversed() : found
+            return (newest ? found.reversed() : found, budget.isExhausted)
         }
     }
 

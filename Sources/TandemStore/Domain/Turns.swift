@@ -122,16 +122,28 @@ enum Turns {
     static func live(_ db: Database, sid: Int64, sessionID: String, retired: TurnRetirements, after: Int64,
                      through: Int64 = .max, author: String? = nil, newestFirst: Bool = false,
                      limit: Int = .max) throws(StoreError) -> [Turn] {
+        var budget = PageBudget.unlimited
+        return try live(db, sid: sid, sessionID: sessionID, retired: retired, after: after, through: through, author: author,
+                        newestFirst: newestFirst, limit: limit, budget: &budget)
+    }
+
+    /// `live`, stopping where `budget` is spent.
+    static func live(_ db: Database, sid: Int64, sessionID: String, retired: TurnRetirements, after: Int64,
+                     through: Int64, author: String?, newestFirst: Bool, limit: Int,
+                     budget: inout PageBudget) throws(StoreError) -> [Turn] {
         var stretches = retired.uncovered(after: after, through: through)
         if newestFirst { stretches.reverse() }
         var found: [Turn] = []
-        for stretch in stretches where found.count < limit {
-            found += try db.query("""
+        for stretch in stretches where found.count < limit && !budget.isExhausted {
+            try db.forEachWhile("""
                 SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND seq <= ? AND state = 0\(author == nil ? "" : " AND author = ?")
                 ORDER BY seq \(newestFirst ? "DESC" : "ASC") LIMIT ?
                 """, [.integer(sid), .integer(stretch.after), .integer(stretch.through)] + (author.map { [.text($0)] } ?? [])
-                    + [.int(limit - found.count)]) { row throws(StoreError) in
-                try TurnRows.map(row, sessionID: sessionID, retired: .none)
+                    + [.int(limit - found.count)]) { row throws(StoreError) -> Bool in
+                let turn = try TurnRows.map(row, sessionID: sessionID, retired: .none)
+                guard budget.take(PageBudget.size(of: turn)) else { return false }
+                found.append(turn)
+                return true
             }
         }
         return found

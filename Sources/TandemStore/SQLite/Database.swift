@@ -159,6 +159,17 @@ public final class Database {
         while try stmt.step() { try body(Row(handle: stmt.handle)) }
     }
 
+    /// Like `forEach`, stopping as soon as `body` returns false (the rest is never read).
+    public func forEachWhile(_ sql: String, _ values: [SQLValue] = [],
+                             _ body: (Row) throws(StoreError) -> Bool) throws(StoreError) {
+        let stmt = try statement(sql)
+        defer { stmt.reset() }
+        try stmt.bind(values)
+        while try stmt.step() {
+            if !(try body(Row(handle: stmt.handle))) { return }
+        }
+    }
+
     /// The first row mapped, or nil.
     public func queryOne<T>(_ sql: String, _ values: [SQLValue] = [],
                             _ map: (Row) throws(StoreError) -> T) throws(StoreError) -> T? {
