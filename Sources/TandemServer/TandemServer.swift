@@ -134,6 +134,7 @@ public final class TandemServer: Sendable {
         transport.slowConsumerCloseCode = TandemProtocol.CloseCode.slowConsumer.rawValue
         transport.idleCloseCode = TandemProtocol.CloseCode.idleTimeout.rawValue
         transport.writeCoalescingWindow = c.writeCoalescingMilliseconds / 1000
+        transport.staleHandshakeAge = c.staleHandshakeSeconds
         return transport
     }
 }

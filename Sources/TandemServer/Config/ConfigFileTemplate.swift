@@ -49,6 +49,7 @@ public enum ConfigFileTemplate {
         case "rate": String(c.requestsPerSecond)
         case "burst": String(c.requestBurst)
         case "handshake-timeout": String(c.handshakeTimeoutSeconds)
+        case "stale-handshake": String(c.staleHandshakeSeconds)
         case "idle-timeout": String(c.idleTimeoutSeconds)
         case "ping-interval": String(c.pingIntervalSeconds)
         case "write-coalescing-ms": String(c.writeCoalescingMilliseconds)

@@ -45,6 +45,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var requestsPerSecond = 200.0
     public var requestBurst = 400.0
     public var handshakeTimeoutSeconds = 10.0
+    /// At max-connections, a connection silent this long before its request gives its place (`stale-handshake`).
+    public var staleHandshakeSeconds = 2.0
     public var idleTimeoutSeconds = 120.0
     public var pingIntervalSeconds = 30.0
     /// See `TransportConfiguration.writeCoalescingWindow`.

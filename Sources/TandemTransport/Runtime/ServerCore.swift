@@ -11,6 +11,7 @@ final class ServerCore: @unchecked Sendable {
     let pingInterval: UInt64
     let closeTimeout: UInt64
     let writeCoalescingWindow: UInt64
+    let staleHandshakeAge: UInt64
     private let counters = LockedBox(Counters())
 
     /// Connections accepted beyond `maxConnections` to answer plain HTTP requests (health checks,
@@ -42,6 +43,7 @@ final class ServerCore: @unchecked Sendable {
         pingInterval = configuration.pingInterval.nanoseconds
         closeTimeout = max(configuration.closeTimeout, 0.001).nanoseconds
         writeCoalescingWindow = max(configuration.writeCoalescingWindow, 0).nanoseconds
+        staleHandshakeAge = configuration.staleHandshakeAge.nanoseconds
     }
 
     /// The context for a connection accepted now; nil without TLS.
@@ -89,6 +91,8 @@ final class ServerCore: @unchecked Sendable {
     }
 
     var openConnections: Int { counters.withLock { $0.open } }
+    /// Every regular place is taken (`maxConnections`).
+    var isFull: Bool { counters.withLock { $0.open >= configuration.maxConnections } }
     var refusedWhenFull: Int { counters.withLock { $0.refusedWhenFull } }
 
     func stopAccepting() { counters.withLock { $0.accepting = false } }

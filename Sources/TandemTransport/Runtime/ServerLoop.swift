@@ -18,6 +18,13 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
     private var shedLoggedAt: UInt64 = 0
     /// Live connections; each knows its slot for O(1) removal.
     private(set) var connections: [WebSocketConnection] = []
+    /// Connections in the order accepted, from `awaitingHead` on, for `takeStalePlace` (those that
+    /// have since been answered, upgraded or closed are skipped when reached).
+    private var acceptOrder: [WebSocketConnection] = []
+    private var awaitingHead = 0
+    /// Connections closed by `takeStalePlace` since the last log line (logged at most once a second).
+    private var staleClosed = 0
+    private var staleLoggedAt: UInt64 = 0
 
     /// Compressors for shared frames (no context takeover), one per window size, used on this loop only.
     private var sharedDeflaters: [Int: Deflater] = [:]
@@ -73,6 +80,7 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
                 }
                 return
             }
+            if server.isFull { takeStalePlace() }
             guard let slot = server.reserveConnectionSlot() else {
                 close(fd)
                 continue
@@ -82,7 +90,36 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
                                                  beyondLimit: slot.overflow)
             connection.slot = connections.count
             connections.append(connection)
+            acceptOrder.append(connection)
             connection.start()
+        }
+    }
+
+    /// At max-connections: closes this loop's oldest connection that has said nothing useful for
+    /// `staleHandshakeAge` (no TLS handshake or request yet), so that the new one gets its place.
+    private func takeStalePlace() {
+        let now = loop.now
+        while awaitingHead < acceptOrder.count {
+            let oldest = acceptOrder[awaitingHead]
+            guard oldest.awaitsRequest else {
+                awaitingHead += 1
+                continue
+            }
+            guard now &- oldest.acceptedAt >= server.staleHandshakeAge else { break }
+            awaitingHead += 1
+            oldest.closeSocket()
+            staleClosed += 1
+            break
+        }
+        if awaitingHead >= 1024 && awaitingHead * 2 >= acceptOrder.count {
+            acceptOrder.removeFirst(awaitingHead)
+            awaitingHead = 0
+        }
+        if staleClosed > 0 && now &- staleLoggedAt >= 1_000_000_000 {
+            logTransportError("max-connections reached: closed \(staleClosed) connection(s) that had sent no request "
+                              + "for \(server.configuration.staleHandshakeAge) s, to make room")
+            staleClosed = 0
+            staleLoggedAt = now
         }
     }
 

@@ -61,6 +61,10 @@ public struct TransportConfiguration: Sendable {
     /// write per window instead of one per frame. On loopback a `send` costs more than everything
     /// else a delivery does, so at moderate rates this is most of a fan-out's CPU.
     public var writeCoalescingWindow: Double = 0
+    /// At `maxConnections`, a new connection takes the place of the oldest one on its loop that has
+    /// been open this long (seconds) without an answered request or an upgrade: sockets that say
+    /// nothing cannot keep members out (a TLS handshake and a request take milliseconds).
+    public var staleHandshakeAge: Double = 2
 
     public init(host: String = "127.0.0.1", port: UInt16 = 0, loopCount: Int = TransportConfiguration.coreCount,
                 limits: WebSocketLimits = WebSocketLimits(), http: HTTPLimits = HTTPLimits(),

@@ -8,6 +8,7 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
     func start() {
         loop.assertInLoop()
         lastActivity = loop.now
+        acceptedAt = loop.now
         do {
             try loop.register(fd, interest: .read, handler: self)
         } catch {

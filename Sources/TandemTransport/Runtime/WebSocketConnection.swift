@@ -43,6 +43,10 @@ public final class WebSocketConnection: @unchecked Sendable {
     var sentClose = false
     var closeCode: UInt16?
     var lastActivity: UInt64 = 0
+    /// When the socket was accepted (loop clock).
+    var acceptedAt: UInt64 = 0
+    /// Not yet upgraded nor answered: a TLS handshake or an HTTP request still to come.
+    var awaitsRequest: Bool { phase == .tlsHandshake || (phase == .http && httpParser != nil) }
     var lastPing: UInt64 = 0
     var timerGeneration: UInt64 = 0
     /// The application heard `opened`, so it must hear `closed`.

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+@testable import TandemTransport
+
+/// Sockets that connect and say nothing took the places of `maxConnections` (and the overflow places
+/// kept for health checks) for the whole handshake timeout, so a member with a good request was
+/// refused as long as someone kept reopening them. At the limit, a new connection now takes the place
+/// of the oldest one that has sent no request for `staleHandshakeAge`.
+@Suite("Runtime: stale handshakes at max-connections")
+struct StaleHandshakeTests {
+    @Test func aSilentSocketGivesItsPlaceToARealClientAtTheLimit() throws {
+        let app = RecordingApp()
+        let server = try TestServer({
+            $0.loopCount = 1
+            $0.maxConnections = 4
+            $0.handshakeTimeout = 30
+            $0.staleHandshakeAge = 0.3
+        }, application: app)
+        defer { server.stop() }
+        // Every place, the 16 overflow places too.
+        let silent = try (0..<(4 + ServerCore.overflowConnections)).map { _ in try RawSocket(port: server.port) }
+        #expect(eventually { server.server.connectionCount == 4 })
+        Thread.sleep(forTimeInterval: 0.5)
+        let member = try WebSocketClient(url: "ws://127.0.0.1:\(server.port)/room")
+        try member.send(text: "hello")
+        #expect(member.receiveMessage() == .text(Array("hello".utf8)))
+        let health = try RawSocket(port: server.port)
+        health.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(health.readStatus() == 200)
+        // The oldest silent socket was closed to make room (EOF at once, long before its handshake timeout).
+        let started = Date()
+        #expect(silent[0].readAll(timeout: 5).isEmpty)
+        #expect(Date().timeIntervalSince(started) < 2)
+        member.disconnect()
+    }
+
+    /// Below the limit nobody is closed early: a slow client keeps its place until the handshake timeout.
+    @Test func belowTheLimitASlowClientKeepsItsPlace() throws {
+        let server = try TestServer({
+            $0.loopCount = 1
+            $0.maxConnections = 100
+            $0.staleHandshakeAge = 0.1
+        }, application: RecordingApp())
+        defer { server.stop() }
+        let slow = try RawSocket(port: server.port)
+        Thread.sleep(forTimeInterval: 0.3)
+        for _ in 0..<5 { _ = try WebSocketClient(url: "ws://127.0.0.1:\(server.port)/").disconnect() }
+        slow.send(upgradeRequest())
+        #expect(String(decoding: slow.readAll(timeout: 1), as: UTF8.self).hasPrefix("HTTP/1.1 101"))
+    }
+}
