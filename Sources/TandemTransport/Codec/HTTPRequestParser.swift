@@ -3,7 +3,8 @@
 /// Feed bytes as they arrive; `feed` returns the request once the blank line has arrived and nil
 /// before. Bytes after the head stay in `leftover` (a client may pipeline its first WebSocket
 /// frames right behind the request). Errors carry the status to answer with: 400 malformed,
-/// 414 for a request line over its limit, 431 for headers over theirs. Bodies are not supported (an upgrade request has none).
+/// 414 for a request line over its limit, 431 for headers over theirs. Bodies are not supported (an upgrade request has none):
+/// a head that announces one, or whose framing or Host is ambiguous, is refused with 400 (`HTTPRequestFraming`).
 public struct HTTPRequestParser: Sendable {
     private var head: HTTPHeadReader
     private var delivered = false
@@ -42,6 +43,7 @@ public struct HTTPRequestParser: Sendable {
         guard parts.count == 3, isToken(parts[0]), !parts[1].isEmpty, isHTTPVersion(parts[2]) else {
             throw HTTPError(status: 400, message: "malformed request line")
         }
+        try HTTPRequestFraming.check(version: String(parts[2]), headers: headers)
         let target = String(parts[1])
         var pathAndQuery = Substring(target)
         if !target.hasPrefix("/") {
