@@ -10,6 +10,13 @@ public enum WebSocketUpgrade {
         hasToken(r.headerValues("Upgrade"), "websocket") && hasToken(r.headerValues("Connection"), "upgrade")
     }
 
+    /// Whether the request's Upgrade header names websocket: such a request is a WebSocket attempt
+    /// (checked by `validate`). Any other request, `Upgrade: h2c` from `curl --http2` included, is a
+    /// plain HTTP request too and is served as one (RFC 9110 §7.8 lets a server ignore Upgrade).
+    public static func asksForWebSocket(_ r: HTTPRequest) -> Bool {
+        hasToken(r.headerValues("Upgrade"), "websocket")
+    }
+
     /// Sec-WebSocket-Accept for a Sec-WebSocket-Key: base64(SHA-1(key + GUID)).
     public static func acceptKey(for key: String) -> String {
         Base64.encode(Digest.sha1(Array((key + guid).utf8)))

@@ -21,7 +21,8 @@ extension WebSocketConnection {
     }
 
     private func handle(request: HTTPRequest, leftover: [UInt8]) {
-        guard request.header("upgrade") != nil else {
+        // Only an Upgrade naming websocket makes a WebSocket attempt; h2c and the like are ignored.
+        guard WebSocketUpgrade.asksForWebSocket(request) else {
             guard request.method == "GET" || request.method == "HEAD" else {
                 return respondAndClose(.text(405, "method not allowed\n", extraHeaders: [("Allow", "GET, HEAD")]))
             }

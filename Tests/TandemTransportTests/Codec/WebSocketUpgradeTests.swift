@@ -96,6 +96,14 @@ struct WebSocketUpgradeTests {
         #expect(Self.status(try Self.request(replacing: ["Upgrade": "h2c"])) == 426)
     }
 
+    @Test func onlyAnUpgradeNamingWebSocketIsAWebSocketAttempt() throws {
+        #expect(WebSocketUpgrade.asksForWebSocket(try Self.request()))
+        #expect(WebSocketUpgrade.asksForWebSocket(try Self.request(replacing: ["Upgrade": "h2c, WebSocket", "Connection": nil])))
+        for other: String? in [nil, "h2c", "", "websockets", "TLS/1.2"] {
+            #expect(!WebSocketUpgrade.asksForWebSocket(try Self.request(replacing: ["Upgrade": other])), "\(other ?? "none")")
+        }
+    }
+
     @Test func originAllowList() throws {
         let config = UpgradeConfiguration(allowedOrigins: [WebOrigin(setting: "https://tandem.example")!])
         #expect(Self.status(try Self.request(extra: [("Origin", "https://evil.example")]), config) == 403)

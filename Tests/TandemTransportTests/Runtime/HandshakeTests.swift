@@ -51,7 +51,9 @@ struct HandshakeTests {
             ("POST / HTTP/1.1\r\nHost: x\r\n\r\n", 405),
             ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\r\n", 400),
             ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n", 426),
-            ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n", 426),
+            // An Upgrade the server does not speak is ignored: a plain request (RecordingApp has no "/").
+            ("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n", 404),
+            ("POST /healthz HTTP/1.1\r\nHost: x\r\nUpgrade: h2c\r\nConnection: Upgrade\r\n\r\n", 405),
             ("GET /nowhere HTTP/1.1\r\nHost: x\r\n\r\n", 404),
             (upgradeRequest(path: "/forbidden"), 404),
             ("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 20_000) + "\r\n\r\n", 431),
@@ -71,6 +73,20 @@ struct HandshakeTests {
         let text = String(decoding: socket.readAll(), as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 200"))
         #expect(text.hasSuffix("\r\n\r\nok\n"))
+    }
+
+    @Test func anUpgradeToSomethingElseIsServedAsPlainHTTP() throws {
+        // What `curl --http2 http://HOST/healthz` sends: a health check, not a WebSocket attempt.
+        let server = try TestServer(application: RecordingApp())
+        defer { server.stop() }
+        for upgrade in ["Upgrade: h2c\r\nConnection: Upgrade, HTTP2-Settings\r\nHTTP2-Settings: AAMAAABkAARAAAAAAAIAAAAA\r\n",
+                        "Upgrade: h2c, TLS/1.2\r\n", "Upgrade: \r\n"] {
+            let socket = try RawSocket(port: server.port)
+            socket.send("GET /healthz HTTP/1.1\r\nHost: x\r\n" + upgrade + "\r\n")
+            let text = String(decoding: socket.readAll(), as: UTF8.self)
+            #expect(text.hasPrefix("HTTP/1.1 200"), "\(upgrade.debugDescription): \(text.prefix(60))")
+            #expect(text.hasSuffix("\r\n\r\nok\n"))
+        }
     }
 
     @Test func handshakeTimeoutAnswers408() throws {
