@@ -27,6 +27,25 @@ import Testing
         #expect(behindProxy.resolve(peer: "127.0.0.1:4000", forwardedFor: ["10.0.0.5, 127.0.0.1"]) == "10.0.0.5")
     }
 
+    @Test func aForwardedEntryThatIsNotAnAddressFallsBackToThePeer() {
+        // What the audit sent through a trusted proxy: text that forged key=value fields in the log.
+        let forged = "10.0.0.9 path=/ws reason=ok status=101 user=owner"
+        #expect(behindProxy.resolve(peer: "127.0.0.1:4000", forwardedFor: [forged]) == "127.0.0.1")
+        for bad in ["nginx.internal", "unknown", "1.2.3", "1.2.3.4.5", "256.0.0.1", "01.2.3.4", "1.2.3.4 x", "fe80::1%eth0",
+                    "[2001:db8::1", "2001:db8::g", "\"1.2.3.4\"", "_hidden"] {
+            #expect(behindProxy.resolve(peer: "127.0.0.1:4000", forwardedFor: [bad]) == "127.0.0.1", "\(bad)")
+            // Even behind a proxy that appended the real client further right, garbage on the left is never taken.
+            #expect(behindProxy.resolve(peer: "127.0.0.1:4000", forwardedFor: [bad + ", 198.51.100.1"]) == "198.51.100.1")
+            // The right-most untrusted entry is the client; if it is garbage, nothing further left is believed.
+            #expect(behindProxy.resolve(peer: "127.0.0.1:4000", forwardedFor: ["198.51.100.1, " + bad, "10.0.0.5"]) == "127.0.0.1")
+        }
+        // An address counts in one spelling only: one client, one key.
+        #expect(behindProxy.resolve(peer: "127.0.0.1:4000", forwardedFor: ["2001:DB8:0:0::1"]) == "2001:db8::1")
+        #expect(behindProxy.resolve(peer: "127.0.0.1:4000", forwardedFor: ["[::FFFF:198.51.100.1]:80"]) == "198.51.100.1")
+        #expect(IPRange.normalizedAddress("::1") == "::1" && IPRange.normalizedAddress("203.0.113.9") == "203.0.113.9")
+        #expect(IPRange.normalizedAddress("") == nil && IPRange.normalizedAddress("localhost") == nil)
+    }
+
     @Test func aDualStackListenerSeesIPv4ProxiesAsMappedAddressesAndRangesMatch() {
         // `--host ::` reports IPv4 peers as ::ffff:a.b.c.d: still the trusted proxy, keyed as IPv4.
         #expect(behindProxy.resolve(peer: "[::ffff:127.0.0.1]:4000", forwardedFor: ["10.0.0.1"]) == "10.0.0.1")

@@ -6,7 +6,9 @@ import Foundation
 /// client together (one guesser could get everyone refused). With the proxy's address listed in
 /// `trustedProxies` (`--trusted-proxies`), the client is the right-most `X-Forwarded-For` entry
 /// that is not itself a trusted proxy: entries further left were written by the client and may be
-/// forged. A peer that is not trusted is the client, whatever headers it sends.
+/// forged. A peer that is not trusted is the client, whatever headers it sends. That entry counts
+/// only if it is an IPv4 or IPv6 address (written as `inet_ntop` writes it, so one client has one
+/// key): it is logged and keys the limits, so any other text falls back to the peer's address.
 struct ClientAddress: Sendable {
     /// Addresses or CIDR ranges (checked by the configuration: `IPRange` parses each).
     let trustedProxies: AddressAllowList
@@ -24,8 +26,11 @@ struct ClientAddress: Sendable {
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }
             .map { Self.host(of: $0.trimmingCharacters(in: .whitespaces)) }
             .filter { !$0.isEmpty }
-        for hop in hops.reversed() where !isTrusted(hop) { return hop }
-        return hops.first ?? peerHost
+        for hop in hops.reversed() where !isTrusted(hop) {
+            return IPRange.normalizedAddress(hop) ?? peerHost
+        }
+        // Only trusted proxies in the chain (each an address, as `isTrusted` parsed it).
+        return hops.first.flatMap(IPRange.normalizedAddress) ?? peerHost
     }
 
     private func isTrusted(_ host: String) -> Bool {

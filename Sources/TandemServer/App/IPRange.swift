@@ -47,6 +47,21 @@ struct IPRange: Sendable, Hashable {
         return nil
     }
 
+    /// An IPv4 or IPv6 literal written the one way `inet_ntop` writes it (IPv4-mapped IPv6 as
+    /// IPv4, lower-case hex, zeros compressed); nil for anything that is not an address.
+    static func normalizedAddress(_ text: String) -> String? {
+        guard let bytes = address(text) else { return nil }
+        let isV4 = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
+        var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
+        // Both pointers are valid for the call: `raw` covers the 16 (or last 4) bytes, `buffer` INET6_ADDRSTRLEN.
+        let written = bytes.withUnsafeBytes { raw in
+            isV4 ? inet_ntop(AF_INET, raw.baseAddress! + 12, &buffer, socklen_t(buffer.count))
+                 : inet_ntop(AF_INET6, raw.baseAddress!, &buffer, socklen_t(buffer.count))
+        }
+        guard written != nil else { return nil }
+        return String(cString: buffer)
+    }
+
     /// The address as the logs and per-address limits key it: an IPv4-mapped IPv6 address in
     /// its IPv4 form, so one client has one key whichever way the listener saw it.
     static func canonicalHost(_ host: String) -> String {
