@@ -167,16 +167,22 @@ public struct Renderer: Sendable {
         let header = [bySession ? "session" : "user", "turns", "tokens in/out", "comments", "row writes", "merges", "conflicts", "undos"]
         var rows = list.map { row(bySession ? $0.session : $0.user, $0) }
         if bySession, list.count > 1, let first = list.first {
+            // The server keeps each count up to Int64.max (a member can post such token counts), so
+            // the total saturates there rather than trapping.
+            func add(_ a: inout Int64, _ b: Int64) {
+                let (sum, overflow) = a.addingReportingOverflow(b)
+                a = overflow ? (b < 0 ? .min : .max) : sum
+            }
             var total = first
             for c in list.dropFirst() {
-                total.turns += c.turns
-                total.tokens.input += c.tokens.input
-                total.tokens.output += c.tokens.output
-                total.comments += c.comments
-                total.rowWrites += c.rowWrites
-                total.merges += c.merges
-                total.conflicts += c.conflicts
-                total.undos += c.undos
+                add(&total.turns, c.turns)
+                add(&total.tokens.input, c.tokens.input)
+                add(&total.tokens.output, c.tokens.output)
+                add(&total.comments, c.comments)
+                add(&total.rowWrites, c.rowWrites)
+                add(&total.merges, c.merges)
+                add(&total.conflicts, c.conflicts)
+                add(&total.undos, c.undos)
             }
             rows.append(row("total", total))
         }

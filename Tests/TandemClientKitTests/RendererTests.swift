@@ -217,3 +217,30 @@ import TandemProtocol
         #expect(gone.resolution(.ours, session: "s")?.base == 0)
     }
 }
+
+@Suite struct ContributionsTableTests {
+    let plain = Renderer(color: false)
+
+    @Test func aTotalRowSumsEverySession() {
+        let lines = plain.contributions([
+            Contribution(session: "s1", user: "u", turns: 2, tokens: TokenCounts(input: 10, output: 5), comments: 1),
+            Contribution(session: "s2", user: "u", turns: 3, tokens: TokenCounts(input: 7, output: 1), undos: 2),
+        ], bySession: true)
+        #expect(lines.last?.split(separator: " ", omittingEmptySubsequences: true) == ["total", "5", "17/6", "1", "0", "0", "0", "2"])
+    }
+
+    @Test func largeCountsSaturateInsteadOfTrapping() {
+        // What `tandem stats` got when a session held a turn posted with tokens.input = 2^63-1: it crashed.
+        let big = Int64.max
+        let lines = plain.contributions([
+            Contribution(session: "s1", user: "u", turns: big, tokens: TokenCounts(input: big, output: 1), comments: big,
+                         rowWrites: big, merges: big, conflicts: big, undos: big),
+            Contribution(session: "s2", user: "u", turns: 1, tokens: TokenCounts(input: 10, output: big), comments: 1,
+                         rowWrites: 1, merges: 1, conflicts: 1, undos: 1),
+            Contribution(session: "s3", user: "u", turns: 1, tokens: TokenCounts(input: 1, output: 1)),
+        ], bySession: true)
+        let m = "\(big)"
+        #expect(lines.last?.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
+                == ["total", m, "\(m)/\(m)", m, m, m, m, m])
+    }
+}
