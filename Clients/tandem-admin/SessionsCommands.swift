@@ -94,13 +94,22 @@ struct Sessions: ParsableCommand {
     }
 
     struct Export: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Write a session as one JSON document (to stdout or a file).")
+        static let configuration = CommandConfiguration(
+            abstract: "Write a session as one JSON document (to stdout or a file).",
+            discussion: "An existing file is not replaced (exit 3) unless --force is given, as with backup.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The session id.") var session: String
         @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
+        @Flag(help: "Overwrite the -o file when it exists.") var force = false
 
         func run() throws {
-            if let output { try DatabaseFiles.refuseAsTarget(output, database: database.path, what: "export") }
+            if let output {
+                try DatabaseFiles.refuseAsTarget(output, database: database.path, what: "export")
+                // Refused before the database is opened, like backup: an export must not eat a file by a typo.
+                if FileManager.default.fileExists(atPath: output) && !force {
+                    throw AdminFailure(AdminFailure.conflict, "'\(output)' exists; choose another name or add --force")
+                }
+            }
             // Streamed from one snapshot: a session of any size takes about one chunk of memory.
             let file = try ExportFile(path: output)
             do {

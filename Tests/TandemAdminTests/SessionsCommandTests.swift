@@ -101,13 +101,34 @@ import TandemStore
         expectStatus(try f.run(["sessions", "export", "nope"]), 2)
         // A failed export leaves no file behind, partial or whole; a file it would replace is kept.
         expectStatus(try f.run(["sessions", "export", "nope", "-o", f.dir + "/nope.json"]), 2)
-        expectStatus(try f.run(["sessions", "export", "nope", "-o", file]), 2)
+        expectStatus(try f.run(["sessions", "export", "nope", "-o", file, "--force"]), 2)
         #expect(String(decoding: try #require(FileManager.default.contents(atPath: file)), as: UTF8.self) == original + "\n")
         let left = try FileManager.default.contentsOfDirectory(atPath: f.dir)
         #expect(!left.contains("nope.json") && !left.contains { $0.contains(".partial-") }, "\(left)")
         let unwritable = try f.run(["sessions", "export", "s1", "-o", f.dir + "/no-such-dir/s1.json"])
         expectStatus(unwritable, 1)
         #expect(unwritable.stderr.contains("cannot write '\(f.dir)/no-such-dir/s1.json'"))
+    }
+
+    @Test func exportRefusesToReplaceAFileUnlessForced() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        let notes = f.dir + "/notes.txt"
+        #expect(FileManager.default.createFile(atPath: notes, contents: Data("precious notes\n".utf8)))
+        // Refused like backup (exit 3, the same message), and the file is left as it was.
+        let refused = try f.run(["sessions", "export", "s1", "-o", notes])
+        expectStatus(refused, 3)
+        #expect(refused.stderr.contains("'\(notes)' exists; choose another name or add --force"), "\(refused.stderr)")
+        #expect(String(decoding: try #require(FileManager.default.contents(atPath: notes)), as: UTF8.self) == "precious notes\n")
+        let original = try f.seed { store in try store.adminExportSession(id: "s1").serialized() }
+        expectStatus(try f.run(["sessions", "export", "s1", "--output", notes, "--force"]), 0)
+        #expect(String(decoding: try #require(FileManager.default.contents(atPath: notes)), as: UTF8.self) == original + "\n")
+        // A new file needs no flag, and --help says so.
+        expectStatus(try f.run(["sessions", "export", "s1", "-o", f.dir + "/new.json"]), 0)
+        let help = try f.run(["sessions", "export", "--help"])
+        expectStatus(help, 0)
+        #expect(help.stdout.contains("--force") && help.stdout.contains("unless --force"), "\(help.stdout)")
     }
 
     @Test func contributionsTable() throws {
