@@ -140,6 +140,59 @@ import TandemJSON
         }
     }
 
+    @Test func aMergeIsRefusedWhenTheParentRetiredATurnTheBranchForkedFrom() throws {
+        try withStore { store in
+            func post(_ session: String, _ content: String) throws {
+                _ = try store.appendTurn(session: session, actor: "alice", NewTurn(role: .user, content: content))
+            }
+            /// A session with turns 1 and 2 and a branch forked at 2 that answers turn 2.
+            func forked(_ id: String) throws {
+                _ = try store.createSession(id: id, title: id, owner: "alice")
+                try post(id, "Q: which plan?")
+                _ = try store.saveCheckpoint(session: id, actor: "alice", name: "start")
+                try post(id, "Plan A")
+                _ = try store.createBranch(session: id, actor: "alice", id: id + "-b")
+                try post(id + "-b", "Agreed, plan A (reply to turn 2)")
+            }
+            func refused(_ id: String) throws {
+                let before = try tableCounts(store)
+                #expect(errorCode { _ = try store.mergeBranch(branch: id + "-b", actor: "alice") } == "conflict")
+                #expect(try tableCounts(store) == before)
+                #expect(try store.session(id: id + "-b").branchStatus == "open")
+            }
+            // The parent rewound below the fork point, undid the fork turn, or cleared it.
+            try forked("restored")
+            _ = try store.restoreCheckpoint(session: "restored", actor: "alice", name: "start")
+            try refused("restored")
+            try forked("undone")
+            _ = try store.undoLastTurn(session: "undone", actor: "alice")
+            try refused("undone")
+            try forked("cleared")
+            _ = try store.clearTurns(session: "cleared", actor: "alice")
+            try refused("cleared")
+
+            // Moves after the fork point are what a merge appends after; a turn the parent had
+            // retired before the fork is retired in the branch too.
+            try forked("moved-on")
+            try post("moved-on", "turn 3, after the fork")
+            _ = try store.saveCheckpoint(session: "moved-on", actor: "alice", name: "three")
+            try post("moved-on", "turn 4")
+            _ = try store.undoLastTurn(session: "moved-on", actor: "alice")
+            _ = try store.restoreCheckpoint(session: "moved-on", actor: "alice", name: "three")
+            _ = try store.createSession(id: "old-undo", title: "", owner: "alice")
+            try post("old-undo", "kept")
+            try post("old-undo", "taken back before the fork")
+            _ = try store.undoLastTurn(session: "old-undo", actor: "alice")
+            _ = try store.createBranch(session: "old-undo", actor: "alice", id: "old-undo-b")
+            try post("old-undo-b", "reply to turn 1")
+            for id in ["moved-on", "old-undo"] {
+                let result = try store.mergeBranch(branch: id + "-b", actor: "alice")
+                guard case .merged(let turns, _, _) = result else { Issue.record("\(id): \(result)"); continue }
+                #expect(turns.count == 1)
+            }
+        }
+    }
+
     @Test func discardDeletesTheBranch() throws {
         try withStore { store in
             try makeSession(store)

@@ -40,6 +40,9 @@ extension Store {
     /// Merges an open branch into its parent (admin+ on the parent, a member of the branch): rows first (three-way against
     /// the fork point; any unresolved conflict means nothing is written), then the branch's live
     /// turns after the fork, appended in order. The branch is then archived as `merged`.
+    /// `conflict` (nothing written, the branch stays open) when the parent moved under it: a turn
+    /// at or before the fork point that is live in the branch was undone, cleared or rewound in
+    /// the parent since the fork (`BranchParentMoved`).
     public func mergeBranch(branch: String, actor: String,
                             resolutions: [String: JSONValue] = [:]) throws(StoreError) -> BranchMergeResult {
         var resolved: [String: String] = [:]
@@ -79,6 +82,12 @@ enum Branches {
             throw StoreError.notFound("parent of \(branch)")
         }
         let parent = try db.authorizeChange(.branchMerge, session: parentID, actor: actor)
+        // The branch's turns answer the parent's turns up to the fork point: if the parent has
+        // since undone, cleared or rewound any of them, its history no longer holds what they answer.
+        if let seq = try BranchParentMoved.firstRetiredTurn(db, branch: branchRef.sid, parent: parent.sid, forkSeq: forkSeq) {
+            throw StoreError(.conflict, "the parent's turns up to the fork point (turn \(forkSeq)) changed since the fork: "
+                             + "\(parentID) no longer has turn \(seq) (undone, cleared or rewound); \(branch) stays open")
+        }
         let forkRows = Checkpoints.decode(forkRowsJSON)
 
         // Plan every changed row before writing anything.

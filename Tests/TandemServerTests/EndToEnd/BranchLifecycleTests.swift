@@ -42,5 +42,21 @@ extension EndToEnd {
             #expect(deleted["change"] == "deleted" && deleted["session"]?.stringValue == drop)
             #expect(try writer.errorCode("history", ["session": .string(drop)]) == "not_found")
         }
+
+        @Test("a merge is refused with conflict once the parent took back a turn the branch forked from")
+        func aParentThatMovedRefusesTheMerge() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("main", owner: alice, members: [])
+            let owner = try harness.connect(alice)
+            _ = try owner.ok("turn.post", ["session": "main", "content": "draft 1"])
+            let branch = try owner.ok("branch.create", ["session": "main"])["session"]?["id"]?.stringValue ?? ""
+            _ = try owner.ok("turn.post", ["session": .string(branch), "content": "comment on draft 1"])
+            _ = try owner.ok("turn.undo", ["session": "main"])
+            #expect(try owner.errorCode("branch.merge", ["session": .string(branch)]) == "conflict")
+            // The branch stays open: it can still be discarded (a merged one could not).
+            try owner.ok("branch.discard", ["session": .string(branch)])
+        }
     }
 }
