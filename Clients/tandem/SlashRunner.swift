@@ -38,7 +38,9 @@ extension InteractiveSession {
             screen.print(renderer.notice("undid turn #\(value["seq"]?.intValue.map(String.init) ?? "?")"))
         case .clear:
             let value = try request(.sessionClear(SessionRef(session: s)))
-            screen.print(renderer.notice("cleared through #\(value["cleared_through"]?.intValue.map(String.init) ?? "?")"))
+            // 0: no live turn was left, so nothing was cleared.
+            let through = value["cleared_through"]?.intValue
+            screen.print(renderer.notice(through == 0 ? "nothing to clear" : "cleared through #\(through.map(String.init) ?? "?")"))
         case .who:
             let members = try call(.memberList(SessionRef(session: s)), as: MemberListResult.self).members
             screen.print(lines: members.map(renderer.member))

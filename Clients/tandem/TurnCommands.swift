@@ -37,7 +37,8 @@ struct Clear: ParsableCommand {
             let c = try connect(connection)
             defer { c.close() }
             let result = try c.call(.sessionClear(SessionRef(session: session)), as: ClearResult.self)
-            Output.line("\(session) cleared through #\(result.clearedThrough)")
+            // 0: no live turn was left, so nothing was cleared.
+            Output.line(result.clearedThrough == 0 ? "\(session): nothing to clear" : "\(session) cleared through #\(result.clearedThrough)")
         }
     }
 }

@@ -49,6 +49,7 @@ extension TandemCLIScriptTests {
         let cleared = try f.run(["clear", "s1", "--yes"])
         #expect(cleared.status == 0 && cleared.stdout == "s1 cleared through #2\n", "\(cleared.stderr)")
         #expect(try texts(f, "s1").isEmpty)
+        #expect(try f.run(["clear", "s1", "--yes"]).stdout == "s1: nothing to clear\n")
         // As the help says: a checkpoint saved before does not bring the turns back.
         let restore = try f.run(["restore", "s1", "before-clear", "--yes"])
         #expect(restore.status == 3 && restore.stderr.hasPrefix("tandem: stale_checkpoint:"), "\(restore.stderr)")

@@ -106,6 +106,57 @@ import TandemJSON
         }
     }
 
+    @Test func aClearOrRestoreThatRetiresNoTurnACheckpointHoldsLeavesItRestorable() throws {
+        try withStore { store in
+            // Its only turn was cleared before it was saved; a second clear finds nothing to clear.
+            try makeSession(store)
+            try post(store, ["t1"])
+            _ = try store.clearTurns(session: "s1", actor: "alice")
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "cfg", value: ["v": 1], baseVersion: 0)
+            _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "good")
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "cfg", value: ["v": 2], baseVersion: 1)
+            let head = try store.changes(session: "s1", actor: "alice", since: 0).lastEventSeq
+            let before = try tableCounts(store)
+            let again = try store.clearTurns(session: "s1", actor: "alice")
+            #expect(again.clearedThrough == 0 && again.eventSeq == head)
+            #expect(try tableCounts(store) == before)
+            #expect(try store.restoreCheckpoint(session: "s1", actor: "alice", name: "good").rows.map(\.value) == [["v": 1]])
+
+            // Its only turn was undone after it was saved: the clear after that has nothing to clear.
+            try makeSession(store, id: "s2")
+            try post(store, ["t1"], session: "s2")
+            _ = try store.saveCheckpoint(session: "s2", actor: "alice", name: "c")
+            _ = try store.undoLastTurn(session: "s2", actor: "alice")
+            _ = try store.clearTurns(session: "s2", actor: "alice")
+            #expect(try store.restoreCheckpoint(session: "s2", actor: "alice", name: "c").rewoundThrough == 1)
+
+            // A clear that retires only turns after it.
+            try makeSession(store, id: "s3")
+            try post(store, ["t1"], session: "s3")
+            _ = try store.undoLastTurn(session: "s3", actor: "alice")
+            _ = try store.saveCheckpoint(session: "s3", actor: "alice", name: "c")
+            try post(store, ["t2"], session: "s3")
+            #expect(try store.clearTurns(session: "s3", actor: "alice").clearedThrough == 2)
+            #expect(try store.restoreCheckpoint(session: "s3", actor: "alice", name: "c").rewoundThrough == 2)
+            #expect(try store.lastTurns(session: "s3", actor: "dave", count: 2).map(\.state) == [.undone, .cleared])
+
+            // A restore to an earlier point that rewinds none of a later checkpoint's turns.
+            try makeSession(store, id: "s4")
+            try post(store, ["t1"], session: "s4")
+            _ = try store.saveCheckpoint(session: "s4", actor: "alice", name: "one")
+            try post(store, ["t2"], session: "s4")
+            _ = try store.undoLastTurn(session: "s4", actor: "alice")
+            _ = try store.saveCheckpoint(session: "s4", actor: "alice", name: "two")
+            _ = try store.restoreCheckpoint(session: "s4", actor: "alice", name: "one")
+            _ = try store.restoreCheckpoint(session: "s4", actor: "alice", name: "two")
+            // A clear that does retire one of its turns still makes it stale.
+            try post(store, ["t3"], session: "s4")
+            _ = try store.undoLastTurn(session: "s4", actor: "alice")
+            _ = try store.clearTurns(session: "s4", actor: "alice")
+            #expect(errorCode { _ = try store.restoreCheckpoint(session: "s4", actor: "alice", name: "two") } == "stale_checkpoint")
+        }
+    }
+
     @Test func aRowChangedAndChangedBackIsLeftAloneByARestore() throws {
         try withStore { store in
             try makeSession(store)
@@ -192,7 +243,8 @@ import TandemJSON
         defer { store.close() }
         #expect(try store.lastTurns(session: "old", actor: "alice", count: 5).map(\.state) == [.cleared, .cleared, .live])
         #expect(try store.undoLastTurn(session: "old", actor: "alice").turn.seq == 3)
-        #expect(try store.clearTurns(session: "old", actor: "alice").clearedThrough == 3)
+        // Nothing live is left: the clear has nothing to do.
+        #expect(try store.clearTurns(session: "old", actor: "alice").clearedThrough == 0)
         #expect(try store.lastTurns(session: "old", actor: "alice", count: 5).map(\.state) == [.cleared, .cleared, .undone])
     }
 
@@ -219,9 +271,11 @@ import TandemJSON
                         #expect(errorCode { _ = try store.undoLastTurn(session: "s1", actor: "alice") } == "invalid_state")
                     }
                 case 6:
-                    _ = try store.clearTurns(session: "s1", actor: "alice")
+                    let cleared = try store.clearTurns(session: "s1", actor: "alice").clearedThrough
+                    #expect(cleared == (model.contains(.live) ? Int64(model.count) : 0))
+                    // Stale: the checkpoints holding a turn this clear retired.
+                    for i in checkpoints.indices where model[..<checkpoints[i].seq].contains(.live) { checkpoints[i].stale = true }
                     model = model.map { $0 == .live ? .cleared : $0 }
-                    for i in checkpoints.indices where checkpoints[i].seq > 0 { checkpoints[i].stale = true }
                 case 7:
                     let name = "cp\(step)"
                     _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: name)
@@ -233,8 +287,10 @@ import TandemJSON
                         continue
                     }
                     _ = try store.restoreCheckpoint(session: "s1", actor: "alice", name: cp.name)
+                    for i in checkpoints.indices where checkpoints[i].seq > cp.seq && model[cp.seq..<checkpoints[i].seq].contains(.live) {
+                        checkpoints[i].stale = true
+                    }
                     for i in cp.seq..<model.count where model[i] == .live { model[i] = .rewound }
-                    for i in checkpoints.indices where checkpoints[i].seq > cp.seq { checkpoints[i].stale = true }
                 }
             }
             // One letter a turn (l, u, c, r): a failure prints a readable line.

@@ -78,9 +78,10 @@ public struct UndoResult: WireObject {
 }
 
 /// `session.clear`: every turn up to `cleared_through` is hidden from history (kept for audit).
+/// `cleared_through` 0: no turn was live, nothing was cleared and no event was recorded.
 public struct ClearResult: WireObject {
     public var clearedThrough: Int64
-    /// Eseq of the `session` event (`change: cleared`).
+    /// Eseq of the `session` event (`change: cleared`); with nothing cleared, the session's current eseq.
     public var eseq: Int64
 
     public init(clearedThrough: Int64, eseq: Int64) {

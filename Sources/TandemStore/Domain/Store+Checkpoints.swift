@@ -58,9 +58,11 @@ extension Store {
                 throw StoreError(.staleCheckpoint, "checkpoint \(name) (turn \(checkpoint.turnSeq)) cannot be restored: \(why)")
             }
             let through = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
+            // The first turn it rewinds (null: none is live), for `Checkpoints.staleness`.
+            let first = try Turns.firstLive(ctx.db, sid: ref.sid, after: checkpoint.turnSeq, through: through)
             try TurnRetirements.record(ctx.db, sid: ref.sid, after: checkpoint.turnSeq, through: through, state: .rewound)
-            var eventSeq = try ctx.recordEvent(sid: ref.sid, kind: "restore", actor: actor,
-                                                  turnSeq: checkpoint.turnSeq, data: ["name": .string(name)])
+            var eventSeq = try ctx.recordEvent(sid: ref.sid, kind: "restore", actor: actor, turnSeq: checkpoint.turnSeq,
+                                               data: ["name": .string(name), "retired_from": first.map(JSONValue.integer) ?? .null])
             var rows: [StateRow] = []
             let current = try ctx.db.query("SELECT key, version, value FROM state_rows WHERE sid = ? ORDER BY key", [.integer(ref.sid)]) {
                 row throws(StoreError) in (row.text(0), row.int(1), try row.json(2))
@@ -109,11 +111,16 @@ enum Checkpoints {
 
     /// Why `checkpoint` can no longer be restored, or nil. A clear after it hid turns it holds; a
     /// restore after it to an earlier point rewound some. Restoring it would bring its rows back
-    /// without those turns. (Undo is not a reason: it undoes one turn, the restore keeps that.)
+    /// without those turns. A clear or restore that retired none of its turns (they were undone
+    /// or cleared before, or it reached only later ones) is not a reason: each records the first
+    /// turn it retired as `data.retired_from` (null: none). One recorded without it (before that
+    /// was kept) counts as having retired its turns, as it did then. (Undo is not a reason: it
+    /// undoes one turn, the restore keeps that.)
     static func staleness(_ db: Database, sid: Int64, _ checkpoint: Checkpoint) throws(StoreError) -> String? {
         guard checkpoint.turnSeq > 0 else { return nil }
         return try db.queryOne("""
-            SELECT kind, turn_seq FROM events WHERE sid = ? AND seq > ? AND (kind = 'clear' OR (kind = 'restore' AND turn_seq < ?))
+            SELECT kind, turn_seq FROM events WHERE sid = ?1 AND seq > ?2 AND (kind = 'clear' OR (kind = 'restore' AND turn_seq < ?3))
+              AND (json_type(data, '$.retired_from') IS NULL OR json_extract(data, '$.retired_from') <= ?3)
             ORDER BY seq LIMIT 1
             """, [.integer(sid), .integer(checkpoint.eventSeq), .integer(checkpoint.turnSeq)]) { row in
             row.text(0) == "clear" ? "the session was cleared after it was saved"

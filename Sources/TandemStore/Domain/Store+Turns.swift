@@ -126,13 +126,24 @@ extension Store {
     }
 
     /// Clears the session (admin+): every live turn becomes `cleared`. Recorded and audited.
-    /// Writes one row whatever the session's length (`TurnRetirements`).
+    /// Writes one row whatever the session's length (`TurnRetirements`). With no live turn left
+    /// there is nothing to clear, and nothing is written (no event, no audit entry: a `cleared`
+    /// event would tell clients to drop a view that has no turns, and a clear that retired nothing
+    /// must not make checkpoints stale): the answer is `clearedThrough` 0 and the session's
+    /// current event seq.
     public func clearTurns(session: String, actor: String) throws(StoreError) -> (clearedThrough: Int64, eventSeq: Int64) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorizeChange(.clear, session: session, actor: actor)
-            let through = try ctx.db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
+            let info = try SessionRows.load(ctx.db, sid: ref.sid)
+            let through = info.lastTurnSeq
+            guard let first = try Turns.firstLive(ctx.db, sid: ref.sid, after: 0, through: through) else {
+                return (0, info.lastEventSeq)
+            }
             try TurnRetirements.record(ctx.db, sid: ref.sid, after: 0, through: through, state: .cleared)
-            let seq = try ctx.recordEvent(sid: ref.sid, kind: "clear", actor: actor, turnSeq: through)
+            // `retired_from`: the first turn it retired, so a checkpoint holding only turns before
+            // it stays restorable (`Checkpoints.staleness`).
+            let seq = try ctx.recordEvent(sid: ref.sid, kind: "clear", actor: actor, turnSeq: through,
+                                          data: ["retired_from": .integer(first)])
             try ctx.db.audit(actor: actor, action: "turns.clear", sessionID: session, detail: ["through": .integer(through)], now: ctx.now)
             return (through, seq)
         }

@@ -119,6 +119,18 @@ enum Turns {
     /// through`, oldest first, or newest first; at most `limit`. One index range per stretch that
     /// no retirement covers: never a walk over retired turns. Undo, clear and restore leave the
     /// search index alone (the text is unchanged); search returns only live turns.
+    /// The seq of the first live turn with `after < seq <= through`, or nil (what a clear or a
+    /// restore is about to retire): one index range per stretch no retirement covers.
+    static func firstLive(_ db: Database, sid: Int64, after: Int64, through: Int64) throws(StoreError) -> Int64? {
+        for stretch in try TurnRetirements.load(db, sid: sid).uncovered(after: after, through: through) {
+            if let seq = try db.scalar("SELECT seq FROM turns WHERE sid = ? AND seq > ? AND seq <= ? AND state = 0 ORDER BY seq LIMIT 1",
+                                       [.integer(sid), .integer(stretch.after), .integer(stretch.through)]) {
+                return seq
+            }
+        }
+        return nil
+    }
+
     static func live(_ db: Database, sid: Int64, sessionID: String, retired: TurnRetirements, after: Int64,
                      through: Int64 = .max, author: String? = nil, newestFirst: Bool = false,
                      limit: Int = .max) throws(StoreError) -> [Turn] {
