@@ -193,6 +193,66 @@ import TandemJSON
         }
     }
 
+    @Test func aMergeKeepsCommentsNoncesAndRowAuthorsAndMovesTheirCounts() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.appendTurn(session: "s1", actor: "alice", NewTurn(role: .user, content: "kick-off"))
+            _ = try store.createBranch(session: "s1", actor: "bob", id: "b1")
+            _ = try store.appendTurns(session: "b1", actor: "bob", [NewTurn(role: .user, content: "proposal", nonce: "n-1"),
+                                                                    NewTurn(role: .user, content: "second", nonce: "n-2")])
+            _ = try store.addComment(session: "b1", actor: "carol", turnSeq: 2, body: "reviewed: looks good")
+            _ = try store.addComment(session: "b1", actor: "alice", turnSeq: 1, body: "on the fork turn: not merged")
+            _ = try store.writeRow(session: "b1", actor: "bob", key: "plan", value: ["step": 1], baseVersion: 0)
+            // The parent already has bob's n-2: the merged copy goes without it.
+            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "parent's own", nonce: "n-2")])
+
+            let result = try store.mergeBranch(branch: "b1", actor: "alice")
+            guard case .merged(let turns, let rows, let mergeSeq) = result else { Issue.record("\(result)"); return }
+            #expect(turns.map(\.seq) == [3, 4] && turns.map(\.nonce) == ["n-1", nil])
+            #expect(try store.lastTurns(session: "s1", actor: "alice", count: 2).map(\.nonce) == ["n-1", nil])
+            // A retry of bob's post now finds it in the parent.
+            let retry = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "proposal", nonce: "n-1")])
+            #expect(retry.duplicate && retry.turns.map(\.seq) == [3])
+
+            #expect(try store.comments(session: "s1", actor: "alice").map { "\($0.turnSeq) \($0.author) \($0.body)" }
+                    == ["3 carol reviewed: looks good"])
+            let events = try store.changes(session: "s1", actor: "alice", since: 0).events
+            let comment = events.first { $0.kind == .comment }
+            #expect(comment?.turnSeq == 3 && comment?.actor == "carol" && comment?.comment?.body == "reviewed: looks good")
+            #expect(comment.map { $0.eventSeq > turns[0].eventSeq && $0.eventSeq < turns[1].eventSeq } == true)
+
+            #expect(rows.map { $0.row?.author } == ["bob"])
+            #expect(try store.stateRow(session: "s1", actor: "alice", key: "plan")?.author == "bob")
+            #expect(events.first { $0.kind == .state }?.actor == "bob")
+            #expect(events.last.map { [$0.eventSeq == mergeSeq, $0.kind == .branchMerge, $0.actor == "alice"] } == [true, true, true])
+
+            // What moved counts in the parent and no longer in the archived branch.
+            func counts(_ session: String) throws -> [String: String] {
+                Dictionary(uniqueKeysWithValues: try store.contributions(session: session, actor: "alice").map {
+                    ($0.userID, "turns \($0.counts.turns) comments \($0.counts.comments) rows \($0.counts.rowWrites)")
+                })
+            }
+            let parent = try counts("s1"), branch = try counts("b1")
+            #expect(parent["bob"] == "turns 3 comments 0 rows 1" && parent["carol"] == "turns 0 comments 1 rows 0")
+            #expect(parent["alice"] == "turns 1 comments 0 rows 0")
+            #expect(branch["bob"] == "turns 0 comments 0 rows 0" && branch["carol"] == "turns 0 comments 0 rows 0")
+            #expect(branch["alice"] == "turns 0 comments 1 rows 0")
+
+            // A fork takes the comments on the turns it copies, with their events.
+            _ = try store.createBranch(session: "s1", actor: "alice", atSeq: 3, id: "b2")
+            #expect(try store.comments(session: "b2", actor: "alice").map { "\($0.turnSeq) \($0.author) \($0.body)" }
+                    == ["3 carol reviewed: looks good"])
+            let forkEvents = try store.changes(session: "b2", actor: "alice", since: 0)
+            #expect(forkEvents.events.filter { $0.kind == .comment }.map(\.turnSeq) == [3])
+            #expect(forkEvents.events.map(\.eventSeq) == Array(1...forkEvents.lastEventSeq))
+            // Both documents hold together: they export and import again.
+            for id in ["s1", "b2"] {
+                _ = try store.importSession(try store.exportSession(id: id, actor: "alice"), asID: id + "-copy")
+                #expect(try store.comments(session: id + "-copy", actor: "alice").map(\.body) == ["reviewed: looks good"])
+            }
+        }
+    }
+
     @Test func discardDeletesTheBranch() throws {
         try withStore { store in
             try makeSession(store)

@@ -38,12 +38,13 @@ import TandemJSON
             let branch = try store.createBranch(session: "s1", actor: "alice", id: "b1")
             _ = try store.appendTurns(session: branch.id, actor: "bob", [NewTurn(role: .user, content: "b", tokensIn: 10),
                                                                         NewTurn(role: .user, content: "c", tokensOut: 5)])
-            _ = try store.addComment(session: branch.id, actor: "bob", turnSeq: 2, body: "kept in the branch")
+            _ = try store.addComment(session: branch.id, actor: "bob", turnSeq: 2, body: "moves with its turn")
             guard case .merged = try store.mergeBranch(branch: branch.id, actor: "alice") else { Issue.record("no merge"); return }
             let mine = try store.contributions(user: "bob")
             #expect(mine.reduce(0) { $0 + $1.counts.turns } == 3)
             #expect(mine.reduce(0) { $0 + $1.counts.tokensIn } == 11 && mine.reduce(0) { $0 + $1.counts.tokensOut } == 5)
-            #expect(mine.first { $0.sessionID == "b1" }?.counts.comments == 1)
+            // The comment goes with its turn, and counts once too.
+            #expect(mine.first { $0.sessionID == "b1" }?.counts.comments == 0 && mine.first { $0.sessionID == "s1" }?.counts.comments == 1)
         }
     }
 

@@ -2,8 +2,8 @@ import TandemJSON
 
 /// Forking a session into a branch in steps, like an import (`SessionImport`), so that forking a
 /// long session never holds the write lock for long: `begin` inserts the branch hidden; `copy`
-/// copies the source's turns up to the fork point a chunk at a time; `publish` copies members
-/// and the rows as of the fork point (`BranchForkRows`), brings the copied turns' states up to
+/// copies the source's turns up to the fork point a chunk at a time; `publish` copies members,
+/// the comments on the copied turns and the rows as of the fork point (`BranchForkRows`), brings the copied turns' states up to
 /// date with the source's (an undo, clear or restore during the copy: the stored states, and the
 /// source's retirements), and shows the branch. The branch's turns read as the source's did at
 /// `publish`, up to the fork point. A failure on the way hands the hidden branch to the delete
@@ -57,6 +57,23 @@ enum BranchCopy {
         return (last, Int64(count))
     }
 
+    /// The comments on the copied turns, as they stand now (comments made during the copy
+    /// included), oldest first with their authors and times; each gets a `comment` event in the
+    /// branch's change log, numbered after `after`, so a member replaying the branch sees them.
+    /// They are not counted in the branch's contributions, as the copied turns are not.
+    static func copyComments(_ ctx: WriteContext, _ plan: Plan, after: Int64) throws(StoreError) {
+        let db = ctx.db
+        let comments = try db.query("""
+            SELECT turn_seq, author, body, created_at FROM comments WHERE sid = ? AND turn_seq <= ? ORDER BY id
+            """, [.integer(plan.sourceSid), .integer(plan.at)]) { ($0.int(0), $0.text(1), $0.text(2), $0.int(3)) }
+        for (offset, (turnSeq, author, body, createdAt)) in comments.enumerated() {
+            try db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",
+                       [.integer(plan.sid), .integer(turnSeq), .text(author), .text(body), .integer(createdAt)])
+            try db.insertEvent(sid: plan.sid, seq: after + Int64(offset) + 1, kind: "comment", actor: author, now: ctx.now,
+                               turnSeq: turnSeq, data: ["id": .integer(db.lastInsertRowID), "body": .string(body)])
+        }
+    }
+
     /// Completes the branch and shows it; checks again that the actor may fork the source and
     /// that the id is free.
     static func publish(_ ctx: WriteContext, _ plan: Plan) throws(StoreError) -> Session {
@@ -87,6 +104,7 @@ enum BranchCopy {
             INSERT INTO events(sid, seq, kind, actor, row_key, row_version, created_at)
             SELECT sid, ? + row_number() OVER (ORDER BY key), 'state', author, key, version, ? FROM state_rows WHERE sid = ?
             """, [.integer(copied), .integer(ctx.now), .integer(sid)])
+        try copyComments(ctx, plan, after: copied + (db.scalar("SELECT count(*) FROM events WHERE sid = ?", [.integer(sid)]) ?? 0))
         // In their order, cut at the fork point (the branch's own come after them).
         try db.run("""
             INSERT INTO turn_retirements(sid, after, through, state)

@@ -38,8 +38,9 @@ extension Store {
     }
 
     /// Merges an open branch into its parent (admin+ on the parent, a member of the branch): rows first (three-way against
-    /// the fork point; any unresolved conflict means nothing is written), then the branch's live
-    /// turns after the fork, appended in order. The branch is then archived as `merged`.
+    /// the fork point; any unresolved conflict means nothing is written; a merged row keeps its
+    /// branch author), then the branch's live turns after the fork, appended in order with their
+    /// nonces and comments (`BranchMergeTurns`). The branch is then archived as `merged`.
     /// `conflict` (nothing written, the branch stays open) when the parent moved under it: a turn
     /// at or before the fork point that is live in the branch was undone, cleared or rewound in
     /// the parent since the fork (`BranchParentMoved`).
@@ -91,11 +92,11 @@ enum Branches {
         let forkRows = Checkpoints.decode(forkRowsJSON)
 
         // Plan every changed row before writing anything.
-        let changed = try db.query("SELECT key, version, value FROM state_rows WHERE sid = ? ORDER BY key", [.integer(branchRef.sid)]) {
-            row throws(StoreError) in (row.text(0), row.int(1), try row.json(2))
+        let changed = try db.query("SELECT key, version, value, author FROM state_rows WHERE sid = ? ORDER BY key", [.integer(branchRef.sid)]) {
+            row throws(StoreError) in (row.text(0), row.int(1), try row.json(2), row.text(3))
         }.filter { forkRows[$0.0] != $0.1 }
         var conflicts: [String: [MergeConflict]] = [:]
-        for (key, _, value) in changed where resolutions[key] == nil {
+        for (key, _, value, _) in changed where resolutions[key] == nil {
             if case .conflict(_, let list) = try Rows.plan(db, sid: parent.sid, key: key, value: value, baseVersion: forkRows[key] ?? 0) {
                 conflicts[key] = list
             }
@@ -103,36 +104,32 @@ enum Branches {
         if !conflicts.isEmpty { return .conflict(conflicts) }
 
         var rows: [RowWriteResult] = []
-        for (key, _, value) in changed {
+        var branchWrites: [String: Int64] = [:] // row writes the branch counts, by author, left to move
+        for (key, _, value, author) in changed {
             if let resolution = resolutions[key] {
+                // The merger's own value: theirs to sign.
                 let currentVersion = try RowRows.current(db, sid: parent.sid, key: key)?.version ?? 0
                 rows.append(try Rows.write(ctx, sid: parent.sid, actor: actor, key: key, value: resolution,
                                            text: texts[key], baseVersion: currentVersion))
             } else {
-                rows.append(try Rows.write(ctx, sid: parent.sid, actor: actor, key: key, value: value, text: nil,
+                // The row keeps the author of its branch version (the merge event names the
+                // merger), and the write moves like a turn: it counts in the parent for that
+                // author, and no longer in the branch when the branch counted it (a restore's
+                // write was never counted).
+                rows.append(try Rows.write(ctx, sid: parent.sid, actor: author, key: key, value: value, text: nil,
                                            baseVersion: forkRows[key] ?? 0))
+                var left = branchWrites[author] ?? 0
+                if branchWrites[author] == nil {
+                    left = try db.scalar("SELECT row_writes FROM contributions WHERE sid = ? AND user_id = ?",
+                                         [.integer(branchRef.sid), .text(author)]) ?? 0
+                }
+                branchWrites[author] = max(0, left - 1)
+                if left > 0 { ctx.count(sid: branchRef.sid, user: author, ContributionCounts(rowWrites: -1)) }
             }
         }
 
-        let branchTurns = try Turns.live(db, sid: branchRef.sid, sessionID: parentID,
-                                         retired: try TurnRetirements.load(db, sid: branchRef.sid), after: forkSeq)
-        var appended: [Turn] = []
-        for t in branchTurns {
-            let (seq, eventSeq) = try ctx.reserve(sid: parent.sid, turns: 1, events: 1)
-            try Turns.insert(db, sid: parent.sid, seq: seq, role: t.role.rawValue, author: t.author, content: t.content,
-                             metadata: t.metadata.serialized(), tokensIn: t.tokensIn, tokensOut: t.tokensOut,
-                             createdAt: ctx.now, state: 0, eventSeq: eventSeq)
-            // The turn moves: it counts in the parent now, no longer in the branch (a user's
-            // totals over all their sessions would count it twice).
-            let moved = ContributionCounts(turns: 1, tokensIn: t.tokensIn, tokensOut: t.tokensOut)
-            ctx.count(sid: parent.sid, user: t.author, moved)
-            ctx.count(sid: branchRef.sid, user: t.author, ContributionCounts(turns: -1, tokensIn: -t.tokensIn, tokensOut: -t.tokensOut))
-            var appendedTurn = t
-            appendedTurn.seq = seq
-            appendedTurn.eventSeq = eventSeq
-            appendedTurn.createdAt = ctx.now
-            appended.append(appendedTurn)
-        }
+        let appended = try BranchMergeTurns.append(ctx, branch: branchRef.sid, parent: parent.sid, parentID: parentID,
+                                                   forkSeq: forkSeq)
         let eventSeq = try ctx.recordEvent(sid: parent.sid, kind: "branch_merge", actor: actor,
                                           data: ["branch": .string(branch), "turns": .integer(Int64(appended.count)),
                                                  "rows": .integer(Int64(rows.count))])
