@@ -81,14 +81,17 @@ extension Dispatcher {
             // it must be bounded in bytes as well as in events. Small pages keep the SQLite read of
             // large turns bounded too.
             let current = try? SessionInfo(store.session(id: p.session))
+            let isViewer = if case .viewer = client.identity { true } else { false }
             var frames: [SharedFrame] = []
             var replayed: Int64 = 0
             var bytes = 0
             var floor = since
             while true {
                 let page = try store.changeFeed(session: p.session, since: floor, limit: Self.replayPageEvents)
-                for change in page.events {
+                for var change in page.events {
                     replayed += 1
+                    // A share link shows what history shows: no text of a turn undone, cleared or rewound since.
+                    if isViewer { change.hideRetiredTurn() }
                     guard let frame = EventFrames.event(for: change, session: p.session, info: current) else { continue }
                     bytes += frame.payloadCount
                     guard bytes <= configuration.maxReplayBytes else {

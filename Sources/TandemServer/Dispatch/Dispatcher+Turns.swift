@@ -42,6 +42,10 @@ extension Dispatcher {
 
     func history(_ p: HistoryParams, client: ClientConnection) throws -> HistoryResult {
         let actor = try actor(client, session: p.session, op: .history)
+        if p.includeUndone, case .viewer = client.identity {
+            throw DispatchFailure(code: .forbidden, message: "a share link shows only the turns history shows; include_undone is for members",
+                                  field: "include_undone")
+        }
         let limit = Int(p.limit ?? Int64(limits.defaultPageSize))
         var turns: [TandemStore.Turn]
         var more = false
