@@ -36,6 +36,11 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
         if events.contains(.writable) && !outbound.isEmpty {
             flush()
         }
+        if peerFinished {
+            // Both directions are gone (the peer closed fully): nothing can be written any more.
+            if events.contains(.hangup) { closeSocket() }
+            return
+        }
         if phase != .closed && (events.contains(.readable) || events.contains(.hangup)) {
             readAvailable()
         }
@@ -96,9 +101,24 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
     static let plainReadsPerTurn = 4
     static let tlsReadsPerTurn = 16
 
-    /// Peer sent EOF.
+    /// Peer sent EOF. It may have sent requests right before (a request and its FIN, or TLS close_notify,
+    /// often arrive in one read): their answers still go out before the socket closes.
     private func peerEnded() {
-        closeSocket()
+        switch phase {
+        case .closing where !outbound.isEmpty:
+            // An HTTP response or a close frame is queued: it goes out, then the socket closes.
+            peerFinished = true
+            afterFlush = .closeSocket
+            flush()
+        case .open:
+            // Answers the application has yet to send (a commit in flight) get `closeTimeout` to go
+            // out; then the connection closes like any other, with a close frame.
+            peerFinished = true
+            setInterest(outbound.isEmpty ? [] : .write)
+            armTimer(at: loop.now + server.closeTimeout)
+        default:
+            closeSocket()
+        }
     }
 
     // MARK: Writing
@@ -160,6 +180,8 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
     }
 
     func setInterest(_ wanted: PollInterest) {
+        // Nothing more to read once the peer ended its side (EOF stays readable for ever).
+        let wanted = peerFinished ? wanted.subtracting(.read) : wanted
         guard wanted != interest, phase != .closed else { return }
         interest = wanted
         loop.modify(fd, interest: wanted)
@@ -180,6 +202,9 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
             closeSocket()
         case .http:
             respondAndClose(HTTPResponse.text(408, "request timeout\n"))
+        case .open where peerFinished:
+            startClose(code: .normal, reason: "")
+            afterFlush = .closeSocket
         case .open:
             openTimerFired(now: now)
         case .closing, .draining:

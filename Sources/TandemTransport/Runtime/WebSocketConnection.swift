@@ -43,6 +43,9 @@ public final class WebSocketConnection: @unchecked Sendable {
     var sentClose = false
     var closeCode: UInt16?
     var lastActivity: UInt64 = 0
+    /// The peer ended its side of the stream (FIN, or TLS close_notify): nothing more is read, but
+    /// what it asked for before still goes out.
+    var peerFinished = false
     /// When the socket was accepted (loop clock).
     var acceptedAt: UInt64 = 0
     /// Not yet upgraded nor answered: a TLS handshake or an HTTP request still to come.
