@@ -64,7 +64,7 @@ public final class TandemServer: Sendable {
     @discardableResult
     public func start() throws -> UInt16 {
         let port = try transport.start()
-        publishCertificateExpiry()
+        if configuration.tlsCertificatePath != nil { warnIfCertificateExpires(publishCertificateExpiry()) }
         watcher.start()
         rateSampler.start()
         memoryReleaser.start()
@@ -85,14 +85,29 @@ public final class TandemServer: Sendable {
             return
         }
         do {
-            try transport.reloadTLS()
+            try transport.reloadTLS(now: Int64(Date().timeIntervalSince1970))
             let notAfter = publishCertificateExpiry()
+            warnIfCertificateExpires(notAfter)
             logger.notice("SIGHUP: reloaded the TLS certificate and key for new connections; other settings apply at the next start",
                           metadata: ["tls-cert": "\(certificate)",
                                      "expires": "\(Date(timeIntervalSince1970: TimeInterval(notAfter)).ISO8601Format())"])
         } catch {
             logger.error("SIGHUP: kept the TLS certificate in use: the files did not load (\(error))",
                          metadata: ["tls-cert": "\(certificate)"])
+        }
+    }
+
+    /// A certificate that has expired, or does within two weeks, is said at `warning`: clients refuse an
+    /// expired one, and nothing else would tell until they do.
+    private func warnIfCertificateExpires(_ notAfter: Int64) {
+        let left = notAfter - Int64(Date().timeIntervalSince1970)
+        let when = Date(timeIntervalSince1970: TimeInterval(notAfter)).ISO8601Format()
+        if left <= 0 {
+            logger.warning("the TLS certificate has expired: clients will refuse every connection; renew it and send SIGHUP",
+                           metadata: ["tls-cert": "\(configuration.tlsCertificatePath ?? "")", "expired": "\(when)"])
+        } else if left < 14 * 86_400 {
+            logger.warning("the TLS certificate expires in \(left / 86_400) day(s); renew it and send SIGHUP",
+                           metadata: ["tls-cert": "\(configuration.tlsCertificatePath ?? "")", "expires": "\(when)"])
         }
     }
 

@@ -53,10 +53,15 @@ final class ServerCore: @unchecked Sendable {
     var tlsCertificateNotAfter: Int64? { tlsContext?.certificateNotAfter }
 
     /// Loads the certificate chain and key again from the configured files, for connections accepted
-    /// from now on. If they do not load (or do not match), throws and keeps serving the old ones.
-    func reloadTLS() throws(TransportError) {
+    /// from now on. If they do not load (or do not match), throws and keeps serving the old ones; so
+    /// too, given `now`, for a certificate already expired when the one in use is not (clients would
+    /// refuse every connection).
+    func reloadTLS(now: Int64? = nil) throws(TransportError) {
         guard let files = configuration.tls else { return }
         let fresh = try TLSContext(server: files)
+        if let now, let notAfter = fresh.certificateNotAfter, notAfter <= now, (tlsContext?.certificateNotAfter ?? 0) > now {
+            throw TransportError("tls reload", code: 0, detail: "the new certificate expired \(now - notAfter) s ago; the one in use is still valid")
+        }
         tls.withLock { $0 = fresh }
     }
 

@@ -76,8 +76,8 @@ public final class WebSocketServer: Sendable {
     /// Reads the TLS certificate chain and key again from the configured paths (a renewed
     /// certificate): connections accepted from now on use them, open ones keep theirs. Throws, and
     /// keeps the old ones, if the files do not load or do not match. Nothing to do without TLS.
-    public func reloadTLS() throws(TransportError) {
-        try core.reloadTLS()
+    public func reloadTLS(now: Int64? = nil) throws(TransportError) {
+        try core.reloadTLS(now: now)
     }
 
     /// When the TLS certificate that new connections get expires, in seconds since 1970 (after a

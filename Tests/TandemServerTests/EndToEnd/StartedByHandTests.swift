@@ -98,6 +98,37 @@ struct StartedByHandTests {
         #expect(eventually(timeout: 5, every: 0.02) { server.output.contains("kept the TLS certificate in use") })
         #expect(presents(renewed), "the renewed certificate is still served")
         #expect(server.process.isRunning)
+        // The one-day certificate it started with was said to expire soon.
+        #expect(server.output.contains("the TLS certificate expires in 0 day(s)") || server.output.contains("the TLS certificate expires in 1 day(s)"))
+
+        // An expired certificate put in place by mistake is refused while the one in use is valid.
+        let expired = try expiredCertificate(in: dir)
+        try install(renewed)
+        kill(server.process.processIdentifier, SIGHUP)
+        #expect(eventually(timeout: 5, every: 0.02) { server.output.components(separatedBy: "reloaded the TLS certificate").count == 3 })
+        try install(expired)
+        kill(server.process.processIdentifier, SIGHUP)
+        #expect(eventually(timeout: 5, every: 0.02) { server.output.contains("the new certificate expired") })
+        #expect(presents(renewed), "the renewed certificate is still served")
+    }
+
+    /// A self-signed certificate whose validity ended yesterday (`openssl req` takes no negative days).
+    private func expiredCertificate(in dir: URL) throws -> (cert: String, key: String) {
+        let (cert, key, csr) = (dir.appendingPathComponent("expired.pem").path, dir.appendingPathComponent("expired.key").path,
+                                dir.appendingPathComponent("expired.csr").path)
+        for arguments in [["openssl", "req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                           "-subj", "/CN=localhost", "-keyout", key, "-out", csr],
+                          ["openssl", "x509", "-req", "-in", csr, "-signkey", key, "-days", "-1", "-out", cert]] {
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+            openssl.arguments = arguments
+            openssl.standardError = FileHandle.nullDevice
+            openssl.standardOutput = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+            guard openssl.terminationStatus == 0 else { throw TestFailure("\(arguments[1]) failed") }
+        }
+        return (cert, key)
     }
 
     /// `--log-format json`: every log line, from start to stop, is one JSON object with the fixed
