@@ -142,7 +142,8 @@ extension TandemCLIScriptTests {
         try document.write(toFile: file, atomically: true, encoding: .utf8)
         let imported = try f.run(["import", file, "--id", "copy"], as: "carol")
         #expect(imported.status == 0 && imported.stdout == "copy\n", "\(imported.stderr)")
-        #expect(try f.run(["history", "copy"], as: "carol").stdout.contains("alice (user): kept by the export"))
+        // Others' records stay, marked as imported (carol cannot make alice say anything).
+        #expect(try f.run(["history", "copy"], as: "carol").stdout.contains("alice@import (user): kept by the export"))
         #expect(try f.run(["info", "copy"], as: "carol").stdout.contains("your role: owner"))
         let piped = try f.run(["import", "-", "--id", "copy2"], stdin: document)
         #expect(piped.status == 0 && piped.stdout == "copy2\n", "\(piped.stderr)")

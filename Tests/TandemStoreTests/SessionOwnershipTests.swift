@@ -20,9 +20,12 @@ import TandemJSON
             #expect(try store.members(session: "forged", actor: "erin").map { "\($0.userID):\($0.role.rawValue)" } == ["erin:owner"])
             #expect(try !store.read { db throws(StoreError) in try db.userExists("mallory") })
             #expect(errorCode { _ = try store.session(id: "forged", actor: "alice") } == "not_member")
-            // The document's record of who wrote what is kept, but counts in no one's own totals.
-            #expect(try store.lastTurns(session: "forged", actor: "erin", count: 1).first?.author == "alice")
+            // The document's record of who wrote what is kept, marked as imported: it reads as no
+            // account's, and counts in no one's own totals, even once alice is made a member.
+            #expect(try store.lastTurns(session: "forged", actor: "erin", count: 1).first?.author == "alice@import")
+            _ = try store.setMember(session: "forged", actor: "erin", user: "alice", role: .read)
             #expect(try store.contributions(user: "alice").map(\.sessionID) == ["s1"])
+            #expect(try store.contributions(session: "forged", actor: "erin").map(\.userID) == ["alice@import"])
             #expect(try store.auditLog(session: "forged").first?.actor == "erin")
             // The operator's import stays lossless.
             let restored = try store.importSession(document, asID: "asis")

@@ -21,6 +21,9 @@ enum ImportChecks {
         var lastTurn: Int64
         var lastEvent: Int64
         var configuration: StoreConfiguration
+        /// The user an import over the wire belongs to: the other users its records name are marked
+        /// (`ImportAuthors`).
+        var claimant: String? = nil
     }
 
     /// Checks the session record and the users and members; returns the counters.

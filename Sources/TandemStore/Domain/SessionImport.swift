@@ -56,7 +56,8 @@ enum SessionImport {
             _ = try int(m, "added_at")
             members.append(m)
         }
-        let bounds = try ImportChecks.header(session: s, users: users, members: members, configuration)
+        var bounds = try ImportChecks.header(session: s, users: users, members: members, configuration)
+        bounds.claimant = claimant
         if let claimant { return Header(id: id, session: s, users: [], members: [], claimant: claimant, bounds: bounds) }
         return Header(id: id, session: s, users: users, members: members, bounds: bounds)
     }
@@ -105,7 +106,8 @@ enum SessionImport {
     /// Checks and inserts `records` of the list `list` into the hidden session `sid`.
     static func insert(_ ctx: WriteContext, sid: Int64, list: String, _ records: [JSONValue], _ bounds: ImportChecks.Bounds) throws(StoreError) {
         try keepAlive(ctx, sid: sid)
-        for record in records {
+        for var record in records {
+            if let claimant = bounds.claimant { record = ImportAuthors.marking(record, list: list, claimant: claimant) }
             try ImportChecks.record(record, of: list, bounds)
             do { try insert(ctx.db, sid: sid, list: list, record) } catch { throw ImportChecks.duplicate(error, in: list) }
         }
