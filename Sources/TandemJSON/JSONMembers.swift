@@ -34,7 +34,9 @@ extension JSONMember {
 
 extension JSONValue {
     /// The object these members make, with JSON's usual rule for duplicate keys: the last one wins
-    /// (as `JSONValue(parsing:)` builds it).
+    /// (as `JSONValue(parsing:)` builds it). Members from `members(parsing:)` never hold two
+    /// canonically equivalent keys spelled differently (the parser refuses them); given such
+    /// members, the last spelling and value win.
     public init(members: [JSONMember]) {
         var object: [String: JSONValue] = Dictionary(minimumCapacity: members.count)
         for member in members { object[member.key] = member.value }
@@ -50,17 +52,23 @@ extension JSONParser {
         index += 1
         var members: [JSONMember] = []
         members.reserveCapacity(8)
+        var spellings = MemberKeySpellings()
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return members }
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyOffset = index
             let key = try parseString()
+            let keyIsASCII = lastStringWasASCII
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            members.append(JSONMember(key: key, value: try parseValue(depth: depth)))
+            let value = try parseValue(depth: depth)
+            // After the value, as `parseObject` checks it, so both report the same first error.
+            try spellings.check(key, isASCII: keyIsASCII, after: members, at: keyOffset)
+            members.append(JSONMember(key: key, value: value))
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1

@@ -26,20 +26,29 @@ public struct JSONObjectScan {
             while true {
                 parser.skipWhitespace()
                 guard parser.current == UInt8(ascii: "\"") else { throw parser.error("expected a string key") }
+                let keyOffset = parser.index
                 let key = try parser.parseString()
                 parser.skipWhitespace()
                 guard parser.current == UInt8(ascii: ":") else { throw parser.error("expected ':'") }
                 parser.index += 1
                 parser.skipWhitespace()
-                if let earlier = offsets[key] {
+                var respelled: JSONParseError?
+                if let i = offsets.index(forKey: key) {
+                    let (earlierKey, earlier) = offsets[i]
                     // The earlier value will never be read: check it now, so that whatever the
                     // scan reads in full the parser reads too (found by Tests/fuzz).
                     var check = JSONParser(bytes: bytes, maxDepth: maxDepth)
                     check.index = earlier
                     _ = try check.parseValue(depth: 1)
+                    // As `JSONValue(parsing:)`: a respelled key is refused (after its value, as
+                    // there), not merged into the other.
+                    if !earlierKey.isByteIdentical(to: key) {
+                        respelled = JSONParser.respelledKey(earlierKey, key, at: keyOffset)
+                    }
                 }
                 offsets[key] = parser.index
                 try parser.skipValue(depth: 1)
+                if let respelled { throw respelled }
                 parser.skipWhitespace()
                 if parser.current == UInt8(ascii: ",") { parser.index += 1; continue }
                 guard parser.current == UInt8(ascii: "}") else { throw parser.error("expected ',' or '}'") }

@@ -40,6 +40,9 @@ struct JSONParser {
     let bytes: UnsafeRawBufferPointer
     let maxDepth: Int
     var index = 0
+    /// Whether the string `parseString` returned last is all ASCII: known for free while it is
+    /// validated, and lets object keys skip the check for canonically equivalent spellings.
+    var lastStringWasASCII = true
 
     init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
@@ -86,17 +89,27 @@ struct JSONParser {
         guard depth <= maxDepth else { throw error("nesting deeper than \(maxDepth)") }
         index += 1
         var object: [String: JSONValue] = [:]
+        // Two different ASCII keys are never canonically equivalent: until a key that is not ASCII
+        // comes, plain inserts cannot merge two spellings (see `insert(_:_:into:at:)`).
+        var allASCII = true
         skipWhitespace()
         if current == UInt8(ascii: "}") { index += 1; return .object(object) }
         while true {
             skipWhitespace()
             guard current == UInt8(ascii: "\"") else { throw error("expected a string key") }
+            let keyOffset = index
             let key = try parseString()
+            allASCII = allASCII && lastStringWasASCII
             skipWhitespace()
             guard current == UInt8(ascii: ":") else { throw error("expected ':'") }
             index += 1
             skipWhitespace()
-            object[key] = try parseValue(depth: depth)
+            let value = try parseValue(depth: depth)
+            if allASCII {
+                object[key] = value
+            } else {
+                try Self.insert(key, value, into: &object, at: keyOffset)
+            }
             skipWhitespace()
             switch current {
             case UInt8(ascii: ","): index += 1
@@ -203,10 +216,11 @@ struct JSONParser {
         throw error("unterminated string")
     }
 
-    func validatedString(_ slice: UnsafeRawBufferPointer, at offset: Int) throws -> String {
+    mutating func validatedString(_ slice: UnsafeRawBufferPointer, at offset: Int) throws -> String {
         // ASCII needs no validation, and checking 8 bytes at a time is far cheaper than the
         // generic validating initializer.
-        if Self.isASCII(slice) { return String(decoding: slice, as: UTF8.self) }
+        lastStringWasASCII = Self.isASCII(slice)
+        if lastStringWasASCII { return String(decoding: slice, as: UTF8.self) }
         guard let s = String(validating: slice.bindMemory(to: UInt8.self), as: UTF8.self) else {
             throw JSONParseError(offset: offset, reason: "invalid UTF-8 in string")
         }

@@ -56,7 +56,9 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 extension JSONValue {
-    /// Numeric equality across representations: `1` equals `1.0`.
+    /// Numeric equality across representations: `1` equals `1.0`. Strings, object keys included,
+    /// are equal only byte for byte: canonically equivalent spellings (`"\u00e9"`, `"e\u0301"`)
+    /// are different values, as they are different stored texts (see `isByteIdentical(to:)`).
     public static func == (lhs: JSONValue, rhs: JSONValue) -> Bool {
         switch (lhs, rhs) {
         case (.null, .null): return true
@@ -64,11 +66,23 @@ extension JSONValue {
         case (.integer(let a), .integer(let b)): return a == b
         case (.integer(let a), .number(let b)), (.number(let b), .integer(let a)): return Double(a) == b
         case (.number(let a), .number(let b)): return a == b
-        case (.string(let a), .string(let b)): return a == b
+        case (.string(let a), .string(let b)): return a.isByteIdentical(to: b)
         case (.array(let a), .array(let b)): return a == b
-        case (.object(let a), .object(let b)): return a == b
+        case (.object(let a), .object(let b)): return objectsEqual(a, b)
         default: return false
         }
+    }
+
+    /// Dictionary `==` finds keys by canonical equivalence; this also requires each key's spelling.
+    private static func objectsEqual(_ a: [String: JSONValue], _ b: [String: JSONValue]) -> Bool {
+        guard a.count == b.count else { return false }
+        for (key, value) in a {
+            // A dictionary holds at most one key of each equivalence class, so this is the only candidate.
+            guard let i = b.index(forKey: key) else { return false }
+            let (otherKey, otherValue) = b[i]
+            guard key.isByteIdentical(to: otherKey), value == otherValue else { return false }
+        }
+        return true
     }
 
     public func hash(into hasher: inout Hasher) {
@@ -77,9 +91,20 @@ extension JSONValue {
         case .bool(let b): hasher.combine(b)
         case .integer(let i): hasher.combine(Double(i))
         case .number(let d): hasher.combine(d)
-        case .string(let s): hasher.combine(s)
+        case .string(let s): s.hashBytes(into: &hasher)
         case .array(let a): hasher.combine(a)
-        case .object(let o): hasher.combine(o)
+        case .object(let o):
+            // Order-independent, as members have no order: each member hashed alone, then combined
+            // with XOR (as `Dictionary` does), keys by their bytes like strings.
+            var members = 0
+            for (key, value) in o {
+                var member = Hasher()
+                key.hashBytes(into: &member)
+                member.combine(value)
+                members ^= member.finalize()
+            }
+            hasher.combine(o.count)
+            hasher.combine(members)
         }
     }
 }

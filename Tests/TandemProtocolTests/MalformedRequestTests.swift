@@ -79,6 +79,11 @@ import TandemJSON
         Case(text: #"{"id":18,"op":"session.list","parent":"s\u0001"}"#, code: .invalidArgument, id: 18, field: "parent", says: "control characters"),
         Case(text: #"{"id":18,"op":"session.list","parent":7}"#, code: .invalidArgument, id: 18, field: "parent", says: "string"),
         Case(text: #"{"id":18,"op":"session.list","metadata":["team"]}"#, code: .invalidArgument, id: 18, field: "metadata", says: "object"),
+        // Keys that differ only in Unicode normalization would collapse into one member: refused.
+        Case(text: #"{"id":19,"op":"state.put","session":"s","key":"k","value":{"\u00e9":1,"e\u0301":2},"base":0}"#,
+             code: .invalidJSON, id: nil, field: nil, says: #"object keys "\u00e9" and "e\u0301" differ only in Unicode normalization"#),
+        Case(text: #"{"id":19,"op":"turn.post","session":"s","content":"m","metadata":{"\u00e9":"a","e\u0301":"b"}}"#,
+             code: .invalidJSON, id: nil, field: nil, says: "Unicode normalization"),
     ]
 
     @Test(arguments: cases)

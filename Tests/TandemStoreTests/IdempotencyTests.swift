@@ -39,6 +39,24 @@ final class AppendOutcomes: Sendable {
         }
     }
 
+    /// Content that differs only in Unicode normalization is different content: String's `==`
+    /// (canonical equivalence) once answered such a repost `duplicate: true`.
+    @Test func nonceReusedForARespelledContentIsAConflict() throws {
+        try withStore { store in
+            try makeSession(store)
+            let post = NewTurn(role: .user, content: "caf\u{E9}", metadata: ["n": "\u{E9}"], nonce: "k1")
+            _ = try store.appendTurns(session: "s1", actor: "bob", [post])
+            var respelled = post
+            respelled.content = "cafe\u{301}"
+            #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "bob", [respelled]) } == "conflict")
+            respelled = post
+            respelled.metadata = ["n": "e\u{301}"]
+            #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "bob", [respelled]) } == "conflict")
+            #expect(try store.appendTurns(session: "s1", actor: "bob", [post]).duplicate)
+            #expect(try store.session(id: "s1").lastTurnSeq == 1)
+        }
+    }
+
     /// Two posts with one nonce land in the same group-commit batch: the second still sees the
     /// first (same transaction) and is answered as a duplicate.
     @Test func duplicatesInsideOneBatchAreCaught() throws {

@@ -102,7 +102,9 @@ enum Turns {
             if retired == nil { retired = try TurnRetirements.load(db, sid: sid) }
             var earlier = stored
             if let retired { earlier.state = retired.state(stored.state, seq: stored.seq) }
-            guard earlier.role == t.role, earlier.content == t.content, earlier.metadata == t.metadataValue,
+            // Content byte for byte: String's `==` would take a canonically equivalent respelling
+            // ("cafe\u{301}" for "caf\u{E9}") for the same turn, though it is another stored text.
+            guard earlier.role == t.role, earlier.content.isByteIdentical(to: t.content), earlier.metadata == t.metadataValue,
                   earlier.tokensIn == t.tokensIn, earlier.tokensOut == t.tokensOut else {
                 throw StoreError(.conflict, "nonce \(nonce) was already used for a different turn (seq \(earlier.seq))")
             }

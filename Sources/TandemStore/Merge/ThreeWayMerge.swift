@@ -11,8 +11,11 @@ import TandemJSON
 /// - strings changed on both sides merge line-wise (diff3, `TextMerge`);
 /// - arrays, numbers, booleans, null and changes of kind changed differently on both sides conflict.
 ///
-/// Equality is `JSONValue`'s (`1 == 1.0`; strings by Unicode canonical equivalence, so a mere
-/// respelling counts as no change); when both sides hold equal values, current's spelling is kept. The caller handles base = current (a plain write); this function does not
+/// Equality is `JSONValue`'s (`1 == 1.0`; strings and object keys byte for byte, so a respelling
+/// in another Unicode normalization, `"\u{E9}"` → `"e\u{301}"`, is a change like any other). Keys
+/// are matched by their bytes too; when the merge would keep two canonically equivalent spellings
+/// of one key (each side added or respelled it its own way), that key conflicts, as one object
+/// cannot hold both. The caller handles base = current (a plain write); this function does not
 /// need it but gives the right answer for it too.
 public enum ThreeWayMerge {
     /// Merges `current` and `proposed`, both derived from `base`. Reports every conflict, not only
@@ -50,8 +53,12 @@ public enum ThreeWayMerge {
         }
 
         private mutating func mergeObjects(
-            _ base: [String: JSONValue], _ current: [String: JSONValue], _ proposed: [String: JSONValue]
+            _ baseObject: [String: JSONValue], _ currentObject: [String: JSONValue], _ proposedObject: [String: JSONValue]
         ) -> [String: JSONValue] {
+            // Keys by their bytes (merges are rare: stale writes only, so the rehash is cheap enough).
+            let base = ExactKey.members(baseObject)
+            let current = ExactKey.members(currentObject)
+            let proposed = ExactKey.members(proposedObject)
             // Starting from current means keys only current touched need no work.
             var result = current
             for (key, c) in current {
@@ -61,22 +68,38 @@ public enum ThreeWayMerge {
                 mergeKey(key, base[key], nil, p, into: &result)
             }
             // Keys only base has were deleted on both sides (the same change): already absent.
-            return result
+            var object: [String: JSONValue] = Dictionary(minimumCapacity: result.count)
+            for (key, value) in result {
+                guard object.index(forKey: key.text) == nil else {
+                    // Two spellings of one key survived: a conflict, with what each side has under it,
+                    // named as current spells it (one survivor is current's), so the answer does
+                    // not depend on the dictionaries' order.
+                    let spelling = currentObject.index(forKey: key.text).map { currentObject[$0].key } ?? key.text
+                    let at = path + [spelling]
+                    if !conflicts.contains(where: { $0.path == at }) {
+                        conflicts.append(MergeConflict(path: at, base: baseObject[spelling],
+                                                       current: currentObject[spelling], proposed: proposedObject[spelling]))
+                    }
+                    continue
+                }
+                object[key.text] = value
+            }
+            return object
         }
 
         private mutating func mergeKey(
-            _ key: String, _ b: JSONValue?, _ c: JSONValue?, _ p: JSONValue?, into result: inout [String: JSONValue]
+            _ key: ExactKey, _ b: JSONValue?, _ c: JSONValue?, _ p: JSONValue?, into result: inout [ExactKey: JSONValue]
         ) {
             if c == p { result[key] = c; return }
             if c == b { result[key] = p; return }
             if p == b { result[key] = c; return }
             if let b, let c, let p {
-                path.append(key)
+                path.append(key.text)
                 result[key] = merge(b, c, p)
                 path.removeLast()
                 return
             }
-            conflicts.append(MergeConflict(path: path + [key], base: b, current: c, proposed: p))
+            conflicts.append(MergeConflict(path: path + [key.text], base: b, current: c, proposed: p))
         }
     }
 }

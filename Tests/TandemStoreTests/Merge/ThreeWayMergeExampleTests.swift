@@ -7,6 +7,39 @@ import TandemJSON
         ThreeWayMerge.merge(base: b, current: c, proposed: p)
     }
 
+    /// A respelling in another Unicode normalization is a change: both sides changing a value,
+    /// one to each spelling, conflict (String's `==` once took them for the same change and
+    /// dropped one silently).
+    @Test func canonicallyEquivalentSpellingsAreDifferentValues() {
+        let composed = "\u{E9}", decomposed = "e\u{301}"
+        #expect(merge(["name": "x"], ["name": .string(composed)], ["name": .string(decomposed)])
+            == .conflict([MergeConflict(path: ["name"], base: "x", current: .string(composed), proposed: .string(decomposed))]))
+        // One side only respelled: its spelling is taken.
+        #expect(merge(["name": .string(composed), "n": 1], ["name": .string(composed), "n": 2], ["name": .string(decomposed), "n": 1])
+            == .merged(["name": .string(decomposed), "n": 2]))
+    }
+
+    /// Keys are matched by their bytes: a key respelled on one side is that side's change, and two
+    /// spellings that would both survive (one object cannot hold them) conflict.
+    @Test func canonicallyEquivalentKeysAreDifferentKeys() {
+        let composed = "\u{E9}", decomposed = "e\u{301}"
+        // Current respelled the key (deleted one spelling, added the other); proposed changed n.
+        #expect(merge([composed: 1, "n": 0], [decomposed: 1, "n": 0], [composed: 1, "n": 5])
+            == .merged([decomposed: 1, "n": 5]))
+        // Each side added the key in its own spelling, with the same value: not the same change.
+        guard case .conflict(let conflicts) = merge(["n": 0], ["n": 1, composed: 1], ["n": 0, decomposed: 1]) else {
+            Issue.record("two spellings of one key merged into one")
+            return
+        }
+        #expect(conflicts.count == 1 && conflicts[0].base == nil && conflicts[0].current == 1 && conflicts[0].proposed == 1)
+        #expect(conflicts.first?.path.first?.isByteIdentical(to: composed) == true, "named as current spells it")
+        // Current respelled the key, proposed changed its value: a deletion against a modification.
+        guard case .conflict = merge([composed: 1, "n": 0], [decomposed: 1, "n": 0], [composed: 2, "n": 0]) else {
+            Issue.record("a value change under a key the other side respelled merged silently")
+            return
+        }
+    }
+
     @Test func oneSidedChangesAreTaken() {
         let base: JSONValue = ["a": 1, "b": 2, "c": 3]
         #expect(merge(base, ["a": 10, "b": 2, "c": 3], ["a": 1, "b": 20, "c": 3])
