@@ -16,7 +16,13 @@ extension JSONMember {
     /// (the same parser does the work). Returns nil when the top-level value is not an object (the
     /// caller parses it as a `JSONValue` to say what it is instead).
     public static func members(parsing buffer: UnsafeRawBufferPointer, maxDepth: Int = 128) throws -> [JSONMember]? {
+        try members(parsing: buffer, maxDepth: maxDepth, outOfRangeNumbersAsNull: false)
+    }
+
+    static func members(parsing buffer: UnsafeRawBufferPointer, maxDepth: Int,
+                        outOfRangeNumbersAsNull: Bool) throws -> [JSONMember]? {
         var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
+        parser.outOfRangeNumbersAsNull = outOfRangeNumbersAsNull
         parser.skipWhitespace()
         guard parser.current == UInt8(ascii: "{") else { return nil }
         let members = try parser.parseMembers(depth: 1)

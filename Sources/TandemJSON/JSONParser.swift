@@ -2,12 +2,18 @@
 public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertible {
     public var offset: Int
     public var reason: String
+    /// The text is well-formed up to here and the refusal is a number `JSONValue` cannot hold (an
+    /// integer beyond 64 bits, a number beyond a double): the rest may still be read, with
+    /// `outOfRangeNumbersAsNull`, to answer with what it says (a request's id).
+    public var isNumberOutOfRange = false
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
 extension JSONValue {
     /// Parses one JSON document (RFC 8259), strictly (throws `JSONParseError`): no trailing commas, no comments,
-    /// no leading zeros, nothing but whitespace after the value, nesting at most `maxDepth`.
+    /// no leading zeros, nothing but whitespace after the value, nesting at most `maxDepth`; no integer
+    /// literal beyond 64 bits, no number beyond a double (`JSONNumberRange.swift`), no object with two
+    /// canonically equivalent keys spelled differently (`JSONKeySpellings.swift`).
     public init(parsing text: String, maxDepth: Int = 128) throws {
         var text = text
         self = try text.withUTF8 { buffer throws in
@@ -43,6 +49,9 @@ struct JSONParser {
     /// Whether the string `parseString` returned last is all ASCII: known for free while it is
     /// validated, and lets object keys skip the check for canonically equivalent spellings.
     var lastStringWasASCII = true
+    /// Reads numbers out of range as `null` instead of refusing them: only to recover what else a
+    /// refused document says (see `JSONParseError.isNumberOutOfRange`).
+    var outOfRangeNumbersAsNull = false
 
     init(bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         self.bytes = bytes
@@ -162,8 +171,16 @@ struct JSONParser {
             while let d = current, d >= 48, d <= 57 { index += 1 }
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        if isInteger, let i = Int64(text) { return .integer(i) }
-        guard let d = Double(text), d.isFinite else { throw JSONParseError(offset: start, reason: "number out of range") }
+        if isInteger {
+            // Only digits: Int64 fails only on overflow, which must not turn into a rounded double.
+            if let i = Int64(text) { return .integer(i) }
+            if outOfRangeNumbersAsNull { return .null }
+            throw Self.integerOutOfRange(text, at: start)
+        }
+        guard let d = Double(text), d.isFinite else {
+            if outOfRangeNumbersAsNull { return .null }
+            throw Self.numberOutOfRange(text, at: start)
+        }
         return .number(d)
     }
 

@@ -1,6 +1,7 @@
 /// A JSON document as a plain value.
 ///
-/// Integers that fit in 64 bits stay exact (`.integer`); other numbers are `.number`.
+/// Integer literals stay exact (`.integer`; the parser refuses one beyond 64 bits rather than round
+/// it); numbers with a fraction or exponent are `.number`.
 /// Objects are unordered; serialization sorts keys, so equal values always serialize to
 /// the same bytes (export → import → export is byte-identical).
 public enum JSONValue: Sendable, Hashable {

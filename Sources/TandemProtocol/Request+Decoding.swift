@@ -4,7 +4,8 @@ extension Request {
     /// Decodes one request frame (server side). Never throws and never traps: a malformed request gives a
     /// `ProtocolError` whose `response` can be sent as is, with the request's id whenever it could be read.
     ///
-    /// Order of checks: size (`too_large`), JSON (`invalid_json`), object and `id` (`bad_request`, no id),
+    /// Order of checks: size (`too_large`), JSON (`invalid_json`; with the id only when the JSON is
+    /// well-formed but holds a number out of range), object and `id` (`bad_request`, no id),
     /// `op` (`bad_request`), op known (`unknown_op`), then parameters (`invalid_argument` / `too_large`,
     /// naming the field). Unknown parameters are refused, so a typo never passes silently.
     /// The buffer is only read during the call; nothing keeps a pointer into it.
@@ -25,7 +26,8 @@ extension Request {
                 value = try JSONValue(parsing: bytes, maxDepth: limits.maxJSONDepth)
             }
         } catch let error as JSONParseError {
-            return .failure(ProtocolError(id: nil, code: .invalidJSON, message: error.description))
+            let id = error.isNumberOutOfRange ? idBeside(outOfRangeNumbersIn: bytes, limits: limits) : nil
+            return .failure(ProtocolError(id: id, code: .invalidJSON, message: error.description))
         } catch {
             return .failure(ProtocolError(id: nil, code: .invalidJSON, message: "invalid JSON"))
         }
@@ -84,6 +86,16 @@ extension Request {
         } catch {
             return .failure(ProtocolError(id: id, code: .invalidArgument, message: "\(name.rawValue): \(error)"))
         }
+    }
+
+    /// The id of a request refused only for a number out of range (well-formed JSON otherwise), so
+    /// its answer can name it: the text read again with such numbers as `null`. Only on that error
+    /// path, never for a request that parsed. Nil when the id cannot be read (or is itself the number).
+    static func idBeside(outOfRangeNumbersIn bytes: UnsafeRawBufferPointer, limits: ProtocolLimits) -> RequestID? {
+        guard let members = try? JSONMember.members(parsingOutOfRangeNumbersAsNull: bytes, maxDepth: limits.maxJSONDepth),
+              let raw = members.last(where: { $0.key == "id" })?.value // the last one wins, as in the object
+        else { return nil }
+        return try? RequestID.read(raw, maxBytes: limits.maxRequestIDBytes)
     }
 
     static func describe(_ error: any Error) -> String {

@@ -14,6 +14,38 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: "1e400") }
     }
 
+    /// An integer literal beyond 64 bits is refused, not rounded to a double (an unsigned 64-bit id
+    /// once became 1.8446744073709552e+19); with a fraction or exponent a number is a double.
+    @Test func integersBeyond64BitsAreRefused() throws {
+        #expect(try JSONValue(parsing: "9223372036854775807") == .integer(.max))
+        #expect(try JSONValue(parsing: "-9223372036854775808") == .integer(.min))
+        for text in ["9223372036854775808", "-9223372036854775809", "18446744073709551615", "12345678901234567890123"] {
+            let error = try #require(throws: JSONParseError.self) { try JSONValue(parsing: "[1, \(text)]") }
+            #expect(error.offset == 4 && error.isNumberOutOfRange, "\(error)")
+            #expect(error.reason.contains("integer \(text) is outside the 64-bit range") && error.reason.contains("as a string"),
+                    "\(error)")
+            #expect(throws: JSONParseError.self) { try JSONMember.members(parsing: Array(#"{"a":\#(text)}"#.utf8)) }
+        }
+        #expect(try JSONValue(parsing: "18446744073709551615.0") == .number(18446744073709551615.0))
+        #expect(try JSONValue(parsing: "1.8446744073709552e19") == .number(1.8446744073709552e19))
+        let long = String(repeating: "9", count: 100)
+        let error = try #require(throws: JSONParseError.self) { try JSONValue(parsing: long) }
+        #expect(error.reason.contains(String(repeating: "9", count: 40) + "…") && !error.reason.contains(long), "cut short")
+        let tooBig = try #require(throws: JSONParseError.self) { try JSONValue(parsing: "1e309") }
+        #expect(tooBig.isNumberOutOfRange && tooBig.reason.contains("1e309"))
+        #expect(try #require(throws: JSONParseError.self) { try JSONValue(parsing: "[1e") }.isNumberOutOfRange == false)
+    }
+
+    /// What else a document refused only for its numbers says can still be read.
+    @Test func outOfRangeNumbersCanBeReadAsNull() throws {
+        let text = Array(#"{"id":7,"a":[18446744073709551615,1e309],"id":8}"#.utf8)
+        let members = try text.withUnsafeBytes { try JSONMember.members(parsingOutOfRangeNumbersAsNull: $0) }
+        #expect(members == [JSONMember(key: "id", value: 7), JSONMember(key: "a", value: [nil, nil]), JSONMember(key: "id", value: 8)])
+        #expect(throws: JSONParseError.self) {
+            try Array(#"{"id":7,"a":18446744073709551615"#.utf8).withUnsafeBytes { try JSONMember.members(parsingOutOfRangeNumbersAsNull: $0) }
+        }
+    }
+
     @Test(arguments: [
         "", "{", "[1,]", "{\"a\":1,}", "01", "1.", ".5", "-", "tru", "nul", "\"abc", "\"\\x\"",
         "[1] 2", "{a:1}", "\"\u{01}\"", "\"\\ud800\"", "\"\\udc00x\"", "1e", "[", "{\"a\"}", "+1",

@@ -27,7 +27,9 @@ import TandemJSON
         Case(text: #"{"id":{},"op":"ping"}"#, code: .badRequest, id: nil, field: "id", says: "got object"),
         Case(text: #"{"id":"","op":"ping"}"#, code: .badRequest, id: nil, field: "id", says: "empty"),
         Case(text: #"{"id":9007199254740992,"op":"ping"}"#, code: .badRequest, id: nil, field: "id", says: "2^53"),
-        Case(text: #"{"id":123456789012345678901234567890,"op":"ping"}"#, code: .badRequest, id: nil, field: "id", says: "got number"),
+        Case(text: #"{"id":123456789012345678901234567890,"op":"ping"}"#, code: .invalidJSON, id: nil, field: nil, says: "outside the 64-bit range"),
+        Case(text: #"{"id":1e309,"op":"ping"}"#, code: .invalidJSON, id: nil, field: nil, says: "beyond the range of a double"),
+        Case(text: #"{"id":7,"op":"ping","x":18446744073709551615,"y":}"#, code: .invalidJSON, id: nil, field: nil, says: "outside the 64-bit range"),
         Case(text: "{\"id\":\"\(String(repeating: "x", count: 129))\",\"op\":\"ping\"}", code: .badRequest, id: nil, field: "id", says: "longer than 128"),
         // The id is readable from here on and must come back.
         Case(text: #"{"id":"a","op":""}"#, code: .badRequest, id: "a", field: "op", says: "got an empty string"),
@@ -79,6 +81,14 @@ import TandemJSON
         Case(text: #"{"id":18,"op":"session.list","parent":"s\u0001"}"#, code: .invalidArgument, id: 18, field: "parent", says: "control characters"),
         Case(text: #"{"id":18,"op":"session.list","parent":7}"#, code: .invalidArgument, id: 18, field: "parent", says: "string"),
         Case(text: #"{"id":18,"op":"session.list","metadata":["team"]}"#, code: .invalidArgument, id: 18, field: "metadata", says: "object"),
+        // Integers beyond 64 bits are refused (not rounded to doubles); the JSON is otherwise
+        // well-formed, so the answer carries the id.
+        Case(text: #"{"id":20,"op":"state.put","session":"s","key":"k","value":{"id":18446744073709551615},"base":0}"#,
+             code: .invalidJSON, id: 20, field: nil, says: "integer 18446744073709551615 is outside the 64-bit range"),
+        Case(text: #"{"op":"state.put","session":"s","key":"k","value":[-9223372036854775809],"base":0,"id":"r-20"}"#,
+             code: .invalidJSON, id: "r-20", field: nil, says: "send it as a string"),
+        Case(text: #"{"id":21,"op":"state.put","session":"s","key":"k","value":1e309,"base":0}"#,
+             code: .invalidJSON, id: 21, field: nil, says: "number 1e309 is beyond the range of a double"),
         // Keys that differ only in Unicode normalization would collapse into one member: refused.
         Case(text: #"{"id":19,"op":"state.put","session":"s","key":"k","value":{"\u00e9":1,"e\u0301":2},"base":0}"#,
              code: .invalidJSON, id: nil, field: nil, says: #"object keys "\u00e9" and "e\u0301" differ only in Unicode normalization"#),

@@ -40,6 +40,17 @@ extension EndToEnd {
             let deep = String(repeating: "[", count: 100) + String(repeating: "]", count: 100)
             #expect(try anonymous(#"{"id":5,"op":"ping","x":"# + deep + "}")["error"]?["code"] == "invalid_json", "nesting beyond max_json_depth")
 
+            // Keys differing only in Unicode normalization would collapse into one member.
+            let respelled = try anonymous(#"{"id":6,"op":"state.put","session":"s-bad","key":"k","value":{"\u00e9":1,"e\u0301":2},"base":0}"#)
+            #expect(respelled["error"]?["code"] == "invalid_json" && respelled["id"] == .null, "\(respelled)")
+            // A number out of range is refused, not rounded; the answer still carries the request's id.
+            try client.sendText(#"{"id":"big","op":"state.put","session":"s-bad","key":"n","value":{"id":18446744073709551615},"base":0}"#)
+            let big = try client.response(toStringID: "big")
+            #expect(big["error"]?["code"] == "invalid_json", "\(big)")
+            #expect(big["error"]?["message"]?.stringValue?.contains("send it as a string") == true, "\(big)")
+            try client.sendText(#"{"id":"inf","op":"state.put","session":"s-bad","key":"n","value":1e309,"base":0}"#)
+            #expect(try client.response(toStringID: "inf")["error"]?["code"] == "invalid_json")
+
             try client.sendText(#"{"id":900001,"op":"turn.teleport"}"#)
             let unknown = try client.response(to: 900_001)
             #expect(unknown["error"]?["code"] == "unknown_op" && unknown["id"] == 900_001)
