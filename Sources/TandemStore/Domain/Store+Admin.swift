@@ -14,7 +14,8 @@ extension Store {
         }
     }
 
-    /// Deletes a user with their tokens and memberships. `invalid_state` while the user owns a
+    /// Deletes a user with their tokens and memberships, and revokes the share links they created
+    /// (`CreatorShareLinks`). `invalid_state` while the user owns a
     /// session or is the only owner member of one (delete those sessions or grant another owner
     /// first). Each membership removal is recorded in its session's change log (live clients get a
     /// `member` event); audited as `user.remove`.
@@ -53,6 +54,9 @@ extension Store {
             for sid in try SessionReaper.owned(by: id, db) {
                 while try SessionReaper.step(ctx, sid: sid, maxRows: ctx.configuration.deleteStepRows) {}
             }
+            // The read access they handed out goes with them, in every session (links made in one
+            // they had already left are included: those made before links followed their creators).
+            try CreatorShareLinks.revoke(ctx, createdBy: id, actor: actor, reason: "creator's account removed")
             // Their templates hold copies of rows only they could use: gone with them.
             try db.run("DELETE FROM templates WHERE created_by = ?", [.text(id)])
             // Tokens go with the user (ON DELETE CASCADE); the watcher treats missing tokens as revoked.

@@ -66,7 +66,7 @@ enum Members {
     }
 
     /// Gives `user` (now `current`, nil when not a member) `role` in the session: the last owner
-    /// stays one. Audited, recorded in the change log (returns its seq), and the session's
+    /// stays one; their share links go when `role` may not create links (`CreatorShareLinks`). Audited, recorded in the change log (returns its seq), and the session's
     /// `owner` follows if it stopped being one.
     static func put(_ ctx: WriteContext, _ ref: SessionRef, user: String, role: Role, current: Role?,
                     actor: String) throws(StoreError) -> Int64 {
@@ -76,17 +76,19 @@ enum Members {
             ON CONFLICT(sid, user_id) DO UPDATE SET role = excluded.role
             """, [.integer(ref.sid), .text(user), .text(role.rawValue), .integer(ctx.now)])
         try keepOwnerCurrent(ctx.db, sid: ref.sid)
+        try CreatorShareLinks.follow(ctx, sid: ref.sid, user: user, role: role, actor: actor)
         try ctx.db.audit(actor: actor, action: current == nil ? "member.add" : "member.role", sessionID: ref.id,
                          target: user, detail: ["from": current.map { .string($0.rawValue) } ?? .null, "to": .string(role.rawValue)],
                          now: ctx.now)
         return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor, data: ["user": .string(user), "role": .string(role.rawValue)])
     }
 
-    /// Removes `user` (now `current`) from the session, like `put`.
+    /// Removes `user` (now `current`) from the session, with the share links they created there, like `put`.
     static func remove(_ ctx: WriteContext, _ ref: SessionRef, user: String, current: Role, actor: String) throws(StoreError) -> Int64 {
         if current == .owner { try requireAnotherOwner(ctx.db, sid: ref.sid, besides: user) }
         try ctx.db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(ref.sid), .text(user)])
         try keepOwnerCurrent(ctx.db, sid: ref.sid)
+        try CreatorShareLinks.follow(ctx, sid: ref.sid, user: user, role: nil, actor: actor)
         try ctx.db.audit(actor: actor, action: "member.remove", sessionID: ref.id, target: user,
                          detail: ["from": .string(current.rawValue)], now: ctx.now)
         return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor, data: ["user": .string(user), "role": .null])
