@@ -90,6 +90,8 @@ func openBenchStore(path: String, synchronous: SynchronousMode, fts: Bool, write
     var config = StoreConfiguration(path: path)
     config.synchronous = synchronous
     config.indexTurnsForSearch = fts
+    // All sessions are u0's: a run over more of them than the per-user quota must not stop there.
+    config.maxSessionsPerUser = max(config.maxSessionsPerUser, sessions)
     configure(&config)
     let store = try Store(config)
     _ = try store.createUser(id: "u0", displayName: "Bench")

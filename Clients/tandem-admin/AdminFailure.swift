@@ -21,7 +21,7 @@ struct AdminFailure: Error {
         switch error.kind {
         case .notFound, .notMember:
             self.init(Self.notFound, Self.notFoundMessage(error.message, session: session))
-        case .alreadyExists, .conflict, .invalidState, .staleCheckpoint, .sessionArchived, .sessionPaused:
+        case .alreadyExists, .conflict, .invalidState, .staleCheckpoint, .sessionArchived, .sessionPaused, .limitExceeded:
             self.init(Self.conflict, error.message)
         case .schemaTooNew:
             // The message says the database is newer and what to do about the server; this says the tool.

@@ -31,6 +31,10 @@ public final class TandemServer: Sendable {
         storeConfiguration.maxMetadataBytes = wire.maxMetadataBytes
         storeConfiguration.maxRowValueBytes = wire.maxStateValueBytes
         storeConfiguration.cacheBytes = configuration.cacheBytes
+        storeConfiguration.maxSessionsPerUser = configuration.maxSessionsPerUser
+        storeConfiguration.maxShareLinksPerSession = configuration.maxShareLinksPerSession
+        storeConfiguration.maxCheckpointsPerSession = configuration.maxCheckpointsPerSession
+        storeConfiguration.maxTemplatesPerUser = configuration.maxTemplatesPerUser
         storeConfiguration.busyTimeoutMilliseconds = Int32((configuration.busyTimeoutSeconds * 1000).rounded(.up))
         storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
         storeConfiguration.requiresWritable = true

@@ -26,6 +26,21 @@ public struct StoreConfiguration: Sendable {
     public var maxTitleBytes: Int = 1_024
     /// Most turns in one batch append.
     public var maxBatchTurns: Int = 10_000
+    /// Quotas (`Quotas`): what one user can make the server keep. Past one, the user's request
+    /// answers `limit_exceeded` naming the server setting that raises it; the operator's path
+    /// (`tandem-admin`, `admin…` methods) is not held to them. Defaults sit far above any real
+    /// team's use and only stop a runaway script or a hostile account.
+    /// Sessions one user owns (`sessions.owner`, sessions being deleted not counted): checked by
+    /// `session.create`, sessions from a template, claimed imports and branches (a branch is its
+    /// source owner's, and copies the source's turns: this also bounds that amplification).
+    /// Server setting `max-sessions-per-user`.
+    public var maxSessionsPerUser: Int = 10_000
+    /// Working (unrevoked, unexpired) share links of one session. `max-share-links-per-session`.
+    public var maxShareLinksPerSession: Int = 1_000
+    /// Checkpoints of one session. `max-checkpoints-per-session`.
+    public var maxCheckpointsPerSession: Int = 1_000
+    /// Templates one user saved. `max-templates-per-user`.
+    public var maxTemplatesPerUser: Int = 1_000
     /// Index turn content for full-text search in the background (`SearchIndexWorker`). Appends
     /// never index; when false, turns are indexed only when a search needs them. Search results
     /// are the same either way.

@@ -15,6 +15,8 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case forbidden = "forbidden"
         case unauthorized = "unauthorized"
         case invalidArgument = "invalid_argument"
+        /// A count limit of `StoreConfiguration` is reached (sessions per user, share links ...).
+        case limitExceeded = "limit_exceeded"
         case staleCheckpoint = "stale_checkpoint"
         case invalidState = "invalid_state"
         case schemaTooNew = "schema_too_new"

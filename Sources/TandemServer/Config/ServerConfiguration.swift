@@ -40,6 +40,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxExportBytes = 32 << 20
     /// Most bytes of turns or rows in one `history`, `state.get` or join answer (`max-page-bytes`).
     public var maxPageBytes = 8 << 20
+    /// Quotas (see `StoreConfiguration.maxSessionsPerUser` and the next ones): what one user can
+    /// make the server keep; `limit_exceeded` beyond.
+    public var maxSessionsPerUser = 10_000
+    public var maxShareLinksPerSession = 1_000
+    public var maxCheckpointsPerSession = 1_000
+    public var maxTemplatesPerUser = 1_000
     /// `session.export` requests served at once; more get `unavailable`.
     public var exportConcurrency = 2
     public var requestsPerSecond = 200.0

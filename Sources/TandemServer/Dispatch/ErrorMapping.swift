@@ -33,6 +33,7 @@ enum ErrorMapping {
         case .notFound, .notMember: return .notFound
         case .invalidJSON, .invalidArgument: return .invalidArgument
         case .tooLarge: return .tooLarge
+        case .limitExceeded: return .limitExceeded
         case .conflict: return .conflict
         case .alreadyExists: return .alreadyExists
         case .forbidden: return .forbidden

@@ -32,6 +32,8 @@ enum BranchCopy {
             throw StoreError.invalid("fork point \(at) is outside 0...\(source.lastTurnSeq)", field: "at")
         }
         try SessionImport.requireFree(db, newID)
+        // The branch is the source owner's session: it counts towards theirs.
+        try Quotas.requireSessionRoom(ctx, owner: source.owner)
         let sid = try SessionImport.insertHidden(ctx, [
             ("title", .text(title ?? (source.title.isEmpty ? "branch of \(source.id)" : source.title + " (branch)"))), ("owner", .text(source.owner)),
             ("metadata", .text(source.metadata.serialized())), ("created_at", .integer(ctx.now)),

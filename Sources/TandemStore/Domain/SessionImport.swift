@@ -66,6 +66,8 @@ enum SessionImport {
     /// fails later), then the session, hidden; returns its sid.
     static func begin(_ ctx: WriteContext, _ header: Header) throws(StoreError) -> Int64 {
         let db = ctx.db
+        // An import over the wire is the importer's session (the operator's are not counted).
+        if let claimant = header.claimant { try Quotas.requireSessionRoom(ctx, owner: claimant) }
         for u in header.users {
             let uid = try str(u, "id")
             if try !db.userExists(uid) {

@@ -11,8 +11,8 @@ public struct RestoreResult: Sendable, Equatable {
 }
 
 extension Store {
-    /// Names the current point: last turn seq and every row's version (write+). `conflict` when the
-    /// name exists.
+    /// Names the current point: last turn seq and every row's version (write+). `already_exists` when the
+    /// name exists; `limit_exceeded` when the session has `maxCheckpointsPerSession`.
     public func saveCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> Checkpoint {
         try Validate.text(name, what: "checkpoint name", max: 512)
         return try write { ctx throws(StoreError) in
@@ -20,6 +20,7 @@ extension Store {
             if try ctx.db.scalar("SELECT 1 FROM checkpoints WHERE sid = ? AND name = ?", [.integer(ref.sid), .text(name)]) != nil {
                 throw StoreError(.alreadyExists, "checkpoint \(name) already exists")
             }
+            try Quotas.requireCheckpointRoom(ctx, sid: ref.sid, session: session)
             guard let (turnSeq, eventSeq) = try ctx.db.queryOne("SELECT last_turn_seq, last_event_seq FROM sessions WHERE sid = ?",
                                                                 [.integer(ref.sid)], { ($0.int(0), $0.int(1)) })
             else { throw StoreError.notFound("session \(session)") }

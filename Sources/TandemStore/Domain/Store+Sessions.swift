@@ -3,6 +3,7 @@ import TandemJSON
 
 extension Store {
     /// Creates a session owned by `owner` (who becomes its `owner` member). `id` is random when nil.
+    /// `limit_exceeded` when `owner` already owns `maxSessionsPerUser`.
     public func createSession(id: String? = nil, title: String, owner: String,
                               metadata: JSONValue = [:]) throws(StoreError) -> Session {
         let id = id ?? RandomID.make()
@@ -10,6 +11,7 @@ extension Store {
         try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true)
         let meta = try Validate.object(metadata, what: "metadata", max: configuration.maxMetadataBytes)
         return try write { ctx throws(StoreError) in
+            try Quotas.requireSessionRoom(ctx, owner: owner)
             let sid = try Sessions.insert(ctx.db, id: id, title: title, owner: owner, metadata: meta, now: ctx.now)
             return try SessionRows.load(ctx.db, sid: sid)
         }

@@ -3,12 +3,14 @@ import TandemJSON
 extension Store {
     /// Creates a read-only share link (admin+). The secret is shown once; only its SHA-256 is kept.
     /// `expiresAt` (Unix ms) is the first instant at which the link no longer works.
+    /// `limit_exceeded` when the session has `maxShareLinksPerSession` working links.
     public func createShareLink(session: String, actor: String, expiresAt: Int64?) throws(StoreError) -> IssuedShareLink {
         let secret = RandomID.secret(prefix: "tds_")
         let id = RandomID.make()
         return try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.shareCreate, session: session, actor: actor)
             if let expiresAt, expiresAt <= ctx.now { throw StoreError.invalid("expiry is in the past") }
+            try Quotas.requireShareLinkRoom(ctx, sid: ref.sid, session: session)
             try ctx.db.run("""
                 INSERT INTO share_links(id, sid, hash, permission, expires_at, created_by, created_at) VALUES (?,?,?,'read',?,?,?)
                 """, [.text(id), .integer(ref.sid), .text(RandomID.hash(secret)), .optional(expiresAt), .text(actor), .integer(ctx.now)])

@@ -3,7 +3,8 @@ import TandemJSON
 extension Store {
     /// Saves a session's settings (title, metadata), members and current rows as a template of
     /// `actor`'s (admin+), named `name` among theirs: only they may list it or create sessions
-    /// from it. `already_exists` when they have one of that name.
+    /// from it. `already_exists` when they have one of that name; `limit_exceeded` when they
+    /// have `maxTemplatesPerUser`.
     public func saveTemplate(session: String, actor: String, name: String) throws(StoreError) -> Template {
         try Validate.text(name, what: "template name", max: 512)
         return try write { ctx throws(StoreError) in
@@ -11,6 +12,7 @@ extension Store {
             if try ctx.db.scalar("SELECT 1 FROM templates WHERE created_by = ? AND name = ?", [.text(actor), .text(name)]) != nil {
                 throw StoreError(.alreadyExists, "template \(name) already exists")
             }
+            try Quotas.requireTemplateRoom(ctx, user: actor)
             let source = try SessionRows.load(ctx.db, sid: ref.sid)
             let members = try Members.list(ctx.db, sid: ref.sid).map { m -> JSONValue in
                 ["user": .string(m.userID), "role": .string(m.role.rawValue)]
@@ -52,6 +54,7 @@ extension Store {
             guard let body = try db.queryOne("SELECT body FROM templates WHERE created_by = ? AND name = ?", [.text(actor), .text(name)],
                                              { row throws(StoreError) in try row.json(0) })
             else { throw StoreError.notFound("template \(name)") }
+            try Quotas.requireSessionRoom(ctx, owner: actor)
             let sid = try Sessions.insert(db, id: newID, title: title ?? body["title"]?.stringValue ?? "",
                                           owner: actor, metadata: (body["metadata"] ?? [:]).serialized(), now: ctx.now)
             for member in body["members"]?.arrayValue ?? [] {

@@ -18,6 +18,7 @@ enum Migrations {
         Migration(version: 7, name: "turn-retirements", sql: Schema.turnRetirements),
         Migration(version: 8, name: "owned-templates", sql: Schema.ownedTemplates),
         Migration(version: 9, name: "retired-session-ids", sql: Schema.retiredSessionIDs),
+        Migration(version: 10, name: "sessions-by-owner", sql: Schema.sessionsByOwner),
     ]
 
     static var latestVersion: Int { all.last!.version }

@@ -182,4 +182,11 @@ enum Schema {
         CREATE TABLE retired_session_ids(
           id TEXT NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (id, created_at)) WITHOUT ROWID;
         """
+
+    /// Counting the sessions a user owns (`Quotas.requireSessionRoom`, on every create) must not
+    /// scan the table: the other counts quotas take already have an index (share links by
+    /// session, checkpoints and templates by their primary keys).
+    static let sessionsByOwner = """
+        CREATE INDEX sessions_owner ON sessions(owner, status);
+        """
 }

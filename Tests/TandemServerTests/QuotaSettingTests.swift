@@ -1,0 +1,18 @@
+import Testing
+@testable import TandemServer
+
+/// The quota settings (deploy/README.md, "Quotas") are read like every other setting.
+@Suite struct QuotaSettingTests {
+    @Test func quotasAreSettingsFromFileEnvironmentAndFlags() throws {
+        var c = ServerConfiguration()
+        #expect(c.maxSessionsPerUser == 10_000 && c.maxShareLinksPerSession == 1_000)
+        #expect(c.maxCheckpointsPerSession == 1_000 && c.maxTemplatesPerUser == 1_000)
+        try ConfigurationLoader.apply(configFileText: "max-sessions-per-user = 50_000\nmax-templates-per-user = 7\n", source: "tandem.conf", to: &c)
+        try ConfigurationLoader.apply(environment: ["TANDEM_MAX_SHARE_LINKS_PER_SESSION": "20"], to: &c)
+        try ConfigurationLoader.set("max-checkpoints-per-session", "30", source: "--max-checkpoints-per-session", on: &c)
+        #expect(c.maxSessionsPerUser == 50_000 && c.maxTemplatesPerUser == 7)
+        #expect(c.maxShareLinksPerSession == 20 && c.maxCheckpointsPerSession == 30)
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.apply(environment: ["TANDEM_MAX_SESSIONS_PER_USER": "0"], to: &c) }
+        #expect(ConfigFileTemplate.render(c).contains("\nmax-share-links-per-session = 20\n"))
+    }
+}
