@@ -118,4 +118,17 @@ import TandemJSON
             #expect(try store.writeRow(session: "s1", actor: "bob", key: "k", value: ["b": "short"], baseVersion: 1).row?.merged == true)
         }
     }
+
+    /// Two rows whose keys differ only in Unicode normalization could not be told apart by a
+    /// checkpoint (its rows are a JSON object by key): restoring one gave the other's version.
+    @Test func aKeyThatRespellsAnotherIsRefused() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "caf\u{e9}", value: 1, baseVersion: 0)
+            #expect(errorCode { _ = try store.writeRow(session: "s1", actor: "bob", key: "cafe\u{301}", value: 2, baseVersion: 0) } == "invalid_argument")
+            #expect(try store.writeRow(session: "s1", actor: "bob", key: "caf\u{e9}", value: 3, baseVersion: 1).row?.version == 2)
+            #expect(try store.writeRow(session: "s1", actor: "bob", key: "cafe", value: 4, baseVersion: 0).row?.version == 1)
+            #expect(try store.stateRows(session: "s1", actor: "bob").map(\.key) == ["cafe", "caf\u{e9}"])
+        }
+    }
 }

@@ -109,6 +109,7 @@ enum Rows {
     static func plan(_ db: Database, sid: Int64, key: String, value: JSONValue,
                      baseVersion: Int64) throws(StoreError) -> Plan {
         let current = try RowRows.current(db, sid: sid, key: key)
+        if current == nil { try refuseRespelling(db, sid: sid, key: key) }
         let currentVersion = current?.version ?? 0
         guard baseVersion >= 0, baseVersion <= currentVersion else {
             throw StoreError.invalid("base version \(baseVersion) of row \(key) does not exist (current is \(currentVersion))", field: "base")
@@ -135,6 +136,20 @@ enum Rows {
         switch outcome {
         case .merged(let merged): return .merge(merged, version: currentVersion + 1)
         case .conflict(let conflicts): return .conflict(currentVersion: currentVersion, conflicts)
+        }
+    }
+
+    /// A new key that respells an existing one in another Unicode normalization (`e\u{301}` for `é`) is
+    /// refused: the two would be different rows, but checkpoints, branches and documents map rows by
+    /// key in JSON objects, where they cannot be kept apart. Only keys beyond ASCII can respell.
+    static func refuseRespelling(_ db: Database, sid: Int64, key: String) throws(StoreError) {
+        guard !key.utf8.allSatisfy({ $0 < 0x80 }) else { return }
+        try db.forEach("SELECT key FROM state_rows WHERE sid = ? AND key GLOB '*[^ -~]*'", [.integer(sid)]) { row throws(StoreError) in
+            let existing = row.text(0)
+            // Swift's == is canonical equivalence; the bytes tell the spellings apart.
+            if existing == key && !existing.utf8.elementsEqual(key.utf8) {
+                throw StoreError.invalid("row key \(key.debugDescription) respells the existing key \(existing.debugDescription) in another Unicode normalization; use that one")
+            }
         }
     }
 
