@@ -59,7 +59,8 @@ struct IPRange: Sendable, Hashable {
                  : inet_ntop(AF_INET6, raw.baseAddress!, &buffer, socklen_t(buffer.count))
         }
         guard written != nil else { return nil }
-        return String(cString: buffer)
+        let length = buffer.firstIndex(of: 0) ?? buffer.count
+        return String(decoding: buffer[..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// The address as the logs and per-address limits key it: an IPv4-mapped IPv6 address in
