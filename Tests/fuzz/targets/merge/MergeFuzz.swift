@@ -6,8 +6,10 @@ import TandemStore
 /// - merge(b, x, b) = x, merge(b, b, y) = y, merge(b, x, x) = x;
 /// - a merged value takes, at every path, the one side that changed (or the common change), and
 ///   recurses only into objects (key by key) and strings (line-wise);
+/// - keys are matched by their bytes (a key respelled in another Unicode normalization is another key);
 /// - a conflict is reported only where both sides changed the same path differently, with the
-///   values found at that path, sorted by path;
+///   values found at that path, sorted by path; or where two spellings of one key would both
+///   survive (one object cannot hold them), with the values each side has under that key;
 /// - swapping the sides gives the same conflicts (same paths) or an equal merged value.
 enum MergeFuzz {
     static func run(_ data: UnsafeRawBufferPointer) {
@@ -31,10 +33,17 @@ enum MergeFuzz {
                     fuzzCheck(previous.lexicographicallyPrecedes(c.path) || previous == c.path, "conflicts not sorted by path")
                 }
                 previous = c.path
-                fuzzCheck(c.base == lookup(b, c.path) && c.current == lookup(x, c.path) && c.proposed == lookup(y, c.path),
-                          "conflict at \(c.path) does not carry the values found there")
-                fuzzCheck(c.current != c.base && c.proposed != c.base && c.current != c.proposed,
-                          "conflict at \(c.path) where at most one side changed (or both alike)")
+                let found = c.base == lookup(b, c.path) && c.current == lookup(x, c.path) && c.proposed == lookup(y, c.path)
+                if found && c.current != c.base && c.proposed != c.base && c.current != c.proposed { continue }
+                // Otherwise only a spelling conflict: named as one side spells the key, with what each
+                // side has under any spelling of it.
+                fuzzCheck(isSpellingCollision(c.path, [b, x, y]),
+                          found ? "conflict at \(c.path) where at most one side changed (or both alike)"
+                                : "conflict at \(c.path) does not carry the values found there")
+                fuzzCheck(c.base == lookup(b, c.path, anySpelling: true) && c.current == lookup(x, c.path, anySpelling: true)
+                          && c.proposed == lookup(y, c.path, anySpelling: true),
+                          "spelling conflict at \(c.path) does not carry the values found there: "
+                          + "\([c.base, c.current, c.proposed]) in \([b, x, y])")
             }
         default:
             fuzzCheck(false, "merge(b, x, y) and merge(b, y, x) disagree on whether there is a conflict")
@@ -49,14 +58,33 @@ enum MergeFuzz {
         fuzzCheck(v == expected, "\(rule): got another value")
     }
 
-    /// The value at `path` (object keys), nil where a key is absent or a value is not an object.
-    static func lookup(_ value: JSONValue, _ path: [String]) -> JSONValue? {
+    /// The value at `path` (object keys matched by their bytes; the last one under any canonically
+    /// equivalent spelling with `anySpelling`), nil where a key is absent or a value is not an object.
+    static func lookup(_ value: JSONValue, _ path: [String], anySpelling: Bool = false) -> JSONValue? {
         var v = value
-        for key in path {
-            guard case .object(let o) = v, let child = o[key] else { return nil }
+        for (index, key) in path.enumerated() {
+            guard case .object(let o) = v else { return nil }
+            let last = index == path.count - 1
+            guard let child = (anySpelling && last) ? o[key] : exact(o)[Array(key.utf8)] else { return nil }
             v = child
         }
         return v
+    }
+
+    /// An object's members keyed by their bytes (Swift's `String` keys are canonical-equivalence keys).
+    static func exact(_ object: [String: JSONValue]) -> [[UInt8]: JSONValue] {
+        Dictionary(object.map { (Array($0.key.utf8), $0.value) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Whether the objects holding `path`'s last key in `values` spell it in two different ways.
+    static func isSpellingCollision(_ path: [String], _ values: [JSONValue]) -> Bool {
+        guard let key = path.last else { return false }
+        var spellings = Set<[UInt8]>()
+        for value in values {
+            guard case .object(let parent)? = lookup(value, Array(path.dropLast())) else { continue }
+            for other in parent.keys where other == key { spellings.insert(Array(other.utf8)) }
+        }
+        return spellings.count > 1
     }
 
     /// The rules, as a specification: which side's value the merge must hold at each path.
@@ -66,8 +94,9 @@ enum MergeFuzz {
         if p == b { return fuzzCheck(v == c, "at \(path): only current changed, merge differs") }
         switch (b, c, p, v) {
         case (.object(let bo)?, .object(let co)?, .object(let po)?, .object(let vo)?):
-            let keys = Set(bo.keys).union(co.keys).union(po.keys).union(vo.keys)
-            for key in keys { checkMerged(bo[key], co[key], po[key], vo[key], path: path + [key]) }
+            let (b, c, p, v) = (exact(bo), exact(co), exact(po), exact(vo))
+            let keys = Set(b.keys).union(c.keys).union(p.keys).union(v.keys)
+            for key in keys { checkMerged(b[key], c[key], p[key], v[key], path: path + [String(decoding: key, as: UTF8.self)]) }
         case (.string?, .string?, .string?, .string?):
             break  // line-wise merge; TextMerge decides
         default:
