@@ -78,6 +78,12 @@ import Testing
             for (what, bad, code) in cases {
                 #expect(refusal(store, bad) == code, "\(what)")
             }
+            // Two rows whose keys differ only in Unicode normalization.
+            let row: JSONValue = ["key": "caf\u{e9}", "version": 1, "value": 1, "author": "bob", "at": 1_700_000_000_000, "merged": false]
+            let respelled = appended(appended(document, list: "rows", row), list: "rows",
+                                     ["key": "cafe\u{301}", "version": 1, "value": 2, "author": "bob", "at": 1_700_000_000_000, "merged": false])
+            #expect(refusal(store, respelled) == "invalid_argument")
+            #expect(refusal(store, appended(document, list: "rows", row)) == nil)
             // An extra event at the end of the log with the counter raised to match is fine.
             let more = appended(edited(document, "last_event_seq", .integer(lastEvent + 1)), list: "events",
                                 ["seq": .integer(lastEvent + 1), "kind": "status", "actor": "alice", "data": ["status": "active"],

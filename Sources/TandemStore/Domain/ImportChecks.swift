@@ -129,6 +129,15 @@ enum ImportChecks {
               (SELECT 1 FROM state_history h WHERE h.sid = e.sid AND h.key = e.row_key AND h.version = e.row_version)
             """, [id]) ?? 0
         guard dangling == 0 else { throw bad("events: \(dangling) state event(s) name a row version that row_history lacks") }
+        // Two rows whose keys differ only in Unicode normalization: checkpoints and branches map rows
+        // by key in JSON objects, where they would collide (`state.put` refuses the second spelling).
+        var spellings: [String: String] = [:]
+        try db.forEach("SELECT key FROM state_rows WHERE sid = ? AND key GLOB '*[^ -~]*'", [id]) { row throws(StoreError) in
+            let key = row.text(0)
+            // A Swift dictionary keys by canonical equivalence: a second spelling finds the first.
+            if let other = spellings[key] { throw bad("rows: keys \(other.debugDescription) and \(key.debugDescription) differ only in Unicode normalization") }
+            spellings[key] = key
+        }
         // A current row missing from its history (a document written by hand): its history starts with it,
         // so that a write based on its version can be merged.
         try db.run("""
