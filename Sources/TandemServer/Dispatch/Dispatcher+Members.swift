@@ -54,7 +54,10 @@ extension Dispatcher {
 
     func listComments(_ p: CommentListParams, client: ClientConnection) throws -> CommentListResult {
         let actor = try actor(client, session: p.session, op: .commentList)
-        return CommentListResult(comments: try store.comments(session: p.session, actor: actor, turnSeq: p.seq).map(CommentDTO.init))
+        // A share link shows what history shows: no comments on turns undone, cleared or rewound.
+        let isViewer = if case .viewer = client.identity { true } else { false }
+        return CommentListResult(comments: try store.comments(session: p.session, actor: actor, turnSeq: p.seq, liveTurnsOnly: isViewer)
+            .map(CommentDTO.init))
     }
 
     func contributions(_ p: ContributionsParams, client: ClientConnection) throws -> ContributionsResult {

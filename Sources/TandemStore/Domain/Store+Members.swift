@@ -136,11 +136,15 @@ extension Store {
     }
 
     /// Comments of one turn, or of the whole session when `turnSeq` is nil, oldest first.
-    public func comments(session: String, actor: String, turnSeq: Int64? = nil) throws(StoreError) -> [Comment] {
+    /// With `liveTurnsOnly`, only comments on turns `history` shows (not undone, cleared or rewound).
+    public func comments(session: String, actor: String, turnSeq: Int64? = nil, liveTurnsOnly: Bool = false) throws(StoreError) -> [Comment] {
         try read { db throws(StoreError) in
             let ref = try db.authorize(.history, session: session, actor: actor)
+            let live = liveTurnsOnly ? """
+                 AND EXISTS (SELECT 1 FROM turns t WHERE t.sid = c.sid AND t.seq = c.turn_seq AND t.state = 0 AND \(TurnRetirements.notRetired("t")))
+                """ : ""
             return try db.query("""
-                SELECT id, turn_seq, author, body, created_at FROM comments WHERE sid = ? AND (?2 IS NULL OR turn_seq = ?2) ORDER BY id
+                SELECT id, turn_seq, author, body, created_at FROM comments c WHERE sid = ? AND (?2 IS NULL OR turn_seq = ?2)\(live) ORDER BY id
                 """, [.integer(ref.sid), .optional(turnSeq)]) {
                 Comment(id: $0.int(0), sessionID: session, turnSeq: $0.int(1), author: $0.text(2), body: $0.text(3), createdAt: $0.int(4),
                         eventSeq: nil)

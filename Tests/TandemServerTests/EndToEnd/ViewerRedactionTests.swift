@@ -14,9 +14,11 @@ extension EndToEnd {
             let owner = try harness.connect(alice)
             try owner.ok("turn.post", ["session": "s-red", "content": "the password is hunter2"])
             try owner.ok("turn.post", ["session": "s-red", "content": "AKIA-EXAMPLE-KEY"])
+            try owner.ok("comment.add", ["session": "s-red", "seq": 1, "text": "hunter2 works, thanks"])
             try owner.ok("turn.undo", ["session": "s-red"])
             try owner.ok("session.clear", ["session": "s-red"])
             try owner.ok("turn.post", ["session": "s-red", "content": "fresh start"])
+            try owner.ok("comment.add", ["session": "s-red", "seq": 3, "text": "agreed"])
             let secret = try owner.ok("share.create", ["session": "s-red", "expires_in": 3600]).string("secret")
             let viewer = try harness.connect(.shareQuery(secret), label: "viewer")
 
@@ -27,16 +29,22 @@ extension EndToEnd {
             let join = try viewer.ok("session.join", ["session": "s-red", "since": 0])
             let backlog = try join.int("backlog")
             var turns: [JSONValue] = []
+            var comments: [JSONValue] = []
             for _ in 0..<backlog {
                 guard let event = viewer.nextEvent(timeout: 5) else { break }
                 if event["event"] == "turn" { turns.append(event) }
+                if event["event"] == "comment" { comments.append(event) }
             }
             #expect(turns.map { $0["seq"]?.intValue } == [1, 2, 3])
             #expect(turns.map { $0["content"]?.stringValue } == ["", "", "fresh start"], "\(turns)")
+            #expect(!"\(comments)".contains("hunter2") && "\(comments)".contains("agreed"), "\(comments)")
+            let listed = try viewer.ok("comment.list", ["session": "s-red"]).array("comments").map { try $0.string("text") }
+            #expect(listed == ["agreed"])
 
             // Members keep what the docs give them.
             let all = try owner.ok("history", ["session": "s-red", "include_undone": true]).array("turns").map { try $0.string("content") }
             #expect(all == ["the password is hunter2", "AKIA-EXAMPLE-KEY", "fresh start"])
+            #expect(try owner.ok("comment.list", ["session": "s-red"]).array("comments").count == 2)
         }
     }
 }
