@@ -405,24 +405,23 @@ async def main():
         await browser.screenshot(second, "expired-while-away.png")
 
         # 10. A long session: the page starts with the last 200 turns and says earlier ones exist.
-        long_session = (await alice.call("session.create", title="A long session"))["session"]["id"]
-        for n in range(1, 206):
-            await alice.call("turn.post", session=long_session, content=f"turn number {n}")
-        long_link = await alice.call("share.create", session=long_session, expires_in=3600)
-        big = await browser.page(BASE + long_link["url"])
-        took = await browser.wait_for(big, "document.querySelectorAll('#turns .turn').length === 200")
+        async def shared_page_of(title, turns):
+            """A new session of `turns` turns, opened through a share link: the page and how long 200 turns took to show."""
+            session = (await alice.call("session.create", title=title))["session"]["id"]
+            for n in range(1, turns + 1):
+                await alice.call("turn.post", session=session, content=f"turn number {n}")
+            link = await alice.call("share.create", session=session, expires_in=3600)
+            page = await browser.page(BASE + link["url"])
+            return page, await browser.wait_for(page, "document.querySelectorAll('#turns .turn').length === 200")
+
+        big, took = await shared_page_of("A long session", 205)
         first_shown = await browser.eval(big, "document.querySelector('#turns .turn .content').textContent")
         hint = await browser.eval(big, "!document.getElementById('older').hidden")
         c.check("a long session shows the last 200 turns and says earlier ones are not shown",
                 took is not None and first_shown == "turn number 6" and hint, f"first {first_shown!r}, hint {hint}")
 
         # 11. Exactly 200 turns: all of them are shown, and nothing is said to be left out (audit).
-        exact = (await alice.call("session.create", title="Two hundred"))["session"]["id"]
-        for n in range(1, 201):
-            await alice.call("turn.post", session=exact, content=f"turn number {n}")
-        exact_link = await alice.call("share.create", session=exact, expires_in=3600)
-        whole = await browser.page(BASE + exact_link["url"])
-        took = await browser.wait_for(whole, "document.querySelectorAll('#turns .turn').length === 200")
+        whole, took = await shared_page_of("Two hundred", 200)
         hint = await browser.eval(whole, "!document.getElementById('older').hidden")
         c.check("a session of exactly 200 turns is shown whole, with no note of earlier ones",
                 took is not None and not hint, f"shown {took is not None}, hint {hint}")

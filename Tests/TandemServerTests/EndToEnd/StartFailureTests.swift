@@ -6,10 +6,13 @@ import Testing
 /// and a log collector reading `--log-format json` must not drop the one line that matters.
 @Suite("tandemd start failures")
 struct StartFailureTests {
-    private func start(_ arguments: [String]) throws -> (status: Int32, stderr: String) {
+    /// Runs tandemd with `arguments`, behind `prefix` (a command that runs it as another user), until it
+    /// exits; its status and standard error.
+    private func start(_ arguments: [String], behind prefix: [String] = []) throws -> (status: Int32, stderr: String) {
+        let command = prefix + [try TandemdProcess.binary()] + arguments
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TandemdProcess.binary())
-        process.arguments = arguments
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
         let errors = Pipe()
         process.standardError = errors
         process.standardOutput = FileHandle.nullDevice
@@ -55,17 +58,8 @@ struct StartFailureTests {
         try FileManager.default.setAttributes([.posixPermissions: 0o444], ofItemAtPath: path)
         // root writes whatever the mode says: run as nobody then (the directory is not theirs either).
         let asNobody = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] : []
-        let command = asNobody + [try TandemdProcess.binary(), "--db", path, "--port", "0"]
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 64, "\(text)")
+        let (status, text) = try start(["--db", path, "--port", "0"], behind: asNobody)
+        #expect(status == 64, "\(text)")
         #expect(text.contains("critical") && text.contains("can be read but not written by this process"), "\(text)")
         #expect(text.split(separator: "\n").count == 1, "\(text)")
     }

@@ -35,6 +35,22 @@ struct TestCertificate {
 
 @Suite("Runtime: TLS and permessage-deflate over loopback")
 struct TLSAndDeflateTests {
+    /// A wss:// server on `certificate`, one loop, with `configure` on top.
+    func tlsServer(_ certificate: TestCertificate, _ app: any WebSocketApplication,
+                   _ configure: (inout TransportConfiguration) -> Void = { _ in }) throws -> TestServer {
+        try TestServer({
+            $0.tls = TLSConfiguration(certificatePath: certificate.certificate, keyPath: certificate.key)
+            $0.loopCount = 1
+            configure(&$0)
+        }, application: app)
+    }
+
+    /// A client of `server` trusting `certificate` alone.
+    func tlsClient(_ server: TestServer, trusting certificate: TestCertificate) throws -> WebSocketClient {
+        let options = WebSocketClient.Options(tls: TLSClientConfiguration(verifyPeer: true, caFilePath: certificate.certificate))
+        return try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/", options: options)
+    }
+
     @Test func tlsEchoRoundTrip() throws {
         let certificate = try TestCertificate()
         defer { certificate.remove() }
@@ -107,16 +123,13 @@ struct TLSAndDeflateTests {
         let certificate = try TestCertificate()
         defer { certificate.remove() }
         let app = BroadcastApp()
-        let server = try TestServer({
-            $0.tls = TLSConfiguration(certificatePath: certificate.certificate, keyPath: certificate.key)
-            $0.loopCount = 1
+        let server = try tlsServer(certificate, app) {
             $0.outboundQueueLimit = 64 * 1024
             $0.closeTimeout = 30
-        }, application: app)
+        }
         defer { server.stop() }
-        let options = WebSocketClient.Options(tls: TLSClientConfiguration(verifyPeer: true, caFilePath: certificate.certificate))
-        let slow = try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/", options: options)
-        let fast = try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/", options: options)
+        let slow = try tlsClient(server, trusting: certificate)
+        let fast = try tlsClient(server, trusting: certificate)
         #expect(eventually { app.memberCount == 2 })
         let payload = [UInt8](repeating: 0x42, count: 16 * 1024)
         // 16 MiB: far more than the slow member's socket buffers and queue limit hold.
@@ -143,14 +156,10 @@ struct TLSAndDeflateTests {
         let certificate = try TestCertificate()
         defer { certificate.remove() }
         let app = BroadcastApp()
-        let server = try TestServer({
-            $0.tls = TLSConfiguration(certificatePath: certificate.certificate, keyPath: certificate.key)
-            $0.loopCount = 1
-        }, application: app)
+        let server = try tlsServer(certificate, app)
         defer { server.stop() }
-        let options = WebSocketClient.Options(tls: TLSClientConfiguration(verifyPeer: true, caFilePath: certificate.certificate))
-        let member = try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/", options: options)
-        let flooder = try WebSocketClient(url: "wss://127.0.0.1:\(server.port)/", options: options)
+        let member = try tlsClient(server, trusting: certificate)
+        let flooder = try tlsClient(server, trusting: certificate)
         #expect(eventually { app.memberCount == 2 })
         let pongs = Array([[UInt8]](repeating: clientFrame(.pong, [UInt8](repeating: 0x7a, count: 125)), count: 500).joined())
         let flooding = Atomic<Bool>(true)
