@@ -82,7 +82,6 @@ extension Dispatcher {
             // large turns bounded too.
             let current = try? SessionInfo(store.session(id: p.session))
             let isViewer = if case .viewer = client.identity { true } else { false }
-            var retiredSeqs: Set<Int64> = []
             var frames: [SharedFrame] = []
             var replayed: Int64 = 0
             var bytes = 0
@@ -92,7 +91,7 @@ extension Dispatcher {
                 for var change in page.events {
                     replayed += 1
                     // A share link shows what history shows: no text of a turn undone, cleared or rewound since.
-                    if isViewer { change.hideRetired(&retiredSeqs) }
+                    if isViewer { change.hideRetired() }
                     guard let frame = EventFrames.event(for: change, session: p.session, info: current) else { continue }
                     bytes += frame.payloadCount
                     guard bytes <= configuration.maxReplayBytes else {

@@ -48,6 +48,8 @@ public struct ChangeEvent: Sendable, Equatable {
     public var data: JSONValue?
     /// For `comment` entries, the comment itself.
     public var comment: Comment? = nil
+    /// For `comment` entries, whether the turn commented on is undone, cleared or rewound now.
+    public var commentedTurnRetired = false
 }
 
 public struct ChangeSet: Sendable, Equatable {
@@ -83,11 +85,13 @@ extension Store {
 enum Changes {
     static func load(_ db: Database, sid: Int64, sessionID: String, since: Int64, limit: Int) throws(StoreError) -> ChangeSet {
         let last = try db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(sid)]) ?? 0
+        let retired = try TurnRetirements.load(db, sid: sid)
         let others = try db.query("""
             SELECT e.seq, e.kind, e.actor, e.created_at, e.turn_seq, e.data,
-                   h.key, h.version, h.value, h.author, h.created_at, h.merged
+                   h.key, h.version, h.value, h.author, h.created_at, h.merged, t.state
             FROM events e
             LEFT JOIN state_history h ON e.kind = 'state' AND h.sid = e.sid AND h.key = e.row_key AND h.version = e.row_version
+            LEFT JOIN turns t ON e.kind = 'comment' AND t.sid = e.sid AND t.seq = e.turn_seq
             WHERE e.sid = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
             """, [.integer(sid), .integer(since), .int(limit)]) { row throws(StoreError) in
             var event = ChangeEvent(eventSeq: row.int(0), kind: ChangeEvent.Kind(rawValue: row.text(1)) ?? .session,
@@ -96,6 +100,9 @@ enum Changes {
             if event.kind == .comment, let id = event.data?["id"]?.intValue, let body = event.data?["body"]?.stringValue {
                 event.comment = Comment(id: id, sessionID: sessionID, turnSeq: event.turnSeq ?? 0, author: event.actor ?? "",
                                         body: body, createdAt: event.createdAt, eventSeq: event.eventSeq)
+                if let seq = event.turnSeq, !row.isNull(12) {
+                    event.commentedTurnRetired = retired.state(TurnState(rawValue: row.int(12)) ?? .live, seq: seq) != .live
+                }
             }
             if !row.isNull(6) {
                 event.row = StateRow(key: row.text(6), version: row.int(7), value: try row.json(8), author: row.text(9),
@@ -104,7 +111,6 @@ enum Changes {
             return event
         }
         let first = try firstTurnSeq(db, sid: sid, afterEvent: since)
-        let retired = try TurnRetirements.load(db, sid: sid)
         let turns = try db.query("SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq >= ? ORDER BY seq LIMIT ?",
                                  [.integer(sid), .integer(first), .int(limit)]) { row throws(StoreError) in
             try TurnRows.map(row, sessionID: sessionID, retired: retired)

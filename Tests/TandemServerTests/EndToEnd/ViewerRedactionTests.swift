@@ -46,5 +46,40 @@ extension EndToEnd {
             #expect(all == ["the password is hunter2", "AKIA-EXAMPLE-KEY", "fresh start"])
             #expect(try owner.ok("comment.list", ["session": "s-red"]).array("comments").count == 2)
         }
+        /// The comment's turn was before the viewer's `since`: only the current state of that turn can
+        /// tell that the comment quotes something cleared (the replay holds the comment, not the turn).
+        @Test func aCommentOnATurnBeforeSinceIsReplayedWithoutItsText() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-since", owner: alice)
+            let owner = try harness.connect(alice)
+            let head = try owner.ok("turn.post", ["session": "s-since", "content": "the password is hunter2"]).int("eseq")
+            try owner.ok("comment.add", ["session": "s-since", "seq": 1, "text": "hunter2 works, thanks"])
+            try owner.ok("session.clear", ["session": "s-since"])
+            try owner.ok("turn.post", ["session": "s-since", "content": "fresh start"])
+            try owner.ok("comment.add", ["session": "s-since", "seq": 2, "text": "agreed"])
+            let secret = try owner.ok("share.create", ["session": "s-since", "expires_in": 3600]).string("secret")
+            let viewer = try harness.connect(.shareQuery(secret), label: "viewer")
+
+            let join = try viewer.ok("session.join", ["session": "s-since", "since": .integer(head)])
+            var comments: [JSONValue] = []
+            for _ in 0..<(try join.int("backlog")) {
+                guard let event = viewer.nextEvent(timeout: 5) else { break }
+                if event["event"] == "comment" { comments.append(event) }
+            }
+            #expect(comments.count == 2)
+            #expect(!"\(comments)".contains("hunter2") && "\(comments)".contains("agreed"), "\(comments)")
+
+            // A member replaying the same span keeps the text.
+            let member = try owner.ok("session.join", ["session": "s-since", "since": .integer(head)])
+            #expect(try member.int("backlog") >= 4)
+            var seen: [JSONValue] = []
+            for _ in 0..<(try member.int("backlog")) {
+                guard let event = owner.nextEvent(timeout: 5) else { break }
+                if event["event"] == "comment" { seen.append(event) }
+            }
+            #expect("\(seen)".contains("hunter2"), "\(seen)")
+        }
     }
 }
