@@ -50,6 +50,29 @@ final class SharedSequence: Sendable {
         #expect(log.of("b") == [4, 5])
     }
 
+    /// A removed member's connections hear the removal and nothing after it, even when a later event
+    /// was offered first and only waited for the removal (a poster's turn racing the removal).
+    @Test func silencedSubscribersGetTheEventAndNothingLater() {
+        let log = DeliveryLog()
+        let fanout = SequencedFanout<String, String, [String]>(delivered: 0) { _, seq, to in log.record(seq, to) }
+        for name in ["alice", "bob-1", "bob-2"] { fanout.subscribe(name) { d in (d, ()) } }
+        fanout.publish(1, "turn")
+        #expect(fanout.publish(3, "turn after the removal") == true)
+        fanout.publish(2, "bob removed", silencing: { $0.hasPrefix("bob") })
+        fanout.publish(4, "another turn")
+        #expect(log.of("alice") == [1, 2, 3, 4])
+        #expect(log.of("bob-1") == [1, 2])
+        #expect(log.of("bob-2") == [1, 2])
+        #expect(Set(fanout.recipients) == ["alice", "bob-1", "bob-2"], "listed until unsubscribed")
+        fanout.unsubscribe("bob-1")
+        fanout.unsubscribe("bob-2")
+        fanout.subscribe("carol") { d in (d, ()) }
+        fanout.publish(5, "to everyone again")
+        #expect(log.of("alice") == [1, 2, 3, 4, 5])
+        #expect(log.of("carol") == [5])
+        #expect(log.of("bob-1") == [1, 2])
+    }
+
     /// Many publishers racing with joiners: every subscriber sees a gapless, duplicate-free run
     /// that starts right after its floor.
     @Test func concurrentPublishersAndJoinersNeverGapOrRepeat() async {

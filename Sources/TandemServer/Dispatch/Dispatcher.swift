@@ -175,7 +175,12 @@ final class Dispatcher: Sendable {
             if changes.events.isEmpty { return }
             let info = try? SessionInfo(store.session(id: liveSession.id))
             for change in changes.events {
-                publish(liveSession, change.eventSeq, EventFrames.event(for: change, session: liveSession.id, info: info))
+                var silencing: LiveSession.Fanout.Silencing? = nil
+                if let removed = change.removedMember {
+                    silencing = { (recipient: Recipient) -> Bool in recipient.user == removed }
+                }
+                publish(liveSession, change.eventSeq, EventFrames.event(for: change, session: liveSession.id, info: info),
+                        silencing: silencing)
                 from = change.eventSeq
             }
             if from >= changes.lastEventSeq { return }
@@ -184,8 +189,10 @@ final class Dispatcher: Sendable {
 
     /// Offers an event to a live session's fan-out; a nil frame skips the sequence number (an
     /// entry that has nothing to tell clients). A remaining gap schedules a catch-up from the log.
-    func publish(_ liveSession: LiveSession, _ eseq: Int64, _ frame: SharedFrame?) {
-        if liveSession.fanout.publish(eseq, frame) { scheduleCatchUp(liveSession) }
+    /// `silencing`: connections that get nothing after this event (a removed member's).
+    func publish(_ liveSession: LiveSession, _ eseq: Int64, _ frame: SharedFrame?,
+                 silencing: LiveSession.Fanout.Silencing? = nil) {
+        if liveSession.fanout.publish(eseq, frame, silencing: silencing) { scheduleCatchUp(liveSession) }
     }
 
     private func scheduleCatchUp(_ liveSession: LiveSession) {

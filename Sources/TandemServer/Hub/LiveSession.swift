@@ -19,8 +19,9 @@ final class LiveSession: Sendable {
     /// Which session of this id it follows (its `created`): another one made under the id after a
     /// delete by another process is another live session.
     let created: Int64
+    typealias Fanout = SequencedFanout<Recipient, SharedFrame?, ConnectionGroups>
     /// Frames by event sequence; a nil frame is a sequence number with nothing to tell clients.
-    let fanout: SequencedFanout<Recipient, SharedFrame?, ConnectionGroups>
+    let fanout: Fanout
     /// Members online: user id → number of joined connections.
     private let online = Mutex<[String: Int]>([:])
     /// The session as the last join read it (no role): what a `deleted` event carries when the

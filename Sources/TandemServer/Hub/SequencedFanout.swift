@@ -15,10 +15,13 @@ import Synchronization
 public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Sendable, Audience: Sendable>: Sendable {
     /// Called with the lock held, in sequence order; it must only queue, never block.
     public typealias Deliver = @Sendable (_ message: Message, _ sequence: Int64, _ audience: Audience) -> Void
+    /// Which subscribers get nothing after an event (a member removed by it): they hear the event
+    /// itself and nothing later, until they unsubscribe.
+    public typealias Silencing = @Sendable (Recipient) -> Bool
 
     private struct State {
         var delivered: Int64
-        var pending: [Int64: Message] = [:]
+        var pending: [Int64: (message: Message, silencing: Silencing?)] = [:]
         var floors: [Recipient: Int64] = [:]
         /// The highest floor ever set: every event above it goes to every subscriber.
         var highestFloor: Int64 = .min
@@ -54,21 +57,23 @@ public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Send
     public var recipients: [Recipient] { state.withLock { Array($0.floors.keys) } }
 
     /// Offers event `sequence`. Old ones are dropped; the next one is delivered at once, with any
-    /// that were waiting for it; later ones wait. Returns true while a gap remains.
+    /// that were waiting for it; later ones wait. Returns true while a gap remains. Subscribers
+    /// `silencing` picks get this event and none after it (in the same lock, so no later event can
+    /// slip in before a removal takes effect).
     @discardableResult
-    public func publish(_ sequence: Int64, _ message: Message) -> Bool {
+    public func publish(_ sequence: Int64, _ message: Message, silencing: Silencing? = nil) -> Bool {
         state.withLock { s in
             if sequence == s.delivered + 1 && s.pending.isEmpty {
                 // The usual case, the next event with nothing held back: no table to go through.
                 s.delivered = sequence
-                send(message, sequence, &s)
+                send(message, sequence, silencing, &s)
                 return false
             }
             if sequence <= s.delivered || s.pending[sequence] != nil { return !s.pending.isEmpty }
-            s.pending[sequence] = message
+            s.pending[sequence] = (message, silencing)
             while let next = s.pending.removeValue(forKey: s.delivered + 1) {
                 s.delivered += 1
-                send(next, s.delivered, &s)
+                send(next.message, s.delivered, next.silencing, &s)
             }
             return !s.pending.isEmpty
         }
@@ -92,12 +97,18 @@ public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Send
     @discardableResult
     public func unsubscribe(_ recipient: Recipient) -> Int {
         state.withLock { s in
-            if s.floors.removeValue(forKey: recipient) != nil { s.everyone = nil }
+            if let floor = s.floors.removeValue(forKey: recipient) {
+                s.everyone = nil
+                // A silenced subscriber's floor is the highest there is; once it is gone, events
+                // go to everyone at once again.
+                if floor == s.highestFloor { s.highestFloor = s.floors.values.max() ?? .min }
+            }
             return s.floors.count
         }
     }
 
-    private func send(_ message: Message, _ sequence: Int64, _ s: inout State) {
+    private func send(_ message: Message, _ sequence: Int64, _ silencing: Silencing?, _ s: inout State) {
+        defer { if let silencing { silence(silencing, &s) } }
         if s.floors.isEmpty { return }
         if sequence > s.highestFloor {
             let everyone = s.everyone ?? makeAudience(Array(s.floors.keys))
@@ -109,6 +120,16 @@ public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Send
         to.reserveCapacity(s.floors.count)
         for (recipient, floor) in s.floors where sequence > floor { to.append(recipient) }
         if !to.isEmpty { deliver(message, sequence, makeAudience(to)) }
+    }
+
+    /// Raises the floor of the subscribers `silencing` picks beyond any sequence: they stay listed
+    /// (`recipients`), so whoever removes them can still find and unsubscribe them.
+    private func silence(_ silencing: Silencing, _ s: inout State) {
+        for recipient in s.floors.keys where silencing(recipient) {
+            s.floors[recipient] = .max
+            s.highestFloor = .max
+            s.everyone = nil
+        }
     }
 }
 

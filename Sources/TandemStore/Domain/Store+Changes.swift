@@ -50,6 +50,12 @@ public struct ChangeEvent: Sendable, Equatable {
     public var comment: Comment? = nil
     /// For `comment` entries, whether the turn commented on is undone, cleared or rewound now.
     public var commentedTurnRetired = false
+
+    /// For a `member` entry that removed someone: who.
+    public var removedMember: String? {
+        guard kind == .member, data?["role"]?.isNull == true else { return nil }
+        return data?["user"]?.stringValue
+    }
 }
 
 public struct ChangeSet: Sendable, Equatable {
