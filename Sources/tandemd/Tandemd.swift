@@ -57,6 +57,12 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("auth-failures-per-minute"), help: .init(Self.help("auth-failures-per-minute"))) var authFailuresPerMinute: String?
     @Option(name: .customLong("cache-size"), help: .init(Self.help("cache-size"))) var cacheSize: String?
     @Option(name: .customLong("busy-timeout"), help: .init(Self.help("busy-timeout"))) var busyTimeout: String?
+    @Option(name: .customLong("stale-handshake"), help: .init(Self.help("stale-handshake"))) var staleHandshake: String?
+    @Option(name: .customLong("max-page-bytes"), help: .init(Self.help("max-page-bytes"))) var maxPageBytes: String?
+    @Option(name: .customLong("max-sessions-per-user"), help: .init(Self.help("max-sessions-per-user"))) var maxSessionsPerUser: String?
+    @Option(name: .customLong("max-share-links-per-session"), help: .init(Self.help("max-share-links-per-session"))) var maxShareLinksPerSession: String?
+    @Option(name: .customLong("max-checkpoints-per-session"), help: .init(Self.help("max-checkpoints-per-session"))) var maxCheckpointsPerSession: String?
+    @Option(name: .customLong("max-templates-per-user"), help: .init(Self.help("max-templates-per-user"))) var maxTemplatesPerUser: String?
 
     static func help(_ key: String) -> String {
         guard let setting = ServerSetting.named(key) else { return "" }
@@ -71,7 +77,10 @@ struct Tandemd: ParsableCommand {
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("write-coalescing-ms", writeCoalescingMs),
-         ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout)]
+         ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout),
+         ("stale-handshake", staleHandshake), ("max-page-bytes", maxPageBytes), ("max-sessions-per-user", maxSessionsPerUser),
+         ("max-share-links-per-session", maxShareLinksPerSession), ("max-checkpoints-per-session", maxCheckpointsPerSession),
+         ("max-templates-per-user", maxTemplatesPerUser)]
     }
 
     func run() throws {

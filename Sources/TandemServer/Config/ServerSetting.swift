@@ -47,7 +47,7 @@ public struct ServerSetting: Sendable {
     }
 
     static func integer(_ key: String, _ help: String, _ range: ClosedRange<Int>, _ path: any WritableKeyPath<ServerConfiguration, Int> & Sendable) -> ServerSetting {
-        ServerSetting(key: key, help: help) { config, value throws(SettingValueError) in
+        ServerSetting(key: key, help: help + " Range \(range.lowerBound)...\(range.upperBound).") { config, value throws(SettingValueError) in
             guard let n = Int(value.replacingOccurrences(of: "_", with: "")) else { throw SettingValueError(message: "expected a whole number, got '\(value)'") }
             guard range.contains(n) else { throw SettingValueError(message: "\(n) is outside \(range.lowerBound)...\(range.upperBound)") }
             config[keyPath: path] = n
@@ -55,7 +55,7 @@ public struct ServerSetting: Sendable {
     }
 
     static func bytes(_ key: String, _ help: String, _ range: ClosedRange<Int>, _ path: any WritableKeyPath<ServerConfiguration, Int> & Sendable) -> ServerSetting {
-        ServerSetting(key: key, help: help) { config, value throws(SettingValueError) in
+        ServerSetting(key: key, help: help + " Range \(ByteSize.text(range.lowerBound))...\(ByteSize.text(range.upperBound)).") { config, value throws(SettingValueError) in
             guard let n = ByteSize.parse(value) else { throw SettingValueError(message: "expected a size like 65536, 64k or 4m, got '\(value)'") }
             guard range.contains(n) else { throw SettingValueError(message: "\(n) bytes is outside \(range.lowerBound)...\(range.upperBound)") }
             config[keyPath: path] = n
@@ -63,11 +63,16 @@ public struct ServerSetting: Sendable {
     }
 
     static func number(_ key: String, _ help: String, _ range: ClosedRange<Double>, _ path: any WritableKeyPath<ServerConfiguration, Double> & Sendable) -> ServerSetting {
-        ServerSetting(key: key, help: help) { config, value throws(SettingValueError) in
+        ServerSetting(key: key, help: help + " Range \(Self.text(range.lowerBound))...\(Self.text(range.upperBound)).") { config, value throws(SettingValueError) in
             guard let n = Double(value), n.isFinite else { throw SettingValueError(message: "expected a number, got '\(value)'") }
-            guard range.contains(n) else { throw SettingValueError(message: "\(n) is outside \(range.lowerBound)...\(range.upperBound)") }
+            guard range.contains(n) else { throw SettingValueError(message: "\(Self.text(n)) is outside \(Self.text(range.lowerBound))...\(Self.text(range.upperBound))") }
             config[keyPath: path] = n
         }
+    }
+
+    /// 0.1, 600 (not 600.0).
+    private static func text(_ n: Double) -> String {
+        n == n.rounded() && abs(n) < 1e15 ? String(Int(n)) : String(n)
     }
 
     static func choice<T: RawRepresentable & Sendable>(_ key: String, _ help: String, _ choices: [T], _ path: any WritableKeyPath<ServerConfiguration, T> & Sendable) -> ServerSetting where T.RawValue == String {
@@ -90,5 +95,13 @@ enum ByteSize {
             return n * multiplier
         }
         return Int(lower).flatMap { $0 >= 0 ? $0 : nil }
+    }
+
+    /// The shortest way `parse` reads `n`: 64k, 4g, 1000.
+    static func text(_ n: Int) -> String {
+        for (suffix, multiplier) in [("g", 1 << 30), ("m", 1 << 20), ("k", 1 << 10)] where n >= multiplier && n % multiplier == 0 {
+            return "\(n / multiplier)\(suffix)"
+        }
+        return String(n)
     }
 }
