@@ -59,6 +59,8 @@ import TandemJSON
         Case(text: #"{"id":8,"op":"history","session":"s","from":9,"to":3}"#, code: .invalidArgument, id: 8, field: "to", says: "must be >= 'from' (9), got 3"),
         Case(text: #"{"id":8,"op":"history","session":"s","from":9}"#, code: .invalidArgument, id: 8, field: "to", says: "required"),
         Case(text: #"{"id":8,"op":"history","session":"s","last":5,"limit":5}"#, code: .invalidArgument, id: 8, field: "limit", says: "cannot be combined"),
+        Case(text: #"{"id":8,"op":"state.get","session":"s","key":"plan","after":"zzz"}"#, code: .invalidArgument, id: 8, field: "after", says: "cannot be combined"),
+        Case(text: #"{"id":8,"op":"state.get","session":"s","key":"plan","limit":10}"#, code: .invalidArgument, id: 8, field: "limit", says: "cannot be combined"),
         Case(text: #"{"id":9,"op":"state.put","session":"s","key":"k","value":1}"#, code: .invalidArgument, id: 9, field: "base", says: "'base' is required"),
         Case(text: #"{"id":9,"op":"state.put","session":"s","key":"","value":1,"base":0}"#, code: .invalidArgument, id: 9, field: "key", says: "must not be empty"),
         Case(text: #"{"id":10,"op":"session.update","session":"s"}"#, code: .invalidArgument, id: 10, field: "title", says: "nothing to update"),

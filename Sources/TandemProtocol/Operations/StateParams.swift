@@ -22,6 +22,11 @@ public struct StateGetParams: WireObject {
         key = try r.optionalString("key", maxBytes: r.limits.maxStateKeyBytes)
         after = try r.optionalString("after", maxBytes: r.limits.maxStateKeyBytes, allowEmpty: true)
         limit = try r.optionalInt("limit", min: 1, max: Int64(r.limits.maxPageSize))
+        if key != nil {
+            // One row has no pages: a client that sends both meant something else.
+            if after != nil { throw r.failure("after", "cannot be combined with 'key'") }
+            if limit != nil { throw r.failure("limit", "cannot be combined with 'key'") }
+        }
     }
 
     public func write(into o: inout [String: JSONValue]) {
