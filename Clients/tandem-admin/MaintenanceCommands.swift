@@ -26,6 +26,8 @@ struct Backup: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The backup file to write.") var file: String
     @Flag(help: "Overwrite FILE when it exists.") var force = false
+    @Flag(help: "Leave out the free pages deleted data left (SQLite's VACUUM INTO: slower, rebuilds every table); restoring this copy, with tandemd stopped first, shrinks the database file.")
+    var compact = false
 
     func run() throws {
         try DatabaseFiles.refuseAsTarget(file, database: database.path, what: "backup")
@@ -36,7 +38,7 @@ struct Backup: ParsableCommand {
         let partial = "\(file).partial-\(getpid())"
         try? FileManager.default.removeItem(atPath: partial)
         do {
-            try database.backup(to: partial)
+            try database.backup(to: partial, compact: compact)
             guard rename(partial, file) == 0 else {
                 throw AdminFailure(AdminFailure.usage, "cannot write '\(file)': \(String(cString: strerror(errno)))")
             }

@@ -17,10 +17,14 @@ struct DatabaseOptions: ParsableArguments {
     }
 
     /// Copies the database file as it is to `target` (no store opened: any schema version, nothing written to it).
-    func backup(to target: String) throws {
+    func backup(to target: String, compact: Bool = false) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw missing }
         do throws(StoreError) {
-            try Store.backup(databaseAt: path, to: target)
+            if compact {
+                try Store.compactedCopy(databaseAt: path, to: target)
+            } else {
+                try Store.backup(databaseAt: path, to: target)
+            }
         } catch {
             throw AdminFailure(AdminFailure.database, "cannot back up '\(path)': \(AdminFailure(error).message)")
         }

@@ -36,6 +36,9 @@ enum SearchFile {
     static func prepare(_ db: Database, inMemory: Bool, automerge: Int) throws(StoreError) {
         if !inMemory {
             try db.execute("PRAGMA search.journal_mode=WAL")
+            // As the database's: after a burst of indexing (a big import) the WAL is cut back to
+            // this at the next checkpoint instead of keeping its largest size for good.
+            try db.execute("PRAGMA search.journal_size_limit=\(64 << 20)")
         }
         try db.execute("""
             CREATE TABLE IF NOT EXISTS search.progress(

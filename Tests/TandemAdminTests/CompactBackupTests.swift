@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import TandemStore
+
+/// A deleted session's pages stay in the database file as free pages (SQLite reuses them, never
+/// returns them to the disk). `backup --compact` is the way to a smaller file: a copy without them.
+@Suite struct CompactBackupTests {
+    private func size(_ path: String) throws -> Int {
+        (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+    }
+
+    @Test func aCompactBackupLeavesOutWhatADeletedSessionFreed() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        try f.seed { store in
+            _ = try store.createSession(id: "big", title: "to delete", owner: "alice")
+            let text = String(repeating: "y", count: 4000)
+            for _ in 0..<20 { // ~8 MB
+                _ = try store.appendTurns(session: "big", actor: "alice", (0..<100).map { _ in NewTurn(role: .user, content: text) })
+            }
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "kept"))
+        }
+        expectStatus(try f.run(["sessions", "delete", "big", "--yes"]), 0)
+
+        let plain = f.dir + "/plain.db", packed = f.dir + "/packed.db"
+        expectStatus(try f.run(["backup", plain]), 0)
+        let compacted = try f.run(["backup", "--compact", packed])
+        expectStatus(compacted, 0)
+        #expect(compacted.stdout.contains("backed up"), "\(compacted.stdout)")
+        // The deleted turns' pages are free in the database and its plain copy, and absent from the
+        // compact one. (Their text also waits in search_forget_turns until tandemd's index forgets
+        // them: a copy of either kind keeps that.)
+        let plainPages = try Database(path: plain, readOnly: true)
+        let freed = try #require(try plainPages.scalar("PRAGMA freelist_count"))
+        let pageSize = try #require(try plainPages.scalar("PRAGMA page_size"))
+        #expect(freed >= 200, "deleting 2,000 turns of 4 KB freed pages: \(freed)")
+        let packedPages = try Database(path: packed, readOnly: true)
+        #expect(try packedPages.scalar("PRAGMA freelist_count") == 0)
+        let (plainSize, packedSize) = (try size(plain), try size(packed))
+        #expect(Int64(plainSize - packedSize) >= freed * pageSize * 9 / 10, "\(plainSize) → \(packedSize) bytes, \(freed) free pages")
+
+        // The compact copy is the same database: it opens at its schema version, with the rows kept.
+        var configuration = StoreConfiguration(path: packed)
+        configuration.indexTurnsForSearch = false
+        configuration.migrates = false
+        let copy = try Store(configuration)
+        defer { copy.close() }
+        #expect(try copy.lastTurns(session: "s1", actor: "bob", count: 5).map(\.content) == ["kept"])
+        #expect(throws: StoreError.self) { try copy.session(id: "big") }
+        #expect(try packedPages.integrityCheck() == ["ok"])
+
+        // Like backup, it refuses to overwrite a file unless told to.
+        expectStatus(try f.run(["backup", "--compact", packed]), 3)
+    }
+}
