@@ -50,7 +50,9 @@ public final class TandemServer: Sendable {
         let authenticator = Authenticator(store: store, failuresPerMinute: configuration.authFailuresPerMinute)
         let registry = ConnectionRegistry()
         let store = self.store
-        let routes = HTTPRoutes(metrics: metrics, health: { (try? store.auditHighWater()) != nil },
+        // Healthy: the database reads, and storage took the last write it was given (a full disk
+        // refuses every write while reads go on).
+        let routes = HTTPRoutes(metrics: metrics, health: { !store.writer.storage.refusesWrites && (try? store.auditHighWater()) != nil },
                                 viewer: ViewerAssets(store: store))
         let application = TandemApplication(dispatcher: dispatcher, authenticator: authenticator, routes: routes,
                                             registry: registry, configuration: configuration, metrics: metrics,

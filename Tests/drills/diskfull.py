@@ -8,6 +8,7 @@ while members write.
    server, never hang a request.
 3. While full: reads keep working (history, state.get, ping), and a new member can connect and join.
 4. The filler is deleted: writes must succeed again within 15 s without restarting tandemd.
+   /healthz answers 503 while storage refuses writes, 200 again once one commits.
 5. Nothing acknowledged is lost: the live member saw every acknowledged turn once, in order; history is
    gap-free and holds every acknowledged turn; after a restart on the same database as well;
    `PRAGMA integrity_check` is ok.
@@ -128,6 +129,8 @@ async def run(args):
         put = await writer.request("state.put", session=SESSION, key="plan", value={"big": "p" * 4096}, base=0)
         check(put.get("ok") is False and put["error"]["code"] == "unavailable", f"a state write fails the same way: {put.get('error')}")
         check(server.alive(), "tandemd is still running")
+        status, body = server.healthz()
+        check(status == 503 and "storage" in body, f"/healthz tells monitoring: {status} {body.strip()}")
 
         print("3. reads while full")
         seqs, nonces, head = await history(writer)
@@ -157,6 +160,8 @@ async def run(args):
                 raise DrillFailure(f"a write failed after recovery: {answer['error']}")
         put = await writer.request("state.put", session=SESSION, key="plan", value={"big": "p" * 4096}, base=0)
         check(put.get("ok") and put["result"]["outcome"] == "applied", "state writes too")
+        status, body = server.healthz()
+        check(status == 200, f"/healthz is 200 again: {status} {body.strip()}")
 
         print("5. nothing acknowledged lost")
         deadline = time.monotonic() + 10

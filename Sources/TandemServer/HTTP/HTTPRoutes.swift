@@ -16,7 +16,7 @@ struct HTTPRoutes: Sendable {
     private func route(_ request: HTTPRequest) -> HTTPResponse {
         switch request.path {
         case "/healthz":
-            return health() ? .text(200, "ok\n") : .text(503, "storage unavailable\n")
+            return health() ? .text(200, "ok\n") : .text(503, "storage unavailable: the database does not read, or refused the last write (full, read-only or failing disk)\n")
         case "/metrics":
             let body = Array(metrics.render().utf8)
             return HTTPResponse(status: 200, headers: [("Content-Type", PrometheusText.contentType),

@@ -37,6 +37,9 @@ public final class StoreWriter: @unchecked Sendable {
     /// Set by `noteChoreWork` (any thread), handed to `chore` by the writer thread.
     private var choreNoted = false
 
+    /// Whether storage refused the last write it was given (what `/healthz` tells monitoring).
+    public let storage = StorageRefusals()
+
     /// Transactions committed so far (for benchmarks and tests).
     public var batches: Int {
         condition.lock()
@@ -245,6 +248,7 @@ public final class StoreWriter: @unchecked Sendable {
         do {
             try db.run("BEGIN IMMEDIATE")
         } catch {
+            storage.note(error)
             completer.deliver(batch, error: error)
             return error
         }
@@ -259,6 +263,7 @@ public final class StoreWriter: @unchecked Sendable {
                     case let failure? where failure.kind == .sqlite:
                         // A statement failed halfway through: only the whole transaction can undo the
                         // job's writes. It fails alone; the rest of the batch runs again without it.
+                        storage.note(failure)
                         discardTransaction()
                         completer.deliver([job], error: nil)
                         return runBatch(batch.filter { $0 !== job })
@@ -269,13 +274,14 @@ public final class StoreWriter: @unchecked Sendable {
                 }
                 try db.run("SAVEPOINT job")
                 context.beginJob(deferrable: job.deferrable)
-                if job.run(context) == nil {
-                    try db.run("RELEASE job")
-                    context.commitJob()
-                } else {
+                if let failure = job.run(context) {
+                    storage.note(failure)
                     context.discardJob()
                     try db.run("ROLLBACK TO job")
                     try db.run("RELEASE job")
+                } else {
+                    try db.run("RELEASE job")
+                    context.commitJob()
                 }
             } catch {
                 // The transaction itself is broken (I/O error, full disk): fail the whole batch.
@@ -298,6 +304,7 @@ public final class StoreWriter: @unchecked Sendable {
         let deleted = context.sessionsDeleted
         context.sessionsDeleted = false
         if context.choreDue { chore?.noteWork() }
+        storage.committed()
         condition.lock()
         committedBatches += 1
         committedJobs += batch.count
@@ -309,6 +316,7 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     private func abort(_ batch: [WriteJob], _ error: StoreError) {
+        storage.note(error)
         discardTransaction()
         completer.deliver(batch, error: error)
     }

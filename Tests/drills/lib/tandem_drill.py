@@ -75,6 +75,17 @@ class Tandemd:
     def url(self):
         return f"ws://127.0.0.1:{self.port}"
 
+    def healthz(self):
+        """GET /healthz: (status, body)."""
+        import http.client
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        try:
+            conn.request("GET", "/healthz")
+            answer = conn.getresponse()
+            return answer.status, answer.read().decode()
+        finally:
+            conn.close()
+
     def kill9(self):
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)

@@ -1,0 +1,22 @@
+import Synchronization
+
+/// Whether storage refused the last write the writer gave it: set by a failure that says the disk is
+/// full, read-only or failing, cleared by the next commit. Reads go on meanwhile, so a health check
+/// that only reads would report a server that refuses every write as healthy.
+public final class StorageRefusals: Sendable {
+    private let refusing = Atomic<Bool>(false)
+
+    /// True from a write refused by storage until a write commits.
+    public var refusesWrites: Bool { refusing.load(ordering: .relaxed) }
+
+    func note(_ error: StoreError) {
+        guard error.kind == .sqlite, let code = error.sqliteCode else { return }
+        // SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR (extended codes keep the primary in the low byte).
+        if [13, 8, 10].contains(code & 0xFF) { refusing.store(true, ordering: .relaxed) }
+    }
+
+    func committed() {
+        // A load first: the common case (nothing refused) writes nothing to the shared line.
+        if refusing.load(ordering: .relaxed) { refusing.store(false, ordering: .relaxed) }
+    }
+}
