@@ -16,6 +16,7 @@ public final class TandemServer: Sendable {
     private let logger: Logger
     private let rateSampler: RateSampler
     private let memoryReleaser: FreedMemoryReleaser
+    private let databaseLock: DatabaseLock?
 
     /// Opens (creating and migrating) the database and prepares the listener; `start` listens.
     public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "tandemd")) throws {
@@ -41,7 +42,14 @@ public final class TandemServer: Sendable {
         // Every answer and event of one run of commits reaches each loop as one task: one wake-up,
         // one write per connection for all of them.
         storeConfiguration.completionScope = { completions in SendBatch.collect(completions) }
-        store = try Store(storeConfiguration)
+        // Before the database is opened: a second server must not even run the migrations.
+        databaseLock = configuration.databasePath == ":memory:" ? nil : try DatabaseLock.acquire(databasePath: configuration.databasePath)
+        do {
+            store = try Store(storeConfiguration)
+        } catch {
+            databaseLock?.release()
+            throw error
+        }
         pool = WorkPool(threads: max(4, ProcessInfo.processInfo.activeProcessorCount * 4))
         let clock: @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
         let live = LiveSessions(metrics: metrics)
@@ -135,6 +143,7 @@ public final class TandemServer: Sendable {
         memoryReleaser.stop()
         pool.shutdown()
         store.close()
+        databaseLock?.release()
         logger.info("tandemd stopped")
     }
 

@@ -47,6 +47,24 @@ struct StartFailureTests {
         #expect(unopenable.stderr.split(separator: "\n").count == 1, "\(unopenable.stderr)")
     }
 
+    /// Two servers on one database would keep separate live sessions, presence and limits (a turn
+    /// reached the other's members only through the watcher, hundreds of milliseconds late) and race
+    /// each other's migrations on a new file. The second one is refused, naming the first.
+    @Test func aSecondTandemdOnTheSameDatabaseIsRefused() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-twice-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let path = dir.appendingPathComponent("one.db").path
+        let first = try TandemdProcess(databasePath: path)
+        let second = try start(["--db", path, "--port", "0"])
+        #expect(second.status == 64)
+        #expect(second.stderr.contains("another tandemd (pid \(first.process.processIdentifier)) is serving this database"), "\(second.stderr)")
+        #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
+        first.stop()
+        // Released at shutdown (and at any exit): the next start takes it.
+        try TandemdProcess(databasePath: path).stop()
+    }
+
     /// A database this process may only read (a restore left it owned by another user) is refused at
     /// start, saying so; it used to start, answer /healthz, and fail every write as `internal`.
     @Test func aDatabaseItCannotWriteIsRefusedAtStart() throws {
