@@ -143,12 +143,25 @@ final class TandemApplication: WebSocketApplication {
         dispatcher.handle(bytes, from: connection, client: client)
     }
 
+    /// The peer is gone (its process exited without a close frame): its place under the per-user limit
+    /// and its presence go now, not when the wait for answers still on their way ends (a client
+    /// restarted at once was refused 429 for up to `closeTimeout`, and showed online meanwhile).
+    func peerEnded(_ connection: WebSocketConnection) {
+        release(connection)
+    }
+
     func closed(_ connection: WebSocketConnection, code: UInt16?) {
         guard let client = connection.client else { return }
         logger.debug("connection closed", metadata: ["who": "\(client.identity.logName)", "code": "\(code.map(String.init) ?? "none")"])
+        if code == TandemProtocol.CloseCode.slowConsumer.rawValue || code == 1008 { metrics.queueDrops.add() }
+        release(connection)
+    }
+
+    /// Gives up what the connection holds: its place in the registry and its sessions. Idempotent.
+    private func release(_ connection: WebSocketConnection) {
+        guard let client = connection.client else { return }
         registry.remove(connection, client: client)
         metrics.connections.set(registry.total)
-        if code == TandemProtocol.CloseCode.slowConsumer.rawValue || code == 1008 { metrics.queueDrops.add() }
         let joined = client.joinedSessions
         guard !joined.isEmpty else { return }
         // Leaving touches other connections' presence: do it off the loop.

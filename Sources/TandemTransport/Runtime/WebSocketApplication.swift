@@ -46,12 +46,18 @@ public protocol WebSocketApplication: Sendable {
     func opened(_ connection: WebSocketConnection)
     /// A complete text or binary message.
     func received(_ message: WebSocketMessage, on connection: WebSocketConnection)
+    /// The peer ended its side without a close frame (its process exited, or it shut down writing):
+    /// nothing more will be received. The connection stays open up to `closeTimeout` for answers
+    /// still on their way, then `closed` follows; what the peer counted for (places, presence) can
+    /// be given up now.
+    func peerEnded(_ connection: WebSocketConnection)
     /// The connection is gone. `code` is the close code received from the peer, or the one the
     /// server sent when it closed first; nil when the socket dropped without a close frame.
     func closed(_ connection: WebSocketConnection, code: UInt16?)
 }
 
 extension WebSocketApplication {
+    public func peerEnded(_ connection: WebSocketConnection) {}
     public func handle(http request: HTTPRequest) -> HTTPResponse {
         .text(404, "not found\n")
     }

@@ -116,6 +116,7 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
             peerFinished = true
             setInterest(outbound.isEmpty ? [] : .write)
             armTimer(at: loop.now + server.closeTimeout)
+            if announced { server.application.peerEnded(self) }
         default:
             closeSocket()
         }
