@@ -80,7 +80,7 @@ struct Purge: ParsableCommand {
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show recent permission, token, share and deletion events, newest first.")
+        abstract: "Show recent user, token, permission, share and deletion events (who did what, when), newest first.")
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Only events of this session.") var session: String?
     @Option(help: "At most this many (1-10000).") var limit = 50

@@ -13,8 +13,8 @@ public enum FirstRun {
 
     public static func ensureOwner(store: Store, databasePath: String) throws -> Owner? {
         guard try store.userCount() == 0 else { return nil }
-        let user = try store.createUser(id: "owner", displayName: "Owner")
-        let issued = try store.createToken(userID: user.id, label: "first run")
+        let user = try store.createUser(id: "owner", displayName: "Owner", actor: "system")
+        let issued = try store.createToken(userID: user.id, label: "first run", actor: "system")
         let file = tokenFilePath(databasePath: databasePath)
         let created = FileManager.default.createFile(atPath: file, contents: Data((issued.secret + "\n").utf8),
                                                      attributes: [.posixPermissions: 0o600])

@@ -146,4 +146,23 @@ import TandemStore
         expectStatus(try f.run(["audit", "--limit", "0"]), 1)
         #expect(try f.run(["audit", "--session", "other", "--json"]).json()["audit"]?.arrayValue?.isEmpty == true)
     }
+
+    /// Who was let in shows too: `users add` and `tokens issue` wrote nothing (only a later removal or
+    /// revocation did), so the log could not say when a credential came to be, or by whom.
+    @Test func newUsersAndTokensAreAudited() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        expectStatus(try f.run(["users", "add", "Frank", "--id", "frank"]), 0)
+        expectStatus(try f.run(["tokens", "issue", "erin", "--label", "ci bot"]), 0)
+        let entries = try #require(try f.run(["audit", "--json"]).json()["audit"]?.arrayValue)
+        let issue = try #require(entries.first)
+        #expect(issue["action"]?.stringValue == "token.issue" && issue["actor"]?.stringValue == "admin")
+        #expect(issue["detail"]?["user"]?.stringValue == "erin" && issue["detail"]?["label"]?.stringValue == "ci bot")
+        #expect(!"\(entries)".contains("tdm_"), "the secret is never written")
+        let adds = entries.filter { $0["action"]?.stringValue == "user.add" }.compactMap { $0["target"]?.stringValue }
+        #expect(adds.contains("frank") && adds.contains("erin"), "\(adds)")
+        let frankToken = entries.first { $0["action"]?.stringValue == "token.issue" && $0["detail"]?["user"]?.stringValue == "frank" }
+        #expect(frankToken != nil, "users add issues a token, audited too")
+    }
 }

@@ -1,11 +1,12 @@
 import TandemJSON
 
 extension Store {
-    /// Creates a user; `id` is generated when nil. `conflict` when the id is taken.
     /// Ids the audit log uses for actions of the operator (`tandem-admin`) and of the store itself.
     public static let reservedUserIDs: Set<String> = ["admin", "system"]
 
-    public func createUser(id: String? = nil, displayName: String) throws(StoreError) -> User {
+    /// Creates a user; `id` is generated when nil. `already_exists` when the id is taken. `actor` is
+    /// who the audit log says made it: the operator (`admin`) or tandemd's first start (`system`).
+    public func createUser(id: String? = nil, displayName: String, actor: String = "admin") throws(StoreError) -> User {
         let id = id ?? RandomID.make()
         try Validate.identifier(id, what: "user id")
         // The audit log names the operator's own actions "admin" and the store's "system": a user
@@ -23,6 +24,7 @@ extension Store {
             }
             try ctx.db.run("INSERT INTO users(id, display_name, created_at) VALUES (?,?,?)",
                            [.text(id), .text(displayName), .integer(ctx.now)])
+            try ctx.db.audit(actor: actor, action: "user.add", sessionID: nil, target: id, now: ctx.now)
             return User(id: id, displayName: displayName, createdAt: ctx.now)
         }
     }
@@ -46,7 +48,8 @@ extension Store {
     }
 
     /// Issues an API token for `userID`. The returned secret is shown once; only its SHA-256 is kept.
-    public func createToken(userID: String, label: String) throws(StoreError) -> IssuedToken {
+    /// Issues a token (its secret is returned once and stored hashed); audited as `token.issue` by `actor`.
+    public func createToken(userID: String, label: String, actor: String = "admin") throws(StoreError) -> IssuedToken {
         try Validate.text(label, what: "token label", max: configuration.maxTitleBytes, allowEmpty: true)
         let secret = RandomID.secret(prefix: "tdm_")
         let id = RandomID.make()
@@ -54,6 +57,8 @@ extension Store {
             guard try ctx.db.userExists(userID) else { throw StoreError.notFound("user \(userID)") }
             try ctx.db.run("INSERT INTO api_tokens(id, user_id, hash, label, created_at) VALUES (?,?,?,?,?)",
                            [.text(id), .text(userID), .text(RandomID.hash(secret)), .text(label), .integer(ctx.now)])
+            try ctx.db.audit(actor: actor, action: "token.issue", sessionID: nil, target: id,
+                             detail: ["user": .string(userID), "label": .string(label)], now: ctx.now)
             return IssuedToken(token: APIToken(id: id, userID: userID, label: label, createdAt: ctx.now,
                                                revokedAt: nil, lastUsedAt: nil), secret: secret)
         }
