@@ -123,6 +123,10 @@ struct Tandemd: ParsableCommand {
             }
         }
         let logger = Logger(label: "tandemd")
+        for unknown in ConfigurationLoader.unknownEnvironmentNames(ProcessInfo.processInfo.environment) {
+            let hint = unknown.meant.map { "; did you mean \($0)?" } ?? ""
+            logger.warning("environment variable \(unknown.name) names no setting and is ignored\(hint)")
+        }
         let server: TandemServer
         do {
             server = try TandemServer(configuration: settings, logger: logger)

@@ -65,6 +65,23 @@ import Testing
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.apply(environment: ["TANDEM_RATE": "fast"], to: &c) }
     }
 
+    /// A key set twice in the file, or a misspelt `TANDEM_*` variable, left one value in force without a
+    /// word (the environment's typo kept the default; ops audit).
+    @Test func repeatedKeysAndUnknownVariablesAreSaid() {
+        var config = ServerConfiguration()
+        #expect(throws: ConfigurationError(source: "f:3", setting: "port", message: "given twice (also at f:1)")) {
+            try ConfigurationLoader.apply(configFileText: "port = 1\nhost = ::1\nport = 2\n", source: "f", to: &config)
+        }
+        let unknown = ConfigurationLoader.unknownEnvironmentNames([
+            "TANDEM_MAX_CONECTIONS": "3", "TANDEM_PORT": "9", "TANDEM_TOKEN": "t", "TANDEM_URL": "u",
+            "TANDEM_SOMETHING_ELSE": "x", "HOME": "/root",
+        ])
+        #expect(unknown.map(\.name) == ["TANDEM_MAX_CONECTIONS", "TANDEM_SOMETHING_ELSE"])
+        #expect(unknown.map(\.meant) == ["TANDEM_MAX_CONNECTIONS", nil])
+        #expect(ConfigurationLoader.editDistance("", "ab") == 2 && ConfigurationLoader.editDistance("ab", "") == 2)
+        #expect(ConfigurationLoader.editDistance("kitten", "sitting") == 3)
+    }
+
     @Test func crossSettingValidation() throws {
         var c = ServerConfiguration()
         c.tlsCertificatePath = "/tmp/cert.pem"

@@ -6,6 +6,7 @@ public enum ConfigurationLoader {
     /// Parses a config file: `key = value` lines (LF or CRLF), `#` comments (outside double
     /// quotes), blank lines ignored. Keys are the flag names without dashes in front (`port = 8765`).
     public static func apply(configFileText text: String, source: String, to config: inout ServerConfiguration) throws(ConfigurationError) {
+        var seen: [String: String] = [:]
         // "\r\n" is one Character in Swift: splitting on "\n" alone would leave a CRLF file one line.
         for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let trimmed = withoutComment(rawLine).trimmingCharacters(in: .whitespaces)
@@ -17,6 +18,11 @@ public enum ConfigurationLoader {
             let key = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
             var value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
             if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            // A key given twice is a mistake in one of the two places; which one was meant cannot be told.
+            if let earlier = seen[key] {
+                throw ConfigurationError(source: lineSource, setting: key, message: "given twice (also at \(earlier))")
+            }
+            seen[key] = lineSource
             try set(key, value, source: lineSource, on: &config)
         }
     }
@@ -42,6 +48,33 @@ public enum ConfigurationLoader {
                 try set(setting.key, value, source: "environment \(setting.environmentVariable)", on: &config)
             }
         }
+    }
+
+    /// The `TANDEM_*` variables in `environment` that name no setting, each with the setting's variable
+    /// it most likely misspells (nil when none is close): a typo in a systemd environment file would
+    /// otherwise leave the default in force without a word. The clients' `TANDEM_URL` and
+    /// `TANDEM_TOKEN` are not counted.
+    public static func unknownEnvironmentNames(_ environment: [String: String]) -> [(name: String, meant: String?)] {
+        let known = Set(ServerSetting.all.map(\.environmentVariable)).union(["TANDEM_URL", "TANDEM_TOKEN"])
+        return environment.keys.filter { $0.hasPrefix("TANDEM_") && !known.contains($0) }.sorted().map { name in
+            let closest = ServerSetting.all.map(\.environmentVariable)
+                .map { ($0, editDistance(name, $0)) }.min { $0.1 < $1.1 }
+            return (name, closest.flatMap { $0.1 <= 2 ? $0.0 : nil })
+        }
+    }
+
+    /// Levenshtein distance over bytes (the names are ASCII).
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        var previous = Array(0...b.count)
+        for i in 1...max(1, a.count) where !a.isEmpty {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(1, b.count) where !b.isEmpty {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     /// Applies one value to the setting named `key`.
