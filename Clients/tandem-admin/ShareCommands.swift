@@ -48,13 +48,18 @@ struct Share: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List share links of one session, or of all sessions.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the working share links of one session, or of all sessions.",
+            discussion: "Revoked and expired links are kept (the audit log names them too); --all lists them as well.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "Only this session's links.") var session: String?
+        @Flag(help: "Also the links that no longer work (revoked or expired).") var all = false
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let (links, now) = try database.withStore(session: session) { store in (try store.adminShareLinks(session: session), store.now) }
+            let (links, now) = try database.withStore(session: session) { store in
+                (try store.adminShareLinks(session: session, includeRevoked: all), store.now)
+            }
             if output.json {
                 Output.json(["shares": .array(links.map { $0.json(now: now) })])
             } else {

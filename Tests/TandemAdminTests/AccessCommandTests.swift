@@ -92,7 +92,9 @@ import TandemStore
 
         expectStatus(try f.run(["share", "revoke", "--", link.id]), 0)
         #expect(try f.seed { store in try store.lookupShareLink(secret: secret) }?.revokedAt != nil)
-        let table = try f.run(["share", "list", "s1"])
+        // A revoked link leaves the listing of working ones; --all still shows it, marked.
+        #expect(try f.run(["share", "list", "s1"]).rows.contains { $0[0] == link.id } == false)
+        let table = try f.run(["share", "list", "s1", "--all"])
         #expect(table.rows.first { $0[0] == link.id }?[2] == "revoked")
         #expect(try f.seed { store in try store.auditLog(session: "s1").first }?.action == "share.revoke")
         let again = try f.run(["share", "revoke", "--", link.id])

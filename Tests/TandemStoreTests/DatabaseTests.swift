@@ -143,7 +143,7 @@ import TandemJSON
         let store = try Store(path: dir.dbPath)
         defer { store.close() }
         let applied = try store.read { db throws(StoreError) in try Migrations.applied(db).map(\.name) }
-        #expect(applied == ["core", "search", "collaboration", "turn-nonce", "search-high-water", "search-file", "turn-retirements", "owned-templates", "retired-session-ids", "sessions-by-owner"])
+        #expect(applied == ["core", "search", "collaboration", "turn-nonce", "search-high-water", "search-file", "turn-retirements", "owned-templates", "retired-session-ids", "sessions-by-owner", "list-pages"])
         // Migration 2 indexed the existing turn; migration 3's tables work.
         #expect(try store.search("walrus").map(\.sessionID) == ["old"])
         _ = try store.createShareLink(session: "old", actor: "alice", expiresAt: nil)
@@ -176,6 +176,44 @@ import TandemJSON
         #expect(errorCode { _ = try store.createSession(fromTemplate: "std", actor: "alice") } == "not_found")
         _ = try store.saveTemplate(session: "old", actor: "alice", name: "std")
         #expect(try store.createSession(fromTemplate: "std", actor: "bob", id: "b").title == "T")
+    }
+
+    @Test func version11CountsCheckpointRowsKeepsTemplateSourcesAndIndexesWorkingLinks() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            // Version 10: two checkpoints (3 rows, none), a template, a working and a revoked link.
+            let db = try legacyDatabase(at: dir.dbPath, version: 10, title: "Old", lastTurn: 0, lastEvent: 0)
+            try db.run("""
+                INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq)
+                VALUES (1,'three',0,'{"a":1,"b":4,"c":2}','alice',10,0), (1,'none',0,'{}','alice',11,0)
+                """)
+            try db.run("INSERT INTO templates(id, name, body, created_by, created_at) VALUES ('t1','std','{\"source\":\"old\",\"rows\":{}}','alice',1)")
+            try db.run("""
+                INSERT INTO share_links(id, sid, hash, permission, expires_at, created_by, created_at, revoked_at)
+                VALUES ('l1',1,'h1','read',NULL,'alice',5,NULL), ('l2',1,'h2','read',NULL,'alice',6,7)
+                """)
+        }
+        let store = try Store(path: dir.dbPath)
+        defer { store.close() }
+        let checkpoints = try store.checkpointPage(session: "old", actor: "alice", limit: 10, budget: .unlimited).checkpoints
+        #expect(checkpoints.map { "\($0.name):\($0.rowCount)" } == ["three:3", "none:0"])
+        #expect(try store.templatePage(of: "alice", limit: 10, budget: .unlimited).templates.map(\.source) == ["old"])
+        #expect(try store.shareLinkPage(session: "old", actor: "alice", limit: 10, budget: .unlimited).links.map(\.id) == ["l1"])
+        #expect(try store.shareLinkPage(session: "old", actor: "alice", includeRevoked: true, limit: 10, budget: .unlimited).links.map(\.id)
+                == ["l2", "l1"])
+        let indexes = try store.read { db throws(StoreError) in
+            try db.query("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'share_links' AND sql IS NOT NULL ORDER BY name") { $0.text(0) }
+        }
+        #expect(indexes == ["share_links_created", "share_links_working"])
+        // Written from now on with their counts and sources.
+        _ = try store.writeRow(session: "old", actor: "alice", key: "k", value: 1, baseVersion: 0)
+        #expect(try store.saveCheckpoint(session: "old", actor: "alice", name: "new").rowCount == 1)
+        _ = try store.saveTemplate(session: "old", actor: "alice", name: "again")
+        #expect(try store.templatePage(of: "alice", limit: 10, budget: .unlimited).templates.map { "\($0.name):\($0.source)" }
+                == ["again:old", "std:old"])
+        #expect(try store.checkpointPage(session: "old", actor: "alice", after: "none", limit: 10, budget: .unlimited).checkpoints
+                .map { "\($0.name):\($0.rowCount)" } == ["new:1"])
     }
 
     @Test func refusesAnotherProgramsDatabaseAndLeavesItAlone() throws {

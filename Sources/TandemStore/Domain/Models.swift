@@ -190,6 +190,18 @@ public struct Checkpoint: Sendable, Equatable {
     public var createdAt: Int64
     /// The session's change-log position when it was saved.
     public var eventSeq: Int64 = 0
+
+    /// How many rows it holds.
+    public var rowCount: Int64 { Int64(rowVersions.count) }
+}
+
+/// A checkpoint as listed: without its key → version map, which grows with the session's rows.
+public struct CheckpointSummary: Sendable, Equatable {
+    public var name: String
+    public var turnSeq: Int64
+    public var rowCount: Int64
+    public var createdBy: String
+    public var createdAt: Int64
 }
 
 public struct ShareLink: Sendable, Equatable {
@@ -213,6 +225,15 @@ public struct Template: Sendable, Equatable {
     public var id: String
     public var name: String
     public var body: JSONValue
+    public var createdBy: String
+    public var createdAt: Int64
+}
+
+/// A template as listed: without its body (rows and members), which grows with its source.
+public struct TemplateSummary: Sendable, Equatable {
+    public var name: String
+    /// The session it was saved from.
+    public var source: String
     public var createdBy: String
     public var createdAt: Int64
 }

@@ -35,4 +35,21 @@ public struct PageBudget: Sendable {
     static func size(of row: StateRow) -> Int {
         row.key.utf8.count + row.value.serializedByteCount + 128
     }
+
+    /// What a comment costs in an answer: its text and room for the other fields.
+    static func size(of comment: Comment) -> Int {
+        comment.body.utf8.count + comment.author.utf8.count + 128
+    }
+
+    static func size(of checkpoint: CheckpointSummary) -> Int {
+        checkpoint.name.utf8.count + checkpoint.createdBy.utf8.count + 128
+    }
+
+    static func size(of link: ShareLink) -> Int {
+        link.id.utf8.count + link.sessionID.utf8.count + link.createdBy.utf8.count + 192
+    }
+
+    static func size(of template: TemplateSummary) -> Int {
+        template.name.utf8.count + template.source.utf8.count + template.createdBy.utf8.count + 128
+    }
 }

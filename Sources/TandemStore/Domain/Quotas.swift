@@ -1,7 +1,7 @@
 /// The count limits of `StoreConfiguration`, checked inside the write that would add one more,
 /// so concurrent requests cannot slip past together (the writer runs one job at a time). Each
-/// count is an index range scan: `sessions_owner`, `share_links_session`, the checkpoints' and
-/// templates' primary keys. The message names the server setting, so the operator who sees it
+/// count is an index range scan: `sessions_owner`, `share_links_working` (unrevoked links by
+/// expiry: dead ones are not read), the checkpoints' and templates' primary keys. The message names the server setting, so the operator who sees it
 /// knows what to raise.
 enum Quotas {
     static func requireSessionRoom(_ ctx: WriteContext, owner: String) throws(StoreError) {
@@ -13,8 +13,10 @@ enum Quotas {
     }
 
     static func requireShareLinkRoom(_ ctx: WriteContext, sid: Int64, session: String) throws(StoreError) {
+        // Two range scans of the partial index: an OR of both would not use it for the range.
         let working = try ctx.db.scalar("""
-            SELECT count(*) FROM share_links WHERE sid = ? AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?)
+            SELECT (SELECT count(*) FROM share_links WHERE sid = ?1 AND revoked_at IS NULL AND expires_at > ?2)
+                 + (SELECT count(*) FROM share_links WHERE sid = ?1 AND revoked_at IS NULL AND expires_at IS NULL)
             """, [.integer(sid), .integer(ctx.now)]) ?? 0
         try require(working, below: ctx.configuration.maxShareLinksPerSession,
                     "session \(session) has \(working) working share links", setting: "max-share-links-per-session",

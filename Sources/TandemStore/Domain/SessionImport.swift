@@ -208,9 +208,11 @@ enum SessionImport {
                         .text(try str(r, "author")), .integer(try int(r, "at")), .int(r["merged"]?.boolValue == true ? 1 : 0)])
         case "checkpoints":
             // An export older than event_seq leaves it null; `publish` fills it in once the events are there.
-            try db.run("INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq) VALUES (?,?,?,?,?,?,?)",
-                       [.integer(sid), .text(try str(r, "name")), .integer(try int(r, "turn_seq")), .json(r["rows"] ?? [:]),
-                        .text(try str(r, "created_by")), .integer(try int(r, "created_at")), .optional(r["event_seq"]?.intValue)])
+            try db.run("""
+                INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq, row_count) VALUES (?,?,?,?,?,?,?,?)
+                """, [.integer(sid), .text(try str(r, "name")), .integer(try int(r, "turn_seq")), .json(r["rows"] ?? [:]),
+                      .text(try str(r, "created_by")), .integer(try int(r, "created_at")), .optional(r["event_seq"]?.intValue),
+                      .int(r["rows"]?.objectValue?.count ?? 0)])
         case "contributions":
             try db.run("""
                 INSERT INTO contributions(sid, user_id, turns, tokens_in, tokens_out, comments, row_writes, merges, conflicts, undos)

@@ -144,13 +144,15 @@ extension Store {
 
     /// Share links of one session (`not_found` when it does not exist) or of every session,
     /// revoked and expired ones included, oldest first.
-    public func adminShareLinks(session: String? = nil) throws(StoreError) -> [ShareLink] {
-        try read { db throws(StoreError) in
+    public func adminShareLinks(session: String? = nil, includeRevoked: Bool = false) throws(StoreError) -> [ShareLink] {
+        let now = now
+        return try read { db throws(StoreError) in
             if let session { _ = try db.sessionRef(session, actor: nil) }
             return try db.query("""
                 SELECT l.id, s.id, l.permission, l.expires_at, l.created_by, l.created_at, l.revoked_at, l.last_used_at
-                FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE ?1 IS NULL OR s.id = ?1 ORDER BY l.created_at, l.id
-                """, [.optional(session)]) {
+                FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE (?1 IS NULL OR s.id = ?1)
+                  AND (?2 OR (l.revoked_at IS NULL AND (l.expires_at IS NULL OR l.expires_at > ?3))) ORDER BY l.created_at, l.id
+                """, [.optional(session), .int(includeRevoked ? 1 : 0), .integer(now)]) {
                 ShareLink(id: $0.text(0), sessionID: $0.text(1), permission: $0.text(2), expiresAt: $0.optionalInt(3),
                           createdBy: $0.text(4), createdAt: $0.int(5), revokedAt: $0.optionalInt(6), lastUsedAt: $0.optionalInt(7))
             }

@@ -30,9 +30,9 @@ extension Store {
             }
             let checkpoint = Checkpoint(name: name, turnSeq: turnSeq, rowVersions: versions, createdBy: actor, createdAt: ctx.now)
             try ctx.db.run("""
-                INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq) VALUES (?,?,?,?,?,?,?)
+                INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq, row_count) VALUES (?,?,?,?,?,?,?,?)
                 """, [.integer(ref.sid), .text(name), .integer(turnSeq), .json(Checkpoints.encode(versions)),
-                      .text(actor), .integer(ctx.now), .integer(eventSeq)])
+                      .text(actor), .integer(ctx.now), .integer(eventSeq), .int(versions.count)])
             return checkpoint
         }
     }

@@ -25,13 +25,13 @@ extension Store {
             let body: JSONValue = ["title": .string(source.title), "metadata": source.metadata, "source": .string(session),
                                    "members": .array(members), "rows": .object(rows)]
             let template = Template(id: RandomID.make(), name: name, body: body, createdBy: actor, createdAt: ctx.now)
-            try ctx.db.run("INSERT INTO templates(id, name, body, created_by, created_at) VALUES (?,?,?,?,?)",
-                           [.text(template.id), .text(name), .json(body), .text(actor), .integer(ctx.now)])
+            try ctx.db.run("INSERT INTO templates(id, name, body, created_by, created_at, source) VALUES (?,?,?,?,?,?)",
+                           [.text(template.id), .text(name), .json(body), .text(actor), .integer(ctx.now), .text(session)])
             return template
         }
     }
 
-    /// The templates `user` saved, by name.
+    /// The templates `user` saved, by name, bodies and all (`templatePage` lists them without).
     public func templates(of user: String) throws(StoreError) -> [Template] {
         try read { db throws(StoreError) in
             try db.query("SELECT id, name, body, created_by, created_at FROM templates WHERE created_by = ? ORDER BY name",

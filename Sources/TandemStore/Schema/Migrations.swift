@@ -19,6 +19,7 @@ enum Migrations {
         Migration(version: 8, name: "owned-templates", sql: Schema.ownedTemplates),
         Migration(version: 9, name: "retired-session-ids", sql: Schema.retiredSessionIDs),
         Migration(version: 10, name: "sessions-by-owner", sql: Schema.sessionsByOwner),
+        Migration(version: 11, name: "list-pages", sql: Schema.listPages),
     ]
 
     static var latestVersion: Int { all.last!.version }
