@@ -239,7 +239,7 @@ public struct Renderer: Sendable {
 
     public func checkpoints(_ list: [Checkpoint]) -> [String] {
         table([["name", "turn", "rows", "by", "saved"]]
-              + list.map { c in [PrintableText.line(c.name), "#\(c.seq)", "\(c.rows.count)", c.by, date(c.created)] })
+              + list.map { c in [PrintableText.line(c.name), "#\(c.seq)", "\(c.rowCount)", c.by, date(c.created)] })
     }
 
     public func templates(_ list: [TemplateInfo]) -> [String] {

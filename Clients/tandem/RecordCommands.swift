@@ -15,7 +15,7 @@ struct Comments: ParsableCommand {
             if let seq, seq < 1 { throw Failure("--seq must be a turn number (1 or more), got \(seq)") }
             let c = try connect(connection)
             defer { c.close() }
-            let list = try c.call(.commentList(CommentListParams(session: session, seq: seq)), as: CommentListResult.self).comments
+            let list = try c.allComments(session: session, seq: seq)
             if json {
                 for comment in list { Output.line(comment.json.serialized()) }
             } else {
@@ -34,7 +34,7 @@ struct Checkpoints: ParsableCommand {
 
     func run() throws {
         try runConnected(connection) { c in
-            let list = try c.call(.checkpointList(SessionRef(session: session)), as: CheckpointListResult.self).checkpoints
+            let list = try c.allCheckpoints(session: session)
             if json {
                 for checkpoint in list { Output.line(checkpoint.json.serialized()) }
             } else if !list.isEmpty {

@@ -6,14 +6,15 @@ import TandemClientKit
 
 /// `tandem shares`.
 struct Shares: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List a session's share links, newest first, revoked and expired ones included (admin).")
+    static let configuration = CommandConfiguration(abstract: "List a session's working share links, newest first (admin).")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
+    @Flag(help: "Also the links that no longer work (revoked or expired).") var all = false
     @Flag(help: "One JSON link per line.") var json = false
 
     func run() throws {
         try runConnected(connection) { c in
-            let list = try c.call(.shareList(SessionRef(session: session)), as: ShareListResult.self).shares
+            let list = try c.allShares(session: session, includeRevoked: all)
             if json {
                 for link in list { Output.line(link.json.serialized()) }
             } else if !list.isEmpty {

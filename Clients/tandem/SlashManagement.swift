@@ -23,13 +23,13 @@ extension InteractiveSession {
         case .archive:
             _ = try call(.sessionArchive(SessionRef(session: s)), as: SessionResult.self)
         case .comments(let seq):
-            let list = try call(.commentList(CommentListParams(session: s, seq: seq)), as: CommentListResult.self).comments
+            let list = try allComments(session: s, seq: seq)
             if list.isEmpty { screen.print(renderer.notice(seq.map { "no comments on #\($0)" } ?? "no comments yet")) }
             screen.print(lines: renderer.comments(list))
         case .remove(let user):
             _ = try call(.memberRemove(MemberRemoveParams(session: s, user: user)), as: EventSeqResult.self)
         case .checkpoints:
-            let list = try call(.checkpointList(SessionRef(session: s)), as: CheckpointListResult.self).checkpoints
+            let list = try allCheckpoints(session: s)
             screen.print(lines: list.isEmpty ? [renderer.notice("no checkpoints yet; save one with /checkpoint NAME")]
                                              : renderer.checkpoints(list))
         case .branches:
@@ -41,12 +41,12 @@ extension InteractiveSession {
             let name = PrintableText.line(result.template.name)
             screen.print(renderer.notice("saved template \(name); start a session from it with: tandem create --template \(name)"))
         case .templates:
-            let list = try call(.templateList, as: TemplateListResult.self).templates
+            let list = try allTemplates()
             screen.print(lines: list.isEmpty ? [renderer.notice("no templates yet; save this session as one with /template NAME")]
                                              : renderer.templates(list))
         case .shares:
-            let list = try call(.shareList(SessionRef(session: s)), as: ShareListResult.self).shares
-            screen.print(lines: list.isEmpty ? [renderer.notice("no share links; create one with /share")]
+            let list = try allShares(session: s, includeRevoked: false)
+            screen.print(lines: list.isEmpty ? [renderer.notice("no working share links; create one with /share")]
                                              : renderer.shares(list, now: Self.now()))
         case .revoke(let id):
             let link = try call(.shareRevoke(ShareRevokeParams(share: id)), as: ShareResult.self).share

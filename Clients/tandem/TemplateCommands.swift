@@ -10,7 +10,7 @@ struct Templates: ParsableCommand {
 
     func run() throws {
         try runConnected(connection) { c in
-            let list = try c.call(.templateList, as: TemplateListResult.self).templates
+            let list = try c.allTemplates()
             if json {
                 for template in list { Output.line(template.json.serialized()) }
             } else if !list.isEmpty {

@@ -21,14 +21,15 @@ final class CLIFixture: Sendable {
         return root.appendingPathComponent(".build/debug/tandem").path
     }()
 
-    /// alice owns s1; bob may write; carol may only read.
-    init() throws {
+    /// alice owns s1; bob may write; carol may only read. `configure` changes the server's settings.
+    init(_ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-cli-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var configuration = ServerConfiguration()
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.databasePath = directory.appendingPathComponent("t.db").path
+        configure(&configuration)
         let server = try TandemServer(configuration: configuration)
         port = try server.start()
         configuration.port = Int(port)

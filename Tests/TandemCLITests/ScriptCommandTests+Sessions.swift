@@ -185,7 +185,10 @@ extension TandemCLIScriptTests {
 
         let revoked = try f.run(["revoke", first])
         #expect(revoked.status == 0 && revoked.stdout == "\(first) revoked\n", "\(revoked.stderr)")
-        #expect(try f.run(["shares", "s1"]).stdout.contains("revoked"))
+        // Working links by default; --all adds the revoked one, marked.
+        #expect(try f.run(["shares", "s1"]).stdout.contains(first) == false)
+        let all = try f.run(["shares", "s1", "--all"]).stdout
+        #expect(all.contains(first) && all.contains("revoked"), "\(all)")
         #expect(try f.run(["RAW", "history", "s1", "--url", link]).status == 4, "a revoked link opens nothing")
 
         let carolShares = try f.run(["share", "s1"], as: "carol")

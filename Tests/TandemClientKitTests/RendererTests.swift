@@ -152,7 +152,7 @@ import TandemProtocol
     }
 
     @Test func checkpointTemplateAndShareTables() {
-        let checkpoints = [Checkpoint(name: "before-refactor", seq: 43, rows: ["plan": 6, "x": 1], by: "alice", created: t)]
+        let checkpoints = [Checkpoint(name: "before-refactor", seq: 43, rowCount: 2, by: "alice", created: t)]
         #expect(plain.checkpoints(checkpoints) == [
             "name             turn  rows  by     saved",
             "before-refactor  #43   2     alice  2025-11-22 08:13",

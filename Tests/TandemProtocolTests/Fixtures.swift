@@ -24,7 +24,7 @@ enum Fixtures {
     static let contribution = Contribution(
         session: "s-1", user: "bob", turns: 10, tokens: TokenCounts(input: 1, output: 2), comments: 3, rowWrites: 4,
         merges: 5, conflicts: 6, undos: 7)
-    static let checkpoint = Checkpoint(name: "before refactor", seq: 40, rows: ["plan": 3, "todo": 1], by: "alice", created: t0)
+    static let checkpoint = Checkpoint(name: "before refactor", seq: 40, rowCount: 2, by: "alice", created: t0)
     static let template = TemplateInfo(name: "retro", source: "s-1", by: "alice", created: t0)
     static let share = ShareLink(
         id: "sh-1", session: "s-1", expires: t0 + 86_400_000, by: "alice", created: t0, revoked: false, lastUsed: t0 + 3)
@@ -65,6 +65,7 @@ enum Fixtures {
         .commentAdd(CommentAddParams(session: "s-1", seq: 43, text: "why?")),
         .commentList(CommentListParams(session: "s-1", seq: 43)),
         .commentList(CommentListParams(session: "s-1")),
+        .commentList(CommentListParams(session: "s-1", after: 5, limit: 2)),
         .memberList(SessionRef(session: "s-1")),
         .memberAdd(MemberRoleParams(session: "s-1", user: "dave", role: .comment)),
         .memberSetRole(MemberRoleParams(session: "s-1", user: "dave", role: .read)),
@@ -72,7 +73,8 @@ enum Fixtures {
         .contributions(ContributionsParams(session: "s-1")),
         .contributions(ContributionsParams(user: "bob")),
         .checkpointSave(CheckpointParams(session: "s-1", name: "v1")),
-        .checkpointList(SessionRef(session: "s-1")),
+        .checkpointList(CheckpointListParams(session: "s-1")),
+        .checkpointList(CheckpointListParams(session: "s-1", after: "v1", limit: 10)),
         .checkpointRestore(CheckpointParams(session: "s-1", name: "v1")),
         .branchCreate(BranchCreateParams(session: "s-1", at: 40, title: "try")),
         .branchCreate(BranchCreateParams(session: "s-1")),
@@ -80,14 +82,16 @@ enum Fixtures {
         .branchMerge(SessionRef(session: "s-2")),
         .branchDiscard(SessionRef(session: "s-2")),
         .templateSave(TemplateSaveParams(session: "s-1", name: "retro")),
-        .templateList,
+        .templateList(TemplateListParams()),
+        .templateList(TemplateListParams(after: "retro", limit: 1)),
         .templateCreateSession(TemplateCreateParams(template: "retro", title: "Retro 12")),
         .templateCreateSession(TemplateCreateParams(template: "retro", session: "r-12")),
         .sessionExport(SessionRef(session: "s-1")),
         .sessionImport(ImportParams(document: ["format": "tandem.session.v1", "turns": []], session: "copy")),
         .shareCreate(ShareCreateParams(session: "s-1", expiry: .inSeconds(604_800))),
         .shareCreate(ShareCreateParams(session: "s-1", expiry: .at(t0 + 1_000))),
-        .shareList(SessionRef(session: "s-1")),
+        .shareList(ShareListParams(session: "s-1")),
+        .shareList(ShareListParams(session: "s-1", includeRevoked: true, after: "sh-1", limit: 50)),
         .shareRevoke(ShareRevokeParams(share: "sh-1")),
         .ping,
     ]
@@ -129,18 +133,22 @@ enum Fixtures {
         check(StatePutResult.conflict(current: nil, conflicts: [])),
         check(CommentResult(comment: comment, eseq: 62)),
         check(CommentListResult(comments: [comment])),
+        check(CommentListResult(comments: [comment], more: true)),
         check(MemberListResult(members: [member])),
         check(MemberResult(member: member, eseq: 63)),
         check(ContributionsResult(contributions: [contribution])),
         check(CheckpointResult(checkpoint: checkpoint, eseq: 65)),
         check(CheckpointListResult(checkpoints: [checkpoint])),
+        check(CheckpointListResult(checkpoints: [checkpoint], more: true)),
         check(BranchMergeResult(merged: true, firstSeq: 44, lastSeq: 50, rows: ["plan"])),
         check(BranchMergeResult(merged: false, conflicts: [RowConflictDTO(key: "plan", conflicts: [conflict])])),
         check(TemplateResult(template: template)),
         check(TemplateListResult(templates: [template])),
+        check(TemplateListResult(templates: [template], more: true)),
         check(ExportResult(document: ["format": "tandem.session.v1", "turns": [turn.json]])),
         check(ShareCreateResult(share: share, secret: "Zm9vYmFy", url: "/s/Zm9vYmFy")),
         check(ShareListResult(shares: [share])),
+        check(ShareListResult(shares: [share], more: true)),
         check(ShareResult(share: share)),
         check(PongResult(time: t0)),
         check(PongResult(time: t0, user: "alice")),

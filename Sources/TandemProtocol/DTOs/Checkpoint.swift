@@ -1,19 +1,21 @@
 import TandemJSON
 
-/// A named point of a session: a turn seq and the version of every row at that moment.
+/// A named point of a session: a turn seq and how many rows it holds (the version of each is
+/// the server's; answers carry the count only, since a session may hold any number of rows and
+/// a list of checkpoints each carrying its whole key → version map was unbounded).
 public struct Checkpoint: WireObject {
     public var name: String
     /// The last turn included.
     public var seq: Int64
-    /// Row key → version at the checkpoint.
-    public var rows: [String: Int64]
+    /// How many rows the checkpoint holds (a version of each).
+    public var rowCount: Int64
     public var by: String
     public var created: Timestamp
 
-    public init(name: String, seq: Int64, rows: [String: Int64] = [:], by: String, created: Timestamp) {
+    public init(name: String, seq: Int64, rowCount: Int64 = 0, by: String, created: Timestamp) {
         self.name = name
         self.seq = seq
-        self.rows = rows
+        self.rowCount = rowCount
         self.by = by
         self.created = created
     }
@@ -21,19 +23,15 @@ public struct Checkpoint: WireObject {
     public init(reader r: inout WireReader) throws {
         name = try r.string("name", maxBytes: r.limits.maxNameBytes)
         seq = try r.int("seq")
+        rowCount = try r.int("row_count", min: 0)
         by = try r.identifier("by")
         created = try r.int("created")
-        let rowsPath = r.path(of: "rows")
-        var rowsReader = try WireReader(r.value("rows") ?? [:], path: rowsPath, strict: false, limits: r.limits)
-        var rows: [String: Int64] = [:]
-        for key in rowsReader.fields.keys { rows[key] = try rowsReader.int(key, min: 1) }
-        self.rows = rows
     }
 
     public func write(into o: inout [String: JSONValue]) {
         o["name"] = .string(name)
         o["seq"] = .integer(seq)
-        o["rows"] = .object(rows.mapValues { .integer($0) })
+        o["row_count"] = .integer(rowCount)
         o["by"] = .string(by)
         o["created"] = .integer(created)
     }

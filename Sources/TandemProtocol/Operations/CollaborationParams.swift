@@ -26,24 +26,34 @@ public struct CommentAddParams: WireObject {
     }
 }
 
-/// `comment.list`: the session's comments in id order, or only those on one turn.
+/// `comment.list`: the session's comments in id order, or only those on one turn, a page at a time.
 public struct CommentListParams: WireObject {
     public var session: String
     public var seq: Int64?
+    /// Comments with ids above this one (the last id of the page before).
+    public var after: Int64?
+    /// At most this many (1 to `maxPageSize`; all that fit in `maxPageBytes` when absent).
+    public var limit: Int64?
 
-    public init(session: String, seq: Int64? = nil) {
+    public init(session: String, seq: Int64? = nil, after: Int64? = nil, limit: Int64? = nil) {
         self.session = session
         self.seq = seq
+        self.after = after
+        self.limit = limit
     }
 
     public init(reader r: inout WireReader) throws {
         session = try r.identifier("session")
         seq = try r.optionalInt("seq", min: 1)
+        after = try r.optionalInt("after", min: 0)
+        limit = try r.optionalInt("limit", min: 1, max: Int64(r.limits.maxPageSize))
     }
 
     public func write(into o: inout [String: JSONValue]) {
         o["session"] = .string(session)
         o["seq"] = seq.map { .integer($0) }
+        o["after"] = after.map { .integer($0) }
+        o["limit"] = limit.map { .integer($0) }
     }
 }
 

@@ -53,7 +53,7 @@ public enum Operation: Sendable, Equatable {
     /// → `CheckpointResult`
     case checkpointSave(CheckpointParams)
     /// → `CheckpointListResult`
-    case checkpointList(SessionRef)
+    case checkpointList(CheckpointListParams)
     /// → `CheckpointResult` (with `eseq`)
     case checkpointRestore(CheckpointParams)
     /// → `SessionResult` (the new branch)
@@ -65,7 +65,7 @@ public enum Operation: Sendable, Equatable {
     /// → `TemplateResult`
     case templateSave(TemplateSaveParams)
     /// → `TemplateListResult`
-    case templateList
+    case templateList(TemplateListParams)
     /// → `SessionResult`
     case templateCreateSession(TemplateCreateParams)
     /// → `ExportResult`
@@ -75,7 +75,7 @@ public enum Operation: Sendable, Equatable {
     /// → `ShareCreateResult`
     case shareCreate(ShareCreateParams)
     /// → `ShareListResult`
-    case shareList(SessionRef)
+    case shareList(ShareListParams)
     /// → `ShareResult`
     case shareRevoke(ShareRevokeParams)
     /// → `PongResult`
@@ -133,9 +133,11 @@ public enum Operation: Sendable, Equatable {
         case .sessionSearch(let p): p
         case .sessionGet(let p), .sessionPause(let p), .sessionResume(let p), .sessionArchive(let p),
             .sessionDelete(let p), .sessionLeave(let p), .sessionClear(let p), .memberList(let p),
-            .checkpointList(let p), .branchMerge(let p), .branchDiscard(let p), .sessionExport(let p),
-            .shareList(let p):
+            .branchMerge(let p), .branchDiscard(let p), .sessionExport(let p):
             p
+        case .checkpointList(let p): p
+        case .shareList(let p): p
+        case .templateList(let p): p
         case .sessionUpdate(let p): p
         case .sessionJoin(let p): p
         case .turnPost(let p): p
@@ -155,7 +157,7 @@ public enum Operation: Sendable, Equatable {
         case .sessionImport(let p): p
         case .shareCreate(let p): p
         case .shareRevoke(let p): p
-        case .templateList, .ping: NoParams()
+        case .ping: NoParams()
         }
     }
 
@@ -170,9 +172,10 @@ public enum Operation: Sendable, Equatable {
         case .contributions(let p): p.session
         case .sessionGet(let p), .sessionPause(let p), .sessionResume(let p), .sessionArchive(let p),
             .sessionDelete(let p), .sessionLeave(let p), .sessionClear(let p), .memberList(let p),
-            .checkpointList(let p), .branchMerge(let p), .branchDiscard(let p), .sessionExport(let p),
-            .shareList(let p):
+            .branchMerge(let p), .branchDiscard(let p), .sessionExport(let p):
             p.session
+        case .checkpointList(let p): p.session
+        case .shareList(let p): p.session
         case .sessionUpdate(let p): p.session
         case .sessionJoin(let p): p.session
         case .turnPost(let p): p.session
@@ -219,18 +222,18 @@ public enum Operation: Sendable, Equatable {
         case .memberRemove: .memberRemove(try MemberRemoveParams(reader: &r))
         case .contributions: .contributions(try ContributionsParams(reader: &r))
         case .checkpointSave: .checkpointSave(try CheckpointParams(reader: &r))
-        case .checkpointList: .checkpointList(try SessionRef(reader: &r))
+        case .checkpointList: .checkpointList(try CheckpointListParams(reader: &r))
         case .checkpointRestore: .checkpointRestore(try CheckpointParams(reader: &r))
         case .branchCreate: .branchCreate(try BranchCreateParams(reader: &r))
         case .branchMerge: .branchMerge(try SessionRef(reader: &r))
         case .branchDiscard: .branchDiscard(try SessionRef(reader: &r))
         case .templateSave: .templateSave(try TemplateSaveParams(reader: &r))
-        case .templateList: .templateList
+        case .templateList: .templateList(try TemplateListParams(reader: &r))
         case .templateCreateSession: .templateCreateSession(try TemplateCreateParams(reader: &r))
         case .sessionExport: .sessionExport(try SessionRef(reader: &r))
         case .sessionImport: .sessionImport(try ImportParams(reader: &r))
         case .shareCreate: .shareCreate(try ShareCreateParams(reader: &r))
-        case .shareList: .shareList(try SessionRef(reader: &r))
+        case .shareList: .shareList(try ShareListParams(reader: &r))
         case .shareRevoke: .shareRevoke(try ShareRevokeParams(reader: &r))
         case .ping: .ping
         }

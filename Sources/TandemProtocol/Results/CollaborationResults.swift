@@ -22,15 +22,26 @@ public struct CommentResult: WireObject {
     }
 }
 
-/// `comment.list`: in id order.
+/// `comment.list`: in id order, a page at a time.
 public struct CommentListResult: WireObject {
     public var comments: [CommentDTO]
+    /// Comments are left after the last one (ask again with `after` = its id).
+    public var more: Bool
 
-    public init(comments: [CommentDTO]) { self.comments = comments }
+    public init(comments: [CommentDTO], more: Bool = false) {
+        self.comments = comments
+        self.more = more
+    }
 
-    public init(reader r: inout WireReader) throws { comments = try r.array("comments") }
+    public init(reader r: inout WireReader) throws {
+        comments = try r.array("comments")
+        more = try r.optionalBool("more") ?? false
+    }
 
-    public func write(into o: inout [String: JSONValue]) { o["comments"] = comments.json }
+    public func write(into o: inout [String: JSONValue]) {
+        o["comments"] = comments.json
+        o["more"] = .bool(more)
+    }
 }
 
 /// `member.list`: strongest role first, then by user id.

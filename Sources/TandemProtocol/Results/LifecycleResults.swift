@@ -21,15 +21,26 @@ public struct CheckpointResult: WireObject {
     }
 }
 
-/// `checkpoint.list`: oldest first.
+/// `checkpoint.list`: oldest first, a page at a time.
 public struct CheckpointListResult: WireObject {
     public var checkpoints: [Checkpoint]
+    /// Checkpoints are left after the last one (ask again with `after` = its name).
+    public var more: Bool
 
-    public init(checkpoints: [Checkpoint]) { self.checkpoints = checkpoints }
+    public init(checkpoints: [Checkpoint], more: Bool = false) {
+        self.checkpoints = checkpoints
+        self.more = more
+    }
 
-    public init(reader r: inout WireReader) throws { checkpoints = try r.array("checkpoints") }
+    public init(reader r: inout WireReader) throws {
+        checkpoints = try r.array("checkpoints")
+        more = try r.optionalBool("more") ?? false
+    }
 
-    public func write(into o: inout [String: JSONValue]) { o["checkpoints"] = checkpoints.json }
+    public func write(into o: inout [String: JSONValue]) {
+        o["checkpoints"] = checkpoints.json
+        o["more"] = .bool(more)
+    }
 }
 
 /// `branch.merge`. All or nothing: with any row conflict nothing is merged and the branch stays open.
@@ -80,15 +91,26 @@ public struct TemplateResult: WireObject {
     public func write(into o: inout [String: JSONValue]) { o["template"] = template.json }
 }
 
-/// `template.list`: by name.
+/// `template.list`: by name, a page at a time.
 public struct TemplateListResult: WireObject {
     public var templates: [TemplateInfo]
+    /// Templates are left after the last one (ask again with `after` = its name).
+    public var more: Bool
 
-    public init(templates: [TemplateInfo]) { self.templates = templates }
+    public init(templates: [TemplateInfo], more: Bool = false) {
+        self.templates = templates
+        self.more = more
+    }
 
-    public init(reader r: inout WireReader) throws { templates = try r.array("templates") }
+    public init(reader r: inout WireReader) throws {
+        templates = try r.array("templates")
+        more = try r.optionalBool("more") ?? false
+    }
 
-    public func write(into o: inout [String: JSONValue]) { o["templates"] = templates.json }
+    public func write(into o: inout [String: JSONValue]) {
+        o["templates"] = templates.json
+        o["more"] = .bool(more)
+    }
 }
 
 /// `session.export`: the lossless document (its shape belongs to the store; see docs/protocol.md).
@@ -138,15 +160,26 @@ public struct ShareCreateResult: WireObject {
     }
 }
 
-/// `share.list`: newest first, revoked and expired ones included.
+/// `share.list`: newest first (working links only unless asked for all), a page at a time.
 public struct ShareListResult: WireObject {
     public var shares: [ShareLink]
+    /// Links are left after the last one (ask again with `after` = its id).
+    public var more: Bool
 
-    public init(shares: [ShareLink]) { self.shares = shares }
+    public init(shares: [ShareLink], more: Bool = false) {
+        self.shares = shares
+        self.more = more
+    }
 
-    public init(reader r: inout WireReader) throws { shares = try r.array("shares") }
+    public init(reader r: inout WireReader) throws {
+        shares = try r.array("shares")
+        more = try r.optionalBool("more") ?? false
+    }
 
-    public func write(into o: inout [String: JSONValue]) { o["shares"] = shares.json }
+    public func write(into o: inout [String: JSONValue]) {
+        o["shares"] = shares.json
+        o["more"] = .bool(more)
+    }
 }
 
 /// `share.revoke`: the link as it now stands (`revoked: true`).

@@ -7,9 +7,10 @@ extension Dispatcher {
         return CheckpointResult(checkpoint: TandemProtocol.Checkpoint(try store.saveCheckpoint(session: p.session, actor: user, name: p.name)))
     }
 
-    func listCheckpoints(_ p: SessionRef, client: ClientConnection) throws -> CheckpointListResult {
+    func listCheckpoints(_ p: CheckpointListParams, client: ClientConnection) throws -> CheckpointListResult {
         let user = try memberUser(client)
-        return CheckpointListResult(checkpoints: try store.checkpoints(session: p.session, actor: user).map(TandemProtocol.Checkpoint.init))
+        let page = try store.checkpointPage(session: p.session, actor: user, after: p.after, limit: pageLimit(p.limit), budget: pageBudget)
+        return CheckpointListResult(checkpoints: page.checkpoints.map(TandemProtocol.Checkpoint.init), more: page.more)
     }
 
     func restoreCheckpoint(_ p: CheckpointParams, client: ClientConnection) throws -> CheckpointResult {
@@ -57,9 +58,10 @@ extension Dispatcher {
         return TemplateResult(template: TemplateInfo(try store.saveTemplate(session: p.session, actor: user, name: p.name)))
     }
 
-    func listTemplates(client: ClientConnection) throws -> TemplateListResult {
+    func listTemplates(_ p: TemplateListParams, client: ClientConnection) throws -> TemplateListResult {
         let user = try memberUser(client)
-        return TemplateListResult(templates: try store.templates(of: user).map(TemplateInfo.init))
+        let page = try store.templatePage(of: user, after: p.after, limit: pageLimit(p.limit), budget: pageBudget)
+        return TemplateListResult(templates: page.templates.map(TemplateInfo.init), more: page.more)
     }
 
     func createFromTemplate(_ p: TemplateCreateParams, client: ClientConnection) throws -> SessionResult {

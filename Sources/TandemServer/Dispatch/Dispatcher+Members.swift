@@ -56,8 +56,9 @@ extension Dispatcher {
         let actor = try actor(client, session: p.session, op: .commentList)
         // A share link shows what history shows: no comments on turns undone, cleared or rewound.
         let isViewer = if case .viewer = client.identity { true } else { false }
-        return CommentListResult(comments: try store.comments(session: p.session, actor: actor, turnSeq: p.seq, liveTurnsOnly: isViewer)
-            .map(CommentDTO.init))
+        let page = try store.commentPage(session: p.session, actor: actor, turnSeq: p.seq, after: p.after ?? 0, liveTurnsOnly: isViewer,
+                                         limit: pageLimit(p.limit), budget: pageBudget)
+        return CommentListResult(comments: page.comments.map(CommentDTO.init), more: page.more)
     }
 
     func contributions(_ p: ContributionsParams, client: ClientConnection) throws -> ContributionsResult {

@@ -46,7 +46,7 @@ extension Dispatcher {
         case .branchMerge(let p): return .success(id: id, try mergeBranch(p, client: client))
         case .branchDiscard(let p): return .success(id: id, try discardBranch(p, client: client))
         case .templateSave(let p): return .success(id: id, try saveTemplate(p, client: client))
-        case .templateList: return .success(id: id, try listTemplates(client: client))
+        case .templateList(let p): return .success(id: id, try listTemplates(p, client: client))
         case .templateCreateSession(let p): return .success(id: id, try createFromTemplate(p, client: client))
         case .sessionImport(let p): return .success(id: id, try importSession(p, client: client))
         case .shareCreate(let p): return .success(id: id, try createShare(p, client: client))

@@ -24,10 +24,11 @@ extension Dispatcher {
         return ShareCreateResult(share: TandemProtocol.ShareLink(issued.link), secret: issued.secret, url: "\(base)/s/\(issued.secret)")
     }
 
-    func listShares(_ p: SessionRef, client: ClientConnection) throws -> ShareListResult {
+    func listShares(_ p: ShareListParams, client: ClientConnection) throws -> ShareListResult {
         let user = try memberUser(client)
-        let links = try store.shareLinks(session: p.session, actor: user).sorted { $0.createdAt > $1.createdAt }
-        return ShareListResult(shares: links.map(TandemProtocol.ShareLink.init))
+        let page = try store.shareLinkPage(session: p.session, actor: user, includeRevoked: p.includeRevoked, after: p.after,
+                                           limit: pageLimit(p.limit), budget: pageBudget)
+        return ShareListResult(shares: page.links.map(TandemProtocol.ShareLink.init), more: page.more)
     }
 
     /// Revokes a link by its id; the watcher closes its live viewers (4403) within a second.

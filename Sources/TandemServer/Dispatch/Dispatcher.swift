@@ -133,6 +133,11 @@ final class Dispatcher: Sendable {
     /// The bytes one page of turns or rows may hold (`max-page-bytes`).
     var pageBudget: PageBudget { PageBudget(maxBytes: limits.maxPageBytes) }
 
+    /// How many items one page of a list (comments, checkpoints, share links, templates) may hold:
+    /// the request's `limit`, or the largest page (`maxPageSize`, 1000) without one; `pageBudget`
+    /// may end it sooner.
+    func pageLimit(_ limit: Int64?) -> Int { limit.map { Int($0) } ?? limits.maxPageSize }
+
     func send(_ response: Response, to connection: WebSocketConnection) {
         connection.send(EventFrames.frame(response.encode()))
     }

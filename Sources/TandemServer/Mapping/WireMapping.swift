@@ -130,7 +130,11 @@ extension TandemProtocol.Contribution {
 
 extension TandemProtocol.Checkpoint {
     init(_ c: TandemStore.Checkpoint) {
-        self.init(name: c.name, seq: c.turnSeq, rows: c.rowVersions, by: c.createdBy, created: c.createdAt)
+        self.init(name: c.name, seq: c.turnSeq, rowCount: c.rowCount, by: c.createdBy, created: c.createdAt)
+    }
+
+    init(_ c: CheckpointSummary) {
+        self.init(name: c.name, seq: c.turnSeq, rowCount: c.rowCount, by: c.createdBy, created: c.createdAt)
     }
 }
 
@@ -144,6 +148,10 @@ extension TandemProtocol.ShareLink {
 extension TemplateInfo {
     init(_ t: TandemStore.Template) {
         self.init(name: t.name, source: t.body["source"]?.stringValue ?? "", by: t.createdBy, created: t.createdAt)
+    }
+
+    init(_ t: TemplateSummary) {
+        self.init(name: t.name, source: t.source, by: t.createdBy, created: t.createdAt)
     }
 }
 

@@ -25,7 +25,9 @@ extension EndToEnd {
             #expect(closed.code == 4403)
             #expect(closed.at - removedAt < 1.0, "closed \(Int((closed.at - removedAt) * 1000)) ms after the removal")
             #expect(TandemTestClient.handshakeStatus(port: harness.port, .sharePath(secret)) != 101)
-            let listed = try owner.ok("share.list", ["session": "s-creator"])
+            // No longer a working link; listed as revoked when asked for every link.
+            #expect(try owner.ok("share.list", ["session": "s-creator"]).array("shares").isEmpty)
+            let listed = try owner.ok("share.list", ["session": "s-creator", "include_revoked": true])
             #expect(try listed.array("shares").first?["revoked"] == true, "\(listed)")
         }
 

@@ -22,6 +22,12 @@ extension JSONValue {
         return a
     }
 
+    /// The value at `key` as an object, or a failure naming the key.
+    func object(_ key: String) throws -> JSONValue {
+        guard let o = self[key], o.objectValue != nil else { throw TestFailure("no object '\(key)' in \(self)") }
+        return o
+    }
+
     /// The event name of a server event.
     var eventName: String? { self["event"]?.stringValue }
 }

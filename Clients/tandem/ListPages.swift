@@ -1,0 +1,65 @@
+import TandemProtocol
+
+/// Every item of a paged list (comments, checkpoints, share links, templates): the server answers
+/// a page at a time (at most 1000 items and `max-page-bytes`), with `more` when items are left;
+/// `fetch` asks for the page after the item it is given (nil: the first).
+func readAllPages<Item, E: Error>(_ fetch: (_ after: Item?) throws(E) -> (items: [Item], more: Bool)) throws(E) -> [Item] {
+    var items: [Item] = []
+    var after: Item? = nil
+    while true {
+        let page = try fetch(after)
+        items += page.items
+        // A page is never empty while items are left; an empty one with `more` would loop forever.
+        guard page.more, let last = page.items.last else { return items }
+        after = last
+    }
+}
+
+/// What can ask the server for a page: a `Connection` (the subcommands) or the interactive view.
+protocol PageCaller {
+    func requestPage<R: WireObject>(_ operation: TandemProtocol.Operation, as type: R.Type) throws(ClientError) -> R
+}
+
+extension Connection: PageCaller {
+    func requestPage<R: WireObject>(_ operation: TandemProtocol.Operation, as type: R.Type) throws(ClientError) -> R {
+        try call(operation, as: type)
+    }
+}
+
+extension InteractiveSession: PageCaller {
+    func requestPage<R: WireObject>(_ operation: TandemProtocol.Operation, as type: R.Type) throws(ClientError) -> R {
+        try call(operation, as: type)
+    }
+}
+
+/// The lists, each read to the end.
+extension PageCaller {
+    func allComments(session: String, seq: Int64?) throws(ClientError) -> [CommentDTO] {
+        try readAllPages { (after: CommentDTO?) throws(ClientError) in
+            let page = try requestPage(.commentList(CommentListParams(session: session, seq: seq, after: after?.id)), as: CommentListResult.self)
+            return (page.comments, page.more)
+        }
+    }
+
+    func allCheckpoints(session: String) throws(ClientError) -> [Checkpoint] {
+        try readAllPages { (after: Checkpoint?) throws(ClientError) in
+            let page = try requestPage(.checkpointList(CheckpointListParams(session: session, after: after?.name)), as: CheckpointListResult.self)
+            return (page.checkpoints, page.more)
+        }
+    }
+
+    func allShares(session: String, includeRevoked: Bool) throws(ClientError) -> [ShareLink] {
+        try readAllPages { (after: ShareLink?) throws(ClientError) in
+            let page = try requestPage(.shareList(ShareListParams(session: session, includeRevoked: includeRevoked, after: after?.id)),
+                                       as: ShareListResult.self)
+            return (page.shares, page.more)
+        }
+    }
+
+    func allTemplates() throws(ClientError) -> [TemplateInfo] {
+        try readAllPages { (after: TemplateInfo?) throws(ClientError) in
+            let page = try requestPage(.templateList(TemplateListParams(after: after?.name)), as: TemplateListResult.self)
+            return (page.templates, page.more)
+        }
+    }
+}
