@@ -64,8 +64,12 @@ extension Store {
             }
             let from = before == nil ? "" : " AND (created_at, id) < (?2, ?3)"
             let working = includeRevoked ? "" : " AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?5)"
+            // Working links through their partial index (at most the quota of them, sorted here):
+            // the planner would rather walk `share_links_created` for its order, through every
+            // dead link the session has (30,000: 20 ms for a page of 50).
+            let index = includeRevoked ? "" : " INDEXED BY share_links_working"
             return try db.page("""
-                SELECT id, permission, expires_at, created_by, created_at, revoked_at, last_used_at FROM share_links
+                SELECT id, permission, expires_at, created_by, created_at, revoked_at, last_used_at FROM share_links\(index)
                 WHERE sid = ?1\(from)\(working) ORDER BY created_at DESC, id DESC LIMIT ?4
                 """, [.integer(ref.sid), .integer(before?.createdAt ?? 0), .text(before?.id ?? ""), .int(limit + 1)]
                     + (includeRevoked ? [] : [.integer(now)]),
