@@ -119,7 +119,9 @@ enum BranchCopy {
         try db.run("""
             UPDATE sessions SET id = ?1, status = 'active', created_at = ?8, updated_at = ?8, parent_sid = ?2, fork_seq = ?3,
               fork_rows = ?4, branch_status = 'open', last_turn_seq = ?5,
-              last_event_seq = (SELECT count(*) FROM events WHERE sid = ?6) + ?7
+              last_event_seq = (SELECT count(*) FROM events WHERE sid = ?6) + ?7,
+              fork_event_seq = (SELECT count(*) FROM events WHERE sid = ?6) + ?7,
+              fork_parent_event_seq = (SELECT last_event_seq FROM sessions WHERE sid = ?2)
             WHERE sid = ?6
             """, [.text(plan.newID), .integer(source), .integer(plan.at), .json(Checkpoints.encode(forkRows)), .integer(plan.at),
                   .integer(sid), .integer(copied), .integer(ctx.now)])

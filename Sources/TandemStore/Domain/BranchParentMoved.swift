@@ -7,7 +7,10 @@
 /// too (`BranchCopy` takes their states and retirements), so they do not count either.
 enum BranchParentMoved {
     /// The first turn of the branch's basis that the parent retired since the fork, or nil.
-    static func firstRetiredTurn(_ db: Database, branch: Int64, parent: Int64, forkSeq: Int64) throws(StoreError) -> Int64? {
+    /// `parentMark` is the parent's log head when the branch was published (nil: unknown, for a
+    /// branch forked before migration 12 or imported): undos up to it reached the branch's copies.
+    static func firstRetiredTurn(_ db: Database, branch: Int64, parent: Int64, forkSeq: Int64,
+                                 parentMark: Int64?) throws(StoreError) -> Int64? {
         guard forkSeq > 0 else { return nil }
         let inBranch = try TurnRetirements.load(db, sid: branch)
         let inParent = try TurnRetirements.load(db, sid: parent)
@@ -23,13 +26,14 @@ enum BranchParentMoved {
                 }
             }
         }
-        // Undone in the parent (undo writes the turn itself). Read from the parent's change log,
-        // which holds far fewer rows than its turns: comparing every turn up to the fork point
-        // would read them all inside the merge's transaction.
+        // Undone in the parent (undo writes the turn itself). Read from the parent's change log
+        // after the mark: comparing every turn up to the fork point would read them all inside the
+        // merge's transaction, and the whole log holds an event per row write (100,000 rows, as
+        // many events). An undo up to the mark is one the fork copied (`BranchCopy.publish`).
         let undone = try db.query("""
             SELECT b.seq FROM events e JOIN turns b ON b.sid = ?1 AND b.seq = e.turn_seq
-            WHERE e.sid = ?2 AND e.kind = 'undo' AND e.turn_seq <= ?3 AND b.state = 0 ORDER BY b.seq
-            """, [.integer(branch), .integer(parent), .integer(forkSeq)]) { $0.int(0) }
+            WHERE e.sid = ?2 AND e.seq > ?4 AND e.kind = 'undo' AND e.turn_seq <= ?3 AND b.state = 0 ORDER BY b.seq
+            """, [.integer(branch), .integer(parent), .integer(forkSeq), .integer(parentMark ?? 0)]) { $0.int(0) }
         if let seq = undone.first(where: { inBranch.state(.live, seq: $0) == .live }) { found.append(seq) }
         return found.min()
     }

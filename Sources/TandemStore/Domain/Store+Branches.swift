@@ -74,9 +74,9 @@ enum Branches {
         let branchRef = try db.sessionRef(branch, actor: actor)
         // Only what one can see can be merged: a non-member does not learn the branch exists.
         guard branchRef.role != nil else { throw StoreError.notMemberOf(branch) }
-        guard let (parentSid, forkSeq, forkRowsJSON, status) = try db.queryOne(
-            "SELECT parent_sid, fork_seq, fork_rows, branch_status FROM sessions WHERE sid = ?", [.integer(branchRef.sid)],
-            { row throws(StoreError) in (row.optionalInt(0), row.int(1), try row.json(2), row.optionalText(3)) }),
+        guard let (parentSid, forkSeq, status, forkEventSeq, parentMark) = try db.queryOne("""
+            SELECT parent_sid, fork_seq, branch_status, fork_event_seq, fork_parent_event_seq FROM sessions WHERE sid = ?
+            """, [.integer(branchRef.sid)], { ($0.optionalInt(0), $0.int(1), $0.optionalText(2), $0.optionalInt(3), $0.optionalInt(4)) }),
               let parentSid, status == "open"
         else { throw StoreError(.invalidState, "\(branch) is not an open branch") }
         guard let parentID = try db.queryOne("SELECT id FROM sessions WHERE sid = ?", [.integer(parentSid)], { $0.text(0) }) else {
@@ -85,27 +85,25 @@ enum Branches {
         let parent = try db.authorizeChange(.branchMerge, session: parentID, actor: actor)
         // The branch's turns answer the parent's turns up to the fork point: if the parent has
         // since undone, cleared or rewound any of them, its history no longer holds what they answer.
-        if let seq = try BranchParentMoved.firstRetiredTurn(db, branch: branchRef.sid, parent: parent.sid, forkSeq: forkSeq) {
+        if let seq = try BranchParentMoved.firstRetiredTurn(db, branch: branchRef.sid, parent: parent.sid, forkSeq: forkSeq,
+                                                            parentMark: parentMark) {
             throw StoreError(.conflict, "the parent's turns up to the fork point (turn \(forkSeq)) changed since the fork: "
                              + "\(parentID) no longer has turn \(seq) (undone, cleared or rewound); \(branch) stays open")
         }
-        let forkRows = Checkpoints.decode(forkRowsJSON)
-
         // Plan every changed row before writing anything.
-        let changed = try db.query("SELECT key, version, value, author FROM state_rows WHERE sid = ? ORDER BY key", [.integer(branchRef.sid)]) {
-            row throws(StoreError) in (row.text(0), row.int(1), try row.json(2), row.text(3))
-        }.filter { forkRows[$0.0] != $0.1 }
+        let changed = try BranchChangedRows.load(db, branch: branchRef.sid, forkEventSeq: forkEventSeq)
         var conflicts: [String: [MergeConflict]] = [:]
-        for (key, _, value, _) in changed where resolutions[key] == nil {
-            if case .conflict(_, let list) = try Rows.plan(db, sid: parent.sid, key: key, value: value, baseVersion: forkRows[key] ?? 0) {
-                conflicts[key] = list
+        for row in changed where resolutions[row.key] == nil {
+            if case .conflict(_, let list) = try Rows.plan(db, sid: parent.sid, key: row.key, value: row.value, baseVersion: row.forkVersion) {
+                conflicts[row.key] = list
             }
         }
         if !conflicts.isEmpty { return .conflict(conflicts) }
 
         var rows: [RowWriteResult] = []
         var branchWrites: [String: Int64] = [:] // row writes the branch counts, by author, left to move
-        for (key, _, value, author) in changed {
+        for row in changed {
+            let (key, author) = (row.key, row.author)
             if let resolution = resolutions[key] {
                 // The merger's own value: theirs to sign.
                 let currentVersion = try RowRows.current(db, sid: parent.sid, key: key)?.version ?? 0
@@ -116,8 +114,8 @@ enum Branches {
                 // merger), and the write moves like a turn: it counts in the parent for that
                 // author, and no longer in the branch when the branch counted it (a restore's
                 // write was never counted).
-                rows.append(try Rows.write(ctx, sid: parent.sid, actor: author, key: key, value: value, text: nil,
-                                           baseVersion: forkRows[key] ?? 0))
+                rows.append(try Rows.write(ctx, sid: parent.sid, actor: author, key: key, value: row.value, text: nil,
+                                           baseVersion: row.forkVersion))
                 var left = branchWrites[author] ?? 0
                 if branchWrites[author] == nil {
                     left = try db.scalar("SELECT row_writes FROM contributions WHERE sid = ? AND user_id = ?",

@@ -75,6 +75,7 @@ final class Statement {
     }
 
     func reset() {
+        database.virtualMachineSteps += Int64(sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_VM_STEP, 1))
         sqlite3_reset(handle)
         sqlite3_clear_bindings(handle)
     }

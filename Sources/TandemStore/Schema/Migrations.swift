@@ -20,6 +20,7 @@ enum Migrations {
         Migration(version: 9, name: "retired-session-ids", sql: Schema.retiredSessionIDs),
         Migration(version: 10, name: "sessions-by-owner", sql: Schema.sessionsByOwner),
         Migration(version: 11, name: "list-pages", sql: Schema.listPages),
+        Migration(version: 12, name: "branch-fork-marks", sql: Schema.branchForkMarks),
     ]
 
     static var latestVersion: Int { all.last!.version }

@@ -211,4 +211,14 @@ enum Schema {
         CREATE INDEX share_links_created ON share_links(sid, created_at, id);
         DROP INDEX share_links_session;
         """
+
+    /// Where a branch's change log and its parent's stood when the branch was published: a
+    /// merge reads only the events after them (the rows the branch changed, the parent's undos)
+    /// instead of every row of the branch and every event of the parent (a merge of a branch
+    /// that changed nothing held the writer 6.7 s on a session of 100,000 rows). Branches
+    /// forked before this migration, and imported ones, have neither and are compared whole.
+    static let branchForkMarks = """
+        ALTER TABLE sessions ADD COLUMN fork_event_seq INTEGER;
+        ALTER TABLE sessions ADD COLUMN fork_parent_event_seq INTEGER;
+        """
 }
