@@ -275,7 +275,7 @@ import TandemJSON
         let store = try Store(config)
         defer { store.close() }
         let applied = try store.read { db throws(StoreError) in try Migrations.applied(db).map(\.name) }
-        #expect(applied.suffix(6) == ["search-file", "turn-retirements", "owned-templates", "retired-session-ids", "sessions-by-owner", "list-pages"])
+        #expect(applied.suffix(7) == ["search-file", "turn-retirements", "owned-templates", "retired-session-ids", "sessions-by-owner", "list-pages", "branch-fork-marks"])
         #expect(try store.searchIndexProgress() == SearchIndexProgress(indexedThrough: 0, latestTurn: 300))
         #expect(try store.search("walrus", limit: 1000).count == 301) // the title and every turn
         #expect(try store.search("legacy 300").map(\.turnSeq) == [300])
