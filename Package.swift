@@ -121,6 +121,8 @@ let package = Package(
         .testTarget(
             name: "TandemServerTests",
             dependencies: ["TandemServer", "TandemStore", "TandemTransport", "TandemProtocol", "TandemJSON",
+                           // The presence tests keep the online list with the terminal client's own code.
+                           "TandemClientKit",
                            .product(name: "Logging", package: "swift-log")]),
         // Runs the built tandem-admin binary (Tests/run-all builds it first).
         .testTarget(name: "TandemAdminTests",

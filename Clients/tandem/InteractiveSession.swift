@@ -20,7 +20,8 @@ final class InteractiveSession: Sendable {
         var mode: Mode = .normal
         /// The version of each state row as this user last read or wrote it (the base for `/set`).
         var versions: [String: Int64] = [:]
-        var online: [String] = []
+        /// Who is online: the last join answer's list, with the presence events since applied.
+        var online = OnlineRoster()
         var role: Role?
         var parent: String?
         var userStopped = false
@@ -148,7 +149,8 @@ final class InteractiveSession: Sendable {
 
     private func joined(_ result: JoinResult, _ kind: LiveSession.JoinKind) {
         state.withLock { s in
-            s.online = result.online
+            // Every join kind, a rejoin's too: the answer is the truth (presence is not replayed).
+            s.online.reset(to: result.online)
             s.role = result.role
             s.parent = result.session.parent?.session
             for row in result.state ?? [] { s.versions[row.key] = row.version }
@@ -179,9 +181,12 @@ final class InteractiveSession: Sendable {
             // clash on the same path surfaces as a conflict instead of silently overwriting.
             break
         case .presence(let p):
-            state.withLock { $0.online = p.online }
+            let online = state.withLock { s in
+                s.online.apply(p)
+                return s.online.sorted
+            }
             if let line = renderer.event(event) { screen.print(line) }
-            screen.print(renderer.presence(p.online))
+            screen.print(renderer.presence(online))
             return
         case .session(let change) where change.change == .restored:
             // Rows went back to the checkpoint: forget versions so /set reads them again.

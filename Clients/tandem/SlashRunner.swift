@@ -44,7 +44,7 @@ extension InteractiveSession {
         case .who:
             let members = try call(.memberList(SessionRef(session: s)), as: MemberListResult.self).members
             screen.print(lines: members.map(renderer.member))
-            screen.print(renderer.presence(state.withLock { $0.online }))
+            screen.print(renderer.presence(state.withLock { $0.online.sorted }))
         case .state(let key):
             let rows = try stateRows(session: s, key: key) { (params) throws(ClientError) in try call(.stateGet(params), as: StateGetResult.self) }
             state.withLock { st in for row in rows { st.versions[row.key] = row.version } }

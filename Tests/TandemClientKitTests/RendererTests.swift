@@ -66,7 +66,7 @@ import TandemProtocol
     @Test func eventLines() {
         let undone = Event(session: "s", eseq: 3, payload: .turnUndone(TurnUndone(seq: 7, by: "bob")))
         #expect(plain.event(undone) == "* turn #7 was undone by bob")
-        let presence = Event(session: "s", eseq: nil, payload: .presence(PresenceChange(user: "bob", action: .joined, online: ["bob", "alice"])))
+        let presence = Event(session: "s", eseq: nil, payload: .presence(PresenceChange(user: "bob", action: .joined, onlineCount: 2)))
         #expect(plain.event(presence) == "* bob joined")
         #expect(plain.presence(["bob", "alice"]) == "online: alice, bob")
         #expect(plain.presence([]) == "online: nobody")

@@ -57,6 +57,27 @@ import TandemJSON
         #expect(object["metadata"] == ["k": [:]] && object["tokens"] == nil)
     }
 
+    /// Every member receives every presence event: it names who changed and how many are online,
+    /// never the list, so its size does not grow with the crowd.
+    @Test func presenceCarriesTheChangeNotTheList() throws {
+        let joined = Event(session: "s-1", eseq: nil, payload: .presence(PresenceChange(user: "bob", action: .joined, onlineCount: 2)))
+        #expect(String(decoding: joined.encode(), as: UTF8.self)
+                == #"{"action":"joined","event":"presence","online_count":2,"session":"s-1","user":"bob"}"#)
+        let left = Event(session: "s-1", eseq: nil, payload: .presence(PresenceChange(user: "bob", action: .left, onlineCount: 0)))
+        #expect(String(decoding: left.encode(), as: UTF8.self)
+                == #"{"action":"left","event":"presence","online_count":0,"session":"s-1","user":"bob"}"#)
+        let crowd = Event(session: "s-1", eseq: nil, payload: .presence(PresenceChange(user: "bob", action: .joined, onlineCount: 100_000)))
+        #expect(crowd.encode().count == joined.encode().count + 5, "only the count's digits grow")
+
+        let decoded = try ServerMessage.decode(#"{"action":"left","event":"presence","online_count":7,"session":"s","user":"u1"}"#)
+        #expect(decoded == .event(Event(session: "s", eseq: nil, payload: .presence(PresenceChange(user: "u1", action: .left, onlineCount: 7)))))
+        // The count is required and never negative.
+        for bad in [#"{"action":"left","event":"presence","session":"s","user":"u1"}"#,
+                    #"{"action":"left","event":"presence","online_count":-1,"session":"s","user":"u1"}"#] {
+            #expect(throws: (any Error).self, "\(bad)") { try ServerMessage.decode(bad) }
+        }
+    }
+
     @Test func integersOfEverySizeWriteLikeString() {
         for value: Int64 in [0, 1, -1, 9, 10, -10, 99, 100, 123_456_789, .max, .min, .max - 1, .min + 1] {
             var out: [UInt8] = []

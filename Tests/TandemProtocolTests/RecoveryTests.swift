@@ -27,7 +27,7 @@ import Testing
         #expect(!cursor.isLive)
         for eseq: Int64 in 12...14 { #expect(cursor.accept(Self.turnEvent(eseq)) == .apply) }
         #expect(cursor.isLive && cursor.lastEseq == 14)
-        let presence = Event(session: "s", eseq: nil, payload: .presence(PresenceChange(user: "a", action: .left, online: [])))
+        let presence = Event(session: "s", eseq: nil, payload: .presence(PresenceChange(user: "a", action: .left, onlineCount: 0)))
         #expect(cursor.accept(presence) == .ephemeral)
         #expect(cursor.lastEseq == 14)
         cursor.reset()

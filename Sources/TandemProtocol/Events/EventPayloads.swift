@@ -61,28 +61,34 @@ public enum PresenceAction: String, WireEnum {
 }
 
 /// `presence`: a member's first connection joined, or its last one left. Ephemeral (no eseq).
+///
+/// It names only the member who changed, never the whole list: every member receives every
+/// presence event, so a list in it made a crowd of N joining cost O(N) bytes per event, O(N²)
+/// per join and O(N³) for the crowd. A client keeps the list itself: the join answer's `online`,
+/// then each event added or removed in order.
 public struct PresenceChange: WireObject {
     public var user: String
     public var action: PresenceAction
-    /// Everyone online after the change, sorted.
-    public var online: [String]
+    /// How many members are online after the change (a check on the list a client keeps, and
+    /// enough for a client that only shows a number).
+    public var onlineCount: Int64
 
-    public init(user: String, action: PresenceAction, online: [String]) {
+    public init(user: String, action: PresenceAction, onlineCount: Int64) {
         self.user = user
         self.action = action
-        self.online = online
+        self.onlineCount = onlineCount
     }
 
     public init(reader r: inout WireReader) throws {
         user = try r.identifier("user")
         action = try r.enumValue("action")
-        online = try r.stringArray("online", maxBytes: .max)
+        onlineCount = try r.int("online_count")
     }
 
     public func write(into o: inout [String: JSONValue]) {
         o["user"] = .string(user)
         o["action"] = action.json
-        o["online"] = .array(online.map { .string($0) })
+        o["online_count"] = .integer(onlineCount)
     }
 }
 

@@ -36,18 +36,16 @@ extension Dispatcher {
         }
         do {
             defer { liveSession.joinDone() }
-            try liveSession.fanout.subscribe(recipient) { _ in
-                try joinBacklog(p, id: id, actor: actor, client: client, connection: connection, liveSession: liveSession,
-                                online: onlineAfterJoin(liveSession, user))
+            try liveSession.join(user) {
+                try liveSession.fanout.subscribe(recipient) { _ in
+                    try joinBacklog(p, id: id, actor: actor, client: client, connection: connection, liveSession: liveSession,
+                                    online: onlineAfterJoin(liveSession, user))
+                }
             }
         } catch {
             client.markLeft(p.session)
             live.retireIfEmpty(liveSession)
             throw error
-        }
-        if let user, liveSession.arrive(user) {
-            liveSession.broadcastEphemeral(EventFrames.ephemeral(
-                session: p.session, .presence(PresenceChange(user: user, action: .joined, online: liveSession.onlineUsers))))
         }
     }
 
@@ -158,10 +156,7 @@ extension Dispatcher {
         guard let liveSession = live.existing(session) else { return true }
         let user = client.identity.userID
         liveSession.fanout.unsubscribe(Recipient(connection: connection, user: user))
-        if let user, liveSession.depart(user) {
-            liveSession.broadcastEphemeral(EventFrames.ephemeral(
-                session: session, .presence(PresenceChange(user: user, action: .left, online: liveSession.onlineUsers))))
-        }
+        if let user { liveSession.depart(user) }
         live.retireIfEmpty(liveSession)
         return true
     }

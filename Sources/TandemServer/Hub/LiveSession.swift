@@ -24,6 +24,9 @@ final class LiveSession: Sendable {
     let fanout: Fanout
     /// Members online: user id → number of joined connections.
     private let online = Mutex<[String: Int]>([:])
+    /// Held while a presence change is counted and its event queued, and while a join reads the
+    /// list and subscribes (see `join` and `announce`).
+    private let presenceOrder = Mutex(())
     /// The session as the last join read it (no role): what a `deleted` event carries when the
     /// session vanished under another process's hand and can no longer be read.
     private let known = Mutex<SessionInfo?>(nil)
@@ -59,26 +62,56 @@ final class LiveSession: Sendable {
     /// Users with a joined connection, sorted.
     var onlineUsers: [String] { online.withLock { $0.keys.sorted() } }
 
-    /// Counts a member's connection in; true when it is the user's first (they came online).
-    func arrive(_ user: String) -> Bool {
-        online.withLock { counts in
-            counts[user, default: 0] += 1
-            return counts[user] == 1
+    /// Subscribes a connection (`subscribe`, which queues the join answer with its `online` list)
+    /// and counts its member in, as one step under `presenceOrder`: no presence change falls
+    /// between the list and the subscription, so the connection receives exactly the changes
+    /// after its list, none it already shows (and `online_count` always agrees with the list a
+    /// client keeps). When the connection is the user's first (they came online), everyone joined,
+    /// the connection itself included, gets a `presence` `joined` event. A share viewer (`user`
+    /// nil) only subscribes. Joins already queue their answer under the fan-out's lock one at a
+    /// time, so taking `presenceOrder` around that makes them wait for no one new.
+    func join(_ user: String?, subscribe: () throws -> Void) throws {
+        try presenceOrder.withLock { _ in
+            try subscribe()
+            guard let user else { return }
+            announce(user) { counts in
+                counts[user, default: 0] += 1
+                return counts[user] == 1 ? .joined : nil
+            }
         }
     }
 
-    /// Counts a member's connection out; true when it was the user's last (they went offline).
-    func depart(_ user: String) -> Bool {
-        online.withLock { counts in
-            guard let n = counts[user] else { return false }
-            if n <= 1 { counts.removeValue(forKey: user); return true }
-            counts[user] = n - 1
-            return false
+    /// Counts a member's connection out; when it was the user's last (they went offline), tells
+    /// everyone still joined with a `presence` `left` event.
+    func depart(_ user: String) {
+        presenceOrder.withLock { _ in
+            announce(user) { counts in
+                guard let n = counts[user] else { return nil }
+                if n <= 1 { counts.removeValue(forKey: user); return .left }
+                counts[user] = n - 1
+                return nil
+            }
         }
+    }
+
+    /// Changes the counts and queues the event that tells of it; the caller holds `presenceOrder`.
+    /// A presence event names one user, so clients keep the list by applying the events in order:
+    /// the joined and left of one user must reach every connection in the order the counts changed
+    /// (a quick leave racing its own join on another thread would otherwise leave them online
+    /// forever). Each loop runs its tasks in the order they were queued, so queuing in that order is
+    /// enough; that holds because joins and leaves run on the work pool, neither on a loop (which
+    /// would queue its own connections' frames at once) nor inside a `SendBatch` (which would queue
+    /// them after the lock is released). Locks are taken in one order: `presenceOrder`, then the
+    /// fan-out's, then `online`.
+    private func announce(_ user: String, _ change: (inout [String: Int]) -> PresenceAction?) {
+        let (action, count) = online.withLock { counts in (change(&counts), counts.count) }
+        guard let action else { return }
+        broadcastEphemeral(EventFrames.ephemeral(
+            session: id, .presence(PresenceChange(user: user, action: action, onlineCount: Int64(count)))))
     }
 
     /// Sends an ephemeral event (no sequence) to everyone joined now.
-    func broadcastEphemeral(_ frame: SharedFrame) {
+    private func broadcastEphemeral(_ frame: SharedFrame) {
         let audience = fanout.recipients.map(\.connection)
         metrics.deliveries.add(audience.count)
         WebSocketConnection.broadcast(frame, to: audience)
