@@ -143,11 +143,7 @@ import TandemJSON
         let store = try Store(path: dir.dbPath)
         defer { store.close() }
         let applied = try store.read { db throws(StoreError) in try Migrations.applied(db).map(\.name) }
-<<<<<<< HEAD
-        #expect(applied == ["core", "search", "collaboration", "turn-nonce", "search-high-water", "search-file", "turn-retirements", "owned-templates", "retired-session-ids", "sessions-by-owner", "list-pages"])
-=======
-        #expect(applied == ["core", "search", "collaboration", "turn-nonce", "search-high-water", "search-file", "turn-retirements", "owned-templates", "retired-session-ids", "sessions-by-owner", "branch-fork-marks"])
->>>>>>> 9bd654b (A branch merge reads only what the branch changed: it read and parsed every row of the branch and scanned every event of the parent on the writer (an unchanged branch on a 100,000-row session: 6.7 s, ~67 µs a row). Migration 12 (branch-fork-marks) keeps the branch's and the parent's log heads at publish; changed rows come from the branch's state events after its mark, undos from the parent's after its; older and imported branches are diffed against fork_rows in SQL. The writer's connection counts VM steps; a test checks the merge's do not grow with the rows)
+        #expect(applied == ["core", "search", "collaboration", "turn-nonce", "search-high-water", "search-file", "turn-retirements", "owned-templates", "retired-session-ids", "sessions-by-owner", "list-pages", "branch-fork-marks"])
         // Migration 2 indexed the existing turn; migration 3's tables work.
         #expect(try store.search("walrus").map(\.sessionID) == ["old"])
         _ = try store.createShareLink(session: "old", actor: "alice", expiresAt: nil)
