@@ -20,6 +20,7 @@ final class TandemApplication: WebSocketApplication {
     let metrics: ServerMetrics
     let logger: Logger
     let clock: @Sendable () -> Double
+    private let refusalLog = Mutex(RefusalLogThrottle())
 
     init(dispatcher: Dispatcher, authenticator: Authenticator, routes: HTTPRoutes, registry: ConnectionRegistry,
          configuration: ServerConfiguration, metrics: ServerMetrics, logger: Logger, clock: @escaping @Sendable () -> Double) {
@@ -122,8 +123,14 @@ final class TandemApplication: WebSocketApplication {
         logRefusal(request, status: error.status, reason: error.message, client: address)
     }
 
-    /// One line per refused handshake, whoever refused it (the path's share secret redacted).
+    /// One line per refused handshake, whoever refused it (the path's share secret redacted), up to
+    /// `RefusalLogThrottle`'s share per client address; beyond it, one line says how many were left out.
     private func logRefusal(_ request: HTTPRequest, status: Int, reason: String, client: String, _ more: Logger.Metadata = [:]) {
+        let verdict = refusalLog.withLock { $0.refused(client: client, now: clock()) }
+        for (address, count) in verdict.suppressed {
+            logger.info("handshake refusals not logged one by one", metadata: ["client": "\(address)", "count": "\(count)"])
+        }
+        guard verdict.logIt else { return }
         let line: Logger.Metadata = ["status": "\(status)", "reason": "\(reason)", "client": "\(client)", "path": "\(Redact.path(request.path))"]
         logger.info("handshake refused", metadata: line.merging(more) { first, _ in first })
     }

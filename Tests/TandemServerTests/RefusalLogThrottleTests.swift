@@ -1,0 +1,30 @@
+import Testing
+@testable import TandemServer
+
+/// 500 bad-token attempts from one address were 500 info lines in 0.2 s.
+@Suite struct RefusalLogThrottleTests {
+    @Test func theFirstOfEachAddressAreLoggedAndTheRestCountedPerWindow() {
+        var throttle = RefusalLogThrottle(perWindow: 3, window: 10)
+        let first = (0..<500).map { i in throttle.refused(client: "10.0.0.9", now: 100 + Double(i) * 0.0004) }
+        #expect(first.filter(\.logIt).count == 3)
+        #expect(first.allSatisfy { $0.suppressed.isEmpty })
+        #expect(throttle.refused(client: "10.0.0.7", now: 100.5).logIt, "another address has its own share")
+        // The next window tells what was left out, then logs again.
+        let next = throttle.refused(client: "10.0.0.7", now: 110.2)
+        #expect(next.logIt)
+        #expect(next.suppressed.map(\.client) == ["10.0.0.9"] && next.suppressed.map(\.count) == [497])
+        #expect(throttle.refused(client: "10.0.0.9", now: 110.3).logIt)
+    }
+
+    @Test func manyAddressesShareOneCountPastTheLimit() {
+        var throttle = RefusalLogThrottle(perWindow: 1, window: 10, maxClients: 2)
+        #expect(throttle.refused(client: "a", now: 0).logIt)
+        #expect(throttle.refused(client: "b", now: 0).logIt)
+        #expect(!throttle.refused(client: "c", now: 0).logIt)
+        #expect(!throttle.refused(client: "d", now: 0).logIt)
+        #expect(!throttle.refused(client: "a", now: 0).logIt)
+        let rolled = throttle.refused(client: "e", now: 11)
+        #expect(rolled.logIt)
+        #expect(rolled.suppressed.map(\.client) == ["(other addresses)", "a"] && rolled.suppressed.map(\.count) == [2, 1])
+    }
+}
