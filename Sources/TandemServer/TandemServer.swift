@@ -84,7 +84,7 @@ public final class TandemServer: Sendable {
         memoryReleaser.start()
         logger.info("tandemd listening", metadata: [
             "version": "\(Release.version)",
-            "address": "\(configuration.tlsCertificatePath == nil ? "ws" : "wss")://\(configuration.host):\(port)/ws",
+            "address": "\(configuration.tlsCertificatePath == nil ? "ws" : "wss")://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)/ws",
             "database": "\(configuration.databasePath)",
             "allocator": "\(Allocator.version.map { "jemalloc \($0)" } ?? "not jemalloc")"])
         return port

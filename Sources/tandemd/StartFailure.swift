@@ -10,7 +10,9 @@ import TandemServer
 /// be able to parse it), and the returned exit code is 64 (deploy/README.md documents it).
 enum StartFailure {
     static func report(_ message: String, logger: Logger) -> ExitCode {
-        logger.critical("\(message)")
+        // One line even when the reason quotes several (SQLite's messages can hold the statement).
+        let oneLine = message.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " ")
+        logger.critical("\(oneLine)")
         return ExitCode(64)
     }
 }
