@@ -46,7 +46,7 @@ extension ServerSetting {
         .number("rate", "Requests per second per connection (token bucket refill); beyond it requests get rate_limited.", 0.1...1_000_000, \.requestsPerSecond),
         .number("burst", "Token bucket size: requests a connection may send at once.", 1...1_000_000, \.requestBurst),
         .number("handshake-timeout", "Seconds to complete the TLS and HTTP upgrade handshakes.", 0.1...600, \.handshakeTimeoutSeconds),
-        .number("stale-handshake", "At max-connections, a new connection takes the place of the oldest one that has sent no request (no TLS handshake, no HTTP request) for this many seconds, so sockets that say nothing cannot keep members out.", 0.1...600, \.staleHandshakeSeconds),
+        .number("stale-handshake", "At max-connections, a new connection has every connection that has sent no request (no TLS handshake, no HTTP request) for this many seconds closed, on every event loop, so sockets that say nothing cannot keep members out.", 0.1...600, \.staleHandshakeSeconds),
         .number("idle-timeout", "Seconds without any frame from a client before it is closed; must be longer than ping-interval.", 1...86_400, \.idleTimeoutSeconds),
         .number("ping-interval", "Seconds between server pings to idle clients; must be shorter than idle-timeout.", 1...3_600, \.pingIntervalSeconds),
         .number("write-coalescing-ms", "Milliseconds a connection gathers frames after a write before writing again (0 = write every loop turn): fewer, larger writes when events stream in, at most this much added delay.", 0...100, \.writeCoalescingMilliseconds),

@@ -90,6 +90,33 @@ final class ServerCore: @unchecked Sendable {
         }
     }
 
+    /// Turns an overflow place into a regular one when one is free now; true if it did.
+    func promoteOverflowSlot() -> Bool {
+        counters.withLock { counters in
+            guard counters.open < configuration.maxConnections else { return false }
+            counters.overflow -= 1
+            counters.open += 1
+            return true
+        }
+    }
+
+    /// Each loop's stale-place sweep (set once by `WebSocketServer`): at the limit, a loop with no
+    /// silent connection of its own asks the others to close theirs, so the places they hold come
+    /// free for the next upgrade whichever loop accepted it.
+    let staleSweeps = LockedBox<[(loop: Int, sweep: @Sendable () -> Void)]>([])
+    private let lastSweepRequest = LockedBox<UInt64>(0)
+
+    /// Runs the other loops' sweeps, at most once per 50 ms.
+    func sweepStalePlaces(except loop: Int, now: UInt64) {
+        let due = lastSweepRequest.withLock { last -> Bool in
+            guard now &- last >= 50_000_000 else { return false }
+            last = now
+            return true
+        }
+        guard due else { return }
+        for entry in staleSweeps.withLock({ $0 }) where entry.loop != loop { entry.sweep() }
+    }
+
     /// An overflow connection asked to upgrade and was refused.
     func noteRefusedWhenFull() {
         counters.withLock { $0.refusedWhenFull += 1 }

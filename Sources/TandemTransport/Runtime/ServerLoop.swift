@@ -95,26 +95,41 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
         }
     }
 
-    /// At max-connections: closes this loop's oldest connection that has said nothing useful for
-    /// `staleHandshakeAge` (no TLS handshake or request yet), so that the new one gets its place.
+    /// At max-connections, a new connection: closes every connection of this loop that has said
+    /// nothing useful for `staleHandshakeAge` (no TLS handshake or request yet), so that the new one
+    /// gets a place, and asks the other loops to do the same (SO_REUSEPORT spreads accepts: the silent
+    /// ones may all be on another loop, whose places then come free for the next upgrade).
     private func takeStalePlace() {
+        sweepStalePlaces()
+        server.sweepStalePlaces(except: loop.index, now: loop.now)
+    }
+
+    /// Closes every connection of this loop that has sent no request for `staleHandshakeAge` (the
+    /// server was at its limit when a new connection came, here or on another loop).
+    func sweepStalePlaces() {
+        loop.assertInLoop()
         let now = loop.now
         while awaitingHead < acceptOrder.count {
             let oldest = acceptOrder[awaitingHead]
-            guard oldest.awaitsRequest else {
-                awaitingHead += 1
-                continue
+            if oldest.awaitsRequest {
+                guard now &- oldest.acceptedAt >= server.staleHandshakeAge else { break }
+                oldest.closeSocket()
+                staleClosed += 1
             }
-            guard now &- oldest.acceptedAt >= server.staleHandshakeAge else { break }
             awaitingHead += 1
-            oldest.closeSocket()
-            staleClosed += 1
-            break
         }
+        compactAcceptOrder()
+        logStaleClosed(now: now)
+    }
+
+    private func compactAcceptOrder() {
         if awaitingHead >= 1024 && awaitingHead * 2 >= acceptOrder.count {
             acceptOrder.removeFirst(awaitingHead)
             awaitingHead = 0
         }
+    }
+
+    private func logStaleClosed(now: UInt64) {
         if staleClosed > 0 && now &- staleLoggedAt >= 1_000_000_000 {
             logTransportError("max-connections reached: closed \(staleClosed) connection(s) that had sent no request "
                               + "for \(server.configuration.staleHandshakeAge) s, to make room")

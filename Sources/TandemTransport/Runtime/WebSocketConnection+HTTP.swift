@@ -28,6 +28,8 @@ extension WebSocketConnection {
             }
             return respondAndClose(server.application.handle(http: request, peer: remoteAddress))
         }
+        // A place may have come free since the accept (a silent socket on another loop gave it up).
+        if beyondLimit && server.promoteOverflowSlot() { beyondLimit = false }
         if beyondLimit {
             // Full: said before any credential is read, so a full server costs no lookups.
             server.noteRefusedWhenFull()

@@ -59,7 +59,7 @@ public final class WebSocketConnection: @unchecked Sendable {
 
     /// Accepted beyond `maxConnections` (`ServerCore.overflowConnections`): a plain HTTP request
     /// is answered, an upgrade refused with 503.
-    let beyondLimit: Bool
+    var beyondLimit: Bool
 
     init(id: UInt64, fd: Int32, remoteAddress: String, serverLoop: ServerLoop, beyondLimit: Bool = false) {
         self.id = id

@@ -27,6 +27,15 @@ public final class WebSocketServer: Sendable {
         }
         self.core = core
         serverLoops = loops
+        core.staleSweeps.withLock { sweeps in
+            sweeps = loops.map { serverLoop in
+                // Weak: the core outlives nothing it holds (no cycle core → sweep → loop → core).
+                (serverLoop.loop.index, { [weak serverLoop] in
+                    guard let serverLoop else { return }
+                    serverLoop.loop.execute { [weak serverLoop] in serverLoop?.sweepStalePlaces() }
+                })
+            }
+        }
     }
 
     /// The event loops, for applications that keep per-loop state (index = `EventLoop.index`).

@@ -137,6 +137,13 @@ final class RawSocket {
 
     func send(_ text: String) { send(Array(text.utf8)) }
 
+    /// True when the server closed this connection: a read gives EOF or a reset, not "nothing yet".
+    var isClosedByPeer: Bool {
+        var byte: UInt8 = 0
+        let n = recv(fd, &byte, 1, Int32(MSG_DONTWAIT | MSG_PEEK))
+        return n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+    }
+
     /// Sends FIN (what a client does after reading the server's close).
     func halfClose() { _ = shutdown(fd, Int32(SHUT_WR)) }
 
