@@ -10,7 +10,7 @@ import Foundation
 // Safe to share: `stopping`, `finished` and `thread` are guarded by `condition`.
 final class BackgroundThread: @unchecked Sendable {
     /// The owner's lock and wake-up signal as well as this object's.
-    let condition = NSCondition()
+    let condition = MonotonicCondition()
     private let name: String
     private let stackSize: Int?
     private var stopping = false

@@ -18,7 +18,7 @@ final class Checkpointer: @unchecked Sendable {
     /// overtook, which this thread does not win against a commit every few milliseconds).
     static let writerFallbackPages = 16_384
     private let thread = BackgroundThread(name: "tandem-checkpt")
-    private var condition: NSCondition { thread.condition }
+    private var condition: MonotonicCondition { thread.condition }
     private let db: Database
     private let interval: TimeInterval
     private var runs = 0
@@ -55,7 +55,7 @@ final class Checkpointer: @unchecked Sendable {
     private func loop() {
         condition.lock()
         while !thread.isStopping {
-            _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
+            condition.wait(seconds: interval)
             if thread.isStopping { break }
             condition.unlock()
             checkpoint()

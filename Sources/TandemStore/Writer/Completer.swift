@@ -7,7 +7,7 @@ import Foundation
 // before the hand-over under that lock and read after it.
 final class Completer: @unchecked Sendable {
     private let thread = BackgroundThread(name: "tandem-complete")
-    private var condition: NSCondition { thread.condition }
+    private var condition: MonotonicCondition { thread.condition }
     private var pending: [([WriteJob], StoreError?)] = []
     private let scope: (@Sendable (() -> Void) -> Void)?
 

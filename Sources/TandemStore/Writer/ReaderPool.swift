@@ -5,7 +5,7 @@ import Foundation
 // Safe to share: `idle` and `opened` are guarded by `condition`; a checked-out Database is used
 // only by the thread that checked it out until it is returned.
 final class ReaderPool: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = MonotonicCondition()
     private var idle: [Database] = []
     private var opened = 0
     private let capacity: Int

@@ -16,12 +16,12 @@ import Foundation
 // thread after init.
 final class SearchIndexWorker: @unchecked Sendable {
     private let thread = BackgroundThread(name: "tandem-index", stackSize: 4 << 20)
-    private var condition: NSCondition { thread.condition }
+    private var condition: MonotonicCondition { thread.condition }
     private let db: Database
     private let background: Bool
     private let batchTurns: Int
     private let minStep: Int64
-    private let quiet: TimeInterval
+    private let quiet: Duration
     private let nice: Int32
     /// Called with the last forget entry a step applied (the main database's writer prunes them).
     private let forgotten: @Sendable (Int64) -> Void
@@ -32,11 +32,13 @@ final class SearchIndexWorker: @unchecked Sendable {
     private var notedDuringStep: Int64 = 0
     private var indexedThrough: Int64 = 0
     private var forgetsPending = false
-    private var backlogSince: Date?
+    // Instants on a monotonic clock, not the wall clock: a step of the system clock must not
+    // move when a step is due.
+    private var backlogSince: ContinuousClock.Instant?
     private var draining = false
     private var resetRequested = false
     /// After a failed step (full disk, say), background steps wait until then.
-    private var retryAfter: Date?
+    private var retryAfter: ContinuousClock.Instant?
     private var stepsStarted = 0
     private var waiters: [(target: Int64, after: Int, waiter: Waiter<Void>)] = []
     /// Whether merging segments may still shrink the index: set by indexing, cleared once a
@@ -44,8 +46,9 @@ final class SearchIndexWorker: @unchecked Sendable {
     private var untidy = true
     /// When the last commit was noted or the last indexing step ended: merging waits until both
     /// have been quiet for `tidyIdle` (a saturated server has gaps of 100-200 ms between commits).
-    private var lastActivity = Date.distantPast
-    private let tidyIdle: TimeInterval
+    /// Nil: neither has happened yet.
+    private var lastActivity: ContinuousClock.Instant?
+    private let tidyIdle: Duration
     private let tidyPages: Int
 
     /// Opens the worker's connection (the main database, with the search file attached and
@@ -74,15 +77,15 @@ final class SearchIndexWorker: @unchecked Sendable {
         background = configuration.indexTurnsForSearch
         batchTurns = max(1, configuration.searchIndexBatchTurns)
         minStep = Int64(max(1, configuration.searchIndexMinStepTurns))
-        quiet = Double(max(0, configuration.searchIndexQuietMilliseconds)) / 1000
+        quiet = .milliseconds(max(0, configuration.searchIndexQuietMilliseconds))
         nice = configuration.searchIndexNice
         tidyPages = max(1, configuration.searchIndexTidyPages)
-        tidyIdle = Double(max(0, configuration.searchIndexTidyIdleMilliseconds)) / 1000
+        tidyIdle = .milliseconds(max(0, configuration.searchIndexTidyIdleMilliseconds))
         self.forgotten = forgotten
         let progress = try db.transaction(immediate: false) { () throws(StoreError) in try SearchIndexer.progress(db) }
         (indexedThrough, latestKnown) = (progress.indexedThrough, progress.latestTurn)
         forgetsPending = progress.pendingForgets > 0
-        if progress.indexedThrough < progress.latestTurn { backlogSince = Date() }
+        if progress.indexedThrough < progress.latestTurn { backlogSince = .now }
         thread.start { self.loop() }
     }
 
@@ -98,11 +101,11 @@ final class SearchIndexWorker: @unchecked Sendable {
         condition.lock()
         var newBacklog = false
         notedDuringStep = max(notedDuringStep, latestTurn)
-        lastActivity = Date()
+        lastActivity = .now
         if latestTurn > latestKnown {
             latestKnown = latestTurn
             if backlogSince == nil && latestKnown > indexedThrough {
-                backlogSince = Date()
+                backlogSince = .now
                 newBacklog = true
             }
         }
@@ -143,11 +146,11 @@ final class SearchIndexWorker: @unchecked Sendable {
 
     /// Under `condition`: whether background indexing should run a step now.
     private func isDue() -> Bool {
-        if let retryAfter, retryAfter > Date() { return false }
+        if let retryAfter, retryAfter > .now { return false }
         if forgetsPending || draining { return true }
         let backlog = latestKnown - indexedThrough
         guard backlog > 0, let since = backlogSince else { return false }
-        return backlog >= minStep || Date().timeIntervalSince(since) >= quiet
+        return backlog >= minStep || ContinuousClock.now - since >= quiet
     }
 
     private func loop() {
@@ -157,16 +160,17 @@ final class SearchIndexWorker: @unchecked Sendable {
             var tidyNow = false
             while !thread.isStopping && waiters.isEmpty && !resetRequested && !(background && isDue()) {
                 if background, let since = backlogSince {
-                    _ = condition.wait(until: max(since.addingTimeInterval(quiet), retryAfter ?? .distantPast))
+                    let due = max(since + quiet, retryAfter ?? since)
+                    condition.wait(seconds: (due - .now).timeInterval)
                 } else if background && untidy {
                     // Caught up: once the store has been idle for a while, merge segments (one
                     // short transaction at a time, so a search or a new backlog waits little).
-                    let idle = lastActivity.addingTimeInterval(tidyIdle)
-                    if Date() >= idle {
+                    let now = ContinuousClock.now
+                    guard let idle = lastActivity.map({ $0 + tidyIdle }), now < idle else {
                         tidyNow = true
                         break
                     }
-                    _ = condition.wait(until: idle)
+                    condition.wait(seconds: (idle - now).timeInterval)
                 } else {
                     condition.wait()
                 }
@@ -219,10 +223,10 @@ final class SearchIndexWorker: @unchecked Sendable {
             forgetsPending = false
             retryAfter = nil
             untidy = true
-            lastActivity = Date()
+            lastActivity = .now
             let caughtUp = indexedThrough >= latestKnown
             draining = !caughtUp
-            backlogSince = caughtUp ? nil : (backlogSince ?? Date())
+            backlogSince = caughtUp ? nil : (backlogSince ?? .now)
             waiters.removeAll { entry in
                 // Caught up also covers a target above the ids left after a session delete.
                 guard entry.after < number, entry.target <= progress.indexedThrough || progress.isCaughtUp else { return false }
@@ -231,7 +235,7 @@ final class SearchIndexWorker: @unchecked Sendable {
             }
         case .failure:
             // No busy loop on a persistent error: background steps pause, searches still retry.
-            retryAfter = Date().addingTimeInterval(1)
+            retryAfter = .now + .seconds(1)
             failed = waiters.filter { $0.after < number }.map(\.waiter)
             waiters.removeAll { $0.after < number }
         }

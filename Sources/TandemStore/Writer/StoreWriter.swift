@@ -17,7 +17,7 @@ import Foundation
 // (with its Database) is touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     private let thread = BackgroundThread(name: "tandem-writer", stackSize: 4 << 20)
-    private var condition: NSCondition { thread.condition }
+    private var condition: MonotonicCondition { thread.condition }
     private let completer: Completer
     private var queue: [WriteJob] = []
     /// Jobs queued with `wake: false`, not yet handed to the writer (see `enqueue`).
@@ -205,7 +205,7 @@ public final class StoreWriter: @unchecked Sendable {
                 }
                 if wait <= .zero { runChore = true; break }
                 if !queue.isEmpty { break }
-                _ = condition.wait(until: Date(timeIntervalSinceNow: wait.timeInterval))
+                condition.wait(seconds: wait.timeInterval)
             }
             if queue.isEmpty && thread.isStopping {
                 chore?.stop()
@@ -389,7 +389,7 @@ final class StepOutcome: @unchecked Sendable {
 /// Blocks one thread until a result arrives from another.
 // Safe to share: `value` is written once under `condition` and read after the signal.
 final class Waiter<T: Sendable>: @unchecked Sendable {
-    private let condition = NSCondition()
+    private let condition = MonotonicCondition()
     private var value: Result<T, StoreError>?
 
     func deliver(_ result: Result<T, StoreError>) {

@@ -19,7 +19,7 @@ final class WriterChore: @unchecked Sendable {
     private var lastTook: Duration = .zero
     private var lastFailed = false
 
-    private let condition = NSCondition()
+    private let condition = MonotonicCondition()
     private var published: (due: Bool, failure: StoreError?, stopped: Bool)
 
     /// `due`: whether there is work at start. `pause`: see above (0: back to back when idle).
