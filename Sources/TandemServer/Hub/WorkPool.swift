@@ -1,12 +1,13 @@
 import CSystem
 import Foundation
+import TandemStore
 
 /// A fixed set of threads for work that blocks (store reads and writes), so event-loop threads
 /// never wait on SQLite. The queue is bounded: when it is full, `submit` refuses at once and the
 /// caller answers `unavailable` instead of letting latency grow without limit.
 public final class WorkPool: @unchecked Sendable {
     // @unchecked: `queue` and `stopping` are only touched with `condition` locked.
-    private let condition = NSCondition()
+    private let condition = MonotonicCondition()
     private var queue: [@Sendable () -> Void] = []
     private var head = 0
     private var stopping = false

@@ -23,7 +23,9 @@ final class AccessWatcher: @unchecked Sendable {
     private let store: Store
     private let logger: Logger
     private let interval: Double
-    private let condition = NSCondition()
+    // Monotonic: the watcher's sleep must not grow when the system clock steps back (its ticks
+    // apply revocations and share-link expiry within a second).
+    private let condition = MonotonicCondition()
     private var stopped = false
     private var lastAudit: Int64 = -1
     /// Each live session's head at the previous tick.
@@ -61,7 +63,7 @@ final class AccessWatcher: @unchecked Sendable {
         while true {
             let wait = tick()
             condition.lock()
-            if !stopped { _ = condition.wait(until: Date(timeIntervalSinceNow: wait)) }
+            if !stopped { condition.wait(seconds: wait) }
             let done = stopped
             condition.unlock()
             if done { return }
