@@ -24,9 +24,8 @@ extension Dispatcher {
             metrics.merges.add()
             publishFromLog(p.session)
             return .merged(row: TandemProtocol.StateRow(row), eseq: eseq)
-        case .conflict(let key, _, let conflicts):
+        case .conflict(_, _, let conflicts, let current):
             metrics.conflicts.add()
-            let current = try store.stateRow(session: p.session, actor: user, key: key)
             return .conflict(current: current.map(TandemProtocol.StateRow.init), conflicts: conflicts.map(MergeConflictDTO.init))
         }
     }

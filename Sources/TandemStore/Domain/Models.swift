@@ -137,8 +137,10 @@ public enum RowWriteResult: Sendable, Equatable {
     case applied(row: StateRow, eventSeq: Int64)
     /// The base was older; a clean three-way merge was written as a new version.
     case merged(row: StateRow, eventSeq: Int64)
-    /// Nothing was written; `currentVersion` is what to base a resolution on.
-    case conflict(key: String, currentVersion: Int64, conflicts: [MergeConflict])
+    /// Nothing was written; `currentVersion` is what to base a resolution on, and `current` the row
+    /// the conflicts were found against (read in the same transaction: a row read afterwards may be a
+    /// later version, which the conflicts do not describe).
+    case conflict(key: String, currentVersion: Int64, conflicts: [MergeConflict], current: StateRow?)
 
     public var row: StateRow? {
         switch self {

@@ -165,7 +165,8 @@ enum Rows {
             return .merged(row: row.0, eventSeq: row.1)
         case .conflict(let currentVersion, let conflicts):
             ctx.count(sid: sid, user: actor, ContributionCounts(conflicts: 1))
-            return .conflict(key: key, currentVersion: currentVersion, conflicts: conflicts)
+            return .conflict(key: key, currentVersion: currentVersion, conflicts: conflicts,
+                             current: try RowRows.current(ctx.db, sid: sid, key: key))
         }
     }
 
