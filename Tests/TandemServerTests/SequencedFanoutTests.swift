@@ -73,6 +73,29 @@ final class SharedSequence: Sendable {
         #expect(log.of("bob-1") == [1, 2])
     }
 
+    /// A deleted session's last event: what waits goes first (numbers that can no longer come are
+    /// skipped), the last one is numbered after everything known, and nobody is left subscribed. Its
+    /// number used to be taken before a racing post, whose event then had the same one, and one of
+    /// the two was dropped as a repeat: the followers never heard `deleted`.
+    @Test func finishDeliversWhatWaitsThenTheLastEventAndDropsEveryone() {
+        let log = DeliveryLog()
+        let fanout = SequencedFanout<String, String, [String]>(delivered: 0) { message, seq, to in
+            log.record(seq, to)
+            if message == "deleted" { log.record(-seq, to) }
+        }
+        fanout.subscribe("a") { d in (d, ()) }
+        fanout.subscribe("b") { d in (d, ()) }
+        fanout.publish(1, "turn")
+        fanout.publish(2, "turn committed before the delete")
+        #expect(fanout.publish(4, "held back: 3 never comes") == true)
+        let dropped = fanout.finish(after: 2) { _ in "deleted" }
+        #expect(Set(dropped) == ["a", "b"])
+        #expect(log.of("a") == [1, 2, 4, 5, -5] && log.of("b") == [1, 2, 4, 5, -5])
+        #expect(fanout.subscriberCount == 0)
+        fanout.publish(6, "late")
+        #expect(log.of("a").count == 5, "nothing after the last event")
+    }
+
     /// Many publishers racing with joiners: every subscriber sees a gapless, duplicate-free run
     /// that starts right after its floor.
     @Test func concurrentPublishersAndJoinersNeverGapOrRepeat() async {

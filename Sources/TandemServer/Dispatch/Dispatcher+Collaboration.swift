@@ -48,8 +48,8 @@ extension Dispatcher {
     func discardBranch(_ p: SessionRef, client: ClientConnection) throws -> EmptyResult {
         let user = try memberUser(client)
         let before = try store.session(id: p.session, actor: user)
-        try store.discardBranch(branch: p.session, actor: user)
-        announceDeleted(before, by: user)
+        let last = try store.discardBranch(branch: p.session, actor: user)
+        announceDeleted(before, lastEventSeq: last, by: user)
         return EmptyResult()
     }
 

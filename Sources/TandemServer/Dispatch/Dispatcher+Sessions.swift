@@ -90,16 +90,18 @@ extension Dispatcher {
     func deleteSession(_ p: SessionRef, client: ClientConnection) throws -> EmptyResult {
         let user = try memberUser(client)
         let before = try store.session(id: p.session, actor: user)
-        try store.deleteSession(id: p.session, actor: user)
-        announceDeleted(before, by: user)
+        let last = try store.deleteSession(id: p.session, actor: user)
+        announceDeleted(before, lastEventSeq: last, by: user)
         return EmptyResult()
     }
 
     /// Tells the members following `before` (now deleted or discarded) that it is gone, then
-    /// unsubscribes them. The log went with the session: the event is sent directly.
-    func announceDeleted(_ before: TandemStore.Session, by user: String) {
+    /// unsubscribes them. The log went with the session: the event is sent directly, numbered after
+    /// `lastEventSeq` (the session's last as the delete found it: a post committed between reading
+    /// `before` and the delete came before it).
+    func announceDeleted(_ before: TandemStore.Session, lastEventSeq: Int64, by user: String) {
         guard let liveSession = live.existing(before.id) else { return }
-        announceDeleted(liveSession, info: SessionInfo(before), lastEventSeq: before.lastEventSeq, by: user)
+        announceDeleted(liveSession, info: SessionInfo(before), lastEventSeq: lastEventSeq, by: user)
     }
 
     /// The same for a session another process deleted (`tandem-admin sessions delete`, found by
@@ -114,14 +116,17 @@ extension Dispatcher {
     }
 
     private func announceDeleted(_ liveSession: LiveSession, info before: SessionInfo, lastEventSeq: Int64, by user: String) {
-        var info = before
-        info.headEseq = lastEventSeq + 1
-        let frame = EventFrames.frame(Event(session: liveSession.id, eseq: lastEventSeq + 1,
-                                            payload: .session(SessionChange(change: .deleted, info: info, by: user))).encode())
-        publish(liveSession, lastEventSeq + 1, frame)
-        for recipient in liveSession.fanout.recipients {
+        // What waits is delivered first and the last event after it, in one step with the unsubscribe:
+        // no follower misses `deleted` (an event number taken before a racing post was dropped as a
+        // repeat of that post's, and its followers were unsubscribed without a word).
+        let recipients = liveSession.fanout.finish(after: lastEventSeq) { eseq in
+            var info = before
+            info.headEseq = eseq
+            return EventFrames.frame(Event(session: liveSession.id, eseq: eseq,
+                                           payload: .session(SessionChange(change: .deleted, info: info, by: user))).encode())
+        }
+        for recipient in recipients {
             recipient.connection.client?.markLeft(liveSession.id)
-            liveSession.fanout.unsubscribe(recipient)
             if recipient.user == nil { closeDeleted(recipient) }
         }
         live.retireIfEmpty(liveSession)

@@ -27,6 +27,8 @@ public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Send
         var highestFloor: Int64 = .min
         /// Every subscriber, built once per change of the set (not once per event).
         var everyone: Audience?
+        /// `finish` ran: nothing more is delivered.
+        var finished = false
     }
 
     private let state: Mutex<State>
@@ -63,6 +65,7 @@ public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Send
     @discardableResult
     public func publish(_ sequence: Int64, _ message: Message, silencing: Silencing? = nil) -> Bool {
         state.withLock { s in
+            if s.finished { return false }
             if sequence == s.delivered + 1 && s.pending.isEmpty {
                 // The usual case, the next event with nothing held back: no table to go through.
                 s.delivered = sequence
@@ -90,6 +93,30 @@ public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Send
             s.highestFloor = max(s.highestFloor, effective)
             s.everyone = nil
             return value
+        }
+    }
+
+    /// The session is gone (deleted, discarded): delivers what waits, in order, skipping numbers that
+    /// can no longer come (their log went with the session), then the last event, numbered after
+    /// everything known (at least `after` + 1), which `make` builds from its number; then drops every
+    /// subscriber and returns them. Later offers are dropped. Atomic, so no subscriber misses the last
+    /// event and none gets anything after it.
+    public func finish(after: Int64, _ make: (Int64) -> Message) -> [Recipient] {
+        state.withLock { s in
+            for sequence in s.pending.keys.sorted() where sequence > s.delivered {
+                if let next = s.pending[sequence] { send(next.message, sequence, nil, &s) }
+                s.delivered = sequence
+            }
+            s.pending = [:]
+            let last = max(after, s.delivered) + 1
+            send(make(last), last, nil, &s)
+            s.delivered = last
+            s.finished = true
+            let recipients = Array(s.floors.keys)
+            s.floors = [:]
+            s.everyone = nil
+            s.highestFloor = .min
+            return recipients
         }
     }
 

@@ -55,7 +55,9 @@ extension Store {
     }
 
     /// Deletes an open branch (admin+ on the branch). Audited.
-    public func discardBranch(branch: String, actor: String) throws(StoreError) {
+    /// Returns the branch's last event seq as the discard found it (see `deleteSession`).
+    @discardableResult
+    public func discardBranch(branch: String, actor: String) throws(StoreError) -> Int64 {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.branchDiscard, session: branch, actor: actor)
             let info = try SessionRows.load(ctx.db, sid: ref.sid)
@@ -63,6 +65,7 @@ extension Store {
             try SessionReaper.hide(ctx, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "branch.discard", sessionID: branch,
                              detail: ["parent": info.parentID.map(JSONValue.string) ?? .null], now: ctx.now)
+            return info.lastEventSeq
         }
     }
 }

@@ -86,11 +86,16 @@ extension Store {
     /// Deletes a session and everything in it (owner only). Audited. The session is gone for
     /// everyone, and its id free, once this returns; its rows are removed in the writer's idle
     /// time (see `SessionReaper`).
-    public func deleteSession(id: String, actor: String) throws(StoreError) {
+    /// Returns the session's last event seq as the delete found it (what a `deleted` announcement
+    /// follows: posts committed before the delete come before it).
+    @discardableResult
+    public func deleteSession(id: String, actor: String) throws(StoreError) -> Int64 {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.sessionDelete, session: id, actor: actor)
+            let last = try ctx.db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             try SessionReaper.hide(ctx, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
+            return last
         }
     }
 
