@@ -110,23 +110,20 @@ extension Dispatcher {
             for frame in frames { connection.send(frame) }
             return (floor, ())
         }
-        let floor = session.lastEventSeq
-        var turns: [TurnDTO]? = nil
-        if let last = p.last, last > 0 {
-            // Only turns the head covers (later ones arrive live), and only live ones, as
-            // `history` shows them.
-            turns = try store.turnPage(session: p.session, actor: actor, through: session.lastTurnSeq, newest: true,
-                                       limit: Int(last), budget: pageBudget).turns.map(TurnDTO.init)
-        }
-        var state: [TandemProtocol.StateRow]? = nil
-        var stateMore = false
-        if p.includeState {
-            let page = try store.statePage(session: p.session, actor: actor, limit: 100_000, budget: pageBudget)
-            state = page.rows.map(TandemProtocol.StateRow.init)
-            stateMore = page.more
-        }
-        let result = JoinResult(session: info, role: role, online: online, headSeq: session.lastTurnSeq, headEseq: floor,
-                                backlog: 0, turns: turns, state: state, stateMore: stateMore)
+        // The head, the turns and the rows from one snapshot: live events follow the head, so nothing
+        // shown may be newer than it (only turns the head covers, and only live ones, as `history`
+        // shows them).
+        let lastTurns = p.last.flatMap { $0 > 0 ? Int(clamping: $0) : nil }
+        let view = try store.joinView(session: p.session, actor: actor, lastTurns: lastTurns, includeState: p.includeState,
+                                      stateLimit: 100_000, budget: pageBudget)
+        info = SessionInfo(view.session)
+        liveSession.lastKnownInfo = info
+        info.role = role
+        let floor = view.session.lastEventSeq
+        let result = JoinResult(session: info, role: role, online: online, headSeq: view.session.lastTurnSeq, headEseq: floor,
+                                backlog: 0, turns: lastTurns == nil ? nil : view.turns.map(TurnDTO.init),
+                                state: p.includeState ? view.rows.map(TandemProtocol.StateRow.init) : nil,
+                                stateMore: view.stateMore)
         send(.success(id: id, result), to: connection)
         return (floor, ())
     }

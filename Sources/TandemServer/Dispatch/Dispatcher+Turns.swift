@@ -49,11 +49,13 @@ extension Dispatcher {
         let limit = Int(p.limit ?? Int64(limits.defaultPageSize))
         var turns: [TandemStore.Turn]
         var more = false
+        var head: Int64 = 0
         func page(after: Int64, through: Int64 = .max, newest: Bool = false, limit: Int) throws -> [TandemStore.Turn] {
             let page = try store.turnPage(session: p.session, actor: actor, after: after, through: through, newest: newest,
                                           limit: limit, author: p.author, includeRetired: p.includeUndone, budget: pageBudget)
             // Cut by bytes: the client pages on as it does past `limit`.
             if page.cut { more = true }
+            head = page.headSeq // from the page's snapshot: read apart, it could be past the page's end
             return page.turns
         }
         switch p.selector {
@@ -74,7 +76,6 @@ extension Dispatcher {
             turns.removeLast(turns.count - limit)
             more = true
         }
-        let head = try store.session(id: p.session).lastTurnSeq
         return HistoryResult(turns: turns.map(TurnDTO.init), headSeq: head, more: more)
     }
 

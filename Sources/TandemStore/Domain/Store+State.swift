@@ -16,21 +16,27 @@ extension Store {
                           budget: PageBudget) throws(StoreError) -> (rows: [StateRow], more: Bool) {
         try read { db throws(StoreError) in
             let ref = try db.authorize(.stateGet, session: session, actor: actor)
-            var budget = budget
-            var rows: [StateRow] = []
-            var more = false
-            try db.forEachWhile("SELECT key, version, value, author, updated_at, merged FROM state_rows WHERE sid = ? AND key > ? ORDER BY key LIMIT ?",
-                           [.integer(ref.sid), .text(after ?? ""), .int(limit + 1)]) { r throws(StoreError) -> Bool in
-                let row = try RowRows.map(r)
-                guard rows.count < limit, budget.take(PageBudget.size(of: row)) else {
-                    more = true
-                    return false
-                }
-                rows.append(row)
-                return true
-            }
-            return (rows, more)
+            return try Self.statePage(db, sid: ref.sid, after: after, limit: limit, budget: budget)
         }
+    }
+
+    /// `statePage` on a connection already in a read transaction, for an authorized session.
+    static func statePage(_ db: Database, sid: Int64, after: String?, limit: Int,
+                          budget: PageBudget) throws(StoreError) -> (rows: [StateRow], more: Bool) {
+        var budget = budget
+        var rows: [StateRow] = []
+        var more = false
+        try db.forEachWhile("SELECT key, version, value, author, updated_at, merged FROM state_rows WHERE sid = ? AND key > ? ORDER BY key LIMIT ?",
+                            [.integer(sid), .text(after ?? ""), .int(limit + 1)]) { r throws(StoreError) -> Bool in
+            let row = try RowRows.map(r)
+            guard rows.count < limit, budget.take(PageBudget.size(of: row)) else {
+                more = true
+                return false
+            }
+            rows.append(row)
+            return true
+        }
+        return (rows, more)
     }
 
     /// One current row, or nil when the key has never been written.

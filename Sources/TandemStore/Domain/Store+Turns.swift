@@ -48,32 +48,43 @@ extension Store {
     }
 
     /// `turns(...)`, also stopping where `budget` is spent (the newest turns are kept when `newest`);
-    /// `cut` says it stopped there with turns left.
+    /// `cut` says it stopped there with turns left; `headSeq` is the session's last turn seq in the same
+    /// snapshot (read apart, it could be a later one than the page shows).
     public func turnPage(session: String, actor: String, after: Int64 = 0, through: Int64 = .max, newest: Bool = false,
                          limit: Int, author: String? = nil, includeRetired: Bool = false,
-                         budget: PageBudget) throws(StoreError) -> (turns: [Turn], cut: Bool) {
+                         budget: PageBudget) throws(StoreError) -> (turns: [Turn], cut: Bool, headSeq: Int64) {
         guard (1...100_000).contains(limit) else { throw StoreError.invalid("limit must be 1...100000") }
         return try read { db throws(StoreError) in
             let ref = try db.authorize(.history, session: session, actor: actor)
-            let retired = try TurnRetirements.load(db, sid: ref.sid)
-            var budget = budget
-            var found: [Turn] = []
-            if includeRetired {
-                try db.forEachWhile("""
-                    SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND seq <= ?\(author == nil ? "" : " AND author = ?")
-                    ORDER BY seq \(newest ? "DESC" : "ASC") LIMIT ?
-                    """, [.integer(ref.sid), .integer(after), .integer(through)] + (author.map { [.text($0)] } ?? []) + [.int(limit)]) { row throws(StoreError) -> Bool in
-                    let turn = try TurnRows.map(row, sessionID: session, retired: retired)
-                    guard budget.take(PageBudget.size(of: turn)) else { return false }
-                    found.append(turn)
-                    return true
-                }
-            } else {
-                found = try Turns.live(db, sid: ref.sid, sessionID: session, retired: retired, after: after, through: through,
-                                       author: author, newestFirst: newest, limit: limit, budget: &budget)
-            }
-            return (newest ? found.reversed() : found, budget.isExhausted)
+            let page = try Self.turnPage(db, sid: ref.sid, session: session, after: after, through: through, newest: newest,
+                                         limit: limit, author: author, includeRetired: includeRetired, budget: budget)
+            let head = try db.scalar("SELECT last_turn_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
+            return (page.turns, page.cut, head)
         }
+    }
+
+    /// `turnPage` on a connection already in a read transaction, for an authorized session.
+    static func turnPage(_ db: Database, sid: Int64, session: String, after: Int64, through: Int64, newest: Bool,
+                         limit: Int, author: String?, includeRetired: Bool,
+                         budget: PageBudget) throws(StoreError) -> (turns: [Turn], cut: Bool) {
+        let retired = try TurnRetirements.load(db, sid: sid)
+        var budget = budget
+        var found: [Turn] = []
+        if includeRetired {
+            try db.forEachWhile("""
+                SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND seq <= ?\(author == nil ? "" : " AND author = ?")
+                ORDER BY seq \(newest ? "DESC" : "ASC") LIMIT ?
+                """, [.integer(sid), .integer(after), .integer(through)] + (author.map { [.text($0)] } ?? []) + [.int(limit)]) { row throws(StoreError) -> Bool in
+                let turn = try TurnRows.map(row, sessionID: session, retired: retired)
+                guard budget.take(PageBudget.size(of: turn)) else { return false }
+                found.append(turn)
+                return true
+            }
+        } else {
+            found = try Turns.live(db, sid: sid, sessionID: session, retired: retired, after: after, through: through,
+                                   author: author, newestFirst: newest, limit: limit, budget: &budget)
+        }
+        return (newest ? found.reversed() : found, budget.isExhausted)
     }
 
     /// The last `count` turns (all states), oldest first.
