@@ -116,13 +116,15 @@ let package = Package(
         .testTarget(name: "TandemCryptoTests", dependencies: ["TandemCrypto"]),
         .testTarget(name: "TandemJSONTests", dependencies: ["TandemJSON"]),
         .testTarget(name: "TandemTransportTests", dependencies: ["TandemTransport"]),
-        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "tandem-store-crashwriter"]),
+        // What the kernel says a thread waits on (the store's and the server's tests read it).
+        .target(name: "ThreadWaits", path: "Tests/support/ThreadWaits", swiftSettings: strict),
+        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "tandem-store-crashwriter", "ThreadWaits"]),
         .testTarget(name: "TandemProtocolTests", dependencies: ["TandemProtocol"]),
         .testTarget(
             name: "TandemServerTests",
             dependencies: ["TandemServer", "TandemStore", "TandemTransport", "TandemProtocol", "TandemJSON",
                            // The presence tests keep the online list with the terminal client's own code.
-                           "TandemClientKit",
+                           "TandemClientKit", "ThreadWaits",
                            .product(name: "Logging", package: "swift-log")]),
         // Runs the built tandem-admin binary (Tests/run-all builds it first).
         .testTarget(name: "TandemAdminTests",

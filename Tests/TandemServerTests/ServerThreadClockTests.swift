@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadWaits
 
 /// The server's own sleeping threads measure time on the monotonic clock: a wait of theirs seen
 /// by the kernel has no `FUTEX_CLOCK_REALTIME`. With `NSCondition.wait(until:)` every one had,

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import ThreadWaits
 @testable import TandemStore
 
 /// The store's threads sleep on the monotonic clock: a wait of theirs seen by the kernel has no

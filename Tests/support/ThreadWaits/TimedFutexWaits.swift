@@ -2,14 +2,14 @@ import Foundation
 
 /// What a thread of this process is blocked in, read from the kernel (`/proc/self/task/*/syscall`):
 /// the futex operation of each timed wait seen, to tell which clock its deadline is on.
-/// (A copy of TandemStoreTests' helper: test targets share no code.)
-enum TimedFutexWaits {
+/// Shared by the store's and the server's tests (target `ThreadWaits`).
+public enum TimedFutexWaits {
     /// `FUTEX_CLOCK_REALTIME`: set in the operation of a wait whose deadline is on the wall clock
     /// (glibc's `pthread_cond_timedwait` on a condition without a monotonic clock attribute).
-    static let clockRealtimeFlag: UInt64 = 0x100
+    public static let clockRealtimeFlag: UInt64 = 0x100
     /// `FUTEX_WAIT_BITSET`, the operation a timed condition wait uses (without the private and
     /// clock flags).
-    static let waitBitset: UInt64 = 9
+    public static let waitBitset: UInt64 = 9
 
     #if arch(x86_64)
     private static let futexSyscall = "202"
@@ -19,7 +19,7 @@ enum TimedFutexWaits {
 
     /// Samples the threads named `name` until `count` timed futex waits were seen or `timeout`
     /// seconds passed; returns the operations seen.
-    static func operations(ofThreadsNamed name: String, count: Int = 3, timeout: Double = 5) -> [UInt64] {
+    public static func operations(ofThreadsNamed name: String, count: Int = 3, timeout: Double = 5) -> [UInt64] {
         let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(timeout * 1e9)
         var seen: [UInt64] = []
         while seen.count < count && DispatchTime.now().uptimeNanoseconds < deadline {
