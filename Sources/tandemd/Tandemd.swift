@@ -127,6 +127,12 @@ struct Tandemd: ParsableCommand {
             let hint = unknown.meant.map { "; did you mean \($0)?" } ?? ""
             logger.warning("environment variable \(unknown.name) names no setting and is ignored\(hint)")
         }
+        // A taken port is said before the database (and, on a first start, the owner account) is made.
+        do {
+            try WebSocketServer.checkListenable(host: settings.host, port: UInt16(settings.port))
+        } catch {
+            throw StartFailure.report("cannot listen on \(settings.host):\(settings.port): \(error)", logger: logger)
+        }
         let server: TandemServer
         do {
             server = try TandemServer(configuration: settings, logger: logger)

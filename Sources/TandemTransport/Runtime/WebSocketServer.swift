@@ -38,6 +38,14 @@ public final class WebSocketServer: Sendable {
         }
     }
 
+    /// Fails as `start` would when `host:port` cannot be listened on (taken, not an address of this
+    /// machine, a privileged port): for a program that would rather learn it before it creates
+    /// anything (tandemd: before a new database and its owner token). Port 0 always passes.
+    public static func checkListenable(host: String, port: UInt16) throws(TransportError) {
+        guard port != 0 else { return }
+        close(try Sockets.listen(host: host, port: port, backlog: 1, reusePort: false))
+    }
+
     /// The event loops, for applications that keep per-loop state (index = `EventLoop.index`).
     public var loops: [EventLoop] { serverLoops.map(\.loop) }
 

@@ -38,7 +38,10 @@ struct StartFailureTests {
             #expect(object?["level"] as? String != nil, "not a JSON log line: \(line)")
         }
         let failure = try #require(lines.first { $0.contains("cannot listen") })
-        #expect(failure.contains(#""level":"critical""#) && failure.contains("b.owner-token"), "\(failure)")
+        #expect(failure.contains(#""level":"critical""#), "\(failure)")
+        // Said before anything is made: no database, no owner account whose token only a log line would find.
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.db").path))
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.owner-token").path))
 
         let unopenable = try start(["--db", dir.appendingPathComponent("missing/dir/c.db").path, "--port", "0"])
         #expect(unopenable.status == 64)

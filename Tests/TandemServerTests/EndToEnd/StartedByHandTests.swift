@@ -190,9 +190,9 @@ struct StartedByHandTests {
         #expect(text == Release.version + "\n")
     }
 
-    /// A second tandemd on a port the first one holds refuses to start, and since it already made
-    /// its owner account, says where that token is.
-    @Test func aTakenPortIsRefusedAndTheFirstRunTokenIsNotLost() throws {
+    /// A second tandemd on a port the first one holds refuses to start before it makes anything: it
+    /// used to create its database and owner account first, whose token only the log line then named.
+    @Test func aTakenPortIsRefusedBeforeADatabaseIsMade() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-port-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }
@@ -209,6 +209,7 @@ struct StartedByHandTests {
         second.waitUntilExit()
         #expect(second.terminationStatus != 0)
         #expect(text.contains("cannot listen") && text.contains("in use"), "\(text)")
-        #expect(text.contains("b.owner-token"), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.db").path), "\(text)")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.owner-token").path))
     }
 }
