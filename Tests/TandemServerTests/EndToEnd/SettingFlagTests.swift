@@ -8,16 +8,8 @@ import Testing
 @Suite("tandemd flags")
 struct SettingFlagTests {
     private func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TandemdProcess.binary())
-        process.arguments = arguments
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let result = try TandemdProcess.run(arguments)
+        return (result.status, result.stdout + result.stderr)
     }
 
     @Test func everySettingIsAFlagWithItsHelp() throws {

@@ -9,17 +9,8 @@ struct StartFailureTests {
     /// Runs tandemd with `arguments`, behind `prefix` (a command that runs it as another user), until it
     /// exits; its status and standard error.
     private func start(_ arguments: [String], behind prefix: [String] = []) throws -> (status: Int32, stderr: String) {
-        let command = prefix + [try TandemdProcess.binary()] + arguments
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: command[0])
-        process.arguments = Array(command.dropFirst())
-        let errors = Pipe()
-        process.standardError = errors
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        let result = try TandemdProcess.run(arguments, behind: prefix)
+        return (result.status, result.stderr)
     }
 
     @Test func aFailedStartIsOneJSONLogLineInJSONMode() throws {

@@ -178,16 +178,9 @@ struct StartedByHandTests {
 
     /// `--version` names the release that /metrics reports.
     @Test func versionIsTheRelease() throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try TandemdProcess.binary())
-        process.arguments = ["--version"]
-        let output = Pipe()
-        process.standardOutput = output
-        try process.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 0)
-        #expect(text == Release.version + "\n")
+        let version = try TandemdProcess.run(["--version"])
+        #expect(version.status == 0)
+        #expect(version.stdout == Release.version + "\n")
     }
 
     /// A second tandemd on a port the first one holds refuses to start before it makes anything: it
@@ -198,16 +191,9 @@ struct StartedByHandTests {
         defer { try? FileManager.default.removeItem(at: dir) }
         let first = try TandemdProcess(databasePath: dir.appendingPathComponent("a.db").path)
         defer { first.stop() }
-        let second = Process()
-        second.executableURL = URL(fileURLWithPath: try TandemdProcess.binary())
-        second.arguments = ["--db", dir.appendingPathComponent("b.db").path, "--host", "127.0.0.1", "--port", String(first.port)]
-        let output = Pipe()
-        second.standardError = output
-        second.standardOutput = output
-        try second.run()
-        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        second.waitUntilExit()
-        #expect(second.terminationStatus != 0)
+        let second = try TandemdProcess.run(["--db", dir.appendingPathComponent("b.db").path, "--host", "127.0.0.1", "--port", String(first.port)])
+        let text = second.stdout + second.stderr
+        #expect(second.status != 0)
         #expect(text.contains("cannot listen") && text.contains("in use"), "\(text)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.db").path), "\(text)")
         #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("b.owner-token").path))

@@ -12,6 +12,31 @@ final class TandemdProcess: Sendable {
     let databasePath: String
     private let log: Locked<String>
 
+    /// Runs `tandemd arguments` (behind `prefix`, a command that runs it as another user) until it
+    /// exits, for the runs that end by themselves (--help, --version, a refused start): its status and
+    /// what it wrote to standard output and standard error.
+    static func run(_ arguments: [String], behind prefix: [String] = []) throws -> (status: Int32, stdout: String, stderr: String) {
+        let command = prefix + [try binary()] + arguments
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: command[0])
+        process.arguments = Array(command.dropFirst())
+        let (output, errors) = (Pipe(), Pipe())
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Both pipes drained at once: a child blocked on a full one would never exit.
+        let stdout = Locked("")
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            stdout.withLock { $0 = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+            finished.signal()
+        }.start()
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        finished.wait()
+        process.waitUntilExit()
+        return (process.terminationStatus, stdout.value, stderr)
+    }
+
     /// Where the built `tandemd` is: `$TANDEMD_BINARY`, next to the test bundle, or
     /// `<package root>/.build/debug/tandemd`.
     static func binary() throws -> String {
