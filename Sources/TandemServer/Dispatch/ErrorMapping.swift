@@ -3,28 +3,19 @@ import TandemStore
 
 /// The one place that maps store failures to wire error codes.
 enum ErrorMapping {
-    /// SQLite's "database or disk is full" and "attempt to write a readonly database" result codes.
-    private static let sqliteFull: Int32 = 13
-    private static let sqliteReadOnly: Int32 = 8
-    /// SQLite's "database is locked" (BUSY) and "table is locked" (LOCKED) result codes.
-    private static let sqliteBusy: Int32 = 5
-    private static let sqliteLocked: Int32 = 6
-
     /// The busy timeout ran out: another process (a long `tandem-admin` import, say) held the
     /// database's write lock. Nothing of the failed operation was written, and a retry can succeed.
     private static func isLockedOut(_ error: StoreError) -> Bool {
-        guard error.kind == .sqlite, let code = error.sqliteCode else { return false }
-        return code & 0xFF == sqliteBusy || code & 0xFF == sqliteLocked
+        error.storageFailure == .lockedOut
     }
 
     /// Why storage refused a write that was otherwise fine (full, or read-only since the start:
     /// remounted, or its mode changed), or nil.
     private static func storageRefused(_ error: StoreError) -> String? {
-        guard error.kind == .sqlite, let code = error.sqliteCode else { return nil }
-        switch code & 0xFF {
-        case sqliteFull: return "storage is full: nothing was written; retry once space is freed"
-        case sqliteReadOnly: return "storage is read-only: nothing was written; retry once the server's operator makes it writable"
-        default: return nil
+        switch error.storageFailure {
+        case .full: "storage is full: nothing was written; retry once space is freed"
+        case .readOnly: "storage is read-only: nothing was written; retry once the server's operator makes it writable"
+        case .ioError, .lockedOut, nil: nil
         }
     }
 

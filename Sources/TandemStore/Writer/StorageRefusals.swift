@@ -10,9 +10,10 @@ public final class StorageRefusals: Sendable {
     public var refusesWrites: Bool { refusing.load(ordering: .relaxed) }
 
     func note(_ error: StoreError) {
-        guard error.kind == .sqlite, let code = error.sqliteCode else { return }
-        // SQLITE_FULL, SQLITE_READONLY, SQLITE_IOERR (extended codes keep the primary in the low byte).
-        if [13, 8, 10].contains(code & 0xFF) { refusing.store(true, ordering: .relaxed) }
+        switch error.storageFailure {
+        case .full, .readOnly, .ioError: refusing.store(true, ordering: .relaxed)
+        case .lockedOut, nil: break // another process's lock, or not storage at all
+        }
     }
 
     func committed() {
