@@ -21,6 +21,7 @@ enum Migrations {
         Migration(version: 10, name: "sessions-by-owner", sql: Schema.sessionsByOwner),
         Migration(version: 11, name: "list-pages", sql: Schema.listPages),
         Migration(version: 12, name: "branch-fork-marks", sql: Schema.branchForkMarks),
+        Migration(version: 13, name: "session-counts", sql: Schema.sessionCounts),
     ]
 
     static var latestVersion: Int { all.last!.version }
