@@ -41,6 +41,23 @@ public struct StoreConfiguration: Sendable {
     public var maxCheckpointsPerSession: Int = 1_000
     /// Templates one user saved. `max-templates-per-user`.
     public var maxTemplatesPerUser: Int = 1_000
+    /// Per-session caps, counted by triggers (`session_counts`), so a check reads one row
+    /// whatever the session's size. Each sits two orders of magnitude above what a working
+    /// session holds and bounds what one runaway script can make one session (and every branch,
+    /// export and checkpoint of it) cost. Reaching one refuses only what adds: writing an
+    /// existing row, or changing a member's role, never fails on it.
+    /// Current state rows (keys) of one session: a new key by `state.put`, a branch merge, a
+    /// template, a claimed import. 1,000,000 rows of ~1 KB is a 1 GB session, whose checkpoint
+    /// map alone is ~20 MB. `max-rows-per-session`.
+    public var maxRowsPerSession: Int = 1_000_000
+    /// Comments of one session (on all its turns): `comment`, a branch merge carrying them, a
+    /// claimed import. `max-comments-per-session`.
+    public var maxCommentsPerSession: Int = 1_000_000
+    /// Members of one session: `member.add` of a new member, a template's members, a claimed
+    /// import. Each member's connection gets every event, so a session's fan-out grows with it;
+    /// 10,000 is far above any team and below what one broadcast can serve in time.
+    /// `max-members-per-session`.
+    public var maxMembersPerSession: Int = 10_000
     /// Index turn content for full-text search in the background (`SearchIndexWorker`). Appends
     /// never index; when false, turns are indexed only when a search needs them. Search results
     /// are the same either way.

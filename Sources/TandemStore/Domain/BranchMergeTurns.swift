@@ -44,6 +44,7 @@ enum BranchMergeTurns {
         let comments = try db.query("SELECT author, body FROM comments WHERE sid = ? AND turn_seq = ? ORDER BY id",
                                     [.integer(branch), .integer(from)]) { ($0.text(0), $0.text(1)) }
         for (author, body) in comments {
+            try Quotas.requireCommentRoom(ctx, sid: parent)
             try db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",
                        [.integer(parent), .integer(to), .text(author), .text(body), .integer(ctx.now)])
             let id = db.lastInsertRowID

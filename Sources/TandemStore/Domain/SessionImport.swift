@@ -113,6 +113,9 @@ enum SessionImport {
             try ImportChecks.record(record, of: list, bounds)
             do { try insert(ctx.db, sid: sid, list: list, record) } catch { throw ImportChecks.duplicate(error, in: list) }
         }
+        // A claimed import is the claimant's session, held to the per-session caps like one
+        // they grew by hand; the operator's (tandem-admin) is not, as with every quota.
+        if bounds.claimant != nil { try Quotas.requireImportRoom(ctx, sid: sid) }
     }
 
     /// Marks the hidden session `sid` as still being written (see `abandonStale`); `closed` when

@@ -17,7 +17,8 @@ extension Store {
     }
 
     /// Adds `user` with `role`, or changes their role (admin+; only owners touch owners; the last
-    /// owner cannot be demoted). Audited; recorded in the change log.
+    /// owner cannot be demoted). Audited; recorded in the change log. `limit_exceeded` when
+    /// `user` is new and the session has `maxMembersPerSession`.
     @discardableResult
     public func setMember(session: String, actor: String, user: String, role: Role) throws(StoreError) -> Int64 {
         try write { ctx throws(StoreError) in
@@ -27,6 +28,8 @@ extension Store {
             guard Permissions.mayChangeRole(actorRole: ref.role ?? .read, targetCurrent: current, newRole: role) else {
                 throw StoreError.forbidden("role \(ref.role?.rawValue ?? "none") may not make \(user) \(role.rawValue)")
             }
+            // A new member needs room; a role change adds none. The operator (`adminSetMember`) is not held to it.
+            if current == nil { try Quotas.requireMemberRoom(ctx, sid: ref.sid) }
             return try Members.put(ctx, ref, user: user, role: role, current: current, actor: actor)
         }
     }
@@ -114,7 +117,8 @@ enum Members {
 extension Store {
     /// Attaches a comment to a live turn (comment+; an undone, cleared or rewound turn answers
     /// `invalid_state`). Comments are not turns and take no turn seq; they are in the change log
-    /// (`comment` events) so live clients and recovery see them.
+    /// (`comment` events) so live clients and recovery see them. `limit_exceeded` when the
+    /// session has `maxCommentsPerSession`.
     public func addComment(session: String, actor: String, turnSeq: Int64, body: String) throws(StoreError) -> Comment {
         try Validate.text(body, what: "comment", max: configuration.maxCommentBytes)
         return try write(deferrable: true) { ctx throws(StoreError) in
@@ -124,6 +128,7 @@ extension Store {
             // A turn that left history for good (undo, clear and restore are never reversed) takes no new comments.
             let state = try TurnRetirements.load(ctx.db, sid: ref.sid).state(TurnState(rawValue: stored) ?? .live, seq: turnSeq)
             guard state == .live else { throw StoreError(.invalidState, "turn \(turnSeq) is \(state.name) and takes no comments") }
+            try Quotas.requireCommentRoom(ctx, sid: ref.sid)
             try ctx.db.run("INSERT INTO comments(sid, turn_seq, author, body, created_at) VALUES (?,?,?,?,?)",
                            [.integer(ref.sid), .integer(turnSeq), .text(actor), .text(body), .integer(ctx.now)])
             let id = ctx.db.lastInsertRowID

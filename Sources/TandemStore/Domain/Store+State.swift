@@ -67,6 +67,7 @@ extension Store {
 
     /// Writes a row based on `baseVersion` (0 = "I saw no row"): applied when the base is current,
     /// three-way merged when it is older, or a conflict report with nothing written.
+    /// `limit_exceeded` for a new key when the session has `maxRowsPerSession` rows.
     public func writeRow(session: String, actor: String, key: String, value: JSONValue,
                          baseVersion: Int64) throws(StoreError) -> RowWriteResult {
         let text = try Rows.validate(key: key, value: value, configuration)
@@ -185,6 +186,7 @@ enum Rows {
         if text.utf8.count > ctx.configuration.maxRowValueBytes {
             throw StoreError(.tooLarge, "row \(key) would be \(text.utf8.count) bytes merged; the limit is \(ctx.configuration.maxRowValueBytes)")
         }
+        try Quotas.requireRowRoom(ctx, sid: sid, key: key)
         try db.run("""
             INSERT INTO state_rows(sid, key, version, value, author, updated_at, merged) VALUES (?,?,?,?,?,?,?)
             ON CONFLICT(sid, key) DO UPDATE SET version = excluded.version, value = excluded.value,

@@ -62,6 +62,7 @@ extension Store {
                       var role = member["role"]?.stringValue.flatMap(Role.init(rawValue:)),
                       try db.userExists(user) else { continue }
                 if role == .owner { role = .admin }
+                try Quotas.requireMemberRoom(ctx, sid: sid)
                 try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)",
                            [.integer(sid), .text(user), .text(role.rawValue), .integer(ctx.now)])
             }
