@@ -36,6 +36,9 @@ public final class TandemServer: Sendable {
         storeConfiguration.maxShareLinksPerSession = configuration.maxShareLinksPerSession
         storeConfiguration.maxCheckpointsPerSession = configuration.maxCheckpointsPerSession
         storeConfiguration.maxTemplatesPerUser = configuration.maxTemplatesPerUser
+        storeConfiguration.maxRowsPerSession = configuration.maxRowsPerSession
+        storeConfiguration.maxCommentsPerSession = configuration.maxCommentsPerSession
+        storeConfiguration.maxMembersPerSession = configuration.maxMembersPerSession
         storeConfiguration.busyTimeoutMilliseconds = Int32((configuration.busyTimeoutSeconds * 1000).rounded(.up))
         storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
         storeConfiguration.requiresWritable = true

@@ -63,6 +63,9 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-share-links-per-session"), help: .init(Self.help("max-share-links-per-session"))) var maxShareLinksPerSession: String?
     @Option(name: .customLong("max-checkpoints-per-session"), help: .init(Self.help("max-checkpoints-per-session"))) var maxCheckpointsPerSession: String?
     @Option(name: .customLong("max-templates-per-user"), help: .init(Self.help("max-templates-per-user"))) var maxTemplatesPerUser: String?
+    @Option(name: .customLong("max-rows-per-session"), help: .init(Self.help("max-rows-per-session"))) var maxRowsPerSession: String?
+    @Option(name: .customLong("max-comments-per-session"), help: .init(Self.help("max-comments-per-session"))) var maxCommentsPerSession: String?
+    @Option(name: .customLong("max-members-per-session"), help: .init(Self.help("max-members-per-session"))) var maxMembersPerSession: String?
 
     static func help(_ key: String) -> String {
         guard let setting = ServerSetting.named(key) else { return "" }
@@ -80,7 +83,8 @@ struct Tandemd: ParsableCommand {
          ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout),
          ("stale-handshake", staleHandshake), ("max-page-bytes", maxPageBytes), ("max-sessions-per-user", maxSessionsPerUser),
          ("max-share-links-per-session", maxShareLinksPerSession), ("max-checkpoints-per-session", maxCheckpointsPerSession),
-         ("max-templates-per-user", maxTemplatesPerUser)]
+         ("max-templates-per-user", maxTemplatesPerUser), ("max-rows-per-session", maxRowsPerSession),
+         ("max-comments-per-session", maxCommentsPerSession), ("max-members-per-session", maxMembersPerSession)]
     }
 
     func run() throws {

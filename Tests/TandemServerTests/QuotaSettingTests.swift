@@ -15,4 +15,17 @@ import Testing
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.apply(environment: ["TANDEM_MAX_SESSIONS_PER_USER": "0"], to: &c) }
         #expect(ConfigFileTemplate.render(c).contains("\nmax-share-links-per-session = 20\n"))
     }
+
+    @Test func perSessionCapsAreSettingsWithTheirDefaultsAndRanges() throws {
+        var c = ServerConfiguration()
+        #expect(c.maxRowsPerSession == 1_000_000 && c.maxCommentsPerSession == 1_000_000 && c.maxMembersPerSession == 10_000)
+        try ConfigurationLoader.apply(configFileText: "max-rows-per-session = 2_000_000\n", source: "tandem.conf", to: &c)
+        try ConfigurationLoader.apply(environment: ["TANDEM_MAX_COMMENTS_PER_SESSION": "500"], to: &c)
+        try ConfigurationLoader.set("max-members-per-session", "40", source: "--max-members-per-session", on: &c)
+        #expect(c.maxRowsPerSession == 2_000_000 && c.maxCommentsPerSession == 500 && c.maxMembersPerSession == 40)
+        for key in ["max-rows-per-session", "max-comments-per-session", "max-members-per-session"] {
+            #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set(key, "0", source: "--\(key)", on: &c) }
+        }
+        #expect(ConfigFileTemplate.render(c).contains("\nmax-members-per-session = 40\n"))
+    }
 }

@@ -46,6 +46,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxShareLinksPerSession = 1_000
     public var maxCheckpointsPerSession = 1_000
     public var maxTemplatesPerUser = 1_000
+    /// Per-session caps (see `StoreConfiguration.maxRowsPerSession` and the next two).
+    public var maxRowsPerSession = 1_000_000
+    public var maxCommentsPerSession = 1_000_000
+    public var maxMembersPerSession = 10_000
     /// `session.export` requests served at once; more get `unavailable`.
     public var exportConcurrency = 2
     public var requestsPerSecond = 200.0
