@@ -108,6 +108,14 @@ func openBenchStore(path: String, synchronous: SynchronousMode, fts: Bool, write
     return store
 }
 
+/// Drops the triggers that count a session's state rows (`session_counts`, migration 13), to
+/// measure what they cost. Another connection drops them; the store's statements re-prepare on
+/// the schema change. The cap check still runs (it reads a count that then stays 0).
+func dropRowCountTriggers(databaseAt path: String) throws {
+    let db = try Database(path: path)
+    try db.execute("DROP TRIGGER session_counts_row_added; DROP TRIGGER session_counts_row_removed")
+}
+
 /// The id of bench session `index` ("bench" for 0).
 func benchSessionID(_ index: Int) -> String { index == 0 ? "bench" : "bench-\(index)" }
 

@@ -12,12 +12,14 @@ struct BigState: ParsableCommand {
                                                     abstract: "Checkpoint save/restore and branch merge on a session with many rows.")
     @OptionGroup var common: Common
     @Option(help: "State rows in the session.") var rows = 10_000
+    @Option(help: "on, or off to drop the triggers that count the session's rows (what they cost a fork's copy).") var countTriggers = "on"
 
     func run() throws {
         let bench = BenchDatabase(in: common.dir)
         defer { bench.cleanup() }
         let store = try openBenchStore(path: bench.path, synchronous: common.synchronous, fts: true)
         defer { store.close() }
+        if countTriggers == "off" { try dropRowCountTriggers(databaseAt: bench.path) }
         let start = seconds()
         try fillRows(store, count: rows)
         _ = try store.appendTurn(session: "bench", actor: "u1", NewTurn(role: .user, content: "before the fork"))

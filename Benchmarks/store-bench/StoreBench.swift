@@ -11,7 +11,7 @@ struct StoreBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-store-bench",
         abstract: "Session store benchmarks.",
-        subcommands: [Append.self, AppendSingle.self, Ceiling.self, ReadLast.self, Search.self, RowMerge.self, BigState.self])
+        subcommands: [Append.self, AppendSingle.self, Ceiling.self, ReadLast.self, Search.self, RowMerge.self, BigState.self, NewKeys.self])
 }
 
 struct Common: ParsableArguments {
