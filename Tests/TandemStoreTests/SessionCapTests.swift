@@ -39,6 +39,45 @@ import TandemJSON
         }
     }
 
+    @Test func concurrentNewKeysFillTheCapExactly() throws {
+        try withStore(configure: { $0.maxRowsPerSession = 50 }) { store in
+            try makeSession(store)
+            let outcomes = Mutex<[String: Int]>([:])
+            let group = DispatchGroup()
+            // Submitted at once, so the writer takes many of them into each group commit.
+            for i in 0..<200 {
+                group.enter()
+                store.writeRow(session: "s1", actor: "bob", key: "k\(i)", value: .integer(Int64(i)), baseVersion: 0) { result in
+                    let code: String
+                    switch result {
+                    case .success: code = "ok"
+                    case .failure(let error): code = error.code
+                    }
+                    outcomes.withLock { $0[code, default: 0] += 1 }
+                    group.leave()
+                }
+            }
+            group.wait()
+            #expect(outcomes.withLock { $0 } == ["ok": 50, "limit_exceeded": 150])
+            #expect(try store.stateRows(session: "s1", actor: "bob").count == 50)
+        }
+    }
+
+    @Test func aRestoreAtTheCapRewritesItsRows() throws {
+        try withStore(configure: { $0.maxRowsPerSession = 2 }) { store in
+            try makeSession(store)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "a", value: 1, baseVersion: 0)
+            _ = try store.saveCheckpoint(session: "s1", actor: "bob", name: "cp")
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "a", value: 2, baseVersion: 1)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "b", value: 2, baseVersion: 0)
+            // Rows are never deleted: a restore only writes rows the session has (b, made since, becomes null).
+            let restored = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "cp")
+            #expect(restored.rows.map(\.key) == ["a", "b"])
+            #expect(try store.stateRow(session: "s1", actor: "bob", key: "a")?.value == 1)
+            #expect(errorCode { _ = try store.writeRow(session: "s1", actor: "bob", key: "c", value: 1, baseVersion: 0) } == "limit_exceeded")
+        }
+    }
+
     @Test func branchMergeBringingNewKeysPastTheCapWritesNothing() throws {
         try withStore(configure: { $0.maxRowsPerSession = 4; $0.maxCommentsPerSession = 3 }) { store in
             try makeSession(store)
