@@ -85,7 +85,7 @@ enum Quotas {
     }
 
     /// One of `session_counts`' columns for session `sid` (0 when it has no counts row).
-    static func count(_ column: String, _ db: Database, sid: Int64) throws(StoreError) -> Int64 {
+    private static func count(_ column: String, _ db: Database, sid: Int64) throws(StoreError) -> Int64 {
         try db.scalar("SELECT \(column) FROM session_counts WHERE sid = ?", [.integer(sid)]) ?? 0
     }
 
