@@ -63,6 +63,10 @@ public final class TandemServer: Sendable {
         let store = self.store
         // Healthy: the database reads, and storage took the last write it was given (a full disk
         // refuses every write while reads go on).
+        // Read when scraped, like the health check's read: one count over the status index, where a
+        // sampler's once a second lagged deletes by up to a second. A failed read leaves the last value.
+        let deletesPending = metrics.deletesPending
+        metrics.sampleAtScrape { if let pending = try? store.pendingDeletes() { deletesPending.set(pending) } }
         let routes = HTTPRoutes(metrics: metrics, health: { !store.writer.storage.refusesWrites && (try? store.auditHighWater()) != nil },
                                 viewer: ViewerAssets(store: store))
         let application = TandemApplication(dispatcher: dispatcher, authenticator: authenticator, routes: routes,
@@ -214,8 +218,6 @@ final class RateSampler: @unchecked Sendable {
             metrics.storeCommits.mirror(commits)
             metrics.storeJobs.mirror(jobs)
             metrics.searchIndexBacklog.set(Int(store.searchIndexBacklog))
-            // One count over the status index; a failed read leaves the last value.
-            if let pending = try? store.pendingDeletes() { metrics.deletesPending.set(pending) }
             // Imports whose tandem-admin process died while this server runs: once a minute.
             if ticks.add(1, ordering: .relaxed).newValue % 60 == 0 { try? store.abandonStaleImports() }
         }

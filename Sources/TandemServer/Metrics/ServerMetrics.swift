@@ -1,3 +1,4 @@
+import Synchronization
 import TandemProtocol
 
 /// Every metric `tandemd` exports on `/metrics`.
@@ -26,9 +27,20 @@ public final class ServerMetrics: Sendable {
                                             help: "When the TLS certificate new connections get expires (Unix time); SIGHUP reloads it. Absent without TLS.")
     public let postLatency = Histogram("tandem_turn_commit_seconds", help: "From receiving turn.post to its durable acknowledgement.")
 
+    /// Read at every scrape, before rendering (see `sampleAtScrape`).
+    private let scrapeSamplers = Mutex<[@Sendable () -> Void]>([])
+
     public init() {}
 
+    /// Runs `sample` at every `render`, so a gauge it sets is exact when scraped instead of as old
+    /// as a periodic sampler's last tick. For reads that are cheap (one indexed count): it runs on
+    /// the thread that renders (an event loop, for `/metrics`).
+    public func sampleAtScrape(_ sample: @escaping @Sendable () -> Void) {
+        scrapeSamplers.withLock { $0.append(sample) }
+    }
+
     public func render() -> String {
+        for sample in scrapeSamplers.withLock({ $0 }) { sample() }
         if let memory = Allocator.statistics() {
             memoryAllocated.set(memory.allocated)
             memoryResident.set(memory.resident)
