@@ -49,24 +49,36 @@ struct Share: ParsableCommand {
 
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the working share links of one session, or of all sessions.",
-            discussion: "Revoked and expired links are kept (the audit log names them too); --all lists them as well.")
+            abstract: "List the working share links of one session, or of all sessions, oldest first, a page at a time.",
+            discussion: "Revoked and expired links are kept (the audit log names them too); --all lists them as well. "
+                + "A page holds at most --limit links; when more are left the last line (or the JSON's \"next\") "
+                + "gives the --after to pass for the next page.")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "Only this session's links.") var session: String?
         @Flag(help: "Also the links that no longer work (revoked or expired).") var all = false
+        @Option(help: "At most this many (1-1000).") var limit = 100
+        @Option(help: "Continue after a previous page (its next cursor: a link id).") var after: String?
         @OptionGroup var output: JSONOption
 
+        func validate() throws {
+            guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1...1000") }
+        }
+
         func run() throws {
-            let (links, now) = try database.withStore(session: session) { store in
-                (try store.adminShareLinks(session: session, includeRevoked: all), store.now)
+            let (page, now) = try database.withStore(session: session) { store in
+                (try store.adminShareLinkPage(session: session, includeRevoked: all, after: after, limit: limit), store.now)
             }
+            let next = page.more ? page.links.last?.id : nil
             if output.json {
-                Output.json(["shares": .array(links.map { $0.json(now: now) })])
+                var object: [String: JSONValue] = ["shares": .array(page.links.map { $0.json(now: now) }), "more": .bool(next != nil)]
+                if let next { object["next"] = .string(next) }
+                Output.json(.object(object))
             } else {
                 Output.table(["ID", "SESSION", "STATE", "EXPIRES", "CREATED BY", "CREATED", "LAST USED"],
-                             links.map { [$0.id, $0.sessionID, $0.state(now: now), Output.time($0.expiresAt), $0.createdBy,
-                                          Output.time($0.createdAt), Output.time($0.lastUsedAt)] },
+                             page.links.map { [$0.id, $0.sessionID, $0.state(now: now), Output.time($0.expiresAt), $0.createdBy,
+                                               Output.time($0.createdAt), Output.time($0.lastUsedAt)] },
                              empty: "no share links")
+                if let next { Output.note("(more share links: --after \(next))") }
             }
         }
     }

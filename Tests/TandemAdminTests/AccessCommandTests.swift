@@ -103,6 +103,37 @@ import TandemStore
         #expect(try f.seed { store in try store.auditLog(session: "s1").filter { $0.action == "share.revoke" }.count } == 1)
     }
 
+    @Test func listComesInPagesWithACursor() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        var made: [String] = []
+        for _ in 0..<5 { made.append(try #require(try f.run(["share", "create", "s1", "--json"]).json()["id"]?.stringValue)) }
+        var seen: [String] = []
+        var after: String? = nil
+        var pages = 0
+        repeat {
+            let page = try f.run(["share", "list", "--limit", "2", "--json"] + (after.map { ["--after", $0] } ?? []))
+            expectStatus(page, 0)
+            let json = try page.json()
+            let ids = try #require(json["shares"]?.arrayValue).compactMap { $0["id"]?.stringValue }
+            #expect(ids.count <= 2)
+            seen += ids
+            after = json["next"]?.stringValue
+            #expect(json["more"]?.boolValue == (after != nil))
+            pages += 1
+        } while after != nil && pages < 10
+        #expect(pages == 3)
+        #expect(Set(seen) == Set(made) && seen.count == 5)
+        // The table says how to go on.
+        let table = try f.run(["share", "list", "s1", "--limit", "3"])
+        #expect(table.rows.count == 3)
+        #expect(table.stderr.contains("(more share links: --after \(seen[2]))"), "\(table.stderr)")
+        expectStatus(try f.run(["share", "list", "--limit", "0"]), 1)
+        expectStatus(try f.run(["share", "list", "--limit", "1001"]), 1)
+        expectStatus(try f.run(["share", "list", "--after", "nope"]), 2)
+    }
+
     @Test func badDurationsUnknownSessionsAndLinks() throws {
         let f = AdminFixture()
         defer { f.cleanup() }

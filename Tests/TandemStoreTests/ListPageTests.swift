@@ -135,6 +135,33 @@ private func plan(_ store: Store, _ sql: String, _ values: [SQLValue]) throws ->
         }
     }
 
+    @Test func adminShareLinkPagesWalkEveryLinkOfEverySessionOldestFirst() throws {
+        let clock = TestClock()
+        try withStore(clock: clock) { store in
+            try makeSession(store)
+            try makeSession(store, id: "s2")
+            var links: [ShareLink] = []
+            for i in 0..<9 {
+                if i % 2 == 0 { clock.advance(1) } // pairs made in the same millisecond: the id orders them
+                links.append(try store.createShareLink(session: i % 3 == 0 ? "s2" : "s1", actor: "alice", expiresAt: clock.now + 60_000).link)
+            }
+            try store.revokeShareLink(session: "s1", actor: "alice", linkID: links[1].id)
+            let oldestFirst = links.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
+            let every = try allPages { (last: ShareLink?) in
+                try store.adminShareLinkPage(includeRevoked: true, after: last?.id, limit: 2)
+            }
+            #expect(every.items.map(\.id) == oldestFirst)
+            #expect(every.sizes == [2, 2, 2, 2, 1])
+            let working = try allPages { (last: ShareLink?) in try store.adminShareLinkPage(after: last?.id, limit: 4) }
+            #expect(working.items.map(\.id) == oldestFirst.filter { $0 != links[1].id })
+            let s2 = try allPages { (last: ShareLink?) in try store.adminShareLinkPage(session: "s2", after: last?.id, limit: 1) }
+            #expect(s2.items.map(\.id) == oldestFirst.filter { id in links.first { $0.id == id }?.sessionID == "s2" })
+            #expect(s2.items.count == 3 && s2.sizes == [1, 1, 1])
+            #expect(errorCode { _ = try store.adminShareLinkPage(after: "nope", limit: 5) } == "not_found")
+            #expect(errorCode { _ = try store.adminShareLinkPage(session: "nope", limit: 5) } == "not_found")
+        }
+    }
+
     @Test func theShareLinkQuotaCountsWorkingLinksThroughThePartialIndex() throws {
         let clock = TestClock()
         try withStore(clock: clock, configure: { $0.maxShareLinksPerSession = 3 }) { store in

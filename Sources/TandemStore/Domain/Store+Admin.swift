@@ -143,19 +143,48 @@ extension Store {
     }
 
     /// Share links of one session (`not_found` when it does not exist) or of every session,
-    /// revoked and expired ones included, oldest first.
-    public func adminShareLinks(session: String? = nil, includeRevoked: Bool = false) throws(StoreError) -> [ShareLink] {
+    /// revoked and expired ones included when `includeRevoked`, oldest first: at most `limit`
+    /// created after the link `after` names (`not_found` when no link has that id), and whether
+    /// more are left. A page is read with `ORDER BY ... LIMIT`, so SQLite keeps at most `limit + 1`
+    /// rows in its sorter however many links there are (10^5 links were one 10^5-row answer).
+    public func adminShareLinkPage(session: String? = nil, includeRevoked: Bool = false, after: String? = nil,
+                                   limit: Int = 100) throws(StoreError) -> (links: [ShareLink], more: Bool) {
         let now = now
+        let limit = max(1, limit)
         return try read { db throws(StoreError) in
-            if let session { _ = try db.sessionRef(session, actor: nil) }
-            return try db.query("""
+            let sid = try session.map { (id) throws(StoreError) in try db.sessionRef(id, actor: nil).sid }
+            var from: (createdAt: Int64, id: String) = (.min, "")
+            if let after {
+                guard let at = try db.scalar("SELECT created_at FROM share_links WHERE id = ?", [.text(after)])
+                else { throw StoreError.notFound("share link \(after)") }
+                from = (at, after)
+            }
+            // One session's page comes off `share_links_created` (sid, created_at, id) in order; every
+            // session's is a scan that keeps the first `limit + 1` in SQLite's sorter.
+            let links = try db.query("""
                 SELECT l.id, s.id, l.permission, l.expires_at, l.created_by, l.created_at, l.revoked_at, l.last_used_at
-                FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE (?1 IS NULL OR s.id = ?1)
-                  AND (?2 OR (l.revoked_at IS NULL AND (l.expires_at IS NULL OR l.expires_at > ?3))) ORDER BY l.created_at, l.id
-                """, [.optional(session), .int(includeRevoked ? 1 : 0), .integer(now)]) {
+                FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE \(sid == nil ? "?1 IS NULL" : "l.sid = ?1")
+                  AND (?2 OR (l.revoked_at IS NULL AND (l.expires_at IS NULL OR l.expires_at > ?3)))
+                  AND (l.created_at, l.id) > (?4, ?5) ORDER BY l.created_at, l.id LIMIT ?6
+                """, [.optional(sid), .int(includeRevoked ? 1 : 0), .integer(now), .integer(from.createdAt), .text(from.id),
+                      .int(limit + 1)]) {
                 ShareLink(id: $0.text(0), sessionID: $0.text(1), permission: $0.text(2), expiresAt: $0.optionalInt(3),
                           createdBy: $0.text(4), createdAt: $0.int(5), revokedAt: $0.optionalInt(6), lastUsedAt: $0.optionalInt(7))
             }
+            return (Array(links.prefix(limit)), links.count > limit)
+        }
+    }
+
+    /// Every share link of one session or of every session (see `adminShareLinkPage`), read page by
+    /// page: for tests and small stores; the admin CLI pages.
+    public func adminShareLinks(session: String? = nil, includeRevoked: Bool = false) throws(StoreError) -> [ShareLink] {
+        var all: [ShareLink] = []
+        var after: String? = nil
+        while true {
+            let page = try adminShareLinkPage(session: session, includeRevoked: includeRevoked, after: after, limit: 1000)
+            all += page.links
+            guard page.more, let last = page.links.last else { return all }
+            after = last.id
         }
     }
 
