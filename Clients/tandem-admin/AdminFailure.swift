@@ -32,6 +32,8 @@ struct AdminFailure: Error {
             self.init(Self.database, Self.busyMessage)
         case .sqlite where [5, 6].contains((error.sqliteCode ?? 0) & 0xFF):
             self.init(Self.database, Self.busyMessage)
+        case .sqlite where (error.sqliteCode ?? 0) & 0xFF == 8 /* SQLITE_READONLY */:
+            self.init(Self.database, "database error: \(error.message)")
         case .sqlite, .closed:
             self.init(Self.database, "database error: \(error.message) (check --db, disk space and file permissions)")
         case .invalidArgument, .invalidJSON, .tooLarge, .forbidden, .unauthorized:

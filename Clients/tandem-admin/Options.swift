@@ -19,11 +19,13 @@ struct DatabaseOptions: ParsableArguments {
     /// Copies the database file as it is to `target` (no store opened: any schema version, nothing written to it).
     func backup(to target: String, compact: Bool = false) throws {
         guard FileManager.default.fileExists(atPath: path) else { throw missing }
+        // A database on a read-only mount is read with immutable=1 (see `withStore`).
+        let immutable = ReadOnlyFileSystem.holds(path)
         do throws(StoreError) {
             if compact {
-                try Store.compactedCopy(databaseAt: path, to: target)
+                try Store.compactedCopy(databaseAt: path, to: target, immutable: immutable)
             } else {
-                try Store.backup(databaseAt: path, to: target)
+                try Store.backup(databaseAt: path, to: target, immutable: immutable)
             }
         } catch {
             throw AdminFailure(AdminFailure.database, "cannot back up '\(path)': \(AdminFailure(error).message)")
@@ -42,6 +44,10 @@ struct DatabaseOptions: ParsableArguments {
         // search file is the server's too (made by root, it would lock the service user out).
         configuration.migrates = !exists
         configuration.opensSearchFile = false
+        // On a read-only mount SQLite cannot open the WAL's -shm file, not even to read. Nothing
+        // can be writing a file there, which is the one case where immutable=1 (no locks, no -shm)
+        // is safe: reading commands then work, writing ones are refused saying why.
+        configuration.immutable = exists && ReadOnlyFileSystem.holds(path)
         let store: Store
         do {
             store = try Store(configuration)

@@ -19,12 +19,13 @@ public final class Store: Sendable {
     /// Throws `schema_too_new` when the file was written by a newer build.
     public init(_ configuration: StoreConfiguration) throws(StoreError) {
         self.configuration = configuration
-        let db = try Database(path: configuration.path, requireWritable: configuration.requiresWritable,
+        let db = try Database(path: configuration.openName, readOnly: configuration.immutable,
+                              requireWritable: configuration.requiresWritable,
                               synchronous: configuration.synchronous,
                               busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                               cacheBytes: configuration.cacheBytes)
         try Migrations.migrate(db, now: configuration.clock(), upgrade: configuration.migrates)
-        if !configuration.isMemory && configuration.checkpointIntervalMilliseconds > 0 {
+        if !configuration.isMemory && !configuration.immutable && configuration.checkpointIntervalMilliseconds > 0 {
             checkpointer = try Checkpointer(configuration: configuration)
             // The writer checkpoints itself only if the checkpointer falls far behind.
             try db.execute("PRAGMA wal_autocheckpoint=\(Checkpointer.writerFallbackPages)")
@@ -40,10 +41,13 @@ public final class Store: Sendable {
         // Imports whose importer is gone, and deleted sessions whose rows a previous run had not
         // finished removing.
         // Read first: the update takes the write lock, which a tool's read-only command must not wait for.
-        if try SessionImport.anyStale(db, now: configuration.clock()) {
+        if !configuration.immutable, try SessionImport.anyStale(db, now: configuration.clock()) {
             try SessionImport.abandonStale(db, now: configuration.clock())
         }
-        let deletesLeft = try db.scalar("SELECT 1 FROM sessions WHERE status = '\(SessionReaper.status)' LIMIT 1") != nil
+        var deletesLeft = false
+        if !configuration.immutable {
+            deletesLeft = try db.scalar("SELECT 1 FROM sessions WHERE status = '\(SessionReaper.status)' LIMIT 1") != nil
+        }
         let stepRows = configuration.deleteStepRows
         // The writer's chore: first drop the search-index notes the index has applied, then
         // remove deleted sessions' rows; one bounded step at a time (`WriterChore`).
@@ -170,16 +174,21 @@ public final class Store: Sendable {
 
     /// The same without opening a store: a read-only connection copies the file as it is, of any
     /// schema version (the backup taken before an upgrade must be the old one), writing nothing to it.
-    public static func backup(databaseAt source: String, to path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
-        let db = try Database(path: source, readOnly: true, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+    /// `immutable`: the source is on a read-only file system (see `StoreConfiguration.immutable`).
+    public static func backup(databaseAt source: String, to path: String, immutable: Bool = false,
+                              busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
+        let db = try Database(path: immutable ? ReadOnlyFileSystem.immutableURI(source) : source, readOnly: true,
+                              busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         try db.backup(to: path)
     }
 
     /// A backup without the free pages: `VACUUM INTO` writes the rows of one read snapshot to a new,
     /// packed file (deleted sessions leave free pages that SQLite reuses but never returns to the
     /// disk). Online like `backup`, and slower: it rebuilds every table and index.
-    public static func compactedCopy(databaseAt source: String, to path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
-        let db = try Database(path: source, readOnly: true, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+    public static func compactedCopy(databaseAt source: String, to path: String, immutable: Bool = false,
+                                     busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
+        let db = try Database(path: immutable ? ReadOnlyFileSystem.immutableURI(source) : source, readOnly: true,
+                              busyTimeoutMilliseconds: busyTimeoutMilliseconds)
         try db.run("VACUUM INTO ?", [.text(path)])
     }
 

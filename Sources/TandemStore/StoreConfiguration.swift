@@ -73,6 +73,15 @@ public struct StoreConfiguration: Sendable {
     /// mount): SQLite would open it for reading and fail every write. False for tools that may
     /// only read it (tandem-admin's listing commands).
     public var requiresWritable: Bool = false
+    /// Open every connection read-only with SQLite's `immutable=1` (no locks, no `-shm`, no WAL
+    /// recovery), and refuse every write job before it starts. Safe ONLY for a file on a read-only
+    /// file system (`ReadOnlyFileSystem.holds`): nothing can be writing it then, so there is no
+    /// writer to lock against and no WAL that could change under the reader; on a writable file
+    /// SQLite would read pages another process is changing. No checkpointer runs, and deleted
+    /// sessions' steps and stale imports wait for a writable open.
+    public var immutable: Bool = false
+    /// The name connections open the database by: the path, or the `immutable` URI.
+    var openName: String { immutable ? ReadOnlyFileSystem.immutableURI(path) : path }
     /// How often a separate connection checkpoints the WAL (PASSIVE), so commits never wait on
     /// a checkpoint; 0 leaves checkpoints to SQLite inside the writer's commits (its default).
     public var checkpointIntervalMilliseconds: Int = 100

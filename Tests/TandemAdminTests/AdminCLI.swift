@@ -68,14 +68,16 @@ struct AdminFixture {
     }
 }
 
-func runAdmin(_ args: [String], in dir: String, stdin: String? = nil, env: [String: String] = [:]) throws -> CLIResult {
+/// `launcher`: a command that runs the binary (its path and `args` follow the launcher's own arguments).
+func runAdmin(_ args: [String], in dir: String, stdin: String? = nil, env: [String: String] = [:],
+              launcher: [String] = []) throws -> CLIResult {
     guard FileManager.default.isExecutableFile(atPath: adminBinary) else {
         Issue.record("no binary at \(adminBinary); build it with: swift build --product tandem-admin")
         throw CocoaError(.fileNoSuchFile)
     }
     let process = Process()
-    process.executableURL = URL(fileURLWithPath: adminBinary)
-    process.arguments = args
+    process.executableURL = URL(fileURLWithPath: launcher.first ?? adminBinary)
+    process.arguments = launcher.isEmpty ? args : Array(launcher.dropFirst()) + [adminBinary] + args
     process.currentDirectoryURL = URL(fileURLWithPath: dir)
     var environment = ProcessInfo.processInfo.environment
     environment["TANDEM_DB"] = nil

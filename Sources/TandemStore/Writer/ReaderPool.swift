@@ -35,7 +35,7 @@ final class ReaderPool: @unchecked Sendable {
                 opened += 1
                 condition.unlock()
                 do {
-                    let db = try Database(path: configuration.path, synchronous: configuration.synchronous,
+                    let db = try Database(path: configuration.openName, readOnly: configuration.immutable, synchronous: configuration.synchronous,
                                           busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                                           cacheBytes: configuration.cacheBytes)
                     if configuration.opensSearchFile { try SearchFile.attach(db, databasePath: configuration.path) }

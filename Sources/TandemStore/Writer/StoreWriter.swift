@@ -25,6 +25,9 @@ public final class StoreWriter: @unchecked Sendable {
     private let context: WriteContext
     private let maxBatch: Int
     private let maxQueued: Int
+    /// For a store opened `immutable`: every job's answer, said before it runs (SQLite's own refusal,
+    /// "attempt to write a readonly database", does not say why).
+    private let readOnlyRefusal: StoreError?
 
     private var committedBatches = 0
     /// Told after each commit: the highest turn id in the database, and whether the batch deleted
@@ -67,6 +70,10 @@ public final class StoreWriter: @unchecked Sendable {
         completer = Completer(scope: configuration.completionScope)
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
+        readOnlyRefusal = configuration.immutable ? StoreError(.sqlite, """
+            the database \(configuration.path) is on a read-only file system and was opened for reading only \
+            (SQLite immutable=1): nothing can be written to it; remount it read-write to change it
+            """, sqliteCode: 8 /* SQLITE_READONLY */) : nil
         thread.start { self.loop() }
     }
 
@@ -99,6 +106,10 @@ public final class StoreWriter: @unchecked Sendable {
         _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
+        if let readOnlyRefusal {
+            completion(.failure(readOnlyRefusal))
+            return
+        }
         let job: WriteJob = TypedWriteJob(deferrable: deferrable, savepoint: savepoint, body: body, completion: completion)
         condition.lock()
         if thread.isStopping {
