@@ -48,8 +48,9 @@ public protocol WebSocketApplication: Sendable {
     func received(_ message: WebSocketMessage, on connection: WebSocketConnection)
     /// The peer ended its side without a close frame (its process exited, or it shut down writing):
     /// nothing more will be received. The connection stays open up to `closeTimeout` for answers
-    /// still on their way, then `closed` follows; what the peer counted for (places, presence) can
-    /// be given up now.
+    /// still on their way (at once closed, with `closed`, when the peer turns out to be gone: a
+    /// reset answers what the transport writes to it), then `closed` follows; what the peer
+    /// counted for (places, presence) can be given up now.
     func peerEnded(_ connection: WebSocketConnection)
     /// The connection is gone. `code` is the close code received from the peer, or the one the
     /// server sent when it closed first; nil when the socket dropped without a close frame.

@@ -114,9 +114,17 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
             // Answers the application has yet to send (a commit in flight) get `closeTimeout` to go
             // out; then the connection closes like any other, with a close frame.
             peerFinished = true
-            setInterest(outbound.isEmpty ? [] : .write)
             armTimer(at: loop.now + server.closeTimeout)
             if announced { server.application.peerEnded(self) }
+            // A peer whose process exited answers whatever reaches it with a reset: the hangup
+            // closes the socket at once and frees its place (it held one of max-connections for
+            // closeTimeout). With nothing queued to flush, a ping is sent to find out. A peer that
+            // only shut down its writing side reads the ping and keeps the wait for its answers.
+            if outbound.isEmpty && phase == .open {
+                lastPing = loop.now
+                enqueueBytes(SharedFrame(opcode: .ping, payload: []).plain)
+            }
+            setInterest(outbound.isEmpty ? [] : .write)
         default:
             closeSocket()
         }

@@ -32,4 +32,46 @@ struct HalfCloseTests {
             #expect(client.readStatus() == 200)
         }
     }
+
+    /// A client whose process exits sends FIN and no close frame. Its place under max-connections was
+    /// held for closeTimeout (5 s) all the same, and a client restarted at once was refused 503.
+    @Test func aPeerThatExitedWithoutACloseFrameFreesItsPlaceAtOnce() throws {
+        let app = RecordingApp()
+        let server = try TestServer({ $0.loopCount = 1; $0.maxConnections = 1; $0.closeTimeout = 30 }, application: app)
+        defer { server.stop() }
+        for round in 0..<3 {
+            let first = try WebSocketClient(url: "ws://127.0.0.1:\(server.port)/")
+            try first.send(text: "round \(round)")
+            #expect(first.receiveMessage() == .text(Array("round \(round)".utf8)))
+            #expect(server.server.connectionCount == 1)
+            first.disconnect() // as at exit: the socket closes, nothing unread, no close frame
+            let ended = Date()
+            #expect(eventually(timeout: 3) { server.server.connectionCount == 0 }, "round \(round): the place was kept")
+            #expect(Date().timeIntervalSince(ended) < 1, "long before closeTimeout")
+            let next = try WebSocketClient(url: "ws://127.0.0.1:\(server.port)/")
+            try next.send(text: "next \(round)")
+            #expect(next.receiveMessage() == .text(Array("next \(round)".utf8)))
+            _ = next.close(timeout: 1)
+            #expect(eventually { server.server.connectionCount == 0 })
+        }
+        #expect(eventually { app.closedCodes.count == 6 })
+    }
+
+    /// A peer that only shut down its writing side still reads: it keeps its connection (and
+    /// place) for closeTimeout, for answers still on their way, then gets a 1000 close.
+    @Test func aHalfClosedPeerThatStillReadsKeepsTheWaitForItsAnswers() throws {
+        let server = try TestServer({ $0.loopCount = 1; $0.closeTimeout = 1 }, application: RecordingApp())
+        defer { server.stop() }
+        let client = try RawSocket(port: server.port)
+        client.send(upgradeRequest())
+        #expect(eventually { server.server.connectionCount == 1 })
+        Thread.sleep(forTimeInterval: 0.1)
+        client.halfClose()
+        Thread.sleep(forTimeInterval: 0.4)
+        #expect(server.server.connectionCount == 1, "closed before closeTimeout although the peer reads")
+        let bytes = client.readAll(timeout: 5, limit: 1 << 16)
+        #expect(String(decoding: bytes, as: UTF8.self).hasPrefix("HTTP/1.1 101"))
+        #expect(closeCode(inServerBytes: bytes) == 1000)
+        #expect(eventually { server.server.connectionCount == 0 })
+    }
 }
