@@ -102,9 +102,17 @@ final class ServerCore: @unchecked Sendable {
 
     /// Each loop's stale-place sweep (set once by `WebSocketServer`): at the limit, a loop with no
     /// silent connection of its own asks the others to close theirs, so the places they hold come
-    /// free for the next upgrade whichever loop accepted it.
-    let staleSweeps = LockedBox<[(loop: Int, sweep: @Sendable () -> Void)]>([])
+    /// free for the next upgrade whichever loop accepted it. A sweep runs on its own loop, then
+    /// calls the closure it was given (from that loop's thread).
+    let staleSweeps = LockedBox<[(loop: Int, sweep: @Sendable (_ then: @escaping @Sendable () -> Void) -> Void)]>([])
     private let lastSweepRequest = LockedBox<UInt64>(0)
+    /// Sweeps asked of other loops that have not run yet, and what waits for them all to have run.
+    private let pendingSweeps = LockedBox(PendingSweeps())
+
+    private struct PendingSweeps {
+        var count = 0
+        var waiters: [@Sendable () -> Void] = []
+    }
 
     /// Runs the other loops' sweeps, at most once per 50 ms.
     func sweepStalePlaces(except loop: Int, now: UInt64) {
@@ -114,7 +122,33 @@ final class ServerCore: @unchecked Sendable {
             return true
         }
         guard due else { return }
-        for entry in staleSweeps.withLock({ $0 }) where entry.loop != loop { entry.sweep() }
+        let others = staleSweeps.withLock { $0 }.filter { $0.loop != loop }
+        pendingSweeps.withLock { $0.count += others.count }
+        for entry in others {
+            entry.sweep { [weak self] in self?.sweepRan() }
+        }
+    }
+
+    private func sweepRan() {
+        let ready = pendingSweeps.withLock { pending -> [@Sendable () -> Void] in
+            pending.count -= 1
+            guard pending.count == 0 else { return [] }
+            defer { pending.waiters = [] }
+            return pending.waiters
+        }
+        for resume in ready { resume() }
+    }
+
+    /// When sweeps asked of other loops have yet to run: keeps `resume`, to be called (on the thread
+    /// of the loop whose sweep ran last) once they all have, and returns true. Otherwise false, and
+    /// `resume` is dropped. A connection accepted beyond the limit whose request arrives before the
+    /// places its accept asked for came free waits for them instead of being refused.
+    func afterPendingSweeps(_ resume: @escaping @Sendable () -> Void) -> Bool {
+        pendingSweeps.withLock { pending in
+            guard pending.count > 0 else { return false }
+            pending.waiters.append(resume)
+            return true
+        }
     }
 
     /// An overflow connection asked to upgrade and was refused.

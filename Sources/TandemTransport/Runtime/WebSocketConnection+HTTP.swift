@@ -7,6 +7,16 @@ extension WebSocketConnection {
     }
 
     func feedHTTP(_ bytes: UnsafeRawBufferPointer) {
+        if parkedBytes != nil {
+            // Frames sent right behind the upgrade request, while it waits for the other loops: kept,
+            // up to what one read takes (a client does not send much before its 101).
+            guard parkedBytes!.count + bytes.count <= Self.maxParkedBytes else {
+                server.noteRefusedWhenFull()
+                return respondAndClose(Self.full)
+            }
+            parkedBytes!.append(contentsOf: bytes)
+            return
+        }
         guard httpParser != nil else { return }
         let request: HTTPRequest?
         do {
@@ -30,10 +40,22 @@ extension WebSocketConnection {
         }
         // A place may have come free since the accept (a silent socket on another loop gave it up).
         if beyondLimit && server.promoteOverflowSlot() { beyondLimit = false }
+        if beyondLimit && !waitedForSweeps {
+            // The other loops were asked to close their silent sockets and have not all done it yet:
+            // the answer waits for them (this loop goes on meanwhile), then the place is tried again.
+            waitedForSweeps = true
+            let resume: @Sendable () -> Void = { [self] in
+                loop.execute { [self] in self.resumeAfterSweeps(request) }
+            }
+            if server.afterPendingSweeps(resume) {
+                parkedBytes = leftover
+                return
+            }
+        }
         if beyondLimit {
             // Full: said before any credential is read, so a full server costs no lookups.
             server.noteRefusedWhenFull()
-            return respondAndClose(.text(503, "the server is at its connection limit; retry later\n", extraHeaders: [("Retry-After", "5")]))
+            return respondAndClose(Self.full)
         }
         switch WebSocketUpgrade.validate(request, config: server.configuration.upgrade) {
         case .failure(let error):
@@ -50,9 +72,23 @@ extension WebSocketConnection {
         }
     }
 
+    /// The other loops' sweeps ran: answers the request that waited for them (unless the connection
+    /// was answered or closed meanwhile: its handshake timer, the peer's end).
+    private func resumeAfterSweeps(_ request: HTTPRequest) {
+        guard phase == .http, httpParser == nil, let leftover = parkedBytes else { return }
+        parkedBytes = nil
+        handle(request: request, leftover: leftover)
+    }
+
+    /// An upgrade beyond `maxConnections`.
+    static let full = HTTPResponse.text(503, "the server is at its connection limit; retry later\n", extraHeaders: [("Retry-After", "5")])
+    /// Bytes kept from behind a request that waits for the other loops' sweeps.
+    static let maxParkedBytes = 1 << 16
+
     /// Sends an HTTP answer, then half-closes and drains so the peer reads it before the socket goes.
     func respondAndClose(_ response: HTTPResponse) {
         httpParser = nil
+        parkedBytes = nil
         phase = .closing
         enqueueBytes(FrameBytes.make(copying: response.serialized()))
         afterFlush = .halfCloseAndDrain

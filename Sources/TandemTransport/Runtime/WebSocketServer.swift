@@ -30,9 +30,12 @@ public final class WebSocketServer: Sendable {
         core.staleSweeps.withLock { sweeps in
             sweeps = loops.map { serverLoop in
                 // Weak: the core outlives nothing it holds (no cycle core → sweep → loop → core).
-                (serverLoop.loop.index, { [weak serverLoop] in
-                    guard let serverLoop else { return }
-                    serverLoop.loop.execute { [weak serverLoop] in serverLoop?.sweepStalePlaces() }
+                (serverLoop.loop.index, { [weak serverLoop] then in
+                    guard let serverLoop else { return then() }
+                    serverLoop.loop.execute { [weak serverLoop] in
+                        serverLoop?.sweepStalePlaces()
+                        then()
+                    }
                 })
             }
         }
