@@ -64,7 +64,7 @@ def measure(mode, a, work):
     port = a.port
     db = os.path.join(work, f"{mode}.db")
     cmd = [os.path.join(a.bin, "tandemd"), "--db", db, "--host", "127.0.0.1", "--port", str(port),
-           "--max-connections-per-user", str(a.n + 100)]
+           "--max-connections-per-user", str(a.n + 100), "--max-connections-per-address", "0"]
     if mode == "tls":
         cert, key = os.path.join(work, "cert.pem"), os.path.join(work, "key.pem")
         if not os.path.exists(cert):

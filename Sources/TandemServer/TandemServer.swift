@@ -77,7 +77,8 @@ public final class TandemServer: Sendable {
                                 store: store, logger: logger)
         let transport = self.transport
         rateSampler = RateSampler(metrics: metrics, store: store, logger: logger,
-                                  maxConnections: configuration.maxConnections) { transport.connectionsRefusedWhenFull }
+                                  maxConnections: configuration.maxConnections,
+                                  refusedPerAddress: { transport.connectionsRefusedPerAddress }) { transport.connectionsRefusedWhenFull }
         memoryReleaser = FreedMemoryReleaser(interval: configuration.memoryTrimIntervalSeconds)
     }
 
@@ -172,6 +173,12 @@ public final class TandemServer: Sendable {
         transport.idleCloseCode = TandemProtocol.CloseCode.idleTimeout.rawValue
         transport.writeCoalescingWindow = c.writeCoalescingMilliseconds / 1000
         transport.staleHandshakeAge = c.staleHandshakeSeconds
+        transport.maxConnectionsPerAddress = c.maxConnectionsPerAddress
+        if !c.trustedProxies.isEmpty {
+            // Every client behind a proxy comes from the proxy's address: the proxy is not held to the limit.
+            let proxies = ClientAddress(trustedProxies: c.trustedProxies).trustedProxies
+            transport.exemptFromAddressLimit = { peer in proxies.allows(ClientAddress.host(of: peer)) }
+        }
         return transport
     }
 }
@@ -185,13 +192,16 @@ final class RateSampler: @unchecked Sendable {
     private let logger: Logger
     private let maxConnections: Int
     private let refusedWhenFull: @Sendable () -> Int
+    private let refusedPerAddress: @Sendable () -> Int
     private var timer: (any DispatchSourceTimer)?
     /// The turn count at the previous tick. Atomic, not a captured `var`: successive ticks run on
     /// different threads of the global queue (ThreadSanitizer reported the captured `var` as a race).
     private let last = Atomic<Int>(0)
     private let ticks = Atomic<Int>(0)
 
-    init(metrics: ServerMetrics, store: Store, logger: Logger, maxConnections: Int, refusedWhenFull: @escaping @Sendable () -> Int) {
+    init(metrics: ServerMetrics, store: Store, logger: Logger, maxConnections: Int,
+         refusedPerAddress: @escaping @Sendable () -> Int = { 0 }, refusedWhenFull: @escaping @Sendable () -> Int) {
+        self.refusedPerAddress = refusedPerAddress
         self.metrics = metrics
         self.store = store
         self.logger = logger
@@ -203,7 +213,7 @@ final class RateSampler: @unchecked Sendable {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         last.store(metrics.turns.value, ordering: .relaxed)
         timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler { [metrics, store, logger, maxConnections, refusedWhenFull, weak self] in
+        timer.setEventHandler { [metrics, store, logger, maxConnections, refusedWhenFull, refusedPerAddress, weak self] in
             guard let self else { return }
             // Refusals at the connection limit: counted, and one log line a second while they last.
             let refused = refusedWhenFull()
@@ -212,6 +222,9 @@ final class RateSampler: @unchecked Sendable {
                     "refused": "\(refused - metrics.connectionsRefused.value)", "max-connections": "\(maxConnections)"])
                 metrics.connectionsRefused.mirror(refused)
             }
+            // Refusals per address are logged one by one (throttled) when told 429; this counts
+            // them with those closed right after accept, which no line names.
+            metrics.connectionsRefusedPerAddress.mirror(refusedPerAddress())
             let now = metrics.turns.value
             metrics.turnsPerSecond.set(now - last.exchange(now, ordering: .relaxed))
             let (commits, jobs) = store.writer.committed

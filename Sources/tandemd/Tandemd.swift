@@ -41,6 +41,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("metrics-from"), help: .init(Self.help("metrics-from"))) var metricsFrom: String?
     @Option(name: .customLong("max-connections"), help: .init(Self.help("max-connections"))) var maxConnections: String?
     @Option(name: .customLong("max-connections-per-user"), help: .init(Self.help("max-connections-per-user"))) var maxConnectionsPerUser: String?
+    @Option(name: .customLong("max-connections-per-address"), help: .init(Self.help("max-connections-per-address"))) var maxConnectionsPerAddress: String?
     @Option(name: .customLong("max-message"), help: .init(Self.help("max-message"))) var maxMessage: String?
     @Option(name: .customLong("max-turn"), help: .init(Self.help("max-turn"))) var maxTurn: String?
     @Option(name: .customLong("max-sessions-per-connection"), help: .init(Self.help("max-sessions-per-connection"))) var maxSessionsPerConnection: String?
@@ -77,6 +78,7 @@ struct Tandemd: ParsableCommand {
         [("host", host), ("port", port), ("db", db), ("tls-cert", tlsCert), ("tls-key", tlsKey), ("log-level", logLevel), ("log-format", logFormat),
          ("loops", loops), ("durability", durability), ("public-url", publicURL), ("allowed-origins", allowedOrigins), ("trusted-proxies", trustedProxies), ("metrics-from", metricsFrom),
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
+         ("max-connections-per-address", maxConnectionsPerAddress),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("write-coalescing-ms", writeCoalescingMs),

@@ -38,6 +38,7 @@ public enum ConfigFileTemplate {
         case "metrics-from": c.metricsFrom.joined(separator: ",")
         case "max-connections": String(c.maxConnections)
         case "max-connections-per-user": String(c.maxConnectionsPerUser)
+        case "max-connections-per-address": String(c.maxConnectionsPerAddress)
         case "max-message": String(c.maxMessageBytes)
         case "max-turn": String(c.maxTurnContentBytes)
         case "max-sessions-per-connection": String(c.maxSessionsPerConnection)

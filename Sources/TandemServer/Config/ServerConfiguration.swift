@@ -30,6 +30,9 @@ public struct ServerConfiguration: Sendable, Equatable {
 
     public var maxConnections = 10_000
     public var maxConnectionsPerUser = 32
+    /// Connections one client address (IPv4, or IPv6 /64) may hold at once; 0 = no limit
+    /// (`max-connections-per-address`). Trusted proxies are not held to it.
+    public var maxConnectionsPerAddress = 2_500
     public var maxMessageBytes = 1 << 20
     public var maxTurnContentBytes = 256 << 10
     public var maxSessionsPerConnection = 64

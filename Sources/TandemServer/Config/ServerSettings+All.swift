@@ -30,6 +30,7 @@ extension ServerSetting {
             entry != "any" && IPRange(entry) == nil ? "'\(entry)' is not an IP address, a CIDR range or any" : nil
         },
         .integer("max-connections", "WebSocket connections the server holds at once; beyond it an upgrade gets HTTP 503 (health checks and metrics are still answered, on up to 16 more connections; past those, new connections are closed right after accept).", 1...1_000_000, \.maxConnections),
+        .integer("max-connections-per-address", "Connections one client address (an IPv4 address, or an IPv6 /64) may hold at once, answered or not; beyond it a request gets HTTP 429 with Retry-After before any upgrade work (past 16 such at once per address, new ones are closed right after accept). 0: no limit. The default leaves room for an office of several hundred people behind one NAT, each with a few tabs, while one address cannot take every place of max-connections by reopening silent sockets faster than stale-handshake closes them. Addresses in trusted-proxies are not held to it (every client comes through them).", 0...1_000_000, \.maxConnectionsPerAddress),
         .integer("max-connections-per-user", "Connections one user (or share link) may hold at once.", 1...100_000, \.maxConnectionsPerUser),
         .bytes("max-message", "Largest WebSocket message accepted (close 1009 beyond).", 1024...(64 << 20), \.maxMessageBytes),
         .bytes("max-turn", "Largest turn content accepted (error too_large beyond).", 1...(64 << 20), \.maxTurnContentBytes),

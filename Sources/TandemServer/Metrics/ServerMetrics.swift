@@ -6,6 +6,8 @@ public final class ServerMetrics: Sendable {
     public let connections = Gauge("tandem_connections", help: "Open WebSocket connections.")
     public let connectionsRefused = Counter("tandem_connections_refused_total",
                                             help: "Connections refused because max-connections were open (503 to an upgrade, or closed right after accept).")
+    public let connectionsRefusedPerAddress = Counter("tandem_connections_refused_per_address_total",
+                                                      help: "Connections refused because their client address held max-connections-per-address (429, or closed right after accept past 16 such at once).")
     public let liveSessions = Gauge("tandem_sessions_live", help: "Sessions with at least one joined connection.")
     public let turns = Counter("tandem_turns_total", help: "Turns committed and acknowledged.")
     public let turnsPerSecond = Gauge("tandem_turns_per_second", help: "Turns committed during the last full second.")
@@ -48,7 +50,7 @@ public final class ServerMetrics: Sendable {
         return PrometheusText.render(
             info: ("tandem_build_info", "The running release and wire protocol (always 1).",
                    [("version", Release.version), ("protocol", ProtocolVersion.subprotocol)]),
-            counters: [connectionsRefused, turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
+            counters: [connectionsRefused, connectionsRefusedPerAddress, turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
                        storeCommits, storeJobs],
             gauges: [connections, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, memoryAllocated, memoryResident]
                 + (tlsCertificateExpiry.value > 0 ? [tlsCertificateExpiry] : []),

@@ -12,21 +12,27 @@ final class ServerCore: @unchecked Sendable {
     let closeTimeout: UInt64
     let writeCoalescingWindow: UInt64
     let staleHandshakeAge: UInt64
-    private let counters = LockedBox(Counters())
+    private let counters: LockedBox<Counters>
 
     /// Connections accepted beyond `maxConnections` to answer plain HTTP requests (health checks,
     /// metrics) and to refuse upgrades with 503; beyond these too, closed right after accept.
     static let overflowConnections = 16
 
-    /// A reserved place: the connection's id, and whether it is one of the overflow places.
+    /// A reserved place: the connection's id, whether it is one of the overflow places, and the
+    /// address it counts against (nil: not counted), which it is over the limit of when `overAddressLimit`.
     struct Slot {
         let id: UInt64
         let overflow: Bool
+        var address: AddressKey? = nil
+        var overAddressLimit = false
     }
 
     private struct Counters {
         var open = 0
         var overflow = 0
+        var perAddress: AddressLimit
+        /// Connections refused for `maxConnectionsPerAddress` (429, or closed right after accept).
+        var refusedPerAddress = 0
         /// Connections refused because `maxConnections` were open (503, or closed right after accept).
         var refusedWhenFull = 0
         var nextID: UInt64 = 0
@@ -36,6 +42,7 @@ final class ServerCore: @unchecked Sendable {
     init(configuration: TransportConfiguration, application: any WebSocketApplication) throws(TransportError) {
         self.configuration = configuration
         self.application = application
+        counters = LockedBox(Counters(perAddress: AddressLimit(limit: configuration.maxConnectionsPerAddress)))
         tls = LockedBox(try configuration.tls.map { tls throws(TransportError) in try TLSContext(server: tls) })
         handshakeTimeout = (configuration.tls.map { max($0.handshakeTimeout, configuration.handshakeTimeout) }
             ?? configuration.handshakeTimeout).nanoseconds
@@ -65,14 +72,33 @@ final class ServerCore: @unchecked Sendable {
         tls.withLock { $0 = fresh }
     }
 
-    /// Counts a new connection unless the server is stopping, or full even counting the overflow places.
-    func reserveConnectionSlot() -> Slot? {
+    /// Whether connections are counted per address (`maxConnectionsPerAddress` above 0).
+    var limitsAddresses: Bool { configuration.maxConnectionsPerAddress > 0 }
+
+    /// Counts a new connection unless the server is stopping, or full even counting the overflow
+    /// places, or its `address` has too many even counting the connections being refused.
+    func reserveConnectionSlot(address: AddressKey? = nil) -> Slot? {
         counters.withLock { counters -> Slot? in
             guard counters.accepting else { return nil }
+            if let address {
+                switch counters.perAddress.admit(address) {
+                case .admit:
+                    break
+                case .refuse:
+                    // Told why when its request arrives; holds no place of maxConnections.
+                    counters.refusedPerAddress += 1
+                    counters.nextID += 1
+                    return Slot(id: counters.nextID, overflow: false, address: address, overAddressLimit: true)
+                case .drop:
+                    counters.refusedPerAddress += 1
+                    return nil
+                }
+            }
             let overflow = counters.open >= configuration.maxConnections
             if overflow {
                 guard counters.overflow < Self.overflowConnections else {
                     counters.refusedWhenFull += 1
+                    if let address { counters.perAddress.release(address, refused: false) }
                     return nil
                 }
                 counters.overflow += 1
@@ -80,12 +106,15 @@ final class ServerCore: @unchecked Sendable {
                 counters.open += 1
             }
             counters.nextID += 1
-            return Slot(id: counters.nextID, overflow: overflow)
+            return Slot(id: counters.nextID, overflow: overflow, address: address)
         }
     }
 
-    func releaseConnectionSlot(overflow: Bool) {
+    /// Gives back what `reserveConnectionSlot` counted for a connection now closed.
+    func releaseConnectionSlot(overflow: Bool, address: AddressKey? = nil, overAddressLimit: Bool = false) {
         counters.withLock { counters in
+            if let address { counters.perAddress.release(address, refused: overAddressLimit) }
+            if overAddressLimit { return }
             if overflow { counters.overflow -= 1 } else { counters.open -= 1 }
         }
     }
@@ -160,6 +189,7 @@ final class ServerCore: @unchecked Sendable {
     /// Every regular place is taken (`maxConnections`).
     var isFull: Bool { counters.withLock { $0.open >= configuration.maxConnections } }
     var refusedWhenFull: Int { counters.withLock { $0.refusedWhenFull } }
+    var refusedPerAddress: Int { counters.withLock { $0.refusedPerAddress } }
 
     func stopAccepting() { counters.withLock { $0.accepting = false } }
 }

@@ -80,14 +80,21 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
                 }
                 return
             }
+            let remoteAddress = Sockets.describe(&storage)
+            var address: AddressKey? = nil
+            if server.limitsAddresses, server.configuration.exemptFromAddressLimit?(remoteAddress) != true {
+                address = AddressKey(&storage)
+            }
             if server.isFull { takeStalePlace() }
-            guard let slot = server.reserveConnectionSlot() else {
+            guard let slot = server.reserveConnectionSlot(address: address) else {
                 close(fd)
                 continue
             }
             Sockets.setNoDelay(fd)
-            let connection = WebSocketConnection(id: slot.id, fd: fd, remoteAddress: Sockets.describe(&storage), serverLoop: self,
+            let connection = WebSocketConnection(id: slot.id, fd: fd, remoteAddress: remoteAddress, serverLoop: self,
                                                  beyondLimit: slot.overflow)
+            connection.address = slot.address
+            connection.overAddressLimit = slot.overAddressLimit
             connection.slot = connections.count
             connections.append(connection)
             acceptOrder.append(connection)
@@ -175,6 +182,7 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
             last.slot = slot
         }
         connection.slot = -1
-        server.releaseConnectionSlot(overflow: connection.beyondLimit)
+        server.releaseConnectionSlot(overflow: connection.beyondLimit, address: connection.address,
+                                     overAddressLimit: connection.overAddressLimit)
     }
 }

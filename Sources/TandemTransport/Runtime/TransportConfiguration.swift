@@ -65,6 +65,15 @@ public struct TransportConfiguration: Sendable {
     /// been open this long (seconds) without an answered request or an upgrade: sockets that say
     /// nothing cannot keep members out (a TLS handshake and a request take milliseconds).
     public var staleHandshakeAge: Double = 2
+    /// Connections one client address may hold at once (an IPv4 address, or an IPv6 /64; 0 = no
+    /// limit): beyond it a connection is answered 429 with `Retry-After` when its request arrives,
+    /// before any upgrade work, on up to 16 such connections per address at once (`AddressLimit`);
+    /// past those it is closed right after accept. Without it one address that reopens silent
+    /// sockets faster than `staleHandshakeAge` could hold every place of `maxConnections`.
+    public var maxConnectionsPerAddress = 0
+    /// Peers ("ip:port", "[ip6]:port") not held to `maxConnectionsPerAddress`: a reverse proxy in
+    /// front, through which every client comes from one address.
+    public var exemptFromAddressLimit: (@Sendable (String) -> Bool)?
 
     public init(host: String = "127.0.0.1", port: UInt16 = 0, loopCount: Int = TransportConfiguration.coreCount,
                 limits: WebSocketLimits = WebSocketLimits(), http: HTTPLimits = HTTPLimits(),

@@ -40,7 +40,8 @@ public protocol WebSocketApplication: Sendable {
     /// The transport calls this one; by default it forwards to the other.
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision
     /// An upgrade request the transport itself refused (bad key or version, a forbidden Origin,
-    /// ...) with `error`'s status, before `shouldUpgrade` saw it: for the application's logs.
+    /// ...) with `error`'s status, before `shouldUpgrade` saw it: for the application's logs. Also
+    /// any request (upgrade or not) on a connection over `maxConnectionsPerAddress` (429).
     func refusedUpgrade(_ request: HTTPRequest, error: HTTPError, peer: String)
     /// The 101 was queued; the connection can send.
     func opened(_ connection: WebSocketConnection)

@@ -31,6 +31,14 @@ extension WebSocketConnection {
     }
 
     private func handle(request: HTTPRequest, leftover: [UInt8]) {
+        if overAddressLimit {
+            // Before anything else: no upgrade work, no credential read, for an address holding its share.
+            let limit = server.configuration.maxConnectionsPerAddress
+            let error = HTTPError(status: 429, message: "more than \(limit) connections from this address")
+            server.application.refusedUpgrade(request, error: error, peer: remoteAddress)
+            return respondAndClose(.text(429, "too many connections from your address (at most \(limit)); retry later\n",
+                                         extraHeaders: [("Retry-After", "5")]))
+        }
         // Only an Upgrade naming websocket makes a WebSocket attempt; h2c and the like are ignored.
         guard WebSocketUpgrade.asksForWebSocket(request) else {
             guard request.method == "GET" || request.method == "HEAD" else {

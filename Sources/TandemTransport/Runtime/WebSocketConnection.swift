@@ -52,6 +52,10 @@ public final class WebSocketConnection: @unchecked Sendable {
     var awaitsRequest: Bool { phase == .tlsHandshake || (phase == .http && httpParser != nil) }
     var lastPing: UInt64 = 0
     var timerGeneration: UInt64 = 0
+    /// The address it counts against under `maxConnectionsPerAddress` (nil: none).
+    var address: AddressKey?
+    /// Over that limit: its request is answered 429, whatever it is.
+    var overAddressLimit = false
     /// Accepted beyond the limit, its request waited once for the other loops' stale-place sweeps.
     var waitedForSweeps = false
     /// While the request waits for them: what the peer sent after it (nil otherwise).

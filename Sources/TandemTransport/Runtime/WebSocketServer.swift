@@ -59,6 +59,10 @@ public final class WebSocketServer: Sendable {
     /// after accept past the overflow places), since start.
     public var connectionsRefusedWhenFull: Int { core.refusedWhenFull }
 
+    /// Connections refused because their address held `maxConnectionsPerAddress` (429, or closed
+    /// right after accept past the refusals kept per address), since start.
+    public var connectionsRefusedPerAddress: Int { core.refusedPerAddress }
+
     /// Binds one SO_REUSEPORT listener per loop, starts the loop threads, and returns the bound port.
     @discardableResult
     public func start() throws(TransportError) -> UInt16 {

@@ -106,10 +106,24 @@ func eventually(timeout: Double = 5, _ condition: () -> Bool) -> Bool {
 final class RawSocket {
     let fd: Int32
 
-    init(port: UInt16, receiveBuffer: Int32? = nil) throws {
+    /// `from`: the local address to connect from (any of 127/8 is loopback on Linux), to play
+    /// another client host.
+    init(port: UInt16, receiveBuffer: Int32? = nil, from source: String? = nil) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         if var size = receiveBuffer {
             setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if let source {
+            var local = sockaddr_in()
+            local.sin_family = sa_family_t(AF_INET)
+            local.sin_addr.s_addr = inet_addr(source)
+            let bound = withUnsafePointer(to: &local) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else {
+                close(fd)
+                throw TransportError("bind \(source)")
+            }
         }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
