@@ -38,6 +38,9 @@ extension EndToEnd {
             for n in 0..<5 { try poster.ok("turn.post", ["session": "s-count", "content": .string("t\(n)")]) }
             let deliveries = harness.server.metrics.deliveries
             try poster.ok("session.join", ["session": "s-count"])
+            // "alice joined" reaches alice after her join's answer: wait for it, or it could be
+            // counted after `before` is read (it was, once, under load).
+            #expect(poster.nextEvent(named: "presence", timeout: 2)?["user"]?.stringValue == "alice")
             let before = deliveries.value
             let late = try harness.connect(bob)
             let joined = try late.ok("session.join", ["session": "s-count", "since": 0])
