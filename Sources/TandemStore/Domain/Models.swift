@@ -187,14 +187,13 @@ public struct Contribution: Sendable, Equatable {
 public struct Checkpoint: Sendable, Equatable {
     public var name: String
     public var turnSeq: Int64
-    public var rowVersions: [String: Int64]
+    /// How many rows it holds (a version of each). The key → version map itself is read in pages
+    /// (`Store.checkpointEntries`): it grows with the session's rows.
+    public var rowCount: Int64
     public var createdBy: String
     public var createdAt: Int64
     /// The session's change-log position when it was saved.
     public var eventSeq: Int64 = 0
-
-    /// How many rows it holds.
-    public var rowCount: Int64 { Int64(rowVersions.count) }
 }
 
 /// A checkpoint as listed: without its key → version map, which grows with the session's rows.

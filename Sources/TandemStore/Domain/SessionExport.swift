@@ -17,8 +17,8 @@ enum SessionExport {
         let s = try SessionRows.load(db, sid: sid)
         let bySession: [SQLValue] = [.integer(sid)]
         let retired = try TurnRetirements.load(db, sid: sid)
-        try out.field("checkpoints", .array(try Checkpoints.list(db, sid: sid).map { c -> JSONValue in
-            ["name": .string(c.name), "turn_seq": .integer(c.turnSeq), "rows": Checkpoints.encode(c.rowVersions),
+        try out.field("checkpoints", .array(try Checkpoints.listWithMaps(db, sid: sid).map { c, map -> JSONValue in
+            ["name": .string(c.name), "turn_seq": .integer(c.turnSeq), "rows": Checkpoints.encode(map),
              "created_by": .string(c.createdBy), "created_at": .integer(c.createdAt), "event_seq": .integer(c.eventSeq)]
         }))
         try out.arrayField("comments") { element throws(StoreError) in

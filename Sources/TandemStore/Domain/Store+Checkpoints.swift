@@ -15,7 +15,7 @@ extension Store {
     /// name exists; `limit_exceeded` when the session has `maxCheckpointsPerSession`.
     public func saveCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> Checkpoint {
         try Validate.text(name, what: "checkpoint name", max: 512)
-        let (saved, versions) = try write { ctx throws(StoreError) -> (Checkpoint, String) in
+        return try write { ctx throws(StoreError) -> Checkpoint in
             let ref = try ctx.db.authorizeUnarchived(.checkpointSave, session: session, actor: actor)
             if try ctx.db.scalar("SELECT 1 FROM checkpoints WHERE sid = ? AND name = ?", [.integer(ref.sid), .text(name)]) != nil {
                 throw StoreError(.alreadyExists, "checkpoint \(name) already exists")
@@ -32,12 +32,9 @@ extension Store {
                 INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq, row_count) VALUES (?,?,?,?,?,?,?,?)
                 """, [.integer(ref.sid), .text(name), .integer(turnSeq), .text(versions ?? "{}"),
                       .text(actor), .integer(ctx.now), .integer(eventSeq), .integer(rowCount)])
-            return (Checkpoint(name: name, turnSeq: turnSeq, rowVersions: [:], createdBy: actor, createdAt: ctx.now), versions ?? "{}")
+            // The answer carries the count only: the map is not parsed back (it was, to count it).
+            return Checkpoint(name: name, turnSeq: turnSeq, rowCount: rowCount, createdBy: actor, createdAt: ctx.now, eventSeq: eventSeq)
         }
-        // The answer's map is read after the commit, off the writer.
-        var checkpoint = saved
-        checkpoint.rowVersions = try Checkpoints.decode(text: versions)
-        return checkpoint
     }
 
     public func checkpoints(session: String, actor: String) throws(StoreError) -> [Checkpoint] {
@@ -53,7 +50,7 @@ extension Store {
     /// `restore` event and in the audit log. `not_found` when no checkpoint has that name; `stale_checkpoint` when a clear or a restore made after it
     /// retired turns it holds (its rows would come back without its turns).
     public func restoreCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> RestoreResult {
-        let (restored, versions) = try write { ctx throws(StoreError) -> (RestoreResult, String) in
+        try write { ctx throws(StoreError) -> RestoreResult in
             let ref = try ctx.db.authorizeChange(.checkpointRestore, session: session, actor: actor)
             guard let (checkpoint, versions) = try Checkpoints.named(ctx.db, sid: ref.sid, name) else {
                 throw StoreError(.notFound, "session \(session) has no checkpoint named \(name)")
@@ -87,12 +84,8 @@ extension Store {
             }
             try ctx.db.audit(actor: actor, action: "checkpoint.restore", sessionID: session, target: name,
                              detail: ["turn_seq": .integer(checkpoint.turnSeq), "through": .integer(through)], now: ctx.now)
-            return (RestoreResult(checkpoint: checkpoint, rewoundThrough: through, rows: rows, eventSeq: eventSeq), versions)
+            return RestoreResult(checkpoint: checkpoint, rewoundThrough: through, rows: rows, eventSeq: eventSeq)
         }
-        // The answer's map is read after the commit, off the writer.
-        var result = restored
-        result.checkpoint.rowVersions = try Checkpoints.decode(text: versions)
-        return result
     }
 }
 
@@ -105,34 +98,35 @@ enum Checkpoints {
         (value.objectValue ?? [:]).compactMapValues(\.intValue)
     }
 
-    /// A stored map (`row_versions`), parsed.
-    static func decode(text: String) throws(StoreError) -> [String: Int64] {
-        do { return decode(try JSONValue(parsing: text)) } catch {
-            throw StoreError(.sqlite, "stored JSON is unreadable: \(error)")
-        }
-    }
-
-    /// The checkpoint `name` of the session with its map as stored text (its `rowVersions` left
-    /// empty), or nil. Names match as in `list(...).first { $0.name == name }`, without parsing
-    /// every checkpoint's map: the first, oldest first, that Swift deems equal.
+    /// The checkpoint `name` of the session with its map as stored text, or nil. Names match as
+    /// in `list(...).first { $0.name == name }`, without reading every checkpoint's map: the
+    /// first, oldest first, that Swift deems equal.
     static func named(_ db: Database, sid: Int64, _ name: String) throws(StoreError) -> (Checkpoint, String)? {
         let names = try db.query("SELECT name FROM checkpoints WHERE sid = ? ORDER BY created_at, name", [.integer(sid)]) { $0.text(0) }
         guard let stored = names.first(where: { $0 == name }) else { return nil }
         return try db.queryOne("""
-            SELECT name, turn_seq, row_versions, created_by, created_at, event_seq FROM checkpoints WHERE sid = ? AND name = ?
-            """, [.integer(sid), .text(stored)]) { row in
-            (Checkpoint(name: row.text(0), turnSeq: row.int(1), rowVersions: [:], createdBy: row.text(3), createdAt: row.int(4),
-                        eventSeq: row.int(5)), row.text(2))
-        }
+            SELECT \(columns), row_versions FROM checkpoints WHERE sid = ? AND name = ?
+            """, [.integer(sid), .text(stored)]) { row in (checkpoint(row), row.text(6)) }
     }
 
+    /// The session's checkpoints, oldest first, without their maps.
     static func list(_ db: Database, sid: Int64) throws(StoreError) -> [Checkpoint] {
+        try db.query("SELECT \(columns) FROM checkpoints WHERE sid = ? ORDER BY created_at, name", [.integer(sid)], checkpoint)
+    }
+
+    /// The session's checkpoints, oldest first, each with its key → version map (for an export).
+    static func listWithMaps(_ db: Database, sid: Int64) throws(StoreError) -> [(Checkpoint, [String: Int64])] {
         try db.query("""
-            SELECT name, turn_seq, row_versions, created_by, created_at, event_seq FROM checkpoints WHERE sid = ? ORDER BY created_at, name
-            """, [.integer(sid)]) { row throws(StoreError) in
-            Checkpoint(name: row.text(0), turnSeq: row.int(1), rowVersions: decode(try row.json(2)),
-                       createdBy: row.text(3), createdAt: row.int(4), eventSeq: row.int(5))
-        }
+            SELECT \(columns), row_versions FROM checkpoints WHERE sid = ? ORDER BY created_at, name
+            """, [.integer(sid)]) { row throws(StoreError) in (checkpoint(row), decode(try row.json(6))) }
+    }
+
+    /// What `checkpoint(_:)` reads, in its order.
+    private static let columns = "name, turn_seq, row_count, created_by, created_at, event_seq"
+
+    private static func checkpoint(_ row: Row) -> Checkpoint {
+        Checkpoint(name: row.text(0), turnSeq: row.int(1), rowCount: row.int(2), createdBy: row.text(3), createdAt: row.int(4),
+                   eventSeq: row.int(5))
     }
 
     /// Why `checkpoint` can no longer be restored, or nil. A clear after it hid turns it holds; a
