@@ -53,3 +53,10 @@ public struct PageBudget: Sendable {
         template.name.utf8.count + template.source.utf8.count + template.createdBy.utf8.count + 128
     }
 }
+
+extension PageBudget {
+    /// What one entry of a checkpoint's map costs in an answer: its key and room for the version.
+    static func size(of entry: CheckpointEntry) -> Int {
+        entry.key.utf8.count + 48
+    }
+}

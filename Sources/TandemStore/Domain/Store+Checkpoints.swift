@@ -13,6 +13,10 @@ public struct RestoreResult: Sendable, Equatable {
 extension Store {
     /// Names the current point: last turn seq and every row's version (write+). `already_exists` when the
     /// name exists; `limit_exceeded` when the session has `maxCheckpointsPerSession`.
+    ///
+    /// Saved as a mark, the session's change-log position (`CheckpointMap`): no row's version is
+    /// copied (SQLite writing the whole key → version map held the writer ~110 ms at 10^5 rows).
+    /// Only the rows are counted, for `rowCount`.
     public func saveCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> Checkpoint {
         try Validate.text(name, what: "checkpoint name", max: 512)
         return try write { ctx throws(StoreError) -> Checkpoint in
@@ -24,16 +28,27 @@ extension Store {
             guard let (turnSeq, eventSeq) = try ctx.db.queryOne("SELECT last_turn_seq, last_event_seq FROM sessions WHERE sid = ?",
                                                                 [.integer(ref.sid)], { ($0.int(0), $0.int(1)) })
             else { throw StoreError.notFound("session \(session)") }
-            // SQLite writes the map from the rows itself: building it in Swift, a dictionary entry
-            // and a JSON member per row, held the writer 128-187 ms at 100,000 rows.
-            let (versions, rowCount) = try ctx.db.queryOne("SELECT json_group_object(key, version), count(*) FROM state_rows WHERE sid = ?",
-                                                           [.integer(ref.sid)], { ($0.optionalText(0), $0.int(1)) }) ?? (nil, 0)
+            let rowCount = try ctx.db.scalar("SELECT count(*) FROM state_rows WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             try ctx.db.run("""
-                INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq, row_count) VALUES (?,?,?,?,?,?,?,?)
-                """, [.integer(ref.sid), .text(name), .integer(turnSeq), .text(versions ?? "{}"),
-                      .text(actor), .integer(ctx.now), .integer(eventSeq), .integer(rowCount)])
-            // The answer carries the count only: the map is not parsed back (it was, to count it).
+                INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq, row_count) VALUES (?,?,?,NULL,?,?,?,?)
+                """, [.integer(ref.sid), .text(name), .integer(turnSeq), .text(actor), .integer(ctx.now), .integer(eventSeq), .integer(rowCount)])
             return Checkpoint(name: name, turnSeq: turnSeq, rowCount: rowCount, createdBy: actor, createdAt: ctx.now, eventSeq: eventSeq)
+        }
+    }
+
+    /// One page of checkpoint `name`'s key → version map: the entries with keys after `after`, in
+    /// key order (bytes), at most `limit` and as many as `budget` holds; `more` when entries are
+    /// left. Allowed to whoever may list the checkpoints. `not_found` when the session has no
+    /// checkpoint of that name. A page of a saved mark reads the rows of the page and the
+    /// changes since the mark, not the whole map.
+    public func checkpointEntries(session: String, actor: String, name: String, after: String? = nil,
+                                  limit: Int, budget: PageBudget) throws(StoreError) -> (entries: [CheckpointEntry], more: Bool) {
+        try read { db throws(StoreError) in
+            let ref = try db.authorize(.checkpointList, session: session, actor: actor)
+            guard let (_, source) = try Checkpoints.named(db, sid: ref.sid, name) else {
+                throw StoreError(.notFound, "session \(session) has no checkpoint named \(name)")
+            }
+            return try CheckpointMap.page(db, sid: ref.sid, source, after: after ?? "", limit: limit, budget: budget)
         }
     }
 
@@ -52,7 +67,7 @@ extension Store {
     public func restoreCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> RestoreResult {
         try write { ctx throws(StoreError) -> RestoreResult in
             let ref = try ctx.db.authorizeChange(.checkpointRestore, session: session, actor: actor)
-            guard let (checkpoint, versions) = try Checkpoints.named(ctx.db, sid: ref.sid, name) else {
+            guard let (checkpoint, source) = try Checkpoints.named(ctx.db, sid: ref.sid, name) else {
                 throw StoreError(.notFound, "session \(session) has no checkpoint named \(name)")
             }
             if let why = try Checkpoints.staleness(ctx.db, sid: ref.sid, checkpoint) {
@@ -65,9 +80,10 @@ extension Store {
             var eventSeq = try ctx.recordEvent(sid: ref.sid, kind: "restore", actor: actor, turnSeq: checkpoint.turnSeq,
                                                data: ["name": .string(name), "retired_from": first.map(JSONValue.integer) ?? .null])
             var rows: [StateRow] = []
-            // Only the rows whose version differs from the checkpoint's are read (in SQL), and
-            // only their values parsed: reading every row held the writer 0.9 s at 100,000 rows.
-            for (key, version, target) in try RowVersionDiff.rows(ctx.db, sid: ref.sid, map: versions) {
+            // Only the rows whose version differs from the checkpoint's are read, and only their
+            // values parsed (reading every row held the writer 0.9 s at 100,000 rows); for a mark,
+            // only the rows changed since it are looked at (`CheckpointMap`).
+            for (key, version, target) in try CheckpointMap.differing(ctx.db, sid: ref.sid, source) {
                 var value = JSONValue.null
                 if let target {
                     guard let old = try RowRows.historical(ctx.db, sid: ref.sid, key: key, version: target) else {
@@ -98,15 +114,17 @@ enum Checkpoints {
         (value.objectValue ?? [:]).compactMapValues(\.intValue)
     }
 
-    /// The checkpoint `name` of the session with its map as stored text, or nil. Names match as
-    /// in `list(...).first { $0.name == name }`, without reading every checkpoint's map: the
-    /// first, oldest first, that Swift deems equal.
-    static func named(_ db: Database, sid: Int64, _ name: String) throws(StoreError) -> (Checkpoint, String)? {
+    /// The checkpoint `name` of the session with where its map is, or nil. Names match as in
+    /// `list(...).first { $0.name == name }`: the first, oldest first, that Swift deems equal.
+    static func named(_ db: Database, sid: Int64, _ name: String) throws(StoreError) -> (Checkpoint, CheckpointMap.Source)? {
         let names = try db.query("SELECT name FROM checkpoints WHERE sid = ? ORDER BY created_at, name", [.integer(sid)]) { $0.text(0) }
         guard let stored = names.first(where: { $0 == name }) else { return nil }
         return try db.queryOne("""
             SELECT \(columns), row_versions FROM checkpoints WHERE sid = ? AND name = ?
-            """, [.integer(sid), .text(stored)]) { row in (checkpoint(row), row.text(6)) }
+            """, [.integer(sid), .text(stored)]) { row in
+            let checkpoint = checkpoint(row)
+            return (checkpoint, CheckpointMap.Source(map: row.optionalText(6), eventSeq: checkpoint.eventSeq))
+        }
     }
 
     /// The session's checkpoints, oldest first, without their maps.
@@ -114,11 +132,17 @@ enum Checkpoints {
         try db.query("SELECT \(columns) FROM checkpoints WHERE sid = ? ORDER BY created_at, name", [.integer(sid)], checkpoint)
     }
 
-    /// The session's checkpoints, oldest first, each with its key → version map (for an export).
+    /// The session's checkpoints, oldest first, each with its key → version map (for an export,
+    /// which carries the maps: a saved mark's is worked out here, in the export's read).
     static func listWithMaps(_ db: Database, sid: Int64) throws(StoreError) -> [(Checkpoint, [String: Int64])] {
-        try db.query("""
-            SELECT \(columns), row_versions FROM checkpoints WHERE sid = ? ORDER BY created_at, name
-            """, [.integer(sid)]) { row throws(StoreError) in (checkpoint(row), decode(try row.json(6))) }
+        let stored = try db.query("SELECT \(columns), row_versions FROM checkpoints WHERE sid = ? ORDER BY created_at, name",
+                                  [.integer(sid)]) { row in
+            let checkpoint = checkpoint(row)
+            return (checkpoint, CheckpointMap.Source(map: row.optionalText(6), eventSeq: checkpoint.eventSeq))
+        }
+        var out: [(Checkpoint, [String: Int64])] = []
+        for (checkpoint, source) in stored { out.append((checkpoint, try CheckpointMap.all(db, sid: sid, source))) }
+        return out
     }
 
     /// What `checkpoint(_:)` reads, in its order.
