@@ -137,6 +137,106 @@ import TandemJSON
                 maps[checkpoint["name"]?.stringValue ?? ""] = checkpoint["rows"]
             }
             for (name, _) in saved { #expect(maps[name] == maps[name + "~map"] && maps[name] != nil, "\(name)") }
+            // Imported, the maps are kept as they came; every session (branches, the copy) counts its rows.
+            _ = try store.importSession(json: export.serialized(), asID: "copy")
+            #expect(try Self.entries(store, session: "copy", name: saved[0].name, actor: "alice") == Self.entries(store, session: "s1", name: saved[0].name))
+            let counts = try store.read { db throws(StoreError) in
+                try db.query("SELECT row_count, (SELECT count(*) FROM state_rows r WHERE r.sid = s.sid) FROM sessions s") { [$0.int(0), $0.int(1)] }
+            }
+            #expect(counts.count == branches + 2 && counts.allSatisfy { $0[0] == $0[1] }, "\(counts)")
+        }
+    }
+}
+
+@Suite struct CheckpointMarkLifetimeTests {
+    @Test func aMarkSavedBeforeARestartRestoresAfterIt() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            let store = try Store(path: dir.dbPath)
+            defer { store.close() }
+            try createTestUsers(store)
+            try makeSession(store)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "a", value: "a1", baseVersion: 0)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "b", value: "b1", baseVersion: 0)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "a", value: "a2", baseVersion: 1)
+            #expect(try store.saveCheckpoint(session: "s1", actor: "bob", name: "before").rowCount == 2)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "a", value: "a3", baseVersion: 2)
+        }
+        let store = try Store(path: dir.dbPath)
+        defer { store.close() }
+        _ = try store.writeRow(session: "s1", actor: "bob", key: "b", value: nil, baseVersion: 1)
+        _ = try store.writeRow(session: "s1", actor: "bob", key: "c", value: "c1", baseVersion: 0)
+        let restored = try store.restoreCheckpoint(session: "s1", actor: "alice", name: "before")
+        #expect(restored.checkpoint.rowCount == 2)
+        #expect(restored.rows.map { "\($0.key)@\($0.version)=\($0.value)" } == ["a@4=\"a2\"", "b@3=\"b1\"", "c@2=null"])
+        let entries = try store.checkpointEntries(session: "s1", actor: "dave", name: "before", limit: 10, budget: .unlimited)
+        #expect(entries.entries == [CheckpointEntry(key: "a", version: 2), CheckpointEntry(key: "b", version: 1)] && !entries.more)
+    }
+
+    @Test func aMapSavedBeforeMigration15IsKeptAndRestores() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            // Version 12: row a at version 2 ("a2"), saved in a map at version 1 ("a1"); b created since.
+            let db = try legacyDatabase(at: dir.dbPath, version: 12, title: "Old", lastTurn: 0, lastEvent: 3)
+            for (key, version, value, seq) in [("a", 1, "\"a1\"", 1), ("a", 2, "\"a2\"", 2), ("b", 1, "\"b1\"", 3)] {
+                try db.run("INSERT INTO state_history(sid, key, version, value, author, created_at) VALUES (1,?,?,?,'alice',1)",
+                           [.text(key), .int(version), .text(value)])
+                try db.run("INSERT INTO events(sid, seq, kind, actor, row_key, row_version, created_at) VALUES (1,?,'state','alice',?,?,1)",
+                           [.int(seq), .text(key), .int(version)])
+            }
+            try db.run("INSERT INTO state_rows(sid, key, version, value, author, updated_at) VALUES (1,'a',2,'\"a2\"','alice',1), (1,'b',1,'\"b1\"','alice',1)")
+            try db.run("""
+                INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq, row_count)
+                VALUES (1,'old',0,'{"a":1}','alice',1,1,1)
+                """)
+        }
+        let store = try Store(path: dir.dbPath)
+        defer { store.close() }
+        #expect(try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM checkpoints WHERE row_versions = '{\"a\":1}'") } == 1)
+        #expect(try store.checkpointEntries(session: "old", actor: "alice", name: "old", limit: 10, budget: .unlimited).entries
+                == [CheckpointEntry(key: "a", version: 1)])
+        let restored = try store.restoreCheckpoint(session: "old", actor: "alice", name: "old")
+        #expect(restored.rows.map { "\($0.key)@\($0.version)=\($0.value)" } == ["a@3=\"a1\"", "b@2=null"])
+        // The session's rows were counted by the migration, and are counted since.
+        #expect(try store.saveCheckpoint(session: "old", actor: "alice", name: "new").rowCount == 2)
+        // The listing index came back with the rebuilt table.
+        #expect(try store.read { db throws(StoreError) in
+            try db.scalar("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'checkpoints_listing'")
+        } == 1)
+    }
+
+    @Test func theMapReadsInPagesByCountAndBytesFromAfterForMembersOnly() throws {
+        try withStore { store in
+            try makeSession(store)
+            let keys = (0..<25).map { String(format: "key-%02d", $0) }
+            for key in keys.shuffled() { _ = try store.writeRow(session: "s1", actor: "bob", key: key, value: 1, baseVersion: 0) }
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "key-03", value: 2, baseVersion: 1)
+            _ = try store.saveCheckpoint(session: "s1", actor: "bob", name: "cp")
+            // Changes after the save do not show: the map is the rows as they were.
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "key-03", value: 3, baseVersion: 2)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "key-10", value: 2, baseVersion: 1)
+            _ = try store.writeRow(session: "s1", actor: "bob", key: "key-99", value: 1, baseVersion: 0)
+
+            let first = try store.checkpointEntries(session: "s1", actor: "carol", name: "cp", limit: 10, budget: .unlimited)
+            #expect(first.entries.map(\.key) == Array(keys.prefix(10)) && first.more)
+            #expect(first.entries.first { $0.key == "key-03" }?.version == 2)
+            let rest = try store.checkpointEntries(session: "s1", actor: "carol", name: "cp", after: "key-09", limit: 100, budget: .unlimited)
+            #expect(rest.entries.map(\.key) == Array(keys.dropFirst(10)) && !rest.more)
+            #expect(rest.entries.first { $0.key == "key-10" }?.version == 1)
+            // `after` need not be a key of the map.
+            let from = try store.checkpointEntries(session: "s1", actor: "carol", name: "cp", after: "key-195", limit: 3, budget: .unlimited)
+            #expect(from.entries.map(\.key) == ["key-20", "key-21", "key-22"] && from.more)
+            #expect(try store.checkpointEntries(session: "s1", actor: "carol", name: "cp", after: "key-24", limit: 3, budget: .unlimited)
+                    == ([], false))
+            // A byte budget ends a page early, never before its first entry.
+            let small = try store.checkpointEntries(session: "s1", actor: "carol", name: "cp", limit: 100, budget: PageBudget(maxBytes: 200))
+            #expect(small.entries.count == 3 && small.more)
+            #expect(try store.checkpointEntries(session: "s1", actor: "carol", name: "cp", limit: 100, budget: PageBudget(maxBytes: 1)).entries.count == 1)
+
+            #expect(errorCode { _ = try store.checkpointEntries(session: "s1", actor: "carol", name: "nope", limit: 5, budget: .unlimited) } == "not_found")
+            #expect(errorCode { _ = try store.checkpointEntries(session: "s1", actor: "erin", name: "cp", limit: 5, budget: .unlimited) } == "not_member")
         }
     }
 }

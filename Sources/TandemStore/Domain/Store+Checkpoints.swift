@@ -15,8 +15,8 @@ extension Store {
     /// name exists; `limit_exceeded` when the session has `maxCheckpointsPerSession`.
     ///
     /// Saved as a mark, the session's change-log position (`CheckpointMap`): no row's version is
-    /// copied (SQLite writing the whole key → version map held the writer ~110 ms at 10^5 rows).
-    /// Only the rows are counted, for `rowCount`.
+    /// copied (SQLite writing the whole key → version map held the writer ~110 ms at 10^5 rows),
+    /// and no row is read.
     public func saveCheckpoint(session: String, actor: String, name: String) throws(StoreError) -> Checkpoint {
         try Validate.text(name, what: "checkpoint name", max: 512)
         return try write { ctx throws(StoreError) -> Checkpoint in
@@ -25,10 +25,10 @@ extension Store {
                 throw StoreError(.alreadyExists, "checkpoint \(name) already exists")
             }
             try Quotas.requireCheckpointRoom(ctx, sid: ref.sid, session: session)
-            guard let (turnSeq, eventSeq) = try ctx.db.queryOne("SELECT last_turn_seq, last_event_seq FROM sessions WHERE sid = ?",
-                                                                [.integer(ref.sid)], { ($0.int(0), $0.int(1)) })
+            // The session counts its rows (`sessions.row_count`, kept by a trigger): nothing is counted here.
+            guard let (turnSeq, eventSeq, rowCount) = try ctx.db.queryOne("SELECT last_turn_seq, last_event_seq, row_count FROM sessions WHERE sid = ?",
+                                                                          [.integer(ref.sid)], { ($0.int(0), $0.int(1), $0.int(2)) })
             else { throw StoreError.notFound("session \(session)") }
-            let rowCount = try ctx.db.scalar("SELECT count(*) FROM state_rows WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             try ctx.db.run("""
                 INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq, row_count) VALUES (?,?,?,NULL,?,?,?,?)
                 """, [.integer(ref.sid), .text(name), .integer(turnSeq), .text(actor), .integer(ctx.now), .integer(eventSeq), .integer(rowCount)])

@@ -5,6 +5,12 @@ extension Schema {
     /// 1.5 MB map built on the writer at 10^5 rows), and a restore reads only the rows changed
     /// since. Checkpoints saved before, and imported ones, keep their maps. SQLite cannot drop a
     /// NOT NULL, so the table is rebuilt (its maps copied once) with its listing index.
+    ///
+    /// A checkpoint still tells how many rows it holds: each session counts its rows
+    /// (`sessions.row_count`), so a save reads one number instead of counting them (3 SQLite
+    /// steps a row, ~4 ms at 10^5). A trigger counts every row inserted, whichever path inserts it
+    /// (a write, a branch's fork, an import, a template); an upsert that updates an existing row
+    /// does not fire it. Rows are only ever deleted with their session.
     static let checkpointMarks = """
         CREATE TABLE checkpoints_marked(
           sid INTEGER NOT NULL REFERENCES sessions(sid) ON DELETE CASCADE, name TEXT NOT NULL,
@@ -16,5 +22,10 @@ extension Schema {
         DROP TABLE checkpoints;
         ALTER TABLE checkpoints_marked RENAME TO checkpoints;
         CREATE INDEX checkpoints_listing ON checkpoints(sid, created_at, name, turn_seq, created_by, row_count);
+        ALTER TABLE sessions ADD COLUMN row_count INTEGER NOT NULL DEFAULT 0;
+        UPDATE sessions SET row_count = (SELECT count(*) FROM state_rows r WHERE r.sid = sessions.sid);
+        CREATE TRIGGER state_rows_counted AFTER INSERT ON state_rows BEGIN
+          UPDATE sessions SET row_count = row_count + 1 WHERE sid = new.sid;
+        END;
         """
 }
