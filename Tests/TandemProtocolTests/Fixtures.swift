@@ -75,6 +75,8 @@ enum Fixtures {
         .checkpointSave(CheckpointParams(session: "s-1", name: "v1")),
         .checkpointList(CheckpointListParams(session: "s-1")),
         .checkpointList(CheckpointListParams(session: "s-1", after: "v1", limit: 10)),
+        .checkpointGet(CheckpointGetParams(session: "s-1", name: "v1")),
+        .checkpointGet(CheckpointGetParams(session: "s-1", name: "v1", after: "plan", limit: 2)),
         .checkpointRestore(CheckpointParams(session: "s-1", name: "v1")),
         .branchCreate(BranchCreateParams(session: "s-1", at: 40, title: "try")),
         .branchCreate(BranchCreateParams(session: "s-1")),

@@ -37,6 +37,28 @@ public struct Checkpoint: WireObject {
     }
 }
 
+/// One entry of a checkpoint's key → version map (`checkpoint.get`): the version the row had
+/// when the checkpoint was saved.
+public struct CheckpointRow: WireObject {
+    public var key: String
+    public var version: Int64
+
+    public init(key: String, version: Int64) {
+        self.key = key
+        self.version = version
+    }
+
+    public init(reader r: inout WireReader) throws {
+        key = try r.string("key", maxBytes: r.limits.maxStateKeyBytes)
+        version = try r.int("version", min: 1)
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["key"] = .string(key)
+        o["version"] = .integer(version)
+    }
+}
+
 /// A saved template: a session's settings, members and rows, reusable with `template.create_session`.
 public struct TemplateInfo: WireObject {
     public var name: String

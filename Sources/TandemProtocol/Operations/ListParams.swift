@@ -27,6 +27,38 @@ public struct CheckpointListParams: WireObject {
     }
 }
 
+/// `checkpoint.get`: one checkpoint's key → version map, in key order, a page at a time.
+public struct CheckpointGetParams: WireObject {
+    public var session: String
+    /// The checkpoint's name.
+    public var name: String
+    /// Entries with keys after this one (the last key of the page before).
+    public var after: String?
+    /// At most this many (1 to `maxPageSize`; all that fit in `maxPageBytes` when absent).
+    public var limit: Int64?
+
+    public init(session: String, name: String, after: String? = nil, limit: Int64? = nil) {
+        self.session = session
+        self.name = name
+        self.after = after
+        self.limit = limit
+    }
+
+    public init(reader r: inout WireReader) throws {
+        session = try r.identifier("session")
+        name = try r.string("name", maxBytes: r.limits.maxNameBytes)
+        after = try r.optionalString("after", maxBytes: r.limits.maxStateKeyBytes, allowEmpty: true)
+        limit = try r.optionalInt("limit", min: 1, max: Int64(r.limits.maxPageSize))
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["session"] = .string(session)
+        o["name"] = .string(name)
+        o["after"] = after.map { .string($0) }
+        o["limit"] = limit.map { .integer($0) }
+    }
+}
+
 /// `share.list`: a session's links, newest first, a page at a time; only working ones unless
 /// `includeRevoked`.
 public struct ShareListParams: WireObject {

@@ -24,6 +24,7 @@ extension OpName {
         case .contributions: ContributionsResult.self
         case .checkpointSave, .checkpointRestore: CheckpointResult.self
         case .checkpointList: CheckpointListResult.self
+        case .checkpointGet: CheckpointGetResult.self
         case .branchMerge: BranchMergeResult.self
         case .templateSave: TemplateResult.self
         case .templateList: TemplateListResult.self

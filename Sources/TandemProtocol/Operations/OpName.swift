@@ -27,6 +27,7 @@ public enum OpName: String, WireEnum {
     case contributions = "contributions"
     case checkpointSave = "checkpoint.save"
     case checkpointList = "checkpoint.list"
+    case checkpointGet = "checkpoint.get"
     case checkpointRestore = "checkpoint.restore"
     case branchCreate = "branch.create"
     case branchMerge = "branch.merge"
@@ -46,7 +47,7 @@ public enum OpName: String, WireEnum {
     public var isWrite: Bool {
         switch self {
         case .sessionList, .sessionSearch, .sessionGet, .sessionJoin, .sessionLeave, .history, .stateGet,
-            .commentList, .memberList, .contributions, .checkpointList, .templateList, .sessionExport, .shareList,
+            .commentList, .memberList, .contributions, .checkpointList, .checkpointGet, .templateList, .sessionExport, .shareList,
             .ping:
             false
         default: true

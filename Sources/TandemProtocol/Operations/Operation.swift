@@ -54,6 +54,8 @@ public enum Operation: Sendable, Equatable {
     case checkpointSave(CheckpointParams)
     /// → `CheckpointListResult`
     case checkpointList(CheckpointListParams)
+    /// → `CheckpointGetResult`
+    case checkpointGet(CheckpointGetParams)
     /// → `CheckpointResult` (with `eseq`)
     case checkpointRestore(CheckpointParams)
     /// → `SessionResult` (the new branch)
@@ -109,6 +111,7 @@ public enum Operation: Sendable, Equatable {
         case .contributions: .contributions
         case .checkpointSave: .checkpointSave
         case .checkpointList: .checkpointList
+        case .checkpointGet: .checkpointGet
         case .checkpointRestore: .checkpointRestore
         case .branchCreate: .branchCreate
         case .branchMerge: .branchMerge
@@ -136,6 +139,7 @@ public enum Operation: Sendable, Equatable {
             .branchMerge(let p), .branchDiscard(let p), .sessionExport(let p):
             p
         case .checkpointList(let p): p
+        case .checkpointGet(let p): p
         case .shareList(let p): p
         case .templateList(let p): p
         case .sessionUpdate(let p): p
@@ -175,6 +179,7 @@ public enum Operation: Sendable, Equatable {
             .branchMerge(let p), .branchDiscard(let p), .sessionExport(let p):
             p.session
         case .checkpointList(let p): p.session
+        case .checkpointGet(let p): p.session
         case .shareList(let p): p.session
         case .sessionUpdate(let p): p.session
         case .sessionJoin(let p): p.session
@@ -223,6 +228,7 @@ public enum Operation: Sendable, Equatable {
         case .contributions: .contributions(try ContributionsParams(reader: &r))
         case .checkpointSave: .checkpointSave(try CheckpointParams(reader: &r))
         case .checkpointList: .checkpointList(try CheckpointListParams(reader: &r))
+        case .checkpointGet: .checkpointGet(try CheckpointGetParams(reader: &r))
         case .checkpointRestore: .checkpointRestore(try CheckpointParams(reader: &r))
         case .branchCreate: .branchCreate(try BranchCreateParams(reader: &r))
         case .branchMerge: .branchMerge(try SessionRef(reader: &r))

@@ -21,6 +21,28 @@ public struct CheckpointResult: WireObject {
     }
 }
 
+/// `checkpoint.get`: entries of one checkpoint's map in key order (bytes), a page at a time.
+public struct CheckpointGetResult: WireObject {
+    public var rows: [CheckpointRow]
+    /// Entries are left after the last one (ask again with `after` = its key).
+    public var more: Bool
+
+    public init(rows: [CheckpointRow], more: Bool = false) {
+        self.rows = rows
+        self.more = more
+    }
+
+    public init(reader r: inout WireReader) throws {
+        rows = try r.array("rows")
+        more = try r.optionalBool("more") ?? false
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["rows"] = rows.json
+        o["more"] = .bool(more)
+    }
+}
+
 /// `checkpoint.list`: oldest first, a page at a time.
 public struct CheckpointListResult: WireObject {
     public var checkpoints: [Checkpoint]

@@ -13,6 +13,14 @@ extension Dispatcher {
         return CheckpointListResult(checkpoints: page.checkpoints.map(TandemProtocol.Checkpoint.init), more: page.more)
     }
 
+    /// A page of one checkpoint's key → version map (same page rules as the lists).
+    func checkpointRows(_ p: CheckpointGetParams, client: ClientConnection) throws -> CheckpointGetResult {
+        let user = try memberUser(client)
+        let page = try store.checkpointEntries(session: p.session, actor: user, name: p.name, after: p.after,
+                                               limit: pageLimit(p.limit), budget: pageBudget)
+        return CheckpointGetResult(rows: page.entries.map { CheckpointRow(key: $0.key, version: $0.version) }, more: page.more)
+    }
+
     func restoreCheckpoint(_ p: CheckpointParams, client: ClientConnection) throws -> CheckpointResult {
         let user = try memberUser(client)
         let restored = try store.restoreCheckpoint(session: p.session, actor: user, name: p.name)

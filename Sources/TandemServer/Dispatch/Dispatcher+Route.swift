@@ -41,6 +41,7 @@ extension Dispatcher {
         case .contributions(let p): return .success(id: id, try contributions(p, client: client))
         case .checkpointSave(let p): return .success(id: id, try saveCheckpoint(p, client: client))
         case .checkpointList(let p): return .success(id: id, try listCheckpoints(p, client: client))
+        case .checkpointGet(let p): return .success(id: id, try checkpointRows(p, client: client))
         case .checkpointRestore(let p): return .success(id: id, try restoreCheckpoint(p, client: client))
         case .branchCreate(let p): return .success(id: id, try createBranch(p, client: client))
         case .branchMerge(let p): return .success(id: id, try mergeBranch(p, client: client))

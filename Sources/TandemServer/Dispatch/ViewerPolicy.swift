@@ -36,7 +36,7 @@ enum ViewerPolicy {
         case .memberRemove: .membersRemove
         case .contributions: .contributions
         case .checkpointSave: .checkpointSave
-        case .checkpointList: .checkpointList
+        case .checkpointList, .checkpointGet: .checkpointList
         case .checkpointRestore: .checkpointRestore
         case .branchCreate: .branchCreate
         case .branchMerge: .branchMerge

@@ -86,6 +86,36 @@ extension EndToEnd {
             #expect(try restored.object("checkpoint").int("row_count") == 3)
         }
 
+        @Test func aCheckpointsMapComesInKeyOrderInPages() throws {
+            let harness = try TestServer { $0.maxPageBytes = Self.pageBytes }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s", owner: alice)
+            let client = try harness.connect(alice)
+            // Long keys, so that a page fills its bytes before its count.
+            let keys = (0..<30).map { String(format: "k%02d-", $0) + String(repeating: "x", count: 200) }
+            for key in keys.reversed() {
+                try client.ok("state.put", ["session": "s", "key": .string(key), "value": 1, "base": 0])
+            }
+            try client.ok("state.put", ["session": "s", "key": .string(keys[4]), "value": 2, "base": 1])
+            try client.ok("checkpoint.save", ["session": "s", "name": "cp"])
+            // Changed after the save: the map keeps the versions saved.
+            try client.ok("state.put", ["session": "s", "key": .string(keys[4]), "value": 3, "base": 2])
+            try client.ok("state.put", ["session": "s", "key": "zz-new", "value": 1, "base": 0])
+            let all = try readAll(client, "checkpoint.get", ["session": "s", "name": "cp"], items: "rows") { .string(try $0.string("key")) }
+            #expect(try all.items.map { try $0.string("key") } == keys)
+            #expect(try all.items.map { try $0.int("version") } == keys.indices.map { $0 == 4 ? 2 : 1 })
+            // 30 entries of ~250 bytes do not fit in one page of 4 KiB.
+            #expect(all.sizes.count >= 2 && all.sizes.allSatisfy { $0 < 30 }, "\(all.sizes)")
+            let byLimit = try readAll(client, "checkpoint.get", ["session": "s", "name": "cp", "limit": 7], items: "rows") { .string(try $0.string("key")) }
+            #expect(try byLimit.items.map { try $0.string("key") } == keys && byLimit.sizes.first == 7)
+            let tail = try client.ok("checkpoint.get", ["session": "s", "name": "cp", "after": .string(keys[27])])
+            #expect(try tail.array("rows").map { try $0.string("key") } == Array(keys[28...]) && tail["more"] == false)
+            #expect(try client.errorCode("checkpoint.get", ["session": "s", "name": "no such checkpoint"]) == "not_found")
+            #expect(try client.errorCode("checkpoint.get", ["session": "s", "name": "cp", "limit": 0]) == "invalid_argument")
+            #expect(try client.errorCode("checkpoint.get", ["session": "s"]) == "invalid_argument")
+        }
+
         @Test func shareLinksListWorkingOnesNewestFirstAndAllOnRequest() throws {
             let harness = try TestServer { $0.maxPageBytes = 1 << 10 }
             defer { harness.stop() }

@@ -73,6 +73,7 @@ enum PermissionCases {
         PermissionCase(name: "contributions (session)", op: "contributions", params: session),
         PermissionCase(name: "checkpoint.save", op: "checkpoint.save") { f, _ in ["session": .string(f.session), "name": "cp2"] },
         PermissionCase(name: "checkpoint.list", op: "checkpoint.list", params: session),
+        PermissionCase(name: "checkpoint.get", op: "checkpoint.get") { f, _ in ["session": .string(f.session), "name": "cp"] },
         PermissionCase(name: "checkpoint.restore", op: "checkpoint.restore") { f, _ in ["session": .string(f.session), "name": "cp"] },
         PermissionCase(name: "branch.create", op: "branch.create", params: session),
         PermissionCase(name: "branch.merge", op: "branch.merge", onBranch: true) { f, _ in ["session": .string(f.branch!)] },

@@ -55,6 +55,7 @@ enum PermissionTable {
         "contributions (session)": .read,
         "checkpoint.save": .write,
         "checkpoint.list": .read,
+        "checkpoint.get": .read,
         "checkpoint.restore": .admin,
         "branch.create": .write,
         "branch.merge": .admin,
