@@ -242,6 +242,11 @@ public struct Renderer: Sendable {
               + list.map { c in [PrintableText.line(c.name), "#\(c.seq)", "\(c.rowCount)", c.by, date(c.created)] })
     }
 
+    /// A checkpoint's rows: each key (one line, control characters shown) with its saved version.
+    public func checkpointRows(_ list: [CheckpointRow]) -> [String] {
+        table([["key", "version"]] + list.map { r in [PrintableText.line(r.key), "\(r.version)"] })
+    }
+
     public func templates(_ list: [TemplateInfo]) -> [String] {
         table([["name", "from", "saved"]] + list.map { t in [PrintableText.line(t.name), t.source, date(t.created)] })
     }

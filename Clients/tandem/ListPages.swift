@@ -48,6 +48,14 @@ extension PageCaller {
         }
     }
 
+    /// One checkpoint's key → version map, in key order.
+    func allCheckpointRows(session: String, name: String) throws(ClientError) -> [CheckpointRow] {
+        try readAllPages { (after: CheckpointRow?) throws(ClientError) in
+            let page = try requestPage(.checkpointGet(CheckpointGetParams(session: session, name: name, after: after?.key)), as: CheckpointGetResult.self)
+            return (page.rows, page.more)
+        }
+    }
+
     func allShares(session: String, includeRevoked: Bool) throws(ClientError) -> [ShareLink] {
         try readAllPages { (after: ShareLink?) throws(ClientError) in
             let page = try requestPage(.shareList(ShareListParams(session: session, includeRevoked: includeRevoked, after: after?.id)),

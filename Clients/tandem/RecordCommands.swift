@@ -25,6 +25,28 @@ struct Comments: ParsableCommand {
     }
 }
 
+/// `tandem checkpoint-rows`.
+struct CheckpointRows: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint-rows",
+        abstract: "List the rows a checkpoint holds, each with the version it had when saved, in key order.")
+    @OptionGroup var connection: ConnectionOptions
+    @Argument(help: "The session id.") var session: String
+    @Argument(help: "The checkpoint's name (`tandem checkpoints` lists them).") var name: String
+    @Flag(help: "One JSON {key, version} per line.") var json = false
+
+    func run() throws {
+        try runConnected(connection) { c in
+            let rows = try c.allCheckpointRows(session: session, name: name)
+            if json {
+                for row in rows { Output.line(row.json.serialized()) }
+            } else if !rows.isEmpty {
+                for line in Output.renderer().checkpointRows(rows) { Output.line(line) }
+            }
+        }
+    }
+}
+
 /// `tandem checkpoints`.
 struct Checkpoints: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List a session's checkpoints, oldest first.")

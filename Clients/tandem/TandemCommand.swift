@@ -30,7 +30,7 @@ struct TandemCommand: ParsableCommand {
         subcommands: [Open.self, Login.self, WhoAmI.self, Sessions.self, Search.self, Create.self, Info.self, Update.self,
                       Pause.self, Resume.self, Archive.self, Delete.self, Post.self, Tail.self, History.self,
                       Undo.self, Clear.self, CommentAdd.self, Comments.self, StateShow.self, StateSet.self,
-                      CheckpointSave.self, Checkpoints.self, Restore.self, BranchCreate.self, Merge.self, Discard.self,
+                      CheckpointSave.self, Checkpoints.self, CheckpointRows.self, Restore.self, BranchCreate.self, Merge.self, Discard.self,
                       Members.self, RoleSet.self, Remove.self, Stats.self, Export.self, Import.self, Templates.self,
                       Template.self, Shares.self, Share.self, Revoke.self],
         defaultSubcommand: Open.self)

@@ -38,6 +38,15 @@ extension TandemCLIScriptTests {
         #expect(try lines(try f.run(["checkpoints", "s1", "--json"])).map { $0["name"]?.stringValue } == checkpoints)
         #expect(try f.run(["checkpoints", "s1"]).stdout.split(separator: "\n").count == 16) // a heading and 15
         #expect(try lines(try f.run(["templates", "--json"])).map { $0["name"]?.stringValue } == templates)
+        // A checkpoint's rows, bigger than one page too, in key order with their saved versions.
+        let keys = (0..<20).map { String(format: "row-%02d-", $0) + String(repeating: "k", count: 100) }
+        for key in keys.reversed() { _ = try store.writeRow(session: "s1", actor: "alice", key: key, value: 1, baseVersion: 0) }
+        _ = try store.saveCheckpoint(session: "s1", actor: "alice", name: "rows")
+        _ = try store.writeRow(session: "s1", actor: "alice", key: keys[0], value: 2, baseVersion: 1)
+        #expect(try store.checkpointEntries(session: "s1", actor: "alice", name: "rows", limit: 1000, budget: PageBudget(maxBytes: 1 << 10)).more)
+        let saved = try lines(try f.run(["checkpoint-rows", "s1", "rows", "--json"]))
+        #expect(saved.map { $0["key"]?.stringValue } == keys && saved.allSatisfy { $0["version"] == 1 })
+        #expect(try f.run(["checkpoint-rows", "s1", "rows"]).stdout.split(separator: "\n").count == 21) // a heading and 20
         let working = try lines(try f.run(["shares", "s1", "--json"])).compactMap { $0["id"]?.stringValue }
         #expect(Set(working) == Set(links.dropFirst(4)) && working.count == 8)
         let all = try lines(try f.run(["shares", "s1", "--all", "--json"])).compactMap { $0["id"]?.stringValue }

@@ -157,6 +157,11 @@ import TandemProtocol
             "name             turn  rows  by     saved",
             "before-refactor  #43   2     alice  2025-11-22 08:13",
         ])
+        #expect(plain.checkpointRows([CheckpointRow(key: "plan", version: 4), CheckpointRow(key: "a\nb", version: 12)]) == [
+            "key   version",
+            "plan  4",
+            "a^Jb  12",
+        ])
         #expect(plain.templates([TemplateInfo(name: "retro", source: "s-1", by: "alice", created: t)]) == [
             "name   from  saved",
             "retro  s-1   2025-11-22 08:13",
