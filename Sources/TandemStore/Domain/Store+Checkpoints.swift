@@ -25,10 +25,11 @@ extension Store {
                 throw StoreError(.alreadyExists, "checkpoint \(name) already exists")
             }
             try Quotas.requireCheckpointRoom(ctx, sid: ref.sid, session: session)
-            // The session counts its rows (`sessions.row_count`, kept by a trigger): nothing is counted here.
-            guard let (turnSeq, eventSeq, rowCount) = try ctx.db.queryOne("SELECT last_turn_seq, last_event_seq, row_count FROM sessions WHERE sid = ?",
-                                                                          [.integer(ref.sid)], { ($0.int(0), $0.int(1), $0.int(2)) })
+            guard let (turnSeq, eventSeq) = try ctx.db.queryOne("SELECT last_turn_seq, last_event_seq FROM sessions WHERE sid = ?",
+                                                                [.integer(ref.sid)], { ($0.int(0), $0.int(1)) })
             else { throw StoreError.notFound("session \(session)") }
+            // The rows are counted as they are made (`session_row_counts`, kept by a trigger): none is read here.
+            let rowCount = try ctx.db.scalar("SELECT rows FROM session_row_counts WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             try ctx.db.run("""
                 INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq, row_count) VALUES (?,?,?,NULL,?,?,?,?)
                 """, [.integer(ref.sid), .text(name), .integer(turnSeq), .text(actor), .integer(ctx.now), .integer(eventSeq), .integer(rowCount)])
