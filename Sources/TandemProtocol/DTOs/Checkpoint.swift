@@ -50,7 +50,8 @@ public struct CheckpointRow: WireObject {
 
     public init(reader r: inout WireReader) throws {
         key = try r.string("key", maxBytes: r.limits.maxStateKeyBytes)
-        version = try r.int("version", min: 1)
+        // 0 is possible: an imported document may map a key to it (`SessionImport` accepts 0 and up).
+        version = try r.int("version", min: 0)
     }
 
     public func write(into o: inout [String: JSONValue]) {
