@@ -142,7 +142,7 @@ import TandemJSON
             #expect(try Self.entries(store, session: "copy", name: saved[0].name, actor: "alice") == Self.entries(store, session: "s1", name: saved[0].name))
             let counts = try store.read { db throws(StoreError) in
                 try db.query("""
-                    SELECT coalesce((SELECT rows FROM session_row_counts c WHERE c.sid = s.sid), 0),
+                    SELECT coalesce((SELECT row_count FROM session_counts c WHERE c.sid = s.sid), 0),
                       (SELECT count(*) FROM state_rows r WHERE r.sid = s.sid) FROM sessions s
                     """) { [$0.int(0), $0.int(1)] }
             }

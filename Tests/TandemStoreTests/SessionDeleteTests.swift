@@ -22,7 +22,7 @@ import TandemJSON
     }
 
     private let childTables = ["members", "turns", "events", "comments", "state_rows", "state_history",
-                               "contributions", "checkpoints", "share_links", "turn_retirements", "session_row_counts"]
+                               "contributions", "checkpoints", "share_links", "turn_retirements"]
 
     @Test func aDeletedSessionIsGoneAtOnceAndItsIdFree() throws {
         try withStore { store in

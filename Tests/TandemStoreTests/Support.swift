@@ -63,7 +63,7 @@ func tableCounts(_ store: Store) throws -> [String: Int64] {
     try store.read { db throws(StoreError) in
         var out: [String: Int64] = [:]
         for table in ["users", "sessions", "members", "turns", "events", "comments", "state_rows", "state_history",
-                      "contributions", "checkpoints", "templates", "share_links", "audit_log", "api_tokens", "turn_retirements", "session_row_counts"] {
+                      "contributions", "checkpoints", "templates", "share_links", "audit_log", "api_tokens", "turn_retirements"] {
             out[table] = try db.scalar("SELECT count(*) FROM \(table)") ?? -1
         }
         return out

@@ -28,8 +28,8 @@ extension Store {
             guard let (turnSeq, eventSeq) = try ctx.db.queryOne("SELECT last_turn_seq, last_event_seq FROM sessions WHERE sid = ?",
                                                                 [.integer(ref.sid)], { ($0.int(0), $0.int(1)) })
             else { throw StoreError.notFound("session \(session)") }
-            // The rows are counted as they are made (`session_row_counts`, kept by a trigger): none is read here.
-            let rowCount = try ctx.db.scalar("SELECT rows FROM session_row_counts WHERE sid = ?", [.integer(ref.sid)]) ?? 0
+            // The rows are counted as they are made (`session_counts`, kept by triggers): none is read here.
+            let rowCount = try ctx.db.scalar("SELECT row_count FROM session_counts WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             try ctx.db.run("""
                 INSERT INTO checkpoints(sid, name, turn_seq, row_versions, created_by, created_at, event_seq, row_count) VALUES (?,?,?,NULL,?,?,?,?)
                 """, [.integer(ref.sid), .text(name), .integer(turnSeq), .text(actor), .integer(ctx.now), .integer(eventSeq), .integer(rowCount)])
