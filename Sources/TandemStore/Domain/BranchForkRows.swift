@@ -12,7 +12,7 @@ enum BranchForkRows {
         guard let versions = try versions(db, source: source, at: at) else {
             try db.run("INSERT INTO state_history SELECT ?, key, version, value, author, created_at, merged FROM state_history WHERE sid = ?",
                        [.integer(sid), .integer(source)])
-            try db.run("INSERT INTO state_rows SELECT ?, key, version, value, author, updated_at, merged FROM state_rows WHERE sid = ?",
+            try db.run("INSERT INTO state_rows(sid, key, version, value, author, updated_at, merged, nfc_key) SELECT ?, key, version, value, author, updated_at, merged, nfc_key FROM state_rows WHERE sid = ?",
                        [.integer(sid), .integer(source)])
             return
         }
@@ -22,12 +22,12 @@ enum BranchForkRows {
             FROM state_history h JOIN json_each(?3) j ON j.key = h.key WHERE h.sid = ?2 AND h.version <= j.value
             """, [.integer(sid), .integer(source), map])
         try db.run("""
-            INSERT INTO state_rows SELECT ?1, h.key, h.version, h.value, h.author, h.created_at, h.merged
+            INSERT INTO state_rows(sid, key, version, value, author, updated_at, merged, nfc_key) SELECT ?1, h.key, h.version, h.value, h.author, h.created_at, h.merged, tandem_key_spelling(h.key)
             FROM state_history h JOIN json_each(?3) j ON j.key = h.key WHERE h.sid = ?2 AND h.version = j.value
             """, [.integer(sid), .integer(source), map])
         // A current row missing from its history (an imported document may lack it).
         try db.run("""
-            INSERT OR IGNORE INTO state_rows SELECT ?1, r.key, r.version, r.value, r.author, r.updated_at, r.merged
+            INSERT OR IGNORE INTO state_rows(sid, key, version, value, author, updated_at, merged, nfc_key) SELECT ?1, r.key, r.version, r.value, r.author, r.updated_at, r.merged, r.nfc_key
             FROM state_rows r JOIN json_each(?3) j ON j.key = r.key WHERE r.sid = ?2 AND r.version = j.value
             """, [.integer(sid), .integer(source), map])
     }

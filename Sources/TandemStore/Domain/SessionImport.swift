@@ -205,10 +205,16 @@ enum SessionImport {
                        [.integer(sid), .integer(try int(r, "turn_seq")), .text(try str(r, "author")), .text(try str(r, "body")),
                         .integer(try int(r, "created_at"))])
         case "rows", "row_history":
-            let (table, timeColumn) = list == "rows" ? ("state_rows", "updated_at") : ("state_history", "created_at")
-            try db.run("INSERT INTO \(table)(sid, key, version, value, author, \(timeColumn), merged) VALUES (?,?,?,?,?,?,?)",
-                       [.integer(sid), .text(try str(r, "key")), .integer(try int(r, "version")), .json(r["value"] ?? .null),
-                        .text(try str(r, "author")), .integer(try int(r, "at")), .int(r["merged"]?.boolValue == true ? 1 : 0)])
+            let key = try str(r, "key")
+            let values: [SQLValue] = [.integer(sid), .text(key), .integer(try int(r, "version")), .json(r["value"] ?? .null),
+                                      .text(try str(r, "author")), .integer(try int(r, "at")), .int(r["merged"]?.boolValue == true ? 1 : 0)]
+            if list == "rows" {
+                // nfc_key: what `Rows.refuseRespelling` seeks (`RowKeySpelling`).
+                try db.run("INSERT INTO state_rows(sid, key, version, value, author, updated_at, merged, nfc_key) VALUES (?,?,?,?,?,?,?,?)",
+                           values + [RowKeySpelling.of(key).map { .text($0) } ?? .null])
+            } else {
+                try db.run("INSERT INTO state_history(sid, key, version, value, author, created_at, merged) VALUES (?,?,?,?,?,?,?)", values)
+            }
         case "checkpoints":
             // An export older than event_seq leaves it null; `publish` fills it in once the events are there.
             try db.run("""

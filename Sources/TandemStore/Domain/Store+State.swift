@@ -149,16 +149,20 @@ enum Rows {
     /// A new key that respells an existing one in another Unicode normalization (`e\u{301}` for `é`) is
     /// refused: the two would be different rows, but checkpoints, branches and documents map rows by
     /// key in JSON objects, where they cannot be kept apart. Only keys beyond ASCII can respell.
+    /// One seek in `state_rows_spelling`: the existing keys with the same NFC form
+    /// (`RowKeySpelling`), of which any with other bytes is a respelling.
     static func refuseRespelling(_ db: Database, sid: Int64, key: String) throws(StoreError) {
-        guard !key.utf8.allSatisfy({ $0 < 0x80 }) else { return }
-        try db.forEach("SELECT key FROM state_rows WHERE sid = ? AND key GLOB '*[^ -~]*'", [.integer(sid)]) { row throws(StoreError) in
-            let existing = row.text(0)
-            // Swift's == is canonical equivalence; the bytes tell the spellings apart.
-            if existing == key && !existing.utf8.elementsEqual(key.utf8) {
-                throw StoreError.invalid("row key \(key.debugDescription) respells the existing key \(existing.debugDescription) in another Unicode normalization; use that one")
-            }
+        guard !key.utf8.allSatisfy({ $0 < 0x80 }), let spelling = RowKeySpelling.of(key) else { return }
+        // `<>` on TEXT compares bytes (BINARY collation): a different spelling, not the key itself.
+        if let existing = try db.queryOne(respellingSQL, [.integer(sid), .text(spelling), .text(key)], { $0.text(0) }) {
+            throw StoreError.invalid("row key \(key.debugDescription) respells the existing key \(existing.debugDescription) in another Unicode normalization; use that one")
         }
     }
+
+    /// An existing key of session `?1` with NFC form `?2` and other bytes than `?3`.
+    static let respellingSQL = """
+        SELECT key FROM state_rows INDEXED BY state_rows_spelling WHERE sid = ? AND nfc_key = ? AND key <> ? ORDER BY key LIMIT 1
+        """
 
     /// The row-write rule, for an already authorized session.
     static func write(_ ctx: WriteContext, sid: Int64, actor: String, key: String, value: JSONValue,
@@ -188,10 +192,11 @@ enum Rows {
         }
         try Quotas.requireRowRoom(ctx, sid: sid, key: key)
         try db.run("""
-            INSERT INTO state_rows(sid, key, version, value, author, updated_at, merged) VALUES (?,?,?,?,?,?,?)
+            INSERT INTO state_rows(sid, key, version, value, author, updated_at, merged, nfc_key) VALUES (?,?,?,?,?,?,?,?)
             ON CONFLICT(sid, key) DO UPDATE SET version = excluded.version, value = excluded.value,
               author = excluded.author, updated_at = excluded.updated_at, merged = excluded.merged
-            """, [.integer(sid), .text(key), .integer(version), .text(text), .text(actor), .integer(ctx.now), .int(merged ? 1 : 0)])
+            """, [.integer(sid), .text(key), .integer(version), .text(text), .text(actor), .integer(ctx.now), .int(merged ? 1 : 0),
+                  RowKeySpelling.of(key).map { .text($0) } ?? .null])
         try db.run("INSERT INTO state_history(sid, key, version, value, author, created_at, merged) VALUES (?,?,?,?,?,?,?)",
                    [.integer(sid), .text(key), .integer(version), .text(text), .text(actor), .integer(ctx.now), .int(merged ? 1 : 0)])
         let seq = try ctx.recordEvent(sid: sid, kind: "state", actor: actor, rowKey: key, rowVersion: version)

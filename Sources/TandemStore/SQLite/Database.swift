@@ -65,6 +65,7 @@ public final class Database {
         try execute("PRAGMA foreign_keys=ON")
         try execute("PRAGMA temp_store=MEMORY")
         try setCacheSize(cacheBytes)
+        try registerFunctions()
     }
 
     /// When another connection holds the lock, retries every millisecond for (at least) `limit`

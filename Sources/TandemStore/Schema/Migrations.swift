@@ -22,6 +22,7 @@ enum Migrations {
         Migration(version: 11, name: "list-pages", sql: Schema.listPages),
         Migration(version: 12, name: "branch-fork-marks", sql: Schema.branchForkMarks),
         Migration(version: 13, name: "session-counts", sql: Schema.sessionCounts),
+        Migration(version: 14, name: "read-paths", sql: Schema.readPaths),
         Migration(version: 15, name: "checkpoint-marks", sql: Schema.checkpointMarks),
     ]
 

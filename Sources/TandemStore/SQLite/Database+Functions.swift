@@ -1,0 +1,30 @@
+import CSQLite
+
+extension Database {
+    /// SQL functions the schema's statements use, registered on every connection:
+    /// `tandem_key_spelling(key)` is `RowKeySpelling.of(key)` (NULL for NULL), so a copy of rows
+    /// in SQL (branches, the migration's backfill) fills `state_rows.nfc_key` as Swift would.
+    /// Only statements call it (no index, view or trigger does), so another program such as the
+    /// `sqlite3` shell still reads and writes the file without it.
+    func registerFunctions() throws(StoreError) {
+        let rc = sqlite3_create_function_v2(
+            handle, "tandem_key_spelling", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil,
+            { context, _, arguments in
+                // SQLite passes exactly one argument (registered with nArg 1); the text pointer is
+                // valid until the function returns, and the result is copied (SQLITE_TRANSIENT).
+                guard let argument = arguments?[0], sqlite3_value_type(argument) != SQLITE_NULL,
+                      let start = sqlite3_value_text(argument) else {
+                    sqlite3_result_null(context)
+                    return
+                }
+                let bytes = UnsafeBufferPointer(start: start, count: Int(sqlite3_value_bytes(argument)))
+                guard let spelling = RowKeySpelling.of(utf8: bytes, text: { String(decoding: $0, as: UTF8.self) }) else {
+                    sqlite3_result_null(context)
+                    return
+                }
+                var utf8 = spelling
+                utf8.withUTF8 { sqlite3_result_text(context, $0.baseAddress, Int32($0.count), tandem_sqlite_transient()) }
+            }, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc, context: "register tandem_key_spelling") }
+    }
+}
