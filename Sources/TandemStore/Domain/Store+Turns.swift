@@ -71,10 +71,8 @@ extension Store {
         var budget = budget
         var found: [Turn] = []
         if includeRetired {
-            try db.forEachWhile("""
-                SELECT \(TurnRows.columns) FROM turns WHERE sid = ? AND seq > ? AND seq <= ?\(author == nil ? "" : " AND author = ?")
-                ORDER BY seq \(newest ? "DESC" : "ASC") LIMIT ?
-                """, [.integer(sid), .integer(after), .integer(through)] + (author.map { [.text($0)] } ?? []) + [.int(limit)]) { row throws(StoreError) -> Bool in
+            try db.forEachWhile(Turns.pageSQL(author: author != nil, liveOnly: false, newestFirst: newest),
+                                Turns.pageArguments(sid: sid, after: after, through: through, author: author, limit: limit)) { row throws(StoreError) -> Bool in
                 let turn = try TurnRows.map(row, sessionID: session, retired: retired)
                 guard budget.take(PageBudget.size(of: turn)) else { return false }
                 found.append(turn)
