@@ -13,10 +13,11 @@ extension Store {
     /// Full-text search over session titles and live turn content (`SearchQuery`: words all
     /// match, "phrases", prefix*, AND, OR, NOT / -word). With `member`, only sessions that user
     /// belongs to; with `status`, only sessions in it (both before the limit). Title hits come
-    /// first (best match first), then turns newest first: ordering turns by relevance would rank
-    /// every match of a common word (seconds over a million turns), while newest-first walks the
-    /// index backwards and stops at `limit`. `cursor` is a page's `nextCursor`: "T" and a count of
-    /// title hits already given, or "U" and the turn index position to continue below.
+    /// first, newest session first, then turns newest first: both walk their index backwards from
+    /// the cursor and stop at `limit`, so a deep page costs what a first one does, and a session or
+    /// turn added between pages lies above the cursor (a later search finds it) instead of shifting
+    /// what the next page starts with. Relevance (bm25) cannot be paged that way: it changes for
+    /// every hit when a title is added. `cursor` is a page's `nextCursor` (`SearchCursor`).
     ///
     /// Sees every turn committed before the call: when the snapshot holds turns (or session
     /// deletes) the index has not caught up with, the search first waits for the indexing thread
@@ -28,18 +29,7 @@ extension Store {
         let query: SearchQuery
         do { query = try SearchQuery(text) } catch { throw error.blaming("query") }
         guard (1...1000).contains(limit) else { throw StoreError.invalid("limit must be 1...1000") }
-        var titleOffset: Int? = 0
-        var turnsBelow = Int64.max
-        if let cursor {
-            if cursor.hasPrefix("T"), let n = Int(cursor.dropFirst()), n >= 0 {
-                titleOffset = n
-            } else if cursor.hasPrefix("U"), let n = Int64(cursor.dropFirst()) {
-                titleOffset = nil
-                turnsBelow = n
-            } else {
-                throw StoreError.invalid("malformed search cursor", field: "cursor")
-            }
-        }
+        let start = try cursor.map { (text) throws(StoreError) in try SearchCursor(text) } ?? .titles(below: .max)
         var clauses = ""
         var filters: [SQLValue] = []
         if let member {
@@ -50,17 +40,30 @@ extension Store {
             clauses += " AND s.status = ?"
             filters.append(.text(status.rawValue))
         }
-        let (titleStart, turnsBefore, filterSQL, filterArgs) = (titleOffset, turnsBelow, clauses, filters)
+        let (filterSQL, filterArgs) = (clauses, filters)
         let run = { @Sendable (db: Database) throws(StoreError) -> SearchPage in
             var hits: [SearchHit] = []
-            if let offset = titleStart {
-                hits = try db.query("""
-                    SELECT s.id, snippet(sessions_fts, 0, '[', ']', '…', 12) FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
-                    WHERE sessions_fts MATCH ? AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filterSQL) ORDER BY rank LIMIT ? OFFSET ?
-                    """, [.text(query.match)] + filterArgs + [.int(limit + 1), .int(offset)]) {
-                    SearchHit(sessionID: $0.text(0), turnSeq: nil, snippet: $0.text(1))
+            var turnsBefore = Int64.max
+            var titleStart: (below: Int64, offset: Int)?
+            switch start {
+            case .titles(let below): titleStart = (below, 0)
+            case .titleOffset(let offset): titleStart = (.max, offset)
+            case .turns(let below): turnsBefore = below
+            }
+            if let (below, offset) = titleStart {
+                // The title index in rowid (= sid) order from the cursor down: FTS5 walks its
+                // doclists backwards and stops at the limit, where ORDER BY rank scored every match.
+                let titles = try db.query("""
+                    SELECT s.id, snippet(sessions_fts, 0, '[', ']', '…', 12), f.rowid FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
+                    WHERE sessions_fts MATCH ? AND f.rowid < ? AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filterSQL)
+                    ORDER BY f.rowid DESC LIMIT ? OFFSET ?
+                    """, [.text(query.match), .integer(below)] + filterArgs + [.int(limit + 1), .int(offset)]) {
+                    (SearchHit(sessionID: $0.text(0), turnSeq: nil, snippet: $0.text(1)), $0.int(2))
                 }
-                if hits.count > limit { return SearchPage(hits: Array(hits.prefix(limit)), nextCursor: "T\(offset + limit)") }
+                hits = titles.prefix(limit).map(\.0)
+                if titles.count > limit {
+                    return SearchPage(hits: hits, nextCursor: SearchCursor.titles(below: titles[limit - 1].1).text)
+                }
             }
             let room = limit - hits.count
             let turns = try db.query("""
@@ -74,7 +77,7 @@ extension Store {
             }
             hits += turns.prefix(room).map(\.0)
             guard turns.count > room else { return SearchPage(hits: hits, nextCursor: nil) }
-            return SearchPage(hits: hits, nextCursor: "U\(room == 0 ? turnsBefore : turns[room - 1].1)")
+            return SearchPage(hits: hits, nextCursor: SearchCursor.turns(below: room == 0 ? turnsBefore : turns[room - 1].1).text)
         }
         let first = try read { db throws(StoreError) -> (page: SearchPage?, latest: Int64) in
             let progress = try SearchIndexer.progress(db)
