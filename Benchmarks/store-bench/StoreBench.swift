@@ -11,7 +11,8 @@ struct StoreBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tandem-store-bench",
         abstract: "Session store benchmarks.",
-        subcommands: [Append.self, AppendSingle.self, Ceiling.self, ReadLast.self, Search.self, RowMerge.self, BigState.self, NewKeys.self])
+        subcommands: [Append.self, AppendSingle.self, Ceiling.self, ReadLast.self, Search.self, RowMerge.self, BigState.self, NewKeys.self,
+                      AuthorHistory.self, NewKeysBeyondASCII.self])
 }
 
 struct Common: ParsableArguments {
