@@ -85,4 +85,40 @@ import Testing
             #expect(ids == (0..<300).reversed().map { "s\($0)" })
         }
     }
+
+    /// A title page reads the title index backwards from the cursor and joins each hit's session
+    /// by its key: nothing sorts the matches.
+    @Test func aTitlePageSortsNothing() throws {
+        try withStore { store in
+            _ = try store.createSession(id: "s", title: "daisy", owner: "alice")
+            let filter = " AND EXISTS (SELECT 1 FROM members m WHERE m.sid = s.sid AND m.user_id = ?)"
+            let plan = try store.read { db throws(StoreError) in
+                try db.query("EXPLAIN QUERY PLAN " + Store.titleHitsSQL(filter: filter),
+                             [.text("\"daisy\""), .integer(.max), .text("alice"), .int(10), .int(0)]) { $0.text(3) }
+            }
+            #expect(plan.first?.hasPrefix("SCAN f VIRTUAL TABLE") == true, "\(plan)")
+            #expect(plan.contains { $0.contains("SEARCH s USING INTEGER PRIMARY KEY") }, "\(plan)")
+            #expect(!plan.joined(separator: "\n").contains("TEMP B-TREE"), "\(plan)")
+        }
+    }
+
+    /// A deep page costs what the first does (steps of SQLite's virtual machine, not time): by
+    /// count, a page 280 hits deep ran the join for every hit it skipped.
+    @Test func aDeepTitlePageCostsWhatTheFirstDoes() throws {
+        // One reader: every search runs on the connection whose steps are read around it.
+        try withStore(configure: { $0.readerCount = 1 }) { store in
+            for i in 0..<300 { _ = try store.createSession(id: "s\(i)", title: "aster \(i)", owner: "alice") }
+            func steps(cursor: String?) throws -> (Int64, SearchPage) {
+                let before = try store.read { db throws(StoreError) in db.virtualMachineSteps }
+                let page = try store.searchPage("aster", member: "alice", cursor: cursor, limit: 10)
+                return (try store.read { db throws(StoreError) in db.virtualMachineSteps } - before, page)
+            }
+            let (first, firstPage) = try steps(cursor: nil)
+            var cursor = firstPage.nextCursor
+            for _ in 0..<27 { cursor = try store.searchPage("aster", member: "alice", cursor: cursor, limit: 10).nextCursor }
+            let (deep, deepPage) = try steps(cursor: cursor)
+            #expect(deepPage.hits.map(\.sessionID) == (10..<20).map { "s\($0)" }.reversed())
+            #expect(deep < first * 2, "first page \(first) steps, 280 hits deep \(deep)")
+        }
+    }
 }

@@ -51,13 +51,8 @@ extension Store {
             case .turns(let below): turnsBefore = below
             }
             if let (below, offset) = titleStart {
-                // The title index in rowid (= sid) order from the cursor down: FTS5 walks its
-                // doclists backwards and stops at the limit, where ORDER BY rank scored every match.
-                let titles = try db.query("""
-                    SELECT s.id, snippet(sessions_fts, 0, '[', ']', '…', 12), f.rowid FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
-                    WHERE sessions_fts MATCH ? AND f.rowid < ? AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filterSQL)
-                    ORDER BY f.rowid DESC LIMIT ? OFFSET ?
-                    """, [.text(query.match), .integer(below)] + filterArgs + [.int(limit + 1), .int(offset)]) {
+                let titles = try db.query(Self.titleHitsSQL(filter: filterSQL),
+                                          [.text(query.match), .integer(below)] + filterArgs + [.int(limit + 1), .int(offset)]) {
                     (SearchHit(sessionID: $0.text(0), turnSeq: nil, snippet: $0.text(1)), $0.int(2))
                 }
                 hits = titles.prefix(limit).map(\.0)
@@ -86,6 +81,18 @@ extension Store {
         if let page = first.page { return page }
         try awaitSearchIndex(through: first.latest)
         return try read(run)
+    }
+
+    /// Title hits below a session (arguments: the MATCH expression, the sid to stay below, those of
+    /// `filter`, the limit and the offset), newest session first: FTS5 walks the title index in
+    /// rowid (= sid) order backwards from the cursor and stops at the limit, where `ORDER BY rank`
+    /// scored and sorted every match on every page.
+    static func titleHitsSQL(filter: String) -> String {
+        """
+        SELECT s.id, snippet(sessions_fts, 0, '[', ']', '…', 12), f.rowid FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
+        WHERE sessions_fts MATCH ? AND f.rowid < ? AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filter)
+        ORDER BY f.rowid DESC LIMIT ? OFFSET ?
+        """
     }
 
     /// How far full-text indexing has got (a committed snapshot).

@@ -1,5 +1,5 @@
 extension Schema {
-    /// Indexes for three reads that walked what they should seek:
+    /// Indexes for two reads that walked what they should seek:
     /// - `turns_author`: `history` with `author` reads one author's turns of a session in seq order
     ///   (it walked every turn of the session through `turns_sid_seq`, filtering by author).
     /// - `state_rows.nfc_key` (`RowKeySpelling`: the key's NFC form, NULL for printable ASCII) and
