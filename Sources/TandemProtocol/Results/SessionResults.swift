@@ -41,9 +41,11 @@ public struct SessionListResult: WireObject {
     }
 }
 
-/// `session.search`: best matches first.
+/// `session.search`: title matches newest session first, then turn matches newest first.
 public struct SearchResult: WireObject {
     public var hits: [SearchHit]
+    /// Pass as `cursor` (with the same query) for the next page; nil on the last page. Opaque: it
+    /// marks where this page ended, so hits added meanwhile never shift the next page.
     public var nextCursor: String?
 
     public init(hits: [SearchHit], nextCursor: String? = nil) {
