@@ -78,20 +78,38 @@ final class Authenticator: Sendable {
 
 /// Failed authentications per client address: a token bucket each, so guessing tokens or share
 /// secrets is slow. Addresses that stopped failing are forgotten.
+///
+/// An IPv6 client counts by its /64, as `maxConnectionsPerAddress` does: one host or one home
+/// network is given a whole /64, so counting single IPv6 addresses gave one guesser 2^64 budgets
+/// (and, through `maxAddresses`, a way to wipe everyone else's count).
 final class AuthThrottle: Sendable {
     private let perMinute: Double
+    /// Addresses tracked at once; past it only buckets that have refilled are dropped, so a flood
+    /// of new addresses cannot wipe the count of one still being throttled.
+    let maxAddresses: Int
     private let buckets = Mutex<[String: TokenBucket]>([:])
 
-    init(perMinute: Double) {
+    init(perMinute: Double, maxAddresses: Int = 100_000) {
         self.perMinute = perMinute
+        self.maxAddresses = maxAddresses
+    }
+
+    /// The key `address` counts under: an IPv4 address as it is, an IPv6 address as its /64
+    /// (`2001:db8:1:2::/64`); anything else as it is.
+    static func key(_ address: String) -> String {
+        guard let bytes = IPRange.address(address), let text = IPRange.normalizedAddress(address),
+              text.contains(":") else { return address }
+        let prefix = stride(from: 0, to: 8, by: 2).map { String(UInt16(bytes[$0]) << 8 | UInt16(bytes[$0 + 1]), radix: 16) }
+        return prefix.joined(separator: ":") + "::/64"
     }
 
     /// Seconds until `address` may try again (0: now).
     func secondsUntilAllowed(_ address: String, now: Double) -> Double {
-        buckets.withLock { all in
-            guard var bucket = all[address] else { return 0 }
+        let key = Self.key(address)
+        return buckets.withLock { all in
+            guard var bucket = all[key] else { return 0 }
             let wait = bucket.secondsUntilAvailable(now: now)
-            all[address] = bucket
+            all[key] = bucket
             return wait
         }
     }
@@ -100,11 +118,22 @@ final class AuthThrottle: Sendable {
     static func retryAfter(_ wait: Double) -> Int { max(1, Int(wait.rounded(.up))) }
 
     func recordFailure(_ address: String, now: Double) {
+        let key = Self.key(address)
         buckets.withLock { all in
-            if all.count > 100_000 { all.removeAll() }
-            var bucket = all[address] ?? TokenBucket(capacity: perMinute, ratePerSecond: perMinute / 60, now: now)
+            if all[key] == nil && all.count >= maxAddresses {
+                // Forget addresses whose budget is whole again (they are as if never seen); one
+                // still being throttled keeps its count. With none to forget, the new address is
+                // not tracked: its failures are still refused, only not throttled.
+                let perMinute = self.perMinute
+                all = all.filter { _, bucket in
+                    var probe = bucket
+                    return probe.secondsUntilAvailable(perMinute, now: now) > 0
+                }
+                guard all.count < maxAddresses else { return }
+            }
+            var bucket = all[key] ?? TokenBucket(capacity: perMinute, ratePerSecond: perMinute / 60, now: now)
             _ = bucket.take(now: now)
-            all[address] = bucket
+            all[key] = bucket
         }
     }
 }

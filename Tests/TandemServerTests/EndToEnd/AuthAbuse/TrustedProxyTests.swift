@@ -43,5 +43,23 @@ extension EndToEnd {
             #expect(try SourceAddressHandshake.attempt(port: port, from: "127.0.0.5", target: "/ws?token=\(Self.guess())",
                                                       headers: [("X-Forwarded-For", "203.0.113.99")]).status == 429)
         }
+        @Test("an IPv6 client is throttled by its /64: changing the low 64 bits buys no fresh budget")
+        func ipv6ClientsCountByTheirSlash64() throws {
+            let harness = try TestServer { $0.authFailuresPerMinute = 5; $0.trustedProxies = ["127.0.0.4"] }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let port = harness.port
+            // Each guess from another address of 2001:db8:1:2::/64 (one host is given the whole /64).
+            for n in 1...5 {
+                let answer = try SourceAddressHandshake.attempt(port: port, from: "127.0.0.4", target: "/ws?token=\(Self.guess())",
+                                                               headers: [("X-Forwarded-For", "2001:db8:1:2::\(n)")])
+                #expect(answer.status == 401)
+            }
+            #expect(try SourceAddressHandshake.attempt(port: port, from: "127.0.0.4", target: "/ws?token=\(Self.guess())",
+                                                      headers: [("X-Forwarded-For", "2001:db8:1:2:ffff:1234:5678:9abc")]).status == 429)
+            // Another /64 has its own budget.
+            #expect(try SourceAddressHandshake.attempt(port: port, from: "127.0.0.4", target: "/ws?token=\(alice.token)",
+                                                      headers: [("X-Forwarded-For", "2001:db8:1:3::1")]).status == 101)
+        }
     }
 }
