@@ -16,15 +16,28 @@ final class Authenticator: Sendable {
     }
 
     private let store: Store
-    /// Known tokens by `Store.secretDigest` of their secret.
-    private let tokens = Mutex<[String: TokenIdentity]>([:])
+    /// Known tokens by `Store.secretDigest` of their secret, and how many times access changed
+    /// (`invalidate`) since start.
+    private struct Cache {
+        var tokens: [String: TokenIdentity] = [:]
+        var generation: UInt64 = 0
+    }
+    private let cache = Mutex(Cache())
     /// Failed authentications per address; the viewer page's lookups spend from it too.
     let throttle: AuthThrottle
+    /// Tests only: runs between a token's database lookup and its caching.
+    private let afterLookup: (@Sendable () -> Void)?
 
-    init(store: Store, failuresPerMinute: Double) {
+    init(store: Store, failuresPerMinute: Double, afterLookup: (@Sendable () -> Void)? = nil) {
         self.store = store
         self.throttle = AuthThrottle(perMinute: failuresPerMinute)
+        self.afterLookup = afterLookup
     }
+
+    /// Moves on each `invalidate`. A handshake notes it before authenticating: when it has moved
+    /// by the time the connection is registered, the access watcher's recheck may have run
+    /// without it, so the connection is rechecked on its own (`ConnectionRegistry.recheckLater`).
+    var generation: UInt64 { cache.withLock { $0.generation } }
 
     func authenticate(_ request: HTTPRequest, address: String, now: Double) -> Outcome {
         let wait = throttle.secondsUntilAllowed(address, now: now)
@@ -61,18 +74,27 @@ final class Authenticator: Sendable {
         // Cached by digest, not by the secret: a dictionary probe compares keys with an early-exit
         // `==`, and that must never run over secret bytes an attacker chose.
         let digest = Store.secretDigest(secret)
-        if let hit = tokens.withLock({ $0[digest] }) { return hit }
+        let (hit, generation) = cache.withLock { ($0.tokens[digest], $0.generation) }
+        if let hit { return hit }
         guard let found = try? store.lookupToken(secret: secret) else { return nil }
-        tokens.withLock { cache in
-            if cache.count > 10_000 { cache.removeAll() }
-            cache[digest] = found
+        afterLookup?()
+        cache.withLock { cache in
+            // Access changed since the lookup (a revocation the watcher has already applied):
+            // what was read may be stale, and cached it would outlive that change until the next
+            // one. Used for this handshake only; the registration check catches that.
+            guard cache.generation == generation else { return }
+            if cache.tokens.count > 10_000 { cache.tokens.removeAll() }
+            cache.tokens[digest] = found
         }
         return found
     }
 
     /// Forgets cached tokens (access changed somewhere).
     func invalidate() {
-        tokens.withLock { $0.removeAll() }
+        cache.withLock { cache in
+            cache.generation &+= 1
+            cache.tokens.removeAll()
+        }
     }
 }
 

@@ -33,8 +33,12 @@ final class ClientConnection: Sendable {
     }
     private let state: Mutex<State>
 
-    init(identity: ClientIdentity, bucket: TokenBucket) {
+    /// `Authenticator.generation` before the handshake authenticated.
+    let authGeneration: UInt64
+
+    init(identity: ClientIdentity, bucket: TokenBucket, authGeneration: UInt64 = 0) {
         self.identity = identity
+        self.authGeneration = authGeneration
         self.state = Mutex(State(bucket: bucket))
     }
 

@@ -8,6 +8,8 @@ final class ConnectionRegistry: Sendable {
         /// Share-link viewers with an expiry, kept apart: the watcher checks them every tick.
         var expiring: [UInt64: (WebSocketConnection, ClientConnection)] = [:]
         var total = 0
+        /// Connections registered while access changed, for the watcher's next tick.
+        var recheck: [UInt64: (WebSocketConnection, ClientConnection)] = [:]
     }
     private let state = Mutex(State())
 
@@ -31,8 +33,22 @@ final class ConnectionRegistry: Sendable {
             let key = Self.key(client.identity)
             guard s.byKey[key]?.removeValue(forKey: connection.id) != nil else { return }
             s.expiring.removeValue(forKey: connection.id)
+            s.recheck.removeValue(forKey: connection.id)
             if s.byKey[key]?.isEmpty == true { s.byKey.removeValue(forKey: key) }
             s.total -= 1
+        }
+    }
+
+    /// Has the access watcher check `connection`'s credential on its next tick.
+    func recheckLater(_ connection: WebSocketConnection, client: ClientConnection) {
+        state.withLock { $0.recheck[connection.id] = (connection, client) }
+    }
+
+    /// The connections `recheckLater` named since the last call.
+    func takeRecheck() -> [(WebSocketConnection, ClientConnection)] {
+        state.withLock { s in
+            defer { s.recheck = [:] }
+            return Array(s.recheck.values)
         }
     }
 

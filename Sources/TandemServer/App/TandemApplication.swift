@@ -88,6 +88,7 @@ final class TandemApplication: WebSocketApplication {
             return .reject(.text(400, "offer the WebSocket subprotocol \(ProtocolVersion.subprotocol)\n"))
         }
         let identity: ClientIdentity
+        let generation = authenticator.generation
         switch authenticator.authenticate(request, address: address, now: clock()) {
         case .throttled(let reason, let retryAfter):
             metrics.authFailures.add()
@@ -115,7 +116,7 @@ final class TandemApplication: WebSocketApplication {
         }
         logger.debug("handshake accepted", metadata: ["who": "\(identity.logName)", "client": "\(address)"])
         let bucket = TokenBucket(capacity: configuration.requestBurst, ratePerSecond: configuration.requestsPerSecond, now: clock())
-        return .accept(context: ClientConnection(identity: identity, bucket: bucket))
+        return .accept(context: ClientConnection(identity: identity, bucket: bucket, authGeneration: generation))
     }
 
     func refusedUpgrade(_ request: HTTPRequest, error: HTTPError, peer: String) {
@@ -138,6 +139,10 @@ final class TandemApplication: WebSocketApplication {
     func opened(_ connection: WebSocketConnection) {
         guard let client = connection.client else { return }
         registry.add(connection, client: client)
+        // Access changed while this handshake authenticated: the watcher's recheck of that change
+        // may have looked at the registry before this connection was in it, and a revoked token
+        // or link would then stay connected. Its next tick checks this one.
+        if authenticator.generation != client.authGeneration { registry.recheckLater(connection, client: client) }
         metrics.connections.set(registry.total)
     }
 

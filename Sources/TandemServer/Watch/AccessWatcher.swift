@@ -83,15 +83,21 @@ final class AccessWatcher: @unchecked Sendable {
                 nextExpiry = min(nextExpiry, Double(expiresAt - now) / 1000)
             }
         }
+        // Taken first: a connection registered after this is either in `registry.all` below
+        // or named again for the next tick.
+        let late = registry.takeRecheck()
         do {
             let audit = try store.auditHighWater()
             if audit != lastAudit {
                 if lastAudit >= 0 { try recheckAccess(registry.all) }
                 lastAudit = audit
+            } else if !late.isEmpty {
+                try recheckAccess(late, invalidatingCache: false)
             }
             try catchUpExternalEvents()
         } catch {
             logger.warning("access watcher could not read the database", metadata: ["error": "\(error)"])
+            for (connection, client) in late { registry.recheckLater(connection, client: client) }
         }
         return max(0.001, min(interval, nextExpiry))
     }
@@ -102,8 +108,10 @@ final class AccessWatcher: @unchecked Sendable {
         connection.close(code: TandemProtocol.CloseCode.shareExpired.rawValue, reason: "share link expired")
     }
 
-    private func recheckAccess(_ connections: [(WebSocketConnection, ClientConnection)]) throws {
-        authenticator.invalidate()
+    /// `invalidatingCache`: access changed in the database (not when only late arrivals are
+    /// checked: that would move the generation and name every handshake in flight again).
+    private func recheckAccess(_ connections: [(WebSocketConnection, ClientConnection)], invalidatingCache: Bool = true) throws {
+        if invalidatingCache { authenticator.invalidate() }
         var tokenIDs: Set<String> = []
         var linkIDs: Set<String> = []
         for (_, client) in connections {
