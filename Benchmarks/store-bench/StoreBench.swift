@@ -197,6 +197,7 @@ struct Search: ParsableCommand {
     @Option(help: "Keep/reuse this database file instead of a temporary one.") var database: String?
     @Option(help: "FTS5 automerge of the index (default: the store's).") var automerge: Int?
     @Option(help: "Seconds to leave the store idle before the queries (it merges index segments then).") var idle: Double = 0
+    @Option(help: "Search as this user, as session.search does (a user in none of the sessions: what an outsider's search costs).") var member: String?
 
     func run() throws {
         let bench = BenchDatabase(in: common.dir)
@@ -214,7 +215,7 @@ struct Search: ParsableCommand {
                 var samples: [Double] = []
                 for _ in 0..<queries {
                     let t0 = seconds()
-                    hits = try store.search(text, limit: 50).count
+                    hits = try store.search(text, member: member, limit: 50).count
                     samples.append((seconds() - t0) * 1e3)
                 }
                 medians.append(median(samples))

@@ -49,6 +49,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-replay"), help: .init(Self.help("max-replay"))) var maxReplay: String?
     @Option(name: .customLong("max-export"), help: .init(Self.help("max-export"))) var maxExport: String?
     @Option(name: .customLong("export-concurrency"), help: .init(Self.help("export-concurrency"))) var exportConcurrency: String?
+    @Option(name: .customLong("search-concurrency"), help: .init(Self.help("search-concurrency"))) var searchConcurrency: String?
     @Option(help: .init(Self.help("rate"))) var rate: String?
     @Option(help: .init(Self.help("burst"))) var burst: String?
     @Option(name: .customLong("handshake-timeout"), help: .init(Self.help("handshake-timeout"))) var handshakeTimeout: String?
@@ -80,7 +81,7 @@ struct Tandemd: ParsableCommand {
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
          ("max-connections-per-address", maxConnectionsPerAddress),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
-         ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
+         ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("search-concurrency", searchConcurrency), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("write-coalescing-ms", writeCoalescingMs),
          ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout),
          ("stale-handshake", staleHandshake), ("max-page-bytes", maxPageBytes), ("max-sessions-per-user", maxSessionsPerUser),

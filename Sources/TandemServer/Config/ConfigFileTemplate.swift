@@ -54,6 +54,7 @@ public enum ConfigFileTemplate {
         case "max-comments-per-session": String(c.maxCommentsPerSession)
         case "max-members-per-session": String(c.maxMembersPerSession)
         case "export-concurrency": String(c.exportConcurrency)
+        case "search-concurrency": String(c.searchConcurrency)
         case "rate": String(c.requestsPerSecond)
         case "burst": String(c.requestBurst)
         case "handshake-timeout": String(c.handshakeTimeoutSeconds)

@@ -55,6 +55,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxMembersPerSession = 10_000
     /// `session.export` requests served at once; more get `unavailable`.
     public var exportConcurrency = 2
+    /// `session.search` requests served at once, server-wide; more get `unavailable`.
+    public var searchConcurrency = 2
     public var requestsPerSecond = 200.0
     public var requestBurst = 400.0
     public var handshakeTimeoutSeconds = 10.0

@@ -47,6 +47,7 @@ extension ServerSetting {
         .integer("max-comments-per-session", "Comments of one session; beyond it comment, a branch.merge carrying comments and session.import get limit_exceeded. tandem-admin is not held to it.", 1...1_000_000_000, \.maxCommentsPerSession),
         .integer("max-members-per-session", "Members of one session; beyond it member.add of a new member (not a role change) and template.create_session get limit_exceeded. tandem-admin is not held to it.", 1...10_000_000, \.maxMembersPerSession),
         .integer("export-concurrency", "Session exports served at once (each holds a work thread and a database reader while it reads); more get unavailable with retry_after_ms.", 1...64, \.exportConcurrency),
+        .integer("search-concurrency", "session.search requests served at once, server-wide (a broad search walks the whole full-text index, whoever asks: seconds on a big server); more get unavailable with retry_after_ms. One user has one search at a time (rate_limited beyond).", 1...64, \.searchConcurrency),
         .number("rate", "Requests per second per connection (token bucket refill); beyond it requests get rate_limited.", 0.1...1_000_000, \.requestsPerSecond),
         .number("burst", "Token bucket size: requests a connection may send at once.", 1...1_000_000, \.requestBurst),
         .number("handshake-timeout", "Seconds to complete the TLS and HTTP upgrade handshakes.", 0.1...600, \.handshakeTimeoutSeconds),

@@ -44,8 +44,25 @@ extension Dispatcher {
                              after: p.page.cursor)
     }
 
+    /// At most `search-concurrency` run at once, and one per user: a search's cost grows with the
+    /// whole server's turns, not the caller's (the full-text index covers every session and the
+    /// membership filter comes after the match), so a user in no session at all could hold every
+    /// work thread and database reader with broad prefix searches (12 of them stalled another
+    /// user's `session.list` for 16 s on 500,000 turns).
     func searchSessions(_ p: SessionSearchParams, client: ClientConnection) throws -> SearchResult {
         let user = try memberUser(client)
+        guard searchingUsers.withLock({ $0.insert(user).inserted }) else {
+            throw DispatchFailure(code: .rateLimited, message: "one session.search at a time per user; retry when the last one has answered",
+                                  retryAfterMs: 500)
+        }
+        defer { _ = searchingUsers.withLock { $0.remove(user) } }
+        let concurrency = configuration.searchConcurrency
+        guard searchesRunning.add(1, ordering: .relaxed).newValue <= concurrency else {
+            searchesRunning.subtract(1, ordering: .relaxed)
+            throw DispatchFailure(code: .unavailable, message: "\(concurrency) searches are being served (search-concurrency); retry shortly",
+                                  retryAfterMs: 500)
+        }
+        defer { searchesRunning.subtract(1, ordering: .relaxed) }
         let limit = Int(p.page.limit ?? Int64(limits.defaultPageSize))
         var hits: [TandemProtocol.SearchHit] = []
         var sessions: [String: SessionInfo] = [:]

@@ -34,6 +34,10 @@ final class Dispatcher: Sendable {
     private let errorReference = Atomic<UInt64>(0)
     /// `session.export` requests being served (at most `export-concurrency`).
     let exportsRunning = Atomic<Int>(0)
+    /// `session.search` requests running, server-wide (`search-concurrency`).
+    let searchesRunning = Atomic<Int>(0)
+    /// Users with a `session.search` running: one each at a time.
+    let searchingUsers = Mutex<Set<String>>([])
 
     init(store: Store, live: LiveSessions, pool: WorkPool, configuration: ServerConfiguration,
          metrics: ServerMetrics, logger: Logger, clock: @escaping @Sendable () -> Double) {
