@@ -15,12 +15,17 @@ import Testing
         #expect(try SearchQuery("and or not").match == #""and" "or" "not""#) // lower case: words
         let q = try SearchQuery("Merg* \"Three Way\" -skip")
         #expect(q.words == ["merg", "three", "way"] && q.prefixes == ["merg"]) // "skip" is excluded: never highlighted
+        // At the caps: 16 terms, 4 of them prefixes.
+        _ = try SearchQuery((1...12).map { "w\($0)" }.joined(separator: " ") + " a* b* c* d*")
     }
 
     @Test func queriesTheGrammarRefusesSayWhy() {
         for (query, reason) in [("\"open", "never closed"), ("AND fox", "AND needs"), ("fox OR", "OR needs"),
                                 ("fox AND OR cat", "AND needs"), ("-fox", "excludes from nothing"), ("fox NOT -cat", "NOT needs"),
-                                ("   ", "empty"), ("!! ??", "empty")] {
+                                ("   ", "empty"), ("!! ??", "empty"),
+                                // Each term costs a walk of the index: a query holds at most 16, 4 of them prefixes.
+                                (Array(repeating: "k", count: 17).joined(separator: " OR "), "at most 16 words or phrases"),
+                                (Array(repeating: "k*", count: 5).joined(separator: " "), "at most 4 prefix* terms")] {
             #expect(throws: StoreError.self, "\(query)") { _ = try SearchQuery(query) }
             let message = (try? SearchQuery(query)) == nil ? (Result { try SearchQuery(query) }.failureMessage) : ""
             #expect(message.contains(reason), "\(query): \(message)")

@@ -16,9 +16,26 @@ struct SearchQuery: Sendable, Equatable {
         case and, or, not
     }
 
+    /// Words and phrases one search may hold. FTS5 evaluates each term on its own (a repeated one
+    /// again), so a 1 KiB query of `k* OR k* OR …` made one request walk the index some 170 times.
+    static let maxTerms = 16
+    /// `prefix*` terms one search may hold: each merges the postings of every indexed word it
+    /// starts (1-3 s for a one-letter prefix over 500,000 turns).
+    static let maxPrefixTerms = 4
+
     init(_ text: String) throws(StoreError) {
         let items = try Self.items(text)
         guard !items.isEmpty else { throw StoreError.invalid("search text is empty") }
+        let terms = items.compactMap { item -> Bool? in
+            if case .term(_, let prefix, _) = item { return prefix }
+            return nil
+        }
+        guard terms.count <= Self.maxTerms else {
+            throw StoreError.invalid("search: at most \(Self.maxTerms) words or phrases (this has \(terms.count))")
+        }
+        guard terms.filter({ $0 }).count <= Self.maxPrefixTerms else {
+            throw StoreError.invalid("search: at most \(Self.maxPrefixTerms) prefix* terms (this has \(terms.filter { $0 }.count))")
+        }
         var parts: [String] = []
         var words: Set<String> = []
         var prefixes: [String] = []
