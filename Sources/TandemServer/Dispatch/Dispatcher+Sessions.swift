@@ -21,6 +21,7 @@ extension Dispatcher {
         if case .viewer(_, let session, _) = client.identity {
             // A share link opens one session; listing is how a viewer's client learns which
             // (the filters apply to it as to anyone's list).
+            try requireLiveLink(client)
             var viewed = filter(p, member: p.member)
             viewed.sessionID = session
             let page = try store.listSessions(viewed)

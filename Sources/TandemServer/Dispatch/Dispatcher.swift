@@ -157,7 +157,23 @@ final class Dispatcher: Sendable {
             guard ViewerPolicy.allows(op) else {
                 throw DispatchFailure(code: .forbidden, message: "a share link only allows viewing")
             }
+            try requireLiveLink(client)
             return try store.session(id: session).owner
+        }
+    }
+
+    /// A viewer's link, read again for each request: the access watcher closes a viewer whose link
+    /// went within a tick, but until then the connection still named a session id, and a session
+    /// deleted by another process (`tandem-admin`) and made again under its id by anyone was
+    /// served to the old link's viewer as its new owner. One primary-key read.
+    func requireLiveLink(_ client: ClientConnection) throws {
+        guard case .viewer(let linkID, let session, _) = client.identity else { return }
+        guard let link = try store.shareLinks(ids: [linkID])[linkID], link.sessionID == session else {
+            throw DispatchFailure(code: .notFound, message: "session \(session) not found")
+        }
+        let now = Int64(Date().timeIntervalSince1970 * 1000)
+        guard link.revokedAt == nil, link.expiresAt.map({ $0 > now }) ?? true else {
+            throw DispatchFailure(code: .forbidden, message: "this share link was revoked or has expired")
         }
     }
 
