@@ -5,6 +5,9 @@ import TandemTransport
 final class ConnectionRegistry: Sendable {
     private struct State {
         var byKey: [String: [UInt64: WebSocketConnection]] = [:]
+        /// Places taken per user (or link) by `reserve`: the connections registered plus those
+        /// accepted but not yet registered (the handshake's answer is written in between).
+        var places: [String: Int] = [:]
         /// Share-link viewers with an expiry, kept apart: the watcher checks them every tick.
         var expiring: [UInt64: (WebSocketConnection, ClientConnection)] = [:]
         var total = 0
@@ -32,6 +35,8 @@ final class ConnectionRegistry: Sendable {
         state.withLock { s in
             let key = Self.key(client.identity)
             guard s.byKey[key]?.removeValue(forKey: connection.id) != nil else { return }
+            s.places[key] = (s.places[key] ?? 1) - 1
+            if s.places[key]! <= 0 { s.places.removeValue(forKey: key) }
             s.expiring.removeValue(forKey: connection.id)
             s.recheck.removeValue(forKey: connection.id)
             if s.byKey[key]?.isEmpty == true { s.byKey.removeValue(forKey: key) }
@@ -53,6 +58,20 @@ final class ConnectionRegistry: Sendable {
     }
 
     func count(forUser key: String) -> Int { state.withLock { $0.byKey[key]?.count ?? 0 } }
+
+    /// Takes one of `limit` places for `key` (a user, or `share:` and a link id), checked and taken
+    /// under one lock: with a count first and the registration after the handshake's answer, two
+    /// event loops could each see room for the last place and both take it. Every reservation is
+    /// followed by `add` (the transport registers an accepted upgrade at once), and `remove` gives
+    /// the place back.
+    func reserve(_ key: String, limit: Int) -> Bool {
+        state.withLock { s in
+            let taken = s.places[key] ?? 0
+            guard taken < limit else { return false }
+            s.places[key] = taken + 1
+            return true
+        }
+    }
     var total: Int { state.withLock { $0.total } }
 
     /// Share-link viewers whose link has an expiry.

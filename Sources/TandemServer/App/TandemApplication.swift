@@ -102,13 +102,13 @@ final class TandemApplication: WebSocketApplication {
             default: return .reject(.text(401, "unauthorized\n", extraHeaders: [("WWW-Authenticate", "Bearer realm=\"tandem\"")]))
             }
         case .member(let user, let tokenID):
-            guard registry.count(forUser: user) < configuration.maxConnectionsPerUser else {
+            guard registry.reserve(user, limit: configuration.maxConnectionsPerUser) else {
                 logRefusal(request, status: 429, reason: "connections per user", client: address, ["user": "\(user)"])
                 return .reject(.text(429, "at most \(configuration.maxConnectionsPerUser) connections per user\n", extraHeaders: [("Retry-After", "5")]))
             }
             identity = .member(user: user, tokenID: tokenID)
         case .viewer(let link):
-            guard registry.count(forUser: "share:" + link.id) < configuration.maxConnectionsPerUser else {
+            guard registry.reserve("share:" + link.id, limit: configuration.maxConnectionsPerUser) else {
                 logRefusal(request, status: 429, reason: "viewers per link", client: address, ["share": "\(link.id)"])
                 return .reject(.text(429, "too many viewers on this link\n", extraHeaders: [("Retry-After", "5")]))
             }
