@@ -1,3 +1,5 @@
+import TandemJSON
+
 /// Text from the wire made safe for a terminal. Turn content, comments, titles and names are
 /// written by other people: printed raw, an escape sequence in them could clear the reader's
 /// screen, recolour it, retitle the window or move the cursor to fake lines. Control characters
@@ -6,6 +8,13 @@ public enum PrintableText {
     /// `text` on one line: newlines escaped too (`\n`).
     public static func line(_ text: String) -> String {
         escaped(text, keepNewlines: false)
+    }
+
+    /// A JSON value (a state row, a conflict side) on one line. The serializer escapes C0 controls
+    /// but writes DEL, C1 (U+009B is a CSI to many terminals) and the bidi overrides as they are:
+    /// a row value is another member's text like any other.
+    public static func json(_ value: JSONValue) -> String {
+        line(value.serialized())
     }
 
     /// `text` with its line breaks kept; every line after the first starts with `continuation`,

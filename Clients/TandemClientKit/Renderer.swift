@@ -86,7 +86,7 @@ public struct Renderer: Sendable {
         case .turnUndone(let u): return notice("turn #\(u.seq) was undone by \(u.by)")
         case .state(let change):
             let how = change.merged ? " (merged)" : ""
-            return notice("state \(change.row.key) = \(change.row.value.serialized()) v\(change.row.version) by \(change.row.author)\(how)")
+            return notice("state \(PrintableText.line(change.row.key)) = \(PrintableText.json(change.row.value)) v\(change.row.version) by \(change.row.author)\(how)")
         case .comment(let c): return notice("\(c.author) commented on #\(c.seq): \(PrintableText.line(c.text))")
         case .presence(let p): return notice("\(p.user) \(p.action.rawValue)")
         case .member(let m):
@@ -118,7 +118,7 @@ public struct Renderer: Sendable {
     // MARK: State and conflicts
 
     public func stateRow(_ row: StateRow) -> String {
-        "\(PrintableText.line(row.key)) = \(row.value.serialized())  " + paint("v\(row.version) by \(row.author) at \(clock(row.updated))", .dim)
+        "\(PrintableText.line(row.key)) = \(PrintableText.json(row.value))  " + paint("v\(row.version) by \(row.author) at \(clock(row.updated))", .dim)
     }
 
     /// One block per conflicting path: what it was (base), what others wrote (theirs), what you wrote (yours).
@@ -126,7 +126,7 @@ public struct Renderer: Sendable {
     public func conflict(key: String, current: StateRow?, conflicts: [MergeConflictDTO]) -> [String] {
         var lines = [error("conflict writing \(PrintableText.line(key))" + (current.map { " (now v\($0.version) by \($0.author))" } ?? ""))]
         for c in conflicts {
-            lines.append("  path \(c.path.isEmpty ? "(whole value)" : c.path):")
+            lines.append("  path \(c.path.isEmpty ? "(whole value)" : PrintableText.line(c.path)):")
             lines.append("    base:   " + side(c.base))
             lines.append("    theirs: " + paint(side(c.current), .cyan))
             lines.append("    yours:  " + paint(side(c.proposed), .green))
@@ -135,7 +135,7 @@ public struct Renderer: Sendable {
         return lines
     }
 
-    func side(_ value: JSONValue?) -> String { value.map { $0.serialized() } ?? "(absent)" }
+    func side(_ value: JSONValue?) -> String { value.map(PrintableText.json) ?? "(absent)" }
 
     // MARK: Tables
 
@@ -144,14 +144,16 @@ public struct Renderer: Sendable {
         return "\(dot) \(m.user) (\(PrintableText.line(m.name))) \(m.role.rawValue)"
     }
 
-    /// Aligned columns; the first row is the header.
+    /// Aligned columns; the first row is the header. Widths are terminal columns, not characters:
+    /// a CJK or emoji title takes two per character, a combining mark none.
     public func table(_ rows: [[String]]) -> [String] {
         guard let header = rows.first else { return [] }
-        var widths = header.map(\.count)
-        for row in rows { for (i, cell) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], cell.count) } }
+        let cellWidths = rows.map { $0.map(TerminalColumns.width) }
+        var widths = cellWidths[0]
+        for row in cellWidths { for (i, w) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], w) } }
         return rows.enumerated().map { index, row in
             let line = row.enumerated().map { i, cell in
-                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cell.count)
+                i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cellWidths[index][i])
             }.joined(separator: "  ")
             return index == 0 ? paint(line, .bold) : line
         }

@@ -48,6 +48,28 @@ import TandemProtocol
         #expect(plain.sessions([title])[1].contains("^[[2Jx"))
     }
 
+    /// A state row is another member's text too: its key (any text on the wire, `\u001b` decodes to
+    /// ESC) and the C1, DEL and bidi characters its value's serialization keeps must show escaped, in
+    /// the live `state` event, `/state`, `tandem state` and a conflict's sides and path.
+    @Test func stateRowsFromOthersNeverReachTheTerminalRaw() {
+        let key = "k\u{1B}]0;PWNED\u{07}"
+        let value: JSONValue = ["x\u{1B}[2J": "\u{9B}2J \u{202E}rev \u{7F}"]
+        let row = StateRow(key: key, version: 2, value: value, author: "carol", updated: t)
+        func clean(_ line: String?) -> Bool {
+            guard let line else { return false }
+            return !line.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202E}" }
+        }
+        let event = plain.event(Event(session: "s", eseq: 4, payload: .state(StateChange(row: row, merged: false))))
+        #expect(clean(event), "\(String(describing: event))")
+        #expect(event == #"* state k^[]0;PWNED^G = {"x\u001b[2J":"\u{9B}2J \u{202E}rev ^?"} v2 by carol"#)
+        #expect(clean(plain.stateRow(row)))
+        let lines = plain.conflict(key: key, current: row, conflicts: [
+            MergeConflictDTO(path: "/\u{1B}[2J", base: "\u{9B}", current: "\u{202E}", proposed: "\u{7F}"),
+        ])
+        #expect(lines.allSatisfy(clean), "\(lines)")
+        #expect(lines[1] == "  path /^[[2J:")
+    }
+
     @Test func colourTurnCarriesTheSameWordsInANSI() {
         let line = colour.turn(turn())
         #expect(line.contains("\u{1B}["))
@@ -107,6 +129,9 @@ import TandemProtocol
     @Test func tablesAlignColumns() {
         #expect(plain.table([["a", "bb"], ["ccc", "d"]]) == ["a    bb", "ccc  d"])
         #expect(plain.table([]) == [])
+        // Terminal columns: 設計 is four wide, é (e + combining acute) one, 🚀 two.
+        #expect(plain.table([["id", "title", "role"], ["s1", "設計", "owner"], ["s2", "e\u{301}", "read"], ["s3", "🚀x", "-"]])
+                == ["id  title  role", "s1  設計   owner", "s2  e\u{301}      read", "s3  🚀x    -"])
     }
 
     @Test func sessionInfoNamesEveryFieldAndABranchOrigin() {
