@@ -5,7 +5,7 @@
 /// Ctrl- or Alt-Left/Right and Alt-B/Alt-F a word; Home/End and Ctrl-A/Ctrl-E go to either end;
 /// Backspace and Delete (or Ctrl-D) remove a character, Ctrl-W and Alt-Backspace the word before
 /// the cursor, Ctrl-U everything before it, Ctrl-K everything after it; Up/Down and Ctrl-P/Ctrl-N
-/// step through the lines submitted before.
+/// step through the lines submitted before; Ctrl-Z suspends (raw mode reads it as a byte).
 public struct LineEditor: Sendable, Equatable {
     /// What the terminal should do after a byte.
     public enum Action: Sendable, Equatable {
@@ -19,6 +19,8 @@ public struct LineEditor: Sendable, Equatable {
         case interrupt(hadText: Bool)
         /// Ctrl-D on an empty line: leave.
         case endOfInput
+        /// Ctrl-Z: suspend the program as a shell's job (the buffer is kept for when it resumes).
+        case suspend
     }
 
     /// How many submitted lines Up/Down can reach.
@@ -152,6 +154,7 @@ public struct LineEditor: Sendable, Equatable {
         case 0x15: return delete(0..<cursor)
         case 0x17: return delete(wordStart(before: cursor)..<cursor)
         case 0x09: return insert(" ")
+        case 0x1A: return .suspend
         case 0x00..<0x20:
             return .none
         default:

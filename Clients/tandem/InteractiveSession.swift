@@ -139,6 +139,9 @@ final class InteractiveSession: Sendable {
                 return
             case .interrupt(let hadText):
                 if !hadText { return }
+            case .suspend:
+                terminal.withLock { $0?.suspend() }
+                screen.redraw()
             case .none, .redraw:
                 continue
             }

@@ -83,6 +83,13 @@ final class Screen: Sendable {
         return Int(size.ws_col)
     }
 
+    /// Draws the prompt line again (after the program was resumed from a suspend).
+    func redraw() {
+        state.withLock { s in
+            if interactive { Output.write(Self.promptLine(s), to: 1) }
+        }
+    }
+
     /// Leaves the prompt line clean before exiting.
     func finish() {
         if interactive { Output.write("\r\u{1B}[K", to: 1) }
@@ -120,6 +127,21 @@ final class RawTerminal: Sendable {
             Output.write("\u{1B}[?2004l", to: 1)
             tcsetattr(0, TCSAFLUSH, &original)
             s = nil
+        }
+    }
+
+    /// Ctrl-Z: the shell's settings back, the process stopped as a job (SIGTSTP, as the terminal
+    /// would send it outside raw mode), and raw mode again once `fg` continues it.
+    func suspend() {
+        saved.withLock { s in
+            guard var original = s else { return }
+            Output.write("\u{1B}[?2004l\r\u{1B}[K", to: 1)
+            var raw = termios()
+            tcgetattr(0, &raw)
+            tcsetattr(0, TCSAFLUSH, &original)
+            kill(0, SIGTSTP) // the whole job, as the terminal's own Ctrl-Z does; returns after SIGCONT
+            tcsetattr(0, TCSAFLUSH, &raw)
+            Output.write("\u{1B}[?2004h", to: 1)
         }
     }
 }

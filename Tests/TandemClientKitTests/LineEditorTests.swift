@@ -156,6 +156,11 @@ import TandemClientKit
         // A runaway parameter list stays bounded and the line still works after it.
         feed(&e, "\u{1B}[" + String(repeating: "1", count: 1000) + "~c")
         #expect(e.buffer == "abc")
+        // Ctrl-Z asks to suspend and keeps the line for when the view resumes; pasted, it is no key.
+        #expect(e.feed(0x1A) == .suspend)
+        #expect(e.buffer == "abc" && e.cursor == 3)
+        #expect(!feed(&e, "\u{1B}[200~x\u{1A}y\u{1B}[201~").contains(.suspend))
+        #expect(e.buffer == "abcxy")
     }
 
     @Test func setPutsTheCursorAtTheEnd() {
