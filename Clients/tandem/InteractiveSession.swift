@@ -240,16 +240,27 @@ final class InteractiveSession: Sendable {
             } catch {
                 if case .server = error {
                     report(error)
+                    giveBack(text)
                     return
                 }
                 if attempt == 2 {
-                    screen.print(renderer.error("not posted (\(error)); type it again once reconnected"))
+                    screen.print(renderer.error("not posted (\(error))"))
+                    giveBack(text)
                     return
                 }
                 // Same nonce on retry: if the first attempt landed, the server answers `duplicate`.
                 Thread.sleep(forTimeInterval: 1.5)
             }
         }
+    }
+
+    /// A turn the server did not take goes back on the input line (typing it again is what a
+    /// refusal or a lost connection otherwise costs): Enter retries it, Ctrl-U drops it. The input
+    /// thread is the one running this, so nothing else was typed in the meantime.
+    private func giveBack(_ text: String) {
+        guard screen.interactive else { return }
+        screen.print(renderer.notice("your text is back on the input line: Enter to try again, Ctrl-U to drop it"))
+        screen.setBuffer(text)
     }
 
     /// A request on the current connection.
