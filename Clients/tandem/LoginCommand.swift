@@ -80,12 +80,16 @@ enum ConfigFile {
             throw Failure("cannot create \(directory): \(error.localizedDescription)")
         }
         let temporary = path + ".tmp"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        // A fresh file only: a leftover `config.tmp` (or a symlink planted there) is removed, never
+        // followed or reused, so the token cannot land in another file or in one others can read.
+        unlink(temporary)
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure("cannot write \(temporary): \(String(cString: strerror(errno)))") }
+        fchmod(fd, 0o600) // before the token is in it (a umask cannot widen 0600, but be explicit)
         let bytes = Array(config.serialized().utf8)
         // Unsafe pointer: valid for the duration of the closure; write(2) reads exactly `count` bytes.
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
-        fchmod(fd, 0o600)
+        fsync(fd)
         close(fd)
         guard written == bytes.count, rename(temporary, path) == 0 else {
             unlink(temporary)

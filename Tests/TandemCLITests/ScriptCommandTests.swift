@@ -120,6 +120,16 @@ import TandemJSON
         let path = f.environment["XDG_CONFIG_HOME"]! + "/tandem/config"
         let attributes = try FileManager.default.attributesOfItem(atPath: path)
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        // A symlink planted where the temporary file goes is replaced, not written through.
+        let victim = f.environment["HOME"]! + "/victim"
+        try "keep me\n".write(toFile: victim, atomically: false, encoding: .utf8)
+        #expect(symlink(victim, path + ".tmp") == 0)
+        let again = try f.run(["RAW", "login", "--url", f.url, "--token", "-"], stdin: f.tokens["bob"]! + "\n")
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep me\n")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: path)) == nil, "config must be a plain file")
+        #expect((try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int) == 0o600)
+        #expect(try String(contentsOfFile: path, encoding: .utf8).contains(f.tokens["bob"]!))
         let post = try f.run(["RAW", "post", "s1", "via config"])
         #expect(post.status == 0, "\(post.stderr)")
         let history = try f.run(["history", "s1", "--last", "1"])
