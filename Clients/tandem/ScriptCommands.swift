@@ -133,24 +133,59 @@ enum Nonce {
 
 /// `tandem history`.
 struct History: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a session's recent turns.")
+    static let configuration = CommandConfiguration(
+        abstract: "Print a session's recent turns, or all of them.",
+        discussion: """
+            Examples:
+              tandem history s1 --last 50
+              tandem history s1 --all --json > s1.jsonl      # every turn, oldest first
+              tandem history s1 --since 1200                 # the turns after #1200
+            --all and --since read the turns a page at a time and print each page as it arrives (memory \
+            stays that of one page, whatever the session's length); they stop at the last turn there was \
+            when the command started.
+            """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
-    @Option(help: "How many turns (1-1000).") var last: Int64 = 20
+    @Option(help: "How many recent turns (1-1000; 20 when neither --all nor --since is given).") var last: Int64?
+    @Flag(help: "Every turn, oldest first (in pages).") var all = false
+    @Option(help: "Every turn after this seq, oldest first (in pages).") var since: Int64?
 
     func validate() throws {
-        guard (1...1000).contains(last) else { throw ValidationError("--last must be 1...1000, got \(last)") }
+        if let last, !(1...1000).contains(last) { throw ValidationError("--last must be 1...1000, got \(last)") }
+        if let since, since < 0 { throw ValidationError("--since must be a turn seq (0 or more), got \(since)") }
+        if [last != nil, all, since != nil].filter({ $0 }).count > 1 {
+            throw ValidationError("use one of --last, --all and --since")
+        }
     }
     @Flag(help: "One JSON turn per line.") var json = false
 
+    /// Turns asked for per page (the server may cut a page shorter by its bytes-per-page limit).
+    static let pageSize: Int64 = 1000
+
     func run() throws {
         try runReporting {
-            guard (1...1000).contains(last) else { throw Failure("--last must be from 1 to 1000, got \(last)") }
             let c = try connect(connection)
             defer { c.close() }
-            let result = try c.call(.history(HistoryParams(session: session, selector: .last(last))), as: HistoryResult.self)
             let renderer = Output.renderer()
-            for turn in result.turns { Output.line(json ? turn.json.serialized() : renderer.turn(turn)) }
+            let show = { (turns: [TurnDTO]) -> Void in
+                for turn in turns { Output.line(json ? turn.json.serialized() : renderer.turn(turn)) }
+            }
+            guard all || since != nil else {
+                let result = try c.call(.history(HistoryParams(session: session, selector: .last(last ?? 20))), as: HistoryResult.self)
+                return show(result.turns)
+            }
+            // The first page fixes the end (the head then): a busy session cannot keep this going forever.
+            var after = since ?? 0
+            var head: Int64?
+            while true {
+                let selector: HistorySelector = head.map { .range(from: after + 1, to: $0) } ?? .since(after)
+                let page = try c.call(.history(HistoryParams(session: session, selector: selector, limit: Self.pageSize)),
+                                      as: HistoryResult.self)
+                if head == nil { head = page.headSeq }
+                show(page.turns)
+                guard page.more, let seq = page.turns.last?.seq, seq > after, seq < (head ?? 0) else { return }
+                after = seq
+            }
         }
     }
 }
