@@ -29,11 +29,17 @@ struct Sessions: ParsableCommand {
                 let params = SessionListParams(status: wanted, member: member, parent: parent, metadata: pairs,
                                                page: Page(cursor: cursor, limit: 1000))
                 let page = try c.call(.sessionList(params), as: SessionListResult.self)
-                sessions += page.sessions
+                // --json prints each page as it comes (memory of one page, output from the first);
+                // a table needs every row for its column widths.
+                if json {
+                    for s in page.sessions { Output.line(s.json.serialized()) }
+                } else {
+                    sessions += page.sessions
+                }
                 cursor = page.nextCursor
             } while cursor != nil
             if json {
-                for s in sessions { Output.line(s.json.serialized()) }
+                return
             } else if sessions.isEmpty {
                 let filtered = status != nil || parent != nil || member != nil || metadata != nil
                 // On stderr: a script reading stdout sees an empty list as nothing, as with the other listings.

@@ -39,3 +39,20 @@ extension TandemCLIScriptTests {
         #expect(missing.status == 2, "\(missing.stderr)")
     }
 }
+
+extension TandemCLIScriptTests {
+    /// `tandem sessions` over several 1000-session pages: each once, newest first, as a table and as
+    /// JSON lines (which are printed page by page).
+    @Test func sessionsListsEveryPageOnce() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        for n in 1...2_100 { _ = try f.server.store.createSession(id: String(format: "p%04d", n), title: "page test \(n)", owner: "bob") }
+        let json = try f.run(["sessions", "--json"], as: "bob", timeout: 60)
+        #expect(json.status == 0, "\(json.stderr)")
+        let ids = try json.stdout.split(separator: "\n").map { try JSONValue(parsing: String($0))["id"]?.stringValue ?? "?" }
+        #expect(ids.count == 2_101 && Set(ids).count == 2_101, "\(ids.count)")
+        #expect(Set(ids) == Set((1...2_100).map { String(format: "p%04d", $0) } + ["s1"]))
+        let table = try f.run(["sessions"], as: "bob", timeout: 60)
+        #expect(table.stdout.split(separator: "\n").count == 2_102) // header + rows
+    }
+}
