@@ -151,7 +151,7 @@ final class LiveSession: Sendable {
                 let reason = ended?.reason ?? ""
                 throw .closed(code: ended?.code, reason: Self.stopReason(code, reason))
             }
-            hooks.status("connection lost\(ended?.code.map { " (\($0))" } ?? ""); reconnecting in \(String(format: "%.1f", delay)) s")
+            hooks.status("\(ConnectionLoss.describe(code: ended?.code, reason: ended?.reason ?? "")); reconnecting in \(String(format: "%.1f", delay)) s")
             _ = wake.wait(timeout: .now() + delay)
         }
     }

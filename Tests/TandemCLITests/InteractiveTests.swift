@@ -182,6 +182,7 @@ import Testing
         }
         let screen = try t.waitFor("bob", timeout: 15) { $0.contains("missed two") }
         #expect(screen.contains("reconnecting in"))
+        #expect(screen.contains("the server is restarting or shutting down (1001); reconnecting in"), "\(screen)")
         #expect(screen.contains("reconnected; 2 missed event(s) follow"))
         #expect(screen.components(separatedBy: "alice (user): missed one").count == 2, "shown exactly once")
         #expect(screen.components(separatedBy: "alice (user): seen live").count == 2, "not repeated")
