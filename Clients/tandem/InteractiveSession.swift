@@ -78,7 +78,11 @@ final class InteractiveSession: Sendable {
         if screen.interactive {
             let raw = RawTerminal()
             terminal.withLock { $0 = raw }
-            defer { raw.restore() }
+            let resized = screen.redrawOnResize()
+            defer {
+                resized.cancel()
+                raw.restore()
+            }
             inputLoopRaw()
         } else {
             while let line = readLine(strippingNewline: true) {

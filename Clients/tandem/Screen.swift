@@ -90,6 +90,16 @@ final class Screen: Sendable {
         }
     }
 
+    /// Redraws the prompt line whenever the terminal is resized (SIGWINCH), so the part of the
+    /// buffer shown fits the new width at once rather than at the next key. Cancel the source to stop.
+    func redrawOnResize() -> any DispatchSourceSignal {
+        signal(SIGWINCH, SIG_IGN) // delivered to the dispatch source instead of the default action
+        let source = DispatchSource.makeSignalSource(signal: SIGWINCH, queue: .global())
+        source.setEventHandler { [self] in redraw() }
+        source.resume()
+        return source
+    }
+
     /// Leaves the prompt line clean before exiting.
     func finish() {
         if interactive { Output.write("\r\u{1B}[K", to: 1) }
