@@ -67,15 +67,29 @@ public struct ConnectionSettings: Sendable, Equatable {
     public static func resolve(flagURL: String?, flagToken: String?, environment: [String: String],
                                file: ClientConfig) throws(CommandError) -> ConnectionSettings {
         let url = flagURL ?? environment["TANDEM_URL"].nonEmpty ?? file.url ?? defaultURL
-        let token = flagToken ?? environment["TANDEM_TOKEN"].nonEmpty ?? file.token
+        // The saved token goes only to the server it was saved for: a --url or TANDEM_URL naming
+        // another one (a typo, a link from someone else) must not receive it.
+        let fileToken = (file.url.map { origin(of: $0) == origin(of: url) } ?? true) ? file.token : nil
+        let token = flagToken ?? environment["TANDEM_TOKEN"].nonEmpty ?? fileToken
         if let share = try shareLink(url) { return share }
         guard url.hasPrefix("ws://") || url.hasPrefix("wss://") else {
             throw CommandError("unsupported URL '\(url)': use ws://HOST:PORT/ws (or wss://), or a share link http://HOST:PORT/s/SECRET")
+        }
+        if token == nil, file.token != nil, let saved = file.url {
+            throw CommandError("no token for \(url): the saved token is for \(saved) and is not sent elsewhere; pass --token or set TANDEM_TOKEN, or run `tandem login --url \(url) --token TOKEN`")
         }
         guard let token else {
             throw CommandError("no token: pass --token, set TANDEM_TOKEN, or run `tandem login --url \(url) --token TOKEN` (ask your admin: tandem-admin tokens issue USER)")
         }
         return ConnectionSettings(webSocketURL: url, token: token)
+    }
+
+    /// `scheme://host:port` of a URL, lower-cased (the server a token belongs to; the path does not matter).
+    static func origin(of url: String) -> String {
+        guard let schemeEnd = url.firstRange(of: "://") else { return url.lowercased() }
+        let rest = url[schemeEnd.upperBound...]
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        return (url[..<schemeEnd.upperBound] + authority).lowercased()
     }
 
     /// Recognises `http(s)://HOST[:PORT]/s/SECRET` and `ws(s)://HOST[:PORT]/s/SECRET`.

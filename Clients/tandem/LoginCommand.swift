@@ -7,7 +7,7 @@ import TandemProtocol
 struct Login: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Save the server URL and token to the config file (mode 0600).",
-        discussion: "Writes $XDG_CONFIG_HOME/tandem/config (or ~/.config/tandem/config). Flags and TANDEM_URL/TANDEM_TOKEN still win over it.")
+        discussion: "Writes $XDG_CONFIG_HOME/tandem/config (or ~/.config/tandem/config). Flags and TANDEM_URL/TANDEM_TOKEN still win over it; the saved token is sent only to the saved server (same scheme, host and port).")
 
     @Option(help: "Server URL, e.g. ws://127.0.0.1:8765/ws.")
     var url: String

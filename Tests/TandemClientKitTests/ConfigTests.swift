@@ -44,6 +44,28 @@ import Testing
                 == "ws://127.0.0.1:8765/ws")
     }
 
+    /// The token `tandem login` saved is sent only to the server it was saved for.
+    @Test func theSavedTokenGoesOnlyToItsServer() throws {
+        let file = ClientConfig(url: "ws://file:1/ws", token: "file-token")
+        // Same server, another spelling of the host or path: still its token.
+        #expect(try ConnectionSettings.resolve(flagURL: "ws://FILE:1/ws?x=1", flagToken: nil, environment: [:], file: file).token == "file-token")
+        for other in ["ws://evil:1/ws", "ws://file:2/ws", "wss://file:1/ws"] {
+            do {
+                let s = try ConnectionSettings.resolve(flagURL: other, flagToken: nil, environment: [:], file: file)
+                Issue.record("\(other) got \(String(describing: s.token))")
+            } catch {
+                #expect(error.message.contains("the saved token is for ws://file:1/ws"), "\(error.message)")
+            }
+            #expect(throws: CommandError.self) {
+                try ConnectionSettings.resolve(flagURL: nil, flagToken: nil, environment: ["TANDEM_URL": other], file: file)
+            }
+            // A token given with it is used as given.
+            #expect(try ConnectionSettings.resolve(flagURL: other, flagToken: "mine", environment: [:], file: file).token == "mine")
+        }
+        // A hand-written file with a token and no URL names no server: its token is used.
+        #expect(try ConnectionSettings.resolve(flagURL: "ws://any:1/ws", flagToken: nil, environment: [:], file: ClientConfig(token: "t")).token == "t")
+    }
+
     @Test func missingTokenExplainsWhereToGetOne() {
         #expect(throws: CommandError.self) {
             try ConnectionSettings.resolve(flagURL: "ws://h:1/ws", flagToken: nil, environment: [:], file: ClientConfig())
