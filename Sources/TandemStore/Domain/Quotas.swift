@@ -1,14 +1,15 @@
 /// The count limits of `StoreConfiguration`, checked inside the write that would add one more,
 /// so concurrent requests cannot slip past together (the writer runs one job at a time). Each
-/// count is an index range scan: `sessions_owner`, `share_links_working` (unrevoked links by
+/// count is an index range scan: `share_links_working` (unrevoked links by
 /// expiry: dead ones are not read), the checkpoints' and templates' primary keys. A session's
-/// rows, comments and members are not counted at all: triggers keep their numbers in
-/// `session_counts` (`Schema.sessionCounts`), one primary-key read. The message names the server
+/// rows, comments and members, and a user's sessions, are not counted at all: triggers keep their
+/// numbers in `session_counts` (`Schema.sessionCounts`) and `owner_counts` (`Schema.ownerCounts`),
+/// one primary-key read each. The message names the server
 /// setting, so the operator who sees it knows what to raise.
 enum Quotas {
     static func requireSessionRoom(_ ctx: WriteContext, owner: String) throws(StoreError) {
-        let owned = try ctx.db.scalar("SELECT count(*) FROM sessions WHERE owner = ? AND status <> '\(SessionReaper.status)'",
-                                      [.text(owner)]) ?? 0
+        // Trigger-kept (`Schema.ownerCounts`): one primary-key read, however many the owner has.
+        let owned = try ctx.db.scalar("SELECT session_count FROM owner_counts WHERE user_id = ?", [.text(owner)]) ?? 0
         try require(owned, below: ctx.configuration.maxSessionsPerUser,
                     "user \(owner) owns \(owned) sessions", setting: "max-sessions-per-user",
                     advice: "delete sessions (or branches) no longer needed")

@@ -24,6 +24,7 @@ enum Migrations {
         Migration(version: 13, name: "session-counts", sql: Schema.sessionCounts),
         Migration(version: 14, name: "read-paths", sql: Schema.readPaths),
         Migration(version: 15, name: "checkpoint-marks", sql: Schema.checkpointMarks),
+        Migration(version: 16, name: "owner-counts", sql: Schema.ownerCounts),
     ]
 
     static var latestVersion: Int { all.last!.version }
