@@ -39,6 +39,7 @@ public final class TandemServer: Sendable {
         storeConfiguration.maxRowsPerSession = configuration.maxRowsPerSession
         storeConfiguration.maxCommentsPerSession = configuration.maxCommentsPerSession
         storeConfiguration.maxMembersPerSession = configuration.maxMembersPerSession
+        storeConfiguration.maxMergeDiffSteps = configuration.maxMergeDiffSteps
         storeConfiguration.busyTimeoutMilliseconds = Int32((configuration.busyTimeoutSeconds * 1000).rounded(.up))
         storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
         storeConfiguration.requiresWritable = true

@@ -68,6 +68,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-rows-per-session"), help: .init(Self.help("max-rows-per-session"))) var maxRowsPerSession: String?
     @Option(name: .customLong("max-comments-per-session"), help: .init(Self.help("max-comments-per-session"))) var maxCommentsPerSession: String?
     @Option(name: .customLong("max-members-per-session"), help: .init(Self.help("max-members-per-session"))) var maxMembersPerSession: String?
+    @Option(name: .customLong("max-merge-diff-steps"), help: .init(Self.help("max-merge-diff-steps"))) var maxMergeDiffSteps: String?
 
     static func help(_ key: String) -> String {
         guard let setting = ServerSetting.named(key) else { return "" }
@@ -87,7 +88,8 @@ struct Tandemd: ParsableCommand {
          ("stale-handshake", staleHandshake), ("max-page-bytes", maxPageBytes), ("max-sessions-per-user", maxSessionsPerUser),
          ("max-share-links-per-session", maxShareLinksPerSession), ("max-checkpoints-per-session", maxCheckpointsPerSession),
          ("max-templates-per-user", maxTemplatesPerUser), ("max-rows-per-session", maxRowsPerSession),
-         ("max-comments-per-session", maxCommentsPerSession), ("max-members-per-session", maxMembersPerSession)]
+         ("max-comments-per-session", maxCommentsPerSession), ("max-members-per-session", maxMembersPerSession),
+         ("max-merge-diff-steps", maxMergeDiffSteps)]
     }
 
     func run() throws {

@@ -53,6 +53,7 @@ public enum ConfigFileTemplate {
         case "max-rows-per-session": String(c.maxRowsPerSession)
         case "max-comments-per-session": String(c.maxCommentsPerSession)
         case "max-members-per-session": String(c.maxMembersPerSession)
+        case "max-merge-diff-steps": String(c.maxMergeDiffSteps)
         case "export-concurrency": String(c.exportConcurrency)
         case "search-concurrency": String(c.searchConcurrency)
         case "rate": String(c.requestsPerSecond)

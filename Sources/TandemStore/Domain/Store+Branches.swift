@@ -97,7 +97,8 @@ enum Branches {
         let changed = try BranchChangedRows.load(db, branch: branchRef.sid, forkEventSeq: forkEventSeq)
         var conflicts: [String: [MergeConflict]] = [:]
         for row in changed where resolutions[row.key] == nil {
-            if case .conflict(_, let list) = try Rows.plan(db, sid: parent.sid, key: row.key, value: row.value, baseVersion: row.forkVersion) {
+            if case .conflict(_, let list) = try Rows.plan(db, sid: parent.sid, key: row.key, value: row.value, baseVersion: row.forkVersion,
+                                                           diffBudget: ctx.configuration.maxMergeDiffSteps) {
                 conflicts[row.key] = list
             }
         }

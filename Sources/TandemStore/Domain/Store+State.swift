@@ -113,8 +113,10 @@ enum Rows {
         case conflict(currentVersion: Int64, [MergeConflict])
     }
 
+    /// Refuses (`limit_exceeded`) a merge whose text diffs need more than `diffBudget` steps
+    /// (`max-merge-diff-steps`): it runs on the writer, and nothing else commits meanwhile.
     static func plan(_ db: Database, sid: Int64, key: String, value: JSONValue,
-                     baseVersion: Int64) throws(StoreError) -> Plan {
+                     baseVersion: Int64, diffBudget: Int) throws(StoreError) -> Plan {
         let current = try RowRows.current(db, sid: sid, key: key)
         if current == nil { try refuseRespelling(db, sid: sid, key: key) }
         let currentVersion = current?.version ?? 0
@@ -128,7 +130,7 @@ enum Rows {
             // Both sides created the row: there is no base value (not even null). Two objects
             // merge key by key from nothing; anything else merges only if both wrote the same.
             if currentValue.objectValue != nil && value.objectValue != nil {
-                outcome = ThreeWayMerge.merge(base: .object([:]), current: currentValue, proposed: value)
+                outcome = try merge(key: key, base: .object([:]), current: currentValue, proposed: value, diffBudget: diffBudget)
             } else {
                 outcome = currentValue == value ? .merged(value)
                     : .conflict([MergeConflict(path: [], base: nil, current: currentValue, proposed: value)])
@@ -138,11 +140,27 @@ enum Rows {
             guard let historical = try RowRows.historical(db, sid: sid, key: key, version: baseVersion) else {
                 throw StoreError(.sqlite, "history of row \(key) lacks version \(baseVersion)")
             }
-            outcome = ThreeWayMerge.merge(base: historical.value, current: currentValue, proposed: value)
+            outcome = try merge(key: key, base: historical.value, current: currentValue, proposed: value, diffBudget: diffBudget)
         }
         switch outcome {
         case .merged(let merged): return .merge(merged, version: currentVersion + 1)
         case .conflict(let conflicts): return .conflict(currentVersion: currentVersion, conflicts)
+        }
+    }
+
+    /// `ThreeWayMerge.merge` within `diffBudget` line-diff steps, or `limit_exceeded` naming the
+    /// row, the text and the setting.
+    private static func merge(key: String, base: JSONValue, current: JSONValue, proposed: JSONValue,
+                              diffBudget: Int) throws(StoreError) -> MergeOutcome {
+        do throws(MergeTooCostly) {
+            return try ThreeWayMerge.merge(base: base, current: current, proposed: proposed, diffBudget: diffBudget)
+        } catch {
+            let at = error.path.isEmpty ? "" : " at \(error.path.joined(separator: "."))"
+            throw StoreError(.limitExceeded, """
+                merging the text\(at) of row \(key) with the current version needs more than \(diffBudget) line-diff steps \
+                (server setting max-merge-diff-steps = \(diffBudget)): the texts are long and differ throughout; \
+                read the row and write it again on its current version
+                """)
         }
     }
 
@@ -167,7 +185,8 @@ enum Rows {
     /// The row-write rule, for an already authorized session.
     static func write(_ ctx: WriteContext, sid: Int64, actor: String, key: String, value: JSONValue,
                       text: String?, baseVersion: Int64) throws(StoreError) -> RowWriteResult {
-        switch try plan(ctx.db, sid: sid, key: key, value: value, baseVersion: baseVersion) {
+        switch try plan(ctx.db, sid: sid, key: key, value: value, baseVersion: baseVersion,
+                        diffBudget: ctx.configuration.maxMergeDiffSteps) {
         case .apply(let version):
             let row = try store(ctx, sid: sid, actor: actor, key: key, value: value, text: text, version: version, merged: false)
             return .applied(row: row.0, eventSeq: row.1)

@@ -13,8 +13,16 @@ struct Diff3Chunk: Equatable {
 /// line matched on both sides.
 enum Diff3 {
     static func chunks(base: [Int], current: [Int], proposed: [Int]) -> [Diff3Chunk] {
-        let toCurrent = LineDiff.matches(base, current)
-        let toProposed = LineDiff.matches(base, proposed)
+        var unbounded = Int.max
+        // An unbounded budget is never spent, so there is always an answer.
+        return chunks(base: base, current: current, proposed: proposed, budget: &unbounded)!
+    }
+
+    /// `chunks` with both line diffs within `budget` search steps together (`LineDiff`), `nil`
+    /// when they need more.
+    static func chunks(base: [Int], current: [Int], proposed: [Int], budget: inout Int) -> [Diff3Chunk]? {
+        guard let toCurrent = LineDiff.matches(base, current, budget: &budget),
+              let toProposed = LineDiff.matches(base, proposed, budget: &budget) else { return nil }
         var chunks: [Diff3Chunk] = []
         var o = 0, a = 0, b = 0
         while o < base.count || a < current.count || b < proposed.count {

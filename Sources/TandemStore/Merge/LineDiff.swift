@@ -72,6 +72,18 @@ enum LineDiff {
     /// subsequence, or `nil`. Matched indices increase strictly in both sequences.
     /// Elements are small non-negative ids, as `LineInterner` gives.
     static func matches(_ a: [Int], _ b: [Int]) -> [Int?] {
+        var unbounded = Int.max
+        // An unbounded budget is never spent, so there is always an answer.
+        return matches(a, b, budget: &unbounded)!
+    }
+
+    /// `matches(a, b)` within `budget` steps of the search (each diagonal tried and each pair of
+    /// equal elements followed along one costs a step; the prefix and suffix trimming and the
+    /// set-up are linear and free): `nil`, with `budget` spent, when the search needs more.
+    /// O(ND) is quadratic when two long texts differ everywhere yet share their lines (a text of
+    /// 500,000 two-byte lines against itself reordered: ~10^11 steps), and a merge runs on the
+    /// store's single writer, so the caller must bound it.
+    static func matches(_ a: [Int], _ b: [Int], budget: inout Int) -> [Int?]? {
         // Elements found in only one sequence can never be matched; dropping them first keeps
         // very different texts (the worst case for O(ND)) cheap, and changes no answer.
         let bound = max(a.max() ?? -1, b.max() ?? -1) + 1
@@ -91,13 +103,15 @@ enum LineDiff {
             reducedB.withUnsafeBufferPointer { ub in
                 forward.withUnsafeMutableBufferPointer { uf in
                     backward.withUnsafeMutableBufferPointer { ubk in
-                        var finder = MatchFinder(a: ua, b: ub, forward: uf, backward: ubk, map: pairs)
+                        var finder = MatchFinder(a: ua, b: ub, forward: uf, backward: ubk, map: pairs, budget: budget)
                         finder.collect(aLo: 0, aHi: ua.count, bLo: 0, bHi: ub.count)
                         pairs = finder.map
+                        budget = finder.budget
                     }
                 }
             }
         }
+        guard budget >= 0 else { return nil }
         var map = [Int?](repeating: nil, count: a.count)
         for (i, j) in pairs.enumerated() {
             if let j { map[keptA[i]] = keptB[j] }
@@ -120,8 +134,11 @@ private struct MatchFinder {
     let backward: UnsafeMutableBufferPointer<Int>
     /// The result: for each index of `a`, its partner in `b`.
     var map: [Int?]
+    /// Search steps left; below 0 the search has given up and `map` is incomplete.
+    var budget: Int
 
     mutating func collect(aLo: Int, aHi: Int, bLo: Int, bHi: Int) {
+        guard budget >= 0 else { return }
         var aLo = aLo, bLo = bLo, aHi = aHi, bHi = bHi
         // Common prefix and suffix are matched outright: cheap, and typical edits are local.
         while aLo < aHi && bLo < bHi && a[aLo] == b[bLo] {
@@ -135,7 +152,7 @@ private struct MatchFinder {
             map[aHi] = bHi
         }
         guard aLo < aHi && bLo < bHi else { return }  // only insertions or only deletions left
-        let snake = middleSnake(aLo: aLo, aHi: aHi, bLo: bLo, bHi: bHi)
+        guard let snake = middleSnake(aLo: aLo, aHi: aHi, bLo: bLo, bHi: bHi) else { return }
         // With prefix and suffix trimmed and both sides non-empty there are at least two edits,
         // one on each side of the middle snake, so both halves are strictly smaller boxes.
         collect(aLo: aLo, aHi: snake.x0, bLo: bLo, bHi: snake.y0)
@@ -144,7 +161,8 @@ private struct MatchFinder {
     }
 
     /// The middle snake of an optimal edit path through the box (Myers 1986, section 4b).
-    private func middleSnake(aLo: Int, aHi: Int, bLo: Int, bHi: Int) -> Snake {
+    /// `nil` once `budget` is spent (checked once per edit distance `d`: a round costs O(d)).
+    private mutating func middleSnake(aLo: Int, aHi: Int, bLo: Int, bHi: Int) -> Snake? {
         let n = aHi - aLo, m = bHi - bLo
         let delta = n - m
         let odd = delta & 1 != 0
@@ -153,6 +171,9 @@ private struct MatchFinder {
         forward[1 + off] = 0
         backward[1 + off] = m
         for d in 0...maxD {
+            // Both directions try d + 1 diagonals each; what their snakes follow is counted as it goes.
+            budget -= 2 * (d + 1)
+            if budget < 0 { return nil }
             // Plain while loops: `stride` does not inline here and costs ~15% of the search.
             var k = d
             while k >= -d {
@@ -169,6 +190,7 @@ private struct MatchFinder {
                     x += 1
                     y += 1
                 }
+                budget -= x - xs
                 forward[k + off] = x
                 let c = k - delta
                 if odd && c >= -(d - 1) && c <= d - 1 && y >= backward[c + off] {
@@ -191,6 +213,7 @@ private struct MatchFinder {
                     x -= 1
                     y -= 1
                 }
+                budget -= xs - x
                 backward[c + off] = y
                 if !odd && k >= -d && k <= d && x <= forward[k + off] {
                     return Snake(x0: aLo + x, y0: bLo + y, x1: aLo + xs, y1: bLo + ys)

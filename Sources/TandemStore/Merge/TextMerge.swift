@@ -7,25 +7,39 @@ public enum TextMerge {
     /// kept; regions changed differently on both (including edits on adjacent lines, as diff3
     /// cannot order them) are conflicts, all reported in text order.
     public static func merge3(base: String, current: String, proposed: String) -> TextMergeOutcome {
+        var unbounded = Int.max
+        // An unbounded budget is never spent, so there is always an answer.
+        return merge3(base: base, current: current, proposed: proposed, budget: &unbounded)!
+    }
+
+    /// `merge3` with its line diffs within `budget` search steps (`LineDiff`), which it spends:
+    /// `nil` when they need more (the texts are long and differ throughout).
+    static func merge3(base: String, current: String, proposed: String, budget: inout Int) -> TextMergeOutcome? {
         // Whole-text shortcuts; the chunk walk gives the same answers, only slower.
         if current.utf8.elementsEqual(proposed.utf8) || proposed.utf8.elementsEqual(base.utf8) {
             return .merged(current)
         }
         if current.utf8.elementsEqual(base.utf8) { return .merged(proposed) }
-        return mergeLines(base: base, current: current, proposed: proposed)
+        return mergeLines(base: base, current: current, proposed: proposed, budget: &budget)
     }
 
     /// The chunk walk itself, without shortcuts (tests check its properties directly).
     static func mergeLines(base: String, current: String, proposed: String) -> TextMergeOutcome {
+        var unbounded = Int.max
+        return mergeLines(base: base, current: current, proposed: proposed, budget: &unbounded)!
+    }
+
+    static func mergeLines(base: String, current: String, proposed: String, budget: inout Int) -> TextMergeOutcome? {
         let texts = (base: LineText(base), current: LineText(current), proposed: LineText(proposed))
         var interner = LineInterner()
         let o = interner.ids(of: texts.base)
         let a = interner.ids(of: texts.current)
         let b = interner.ids(of: texts.proposed)
+        guard let chunks = Diff3.chunks(base: o, current: a, proposed: b, budget: &budget) else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(max(texts.current.bytes.count, texts.proposed.bytes.count))
         var hunks: [TextConflictHunk] = []
-        for chunk in Diff3.chunks(base: o, current: a, proposed: b) {
+        for chunk in chunks {
             if chunk.stable {
                 texts.base.append(lines: chunk.base, to: &out)
                 continue

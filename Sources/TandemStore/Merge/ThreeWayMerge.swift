@@ -21,8 +21,19 @@ public enum ThreeWayMerge {
     /// Merges `current` and `proposed`, both derived from `base`. Reports every conflict, not only
     /// the first, sorted by path.
     public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue) -> MergeOutcome {
-        var state = State()
+        // An unbounded budget is never spent, so this cannot throw.
+        try! merge(base: base, current: current, proposed: proposed, diffBudget: .max)
+    }
+
+    /// `merge` with the line diffs of all its text merges within `diffBudget` search steps
+    /// together (`LineDiff`): the store merges on its single writer, where a quadratic diff of two
+    /// long texts would hold every session's commits. Throws the path of the text that used up
+    /// the budget.
+    public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue,
+                             diffBudget: Int) throws(MergeTooCostly) -> MergeOutcome {
+        var state = State(budget: diffBudget)
         let value = state.merge(base, current, proposed)
+        if let path = state.tooCostlyAt { throw MergeTooCostly(path: path) }
         if state.conflicts.isEmpty { return .merged(value) }
         return .conflict(state.conflicts.sorted(by: MergeConflict.pathOrder))
     }
@@ -31,6 +42,10 @@ public enum ThreeWayMerge {
     private struct State {
         var path: [String] = []
         var conflicts: [MergeConflict] = []
+        /// Line-diff steps left for the text merges.
+        var budget: Int
+        /// The path of the text whose merge ran out of budget (the rest of the merge is moot).
+        var tooCostlyAt: [String]?
 
         /// The merged value; on conflict, records it and returns current as a placeholder
         /// (the caller discards the value when any conflict was recorded).
@@ -42,9 +57,12 @@ public enum ThreeWayMerge {
             case (.object(let b), .object(let c), .object(let p)):
                 return .object(mergeObjects(b, c, p))
             case (.string(let b), .string(let c), .string(let p)):
-                if case .merged(let text) = TextMerge.merge3(base: b, current: c, proposed: p) {
-                    return .string(text)
+                guard tooCostlyAt == nil else { return current }
+                guard let outcome = TextMerge.merge3(base: b, current: c, proposed: p, budget: &budget) else {
+                    tooCostlyAt = path
+                    return current
                 }
+                if case .merged(let text) = outcome { return .string(text) }
             default:
                 break
             }
@@ -102,4 +120,10 @@ public enum ThreeWayMerge {
             conflicts.append(MergeConflict(path: path + [key.text], base: b, current: c, proposed: p))
         }
     }
+}
+
+/// A three-way merge whose text diffs needed more steps than its budget (`ThreeWayMerge.merge(diffBudget:)`).
+public struct MergeTooCostly: Error, Sendable, Equatable {
+    /// Where the text is in the value (object keys from the top; empty for a top-level string).
+    public var path: [String]
 }
