@@ -1,0 +1,183 @@
+import ArgumentParser
+import Foundation
+import Synchronization
+import TandemJSON
+import TandemStore
+
+/// How long one writer job keeps every other session from committing: while `job` runs, a
+/// prober posts one turn at a time to another session and times each post; the longest post
+/// that overlapped the job is (within one commit) the longest the job held the writer. A job
+/// done in steps shows its longest step there, not its whole duration.
+struct WriterHold: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "writer-hold",
+        abstract: "The longest a writer job (branch merge, clear, template, text merge, quota check...) holds up another session's post.")
+    @OptionGroup var common: Common
+    @Argument(help: "merge, clear, undo, template-save, template-create, text-merge, quota, remove-user, update-metadata, remove-member.") var job: String
+    @Option(help: "Size: turns (merge, clear, undo), rows (template), lines (text-merge), sessions (quota, remove-user), members (remove-member), bytes (update-metadata).")
+    var size = 100_000
+    @Option(help: "max-merge-diff-steps for text-merge (0: unbounded, as before the bound).") var diffSteps = 10_000_000
+    @Option(help: "Rows per step of a template's create (importStepRows; a huge value writes them all in one step, as the one-job create did).")
+    var stepRows = 500
+
+    func run() throws {
+        for run in 1...common.runs {
+            let bench = BenchDatabase(in: common.dir)
+            defer { bench.cleanup() }
+            let store = try openBenchStore(path: bench.path, synchronous: common.synchronous, fts: true, writers: 2) { config in
+                config.maxSessionsPerUser = max(config.maxSessionsPerUser, size + 10)
+                config.maxMergeDiffSteps = diffSteps > 0 ? diffSteps : .max
+                config.maxMembersPerSession = max(config.maxMembersPerSession, size + 10)
+                config.importStepRows = stepRows
+            }
+            defer { store.close() }
+            _ = try store.createSession(id: "probe", title: "probe", owner: "u0")
+            let body = try prepare(store)
+            try store.catchUpSearchIndex()
+            let prober = Prober(store: store)
+            prober.start()
+            Thread.sleep(forTimeInterval: 0.05)
+            let t0 = seconds()
+            let outcome = try body()
+            let t1 = seconds()
+            Thread.sleep(forTimeInterval: 0.02)
+            let probe = prober.stop(overlapping: t0...t1)
+            print(String(format: "writer-hold %@ size %d run %d: job %.1f ms (%@); longest post meanwhile %.1f ms (%d posts, p50 %.2f ms)",
+                         job, size, run, (t1 - t0) * 1e3, outcome, probe.max, probe.count, probe.median))
+        }
+    }
+
+    /// Sets up the job's data; returns the job, which answers a short description of its result.
+    private func prepare(_ store: Store) throws -> () throws -> String {
+        var gen = TextGenerator(seed: 7)
+        switch job {
+        case "merge":
+            _ = try store.appendTurn(session: "bench", actor: "u1", NewTurn(role: .user, content: "before the fork"))
+            _ = try store.createBranch(session: "bench", actor: "u0", id: "branch")
+            try appendTurns(store, session: "branch", count: size, &gen)
+            return {
+                guard case .merged(let turns, _, _) = try store.mergeBranch(branch: "branch", actor: "u0") else { return "conflict" }
+                return "\(turns.count) turns merged"
+            }
+        case "clear":
+            try appendTurns(store, session: "bench", count: size, &gen)
+            return { "cleared through \(try store.clearTurns(session: "bench", actor: "u0").clearedThrough)" }
+        case "undo":
+            try appendTurns(store, session: "bench", count: size, &gen)
+            return { "undid turn \(try store.undoLastTurn(session: "bench", actor: "u1").turn.seq)" }
+        case "template-save":
+            try fillRows(store, count: size)
+            return { _ = try store.saveTemplate(session: "bench", actor: "u0", name: "big"); return "saved a template of \(size) rows" }
+        case "template-create":
+            try fillRows(store, count: size)
+            _ = try store.saveTemplate(session: "bench", actor: "u0", name: "big")
+            return {
+                _ = try store.createSession(fromTemplate: "big", actor: "u0", id: "from-template")
+                return "created a session from a template of \(size) rows"
+            }
+        case "text-merge":
+            let base = (0..<size).map { $0 % 2 == 0 ? "a\n" : "b\n" }.joined()
+            let current = String(repeating: "a\n", count: (size + 1) / 2) + String(repeating: "b\n", count: size / 2)
+            _ = try store.writeRow(session: "bench", actor: "u1", key: "doc", value: .string(base), baseVersion: 0)
+            _ = try store.writeRow(session: "bench", actor: "u1", key: "doc", value: .string(current), baseVersion: 1)
+            let proposed = "c\n" + base.dropFirst(2)
+            return {
+                do {
+                    let result = try store.writeRow(session: "bench", actor: "u2", key: "doc", value: .string(String(proposed)), baseVersion: 1)
+                    if case .conflict = result { return "conflict (\(base.utf8.count) bytes)" }
+                    return "merged (\(base.utf8.count) bytes)"
+                } catch let error as StoreError {
+                    return "\(error.code) (\(base.utf8.count) bytes)"
+                }
+            }
+        case "quota":
+            for i in 0..<size { _ = try store.createSession(id: "owned-\(i)", title: "", owner: "u1") }
+            return {
+                _ = try store.createSession(id: "one-more", title: "", owner: "u1")
+                return "session \(size + 1) of u1 created"
+            }
+        case "remove-user":
+            _ = try store.createUser(id: "leaver", displayName: "Leaver")
+            for i in 0..<size {
+                _ = try store.createSession(id: "left-\(i)", title: "", owner: "u1")
+                try store.setMember(session: "left-\(i)", actor: "u1", user: "leaver", role: .write)
+            }
+            return { try store.adminRemoveUser(id: "leaver"); return "removed a member of \(size) sessions" }
+        case "remove-member":
+            for i in 0..<size {
+                _ = try store.createUser(id: "m\(i)", displayName: "M")
+                try store.setMember(session: "bench", actor: "u0", user: "m\(i)", role: .write)
+            }
+            try appendTurns(store, session: "bench", count: 10_000, &gen)
+            return { _ = try store.removeMember(session: "bench", actor: "u0", user: "u1"); return "removed u1 from \(size + 3) members" }
+        case "update-metadata":
+            let value = String(repeating: "x", count: max(0, size - 16))
+            return {
+                _ = try store.updateSession(id: "bench", actor: "u0", metadata: ["blob": .string(value)])
+                return "metadata of \(size) bytes"
+            }
+        default:
+            throw ValidationError("unknown job \(job)")
+        }
+    }
+
+    private func appendTurns(_ store: Store, session: String, count: Int, _ gen: inout TextGenerator) throws {
+        var done = 0
+        while done < count {
+            let n = min(10_000, count - done)
+            let turns = (0..<n).map { _ in NewTurn(role: .user, content: gen.sentence(), tokensIn: 1, tokensOut: 2) }
+            _ = try store.appendTurns(session: session, actor: "u1", turns)
+            done += n
+        }
+    }
+
+    private func fillRows(_ store: Store, count: Int) throws {
+        var next = 0
+        while next < count {
+            let group = DispatchGroup()
+            for i in next..<min(count, next + 2_000) {
+                group.enter()
+                store.writeRow(session: "bench", actor: "u1", key: "row-\(i)", value: ["n": .integer(Int64(i)), "t": "some text"],
+                               baseVersion: 0) { _ in group.leave() }
+            }
+            group.wait()
+            next += 2_000
+        }
+    }
+}
+
+/// Posts one turn at a time to session "probe" on its own thread, recording each post's interval.
+final class Prober: @unchecked Sendable {
+    // @unchecked: its state is a Mutex, an Atomic and a semaphore, all thread-safe; `store` is Sendable.
+    private let store: Store
+    private let posts = Mutex<[(start: Double, end: Double)]>([])
+    private let running = Atomic<Bool>(false)
+    private let done = DispatchSemaphore(value: 0)
+
+    init(store: Store) { self.store = store }
+
+    func start() {
+        running.store(true, ordering: .relaxed)
+        let thread = Thread { [self] in
+            while running.load(ordering: .relaxed) {
+                let start = seconds()
+                _ = try? store.appendTurn(session: "probe", actor: "u2", NewTurn(role: .user, content: "probe"))
+                let end = seconds()
+                posts.withLock { $0.append((start, end)) }
+                Thread.sleep(forTimeInterval: 0.0005)
+            }
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Stops; the longest and median post among those that overlapped `window`.
+    func stop(overlapping window: ClosedRange<Double>) -> (max: Double, median: Double, count: Int) {
+        running.store(false, ordering: .relaxed)
+        done.wait()
+        let times = posts.withLock { list in
+            list.filter { $0.end >= window.lowerBound && $0.start <= window.upperBound }.map { ($0.end - $0.start) * 1e3 }
+        }
+        return (times.max() ?? 0, median(times), times.count)
+    }
+}
