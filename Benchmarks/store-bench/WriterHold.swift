@@ -13,7 +13,7 @@ struct WriterHold: ParsableCommand {
         commandName: "writer-hold",
         abstract: "The longest a writer job (branch merge, clear, template, text merge, quota check...) holds up another session's post.")
     @OptionGroup var common: Common
-    @Argument(help: "merge, clear, undo, template-save, template-create, text-merge, quota, remove-user, update-metadata, remove-member.") var job: String
+    @Argument(help: "merge, merge-rows, fork, clear, undo, template-save, template-create, text-merge, quota, remove-user, update-metadata, remove-member.") var job: String
     @Option(help: "Size: turns (merge, clear, undo), rows (template), lines (text-merge), sessions (quota, remove-user), members (remove-member), bytes (update-metadata).")
     var size = 100_000
     @Option(help: "max-merge-diff-steps for text-merge (0: unbounded, as before the bound).") var diffSteps = 10_000_000
@@ -59,6 +59,17 @@ struct WriterHold: ParsableCommand {
                 guard case .merged(let turns, _, _) = try store.mergeBranch(branch: "branch", actor: "u0") else { return "conflict" }
                 return "\(turns.count) turns merged"
             }
+        case "fork":
+            try fillRows(store, count: size)
+            try appendTurns(store, session: "bench", count: 1_000, &gen)
+            return { _ = try store.createBranch(session: "bench", actor: "u0", id: "fork"); return "forked a session of \(size) rows" }
+        case "merge-rows":
+            _ = try store.createBranch(session: "bench", actor: "u0", id: "branch")
+            try fillRows(store, count: size, session: "branch")
+            return {
+                guard case .merged(_, let rows, _) = try store.mergeBranch(branch: "branch", actor: "u0") else { return "conflict" }
+                return "\(rows.count) new rows merged"
+            }
         case "clear":
             try appendTurns(store, session: "bench", count: size, &gen)
             return { "cleared through \(try store.clearTurns(session: "bench", actor: "u0").clearedThrough)" }
@@ -81,6 +92,11 @@ struct WriterHold: ParsableCommand {
             _ = try store.writeRow(session: "bench", actor: "u1", key: "doc", value: .string(base), baseVersion: 0)
             _ = try store.writeRow(session: "bench", actor: "u1", key: "doc", value: .string(current), baseVersion: 1)
             let proposed = "c\n" + base.dropFirst(2)
+            // The merge alone, off the store: what of the job is the (bounded) diff.
+            let m0 = seconds()
+            let pure = (try? ThreeWayMerge.merge(base: .string(base), current: .string(current), proposed: .string(String(proposed)),
+                                                 diffBudget: diffSteps > 0 ? diffSteps : .max)).map { "\($0)".prefix(8) } ?? "too costly"
+            print(String(format: "the merge alone: %.1f ms (%@)", (seconds() - m0) * 1e3, String(pure)))
             return {
                 do {
                     let result = try store.writeRow(session: "bench", actor: "u2", key: "doc", value: .string(String(proposed)), baseVersion: 1)
@@ -131,13 +147,13 @@ struct WriterHold: ParsableCommand {
         }
     }
 
-    private func fillRows(_ store: Store, count: Int) throws {
+    private func fillRows(_ store: Store, count: Int, session: String = "bench") throws {
         var next = 0
         while next < count {
             let group = DispatchGroup()
             for i in next..<min(count, next + 2_000) {
                 group.enter()
-                store.writeRow(session: "bench", actor: "u1", key: "row-\(i)", value: ["n": .integer(Int64(i)), "t": "some text"],
+                store.writeRow(session: session, actor: "u1", key: "row-\(i)", value: ["n": .integer(Int64(i)), "t": "some text"],
                                baseVersion: 0) { _ in group.leave() }
             }
             group.wait()
