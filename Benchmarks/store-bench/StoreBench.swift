@@ -198,12 +198,14 @@ struct Search: ParsableCommand {
     @Option(help: "FTS5 automerge of the index (default: the store's).") var automerge: Int?
     @Option(help: "Seconds to leave the store idle before the queries (it merges index segments then).") var idle: Double = 0
     @Option(help: "Search as this user, as session.search does (a user in none of the sessions: what an outsider's search costs).") var member: String?
+    @Option(help: "Index entries one page may examine (the store's maxSearchScan; a large number: unbounded, as before the limit).") var scan: Int?
 
     func run() throws {
         let bench = BenchDatabase(in: common.dir)
         defer { bench.cleanup() }
         let store = try BigSession.open(path: database ?? bench.path, turns: turns, synchronous: common.synchronous) { config in
             if let automerge { config.searchIndexAutomerge = automerge }
+            if let scan { config.maxSearchScan = scan }
         }
         defer { store.close() }
         if idle > 0 { Thread.sleep(forTimeInterval: idle) }

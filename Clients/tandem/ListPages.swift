@@ -71,3 +71,21 @@ extension PageCaller {
         }
     }
 }
+
+extension PageCaller {
+    /// Up to `limit` search hits, asking page after page: a page that reached the server's
+    /// `max-search-scan` ends early (fewer hits, even none) with a cursor to go on from. `more`
+    /// when hits may be left.
+    func searchHits(query: String, status: SessionStatus?, limit: Int64) throws(ClientError) -> (hits: [SearchHit], more: Bool) {
+        var hits: [SearchHit] = []
+        var cursor: String? = nil
+        repeat {
+            let page = try requestPage(.sessionSearch(SessionSearchParams(query: query, status: status,
+                                                                         page: Page(cursor: cursor, limit: limit - Int64(hits.count)))),
+                                       as: SearchResult.self)
+            hits += page.hits
+            cursor = page.nextCursor
+        } while cursor != nil && hits.count < limit
+        return (hits, cursor != nil)
+    }
+}

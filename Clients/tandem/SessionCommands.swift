@@ -120,8 +120,7 @@ struct Search: ParsableCommand {
             let wanted = try status.map(statusOption)
             let c = try connect(connection)
             defer { c.close() }
-            let params = SessionSearchParams(query: query, status: wanted, page: Page(limit: limit))
-            let hits = try c.call(.sessionSearch(params), as: SearchResult.self).hits
+            let hits = try c.searchHits(query: query, status: wanted, limit: limit).hits
             if json {
                 for hit in hits { Output.line(hit.json.serialized()) }
             } else {

@@ -52,10 +52,10 @@ extension InteractiveSession {
             let link = try call(.shareRevoke(ShareRevokeParams(share: id)), as: ShareResult.self).share
             screen.print(renderer.notice("share link \(link.id) revoked; its viewers were disconnected"))
         case .search(let query):
-            let result = try call(.sessionSearch(SessionSearchParams(query: query, page: Page(limit: Self.searchPage))), as: SearchResult.self)
+            let result = try searchHits(query: query, status: nil, limit: Self.searchPage)
             if result.hits.isEmpty { screen.print(renderer.notice("no matches for \(PrintableText.line(query))")) }
             screen.print(lines: renderer.searchHits(result.hits))
-            if result.nextCursor != nil {
+            if result.more {
                 screen.print(renderer.notice("more matches: tandem search \(PrintableText.line(query)) --limit N"))
             }
         default:

@@ -40,6 +40,7 @@ public final class TandemServer: Sendable {
         storeConfiguration.maxCommentsPerSession = configuration.maxCommentsPerSession
         storeConfiguration.maxMembersPerSession = configuration.maxMembersPerSession
         storeConfiguration.maxMergeDiffSteps = configuration.maxMergeDiffSteps
+        storeConfiguration.maxSearchScan = configuration.maxSearchScan
         storeConfiguration.busyTimeoutMilliseconds = Int32((configuration.busyTimeoutSeconds * 1000).rounded(.up))
         storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
         storeConfiguration.requiresWritable = true

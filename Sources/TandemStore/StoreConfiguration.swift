@@ -28,6 +28,12 @@ public struct StoreConfiguration: Sendable {
     /// past it the write answers `limit_exceeded`. 10^7 is ~30 ms; an everyday edit of a
     /// 1 MiB text takes a few thousand.
     public var maxMergeDiffSteps: Int = 10_000_000
+    /// Full-text index entries one search page examines (titles and turns each): a page that
+    /// reaches it ends there, with fewer hits than asked (even none) and a `nextCursor` at the
+    /// last entry examined. Membership and status are checked per match after the index gives
+    /// it, so without this a user with few sessions walked every match on the server, seconds
+    /// on a big one. `max-search-scan`.
+    public var maxSearchScan: Int = 20_000
     /// Largest title / display name, in UTF-8 bytes.
     public var maxTitleBytes: Int = 1_024
     /// Most turns in one batch append.

@@ -94,7 +94,7 @@ import Testing
             let filter = " AND EXISTS (SELECT 1 FROM members m WHERE m.sid = s.sid AND m.user_id = ?)"
             let plan = try store.read { db throws(StoreError) in
                 try db.query("EXPLAIN QUERY PLAN " + Store.titleHitsSQL(filter: filter),
-                             [.text("\"daisy\""), .integer(.max), .text("alice"), .int(10), .int(0)]) { $0.text(3) }
+                             [.text("alice"), .text("\"daisy\""), .integer(.max), .int(10)]) { $0.text(3) }
             }
             #expect(plan.first?.hasPrefix("SCAN f VIRTUAL TABLE") == true, "\(plan)")
             #expect(plan.contains { $0.contains("SEARCH s USING INTEGER PRIMARY KEY") }, "\(plan)")

@@ -54,6 +54,7 @@ public enum ConfigFileTemplate {
         case "max-comments-per-session": String(c.maxCommentsPerSession)
         case "max-members-per-session": String(c.maxMembersPerSession)
         case "max-merge-diff-steps": String(c.maxMergeDiffSteps)
+        case "max-search-scan": String(c.maxSearchScan)
         case "export-concurrency": String(c.exportConcurrency)
         case "search-concurrency": String(c.searchConcurrency)
         case "rate": String(c.requestsPerSecond)

@@ -55,6 +55,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxMembersPerSession = 10_000
     /// Line-diff steps of one stale row write's merge (`StoreConfiguration.maxMergeDiffSteps`).
     public var maxMergeDiffSteps = 10_000_000
+    /// Index entries one search page examines (`StoreConfiguration.maxSearchScan`).
+    public var maxSearchScan = 20_000
     /// `session.export` requests served at once; more get `unavailable`.
     public var exportConcurrency = 2
     /// `session.search` requests served at once, server-wide; more get `unavailable`.

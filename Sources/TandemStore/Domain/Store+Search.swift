@@ -41,38 +41,38 @@ extension Store {
             filters.append(.text(status.rawValue))
         }
         let (filterSQL, filterArgs) = (clauses, filters)
+        let budget = configuration.maxSearchScan
         let run = { @Sendable (db: Database) throws(StoreError) -> SearchPage in
             var hits: [SearchHit] = []
             var turnsBefore = Int64.max
-            var titleStart: (below: Int64, offset: Int)?
             switch start {
-            case .titles(let below): titleStart = (below, 0)
-            case .titleOffset(let offset): titleStart = (.max, offset)
-            case .turns(let below): turnsBefore = below
-            }
-            if let (below, offset) = titleStart {
-                let titles = try db.query(Self.titleHitsSQL(filter: filterSQL),
-                                          [.text(query.match), .integer(below)] + filterArgs + [.int(limit + 1), .int(offset)]) {
+            case .titleOffset(let offset):
+                let titles = try db.query(Self.titleOffsetSQL(filter: filterSQL),
+                                          [.text(query.match)] + filterArgs + [.int(limit + 1), .int(offset)]) {
                     (SearchHit(sessionID: $0.text(0), turnSeq: nil, snippet: $0.text(1)), $0.int(2))
                 }
                 hits = titles.prefix(limit).map(\.0)
                 if titles.count > limit {
                     return SearchPage(hits: hits, nextCursor: SearchCursor.titles(below: titles[limit - 1].1).text)
                 }
+            case .titles(let below):
+                let walk = try Self.walk(db, Self.titleHitsSQL(filter: filterSQL), filterArgs + [.text(query.match), .integer(below)],
+                                         want: limit, budget: budget) { row in
+                    SearchHit(sessionID: row.text(1), turnSeq: nil, snippet: row.text(2))
+                }
+                hits = walk.hits
+                if let next = walk.next { return SearchPage(hits: hits, nextCursor: SearchCursor.titles(below: next).text) }
+            case .turns(let below):
+                turnsBefore = below
             }
             let room = limit - hits.count
-            let turns = try db.query("""
-                SELECT s.id, t.seq, t.content, f.rowid FROM search.turns_fts f
-                JOIN turns t ON t.id = f.rowid JOIN sessions s ON s.sid = t.sid
-                WHERE f.turns_fts MATCH ? AND f.rowid < ? AND t.state = 0 AND \(TurnRetirements.notRetired("t"))
-                  AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filterSQL) ORDER BY f.rowid DESC LIMIT ?
-                """, [.text(query.match), .integer(turnsBefore)] + filterArgs + [.int(room + 1)]) {
-                (SearchHit(sessionID: $0.text(0), turnSeq: $0.int(1),
-                           snippet: SearchSnippet.make($0.text(2), terms: query.words, prefixes: query.prefixes)), $0.int(3))
+            let walk = try Self.walk(db, Self.turnHitsSQL(filter: filterSQL), filterArgs + [.text(query.match), .integer(turnsBefore)],
+                                     want: room, budget: budget) { row in
+                SearchHit(sessionID: row.text(1), turnSeq: row.int(2),
+                          snippet: SearchSnippet.make(row.text(3), terms: query.words, prefixes: query.prefixes))
             }
-            hits += turns.prefix(room).map(\.0)
-            guard turns.count > room else { return SearchPage(hits: hits, nextCursor: nil) }
-            return SearchPage(hits: hits, nextCursor: SearchCursor.turns(below: room == 0 ? turnsBefore : turns[room - 1].1).text)
+            hits += walk.hits
+            return SearchPage(hits: hits, nextCursor: walk.next.map { SearchCursor.turns(below: $0).text })
         }
         let first = try read { db throws(StoreError) -> (page: SearchPage?, latest: Int64) in
             let progress = try SearchIndexer.progress(db)
@@ -83,14 +83,62 @@ extension Store {
         return try read(run)
     }
 
-    /// Title hits below a session (arguments: the MATCH expression, the sid to stay below, those of
-    /// `filter`, the limit and the offset), newest session first: FTS5 walks the title index in
-    /// rowid (= sid) order backwards from the cursor and stops at the limit, where `ORDER BY rank`
-    /// scored and sorted every match on every page.
+    /// Walks `sql`'s rows (index position, then a non-null column 1 for a hit, null for an index
+    /// entry the caller may not see) until it has `want` hits and knows of one more, or has
+    /// examined `budget` entries. `next` is where the following page starts: below the last hit
+    /// given when more hits follow, below the last entry examined when the budget ran out first
+    /// (a page may then hold fewer hits than asked, even none), nil when the index is done.
+    static func walk(_ db: Database, _ sql: String, _ values: [SQLValue], want: Int, budget: Int,
+                     _ hit: (Row) throws(StoreError) -> SearchHit) throws(StoreError) -> (hits: [SearchHit], next: Int64?) {
+        var hits: [SearchHit] = []
+        var lastHit = Int64.max, lastSeen = Int64.max
+        var examined = 0
+        var more = false
+        try db.forEachWhile(sql, values + [.int(budget)]) { row throws(StoreError) in
+            examined += 1
+            let position = row.int(0)
+            if !row.isNull(1) {
+                if hits.count == want { more = true; return false }
+                hits.append(try hit(row))
+                lastHit = position
+            }
+            lastSeen = position
+            return true
+        }
+        if more { return (hits, hits.isEmpty ? lastSeen : lastHit) }
+        return (hits, examined == budget ? lastSeen : nil)
+    }
+
+    /// Title hits below a session, newest session first (arguments: those of `filter`, which come
+    /// first in the text, the MATCH expression, the sid to stay below, the budget): FTS5 walks the title index in rowid (= sid)
+    /// order backwards from the cursor, where `ORDER BY rank` scored and sorted every match on
+    /// every page. Every index entry is a row (the LEFT JOIN keeps the index the outer loop, in
+    /// its order); column 1 is null for a session the caller may not see, so `walk` can count it.
     static func titleHitsSQL(filter: String) -> String {
         """
+        SELECT f.rowid, s.id, CASE WHEN s.sid IS NULL THEN NULL ELSE snippet(sessions_fts, 0, '[', ']', '…', 12) END
+        FROM sessions_fts f LEFT JOIN sessions s ON s.sid = f.rowid AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filter)
+        WHERE sessions_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?
+        """
+    }
+
+    /// Turn hits below an index position, newest first, in the shape of `titleHitsSQL` (columns:
+    /// position, session id, seq, content; the content of a turn not given is not read).
+    static func turnHitsSQL(filter: String) -> String {
+        """
+        SELECT f.rowid, s.id, t.seq, CASE WHEN s.sid IS NULL THEN NULL ELSE t.content END FROM search.turns_fts f
+        LEFT JOIN turns t ON t.id = f.rowid AND t.state = 0 AND \(TurnRetirements.notRetired("t"))
+        LEFT JOIN sessions s ON s.sid = t.sid AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filter)
+        WHERE f.turns_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?
+        """
+    }
+
+    /// Title hits by count (the `T<n>` cursors of earlier builds; arguments: the MATCH
+    /// expression, those of `filter`, the limit and the offset).
+    static func titleOffsetSQL(filter: String) -> String {
+        """
         SELECT s.id, snippet(sessions_fts, 0, '[', ']', '…', 12), f.rowid FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
-        WHERE sessions_fts MATCH ? AND f.rowid < ? AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filter)
+        WHERE sessions_fts MATCH ? AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filter)
         ORDER BY f.rowid DESC LIMIT ? OFFSET ?
         """
     }
