@@ -108,6 +108,9 @@ extension Dispatcher {
     func deleteSession(_ p: SessionRef, client: ClientConnection) throws -> EmptyResult {
         let user = try memberUser(client)
         let before = try store.session(id: p.session, actor: user)
+        // The log goes with the session: what another process (tandem-admin) wrote to it and the
+        // access watcher has not read yet is published now, or its followers would never get it.
+        publishFromLog(p.session)
         let last = try store.deleteSession(id: p.session, actor: user)
         announceDeleted(before, lastEventSeq: last, by: user)
         return EmptyResult()
