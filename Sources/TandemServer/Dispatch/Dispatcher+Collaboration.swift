@@ -56,10 +56,9 @@ extension Dispatcher {
     func discardBranch(_ p: SessionRef, client: ClientConnection) throws -> EmptyResult {
         let user = try memberUser(client)
         let before = try store.session(id: p.session, actor: user)
-        // As for `session.delete`: the branch's log is read for what other processes wrote first.
-        publishFromLog(p.session)
-        let last = try store.discardBranch(branch: p.session, actor: user)
-        announceDeleted(before, lastEventSeq: last, by: user)
+        let tail = try store.discardBranch(branch: p.session, actor: user, changesAfter: live.existing(p.session)?.fanout.delivered)
+        publishTail(tail, of: before)
+        announceDeleted(before, lastEventSeq: tail.lastEventSeq, by: user)
         return EmptyResult()
     }
 

@@ -108,11 +108,9 @@ extension Dispatcher {
     func deleteSession(_ p: SessionRef, client: ClientConnection) throws -> EmptyResult {
         let user = try memberUser(client)
         let before = try store.session(id: p.session, actor: user)
-        // The log goes with the session: what another process (tandem-admin) wrote to it and the
-        // access watcher has not read yet is published now, or its followers would never get it.
-        publishFromLog(p.session)
-        let last = try store.deleteSession(id: p.session, actor: user)
-        announceDeleted(before, lastEventSeq: last, by: user)
+        let tail = try store.deleteSession(id: p.session, actor: user, changesAfter: live.existing(p.session)?.fanout.delivered)
+        publishTail(tail, of: before)
+        announceDeleted(before, lastEventSeq: tail.lastEventSeq, by: user)
         return EmptyResult()
     }
 
@@ -123,6 +121,15 @@ extension Dispatcher {
     func announceDeleted(_ before: TandemStore.Session, lastEventSeq: Int64, by user: String) {
         guard let liveSession = live.existing(before.id) else { return }
         announceDeleted(liveSession, info: SessionInfo(before), lastEventSeq: lastEventSeq, by: user)
+    }
+
+    /// Publishes what a delete read of the session's log after what its fan-out had delivered
+    /// (the log goes with the session): another process's change the access watcher has not read
+    /// yet, a post whose event is still on its way. Without it `deleted` came after a gap.
+    /// Events already delivered meanwhile are dropped by the fan-out as repeats.
+    func publishTail(_ tail: ChangeSet, of before: TandemStore.Session) {
+        guard let liveSession = live.existing(before.id), !tail.events.isEmpty else { return }
+        publish(tail.events, to: liveSession, info: SessionInfo(before))
     }
 
     /// The same for a session another process deleted (`tandem-admin sessions delete`, found by

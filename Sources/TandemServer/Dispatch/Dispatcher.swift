@@ -199,16 +199,22 @@ final class Dispatcher: Sendable {
             guard let changes = try? store.changeFeed(session: liveSession.id, since: from, limit: 1000) else { return }
             if changes.events.isEmpty { return }
             let info = try? SessionInfo(store.session(id: liveSession.id))
-            for change in changes.events {
-                var silencing: LiveSession.Fanout.Silencing? = nil
-                if let removed = change.removedMember {
-                    silencing = { (recipient: Recipient) -> Bool in recipient.user == removed }
-                }
-                publish(liveSession, change.eventSeq, EventFrames.event(for: change, session: liveSession.id, info: info),
-                        silencing: silencing)
-                from = change.eventSeq
-            }
+            publish(changes.events, to: liveSession, info: info)
+            from = changes.events.last?.eventSeq ?? from
             if from >= changes.lastEventSeq { return }
+        }
+    }
+
+    /// Offers changes read from the log to `liveSession`'s fan-out, in order (`info`: the session
+    /// as it is, for events that carry it).
+    func publish(_ changes: [ChangeEvent], to liveSession: LiveSession, info: SessionInfo?) {
+        for change in changes {
+            var silencing: LiveSession.Fanout.Silencing? = nil
+            if let removed = change.removedMember {
+                silencing = { (recipient: Recipient) -> Bool in recipient.user == removed }
+            }
+            publish(liveSession, change.eventSeq, EventFrames.event(for: change, session: liveSession.id, info: info),
+                    silencing: silencing)
         }
     }
 

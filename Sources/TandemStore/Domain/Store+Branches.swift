@@ -58,14 +58,21 @@ extension Store {
     /// Returns the branch's last event seq as the discard found it (see `deleteSession`).
     @discardableResult
     public func discardBranch(branch: String, actor: String) throws(StoreError) -> Int64 {
+        try discardBranch(branch: branch, actor: actor, changesAfter: nil).lastEventSeq
+    }
+
+    /// `discardBranch`, also returning the branch's changes after `since`, as
+    /// `deleteSession(id:actor:changesAfter:)` does.
+    public func discardBranch(branch: String, actor: String, changesAfter since: Int64?) throws(StoreError) -> ChangeSet {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.branchDiscard, session: branch, actor: actor)
             let info = try SessionRows.load(ctx.db, sid: ref.sid)
             guard info.branchStatus == "open" else { throw StoreError(.invalidState, "\(branch) is not an open branch") }
+            let tail = try Changes.tail(ctx.db, sid: ref.sid, sessionID: branch, after: since)
             try SessionReaper.hide(ctx, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "branch.discard", sessionID: branch,
                              detail: ["parent": info.parentID.map(JSONValue.string) ?? .null], now: ctx.now)
-            return info.lastEventSeq
+            return ChangeSet(events: tail, lastEventSeq: info.lastEventSeq)
         }
     }
 }

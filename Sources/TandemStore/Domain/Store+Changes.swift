@@ -89,6 +89,16 @@ extension Store {
 /// grows with its `seq`) and the `events` table (everything else). Keeping appends out of `events`
 /// saves one B-tree insert per turn on the hot path; recovery merges both by event seq.
 enum Changes {
+    /// The most changes a delete hands its followers (`tail`): a live session's fan-out holds at
+    /// most 10,000 back (`SequencedFanout.maxPending`), so more than that were never waiting.
+    static let tailLimit = 10_000
+
+    /// The changes after `since` (none when nil), for a delete to hand to the session's followers.
+    static func tail(_ db: Database, sid: Int64, sessionID: String, after since: Int64?) throws(StoreError) -> [ChangeEvent] {
+        guard let since else { return [] }
+        return try load(db, sid: sid, sessionID: sessionID, since: since, limit: tailLimit).events
+    }
+
     static func load(_ db: Database, sid: Int64, sessionID: String, since: Int64, limit: Int) throws(StoreError) -> ChangeSet {
         let last = try db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(sid)]) ?? 0
         let retired = try TurnRetirements.load(db, sid: sid)

@@ -90,12 +90,21 @@ extension Store {
     /// follows: posts committed before the delete come before it).
     @discardableResult
     public func deleteSession(id: String, actor: String) throws(StoreError) -> Int64 {
+        try deleteSession(id: id, actor: actor, changesAfter: nil).lastEventSeq
+    }
+
+    /// `deleteSession`, also returning the session's changes after `since` (oldest first, at most
+    /// `Changes.tailLimit`), read in the delete's own transaction: the log goes with the session,
+    /// so what its followers have not been sent yet (another process's write the server has not
+    /// read, a post whose event is still on its way) can only be read here.
+    public func deleteSession(id: String, actor: String, changesAfter since: Int64?) throws(StoreError) -> ChangeSet {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.sessionDelete, session: id, actor: actor)
             let last = try ctx.db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
+            let tail = try Changes.tail(ctx.db, sid: ref.sid, sessionID: id, after: since)
             try SessionReaper.hide(ctx, sid: ref.sid)
             try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
-            return last
+            return ChangeSet(events: tail, lastEventSeq: last)
         }
     }
 
