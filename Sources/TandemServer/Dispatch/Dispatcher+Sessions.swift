@@ -70,11 +70,25 @@ extension Dispatcher {
         let page = try store.searchPage(p.query, member: user, status: p.status.flatMap { TandemStore.SessionStatus(rawValue: $0.rawValue) },
                                         cursor: p.page.cursor, limit: limit)
         for hit in page.hits {
-            if sessions[hit.sessionID] == nil { sessions[hit.sessionID] = try info(store.session(id: hit.sessionID), for: user) }
+            if sessions[hit.sessionID] == nil { sessions[hit.sessionID] = try hitSession(hit.sessionID, for: user) }
             guard let session = sessions[hit.sessionID] else { continue }
             hits.append(TandemProtocol.SearchHit(session: session, seq: hit.turnSeq, snippet: hit.snippet))
         }
         return SearchResult(hits: hits, nextCursor: page.nextCursor)
+    }
+
+    /// A hit's session as `user` sees it now, or nil when it was deleted since the search read
+    /// its hits (each is read on its own): it is gone for everyone, which is no error of the
+    /// search (that answered `not_found` for the whole page). The cursor is a key, so the next
+    /// page is not moved by the hit left out.
+    private func hitSession(_ id: String, for user: String) throws -> SessionInfo? {
+        do throws(StoreError) {
+            let session = try store.session(id: id)
+            return SessionInfo(session, role: try store.role(session: id, user: user))
+        } catch {
+            if error.kind == .notFound { return nil }
+            throw error
+        }
     }
 
     func getSession(_ p: SessionRef, client: ClientConnection) throws -> SessionResult {
