@@ -13,7 +13,7 @@ struct WriterHold: ParsableCommand {
         commandName: "writer-hold",
         abstract: "The longest a writer job (branch merge, clear, template, text merge, quota check...) holds up another session's post.")
     @OptionGroup var common: Common
-    @Argument(help: "merge, merge-rows, fork, clear, undo, template-save, template-create, text-merge, quota, remove-user, update-metadata, remove-member.") var job: String
+    @Argument(help: "merge, merge-rows, fork, clear, undo, template-save, template-create, text-merge, text-edit, quota, remove-user, update-metadata, remove-member.") var job: String
     @Option(help: "Size: turns (merge, clear, undo), rows (template), lines (text-merge), sessions (quota, remove-user), members (remove-member), bytes (update-metadata).")
     var size = 100_000
     @Option(help: "max-merge-diff-steps for text-merge (0: unbounded, as before the bound).") var diffSteps = 10_000_000
@@ -105,6 +105,27 @@ struct WriterHold: ParsableCommand {
                 } catch let error as StoreError {
                     return "\(error.code) (\(base.utf8.count) bytes)"
                 }
+            }
+        case "text-edit":
+            // The everyday case: two writers each change one line of a long text, far apart.
+            // Two-byte lines, as in text-merge, so 300,000 lines stay under the 1 MiB value limit.
+            var lines = (0..<size).map { $0 % 2 == 0 ? "a\n" : "b\n" }
+            let base = lines.joined()
+            lines[size / 10] = "c\n"
+            let current = lines.joined()
+            lines[size / 10] = (size / 10) % 2 == 0 ? "a\n" : "b\n"
+            lines[size - 1 - size / 10] = "d\n"
+            let proposed = lines.joined()
+            _ = try store.writeRow(session: "bench", actor: "u1", key: "doc", value: .string(base), baseVersion: 0)
+            _ = try store.writeRow(session: "bench", actor: "u1", key: "doc", value: .string(current), baseVersion: 1)
+            let m0 = seconds()
+            let pure = (try? ThreeWayMerge.merge(base: .string(base), current: .string(current), proposed: .string(proposed),
+                                                 diffBudget: diffSteps > 0 ? diffSteps : .max)).map { "\($0)".prefix(8) } ?? "too costly"
+            print(String(format: "the merge alone: %.1f ms (%@)", (seconds() - m0) * 1e3, String(pure)))
+            return {
+                let result = try store.writeRow(session: "bench", actor: "u2", key: "doc", value: .string(proposed), baseVersion: 1)
+                if case .conflict = result { return "conflict (\(base.utf8.count) bytes)" }
+                return "merged (\(base.utf8.count) bytes)"
             }
         case "quota":
             for i in 0..<size { _ = try store.createSession(id: "owned-\(i)", title: "", owner: "u1") }
