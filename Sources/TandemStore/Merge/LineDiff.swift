@@ -1,70 +1,3 @@
-/// A text cut into lines that keep their own terminators ("\n", so "\r\n" too), so joining the
-/// lines gives back the exact bytes, a missing final newline included.
-///
-/// Lines are cut on UTF-8 bytes, not `Character`s: Swift treats "\r\n" as one `Character`, and
-/// byte equality keeps merges exact (canonically equivalent but different spellings stay distinct).
-struct LineText {
-    let bytes: [UInt8]
-    /// Byte range of each line in `bytes`.
-    let lines: [Range<Int>]
-
-    init(_ text: String) {
-        bytes = Array(text.utf8)
-        var lines: [Range<Int>] = []
-        var start = 0
-        for (i, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
-            lines.append(start..<(i + 1))
-            start = i + 1
-        }
-        if start < bytes.count { lines.append(start..<bytes.count) }
-        self.lines = lines
-    }
-
-    var count: Int { lines.count }
-
-    /// The bytes of lines `range`, appended to `out`.
-    func append(lines range: Range<Int>, to out: inout [UInt8]) {
-        guard !range.isEmpty else { return }
-        out.append(contentsOf: bytes[lines[range.lowerBound].lowerBound..<lines[range.upperBound - 1].upperBound])
-    }
-
-    /// The text of lines `range`.
-    func text(lines range: Range<Int>) -> String {
-        var out: [UInt8] = []
-        append(lines: range, to: &out)
-        // Cut only at "\n" bytes, which never occur inside a multi-byte sequence: still valid UTF-8.
-        return String(decoding: out, as: UTF8.self)
-    }
-}
-
-/// Gives equal lines of several texts the same small integer (0, 1, 2, ...), so diffs compare `Int`s.
-struct LineInterner {
-    private var ids: [LineKey: Int] = [:]
-
-    /// How many distinct lines have been seen: every id is below this.
-    var distinctCount: Int { ids.count }
-
-    mutating func ids(of text: LineText) -> [Int] {
-        text.lines.map { range in
-            let line = LineKey(bytes: text.bytes[range])
-            if let id = ids[line] { return id }
-            let id = ids.count
-            ids[line] = id
-            return id
-        }
-    }
-}
-
-/// A line's bytes as a dictionary key, hashed in one call over the raw bytes (an `ArraySlice`'s
-/// own hashing feeds the hasher byte by byte, several times slower on long lines).
-private struct LineKey: Hashable {
-    let bytes: ArraySlice<UInt8>
-
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
-    }
-}
-
 /// A longest common subsequence of two sequences, by Myers' O(ND) algorithm in its linear-space
 /// form (middle snake, divide and conquer): memory stays O(N + M) even for very different texts.
 enum LineDiff {
@@ -90,25 +23,23 @@ enum LineDiff {
         var inA = [Bool](repeating: false, count: bound), inB = [Bool](repeating: false, count: bound)
         for x in a { inA[x] = true }
         for y in b { inB[y] = true }
-        let keptA = a.indices.filter { inB[a[$0]] }, keptB = b.indices.filter { inA[b[$0]] }
+        var keptA: [Int] = [], keptB: [Int] = []
+        keptA.reserveCapacity(a.count)
+        keptB.reserveCapacity(b.count)
+        for i in a.indices where inB[a[i]] { keptA.append(i) }
+        for j in b.indices where inA[b[j]] { keptB.append(j) }
         let reducedA = keptA.map { a[$0] }, reducedB = keptB.map { b[$0] }
-        // The furthest-reaching arrays, allocated once for the whole diff and shared by every
-        // sub-box, since the search only reads entries it wrote for the same box.
-        var forward = [Int](repeating: 0, count: reducedA.count + reducedB.count + 4)
-        var backward = forward
-        var pairs = [Int?](repeating: nil, count: reducedA.count)
+        var pairs: [Int?] = []
         // Buffer pointers drop the bounds checks of the hot loop in release builds (debug builds
         // still check them); they never outlive these closures.
         reducedA.withUnsafeBufferPointer { ua in
             reducedB.withUnsafeBufferPointer { ub in
-                forward.withUnsafeMutableBufferPointer { uf in
-                    backward.withUnsafeMutableBufferPointer { ubk in
-                        var finder = MatchFinder(a: ua, b: ub, forward: uf, backward: ubk, map: pairs, budget: budget)
-                        finder.collect(aLo: 0, aHi: ua.count, bLo: 0, bHi: ub.count)
-                        pairs = finder.map
-                        budget = finder.budget
-                    }
-                }
+                var finder = MatchFinder(a: ua, b: ub, map: [Int?](repeating: nil, count: ua.count), budget: budget)
+                finder.collect(aLo: 0, aHi: ua.count, bLo: 0, bHi: ub.count)
+                finder.release()
+                // Moved out, not copied: `finder` is not used again.
+                pairs = finder.map
+                budget = finder.budget
             }
         }
         guard budget >= 0 else { return nil }
@@ -129,9 +60,29 @@ private struct MatchFinder {
     let a: UnsafeBufferPointer<Int>
     let b: UnsafeBufferPointer<Int>
     /// Furthest-reaching x (forward) per diagonal k = x - y, and furthest-reaching y (backward)
-    /// per reverse diagonal, each with room for n + m + 4 diagonals.
-    let forward: UnsafeMutableBufferPointer<Int>
-    let backward: UnsafeMutableBufferPointer<Int>
+    /// per reverse diagonal, each with room for n + m + 4 diagonals of the first box searched.
+    /// Allocated at that first search, not up front: the prefix and suffix trimming usually
+    /// leaves a small box, and arrays sized for two whole long texts cost more (page faults)
+    /// than the diff. Every later box lies inside the first, so they never need to grow; shared
+    /// by every sub-box, since the search only reads entries it wrote for the same box.
+    private var forward = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
+    private var backward = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
+
+    init(a: UnsafeBufferPointer<Int>, b: UnsafeBufferPointer<Int>, map: [Int?], budget: Int) {
+        self.a = a
+        self.b = b
+        self.map = map
+        self.budget = budget
+    }
+
+    /// Frees the search arrays; call once, when the search is done.
+    mutating func release() {
+        // Safe: allocated only by `middleSnake`, freed once here, never read afterwards.
+        forward.deallocate()
+        backward.deallocate()
+        forward = UnsafeMutableBufferPointer(start: nil, count: 0)
+        backward = forward
+    }
     /// The result: for each index of `a`, its partner in `b`.
     var map: [Int?]
     /// Search steps left; below 0 the search has given up and `map` is incomplete.
@@ -168,6 +119,13 @@ private struct MatchFinder {
         let odd = delta & 1 != 0
         let maxD = (n + m + 1) / 2
         let off = maxD + 1  // diagonals run from -maxD-1 to maxD+1
+        if forward.count < n + m + 4 {
+            // The first box (later ones are inside it); uninitialized, the search writes each
+            // entry before it reads it, as with the old zero-filled arrays.
+            release()
+            forward = .allocate(capacity: n + m + 4)
+            backward = .allocate(capacity: n + m + 4)
+        }
         forward[1 + off] = 0
         backward[1 + off] = m
         for d in 0...maxD {

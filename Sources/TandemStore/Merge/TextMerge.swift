@@ -33,8 +33,9 @@ public enum TextMerge {
         let texts = (base: LineText(base), current: LineText(current), proposed: LineText(proposed))
         var interner = LineInterner()
         let o = interner.ids(of: texts.base)
-        let a = interner.ids(of: texts.current)
-        let b = interner.ids(of: texts.proposed)
+        // Most edits leave a long text's start and end alone: those lines reuse base's ids.
+        let a = interner.ids(of: texts.current, derivedFrom: texts.base, baseIDs: o)
+        let b = interner.ids(of: texts.proposed, derivedFrom: texts.base, baseIDs: o)
         guard let chunks = Diff3.chunks(base: o, current: a, proposed: b, budget: &budget) else { return nil }
         var out: [UInt8] = []
         out.reserveCapacity(max(texts.current.bytes.count, texts.proposed.bytes.count))
