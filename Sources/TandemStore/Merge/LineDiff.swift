@@ -120,11 +120,13 @@ private struct MatchFinder {
         let maxD = (n + m + 1) / 2
         let off = maxD + 1  // diagonals run from -maxD-1 to maxD+1
         if forward.count < n + m + 4 {
-            // The first box (later ones are inside it); uninitialized, the search writes each
-            // entry before it reads it, as with the old zero-filled arrays.
+            // The first box (later ones are inside it). Zero-filled as the whole-text arrays were,
+            // so every read sees what it saw before (the answers must not change).
             release()
             forward = .allocate(capacity: n + m + 4)
+            forward.initialize(repeating: 0)
             backward = .allocate(capacity: n + m + 4)
+            backward.initialize(repeating: 0)
         }
         forward[1 + off] = 0
         backward[1 + off] = m

@@ -12,6 +12,7 @@ struct LineText {
         bytes = Array(text.utf8)
         // Two passes over raw bytes (count, then cut) so `lines` is allocated once at its size:
         // near the 1 MiB value limit a text has ~10^5-10^6 lines and regrowing copies them all.
+        // Safe: the buffer is only read inside the closure (no bounds checks in the byte loops).
         lines = bytes.withUnsafeBufferPointer { raw in
             let newline = UInt8(ascii: "\n")
             var count = 0
@@ -35,6 +36,7 @@ struct LineText {
     ///
     /// Linear in bytes with no hashing: a typical edit leaves most of a long text's lines here.
     func commonLines(with other: LineText) -> (prefix: Int, suffix: Int) {
+        // Safe: both buffers are only read, inside the closures, at indices below their counts.
         bytes.withUnsafeBufferPointer { x in
             other.bytes.withUnsafeBufferPointer { y in
                 let shortest = min(x.count, y.count)
