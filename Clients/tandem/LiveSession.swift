@@ -62,8 +62,9 @@ final class LiveSession: Sendable {
         var queued: [(Event, String)] = []
         var joining = true
         var stopped = false
-        /// Set when the connection must end and be rejoined (gap, close); wakes `run`.
-        var ended: (code: UInt16?, reason: String)?
+        /// The current connection's number and its end once it ended (gap, close; wakes `run`): the
+        /// end of a connection this client already gave up on does not count.
+        var ends = ConnectionEnds()
         /// The user this client acts as (`ping`'s answer); nil for a share-link viewer.
         var user: String?
         /// The last turn shown (from a join's snapshot or a `turn` event), and the session's `created`.
@@ -131,13 +132,11 @@ final class LiveSession: Sendable {
             let joined = Date()
             while true {
                 wake.wait()
-                if state.withLock({ $0.stopped || $0.ended != nil }) { break }
+                if state.withLock({ $0.stopped || $0.ends.ended != nil }) { break }
             }
-            let ended = state.withLock { s -> (code: UInt16?, reason: String)? in
-                let e = s.ended
-                s.ended = nil
+            let ended = state.withLock { s -> ConnectionEnds.End? in
                 s.connection = nil
-                return e
+                return s.ends.take()
             }
             if state.withLock({ $0.stopped }) { return }
             backoff.connectionEnded(afterLasting: Date().timeIntervalSince(joined))
@@ -171,13 +170,13 @@ final class LiveSession: Sendable {
     }
 
     private func connectAndJoin() throws(ClientError) {
-        state.withLock {
-            $0.joining = true
-            $0.queued = []
-            $0.ended = nil
+        let number = state.withLock { s -> UInt64 in
+            s.joining = true
+            s.queued = []
+            return s.ends.begin()
         }
         let connection = try Connection(settings: settings, onEvent: { [self] event, raw in self.receive(event, raw) },
-                                         onEnd: { [self] code, reason in self.connectionEnded(code, reason) })
+                                         onEnd: { [self] code, reason in self.connectionEnded(number, code, reason) })
         let (params, resumed) = state.withLock { s in
             s.connection = connection
             return (s.cursor.joinParams(last: lastTurns, includeState: true), s.cursor.lastEseq > 0)
@@ -267,11 +266,15 @@ final class LiveSession: Sendable {
         }
     }
 
-    private func connectionEnded(_ code: UInt16?, _ reason: String) {
-        state.withLock { s in
-            s.ended = (code, reason)
+    /// Connection `number` ended. Only the current connection's end wakes `run`: an earlier one's
+    /// (the echo of the close this client sent when its join failed) arrives late under load, and
+    /// taken as the current one's it read as the server's "stop" (1000).
+    private func connectionEnded(_ number: UInt64, _ code: UInt16?, _ reason: String) {
+        let counts = state.withLock { s -> Bool in
+            guard s.ends.report(number, ConnectionEnds.End(code: code, reason: reason)) else { return false }
             s.connection = nil
+            return true
         }
-        wake.signal()
+        if counts { wake.signal() }
     }
 }
