@@ -97,6 +97,11 @@ extension SessionInfo {
         shown.headSeq = change.lastTurnSeq
         shown.headEseq = eseq
         shown.updated = change.updatedAt
+        switch change.parent {
+        case .unrecorded: break
+        case .noParent: shown.parent = nil
+        case .recorded(let id, let forkSeq): shown.parent = BranchOrigin(session: id, seq: forkSeq)
+        }
         return shown
     }
 }

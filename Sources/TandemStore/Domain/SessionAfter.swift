@@ -9,6 +9,18 @@ public struct SessionAfter: Sendable, Equatable {
     public var status: SessionStatus
     public var lastTurnSeq: Int64
     public var updatedAt: Int64
+    /// The branch's parent (its id and fork turn) when the change was made: `.noParent` for a
+    /// session that had none, `.unrecorded` for entries from before it was recorded. Kept so that a
+    /// replay after the parent was discarded (its row gone, the branch's `parent_sid` set NULL)
+    /// shows the parent the live event showed.
+    public var parent: RecordedParent
+
+    /// A branch's parent as a change recorded it.
+    public enum RecordedParent: Sendable, Equatable {
+        case unrecorded
+        case recorded(id: String, forkSeq: Int64)
+        case noParent
+    }
 
     init?(_ value: JSONValue?) {
         guard let value, let title = value["title"]?.stringValue, let metadata = value["metadata"],
@@ -19,18 +31,31 @@ public struct SessionAfter: Sendable, Equatable {
         self.status = status
         self.lastTurnSeq = lastTurn
         self.updatedAt = updated
+        switch value["parent"] {
+        case nil: parent = .unrecorded
+        case .null?: parent = .noParent
+        case let given?:
+            guard let id = given["session"]?.stringValue, let seq = given["seq"]?.intValue else { return nil }
+            parent = .recorded(id: id, forkSeq: seq)
+        }
     }
 
     /// `data` (an object, or nil) with `after` added: the session row as the change left it, and
     /// its last turn as the writer counts it (`lastTurn`; the row's column may lag in a batch).
     static func attach(to data: JSONValue?, db: Database, sid: Int64, lastTurn: Int64, now: Int64) throws(StoreError) -> JSONValue {
-        guard let (title, metadata, status) = try db.queryOne("SELECT title, metadata, status FROM sessions WHERE sid = ?",
-                                                               [.integer(sid)], { row throws(StoreError) in (row.text(0), try row.json(1), row.text(2)) })
+        let sql = """
+            SELECT s.title, s.metadata, s.status, p.id, s.fork_seq FROM sessions s
+            LEFT JOIN sessions p ON p.sid = s.parent_sid WHERE s.sid = ?
+            """
+        guard let (title, metadata, status, parentID, forkSeq) = try db.queryOne(sql, [.integer(sid)], { row throws(StoreError) in
+            (row.text(0), try row.json(1), row.text(2), row.optionalText(3), row.optionalInt(4))
+        })
         else { throw StoreError.notFound("session") }
+        let parent: JSONValue = parentID.map { ["session": .string($0), "seq": .integer(forkSeq ?? 0)] } ?? .null
         var fields: [String: JSONValue] = [:]
         if case .object(let given)? = data { fields = given }
         fields["after"] = ["title": .string(title), "metadata": metadata, "status": .string(status),
-                           "head_seq": .integer(lastTurn), "updated": .integer(now)]
+                           "head_seq": .integer(lastTurn), "updated": .integer(now), "parent": parent]
         return .object(fields)
     }
 }
