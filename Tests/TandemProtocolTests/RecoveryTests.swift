@@ -35,6 +35,20 @@ import Testing
         #expect(cursor.created == nil)
     }
 
+    /// A session deleted by another process right after a change the server never published: the
+    /// `deleted` event is numbered after that change and may follow a gap, which the client takes
+    /// (the log went with the session: nothing is left to rejoin for). Any other event still gaps.
+    @Test func deletedMayFollowAGapAndEndsTheSession() {
+        var cursor = EventCursor(session: "s")
+        cursor.joined(Self.joinResult(head: 10, backlog: 0), resumed: false)
+        let deleted = Event(session: "s", eseq: 12, payload: .session(SessionChange(change: .deleted, info: Fixtures.info, by: "admin")))
+        let updated = Event(session: "s", eseq: 12, payload: .session(SessionChange(change: .updated, info: Fixtures.info, by: "admin")))
+        #expect(cursor.accept(updated) == .gap(expected: 11, got: 12))
+        #expect(cursor.accept(deleted) == .apply)
+        #expect(cursor.lastEseq == 12)
+        #expect(cursor.accept(deleted) == .duplicate)
+    }
+
     @Test func backoffFollowsTheDocumentedPolicy() {
         var backoff = ReconnectBackoff()
         let middle = { 0.5 }

@@ -53,6 +53,13 @@ public struct EventCursor: Sendable, Equatable {
     public mutating func accept(_ event: Event) -> Verdict {
         guard let eseq = event.eseq else { return .ephemeral }
         if eseq <= lastEseq { return .duplicate }
+        // A session's `deleted` may follow a gap: changes another process wrote just before deleting
+        // it went with its log unpublished, and nothing can be read again (protocol.md, "Recovery").
+        if case .session(let change) = event.payload, change.change == .deleted, eseq > lastEseq {
+            lastEseq = eseq
+            backlog = 0
+            return .apply
+        }
         guard eseq == lastEseq + 1 else { return .gap(expected: lastEseq + 1, got: eseq) }
         lastEseq = eseq
         if backlog > 0 { backlog -= 1 }

@@ -154,7 +154,12 @@ extension Dispatcher {
             for recipient in liveSession.fanout.recipients where recipient.user == nil { closeDeleted(recipient) }
             return
         }
-        announceDeleted(liveSession, info: info, lastEventSeq: liveSession.fanout.delivered, by: "admin")
+        // Numbered after the log's last change as the delete found it: changes the other process
+        // wrote just before and this server never published went with the log. A follower that
+        // joined after one of them knows its number; `deleted` under it would be dropped as a repeat.
+        // Those between are lost: `deleted` may follow a gap (protocol.md, "Recovery").
+        let finalHead = (try? store.retiredHead(session: liveSession.id, created: liveSession.created)) ?? nil
+        announceDeleted(liveSession, info: info, lastEventSeq: max(liveSession.fanout.delivered, finalHead ?? 0), by: "admin")
     }
 
     private func announceDeleted(_ liveSession: LiveSession, info before: SessionInfo, lastEventSeq: Int64, by user: String) {

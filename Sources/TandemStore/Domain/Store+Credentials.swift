@@ -149,6 +149,14 @@ extension Store {
     }
 }
 
+extension Store {
+    /// The last change-log number session `id` (the one made at `created`) reached before it was
+    /// deleted, by this process or another; nil when it was not deleted (or before this was kept).
+    public func retiredHead(session id: String, created: Int64) throws(StoreError) -> Int64? {
+        try read { db throws(StoreError) in try SessionIncarnation.retiredHead(db, id: id, created: created) }
+    }
+}
+
 extension Array {
     func chunked(_ size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }

@@ -25,6 +25,7 @@ enum Migrations {
         Migration(version: 14, name: "read-paths", sql: Schema.readPaths),
         Migration(version: 15, name: "checkpoint-marks", sql: Schema.checkpointMarks),
         Migration(version: 16, name: "owner-counts", sql: Schema.ownerCounts),
+        Migration(version: 17, name: "retired-session-heads", sql: Schema.retiredSessionHeads),
     ]
 
     static var latestVersion: Int { all.last!.version }

@@ -43,6 +43,40 @@ extension EndToEnd {
             try expectRemovalThenDeleted(follower, removal: removal)
         }
 
+        @Test("tandem-admin removes a member and deletes the session before the server published the removal: deleted comes after the log's last change, no repeat")
+        func adminDeleteAfterAdminWrite() throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let (alice, bob, carol) = (try harness.user("alice"), try harness.user("bob"), try harness.user("carol"))
+            try harness.session("doomed", owner: alice, members: [(bob, .write), (carol, .read)])
+            let early = try harness.connect(bob)
+            let head = try early.ok("session.join", ["session": "doomed"])["head_eseq"]?.intValue ?? -1
+            let admin = try harness.externalStore()
+            defer { admin.close() }
+            // Both within one tick of the server's access watcher (0.25 s): the removal is in the log,
+            // and a member who joins now is told so by the join's head, before the server publishes it.
+            let removal = try admin.adminRemoveMember(session: "doomed", user: "carol")
+            let late = try harness.connect(bob)
+            let lateHead = try late.ok("session.join", ["session": "doomed"])["head_eseq"]?.intValue ?? -1
+            #expect(lateHead == removal)
+            try admin.adminDeleteSession(id: "doomed")
+
+            // The late joiner gets `deleted` after the head it knows: under the removal's number it
+            // would drop it as a repeat and never learn the session went.
+            let lateLast = try #require(nextLogged(late))
+            #expect(lateLast["event"] == "session" && lateLast["change"] == "deleted" && lateLast["eseq"]?.intValue == removal + 1,
+                    "\(lateLast)")
+            // The early one gets the removal if the watcher read it before the delete, then `deleted`
+            // at the same number: either way after every number the log gave out.
+            var last = try #require(nextLogged(early))
+            if last["event"] == "member" {
+                #expect(last["eseq"]?.intValue == removal)
+                last = try #require(nextLogged(early))
+            }
+            #expect(last["event"] == "session" && last["change"] == "deleted" && last["eseq"]?.intValue == removal + 1, "\(last)")
+            #expect(head + 1 == removal)
+        }
+
         /// The next event of the change log (presence is not in it).
         private func nextLogged(_ follower: TandemTestClient) -> JSONValue? {
             while let event = follower.nextEvent(timeout: 3) {
