@@ -20,6 +20,10 @@ enum BranchCopy {
         var at: Int64
         /// The source's change-log head when the copy began.
         var eventMark: Int64
+        /// The source's change-log seq the branch's rows are taken at: just before the first turn
+        /// after the fork point, or the head when the fork began (fixed here, so that edits to
+        /// the source during the copy never reach the branch).
+        var rowMark: Int64
     }
 
     static func begin(_ ctx: WriteContext, session: String, actor: String, atSeq: Int64?, newID: String,
@@ -38,8 +42,10 @@ enum BranchCopy {
             ("title", .text(title ?? (source.title.isEmpty ? "branch of \(source.id)" : source.title + " (branch)"))), ("owner", .text(source.owner)),
             ("metadata", .text(source.metadata.serialized())), ("created_at", .integer(ctx.now)),
         ])
+        let next = try db.scalar("SELECT event_seq FROM turns WHERE sid = ? AND seq > ? ORDER BY seq LIMIT 1",
+                                 [.integer(ref.sid), .integer(at)])
         return Plan(sid: sid, sourceID: session, sourceSid: ref.sid, actor: actor, newID: newID, at: at,
-                    eventMark: source.lastEventSeq)
+                    eventMark: source.lastEventSeq, rowMark: next.map { $0 - 1 } ?? source.lastEventSeq)
     }
 
     /// Copies up to `rows` more turns (those after seq `after`); returns the last seq copied and
@@ -63,7 +69,8 @@ enum BranchCopy {
     /// included), oldest first with their authors and times; each gets a `comment` event in the
     /// branch's change log, numbered after `after`, so a member replaying the branch sees them.
     /// They are not counted in the branch's contributions, as the copied turns are not.
-    static func copyComments(_ ctx: WriteContext, _ plan: Plan, after: Int64) throws(StoreError) {
+    /// Returns how many.
+    static func copyComments(_ ctx: WriteContext, _ plan: Plan, after: Int64) throws(StoreError) -> Int64 {
         let db = ctx.db
         let comments = try db.query("""
             SELECT turn_seq, author, body, created_at FROM comments WHERE sid = ? AND turn_seq <= ? ORDER BY id
@@ -74,11 +81,13 @@ enum BranchCopy {
             try db.insertEvent(sid: plan.sid, seq: after + Int64(offset) + 1, kind: "comment", actor: author, now: ctx.now,
                                turnSeq: turnSeq, data: ["id": .integer(db.lastInsertRowID), "body": .string(body)])
         }
+        return Int64(comments.count)
     }
 
     /// Completes the branch and shows it; checks again that the actor may fork the source and
-    /// that the id is free.
-    static func publish(_ ctx: WriteContext, _ plan: Plan) throws(StoreError) -> Session {
+    /// that the id is free. `rows`: what `BranchForkRowSteps` copied already; nil copies the rows
+    /// here, in this job (at the plan's mark all the same).
+    static func publish(_ ctx: WriteContext, _ plan: Plan, rows: BranchForkRowSteps.Copied? = nil) throws(StoreError) -> Session {
         let db = ctx.db
         let ref = try db.authorize(.branchCreate, session: plan.sourceID, actor: plan.actor)
         guard ref.sid == plan.sourceSid else { throw StoreError.notFound("session \(plan.sourceID)") }
@@ -101,30 +110,38 @@ enum BranchCopy {
             INSERT INTO members(sid, user_id, role, added_at) SELECT ?, user_id, role, ? FROM members
             WHERE sid = ? AND user_id <> (SELECT owner FROM sessions WHERE sid = ?)
             """, [.integer(sid), .integer(ctx.now), .integer(source), .integer(sid)])
-        try BranchForkRows.copy(db, from: source, to: sid, at: plan.at)
-        try db.run("""
-            INSERT INTO events(sid, seq, kind, actor, row_key, row_version, created_at)
-            SELECT sid, ? + row_number() OVER (ORDER BY key), 'state', author, key, version, ? FROM state_rows WHERE sid = ?
-            """, [.integer(copied), .integer(ctx.now), .integer(sid)])
-        try copyComments(ctx, plan, after: copied + (db.scalar("SELECT count(*) FROM events WHERE sid = ?", [.integer(sid)]) ?? 0))
+        let rowEvents: Int64
+        let forkMap: JSONValue
+        if let rows {
+            (rowEvents, forkMap) = (rows.events, rows.forkRows)
+        } else {
+            let versions = try BranchForkRows.versions(db, source: source, mark: plan.rowMark)
+            try BranchForkRows.copy(db, from: source, to: sid, map: Checkpoints.encode(versions))
+            rowEvents = try Int64(db.run("""
+                INSERT INTO events(sid, seq, kind, actor, row_key, row_version, created_at)
+                SELECT sid, ? + row_number() OVER (ORDER BY key), 'state', author, key, version, ? FROM state_rows WHERE sid = ?
+                """, [.integer(copied), .integer(ctx.now), .integer(sid)]))
+            var map: [String: Int64] = [:]
+            for (key, version) in try db.query("SELECT key, version FROM state_rows WHERE sid = ?", [.integer(sid)], { ($0.text(0), $0.int(1)) }) {
+                map[key] = version
+            }
+            forkMap = Checkpoints.encode(map)
+        }
+        let commentsAfter = copied + rowEvents
+        let comments = try copyComments(ctx, plan, after: commentsAfter)
         // In their order, cut at the fork point (the branch's own come after them).
         try db.run("""
             INSERT INTO turn_retirements(sid, after, through, state)
             SELECT ?1, after, min(through, ?3), state FROM turn_retirements WHERE sid = ?2 AND after < ?3 ORDER BY id
             """, [.integer(sid), .integer(source), .integer(plan.at)])
-        var forkRows: [String: Int64] = [:]
-        for (key, version) in try db.query("SELECT key, version FROM state_rows WHERE sid = ?", [.integer(sid)], { ($0.text(0), $0.int(1)) }) {
-            forkRows[key] = version
-        }
         try db.run("""
             UPDATE sessions SET id = ?1, status = 'active', created_at = ?8, updated_at = ?8, parent_sid = ?2, fork_seq = ?3,
               fork_rows = ?4, branch_status = 'open', last_turn_seq = ?5,
-              last_event_seq = (SELECT count(*) FROM events WHERE sid = ?6) + ?7,
-              fork_event_seq = (SELECT count(*) FROM events WHERE sid = ?6) + ?7,
+              last_event_seq = ?7, fork_event_seq = ?7,
               fork_parent_event_seq = (SELECT last_event_seq FROM sessions WHERE sid = ?2)
             WHERE sid = ?6
-            """, [.text(plan.newID), .integer(source), .integer(plan.at), .json(Checkpoints.encode(forkRows)), .integer(plan.at),
-                  .integer(sid), .integer(copied), .integer(ctx.now)])
+            """, [.text(plan.newID), .integer(source), .integer(plan.at), .json(forkMap), .integer(plan.at),
+                  .integer(sid), .integer(commentsAfter + comments), .integer(ctx.now)])
         return try SessionRows.load(db, sid: sid)
     }
 }

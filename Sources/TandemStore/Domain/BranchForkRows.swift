@@ -7,7 +7,8 @@ import TandemJSON
 /// the rows it started from, and a row the log never mentions (from an export without one) is
 /// taken as it is now.
 enum BranchForkRows {
-    /// Copies the source's rows, with their history up to the fork, into the branch `sid`.
+    /// Copies the source's rows, with their history up to the fork, into the branch `sid` in one
+    /// job (the forks' steps use `BranchForkRowSteps`; this is their reference).
     static func copy(_ db: Database, from source: Int64, to sid: Int64, at: Int64) throws(StoreError) {
         guard let versions = try versions(db, source: source, at: at) else {
             try db.run("INSERT INTO state_history SELECT ?, key, version, value, author, created_at, merged FROM state_history WHERE sid = ?",
@@ -16,7 +17,14 @@ enum BranchForkRows {
                        [.integer(sid), .integer(source)])
             return
         }
-        let map: SQLValue = .json(Checkpoints.encode(versions))
+        try copy(db, from: source, to: sid, map: Checkpoints.encode(versions))
+    }
+
+    /// Copies the source's rows named in `map` (key: version) at those versions, with their
+    /// history up to them. A row at a given version never changes, so this may run at any time
+    /// after the fork and copies the same.
+    static func copy(_ db: Database, from source: Int64, to sid: Int64, map versions: JSONValue) throws(StoreError) {
+        let map: SQLValue = .json(versions)
         try db.run("""
             INSERT INTO state_history SELECT ?1, h.key, h.version, h.value, h.author, h.created_at, h.merged
             FROM state_history h JOIN json_each(?3) j ON j.key = h.key WHERE h.sid = ?2 AND h.version <= j.value
@@ -36,7 +44,11 @@ enum BranchForkRows {
     static func versions(_ db: Database, source: Int64, at: Int64) throws(StoreError) -> [String: Int64]? {
         guard let next = try db.scalar("SELECT event_seq FROM turns WHERE sid = ? AND seq > ? ORDER BY seq LIMIT 1",
                                        [.integer(source), .integer(at)]) else { return nil }
-        let mark = next - 1
+        return try versions(db, source: source, mark: next - 1)
+    }
+
+    /// Each row's version at change-log seq `mark` of the source.
+    static func versions(_ db: Database, source: Int64, mark: Int64) throws(StoreError) -> [String: Int64] {
         let forkRows = try db.queryOne("SELECT fork_rows FROM sessions WHERE sid = ?", [.integer(source)]) {
             row throws(StoreError) in try row.json(0)
         }

@@ -12,8 +12,9 @@ public enum BranchMergeResult: Sendable, Equatable {
 extension Store {
     /// Forks `session` at turn `atSeq` (default: its last turn) into a new session that starts as
     /// a copy: the same members and roles, the turns up to `atSeq` (same seqs), and the rows with
-    /// their history as they stood when turn `atSeq` was the last (write+ on the source). The turns are copied in steps (`BranchCopy`): forking a
-    /// long session never holds up other writes for long.
+    /// their history as they stood when turn `atSeq` was the last (write+ on the source). The turns and
+    /// then the rows are copied in steps (`BranchCopy`, `BranchForkRowSteps`): forking a long
+    /// session never holds up other writes for long.
     public func createBranch(session: String, actor: String, atSeq: Int64? = nil, id: String? = nil,
                              title: String? = nil) throws(StoreError) -> Session {
         let newID = id ?? RandomID.make()
@@ -22,8 +23,8 @@ extension Store {
         let plan = try write { ctx throws(StoreError) in
             try BranchCopy.begin(ctx, session: session, actor: actor, atSeq: atSeq, newID: newID, title: title)
         }
-        return try buildHidden(sid: plan.sid) { () throws(StoreError) in
-            let rows = max(1, configuration.importStepRows)
+        let rows = max(1, configuration.importStepRows)
+        do throws(StoreError) {
             var progress: (after: Int64, copied: Int64) = (0, 0)
             while true {
                 let (after, copied) = progress
@@ -32,8 +33,13 @@ extension Store {
                 }) else { break }
                 progress = (step.last, copied + step.count)
             }
-        } publish: { ctx throws(StoreError) in
-            try BranchCopy.publish(ctx, plan)
+            // The rows at the plan's mark, found on readers, then copied `rows` a step.
+            let versions = try BranchForkRowSteps.versions(self, source: plan.sourceSid, mark: plan.rowMark, chunk: rows * 10)
+            let copiedRows = try BranchForkRowSteps.copy(self, plan, versions: versions, copiedTurns: progress.copied, rows: rows)
+            return try write { ctx throws(StoreError) in try BranchCopy.publish(ctx, plan, rows: copiedRows) }
+        } catch {
+            _ = try? write { ctx throws(StoreError) in try SessionImport.abandon(ctx, sid: plan.sid) }
+            throw error
         }
     }
 
