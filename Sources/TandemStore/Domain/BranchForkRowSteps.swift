@@ -26,9 +26,11 @@ enum BranchForkRowSteps {
         var first = true
         while true {
             let after = lastKey, isFirst = first
+            // Two statements, so that each walks the (sid, key) index from where the last stopped.
+            let sql = isFirst ? "SELECT key, version FROM state_rows WHERE sid = ?1 AND ?2 = ?2 ORDER BY key LIMIT ?3"
+                              : "SELECT key, version FROM state_rows WHERE sid = ?1 AND key > ?2 ORDER BY key LIMIT ?3"
             let page = try store.read { (db) throws(StoreError) -> [(String, Int64)] in
-                try db.query("SELECT key, version FROM state_rows WHERE sid = ?1 AND (?3 OR key > ?2) ORDER BY key LIMIT ?4",
-                             [.integer(source), .text(after), .integer(isFirst ? 1 : 0), .int(chunk)]) { ($0.text(0), $0.int(1)) }
+                try db.query(sql, [.integer(source), .text(after), .int(chunk)]) { ($0.text(0), $0.int(1)) }
             }
             for (key, version) in page { current[key] = version }
             guard let last = page.last?.0, page.count == chunk else { break }

@@ -22,21 +22,22 @@ enum BranchForkRows {
 
     /// Copies the source's rows named in `map` (key: version) at those versions, with their
     /// history up to them. A row at a given version never changes, so this may run at any time
-    /// after the fork and copies the same.
+    /// after the fork and copies the same. The map is the outer loop (`CROSS JOIN`): the planner
+    /// otherwise walked the source's whole history for each step's few hundred keys.
     static func copy(_ db: Database, from source: Int64, to sid: Int64, map versions: JSONValue) throws(StoreError) {
         let map: SQLValue = .json(versions)
         try db.run("""
             INSERT INTO state_history SELECT ?1, h.key, h.version, h.value, h.author, h.created_at, h.merged
-            FROM state_history h JOIN json_each(?3) j ON j.key = h.key WHERE h.sid = ?2 AND h.version <= j.value
+            FROM json_each(?3) j CROSS JOIN state_history h ON h.sid = ?2 AND h.key = j.key AND h.version <= j.value
             """, [.integer(sid), .integer(source), map])
         try db.run("""
             INSERT INTO state_rows(sid, key, version, value, author, updated_at, merged, nfc_key) SELECT ?1, h.key, h.version, h.value, h.author, h.created_at, h.merged, tandem_key_spelling(h.key)
-            FROM state_history h JOIN json_each(?3) j ON j.key = h.key WHERE h.sid = ?2 AND h.version = j.value
+            FROM json_each(?3) j CROSS JOIN state_history h ON h.sid = ?2 AND h.key = j.key AND h.version = j.value
             """, [.integer(sid), .integer(source), map])
         // A current row missing from its history (an imported document may lack it).
         try db.run("""
             INSERT OR IGNORE INTO state_rows(sid, key, version, value, author, updated_at, merged, nfc_key) SELECT ?1, r.key, r.version, r.value, r.author, r.updated_at, r.merged, r.nfc_key
-            FROM state_rows r JOIN json_each(?3) j ON j.key = r.key WHERE r.sid = ?2 AND r.version = j.value
+            FROM json_each(?3) j CROSS JOIN state_rows r ON r.sid = ?2 AND r.key = j.key AND r.version = j.value
             """, [.integer(sid), .integer(source), map])
     }
 
