@@ -33,7 +33,7 @@ import TandemJSON
     /// A source built at random: turns, rows written and rewritten between them (keys that sort
     /// differently as bytes and as text included), comments; sometimes itself a branch.
     private func randomSource(_ store: Store, seed: UInt64) throws -> String {
-        var rng = SplitMix(seed)
+        var rng = SeededRandom(seed: seed)
         try makeSession(store)
         let keys = ["a", "B", "é", "É", "z", "k1", "k10", "k2", "ñ", "Z"]
         for round in 0..<(8 + Int(rng.next() % 8)) {
@@ -153,18 +153,5 @@ import TandemJSON
         try store.finishDeletes()
         #expect(try tableCounts(store) == before)
         #expect(errorCode { _ = try store.session(id: "b1") } == "not_found")
-    }
-}
-
-/// A small deterministic generator, so a failing seed can be run again.
-private struct SplitMix {
-    var state: UInt64
-    init(_ seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

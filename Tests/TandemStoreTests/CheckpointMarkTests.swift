@@ -49,19 +49,7 @@ import TandemJSON
         }
     }
 
-    /// A small deterministic generator (SplitMix64): a failing sequence can be replayed from its seed.
-    struct Generator: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
-    static func randomValue(_ g: inout Generator) -> JSONValue {
+    static func randomValue(_ g: inout SeededRandom) -> JSONValue {
         switch Int.random(in: 0..<5, using: &g) {
         case 0: return .null  // a delete
         case 1: return .integer(Int64.random(in: 0..<100, using: &g))
@@ -74,7 +62,7 @@ import TandemJSON
     func restoreOfAMarkEqualsTheWholeMapAfterRandomChanges(seed: UInt64) throws {
         try withStore { store in
             try makeSession(store)
-            var g = Generator(state: seed)
+            var g = SeededRandom(seed: seed)
             var saved: [(name: String, reference: Reference)] = []
             var restores = 0, branches = 0
             for step in 0..<160 {
