@@ -1,5 +1,4 @@
 import Foundation
-import Logging
 import Testing
 import TandemJSON
 import TandemServer
@@ -17,18 +16,10 @@ import TandemTransport
         try f.seedStandard()
         let token = try f.seed { store in try store.createToken(userID: "bob", label: "live") }
 
-        var configuration = ServerConfiguration()
-        configuration.port = 0
-        configuration.loops = 1
-        configuration.databasePath = f.db
-        var logger = Logger(label: "tandem-admin-test")
-        logger.logLevel = .error
-        let server = try TandemServer(configuration: configuration, logger: logger)
-        let port = try server.start()
+        let (server, port) = try f.startServer()
         defer { server.shutdown(grace: 0.5) }
 
-        let client = try WebSocketClient(url: "ws://127.0.0.1:\(port)/ws", options: .init(
-            subprotocols: ["tandem.v1"], headers: [("Authorization", "Bearer \(token.secret)")]))
+        let client = try f.connect(port: port, secret: token.secret)
         defer { client.disconnect() }
         try client.send(text: #"{"id":1,"op":"session.join","session":"s1"}"#)
         let joined = try #require(nextJSON(client) { $0["id"]?.intValue == 1 })
