@@ -65,6 +65,7 @@ private struct MatchFinder {
     /// leaves a small box, and arrays sized for two whole long texts cost more (page faults)
     /// than the diff. Every later box lies inside the first, so they never need to grow; shared
     /// by every sub-box, since the search only reads entries it wrote for the same box.
+    // Safe: allocated once by `middleSnake`, indexed only within the first box's diagonals, freed by `release`.
     private var forward = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
     private var backward = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
 

@@ -123,6 +123,7 @@ private struct LineKey: Hashable {
     let bytes: ArraySlice<UInt8>
 
     func hash(into hasher: inout Hasher) {
+        // Safe: the bytes are only read, inside the closure.
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }

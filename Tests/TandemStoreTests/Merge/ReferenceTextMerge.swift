@@ -66,6 +66,7 @@ private struct ReferenceLineKey: Hashable {
     let bytes: ArraySlice<UInt8>
 
     func hash(into hasher: inout Hasher) {
+        // Safe: the bytes are only read, inside the closure.
         bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
     }
 }
