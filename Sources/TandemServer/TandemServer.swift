@@ -23,30 +23,7 @@ public final class TandemServer: Sendable {
         try ConfigurationLoader.validate(configuration)
         self.configuration = configuration
         self.logger = logger
-        var storeConfiguration = StoreConfiguration(path: configuration.databasePath)
-        // The wire's limits, so that what the store takes by other paths (imports, merges) keeps them too.
-        let wire = configuration.protocolLimits
-        storeConfiguration.maxContentBytes = configuration.maxTurnContentBytes
-        storeConfiguration.maxTitleBytes = wire.maxNameBytes
-        storeConfiguration.maxCommentBytes = wire.maxCommentBytes
-        storeConfiguration.maxMetadataBytes = wire.maxMetadataBytes
-        storeConfiguration.maxRowValueBytes = wire.maxStateValueBytes
-        storeConfiguration.cacheBytes = configuration.cacheBytes
-        storeConfiguration.maxSessionsPerUser = configuration.maxSessionsPerUser
-        storeConfiguration.maxShareLinksPerSession = configuration.maxShareLinksPerSession
-        storeConfiguration.maxCheckpointsPerSession = configuration.maxCheckpointsPerSession
-        storeConfiguration.maxTemplatesPerUser = configuration.maxTemplatesPerUser
-        storeConfiguration.maxRowsPerSession = configuration.maxRowsPerSession
-        storeConfiguration.maxCommentsPerSession = configuration.maxCommentsPerSession
-        storeConfiguration.maxMembersPerSession = configuration.maxMembersPerSession
-        storeConfiguration.maxMergeDiffSteps = configuration.maxMergeDiffSteps
-        storeConfiguration.maxSearchScan = configuration.maxSearchScan
-        storeConfiguration.busyTimeoutMilliseconds = Int32((configuration.busyTimeoutSeconds * 1000).rounded(.up))
-        storeConfiguration.synchronous = configuration.durability == .full ? .full : .normal
-        storeConfiguration.requiresWritable = true
-        // Every answer and event of one run of commits reaches each loop as one task: one wake-up,
-        // one write per connection for all of them.
-        storeConfiguration.completionScope = { completions in SendBatch.collect(completions) }
+        let storeConfiguration = configuration.storeConfiguration
         // Before the database is opened: a second server must not even run the migrations.
         databaseLock = configuration.databasePath == ":memory:" ? nil : try DatabaseLock.acquire(databasePath: configuration.databasePath)
         do {

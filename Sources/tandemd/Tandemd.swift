@@ -70,6 +70,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-members-per-session"), help: .init(Self.help("max-members-per-session"))) var maxMembersPerSession: String?
     @Option(name: .customLong("max-merge-diff-steps"), help: .init(Self.help("max-merge-diff-steps"))) var maxMergeDiffSteps: String?
     @Option(name: .customLong("max-search-scan"), help: .init(Self.help("max-search-scan"))) var maxSearchScan: String?
+    @Option(name: .customLong("write-step-records"), help: .init(Self.help("write-step-records"))) var writeStepRecords: String?
 
     static func help(_ key: String) -> String {
         guard let setting = ServerSetting.named(key) else { return "" }
@@ -90,7 +91,8 @@ struct Tandemd: ParsableCommand {
          ("max-share-links-per-session", maxShareLinksPerSession), ("max-checkpoints-per-session", maxCheckpointsPerSession),
          ("max-templates-per-user", maxTemplatesPerUser), ("max-rows-per-session", maxRowsPerSession),
          ("max-comments-per-session", maxCommentsPerSession), ("max-members-per-session", maxMembersPerSession),
-         ("max-merge-diff-steps", maxMergeDiffSteps), ("max-search-scan", maxSearchScan)]
+         ("max-merge-diff-steps", maxMergeDiffSteps), ("max-search-scan", maxSearchScan),
+         ("write-step-records", writeStepRecords)]
     }
 
     func run() throws {

@@ -29,3 +29,25 @@ import Testing
         #expect(ConfigFileTemplate.render(c).contains("\nmax-members-per-session = 40\n"))
     }
 }
+
+/// The settings the store enforces reach it (`ServerConfiguration.storeConfiguration`).
+@Suite struct StoreSettingTests {
+    @Test func writeStepRecordsIsASettingThatReachesTheStore() throws {
+        var c = ServerConfiguration()
+        #expect(c.writeStepRecords == 500 && c.storeConfiguration.importStepRows == 500)
+        try ConfigurationLoader.apply(environment: ["TANDEM_WRITE_STEP_RECORDS": "7"], to: &c)
+        #expect(c.storeConfiguration.importStepRows == 7)
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("write-step-records", "0", source: "--write-step-records", on: &c) }
+        #expect(ConfigFileTemplate.render(c).contains("\nwrite-step-records = 7\n"))
+    }
+
+    @Test func capsQuotasAndBudgetsReachTheStore() throws {
+        var c = ServerConfiguration()
+        c.maxRowsPerSession = 11; c.maxCommentsPerSession = 12; c.maxMembersPerSession = 13
+        c.maxSessionsPerUser = 14; c.maxMergeDiffSteps = 15_000; c.maxSearchScan = 160
+        let s = c.storeConfiguration
+        #expect(s.maxRowsPerSession == 11 && s.maxCommentsPerSession == 12 && s.maxMembersPerSession == 13)
+        #expect(s.maxSessionsPerUser == 14 && s.maxMergeDiffSteps == 15_000 && s.maxSearchScan == 160)
+        #expect(s.requiresWritable && s.path == c.databasePath)
+    }
+}

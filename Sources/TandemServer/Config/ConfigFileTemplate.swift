@@ -55,6 +55,7 @@ public enum ConfigFileTemplate {
         case "max-members-per-session": String(c.maxMembersPerSession)
         case "max-merge-diff-steps": String(c.maxMergeDiffSteps)
         case "max-search-scan": String(c.maxSearchScan)
+        case "write-step-records": String(c.writeStepRecords)
         case "export-concurrency": String(c.exportConcurrency)
         case "search-concurrency": String(c.searchConcurrency)
         case "rate": String(c.requestsPerSecond)

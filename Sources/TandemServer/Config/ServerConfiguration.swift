@@ -55,6 +55,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxMembersPerSession = 10_000
     /// Line-diff steps of one stale row write's merge (`StoreConfiguration.maxMergeDiffSteps`).
     public var maxMergeDiffSteps = 10_000_000
+    /// Records one step of a long write (import, fork, template session) writes in one transaction
+    /// (`StoreConfiguration.importStepRows`).
+    public var writeStepRecords = 500
     /// Index entries one search page examines (`StoreConfiguration.maxSearchScan`).
     public var maxSearchScan = 20_000
     /// `session.export` requests served at once; more get `unavailable`.

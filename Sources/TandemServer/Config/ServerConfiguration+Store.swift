@@ -1,0 +1,34 @@
+import TandemStore
+import TandemTransport
+
+extension ServerConfiguration {
+    /// What the store is opened with: the settings the store enforces (quotas, caps, steps, the
+    /// wire's size limits, so that what reaches the store by other paths keeps them too).
+    var storeConfiguration: StoreConfiguration {
+        var store = StoreConfiguration(path: databasePath)
+        let wire = protocolLimits
+        store.maxContentBytes = maxTurnContentBytes
+        store.maxTitleBytes = wire.maxNameBytes
+        store.maxCommentBytes = wire.maxCommentBytes
+        store.maxMetadataBytes = wire.maxMetadataBytes
+        store.maxRowValueBytes = wire.maxStateValueBytes
+        store.cacheBytes = cacheBytes
+        store.maxSessionsPerUser = maxSessionsPerUser
+        store.maxShareLinksPerSession = maxShareLinksPerSession
+        store.maxCheckpointsPerSession = maxCheckpointsPerSession
+        store.maxTemplatesPerUser = maxTemplatesPerUser
+        store.maxRowsPerSession = maxRowsPerSession
+        store.maxCommentsPerSession = maxCommentsPerSession
+        store.maxMembersPerSession = maxMembersPerSession
+        store.maxMergeDiffSteps = maxMergeDiffSteps
+        store.maxSearchScan = maxSearchScan
+        store.importStepRows = writeStepRecords
+        store.busyTimeoutMilliseconds = Int32((busyTimeoutSeconds * 1000).rounded(.up))
+        store.synchronous = durability == .full ? .full : .normal
+        store.requiresWritable = true
+        // Every answer and event of one run of commits reaches each loop as one task: one wake-up,
+        // one write per connection for all of them.
+        store.completionScope = { completions in SendBatch.collect(completions) }
+        return store
+    }
+}
