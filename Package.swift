@@ -77,7 +77,8 @@ let package = Package(
         // Clients.
         .executableTarget(
             name: "tandem-admin",
-            dependencies: ["TandemStore", "TandemJSON", "TandemProtocol", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["TandemStore", "TandemJSON", "TandemProtocol", "TandemClientKit",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Clients/tandem-admin", swiftSettings: strict),
         // The terminal client: pure logic in TandemClientKit, I/O in the executable.
         .target(

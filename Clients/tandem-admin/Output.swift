@@ -1,4 +1,5 @@
 import Foundation
+import TandemClientKit
 import TandemJSON
 
 /// Tables for people, tab-separated lines for pipes, JSON for scripts.
@@ -6,11 +7,12 @@ enum Output {
     static let isTerminal = isatty(1) == 1
 
     /// On a terminal: a header and padded columns. Piped: tab-separated rows, no header (tabs and
-    /// newlines inside values become spaces, so each row stays one line).
+    /// newlines inside values become spaces, so each row stays one line). Either way other control
+    /// characters show as visible escapes (`printable`).
     static func table(_ headers: [String], _ rows: [[String]], empty: String) {
         guard isTerminal else {
             for row in rows {
-                print(row.map { $0.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ") }
+                print(row.map { printable($0.replacingOccurrences(of: "\t", with: " ").replacingOccurrences(of: "\n", with: " ")) }
                     .joined(separator: "\t"))
             }
             return
@@ -19,7 +21,7 @@ enum Output {
             print(empty)
             return
         }
-        let cells = ([headers] + rows).map { $0.map { $0.replacingOccurrences(of: "\n", with: " ") } }
+        let cells = ([headers] + rows).map { $0.map { printable($0.replacingOccurrences(of: "\n", with: " ")) } }
         var widths = headers.map { _ in 0 }
         for row in cells { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
         for (n, row) in cells.enumerated() {
@@ -28,6 +30,14 @@ enum Output {
             }.joined(separator: "  ")
             print(n == 0 ? "\u{1B}[1m\(line)\u{1B}[0m" : line)
         }
+    }
+
+    /// `text` safe to print: titles, display names, labels, metadata and audit details are written by
+    /// users over the wire (or come from imported files), and an escape sequence printed raw would
+    /// act on the operator's terminal (clear it, retitle it, fake lines). Control characters, DEL, C1
+    /// and bidi overrides become visible escapes (`^[`, `\u{9B}`), as in the `tandem` client.
+    static func printable(_ text: String) -> String {
+        PrintableText.line(text)
     }
 
     /// One JSON document on stdout.

@@ -62,7 +62,7 @@ struct Sessions: ParsableCommand {
                 ("metadata", s.metadata.serialized()), ("parent", s.parentID ?? "-"),
                 ("members", members.map { "\($0.userID) (\($0.role.rawValue))" }.joined(separator: ", ")),
             ]
-            for (key, value) in fields { print("\(key):\(String(repeating: " ", count: 10 - key.count))\(value)") }
+            for (key, value) in fields { print("\(key):\(String(repeating: " ", count: 10 - key.count))\(Output.printable(value))") }
         }
     }
 
