@@ -28,6 +28,9 @@ struct DatabaseOptions: ParsableArguments {
                 try Store.backup(databaseAt: path, to: target, immutable: immutable)
             }
         } catch {
+            if !immutable, let problem = DatabaseAccess.problem(path) {
+                throw AdminFailure(AdminFailure.database, "cannot back up '\(path)': \(problem)")
+            }
             throw AdminFailure(AdminFailure.database, "cannot back up '\(path)': \(AdminFailure(error).message)")
         }
     }
@@ -52,12 +55,19 @@ struct DatabaseOptions: ParsableArguments {
         do {
             store = try Store(configuration)
         } catch {
+            // A file this user may not write says so, with the fix, rather than SQLite's words.
+            if !configuration.immutable, let problem = DatabaseAccess.problem(path) {
+                throw AdminFailure(AdminFailure.database, "cannot open database '\(path)': \(problem)")
+            }
             throw AdminFailure(AdminFailure.database, "cannot open database '\(path)': \(AdminFailure(error).message)")
         }
         defer { store.close() }
         do {
             return try body(store)
         } catch let error as StoreError {
+            if error.kind == .sqlite, !configuration.immutable, let problem = DatabaseAccess.problem(path) {
+                throw AdminFailure(AdminFailure.database, "cannot write database '\(path)': \(problem)")
+            }
             throw AdminFailure(error, session: session)
         }
     }
