@@ -16,9 +16,26 @@ struct DatabaseOptions: ParsableArguments {
         AdminFailure(AdminFailure.database, "no database at '\(path)'; pass --db PATH (or set TANDEM_DB), or --create to make a new one")
     }
 
+    /// Whether there is a database to open at `path`. An empty (0-byte) file is none: SQLite would
+    /// make a database of it, so a typo naming some empty file must not turn it into one (and with
+    /// --create one is made there). A directory is refused saying so. A file that cannot be looked
+    /// at (a directory on its path not searchable) counts as there: opening it says why it fails.
+    private func databaseExists() throws -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return errno != ENOENT && errno != ENOTDIR }
+        if info.st_mode & S_IFMT == S_IFDIR {
+            throw AdminFailure(AdminFailure.database, "'\(path)' is a directory; pass the database file, e.g. --db \(path)/tandem.db")
+        }
+        guard info.st_size > 0 else {
+            if create { return false }
+            throw AdminFailure(AdminFailure.database, "'\(path)' is an empty file, not a database; pass --db PATH, or --create to make a new one there")
+        }
+        return true
+    }
+
     /// Copies the database file as it is to `target` (no store opened: any schema version, nothing written to it).
     func backup(to target: String, compact: Bool = false) throws {
-        guard FileManager.default.fileExists(atPath: path) else { throw missing }
+        guard try databaseExists() else { throw missing }
         // A database on a read-only mount is read with immutable=1 (see `withStore`).
         let immutable = ReadOnlyFileSystem.holds(path)
         do throws(StoreError) {
@@ -39,7 +56,7 @@ struct DatabaseOptions: ParsableArguments {
     /// `AdminFailure`s; `session` feeds the hints.
     @discardableResult
     func withStore<T>(session: String? = nil, _ body: (Store) throws -> T) throws -> T {
-        let exists = FileManager.default.fileExists(atPath: path)
+        let exists = try databaseExists()
         guard create || exists else { throw missing }
         var configuration = StoreConfiguration(path: path)
         configuration.readerCount = 1

@@ -60,6 +60,27 @@ import TandemStore
         #expect(cwd.rows.map { $0[0] } == ["s1"])
     }
 
+    @Test func anEmptyFileOrADirectoryIsNotMadeADatabase() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        // A typo naming an empty file: refused, and the file stays empty (SQLite would make it a database).
+        _ = FileManager.default.createFile(atPath: f.db, contents: Data())
+        for args in [["users", "list"], ["users", "add", "dave"], ["backup", f.dir + "/copy.db"]] {
+            let result = try f.run(args)
+            expectStatus(result, 4)
+            #expect(result.stderr.contains("is an empty file, not a database") && result.stderr.contains("--create"), "\(result.stderr)")
+            #expect(try FileManager.default.attributesOfItem(atPath: f.db)[.size] as? Int == 0, "\(args) wrote the file")
+        }
+        #expect(!FileManager.default.fileExists(atPath: f.dir + "/copy.db"))
+        // --create makes the database there.
+        expectStatus(try f.run(["users", "add", "dave", "--create"]), 0)
+        expectStatus(try f.run(["users", "list"]), 0)
+
+        let directory = try f.run(["users", "list", "--db", f.dir], withDB: false)
+        expectStatus(directory, 4)
+        #expect(directory.stderr.contains("is a directory; pass the database file, e.g. --db \(f.dir)/tandem.db"), "\(directory.stderr)")
+    }
+
     @Test func unreadableAndTooNewDatabasesExitFour() throws {
         let f = AdminFixture()
         defer { f.cleanup() }
