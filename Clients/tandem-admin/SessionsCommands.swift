@@ -83,11 +83,15 @@ struct Sessions: ParsableCommand {
         @Argument(help: "The session id.") var session: String
         @Flag(help: "Confirm the deletion.") var yes = false
 
-        func run() throws {
+        // In validate(), not run(): a usage error from run() is shown with the root command's usage.
+        func validate() throws {
             guard yes else {
                 throw ValidationError("deleting session '\(session)' erases its turns, rows and history; add --yes to confirm "
                     + "(or export it first: tandem-admin sessions export \(session) -o FILE)")
             }
+        }
+
+        func run() throws {
             try database.withStore(session: session) { store in try store.adminDeleteSession(id: session) }
             print("deleted session \(session)")
         }

@@ -26,13 +26,14 @@ struct Share: ParsableCommand {
             guard expires.milliseconds <= Self.maxLifetime.milliseconds else {
                 throw ValidationError("--expires may be at most 365d (a share link's longest lifetime)")
             }
-        }
-
-        func run() throws {
-            let base = url ?? ProcessInfo.processInfo.environment["TANDEM_PUBLIC_URL"] ?? "http://127.0.0.1:8765"
             guard base.hasPrefix("http://") || base.hasPrefix("https://") else {
                 throw ValidationError("bad --url '\(base)': give the server's base URL, e.g. https://tandem.example.com")
             }
+        }
+
+        private var base: String { url ?? ProcessInfo.processInfo.environment["TANDEM_PUBLIC_URL"] ?? "http://127.0.0.1:8765" }
+
+        func run() throws {
             let issued = try database.withStore(session: session) { store in
                 try store.adminCreateShareLink(session: session, expiresAt: store.now + expires.milliseconds)
             }

@@ -47,7 +47,12 @@ struct TandemAdmin: ParsableCommand {
         } catch {
             // ArgumentParser reports usage errors as EX_USAGE (64); ours is 1.
             if exitCode(for: error) == .validationFailure {
-                Output.error(fullMessage(for: error))
+                // Like every other failure: the reason on the first line ("error: ..."), for scripts;
+                // then the usage of the command it was about, for people.
+                let reason = message(for: error).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                Output.error(reason.joined(separator: " "))
+                let usage = fullMessage(for: error).split(separator: "\n").drop { !$0.hasPrefix("Usage:") }
+                if !usage.isEmpty { Output.note(usage.joined(separator: "\n")) }
                 Foundation.exit(AdminFailure.usage)
             }
             exit(withError: error)

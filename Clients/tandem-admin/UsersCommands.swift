@@ -56,13 +56,23 @@ struct Users: ParsableCommand {
     struct Remove: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Remove a user with their tokens, memberships and templates (live connections are closed).",
-            discussion: "Their turns and comments stay, under their id; the id is not given to a new user.")
+            discussion: """
+                Their turns and comments stay, under their id; the id is not given to a new user. The share links \
+                they created are revoked. A session they own passes to another owner member; when they are its \
+                only owner the removal is refused (exit 3, naming the sessions): grant someone owner or delete it first.
+
+                Example: tandem-admin users remove bob --yes
+                """)
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The user id.") var user: String
         @Flag(help: "Confirm the removal.") var yes = false
 
-        func run() throws {
+        // In validate(), not run(): a usage error from run() is shown with the root command's usage.
+        func validate() throws {
             guard yes else { throw ValidationError("removing user '\(user)' deletes their tokens and memberships; add --yes to confirm") }
+        }
+
+        func run() throws {
             try database.withStore { store in try store.adminRemoveUser(id: user) }
             print("removed user \(user)")
         }
