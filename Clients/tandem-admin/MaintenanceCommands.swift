@@ -80,10 +80,17 @@ struct Purge: ParsableCommand {
 
 struct Audit: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show recent user, token, permission, share and deletion events (who did what, when), newest first.")
+        abstract: "Show recent user, token, permission, share and deletion events (who did what, when), newest first.",
+        discussion: """
+            A page holds at most --limit events; when older ones are left the last line on stderr (or the \
+            JSON's "next") gives the --before to pass for the next page.
+
+            Example: tandem-admin audit --session review --limit 200 --json
+            """)
     @OptionGroup var database: DatabaseOptions
     @Option(help: "Only events of this session.") var session: String?
     @Option(help: "At most this many (1-10000).") var limit = 50
+    @Option(help: "Continue with events older than this one (a previous page's next cursor: an event id).") var before: Int64?
     @OptionGroup var output: JSONOption
 
     func validate() throws {
@@ -91,16 +98,20 @@ struct Audit: ParsableCommand {
     }
 
     func run() throws {
-        let entries = try database.withStore { store in try store.auditLog(session: session, limit: limit) }
+        let page = try database.withStore { store in try store.auditPage(session: session, before: before, limit: limit) }
+        let next = page.more ? page.entries.last?.id : nil
         if output.json {
-            Output.json(["audit": .array(entries.map(\.json))])
+            var object: [String: JSONValue] = ["audit": .array(page.entries.map(\.json)), "more": .bool(next != nil)]
+            if let next { object["next"] = .integer(next) }
+            Output.json(.object(object))
         } else {
             Output.table(["ID", "AT", "ACTOR", "ACTION", "SESSION", "TARGET", "DETAIL"],
-                         entries.map { e in
+                         page.entries.map { e in
                              [String(e.id), Output.time(e.at), e.actor ?? "-", e.action, e.sessionID ?? "-", e.target ?? "-",
                               e.detail == [:] ? "-" : e.detail.serialized()]
                          },
                          empty: "no audit events")
+            if let next { Output.note("(older events: --before \(next))") }
         }
     }
 }

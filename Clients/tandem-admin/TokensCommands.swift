@@ -25,24 +25,37 @@ struct Tokens: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List tokens (of one user, or of everyone); secrets are never shown.")
+        static let configuration = CommandConfiguration(
+            abstract: "List tokens (of one user, or of everyone), oldest first, a page at a time; secrets are never shown.",
+            discussion: """
+                A page holds at most --limit tokens; when more are left the last line on stderr (or the JSON's \
+                "next") gives the --after to pass for the next page.
+
+                Example: tandem-admin tokens list alice --json
+                """)
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "Only this user's tokens.") var user: String?
+        @Option(help: "At most this many (1-1000).") var limit = 100
+        @Option(help: "Continue after a previous page (its next cursor: a token id).") var after: String?
         @OptionGroup var output: JSONOption
 
+        func validate() throws {
+            guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1...1000") }
+        }
+
         func run() throws {
-            let tokens = try database.withStore { store in
-                guard let user else { return try store.adminTokens() }
-                _ = try store.user(id: user)
-                return try store.tokens(userID: user)
-            }
+            let page = try database.withStore { store in try store.adminTokenPage(user: user, after: after, limit: limit) }
+            let next = page.more ? page.tokens.last?.id : nil
             if output.json {
-                Output.json(["tokens": .array(tokens.map(\.json))])
+                var object: [String: JSONValue] = ["tokens": .array(page.tokens.map(\.json)), "more": .bool(next != nil)]
+                if let next { object["next"] = .string(next) }
+                Output.json(.object(object))
             } else {
                 Output.table(["ID", "USER", "LABEL", "CREATED", "LAST USED", "REVOKED"],
-                             tokens.map { [$0.id, $0.userID, $0.label.isEmpty ? "-" : $0.label, Output.time($0.createdAt),
-                                           Output.time($0.lastUsedAt), Output.time($0.revokedAt)] },
+                             page.tokens.map { [$0.id, $0.userID, $0.label.isEmpty ? "-" : $0.label, Output.time($0.createdAt),
+                                                Output.time($0.lastUsedAt), Output.time($0.revokedAt)] },
                              empty: "no tokens")
+                if let next { Output.note("(more tokens: --after \(next))") }
             }
         }
     }

@@ -36,19 +36,38 @@ struct Users: ParsableCommand {
     }
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List every user.")
+        static let configuration = CommandConfiguration(
+            abstract: "List users by id, a page at a time.",
+            discussion: """
+                A page holds at most --limit users; when more are left the last line on stderr (or the JSON's \
+                "next") gives the --after to pass for the next page.
+
+                Example: tandem-admin users list --json --limit 1000 --after bob
+                """)
         @OptionGroup var database: DatabaseOptions
+        @Option(help: "At most this many (1-1000).") var limit = 100
+        @Option(help: "Continue after a previous page (its next cursor: a user id).") var after: String?
         @OptionGroup var output: JSONOption
 
+        func validate() throws {
+            guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1...1000") }
+        }
+
         func run() throws {
-            let (users, tokens) = try database.withStore { store in (try store.adminUsers(), try store.adminTokens()) }
-            let active = Dictionary(grouping: tokens.filter { $0.revokedAt == nil }, by: \.userID).mapValues(\.count)
+            let page = try database.withStore { store in try store.adminUserPage(after: after, limit: limit) }
+            let next = page.more ? page.users.last?.user.id : nil
             if output.json {
-                Output.json(["users": .array(users.map { $0.json.merging(["active_tokens": .integer(Int64(active[$0.id] ?? 0))]) })])
+                var object: [String: JSONValue] = [
+                    "users": .array(page.users.map { $0.user.json.merging(["active_tokens": .integer(Int64($0.activeTokens))]) }),
+                    "more": .bool(next != nil),
+                ]
+                if let next { object["next"] = .string(next) }
+                Output.json(.object(object))
             } else {
                 Output.table(["ID", "NAME", "CREATED", "TOKENS"],
-                             users.map { [$0.id, $0.displayName, Output.time($0.createdAt), String(active[$0.id] ?? 0)] },
+                             page.users.map { [$0.user.id, $0.user.displayName, Output.time($0.user.createdAt), String($0.activeTokens)] },
                              empty: "no users; add one with: tandem-admin users add NAME")
+                if let next { Output.note("(more users: --after \(next))") }
             }
         }
     }

@@ -1,0 +1,66 @@
+import TandemJSON
+
+/// The operator's listings of users, tokens and the audit log, a page at a time (as sessions and
+/// share links are): a page is one `ORDER BY ... LIMIT limit + 1` read, so a listing costs the
+/// same memory however many rows the database holds, and a script reads them all by following
+/// the cursor. `more` says whether anything is left after the page.
+extension Store {
+    /// Users by id, after the id `after` (which need not exist: ids are ordered as text), each with
+    /// the number of their tokens not revoked.
+    public func adminUserPage(after: String? = nil, limit: Int = 100) throws(StoreError)
+        -> (users: [(user: User, activeTokens: Int)], more: Bool) {
+        let limit = max(1, limit)
+        return try read { db throws(StoreError) in
+            let rows = try db.query("""
+                SELECT u.id, u.display_name, u.created_at,
+                       (SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL)
+                FROM users u WHERE ?1 IS NULL OR u.id > ?1 ORDER BY u.id LIMIT ?2
+                """, [.optional(after), .int(limit + 1)]) {
+                (user: User(id: $0.text(0), displayName: $0.text(1), createdAt: $0.int(2)), activeTokens: Int($0.int(3)))
+            }
+            return (Array(rows.prefix(limit)), rows.count > limit)
+        }
+    }
+
+    /// Tokens of one user (`not_found` when there is no such user) or of everyone, revoked ones
+    /// included, oldest first, after the token `after` names (`not_found` when no token has that id).
+    public func adminTokenPage(user: String? = nil, after: String? = nil, limit: Int = 100) throws(StoreError)
+        -> (tokens: [APIToken], more: Bool) {
+        let limit = max(1, limit)
+        return try read { db throws(StoreError) in
+            if let user, try !db.userExists(user) { throw StoreError.notFound("user \(user)") }
+            var from: (createdAt: Int64, id: String) = (.min, "")
+            if let after {
+                guard let at = try db.scalar("SELECT created_at FROM api_tokens WHERE id = ?", [.text(after)])
+                else { throw StoreError.notFound("token \(after)") }
+                from = (at, after)
+            }
+            // One user's come off `api_tokens_user`; everyone's is a scan that keeps `limit + 1` in the sorter.
+            let tokens = try db.query("""
+                SELECT id, user_id, label, created_at, revoked_at, last_used_at FROM api_tokens
+                WHERE (?1 IS NULL OR user_id = ?1) AND (created_at, id) > (?2, ?3) ORDER BY created_at, id LIMIT ?4
+                """, [.optional(user), .integer(from.createdAt), .text(from.id), .int(limit + 1)]) {
+                APIToken(id: $0.text(0), userID: $0.text(1), label: $0.text(2), createdAt: $0.int(3),
+                         revokedAt: $0.optionalInt(4), lastUsedAt: $0.optionalInt(5))
+            }
+            return (Array(tokens.prefix(limit)), tokens.count > limit)
+        }
+    }
+
+    /// Audit entries, newest first, older than the entry `before` (by id), for one session when
+    /// `session` is given (a deleted session's entries stay, so an unknown one is no error).
+    public func auditPage(session: String? = nil, before: Int64? = nil, limit: Int = 50) throws(StoreError)
+        -> (entries: [AuditEntry], more: Bool) {
+        let limit = max(1, limit)
+        return try read { db throws(StoreError) in
+            let entries = try db.query("""
+                SELECT id, at, actor, action, session_id, target, detail FROM audit_log
+                WHERE (?1 IS NULL OR session_id = ?1) AND (?2 IS NULL OR id < ?2) ORDER BY id DESC LIMIT ?3
+                """, [.optional(session), .optional(before), .int(limit + 1)]) { row throws(StoreError) in
+                AuditEntry(id: row.int(0), at: row.int(1), actor: row.optionalText(2), action: row.text(3),
+                           sessionID: row.optionalText(4), target: row.optionalText(5), detail: try row.json(6))
+            }
+            return (Array(entries.prefix(limit)), entries.count > limit)
+        }
+    }
+}
