@@ -16,8 +16,9 @@ struct AdminFailure: Error {
     }
 
     /// The one place store errors become exit codes and advice. `session` names the session the
-    /// command was about, for hints like "list members with: tandem-admin members S".
-    init(_ error: StoreError, session: String? = nil) {
+    /// command was about, for hints like "list members with: tandem-admin members S"; `busySeconds`
+    /// is how long the command waited for the write lock (--busy-timeout).
+    init(_ error: StoreError, session: String? = nil, busySeconds: Double = 5) {
         switch error.kind {
         case .notFound, .notMember:
             self.init(Self.notFound, Self.notFoundMessage(error.message, session: session))
@@ -29,9 +30,9 @@ struct AdminFailure: Error {
         case .schemaTooOld:
             self.init(Self.database, error.message)
         case .busy:
-            self.init(Self.database, Self.busyMessage)
+            self.init(Self.database, Self.busyMessage(busySeconds))
         case .sqlite where [5, 6].contains((error.sqliteCode ?? 0) & 0xFF):
-            self.init(Self.database, Self.busyMessage)
+            self.init(Self.database, Self.busyMessage(busySeconds))
         case .sqlite where (error.sqliteCode ?? 0) & 0xFF == 8 /* SQLITE_READONLY */:
             self.init(Self.database, "database error: \(error.message)")
         case .sqlite, .closed:
@@ -41,10 +42,11 @@ struct AdminFailure: Error {
         }
     }
 
-    static let busyMessage = """
-        the database is busy: another process (tandemd in a long write, or another tandem-admin) held its \
-        write lock for more than 5 s; try again
-        """
+    static func busyMessage(_ seconds: Double) -> String {
+        let waited = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+        return "the database is busy: another process (tandemd in a long write, or another tandem-admin) held its "
+            + "write lock for more than \(waited) s; try again, or wait longer with --busy-timeout SECONDS"
+    }
 
     /// "session x not found" → "no session 'x'; list sessions with: tandem-admin sessions list".
     private static func notFoundMessage(_ message: String, session: String?) -> String {

@@ -10,7 +10,17 @@ struct DatabaseOptions: ParsableArguments {
     @Flag(name: .long, help: "Create the database when the file does not exist yet.")
     var create = false
 
+    @Option(name: .customLong("busy-timeout"),
+            help: ArgumentHelp("Seconds to wait while another process (tandemd in a long write, another tandem-admin) holds the database's write lock, before giving up with exit 4 (0.01-600).", valueName: "seconds"))
+    var busyTimeout: Double = 5
+
     var path: String { db ?? ProcessInfo.processInfo.environment["TANDEM_DB"] ?? "./tandem.db" }
+
+    func validate() throws {
+        guard busyTimeout >= 0.01 && busyTimeout <= 600 else { throw ValidationError("--busy-timeout must be 0.01...600 seconds") }
+    }
+
+    private var busyTimeoutMilliseconds: Int32 { Int32((busyTimeout * 1000).rounded(.up)) }
 
     private var missing: AdminFailure {
         AdminFailure(AdminFailure.database, "no database at '\(path)'; pass --db PATH (or set TANDEM_DB), or --create to make a new one")
@@ -40,15 +50,15 @@ struct DatabaseOptions: ParsableArguments {
         let immutable = ReadOnlyFileSystem.holds(path)
         do throws(StoreError) {
             if compact {
-                try Store.compactedCopy(databaseAt: path, to: target, immutable: immutable)
+                try Store.compactedCopy(databaseAt: path, to: target, immutable: immutable, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
             } else {
-                try Store.backup(databaseAt: path, to: target, immutable: immutable)
+                try Store.backup(databaseAt: path, to: target, immutable: immutable, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
             }
         } catch {
             if !immutable, let problem = DatabaseAccess.problem(path) {
                 throw AdminFailure(AdminFailure.database, "cannot back up '\(path)': \(problem)")
             }
-            throw AdminFailure(AdminFailure.database, "cannot back up '\(path)': \(AdminFailure(error).message)")
+            throw AdminFailure(AdminFailure.database, "cannot back up '\(path)': \(AdminFailure(error, busySeconds: busyTimeout).message)")
         }
     }
 
@@ -60,6 +70,7 @@ struct DatabaseOptions: ParsableArguments {
         guard create || exists else { throw missing }
         var configuration = StoreConfiguration(path: path)
         configuration.readerCount = 1
+        configuration.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         // An existing database is used as it is: upgrading it is tandemd's, after a backup. The
         // search file is the server's too (made by root, it would lock the service user out).
         configuration.migrates = !exists
@@ -76,7 +87,7 @@ struct DatabaseOptions: ParsableArguments {
             if !configuration.immutable, let problem = DatabaseAccess.problem(path) {
                 throw AdminFailure(AdminFailure.database, "cannot open database '\(path)': \(problem)")
             }
-            throw AdminFailure(AdminFailure.database, "cannot open database '\(path)': \(AdminFailure(error).message)")
+            throw AdminFailure(AdminFailure.database, "cannot open database '\(path)': \(AdminFailure(error, busySeconds: busyTimeout).message)")
         }
         defer { store.close() }
         do {
@@ -85,7 +96,7 @@ struct DatabaseOptions: ParsableArguments {
             if error.kind == .sqlite, !configuration.immutable, let problem = DatabaseAccess.problem(path) {
                 throw AdminFailure(AdminFailure.database, "cannot write database '\(path)': \(problem)")
             }
-            throw AdminFailure(error, session: session)
+            throw AdminFailure(error, session: session, busySeconds: busyTimeout)
         }
     }
 }
@@ -127,10 +138,10 @@ enum LeadingDatabaseOptions {
         var leading: [String] = []
         var rest = arguments[...]
         while let first = rest.first {
-            if first == "--db", rest.count >= 2 {
+            if first == "--db" || first == "--busy-timeout", rest.count >= 2 {
                 leading += rest.prefix(2)
                 rest = rest.dropFirst(2)
-            } else if first.hasPrefix("--db=") || first == "--create" {
+            } else if first.hasPrefix("--db=") || first.hasPrefix("--busy-timeout=") || first == "--create" {
                 leading.append(first)
                 rest = rest.dropFirst()
             } else {
