@@ -88,7 +88,7 @@ struct Audit: ParsableCommand {
             Example: tandem-admin audit --session review --limit 200 --json
             """)
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Only events of this session.") var session: String?
+    @Option(help: "Only events of this session (a deleted session's events stay: an unknown id lists none, it is no error).") var session: String?
     @Option(help: "At most this many (1-10000).") var limit = 50
     @Option(help: "Continue with events older than this one (a previous page's next cursor: an event id).") var before: Int64?
     @OptionGroup var output: JSONOption

@@ -27,7 +27,11 @@ struct Sessions: ParsableCommand {
         func run() throws {
             var filter = SessionFilter(member: member, status: status.flatMap(SessionStatus.init(rawValue:)), limit: limit)
             filter.after = after
-            let page = try database.withStore { store in try store.listSessions(filter) }
+            let page = try database.withStore { store in
+                // A mistyped user is not "no sessions": say there is no such user (exit 2).
+                if let member { _ = try store.user(id: member) }
+                return try store.listSessions(filter)
+            }
             if output.json {
                 var object: [String: JSONValue] = ["sessions": .array(page.sessions.map(\.json)), "more": .bool(page.nextCursor != nil)]
                 if let next = page.nextCursor { object["next"] = .string(next) }
