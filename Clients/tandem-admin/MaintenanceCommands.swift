@@ -4,7 +4,9 @@ import TandemJSON
 import TandemStore
 
 struct Contributions: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show who contributed what to a session.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show who contributed what to a session.",
+        discussion: "Example: tandem-admin contributions review --json")
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The session id.") var session: String
     @OptionGroup var output: JSONOption
@@ -22,7 +24,8 @@ struct Contributions: ParsableCommand {
 
 struct Backup: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Copy the live database to a file (online and consistent; tandemd may keep running; any schema version, left as it is).")
+        abstract: "Copy the live database to a file (online and consistent; tandemd may keep running; any schema version, left as it is).",
+        discussion: "Example: sudo -u tandem tandem-admin backup --db /var/lib/tandem/tandem.db /var/backups/tandem-$(date +%F).db")
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The backup file to write.") var file: String
     @Flag(help: "Overwrite FILE when it exists.") var force = false
@@ -51,7 +54,9 @@ struct Backup: ParsableCommand {
 }
 
 struct Purge: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Delete sessions archived longer ago than an age.")
+    static let configuration = CommandConfiguration(
+        abstract: "Delete sessions archived longer ago than an age.",
+        discussion: "Example: tandem-admin purge --archived-older-than 90d --yes")
     @OptionGroup var database: DatabaseOptions
     @Option(help: "The age, e.g. 90d, 12h.", transform: AdminDuration.parse) var archivedOlderThan: AdminDuration
     @Flag(help: "Confirm the deletion (a purge erases the sessions' turns, rows and history).") var yes = false

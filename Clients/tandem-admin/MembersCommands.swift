@@ -5,7 +5,7 @@ import TandemStore
 struct Grant: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Give a user a role in a session (adds them, or changes their role).",
-        discussion: "Roles: owner > admin > write > comment > read. Live members see the change within a second.")
+        discussion: "Roles: owner > admin > write > comment > read. Live members see the change within a second.\n\nExample: tandem-admin grant bob review write")
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The user id.") var user: String
     @Argument(help: "The session id.") var session: String
@@ -21,7 +21,8 @@ struct Grant: ParsableCommand {
 
 struct Revoke: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Remove a user from a session (live members see it within a second).")
+        abstract: "Remove a user from a session (live members see it within a second).",
+        discussion: "The session's last owner cannot be removed (exit 3): grant another owner first.\n\nExample: tandem-admin revoke bob review")
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The user id.") var user: String
     @Argument(help: "The session id.") var session: String
@@ -33,7 +34,9 @@ struct Revoke: ParsableCommand {
 }
 
 struct Members: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "List a session's members and their roles.")
+    static let configuration = CommandConfiguration(
+        abstract: "List a session's members and their roles.",
+        discussion: "Example: tandem-admin members review --json")
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The session id.") var session: String
     @OptionGroup var output: JSONOption

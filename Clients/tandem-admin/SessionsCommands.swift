@@ -9,7 +9,9 @@ struct Sessions: ParsableCommand {
         subcommands: [List.self, Show.self, Archive.self, Delete.self, Export.self, Import.self])
 
     struct List: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List sessions, most recently updated first.")
+        static let configuration = CommandConfiguration(
+            abstract: "List sessions, most recently updated first.",
+            discussion: "Example: tandem-admin sessions list --status archived --member bob --json")
         @OptionGroup var database: DatabaseOptions
         @Option(help: "Only sessions with this status: active, paused or archived.") var status: String?
         @Option(help: "Only sessions this user is a member of.") var member: String?
@@ -46,7 +48,9 @@ struct Sessions: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show one session with its members.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show one session with its members.",
+            discussion: "Example: tandem-admin sessions show review")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The session id.") var session: String
         @OptionGroup var output: JSONOption
@@ -71,7 +75,9 @@ struct Sessions: ParsableCommand {
     }
 
     struct Archive: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Archive a session (read-only; purge can delete it later).")
+        static let configuration = CommandConfiguration(
+            abstract: "Archive a session (read-only; purge can delete it later).",
+            discussion: "Example: tandem-admin sessions archive review")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The session id.") var session: String
 
@@ -82,7 +88,9 @@ struct Sessions: ParsableCommand {
     }
 
     struct Delete: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete a session and everything in it.")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete a session and everything in it.",
+            discussion: "Live members get the session's deleted event within a second.\n\nExample: tandem-admin sessions delete review --yes")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The session id.") var session: String
         @Flag(help: "Confirm the deletion.") var yes = false
@@ -104,7 +112,7 @@ struct Sessions: ParsableCommand {
     struct Export: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Write a session as one JSON document (to stdout or a file).",
-            discussion: "An existing file is not replaced (exit 3) unless --force is given, as with backup.")
+            discussion: "An existing file is not replaced (exit 3) unless --force is given, as with backup.\n\nExample: tandem-admin sessions export review -o review.json")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The session id.") var session: String
         @Option(name: .shortAndLong, help: "Write to this file instead of stdout.") var output: String?
@@ -135,7 +143,7 @@ struct Sessions: ParsableCommand {
     struct Import: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Import a session from an export document ('-' reads stdin).",
-            discussion: "Users the document references are created when missing. Fails with exit 3 when the session id exists; use --as.")
+            discussion: "Users the document references are created when missing. Fails with exit 3 when the session id exists; use --as.\n\nExample: tandem-admin sessions import review.json --as review-copy")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The export file, or - for stdin.") var file: String
         @Option(name: .customLong("as"), help: "Import under this session id.") var asID: String?

@@ -10,7 +10,8 @@ struct Share: ParsableCommand {
     struct Create: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create a read-only link to a session and print its URL (shown once).",
-            discussion: "The URL is BASE/s/SECRET; BASE is --url, else TANDEM_PUBLIC_URL, else http://127.0.0.1:8765.")
+            discussion: "The URL is BASE/s/SECRET; BASE is --url, else TANDEM_PUBLIC_URL, else http://127.0.0.1:8765.\n\n"
+                + "Example: tandem-admin share create review --expires 7d --url https://tandem.example.com")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The session id.") var session: String
         // Unconditional: "--expires -5m" is a bad duration to explain, not a missing value.
@@ -53,7 +54,7 @@ struct Share: ParsableCommand {
             abstract: "List the working share links of one session, or of all sessions, oldest first, a page at a time.",
             discussion: "Revoked and expired links are kept (the audit log names them too); --all lists them as well. "
                 + "A page holds at most --limit links; when more are left the last line (or the JSON's \"next\") "
-                + "gives the --after to pass for the next page.")
+                + "gives the --after to pass for the next page.\n\nExample: tandem-admin share list review --all --json")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "Only this session's links.") var session: String?
         @Flag(help: "Also the links that no longer work (revoked or expired).") var all = false
@@ -86,7 +87,8 @@ struct Share: ParsableCommand {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revoke a share link; its viewers are disconnected within a second.")
+            abstract: "Revoke a share link; its viewers are disconnected within a second.",
+            discussion: "Example: tandem-admin share revoke 3mUXnAHTr4-RqNJk")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The link id (from share list).") var id: String
 

@@ -7,7 +7,9 @@ struct Tokens: ParsableCommand {
         abstract: "Issue, list and revoke API tokens.", subcommands: [Issue.self, List.self, Revoke.self])
 
     struct Issue: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Issue a token for a user (the secret is printed once).")
+        static let configuration = CommandConfiguration(
+            abstract: "Issue a token for a user (the secret is printed once).",
+            discussion: "Example: tandem-admin tokens issue alice --label laptop")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The user id.") var user: String
         @Option(help: "A label to tell tokens apart.") var label = ""
@@ -62,7 +64,8 @@ struct Tokens: ParsableCommand {
 
     struct Revoke: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revoke a token; its live connections close (code 4401) within a second.")
+            abstract: "Revoke a token; its live connections close (code 4401) within a second.",
+            discussion: "Example: tandem-admin tokens revoke KSszlXLz44CVFbgp (ids from: tandem-admin tokens list USER)")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The token id (from tokens list).") var id: String
 

@@ -9,7 +9,12 @@ struct Users: ParsableCommand {
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add a user and issue their first token (printed once).",
-            discussion: "The user id is NAME when NAME is a valid id (1-64 of A-Z a-z 0-9 - _ . @), else random; --id sets it. The id of a removed user is refused.")
+            discussion: """
+                The user id is NAME when NAME is a valid id (1-64 of A-Z a-z 0-9 - _ . @), else random; --id sets it. \
+                The id of a removed user is refused.
+
+                Example: tandem-admin users add "Alice Martin" --id alice
+                """)
 
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The display name.") var name: String
