@@ -76,10 +76,19 @@ struct Sessions: ParsableCommand {
 
     struct Archive: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Archive a session (read-only; purge can delete it later).",
-            discussion: "Example: tandem-admin sessions archive review")
+            abstract: "Archive a session (read-only for good; purge can delete it later).",
+            discussion: "Archiving is final, as over the wire: nothing resumes an archived session.\n\nExample: tandem-admin sessions archive review --yes")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The session id.") var session: String
+        @Flag(help: "Confirm the archiving (it cannot be undone).") var yes = false
+
+        // A mistyped id must not make another session read-only for good (and purgeable).
+        func validate() throws {
+            guard yes else {
+                throw ValidationError("archiving session '\(session)' is final: it becomes read-only for good and purge can "
+                    + "delete it later; add --yes to confirm (check it first: tandem-admin sessions show \(session))")
+            }
+        }
 
         func run() throws {
             _ = try database.withStore(session: session) { store in try store.adminArchiveSession(id: session) }

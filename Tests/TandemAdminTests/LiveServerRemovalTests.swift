@@ -54,7 +54,7 @@ import TandemTransport
         print("users remove reached the members in \(Int(Date().timeIntervalSince(started) * 1000)) ms (includes the CLI run)")
 
         // sessions archive: a `session` status event with the archived session; then posting is refused.
-        expectStatus(try f.run(["sessions", "archive", "s1"]), 0)
+        expectStatus(try f.run(["sessions", "archive", "s1", "--yes"]), 0)
         let archived = nextJSON(alice, timeout: 1.0) { $0["event"] == "session" }
         #expect(archived?["change"] == "status" && archived?["info"]?["status"] == "archived" && archived?["by"] == "admin",
                 "\(archived?.serialized() ?? "nil")")

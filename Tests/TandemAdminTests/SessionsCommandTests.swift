@@ -35,9 +35,9 @@ import TandemStore
         let plain = try f.run(["sessions", "show", "s1"])
         #expect(plain.stdout.contains("title:") && plain.stdout.contains("Planning") && plain.stdout.contains("bob (write)"))
 
-        expectStatus(try f.run(["sessions", "archive", "s2"]), 0)
+        expectStatus(try f.run(["sessions", "archive", "s2", "--yes"]), 0)
         #expect(try f.seed { store in try store.session(id: "s2").status } == .archived)
-        expectStatus(try f.run(["sessions", "archive", "s2"]), 3)
+        expectStatus(try f.run(["sessions", "archive", "s2", "--yes"]), 3)
         #expect(try f.run(["sessions", "list", "--status", "archived"]).rows.map { $0[0] } == ["s2"])
         expectStatus(try f.run(["sessions", "list", "--status", "gone"]), 1)
         expectStatus(try f.run(["sessions", "list", "--limit", "0"]), 1)
@@ -50,7 +50,7 @@ import TandemStore
         expectStatus(gone, 2)
         #expect(gone.stderr.contains("no session 's2'; list sessions with: tandem-admin sessions list"))
         expectStatus(try f.run(["sessions", "delete", "s2", "--yes"]), 2)
-        expectStatus(try f.run(["sessions", "archive", "s2"]), 2)
+        expectStatus(try f.run(["sessions", "archive", "s2", "--yes"]), 2)
         #expect(try f.seed { store in try store.auditLog().prefix(2).map(\.action) } == ["session.delete", "session.archive"])
     }
 

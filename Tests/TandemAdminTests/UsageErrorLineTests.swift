@@ -11,6 +11,7 @@ import Testing
         let cases: [(args: [String], reason: String, usage: String)] = [
             (["users", "remove", "bob"], "add --yes to confirm", "Usage: tandem-admin users remove"),
             (["sessions", "delete", "s1"], "add --yes to confirm", "Usage: tandem-admin sessions delete"),
+            (["sessions", "archive", "s1"], "is final", "Usage: tandem-admin sessions archive"),
             (["purge", "--archived-older-than", "1d"], "add --yes to confirm", "Usage: tandem-admin purge"),
             (["share", "create", "s1", "--url", "ftp://x"], "bad --url 'ftp://x'", "Usage: tandem-admin share create"),
             (["grant", "bob", "s1", "superuser"], "unknown role 'superuser'; roles are owner, admin, write, comment, read",
@@ -26,7 +27,7 @@ import Testing
             #expect(lines.dropFirst().first?.hasPrefix(usage) == true, "\(args): \(result.stderr)")
             #expect(!result.stderr.contains("Usage: tandem-admin <subcommand>"), "\(args): \(result.stderr)")
         }
-        // Nothing was removed or deleted for want of --yes.
-        #expect(try f.seed { store in (try store.adminUsers().count, try store.session(id: "s1").id) } == (4, "s1"))
+        // Nothing was removed, deleted or archived for want of --yes.
+        #expect(try f.seed { store in (try store.adminUsers().count, try store.session(id: "s1").status) } == (4, .active))
     }
 }
