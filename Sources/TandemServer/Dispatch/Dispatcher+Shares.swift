@@ -5,20 +5,26 @@ import TandemStore
 extension Dispatcher {
     func createShare(_ p: ShareCreateParams, client: ClientConnection) throws -> ShareCreateResult {
         let user = try memberUser(client)
-        let now = Int64(Date().timeIntervalSince1970 * 1000)
-        let expiresAt: Int64 = switch p.expiry {
-        case .inSeconds(let seconds): now + seconds * 1000
-        case .at(let at): at
+        let expiry: ShareLinkExpiry
+        switch p.expiry {
+        case .inSeconds(let seconds):
+            // Counted by the store from the link's own `created`, so `expires` = `created` + expires_in
+            // exactly (a clock read here, before the write queue, made it a few ms short).
+            // expires_in is bounded when parsed.
+            expiry = .after(milliseconds: seconds * 1000)
+        case .at(let at):
+            let now = Int64(Date().timeIntervalSince1970 * 1000)
+            guard at > now else {
+                throw DispatchFailure(code: .invalidArgument, message: "the expiry must lie in the future", field: "expires_at")
+            }
+            // An absolute time is bounded here, against the clock.
+            guard at - now <= limits.maxShareLifetimeSeconds * 1000 else {
+                throw DispatchFailure(code: .invalidArgument,
+                                      message: "the expiry must lie within \(limits.maxShareLifetimeSeconds / 86_400) days", field: "expires_at")
+            }
+            expiry = .at(at)
         }
-        guard expiresAt > now else {
-            throw DispatchFailure(code: .invalidArgument, message: "the expiry must lie in the future", field: "expires_at")
-        }
-        // expires_in is bounded when parsed; an absolute time is bounded here, against the clock.
-        guard expiresAt - now <= limits.maxShareLifetimeSeconds * 1000 else {
-            throw DispatchFailure(code: .invalidArgument,
-                                  message: "the expiry must lie within \(limits.maxShareLifetimeSeconds / 86_400) days", field: "expires_at")
-        }
-        let issued = try store.createShareLink(session: p.session, actor: user, expiresAt: expiresAt)
+        let issued = try store.createShareLink(session: p.session, actor: user, expiry: expiry)
         // The full link when the operator said where the server is reached (behind a proxy it cannot know).
         let base = configuration.publicURL == nil ? "" : configuration.effectivePublicURL
         return ShareCreateResult(share: TandemProtocol.ShareLink(issued.link), secret: issued.secret, url: "\(base)/s/\(issued.secret)")

@@ -1,14 +1,31 @@
 import TandemJSON
 
+/// When a new share link stops working: at an instant (Unix ms), or a lifetime after its creation.
+public enum ShareLinkExpiry: Sendable, Equatable {
+    case at(Int64)
+    case after(milliseconds: Int64)
+}
+
 extension Store {
     /// Creates a read-only share link (admin+). The secret is shown once; only its SHA-256 is kept.
     /// `expiresAt` (Unix ms) is the first instant at which the link no longer works.
     /// `limit_exceeded` when the session has `maxShareLinksPerSession` working links.
     public func createShareLink(session: String, actor: String, expiresAt: Int64?) throws(StoreError) -> IssuedShareLink {
+        try createShareLink(session: session, actor: actor, expiry: expiresAt.map { .at($0) })
+    }
+
+    /// Creates a read-only share link whose end is an instant or a lifetime; a lifetime counts from the
+    /// link's `created`, read from the same clock reading (`expires` = `created` + lifetime exactly).
+    public func createShareLink(session: String, actor: String, expiry: ShareLinkExpiry?) throws(StoreError) -> IssuedShareLink {
         let secret = RandomID.secret(prefix: "tds_")
         let id = RandomID.make()
         return try write { ctx throws(StoreError) in
             let ref = try ctx.db.authorize(.shareCreate, session: session, actor: actor)
+            let expiresAt: Int64? = switch expiry {
+            case .at(let instant): instant
+            case .after(let milliseconds): ctx.now + milliseconds
+            case nil: nil
+            }
             if let expiresAt, expiresAt <= ctx.now { throw StoreError.invalid("expiry is in the past") }
             try Quotas.requireShareLinkRoom(ctx, sid: ref.sid, session: session)
             try ctx.db.run("""
