@@ -98,7 +98,7 @@ def limits(a):
 
 
 def quotas(a):
-    """On the second server, started with tiny quotas (see run_doc_client.sh)."""
+    """On the second server, started with tiny quotas (Tests/interop/run gives its flags)."""
     if not a.small_url:
         return
     o = Conn(a.small_url, a.small_token)
@@ -157,7 +157,7 @@ def small_buffers(a):
 
 
 def probes(a):
-    """Cases the document states briefly or not at all: checked where it states them, shown where silent."""
+    """Refusals and rules the document states in a clause: credentials, identifiers, selectors, leaving, ids reused."""
     o = Conn(a.url, a.token)
     b = Conn(a.url, a.bob)
 
