@@ -6,10 +6,7 @@ import TandemStore
 /// deliberately NOT computed with the server's or the store's permission functions, so a wrong
 /// table there shows up here.
 ///
-/// Where the two documents disagree: `session.export` is "read" in protocol.md but admin in
-/// permissions.md, which protocol.md calls authoritative — admin here. Share viewers and
-/// `member.list`: protocol.md (the wire contract) allows it, permissions.md's store table does not
-/// list it for viewers — allowed here, as the wire contract says.
+/// The two documents agree (`session.export`: admin; `member.list`: a share viewer may use it).
 enum PermissionTable {
     /// Who calls: a member with a role, a share-link viewer of the session, or an authenticated
     /// user who is not a member.
