@@ -36,7 +36,8 @@ public final class Store: Sendable {
         if configuration.isMemory {
             // One connection holds everything: the index is attached to the writer's.
             try SearchFile.attach(db, databasePath: configuration.path)
-            try SearchFile.prepare(db, inMemory: true, automerge: configuration.searchIndexAutomerge)
+            try SearchFile.prepare(db, inMemory: true, automerge: configuration.searchIndexAutomerge,
+                                   layout: configuration.searchIndexLayout)
         }
         // Imports whose importer is gone, and deleted sessions whose rows a previous run had not
         // finished removing.
@@ -117,7 +118,9 @@ public final class Store: Sendable {
     /// Empties the search index and waits until it is rebuilt from every committed turn.
     func resetSearchIndex() throws(StoreError) {
         if let searchWorker { return try searchWorker.rebuild() }
-        try write { ctx throws(StoreError) in try SearchIndexer.reset(ctx.db) }
+        try write { ctx throws(StoreError) in
+            try SearchIndexer.reset(ctx.db, layout: ctx.configuration.searchIndexLayout, automerge: ctx.configuration.searchIndexAutomerge)
+        }
         try awaitSearchIndex(through: .max)
     }
 

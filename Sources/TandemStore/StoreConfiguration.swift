@@ -113,6 +113,13 @@ public struct StoreConfiguration: Sendable {
     /// b-trees, so whenever the index is caught up and quiet it merges them back down in small
     /// steps (the `merge` command with FTS5's default `usermerge`, 4).
     public var searchIndexAutomerge: Int = 16
+    /// Prefix lengths the turn index keeps an entry for (FTS5 `prefix`, each 1...8): a
+    /// `prefix*` term of such a length is one index term; any other merges the postings of every
+    /// word it starts, before the first hit. Each length costs indexing CPU and file size
+    /// (docs/store.md has the figures). A search file whose index has other lengths (an earlier
+    /// build's had none) is rebuilt in the background beside the one searches keep using.
+    public var searchPrefixIndex: [Int] = [1, 2, 3]
+    var searchIndexLayout: SearchIndexLayout { SearchIndexLayout(prefixLengths: searchPrefixIndex) }
     /// How long no commit may arrive before those merge steps start: a saturated server pauses
     /// between commits for 100-200 ms, and merging then would take CPU the load needs.
     public var searchIndexTidyIdleMilliseconds: Int = 1_000

@@ -10,10 +10,6 @@ enum SearchFile {
     /// Bumped when the layout of the search file changes: an older file is then rebuilt.
     static let format: Int64 = 1
 
-    /// Contentless (the text stays in `main.turns` only) and without per-row column sizes (turn
-    /// hits are ordered newest first, not by rank).
-    private static let createIndex = "CREATE VIRTUAL TABLE search.turns_fts USING fts5(content, content='', columnsize=0);"
-
     static func path(forDatabase path: String) -> String {
         path == ":memory:" ? ":memory:" : path + "-search"
     }
@@ -31,9 +27,10 @@ enum SearchFile {
         if let cacheBytes { try db.setCacheSize(cacheBytes, schema: "search") }
     }
 
-    /// Creates the search schema where it is missing and empties an index that does not belong
-    /// to this database (see the type's comment). Outside any transaction.
-    static func prepare(_ db: Database, inMemory: Bool, automerge: Int) throws(StoreError) {
+    /// Creates the search schema where it is missing, empties an index that does not belong to
+    /// this database (see the type's comment), and starts rebuilding one of another layout
+    /// beside it (`SearchIndexRebuild`). Outside any transaction.
+    static func prepare(_ db: Database, inMemory: Bool, automerge: Int, layout: SearchIndexLayout) throws(StoreError) {
         if !inMemory {
             try db.execute("PRAGMA search.journal_mode=WAL")
             // As the database's: after a burst of indexing (a big import) the WAL is cut back to
@@ -45,7 +42,7 @@ enum SearchFile {
               id INTEGER PRIMARY KEY CHECK (id = 1), format INTEGER NOT NULL, epoch TEXT NOT NULL,
               turns_through INTEGER NOT NULL, forget_through INTEGER NOT NULL);
             """)
-        try db.execute(createIndex.replacingOccurrences(of: "CREATE VIRTUAL TABLE", with: "CREATE VIRTUAL TABLE IF NOT EXISTS"))
+        try db.execute(layout.createSQL(table: "turns_fts").replacingOccurrences(of: "CREATE VIRTUAL TABLE", with: "CREATE VIRTUAL TABLE IF NOT EXISTS"))
         try db.transaction(immediate: false) { () throws(StoreError) in
             let epoch = try db.queryOne("SELECT epoch FROM main.search_meta WHERE id = 1") { $0.text(0) } ?? ""
             let forgets = try db.scalar("SELECT max(seq) FROM main.search_forget") ?? 0
@@ -53,24 +50,22 @@ enum SearchFile {
             let row = try db.queryOne("SELECT format, epoch, turns_through, forget_through FROM search.progress WHERE id = 1") {
                 (format: $0.int(0), epoch: $0.text(1), through: $0.int(2), forgotten: $0.int(3))
             }
-            guard let row else {
+            if let row {
+                // An index ahead of the turns with no delete to explain it was built on another copy
+                // of this database (a backup restored over it, say).
+                let ahead = row.through > latest && row.forgotten >= forgets
+                if row.format != format || row.epoch != epoch || ahead {
+                    try SearchIndexRebuild.remake(db, layout: layout)
+                    try db.run("UPDATE search.progress SET format = ?, epoch = ?, turns_through = 0, forget_through = ? WHERE id = 1",
+                               [.integer(format), .text(epoch), .integer(forgets)])
+                }
+            } else {
                 try db.run("INSERT INTO search.progress VALUES (1, ?, ?, 0, ?)",
                            [.integer(format), .text(epoch), .integer(forgets)])
-                return
             }
-            // An index ahead of the turns with no delete to explain it was built on another copy
-            // of this database (a backup restored over it, say).
-            let ahead = row.through > latest && row.forgotten >= forgets
-            guard row.format != format || row.epoch != epoch || ahead else { return }
-            try db.execute("DROP TABLE search.turns_fts; \(createIndex)")
-            try db.run("UPDATE search.progress SET format = ?, epoch = ?, turns_through = 0, forget_through = ? WHERE id = 1",
-                       [.integer(format), .text(epoch), .integer(forgets)])
+            try SearchIndexRebuild.require(db, layout: layout, automerge: automerge)
         }
-        // FTS5 keeps the setting in the index's config table: written only when it changes.
-        let current = try db.scalar("SELECT v FROM search.turns_fts_config WHERE k = 'automerge'")
-        if current != Int64(automerge) {
-            try db.run("INSERT INTO search.turns_fts(turns_fts, rank) VALUES ('automerge', ?)", [.int(automerge)])
-        }
+        try SearchIndexRebuild.setAutomerge(db, table: "turns_fts", automerge)
     }
 
     /// Whether `error` says the search file is not a usable database (SQLITE_CORRUPT, SQLITE_NOTADB).

@@ -50,6 +50,8 @@ final class SearchIndexWorker: @unchecked Sendable {
     private var lastActivity: ContinuousClock.Instant?
     private let tidyIdle: Duration
     private let tidyPages: Int
+    private let layout: SearchIndexLayout
+    private let automerge: Int
 
     /// Opens the worker's connection (the main database, with the search file attached and
     /// prepared) and starts its thread. A search file that cannot be used is removed and rebuilt.
@@ -63,7 +65,8 @@ final class SearchIndexWorker: @unchecked Sendable {
                                   busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                                   cacheBytes: cacheBytes)
             try SearchFile.attach(db, databasePath: configuration.path, cacheBytes: cacheBytes)
-            try SearchFile.prepare(db, inMemory: false, automerge: configuration.searchIndexAutomerge)
+            try SearchFile.prepare(db, inMemory: false, automerge: configuration.searchIndexAutomerge,
+                                   layout: configuration.searchIndexLayout)
             return db
         }
         do {
@@ -80,12 +83,16 @@ final class SearchIndexWorker: @unchecked Sendable {
         quiet = .milliseconds(max(0, configuration.searchIndexQuietMilliseconds))
         nice = configuration.searchIndexNice
         tidyPages = max(1, configuration.searchIndexTidyPages)
+        layout = configuration.searchIndexLayout
+        automerge = configuration.searchIndexAutomerge
         tidyIdle = .milliseconds(max(0, configuration.searchIndexTidyIdleMilliseconds))
         self.forgotten = forgotten
         let progress = try db.transaction(immediate: false) { () throws(StoreError) in try SearchIndexer.progress(db) }
         (indexedThrough, latestKnown) = (progress.indexedThrough, progress.latestTurn)
         forgetsPending = progress.pendingForgets > 0
         if progress.indexedThrough < progress.latestTurn { backlogSince = .now }
+        // A rebuild beside the index in use (an older file): step until it is done.
+        draining = progress.rebuilding
         thread.start { self.loop() }
     }
 
@@ -191,7 +198,7 @@ final class SearchIndexWorker: @unchecked Sendable {
             let number = stepsStarted
             condition.unlock()
             let outcome = Result { () throws(StoreError) -> (SearchIndexProgress, forgotThrough: Int64?) in
-                if reset { try SearchIndexer.reset(db) }
+                if reset { try SearchIndexer.reset(db, layout: layout, automerge: automerge) }
                 return try SearchIndexer.step(db, maxTurns: batchTurns)
             }
             if case .success(let (_, forgotThrough?)) = outcome { forgotten(forgotThrough) }
@@ -225,7 +232,8 @@ final class SearchIndexWorker: @unchecked Sendable {
             untidy = true
             lastActivity = .now
             let caughtUp = indexedThrough >= latestKnown
-            draining = !caughtUp
+            // A rebuild under way keeps the steps coming (each adds a batch to the new index).
+            draining = !caughtUp || progress.rebuilding
             backlogSince = caughtUp ? nil : (backlogSince ?? .now)
             waiters.removeAll { entry in
                 // Caught up also covers a target above the ids left after a session delete.

@@ -6,6 +6,9 @@ public struct SearchIndexProgress: Sendable, Equatable {
     public var latestTurn: Int64
     /// Session deletes whose turns are still in the index (0 when none).
     public var pendingForgets: Int64 = 0
+    /// The index is being rebuilt in another layout beside the one searches read
+    /// (`SearchIndexRebuild`; results are the same meanwhile, `prefix*` terms slower).
+    public var rebuilding = false
 
     /// Nothing is waiting to be indexed or forgotten.
     public var isCaughtUp: Bool { indexedThrough >= latestTurn && pendingForgets == 0 }
@@ -34,12 +37,15 @@ enum SearchIndexer {
         } ?? (0, 0)
         let latest = try db.scalar("SELECT max(id) FROM main.turns") ?? 0
         let forgets = try db.scalar("SELECT count(*) FROM main.search_forget WHERE seq > ?", [.integer(marks.1)]) ?? 0
-        return SearchIndexProgress(indexedThrough: marks.0, latestTurn: latest, pendingForgets: forgets)
+        return SearchIndexProgress(indexedThrough: marks.0, latestTurn: latest, pendingForgets: forgets,
+                                   rebuilding: try SearchIndexRebuild.isUnderway(db))
     }
 
     /// Applies pending session deletes, then indexes the next (at most) `maxTurns` unindexed turns,
-    /// in one transaction of the search file. Must run outside any transaction. Returns the
-    /// progress after it and the last forget entry applied (nil: none).
+    /// in one transaction of the search file; during a rebuild it then feeds the new index
+    /// (`SearchIndexRebuild.step`, with what is left of `maxTurns`, at least a quarter). Must run
+    /// outside any transaction. Returns the progress after it and the last forget entry applied
+    /// (nil: none).
     static func step(_ db: Database, maxTurns: Int) throws(StoreError) -> (SearchIndexProgress, forgotThrough: Int64?) {
         try db.transaction(immediate: false) { () throws(StoreError) -> (SearchIndexProgress, forgotThrough: Int64?) in
             // A write first, so the transaction holds the search file's write lock before it reads
@@ -64,18 +70,22 @@ enum SearchIndexer {
                 forgotThrough = seq
             }
             let latest = try db.scalar("SELECT max(id) FROM main.turns") ?? 0
+            var indexed = 0
             if mark < latest {
                 // The id of the maxTurns-th unindexed turn, or the last one when fewer are left. Ids
                 // are not dense (deleted sessions' ids are gone), hence OFFSET over the rowid b-tree.
                 let upper = try db.scalar("SELECT id FROM main.turns WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
                                           [.integer(mark), .int(max(1, maxTurns) - 1)]) ?? latest
-                try db.run("INSERT INTO search.turns_fts(rowid, content) SELECT id, content FROM main.turns WHERE id > ? AND id <= ?",
-                           [.integer(mark), .integer(upper)])
+                indexed = try db.run("INSERT INTO search.turns_fts(rowid, content) SELECT id, content FROM main.turns WHERE id > ? AND id <= ?",
+                                     [.integer(mark), .integer(upper)])
                 mark = upper
             }
             try db.run("UPDATE search.progress SET turns_through = ?, forget_through = ? WHERE id = 1",
                        [.integer(mark), .integer(forgotThrough ?? marks.1)])
-            return (SearchIndexProgress(indexedThrough: mark, latestTurn: latest), forgotThrough)
+            // A live backlog never stops the rebuild for good: it gets at least a quarter batch.
+            let rebuilding = try SearchIndexRebuild.step(db, forgets: forgets.map { (seq: $0.0, keepThrough: $0.1) }, liveMark: mark,
+                                                         maxTurns: max(maxTurns / 4, maxTurns - indexed))
+            return (SearchIndexProgress(indexedThrough: mark, latestTurn: latest, rebuilding: rebuilding), forgotThrough)
         }
     }
 
@@ -103,11 +113,13 @@ enum SearchIndexer {
         return dropped
     }
 
-    /// Empties the index; the steps that follow rebuild it from the turns table.
-    static func reset(_ db: Database) throws(StoreError) {
+    /// Empties the index (made again in `layout`, any rebuild dropped); the steps that follow
+    /// rebuild it from the turns table.
+    static func reset(_ db: Database, layout: SearchIndexLayout, automerge: Int) throws(StoreError) {
         try db.transaction(immediate: false) { () throws(StoreError) in
             try db.run("UPDATE search.progress SET id = 1 WHERE id = 1")
-            try db.run("INSERT INTO search.turns_fts(turns_fts) VALUES('delete-all')")
+            try SearchIndexRebuild.remake(db, layout: layout)
+            try SearchIndexRebuild.setAutomerge(db, table: "turns_fts", automerge)
             let forgets = try db.scalar("SELECT max(seq) FROM main.search_forget") ?? 0
             try db.run("UPDATE search.progress SET turns_through = 0, forget_through = ? WHERE id = 1", [.integer(forgets)])
         }

@@ -1,0 +1,48 @@
+import Foundation
+
+/// The shape of the turn index (`search.turns_fts`): its FTS5 options, chiefly the prefix indexes.
+///
+/// Without a prefix index a `prefix*` term makes FTS5 merge the postings of every indexed word
+/// that starts with it before the first row comes back (a one-letter prefix over 500,000 turns:
+/// about a second). With `prefix='1 2 3'` FTS5 also indexes each word under its first one, two
+/// and three characters, so a prefix of those lengths is one ordinary term (docs/store.md has the
+/// figures; prefixes longer than the longest length are rarer and still merged).
+///
+/// An index with another layout (made by an earlier build, or for other `prefixLengths`) is
+/// rebuilt beside the one in use (`SearchIndexRebuild`); the layout is read from the table's own
+/// `CREATE` statement, so the file needs no format number for it.
+struct SearchIndexLayout: Sendable, Equatable {
+    /// Prefix lengths FTS5 indexes, ascending, each 1...`maxPrefixLength`.
+    let prefixLengths: [Int]
+
+    /// Longer prefixes are never worth an index entry per word.
+    static let maxPrefixLength = 8
+
+    init(prefixLengths: [Int]) {
+        self.prefixLengths = Array(Set(prefixLengths.filter { (1...Self.maxPrefixLength).contains($0) })).sorted()
+    }
+
+    /// The arguments of `fts5(...)`. Contentless (the text stays in `main.turns` only) and
+    /// without per-row column sizes (turn hits are ordered newest first, not by rank). With no
+    /// prefix lengths this is exactly the statement of the builds before prefix indexes.
+    var arguments: String {
+        let base = "content, content='', columnsize=0"
+        return prefixLengths.isEmpty ? base : base + ", prefix='" + prefixLengths.map(String.init).joined(separator: " ") + "'"
+    }
+
+    /// The statement that creates the index as `search.<table>`.
+    func createSQL(table: String) -> String {
+        "CREATE VIRTUAL TABLE search.\(table) USING fts5(\(arguments));"
+    }
+
+    /// Whether `sql`, a table's statement from `sqlite_master`, made an index of this layout.
+    /// Compares what follows `USING` (a rename rewrites the table's name, not its arguments).
+    func describes(_ sql: String?) -> Bool {
+        guard let sql, let using = sql.range(of: " USING ", options: .caseInsensitive) else { return false }
+        return Self.squeezed(String(sql[using.upperBound...])) == Self.squeezed("fts5(\(arguments))")
+    }
+
+    private static func squeezed(_ text: String) -> String {
+        String(text.lowercased().filter { !$0.isWhitespace }).trimmingCharacters(in: CharacterSet(charactersIn: ";"))
+    }
+}
