@@ -12,7 +12,7 @@ struct StoreBench: ParsableCommand {
         commandName: "tandem-store-bench",
         abstract: "Session store benchmarks.",
         subcommands: [Append.self, AppendSingle.self, Ceiling.self, ReadLast.self, Search.self, RowMerge.self, BigState.self, NewKeys.self,
-                      AuthorHistory.self, NewKeysBeyondASCII.self, WriterHold.self])
+                      AuthorHistory.self, NewKeysBeyondASCII.self, WriterHold.self, SearchPrefix.self])
 }
 
 struct Common: ParsableArguments {

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import TandemStore
+
+/// What a `prefix*` search costs to its first page, for a given prefix index
+/// (`StoreConfiguration.searchPrefixIndex`), and what that index costs to build and keep.
+struct SearchPrefix: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search-prefix",
+        abstract: "Time to the first page of prefix*, word and phrase searches; the index's build CPU and size.",
+        discussion: """
+            Fills one session with English-like turns (EnglishText) with background indexing off, then times \
+            catchUpSearchIndex(): the process's CPU meanwhile is the indexing thread's (the caller only waits). \
+            Then each query's first page of 50 hits through Store.searchPage, --queries times a run; medians. \
+            --prefix none is the index of the builds before prefix indexes.
+            """)
+    @OptionGroup var common: Common
+    @Option var turns = 500_000
+    @Option var queries = 20
+    @Option(help: "Prefix lengths of the index, e.g. \"1 2 3\" or \"2,3\"; none: no prefix index (default: the store's).")
+    var prefix: String?
+    @Option(help: "Keep/reuse this database file (its index is made again for --prefix each run).") var database: String?
+
+    func run() throws {
+        let lengths = prefix.map { text in
+            text == "none" ? [] : text.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Int($0) }
+        } ?? StoreConfiguration(path: ":memory:").searchPrefixIndex
+        let label = lengths.isEmpty ? "none" : lengths.map(String.init).joined(separator: " ")
+        let bench = BenchDatabase(in: common.dir)
+        defer { bench.cleanup() }
+        let path = database ?? bench.path
+        if !FileManager.default.fileExists(atPath: path) {
+            let store = try openBenchStore(path: path, synchronous: common.synchronous, fts: false) { $0.searchPrefixIndex = lengths }
+            var text = EnglishText()
+            let start = seconds()
+            var done = 0
+            while done < turns {
+                let n = min(10_000, turns - done)
+                _ = try store.appendTurns(session: "bench", actor: "u0", (0..<n).map { _ in
+                    NewTurn(role: .user, content: text.sentence(), tokensIn: 10, tokensOut: 20)
+                })
+                done += n
+            }
+            print(String(format: "filled %d turns in %.1f s", turns, seconds() - start))
+            store.close()
+        }
+        // The index is derived data: removed, it is built again, here with --prefix.
+        for suffix in ["-search", "-search-wal", "-search-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+        var config = StoreConfiguration(path: path)
+        config.synchronous = common.synchronous
+        config.indexTurnsForSearch = false
+        config.searchPrefixIndex = lengths
+        let store = try Store(config)
+        defer { store.close() }
+        let cpu0 = cpuSeconds(), wall0 = seconds()
+        try store.catchUpSearchIndex()
+        let cpu = cpuSeconds() - cpu0
+        let size = fileSize(path + "-search") + fileSize(path + "-search-wal")
+        print(String(format: "prefix %@: indexed %d turns in %.1f s, %.2f s CPU (%.2f µs per turn), index %.0f MB (load %.1f)",
+                     label, turns, seconds() - wall0, cpu, cpu / Double(turns) * 1e6, Double(size) / 1e6, loadAverage()))
+        let words = EnglishText().words
+        let plain = words[40], phrase = words[0] + " " + words[150]
+        for text in ["k*", "co*", "con*", "conf*", "the*", "s*", "t*", "s* OR t* OR c* OR p*", plain, "\"\(phrase)\""] {
+            var medians: [Double] = []
+            var worst: [Double] = []
+            var hits = 0
+            for _ in 1...common.runs {
+                var samples: [Double] = []
+                for _ in 0..<queries {
+                    let t0 = seconds()
+                    hits = try store.searchPage(text, limit: 50).hits.count
+                    samples.append((seconds() - t0) * 1e3)
+                }
+                medians.append(median(samples))
+                worst.append(samples.max() ?? 0)
+            }
+            print(String(format: "prefix %@: %@ first page (%d hits): median %.2f ms, slowest of %d %.2f ms, %d in a row %.0f ms",
+                         label, text, hits, median(medians), queries, median(worst), queries, median(medians) * Double(queries)))
+        }
+    }
+}
