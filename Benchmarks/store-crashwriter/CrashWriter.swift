@@ -8,10 +8,16 @@ import TandemStore
 /// time indexing for search (its idle-time work), and kills land in both.
 ///
 /// Usage: tandem-store-crashwriter <database path> [threads]
+///
+/// `tandem-store-crashwriter --rebuild <database path>`: opens the store (the default prefix
+/// indexes, indexing steps of 20 turns), so an index of another layout is rebuilt in small
+/// steps; prints `open` once the store is open, then appends one turn to session `crash` every
+/// 2 ms (live indexing and the rebuild take turns) until it is killed.
 @main
 enum CrashWriter {
     static func main() {
         let args = CommandLine.arguments
+        if args.count == 3 && args[1] == "--rebuild" { rebuild(path: args[2]) }
         guard args.count >= 2 else {
             FileHandle.standardError.write(Data("usage: tandem-store-crashwriter <db> [threads]\n".utf8))
             exit(2)
@@ -50,6 +56,25 @@ enum CrashWriter {
                 thread.start()
             }
             while true { sleep(60) }
+        } catch {
+            FileHandle.standardError.write(Data("crashwriter: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func rebuild(path: String) -> Never {
+        do {
+            var config = StoreConfiguration(path: path)
+            config.searchIndexBatchTurns = 20
+            config.searchIndexQuietMilliseconds = 5
+            let store = try Store(config)
+            _ = write(1, "open\n", 5)
+            var i = 0
+            while true {
+                i += 1
+                _ = try store.appendTurns(session: "crash", actor: "writer", [NewTurn(role: .user, content: "during the rebuild \(i) kayak")])
+                usleep(2_000)
+            }
         } catch {
             FileHandle.standardError.write(Data("crashwriter: \(error)\n".utf8))
             exit(1)

@@ -16,15 +16,17 @@ struct SearchIndexAudit: Equatable {
 /// (fts5vocab), with a fresh FTS5 index built from the turns at or below the mark: an exact match
 /// means no turn is missing, none is indexed twice and none above the mark is indexed.
 /// Runs on a connection of its own (the store's connections stay untouched).
-func auditSearchIndex(_ path: String) throws -> SearchIndexAudit {
+/// `table` and `markSQL` name another index and its mark (a rebuild's, say).
+func auditSearchIndex(_ path: String, table: String = "turns_fts",
+                      markSQL: String = "SELECT turns_through FROM search.progress") throws -> SearchIndexAudit {
     let db = try Database(path: path)
     try SearchFile.attach(db, databasePath: path)
     try db.execute("""
-        CREATE VIRTUAL TABLE temp.real_terms USING fts5vocab(search, 'turns_fts', 'instance');
+        CREATE VIRTUAL TABLE temp.real_terms USING fts5vocab(search, '\(table)', 'instance');
         CREATE VIRTUAL TABLE temp.fresh USING fts5(content);
         CREATE VIRTUAL TABLE temp.fresh_terms USING fts5vocab(temp, 'fresh', 'instance');
         """)
-    let mark = try db.scalar("SELECT turns_through FROM search.progress") ?? -1
+    let mark = try db.scalar(markSQL) ?? -1
     try db.run("INSERT INTO temp.fresh(rowid, content) SELECT id, content FROM turns WHERE id <= ?", [.integer(mark)])
     let covered = try db.scalar("SELECT count(*) FROM turns WHERE id <= ?", [.integer(mark)]) ?? 0
     let onlyReal = try db.scalar("""
