@@ -4,6 +4,11 @@ import TandemStore
 
 /// What a `prefix*` search costs to its first page, for a given prefix index
 /// (`StoreConfiguration.searchPrefixIndex`), and what that index costs to build and keep.
+/// "1 2 3" or "1,2,3" as lengths; "none" as no lengths.
+func prefixLengths(_ text: String) -> [Int] {
+    text == "none" ? [] : text.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Int($0) }
+}
+
 struct SearchPrefix: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search-prefix",
@@ -20,11 +25,11 @@ struct SearchPrefix: ParsableCommand {
     @Option(help: "Prefix lengths of the index, e.g. \"1 2 3\" or \"2,3\"; none: no prefix index (default: the store's).")
     var prefix: String?
     @Option(help: "Keep/reuse this database file (its index is made again for --prefix each run).") var database: String?
+    @Option(help: "First index with these prefix lengths (none: as builds before prefix indexes), then time the background rebuild to --prefix and searches during it.")
+    var from: String?
 
     func run() throws {
-        let lengths = prefix.map { text in
-            text == "none" ? [] : text.split(whereSeparator: { $0 == " " || $0 == "," }).compactMap { Int($0) }
-        } ?? StoreConfiguration(path: ":memory:").searchPrefixIndex
+        let lengths = prefix.map(prefixLengths) ?? StoreConfiguration(path: ":memory:").searchPrefixIndex
         let label = lengths.isEmpty ? "none" : lengths.map(String.init).joined(separator: " ")
         let bench = BenchDatabase(in: common.dir)
         defer { bench.cleanup() }
@@ -49,15 +54,42 @@ struct SearchPrefix: ParsableCommand {
         var config = StoreConfiguration(path: path)
         config.synchronous = common.synchronous
         config.indexTurnsForSearch = false
-        config.searchPrefixIndex = lengths
-        let store = try Store(config)
-        defer { store.close() }
+        config.searchPrefixIndex = from.map(prefixLengths) ?? lengths
+        let first = try Store(config)
         let cpu0 = cpuSeconds(), wall0 = seconds()
-        try store.catchUpSearchIndex()
+        try first.catchUpSearchIndex()
         let cpu = cpuSeconds() - cpu0
         let size = fileSize(path + "-search") + fileSize(path + "-search-wal")
         print(String(format: "prefix %@: indexed %d turns in %.1f s, %.2f s CPU (%.2f µs per turn), index %.0f MB (load %.1f)",
-                     label, turns, seconds() - wall0, cpu, cpu / Double(turns) * 1e6, Double(size) / 1e6, loadAverage()))
+                     from ?? label, turns, seconds() - wall0, cpu, cpu / Double(turns) * 1e6, Double(size) / 1e6, loadAverage()))
+        let store: Store
+        if from != nil {
+            first.close()
+            config.searchPrefixIndex = lengths
+            config.indexTurnsForSearch = true
+            let cpu1 = cpuSeconds(), wall1 = seconds()
+            store = try Store(config)
+            // Searches during the rebuild answer from the old index: one every 250 ms, timed (their
+            // CPU is in the process's figure too; printed so it can be taken off).
+            var during: [Double] = []
+            var polls = 0
+            while try store.searchIndexProgress().rebuilding {
+                if polls % 25 == 0 {
+                    let t0 = seconds()
+                    _ = try store.searchPage("k*", limit: 50)
+                    during.append((seconds() - t0) * 1e3)
+                }
+                polls += 1
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            let rebuildCPU = cpuSeconds() - cpu1
+            print(String(format: "rebuilt to prefix %@ in the background in %.1f s, %.2f s CPU (%.2f µs per turn; %d k* searches in it, median %.2f ms), index file now %.0f MB",
+                         label, seconds() - wall1, rebuildCPU, rebuildCPU / Double(turns) * 1e6, during.count, median(during),
+                         Double(fileSize(path + "-search") + fileSize(path + "-search-wal")) / 1e6))
+        } else {
+            store = first
+        }
+        defer { store.close() }
         let words = EnglishText().words
         let plain = words[40], phrase = words[0] + " " + words[150]
         for text in ["k*", "co*", "con*", "conf*", "the*", "s*", "t*", "s* OR t* OR c* OR p*", plain, "\"\(phrase)\""] {

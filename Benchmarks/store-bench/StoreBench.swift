@@ -32,6 +32,7 @@ struct Append: ParsableCommand {
     @Option(help: "Turns per append call.") var batch = 1
     @Option(help: "Index turns for full-text search in the writer's idle time (on/off; appends never index).") var fts = "on"
     @Option(help: "Sessions the appends are spread over, round-robin (1,000 is issue #4's 1000x10 shape).") var sessions = 1
+    @Option(help: "Prefix lengths of the search index, e.g. \"1 2 3\"; none: no prefix index (default: the store's).") var prefix: String?
 
     func run() throws {
         var rates: [Double] = []
@@ -41,7 +42,9 @@ struct Append: ParsableCommand {
             let db = BenchDatabase(in: common.dir)
             defer { db.cleanup() }
             let store = try openBenchStore(path: db.path, synchronous: common.synchronous, fts: fts == "on", writers: 8,
-                                           sessions: sessions)
+                                           sessions: sessions) { config in
+                if let prefix { config.searchPrefixIndex = prefixLengths(prefix) }
+            }
             let sessionIDs = (0..<max(1, sessions)).map(benchSessionID)
             var gen = TextGenerator(seed: UInt64(run))
             let texts = (0..<1024).map { _ in gen.sentence() }
