@@ -181,4 +181,68 @@ import Testing
         #expect(try queries.map { try Self.allHits(store, $0, member: nil) } == rebuiltInSteps)
         #expect(rebuiltInSteps.contains { $0.contains { $0.sessionID == "s1" } })
     }
+
+    /// A build that knows no rebuild (an earlier one, started between two runs of this one)
+    /// forgets deleted sessions in the index in use only: the half-built index, which still holds
+    /// some of their turns, is not trusted but started again.
+    @Test func aRebuildAnEarlierBuildWorkedBesideIsStartedAgain() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        var old = StoreConfiguration(path: dir.dbPath)
+        old.searchPrefixIndex = []
+        do {
+            let store = try Store(old)
+            defer { store.close() }
+            try createTestUsers(store)
+            try Self.fill(store, count: 1200, seed: 3)
+            try store.catchUpSearchIndex()
+        }
+        let layout = StoreConfiguration(path: dir.dbPath).searchIndexLayout
+        do {
+            let db = try Database(path: dir.dbPath)
+            try SearchFile.attach(db, databasePath: dir.dbPath)
+            try SearchFile.prepare(db, inMemory: false, automerge: 16, layout: layout)
+            for _ in 0..<2 { _ = try SearchIndexer.step(db, maxTurns: 300) }
+            #expect(try db.scalar("SELECT turns_through FROM search.rebuild") == 600)
+        }
+        // s2 deleted with the search file left alone: its turns go, their notes stay.
+        do {
+            var config = StoreConfiguration(path: dir.dbPath)
+            config.opensSearchFile = false
+            let store = try Store(config)
+            defer { store.close() }
+            try store.deleteSession(id: "s2", actor: "alice")
+            try store.finishDeletes()
+        }
+        // What an earlier build's indexing step does with the notes: the index in use only.
+        do {
+            let db = try Database(path: dir.dbPath)
+            try SearchFile.attach(db, databasePath: dir.dbPath)
+            try db.transaction(immediate: false) { () throws(StoreError) in
+                var mark = try db.scalar("SELECT turns_through FROM search.progress") ?? 0
+                let notes = try db.query("SELECT seq, keep_through FROM main.search_forget ORDER BY seq") { ($0.int(0), $0.int(1)) }
+                #expect(!notes.isEmpty)
+                for (seq, keepThrough) in notes {
+                    try db.run("""
+                        INSERT INTO search.turns_fts(turns_fts, rowid, content)
+                        SELECT 'delete', id, content FROM main.search_forget_turns WHERE seq = ? AND id <= ?
+                        """, [.integer(seq), .integer(mark)])
+                    mark = min(mark, keepThrough)
+                }
+                try db.run("UPDATE search.progress SET turns_through = ?, forget_through = ?", [.integer(mark), .integer(notes.last?.0 ?? 0)])
+            }
+        }
+        // The half-built index still holds s2's turns below its mark: it no longer matches the turns.
+        let stale = try auditSearchIndex(dir.dbPath, table: SearchIndexRebuild.table, markSQL: "SELECT turns_through FROM search.rebuild")
+        #expect(stale.mark == 600 && stale.differences > 0, "\(stale)")
+        let store = try Store(StoreConfiguration(path: dir.dbPath))
+        defer { store.close() }
+        let deadline = Date().addingTimeInterval(30)
+        while try store.searchIndexProgress().rebuilding && Date() < deadline { usleep(10_000) }
+        try store.catchUpSearchIndex()
+        #expect(layout.describes(try Self.turnIndexSQL(dir.dbPath)))
+        let audit = try auditSearchIndex(dir.dbPath)
+        let turns = try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM turns") }
+        #expect(audit.differences == 0 && audit.turnsCovered == turns, "\(audit), \(turns ?? -1) turns")
+    }
 }

@@ -4,7 +4,8 @@
 /// make every search wait for the whole rebuild (a search waits for the index to cover every
 /// committed turn); instead the new index grows beside it, in the same file, as
 /// `search.turns_fts_next`, with its own mark in `search.rebuild` (every turn with an id up to
-/// `rebuild.turns_through` is in it, none above). Each indexing step first brings the index in
+/// `rebuild.turns_through` is in it, none above; `rebuild.forget_through` is the last session
+/// delete applied to it, always the index in use's own after a step). Each indexing step first brings the index in
 /// use up to date, as always, then applies the same session deletes to the new one and adds up
 /// to a batch of the turns it lacks below the live mark. The step that makes it reach that mark
 /// swaps them in its own transaction: the old table is dropped and the new one renamed
@@ -39,12 +40,13 @@ enum SearchIndexRebuild {
             try setAutomerge(db, table: "turns_fts", automerge)
             return
         }
-        if underway, layout.describes(try tableSQL(db, table)) { return }
+        if underway, layout.describes(try tableSQL(db, table)), try isInStep(db) { return }
         try cancel(db)
         try db.execute("""
             \(layout.createSQL(table: table))
-            CREATE TABLE search.rebuild(id INTEGER PRIMARY KEY CHECK (id = 1), turns_through INTEGER NOT NULL);
-            INSERT INTO search.rebuild VALUES (1, 0);
+            CREATE TABLE search.rebuild(id INTEGER PRIMARY KEY CHECK (id = 1), turns_through INTEGER NOT NULL,
+                                        forget_through INTEGER NOT NULL);
+            INSERT INTO search.rebuild SELECT 1, 0, forget_through FROM search.progress WHERE id = 1;
             """)
         try setAutomerge(db, table: table, automerge)
     }
@@ -56,16 +58,28 @@ enum SearchIndexRebuild {
         try db.execute("DROP TABLE IF EXISTS search.turns_fts; \(layout.createSQL(table: "turns_fts"))")
     }
 
+    /// Whether the rebuild under way kept step with the index in use: not ahead of it, and with
+    /// the same session deletes applied. A build that knows no rebuild (an earlier one, started
+    /// in between) indexes and forgets in the index in use only, or empties it; the rebuild is
+    /// then started again rather than trusted.
+    private static func isInStep(_ db: Database) throws(StoreError) -> Bool {
+        try db.scalar("""
+            SELECT r.turns_through <= p.turns_through AND r.forget_through = p.forget_through
+            FROM search.rebuild r, search.progress p WHERE r.id = 1 AND p.id = 1
+            """) == 1
+    }
+
     /// Drops a rebuild under way, if any (its table and its mark).
     static func cancel(_ db: Database) throws(StoreError) {
         try db.execute("DROP TABLE IF EXISTS search.\(table); DROP TABLE IF EXISTS search.rebuild;")
     }
 
-    /// Inside an indexing step's transaction, after the index in use was brought to `liveMark`:
-    /// applies the session deletes `forgets` (seq, highest id left) to the new index, adds at most
-    /// `maxTurns` of the turns it lacks, and swaps it in once it reaches `liveMark`. Returns
-    /// whether the rebuild is still under way.
-    static func step(_ db: Database, forgets: [(seq: Int64, keepThrough: Int64)], liveMark: Int64,
+    /// Inside an indexing step's transaction, after the index in use was brought to `liveMark`
+    /// with the session deletes through `forgetThrough` applied: applies the same deletes
+    /// `forgets` (seq, highest id left) to the new index, adds at most `maxTurns` of the turns it
+    /// lacks, and swaps it in once it reaches `liveMark`. Returns whether the rebuild is still
+    /// under way.
+    static func step(_ db: Database, forgets: [(seq: Int64, keepThrough: Int64)], forgetThrough: Int64, liveMark: Int64,
                      maxTurns: Int) throws(StoreError) -> Bool {
         guard try isUnderway(db) else { return false }
         var mark = try db.scalar("SELECT turns_through FROM search.rebuild WHERE id = 1") ?? 0
@@ -85,7 +99,8 @@ enum SearchIndexRebuild {
             mark = upper
         }
         guard mark >= liveMark else {
-            try db.run("UPDATE search.rebuild SET turns_through = ? WHERE id = 1", [.integer(mark)])
+            try db.run("UPDATE search.rebuild SET turns_through = ?, forget_through = ? WHERE id = 1",
+                       [.integer(mark), .integer(forgetThrough)])
             return true
         }
         // Both hold exactly the turns up to liveMark: the new one takes the old one's place.

@@ -83,7 +83,8 @@ enum SearchIndexer {
             try db.run("UPDATE search.progress SET turns_through = ?, forget_through = ? WHERE id = 1",
                        [.integer(mark), .integer(forgotThrough ?? marks.1)])
             // A live backlog never stops the rebuild for good: it gets at least a quarter batch.
-            let rebuilding = try SearchIndexRebuild.step(db, forgets: forgets.map { (seq: $0.0, keepThrough: $0.1) }, liveMark: mark,
+            let rebuilding = try SearchIndexRebuild.step(db, forgets: forgets.map { (seq: $0.0, keepThrough: $0.1) },
+                                                         forgetThrough: forgotThrough ?? marks.1, liveMark: mark,
                                                          maxTurns: max(maxTurns / 4, maxTurns - indexed))
             return (SearchIndexProgress(indexedThrough: mark, latestTurn: latest, rebuilding: rebuilding), forgotThrough)
         }
