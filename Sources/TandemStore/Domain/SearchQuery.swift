@@ -19,8 +19,11 @@ struct SearchQuery: Sendable, Equatable {
     /// Words and phrases one search may hold. FTS5 evaluates each term on its own (a repeated one
     /// again), so a 1 KiB query of `k* OR k* OR …` made one request walk the index some 170 times.
     static let maxTerms = 16
-    /// `prefix*` terms one search may hold: each merges the postings of every indexed word it
-    /// starts (1-3 s for a one-letter prefix over 500,000 turns).
+    /// `prefix*` terms one search may hold. With the index's prefix indexes (1-3 characters,
+    /// `SearchIndexLayout`) a short prefix is one index term (`t*` over 500,000 turns: 0.3 ms to
+    /// the first page, `s* OR t* OR c* OR p*` 0.8 ms); a longer one merges the postings of the few
+    /// words it starts. Without them (an index of an earlier build, until its background rebuild
+    /// is done) each merged every word it starts first: `t*` 130-286 ms, 1-3 s on the audit's corpus.
     static let maxPrefixTerms = 4
 
     init(_ text: String) throws(StoreError) {
