@@ -248,6 +248,11 @@ enum BigSession {
                 if !behind.isCaughtUp {
                     print(String(format: "indexed %d turns left unindexed in %.1f s", behind.latestTurn - behind.indexedThrough, seconds() - start))
                 }
+                // An index of an earlier layout is rebuilt in the background: not during the queries.
+                if behind.rebuilding {
+                    while try store.searchIndexProgress().rebuilding { Thread.sleep(forTimeInterval: 0.05) }
+                    print(String(format: "rebuilt the index of an earlier layout in %.1f s", seconds() - start))
+                }
                 return store
             }
             store.close()
