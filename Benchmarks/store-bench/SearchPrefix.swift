@@ -25,6 +25,8 @@ struct SearchPrefix: ParsableCommand {
     @Option(help: "Prefix lengths of the index, e.g. \"1 2 3\" or \"2,3\"; none: no prefix index (default: the store's).")
     var prefix: String?
     @Option(help: "Keep/reuse this database file (its index is made again for --prefix each run).") var database: String?
+    @Option(help: "english: EnglishText; syllables: the `search` bench's TextGenerator (the nineteenth session's audit: its most frequent words start with k).")
+    var words = "english"
     @Option(help: "First index with these prefix lengths (none: as builds before prefix indexes), then time the background rebuild to --prefix and searches during it.")
     var from: String?
 
@@ -37,12 +39,13 @@ struct SearchPrefix: ParsableCommand {
         if !FileManager.default.fileExists(atPath: path) {
             let store = try openBenchStore(path: path, synchronous: common.synchronous, fts: false) { $0.searchPrefixIndex = lengths }
             var text = EnglishText()
+            var syllables = TextGenerator()
             let start = seconds()
             var done = 0
             while done < turns {
                 let n = min(10_000, turns - done)
                 _ = try store.appendTurns(session: "bench", actor: "u0", (0..<n).map { _ in
-                    NewTurn(role: .user, content: text.sentence(), tokensIn: 10, tokensOut: 20)
+                    NewTurn(role: .user, content: words == "syllables" ? syllables.sentence() : text.sentence(), tokensIn: 10, tokensOut: 20)
                 })
                 done += n
             }
@@ -90,8 +93,8 @@ struct SearchPrefix: ParsableCommand {
             store = first
         }
         defer { store.close() }
-        let words = EnglishText().words
-        let plain = words[40], phrase = words[0] + " " + words[150]
+        let vocabulary = EnglishText().words
+        let plain = vocabulary[40], phrase = vocabulary[0] + " " + vocabulary[150]
         for text in ["k*", "co*", "con*", "conf*", "the*", "s*", "t*", "s* OR t* OR c* OR p*", plain, "\"\(phrase)\""] {
             var medians: [Double] = []
             var worst: [Double] = []
