@@ -18,6 +18,7 @@ public final class Store: Sendable {
     /// Opens (creating and migrating as needed) the database described by `configuration`.
     /// Throws `schema_too_new` when the file was written by a newer build.
     public init(_ configuration: StoreConfiguration) throws(StoreError) {
+        try SearchIndexLayout.validate(configuration.searchPrefixIndex)
         self.configuration = configuration
         let db = try Database(path: configuration.openName, readOnly: configuration.immutable,
                               requireWritable: configuration.requiresWritable,

@@ -73,6 +73,19 @@ import Testing
         return try SearchIndexRebuild.tableSQL(db, "turns_fts")
     }
 
+    @Test func aPrefixLengthOutOfRangeIsRefused() throws {
+        for lengths in [[0], [1, 9], [-2]] {
+            var config = StoreConfiguration(path: ":memory:")
+            config.searchPrefixIndex = lengths
+            #expect(errorCode { _ = try Store(config) } == "invalid_argument", "\(lengths)")
+        }
+        var config = StoreConfiguration(path: ":memory:")
+        config.searchPrefixIndex = [3, 1, 3, 8]
+        #expect(config.searchIndexLayout.arguments == "content, content='', columnsize=0, prefix='1 3 8'")
+        let store = try Store(config)
+        store.close()
+    }
+
     @Test func prefixIndexesChangeNoResult() throws {
         let plain = TempDir(), prefixed = TempDir()
         defer { plain.cleanup(); prefixed.cleanup() }

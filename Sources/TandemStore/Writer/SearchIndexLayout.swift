@@ -18,8 +18,16 @@ struct SearchIndexLayout: Sendable, Equatable {
     /// Longer prefixes are never worth an index entry per word.
     static let maxPrefixLength = 8
 
+    /// `prefixLengths` in any order, repeats ignored (`validate` them first: the store does).
     init(prefixLengths: [Int]) {
         self.prefixLengths = Array(Set(prefixLengths.filter { (1...Self.maxPrefixLength).contains($0) })).sorted()
+    }
+
+    /// `invalid_argument` unless every length is 1...`maxPrefixLength`.
+    static func validate(_ lengths: [Int]) throws(StoreError) {
+        if let bad = lengths.first(where: { !(1...maxPrefixLength).contains($0) }) {
+            throw StoreError.invalid("searchPrefixIndex: a prefix length must be 1...\(maxPrefixLength), not \(bad)")
+        }
     }
 
     /// The arguments of `fts5(...)`. Contentless (the text stays in `main.turns` only) and
