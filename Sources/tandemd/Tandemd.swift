@@ -71,6 +71,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-merge-diff-steps"), help: .init(Self.help("max-merge-diff-steps"))) var maxMergeDiffSteps: String?
     @Option(name: .customLong("max-search-scan"), help: .init(Self.help("max-search-scan"))) var maxSearchScan: String?
     @Option(name: .customLong("write-step-records"), help: .init(Self.help("write-step-records"))) var writeStepRecords: String?
+    @Option(name: .customLong("search-prefix-index"), help: .init(Self.help("search-prefix-index"))) var searchPrefixIndex: String?
 
     static func help(_ key: String) -> String {
         guard let setting = ServerSetting.named(key) else { return "" }
@@ -92,7 +93,7 @@ struct Tandemd: ParsableCommand {
          ("max-templates-per-user", maxTemplatesPerUser), ("max-rows-per-session", maxRowsPerSession),
          ("max-comments-per-session", maxCommentsPerSession), ("max-members-per-session", maxMembersPerSession),
          ("max-merge-diff-steps", maxMergeDiffSteps), ("max-search-scan", maxSearchScan),
-         ("write-step-records", writeStepRecords)]
+         ("write-step-records", writeStepRecords), ("search-prefix-index", searchPrefixIndex)]
     }
 
     func run() throws {

@@ -41,6 +41,19 @@ import Testing
         #expect(ConfigFileTemplate.render(c).contains("\nwrite-step-records = 7\n"))
     }
 
+    @Test func searchPrefixIndexIsASettingThatReachesTheStore() throws {
+        var c = ServerConfiguration()
+        #expect(c.storeConfiguration.searchPrefixIndex == [1, 2, 3])
+        try ConfigurationLoader.apply(configFileText: "search-prefix-index = 2, 4\n", source: "tandem.conf", to: &c)
+        #expect(c.storeConfiguration.searchPrefixIndex == [2, 4])
+        try ConfigurationLoader.set("search-prefix-index", "none", source: "--search-prefix-index", on: &c)
+        #expect(c.storeConfiguration.searchPrefixIndex == [])
+        #expect(ConfigFileTemplate.render(c).contains("\nsearch-prefix-index = none\n"))
+        for bad in ["0", "9", "x"] {
+            #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("search-prefix-index", bad, source: "--search-prefix-index", on: &c) }
+        }
+    }
+
     @Test func capsQuotasAndBudgetsReachTheStore() throws {
         var c = ServerConfiguration()
         c.maxRowsPerSession = 11; c.maxCommentsPerSession = 12; c.maxMembersPerSession = 13

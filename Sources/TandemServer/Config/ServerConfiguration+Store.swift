@@ -23,6 +23,7 @@ extension ServerConfiguration {
         store.maxMergeDiffSteps = maxMergeDiffSteps
         store.maxSearchScan = maxSearchScan
         store.importStepRows = writeStepRecords
+        store.searchPrefixIndex = searchPrefixIndex.compactMap { Int($0) } // "none": no entry is a number
         store.busyTimeoutMilliseconds = Int32((busyTimeoutSeconds * 1000).rounded(.up))
         store.synchronous = durability == .full ? .full : .normal
         store.requiresWritable = true

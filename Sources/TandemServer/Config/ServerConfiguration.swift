@@ -55,6 +55,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxMembersPerSession = 10_000
     /// Line-diff steps of one stale row write's merge (`StoreConfiguration.maxMergeDiffSteps`).
     public var maxMergeDiffSteps = 10_000_000
+    /// Prefix lengths the turn index keeps (`StoreConfiguration.searchPrefixIndex`); empty: none.
+    public var searchPrefixIndex: [String] = ["1", "2", "3"]
     /// Records one step of a long write (import, fork, template session) writes in one transaction
     /// (`StoreConfiguration.importStepRows`).
     public var writeStepRecords = 500
