@@ -47,8 +47,10 @@ public final class Store: Sendable {
             try SessionImport.abandonStale(db, now: configuration.clock())
         }
         var deletesLeft = false
+        var mergesLeft = false
         if !configuration.immutable {
             deletesLeft = try db.scalar("SELECT 1 FROM sessions WHERE status = '\(SessionReaper.status)' LIMIT 1") != nil
+            mergesLeft = try db.scalar("SELECT 1 FROM branch_merges LIMIT 1") != nil
         }
         let stepRows = configuration.deleteStepRows
         // The writer's chore: first drop the search-index notes the index has applied, then
@@ -81,6 +83,11 @@ public final class Store: Sendable {
             }
         }
         readers = configuration.isMemory ? nil : ReaderPool(configuration: configuration)
+        // Merges a previous process left under way (it was killed between steps): finished now,
+        // the two sessions held until then. (Looked for before the writer took the connection.)
+        if mergesLeft {
+            do throws(StoreError) { try resumeMerges() } catch { close(); throw error }
+        }
     }
 
     /// Convenience: a store on `path` with default settings.
@@ -165,7 +172,10 @@ public final class Store: Sendable {
     /// databases the read runs on the writer, which owns the only connection.
     public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws(StoreError) -> T) throws(StoreError) -> T {
         if let readers { return try readers.withReader(body) }
-        return try writer.perform { ctx throws(StoreError) in try body(ctx.db) }
+        return try writer.perform { ctx throws(StoreError) in
+            ctx.holds.bypass = true // a read: never held, even on the writer's connection
+            return try body(ctx.db)
+        }
     }
 
     /// Copies the live database to `path` with SQLite's online backup API: one consistent snapshot,

@@ -18,14 +18,23 @@ enum BranchChangedRows {
         var forkVersion: Int64
     }
 
-    static func load(_ db: Database, branch: Int64, forkEventSeq: Int64?) throws(StoreError) -> [Row] {
-        guard let mark = forkEventSeq else { return try compared(db, branch: branch) }
+    /// The changed rows with keys after `after` (nil: from the first), the first `limit` of them
+    /// in key byte order (a merge's step takes them a chunk at a time).
+    static func load(_ db: Database, branch: Int64, forkEventSeq: Int64?, after: String? = nil,
+                     limit: Int = .max) throws(StoreError) -> [Row] {
+        guard let mark = forkEventSeq else {
+            // Byte order, as SQLite's BINARY collation orders the keys of the other branch.
+            let inBytes = { (a: String, b: String) -> Bool in a.utf8.lexicographicallyPrecedes(b.utf8) }
+            let rest = try compared(db, branch: branch).filter { row in after.map { inBytes($0, row.key) } ?? true }
+            return Array(rest.sorted { inBytes($0.key, $1.key) }.prefix(limit))
+        }
         return try db.query("""
             SELECT r.key, r.value, r.author, e.first - 1 FROM
               (SELECT row_key AS key, min(row_version) AS first FROM events
-               WHERE sid = ?1 AND seq > ?2 AND kind = 'state' GROUP BY row_key) e
+               WHERE sid = ?1 AND seq > ?2 AND kind = 'state' AND (?3 IS NULL OR row_key > ?3)
+               GROUP BY row_key ORDER BY row_key LIMIT ?4) e
             CROSS JOIN state_rows r WHERE r.sid = ?1 AND r.key = e.key ORDER BY r.key
-            """, [.integer(branch), .integer(mark)]) { row throws(StoreError) in
+            """, [.integer(branch), .integer(mark), .optional(after), .integer(Int64(min(limit, Int(Int64.max))))]) { row throws(StoreError) in
             Row(key: row.text(0), value: try row.json(1), author: row.text(2), forkVersion: row.int(3))
         }
     }

@@ -7,9 +7,16 @@
 enum BranchMergeTurns {
     static func append(_ ctx: WriteContext, branch: Int64, parent: Int64, parentID: String,
                        forkSeq: Int64) throws(StoreError) -> [Turn] {
+        try append(ctx, branch: branch, parent: parent, parentID: parentID, after: forkSeq, limit: .max).turns
+    }
+
+    /// The first `limit` of those turns after branch seq `after` (a merge's step); `last`: the
+    /// branch seq of the last one taken (nil: none was left).
+    static func append(_ ctx: WriteContext, branch: Int64, parent: Int64, parentID: String,
+                       after: Int64, limit: Int) throws(StoreError) -> (turns: [Turn], last: Int64?) {
         let db = ctx.db
         let branchTurns = try Turns.live(db, sid: branch, sessionID: parentID,
-                                         retired: try TurnRetirements.load(db, sid: branch), after: forkSeq)
+                                         retired: try TurnRetirements.load(db, sid: branch), after: after, limit: limit)
         var appended: [Turn] = []
         for t in branchTurns {
             let (seq, eventSeq) = try ctx.reserve(sid: parent, turns: 1, events: 1)
@@ -33,7 +40,7 @@ enum BranchMergeTurns {
             appendedTurn.nonce = nonce
             appended.append(appendedTurn)
         }
-        return appended
+        return (appended, branchTurns.last?.seq)
     }
 
     /// Copies the comments on branch turn `from` to parent turn `to`, oldest first, dated like the

@@ -86,16 +86,16 @@ enum Quotas {
     }
 
     /// One of `session_counts`' columns for session `sid` (0 when it has no counts row).
-    private static func count(_ column: String, _ db: Database, sid: Int64) throws(StoreError) -> Int64 {
+    static func count(_ column: String, _ db: Database, sid: Int64) throws(StoreError) -> Int64 {
         try db.scalar("SELECT \(column) FROM session_counts WHERE sid = ?", [.integer(sid)]) ?? 0
     }
 
     /// The public id of session `sid`, for a message.
-    private static func name(_ db: Database, sid: Int64) throws(StoreError) -> String {
+    static func name(_ db: Database, sid: Int64) throws(StoreError) -> String {
         try db.queryOne("SELECT id FROM sessions WHERE sid = ?", [.integer(sid)]) { $0.text(0) } ?? "#\(sid)"
     }
 
-    private static func require(_ count: Int64, below limit: Int, _ what: String, setting: String, advice: String) throws(StoreError) {
+    static func require(_ count: Int64, below limit: Int, _ what: String, setting: String, advice: String) throws(StoreError) {
         guard count >= Int64(limit) else { return }
         throw StoreError(.limitExceeded, "\(what), the most allowed (server setting \(setting) = \(limit)); \(advice)")
     }

@@ -64,6 +64,10 @@ extension Database {
              SessionCounters(lastTurn: row.int(4), lastEvent: row.int(5), updatedAt: row.int(6)))
         }
         guard let found else { throw StoreError.notFound("session \(id)") }
+        if let holds = sessionHolds, holds.refuses(found.0.sid) {
+            // Never reaches the caller: the writer parks the job until the merge ends.
+            throw StoreError(.busy, "session \(id) is being merged into; the write waits for the merge")
+        }
         return found
     }
 

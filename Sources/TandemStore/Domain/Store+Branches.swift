@@ -50,13 +50,88 @@ extension Store {
     /// `conflict` (nothing written, the branch stays open) when the parent moved under it: a turn
     /// at or before the fork point that is live in the branch was undone, cleared or rewound in
     /// the parent since the fork (`BranchParentMoved`).
-    public func mergeBranch(branch: String, actor: String,
-                            resolutions: [String: JSONValue] = [:]) throws(StoreError) -> BranchMergeResult {
+    ///
+    /// A merge of more than `importStepRows` rows and turns is written in steps of that many
+    /// (`BranchMergeJob`): the first job holds both sessions (their writes wait, other sessions'
+    /// commit between the steps), the rows are checked on a reader, then each step is a
+    /// transaction of its own, followed by `onStep` (the server publishes the parent's log from
+    /// it). Readers may see the merge under way: some of its rows and turns, in order.
+    public func mergeBranch(branch: String, actor: String, resolutions: [String: JSONValue] = [:],
+                            onStep: (@Sendable () -> Void)? = nil) throws(StoreError) -> BranchMergeResult {
         var resolved: [String: String] = [:]
         for (key, value) in resolutions { resolved[key] = try Validate.json(value, what: "resolution", max: configuration.maxRowValueBytes) }
         let resolvedTexts = resolved
-        return try write { ctx throws(StoreError) in
-            try Branches.merge(ctx, branch: branch, actor: actor, resolutions: resolutions, texts: resolvedTexts)
+        let stepRows = max(1, configuration.importStepRows)
+        let start = try write { ctx throws(StoreError) in
+            try BranchMergeJob.begin(ctx, branch: branch, actor: actor, resolutions: resolutions, texts: resolvedTexts, stepRows: stepRows)
+        }
+        guard case .held(let target) = start else {
+            if case .done(let result) = start { return result }
+            preconditionFailure("a merge's start is done or held")
+        }
+        let conflicts: [String: [MergeConflict]]
+        do throws(StoreError) {
+            let config = configuration
+            conflicts = try read { db throws(StoreError) in
+                try BranchMergePlan.check(db, target, resolutions: resolutions, configuration: config)
+            }
+        } catch {
+            _ = try? write { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: target.branchSid) }
+            throw error
+        }
+        if !conflicts.isEmpty {
+            try write { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: target.branchSid) }
+            return .conflict(conflicts)
+        }
+        var rows: [RowWriteResult] = []
+        var turns: [Turn] = []
+        while true {
+            let step = try writeStep { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: target.branchSid, limit: stepRows) }
+            rows += step.rows
+            turns += step.turns
+            onStep?()
+            if let eventSeq = step.finished { return .merged(turns: turns, rows: rows, eventSeq: eventSeq) }
+            if let reason = step.ended { throw StoreError(.invalidState, reason) }
+            if step.gone {
+                // Another process (tandem-admin opening the database) finished it: what this one wrote is the answer.
+                let eventSeq = try read { db throws(StoreError) in
+                    try db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(target.parentSid)]) ?? 0
+                }
+                return .merged(turns: turns, rows: rows, eventSeq: eventSeq)
+            }
+        }
+    }
+
+    /// Finishes the merges a previous process left under way (at open): a merge still planning
+    /// is dropped (nothing of it was written), the others are rolled forward, a step at a time.
+    func resumeMerges() throws(StoreError) {
+        let stepRows = max(1, configuration.importStepRows)
+        for (branch, phase) in try read({ db throws(StoreError) in try BranchMergeJob.pending(db) }) {
+            if phase == "plan" {
+                // Cut off while its rows were checked (or being checked by a process still at it):
+                // checked again here; a merge they refuse is dropped, as its merger would have.
+                let config = configuration
+                let fine = try read { db throws(StoreError) -> Bool in
+                    let parent = try db.scalar("SELECT parent_sid FROM branch_merges WHERE branch_sid = ?", [.integer(branch)])
+                    guard let parent, let target = try BranchMergeJob.liveTarget(db, branch: branch, parent: parent) else { return false }
+                    let resolutions = try db.queryOne("SELECT resolutions FROM branch_merges WHERE branch_sid = ?", [.integer(branch)]) {
+                        row throws(StoreError) in try row.json(0)
+                    }
+                    do throws(StoreError) {
+                        return try BranchMergePlan.check(db, target, resolutions: resolutions?.objectValue ?? [:], configuration: config).isEmpty
+                    } catch {
+                        return false
+                    }
+                }
+                if !fine {
+                    try write { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: branch) }
+                    continue
+                }
+            }
+            while true {
+                let step = try writeStep { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: branch, limit: stepRows) }
+                if step.finished != nil || step.ended != nil || step.gone { break }
+            }
         }
     }
 
@@ -83,10 +158,43 @@ extension Store {
     }
 }
 
+/// A branch and its parent, as a merge found them (every refusal but the rows' checked).
+struct BranchMergeTarget: Sendable {
+    var branchSid: Int64
+    var branchID: String
+    var parentSid: Int64
+    var parentID: String
+    var forkSeq: Int64
+    /// The branch's log head when it was forked (nil: forked before migration 12, or imported).
+    var forkEventSeq: Int64?
+}
+
 enum Branches {
+    /// The one-job merge: every check, the rows, the turns and the archive in one transaction.
     static func merge(_ ctx: WriteContext, branch: String, actor: String, resolutions: [String: JSONValue],
                       texts: [String: String]) throws(StoreError) -> BranchMergeResult {
-        let db = ctx.db
+        try merge(ctx, try target(ctx.db, branch: branch, actor: actor), actor: actor, resolutions: resolutions, texts: texts)
+    }
+
+    static func merge(_ ctx: WriteContext, _ target: BranchMergeTarget, actor: String, resolutions: [String: JSONValue],
+                      texts: [String: String]) throws(StoreError) -> BranchMergeResult {
+        // Plan every changed row before writing anything.
+        let changed = try BranchChangedRows.load(ctx.db, branch: target.branchSid, forkEventSeq: target.forkEventSeq)
+        let conflicts = try conflicts(ctx.db, changed, parent: target.parentSid, resolutions: resolutions,
+                                      diffBudget: ctx.configuration.maxMergeDiffSteps)
+        if !conflicts.isEmpty { return .conflict(conflicts) }
+        let rows = try BranchMergeRows.write(ctx, rows: changed, branch: target.branchSid, parent: target.parentSid, actor: actor,
+                                             resolutions: resolutions, texts: texts)
+        let appended = try BranchMergeTurns.append(ctx, branch: target.branchSid, parent: target.parentSid, parentID: target.parentID,
+                                                   forkSeq: target.forkSeq)
+        let eventSeq = try finish(ctx, target, actor: actor, turns: Int64(appended.count), rows: Int64(rows.count))
+        return .merged(turns: appended, rows: rows, eventSeq: eventSeq)
+    }
+
+    /// Resolves the branch and its parent and checks what refuses a merge before its rows: the
+    /// branch is open and visible to `actor`, `actor` may merge into the parent, and the parent
+    /// has not moved under the branch.
+    static func target(_ db: Database, branch: String, actor: String) throws(StoreError) -> BranchMergeTarget {
         let branchRef = try db.sessionRef(branch, actor: actor)
         // Only what one can see can be merged: a non-member does not learn the branch exists.
         guard branchRef.role != nil else { throw StoreError.notMemberOf(branch) }
@@ -106,53 +214,34 @@ enum Branches {
             throw StoreError(.conflict, "the parent's turns up to the fork point (turn \(forkSeq)) changed since the fork: "
                              + "\(parentID) no longer has turn \(seq) (undone, cleared or rewound); \(branch) stays open")
         }
-        // Plan every changed row before writing anything.
-        let changed = try BranchChangedRows.load(db, branch: branchRef.sid, forkEventSeq: forkEventSeq)
+        return BranchMergeTarget(branchSid: branchRef.sid, branchID: branch, parentSid: parent.sid, parentID: parentID,
+                                 forkSeq: forkSeq, forkEventSeq: forkEventSeq)
+    }
+
+    /// The rows (without a resolution) whose three-way merge into the parent conflicts, by key.
+    static func conflicts(_ db: Database, _ changed: [BranchChangedRows.Row], parent: Int64, resolutions: [String: JSONValue],
+                          diffBudget: Int) throws(StoreError) -> [String: [MergeConflict]] {
         var conflicts: [String: [MergeConflict]] = [:]
         for row in changed where resolutions[row.key] == nil {
-            if case .conflict(_, let list) = try Rows.plan(db, sid: parent.sid, key: row.key, value: row.value, baseVersion: row.forkVersion,
-                                                           diffBudget: ctx.configuration.maxMergeDiffSteps) {
+            if case .conflict(_, let list) = try Rows.plan(db, sid: parent, key: row.key, value: row.value, baseVersion: row.forkVersion,
+                                                           diffBudget: diffBudget) {
                 conflicts[row.key] = list
             }
         }
-        if !conflicts.isEmpty { return .conflict(conflicts) }
+        return conflicts
+    }
 
-        var rows: [RowWriteResult] = []
-        var branchWrites: [String: Int64] = [:] // row writes the branch counts, by author, left to move
-        for row in changed {
-            let (key, author) = (row.key, row.author)
-            if let resolution = resolutions[key] {
-                // The merger's own value: theirs to sign.
-                let currentVersion = try RowRows.current(db, sid: parent.sid, key: key)?.version ?? 0
-                rows.append(try Rows.write(ctx, sid: parent.sid, actor: actor, key: key, value: resolution,
-                                           text: texts[key], baseVersion: currentVersion))
-            } else {
-                // The row keeps the author of its branch version (the merge event names the
-                // merger), and the write moves like a turn: it counts in the parent for that
-                // author, and no longer in the branch when the branch counted it (a restore's
-                // write was never counted).
-                rows.append(try Rows.write(ctx, sid: parent.sid, actor: author, key: key, value: row.value, text: nil,
-                                           baseVersion: row.forkVersion))
-                var left = branchWrites[author] ?? 0
-                if branchWrites[author] == nil {
-                    left = try db.scalar("SELECT row_writes FROM contributions WHERE sid = ? AND user_id = ?",
-                                         [.integer(branchRef.sid), .text(author)]) ?? 0
-                }
-                branchWrites[author] = max(0, left - 1)
-                if left > 0 { ctx.count(sid: branchRef.sid, user: author, ContributionCounts(rowWrites: -1)) }
-            }
-        }
-
-        let appended = try BranchMergeTurns.append(ctx, branch: branchRef.sid, parent: parent.sid, parentID: parentID,
-                                                   forkSeq: forkSeq)
-        let eventSeq = try ctx.recordEvent(sid: parent.sid, kind: "branch_merge", actor: actor,
-                                          data: ["branch": .string(branch), "turns": .integer(Int64(appended.count)),
-                                                 "rows": .integer(Int64(rows.count))])
-        try db.run("UPDATE sessions SET branch_status = 'merged', status = 'archived', archived_at = ? WHERE sid = ?",
-                   [.integer(ctx.now), .integer(branchRef.sid)])
+    /// The merge's last writes: the parent's `branch_merge` event, the branch archived as
+    /// `merged` (with its `status` event), the audit entry. Returns the event's seq.
+    static func finish(_ ctx: WriteContext, _ target: BranchMergeTarget, actor: String, turns: Int64,
+                       rows: Int64) throws(StoreError) -> Int64 {
+        let eventSeq = try ctx.recordEvent(sid: target.parentSid, kind: "branch_merge", actor: actor,
+                                          data: ["branch": .string(target.branchID), "turns": .integer(turns), "rows": .integer(rows)])
+        try ctx.db.run("UPDATE sessions SET branch_status = 'merged', status = 'archived', archived_at = ? WHERE sid = ?",
+                       [.integer(ctx.now), .integer(target.branchSid)])
         // Members following the branch learn it is archived, as with session.archive.
-        try ctx.recordEvent(sid: branchRef.sid, kind: "status", actor: actor, data: ["status": .string(SessionStatus.archived.rawValue)])
-        try db.audit(actor: actor, action: "branch.merge", sessionID: parentID, target: branch, now: ctx.now)
-        return .merged(turns: appended, rows: rows, eventSeq: eventSeq)
+        try ctx.recordEvent(sid: target.branchSid, kind: "status", actor: actor, data: ["status": .string(SessionStatus.archived.rawValue)])
+        try ctx.db.audit(actor: actor, action: "branch.merge", sessionID: target.parentID, target: target.branchID, now: ctx.now)
+        return eventSeq
     }
 }

@@ -27,6 +27,9 @@ public final class Database {
     /// are added when it is reset; `execute` is not counted). A measure of work that no clock
     /// disturbs: tests tell an operation whose cost grows with a table from one that does not.
     var virtualMachineSteps: Int64 = 0
+    /// On the writer's connection only: the sessions a merge under way holds, which session
+    /// lookups refuse (`SessionHolds`); nil on readers, which are never held.
+    var sessionHolds: SessionHolds?
 
     /// Process-wide SQLite settings, applied once before the first connection opens (a later call
     /// is refused by SQLite harmlessly).

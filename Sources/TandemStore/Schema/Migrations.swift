@@ -26,6 +26,7 @@ enum Migrations {
         Migration(version: 15, name: "checkpoint-marks", sql: Schema.checkpointMarks),
         Migration(version: 16, name: "owner-counts", sql: Schema.ownerCounts),
         Migration(version: 17, name: "retired-session-heads", sql: Schema.retiredSessionHeads),
+        Migration(version: 18, name: "branch-merges", sql: Schema.branchMerges),
     ]
 
     static var latestVersion: Int { all.last!.version }

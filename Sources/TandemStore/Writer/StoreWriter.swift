@@ -11,6 +11,9 @@ import Foundation
 /// tells `commitObserver` the highest turn id, and the search index catches up on its own (see
 /// `SearchIndexWorker`).
 ///
+/// A job that asks for a session a branch merge holds (`SessionHolds`) is undone and *parked*:
+/// it runs again, in its order among the parked, once the hold is lifted; its completion waits.
+///
 /// Between jobs the writer runs its chore (removing deleted sessions' rows), one bounded step
 /// per transaction of its own; `WriterChore` says when.
 // Safe to share: queue, held, counters and commitObserver are guarded by `condition`; `context`
@@ -22,6 +25,8 @@ public final class StoreWriter: @unchecked Sendable {
     private var queue: [WriteJob] = []
     /// Jobs queued with `wake: false`, not yet handed to the writer (see `enqueue`).
     private var held: [WriteJob] = []
+    /// Jobs parked on a held session (the sid), oldest first (see `SessionHolds`).
+    private var parked: [(job: WriteJob, sid: Int64)] = []
     private let context: WriteContext
     private let maxBatch: Int
     private let maxQueued: Int
@@ -117,7 +122,7 @@ public final class StoreWriter: @unchecked Sendable {
             completion(.failure(StoreError(.closed, "the store is closed")))
             return
         }
-        if queue.count + held.count >= maxQueued {
+        if queue.count + held.count + parked.count >= maxQueued {
             condition.unlock()
             completion(.failure(StoreError(.busy, "write queue is full (\(maxQueued) jobs)")))
             return
@@ -204,24 +209,38 @@ public final class StoreWriter: @unchecked Sendable {
         while true {
             condition.lock()
             var runChore = false
+            var pollHolds = false
             while !thread.isStopping {
                 if choreNoted {
                     choreNoted = false
                     chore?.noteWork()
                 }
+                // Parked jobs wait for a hold that another process may lift: look again now and then.
+                let poll: Double? = parked.isEmpty ? nil : Self.parkedPollSeconds
                 guard let wait = chore?.wait(idle: queue.isEmpty) else {
                     if !queue.isEmpty { break }
-                    condition.wait()
+                    if let poll {
+                        if !condition.wait(seconds: poll) && queue.isEmpty { pollHolds = true; break }
+                    } else {
+                        condition.wait()
+                    }
                     continue
                 }
                 if wait <= .zero { runChore = true; break }
                 if !queue.isEmpty { break }
-                condition.wait(seconds: wait.timeInterval)
+                if let poll, poll < wait.timeInterval {
+                    if !condition.wait(seconds: poll) && queue.isEmpty { pollHolds = true; break }
+                } else {
+                    condition.wait(seconds: wait.timeInterval)
+                }
             }
             if queue.isEmpty && thread.isStopping {
                 chore?.stop()
                 thread.finish()
+                let stranded = parked.map(\.job)
+                parked.removeAll()
                 condition.unlock()
+                completer.deliver(stranded, error: StoreError(.closed, "the store closed while the write waited for a branch merge"))
                 return
             }
             let take = min(queue.count, maxBatch)
@@ -229,7 +248,7 @@ public final class StoreWriter: @unchecked Sendable {
             queue.removeFirst(take)
             condition.unlock()
             if runChore, let chore { runStep(of: chore) }
-            if !batch.isEmpty { runBatch(batch) }
+            if !batch.isEmpty || pollHolds { runBatch(batch) }
         }
     }
 
@@ -256,9 +275,12 @@ public final class StoreWriter: @unchecked Sendable {
     private func runBatch(_ batch: [WriteJob]) -> StoreError? {
         let db = context.db
         context.choreDue = false
+        var parkedNow: [(job: WriteJob, sid: Int64)] = []
         do {
             try db.run("BEGIN IMMEDIATE")
+            try context.holds.reload(db)
         } catch {
+            discardTransaction()
             storage.note(error)
             completer.deliver(batch, error: error)
             return error
@@ -268,7 +290,23 @@ public final class StoreWriter: @unchecked Sendable {
                 if !job.deferrable { try context.flushDeferred() }
                 if !job.savepoint {
                     context.beginJob(deferrable: job.deferrable)
-                    switch job.run(context) {
+                    let failure = job.run(context)
+                    if let sid = context.holds.parkedOn {
+                        if let failure, failure.kind != .sqlite {
+                            // Refused by its checks, before its first write: nothing to undo.
+                            context.discardJob()
+                            parkedNow.append((job, sid))
+                            continue
+                        }
+                        // It went on past the refusal (and may have written): only the whole
+                        // transaction undoes it. Parked ahead of the rerun's own parked jobs.
+                        discardTransaction()
+                        condition.lock()
+                        parked.append((job, sid))
+                        condition.unlock()
+                        return runBatch(batch.filter { $0 !== job })
+                    }
+                    switch failure {
                     case nil:
                         context.commitJob()
                     case let failure? where failure.kind == .sqlite:
@@ -285,7 +323,18 @@ public final class StoreWriter: @unchecked Sendable {
                 }
                 try db.run("SAVEPOINT job")
                 context.beginJob(deferrable: job.deferrable)
-                if let failure = job.run(context) {
+                let failure = job.run(context)
+                if let sid = context.holds.parkedOn {
+                    // It asked for a held session: undone whatever it did, to run after the merge.
+                    context.discardJob()
+                    try db.run("ROLLBACK TO job")
+                    try db.run("RELEASE job")
+                    if context.holds.changedByJob { try context.holds.reload(db) }
+                    parkedNow.append((job, sid))
+                    continue
+                }
+                if let failure {
+                    if context.holds.changedByJob { try context.holds.reload(db) }
                     storage.note(failure)
                     context.discardJob()
                     try db.run("ROLLBACK TO job")
@@ -318,13 +367,31 @@ public final class StoreWriter: @unchecked Sendable {
         storage.committed()
         condition.lock()
         committedBatches += 1
-        committedJobs += batch.count
+        committedJobs += batch.count - parkedNow.count
         let observer = commitObserver
+        parked.append(contentsOf: parkedNow)
+        releaseParked()
         condition.unlock()
-        completer.deliver(batch, error: nil)
+        completer.deliver(parkedNow.isEmpty ? batch : batch.filter { job in !parkedNow.contains { $0.job === job } }, error: nil)
         observer?(latestTurn, deleted)
         return nil
     }
+
+    /// Moves the parked jobs whose session is no longer held to the front of the queue, in their
+    /// order. Under `condition`, after a commit (the holds are then the table's).
+    private func releaseParked() {
+        guard !parked.isEmpty else { return }
+        let holds = context.holds
+        let free = parked.filter { !holds.isHeld($0.sid) }
+        guard !free.isEmpty else { return }
+        parked.removeAll { !holds.isHeld($0.sid) }
+        queue.insert(contentsOf: free.map(\.job), at: 0)
+        condition.signal()
+    }
+
+    /// How often the writer reads the holds again while jobs are parked and nothing else runs (a
+    /// hold lifted by another process is seen no later than this).
+    static let parkedPollSeconds = 0.1
 
     private func abort(_ batch: [WriteJob], _ error: StoreError) {
         storage.note(error)

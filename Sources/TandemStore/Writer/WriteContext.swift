@@ -32,13 +32,18 @@ public final class WriteContext {
     private var jobContributions: [ContributionKey: ContributionCounts] = [:]
     private var batchContributions: [ContributionKey: ContributionCounts] = [:]
 
+    /// The sessions merges under way hold (see `SessionHolds`).
+    let holds = SessionHolds()
+
     init(db: Database, configuration: StoreConfiguration) {
         self.db = db
         self.configuration = configuration
+        db.sessionHolds = holds
     }
 
     func beginJob(deferrable: Bool) {
         now = configuration.clock()
+        holds.beginJob()
         jobIsDeferrable = deferrable
         jobCounters.removeAll(keepingCapacity: true)
         jobContributions.removeAll(keepingCapacity: true)
@@ -98,6 +103,9 @@ public final class WriteContext {
         let ref: SessionRef
         if let cached = refCache[key] {
             ref = cached
+            if holds.refuses(ref.sid) {
+                throw StoreError(.busy, "session \(id) is being merged into; the write waits for the merge")
+            }
         } else {
             let counters: SessionCounters
             (ref, counters) = try db.sessionRefAndCounters(id, actor: actor)

@@ -1,0 +1,66 @@
+import TandemJSON
+
+/// Everything in a stepped merge's rows that would refuse the one-job merge half-way, found before
+/// its first write: conflicts (rows without a resolution), a text merge past `max-merge-diff-steps`,
+/// a respelled key, a merged row past `max-row-value-bytes`, more rows or comments than the parent
+/// may hold. Read on a reader snapshot taken after the merge's hold is in place: neither session
+/// can change until the merge ends, so what holds here holds for its steps.
+enum BranchMergePlan {
+    /// The conflicts (empty: the merge can go ahead); throws what would refuse it.
+    static func check(_ db: Database, _ target: BranchMergeTarget, resolutions: [String: JSONValue],
+                      configuration: StoreConfiguration) throws(StoreError) -> [String: [MergeConflict]] {
+        let changed = try BranchChangedRows.load(db, branch: target.branchSid, forkEventSeq: target.forkEventSeq)
+        var conflicts: [String: [MergeConflict]] = [:]
+        var newRows: Int64 = 0
+        for row in changed {
+            let current = try RowRows.current(db, sid: target.parentSid, key: row.key)
+            if current == nil { newRows += 1 }
+            let value = resolutions[row.key] ?? row.value
+            let base = resolutions[row.key] == nil ? row.forkVersion : current?.version ?? 0
+            let stored: JSONValue
+            switch try Rows.plan(db, sid: target.parentSid, key: row.key, value: value, baseVersion: base,
+                                 diffBudget: configuration.maxMergeDiffSteps) {
+            case .apply: stored = value
+            case .merge(let merged, _): stored = merged
+            case .conflict(_, let list):
+                conflicts[row.key] = list
+                continue
+            }
+            let bytes = stored.serialized().utf8.count
+            if bytes > configuration.maxRowValueBytes {
+                throw StoreError(.tooLarge, "row \(row.key) would be \(bytes) bytes merged; the limit is \(configuration.maxRowValueBytes)")
+            }
+        }
+        if !conflicts.isEmpty { return conflicts }
+        let rowLimit = configuration.maxRowsPerSession
+        let held = try Quotas.count("row_count", db, sid: target.parentSid)
+        if newRows > 0 && held + newRows > Int64(rowLimit) {
+            try Quotas.require(Int64(rowLimit), below: rowLimit, "session \(target.parentID) would have \(held + newRows) rows",
+                               setting: "max-rows-per-session",
+                               advice: "rows are never deleted over the wire: write to the keys it has, or start another session")
+        }
+        try checkComments(db, target, limit: configuration.maxCommentsPerSession)
+        return [:]
+    }
+
+    /// The comments the merged turns carry fit in the parent: first counted over every turn after
+    /// the fork (one range), and only when that is over the limit, over the live ones.
+    private static func checkComments(_ db: Database, _ target: BranchMergeTarget, limit: Int) throws(StoreError) {
+        let held = try Quotas.count("comment_count", db, sid: target.parentSid)
+        let all = try db.scalar("SELECT count(*) FROM comments WHERE sid = ? AND turn_seq > ?",
+                                [.integer(target.branchSid), .integer(target.forkSeq)]) ?? 0
+        guard all > 0, held + all > Int64(limit) else { return }
+        let live = try Turns.live(db, sid: target.branchSid, sessionID: target.branchID,
+                                  retired: try TurnRetirements.load(db, sid: target.branchSid), after: target.forkSeq)
+        var carried: Int64 = 0
+        for turn in live {
+            carried += try db.scalar("SELECT count(*) FROM comments WHERE sid = ? AND turn_seq = ?",
+                                     [.integer(target.branchSid), .integer(turn.seq)]) ?? 0
+        }
+        if carried > 0 && held + carried > Int64(limit) {
+            try Quotas.require(Int64(limit), below: limit, "session \(target.parentID) would have \(held + carried) comments",
+                               setting: "max-comments-per-session",
+                               advice: "comments are never deleted over the wire: the server's operator can raise the limit")
+        }
+    }
+}
