@@ -34,11 +34,17 @@ extension Dispatcher {
         return try made(branch, for: user)
     }
 
-    /// Merges a branch into its parent: the parent's subscribers see the new turns and rows.
+    /// Merges a branch into its parent: the parent's subscribers see the new turns and rows. A big
+    /// merge goes in steps (on this work-pool thread, as a fork's do); after each, the parent's
+    /// subscribers get what it wrote, in order, so they follow the merge as it goes.
     func mergeBranch(_ p: SessionRef, client: ClientConnection) throws -> TandemProtocol.BranchMergeResult {
         let user = try memberUser(client)
         let parent = try store.session(id: p.session, actor: user).parentID
-        switch try store.mergeBranch(branch: p.session, actor: user) {
+        var onStep: (@Sendable () -> Void)? = nil
+        if let parent {
+            onStep = { @Sendable [self] () -> Void in self.publishFromLog(parent) }
+        }
+        switch try store.mergeBranch(branch: p.session, actor: user, onStep: onStep) {
         case .merged(let turns, let rows, _):
             if let parent { publishFromLog(parent) }
             publishFromLog(p.session) // the branch's own "archived"
