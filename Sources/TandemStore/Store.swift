@@ -86,7 +86,14 @@ public final class Store: Sendable {
         // Merges a previous process left under way (it was killed between steps): finished now,
         // the two sessions held until then. (Looked for before the writer took the connection.)
         if mergesLeft {
-            do throws(StoreError) { try resumeMerges() } catch { close(); throw error }
+            do throws(StoreError) {
+                try resumeMerges()
+            } catch where error.sqliteCode == 8 /* SQLITE_READONLY */ {
+                // A tool that may only read the file: the merge waits for a writable open.
+            } catch {
+                close()
+                throw error
+            }
         }
     }
 
