@@ -198,6 +198,22 @@ import TandemJSON
         #expect(finished["audit_log"]?.filter { $0.contains("branch.merge") }.count == 1)
     }
 
+    @Test func aMergeRefusedByItsPlanWritesNothingAndLiftsTheHold() throws {
+        try withStore(configure: { $0.importStepRows = 3; $0.maxRowsPerSession = 6 }) { store in
+            try bigBranch(store, turns: 30)
+            for n in 0..<4 { _ = try store.writeRow(session: "b1", actor: "bob", key: "new\(n)", value: ["n": .integer(Int64(n))], baseVersion: 0) }
+            for n in 0..<3 { _ = try store.writeRow(session: "s1", actor: "bob", key: "p\(n)", value: ["n": .integer(Int64(n))], baseVersion: 0) }
+            let before = try tableCounts(store)
+            let batches = store.writer.batches
+            #expect(errorCode { _ = try store.mergeBranch(branch: "b1", actor: "alice") } == "limit_exceeded")
+            #expect(store.writer.batches - batches >= 2) // held, then dropped: it did not fit one job
+            #expect(try tableCounts(store) == before)
+            #expect(try !holdInPlace(store))
+            #expect(try store.session(id: "b1").branchStatus == "open")
+            #expect(try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "next")).seq == 2)
+        }
+    }
+
     @Test func aBranchDeletedFromUnderAMergeEndsItAndLiftsTheHold() throws {
         try withStore(configure: { $0.importStepRows = 3 }) { store in
             try bigBranch(store, turns: 30)

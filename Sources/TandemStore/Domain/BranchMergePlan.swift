@@ -12,15 +12,29 @@ enum BranchMergePlan {
         let changed = try BranchChangedRows.load(db, branch: target.branchSid, forkEventSeq: target.forkEventSeq)
         var conflicts: [String: [MergeConflict]] = [:]
         var newRows: Int64 = 0
+        // Refusals the one-job merge meets only while writing (after every row's conflict check):
+        // held back until no row conflicts, so both answer alike.
+        var later: StoreError?
         for row in changed {
             let current = try RowRows.current(db, sid: target.parentSid, key: row.key)
             if current == nil { newRows += 1 }
-            let value = resolutions[row.key] ?? row.value
-            let base = resolutions[row.key] == nil ? row.forkVersion : current?.version ?? 0
+            let resolution = resolutions[row.key]
+            let plan: Rows.Plan
+            if let resolution {
+                do throws(StoreError) {
+                    plan = try Rows.plan(db, sid: target.parentSid, key: row.key, value: resolution, baseVersion: current?.version ?? 0,
+                                         diffBudget: configuration.maxMergeDiffSteps)
+                } catch {
+                    later = later ?? error
+                    continue
+                }
+            } else {
+                plan = try Rows.plan(db, sid: target.parentSid, key: row.key, value: row.value, baseVersion: row.forkVersion,
+                                     diffBudget: configuration.maxMergeDiffSteps)
+            }
             let stored: JSONValue
-            switch try Rows.plan(db, sid: target.parentSid, key: row.key, value: value, baseVersion: base,
-                                 diffBudget: configuration.maxMergeDiffSteps) {
-            case .apply: stored = value
+            switch plan {
+            case .apply: stored = resolution ?? row.value
             case .merge(let merged, _): stored = merged
             case .conflict(_, let list):
                 conflicts[row.key] = list
@@ -28,10 +42,11 @@ enum BranchMergePlan {
             }
             let bytes = stored.serialized().utf8.count
             if bytes > configuration.maxRowValueBytes {
-                throw StoreError(.tooLarge, "row \(row.key) would be \(bytes) bytes merged; the limit is \(configuration.maxRowValueBytes)")
+                later = later ?? StoreError(.tooLarge, "row \(row.key) would be \(bytes) bytes merged; the limit is \(configuration.maxRowValueBytes)")
             }
         }
         if !conflicts.isEmpty { return conflicts }
+        if let later { throw later }
         let rowLimit = configuration.maxRowsPerSession
         let held = try Quotas.count("row_count", db, sid: target.parentSid)
         if newRows > 0 && held + newRows > Int64(rowLimit) {
