@@ -11,6 +11,9 @@
 final class SessionHolds {
     /// Held session sids (parents and branches alike).
     private(set) var held: Set<Int64> = []
+    /// Sessions with parked jobs not yet queued again (set by the writer): a later job of one of
+    /// them parks too, even once its hold was lifted in this batch, so none overtakes them.
+    var waiting: Set<Int64> = []
     /// The held session the running job asked for, if any (reset by `beginJob`).
     private(set) var parkedOn: Int64?
     /// Set while a step of a merge (or a read run on the writer) runs: it acts on held sessions.
@@ -26,7 +29,7 @@ final class SessionHolds {
 
     /// Whether `sid` is held for the running job; notes it when it is.
     func refuses(_ sid: Int64) -> Bool {
-        guard !held.isEmpty, !bypass, held.contains(sid) else { return false }
+        guard !bypass, held.contains(sid) || waiting.contains(sid) else { return false }
         if parkedOn == nil { parkedOn = sid }
         return true
     }

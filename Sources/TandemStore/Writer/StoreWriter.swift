@@ -279,6 +279,9 @@ public final class StoreWriter: @unchecked Sendable {
         do {
             try db.run("BEGIN IMMEDIATE")
             try context.holds.reload(db)
+            condition.lock()
+            context.holds.waiting = Set(parked.map(\.sid))
+            condition.unlock()
         } catch {
             discardTransaction()
             storage.note(error)
@@ -296,6 +299,7 @@ public final class StoreWriter: @unchecked Sendable {
                             // Refused by its checks, before its first write: nothing to undo.
                             context.discardJob()
                             parkedNow.append((job, sid))
+                            context.holds.waiting.insert(sid)
                             continue
                         }
                         // It went on past the refusal (and may have written): only the whole
@@ -331,6 +335,7 @@ public final class StoreWriter: @unchecked Sendable {
                     try db.run("RELEASE job")
                     if context.holds.changedByJob { try context.holds.reload(db) }
                     parkedNow.append((job, sid))
+                    context.holds.waiting.insert(sid)
                     continue
                 }
                 if let failure {
@@ -372,7 +377,12 @@ public final class StoreWriter: @unchecked Sendable {
         parked.append(contentsOf: parkedNow)
         releaseParked()
         condition.unlock()
-        completer.deliver(parkedNow.isEmpty ? batch : batch.filter { job in !parkedNow.contains { $0.job === job } }, error: nil)
+        if parkedNow.isEmpty {
+            completer.deliver(batch, error: nil)
+        } else {
+            let parkedIDs = Set(parkedNow.map { ObjectIdentifier($0.job) })
+            completer.deliver(batch.filter { !parkedIDs.contains(ObjectIdentifier($0)) }, error: nil)
+        }
         observer?(latestTurn, deleted)
         return nil
     }
