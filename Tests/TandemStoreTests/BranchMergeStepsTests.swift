@@ -198,6 +198,42 @@ import TandemJSON
         #expect(finished["audit_log"]?.filter { $0.contains("branch.merge") }.count == 1)
     }
 
+    /// tandem-admin opening the database while tandemd is merging: its open finishes the merge;
+    /// the merger's next step finds the job gone and writes nothing twice.
+    @Test func anotherProcessOpeningMidMergeFinishesItOnce() throws {
+        let clock = TestClock()
+        let reference = try withStore(clock: clock, configure: { $0.importStepRows = 1_000_000 }) { store in
+            try BranchMergeScenario.build(store, seed: 5)
+            _ = try BranchMergeScenario.merge(store)
+            return try BranchMergeScenario.dump(store)
+        }
+        try withStore(clock: TestClock(), configure: { $0.importStepRows = 3 }) { store in
+            try BranchMergeScenario.build(store, seed: 5)
+            var resolutions: [String: JSONValue] = [:]
+            if case .conflict(let byKey) = try store.mergeBranch(branch: "b1", actor: "alice") {
+                for key in byKey.keys { resolutions[key] = ["a": .string("resolved \(key)")] }
+            }
+            let chosen = resolutions
+            guard case .held(let target) = try store.write({ ctx throws(StoreError) in
+                try BranchMergeJob.begin(ctx, branch: "b1", actor: "alice", resolutions: chosen,
+                                         texts: chosen.mapValues { $0.serialized() }, stepRows: 3)
+            }) else { Issue.record("fits one step"); return }
+            _ = try store.write { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: target.branchSid, limit: 3) }
+            var other = StoreConfiguration(path: store.configuration.path)
+            other.clock = store.configuration.clock
+            other.importStepRows = 3
+            let admin = try Store(other) // finishes the merge before it returns
+            admin.close()
+            let step = try store.write { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: target.branchSid, limit: 3) }
+            #expect(step.gone && step.rows.isEmpty && step.turns.isEmpty)
+            #expect(try !holdInPlace(store))
+            let finished = try BranchMergeScenario.dump(store)
+            for table in reference.keys.sorted() where table != "audit_log" {
+                #expect(reference[table] == finished[table], "table \(table) differs")
+            }
+        }
+    }
+
     @Test func aMergeRefusedByItsPlanWritesNothingAndLiftsTheHold() throws {
         try withStore(configure: { $0.importStepRows = 3; $0.maxRowsPerSession = 6 }) { store in
             try bigBranch(store, turns: 30)
