@@ -234,6 +234,37 @@ import TandemJSON
         }
     }
 
+    /// A write that names the held session by its sid, not its id (removing a user from every
+    /// session they belong to logs a `member` event in each), waits too.
+    @Test func aUsersRemovalFromAHeldSessionWaitsForTheMerge() throws {
+        try withStore(configure: { $0.importStepRows = 3 }) { store in
+            try bigBranch(store, turns: 30)
+            guard case .held(let target) = try store.write({ ctx throws(StoreError) in
+                try BranchMergeJob.begin(ctx, branch: "b1", actor: "alice", resolutions: [:], texts: [:], stepRows: 3)
+            }) else { Issue.record("fits one step"); return }
+            let head = try store.session(id: "s1").lastEventSeq
+            let removed = Mutex<Bool>(false)
+            let thread = Thread {
+                do { try store.adminRemoveUser(id: "dave") } catch { Issue.record("removal failed: \(error)") }
+                removed.withLock { $0 = true }
+            }
+            thread.start()
+            Thread.sleep(forTimeInterval: 0.2)
+            #expect(removed.withLock { $0 } == false)
+            #expect(try store.session(id: "s1").lastEventSeq == head)
+            var result: BranchMergeJob.Step
+            repeat {
+                result = try store.write { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: target.branchSid, limit: 3) }
+            } while result.finished == nil
+            let deadline = Date().addingTimeInterval(5)
+            while !removed.withLock({ $0 }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            #expect(removed.withLock { $0 })
+            // The member event comes after the merge's own last event.
+            let last = try store.changes(session: "s1", actor: "alice", since: 0).events.suffix(2).map(\.kind.rawValue)
+            #expect(last == ["branch_merge", "member"])
+        }
+    }
+
     @Test func aMergeRefusedByItsPlanWritesNothingAndLiftsTheHold() throws {
         try withStore(configure: { $0.importStepRows = 3; $0.maxRowsPerSession = 6 }) { store in
             try bigBranch(store, turns: 30)

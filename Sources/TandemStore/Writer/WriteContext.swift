@@ -65,6 +65,11 @@ public final class WriteContext {
     /// new highest of each. Deferrable jobs keep the counters in memory until the flush; others
     /// update the session row at once (they may read it back).
     func reserve(sid: Int64, turns: Int64, events: Int64) throws(StoreError) -> (lastTurn: Int64, lastEvent: Int64) {
+        // Every change to a session's log comes here, also from jobs that name sessions by sid
+        // (a user's removal from all of theirs): a held one's waits for its merge.
+        if holds.refuses(sid) {
+            throw StoreError(.busy, "session #\(sid) is being merged into; the write waits for the merge")
+        }
         guard jobIsDeferrable else { return try db.bumpCounters(sid: sid, turns: turns, events: events, now: now) }
         var c: SessionCounters
         if let cached = jobCounters[sid] ?? batchCounters[sid] ?? loadedCounters[sid] {
