@@ -211,7 +211,12 @@ final class RateSampler: @unchecked Sendable {
             metrics.storeJobs.mirror(jobs)
             metrics.searchIndexBacklog.set(Int(store.searchIndexBacklog))
             // Imports whose tandem-admin process died while this server runs: once a minute.
-            if ticks.add(1, ordering: .relaxed).newValue % 60 == 0 { try? store.abandonStaleImports() }
+            // And merges whose steps stopped (failed three times, or ran in a process that died): off this
+            // timer's thread, as finishing one takes as long as its steps.
+            if ticks.add(1, ordering: .relaxed).newValue % 60 == 0 {
+                try? store.abandonStaleImports()
+                DispatchQueue.global().async { try? store.finishStaleMerges() }
+            }
         }
         timer.resume()
         self.timer = timer

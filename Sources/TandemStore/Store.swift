@@ -14,6 +14,9 @@ public final class Store: Sendable {
     private let checkpointer: Checkpointer?
     /// Indexes turns for search on its own thread (nil for `:memory:`, where searches index).
     private let searchWorker: SearchIndexWorker?
+    /// Branches whose merge in steps a thread of this process is running (`mergeInSteps`,
+    /// `resumeMerges`): the periodic pickup of stale merges leaves them alone.
+    let mergesUnderWay = Mutex<Set<Int64>>([])
 
     /// Opens (creating and migrating as needed) the database described by `configuration`.
     /// Throws `schema_too_new` when the file was written by a newer build.

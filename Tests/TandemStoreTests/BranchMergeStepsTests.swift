@@ -265,6 +265,27 @@ import TandemJSON
         }
     }
 
+    /// A merge whose steps stopped while the process runs (its merger's steps failed) is finished
+    /// by the once-a-minute pickup when nobody advanced it for a minute, and left alone before.
+    @Test func aMergeNobodyAdvancesIsFinishedByThePickup() throws {
+        let clock = TestClock()
+        try withStore(clock: clock, configure: { $0.importStepRows = 3 }) { store in
+            try bigBranch(store, turns: 30)
+            guard case .held(let target) = try store.write({ ctx throws(StoreError) in
+                try BranchMergeJob.begin(ctx, branch: "b1", actor: "alice", resolutions: [:], texts: [:], stepRows: 3)
+            }) else { Issue.record("fits one step"); return }
+            _ = try store.write { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: target.branchSid, limit: 3) }
+            clock.advance(59_000)
+            try store.finishStaleMerges()
+            #expect(try holdInPlace(store))
+            clock.advance(2_000)
+            try store.finishStaleMerges()
+            #expect(try !holdInPlace(store))
+            #expect(try store.session(id: "s1").lastTurnSeq == 31)
+            #expect(try store.session(id: "b1").status == .archived)
+        }
+    }
+
     @Test func aMergeRefusedByItsPlanWritesNothingAndLiftsTheHold() throws {
         try withStore(configure: { $0.importStepRows = 3; $0.maxRowsPerSession = 6 }) { store in
             try bigBranch(store, turns: 30)

@@ -127,8 +127,10 @@ enum BranchMergeJob {
                                  forkSeq: forkSeq, forkEventSeq: forkEventSeq)
     }
 
-    /// The merges under way (`branch_sid`, `phase`), oldest first.
-    static func pending(_ db: Database) throws(StoreError) -> [(branch: Int64, phase: String)] {
-        try db.query("SELECT branch_sid, phase FROM branch_merges ORDER BY started_at, branch_sid") { ($0.int(0), $0.text(1)) }
+    /// The merges under way (`branch_sid`, `phase`, when a step last advanced it), oldest first.
+    static func pending(_ db: Database) throws(StoreError) -> [(branch: Int64, phase: String, updatedAt: Int64)] {
+        try db.query("SELECT branch_sid, phase, updated_at FROM branch_merges ORDER BY started_at, branch_sid") {
+            ($0.int(0), $0.text(1), $0.int(2))
+        }
     }
 }

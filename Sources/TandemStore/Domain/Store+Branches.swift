@@ -69,70 +69,7 @@ extension Store {
             if case .done(let result) = start { return result }
             preconditionFailure("a merge's start is done or held")
         }
-        let conflicts: [String: [MergeConflict]]
-        do throws(StoreError) {
-            let config = configuration
-            conflicts = try read { db throws(StoreError) in
-                try BranchMergePlan.check(db, target, resolutions: resolutions, configuration: config)
-            }
-        } catch {
-            _ = try? write { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: target.branchSid) }
-            throw error
-        }
-        if !conflicts.isEmpty {
-            try write { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: target.branchSid) }
-            return .conflict(conflicts)
-        }
-        var rows: [RowWriteResult] = []
-        var turns: [Turn] = []
-        while true {
-            let step = try writeStep { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: target.branchSid, limit: stepRows) }
-            rows += step.rows
-            turns += step.turns
-            onStep?()
-            if let eventSeq = step.finished { return .merged(turns: turns, rows: rows, eventSeq: eventSeq) }
-            if let reason = step.ended { throw StoreError(.invalidState, reason) }
-            if step.gone {
-                // Another process (tandem-admin opening the database) finished it: what this one wrote is the answer.
-                let eventSeq = try read { db throws(StoreError) in
-                    try db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(target.parentSid)]) ?? 0
-                }
-                return .merged(turns: turns, rows: rows, eventSeq: eventSeq)
-            }
-        }
-    }
-
-    /// Finishes the merges a previous process left under way (at open): a merge still planning
-    /// is dropped (nothing of it was written), the others are rolled forward, a step at a time.
-    func resumeMerges() throws(StoreError) {
-        let stepRows = max(1, configuration.importStepRows)
-        for (branch, phase) in try read({ db throws(StoreError) in try BranchMergeJob.pending(db) }) {
-            if phase == "plan" {
-                // Cut off while its rows were checked (or being checked by a process still at it):
-                // checked again here; a merge they refuse is dropped, as its merger would have.
-                let config = configuration
-                let fine = try read { db throws(StoreError) -> Bool in
-                    let parent = try db.scalar("SELECT parent_sid FROM branch_merges WHERE branch_sid = ?", [.integer(branch)])
-                    guard let parent, let target = try BranchMergeJob.liveTarget(db, branch: branch, parent: parent) else { return false }
-                    let resolutions = try db.queryOne("SELECT resolutions FROM branch_merges WHERE branch_sid = ?", [.integer(branch)]) {
-                        row throws(StoreError) in try row.json(0)
-                    }
-                    do throws(StoreError) {
-                        return try BranchMergePlan.check(db, target, resolutions: resolutions?.objectValue ?? [:], configuration: config).isEmpty
-                    } catch {
-                        return false
-                    }
-                }
-                if !fine {
-                    try write { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: branch) }
-                    continue
-                }
-            }
-            while true {
-                let step = try writeStep { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: branch, limit: stepRows) }
-                if step.finished != nil || step.ended != nil || step.gone { break }
-            }
-        }
+        return try mergeInSteps(target, resolutions: resolutions, stepRows: stepRows, onStep: onStep)
     }
 
     /// Deletes an open branch (admin+ on the branch). Audited.
