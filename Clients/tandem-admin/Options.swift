@@ -79,6 +79,10 @@ struct DatabaseOptions: ParsableArguments {
         // can be writing a file there, which is the one case where immutable=1 (no locks, no -shm)
         // is safe: reading commands then work, writing ones are refused saying why.
         configuration.immutable = exists && ReadOnlyFileSystem.holds(path)
+        // A branch merge under way is the running tandemd's to finish (its merger waits for the
+        // answer); with no tandemd, this command finishes it, or its writes to the two sessions
+        // would wait for ever.
+        configuration.resumesMergesAtOpen = !ServerPresence.serving(databasePath: path)
         let store: Store
         do {
             store = try Store(configuration)

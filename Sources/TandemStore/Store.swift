@@ -88,7 +88,7 @@ public final class Store: Sendable {
         readers = configuration.isMemory ? nil : ReaderPool(configuration: configuration)
         // Merges a previous process left under way (it was killed between steps): finished now,
         // the two sessions held until then. (Looked for before the writer took the connection.)
-        if mergesLeft {
+        if mergesLeft && configuration.resumesMergesAtOpen {
             do throws(StoreError) {
                 try resumeMerges()
             } catch where error.sqliteCode == 8 /* SQLITE_READONLY */ {

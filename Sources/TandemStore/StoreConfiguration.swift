@@ -92,6 +92,10 @@ public struct StoreConfiguration: Sendable {
     /// SQLite would read pages another process is changing. No checkpointer runs, and deleted
     /// sessions' steps and stale imports wait for a writable open.
     public var immutable: Bool = false
+    /// Whether opening finishes the branch merges a previous process left under way (`resumeMerges`).
+    /// False for a tool opening the database beside a running server: the server's merger is
+    /// stepping them, and finishing them here would leave its answer short.
+    public var resumesMergesAtOpen: Bool = true
     /// The name connections open the database by: the path, or the `immutable` URI.
     var openName: String { immutable ? ReadOnlyFileSystem.immutableURI(path) : path }
     /// How often a separate connection checkpoints the WAL (PASSIVE), so commits never wait on

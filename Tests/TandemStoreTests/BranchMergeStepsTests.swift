@@ -198,8 +198,10 @@ import TandemJSON
         #expect(finished["audit_log"]?.filter { $0.contains("branch.merge") }.count == 1)
     }
 
-    /// tandem-admin opening the database while tandemd is merging: its open finishes the merge;
-    /// the merger's next step finds the job gone and writes nothing twice.
+    /// Another process that finishes merges at open (a tandem-admin when no tandemd holds the
+    /// server lock; beside a server it leaves them: `MergeLeftToServerTests`) opening the database
+    /// mid-merge: its open finishes the merge; the merger's next step finds the job gone and writes
+    /// nothing twice.
     @Test func anotherProcessOpeningMidMergeFinishesItOnce() throws {
         let clock = TestClock()
         let reference = try withStore(clock: clock, configure: { $0.importStepRows = 1_000_000 }) { store in
