@@ -165,8 +165,10 @@ public final class Store: Sendable {
     }
 
     /// Deleted sessions whose rows are still being removed.
-    public func pendingDeletes() throws(StoreError) -> Int {
-        try read { db throws(StoreError) in
+    /// - Parameter readerWait: at most this many seconds waiting for a free reader (then `busy`);
+    ///   nil waits as long as it takes.
+    public func pendingDeletes(readerWait: Double? = nil) throws(StoreError) -> Int {
+        try read(readerWait: readerWait) { db throws(StoreError) in
             Int(try db.scalar("SELECT count(*) FROM sessions WHERE status = '\(SessionReaper.status)'") ?? 0)
         }
     }
@@ -180,8 +182,11 @@ public final class Store: Sendable {
 
     /// Runs `body` on a reader in one read transaction (a consistent snapshot). For `:memory:`
     /// databases the read runs on the writer, which owns the only connection.
-    public func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws(StoreError) -> T) throws(StoreError) -> T {
-        if let readers { return try readers.withReader(body) }
+    /// - Parameter readerWait: when every reader is checked out, wait at most this many seconds for
+    ///   one, then throw `busy` (nil: wait as long as it takes). Not applied to `:memory:`.
+    public func read<T: Sendable>(readerWait: Double? = nil,
+                                  _ body: @escaping @Sendable (Database) throws(StoreError) -> T) throws(StoreError) -> T {
+        if let readers { return try readers.withReader(waitingAtMost: readerWait, body) }
         return try writer.perform { ctx throws(StoreError) in
             ctx.holds.bypass = true // a read: never held, even on the writer's connection
             return try body(ctx.db)

@@ -35,9 +35,9 @@ extension Store {
     }
 
     /// The share link whose secret this is, in any state; nil when unknown.
-    public func lookupShareLink(secret: String) throws(StoreError) -> ShareLink? {
+    public func lookupShareLink(secret: String, readerWait: Double? = nil) throws(StoreError) -> ShareLink? {
         let hash = RandomID.hash(secret)
-        let found = try read { db throws(StoreError) in
+        let found = try read(readerWait: readerWait) { db throws(StoreError) in
             try db.queryOne("""
                 SELECT l.id, s.id, l.permission, l.expires_at, l.created_by, l.created_at, l.revoked_at, l.last_used_at, l.hash
                 FROM share_links l JOIN sessions s ON s.sid = l.sid WHERE l.hash = ?
@@ -74,8 +74,8 @@ extension Store {
     /// The newest audit entry's id (0 for none). Every change of access (tokens, roles, members,
     /// share links) writes an audit entry, whichever process made it, so a change here is the cue
     /// to re-check live connections.
-    public func auditHighWater() throws(StoreError) -> Int64 {
-        try read { db throws(StoreError) in try db.scalar("SELECT coalesce(max(id), 0) FROM audit_log") ?? 0 }
+    public func auditHighWater(readerWait: Double? = nil) throws(StoreError) -> Int64 {
+        try read(readerWait: readerWait) { db throws(StoreError) in try db.scalar("SELECT coalesce(max(id), 0) FROM audit_log") ?? 0 }
     }
 
     /// Of these token ids, the ones that are revoked or no longer exist (or whose user is gone).

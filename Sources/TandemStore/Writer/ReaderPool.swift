@@ -16,15 +16,18 @@ final class ReaderPool: @unchecked Sendable {
         capacity = max(1, configuration.readerCount)
     }
 
-    func withReader<T>(_ body: (Database) throws(StoreError) -> T) throws(StoreError) -> T {
-        let db = try checkOut()
+    /// Runs `body` on a reader in one read transaction. With `waitingAtMost` (seconds), a caller
+    /// that finds every reader checked out waits that long for one, then throws `busy` instead.
+    func withReader<T>(waitingAtMost wait: Double? = nil, _ body: (Database) throws(StoreError) -> T) throws(StoreError) -> T {
+        let db = try checkOut(waitingAtMost: wait)
         defer { checkIn(db) }
         try db.run("BEGIN")
         defer { _ = try? db.run("COMMIT") }
         return try body(db)
     }
 
-    private func checkOut() throws(StoreError) -> Database {
+    private func checkOut(waitingAtMost wait: Double?) throws(StoreError) -> Database {
+        let deadline = wait.map { condition.deadline(after: $0) }
         condition.lock()
         while true {
             if let db = idle.popLast() {
@@ -49,7 +52,14 @@ final class ReaderPool: @unchecked Sendable {
                     throw error
                 }
             }
-            condition.wait()
+            guard let deadline else {
+                condition.wait()
+                continue
+            }
+            if !condition.wait(until: deadline) && idle.isEmpty && opened >= capacity {
+                condition.unlock()
+                throw StoreError(.busy, "no database reader came free within \(Int(((wait ?? 0) * 1000).rounded())) ms")
+            }
         }
     }
 
