@@ -32,8 +32,12 @@ public protocol WebSocketApplication: Sendable {
     /// A request that is not a WebSocket upgrade (GET/HEAD only; other methods get 405).
     func handle(http request: HTTPRequest) -> HTTPResponse
     /// Like `handle(http:)`, with the peer's address (for per-address limits).
-    /// The transport calls this one; by default it forwards to the other.
+    /// By default `answer(http:peer:responder:)` forwards to this one.
     func handle(http request: HTTPRequest, peer: String) -> HTTPResponse
+    /// Like `handle(http:peer:)`, and the application may answer later instead (`.later`), from
+    /// another thread, through `responder`: for an answer that would block the loop (a database
+    /// read). The transport calls this one; by default it answers `.now` with `handle(http:peer:)`.
+    func answer(http request: HTTPRequest, peer: String, responder: HTTPResponder) -> HTTPAnswer
     /// A valid upgrade request; `subprotocol` is the one the transport would choose.
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision
     /// Like `shouldUpgrade(_:subprotocol:)`, with the peer's address (for per-address limits).
@@ -65,6 +69,9 @@ extension WebSocketApplication {
     }
     public func handle(http request: HTTPRequest, peer: String) -> HTTPResponse {
         handle(http: request)
+    }
+    public func answer(http request: HTTPRequest, peer: String, responder: HTTPResponder) -> HTTPAnswer {
+        .now(handle(http: request, peer: peer))
     }
     public func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision {
         .accept(context: nil)

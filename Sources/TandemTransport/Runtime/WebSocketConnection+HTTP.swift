@@ -44,7 +44,14 @@ extension WebSocketConnection {
             guard request.method == "GET" || request.method == "HEAD" else {
                 return respondAndClose(.text(405, "method not allowed\n", extraHeaders: [("Allow", "GET, HEAD")]))
             }
-            return respondAndClose(server.application.handle(http: request, peer: remoteAddress))
+            switch server.application.answer(http: request, peer: remoteAddress, responder: awaitAnswer()) {
+            case .now(let response):
+                // Unless the application already answered through the responder.
+                if awaitingAnswer { respondAndClose(response) }
+            case .later:
+                break  // the handshake timer still runs: it answers 503 if the application does not
+            }
+            return
         }
         // A place may have come free since the accept (a silent socket on another loop gave it up).
         if beyondLimit && server.promoteOverflowSlot() { beyondLimit = false }
@@ -96,6 +103,7 @@ extension WebSocketConnection {
     /// Sends an HTTP answer, then half-closes and drains so the peer reads it before the socket goes.
     func respondAndClose(_ response: HTTPResponse) {
         httpParser = nil
+        awaitingAnswer = false
         parkedBytes = nil
         phase = .closing
         enqueueBytes(FrameBytes.make(copying: response.serialized()))

@@ -110,6 +110,11 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
             peerFinished = true
             afterFlush = .closeSocket
             flush()
+        case .http where awaitingAnswer:
+            // A request and its FIN in one go (`curl` does not, `nc -N` does): the answer still
+            // goes out when the application gives it, then the socket closes.
+            peerFinished = true
+            setInterest([])
         case .open:
             // Answers the application has yet to send (a commit in flight) get `closeTimeout` to go
             // out; then the connection closes like any other, with a close frame.
@@ -209,6 +214,9 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
         switch phase {
         case .tlsHandshake:
             closeSocket()
+        case .http where awaitingAnswer:
+            // The request came in time; the application's answer did not.
+            respondAndClose(HTTPResponder.timedOut)
         case .http:
             respondAndClose(HTTPResponse.text(408, "request timeout\n"))
         case .open where peerFinished:

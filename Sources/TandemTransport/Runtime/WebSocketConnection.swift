@@ -60,6 +60,10 @@ public final class WebSocketConnection: @unchecked Sendable {
     var waitedForSweeps = false
     /// While the request waits for them: what the peer sent after it (nil otherwise).
     var parkedBytes: [UInt8]?
+    /// A plain request was handed to the application, which answers later (`HTTPAnswer.later`).
+    var awaitingAnswer = false
+    /// Numbers the waits, so a stale `HTTPResponder` answers nothing.
+    var answerTicket: UInt64 = 0
     /// The application heard `opened`, so it must hear `closed`.
     var announced = false
 
