@@ -45,9 +45,19 @@ public final class TandemServer: Sendable {
         // Read when scraped, like the health check's read: one count over the status index, where a
         // sampler's once a second lagged deletes by up to a second. A failed read leaves the last value.
         let deletesPending = metrics.deletesPending
-        metrics.sampleAtScrape { if let pending = try? store.pendingDeletes() { deletesPending.set(pending) } }
-        let routes = HTTPRoutes(metrics: metrics, health: { !store.writer.storage.refusesWrites && (try? store.auditHighWater()) != nil },
-                                viewer: ViewerAssets(store: store))
+        // Rendered on the work pool (TandemApplication), waiting at most http-read-wait for a reader.
+        let readWait = configuration.httpReadWaitSeconds
+        metrics.sampleAtScrape { if let pending = try? store.pendingDeletes(readerWait: readWait) { deletesPending.set(pending) } }
+        let health: @Sendable () -> HTTPRoutes.Health = {
+            guard !store.writer.storage.refusesWrites else { return .failing }
+            do throws(StoreError) {
+                _ = try store.auditHighWater(readerWait: readWait)
+                return .ok
+            } catch {
+                return error.kind == .busy ? .busy(error.message) : .failing
+            }
+        }
+        let routes = HTTPRoutes(metrics: metrics, health: health, viewer: ViewerAssets(store: store, readWait: readWait))
         let application = TandemApplication(dispatcher: dispatcher, authenticator: authenticator, routes: routes,
                                             registry: registry, configuration: configuration, metrics: metrics,
                                             logger: logger, clock: clock)

@@ -53,6 +53,7 @@ struct Tandemd: ParsableCommand {
     @Option(help: .init(Self.help("rate"))) var rate: String?
     @Option(help: .init(Self.help("burst"))) var burst: String?
     @Option(name: .customLong("handshake-timeout"), help: .init(Self.help("handshake-timeout"))) var handshakeTimeout: String?
+    @Option(name: .customLong("http-read-wait"), help: .init(Self.help("http-read-wait"))) var httpReadWait: String?
     @Option(name: .customLong("idle-timeout"), help: .init(Self.help("idle-timeout"))) var idleTimeout: String?
     @Option(name: .customLong("ping-interval"), help: .init(Self.help("ping-interval"))) var pingInterval: String?
     @Option(name: .customLong("write-coalescing-ms"), help: .init(Self.help("write-coalescing-ms"))) var writeCoalescingMs: String?
@@ -86,6 +87,7 @@ struct Tandemd: ParsableCommand {
          ("max-connections-per-address", maxConnectionsPerAddress),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("search-concurrency", searchConcurrency), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
+         ("http-read-wait", httpReadWait),
          ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("write-coalescing-ms", writeCoalescingMs),
          ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout),
          ("stale-handshake", staleHandshake), ("max-page-bytes", maxPageBytes), ("max-sessions-per-user", maxSessionsPerUser),

@@ -43,7 +43,31 @@ final class TandemApplication: WebSocketApplication {
     /// The viewer page at `/s/SECRET` looks the secret up and says whether it is a live link: that
     /// is an authentication like the handshake's, so it spends the same per-address budget
     /// (otherwise plain GETs would be a way round the throttle for guessing share secrets).
+    /// Answers on the calling thread; the transport calls `answer(http:peer:responder:)`.
     func handle(http request: HTTPRequest, peer: String) -> HTTPResponse {
+        if let refused = refusal(request, peer: peer) { return refused }
+        return routed(request, peer: peer)
+    }
+
+    /// Routes that read the database (`HTTPRoutes.readsDatabase`) are answered on the work pool:
+    /// a read can wait for a reader (exports and searches may hold them all for seconds), and a
+    /// loop that waited would stall every connection on it. Refusals, which read nothing, are
+    /// answered at once. A full pool queue answers 503 busy at once.
+    func answer(http request: HTTPRequest, peer: String, responder: HTTPResponder) -> HTTPAnswer {
+        if let refused = refusal(request, peer: peer) { return .now(refused) }
+        guard HTTPRoutes.readsDatabase(request.path) else { return .now(routes.respond(to: request)) }
+        let queued = dispatcher.pool.submit { [self] in responder.respond(self.routed(request, peer: peer)) }
+        guard queued else {
+            var busy = HTTPRoutes.busy("the server's work queue is full")
+            if request.method == "HEAD" { busy.body = [] }
+            return .now(busy)
+        }
+        return .later
+    }
+
+    /// The answer when `/metrics` is asked from an address not in metrics-from, or the viewer page
+    /// from an address over its failed-authentication budget; nil otherwise. Reads nothing.
+    private func refusal(_ request: HTTPRequest, peer: String) -> HTTPResponse? {
         if request.path == "/metrics" {
             let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
             guard metricsReaders.allows(address) else {
@@ -52,10 +76,9 @@ final class TandemApplication: WebSocketApplication {
                 return refused
             }
         }
-        guard Credential.sharePathSecret(request.path) != nil else { return routes.respond(to: request) }
+        guard Credential.sharePathSecret(request.path) != nil else { return nil }
         let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
-        let now = clock()
-        let wait = authenticator.throttle.secondsUntilAllowed(address, now: now)
+        let wait = authenticator.throttle.secondsUntilAllowed(address, now: clock())
         guard wait == 0 else {
             metrics.authFailures.add()
             logger.info("viewer page refused", metadata: ["status": "429", "reason": "too many failed authentications from \(address)", "path": "\(Redact.path(request.path))"])
@@ -63,9 +86,17 @@ final class TandemApplication: WebSocketApplication {
             if request.method == "HEAD" { response.body = [] }
             return response
         }
+        return nil
+    }
+
+    /// The route's answer (it may read the database); a viewer page for no live link counts as a
+    /// failed authentication of its address. 503 busy (no reader in time) says nothing about the
+    /// secret, so it does not count.
+    private func routed(_ request: HTTPRequest, peer: String) -> HTTPResponse {
         let response = routes.respond(to: request)
-        if response.status != 200 {
-            authenticator.throttle.recordFailure(address, now: now)
+        if Credential.sharePathSecret(request.path) != nil && response.status != 200 && response.status != 503 {
+            let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
+            authenticator.throttle.recordFailure(address, now: clock())
             metrics.authFailures.add()
         }
         return response

@@ -63,6 +63,7 @@ public enum ConfigFileTemplate {
         case "burst": String(c.requestBurst)
         case "handshake-timeout": String(c.handshakeTimeoutSeconds)
         case "stale-handshake": String(c.staleHandshakeSeconds)
+        case "http-read-wait": String(c.httpReadWaitSeconds)
         case "idle-timeout": String(c.idleTimeoutSeconds)
         case "ping-interval": String(c.pingIntervalSeconds)
         case "write-coalescing-ms": String(c.writeCoalescingMilliseconds)

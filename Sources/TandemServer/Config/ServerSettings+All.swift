@@ -57,6 +57,7 @@ extension ServerSetting {
         .number("rate", "Requests per second per connection (token bucket refill); beyond it requests get rate_limited.", 0.1...1_000_000, \.requestsPerSecond),
         .number("burst", "Token bucket size: requests a connection may send at once.", 1...1_000_000, \.requestBurst),
         .number("handshake-timeout", "Seconds to complete the TLS and HTTP upgrade handshakes.", 0.1...600, \.handshakeTimeoutSeconds),
+        .number("http-read-wait", "Seconds /healthz, /metrics and a share link's viewer page wait for a free database reader (exports and searches can hold them all) before /healthz and the page answer 503 busy and /metrics keeps its last pending-deletes count; they are answered on the work pool, so no event loop waits. Past handshake-timeout the transport answers 503 first.", 0.01...600, \.httpReadWaitSeconds),
         .number("stale-handshake", "At max-connections, a new connection has every connection that has sent no request (no TLS handshake, no HTTP request) for this many seconds closed, on every event loop, so sockets that say nothing cannot keep members out.", 0.1...600, \.staleHandshakeSeconds),
         .number("idle-timeout", "Seconds without any frame from a client before it is closed; must be longer than ping-interval.", 1...86_400, \.idleTimeoutSeconds),
         .number("ping-interval", "Seconds between server pings to idle clients; must be shorter than idle-timeout.", 1...3_600, \.pingIntervalSeconds),

@@ -1,10 +1,33 @@
 import TandemTransport
 
 /// Plain HTTP answers: health, metrics, and the share-link viewer's page.
+///
+/// `/healthz`, `/metrics` and `/s/SECRET` read the database (`readsDatabase`): `TandemApplication`
+/// answers them on the work pool, never on an event loop, and their reads wait at most
+/// `http-read-wait` for a reader (every reader can be held by exports and searches for seconds).
 struct HTTPRoutes: Sendable {
     let metrics: ServerMetrics
-    let health: @Sendable () -> Bool
+    let health: @Sendable () -> Health
     let viewer: ViewerAssets
+
+    /// What the health check found.
+    enum Health: Sendable, Equatable {
+        case ok
+        /// No reader came free within `http-read-wait` (the message says so): loaded, not broken.
+        case busy(String)
+        /// The database does not read, or storage refused the last write.
+        case failing
+    }
+
+    /// Whether answering `path` reads the database (so it must not be answered on an event loop).
+    static func readsDatabase(_ path: String) -> Bool {
+        path == "/healthz" || path == "/metrics" || Credential.sharePathSecret(path) != nil
+    }
+
+    /// 503 for a database read that found no free reader in time (`http-read-wait`).
+    static func busy(_ message: String) -> HTTPResponse {
+        .text(503, "busy: \(message)\n", extraHeaders: [("Retry-After", "1")])
+    }
 
     func respond(to request: HTTPRequest) -> HTTPResponse {
         var response = route(request)
@@ -16,7 +39,11 @@ struct HTTPRoutes: Sendable {
     private func route(_ request: HTTPRequest) -> HTTPResponse {
         switch request.path {
         case "/healthz":
-            return health() ? .text(200, "ok\n") : .text(503, "storage unavailable: the database does not read, or refused the last write (full, read-only or failing disk)\n")
+            switch health() {
+            case .ok: return .text(200, "ok\n")
+            case .busy(let message): return Self.busy(message)
+            case .failing: return .text(503, "storage unavailable: the database does not read, or refused the last write (full, read-only or failing disk)\n")
+            }
         case "/metrics":
             let body = Array(metrics.render().utf8)
             return HTTPResponse(status: 200, headers: [("Content-Type", PrometheusText.contentType),

@@ -5,8 +5,11 @@ import TandemTransport
 /// The browser viewer of share links: `GET /s/SECRET` answers the page (or a page saying the
 /// link expired, was revoked or does not exist); the page then opens a WebSocket on its own URL.
 /// `HEAD` gets the same status and headers without the body (HTTPRoutes drops it).
+/// The lookup waits at most `readWait` seconds for a database reader (then 503 busy, see
+/// `HTTPRoutes.busy`); it runs on the work pool.
 struct ViewerAssets: Sendable {
     let store: Store
+    let readWait: Double
 
     /// What a page may do: run only the inline script carrying this response's `nonce` (so even
     /// markup that slipped into the page could run nothing, inline handlers included), use its
@@ -23,7 +26,16 @@ struct ViewerAssets: Sendable {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         // A fresh random nonce per response (UUID v4: 122 bits from the system generator).
         let nonce = UUID().uuidString
-        let (status, html) = Self.page(for: try? store.lookupShareLink(secret: secret), now: now, nonce: nonce)
+        let link: ShareLink?
+        do throws(StoreError) {
+            link = try store.lookupShareLink(secret: secret, readerWait: readWait)
+        } catch {
+            // Busy is no answer about the link: say so and let the browser retry. Any other
+            // failure keeps its old answer, the page for an unknown link.
+            if error.kind == .busy { return HTTPRoutes.busy(error.message) }
+            link = nil
+        }
+        let (status, html) = Self.page(for: link, now: now, nonce: nonce)
         let body = Array(html.utf8)
         let headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", String(body.count)),
                        ("Connection", "close"), ("Cache-Control", "no-store"),

@@ -36,7 +36,7 @@ public final class ServerMetrics: Sendable {
 
     /// Runs `sample` at every `render`, so a gauge it sets is exact when scraped instead of as old
     /// as a periodic sampler's last tick. For reads that are cheap (one indexed count): it runs on
-    /// the thread that renders (an event loop, for `/metrics`).
+    /// the thread that renders (a work-pool thread, for `/metrics`; never an event loop).
     public func sampleAtScrape(_ sample: @escaping @Sendable () -> Void) {
         scrapeSamplers.withLock { $0.append(sample) }
     }
