@@ -34,7 +34,8 @@ extension Store {
         return identity
     }
 
-    /// The share link whose secret this is, in any state; nil when unknown.
+    /// The share link whose secret this is, in any state; nil when unknown. `readerWait`: as in
+    /// `read(readerWait:)` (`busy` when no reader came free in time).
     public func lookupShareLink(secret: String, readerWait: Double? = nil) throws(StoreError) -> ShareLink? {
         let hash = RandomID.hash(secret)
         let found = try read(readerWait: readerWait) { db throws(StoreError) in
@@ -73,7 +74,7 @@ extension Store {
 
     /// The newest audit entry's id (0 for none). Every change of access (tokens, roles, members,
     /// share links) writes an audit entry, whichever process made it, so a change here is the cue
-    /// to re-check live connections.
+    /// to re-check live connections. `readerWait`: as in `read(readerWait:)`.
     public func auditHighWater(readerWait: Double? = nil) throws(StoreError) -> Int64 {
         try read(readerWait: readerWait) { db throws(StoreError) in try db.scalar("SELECT coalesce(max(id), 0) FROM audit_log") ?? 0 }
     }
