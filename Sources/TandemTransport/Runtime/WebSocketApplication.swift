@@ -41,8 +41,12 @@ public protocol WebSocketApplication: Sendable {
     /// A valid upgrade request; `subprotocol` is the one the transport would choose.
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision
     /// Like `shouldUpgrade(_:subprotocol:)`, with the peer's address (for per-address limits).
-    /// The transport calls this one; by default it forwards to the other.
+    /// By default `shouldUpgrade(_:subprotocol:peer:responder:)` forwards to this one.
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision
+    /// Like `shouldUpgrade(_:subprotocol:peer:)`, or nil to decide later, from another thread,
+    /// through `responder` (a decision that reads a database must not block the loop). The
+    /// transport calls this one; by default it forwards to `shouldUpgrade(_:subprotocol:peer:)`.
+    func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String, responder: UpgradeResponder) -> UpgradeDecision?
     /// An upgrade request the transport itself refused (bad key or version, a forbidden Origin,
     /// ...) with `error`'s status, before `shouldUpgrade` saw it: for the application's logs. Also
     /// any request (upgrade or not) on a connection over `maxConnectionsPerAddress` (429).
@@ -78,6 +82,9 @@ extension WebSocketApplication {
     }
     public func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision {
         shouldUpgrade(request, subprotocol: subprotocol)
+    }
+    public func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String, responder: UpgradeResponder) -> UpgradeDecision? {
+        shouldUpgrade(request, subprotocol: subprotocol, peer: peer)
     }
     public func refusedUpgrade(_ request: HTTPRequest, error: HTTPError, peer: String) {}
     public func opened(_ connection: WebSocketConnection) {}

@@ -11,6 +11,9 @@ extension WebSocketConnection {
             // Frames sent right behind the upgrade request, while it waits for the other loops: kept,
             // up to what one read takes (a client does not send much before its 101).
             guard parkedBytes!.count + bytes.count <= Self.maxParkedBytes else {
+                if pendingUpgrade != nil {
+                    return respondAndClose(.text(400, "more than \(Self.maxParkedBytes) bytes sent before the upgrade was answered\n"))
+                }
                 server.noteRefusedWhenFull()
                 return respondAndClose(Self.full)
             }
@@ -77,12 +80,13 @@ extension WebSocketConnection {
             server.application.refusedUpgrade(request, error: error, peer: remoteAddress)
             respondAndClose(error.response)
         case .success(let acceptance):
-            switch server.application.shouldUpgrade(request, subprotocol: acceptance.subprotocol, peer: remoteAddress) {
-            case .reject(let response):
-                respondAndClose(response)
-            case .accept(let context):
-                self.context = context
-                open(acceptance, leftover: leftover)
+            let responder = awaitUpgrade(acceptance, leftover: leftover)
+            switch server.application.shouldUpgrade(request, subprotocol: acceptance.subprotocol, peer: remoteAddress,
+                                                    responder: responder) {
+            case nil:
+                break  // decided later (`UpgradeResponder`); the handshake timer still runs
+            case let decision?:
+                responder.decide { decision }
             }
         }
     }
@@ -90,7 +94,7 @@ extension WebSocketConnection {
     /// The other loops' sweeps ran: answers the request that waited for them (unless the connection
     /// was answered or closed meanwhile: its handshake timer, the peer's end).
     private func resumeAfterSweeps(_ request: HTTPRequest) {
-        guard phase == .http, httpParser == nil, let leftover = parkedBytes else { return }
+        guard phase == .http, httpParser == nil, pendingUpgrade == nil, let leftover = parkedBytes else { return }
         parkedBytes = nil
         handle(request: request, leftover: leftover)
     }
@@ -104,6 +108,7 @@ extension WebSocketConnection {
     func respondAndClose(_ response: HTTPResponse) {
         httpParser = nil
         awaitingAnswer = false
+        pendingUpgrade = nil
         parkedBytes = nil
         phase = .closing
         enqueueBytes(FrameBytes.make(copying: response.serialized()))
@@ -111,7 +116,7 @@ extension WebSocketConnection {
         armTimer(at: loop.now + server.closeTimeout)
     }
 
-    private func open(_ acceptance: UpgradeAcceptance, leftover: [UInt8]) {
+    func open(_ acceptance: UpgradeAcceptance, leftover: [UInt8]) {
         subprotocol = acceptance.subprotocol
         deflate = acceptance.deflate
         let inflater = acceptance.deflate.map {

@@ -110,7 +110,7 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
             peerFinished = true
             afterFlush = .closeSocket
             flush()
-        case .http where awaitingAnswer:
+        case .http where awaitingAnswer && pendingUpgrade == nil:
             // A request and its FIN in one go (`curl` does not, `nc -N` does): the answer still
             // goes out when the application gives it, then the socket closes.
             peerFinished = true

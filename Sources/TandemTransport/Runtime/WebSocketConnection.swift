@@ -62,8 +62,10 @@ public final class WebSocketConnection: @unchecked Sendable {
     var parkedBytes: [UInt8]?
     /// A plain request was handed to the application, which answers later (`HTTPAnswer.later`).
     var awaitingAnswer = false
-    /// Numbers the waits, so a stale `HTTPResponder` answers nothing.
+    /// Numbers the waits, so a stale `HTTPResponder` or `UpgradeResponder` answers nothing.
     var answerTicket: UInt64 = 0
+    /// While the application decides an upgrade later: what the 101 will carry.
+    var pendingUpgrade: UpgradeAcceptance?
     /// The application heard `opened`, so it must hear `closed`.
     var announced = false
 

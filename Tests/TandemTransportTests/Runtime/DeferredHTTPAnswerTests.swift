@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 @testable import TandemTransport
 
@@ -8,7 +9,14 @@ import Testing
 final class DeferringApp: WebSocketApplication, @unchecked Sendable {
     private let lock = NSLock()
     private var waiting: [HTTPResponder] = []
+    private var deciders: [UpgradeResponder] = []
     let echo = RecordingApp()
+
+    func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String, responder: UpgradeResponder) -> UpgradeDecision? {
+        guard request.path == "/later" else { return .accept(context: nil) }
+        lock.withLock { deciders.append(responder) }
+        return nil
+    }
 
     func answer(http request: HTTPRequest, peer: String, responder: HTTPResponder) -> HTTPAnswer {
         guard request.path == "/slow" else { return .now(echo.handle(http: request)) }
@@ -21,6 +29,7 @@ final class DeferringApp: WebSocketApplication, @unchecked Sendable {
     func closed(_ connection: WebSocketConnection, code: UInt16?) { echo.closed(connection, code: code) }
 
     var responders: [HTTPResponder] { lock.withLock { waiting } }
+    var upgradeResponders: [UpgradeResponder] { lock.withLock { deciders } }
 }
 
 /// A plain request the application answers later (from another thread) leaves the connection
@@ -73,6 +82,43 @@ struct DeferredHTTPAnswerTests {
         #expect(quick.readStatus() == 200)
     }
 
+    @Test func anUpgradeDecidedLaterOpensWithWhatWasSentBehindIt() throws {
+        let app = DeferringApp()
+        let server = try TestServer({ $0.loopCount = 1; $0.handshakeTimeout = 30 }, application: app)
+        defer { server.stop() }
+        let peer = try RawSocket(port: server.port)
+        peer.send(Array(upgradeRequest(path: "/later").utf8) + clientFrame(.text, Array("sent early".utf8)))
+        #expect(eventually { app.upgradeResponders.count == 1 })
+        #expect(peer.readAll(timeout: 0.2).isEmpty, "answered before the application decided")
+        let responder = app.upgradeResponders[0]
+        Thread.detachNewThread { responder.decide { .accept(context: "later") } }
+        let text = String(decoding: peer.readAll(timeout: 1), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 101"), "\(text)")
+        #expect(text.contains("sent early"), "the frame sent behind the request was echoed")
+        #expect(app.echo.opened.count == 1)
+    }
+
+    @Test func anUpgradeNotDecidedWithinTheHandshakeTimeoutIs503AndItsDecisionNeverRuns() throws {
+        let app = DeferringApp()
+        let server = try TestServer({ $0.loopCount = 1; $0.handshakeTimeout = 0.4 }, application: app)
+        defer { server.stop() }
+        let peer = try RawSocket(port: server.port)
+        peer.send(upgradeRequest(path: "/later"))
+        let text = String(decoding: peer.readAll(timeout: 5), as: UTF8.self)
+        #expect(text.hasPrefix("HTTP/1.1 503"), "\(text)")
+        let decided = Flag()
+        app.upgradeResponders.first?.decide {
+            decided.value.withLock { $0 = true }
+            return .accept(context: nil)
+        }
+        // The decision would run on the loop: a plain request behind it shows the loop got that far.
+        let quick = try RawSocket(port: server.port)
+        quick.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(quick.readStatus() == 200)
+        #expect(!decided.value.withLock { $0 }, "a place was taken for a connection that had gone")
+        #expect(app.echo.opened.isEmpty)
+    }
+
     @Test func aRequestAndItsFINStillGetTheLaterAnswer() throws {
         let app = DeferringApp()
         let server = try TestServer({ $0.loopCount = 1; $0.handshakeTimeout = 30 }, application: app)
@@ -87,4 +133,9 @@ struct DeferredHTTPAnswerTests {
         #expect(text.hasPrefix("HTTP/1.1 200"), "\(text)")
         #expect(text.hasSuffix("after your FIN\n"))
     }
+}
+
+/// A flag set from another thread.
+final class Flag: Sendable {
+    let value = Mutex(false)
 }
