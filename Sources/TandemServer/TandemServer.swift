@@ -37,7 +37,8 @@ public final class TandemServer: Sendable {
         let live = LiveSessions(metrics: metrics)
         let dispatcher = Dispatcher(store: store, live: live, pool: pool, configuration: configuration,
                                     metrics: metrics, logger: logger, clock: clock)
-        let authenticator = Authenticator(store: store, failuresPerMinute: configuration.authFailuresPerMinute)
+        let authenticator = Authenticator(store: store, failuresPerMinute: configuration.authFailuresPerMinute,
+                                          readerWait: configuration.httpReadWaitSeconds)
         let registry = ConnectionRegistry()
         let store = self.store
         // Healthy: the database reads, and storage took the last write it was given (a full disk

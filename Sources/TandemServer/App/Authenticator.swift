@@ -13,6 +13,9 @@ final class Authenticator: Sendable {
         case refused(status: Int, reason: String)
         /// The address keeps failing: its next attempt is checked in `retryAfter` seconds.
         case throttled(reason: String, retryAfter: Int)
+        /// No database reader came free within `readerWait`: nothing is known about the credential
+        /// (503, not counted as a failure).
+        case busy(String)
     }
 
     private let store: Store
@@ -28,8 +31,12 @@ final class Authenticator: Sendable {
     /// Tests only: runs between a token's database lookup and its caching.
     private let afterLookup: (@Sendable () -> Void)?
 
-    init(store: Store, failuresPerMinute: Double, afterLookup: (@Sendable () -> Void)? = nil) {
+    /// Seconds a lookup waits for a free database reader (nil: as long as it takes).
+    private let readerWait: Double?
+
+    init(store: Store, failuresPerMinute: Double, readerWait: Double? = nil, afterLookup: (@Sendable () -> Void)? = nil) {
         self.store = store
+        self.readerWait = readerWait
         self.throttle = AuthThrottle(perMinute: failuresPerMinute)
         self.afterLookup = afterLookup
     }
@@ -49,18 +56,45 @@ final class Authenticator: Sendable {
         return outcome
     }
 
+    /// Whether authenticating `request` may read the database (a share secret, or a token not
+    /// cached yet): the caller then authenticates off its event loop. A missing or malformed
+    /// credential, or a cached token, is decided without a read.
+    func mayRead(_ request: HTTPRequest) -> Bool {
+        switch Credential.from(request) {
+        case .failure: return false
+        case .success(.shareSecret): return true
+        case .success(.token(let secret)):
+            let digest = Store.secretDigest(secret)
+            return cache.withLock { $0.tokens[digest] } == nil
+        }
+    }
+
     private func check(_ request: HTTPRequest) -> Outcome {
         switch Credential.from(request) {
         case .failure(.missing): return .refused(status: 401, reason: "no credential")
         case .failure(.several): return .refused(status: 400, reason: "more than one credential")
         case .failure(.malformed): return .refused(status: 401, reason: "malformed credential")
         case .success(.token(let secret)):
-            guard let identity = token(secret) else { return .refused(status: 401, reason: "unknown token") }
+            let identity: TokenIdentity?
+            do throws(StoreError) {
+                identity = try token(secret)
+            } catch {
+                return .busy(error.message)
+            }
+            guard let identity else { return .refused(status: 401, reason: "unknown token") }
             guard !identity.revoked else { return .refused(status: 401, reason: "revoked token") }
             store.recordTokenUse(tokenID: identity.tokenID)
             return .member(user: identity.user.id, tokenID: identity.tokenID)
         case .success(.shareSecret(let secret)):
-            guard let link = try? store.lookupShareLink(secret: secret) else { return .refused(status: 401, reason: "unknown share link") }
+            let found: TandemStore.ShareLink?
+            do throws(StoreError) {
+                found = try store.lookupShareLink(secret: secret, readerWait: readerWait)
+            } catch {
+                // Busy says nothing about the secret; any other failure is refused as before.
+                if error.kind == .busy { return .busy(error.message) }
+                found = nil
+            }
+            guard let link = found else { return .refused(status: 401, reason: "unknown share link") }
             guard link.revokedAt == nil else { return .refused(status: 401, reason: "revoked share link") }
             if let expires = link.expiresAt, expires <= Int64(Date().timeIntervalSince1970 * 1000) {
                 return .refused(status: 401, reason: "expired share link")
@@ -70,13 +104,21 @@ final class Authenticator: Sendable {
         }
     }
 
-    private func token(_ secret: String) -> TokenIdentity? {
+    /// Throws only `busy` (no reader within `readerWait`); any other failure is an unknown token.
+    private func token(_ secret: String) throws(StoreError) -> TokenIdentity? {
         // Cached by digest, not by the secret: a dictionary probe compares keys with an early-exit
         // `==`, and that must never run over secret bytes an attacker chose.
         let digest = Store.secretDigest(secret)
         let (hit, generation) = cache.withLock { ($0.tokens[digest], $0.generation) }
         if let hit { return hit }
-        guard let found = try? store.lookupToken(secret: secret) else { return nil }
+        let lookedUp: TokenIdentity?
+        do throws(StoreError) {
+            lookedUp = try store.lookupToken(secret: secret, readerWait: readerWait)
+        } catch {
+            if error.kind == .busy { throw error }
+            lookedUp = nil
+        }
+        guard let found = lookedUp else { return nil }
         afterLookup?()
         cache.withLock { cache in
             // Access changed since the lookup (a revocation the watcher has already applied):

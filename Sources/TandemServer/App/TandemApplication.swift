@@ -108,8 +108,35 @@ final class TandemApplication: WebSocketApplication {
         .text(429, "too many failed attempts; retry in \(retryAfter) s\n", extraHeaders: [("Retry-After", String(retryAfter))])
     }
 
+    /// Decides on the calling thread; the transport calls `shouldUpgrade(_:subprotocol:peer:responder:)`.
     func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String) -> UpgradeDecision {
         let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
+        if let refused = upgradeRefusal(request, subprotocol: subprotocol, address: address) { return refused }
+        let generation = authenticator.generation
+        return admit(authenticator.authenticate(request, address: address, now: clock()), request, address: address, generation: generation)
+    }
+
+    /// A credential that needs a database read (a share secret, a token not cached yet) is looked up
+    /// on the work pool, waiting at most `http-read-wait` for a reader; the place per user or link
+    /// is taken back on the loop, and only if the connection still waits (`UpgradeResponder`). The
+    /// rest is decided here at once. A full pool queue answers 503 busy at once.
+    func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?, peer: String, responder: UpgradeResponder) -> UpgradeDecision? {
+        let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
+        if let refused = upgradeRefusal(request, subprotocol: subprotocol, address: address) { return refused }
+        // Noted before authenticating (see `Authenticator.generation`).
+        let generation = authenticator.generation
+        guard authenticator.mayRead(request) else {
+            return admit(authenticator.authenticate(request, address: address, now: clock()), request, address: address, generation: generation)
+        }
+        let queued = dispatcher.pool.submit { [self] in
+            let outcome = authenticator.authenticate(request, address: address, now: clock())
+            responder.decide { [self] in admit(outcome, request, address: address, generation: generation) }
+        }
+        return queued ? nil : .reject(HTTPRoutes.busy("the server's work queue is full"))
+    }
+
+    /// 404 for a path with no WebSocket, 400 without `tandem.v1`; nil otherwise. Reads nothing.
+    private func upgradeRefusal(_ request: HTTPRequest, subprotocol: String?, address: String) -> UpgradeDecision? {
         guard request.path == "/ws" || Credential.sharePathSecret(request.path) != nil else {
             logRefusal(request, status: 404, reason: "no WebSocket at this path", client: address)
             return .reject(.text(404, "not found: connect to /ws\n"))
@@ -118,9 +145,17 @@ final class TandemApplication: WebSocketApplication {
             logRefusal(request, status: 400, reason: "\(ProtocolVersion.subprotocol) not offered", client: address)
             return .reject(.text(400, "offer the WebSocket subprotocol \(ProtocolVersion.subprotocol)\n"))
         }
+        return nil
+    }
+
+    /// The decision for an authentication's outcome: the place per user (or per link) is taken here,
+    /// on the connection's loop, right before the 101.
+    private func admit(_ outcome: Authenticator.Outcome, _ request: HTTPRequest, address: String, generation: UInt64) -> UpgradeDecision {
         let identity: ClientIdentity
-        let generation = authenticator.generation
-        switch authenticator.authenticate(request, address: address, now: clock()) {
+        switch outcome {
+        case .busy(let message):
+            logRefusal(request, status: 503, reason: "busy: \(message)", client: address)
+            return .reject(HTTPRoutes.busy(message))
         case .throttled(let reason, let retryAfter):
             metrics.authFailures.add()
             logRefusal(request, status: 429, reason: "\(reason)", client: address)

@@ -16,10 +16,11 @@ extension Store {
     /// only ever compared in this form, so how long a comparison takes says nothing about the secret.
     public static func secretDigest(_ secret: String) -> String { RandomID.hash(secret) }
 
-    /// The token whose secret this is, revoked or not; nil when unknown.
-    public func lookupToken(secret: String) throws(StoreError) -> TokenIdentity? {
+    /// The token whose secret this is, revoked or not; nil when unknown. `readerWait`: as in
+    /// `read(readerWait:)`.
+    public func lookupToken(secret: String, readerWait: Double? = nil) throws(StoreError) -> TokenIdentity? {
         let hash = RandomID.hash(secret)
-        let found = try read { db throws(StoreError) in
+        let found = try read(readerWait: readerWait) { db throws(StoreError) in
             try db.queryOne("""
                 SELECT t.id, t.revoked_at, u.id, u.display_name, u.created_at, t.hash
                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?

@@ -12,7 +12,7 @@ extension EndToEnd {
     /// connection on that loop got nothing. They are now answered on the work pool, and wait for a
     /// reader at most `http-read-wait`.
     @Suite("HTTP routes off the event loop") struct HTTPRoutesOffLoopTests {
-        @Test("with every reader held, a member on the only loop gets its delivery while /healthz, /metrics and a viewer page wait; they answer once readers free up")
+        @Test("with every reader held, a member on the only loop gets its delivery while /healthz, /metrics, a viewer page and handshakes that look up a credential wait; they answer once readers free up")
         func membersKeepGoingWhileRoutesWaitForAReader() throws {
             let harness = try TestServer {
                 $0.loops = 1
@@ -25,8 +25,12 @@ extension EndToEnd {
             defer { readers.release() }
 
             let waiting = try ["/healthz", "/metrics", "/s/\(secret)"].map { try PendingGet($0, port: harness.port) }
+            // Handshakes whose credential needs a read: a viewer's WebSocket, a token's first connection.
+            let carol = try harness.user("carol")
+            let upgrades = [try PendingGet("/s/\(secret)", port: harness.port, upgrade: true),
+                            try PendingGet("/ws", port: harness.port, upgrade: true, headers: "Authorization: Bearer \(carol.token)\r\n")]
             Thread.sleep(forTimeInterval: 0.3)
-            for request in waiting { #expect(!request.answered, "\(request.path) answered with every reader held") }
+            for request in waiting + upgrades { #expect(!request.answered, "\(request.path) answered with every reader held") }
             // The loop that holds those requests delivers on: post -> event at the other member.
             for round in 0..<5 {
                 let started = monotonicSeconds()
@@ -35,9 +39,14 @@ extension EndToEnd {
                 #expect(event?["content"]?.stringValue == "while readers are held \(round)")
                 #expect(monotonicSeconds() - started < 1, "post -> delivery took \(monotonicSeconds() - started) s")
             }
-            for request in waiting { #expect(!request.answered, "\(request.path) answered with every reader held") }
+            for request in waiting + upgrades { #expect(!request.answered, "\(request.path) answered with every reader held") }
 
             readers.release()
+            for request in upgrades {
+                let head = request.firstBytes()
+                #expect(head.hasPrefix("HTTP/1.1 101"), "\(request.path): \(head)")
+                #expect(head.contains("Sec-WebSocket-Protocol: tandem.v1"))
+            }
             let health = waiting[0].answer()
             #expect(health.hasPrefix("HTTP/1.1 200"), "\(health)")
             #expect(health.hasSuffix("\r\n\r\nok\n"))
@@ -51,7 +60,7 @@ extension EndToEnd {
             #expect(page.contains("</html>"))
         }
 
-        @Test("no reader within http-read-wait: /healthz and the viewer page answer 503 busy, /metrics keeps its last count; all well again once readers free up")
+        @Test("no reader within http-read-wait: /healthz, the viewer page and a viewer's handshake answer 503 busy, /metrics keeps its last count; all well again once readers free up")
         func boundedWaitForAReader() throws {
             let harness = try TestServer {
                 $0.loops = 1
@@ -74,12 +83,16 @@ extension EndToEnd {
             let metrics = try PendingGet("/metrics", port: harness.port).answer()
             #expect(metrics.hasPrefix("HTTP/1.1 200"), "\(metrics.prefix(200))")
             #expect(metrics.contains("tandem_store_deletes_pending "))
+            let viewerSocket = try PendingGet("/s/\(secret)", port: harness.port, upgrade: true).answer()
+            #expect(viewerSocket.hasPrefix("HTTP/1.1 503"), "\(viewerSocket)")
+            #expect(viewerSocket.hasSuffix("busy: no database reader came free within 200 ms\n"))
             #expect(harness.server.metrics.authFailures.value == 0, "busy says nothing about the secret: no failed authentication")
             _ = bob
 
             readers.release()
             #expect(try PendingGet("/healthz", port: harness.port).answer().hasPrefix("HTTP/1.1 200"))
             #expect(try PendingGet("/s/\(secret)", port: harness.port).answer().hasPrefix("HTTP/1.1 200"))
+            #expect(try PendingGet("/s/\(secret)", port: harness.port, upgrade: true).firstBytes().hasPrefix("HTTP/1.1 101"))
         }
 
         /// Alice (owner) and Bob (write) joined to `s-live`, and a share link to it: everything that
@@ -134,10 +147,15 @@ final class PendingGet {
     let path: String
     private let fd: Int32
 
-    init(_ path: String, port: UInt16) throws {
+    /// - Parameter upgrade: ask for a `tandem.v1` WebSocket, with `headers` (a credential).
+    init(_ path: String, port: UInt16, upgrade: Bool = false, headers: String = "") throws {
         self.path = path
         fd = try RawSocket.connect(port: port)
-        let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n".utf8)
+        let connection = upgrade
+            ? "Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: tandem.v1\r\n"
+            : "Connection: close\r\n"
+        let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(connection)\(headers)\r\n".utf8)
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
@@ -147,6 +165,15 @@ final class PendingGet {
     var answered: Bool {
         var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
         return poll(&pfd, 1, 0) > 0
+    }
+
+    /// What has arrived once something has (at most `timeout` seconds): the head of a 101.
+    func firstBytes(timeout: Double = 10) -> String {
+        var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+        guard poll(&pfd, 1, Int32(timeout * 1000)) > 0 else { return "" }
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = recv(fd, &buffer, buffer.count, 0)
+        return n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self) : ""
     }
 
     /// The whole answer, read until the server closes (at most `timeout` seconds).
