@@ -38,7 +38,7 @@ import Testing
             try makeSession(store)
             try makeSession(store, id: "s2")
             for n in 1...3 { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "t\(n)")) }
-            try store.writer.perform { ctx throws(StoreError) in
+            _ = try store.writer.perform { ctx throws(StoreError) in
                 try ctx.db.run("UPDATE sessions SET last_turn_seq = 1 WHERE id = 's1'") // seq 2 is taken
             }
             let outcomes = Mutex<[String: [String]]>([:])
