@@ -60,3 +60,20 @@ func waitForIndex(_ store: Store, seconds: Double) throws -> SearchIndexProgress
     }
     return progress
 }
+
+/// The `CREATE` statement of the turn index in use in the search file of the database at `path`.
+func turnIndexSQL(_ path: String) throws -> String? {
+    let db = try Database(path: path, readOnly: true)
+    try SearchFile.attach(db, databasePath: path)
+    return try SearchIndexRebuild.tableSQL(db, "turns_fts")
+}
+
+/// Waits (at most `seconds`) for `store`'s index rebuild to end and the index to catch up; then
+/// the index in use should be of `layout` and exact for every turn (`auditSearchIndex`).
+func finishRebuild(_ store: Store, path: String, seconds: Double) throws -> (layout: String?, audit: SearchIndexAudit, turns: Int64?) {
+    let deadline = Date().addingTimeInterval(seconds)
+    while try store.searchIndexProgress().rebuilding && Date() < deadline { usleep(10_000) }
+    try store.catchUpSearchIndex()
+    let turns = try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM turns") }
+    return (try turnIndexSQL(path), try auditSearchIndex(path), turns)
+}

@@ -67,12 +67,6 @@ import Testing
         return hits
     }
 
-    private static func turnIndexSQL(_ path: String) throws -> String? {
-        let db = try Database(path: path, readOnly: true)
-        try SearchFile.attach(db, databasePath: path)
-        return try SearchIndexRebuild.tableSQL(db, "turns_fts")
-    }
-
     @Test func aPrefixLengthOutOfRangeIsRefused() throws {
         for lengths in [[0], [1, 9], [-2]] {
             var config = StoreConfiguration(path: ":memory:")
@@ -101,8 +95,8 @@ import Testing
             stores.append(store)
         }
         // Not two copies of one index: the layouts differ as configured.
-        #expect(try Self.turnIndexSQL(plain.dbPath) == "CREATE VIRTUAL TABLE turns_fts USING fts5(content, content='', columnsize=0)")
-        #expect(try Self.turnIndexSQL(prefixed.dbPath)?.hasSuffix("prefix='1 2 3')") == true)
+        #expect(try turnIndexSQL(plain.dbPath) == "CREATE VIRTUAL TABLE turns_fts USING fts5(content, content='', columnsize=0)")
+        #expect(try turnIndexSQL(prefixed.dbPath)?.hasSuffix("prefix='1 2 3')") == true)
         var nonEmpty = 0
         for (i, query) in Self.queries(seed: 11, count: 120).enumerated() {
             let member: String? = i % 3 == 0 ? "bob" : nil
@@ -134,7 +128,7 @@ import Testing
             before = try queries.map { try Self.allHits(store, $0, member: nil) }
         }
         // Byte for byte the statement the builds before prefix indexes wrote.
-        #expect(try Self.turnIndexSQL(dir.dbPath) == "CREATE VIRTUAL TABLE turns_fts USING fts5(content, content='', columnsize=0)")
+        #expect(try turnIndexSQL(dir.dbPath) == "CREATE VIRTUAL TABLE turns_fts USING fts5(content, content='', columnsize=0)")
 
         // Two rebuild steps, then a process that dies in the middle of the third.
         let layout = StoreConfiguration(path: dir.dbPath).searchIndexLayout
@@ -153,7 +147,7 @@ import Testing
                 """)
             // The connection goes without COMMIT: SQLite rolls the step back as after a kill.
         }
-        #expect(!layout.describes(try Self.turnIndexSQL(dir.dbPath)))
+        #expect(!layout.describes(try turnIndexSQL(dir.dbPath)))
 
         // Background indexing off: the rebuild moves only with the steps searches ask for.
         var upgraded = StoreConfiguration(path: dir.dbPath)
@@ -184,7 +178,7 @@ import Testing
         let deadline = Date().addingTimeInterval(30)
         while try store.searchIndexProgress().rebuilding && Date() < deadline { usleep(10_000) }
         #expect(try !store.searchIndexProgress().rebuilding)
-        #expect(layout.describes(try Self.turnIndexSQL(dir.dbPath)))
+        #expect(layout.describes(try turnIndexSQL(dir.dbPath)))
         let audit = try auditSearchIndex(dir.dbPath)
         let turns = try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM turns") }
         #expect(audit.differences == 0 && audit.turnsCovered == turns, "\(audit), \(turns ?? -1) turns")
@@ -250,12 +244,8 @@ import Testing
         #expect(stale.mark == 600 && stale.differences > 0, "\(stale)")
         let store = try Store(StoreConfiguration(path: dir.dbPath))
         defer { store.close() }
-        let deadline = Date().addingTimeInterval(30)
-        while try store.searchIndexProgress().rebuilding && Date() < deadline { usleep(10_000) }
-        try store.catchUpSearchIndex()
-        #expect(layout.describes(try Self.turnIndexSQL(dir.dbPath)))
-        let audit = try auditSearchIndex(dir.dbPath)
-        let turns = try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM turns") }
+        let (sql, audit, turns) = try finishRebuild(store, path: dir.dbPath, seconds: 30)
+        #expect(layout.describes(sql))
         #expect(audit.differences == 0 && audit.turnsCovered == turns, "\(audit), \(turns ?? -1) turns")
     }
 }

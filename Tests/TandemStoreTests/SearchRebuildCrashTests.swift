@@ -72,12 +72,8 @@ import Testing
         // Reopened, the rebuild goes on from its mark, ends, and leaves the index exact.
         let store = try Store(path: dir.dbPath)
         defer { store.close() }
-        let deadline = Date().addingTimeInterval(60)
-        while try store.searchIndexProgress().rebuilding && Date() < deadline { usleep(10_000) }
-        try store.catchUpSearchIndex()
-        #expect(layout.describes(try Self.liveSQL(dir.dbPath)))
-        let audit = try auditSearchIndex(dir.dbPath)
-        let turns = try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM turns") }
+        let (sql, audit, turns) = try finishRebuild(store, path: dir.dbPath, seconds: 60)
+        #expect(layout.describes(sql))
         #expect(audit.differences == 0 && audit.turnsCovered == turns, "\(audit), \(turns ?? -1) turns")
         let kayaks = try store.read { db throws(StoreError) in
             try db.scalar("SELECT count(*) FROM turns WHERE ' ' || content || ' ' LIKE '% kayak %'")
@@ -92,9 +88,4 @@ import Testing
         #expect(Int64(found) == kayaks)
     }
 
-    private static func liveSQL(_ path: String) throws -> String? {
-        let db = try Database(path: path, readOnly: true)
-        try SearchFile.attach(db, databasePath: path)
-        return try SearchIndexRebuild.tableSQL(db, "turns_fts")
-    }
 }
