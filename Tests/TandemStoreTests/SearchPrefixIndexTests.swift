@@ -17,6 +17,20 @@ import Testing
 
     /// Appends `count` random turns of `vocabulary` words, spread over sessions s1 (bob writes),
     /// s2 and s3 (erin's: bob is not in it) in batches, so each session's ids are spread out.
+    /// A database at `dir` filled with 1,200 turns and indexed as the builds before prefix
+    /// indexes did (no prefix lengths); `body` runs on it before it is closed.
+    @discardableResult
+    private static func oldIndex<T>(_ dir: TempDir, _ body: (Store) throws -> T) throws -> T {
+        var old = StoreConfiguration(path: dir.dbPath)
+        old.searchPrefixIndex = []
+        let store = try Store(old)
+        defer { store.close() }
+        try createTestUsers(store)
+        try fill(store, count: 1200, seed: 3)
+        try store.catchUpSearchIndex()
+        return try body(store)
+    }
+
     private static func fill(_ store: Store, count: Int, seed: UInt64) throws {
         if (try? store.session(id: "s1")) == nil {
             try makeSession(store, id: "s1")
@@ -116,17 +130,7 @@ import Testing
         let dir = TempDir()
         defer { dir.cleanup() }
         let queries = Self.queries(seed: 5, count: 40)
-        var old = StoreConfiguration(path: dir.dbPath)
-        old.searchPrefixIndex = []
-        let before: [[SearchHit]]
-        do {
-            let store = try Store(old)
-            defer { store.close() }
-            try createTestUsers(store)
-            try Self.fill(store, count: 1200, seed: 3)
-            try store.catchUpSearchIndex()
-            before = try queries.map { try Self.allHits(store, $0, member: nil) }
-        }
+        let before = try Self.oldIndex(dir) { store in try queries.map { try Self.allHits(store, $0, member: nil) } }
         // Byte for byte the statement the builds before prefix indexes wrote.
         #expect(try turnIndexSQL(dir.dbPath) == "CREATE VIRTUAL TABLE turns_fts USING fts5(content, content='', columnsize=0)")
 
@@ -195,15 +199,7 @@ import Testing
     @Test func aRebuildAnEarlierBuildWorkedBesideIsStartedAgain() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
-        var old = StoreConfiguration(path: dir.dbPath)
-        old.searchPrefixIndex = []
-        do {
-            let store = try Store(old)
-            defer { store.close() }
-            try createTestUsers(store)
-            try Self.fill(store, count: 1200, seed: 3)
-            try store.catchUpSearchIndex()
-        }
+        try Self.oldIndex(dir) { _ in }
         let layout = StoreConfiguration(path: dir.dbPath).searchIndexLayout
         do {
             let db = try Database(path: dir.dbPath)
