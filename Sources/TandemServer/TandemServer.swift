@@ -32,7 +32,7 @@ public final class TandemServer: Sendable {
             databaseLock?.release()
             throw error
         }
-        pool = WorkPool(threads: max(4, ProcessInfo.processInfo.activeProcessorCount * 4))
+        pool = WorkPool(threads: ServerConfiguration.workThreads)
         let clock: @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
         let live = LiveSessions(metrics: metrics)
         let dispatcher = Dispatcher(store: store, live: live, pool: pool, configuration: configuration,

@@ -14,6 +14,12 @@ public struct StoreConfiguration: Sendable {
     public var maxBatchJobs: Int = 20_000
     /// Queued write jobs beyond which submissions fail fast with `busy` (back-pressure).
     public var maxQueuedJobs: Int = 200_000
+    /// Callers that may block at once in a synchronous write (`Store`'s throwing methods) parked on
+    /// a session a branch merge in steps holds; beyond it such a write answers `busy` at once
+    /// instead of waiting for the merge. Unlimited by default (a tool's one thread may as well
+    /// wait); the server sets it below its work pool's size (`max-merge-waits`), so that writes
+    /// to a held session cannot take every work thread and stall every other session's requests.
+    public var maxBlockedOnMerges: Int = .max
     /// Largest turn content / comment body, in UTF-8 bytes.
     public var maxContentBytes: Int = 1 << 20
     /// Largest comment body, in UTF-8 bytes.

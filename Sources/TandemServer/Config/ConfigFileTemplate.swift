@@ -56,6 +56,7 @@ public enum ConfigFileTemplate {
         case "max-merge-diff-steps": String(c.maxMergeDiffSteps)
         case "max-search-scan": String(c.maxSearchScan)
         case "write-step-records": String(c.writeStepRecords)
+        case "max-merge-waits": String(c.maxMergeWaits)
         case "search-prefix-index": c.searchPrefixIndex.isEmpty ? "none" : c.searchPrefixIndex.joined(separator: ",")
         case "export-concurrency": String(c.exportConcurrency)
         case "search-concurrency": String(c.searchConcurrency)

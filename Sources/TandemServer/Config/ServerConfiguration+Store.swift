@@ -1,3 +1,4 @@
+import Foundation
 import TandemStore
 import TandemTransport
 
@@ -23,6 +24,7 @@ extension ServerConfiguration {
         store.maxMergeDiffSteps = maxMergeDiffSteps
         store.maxSearchScan = maxSearchScan
         store.importStepRows = writeStepRecords
+        store.maxBlockedOnMerges = min(maxMergeWaits, Self.workThreads / 2)
         store.searchPrefixIndex = searchPrefixIndex.compactMap { Int($0) } // "none": no entry is a number
         store.busyTimeoutMilliseconds = Int32((busyTimeoutSeconds * 1000).rounded(.up))
         store.synchronous = durability == .full ? .full : .normal
@@ -32,4 +34,8 @@ extension ServerConfiguration {
         store.completionScope = { completions in SendBatch.collect(completions) }
         return store
     }
+
+    /// Threads of the server's work pool, where every request but `turn.post` runs and waits for
+    /// its store work (4 per core, at least 4).
+    static var workThreads: Int { max(4, ProcessInfo.processInfo.activeProcessorCount * 4) }
 }

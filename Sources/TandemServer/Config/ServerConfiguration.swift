@@ -60,6 +60,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Records one step of a long write (import, fork, template session) writes in one transaction
     /// (`StoreConfiguration.importStepRows`).
     public var writeStepRecords = 500
+    /// Work-pool requests that may wait at once for a branch merge holding their session
+    /// (`StoreConfiguration.maxBlockedOnMerges`, at most half the work pool's threads).
+    public var maxMergeWaits = 2
     /// Index entries one search page examines (`StoreConfiguration.maxSearchScan`).
     public var maxSearchScan = 20_000
     /// `session.export` requests served at once; more get `unavailable`.

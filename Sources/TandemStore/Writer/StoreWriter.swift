@@ -27,6 +27,10 @@ public final class StoreWriter: @unchecked Sendable {
     private var held: [WriteJob] = []
     /// Jobs parked on a held session (the sid), oldest first (see `SessionHolds`).
     private var parked: [(job: WriteJob, sid: Int64)] = []
+    /// How many of `parked` block their caller's thread (`WriteJob.blocksCaller`).
+    private var parkedBlocking = 0
+    /// `StoreConfiguration.maxBlockedOnMerges`.
+    private let maxBlockedOnMerges: Int
     private let context: WriteContext
     private let maxBatch: Int
     private let maxQueued: Int
@@ -75,6 +79,7 @@ public final class StoreWriter: @unchecked Sendable {
         completer = Completer(scope: configuration.completionScope)
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
+        maxBlockedOnMerges = max(0, configuration.maxBlockedOnMerges)
         readOnlyRefusal = configuration.immutable ? StoreError(.sqlite, """
             the database \(configuration.path) is on a read-only file system and was opened for reading only \
             (SQLite immutable=1): nothing can be written to it; remount it read-write to change it
@@ -107,7 +112,7 @@ public final class StoreWriter: @unchecked Sendable {
     /// preempting the caller) for each. Jobs held this way wait for that call or for the writer's
     /// next wake-up, whichever comes first.
     func enqueue<T: Sendable>(
-        deferrable: Bool, savepoint: Bool, wake: Bool = true,
+        deferrable: Bool, savepoint: Bool, wake: Bool = true, blocksCaller: Bool = false,
         _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
@@ -115,7 +120,8 @@ public final class StoreWriter: @unchecked Sendable {
             completion(.failure(readOnlyRefusal))
             return
         }
-        let job: WriteJob = TypedWriteJob(deferrable: deferrable, savepoint: savepoint, body: body, completion: completion)
+        let job: WriteJob = TypedWriteJob(deferrable: deferrable, savepoint: savepoint, blocksCaller: blocksCaller,
+                                          body: body, completion: completion)
         condition.lock()
         if thread.isStopping {
             condition.unlock()
@@ -165,7 +171,7 @@ public final class StoreWriter: @unchecked Sendable {
         deferrable: Bool, savepoint: Bool, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
     ) throws(StoreError) -> T {
         let waiter = Waiter<T>()
-        enqueue(deferrable: deferrable, savepoint: savepoint, body) { waiter.deliver($0) }
+        enqueue(deferrable: deferrable, savepoint: savepoint, blocksCaller: true, body) { waiter.deliver($0) }
         return try waiter.wait().get()
     }
 
@@ -239,6 +245,7 @@ public final class StoreWriter: @unchecked Sendable {
                 thread.finish()
                 let stranded = parked.map(\.job)
                 parked.removeAll()
+                parkedBlocking = 0
                 condition.unlock()
                 completer.deliver(stranded, error: StoreError(.closed, "the store closed while the write waited for a branch merge"))
                 return
@@ -276,11 +283,16 @@ public final class StoreWriter: @unchecked Sendable {
         let db = context.db
         context.choreDue = false
         var parkedNow: [(job: WriteJob, sid: Int64)] = []
+        // Jobs that asked for a held session while too many callers already wait on merges:
+        // refused (after their undo) instead of parked.
+        var refused: [WriteJob] = []
+        var blocked: Int
         do {
             try db.run("BEGIN IMMEDIATE")
             try context.holds.reload(db)
             condition.lock()
             context.holds.waiting = Set(parked.map(\.sid))
+            blocked = parkedBlocking
             condition.unlock()
         } catch {
             discardTransaction()
@@ -298,6 +310,11 @@ public final class StoreWriter: @unchecked Sendable {
                         if let failure, failure.kind != .sqlite {
                             // Refused by its checks, before its first write: nothing to undo.
                             context.discardJob()
+                            if job.blocksCaller && blocked >= maxBlockedOnMerges {
+                                refused.append(job)
+                                continue
+                            }
+                            if job.blocksCaller { blocked += 1 }
                             parkedNow.append((job, sid))
                             context.holds.waiting.insert(sid)
                             continue
@@ -305,8 +322,13 @@ public final class StoreWriter: @unchecked Sendable {
                         // It went on past the refusal (and may have written): only the whole
                         // transaction undoes it. Parked ahead of the rerun's own parked jobs.
                         discardTransaction()
+                        if job.blocksCaller && blocked >= maxBlockedOnMerges {
+                            completer.deliver([job], error: Self.tooManyWaiting(maxBlockedOnMerges))
+                            return runBatch(batch.filter { $0 !== job })
+                        }
                         condition.lock()
                         parked.append((job, sid))
+                        if job.blocksCaller { parkedBlocking += 1 }
                         condition.unlock()
                         return runBatch(batch.filter { $0 !== job })
                     }
@@ -334,6 +356,11 @@ public final class StoreWriter: @unchecked Sendable {
                     try db.run("ROLLBACK TO job")
                     try db.run("RELEASE job")
                     if context.holds.changedByJob { try context.holds.reload(db) }
+                    if job.blocksCaller && blocked >= maxBlockedOnMerges {
+                        refused.append(job)
+                        continue
+                    }
+                    if job.blocksCaller { blocked += 1 }
                     parkedNow.append((job, sid))
                     context.holds.waiting.insert(sid)
                     continue
@@ -375,13 +402,15 @@ public final class StoreWriter: @unchecked Sendable {
         committedJobs += batch.count - parkedNow.count
         let observer = commitObserver
         parked.append(contentsOf: parkedNow)
+        parkedBlocking += parkedNow.reduce(0) { $0 + ($1.job.blocksCaller ? 1 : 0) }
         releaseParked()
         condition.unlock()
-        if parkedNow.isEmpty {
+        if parkedNow.isEmpty && refused.isEmpty {
             completer.deliver(batch, error: nil)
         } else {
-            let parkedIDs = Set(parkedNow.map { ObjectIdentifier($0.job) })
-            completer.deliver(batch.filter { !parkedIDs.contains(ObjectIdentifier($0)) }, error: nil)
+            let apart = Set((parkedNow.map(\.job) + refused).map { ObjectIdentifier($0) })
+            completer.deliver(batch.filter { !apart.contains(ObjectIdentifier($0)) }, error: nil)
+            if !refused.isEmpty { completer.deliver(refused, error: Self.tooManyWaiting(maxBlockedOnMerges)) }
         }
         observer?(latestTurn, deleted)
         return nil
@@ -395,6 +424,7 @@ public final class StoreWriter: @unchecked Sendable {
         let free = parked.filter { !holds.isHeld($0.sid) }
         guard !free.isEmpty else { return }
         parked.removeAll { !holds.isHeld($0.sid) }
+        parkedBlocking -= free.reduce(0) { $0 + ($1.job.blocksCaller ? 1 : 0) }
         queue.insert(contentsOf: free.map(\.job), at: 0)
         condition.signal()
     }
@@ -402,6 +432,15 @@ public final class StoreWriter: @unchecked Sendable {
     /// How often the writer reads the holds again while jobs are parked and nothing else runs (a
     /// hold lifted by another process is seen no later than this).
     static let parkedPollSeconds = 0.1
+
+    /// The answer to a write that would block its caller on a held session while `limit` others
+    /// already do (nothing of it was written).
+    static func tooManyWaiting(_ limit: Int) -> StoreError {
+        StoreError(.busy, """
+            the session is being merged into (a branch merge in steps) and \(limit) requests already wait for the merge \
+            (server setting max-merge-waits): nothing was written; retry when the merge ends
+            """)
+    }
 
     private func abort(_ batch: [WriteJob], _ error: StoreError) {
         storage.note(error)

@@ -5,10 +5,14 @@
 class WriteJob: @unchecked Sendable {
     let deferrable: Bool
     let savepoint: Bool
+    /// Whether a thread blocks until the job's completion (`StoreWriter.perform`): parked, it
+    /// holds that thread for the rest of a merge (see `StoreConfiguration.maxBlockedOnMerges`).
+    let blocksCaller: Bool
 
-    init(deferrable: Bool, savepoint: Bool) {
+    init(deferrable: Bool, savepoint: Bool, blocksCaller: Bool) {
         self.deferrable = deferrable
         self.savepoint = savepoint
+        self.blocksCaller = blocksCaller
     }
 
     /// Runs the job; its error, or nil on success.
@@ -25,12 +29,12 @@ final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
     private let completion: @Sendable (Result<T, StoreError>) -> Void
     private var result: Result<T, StoreError>?
 
-    init(deferrable: Bool, savepoint: Bool,
+    init(deferrable: Bool, savepoint: Bool, blocksCaller: Bool = false,
          body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
          completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
         self.body = body
         self.completion = completion
-        super.init(deferrable: deferrable, savepoint: savepoint)
+        super.init(deferrable: deferrable, savepoint: savepoint, blocksCaller: blocksCaller)
     }
 
     override func run(_ context: WriteContext) -> StoreError? {

@@ -1,0 +1,93 @@
+import Foundation
+import Synchronization
+import Testing
+import TandemJSON
+@testable import TandemStore
+
+/// `StoreConfiguration.maxBlockedOnMerges`: synchronous writes parked on a session a merge holds
+/// each block their caller's thread until the merge ends; past the limit one is refused at once
+/// (`busy`, nothing written) instead, while asynchronous jobs (posts) still park and land in order.
+@Suite struct MergeWaitLimitTests {
+    /// Holds `parent` and `branch` as a merge under way does, without a merger advancing it.
+    private func hold(_ store: Store, branch: String, parent: String) throws {
+        try store.writer.perform { ctx throws(StoreError) in
+            ctx.holds.bypass = true
+            let b = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(branch)]) ?? 0
+            let p = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(parent)]) ?? 0
+            try ctx.db.run("""
+                INSERT INTO branch_merges(branch_sid, parent_sid, actor, phase, turn_cursor, resolutions, started_at, updated_at)
+                VALUES (?, ?, 'alice', 'turns', 1, '{}', 0, 0)
+                """, [.integer(b), .integer(p)])
+        }
+    }
+
+    private func lift(_ store: Store) throws {
+        try store.writer.perform { ctx throws(StoreError) in _ = try ctx.db.run("DELETE FROM branch_merges") }
+    }
+
+    @Test func blockingWritesPastTheLimitAreRefusedAtOnceWhilePostsStillWait() throws {
+        try withStore(configure: { $0.maxBlockedOnMerges = 1 }) { store in
+            _ = try makeSession(store, id: "p")
+            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
+            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
+            try hold(store, branch: "b", parent: "p")
+
+            // The first blocking write parks (its thread waits).
+            let first = Mutex<Result<RowWriteResult, StoreError>?>(nil)
+            let thread = Thread {
+                let result = Result { () throws(StoreError) -> RowWriteResult in
+                    try store.writeRow(session: "p", actor: "alice", key: "first", value: 1, baseVersion: 0)
+                }
+                first.withLock { $0 = result }
+            }
+            thread.start()
+            Thread.sleep(forTimeInterval: 0.3)
+            #expect(first.withLock { $0 } == nil)
+
+            // The second is refused at once, nothing written.
+            let started = Date()
+            var refusal: StoreError?
+            do throws(StoreError) {
+                _ = try store.writeRow(session: "p", actor: "alice", key: "second", value: 2, baseVersion: 0)
+            } catch {
+                refusal = error
+            }
+            #expect(Date().timeIntervalSince(started) < 0.25)
+            #expect(refusal?.kind == .busy)
+            #expect(refusal?.message.contains("max-merge-waits") == true)
+
+            // A post does not block a thread: it still parks, whatever the limit.
+            let posted = Mutex<Result<AppendResult, StoreError>?>(nil)
+            store.appendTurns(session: "p", actor: "alice", [NewTurn(role: .user, content: "during")]) { result in
+                posted.withLock { $0 = result }
+            }
+            Thread.sleep(forTimeInterval: 0.3)
+            #expect(posted.withLock { $0 } == nil)
+
+            try lift(store)
+            let deadline = Date().addingTimeInterval(10)
+            while (first.withLock { $0 } == nil || posted.withLock { $0 } == nil) && Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.01)
+            }
+            #expect((try? first.withLock { $0 }?.get()) != nil)
+            #expect((try? posted.withLock { $0 }?.get())?.turns.first?.seq == 2)
+            #expect(try store.stateRow(session: "p", actor: "alice", key: "second") == nil)
+
+            // The waiter released, the next merge lets a blocking write wait again.
+            try hold(store, branch: "b", parent: "p")
+            let again = Mutex<Result<RowWriteResult, StoreError>?>(nil)
+            let second = Thread {
+                let result = Result { () throws(StoreError) -> RowWriteResult in
+                    try store.writeRow(session: "p", actor: "alice", key: "again", value: 3, baseVersion: 0)
+                }
+                again.withLock { $0 = result }
+            }
+            second.start()
+            Thread.sleep(forTimeInterval: 0.3)
+            #expect(again.withLock { $0 } == nil)
+            try lift(store)
+            while again.withLock({ $0 }) == nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            #expect((try? again.withLock { $0 }?.get()) != nil)
+        }
+    }
+}
