@@ -91,3 +91,49 @@ import TandemJSON
         }
     }
 }
+
+/// The writer's path for a job without a savepoint that parks after it went on writing: it is
+/// taken out of the transaction, the batch runs again without it. Jobs of its session parked
+/// earlier in that batch must stay ahead of it. (No job of the code base takes that path today:
+/// an append is refused before its first write; this one swallows the refusal on purpose.)
+@Suite struct ParkedAfterWritingOrderTests {
+    @Test func aJobParkedAfterWritingStaysBehindTheJobsParkedBeforeIt() throws {
+        try withStore { store in
+            _ = try makeSession(store, id: "p")
+            _ = try makeSession(store, id: "q")
+            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
+            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
+            try store.writer.perform { ctx throws(StoreError) in
+                ctx.holds.bypass = true
+                let b = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = 'b'") ?? 0
+                let p = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = 'p'") ?? 0
+                try ctx.db.run("""
+                    INSERT INTO branch_merges(branch_sid, parent_sid, actor, phase, turn_cursor, resolutions, started_at, updated_at)
+                    VALUES (?, ?, 'alice', 'turns', 1, '{}', 0, 0)
+                    """, [.integer(b), .integer(p)])
+            }
+            let ran = Mutex<[String]>([])
+            let done = Mutex(0)
+            // A: an ordinary job of p (parks). B: a job of p without a savepoint that writes to q
+            // first and swallows p's refusal (goes on past it).
+            store.writer.enqueue(deferrable: false, savepoint: true, wake: false, { ctx throws(StoreError) -> Bool in
+                _ = try ctx.db.sessionRef("p", actor: nil)
+                ran.withLock { $0.append("A") }
+                return true
+            }, completion: { _ in done.withLock { $0 += 1 } })
+            store.writer.enqueue(deferrable: false, savepoint: false, wake: false, { ctx throws(StoreError) -> Bool in
+                try ctx.db.run("UPDATE sessions SET title = 'touched' WHERE id = 'q'")
+                let held = (try? ctx.db.sessionRef("p", actor: nil)) == nil
+                if !held { ran.withLock { $0.append("B") } }
+                return true
+            }, completion: { _ in done.withLock { $0 += 1 } })
+            store.writer.wakeForQueuedJobs()
+            Thread.sleep(forTimeInterval: 0.3)
+            #expect(ran.withLock { $0 }.isEmpty)
+            try store.writer.perform { ctx throws(StoreError) in _ = try ctx.db.run("DELETE FROM branch_merges") }
+            let deadline = Date().addingTimeInterval(10)
+            while done.withLock({ $0 }) < 2 && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(ran.withLock { $0 } == ["A", "B"])
+        }
+    }
+}

@@ -320,17 +320,22 @@ public final class StoreWriter: @unchecked Sendable {
                             continue
                         }
                         // It went on past the refusal (and may have written): only the whole
-                        // transaction undoes it. Parked ahead of the rerun's own parked jobs.
+                        // transaction undoes it. Parked behind the jobs this batch parked before
+                        // it (undone already, so parked here rather than again by the rerun, which
+                        // would put them behind it), and the batch runs again without them all.
                         discardTransaction()
+                        var out = parkedNow
                         if job.blocksCaller && blocked >= maxBlockedOnMerges {
                             completer.deliver([job], error: Self.tooManyWaiting(maxBlockedOnMerges))
-                            return runBatch(batch.filter { $0 !== job })
+                        } else {
+                            out.append((job, sid))
                         }
                         condition.lock()
-                        parked.append((job, sid))
-                        if job.blocksCaller { parkedBlocking += 1 }
+                        parked.append(contentsOf: out)
+                        parkedBlocking += out.reduce(0) { $0 + ($1.job.blocksCaller ? 1 : 0) }
                         condition.unlock()
-                        return runBatch(batch.filter { $0 !== job })
+                        let apart = Set(out.map { ObjectIdentifier($0.job) } + [ObjectIdentifier(job)])
+                        return runBatch(batch.filter { !apart.contains(ObjectIdentifier($0)) })
                     }
                     switch failure {
                     case nil:
