@@ -1,0 +1,77 @@
+import Foundation
+import Synchronization
+import Testing
+import TandemJSON
+@testable import TandemStore
+
+/// Merges in steps that meet: two into one parent at once, and a branch of a branch merged into
+/// its parent while that parent is merged into its own. None waits forever, none interleaves its
+/// turns with another's, and each lands whole.
+@Suite struct ConcurrentMergesTests {
+    private func fill(_ store: Store, _ session: String, _ prefix: String, count: Int) throws {
+        _ = try store.appendTurns(session: session, actor: "alice", (0..<count).map { NewTurn(role: .user, content: "\(prefix)\($0)") })
+    }
+
+    /// Runs the merges on threads of their own; their answers, or nil for one that did not end
+    /// within 60 s.
+    private func mergeAtOnce(_ store: Store, _ branches: [String]) -> [Result<BranchMergeResult, StoreError>?] {
+        let results = Mutex<[Int: Result<BranchMergeResult, StoreError>]>([:])
+        let group = DispatchGroup()
+        for (i, branch) in branches.enumerated() {
+            group.enter()
+            Thread {
+                let result = Result { () throws(StoreError) -> BranchMergeResult in try store.mergeBranch(branch: branch, actor: "alice") }
+                results.withLock { $0[i] = result }
+                group.leave()
+            }.start()
+        }
+        _ = group.wait(timeout: .now() + 60)
+        return branches.indices.map { i in results.withLock { $0[i] } }
+    }
+
+    @Test func twoMergesIntoOneParentEachLandWholeOneAfterTheOther() throws {
+        try withStore(configure: { $0.importStepRows = 100 }) { store in
+            _ = try makeSession(store, id: "p")
+            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
+            _ = try store.createBranch(session: "p", actor: "alice", id: "b1")
+            _ = try store.createBranch(session: "p", actor: "alice", id: "b2")
+            try fill(store, "b1", "x", count: 1_000)
+            try fill(store, "b2", "y", count: 1_000)
+            let results = mergeAtOnce(store, ["b1", "b2"])
+            for result in results {
+                guard case .success(.merged(let turns, _, _))? = result else { Issue.record("not merged: \(String(describing: result))"); continue }
+                #expect(turns.count == 1_000)
+            }
+            let contents = try store.turns(session: "p", actor: "alice", after: 1, limit: 10_000).map(\.content)
+            let xs = (0..<1_000).map { "x\($0)" }, ys = (0..<1_000).map { "y\($0)" }
+            #expect(contents == xs + ys || contents == ys + xs)
+            #expect(try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM branch_merges") } == 0)
+        }
+    }
+
+    @Test func aBranchOfABranchMergedWhileItsParentMergesEndsOneWayOrTheOther() throws {
+        try withStore(configure: { $0.importStepRows = 100 }) { store in
+            _ = try makeSession(store, id: "p")
+            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
+            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
+            try fill(store, "b", "x", count: 1_000)
+            _ = try store.createBranch(session: "b", actor: "alice", id: "c")
+            try fill(store, "c", "y", count: 1_000)
+            let results = mergeAtOnce(store, ["b", "c"])
+            #expect(results.allSatisfy { $0 != nil }, "a merge never ended")
+            guard case .success(.merged)? = results[0] else { Issue.record("b not merged: \(String(describing: results[0]))"); return }
+            let contents = try store.turns(session: "p", actor: "alice", after: 1, limit: 10_000).map(\.content)
+            let xs = (0..<1_000).map { "x\($0)" }, ys = (0..<1_000).map { "y\($0)" }
+            switch results[1] {
+            case .success(.merged)?:
+                #expect(contents == xs + ys) // c went into b first, and b brought it along
+            case .failure?:
+                #expect(contents == xs) // b was merged (archived) first: c's merge is refused
+                #expect(try store.session(id: "c").status == .active)
+            default:
+                Issue.record("c: \(String(describing: results[1]))")
+            }
+            #expect(try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM branch_merges") } == 0)
+        }
+    }
+}
