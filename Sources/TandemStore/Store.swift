@@ -173,11 +173,12 @@ public final class Store: Sendable {
         }
     }
 
-    /// Runs a write job and waits for its commit.
+    /// Runs a write job and waits for its commit. `pastQueueLimit`: see `StoreWriter.enqueue` (a
+    /// branch merge's steps and end only).
     @discardableResult
-    func write<T: Sendable>(deferrable: Bool = false, savepoint: Bool = true,
+    func write<T: Sendable>(deferrable: Bool = false, savepoint: Bool = true, pastQueueLimit: Bool = false,
                             _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T) throws(StoreError) -> T {
-        try writer.perform(deferrable: deferrable, savepoint: savepoint, body)
+        try writer.perform(deferrable: deferrable, savepoint: savepoint, pastQueueLimit: pastQueueLimit, body)
     }
 
     /// Runs `body` on a reader in one read transaction (a consistent snapshot). For `:memory:`

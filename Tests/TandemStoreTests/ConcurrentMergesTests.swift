@@ -75,3 +75,48 @@ import TandemJSON
         }
     }
 }
+
+/// Parked jobs count against the write queue's limit; a merge's own steps must still get in, or
+/// a queue filled with writes waiting for the merge would keep the merge from ever ending (and
+/// every session's writes would answer `busy` until then).
+@Suite struct MergeStepsPastAFullQueueTests {
+    @Test func aQueueFullOfParkedWritesDoesNotStopTheMerge() throws {
+        try withStore(configure: { $0.importStepRows = 10; $0.maxQueuedJobs = 20 }) { store in
+            _ = try makeSession(store, id: "p")
+            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
+            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
+            _ = try store.appendTurns(session: "b", actor: "alice", (0..<300).map { NewTurn(role: .user, content: "m\($0)") })
+            // Once the merge holds p, posts to p fill the queue (parked) before its next step comes.
+            let answers = Mutex<[String]>([])
+            let filler = Thread {
+                var held = false
+                while !held {
+                    held = ((try? store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM branch_merges") }) ?? 0) ?? 0 > 0
+                }
+                for i in 0..<40 {
+                    store.appendTurns(session: "p", actor: "alice", [NewTurn(role: .user, content: "post\(i)")]) { result in
+                        answers.withLock { $0.append(errorCode { _ = try result.get() } ?? "ok") }
+                    }
+                }
+            }
+            filler.start()
+            let started = Date()
+            let result = Result { () throws(StoreError) -> BranchMergeResult in try store.mergeBranch(branch: "b", actor: "alice") }
+            let elapsed = Date().timeIntervalSince(started)
+            guard case .success(.merged(let turns, _, _)) = result else {
+                Issue.record("the merge did not end: \(result) after \(elapsed) s; queued answers so far \(answers.withLock { $0 })")
+                return
+            }
+            #expect(turns.count == 300)
+            let deadline = Date().addingTimeInterval(10)
+            while answers.withLock({ $0.count }) < 40 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            let oks = answers.withLock { $0 }.filter { $0 == "ok" }.count
+            #expect(oks > 0)
+            // What waited landed after the merged block, in order.
+            let contents = try store.turns(session: "p", actor: "alice", after: 1, limit: 10_000).map(\.content)
+            #expect(Array(contents.prefix(300)) == (0..<300).map { "m\($0)" })
+            #expect(Array(contents.dropFirst(300)) == (0..<40).map { "post\($0)" }.filter { contents.contains($0) })
+            print("merge past a full queue: \(Int(elapsed * 1000)) ms, \(oks) of 40 posts waited and landed")
+        }
+    }
+}

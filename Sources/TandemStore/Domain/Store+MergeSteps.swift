@@ -17,11 +17,11 @@ extension Store {
                 try BranchMergePlan.check(db, target, resolutions: resolutions, configuration: config)
             }
         } catch {
-            _ = try? write { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: target.branchSid) }
+            _ = try? write(pastQueueLimit: true) { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: target.branchSid) }
             throw error
         }
         if !conflicts.isEmpty {
-            try write { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: target.branchSid) }
+            try write(pastQueueLimit: true) { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: target.branchSid) }
             return .conflict(conflicts)
         }
         var rows: [RowWriteResult] = []
@@ -50,7 +50,10 @@ extension Store {
         var attempt = 0
         while true {
             do throws(StoreError) {
-                return try writeStep { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: branch, limit: limit) }
+                // Past the queue's limit: the writes filling it may be the ones waiting for this merge.
+                return try writeStep(pastQueueLimit: true) { ctx throws(StoreError) in
+                    try BranchMergeJob.step(ctx, branch: branch, limit: limit)
+                }
             } catch {
                 attempt += 1
                 if error.kind == .closed || attempt >= 3 { throw error }
@@ -95,7 +98,7 @@ extension Store {
                     }
                 }
                 if !fine {
-                    try write { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: branch) }
+                    try write(pastQueueLimit: true) { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: branch) }
                     continue
                 }
             }

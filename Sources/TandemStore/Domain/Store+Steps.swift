@@ -6,9 +6,10 @@ extension Store {
     /// One step: a write job, then a pause of `stepPause` times as long as it took, so that other
     /// writers get the lock meanwhile (a checkpoint interval while the WAL is long, see
     /// `walIsLong`).
-    func writeStep<T: Sendable>(_ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T) throws(StoreError) -> T {
+    func writeStep<T: Sendable>(pastQueueLimit: Bool = false,
+                                _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T) throws(StoreError) -> T {
         let started = ContinuousClock.now
-        let result = try write(body)
+        let result = try write(pastQueueLimit: pastQueueLimit, body)
         var pause = (ContinuousClock.now - started) * configuration.stepPause
         if walIsLong { pause = max(pause, .milliseconds(configuration.checkpointIntervalMilliseconds)) }
         if pause > .zero { Thread.sleep(forTimeInterval: pause.timeInterval) }

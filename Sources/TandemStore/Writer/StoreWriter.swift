@@ -111,8 +111,12 @@ public final class StoreWriter: @unchecked Sendable {
     /// burst, so the writer takes them as one group commit instead of waking (and, on a busy core,
     /// preempting the caller) for each. Jobs held this way wait for that call or for the writer's
     /// next wake-up, whichever comes first.
+    ///
+    /// `pastQueueLimit` jobs are queued even when `maxQueuedJobs` are: a branch merge's steps and
+    /// its end, which lift the hold that the parked jobs filling the queue wait for (one at a time
+    /// per merge, so they add at most one job per merge under way).
     func enqueue<T: Sendable>(
-        deferrable: Bool, savepoint: Bool, wake: Bool = true, blocksCaller: Bool = false,
+        deferrable: Bool, savepoint: Bool, wake: Bool = true, blocksCaller: Bool = false, pastQueueLimit: Bool = false,
         _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
@@ -128,7 +132,7 @@ public final class StoreWriter: @unchecked Sendable {
             completion(.failure(StoreError(.closed, "the store is closed")))
             return
         }
-        if queue.count + held.count + parked.count >= maxQueued {
+        if !pastQueueLimit && queue.count + held.count + parked.count >= maxQueued {
             condition.unlock()
             completion(.failure(StoreError(.busy, "write queue is full (\(maxQueued) jobs)")))
             return
@@ -168,10 +172,10 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     func perform<T: Sendable>(
-        deferrable: Bool, savepoint: Bool, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
+        deferrable: Bool, savepoint: Bool, pastQueueLimit: Bool = false, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
     ) throws(StoreError) -> T {
         let waiter = Waiter<T>()
-        enqueue(deferrable: deferrable, savepoint: savepoint, blocksCaller: true, body) { waiter.deliver($0) }
+        enqueue(deferrable: deferrable, savepoint: savepoint, blocksCaller: true, pastQueueLimit: pastQueueLimit, body) { waiter.deliver($0) }
         return try waiter.wait().get()
     }
 
