@@ -139,6 +139,9 @@ public final class TandemServer: Sendable {
         watcher.stop()
         rateSampler.stop()
         memoryReleaser.stop()
+        // Requests waiting for a branch merge would hold their work threads, and so this stop, until
+        // the merge ends: never, for one a dead process left (the pickup that finishes it is stopped).
+        store.writer.refuseParked(StoreError(.closed, "the server is stopping; the write waited for a branch merge and was not made"))
         pool.shutdown()
         store.close()
         databaseLock?.release()

@@ -31,6 +31,8 @@ public final class StoreWriter: @unchecked Sendable {
     private var parkedBlocking = 0
     /// `StoreConfiguration.maxBlockedOnMerges`.
     private let maxBlockedOnMerges: Int
+    /// Set by `refuseParked`: jobs that would park are answered with this instead.
+    private var parkingRefusal: StoreError?
     private let context: WriteContext
     private let maxBatch: Int
     private let maxQueued: Int
@@ -202,6 +204,19 @@ public final class StoreWriter: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Answers every parked job with `error` now, and every job that would park from now on (a
+    /// server stopping: its work threads must not wait for a merge that may never end in this
+    /// process, one a process that died left for the once-a-minute pickup, which has stopped).
+    public func refuseParked(_ error: StoreError) {
+        condition.lock()
+        parkingRefusal = error
+        let stranded = parked.map(\.job)
+        parked.removeAll()
+        parkedBlocking = 0
+        condition.unlock()
+        completer.deliver(stranded, error: error)
+    }
+
     /// Tells the writer (from any thread) that its chore may have work again.
     func noteChoreWork() {
         condition.lock()
@@ -335,9 +350,13 @@ public final class StoreWriter: @unchecked Sendable {
                             out.append((job, sid))
                         }
                         condition.lock()
-                        parked.append(contentsOf: out)
-                        parkedBlocking += out.reduce(0) { $0 + ($1.job.blocksCaller ? 1 : 0) }
+                        let refusal = parkingRefusal
+                        if refusal == nil {
+                            parked.append(contentsOf: out)
+                            parkedBlocking += out.reduce(0) { $0 + ($1.job.blocksCaller ? 1 : 0) }
+                        }
                         condition.unlock()
+                        if let refusal { completer.deliver(out.map(\.job), error: refusal) }
                         let apart = Set(out.map { ObjectIdentifier($0.job) } + [ObjectIdentifier(job)])
                         return runBatch(batch.filter { !apart.contains(ObjectIdentifier($0)) })
                     }
@@ -410,10 +429,14 @@ public final class StoreWriter: @unchecked Sendable {
         committedBatches += 1
         committedJobs += batch.count - parkedNow.count
         let observer = commitObserver
-        parked.append(contentsOf: parkedNow)
-        parkedBlocking += parkedNow.reduce(0) { $0 + ($1.job.blocksCaller ? 1 : 0) }
+        let refusal = parkingRefusal
+        if refusal == nil {
+            parked.append(contentsOf: parkedNow)
+            parkedBlocking += parkedNow.reduce(0) { $0 + ($1.job.blocksCaller ? 1 : 0) }
+        }
         releaseParked()
         condition.unlock()
+        if let refusal, !parkedNow.isEmpty { completer.deliver(parkedNow.map(\.job), error: refusal) }
         if parkedNow.isEmpty && refused.isEmpty {
             completer.deliver(batch, error: nil)
         } else {

@@ -67,3 +67,36 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd {
+    /// A server stopping while requests wait for a merge that nobody advances here (a process
+    /// that died left it; the pickup that would finish it stops with the server) stops anyway.
+    @Suite("Stop with parked writes") struct StopWithParkedWritesTests {
+        @Test("the server stops while a request waits for a merge nobody advances")
+        func stopsWhileARequestWaitsForAMerge() throws {
+            let harness = try TestServer()
+            let alice = try harness.user("alice")
+            try harness.session("main", owner: alice)
+            _ = try harness.store.appendTurn(session: "main", actor: "alice", NewTurn(role: .user, content: "base"))
+            _ = try harness.store.createBranch(session: "main", actor: "alice", id: "big")
+            let database = try Database(path: harness.databasePath)
+            _ = try database.run("""
+                INSERT INTO branch_merges(branch_sid, parent_sid, actor, phase, turn_cursor, resolutions, started_at, updated_at)
+                SELECT b.sid, p.sid, 'alice', 'turns', b.fork_seq, '{}', 0, 0 FROM sessions b, sessions p WHERE b.id = 'big' AND p.id = 'main'
+                """)
+            let client = try harness.connect(alice)
+            let put = try client.send("state.put", ["session": "main", "key": "k", "value": 1, "base": 0])
+            let post = try client.send("turn.post", ["session": "main", "content": "waits"])
+            Thread.sleep(forTimeInterval: 0.3)
+            let stopped = DispatchSemaphore(value: 0)
+            Thread { harness.stop(); stopped.signal() }.start()
+            let inTime = stopped.wait(timeout: .now() + 10) == .success
+            #expect(inTime, "the server did not stop within 10 s")
+            if !inTime {
+                _ = try? database.run("DELETE FROM branch_merges") // let it stop
+                stopped.wait()
+            }
+            _ = (put, post)
+        }
+    }
+}
