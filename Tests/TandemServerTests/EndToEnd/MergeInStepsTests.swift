@@ -65,3 +65,44 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd {
+    /// The merger drops its connection right after asking for a merge in steps: the merge still
+    /// ends (it runs on a work thread, not on the connection), the hold is lifted, and a member
+    /// who joins the parent mid-merge with `since` receives every merged turn once, in order.
+    @Suite("Merge after the merger left") struct MergeAfterTheMergerLeftTests {
+        @Test("the merger disconnects mid-merge: the merge ends and a member joining with since gets it all")
+        func theMergeEndsWithoutTheMerger() throws {
+            let harness = try TestServer { $0.writeStepRecords = 20 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let carol = try harness.user("carol")
+            try harness.session("main", owner: alice, members: [(carol, .read)])
+            let store = harness.store
+            _ = try store.appendTurn(session: "main", actor: "alice", NewTurn(role: .user, content: "base"))
+            let joinedAt = try store.session(id: "main").lastEventSeq
+            _ = try store.createBranch(session: "main", actor: "alice", id: "big")
+            let merged = 3_000
+            _ = try store.appendTurns(session: "big", actor: "alice", (0..<merged).map { NewTurn(role: .user, content: "m\($0)") })
+            let merger = try harness.connect(alice)
+            _ = try merger.send("branch.merge", ["session": "big"])
+            let deadline = Date().addingTimeInterval(30)
+            while try store.read({ db throws(StoreError) in try db.scalar("SELECT count(*) FROM branch_merges") ?? 0 }) == 0, Date() < deadline {
+                Thread.sleep(forTimeInterval: 0.001)
+            }
+            merger.disconnect()
+            // A member joins mid-merge (or just after), asking for what came after what they had.
+            let follower = try harness.connect(carol)
+            _ = try follower.ok("session.join", ["session": "main", "since": .integer(joinedAt)])
+            var ledger = EventLedger(last: joinedAt)
+            while try store.session(id: "big").status != .archived, Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(try store.session(id: "big").status == .archived)
+            #expect(try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM branch_merges") } == 0)
+            let head = try store.session(id: "main").lastEventSeq
+            while ledger.last < head, let event = follower.nextEvent(timeout: 10) { ledger.apply(event, from: "carol") }
+            #expect(ledger.problems.isEmpty, "\(ledger.problems.prefix(5))")
+            #expect(ledger.last == head)
+            #expect(ledger.turns.keys.sorted().compactMap { ledger.turns[$0] } == (0..<merged).map { "m\($0)" })
+        }
+    }
+}
