@@ -91,7 +91,8 @@ import TandemJSON
             let filler = Thread {
                 var held = false
                 while !held {
-                    held = ((try? store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM branch_merges") }) ?? 0) ?? 0 > 0
+                    let count: Int64? = try? store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM branch_merges") ?? 0 }
+                    held = (count ?? 0) > 0
                 }
                 for i in 0..<40 {
                     store.appendTurns(session: "p", actor: "alice", [NewTurn(role: .user, content: "post\(i)")]) { result in
