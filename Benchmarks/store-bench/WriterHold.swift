@@ -37,13 +37,19 @@ struct WriterHold: ParsableCommand {
             let prober = Prober(store: store)
             prober.start()
             Thread.sleep(forTimeInterval: 0.05)
+            // The job's own peak: the set-up (filling the branch) may have peaked higher.
+            let peakReset = PeakMemory.reset()
+            let rssBefore = PeakMemory.resident
             let t0 = seconds()
             let outcome = try body()
             let t1 = seconds()
+            let peak = PeakMemory.peak
             Thread.sleep(forTimeInterval: 0.02)
             let probe = prober.stop(overlapping: t0...t1)
             print(String(format: "writer-hold %@ size %d run %d: job %.1f ms (%@); longest post meanwhile %.1f ms (%d posts, p50 %.2f ms)",
                          job, size, run, (t1 - t0) * 1e3, outcome, probe.max, probe.count, probe.median))
+            print(String(format: "  RSS before the job %.1f MiB, peak during it %.1f MiB (+%.1f)%@", rssBefore, peak, peak - rssBefore,
+                         peakReset ? "" : " (peak not reset: includes the set-up)"))
         }
     }
 
