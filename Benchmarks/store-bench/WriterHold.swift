@@ -62,8 +62,8 @@ struct WriterHold: ParsableCommand {
             _ = try store.createBranch(session: "bench", actor: "u0", id: "branch")
             try appendTurns(store, session: "branch", count: size, &gen)
             return {
-                guard case .merged(let turns, _, _) = try store.mergeBranch(branch: "branch", actor: "u0") else { return "conflict" }
-                return "\(turns.count) turns merged"
+                guard case .merged(let summary) = try store.mergeBranch(branch: "branch", actor: "u0") else { return "conflict" }
+                return "\(summary.turnCount) turns merged"
             }
         case "fork":
             try fillRows(store, count: size)
@@ -73,8 +73,8 @@ struct WriterHold: ParsableCommand {
             _ = try store.createBranch(session: "bench", actor: "u0", id: "branch")
             try fillRows(store, count: size, session: "branch")
             return {
-                guard case .merged(_, let rows, _) = try store.mergeBranch(branch: "branch", actor: "u0") else { return "conflict" }
-                return "\(rows.count) new rows merged"
+                guard case .merged(let summary) = try store.mergeBranch(branch: "branch", actor: "u0") else { return "conflict" }
+                return "\(summary.rowKeys.count) new rows merged"
             }
         case "clear":
             try appendTurns(store, session: "bench", count: size, &gen)

@@ -16,7 +16,7 @@ import TandemJSON
     @Test func aBranchForkedBeforeItsMarksWereKeptMergesAsOneForkedAfter() throws {
         // Migration 12 added the marks; older (and imported) branches have none and are compared
         // with their fork's rows whole. Both must give the same answer.
-        func scenario(marks: Bool) throws -> (rows: [RowWriteResult], parent: [StateRow], conflicts: [String]) {
+        func scenario(marks: Bool) throws -> (merged: BranchMergeSummary?, parent: [StateRow], conflicts: [String]) {
             // One clock for both: times (and so the results) must be alike.
             try withStore(clock: TestClock()) { store in
                 try makeSession(store)
@@ -38,17 +38,17 @@ import TandemJSON
                 _ = try store.writeRow(session: "s1", actor: "alice", key: "clash", value: "parent", baseVersion: 1)
                 guard case .conflict(let conflicts) = try store.mergeBranch(branch: "b1", actor: "alice") else {
                     Issue.record("expected a conflict on clash")
-                    return ([], [], [])
+                    return (nil, [], [])
                 }
                 let result = try store.mergeBranch(branch: "b1", actor: "alice", resolutions: ["clash": "settled"])
-                guard case .merged(_, let rows, _) = result else { Issue.record("\(result)"); return ([], [], []) }
-                return (rows, try store.stateRows(session: "s1", actor: "alice"), conflicts.keys.sorted())
+                guard case .merged(let summary) = result else { Issue.record("\(result)"); return (nil, [], []) }
+                return (summary, try store.stateRows(session: "s1", actor: "alice"), conflicts.keys.sorted())
             }
         }
         let marked = try scenario(marks: true)
         let unmarked = try scenario(marks: false)
         #expect(marked.conflicts == ["clash"])
-        #expect(marked.rows.count == 3 && marked.rows == unmarked.rows)
+        #expect(marked.merged?.rowKeys == ["clash", "new", "twice"] && marked.merged == unmarked.merged)
         #expect(marked.parent == unmarked.parent)
         #expect(marked.parent.first { $0.key == "twice" }?.value == ["a": 3, "b": 5])
     }
@@ -75,8 +75,8 @@ import TandemJSON
             let before = try store.write { ctx throws(StoreError) in ctx.db.virtualMachineSteps }
             let result = try store.mergeBranch(branch: "b1", actor: "alice")
             let steps = try store.write { ctx throws(StoreError) in ctx.db.virtualMachineSteps } - before
-            guard case .merged(let turns, let changed, _) = result else { Issue.record("\(result)"); return 0 }
-            #expect(turns.map(\.content) == ["on the branch"] && changed.isEmpty)
+            guard case .merged(let summary) = result else { Issue.record("\(result)"); return 0 }
+            #expect(try mergedTurns(store, parent: "s1", summary).map(\.content) == ["on the branch"] && summary.rowKeys.isEmpty)
             #expect(try store.changes(session: "s1", actor: "alice", since: head).events.map(\.kind) == [.turn, .branchMerge])
             #expect(try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM state_history") ?? 0 } == history)
             return steps

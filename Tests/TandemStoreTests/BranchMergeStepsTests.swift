@@ -36,8 +36,8 @@ import TandemJSON
         #expect(steps > 2) // it did go in steps
         #expect(results[0] == results[2]) // the same first answer (conflicts, or the merge)
         #expect(results[1] == results[3])
-        guard case .merged(let turns, _, _) = results[3] else { Issue.record("not merged: \(results[3])"); return }
-        #expect(!turns.isEmpty && turns.map(\.seq) == Array(turns[0].seq...turns[0].seq + Int64(turns.count) - 1))
+        guard case .merged(let summary) = results[3] else { Issue.record("not merged: \(results[3])"); return }
+        #expect(summary.turnCount > 0 && summary.lastSeq.map { $0 - summary.turnCount + 1 } == summary.firstSeq)
         for table in oneJob.keys.sorted() {
             #expect(oneJob[table] == stepped[table], "table \(table) differs")
         }
@@ -56,6 +56,14 @@ import TandemJSON
             })
         }
         _ = try store.writeRow(session: "b1", actor: "bob", key: "doc", value: ["v": 1], baseVersion: 0)
+    }
+
+    /// The turns `summary` names in the parent are `bigBranch`'s, in order, from seq 2.
+    private func expectBigBranchMerged(_ store: Store, _ summary: BranchMergeSummary, turns count: Int) throws {
+        let turns = try mergedTurns(store, parent: "s1", summary)
+        #expect(turns.map(\.seq) == Array(2...Int64(count) + 1))
+        let padding = String(repeating: "x", count: 200)
+        #expect(turns.map(\.content) == (0..<count).map { "branch turn \($0) " + padding })
     }
 
     private func holdInPlace(_ store: Store) throws -> Bool {
@@ -97,11 +105,11 @@ import TandemJSON
             }
             thread.cancel()
             #expect(!answeredWhileHeld)
-            guard case .success(.merged(let turns, _, _))? = merged.withLock({ $0 }) else {
+            guard case .success(.merged(let summary))? = merged.withLock({ $0 }) else {
                 Issue.record("merge failed: \(String(describing: merged.withLock { $0 }))"); return
             }
-            #expect(turns.count == 12_000)
-            #expect(turns.map(\.seq) == Array(2...12_001))
+            #expect(summary.turnCount == 12_000 && summary.firstSeq == 2 && summary.lastSeq == 12_001 && summary.rowKeys == ["doc"])
+            try expectBigBranchMerged(store, summary, turns: 12_000)
             let deadline2 = Date().addingTimeInterval(10)
             while parentPost.withLock({ $0 == nil }) || branchPut.withLock({ $0 == nil }), Date() < deadline2 {
                 Thread.sleep(forTimeInterval: 0.001)
@@ -227,7 +235,7 @@ import TandemJSON
             let admin = try Store(other) // finishes the merge before it returns
             admin.close()
             let step = try store.write { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: target.branchSid, limit: 3) }
-            #expect(step.gone && step.rows.isEmpty && step.turns.isEmpty)
+            #expect(step.gone && step.merged.isEmpty)
             #expect(try !holdInPlace(store))
             let finished = try BranchMergeScenario.dump(store)
             for table in reference.keys.sorted() where table != "audit_log" {

@@ -28,9 +28,11 @@ import TandemJSON
             _ = try store.appendTurn(session: "s1", actor: "alice", NewTurn(role: .user, content: "main work"))
             #expect(errorCode { _ = try store.mergeBranch(branch: "b1", actor: "bob") } == "forbidden")
             let result = try store.mergeBranch(branch: "b1", actor: "alice")
-            guard case .merged(let turns, let rows, _) = result else { Issue.record("\(result)"); return }
+            guard case .merged(let summary) = result else { Issue.record("\(result)"); return }
+            #expect(summary.firstSeq == 5 && summary.lastSeq == 5 && summary.turnCount == 1)
+            let turns = try mergedTurns(store, parent: "s1", summary)
             #expect(turns.map(\.seq) == [5] && turns.map(\.content) == ["branch work"] && turns.first?.author == "bob")
-            #expect(rows.count == 2)
+            #expect(summary.rowKeys == ["doc", "new"])
             #expect(try store.stateRow(session: "s1", actor: "alice", key: "doc")?.value == ["a": 2, "b": 5])
             #expect(try store.stateRow(session: "s1", actor: "alice", key: "new")?.value == true)
             #expect(try store.session(id: "b1").branchStatus == "merged")
@@ -78,8 +80,8 @@ import TandemJSON
             // Merging b2 back: its change (owner) is merged three-way against the fork point's
             // version 2 with the parent's later one (step 3).
             let result = try store.mergeBranch(branch: "b2", actor: "alice")
-            guard case .merged(_, let rows, _) = result else { Issue.record("\(result)"); return }
-            #expect(rows.count == 1)
+            guard case .merged(let summary) = result else { Issue.record("\(result)"); return }
+            #expect(summary.rowKeys == ["plan"])
             #expect(try store.stateRow(session: "s1", actor: "alice", key: "plan")?.value == ["step": 3, "owner": "carol"])
             #expect(try store.stateRow(session: "s1", actor: "alice", key: "later")?.value == "x")
         }
@@ -99,8 +101,9 @@ import TandemJSON
             #expect(byKey["doc"]?.first.map { [$0.base, $0.current, $0.proposed] } == [1, 3, 2])
             #expect(try tableCounts(store) == before)
             let resolved = try store.mergeBranch(branch: "b1", actor: "alice", resolutions: ["doc": ["a": 4]])
-            guard case .merged(let turns, _, _) = resolved else { Issue.record("\(resolved)"); return }
-            #expect(turns.count == 1)
+            guard case .merged(let summary) = resolved else { Issue.record("\(resolved)"); return }
+            #expect(try mergedTurns(store, parent: "s1", summary).map(\.content) == ["x"])
+            #expect(summary.rowKeys == ["doc"])
             #expect(try store.stateRow(session: "s1", actor: "alice", key: "doc")?.value == ["a": 4])
         }
     }
@@ -152,8 +155,9 @@ import TandemJSON
             try post("old-undo-b", "reply to turn 1")
             for id in ["moved-on", "old-undo"] {
                 let result = try store.mergeBranch(branch: id + "-b", actor: "alice")
-                guard case .merged(let turns, _, _) = result else { Issue.record("\(id): \(result)"); continue }
-                #expect(turns.count == 1)
+                guard case .merged(let summary) = result else { Issue.record("\(id): \(result)"); continue }
+                let expected = id == "old-undo" ? "reply to turn 1" : "Agreed, plan A (reply to turn 2)"
+                #expect(try mergedTurns(store, parent: id, summary).map(\.content) == [expected])
             }
         }
     }
@@ -172,8 +176,10 @@ import TandemJSON
             _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "parent's own", nonce: "n-2")])
 
             let result = try store.mergeBranch(branch: "b1", actor: "alice")
-            guard case .merged(let turns, let rows, let mergeSeq) = result else { Issue.record("\(result)"); return }
-            #expect(turns.map(\.seq) == [3, 4] && turns.map(\.nonce) == ["n-1", nil])
+            guard case .merged(let summary) = result else { Issue.record("\(result)"); return }
+            let mergeSeq = summary.eventSeq
+            let turns = try mergedTurns(store, parent: "s1", summary)
+            #expect(turns.map(\.seq) == [3, 4] && turns.map(\.nonce) == ["n-1", nil] && turns.map(\.content) == ["proposal", "second"])
             #expect(try store.lastTurns(session: "s1", actor: "alice", count: 2).map(\.nonce) == ["n-1", nil])
             // A retry of bob's post now finds it in the parent.
             let retry = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .user, content: "proposal", nonce: "n-1")])
@@ -186,7 +192,7 @@ import TandemJSON
             #expect(comment?.turnSeq == 3 && comment?.actor == "carol" && comment?.comment?.body == "reviewed: looks good")
             #expect(comment.map { $0.eventSeq > turns[0].eventSeq && $0.eventSeq < turns[1].eventSeq } == true)
 
-            #expect(rows.map { $0.row?.author } == ["bob"])
+            #expect(summary.rowKeys == ["plan"])
             #expect(try store.stateRow(session: "s1", actor: "alice", key: "plan")?.author == "bob")
             #expect(events.first { $0.kind == .state }?.actor == "bob")
             #expect(events.last.map { [$0.eventSeq == mergeSeq, $0.kind == .branchMerge, $0.actor == "alice"] } == [true, true, true])

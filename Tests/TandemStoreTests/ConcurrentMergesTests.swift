@@ -38,9 +38,10 @@ import TandemJSON
             try fill(store, "b1", "x", count: 1_000)
             try fill(store, "b2", "y", count: 1_000)
             let results = mergeAtOnce(store, ["b1", "b2"])
-            for result in results {
-                guard case .success(.merged(let turns, _, _))? = result else { Issue.record("not merged: \(String(describing: result))"); continue }
-                #expect(turns.count == 1_000)
+            for (result, prefix) in zip(results, ["x", "y"]) {
+                guard case .success(.merged(let summary))? = result else { Issue.record("not merged: \(String(describing: result))"); continue }
+                // Each answer names its own block, whole: its branch's thousand turns.
+                #expect(try mergedTurns(store, parent: "p", summary).map(\.content) == (0..<1_000).map { "\(prefix)\($0)" })
             }
             let contents = try store.turns(session: "p", actor: "alice", after: 1, limit: 10_000).map(\.content)
             let xs = (0..<1_000).map { "x\($0)" }, ys = (0..<1_000).map { "y\($0)" }
@@ -104,11 +105,11 @@ import TandemJSON
             let started = Date()
             let result = Result { () throws(StoreError) -> BranchMergeResult in try store.mergeBranch(branch: "b", actor: "alice") }
             let elapsed = Date().timeIntervalSince(started)
-            guard case .success(.merged(let turns, _, _)) = result else {
+            guard case .success(.merged(let summary)) = result else {
                 Issue.record("the merge did not end: \(result) after \(elapsed) s; queued answers so far \(answers.withLock { $0 })")
                 return
             }
-            #expect(turns.count == 300)
+            #expect(summary.turnCount == 300 && summary.firstSeq == 2 && summary.lastSeq == 301)
             let deadline = Date().addingTimeInterval(10)
             while answers.withLock({ $0.count }) < 40 && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
             let oks = answers.withLock { $0 }.filter { $0 == "ok" }.count

@@ -220,10 +220,11 @@ import TandemJSON
             try post(store, ["b3", "b4"], session: "b1")
             _ = try store.clearTurns(session: "b1", actor: "alice")
             try post(store, ["b5"], session: "b1")
-            guard case .merged(let turns, _, _) = try store.mergeBranch(branch: "b1", actor: "alice") else {
+            guard case .merged(let summary) = try store.mergeBranch(branch: "b1", actor: "alice") else {
                 Issue.record("merge reported a conflict"); return
             }
-            #expect(turns.map(\.content) == ["b5"] && turns.map(\.seq) == [4])
+            let turns = try mergedTurns(store, parent: "s1", summary)
+            #expect(turns.map(\.content) == ["b5"] && turns.map(\.seq) == [4] && summary.firstSeq == 4)
             #expect(try store.lastTurns(session: "s1", actor: "dave", count: 1).map(\.state) == [.live])
         }
     }

@@ -45,11 +45,11 @@ extension Dispatcher {
             onStep = { @Sendable [self] () -> Void in self.publishFromLog(parent) }
         }
         switch try store.mergeBranch(branch: p.session, actor: user, onStep: onStep) {
-        case .merged(let turns, let rows, _):
+        case .merged(let summary):
             if let parent { publishFromLog(parent) }
             publishFromLog(p.session) // the branch's own "archived"
-            return TandemProtocol.BranchMergeResult(merged: true, firstSeq: turns.first?.seq, lastSeq: turns.last?.seq,
-                                                    rows: rows.compactMap { $0.row?.key }.sorted())
+            return TandemProtocol.BranchMergeResult(merged: true, firstSeq: summary.firstSeq, lastSeq: summary.lastSeq,
+                                                    rows: summary.rowKeys)
         case .conflict(let byKey):
             metrics.conflicts.add(byKey.count)
             let conflicts = byKey.keys.sorted().map { key in

@@ -16,8 +16,8 @@ enum BranchMergeJob {
 
     /// What one step wrote.
     struct Step: Sendable {
-        var rows: [RowWriteResult] = []
-        var turns: [Turn] = []
+        /// The rows and turns it wrote, tallied (`BranchMergeTally`: no turn is kept).
+        var merged = BranchMergeTally()
         /// The `branch_merge` event's seq when this step ended the merge.
         var finished: Int64?
         /// Why the job ended without merging the rest (a session deleted from under it), if it did.
@@ -31,10 +31,11 @@ enum BranchMergeJob {
     static func begin(_ ctx: WriteContext, branch: String, actor: String, resolutions: [String: JSONValue],
                       texts: [String: String], stepRows: Int) throws(StoreError) -> Start {
         let db = ctx.db
-        let target = try Branches.target(db, branch: branch, actor: actor)
+        var target = try Branches.target(db, branch: branch, actor: actor)
         if try fitsOneStep(db, target, stepRows: stepRows) {
             return .done(try Branches.merge(ctx, target, actor: actor, resolutions: resolutions, texts: texts))
         }
+        target.parentHeldAt = try db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(target.parentSid)])
         try db.run("""
             INSERT INTO branch_merges(branch_sid, parent_sid, actor, phase, turn_cursor, resolutions, started_at, updated_at)
             VALUES (?,?,?,'plan',?,?,?,?)
@@ -86,8 +87,8 @@ enum BranchMergeJob {
         if phase != "turns" {
             let resolutions = job.resolutions.objectValue ?? [:]
             let chunk = try BranchChangedRows.load(db, branch: branch, forkEventSeq: target.forkEventSeq, after: rowCursor, limit: budget)
-            out.rows = try BranchMergeRows.write(ctx, rows: chunk, branch: branch, parent: target.parentSid, actor: job.actor,
-                                                 resolutions: resolutions, texts: resolutions.mapValues { $0.serialized() })
+            out.merged = try BranchMergeRows.write(ctx, rows: chunk, branch: branch, parent: target.parentSid, actor: job.actor,
+                                                   resolutions: resolutions, texts: resolutions.mapValues { $0.serialized() })
             budget -= chunk.count
             if let last = chunk.last?.key { rowCursor = last }
             phase = budget > 0 ? "turns" : "rows"
@@ -95,12 +96,12 @@ enum BranchMergeJob {
         if budget > 0 {
             let (turns, last) = try BranchMergeTurns.append(ctx, branch: branch, parent: target.parentSid, parentID: target.parentID,
                                                             after: turnCursor, limit: budget)
-            out.turns = turns
+            out.merged.add(turns)
             if let last { turnCursor = last }
-            if turns.count < budget {
+            if turns.turnCount < Int64(budget) {
                 // Nothing left: the merge's last writes, and the hold lifted.
-                out.finished = try Branches.finish(ctx, target, actor: job.actor, turns: job.turns + Int64(turns.count),
-                                                   rows: job.rows + Int64(out.rows.count))
+                out.finished = try Branches.finish(ctx, target, actor: job.actor, turns: job.turns + turns.turnCount,
+                                                   rows: job.rows + out.merged.rowResults)
                 try drop(ctx, branch: branch)
                 return out
             }
@@ -108,8 +109,8 @@ enum BranchMergeJob {
         try db.run("""
             UPDATE branch_merges SET phase = ?, row_cursor = ?, turn_cursor = ?, rows_merged = rows_merged + ?,
               turns_merged = turns_merged + ?, updated_at = ? WHERE branch_sid = ?
-            """, [.text(phase), .optional(rowCursor), .integer(turnCursor), .integer(Int64(out.rows.count)),
-                  .integer(Int64(out.turns.count)), .integer(ctx.now), .integer(branch)])
+            """, [.text(phase), .optional(rowCursor), .integer(turnCursor), .integer(out.merged.rowResults),
+                  .integer(out.merged.turnCount), .integer(ctx.now), .integer(branch)])
         return out
     }
 

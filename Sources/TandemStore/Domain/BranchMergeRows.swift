@@ -5,10 +5,12 @@ import TandemJSON
 /// parent's current version). Shared by the one-job merge and a merge's steps, so both write the
 /// same rows, events and counts.
 enum BranchMergeRows {
+    /// Writes `changed`; answers what it wrote as a tally (the keys, not the rows: the merge's
+    /// answer names only those).
     static func write(_ ctx: WriteContext, rows changed: [BranchChangedRows.Row], branch: Int64, parent: Int64, actor: String,
-                      resolutions: [String: JSONValue], texts: [String: String]) throws(StoreError) -> [RowWriteResult] {
+                      resolutions: [String: JSONValue], texts: [String: String]) throws(StoreError) -> BranchMergeTally {
         let db = ctx.db
-        var rows: [RowWriteResult] = []
+        var rows = BranchMergeTally()
         // Row writes the branch counts, by author, left to move. Read per call: a merge's earlier
         // steps have committed (and counted) theirs.
         var branchWrites: [String: Int64] = [:]
@@ -17,14 +19,14 @@ enum BranchMergeRows {
             if let resolution = resolutions[key] {
                 // The merger's own value: theirs to sign.
                 let currentVersion = try RowRows.current(db, sid: parent, key: key)?.version ?? 0
-                rows.append(try Rows.write(ctx, sid: parent, actor: actor, key: key, value: resolution,
+                rows.addRow(try Rows.write(ctx, sid: parent, actor: actor, key: key, value: resolution,
                                            text: texts[key], baseVersion: currentVersion))
             } else {
                 // The row keeps the author of its branch version (the merge event names the
                 // merger), and the write moves like a turn: it counts in the parent for that
                 // author, and no longer in the branch when the branch counted it (a restore's
                 // write was never counted).
-                rows.append(try Rows.write(ctx, sid: parent, actor: author, key: key, value: row.value, text: nil,
+                rows.addRow(try Rows.write(ctx, sid: parent, actor: author, key: key, value: row.value, text: nil,
                                            baseVersion: row.forkVersion))
                 var left = branchWrites[author] ?? 0
                 if branchWrites[author] == nil {

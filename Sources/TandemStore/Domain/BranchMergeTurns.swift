@@ -6,18 +6,31 @@
 /// their sessions count each piece of work once.
 enum BranchMergeTurns {
     static func append(_ ctx: WriteContext, branch: Int64, parent: Int64, parentID: String,
-                       forkSeq: Int64) throws(StoreError) -> [Turn] {
-        try append(ctx, branch: branch, parent: parent, parentID: parentID, after: forkSeq, limit: .max).turns
+                       forkSeq: Int64) throws(StoreError) -> BranchMergeTally {
+        // A chunk at a time: the one-job merge of a branch without a fork mark may take any
+        // number of turns in its one transaction, and only a chunk of them is ever loaded.
+        var merged = BranchMergeTally()
+        var after = forkSeq
+        while true {
+            let (chunk, last) = try append(ctx, branch: branch, parent: parent, parentID: parentID, after: after, limit: chunkTurns)
+            merged.add(chunk)
+            guard let last, chunk.turnCount == Int64(chunkTurns) else { return merged }
+            after = last
+        }
     }
 
-    /// The first `limit` of those turns after branch seq `after` (a merge's step); `last`: the
-    /// branch seq of the last one taken (nil: none was left).
+    /// Turns loaded at once by the one-job merge.
+    static let chunkTurns = 1_000
+
+    /// The first `limit` of those turns after branch seq `after` (a merge's step), tallied (their
+    /// seqs in the parent, not the turns: nothing keeps them past the step); `last`: the branch
+    /// seq of the last one taken (nil: none was left).
     static func append(_ ctx: WriteContext, branch: Int64, parent: Int64, parentID: String,
-                       after: Int64, limit: Int) throws(StoreError) -> (turns: [Turn], last: Int64?) {
+                       after: Int64, limit: Int) throws(StoreError) -> (turns: BranchMergeTally, last: Int64?) {
         let db = ctx.db
         let branchTurns = try Turns.live(db, sid: branch, sessionID: parentID,
                                          retired: try TurnRetirements.load(db, sid: branch), after: after, limit: limit)
-        var appended: [Turn] = []
+        var appended = BranchMergeTally()
         for t in branchTurns {
             let (seq, eventSeq) = try ctx.reserve(sid: parent, turns: 1, events: 1)
             // A nonce is unique per session and author: when the parent already has this one (the
@@ -33,12 +46,7 @@ enum BranchMergeTurns {
             ctx.count(sid: parent, user: t.author, ContributionCounts(turns: 1, tokensIn: t.tokensIn, tokensOut: t.tokensOut))
             ctx.count(sid: branch, user: t.author, ContributionCounts(turns: -1, tokensIn: -t.tokensIn, tokensOut: -t.tokensOut))
             try carryComments(ctx, branch: branch, parent: parent, from: t.seq, to: seq)
-            var appendedTurn = t
-            appendedTurn.seq = seq
-            appendedTurn.eventSeq = eventSeq
-            appendedTurn.createdAt = ctx.now
-            appendedTurn.nonce = nonce
-            appended.append(appendedTurn)
+            appended.addTurn(seq: seq)
         }
         return (appended, branchTurns.last?.seq)
     }

@@ -2,8 +2,9 @@ import TandemJSON
 
 /// The answer to merging a branch back.
 public enum BranchMergeResult: Sendable, Equatable {
-    /// Written: the branch's new turns (renumbered in the parent) and its changed rows.
-    case merged(turns: [Turn], rows: [RowWriteResult], eventSeq: Int64)
+    /// Written: where the branch's new turns landed in the parent, and the keys of its changed
+    /// rows (the parent's history has the turns themselves).
+    case merged(BranchMergeSummary)
     /// Nothing written: rows whose three-way merge conflicts, by key. Resolve by passing values
     /// for these keys in `resolutions` and merging again.
     case conflict([String: [MergeConflict]])
@@ -104,6 +105,9 @@ struct BranchMergeTarget: Sendable {
     var forkSeq: Int64
     /// The branch's log head when it was forked (nil: forked before migration 12, or imported).
     var forkEventSeq: Int64?
+    /// The parent's log head when the merge's hold was put in place (set by `BranchMergeJob.begin`):
+    /// every parent event after it up to the `branch_merge` event is the merge's.
+    var parentHeldAt: Int64? = nil
 }
 
 enum Branches {
@@ -120,12 +124,12 @@ enum Branches {
         let conflicts = try conflicts(ctx.db, changed, parent: target.parentSid, resolutions: resolutions,
                                       diffBudget: ctx.configuration.maxMergeDiffSteps)
         if !conflicts.isEmpty { return .conflict(conflicts) }
-        let rows = try BranchMergeRows.write(ctx, rows: changed, branch: target.branchSid, parent: target.parentSid, actor: actor,
-                                             resolutions: resolutions, texts: texts)
-        let appended = try BranchMergeTurns.append(ctx, branch: target.branchSid, parent: target.parentSid, parentID: target.parentID,
-                                                   forkSeq: target.forkSeq)
-        let eventSeq = try finish(ctx, target, actor: actor, turns: Int64(appended.count), rows: Int64(rows.count))
-        return .merged(turns: appended, rows: rows, eventSeq: eventSeq)
+        var merged = try BranchMergeRows.write(ctx, rows: changed, branch: target.branchSid, parent: target.parentSid, actor: actor,
+                                               resolutions: resolutions, texts: texts)
+        merged.add(try BranchMergeTurns.append(ctx, branch: target.branchSid, parent: target.parentSid, parentID: target.parentID,
+                                               forkSeq: target.forkSeq))
+        let eventSeq = try finish(ctx, target, actor: actor, turns: merged.turnCount, rows: merged.rowResults)
+        return .merged(merged.summary(eventSeq: eventSeq))
     }
 
     /// Resolves the branch and its parent and checks what refuses a merge before its rows: the

@@ -24,21 +24,22 @@ extension Store {
             try write(pastQueueLimit: true) { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: target.branchSid) }
             return .conflict(conflicts)
         }
-        var rows: [RowWriteResult] = []
-        var turns: [Turn] = []
+        // The steps' tallies, not their turns: the answer is a few numbers and the row keys.
+        var merged = BranchMergeTally()
         while true {
             let step = try mergeStep(branch: target.branchSid, limit: stepRows)
-            rows += step.rows
-            turns += step.turns
+            merged.add(step.merged)
             onStep?()
-            if let eventSeq = step.finished { return .merged(turns: turns, rows: rows, eventSeq: eventSeq) }
+            if let eventSeq = step.finished { return .merged(merged.summary(eventSeq: eventSeq)) }
             if let reason = step.ended { throw StoreError(.invalidState, reason) }
             if step.gone {
-                // Another process (tandem-admin opening the database) finished it: what this one wrote is the answer.
-                let eventSeq = try read { db throws(StoreError) in
-                    try db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(target.parentSid)]) ?? 0
+                // Another process (tandem-admin opening the database) finished it: the whole
+                // merge, its steps and this one's, read back from the parent's log.
+                guard let summary = try read({ db throws(StoreError) in try BranchMergeSummary.read(db, target) }) else {
+                    throw StoreError(.invalidState, "the merge was ended by another process before it merged everything "
+                                     + "(the branch or its parent was deleted); what was merged stays in the parent")
                 }
-                return .merged(turns: turns, rows: rows, eventSeq: eventSeq)
+                return .merged(summary)
             }
         }
     }
