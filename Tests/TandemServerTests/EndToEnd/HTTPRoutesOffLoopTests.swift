@@ -156,6 +156,7 @@ final class PendingGet {
                 + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: tandem.v1\r\n"
             : "Connection: close\r\n"
         let request = Array("GET \(path) HTTP/1.1\r\nHost: localhost\r\n\(connection)\(headers)\r\n".utf8)
+        // Safe: the buffer outlives the call and its count is passed with it.
         _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     }
 
