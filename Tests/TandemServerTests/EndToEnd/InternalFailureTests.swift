@@ -18,7 +18,7 @@ extension EndToEnd {
             try harness.session("broken", owner: alice)
             try harness.session("healthy", owner: bob)
             for n in 1...3 { _ = try harness.store.appendTurn(session: "broken", actor: "alice", NewTurn(role: .user, content: "t\(n)")) }
-            try harness.store.writer.perform { ctx throws(StoreError) in
+            _ = try harness.store.writer.perform { ctx throws(StoreError) in
                 try ctx.db.run("UPDATE sessions SET last_turn_seq = 1 WHERE id = 'broken'")
             }
             let a = try harness.connect(alice)
