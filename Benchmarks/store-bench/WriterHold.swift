@@ -19,6 +19,8 @@ struct WriterHold: ParsableCommand {
     @Option(help: "max-merge-diff-steps for text-merge (0: unbounded, as before the bound).") var diffSteps = 10_000_000
     @Option(help: "Rows per step of a template's create (importStepRows; a huge value writes them all in one step, as the one-job create did).")
     var stepRows = 500
+    @Option(help: "merge-rows: bytes of text padding each row's value (0: a small value), for the merge's peak memory with big rows.")
+    var rowBytes = 0
 
     func run() throws {
         for run in 1...common.runs {
@@ -180,7 +182,8 @@ struct WriterHold: ParsableCommand {
             let group = DispatchGroup()
             for i in next..<min(count, next + 2_000) {
                 group.enter()
-                store.writeRow(session: session, actor: "u1", key: "row-\(i)", value: ["n": .integer(Int64(i)), "t": "some text"],
+                let text = rowBytes > 0 ? String(repeating: "x", count: rowBytes) : "some text"
+                store.writeRow(session: session, actor: "u1", key: "row-\(i)", value: ["n": .integer(Int64(i)), "t": .string(text)],
                                baseVersion: 0) { _ in group.leave() }
             }
             group.wait()

@@ -34,6 +34,10 @@ public struct StoreConfiguration: Sendable {
     /// past it the write answers `limit_exceeded`. 10^7 is ~30 ms; an everyday edit of a
     /// 1 MiB text takes a few thousand.
     public var maxMergeDiffSteps: Int = 10_000_000
+    /// Conflicting keys a stepped `branch.merge`'s answer lists (the first in key byte order): its
+    /// plan stops reading rows once one more conflicts, so neither the answer nor the plan's memory
+    /// grows with the branch. A merge that fits one job lists all (at most `importStepRows` rows).
+    public var maxMergeConflictsReported: Int = 1_000
     /// Full-text index entries one search page examines (titles and turns each): a page that
     /// reaches it ends there, with fewer hits than asked (even none) and a `nextCursor` at the
     /// last entry examined. Membership and status are checked per match after the index gives

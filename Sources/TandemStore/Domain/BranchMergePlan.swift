@@ -6,44 +6,32 @@ import TandemJSON
 /// may hold. Read on a reader snapshot taken after the merge's hold is in place: neither session
 /// can change until the merge ends, so what holds here holds for its steps.
 enum BranchMergePlan {
-    /// The conflicts (empty: the merge can go ahead); throws what would refuse it.
+    /// Changed rows read and checked at a time: the plan holds one chunk of values, never the branch.
+    static let chunkRows = 1_000
+
+    /// The conflicts (empty: the merge can go ahead), at most `maxMergeConflictsReported` keys (the
+    /// first in key byte order); throws what would refuse it. The changed rows are read a chunk at
+    /// a time in key order and only the conflicts are kept, so memory is bounded by a chunk.
     static func check(_ db: Database, _ target: BranchMergeTarget, resolutions: [String: JSONValue],
                       configuration: StoreConfiguration) throws(StoreError) -> [String: [MergeConflict]] {
-        let changed = try BranchChangedRows.load(db, branch: target.branchSid, forkEventSeq: target.forkEventSeq)
+        let reported = max(1, configuration.maxMergeConflictsReported)
+        // Without a fork mark `load` compares every row whatever the chunk: read it once.
+        let chunkSize = target.forkEventSeq == nil ? Int.max : chunkRows
         var conflicts: [String: [MergeConflict]] = [:]
         var newRows: Int64 = 0
         // Refusals the one-job merge meets only while writing (after every row's conflict check):
         // held back until no row conflicts, so both answer alike.
         var later: StoreError?
-        for row in changed {
-            let current = try RowRows.current(db, sid: target.parentSid, key: row.key)
-            if current == nil { newRows += 1 }
-            let resolution = resolutions[row.key]
-            let plan: Rows.Plan
-            if let resolution {
-                do throws(StoreError) {
-                    plan = try Rows.plan(db, sid: target.parentSid, key: row.key, value: resolution, baseVersion: current?.version ?? 0,
-                                         diffBudget: configuration.maxMergeDiffSteps)
-                } catch {
-                    later = later ?? error
-                    continue
-                }
-            } else {
-                plan = try Rows.plan(db, sid: target.parentSid, key: row.key, value: row.value, baseVersion: row.forkVersion,
-                                     diffBudget: configuration.maxMergeDiffSteps)
+        var cursor: String?
+        while conflicts.count < reported {
+            let chunk = try BranchChangedRows.load(db, branch: target.branchSid, forkEventSeq: target.forkEventSeq,
+                                                   after: cursor, limit: chunkSize)
+            for row in chunk where conflicts.count < reported {
+                try check(db, target, row, resolution: resolutions[row.key], configuration: configuration,
+                          conflicts: &conflicts, newRows: &newRows, later: &later)
             }
-            let stored: JSONValue
-            switch plan {
-            case .apply: stored = resolution ?? row.value
-            case .merge(let merged, _): stored = merged
-            case .conflict(_, let list):
-                conflicts[row.key] = list
-                continue
-            }
-            let bytes = stored.serialized().utf8.count
-            if bytes > configuration.maxRowValueBytes {
-                later = later ?? StoreError(.tooLarge, "row \(row.key) would be \(bytes) bytes merged; the limit is \(configuration.maxRowValueBytes)")
-            }
+            guard chunk.count == chunkSize, let last = chunk.last?.key else { break }
+            cursor = last
         }
         if !conflicts.isEmpty { return conflicts }
         if let later { throw later }
@@ -56,6 +44,40 @@ enum BranchMergePlan {
         }
         try checkComments(db, target, limit: configuration.maxCommentsPerSession)
         return [:]
+    }
+
+    /// One changed row's three-way check: a conflict is recorded in `conflicts`, a row new to the
+    /// parent counted in `newRows`, and the first refusal the writing would meet kept in `later`.
+    private static func check(_ db: Database, _ target: BranchMergeTarget, _ row: BranchChangedRows.Row, resolution: JSONValue?,
+                              configuration: StoreConfiguration, conflicts: inout [String: [MergeConflict]],
+                              newRows: inout Int64, later: inout StoreError?) throws(StoreError) {
+        let current = try RowRows.current(db, sid: target.parentSid, key: row.key)
+        if current == nil { newRows += 1 }
+        let plan: Rows.Plan
+        if let resolution {
+            do throws(StoreError) {
+                plan = try Rows.plan(db, sid: target.parentSid, key: row.key, value: resolution, baseVersion: current?.version ?? 0,
+                                     diffBudget: configuration.maxMergeDiffSteps)
+            } catch {
+                later = later ?? error
+                return
+            }
+        } else {
+            plan = try Rows.plan(db, sid: target.parentSid, key: row.key, value: row.value, baseVersion: row.forkVersion,
+                                 diffBudget: configuration.maxMergeDiffSteps)
+        }
+        let stored: JSONValue
+        switch plan {
+        case .apply: stored = resolution ?? row.value
+        case .merge(let merged, _): stored = merged
+        case .conflict(_, let list):
+            conflicts[row.key] = list
+            return
+        }
+        let bytes = stored.serialized().utf8.count
+        if bytes > configuration.maxRowValueBytes {
+            later = later ?? StoreError(.tooLarge, "row \(row.key) would be \(bytes) bytes merged; the limit is \(configuration.maxRowValueBytes)")
+        }
     }
 
     /// The comments the merged turns carry fit in the parent: first counted over every turn after
