@@ -27,7 +27,12 @@ extension Store {
         // The steps' tallies, not their turns: the answer is a few numbers and the row keys.
         var merged = BranchMergeTally()
         while true {
-            let step = try mergeStep(branch: target.branchSid, limit: stepRows)
+            let step: BranchMergeJob.Step
+            do throws(StoreError) {
+                step = try mergeStep(branch: target.branchSid, limit: stepRows)
+            } catch {
+                throw Self.continuesInBackground(target, error)
+            }
             merged.add(step.merged)
             onStep?()
             if let eventSeq = step.finished { return .merged(merged.summary(eventSeq: eventSeq)) }
@@ -42,6 +47,18 @@ extension Store {
                 return .merged(summary)
             }
         }
+    }
+
+    /// What the merger hears when a step keeps failing: the job and its hold stay, so the merge is
+    /// not refused but will be finished by `finishStaleMerges` (or the next open). `busy` (the
+    /// wire's `unavailable`) says so, and that a retry is not needed; it names the step's error by
+    /// its code only (its message may hold SQLite's words, which the wire keeps from clients). A
+    /// store closing (`closed`) is left as it is (the next open finishes the merge).
+    static func continuesInBackground(_ target: BranchMergeTarget, _ error: StoreError) -> StoreError {
+        guard error.kind != .closed else { return error }
+        return StoreError(.busy, "the merge of branch \(target.branchID) into \(target.parentID) is under way and will be "
+                          + "finished in the background within a few minutes (a step failed: \(error.code)); do not retry: "
+                          + "the branch's session event (status archived) says when it is done")
     }
 
     /// One step of the merge of `branch`, tried again a second later (three times at most) when it
