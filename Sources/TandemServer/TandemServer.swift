@@ -46,13 +46,18 @@ public final class TandemServer: Sendable {
         // Read when scraped, like the health check's read: one count over the status index, where a
         // sampler's once a second lagged deletes by up to a second. A failed read leaves the last value.
         let deletesPending = metrics.deletesPending
-        // Rendered on the work pool (TandemApplication), waiting at most http-read-wait for a reader.
+        // Rendered on the work pool (TandemApplication). Both read through the store's health probe,
+        // a connection of their own: with every pooled reader held by exports and searches they
+        // used to wait up to http-read-wait and then answer busy, and an orchestrator restarted a
+        // server for being loaded. The viewer page still waits at most http-read-wait for a reader.
         let readWait = configuration.httpReadWaitSeconds
-        metrics.sampleAtScrape { if let pending = try? store.pendingDeletes(readerWait: readWait) { deletesPending.set(pending) } }
+        metrics.sampleAtScrape {
+            if let reading = try? store.probeHealth(waitingAtMost: readWait) { deletesPending.set(reading.pendingDeletes) }
+        }
         let health: @Sendable () -> HTTPRoutes.Health = {
             guard !store.writer.storage.refusesWrites else { return .failing }
             do throws(StoreError) {
-                _ = try store.auditHighWater(readerWait: readWait)
+                _ = try store.probeHealth(waitingAtMost: readWait)
                 return .ok
             } catch {
                 return error.kind == .busy ? .busy(error.message) : .failing

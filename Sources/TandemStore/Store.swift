@@ -11,6 +11,8 @@ public final class Store: Sendable {
     /// The single write connection's owner. Exposed so callers can submit their own batched jobs.
     public let writer: StoreWriter
     private let readers: ReaderPool?
+    /// The health check's own connection, which pooled reads can never take (nil for `:memory:`).
+    private let healthProbe: HealthProbe?
     private let checkpointer: Checkpointer?
     /// Indexes turns for search on its own thread (nil for `:memory:`, where searches index).
     private let searchWorker: SearchIndexWorker?
@@ -86,6 +88,7 @@ public final class Store: Sendable {
             }
         }
         readers = configuration.isMemory ? nil : ReaderPool(configuration: configuration)
+        healthProbe = configuration.isMemory ? nil : HealthProbe(configuration: configuration)
         // Merges a previous process left under way (it was killed between steps): finished now,
         // the two sessions held until then. (Looked for before the writer took the connection.)
         if mergesLeft && configuration.resumesMergesAtOpen {
@@ -168,9 +171,23 @@ public final class Store: Sendable {
     /// - Parameter readerWait: at most this many seconds waiting for a free reader (then `busy`);
     ///   nil waits as long as it takes.
     public func pendingDeletes(readerWait: Double? = nil) throws(StoreError) -> Int {
-        try read(readerWait: readerWait) { db throws(StoreError) in
-            Int(try db.scalar("SELECT count(*) FROM sessions WHERE status = '\(SessionReaper.status)'") ?? 0)
-        }
+        try read(readerWait: readerWait) { db throws(StoreError) in try Store.countPendingDeletes(db) }
+    }
+
+    static func countPendingDeletes(_ db: Database) throws(StoreError) -> Int {
+        Int(try db.scalar("SELECT count(*) FROM sessions WHERE status = '\(SessionReaper.status)'") ?? 0)
+    }
+
+    /// The health check's read (`/healthz`, and `/metrics`' pending-deletes count), on a fresh
+    /// read-only connection of its own: exports, searches and history reads holding every pooled
+    /// reader never delay it, and a database file that is gone, unreadable or not a database fails
+    /// it (a pooled connection would go on reading the file it opened). Probes run one at a time;
+    /// one that arrives during another's read takes that read's answer.
+    /// - Parameter wait: at most this many seconds waiting for a probe under way (then `busy`).
+    public func probeHealth(waitingAtMost wait: Double) throws(StoreError) -> HealthReading {
+        if let healthProbe { return try healthProbe.read(waitingAtMost: wait) }
+        // `:memory:`: the writer owns the only connection.
+        return HealthReading(pendingDeletes: try read { db throws(StoreError) in try Store.countPendingDeletes(db) })
     }
 
     /// Runs a write job and waits for its commit. `pastQueueLimit`: see `StoreWriter.enqueue` (a

@@ -72,9 +72,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var requestsPerSecond = 200.0
     public var requestBurst = 400.0
     public var handshakeTimeoutSeconds = 10.0
-    /// Seconds `/healthz`, `/metrics`, the viewer page and a handshake's credential lookup wait for a
-    /// free database reader before answering 503 busy (`http-read-wait`); they wait on the work
-    /// pool, never on an event loop.
+    /// Seconds the viewer page and a handshake's credential lookup wait for a free database reader
+    /// before answering 503 busy (`http-read-wait`); they wait on the work pool, never on an event
+    /// loop. `/healthz` and `/metrics` read on a connection of their own and wait this long only for
+    /// another health read under way.
     public var httpReadWaitSeconds = 2.0
     /// At max-connections, a connection silent this long before its request gives its place (`stale-handshake`).
     public var staleHandshakeSeconds = 2.0

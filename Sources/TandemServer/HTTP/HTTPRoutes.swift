@@ -3,8 +3,10 @@ import TandemTransport
 /// Plain HTTP answers: health, metrics, and the share-link viewer's page.
 ///
 /// `/healthz`, `/metrics` and `/s/SECRET` read the database (`readsDatabase`): `TandemApplication`
-/// answers them on the work pool, never on an event loop, and their reads wait at most
-/// `http-read-wait` for a reader (every reader can be held by exports and searches for seconds).
+/// answers them on the work pool, never on an event loop. The page's read waits at most
+/// `http-read-wait` for a pooled reader (every one can be held by exports and searches for
+/// seconds); `/healthz` and `/metrics` read on the store's health probe, a connection of its own
+/// (`Store.probeHealth`), so a loaded server is never reported down.
 struct HTTPRoutes: Sendable {
     let metrics: ServerMetrics
     let health: @Sendable () -> Health
@@ -13,7 +15,8 @@ struct HTTPRoutes: Sendable {
     /// What the health check found.
     enum Health: Sendable, Equatable {
         case ok
-        /// No reader came free within `http-read-wait` (the message says so): loaded, not broken.
+        /// Another health read under way did not finish within `http-read-wait` (the message says
+        /// so): the disk is stalled, or the probes pile up.
         case busy(String)
         /// The database does not read, or storage refused the last write.
         case failing
