@@ -319,6 +319,17 @@ public final class StoreWriter: @unchecked Sendable {
             completer.deliver(batch, error: error)
             return error
         }
+        /// A job undone because it asked for held session `sid`: parked, or refused when too
+        /// many callers already wait on merges.
+        func park(_ job: WriteJob, on sid: Int64) {
+            if job.blocksCaller && blocked >= maxBlockedOnMerges {
+                refused.append(job)
+                return
+            }
+            if job.blocksCaller { blocked += 1 }
+            parkedNow.append((job, sid))
+            context.holds.waiting.insert(sid)
+        }
         for job in batch {
             do {
                 if !job.deferrable { try context.flushDeferred() }
@@ -329,13 +340,7 @@ public final class StoreWriter: @unchecked Sendable {
                         if let failure, failure.kind != .sqlite {
                             // Refused by its checks, before its first write: nothing to undo.
                             context.discardJob()
-                            if job.blocksCaller && blocked >= maxBlockedOnMerges {
-                                refused.append(job)
-                                continue
-                            }
-                            if job.blocksCaller { blocked += 1 }
-                            parkedNow.append((job, sid))
-                            context.holds.waiting.insert(sid)
+                            park(job, on: sid)
                             continue
                         }
                         // It went on past the refusal (and may have written): only the whole
@@ -384,13 +389,7 @@ public final class StoreWriter: @unchecked Sendable {
                     try db.run("ROLLBACK TO job")
                     try db.run("RELEASE job")
                     if context.holds.changedByJob { try context.holds.reload(db) }
-                    if job.blocksCaller && blocked >= maxBlockedOnMerges {
-                        refused.append(job)
-                        continue
-                    }
-                    if job.blocksCaller { blocked += 1 }
-                    parkedNow.append((job, sid))
-                    context.holds.waiting.insert(sid)
+                    park(job, on: sid)
                     continue
                 }
                 if let failure {
