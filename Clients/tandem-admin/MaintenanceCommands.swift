@@ -5,19 +5,30 @@ import TandemStore
 
 struct Contributions: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Show who contributed what to a session.",
-        discussion: "Example: tandem-admin contributions review --json")
+        abstract: "Show who contributed what to a session, by user id, a page at a time.",
+        discussion: """
+            A page holds at most --limit users; when more are left the last line on stderr (or the JSON's \
+            "next") gives the --after to pass for the next page.
+
+            Example: tandem-admin contributions review --json
+            """)
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The session id.") var session: String
+    @OptionGroup var page: PageOptions
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let rows = try database.withStore(session: session) { store in try store.adminContributions(session: session) }
+        let found = try database.withStore(session: session) { store in
+            try store.adminContributionPage(session: session, after: page.after, limit: page.limit)
+        }
+        let next = found.more ? found.contributions.last?.userID : nil
         if output.json {
-            Output.json(["session": .string(session), "contributions": .array(rows.map(\.json))])
+            Output.json(PageOptions.document(["session": .string(session), "contributions": .array(found.contributions.map(\.json))],
+                                             next: next))
         } else {
             Output.table(["USER", "TURNS", "TOKENS IN", "TOKENS OUT", "COMMENTS", "ROW WRITES", "MERGES", "CONFLICTS", "UNDOS"],
-                         rows.map(\.cells), empty: "no contributions yet")
+                         found.contributions.map(\.cells), empty: "no contributions yet")
+            if let next { Output.note("(more contributions: --after \(next))") }
         }
     }
 }

@@ -35,19 +35,29 @@ struct Revoke: ParsableCommand {
 
 struct Members: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List a session's members and their roles.",
-        discussion: "Example: tandem-admin members review --json")
+        abstract: "List a session's members and their roles, by user id, a page at a time.",
+        discussion: """
+            A page holds at most --limit members; when more are left the last line on stderr (or the JSON's \
+            "next") gives the --after to pass for the next page.
+
+            Example: tandem-admin members review --json
+            """)
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The session id.") var session: String
+    @OptionGroup var page: PageOptions
     @OptionGroup var output: JSONOption
 
     func run() throws {
-        let members = try database.withStore(session: session) { store in try store.adminMembers(session: session) }
+        let found = try database.withStore(session: session) { store in
+            try store.adminMemberPage(session: session, after: page.after, limit: page.limit)
+        }
+        let next = found.more ? found.members.last?.userID : nil
         if output.json {
-            Output.json(["session": .string(session), "members": .array(members.map(\.json))])
+            Output.json(PageOptions.document(["session": .string(session), "members": .array(found.members.map(\.json))], next: next))
         } else {
-            Output.table(["USER", "ROLE", "ADDED"], members.map { [$0.userID, $0.role.rawValue, Output.time($0.addedAt)] },
+            Output.table(["USER", "ROLE", "ADDED"], found.members.map { [$0.userID, $0.role.rawValue, Output.time($0.addedAt)] },
                          empty: "no members")
+            if let next { Output.note("(more members: --after \(next))") }
         }
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import TandemJSON
 import TandemStore
 
 /// Where the database is, and how to open it.
@@ -102,6 +103,24 @@ struct DatabaseOptions: ParsableArguments {
             }
             throw AdminFailure(error, session: session, busySeconds: busyTimeout)
         }
+    }
+}
+
+/// `--limit` and `--after` of a listing paged by user id (`members`, `contributions`).
+struct PageOptions: ParsableArguments {
+    @Option(help: "At most this many (1-1000).") var limit = 100
+    @Option(help: "Continue after a previous page (its next cursor: a user id).") var after: String?
+
+    func validate() throws {
+        guard (1...1000).contains(limit) else { throw ValidationError("--limit must be 1...1000") }
+    }
+
+    /// A page's `--json` document: `fields`, `more`, and `next` when more are left.
+    static func document(_ fields: [String: JSONValue], next: String?) -> JSONValue {
+        var object = fields
+        object["more"] = .bool(next != nil)
+        if let next { object["next"] = .string(next) }
+        return .object(object)
     }
 }
 

@@ -48,19 +48,24 @@ struct Sessions: ParsableCommand {
     }
 
     struct Show: ParsableCommand {
+        /// Members shown at most: a session may have 10,000 (`tandem-admin members` pages them all).
+        static let membersShown = 100
+
         static let configuration = CommandConfiguration(
-            abstract: "Show one session with its members.",
+            abstract: "Show one session with its first 100 members (tandem-admin members lists them all).",
             discussion: "Example: tandem-admin sessions show review")
         @OptionGroup var database: DatabaseOptions
         @Argument(help: "The session id.") var session: String
         @OptionGroup var output: JSONOption
 
         func run() throws {
-            let (s, members) = try database.withStore(session: session) { store in
-                (try store.session(id: session), try store.adminMembers(session: session))
+            let (s, page) = try database.withStore(session: session) { store in
+                (try store.session(id: session), try store.adminMemberPage(session: session, limit: Self.membersShown))
             }
+            let members = page.members
+            if page.more { Output.note("(more members than these \(members.count): tandem-admin members \(session))") }
             if output.json {
-                Output.json(s.json.merging(["members": .array(members.map(\.json))]))
+                Output.json(s.json.merging(["members": .array(members.map(\.json)), "members_more": .bool(page.more)]))
                 return
             }
             let fields: [(String, String)] = [

@@ -63,4 +63,47 @@ import TandemStore
         expectStatus(try f.run(["tokens", "list", "nobody"]), 2)
         expectStatus(try f.run(["users", "list", "--limit", "0"]), 1)
     }
+
+    /// members and contributions page by user id: a session of 231 members (an owner and 230
+    /// writers, 46 of whom posted) is read whole by following "next", and sessions show lists only
+    /// its first 100 members, saying there are more. (Before: every member in one document.)
+    @Test func membersAndContributionsWalkEveryUserOnce() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        let ids = (0..<230).map { String(format: "user%03d", $0) }
+        let posters = ids.filter { $0.hasSuffix("3") || $0.hasSuffix("8") }
+        try f.seed { store in
+            _ = try store.createUser(id: "owner", displayName: "Owner")
+            _ = try store.createSession(id: "s1", title: "Crowd", owner: "owner")
+            for id in ids.shuffled() {
+                _ = try store.createUser(id: id, displayName: id)
+                _ = try store.adminSetMember(session: "s1", user: id, role: .write)
+            }
+            for id in posters.shuffled() { _ = try store.appendTurn(session: "s1", actor: id, NewTurn(role: .user, content: "hi")) }
+        }
+        let members = try allPages(f, ["members", "s1", "--limit", "100"], key: "members", cursorFlag: "--after")
+        #expect(members.compactMap { $0["user"]?.stringValue } == ["owner"] + ids)
+        #expect(members.first?["role"] == "owner" && members.last?["role"] == "write")
+
+        let contributions = try allPages(f, ["contributions", "s1", "--limit", "10"], key: "contributions", cursorFlag: "--after")
+        #expect(contributions.compactMap { $0["user"]?.stringValue } == posters)
+        #expect(contributions.allSatisfy { $0["turns"] == .integer(1) })
+
+        // Piped: the rows on stdout, where to go on on stderr; the last page says nothing more.
+        let piped = try f.run(["members", "s1", "--limit", "2"])
+        #expect(piped.rows.map { $0[0] } == ["owner", "user000"])
+        #expect(piped.stderr.contains("(more members: --after user000)"), "\(piped.stderr)")
+        let lastPage = try f.run(["contributions", "s1", "--after", posters[posters.count - 2]])
+        #expect(lastPage.rows.map { $0[0] } == [posters.last!] && !lastPage.stderr.contains("more"), "\(lastPage.stderr)")
+
+        let shown = try f.run(["sessions", "show", "s1", "--json"])
+        expectStatus(shown, 0)
+        #expect(try shown.json()["members"]?.arrayValue?.count == 100 && shown.json()["members_more"] == .bool(true))
+        #expect(shown.stderr.contains("tandem-admin members s1"), "\(shown.stderr)")
+
+        expectStatus(try f.run(["members", "nosuchsession"]), 2)
+        expectStatus(try f.run(["contributions", "nosuchsession"]), 2)
+        expectStatus(try f.run(["members", "s1", "--limit", "0"]), 1)
+        expectStatus(try f.run(["contributions", "s1", "--limit", "1001"]), 1)
+    }
 }

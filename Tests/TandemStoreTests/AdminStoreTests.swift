@@ -42,7 +42,7 @@ import TandemJSON
             #expect(try store.role(session: "s1", user: "bob") == nil)
             #expect(try store.auditLog(session: "s1").first?.action == "member.remove")
             #expect(try store.changeFeed(session: "s1", since: head).events.first?.data?["role"] == .null)
-            #expect(try store.adminMembers(session: "s1").map(\.userID) == ["alice", "carol", "dave"])
+            #expect(try store.adminMemberPage(session: "s1").members.map(\.userID) == ["alice", "carol", "dave"])
         }
     }
 
@@ -115,7 +115,7 @@ import TandemJSON
             _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "hello", tokensIn: 3))
             let doc = try store.adminExportSession(id: "s1")
             #expect(doc == (try store.exportSession(id: "s1", actor: "alice")))
-            #expect(try store.adminContributions(session: "s1").first { $0.userID == "bob" }?.counts.turns == 1)
+            #expect(try store.adminContributionPage(session: "s1").contributions.first { $0.userID == "bob" }?.counts.turns == 1)
             let archived = try store.adminArchiveSession(id: "s1")
             #expect(archived.status == .archived && archived.archivedAt != nil)
             #expect(try store.changeFeed(session: "s1", since: 0).events.last?.kind == .status)
@@ -124,7 +124,7 @@ import TandemJSON
             #expect(errorCode { _ = try store.session(id: "s1") } == "not_found")
             #expect(try store.auditLog().map(\.action).prefix(2) == ["session.delete", "session.archive"])
             for call in [{ _ = try store.adminExportSession(id: "s1") }, { try store.adminDeleteSession(id: "s1") },
-                         { _ = try store.adminContributions(session: "s1") }, { _ = try store.adminMembers(session: "s1") }] {
+                         { _ = try store.adminContributionPage(session: "s1") }, { _ = try store.adminMemberPage(session: "s1") }] {
                 #expect(errorCode(call) == "not_found")
             }
         }

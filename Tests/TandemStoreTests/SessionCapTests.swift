@@ -142,7 +142,7 @@ import TandemJSON
             #expect(errorCode { try store.setMember(session: "s1", actor: "alice", user: "dave", role: .read) } == "limit_exceeded")
             // The operator is not held to it.
             _ = try store.adminSetMember(session: "s1", user: "dave", role: .read)
-            #expect(try store.adminMembers(session: "s1").count == 5)
+            #expect(try store.adminMemberPage(session: "s1").members.count == 5)
         }
     }
 

@@ -92,11 +92,6 @@ extension Store {
         }
     }
 
-    /// The members of a session, without a member check.
-    public func adminMembers(session: String) throws(StoreError) -> [Member] {
-        try read { db throws(StoreError) in try Members.list(db, sid: try db.sessionRef(session, actor: nil).sid) }
-    }
-
     /// Adds `user` to `session` with `role`, or changes their role. The last owner cannot be
     /// demoted (`invalid_state`). Audited and recorded in the change log like `setMember`.
     /// Returns the change-log seq (nil when the role was already `role`: nothing is written).
@@ -246,13 +241,6 @@ extension Store {
             let writer = ExportTextWriter(chunkBytes: chunkBytes, sink: sink)
             try SessionExport.emit(db, sid: try db.sessionRef(id, actor: nil).sid, into: writer)
             try writer.finish()
-        }
-    }
-
-    /// Per-member counters of a session, without a member check.
-    public func adminContributions(session: String) throws(StoreError) -> [Contribution] {
-        try read { db throws(StoreError) in
-            try Contributions.load(db, "c.sid = ?", [.integer(try db.sessionRef(session, actor: nil).sid)])
         }
     }
 }

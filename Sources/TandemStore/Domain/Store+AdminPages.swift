@@ -1,8 +1,9 @@
 import TandemJSON
 
-/// The operator's listings of users, tokens and the audit log, a page at a time (as sessions and
-/// share links are): a page is one `ORDER BY ... LIMIT limit + 1` read, so a listing costs the
-/// same memory however many rows the database holds, and a script reads them all by following
+/// The operator's listings of users, tokens, the audit log and a session's members and
+/// contributions, a page at a time (as sessions and share links are): a page is one
+/// `ORDER BY ... LIMIT limit + 1` read, so a listing costs the same memory however many rows the
+/// database holds (a session may have 10,000 members), and a script reads them all by following
 /// the cursor. `more` says whether anything is left after the page.
 extension Store {
     /// Users by id, after the id `after` (which need not exist: ids are ordered as text), each with
@@ -61,6 +62,30 @@ extension Store {
                            sessionID: row.optionalText(4), target: row.optionalText(5), detail: try row.json(6))
             }
             return (Array(entries.prefix(limit)), entries.count > limit)
+        }
+    }
+
+    /// A session's members (no member check) by user id, after the user id `after` (which need not
+    /// be a member: ids are ordered as text). `not_found` when there is no such session.
+    public func adminMemberPage(session: String, after: String? = nil, limit: Int = 100) throws(StoreError)
+        -> (members: [Member], more: Bool) {
+        let limit = max(1, limit)
+        return try read { db throws(StoreError) in
+            let members = try Members.page(db, sid: try db.sessionRef(session, actor: nil).sid, after: after, limit: limit + 1)
+            return (Array(members.prefix(limit)), members.count > limit)
+        }
+    }
+
+    /// A session's per-user counters (no member check) by user id, after the user id `after`
+    /// (which need not have any). `not_found` when there is no such session.
+    public func adminContributionPage(session: String, after: String? = nil, limit: Int = 100) throws(StoreError)
+        -> (contributions: [Contribution], more: Bool) {
+        let limit = max(1, limit)
+        return try read { db throws(StoreError) in
+            let sid = try db.sessionRef(session, actor: nil).sid
+            let rows = try Contributions.load(db, "c.sid = ?1 AND (?2 IS NULL OR c.user_id > ?2)", [.integer(sid), .optional(after)],
+                                              limit: limit + 1)
+            return (Array(rows.prefix(limit)), rows.count > limit)
         }
     }
 }

@@ -57,7 +57,14 @@ extension Store {
 
 enum Members {
     static func list(_ db: Database, sid: Int64) throws(StoreError) -> [Member] {
-        try db.query("SELECT user_id, role, added_at FROM members WHERE sid = ? ORDER BY user_id", [.integer(sid)]) {
+        try page(db, sid: sid, after: nil, limit: .max)
+    }
+
+    /// The first `limit` members by user id after `after` (nil: from the first), off the primary key.
+    static func page(_ db: Database, sid: Int64, after: String?, limit: Int) throws(StoreError) -> [Member] {
+        try db.query("""
+            SELECT user_id, role, added_at FROM members WHERE sid = ?1 AND (?2 IS NULL OR user_id > ?2) ORDER BY user_id LIMIT ?3
+            """, [.integer(sid), .optional(after), .integer(Int64(min(limit, Int(Int64.max))))]) {
             Member(userID: $0.text(0), role: Role(rawValue: $0.text(1)) ?? .read, addedAt: $0.int(2))
         }
     }
@@ -176,10 +183,11 @@ extension Store {
 }
 
 enum Contributions {
-    static func load(_ db: Database, _ condition: String, _ args: [SQLValue]) throws(StoreError) -> [Contribution] {
+    /// The counters matching `condition`, by session id then user id; the first `limit` of them.
+    static func load(_ db: Database, _ condition: String, _ args: [SQLValue], limit: Int = .max) throws(StoreError) -> [Contribution] {
         try db.query("""
             SELECT s.id, c.user_id, c.turns, c.tokens_in, c.tokens_out, c.comments, c.row_writes, c.merges, c.conflicts, c.undos
-            FROM contributions c JOIN sessions s ON s.sid = c.sid WHERE \(condition) ORDER BY s.id, c.user_id
+            FROM contributions c JOIN sessions s ON s.sid = c.sid WHERE \(condition) ORDER BY s.id, c.user_id LIMIT \(limit)
             """, args) {
             Contribution(sessionID: $0.text(0), userID: $0.text(1), counts: ContributionCounts(
                 turns: $0.int(2), tokensIn: $0.int(3), tokensOut: $0.int(4), comments: $0.int(5),
