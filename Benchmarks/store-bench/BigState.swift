@@ -45,7 +45,7 @@ struct BigState: ParsableCommand {
             merges.append((seconds() - t0) * 1e3)
             guard case .merged(let summary) = merged else { throw ValidationError("the merge conflicted") }
             print(String(format: "run %d: save %.1f ms, restore (%d rows) %.1f ms, fork %.1f ms, merge of an unchanged branch (%d turns, %d rows) %.1f ms",
-                         run, saves.last!, restored.rows.count, restores.last!, forks.last!, summary.turnCount, summary.rowKeys.count, merges.last!))
+                         run, saves.last!, restored.rows.count, restores.last!, forks.last!, summary.turnCount, summary.rowCount, merges.last!))
         }
         print(String(format: "%d rows, medians of %d: checkpoint.save %.1f ms, checkpoint.restore %.1f ms, branch fork %.1f ms, branch.merge %.1f ms",
                      rows, common.runs, median(saves), median(restores), median(forks), median(merges)))

@@ -76,7 +76,7 @@ struct WriterHold: ParsableCommand {
             try fillRows(store, count: size, session: "branch")
             return {
                 guard case .merged(let summary) = try store.mergeBranch(branch: "branch", actor: "u0") else { return "conflict" }
-                return "\(summary.rowKeys.count) new rows merged"
+                return "\(summary.rowCount) new rows merged"
             }
         case "clear":
             try appendTurns(store, session: "bench", count: size, &gen)

@@ -79,9 +79,11 @@ struct Merge: ParsableCommand {
             if json { Output.line(result.json.serialized()) }
             guard result.merged else {
                 let keys = result.conflicts.map { PrintableText.line($0.key) }.joined(separator: ", ")
-                Output.error("tandem: conflict: \(branch)'s rows clash with its parent's (\(keys)); nothing was merged")
+                Output.error("tandem: conflict: \(branch)'s rows clash with its parent's (\(keys)\(result.conflictsMore ? ", and more" : ""));"
+                             + " nothing was merged")
                 for row in result.conflicts { reportConflicts(key: row.key, current: nil, conflicts: row.conflicts) }
-                throw Failure("settle the rows in either session (tandem set), then merge again", exitCode: 3)
+                throw Failure("settle the rows in either session (tandem set), then merge again"
+                              + (result.conflictsMore ? " (more rows clash than are shown: the next merge lists them)" : ""), exitCode: 3)
             }
             if !json {
                 let turns = result.firstSeq.map { first in "turns #\(first)-#\(result.lastSeq ?? first)" } ?? "no new turns"
@@ -110,7 +112,11 @@ struct Discard: ParsableCommand {
     }
 }
 
-/// The rows a merge wrote, as `tandem merge` and the view's `/merge` say them.
+/// The rows a merge wrote, as `tandem merge` and the view's `/merge` say them: the keys the
+/// answer names (the first 1,000), then how many more it only counted.
 func mergedRows(_ result: BranchMergeResult) -> String {
-    result.rows.isEmpty ? "no rows" : "rows " + result.rows.map(PrintableText.line).joined(separator: ", ")
+    guard !result.rows.isEmpty else { return result.rowsTotal > 0 ? "\(result.rowsTotal) rows" : "no rows" }
+    let named = "rows " + result.rows.map(PrintableText.line).joined(separator: ", ")
+    let unnamed = result.rowsTotal - Int64(result.rows.count)
+    return unnamed > 0 ? named + " and \(unnamed) more (\(result.rowsTotal) in all)" : named
 }

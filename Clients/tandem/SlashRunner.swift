@@ -80,6 +80,9 @@ extension InteractiveSession {
                 for row in result.conflicts {
                     screen.print(lines: renderer.conflict(key: row.key, current: nil, conflicts: row.conflicts).dropLast())
                 }
+                if result.conflictsMore {
+                    screen.print(renderer.error("more rows conflict than these; settle them and /merge again to see the rest"))
+                }
             }
         case .export(let file):
             let result = try call(.sessionExport(SessionRef(session: s)), as: ExportResult.self)

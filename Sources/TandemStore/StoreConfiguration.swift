@@ -34,10 +34,16 @@ public struct StoreConfiguration: Sendable {
     /// past it the write answers `limit_exceeded`. 10^7 is ~30 ms; an everyday edit of a
     /// 1 MiB text takes a few thousand.
     public var maxMergeDiffSteps: Int = 10_000_000
-    /// Conflicting keys a stepped `branch.merge`'s answer lists (the first in key byte order): its
-    /// plan stops reading rows once one more conflicts, so neither the answer nor the plan's memory
-    /// grows with the branch. A merge that fits one job lists all (at most `importStepRows` rows).
+    /// Conflicting keys a `branch.merge`'s answer lists (the first in key byte order): its check
+    /// stops reading rows once one more than these conflicts (the answer then says there are more,
+    /// `BranchMergeConflicts.more`), so neither the answer nor the check's memory grows with the
+    /// branch.
     public var maxMergeConflictsReported: Int = 1_000
+    /// Merged row keys a `branch.merge`'s answer lists (`BranchMergeSummary.rowKeys`: the first in
+    /// key byte order, the order the merge writes them); the rest are only counted
+    /// (`rowCount`), so neither the answer nor the merger's memory grows with the rows merged (a
+    /// merge of 10^5 rows answered megabytes of keys, all held until it ended).
+    public var maxMergeRowsReported: Int = 1_000
     /// Full-text index entries one search page examines (titles and turns each): a page that
     /// reaches it ends there, with fewer hits than asked (even none) and a `nextCursor` at the
     /// last entry examined. Membership and status are checked per match after the index gives

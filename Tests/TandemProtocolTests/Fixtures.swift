@@ -144,6 +144,8 @@ enum Fixtures {
         check(CheckpointListResult(checkpoints: [checkpoint], more: true)),
         check(BranchMergeResult(merged: true, firstSeq: 44, lastSeq: 50, rows: ["plan"])),
         check(BranchMergeResult(merged: false, conflicts: [RowConflictDTO(key: "plan", conflicts: [conflict])])),
+        check(BranchMergeResult(merged: true, firstSeq: 44, lastSeq: 50, rows: ["plan"], rowsTotal: 1_500)),
+        check(BranchMergeResult(merged: false, conflicts: [RowConflictDTO(key: "plan", conflicts: [conflict])], conflictsMore: true)),
         check(TemplateResult(template: template)),
         check(TemplateListResult(templates: [template])),
         check(TemplateListResult(templates: [template], more: true)),

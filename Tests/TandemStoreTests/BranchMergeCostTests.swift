@@ -36,7 +36,7 @@ import TandemJSON
                 _ = try store.writeRow(session: "b1", actor: "alice", key: "clash", value: "branch", baseVersion: 1)
                 _ = try store.writeRow(session: "s1", actor: "alice", key: "twice", value: ["a": 1, "b": 5], baseVersion: 1)
                 _ = try store.writeRow(session: "s1", actor: "alice", key: "clash", value: "parent", baseVersion: 1)
-                guard case .conflict(let conflicts) = try store.mergeBranch(branch: "b1", actor: "alice") else {
+                guard case .conflict(let conflicts, _) = try store.mergeBranch(branch: "b1", actor: "alice") else {
                     Issue.record("expected a conflict on clash")
                     return (nil, [], [])
                 }

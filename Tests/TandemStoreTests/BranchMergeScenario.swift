@@ -60,7 +60,7 @@ enum BranchMergeScenario {
     /// Merges `b1` as alice: asked once, and again with the merger's value for each conflict.
     static func merge(_ store: Store, onStep: (@Sendable () -> Void)? = nil) throws -> (first: BranchMergeResult, last: BranchMergeResult) {
         let first = try store.mergeBranch(branch: "b1", actor: "alice", onStep: onStep)
-        guard case .conflict(let byKey) = first else { return (first, first) }
+        guard case .conflict(let byKey, _) = first else { return (first, first) }
         var resolutions: [String: JSONValue] = [:]
         for key in byKey.keys { resolutions[key] = ["a": .string("resolved \(key)")] }
         return (first, try store.mergeBranch(branch: "b1", actor: "alice", resolutions: resolutions, onStep: onStep))

@@ -168,7 +168,7 @@ import TandemJSON
             try BranchMergeScenario.build(store, seed: seed)
             // Settle conflicts first, as the scenario's merge does.
             var resolutions: [String: JSONValue] = [:]
-            if case .conflict(let byKey) = try store.mergeBranch(branch: "b1", actor: "alice") {
+            if case .conflict(let byKey, _) = try store.mergeBranch(branch: "b1", actor: "alice") {
                 for key in byKey.keys { resolutions[key] = ["a": .string("resolved \(key)")] }
             }
             let chosen = resolutions
@@ -220,7 +220,7 @@ import TandemJSON
         try withStore(clock: TestClock(), configure: { $0.importStepRows = 3 }) { store in
             try BranchMergeScenario.build(store, seed: 5)
             var resolutions: [String: JSONValue] = [:]
-            if case .conflict(let byKey) = try store.mergeBranch(branch: "b1", actor: "alice") {
+            if case .conflict(let byKey, _) = try store.mergeBranch(branch: "b1", actor: "alice") {
                 for key in byKey.keys { resolutions[key] = ["a": .string("resolved \(key)")] }
             }
             let chosen = resolutions

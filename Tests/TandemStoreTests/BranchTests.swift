@@ -97,7 +97,7 @@ import TandemJSON
             _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["a": 3], baseVersion: 1)
             let before = try tableCounts(store)
             let result = try store.mergeBranch(branch: "b1", actor: "alice")
-            guard case .conflict(let byKey) = result else { Issue.record("\(result)"); return }
+            guard case .conflict(let byKey, _) = result else { Issue.record("\(result)"); return }
             #expect(byKey["doc"]?.first.map { [$0.base, $0.current, $0.proposed] } == [1, 3, 2])
             #expect(try tableCounts(store) == before)
             let resolved = try store.mergeBranch(branch: "b1", actor: "alice", resolutions: ["doc": ["a": 4]])

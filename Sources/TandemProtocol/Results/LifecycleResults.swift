@@ -66,23 +66,36 @@ public struct CheckpointListResult: WireObject {
 }
 
 /// `branch.merge`. All or nothing: with any row conflict nothing is merged and the branch stays open.
+/// Its lists are bounded (1,000 keys each by default): `rowsTotal` counts every merged row and
+/// `conflictsMore` says when more rows conflict than are listed.
 public struct BranchMergeResult: WireObject {
     /// True when the branch was merged into its parent (and closed).
     public var merged: Bool
     /// Seqs the branch's turns got in the parent (nil when none were appended).
     public var firstSeq: Int64?
     public var lastSeq: Int64?
-    /// Keys whose rows were written in the parent (applied or merged).
+    /// Keys whose rows were written in the parent (applied or merged): the first 1,000 in key
+    /// byte order (`rowsTotal` counts them all).
     public var rows: [String]
-    /// Per row, the paths the three-way merge could not decide (empty when `merged`).
+    /// How many rows were written in the parent (`rows` names the first of them). An answer
+    /// without it (an older server) counts `rows`.
+    public var rowsTotal: Int64
+    /// Per row, the paths the three-way merge could not decide (empty when `merged`): the first
+    /// 1,000 conflicting keys in key byte order.
     public var conflicts: [RowConflictDTO]
+    /// More rows conflict than `conflicts` lists (resolve those and merge again to see them).
+    /// Sent only when true.
+    public var conflictsMore: Bool
 
-    public init(merged: Bool, firstSeq: Int64? = nil, lastSeq: Int64? = nil, rows: [String] = [], conflicts: [RowConflictDTO] = []) {
+    public init(merged: Bool, firstSeq: Int64? = nil, lastSeq: Int64? = nil, rows: [String] = [], rowsTotal: Int64? = nil,
+                conflicts: [RowConflictDTO] = [], conflictsMore: Bool = false) {
         self.merged = merged
         self.firstSeq = firstSeq
         self.lastSeq = lastSeq
         self.rows = rows
+        self.rowsTotal = rowsTotal ?? Int64(rows.count)
         self.conflicts = conflicts
+        self.conflictsMore = conflictsMore
     }
 
     public init(reader r: inout WireReader) throws {
@@ -90,7 +103,9 @@ public struct BranchMergeResult: WireObject {
         firstSeq = try r.optionalInt("first_seq", min: 1)
         lastSeq = try r.optionalInt("last_seq", min: 1)
         rows = try r.stringArray("rows", maxBytes: .max)
+        rowsTotal = try r.optionalInt("rows_total", min: 0) ?? Int64(rows.count)
         conflicts = try r.array("conflicts")
+        conflictsMore = try r.optionalBool("conflicts_more") ?? false
     }
 
     public func write(into o: inout [String: JSONValue]) {
@@ -98,7 +113,10 @@ public struct BranchMergeResult: WireObject {
         o["first_seq"] = firstSeq.map { .integer($0) }
         o["last_seq"] = lastSeq.map { .integer($0) }
         o["rows"] = .array(rows.map { .string($0) })
+        o["rows_total"] = .integer(rowsTotal)
         o["conflicts"] = conflicts.json
+        // Absent unless true: the answer of every merge that lists all its conflicts stays as it was.
+        o["conflicts_more"] = conflictsMore ? .bool(true) : nil
     }
 }
 

@@ -49,13 +49,14 @@ extension Dispatcher {
             if let parent { publishFromLog(parent) }
             publishFromLog(p.session) // the branch's own "archived"
             return TandemProtocol.BranchMergeResult(merged: true, firstSeq: summary.firstSeq, lastSeq: summary.lastSeq,
-                                                    rows: summary.rowKeys)
-        case .conflict(let byKey):
+                                                    rows: summary.rowKeys, rowsTotal: summary.rowCount)
+        case .conflict(let byKey, let more):
             metrics.conflicts.add(byKey.count)
-            let conflicts = byKey.keys.sorted().map { key in
+            // Key byte order, as the store picked the first keys in (Swift's `<` compares canonically).
+            let conflicts = byKey.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { key in
                 RowConflictDTO(key: key, conflicts: byKey[key]!.map(MergeConflictDTO.init))
             }
-            return TandemProtocol.BranchMergeResult(merged: false, conflicts: conflicts)
+            return TandemProtocol.BranchMergeResult(merged: false, conflicts: conflicts, conflictsMore: more)
         }
     }
 

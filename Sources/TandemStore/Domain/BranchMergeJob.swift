@@ -17,7 +17,7 @@ enum BranchMergeJob {
     /// What one step wrote.
     struct Step: Sendable {
         /// The rows and turns it wrote, tallied (`BranchMergeTally`: no turn is kept).
-        var merged = BranchMergeTally()
+        var merged = BranchMergeTally(keep: 0)
         /// The `branch_merge` event's seq when this step ended the merge.
         var finished: Int64?
         /// Why the job ended without merging the rest (a session deleted from under it), if it did.

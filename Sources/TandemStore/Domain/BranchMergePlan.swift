@@ -10,23 +10,23 @@ enum BranchMergePlan {
     static let chunkRows = 1_000
 
     /// The conflicts (empty: the merge can go ahead), at most `maxMergeConflictsReported` keys (the
-    /// first in key byte order); throws what would refuse it. The changed rows are read a chunk at
-    /// a time in key order and only the conflicts are kept, so memory is bounded by a chunk.
+    /// first in key byte order) and whether more conflict; throws what would refuse it. The changed
+    /// rows are read a chunk at a time in key order and only the conflicts are kept, so memory is
+    /// bounded by a chunk; reading stops at the first conflicting key past those listed.
     static func check(_ db: Database, _ target: BranchMergeTarget, resolutions: [String: JSONValue],
-                      configuration: StoreConfiguration) throws(StoreError) -> [String: [MergeConflict]] {
-        let reported = max(1, configuration.maxMergeConflictsReported)
+                      configuration: StoreConfiguration) throws(StoreError) -> BranchMergeConflictList {
         // Without a fork mark `load` compares every row whatever the chunk: read it once.
         let chunkSize = target.forkEventSeq == nil ? Int.max : chunkRows
-        var conflicts: [String: [MergeConflict]] = [:]
+        var conflicts = BranchMergeConflictList(limit: configuration.maxMergeConflictsReported)
         var newRows: Int64 = 0
         // Refusals the one-job merge meets only while writing (after every row's conflict check):
         // held back until no row conflicts, so both answer alike.
         var later: StoreError?
         var cursor: String?
-        while conflicts.count < reported {
+        while !conflicts.more {
             let chunk = try BranchChangedRows.load(db, branch: target.branchSid, forkEventSeq: target.forkEventSeq,
                                                    after: cursor, limit: chunkSize)
-            for row in chunk where conflicts.count < reported {
+            for row in chunk where !conflicts.more {
                 try check(db, target, row, resolution: resolutions[row.key], configuration: configuration,
                           conflicts: &conflicts, newRows: &newRows, later: &later)
             }
@@ -43,13 +43,13 @@ enum BranchMergePlan {
                                advice: "rows are never deleted over the wire: write to the keys it has, or start another session")
         }
         try checkComments(db, target, limit: configuration.maxCommentsPerSession)
-        return [:]
+        return conflicts
     }
 
     /// One changed row's three-way check: a conflict is recorded in `conflicts`, a row new to the
     /// parent counted in `newRows`, and the first refusal the writing would meet kept in `later`.
     private static func check(_ db: Database, _ target: BranchMergeTarget, _ row: BranchChangedRows.Row, resolution: JSONValue?,
-                              configuration: StoreConfiguration, conflicts: inout [String: [MergeConflict]],
+                              configuration: StoreConfiguration, conflicts: inout BranchMergeConflictList,
                               newRows: inout Int64, later: inout StoreError?) throws(StoreError) {
         let current = try RowRows.current(db, sid: target.parentSid, key: row.key)
         if current == nil { newRows += 1 }
@@ -71,7 +71,7 @@ enum BranchMergePlan {
         case .apply: stored = resolution ?? row.value
         case .merge(let merged, _): stored = merged
         case .conflict(_, let list):
-            conflicts[row.key] = list
+            conflicts.add(row.key, list)
             return
         }
         let bytes = stored.serialized().utf8.count

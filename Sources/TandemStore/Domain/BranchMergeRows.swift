@@ -5,12 +5,12 @@ import TandemJSON
 /// parent's current version). Shared by the one-job merge and a merge's steps, so both write the
 /// same rows, events and counts.
 enum BranchMergeRows {
-    /// Writes `changed`; answers what it wrote as a tally (the keys, not the rows: the merge's
-    /// answer names only those).
+    /// Writes `changed`; answers what it wrote as a tally (a count and the first
+    /// `maxMergeRowsReported` keys, not the rows: the merge's answer names only those).
     static func write(_ ctx: WriteContext, rows changed: [BranchChangedRows.Row], branch: Int64, parent: Int64, actor: String,
                       resolutions: [String: JSONValue], texts: [String: String]) throws(StoreError) -> BranchMergeTally {
         let db = ctx.db
-        var rows = BranchMergeTally()
+        var rows = BranchMergeTally(keep: ctx.configuration.maxMergeRowsReported)
         // Row writes the branch counts, by author, left to move. Read per call: a merge's earlier
         // steps have committed (and counted) theirs.
         var branchWrites: [String: Int64] = [:]

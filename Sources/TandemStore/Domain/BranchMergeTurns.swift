@@ -9,7 +9,7 @@ enum BranchMergeTurns {
                        forkSeq: Int64) throws(StoreError) -> BranchMergeTally {
         // A chunk at a time: the one-job merge of a branch without a fork mark may take any
         // number of turns in its one transaction, and only a chunk of them is ever loaded.
-        var merged = BranchMergeTally()
+        var merged = BranchMergeTally(keep: 0)
         var after = forkSeq
         while true {
             let (chunk, last) = try append(ctx, branch: branch, parent: parent, parentID: parentID, after: after, limit: chunkTurns)
@@ -30,7 +30,7 @@ enum BranchMergeTurns {
         let db = ctx.db
         let branchTurns = try Turns.live(db, sid: branch, sessionID: parentID,
                                          retired: try TurnRetirements.load(db, sid: branch), after: after, limit: limit)
-        var appended = BranchMergeTally()
+        var appended = BranchMergeTally(keep: 0)
         for t in branchTurns {
             let (seq, eventSeq) = try ctx.reserve(sid: parent, turns: 1, events: 1)
             // A nonce is unique per session and author: when the parent already has this one (the

@@ -5,9 +5,11 @@ public enum BranchMergeResult: Sendable, Equatable {
     /// Written: where the branch's new turns landed in the parent, and the keys of its changed
     /// rows (the parent's history has the turns themselves).
     case merged(BranchMergeSummary)
-    /// Nothing written: rows whose three-way merge conflicts, by key. Resolve by passing values
-    /// for these keys in `resolutions` and merging again.
-    case conflict([String: [MergeConflict]])
+    /// Nothing written: rows whose three-way merge conflicts, by key: at most
+    /// `StoreConfiguration.maxMergeConflictsReported` keys, the first in key byte order; `more`
+    /// when other keys conflict too. Resolve by passing values for these keys in `resolutions`
+    /// and merging again (which lists the next ones, if `more`).
+    case conflict([String: [MergeConflict]], more: Bool)
 }
 
 extension Store {
@@ -122,8 +124,8 @@ enum Branches {
         // Plan every changed row before writing anything.
         let changed = try BranchChangedRows.load(ctx.db, branch: target.branchSid, forkEventSeq: target.forkEventSeq)
         let conflicts = try conflicts(ctx.db, changed, parent: target.parentSid, resolutions: resolutions,
-                                      diffBudget: ctx.configuration.maxMergeDiffSteps)
-        if !conflicts.isEmpty { return .conflict(conflicts) }
+                                      configuration: ctx.configuration)
+        if !conflicts.isEmpty { return conflicts.result }
         var merged = try BranchMergeRows.write(ctx, rows: changed, branch: target.branchSid, parent: target.parentSid, actor: actor,
                                                resolutions: resolutions, texts: texts)
         merged.add(try BranchMergeTurns.append(ctx, branch: target.branchSid, parent: target.parentSid, parentID: target.parentID,
@@ -159,14 +161,16 @@ enum Branches {
                                  forkSeq: forkSeq, forkEventSeq: forkEventSeq)
     }
 
-    /// The rows (without a resolution) whose three-way merge into the parent conflicts, by key.
+    /// The rows (without a resolution) whose three-way merge into the parent conflicts, by key:
+    /// the first `maxMergeConflictsReported` (`changed` is in key byte order), reading on only
+    /// until one more is found.
     static func conflicts(_ db: Database, _ changed: [BranchChangedRows.Row], parent: Int64, resolutions: [String: JSONValue],
-                          diffBudget: Int) throws(StoreError) -> [String: [MergeConflict]] {
-        var conflicts: [String: [MergeConflict]] = [:]
-        for row in changed where resolutions[row.key] == nil {
+                          configuration: StoreConfiguration) throws(StoreError) -> BranchMergeConflictList {
+        var conflicts = BranchMergeConflictList(limit: configuration.maxMergeConflictsReported)
+        for row in changed where resolutions[row.key] == nil && !conflicts.more {
             if case .conflict(_, let list) = try Rows.plan(db, sid: parent, key: row.key, value: row.value, baseVersion: row.forkVersion,
-                                                           diffBudget: diffBudget) {
-                conflicts[row.key] = list
+                                                           diffBudget: configuration.maxMergeDiffSteps) {
+                conflicts.add(row.key, list)
             }
         }
         return conflicts

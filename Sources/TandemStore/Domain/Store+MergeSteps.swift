@@ -10,7 +10,7 @@ extension Store {
                       onStep: (@Sendable () -> Void)?) throws(StoreError) -> BranchMergeResult {
         mergesUnderWay.withLock { _ = $0.insert(target.branchSid) }
         defer { mergesUnderWay.withLock { _ = $0.remove(target.branchSid) } }
-        let conflicts: [String: [MergeConflict]]
+        let conflicts: BranchMergeConflictList
         do throws(StoreError) {
             let config = configuration
             conflicts = try read { db throws(StoreError) in
@@ -22,10 +22,10 @@ extension Store {
         }
         if !conflicts.isEmpty {
             try write(pastQueueLimit: true) { ctx throws(StoreError) in try BranchMergeJob.drop(ctx, branch: target.branchSid) }
-            return .conflict(conflicts)
+            return conflicts.result
         }
-        // The steps' tallies, not their turns: the answer is a few numbers and the row keys.
-        var merged = BranchMergeTally()
+        // The steps' tallies, not their turns: the answer is a few numbers and the first row keys.
+        var merged = BranchMergeTally(keep: configuration.maxMergeRowsReported)
         while true {
             let step: BranchMergeJob.Step
             do throws(StoreError) {
@@ -40,7 +40,8 @@ extension Store {
             if step.gone {
                 // Another process (tandem-admin opening the database) finished it: the whole
                 // merge, its steps and this one's, read back from the parent's log.
-                guard let summary = try read({ db throws(StoreError) in try BranchMergeSummary.read(db, target) }) else {
+                let keep = configuration.maxMergeRowsReported
+                guard let summary = try read({ db throws(StoreError) in try BranchMergeSummary.read(db, target, keep: keep) }) else {
                     throw StoreError(.invalidState, "the merge was ended by another process before it merged everything "
                                      + "(the branch or its parent was deleted); what was merged stays in the parent")
                 }

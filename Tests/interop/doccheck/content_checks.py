@@ -176,8 +176,9 @@ def checkpoints_branches_templates(a):
     o.ok("turn.post", session=bid, content="on branch")
     o.ok("state.put", session=bid, key="plan", value={"owner": "erin"}, base=1)
     m = o.ok("branch.merge", session=bid)
-    shape(m, ({"merged", "rows", "conflicts"}, {"first_seq", "last_seq"}), "branch.merge result")
-    check(m["merged"] is True and m["first_seq"] == 4 and m["last_seq"] == 4 and m["rows"] == ["plan"], "branch merged", m)
+    shape(m, ({"merged", "rows", "rows_total", "conflicts"}, {"first_seq", "last_seq", "conflicts_more"}), "branch.merge result")
+    check(m["merged"] is True and m["first_seq"] == 4 and m["last_seq"] == 4 and m["rows"] == ["plan"] and m["rows_total"] == 1,
+          "branch merged", m)
     o.err("branch.merge", "conflict", "merging a merged branch", session=bid)
     o.err("branch.merge", "conflict", "merging a session that is no branch", session=sid)
     b2 = o.ok("branch.create", session=sid)["session"]["id"]
@@ -185,8 +186,9 @@ def checkpoints_branches_templates(a):
     check(o.ok("state.put", session=b2, key="plan", value={"owner": "x1"}, base=version)["outcome"] == "applied", "a write on the branch")
     check(o.ok("state.put", session=sid, key="plan", value={"owner": "x2"}, base=version)["outcome"] == "applied", "a write on the parent")
     m = o.ok("branch.merge", session=b2)
-    check(m["merged"] is False and m["rows"] == [] and "first_seq" not in m and m["conflicts"]
+    check(m["merged"] is False and m["rows"] == [] and m["rows_total"] == 0 and "first_seq" not in m and m["conflicts"]
           and set(m["conflicts"][0]) == {"key", "conflicts"}, "a conflicted merge writes nothing", m)
+    check("conflicts_more" not in m, "conflicts_more is absent when every conflict is listed", m)
     d = o.ok("branch.discard", session=b2)
     check(d == {}, "branch.discard -> {}", d)
     o.err("branch.discard", "not_found", "discarding a discarded branch", session=b2)
