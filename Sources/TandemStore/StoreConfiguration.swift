@@ -36,7 +36,7 @@ public struct StoreConfiguration: Sendable {
     public var maxMergeDiffSteps: Int = 10_000_000
     /// Conflicting keys a `branch.merge`'s answer lists (the first in key byte order): its check
     /// stops reading rows once one more than these conflicts (the answer then says there are more,
-    /// `BranchMergeConflicts.more`), so neither the answer nor the check's memory grows with the
+    /// `BranchMergeResult.conflict(_, more:)`), so neither the answer nor the check's memory grows with the
     /// branch.
     public var maxMergeConflictsReported: Int = 1_000
     /// Merged row keys a `branch.merge`'s answer lists (`BranchMergeSummary.rowKeys`: the first in
