@@ -1,6 +1,7 @@
 import TandemProtocol
 
-/// Every item of a paged list (comments, checkpoints, share links, templates): the server answers
+/// Every item of a paged list (comments, checkpoints, share links, templates, members,
+/// contributions): the server answers
 /// a page at a time (at most 1000 items and `max-page-bytes`), with `more` when items are left;
 /// `fetch` asks for the page after the item it is given (nil: the first).
 func readAllPages<Item, E: Error>(_ fetch: (_ after: Item?) throws(E) -> (items: [Item], more: Bool)) throws(E) -> [Item] {
@@ -61,6 +62,27 @@ extension PageCaller {
             let page = try requestPage(.shareList(ShareListParams(session: session, includeRevoked: includeRevoked, after: after?.id)),
                                        as: ShareListResult.self)
             return (page.shares, page.more)
+        }
+    }
+
+    /// A session's members, strongest role first, then by user id (the server pages them by user
+    /// id; a session may have 10,000, read 1000 at a time).
+    func allMembers(session: String) throws(ClientError) -> [Member] {
+        let members = try readAllPages { (after: Member?) throws(ClientError) in
+            let page = try requestPage(.memberList(MemberListParams(session: session, after: after?.user)), as: MemberListResult.self)
+            return (page.members, page.more)
+        }
+        return members.sorted { ($0.role, $1.user) > ($1.role, $0.user) }
+    }
+
+    /// Contributions per user of a session (by user id), or per session of a user (in the order
+    /// the sessions were created): `params`' `after` is set page by page to the key of that order.
+    func allContributions(_ params: ContributionsParams) throws(ClientError) -> [Contribution] {
+        try readAllPages { (after: Contribution?) throws(ClientError) in
+            var page = params
+            page.after = after.map { params.session == nil ? $0.session : $0.user }
+            let result = try requestPage(.contributions(page), as: ContributionsResult.self)
+            return (result.contributions, result.more)
         }
     }
 

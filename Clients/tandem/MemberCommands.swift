@@ -11,7 +11,7 @@ struct Members: ParsableCommand {
 
     func run() throws {
         try runConnected(connection) { c in
-            let list = try c.call(.memberList(SessionRef(session: session)), as: MemberListResult.self).members
+            let list = try c.allMembers(session: session)
             let renderer = Output.renderer()
             for member in list { Output.line(json ? member.json.serialized() : renderer.member(member)) }
         }
@@ -87,7 +87,7 @@ struct Stats: ParsableCommand {
                 }
                 params = ContributionsParams(user: me)
             }
-            let list = try c.call(.contributions(params), as: ContributionsResult.self).contributions
+            let list = try c.allContributions(params)
             if json {
                 for contribution in list { Output.line(contribution.json.serialized()) }
             } else if !list.isEmpty {

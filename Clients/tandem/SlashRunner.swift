@@ -42,7 +42,7 @@ extension InteractiveSession {
             let through = value["cleared_through"]?.intValue
             screen.print(renderer.notice(through == 0 ? "nothing to clear" : "cleared through #\(through.map(String.init) ?? "?")"))
         case .who:
-            let members = try call(.memberList(SessionRef(session: s)), as: MemberListResult.self).members
+            let members = try allMembers(session: s)
             screen.print(lines: members.map(renderer.member))
             screen.print(renderer.presence(state.withLock { $0.online.sorted }))
         case .state(let key):
@@ -106,7 +106,7 @@ extension InteractiveSession {
             }
             screen.print(renderer.notice("\(user) is \(roleName)"))
         case .stats:
-            let list = try call(.contributions(ContributionsParams(session: s)), as: ContributionsResult.self).contributions
+            let list = try allContributions(ContributionsParams(session: s))
             screen.print(lines: renderer.contributions(list))
         case .info, .title, .metadata, .pause, .resume, .archive, .comments, .remove, .checkpoints, .branches,
              .template, .templates, .shares, .revoke, .search, .delete, .discard:

@@ -104,24 +104,37 @@ public struct MemberRemoveParams: WireObject {
 }
 
 /// `contributions`: per member of one session, or per session of one user (at least one is required;
-/// both narrow to one row).
+/// both narrow to one row), a page at a time.
 public struct ContributionsParams: WireObject {
     public var session: String?
     public var user: String?
+    /// The key of the last item of the page before: a user id when `session` is given (users are
+    /// listed by id), otherwise a session id (a user's sessions are listed in the order they were
+    /// created).
+    public var after: String?
+    /// At most this many (1 to `maxPageSize`; that many, 1000, when absent); a page also ends where
+    /// it fills `maxPageBytes`.
+    public var limit: Int64?
 
-    public init(session: String? = nil, user: String? = nil) {
+    public init(session: String? = nil, user: String? = nil, after: String? = nil, limit: Int64? = nil) {
         self.session = session
         self.user = user
+        self.after = after
+        self.limit = limit
     }
 
     public init(reader r: inout WireReader) throws {
         session = try r.optionalIdentifier("session")
         user = try r.optionalIdentifier("user")
+        after = try r.optionalIdentifier("after")
+        limit = try r.optionalInt("limit", min: 1, max: Int64(r.limits.maxPageSize))
         if session == nil && user == nil { throw r.failure("session", "or 'user' is required") }
     }
 
     public func write(into o: inout [String: JSONValue]) {
         o["session"] = session.map { .string($0) }
         o["user"] = user.map { .string($0) }
+        o["after"] = after.map { .string($0) }
+        o["limit"] = limit.map { .integer($0) }
     }
 }

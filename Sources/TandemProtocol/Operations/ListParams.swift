@@ -114,3 +114,32 @@ public struct TemplateListParams: WireObject {
         o["limit"] = limit.map { .integer($0) }
     }
 }
+
+/// `member.list`: a session's members by user id, a page at a time.
+public struct MemberListParams: WireObject {
+    public var session: String
+    /// Members with user ids after this one (the last `user` of the page before; it need not be a
+    /// member any more).
+    public var after: String?
+    /// At most this many (1 to `maxPageSize`; that many, 1000, when absent); a page also ends where
+    /// it fills `maxPageBytes`.
+    public var limit: Int64?
+
+    public init(session: String, after: String? = nil, limit: Int64? = nil) {
+        self.session = session
+        self.after = after
+        self.limit = limit
+    }
+
+    public init(reader r: inout WireReader) throws {
+        session = try r.identifier("session")
+        after = try r.optionalIdentifier("after")
+        limit = try r.optionalInt("limit", min: 1, max: Int64(r.limits.maxPageSize))
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["session"] = .string(session)
+        o["after"] = after.map { .string($0) }
+        o["limit"] = limit.map { .integer($0) }
+    }
+}

@@ -41,7 +41,7 @@ public enum Operation: Sendable, Equatable {
     /// → `CommentListResult`
     case commentList(CommentListParams)
     /// → `MemberListResult`
-    case memberList(SessionRef)
+    case memberList(MemberListParams)
     /// → `MemberResult`
     case memberAdd(MemberRoleParams)
     /// → `MemberResult`
@@ -135,9 +135,10 @@ public enum Operation: Sendable, Equatable {
         case .sessionList(let p): p
         case .sessionSearch(let p): p
         case .sessionGet(let p), .sessionPause(let p), .sessionResume(let p), .sessionArchive(let p),
-            .sessionDelete(let p), .sessionLeave(let p), .sessionClear(let p), .memberList(let p),
+            .sessionDelete(let p), .sessionLeave(let p), .sessionClear(let p),
             .branchMerge(let p), .branchDiscard(let p), .sessionExport(let p):
             p
+        case .memberList(let p): p
         case .checkpointList(let p): p
         case .checkpointGet(let p): p
         case .shareList(let p): p
@@ -175,9 +176,10 @@ public enum Operation: Sendable, Equatable {
             nil
         case .contributions(let p): p.session
         case .sessionGet(let p), .sessionPause(let p), .sessionResume(let p), .sessionArchive(let p),
-            .sessionDelete(let p), .sessionLeave(let p), .sessionClear(let p), .memberList(let p),
+            .sessionDelete(let p), .sessionLeave(let p), .sessionClear(let p),
             .branchMerge(let p), .branchDiscard(let p), .sessionExport(let p):
             p.session
+        case .memberList(let p): p.session
         case .checkpointList(let p): p.session
         case .checkpointGet(let p): p.session
         case .shareList(let p): p.session
@@ -221,7 +223,7 @@ public enum Operation: Sendable, Equatable {
         case .statePut: .statePut(try StatePutParams(reader: &r))
         case .commentAdd: .commentAdd(try CommentAddParams(reader: &r))
         case .commentList: .commentList(try CommentListParams(reader: &r))
-        case .memberList: .memberList(try SessionRef(reader: &r))
+        case .memberList: .memberList(try MemberListParams(reader: &r))
         case .memberAdd: .memberAdd(try MemberRoleParams(reader: &r))
         case .memberSetRole: .memberSetRole(try MemberRoleParams(reader: &r))
         case .memberRemove: .memberRemove(try MemberRemoveParams(reader: &r))

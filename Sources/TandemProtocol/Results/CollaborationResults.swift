@@ -44,15 +44,26 @@ public struct CommentListResult: WireObject {
     }
 }
 
-/// `member.list`: strongest role first, then by user id.
+/// `member.list`: by user id, a page at a time.
 public struct MemberListResult: WireObject {
     public var members: [Member]
+    /// Members are left after the last one (ask again with `after` = its `user`).
+    public var more: Bool
 
-    public init(members: [Member]) { self.members = members }
+    public init(members: [Member], more: Bool = false) {
+        self.members = members
+        self.more = more
+    }
 
-    public init(reader r: inout WireReader) throws { members = try r.array("members") }
+    public init(reader r: inout WireReader) throws {
+        members = try r.array("members")
+        more = try r.optionalBool("more") ?? false
+    }
 
-    public func write(into o: inout [String: JSONValue]) { o["members"] = members.json }
+    public func write(into o: inout [String: JSONValue]) {
+        o["members"] = members.json
+        o["more"] = .bool(more)
+    }
 }
 
 /// `member.add` and `member.set_role`.
@@ -77,13 +88,26 @@ public struct MemberResult: WireObject {
     }
 }
 
-/// `contributions`.
+/// `contributions`: a session's by user id, or a user's in the order their sessions were created,
+/// a page at a time.
 public struct ContributionsResult: WireObject {
     public var contributions: [Contribution]
+    /// Rows are left after the last one (ask again with `after` = its `user`, or its `session`
+    /// when listing a user's).
+    public var more: Bool
 
-    public init(contributions: [Contribution]) { self.contributions = contributions }
+    public init(contributions: [Contribution], more: Bool = false) {
+        self.contributions = contributions
+        self.more = more
+    }
 
-    public init(reader r: inout WireReader) throws { contributions = try r.array("contributions") }
+    public init(reader r: inout WireReader) throws {
+        contributions = try r.array("contributions")
+        more = try r.optionalBool("more") ?? false
+    }
 
-    public func write(into o: inout [String: JSONValue]) { o["contributions"] = contributions.json }
+    public func write(into o: inout [String: JSONValue]) {
+        o["contributions"] = contributions.json
+        o["more"] = .bool(more)
+    }
 }

@@ -2,14 +2,15 @@ import TandemProtocol
 import TandemStore
 
 extension Dispatcher {
-    func listMembers(_ p: SessionRef, client: ClientConnection) throws -> MemberListResult {
+    func listMembers(_ p: MemberListParams, client: ClientConnection) throws -> MemberListResult {
         let actor = try actor(client, session: p.session, op: .memberList)
         let online = Set(live.existing(p.session)?.onlineUsers ?? [])
-        let members = try store.members(session: p.session, actor: actor).map { m in
-            TandemProtocol.Member(user: m.userID, name: (try? store.user(id: m.userID).displayName) ?? m.userID,
-                                  role: TandemProtocol.Role(m.role), added: m.addedAt, online: online.contains(m.userID))
+        let page = try store.memberPage(session: p.session, actor: actor, after: p.after, limit: pageLimit(p.limit), budget: pageBudget)
+        let members = page.members.map { listed in
+            TandemProtocol.Member(user: listed.member.userID, name: listed.displayName, role: TandemProtocol.Role(listed.member.role),
+                                  added: listed.member.addedAt, online: online.contains(listed.member.userID))
         }
-        return MemberListResult(members: members)
+        return MemberListResult(members: members, more: page.more)
     }
 
     func setMember(_ p: MemberRoleParams, adding: Bool, client: ClientConnection) throws -> MemberResult {
@@ -31,11 +32,11 @@ extension Dispatcher {
         }
         let eseq = try store.setMember(session: p.session, actor: user, user: p.user, role: p.role.store)
         publishFromLog(p.session)
-        let member = try store.members(session: p.session, actor: user).first { $0.userID == p.user }
+        let listed = try store.listedMember(session: p.session, actor: user, user: p.user)
         let online = live.existing(p.session)?.onlineUsers.contains(p.user) ?? false
         return MemberResult(member: TandemProtocol.Member(
-            user: p.user, name: (try? store.user(id: p.user).displayName) ?? p.user, role: p.role,
-            added: member?.addedAt ?? 0, online: online), eseq: eseq)
+            user: p.user, name: listed?.displayName ?? p.user, role: p.role,
+            added: listed?.member.addedAt ?? 0, online: online), eseq: eseq)
     }
 
     func removeMember(_ p: MemberRemoveParams, client: ClientConnection) throws -> EventSeqResult {
@@ -64,15 +65,16 @@ extension Dispatcher {
     func contributions(_ p: ContributionsParams, client: ClientConnection) throws -> ContributionsResult {
         let user = try memberUser(client)
         if let session = p.session {
-            var all = try store.contributions(session: session, actor: user)
-            if let only = p.user { all = all.filter { $0.userID == only } }
-            return ContributionsResult(contributions: all.map(TandemProtocol.Contribution.init))
+            let page = try store.contributionPage(session: session, actor: user, user: p.user, after: p.after,
+                                                  limit: pageLimit(p.limit), budget: pageBudget)
+            return ContributionsResult(contributions: page.contributions.map(TandemProtocol.Contribution.init), more: page.more)
         }
         // Across sessions: one's own figures only, unless asking about oneself anyway.
         let target = p.user ?? user
         guard target == user else {
             throw DispatchFailure(code: .forbidden, message: "contributions of another user are visible per session only", field: "user")
         }
-        return ContributionsResult(contributions: try store.contributions(user: target).map(TandemProtocol.Contribution.init))
+        let page = try store.contributionPage(user: target, after: p.after, limit: pageLimit(p.limit), budget: pageBudget)
+        return ContributionsResult(contributions: page.contributions.map(TandemProtocol.Contribution.init), more: page.more)
     }
 }

@@ -60,3 +60,15 @@ extension PageBudget {
         entry.key.utf8.count + 48
     }
 }
+
+extension PageBudget {
+    /// What a member costs in a `member.list` answer: id, name and room for role, time and flags.
+    static func size(of listed: ListedMember) -> Int {
+        listed.member.userID.utf8.count + listed.displayName.utf8.count + 96
+    }
+
+    /// What a row of counters costs in a `contributions` answer: its ids and room for eight counters.
+    static func size(of contribution: Contribution) -> Int {
+        contribution.sessionID.utf8.count + contribution.userID.utf8.count + 256
+    }
+}

@@ -183,15 +183,21 @@ extension Store {
 }
 
 enum Contributions {
+    /// The counters, after the session id and user id, in the order `map` reads them.
+    static let counterColumns = "c.turns, c.tokens_in, c.tokens_out, c.comments, c.row_writes, c.merges, c.conflicts, c.undos"
+
     /// The counters matching `condition`, by session id then user id; the first `limit` of them.
     static func load(_ db: Database, _ condition: String, _ args: [SQLValue], limit: Int = .max) throws(StoreError) -> [Contribution] {
         try db.query("""
-            SELECT s.id, c.user_id, c.turns, c.tokens_in, c.tokens_out, c.comments, c.row_writes, c.merges, c.conflicts, c.undos
+            SELECT s.id, c.user_id, \(counterColumns)
             FROM contributions c JOIN sessions s ON s.sid = c.sid WHERE \(condition) ORDER BY s.id, c.user_id LIMIT \(limit)
-            """, args) {
-            Contribution(sessionID: $0.text(0), userID: $0.text(1), counts: ContributionCounts(
-                turns: $0.int(2), tokensIn: $0.int(3), tokensOut: $0.int(4), comments: $0.int(5),
-                rowWrites: $0.int(6), merges: $0.int(7), conflicts: $0.int(8), undos: $0.int(9)))
-        }
+            """, args, map)
+    }
+
+    /// A row of session id, user id and `counterColumns`.
+    static func map(_ row: Row) -> Contribution {
+        Contribution(sessionID: row.text(0), userID: row.text(1), counts: ContributionCounts(
+            turns: row.int(2), tokensIn: row.int(3), tokensOut: row.int(4), comments: row.int(5),
+            rowWrites: row.int(6), merges: row.int(7), conflicts: row.int(8), undos: row.int(9)))
     }
 }
