@@ -41,7 +41,7 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxReplayBytes = 32 << 20
     /// Largest `session.export` document answered over the wire (`too_large` beyond).
     public var maxExportBytes = 32 << 20
-    /// Most bytes of turns or rows in one `history`, `state.get` or join answer (`max-page-bytes`).
+    /// Most bytes of turns, rows or list items in one `history`, `state.get`, join or list answer (`max-page-bytes`).
     public var maxPageBytes = 8 << 20
     /// Quotas (see `StoreConfiguration.maxSessionsPerUser` and the next ones): what one user can
     /// make the server keep; `limit_exceeded` beyond.

@@ -79,10 +79,13 @@ def members_and_contributions(a):
     check(ev == {"by": "bob", "eseq": ev.get("eseq"), "event": "member", "role": "comment", "session": sid, "user": "carol"},
           "member event", ev)
     ml = o.ok("member.list", session=sid)
-    check([x["role"] for x in ml["members"]] == ["owner", "admin", "comment"], "member.list: strongest role first", ml)
+    shape(ml, ({"members", "more"}, set()), "member.list result")
+    check([(x["user"], x["role"]) for x in ml["members"]] == [("bob", "admin"), ("carol", "comment"), ("owner", "owner")]
+          and ml["more"] is False, "member.list: by user id, more false on the last page", ml)
     for x in ml["members"]:
         shape(x, MEMBER, "member.list's member")
-    check([x["online"] for x in ml["members"]] == [True, False, False], "member.list online = joined", ml)
+    check([x["online"] for x in ml["members"]] == [False, False, True], "member.list online = joined", ml)
+    member_pages(o, sid)
     sr = o.ok("member.set_role", session=sid, user="carol", role="write")
     check(sr["member"]["role"] == "write", "member.set_role", sr)
     o.err("member.set_role", "conflict", "demoting the last owner", session=sid, user="owner", role="admin")
@@ -104,7 +107,7 @@ def members_and_contributions(a):
     check(any(x["session"] == sid for x in co["contributions"]), "contributions per user", co)
     o.err("contributions", "forbidden", "another user's contributions without session", field="user", user="bob")
     one = o.ok("contributions", session=sid, user="bob")
-    check(one == {"contributions": []}, "a member who has done nothing has no contributions row", one)
+    check(one == {"contributions": [], "more": False}, "a member who has done nothing has no contributions row", one)
     check(len(co["contributions"]) >= 1, "contributions per user", co)
     b.ok("comment.add", session=sid, seq=1, text="counted")
     o.ok("member.remove", session=sid, user="bob")
@@ -114,8 +117,49 @@ def members_and_contributions(a):
     own = b.ok("contributions", user="bob")["contributions"]
     check(sid not in [x["session"] for x in own], "a user's own rows: only sessions they are still in", own)
     o.err("contributions", "invalid_argument", "contributions with neither", )
+    contribution_pages(o, b, sid)
     o.close()
     b.close()
+
+
+def member_pages(o, sid):
+    """member.list pages: after (a user id, member or not), limit (1-1000), more."""
+    p1 = o.ok("member.list", session=sid, limit=2)
+    check([x["user"] for x in p1["members"]] == ["bob", "carol"] and p1["more"] is True, "member.list limit: a page and more", p1)
+    p2 = o.ok("member.list", session=sid, after="carol", limit=2)
+    check([x["user"] for x in p2["members"]] == ["owner"] and p2["more"] is False, "member.list after the last user of the page before", p2)
+    gap = o.ok("member.list", session=sid, after="bz", limit=1)
+    check([x["user"] for x in gap["members"]] == ["carol"] and gap["more"] is True, "member.list after a user id that is no member", gap)
+    end = o.ok("member.list", session=sid, after="~")
+    check(end == {"members": [], "more": False}, "member.list after the last member: empty, more false", end)
+    o.err("member.list", "invalid_argument", "limit 0", field="limit", session=sid, limit=0)
+    o.err("member.list", "invalid_argument", "limit 1001", field="limit", session=sid, limit=1001)
+
+
+def contribution_pages(o, b, sid):
+    """contributions pages: a session's by user id, a user's in session creation order (after a session id)."""
+    o.ok("member.add", session=sid, user="bob", role="write")
+    b.ok("turn.post", session=sid, content="bob again")
+    p1 = o.ok("contributions", session=sid, limit=1)
+    check([x["user"] for x in p1["contributions"]] == ["bob"] and p1["more"] is True, "contributions of a session: limit 1, more", p1)
+    p2 = o.ok("contributions", session=sid, after="bob", limit=1)
+    check([x["user"] for x in p2["contributions"]] == ["owner"] and p2["more"] is False, "contributions of a session after a user id", p2)
+    # Ids made in the reverse of their creation order: the user's list follows creation.
+    made = [new_id("pz"), new_id("pm"), new_id("pa")]
+    for s in made:
+        o.ok("session.create", session=s)
+        o.ok("turn.post", session=s, content="x")
+    seen, after = [], None
+    for _ in range(100):
+        page = o.ok("contributions", user="owner", limit=1, **({"after": after} if after else {}))
+        shape(page, ({"contributions", "more"}, set()), "contributions result")
+        seen += [x["session"] for x in page["contributions"]]
+        if not page["more"]:
+            break
+        after = page["contributions"][-1]["session"]
+    check(seen[-3:] == made and len(seen) == len(set(seen)), "a user's contributions page in session creation order, each once", seen)
+    o.err("contributions", "not_found", "after a session the user has no row in", field="after", user="owner", after="no-such-" + uuid.uuid4().hex[:6])
+    o.err("contributions", "invalid_argument", "limit 0", field="limit", user="owner", limit=0)
 
 
 def checkpoints_branches_templates(a):
