@@ -1,8 +1,8 @@
 import TandemJSON
 
 extension Store {
-    /// The members, strongest role first, then by user id (protocol.md `member.list`: clients print
-    /// them in this order, so the owner heads the list whatever the names).
+    /// Every member at once, strongest role first, then by user id. Unbounded (up to
+    /// `maxMembersPerSession`): `member.list` reads `memberPage` instead, by user id.
     public func members(session: String, actor: String) throws(StoreError) -> [Member] {
         try read { db throws(StoreError) in
             let ref = try db.authorize(.membersList, session: session, actor: actor)
@@ -164,7 +164,8 @@ extension Store {
         }
     }
 
-    /// Per-member counters of a session.
+    /// Every per-member counter of a session at once (`contributions` on the wire reads
+    /// `contributionPage` instead: a session keeps a row for everyone who ever contributed).
     public func contributions(session: String, actor: String) throws(StoreError) -> [Contribution] {
         try read { db throws(StoreError) in
             let ref = try db.authorize(.contributions, session: session, actor: actor)
@@ -173,7 +174,8 @@ extension Store {
     }
 
     /// A user's counters in every session they are a member of (not in a copy someone else
-    /// imported, or a session they were removed from).
+    /// imported, or a session they were removed from), all at once, by session id (`contributions`
+    /// on the wire reads `contributionPage(user:)` instead).
     public func contributions(user: String) throws(StoreError) -> [Contribution] {
         try read { db throws(StoreError) in
             try Contributions.load(db, "c.user_id = ?1 AND EXISTS (SELECT 1 FROM members m WHERE m.sid = c.sid AND m.user_id = ?1)",
