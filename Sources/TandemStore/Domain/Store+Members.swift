@@ -1,15 +1,6 @@
 import TandemJSON
 
 extension Store {
-    /// Every member at once, strongest role first, then by user id. Unbounded (up to
-    /// `maxMembersPerSession`): `member.list` reads `memberPage` instead, by user id.
-    public func members(session: String, actor: String) throws(StoreError) -> [Member] {
-        try read { db throws(StoreError) in
-            let ref = try db.authorize(.membersList, session: session, actor: actor)
-            return try Members.list(db, sid: ref.sid).sorted { ($0.role.rank, $1.userID) > ($1.role.rank, $0.userID) }
-        }
-    }
-
     /// The role of `user` in `session`, or nil for non-members (no permission check: the server
     /// uses it to authorize).
     public func role(session: String, user: String) throws(StoreError) -> Role? {
@@ -161,25 +152,6 @@ extension Store {
                 Comment(id: $0.int(0), sessionID: session, turnSeq: $0.int(1), author: $0.text(2), body: $0.text(3), createdAt: $0.int(4),
                         eventSeq: nil)
             }
-        }
-    }
-
-    /// Every per-member counter of a session at once (`contributions` on the wire reads
-    /// `contributionPage` instead: a session keeps a row for everyone who ever contributed).
-    public func contributions(session: String, actor: String) throws(StoreError) -> [Contribution] {
-        try read { db throws(StoreError) in
-            let ref = try db.authorize(.contributions, session: session, actor: actor)
-            return try Contributions.load(db, "c.sid = ?", [.integer(ref.sid)])
-        }
-    }
-
-    /// A user's counters in every session they are a member of (not in a copy someone else
-    /// imported, or a session they were removed from), all at once, by session id (`contributions`
-    /// on the wire reads `contributionPage(user:)` instead).
-    public func contributions(user: String) throws(StoreError) -> [Contribution] {
-        try read { db throws(StoreError) in
-            try Contributions.load(db, "c.user_id = ?1 AND EXISTS (SELECT 1 FROM members m WHERE m.sid = c.sid AND m.user_id = ?1)",
-                                   [.text(user)])
         }
     }
 }
