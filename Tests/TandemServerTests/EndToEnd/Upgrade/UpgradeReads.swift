@@ -69,7 +69,22 @@ enum UpgradeReads {
         out["shares"] = .array(try pages(client, "share.list", "shares", cursorParam: "after",
                                          ["session": id, "include_revoked": true]) { $0["id"] })
         out["contributions"] = try client.ok("contributions", ["session": id])["contributions"]
+        if fact["events"] != nil { out["events"] = .array(try replay(client, session)) }
         return .object(out)
+    }
+
+    /// The session's change log as a client resuming from the start gets it: `session.join` with
+    /// `since: 0`, then its backlog.
+    static func replay(_ client: TandemTestClient, _ session: String) throws -> [JSONValue] {
+        _ = client.takeBufferedEvents()
+        let backlog = try client.ok("session.join", ["session": .string(session), "since": 0], timeout: 15).int("backlog")
+        var events: [JSONValue] = []
+        while events.count < backlog, let event = client.nextDurableEvent(timeout: 10) {
+            if event["session"]?.stringValue == session { events.append(event) }
+        }
+        _ = try client.ok("session.leave", ["session": .string(session)])
+        _ = client.takeBufferedEvents()
+        return events
     }
 
     /// `[session, seq]` of each search hit (seq 0: a title), sorted as populate.py sorts them.
