@@ -143,6 +143,11 @@ extension EndToEnd {
             }
             let oldHead = try mainFact.object("session").int("head_seq")
 
+            // History by author over old turns (an index migration 14 built for old databases).
+            let bobsTurns = try owner.ok("history", ["session": .string(main), "author": "bob", "last": 1000, "include_undone": true])
+                .array("turns").map { $0["seq"] }
+            let bobsOld = (mainFact["turns"]?.arrayValue ?? []).filter { $0["author"] == "bob" }.map { $0["seq"] }
+            #expect(bobsTurns == bobsOld, "bob's turns by author")
             let posted = try owner.ok("turn.post", ["session": .string(main), "content": "after the upgrade: ibex", "nonce": "upgrade-1"])
             #expect(posted["turn"]?["seq"]?.intValue == oldHead + 1, "a post continues the old numbering")
             #expect(try owner.ok("turn.post", ["session": .string(main), "content": "after the upgrade: ibex", "nonce": "upgrade-1"])["duplicate"] == true,
@@ -165,6 +170,18 @@ extension EndToEnd {
             #expect(afterMerge?["content"] == "branch work: narwhal")
             #expect(try owner.ok("state.get", ["session": .string(main), "key": "branch-only"]).array("rows").first?["value"] == ["from": "open"])
 
+            #expect(try owner.errorCode("branch.merge", ["session": .string(try plan.string("merged_branch"))]) == "conflict",
+                    "the branch the old build merged stays merged")
+            // A branch of an old session, made and merged today.
+            let fork = try owner.ok("branch.create", ["session": .string(main), "branch": "today-fork"]).object("session")
+            _ = try owner.ok("turn.post", ["session": .string(try fork.string("id")), "content": "forked today"])
+            #expect(try owner.ok("branch.merge", ["session": "today-fork"], timeout: 15)["merged"] == true)
+            // A new key respelling an old non-ASCII key (NFD of "clé-ü/東京") is refused: the spelling
+            // index covers rows written before it existed.
+            #expect(try owner.errorCode("state.put", ["session": .string(main), "key": "cle\u{0301}-u\u{0308}/東京", "value": 1, "base": 0])
+                    == "invalid_argument", "an old key's respelling is caught")
+            #expect(try owner.errorCode("turn.undo", ["session": "cleared"]) == nil, "the turn posted after the old clear undoes")
+
             // A checkpoint the old build saved restores: today's turns and the merged ones are rewound.
             let restore = try plan.array("restore")
             let restored = try owner.ok("checkpoint.restore", ["session": restore[0], "name": restore[1]], timeout: 15)
@@ -172,6 +189,14 @@ extension EndToEnd {
             #expect(live.last?["seq"] == restored["checkpoint"]?["seq"], "after the restore the last live turn is the checkpoint's")
             #expect(try owner.ok("state.get", ["session": .string(main), "key": "branch-only"]).array("rows").first?["value"] == .null,
                     "a row made after the checkpoint comes back as null")
+
+            // The other checkpoints the old build saved: those whose turns are live restore; the one a
+            // clear retired the turns of is stale (migration 8 dated the checkpoints saved before it).
+            for pair in try plan.array("restorable").compactMap(\.arrayValue) {
+                #expect(try owner.errorCode("checkpoint.restore", ["session": pair[0], "name": pair[1]], timeout: 15) == nil, "\(pair) restores")
+            }
+            let stalePair = try plan.array("stale")
+            #expect(try owner.errorCode("checkpoint.restore", ["session": stalePair[0], "name": stalePair[1]]) == "stale_checkpoint")
 
             // The old template makes a session with main's rows as they were.
             let fromTemplate = try owner.ok("template.create_session", ["template": .string(try plan.string("template")), "session": "after-upgrade"])
