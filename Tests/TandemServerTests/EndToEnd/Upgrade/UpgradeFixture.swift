@@ -65,6 +65,11 @@ struct SchemaState: Equatable, Sendable {
         let cookie = try db.scalar("PRAGMA schema_version") ?? -1
         return SchemaState(migrations: migrations, schemaCookie: cookie)
     }
+
+    /// Sessions a delete hid whose rows are still being removed (status `deleting`).
+    static func pendingDeletes(_ path: String) throws -> Int64 {
+        try Database(path: path, readOnly: true).scalar("SELECT count(*) FROM sessions WHERE status = 'deleting'") ?? -1
+    }
 }
 
 /// Compares what a fact recorded with what today's server answers. Records (sessions, turns, rows, ...)

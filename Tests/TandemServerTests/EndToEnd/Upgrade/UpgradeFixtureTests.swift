@@ -25,6 +25,9 @@ extension EndToEnd {
             defer { if firstRunning { first.stop() } }
             #expect(!first.output.contains("First start"), "the old owner account was found: \(first.output)")
             let credentials = try UpgradeCredentials(facts: facts, port: first.port)
+            // A delete the old server left under way (it stopped right after `doomed` was deleted) is finished.
+            #expect(eventually(timeout: 10, every: 0.05) { (try? SchemaState.pendingDeletes(database)) == 0 },
+                    "the old build's unfinished delete is finished")
             try checkRecords(facts, credentials)
             try checkCrashSurvivors(facts, credentials)
             let counts = try checkOperations(facts, credentials, port: first.port)
