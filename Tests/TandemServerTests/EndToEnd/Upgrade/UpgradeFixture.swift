@@ -107,3 +107,23 @@ enum FactDiff {
         return text.count > 300 ? String(text.prefix(300)) + "…" : text
     }
 }
+
+/// Today's `tandem-admin`, built beside tandemd, run to its end on a fixture copy.
+enum UpgradeAdmin {
+    /// (exit status, stdout, stderr) of `tandem-admin arguments`.
+    static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let binary = URL(fileURLWithPath: try TandemdProcess.binary()).deletingLastPathComponent().appendingPathComponent("tandem-admin").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        let (output, errors) = (Pipe(), Pipe())
+        process.standardOutput = output
+        process.standardError = errors
+        try process.run()
+        // Its answers are a few lines: reading one pipe to its end before the other cannot fill either.
+        let stdout = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, stdout, stderr)
+    }
+}

@@ -18,6 +18,10 @@ extension EndToEnd {
             let database = try fixture.copy(into: directory)
             let old = try SchemaState.read(database)
             #expect(old.migrations.last?.version == (try facts.int("schema")), "the fixture is at the schema its facts name")
+            // Only tandemd upgrades: today's tandem-admin refuses the old file (exit 4) and leaves it as it is.
+            let refused = try UpgradeAdmin.run(["users", "list", "--db", database, "--json"])
+            #expect(refused.status == 4 && refused.stderr.contains("start tandemd of this version once"), "\(refused)")
+            #expect(try SchemaState.read(database) == old)
 
             // First start: migrations run, the owner the old build created is found.
             let first = try TandemdProcess(databasePath: database)
@@ -34,6 +38,15 @@ extension EndToEnd {
             credentials.close()
             first.stop()
             firstRunning = false
+
+            // Today's tandem-admin works on the upgraded file: every user with their working tokens.
+            let users = try UpgradeAdmin.run(["users", "list", "--db", database, "--json", "--limit", "1000"])
+            #expect(users.status == 0, "\(users)")
+            var listed: [String: Int64] = [:]
+            for user in try JSONValue(parsing: users.stdout).array("users") { listed[try user.string("id")] = try user.int("active_tokens") }
+            var live: [String: Int64] = [:]
+            for token in try facts.array("tokens") where token["live"] == true { live[try token.string("user"), default: 0] += 1 }
+            #expect(listed == live, "users and their working tokens: \(listed), the old build issued \(live)")
 
             let upgraded = try SchemaState.read(database)
             #expect(upgraded.migrations.map(\.version) == Migrations.all.map { Int64($0.version) })
@@ -107,6 +120,10 @@ extension EndToEnd {
                     return hits == expected
                 }
                 #expect(found, "search \(query): \(hits), the old build found \(expected)")
+                // A prefix finds what its word found (the prefix index is rebuilt for an old search file).
+                if query == "zebrafish" {
+                    #expect(eventually(timeout: 30, every: 0.2) { (try? UpgradeReads.searchHits(client, "zebra*")) == expected }, "zebra*")
+                }
             }
         }
 
