@@ -5,22 +5,16 @@ import TandemJSON
 /// (docs/protocol.md, Versioning), not the upgrade's. (The checkpoint listing's key → version map, sent
 /// by builds before migration 11, is compared with `checkpoint.get` in `UpgradeReads.snapshot`.)
 enum UpgradeProtocolChanges {
-    /// The states a turn that left history can be in (`state`, added after schema 7).
-    static let leftHistory: Set<JSONValue> = ["undone", "cleared", "rewound"]
-
     /// `fact` (a session's snapshot from populate.py) as today presents it, given today's `actual`.
     static func aligned(_ fact: JSONValue, with actual: JSONValue) -> JSONValue {
         guard var fields = fact.objectValue else { return fact }
         // Builds up to schema 7 listed members by user id; today strongest role first. Both by user.
         fields["members"] = byUser(fields["members"])
-        // Builds up to schema 7 marked a turn that left history `undone` without saying how (`state`):
-        // any of the three is then what the old build meant; a turn still live must have none.
+        // (Builds up to schema 7 marked a turn that left history `undone` without saying how: populate.py
+        // records the `state` its own undo, clear or restore gave it.)
         if let turns = fields["turns"]?.arrayValue, let now = actual["turns"]?.arrayValue, turns.count == now.count {
-            fields["turns"] = .array(zip(turns, now).map { old, new in
+            fields["turns"] = .array(zip(turns, now).map { old, _ in
                 guard var turn = old.objectValue else { return old }
-                if turn["undone"] == true, turn["state"] == FactDiff.absent, let state = new["state"], leftHistory.contains(state) {
-                    turn["state"] = state
-                }
                 // Builds up to schema 5 sent empty metadata and zero tokens; today leaves them out.
                 if turn["metadata"] == .object([:]) { turn["metadata"] = FactDiff.absent }
                 if turn["tokens"] == ["input": 0, "output": 0] { turn["tokens"] = FactDiff.absent }
