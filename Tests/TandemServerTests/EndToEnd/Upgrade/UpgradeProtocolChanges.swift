@@ -1,13 +1,25 @@
 import TandemJSON
 
-/// How today's answers present what an older build presented otherwise, with the data unchanged: the
-/// facts are brought to today's presentation before they are compared. Each change is the protocol's
-/// (docs/protocol.md, Versioning), not the upgrade's. (The checkpoint listing's key → version map, sent
+/// How today's answers present what an older build presented otherwise, with the data unchanged, and
+/// the one old record a migration deliberately corrected: the facts are brought to today's before they
+/// are compared. Each presentation change is the protocol's (docs/protocol.md, Versioning), not the
+/// upgrade's. (The checkpoint listing's key → version map, sent
 /// by builds before migration 11, is compared with `checkpoint.get` in `UpgradeReads.snapshot`.)
 enum UpgradeProtocolChanges {
-    /// `fact` (a session's snapshot from populate.py) as today presents it, given today's `actual`.
-    static func aligned(_ fact: JSONValue, with actual: JSONValue) -> JSONValue {
+    /// `fact` (a session's snapshot from populate.py, by a build at `schema`) as today presents it,
+    /// given today's `actual`.
+    static func aligned(_ fact: JSONValue, with actual: JSONValue, schema: Int64) -> JSONValue {
         guard var fields = fact.objectValue else { return fact }
+        // Builds before migration 8 left `owner` naming a user who had handed the session over and
+        // left; the migration made it the first owner among the members (by time added, then id),
+        // as every build since keeps it.
+        let owners = (fields["members"]?.arrayValue ?? []).filter { $0["role"] == "owner" }
+            .sorted { ($0["added"]?.intValue ?? 0, $0["user"]?.stringValue ?? "") < ($1["added"]?.intValue ?? 0, $1["user"]?.stringValue ?? "") }
+        if schema < 8, var session = fields["session"]?.objectValue, let first = owners.first?["user"],
+           !owners.contains(where: { $0["user"] == session["owner"] }) {
+            session["owner"] = first
+            fields["session"] = .object(session)
+        }
         // Builds up to schema 7 listed members by user id; today strongest role first. Both by user.
         fields["members"] = byUser(fields["members"])
         // (Builds up to schema 7 marked a turn that left history `undone` without saying how: populate.py
