@@ -236,6 +236,10 @@ extension EndToEnd {
                         "\(gone) starts empty")
                 #expect(try owner.ok("state.get", ["session": .string(gone)]).array("rows").isEmpty)
             }
+            // A client that knew the old session under that id and resumes is told to start over.
+            for (gone, created) in facts["gone_created"]?.objectValue ?? [:] {
+                #expect(try owner.errorCode("session.join", ["session": .string(gone), "since": 1, "created": created]) == "resync_required")
+            }
             // Old sessions still export and import.
             let document = try owner.ok("session.export", ["session": .string(main)], timeout: 15).object("document")
             _ = try owner.ok("session.import", ["document": document, "session": "reimported"], timeout: 15)
