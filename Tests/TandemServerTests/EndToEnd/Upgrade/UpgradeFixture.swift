@@ -66,9 +66,9 @@ struct SchemaState: Equatable, Sendable {
         return SchemaState(migrations: migrations, schemaCookie: cookie)
     }
 
-    /// Sessions a delete hid whose rows are still being removed (status `deleting`).
-    static func pendingDeletes(_ path: String) throws -> Int64 {
-        try Database(path: path, readOnly: true).scalar("SELECT count(*) FROM sessions WHERE status = 'deleting'") ?? -1
+    /// Sessions hidden while their rows are removed (status `deleting`) or written (`importing`).
+    static func hiddenSessions(_ path: String) throws -> Int64 {
+        try Database(path: path, readOnly: true).scalar("SELECT count(*) FROM sessions WHERE status IN ('deleting', 'importing')") ?? -1
     }
 }
 

@@ -15,6 +15,10 @@ extension EndToEnd {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let facts = try fixture.facts()
+            if facts["abandoned_import"] != nil, let killed = facts["made_at"]?.intValue, wallMilliseconds() < killed + 11 * 60_000 {
+                // SessionImport.abandonedAfterMilliseconds: before that an import is only slow, not abandoned.
+                throw TestFailure("\(fixture) was made less than 11 minutes ago: its killed import counts as abandoned only after 10 minutes")
+            }
             let database = try fixture.copy(into: directory)
             let old = try SchemaState.read(database)
             #expect(old.migrations.last?.version == (try facts.int("schema")), "the fixture is at the schema its facts name")
@@ -29,12 +33,14 @@ extension EndToEnd {
             defer { if firstRunning { first.stop() } }
             #expect(!first.output.contains("First start"), "the old owner account was found: \(first.output)")
             let credentials = try UpgradeCredentials(facts: facts, port: first.port)
-            // A delete the old server left under way (it stopped right after `doomed` was deleted) is finished.
-            #expect(eventually(timeout: 10, every: 0.05) { (try? SchemaState.pendingDeletes(database)) == 0 },
-                    "the old build's unfinished delete is finished")
+            // A delete the old server left under way (it stopped right after `doomed` was deleted) is
+            // finished; an import it was killed in the middle of (not heard from for 10 minutes) is removed.
+            #expect(eventually(timeout: 10, every: 0.05) { (try? SchemaState.hiddenSessions(database)) == 0 },
+                    "the old build's unfinished delete or import is cleared away")
+
             try checkRecords(facts, credentials)
             try checkCrashSurvivors(facts, credentials)
-            let counts = try checkOperations(facts, credentials, port: first.port)
+            let counts = try checkOperations(facts, credentials)
             credentials.close()
             first.stop()
             firstRunning = false
@@ -154,7 +160,7 @@ extension EndToEnd {
 
         /// Today's operations on the old data: post, history, search, comment, state, merge the open
         /// branch, restore a checkpoint, a session from the old template, resume the paused session.
-        private func checkOperations(_ facts: JSONValue, _ credentials: UpgradeCredentials, port: UInt16) throws -> Counts {
+        private func checkOperations(_ facts: JSONValue, _ credentials: UpgradeCredentials) throws -> Counts {
             let owner = try credentials.client("owner")
             let plan = try facts.object("plan")
             let main = try plan.string("post_to")
@@ -229,6 +235,11 @@ extension EndToEnd {
             _ = try owner.ok("session.resume", ["session": "paused"])
             _ = try owner.ok("turn.post", ["session": "paused", "content": "resumed after the upgrade"])
             #expect(try owner.errorCode("turn.post", ["session": "archived", "content": "x"]) == "session_archived")
+            // The import the old build was killed in the middle of is gone, and its id free.
+            if let abandoned = facts["abandoned_import"] {
+                #expect(try owner.errorCode("session.get", ["session": abandoned]) == "not_found")
+                #expect(try owner.errorCode("session.create", ["session": abandoned]) == nil, "the half-imported id is free")
+            }
             // A deleted session's id makes a new, empty session: nothing of the old one comes back.
             for gone in try facts.array("gone").compactMap(\.stringValue) {
                 _ = try owner.ok("session.create", ["session": .string(gone)])
@@ -277,51 +288,4 @@ extension EndToEnd {
                     "members per session counted exactly")
         }
     }
-}
-
-/// The fixture's credentials against today's server: every live token opens a connection as its user,
-/// every dead one (revoked, its user removed) is refused at the handshake; the live share links open a
-/// viewer until they expire, the revoked one never does.
-struct UpgradeCredentials {
-    let ownerToken: String
-    private let clients: [String: TandemTestClient]
-
-    init(facts: JSONValue, port: UInt16) throws {
-        var clients: [String: TandemTestClient] = [:]
-        var ownerToken: String?
-        for token in try facts.array("tokens") {
-            let user = try token.string("user")
-            let secret = try token.string("secret")
-            if token["live"] == true {
-                let client = try TandemTestClient.connect(port: port, .bearer(secret), label: user)
-                #expect(try client.ok("ping")["user"]?.stringValue == user, "an old token of \(user) authenticates as \(user)")
-                if clients[user] == nil { clients[user] = client } else { client.close() }
-                if user == "owner" { ownerToken = secret }
-            } else {
-                #expect(TandemTestClient.handshakeStatus(port: port, .bearer(secret)) == 401, "\(user)'s dead token stays dead")
-            }
-        }
-        for share in try facts.array("shares") {
-            let secret = try share.string("secret")
-            let expires = try share.int("expires")
-            let working = share["live"] == true && expires > wallMilliseconds() + 60_000
-            if working {
-                let viewer = try TandemTestClient.connect(port: port, .shareQuery(secret), label: "viewer")
-                _ = try viewer.ok("session.join", ["session": share["session"]!, "last": 2])
-                viewer.close()
-            } else {
-                #expect(TandemTestClient.handshakeStatus(port: port, .shareQuery(secret)) != nil, "a revoked or expired link is refused")
-            }
-        }
-        guard let ownerToken else { throw TestFailure("the facts hold no owner token") }
-        self.ownerToken = ownerToken
-        self.clients = clients
-    }
-
-    func client(_ user: String) throws -> TandemTestClient {
-        guard let client = clients[user] else { throw TestFailure("no live token for \(user) in the facts") }
-        return client
-    }
-
-    func close() { clients.values.forEach { $0.close() } }
 }
