@@ -93,6 +93,11 @@ extension EndToEnd {
                 #expect(differences.isEmpty, "\(differences.prefix(12).joined(separator: "\n"))")
             }
             let owner = try credentials.client("owner")
+            for (session, document) in facts["exports"]?.objectValue ?? [:] {
+                let exported = try owner.ok("session.export", ["session": .string(session)], timeout: 15)["document"]
+                let differences = FactDiff.differences(document, exported, at: "export of \(session)")
+                #expect(differences.isEmpty, "\(differences.prefix(12).joined(separator: "\n"))")
+            }
             for gone in try facts.array("gone") {
                 #expect(try owner.errorCode("session.get", ["session": gone]) == "not_found", "\(gone) stays deleted")
             }
