@@ -98,6 +98,20 @@ extension EndToEnd {
                 let differences = FactDiff.differences(document, exported, at: "export of \(session)")
                 #expect(differences.isEmpty, "\(differences.prefix(12).joined(separator: "\n"))")
             }
+            // Each user's contributions across sessions (the per-user path), as the per-session facts add up.
+            for user in ["alice", "bob"] {
+                let sessions = try facts.array("sessions")
+                let expected = try sessions.filter { fact in
+                    try fact.array("members").contains { $0["user"]?.stringValue == user }
+                }.compactMap { fact in try fact.array("contributions").first { $0["user"]?.stringValue == user } }
+                let known = Set(sessions.compactMap { $0["id"]?.stringValue })
+                let actual = try credentials.client(user).ok("contributions", ["user": .string(user)]).array("contributions")
+                    .filter { known.contains($0["session"]?.stringValue ?? "") }
+                let key = { (c: JSONValue) in c["session"]?.stringValue ?? "" }
+                let differences = FactDiff.differences(.array(expected.sorted { key($0) < key($1) }),
+                                                       .array(actual.sorted { key($0) < key($1) }), at: "contributions of \(user)")
+                #expect(differences.isEmpty, "\(differences.prefix(8).joined(separator: "\n"))")
+            }
             for gone in try facts.array("gone") {
                 #expect(try owner.errorCode("session.get", ["session": gone]) == "not_found", "\(gone) stays deleted")
             }
