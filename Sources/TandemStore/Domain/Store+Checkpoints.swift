@@ -173,12 +173,26 @@ enum Checkpoints {
         }
     }
 
-    /// SQL that gives checkpoints saved without a change-log position (before migration 8, or in
-    /// an older export) the last change made before their time; `condition` narrows the rows.
+    /// SQL that gives checkpoints saved without a change-log position (an older export) the last
+    /// change made before their time; `condition` narrows the rows. Times are milliseconds: a clear or
+    /// restore in the checkpoint's own millisecond counts as after it (the position stops before the
+    /// first such one), since which came first cannot be told and counting it before would let a
+    /// checkpoint it made stale restore its rows without their turns (a needless `stale_checkpoint` is
+    /// the safe side). Migration 8 shipped without that stop; migration 20 (`Schema.checkpointTimeTies`)
+    /// applies it to the positions migration 8 gave.
     static func backfillEventSeq(_ condition: String) -> String {
         """
         UPDATE checkpoints SET event_seq = coalesce((SELECT max(e.seq) FROM events e
-          WHERE e.sid = checkpoints.sid AND e.created_at <= checkpoints.created_at), 0) WHERE event_seq IS NULL AND \(condition)
+          WHERE e.sid = checkpoints.sid AND e.created_at <= checkpoints.created_at
+            AND e.seq < coalesce((\(firstTiedClearOrRestore)), 9223372036854775807)), 0)
+          WHERE event_seq IS NULL AND \(condition)
         """
     }
+
+    /// SQL (a scalar subquery, correlated on `checkpoints`): the first clear or restore of the
+    /// checkpoint's session made in the checkpoint's millisecond, or NULL.
+    static let firstTiedClearOrRestore = """
+        SELECT min(f.seq) FROM events f WHERE f.sid = checkpoints.sid AND f.created_at = checkpoints.created_at
+          AND f.kind IN ('clear', 'restore')
+        """
 }

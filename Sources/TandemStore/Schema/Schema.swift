@@ -160,7 +160,8 @@ enum Schema {
     /// author may create sessions from it (before, any user could, by name, and get the source
     /// session's rows). Checkpoints record the change-log position they were saved at, so a
     /// restore can tell a clear or restore that came after them (`stale_checkpoint`); those
-    /// saved before this migration take the last change made before their time. A session's
+    /// saved before this migration take the last change made before their time (as shipped: a clear
+    /// in a checkpoint's own millisecond counted as before it; migration 20 corrects that). A session's
     /// `owner` follows its owner members (it kept naming a creator who had handed over).
     static let ownedTemplates = """
         CREATE TABLE templates_by_author(
@@ -170,7 +171,8 @@ enum Schema {
         DROP TABLE templates;
         ALTER TABLE templates_by_author RENAME TO templates;
         ALTER TABLE checkpoints ADD COLUMN event_seq INTEGER;
-        \(Checkpoints.backfillEventSeq("1"));
+        UPDATE checkpoints SET event_seq = coalesce((SELECT max(e.seq) FROM events e
+          WHERE e.sid = checkpoints.sid AND e.created_at <= checkpoints.created_at), 0) WHERE event_seq IS NULL;
         UPDATE sessions SET owner = (SELECT user_id FROM members m WHERE m.sid = sessions.sid AND m.role = 'owner' ORDER BY added_at, user_id LIMIT 1)
           WHERE NOT EXISTS (SELECT 1 FROM members m WHERE m.sid = sessions.sid AND m.role = 'owner' AND m.user_id = sessions.owner)
             AND EXISTS (SELECT 1 FROM members m WHERE m.sid = sessions.sid AND m.role = 'owner');
