@@ -3,12 +3,11 @@ import TandemJSON
 /// How today's answers present what an older build presented otherwise, with the data unchanged, and
 /// the one old record a migration deliberately corrected: the facts are brought to today's before they
 /// are compared. Each presentation change is the protocol's (docs/protocol.md, Versioning), not the
-/// upgrade's. (The checkpoint listing's key → version map, sent
-/// by builds before migration 11, is compared with `checkpoint.get` in `UpgradeReads.snapshot`.)
+/// upgrade's. (The checkpoint listing's key → version map, sent by builds before migration 11, is
+/// compared with `checkpoint.get` in `UpgradeReads.snapshot`.)
 enum UpgradeProtocolChanges {
-    /// `fact` (a session's snapshot from populate.py, by a build at `schema`) as today presents it,
-    /// given today's `actual`.
-    static func aligned(_ fact: JSONValue, with actual: JSONValue, schema: Int64) -> JSONValue {
+    /// `fact` (a session's snapshot from populate.py, by a build at `schema`) as today presents it.
+    static func aligned(_ fact: JSONValue, schema: Int64) -> JSONValue {
         guard var fields = fact.objectValue else { return fact }
         // Builds before migration 8 left `owner` naming a user who had handed the session over and
         // left; the migration made it the first owner among the members (by time added, then id),
@@ -24,8 +23,8 @@ enum UpgradeProtocolChanges {
         fields["members"] = byUser(fields["members"])
         // (Builds up to schema 7 marked a turn that left history `undone` without saying how: populate.py
         // records the `state` its own undo, clear or restore gave it.)
-        if let turns = fields["turns"]?.arrayValue, let now = actual["turns"]?.arrayValue, turns.count == now.count {
-            fields["turns"] = .array(zip(turns, now).map { old, _ in
+        if let turns = fields["turns"]?.arrayValue {
+            fields["turns"] = .array(turns.map { old in
                 guard var turn = old.objectValue else { return old }
                 // Builds up to schema 5 sent empty metadata and zero tokens; today leaves them out.
                 if turn["metadata"] == .object([:]) { turn["metadata"] = FactDiff.absent }
