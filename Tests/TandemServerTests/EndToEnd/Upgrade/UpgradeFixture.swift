@@ -108,11 +108,13 @@ enum FactDiff {
     }
 }
 
-/// Today's `tandem-admin`, built beside tandemd, run to its end on a fixture copy.
+/// Today's `tandem-admin` (`$TANDEM_ADMIN_BINARY`, or the one built beside tandemd), run to its end on
+/// a fixture copy.
 enum UpgradeAdmin {
     /// (exit status, stdout, stderr) of `tandem-admin arguments`.
     static func run(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let binary = URL(fileURLWithPath: try TandemdProcess.binary()).deletingLastPathComponent().appendingPathComponent("tandem-admin").path
+        let binary = try ProcessInfo.processInfo.environment["TANDEM_ADMIN_BINARY"]
+            ?? URL(fileURLWithPath: TandemdProcess.binary()).deletingLastPathComponent().appendingPathComponent("tandem-admin").path
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = arguments
