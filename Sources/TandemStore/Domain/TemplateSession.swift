@@ -38,11 +38,13 @@ enum TemplateSession {
         return Plan(sid: sid, newID: newID, actor: actor, members: body["members"]?.arrayValue ?? [], rows: rows)
     }
 
-    /// Writes rows `range` of the plan into the hidden session (version 1, by the actor).
+    /// Writes rows `range` of the plan into the hidden session (version 1, by the actor). Not
+    /// counted in the actor's contributions: nobody wrote them here (as a branch's copies).
     static func fill(_ ctx: WriteContext, _ plan: Plan, _ range: Range<Int>) throws(StoreError) {
         try SessionImport.keepAlive(ctx, sid: plan.sid)
         for row in plan.rows[range] {
-            _ = try Rows.store(ctx, sid: plan.sid, actor: plan.actor, key: row.key, value: row.value, text: nil, version: 1, merged: false)
+            _ = try Rows.store(ctx, sid: plan.sid, actor: plan.actor, key: row.key, value: row.value, text: nil, version: 1,
+                               merged: false, counted: false)
         }
     }
 
