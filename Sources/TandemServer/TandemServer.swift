@@ -19,7 +19,13 @@ public final class TandemServer: Sendable {
     private let databaseLock: DatabaseLock?
 
     /// Opens (creating and migrating) the database and prepares the listener; `start` listens.
-    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "tandemd")) throws {
+    public convenience init(configuration: ServerConfiguration, logger: Logger = Logger(label: "tandemd")) throws {
+        try self.init(configuration: configuration, logger: logger, accessWatchInterval: 0.25)
+    }
+
+    /// `accessWatchInterval`: seconds between the access watcher's looks at the database (tests shorten
+    /// it to meet the races a look can fall into).
+    init(configuration: ServerConfiguration, logger: Logger, accessWatchInterval: Double) throws {
         try ConfigurationLoader.validate(configuration)
         self.configuration = configuration
         self.logger = logger
@@ -69,7 +75,7 @@ public final class TandemServer: Sendable {
                                             logger: logger, clock: clock)
         transport = try WebSocketServer(configuration: Self.transportConfiguration(configuration), application: application)
         watcher = AccessWatcher(registry: registry, live: live, dispatcher: dispatcher, authenticator: authenticator,
-                                store: store, logger: logger)
+                                store: store, logger: logger, interval: accessWatchInterval)
         let transport = self.transport
         rateSampler = RateSampler(metrics: metrics, store: store, logger: logger,
                                   maxConnections: configuration.maxConnections,

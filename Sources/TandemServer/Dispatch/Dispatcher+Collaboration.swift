@@ -63,9 +63,11 @@ extension Dispatcher {
     func discardBranch(_ p: SessionRef, client: ClientConnection) throws -> EmptyResult {
         let user = try memberUser(client)
         let before = try store.session(id: p.session, actor: user)
-        let tail = try store.discardBranch(branch: p.session, actor: user, changesAfter: live.existing(p.session)?.fanout.delivered)
-        publishTail(tail, of: before)
-        announceDeleted(before, lastEventSeq: tail.lastEventSeq, by: user)
+        try deletingHere(p.session) { (following) throws in
+            let tail = try store.discardBranch(branch: p.session, actor: user, changesAfter: following?.fanout.delivered)
+            publishTail(tail, of: before)
+            announceDeleted(before, lastEventSeq: tail.lastEventSeq, by: user)
+        }
         return EmptyResult()
     }
 

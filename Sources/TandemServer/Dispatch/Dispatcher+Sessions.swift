@@ -122,10 +122,19 @@ extension Dispatcher {
     func deleteSession(_ p: SessionRef, client: ClientConnection) throws -> EmptyResult {
         let user = try memberUser(client)
         let before = try store.session(id: p.session, actor: user)
-        let tail = try store.deleteSession(id: p.session, actor: user, changesAfter: live.existing(p.session)?.fanout.delivered)
-        publishTail(tail, of: before)
-        announceDeleted(before, lastEventSeq: tail.lastEventSeq, by: user)
+        try deletingHere(p.session) { (following) throws in
+            let tail = try store.deleteSession(id: p.session, actor: user, changesAfter: following?.fanout.delivered)
+            publishTail(tail, of: before)
+            announceDeleted(before, lastEventSeq: tail.lastEventSeq, by: user)
+        }
         return EmptyResult()
+    }
+
+    /// Runs a delete of session `id` by this server (given its live session, if followed) with the
+    /// live session marked, so the access watcher does not announce it as the operator's meanwhile.
+    func deletingHere(_ id: String, _ delete: (LiveSession?) throws -> Void) throws {
+        guard let following = live.existing(id) else { return try delete(nil) }
+        try following.deleting { try delete(following) }
     }
 
     /// Tells the members following `before` (now deleted or discarded) that it is gone, then
@@ -149,6 +158,8 @@ extension Dispatcher {
     /// The same for a session another process deleted (`tandem-admin sessions delete`, found by
     /// the access watcher): told with the session as the last join read it.
     func announceGone(_ liveSession: LiveSession) {
+        // This server's own delete, between its commit and its announcement: it names who deleted.
+        if liveSession.isBeingDeletedHere { return }
         guard let info = liveSession.lastKnownInfo else {
             // Nothing to tell the members; the viewers, whose links went with it, are closed all the same.
             for recipient in liveSession.fanout.recipients where recipient.user == nil { closeDeleted(recipient) }

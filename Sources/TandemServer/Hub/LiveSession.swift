@@ -34,6 +34,10 @@ final class LiveSession: Sendable {
     /// map's lock by `LiveSessions.sessionForJoin`): while any is on its way, the session is not
     /// retired, or the join would subscribe to a session no one publishes to any more.
     private let joining = Mutex(0)
+    /// Deletes of this session this server is making (`session.delete`, `branch.discard`): they
+    /// announce `deleted` with who made them, so the access watcher, finding the session gone
+    /// meanwhile, leaves it to them (it announced the operator, `admin`, instead).
+    private let deletesHere = Mutex(0)
     private let metrics: ServerMetrics
 
     init(id: String, head: Int64, created: Int64, metrics: ServerMetrics) {
@@ -49,6 +53,17 @@ final class LiveSession: Sendable {
 
     /// A join that found this session has subscribed, or given up.
     func joinDone() { joining.withLock { $0 -= 1 } }
+
+    /// Runs `delete` (this server's delete of the session, which announces it) with the session
+    /// marked as being deleted here.
+    func deleting<T>(_ delete: () throws -> T) rethrows -> T {
+        deletesHere.withLock { $0 += 1 }
+        defer { deletesHere.withLock { $0 -= 1 } }
+        return try delete()
+    }
+
+    /// Whether a delete of this server's is under way (see `deleting`).
+    var isBeingDeletedHere: Bool { deletesHere.withLock { $0 > 0 } }
 
     fileprivate func joinStarted() { joining.withLock { $0 += 1 } }
     fileprivate var hasJoinsOnTheirWay: Bool { joining.withLock { $0 > 0 } }

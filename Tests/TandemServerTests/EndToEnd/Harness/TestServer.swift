@@ -1,7 +1,7 @@
 import Foundation
 import Logging
 import TandemJSON
-import TandemServer
+@testable import TandemServer
 import TandemStore
 
 /// A user the harness created, with one API token.
@@ -22,7 +22,9 @@ final class TestServer: Sendable {
 
     /// - Parameter configure: tightens limits or timeouts for one test.
     /// - Parameter log: where the server's log goes (nowhere by default).
-    init(log: CapturedLog? = nil, _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    /// - Parameter accessWatchInterval: seconds between the access watcher's looks (0.25 in tandemd).
+    init(log: CapturedLog? = nil, accessWatchInterval: Double = 0.25,
+         _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         databasePath = directory.appendingPathComponent("tandem.db").path
@@ -33,7 +35,7 @@ final class TestServer: Sendable {
         configuration.loops = 2
         configure(&configuration)
         let logger = log?.logger() ?? Logger(label: "tandemd-test") { _ in SwiftLogNoOpLogHandler() }
-        server = try TandemServer(configuration: configuration, logger: logger)
+        server = try TandemServer(configuration: configuration, logger: logger, accessWatchInterval: accessWatchInterval)
         port = try server.start()
     }
 
