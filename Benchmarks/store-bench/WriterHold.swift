@@ -21,6 +21,8 @@ struct WriterHold: ParsableCommand {
     var stepRows = 500
     @Option(help: "merge-rows: bytes of text padding each row's value (0: a small value), for the merge's peak memory with big rows.")
     var rowBytes = 0
+    @Option(help: "Who posts during the job: other (one turn at a time to another session), parent (that, and another poster to the merged-into session \"bench\", whose posts wait for the merge: merge, merge-rows), none (nobody: the job alone on an idle store).")
+    var probe = "other"
 
     func run() throws {
         for run in 1...common.runs {
@@ -34,10 +36,13 @@ struct WriterHold: ParsableCommand {
             }
             defer { store.close() }
             _ = try store.createSession(id: "probe", title: "probe", owner: "u0")
+            guard ["other", "parent", "none"].contains(probe) else { throw ValidationError("--probe: other, parent or none") }
             let body = try prepare(store)
             try store.catchUpSearchIndex()
-            let prober = Prober(store: store)
-            prober.start()
+            let prober = Prober(store: store, session: "probe")
+            let parentProber = Prober(store: store, session: "bench")
+            if probe != "none" { prober.start() }
+            if probe == "parent" { parentProber.start() }
             Thread.sleep(forTimeInterval: 0.05)
             // The job's own peak: the set-up (filling the branch) may have peaked higher.
             let peakReset = PeakMemory.reset()
@@ -47,9 +52,13 @@ struct WriterHold: ParsableCommand {
             let t1 = seconds()
             let peak = PeakMemory.peak
             Thread.sleep(forTimeInterval: 0.02)
-            let probe = prober.stop(overlapping: t0...t1)
+            let other = probe == "none" ? (max: 0.0, median: 0.0, count: 0) : prober.stop(overlapping: t0...t1)
             print(String(format: "writer-hold %@ size %d run %d: job %.1f ms (%@); longest post meanwhile %.1f ms (%d posts, p50 %.2f ms)",
-                         job, size, run, (t1 - t0) * 1e3, outcome, probe.max, probe.count, probe.median))
+                         job, size, run, (t1 - t0) * 1e3, outcome, other.max, other.count, other.median))
+            if probe == "parent" {
+                let parent = parentProber.stop(overlapping: t0...t1)
+                print(String(format: "  posts to the parent meanwhile: longest %.1f ms (%d posts, p50 %.2f ms)", parent.max, parent.count, parent.median))
+            }
             print(String(format: "  RSS before the job %.1f MiB, peak during it %.1f MiB (+%.1f)%@", rssBefore, peak, peak - rssBefore,
                          peakReset ? "" : " (peak not reset: includes the set-up)"))
         }
@@ -192,22 +201,26 @@ struct WriterHold: ParsableCommand {
     }
 }
 
-/// Posts one turn at a time to session "probe" on its own thread, recording each post's interval.
+/// Posts one turn at a time to `session` on its own thread, recording each post's interval.
 final class Prober: @unchecked Sendable {
     // @unchecked: its state is a Mutex, an Atomic and a semaphore, all thread-safe; `store` is Sendable.
     private let store: Store
+    private let session: String
     private let posts = Mutex<[(start: Double, end: Double)]>([])
     private let running = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
 
-    init(store: Store) { self.store = store }
+    init(store: Store, session: String) {
+        self.store = store
+        self.session = session
+    }
 
     func start() {
         running.store(true, ordering: .relaxed)
         let thread = Thread { [self] in
             while running.load(ordering: .relaxed) {
                 let start = seconds()
-                _ = try? store.appendTurn(session: "probe", actor: "u2", NewTurn(role: .user, content: "probe"))
+                _ = try? store.appendTurn(session: session, actor: "u2", NewTurn(role: .user, content: "probe"))
                 let end = seconds()
                 posts.withLock { $0.append((start, end)) }
                 Thread.sleep(forTimeInterval: 0.0005)
