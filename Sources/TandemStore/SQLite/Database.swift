@@ -30,6 +30,11 @@ public final class Database {
     /// On the writer's connection only: the sessions a merge under way holds, which session
     /// lookups refuse (`SessionHolds`); nil on readers, which are never held.
     var sessionHolds: SessionHolds?
+    /// The busy handler's state (see `waitWhileBusy`).
+    private let busy: BusyWait
+    /// Times this connection waited (1 ms each) for another connection's write lock so far: on
+    /// the writer's connection, a sign that another process writes to the file (`WriterActivity`).
+    var busyRetries: Int { busy.retries }
 
     /// Process-wide SQLite settings, applied once before the first connection opens (a later call
     /// is refused by SQLite harmlessly).
@@ -58,8 +63,9 @@ public final class Database {
         }
         self.handle = db
         self.path = path
+        busy = BusyWait(limit: Int(max(0, busyTimeoutMilliseconds)))
         sqlite3_extended_result_codes(db, 1)
-        Database.waitWhileBusy(db, milliseconds: busyTimeoutMilliseconds)
+        Database.waitWhileBusy(db, busy)
         let isMemory = path == ":memory:" || path.contains("mode=memory")
         if !readOnly && !isMemory {
             try execute("PRAGMA journal_mode=WAL")
@@ -75,15 +81,17 @@ public final class Database {
     /// ms before giving up with BUSY. SQLite's own busy timeout sleeps up to 100 ms between
     /// retries: a writer that releases the lock between short transactions (a delete's steps in
     /// `tandem-admin`) would then leave gaps a waiting server keeps missing.
-    private static func waitWhileBusy(_ db: OpaquePointer, milliseconds limit: Int32) {
-        // The limit travels in the context pointer's bits (never dereferenced): no allocation to
-        // keep alive for the connection's lifetime.
-        let context = UnsafeMutableRawPointer(bitPattern: Int(max(0, limit)))
+    private static func waitWhileBusy(_ db: OpaquePointer, _ busy: BusyWait) {
+        // Unretained: the Database keeps `busy` as long as the handle, and SQLite calls the
+        // handler only inside a call on this connection, made by its one owner thread.
         sqlite3_busy_handler(db, { context, tries in
-            guard Int(tries) < Int(bitPattern: context) else { return 0 }
+            guard let context else { return 0 }
+            let busy = Unmanaged<BusyWait>.fromOpaque(context).takeUnretainedValue()
+            guard Int(tries) < busy.limit else { return 0 }
+            busy.retries += 1
             usleep(1_000)
             return 1
-        }, context)
+        }, Unmanaged.passUnretained(busy).toOpaque())
     }
 
     /// Sets the page cache `schema` may hold, at most (`main`, or an attached schema).
@@ -260,4 +268,13 @@ public final class Database {
     public func integrityCheck() throws(StoreError) -> [String] {
         try query("PRAGMA integrity_check") { $0.text(0) }
     }
+}
+
+/// A connection's busy handler's limit (retries of 1 ms) and count of retries so far. Used only
+/// inside calls on its connection, by the connection's one owner thread.
+private final class BusyWait {
+    let limit: Int
+    var retries = 0
+
+    init(limit: Int) { self.limit = limit }
 }
