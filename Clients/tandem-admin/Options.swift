@@ -83,7 +83,11 @@ struct DatabaseOptions: ParsableArguments {
         // A branch merge under way is the running tandemd's to finish (its merger waits for the
         // answer); with no tandemd, this command finishes it, or its writes to the two sessions
         // would wait for ever.
-        configuration.resumesMergesAtOpen = !ServerPresence.serving(databasePath: path)
+        let serverRuns = ServerPresence.serving(databasePath: path)
+        configuration.resumesMergesAtOpen = !serverRuns
+        // A running tandemd's writes are not jobs this process's writer can see queued: its steps
+        // (a delete's, an import's) pause after each one, so that the server finds the lock free.
+        configuration.adaptiveStepPause = !serverRuns
         let store: Store
         do {
             store = try Store(configuration)

@@ -19,6 +19,8 @@ public final class Store: Sendable {
     /// Branches whose merge in steps a thread of this process is running (`mergeInSteps`,
     /// `resumeMerges`): the periodic pickup of stale merges leaves them alone.
     let mergesUnderWay = Mutex<Set<Int64>>([])
+    /// What `writeStep` decided after each step so far (for tests and benchmarks).
+    let stepPauses = Mutex(StepPauseCounts())
 
     /// Opens (creating and migrating as needed) the database described by `configuration`.
     /// Throws `schema_too_new` when the file was written by a newer build.
@@ -62,7 +64,7 @@ public final class Store: Sendable {
         // remove deleted sessions' rows; one bounded step at a time (`WriterChore`).
         let applied = AppliedForgets()
         let walWatch = checkpointer
-        let chore = WriterChore(due: deletesLeft, pause: configuration.stepPause,
+        let chore = WriterChore(due: deletesLeft, pause: configuration.stepPause, adaptive: configuration.adaptiveStepPause,
                                 walIsLong: { walWatch?.walIsLong ?? false }) { ctx throws(StoreError) in
             if try SearchIndexer.prune(ctx.db, through: applied.through, maxRows: stepRows) > 0 { return true }
             return try SessionReaper.step(ctx, maxRows: stepRows)

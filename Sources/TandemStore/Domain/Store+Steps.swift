@@ -3,16 +3,23 @@ import Foundation
 /// Long writes (an import, a branch's copy) as many short transactions, so that nobody else's
 /// commits wait behind them for long.
 extension Store {
-    /// One step: a write job, then a pause of `stepPause` times as long as it took, so that other
-    /// writers get the lock meanwhile (a checkpoint interval while the WAL is long, see
-    /// `walIsLong`).
+    /// One step: a write job, then, when other writes wanted the writer meanwhile, a pause of
+    /// `stepPause` times as long as it took, so that they keep their share of it; none when
+    /// nothing else did (`StepPause`; `adaptiveStepPause`). A checkpoint interval at least while
+    /// the WAL is long (see `walIsLong`).
     func writeStep<T: Sendable>(pastQueueLimit: Bool = false,
                                 _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T) throws(StoreError) -> T {
+        let before = writer.activity
         let started = ContinuousClock.now
         let result = try write(pastQueueLimit: pastQueueLimit, body)
-        var pause = (ContinuousClock.now - started) * configuration.stepPause
-        if walIsLong { pause = max(pause, .milliseconds(configuration.checkpointIntervalMilliseconds)) }
-        if pause > .zero { Thread.sleep(forTimeInterval: pause.timeInterval) }
+        let took = ContinuousClock.now - started
+        // What the writer did for others from the step's submission to its answer, its own job
+        // left out: jobs served in its batch or between, and what is queued now.
+        let decision = StepPause.after(step: took, factor: configuration.stepPause, others: writer.activity.since(before, own: 1),
+                                       adaptive: configuration.adaptiveStepPause, walIsLong: walIsLong,
+                                       walWait: .milliseconds(configuration.checkpointIntervalMilliseconds))
+        stepPauses.withLock { $0.note(decision) }
+        if decision.pause > .zero { Thread.sleep(forTimeInterval: decision.pause.timeInterval) }
         return result
     }
 

@@ -45,6 +45,10 @@ public final class StoreWriter: @unchecked Sendable {
     /// sessions.
     private var commitObserver: (@Sendable (_ latestTurn: Int64, _ sessionsDeleted: Bool) -> Void)?
     private var committedJobs = 0
+    /// Jobs answered, and transactions that waited for another connection's lock, so far (see
+    /// `WriterActivity`): what background work in steps paces itself by (`StepPause`).
+    private var servedJobs = 0
+    private var lockWaits = 0
 
     /// Work between jobs (nil: none).
     private let chore: WriterChore?
@@ -197,6 +201,14 @@ public final class StoreWriter: @unchecked Sendable {
         completer.close()
     }
 
+    /// The writer's counters now, with the jobs queued for it (see `WriterActivity`; differences
+    /// of two readings say what happened between them).
+    var activity: WriterActivity {
+        condition.lock()
+        defer { condition.unlock() }
+        return WriterActivity(served: servedJobs, lockWaits: lockWaits, queued: queue.count + held.count)
+    }
+
     /// Sets what to tell after each commit (see `commitObserver`).
     func observeCommits(_ observer: @escaping @Sendable (_ latestTurn: Int64, _ sessionsDeleted: Bool) -> Void) {
         condition.lock()
@@ -242,7 +254,8 @@ public final class StoreWriter: @unchecked Sendable {
                 }
                 // Parked jobs wait for a hold that another process may lift: look again now and then.
                 let poll: Double? = parked.isEmpty ? nil : Self.parkedPollSeconds
-                guard let wait = chore?.wait(idle: queue.isEmpty) else {
+                let others = WriterActivity(served: servedJobs, lockWaits: lockWaits)
+                guard let wait = chore?.wait(idle: queue.isEmpty, writerDid: others) else {
                     if !queue.isEmpty { break }
                     if let poll {
                         if !condition.wait(seconds: poll) && queue.isEmpty { pollHolds = true; break }
@@ -292,13 +305,17 @@ public final class StoreWriter: @unchecked Sendable {
                 throw error
             }
         }, completion: { _ in })
-        let commitError = runBatch([job])
-        chore.finished(started: started, commitError.map { .failure($0) } ?? outcome.value ?? .success(false))
+        let commitError = runBatch([job], foreground: false)
+        condition.lock()
+        let others = WriterActivity(served: servedJobs, lockWaits: lockWaits)
+        condition.unlock()
+        chore.finished(started: started, commitError.map { .failure($0) } ?? outcome.value ?? .success(false), writerDid: others)
     }
 
     /// Runs `batch` in one transaction; returns the error that failed the whole batch, if any.
+    /// `foreground`: its answered jobs count as served (`WriterActivity`); a chore step's do not.
     @discardableResult
-    private func runBatch(_ batch: [WriteJob]) -> StoreError? {
+    private func runBatch(_ batch: [WriteJob], foreground: Bool = true) -> StoreError? {
         let db = context.db
         context.choreDue = false
         var parkedNow: [(job: WriteJob, sid: Int64)] = []
@@ -307,9 +324,14 @@ public final class StoreWriter: @unchecked Sendable {
         var refused: [WriteJob] = []
         var blocked: Int
         do {
+            let retries = db.busyRetries
             try db.run("BEGIN IMMEDIATE")
+            // This is the process's only writer: a BEGIN that had to wait, waited for another
+            // process's write.
+            let waited = db.busyRetries > retries
             try context.holds.reload(db)
             condition.lock()
+            if waited { lockWaits += 1 }
             context.holds.waiting = Set(parked.map(\.sid))
             blocked = parkedBlocking
             condition.unlock()
@@ -363,7 +385,7 @@ public final class StoreWriter: @unchecked Sendable {
                         condition.unlock()
                         if let refusal { completer.deliver(out.map(\.job), error: refusal) }
                         let apart = Set(out.map { ObjectIdentifier($0.job) } + [ObjectIdentifier(job)])
-                        return runBatch(batch.filter { !apart.contains(ObjectIdentifier($0)) })
+                        return runBatch(batch.filter { !apart.contains(ObjectIdentifier($0)) }, foreground: foreground)
                     }
                     switch failure {
                     case nil:
@@ -373,8 +395,9 @@ public final class StoreWriter: @unchecked Sendable {
                         // job's writes. It fails alone; the rest of the batch runs again without it.
                         storage.note(failure)
                         discardTransaction()
+                        noteServed(foreground ? 1 : 0)
                         completer.deliver([job], error: nil)
-                        return runBatch(batch.filter { $0 !== job })
+                        return runBatch(batch.filter { $0 !== job }, foreground: foreground)
                     case _?:
                         context.discardJob() // failed its checks before writing anything
                     }
@@ -427,6 +450,7 @@ public final class StoreWriter: @unchecked Sendable {
         condition.lock()
         committedBatches += 1
         committedJobs += batch.count - parkedNow.count
+        if foreground { servedJobs += batch.count - parkedNow.count - refused.count }
         let observer = commitObserver
         let refusal = parkingRefusal
         if refusal == nil {
@@ -471,6 +495,13 @@ public final class StoreWriter: @unchecked Sendable {
             the session is being merged into (a branch merge in steps) and \(limit) requests already wait for the merge \
             (server setting max-merge-waits): nothing was written; retry when the merge ends
             """)
+    }
+
+    /// Counts `count` jobs answered outside a commit (see `servedJobs`).
+    private func noteServed(_ count: Int) {
+        condition.lock()
+        servedJobs += count
+        condition.unlock()
     }
 
     private func abort(_ batch: [WriteJob], _ error: StoreError) {
