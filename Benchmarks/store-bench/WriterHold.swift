@@ -21,8 +21,10 @@ struct WriterHold: ParsableCommand {
     var stepRows = 500
     @Option(help: "merge-rows: bytes of text padding each row's value (0: a small value), for the merge's peak memory with big rows.")
     var rowBytes = 0
-    @Option(help: "Who posts during the job: other (one turn at a time to another session), parent (that, and another poster to the merged-into session \"bench\", whose posts wait for the merge: merge, merge-rows), none (nobody: the job alone on an idle store).")
+    @Option(help: "Who posts during the job, one turn at a time: other (to another session), parent (to the merged-into session \"bench\", whose posts wait for the merge: merge, merge-rows), both, none (nobody: the job alone on an idle store).")
     var probe = "other"
+    @Option(help: "on: a step of background work pauses only when other writes wanted the writer (adaptiveStepPause); off: after every step, as before.")
+    var adaptivePause = "on"
 
     func run() throws {
         for run in 1...common.runs {
@@ -33,16 +35,19 @@ struct WriterHold: ParsableCommand {
                 config.maxMergeDiffSteps = diffSteps > 0 ? diffSteps : .max
                 config.maxMembersPerSession = max(config.maxMembersPerSession, size + 10)
                 config.importStepRows = stepRows
+                config.adaptiveStepPause = adaptivePause != "off"
             }
             defer { store.close() }
             _ = try store.createSession(id: "probe", title: "probe", owner: "u0")
-            guard ["other", "parent", "none"].contains(probe) else { throw ValidationError("--probe: other, parent or none") }
+            guard ["other", "parent", "both", "none"].contains(probe) else { throw ValidationError("--probe: other, parent, both or none") }
             let body = try prepare(store)
             try store.catchUpSearchIndex()
             let prober = Prober(store: store, session: "probe")
             let parentProber = Prober(store: store, session: "bench")
-            if probe != "none" { prober.start() }
-            if probe == "parent" { parentProber.start() }
+            let probesOther = probe == "other" || probe == "both", probesParent = probe == "parent" || probe == "both"
+            if probesOther { prober.start() }
+            if probesParent { parentProber.start() }
+            let stepsBefore = store.stepPauseCounts
             Thread.sleep(forTimeInterval: 0.05)
             // The job's own peak: the set-up (filling the branch) may have peaked higher.
             let peakReset = PeakMemory.reset()
@@ -52,12 +57,17 @@ struct WriterHold: ParsableCommand {
             let t1 = seconds()
             let peak = PeakMemory.peak
             Thread.sleep(forTimeInterval: 0.02)
-            let other = probe == "none" ? (max: 0.0, median: 0.0, count: 0) : prober.stop(overlapping: t0...t1)
+            let steps = store.stepPauseCounts.since(stepsBefore)
+            let other = probesOther ? prober.stop(overlapping: t0...t1) : (max: 0.0, median: 0.0, count: 0)
             print(String(format: "writer-hold %@ size %d run %d: job %.1f ms (%@); longest post meanwhile %.1f ms (%d posts, p50 %.2f ms)",
                          job, size, run, (t1 - t0) * 1e3, outcome, other.max, other.count, other.median))
-            if probe == "parent" {
+            if probesParent {
                 let parent = parentProber.stop(overlapping: t0...t1)
                 print(String(format: "  posts to the parent meanwhile: longest %.1f ms (%d posts, p50 %.2f ms)", parent.max, parent.count, parent.median))
+            }
+            if steps.steps > 0 {
+                print(String(format: "  steps: %d; after them no pause %d, a pause for other writes %d, always %d, for a long WAL %d; paused %.1f ms in all",
+                             steps.steps, steps.idle, steps.shared, steps.always, steps.walIsLong, (Double(steps.paused.components.seconds) + Double(steps.paused.components.attoseconds) * 1e-18) * 1e3))
             }
             print(String(format: "  RSS before the job %.1f MiB, peak during it %.1f MiB (+%.1f)%@", rssBefore, peak, peak - rssBefore,
                          peakReset ? "" : " (peak not reset: includes the set-up)"))

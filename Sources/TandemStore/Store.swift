@@ -19,8 +19,10 @@ public final class Store: Sendable {
     /// Branches whose merge in steps a thread of this process is running (`mergeInSteps`,
     /// `resumeMerges`): the periodic pickup of stale merges leaves them alone.
     let mergesUnderWay = Mutex<Set<Int64>>([])
-    /// What `writeStep` decided after each step so far (for tests and benchmarks).
+    /// What `writeStep` decided after each step so far.
     let stepPauses = Mutex(StepPauseCounts())
+    /// The pauses after steps of background work so far, by reason (for benchmarks and tests).
+    public var stepPauseCounts: StepPauseCounts { stepPauses.withLock { $0 } }
 
     /// Opens (creating and migrating as needed) the database described by `configuration`.
     /// Throws `schema_too_new` when the file was written by a newer build.

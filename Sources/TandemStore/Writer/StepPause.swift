@@ -47,16 +47,22 @@ enum StepPause {
     }
 }
 
-/// How many steps `Store.writeStep` followed with each kind of pause, and how long it paused
-/// in all.
-struct StepPauseCounts: Sendable, Equatable {
-    var idle = 0
-    var shared = 0
-    var always = 0
-    var walIsLong = 0
-    var paused: Duration = .zero
+/// How many steps `Store.writeStep` followed with each kind of pause (`StepPause.Reason`), and
+/// how long it paused in all.
+public struct StepPauseCounts: Sendable, Equatable {
+    public var idle = 0
+    public var shared = 0
+    public var always = 0
+    public var walIsLong = 0
+    public var paused: Duration = .zero
 
-    var steps: Int { idle + shared + always + walIsLong }
+    public var steps: Int { idle + shared + always + walIsLong }
+
+    /// What was counted since `earlier`.
+    public func since(_ earlier: StepPauseCounts) -> StepPauseCounts {
+        StepPauseCounts(idle: idle - earlier.idle, shared: shared - earlier.shared, always: always - earlier.always,
+                        walIsLong: walIsLong - earlier.walIsLong, paused: paused - earlier.paused)
+    }
 
     mutating func note(_ decision: StepPause.Decision) {
         switch decision.reason {
