@@ -13,8 +13,8 @@ struct WriterHold: ParsableCommand {
         commandName: "writer-hold",
         abstract: "The longest a writer job (branch merge, clear, template, text merge, quota check...) holds up another session's post.")
     @OptionGroup var common: Common
-    @Argument(help: "merge, merge-rows, fork, clear, undo, template-save, template-create, text-merge, text-edit, quota, remove-user, update-metadata, remove-member.") var job: String
-    @Option(help: "Size: turns (merge, clear, undo), rows (template), lines (text-merge), sessions (quota, remove-user), members (remove-member), bytes (update-metadata).")
+    @Argument(help: "merge, merge-rows, fork, delete, import, clear, undo, template-save, template-create, text-merge, text-edit, quota, remove-user, update-metadata, remove-member.") var job: String
+    @Option(help: "Size: turns (merge, delete, import, clear, undo), rows (template), lines (text-merge), sessions (quota, remove-user), members (remove-member), bytes (update-metadata).")
     var size = 100_000
     @Option(help: "max-merge-diff-steps for text-merge (0: unbounded, as before the bound).") var diffSteps = 10_000_000
     @Option(help: "Rows per step of a template's create (importStepRows; a huge value writes them all in one step, as the one-job create did).")
@@ -25,6 +25,8 @@ struct WriterHold: ParsableCommand {
     var probe = "other"
     @Option(help: "on: a step of background work pauses only when other writes wanted the writer (adaptiveStepPause); off: after every step, as before.")
     var adaptivePause = "on"
+    @Option(help: "Milliseconds each prober waits after a post before the next (0.5: a steady stream; 10: the session-stall probe's pace).")
+    var probeGap = 0.5
 
     func run() throws {
         for run in 1...common.runs {
@@ -42,8 +44,8 @@ struct WriterHold: ParsableCommand {
             guard ["other", "parent", "both", "none"].contains(probe) else { throw ValidationError("--probe: other, parent, both or none") }
             let body = try prepare(store)
             try store.catchUpSearchIndex()
-            let prober = Prober(store: store, session: "probe")
-            let parentProber = Prober(store: store, session: "bench")
+            let prober = Prober(store: store, session: "probe", gap: probeGap / 1e3)
+            let parentProber = Prober(store: store, session: "bench", gap: probeGap / 1e3)
             let probesOther = probe == "other" || probe == "both", probesParent = probe == "parent" || probe == "both"
             if probesOther { prober.start() }
             if probesParent { parentProber.start() }
@@ -97,6 +99,17 @@ struct WriterHold: ParsableCommand {
                 guard case .merged(let summary) = try store.mergeBranch(branch: "branch", actor: "u0") else { return "conflict" }
                 return "\(summary.rowCount) new rows merged"
             }
+        case "delete":
+            try appendTurns(store, session: "bench", count: size, &gen)
+            return {
+                _ = try store.deleteSession(id: "bench", actor: "u0")
+                try store.finishDeletes() // the rows, removed by the writer's chore in steps
+                return "deleted a session of \(size) turns, rows gone"
+            }
+        case "import":
+            try appendTurns(store, session: "bench", count: size, &gen)
+            let document = try store.exportSessionText(id: "bench", actor: "u0")
+            return { _ = try store.importSession(json: document, asID: "copy"); return "imported a session of \(size) turns" }
         case "clear":
             try appendTurns(store, session: "bench", count: size, &gen)
             return { "cleared through \(try store.clearTurns(session: "bench", actor: "u0").clearedThrough)" }
@@ -216,13 +229,15 @@ final class Prober: @unchecked Sendable {
     // @unchecked: its state is a Mutex, an Atomic and a semaphore, all thread-safe; `store` is Sendable.
     private let store: Store
     private let session: String
+    private let gap: Double
     private let posts = Mutex<[(start: Double, end: Double)]>([])
     private let running = Atomic<Bool>(false)
     private let done = DispatchSemaphore(value: 0)
 
-    init(store: Store, session: String) {
+    init(store: Store, session: String, gap: Double) {
         self.store = store
         self.session = session
+        self.gap = gap
     }
 
     func start() {
@@ -233,7 +248,7 @@ final class Prober: @unchecked Sendable {
                 _ = try? store.appendTurn(session: session, actor: "u2", NewTurn(role: .user, content: "probe"))
                 let end = seconds()
                 posts.withLock { $0.append((start, end)) }
-                Thread.sleep(forTimeInterval: 0.0005)
+                Thread.sleep(forTimeInterval: gap)
             }
             done.signal()
         }

@@ -157,12 +157,14 @@ public struct StoreConfiguration: Sendable {
     /// `importSession`, `createBranch`). At 500 posts meanwhile kept a p99 of 8-10 ms while a
     /// 1,000,000-turn session was imported or forked; at 1,000, 11-14 ms.
     public var importStepRows: Int = 500
-    /// After each step of a delete (taken by the writer while idle) or of an import, pause this
-    /// many times the step's duration before the next. At 1 such work takes at most about half
-    /// the writer's time: the WAL then grows no faster than the checkpointer recycles it (back to
-    /// back, a 1,000,000-turn delete pushed it past the writer's own checkpoint bound and single
-    /// posts waited 100 ms and more on their commits), and a server sharing the database with
-    /// `tandem-admin` gets the write lock at least half the time.
+    /// After each step of a delete (taken by the writer while idle) or of an import, fork,
+    /// template session or branch merge, pause this many times the step's duration before the
+    /// next, when other writes wanted the writer meanwhile (`adaptiveStepPause`). At 1 such work
+    /// takes at most about half the writer's time while others write, and a server sharing the
+    /// database with `tandem-admin` gets the write lock at least half the time. The WAL is bounded
+    /// apart from this: steps back to back once pushed it past the writer's own checkpoint bound
+    /// (a 1,000,000-turn delete; single posts then waited 100 ms and more on their commits), so
+    /// past half that bound every step waits a checkpoint interval, idle or not (`StepPause`).
     public var stepPause: Double = 1
     /// Whether the pause after a step (`stepPause`) is skipped when nothing else wanted the writer
     /// since the step began: no other job served or queued (writes parked behind a branch merge's
