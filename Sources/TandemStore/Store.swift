@@ -197,9 +197,9 @@ public final class Store: Sendable {
     /// Runs a write job and waits for its commit. `pastQueueLimit`: see `StoreWriter.enqueue` (a
     /// branch merge's steps and end only).
     @discardableResult
-    func write<T: Sendable>(deferrable: Bool = false, savepoint: Bool = true, pastQueueLimit: Bool = false,
+    func write<T: Sendable>(deferrable: Bool = false, savepoint: Bool = true, pastQueueLimit: Bool = false, paced: Bool = false,
                             _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T) throws(StoreError) -> T {
-        try writer.perform(deferrable: deferrable, savepoint: savepoint, pastQueueLimit: pastQueueLimit, body)
+        try writer.perform(deferrable: deferrable, savepoint: savepoint, pastQueueLimit: pastQueueLimit, paced: paced, body)
     }
 
     /// Runs `body` on a reader in one read transaction (a consistent snapshot). For `:memory:`

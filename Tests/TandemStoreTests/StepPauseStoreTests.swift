@@ -10,7 +10,8 @@ import TandemJSON
 /// its share. Asserted on the decisions `writeStep` recorded (`Store.stepPauses`), not on time.
 @Suite struct StepPauseStoreTests {
     /// Parent `s1` with a branch `b1` of `turns` new turns (steps of 100: `turns / 100` steps and
-    /// more), and a session `s2` beside them.
+    /// more), and a session `s2` beside them; then the store left alone for longer than
+    /// `StepPause.window`, so that the posts written here are not recent traffic for the merge.
     private func branch(_ store: Store, turns: Int) throws {
         try makeSession(store)
         try makeSession(store, id: "s2")
@@ -21,6 +22,7 @@ import TandemJSON
                 NewTurn(role: .user, content: "branch turn \($0)")
             })
         }
+        Thread.sleep(forTimeInterval: (StepPause.window + .milliseconds(50)).timeInterval)
         store.stepPauses.withLock { $0 = StepPauseCounts() } // the fork's own steps left out
     }
 
@@ -106,6 +108,35 @@ import TandemJSON
                     """) ?? 0
             }
             #expect(between >= 1)
+        }
+    }
+
+    /// Light traffic: a post to another session every 20 ms, most of them served in a pause or
+    /// between steps rather than during one. Seen within `StepPause.window`, they keep the
+    /// steps pausing (without the window, the steps that saw none ran back to back and such
+    /// posts waited a step's length more often: over the wire their p99 doubled).
+    @Test func lightTrafficElsewhereKeepsThePauseOn() throws {
+        try withStore(configure: { $0.importStepRows = 100; $0.stepPause = 1 }) { store in
+            try branch(store, turns: 3_000)
+            let done = Atomic<Bool>(false)
+            let posted = Atomic<Int>(0)
+            let poster = Thread {
+                while !done.load(ordering: .relaxed) {
+                    if (try? store.appendTurn(session: "s2", actor: "bob", NewTurn(role: .user, content: "now and then"))) != nil {
+                        posted.add(1, ordering: .relaxed)
+                    }
+                    Thread.sleep(forTimeInterval: 0.02)
+                }
+            }
+            poster.start()
+            while posted.load(ordering: .relaxed) < 1 { Thread.sleep(forTimeInterval: 0.001) }
+            let summary = merged(try store.mergeBranch(branch: "b1", actor: "alice"))
+            done.store(true, ordering: .relaxed)
+            #expect(summary?.turnCount == 3_000)
+            let counts = store.stepPauses.withLock { $0 }
+            // Every step is within 250 ms of a post unless the poster's thread went unscheduled
+            // that long; most must have paused.
+            #expect(counts.steps >= 30 && counts.shared > 3 * counts.idle, "\(counts)")
         }
     }
 

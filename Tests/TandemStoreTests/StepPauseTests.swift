@@ -40,14 +40,15 @@ import Testing
         #expect(decide(WriterActivity(served: 1), factor: -1) == .init(pause: .zero, reason: .shared))
     }
 
-    @Test func activityBetweenTwoReadingsLeavesTheStepsOwnJobOut() {
-        let before = WriterActivity(served: 10, lockWaits: 2, queued: 5)
-        #expect(WriterActivity(served: 11, lockWaits: 2, queued: 0).since(before, own: 1) == WriterActivity())
-        #expect(WriterActivity(served: 13, lockWaits: 3, queued: 1).since(before, own: 1)
-                == WriterActivity(served: 2, lockWaits: 1, queued: 1))
-        // The own job not counted yet (parked and run later): never negative.
-        #expect(WriterActivity(served: 10, lockWaits: 2).since(before, own: 1) == WriterActivity())
+    @Test func activityBetweenTwoReadingsIsTheirDifference() {
+        let t = ContinuousClock.now
+        let before = WriterActivity(served: 10, lockWaits: 2, queued: 5, lastServed: t)
+        #expect(WriterActivity(served: 10, lockWaits: 2, queued: 0, lastServed: t).since(before) == WriterActivity(lastServed: t))
+        #expect(WriterActivity(served: 12, lockWaits: 3, queued: 1, lastServed: t + .milliseconds(3)).since(before)
+                == WriterActivity(served: 2, lockWaits: 1, queued: 1, lastServed: t + .milliseconds(3)))
         #expect(!WriterActivity().wantedTheWriter && WriterActivity(queued: 1).wantedTheWriter)
+        // A write answered long ago is no reason to pause by itself.
+        #expect(!WriterActivity(lastServed: t).wantedTheWriter)
     }
 
     @Test func countsTallyEachDecision() {

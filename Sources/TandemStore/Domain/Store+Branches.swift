@@ -23,7 +23,8 @@ extension Store {
         let newID = id ?? RandomID.make()
         try Validate.identifier(newID, what: "session id")
         if let title { try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true) }
-        let plan = try write { ctx throws(StoreError) in
+        // The background work's own start: paced, so that its steps do not take it for others' traffic.
+        let plan = try write(paced: true) { ctx throws(StoreError) in
             try BranchCopy.begin(ctx, session: session, actor: actor, atSeq: atSeq, newID: newID, title: title)
         }
         let rows = max(1, configuration.importStepRows)
@@ -65,7 +66,8 @@ extension Store {
         for (key, value) in resolutions { resolved[key] = try Validate.json(value, what: "resolution", max: configuration.maxRowValueBytes) }
         let resolvedTexts = resolved
         let stepRows = max(1, configuration.importStepRows)
-        let start = try write { ctx throws(StoreError) in
+        // The background work's own start: paced, so that its steps do not take it for others' traffic.
+        let start = try write(paced: true) { ctx throws(StoreError) in
             try BranchMergeJob.begin(ctx, branch: branch, actor: actor, resolutions: resolutions, texts: resolvedTexts, stepRows: stepRows)
         }
         guard case .held(let target) = start else {

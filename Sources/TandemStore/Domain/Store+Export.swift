@@ -111,7 +111,8 @@ extension Store {
 
     private func importSteps(_ doc: any ImportSource, asID: String?, actor: String, claimant: String?) throws(StoreError) -> Session {
         let header = try SessionImport.header(doc, asID: asID, claimant: claimant, configuration)
-        let sid = try write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
+        // The background work's own start: paced, so that its steps do not take it for others' traffic.
+        let sid = try write(paced: true) { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
         return try buildHidden(sid: sid) { () throws(StoreError) in
             let rows = max(1, configuration.importStepRows)
             for list in SessionImport.lists {

@@ -3,19 +3,22 @@ import Foundation
 /// Long writes (an import, a branch's copy) as many short transactions, so that nobody else's
 /// commits wait behind them for long.
 extension Store {
-    /// One step: a write job, then, when other writes wanted the writer meanwhile, a pause of
-    /// `stepPause` times as long as it took, so that they keep their share of it; none when
-    /// nothing else did (`StepPause`; `adaptiveStepPause`). A checkpoint interval at least while
-    /// the WAL is long (see `walIsLong`).
+    /// One step: a write job, then, when other writes wanted the writer during it or were
+    /// answered within `StepPause.window`, a pause of `stepPause` times as long as it took, so
+    /// that they keep their share of it; none on a writer that served nothing else that recently
+    /// (`StepPause`; `adaptiveStepPause`). A checkpoint interval at least while the WAL is long
+    /// (see `walIsLong`).
     func writeStep<T: Sendable>(pastQueueLimit: Bool = false,
                                 _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T) throws(StoreError) -> T {
         let before = writer.activity
         let started = ContinuousClock.now
-        let result = try write(pastQueueLimit: pastQueueLimit, body)
-        let took = ContinuousClock.now - started
-        // What the writer did for others from the step's submission to its answer, its own job
-        // left out: jobs served in its batch or between, and what is queued now.
-        let decision = StepPause.after(step: took, factor: configuration.stepPause, others: writer.activity.since(before, own: 1),
+        let result = try write(pastQueueLimit: pastQueueLimit, paced: true, body)
+        let ended = ContinuousClock.now
+        // What the writer did for others from the step's submission to its answer (the step is
+        // paced: not counted), what is queued now, and when it last answered another write.
+        let others = writer.activity.since(before)
+        let decision = StepPause.after(step: ended - started, factor: configuration.stepPause, others: others,
+                                       sharedRecently: StepPause.isRecent(others.lastServed, now: ended),
                                        adaptive: configuration.adaptiveStepPause, walIsLong: walIsLong,
                                        walWait: .milliseconds(configuration.checkpointIntervalMilliseconds))
         stepPauses.withLock { $0.note(decision) }

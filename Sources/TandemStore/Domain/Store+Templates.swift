@@ -58,7 +58,8 @@ extension Store {
         try Validate.identifier(newID, what: "session id")
         if let title { try Validate.text(title, what: "title", max: configuration.maxTitleBytes, allowEmpty: true) }
         let body = try read { db throws(StoreError) in try TemplateSession.body(db, name: name, actor: actor) }
-        let plan = try write { ctx throws(StoreError) in
+        // The background work's own start: paced, so that its steps do not take it for others' traffic.
+        let plan = try write(paced: true) { ctx throws(StoreError) in
             try TemplateSession.begin(ctx, body: body, actor: actor, newID: newID, title: title)
         }
         return try buildHidden(sid: plan.sid) { () throws(StoreError) in

@@ -48,6 +48,8 @@ public final class StoreWriter: @unchecked Sendable {
     /// Jobs answered, and transactions that waited for another connection's lock, so far (see
     /// `WriterActivity`): what background work in steps paces itself by (`StepPause`).
     private var servedJobs = 0
+    /// When the writer last answered a job that is not a paced step (nil: never).
+    private var lastServedAt: ContinuousClock.Instant?
     private var lockWaits = 0
 
     /// Work between jobs (nil: none).
@@ -120,9 +122,10 @@ public final class StoreWriter: @unchecked Sendable {
     ///
     /// `pastQueueLimit` jobs are queued even when `maxQueuedJobs` are: a branch merge's steps and
     /// its end, which lift the hold that the parked jobs filling the queue wait for (one at a time
-    /// per merge, so they add at most one job per merge under way).
+    /// per merge, so they add at most one job per merge under way). `paced`: see `WriteJob.paced`.
     func enqueue<T: Sendable>(
         deferrable: Bool, savepoint: Bool, wake: Bool = true, blocksCaller: Bool = false, pastQueueLimit: Bool = false,
+        paced: Bool = false,
         _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
         completion: @escaping @Sendable (Result<T, StoreError>) -> Void
     ) {
@@ -131,7 +134,7 @@ public final class StoreWriter: @unchecked Sendable {
             return
         }
         let job: WriteJob = TypedWriteJob(deferrable: deferrable, savepoint: savepoint, blocksCaller: blocksCaller,
-                                          body: body, completion: completion)
+                                          paced: paced, body: body, completion: completion)
         condition.lock()
         if thread.isStopping {
             condition.unlock()
@@ -178,10 +181,13 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     func perform<T: Sendable>(
-        deferrable: Bool, savepoint: Bool, pastQueueLimit: Bool = false, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
+        deferrable: Bool, savepoint: Bool, pastQueueLimit: Bool = false, paced: Bool = false,
+        _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
     ) throws(StoreError) -> T {
         let waiter = Waiter<T>()
-        enqueue(deferrable: deferrable, savepoint: savepoint, blocksCaller: true, pastQueueLimit: pastQueueLimit, body) { waiter.deliver($0) }
+        enqueue(deferrable: deferrable, savepoint: savepoint, blocksCaller: true, pastQueueLimit: pastQueueLimit, paced: paced, body) {
+            waiter.deliver($0)
+        }
         return try waiter.wait().get()
     }
 
@@ -206,7 +212,7 @@ public final class StoreWriter: @unchecked Sendable {
     var activity: WriterActivity {
         condition.lock()
         defer { condition.unlock() }
-        return WriterActivity(served: servedJobs, lockWaits: lockWaits, queued: queue.count + held.count)
+        return WriterActivity(served: servedJobs, lockWaits: lockWaits, queued: queue.count + held.count, lastServed: lastServedAt)
     }
 
     /// Sets what to tell after each commit (see `commitObserver`).
@@ -254,7 +260,7 @@ public final class StoreWriter: @unchecked Sendable {
                 }
                 // Parked jobs wait for a hold that another process may lift: look again now and then.
                 let poll: Double? = parked.isEmpty ? nil : Self.parkedPollSeconds
-                let others = WriterActivity(served: servedJobs, lockWaits: lockWaits)
+                let others = WriterActivity(served: servedJobs, lockWaits: lockWaits, lastServed: lastServedAt)
                 guard let wait = chore?.wait(idle: queue.isEmpty, writerDid: others) else {
                     if !queue.isEmpty { break }
                     if let poll {
@@ -295,7 +301,7 @@ public final class StoreWriter: @unchecked Sendable {
     private func runStep(of chore: WriterChore) {
         let started = ContinuousClock.now
         let outcome = StepOutcome()
-        let job = TypedWriteJob<Bool>(deferrable: false, savepoint: true, body: { ctx throws(StoreError) in
+        let job = TypedWriteJob<Bool>(deferrable: false, savepoint: true, paced: true, body: { ctx throws(StoreError) in
             do throws(StoreError) {
                 let more = try chore.step(ctx)
                 outcome.value = .success(more)
@@ -305,7 +311,7 @@ public final class StoreWriter: @unchecked Sendable {
                 throw error
             }
         }, completion: { _ in })
-        let commitError = runBatch([job], foreground: false)
+        let commitError = runBatch([job])
         condition.lock()
         let others = WriterActivity(served: servedJobs, lockWaits: lockWaits)
         condition.unlock()
@@ -313,9 +319,8 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     /// Runs `batch` in one transaction; returns the error that failed the whole batch, if any.
-    /// `foreground`: its answered jobs count as served (`WriterActivity`); a chore step's do not.
     @discardableResult
-    private func runBatch(_ batch: [WriteJob], foreground: Bool = true) -> StoreError? {
+    private func runBatch(_ batch: [WriteJob]) -> StoreError? {
         let db = context.db
         context.choreDue = false
         var parkedNow: [(job: WriteJob, sid: Int64)] = []
@@ -385,7 +390,7 @@ public final class StoreWriter: @unchecked Sendable {
                         condition.unlock()
                         if let refusal { completer.deliver(out.map(\.job), error: refusal) }
                         let apart = Set(out.map { ObjectIdentifier($0.job) } + [ObjectIdentifier(job)])
-                        return runBatch(batch.filter { !apart.contains(ObjectIdentifier($0)) }, foreground: foreground)
+                        return runBatch(batch.filter { !apart.contains(ObjectIdentifier($0)) })
                     }
                     switch failure {
                     case nil:
@@ -395,9 +400,9 @@ public final class StoreWriter: @unchecked Sendable {
                         // job's writes. It fails alone; the rest of the batch runs again without it.
                         storage.note(failure)
                         discardTransaction()
-                        noteServed(foreground ? 1 : 0)
+                        noteServed(job.paced ? 0 : 1)
                         completer.deliver([job], error: nil)
-                        return runBatch(batch.filter { $0 !== job }, foreground: foreground)
+                        return runBatch(batch.filter { $0 !== job })
                     case _?:
                         context.discardJob() // failed its checks before writing anything
                     }
@@ -450,7 +455,9 @@ public final class StoreWriter: @unchecked Sendable {
         condition.lock()
         committedBatches += 1
         committedJobs += batch.count - parkedNow.count
-        if foreground { servedJobs += batch.count - parkedNow.count - refused.count }
+        // Paced steps are not served others (one parked or refused is then subtracted twice: the
+        // count only tells pauses apart, and errs on the side of none).
+        noteServedUnderLock(batch.count - parkedNow.count - refused.count - batch.reduce(0) { $0 + ($1.paced ? 1 : 0) })
         let observer = commitObserver
         let refusal = parkingRefusal
         if refusal == nil {
@@ -500,8 +507,15 @@ public final class StoreWriter: @unchecked Sendable {
     /// Counts `count` jobs answered outside a commit (see `servedJobs`).
     private func noteServed(_ count: Int) {
         condition.lock()
-        servedJobs += count
+        noteServedUnderLock(count)
         condition.unlock()
+    }
+
+    /// `noteServed` with `condition` held.
+    private func noteServedUnderLock(_ count: Int) {
+        guard count > 0 else { return }
+        servedJobs += count
+        lastServedAt = .now
     }
 
     private func abort(_ batch: [WriteJob], _ error: StoreError) {

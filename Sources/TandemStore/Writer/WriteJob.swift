@@ -8,11 +8,16 @@ class WriteJob: @unchecked Sendable {
     /// Whether a thread blocks until the job's completion (`StoreWriter.perform`): parked, it
     /// holds that thread for the rest of a merge (see `StoreConfiguration.maxBlockedOnMerges`).
     let blocksCaller: Bool
+    /// A step of background work that paces itself by what the writer serves others (an
+    /// import's, fork's, template's or merge's step, or the writer's chore step): not counted as
+    /// served in `WriterActivity`.
+    let paced: Bool
 
-    init(deferrable: Bool, savepoint: Bool, blocksCaller: Bool) {
+    init(deferrable: Bool, savepoint: Bool, blocksCaller: Bool, paced: Bool) {
         self.deferrable = deferrable
         self.savepoint = savepoint
         self.blocksCaller = blocksCaller
+        self.paced = paced
     }
 
     /// Runs the job; its error, or nil on success.
@@ -29,12 +34,12 @@ final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
     private let completion: @Sendable (Result<T, StoreError>) -> Void
     private var result: Result<T, StoreError>?
 
-    init(deferrable: Bool, savepoint: Bool, blocksCaller: Bool = false,
+    init(deferrable: Bool, savepoint: Bool, blocksCaller: Bool = false, paced: Bool = false,
          body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
          completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
         self.body = body
         self.completion = completion
-        super.init(deferrable: deferrable, savepoint: savepoint, blocksCaller: blocksCaller)
+        super.init(deferrable: deferrable, savepoint: savepoint, blocksCaller: blocksCaller, paced: paced)
     }
 
     override func run(_ context: WriteContext) -> StoreError? {

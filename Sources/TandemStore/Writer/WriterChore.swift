@@ -53,7 +53,8 @@ final class WriterChore: @unchecked Sendable {
         if lastFailed {
             gap = .seconds(1)
         } else if idle {
-            gap = StepPause.after(step: lastTook, factor: pause, others: writerDid.since(writerDidAtEnd), adaptive: adaptive,
+            gap = StepPause.after(step: lastTook, factor: pause, others: writerDid.since(writerDidAtEnd),
+                                  sharedRecently: StepPause.isRecent(writerDid.lastServed, now: .now), adaptive: adaptive,
                                   walIsLong: walIsLong(), walWait: busyInterval).pause
         } else {
             gap = busyInterval
