@@ -27,6 +27,7 @@ enum Migrations {
         Migration(version: 16, name: "owner-counts", sql: Schema.ownerCounts),
         Migration(version: 17, name: "retired-session-heads", sql: Schema.retiredSessionHeads),
         Migration(version: 18, name: "branch-merges", sql: Schema.branchMerges),
+        Migration(version: 19, name: "comment-ids", sql: Schema.commentIDs),
         Migration(version: 20, name: "checkpoint-time-ties", sql: Schema.checkpointTimeTies),
     ]
 
