@@ -42,7 +42,8 @@ class Run(EventChecks, AnswerChecks, TurnOps, SessionOps, BranchOps, ReplayCheck
     def req(self, who, op, **params):
         self.ops += 1
         self.last = (who, op, params)
-        if not op.startswith(("history", "state.get", "comment.list", "contrib", "checkpoint.list", "checkpoint.get", "session.get")):
+        if not op.startswith(("history", "state.get", "comment.list", "contrib", "checkpoint.list", "checkpoint.get",
+                              "session.get", "session.list", "member.list", "session.join")):
             self.trail.append((who, op, params))
         for _ in range(50):
             r = self.clients[who].request(op, **params)
