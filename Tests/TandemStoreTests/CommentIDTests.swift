@@ -68,4 +68,29 @@ import Testing
         #expect(next.id == 8)
         #expect(try store.read { db throws(StoreError) in try db.scalar("SELECT comment_count FROM session_counts WHERE sid = 1") } == 4)
     }
+
+    /// A database a build between migrations 18 and 20 wrote (19 was missing from it): opening it
+    /// applies 19 after 20, and the ids given by then are still not given again.
+    @Test func aDatabaseAt20Without19Gets19() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        do {
+            let db = try legacyDatabase(at: dir.dbPath, version: 18, title: "Old", lastTurn: 1, lastEvent: 1)
+            try db.execute(Schema.checkpointTimeTies)
+            try db.run("INSERT INTO schema_migrations(version, name, applied_at) VALUES (20, 'checkpoint-time-ties', 2)")
+            try db.run("INSERT INTO turns(sid, seq, role, author, content, created_at, event_seq) VALUES (1,1,'user','alice','t',5,1)")
+            try db.run("INSERT INTO comments(id, sid, turn_seq, author, body, created_at) VALUES (4,1,1,'alice','c',6)")
+        }
+        let store = try Store(path: dir.dbPath)
+        defer { store.close() }
+        let versions = try store.read { db throws(StoreError) in try Migrations.applied(db).map(\.version) }
+        #expect(versions == Array(1...20))
+        let next = try store.addComment(session: "old", actor: "alice", turnSeq: 1, body: "new")
+        #expect(next.id == 5)
+        _ = try store.deleteSession(id: "old", actor: "alice")
+        try store.finishDeletes()
+        _ = try store.createSession(id: "fresh", title: "F", owner: "alice")
+        _ = try store.appendTurn(session: "fresh", actor: "alice", NewTurn(role: .user, content: "a"))
+        #expect(try store.addComment(session: "fresh", actor: "alice", turnSeq: 1, body: "after").id == 6)
+    }
 }
