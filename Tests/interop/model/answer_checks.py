@@ -19,7 +19,7 @@ class AnswerChecks:
                 raise Mismatch(f"session.updated {r['updated']} outside the change's window {lo}..{hi}")
             s.updated = r["updated"]
 
-    def history_want(self, s, visible, selector, limit, include_undone):
+    def history_want(self, s, visible, selector, limit):
         ts = visible
         if "last" in selector:
             n = selector["last"]
@@ -69,7 +69,7 @@ class AnswerChecks:
             params["author"] = author
         visible = [t for t in s.turns if (inc or t.state == "live") and (author is None or t.author == author)]
         r = self.ok(user, "history", **params)
-        want = self.history_want(s, visible, sel, limit, inc)
+        want = self.history_want(s, visible, sel, limit)
         if r.get("more") and 0 < len(r.get("turns", [])) < len(want["turns"]):
             # a page cut by max_page_bytes: the first turns (the last ones for `last`)
             n = len(r["turns"])

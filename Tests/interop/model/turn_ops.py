@@ -113,8 +113,6 @@ class TurnOps:
         info = s.info()
         info["updated"] = ANY
         ev["info"] = info
-        if s.parent:
-            pass
 
     def random_value(self):
         rng = self.rng
