@@ -26,6 +26,25 @@ import TandemJSON
         store.stepPauses.withLock { $0 = StepPauseCounts() } // the fork's own steps left out
     }
 
+    /// Merges `b1` while a thread posts to `s2`, one post at a time, `gap` seconds apart (0: back
+    /// to back), the merge starting once `startingAfter` posts are in.
+    private func mergeBesidePoster(_ store: Store, gap: Double, startingAfter: Int) throws -> BranchMergeSummary? {
+        let done = Atomic<Bool>(false)
+        let posted = Atomic<Int>(0)
+        let poster = Thread {
+            while !done.load(ordering: .relaxed) {
+                if (try? store.appendTurn(session: "s2", actor: "bob", NewTurn(role: .user, content: "elsewhere"))) != nil {
+                    posted.add(1, ordering: .relaxed)
+                }
+                if gap > 0 { Thread.sleep(forTimeInterval: gap) }
+            }
+        }
+        poster.start()
+        defer { done.store(true, ordering: .relaxed) }
+        while posted.load(ordering: .relaxed) < startingAfter { Thread.sleep(forTimeInterval: 0.001) }
+        return merged(try store.mergeBranch(branch: "b1", actor: "alice"))
+    }
+
     private func merged(_ result: BranchMergeResult) -> BranchMergeSummary? {
         if case .merged(let summary) = result { return summary }
         return nil
@@ -82,20 +101,7 @@ import TandemJSON
     @Test func aPosterToAnotherSessionKeepsThePauseAndIsServedBetweenSteps() throws {
         try withStore(configure: { $0.importStepRows = 100; $0.stepPause = 1 }) { store in
             try branch(store, turns: 3_000)
-            let done = Atomic<Bool>(false)
-            let posted = Atomic<Int>(0)
-            let poster = Thread {
-                while !done.load(ordering: .relaxed) {
-                    if (try? store.appendTurn(session: "s2", actor: "bob", NewTurn(role: .user, content: "elsewhere"))) != nil {
-                        posted.add(1, ordering: .relaxed)
-                    }
-                }
-            }
-            poster.start()
-            // The merge starts once the poster is under way.
-            while posted.load(ordering: .relaxed) < 3 { Thread.sleep(forTimeInterval: 0.001) }
-            let summary = merged(try store.mergeBranch(branch: "b1", actor: "alice"))
-            done.store(true, ordering: .relaxed)
+            let summary = try mergeBesidePoster(store, gap: 0, startingAfter: 3)
             #expect(summary?.turnCount == 3_000)
             let counts = store.stepPauses.withLock { $0 }
             #expect(counts.steps >= 30 && counts.shared >= 1 && counts.paused > .zero)
@@ -118,20 +124,7 @@ import TandemJSON
     @Test func lightTrafficElsewhereKeepsThePauseOn() throws {
         try withStore(configure: { $0.importStepRows = 100; $0.stepPause = 1 }) { store in
             try branch(store, turns: 3_000)
-            let done = Atomic<Bool>(false)
-            let posted = Atomic<Int>(0)
-            let poster = Thread {
-                while !done.load(ordering: .relaxed) {
-                    if (try? store.appendTurn(session: "s2", actor: "bob", NewTurn(role: .user, content: "now and then"))) != nil {
-                        posted.add(1, ordering: .relaxed)
-                    }
-                    Thread.sleep(forTimeInterval: 0.02)
-                }
-            }
-            poster.start()
-            while posted.load(ordering: .relaxed) < 1 { Thread.sleep(forTimeInterval: 0.001) }
-            let summary = merged(try store.mergeBranch(branch: "b1", actor: "alice"))
-            done.store(true, ordering: .relaxed)
+            let summary = try mergeBesidePoster(store, gap: 0.02, startingAfter: 1)
             #expect(summary?.turnCount == 3_000)
             let counts = store.stepPauses.withLock { $0 }
             // Every step is within 250 ms of a post unless the poster's thread went unscheduled

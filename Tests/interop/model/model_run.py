@@ -112,17 +112,22 @@ class Run(EventChecks, AnswerChecks, TurnOps, SessionOps, BranchOps, ReplayCheck
         return s
 
 
-    def run(self):
-        s = self.create(f"m{self.seed}")
-        for self.step in range(self.steps):
-            acted = self.one_step(s)
+    def random_steps(self, home, steps):
+        """Random operations numbered `steps`, on `home` or a session they make; after each, the
+        acted-on session checked whole (every fifth step and a fifth of the rest) or its events."""
+        for self.step in steps:
+            acted = self.one_step(home)
             if acted.id not in self.sessions:
-                acted = s
+                acted = home
             if self.step % 5 == 0 or self.rng.random() < 0.2:
                 self.check_all(acted)
             else:
                 self.check_events(acted)
             self.sync(acted, 1)
+
+    def run(self):
+        s = self.create(f"m{self.seed}")
+        self.random_steps(s, range(self.steps))
         for x in list(self.sessions.values()):
             self.check_all(x)
             self.replay_check(x)
@@ -139,15 +144,7 @@ class Run(EventChecks, AnswerChecks, TurnOps, SessionOps, BranchOps, ReplayCheck
                     raise Mismatch(f"{u} removed from {sid} still got {after[:3]}")
         imp = self.export_check(s)
         self.replay_check(imp)
-        for self.step in range(self.steps, self.steps + self.steps // 2):
-            acted = self.one_step(imp)
-            if acted.id not in self.sessions:
-                acted = imp
-            if self.step % 5 == 0 or self.rng.random() < 0.2:
-                self.check_all(acted)
-            else:
-                self.check_events(acted)
-            self.sync(acted, 1)
+        self.random_steps(imp, range(self.steps, self.steps + self.steps // 2))
         for x in list(self.sessions.values()):
             self.check_all(x)
             self.replay_check(x)
