@@ -1,0 +1,137 @@
+"""A reference three-way merge of state row values, written from the documented rules (docs/protocol.md
+"state.put", docs/store.md "Shared-state rows", the doc comments of Sources/TandemStore/Merge/):
+
+- a value changed on one side only takes that change; the same change on both sides is kept;
+- objects changed on both sides merge key by key, recursively; a deleted key is an absent key, so a
+  deletion against a modification, or two different additions of one key, conflict (two objects added
+  under one key have no common base: a conflict); at the top, `base: 0` on an existing row merges two
+  objects key by key from nothing, keeps two equal values, and anything else conflicts without `base`;
+- strings changed on both sides merge line by line (diff3: lines keep their terminators; regions
+  changed on one side take that side, regions changed alike are kept, regions changed differently,
+  adjacent edits included, conflict); a text conflict names the string's path with the three whole
+  strings;
+- arrays, numbers, booleans, null and changes of kind changed differently on both sides conflict;
+- every conflict is reported, sorted by path segments (a prefix first), as a JSON Pointer.
+
+Equality is JSON's (`1 == 1.0`); strings byte for byte. The diff is a longest common subsequence of
+lines: the random texts use distinct lines, so it is the only one and any LCS algorithm agrees."""
+import json
+
+from matching import tally
+
+ABSENT = object()  # the key is not there
+NOBASE = object()  # base 0 on an existing row: no base value at all
+
+
+def same(a, b):
+    if a is ABSENT or b is ABSENT:
+        return a is b
+    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+
+
+def lines(text):
+    """Lines with their terminators; joining them gives the text back."""
+    out, start = [], 0
+    for i, ch in enumerate(text):
+        if ch == "\n":
+            out.append(text[start:i + 1])
+            start = i + 1
+    if start < len(text):
+        out.append(text[start:])
+    return out
+
+
+def lcs_matches(a, b):
+    """For each index of a, the index of b it is matched with in a longest common subsequence, or None."""
+    n, m = len(a), len(b)
+    dp = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            dp[i][j] = dp[i + 1][j + 1] + 1 if a[i] == b[j] else max(dp[i + 1][j], dp[i][j + 1])
+    out, i, j = [None] * n, 0, 0
+    while i < n and j < m:
+        if a[i] == b[j]:
+            out[i] = j
+            i, j = i + 1, j + 1
+        elif dp[i + 1][j] >= dp[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return out
+
+
+def merge_text(base, cur, prop):
+    """diff3 (Khanna, Kuber, Pierce): the merged text, or None when a region changed differently."""
+    o, a, b = lines(base), lines(cur), lines(prop)
+    ma, mb = lcs_matches(o, a), lcs_matches(o, b)
+    out, lo, la, lb = [], 0, 0, 0
+    while True:
+        # a stable run: base lines matched consecutively on both sides
+        while lo < len(o) and ma[lo] == la and mb[lo] == lb:
+            out.append(o[lo])
+            lo, la, lb = lo + 1, la + 1, lb + 1
+        nxt = next((i for i in range(lo, len(o)) if ma[i] is not None and mb[i] is not None), None)
+        eo, ea, eb = (len(o), len(a), len(b)) if nxt is None else (nxt, ma[nxt], mb[nxt])
+        co, ca, cb = o[lo:eo], a[la:ea], b[lb:eb]
+        if ca == co:
+            out += cb
+        elif cb == co or ca == cb:
+            out += ca
+        else:
+            return None
+        lo, la, lb = eo, ea, eb
+        if nxt is None:
+            return "".join(out)
+
+
+def _conflict(path, base, cur, prop):
+    c = {"path": path}
+    if base is not ABSENT and base is not NOBASE:
+        c["base"] = base
+    if cur is not ABSENT:
+        c["current"] = cur
+    if prop is not ABSENT:
+        c["proposed"] = prop
+    return c
+
+
+def merge3(base, cur, prop, path=""):
+    """(merged value, conflicts); the value is meaningless when conflicts is not empty."""
+    if same(cur, prop):
+        return cur, []
+    if base is not NOBASE and same(prop, base):
+        return cur, []
+    if base is not NOBASE and same(cur, base):
+        return prop, []
+    top_nobase = base is NOBASE and path == ""
+    if isinstance(cur, dict) and isinstance(prop, dict) and (isinstance(base, dict) or top_nobase):
+        b = base if isinstance(base, dict) else {}
+        tally("merge kind", "objects from nothing" if top_nobase else "objects at depth %d" % path.count("/"))
+        out, conflicts = dict(cur), []
+        for k in set(cur) | set(prop) | set(b):
+            v, cs = merge3(b.get(k, ABSENT), cur.get(k, ABSENT), prop.get(k, ABSENT),
+                           path + "/" + k.replace("~", "~0").replace("/", "~1"))
+            conflicts += cs
+            if v is ABSENT:
+                out.pop(k, None)
+            else:
+                out[k] = v
+        return out, conflicts
+    if isinstance(base, str) and isinstance(cur, str) and isinstance(prop, str):
+        merged = merge_text(base, cur, prop)
+        tally("merge kind", "text conflict" if merged is None else "text merged")
+        if merged is not None:
+            return merged, []
+    return ABSENT, [_conflict(path, base, cur, prop)]
+
+
+def pointer_segments(pointer):
+    return [s.replace("~1", "/").replace("~0", "~") for s in pointer.split("/")[1:]]
+
+
+def merge_row(base, cur, prop):
+    """('merged', value) or ('conflict', sorted conflicts), as state.put answers a stale write."""
+    value, conflicts = merge3(base, cur, prop)
+    if conflicts:
+        return "conflict", sorted(conflicts, key=lambda c: pointer_segments(c["path"]))
+    return "merged", value
