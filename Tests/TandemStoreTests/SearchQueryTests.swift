@@ -59,6 +59,20 @@ import Testing
             #expect(errorCode { _ = try store.searchPage("banana", cursor: "junk") } == "invalid_argument")
         }
     }
+
+    /// What follows NOT is excluded as -word is: a hit never holds it as a match, so its snippet
+    /// must not mark it (found by Tests/interop/model's search run: `x1 NOT "review delta"` marked
+    /// a lone "review").
+    @Test func wordsAfterNOTAreNotHighlighted() throws {
+        let q = try SearchQuery("x1 NOT \"review delta\" AND plan")
+        #expect(q.words == ["x1", "plan"])
+        #expect(try SearchQuery("merge NOT conf*").prefixes.isEmpty)
+        try withStore { store in
+            try makeSession(store, title: "t")
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "review x1 not rev"))
+            #expect(try store.search("x1 NOT \"review delta\"", member: "alice").map(\.snippet) == ["review [x1] not rev"])
+        }
+    }
 }
 
 private extension Result where Failure == any Error {

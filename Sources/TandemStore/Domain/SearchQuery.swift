@@ -46,12 +46,14 @@ struct SearchQuery: Sendable, Equatable {
         for (index, item) in items.enumerated() {
             switch item {
             case .term(let text, let prefix, let excluded):
+                // A term after NOT is excluded as -word is: a hit never matches it, so it is not highlighted.
+                let afterNot = index > 0 && items[index - 1] == .not
                 if excluded {
                     guard previousWasTerm else {
                         throw StoreError.invalid("search: '-\(text)' excludes from nothing; put a word to find before it")
                     }
                     parts.append("NOT")
-                } else {
+                } else if !afterNot {
                     for token in SearchSnippet.terms(text) { words.insert(token) }
                     if prefix, let last = SearchSnippet.foldedTokens(text).last { prefixes.append(last) }
                 }
