@@ -6,13 +6,13 @@ import Testing
 /// -word; anything else is text; a query the grammar refuses says why.
 @Suite struct SearchQueryTests {
     @Test func theDocumentedSyntaxBecomesQuotedFTS5() throws {
-        #expect(try SearchQuery("merge conflict").match == #""merge" "conflict""#)
+        #expect(try SearchQuery("merge conflict").match == #""merge" AND "conflict""#)
         #expect(try SearchQuery("merg* OR \"three way\"").match == #""merg" * OR "three way""#)
         #expect(try SearchQuery("quick AND fox NOT lazy").match == #""quick" AND "fox" NOT "lazy""#)
         #expect(try SearchQuery("quokka -hello").match == #""quokka" NOT "hello""#)
         // FTS5's other syntax is only text: no column filter, no NEAR group, no error.
-        #expect(try SearchQuery("title:x NEAR(a b) ^c").match == #""title:x" "NEAR(a" "b)" "^c""#)
-        #expect(try SearchQuery("and or not").match == #""and" "or" "not""#) // lower case: words
+        #expect(try SearchQuery("title:x NEAR(a b) ^c").match == #""title:x" AND "NEAR(a" AND "b)" AND "^c""#)
+        #expect(try SearchQuery("and or not").match == #""and" AND "or" AND "not""#) // lower case: words
         let q = try SearchQuery("Merg* \"Three Way\" -skip")
         #expect(q.words == ["merg", "three", "way"] && q.prefixes == ["merg"]) // "skip" is excluded: never highlighted
         // At the caps: 16 terms, 4 of them prefixes.
@@ -71,6 +71,21 @@ import Testing
             try makeSession(store, title: "t")
             _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "review x1 not rev"))
             #expect(try store.search("x1 NOT \"review delta\"", member: "alice").map(\.snippet) == ["review [x1] not rev"])
+        }
+    }
+
+    /// `-word` and `NOT word` exclude that word only; the words after it must still match, as every
+    /// word must (found by the model check: FTS5 binds bare words tighter than NOT, so
+    /// `pl* -beta x1` was `pl* NOT (beta x1)` and found turns without x1).
+    @Test func wordsAfterAnExclusionMustStillMatch() throws {
+        try withStore { store in
+            try makeSession(store, title: "t")
+            for content in ["plan x1", "plan beta", "plan only", "plan beta x1"] {
+                _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: content))
+            }
+            #expect(try store.search("pl* -beta x1", member: "alice").map(\.turnSeq) == [1])
+            #expect(try store.search("plan NOT beta x1", member: "alice").map(\.turnSeq) == [1])
+            #expect(try store.search("x1 OR plan -beta only", member: "alice").map(\.turnSeq) == [4, 3, 1])
         }
     }
 }

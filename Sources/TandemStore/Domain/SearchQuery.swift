@@ -53,7 +53,12 @@ struct SearchQuery: Sendable, Equatable {
                         throw StoreError.invalid("search: '-\(text)' excludes from nothing; put a word to find before it")
                     }
                     parts.append("NOT")
-                } else if !afterNot {
+                } else if previousWasTerm {
+                    // An explicit AND: FTS5 binds bare terms tighter than NOT, so `a -b c` would be
+                    // `a NOT (b c)`; with it, `(a NOT b) AND c`: every word not excluded must match.
+                    parts.append("AND")
+                }
+                if !excluded && !afterNot {
                     for token in SearchSnippet.terms(text) { words.insert(token) }
                     if prefix, let last = SearchSnippet.foldedTokens(text).last { prefixes.append(last) }
                 }
