@@ -8,23 +8,10 @@ import random
 from matching import Mismatch, match, tally
 from merge_model import NOBASE, merge_row
 from merge_values import Values
+from reference_model import ANY
 from wire import Client
 
-ANY = object()
 KINDS = {"doc": "doc", "notes": "doc", "text": "text", "list": "list"}
-
-
-def _match(got, want, path):
-    """match() with this module's wildcard for the server's times."""
-    if want is ANY:
-        return
-    if isinstance(want, dict) and isinstance(got, dict):
-        for k in set(got) | set(want):
-            if k not in got or k not in want:
-                raise Mismatch(f"{path}.{k}: got {got.get(k, '<absent>')!r}, want {want.get(k, '<absent>')!r}")
-            _match(got[k], want[k], f"{path}.{k}")
-        return
-    match(got, want, path)
 
 
 class MergeRun:
@@ -72,12 +59,12 @@ class MergeRun:
             self.clients[u].wait_eseq(self.sid, self.eseq)
             got = [{k: e[k] for k in ("eseq", "key", "version", "value", "author", "merged")}
                    for e in self.clients[u].durable(self.sid) if e["event"] == "state"]
-            _match(got, self.events, f"{u}'s state events")
+            match(got, self.events, f"{u}'s state events")
 
     def refresh(self, user, key):
         rows = self.ok(user, "state.get", session=self.sid, key=key)["rows"]
         want = [self.wire(self.rows[key][-1])] if key in self.rows else []
-        _match(rows, want, f"state.get {key}")
+        match(rows, want, f"state.get {key}")
         if rows:
             self.views[user][key] = (rows[0]["version"], rows[0]["value"])
 
@@ -98,13 +85,13 @@ class MergeRun:
         where = f"step {self.step}: {user} put {params}\n   on {self.wire(hist[-1]) if hist else None}\n   base value " \
                 f"{hist[base - 1]['value'] if 0 < base <= len(hist) else None}\n  "
         if outcome == "conflict":
-            _match(res, {"outcome": "conflict", "conflicts": v, "current": self.wire(hist[-1])}, where)
+            match(res, {"outcome": "conflict", "conflicts": v, "current": self.wire(hist[-1])}, where)
             if self.rng.random() < 0.7:
                 self.views[user][key] = (hist[-1]["version"], hist[-1]["value"])
             return
         self.eseq += 1
         row = {"key": key, "version": len(hist) + 1, "value": v, "author": user, "updated": ANY}
-        _match(res, {"outcome": outcome, "row": row, "eseq": self.eseq}, where)
+        match(res, {"outcome": outcome, "row": row, "eseq": self.eseq}, where)
         row["updated"] = res["row"]["updated"]
         self.rows.setdefault(key, []).append(row)
         self.events.append({"eseq": self.eseq, "key": key, "version": row["version"], "value": v, "author": user,

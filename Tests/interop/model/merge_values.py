@@ -32,7 +32,7 @@ class Values:
     def obj(self, depth=0):
         out = {}
         for k in self.rng.sample(["a", "b", "c", "d", "e/f", "t"], self.rng.randint(1, 4)):
-            out[k] = self.obj(depth + 1) if depth < 2 and self.rng.random() < 0.3 else self.leaf()
+            out[k] = self.obj(depth + 1) if depth < 2 and self.rng.random() < (0.6 if depth == 0 else 0.3) else self.leaf()
         return out
 
     def fresh(self, kind):
@@ -72,7 +72,8 @@ class Values:
             keys = list(out)
             r = rng.random()
             if keys and r < 0.5:
-                k = rng.choice(keys)
+                nested = [k for k in keys if isinstance(out[k], dict)]  # deep merges need both sides in one
+                k = rng.choice(nested if nested and rng.random() < 0.7 else keys)
                 out[k] = self.edit(out[k], depth + 1)
             elif keys and r < 0.65:
                 del out[rng.choice(keys)]
