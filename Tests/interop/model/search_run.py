@@ -13,7 +13,7 @@ from search_model import expected_hits, fold, positive_terms, term_matches, word
 from wire import Client
 
 VOCAB = ["merge", "merged", "merging", "conflict", "conflicts", "plan", "planet", "Plan", "alpha", "beta",
-         "Délta", "delta", "or", "not", "review", "rev", "x1", "東京"]
+         "Délta", "delta", "or", "not", "review", "rev", "x1", "東京", "東京都"]
 SEPS = [" ", " ", ", ", ". ", "-", "\n", " (", ") "]
 BAD = ['"merge plan', "OR", "merge OR", "AND plan", "NOT", "...", " ".join(f"w{i}" for i in range(17)),
        "a* b* c* d* e*"]
@@ -163,6 +163,9 @@ class SearchRun:
             raise Mismatch(f"{where}: hits out of the documented order: {list(zip(got_ids, keys))}")
         for h, hid in zip(got, got_ids):
             s = self.sessions[hid[0]]
+            got_s = {k: h["session"].get(k) for k in ("title", "status", "owner")}
+            if got_s != {"title": s["title"], "status": s["status"], "owner": s["owner"]}:
+                raise Mismatch(f"{where}: hit {hid}'s session {h['session']}, want title/status/owner of {s}")
             text = s["title"] if hid[1] is None else s["turns"][hid[1] - 1]["content"]
             self.check_snippet(where, q, h["snippet"], text)
 
