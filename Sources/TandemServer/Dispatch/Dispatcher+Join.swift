@@ -17,7 +17,12 @@ extension Dispatcher {
         case .alreadyJoined:
             throw DispatchFailure(code: .conflict, message: "session \(p.session) is already joined on this connection")
         case .limitReached:
-            throw DispatchFailure(code: .limitExceeded, message: "at most \(configuration.maxSessionsPerConnection) sessions per connection")
+            // Named like every count limit (protocol.md): the operator knows which setting to raise.
+            let limit = configuration.maxSessionsPerConnection
+            throw DispatchFailure(code: .limitExceeded, message: """
+                this connection has joined \(limit) sessions, the most allowed (server setting \
+                max-sessions-per-connection = \(limit)); leave one first, or use another connection
+                """)
         }
         let user = client.identity.userID
         let recipient = Recipient(connection: connection, user: user)
