@@ -3,12 +3,15 @@
 seeded operations from three users and compares every answer and every event with a reference model
 written from docs/protocol.md (reference_model.py). A run is deterministic for its seeds: a failure
 names the seed and step and the first divergence, and exits 1.
-Usage: check.py --tandemd PATH [--seeds 0-2] [--steps 100] [--server-flag "--write-step-records 2"]"""
+Live cases (presence, share links over time, live role changes, limits: live_cases.py) run once, with
+the first seed, unless --no-live.
+Usage: check.py --tandemd PATH [--seeds 0-2] [--steps 100] [--server-flag "--write-step-records 2"] [--no-live]"""
 import argparse
 import sys
 import traceback
 
 from fixed_cases import CASES
+from live_cases import run_live
 from matching import STATS, Mismatch
 from model_run import Run
 from wire import Server
@@ -21,6 +24,7 @@ def main():
     ap.add_argument("--steps", type=int, default=100)
     ap.add_argument("--server-flag", action="append", default=[])
     ap.add_argument("--big-posts", type=float, default=0.0)
+    ap.add_argument("--no-live", action="store_true", help="skip the live cases (live_cases.py)")
     args = ap.parse_args()
     seeds = []
     for part in args.seeds.split(","):
@@ -37,6 +41,9 @@ def main():
             except Mismatch as e:
                 failures += 1
                 print(f"case {case.__name__}: FAIL\n   first divergence: {e}")
+        for name, e in ([] if args.no_live else run_live(server, seeds[0])):
+            print(f"case live {name} (seed {seeds[0]}): " + ("ok" if e is None else f"FAIL\n   first divergence: {e}"))
+            failures += e is not None
         for seed in seeds:
             run = Run(server, seed, args.steps, args.big_posts)
             try:
