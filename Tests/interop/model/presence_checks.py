@@ -3,7 +3,7 @@ in a seeded order and leave in another (by `session.leave` or by closing); each 
 must be the users with a joined connection, each connection must receive exactly the `presence` changes
 after its join result (its own `joined` included, nothing after its leave), each with the right
 `online_count`; `member.list`'s `online` flags agree; a share-link viewer is in no `online` list and
-causes no `presence` event."""
+causes no `presence` event, but receives those after its join like any joined connection."""
 import time
 
 from matching import Mismatch, match
@@ -62,6 +62,7 @@ def presence_case(server, rng, tag):
                                                                expires_in=600)["secret"])
         try:
             r = ok(viewer, "session.join", session=sid)
+            viewer_from = len(changes)  # a viewer receives the changes after its join, as members do
             if sorted(r["online"]) != online():
                 raise Mismatch(f"presence: a viewer's join answered online {r['online']}, want {online()}")
             check_member_flags()
@@ -83,6 +84,10 @@ def presence_case(server, rng, tag):
                 wait_for(c, lambda: len(ephemeral(c, sid, "presence")) >= len(want), 3.0)
                 c.settle(0.05)
                 match(ephemeral(c, sid, "presence"), want, f"presence events of {n}")
+            want = changes[viewer_from:]
+            wait_for(viewer, lambda: len(ephemeral(viewer, sid, "presence")) >= len(want), 3.0)
+            viewer.settle(0.05)
+            match(ephemeral(viewer, sid, "presence"), want, "presence events of a viewer")
         finally:
             viewer.close()
     finally:

@@ -1,8 +1,9 @@
 """Share links over time, checked against docs/protocol.md: three links (one expiring in 2 s, one made by
 an admin, one by the owner), a live viewer on each; the viewers receive the session's events; the admin's
-demotion revokes theirs (its viewer closed with 4403 within a second), `share.revoke` closes the third's
+demotion, removal or leaving (seeded) revokes theirs (its viewer closed with 4403 within a second), `share.revoke` closes the third's
 with 4403, and the short one's viewer gets `share.expired` (its id and expiry) and then close 4410; a
-closed viewer receives nothing after; `share.list` shows the working links, or all with
+closed viewer receives nothing after; the session's delete closes a viewer with 4403 "session deleted"
+after its `deleted` event; `share.list` shows the working links, or all with
 `include_revoked`, newest first; a revoked or expired secret is refused at the handshake (401)."""
 import time
 
@@ -62,10 +63,15 @@ def share_case(server, rng, tag):
         for name, v in viewers.items():
             if not v.wait_eseq(sid, head):
                 raise Mismatch(f"viewer {name} did not receive the turn (eseq {head})")
-        # the admin's demotion takes their links with it; their viewer is closed within a second
-        ok(owner, "member.set_role", session=sid, user=adm, role=rng.choice(["write", "comment", "read"]))
+        # the admin's demotion, removal or leaving takes their links with it; their viewer is closed
+        # within a second
+        how = rng.choice(["demoted", "removed", "left"])
+        if how == "demoted":
+            ok(owner, "member.set_role", session=sid, user=adm, role=rng.choice(["write", "comment", "read"]))
+        else:
+            ok(owner if how == "removed" else admin, "member.remove", session=sid, user=adm)
         got = wait_close(viewers["admins"], 1.5)
-        match(got, REVOKED, "close of the demoted admin's viewer")
+        match(got, REVOKED, f"close of the viewer of an admin who {how}")
         r = ok(owner, "share.revoke", share=links["owners"]["share"]["id"])["share"]
         used_in(r, "owners")
         match(r, dict(links["owners"]["share"], revoked=True), "share.revoke")
@@ -88,8 +94,19 @@ def share_case(server, rng, tag):
             raise Mismatch(f"viewer cut at {now_ms()} before its link's expiry {short['expires']}")
         listed(False, set())
         listed(True, set(links), revoked=("admins", "owners"))
+        # three refused handshakes: auth failures of this address (20 a minute by default, then 429)
         for name, r in links.items():
             match(refused_status(server.url, share=r["secret"]), (401, None), f"handshake with the {name} link")
+        # the session's delete: its viewers get the `deleted` event, then 4403 "session deleted"
+        v = viewers["late"] = open_client(server, None, "viewer-late",
+                                          share=ok(owner, "share.create", session=sid, expires_in=600)["secret"])
+        eseq = ok(v, "session.join", session=sid)["head_eseq"] + 1
+        ok(owner, "session.delete", session=sid)
+        got = wait_close(v, 2.0)
+        match(got, (4403, "session deleted"), "close of a deleted session's viewer")
+        last = v.events[sid][-1]
+        match((last["event"], last.get("change"), last.get("eseq")), ("session", "deleted", eseq),
+              "a deleted session's viewer's last event")
     finally:
         for v in viewers.values():
             v.close()
