@@ -11,7 +11,7 @@ import time
 from websockets.exceptions import ConnectionClosed
 
 from matching import Mismatch, match
-from live_wire import open_client, patient, refused_status, wait_close
+from live_wire import code, open_client, patient, refused_status, wait_close
 from wire import Server
 
 RATE, BURST, TURN, SESSIONS, CONNS = 10, 4, 1024, 2, 3
@@ -35,10 +35,6 @@ def pipelined(c, n):
             c.closed = (e.rcvd.code, e.rcvd.reason) if e.rcvd else (None, None)
             break
     return [c.responses.pop(i) for i in ids if i in c.responses]
-
-
-def code(r):
-    return "ok" if r.get("ok") else r["error"]["code"]
 
 
 def limits_case(tandemd, rng, tag):

@@ -10,6 +10,11 @@ from matching import Mismatch
 from wire import SUBPROTOCOL, Client
 
 
+def code(r):
+    """An answer's outcome: "ok" or its error code."""
+    return "ok" if r.get("ok") else r["error"]["code"]
+
+
 def ephemeral(client, session, kind):
     """The `kind` events (`presence`, `share.expired`) of `session` this client holds, in arrival order."""
     return [e for e in client.events.get(session, []) if e["event"] == kind]

@@ -8,7 +8,7 @@ the removal ends the member's presence (`left`) as the others see it."""
 import time
 
 from matching import Mismatch, match
-from live_wire import ephemeral, open_client, wait_for
+from live_wire import code, ephemeral, open_client, wait_for
 from reference_model import rank
 
 ROLES = ["admin", "write", "comment", "read"]
@@ -24,10 +24,6 @@ def eventually(probe, want, what, within=1.0):
         if time.monotonic() > deadline:
             raise Mismatch(f"{what}: {got} after {within} s, want {want}")
         time.sleep(0.02)
-
-
-def code(r):
-    return "ok" if r.get("ok") else r["error"]["code"]
 
 
 def role_case(server, rng, tag):

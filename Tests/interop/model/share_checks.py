@@ -4,11 +4,10 @@ demotion, removal or leaving (seeded) revokes theirs (its viewer closed with 440
 with 4403, and the short one's viewer gets `share.expired` (its id and expiry) and then close 4410; a
 closed viewer receives nothing after; the session's delete closes a viewer with 4403 "session deleted"
 after its `deleted` event; `share.list` shows the working links, or all with
-`include_revoked`, newest first; a revoked or expired secret is refused at the handshake (401)."""
-import time
+`include_revoked`, newest first, the same paged by one; lifetimes out of range are `invalid_argument`; a revoked or expired secret is refused at the handshake (401)."""
 
 from matching import Mismatch, match, now_ms
-from live_wire import ephemeral, open_client, refused_status, wait_close, wait_for
+from live_wire import code, ephemeral, open_client, refused_status, wait_close
 
 # the close codes and reasons of the Close codes table
 REVOKED, EXPIRED = (4403, "share link revoked"), (4410, "share link expired")
@@ -94,6 +93,20 @@ def share_case(server, rng, tag):
             raise Mismatch(f"viewer cut at {now_ms()} before its link's expiry {short['expires']}")
         listed(False, set())
         listed(True, set(links), revoked=("admins", "owners"))
+        # paging: include_revoked one link a page walks the same list; an unknown `after` is not_found
+        ids, params = [], {"session": sid, "include_revoked": True, "limit": 1}
+        while True:
+            page = ok(owner, "share.list", **params)
+            ids += [x["id"] for x in page["shares"]]
+            if not page["more"]:
+                break
+            params["after"] = ids[-1]
+        match(ids, [links[n]["share"]["id"] for n in order], "share.list paged by one")
+        match(code(owner.request("share.list", session=sid, after="no-such-link")), "not_found", "share.list after an unknown link")
+        # lifetimes out of range: expires_in 1 s … 365 days, expires_at in the future
+        for bad in [{"expires_in": 0}, {"expires_in": 365 * 86400 + 1}, {"expires_at": now_ms() - 1000}]:
+            r = owner.request("share.create", session=sid, **bad)
+            match((code(r), r.get("error", {}).get("field")), ("invalid_argument", next(iter(bad))), f"share.create {bad}")
         # three refused handshakes: auth failures of this address (20 a minute by default, then 429)
         for name, r in links.items():
             match(refused_status(server.url, share=r["secret"]), (401, None), f"handshake with the {name} link")
