@@ -3,7 +3,7 @@ demoted, promoted and removed by the owner; every joined connection (the changed
 receives the `member` event; the new role takes effect on that same connection within one second (probed
 with reads, which a wrong answer cannot change: `share.list` for admin, `session.get` for membership),
 after which writes get exactly the table's answer (docs/permissions.md); a removed member's connection
-receives its `removed` event and nothing of the session after it, and the session is then `not_found`;
+(one or two joined) receives its `removed` event and nothing of the session after it, and the session is then `not_found`;
 the removal ends the member's presence (`left`) as the others see it."""
 import time
 
@@ -31,7 +31,9 @@ def role_case(server, rng, tag):
     sid = f"roles-{tag}"
     m = f"ra{tag}"
     owner = open_client(server, server.owner_token, "owner")
-    mc = open_client(server, server.add_user(m), m)
+    token = server.add_user(m)
+    mc = open_client(server, token, m)
+    other = open_client(server, token, m) if rng.random() < 0.5 else None  # a second connection, joined late
     try:
         def ok(c, op, **params):
             r = c.request(op, **params)
@@ -64,11 +66,14 @@ def role_case(server, rng, tag):
                   "ok" if role == "admin" else "forbidden", f"session.pause as {role}")
             if role == "admin":
                 ok(mc, "session.resume", session=sid)
+        if other:
+            ok(other, "session.join", session=sid)
         eseq = ok(owner, "member.remove", session=sid, user=m)["eseq"]
-        if not mc.wait_eseq(sid, eseq):
-            raise Mismatch("roles: the removed member did not receive their removal")
-        match(mc.durable(sid)[-1], {"event": "member", "session": sid, "eseq": eseq, "user": m,
-                                    "removed": True, "by": "owner"}, "removal event at the removed member")
+        for c in [mc] + ([other] if other else []):
+            if not c.wait_eseq(sid, eseq):
+                raise Mismatch("roles: a connection of the removed member did not receive their removal")
+            match(c.durable(sid)[-1], {"event": "member", "session": sid, "eseq": eseq, "user": m,
+                                       "removed": True, "by": "owner"}, "removal event at the removed member")
         held = len(mc.events[sid])
         eventually(lambda: code(mc.request("session.get", session=sid)), "not_found", "session.get after removal")
         match(code(mc.request("turn.post", session=sid, content="gone")), "not_found", "turn.post after removal")
@@ -85,3 +90,5 @@ def role_case(server, rng, tag):
     finally:
         owner.close()
         mc.close()
+        if other:
+            other.close()
