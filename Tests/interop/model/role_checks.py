@@ -1,7 +1,8 @@
 """Live permission changes, checked against docs/protocol.md: a member joined on a live connection is
 demoted, promoted and removed by the owner; every joined connection (the changed member's included)
 receives the `member` event; the new role takes effect on that same connection within one second (probed
-with reads, which a wrong answer cannot change: `share.list` for admin, `session.get` for membership),
+with reads, which a wrong answer cannot change: `share.list` for admin, `session.get` for membership), and
+`session.get` and `member.list` show it,
 after which writes get exactly the table's answer (docs/permissions.md); a removed member's connection
 (one or two joined) receives its `removed` event and nothing of the session after it, and the session is then `not_found`;
 the removal ends the member's presence (`left`) as the others see it."""
@@ -58,6 +59,10 @@ def role_case(server, rng, tag):
             role = new
             eventually(lambda: code(mc.request("share.list", session=sid)),
                        "ok" if role == "admin" else "forbidden", f"share.list by a member made {role}")
+            match(ok(mc, "session.get", session=sid)["session"]["role"], role, "session.get's role after the change")
+            listed = ok(mc, "member.list", session=sid)["members"]
+            match([(x["user"], x["role"], x["online"]) for x in listed], [("owner", "owner", True), (m, role, True)],
+                  "member.list after the change")
             match(code(mc.request("turn.post", session=sid, content=f"by {role}")),
                   "ok" if rank(role) >= rank("write") else "forbidden", f"turn.post as {role}")
             match(code(mc.request("comment.add", session=sid, seq=seq, text="c")),
