@@ -3,20 +3,21 @@ request rate (a full bucket of BURST requests sent at once is answered, the rest
 `retry_after_ms` no longer than one token's refill; after waiting it out a request is answered; more
 than 200 `rate_limited` answers in 10 s: the 201st is answered, then close 4429), turn content size in
 bytes (`too_large` one byte past it, multi-byte text counted in bytes), sessions joined per connection
-(`limit_exceeded` naming the setting; a leave makes room) and connections per user (HTTP 429 with
-`Retry-After`)."""
+(`limit_exceeded` naming the setting; a leave makes room), working share links per session (likewise; an
+expiry or a revoke makes room) and connections per user (HTTP 429 with `Retry-After`)."""
 import json
 import time
 
 from websockets.exceptions import ConnectionClosed
 
 from matching import Mismatch, match
-from live_wire import code, open_client, patient, refused_status, wait_close
+from live_wire import code, open_client, patient, unlimited, refused_status, wait_close
 from wire import Server
 
-RATE, BURST, TURN, SESSIONS, CONNS = 10, 4, 1024, 2, 3
+RATE, BURST, TURN, SESSIONS, CONNS, LINKS = 10, 4, 1024, 2, 3, 2
 FLAGS = ["--rate", str(RATE), "--burst", str(BURST), "--max-turn", str(TURN),
-         "--max-sessions-per-connection", str(SESSIONS), "--max-connections-per-user", str(CONNS)]
+         "--max-sessions-per-connection", str(SESSIONS), "--max-connections-per-user", str(CONNS),
+         "--max-share-links-per-session", str(LINKS)]
 RATE_ABUSE = 200  # rate_limited answers in 10 s before the close (fixed for tandem.v1)
 
 
@@ -37,6 +38,14 @@ def pipelined(c, n):
     return [c.responses.pop(i) for i in ids if i in c.responses]
 
 
+def over_links(c, sid):
+    """One share link past `max-share-links-per-session`: limit_exceeded naming the setting."""
+    r = unlimited(c, "share.create", session=sid, expires_in=600)
+    match(code(r), "limit_exceeded", f"share link {LINKS + 1} of a session")
+    if f"max-share-links-per-session = {LINKS}" not in r["error"]["message"]:
+        raise Mismatch(f"limit_exceeded does not name its setting: {r}")
+
+
 def limits_case(tandemd, rng, tag):
     """The limits on a fresh tandemd; raises Mismatch."""
     server = Server(tandemd, FLAGS)
@@ -49,6 +58,9 @@ def limits_case(tandemd, rng, tag):
         sids = [f"lim{i}" for i in range(SESSIONS + 1)]
         for sid in sids:
             patient(c, "session.create", session=sid)
+        # working share links per session: one expiring in 1 s (its place comes free by the end), one revoked later
+        links = [patient(c, "share.create", session=sids[0], expires_in=life)["share"] for life in (1, 600)]
+        over_links(c, sids[0])
         # turn content: bytes, not characters
         for content, want in [("x" * TURN, "ok"), ("x" * (TURN + 1), "too_large"),
                               ("é" * (TURN // 2), "ok"), ("é" * (TURN // 2) + "x", "too_large")]:
@@ -85,6 +97,13 @@ def limits_case(tandemd, rng, tag):
         match(status, 429, f"connection {CONNS + 1} of one user")
         if retry is None or not retry.isdigit():
             raise Mismatch(f"429 without a Retry-After in seconds: {retry!r}")
+        # working share links: the expired one's place, then the revoked one's
+        time.sleep(max(0.0, (links[0]["expires"] - patient(c, "ping")["time"]) / 1000 + 0.05))
+        patient(c, "share.create", session=sids[0], expires_in=600)
+        over_links(c, sids[0])
+        patient(c, "share.revoke", share=links[1]["id"])
+        patient(c, "share.create", session=sids[0], expires_in=600)
+        over_links(c, sids[0])
         # rate abuse: the 201st rate_limited answer in 10 s is sent, then the close
         e = conns.pop()
         e.close()

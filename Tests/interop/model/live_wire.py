@@ -66,16 +66,22 @@ def refused_status(url, token=None, share=None):
     return None
 
 
-def patient(client, op, **params):
-    """A request that must succeed, sent again after each `rate_limited` once its `retry_after_ms` passed."""
+def unlimited(client, op, **params):
+    """A request's answer, sent again after each `rate_limited` once its `retry_after_ms` passed."""
     for _ in range(100):
         r = client.request(op, **params)
-        if r.get("ok"):
-            return r["result"]
-        if r["error"]["code"] != "rate_limited":
-            raise Mismatch(f"{client.user}: {op} {params}: {r}")
+        if r.get("ok") or r["error"]["code"] != "rate_limited":
+            return r
         time.sleep(r["error"]["retry_after_ms"] / 1000 + 0.01)
     raise Mismatch(f"{client.user}: {op} still rate_limited after 100 tries")
+
+
+def patient(client, op, **params):
+    """A request that must succeed (waiting out `rate_limited`): its result."""
+    r = unlimited(client, op, **params)
+    if not r.get("ok"):
+        raise Mismatch(f"{client.user}: {op} {params}: {r}")
+    return r["result"]
 
 
 def open_client(server, token, user, share=None):
