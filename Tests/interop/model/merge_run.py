@@ -5,16 +5,16 @@ another writer created merges from nothing. Writers refresh their view at random
 checked) or after their own write."""
 import random
 
-from matching import Mismatch, match, tally
+from matching import match, tally
 from merge_model import NOBASE, merge_row
 from merge_values import Values
 from reference_model import ANY
-from wire import Client
+from wire import Client, ClientsRun
 
 KINDS = {"doc": "doc", "notes": "doc", "text": "text", "list": "list"}
 
 
-class MergeRun:
+class MergeRun(ClientsRun):
     """One seed: a session of three writers and `steps` random stale writes."""
 
     def __init__(self, server, seed, steps):
@@ -31,17 +31,6 @@ class MergeRun:
         self.events = []  # the model's state events
         self.views = {u: {} for u in self.users}  # user -> key -> (version, value)
         self.ops = 0
-
-    def ok(self, who, op, **params):
-        self.ops += 1
-        r = self.clients[who].request(op, **params)
-        if not r.get("ok"):
-            raise Mismatch(f"{op} by {who} {params}: {r}")
-        return r["result"]
-
-    def close(self):
-        for c in self.clients.values():
-            c.close()
 
     def run(self):
         self.ok("owner", "session.create", session=self.sid)

@@ -10,7 +10,7 @@ import re
 
 from matching import Mismatch, tally
 from search_model import expected_hits, fold, positive_terms, term_matches, words
-from wire import Client
+from wire import Client, ClientsRun
 
 VOCAB = ["merge", "merged", "merging", "conflict", "conflicts", "plan", "planet", "Plan", "alpha", "beta",
          "Délta", "delta", "or", "not", "review", "rev", "x1", "東京", "東京都"]
@@ -19,7 +19,7 @@ BAD = ['"merge plan', "OR", "merge OR", "AND plan", "NOT", "...", " ".join(f"w{i
        "a* b* c* d* e*"]
 
 
-class SearchRun:
+class SearchRun(ClientsRun):
     """One seed: sessions of three users and `steps` random writes, each followed by a search."""
 
     def __init__(self, server, seed, steps):
@@ -30,17 +30,6 @@ class SearchRun:
         self.sessions = {}
         self.seed = seed
         self.ops = 0
-
-    def close(self):
-        for c in self.clients.values():
-            c.close()
-
-    def ok(self, who, op, **params):
-        self.ops += 1
-        r = self.clients[who].request(op, **params)
-        if not r.get("ok"):
-            raise Mismatch(f"{op} by {who} {params}: {r}")
-        return r["result"]
 
     def text(self, lo, hi):
         out = ""

@@ -10,6 +10,8 @@ import time
 
 from websockets.sync.client import connect
 
+from matching import Mismatch
+
 SUBPROTOCOL = "tandem.v1"
 
 
@@ -122,3 +124,19 @@ class Client:
 
     def close(self):
         self.ws.close()
+
+
+class ClientsRun:
+    """What a run over one `Client` per user shares: `ok` (a request that must succeed, counted in
+    `ops`) and `close`. Subclasses set `self.clients` (user -> Client) and `self.ops`."""
+
+    def ok(self, who, op, **params):
+        self.ops += 1
+        r = self.clients[who].request(op, **params)
+        if not r.get("ok"):
+            raise Mismatch(f"{op} by {who} {params}: {r}")
+        return r["result"]
+
+    def close(self):
+        for c in self.clients.values():
+            c.close()
