@@ -82,8 +82,8 @@ public final class Database {
     /// retries: a writer that releases the lock between short transactions (a delete's steps in
     /// `tandem-admin`) would then leave gaps a waiting server keeps missing.
     private static func waitWhileBusy(_ db: OpaquePointer, _ busy: BusyWait) {
-        // Unretained: the Database keeps `busy` as long as the handle, and SQLite calls the
-        // handler only inside a call on this connection, made by its one owner thread.
+        // Safe: unretained, as the Database keeps `busy` as long as the handle, and SQLite calls
+        // the handler only inside a call on this connection, made by its one owner thread.
         sqlite3_busy_handler(db, { context, tries in
             guard let context else { return 0 }
             let busy = Unmanaged<BusyWait>.fromOpaque(context).takeUnretainedValue()
