@@ -19,14 +19,14 @@ import Foundation
 // Safe to share: queue, held, counters and commitObserver are guarded by `condition`; `context`
 // (with its Database) is touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
-    private let thread = BackgroundThread(name: "tandem-writer", stackSize: 4 << 20)
-    private var condition: MonotonicCondition { thread.condition }
+    let thread = BackgroundThread(name: "tandem-writer", stackSize: 4 << 20)
+    var condition: MonotonicCondition { thread.condition }
     private let completer: Completer
-    private var queue: [WriteJob] = []
+    var queue: [WriteJob] = []
     /// Jobs queued with `wake: false`, not yet handed to the writer (see `enqueue`).
-    private var held: [WriteJob] = []
+    var held: [WriteJob] = []
     /// Jobs parked on a held session (the sid), oldest first (see `SessionHolds`).
-    private var parked: [(job: WriteJob, sid: Int64)] = []
+    var parked: [(job: WriteJob, sid: Int64)] = []
     /// How many of `parked` block their caller's thread (`WriteJob.blocksCaller`).
     private var parkedBlocking = 0
     /// `StoreConfiguration.maxBlockedOnMerges`.
@@ -35,10 +35,10 @@ public final class StoreWriter: @unchecked Sendable {
     private var parkingRefusal: StoreError?
     private let context: WriteContext
     private let maxBatch: Int
-    private let maxQueued: Int
+    let maxQueued: Int
     /// For a store opened `immutable`: every job's answer, said before it runs (SQLite's own refusal,
     /// "attempt to write a readonly database", does not say why).
-    private let readOnlyRefusal: StoreError?
+    let readOnlyRefusal: StoreError?
 
     private var committedBatches = 0
     /// Told after each commit: the highest turn id in the database, and whether the batch deleted
@@ -93,112 +93,6 @@ public final class StoreWriter: @unchecked Sendable {
             (SQLite immutable=1): nothing can be written to it; remount it read-write to change it
             """, sqliteCode: 8 /* SQLITE_READONLY */) : nil
         thread.start { self.loop() }
-    }
-
-    /// Queues `body` to run on the writer connection; `completion` runs after the batch commits (or
-    /// with the job's error) on the completion thread, in commit order. Keep completions short and
-    /// never wait on the store from one (that would deadlock the completion thread).
-    ///
-    /// `deferrable` jobs may leave staged index/counter work for the end of the batch; other jobs
-    /// see every earlier job's effects fully applied.
-    public func submit<T: Sendable>(
-        deferrable: Bool = false,
-        _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
-        completion: @escaping @Sendable (Result<T, StoreError>) -> Void
-    ) {
-        enqueue(deferrable: deferrable, savepoint: true, body, completion: completion)
-    }
-
-    /// `savepoint: false` is for jobs that check everything before their first write and so can
-    /// only fail half-way with an SQLite error; such a failure rolls back the whole transaction, since
-    /// there is no savepoint to roll back to, and the batch's other jobs run again without it. It
-    /// saves the savepoint's statements and page copies on the append hot path.
-    ///
-    /// `wake: false` queues the job without waking the writer: a caller that submits many jobs in a
-    /// burst (an event loop handling one turn's messages) calls `wakeForQueuedJobs()` once after the
-    /// burst, so the writer takes them as one group commit instead of waking (and, on a busy core,
-    /// preempting the caller) for each. Jobs held this way wait for that call or for the writer's
-    /// next wake-up, whichever comes first.
-    ///
-    /// `pastQueueLimit` jobs are queued even when `maxQueuedJobs` are: a branch merge's steps and
-    /// its end, which lift the hold that the parked jobs filling the queue wait for (one at a time
-    /// per merge, so they add at most one job per merge under way). `paced`: see `WriteJob.paced`.
-    func enqueue<T: Sendable>(
-        deferrable: Bool, savepoint: Bool, wake: Bool = true, blocksCaller: Bool = false, pastQueueLimit: Bool = false,
-        paced: Bool = false,
-        _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
-        completion: @escaping @Sendable (Result<T, StoreError>) -> Void
-    ) {
-        if let readOnlyRefusal {
-            completion(.failure(readOnlyRefusal))
-            return
-        }
-        let job: WriteJob = TypedWriteJob(deferrable: deferrable, savepoint: savepoint, blocksCaller: blocksCaller,
-                                          paced: paced, body: body, completion: completion)
-        condition.lock()
-        if thread.isStopping {
-            condition.unlock()
-            completion(.failure(StoreError(.closed, "the store is closed")))
-            return
-        }
-        if !pastQueueLimit && queue.count + held.count + parked.count >= maxQueued {
-            condition.unlock()
-            completion(.failure(StoreError(.busy, "write queue is full (\(maxQueued) jobs)")))
-            return
-        }
-        if wake {
-            releaseHeld()
-            queue.append(job)
-            condition.signal()
-        } else {
-            held.append(job)
-        }
-        condition.unlock()
-    }
-
-    /// Hands the writer the jobs queued with `wake: false`, and wakes it.
-    public func wakeForQueuedJobs() {
-        condition.lock()
-        if !held.isEmpty {
-            releaseHeld()
-            condition.signal()
-        }
-        condition.unlock()
-    }
-
-    /// Moves held jobs to the queue, ahead of anything queued after them. Under `condition`.
-    private func releaseHeld() {
-        guard !held.isEmpty else { return }
-        queue.append(contentsOf: held)
-        held.removeAll(keepingCapacity: true)
-    }
-
-    /// Runs `body` as a write job and waits until it is committed.
-    public func perform<T: Sendable>(
-        deferrable: Bool = false, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
-    ) throws(StoreError) -> T {
-        try perform(deferrable: deferrable, savepoint: true, body)
-    }
-
-    func perform<T: Sendable>(
-        deferrable: Bool, savepoint: Bool, pastQueueLimit: Bool = false, paced: Bool = false,
-        _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
-    ) throws(StoreError) -> T {
-        let waiter = Waiter<T>()
-        enqueue(deferrable: deferrable, savepoint: savepoint, blocksCaller: true, pastQueueLimit: pastQueueLimit, paced: paced, body) {
-            waiter.deliver($0)
-        }
-        return try waiter.wait().get()
-    }
-
-    /// Async form of `perform`.
-    public func perform<T: Sendable>(
-        deferrable: Bool = false, _ body: @escaping @Sendable (WriteContext) throws(StoreError) -> T
-    ) async throws(StoreError) -> T {
-        let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
-            submit(deferrable: deferrable, body) { continuation.resume(returning: $0) }
-        }
-        return try result.get()
     }
 
     /// Finishes queued work, then stops the thread. Later submissions fail with `closed`.
