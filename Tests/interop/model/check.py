@@ -7,12 +7,12 @@ Live cases (presence, share links over time, live role changes, limits: live_cas
 the first seed, unless --no-live.
 Usage: check.py --tandemd PATH [--seeds 0-2] [--steps 100] [--server-flag "--write-step-records 2"] [--no-live]"""
 import argparse
-import sys
 import traceback
 
 from fixed_cases import CASES
 from live_cases import run_live
-from matching import STATS, Mismatch
+from check_cli import finish, parse_seeds, server_flags
+from matching import Mismatch
 from model_run import Run
 from wire import Server
 
@@ -26,11 +26,8 @@ def main():
     ap.add_argument("--big-posts", type=float, default=0.0)
     ap.add_argument("--no-live", action="store_true", help="skip the live cases (live_cases.py)")
     args = ap.parse_args()
-    seeds = []
-    for part in args.seeds.split(","):
-        a, _, b = part.partition("-")
-        seeds += list(range(int(a), int(b or a) + 1))
-    server = Server(args.tandemd, [f for x in args.server_flag for f in x.split()])
+    seeds = parse_seeds(args.seeds)
+    server = Server(args.tandemd, server_flags(args.server_flag))
     failures = 0
     total_ops = 0
     try:
@@ -60,10 +57,7 @@ def main():
             run.close()
     finally:
         server.stop()
-    for k in sorted(STATS):
-        print(f"   {k[0]:20} {k[1]:20} {STATS[k]}")
-    print(f"{len(seeds)} seeds, {total_ops} requests, {failures} failing")
-    sys.exit(1 if failures else 0)
+    finish(seeds, total_ops, failures)
 
 
 if __name__ == "__main__":

@@ -5,10 +5,9 @@ search_model.py (search_run.py), on a tandemd of its own. A failure names the se
 divergence, and exits 1.
 Usage: text_check.py --tandemd PATH [--seeds 0-2] [--merge-steps 150] [--search-steps 40]"""
 import argparse
-import sys
 import traceback
 
-from matching import STATS
+from check_cli import finish, parse_seeds, server_flags
 from merge_run import MergeRun
 from search_run import SearchRun
 from wire import Server
@@ -22,11 +21,8 @@ def main():
     ap.add_argument("--search-steps", type=int, default=40)
     ap.add_argument("--server-flag", action="append", default=[])
     args = ap.parse_args()
-    seeds = []
-    for part in args.seeds.split(","):
-        a, _, b = part.partition("-")
-        seeds += list(range(int(a), int(b or a) + 1))
-    server = Server(args.tandemd, [f for x in args.server_flag for f in x.split()])
+    seeds = parse_seeds(args.seeds)
+    server = Server(args.tandemd, server_flags(args.server_flag))
     failures = total = 0
     try:
         for seed in seeds:
@@ -44,10 +40,7 @@ def main():
                 run.close()
     finally:
         server.stop()
-    for k in sorted(STATS):
-        print(f"   {k[0]:20} {k[1]:20} {STATS[k]}")
-    print(f"{len(seeds)} seeds, {total} requests, {failures} failing")
-    sys.exit(1 if failures else 0)
+    finish(seeds, total, failures)
 
 
 if __name__ == "__main__":
