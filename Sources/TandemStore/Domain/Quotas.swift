@@ -69,20 +69,28 @@ enum Quotas {
                     setting: "max-members-per-session", advice: "remove members no longer needed")
     }
 
-    /// After a step of a claimed import into the hidden session `sid`: what it holds so far is
-    /// within the rows and comments caps (checked as it grows, so a document far over one stops
-    /// at the first step past it, not at the end).
-    static func requireImportRoom(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
+    /// After a step of a claimed import into the hidden session `sid` (records of `list`): what it
+    /// holds so far is within the rows, comments and checkpoints caps (checked as it grows, so a
+    /// document far over one stops at the first step past it, not at the end). Checkpoints are not
+    /// trigger-counted: they are counted after a step of them only, an index range of the session's.
+    static func requireImportRoom(_ ctx: WriteContext, sid: Int64, list: String) throws(StoreError) {
         let config = ctx.configuration
         for (column, limit, what, setting) in [("row_count", config.maxRowsPerSession, "rows", "max-rows-per-session"),
                                               ("comment_count", config.maxCommentsPerSession, "comments", "max-comments-per-session")] {
-            let held = try count(column, ctx.db, sid: sid)
-            guard held > Int64(limit) else { continue }
-            throw StoreError(.limitExceeded, """
-                the document has more than \(limit) \(what), the most one session may hold (server setting \(setting) = \(limit)); \
-                the server's operator can raise the limit, or import it with tandem-admin
-                """)
+            try requireImported(try count(column, ctx.db, sid: sid), within: limit, what, setting: setting)
         }
+        if list == "checkpoints" {
+            let saved = try ctx.db.scalar("SELECT count(*) FROM checkpoints WHERE sid = ?", [.integer(sid)]) ?? 0
+            try requireImported(saved, within: config.maxCheckpointsPerSession, "checkpoints", setting: "max-checkpoints-per-session")
+        }
+    }
+
+    private static func requireImported(_ held: Int64, within limit: Int, _ what: String, setting: String) throws(StoreError) {
+        guard held > Int64(limit) else { return }
+        throw StoreError(.limitExceeded, """
+            the document has more than \(limit) \(what), the most one session may hold (server setting \(setting) = \(limit)); \
+            the server's operator can raise the limit, or import it with tandem-admin
+            """)
     }
 
     /// One of `session_counts`' columns for session `sid` (0 when it has no counts row).

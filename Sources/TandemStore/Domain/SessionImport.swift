@@ -115,7 +115,7 @@ enum SessionImport {
         }
         // A claimed import is the claimant's session, held to the per-session caps like one
         // they grew by hand; the operator's (tandem-admin) is not, as with every quota.
-        if bounds.claimant != nil { try Quotas.requireImportRoom(ctx, sid: sid) }
+        if bounds.claimant != nil { try Quotas.requireImportRoom(ctx, sid: sid, list: list) }
     }
 
     /// Marks the hidden session `sid` as still being written (see `abandonStale`); `closed` when
