@@ -24,8 +24,16 @@ class Server:
         self.admin = os.path.join(os.path.dirname(tandemd), "tandem-admin")
         self.tmp = tempfile.mkdtemp(prefix="model-")
         self.db = os.path.join(self.tmp, "t.db")
-        self.log = open(os.path.join(self.tmp, "t.log"), "w")
-        self.proc = subprocess.Popen([tandemd, "--db", self.db, "--host", "127.0.0.1",
+        self.starts = 0
+        self._start(extra)
+        self.owner_token = open(os.path.join(self.tmp, "t.owner-token")).read().strip()
+        self.comment_high = 0  # the highest comment id this server has given (ids are server-wide)
+
+    def _start(self, extra):
+        """Starts tandemd on the database with `extra` flags and waits for its port (each start logs to a file of its own)."""
+        self.starts += 1
+        self.log = open(os.path.join(self.tmp, f"t{self.starts}.log"), "w")
+        self.proc = subprocess.Popen([self.tandemd, "--db", self.db, "--host", "127.0.0.1",
                                       "--port", "0", "--log-level", "info", *extra],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         tokfile = os.path.join(self.tmp, "t.owner-token")
@@ -41,16 +49,14 @@ class Server:
             time.sleep(0.05)
         if self.port is None:
             raise RuntimeError("tandemd did not start")
-        self.owner_token = open(tokfile).read().strip()
         self.url = f"ws://127.0.0.1:{self.port}/ws"
-        self.comment_high = 0  # the highest comment id this server has given (ids are server-wide)
 
-    def add_user(self, name):
-        out = subprocess.run([self.admin, "--db", self.db, "users", "add", name],
-                             capture_output=True, text=True, check=True).stdout
-        return out.strip().splitlines()[-1].split()[-1]
+    def restart(self, extra):
+        """Stops tandemd and starts it again on the same database with `extra` flags (users and tokens stay)."""
+        self._end()
+        self._start(extra)
 
-    def stop(self):
+    def _end(self):
         self.proc.terminate()
         try:
             self.proc.wait(10)
@@ -58,6 +64,14 @@ class Server:
             self.proc.kill()
             self.proc.wait()
         self.log.close()
+
+    def add_user(self, name):
+        out = subprocess.run([self.admin, "--db", self.db, "users", "add", name],
+                             capture_output=True, text=True, check=True).stdout
+        return out.strip().splitlines()[-1].split()[-1]
+
+    def stop(self):
+        self._end()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
