@@ -7,18 +7,18 @@ refused import, template, branch or create; no row, turn or comment from a refus
 open): sessions per user (create, branch by the owner or a write member, template, import), checkpoints
 (save, import), templates, rows (new key, merge, template, import; an existing key always writes),
 comments (add, merge, import), members (add, template; a role change always works), line-diff steps of a
-stale `state.put`. Places come free when items go (a delete or discard of a session, a member's removal,
+stale `state.put`; connections per client address (HTTP 429). Places come free when items go (a delete or discard of a session, a member's removal,
 a session deleted and made again under its id); tandem-admin is not held to the caps (`grant`). Fixed
 field sizes one byte past (`too_large`) and page sizes past 1000 (`invalid_argument`) too."""
-import json
 import subprocess
+import time
 
-from live_wire import code
+from live_wire import code, refused_status
 from matching import Mismatch, match
 from wire import Client, Server
 
-SESSIONS, CHECKPOINTS, TEMPLATES, ROWS, COMMENTS, MEMBERS, DIFF = 6, 2, 2, 2, 1, 2, 1000
-TIGHT = ["--max-sessions-per-user", str(SESSIONS), "--max-checkpoints-per-session", str(CHECKPOINTS),
+SESSIONS, CHECKPOINTS, TEMPLATES, ROWS, COMMENTS, MEMBERS, DIFF, PER_ADDRESS = 6, 2, 2, 2, 1, 2, 1000, 6
+TIGHT = ["--max-connections-per-address", str(PER_ADDRESS), "--max-sessions-per-user", str(SESSIONS), "--max-checkpoints-per-session", str(CHECKPOINTS),
          "--max-templates-per-user", str(TEMPLATES), "--max-rows-per-session", str(ROWS),
          "--max-comments-per-session", str(COMMENTS), "--max-members-per-session", str(MEMBERS),
          "--max-merge-diff-steps", str(DIFF)]
@@ -74,6 +74,7 @@ class CountLimits:
             self.merges()
             self.diff_steps()
             self.sizes()
+            self.connections()
         finally:
             for c in self.clients.values():
                 c.close()
@@ -284,6 +285,27 @@ class CountLimits:
             match(code(c.request(op, limit=1000, **params)), "ok", f"{op} with limit 1000")
             r = c.request(op, limit=1001, **params)
             match((code(r), r.get("error", {}).get("field")), ("invalid_argument", "limit"), f"{op} with limit 1001")
+
+    def connections(self):
+        """Connections per client address: the one past `max-connections-per-address` is refused at the
+        handshake (HTTP 429, Retry-After), whoever it is; a close makes room."""
+        extra = [Client(self.server.url, self.tokens["carol"], "carol") for _ in range(PER_ADDRESS - len(self.clients))]
+        try:
+            for who in ("carol", "bob"):
+                status, retry = refused_status(self.server.url, token=self.tokens[who]) or (101, None)
+                match(status, 429, f"connection {PER_ADDRESS + 1} from one address ({who})")
+                if retry is None or not retry.isdigit():
+                    raise Mismatch(f"429 without a Retry-After in seconds: {retry!r}")
+            extra.pop().close()
+            for _ in range(50):  # the server sees the close a moment later
+                if refused_status(self.server.url, token=self.tokens["bob"]) is None:
+                    break
+                time.sleep(0.02)
+            else:
+                raise Mismatch("a connection closed below max-connections-per-address: the next is still refused")
+        finally:
+            for c in extra:
+                c.close()
 
 
 def count_limits_case(tandemd, rng, tag):
