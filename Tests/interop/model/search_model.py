@@ -2,8 +2,9 @@
 and punctuation (Unicode letters and digits; case and accents folded); a query of words (every one must
 match), "phrases" (the words in a row), prefix* (a word starting so), AND, OR, NOT and -word (operators in
 capitals only; "or" is a plain word). A document is a session's title or one live turn's content.
-Operators bind as documented: NOT (and -word) tightest, then AND (written or not), then OR. Hits are ordered as documented: title matches first, newest session first,
-then turns newest first (`created`; ties in any order)."""
+Operators bind as documented: NOT (and -word) tightest, then AND (written or not), then OR. Hits are ordered as documented: title matches first, the
+session that came to this server last first, then turns, the one written last first (a copy by a branch or an
+import, or a merge's append, is written then, whatever its `created`); pages as `max-search-scan` cuts them."""
 import re
 import unicodedata
 
@@ -65,18 +66,64 @@ def matches(query, text):
                for g in groups)
 
 
-def expected_hits(query, sessions, user, status=None):
-    """The documented hits for `user`: [(order key, hit id)], hit id = (session, seq or None)."""
-    titles, turns = [], []
-    for s in sessions.values():
-        if user not in s["members"] or (status and s["status"] != status):
-            continue
-        if s["title"] and matches(query, s["title"]):
-            titles.append(((0, -s["created"]), (s["id"], None)))
-        for t in s["turns"]:
-            if t["live"] and matches(query, t["content"]):
-                turns.append(((1, -t["created"]), (s["id"], t["seq"])))
-    return titles + turns
+def visible(s, user, status):
+    return user in s["members"] and (not status or s["status"] == status)
+
+
+def index_entries(query, world):
+    """The index entries matching `query`, newest first, each (position, session, turn or None): every
+    session's title (any member's, any status: session ids are global) by the order sessions came to the
+    server (`added`), and every turn, live or not, by the order turns were written (`written`)."""
+    titles = [(s["added"], s, None) for s in world["sessions"].values() if s["title"] and matches(query, s["title"])]
+    turns = [(t["written"], s, t) for s in world["sessions"].values() for t in s["turns"] if matches(query, t["content"])]
+    return sorted(titles, key=lambda e: -e[0]), sorted(turns, key=lambda e: -e[0])
+
+
+def walk(entries, want, budget, is_hit):
+    """One page's walk over `entries` (newest first): hits until `want` of them and one more is seen, or
+    `budget` entries examined. Returns (hits, where the next page starts or None at the index's end)."""
+    hits, last_hit, last_seen = [], None, float("inf")
+    for examined, e in enumerate(entries[:budget], 1):
+        if is_hit(e):
+            if len(hits) == want:
+                return hits, last_hit if hits else last_seen
+            hits.append(e)
+            last_hit = e[0]
+        last_seen = e[0]
+    return hits, last_seen if len(entries) >= budget else None
+
+
+def expected_pages(query, world, user, status, limit, budget):
+    """The documented pages for `user`: [(hit ids, next_cursor given)], hit id = (session, seq or None).
+    Title hits first, then turn hits, each newest first (the order the index holds them); a page walks
+    title entries, then turn entries, at most `budget` (`max-search-scan`) of each, and ends early with a
+    next_cursor when one walk used up its budget (entries of sessions the caller may not see, of another
+    status, and turns no longer live count too)."""
+    titles, turns = index_entries(query, world)
+    def title_hit(e):
+        return visible(e[1], user, status)
+    def turn_hit(e):
+        return visible(e[1], user, status) and e[2]["live"]
+    def hid(e):
+        return (e[1]["id"], e[2]["seq"] if e[2] else None)
+    pages, cursor = [], ("titles", float("inf"))
+    while len(pages) < 10_000:
+        page = []
+        below = float("inf")
+        if cursor[0] == "titles":
+            page, nxt = walk([e for e in titles if e[0] < cursor[1]], limit, budget, title_hit)
+            if nxt is not None:
+                pages.append(([hid(e) for e in page], True))
+                cursor = ("titles", nxt)
+                continue
+        else:
+            below = cursor[1]
+        hits, nxt = walk([e for e in turns if e[0] < below], limit - len(page), budget, turn_hit)
+        pages.append(([hid(e) for e in page + hits], nxt is not None))
+        if nxt is None:
+            return pages
+        cursor = ("turns", nxt)
+    return pages
 
 
 def positive_terms(query):

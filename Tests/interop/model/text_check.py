@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """The model check of deep state merges and session.search: stale writes of nested objects, texts and
 arrays by three writers against merge_model.py (merge_run.py), then seeded searches against
-search_model.py (search_run.py), on a tandemd of its own. A failure names the seed, step and the first
-divergence, and exits 1.
-Usage: text_check.py --tandemd PATH [--seeds 0-2] [--merge-steps 150] [--search-steps 40]"""
+search_model.py (search_run.py), on a tandemd of its own; with --scan N, also searches on a second tandemd
+whose pages examine at most N index entries (`--max-search-scan N`), among bursts of posts, so that pages
+end short. A failure names the seed, step and the first divergence, and exits 1.
+Usage: text_check.py --tandemd PATH [--seeds 0-2] [--merge-steps 150] [--search-steps 40] [--scan 100 --scan-steps 60]"""
 import argparse
 import traceback
 
@@ -19,14 +20,24 @@ def main():
     ap.add_argument("--seeds", default="0-2")
     ap.add_argument("--merge-steps", type=int, default=150)
     ap.add_argument("--search-steps", type=int, default=40)
+    ap.add_argument("--scan", type=int, default=0, help="max-search-scan of the second server (0: none)")
+    ap.add_argument("--scan-steps", type=int, default=60)
     ap.add_argument("--server-flag", action="append", default=[])
     args = ap.parse_args()
     seeds = parse_seeds(args.seeds)
-    server = Server(args.tandemd, server_flags(args.server_flag))
+    flags = server_flags(args.server_flag)
+    server = Server(args.tandemd, flags)
+    # Its bursts of posts and walks of many short pages go faster than the default request rate allows.
+    scan_server = Server(args.tandemd, flags + ["--max-search-scan", str(args.scan), "--rate", "100000", "--burst", "100000"]) \
+        if args.scan else None
+    runs = [("merge", MergeRun, args.merge_steps), ("search", SearchRun, args.search_steps)]
+    if scan_server:
+        runs.append(("search scan", lambda _, seed, steps: SearchRun(scan_server, seed, steps, scan=args.scan, bulk=0.1),
+                     args.scan_steps))
     failures = total = 0
     try:
         for seed in seeds:
-            for name, make, steps in (("merge", MergeRun, args.merge_steps), ("search", SearchRun, args.search_steps)):
+            for name, make, steps in runs:
                 run = make(server, seed, steps)
                 try:
                     run.run()
@@ -40,6 +51,8 @@ def main():
                 run.close()
     finally:
         server.stop()
+        if scan_server:
+            scan_server.stop()
     finish(seeds, total, failures)
 
 
