@@ -5,6 +5,7 @@ capitals only; "or" is a plain word). A document is a session's title or one liv
 Operators bind as documented: NOT (and -word) tightest, then AND (written or not), then OR. Hits are ordered as documented: title matches first, the
 session that came to this server last first, then turns, the one written last first (a copy by a branch or an
 import, or a merge's append, is written then, whatever its `created`); pages as `max-search-scan` cuts them."""
+import bisect
 import re
 import unicodedata
 
@@ -100,6 +101,12 @@ def expected_pages(query, world, user, status, limit, budget):
     next_cursor when one walk used up its budget (entries of sessions the caller may not see, of another
     status, and turns no longer live count too)."""
     titles, turns = index_entries(query, world)
+    keys = {"titles": [-e[0] for e in titles], "turns": [-e[0] for e in turns]}
+
+    def below(kind, mark):
+        """The entries of `kind` below the index position `mark` (the lists are newest first)."""
+        entries = titles if kind == "titles" else turns
+        return entries[bisect.bisect_right(keys[kind], -mark):]
     def title_hit(e):
         return visible(e[1], user, status)
     def turn_hit(e):
@@ -109,16 +116,16 @@ def expected_pages(query, world, user, status, limit, budget):
     pages, cursor = [], ("titles", float("inf"))
     while len(pages) < 10_000:
         page = []
-        below = float("inf")
+        turns_below = float("inf")
         if cursor[0] == "titles":
-            page, nxt = walk([e for e in titles if e[0] < cursor[1]], limit, budget, title_hit)
+            page, nxt = walk(below("titles", cursor[1]), limit, budget, title_hit)
             if nxt is not None:
                 pages.append(([hid(e) for e in page], True))
                 cursor = ("titles", nxt)
                 continue
         else:
-            below = cursor[1]
-        hits, nxt = walk([e for e in turns if e[0] < below], limit - len(page), budget, turn_hit)
+            turns_below = cursor[1]
+        hits, nxt = walk(below("turns", turns_below), limit - len(page), budget, turn_hit)
         pages.append(([hid(e) for e in page + hits], nxt is not None))
         if nxt is None:
             return pages
