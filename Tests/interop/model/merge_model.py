@@ -13,9 +13,12 @@
 - arrays, numbers, booleans, null and changes of kind changed differently on both sides conflict;
 - every conflict is reported, sorted by path segments (a prefix first), as a JSON Pointer.
 
-Equality is JSON's (`1 == 1.0`); strings byte for byte. The diff is a longest common subsequence of
-lines: the random texts use distinct lines, so it is the only one and any LCS algorithm agrees."""
+Equality is JSON's (`1 == 1.0`); strings byte for byte. The line diff is the longest common subsequence
+docs/store.md names ("Text merges, line by line"), line_diff.py: with repeated or moved lines several
+are valid, and that one is what the server picks (text_run.py checks texts made for it)."""
 import json
+
+from line_diff import matches
 
 from matching import tally
 
@@ -41,29 +44,10 @@ def lines(text):
     return out
 
 
-def lcs_matches(a, b):
-    """For each index of a, the index of b it is matched with in a longest common subsequence, or None."""
-    n, m = len(a), len(b)
-    dp = [[0] * (m + 1) for _ in range(n + 1)]
-    for i in range(n - 1, -1, -1):
-        for j in range(m - 1, -1, -1):
-            dp[i][j] = dp[i + 1][j + 1] + 1 if a[i] == b[j] else max(dp[i + 1][j], dp[i][j + 1])
-    out, i, j = [None] * n, 0, 0
-    while i < n and j < m:
-        if a[i] == b[j]:
-            out[i] = j
-            i, j = i + 1, j + 1
-        elif dp[i + 1][j] >= dp[i][j + 1]:
-            i += 1
-        else:
-            j += 1
-    return out
-
-
 def merge_text(base, cur, prop):
     """diff3 (Khanna, Kuber, Pierce): the merged text, or None when a region changed differently."""
     o, a, b = lines(base), lines(cur), lines(prop)
-    ma, mb = lcs_matches(o, a), lcs_matches(o, b)
+    ma, mb = matches(o, a), matches(o, b)
     out, lo, la, lb = [], 0, 0, 0
     while True:
         # a stable run: base lines matched consecutively on both sides
