@@ -13,10 +13,12 @@ struct WriterHold: ParsableCommand {
         commandName: "writer-hold",
         abstract: "The longest a writer job (branch merge, clear, template, text merge, quota check...) holds up another session's post.")
     @OptionGroup var common: Common
-    @Argument(help: "merge, merge-rows, fork, delete, import, clear, undo, template-save, template-create, text-merge, text-edit, quota, remove-user, update-metadata, remove-member.") var job: String
+    @Argument(help: "merge, merge-rows, fork, delete, import, clear, undo, template-save, template-create, text-merge, text-edit, text-many, merge-texts, quota, remove-user, update-metadata, remove-member.") var job: String
     @Option(help: "Size: turns (merge, delete, import, clear, undo), rows (template), lines (text-merge), sessions (quota, remove-user), members (remove-member), bytes (update-metadata).")
     var size = 100_000
     @Option(help: "max-merge-diff-steps for text-merge (0: unbounded, as before the bound).") var diffSteps = 10_000_000
+    @Option(help: "merge-texts: lines of each row's text (its reordered part; more lines, more diff steps per row).")
+    var textLines = 4_000
     @Option(help: "Rows per step of a template's create (importStepRows; a huge value writes them all in one step, as the one-job create did).")
     var stepRows = 500
     @Option(help: "merge-rows: bytes of text padding each row's value (0: a small value), for the merge's peak memory with big rows.")
@@ -194,6 +196,7 @@ struct WriterHold: ParsableCommand {
                 return "metadata of \(size) bytes"
             }
         default:
+            if let body = try textJob(store) { return body }
             throw ValidationError("unknown job \(job)")
         }
     }
