@@ -1,7 +1,7 @@
 import TandemJSON
 
 /// Everything in a stepped merge's rows that would refuse the one-job merge half-way, found before
-/// its first write: conflicts (rows without a resolution), a text merge past `max-merge-diff-steps`,
+/// its first write: conflicts (rows without a resolution), text merges past `max-merge-diff-steps` (all rows together),
 /// a respelled key, a merged row past `max-row-value-bytes`, more rows or comments than the parent
 /// may hold. Read on a reader snapshot taken after the merge's hold is in place: neither session
 /// can change until the merge ends, so what holds here holds for its steps.
@@ -22,13 +22,15 @@ enum BranchMergePlan {
         // Refusals the one-job merge meets only while writing (after every row's conflict check):
         // held back until no row conflicts, so both answer alike.
         var later: StoreError?
+        // Every row's merge spends from one budget: the merge's writes will re-do them on the writer.
+        var budget = MergeDiffBudget.branchMerge(configuration)
         var cursor: String?
         while !conflicts.more {
             let chunk = try BranchChangedRows.load(db, branch: target.branchSid, forkEventSeq: target.forkEventSeq,
                                                    after: cursor, limit: chunkSize)
             for row in chunk where !conflicts.more {
                 try check(db, target, row, resolution: resolutions[row.key], configuration: configuration,
-                          conflicts: &conflicts, newRows: &newRows, later: &later)
+                          budget: &budget, conflicts: &conflicts, newRows: &newRows, later: &later)
             }
             guard chunk.count == chunkSize, let last = chunk.last?.key else { break }
             cursor = last
@@ -49,7 +51,8 @@ enum BranchMergePlan {
     /// One changed row's three-way check: a conflict is recorded in `conflicts`, a row new to the
     /// parent counted in `newRows`, and the first refusal the writing would meet kept in `later`.
     private static func check(_ db: Database, _ target: BranchMergeTarget, _ row: BranchChangedRows.Row, resolution: JSONValue?,
-                              configuration: StoreConfiguration, conflicts: inout BranchMergeConflictList,
+                              configuration: StoreConfiguration, budget: inout MergeDiffBudget,
+                              conflicts: inout BranchMergeConflictList,
                               newRows: inout Int64, later: inout StoreError?) throws(StoreError) {
         let current = try RowRows.current(db, sid: target.parentSid, key: row.key)
         if current == nil { newRows += 1 }
@@ -57,14 +60,14 @@ enum BranchMergePlan {
         if let resolution {
             do throws(StoreError) {
                 plan = try Rows.plan(db, sid: target.parentSid, key: row.key, value: resolution, baseVersion: current?.version ?? 0,
-                                     diffBudget: configuration.maxMergeDiffSteps)
+                                     budget: &budget)
             } catch {
                 later = later ?? error
                 return
             }
         } else {
             plan = try Rows.plan(db, sid: target.parentSid, key: row.key, value: row.value, baseVersion: row.forkVersion,
-                                 diffBudget: configuration.maxMergeDiffSteps)
+                                 budget: &budget)
         }
         let stored: JSONValue
         switch plan {

@@ -14,20 +14,23 @@ enum BranchMergeRows {
         // Row writes the branch counts, by author, left to move. Read per call: a merge's earlier
         // steps have committed (and counted) theirs.
         var branchWrites: [String: Int64] = [:]
+        // One budget for the rows of this writer job: a step's (or the one-job merge's) diff is
+        // bounded whatever the number of rows.
+        var budget = MergeDiffBudget.branchMerge(ctx.configuration)
         for row in changed {
             let (key, author) = (row.key, row.author)
             if let resolution = resolutions[key] {
                 // The merger's own value: theirs to sign.
                 let currentVersion = try RowRows.current(db, sid: parent, key: key)?.version ?? 0
                 rows.addRow(try Rows.write(ctx, sid: parent, actor: actor, key: key, value: resolution,
-                                           text: texts[key], baseVersion: currentVersion))
+                                           text: texts[key], baseVersion: currentVersion, budget: &budget))
             } else {
                 // The row keeps the author of its branch version (the merge event names the
                 // merger), and the write moves like a turn: it counts in the parent for that
                 // author, and no longer in the branch when the branch counted it (a restore's
                 // write was never counted).
                 rows.addRow(try Rows.write(ctx, sid: parent, actor: author, key: key, value: row.value, text: nil,
-                                           baseVersion: row.forkVersion))
+                                           baseVersion: row.forkVersion, budget: &budget))
                 var left = branchWrites[author] ?? 0
                 if branchWrites[author] == nil {
                     left = try db.scalar("SELECT row_writes FROM contributions WHERE sid = ? AND user_id = ?",

@@ -169,9 +169,11 @@ enum Branches {
     static func conflicts(_ db: Database, _ changed: [BranchChangedRows.Row], parent: Int64, resolutions: [String: JSONValue],
                           configuration: StoreConfiguration) throws(StoreError) -> BranchMergeConflictList {
         var conflicts = BranchMergeConflictList(limit: configuration.maxMergeConflictsReported)
+        // The rows' merges share one budget, as their writes will.
+        var budget = MergeDiffBudget.branchMerge(configuration)
         for row in changed where resolutions[row.key] == nil && !conflicts.more {
             if case .conflict(_, let list) = try Rows.plan(db, sid: parent, key: row.key, value: row.value, baseVersion: row.forkVersion,
-                                                           diffBudget: configuration.maxMergeDiffSteps) {
+                                                           budget: &budget) {
                 conflicts.add(row.key, list)
             }
         }

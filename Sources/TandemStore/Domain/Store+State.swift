@@ -113,10 +113,10 @@ enum Rows {
         case conflict(currentVersion: Int64, [MergeConflict])
     }
 
-    /// Refuses (`limit_exceeded`) a merge whose text diffs need more than `diffBudget` steps
+    /// Refuses (`limit_exceeded`) a merge whose text diffs need more steps than `budget` has left
     /// (`max-merge-diff-steps`): it runs on the writer, and nothing else commits meanwhile.
     static func plan(_ db: Database, sid: Int64, key: String, value: JSONValue,
-                     baseVersion: Int64, diffBudget: Int) throws(StoreError) -> Plan {
+                     baseVersion: Int64, budget: inout MergeDiffBudget) throws(StoreError) -> Plan {
         let current = try RowRows.current(db, sid: sid, key: key)
         if current == nil { try refuseRespelling(db, sid: sid, key: key) }
         let currentVersion = current?.version ?? 0
@@ -130,7 +130,7 @@ enum Rows {
             // Both sides created the row: there is no base value (not even null). Two objects
             // merge key by key from nothing; anything else merges only if both wrote the same.
             if currentValue.objectValue != nil && value.objectValue != nil {
-                outcome = try merge(key: key, base: .object([:]), current: currentValue, proposed: value, diffBudget: diffBudget)
+                outcome = try merge(key: key, base: .object([:]), current: currentValue, proposed: value, budget: &budget)
             } else {
                 outcome = currentValue == value ? .merged(value)
                     : .conflict([MergeConflict(path: [], base: nil, current: currentValue, proposed: value)])
@@ -140,7 +140,7 @@ enum Rows {
             guard let historical = try RowRows.historical(db, sid: sid, key: key, version: baseVersion) else {
                 throw StoreError(.sqlite, "history of row \(key) lacks version \(baseVersion)")
             }
-            outcome = try merge(key: key, base: historical.value, current: currentValue, proposed: value, diffBudget: diffBudget)
+            outcome = try merge(key: key, base: historical.value, current: currentValue, proposed: value, budget: &budget)
         }
         switch outcome {
         case .merged(let merged): return .merge(merged, version: currentVersion + 1)
@@ -148,17 +148,25 @@ enum Rows {
         }
     }
 
-    /// `ThreeWayMerge.merge` within `diffBudget` line-diff steps, or `limit_exceeded` naming the
-    /// row, the text and the setting.
+    /// `ThreeWayMerge.merge` within the steps `budget` has left (which it spends), or
+    /// `limit_exceeded` naming the row, the text and the setting.
     private static func merge(key: String, base: JSONValue, current: JSONValue, proposed: JSONValue,
-                              diffBudget: Int) throws(StoreError) -> MergeOutcome {
+                              budget: inout MergeDiffBudget) throws(StoreError) -> MergeOutcome {
         do throws(MergeTooCostly) {
-            return try ThreeWayMerge.merge(base: base, current: current, proposed: proposed, diffBudget: diffBudget)
+            return try ThreeWayMerge.merge(base: base, current: current, proposed: proposed, diffBudget: &budget.left)
         } catch {
             let at = error.path.isEmpty ? "" : " at \(error.path.joined(separator: "."))"
+            if let sharedBy = budget.sharedBy {
+                throw StoreError(.limitExceeded, """
+                    merging the text\(at) of row \(key) with the current version, after the rows merged before it, needs more \
+                    than \(budget.limit) line-diff steps for the whole \(sharedBy) (server setting max-merge-diff-steps = \(budget.limit)): \
+                    texts that are long and differ throughout; write such rows on the parent's current version first, or \
+                    give them resolutions
+                    """)
+            }
             throw StoreError(.limitExceeded, """
-                merging the text\(at) of row \(key) with the current version needs more than \(diffBudget) line-diff steps \
-                (server setting max-merge-diff-steps = \(diffBudget)): the texts are long and differ throughout; \
+                merging the text\(at) of row \(key) with the current version needs more than \(budget.limit) line-diff steps \
+                (server setting max-merge-diff-steps = \(budget.limit)): the texts are long and differ throughout; \
                 read the row and write it again on its current version
                 """)
         }
@@ -182,11 +190,17 @@ enum Rows {
         SELECT key FROM state_rows INDEXED BY state_rows_spelling WHERE sid = ? AND nfc_key = ? AND key <> ? ORDER BY key LIMIT 1
         """
 
-    /// The row-write rule, for an already authorized session.
+    /// The row-write rule, for an already authorized session; a merge has a budget of its own.
     static func write(_ ctx: WriteContext, sid: Int64, actor: String, key: String, value: JSONValue,
                       text: String?, baseVersion: Int64) throws(StoreError) -> RowWriteResult {
-        switch try plan(ctx.db, sid: sid, key: key, value: value, baseVersion: baseVersion,
-                        diffBudget: ctx.configuration.maxMergeDiffSteps) {
+        var budget = MergeDiffBudget(limit: ctx.configuration.maxMergeDiffSteps)
+        return try write(ctx, sid: sid, actor: actor, key: key, value: value, text: text, baseVersion: baseVersion, budget: &budget)
+    }
+
+    /// The row-write rule, its merge spending from `budget` (shared by a branch merge's rows).
+    static func write(_ ctx: WriteContext, sid: Int64, actor: String, key: String, value: JSONValue,
+                      text: String?, baseVersion: Int64, budget: inout MergeDiffBudget) throws(StoreError) -> RowWriteResult {
+        switch try plan(ctx.db, sid: sid, key: key, value: value, baseVersion: baseVersion, budget: &budget) {
         case .apply(let version):
             let row = try store(ctx, sid: sid, actor: actor, key: key, value: value, text: text, version: version, merged: false)
             return .applied(row: row.0, eventSeq: row.1)

@@ -31,8 +31,17 @@ public enum ThreeWayMerge {
     /// the budget.
     public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue,
                              diffBudget: Int) throws(MergeTooCostly) -> MergeOutcome {
+        var budget = diffBudget
+        return try merge(base: base, current: current, proposed: proposed, diffBudget: &budget)
+    }
+
+    /// `merge` spending `diffBudget`: what is left afterwards (below 0 when it throws), so that
+    /// several merges can share one budget (a branch merge's rows).
+    public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue,
+                             diffBudget: inout Int) throws(MergeTooCostly) -> MergeOutcome {
         var state = State(budget: diffBudget)
         let value = state.merge(base, current, proposed)
+        diffBudget = state.budget
         if let path = state.tooCostlyAt { throw MergeTooCostly(path: path) }
         if state.conflicts.isEmpty { return .merged(value) }
         return .conflict(state.conflicts.sorted(by: MergeConflict.pathOrder))

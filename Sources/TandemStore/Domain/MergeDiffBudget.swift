@@ -1,0 +1,24 @@
+/// Line-diff steps left for the text merges of one write (`max-merge-diff-steps`). A stale
+/// `state.put` has one of its own; a `branch.merge`'s rows share one (its check one, and each
+/// writer job that writes rows another), so however many rows a branch brings, the writer spends
+/// at most one budget's worth of diff per job: per row, 500 rows that each just fit held it for
+/// their sum (~14 s; docs/benchmarks.md, `writer-hold merge-texts`).
+struct MergeDiffBudget {
+    /// The setting's value, named in the refusal.
+    let limit: Int
+    /// Steps left; each merge spends from it in turn.
+    var left: Int
+    /// What shares the budget, for the refusal (nil: one row's write).
+    let sharedBy: String?
+
+    init(limit: Int, sharedBy: String? = nil) {
+        self.limit = limit
+        self.left = limit
+        self.sharedBy = sharedBy
+    }
+
+    /// The budget of a branch merge's rows (its check, or one writer job of its writes).
+    static func branchMerge(_ configuration: StoreConfiguration) -> MergeDiffBudget {
+        MergeDiffBudget(limit: configuration.maxMergeDiffSteps, sharedBy: "branch merge")
+    }
+}
