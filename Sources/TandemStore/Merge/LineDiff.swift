@@ -1,5 +1,7 @@
 /// A longest common subsequence of two sequences, by Myers' O(ND) algorithm in its linear-space
 /// form (middle snake, divide and conquer): memory stays O(N + M) even for very different texts.
+/// Which LCS it finds where several exist is documented (docs/store.md, "Text merges, line by
+/// line") and copied in Tests/interop/model/line_diff.py: changing the search changes merges.
 enum LineDiff {
     /// For each index of `a`, the index of `b` it is matched with in a longest common
     /// subsequence, or `nil`. Matched indices increase strictly in both sequences.
@@ -18,7 +20,10 @@ enum LineDiff {
     /// store's single writer, so the caller must bound it.
     static func matches(_ a: [Int], _ b: [Int], budget: inout Int) -> [Int?]? {
         // Elements found in only one sequence can never be matched; dropping them first keeps
-        // very different texts (the worst case for O(ND)) cheap, and changes no answer.
+        // very different texts (the worst case for O(ND)) cheap. It changes no LCS length, but it
+        // can change which of several LCSs is found (an equal neighbour of a dropped line may be
+        // matched instead): it is part of the documented rule (docs/store.md, "Text merges, line
+        // by line", step 3.1), so it must stay, or the rule change with it.
         let bound = max(a.max() ?? -1, b.max() ?? -1) + 1
         var inA = [Bool](repeating: false, count: bound), inB = [Bool](repeating: false, count: bound)
         for x in a { inA[x] = true }

@@ -5,7 +5,8 @@ public enum TextMerge {
     ///
     /// Regions changed on one side only take that side; regions changed identically on both are
     /// kept; regions changed differently on both (including edits on adjacent lines, as diff3
-    /// cannot order them) are conflicts, all reported in text order.
+    /// cannot order them) are conflicts, all reported in text order. The exact rules, which line
+    /// diff is used where lines repeat included: docs/store.md, "Text merges, line by line".
     public static func merge3(base: String, current: String, proposed: String) -> TextMergeOutcome {
         var unbounded = Int.max
         // An unbounded budget is never spent, so there is always an answer.
