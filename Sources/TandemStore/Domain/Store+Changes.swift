@@ -104,18 +104,22 @@ enum Changes {
         let retired = try TurnRetirements.load(db, sid: sid)
         let others = try db.query("""
             SELECT e.seq, e.kind, e.actor, e.created_at, e.turn_seq, e.data,
-                   h.key, h.version, h.value, h.author, h.created_at, h.merged, t.state
+                   h.key, h.version, h.value, h.author, h.created_at, h.merged, t.state, c.created_at
             FROM events e
             LEFT JOIN state_history h ON e.kind = 'state' AND h.sid = e.sid AND h.key = e.row_key AND h.version = e.row_version
             LEFT JOIN turns t ON e.kind = 'comment' AND t.sid = e.sid AND t.seq = e.turn_seq
+            LEFT JOIN comments c ON e.kind = 'comment' AND c.id = json_extract(e.data, '$.id') AND c.sid = e.sid
             WHERE e.sid = ? AND e.seq > ? ORDER BY e.seq LIMIT ?
             """, [.integer(sid), .integer(since), .int(limit)]) { row throws(StoreError) in
             var event = ChangeEvent(eventSeq: row.int(0), kind: ChangeEvent.Kind(rawValue: row.text(1)) ?? .session,
                                     actor: row.optionalText(2), createdAt: row.int(3), turnSeq: row.optionalInt(4),
                                     turn: nil, row: nil, data: row.isNull(5) ? nil : try row.json(5))
             if event.kind == .comment, let id = event.data?["id"]?.intValue, let body = event.data?["body"]?.stringValue {
+                // The comment's own time: a branch's copied comments are recorded at the fork's time
+                // (and an import keeps that), but the event carries the Comment as comment.list gives it.
+                let createdAt = row.isNull(13) ? event.createdAt : row.int(13)
                 event.comment = Comment(id: id, sessionID: sessionID, turnSeq: event.turnSeq ?? 0, author: event.actor ?? "",
-                                        body: body, createdAt: event.createdAt, eventSeq: event.eventSeq)
+                                        body: body, createdAt: createdAt, eventSeq: event.eventSeq)
                 if let seq = event.turnSeq, !row.isNull(12) {
                     event.commentedTurnRetired = retired.state(TurnState(rawValue: row.int(12)) ?? .live, seq: seq) != .live
                 }
