@@ -99,6 +99,7 @@ class Run(EventChecks, AnswerChecks, TurnOps, SessionOps, BranchOps, ReplayCheck
         ops.append((self.op_branch, 3))
         if s is not root:
             ops += [(self.op_merge, 4), (self.op_discard, 1)]
+        ops += self.extra_ops(s, root)
         fn = rng.choices([f for f, _ in ops], [w for _, w in ops])[0]
         self.t_sent = now_ms()
         self.pending = []
@@ -111,6 +112,10 @@ class Run(EventChecks, AnswerChecks, TurnOps, SessionOps, BranchOps, ReplayCheck
             self.sync(s2, first)
         return s
 
+
+    def extra_ops(self, s, root):
+        """More (operation, weight) pairs for a step on `s`: none here (crash_run.py adds its own)."""
+        return []
 
     def random_steps(self, home, steps):
         """Random operations numbered `steps`, on `home` or a session they make; after each, the
