@@ -109,13 +109,28 @@ enum SessionImport {
     static func insert(_ ctx: WriteContext, sid: Int64, list: String, _ records: [JSONValue], _ bounds: ImportChecks.Bounds) throws(StoreError) {
         try keepAlive(ctx, sid: sid)
         for var record in records {
-            if let claimant = bounds.claimant { record = ImportAuthors.marking(record, list: list, claimant: claimant) }
+            if let claimant = bounds.claimant {
+                record = ImportAuthors.marking(record, list: list, claimant: claimant)
+                if list == "events" { record = unbranched(record) }
+            }
             try ImportChecks.record(record, of: list, bounds)
             do { try insert(ctx.db, sid: sid, list: list, record) } catch { throw ImportChecks.duplicate(error, in: list) }
         }
         // A claimed import is the claimant's session, held to the per-session caps like one
         // they grew by hand; the operator's (tandem-admin) is not, as with every quota.
         if bounds.claimant != nil { try Quotas.requireImportRoom(ctx, sid: sid, list: list) }
+    }
+
+    /// A claimed import is no branch of anything (`begin`), so its `session` events name no parent
+    /// either: the document's (the branch it was exported from had one) would replay as the parent of
+    /// a session that is none's branch, a session of this server or of no server.
+    static func unbranched(_ record: JSONValue) -> JSONValue {
+        guard case .object(var fields) = record, case .object(var data)? = fields["data"],
+              case .object(var after)? = data["after"], let parent = after["parent"], !parent.isNull else { return record }
+        after["parent"] = .null
+        data["after"] = .object(after)
+        fields["data"] = .object(data)
+        return .object(fields)
     }
 
     /// Marks the hidden session `sid` as still being written (see `abandonStale`); `closed` when
