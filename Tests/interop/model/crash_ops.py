@@ -7,7 +7,7 @@ operation's first write is its first request but for the import (the export befo
 import copy
 
 from reference_model import ANY, Session
-from matching import Mismatch, match, now_ms
+from matching import Mismatch, Wild, match, now_ms
 
 
 class CrashOps:
@@ -127,7 +127,8 @@ class CrashOps:
             r = self.req("owner", "share.revoke", share=link["id"])
             if not r.get("ok"):
                 raise Mismatch(f"share.revoke failed {r}")
-            match(r["result"]["share"]["revoked"], True, "share.revoke")
+            if not isinstance(r, Wild):  # a lost answer (crash_resolve.py): share.list tells
+                match(r["result"]["share"]["revoked"], True, "share.revoke")
             link["revoked"] = True
             return
         r = self.req("owner", "share.create", session=s.id, expires_in=3600)
