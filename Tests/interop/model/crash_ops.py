@@ -12,7 +12,10 @@ from matching import Mismatch, Wild, match, now_ms
 
 class CrashOps:
     def extra_ops(self, s, root):
-        ops = [(self.op_template_save, 2), (self.op_share, 2)]
+        # More forks and merges than the model run makes: they are the stepped work a kill should cut.
+        ops = [(self.op_template_save, 2), (self.op_share, 2), (self.op_branch, 3)]
+        if s.branch_open:
+            ops.append((self.op_merge, 6))
         if self.templates:
             ops.append((self.op_template_create, 2))
         if s.status == "active" and not getattr(s, "imported", False):

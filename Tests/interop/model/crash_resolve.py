@@ -20,7 +20,16 @@ class CrashResolve:
         """Restarts tandemd and brings the run back (the home session `hid`, as random_steps'); returns
         the session the step acted on."""
         step_write, in_flight, plan = self.step_write, self.in_flight, self.plan
-        self.server.restart()
+        self.server.proc.wait()
+        jobs = self.server.merge_jobs_left()
+        if jobs:
+            plan += f"; {jobs} merge job(s) left under way"
+            tally("kill", "inside a stepped merge")
+        early = self.krng.uniform(0, 0.1) if self.krng.random() < 0.25 else None
+        self.server.restart(early)
+        if early is not None:
+            plan += f"; the next start killed too, {early * 1000:.0f} ms in"
+            tally("kill", "a start killed too")
         self.server.integrity()
         hidden = self.server.leftovers()
         for u in self.users:

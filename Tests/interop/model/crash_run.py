@@ -1,8 +1,9 @@
 """One seed's crash run: the model run's random steps (and crash_ops.py's) against a tandemd that is
 killed with SIGKILL at chosen moments and restarted on the same database (crash_server.py). A kill is
 planned after a number of answered requests (from a generator of its own, so the steps stay those of
-the seed), then either a random 0-30 ms later, or 0-20 ms after the next write that leaves work in
-steps (fork, merge, import, template session, delete, restore, clear) is sent. After each kill:
+the seed), then either a random 0-30 ms later, or 0-3 or 0-20 ms after the next merge (half of these)
+or the next write that leaves work in steps (fork, merge, import, template session, delete, restore,
+clear) is sent; a quarter of the restarts are killed too, 0-100 ms in. After each kill:
 `integrity_check`, merge jobs and deletes finished, every member back with `since` (the backlog is
 exactly the missed events, compared one by one), and the step the kill cut short resolved
 (crash_resolve.py); then the run goes on on the same database."""
@@ -32,7 +33,7 @@ class CrashRun(CrashOps, CrashResolve, Run):
         self.kills_left = kills
         self.answered = 0
         self.next_kill = None
-        self.wait_heavy = False
+        self.wait_heavy = ()  # the requests the next kill waits for (after its count), if any
         self.plan = None  # how the armed kill was chosen, for its report line
         self.kill_lines = []
         self.wild = None  # the write a replayed step answers with Wild (it happened; its answer was lost)
@@ -60,7 +61,7 @@ class CrashRun(CrashOps, CrashResolve, Run):
             self.next_kill = None
             return
         self.next_kill = self.answered + self.krng.randint(15, 90)
-        self.wait_heavy = False
+        self.wait_heavy = ()
 
     def req(self, who, op, **params):
         if op not in READS and self.step_write is None:
@@ -72,8 +73,10 @@ class CrashRun(CrashOps, CrashResolve, Run):
             self.trail.append((who, op, params))
             tally(op, "replayed")
             return Wild()
-        if self.wait_heavy and op in HEAVY:
-            self.arm(self.krng.uniform(0, 0.02), f"0-20 ms after sending {op}")
+        if self.wait_heavy and op in self.wait_heavy:
+            # short delays as often as long ones: a small stepped merge or import takes a few ms
+            top = self.krng.choice([0.003, 0.02])
+            self.arm(self.krng.uniform(0, top), f"0-{top * 1000:.0f} ms after sending {op}")
         self.in_flight = (who, op)
         r = super().req(who, op, **params)
         self.in_flight = None
@@ -81,12 +84,12 @@ class CrashRun(CrashOps, CrashResolve, Run):
         if self.next_kill is not None and self.answered == self.next_kill:
             if self.krng.random() < 0.5:
                 self.arm(self.krng.uniform(0, 0.03), "0-30 ms")
-            else:
-                self.wait_heavy = True
+            else:  # half of these wait for a merge: the stepped work the model check cares most about
+                self.wait_heavy = ("branch.merge",) if self.krng.random() < 0.5 else HEAVY
         return r
 
     def arm(self, delay, how):
-        self.wait_heavy = False
+        self.wait_heavy = ()
         self.next_kill = None
         self.kills_left -= 1
         self.plan = f"request {self.answered} answered, then {how}: {delay * 1000:.1f} ms"
@@ -138,7 +141,7 @@ class CrashRun(CrashOps, CrashResolve, Run):
                 except (ConnectionClosed, OSError) as e:
                     self.killed(e)
                     self.after_kill(hid, None, t0)
-        self.next_kill, self.wait_heavy = None, False  # no kill planned past the steps
+        self.next_kill, self.wait_heavy = None, ()  # no kill planned past the steps
         self.server.cancel()
         if self.server.proc.poll() is not None:
             self.killed(ConnectionError("killed between steps"))

@@ -5,6 +5,7 @@ behind (hidden sessions of deletes, imports, forks; branch merge job rows)."""
 import os
 import signal
 import sqlite3
+import subprocess
 import threading
 import time
 
@@ -49,12 +50,29 @@ class KillableServer(Server):
         except Exception:
             return False
 
-    def restart(self):
-        """After a kill: the same database, a new port (clients reconnect to `url`)."""
+    def merge_jobs_left(self):
+        """While tandemd is dead: the merge job rows the kill left (a read-only look, which neither
+        checkpoints nor removes the WAL, so the next start recovers the file as the kill left it)."""
+        try:
+            return self.query("SELECT count(*) FROM branch_merges")[0][0]
+        except sqlite3.Error as e:
+            return f"unknown ({e})"
+
+    def restart(self, early_kill=None):
+        """After a kill: the same database, a new port (clients reconnect to `url`). With
+        `early_kill` (seconds), the first start is killed that long after it began (while it opens the
+        database and finishes the work the kill left: merges, deletes) and a second one serves."""
         self.cancel()
         self.proc.wait()
         self.log.close()
         self.kills += 1
+        if early_kill is not None:
+            with open(os.path.join(self.tmp, f"early{self.kills}.log"), "w") as log:
+                first = subprocess.Popen([self.tandemd, "--db", self.db, "--host", "127.0.0.1", "--port", "0",
+                                          "--log-level", "info", *self.extra], stdout=log, stderr=subprocess.STDOUT)
+                time.sleep(early_kill)
+                first.kill()
+                first.wait()
         self._start(self.extra)
 
     def query(self, sql):
