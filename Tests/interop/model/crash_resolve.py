@@ -21,10 +21,15 @@ class CrashResolve:
         the session the step acted on."""
         step_write, in_flight, plan = self.step_write, self.in_flight, self.plan
         self.server.proc.wait()
-        jobs = self.server.merge_jobs_left()
-        if jobs:
-            plan += f"; {jobs} merge job(s) left under way"
+        left = self.server.work_left()
+        if left is None:
+            plan += "; the file could not be read before the restart"
+        elif left[0]:
+            plan += f"; {left[0]} merge job(s) left under way"
             tally("kill", "inside a stepped merge")
+        if left and left[1]:
+            plan += f"; {left[1]} delete(s) left under way"
+            tally("kill", "inside a delete's removal")
         early = self.krng.uniform(0, 0.1) if self.krng.random() < 0.25 else None
         self.server.restart(early)
         if early is not None:

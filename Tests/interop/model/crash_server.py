@@ -50,13 +50,15 @@ class KillableServer(Server):
         except Exception:
             return False
 
-    def merge_jobs_left(self):
-        """While tandemd is dead: the merge job rows the kill left (a read-only look, which neither
-        checkpoints nor removes the WAL, so the next start recovers the file as the kill left it)."""
+    def work_left(self):
+        """While tandemd is dead: the merge job rows and the deletes under way the kill left (a
+        read-only look, which neither checkpoints nor removes the WAL, so the next start recovers the
+        file as the kill left it). (merges, deletes); None when the file could not be read so."""
         try:
-            return self.query("SELECT count(*) FROM branch_merges")[0][0]
-        except sqlite3.Error as e:
-            return f"unknown ({e})"
+            return (self.query("SELECT count(*) FROM branch_merges")[0][0],
+                    self.query("SELECT count(*) FROM sessions WHERE status = 'deleting'")[0][0])
+        except sqlite3.Error:
+            return None
 
     def restart(self, early_kill=None):
         """After a kill: the same database, a new port (clients reconnect to `url`). With
