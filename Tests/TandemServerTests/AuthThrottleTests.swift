@@ -32,4 +32,21 @@ import Testing
         throttle.recordFailure("198.51.100.1", now: 500)
         #expect(throttle.secondsUntilAllowed("198.51.100.1", now: 500) > 0)
     }
+
+    @Test func reservingTakesTheAttemptAtOnceAndARefundGivesItBack() {
+        let throttle = AuthThrottle(perMinute: 3)
+        // Three attempts in flight at once take the whole budget; a fourth waits (20 s at 3 a minute).
+        for _ in 0..<3 { #expect(throttle.reserve("10.0.0.1", now: 100) == 0) }
+        let wait = throttle.reserve("10.0.0.1", now: 100)
+        #expect(wait > 19 && wait <= 20, "\(wait)")
+        // One of them was a good credential: its attempt comes back, and is taken by the next one.
+        throttle.refund("10.0.0.1", now: 100)
+        #expect(throttle.reserve("10.0.0.1", now: 100) == 0)
+        #expect(throttle.reserve("10.0.0.1", now: 100) > 0)
+        // An address whose attempts all came back is forgotten.
+        #expect(throttle.reserve("10.0.0.2", now: 100) == 0)
+        #expect(throttle.trackedCount == 2)
+        throttle.refund("10.0.0.2", now: 100)
+        #expect(throttle.trackedCount == 1)
+    }
 }

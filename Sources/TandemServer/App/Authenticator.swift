@@ -47,12 +47,18 @@ final class Authenticator: Sendable {
     var generation: UInt64 { cache.withLock { $0.generation } }
 
     func authenticate(_ request: HTTPRequest, address: String, now: Double) -> Outcome {
-        let wait = throttle.secondsUntilAllowed(address, now: now)
+        // The attempt is taken from the budget before the lookup, not after it failed: checked
+        // and spent apart, every attempt in flight at once passed the check (20 checked on a
+        // budget of 5 while lookups waited for a reader).
+        let wait = throttle.reserve(address, now: now)
         guard wait == 0 else {
             return .throttled(reason: "too many failed authentications from \(address)", retryAfter: AuthThrottle.retryAfter(wait))
         }
         let outcome = check(request)
-        if case .refused = outcome { throttle.recordFailure(address, now: now) }
+        switch outcome {
+        case .refused, .throttled: break // a failure: the attempt stays spent
+        case .member, .viewer, .busy: throttle.refund(address, now: now) // a good credential, or nothing learnt
+        }
         return outcome
     }
 
@@ -178,6 +184,48 @@ final class AuthThrottle: Sendable {
         }
     }
 
+    /// Takes one attempt from `address`'s budget before its credential is looked up: 0 when taken,
+    /// else the seconds until one is available (nothing taken). Taking it first, in one step, is
+    /// what bounds attempts sent at once: a check now and a charge after the lookup let every
+    /// attempt in flight through. Give it back with `refund` when the credential was good or the
+    /// lookup learnt nothing (busy). An address that cannot be tracked (`maxAddresses` of them
+    /// still throttled) is let through untracked, as `recordFailure` does.
+    func reserve(_ address: String, now: Double) -> Double {
+        let key = Self.key(address)
+        return buckets.withLock { all in
+            if all[key] == nil && all.count >= maxAddresses {
+                forgetRefilled(&all, now: now)
+                guard all.count < maxAddresses else { return 0 }
+            }
+            var bucket = all[key] ?? TokenBucket(capacity: perMinute, ratePerSecond: perMinute / 60, now: now)
+            defer { all[key] = bucket }
+            if bucket.take(now: now) { return 0 }
+            return bucket.secondsUntilAvailable(now: now)
+        }
+    }
+
+    /// Gives back an attempt `reserve` took; an address whose budget is whole again is forgotten.
+    func refund(_ address: String, now: Double) {
+        let key = Self.key(address)
+        buckets.withLock { all in
+            guard var bucket = all[key] else { return }
+            bucket.giveBack(now: now)
+            all[key] = bucket.isFull(now: now) ? nil : bucket
+        }
+    }
+
+    /// Addresses tracked now (tests).
+    var trackedCount: Int { buckets.withLock { $0.count } }
+
+    /// Drops the addresses whose budget is whole again (they are as if never seen).
+    private func forgetRefilled(_ all: inout [String: TokenBucket], now: Double) {
+        let perMinute = self.perMinute
+        all = all.filter { _, bucket in
+            var probe = bucket
+            return probe.secondsUntilAvailable(perMinute, now: now) > 0
+        }
+    }
+
     /// A wait as a `Retry-After` value: whole seconds, at least 1.
     static func retryAfter(_ wait: Double) -> Int { max(1, Int(wait.rounded(.up))) }
 
@@ -188,11 +236,7 @@ final class AuthThrottle: Sendable {
                 // Forget addresses whose budget is whole again (they are as if never seen); one
                 // still being throttled keeps its count. With none to forget, the new address is
                 // not tracked: its failures are still refused, only not throttled.
-                let perMinute = self.perMinute
-                all = all.filter { _, bucket in
-                    var probe = bucket
-                    return probe.secondsUntilAvailable(perMinute, now: now) > 0
-                }
+                forgetRefilled(&all, now: now)
                 guard all.count < maxAddresses else { return }
             }
             var bucket = all[key] ?? TokenBucket(capacity: perMinute, ratePerSecond: perMinute / 60, now: now)

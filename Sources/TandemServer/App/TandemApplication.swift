@@ -58,6 +58,8 @@ final class TandemApplication: WebSocketApplication {
         guard HTTPRoutes.readsDatabase(request.path) else { return .now(routes.respond(to: request)) }
         let queued = dispatcher.pool.submit { [self] in responder.respond(self.routed(request, peer: peer)) }
         guard queued else {
+            // Nothing was looked up: a viewer page gives back the attempt `refusal` took.
+            refundViewerAttempt(request, peer: peer)
             var busy = HTTPRoutes.busy("the server's work queue is full")
             if request.method == "HEAD" { busy.body = [] }
             return .now(busy)
@@ -66,7 +68,10 @@ final class TandemApplication: WebSocketApplication {
     }
 
     /// The answer when `/metrics` is asked from an address not in metrics-from, or the viewer page
-    /// from an address over its failed-authentication budget; nil otherwise. Reads nothing.
+    /// from an address over its failed-authentication budget; nil otherwise. Reads nothing. A
+    /// viewer page let through has taken one attempt from its address's budget (`AuthThrottle.reserve`):
+    /// `routed` keeps it spent when the secret is no live link and gives it back otherwise, so pages
+    /// requested at once are bounded by the budget as pages requested one by one are.
     private func refusal(_ request: HTTPRequest, peer: String) -> HTTPResponse? {
         if request.path == "/metrics" {
             let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
@@ -78,7 +83,7 @@ final class TandemApplication: WebSocketApplication {
         }
         guard Credential.sharePathSecret(request.path) != nil else { return nil }
         let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
-        let wait = authenticator.throttle.secondsUntilAllowed(address, now: clock())
+        let wait = authenticator.throttle.reserve(address, now: clock())
         guard wait == 0 else {
             metrics.authFailures.add()
             logger.info("viewer page refused", metadata: ["status": "429", "reason": "too many failed authentications from \(address)", "path": "\(Redact.path(request.path))"])
@@ -94,12 +99,21 @@ final class TandemApplication: WebSocketApplication {
     /// secret, so it does not count.
     private func routed(_ request: HTTPRequest, peer: String) -> HTTPResponse {
         let response = routes.respond(to: request)
-        if Credential.sharePathSecret(request.path) != nil && response.status != 200 && response.status != 503 {
-            let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
-            authenticator.throttle.recordFailure(address, now: clock())
+        guard Credential.sharePathSecret(request.path) != nil else { return response }
+        if response.status != 200 && response.status != 503 {
+            // The attempt `refusal` took stays spent.
             metrics.authFailures.add()
+        } else {
+            refundViewerAttempt(request, peer: peer)
         }
         return response
+    }
+
+    /// Gives back the attempt `refusal` took for a viewer page that turned out to be no failure.
+    private func refundViewerAttempt(_ request: HTTPRequest, peer: String) {
+        guard Credential.sharePathSecret(request.path) != nil else { return }
+        let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
+        authenticator.throttle.refund(address, now: clock())
     }
 
     /// 429 with the real wait: the throttle is a rate, so the next attempt is allowed after

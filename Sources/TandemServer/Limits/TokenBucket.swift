@@ -29,6 +29,19 @@ public struct TokenBucket: Sendable {
         return tokens >= cost ? 0 : (cost - tokens) / ratePerSecond
     }
 
+    /// Puts back `cost` tokens taken earlier (never above `capacity`): a use that turned out not
+    /// to count, such as an authentication that succeeded.
+    public mutating func giveBack(_ cost: Double = 1, now: Double) {
+        refill(now: now)
+        tokens = min(capacity, tokens + cost)
+    }
+
+    /// Whether every token is there (the bucket is as if never used).
+    public mutating func isFull(now: Double) -> Bool {
+        refill(now: now)
+        return tokens >= capacity
+    }
+
     private mutating func refill(now: Double) {
         // A clock that steps backwards must not mint tokens or stall refills forever.
         let elapsed = max(0, now - lastRefill)
