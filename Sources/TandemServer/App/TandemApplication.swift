@@ -58,8 +58,6 @@ final class TandemApplication: WebSocketApplication {
         guard HTTPRoutes.readsDatabase(request.path) else { return .now(routes.respond(to: request)) }
         let queued = dispatcher.pool.submit { [self] in responder.respond(self.routed(request, peer: peer)) }
         guard queued else {
-            // Nothing was looked up: a viewer page gives back the attempt `refusal` took.
-            refundViewerAttempt(request, peer: peer)
             var busy = HTTPRoutes.busy("the server's work queue is full")
             if request.method == "HEAD" { busy.body = [] }
             return .now(busy)
@@ -68,10 +66,8 @@ final class TandemApplication: WebSocketApplication {
     }
 
     /// The answer when `/metrics` is asked from an address not in metrics-from, or the viewer page
-    /// from an address over its failed-authentication budget; nil otherwise. Reads nothing. A
-    /// viewer page let through has taken one attempt from its address's budget (`AuthThrottle.reserve`):
-    /// `routed` keeps it spent when the secret is no live link and gives it back otherwise, so pages
-    /// requested at once are bounded by the budget as pages requested one by one are.
+    /// from an address over its failed-authentication budget; nil otherwise. Reads nothing, takes
+    /// nothing: the page's attempt is taken by `routed`, right before its lookup.
     private func refusal(_ request: HTTPRequest, peer: String) -> HTTPResponse? {
         if request.path == "/metrics" {
             let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
@@ -83,7 +79,7 @@ final class TandemApplication: WebSocketApplication {
         }
         guard Credential.sharePathSecret(request.path) != nil else { return nil }
         let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
-        let wait = authenticator.throttle.reserve(address, now: clock())
+        let wait = authenticator.throttle.secondsUntilAllowed(address, now: clock())
         guard wait == 0 else {
             metrics.authFailures.add()
             logger.info("viewer page refused", metadata: ["status": "429", "reason": "too many failed authentications from \(address)", "path": "\(Redact.path(request.path))"])
@@ -95,25 +91,29 @@ final class TandemApplication: WebSocketApplication {
     }
 
     /// The route's answer (it may read the database); a viewer page for no live link counts as a
-    /// failed authentication of its address. 503 busy (no reader in time) says nothing about the
-    /// secret, so it does not count.
+    /// failed authentication of its address. Its attempt is taken from the address's budget right
+    /// before the lookup (`AuthThrottle.reserve`), as a handshake's is, so pages requested at once
+    /// are held to the budget as pages requested one by one are (checked on arrival and charged
+    /// after a failed lookup, every page in flight was checked). A live link, or 503 busy (no
+    /// reader in time: nothing learnt about the secret), gives the attempt back.
     private func routed(_ request: HTTPRequest, peer: String) -> HTTPResponse {
-        let response = routes.respond(to: request)
-        guard Credential.sharePathSecret(request.path) != nil else { return response }
-        if response.status != 200 && response.status != 503 {
-            // The attempt `refusal` took stays spent.
+        guard Credential.sharePathSecret(request.path) != nil else { return routes.respond(to: request) }
+        let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
+        let wait = authenticator.throttle.reserve(address, now: clock())
+        guard wait == 0 else {
             metrics.authFailures.add()
+            logger.info("viewer page refused", metadata: ["status": "429", "reason": "too many failed authentications from \(address)", "path": "\(Redact.path(request.path))"])
+            var response = Self.tooManyFailures(retryAfter: AuthThrottle.retryAfter(wait))
+            if request.method == "HEAD" { response.body = [] }
+            return response
+        }
+        let response = routes.respond(to: request)
+        if response.status != 200 && response.status != 503 {
+            metrics.authFailures.add() // the attempt stays spent
         } else {
-            refundViewerAttempt(request, peer: peer)
+            authenticator.throttle.refund(address, now: clock())
         }
         return response
-    }
-
-    /// Gives back the attempt `refusal` took for a viewer page that turned out to be no failure.
-    private func refundViewerAttempt(_ request: HTTPRequest, peer: String) {
-        guard Credential.sharePathSecret(request.path) != nil else { return }
-        let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
-        authenticator.throttle.refund(address, now: clock())
     }
 
     /// 429 with the real wait: the throttle is a rate, so the next attempt is allowed after
