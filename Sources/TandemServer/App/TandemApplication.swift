@@ -82,7 +82,8 @@ final class TandemApplication: WebSocketApplication {
         let wait = authenticator.throttle.secondsUntilAllowed(address, now: clock())
         guard wait == 0 else {
             metrics.authFailures.add()
-            logger.info("viewer page refused", metadata: ["status": "429", "reason": "too many failed authentications from \(address)", "path": "\(Redact.path(request.path))"])
+            logRefusal(request, status: 429, reason: "too many failed authentications from \(address)", client: address,
+                       message: "viewer page refused")
             var response = Self.tooManyFailures(retryAfter: AuthThrottle.retryAfter(wait))
             if request.method == "HEAD" { response.body = [] }
             return response
@@ -102,7 +103,8 @@ final class TandemApplication: WebSocketApplication {
         let wait = authenticator.throttle.reserve(address, now: clock())
         guard wait == 0 else {
             metrics.authFailures.add()
-            logger.info("viewer page refused", metadata: ["status": "429", "reason": "too many failed authentications from \(address)", "path": "\(Redact.path(request.path))"])
+            logRefusal(request, status: 429, reason: "too many failed authentications from \(address)", client: address,
+                       message: "viewer page refused")
             var response = Self.tooManyFailures(retryAfter: AuthThrottle.retryAfter(wait))
             if request.method == "HEAD" { response.body = [] }
             return response
@@ -110,6 +112,8 @@ final class TandemApplication: WebSocketApplication {
         let response = routes.respond(to: request)
         if response.status != 200 && response.status != 503 {
             metrics.authFailures.add() // the attempt stays spent
+            logRefusal(request, status: response.status, reason: response.status == 410 ? "revoked or expired share link" : "unknown share link",
+                       client: address, message: "viewer page refused")
         } else {
             authenticator.throttle.refund(address, now: clock())
         }
@@ -204,16 +208,19 @@ final class TandemApplication: WebSocketApplication {
         logRefusal(request, status: error.status, reason: error.message, client: address)
     }
 
-    /// One line per refused handshake, whoever refused it (the path's share secret redacted), up to
-    /// `RefusalLogThrottle`'s share per client address; beyond it, one line says how many were left out.
-    private func logRefusal(_ request: HTTPRequest, status: Int, reason: String, client: String, _ more: Logger.Metadata = [:]) {
+    /// One line per refused handshake or viewer page, whoever refused it (the path's share secret
+    /// redacted), up to `RefusalLogThrottle`'s share per client address; beyond it, one line says how
+    /// many were left out. Viewer pages go through it too: a throttled address looping on
+    /// `GET /s/...` wrote one line per request (40 for 42 pages), unbounded by anything but its rate.
+    private func logRefusal(_ request: HTTPRequest, status: Int, reason: String, client: String, _ more: Logger.Metadata = [:],
+                            message: Logger.Message = "handshake refused") {
         let verdict = refusalLog.withLock { $0.refused(client: client, now: clock()) }
         for (address, count) in verdict.suppressed {
             logger.info("handshake refusals not logged one by one", metadata: ["client": "\(address)", "count": "\(count)"])
         }
         guard verdict.logIt else { return }
         let line: Logger.Metadata = ["status": "\(status)", "reason": "\(reason)", "client": "\(client)", "path": "\(Redact.path(request.path))"]
-        logger.info("handshake refused", metadata: line.merging(more) { first, _ in first })
+        logger.info(message, metadata: line.merging(more) { first, _ in first })
     }
 
     func opened(_ connection: WebSocketConnection) {

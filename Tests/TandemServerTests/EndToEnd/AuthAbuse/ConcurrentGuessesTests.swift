@@ -67,6 +67,24 @@ extension EndToEnd {
             #expect(Self.status(try PendingGet("/s/\(SecureRandom.token())", port: harness.port).answer()) == 429)
         }
 
+        @Test("a throttled address looping on viewer pages writes the refusal throttle's ten lines, not one a request")
+        func viewerPageRefusalsAreLoggedThroughTheThrottle() throws {
+            let log = CapturedLog()
+            let harness = try TestServer(log: log) { $0.authFailuresPerMinute = 2 }
+            defer { harness.stop() }
+            for n in 0..<42 {
+                let answer = try SourceAddressHandshake.attempt(port: harness.port, from: "127.0.0.13",
+                                                                target: "/s/\(SecureRandom.token())", upgrade: false)
+                #expect(answer.status == (n < 2 ? 404 : 429), "page \(n + 1): \(answer.status)")
+            }
+            let lines = log.all.filter { $0.message == "viewer page refused" }
+            #expect(lines.count == 10, "\(lines.count) lines for 42 refused pages: \(lines.prefix(3).map(\.metadata))")
+            #expect(lines.first?.metadata["status"] == "404")
+            #expect(lines.first?.metadata["path"] == "/s/<redacted>")
+            #expect(lines.dropFirst(2).first?.metadata["status"] == "429")
+            #expect(lines.allSatisfy { $0.metadata["client"] == "127.0.0.13" })
+        }
+
         static func status(_ answer: String) -> Int {
             let parts = answer.prefix { $0 != "\r" }.split(separator: " ")
             return parts.count >= 2 ? Int(parts[1]) ?? 0 : 0
