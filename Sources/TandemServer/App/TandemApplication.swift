@@ -81,12 +81,7 @@ final class TandemApplication: WebSocketApplication {
         let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
         let wait = authenticator.throttle.secondsUntilAllowed(address, now: clock())
         guard wait == 0 else {
-            metrics.authFailures.add()
-            logRefusal(request, status: 429, reason: "too many failed authentications from \(address)", client: address,
-                       message: "viewer page refused")
-            var response = Self.tooManyFailures(retryAfter: AuthThrottle.retryAfter(wait))
-            if request.method == "HEAD" { response.body = [] }
-            return response
+            return throttledPage(request, address: address, wait: wait)
         }
         return nil
     }
@@ -102,12 +97,7 @@ final class TandemApplication: WebSocketApplication {
         let address = clientAddress.resolve(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
         let wait = authenticator.throttle.reserve(address, now: clock())
         guard wait == 0 else {
-            metrics.authFailures.add()
-            logRefusal(request, status: 429, reason: "too many failed authentications from \(address)", client: address,
-                       message: "viewer page refused")
-            var response = Self.tooManyFailures(retryAfter: AuthThrottle.retryAfter(wait))
-            if request.method == "HEAD" { response.body = [] }
-            return response
+            return throttledPage(request, address: address, wait: wait)
         }
         let response = routes.respond(to: request)
         if response.status != 200 && response.status != 503 {
@@ -117,6 +107,16 @@ final class TandemApplication: WebSocketApplication {
         } else {
             authenticator.throttle.refund(address, now: clock())
         }
+        return response
+    }
+
+    /// The 429 for a viewer page from an address over its budget (counted and logged as a refusal).
+    private func throttledPage(_ request: HTTPRequest, address: String, wait: Double) -> HTTPResponse {
+        metrics.authFailures.add()
+        logRefusal(request, status: 429, reason: "too many failed authentications from \(address)", client: address,
+                   message: "viewer page refused")
+        var response = Self.tooManyFailures(retryAfter: AuthThrottle.retryAfter(wait))
+        if request.method == "HEAD" { response.body = [] }
         return response
     }
 
