@@ -14,22 +14,22 @@ import Testing
 
     @Test func aGuesserMovingWithinItsSlash64IsThrottled() {
         let throttle = AuthThrottle(perMinute: 3)
-        for n in 1...3 { throttle.recordFailure("2001:db8:1:2::\(n)", now: 100) }
+        for n in 1...3 { _ = throttle.reserve("2001:db8:1:2::\(n)", now: 100) }
         #expect(throttle.secondsUntilAllowed("2001:db8:1:2:abcd::9", now: 100) > 0)
         #expect(throttle.secondsUntilAllowed("2001:db8:1:3::1", now: 100) == 0)
     }
 
     @Test func aFloodOfNewAddressesDoesNotWipeAThrottledOne() {
         let throttle = AuthThrottle(perMinute: 2, maxAddresses: 10)
-        throttle.recordFailure("10.0.0.1", now: 0)
-        throttle.recordFailure("10.0.0.1", now: 0)
+        _ = throttle.reserve("10.0.0.1", now: 0)
+        _ = throttle.reserve("10.0.0.1", now: 0)
         #expect(throttle.secondsUntilAllowed("10.0.0.1", now: 0) > 0)
         // Many other addresses fail once each: the table fills, then overflows.
-        for n in 0..<50 { throttle.recordFailure("192.0.2.\(n)", now: 1) }
+        for n in 0..<50 { _ = throttle.reserve("192.0.2.\(n)", now: 1) }
         #expect(throttle.secondsUntilAllowed("10.0.0.1", now: 1) > 0, "the guesser at 10.0.0.1 is still throttled")
         // Once their budgets are whole again, the addresses are forgotten and new ones tracked.
-        throttle.recordFailure("198.51.100.1", now: 500)
-        throttle.recordFailure("198.51.100.1", now: 500)
+        _ = throttle.reserve("198.51.100.1", now: 500)
+        _ = throttle.reserve("198.51.100.1", now: 500)
         #expect(throttle.secondsUntilAllowed("198.51.100.1", now: 500) > 0)
     }
 

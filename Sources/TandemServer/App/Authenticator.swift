@@ -189,7 +189,8 @@ final class AuthThrottle: Sendable {
     /// what bounds attempts sent at once: a check now and a charge after the lookup let every
     /// attempt in flight through. Give it back with `refund` when the credential was good or the
     /// lookup learnt nothing (busy). An address that cannot be tracked (`maxAddresses` of them
-    /// still throttled) is let through untracked, as `recordFailure` does.
+    /// still throttled) is let through untracked: its failures are still refused, only not
+    /// throttled, and a flood of new addresses never wipes a throttled one.
     func reserve(_ address: String, now: Double) -> Double {
         let key = Self.key(address)
         return buckets.withLock { all in
@@ -228,20 +229,4 @@ final class AuthThrottle: Sendable {
 
     /// A wait as a `Retry-After` value: whole seconds, at least 1.
     static func retryAfter(_ wait: Double) -> Int { max(1, Int(wait.rounded(.up))) }
-
-    func recordFailure(_ address: String, now: Double) {
-        let key = Self.key(address)
-        buckets.withLock { all in
-            if all[key] == nil && all.count >= maxAddresses {
-                // Forget addresses whose budget is whole again (they are as if never seen); one
-                // still being throttled keeps its count. With none to forget, the new address is
-                // not tracked: its failures are still refused, only not throttled.
-                forgetRefilled(&all, now: now)
-                guard all.count < maxAddresses else { return }
-            }
-            var bucket = all[key] ?? TokenBucket(capacity: perMinute, ratePerSecond: perMinute / 60, now: now)
-            _ = bucket.take(now: now)
-            all[key] = bucket
-        }
-    }
 }
