@@ -1,7 +1,7 @@
 import TandemJSON
 
 /// How today's answers present what an older build presented otherwise, with the data unchanged, and
-/// the one old record a migration deliberately corrected: the facts are brought to today's before they
+/// the one old record a migration deliberately corrected, and a replayed time that was wrong: the facts are brought to today's before they
 /// are compared. Each presentation change is the protocol's (docs/protocol.md, Versioning), not the
 /// upgrade's. (The checkpoint listing's key → version map, sent by builds before migration 11, is
 /// compared with `checkpoint.get` in `UpgradeReads.snapshot`.)
@@ -32,9 +32,23 @@ enum UpgradeProtocolChanges {
                 return .object(turn)
             })
         }
+        // Every build before the twenty-second session's replayed a comment a branch copied (and an import
+        // of it kept) with the fork's time as `created`; today a `comment` event carries the comment's
+        // own time, as `comment.list` always gave it.
+        var commentTimes: [Int64: JSONValue] = [:]
+        for comment in fields["comments"]?.arrayValue ?? [] {
+            if let id = comment["id"]?.intValue, let created = comment["created"] { commentTimes[id] = created }
+        }
         if let events = fields["events"]?.arrayValue {
             fields["events"] = .array(events.map { event in
-                guard var fields = event.objectValue, event["event"] == "turn" else { return event }
+                guard var fields = event.objectValue else { return event }
+                if event["event"] == "comment", var comment = fields["comment"]?.objectValue,
+                   let id = comment["id"]?.intValue, let created = commentTimes[id] {
+                    comment["created"] = created
+                    fields["comment"] = .object(comment)
+                    return .object(fields)
+                }
+                guard event["event"] == "turn" else { return event }
                 if fields["metadata"] == .object([:]) { fields["metadata"] = nil }
                 if fields["tokens"] == ["input": 0, "output": 0] { fields["tokens"] = nil }
                 return .object(fields)
