@@ -140,7 +140,10 @@ public struct StoreConfiguration: Sendable {
     /// (docs/store.md has the figures). A search file whose index has other lengths (an earlier
     /// build's had none) is rebuilt in the background beside the one searches keep using.
     public var searchPrefixIndex: [Int] = [1, 2, 3]
-    var searchIndexLayout: SearchIndexLayout { SearchIndexLayout(prefixLengths: searchPrefixIndex) }
+    var searchIndexLayout: SearchIndexLayout { SearchIndexLayout(prefixLengths: searchPrefixIndex, textForm: searchTextForm) }
+    /// How the turn index's text is prepared: always `.spaced`, except in tests that make the
+    /// index of a build before CJK characters were words (`.plain`).
+    var searchTextForm: SearchIndexLayout.TextForm = .spaced
     /// How long no commit may arrive before those merge steps start: a saturated server pauses
     /// between commits for 100-200 ms, and merging then would take CPU the load needs.
     public var searchIndexTidyIdleMilliseconds: Int = 1_000

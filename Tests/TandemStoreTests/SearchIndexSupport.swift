@@ -21,13 +21,16 @@ func auditSearchIndex(_ path: String, table: String = "turns_fts",
                       markSQL: String = "SELECT turns_through FROM search.progress") throws -> SearchIndexAudit {
     let db = try Database(path: path)
     try SearchFile.attach(db, databasePath: path)
+    // Fed as the audited index is (an earlier build's: the text as it is), in a column of its name.
+    let form = SearchIndexLayout.TextForm.of(try SearchIndexRebuild.tableSQL(db, table))
     try db.execute("""
         CREATE VIRTUAL TABLE temp.real_terms USING fts5vocab(search, '\(table)', 'instance');
-        CREATE VIRTUAL TABLE temp.fresh USING fts5(content);
+        CREATE VIRTUAL TABLE temp.fresh USING fts5(\(form.column));
         CREATE VIRTUAL TABLE temp.fresh_terms USING fts5vocab(temp, 'fresh', 'instance');
         """)
     let mark = try db.scalar(markSQL) ?? -1
-    try db.run("INSERT INTO temp.fresh(rowid, content) SELECT id, content FROM turns WHERE id <= ?", [.integer(mark)])
+    try db.run("INSERT INTO temp.fresh(rowid, \(form.column)) SELECT id, \(form.prepared("content")) FROM turns WHERE id <= ?",
+               [.integer(mark)])
     let covered = try db.scalar("SELECT count(*) FROM turns WHERE id <= ?", [.integer(mark)]) ?? 0
     let onlyReal = try db.scalar("""
         SELECT count(*) FROM (SELECT term, doc, col, offset FROM temp.real_terms

@@ -11,10 +11,11 @@ import Testing
         let writer = try #require(CrashSafetyTests.crashWriterPath(), "tandem-store-crashwriter not built next to the tests")
         let dir = TempDir()
         defer { dir.cleanup() }
-        // An index as the builds before prefix indexes made it, over 40,000 turns.
+        // An index as the builds before prefix indexes (and CJK words) made it, over 40,000 turns.
         do {
             var config = StoreConfiguration(path: dir.dbPath)
             config.searchPrefixIndex = []
+            config.searchTextForm = .plain
             let store = try Store(config)
             defer { store.close() }
             _ = try store.createUser(id: "writer", displayName: "Writer")

@@ -6,7 +6,8 @@ import Testing
 /// turn's text the way FTS5's `snippet(..., '[', ']', '…', 12)` would).
 @Suite struct SearchSnippetTests {
     private func snippet(_ content: String, _ query: String) -> String {
-        SearchSnippet.make(content, terms: SearchSnippet.terms(query))
+        let query = try! SearchQuery(query)
+        return SearchSnippet.make(content, terms: query.words, prefixes: query.prefixes, runs: query.runs)
     }
 
     @Test func shortTextIsShownWholeWithMatchesBracketed() {

@@ -3,13 +3,26 @@
 /// `AND`, `OR`, `NOT` (or `-word`). Every term is quoted for FTS5, so its other syntax (column
 /// filters, `NEAR`, `^`) is just text; a query the grammar refuses is `invalid_argument` with the
 /// reason, not an SQLite error.
+///
+/// Each term's text is quoted as `SearchText.spaced` makes it, as the indexes are fed: a run of
+/// CJK characters (`東京`) is then a phrase of one-character words, found in order and adjacent
+/// inside any longer run. Such a run is one term of `maxTerms`, as any phrase is. A `prefix*`
+/// whose last character is a CJK one is no prefix: that character is a whole word already.
 struct SearchQuery: Sendable, Equatable {
-    /// The FTS5 MATCH expression.
+    /// The FTS5 MATCH expression for an index fed `SearchText.spaced` text (titles; turns).
     var match: String
+    /// The same for an index of the text as it is (an earlier build's turn index, searched until
+    /// its background rebuild is done; CJK runs are then whole words, as they were).
+    var plainMatch: String
     /// Words to highlight in snippets (those searched for, not those excluded).
     var words: Set<String>
     /// Prefixes to highlight (folded), from `prefix*` terms.
     var prefixes: [String]
+    /// Runs of CJK characters to highlight where they occur in a row.
+    var runs: [[String]]
+
+    /// The MATCH expression for an index of `form`.
+    func match(for form: SearchIndexLayout.TextForm) -> String { form == .plain ? plainMatch : match }
 
     private enum Item: Equatable {
         case term(String, prefix: Bool, excluded: Bool)
@@ -40,8 +53,10 @@ struct SearchQuery: Sendable, Equatable {
             throw StoreError.invalid("search: at most \(Self.maxPrefixTerms) prefix* terms (this has \(terms.filter { $0 }.count))")
         }
         var parts: [String] = []
+        var plainParts: [String] = []
         var words: Set<String> = []
         var prefixes: [String] = []
+        var runs: [[String]] = []
         var previousWasTerm = false
         for (index, item) in items.enumerated() {
             switch item {
@@ -53,16 +68,29 @@ struct SearchQuery: Sendable, Equatable {
                         throw StoreError.invalid("search: '-\(text)' excludes from nothing; put a word to find before it")
                     }
                     parts.append("NOT")
+                    plainParts.append("NOT")
                 } else if previousWasTerm {
                     // An explicit AND: FTS5 binds bare terms tighter than NOT, so `a -b c` would be
                     // `a NOT (b c)`; with it, `(a NOT b) AND c`: every word not excluded must match.
                     parts.append("AND")
+                    plainParts.append("AND")
                 }
                 if !excluded && !afterNot {
-                    for token in SearchSnippet.terms(text) { words.insert(token) }
-                    if prefix, let last = SearchSnippet.foldedTokens(text).last { prefixes.append(last) }
+                    let tokens = SearchSnippet.foldedTokens(text)
+                    var run: [String] = []
+                    for token in tokens {
+                        if SearchSnippet.isSplitToken(token) {
+                            run.append(token)
+                            continue
+                        }
+                        if !run.isEmpty { runs.append(run); run = [] }
+                        words.insert(token)
+                    }
+                    if !run.isEmpty { runs.append(run) }
+                    if prefix, let last = tokens.last { prefixes.append(last) }
                 }
-                parts.append("\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (prefix ? " *" : ""))
+                parts.append(Self.quoted(SearchText.spaced(text), prefix: prefix))
+                plainParts.append(Self.quoted(text, prefix: prefix))
                 previousWasTerm = true
             case .and, .or, .not:
                 let name = item == .and ? "AND" : item == .or ? "OR" : "NOT"
@@ -70,12 +98,25 @@ struct SearchQuery: Sendable, Equatable {
                     throw StoreError.invalid("search: \(name) needs a word to find on each side")
                 }
                 parts.append(name)
+                plainParts.append(name)
                 previousWasTerm = false
             }
         }
         match = parts.joined(separator: " ")
+        plainMatch = plainParts.joined(separator: " ")
         self.words = words
         self.prefixes = prefixes
+        self.runs = runs
+    }
+
+    /// `text` as one FTS5 string (a phrase when it holds several words), `*` after it for a prefix.
+    private static func quoted(_ text: String, prefix: Bool) -> String {
+        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (prefix ? " *" : "")
+    }
+
+    /// A `prefix*` term is a prefix unless its last word is a CJK character (a whole word).
+    private static func isPrefix(_ text: String, starred: Bool) -> Bool {
+        starred && !(SearchSnippet.foldedTokens(text).last.map(SearchSnippet.isSplitToken) ?? false)
     }
 
     /// Splits on whitespace outside double quotes; a quoted run is one phrase.
@@ -95,8 +136,9 @@ struct SearchQuery: Sendable, Equatable {
                 }
                 let phrase = String(rest[rest.index(after: rest.startIndex)..<close])
                 rest = rest[rest.index(after: close)...]
-                let prefix = rest.first == "*"
-                if prefix { rest = rest.dropFirst() }
+                let starred = rest.first == "*"
+                if starred { rest = rest.dropFirst() }
+                let prefix = isPrefix(phrase, starred: starred)
                 if !SearchSnippet.terms(phrase).isEmpty { items.append(.term(phrase, prefix: prefix, excluded: excluded)) }
                 continue
             }
@@ -107,8 +149,9 @@ struct SearchQuery: Sendable, Equatable {
                 items.append(op.1)
                 continue
             }
-            let prefix = word.hasSuffix("*")
-            if prefix { word = String(word.dropLast()) }
+            let starred = word.hasSuffix("*")
+            if starred { word = String(word.dropLast()) }
+            let prefix = isPrefix(word, starred: starred)
             // A word with no letters or digits (punctuation) matches nothing: leave it out.
             if !SearchSnippet.terms(word).isEmpty { items.append(.term(word, prefix: prefix, excluded: excluded)) }
         }

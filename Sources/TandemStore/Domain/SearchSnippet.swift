@@ -1,11 +1,13 @@
 import Foundation
 
-/// The excerpt shown with a turn hit: up to `maxTokens` words of the turn around its matches,
+/// The excerpt shown with a hit: up to `maxTokens` words of the turn or title around its matches,
 /// each matching word in brackets, "…" where text was cut (the form FTS5's `snippet()` gives;
-/// the turn index is contentless, so the store builds it from the turn's text).
+/// the indexes are fed `SearchText.spaced` text, so the store builds it from the original text).
 ///
-/// Words are split and compared as FTS5's default `unicode61` tokenizer does: a token is a run of
-/// letters, digits and private-use characters; comparison ignores case and diacritics.
+/// Words are split and compared as FTS5's default `unicode61` tokenizer does on spaced text: a
+/// token is a run of letters, digits and private-use characters, except that each split
+/// character (`SearchText.isSplit`: Han, kana, Hangul) is a token of its own; comparison ignores
+/// case and diacritics (split characters are compared as they are, as FTS5 does).
 enum SearchSnippet {
     static let maxTokens = 12
 
@@ -19,15 +21,32 @@ enum SearchSnippet {
         tokens(text).map { fold(slice(text, $0)) }
     }
 
-    /// An excerpt of `content` with the words in `terms`, and those starting with one of
-    /// `prefixes`, in brackets.
-    static func make(_ content: String, terms: Set<String>, prefixes: [String] = []) -> String {
+    /// Whether a folded token is one split character (a word only as part of a phrase of them).
+    static func isSplitToken(_ token: String) -> Bool {
+        let scalars = token.unicodeScalars
+        return scalars.count == 1 && SearchText.isSplit(scalars.first!)
+    }
+
+    /// An excerpt of `content` with the words in `terms`, those starting with one of `prefixes`,
+    /// and every occurrence of a run of split characters in `runs` (consecutive tokens), in
+    /// brackets. Marked split characters next to each other share one pair: `[東京]都`.
+    static func make(_ content: String, terms: Set<String>, prefixes: [String] = [], runs: [[String]] = []) -> String {
         let all = tokens(content)
         guard !all.isEmpty else { return content }
-        let matching = all.indices.filter { index in
-            let token = fold(slice(content, all[index]))
-            return terms.contains(token) || prefixes.contains { token.hasPrefix($0) }
+        let folded = all.map { fold(slice(content, $0)) }
+        var marked = [Bool](repeating: false, count: all.count)
+        for index in all.indices where !isSplitToken(folded[index]) {
+            let token = folded[index]
+            marked[index] = terms.contains(token) || prefixes.contains { token.hasPrefix($0) }
         }
+        for run in runs where !run.isEmpty && run.count <= all.count {
+            for start in 0...(all.count - run.count) where folded[start] == run[0] {
+                if folded[start..<start + run.count].elementsEqual(run) {
+                    for index in start..<start + run.count { marked[index] = true }
+                }
+            }
+        }
+        let matching = all.indices.filter { marked[$0] }
         let width = min(maxTokens, all.count)
         // The window with the most matches; a window starts a word or two before a match.
         var start = 0
@@ -37,12 +56,19 @@ enum SearchSnippet {
             if count > best { (best, start) = (count, candidate) }
         }
         let end = start + width // exclusive
+        // Marked split characters that touch (no text between) share one pair of brackets.
+        func joins(_ index: Int) -> Bool {
+            index > start && index < end && marked[index] && marked[index - 1] && isSplitToken(folded[index])
+                && isSplitToken(folded[index - 1]) && all[index - 1].upperBound == all[index].lowerBound
+        }
         var out = start > 0 ? "…" : String(slice(content, content.startIndex..<all[0].lowerBound))
         var cursor = all[start].lowerBound
         for index in start..<end {
             let range = all[index]
             out += slice(content, cursor..<range.lowerBound)
-            out += matching.contains(index) ? "[" + slice(content, range) + "]" : slice(content, range)
+            if marked[index] && !joins(index) { out += "[" }
+            out += slice(content, range)
+            if marked[index] && !joins(index + 1) { out += "]" }
             cursor = range.upperBound
         }
         out += end < all.count ? "…" : String(slice(content, cursor..<content.endIndex))
@@ -61,12 +87,18 @@ enum SearchSnippet {
         var index = scalars.startIndex
         while index != scalars.endIndex {
             let isTokenScalar = isTokenCharacter(scalars[index])
-            if isTokenScalar && tokenStart == nil { tokenStart = index }
-            if !isTokenScalar, let start = tokenStart {
+            let isSplit = isTokenScalar && !scalars[index].isASCII && SearchText.isSplit(scalars[index])
+            if (!isTokenScalar || isSplit), let start = tokenStart {
                 out.append(start..<index)
                 tokenStart = nil
             }
-            index = scalars.index(after: index)
+            let next = scalars.index(after: index)
+            if isSplit {
+                out.append(index..<next)
+            } else if isTokenScalar && tokenStart == nil {
+                tokenStart = index
+            }
+            index = next
         }
         if let start = tokenStart { out.append(start..<scalars.endIndex) }
         return out
@@ -94,6 +126,8 @@ enum SearchSnippet {
     }
 
     static func fold(_ token: Substring) -> String {
+        // A split character has no case, and FTS5 keeps its diacritics (Foundation would turn が into か).
+        if token.unicodeScalars.count == 1, SearchText.isSplit(token.unicodeScalars.first!) { return String(token) }
         // An ASCII token has no diacritics: lower-casing is all the folding it needs.
         if token.utf8.allSatisfy({ $0 < 0x80 }) {
             return String(decoding: token.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)

@@ -42,6 +42,9 @@ extension Store {
         }
         let (filterSQL, filterArgs) = (clauses, filters)
         let budget = configuration.maxSearchScan
+        let snippet = { @Sendable (text: String) -> String in
+            SearchSnippet.make(text, terms: query.words, prefixes: query.prefixes, runs: query.runs)
+        }
         let run = { @Sendable (db: Database) throws(StoreError) -> SearchPage in
             var hits: [SearchHit] = []
             var turnsBefore = Int64.max
@@ -49,7 +52,7 @@ extension Store {
             case .titleOffset(let offset):
                 let titles = try db.query(Self.titleOffsetSQL(filter: filterSQL),
                                           [.text(query.match)] + filterArgs + [.int(limit + 1), .int(offset)]) {
-                    (SearchHit(sessionID: $0.text(0), turnSeq: nil, snippet: $0.text(1)), $0.int(2))
+                    (SearchHit(sessionID: $0.text(0), turnSeq: nil, snippet: snippet($0.text(1))), $0.int(2))
                 }
                 hits = titles.prefix(limit).map(\.0)
                 if titles.count > limit {
@@ -58,7 +61,7 @@ extension Store {
             case .titles(let below):
                 let walk = try Self.walk(db, Self.titleHitsSQL(filter: filterSQL), filterArgs + [.text(query.match), .integer(below)],
                                          want: limit, budget: budget) { row in
-                    SearchHit(sessionID: row.text(1), turnSeq: nil, snippet: row.text(2))
+                    SearchHit(sessionID: row.text(1), turnSeq: nil, snippet: snippet(row.text(2)))
                 }
                 hits = walk.hits
                 if let next = walk.next { return SearchPage(hits: hits, nextCursor: SearchCursor.titles(below: next).text) }
@@ -66,10 +69,12 @@ extension Store {
                 turnsBefore = below
             }
             let room = limit - hits.count
-            let walk = try Self.walk(db, Self.turnHitsSQL(filter: filterSQL), filterArgs + [.text(query.match), .integer(turnsBefore)],
+            // The turn index may be an earlier build's (text as it is) until its rebuild is done.
+            let form = SearchIndexLayout.TextForm.of(try SearchIndexRebuild.tableSQL(db, "turns_fts"))
+            let walk = try Self.walk(db, Self.turnHitsSQL(filter: filterSQL),
+                                     filterArgs + [.text(query.match(for: form)), .integer(turnsBefore)],
                                      want: room, budget: budget) { row in
-                SearchHit(sessionID: row.text(1), turnSeq: row.int(2),
-                          snippet: SearchSnippet.make(row.text(3), terms: query.words, prefixes: query.prefixes))
+                SearchHit(sessionID: row.text(1), turnSeq: row.int(2), snippet: snippet(row.text(3)))
             }
             hits += walk.hits
             return SearchPage(hits: hits, nextCursor: walk.next.map { SearchCursor.turns(below: $0).text })
@@ -114,9 +119,11 @@ extension Store {
     /// order backwards from the cursor, where `ORDER BY rank` scored and sorted every match on
     /// every page. Every index entry is a row (the LEFT JOIN keeps the index the outer loop, in
     /// its order); column 1 is null for a session the caller may not see, so `walk` can count it.
+    /// The index is contentless (fed `SearchText.spaced` titles): the snippet is made from column 2,
+    /// the title.
     static func titleHitsSQL(filter: String) -> String {
         """
-        SELECT f.rowid, s.id, CASE WHEN s.sid IS NULL THEN NULL ELSE snippet(sessions_fts, 0, '[', ']', '…', 12) END
+        SELECT f.rowid, s.id, CASE WHEN s.sid IS NULL THEN NULL ELSE s.title END
         FROM sessions_fts f LEFT JOIN sessions s ON s.sid = f.rowid AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filter)
         WHERE sessions_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC LIMIT ?
         """
@@ -137,7 +144,7 @@ extension Store {
     /// expression, those of `filter`, the limit and the offset).
     static func titleOffsetSQL(filter: String) -> String {
         """
-        SELECT s.id, snippet(sessions_fts, 0, '[', ']', '…', 12), f.rowid FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
+        SELECT s.id, s.title, f.rowid FROM sessions_fts f JOIN sessions s ON s.sid = f.rowid
         WHERE sessions_fts MATCH ? AND s.status NOT IN \(SessionReaper.hiddenStatuses)\(filter)
         ORDER BY f.rowid DESC LIMIT ? OFFSET ?
         """

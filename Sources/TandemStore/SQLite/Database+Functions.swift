@@ -6,7 +6,13 @@ extension Database {
     /// in SQL (branches, the migration's backfill) fills `state_rows.nfc_key` as Swift would.
     /// Only statements call it (no index, view or trigger does), so another program such as the
     /// `sqlite3` shell still reads and writes the file without it.
+    ///
+    /// `tandem_search_text(text)` is `SearchText.spaced(text)` (NULL for NULL): what the full-text
+    /// indexes are fed. The triggers that keep the title index (`sessions_fts`, migration 22) call
+    /// it, so the `sqlite3` shell reads the file as before but cannot create, rename or delete a
+    /// session in it (it says `no such function: tandem_search_text`); Tandem's programs can.
     func registerFunctions() throws(StoreError) {
+        try registerSearchText()
         let rc = sqlite3_create_function_v2(
             handle, "tandem_key_spelling", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil,
             { context, _, arguments in
@@ -26,5 +32,26 @@ extension Database {
                 utf8.withUTF8 { sqlite3_result_text(context, $0.baseAddress, Int32($0.count), tandem_sqlite_transient()) }
             }, nil, nil, nil)
         guard rc == SQLITE_OK else { throw error(rc, context: "register tandem_key_spelling") }
+    }
+
+    private func registerSearchText() throws(StoreError) {
+        let rc = sqlite3_create_function_v2(
+            handle, "tandem_search_text", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil,
+            { context, _, arguments in
+                // As above: one argument, its text valid until the function returns, the result copied.
+                guard let argument = arguments?[0], sqlite3_value_type(argument) != SQLITE_NULL,
+                      let start = sqlite3_value_text(argument) else {
+                    sqlite3_result_null(context)
+                    return
+                }
+                let bytes = UnsafeBufferPointer(start: start, count: Int(sqlite3_value_bytes(argument)))
+                guard let spaced = SearchText.spacedUTF8(bytes) else {
+                    // Nothing to space (all text without CJK): the argument itself, not a copy of it.
+                    sqlite3_result_value(context, argument)
+                    return
+                }
+                spaced.withUnsafeBufferPointer { sqlite3_result_text(context, $0.baseAddress, Int32($0.count), tandem_sqlite_transient()) }
+            }, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc, context: "register tandem_search_text") }
     }
 }

@@ -1,6 +1,7 @@
 import Foundation
 
-/// The shape of the turn index (`search.turns_fts`): its FTS5 options, chiefly the prefix indexes.
+/// The shape of the turn index (`search.turns_fts`): how its text is prepared (`TextForm`) and its
+/// FTS5 options, chiefly the prefix indexes.
 ///
 /// Without a prefix index a `prefix*` term makes FTS5 merge the postings of every indexed word
 /// that starts with it before the first row comes back (a one-letter prefix over 500,000 turns:
@@ -12,14 +13,42 @@ import Foundation
 /// rebuilt beside the one in use (`SearchIndexRebuild`); the layout is read from the table's own
 /// `CREATE` statement, so the file needs no format number for it.
 struct SearchIndexLayout: Sendable, Equatable {
+    /// How the text of turns is prepared before FTS5 tokenizes it. The index's one column is
+    /// named for it, so the table's `CREATE` statement tells which form an index holds (and an
+    /// index of the other form is rebuilt like one of other prefix lengths).
+    enum TextForm: Sendable, Equatable {
+        /// The text as it is (the builds before CJK characters were words): column `content`.
+        case plain
+        /// `SearchText.spaced(text)`: column `content_cjk`.
+        case spaced
+
+        /// The FTS5 column an index of this form has.
+        var column: String { self == .plain ? "content" : "content_cjk" }
+
+        /// The SQL expression that prepares `expression` (text) for an index of this form.
+        func prepared(_ expression: String) -> String {
+            self == .plain ? expression : "tandem_search_text(\(expression))"
+        }
+
+        /// The form of the index `sql` (a table's statement from `sqlite_master`) created.
+        static func of(_ sql: String?) -> TextForm {
+            guard let sql, let open = sql.firstIndex(of: "(") else { return .spaced }
+            let first = sql[sql.index(after: open)...].prefix { $0 != "," && $0 != ")" }
+            return first.trimmingCharacters(in: .whitespaces).lowercased() == "content" ? .plain : .spaced
+        }
+    }
+
     /// Prefix lengths FTS5 indexes, ascending, each 1...`maxPrefixLength`.
     let prefixLengths: [Int]
+    /// How turn text is prepared; `.spaced` except in tests that make an earlier build's index.
+    let textForm: TextForm
 
     /// Longer prefixes are never worth an index entry per word.
     static let maxPrefixLength = 8
 
     /// `prefixLengths` in any order, repeats ignored (`validate` them first: the store does).
-    init(prefixLengths: [Int]) {
+    init(prefixLengths: [Int], textForm: TextForm = .spaced) {
+        self.textForm = textForm
         self.prefixLengths = Array(Set(prefixLengths.filter { (1...Self.maxPrefixLength).contains($0) })).sorted()
     }
 
@@ -32,9 +61,10 @@ struct SearchIndexLayout: Sendable, Equatable {
 
     /// The arguments of `fts5(...)`. Contentless (the text stays in `main.turns` only) and
     /// without per-row column sizes (turn hits are ordered newest first, not by rank). With no
-    /// prefix lengths this is exactly the statement of the builds before prefix indexes.
+    /// prefix lengths and the `.plain` form this is exactly the statement of the builds before
+    /// prefix indexes.
     var arguments: String {
-        let base = "content, content='', columnsize=0"
+        let base = textForm.column + ", content='', columnsize=0"
         return prefixLengths.isEmpty ? base : base + ", prefix='" + prefixLengths.map(String.init).joined(separator: " ") + "'"
     }
 

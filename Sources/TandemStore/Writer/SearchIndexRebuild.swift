@@ -1,6 +1,7 @@
 /// Rebuilding the turn index in another layout (`SearchIndexLayout`) beside the one searches use.
 ///
-/// An index made by an earlier build has no prefix indexes. Emptying it and indexing again would
+/// An index made by an earlier build has no prefix indexes, or holds text as it is rather than
+/// `SearchText.spaced` (`SearchIndexLayout.TextForm`). Emptying it and indexing again would
 /// make every search wait for the whole rebuild (a search waits for the index to cover every
 /// committed turn); instead the new index grows beside it, in the same file, as
 /// `search.turns_fts_next`, with its own mark in `search.rebuild` (every turn with an id up to
@@ -83,18 +84,22 @@ enum SearchIndexRebuild {
                      maxTurns: Int) throws(StoreError) -> Bool {
         guard try isUnderway(db) else { return false }
         var mark = try db.scalar("SELECT turns_through FROM search.rebuild WHERE id = 1") ?? 0
+        let form = SearchIndexLayout.TextForm.of(try tableSQL(db, table))
         for (seq, keepThrough) in forgets {
             // As for the index in use: remove only entries that are there.
             try db.run("""
-                INSERT INTO search.\(table)(\(table), rowid, content)
-                SELECT 'delete', id, content FROM main.search_forget_turns WHERE seq = ? AND id <= ?
+                INSERT INTO search.\(table)(\(table), rowid, \(form.column))
+                SELECT 'delete', id, \(form.prepared("content")) FROM main.search_forget_turns WHERE seq = ? AND id <= ?
                 """, [.integer(seq), .integer(mark)])
             mark = min(mark, keepThrough)
         }
         if mark < liveMark {
             let upper = try db.scalar("SELECT id FROM main.turns WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
                                       [.integer(mark), .int(max(1, maxTurns) - 1)]).map { min($0, liveMark) } ?? liveMark
-            try db.run("INSERT INTO search.\(table)(rowid, content) SELECT id, content FROM main.turns WHERE id > ? AND id <= ?",
+            try db.run("""
+                INSERT INTO search.\(table)(rowid, \(form.column)) SELECT id, \(form.prepared("content")) FROM main.turns
+                WHERE id > ? AND id <= ?
+                """,
                        [.integer(mark), .integer(upper)])
             mark = upper
         }

@@ -57,14 +57,16 @@ enum SearchIndexer {
             } ?? (0, 0)
             var mark = marks.0
             var forgotThrough: Int64?
+            // The index in use is fed as its form says (an earlier build's, until a rebuild replaces it).
+            let form = SearchIndexLayout.TextForm.of(try SearchIndexRebuild.tableSQL(db, "turns_fts"))
             let forgets = try db.query("SELECT seq, keep_through FROM main.search_forget WHERE seq > ? ORDER BY seq",
                                        [.integer(marks.1)]) { ($0.int(0), $0.int(1)) }
             for (seq, keepThrough) in forgets {
                 // Only turns at or below the mark are in the index (removing one that is not
                 // would corrupt a contentless index).
                 try db.run("""
-                    INSERT INTO search.turns_fts(turns_fts, rowid, content)
-                    SELECT 'delete', id, content FROM main.search_forget_turns WHERE seq = ? AND id <= ?
+                    INSERT INTO search.turns_fts(turns_fts, rowid, \(form.column))
+                    SELECT 'delete', id, \(form.prepared("content")) FROM main.search_forget_turns WHERE seq = ? AND id <= ?
                     """, [.integer(seq), .integer(mark)])
                 mark = min(mark, keepThrough)
                 forgotThrough = seq
@@ -76,7 +78,10 @@ enum SearchIndexer {
                 // are not dense (deleted sessions' ids are gone), hence OFFSET over the rowid b-tree.
                 let upper = try db.scalar("SELECT id FROM main.turns WHERE id > ? ORDER BY id LIMIT 1 OFFSET ?",
                                           [.integer(mark), .int(max(1, maxTurns) - 1)]) ?? latest
-                indexed = try db.run("INSERT INTO search.turns_fts(rowid, content) SELECT id, content FROM main.turns WHERE id > ? AND id <= ?",
+                indexed = try db.run("""
+                    INSERT INTO search.turns_fts(rowid, \(form.column)) SELECT id, \(form.prepared("content")) FROM main.turns
+                    WHERE id > ? AND id <= ?
+                    """,
                                      [.integer(mark), .integer(upper)])
                 mark = upper
             }
