@@ -25,8 +25,10 @@ struct SearchPrefix: ParsableCommand {
     @Option(help: "Prefix lengths of the index, e.g. \"1 2 3\" or \"2,3\"; none: no prefix index (default: the store's).")
     var prefix: String?
     @Option(help: "Keep/reuse this database file (its index is made again for --prefix each run).") var database: String?
-    @Option(help: "english: EnglishText; syllables: the `search` bench's TextGenerator (the nineteenth session's audit: its most frequent words start with k).")
+    @Option(help: "english: EnglishText; syllables: the `search` bench's TextGenerator (the nineteenth session's audit: its most frequent words start with k); cjk: CJKText (Japanese-like, no spaces).")
     var words = "english"
+    @Option(help: "cjk: each Han, kana and Hangul character a word of the index (this build); plain: CJK runs whole words (the builds before).")
+    var index = "cjk"
     @Option(help: "First index with these prefix lengths (none: as builds before prefix indexes), then time the background rebuild to --prefix and searches during it.")
     var from: String?
 
@@ -40,12 +42,14 @@ struct SearchPrefix: ParsableCommand {
             let store = try openBenchStore(path: path, synchronous: common.synchronous, fts: false) { $0.searchPrefixIndex = lengths }
             var text = EnglishText()
             var syllables = TextGenerator()
+            var cjk = CJKText()
             let start = seconds()
             var done = 0
             while done < turns {
                 let n = min(10_000, turns - done)
                 _ = try store.appendTurns(session: "bench", actor: "u0", (0..<n).map { _ in
-                    NewTurn(role: .user, content: words == "syllables" ? syllables.sentence() : text.sentence(), tokensIn: 10, tokensOut: 20)
+                    NewTurn(role: .user, content: words == "syllables" ? syllables.sentence() : words == "cjk" ? cjk.sentence() : text.sentence(),
+                            tokensIn: 10, tokensOut: 20)
                 })
                 done += n
             }
@@ -58,13 +62,14 @@ struct SearchPrefix: ParsableCommand {
         config.synchronous = common.synchronous
         config.indexTurnsForSearch = false
         config.searchPrefixIndex = from.map(prefixLengths) ?? lengths
+        config.searchIndexCJKWords = index != "plain"
         let first = try Store(config)
         let cpu0 = cpuSeconds(), wall0 = seconds()
         try first.catchUpSearchIndex()
         let cpu = cpuSeconds() - cpu0
         let size = fileSize(path + "-search") + fileSize(path + "-search-wal")
-        print(String(format: "prefix %@: indexed %d turns in %.1f s, %.2f s CPU (%.2f µs per turn), index %.0f MB (load %.1f)",
-                     from ?? label, turns, seconds() - wall0, cpu, cpu / Double(turns) * 1e6, Double(size) / 1e6, loadAverage()))
+        print(String(format: "index %@, prefix %@: indexed %d turns in %.1f s, %.2f s CPU (%.2f µs per turn), index %.0f MB (load %.1f)",
+                     index, from ?? label, turns, seconds() - wall0, cpu, cpu / Double(turns) * 1e6, Double(size) / 1e6, loadAverage()))
         let store: Store
         if from != nil {
             first.close()
@@ -95,7 +100,16 @@ struct SearchPrefix: ParsableCommand {
         defer { store.close() }
         let vocabulary = EnglishText().words
         let plain = vocabulary[40], phrase = vocabulary[0] + " " + vocabulary[150]
-        for text in ["k*", "co*", "con*", "conf*", "the*", "s*", "t*", "s* OR t* OR c* OR p*", plain, "\"\(phrase)\""] {
+        var queryTexts = ["k*", "co*", "con*", "conf*", "the*", "s*", "t*", "s* OR t* OR c* OR p*", plain, "\"\(phrase)\""]
+        if words == "cjk" {
+            // Runs out of a turn of the same text: two characters (a common word), four, ten.
+            var sample = CJKText(seed: 7)
+            let run = Array(sample.sentence().filter { !"、。".contains($0) })
+            let top = sample.han
+            queryTexts = [String(top[0]), String(top[0...1]), String(run[0..<2]), String(run[0..<4]), String(run[0..<10]),
+                          "サーバー", "データ OR テスト", "\(String(run[0..<2])) -サーバー", "の", "します"]
+        }
+        for text in queryTexts {
             var medians: [Double] = []
             var worst: [Double] = []
             var hits = 0

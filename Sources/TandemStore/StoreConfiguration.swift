@@ -140,10 +140,14 @@ public struct StoreConfiguration: Sendable {
     /// (docs/store.md has the figures). A search file whose index has other lengths (an earlier
     /// build's had none) is rebuilt in the background beside the one searches keep using.
     public var searchPrefixIndex: [Int] = [1, 2, 3]
-    var searchIndexLayout: SearchIndexLayout { SearchIndexLayout(prefixLengths: searchPrefixIndex, textForm: searchTextForm) }
-    /// How the turn index's text is prepared: always `.spaced`, except in tests that make the
-    /// index of a build before CJK characters were words (`.plain`).
-    var searchTextForm: SearchIndexLayout.TextForm = .spaced
+    var searchIndexLayout: SearchIndexLayout {
+        SearchIndexLayout(prefixLengths: searchPrefixIndex, textForm: searchIndexCJKWords ? .spaced : .plain)
+    }
+    /// Whether the turn index makes each Han, kana and Hangul-syllable character a word
+    /// (`SearchText`). Always true in the server; false makes the index of the builds before
+    /// (CJK runs whole words), for the tests and benchmarks that compare with it. A search file
+    /// whose index is of the other kind is rebuilt in the background, as for `searchPrefixIndex`.
+    public var searchIndexCJKWords = true
     /// How long no commit may arrive before those merge steps start: a saturated server pauses
     /// between commits for 100-200 ms, and merging then would take CPU the load needs.
     public var searchIndexTidyIdleMilliseconds: Int = 1_000

@@ -148,7 +148,7 @@ import Testing
         defer { dir.cleanup() }
         do {
             var old = StoreConfiguration(path: dir.dbPath)
-            old.searchTextForm = .plain
+            old.searchIndexCJKWords = false
             let store = try Store(old)
             defer { store.close() }
             try createTestUsers(store)

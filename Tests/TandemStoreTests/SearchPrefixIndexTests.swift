@@ -23,7 +23,7 @@ import Testing
     private static func oldIndex<T>(_ dir: TempDir, _ body: (Store) throws -> T) throws -> T {
         var old = StoreConfiguration(path: dir.dbPath)
         old.searchPrefixIndex = []
-        old.searchTextForm = .plain
+        old.searchIndexCJKWords = false
         let store = try Store(old)
         defer { store.close() }
         try createTestUsers(store)

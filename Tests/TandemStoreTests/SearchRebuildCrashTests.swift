@@ -15,7 +15,7 @@ import Testing
         do {
             var config = StoreConfiguration(path: dir.dbPath)
             config.searchPrefixIndex = []
-            config.searchTextForm = .plain
+            config.searchIndexCJKWords = false
             let store = try Store(config)
             defer { store.close() }
             _ = try store.createUser(id: "writer", displayName: "Writer")

@@ -1,7 +1,9 @@
 """A reference model of session.search's matching, written from docs/protocol.md: words split at spaces
 and punctuation (Unicode letters and digits; case and accents folded); a query of words (every one must
 match), "phrases" (the words in a row), prefix* (a word starting so), AND, OR, NOT and -word (operators in
-capitals only; "or" is a plain word). A document is a session's title or one live turn's content.
+capitals only; "or" is a plain word). A Han, kana or Hangul-syllable character is a word of its own, so a
+query's run of them is a phrase (found in order and adjacent inside any longer run; `東京*` is `東京`). A
+document is a session's title or one live turn's content.
 Operators bind as documented: NOT (and -word) tightest, then AND (written or not), then OR. Hits are ordered as documented: title matches first, the
 session that came to this server last first, then turns, the one written last first (a copy by a branch or an
 import, or a merge's append, is written then, whatever its `created`); pages as `max-search-scan` cuts them."""
@@ -17,8 +19,27 @@ def fold(text):
     return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c)).lower()
 
 
+# The characters docs/protocol.md makes words of their own: Han, kana, Hangul syllables.
+SPLIT = [(0x3005, 0x3007), (0x3021, 0x3029), (0x3031, 0x3035), (0x303B, 0x303C), (0x3041, 0x30FF), (0x31F0, 0x31FF),
+         (0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xAC00, 0xD7A3), (0xF900, 0xFAFF), (0xFF66, 0xFF9F), (0x1B000, 0x1B16F),
+         (0x20000, 0x3FFFF)]
+
+
+def is_split(c):
+    return any(lo <= ord(c) <= hi for lo, hi in SPLIT)
+
+
 def words(text):
-    return WORD.findall(fold(text))
+    """Folded words; each split character a word, as it is (no folding: が stays が)."""
+    out, rest = [], ""
+    for c in text:
+        if is_split(c):
+            out += WORD.findall(fold(rest))
+            rest = ""
+            out += WORD.findall(c)
+        else:
+            rest += c
+    return out + WORD.findall(fold(rest))
 
 
 def term_matches(term, doc):
@@ -43,10 +64,11 @@ def parse(query):
             op, p = "NOT", p[1:]
         if p.startswith('"'):
             term = ("phrase", words(p.strip('"*')))
-        elif p.endswith("*"):
+        elif p.endswith("*") and len(p) > 1 and not is_split(p[-2]):
             term = ("prefix", fold(p[:-1]))
         else:
-            term = ("word", words(p)[0])
+            w = words(p)
+            term = ("word", w[0]) if len(w) == 1 else ("phrase", w)
         out.append((op if out else None, term))
         op = "AND"
     return out

@@ -9,11 +9,12 @@ import random
 import re
 
 from matching import Mismatch, tally
-from search_model import expected_pages, fold, positive_terms, term_matches, words
+from search_model import expected_pages, fold, is_split, positive_terms, term_matches, words
 from wire import Client, ClientsRun
 
 VOCAB = ["merge", "merged", "merging", "conflict", "conflicts", "plan", "planet", "Plan", "alpha", "beta",
-         "Délta", "delta", "or", "not", "review", "rev", "x1", "東京", "東京都"]
+         "Délta", "delta", "or", "not", "review", "rev", "x1", "東京", "東京都", "京都", "東の京", "서울에서", "データ",
+         "Tokyo東京2024"]
 SEPS = [" ", " ", ", ", ". ", "-", "\n", " (", ") "]
 DEFAULT_SCAN = 20_000  # tandemd's max-search-scan
 BAD = ['"merge plan', "OR", "merge OR", "AND plan", "NOT", "...", " ".join(f"w{i}" for i in range(17)),
@@ -251,8 +252,10 @@ class SearchRun(ClientsRun):
         marked = [m.strip("[]") for m in re.findall(r"\[[^\[\]]*\]", snippet)]
         terms = positive_terms(q)
         for m in marked:
-            if not any(term_matches(t, words(m)) or (t[0] == "phrase" and fold(m) in [fold(x) for x in t[1]])
-                       for t in terms):
+            # Marked CJK characters next to each other share a pair of brackets, whichever terms they matched.
+            cjk = set().union(*(t[1] if t[0] == "phrase" else [t[1]] for t in terms))
+            if not (all(map(is_split, m)) and set(m) <= cjk) and not any(
+                    term_matches(t, words(m)) or (t[0] == "phrase" and fold(m) in [fold(x) for x in t[1]]) for t in terms):
                 raise Mismatch(f"{where}: snippet {snippet!r} marks {m!r}, which no term of the query matches")
         plain = snippet.replace("[", "").replace("]", "")
         for piece in plain.split("…"):
