@@ -29,6 +29,8 @@ struct SearchPrefix: ParsableCommand {
     var words = "english"
     @Option(help: "cjk: each Han, kana and Hangul character a word of the index (this build); plain: CJK runs whole words (the builds before).")
     var index = "cjk"
+    @Option(help: "With --from: the first index's --index (plain: time the rebuild a server upgraded to CJK words makes).")
+    var fromIndex: String?
     @Option(help: "First index with these prefix lengths (none: as builds before prefix indexes), then time the background rebuild to --prefix and searches during it.")
     var from: String?
 
@@ -62,18 +64,19 @@ struct SearchPrefix: ParsableCommand {
         config.synchronous = common.synchronous
         config.indexTurnsForSearch = false
         config.searchPrefixIndex = from.map(prefixLengths) ?? lengths
-        config.searchIndexCJKWords = index != "plain"
+        config.searchIndexCJKWords = (from != nil ? fromIndex ?? index : index) != "plain"
         let first = try Store(config)
         let cpu0 = cpuSeconds(), wall0 = seconds()
         try first.catchUpSearchIndex()
         let cpu = cpuSeconds() - cpu0
         let size = fileSize(path + "-search") + fileSize(path + "-search-wal")
         print(String(format: "index %@, prefix %@: indexed %d turns in %.1f s, %.2f s CPU (%.2f µs per turn), index %.0f MB (load %.1f)",
-                     index, from ?? label, turns, seconds() - wall0, cpu, cpu / Double(turns) * 1e6, Double(size) / 1e6, loadAverage()))
+                     from != nil ? fromIndex ?? index : index, from ?? label, turns, seconds() - wall0, cpu, cpu / Double(turns) * 1e6, Double(size) / 1e6, loadAverage()))
         let store: Store
         if from != nil {
             first.close()
             config.searchPrefixIndex = lengths
+            config.searchIndexCJKWords = index != "plain"
             config.indexTurnsForSearch = true
             let cpu1 = cpuSeconds(), wall1 = seconds()
             store = try Store(config)
@@ -91,8 +94,8 @@ struct SearchPrefix: ParsableCommand {
                 Thread.sleep(forTimeInterval: 0.01)
             }
             let rebuildCPU = cpuSeconds() - cpu1
-            print(String(format: "rebuilt to prefix %@ in the background in %.1f s, %.2f s CPU (%.2f µs per turn; %d k* searches in it, median %.2f ms), index file now %.0f MB",
-                         label, seconds() - wall1, rebuildCPU, rebuildCPU / Double(turns) * 1e6, during.count, median(during),
+            print(String(format: "rebuilt to index %@, prefix %@ in the background in %.1f s, %.2f s CPU (%.2f µs per turn; %d k* searches in it, median %.2f ms), index file now %.0f MB",
+                         index, label, seconds() - wall1, rebuildCPU, rebuildCPU / Double(turns) * 1e6, during.count, median(during),
                          Double(fileSize(path + "-search") + fileSize(path + "-search-wal")) / 1e6))
         } else {
             store = first
@@ -107,7 +110,10 @@ struct SearchPrefix: ParsableCommand {
             let run = Array(sample.sentence().filter { !"、。".contains($0) })
             let top = sample.han
             queryTexts = [String(top[0]), String(top[0...1]), String(run[0..<2]), String(run[0..<4]), String(run[0..<10]),
-                          "サーバー", "データ OR テスト", "\(String(run[0..<2])) -サーバー", "の", "します"]
+                          "サーバー", "データ OR テスト", "\(String(run[0..<2])) -サーバー", "の", "します",
+                          // The worst run a search may hold (SearchQuery.maxRunCharacters): the commonest
+                          // characters (every one's postings walked; no turn has it).
+                          String(repeating: String(top[0..<8]), count: 8)]
         }
         for text in queryTexts {
             var medians: [Double] = []

@@ -119,6 +119,11 @@ import Testing
             // Five such terms: more than maxPrefixTerms prefixes would be, but none is one.
             #expect(try Self.found(store, "東* 京* 都* に* 行*").turns == [1])
             #expect(errorCode { _ = try store.search("a* b* c* d* e*") } == "invalid_argument")
+            // Each character of a run is a walk of the index: 64 in a search at most.
+            let sixtyFour = String(repeating: "東京", count: 32)
+            #expect(try Self.found(store, sixtyFour).turns.isEmpty)
+            #expect(errorCode { _ = try store.search(sixtyFour + " -都") } == "invalid_argument")
+            #expect(errorCode { _ = try store.search("東" + sixtyFour) } == "invalid_argument")
             let query = try SearchQuery("東京* tok*")
             #expect(query.match == "\"東 京\" AND \"tok\" *")
             #expect(query.plainMatch == "\"東京\" AND \"tok\" *")

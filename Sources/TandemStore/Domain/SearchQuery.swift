@@ -38,6 +38,10 @@ struct SearchQuery: Sendable, Equatable {
     /// words it starts. Without them (an index of an earlier build, until its background rebuild
     /// is done) each merged every word it starts first: `t*` 130-286 ms, 1-3 s on the audit's corpus.
     static let maxPrefixTerms = 4
+    /// CJK characters one search may hold, in all its runs (excluded ones too). A run is one
+    /// phrase of `maxTerms`, but FTS5 walks the postings of each of its characters: 340 common ones
+    /// (a 1 KiB query) took 0.2 s over 200,000 turns, 64 take ~40 ms; 64 still takes a pasted sentence.
+    static let maxRunCharacters = 64
 
     init(_ text: String) throws(StoreError) {
         let items = try Self.items(text)
@@ -48,6 +52,13 @@ struct SearchQuery: Sendable, Equatable {
         }
         guard terms.count <= Self.maxTerms else {
             throw StoreError.invalid("search: at most \(Self.maxTerms) words or phrases (this has \(terms.count))")
+        }
+        let characters = items.reduce(0) { count, item in
+            guard case .term(let text, _, _) = item else { return count }
+            return count + SearchSnippet.foldedTokens(text).filter(SearchSnippet.isSplitToken).count
+        }
+        guard characters <= Self.maxRunCharacters else {
+            throw StoreError.invalid("search: at most \(Self.maxRunCharacters) CJK characters (this has \(characters))")
         }
         guard terms.filter({ $0 }).count <= Self.maxPrefixTerms else {
             throw StoreError.invalid("search: at most \(Self.maxPrefixTerms) prefix* terms (this has \(terms.filter { $0 }.count))")
