@@ -96,6 +96,11 @@ def sessions(a):
     check("next_cursor" in one and len(one["hits"]) == 1, "search pages with next_cursor", one)
     two = c.ok("session.search", query=word, limit=1, cursor=one.get("next_cursor", ""))
     check(len(two["hits"]) == 1 and two["hits"][0].get("seq") == 1, "the next search page continues", two)
+    c.ok("turn.post", session=sid, content=f"{word} 東京都に行きます")
+    cjk = c.ok("session.search", query=f"{word} 東京")
+    check([h.get("seq") for h in cjk["hits"]] == [2] and "[東京]都" in cjk["hits"][0]["snippet"],
+          "a CJK run is found inside a longer one, its characters marked", cjk)
+    check(c.ok("session.search", query=f"{word} 京東")["hits"] == [], "a CJK run matches in order", word)
     c.err("session.search", "invalid_argument", "an unclosed quote", query='"open')
     c.err("session.search", "invalid_argument", "5 prefix terms", query="a* b* c* d* e*")
     c.err("session.search", "invalid_argument", "a malformed search cursor", field="cursor", query=word, cursor="%%%")
