@@ -40,7 +40,7 @@ struct SearchQuery: Sendable, Equatable {
     static let maxPrefixTerms = 4
     /// CJK characters one search may hold, in all its runs (excluded ones too). A run is one
     /// phrase of `maxTerms`, but FTS5 walks the postings of each of its characters: 340 common ones
-    /// (a 1 KiB query) took 0.2 s over 200,000 turns, 64 take ~40 ms; 64 still takes a pasted sentence.
+    /// (a 1 KiB query) took 0.2 s over 200,000 turns, 64 took 48 ms; 64 still takes a pasted sentence.
     static let maxRunCharacters = 64
 
     init(_ text: String) throws(StoreError) {
