@@ -207,7 +207,7 @@ import Testing
         #expect(audit.differences == 0 && audit.turnsCovered == 8, "\(audit)")
     }
 
-    /// A database from before migration 22: its titles are indexed again, CJK characters as words.
+    /// A database from before migration 21: its titles are indexed again, CJK characters as words.
     @Test func theMigrationIndexesExistingTitlesAgain() throws {
         let dir = TempDir()
         defer { dir.cleanup() }

@@ -8,7 +8,7 @@ extension Database {
     /// `sqlite3` shell still reads and writes the file without it.
     ///
     /// `tandem_search_text(text)` is `SearchText.spaced(text)` (NULL for NULL): what the full-text
-    /// indexes are fed. The triggers that keep the title index (`sessions_fts`, migration 22) call
+    /// indexes are fed. The triggers that keep the title index (`sessions_fts`, migration 21) call
     /// it, so the `sqlite3` shell reads the file as before but cannot create, rename or delete a
     /// session in it (it says `no such function: tandem_search_text`); Tandem's programs can.
     func registerFunctions() throws(StoreError) {

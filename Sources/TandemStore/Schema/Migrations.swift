@@ -29,7 +29,7 @@ enum Migrations {
         Migration(version: 18, name: "branch-merges", sql: Schema.branchMerges),
         Migration(version: 19, name: "comment-ids", sql: Schema.commentIDs),
         Migration(version: 20, name: "checkpoint-time-ties", sql: Schema.checkpointTimeTies),
-        Migration(version: 22, name: "cjk-titles", sql: Schema.cjkTitles),
+        Migration(version: 21, name: "cjk-titles", sql: Schema.cjkTitles),
     ]
 
     static var latestVersion: Int { all.last!.version }
