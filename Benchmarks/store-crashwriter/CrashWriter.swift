@@ -13,11 +13,18 @@ import TandemStore
 /// indexes, indexing steps of 20 turns), so an index of another layout is rebuilt in small
 /// steps; prints `open` once the store is open, then appends one turn to session `crash` every
 /// 2 ms (live indexing and the rebuild take turns) until it is killed.
+///
+/// `tandem-store-crashwriter --import <database path> <source> <new id> <claimant>`: exports the
+/// session `source` as `claimant` and imports it as `new id`, claimed by them, one record a step
+/// with a pause of 100 times each step after it (seconds for a few hundred turns), so the hidden
+/// session is there, and growing, while the test looks at it or kills the process (ImportReclaimTests).
+/// Prints `importing` before the import, `published` after it.
 @main
 enum CrashWriter {
     static func main() {
         let args = CommandLine.arguments
         if args.count == 3 && args[1] == "--rebuild" { rebuild(path: args[2]) }
+        if args.count == 6 && args[1] == "--import" { importSlowly(path: args[2], source: args[3], newID: args[4], claimant: args[5]) }
         guard args.count >= 2 else {
             FileHandle.standardError.write(Data("usage: tandem-store-crashwriter <db> [threads]\n".utf8))
             exit(2)
@@ -75,6 +82,25 @@ enum CrashWriter {
                 _ = try store.appendTurns(session: "crash", actor: "writer", [NewTurn(role: .user, content: "during the rebuild \(i) kayak")])
                 usleep(2_000)
             }
+        } catch {
+            FileHandle.standardError.write(Data("crashwriter: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func importSlowly(path: String, source: String, newID: String, claimant: String) -> Never {
+        do {
+            var config = StoreConfiguration(path: path)
+            config.importStepRows = 1
+            config.stepPause = 100
+            config.adaptiveStepPause = false // every step pauses, whatever else writes
+            let store = try Store(config)
+            let document = try store.exportSession(id: source, actor: claimant)
+            _ = write(1, "importing\n", 10)
+            _ = try store.importSession(document, asID: newID, claimedBy: claimant)
+            _ = write(1, "published\n", 10)
+            store.close()
+            exit(0)
         } catch {
             FileHandle.standardError.write(Data("crashwriter: \(error)\n".utf8))
             exit(1)

@@ -235,7 +235,8 @@ final class RateSampler: @unchecked Sendable {
             metrics.storeCommits.mirror(commits)
             metrics.storeJobs.mirror(jobs)
             metrics.searchIndexBacklog.set(Int(store.searchIndexBacklog))
-            // Imports whose tandem-admin process died while this server runs: once a minute.
+            // Imports and forks whose tandem-admin process died while this server runs (or silent for 10
+            // minutes: ImportReclaim): looked for once a minute.
             // And merges whose steps stopped (failed three times, or ran in a process that died): off this
             // timer's thread, as finishing one takes as long as its steps.
             if ticks.add(1, ordering: .relaxed).newValue % 60 == 0 {

@@ -49,11 +49,18 @@ public final class Store: Sendable {
             try SearchFile.prepare(db, inMemory: true, automerge: configuration.searchIndexAutomerge,
                                    layout: configuration.searchIndexLayout)
         }
-        // Imports whose importer is gone, and deleted sessions whose rows a previous run had not
-        // finished removing.
+        // Imports, forks and template sessions whose writer is gone (`ImportReclaim`), and deleted
+        // sessions whose rows a previous run had not finished removing.
         // Read first: the update takes the write lock, which a tool's read-only command must not wait for.
-        if !configuration.immutable, try SessionImport.anyStale(db, now: configuration.clock()) {
-            try SessionImport.abandonStale(db, now: configuration.clock())
+        if !configuration.immutable {
+            let due = try ImportReclaim.due(db, now: configuration.clock())
+            if !due.isEmpty {
+                do throws(StoreError) {
+                    try db.transaction { () throws(StoreError) in _ = try ImportReclaim.handOver(db, due) }
+                } catch where error.sqliteCode == 8 /* SQLITE_READONLY */ {
+                    // A tool that may only read the file: the next writable open hands them over.
+                }
+            }
         }
         var deletesLeft = false
         var mergesLeft = false
@@ -159,15 +166,19 @@ public final class Store: Sendable {
         try writer.awaitChoreDone()
     }
 
-    /// Hands imports and forks not heard from for 10 minutes (their process died) to the delete
-    /// steps. Done at every open; a long-running server calls it now and then. Costs one indexed
-    /// read when there is none.
-    public func abandonStaleImports() throws(StoreError) {
+    /// Hands hidden sessions (imports, forks, sessions from templates) whose writing process is
+    /// provably gone, and those not heard from for 10 minutes, to the delete steps
+    /// (`ImportReclaim`). Done at every open; a long-running server calls it now and then. Costs
+    /// one indexed read when nothing is being written. Returns how many were handed over.
+    @discardableResult
+    public func abandonStaleImports() throws(StoreError) -> Int {
         let now = self.now
-        guard try read({ db throws(StoreError) in try SessionImport.anyStale(db, now: now) }) else { return }
-        try write { ctx throws(StoreError) in
-            try SessionImport.abandonStale(ctx.db, now: ctx.now)
-            ctx.choreDue = true
+        let due = try read { db throws(StoreError) in try ImportReclaim.due(db, now: now) }
+        guard !due.isEmpty else { return 0 }
+        return try write { ctx throws(StoreError) in
+            let count = try ImportReclaim.handOver(ctx.db, due)
+            if count > 0 { ctx.choreDue = true }
+            return count
         }
     }
 

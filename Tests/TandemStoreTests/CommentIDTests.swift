@@ -84,7 +84,7 @@ import Testing
         let store = try Store(path: dir.dbPath)
         defer { store.close() }
         let versions = try store.read { db throws(StoreError) in try Migrations.applied(db).map(\.version) }
-        #expect(versions == Array(1...20))
+        #expect(versions == Migrations.all.map(\.version) && versions.prefix(20) == ArraySlice(1...20))
         let next = try store.addComment(session: "old", actor: "alice", turnSeq: 1, body: "new")
         #expect(next.id == 5)
         _ = try store.deleteSession(id: "old", actor: "alice")

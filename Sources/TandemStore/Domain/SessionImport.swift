@@ -6,13 +6,15 @@ import TandemJSON
 /// inserts the session hidden (status `importing`, id `~importing~SID`: like a session being
 /// deleted, no lookup, list or search finds it) after the users it names; `insert` adds a chunk of
 /// one list's records; `publish` gives the session its id, status and members. A failure on the
-/// way hands the hidden session to the delete steps (`abandon`); so does a crash: an import not
-/// heard from for `abandonedAfter` is deleted when the database is next opened.
+/// way hands the hidden session to the delete steps (`abandon`); so does a crash: a hidden session
+/// whose writing process is gone is handed over when the database is next opened, or by a running
+/// store's `abandonStaleImports()`; one not heard from for `abandonedAfter` too (`ImportReclaim`).
 enum SessionImport {
     /// The `sessions.status` of a session being imported.
     static let status = "importing"
-    /// How long an import may go without a step before it counts as abandoned (a step takes
-    /// milliseconds; the holder of the import was killed).
+    /// How long an import may go without a step before it counts as abandoned when its writer
+    /// cannot be proven gone (a step takes milliseconds; the writer is hung, or was killed and
+    /// recorded no owner: see `ImportReclaim`).
     static let abandonedAfterMilliseconds: Int64 = 10 * 60 * 1000
     /// The document's lists, in the order they are inserted.
     static let lists = ["turns", "comments", "rows", "row_history", "checkpoints", "contributions", "events"]
@@ -92,14 +94,16 @@ enum SessionImport {
     }
 
     /// Inserts a session row with `columns`, hidden: status `importing`, id `~importing~SID`,
-    /// `updated_at` now (see `keepAlive`). Returns its sid.
+    /// `updated_at` now (see `keepAlive`), `importer` this process (`ImportOwner`: a restart
+    /// after this process is killed hands it over at once). Returns its sid.
     static func insertHidden(_ ctx: WriteContext, _ columns: [(name: String, value: SQLValue)]) throws(StoreError) -> Int64 {
         let db = ctx.db
-        let names = (["id", "status", "updated_at"] + columns.map(\.name)).joined(separator: ", ")
+        let names = (["id", "status", "updated_at", "importer"] + columns.map(\.name)).joined(separator: ", ")
         let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
+        let importer: SQLValue = LocalProcesses.current.map { .text($0.token) } ?? .null
         // The id is unique: a placeholder no identifier can spell, until the sid is known.
-        try db.run("INSERT INTO sessions(\(names)) VALUES ('~importing~', '\(status)', ?, \(marks))",
-                   [.integer(ctx.now)] + columns.map(\.value))
+        try db.run("INSERT INTO sessions(\(names)) VALUES ('~importing~', '\(status)', ?, ?, \(marks))",
+                   [.integer(ctx.now), importer] + columns.map(\.value))
         let sid = db.lastInsertRowID
         try db.run("UPDATE sessions SET id = '~importing~' || sid WHERE sid = ?", [.integer(sid)])
         return sid
@@ -133,7 +137,7 @@ enum SessionImport {
         return .object(fields)
     }
 
-    /// Marks the hidden session `sid` as still being written (see `abandonStale`); `closed` when
+    /// Marks the hidden session `sid` as still being written (see `ImportReclaim`); `closed` when
     /// it was given up meanwhile.
     static func keepAlive(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
         let db = ctx.db
@@ -184,18 +188,6 @@ enum SessionImport {
     static func abandon(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
         try ctx.db.run("UPDATE sessions SET \(SessionReaper.handOver) WHERE sid = ? AND status = '\(status)'", [.integer(sid)])
         ctx.choreDue = true
-    }
-
-    /// Whether an import has not been heard from for `abandonedAfter` (one indexed read).
-    static func anyStale(_ db: Database, now: Int64) throws(StoreError) -> Bool {
-        try db.scalar("SELECT 1 FROM sessions WHERE status = '\(status)' AND updated_at < ? LIMIT 1",
-                      [.integer(now - abandonedAfterMilliseconds)]) != nil
-    }
-
-    /// Marks imports not heard from for `abandonedAfter` as abandoned (a crashed importer).
-    static func abandonStale(_ db: Database, now: Int64) throws(StoreError) {
-        try db.run("UPDATE sessions SET \(SessionReaper.handOver) WHERE status = '\(status)' AND updated_at < ?",
-                   [.integer(now - abandonedAfterMilliseconds)])
     }
 
     static func requireFree(_ db: Database, _ id: String) throws(StoreError) {

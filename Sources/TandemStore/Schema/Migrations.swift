@@ -30,6 +30,7 @@ enum Migrations {
         Migration(version: 19, name: "comment-ids", sql: Schema.commentIDs),
         Migration(version: 20, name: "checkpoint-time-ties", sql: Schema.checkpointTimeTies),
         Migration(version: 21, name: "cjk-titles", sql: Schema.cjkTitles),
+        Migration(version: 22, name: "importer-process", sql: Schema.importerProcess),
     ]
 
     static var latestVersion: Int { all.last!.version }

@@ -51,12 +51,14 @@ class KillableServer(Server):
             return False
 
     def work_left(self):
-        """While tandemd is dead: the merge job rows and the deletes under way the kill left (a
-        read-only look, which neither checkpoints nor removes the WAL, so the next start recovers the
-        file as the kill left it). (merges, deletes); None when the file could not be read so."""
+        """While tandemd is dead: the merge job rows, the deletes under way and the hidden sessions of
+        imports, forks and template sessions the kill left (a read-only look, which neither
+        checkpoints nor removes the WAL, so the next start recovers the file as the kill left it).
+        (merges, deletes, hidden); None when the file could not be read so."""
         try:
             return (self.query("SELECT count(*) FROM branch_merges")[0][0],
-                    self.query("SELECT count(*) FROM sessions WHERE status = 'deleting'")[0][0])
+                    self.query("SELECT count(*) FROM sessions WHERE status = 'deleting'")[0][0],
+                    self.query("SELECT count(*) FROM sessions WHERE status = 'importing'")[0][0])
         except sqlite3.Error:
             return None
 
@@ -92,18 +94,21 @@ class KillableServer(Server):
 
     def leftovers(self, wait=5.0):
         """What a kill left that the next start must finish: merge job rows must be gone at once (the
-        start finishes them before it listens), deletes within `wait` seconds (the writer's chore).
-        Returns the hidden sessions still there (an import killed mid-way waits 10 minutes)."""
+        start finishes them before it listens), and so must the hidden sessions of imports, forks and
+        template sessions (their writer, the killed tandemd, is provably gone: the start hands them to
+        the delete steps); deletes within `wait` seconds (the writer's chore)."""
         jobs = self.query("SELECT count(*) FROM branch_merges")[0][0]
         if jobs:
             raise Mismatch(f"{jobs} branch merge job rows left after the restart (the start finishes them)")
+        importing = self.query("SELECT count(*) FROM sessions WHERE status = 'importing'")[0][0]
+        if importing:
+            raise Mismatch(f"{importing} hidden import/fork/template session(s) of the killed tandemd left after the restart")
         deadline = time.monotonic() + wait
         while True:
             hidden = self.query("SELECT status, count(*) FROM sessions WHERE status NOT IN "
                                 "('active', 'paused', 'archived') GROUP BY status")
-            if not any(st == "deleting" for st, _ in hidden) or time.monotonic() > deadline:
+            if not hidden or time.monotonic() > deadline:
                 break
             time.sleep(0.05)
-        if any(st == "deleting" for st, _ in hidden):
-            raise Mismatch(f"deletes not finished {wait} s after the restart: {hidden}")
-        return dict(hidden)
+        if hidden:
+            raise Mismatch(f"hidden sessions left {wait} s after the restart: {hidden}")
