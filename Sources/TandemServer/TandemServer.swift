@@ -179,9 +179,13 @@ public final class TandemServer: Sendable {
         transport.staleHandshakeAge = c.staleHandshakeSeconds
         transport.maxConnectionsPerAddress = c.maxConnectionsPerAddress
         if !c.trustedProxies.isEmpty {
-            // Every client behind a proxy comes from the proxy's address: the proxy is not held to the limit.
-            let proxies = ClientAddress(trustedProxies: c.trustedProxies).trustedProxies
-            transport.exemptFromAddressLimit = { peer in proxies.allows(ClientAddress.host(of: peer)) }
+            // Every client behind a proxy comes from the proxy's address: the proxy is not held to the
+            // limit, the client its X-Forwarded-For names is (by the rule the auth throttle follows).
+            let clients = ClientAddress(trustedProxies: c.trustedProxies)
+            transport.exemptFromAddressLimit = { peer in clients.trustedProxies.allows(ClientAddress.host(of: peer)) }
+            transport.forwardedClient = { request, peer in
+                clients.forwardedClient(peer: peer, forwardedFor: request.headerValues("x-forwarded-for"))
+            }
         }
         return transport
     }

@@ -71,4 +71,13 @@ import Testing
         #expect(AddressAllowList(c.metricsFrom).allows("203.0.113.5"))
         #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("metrics-from", "prometheus.internal", source: "x", on: &c) }
     }
+    /// What the per-address connection count keys a proxy's connection by: only a client the request
+    /// names (the proxy's own requests, or an untrusted peer's claims, name none).
+    @Test func theForwardedClientIsNamedOnlyByATrustedProxy() {
+        #expect(behindProxy.forwardedClient(peer: "127.0.0.1:4000", forwardedFor: ["1.1.1.1, 198.51.100.1"]) == "198.51.100.1")
+        #expect(behindProxy.forwardedClient(peer: "203.0.113.9:5000", forwardedFor: ["198.51.100.1"]) == nil)
+        #expect(behindProxy.forwardedClient(peer: "127.0.0.1:4000", forwardedFor: []) == nil)
+        #expect(behindProxy.forwardedClient(peer: "127.0.0.1:4000", forwardedFor: ["unknown"]) == nil)
+        #expect(behindProxy.forwardedClient(peer: "127.0.0.1:4000", forwardedFor: ["::ffff:198.51.100.1"]) == "198.51.100.1")
+    }
 }

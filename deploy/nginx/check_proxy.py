@@ -5,9 +5,10 @@ Over https:// and wss:// on nginx's port only: /healthz answers, /metrics is ser
 refused to another address, http:// redirects to https://, a bad token is refused with 401, the
 tandem.v1 upgrade succeeds, a turn posted by one member is acknowledged and broadcast to another,
 a connection left idle longer than tandemd's ping interval still works, no credential reaches the
-access log, and requests to /ws and /s/ are rate-limited per client address.
+access log, requests to /ws and /s/ are rate-limited per client address, and (with
+--per-address-limit) tandemd holds each client behind nginx to its max-connections-per-address.
 
-Usage: check_proxy.py --https-port P --http-port Q --cafile CERT.pem --token OWNER_TOKEN
+Usage: check_proxy.py --https-port P --http-port Q --cafile CERT.pem --token OWNER_TOKEN [--per-address-limit N]
 Prints ok/FAIL lines; exits non-zero on any failure.
 """
 import argparse
@@ -174,8 +175,50 @@ def run(args):
     check(statuses.get(429, 0) > 0 and set(statuses) <= {200, 429}, f"quick /s/ requests past the burst get 429 ({statuses})")
     status, _, _ = https_get(args.https_port, context, "/ws?share=" + secret)
     check(status == 429, "and /ws shares the same budget (429)")
+
+    if args.per_address_limit:
+        check_connections_per_client(args, context, base)
     alice.stack.close()
     bob.stack.close()
+
+
+def check_connections_per_client(args, context, base):
+    limit = args.per_address_limit
+    print(f"tandemd holds each client behind nginx to {limit} connections (max-connections-per-address)")
+    # From 127.0.0.5, with a forged X-Forwarded-For entry of its own: nginx appends the real address,
+    # and tandemd takes the right-most one.
+    source, forged = "127.0.0.5", {"X-Forwarded-For": "198.51.100.99"}
+    with contextlib.ExitStack() as held:
+        for _ in range(limit):
+            held.enter_context(connect(base, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=10, source_address=(source, 0),
+                                       additional_headers={"Authorization": f"Bearer {args.token}", **forged}))
+        check(True, f"{limit} upgrades from {source} through nginx")
+        try:
+            with connect(base, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=10, source_address=(source, 0),
+                         additional_headers={"Authorization": f"Bearer {args.token}", **forged}):
+                pass
+            raise Failure(f"upgrade {limit + 1} from {source} was accepted")
+        except InvalidStatus as refused:
+            body = refused.response.body.decode("utf-8", "replace")
+            check(refused.response.status_code == 429 and "too many connections from your address" in body
+                  and refused.response.headers.get("Retry-After") == "5",
+                  f"upgrade {limit + 1} from {source} gets tandemd's 429 with Retry-After ({body.strip()!r})")
+        # (127.0.0.1 has spent its nginx handshake budget above.)
+        with connect(base, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=10, source_address=("127.0.0.6", 0),
+                     additional_headers={"Authorization": f"Bearer {args.token}"}) as other:
+            check(other.subprotocol == SUBPROTOCOL, "another client (127.0.0.6) still upgrades meanwhile")
+    # The places come back once those connections close (tandemd sees the closes a moment later).
+    deadline = time.monotonic() + 3
+    while True:
+        try:
+            with connect(base, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=10, source_address=(source, 0),
+                         additional_headers={"Authorization": f"Bearer {args.token}"}) as again:
+                check(again.subprotocol == SUBPROTOCOL, f"{source} upgrades again once its connections closed")
+            break
+        except InvalidStatus as refused:
+            if refused.response.status_code != 429 or time.monotonic() > deadline:
+                raise Failure(f"{source} still refused after its connections closed: {refused.response.status_code}")
+            time.sleep(0.05)
 
 
 def main():
@@ -185,6 +228,8 @@ def main():
     parser.add_argument("--cafile", required=True)
     parser.add_argument("--token", required=True)
     parser.add_argument("--access-log", required=True)
+    parser.add_argument("--per-address-limit", type=int, default=0,
+                        help="tandemd's max-connections-per-address, to check it holds clients behind nginx (0: not checked)")
     args = parser.parse_args()
     try:
         run(args)

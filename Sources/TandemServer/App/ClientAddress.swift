@@ -20,17 +20,23 @@ struct ClientAddress: Sendable {
     /// The client's host for a request that came from `peer` ("ip:port" or "[ip6]:port"); an
     /// IPv4-mapped IPv6 address in its IPv4 form.
     func resolve(peer: String, forwardedFor: [String]) -> String {
-        let peerHost = Self.host(of: peer)
-        guard isTrusted(peerHost) else { return peerHost }
+        forwardedClient(peer: peer, forwardedFor: forwardedFor) ?? Self.host(of: peer)
+    }
+
+    /// The client a trusted proxy's request names in `X-Forwarded-For`, by the rule above; nil when
+    /// `peer` is not a trusted proxy, or its request names no client as an address (then the client
+    /// is the peer itself).
+    func forwardedClient(peer: String, forwardedFor: [String]) -> String? {
+        guard isTrusted(Self.host(of: peer)) else { return nil }
         // Several headers count as one list, in order (RFC 7230 §3.2.2).
         let hops = forwardedFor.flatMap { $0.split(separator: ",") }
             .map { Self.host(of: $0.trimmingCharacters(in: .whitespaces)) }
             .filter { !$0.isEmpty }
         for hop in hops.reversed() where !isTrusted(hop) {
-            return IPRange.normalizedAddress(hop) ?? peerHost
+            return IPRange.normalizedAddress(hop)
         }
         // Only trusted proxies in the chain (each an address, as `isTrusted` parsed it).
-        return hops.first.flatMap(IPRange.normalizedAddress) ?? peerHost
+        return hops.first.flatMap(IPRange.normalizedAddress)
     }
 
     private func isTrusted(_ host: String) -> Bool {

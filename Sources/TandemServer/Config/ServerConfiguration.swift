@@ -31,7 +31,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxConnections = 10_000
     public var maxConnectionsPerUser = 32
     /// Connections one client address (IPv4, or IPv6 /64) may hold at once; 0 = no limit
-    /// (`max-connections-per-address`). Trusted proxies are not held to it.
+    /// (`max-connections-per-address`). A trusted proxy is not counted itself; the client its
+    /// `X-Forwarded-For` names is.
     public var maxConnectionsPerAddress = 2_500
     public var maxMessageBytes = 1 << 20
     public var maxTurnContentBytes = 256 << 10

@@ -28,6 +28,18 @@ struct AddressKey: Hashable, Sendable {
         self = key
     }
 
+    /// The key of an address written as text ("198.51.100.7", "2001:db8::1"); nil for anything else.
+    init?(host: String) {
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 {
+            self.init(ipv4: UInt32(bigEndian: v4.s_addr))
+            return
+        }
+        var v6 = in6_addr()
+        guard inet_pton(AF_INET6, host, &v6) == 1 else { return nil }
+        self.init(ipv6: withUnsafeBytes(of: v6) { Array($0) })
+    }
+
     init(ipv4: UInt32) {
         self.init(high: 0, low: 0xFFFF_0000_0000 | UInt64(ipv4))
     }
@@ -85,7 +97,18 @@ struct AddressLimit {
         return .refuse
     }
 
-    /// A connection `admit` counted has closed (`refused`: it was answered 429).
+    /// Counts a connection whose client its proxy named, if `key` is under the limit; false
+    /// otherwise (nothing counted: it is answered 429 at once, and already holds a place of
+    /// max-connections as the proxy's connection, so it needs no refusal place of its own).
+    mutating func admitNamed(_ key: AddressKey) -> Bool {
+        guard isOn else { return true }
+        let count = admitted[key, default: 0]
+        guard count < limit else { return false }
+        admitted[key] = count + 1
+        return true
+    }
+
+    /// A connection `admit` or `admitNamed` counted has closed (`refused`: it was answered 429).
     mutating func release(_ key: AddressKey, refused: Bool) {
         guard isOn else { return }
         if refused {

@@ -110,6 +110,18 @@ final class ServerCore: @unchecked Sendable {
         }
     }
 
+    /// Counts a connection under the client its proxy named (`forwardedClient`); false when that
+    /// client holds its share (counted as refused; released with `releaseConnectionSlot` otherwise).
+    func admitForwardedClient(_ key: AddressKey) -> Bool {
+        counters.withLock { counters in
+            guard counters.perAddress.admitNamed(key) else {
+                counters.refusedPerAddress += 1
+                return false
+            }
+            return true
+        }
+    }
+
     /// Gives back what `reserveConnectionSlot` counted for a connection now closed.
     func releaseConnectionSlot(overflow: Bool, address: AddressKey? = nil, overAddressLimit: Bool = false) {
         counters.withLock { counters in

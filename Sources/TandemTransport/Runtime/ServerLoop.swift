@@ -82,8 +82,14 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
             }
             let remoteAddress = Sockets.describe(&storage)
             var address: AddressKey? = nil
-            if server.limitsAddresses, server.configuration.exemptFromAddressLimit?(remoteAddress) != true {
-                address = AddressKey(&storage)
+            var forwardsClients = false
+            if server.limitsAddresses {
+                if server.configuration.exemptFromAddressLimit?(remoteAddress) == true {
+                    // A proxy: counted under the client its request names, once it arrives.
+                    forwardsClients = server.configuration.forwardedClient != nil
+                } else {
+                    address = AddressKey(&storage)
+                }
             }
             if server.isFull { takeStalePlace() }
             guard let slot = server.reserveConnectionSlot(address: address) else {
@@ -95,6 +101,7 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
                                                  beyondLimit: slot.overflow)
             connection.address = slot.address
             connection.overAddressLimit = slot.overAddressLimit
+            connection.forwardsClients = forwardsClients
             connection.slot = connections.count
             connections.append(connection)
             acceptOrder.append(connection)

@@ -74,6 +74,13 @@ public struct TransportConfiguration: Sendable {
     /// Peers ("ip:port", "[ip6]:port") not held to `maxConnectionsPerAddress`: a reverse proxy in
     /// front, through which every client comes from one address.
     public var exemptFromAddressLimit: (@Sendable (String) -> Bool)?
+    /// On a connection from a peer in `exemptFromAddressLimit` (a proxy), the client its request
+    /// names (an IPv4 or IPv6 address as text; nil: it names none, and the connection is not
+    /// counted), given the request and the peer. A named client is held to
+    /// `maxConnectionsPerAddress` as a direct one is, keyed the same way, from the moment its request
+    /// arrives until the connection closes: past its share the request is answered 429 with
+    /// `Retry-After`, so one client behind the proxy cannot take every place of `maxConnections`.
+    public var forwardedClient: (@Sendable (_ request: HTTPRequest, _ peer: String) -> String?)?
 
     public init(host: String = "127.0.0.1", port: UInt16 = 0, loopCount: Int = TransportConfiguration.coreCount,
                 limits: WebSocketLimits = WebSocketLimits(), http: HTTPLimits = HTTPLimits(),

@@ -34,14 +34,15 @@ extension WebSocketConnection {
     }
 
     private func handle(request: HTTPRequest, leftover: [UInt8]) {
-        if overAddressLimit {
-            // Before anything else: no upgrade work, no credential read, for an address holding its share.
-            let limit = server.configuration.maxConnectionsPerAddress
-            let error = HTTPError(status: 429, message: "more than \(limit) connections from this address")
-            server.application.refusedUpgrade(request, error: error, peer: remoteAddress)
-            return respondAndClose(.text(429, "too many connections from your address (at most \(limit)); retry later\n",
-                                         extraHeaders: [("Retry-After", "5")]))
+        if forwardsClients {
+            // Once per connection (a request that waits for the sweeps comes back here).
+            forwardsClients = false
+            if let named = server.configuration.forwardedClient?(request, remoteAddress), let key = AddressKey(host: named) {
+                guard server.admitForwardedClient(key) else { return refuseOverAddressLimit(request) }
+                address = key
+            }
         }
+        if overAddressLimit { return refuseOverAddressLimit(request) }
         // Only an Upgrade naming websocket makes a WebSocket attempt; h2c and the like are ignored.
         guard WebSocketUpgrade.asksForWebSocket(request) else {
             guard request.method == "GET" || request.method == "HEAD" else {
@@ -89,6 +90,16 @@ extension WebSocketConnection {
                 responder.decide { decision }
             }
         }
+    }
+
+    /// A request from a client address that holds its share: answered before anything else (no
+    /// upgrade work, no credential read), and told to the application for its logs.
+    private func refuseOverAddressLimit(_ request: HTTPRequest) {
+        let limit = server.configuration.maxConnectionsPerAddress
+        let error = HTTPError(status: 429, message: "more than \(limit) connections from this address")
+        server.application.refusedUpgrade(request, error: error, peer: remoteAddress)
+        respondAndClose(.text(429, "too many connections from your address (at most \(limit)); retry later\n",
+                              extraHeaders: [("Retry-After", "5")]))
     }
 
     /// The other loops' sweeps ran: answers the request that waited for them (unless the connection

@@ -56,6 +56,9 @@ public final class WebSocketConnection: @unchecked Sendable {
     var address: AddressKey?
     /// Over that limit: its request is answered 429, whatever it is.
     var overAddressLimit = false
+    /// From a proxy (`exemptFromAddressLimit`) while its request is still to come: the client the
+    /// request names is counted then (`TransportConfiguration.forwardedClient`).
+    var forwardsClients = false
     /// Accepted beyond the limit, its request waited once for the other loops' stale-place sweeps.
     var waitedForSweeps = false
     /// While the request waits for them: what the peer sent after it (nil otherwise).

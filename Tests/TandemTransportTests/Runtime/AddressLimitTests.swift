@@ -114,4 +114,23 @@ struct AddressLimitTests {
         for _ in 0..<1000 { #expect(off.admit(a) == .admit) }
         #expect(off.addresses == 0)
     }
+    @Test func aNamedClientCountsUnderTheKeyOfItsTextAndTakesNoRefusalPlace() {
+        // The text a proxy's X-Forwarded-For gives keys the count as the peer address would.
+        #expect(AddressKey(host: "127.0.0.2") == AddressKey(ipv4: 0x7F00_0002))
+        #expect(AddressKey(host: "::ffff:127.0.0.2") == AddressKey(ipv4: 0x7F00_0002))
+        #expect(AddressKey(host: "2001:db8:0:1::1") == AddressKey(host: "2001:db8:0:1:ffff::9"))
+        #expect(AddressKey(host: "2001:db8:0:1::1") != AddressKey(host: "2001:db8:0:2::1"))
+        for text in ["", "unknown", "127.0.0.2:80", "[::1]", "1.2.3", "example.com"] {
+            #expect(AddressKey(host: text) == nil, "\(text)")
+        }
+        var limit = AddressLimit(limit: 2, refusalsPerAddress: 1)
+        let a = AddressKey(host: "198.51.100.7")!
+        #expect(limit.admitNamed(a) == true)
+        #expect(limit.admit(a) == .admit, "named and direct connections share one count")
+        #expect(limit.admitNamed(a) == false)
+        #expect(limit.admitNamed(a) == false)
+        #expect(limit.counts(a) == (2, 0) ? true : false)
+        limit.release(a, refused: false)
+        #expect(limit.admitNamed(a) == true)
+    }
 }

@@ -16,9 +16,19 @@ struct SourceAddressHandshake {
 
     static func attempt(port: UInt16, from source: String, target: String,
                         headers: [(String, String)] = [], upgrade: Bool = true) throws -> Answer {
+        let (fd, answer) = try open(port: port, from: source, target: target, headers: headers, upgrade: upgrade)
+        close(fd)
+        return answer
+    }
+
+    /// Like `attempt`, and the socket stays open (the caller closes it): a connection that holds
+    /// its place once upgraded.
+    static func open(port: UInt16, from source: String, target: String,
+                     headers: [(String, String)] = [], upgrade: Bool = true) throws -> (fd: Int32, answer: Answer) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw TestFailure("socket: errno \(errno)") }
-        defer { close(fd) }
+        var handedOver = false
+        defer { if !handedOver { close(fd) } }
         var timeout = timeval(tv_sec: 5, tv_usec: 0)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var local = try address(source, port: 0)
@@ -60,7 +70,8 @@ struct SourceAddressHandshake {
             guard let colon = line.firstIndex(of: ":") else { continue }
             fields[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
-        return Answer(status: status, headers: fields)
+        handedOver = true
+        return (fd, Answer(status: status, headers: fields))
     }
 
     private static func address(_ host: String, port: UInt16) throws -> sockaddr_in {
