@@ -2,8 +2,8 @@ import Foundation
 import TandemStore
 
 /// On an empty database, creates an owner account and its first token, so a new server can be
-/// used at once. The secret is returned once (to print) and written to a 0600 file beside the
-/// database; nothing else keeps it.
+/// used at once. The secret is written to a 0600 file beside the database and returned once (for a
+/// terminal to show: `banner`); nothing else keeps it.
 public enum FirstRun {
     public struct Owner: Sendable {
         public var user: String
@@ -20,6 +20,27 @@ public enum FirstRun {
                                                      attributes: [.posixPermissions: 0o600])
         if !created { throw StoreError(.invalidArgument, "could not write the owner token to \(file)") }
         return Owner(user: user.id, secret: issued.secret, tokenFile: file)
+    }
+
+    /// What tandemd prints on first start, `url` the WebSocket address to connect to. The secret
+    /// itself only when `showSecret` (standard output is a terminal): under systemd or a container
+    /// runtime standard output is kept in journald or `docker logs`, readable by more people and for
+    /// longer than the 0600 file, so there the banner says where the file is and how to read it.
+    public static func banner(_ owner: Owner, url: String, showSecret: Bool) -> String {
+        let connect = "Connect with: tandem --url \(url) --token <token>"
+        guard showSecret else {
+            return """
+                First start: created the owner account '\(owner.user)'. Its token is in \(owner.tokenFile) (mode 0600), \
+                not printed: standard output is not a terminal (a log such as journald or docker logs would keep it).
+                  Read it as the user tandemd runs as: cat \(owner.tokenFile)
+                \(connect)
+                """
+        }
+        return """
+            First start: created the owner account '\(owner.user)'. Its token (shown once, also in \(owner.tokenFile)):
+              \(owner.secret)
+            \(connect)
+            """
     }
 
     public static func tokenFilePath(databasePath: String) -> String {

@@ -168,11 +168,9 @@ struct Tandemd: ParsableCommand {
             // After listening, so `--port 0` shows the port actually bound.
             var shown = settings
             shown.port = Int(port)
-            print("""
-                First start: created the owner account '\(owner.user)'. Its token (shown once, also in \(owner.tokenFile)):
-                  \(owner.secret)
-                Connect with: tandem --url \(shown.effectivePublicURL.replacingOccurrences(of: "http", with: "ws"))/ws --token <token>
-                """)
+            // The secret only to a terminal: journald and `docker logs` keep standard output (FirstRun.banner).
+            print(FirstRun.banner(owner, url: shown.effectivePublicURL.replacingOccurrences(of: "http", with: "ws") + "/ws",
+                                  showSecret: isatty(STDOUT_FILENO) == 1))
             fflush(nil)
         }
         ShutdownSignals.waitForSignal { server.reloadOnHangUp() }
