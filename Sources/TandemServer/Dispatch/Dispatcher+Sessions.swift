@@ -160,7 +160,7 @@ extension Dispatcher {
     func announceGone(_ liveSession: LiveSession) {
         // This server's own delete, between its commit and its announcement: it names who deleted.
         if liveSession.isBeingDeletedHere { return }
-        guard let info = liveSession.lastKnownInfo else {
+        guard let known = liveSession.lastKnownInfo else {
             // Nothing to tell the members; the viewers, whose links went with it, are closed all the same.
             for recipient in liveSession.fanout.recipients where recipient.user == nil { closeDeleted(recipient) }
             return
@@ -169,7 +169,11 @@ extension Dispatcher {
         // wrote just before and this server never published went with the log. A follower that
         // joined after one of them knows its number; `deleted` under it would be dropped as a repeat.
         // Those between are lost: `deleted` may follow a gap (protocol.md, "Recovery").
-        let finalHead = (try? store.retiredHead(session: liveSession.id, created: liveSession.created)) ?? nil
+        // Shown as it stood when deleted (kept with its retired id): the last join's view lacked what
+        // changed since (turns, title, status); that view only for a session deleted before this was kept.
+        let retired = (try? store.retiredSession(id: liveSession.id, created: liveSession.created)) ?? nil
+        let info = retired.map { SessionInfo($0) } ?? known
+        let finalHead = retired?.lastEventSeq ?? ((try? store.retiredHead(session: liveSession.id, created: liveSession.created)) ?? nil)
         announceDeleted(liveSession, info: info, lastEventSeq: max(liveSession.fanout.delivered, finalHead ?? 0), by: "admin")
     }
 

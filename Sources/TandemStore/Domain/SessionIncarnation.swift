@@ -4,15 +4,41 @@
 /// session's `created`.
 enum SessionIncarnation {
     /// Remembers the `created` of session `sid`, which is being deleted, under its public id, with
-    /// the last number its change log reached (see `Schema.retiredSessionHeads`).
+    /// the last number its change log reached (see `Schema.retiredSessionHeads`) and the session as
+    /// it stands (`Schema.retiredSessionFinal`).
     static func retire(_ db: Database, sid: Int64) throws(StoreError) {
         // Hidden rows (an import that failed) never had a public id: `~...` no identifier spells.
         // The log's own highest number: the row's counter may lag within a writer batch.
         try db.run("""
-            INSERT OR IGNORE INTO retired_session_ids(id, created_at, last_event_seq)
-            SELECT id, created_at, MAX(last_event_seq, COALESCE((SELECT MAX(seq) FROM events WHERE sid = ?1), 0))
-            FROM sessions WHERE sid = ?1 AND id NOT LIKE '~%'
+            INSERT OR IGNORE INTO retired_session_ids(id, created_at, last_event_seq, final_session)
+            SELECT s.id, s.created_at, MAX(s.last_event_seq, COALESCE((SELECT MAX(seq) FROM events WHERE sid = ?1), 0)),
+              json_object('title', s.title, 'owner', s.owner, 'metadata', json(s.metadata), 'status', s.status,
+                          'updated_at', s.updated_at, 'paused_at', s.paused_at, 'archived_at', s.archived_at,
+                          'last_turn_seq', s.last_turn_seq, 'parent_id', (SELECT p.id FROM sessions p WHERE p.sid = s.parent_sid),
+                          'fork_seq', s.fork_seq, 'branch_status', s.branch_status)
+            FROM sessions s WHERE s.sid = ?1 AND s.id NOT LIKE '~%'
             """, [.integer(sid)])
+    }
+
+    /// The deleted session `id` made at `created` as it stood when deleted, its `lastEventSeq` the
+    /// last number its log reached; nil when no such session was deleted, or it was deleted before
+    /// this was kept.
+    static func retiredSession(_ db: Database, id: String, created: Int64) throws(StoreError) -> Session? {
+        try db.queryOne("""
+            SELECT json_extract(final_session, '$.title'), json_extract(final_session, '$.owner'),
+              json_extract(final_session, '$.metadata'), json_extract(final_session, '$.status'),
+              json_extract(final_session, '$.updated_at'), json_extract(final_session, '$.paused_at'),
+              json_extract(final_session, '$.archived_at'), json_extract(final_session, '$.last_turn_seq'),
+              last_event_seq, json_extract(final_session, '$.parent_id'), json_extract(final_session, '$.fork_seq'),
+              json_extract(final_session, '$.branch_status')
+            FROM retired_session_ids WHERE id = ? AND created_at = ? AND final_session IS NOT NULL
+            """, [.text(id), .integer(created)]) { row throws(StoreError) in
+            Session(id: id, title: row.text(0), owner: row.text(1), metadata: try row.json(2),
+                    status: SessionStatus(rawValue: row.text(3)) ?? .active, createdAt: created, updatedAt: row.int(4),
+                    pausedAt: row.optionalInt(5), archivedAt: row.optionalInt(6), lastTurnSeq: row.int(7),
+                    lastEventSeq: row.optionalInt(8) ?? 0, parentID: row.optionalText(9), forkSeq: row.optionalInt(10),
+                    branchStatus: row.optionalText(11))
+        }
     }
 
     /// The last change-log number of the deleted session `id` made at `created`; nil when no such

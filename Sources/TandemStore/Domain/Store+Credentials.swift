@@ -157,6 +157,13 @@ extension Store {
     public func retiredHead(session id: String, created: Int64) throws(StoreError) -> Int64? {
         try read { db throws(StoreError) in try SessionIncarnation.retiredHead(db, id: id, created: created) }
     }
+
+    /// Session `id` (the one made at `created`) as it stood when it was deleted, by this process or
+    /// another, with the last change-log number it reached; nil when it was not deleted (or before
+    /// this was kept).
+    public func retiredSession(id: String, created: Int64) throws(StoreError) -> Session? {
+        try read { db throws(StoreError) in try SessionIncarnation.retiredSession(db, id: id, created: created) }
+    }
 }
 
 extension Array {

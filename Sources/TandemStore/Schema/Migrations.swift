@@ -31,6 +31,7 @@ enum Migrations {
         Migration(version: 20, name: "checkpoint-time-ties", sql: Schema.checkpointTimeTies),
         Migration(version: 21, name: "cjk-titles", sql: Schema.cjkTitles),
         Migration(version: 22, name: "importer-process", sql: Schema.importerProcess),
+        Migration(version: 23, name: "retired-session-final", sql: Schema.retiredSessionFinal),
     ]
 
     static var latestVersion: Int { all.last!.version }
