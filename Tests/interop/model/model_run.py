@@ -33,6 +33,7 @@ class Run(EventChecks, AnswerChecks, TurnOps, SessionOps, BranchOps, ReplayCheck
         self.join_base = {}  # (user, sid) -> model events before the first one that client holds
         self.join_head = {}  # (user, sid) -> head_eseq its join answered
         self.removed_watch = {}  # (user, sid) -> events held when removed: nothing may follow
+        self.former_users = set()  # users removed by tandem-admin (admin_race.py): their work keeps their id
         self.trail = []  # the writes sent, for a failure's report
         self.last = None
         self.step = 0
@@ -114,12 +115,14 @@ class Run(EventChecks, AnswerChecks, TurnOps, SessionOps, BranchOps, ReplayCheck
 
 
     def extra_ops(self, s, root):
-        """More (operation, weight) pairs for a step on `s`: none here (crash_run.py adds its own)."""
+        """More (operation, weight) pairs for a step on `s`: none here (crash_run.py and the admin race add
+        their own)."""
         return []
 
     def random_steps(self, home, steps):
         """Random operations numbered `steps`, on `home` or a session they make; after each, the
         acted-on session checked whole (every fifth step and a fifth of the rest) or its events."""
+        self.home = home
         for self.step in steps:
             acted = self.one_step(home)
             if acted.id not in self.sessions:
