@@ -18,7 +18,10 @@ class AdminLive:
     def admin_setup(self, cli, load, weight):
         self.cli, self.load, self.admin_weight = cli, load, weight
         self.racing = False
-        self.main_tokens = {u: cli.token_ids(u)[0] for u in self.users}
+        # the owner's token is the server's, re-issued by an earlier seed's revoke perhaps (when older
+        # spare tokens of the owner's still work: the first listed is not it)
+        self.main_tokens = {u: cli.token_ids(u)[0] for u in self.users[1:]}
+        self.main_tokens["owner"] = getattr(self.server, "owner_token_id", None) or cli.token_ids("owner")[0]
         self.spares = {}  # token id -> (user, Client joined to one of their sessions)
         self.viewers = {}  # link id -> (session id, Client)
         self.revoked_tokens, self.revoked_links = set(), set()
@@ -117,7 +120,7 @@ class AdminLive:
         c = self.clients[u] = Client(self.server.url, secret, u)
         self.tokens[u] = secret
         if u == "owner":
-            self.server.owner_token = secret
+            self.server.owner_token, self.server.owner_token_id = secret, self.main_tokens[u]
         for (who, sid) in [k for k in self.joined if k[0] == u]:
             s = self.sessions[sid]
             held = old.durable(sid)

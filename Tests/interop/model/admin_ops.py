@@ -124,10 +124,9 @@ class AdminOps(AdminLive):
         self.change_window(s, self.t_admin)
         self.live_events(s, first)
         # at once: the wire says the new role (reads, and a write the role no longer allows)
-        c = self.clients[u]
-        match(c.request("session.get", session=s.id)["result"]["session"]["role"], role, "session.get after grant")
+        match(self.ok(u, "session.get", session=s.id)["session"]["role"], role, "session.get right after grant")
         if rank(role) < rank("write"):
-            self.expect_error(c.request("turn.post", session=s.id, content="no"), "forbidden")
+            self.expect_error(self.req(u, "turn.post", session=s.id, content="no"), "forbidden")
         if added:
             self.join(u, s)
 
@@ -142,9 +141,8 @@ class AdminOps(AdminLive):
                                              f"list members with: tandem-admin members {s.id}")
         self.expect(a, 0, f"removed {u} from {s.id}")
         self.remove_member(s, u)
-        c = self.clients[u]
-        self.expect_error(c.request("session.get", session=s.id), "not_found")
-        self.expect_error(c.request("turn.post", session=s.id, content="gone"), "not_found")
+        self.expect_error(self.req(u, "session.get", session=s.id), "not_found")
+        self.expect_error(self.req(u, "turn.post", session=s.id, content="gone"), "not_found")
 
     def remove_member(self, s, u, closing=False):
         """The model's side of an admin removal: the event at every joined connection within a second
@@ -264,7 +262,7 @@ class AdminOps(AdminLive):
         self.live_events(s, first)
         for u in self.users:
             if u in s.members and rank(s.members[u]) >= rank("write"):
-                self.expect_error(self.clients[u].request("turn.post", session=s.id, content="late"), "session_archived")
+                self.expect_error(self.req(u, "turn.post", session=s.id, content="late"), "session_archived")
                 break
 
     def admin_delete(self):
@@ -292,7 +290,7 @@ class AdminOps(AdminLive):
         for u in self.users:
             self.joined.pop((u, b.id), None)
             if u in b.members:
-                self.expect_error(self.clients[u].request("session.get", session=b.id), "not_found")
+                self.expect_error(self.req(u, "session.get", session=b.id), "not_found")
 
     def admin_unknown(self):
         """A command naming what does not exist: exit 2 and the documented hint; nothing changes."""
