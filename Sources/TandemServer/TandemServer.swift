@@ -12,7 +12,7 @@ public final class TandemServer: Sendable {
     public let metrics = ServerMetrics()
     private let transport: WebSocketServer
     private let pool: WorkPool
-    private let watcher: AccessWatcher
+    let watcher: AccessWatcher
     private let logger: Logger
     private let rateSampler: RateSampler
     private let memoryReleaser: FreedMemoryReleaser

@@ -1,6 +1,7 @@
 import CSystem
 import Foundation
 import Logging
+import Synchronization
 import TandemProtocol
 import TandemStore
 import TandemTransport
@@ -30,6 +31,9 @@ final class AccessWatcher: @unchecked Sendable {
     private var lastAudit: Int64 = -1
     /// Each live session's head at the previous tick.
     private var previousHeads: [String: Int64] = [:]
+    /// For tests: run by a tick that found access changed, right after it read the registry for
+    /// its recheck (a handshake registering then must still be checked).
+    let afterRegistrySnapshot = Mutex<(@Sendable () -> Void)?>(nil)
 
     init(registry: ConnectionRegistry, live: LiveSessions, dispatcher: Dispatcher, authenticator: Authenticator,
          store: Store, logger: Logger, interval: Double = 0.25) {
@@ -89,10 +93,19 @@ final class AccessWatcher: @unchecked Sendable {
         do {
             let audit = try store.auditHighWater()
             if audit != lastAudit {
-                if lastAudit >= 0 { try recheckAccess(registry.all) }
+                if lastAudit >= 0 {
+                    // The cache is emptied before the registry is read: a handshake that took a
+                    // token from it is then either in `connections`, or registers after the
+                    // generation moved and is named for the next tick (`TandemApplication.opened`).
+                    // Read first, one registering in between was in neither and stayed connected.
+                    authenticator.invalidate()
+                    let connections = registry.all
+                    afterRegistrySnapshot.withLock { $0 }?()
+                    try recheckAccess(connections)
+                }
                 lastAudit = audit
             } else if !late.isEmpty {
-                try recheckAccess(late, invalidatingCache: false)
+                try recheckAccess(late)
             }
             try catchUpExternalEvents()
         } catch {
@@ -108,10 +121,10 @@ final class AccessWatcher: @unchecked Sendable {
         connection.close(code: TandemProtocol.CloseCode.shareExpired.rawValue, reason: "share link expired")
     }
 
-    /// `invalidatingCache`: access changed in the database (not when only late arrivals are
-    /// checked: that would move the generation and name every handshake in flight again).
-    private func recheckAccess(_ connections: [(WebSocketConnection, ClientConnection)], invalidatingCache: Bool = true) throws {
-        if invalidatingCache { authenticator.invalidate() }
+    /// `connections` are checked against the database as it is now; the caller empties the token
+    /// cache first when access changed (not when only late arrivals are checked: that would move
+    /// the generation and name every handshake in flight again).
+    private func recheckAccess(_ connections: [(WebSocketConnection, ClientConnection)]) throws {
         var tokenIDs: Set<String> = []
         var linkIDs: Set<String> = []
         for (_, client) in connections {
