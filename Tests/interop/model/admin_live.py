@@ -24,7 +24,7 @@ class AdminLive:
         self.main_tokens["owner"] = getattr(self.server, "owner_token_id", None) or cli.token_ids("owner")[0]
         self.spares = {}  # token id -> (user, Client joined to one of their sessions)
         self.viewers = {}  # link id -> (session id, Client)
-        self.revoked_tokens, self.revoked_links = set(), set()
+        self.revoked_tokens, self.revoked_links = {}, set()  # token id -> its user; link ids
         self.delays = []  # (what, seconds from tandem-admin's exit until seen)
         self.admin_stats = {}
 

@@ -9,6 +9,8 @@ changed nothing (the model's later checks see every row); the wire answers at on
 its live effects (`member`, `session` events by `admin`, closes 4401/4403 with their reasons) reach every
 connection within one second; a connection closed by a revoked token rejoins with `since` and gets exactly
 the events it missed."""
+import copy
+import os
 import time
 
 from admin_cli import LockHolder, busy_message
@@ -18,7 +20,7 @@ from reference_model import ANY, rank
 
 ROLES = ["admin", "write", "comment", "read"]
 WEIGHTS = {"grant": 6, "revoke": 3, "token_issue": 2, "token_revoke": 3, "user_remove": 1, "share_create": 2,
-           "share_revoke": 2, "archive": 0.4, "delete": 1, "unknown": 1}
+           "share_revoke": 2, "archive": 0.4, "delete": 1, "import": 0.7, "unknown": 1}
 
 
 class AdminOps(AdminLive):
@@ -176,10 +178,12 @@ class AdminOps(AdminLive):
         a = self.race(["tokens", "revoke", tid], side_steps=kind == "again")
         if a is None:
             return
+        if kind == "again" and self.revoked_tokens[tid] in self.former_users:  # gone with their user
+            return self.expect(a, 2, reason=f"error: no token '{tid}'; list tokens with: tandem-admin tokens list")
         if kind == "again":
             return self.expect(a, 0, f"token {tid} was already revoked")
         self.expect(a, 0, f"revoked token {tid}")
-        self.revoked_tokens.add(tid)
+        self.revoked_tokens[tid] = self.spares[tid][0] if kind == "spare" else x
         self.refused_after_revoke(self.spares[tid][1].token if kind == "spare" else self.tokens[x])
         if kind == "spare":
             u, c = self.spares.pop(tid)
@@ -291,6 +295,23 @@ class AdminOps(AdminLive):
             self.joined.pop((u, b.id), None)
             if u in b.members:
                 self.expect_error(self.req(u, "session.get", session=b.id), "not_found")
+
+    def admin_import(self):
+        """An export of the home session (a read) imported under a new id: the same session, members and
+        authors kept (docs/protocol.md: tandem-admin restores a document as it is)."""
+        s = self.home
+        path = os.path.join(self.server.tmp, f"export-{self.seed}-{self.step}.json")
+        a = self.cli.run("sessions", "export", s.id, "-o", path)
+        self.expect(a, 0)
+        snapshot = copy.deepcopy(s)
+        new = f"{s.id}-a{self.step}"
+        a = self.race(["sessions", "import", path, "--as", new])
+        if a is None:
+            return
+        self.expect(a, 0, f"imported session {new} ({s.head_seq} turns)")
+        self.clone_import(snapshot, new, lambda v: v, members=snapshot.members)
+        again = self.cli.run("sessions", "import", path, "--as", new)
+        self.expect(again, 3, reason=f"error: session {new} already exists")
 
     def admin_unknown(self):
         """A command naming what does not exist: exit 2 and the documented hint; nothing changes."""

@@ -73,6 +73,8 @@ def main():
                 print(f"   the writes before it: {run.trail[-8:]}")
                 if not isinstance(e, Mismatch):
                     traceback.print_exc()
+                server.log.flush()
+                print("   the server's log, last lines:\n" + "".join(open(server.log.name).readlines()[-12:]))
             total_ops += run.ops
             delays += run.delays
             for k, v in run.cli.codes.items():

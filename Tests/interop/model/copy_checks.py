@@ -54,6 +54,8 @@ class CopyChecks:
             return v
         want = rename(copy.deepcopy(doc1))
         want["session"]["id"] = new
+        # contributions come by user id: a renamed id may sort elsewhere ("c-1@import" < "c@import")
+        want["contributions"] = sorted(want.get("contributions", []), key=lambda c: c["user"])
         diffs = []
         for k in sorted(set(want) | set(doc2)):
             if canon(want.get(k)) != canon(doc2.get(k)):
@@ -86,11 +88,12 @@ class CopyChecks:
         match(sorted(got, key=lambda c: c["user"]), sorted(wc, key=lambda c: c["user"]), "imported contributions")
         return self.clone_import(s, new, rename)
 
-    def clone_import(self, s, new, rename):
-        """The model of the imported copy: the owner its only member, other authors renamed."""
+    def clone_import(self, s, new, rename, members=None):
+        """The model of the imported copy: the owner its only member, other authors renamed (tandem-admin's
+        import: `members` kept, `rename` leaves every name)."""
         m = copy.deepcopy(s)
         m.id = new
-        m.members = {"owner": "owner"}
+        m.members = dict(members or {"owner": "owner"})
         m.parent = None
         m.fork_seq = m.fork_rows = m.fork_eseq = None
         m.branch_open = False
@@ -119,6 +122,8 @@ class CopyChecks:
             events.append(ev)
         m.events = events
         self.sessions[new] = m
-        self.join("owner", m)
+        for u in self.users:
+            if u in m.members:
+                self.join(u, m)
         self.check_all(m)
         return m
