@@ -7,7 +7,7 @@ import time
 
 from websockets.exceptions import InvalidStatus
 
-from live_wire import wait_close, wait_for
+from live_wire import wait_close
 from matching import Mismatch, match
 from wire import Client
 

@@ -1,6 +1,7 @@
 """The random tandem-admin commands of the admin race, each predicted by the model: `grant` (add or role
-change), `revoke` (member removal), `tokens issue`/`revoke`, `users remove` (then added again),
-`share create`/`revoke`, `sessions archive`/`delete`, and commands naming what does not exist. Each runs as
+change), `revoke` (member removal), `tokens issue`/`revoke`, `users remove` (their id stays taken: a new
+user takes their place), `share create`/`revoke`, `sessions archive`/`delete`/`import`, and commands naming
+what does not exist. Each runs as
 its own process on the server's database while the load writer keeps tandemd's writer busy (sometimes
 while a lock holder keeps the write lock, with a --busy-timeout shorter or longer than that); commands
 that change nothing the model's sessions hold race the model's own random steps too.
