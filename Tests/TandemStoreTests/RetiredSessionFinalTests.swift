@@ -2,7 +2,7 @@ import Testing
 import TandemJSON
 @testable import TandemStore
 
-/// Migration 21 (`retired-session-final`): a deleted session is kept, with its retired id, as it
+/// Migration 23 (`retired-session-final`): a deleted session is kept, with its retired id, as it
 /// stood when deleted, so that a tandemd that finds it gone (deleted by tandem-admin) shows it in
 /// the `deleted` event's info (AdminDeleteInfoTests end to end).
 @Suite struct RetiredSessionFinalTests {
