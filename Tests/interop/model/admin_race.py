@@ -9,13 +9,11 @@ any failure, naming the seed, the step and the first divergence.
 Usage: admin_race.py --tandemd PATH [--seeds 0-1] [--steps 60] [--admin-weight 25] [--server-flag ...]"""
 import argparse
 import random
-import traceback
 
 from admin_cli import AdminCLI
 from admin_load import LoadWriter
 from admin_ops import AdminOps
-from check_cli import finish, parse_seeds, server_flags
-from matching import Mismatch
+from check_cli import finish, parse_seeds, report_failure, server_flags
 from model_run import Run
 from wire import Server
 
@@ -68,11 +66,7 @@ def main():
                 load_turns += run.load_turns
             except Exception as e:
                 failures += 1
-                print(f"seed {seed}: FAIL at step {run.step}, last request {run.last}")
-                print(f"   first divergence: {str(e)[:4000]}")
-                print(f"   the writes before it: {run.trail[-8:]}")
-                if not isinstance(e, Mismatch):
-                    traceback.print_exc()
+                report_failure(seed, run, e)
                 server.log.flush()
                 print("   the server's log, last lines:\n" + "".join(open(server.log.name).readlines()[-12:]))
             total_ops += run.ops

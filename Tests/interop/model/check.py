@@ -7,11 +7,10 @@ Live cases (presence, share links over time, live role changes, limits: live_cas
 the first seed, unless --no-live.
 Usage: check.py --tandemd PATH [--seeds 0-2] [--steps 100] [--server-flag "--write-step-records 2"] [--no-live]"""
 import argparse
-import traceback
 
 from fixed_cases import CASES
 from live_cases import run_live
-from check_cli import finish, parse_seeds, server_flags
+from check_cli import finish, parse_seeds, report_failure, server_flags
 from matching import Mismatch
 from model_run import Run
 from wire import Server
@@ -48,11 +47,7 @@ def main():
                 print(f"seed {seed}: ok ({run.ops} requests)")
             except Exception as e:
                 failures += 1
-                print(f"seed {seed}: FAIL at step {run.step}, last request {run.last}")
-                print(f"   first divergence: {str(e)[:4000]}")
-                print(f"   the writes before it: {run.trail[-8:]}")
-                if not isinstance(e, Mismatch):
-                    traceback.print_exc()
+                report_failure(seed, run, e)
             total_ops += run.ops
             run.close()
     finally:

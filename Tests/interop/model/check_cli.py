@@ -1,8 +1,10 @@
-"""What the model's two commands (check.py, text_check.py) share: the seed list they take, the
-server's flags, and how a run ends (the tallies, the verdict line, exit 1 on any failure)."""
+"""What the model's commands (check.py, text_check.py, crash_check.py, admin_race.py) share: the seed
+list they take, the server's flags, how a seed's failure is shown, and how a run ends (the tallies, the
+verdict line, exit 1 on any failure)."""
 import sys
+import traceback
 
-from matching import STATS
+from matching import STATS, Mismatch
 
 
 def parse_seeds(text):
@@ -17,6 +19,18 @@ def parse_seeds(text):
 def server_flags(flag_args):
     """The words of every `--server-flag` given."""
     return [f for x in flag_args for f in x.split()]
+
+
+def report_failure(seed, run, error, *context):
+    """A seed's failure: where it stopped, the first divergence, `context` lines, the last writes (and the
+    traceback of anything but a divergence)."""
+    print(f"seed {seed}: FAIL at step {run.step}, last request {run.last}")
+    print(f"   first divergence: {str(error)[:4000]}")
+    for line in context:
+        print(f"   {line}")
+    print(f"   the writes before it: {run.trail[-8:]}")
+    if not isinstance(error, Mismatch):
+        traceback.print_exc()
 
 
 def finish(seeds, requests, failures):

@@ -8,12 +8,10 @@ Deterministic per seed but for the kill moments, which each seed's report lists.
 Usage: crash_check.py --tandemd PATH [--seeds 0-2] [--steps 120] [--kills 5]
                       [--server-flag "--write-step-records 2"]"""
 import argparse
-import traceback
 
-from check_cli import finish, parse_seeds, server_flags
+from check_cli import finish, parse_seeds, report_failure, server_flags
 from crash_run import CrashRun
 from crash_server import KillableServer
-from matching import Mismatch
 
 
 def main():
@@ -35,12 +33,7 @@ def main():
                 print(f"seed {seed}: ok ({run.ops} requests, {len(run.kill_lines)} kills)")
             except Exception as e:
                 failures += 1
-                print(f"seed {seed}: FAIL at step {run.step}, last request {run.last}")
-                print(f"   first divergence: {str(e)[:4000]}")
-                print(f"   the kills before it: {run.kill_lines}")
-                print(f"   the writes before it: {run.trail[-8:]}")
-                if not isinstance(e, Mismatch):
-                    traceback.print_exc()
+                report_failure(seed, run, e, f"the kills before it: {run.kill_lines}")
             total_ops += run.ops
             total_kills += len(run.kill_lines)
             server.cancel()

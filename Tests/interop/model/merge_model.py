@@ -47,7 +47,12 @@ def lines(text):
 def merge_text(base, cur, prop):
     """diff3 (Khanna, Kuber, Pierce): the merged text, or None when a region changed differently."""
     o, a, b = lines(base), lines(cur), lines(prop)
-    ma, mb = matches(o, a), matches(o, b)
+    return chunk_merge(o, a, b, matches(o, a), matches(o, b))
+
+
+def chunk_merge(o, a, b, ma, mb):
+    """diff3's chunk walk over the base lines `o` matched to `a` and `b` (`ma`, `mb`: base index to the
+    side's index, or None): the merged text, or None when a region changed differently."""
     out, lo, la, lb = [], 0, 0, 0
     while True:
         # a stable run: base lines matched consecutively on both sides

@@ -20,7 +20,7 @@ import tempfile
 from collections import Counter
 
 from check_cli import parse_seeds
-from merge_model import lines, merge_text
+from merge_model import chunk_merge, lines, merge_text
 from text_values import TextValues
 
 CAP = 64  # LCS matchings enumerated per pair of texts, at most
@@ -56,27 +56,6 @@ def all_lcs(a, b):
                         return
     walk(0, 0, [])
     return out
-
-
-def chunk_merge(o, a, b, ma, mb):
-    """The diff3 chunk rule of merge_model.merge_text over given matchings: the text, or None."""
-    out, lo, la, lb = [], 0, 0, 0
-    while True:
-        while lo < len(o) and ma[lo] == la and mb[lo] == lb:
-            out.append(o[lo])
-            lo, la, lb = lo + 1, la + 1, lb + 1
-        nxt = next((i for i in range(lo, len(o)) if ma[i] is not None and mb[i] is not None), None)
-        eo, ea, eb = (len(o), len(a), len(b)) if nxt is None else (nxt, ma[nxt], mb[nxt])
-        co, ca, cb = o[lo:eo], a[la:ea], b[lb:eb]
-        if ca == co:
-            out += cb
-        elif cb == co or ca == cb:
-            out += ca
-        else:
-            return None
-        lo, la, lb = eo, ea, eb
-        if nxt is None:
-            return "".join(out)
 
 
 def tool(cmd, files):
