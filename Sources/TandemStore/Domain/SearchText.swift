@@ -47,6 +47,7 @@ enum SearchText {
     /// unchanged.
     static func spaced(_ text: String) -> String {
         var text = text
+        // Safe: the buffer is read only inside the closure, every index checked against its count.
         let result = text.withUTF8 { spacedUTF8($0) }
         return result.map { String(decoding: $0, as: UTF8.self) } ?? text
     }

@@ -37,6 +37,7 @@ struct AddressKey: Hashable, Sendable {
         }
         var v6 = in6_addr()
         guard inet_pton(AF_INET6, host, &v6) == 1 else { return nil }
+        // Safe: the 16 bytes of the local in6_addr are copied into an array inside the closure.
         self.init(ipv6: withUnsafeBytes(of: v6) { Array($0) })
     }
 
