@@ -244,7 +244,7 @@ final class RateSampler: @unchecked Sendable {
             // And merges whose steps stopped (failed three times, or ran in a process that died): off this
             // timer's thread, as finishing one takes as long as its steps.
             if ticks.add(1, ordering: .relaxed).newValue % 60 == 0 {
-                try? store.abandonStaleImports()
+                _ = try? store.abandonStaleImports()
                 DispatchQueue.global().async { try? store.finishStaleMerges() }
             }
         }
