@@ -147,7 +147,7 @@ public struct Renderer: Sendable {
     /// Aligned columns; the first row is the header. Widths are terminal columns, not characters:
     /// a CJK or emoji title takes two per character, a combining mark none.
     public func table(_ rows: [[String]]) -> [String] {
-        guard let header = rows.first else { return [] }
+        guard !rows.isEmpty else { return [] }
         let cellWidths = rows.map { $0.map(TerminalColumns.width) }
         var widths = cellWidths[0]
         for row in cellWidths { for (i, w) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], w) } }
