@@ -94,7 +94,8 @@ extension Dispatcher {
                 for var change in page.events {
                     replayed += 1
                     // A share link shows what history shows: no text of a turn undone, cleared or rewound since.
-                    if isViewer { change.hideRetired() }
+                    // Nor what only forbidden reads show (a restore's checkpoint, a merge's branch).
+                    if isViewer { change.hideRetired(); change.hideViewerDetail() }
                     guard let frame = EventFrames.event(for: change, session: p.session, info: current) else { continue }
                     bytes += frame.payloadCount
                     guard bytes <= configuration.maxReplayBytes else {

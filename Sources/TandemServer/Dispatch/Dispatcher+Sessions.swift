@@ -184,8 +184,8 @@ extension Dispatcher {
         let recipients = liveSession.fanout.finish(after: lastEventSeq) { eseq in
             var info = before
             info.headEseq = eseq
-            return EventFrames.frame(Event(session: liveSession.id, eseq: eseq,
-                                           payload: .session(SessionChange(change: .deleted, info: info, by: user))).encode())
+            return .everyone(EventFrames.frame(Event(session: liveSession.id, eseq: eseq,
+                                                     payload: .session(SessionChange(change: .deleted, info: info, by: user))).encode()))
         }
         for recipient in recipients {
             recipient.connection.client?.markLeft(liveSession.id)

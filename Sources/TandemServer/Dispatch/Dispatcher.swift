@@ -213,9 +213,20 @@ final class Dispatcher: Sendable {
             if let removed = change.removedMember {
                 silencing = { (recipient: Recipient) -> Bool in recipient.user == removed }
             }
-            publish(liveSession, change.eventSeq, EventFrames.event(for: change, session: liveSession.id, info: info),
+            publish(liveSession, change.eventSeq, Self.delivery(of: change, session: liveSession.id, info: info),
                     silencing: silencing)
         }
+    }
+
+    /// A change-log entry's event as the fan-out delivers it: one frame for everyone, or, when it
+    /// holds what a share-link viewer may not read, a second frame for viewers without it.
+    static func delivery(of change: ChangeEvent, session: String, info: SessionInfo?) -> EventDelivery {
+        let frame = EventFrames.event(for: change, session: session, info: info)
+        guard change.hasViewerHiddenDetail, let frame else { return .everyone(frame) }
+        var hidden = change
+        hidden.hideViewerDetail()
+        // Never the members' frame for viewers: without a frame of their own they get nothing.
+        return .split(members: frame, viewers: EventFrames.event(for: hidden, session: session, info: info))
     }
 
     /// Offers an event to a live session's fan-out; a nil frame skips the sequence number (an
@@ -223,7 +234,13 @@ final class Dispatcher: Sendable {
     /// `silencing`: connections that get nothing after this event (a removed member's).
     func publish(_ liveSession: LiveSession, _ eseq: Int64, _ frame: SharedFrame?,
                  silencing: LiveSession.Fanout.Silencing? = nil) {
-        if liveSession.fanout.publish(eseq, frame, silencing: silencing) { scheduleCatchUp(liveSession) }
+        publish(liveSession, eseq, .everyone(frame), silencing: silencing)
+    }
+
+    /// Offers an event as `EventDelivery` (see above).
+    func publish(_ liveSession: LiveSession, _ eseq: Int64, _ delivery: EventDelivery,
+                 silencing: LiveSession.Fanout.Silencing? = nil) {
+        if liveSession.fanout.publish(eseq, delivery, silencing: silencing) { scheduleCatchUp(liveSession) }
     }
 
     private func scheduleCatchUp(_ liveSession: LiveSession) {

@@ -20,3 +20,21 @@ extension ChangeEvent {
         }
     }
 }
+
+extension ChangeEvent {
+    /// Whether this entry's event tells a share-link viewer something its reads do not show, live
+    /// or replayed: a restore's checkpoint name (`checkpoint.list` is forbidden to it) and a merge's
+    /// branch id (`branch.*` is). Such events are rare, so they alone get a frame per audience; a
+    /// `turn` never does (it keeps one shared frame for everyone).
+    var hasViewerHiddenDetail: Bool {
+        (kind == .restore || kind == .branchMerge) && (data?["name"] != nil || data?["branch"] != nil)
+    }
+
+    /// Drops what `hasViewerHiddenDetail` finds, so the `session` event goes without `detail`.
+    mutating func hideViewerDetail() {
+        guard hasViewerHiddenDetail, case .object(var fields)? = data else { return }
+        fields["name"] = nil
+        fields["branch"] = nil
+        data = .object(fields)
+    }
+}

@@ -19,8 +19,8 @@ final class LiveSession: Sendable {
     /// Which session of this id it follows (its `created`): another one made under the id after a
     /// delete by another process is another live session.
     let created: Int64
-    typealias Fanout = SequencedFanout<Recipient, SharedFrame?, ConnectionGroups>
-    /// Frames by event sequence; a nil frame is a sequence number with nothing to tell clients.
+    typealias Fanout = SequencedFanout<Recipient, EventDelivery, LiveAudience>
+    /// Frames by event sequence (`EventDelivery`: one for all, or a member and a viewer frame).
     let fanout: Fanout
     /// Members online: user id → number of joined connections.
     private let online = Mutex<[String: Int]>([:])
@@ -44,10 +44,9 @@ final class LiveSession: Sendable {
         self.id = id
         self.created = created
         self.metrics = metrics
-        self.fanout = SequencedFanout(delivered: head, makeAudience: { ConnectionGroups($0.lazy.map(\.connection)) }) { frame, _, audience in
-            guard let frame else { return }
-            metrics.deliveries.add(audience.count)
-            WebSocketConnection.broadcast(frame, to: audience)
+        self.fanout = SequencedFanout(delivered: head, makeAudience: { LiveAudience($0) }) { delivery, _, audience in
+            let sent = audience.send(delivery)
+            if sent > 0 { metrics.deliveries.add(sent) }
         }
     }
 
