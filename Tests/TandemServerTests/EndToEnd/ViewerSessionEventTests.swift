@@ -26,18 +26,22 @@ extension EndToEnd {
             try owner.ok("turn.post", ["session": "hidden-branch-id", "content": "on the branch"])
             try owner.ok("branch.merge", ["session": "hidden-branch-id"])
 
-            func sessionEvents(_ client: TandemTestClient, count: Int) -> [JSONValue] {
+            /// The `session` events up to the `count`th, and the eseq of every durable event on the way.
+            func sessionEvents(_ client: TandemTestClient, count: Int) -> (found: [JSONValue], eseqs: [Int64]) {
                 var found: [JSONValue] = []
+                var eseqs: [Int64] = []
                 while found.count < count, let event = client.nextEvent(timeout: 5) {
+                    if let eseq = event["eseq"]?.intValue { eseqs.append(eseq) }
                     if event["event"] == "session" { found.append(event) }
                 }
-                return found
+                return (found, eseqs)
             }
-            // Live: the member and the viewer each get the restore and the merge.
-            let memberLive = sessionEvents(owner, count: 2)
+            // Live: the member and the viewer each get the restore and the merge, and the same events.
+            let (memberLive, memberEseqs) = sessionEvents(owner, count: 2)
             #expect(memberLive.map { $0["change"]?.stringValue } == ["restored", "merged"])
             #expect(memberLive.map { $0["detail"]?.stringValue } == ["secret-plan-cp", "hidden-branch-id"])
-            let viewerLive = sessionEvents(live, count: 2)
+            let (viewerLive, viewerEseqs) = sessionEvents(live, count: 2)
+            #expect(viewerEseqs == memberEseqs && viewerEseqs.count >= 4, "\(viewerEseqs) \(memberEseqs)")
             #expect(viewerLive.map { $0["change"]?.stringValue } == ["restored", "merged"])
             #expect(viewerLive.allSatisfy { $0["detail"] == nil }, "\(viewerLive)")
             #expect(!"\(viewerLive)".contains("secret-plan-cp") && !"\(viewerLive)".contains("hidden-branch-id"))
