@@ -46,23 +46,29 @@ def https_get(port, context, path, source="127.0.0.1"):
         conn.close()
 
 
+def open_ws(url, context, headers, source=None, timeout=10):
+    """A tandem.v1 connection through the proxy (enter it as a context manager). One more attempt after a
+    timeout: the Python client sometimes stalls after its TLS handshake without sending its request (nginx
+    logs "client timed out ... while waiting for request" a minute later, so nothing reached tandemd; about
+    one run in three here); what is checked here is the proxying, not that stall."""
+    options = {"source_address": (source, 0)} if source else {}
+    for attempt in (1, 2):
+        try:
+            return connect(url, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=min(timeout, 5) if attempt == 1 else timeout,
+                           additional_headers=headers, **options)
+        except TimeoutError:
+            if attempt == 2:
+                raise
+            print("  note: the upgrade timed out; trying once more")
+
+
 class Member:
     """One tandem.v1 connection through the proxy: responses by id, events in arrival order."""
 
     def __init__(self, url, token, context):
         # websockets 17 wants connect() entered as a context manager; the stack closes it.
         self.stack = contextlib.ExitStack()
-        # One more attempt after a timeout: a CI run once saw the client itself stall before sending its
-        # request (nginx logged that none came); what is checked here is the proxying, not that stall.
-        for attempt in (1, 2):
-            try:
-                self.ws = self.stack.enter_context(connect(url, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=10,
-                                                           additional_headers={"Authorization": f"Bearer {token}"}))
-                break
-            except TimeoutError:
-                if attempt == 2:
-                    raise
-                print("  note: the upgrade timed out; trying once more")
+        self.ws = self.stack.enter_context(open_ws(url, context, {"Authorization": f"Bearer {token}"}))
         self.next_id = 1
         self.responses = {}
         self.events = []
@@ -117,8 +123,7 @@ def run(args):
 
     print("WebSocket upgrade through nginx")
     try:
-        with connect(base, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=5,
-                     additional_headers={"Authorization": "Bearer not-a-token"}):
+        with open_ws(base, context, {"Authorization": "Bearer not-a-token"}, timeout=5):
             pass
         raise Failure("a bad token was accepted")
     except InvalidStatus as refused:
@@ -190,12 +195,10 @@ def check_connections_per_client(args, context, base):
     source, forged = "127.0.0.5", {"X-Forwarded-For": "198.51.100.99"}
     with contextlib.ExitStack() as held:
         for _ in range(limit):
-            held.enter_context(connect(base, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=10, source_address=(source, 0),
-                                       additional_headers={"Authorization": f"Bearer {args.token}", **forged}))
+            held.enter_context(open_ws(base, context, {"Authorization": f"Bearer {args.token}", **forged}, source))
         check(True, f"{limit} upgrades from {source} through nginx")
         try:
-            with connect(base, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=10, source_address=(source, 0),
-                         additional_headers={"Authorization": f"Bearer {args.token}", **forged}):
+            with open_ws(base, context, {"Authorization": f"Bearer {args.token}", **forged}, source):
                 pass
             raise Failure(f"upgrade {limit + 1} from {source} was accepted")
         except InvalidStatus as refused:
@@ -204,15 +207,13 @@ def check_connections_per_client(args, context, base):
                   and refused.response.headers.get("Retry-After") == "5",
                   f"upgrade {limit + 1} from {source} gets tandemd's 429 with Retry-After ({body.strip()!r})")
         # (127.0.0.1 has spent its nginx handshake budget above.)
-        with connect(base, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=10, source_address=("127.0.0.6", 0),
-                     additional_headers={"Authorization": f"Bearer {args.token}"}) as other:
+        with open_ws(base, context, {"Authorization": f"Bearer {args.token}"}, "127.0.0.6") as other:
             check(other.subprotocol == SUBPROTOCOL, "another client (127.0.0.6) still upgrades meanwhile")
     # The places come back once those connections close (tandemd sees the closes a moment later).
     deadline = time.monotonic() + 3
     while True:
         try:
-            with connect(base, subprotocols=[SUBPROTOCOL], ssl=context, open_timeout=10, source_address=(source, 0),
-                         additional_headers={"Authorization": f"Bearer {args.token}"}) as again:
+            with open_ws(base, context, {"Authorization": f"Bearer {args.token}"}, source) as again:
                 check(again.subprotocol == SUBPROTOCOL, f"{source} upgrades again once its connections closed")
             break
         except InvalidStatus as refused:
