@@ -16,14 +16,11 @@ extension Database {
         let rc = sqlite3_create_function_v2(
             handle, "tandem_key_spelling", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil,
             { context, _, arguments in
-                // SQLite passes exactly one argument (registered with nArg 1); the text pointer is
-                // valid until the function returns, and the result is copied (SQLITE_TRANSIENT).
-                guard let argument = arguments?[0], sqlite3_value_type(argument) != SQLITE_NULL,
-                      let start = sqlite3_value_text(argument) else {
+                // The result is copied (SQLITE_TRANSIENT).
+                guard let (_, bytes) = Database.textArgument(arguments) else {
                     sqlite3_result_null(context)
                     return
                 }
-                let bytes = UnsafeBufferPointer(start: start, count: Int(sqlite3_value_bytes(argument)))
                 guard let spelling = RowKeySpelling.of(utf8: bytes, text: { String(decoding: $0, as: UTF8.self) }) else {
                     sqlite3_result_null(context)
                     return
@@ -38,13 +35,11 @@ extension Database {
         let rc = sqlite3_create_function_v2(
             handle, "tandem_search_text", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil,
             { context, _, arguments in
-                // As above: one argument, its text valid until the function returns, the result copied.
-                guard let argument = arguments?[0], sqlite3_value_type(argument) != SQLITE_NULL,
-                      let start = sqlite3_value_text(argument) else {
+                // The result is copied (SQLITE_TRANSIENT).
+                guard let (argument, bytes) = Database.textArgument(arguments) else {
                     sqlite3_result_null(context)
                     return
                 }
-                let bytes = UnsafeBufferPointer(start: start, count: Int(sqlite3_value_bytes(argument)))
                 guard let spaced = SearchText.spacedUTF8(bytes) else {
                     // Nothing to space (all text without CJK): the argument itself, not a copy of it.
                     sqlite3_result_value(context, argument)
@@ -53,5 +48,14 @@ extension Database {
                 spaced.withUnsafeBufferPointer { sqlite3_result_text(context, $0.baseAddress, Int32($0.count), tandem_sqlite_transient()) }
             }, nil, nil, nil)
         guard rc == SQLITE_OK else { throw error(rc, context: "register tandem_search_text") }
+    }
+
+    /// The one argument of a function registered with nArg 1, and its UTF-8 bytes; nil for NULL.
+    /// Safe: SQLite passes exactly that one argument, and its text stays valid until the function
+    /// returns, which is as long as the callers use the buffer.
+    private static func textArgument(_ arguments: UnsafeMutablePointer<OpaquePointer?>?) -> (OpaquePointer, UnsafeBufferPointer<UInt8>)? {
+        guard let argument = arguments?[0], sqlite3_value_type(argument) != SQLITE_NULL,
+              let start = sqlite3_value_text(argument) else { return nil }
+        return (argument, UnsafeBufferPointer(start: start, count: Int(sqlite3_value_bytes(argument))))
     }
 }
