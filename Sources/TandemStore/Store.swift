@@ -14,6 +14,10 @@ public final class Store: Sendable {
     /// The health check's own connection, which pooled reads can never take (nil for `:memory:`).
     private let healthProbe: HealthProbe?
     private let checkpointer: Checkpointer?
+    /// The byte of `DB-writers` this store holds locked once it writes a hidden session (nil for
+    /// `:memory:` and immutable stores): proof to other processes that its hidden sessions' writer
+    /// lives (`ImportOwner`, `WriterLock`).
+    private let writerLock: WriterLock?
     /// Indexes turns for search on its own thread (nil for `:memory:`, where searches index).
     private let searchWorker: SearchIndexWorker?
     /// Branches whose merge in steps a thread of this process is running (`mergeInSteps`,
@@ -53,7 +57,7 @@ public final class Store: Sendable {
         // sessions whose rows a previous run had not finished removing.
         // Read first: the update takes the write lock, which a tool's read-only command must not wait for.
         if !configuration.immutable {
-            let due = try ImportReclaim.due(db, now: configuration.clock())
+            let due = try ImportReclaim.due(db, databasePath: configuration.path, now: configuration.clock())
             if !due.isEmpty {
                 do throws(StoreError) {
                     try db.transaction { () throws(StoreError) in _ = try ImportReclaim.handOver(db, due) }
@@ -78,7 +82,10 @@ public final class Store: Sendable {
             if try SearchIndexer.prune(ctx.db, through: applied.through, maxRows: stepRows) > 0 { return true }
             return try SessionReaper.step(ctx, maxRows: stepRows)
         }
-        let writer = StoreWriter(database: db, configuration: configuration, chore: chore)
+        // The lock a hidden session's writer holds while this store is open (taken at the first one).
+        let writerLock = configuration.isMemory || configuration.immutable ? nil : WriterLock(databasePath: configuration.path)
+        self.writerLock = writerLock
+        let writer = StoreWriter(database: db, configuration: configuration, chore: chore, writerLock: writerLock)
         self.writer = writer
         if configuration.isMemory || !configuration.opensSearchFile {
             searchWorker = nil
@@ -126,6 +133,8 @@ public final class Store: Sendable {
     public func close() {
         searchWorker?.close()
         writer.close()
+        // After the last write: the hidden sessions it was writing can be finished by no one now.
+        writerLock?.release()
         checkpointer?.close()
         readers?.closeAll()
     }
@@ -173,7 +182,8 @@ public final class Store: Sendable {
     @discardableResult
     public func abandonStaleImports() throws(StoreError) -> Int {
         let now = self.now
-        let due = try read { db throws(StoreError) in try ImportReclaim.due(db, now: now) }
+        let path = configuration.path
+        let due = try read { db throws(StoreError) in try ImportReclaim.due(db, databasePath: path, now: now) }
         guard !due.isEmpty else { return 0 }
         return try write { ctx throws(StoreError) in
             let count = try ImportReclaim.handOver(ctx.db, due)

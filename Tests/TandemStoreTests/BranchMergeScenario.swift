@@ -66,13 +66,15 @@ enum BranchMergeScenario {
         return (first, try store.mergeBranch(branch: "b1", actor: "alice", resolutions: resolutions, onStep: onStep))
     }
 
-    /// Every table a merge writes, row by row, as JSON text.
+    /// Every table a merge writes, row by row, as JSON text. Without `sessions.importer`: the
+    /// branch's writer names the store that forked it (its lock slot), another in each database.
     static func dump(_ store: Store) throws -> [String: [String]] {
         try store.read { db throws(StoreError) in
             var out: [String: [String]] = [:]
             for table in ["turns", "comments", "events", "state_rows", "state_history", "contributions", "sessions", "audit_log",
                           "turn_retirements", "session_counts", "members", "branch_merges"] {
-                let columns = try db.query("SELECT name FROM pragma_table_info(?) ORDER BY cid", [.text(table)]) { $0.text(0) }
+                let columns = try db.query("SELECT name FROM pragma_table_info(?) WHERE NOT (? = 'sessions' AND name = 'importer') ORDER BY cid",
+                                           [.text(table), .text(table)]) { $0.text(0) }
                 let list = columns.map { "\"\($0)\"" }.joined(separator: ", ")
                 out[table] = try db.query("SELECT json_array(\(list)) FROM \(table) ORDER BY \(list)") { $0.text(0) }
             }

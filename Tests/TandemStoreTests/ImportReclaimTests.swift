@@ -104,6 +104,59 @@ import Testing
         #expect(try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM sessions") } == 1)
     }
 
+    /// Makes the hidden session `seen` name its writer as from another pid namespace (the writer a
+    /// tandemd in a container sees after `docker restart`, or tandem-admin on the host beside it):
+    /// `/proc` cannot tell such a pid. Everything else (the live child, its lock) stays real.
+    private func moveToAnotherPidNamespace(_ path: String, _ seen: (sid: Int64, importer: String?, turns: Int64)) throws -> String {
+        var fields = try #require(seen.importer).split(separator: " ").map(String.init)
+        #expect(fields.count >= 5 && fields[2] != "pid:[1]")
+        fields[2] = "pid:[1]"
+        let token = fields.joined(separator: " ")
+        let db = try Database(path: path)
+        try db.run("UPDATE sessions SET importer = ? WHERE sid = ?", [.text(token), .integer(seen.sid)])
+        return token
+    }
+
+    @Test func aKilledWriterInAnotherPidNamespaceIsReclaimedByTheNextOpenAtOnce() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try prepare(dir)
+        let child = try startImporter(dir)
+        defer { if child.isRunning { kill9(child) } }
+        let seen = try awaitHidden(dir.dbPath, moreThan: 1)
+        let foreign = try moveToAnotherPidNamespace(dir.dbPath, seen)
+        kill9(child)
+        #expect(try hidden(dir.dbPath).map(\.importer) == [foreign], "the kill left the import hidden")
+
+        var config = StoreConfiguration(path: dir.dbPath)
+        config.maxSessionsPerUser = 2
+        let store = try Store(config) // the wall clock: seconds, not 10 minutes, after the kill
+        defer { store.close() }
+        #expect(try hidden(dir.dbPath).isEmpty, "the open handed the dead foreign writer's import to the delete steps")
+        _ = try store.createSession(id: "ivy-2", title: "at the cap", owner: "ivy")
+        try store.finishDeletes()
+        #expect(try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM turns WHERE sid = ?", [.integer(seen.sid)]) } == 0)
+    }
+
+    @Test func aLiveWriterInAnotherPidNamespaceIsNeverReclaimedAndIsOnceKilled() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        try prepare(dir)
+        let child = try startImporter(dir)
+        defer { if child.isRunning { kill9(child) } }
+        let first = try awaitHidden(dir.dbPath, moreThan: 1)
+        let foreign = try moveToAnotherPidNamespace(dir.dbPath, first)
+        let store = try Store(path: dir.dbPath) // its open judges the live foreign writer
+        defer { store.close() }
+        #expect(try store.abandonStaleImports() == 0)
+        let later = try awaitHidden(dir.dbPath, moreThan: first.turns + 2)
+        #expect(later.sid == first.sid && later.importer == foreign)
+        #expect(try store.abandonStaleImports() == 0)
+        kill9(child)
+        #expect(try store.abandonStaleImports() == 1, "killed: handed over at once, not after 10 minutes")
+        #expect(try hidden(dir.dbPath).isEmpty)
+    }
+
     @Test func anotherStoreOfThisProcessLeavesItsImportAlone() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
@@ -113,7 +166,11 @@ import Testing
         let document = try a.exportSession(id: "src", actor: "ivy")
         let header = try SessionImport.header(ImportTree(document: document), asID: "copy", a.configuration)
         let sid = try a.write { ctx throws(StoreError) in try SessionImport.begin(ctx, header) }
-        #expect(try hidden(dir.dbPath).first?.importer == LocalProcesses.current?.token)
+        // This process, and the slot a holds (WriterLockTests checks the lock itself).
+        var owner = try #require(ImportOwner(token: try hidden(dir.dbPath).first?.importer))
+        #expect(owner.lock != nil)
+        owner.lock = nil
+        #expect(owner == LocalProcesses.current)
         let b = try Store(path: dir.dbPath)
         defer { b.close() }
         #expect(try hidden(dir.dbPath).count == 1)
@@ -194,12 +251,38 @@ import Testing
         predecessor.startTicks = 10
         #expect(judge(predecessor, .none) == .gone) // this pid, but an earlier process's
         #expect(ImportOwner.judge(other, from: nil) { _ in .none } == .unknown)
+
+        // With a lock slot: the lock file's answer decides, in any namespace; none, /proc as above.
+        func judge(_ owner: ImportOwner, _ state: ImportOwner.LockState?, _ probe: ImportOwner.Probe,
+                   from here: ImportOwner? = here) -> ImportOwner.Verdict {
+            var owner = owner
+            owner.lock = ImportOwner.LockSlot(device: 2049, inode: 77, offset: 1 << 40)
+            return ImportOwner.judge(owner, from: here, lock: { slot in
+                #expect(slot == owner.lock)
+                return state
+            }) { _ in probe }
+        }
+        #expect(judge(contained, .held, .none) == .alive)
+        #expect(judge(contained, .free, .none) == .gone) // a container restarted, its writer killed
+        #expect(judge(contained, nil, .none) == .unknown) // the file cannot tell: as without a slot
+        #expect(judge(other, .free, .running(startTicks: 4000, exited: false)) == .gone) // its store closed
+        #expect(judge(other, nil, .running(startTicks: 4000, exited: false)) == .alive)
+        #expect(judge(other, nil, .none) == .gone)
+        #expect(judge(rebooted, .held, .none) == .gone) // another boot first
+        #expect(judge(contained, .free, .none, from: nil) == .gone) // this process unnamed: the lock still tells
+        #expect(judge(contained, nil, .none, from: nil) == .unknown)
     }
 
     @Test func tokensAndProcStatParse() throws {
         let owner = ImportOwner(bootID: "6e1c-42", pidNamespace: "pid:[4026531836]", pid: 4242, startTicks: 987_654)
         #expect(ImportOwner(token: owner.token) == owner)
-        for bad in [nil, "", "v2 b p 1 2", "v1 b p x 2", "v1 b p 1", "v1 b p -1 2", "v1  p 1 2"] as [String?] {
+        var locked = owner
+        locked.lock = ImportOwner.LockSlot(device: 64_769, inode: 1_234_567, offset: (1 << 62) - 1)
+        #expect(locked.token == "v2 6e1c-42 pid:[4026531836] 4242 987654 64769 1234567 4611686018427387903")
+        #expect(ImportOwner(token: locked.token) == locked)
+        for bad in [nil, "", "v2 b p 1 2", "v1 b p x 2", "v1 b p 1", "v1 b p -1 2", "v1  p 1 2",
+                    "v1 b p 1 2 3 4 5", "v2 b p 1 2 3 4", "v2 b p 1 2 3 4 -1", "v2 b p 1 2 3 4 4611686018427387904",
+                    "v2 b p 1 2 x 4 5", "v3 b p 1 2 3 4 5"] as [String?] {
             #expect(ImportOwner(token: bad) == nil, "\(bad ?? "nil")")
         }
         // A command name with spaces and parentheses: fields are counted from the last `)`.

@@ -128,6 +128,10 @@ import TandemJSON
             try store.write { ctx throws(StoreError) in try SessionImport.insert(ctx, sid: sid, list: "turns", turns, header.bounds) }
             #expect(try tableCounts(store)["turns"]! > before["turns"]!)
         } // the importer is gone
+        // As a build before the lock slot named it (this process: alive, hung for all anyone can
+        // tell): closed, a store that recorded its slot is provably gone at once (WriterLockTests).
+        try Database(path: dir.dbPath).run("UPDATE sessions SET importer = ? WHERE status = 'importing'",
+                                           [.text(try #require(LocalProcesses.current).token)])
         func hidden(_ store: Store) throws -> [String] {
             try store.read { db throws(StoreError) in
                 try db.query("SELECT status FROM sessions WHERE status IN \(SessionReaper.hiddenStatuses)") { $0.text(0) }

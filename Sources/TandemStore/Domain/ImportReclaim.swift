@@ -3,9 +3,10 @@
 /// against their owner's `maxSessionsPerUser`.
 ///
 /// Each hidden session records its writer (`sessions.importer`, see `ImportOwner`). One whose
-/// writer is provably gone (another boot, no such pid, the pid reused by a later process, or a
-/// zombie) is handed over at once; one whose writer is alive, or cannot be told (an older build
-/// recorded none, another pid namespace), only once not heard from for
+/// writer is provably gone (another boot, its lock slot free in the same lock file, or else from
+/// `/proc`: no such pid, the pid reused by a later process, or a zombie) is handed over at once; one
+/// whose writer is alive, or cannot be told (an older build recorded none, another pid namespace
+/// without a lock slot to look at), only once not heard from for
 /// `SessionImport.abandonedAfterMilliseconds`: a live process's steps are milliseconds apart, so a
 /// live writer silent that long is hung, and its next step is answered `closed`.
 enum ImportReclaim {
@@ -66,10 +67,14 @@ enum ImportReclaim {
         return count
     }
 
-    /// What to hand over now, read on `db` and judged by what `/proc` says.
-    static func due(_ db: Database, now: Int64) throws(StoreError) -> [(sid: Int64, reason: Reason)] {
+    /// What to hand over now, read on `db` (the database at `databasePath`) and judged by what its
+    /// lock file (`WriterLock`) and `/proc` say. The lock file is looked at after the read: a slot
+    /// is locked before any row records it, so one read free was dropped by its holder for good.
+    static func due(_ db: Database, databasePath: String, now: Int64) throws(StoreError) -> [(sid: Int64, reason: Reason)] {
         let found = try candidates(db)
         guard !found.isEmpty else { return [] }
-        return choose(found, now: now, judge: LocalProcesses.judge)
+        let slots = Set(found.compactMap { ImportOwner(token: $0.importer)?.lock })
+        let locks = WriterLock.look(slots, databasePath: databasePath)
+        return choose(found, now: now) { LocalProcesses.judge($0, locks: locks) }
     }
 }

@@ -21,9 +21,10 @@ enum LocalProcesses {
         return .unknown
     }
 
-    /// The verdict on the writer a hidden session's `importer` names.
-    static func judge(_ importer: String?) -> ImportOwner.Verdict {
-        ImportOwner.judge(ImportOwner(token: importer), from: current, probe: probe)
+    /// The verdict on the writer a hidden session's `importer` names, with `locks` what the lock
+    /// file said about the slots of the writers judged (`WriterLock.look`).
+    static func judge(_ importer: String?, locks: [ImportOwner.LockSlot: ImportOwner.LockState] = [:]) -> ImportOwner.Verdict {
+        ImportOwner.judge(ImportOwner(token: importer), from: current, lock: { locks[$0] }, probe: probe)
     }
 
     /// A small file's text (the files of `/proc` read here are under 1 KiB); nil when unreadable.

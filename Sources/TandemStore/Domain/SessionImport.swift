@@ -94,13 +94,20 @@ enum SessionImport {
     }
 
     /// Inserts a session row with `columns`, hidden: status `importing`, id `~importing~SID`,
-    /// `updated_at` now (see `keepAlive`), `importer` this process (`ImportOwner`: a restart
-    /// after this process is killed hands it over at once). Returns its sid.
+    /// `updated_at` now (see `keepAlive`), `importer` this process and the store's lock slot
+    /// (`ImportOwner`, `WriterLock`: a restart after this process is killed hands it over at once,
+    /// from any pid namespace). Returns its sid.
     static func insertHidden(_ ctx: WriteContext, _ columns: [(name: String, value: SQLValue)]) throws(StoreError) -> Int64 {
         let db = ctx.db
         let names = (["id", "status", "updated_at", "importer"] + columns.map(\.name)).joined(separator: ", ")
         let marks = Array(repeating: "?", count: columns.count).joined(separator: ", ")
-        let importer: SQLValue = LocalProcesses.current.map { .text($0.token) } ?? .null
+        // The store's lock is held before this row can record its slot (and stays held until the
+        // store closes), so no judge ever sees a recorded slot free while this store is open.
+        let importer: SQLValue = LocalProcesses.current.map { (here: ImportOwner) -> SQLValue in
+            var owner = here
+            owner.lock = ctx.writerLock?.slot()
+            return .text(owner.token)
+        } ?? .null
         // The id is unique: a placeholder no identifier can spell, until the sid is known.
         try db.run("INSERT INTO sessions(\(names)) VALUES ('~importing~', '\(status)', ?, ?, \(marks))",
                    [.integer(ctx.now), importer] + columns.map(\.value))

@@ -81,8 +81,8 @@ public final class StoreWriter: @unchecked Sendable {
         return (committedBatches, committedJobs)
     }
 
-    init(database: Database, configuration: StoreConfiguration, chore: WriterChore? = nil) {
-        context = WriteContext(db: database, configuration: configuration)
+    init(database: Database, configuration: StoreConfiguration, chore: WriterChore? = nil, writerLock: WriterLock? = nil) {
+        context = WriteContext(db: database, configuration: configuration, writerLock: writerLock)
         self.chore = chore
         completer = Completer(scope: configuration.completionScope)
         maxBatch = max(1, configuration.maxBatchJobs)

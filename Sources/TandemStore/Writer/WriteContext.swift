@@ -8,6 +8,8 @@ import TandemJSON
 public final class WriteContext {
     public let db: Database
     let configuration: StoreConfiguration
+    /// The store's lock slot, recorded in the hidden sessions it writes (`SessionImport.insertHidden`).
+    let writerLock: WriterLock?
     public private(set) var now: Int64 = 0
     /// Whether this batch deleted turns of deleted sessions (the search index then has entries
     /// to forget).
@@ -35,9 +37,10 @@ public final class WriteContext {
     /// The sessions merges under way hold (see `SessionHolds`).
     let holds = SessionHolds()
 
-    init(db: Database, configuration: StoreConfiguration) {
+    init(db: Database, configuration: StoreConfiguration, writerLock: WriterLock? = nil) {
         self.db = db
         self.configuration = configuration
+        self.writerLock = writerLock
         db.sessionHolds = holds
     }
 
