@@ -3,11 +3,12 @@ import Foundation
 /// The files a Tandem database is made of, so that nothing the CLI writes lands on one of them
 /// (a backup or an export written over the live database, or its WAL, would destroy it).
 enum DatabaseFiles {
-    /// The database file and its companions: SQLite's WAL, shared-memory and journal files, and
-    /// the search file with its own.
+    /// The database file and its companions: SQLite's WAL, shared-memory and journal files, the
+    /// search file with its own, and the lock file of hidden sessions' writers (`-writers`: one
+    /// written over would answer for none of their locks).
     static func paths(of database: String) -> [String] {
         let suffixes = ["", "-wal", "-shm", "-journal"]
-        return suffixes.map { database + $0 } + suffixes.map { database + "-search" + $0 }
+        return suffixes.map { database + $0 } + suffixes.map { database + "-search" + $0 } + [database + "-writers"]
     }
 
     /// Throws a usage failure when `target` is a directory or one of `database`'s files: the same
