@@ -4,11 +4,11 @@ import Foundation
 /// (a backup or an export written over the live database, or its WAL, would destroy it).
 enum DatabaseFiles {
     /// The database file and its companions: SQLite's WAL, shared-memory and journal files, the
-    /// search file with its own, and the lock file of hidden sessions' writers (`-writers`: one
-    /// written over would answer for none of their locks).
+    /// search file with its own, tandemd's one-server lock (`-lock`) and the lock file of hidden
+    /// sessions' writers (`-writers`): a lock file written over, or replaced, answers for no lock.
     static func paths(of database: String) -> [String] {
         let suffixes = ["", "-wal", "-shm", "-journal"]
-        return suffixes.map { database + $0 } + suffixes.map { database + "-search" + $0 } + [database + "-writers"]
+        return suffixes.map { database + $0 } + suffixes.map { database + "-search" + $0 } + [database + "-lock", database + "-writers"]
     }
 
     /// Throws a usage failure when `target` is a directory or one of `database`'s files: the same

@@ -188,7 +188,7 @@ import TandemStore
         #expect(FileManager.default.createFile(atPath: f.db + "-wal", contents: Data()))
         try FileManager.default.createDirectory(atPath: f.dir + "/keep", withIntermediateDirectories: true)
         #expect(FileManager.default.createFile(atPath: f.dir + "/keep/x", contents: Data("x".utf8)))
-        for target in [f.db, f.dir + "/alias.db", f.dir + "/./tandem.db", f.db + "-wal", f.db + "-search", f.db + "-writers"] {
+        for target in [f.db, f.dir + "/alias.db", f.dir + "/./tandem.db", f.db + "-wal", f.db + "-search", f.db + "-lock", f.db + "-writers"] {
             let backup = try f.run(["backup", target, "--force"])
             expectStatus(backup, 1)
             #expect(backup.stderr.contains("database"), "\(target): \(backup.stderr)")
