@@ -242,9 +242,13 @@ final class InteractiveSession: Sendable {
                 _ = try request(.turnPost(params))
                 return
             } catch {
-                if case .server = error {
+                if case .server(let refusal) = error {
                     report(error)
-                    giveBack(text)
+                    if refusal.code.isRetryable {
+                        giveBack(text)
+                    } else {
+                        keptInHistory(refusal.code)
+                    }
                     return
                 }
                 if attempt == 2 {
@@ -258,9 +262,19 @@ final class InteractiveSession: Sendable {
         }
     }
 
-    /// A turn the server did not take goes back on the input line (typing it again is what a
-    /// refusal or a lost connection otherwise costs): Enter retries it, Ctrl-U drops it. The input
-    /// thread is the one running this, so nothing else was typed in the meantime.
+    /// A turn refused for a reason that Enter alone cannot change (a role, a paused session) stays
+    /// out of the input line: on it, whatever is typed next (`/resume`, the next thought) would be
+    /// added to it and posted as one garbled turn. It is in the line history, one Up away.
+    private func keptInHistory(_ code: ErrorCode) {
+        guard screen.interactive else { return }
+        if code == .forbidden, !settings.isShareLink {
+            screen.print(renderer.notice("posting needs the write role; an admin of the session can give it (/role USER write)"))
+        }
+        screen.print(renderer.notice("not posted; Up brings your text back"))
+    }
+
+    /// A turn that failed for a passing reason (a lost connection, a rate limit) goes back on the
+    /// input line: Enter retries it, Ctrl-U drops it.
     private func giveBack(_ text: String) {
         guard screen.interactive else { return }
         screen.print(renderer.notice("your text is back on the input line: Enter to try again, Ctrl-U to drop it"))
