@@ -165,9 +165,16 @@ final class Tmux: Sendable {
         return text
     }
 
+    /// Waits for `needle` on the pane; its absence after `timeout` is a failure of the calling test
+    /// (a bare wait that timed out once passed silently, costing its timeout and checking nothing).
     @discardableResult
-    func waitFor(_ name: String, contains needle: String, timeout: Double = 8) throws -> String {
-        try waitFor(name, timeout: timeout) { $0.contains(needle) }
+    func waitFor(_ name: String, contains needle: String, timeout: Double = 8,
+                 sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+        let text = try waitFor(name, timeout: timeout) { $0.contains(needle) }
+        if !text.contains(needle) {
+            Issue.record("\(name)'s screen never showed \"\(needle)\": \(text)", sourceLocation: sourceLocation)
+        }
+        return text
     }
 
     func killServer() { _ = try? tmux(["kill-server"]) }

@@ -14,7 +14,8 @@ extension TandemCLIInteractiveTests {
         }
         // An interactive shell, for job control (a pane's `sh -c` has none: a stop would be discarded).
         try t.start("alice", command: "/bin/bash --norc --noprofile -i")
-        try t.waitFor("alice", contains: "$")
+        // Its prompt: `$`, or `#` as root.
+        try t.waitFor("alice") { $0.contains("$") || $0.contains("#") }
         try t.type("alice", "\(CLIFixture.binary) --url \(f.url) --token \(f.tokens["alice"]!) open s1")
         try t.waitFor("alice", contains: "you are owner")
         try t.tmux(["send-keys", "-t", "alice", "-l", "kept draft"])
@@ -33,8 +34,11 @@ extension TandemCLIInteractiveTests {
         #expect(try f.run(["history", "s1"]).stdout.contains("alice (user): kept draft"))
         try t.tmux(["send-keys", "-t", "alice", "C-d"])
         // Its status once back in the shell (not chained with `;`: bash runs the rest of a list as
-        // soon as the job stops).
-        try t.waitFor("alice") { $0.split(separator: "\n").last.map { $0.hasSuffix("#") || $0.hasSuffix("$") } == true }
+        // soon as the job stops). The prompt ends in a space (`bash-5.2# `).
+        let shellPrompt = try t.waitFor("alice") { screen in
+            screen.split(separator: "\n").last.map { $0.hasSuffix("# ") || $0.hasSuffix("$ ") } == true
+        }
+        #expect(shellPrompt.split(separator: "\n").last.map { $0.hasSuffix("# ") || $0.hasSuffix("$ ") } == true, "\(shellPrompt)")
         try t.type("alice", "echo \"view-status-$?\"")
         #expect(try t.waitFor("alice", contains: "\nview-status-").contains("\nview-status-0"))
     }

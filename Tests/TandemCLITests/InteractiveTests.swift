@@ -134,7 +134,7 @@ import Testing
         try t.type("alice", "/remove carol")
         try t.waitFor("bob", contains: "carol was removed (by alice)")
         try t.type("alice", "/shares")
-        try t.waitFor("alice", contains: "no share links; create one with /share")
+        try t.waitFor("alice", contains: "no working share links; create one with /share")
         try t.type("alice", "/delete")
         try t.waitFor("alice", contains: "confirm with /delete --yes")
         #expect(try f.run(["info", "s1"]).status == 0)
