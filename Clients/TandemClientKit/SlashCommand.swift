@@ -82,6 +82,38 @@ public enum SlashCommand: Sendable, Equatable {
         "/exit                 leave (Ctrl-D also works)",
     ]
 
+    /// Said under `/help`: how to post a line that itself starts with `/`.
+    public static let helpFooter = "A line starting with // is posted as text, with one / removed (//usr/bin posts /usr/bin)."
+
+    /// Every command name `parse` knows (aliases too), without the slash.
+    public static let names: Set<String> = [
+        "history", "undo", "clear", "who", "stats", "help", "exit", "quit", "merge", "state", "set", "comment",
+        "checkpoint", "restore", "branch", "export", "share", "role", "info", "pause", "resume", "archive",
+        "checkpoints", "branches", "templates", "shares", "title", "template", "search", "metadata", "delete",
+        "discard", "comments", "remove", "revoke",
+    ]
+
+    /// The text to post for an input line that starts with `//` (the line minus its first `/`, so a
+    /// path or a `/command` can be said as text), or nil for any other line.
+    public static func escapedText(_ line: String) -> String? {
+        guard let start = line.firstIndex(where: { $0 != " " && $0 != "\t" }),
+              line[start...].hasPrefix("//") else { return nil }
+        return String(line[line.index(after: start)...])
+    }
+
+    /// What an unknown `/name` was likely meant as: a command one or two edits away (`/histroy`),
+    /// or the one command it begins (`/hist`).
+    static func meant(_ name: String) -> String? {
+        let lowered = name.lowercased()
+        if names.contains(lowered) { return lowered }
+        if let typo = CommandTypo.suggestion(for: lowered, among: names) { return typo }
+        let extensions = names.filter { $0.hasPrefix(lowered) }
+        // The shortest completion when every other one extends it (`/check` -> checkpoint, not checkpoints).
+        guard lowered.count >= 2, let shortest = extensions.min(by: { $0.count < $1.count }),
+              extensions.allSatisfy({ $0.hasPrefix(shortest) }) else { return nil }
+        return shortest
+    }
+
     /// Parses a line that starts with `/`. Errors say what the command expects.
     /// `home` stands for a leading `~` in a file path (`/export ~/out.json`).
     public static func parse(_ line: String, home: String? = nil) throws(CommandError) -> SlashCommand {
@@ -197,7 +229,8 @@ public enum SlashCommand: Sendable, Equatable {
         case "":
             throw CommandError("empty command; type /help for the list")
         default:
-            throw CommandError("unknown command /\(name); type /help for the list")
+            let hint = meant(name).map { " (did you mean /\($0)?)" } ?? ""
+            throw CommandError("unknown command /\(name)\(hint); type /help for the list, or start the line with // to post it as text")
         }
     }
 

@@ -221,6 +221,10 @@ final class InteractiveSession: Sendable {
             break
         }
         if line.isEmpty { return true }
+        if let text = SlashCommand.escapedText(rawLine) {
+            post(text)
+            return true
+        }
         guard line.hasPrefix("/") else {
             post(rawLine)
             return true

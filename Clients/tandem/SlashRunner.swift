@@ -26,7 +26,7 @@ extension InteractiveSession {
         let s = sessionID
         switch command {
         case .help:
-            screen.print(lines: SlashCommand.helpLines.map { "  " + $0 })
+            screen.print(lines: SlashCommand.helpLines.map { "  " + $0 } + [SlashCommand.helpFooter])
         case .exit:
             break
         case .history(let count):

@@ -132,9 +132,35 @@ import TandemJSON
         #expect(error("/role bob boss") == "/role: ROLE must be one of owner, admin, write, comment, read, got 'boss'")
         #expect(error("/stats x") == "/stats takes no arguments")
         #expect(error("/merge now") == "/merge takes no arguments")
-        #expect(error("/frobnicate") == "unknown command /frobnicate; type /help for the list")
+        #expect(error("/frobnicate") == "unknown command /frobnicate; type /help for the list, or start the line with // to post it as text")
         #expect(error("/") == "empty command; type /help for the list")
         #expect(error("hello") != nil)
+    }
+
+    /// A mistyped or shortened command names the one it likely meant; a path is not taken for one.
+    @Test func anUnknownCommandSuggestsTheOneMeant() {
+        #expect(error("/histroy")?.hasPrefix("unknown command /histroy (did you mean /history?);") == true)
+        #expect(error("/hist")?.hasPrefix("unknown command /hist (did you mean /history?);") == true)
+        #expect(error("/checkpiont")?.hasPrefix("unknown command /checkpiont (did you mean /checkpoint?);") == true)
+        #expect(error("/check")?.hasPrefix("unknown command /check (did you mean /checkpoint?);") == true)
+        #expect(error("/HELP")?.hasPrefix("unknown command /HELP (did you mean /help?);") == true)
+        // Ambiguous (state, stats) or far from everything: no guess.
+        #expect(error("/st")?.hasPrefix("unknown command /st;") == true)
+        #expect(error("/usr/bin/env")?.hasPrefix("unknown command /usr/bin/env;") == true)
+        // Every name the suggestion can offer is a command that parses.
+        for name in SlashCommand.names {
+            #expect(SlashCommand.helpLines.contains { $0.hasPrefix("/\(name) ") } || ["quit"].contains(name), "\(name)")
+        }
+    }
+
+    /// `//text` posts `/text`: the way to say a path or a command as a turn.
+    @Test func aDoubleSlashLineIsTextWithOneSlashLess() {
+        #expect(SlashCommand.escapedText("//usr/bin is where it lives") == "/usr/bin is where it lives")
+        #expect(SlashCommand.escapedText("  //undo is the command") == "/undo is the command")
+        #expect(SlashCommand.escapedText("//") == "/")
+        #expect(SlashCommand.escapedText("/undo") == nil)
+        #expect(SlashCommand.escapedText("a // comment") == nil)
+        #expect(SlashCommand.helpFooter.contains("//"))
     }
 
     @Test func helpListsEveryCommand() {
