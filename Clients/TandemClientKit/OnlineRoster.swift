@@ -32,6 +32,16 @@ public struct OnlineRoster: Sendable, Equatable {
         return Int64(users.count) == change.onlineCount
     }
 
+    /// Whether `change` would change the list: a join of someone not listed, or a leave of someone
+    /// listed. The view shows only those: the join answer already lists the joining user, so their
+    /// own `joined` (and a second connection's) would repeat the list it just printed.
+    public func isNews(_ change: PresenceChange) -> Bool {
+        switch change.action {
+        case .joined: !users.contains(change.user)
+        case .left: users.contains(change.user)
+        }
+    }
+
     /// The users online, sorted (how the renderer shows them).
     public var sorted: [String] { users.sorted() }
 

@@ -188,10 +188,13 @@ final class InteractiveSession: Sendable {
             // clash on the same path surfaces as a conflict instead of silently overwriting.
             break
         case .presence(let p):
-            let online = state.withLock { s in
+            let (news, online) = state.withLock { s in
+                let news = s.online.isNews(p)
                 s.online.apply(p)
-                return s.online.sorted
+                return (news, s.online.sorted)
             }
+            // Your own arrival (and a second connection of someone already online) is no news.
+            guard news else { return }
             if let line = renderer.event(event) { screen.print(line) }
             screen.print(renderer.presence(online))
             return

@@ -25,6 +25,15 @@ import TandemClientKit
         #expect(roster.sorted == ["alice", "bob", "carol"])
     }
 
+    /// Only a change of the list is news: the join answer already lists the one who joined.
+    @Test func newsIsAChangeOfTheList() {
+        let roster = OnlineRoster(["alice", "bob"])
+        #expect(!roster.isNews(presence("bob", .joined, 2)), "bob's own join, after an answer listing him")
+        #expect(roster.isNews(presence("carol", .joined, 3)))
+        #expect(roster.isNews(presence("alice", .left, 1)))
+        #expect(!roster.isNews(presence("carol", .left, 2)), "carol was not listed")
+    }
+
     /// The list is a set: an event about a change it already shows (a join of someone listed, a
     /// leave of someone not) changes nothing, and the count agrees.
     @Test func anEventTheListAlreadyShowsChangesNothing() {
