@@ -7,10 +7,14 @@ public struct Renderer: Sendable {
     public var color: Bool
     /// Seconds east of UTC for the clock shown next to each turn.
     public var utcOffsetSeconds: Int
+    /// The terminal's width in columns, or nil when not writing to a terminal (a pipe gets the same
+    /// columns at any width, for scripts). A table wider than this is printed one record at a time.
+    public var width: Int?
 
-    public init(color: Bool, utcOffsetSeconds: Int = 0) {
+    public init(color: Bool, utcOffsetSeconds: Int = 0, width: Int? = nil) {
         self.color = color
         self.utcOffsetSeconds = utcOffsetSeconds
+        self.width = width
     }
 
     /// Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org).
@@ -151,12 +155,29 @@ public struct Renderer: Sendable {
         let cellWidths = rows.map { $0.map(TerminalColumns.width) }
         var widths = cellWidths[0]
         for row in cellWidths { for (i, w) in row.enumerated() where i < widths.count { widths[i] = max(widths[i], w) } }
-        return rows.enumerated().map { index, row in
-            let line = row.enumerated().map { i, cell in
+        let lines = rows.enumerated().map { index, row in
+            row.enumerated().map { i, cell in
                 i == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[i] - cellWidths[index][i])
             }.joined(separator: "  ")
-            return index == 0 ? paint(line, .bold) : line
         }
+        if let width, rows.count > 1, lines.contains(where: { TerminalColumns.width($0) > width }) {
+            return records(header: rows[0], rows: rows.dropFirst())
+        }
+        return lines.enumerated().map { index, line in index == 0 ? paint(line, .bold) : line }
+    }
+
+    /// A table too wide for the terminal, as `label: value` lines per row (a blank line between
+    /// rows), so nothing wraps into the next column at 60 columns or fewer.
+    func records(header: [String], rows: ArraySlice<[String]>) -> [String] {
+        let labelWidth = header.map(TerminalColumns.width).max() ?? 0
+        var lines: [String] = []
+        for (n, row) in rows.enumerated() {
+            if n > 0 { lines.append("") }
+            for (label, cell) in zip(header, row) {
+                lines.append(paint(label + ":", .dim) + String(repeating: " ", count: labelWidth - TerminalColumns.width(label) + 1) + cell)
+            }
+        }
+        return lines
     }
 
     /// Contributions per member of one session, or (`bySession`) one user's per session with a

@@ -33,7 +33,8 @@ final class InteractiveSession: Sendable {
 
     let settings: ConnectionSettings
     let sessionID: String
-    let renderer: Renderer
+    /// Made for each use: tables fit the terminal's width as it is now (windows get resized).
+    var renderer: Renderer { Output.renderer() }
     let screen: Screen
     let state = Mutex(State())
     private let live: Mutex<LiveSession?> = Mutex(nil)
@@ -46,7 +47,6 @@ final class InteractiveSession: Sendable {
         self.settings = settings
         sessionID = session
         lastTurns = last
-        renderer = Output.renderer()
         screen = Screen(prompt: "\(session)> ", interactive: Output.stdinIsTTY && Output.stdoutIsTTY)
     }
 

@@ -45,10 +45,19 @@ enum Output {
     static var stdoutIsTTY: Bool { isatty(1) == 1 }
     static var stdinIsTTY: Bool { isatty(0) == 1 }
 
-    /// The renderer for stdout: colour on a TTY unless NO_COLOR; clock in local time.
+    /// The width of the terminal on stdout, asked each time (a window can be resized); nil when
+    /// stdout is no terminal.
+    static func terminalColumns() -> Int? {
+        var size = winsize()
+        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return nil }
+        return Int(size.ws_col)
+    }
+
+    /// The renderer for stdout: colour on a TTY unless NO_COLOR; clock in local time; tables fit
+    /// the terminal's width as it is now (a pipe gets plain columns whatever their width).
     static func renderer() -> Renderer {
         Renderer(color: Renderer.wantsColor(isTTY: stdoutIsTTY, environment: ProcessInfo.processInfo.environment),
-                 utcOffsetSeconds: TimeZone.current.secondsFromGMT())
+                 utcOffsetSeconds: TimeZone.current.secondsFromGMT(), width: terminalColumns())
     }
 
     /// The renderer for details of a failure written to stderr: colour only when stderr is a TTY.

@@ -77,11 +77,7 @@ final class Screen: Sendable {
     }
 
     /// The terminal's width, asked each time (it changes when the window is resized); 80 when unknown.
-    private static func terminalColumns() -> Int {
-        var size = winsize()
-        guard ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 else { return 80 }
-        return Int(size.ws_col)
-    }
+    private static func terminalColumns() -> Int { Output.terminalColumns() ?? 80 }
 
     /// Draws the prompt line again (after the program was resumed from a suspend).
     func redraw() {

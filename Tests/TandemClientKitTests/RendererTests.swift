@@ -274,3 +274,37 @@ import TandemProtocol
                 == ["total", m, "\(m)/\(m)", m, m, m, m, m])
     }
 }
+
+/// A table wider than the terminal is printed one record at a time (`label: value`), so at 60
+/// columns `/stats` does not wrap its columns into each other; a narrow one, or one piped (no
+/// width), stays a table.
+@Suite struct NarrowTableTests {
+    let stats = [
+        Contribution(session: "s1", user: "bob", turns: 3, tokens: TokenCounts(input: 10, output: 5), comments: 1),
+        Contribution(session: "s1", user: "owner", turns: 7, undos: 1),
+    ]
+
+    @Test func aTableWiderThanTheTerminalBecomesRecords() {
+        let lines = Renderer(color: false, width: 60).contributions(stats)
+        #expect(lines.allSatisfy { TerminalColumns.width($0) <= 60 }, "\(lines)")
+        #expect(lines.first == "user:          bob")
+        #expect(lines.contains("tokens in/out: 10/5"))
+        #expect(lines.contains(""), "a blank line between records")
+        #expect(lines.last == "undos:         1")
+        #expect(lines.count == 8 * 2 + 1)
+    }
+
+    @Test func aTableThatFitsOrIsPipedStaysATable() {
+        let wide = Renderer(color: false, width: 120).contributions(stats)
+        #expect(wide.count == 3 && wide[0].hasPrefix("user   turns  tokens in/out"))
+        #expect(Renderer(color: false).contributions(stats) == wide)
+        let checkpoints = Renderer(color: false, width: 60).checkpoints([
+            Checkpoint(name: "before-branch", seq: 5, rowCount: 1, by: "owner", created: 0)])
+        #expect(checkpoints.count == 2 && checkpoints[0].hasPrefix("name"), "\(checkpoints)")
+    }
+
+    @Test func colourRecordsCarryTheSameWords() {
+        let lines = Renderer(color: true, width: 40).contributions(stats)
+        #expect(lines.contains { $0.contains("user:") && $0.hasSuffix("bob") })
+    }
+}
