@@ -26,7 +26,7 @@ struct Login: ParsableCommand {
             }
             var token = self.token
             if token == "-" {
-                token = (readLine(strippingNewline: true) ?? "").trimmingCharacters(in: .whitespaces)
+                token = (Self.readToken() ?? "").trimmingCharacters(in: .whitespaces)
                 guard !token.isEmpty else { throw Failure("no token on standard input") }
             }
             let settings: ConnectionSettings
@@ -38,13 +38,44 @@ struct Login: ParsableCommand {
             guard !settings.isShareLink else {
                 throw Failure("a share link needs no login (and takes no token): open it with tandem --url LINK")
             }
+            var user: String?
             if !noVerify {
                 let connection = try Connection(settings: settings, onEvent: { _, _ in })
-                connection.close()
+                defer { connection.close() }
+                // Who the token is: a token pasted for the wrong account is seen at once.
+                user = try connection.call(.ping, as: PongResult.self).user
             }
             try ConfigFile.write(ClientConfig(url: url, token: token), to: path)
-            Output.line("saved \(url) to \(path)")
+            Output.line("saved \(url) to \(path)" + (user.map { " (you are \($0))" } ?? ""))
         }
+    }
+
+    /// The token from standard input. At a terminal it is asked for on stderr and not echoed, as a
+    /// password is: it would otherwise stay on the screen and in the terminal's scrollback. Ctrl-C
+    /// there puts echo back before leaving (status 130, as the shell reports an interrupt).
+    static func readToken() -> String? {
+        var saved = termios()
+        guard isatty(0) == 1, tcgetattr(0, &saved) == 0 else { return readLine(strippingNewline: true) }
+        var quiet = saved
+        quiet.c_lflag &= ~tcflag_t(ECHO)
+        let original = saved
+        signal(SIGINT, SIG_IGN) // delivered to the source below instead
+        let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        interrupt.setEventHandler {
+            var restored = original
+            tcsetattr(0, TCSANOW, &restored)
+            Output.write("\n", to: 2)
+            Foundation.exit(130)
+        }
+        interrupt.resume()
+        Output.write("token (typing is not shown): ", to: 2)
+        tcsetattr(0, TCSAFLUSH, &quiet)
+        let line = readLine(strippingNewline: true)
+        tcsetattr(0, TCSAFLUSH, &saved)
+        interrupt.cancel()
+        signal(SIGINT, SIG_DFL)
+        Output.write("\n", to: 2)
+        return line
     }
 }
 
