@@ -72,7 +72,11 @@ struct Open: ParsableCommand {
         }
         while true {
             Output.write(list.isEmpty ? "Title for a new session: " : "Pick a number, or type a title to create a new session: ", to: 1)
-            guard let line = readLine(strippingNewline: true) else { throw Failure("no session chosen") }
+            guard let line = readLine(strippingNewline: true) else {
+                // Ctrl-D at the question: end its line, so the reason does not run on after it.
+                if Output.stdinIsTTY { Output.write("\n", to: 1) }
+                throw Failure("no session chosen")
+            }
             let text = line.trimmingCharacters(in: .whitespaces)
             if text.isEmpty { continue }
             if !list.isEmpty, let n = Int(text) {

@@ -145,7 +145,16 @@ struct Import: ParsableCommand {
             let c = try connect(connection)
             defer { c.close() }
             // A whole session can take a while to write; the server answers once it is complete.
-            let result = try c.call(.sessionImport(ImportParams(document: document, session: id)), as: SessionResult.self, timeout: 120)
+            let result: SessionResult
+            do throws(ClientError) {
+                result = try c.call(.sessionImport(ImportParams(document: document, session: id)), as: SessionResult.self, timeout: 120)
+            } catch {
+                // Importing a session's own export next to it is the usual case: say how.
+                if case .server(let refusal) = error, refusal.code == .alreadyExists {
+                    throw Failure("\(refusal.code.rawValue): \(refusal.message); import it under another id with --id NEW_ID", exitCode: 3)
+                }
+                throw error
+            }
             Output.line(result.session.id)
         }
     }
@@ -155,7 +164,10 @@ struct Import: ParsableCommand {
         if file == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
         } else {
-            guard let contents = FileManager.default.contents(atPath: file) else { throw Failure("cannot read \(file)") }
+            guard let contents = FileManager.default.contents(atPath: file) else {
+                let reason = FileManager.default.fileExists(atPath: file) ? "not readable, or a directory" : "no such file"
+                throw Failure("cannot read \(file): \(reason)")
+            }
             data = contents
         }
         let name = file == "-" ? "standard input" : file

@@ -149,9 +149,11 @@ extension TandemCLIScriptTests {
         #expect(piped.status == 0 && piped.stdout == "copy2\n", "\(piped.stderr)")
         let taken = try f.run(["import", file, "--id", "copy"])
         #expect(taken.status == 3 && taken.stderr.hasPrefix("tandem: already_exists:"))
+        #expect(taken.stderr.hasSuffix("; import it under another id with --id NEW_ID\n"), "\(taken.stderr)")
         let garbage = try f.run(["import", "-"], stdin: "not json")
         #expect(garbage.status == 1 && garbage.stderr.contains("standard input is not a JSON export document"))
-        #expect(try f.run(["import", "/nonexistent.json"]).stderr == "tandem: cannot read /nonexistent.json\n")
+        #expect(try f.run(["import", "/nonexistent.json"]).stderr == "tandem: cannot read /nonexistent.json: no such file\n")
+        #expect(try f.run(["import", f.directory.path]).stderr == "tandem: cannot read \(f.directory.path): not readable, or a directory\n")
     }
 
     @Test func shareLinksAreCreatedListedAndRevoked() throws {
