@@ -82,12 +82,32 @@ struct Create: ParsableCommand {
 struct Post: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Post one turn to a session.",
-        discussion: "The text comes from the argument, or from stdin when it is `-` or absent and stdin is not a terminal. A nonce makes retries after a lost connection safe: a turn is never posted twice.")
+        discussion: """
+            The text comes from the argument, or from stdin when it is `-` or absent and stdin is not a terminal. \
+            A nonce makes retries after a lost connection safe: a turn is never posted twice. A program that may \
+            itself be run again for the same turn (an agent step retried after a crash) passes its own --nonce: \
+            the rerun then prints the first post's number with `(already posted)`. Prints `#SEQ`; --json prints \
+            the server's answer (the turn, and `duplicate`).
+
+            Example: tandem post review --role assistant --tokens-in 812 --tokens-out 164 --metadata '{"model":"m1"}' --nonce step-7 - < answer.txt
+            """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
     @Argument(help: "The turn's text (`-` or absent: read stdin).") var text: String?
     @Option(help: "Turn role: user, assistant, tool or system.") var role: String = "user"
     @Option(help: "Attempts when the server cannot be reached or the connection drops (the same nonce each time, so a turn is never posted twice).") var attempts: Int = 3
+    @Option(help: #"The turn's metadata, a JSON object: '{"model":"m1"}'."#) var metadata: String?
+    @Option(help: "Input (prompt) tokens the turn used, 0 or more.") var tokensIn: Int64 = 0
+    @Option(help: "Output (completion) tokens the turn used, 0 or more.") var tokensOut: Int64 = 0
+    @Option(help: "Idempotency key, 1-64 of A-Z a-z 0-9 . _ : - (unique per session and author; random when absent).") var nonce: String?
+    @Flag(help: "The server's answer as one JSON object.") var json = false
+
+    func validate() throws {
+        guard tokensIn >= 0, tokensOut >= 0 else { throw ValidationError("--tokens-in and --tokens-out must be 0 or more") }
+        if let nonce, !Nonce.isValid(nonce) {
+            throw ValidationError("--nonce must be 1-64 characters of A-Z a-z 0-9 . _ : -, got '\(nonce)'")
+        }
+    }
 
     func run() throws {
         try runReporting {
@@ -97,7 +117,9 @@ struct Post: ParsableCommand {
             let content = try readContent()
             // An empty shell variable would otherwise post an empty turn for everyone to see.
             guard !content.isEmpty else { throw Failure("nothing to post: the text is empty") }
-            let params = PostTurnParams(session: session, role: turnRole, content: content, nonce: Nonce.make())
+            let params = PostTurnParams(session: session, role: turnRole, content: content,
+                                        metadata: try metadata.map(metadataObject) ?? [:],
+                                        tokens: TokenCounts(input: tokensIn, output: tokensOut), nonce: nonce ?? Nonce.make())
             let settings = try connection.settings()
             var lastError: ClientError?
             for attempt in 1...max(1, attempts) {
@@ -105,7 +127,7 @@ struct Post: ParsableCommand {
                     let c = try Connection(settings: settings, onEvent: { _, _ in })
                     defer { c.close() }
                     let result = try c.call(.turnPost(params), as: PostTurnResult.self)
-                    Output.line("#\(result.turn.seq)" + (result.duplicate ? " (already posted)" : ""))
+                    Output.line(json ? result.json.serialized() : "#\(result.turn.seq)" + (result.duplicate ? " (already posted)" : ""))
                     return
                 } catch let error as ClientError {
                     // Answers and refusals are final; so is a close that says not to come back
@@ -131,6 +153,13 @@ struct Post: ParsableCommand {
 
 /// Random idempotency keys for `turn.post` (base-16, within the nonce alphabet).
 enum Nonce {
+    /// What the server takes as a nonce: 1-64 of `A-Z a-z 0-9 . _ : -`.
+    static func isValid(_ nonce: String) -> Bool {
+        (1...64).contains(nonce.utf8.count) && nonce.unicodeScalars.allSatisfy { c in
+            c.isASCII && (c.properties.isAlphabetic || ("0"..."9").contains(c) || ".-_:".unicodeScalars.contains(c))
+        }
+    }
+
     static func make() -> String {
         var generator = SystemRandomNumberGenerator()
         return (0..<2).map { _ in String(generator.next() as UInt64, radix: 16) }.joined(separator: "-")
