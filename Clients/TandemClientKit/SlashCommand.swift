@@ -13,7 +13,8 @@ public enum SlashCommand: Sendable, Equatable {
     case restore(name: String)
     case branch(name: String)
     case merge
-    case export(file: String)
+    /// `force`: replace a file that exists (without it, an existing file is left alone).
+    case export(file: String, force: Bool = false)
     case share(expiresInSeconds: Int64)
     case role(user: String, role: String)
     case stats
@@ -72,7 +73,7 @@ public enum SlashCommand: Sendable, Equatable {
         "/discard --yes        delete this branch, for good (admin)",
         "/template NAME        save this session as your template NAME (admin)",
         "/templates            list your templates",
-        "/export FILE          write the session as a JSON document to FILE (~ is home)",
+        "/export FILE          write the session as JSON to FILE (~ is home; --force replaces it)",
         "/share [--expires 7d] create a read-only share link",
         "/shares               list the share links (admin)",
         "/revoke LINK_ID       revoke a share link (admin)",
@@ -168,7 +169,11 @@ public enum SlashCommand: Sendable, Equatable {
         case "branch": return .branch(name: try oneArg(rest, "/branch NAME"))
         case "export":
             // The path is the rest of the line, spaces and all; `~` is the home directory, as in a shell.
-            return .export(file: try expandingHome(try oneArg(rest, "/export FILE"), home: home))
+            // A last word `--force` replaces an existing file.
+            let words = rest.trimmingSpaces()
+            let force = words.hasSuffix(" --force") || words == "--force"
+            let path = force ? String(words.dropLast(" --force".count)) : words
+            return .export(file: try expandingHome(try oneArg(path, "/export FILE [--force]"), home: home), force: force)
         case "share":
             if args.isEmpty { return .share(expiresInSeconds: defaultShareSeconds) }
             guard args.count == 2, args[0] == "--expires" else { throw usage("/share [--expires 7d]") }

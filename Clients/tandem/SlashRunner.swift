@@ -84,7 +84,17 @@ extension InteractiveSession {
                     screen.print(renderer.error("more rows conflict than these; settle them and /merge again to see the rest"))
                 }
             }
-        case .export(let file):
+        case .export(let file, let force):
+            // An earlier export (or any file) is not replaced unasked, as `tandem-admin export -o` does.
+            if !force, FileManager.default.fileExists(atPath: file) {
+                screen.print(renderer.error("\(file) exists; to replace it: /export \(file) --force"))
+                return
+            }
+            let directory = (file as NSString).deletingLastPathComponent
+            if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+                screen.print(renderer.error("cannot write \(file): there is no directory \(directory)"))
+                return
+            }
             let result = try call(.sessionExport(SessionRef(session: s)), as: ExportResult.self)
             do {
                 try (result.document.serialized() + "\n").write(toFile: file, atomically: true, encoding: .utf8)

@@ -2,8 +2,8 @@ import Foundation
 import Testing
 
 /// What a newcomer trips over in the view: their own arrival announced after the list that already
-/// names them, a mistyped command with no hint, no way to post a line starting with `/`, and
-/// `/stats` wrapping its columns into each other in a narrow window.
+/// names them, a mistyped command with no hint, no way to post a line starting with `/`, `/export`
+/// replacing a file unasked, and `/stats` wrapping its columns into each other in a narrow window.
 extension TandemCLIInteractiveTests {
     @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
     func aNewcomerGetsHintsAndCleanOutput() throws {
@@ -33,6 +33,20 @@ extension TandemCLIInteractiveTests {
         #expect(try t.waitFor("alice", contains: "bob (user): /usr/local/bin is on the PATH").contains("#1"))
         try t.type("bob", "/help")
         try t.waitFor("bob", contains: "A line starting with // is posted as text")
+
+        // /export leaves an existing file alone unless told (--force), and names a missing directory.
+        let file = f.directory.appendingPathComponent("s1 export.json").path
+        try t.type("alice", "/export \(file)")
+        try t.waitFor("alice", contains: "exported to \(file)")
+        try "keep me".write(toFile: file, atomically: true, encoding: .utf8)
+        try t.type("alice", "/export \(file)")
+        try t.waitFor("alice", contains: "\(file) exists; to replace it: /export \(file) --force")
+        #expect(try String(contentsOfFile: file, encoding: .utf8) == "keep me")
+        try t.type("alice", "/export \(file) --force")
+        try t.waitFor("alice") { $0.components(separatedBy: "exported to \(file)").count == 3 }
+        #expect(try String(contentsOfFile: file, encoding: .utf8).contains("\"turns\""))
+        try t.type("alice", "/export /nonexistent-dir/x.json")
+        try t.waitFor("alice", contains: "cannot write /nonexistent-dir/x.json: there is no directory /nonexistent-dir")
 
         // At 50 columns /stats is one record per member, none wider than the window.
         try t.tmux(["resize-window", "-t", "alice", "-x", "50", "-y", "30"])
