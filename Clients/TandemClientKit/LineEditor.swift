@@ -21,6 +21,8 @@ public struct LineEditor: Sendable, Equatable {
         case endOfInput
         /// Ctrl-Z: suspend the program as a shell's job (the buffer is kept for when it resumes).
         case suspend
+        /// Ctrl-L: clear the screen and draw the prompt line at the top, as shells do (the buffer is kept).
+        case clearScreen
     }
 
     /// How many submitted lines Up/Down can reach.
@@ -155,6 +157,7 @@ public struct LineEditor: Sendable, Equatable {
         case 0x17: return delete(wordStart(before: cursor)..<cursor)
         case 0x09: return insert(" ")
         case 0x1A: return .suspend
+        case 0x0C: return .clearScreen
         case 0x00..<0x20:
             return .none
         default:

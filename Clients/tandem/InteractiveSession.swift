@@ -146,7 +146,7 @@ final class InteractiveSession: Sendable {
             case .suspend:
                 terminal.withLock { $0?.suspend() }
                 screen.redraw()
-            case .none, .redraw:
+            case .none, .redraw, .clearScreen:
                 continue
             }
         }

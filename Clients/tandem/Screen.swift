@@ -56,6 +56,8 @@ final class Screen: Sendable {
             switch action {
             case .redraw, .interrupt:
                 Output.write(Self.promptLine(s), to: 1)
+            case .clearScreen:
+                Output.write("\u{1B}[H\u{1B}[2J" + Self.promptLine(s), to: 1)
             case .submit(let line):
                 // Keep what was typed visible as part of the scrollback, then a fresh prompt.
                 Output.write("\r\u{1B}[K" + s.prompt + line + "\n" + s.prompt, to: 1)

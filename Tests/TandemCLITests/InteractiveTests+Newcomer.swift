@@ -48,6 +48,18 @@ extension TandemCLIInteractiveTests {
         try t.type("alice", "/export /nonexistent-dir/x.json")
         try t.waitFor("alice", contains: "cannot write /nonexistent-dir/x.json: there is no directory /nonexistent-dir")
 
+        // Ctrl-L clears the screen, as in a shell, and keeps the draft on the prompt line.
+        try t.tmux(["send-keys", "-t", "bob", "-l", "draft"])
+        try t.tmux(["send-keys", "-t", "bob", "C-l"])
+        // The visible pane only (tmux may keep what was cleared in its scrollback).
+        var visible = ""
+        for _ in 0..<50 where visible.trimmingCharacters(in: .whitespacesAndNewlines) != "s1> draft" {
+            Thread.sleep(forTimeInterval: 0.1)
+            visible = try t.tmux(["capture-pane", "-p", "-t", "bob"])
+        }
+        #expect(visible.trimmingCharacters(in: .whitespacesAndNewlines) == "s1> draft", "\(visible)")
+        try t.tmux(["send-keys", "-t", "bob", "C-u"])
+
         // At 50 columns /stats is one record per member, none wider than the window.
         try t.tmux(["resize-window", "-t", "alice", "-x", "50", "-y", "30"])
         try t.type("alice", "/stats")

@@ -161,6 +161,10 @@ import TandemClientKit
         #expect(e.buffer == "abc" && e.cursor == 3)
         #expect(!feed(&e, "\u{1B}[200~x\u{1A}y\u{1B}[201~").contains(.suspend))
         #expect(e.buffer == "abcxy")
+        // Ctrl-L clears the screen and keeps the line; pasted, it is no key either.
+        #expect(e.feed(0x0C) == .clearScreen)
+        #expect(e.buffer == "abcxy" && e.cursor == 5)
+        #expect(!feed(&e, "\u{1B}[200~\u{0C}\u{1B}[201~").contains(.clearScreen))
     }
 
     @Test func setPutsTheCursorAtTheEnd() {
