@@ -47,14 +47,10 @@ struct Open: ParsableCommand {
         _ = try answer.get()
     }
 
-    /// The one session a share link opens (the server lists only that one to its viewers).
     func linkedSession(_ settings: ConnectionSettings) throws -> String {
         let c = try Connection(settings: settings, onEvent: { _, _ in })
         defer { c.close() }
-        guard let only = try c.call(.sessionList(SessionListParams()), as: SessionListResult.self).sessions.first else {
-            throw Failure("the share link opens no session any more")
-        }
-        return only.id
+        return try linkedSessionID(c)
     }
 
     /// Lists sessions and reads a choice (a number) or a title for a new session.

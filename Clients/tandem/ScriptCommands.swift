@@ -180,7 +180,7 @@ struct History: ParsableCommand {
             when the command started.
             """)
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The session id.") var session: String
+    @Argument(help: "The session id (optional with a share link as --url: it names its own).") var session: String?
     @Option(help: "How many recent turns (1-1000; 20 when neither --all nor --since is given).") var last: Int64?
     @Flag(help: "Every turn, oldest first (in pages).") var all = false
     @Option(help: "Every turn after this seq, oldest first (in pages).") var since: Int64?
@@ -199,8 +199,11 @@ struct History: ParsableCommand {
 
     func run() throws {
         try runReporting {
-            let c = try connect(connection)
+            let settings = try connection.settings()
+            try requireSessionOrLink(self.session, settings)
+            let c = try Connection(settings: settings, onEvent: { _, _ in })
             defer { c.close() }
+            let session = try sessionOrLinked(self.session, settings, c)
             let renderer = Output.renderer()
             let show = { (turns: [TurnDTO]) -> Void in
                 for turn in turns { Output.line(json ? turn.json.serialized() : renderer.turn(turn)) }
@@ -245,7 +248,7 @@ struct Tail: ParsableCommand {
         abstract: "Join a session and follow it: recent turns, then everything live.",
         discussion: "Reconnects with backoff after a network loss and resumes where it left off, so missed turns are printed once. Stop with Ctrl-C. Ends by itself when the session is deleted (status 2) or you are removed from it (3; 0 when you removed yourself).")
     @OptionGroup var connection: ConnectionOptions
-    @Argument(help: "The session id.") var session: String
+    @Argument(help: "The session id (optional with a share link as --url: it names its own).") var session: String?
     @Option(help: "Recent turns to print first (0-1000).") var last: Int64 = 10
 
     func validate() throws {
@@ -258,7 +261,15 @@ struct Tail: ParsableCommand {
             let settings = try connection.settings()
             let renderer = Output.renderer()
             let json = self.json
-            let session = self.session
+            try requireSessionOrLink(self.session, settings)
+            let session: String
+            if let given = self.session {
+                session = given
+            } else {
+                let c = try Connection(settings: settings, onEvent: { _, _ in })
+                defer { c.close() }
+                session = try sessionOrLinked(nil, settings, c)
+            }
             let live = LiveSession(settings: settings, session: session, lastTurns: last, hooks: .init(
                 event: { event, raw in
                     if json { Output.line(raw) } else if let line = renderer.event(event) { Output.line(line) }

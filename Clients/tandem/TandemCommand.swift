@@ -142,3 +142,24 @@ func connect(_ options: ConnectionOptions) throws -> Connection {
     let settings = try options.settings()
     return try Connection(settings: settings, onEvent: { _, _ in })
 }
+
+/// The one session a share link opens (the server lists only that one to its viewers).
+func linkedSessionID(_ c: Connection) throws -> String {
+    guard let only = try c.call(.sessionList(SessionListParams()), as: SessionListResult.self).sessions.first else {
+        throw Failure("the share link opens no session any more")
+    }
+    return only.id
+}
+
+/// SESSION as given, or, when it is left out, the one a share link as --url opens (it names its
+/// session, so `tandem --url LINK tail` is enough); otherwise a usage error.
+func sessionOrLinked(_ session: String?, _ settings: ConnectionSettings, _ c: Connection) throws -> String {
+    try requireSessionOrLink(session, settings)
+    return try session ?? linkedSessionID(c)
+}
+
+/// Refuses, before connecting, a left-out SESSION when --url is no share link.
+func requireSessionOrLink(_ session: String?, _ settings: ConnectionSettings) throws {
+    guard session == nil, !settings.isShareLink else { return }
+    throw Failure("missing SESSION: give the session's id (only a share link as --url names its own)")
+}

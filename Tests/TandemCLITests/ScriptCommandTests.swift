@@ -149,6 +149,14 @@ import TandemJSON
         let post = try f.run(["RAW", "post", "s1", "sneaky", "--url", link])
         #expect(post.status == 3)
         #expect(post.stderr.hasPrefix("tandem: forbidden:"))
+        // The link names its session: it may be left out.
+        let linked = try f.run(["RAW", "--url", link, "history", "--last", "1"])
+        #expect(linked.status == 0 && linked.stdout.contains("alice (user): visible to viewers"), "\(linked.stderr)")
+        // Without a link it may not, and nothing is sent.
+        for command in ["history", "tail"] {
+            let missing = try f.run([command])
+            #expect(missing.status == 1 && missing.stderr.contains("missing SESSION"), "\(command): \(missing.stderr)")
+        }
     }
 
     @Test func tailJSONFollowsLiveEvents() throws {
