@@ -18,6 +18,8 @@ struct Comments: ParsableCommand {
             let list = try c.allComments(session: session, seq: seq)
             if json {
                 for comment in list { Output.line(comment.json.serialized()) }
+            } else if list.isEmpty {
+                Output.error(seq.map { "no comments on #\($0)" } ?? "no comments yet")
             } else {
                 for line in Output.renderer().comments(list) { Output.line(line) }
             }
@@ -40,7 +42,9 @@ struct CheckpointRows: ParsableCommand {
             let rows = try c.allCheckpointRows(session: session, name: name)
             if json {
                 for row in rows { Output.line(row.json.serialized()) }
-            } else if !rows.isEmpty {
+            } else if rows.isEmpty {
+                Output.error("checkpoint \(PrintableText.line(name)) holds no rows")
+            } else {
                 for line in Output.renderer().checkpointRows(rows) { Output.line(line) }
             }
         }
@@ -59,7 +63,9 @@ struct Checkpoints: ParsableCommand {
             let list = try c.allCheckpoints(session: session)
             if json {
                 for checkpoint in list { Output.line(checkpoint.json.serialized()) }
-            } else if !list.isEmpty {
+            } else if list.isEmpty {
+                Output.error("no checkpoints yet; save one with: tandem checkpoint \(session) NAME")
+            } else {
                 for line in Output.renderer().checkpoints(list) { Output.line(line) }
             }
         }

@@ -210,6 +210,7 @@ struct History: ParsableCommand {
             }
             guard all || since != nil else {
                 let result = try c.call(.history(HistoryParams(session: session, selector: .last(last ?? 20))), as: HistoryResult.self)
+                if result.turns.isEmpty && !json { Output.error("no turns yet") }
                 return show(result.turns)
             }
             // The first page fixes the end (the head then): a busy session cannot keep this going forever.
@@ -219,7 +220,10 @@ struct History: ParsableCommand {
                 let selector: HistorySelector = head.map { .range(from: after + 1, to: $0) } ?? .since(after)
                 let page = try c.call(.history(HistoryParams(session: session, selector: selector, limit: Self.pageSize)),
                                       as: HistoryResult.self)
-                if head == nil { head = page.headSeq }
+                if head == nil {
+                    head = page.headSeq
+                    if page.turns.isEmpty && !json { Output.error(since.map { "no turns after #\($0)" } ?? "no turns yet") }
+                }
                 show(page.turns)
                 guard page.more, let seq = page.turns.last?.seq, seq > after, seq < (head ?? 0) else { return }
                 after = seq

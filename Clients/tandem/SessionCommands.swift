@@ -123,6 +123,8 @@ struct Search: ParsableCommand {
             let hits = try c.searchHits(query: query, status: wanted, limit: limit).hits
             if json {
                 for hit in hits { Output.line(hit.json.serialized()) }
+            } else if hits.isEmpty {
+                Output.error("no matches")
             } else {
                 for line in Output.renderer().searchHits(hits) { Output.line(line) }
             }

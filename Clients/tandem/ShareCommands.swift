@@ -17,7 +17,9 @@ struct Shares: ParsableCommand {
             let list = try c.allShares(session: session, includeRevoked: all)
             if json {
                 for link in list { Output.line(link.json.serialized()) }
-            } else if !list.isEmpty {
+            } else if list.isEmpty {
+                Output.error(all ? "no share links" : "no working share links; create one with: tandem share \(session)")
+            } else {
                 let now = Timestamp(Date().timeIntervalSince1970 * 1000)
                 for line in Output.renderer().shares(list, now: now) { Output.line(line) }
             }

@@ -18,6 +18,7 @@ struct StateShow: ParsableCommand {
         try runConnected(connection) { c in
             let rows = try stateRows(session: session, key: key) { try c.call(.stateGet($0), as: StateGetResult.self) }
             if let key, rows.isEmpty { throw Failure("\(session) has no state row \(PrintableText.line(key))", exitCode: 2) }
+            if rows.isEmpty && !json { Output.error("no state rows yet; write one with: tandem set \(session) KEY JSON") }
             let renderer = Output.renderer()
             for row in rows { Output.line(json ? row.json.serialized() : renderer.stateRow(row)) }
         }

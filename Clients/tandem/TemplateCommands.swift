@@ -13,7 +13,9 @@ struct Templates: ParsableCommand {
             let list = try c.allTemplates()
             if json {
                 for template in list { Output.line(template.json.serialized()) }
-            } else if !list.isEmpty {
+            } else if list.isEmpty {
+                Output.error("no templates yet; save one with: tandem template save SESSION NAME")
+            } else {
                 for line in Output.renderer().templates(list) { Output.line(line) }
             }
         }
