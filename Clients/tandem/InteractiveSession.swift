@@ -310,6 +310,9 @@ final class InteractiveSession: Sendable {
 
     // MARK: Conflicts
 
+    /// The prompt while a conflict waits for its answer.
+    static let choicePrompt = "ours|theirs|edit> "
+
     private func choose(_ line: String, _ pending: PendingConflict) {
         guard let choice = ConflictChoice.parse(line) else {
             screen.print(renderer.error("answer ours, theirs or edit"))
@@ -318,19 +321,29 @@ final class InteractiveSession: Sendable {
         switch choice {
         case .theirs:
             state.withLock { $0.mode = .normal }
+            screen.setPrompt("\(sessionID)> ")
             screen.print(renderer.notice("kept theirs: \(pending.key) stays at v\(pending.currentVersion)"))
         case .ours:
             state.withLock { $0.mode = .normal }
+            screen.setPrompt("\(sessionID)> ")
             if let put = pending.resolution(.ours, session: sessionID) { write(put) }
         case .edit:
             state.withLock { $0.mode = .editing(pending) }
-            screen.print(renderer.notice("edit the value (JSON) and press Enter"))
+            screen.print(renderer.notice("edit the value (JSON) and press Enter; an empty line goes back to the choice"))
             screen.setPrompt("\(pending.key) json> ")
             screen.setBuffer(pending.yours.serialized())
         }
     }
 
     private func finishEdit(_ line: String, _ pending: PendingConflict) {
+        // An empty line takes the edit back (Ctrl-U or Ctrl-C, then Enter): without it, only valid
+        // JSON or leaving the view got out of this prompt.
+        if line.isEmpty {
+            state.withLock { $0.mode = .choosing(pending) }
+            screen.setPrompt(Self.choicePrompt)
+            screen.print(renderer.notice("edit dropped; resolve with: ours | theirs | edit"))
+            return
+        }
         let value: JSONValue
         do {
             value = try JSONValue(parsing: line)
@@ -355,6 +368,8 @@ final class InteractiveSession: Sendable {
                 let pending = PendingConflict(key: params.key, yours: params.value, current: current, conflicts: conflicts)
                 state.withLock { $0.mode = .choosing(pending) }
                 screen.print(lines: renderer.conflict(key: params.key, current: current, conflicts: conflicts))
+                // The prompt shows that the next line answers the conflict, not a turn.
+                screen.setPrompt(Self.choicePrompt)
             }
         } catch {
             report(error)

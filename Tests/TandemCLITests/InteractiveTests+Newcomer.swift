@@ -68,3 +68,35 @@ extension TandemCLIInteractiveTests {
         #expect(!stats.contains("user   turns"), "\(stats)")
     }
 }
+
+/// A `/set` conflict's questions can be left: the prompt shows that the next line answers the
+/// conflict, and an empty line in the value editor goes back to the choice (the editor took only
+/// valid JSON, so a newcomer who changed their mind was stuck there until they left the view).
+extension TandemCLIInteractiveTests {
+    @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
+    func aConflictEditCanBeDroppedAndThePromptSaysWhatItAsks() throws {
+        let f = try CLIFixture()
+        let t = Tmux()
+        defer {
+            t.killServer()
+            f.shutdown()
+        }
+        #expect(try f.run(["set", "s1", "plan", #"{"steps":["a"]}"#]).status == 0)
+        try t.start("bob", command: command(f, "bob"))
+        try t.waitFor("bob", contains: "you are write")
+        #expect(try f.run(["set", "s1", "plan", #"{"steps":["alice"]}"#]).status == 0)
+        try t.waitFor("bob", contains: #"state plan = {"steps":["alice"]} v2"#)
+        try t.type("bob", #"/set plan {"steps":["bob"]}"#)
+        let asked = try t.waitFor("bob") { $0.split(separator: "\n").last == "ours|theirs|edit> " }
+        #expect(asked.split(separator: "\n").last == "ours|theirs|edit> ", "\(asked)")
+        try t.type("bob", "edit")
+        try t.waitFor("bob") { $0.split(separator: "\n").last?.hasPrefix("plan json> ") == true }
+        try t.tmux(["send-keys", "-t", "bob", "C-u", "Enter"])
+        let dropped = try t.waitFor("bob", contains: "edit dropped; resolve with: ours | theirs | edit")
+        #expect(dropped.split(separator: "\n").last == "ours|theirs|edit> ", "\(dropped)")
+        try t.type("bob", "theirs")
+        let kept = try t.waitFor("bob", contains: "kept theirs: plan stays at v2")
+        #expect(kept.split(separator: "\n").last == "s1> ", "\(kept)")
+        #expect(try f.run(["state", "s1", "plan"]).stdout.contains(#"{"steps":["alice"]}  v2"#))
+    }
+}
