@@ -113,6 +113,21 @@ public struct Renderer: Sendable {
         paint("online: ", .dim) + (online.isEmpty ? "nobody" : online.sorted().joined(separator: ", "))
     }
 
+    /// The view's first hint: what typing does here. A paused or archived session takes no turns,
+    /// and neither does a role below write (or a share link: `role` nil), so each says so instead of
+    /// inviting a post the server will refuse.
+    public func entryHint(role: Role?, status: SessionStatus) -> String {
+        let keys = "/help for commands; Ctrl-D to leave"
+        switch status {
+        case .archived: return notice("this session is archived: read-only for good; \(keys)")
+        case .paused: return notice("this session is paused: no turns, rows or comments until an admin resumes it (/resume); \(keys)")
+        case .active:
+            if role == .comment { return notice("you can follow and comment (/comment SEQ TEXT), not post; \(keys)") }
+            guard let role, role >= .write else { return notice("read-only: you can follow and read; \(keys)") }
+            return notice("type to post; \(keys)")
+        }
+    }
+
     /// A line from the client itself (not a turn), marked with `*`.
     public func notice(_ text: String) -> String { paint("* " + text, .yellow) }
 

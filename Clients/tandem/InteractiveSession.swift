@@ -23,6 +23,8 @@ final class InteractiveSession: Sendable {
         /// Who is online: the last join answer's list, with the presence events since applied.
         var online = OnlineRoster()
         var role: Role?
+        /// The session's status at the last join (said on entry: a paused session takes no turns).
+        var status: SessionStatus = .active
         var parent: String?
         var userStopped = false
         var inputStarted = false
@@ -72,9 +74,8 @@ final class InteractiveSession: Sendable {
         ready.wait()
         if let error = failure.withLock({ $0 }) { throw error }
         state.withLock { $0.inputStarted = true }
-        let canPost = !settings.isShareLink && state.withLock { $0.role.map { $0 >= .write } ?? false }
-        screen.print(renderer.notice(canPost ? "type to post; /help for commands; Ctrl-D to leave"
-                                             : "read-only: you can follow and read; /help for commands; Ctrl-D to leave"))
+        let (role, status) = state.withLock { ($0.role, $0.status) }
+        screen.print(renderer.entryHint(role: settings.isShareLink ? nil : role, status: status))
         if screen.interactive {
             let raw = RawTerminal()
             terminal.withLock { $0 = raw }
@@ -159,6 +160,7 @@ final class InteractiveSession: Sendable {
             // Every join kind, a rejoin's too: the answer is the truth (presence is not replayed).
             s.online.reset(to: result.online)
             s.role = result.role
+            s.status = result.session.status
             s.parent = result.session.parent?.session
             for row in result.state ?? [] { s.versions[row.key] = row.version }
         }

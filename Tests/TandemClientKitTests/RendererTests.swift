@@ -308,3 +308,19 @@ import TandemProtocol
         #expect(lines.contains { $0.contains("user:") && $0.hasSuffix("bob") })
     }
 }
+
+/// The view's first hint says what typing will do: a paused or archived session, a reader or a
+/// share viewer is not invited to post.
+@Suite struct EntryHintTests {
+    let plain = Renderer(color: false)
+
+    @Test func theHintFollowsStatusAndRole() {
+        #expect(plain.entryHint(role: .write, status: .active) == "* type to post; /help for commands; Ctrl-D to leave")
+        #expect(plain.entryHint(role: .owner, status: .active).hasPrefix("* type to post"))
+        #expect(plain.entryHint(role: .comment, status: .active).hasPrefix("* you can follow and comment (/comment SEQ TEXT), not post"))
+        #expect(plain.entryHint(role: .read, status: .active).hasPrefix("* read-only: you can follow and read"))
+        #expect(plain.entryHint(role: nil, status: .active).hasPrefix("* read-only"))
+        #expect(plain.entryHint(role: .owner, status: .paused).hasPrefix("* this session is paused: no turns, rows or comments until an admin resumes it"))
+        #expect(plain.entryHint(role: .owner, status: .archived).hasPrefix("* this session is archived: read-only for good"))
+    }
+}
