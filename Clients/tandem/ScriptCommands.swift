@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import TandemJSON
 import TandemProtocol
 import TandemClientKit
@@ -274,11 +275,23 @@ struct Tail: ParsableCommand {
                 defer { c.close() }
                 session = try sessionOrLinked(nil, settings, c)
             }
+            // Who is online, for the text form: presence that changes nothing (this tail's own
+            // arrival) is not printed, as in the view; --json passes every event on.
+            let roster = Mutex(OnlineRoster())
             let live = LiveSession(settings: settings, session: session, lastTurns: last, hooks: .init(
                 event: { event, raw in
-                    if json { Output.line(raw) } else if let line = renderer.event(event) { Output.line(line) }
+                    if json { return Output.line(raw) }
+                    if case .presence(let p) = event.payload {
+                        let news = roster.withLock { r in
+                            defer { r.apply(p) }
+                            return r.isNews(p)
+                        }
+                        guard news else { return }
+                    }
+                    if let line = renderer.event(event) { Output.line(line) }
                 },
                 joined: { result, kind in
+                    roster.withLock { $0.reset(to: result.online) }
                     switch kind {
                     case .resumed:
                         // Said as the view says it, on stderr: the events themselves follow on stdout.
