@@ -10,11 +10,15 @@ public struct Renderer: Sendable {
     /// The terminal's width in columns, or nil when not writing to a terminal (a pipe gets the same
     /// columns at any width, for scripts). A table wider than this is printed one record at a time.
     public var width: Int?
+    /// Now, in Unix milliseconds, or nil: a turn from another (local) day than this one shows its
+    /// date too, so a week-old session's history does not read as if it were today's.
+    public var now: Int64?
 
-    public init(color: Bool, utcOffsetSeconds: Int = 0, width: Int? = nil) {
+    public init(color: Bool, utcOffsetSeconds: Int = 0, width: Int? = nil, now: Int64? = nil) {
         self.color = color
         self.utcOffsetSeconds = utcOffsetSeconds
         self.width = width
+        self.now = now
     }
 
     /// Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org).
@@ -57,6 +61,11 @@ public struct Renderer: Sendable {
         return "\(y)-\(pad(m))-\(pad(d)) " + String(clock(millis).prefix(5))
     }
 
+    /// Days since 1970-01-01 in the local time `utcOffsetSeconds` gives.
+    func localDay(_ millis: Int64) -> Int64 {
+        Int64(((Double(millis) / 1000 + Double(utcOffsetSeconds)) / 86_400).rounded(.down))
+    }
+
     private func pad(_ value: Int64) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
@@ -76,7 +85,8 @@ public struct Renderer: Sendable {
 
     /// `[12:03:04] #7 alice (user): text` — undone turns say so.
     public func turn(_ t: TurnDTO) -> String {
-        let head = paint("[\(clock(t.created))]", .dim) + " " + paint("#\(t.seq)", .dim) + " "
+        let stamp = now.map { localDay($0) != localDay(t.created) } == true ? date(t.created) : clock(t.created)
+        let head = paint("[\(stamp)]", .dim) + " " + paint("#\(t.seq)", .dim) + " "
             + paint(t.author, .bold, authorStyle(t.author)) + " " + paint("(\(t.role.rawValue))", .dim) + ": "
         let content = PrintableText.block(t.content, continuation: paint("  | ", .dim))
         let body = t.undone ? paint("[\((t.state ?? .undone).rawValue)] ", .red) + paint(content, .dim) : content

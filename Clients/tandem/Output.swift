@@ -57,7 +57,8 @@ enum Output {
     /// the terminal's width as it is now (a pipe gets plain columns whatever their width).
     static func renderer() -> Renderer {
         Renderer(color: Renderer.wantsColor(isTTY: stdoutIsTTY, environment: ProcessInfo.processInfo.environment),
-                 utcOffsetSeconds: TimeZone.current.secondsFromGMT(), width: terminalColumns())
+                 utcOffsetSeconds: TimeZone.current.secondsFromGMT(), width: terminalColumns(),
+                 now: Int64(Date().timeIntervalSince1970 * 1000))
     }
 
     /// The renderer for details of a failure written to stderr: colour only when stderr is a TTY.

@@ -23,6 +23,20 @@ import TandemProtocol
         #expect(plain.date(951_782_400_000) == "2000-02-29 00:00")
     }
 
+    /// A turn from another local day than now shows its date; today's its time to the second.
+    @Test func aTurnFromAnotherDayShowsItsDate() {
+        let sameDay = Renderer(color: false, now: t + 3_600_000)
+        #expect(sameDay.turn(turn()) == "[08:13:20] #7 alice (assistant): Here is the plan.")
+        let nextDay = Renderer(color: false, now: t + 86_400_000)
+        #expect(nextDay.turn(turn()) == "[2025-11-22 08:13] #7 alice (assistant): Here is the plan.")
+        // The day is the local one: 08:13 UTC is the evening before at UTC-9, and now (16:13 UTC) is
+        // 07:13 there, the next day.
+        let west = Renderer(color: false, utcOffsetSeconds: -9 * 3_600, now: t + 8 * 3_600_000)
+        #expect(west.turn(turn()).hasPrefix("[2025-11-21 23:13]"))
+        let westSameDay = Renderer(color: false, utcOffsetSeconds: -9 * 3_600, now: t + 1_800_000)
+        #expect(westSameDay.turn(turn()).hasPrefix("[23:13:20]"))
+    }
+
     @Test func plainTurnHasAuthorRoleTimeAndNoEscapes() {
         let line = plain.turn(turn())
         #expect(line == "[08:13:20] #7 alice (assistant): Here is the plan.")
