@@ -181,15 +181,22 @@ enum Branches {
     }
 
     /// The merge's last writes: the parent's `branch_merge` event, the branch archived as
-    /// `merged` (with its `status` event), the audit entry. Returns the event's seq.
+    /// `merged` (with its `status` event, unless it was archived already), the audit entry.
+    /// Returns the event's seq.
     static func finish(_ ctx: WriteContext, _ target: BranchMergeTarget, actor: String, turns: Int64,
                        rows: Int64) throws(StoreError) -> Int64 {
         let eventSeq = try ctx.recordEvent(sid: target.parentSid, kind: "branch_merge", actor: actor,
                                           data: ["branch": .string(target.branchID), "turns": .integer(turns), "rows": .integer(rows)])
-        try ctx.db.run("UPDATE sessions SET branch_status = 'merged', status = 'archived', archived_at = ? WHERE sid = ?",
+        let wasArchived = try ctx.db.queryOne("SELECT status FROM sessions WHERE sid = ?", [.integer(target.branchSid)],
+                                              { $0.text(0) }) == SessionStatus.archived.rawValue
+        // An archived branch keeps the time it was archived: the merge does not archive it again.
+        try ctx.db.run("UPDATE sessions SET branch_status = 'merged', status = 'archived', archived_at = coalesce(archived_at, ?) WHERE sid = ?",
                        [.integer(ctx.now), .integer(target.branchSid)])
-        // Members following the branch learn it is archived, as with session.archive.
-        try ctx.recordEvent(sid: target.branchSid, kind: "status", actor: actor, data: ["status": .string(SessionStatus.archived.rawValue)])
+        // Members following the branch learn it is archived, as with session.archive; once only:
+        // a branch `session.archive` archived already told them (a second event changed nothing).
+        if !wasArchived {
+            try ctx.recordEvent(sid: target.branchSid, kind: "status", actor: actor, data: ["status": .string(SessionStatus.archived.rawValue)])
+        }
         try ctx.db.audit(actor: actor, action: "branch.merge", sessionID: target.parentID, target: target.branchID, now: ctx.now)
         return eventSeq
     }

@@ -62,10 +62,12 @@ class BranchOps:
         self.change_window(p, self.t_sent)
         p.events[-1]["info"] = dict(p.info(), updated=ANY)
         b.branch_open = False
-        b.status = "archived"
-        b.emit({"event": "session", "change": "status", "by": user, "info": ANY})
-        self.change_window(b, self.t_sent)
-        b.events[-1]["info"] = dict(b.info(), updated=ANY)
+        # A branch session.archive archived already changes status no more: no second event.
+        if b.status != "archived":
+            b.status = "archived"
+            b.emit({"event": "session", "change": "status", "by": user, "info": ANY})
+            self.change_window(b, self.t_sent)
+            b.events[-1]["info"] = dict(b.info(), updated=ANY)
         want = {"merged": True, "rows": [k for k, *_ in plan[1]], "rows_total": len(plan[1]), "conflicts": []}
         if first is not None:
             want["first_seq"], want["last_seq"] = first, last
