@@ -8,15 +8,21 @@ import TandemStore
 extension WriterHold {
     func textJob(_ store: Store) throws -> (() throws -> String)? {
         switch job {
-        case "text-many", "object-many":
+        case "text-many", "object-many", "object-one", "array-long":
             // One row of `size` keys, each a three-line text; current changes every first line,
             // proposed every last line: `size` clean text merges in one stale write. object-many:
-            // the same as objects of three keys (no text merge), for comparison.
+            // the same as objects of three keys (no text merge), for comparison. object-one: the
+            // same objects, each side changing one of them (the walk mostly compares). array-long:
+            // an array of `size` numbers, each side changing the last one (compared, a conflict).
             func doc(_ first: String, _ last: String) -> JSONValue {
+                if job == "array-long" {
+                    return .array((0..<size).map { .integer(Int64($0)) } + [.string(first + last)])
+                }
                 var object: [String: JSONValue] = [:]
                 for i in 0..<size {
-                    object["k\(i)"] = job == "text-many" ? .string("\(first)\nmid\n\(last)\n")
-                        : .object(["f": .string(first), "m": .string("mid"), "l": .string(last)])
+                    let (f, l) = job == "object-one" ? (i == 0 ? first : "a", i == size - 1 ? last : "z") : (first, last)
+                    object["k\(i)"] = job == "text-many" ? .string("\(f)\nmid\n\(l)\n")
+                        : .object(["f": .string(f), "m": .string("mid"), "l": .string(l)])
                 }
                 return .object(object)
             }
@@ -25,13 +31,19 @@ extension WriterHold {
             _ = try store.writeRow(session: "bench", actor: "u1", key: "doc", value: current, baseVersion: 1)
             let bytes = proposed.serialized().utf8.count
             let m0 = seconds()
-            let pure = ThreeWayMerge.merge(base: base, current: current, proposed: proposed)
-            print(String(format: "the merge alone: %.1f ms (%@, %d bytes)", (seconds() - m0) * 1e3,
-                         String("\(pure)".prefix(8)), bytes))
+            var spent = Int.max
+            let pure = try? ThreeWayMerge.merge(base: base, current: current, proposed: proposed, diffBudget: &spent)
+            // The steps it takes of max-merge-diff-steps (the line diffs and the walk over the values).
+            print(String(format: "the merge alone: %.1f ms (%@, %d bytes, %d merge steps)", (seconds() - m0) * 1e3,
+                         String("\(pure.map { "\($0)" } ?? "too costly")".prefix(8)), bytes, Int.max - spent))
             return {
-                let result = try store.writeRow(session: "bench", actor: "u2", key: "doc", value: proposed, baseVersion: 1)
-                if case .conflict = result { return "conflict (\(bytes) bytes)" }
-                return "merged \(size) values (\(bytes) bytes)"
+                do {
+                    let result = try store.writeRow(session: "bench", actor: "u2", key: "doc", value: proposed, baseVersion: 1)
+                    if case .conflict = result { return "conflict (\(bytes) bytes)" }
+                    return "merged \(size) values (\(bytes) bytes)"
+                } catch let error as StoreError {
+                    return "\(error.code) (\(bytes) bytes)"
+                }
             }
         case "merge-texts":
             // `size` rows, each a text of `textLines` two-byte lines then "sep" and "tail": the parent

@@ -28,12 +28,14 @@ public struct StoreConfiguration: Sendable {
     public var maxMetadataBytes: Int = 1 << 20
     /// Largest serialized row value, in bytes: values written, merged values and imported ones.
     public var maxRowValueBytes: Int = 1 << 20
-    /// Most line-diff search steps one stale row write's three-way merge may take over all its
-    /// text merges (`LineDiff`; a step is a diagonal tried or a matching line followed, a few ns),
-    /// and one branch merge over all its rows' merges together (its check, and each writer job of
-    /// its writes: `MergeDiffBudget`). Texts that differ throughout make O(ND) quadratic, and the
-    /// merge runs on the single writer: past it the write answers `limit_exceeded`. 10^7 is ~30 ms; an everyday edit of a
-    /// 1 MiB text takes a few thousand.
+    /// Most steps one stale row write's three-way merge may take, and one branch merge over all
+    /// its rows' merges together (its check, and each writer job of its writes: `MergeDiffBudget`):
+    /// the line-diff search steps of its text merges (`LineDiff`; a step is a diagonal tried or a
+    /// matching line followed, a few ns) and its walk over the values (`ThreeWayMerge.stepsPer...`,
+    /// each about as long as that many diff steps). Texts that differ throughout make O(ND)
+    /// quadratic, a row of many values changed on both sides is long to walk, and the merge runs on
+    /// the single writer: past it the write answers `limit_exceeded`. 10^7 is ~30 ms; an everyday
+    /// edit of a 1 MiB text takes a few thousand, a row of 300 small objects changed on both sides ~2 x 10^6.
     public var maxMergeDiffSteps: Int = 10_000_000
     /// Conflicting keys a `branch.merge`'s answer lists (the first in key byte order): its check
     /// stops reading rows once one more than these conflicts (the answer then says there are more,

@@ -54,8 +54,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxRowsPerSession = 1_000_000
     public var maxCommentsPerSession = 1_000_000
     public var maxMembersPerSession = 10_000
-    /// Line-diff steps of one stale row write's merge, or of a branch merge's rows together
-    /// (`StoreConfiguration.maxMergeDiffSteps`).
+    /// Merge steps (line diffs and the walk over the values) of one stale row write's merge, or of a
+    /// branch merge's rows together (`StoreConfiguration.maxMergeDiffSteps`).
     public var maxMergeDiffSteps = 10_000_000
     /// Prefix lengths the turn index keeps (`StoreConfiguration.searchPrefixIndex`); empty: none.
     public var searchPrefixIndex: [String] = ["1", "2", "3"]

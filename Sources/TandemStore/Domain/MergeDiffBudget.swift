@@ -1,4 +1,5 @@
-/// Line-diff steps left for the text merges of one write (`max-merge-diff-steps`). A stale
+/// Merge steps left for one write (`max-merge-diff-steps`): its text merges' line diffs and its
+/// walk over the values (`ThreeWayMerge.merge(diffBudget:)`). A stale
 /// `state.put` has one of its own; a `branch.merge`'s rows share one (its check one, and each
 /// writer job that writes rows another), so however many rows a branch brings, the writer spends
 /// at most one budget's worth of diff per job: per row, 500 rows that each just fit held it for

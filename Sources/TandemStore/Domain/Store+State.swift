@@ -149,13 +149,14 @@ enum Rows {
     }
 
     /// `ThreeWayMerge.merge` within the steps `budget` has left (which it spends), or
-    /// `limit_exceeded` naming the row, the text and the setting.
+    /// `limit_exceeded` naming the row, the text (or the values) and the setting.
     private static func merge(key: String, base: JSONValue, current: JSONValue, proposed: JSONValue,
                               budget: inout MergeDiffBudget) throws(StoreError) -> MergeOutcome {
         do throws(MergeTooCostly) {
             return try ThreeWayMerge.merge(base: base, current: current, proposed: proposed, diffBudget: &budget.left)
         } catch {
             let at = error.path.isEmpty ? "" : " at \(error.path.joined(separator: "."))"
+            if error.cause == .values { throw tooManyValues(key: key, at: at, budget) }
             if let sharedBy = budget.sharedBy {
                 throw StoreError(.limitExceeded, """
                     merging the text\(at) of row \(key) with the current version, after the rows merged before it, needs more \
@@ -170,6 +171,26 @@ enum Rows {
                 read the row and write it again on its current version
                 """)
         }
+    }
+
+    /// The refusal of a merge whose walk over the row's values (not a text's diff) used the budget up.
+    private static func tooManyValues(key: String, at: String, _ budget: MergeDiffBudget) -> StoreError {
+        let cost = "each member of an object merged key by key costs \(ThreeWayMerge.stepsPerMemberMerged) steps, " +
+            "each text merged \(ThreeWayMerge.stepsPerTextMerged), each value compared \(ThreeWayMerge.stepsPerValueCompared) " +
+            "(an object member \(ThreeWayMerge.stepsPerValueCompared + ThreeWayMerge.stepsPerMemberCompared))"
+        if let sharedBy = budget.sharedBy {
+            return StoreError(.limitExceeded, """
+                merging row \(key) with the current version (its values\(at)), after the rows merged before it, needs more \
+                than \(budget.limit) merge steps for the whole \(sharedBy) (server setting max-merge-diff-steps = \(budget.limit); \
+                \(cost)): rows of many values changed on both sides; write such rows on the parent's current version first, \
+                or give them resolutions
+                """)
+        }
+        return StoreError(.limitExceeded, """
+            merging row \(key) with the current version (its values\(at)) needs more than \(budget.limit) merge steps \
+            (server setting max-merge-diff-steps = \(budget.limit); \(cost)): the row holds many values and both sides \
+            changed it; read the row and write it again on its current version
+            """)
     }
 
     /// A new key that respells an existing one in another Unicode normalization (`e\u{301}` for `é`) is

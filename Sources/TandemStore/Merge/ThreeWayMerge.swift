@@ -25,10 +25,29 @@ public enum ThreeWayMerge {
         try! merge(base: base, current: current, proposed: proposed, diffBudget: .max)
     }
 
-    /// `merge` with the line diffs of all its text merges within `diffBudget` search steps
-    /// together (`LineDiff`): the store merges on its single writer, where a quadratic diff of two
-    /// long texts would hold every session's commits. Throws the path of the text that used up
-    /// the budget.
+    // What the walk costs, in the budget's steps (a line-diff step is ~2.5 ns; measured with
+    // `tandem-store-bench writer-hold object-many|object-one|text-many|array-long`, docs/benchmarks.md).
+    /// Steps one value costs each time the merge compares it (an array element, a scalar, a text,
+    /// an object): comparing is the walk's cheap part (~5 ns).
+    public static let stepsPerValueCompared = 2
+    /// Steps one object member costs on top when compared: it is looked up by its key (~0.2-0.6 µs
+    /// in a big object, its key hashed and the entry a cache miss away).
+    public static let stepsPerMemberCompared = 100
+    /// Steps one object member costs when the merge merges its object key by key (both sides
+    /// changed the object): each side's keys are hashed again and a result is built (~1-3 µs in a
+    /// big object).
+    public static let stepsPerMemberMerged = 500
+    /// Steps one text merge costs before its line diff (cutting and interning its lines, ~3-6 µs
+    /// for a small text).
+    public static let stepsPerTextMerged = 2_000
+
+    /// `merge` within `diffBudget` steps: the line diffs of all its text merges (`LineDiff`'s search
+    /// steps) and its walk over the values (each value compared `stepsPerValueCompared`, and each object
+    /// member compared `stepsPerMemberCompared` more, each member of an object merged key by key
+    /// `stepsPerMemberMerged`, each text merged `stepsPerTextMerged`)
+    /// together. The store merges on its single writer, where a quadratic diff of two long texts,
+    /// or the walk over a row of many small values, would hold every session's commits. Throws the
+    /// path where the budget ran out, and whether a text's diff or the walk used it up.
     public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue,
                              diffBudget: Int) throws(MergeTooCostly) -> MergeOutcome {
         var budget = diffBudget
@@ -42,7 +61,7 @@ public enum ThreeWayMerge {
         var state = State(budget: diffBudget)
         let value = state.merge(base, current, proposed)
         diffBudget = state.budget
-        if let path = state.tooCostlyAt { throw MergeTooCostly(path: path) }
+        if let path = state.tooCostlyAt { throw MergeTooCostly(path: path, cause: state.tooCostlyCause) }
         if state.conflicts.isEmpty { return .merged(value) }
         return .conflict(state.conflicts.sorted(by: MergeConflict.pathOrder))
     }
@@ -51,24 +70,71 @@ public enum ThreeWayMerge {
     private struct State {
         var path: [String] = []
         var conflicts: [MergeConflict] = []
-        /// Line-diff steps left for the text merges.
+        /// Steps left for the line diffs and the walk.
         var budget: Int
-        /// The path of the text whose merge ran out of budget (the rest of the merge is moot).
+        /// Where the merge ran out of budget (the rest of the merge is moot: each step after it
+        /// returns at once).
         var tooCostlyAt: [String]?
+        var tooCostlyCause: MergeTooCostly.Cause = .lineDiff
+
+        /// Takes `steps` from the budget; false (and the merge is too costly) when it has not that many.
+        mutating func spend(_ steps: Int) -> Bool {
+            guard tooCostlyAt == nil else { return false }
+            guard budget >= steps else {
+                budget = -1
+                tooCostlyAt = path
+                tooCostlyCause = .values
+                return false
+            }
+            budget -= steps
+            return true
+        }
+
+        /// `JSONValue`'s `==`, spending `stepsPerValueCompared` per value it visits: the walk
+        /// compares whole subtrees at each level, so a row's size times its depth at most. Once the
+        /// budget is spent the answer is meaningless (the merge throws).
+        mutating func same(_ a: JSONValue, _ b: JSONValue) -> Bool {
+            guard spend(ThreeWayMerge.stepsPerValueCompared) else { return false }
+            switch (a, b) {
+            case (.array(let x), .array(let y)):
+                guard x.count == y.count else { return false }
+                for i in x.indices where !same(x[i], y[i]) { return false }
+                return true
+            case (.object(let x), .object(let y)):
+                guard x.count == y.count else { return false }
+                for (key, value) in x {
+                    guard spend(ThreeWayMerge.stepsPerMemberCompared) else { return false }
+                    // As `JSONValue.==`: a dictionary holds at most one key of each equivalence class.
+                    guard let i = y.index(forKey: key) else { return false }
+                    let (otherKey, otherValue) = y[i]
+                    guard key.isByteIdentical(to: otherKey), same(value, otherValue) else { return false }
+                }
+                return true
+            default:
+                return a == b
+            }
+        }
+
+        mutating func same(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
+            guard let a, let b else { return a == nil && b == nil }
+            return same(a, b)
+        }
 
         /// The merged value; on conflict, records it and returns current as a placeholder
         /// (the caller discards the value when any conflict was recorded).
         mutating func merge(_ base: JSONValue, _ current: JSONValue, _ proposed: JSONValue) -> JSONValue {
-            if current == proposed { return current }
-            if current == base { return proposed }
-            if proposed == base { return current }
+            if same(current, proposed) { return current }
+            if same(current, base) { return proposed }
+            if same(proposed, base) { return current }
+            guard tooCostlyAt == nil else { return current }
             switch (base, current, proposed) {
             case (.object(let b), .object(let c), .object(let p)):
                 return .object(mergeObjects(b, c, p))
             case (.string(let b), .string(let c), .string(let p)):
-                guard tooCostlyAt == nil else { return current }
+                guard spend(ThreeWayMerge.stepsPerTextMerged) else { return current }
                 guard let outcome = TextMerge.merge3(base: b, current: c, proposed: p, budget: &budget) else {
                     tooCostlyAt = path
+                    tooCostlyCause = .lineDiff
                     return current
                 }
                 if case .merged(let text) = outcome { return .string(text) }
@@ -82,6 +148,10 @@ public enum ThreeWayMerge {
         private mutating func mergeObjects(
             _ baseObject: [String: JSONValue], _ currentObject: [String: JSONValue], _ proposedObject: [String: JSONValue]
         ) -> [String: JSONValue] {
+            // Paid before the work: the rehash and the result are what a row of many keys costs.
+            guard spend((baseObject.count + currentObject.count + proposedObject.count) * ThreeWayMerge.stepsPerMemberMerged) else {
+                return currentObject
+            }
             // Keys by their bytes (merges are rare: stale writes only, so the rehash is cheap enough).
             let base = ExactKey.members(baseObject)
             let current = ExactKey.members(currentObject)
@@ -89,9 +159,11 @@ public enum ThreeWayMerge {
             // Starting from current means keys only current touched need no work.
             var result = current
             for (key, c) in current {
+                guard tooCostlyAt == nil else { return currentObject }
                 mergeKey(key, base[key], c, proposed[key], into: &result)
             }
             for (key, p) in proposed where current[key] == nil {
+                guard tooCostlyAt == nil else { return currentObject }
                 mergeKey(key, base[key], nil, p, into: &result)
             }
             // Keys only base has were deleted on both sides (the same change): already absent.
@@ -117,9 +189,10 @@ public enum ThreeWayMerge {
         private mutating func mergeKey(
             _ key: ExactKey, _ b: JSONValue?, _ c: JSONValue?, _ p: JSONValue?, into result: inout [ExactKey: JSONValue]
         ) {
-            if c == p { result[key] = c; return }
-            if c == b { result[key] = p; return }
-            if p == b { result[key] = c; return }
+            if same(c, p) { result[key] = c; return }
+            if same(c, b) { result[key] = p; return }
+            if same(p, b) { result[key] = c; return }
+            guard tooCostlyAt == nil else { return }
             if let b, let c, let p {
                 path.append(key.text)
                 result[key] = merge(b, c, p)
@@ -131,8 +204,21 @@ public enum ThreeWayMerge {
     }
 }
 
-/// A three-way merge whose text diffs needed more steps than its budget (`ThreeWayMerge.merge(diffBudget:)`).
+/// A three-way merge that needed more steps than its budget (`ThreeWayMerge.merge(diffBudget:)`).
 public struct MergeTooCostly: Error, Sendable, Equatable {
-    /// Where the text is in the value (object keys from the top; empty for a top-level string).
+    /// What used the budget up.
+    public enum Cause: Sendable, Equatable {
+        /// A text's line diff (long texts that differ throughout).
+        case lineDiff
+        /// The walk over the values: comparing and merging many members or elements.
+        case values
+    }
+    /// Where the budget ran out in the value (object keys from the top; empty for the top level).
     public var path: [String]
+    public var cause: Cause
+
+    public init(path: [String], cause: Cause = .lineDiff) {
+        self.path = path
+        self.cause = cause
+    }
 }

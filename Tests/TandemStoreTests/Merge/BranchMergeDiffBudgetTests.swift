@@ -18,10 +18,10 @@ import TandemJSON
             branch = mixed + "sep\nTAIL\n"
         }
 
-        /// Line-diff steps one row's merge takes.
+        /// Steps one row's merge takes (its line diff, and the walk's share: the text compared and merged).
         var steps: Int {
             var budget = Int.max
-            _ = TextMerge.merge3(base: base, current: parent, proposed: branch, budget: &budget)
+            _ = try? ThreeWayMerge.merge(base: .string(base), current: .string(parent), proposed: .string(branch), diffBudget: &budget)
             return Int.max - budget
         }
     }
