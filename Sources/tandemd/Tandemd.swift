@@ -42,6 +42,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-connections"), help: .init(Self.help("max-connections"))) var maxConnections: String?
     @Option(name: .customLong("max-connections-per-user"), help: .init(Self.help("max-connections-per-user"))) var maxConnectionsPerUser: String?
     @Option(name: .customLong("max-connections-per-address"), help: .init(Self.help("max-connections-per-address"))) var maxConnectionsPerAddress: String?
+    @Option(name: .customLong("max-viewers-per-address"), help: .init(Self.help("max-viewers-per-address"))) var maxViewersPerAddress: String?
     @Option(name: .customLong("max-message"), help: .init(Self.help("max-message"))) var maxMessage: String?
     @Option(name: .customLong("max-turn"), help: .init(Self.help("max-turn"))) var maxTurn: String?
     @Option(name: .customLong("max-sessions-per-connection"), help: .init(Self.help("max-sessions-per-connection"))) var maxSessionsPerConnection: String?
@@ -85,7 +86,7 @@ struct Tandemd: ParsableCommand {
         [("host", host), ("port", port), ("db", db), ("tls-cert", tlsCert), ("tls-key", tlsKey), ("log-level", logLevel), ("log-format", logFormat),
          ("loops", loops), ("durability", durability), ("public-url", publicURL), ("allowed-origins", allowedOrigins), ("trusted-proxies", trustedProxies), ("metrics-from", metricsFrom),
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
-         ("max-connections-per-address", maxConnectionsPerAddress),
+         ("max-connections-per-address", maxConnectionsPerAddress), ("max-viewers-per-address", maxViewersPerAddress),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("search-concurrency", searchConcurrency), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("http-read-wait", httpReadWait),

@@ -35,10 +35,14 @@ final class ClientConnection: Sendable {
 
     /// `Authenticator.generation` before the handshake authenticated.
     let authGeneration: UInt64
+    /// A viewer's place under `max-viewers-per-address` (`ConnectionRegistry.viewerPlace`),
+    /// given back with the connection's; nil for members, or with no such limit.
+    let addressPlace: String?
 
-    init(identity: ClientIdentity, bucket: TokenBucket, authGeneration: UInt64 = 0) {
+    init(identity: ClientIdentity, bucket: TokenBucket, authGeneration: UInt64 = 0, addressPlace: String? = nil) {
         self.identity = identity
         self.authGeneration = authGeneration
+        self.addressPlace = addressPlace
         self.state = Mutex(State(bucket: bucket))
     }
 

@@ -23,6 +23,12 @@ final class ConnectionRegistry: Sendable {
         }
     }
 
+    /// The place a viewer of `link` takes for its client address (`max-viewers-per-address`): an
+    /// IPv6 client counts by its /64, as the other per-address limits.
+    static func viewerPlace(link: String, address: String) -> String {
+        "share:" + link + "@" + AuthThrottle.key(address)
+    }
+
     func add(_ connection: WebSocketConnection, client: ClientConnection) {
         state.withLock { s in
             s.byKey[Self.key(client.identity), default: [:]][connection.id] = connection
@@ -35,8 +41,8 @@ final class ConnectionRegistry: Sendable {
         state.withLock { s in
             let key = Self.key(client.identity)
             guard s.byKey[key]?.removeValue(forKey: connection.id) != nil else { return }
-            s.places[key] = (s.places[key] ?? 1) - 1
-            if s.places[key]! <= 0 { s.places.removeValue(forKey: key) }
+            Self.giveBack(key, in: &s)
+            if let place = client.addressPlace { Self.giveBack(place, in: &s) }
             s.expiring.removeValue(forKey: connection.id)
             s.recheck.removeValue(forKey: connection.id)
             if s.byKey[key]?.isEmpty == true { s.byKey.removeValue(forKey: key) }
@@ -65,12 +71,29 @@ final class ConnectionRegistry: Sendable {
     /// followed by `add` (the transport registers an accepted upgrade at once), and `remove` gives
     /// the place back.
     func reserve(_ key: String, limit: Int) -> Bool {
+        reserve(key, limit: limit, also: nil) == nil
+    }
+
+    /// Takes a place for `key` and one for `also` together, or neither: nil when both were free,
+    /// otherwise the key that was full. `remove` gives `also` back when it is the connection's
+    /// `ClientConnection.addressPlace`.
+    func reserve(_ key: String, limit: Int, also: (key: String, limit: Int)?) -> String? {
         state.withLock { s in
             let taken = s.places[key] ?? 0
-            guard taken < limit else { return false }
+            guard taken < limit else { return key }
+            if let also {
+                let extra = s.places[also.key] ?? 0
+                guard extra < also.limit else { return also.key }
+                s.places[also.key] = extra + 1
+            }
             s.places[key] = taken + 1
-            return true
+            return nil
         }
+    }
+
+    private static func giveBack(_ key: String, in s: inout State) {
+        s.places[key] = (s.places[key] ?? 1) - 1
+        if s.places[key]! <= 0 { s.places.removeValue(forKey: key) }
     }
     var total: Int { state.withLock { $0.total } }
 

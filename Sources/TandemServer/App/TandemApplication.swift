@@ -170,6 +170,7 @@ final class TandemApplication: WebSocketApplication {
     /// on the connection's loop, right before the 101.
     private func admit(_ outcome: Authenticator.Outcome, _ request: HTTPRequest, address: String, generation: UInt64) -> UpgradeDecision {
         let identity: ClientIdentity
+        var addressPlace: String? = nil
         switch outcome {
         case .busy(let message):
             logRefusal(request, status: 503, reason: "busy: \(message)", client: address)
@@ -192,15 +193,27 @@ final class TandemApplication: WebSocketApplication {
             }
             identity = .member(user: user, tokenID: tokenID)
         case .viewer(let link):
-            guard registry.reserve("share:" + link.id, limit: configuration.maxConnectionsPerUser) else {
+            // One client address holds at most `max-viewers-per-address` of the link's places, so
+            // one holder of the link cannot take them all from everyone else it was given to.
+            let perAddress = configuration.maxViewersPerAddress
+            let place = perAddress > 0 ? ConnectionRegistry.viewerPlace(link: link.id, address: address) : nil
+            let linkKey = "share:" + link.id
+            switch registry.reserve(linkKey, limit: configuration.maxConnectionsPerUser, also: place.map { ($0, perAddress) }) {
+            case nil:
+                addressPlace = place
+            case linkKey?:
                 logRefusal(request, status: 429, reason: "viewers per link", client: address, ["share": "\(link.id)"])
                 return .reject(.text(429, "too many viewers on this link\n", extraHeaders: [("Retry-After", "5")]))
+            default:
+                logRefusal(request, status: 429, reason: "viewers per link per address", client: address, ["share": "\(link.id)"])
+                return .reject(.text(429, "at most \(perAddress) viewers of this link per client address (max-viewers-per-address)\n",
+                                     extraHeaders: [("Retry-After", "5")]))
             }
             identity = .viewer(linkID: link.id, session: link.sessionID, expiresAt: link.expiresAt)
         }
         logger.debug("handshake accepted", metadata: ["who": "\(identity.logName)", "client": "\(address)"])
         let bucket = TokenBucket(capacity: configuration.requestBurst, ratePerSecond: configuration.requestsPerSecond, now: clock())
-        return .accept(context: ClientConnection(identity: identity, bucket: bucket, authGeneration: generation))
+        return .accept(context: ClientConnection(identity: identity, bucket: bucket, authGeneration: generation, addressPlace: addressPlace))
     }
 
     func refusedUpgrade(_ request: HTTPRequest, error: HTTPError, peer: String) {

@@ -39,6 +39,7 @@ public enum ConfigFileTemplate {
         case "max-connections": String(c.maxConnections)
         case "max-connections-per-user": String(c.maxConnectionsPerUser)
         case "max-connections-per-address": String(c.maxConnectionsPerAddress)
+        case "max-viewers-per-address": String(c.maxViewersPerAddress)
         case "max-message": String(c.maxMessageBytes)
         case "max-turn": String(c.maxTurnContentBytes)
         case "max-sessions-per-connection": String(c.maxSessionsPerConnection)

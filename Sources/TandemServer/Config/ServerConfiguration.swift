@@ -34,6 +34,10 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// (`max-connections-per-address`). A trusted proxy is not counted itself; the client its
     /// `X-Forwarded-For` names is.
     public var maxConnectionsPerAddress = 2_500
+    /// Viewer connections one client address (IPv4, or IPv6 /64; behind a trusted proxy the client
+    /// its `X-Forwarded-For` names) may hold on one share link at once, of the link's
+    /// `maxConnectionsPerUser`; 0 = no limit of its own (`max-viewers-per-address`).
+    public var maxViewersPerAddress = 8
     public var maxMessageBytes = 1 << 20
     public var maxTurnContentBytes = 256 << 10
     public var maxSessionsPerConnection = 64
