@@ -63,7 +63,9 @@ class BranchOps:
         p.events[-1]["info"] = dict(p.info(), updated=ANY)
         b.branch_open = False
         # A branch session.archive archived already changes status no more: no second event.
-        if b.status != "archived":
+        if b.status == "archived":
+            tally("branch.merge", "of an archived branch")
+        else:
             b.status = "archived"
             b.emit({"event": "session", "change": "status", "by": user, "info": ANY})
             self.change_window(b, self.t_sent)

@@ -51,7 +51,7 @@ class SessionOps:
         if s.status == "archived":
             return
         op = "session.resume" if s.status == "paused" and self.rng.random() < 0.7 else \
-            self.rng.choice(["session.pause", "session.resume"] + (["session.archive"] if s.fork_seq is not None and self.rng.random() < 0.1 else []))
+            self.rng.choice(["session.pause", "session.resume"] + (["session.archive"] if s.fork_seq is not None and self.rng.random() < 0.3 else []))
         r = self.req(user, op, session=s.id)
         if rank(s.members[user]) < rank("admin"):
             return self.expect_error(r, "forbidden")
