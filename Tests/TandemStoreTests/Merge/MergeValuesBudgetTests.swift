@@ -17,7 +17,7 @@ import TandemJSON
     @Test func aStaleWriteOfARowOfManyValuesIsRefusedAndWritesNothing() throws {
         try withStore { store in
             try makeSession(store)
-            let count = 25_000
+            let count = 12_000
             _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: Self.manyValues(count, first: "a", last: "z"), baseVersion: 0)
             let current = Self.manyValues(count, first: "A", last: "z")
             _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: current, baseVersion: 1)
@@ -59,7 +59,7 @@ import TandemJSON
     @Test func aBranchMergeOfARowOfManyValuesIsRefusedWhole() throws {
         try withStore { store in
             try makeSession(store)
-            let count = 25_000
+            let count = 12_000
             _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: Self.manyValues(count, first: "a", last: "z"), baseVersion: 0)
             _ = try store.createBranch(session: "s1", actor: "alice", id: "b1")
             _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: Self.manyValues(count, first: "A", last: "z"), baseVersion: 1)
