@@ -166,7 +166,10 @@ public enum SlashCommand: Sendable, Equatable {
                 throw CommandError("/restore rewinds the session for every member to checkpoint \(words) (later turns leave history for good, rows go back); confirm with /restore \(words) --yes")
             }
             return .restore(name: try oneArg(String(words.dropLast("--yes".count)), "/restore NAME --yes"))
-        case "branch": return .branch(name: try oneArg(rest, "/branch NAME"))
+        case "branch":
+            let name = try oneArg(rest, "/branch NAME")
+            if let problem = TitleText.problem(name) { throw CommandError("/branch: the branch's \(problem): /branch Plan B") }
+            return .branch(name: name)
         case "export":
             // The path is the rest of the line, spaces and all; `~` is the home directory, as in a shell.
             // A last word `--force` replaces an existing file.
@@ -197,9 +200,15 @@ public enum SlashCommand: Sendable, Equatable {
         case "branches": try noArgs(args, "/branches"); return .branches
         case "templates": try noArgs(args, "/templates"); return .templates
         case "shares": try noArgs(args, "/shares"); return .shares
-        case "title": return .title(try oneArg(rest, "/title TEXT"))
+        case "title":
+            let title = try oneArg(rest, "/title TEXT")
+            if let problem = TitleText.problem(title) { throw CommandError("/title: \(problem): /title Design review") }
+            return .title(title)
         case "template": return .template(name: try oneArg(rest, "/template NAME"))
-        case "search": return .search(query: try oneArg(rest, "/search QUERY"))
+        case "search":
+            let query = try oneArg(rest, "/search QUERY")
+            if let problem = SearchableText.problem(query) { throw CommandError("/search: " + problem) }
+            return .search(query: query)
         case "metadata":
             guard !rest.isEmpty else { throw usage("/metadata JSON") }
             let value: JSONValue

@@ -56,6 +56,7 @@ struct BranchCreate: ParsableCommand {
     func run() throws {
         try runReporting {
             if let at, at < 0 { throw Failure("--at must be a turn number (0 or more), got \(at)") }
+            if let title, let problem = TitleText.problem(title) { throw Failure("--title: " + problem + "; leave it out for \"<title> (branch)\"") }
             let c = try connect(connection)
             defer { c.close() }
             let branch = try c.call(.branchCreate(BranchCreateParams(session: session, at: at, title: title, branch: id)), as: SessionResult.self).session
@@ -96,7 +97,7 @@ struct Merge: ParsableCommand {
 /// `tandem discard`.
 struct Discard: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Delete a branch and everything in it, for good (admin of the branch).",
-        discussion: "Only an open branch: the server refuses a session that is no branch, or a merged one (status 3).")
+        discussion: "Only an open branch: a session that is no branch, or a merged one, is refused (status 3) and one that does not exist (or was discarded) is not found (status 2); the message says which.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The branch's id.") var branch: String
     @Flag(help: "Confirm: there is no way back.") var yes = false
@@ -106,7 +107,15 @@ struct Discard: ParsableCommand {
             try requireConfirmation(yes, "discarding \(branch) deletes it and everything in it for every member, for good")
             let c = try connect(connection)
             defer { c.close() }
-            _ = try c.call(.branchDiscard(SessionRef(session: branch)), as: EmptyResult.self)
+            do throws(ClientError) {
+                _ = try c.call(.branchDiscard(SessionRef(session: branch)), as: EmptyResult.self)
+            } catch {
+                let refusal = discardRefusal(error, branch: branch) { (ref) throws(ClientError) in
+                    try c.call(.sessionGet(ref), as: SessionResult.self).session
+                }
+                guard let refusal else { throw error }
+                throw Failure(refusal.message, exitCode: refusal.status)
+            }
             Output.line("\(branch) discarded")
         }
     }
@@ -119,4 +128,22 @@ func mergedRows(_ result: BranchMergeResult) -> String {
     let named = "rows " + result.rows.map(PrintableText.line).joined(separator: ", ")
     let unnamed = result.rowsTotal - Int64(result.rows.count)
     return unnamed > 0 ? named + " and \(unnamed) more (\(result.rowsTotal) in all)" : named
+}
+
+/// A refused `branch.discard` (`conflict` "not an open branch", or `not_found`) as the user's reason
+/// and exit status: which of merged, no branch or gone it is, from `session.get` (`get`). Nil for
+/// any other failure, which is reported as it is.
+func discardRefusal(_ error: ClientError, branch: String,
+                    get: (SessionRef) throws(ClientError) -> SessionInfo) -> (message: String, status: Int32)? {
+    guard case .server(let refusal) = error, refusal.code == .conflict || refusal.code == .notFound else { return nil }
+    // Prefixed with the error code, as every other refusal is said.
+    let renderer = Output.renderer()
+    let gone = ("not_found: " + renderer.discardRefusal(branch: branch, session: nil), Int32(2))
+    if refusal.code == .notFound { return gone }
+    do throws(ClientError) {
+        return ("conflict: " + renderer.discardRefusal(branch: branch, session: try get(SessionRef(session: branch))), 3)
+    } catch {
+        guard case .server(let e) = error, e.code == .notFound else { return nil }
+        return gone
+    }
 }

@@ -364,8 +364,8 @@ final class InteractiveSession: Sendable {
             let result = try call(.statePut(params), as: StatePutResult.self)
             switch result {
             case .applied(let row, _), .merged(let row, _):
+                // The `state` event that follows says it (merged or not), as for every member.
                 state.withLock { $0.versions[row.key] = max($0.versions[row.key] ?? 0, row.version) }
-                screen.print(renderer.notice("\(result.outcome.rawValue): \(row.key) is now v\(row.version)"))
             case .conflict(let current, let conflicts):
                 let pending = PendingConflict(key: params.key, yours: params.value, current: current, conflicts: conflicts)
                 state.withLock { $0.mode = .choosing(pending) }

@@ -64,6 +64,9 @@ struct Create: ParsableCommand {
 
     func run() throws {
         try runReporting {
+            if let title, let problem = TitleText.problem(title) {
+                throw Failure(problem + (template == nil ? ": tandem create \"Sprint retro\"" : "; leave TITLE out to keep the template's"))
+            }
             let operation: TandemProtocol.Operation
             if let template {
                 operation = .templateCreateSession(TemplateCreateParams(template: template, title: title, session: id))

@@ -34,6 +34,7 @@ struct Update: ParsableCommand {
     func run() throws {
         try runReporting {
             guard title != nil || metadata != nil else { throw Failure("nothing to update: give --title and/or --metadata") }
+            if let title, let problem = TitleText.problem(title) { throw Failure("--title: " + problem) }
             let object = try metadata.map(metadataObject)
             let c = try connect(connection)
             defer { c.close() }
@@ -117,6 +118,7 @@ struct Search: ParsableCommand {
             guard (1...1000).contains(limit) else { throw Failure("--limit must be from 1 to 1000, got \(limit)") }
             let query = words.joined(separator: " ")
             guard !query.trimmingCharacters(in: .whitespaces).isEmpty else { throw Failure("no query: tandem search WORDS") }
+            if let problem = SearchableText.problem(query) { throw Failure(problem) }
             let wanted = try status.map(statusOption)
             let c = try connect(connection)
             defer { c.close() }

@@ -62,7 +62,7 @@ extension InteractiveSession {
             break
         }
         // Title, metadata, status and member changes need no line of their own: the server's event
-        // for them reaches this view as it reaches every other member's.
+        // for them reaches this view as it reaches every other member's (the rule: `perform`).
     }
 
     /// `/delete --yes` and `/discard --yes`. The server unsubscribes everyone once the session is

@@ -17,11 +17,24 @@ extension InteractiveSession {
                 try perform(command)
             }
         } catch {
-            report(error)
+            // A refused `/discard` says why in the user's terms (merged, not a branch) instead of the
+            // server's "not an open branch".
+            let refusal = command == .discard ? discardRefusal(error, branch: sessionID) { (ref) throws(ClientError) in
+                try call(.sessionGet(ref), as: SessionResult.self).session
+            } : nil
+            if let refusal { screen.print(renderer.error(refusal.message)) } else { report(error) }
         }
         return true
     }
 
+    /// One rule for what a change prints: a change the server announces with an event (a turn undone,
+    /// a comment, a row written, a role, a clear, a restore, a status or title) prints nothing of its
+    /// own, since the event reaches this view as it reaches every member's and is the confirmation
+    /// (printing both showed every change twice). The command's own line is for what no event tells
+    /// this view: a failure, nothing done (`nothing to clear`), a checkpoint, branch, share link or
+    /// template made, the view closing (`/delete`, `/discard`), and a merge's turns and rows (the
+    /// branch's only event is its archiving). Scripts (`tandem undo` and the rest) have no events and
+    /// keep their confirmations.
     private func perform(_ command: SlashCommand) throws(ClientError) {
         let s = sessionID
         switch command {
@@ -34,13 +47,11 @@ extension InteractiveSession {
             if result.turns.isEmpty { screen.print(renderer.notice("no turns yet")) }
             screen.print(lines: result.turns.map(renderer.turn))
         case .undo:
-            let value = try request(.turnUndo(UndoParams(session: s)))
-            screen.print(renderer.notice("undid turn #\(value["seq"]?.intValue.map(String.init) ?? "?")"))
+            _ = try request(.turnUndo(UndoParams(session: s)))
         case .clear:
             let value = try request(.sessionClear(SessionRef(session: s)))
-            // 0: no live turn was left, so nothing was cleared.
-            let through = value["cleared_through"]?.intValue
-            screen.print(renderer.notice(through == 0 ? "nothing to clear" : "cleared through #\(through.map(String.init) ?? "?")"))
+            // 0: no live turn was left, so nothing was cleared and no event comes to say so.
+            if value["cleared_through"]?.intValue == 0 { screen.print(renderer.notice("nothing to clear")) }
         case .who:
             let members = try allMembers(session: s)
             screen.print(lines: members.map(renderer.member))
@@ -59,14 +70,12 @@ extension InteractiveSession {
             }
             write(StatePutParams(session: s, key: key, value: value, base: base ?? 0))
         case .comment(let seq, let text):
-            let result = try call(.commentAdd(CommentAddParams(session: s, seq: seq, text: text)), as: CommentResult.self)
-            screen.print(renderer.notice("comment \(result.comment.id) added to #\(seq)"))
+            _ = try call(.commentAdd(CommentAddParams(session: s, seq: seq, text: text)), as: CommentResult.self)
         case .checkpoint(let name):
             let result = try call(.checkpointSave(CheckpointParams(session: s, name: name)), as: CheckpointResult.self)
             screen.print(renderer.notice("checkpoint \(name) saved at #\(result.checkpoint.seq)"))
         case .restore(let name):
-            let result = try call(.checkpointRestore(CheckpointParams(session: s, name: name)), as: CheckpointResult.self)
-            screen.print(renderer.notice("restored \(name) (turn #\(result.checkpoint.seq))"))
+            _ = try call(.checkpointRestore(CheckpointParams(session: s, name: name)), as: CheckpointResult.self)
         case .branch(let name):
             let result = try call(.branchCreate(BranchCreateParams(session: s, title: name)), as: SessionResult.self)
             screen.print(renderer.notice("branch \(result.session.id) created; open it with: tandem open \(result.session.id)"))
@@ -114,7 +123,6 @@ extension InteractiveSession {
             } catch .server(let e) where e.code == .notFound {
                 _ = try call(.memberAdd(params), as: MemberResult.self)
             }
-            screen.print(renderer.notice("\(user) is \(roleName)"))
         case .stats:
             let list = try allContributions(ContributionsParams(session: s))
             screen.print(lines: renderer.contributions(list))

@@ -56,11 +56,12 @@ import Testing
 
         // A conflict: both read v1, alice writes v2, bob writes on v1 the same path.
         try t.type("alice", #"/set plan {"owner":"alice","steps":["draft"]}"#)
-        try t.waitFor("alice", contains: "plan is now v1")
+        // The writer learns it from the `state` event, as every member does.
+        try t.waitFor("alice", contains: #"state plan = {"owner":"alice","steps":["draft"]} v1 by alice"#)
         try t.type("bob", "/state plan")
         try t.waitFor("bob") { $0.contains(#"plan = {"owner":"alice","steps":["draft"]}  v1"#) }
         try t.type("alice", #"/set plan {"owner":"carol","steps":["draft"]}"#)
-        try t.waitFor("alice", contains: "plan is now v2")
+        try t.waitFor("alice", contains: #"state plan = {"owner":"carol","steps":["draft"]} v2 by alice"#)
         try t.type("bob", #"/set plan {"owner":"bob","steps":["draft"]}"#)
         let conflict = try t.waitFor("bob", contains: "resolve with: ours | theirs | edit")
         #expect(conflict.contains("conflict writing plan (now v2 by alice)"))
@@ -69,7 +70,7 @@ import Testing
         #expect(conflict.contains(#"theirs: "carol""#))
         #expect(conflict.contains(#"yours:  "bob""#))
         try t.type("bob", "ours")
-        #expect(try t.waitFor("bob", contains: "applied: plan is now v3").contains("v3"))
+        #expect(try t.waitFor("bob", contains: #"state plan = {"owner":"bob","steps":["draft"]} v3 by bob"#).contains("v3"))
         #expect(try t.waitFor("alice") { $0.contains(#"state plan = {"owner":"bob","steps":["draft"]} v3 by bob"#) }
                 .contains("v3 by bob"))
 
