@@ -33,7 +33,7 @@ import Testing
         #expect(!html.contains("x</script>"))
         #expect(!html.contains("<b>"))
         #expect(html.contains("const session = \"x\\u003c/script>\\u003cb>\\\"\\\\\\u2028\";"))
-        #expect(html.contains("<h1 id=\"title\">x&lt;/script&gt;&lt;b&gt;&quot;\\"))
+        #expect(html.contains("<h1 id=\"title\" dir=\"auto\">x&lt;/script&gt;&lt;b&gt;&quot;\\"))
     }
 
     @Test func policyAllowsTheNoncedScriptAndWebSocketsOnly() {

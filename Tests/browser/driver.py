@@ -425,6 +425,51 @@ async def main():
         hint = await browser.eval(whole, "!document.getElementById('older').hidden")
         c.check("a session of exactly 200 turns is shown whole, with no note of earlier ones",
                 took is not None and not hint, f"shown {took is not None}, hint {hint}")
+
+        # 12. Earlier turns load on request, and the turn the reader was at stays where it was.
+        await browser.eval(big, "window.scrollTo(0, 0)")
+        anchor = "document.getElementById('turns').firstElementChild"
+        before = await browser.eval(big, f"[{anchor}.id, {anchor}.getBoundingClientRect().top]")
+        await browser.eval(big, "document.getElementById('older-load').click()")
+        took = await browser.wait_for(big, "document.querySelectorAll('#turns .turn').length === 205")
+        first_shown = await browser.eval(big, "document.querySelector('#turns .turn .content').textContent")
+        hint = await browser.eval(big, "!document.getElementById('older').hidden")
+        after = await browser.eval(big, f"document.getElementById({json.dumps(before[0])}).getBoundingClientRect().top")
+        c.check("'Show earlier turns' loads the rest, keeping the reader's place",
+                took is not None and first_shown == "turn number 1" and not hint and abs(after - before[1]) <= 2,
+                f"first {first_shown!r}, hint {hint}, {before[0]} moved {before[1]} -> {after}")
+
+        # 13. A turn arriving while the reader is scrolled up does not move the page; a button counts it.
+        big_id = (await alice.call("session.list", limit=5))["sessions"]
+        big_id = next(x["id"] for x in big_id if x["title"] == "A long session")
+        scrolled = await browser.eval(big, "window.scrollY")
+        await alice.call("turn.post", session=big_id, content="posted while the reader looks back")
+        took = await browser.wait_for(big, f"{TURNS_TEXT}.includes('while the reader looks back')")
+        await asyncio.sleep(0.3)
+        stayed = await browser.eval(big, "window.scrollY")
+        pill = await browser.eval(big, "document.getElementById('newer').hidden ? '' : document.getElementById('newer').textContent")
+        await browser.eval(big, "document.getElementById('newer').click()")
+        bottom = await browser.wait_for(big, "window.innerHeight + window.scrollY >= document.body.scrollHeight - 2 && document.getElementById('newer').hidden")
+        c.check("a live turn while scrolled up: no jump, '1 new turn' button takes the reader down",
+                took is not None and stayed == scrolled and pill == "↓ 1 new turn" and bottom is not None,
+                f"scrollY {scrolled} -> {stayed}, button {pill!r}, at bottom {bottom is not None}")
+
+        # 14. Right-to-left text reads right to left; a phone-width page has no sideways scrolling,
+        # even with a long unbroken line and a code block.
+        await alice.call("turn.post", session=big_id, content="שלום, זה טקסט בעברית.")
+        await alice.call("turn.post", session=big_id, content="مرحبا بالعالم! 🎉")
+        await alice.call("turn.post", session=big_id, content="```\nfn main() { println!(\"" + "x" * 300 + "\"); }\n```")
+        await browser.wait_for(big, f"{TURNS_TEXT}.includes('fn main')")
+        directions = await browser.eval(big, "Array.from(document.querySelectorAll('#turns .content')).slice(-4)"
+                                             ".map((e) => getComputedStyle(e).direction).join(' ')")
+        c.check("Hebrew and Arabic turns read right to left, others left to right",
+                directions == "ltr rtl rtl ltr", f"directions {directions!r}")
+        await browser.cdp("Emulation.setDeviceMetricsOverride",
+                          {"width": 375, "height": 740, "deviceScaleFactor": 2, "mobile": True}, big)
+        await asyncio.sleep(0.3)
+        widths = await browser.eval(big, "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        c.check("at phone width (375 px) nothing scrolls sideways", widths[0] <= widths[1], f"scrollWidth {widths}")
+        await browser.screenshot(big, "phone.png")
     finally:
         await browser.close()
         await alice.ws.close()

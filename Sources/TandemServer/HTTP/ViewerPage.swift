@@ -27,11 +27,12 @@ enum ViewerPage {
     /// The live, read-only view of one session; `nonce` matches the response's CSP.
     static func viewer(session: String, nonce: String) -> String {
         head(title: "Tandem") + """
-        <body><header><div class="bar"><h1 id="title">\(escape(session))</h1>
+        <body><header><div class="bar"><h1 id="title" dir="auto">\(escape(session))</h1>
         <span class="tag" id="session-state"></span><span class="tag">read-only</span>
         <span id="status" data-state="waiting">connecting…</span></div></header>
         <main><p class="notice" id="notice" role="status"></p>
-        <p id="older" hidden>Earlier turns are not shown here: this view starts with the last 200.</p><div id="turns"></div>
+        <p id="older" hidden>This view starts with the last 200 turns. <button id="older-load" type="button">Show earlier turns</button></p>
+        <div id="turns"></div><button id="newer" type="button" hidden></button>
         <p id="empty" hidden>No turns yet. New turns appear here as members post them.</p></main>
         <footer>Shared with a Tandem link: you see the session as it happens, read-only.</footer>
         <script nonce="\(escape(nonce))">

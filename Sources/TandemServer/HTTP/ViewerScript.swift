@@ -11,8 +11,11 @@ enum ViewerScript {
     private static let body = """
         const $ = (id) => document.getElementById(id);
         const turnsEl = $("turns"), statusEl = $("status"), noticeEl = $("notice"), titleEl = $("title");
-        const emptyEl = $("empty"), stateEl = $("session-state");
+        const emptyEl = $("empty"), stateEl = $("session-state"), olderEl = $("older"), olderButton = $("older-load");
+        const newerEl = $("newer");
         let ws = null, lastEseq = 0, joined = false, queued = [], stopped = false, nextId = 1;
+        // The lowest seq the view has read from (hidden turns count): earlier turns are asked for below it.
+        let oldestSeq = 0, loadingOlder = false, unseen = 0;
         let backoff = 1000, healthy = null;
         const pending = new Map();
         const expiredText = "This share link has expired. Ask whoever sent it for a new one.";
@@ -32,12 +35,26 @@ enum ViewerScript {
           stateEl.textContent = info.status && info.status !== "active" ? info.status : "";
         }
         function updateEmpty() { emptyEl.hidden = turnsEl.childElementCount > 0; }
-        function clearTurns() { turnsEl.textContent = ""; updateEmpty(); }
+        function clearTurns() { turnsEl.textContent = ""; updateEmpty(); seenAll(); }
         function nearBottom() { return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80; }
 
-        // Inserts or replaces a turn, keeping the list in seq order.
-        function render(t) {
-          const stick = nearBottom();
+        // Whether earlier turns than `first` exist (`more`): the button at the top then loads them.
+        function setOlder(first, more) {
+          oldestSeq = first;
+          olderEl.hidden = !more || first <= 1;
+        }
+
+        // Turns that arrived while the reader was scrolled up: counted on a button, not scrolled to
+        // (the page must not jump under someone reading earlier turns).
+        function seenAll() { unseen = 0; newerEl.hidden = true; }
+        function arrivedUnseen() {
+          unseen += 1;
+          newerEl.textContent = "↓ " + unseen + (unseen === 1 ? " new turn" : " new turns");
+          newerEl.hidden = false;
+        }
+
+        // Inserts or replaces a turn, keeping the list in seq order; `stick`: keep the page at its end.
+        function render(t, stick = nearBottom()) {
           let el = $("turn-" + t.seq);
           if (!el) {
             el = document.createElement("article");
@@ -50,14 +67,15 @@ enum ViewerScript {
           el.className = "turn role-" + String(t.role).replace(/[^a-z]/g, "");
           el.textContent = "";
           const meta = document.createElement("div"); meta.className = "meta";
-          const author = document.createElement("span"); author.className = "author"; author.textContent = t.author;
+          // dir=auto: Arabic or Hebrew text reads right to left, its punctuation on the right side.
+          const author = document.createElement("span"); author.className = "author"; author.dir = "auto"; author.textContent = t.author;
           const role = document.createElement("span"); role.textContent = t.role;
           const time = document.createElement("time");
           const created = new Date(t.created);
           time.dateTime = created.toISOString(); time.textContent = created.toLocaleString();
           const seq = document.createElement("span"); seq.className = "seq"; seq.textContent = "#" + t.seq;
           meta.append(author, role, time, seq);
-          const content = document.createElement("div"); content.className = "content"; content.textContent = t.content;
+          const content = document.createElement("div"); content.className = "content"; content.dir = "auto"; content.textContent = t.content;
           el.append(meta, content);
           if (t.undone) el.classList.add("undone");
           updateEmpty();
@@ -84,12 +102,14 @@ enum ViewerScript {
             // show what `history` shows, as a live clear or restore does.
             if (fresh) {
               clearTurns();
-              (r.turns || []).filter((t) => !t.undone).forEach(render);
+              (r.turns || []).filter((t) => !t.undone).forEach((t) => render(t));
               // 200 turns from the first one are the whole session: nothing earlier to point to.
               const turns = r.turns || [];
-              $("older").hidden = turns.length < 200 || turns[0].seq === 1;
+              setOlder(turns.length ? turns[0].seq : 0, turns.length >= 200);
               lastEseq = r.head_eseq;
             }
+            // A request for earlier turns on the last connection has no answer coming.
+            loadingOlder = false; olderButton.disabled = false;
             joined = true;
             setStatus("live", "live");
             const early = queued; queued = [];
@@ -102,10 +122,39 @@ enum ViewerScript {
           clearTurns();
           request("history", {last: 200}, (msg) => {
             if (!msg.ok) return;
-            msg.result.turns.forEach(render);
-            $("older").hidden = !msg.result.more;
+            msg.result.turns.forEach((t) => render(t));
+            setOlder(msg.result.turns.length ? msg.result.turns[0].seq : 0, msg.result.more);
           });
         }
+
+        // The turns from..to, in pages (`more`: a page filled max_page_bytes before `to`).
+        function fetchRange(from, to, done) {
+          request("history", {from, to, limit: 200}, (msg) => {
+            if (!msg.ok) return done(msg.error);
+            const turns = msg.result.turns;
+            turns.forEach((t) => render(t, false));
+            const last = turns.length ? turns[turns.length - 1].seq : to;
+            if (msg.result.more && last < to) return fetchRange(last + 1, to, done);
+            done(null);
+          });
+        }
+
+        // Up to 200 turns before the earliest shown, keeping the turn the reader was looking at in place.
+        function loadOlder() {
+          if (loadingOlder || !joined || oldestSeq <= 1) return;
+          loadingOlder = true; olderButton.disabled = true;
+          const anchor = turnsEl.firstElementChild, top = anchor ? anchor.getBoundingClientRect().top : 0;
+          const from = Math.max(1, oldestSeq - 200);
+          fetchRange(from, oldestSeq - 1, (error) => {
+            loadingOlder = false; olderButton.disabled = false;
+            if (error) return notice("Earlier turns could not be loaded: " + error.message);
+            if (anchor && anchor.isConnected) window.scrollBy(0, anchor.getBoundingClientRect().top - top);
+            setOlder(from, true);
+          });
+        }
+        olderButton.addEventListener("click", loadOlder);
+        newerEl.addEventListener("click", () => { window.scrollTo(0, document.body.scrollHeight); seenAll(); });
+        window.addEventListener("scroll", () => { if (nearBottom()) seenAll(); }, {passive: true});
 
         function apply(msg) {
           if (typeof msg.eseq === "number") {
@@ -113,11 +162,16 @@ enum ViewerScript {
             lastEseq = msg.eseq;
           }
           switch (msg.event) {
-          case "turn": render(msg); break;
+          case "turn": {
+            const stick = nearBottom(), known = $("turn-" + msg.seq) !== null;
+            render(msg, stick);
+            if (!stick && !known) arrivedUnseen();
+            break;
+          }
           case "turn.undone": { const el = $("turn-" + msg.seq); if (el) el.classList.add("undone"); break; }
           case "session":
             showSession(msg.info);
-            if (msg.change === "cleared") { clearTurns(); $("older").hidden = true; }
+            if (msg.change === "cleared") { clearTurns(); setOlder(0, false); }
             else if (msg.change === "restored") reload();
             else if (msg.change === "deleted") stop("This session was deleted.", "session deleted");
             break;

@@ -24,5 +24,9 @@ enum ViewerStyle {
         .notice:empty{display:none}
         #empty,#older{color:#5c6670;font-style:italic;text-align:center;margin:32px 0}#older{margin:8px 0;font-size:13px}
         footer{font-size:12px;color:#8a949e;text-align:center;padding:8px}
+        #older button{font:inherit;font-style:normal;margin-left:6px;padding:4px 12px;border:1px solid #b8c0c8;border-radius:14px;background:#fff;color:#20303c;cursor:pointer}
+        #older button:disabled{opacity:.6;cursor:progress}
+        #newer{position:fixed;bottom:18px;left:50%;transform:translateX(-50%);z-index:2;font:13px system-ui,sans-serif;padding:6px 14px;border:0;border-radius:16px;background:#20303c;color:#fff;box-shadow:0 2px 6px #0004;cursor:pointer}
+        #newer[hidden]{display:none}
         """
 }
