@@ -14,7 +14,10 @@ import Testing
         let (status, html) = ViewerAssets.page(for: link(expires: 10_000), now: 9_999, nonce: "n0")
         #expect(status == 200)
         #expect(html.contains("const session = \"s-1\";"))
-        #expect(html.contains("textContent = t.content"))
+        // Turn text reaches the page only through textContent (prose and ``` blocks alike).
+        #expect(html.contains("fillContent(content, String(t.content))"))
+        #expect(html.contains("span.textContent = prose.join"))
+        #expect(html.contains("inner.textContent = code.join"))
         #expect(!html.contains("innerHTML"))
         #expect(html.contains("<script nonce=\"n0\">"))
     }

@@ -469,6 +469,11 @@ async def main():
         await asyncio.sleep(0.3)
         widths = await browser.eval(big, "[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
         c.check("at phone width (375 px) nothing scrolls sideways", widths[0] <= widths[1], f"scrollWidth {widths}")
+        code = await browser.eval(big, "(() => { const pre = document.querySelector('#turns .turn:last-child .content pre');"
+                                       " return pre ? [pre.textContent.slice(0, 9), getComputedStyle(pre).fontFamily,"
+                                       " pre.scrollWidth > pre.clientWidth, pre.parentElement.textContent.includes('```')] : null; })()")
+        c.check("a ``` block is code: monospace, the fences gone, its long line scrolls inside the block",
+                code is not None and code[0] == "fn main()" and "monospace" in code[1] and code[2] and not code[3], f"{code}")
         await browser.screenshot(big, "phone.png")
     finally:
         await browser.close()

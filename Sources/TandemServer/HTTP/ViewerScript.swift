@@ -53,6 +53,29 @@ enum ViewerScript {
           newerEl.hidden = false;
         }
 
+        // A turn's text, with its ``` fenced blocks as code (monospace, kept unwrapped, scrolling
+        // sideways inside the block). Every part is set with textContent: no markup comes from a turn.
+        function fillContent(el, text) {
+          const lines = text.split("\\n");
+          let prose = [], code = null;
+          const flush = () => {
+            if (code !== null) {
+              const pre = document.createElement("pre"), inner = document.createElement("code");
+              inner.textContent = code.join("\\n"); pre.append(inner); pre.dir = "ltr"; el.append(pre);
+            } else if (prose.length) {
+              const span = document.createElement("span"); span.textContent = prose.join("\\n"); el.append(span);
+            }
+            prose = []; code = null;
+          };
+          for (const line of lines) {
+            if (/^\\s*```/.test(line)) {
+              if (code === null) { flush(); code = []; } else flush();
+            } else if (code !== null) code.push(line);
+            else prose.push(line);
+          }
+          flush();
+        }
+
         // Inserts or replaces a turn, keeping the list in seq order; `stick`: keep the page at its end.
         function render(t, stick = nearBottom()) {
           let el = $("turn-" + t.seq);
@@ -75,7 +98,8 @@ enum ViewerScript {
           time.dateTime = created.toISOString(); time.textContent = created.toLocaleString();
           const seq = document.createElement("span"); seq.className = "seq"; seq.textContent = "#" + t.seq;
           meta.append(author, role, time, seq);
-          const content = document.createElement("div"); content.className = "content"; content.dir = "auto"; content.textContent = t.content;
+          const content = document.createElement("div"); content.className = "content"; content.dir = "auto";
+          fillContent(content, String(t.content));
           el.append(meta, content);
           if (t.undone) el.classList.add("undone");
           updateEmpty();
