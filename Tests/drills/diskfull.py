@@ -144,6 +144,11 @@ async def run(args):
         check(server.alive(), "tandemd is still running")
         status, body = server.healthz()
         check(status == 503 and "storage" in body, f"/healthz tells monitoring: {status} {body.strip()}")
+        # One error line per refused write filled the log (on the full disk, under journald) as fast as
+        # clients retried: the first of a kind in 10 s is logged, the rest counted.
+        with open(server.log_path, errors="replace") as f:
+            full_lines = [line for line in f if "request failed" in line and "full" in line]
+        check(1 <= len(full_lines) <= 3, f"the log says so {len(full_lines)} time(s) for {len(errors) + 1} refused writes")
 
         print("3. reads while full")
         seqs, nonces, head = await history(writer)

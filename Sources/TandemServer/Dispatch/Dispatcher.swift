@@ -38,6 +38,9 @@ final class Dispatcher: Sendable {
     let searchesRunning = Atomic<Int>(0)
     /// Users with a `session.search` running: one each at a time.
     let searchingUsers = Mutex<Set<String>>([])
+    /// Storage refusals logged one by one: the first of each kind (full, readOnly, lockedOut) in
+    /// 10 s; the rest are counted and told in one line when the next window starts.
+    private let storageRefusalLog = Mutex(RefusalLogThrottle(perWindow: 1, window: 10, maxClients: 16))
 
     init(store: Store, live: LiveSessions, pool: WorkPool, configuration: ServerConfiguration,
          metrics: ServerMetrics, logger: Logger, clock: @escaping @Sendable () -> Double) {
@@ -122,12 +125,25 @@ final class Dispatcher: Sendable {
     }
 
     /// The answer to a request the store refused; internal failures are logged under the reference
-    /// the answer gives.
+    /// the answer gives. Storage refusals (full, read-only, locked by another process) are logged
+    /// through `storageRefusalLog`: the client is told why, and the log gets the first of each kind
+    /// in a window and then how many more (on a full disk every retried post wrote an error line).
     func failure(_ error: StoreError, id: RequestID?, operation: String) -> Response {
         metrics.errors.add()
         let reference = errorReference.add(1, ordering: .relaxed).newValue
-        if ErrorMapping.code(for: error) == .internal || error.kind == .sqlite {
+        let code = ErrorMapping.code(for: error)
+        if code == .internal {
             logger.error("request failed", metadata: ["op": "\(operation)", "error": "\(error)", "reference": "\(reference)"])
+        } else if error.kind == .sqlite {
+            let reason = error.storageFailure.map { "\($0)" } ?? "sqlite"
+            let verdict = storageRefusalLog.withLock { $0.refused(client: reason, now: clock()) }
+            for (what, count) in verdict.suppressed {
+                logger.error("storage refusals not logged one by one", metadata: ["storage": "\(what)", "count": "\(count)"])
+            }
+            if verdict.logIt {
+                logger.error("request failed", metadata: ["op": "\(operation)", "error": "\(error)", "reference": "\(reference)",
+                                                          "storage": "\(reason)"])
+            }
         }
         return ErrorMapping.response(id: id, for: error, reference: reference)
     }
