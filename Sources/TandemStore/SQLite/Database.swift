@@ -52,7 +52,8 @@ public final class Database {
         guard rc == SQLITE_OK, let db else {
             let message = db.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close_v2(db)
-            throw StoreError(.sqlite, "cannot open \(path): \(message)", sqliteCode: rc)
+            let reason = rc == SQLITE_CANTOPEN ? OpenFailureReason.explain(path).map { ": " + $0 } ?? "" : ""
+            throw StoreError(.sqlite, "cannot open \(path): \(message)\(reason)", sqliteCode: rc)
         }
         if requireWritable && sqlite3_db_readonly(db, "main") == 1 {
             sqlite3_close_v2(db)
