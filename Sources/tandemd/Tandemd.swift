@@ -17,7 +17,8 @@ struct Tandemd: ParsableCommand {
             variables (TANDEM_PORT, TANDEM_DB, TANDEM_MAX_MESSAGE, ...), and these flags.
 
             On first start with an empty database an owner account is created and its token is \
-            printed once and written to a 0600 file next to the database.
+            written to a 0600 file next to the database (DB.owner-token), and printed once when \
+            standard output is a terminal (not into journald or docker logs).
 
             Signals: SIGTERM or SIGINT stop it gracefully; SIGHUP reloads the TLS certificate and key.
             """,
@@ -112,9 +113,7 @@ struct Tandemd: ParsableCommand {
         var settings = ServerConfiguration()
         do {
             if let config {
-                guard let text = try? String(contentsOfFile: config, encoding: .utf8) else {
-                    throw ValidationError("cannot read the config file \(config)")
-                }
+                let text = try ConfigFileText.read(config)
                 try ConfigurationLoader.apply(configFileText: text, source: config, to: &settings)
             }
             try ConfigurationLoader.apply(environment: ProcessInfo.processInfo.environment, to: &settings)
@@ -174,8 +173,9 @@ struct Tandemd: ParsableCommand {
                                   showSecret: isatty(STDOUT_FILENO) == 1))
             fflush(nil)
         }
-        ShutdownSignals.waitForSignal { server.reloadOnHangUp() }
-        logger.info("shutting down")
+        let signal = ShutdownSignals.waitForSignal { server.reloadOnHangUp() }
+        // Which signal: a stop the operator did not send (an OOM-killer's SIGTERM, a stray Ctrl-C) shows as such.
+        logger.info("shutting down", metadata: ["signal": "\(signal == SIGINT ? "SIGINT" : "SIGTERM")"])
         server.shutdown(grace: 3)
     }
 }

@@ -30,7 +30,7 @@ struct StartedByHandTests {
         client.close()
         server.stop()
         #expect(server.process.terminationReason == .exit && server.process.terminationStatus == 0)
-        #expect(server.output.contains("shutting down"))
+        #expect(server.output.contains("signal=SIGTERM [tandemd] shutting down"), "\(server.output)")
     }
 
     /// A renewed certificate is put in place and tandemd is sent SIGHUP (`systemctl reload`): new
