@@ -147,7 +147,8 @@ final class AccessWatcher: @unchecked Sendable {
             switch client.identity {
             case .member(let user, let tokenID):
                 if invalid.contains(tokenID), client.markCutOff() {
-                    logger.info("closing connection of revoked token", metadata: ["user": "\(user)"])
+                    // The token's id (never its secret): the user may hold several, and `tokens list` names them by id.
+                    logger.info("closing connection of revoked token", metadata: ["user": "\(user)", "token": "\(tokenID)"])
                     connection.close(code: TandemProtocol.CloseCode.credentialRevoked.rawValue, reason: "token revoked")
                 }
             case .viewer(let linkID, let session, _):

@@ -104,7 +104,8 @@ extension EndToEnd {
 
         @Test("a token revoked in the database by another process closes its connections with 4401 within 1 s")
         func tokenRevocation() throws {
-            let harness = try TestServer()
+            let log = CapturedLog()
+            let harness = try TestServer(log: log)
             defer { harness.stop() }
             let alice = try harness.user("alice")
             let bob = try harness.user("bob")
@@ -131,6 +132,10 @@ extension EndToEnd {
             #expect(TandemTestClient.handshakeStatus(port: harness.port, .bearer(bob.token)) == 401)
             // The same user's other token keeps working.
             #expect(try survivor.ok("turn.post", ["session": "s-tok", "content": "still here"])["turn"]?["author"] == "bob")
+            // The log names which of bob's tokens was cut off (its id, never the secret), once per connection.
+            let cut = log.all.filter { $0.message == "closing connection of revoked token" }
+            #expect(cut.count == 2 && cut.allSatisfy { $0.metadata["user"] == "bob" && $0.metadata["token"] == bob.tokenID }, "\(cut.map(\.metadata))")
+            #expect(!log.all.contains { $0.metadata.values.contains { $0.contains(bob.token) } })
         }
 
         @Test("role changes and removals written by another process apply to the next request within 1 s")
