@@ -45,10 +45,13 @@ final class TLSContext: @unchecked Sendable {
         }
         _ = tandem_SSL_CTX_set_options(context, tandem_SSL_OP_NO_RENEGOTIATION() | tandem_SSL_OP_CIPHER_SERVER_PREFERENCE())
         guard SSL_CTX_use_certificate_chain_file(context, configuration.certificatePath) == 1 else {
-            throw TLSContext.failure("SSL_CTX_use_certificate_chain_file", detail: configuration.certificatePath)
+            throw TLSContext.failure("SSL_CTX_use_certificate_chain_file",
+                                     detail: "the certificate file \(configuration.certificatePath) does not load (PEM, the server's certificate first)")
         }
+        // OpenSSL checks the key against the certificate here: its "key values mismatch" says what, not which files.
         guard SSL_CTX_use_PrivateKey_file(context, configuration.keyPath, SSL_FILETYPE_PEM) == 1 else {
-            throw TLSContext.failure("SSL_CTX_use_PrivateKey_file", detail: configuration.keyPath)
+            throw TLSContext.failure("SSL_CTX_use_PrivateKey_file",
+                                     detail: "the key \(configuration.keyPath) does not load or does not match the certificate \(configuration.certificatePath)")
         }
         guard SSL_CTX_check_private_key(context) == 1 else {
             throw TLSContext.failure("SSL_CTX_check_private_key")

@@ -44,10 +44,15 @@ struct TLSReloadTests {
 
         // Half-written files (a key that does not match, then no certificate at all): refused, the
         // renewed pair stays in use.
+        // Each says which file and what is wrong in words (OpenSSL's "key values mismatch" alone named no cure).
         try Data(contentsOf: URL(fileURLWithPath: old.key)).write(to: URL(fileURLWithPath: served.key))
-        #expect(throws: TransportError.self) { try server.server.reloadTLS() }
+        let mismatch = #expect(throws: TransportError.self) { try server.server.reloadTLS() }
+        #expect(mismatch?.description.contains("the key \(served.key) does not load or does not match the certificate \(served.certificate)") == true,
+                "\(String(describing: mismatch))")
         try Data("not a certificate".utf8).write(to: URL(fileURLWithPath: served.certificate))
-        #expect(throws: TransportError.self) { try server.server.reloadTLS() }
+        let garbled = #expect(throws: TransportError.self) { try server.server.reloadTLS() }
+        #expect(garbled?.description.contains("the certificate file \(served.certificate) does not load (PEM, the server's certificate first)") == true,
+                "\(String(describing: garbled))")
         #expect(expiresInDays() == 90)
         let stillRenewed = try connect(trusting: renewed)
         try stillRenewed.send(text: "ok")
