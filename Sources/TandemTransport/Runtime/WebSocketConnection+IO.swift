@@ -56,8 +56,23 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
             readAvailable()
         case .wantRead: setInterest(.read)
         case .wantWrite: setInterest([.read, .write])
+        case .failed(let reason) where reason.hasSuffix("http request"):
+            answerPlainHTTPOnTLSPort()
+            closeSocket()
         case .closed, .failed: closeSocket()
         }
+    }
+
+    /// A plain `http://` request (a probe, curl, a proxy's `proxy_pass http://`) on a port that speaks
+    /// only TLS: OpenSSL recognises the request line, and the socket was closed without a word, which
+    /// curl shows as "Empty reply from server". One plain-text 400 saying what to use instead, best
+    /// effort (a non-blocking send of a few bytes; nothing else was written on this socket).
+    private func answerPlainHTTPOnTLSPort() {
+        let body = "this port speaks TLS only: use https:// or wss://\n"
+        let response = Array(("HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            + "Content-Length: \(body.utf8.count)\r\nConnection: close\r\n\r\n" + body).utf8)
+        // Safe: the buffer outlives the call and its count is passed with it.
+        _ = response.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
     }
 
     /// Reads what the socket has, bounded per turn for fairness: level-triggered epoll calls again
