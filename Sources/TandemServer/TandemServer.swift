@@ -79,7 +79,8 @@ public final class TandemServer: Sendable {
         let transport = self.transport
         rateSampler = RateSampler(metrics: metrics, store: store, logger: logger,
                                   maxConnections: configuration.maxConnections,
-                                  refusedPerAddress: { transport.connectionsRefusedPerAddress }) { transport.connectionsRefusedWhenFull }
+                                  refusedPerAddress: { transport.connectionsRefusedPerAddress },
+                                  flushLogs: { application.flushRefusalLogs() }) { transport.connectionsRefusedWhenFull }
         memoryReleaser = FreedMemoryReleaser(interval: configuration.memoryTrimIntervalSeconds)
     }
 
@@ -201,6 +202,8 @@ final class RateSampler: @unchecked Sendable {
     private let maxConnections: Int
     private let refusedWhenFull: @Sendable () -> Int
     private let refusedPerAddress: @Sendable () -> Int
+    /// Tells the refusals a throttled log left out once their window has ended.
+    private let flushLogs: @Sendable () -> Void
     private var timer: (any DispatchSourceTimer)?
     /// The turn count at the previous tick. Atomic, not a captured `var`: successive ticks run on
     /// different threads of the global queue (ThreadSanitizer reported the captured `var` as a race).
@@ -208,8 +211,10 @@ final class RateSampler: @unchecked Sendable {
     private let ticks = Atomic<Int>(0)
 
     init(metrics: ServerMetrics, store: Store, logger: Logger, maxConnections: Int,
-         refusedPerAddress: @escaping @Sendable () -> Int = { 0 }, refusedWhenFull: @escaping @Sendable () -> Int) {
+         refusedPerAddress: @escaping @Sendable () -> Int = { 0 }, flushLogs: @escaping @Sendable () -> Void = {},
+         refusedWhenFull: @escaping @Sendable () -> Int) {
         self.refusedPerAddress = refusedPerAddress
+        self.flushLogs = flushLogs
         self.metrics = metrics
         self.store = store
         self.logger = logger
@@ -221,8 +226,9 @@ final class RateSampler: @unchecked Sendable {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         last.store(metrics.turns.value, ordering: .relaxed)
         timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler { [metrics, store, logger, maxConnections, refusedWhenFull, refusedPerAddress, weak self] in
+        timer.setEventHandler { [metrics, store, logger, maxConnections, refusedWhenFull, refusedPerAddress, flushLogs, weak self] in
             guard let self else { return }
+            flushLogs()
             // Refusals at the connection limit: counted, and one log line a second while they last.
             let refused = refusedWhenFull()
             if refused > metrics.connectionsRefused.value {

@@ -27,4 +27,18 @@ import Testing
         #expect(rolled.logIt)
         #expect(rolled.suppressed.map(\.client) == ["(other addresses)", "a"] && rolled.suppressed.map(\.count) == [2, 1])
     }
+
+    /// A flood that stops was told only at the next refusal (hours later, under that time) or never:
+    /// the once-a-second flush tells it when its window ends, once.
+    @Test func aFloodThatStopsIsToldWhenItsWindowEnds() {
+        var throttle = RefusalLogThrottle(perWindow: 2, window: 10)
+        for i in 0..<50 { _ = throttle.refused(client: "10.0.0.9", now: 100 + Double(i) * 0.01) }
+        #expect(throttle.flush(now: 105).isEmpty, "not while the window lasts")
+        let told = throttle.flush(now: 110.5)
+        #expect(told.map(\.client) == ["10.0.0.9"] && told.map(\.count) == [48])
+        #expect(throttle.flush(now: 111.5).isEmpty && throttle.flush(now: 130).isEmpty, "told once")
+        // The next refusal starts a window of its own: logged, and nothing told twice.
+        let next = throttle.refused(client: "10.0.0.9", now: 200)
+        #expect(next.logIt && next.suppressed.isEmpty)
+    }
 }

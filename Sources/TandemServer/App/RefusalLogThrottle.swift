@@ -1,6 +1,6 @@
 /// Which refused handshakes get a log line of their own: the first `perWindow` of each client address
 /// in each window; the rest are counted and told in one line when the address's next window starts
-/// (or, for an address that falls silent, when any later refusal rolls the windows over). A client
+/// (or, for an address that falls silent, by `flush` once the window has ended). A client
 /// retrying a bad token in a loop wrote one info line per attempt (500 lines in 0.2 s).
 /// The dispatcher keys it by storage failure instead of address for refused writes (disk full).
 /// Pure logic: the caller holds it under a lock and passes the time.
@@ -36,15 +36,31 @@ struct RefusalLogThrottle {
     mutating func refused(client: String, now: Double) -> Verdict {
         var suppressed: [(client: String, count: Int)] = []
         if now - windowStart >= window {
-            suppressed = counts.compactMap { client, count -> (client: String, count: Int)? in
-                if client == Self.others { return (client, count) }
-                return count > perWindow ? (client, count - perWindow) : nil
-            }.sorted { $0.client < $1.client }
-            counts = [:]
-            windowStart = now
+            suppressed = rollOver(now: now)
         }
         let key = counts[client] != nil || counts.count < maxClients ? client : Self.others
         counts[key, default: 0] += 1
         return Verdict(logIt: key != Self.others && counts[key]! <= perWindow, suppressed: suppressed)
+    }
+
+    /// The counts left out in a window that has ended, to tell now (a timer calls this once a
+    /// second): without it, a flood that stopped was told only at the next refusal, maybe hours
+    /// later and under that time, or never. Empty while the window lasts.
+    mutating func flush(now: Double) -> [(client: String, count: Int)] {
+        guard now - windowStart >= window, !counts.isEmpty else { return [] }
+        let suppressed = rollOver(now: now)
+        // The next refusal starts a window of its own.
+        windowStart = -Double.infinity
+        return suppressed
+    }
+
+    private mutating func rollOver(now: Double) -> [(client: String, count: Int)] {
+        let suppressed = counts.compactMap { client, count -> (client: String, count: Int)? in
+            if client == Self.others { return (client, count) }
+            return count > perWindow ? (client, count - perWindow) : nil
+        }.sorted { $0.client < $1.client }
+        counts = [:]
+        windowStart = now
+        return suppressed
     }
 }

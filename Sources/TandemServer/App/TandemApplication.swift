@@ -236,6 +236,15 @@ final class TandemApplication: WebSocketApplication {
         logger.info(message, metadata: line.merging(more) { first, _ in first })
     }
 
+    /// Says how many refusals the throttled logs (handshakes per address, storage refusals) left
+    /// out in windows that have ended; called once a second.
+    func flushRefusalLogs() {
+        for (address, count) in refusalLog.withLock({ $0.flush(now: clock()) }) {
+            logger.info("handshake refusals not logged one by one", metadata: ["client": "\(address)", "count": "\(count)"])
+        }
+        dispatcher.flushStorageRefusalLog()
+    }
+
     func opened(_ connection: WebSocketConnection) {
         guard let client = connection.client else { return }
         registry.add(connection, client: client)

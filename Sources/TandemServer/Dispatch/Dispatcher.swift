@@ -148,6 +148,13 @@ final class Dispatcher: Sendable {
         return ErrorMapping.response(id: id, for: error, reference: reference)
     }
 
+    /// Says how many storage refusals the log left out in a window that has ended (once a second).
+    func flushStorageRefusalLog() {
+        for (what, count) in storageRefusalLog.withLock({ $0.flush(now: clock()) }) {
+            logger.error("storage refusals not logged one by one", metadata: ["storage": "\(what)", "count": "\(count)"])
+        }
+    }
+
     // MARK: Helpers shared by the handlers
 
     /// The bytes one page of turns or rows may hold (`max-page-bytes`).
