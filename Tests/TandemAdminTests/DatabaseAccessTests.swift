@@ -50,4 +50,16 @@ import TandemStore
         guard let entry = getpwuid(info.st_uid), let name = entry.pointee.pw_name else { return String(info.st_uid) }
         return String(cString: name)
     }
+
+    /// A backup into a directory that is not there said "cannot open backup destination X.partial-PID
+    /// (check --db, ...)", as if the database were the problem.
+    @Test func aBackupIntoAMissingDirectorySaysSo() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        let missing = f.dir + "/no-such-dir"
+        let backup = try runAdmin(["backup", missing + "/b.db", "--db", f.db], in: f.dir)
+        expectStatus(backup, 4)
+        #expect(backup.stderr.contains("the directory \(missing) does not exist"), "\(backup.stderr)")
+    }
 }

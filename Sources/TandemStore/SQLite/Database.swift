@@ -248,7 +248,8 @@ public final class Database {
         let rc = sqlite3_open_v2(destinationPath, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil)
         defer { sqlite3_close_v2(dest) }
         guard rc == SQLITE_OK, let dest else {
-            throw StoreError(.sqlite, "cannot open backup destination \(destinationPath)", sqliteCode: rc)
+            let reason = rc == SQLITE_CANTOPEN ? OpenFailureReason.explain(destinationPath).map { ": " + $0 } ?? "" : ""
+            throw StoreError(.sqlite, "cannot open backup destination \(destinationPath)\(reason)", sqliteCode: rc)
         }
         guard let backup = sqlite3_backup_init(dest, "main", handle, "main") else {
             throw StoreError(.sqlite, "backup init: \(String(cString: sqlite3_errmsg(dest)))",

@@ -2,7 +2,8 @@ import Foundation
 
 /// Why a database file cannot be opened, in the operator's terms. SQLite says only "unable to open
 /// database file" whether the directory is missing, this user may not create files in it, or the
-/// file belongs to another user (a restore left it root's); a start then named no cause or fix.
+/// file belongs to another user (a restore left it root's); a start (or a backup's destination)
+/// then named no cause or fix.
 enum OpenFailureReason {
     /// A sentence naming the cause (the user, the file or directory, its owner and mode), or nil
     /// when none of these is it (an in-memory or URI name, or a cause the file system does not show).
@@ -29,7 +30,7 @@ enum OpenFailureReason {
         return nil
     }
 
-    private static let fix = "run the server as the owner, or give the user it runs as the database, its -wal and -shm files and their directory"
+    private static let fix = "run as the owner, or give the user it runs as the file, its -wal and -shm files and their directory"
 
     private static func ownerAndMode(_ info: stat) -> String {
         "owner \(userName(info.st_uid)), mode 0\(String(info.st_mode & 0o7777, radix: 8))"
