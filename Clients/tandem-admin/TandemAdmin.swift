@@ -34,6 +34,14 @@ struct TandemAdmin: ParsableCommand {
             Contributions.self, Backup.self, Purge.self, Audit.self,
         ])
 
+    /// No command named: a usage error like any other (exit 1, the reason first, then the help on
+    /// stderr), so a script that lost its command fails instead of "succeeding" with the help text.
+    mutating func run() throws {
+        Output.error("no command given; name one of the subcommands below (tandem-admin --help)")
+        Output.note(Self.helpMessage())
+        throw ExitCode(AdminFailure.usage)
+    }
+
     /// Runs the command, mapping every failure to a one-line message and a documented exit code.
     static func main() {
         // Databases it creates, backups and exports hold session content: this user's only.
