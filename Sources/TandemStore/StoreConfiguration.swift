@@ -143,13 +143,19 @@ public struct StoreConfiguration: Sendable {
     /// build's had none) is rebuilt in the background beside the one searches keep using.
     public var searchPrefixIndex: [Int] = [1, 2, 3]
     var searchIndexLayout: SearchIndexLayout {
-        SearchIndexLayout(prefixLengths: searchPrefixIndex, textForm: searchIndexCJKWords ? .spaced : .plain)
+        SearchIndexLayout(prefixLengths: searchPrefixIndex,
+                          textForm: !searchIndexCJKWords ? .plain : searchIndexClusterWords ? .clusters : .spaced)
     }
     /// Whether the turn index makes each Han, kana and Hangul-syllable character a word
     /// (`SearchText`). Always true in the server; false makes the index of the builds before
     /// (CJK runs whole words), for the tests and benchmarks that compare with it. A search file
     /// whose index is of the other kind is rebuilt in the background, as for `searchPrefixIndex`.
     public var searchIndexCJKWords = true
+    /// Whether the turn index also makes each Thai, Lao, Khmer and Myanmar cluster a word, with
+    /// combining marks kept in their words (`SearchText`; only with `searchIndexCJKWords`).
+    /// Always true in the server; false makes the index of the builds before (CJK characters only),
+    /// for the tests and benchmarks that compare with it; rebuilt in the background like the others.
+    public var searchIndexClusterWords = true
     /// How long no commit may arrive before those merge steps start: a saturated server pauses
     /// between commits for 100-200 ms, and merging then would take CPU the load needs.
     public var searchIndexTidyIdleMilliseconds: Int = 1_000

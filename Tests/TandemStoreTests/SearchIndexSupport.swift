@@ -25,7 +25,7 @@ func auditSearchIndex(_ path: String, table: String = "turns_fts",
     let form = SearchIndexLayout.TextForm.of(try SearchIndexRebuild.tableSQL(db, table))
     try db.execute("""
         CREATE VIRTUAL TABLE temp.real_terms USING fts5vocab(search, '\(table)', 'instance');
-        CREATE VIRTUAL TABLE temp.fresh USING fts5(\(form.column));
+        CREATE VIRTUAL TABLE temp.fresh USING fts5(\(form.column)\(form.options));
         CREATE VIRTUAL TABLE temp.fresh_terms USING fts5vocab(temp, 'fresh', 'instance');
         """)
     let mark = try db.scalar(markSQL) ?? -1

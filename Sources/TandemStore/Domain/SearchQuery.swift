@@ -5,12 +5,16 @@
 /// reason, not an SQLite error.
 ///
 /// Each term's text is quoted as `SearchText.spaced` makes it, as the indexes are fed: a run of
-/// CJK characters (`東京`) is then a phrase of one-character words, found in order and adjacent
-/// inside any longer run. Such a run is one term of `maxTerms`, as any phrase is. A `prefix*`
-/// whose last character is a CJK one is no prefix: that character is a whole word already.
+/// CJK characters (`東京`) or of Thai, Lao, Khmer, Myanmar clusters (`กรุงเทพ`) is then a phrase of
+/// one-unit words, found in order and adjacent inside any longer run. Such a run is one term of
+/// `maxTerms`, as any phrase is. A `prefix*` whose last unit is such a one is no prefix: that unit
+/// is a whole word already.
 struct SearchQuery: Sendable, Equatable {
     /// The FTS5 MATCH expression for an index fed `SearchText.spaced` text (titles; turns).
     var match: String
+    /// The same for an index fed `SearchText.spaced(_:form: .cjk)` text (an earlier build's turn
+    /// index, searched until its background rebuild is done; only CJK runs are then phrases).
+    var cjkMatch: String
     /// The same for an index of the text as it is (an earlier build's turn index, searched until
     /// its background rebuild is done; CJK runs are then whole words, as they were).
     var plainMatch: String
@@ -18,11 +22,17 @@ struct SearchQuery: Sendable, Equatable {
     var words: Set<String>
     /// Prefixes to highlight (folded), from `prefix*` terms.
     var prefixes: [String]
-    /// Runs of CJK characters to highlight where they occur in a row.
+    /// Runs of split units (CJK characters, clusters) to highlight where they occur in a row.
     var runs: [[String]]
 
     /// The MATCH expression for an index of `form`.
-    func match(for form: SearchIndexLayout.TextForm) -> String { form == .plain ? plainMatch : match }
+    func match(for form: SearchIndexLayout.TextForm) -> String {
+        switch form {
+        case .plain: plainMatch
+        case .spaced: cjkMatch
+        case .clusters: match
+        }
+    }
 
     private enum Item: Equatable {
         case term(String, prefix: Bool, excluded: Bool)
@@ -38,9 +48,11 @@ struct SearchQuery: Sendable, Equatable {
     /// words it starts. Without them (an index of an earlier build, until its background rebuild
     /// is done) each merged every word it starts first: `t*` 130-286 ms, 1-3 s on the audit's corpus.
     static let maxPrefixTerms = 4
-    /// CJK characters one search may hold, in all its runs (excluded ones too). A run is one
-    /// phrase of `maxTerms`, but FTS5 walks the postings of each of its characters: 340 common ones
-    /// (a 1 KiB query) took 0.2 s over 200,000 turns, 64 took 48 ms; 64 still takes a pasted sentence.
+    /// Split units (CJK characters; Thai, Lao, Khmer, Myanmar clusters) one search may hold, in all
+    /// its runs (excluded ones too). A run is one phrase of `maxTerms`, but FTS5 walks the postings
+    /// of each of its units: 340 common CJK characters (a 1 KiB query) took 0.2 s over 200,000
+    /// turns, 64 took 48 ms; 64 still takes a pasted sentence. Thai has far fewer distinct clusters
+    /// than CJK has characters, so each is a longer walk (docs/benchmarks.md): THAI_CAP_NOTE
     static let maxRunCharacters = 64
 
     init(_ text: String) throws(StoreError) {
@@ -58,12 +70,13 @@ struct SearchQuery: Sendable, Equatable {
             return count + SearchSnippet.foldedTokens(text).filter(SearchSnippet.isSplitToken).count
         }
         guard characters <= Self.maxRunCharacters else {
-            throw StoreError.invalid("search: at most \(Self.maxRunCharacters) CJK characters (this has \(characters))")
+            throw StoreError.invalid("search: at most \(Self.maxRunCharacters) CJK characters or Thai, Lao, Khmer, Myanmar clusters (this has \(characters))")
         }
         guard terms.filter({ $0 }).count <= Self.maxPrefixTerms else {
             throw StoreError.invalid("search: at most \(Self.maxPrefixTerms) prefix* terms (this has \(terms.filter { $0 }.count))")
         }
         var parts: [String] = []
+        var cjkParts: [String] = []
         var plainParts: [String] = []
         var words: Set<String> = []
         var prefixes: [String] = []
@@ -79,11 +92,13 @@ struct SearchQuery: Sendable, Equatable {
                         throw StoreError.invalid("search: '-\(text)' excludes from nothing; put a word to find before it")
                     }
                     parts.append("NOT")
+                    cjkParts.append("NOT")
                     plainParts.append("NOT")
                 } else if previousWasTerm {
                     // An explicit AND: FTS5 binds bare terms tighter than NOT, so `a -b c` would be
                     // `a NOT (b c)`; with it, `(a NOT b) AND c`: every word not excluded must match.
                     parts.append("AND")
+                    cjkParts.append("AND")
                     plainParts.append("AND")
                 }
                 if !excluded && !afterNot {
@@ -101,6 +116,7 @@ struct SearchQuery: Sendable, Equatable {
                     if prefix, let last = tokens.last { prefixes.append(last) }
                 }
                 parts.append(Self.quoted(SearchText.spaced(text), prefix: prefix))
+                cjkParts.append(Self.quoted(SearchText.spaced(text, form: .cjk), prefix: prefix))
                 plainParts.append(Self.quoted(text, prefix: prefix))
                 previousWasTerm = true
             case .and, .or, .not:
@@ -109,11 +125,13 @@ struct SearchQuery: Sendable, Equatable {
                     throw StoreError.invalid("search: \(name) needs a word to find on each side")
                 }
                 parts.append(name)
+                cjkParts.append(name)
                 plainParts.append(name)
                 previousWasTerm = false
             }
         }
         match = parts.joined(separator: " ")
+        cjkMatch = cjkParts.joined(separator: " ")
         plainMatch = plainParts.joined(separator: " ")
         self.words = words
         self.prefixes = prefixes
@@ -125,7 +143,7 @@ struct SearchQuery: Sendable, Equatable {
         "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (prefix ? " *" : "")
     }
 
-    /// A `prefix*` term is a prefix unless its last word is a CJK character (a whole word).
+    /// A `prefix*` term is a prefix unless its last word is a split unit (a whole word).
     private static func isPrefix(_ text: String, starred: Bool) -> Bool {
         starred && !(SearchSnippet.foldedTokens(text).last.map(SearchSnippet.isSplitToken) ?? false)
     }

@@ -4,10 +4,11 @@ import Foundation
 /// each matching word in brackets, "…" where text was cut (the form FTS5's `snippet()` gives;
 /// the indexes are fed `SearchText.spaced` text, so the store builds it from the original text).
 ///
-/// Words are split and compared as FTS5's default `unicode61` tokenizer does on spaced text: a
-/// token is a run of letters, digits and private-use characters, except that each split
-/// character (`SearchText.isSplit`: Han, kana, Hangul) is a token of its own; comparison ignores
-/// case and diacritics (split characters are compared as they are, as FTS5 does).
+/// Words are split and compared as FTS5's `unicode61` tokenizer does on spaced text: a token is a
+/// run of letters, digits, private-use characters and `SearchText.clusterMarks` (the indexes'
+/// `tokenchars`), except that each split unit (a Han, kana or Hangul character; a Thai, Lao,
+/// Khmer or Myanmar letter with the marks after it) is a token of its own; comparison ignores case
+/// and diacritics (split units and the marks are compared as they are, as FTS5 does).
 enum SearchSnippet {
     static let maxTokens = 12
 
@@ -21,15 +22,23 @@ enum SearchSnippet {
         tokens(text).map { fold(slice(text, $0)) }
     }
 
-    /// Whether a folded token is one split character (a word only as part of a phrase of them).
+    /// Whether a folded token is one split unit (a word only as part of a phrase of them): a CJK
+    /// character, or a Thai, Lao, Khmer or Myanmar cluster (a letter and the marks after it).
     static func isSplitToken(_ token: String) -> Bool {
         let scalars = token.unicodeScalars
-        return scalars.count == 1 && SearchText.isSplit(scalars.first!)
+        guard let first = scalars.first, isSplitStart(first) else { return false }
+        return scalars.count == 1 || scalars.dropFirst().allSatisfy { SearchText.isClusterMark($0.value) }
+    }
+
+    /// Whether `scalar` begins a split unit.
+    private static func isSplitStart(_ scalar: Unicode.Scalar) -> Bool {
+        !scalar.isASCII && (SearchText.isSplit(scalar) || SearchText.isClusterStart(scalar.value))
     }
 
     /// An excerpt of `content` with the words in `terms`, those starting with one of `prefixes`,
-    /// and every occurrence of a run of split characters in `runs` (consecutive tokens), in
-    /// brackets. Marked split characters next to each other share one pair: `[東京]都`.
+    /// and every occurrence of a run of split units in `runs` (consecutive tokens), in brackets.
+    /// Marked split units next to each other share one pair: `[東京]都`, `ฉันไป[กรุงเทพ]`; a unit
+    /// is a whole cluster, so a bracket never falls between a letter and its marks.
     static func make(_ content: String, terms: Set<String>, prefixes: [String] = [], runs: [[String]] = []) -> String {
         let all = tokens(content)
         guard !all.isEmpty else { return content }
@@ -83,22 +92,25 @@ enum SearchSnippet {
     private static func tokens(_ text: String) -> [Range<String.Index>] {
         var out: [Range<String.Index>] = []
         var tokenStart: String.Index?
+        var inSplit = false // the open token is a split unit
         let scalars = text.unicodeScalars
         var index = scalars.startIndex
         while index != scalars.endIndex {
-            let isTokenScalar = isTokenCharacter(scalars[index])
-            let isSplit = isTokenScalar && !scalars[index].isASCII && SearchText.isSplit(scalars[index])
-            if (!isTokenScalar || isSplit), let start = tokenStart {
+            let scalar = scalars[index]
+            let mark = !scalar.isASCII && SearchText.isClusterMark(scalar.value)
+            let isTokenScalar = mark || isTokenCharacter(scalar)
+            let isSplit = isTokenScalar && !mark && isSplitStart(scalar)
+            // A mark continues the open token (it is spaced from nothing); a split unit starts a
+            // token, and ends at the next character that is not a mark.
+            if let start = tokenStart, !isTokenScalar || isSplit || (inSplit && !mark) {
                 out.append(start..<index)
                 tokenStart = nil
             }
-            let next = scalars.index(after: index)
-            if isSplit {
-                out.append(index..<next)
-            } else if isTokenScalar && tokenStart == nil {
+            if isTokenScalar && tokenStart == nil {
                 tokenStart = index
+                inSplit = isSplit
             }
-            index = next
+            index = scalars.index(after: index)
         }
         if let start = tokenStart { out.append(start..<scalars.endIndex) }
         return out
@@ -132,6 +144,24 @@ enum SearchSnippet {
         if token.utf8.allSatisfy({ $0 < 0x80 }) {
             return String(decoding: token.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
         }
+        // FTS5 keeps the marks of Thai, Lao, Khmer, Myanmar and Tibetan and their letters as they
+        // are (Foundation would drop the marks: กิ would become ก): those are kept, the rest folded.
+        if token.unicodeScalars.contains(where: isKeptAsIs) {
+            var out = String.UnicodeScalarView()
+            for scalar in token.unicodeScalars {
+                if isKeptAsIs(scalar) { out.append(scalar) } else {
+                    out.append(contentsOf: String(scalar).folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil).unicodeScalars)
+                }
+            }
+            return String(out)
+        }
         return token.folding(options: [.caseInsensitive, .diacriticInsensitive], locale: nil)
+    }
+
+    /// Code points FTS5 does not fold in these indexes: split units' letters and the cluster marks
+    /// (Tibetan letters have no case or diacritics to fold either).
+    private static func isKeptAsIs(_ scalar: Unicode.Scalar) -> Bool {
+        !scalar.isASCII && (isSplitStart(scalar) || SearchText.isClusterMark(scalar.value)
+            || (0x0F00...0x0FFF).contains(scalar.value))
     }
 }

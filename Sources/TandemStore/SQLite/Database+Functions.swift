@@ -7,12 +7,16 @@ extension Database {
     /// Only statements call it (no index, view or trigger does), so another program such as the
     /// `sqlite3` shell still reads and writes the file without it.
     ///
-    /// `tandem_search_text(text)` is `SearchText.spaced(text)` (NULL for NULL): what the full-text
-    /// indexes are fed. The triggers that keep the title index (`sessions_fts`, migration 21) call
-    /// it, so the `sqlite3` shell reads the file as before but cannot create, rename or delete a
-    /// session in it (it says `no such function: tandem_search_text`); Tandem's programs can.
+    /// `tandem_search_clusters(text)` is `SearchText.spaced(text)` (NULL for NULL): what the
+    /// full-text indexes are fed (CJK characters and Thai, Lao, Khmer, Myanmar clusters as words).
+    /// `tandem_search_text(text)` is `SearchText.spaced(text, form: .cjk)`, the form before
+    /// clusters, still needed to delete from a turn index of that form until its rebuild is done.
+    /// The triggers that keep the title index (`sessions_fts`, migration 25) call the first, so the
+    /// `sqlite3` shell reads the file as before but cannot create, rename or delete a session in it
+    /// (it says `no such function: tandem_search_clusters`); Tandem's programs can.
     func registerFunctions() throws(StoreError) {
-        try registerSearchText()
+        try registerSearchText(name: "tandem_search_text", clusters: false)
+        try registerSearchText(name: "tandem_search_clusters", clusters: true)
         let rc = sqlite3_create_function_v2(
             handle, "tandem_key_spelling", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil,
             { context, _, arguments in
@@ -31,23 +35,36 @@ extension Database {
         guard rc == SQLITE_OK else { throw error(rc, context: "register tandem_key_spelling") }
     }
 
-    private func registerSearchText() throws(StoreError) {
-        let rc = sqlite3_create_function_v2(
-            handle, "tandem_search_text", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil,
-            { context, _, arguments in
-                // The result is copied (SQLITE_TRANSIENT).
-                guard let (argument, bytes) = Database.textArgument(arguments) else {
-                    sqlite3_result_null(context)
-                    return
-                }
-                guard let spaced = SearchText.spacedUTF8(bytes) else {
-                    // Nothing to space (all text without CJK): the argument itself, not a copy of it.
-                    sqlite3_result_value(context, argument)
-                    return
-                }
-                spaced.withUnsafeBufferPointer { sqlite3_result_text(context, $0.baseAddress, Int32($0.count), tandem_sqlite_transient()) }
-            }, nil, nil, nil)
-        guard rc == SQLITE_OK else { throw error(rc, context: "register tandem_search_text") }
+    /// Registers `name` as `SearchText.spacedUTF8` of one form. The C callback cannot capture the
+    /// form, so each form has its own callback (`clusters` picks which).
+    private func registerSearchText(name: String, clusters: Bool) throws(StoreError) {
+        typealias Body = @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void
+        let body: Body
+        if clusters {
+            body = { context, _, arguments in Database.searchText(context, arguments, form: .clusters) }
+        } else {
+            body = { context, _, arguments in Database.searchText(context, arguments, form: .cjk) }
+        }
+        let rc = sqlite3_create_function_v2(handle, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil,
+                                            body, nil, nil, nil)
+        guard rc == SQLITE_OK else { throw error(rc, context: "register \(name)") }
+    }
+
+    /// The body of the search-text functions: the argument spaced in `form` (itself when nothing
+    /// changes, NULL for NULL).
+    private static func searchText(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?,
+                                   form: SearchText.Form) {
+        // The result is copied (SQLITE_TRANSIENT).
+        guard let (argument, bytes) = Database.textArgument(arguments) else {
+            sqlite3_result_null(context)
+            return
+        }
+        guard let spaced = SearchText.spacedUTF8(bytes, form: form) else {
+            // Nothing to space (all text without split units): the argument itself, not a copy of it.
+            sqlite3_result_value(context, argument)
+            return
+        }
+        spaced.withUnsafeBufferPointer { sqlite3_result_text(context, $0.baseAddress, Int32($0.count), tandem_sqlite_transient()) }
     }
 
     /// The one argument of a function registered with nArg 1, and its UTF-8 bytes; nil for NULL.
