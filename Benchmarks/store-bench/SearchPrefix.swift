@@ -25,11 +25,11 @@ struct SearchPrefix: ParsableCommand {
     @Option(help: "Prefix lengths of the index, e.g. \"1 2 3\" or \"2,3\"; none: no prefix index (default: the store's).")
     var prefix: String?
     @Option(help: "Keep/reuse this database file (its index is made again for --prefix each run).") var database: String?
-    @Option(help: "english: EnglishText; syllables: the `search` bench's TextGenerator (the nineteenth session's audit: its most frequent words start with k); cjk: CJKText (Japanese-like, no spaces).")
+    @Option(help: "english: EnglishText; syllables: the `search` bench's TextGenerator (the nineteenth session's audit: its most frequent words start with k); cjk: CJKText (Japanese-like, no spaces); thai: ThaiText (Thai-like, no spaces, combining marks).")
     var words = "english"
-    @Option(help: "cjk: each Han, kana and Hangul character a word of the index (this build); plain: CJK runs whole words (the builds before).")
-    var index = "cjk"
-    @Option(help: "With --from: the first index's --index (plain: time the rebuild a server upgraded to CJK words makes).")
+    @Option(help: "clusters: each CJK character and Thai, Lao, Khmer, Myanmar cluster a word of the index (this build); cjk: CJK characters only (the builds before); plain: CJK runs whole words (the builds before those).")
+    var index = "clusters"
+    @Option(help: "With --from: the first index's --index (plain or cjk: time the rebuild a server upgraded from that build makes).")
     var fromIndex: String?
     @Option(help: "First index with these prefix lengths (none: as builds before prefix indexes), then time the background rebuild to --prefix and searches during it.")
     var from: String?
@@ -45,12 +45,14 @@ struct SearchPrefix: ParsableCommand {
             var text = EnglishText()
             var syllables = TextGenerator()
             var cjk = CJKText()
+            var thai = ThaiText()
             let start = seconds()
             var done = 0
             while done < turns {
                 let n = min(10_000, turns - done)
                 _ = try store.appendTurns(session: "bench", actor: "u0", (0..<n).map { _ in
-                    NewTurn(role: .user, content: words == "syllables" ? syllables.sentence() : words == "cjk" ? cjk.sentence() : text.sentence(),
+                    NewTurn(role: .user, content: words == "syllables" ? syllables.sentence() : words == "cjk" ? cjk.sentence()
+                                : words == "thai" ? thai.sentence() : text.sentence(),
                             tokensIn: 10, tokensOut: 20)
                 })
                 done += n
@@ -65,6 +67,7 @@ struct SearchPrefix: ParsableCommand {
         config.indexTurnsForSearch = false
         config.searchPrefixIndex = from.map(prefixLengths) ?? lengths
         config.searchIndexCJKWords = (from != nil ? fromIndex ?? index : index) != "plain"
+        config.searchIndexClusterWords = (from != nil ? fromIndex ?? index : index) == "clusters"
         let first = try Store(config)
         let cpu0 = cpuSeconds(), wall0 = seconds()
         try first.catchUpSearchIndex()
@@ -77,6 +80,7 @@ struct SearchPrefix: ParsableCommand {
             first.close()
             config.searchPrefixIndex = lengths
             config.searchIndexCJKWords = index != "plain"
+            config.searchIndexClusterWords = index == "clusters"
             config.indexTurnsForSearch = true
             let cpu1 = cpuSeconds(), wall1 = seconds()
             store = try Store(config)
@@ -114,6 +118,19 @@ struct SearchPrefix: ParsableCommand {
                           // The worst run a search may hold (SearchQuery.maxRunCharacters): the commonest
                           // characters (every one's postings walked; no turn has it).
                           String(repeating: String(top[0..<8]), count: 8)]
+        }
+        if words == "thai" {
+            // Runs out of a turn of the same text (2, 4, 10 clusters), common words, a rare word.
+            var sample = ThaiText(seed: 7)
+            let turn = sample.sentence().replacingOccurrences(of: " ", with: "")
+            let units = ThaiText.clusters(turn)
+            let common = ThaiText.common
+            // The worst run a search may hold: 64 clusters of the commonest words (no turn has it).
+            var worst: [String] = []
+            while worst.count < 64 { worst += ThaiText.clusters(common[worst.count % 10]) }
+            queryTexts = [common[0], common[3], common[26], units[0..<2].joined(), units[0..<4].joined(), units[0..<10].joined(),
+                          sample.words[3_000], "\(common[24]) OR \(common[28])", "\(common[3]) -\(common[25])",
+                          worst.prefix(64).joined()]
         }
         for text in queryTexts {
             var medians: [Double] = []
