@@ -52,7 +52,9 @@ struct SearchQuery: Sendable, Equatable {
     /// its runs (excluded ones too). A run is one phrase of `maxTerms`, but FTS5 walks the postings
     /// of each of its units: 340 common CJK characters (a 1 KiB query) took 0.2 s over 200,000
     /// turns, 64 took 48 ms; 64 still takes a pasted sentence. Thai has far fewer distinct clusters
-    /// than CJK has characters, so each is a longer walk (docs/benchmarks.md): THAI_CAP_NOTE
+    /// than CJK has characters, so each has longer postings, but the worst run costs no more: over
+    /// 200,000 turns of each at one load, 64 of the commonest clusters 67 ms, of the commonest CJK
+    /// characters 100 ms (docs/benchmarks.md). One cap for both.
     static let maxRunCharacters = 64
 
     init(_ text: String) throws(StoreError) {

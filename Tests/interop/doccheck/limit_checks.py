@@ -179,6 +179,7 @@ def probes(a):
     check(answer.get("error", {}).get("code") == "bad_request", "a 130-byte (65 two-byte chars) id -> bad_request", answer)
     o.err("session.search", "invalid_argument", "17 words", query=" ".join(f"w{n}" for n in range(17)))
     o.err("session.search", "invalid_argument", "65 CJK characters", query="東京" * 32 + " 都")
+    o.err("session.search", "invalid_argument", "65 Thai clusters", query="กิ" * 65)
     o.err("share.create", "invalid_argument", "expires_in and expires_at together", session=sid, expires_in=60,
           expires_at=int(time.time() * 1000) + 60000)
     o.err("session.update", "invalid_argument", "metadata not an object", field="metadata", session=sid, metadata=[1])

@@ -101,6 +101,12 @@ def sessions(a):
     check([h.get("seq") for h in cjk["hits"]] == [2] and "[東京]都" in cjk["hits"][0]["snippet"],
           "a CJK run is found inside a longer one, its characters marked", cjk)
     check(c.ok("session.search", query=f"{word} 京東")["hits"] == [], "a CJK run matches in order", word)
+    c.ok("turn.post", session=sid, content=f"{word} ฉันไปกรุงเทพเมื่อวาน")
+    thai = c.ok("session.search", query=f"{word} กรุงเทพ")
+    check([h.get("seq") for h in thai["hits"]] == [3] and "[กรุงเทพ]" in thai["hits"][0]["snippet"],
+          "a Thai run of clusters is found inside a longer one, marked whole", thai)
+    check(c.ok("session.search", query=f"{word} เทพกรุง")["hits"] == [], "a Thai run matches in order", word)
+    check(c.ok("session.search", query=f"{word} เมือ")["hits"] == [], "a Thai cluster without its tone mark is another word", word)
     c.err("session.search", "invalid_argument", "an unclosed quote", query='"open')
     c.err("session.search", "invalid_argument", "5 prefix terms", query="a* b* c* d* e*")
     c.err("session.search", "invalid_argument", "a malformed search cursor", field="cursor", query=word, cursor="%%%")

@@ -2,7 +2,9 @@
 and punctuation (Unicode letters and digits; case and accents folded); a query of words (every one must
 match), "phrases" (the words in a row), prefix* (a word starting so), AND, OR, NOT and -word (operators in
 capitals only; "or" is a plain word). A Han, kana or Hangul-syllable character is a word of its own, so a
-query's run of them is a phrase (found in order and adjacent inside any longer run; `東京*` is `東京`). A
+query's run of them is a phrase (found in order and adjacent inside any longer run; `東京*` is `東京`); so is
+a Thai, Lao, Khmer or Myanmar cluster (a letter with the combining marks after it, never folded away), and
+their digits are words as ASCII digits are; Tibetan syllables (between tsheg) are words, marks and all. A
 document is a session's title or one live turn's content.
 Operators bind as documented: NOT (and -word) tightest, then AND (written or not), then OR. Hits are ordered as documented: title matches first, the
 session that came to this server last first, then turns, the one written last first (a copy by a branch or an
@@ -29,17 +31,52 @@ def is_split(c):
     return any(lo <= ord(c) <= hi for lo, hi in SPLIT)
 
 
+# Thai, Lao, Tibetan, Myanmar (with extensions A, B), Khmer (with its symbols): kept as they are (no folding).
+SEA = [(0x0E00, 0x0FFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0x19E0, 0x19FF), (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F)]
+# Combining marks of those blocks (Unicode 14 Mn and Mc), plus Thai and Lao SARA AM: part of the cluster before them.
+MARKS = [(0x0E31, 0x0E31), (0x0E33, 0x0E3A), (0x0E47, 0x0E4E), (0x0EB1, 0x0EB1), (0x0EB3, 0x0EBC), (0x0EC8, 0x0ECD),
+         (0x0F18, 0x0F19), (0x0F35, 0x0F35), (0x0F37, 0x0F37), (0x0F39, 0x0F39), (0x0F3E, 0x0F3F), (0x0F71, 0x0F84),
+         (0x0F86, 0x0F87), (0x0F8D, 0x0F97), (0x0F99, 0x0FBC), (0x0FC6, 0x0FC6), (0x102B, 0x103E), (0x1056, 0x1059),
+         (0x105E, 0x1060), (0x1062, 0x1064), (0x1067, 0x106D), (0x1071, 0x1074), (0x1082, 0x108D), (0x108F, 0x108F),
+         (0x109A, 0x109D), (0xA9E5, 0xA9E5), (0xAA7B, 0xAA7D), (0x17B4, 0x17D3), (0x17DD, 0x17DD)]
+# Letters that start a cluster: Thai, Lao, Myanmar, Khmer (Tibetan is not split: tsheg separates its syllables).
+CLUSTERED = [(0x0E00, 0x0EFF), (0x1000, 0x109F), (0x1780, 0x17FF), (0xA9E0, 0xA9FF), (0xAA60, 0xAA7F)]
+# Their digits: words as ASCII digits are, not split.
+DIGITS = [(0x0E50, 0x0E59), (0x0ED0, 0x0ED9), (0x1040, 0x1049), (0x1090, 0x1099), (0x17E0, 0x17E9), (0x17F0, 0x17F9),
+          (0xA9F0, 0xA9F9)]
+
+
+def _within(c, ranges):
+    return any(lo <= ord(c) <= hi for lo, hi in ranges)
+
+
+def is_mark(c):
+    return _within(c, MARKS)
+
+
+def is_unit(word):
+    """A word that is one split unit: a CJK character, or a cluster (a letter and its marks)."""
+    return bool(word) and (is_split(word[0]) or (_within(word[0], CLUSTERED) and not _within(word[0], DIGITS)
+                                                 and not is_mark(word[0]))) and all(map(is_mark, word[1:]))
+
+
 def words(text):
-    """Folded words; each split character a word, as it is (no folding: が stays が)."""
-    out, rest = [], ""
-    for c in text:
-        if is_split(c):
-            out += WORD.findall(fold(rest))
-            rest = ""
-            out += WORD.findall(c)
-        else:
-            rest += c
-    return out + WORD.findall(fold(rest))
+    """Folded words; each CJK character and each cluster a word, as it is (no folding: が stays が, กิ กิ)."""
+    chars = "".join(c if is_split(c) or _within(c, SEA) else fold(c) for c in text)
+    out, cur, cur_unit = [], "", False
+    for c in chars:
+        mark = is_mark(c)
+        token = mark or (c.isalnum() and c != "_")
+        unit = token and not mark and is_unit(c)
+        # A mark stays in the word before it; a unit starts a word, which the next non-mark ends.
+        if cur and (not token or unit or (cur_unit and not mark)):
+            out.append(cur)
+            cur = ""
+        if token:
+            if not cur:
+                cur_unit = unit
+            cur += c
+    return out + ([cur] if cur else [])
 
 
 def term_matches(term, doc):
@@ -64,7 +101,7 @@ def parse(query):
             op, p = "NOT", p[1:]
         if p.startswith('"'):
             term = ("phrase", words(p.strip('"*')))
-        elif p.endswith("*") and len(p) > 1 and not is_split(p[-2]):
+        elif p.endswith("*") and len(p) > 1 and not (words(p[:-1]) and is_unit(words(p[:-1])[-1])):
             term = ("prefix", fold(p[:-1]))
         else:
             w = words(p)

@@ -9,12 +9,13 @@ import random
 import re
 
 from matching import Mismatch, tally
-from search_model import expected_pages, fold, is_split, positive_terms, term_matches, words
+from search_model import expected_pages, fold, is_unit, positive_terms, term_matches, words
 from wire import Client, ClientsRun
 
 VOCAB = ["merge", "merged", "merging", "conflict", "conflicts", "plan", "planet", "Plan", "alpha", "beta",
          "Délta", "delta", "or", "not", "review", "rev", "x1", "東京", "東京都", "京都", "東の京", "서울에서", "データ",
-         "Tokyo東京2024"]
+         "Tokyo東京2024", "กรุงเทพ", "ฉันไปกรุงเทพเมื่อวาน", "กิน", "กนก", "เทพกรุง", "ปี๒๕๖๗", "ລາວ", "ខ្មែរ",
+         "မြန်မာ", "བོད་ཡིག"]
 SEPS = [" ", " ", ", ", ". ", "-", "\n", " (", ") "]
 DEFAULT_SCAN = 20_000  # tandemd's max-search-scan
 BAD = ['"merge plan', "OR", "merge OR", "AND plan", "NOT", "...", " ".join(f"w{i}" for i in range(17)),
@@ -252,9 +253,10 @@ class SearchRun(ClientsRun):
         marked = [m.strip("[]") for m in re.findall(r"\[[^\[\]]*\]", snippet)]
         terms = positive_terms(q)
         for m in marked:
-            # Marked CJK characters next to each other share a pair of brackets, whichever terms they matched.
-            cjk = set().union(*(t[1] if t[0] == "phrase" else [t[1]] for t in terms))
-            if not (all(map(is_split, m)) and set(m) <= cjk) and not any(
+            # Marked units (CJK characters, clusters) next to each other share a pair of brackets, whichever
+            # terms they matched.
+            units = set().union(*(t[1] if t[0] == "phrase" else [t[1]] for t in terms))
+            if not (all(map(is_unit, words(m))) and set(words(m)) <= units) and not any(
                     term_matches(t, words(m)) or (t[0] == "phrase" and fold(m) in [fold(x) for x in t[1]]) for t in terms):
                 raise Mismatch(f"{where}: snippet {snippet!r} marks {m!r}, which no term of the query matches")
         plain = snippet.replace("[", "").replace("]", "")
