@@ -60,9 +60,14 @@ def is_unit(word):
                                                  and not is_mark(word[0]))) and all(map(is_mark, word[1:]))
 
 
+def fold_kept(text):
+    """Folded, except CJK characters and the scripts of clusters and Tibetan, kept as they are (marks and all)."""
+    return "".join(c if is_split(c) or _within(c, SEA) else fold(c) for c in text)
+
+
 def words(text):
     """Folded words; each CJK character and each cluster a word, as it is (no folding: が stays が, กิ กิ)."""
-    chars = "".join(c if is_split(c) or _within(c, SEA) else fold(c) for c in text)
+    chars = fold_kept(text)
     out, cur, cur_unit = [], "", False
     for c in chars:
         mark = is_mark(c)
@@ -102,7 +107,7 @@ def parse(query):
         if p.startswith('"'):
             term = ("phrase", words(p.strip('"*')))
         elif p.endswith("*") and len(p) > 1 and not (words(p[:-1]) and is_unit(words(p[:-1])[-1])):
-            term = ("prefix", fold(p[:-1]))
+            term = ("prefix", fold_kept(p[:-1]))
         else:
             w = words(p)
             term = ("word", w[0]) if len(w) == 1 else ("phrase", w)
