@@ -213,3 +213,31 @@ import Testing
         #expect(try SearchCJKTests.titleIndexDifferences(dir.dbPath) == 0)
     }
 }
+
+/// What the clusters tokenizer does to every letter, digit and mark of the scripts, checked against
+/// the SQLite linked (`SearchText.tokenizeOption`): each stays in its word as it is. Neither
+/// `remove_diacritics` (on by default) nor case folding changes one, and no mark splits a word.
+@Suite struct SearchClusterTokenizerTests {
+    @Test func everyLetterDigitAndMarkStaysInItsWordAsItIs() throws {
+        let db = try Database(path: ":memory:")
+        try db.execute("""
+            CREATE VIRTUAL TABLE t USING fts5(x, \(SearchText.tokenizeOption));
+            CREATE VIRTUAL TABLE v USING fts5vocab(t, 'instance');
+            """)
+        let blocks: [ClosedRange<UInt32>] = [0x0E00...0x0FFF, 0x1000...0x109F, 0x1780...0x17FF, 0xA9E0...0xA9FF, 0xAA60...0xAA7F]
+        var checked = 0
+        var changed: [String] = []
+        for value in blocks.joined() {
+            guard let scalar = Unicode.Scalar(value) else { continue }
+            guard SearchText.isClusterMark(value) || SearchSnippet.unicodeTokenCharacter(scalar) else { continue }
+            let word = "x" + String(scalar) + "y"
+            try db.run("DELETE FROM t")
+            try db.run("INSERT INTO t(x) VALUES (?)", [.text(word)])
+            let terms = try db.query("SELECT term FROM v ORDER BY offset") { $0.text(0) }
+            if terms != [word] { changed.append(String(value, radix: 16) + ": \(terms)") }
+            checked += 1
+        }
+        #expect(checked > 400)
+        #expect(changed.isEmpty, "\(changed)")
+    }
+}
