@@ -197,7 +197,7 @@ import Testing
         #expect(try Self.found(store, "กิน").turns == [2])
     }
 
-    /// A database from before migration 25: its titles are indexed again, clusters as words.
+    /// A database from before migration 24: its titles are indexed again, clusters as words.
     @Test func theMigrationIndexesExistingTitlesAgain() throws {
         let dir = TempDir()
         defer { dir.cleanup() }

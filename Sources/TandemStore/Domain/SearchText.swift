@@ -30,7 +30,7 @@ enum SearchText {
         /// CJK characters only (`tandem_search_text`, `content_cjk` indexes).
         case cjk
         /// CJK characters and clusters of Thai, Lao, Khmer and Myanmar (`tandem_search_clusters`,
-        /// `content_clusters` indexes, migration 25's titles).
+        /// `content_clusters` indexes, migration 24's titles).
         case clusters
     }
 

@@ -11,7 +11,7 @@ extension Database {
     /// full-text indexes are fed (CJK characters and Thai, Lao, Khmer, Myanmar clusters as words).
     /// `tandem_search_text(text)` is `SearchText.spaced(text, form: .cjk)`, the form before
     /// clusters, still needed to delete from a turn index of that form until its rebuild is done.
-    /// The triggers that keep the title index (`sessions_fts`, migration 25) call the first, so the
+    /// The triggers that keep the title index (`sessions_fts`, migration 24) call the first, so the
     /// `sqlite3` shell reads the file as before but cannot create, rename or delete a session in it
     /// (it says `no such function: tandem_search_clusters`); Tandem's programs can.
     func registerFunctions() throws(StoreError) {

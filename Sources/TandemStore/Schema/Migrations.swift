@@ -32,7 +32,7 @@ enum Migrations {
         Migration(version: 21, name: "cjk-titles", sql: Schema.cjkTitles),
         Migration(version: 22, name: "importer-process", sql: Schema.importerProcess),
         Migration(version: 23, name: "retired-session-final", sql: Schema.retiredSessionFinal),
-        Migration(version: 25, name: "cluster-titles", sql: Schema.clusterTitles),
+        Migration(version: 24, name: "cluster-titles", sql: Schema.clusterTitles),
     ]
 
     static var latestVersion: Int { all.last!.version }
