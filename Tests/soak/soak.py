@@ -30,11 +30,14 @@ import argparse
 import asyncio
 import os
 import random
+import subprocess
 import sys
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "drills", "lib"))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tandem_drill import Admin, Client, DrillFailure, Ledger, Tandemd, median, percentile  # noqa: E402
+from surface import Surface  # noqa: E402
 from websockets.exceptions import InvalidStatus  # noqa: E402
 
 SESSIONS = ["soak-a", "soak-b", "soak-c"]
@@ -65,6 +68,15 @@ class Soak:
                        "slow_late": 0, "slow_recover_rejoins": 0, "post_errors": 0, "share_create_late": 0}
         self.bulk_wanted = asyncio.Event()
         self.bulk_bytes = 0
+
+    async def open(self, deflate=False, **kwargs):
+        """A connection to the soak's server: wss:// when it serves TLS; permessage-deflate offered when
+        `deflate` (the slow consumer never: its stall is counted in uncompressed bytes)."""
+        client = await Client.open(self.server.url, ssl=self.server.client_ssl, deflate=deflate, **kwargs)
+        if deflate:
+            self.counts["deflate_offered"] = self.counts.get("deflate_offered", 0) + 1
+            self.counts["deflate_on"] = self.counts.get("deflate_on", 0) + int(client.deflated)
+        return client
 
     def running(self):
         return time.monotonic() < self.stop_at and not self.problems_fatal()
@@ -129,7 +141,7 @@ class Soak:
         sessions = [s for s in SESSIONS if self.rng.random() < 0.8] or [SESSIONS[0]]
         while self.running():
             joins = {}
-            client = await Client.open(self.server.url, token=self.tokens[who], label=who,
+            client = await self.open(deflate=self.rng.random() < 0.5, token=self.tokens[who], label=who,
                                        on_event=self.make_handler(who, joins))
             try:
                 for session in sessions:
@@ -167,7 +179,7 @@ class Soak:
             self.counts["viewers"] += 1
             via_path = self.counts["viewers"] % 2 == 0
             try:
-                viewer = await Client.open(self.server.url, share_path=secret if via_path else None,
+                viewer = await self.open(deflate=self.counts['viewers'] % 4 < 2, share_path=secret if via_path else None,
                                            share=None if via_path else secret, label="viewer")
             except InvalidStatus as refused:
                 # Refused is right only if the link had expired by then (a starved machine can be that slow).
@@ -197,7 +209,7 @@ class Soak:
             await self.pause(self.rng.uniform(5, 15))
 
     async def bulk_poster(self, token):
-        client = await Client.open(self.server.url, token=token, label="bulk")
+        client = await self.open(token=token, label="bulk")
         body = "bulk " * ((16 << 10) // 5)
         try:
             while self.running():
@@ -225,7 +237,7 @@ class Soak:
         while self.running():
             self.counts["slow_rounds"] += 1
             # Stall: joined, then reading nothing while the bulk poster fills the session.
-            stalled = await Client.open(self.server.url, token=token, label="slow", reading=False,
+            stalled = await self.open(token=token, label="slow", reading=False,
                                         rcvbuf=16 << 10, keepalive=False, max_queue=1)
             await stalled.ws.send('{"id":"j","op":"session.join","session":"%s","since":%d}' % (BULK, ledger.last))
             stalled_at = time.monotonic()
@@ -263,7 +275,7 @@ class Soak:
             # bigger than the outbound queue may be cut again (4408): rejoin with since, as documented.
             head = None
             for attempt in range(40):
-                client = await Client.open(self.server.url, token=token, label="slow-recover",
+                client = await self.open(token=token, label="slow-recover",
                                            on_event=lambda event, _c: ledger.apply(event))
                 try:
                     joined = await client.ok("session.join", session=BULK, since=ledger.last)
@@ -286,11 +298,9 @@ class Soak:
         while self.running():
             await asyncio.sleep(10)
             window, self.latencies = self.latencies, []
-            db_bytes = sum(os.path.getsize(self.server.db + suffix) for suffix in ("", "-wal")
-                           if os.path.exists(self.server.db + suffix))
-            row = {"t": time.monotonic() - started, "rss": self.server.rss_bytes(), "fds": self.server.open_fds(),
-                   "db": db_bytes, "p50": percentile(window, 0.5), "p99": percentile(window, 0.99),
-                   "deliveries": len(window), "turns": self.counts["turns"]}
+            row = sample(self.server)
+            row.update({"t": time.monotonic() - started, "p50": percentile(window, 0.5), "p99": percentile(window, 0.99),
+                        "deliveries": len(window), "turns": self.counts["turns"]})
             rows.append(row)
             print(format_row(row), flush=True)
             if not self.server.alive():
@@ -298,13 +308,57 @@ class Soak:
                 return
 
 
+def file_size(path):
+    return os.path.getsize(path) if os.path.exists(path) else 0
+
+
+def scrape(server):
+    """/metrics: {name: value} of the unlabelled samples, and the number of distinct series (lines)."""
+    status, body = server.http_get("/metrics", timeout=10)
+    if status != 200:
+        raise DrillFailure(f"/metrics answered {status}")
+    values, series = {}, 0
+    for line in body.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        series += 1
+        name, _, value = line.rpartition(" ")
+        if "{" not in name:
+            values[name] = float(value)
+    return values, series
+
+
+def sample(server):
+    """One sample of what could grow: /proc figures, the files, /metrics."""
+    metrics, series = scrape(server)
+    return {"rss": server.rss_bytes(), "fds": server.open_fds(), "threads": server.threads(),
+            "db": file_size(server.db), "wal": file_size(server.db + "-wal"),
+            "search": file_size(server.db + "-search") + file_size(server.db + "-search-wal"),
+            "allocated": int(metrics.get("tandem_memory_allocated_bytes", 0)), "series": series,
+            "connections": int(metrics.get("tandem_connections", -1)),
+            "sessions": int(metrics.get("tandem_sessions_live", -1))}
+
+
 def format_row(row):
     latency = lambda v: "    -" if v is None else f"{v:7.1f}"
-    return (f"{row['t']:7.0f} {row['rss'] / 2**20:9.1f} {row['fds']:5d} {row['db'] / 2**20:8.1f} "
-            f"{latency(row['p50'])} {latency(row['p99'])} {row['deliveries']:8d} {row['turns']:8d}")
+    mib = lambda v: f"{v / 2**20:7.1f}"
+    return (f"{row['t']:6.0f} {mib(row['rss'])} {mib(row['allocated'])} {row['fds']:4d} {row['threads']:3d} "
+            f"{mib(row['db'])} {mib(row['wal'])} {row['series']:4d} {row['connections']:4d} {row['sessions']:4d} "
+            f"{latency(row['p50'])} {latency(row['p99'])} {row['deliveries']:7d} {row['turns']:7d}")
 
 
-HEADER = "  t (s)  RSS (MiB)  fds  db (MiB) p50 (ms) p99 (ms) delivered   acked"
+HEADER = ("  t(s)     RSS   alloc  fds thr      db     wal  ser conn sess p50(ms) p99(ms) deliver   acked"
+          "   (MiB; alloc = jemalloc's allocated; ser = /metrics series)")
+
+# What must plateau, and the slack a leak would exceed but noise would not: (key, name, ratio, absolute).
+# Compared: the median of the last third of the samples after the warm-up against the median of the middle
+# third (the first third after the warm-up still includes caches and arenas filling up to their bounds).
+GROWTH_RULES = [("rss", "RSS", 1.10, 8 * 2**20), ("allocated", "jemalloc allocated", 1.10, 4 * 2**20),
+                ("fds", "open fds", 1.0, 8), ("threads", "threads", 1.0, 2), ("series", "/metrics series", 1.0, 4),
+                ("wal", "WAL file", 1.25, 16 * 2**20)]
+# The WAL is truncated back to journal_size_limit (docs/store.md: 64 MiB) whenever it restarts; past it
+# (plus the commit that crossed it) means checkpoints no longer complete: a reader holding a snapshot.
+WAL_BOUND = 72 * 2**20
 
 
 def growth_verdict(rows, seconds):
@@ -313,32 +367,46 @@ def growth_verdict(rows, seconds):
     if len(kept) < 3:
         return [f"too few samples after the {warm:.0f} s warm-up ({len(kept)})"], ""
     third = max(1, len(kept) // 3)
-    first, last = kept[:third], kept[-third:]
-    rss0, rss1 = median([r["rss"] for r in first]), median([r["rss"] for r in last])
-    fd0, fd1 = median([r["fds"] for r in first]), median([r["fds"] for r in last])
-    problems = []
-    if rss1 > rss0 * 1.10 + 8 * 2**20:
-        problems.append(f"RSS keeps growing: median {rss0 / 2**20:.1f} MiB → {rss1 / 2**20:.1f} MiB")
-    if fd1 > fd0 + 8:
-        problems.append(f"open fds keep growing: median {fd0} → {fd1}")
-    summary = (f"RSS median {rss0 / 2**20:.1f} → {rss1 / 2**20:.1f} MiB, fds median {fd0} → {fd1} "
-               f"(first vs last third of {len(kept)} samples after {warm:.0f} s warm-up)")
+    middle, last = kept[third:2 * third], kept[-third:]
+    problems, parts = [], []
+    for key, name, ratio, slack in GROWTH_RULES:
+        before, after = median([r[key] for r in middle]), median([r[key] for r in last])
+        big = slack >= 2**20
+        shown = (lambda v: f"{v / 2**20:.1f} MiB") if big else (lambda v: f"{v}")
+        parts.append(f"{name} {shown(before)} → {shown(after)}")
+        if after > before * ratio + slack:
+            problems.append(f"{name} keeps growing: median {shown(before)} (middle third) → {shown(after)} (last third)")
+    worst_wal = max(r["wal"] for r in rows)
+    if worst_wal > WAL_BOUND:
+        problems.append(f"the WAL reached {worst_wal / 2**20:.1f} MiB, past its 64 MiB bound: checkpoints do not complete")
+    summary = (", ".join(parts) + f" (medians, middle vs last third of {len(kept)} samples after {warm:.0f} s warm-up); "
+               f"largest WAL {worst_wal / 2**20:.1f} MiB")
     return problems, summary
+
+
+def make_certificate(directory):
+    """A self-signed certificate for 127.0.0.1 (as deploy/nginx/test makes one): (cert, key) paths."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
 
 
 async def run(args):
     rng = random.Random(args.seed)
     tmp = args.dir
     server = Tandemd(args.tandemd, os.path.join(tmp, "soak.db"), os.path.join(tmp, "tandemd.log"),
-                     flags=["--outbound-queue", str(256 << 10), "--cache-size", str(2 << 20), "--log-level", "info"])
+                     flags=["--outbound-queue", str(256 << 10), "--cache-size", str(2 << 20), "--log-level", "info"],
+                     tls=make_certificate(tmp) if args.tls else None)
     server.start()
     try:
         admin = Admin(args.admin, server.db)
         owner_token = server.owner_token()
-        owner = await Client.open(server.url, token=owner_token, label="owner")
+        owner = await Client.open(server.url, token=owner_token, label="owner", ssl=server.client_ssl)
         for session in SESSIONS + [BULK]:
             await owner.ok("session.create", session=session, title=f"Soak {session}")
-        tokens = {who: admin.add_user(who) for who in MEMBERS + ["slow", "bulk"]}
+        tokens = {who: admin.add_user(who) for who in MEMBERS + ["slow", "bulk", "dropper"]}
         for who in MEMBERS:
             for session in SESSIONS:
                 admin.grant(who, session, "write")
@@ -350,7 +418,9 @@ async def run(args):
         baseline_fds = server.open_fds() - 1     # the owner's connection
         baseline_kinds = server.fd_kinds()
         baseline_kinds["socket"] -= 1
-        print(f"tandemd pid {server.pid} on port {server.port}; soak for {args.seconds} s; {baseline_fds} fds before load")
+        first = sample(server)
+        print(f"tandemd pid {server.pid} at {server.url}; soak for {args.seconds} s; {baseline_fds} fds before load; "
+              f"{first['threads']} threads, {first['series']} /metrics series")
         print(HEADER, flush=True)
         soak = Soak(server, admin, owner_token, tokens, args.seconds, rng)
         started = time.monotonic()
@@ -358,6 +428,10 @@ async def run(args):
         workers = [soak.member(who) for who in MEMBERS]
         workers += [soak.share_viewers(owner), soak.bulk_poster(tokens["bulk"]), soak.slow_consumer(tokens["slow"]),
                     soak.sampler(rows, started)]
+        if not args.members_only:
+            surface = Surface(soak, server, admin, owner_token)
+            workers += [surface.lifecycle(), surface.searcher(), surface.page_viewers(owner, SESSIONS),
+                        surface.operator(SESSIONS), surface.droppers(tokens["dropper"])]
         results = await asyncio.gather(*workers, return_exceptions=True)
         for result in results:
             if isinstance(result, BaseException):
@@ -366,7 +440,7 @@ async def run(args):
         # Catch-up: every member joins once more with since and must reach each session's head.
         for who in MEMBERS + ["slow"]:
             joins = {}
-            client = await Client.open(server.url, token=tokens[who], label=f"{who}-final", on_event=soak.make_handler(who, joins))
+            client = await Client.open(server.url, token=tokens[who], label=f"{who}-final", ssl=server.client_ssl, on_event=soak.make_handler(who, joins))
             heads = {}
             for (member, session), ledger in soak.ledgers.items():
                 if member == who:
@@ -385,6 +459,9 @@ async def run(args):
                 missing += len(lost)
                 soak.problems.append(f"{who}/{session}: {len(lost)} acknowledged turns never seen, e.g. seq {lost[:5]}")
         await asyncio.sleep(3)
+        quiet = sample(server)
+        if quiet["connections"] != 0:
+            soak.problems.append(f"the connections gauge reads {quiet['connections']} with every client gone")
         quiet_fds = server.open_fds()
         quiet_kinds = server.fd_kinds()
         # Sockets and the rest must be back where they were; database fds may grow as the reader pool
@@ -412,6 +489,20 @@ async def run(args):
               f"extra rejoins to recover a backlog {c['slow_recover_rejoins']}")
         print(f"{summary}; fds before load {baseline_fds} {baseline_kinds}, after {quiet_fds} {quiet_kinds}; worst window p99 "
               f"{max(all_lat) if all_lat else 0:.1f} ms; acknowledged turns missing from a member's view: {missing}")
+        if not args.members_only:
+            print(f"surface: {c['life_cycles']} session lives ({c['life_merged']} branches merged, {c['life_discarded']} "
+                  f"discarded, {c['life_imports']} export→import), {c['searches']} searches ({c['search_hits']} hits), "
+                  f"{c['pages']} viewer pages + {c['page_viewers']} share viewers, {c['admin_runs']} tandem-admin runs, "
+                  f"drops: {c['drops_mid_frame']} mid-frame, {c['drops_mid_upgrade']} mid-upgrade, {c['drops_mid_tls']} mid-TLS")
+        print(f"transport: {'wss://' if args.tls else 'ws://'}; permessage-deflate offered {c.get('deflate_offered', 0)} "
+              f"times, accepted {c.get('deflate_on', 0)}")
+        if c.get("deflate_offered", 0) and c.get("deflate_on", 0) != c["deflate_offered"]:
+            soak.problems.append("the server did not accept permessage-deflate on every connection that offered it")
+        mid = rows[len(rows) // 2] if rows else first
+        print("start / middle / end / quiet: " + " | ".join(
+            f"RSS {r['rss'] / 2**20:.1f} MiB, alloc {r['allocated'] / 2**20:.1f} MiB, fds {r['fds']}, threads {r['threads']}, "
+            f"WAL {r['wal'] / 2**20:.1f} MiB, db {r['db'] / 2**20:.1f} MiB, series {r['series']}"
+            for r in [first, mid, rows[-1] if rows else first, quiet]))
         for problem in soak.problems[:40]:
             print(f"  problem: {problem}")
         verdict = "PASS" if not soak.problems else "FAIL"
@@ -429,6 +520,9 @@ def main():
     parser.add_argument("--admin", required=True)
     parser.add_argument("--dir", required=True, help="a temporary directory for the database and log")
     parser.add_argument("--seed", type=int, default=int(time.time()))
+    parser.add_argument("--tls", action="store_true", help="tandemd serves wss:// (a self-signed certificate)")
+    parser.add_argument("--members-only", action="store_true",
+                        help="only the original load (members, share links, slow consumer): no Surface workers")
     args = parser.parse_args()
     print(f"seed {args.seed}")
     try:

@@ -12,6 +12,7 @@ import os
 import re
 import signal
 import socket
+import ssl
 import subprocess
 import time
 
@@ -30,13 +31,18 @@ class DrillFailure(Exception):
 class Tandemd:
     """One `tandemd` process on `db`, its output in `log_path`. `start()` waits until it listens."""
 
-    def __init__(self, binary, db, log_path, flags=()):
+    def __init__(self, binary, db, log_path, flags=(), tls=None):
+        """tls: (cert, key) PEM paths: tandemd then serves wss:// and https:// only (clients trust `cert`)."""
         self.binary = binary
         self.db = db
         self.log_path = log_path
         self.flags = list(flags)
         self.process = None
         self.port = None
+        self.client_ssl = None
+        if tls:
+            self.flags += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+            self.client_ssl = ssl.create_default_context(cafile=tls[0])
 
     @property
     def token_file(self):
@@ -59,7 +65,7 @@ class Tandemd:
                 raise DrillFailure(f"tandemd exited with {self.process.returncode} on start:\n{self.log_tail()}")
             with open(self.log_path, "rb") as f:
                 f.seek(offset)
-                found = re.search(rb"address=ws://127\.0\.0\.1:(\d+)/ws", f.read())
+                found = re.search(rb"address=wss?://127\.0\.0\.1:(\d+)/ws", f.read())
             if found and os.path.exists(self.token_file):
                 self.port = int(found.group(1))
                 return self
@@ -73,18 +79,25 @@ class Tandemd:
 
     @property
     def url(self):
-        return f"ws://127.0.0.1:{self.port}"
+        return f"{'wss' if self.client_ssl else 'ws'}://127.0.0.1:{self.port}"
 
-    def healthz(self):
-        """GET /healthz: (status, body)."""
+    def http_get(self, path, timeout=5):
+        """GET `path` over http:// or https:// (as the server serves): (status, body)."""
         import http.client
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+        if self.client_ssl:
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=timeout, context=self.client_ssl)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
         try:
-            conn.request("GET", "/healthz")
+            conn.request("GET", path)
             answer = conn.getresponse()
             return answer.status, answer.read().decode()
         finally:
             conn.close()
+
+    def healthz(self):
+        """GET /healthz: (status, body)."""
+        return self.http_get("/healthz")
 
     def kill9(self):
         if self.process and self.process.poll() is None:
@@ -115,6 +128,13 @@ class Tandemd:
             for line in f:
                 if line.startswith("VmRSS:"):
                     return int(line.split()[1]) * 1024
+        return 0
+
+    def threads(self):
+        with open(f"/proc/{self.pid}/status") as f:
+            for line in f:
+                if line.startswith("Threads:"):
+                    return int(line.split()[1])
         return 0
 
     def open_fds(self):
@@ -183,7 +203,7 @@ class Client:
 
     @classmethod
     async def open(cls, base_url, token=None, share=None, share_path=None, label="", on_event=None,
-                   reading=True, rcvbuf=None, keepalive=True, max_queue=16):
+                   reading=True, rcvbuf=None, keepalive=True, max_queue=16, ssl=None, deflate=False):
         headers = {}
         if token is not None:
             url = f"{base_url}/ws"
@@ -193,6 +213,9 @@ class Client:
         else:
             url = f"{base_url}/s/{share_path}"
         kwargs = {}
+        if base_url.startswith("wss:"):
+            kwargs["ssl"] = ssl
+            kwargs["server_hostname"] = "127.0.0.1"
         if rcvbuf is not None:
             # A small receive buffer so a client that stops reading backs up into the server soon.
             host, port = base_url.split("//")[1].split(":")
@@ -203,8 +226,9 @@ class Client:
             kwargs["sock"] = sock
         ws = await connect(url, subprotocols=[SUBPROTOCOL], additional_headers=headers, open_timeout=10,
                            ping_interval=20 if keepalive else None, max_queue=max_queue, max_size=8 << 20,
-                           compression=None, **kwargs)
+                           compression="deflate" if deflate else None, **kwargs)
         client = cls(ws, label, on_event)
+        client.deflated = "permessage-deflate" in (ws.response.headers.get("Sec-WebSocket-Extensions") or "")
         if reading:
             client.start_reading()
         return client
