@@ -214,7 +214,7 @@ class Surface:
             kind = kinds[n % len(kinds)]
             try:
                 if kind == "frame":
-                    await self.drop_mid_frame(token, deflate=n % 4 == 0)
+                    await asyncio.to_thread(self.drop_mid_frame, token, n % 4 == 0)
                     soak.counts["drops_mid_frame"] += 1
                 elif kind == "upgrade":
                     await asyncio.to_thread(self.drop_mid_upgrade)
@@ -226,19 +226,34 @@ class Surface:
                 self.problem(f"dropper ({kind}): could not even connect: {error!r}")
             await soak.pause(soak.rng.uniform(0.3, 1.0))
 
-    async def drop_mid_frame(self, token, deflate):
-        client = await self.connect(deflate=deflate, token=token, label="dropper")
-        await client.ok("session.list")
-        # A masked text frame announcing 4,000 bytes, then 100 of them, then the connection reset.
-        header = bytes([0x81, 0x80 | 126]) + struct.pack("!H", 4000) + os.urandom(4)
-        client.ws.transport.write(header + b"x" * 100)
-        await asyncio.sleep(0.05)
-        raw = client.ws.transport.get_extra_info("socket")
-        if raw is not None:
-            raw.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-        client.ws.transport.abort()
-        if client.reader:
-            client.reader.cancel()
+    def drop_mid_frame(self, token, deflate):
+        """Upgrades (deflate offered or not), sends a request whole, then a frame header announcing 4,000
+        bytes and 100 of them (RSV1 set when deflate is on), and resets the connection."""
+        sock = self.raw_socket()
+        if self.tls:
+            sock = self.server.client_ssl.wrap_socket(sock, server_hostname="127.0.0.1")
+        offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n" if deflate else ""
+        sock.sendall((f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{self.server.port}\r\nUpgrade: websocket\r\n"
+                      "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
+                      f"Sec-WebSocket-Protocol: tandem.v1\r\nAuthorization: Bearer {token}\r\n{offer}\r\n").encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = sock.recv(4096)
+            if not chunk:
+                raise ConnectionError("closed during the upgrade")
+            head += chunk
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise ConnectionError(f"upgrade refused: {head[:40]!r}")
+        accepted = b"permessage-deflate" in head.lower()
+        if deflate and not accepted:
+            self.problem("the dropper's permessage-deflate offer was not accepted")
+        mask = os.urandom(4)
+        whole = b'{"id":1,"op":"session.list"}'
+        sock.sendall(bytes([0x81, 0x80 | len(whole)]) + mask + bytes(b ^ mask[i % 4] for i, b in enumerate(whole)))
+        first = 0x81 | (0x40 if accepted else 0)
+        sock.sendall(bytes([first, 0x80 | 126]) + struct.pack("!H", 4000) + mask + b"x" * 100)
+        time.sleep(0.05)
+        rst_close(sock)
 
     def raw_socket(self):
         return socket.create_connection(("127.0.0.1", self.server.port), timeout=5)
