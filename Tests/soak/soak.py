@@ -72,7 +72,11 @@ class Soak:
     async def open(self, deflate=False, **kwargs):
         """A connection to the soak's server: wss:// when it serves TLS; permessage-deflate offered when
         `deflate` (the slow consumer never: its stall is counted in uncompressed bytes)."""
-        client = await Client.open(self.server.url, ssl=self.server.client_ssl, deflate=deflate, **kwargs)
+        context = self.server.client_ssl
+        if context is not None and self.rng.random() < 0.3:
+            context = self.server.client_ssl12
+            self.counts["tls12"] = self.counts.get("tls12", 0) + 1
+        client = await Client.open(self.server.url, ssl=context, deflate=deflate, **kwargs)
         if deflate:
             self.counts["deflate_offered"] = self.counts.get("deflate_offered", 0) + 1
             self.counts["deflate_on"] = self.counts.get("deflate_on", 0) + int(client.deflated)
@@ -233,7 +237,8 @@ class Soak:
 
     async def slow_consumer(self, token):
         ledger = self.ledgers.setdefault(("slow", BULK), Ledger("slow", BULK))
-        stall_bytes = STALL_BYTES
+        # Over TLS the client's SSL layer buffers more of what the server sent: start with a longer stall.
+        stall_bytes = STALL_BYTES * (4 if self.server.client_ssl else 1)
         while self.running():
             self.counts["slow_rounds"] += 1
             # Stall: joined, then reading nothing while the bulk poster fills the session.
@@ -494,7 +499,7 @@ async def run(args):
                   f"discarded, {c['life_imports']} export→import), {c['searches']} searches ({c['search_hits']} hits), "
                   f"{c['pages']} viewer pages + {c['page_viewers']} share viewers, {c['admin_runs']} tandem-admin runs, "
                   f"drops: {c['drops_mid_frame']} mid-frame, {c['drops_mid_upgrade']} mid-upgrade, {c['drops_mid_tls']} mid-TLS")
-        print(f"transport: {'wss://' if args.tls else 'ws://'}; permessage-deflate offered {c.get('deflate_offered', 0)} "
+        print(f"transport: {'wss://' if args.tls else 'ws://'} ({c.get('tls12', 0)} connections TLS 1.2); permessage-deflate offered {c.get('deflate_offered', 0)} "
               f"times, accepted {c.get('deflate_on', 0)}")
         if c.get("deflate_offered", 0) and c.get("deflate_on", 0) != c["deflate_offered"]:
             soak.problems.append("the server did not accept permessage-deflate on every connection that offered it")

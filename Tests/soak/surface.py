@@ -8,7 +8,8 @@ steady, moderate rate on sessions of its own, so the members' ledgers in soak.py
 - searcher: `session.search` over the members' sessions;
 - page viewers: a share link, the browser viewer page (`GET /s/SECRET`) and a WebSocket viewer on it,
   then `share.revoke`;
-- operator: `tandem-admin` against the live database: grant, revoke, tokens issue/list/revoke;
+- operator: `tandem-admin` against the live database: users add/remove, grant, members, revoke, tokens
+  issue/list/revoke;
 - droppers: connections cut abruptly (RST) mid-frame (after the upgrade, a frame header and part of its
   payload), mid-HTTP-upgrade, and on wss:// mid-TLS-handshake (part of a ClientHello, or all of it and
   nothing after).
@@ -185,21 +186,28 @@ class Surface:
 
     # -- the operator's tandem-admin against the live file
     async def operator(self, sessions):
+        """One guest account per round: added, granted, revoked, a token issued, listed and revoked, removed
+        (a fresh account keeps its token list one page and the users table from growing)."""
         soak = self.soak
-        await asyncio.to_thread(self.admin.run, "users", "add", "operator-guest")
+        n = 0
         while soak.running():
+            n += 1
+            guest = f"guest-{n}"
             session = soak.rng.choice(sessions)
+            run = lambda *args: asyncio.to_thread(self.admin.run, *args)
             try:
-                await asyncio.to_thread(self.admin.grant, "operator-guest", session, soak.rng.choice(["read", "comment"]))
-                await asyncio.to_thread(self.admin.run, "revoke", "operator-guest", session)
-                issued = await asyncio.to_thread(self.admin.run, "tokens", "issue", "operator-guest")
+                await run("users", "add", guest)
+                await run("grant", guest, session, soak.rng.choice(["read", "comment"]))
+                await run("members", session)
+                await run("revoke", guest, session)
+                issued = await run("tokens", "issue", guest)
                 token_id = re.search(r"token (\S+) for", issued).group(1)
-                listed = json.loads(await asyncio.to_thread(self.admin.run, "tokens", "list", "operator-guest", "--json"))
+                listed = json.loads(await run("tokens", "list", guest, "--json"))
                 if token_id not in [t["id"] for t in listed["tokens"]]:
-                    self.problem(f"tandem-admin tokens list lacks the token just issued ({token_id})")
-                await asyncio.to_thread(self.admin.run, "tokens", "revoke", token_id)
-                await asyncio.to_thread(self.admin.run, "members", session)
-                soak.counts["admin_runs"] += 5
+                    self.problem(f"tandem-admin tokens list {guest} lacks the token just issued ({token_id})")
+                await run("tokens", "revoke", token_id)
+                await run("users", "remove", guest, "--yes")
+                soak.counts["admin_runs"] += 8
             except (DrillFailure, AttributeError) as error:
                 self.problem(f"tandem-admin: {error!r}")
             await soak.pause(soak.rng.uniform(2, 5))

@@ -43,6 +43,9 @@ class Tandemd:
         if tls:
             self.flags += ["--tls-cert", tls[0], "--tls-key", tls[1]]
             self.client_ssl = ssl.create_default_context(cafile=tls[0])
+            # TLS 1.2 too (older clients, proxies): its session handling differs from 1.3's in OpenSSL.
+            self.client_ssl12 = ssl.create_default_context(cafile=tls[0])
+            self.client_ssl12.maximum_version = ssl.TLSVersion.TLSv1_2
 
     @property
     def token_file(self):
