@@ -37,7 +37,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "drills", "lib"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from tandem_drill import Admin, Client, DrillFailure, Ledger, Tandemd, median, percentile  # noqa: E402
-from surface import Surface  # noqa: E402
+from surface import PROBE_SETTLE, Surface, probe_connections, probe_verdict  # noqa: E402
 from websockets.exceptions import InvalidStatus  # noqa: E402
 
 SESSIONS = ["soak-a", "soak-b", "soak-c"]
@@ -303,7 +303,7 @@ class Soak:
         while self.running():
             await asyncio.sleep(10)
             window, self.latencies = self.latencies, []
-            row = sample(self.server)
+            row = await asyncio.to_thread(sample, self.server)
             row.update({"t": time.monotonic() - started, "p50": percentile(window, 0.5), "p99": percentile(window, 0.99),
                         "deliveries": len(window), "turns": self.counts["turns"]})
             rows.append(row)
@@ -317,25 +317,15 @@ def file_size(path):
     return os.path.getsize(path) if os.path.exists(path) else 0
 
 
-def scrape(server):
-    """/metrics: {name: value} of the unlabelled samples, and the number of distinct series (lines)."""
-    status, body = server.http_get("/metrics", timeout=10)
-    if status != 200:
-        raise DrillFailure(f"/metrics answered {status}")
-    values, series = {}, 0
-    for line in body.splitlines():
-        if not line or line.startswith("#"):
-            continue
-        series += 1
-        name, _, value = line.rpartition(" ")
-        if "{" not in name:
-            values[name] = float(value)
-    return values, series
+def series_count(text):
+    """Distinct series in a /metrics page: its sample lines."""
+    return sum(1 for line in text.splitlines() if line and not line.startswith("#"))
 
 
 def sample(server):
     """One sample of what could grow: /proc figures, the files, /metrics."""
-    metrics, series = scrape(server)
+    text = server.metrics_text()
+    metrics, series = server.metrics(text), series_count(text)
     return {"rss": server.rss_bytes(), "fds": server.open_fds(), "threads": server.threads(),
             "db": file_size(server.db), "wal": file_size(server.db + "-wal"),
             "search": file_size(server.db + "-search") + file_size(server.db + "-search-wal"),
@@ -423,11 +413,20 @@ async def run(args):
         baseline_fds = server.open_fds() - 1     # the owner's connection
         baseline_kinds = server.fd_kinds()
         baseline_kinds["socket"] -= 1
+        probe_text, probe_problem = "", None
+        if not args.members_only:
+            before, after, took = await asyncio.to_thread(probe_connections, server)
+            probe_text, probe_problem = probe_verdict(before, after)
+            probe_text += f", {took:.0f} s before the load"
         first = sample(server)
         print(f"tandemd pid {server.pid} at {server.url}; soak for {args.seconds} s; {baseline_fds} fds before load; "
               f"{first['threads']} threads, {first['series']} /metrics series")
         print(HEADER, flush=True)
-        soak = Soak(server, admin, owner_token, tokens, args.seconds, rng)
+        # The per-connection probe before the load takes ~27 s of the run's time (CI's soak stays 2 minutes).
+        load_seconds = args.seconds if args.members_only else max(30, args.seconds - 2 * int(PROBE_SETTLE) - 5)
+        soak = Soak(server, admin, owner_token, tokens, load_seconds, rng)
+        if probe_problem:
+            soak.problems.append(probe_problem)
         started = time.monotonic()
         rows = []
         workers = [soak.member(who) for who in MEMBERS]
@@ -463,19 +462,26 @@ async def run(args):
             if lost:
                 missing += len(lost)
                 soak.problems.append(f"{who}/{session}: {len(lost)} acknowledged turns never seen, e.g. seq {lost[:5]}")
+        # Back to the fds before the load within 10 s: a connection the server is closing may wait for its
+        # peer up to closeTimeout (5 s) after the client vanished; past that, a leak.
+        quiet_started = time.monotonic()
         await asyncio.sleep(3)
-        quiet = sample(server)
-        if quiet["connections"] != 0:
-            soak.problems.append(f"the connections gauge reads {quiet['connections']} with every client gone")
+        while time.monotonic() - quiet_started < 10 and (server.fd_kinds()["socket"] > baseline_kinds["socket"]):
+            await asyncio.sleep(0.5)
+        quiet_after = time.monotonic() - quiet_started
         quiet_fds = server.open_fds()
         quiet_kinds = server.fd_kinds()
+        quiet = sample(server)   # after the count: its /metrics request is a connection of its own
+        if quiet["connections"] != 0:
+            soak.problems.append(f"the connections gauge reads {quiet['connections']} with every client gone")
         # Sockets and the rest must be back where they were; database fds may grow as the reader pool
-        # opens its connections lazily, up to 7 connections x (db, wal) + 5 x (search, its wal) + 2 shm,
-        # + the DB-lock file tandemd holds while it runs.
+        # opens its connections lazily, up to 7 connections x (db, wal) + 5 x (search, its wal) + 3 shm
+        # (the database's, the search file's once a search ran, one more mapping), + the DB-lock file.
         if (quiet_kinds["socket"] > baseline_kinds["socket"] or quiet_kinds["other"] > baseline_kinds["other"]
-                or quiet_kinds["database"] > 27):
-            soak.problems.append(f"fds after the load, every client gone: {quiet_kinds} (before the load: {baseline_kinds})")
-        growth, summary = growth_verdict(rows, args.seconds)
+                or quiet_kinds["database"] > 28):
+            soak.problems.append(f"fds after the load, every client gone: {quiet_kinds} (before the load: {baseline_kinds}); "
+                                 f"database files: {server.database_fds()}; sockets: {server.sockets()}")
+        growth, summary = growth_verdict(rows, load_seconds)
         soak.problems += growth
         if soak.counts["slow_cut_4408"] == 0:
             soak.problems.append("the slow consumer was never cut off with 4408")
@@ -492,7 +498,8 @@ async def run(args):
               f"answered 'expiry is in the past' (write slower than the 3-8 s lifetime): {c['share_create_late']}; slow rounds "
               f"not cut (stall doubled) {c['slow_not_cut']}, read too late to see the close {c['slow_late']}, "
               f"extra rejoins to recover a backlog {c['slow_recover_rejoins']}")
-        print(f"{summary}; fds before load {baseline_fds} {baseline_kinds}, after {quiet_fds} {quiet_kinds}; worst window p99 "
+        print(f"{summary}; fds before load {baseline_fds} {baseline_kinds}, after {quiet_fds} {quiet_kinds} "
+              f"({quiet_after:.1f} s after the last client); worst window p99 "
               f"{max(all_lat) if all_lat else 0:.1f} ms; acknowledged turns missing from a member's view: {missing}")
         if not args.members_only:
             print(f"surface: {c['life_cycles']} session lives ({c['life_merged']} branches merged, {c['life_discarded']} "
@@ -508,6 +515,8 @@ async def run(args):
             f"RSS {r['rss'] / 2**20:.1f} MiB, alloc {r['allocated'] / 2**20:.1f} MiB, fds {r['fds']}, threads {r['threads']}, "
             f"WAL {r['wal'] / 2**20:.1f} MiB, db {r['db'] / 2**20:.1f} MiB, series {r['series']}"
             for r in [first, mid, rows[-1] if rows else first, quiet]))
+        if probe_text:
+            print(probe_text)
         for problem in soak.problems[:40]:
             print(f"  problem: {problem}")
         verdict = "PASS" if not soak.problems else "FAIL"

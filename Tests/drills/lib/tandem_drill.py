@@ -102,6 +102,21 @@ class Tandemd:
         """GET /healthz: (status, body)."""
         return self.http_get("/healthz")
 
+    def metrics_text(self):
+        status, body = self.http_get("/metrics", timeout=10)
+        if status != 200:
+            raise DrillFailure(f"/metrics answered {status}")
+        return body
+
+    def metrics(self, text=None):
+        """/metrics (or a page of it already read): {name: value} of the samples without labels."""
+        values = {}
+        for line in (text if text is not None else self.metrics_text()).splitlines():
+            name, _, value = line.rpartition(" ")
+            if line and not line.startswith("#") and "{" not in name:
+                values[name] = float(value)
+        return values
+
     def kill9(self):
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
@@ -142,6 +157,45 @@ class Tandemd:
 
     def open_fds(self):
         return len(os.listdir(f"/proc/{self.pid}/fd"))
+
+    def database_fds(self):
+        """{file name: open fds} of the database's files (db, -wal, -shm, -search..., -lock)."""
+        names = {}
+        base = os.path.basename(self.db)
+        for fd in os.listdir(f"/proc/{self.pid}/fd"):
+            try:
+                name = os.path.basename(os.readlink(f"/proc/{self.pid}/fd/{fd}"))
+            except OSError:
+                continue
+            if name.startswith(base):
+                names[name] = names.get(name, 0) + 1
+        return names
+
+    TCP_STATES = {"01": "ESTABLISHED", "02": "SYN_SENT", "03": "SYN_RECV", "04": "FIN_WAIT1", "05": "FIN_WAIT2",
+                  "06": "TIME_WAIT", "07": "CLOSE", "08": "CLOSE_WAIT", "09": "LAST_ACK", "0A": "LISTEN", "0B": "CLOSING"}
+
+    def sockets(self):
+        """The process's open sockets: 'tcp LOCALPORT→REMOTEPORT STATE' or 'unix'/'other' (for a failure message)."""
+        inodes = set()
+        for fd in os.listdir(f"/proc/{self.pid}/fd"):
+            try:
+                target = os.readlink(f"/proc/{self.pid}/fd/{fd}")
+            except OSError:
+                continue
+            if target.startswith("socket:["):
+                inodes.add(target[8:-1])
+        found = {}
+        for table in ("tcp", "tcp6"):
+            try:
+                with open(f"/proc/{self.pid}/net/{table}") as f:
+                    for line in f.readlines()[1:]:
+                        parts = line.split()
+                        if parts[9] in inodes:
+                            local, remote = int(parts[1].split(":")[1], 16), int(parts[2].split(":")[1], 16)
+                            found[parts[9]] = f"tcp {local}→{remote} {self.TCP_STATES.get(parts[3], parts[3])}"
+            except OSError:
+                pass
+        return sorted(found.get(inode, "not tcp") for inode in inodes)
 
     def fd_kinds(self):
         """Open fds by kind: sockets, database files (db, -wal, -shm), and the rest (epoll, eventfd, pipes ...)."""
