@@ -5,8 +5,8 @@ import Testing
 
 /// Every accepted connection went into the loop's accept order (kept for the stale-handshake sweep at
 /// max-connections), and only that sweep ever dropped entries: below the limit, every connection ever
-/// made stayed referenced, closed, for the server's life (~750 bytes each; the soak's long run found
-/// it: jemalloc's allocated bytes grew by that much per connection, plain or TLS, with or without a
+/// made stayed referenced, closed, for the server's life (~750 bytes each; found while soaking:
+/// jemalloc's allocated bytes grew by that much per connection made, plain or TLS, with or without a
 /// request). Closed connections must now be released.
 @Suite("Runtime: closed connections are released")
 struct ClosedConnectionReleaseTests {
