@@ -24,7 +24,7 @@ import ssl
 import struct
 import time
 
-from tandem_drill import Client, DrillFailure
+from tandem_drill import DrillFailure
 
 TEMPLATE_NAMES = [f"tpl-{n}" for n in range(8)]
 WORDS = ["lifecycle", "merge", "checkpoint", "branch", "template", "harbor", "orbit", "quartz"]
