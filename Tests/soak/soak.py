@@ -30,6 +30,7 @@ Verdict (exit 1 on FAIL; docs/hardening.md has the why of each margin):
 """
 import argparse
 import asyncio
+import datetime
 import os
 import random
 import subprocess
@@ -66,7 +67,7 @@ class Soak:
         self.ledgers = {}                                   # (member, session) → Ledger
         self.problems = []
         self.counts = {"turns": 0, "applied": 0, "merged": 0, "conflict": 0, "reconnects": 0, "viewers": 0,
-                       "viewers_expired": 0, "viewers_too_late": 0, "slow_rounds": 0, "slow_cut_4408": 0, "slow_not_cut": 0,
+                       "viewers_expired": 0, "viewers_too_late": 0, "viewers_read_late": 0, "slow_rounds": 0, "slow_cut_4408": 0, "slow_not_cut": 0,
                        "slow_late": 0, "slow_recover_rejoins": 0, "post_errors": 0, "share_create_late": 0}
         self.bulk_wanted = asyncio.Event()
         self.bulk_bytes = 0
@@ -86,6 +87,20 @@ class Soak:
 
     def running(self):
         return time.monotonic() < self.stop_at and not self.problems_fatal()
+
+    def server_cut_in_time(self, link_id, expires):
+        """Whether tandemd logged closing the viewer of `link_id` within 2 s of `expires` (the text log's
+        time has whole seconds, so the line's second may end up to 1 s after the cut)."""
+        marker, tag = "closing viewer of expired share link", f"share={link_id}"
+        try:
+            with open(self.server.log_path, errors="replace") as log:
+                for line in log:
+                    if marker in line and tag in line:
+                        logged = datetime.datetime.strptime(line.split(" ", 1)[0], "%Y-%m-%dT%H:%M:%S%z").timestamp()
+                        return logged - expires < 2.0
+        except (OSError, ValueError):
+            pass
+        return False
 
     async def pause(self, seconds):
         """Sleeps, but not past the end of the run."""
@@ -205,6 +220,11 @@ class Soak:
                 got_expired = any(e.get("event") == "share.expired" for e in viewer.events)
                 if close == 4410 and got_expired and late < 2.5:
                     self.counts["viewers_expired"] += 1
+                elif close == 4410 and got_expired and late < 15 and self.server_cut_in_time(created["share"]["id"], expires):
+                    # The server's log says it cut the viewer in time; this driver's busy loop (TLS,
+                    # the surface load) read the close late. Counted and reported, not a server fault.
+                    self.counts["viewers_expired"] += 1
+                    self.counts["viewers_read_late"] += 1
                 else:
                     self.problems.append(f"viewer of {session}: close {close}, share.expired {got_expired}, {late:.1f} s after expiry")
                 self.problems += ledger.problems
@@ -494,7 +514,7 @@ async def run(args):
         all_lat = [r["p99"] for r in rows if r["p99"] is not None]
         print(f"\nturns acknowledged {c['turns']} (post errors {c['post_errors']}), row writes applied {c['applied']} "
               f"merged {c['merged']} conflict {c['conflict']}, member reconnects {c['reconnects']}")
-        print(f"share viewers {c['viewers']} ({c['viewers_expired']} told share.expired and closed 4410), "
+        print(f"share viewers {c['viewers']} ({c['viewers_expired']} told share.expired and closed 4410; {c['viewers_read_late']} of them read late by this driver, the server's log in time), "
               f"slow-consumer rounds {c['slow_rounds']} ({c['slow_cut_4408']} cut with 4408; every round recovered with since)")
         print(f"viewers refused because their link expired before they connected: {c['viewers_too_late']}, share.create "
               f"answered 'expiry is in the past' (write slower than the 3-8 s lifetime): {c['share_create_late']}; slow rounds "
