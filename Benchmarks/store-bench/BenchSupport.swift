@@ -33,23 +33,50 @@ func percentile(_ xs: [Double], _ p: Double) -> Double {
     return s.isEmpty ? 0 : s[min(s.count - 1, Int(Double(s.count) * p))]
 }
 
+/// The benchmarks' random numbers: a 64-bit linear congruential generator (Knuth's MMIX
+/// constants), so one seed gives the same corpus on every run and machine.
+struct BenchRandom {
+    private var state: UInt64
+
+    init(seed: UInt64) { state = seed }
+
+    mutating func next() -> UInt64 {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return state >> 33
+    }
+}
+
+/// Zipf-like ranks over `count` items: rank exp(u · ln count) − 1 for u uniform in [0, 1), so rank r
+/// comes up about 1/r as often (the text corpora's word and character skew).
+struct ZipfRanks {
+    let count: Int
+    private let logCount: Double
+
+    init(count: Int) {
+        self.count = count
+        logCount = log(Double(count))
+    }
+
+    func draw(_ random: inout BenchRandom) -> Int {
+        let u = Double(random.next() % 1_000_000) / 1_000_000
+        return min(count - 1, Int(exp(u * logCount)) - 1)
+    }
+}
+
 /// Deterministic text: sentences from a 1,728-word vocabulary, so search has common and rare words.
 struct TextGenerator {
-    private var state: UInt64
+    private var random: BenchRandom
     private let words: [String]
 
     init(seed: UInt64 = 42) {
-        state = seed
+        random = BenchRandom(seed: seed)
         let syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "ti", "vo", "ze", "pa", "do", "fi"]
         var w: [String] = []
         for a in syllables { for b in syllables { for c in syllables.prefix(14) { w.append(a + b + c) } } }
         words = Array(w.prefix(2000))
     }
 
-    mutating func next() -> UInt64 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return state >> 33
-    }
+    mutating func next() -> UInt64 { random.next() }
 
     /// A sentence of `count` words; word i is chosen with a skew toward the first words.
     mutating func sentence(_ count: Int = 12) -> String {

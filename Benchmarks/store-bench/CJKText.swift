@@ -6,27 +6,24 @@ import Foundation
 /// no spaces. Every character is a word of the index (`SearchText`), so the index holds about
 /// as many entries per turn as an English turn of that many words.
 struct CJKText {
-    private var state: UInt64
+    private var random: BenchRandom
     /// The Han characters, most frequent first (code points from U+4E00; their meaning is no matter).
     let han: [Character]
     private static let particles = ["の", "に", "を", "は", "が", "で", "と", "も", "から", "まで", "します", "しました", "です", "ました"]
     private static let katakana = ["サーバー", "テスト", "データ", "セッション", "エラー", "コード", "レビュー", "プラン"]
 
     init(seed: UInt64 = 42) {
-        state = seed
+        random = BenchRandom(seed: seed)
         han = (0..<3_000).map { Character(Unicode.Scalar(0x4E00 + UInt32($0 * 7 % 20_000))!) }
+        ranks = ZipfRanks(count: han.count)
     }
 
-    private mutating func next() -> UInt64 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return state >> 33
-    }
+    private let ranks: ZipfRanks
+
+    private mutating func next() -> UInt64 { random.next() }
 
     /// One Han character, rank r about 1/r as often.
-    mutating func character() -> Character {
-        let u = Double(next() % 1_000_000) / 1_000_000
-        return han[min(han.count - 1, Int(exp(u * log(Double(han.count)))) - 1)]
-    }
+    mutating func character() -> Character { han[ranks.draw(&random)] }
 
     /// A turn's text.
     mutating func sentence() -> String {

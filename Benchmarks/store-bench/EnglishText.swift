@@ -6,12 +6,12 @@ import Foundation
 /// often), 8-24 words a turn. So `t*` matches most turns, `k*` a few percent, `co*` and `con*`
 /// what they would in English prose, and a rare word a handful.
 struct EnglishText {
-    private var state: UInt64
+    private var random: BenchRandom
     let words: [String]
-    private let logCount: Double
+    private let ranks: ZipfRanks
 
     init(seed: UInt64 = 42) {
-        state = seed
+        random = BenchRandom(seed: seed)
         let common = """
             the of and to a in is it that for you was with on as have be at this are not but by from or we they an will one all \
             would there their what so up out if about who get which go me when make can like time no just him know take people \
@@ -30,11 +30,8 @@ struct EnglishText {
                                       ("ck", 1), ("m", 2), ("d", 2), ("ct", 1), ("rd", 1), ("x", 1)]
         var words = common
         var seen = Set(common)
-        var rng = seed
-        func next() -> UInt64 {
-            rng = rng &* 6364136223846793005 &+ 1442695040888963407
-            return rng >> 33
-        }
+        var rng = BenchRandom(seed: seed)
+        func next() -> UInt64 { rng.next() }
         func pick(_ table: [(String, Int)]) -> String {
             var r = Int(next() % UInt64(table.reduce(0) { $0 + $1.1 }))
             for (text, weight) in table {
@@ -52,20 +49,14 @@ struct EnglishText {
             if word.count >= 2 && seen.insert(word).inserted { words.append(word) }
         }
         self.words = words
-        state = rng
-        logCount = log(Double(words.count))
+        random = rng
+        ranks = ZipfRanks(count: words.count)
     }
 
-    private mutating func next() -> UInt64 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return state >> 33
-    }
+    private mutating func next() -> UInt64 { random.next() }
 
     /// One word: rank exp(u · ln N) − 1 for u uniform in [0, 1), so rank r comes up about 1/r as often.
-    mutating func word() -> String {
-        let u = Double(next() % 1_000_000) / 1_000_000
-        return words[min(words.count - 1, Int(exp(u * logCount)) - 1)]
-    }
+    mutating func word() -> String { words[ranks.draw(&random)] }
 
     /// A turn's text: 8-24 words.
     mutating func sentence() -> String {

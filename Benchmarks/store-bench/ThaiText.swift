@@ -8,16 +8,16 @@ import Foundation
 /// marks) is a word of the index (`SearchText`): there are only some hundreds of distinct ones, so
 /// each has long postings, unlike the 3,000 characters of `CJKText`.
 struct ThaiText {
-    private var state: UInt64
+    private var random: BenchRandom
     let words: [String]
-    private let logCount: Double
+    private let ranks: ZipfRanks
     static let common = ["ที่", "และ", "การ", "ของ", "ใน", "เป็น", "มี", "ไม่", "ได้", "จะ", "ให้", "ว่า", "คน", "นี้", "กับ",
                          "แล้ว", "ไป", "มา", "ความ", "ก็", "ต้อง", "เรา", "ทำ", "งาน", "ข้อมูล", "ระบบ", "กรุงเทพ",
                          "เซิร์ฟเวอร์", "ทดสอบ", "แก้ไข", "ประชุม", "เมื่อวาน", "วันนี้", "พรุ่งนี้", "ผู้ใช้", "ค้นหา",
                          "ข้อความ", "ตาราง", "รายงาน", "กิน"]
 
     init(seed: UInt64 = 42) {
-        state = seed
+        random = BenchRandom(seed: seed)
         let consonants = Array("กขคงจฉชซญดตถทธนบปผพฟภมยรลวศษสหอฮ")
         let leading = Array("เแโใไ")
         let signs: [String] = ["", "", "", "ิ", "ี", "ึ", "ื", "ุ", "ู", "ั", "า", "ะ", "ำ"]
@@ -25,11 +25,8 @@ struct ThaiText {
         let finals: [String] = ["", "", "น", "ง", "ม", "ก", "ด", "บ", "ย", "ว"]
         // The vocabulary is the same for every seed (as `CJKText`'s characters): a query made from
         // another seed's turn looks for words the corpus has.
-        var rng: UInt64 = 42
-        func next() -> UInt64 {
-            rng = rng &* 6364136223846793005 &+ 1442695040888963407
-            return rng >> 33
-        }
+        var rng = BenchRandom(seed: 42)
+        func next() -> UInt64 { rng.next() }
         func pick<T>(_ items: [T]) -> T { items[Int(next() % UInt64(items.count))] }
         func syllable() -> String {
             var out = next() % 5 == 0 ? String(pick(leading)) : ""
@@ -46,19 +43,13 @@ struct ThaiText {
             if seen.insert(word).inserted { words.append(word) }
         }
         self.words = words
-        logCount = log(Double(words.count))
+        ranks = ZipfRanks(count: words.count)
     }
 
-    private mutating func next() -> UInt64 {
-        state = state &* 6364136223846793005 &+ 1442695040888963407
-        return state >> 33
-    }
+    private mutating func next() -> UInt64 { random.next() }
 
     /// One word, rank r about 1/r as often.
-    mutating func word() -> String {
-        let u = Double(next() % 1_000_000) / 1_000_000
-        return words[min(words.count - 1, Int(exp(u * logCount)) - 1)]
-    }
+    mutating func word() -> String { words[ranks.draw(&random)] }
 
     /// A turn's text.
     mutating func sentence() -> String {
