@@ -14,8 +14,7 @@ extension TandemCLIInteractiveTests {
             t.killServer()
             f.shutdown()
         }
-        try t.start("bob", command: command(f, "bob"))
-        try t.waitFor("bob", contains: "you are write")
+        try openView(t, f, "bob", as: "write")
         #expect(try f.run(["role", "s1", "bob", "read"]).status == 0)
         try t.waitFor("bob", contains: "bob is now read")
         try t.type("bob", "my precious draft")

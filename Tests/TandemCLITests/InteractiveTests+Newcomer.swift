@@ -13,10 +13,8 @@ extension TandemCLIInteractiveTests {
             t.killServer()
             f.shutdown()
         }
-        try t.start("alice", command: command(f, "alice"))
-        try t.waitFor("alice", contains: "you are owner")
-        try t.start("bob", command: command(f, "bob"))
-        try t.waitFor("bob", contains: "you are write")
+        try openView(t, f, "alice", as: "owner")
+        try openView(t, f, "bob", as: "write")
         try t.waitFor("alice", contains: "bob joined")
 
         // bob's own join is in the list the join answer printed; it is not announced again. The
@@ -82,8 +80,7 @@ extension TandemCLIInteractiveTests {
             f.shutdown()
         }
         #expect(try f.run(["set", "s1", "plan", #"{"steps":["a"]}"#]).status == 0)
-        try t.start("bob", command: command(f, "bob"))
-        try t.waitFor("bob", contains: "you are write")
+        try openView(t, f, "bob", as: "write")
         #expect(try f.run(["set", "s1", "plan", #"{"steps":["alice"]}"#]).status == 0)
         try t.waitFor("bob", contains: #"state plan = {"steps":["alice"]} v2"#)
         try t.type("bob", #"/set plan {"steps":["bob"]}"#)

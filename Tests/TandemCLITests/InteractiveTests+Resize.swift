@@ -12,8 +12,7 @@ extension TandemCLIInteractiveTests {
             t.killServer()
             f.shutdown()
         }
-        try t.start("alice", command: command(f, "alice"))
-        try t.waitFor("alice", contains: "you are owner")
+        try openView(t, f, "alice", as: "owner")
         let draft = (1...10).map { "word\($0)" }.joined(separator: " ") + " 設計レビューの下書き end"
         try t.tmux(["send-keys", "-t", "alice", "-l", draft])
         try t.waitFor("alice") { $0.split(separator: "\n").last?.hasSuffix("end") == true }

@@ -13,8 +13,7 @@ extension TandemCLIInteractiveTests {
             t.killServer()
             f.shutdown()
         }
-        try t.start("alice", command: command(f, "alice"))
-        try t.waitFor("alice", contains: "you are owner")
+        try openView(t, f, "alice", as: "owner")
         let steps: [(typed: String, shown: String)] = [
             ("first turn", "alice (user): first turn"),
             ("/comment 1 nice", "alice commented on #1: nice"),
@@ -63,8 +62,7 @@ extension TandemCLIInteractiveTests {
         let plain = try f.run(["discard", "s1", "--yes"])
         #expect(plain.status == 3)
         #expect(plain.stderr.contains("tandem: conflict: s1 is not a branch (it was not forked from another session)"), "\(plain.stderr)")
-        try t.start("alice", command: command(f, "alice"))
-        try t.waitFor("alice", contains: "you are owner")
+        try openView(t, f, "alice", as: "owner")
         try t.type("alice", "/discard --yes")
         try t.waitFor("alice", contains: "! conflict: s1 is not a branch")
 

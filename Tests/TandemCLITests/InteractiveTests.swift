@@ -11,6 +11,14 @@ import Testing
         "\(CLIFixture.binary) --url \(f.url) --token \(f.tokens[user]!) \(extra); sleep 30"
     }
 
+    /// Opens session s1 as `user` in a pane of its own and waits until the view names `role`;
+    /// returns the screen then.
+    @discardableResult
+    func openView(_ t: Tmux, _ f: CLIFixture, _ user: String, as role: String) throws -> String {
+        try t.start(user, command: command(f, user))
+        return try t.waitFor(user, contains: "you are \(role)")
+    }
+
     @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
     func twoUsersTalkUndoResolveAConflictAndAReaderIsRefused() throws {
         let f = try CLIFixture()
@@ -19,10 +27,8 @@ import Testing
             t.killServer()
             f.shutdown()
         }
-        try t.start("alice", command: command(f, "alice"))
-        #expect(try t.waitFor("alice", contains: "you are owner").contains("Design review"))
-        try t.start("bob", command: command(f, "bob"))
-        #expect(try t.waitFor("bob", contains: "you are write").contains("s1>"))
+        #expect(try openView(t, f, "alice", as: "owner").contains("Design review"))
+        #expect(try openView(t, f, "bob", as: "write").contains("s1>"))
         // Presence: alice's screen learns that bob is online.
         #expect(try t.waitFor("alice") { $0.contains("online: alice, bob") }.contains("bob joined"))
 
@@ -75,8 +81,7 @@ import Testing
                 .contains("v3 by bob"))
 
         // A reader cannot clear; the reason comes from the server, and the client keeps running.
-        try t.start("carol", command: command(f, "carol"))
-        try t.waitFor("carol", contains: "you are read")
+        try openView(t, f, "carol", as: "read")
         try t.type("carol", "/clear --yes")
         let refused = try t.waitFor("carol", contains: "! forbidden:")
         #expect(refused.contains("forbidden"))
@@ -96,10 +101,8 @@ import Testing
             t.killServer()
             f.shutdown()
         }
-        try t.start("alice", command: command(f, "alice"))
-        try t.waitFor("alice", contains: "you are owner")
-        try t.start("bob", command: command(f, "bob"))
-        try t.waitFor("bob", contains: "you are write")
+        try openView(t, f, "alice", as: "owner")
+        try openView(t, f, "bob", as: "write")
 
         // A pause reaches the other member, and stops their turns until the resume.
         try t.type("alice", "/pause")
@@ -171,8 +174,7 @@ import Testing
             t.killServer()
             f.shutdown()
         }
-        try t.start("bob", command: command(f, "bob"))
-        try t.waitFor("bob", contains: "you are write")
+        try openView(t, f, "bob", as: "write")
         _ = try f.run(["post", "s1", "seen live"])
         try t.waitFor("bob", contains: "alice (user): seen live")
         // The server goes away (bob sees 1001 and backs off); turns land while bob is disconnected.
