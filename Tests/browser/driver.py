@@ -244,6 +244,8 @@ class Checks:
 
 TURNS_TEXT = "document.getElementById('turns').textContent"
 NOTICE_TEXT = "document.getElementById('notice').textContent"
+PILL = "document.getElementById('newer').hidden ? '' : document.getElementById('newer').textContent"
+TURN_IDS = "Array.from(document.querySelectorAll('#turns .turn')).map((e) => e.id).join(' ')"
 STATUS = "document.getElementById('status').dataset.state + ' ' + document.getElementById('status').textContent"
 
 
@@ -276,7 +278,8 @@ async def main():
                 await browser.eval(page, STATUS))
         await browser.screenshot(page, "initial.png")
 
-        # 2. Live: a turn posted now appears without a reload; an undo marks it.
+        # 2. Live: a turn posted now appears without a reload; an undo takes it away, as a page
+        # loaded afterwards leaves it out (history shows a share link no undone turn).
         live = f"Live turn posted at {time.strftime('%H:%M:%S')}"
         posted = await alice.call("turn.post", session=session, role="assistant", content=live)
         took = await browser.wait_for(page, f"{TURNS_TEXT}.includes({json.dumps(live)})", timeout=5)
@@ -284,10 +287,15 @@ async def main():
         if took is not None:
             print(f"        (shown {took:.2f} s after the post answered)")
         await alice.call("turn.undo", session=session, seq=posted["turn"]["seq"])
-        took = await browser.wait_for(page, f"document.getElementById('turn-{posted['turn']['seq']}').classList.contains('undone')")
-        c.check("undo marks the turn undone live", took is not None)
+        took = await browser.wait_for(page, f"document.getElementById('turn-{posted['turn']['seq']}') === null")
         await alice.call("turn.post", session=session, content="After the undo, the conversation goes on.")
         await browser.wait_for(page, f"{TURNS_TEXT}.includes('goes on')")
+        reloaded = await browser.page(BASE + link["url"])
+        await browser.wait_for(reloaded, f"{TURNS_TEXT}.includes('goes on')")
+        fresh, followed = await browser.eval(reloaded, TURN_IDS), await browser.eval(page, TURN_IDS)
+        c.check("undo removes the turn live: the page shows what a page loaded afterwards shows",
+                took is not None and fresh == followed and not await browser.eval(page, f"{TURNS_TEXT}.includes({json.dumps(live)})"),
+                f"removed {took is not None}, fresh {fresh!r}, followed {followed!r}")
         await browser.screenshot(page, "live.png")
 
         # 3. Turn content is text, never markup.
@@ -376,8 +384,7 @@ async def main():
         lapsing_at = time.monotonic() + 4
         second = await browser.page(BASE + lapsing["url"])
         await browser.wait_for(second, "document.getElementById('status').dataset.state === 'live'")
-        ids = "Array.from(document.querySelectorAll('#turns .turn')).map((e) => e.id).join(' ')"
-        fresh, followed = await browser.eval(second, ids), await browser.eval(page, ids)
+        fresh, followed = await browser.eval(second, TURN_IDS), await browser.eval(page, TURN_IDS)
         c.check("a page opened after clear and restore shows what a page that followed them shows",
                 fresh == followed, f"fresh {fresh!r}, followed {followed!r}")
         before = await browser.eval(page, "document.querySelectorAll('#turns .turn').length")
@@ -447,12 +454,29 @@ async def main():
         took = await browser.wait_for(big, f"{TURNS_TEXT}.includes('while the reader looks back')")
         await asyncio.sleep(0.3)
         stayed = await browser.eval(big, "window.scrollY")
-        pill = await browser.eval(big, "document.getElementById('newer').hidden ? '' : document.getElementById('newer').textContent")
+        pill = await browser.eval(big, PILL)
         await browser.eval(big, "document.getElementById('newer').click()")
         bottom = await browser.wait_for(big, "window.innerHeight + window.scrollY >= document.body.scrollHeight - 2 && document.getElementById('newer').hidden")
         c.check("a live turn while scrolled up: no jump, '1 new turn' button takes the reader down",
                 took is not None and stayed == scrolled and pill == "↓ 1 new turn" and bottom is not None,
                 f"scrollY {scrolled} -> {stayed}, button {pill!r}, at bottom {bottom is not None}")
+
+        # 13b. Undoing turns among the unseen new ones takes them off the count (and off the page);
+        # with none left the button goes.
+        await browser.eval(big, "window.scrollTo(0, 0)")
+        await alice.call("turn.post", session=big_id, content="unseen one")
+        await alice.call("turn.post", session=big_id, content="unseen two")
+        await browser.wait_for(big, f"{TURNS_TEXT}.includes('unseen two')")
+        await alice.call("turn.undo", session=big_id)
+        gone = await browser.wait_for(big, f"!{TURNS_TEXT}.includes('unseen two')")
+        pill = await browser.eval(big, PILL)
+        await alice.call("turn.undo", session=big_id)
+        gone_too = await browser.wait_for(big, f"!{TURNS_TEXT}.includes('unseen one')")
+        last = await browser.eval(big, PILL)
+        c.check("undoing unseen new turns: the count drops with each, the button goes with the last",
+                gone is not None and pill == "↓ 1 new turn" and gone_too is not None and last == "",
+                f"removed {gone is not None}/{gone_too is not None}, button {pill!r} then {last!r}")
+        await browser.eval(big, "window.scrollTo(0, document.body.scrollHeight)")
 
         # 14. Right-to-left text reads right to left; a phone-width page has no sideways scrolling,
         # even with a long unbroken line and a code block.
