@@ -15,7 +15,9 @@ enum ViewerScript {
         const newerEl = $("newer");
         let ws = null, lastEseq = 0, joined = false, queued = [], stopped = false, nextId = 1;
         // The lowest seq the view has read from (hidden turns count): earlier turns are asked for below it.
-        let oldestSeq = 0, loadingOlder = false, unseen = 0;
+        // `unseen`: the seqs of turns that arrived while the reader was scrolled up (an undo takes one back).
+        let oldestSeq = 0, loadingOlder = false;
+        const unseen = new Set();
         let backoff = 1000, healthy = null;
         const pending = new Map();
         const expiredText = "This share link has expired. Ask whoever sent it for a new one.";
@@ -46,12 +48,13 @@ enum ViewerScript {
 
         // Turns that arrived while the reader was scrolled up: counted on a button, not scrolled to
         // (the page must not jump under someone reading earlier turns).
-        function seenAll() { unseen = 0; newerEl.hidden = true; }
-        function arrivedUnseen() {
-          unseen += 1;
-          newerEl.textContent = "↓ " + unseen + (unseen === 1 ? " new turn" : " new turns");
-          newerEl.hidden = false;
+        function seenAll() { unseen.clear(); newerEl.hidden = true; }
+        function showUnseen() {
+          const n = unseen.size;
+          newerEl.textContent = "↓ " + n + (n === 1 ? " new turn" : " new turns");
+          newerEl.hidden = n === 0;
         }
+        function arrivedUnseen(seq) { unseen.add(seq); showUnseen(); }
 
         // A turn's text, with its ``` fenced blocks as code (monospace, kept unwrapped, scrolling
         // sideways inside the block). Every part is set with textContent: no markup comes from a turn.
@@ -76,7 +79,16 @@ enum ViewerScript {
           flush();
         }
 
-        // Inserts or replaces a turn, keeping the list in seq order; `stick`: keep the page at its end.
+        // An undone turn leaves the page, as it leaves `history` (a share link cannot ask for undone
+        // turns): a page that saw the undo shows what a page loaded after it shows.
+        function drop(seq) {
+          const el = $("turn-" + seq);
+          if (el) el.remove();
+          if (unseen.delete(seq)) showUnseen();
+          updateEmpty();
+        }
+
+        // Inserts or replaces a live turn, keeping the list in seq order; `stick`: keep the page at its end.
         function render(t, stick = nearBottom()) {
           let el = $("turn-" + t.seq);
           if (!el) {
@@ -101,7 +113,6 @@ enum ViewerScript {
           const content = document.createElement("div"); content.className = "content"; content.dir = "auto";
           fillContent(content, String(t.content));
           el.append(meta, content);
-          if (t.undone) el.classList.add("undone");
           updateEmpty();
           if (stick) window.scrollTo(0, document.body.scrollHeight);
         }
@@ -187,12 +198,14 @@ enum ViewerScript {
           }
           switch (msg.event) {
           case "turn": {
+            // A replayed turn (`since`) undone while the page was away: its `turn.undone` follows.
+            if (msg.undone) { drop(msg.seq); break; }
             const stick = nearBottom(), known = $("turn-" + msg.seq) !== null;
             render(msg, stick);
-            if (!stick && !known) arrivedUnseen();
+            if (!stick && !known) arrivedUnseen(msg.seq);
             break;
           }
-          case "turn.undone": { const el = $("turn-" + msg.seq); if (el) el.classList.add("undone"); break; }
+          case "turn.undone": drop(msg.seq); break;
           case "session":
             showSession(msg.info);
             if (msg.change === "cleared") { clearTurns(); setOlder(0, false); }

@@ -19,8 +19,6 @@ enum ViewerStyle {
         .author{font-weight:600;color:#1f2328}.seq{color:#8a949e}
         .content{white-space:pre-wrap;overflow-wrap:anywhere;margin-top:4px}
         .content pre{margin:4px 0;padding:8px 10px;background:#f4f4f1;border-radius:4px;overflow-x:auto;white-space:pre;font:13px/1.4 ui-monospace,"DejaVu Sans Mono",Menlo,Consolas,monospace}
-        .undone{opacity:.5}.undone .content{text-decoration:line-through}
-        .undone .meta::after{content:"undone";font-style:italic}
         .notice{background:#fff3cd;border:1px solid #f0d98c;padding:12px 16px;border-radius:6px;margin:8px 0}
         .notice:empty{display:none}
         #empty,#older{color:#5c6670;font-style:italic;text-align:center;margin:32px 0}#older{margin:8px 0;font-size:13px}
