@@ -117,7 +117,8 @@ enum SearchText {
 
     /// `spaced` over UTF-8 bytes (as SQLite hands them to `tandem_search_text` and
     /// `tandem_search_clusters`); nil when nothing changes. Bytes that are not valid UTF-8 are
-    /// copied as they are, one at a time.
+    /// copied as they are, one at a time. Safe: it reads `bytes` only within its count and keeps no
+    /// pointer past the call.
     static func spacedUTF8(_ bytes: UnsafeBufferPointer<UInt8>, form: Form = .clusters) -> [UInt8]? {
         // Every split unit's UTF-8 form starts with a byte >= 0xE3 (U+3005 is E3 80 85), or >= 0xE0
         // with clusters (U+0E01 is E0 B8 81): text without one (English, most European text) is

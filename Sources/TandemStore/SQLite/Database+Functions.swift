@@ -54,7 +54,6 @@ extension Database {
     /// changes, NULL for NULL).
     private static func searchText(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?,
                                    form: SearchText.Form) {
-        // The result is copied (SQLITE_TRANSIENT).
         guard let (argument, bytes) = Database.textArgument(arguments) else {
             sqlite3_result_null(context)
             return
@@ -64,6 +63,7 @@ extension Database {
             sqlite3_result_value(context, argument)
             return
         }
+        // Safe: SQLite copies the bytes (SQLITE_TRANSIENT) before the buffer goes.
         spaced.withUnsafeBufferPointer { sqlite3_result_text(context, $0.baseAddress, Int32($0.count), tandem_sqlite_transient()) }
     }
 
