@@ -214,11 +214,12 @@ async def run(args):
         print(f"session is {agent.status}: not posting")
         return
     await agent.post("Hello, I am the agent.", {"model": "example-1"}, 120, 8)
-    plan = await agent.post("Here is the plan.", {"model": "example-1"}, 812, 95, drop_first=args.demo)
+    before = (await agent.request("history", session=args.session, last=1))["head_seq"]
+    await agent.post("Here is the plan.", {"model": "example-1"}, 812, 95, drop_first=args.demo)
     await agent.edit_row("plan", lambda v: {**(v or {}), "agent": "drafted"})
     if args.demo:  # the post retried after the drop must be in history exactly once
-        turns = (await agent.request("history", session=args.session, last=20))["turns"]
-        landed = [t for t in turns if t.get("nonce") == plan["turn"]["nonce"]]
+        turns = (await agent.request("history", session=args.session, since=before))["turns"]
+        landed = [t for t in turns if t["content"] == "Here is the plan."]
         if len(landed) != 1:
             raise SystemExit(f"FAIL: the retried post is in history {len(landed)} times")
     await agent.request("session.leave", session=args.session)
