@@ -65,6 +65,21 @@ private let columns: [Access] = [.member(.owner), .member(.admin), .member(.writ
         #expect(checked == Operation.allCases.count * 6)
     }
 
+    @Test func aRefusalSaysInWordsWhatWasRefusedAndWhichRoleItNeeds() throws {
+        #expect(Set(Operation.allCases.map(\.action)).count == Operation.allCases.count, "each operation its own words")
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "1"))
+            do {
+                _ = try store.undoLastTurn(session: "s1", actor: "dave")
+                Issue.record("a reader undid a turn")
+            } catch let error as StoreError {
+                #expect(error.code == "forbidden")
+                #expect(error.message == "role read may not undo your own turns (turn.undo_own needs write or above)")
+            }
+        }
+    }
+
     @Test func rolesAreOrdered() {
         #expect(Role.owner > Role.admin && Role.admin > Role.write && Role.write > Role.comment && Role.comment > Role.read)
         #expect(Role.allCases.sorted() == [.read, .comment, .write, .admin, .owner])

@@ -34,7 +34,8 @@ extension SessionRef {
             throw StoreError.notMemberOf(ref.id)
         }
         guard Permissions.allows(role: role, operation: operation) else {
-            throw StoreError.forbidden("role \(role.rawValue) may not \(operation.rawValue)")
+            throw StoreError.forbidden("role \(role.rawValue) may not \(operation.action) (\(operation.rawValue) needs "
+                + "\(Permissions.minimumRole(for: operation).rawValue) or above)")
         }
         if rule == .active && ref.status == .paused {
             throw StoreError(.sessionPaused, "session \(ref.id) is paused; resume it to make changes")
