@@ -399,3 +399,12 @@ def percentile(values, fraction):
 
 def median(values):
     return percentile(values, 0.5)
+
+
+def make_certificate(directory):
+    """A self-signed certificate for 127.0.0.1 (as deploy/nginx/test makes one): (cert, key) paths."""
+    cert, key = os.path.join(directory, "cert.pem"), os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return cert, key
