@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+import Testing
 import TandemJSON
 @testable import TandemStore
 
@@ -73,6 +74,21 @@ func tableCounts(_ store: Store) throws -> [String: Int64] {
 /// Runs `body` and returns the StoreError code it threw, or nil.
 func errorCode(_ body: () throws -> Void) -> String? {
     do { try body(); return nil } catch let e as StoreError { return e.code } catch { return "other: \(error)" }
+}
+
+/// Runs `body` and returns the StoreError it threw as "code: message", or "" when it threw none.
+func storeRefusal(_ body: () throws -> Void) -> String {
+    do { try body(); return "" } catch let e as StoreError { return "\(e.code): \(e.message)" } catch { return "other: \(error)" }
+}
+
+/// Merges branch b1 into s1 as alice, which must be refused: returns the refusal ("code: message")
+/// after checking that the parent's turns are as they were and the branch is still open.
+func refusedBranchMerge(_ store: Store) throws -> String {
+    let before = try store.session(id: "s1").lastTurnSeq
+    let message = storeRefusal { _ = try store.mergeBranch(branch: "b1", actor: "alice") }
+    #expect(try store.session(id: "s1").lastTurnSeq == before, "the parent's turns after a refused merge")
+    #expect(try store.session(id: "b1").branchStatus == "open", "the branch after a refused merge")
+    return message
 }
 
 /// A session with something in every part of the export document.

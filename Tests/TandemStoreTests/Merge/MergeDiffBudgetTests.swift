@@ -68,12 +68,7 @@ import TandemJSON
             let proposed = "c\n" + base.dropFirst(2)
             _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["text": .string(base)], baseVersion: 0)
             _ = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["text": .string(current)], baseVersion: 1)
-            var message = ""
-            do {
-                _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["text": .string(String(proposed))], baseVersion: 1)
-            } catch let error as StoreError {
-                message = "\(error.code): \(error.message)"
-            }
+            let message = storeRefusal { _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["text": .string(String(proposed))], baseVersion: 1) }
             #expect(message.hasPrefix("limit_exceeded: merging the text at text of row doc"), "\(message)")
             #expect(message.contains("max-merge-diff-steps = 1000000"))
             let row = try #require(try store.stateRow(session: "s1", actor: "alice", key: "doc"))
