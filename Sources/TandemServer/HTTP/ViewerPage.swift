@@ -25,15 +25,20 @@ enum ViewerPage {
     }
 
     /// The live, read-only view of one session; `nonce` matches the response's CSP.
+    /// For screen readers: landmarks (header, main, footer), the title as h1, a "Turns" h2 and an h3
+    /// per turn; the connection state is a polite `status` region, and new turns are told through a
+    /// separate polite region (`announce`, rate-limited by the script) so the log itself is never re-read.
     static func viewer(session: String, nonce: String) -> String {
         head(title: "Tandem") + """
         <body><header><div class="bar"><h1 id="title" dir="auto">\(escape(session))</h1>
         <span class="tag" id="session-state"></span><span class="tag">read-only</span>
-        <span id="status" data-state="waiting">connecting…</span></div></header>
+        <span role="status" aria-atomic="true"><span class="sr-only">Connection: </span><span id="status" data-state="waiting">connecting…</span></span></div></header>
         <main><p class="notice" id="notice" role="status"></p>
+        <h2 class="sr-only" id="turns-heading">Turns</h2>
         <p id="older" hidden>This view starts with the last 200 turns. <button id="older-load" type="button">Show earlier turns</button></p>
-        <div id="turns"></div><button id="newer" type="button" hidden></button>
-        <p id="empty" hidden>No turns yet. New turns appear here as members post them.</p></main>
+        <section id="turns" aria-labelledby="turns-heading"></section><button id="newer" type="button" hidden></button>
+        <p id="empty" hidden>No turns yet. New turns appear here as members post them.</p>
+        <div id="announce" class="sr-only" aria-live="polite" aria-atomic="true"></div></main>
         <footer>Shared with a Tandem link: you see the session as it happens, read-only.</footer>
         <script nonce="\(escape(nonce))">
         \(ViewerScript.source(sessionLiteral: jsString(session)))

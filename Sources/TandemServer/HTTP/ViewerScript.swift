@@ -12,7 +12,7 @@ enum ViewerScript {
         const $ = (id) => document.getElementById(id);
         const turnsEl = $("turns"), statusEl = $("status"), noticeEl = $("notice"), titleEl = $("title");
         const emptyEl = $("empty"), stateEl = $("session-state"), olderEl = $("older"), olderButton = $("older-load");
-        const newerEl = $("newer");
+        const newerEl = $("newer"), announceEl = $("announce");
         let ws = null, lastEseq = 0, joined = false, queued = [], stopped = false, nextId = 1;
         // The lowest seq the view has read from (hidden turns count): earlier turns are asked for below it.
         // `unseen`: the seqs of turns that arrived while the reader was scrolled up (an undo takes one back).
@@ -50,11 +50,47 @@ enum ViewerScript {
         // (the page must not jump under someone reading earlier turns).
         function seenAll() { unseen.clear(); newerEl.hidden = true; }
         function showUnseen() {
-          const n = unseen.size;
-          newerEl.textContent = "↓ " + n + (n === 1 ? " new turn" : " new turns");
+          const n = unseen.size, arrow = document.createElement("span");
+          arrow.textContent = "↓ "; arrow.setAttribute("aria-hidden", "true");
+          newerEl.replaceChildren(arrow, n + (n === 1 ? " new turn" : " new turns"));
           newerEl.hidden = n === 0;
         }
         function arrivedUnseen(seq) { unseen.add(seq); showUnseen(); }
+        // Keyboard and screen reader users land on the turn (tabindex -1: focusable by script only)
+        // instead of on the body when the button they pressed goes away.
+        // preventScroll: the page stays where the reader is; the caller scrolls if it should.
+        function focusTurn(el) {
+          if (!el) return;
+          el.tabIndex = -1;
+          el.focus({preventScroll: true});
+        }
+        // The button takes the reader to the first turn they have not seen, and focus with it.
+        function jumpToNew() {
+          const first = [...unseen].sort((a, b) => a - b).map((seq) => $("turn-" + seq)).find((el) => el);
+          if (first) { focusTurn(first); first.scrollIntoView({block: "start"}); }
+          else window.scrollTo(0, document.body.scrollHeight);
+          seenAll();
+        }
+
+        // New turns are told to screen readers through a polite region of their own (the log is not
+        // live, so it is never re-read), at most one message every 2 s: a burst of turns is one
+        // message ("5 new turns. Latest, alice: ..."), not a queue the reader can never catch up with.
+        let told = [], tellTimer = null, toldAt = 0;
+        function announce(t) {
+          told.push(t);
+          if (tellTimer === null) tellTimer = setTimeout(tell, Math.max(250, toldAt + 2000 - Date.now()));
+        }
+        function tell() {
+          tellTimer = null;
+          const turns = told.filter((t) => $("turn-" + t.seq)); // an undone turn is not told
+          told = [];
+          if (!turns.length) return;
+          toldAt = Date.now();
+          const t = turns[turns.length - 1], text = String(t.content).replace(/\\s+/g, " ").trim();
+          const said = t.author + (t.role === "user" ? "" : " (" + t.role + ")") + ": "
+            + (text.length > 140 ? text.slice(0, 140) + "…" : text);
+          announceEl.textContent = turns.length === 1 ? said : turns.length + " new turns. Latest, " + said;
+        }
 
         // A turn's text, with its ``` fenced blocks as code (monospace, kept unwrapped, scrolling
         // sideways inside the block). Every part is set with textContent: no markup comes from a turn.
@@ -64,7 +100,9 @@ enum ViewerScript {
           const flush = () => {
             if (code !== null) {
               const pre = document.createElement("pre"), inner = document.createElement("code");
-              inner.textContent = code.join("\\n"); pre.append(inner); pre.dir = "ltr"; el.append(pre);
+              inner.textContent = code.join("\\n"); pre.append(inner); pre.dir = "ltr";
+              pre.tabIndex = 0; // a wide block scrolls sideways: the keyboard must reach it to scroll it
+              el.append(pre);
             } else if (prose.length) {
               const span = document.createElement("span"); span.textContent = prose.join("\\n"); el.append(span);
             }
@@ -101,7 +139,8 @@ enum ViewerScript {
           }
           el.className = "turn role-" + String(t.role).replace(/[^a-z]/g, "");
           el.textContent = "";
-          const meta = document.createElement("div"); meta.className = "meta";
+          // The meta line is the turn's heading: screen readers move turn by turn with heading keys.
+          const meta = document.createElement("h3"); meta.className = "meta";
           // dir=auto: Arabic or Hebrew text reads right to left, its punctuation on the right side.
           const author = document.createElement("span"); author.className = "author"; author.dir = "auto"; author.textContent = t.author;
           const role = document.createElement("span"); role.textContent = t.role;
@@ -144,7 +183,7 @@ enum ViewerScript {
               lastEseq = r.head_eseq;
             }
             // A request for earlier turns on the last connection has no answer coming.
-            loadingOlder = false; olderButton.disabled = false;
+            loadingOlder = false; olderButton.removeAttribute("aria-disabled");
             joined = true;
             setStatus("live", "live");
             const early = queued; queued = [];
@@ -175,20 +214,24 @@ enum ViewerScript {
         }
 
         // Up to 200 turns before the earliest shown, keeping the turn the reader was looking at in place.
+        // aria-disabled, not disabled, while loading: a disabled button would drop keyboard focus.
         function loadOlder() {
           if (loadingOlder || !joined || oldestSeq <= 1) return;
-          loadingOlder = true; olderButton.disabled = true;
+          loadingOlder = true; olderButton.setAttribute("aria-disabled", "true");
           const anchor = turnsEl.firstElementChild, top = anchor ? anchor.getBoundingClientRect().top : 0;
           const from = Math.max(1, oldestSeq - 200);
           fetchRange(from, oldestSeq - 1, (error) => {
-            loadingOlder = false; olderButton.disabled = false;
+            loadingOlder = false; olderButton.removeAttribute("aria-disabled");
             if (error) return notice("Earlier turns could not be loaded: " + error.message);
             if (anchor && anchor.isConnected) window.scrollBy(0, anchor.getBoundingClientRect().top - top);
+            const focused = document.activeElement === olderButton;
             setOlder(from, true);
+            // The button is gone with the last earlier turn: focus goes to the latest loaded one.
+            if (focused && olderEl.hidden && anchor && anchor.previousElementSibling) focusTurn(anchor.previousElementSibling);
           });
         }
         olderButton.addEventListener("click", loadOlder);
-        newerEl.addEventListener("click", () => { window.scrollTo(0, document.body.scrollHeight); seenAll(); });
+        newerEl.addEventListener("click", jumpToNew);
         window.addEventListener("scroll", () => { if (nearBottom()) seenAll(); }, {passive: true});
 
         function apply(msg) {
@@ -202,6 +245,7 @@ enum ViewerScript {
             if (msg.undone) { drop(msg.seq); break; }
             const stick = nearBottom(), known = $("turn-" + msg.seq) !== null;
             render(msg, stick);
+            if (!known) announce(msg);
             if (!stick && !known) arrivedUnseen(msg.seq);
             break;
           }
