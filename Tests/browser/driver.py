@@ -14,6 +14,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BASE, HTML_TURN, OUT, Browser, Checks, Server, Tandem, http  # noqa: E402
+import a11y  # noqa: E402
 
 TURNS_TEXT = "document.getElementById('turns').textContent"
 NOTICE_TEXT = "document.getElementById('notice').textContent"
@@ -99,12 +100,16 @@ async def main():
         heading = await browser.eval(gone, "document.querySelector('h1').textContent")
         c.check("browser shows the expiry page", took is not None and heading == "Link expired", f"h1 {heading!r}")
         await browser.screenshot(gone, "expired.png")
+        await a11y.audit(c, browser, gone, "the expired-link page")
         revoked = await share(3600)
         await alice.call("share.revoke", share=revoked["share"]["id"])
         status, _, body = http("GET", revoked["url"])
         c.check("revoked link answers 410 saying revoked", status == 410 and "was revoked" in body, f"status {status}")
         status, _, body = http("GET", "/s/no-such-secret")
         c.check("unknown link answers 404 saying so", status == 404 and "does not exist" in body, f"status {status}")
+        unknown = await browser.page(BASE + "/s/no-such-secret")
+        await browser.wait_for(unknown, "document.getElementById('notice') !== null")
+        await a11y.audit(c, browser, unknown, "the unknown-link (404) page")
 
         # 5. A live viewer is told when its link expires, and stops reconnecting.
         short = await share(4)
@@ -129,6 +134,7 @@ async def main():
         took = await browser.wait_for(viewer, f"{NOTICE_TEXT}.includes('was revoked')", timeout=5)
         c.check("live viewer sees the revoked notice", took is not None, await browser.eval(viewer, NOTICE_TEXT))
         await browser.screenshot(viewer, "live-revoked.png")
+        await a11y.audit(c, browser, viewer, "a live page stopped by the revoke")
 
         # 7. Clearing the session empties the view; later turns still arrive.
         await alice.call("session.clear", session=session)
@@ -164,6 +170,7 @@ async def main():
         await alice.ws.close()
         await server.stop()
         down = await browser.wait_for(page, "document.getElementById('status').dataset.state === 'waiting'")
+        await a11y.audit(c, browser, page, "reconnecting while the server is down")
         await asyncio.sleep(max(0, lapsing_at - time.monotonic()) + 0.3)
         await server.start()
         alice = await Tandem.open()
@@ -211,18 +218,28 @@ async def main():
         c.check("a session of exactly 200 turns is shown whole, with no note of earlier ones",
                 took is not None and not hint, f"shown {took is not None}, hint {hint}")
 
-        # 12. Earlier turns load on request, and the turn the reader was at stays where it was.
+        # 12. Earlier turns load on request (keyboard only: Tab to the button, Enter), the turn the
+        # reader was at stays where it was, and focus goes to the latest earlier turn, not to nowhere.
         await browser.eval(big, "window.scrollTo(0, 0)")
+        await browser.cdp("Page.bringToFront", session=big)
         anchor = "document.getElementById('turns').firstElementChild"
         before = await browser.eval(big, f"[{anchor}.id, {anchor}.getBoundingClientRect().top]")
-        await browser.eval(big, "document.getElementById('older-load').click()")
+        for _ in range(4):
+            if await browser.eval(big, "document.activeElement.id") == "older-load":
+                break
+            await browser.key(big, "Tab")
+        focus = await a11y.outline(browser, big)
+        await browser.key(big, "Enter")
         took = await browser.wait_for(big, "document.querySelectorAll('#turns .turn').length === 205")
         first_shown = await browser.eval(big, "document.querySelector('#turns .turn .content').textContent")
         hint = await browser.eval(big, "!document.getElementById('older').hidden")
         after = await browser.eval(big, f"document.getElementById({json.dumps(before[0])}).getBoundingClientRect().top")
-        c.check("'Show earlier turns' loads the rest, keeping the reader's place",
-                took is not None and first_shown == "turn number 1" and not hint and abs(after - before[1]) <= 2,
-                f"first {first_shown!r}, hint {hint}, {before[0]} moved {before[1]} -> {after}")
+        focused = await browser.eval(big, "document.activeElement.id")
+        c.check("'Show earlier turns' by keyboard (Tab, visible focus, Enter) loads the rest, keeping the reader's place",
+                focus == ["older-load", True] and took is not None and first_shown == "turn number 1" and not hint
+                and abs(after - before[1]) <= 2, f"focus {focus}, first {first_shown!r}, hint {hint}, {before[0]} moved {before[1]} -> {after}")
+        c.check("after the last earlier turns load, focus is on the latest of them (the button went)",
+                focused == "turn-5", f"focused {focused!r}")
 
         # 13. A turn arriving while the reader is scrolled up does not move the page; a button counts it.
         big_id = (await alice.call("session.list", limit=5))["sessions"]
@@ -233,11 +250,19 @@ async def main():
         await asyncio.sleep(0.3)
         stayed = await browser.eval(big, "window.scrollY")
         pill = await browser.eval(big, PILL)
-        await browser.eval(big, "document.getElementById('newer').click()")
+        await a11y.audit(c, browser, big, "205 turns, earlier ones loaded, the new-turn button shown")
+        _, _, buttons = await a11y.ax_summary(browser, big)
+        await browser.key(big, "Tab")
+        focus = await a11y.outline(browser, big)
+        await browser.key(big, " ")
         bottom = await browser.wait_for(big, "window.innerHeight + window.scrollY >= document.body.scrollHeight - 2 && document.getElementById('newer').hidden")
+        focused = await browser.eval(big, "[document.activeElement.id, document.activeElement.textContent.includes('looks back')]")
         c.check("a live turn while scrolled up: no jump, '1 new turn' button takes the reader down",
                 took is not None and stayed == scrolled and pill == "↓ 1 new turn" and bottom is not None,
                 f"scrollY {scrolled} -> {stayed}, button {pill!r}, at bottom {bottom is not None}")
+        c.check("the new-turn button: named '1 new turn' (the arrow not read), next by Tab with visible focus, "
+                "Space takes focus to the new turn", "1 new turn" in buttons and focus == ["newer", True] and focused[1],
+                f"buttons {buttons}, focus {focus}, then focused {focused}")
 
         # 13b. Undoing turns among the unseen new ones takes them off the count (and off the page);
         # with none left the button goes.
@@ -277,10 +302,12 @@ async def main():
         c.check("a ``` block is code: monospace, the fences gone, its long line scrolls inside the block",
                 code is not None and code[0] == "fn main()" and "monospace" in code[1] and code[2] and not code[3], f"{code}")
         await browser.screenshot(big, "phone.png")
+        await a11y.scenario(c, browser, alice)
     finally:
         await browser.close()
         await alice.ws.close()
         await server.stop()
+    print(f"axe audits: {len(a11y.AUDIT_SECONDS)}, {sum(a11y.AUDIT_SECONDS):.1f} s in all {a11y.AUDIT_SECONDS}")
     print(f"screenshots in {OUT}: " + ", ".join(sorted(f for f in os.listdir(OUT) if f.endswith(".png"))))
     print(f"browser: {c.passed} passed, {c.failed} failed")
     return 1 if c.failed else 0

@@ -112,11 +112,11 @@ class Browser(RPC):
         while await stream.readline():
             pass
 
-    async def cdp(self, method, params=None, session=None):
+    async def cdp(self, method, params=None, session=None, timeout=15):
         msg = {"method": method, "params": params or {}}
         if session:
             msg["sessionId"] = session
-        answer = await self.request(msg)
+        answer = await self.request(msg, timeout)
         if "error" in answer:
             raise RuntimeError(f"{method}: {answer['error']}")
         return answer["result"]
@@ -131,8 +131,12 @@ class Browser(RPC):
         await self.cdp("Page.navigate", {"url": url}, session)
         return session
 
-    async def eval(self, session, expression):
-        result = await self.cdp("Runtime.evaluate", {"expression": expression, "returnByValue": True}, session)
+    async def eval(self, session, expression, wait=False, timeout=15):
+        """The value of `expression` on the page (`wait`: of the promise it gives)."""
+        params = {"expression": expression, "returnByValue": True}
+        if wait:
+            params["awaitPromise"] = True
+        result = await self.cdp("Runtime.evaluate", params, session, timeout)
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression}: {result['exceptionDetails']}")
         return result["result"].get("value")
@@ -149,7 +153,23 @@ class Browser(RPC):
             await asyncio.sleep(0.1)
         return None
 
+    async def key(self, session, key):
+        """Presses and releases `key` ("Tab", "Enter" or " ") as a keyboard would: focus moves, buttons act."""
+        code, vk, text = {"Tab": ("Tab", 9, None), "Enter": ("Enter", 13, "\r"), " ": ("Space", 32, " ")}[key]
+        down = {"type": "keyDown", "key": key, "code": code, "windowsVirtualKeyCode": vk}
+        if text:
+            down["text"] = text
+        await self.cdp("Input.dispatchKeyEvent", down, session)
+        await self.cdp("Input.dispatchKeyEvent", {"type": "keyUp", "key": key, "code": code, "windowsVirtualKeyCode": vk}, session)
+
+    async def media(self, session, **features):
+        """Emulates CSS media features, e.g. media(page, prefers_color_scheme="dark"); none: back to the default."""
+        await self.cdp("Emulation.setEmulatedMedia",
+                       {"features": [{"name": k.replace("_", "-"), "value": v} for k, v in features.items()]}, session)
+
     async def screenshot(self, session, name):
+        # A tab in the background may draw no frame to capture (the capture then never answers).
+        await self.cdp("Page.bringToFront", session=session)
         data = (await self.cdp("Page.captureScreenshot", {"format": "png"}, session))["data"]
         path = os.path.join(OUT, name)
         with open(path, "wb") as f:
