@@ -47,4 +47,23 @@ import Testing
         #expect(csp.contains("connect-src 'self' ws: wss:"))
         #expect(ViewerAssets.contentSecurityPolicy(nonce: nil).contains("script-src 'none';"))
     }
+
+    /// What readers need is in the served markup, not added by script: a live region created late is
+    /// not announced by every screen reader, and the notice pages run no script at all.
+    @Test func pagesCarryWhatEveryReaderNeeds() {
+        let viewer = ViewerAssets.page(for: link(), now: 0, nonce: "n0").1
+        let notice = ViewerAssets.page(for: nil, now: 0, nonce: "n0").1
+        for html in [viewer, notice] {
+            #expect(html.contains("<html lang=\"en\">"))
+            #expect(html.contains("name=\"viewport\" content=\"width=device-width"))
+            #expect(html.contains("@media (prefers-color-scheme:dark)"))
+            #expect(html.contains("<header>") && html.contains("<main>") && html.contains("<h1"))
+        }
+        #expect(viewer.contains("<div id=\"announce\" class=\"sr-only\" aria-live=\"polite\" aria-atomic=\"true\"></div>"))
+        #expect(viewer.contains("<span role=\"status\" aria-atomic=\"true\"><span class=\"sr-only\">Connection: </span>"))
+        #expect(viewer.contains("<h2 class=\"sr-only\" id=\"turns-heading\">Turns</h2>"))
+        // The turns themselves are no live region: a joined or reloaded log would be read out whole.
+        #expect(viewer.contains("<section id=\"turns\" aria-labelledby=\"turns-heading\"></section>"))
+        #expect(!viewer.contains("role=\"log\""))
+    }
 }

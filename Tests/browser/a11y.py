@@ -145,10 +145,12 @@ async def scenario(c, browser, alice):
       const pre = document.querySelector('#turns pre');
       return {scroll: [document.documentElement.scrollWidth, document.documentElement.clientWidth],
               smallest: Math.min(...sizes), content: parseFloat(getComputedStyle(document.querySelector('#turns .content')).fontSize),
-              pre: pre.scrollWidth > pre.clientWidth, viewport: document.querySelector('meta[name=viewport]')?.content}; })()""")
-    c.check("a 360 px phone: no sideways scrolling, turn text 16 px, no text under 12 px, the viewport tag",
-            phone["scroll"][0] <= phone["scroll"][1] and phone["content"] >= 16 and phone["smallest"] >= 12 and phone["pre"]
-            and "width=device-width" in (phone["viewport"] or ""), json.dumps(phone))
+              pre: pre.scrollWidth > pre.clientWidth, viewport: document.querySelector('meta[name=viewport]')?.content,
+              header: getComputedStyle(document.querySelector('header')).position}; })()""")
+    c.check("a 360 px phone: no sideways scrolling, turn text 16 px, no text under 12 px, the viewport tag, "
+            "the (tall) header scrolls away", phone["scroll"][0] <= phone["scroll"][1] and phone["content"] >= 16
+            and phone["smallest"] >= 12 and phone["pre"] and "width=device-width" in (phone["viewport"] or "")
+            and phone["header"] == "static", json.dumps(phone))
     await audit(c, browser, page, "on a 360 px phone")
     await browser.screenshot(page, "phone-360.png")
     await browser.media(page, prefers_color_scheme="dark")

@@ -1,7 +1,9 @@
 /// The viewer's CSS, shared by the live page and the notice pages (link expired, revoked, unknown).
 /// Colours are variables so `prefers-color-scheme: dark` swaps them in one place; every text colour
 /// meets WCAG AA contrast (4.5:1) on its background in both schemes (Tests/browser checks it with
-/// axe-core). Nothing animates, so there is nothing for `prefers-reduced-motion` to turn off.
+/// axe-core). Nothing animates, so there is nothing for `prefers-reduced-motion` to turn off. On a
+/// small screen the header scrolls away: kept on top it would take a quarter of a phone's screen
+/// (a long title wraps) and could hide the focused turn.
 enum ViewerStyle {
     static let css = """
         :root{color-scheme:light dark;--bg:#f4f4f1;--fg:#1f2328;--card:#fff;--muted:#56606a;--head:#20303c;--code:#f0f0ec;
@@ -41,5 +43,6 @@ enum ViewerStyle {
         .turn:focus{outline:3px solid var(--focus);outline-offset:2px}
         @media (max-width:480px){body{font-size:16px}header{padding:8px 12px}main{padding:8px 10px 64px}.turn{padding:10px}
         .meta,.tag,footer{font-size:13px}}
+        @media (max-width:480px),(max-height:480px){header{position:static}}
         """
 }
