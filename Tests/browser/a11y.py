@@ -69,9 +69,10 @@ async def ax_summary(browser, page):
     return roles, headings, buttons
 
 
-SAID = """(() => { window.said = []; const el = document.getElementById('announce');
+SAID = """(() => { window.said = []; window.saidAt = []; const el = document.getElementById('announce');
   if (!el) return false;
-  new MutationObserver(() => window.said.push(el.textContent)).observe(el, {childList: true, characterData: true, subtree: true});
+  new MutationObserver(() => { window.said.push(el.textContent); window.saidAt.push(performance.now()); })
+    .observe(el, {childList: true, characterData: true, subtree: true});
   return true; })()"""
 TURNS_TEXT = "document.getElementById('turns').textContent"
 
@@ -94,7 +95,8 @@ async def scenario(c, browser, alice):
     c.check("a new turn is told politely, by itself (the log is not a live region, it is never re-read)",
             said == [me + ": Hello, screen reader."] and live == ["polite", True], f"told {said}, live region/log not live {live}")
 
-    # ... and a burst of them as one or two messages, with the count and the latest.
+    # ... and a fast stretch (a turn every 0.2 s for 3 s) as a message or two with the count and the
+    # latest, each waiting until the one before had time to be spoken (60 ms a character, 2 s at least).
     long_url = "https://example.com/" + "a-very-long-path-segment/" * 10 + "?q=" + "x" * 80
     burst = [("assistant", "Here is the code:\n```\n" + "let total = values.reduce(0, +) // " * 8 + "\n```"),
              ("tool", "tool output: 42 rows"), ("system", "System: the session was renamed."),
@@ -102,14 +104,19 @@ async def scenario(c, browser, alice):
     burst += [("user", f"quick message {n}") for n in range(1, 10)]
     for role, content in burst:
         await alice.call("turn.post", session=session, role=role, content=content)
+        await asyncio.sleep(0.2)
     await alice.call("turn.post", session=session, content="This turn is undone at once.")
     await alice.call("turn.undo", session=session)
     await browser.wait_for(page, f"{TURNS_TEXT}.includes('quick message 9') && !{TURNS_TEXT}.includes('undone at once')")
-    told = await browser.wait_for(page, "window.said.length > 1 && window.said[window.said.length - 1].includes('quick message 9')", timeout=6)
-    said = (await browser.eval(page, "window.said") or [])[1:]
-    c.check(f"a burst of {len(burst) + 1} turns (one undone) is told in at most two short messages, the last with the latest",
-            told is not None and 0 < len(said) <= 2 and said[-1].endswith(f"new turns. Latest, {me}: quick message 9")
-            and all(len(s) < 250 for s in said) and not any("undone at once" in s for s in said), f"told {said}")
+    told = await browser.wait_for(page, "window.said.length > 1 && window.said[window.said.length - 1].includes('quick message 9')", timeout=10)
+    said, at = await browser.eval(page, "[window.said, window.saidAt]") or [[], []]
+    gaps = [(round(at[i + 1] - at[i]), max(2000, 60 * len(said[i]))) for i in range(len(at) - 1)]
+    print(f"        (told: {said}; ms between messages: {[g for g, _ in gaps]})")
+    c.check(f"{len(burst) + 1} turns in 3 s (one undone) are told in at most two short messages after the first, "
+            "each after the one before was spoken, the last with the latest",
+            told is not None and 0 < len(said) - 1 <= 2 and said[-1].endswith(f"new turns. Latest, {me}: quick message 9")
+            and all(len(s) < 250 for s in said) and not any("undone at once" in s for s in said)
+            and all(gap >= least - 20 for gap, least in gaps), f"told {said}, gaps (ms, least) {gaps}")
 
     # What a screen reader finds: landmarks, the title and a heading per turn, the connection state.
     roles, headings, _ = await ax_summary(browser, page)

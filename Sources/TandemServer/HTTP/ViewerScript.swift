@@ -73,23 +73,26 @@ enum ViewerScript {
         }
 
         // New turns are told to screen readers through a polite region of their own (the log is not
-        // live, so it is never re-read), at most one message every 2 s: a burst of turns is one
-        // message ("5 new turns. Latest, alice: ..."), not a queue the reader can never catch up with.
-        let told = [], tellTimer = null, toldAt = 0;
+        // live, so it is never re-read). The next message waits until the last one has been spoken
+        // (60 ms a character, about 180 words a minute; 2 s at least), and the turns that came
+        // meanwhile are one message ("5 new turns. Latest, alice: ..."): a fast session never builds
+        // a queue of speech the reader cannot catch up with.
+        let told = [], tellTimer = null, nextTell = 0;
         function announce(t) {
           told.push(t);
-          if (tellTimer === null) tellTimer = setTimeout(tell, Math.max(250, toldAt + 2000 - Date.now()));
+          if (tellTimer === null) tellTimer = setTimeout(tell, Math.max(250, nextTell - Date.now()));
         }
         function tell() {
           tellTimer = null;
           const turns = told.filter((t) => $("turn-" + t.seq)); // an undone turn is not told
           told = [];
           if (!turns.length) return;
-          toldAt = Date.now();
           const t = turns[turns.length - 1], text = String(t.content).replace(/\\s+/g, " ").trim();
-          const said = t.author + (t.role === "user" ? "" : " (" + t.role + ")") + ": "
+          const latest = t.author + (t.role === "user" ? "" : " (" + t.role + ")") + ": "
             + (text.length > 140 ? text.slice(0, 140) + "…" : text);
-          announceEl.textContent = turns.length === 1 ? said : turns.length + " new turns. Latest, " + said;
+          const said = turns.length === 1 ? latest : turns.length + " new turns. Latest, " + latest;
+          announceEl.textContent = said;
+          nextTell = Date.now() + Math.max(2000, said.length * 60);
         }
 
         // A turn's text, with its ``` fenced blocks as code (monospace, kept unwrapped, scrolling
