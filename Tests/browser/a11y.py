@@ -102,9 +102,11 @@ async def scenario(c, browser, alice):
              ("tool", "tool output: 42 rows"), ("system", "System: the session was renamed."),
              ("user", "Read this: " + long_url), ("user", "שלום, זה טקסט בעברית."), ("assistant", "مرحبا بالعالم")]
     burst += [("user", f"quick message {n}") for n in range(1, 10)]
+    start = time.monotonic()
     for role, content in burst:
         await alice.call("turn.post", session=session, role=role, content=content)
         await asyncio.sleep(0.2)
+    took = time.monotonic() - start  # 3 s and a little; longer on a loaded machine, and so more messages
     await alice.call("turn.post", session=session, content="This turn is undone at once.")
     await alice.call("turn.undo", session=session)
     await browser.wait_for(page, f"{TURNS_TEXT}.includes('quick message 9') && !{TURNS_TEXT}.includes('undone at once')")
@@ -112,9 +114,9 @@ async def scenario(c, browser, alice):
     said, at = await browser.eval(page, "[window.said, window.saidAt]") or [[], []]
     gaps = [(round(at[i + 1] - at[i]), max(2000, 60 * len(said[i]))) for i in range(len(at) - 1)]
     print(f"        (told: {said}; ms between messages: {[g for g, _ in gaps]})")
-    c.check(f"{len(burst) + 1} turns in 3 s (one undone) are told in at most two short messages after the first, "
+    c.check(f"{len(burst) + 1} turns in 3 s (one undone) are told in two short messages or so after the first, "
             "each after the one before was spoken, the last with the latest",
-            told is not None and 0 < len(said) - 1 <= 2 and said[-1].endswith(f"new turns. Latest, {me}: quick message 9")
+            told is not None and 0 < len(said) - 1 <= 1 + int(took / 2) and said[-1].endswith(f"new turns. Latest, {me}: quick message 9")
             and all(len(s) < 250 for s in said) and not any("undone at once" in s for s in said)
             and all(gap >= least - 20 for gap, least in gaps), f"told {said}, gaps (ms, least) {gaps}")
 
