@@ -41,4 +41,34 @@ import Testing
         let next = throttle.refused(client: "10.0.0.9", now: 200)
         #expect(next.logIt && next.suppressed.isEmpty)
     }
+
+    /// A failing disk failed every request internally, one error line each. Keyed by error text,
+    /// the first of each is logged in full and the rest told per window with their count and the
+    /// first and last reference (the notes) left out, so a quoted reference can still be placed;
+    /// one error's flood hides no other error.
+    @Test func internalErrorsAreToldWithTheirFirstAndLastReferenceAndHideNoOther() {
+        var throttle = RefusalLogThrottle(perWindow: 1, window: 10, maxClients: 3, othersKey: "(other errors)")
+        let io = "sqlite: disk I/O error"
+        let unique = "sqlite: UNIQUE constraint failed: turns.session_id, turns.seq"
+        var logged: [String] = []
+        for reference in 1...200 {
+            let text = reference == 57 || reference == 58 ? unique : io
+            if throttle.refused(client: text, now: 100 + Double(reference) * 0.01, note: "\(reference)").logIt {
+                logged.append("\(reference)")
+            }
+        }
+        #expect(logged == ["1", "57"], "the first of each error in full, the other not hidden by the flood")
+        #expect(throttle.flush(now: 105).isEmpty)
+        let told = throttle.flush(now: 110.5)
+        #expect(told == [RefusalLogThrottle.Suppressed(client: unique, count: 1, firstNote: "58", lastNote: "58"),
+                         RefusalLogThrottle.Suppressed(client: io, count: 197, firstNote: "2", lastNote: "200")])
+        // Past maxClients texts in one window, the rest share one count, still with their references.
+        for (i, text) in ["a", "b", "c", "d", "e"].enumerated() {
+            _ = throttle.refused(client: text, now: 200, note: "\(300 + i)")
+        }
+        let shared = throttle.flush(now: 211)
+        #expect(shared == [RefusalLogThrottle.Suppressed(client: "(other errors)", count: 2, firstNote: "303", lastNote: "304")])
+        // A new window logs each text's first in full again.
+        #expect(throttle.refused(client: io, now: 300, note: "400").logIt)
+    }
 }

@@ -228,21 +228,21 @@ final class TandemApplication: WebSocketApplication {
     private func logRefusal(_ request: HTTPRequest, status: Int, reason: String, client: String, _ more: Logger.Metadata = [:],
                             message: Logger.Message = "handshake refused") {
         let verdict = refusalLog.withLock { $0.refused(client: client, now: clock()) }
-        for (address, count) in verdict.suppressed {
-            logger.info("handshake refusals not logged one by one", metadata: ["client": "\(address)", "count": "\(count)"])
+        for left in verdict.suppressed {
+            logger.info("handshake refusals not logged one by one", metadata: ["client": "\(left.client)", "count": "\(left.count)"])
         }
         guard verdict.logIt else { return }
         let line: Logger.Metadata = ["status": "\(status)", "reason": "\(reason)", "client": "\(client)", "path": "\(Redact.path(request.path))"]
         logger.info(message, metadata: line.merging(more) { first, _ in first })
     }
 
-    /// Says how many refusals the throttled logs (handshakes per address, storage refusals) left
-    /// out in windows that have ended; called once a second.
+    /// Says how many refusals and failures the throttled logs (handshakes per address, storage
+    /// refusals, internal errors) left out in windows that have ended; called once a second.
     func flushRefusalLogs() {
-        for (address, count) in refusalLog.withLock({ $0.flush(now: clock()) }) {
-            logger.info("handshake refusals not logged one by one", metadata: ["client": "\(address)", "count": "\(count)"])
+        for left in refusalLog.withLock({ $0.flush(now: clock()) }) {
+            logger.info("handshake refusals not logged one by one", metadata: ["client": "\(left.client)", "count": "\(left.count)"])
         }
-        dispatcher.flushStorageRefusalLog()
+        dispatcher.flushFailureLogs()
     }
 
     func opened(_ connection: WebSocketConnection) {

@@ -31,7 +31,7 @@ final class Dispatcher: Sendable {
     /// Wakes the store writer at the end of a loop turn that queued turn posts.
     let writerWakeup: WriterWakeup
     /// Numbers internal errors so a client's report can be found in the log.
-    private let errorReference = Atomic<UInt64>(0)
+    let errorReference = Atomic<UInt64>(0)
     /// `session.export` requests being served (at most `export-concurrency`).
     let exportsRunning = Atomic<Int>(0)
     /// `session.search` requests running, server-wide (`search-concurrency`).
@@ -40,7 +40,11 @@ final class Dispatcher: Sendable {
     let searchingUsers = Mutex<Set<String>>([])
     /// Storage refusals logged one by one: the first of each kind (full, readOnly, lockedOut) in
     /// 10 s; the rest are counted and told in one line when the next window starts.
-    private let storageRefusalLog = Mutex(RefusalLogThrottle(perWindow: 1, window: 10, maxClients: 16))
+    let storageRefusalLog = Mutex(RefusalLogThrottle(perWindow: 1, window: 10, maxClients: 16))
+    /// Internal errors logged one by one: the first of each error text in 10 s (16 texts; past
+    /// them the rest share one count); the rest are counted, with their first and last reference.
+    let internalErrorLog = Mutex(RefusalLogThrottle(perWindow: 1, window: 10, maxClients: 16,
+                                                    othersKey: "(other errors)"))
 
     init(store: Store, live: LiveSessions, pool: WorkPool, configuration: ServerConfiguration,
          metrics: ServerMetrics, logger: Logger, clock: @escaping @Sendable () -> Double) {
@@ -119,39 +123,8 @@ final class Dispatcher: Sendable {
         } catch {
             metrics.errors.add()
             let reference = errorReference.add(1, ordering: .relaxed).newValue
-            logger.error("request failed", metadata: ["op": "\(request.operation.name.rawValue)", "error": "\(error)", "reference": "\(reference)"])
+            logInternalError("\(error)", operation: request.operation.name.rawValue, reference: reference)
             return .failure(id: request.id, .internal, "internal error (reference \(reference))")
-        }
-    }
-
-    /// The answer to a request the store refused; internal failures are logged under the reference
-    /// the answer gives. Storage refusals (full, read-only, locked by another process) are logged
-    /// through `storageRefusalLog`: the client is told why, and the log gets the first of each kind
-    /// in a window and then how many more (on a full disk every retried post wrote an error line).
-    func failure(_ error: StoreError, id: RequestID?, operation: String) -> Response {
-        metrics.errors.add()
-        let reference = errorReference.add(1, ordering: .relaxed).newValue
-        let code = ErrorMapping.code(for: error)
-        if code == .internal {
-            logger.error("request failed", metadata: ["op": "\(operation)", "error": "\(error)", "reference": "\(reference)"])
-        } else if error.kind == .sqlite {
-            let reason = error.storageFailure.map { "\($0)" } ?? "sqlite"
-            let verdict = storageRefusalLog.withLock { $0.refused(client: reason, now: clock()) }
-            for (what, count) in verdict.suppressed {
-                logger.error("storage refusals not logged one by one", metadata: ["storage": "\(what)", "count": "\(count)"])
-            }
-            if verdict.logIt {
-                logger.error("request failed", metadata: ["op": "\(operation)", "error": "\(error)", "reference": "\(reference)",
-                                                          "storage": "\(reason)"])
-            }
-        }
-        return ErrorMapping.response(id: id, for: error, reference: reference)
-    }
-
-    /// Says how many storage refusals the log left out in a window that has ended (once a second).
-    func flushStorageRefusalLog() {
-        for (what, count) in storageRefusalLog.withLock({ $0.flush(now: clock()) }) {
-            logger.error("storage refusals not logged one by one", metadata: ["storage": "\(what)", "count": "\(count)"])
         }
     }
 
