@@ -25,6 +25,7 @@ class AdminLive:
         self.spares = {}  # token id -> (user, Client joined to one of their sessions)
         self.viewers = {}  # link id -> (session id, Client)
         self.revoked_tokens, self.revoked_links = {}, set()  # token id -> its user; link ids
+        self.link_sessions = {}  # link id -> its session (a deleted or purged session's links go with it)
         self.delays = []  # (what, seconds from tandem-admin's exit until seen)
         self.admin_stats = {}
 
@@ -98,6 +99,7 @@ class AdminLive:
             raise Mismatch(f"viewer join by an admin-made link: {r}")
         v.race_head = r["result"]["head_eseq"]
         self.viewers[lid] = (s.id, v)
+        self.link_sessions[lid] = s.id
 
     def check_viewer(self, v, sid, through=None):
         """A viewer's events: every eseq after its join once, in order (through `through` when given)."""

@@ -1,7 +1,7 @@
 """The random tandem-admin commands of the admin race, each predicted by the model: `grant` (add or role
 change), `revoke` (member removal), `tokens issue`/`revoke`, `users remove` (their id stays taken: a new
-user takes their place), `share create`/`revoke`, `sessions archive`/`delete`/`import`, and commands naming
-what does not exist. Each runs as
+user takes their place), `share create`/`revoke`, `sessions archive`/`delete`/`import`, `purge`
+(admin_purge.py), and commands naming what does not exist. Each runs as
 its own process on the server's database while the load writer keeps tandemd's writer busy (sometimes
 while a lock holder keeps the write lock, with a --busy-timeout shorter or longer than that); commands
 that change nothing the model's sessions hold race the model's own random steps too.
@@ -16,15 +16,16 @@ import time
 
 from admin_cli import LockHolder, busy_message
 from admin_live import AdminLive
+from admin_purge import AdminPurge
 from matching import Mismatch, match, now_ms
 from reference_model import ANY, rank
 
 ROLES = ["admin", "write", "comment", "read"]
 WEIGHTS = {"grant": 6, "revoke": 3, "token_issue": 2, "token_revoke": 3, "user_remove": 1, "share_create": 2,
-           "share_revoke": 2, "archive": 0.4, "delete": 1, "import": 0.7, "unknown": 1}
+           "share_revoke": 2, "archive": 0.4, "delete": 1, "import": 0.7, "purge": 0.8, "unknown": 1}
 
 
-class AdminOps(AdminLive):
+class AdminOps(AdminPurge, AdminLive):
     def extra_ops(self, s, root):
         return [] if self.racing else [(self.op_admin, self.admin_weight)]
 
@@ -107,8 +108,8 @@ class AdminOps(AdminLive):
         if a.rc != rc or (out is not None and a.out.strip() != out) or (reason is not None and a.reason != reason):
             raise Mismatch(f"want exit {rc} {out or reason or ''!r}, got {a}")
 
-    def tally_admin(self, what):
-        self.admin_stats[what] = self.admin_stats.get(what, 0) + 1
+    def tally_admin(self, what, n=1):
+        self.admin_stats[what] = self.admin_stats.get(what, 0) + n
 
     # --- the commands -----------------------------------------------------------------------------
     def admin_grant(self):
@@ -260,6 +261,17 @@ class AdminOps(AdminLive):
         if s.status == "archived":
             return self.expect(a, 3, reason=f"error: session {s.id} is already archived")
         self.expect(a, 0, f"archived session {s.id}")
+        self.archived_by_admin(s)
+
+    def archive_now(self, s):
+        """`sessions archive` without a race (to have something to purge)."""
+        self.t_admin = int(time.time() * 1000)
+        a = self.cli.run("sessions", "archive", s.id, "--yes")
+        self.t_exit = time.monotonic()
+        self.expect(a, 0, f"archived session {s.id}")
+        self.archived_by_admin(s)
+
+    def archived_by_admin(self, s):
         s.status = "archived"
         first = s.emit({"event": "session", "change": "status", "by": "admin", "info": ANY})
         self.change_window(s, self.t_admin)
@@ -279,6 +291,11 @@ class AdminOps(AdminLive):
         if a is None:
             return
         self.expect(a, 0, f"deleted session {b.id}")
+        self.deleted_by_admin(b)
+
+    def deleted_by_admin(self, b):
+        """The model's side of a session deleted (or purged) by tandem-admin: `deleted` by `admin` at every
+        joined member within a second, its viewers closed, its branches without a parent, then not_found."""
         first = b.emit({"event": "session", "change": "deleted", "by": "admin", "info": ANY})
         b.events[-1]["info"] = dict(b.info(), updated=ANY)
         self.live_events(b, first)
@@ -287,6 +304,8 @@ class AdminOps(AdminLive):
                 self.closed_within(v, (4403, "session deleted"), "a deleted session's viewer")
                 del self.viewers[lid]
         del self.sessions[b.id]
+        # its revoked links went with it: revoking one again is `no share link` (exit 2)
+        self.revoked_links = {lid for lid in self.revoked_links if self.link_sessions.get(lid) != b.id}
         for c in self.sessions.values():  # as branch.discard leaves them (branch_ops.op_discard)
             if c.parent and c.parent["session"] == b.id:
                 c.parent = None
@@ -300,19 +319,24 @@ class AdminOps(AdminLive):
     def admin_import(self):
         """An export of the home session (a read) imported under a new id: the same session, members and
         authors kept (docs/protocol.md: tandem-admin restores a document as it is)."""
+        self.import_home(raced=True)
+
+    def import_home(self, raced=False):
         s = self.home
         path = os.path.join(self.server.tmp, f"export-{self.seed}-{self.step}.json")
         a = self.cli.run("sessions", "export", s.id, "-o", path)
         self.expect(a, 0)
         snapshot = copy.deepcopy(s)
         new = f"{s.id}-a{self.step}"
-        a = self.race(["sessions", "import", path, "--as", new])
+        argv = ["sessions", "import", path, "--as", new]
+        a = self.race(argv) if raced else self.cli.run(*argv)
         if a is None:
-            return
+            return None
         self.expect(a, 0, f"imported session {new} ({s.head_seq} turns)")
-        self.clone_import(snapshot, new, lambda v: v, members=snapshot.members)
+        m = self.clone_import(snapshot, new, lambda v: v, members=snapshot.members)
         again = self.cli.run("sessions", "import", path, "--as", new)
         self.expect(again, 3, reason=f"error: session {new} already exists")
+        return m
 
     def admin_unknown(self):
         """A command naming what does not exist: exit 2 and the documented hint; nothing changes."""

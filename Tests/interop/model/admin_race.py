@@ -27,6 +27,11 @@ class RaceRun(AdminOps, Run):
 
     def run(self):
         super().run()
+        if not getattr(self, "purges", 0):  # each seed purges at least once (a weight of its own is rare)
+            try:
+                self.admin_purge()
+            finally:
+                self.load.stop()
         self.finish_race()
 
     def close(self):
