@@ -15,17 +15,24 @@ extension EndToEnd {
             try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
             defer { try? FileManager.default.removeItem(at: directory) }
             let facts = try fixture.facts()
-            if facts["abandoned_import"] != nil, let killed = facts["made_at"]?.intValue, wallMilliseconds() < killed + 11 * 60_000 {
-                // SessionImport.abandonedAfterMilliseconds: before that an import is only slow, not abandoned.
+            // From schema 22 (`importer-process`) a killed import names its process, which is gone: it is
+            // reclaimed at once. Before, only silence tells (SessionImport.abandonedAfterMilliseconds:
+            // until then an import is only slow, not abandoned).
+            if facts["abandoned_import"] != nil, try facts.int("schema") < 22,
+               let killed = facts["made_at"]?.intValue, wallMilliseconds() < killed + 11 * 60_000 {
                 throw TestFailure("\(fixture) was made less than 11 minutes ago: its killed import counts as abandoned only after 10 minutes")
             }
             let database = try fixture.copy(into: directory)
             let old = try SchemaState.read(database)
             #expect(old.migrations.last?.version == (try facts.int("schema")), "the fixture is at the schema its facts name")
             // Only tandemd upgrades: today's tandem-admin refuses the old file (exit 4) and leaves it as it is.
-            let refused = try UpgradeAdmin.run(["users", "list", "--db", database, "--json"])
-            #expect(refused.status == 4 && refused.stderr.contains("start tandemd of this version once"), "\(refused)")
-            #expect(try SchemaState.read(database) == old)
+            // A fixture of today's schema (made by today's build, for the next migration) has nothing to
+            // refuse, and tandem-admin would finish its pending delete before tandemd could: not asked.
+            if (old.migrations.last?.version ?? 0) < Int64(Migrations.all.last!.version) {
+                let refused = try UpgradeAdmin.run(["users", "list", "--db", database, "--json"])
+                #expect(refused.status == 4 && refused.stderr.contains("start tandemd of this version once"), "\(refused)")
+                #expect(try SchemaState.read(database) == old)
+            }
 
             // First start: migrations run, the owner the old build created is found.
             let first = try TandemdProcess(databasePath: database)
