@@ -27,7 +27,7 @@ class RaceRun(AdminOps, Run):
 
     def run(self):
         super().run()
-        if not getattr(self, "purges", 0):  # each seed purges at least once (a weight of its own is rare)
+        if not getattr(self, "purges", 0):  # a purge a seed at least (drawn rarely, or given up busy)
             try:
                 self.admin_purge()
             finally:
