@@ -27,9 +27,9 @@ struct SearchPrefix: ParsableCommand {
     @Option(help: "Keep/reuse this database file (its index is made again for --prefix each run).") var database: String?
     @Option(help: "english: EnglishText; syllables: the `search` bench's TextGenerator (the nineteenth session's audit: its most frequent words start with k); cjk: CJKText (Japanese-like, no spaces); thai: ThaiText (Thai-like, no spaces, combining marks).")
     var words = "english"
-    @Option(help: "clusters: each CJK character and Thai, Lao, Khmer, Myanmar cluster a word of the index (this build); cjk: CJK characters only (the builds before); plain: CJK runs whole words (the builds before those).")
-    var index = "clusters"
-    @Option(help: "With --from: the first index's --index (plain or cjk: time the rebuild a server upgraded from that build makes).")
+    @Option(help: "ordered: each CJK character and Thai, Lao, Khmer, Myanmar cluster a word of the index, Thai and Lao marks in one order (this build); clusters: marks as typed (the build before); cjk: CJK characters only (the builds before that); plain: CJK runs whole words (the builds before those).")
+    var index = "ordered"
+    @Option(help: "With --from: the first index's --index (plain, cjk or clusters: time the rebuild a server upgraded from that build makes).")
     var fromIndex: String?
     @Option(help: "First index with these prefix lengths (none: as builds before prefix indexes), then time the background rebuild to --prefix and searches during it.")
     var from: String?
@@ -66,8 +66,7 @@ struct SearchPrefix: ParsableCommand {
         config.synchronous = common.synchronous
         config.indexTurnsForSearch = false
         config.searchPrefixIndex = from.map(prefixLengths) ?? lengths
-        config.searchIndexCJKWords = (from != nil ? fromIndex ?? index : index) != "plain"
-        config.searchIndexClusterWords = (from != nil ? fromIndex ?? index : index) == "clusters"
+        Self.use(from != nil ? fromIndex ?? index : index, in: &config)
         let first = try Store(config)
         let cpu0 = cpuSeconds(), wall0 = seconds()
         try first.catchUpSearchIndex()
@@ -79,8 +78,7 @@ struct SearchPrefix: ParsableCommand {
         if from != nil {
             first.close()
             config.searchPrefixIndex = lengths
-            config.searchIndexCJKWords = index != "plain"
-            config.searchIndexClusterWords = index == "clusters"
+            Self.use(index, in: &config)
             config.indexTurnsForSearch = true
             let cpu1 = cpuSeconds(), wall1 = seconds()
             store = try Store(config)
@@ -149,5 +147,12 @@ struct SearchPrefix: ParsableCommand {
             print(String(format: "prefix %@: %@ first page (%d hits): median %.2f ms, slowest of %d %.2f ms, %d in a row %.0f ms",
                          label, text, hits, median(medians), queries, median(worst), queries, median(medians) * Double(queries)))
         }
+    }
+
+    /// The store settings that make an index of `index` (`--index`).
+    private static func use(_ index: String, in config: inout StoreConfiguration) {
+        config.searchIndexCJKWords = index != "plain"
+        config.searchIndexClusterWords = index == "clusters" || index == "ordered"
+        config.searchIndexMarkOrder = index == "ordered"
     }
 }

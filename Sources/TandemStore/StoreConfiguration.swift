@@ -144,7 +144,8 @@ public struct StoreConfiguration: Sendable {
     public var searchPrefixIndex: [Int] = [1, 2, 3]
     var searchIndexLayout: SearchIndexLayout {
         SearchIndexLayout(prefixLengths: searchPrefixIndex,
-                          textForm: !searchIndexCJKWords ? .plain : searchIndexClusterWords ? .clusters : .spaced)
+                          textForm: !searchIndexCJKWords ? .plain : !searchIndexClusterWords ? .spaced
+                              : searchIndexMarkOrder ? .ordered : .clusters)
     }
     /// Whether the turn index makes each Han, kana and Hangul-syllable character a word
     /// (`SearchText`). Always true in the server; false makes the index of the builds before
@@ -156,6 +157,11 @@ public struct StoreConfiguration: Sendable {
     /// Always true in the server; false makes the index of the builds before (CJK characters only),
     /// for the tests and benchmarks that compare with it; rebuilt in the background like the others.
     public var searchIndexClusterWords = true
+    /// Whether the turn index puts the marks of each Thai and Lao cluster in one order
+    /// (`SearchMarkOrder`; only with `searchIndexClusterWords`). Always true in the server; false
+    /// makes the index of the builds before (marks as typed), for the tests and benchmarks that
+    /// compare with it; rebuilt in the background like the others.
+    public var searchIndexMarkOrder = true
     /// How long no commit may arrive before those merge steps start: a saturated server pauses
     /// between commits for 100-200 ms, and merging then would take CPU the load needs.
     public var searchIndexTidyIdleMilliseconds: Int = 1_000

@@ -87,7 +87,7 @@ import Testing
             CREATE VIRTUAL TABLE temp.real_terms USING fts5vocab(main, 'sessions_fts', 'instance');
             CREATE VIRTUAL TABLE temp.fresh USING fts5(title, \(SearchText.tokenizeOption));
             CREATE VIRTUAL TABLE temp.fresh_terms USING fts5vocab(temp, 'fresh', 'instance');
-            INSERT INTO temp.fresh(rowid, title) SELECT sid, tandem_search_clusters(title) FROM sessions;
+            INSERT INTO temp.fresh(rowid, title) SELECT sid, tandem_search_ordered(title) FROM sessions;
             """)
         return try db.scalar("""
             SELECT (SELECT count(*) FROM (SELECT term, doc, offset FROM temp.real_terms EXCEPT SELECT term, doc, offset FROM temp.fresh_terms))
@@ -126,7 +126,7 @@ import Testing
             #expect(errorCode { _ = try store.search("東" + sixtyFour) } == "invalid_argument")
             let query = try SearchQuery("東京* tok*")
             #expect(query.match == "\"東 京\" AND \"tok\" *")
-            #expect(query.plainMatch == "\"東京\" AND \"tok\" *")
+            #expect(query.match(for: .plain) == "\"東京\" AND \"tok\" *")
             #expect(query.runs == [["東", "京"]] && query.prefixes == ["tok"])
         }
     }
@@ -178,7 +178,7 @@ import Testing
         let store = try Store(StoreConfiguration(path: dir.dbPath))
         defer { store.close() }
         let (sql, audit, turns) = try finishRebuild(store, path: dir.dbPath, seconds: 30)
-        #expect(sql?.contains("fts5(content_clusters,") == true)
+        #expect(sql?.contains("fts5(content_ordered,") == true)
         #expect(audit.differences == 0 && audit.turnsCovered == turns, "\(audit), \(turns ?? -1) turns")
         #expect(try Self.found(store, "東京").turns.count == 502)
         #expect(try Self.found(store, "京都").turns.count == 503)

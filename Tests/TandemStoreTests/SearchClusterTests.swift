@@ -191,7 +191,7 @@ import Testing
         let store = try Store(StoreConfiguration(path: dir.dbPath))
         defer { store.close() }
         let (sql, audit, turns) = try finishRebuild(store, path: dir.dbPath, seconds: 30)
-        #expect(sql?.contains("fts5(content_clusters,") == true)
+        #expect(sql?.contains("fts5(content_ordered,") == true)
         #expect(audit.differences == 0 && audit.turnsCovered == turns, "\(audit), \(turns ?? -1) turns")
         #expect(try Self.found(store, "กรุงเทพ").turns.count == 503)
         #expect(try Self.found(store, "กิน").turns == [2])

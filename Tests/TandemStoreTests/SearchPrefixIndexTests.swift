@@ -90,7 +90,7 @@ import Testing
         }
         var config = StoreConfiguration(path: ":memory:")
         config.searchPrefixIndex = [3, 1, 3, 8]
-        #expect(config.searchIndexLayout.arguments == "content_clusters, content='', columnsize=0, \(SearchText.tokenizeOption), prefix='1 3 8'")
+        #expect(config.searchIndexLayout.arguments == "content_ordered, content='', columnsize=0, \(SearchText.tokenizeOption), prefix='1 3 8'")
         let store = try Store(config)
         store.close()
     }
@@ -110,7 +110,7 @@ import Testing
             stores.append(store)
         }
         // Not two copies of one index: the layouts differ as configured.
-        #expect(try turnIndexSQL(plain.dbPath) == "CREATE VIRTUAL TABLE turns_fts USING fts5(content_clusters, content='', columnsize=0, \(SearchText.tokenizeOption))")
+        #expect(try turnIndexSQL(plain.dbPath) == "CREATE VIRTUAL TABLE turns_fts USING fts5(content_ordered, content='', columnsize=0, \(SearchText.tokenizeOption))")
         #expect(try turnIndexSQL(prefixed.dbPath)?.hasSuffix("prefix='1 2 3')") == true)
         var nonEmpty = 0
         for (i, query) in Self.queries(seed: 11, count: 120).enumerated() {
@@ -147,7 +147,7 @@ import Testing
             #expect(try db.scalar("SELECT count(*) FROM search.turns_fts_next WHERE turns_fts_next MATCH 'k*'") ?? 0 > 0)
             try db.execute("""
                 BEGIN;
-                INSERT INTO search.turns_fts_next(rowid, content_clusters) SELECT id, tandem_search_clusters(content) FROM main.turns WHERE id > 600 LIMIT 250;
+                INSERT INTO search.turns_fts_next(rowid, content_ordered) SELECT id, tandem_search_ordered(content) FROM main.turns WHERE id > 600 LIMIT 250;
                 UPDATE search.rebuild SET turns_through = 850;
                 """)
             // The connection goes without COMMIT: SQLite rolls the step back as after a kill.

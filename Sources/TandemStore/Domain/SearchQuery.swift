@@ -12,12 +12,8 @@
 struct SearchQuery: Sendable, Equatable {
     /// The FTS5 MATCH expression for an index fed `SearchText.spaced` text (titles; turns).
     var match: String
-    /// The same for an index fed `SearchText.spaced(_:form: .cjk)` text (an earlier build's turn
-    /// index, searched until its background rebuild is done; only CJK runs are then phrases).
-    var cjkMatch: String
-    /// The same for an index of the text as it is (an earlier build's turn index, searched until
-    /// its background rebuild is done; CJK runs are then whole words, as they were).
-    var plainMatch: String
+    /// The expression's operators and terms as typed, for `match(for:)`.
+    private var pieces: [Piece]
     /// Words to highlight in snippets (those searched for, not those excluded).
     var words: Set<String>
     /// Prefixes to highlight (folded), from `prefix*` terms.
@@ -25,13 +21,34 @@ struct SearchQuery: Sendable, Equatable {
     /// Runs of split units (CJK characters, clusters) to highlight where they occur in a row.
     var runs: [[String]]
 
-    /// The MATCH expression for an index of `form`.
+    /// The MATCH expression for an index of `form`: `match` for today's; for an earlier build's
+    /// turn index (searched until its background rebuild is done) each term as that build prepared
+    /// it: Thai and Lao marks as typed (`.clusters`), only CJK runs phrases (`.spaced`), or CJK runs
+    /// whole words (`.plain`, the text as it is).
     func match(for form: SearchIndexLayout.TextForm) -> String {
-        switch form {
-        case .plain: plainMatch
-        case .spaced: cjkMatch
-        case .clusters: match
-        }
+        form == .ordered ? match : Self.expression(pieces, form: form)
+    }
+
+    private enum Piece: Equatable {
+        case term(String, prefix: Bool)
+        case keyword(String)
+    }
+
+    private static func expression(_ pieces: [Piece], form: SearchIndexLayout.TextForm) -> String {
+        pieces.map { piece in
+            switch piece {
+            case .keyword(let name):
+                return name
+            case .term(let text, let prefix):
+                let prepared = switch form {
+                case .plain: text
+                case .spaced: SearchText.spaced(text, form: .cjk)
+                case .clusters: SearchText.spaced(text, form: .clusters)
+                case .ordered: SearchText.spaced(text)
+                }
+                return quoted(prepared, prefix: prefix)
+            }
+        }.joined(separator: " ")
     }
 
     private enum Item: Equatable {
@@ -77,9 +94,7 @@ struct SearchQuery: Sendable, Equatable {
         guard terms.filter({ $0 }).count <= Self.maxPrefixTerms else {
             throw StoreError.invalid("search: at most \(Self.maxPrefixTerms) prefix* terms (this has \(terms.filter { $0 }.count))")
         }
-        var parts: [String] = []
-        var cjkParts: [String] = []
-        var plainParts: [String] = []
+        var parts: [Piece] = []
         var words: Set<String> = []
         var prefixes: [String] = []
         var runs: [[String]] = []
@@ -93,15 +108,11 @@ struct SearchQuery: Sendable, Equatable {
                     guard previousWasTerm else {
                         throw StoreError.invalid("search: '-\(text)' excludes from nothing; put a word to find before it")
                     }
-                    parts.append("NOT")
-                    cjkParts.append("NOT")
-                    plainParts.append("NOT")
+                    parts.append(.keyword("NOT"))
                 } else if previousWasTerm {
                     // An explicit AND: FTS5 binds bare terms tighter than NOT, so `a -b c` would be
                     // `a NOT (b c)`; with it, `(a NOT b) AND c`: every word not excluded must match.
-                    parts.append("AND")
-                    cjkParts.append("AND")
-                    plainParts.append("AND")
+                    parts.append(.keyword("AND"))
                 }
                 if !excluded && !afterNot {
                     let tokens = SearchSnippet.foldedTokens(text)
@@ -117,24 +128,19 @@ struct SearchQuery: Sendable, Equatable {
                     if !run.isEmpty { runs.append(run) }
                     if prefix, let last = tokens.last { prefixes.append(last) }
                 }
-                parts.append(Self.quoted(SearchText.spaced(text), prefix: prefix))
-                cjkParts.append(Self.quoted(SearchText.spaced(text, form: .cjk), prefix: prefix))
-                plainParts.append(Self.quoted(text, prefix: prefix))
+                parts.append(.term(text, prefix: prefix))
                 previousWasTerm = true
             case .and, .or, .not:
                 let name = item == .and ? "AND" : item == .or ? "OR" : "NOT"
                 guard previousWasTerm, index + 1 < items.count, case .term(_, _, false) = items[index + 1] else {
                     throw StoreError.invalid("search: \(name) needs a word to find on each side")
                 }
-                parts.append(name)
-                cjkParts.append(name)
-                plainParts.append(name)
+                parts.append(.keyword(name))
                 previousWasTerm = false
             }
         }
-        match = parts.joined(separator: " ")
-        cjkMatch = cjkParts.joined(separator: " ")
-        plainMatch = plainParts.joined(separator: " ")
+        pieces = parts
+        match = Self.expression(parts, form: .ordered)
         self.words = words
         self.prefixes = prefixes
         self.runs = runs

@@ -8,7 +8,9 @@ import Foundation
 /// run of letters, digits, private-use characters and `SearchText.clusterMarks` (the indexes'
 /// `tokenchars`), except that each split unit (a Han, kana or Hangul character; a Thai, Lao,
 /// Khmer or Myanmar letter with the marks after it) is a token of its own; comparison ignores case
-/// and diacritics (split units and the marks are compared as they are, as FTS5 does).
+/// and diacritics (split units and the marks are compared as they are, as FTS5 does) and the order
+/// of a Thai or Lao cluster's marks (`SearchMarkOrder`, as the indexes are fed). The excerpt is the
+/// text as it was typed.
 enum SearchSnippet {
     static let maxTokens = 12
 
@@ -93,11 +95,27 @@ enum SearchSnippet {
         var out: [Range<String.Index>] = []
         var tokenStart: String.Index?
         var inSplit = false // the open token is a split unit
+        // NIKHAHITs in the run of Thai and Lao marks just read: a SARA AA after one is SARA AM's
+        // second half (`SearchMarkOrder`), a mark of the cluster, not a cluster of its own.
+        var (thaiNikhahits, laoNikhahits) = (0, 0)
         let scalars = text.unicodeScalars
         var index = scalars.startIndex
         while index != scalars.endIndex {
             let scalar = scalars[index]
-            let mark = !scalar.isASCII && SearchText.isClusterMark(scalar.value)
+            var mark = !scalar.isASCII && SearchText.isClusterMark(scalar.value)
+            if scalar.isASCII || SearchMarkOrder.rank(scalar.value) == nil {
+                if !scalar.isASCII
+                    && SearchMarkOrder.composesSaraAA(scalar.value, thaiNikhahits: thaiNikhahits, laoNikhahits: laoNikhahits) {
+                    mark = true
+                    if scalar.value == 0x0E32 { thaiNikhahits -= 1 } else { laoNikhahits -= 1 }
+                } else {
+                    (thaiNikhahits, laoNikhahits) = (0, 0)
+                }
+            } else if scalar.value == 0x0E4D {
+                thaiNikhahits += 1
+            } else if scalar.value == 0x0ECD {
+                laoNikhahits += 1
+            }
             let isTokenScalar = mark || isTokenCharacter(scalar)
             let isSplit = isTokenScalar && !mark && isSplitStart(scalar)
             // A mark continues the open token (it is spaced from nothing); a split unit starts a
@@ -138,6 +156,15 @@ enum SearchSnippet {
     }
 
     static func fold(_ token: Substring) -> String {
+        // Thai and Lao marks in the indexes' order (the token is then one cluster, or a word with
+        // marks after its last letter: spacing adds no space to it).
+        if token.unicodeScalars.contains(where: { !$0.isASCII && SearchMarkOrder.rank($0.value) != nil }) {
+            return foldKept(Substring(SearchText.spaced(String(token))))
+        }
+        return foldKept(token)
+    }
+
+    private static func foldKept(_ token: Substring) -> String {
         // A split character has no case, and FTS5 keeps its diacritics (Foundation would turn が into か).
         if token.unicodeScalars.count == 1, SearchText.isSplit(token.unicodeScalars.first!) { return String(token) }
         // An ASCII token has no diacritics: lower-casing is all the folding it needs.

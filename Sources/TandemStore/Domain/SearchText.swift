@@ -12,7 +12,9 @@
 /// Tibetan kin) are separators to `unicode61`: `กิน` (eat) would be the words `ก` `น`, and so would
 /// `กน`. The indexes made for this form name every mark in `clusterMarks` as a token character
 /// (`tokenizeOption`), so a mark stays in its cluster's word: `กิ น` and `ก น` differ, and a query
-/// matches only the same letters with the same marks. `remove_diacritics` (on, FTS5's default)
+/// matches only the same letters with the same marks. The marks of a Thai or Lao cluster are put in
+/// one order first (`SearchMarkOrder`), in the text and the query alike, so the order they were
+/// typed in does not matter (`ก่ี` is `กี่`); the stored text keeps the order it was typed in. `remove_diacritics` (on, FTS5's default)
 /// leaves these scripts' letters and marks alone (checked for every code point of their blocks).
 /// Tibetan separates syllables with tsheg (U+0F0B, punctuation, a separator): its syllables are
 /// words as they are, once their vowel signs and subjoined letters no longer split them. Digits of
@@ -22,16 +24,21 @@
 /// with the toolchain's Unicode version): the turn index is contentless, so a delete must give
 /// FTS5 exactly the tokens the insert gave, possibly years later. Changing them therefore needs a
 /// new `SearchIndexLayout.TextForm` (an old index is rebuilt) and a migration for titles;
-/// `Form.cjk` is the form before clusters (migration 21's titles, `content_cjk` turn indexes),
-/// kept exactly as it was so an index of it can still be deleted from until it is rebuilt.
+/// `Form.cjk` is the form before clusters (migration 21's titles, `content_cjk` turn indexes) and
+/// `Form.clusters` the form before Thai and Lao marks were put in one order (`SearchMarkOrder`;
+/// migration 24's titles, `content_clusters`), each kept exactly as it was so an index of it can
+/// still be deleted from until it is rebuilt.
 enum SearchText {
     /// Which units a form splits.
     enum Form: Sendable {
         /// CJK characters only (`tandem_search_text`, `content_cjk` indexes).
         case cjk
-        /// CJK characters and clusters of Thai, Lao, Khmer and Myanmar (`tandem_search_clusters`,
-        /// `content_clusters` indexes, migration 24's titles).
+        /// CJK characters and clusters of Thai, Lao, Khmer and Myanmar, marks as typed
+        /// (`tandem_search_clusters`, `content_clusters` indexes, migration 24's titles).
         case clusters
+        /// `clusters` with the marks of each Thai and Lao cluster in one order (`SearchMarkOrder`):
+        /// `tandem_search_ordered`, `content_ordered` indexes, migration 25's titles.
+        case ordered
     }
 
     /// Whether `value` (a code point) is a CJK character indexed as a word of its own.
@@ -95,7 +102,7 @@ enum SearchText {
         }
     }
 
-    /// The FTS5 `tokenize` option of an index fed `Form.clusters` text: `unicode61` with
+    /// The FTS5 `tokenize` option of an index fed `Form.clusters` or `.ordered` text: `unicode61` with
     /// `clusterMarks` as token characters.
     static let tokenizeOption: String = {
         var marks = ""
@@ -108,18 +115,18 @@ enum SearchText {
     /// `text` as the indexes of `form` are fed it: a space between every split unit and the
     /// character next to it (unless one of them is an ASCII space). Text without split units
     /// comes back unchanged.
-    static func spaced(_ text: String, form: Form = .clusters) -> String {
+    static func spaced(_ text: String, form: Form = .ordered) -> String {
         var text = text
         // Safe: the buffer is read only inside the closure, every index checked against its count.
         let result = text.withUTF8 { spacedUTF8($0, form: form) }
         return result.map { String(decoding: $0, as: UTF8.self) } ?? text
     }
 
-    /// `spaced` over UTF-8 bytes (as SQLite hands them to `tandem_search_text` and
-    /// `tandem_search_clusters`); nil when nothing changes. Bytes that are not valid UTF-8 are
+    /// `spaced` over UTF-8 bytes (as SQLite hands them to `tandem_search_text`,
+    /// `tandem_search_clusters` and `tandem_search_ordered`); nil when nothing changes. Bytes that are not valid UTF-8 are
     /// copied as they are, one at a time. Safe: it reads `bytes` only within its count and keeps no
     /// pointer past the call.
-    static func spacedUTF8(_ bytes: UnsafeBufferPointer<UInt8>, form: Form = .clusters) -> [UInt8]? {
+    static func spacedUTF8(_ bytes: UnsafeBufferPointer<UInt8>, form: Form = .ordered) -> [UInt8]? {
         // Every split unit's UTF-8 form starts with a byte >= 0xE3 (U+3005 is E3 80 85), or >= 0xE0
         // with clusters (U+0E01 is E0 B8 81): text without one (English, most European text) is
         // handed back untouched after one pass.
@@ -130,15 +137,22 @@ enum SearchText {
         var index = 0
         var previousSplit = false
         var previousSpace = true
+        var marks: [UInt32] = [] // SearchMarkOrder's scratch
         while index < bytes.count {
             let (value, length) = decode(bytes, at: index)
+            if form == .ordered, let value, SearchMarkOrder.rank(value) != nil {
+                // A run of Thai or Lao marks, in one order: a mark continues its unit, as below.
+                index = SearchMarkOrder.appendRun(bytes, from: index, to: &out, scratch: &marks)
+                previousSpace = false
+                continue
+            }
             let space = length == 1 && (bytes[index] == 0x20 || (0x09...0x0D).contains(bytes[index]))
             let split: Bool
             let mark: Bool
             switch form {
             case .cjk:
                 (split, mark) = (value.map(isSplit) ?? false, false)
-            case .clusters:
+            case .clusters, .ordered:
                 // A mark continues the unit before it (split or not) and is never spaced from it.
                 mark = value.map(isClusterMark) ?? false
                 split = mark ? previousSplit : value.map { isSplit($0) || isClusterStart($0) } ?? false
@@ -153,7 +167,7 @@ enum SearchText {
 
     /// The code point at `index` and its length in bytes; nil with length 1 for a byte that does
     /// not start a well-formed sequence.
-    private static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (UInt32?, Int) {
+    static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (UInt32?, Int) {
         let lead = bytes[index]
         let length: Int
         var value: UInt32

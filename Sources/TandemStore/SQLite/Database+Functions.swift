@@ -7,16 +7,18 @@ extension Database {
     /// Only statements call it (no index, view or trigger does), so another program such as the
     /// `sqlite3` shell still reads and writes the file without it.
     ///
-    /// `tandem_search_clusters(text)` is `SearchText.spaced(text)` (NULL for NULL): what the
-    /// full-text indexes are fed (CJK characters and Thai, Lao, Khmer, Myanmar clusters as words).
-    /// `tandem_search_text(text)` is `SearchText.spaced(text, form: .cjk)`, the form before
-    /// clusters, still needed to delete from a turn index of that form until its rebuild is done.
-    /// The triggers that keep the title index (`sessions_fts`, migration 24) call the first, so the
-    /// `sqlite3` shell reads the file as before but cannot create, rename or delete a session in it
-    /// (it says `no such function: tandem_search_clusters`); Tandem's programs can.
+    /// `tandem_search_ordered(text)` is `SearchText.spaced(text)` (NULL for NULL): what the
+    /// full-text indexes are fed (CJK characters and Thai, Lao, Khmer, Myanmar clusters as words,
+    /// Thai and Lao marks in one order). `tandem_search_clusters(text)` (marks as typed) and
+    /// `tandem_search_text(text)` (CJK only) are the forms before, still needed to delete from a turn
+    /// index of those forms until its rebuild is done. The triggers that keep the title index
+    /// (`sessions_fts`, migration 25) call the first, so the `sqlite3` shell reads the file as before
+    /// but cannot create, rename or delete a session in it (it says `no such function:
+    /// tandem_search_ordered`); Tandem's programs can.
     func registerFunctions() throws(StoreError) {
-        try registerSearchText(name: "tandem_search_text", clusters: false)
-        try registerSearchText(name: "tandem_search_clusters", clusters: true)
+        try registerSearchText(name: "tandem_search_text", form: .cjk)
+        try registerSearchText(name: "tandem_search_clusters", form: .clusters)
+        try registerSearchText(name: "tandem_search_ordered", form: .ordered)
         let rc = sqlite3_create_function_v2(
             handle, "tandem_key_spelling", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil,
             { context, _, arguments in
@@ -36,14 +38,13 @@ extension Database {
     }
 
     /// Registers `name` as `SearchText.spacedUTF8` of one form. The C callback cannot capture the
-    /// form, so each form has its own callback (`clusters` picks which).
-    private func registerSearchText(name: String, clusters: Bool) throws(StoreError) {
+    /// form, so each form has its own callback.
+    private func registerSearchText(name: String, form: SearchText.Form) throws(StoreError) {
         typealias Body = @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void
-        let body: Body
-        if clusters {
-            body = { context, _, arguments in Database.searchText(context, arguments, form: .clusters) }
-        } else {
-            body = { context, _, arguments in Database.searchText(context, arguments, form: .cjk) }
+        let body: Body = switch form {
+        case .cjk: { context, _, arguments in Database.searchText(context, arguments, form: .cjk) }
+        case .clusters: { context, _, arguments in Database.searchText(context, arguments, form: .clusters) }
+        case .ordered: { context, _, arguments in Database.searchText(context, arguments, form: .ordered) }
         }
         let rc = sqlite3_create_function_v2(handle, name, 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nil,
                                             body, nil, nil, nil)

@@ -33,6 +33,7 @@ enum Migrations {
         Migration(version: 22, name: "importer-process", sql: Schema.importerProcess),
         Migration(version: 23, name: "retired-session-final", sql: Schema.retiredSessionFinal),
         Migration(version: 24, name: "cluster-titles", sql: Schema.clusterTitles),
+        Migration(version: 25, name: "ordered-titles", sql: Schema.orderedTitles),
     ]
 
     static var latestVersion: Int { all.last!.version }

@@ -22,9 +22,13 @@ struct SearchIndexLayout: Sendable, Equatable {
         /// `SearchText.spaced(text, form: .cjk)` (the builds before Thai, Lao, Khmer and Myanmar
         /// clusters were words): column `content_cjk`.
         case spaced
-        /// `SearchText.spaced(text)`, with `SearchText.tokenizeOption` (marks are token
-        /// characters): column `content_clusters`.
+        /// `SearchText.spaced(text, form: .clusters)`, with `SearchText.tokenizeOption` (marks are
+        /// token characters; the builds before Thai and Lao marks were put in one order): column
+        /// `content_clusters`.
         case clusters
+        /// `SearchText.spaced(text)`: clusters, Thai and Lao marks in one order (`SearchMarkOrder`),
+        /// the same tokenizer: column `content_ordered`.
+        case ordered
 
         /// The FTS5 column an index of this form has.
         var column: String {
@@ -32,11 +36,12 @@ struct SearchIndexLayout: Sendable, Equatable {
             case .plain: "content"
             case .spaced: "content_cjk"
             case .clusters: "content_clusters"
+            case .ordered: "content_ordered"
             }
         }
 
         /// What this form adds to `fts5(...)` after the column: its tokenizer, if not the default.
-        var options: String { self == .clusters ? ", " + SearchText.tokenizeOption : "" }
+        var options: String { self == .clusters || self == .ordered ? ", " + SearchText.tokenizeOption : "" }
 
         /// The SQL expression that prepares `expression` (text) for an index of this form.
         func prepared(_ expression: String) -> String {
@@ -44,31 +49,33 @@ struct SearchIndexLayout: Sendable, Equatable {
             case .plain: expression
             case .spaced: "tandem_search_text(\(expression))"
             case .clusters: "tandem_search_clusters(\(expression))"
+            case .ordered: "tandem_search_ordered(\(expression))"
             }
         }
 
         /// The form of the index `sql` (a table's statement from `sqlite_master`) created.
         static func of(_ sql: String?) -> TextForm {
-            guard let sql, let open = sql.firstIndex(of: "(") else { return .clusters }
+            guard let sql, let open = sql.firstIndex(of: "(") else { return .ordered }
             let first = sql[sql.index(after: open)...].prefix { $0 != "," && $0 != ")" }
             switch first.trimmingCharacters(in: .whitespaces).lowercased() {
             case "content": return .plain
             case "content_cjk": return .spaced
-            default: return .clusters
+            case "content_clusters": return .clusters
+            default: return .ordered
             }
         }
     }
 
     /// Prefix lengths FTS5 indexes, ascending, each 1...`maxPrefixLength`.
     let prefixLengths: [Int]
-    /// How turn text is prepared; `.clusters` except in tests that make an earlier build's index.
+    /// How turn text is prepared; `.ordered` except in tests that make an earlier build's index.
     let textForm: TextForm
 
     /// Longer prefixes are never worth an index entry per word.
     static let maxPrefixLength = 8
 
     /// `prefixLengths` in any order, repeats ignored (`validate` them first: the store does).
-    init(prefixLengths: [Int], textForm: TextForm = .clusters) {
+    init(prefixLengths: [Int], textForm: TextForm = .ordered) {
         self.textForm = textForm
         self.prefixLengths = Array(Set(prefixLengths.filter { (1...Self.maxPrefixLength).contains($0) })).sorted()
     }
@@ -83,7 +90,7 @@ struct SearchIndexLayout: Sendable, Equatable {
     /// The arguments of `fts5(...)`. Contentless (the text stays in `main.turns` only) and
     /// without per-row column sizes (turn hits are ordered newest first, not by rank). With no
     /// prefix lengths and the `.plain` form this is exactly the statement of the builds before
-    /// prefix indexes. The `.clusters` form adds its tokenizer (combining marks as token characters).
+    /// prefix indexes. The `.clusters` and `.ordered` forms add their tokenizer (combining marks as token characters).
     var arguments: String {
         let base = textForm.column + ", content='', columnsize=0" + textForm.options
         return prefixLengths.isEmpty ? base : base + ", prefix='" + prefixLengths.map(String.init).joined(separator: " ") + "'"
