@@ -3,7 +3,8 @@ and punctuation (Unicode letters and digits; case and accents folded); a query o
 match), "phrases" (the words in a row), prefix* (a word starting so), AND, OR, NOT and -word (operators in
 capitals only; "or" is a plain word). A Han, kana or Hangul-syllable character is a word of its own, so a
 query's run of them is a phrase (found in order and adjacent inside any longer run; `東京*` is `東京`); so is
-a Thai, Lao, Khmer or Myanmar cluster (a letter with the combining marks after it, never folded away), and
+a Thai, Lao, Khmer or Myanmar cluster (a letter with the combining marks after it, never folded away; a Thai
+or Lao cluster's marks in one order, whatever order they were typed in), and
 their digits are words as ASCII digits are; Tibetan syllables (between tsheg) are words, marks and all. A
 document is a session's title or one live turn's content.
 Operators bind as documented: NOT (and -word) tightest, then AND (written or not), then OR. Hits are ordered as documented: title matches first, the
@@ -65,9 +66,34 @@ def fold_kept(text):
     return "".join(c if is_split(c) or _within(c, SEA) else fold(c) for c in text)
 
 
+# docs/protocol.md's one order for a Thai or Lao cluster's marks: Lao subjoined LO, then a vowel above or
+# below, then a tone mark (or thanthakhat, yamakkan, the Lao cancellation mark), then SARA AM; ties by code point.
+RANKS = {0x0EBC: 0, 0x0E31: 1, 0x0E47: 1, 0x0E4D: 1, 0x0EB1: 1, 0x0ECD: 1, 0x0E4E: 2, 0x0E33: 3, 0x0EB3: 3}
+RANKS.update({c: 1 for c in list(range(0x0E34, 0x0E3B)) + list(range(0x0EB4, 0x0EBC))})
+RANKS.update({c: 2 for c in list(range(0x0E48, 0x0E4D)) + list(range(0x0EC8, 0x0ECD))})
+# NIKHAHIT ... SARA AA (after the cluster's other marks) is SARA AM.
+AM = {"\u0e32": ("\u0e4d", "\u0e33"), "\u0eb2": ("\u0ecd", "\u0eb3")}
+
+
+def order_marks(text):
+    """Each run of Thai and Lao marks in the one order, NIKHAHIT + SARA AA as SARA AM."""
+    out, run = [], []
+    for c in text + "\0":
+        if ord(c) in RANKS:
+            run.append(c)
+        elif c in AM and AM[c][0] in run:
+            run[run.index(AM[c][0])] = AM[c][1]
+        else:
+            out += sorted(run, key=lambda m: (RANKS[ord(m)], ord(m)))
+            run = []
+            out.append(c)
+    return "".join(out[:-1])
+
+
 def words(text):
-    """Folded words; each CJK character and each cluster a word, as it is (no folding: が stays が, กิ กิ)."""
-    chars = fold_kept(text)
+    """Folded words; each CJK character and each cluster a word, as it is (no folding: が stays が, กิ กิ),
+    its Thai or Lao marks in one order (ก่ี is กี่)."""
+    chars = fold_kept(order_marks(text))
     out, cur, cur_unit = [], "", False
     for c in chars:
         mark = is_mark(c)
@@ -107,7 +133,7 @@ def parse(query):
         if p.startswith('"'):
             term = ("phrase", words(p.strip('"*')))
         elif p.endswith("*") and len(p) > 1 and not (words(p[:-1]) and is_unit(words(p[:-1])[-1])):
-            term = ("prefix", fold_kept(p[:-1]))
+            term = ("prefix", fold_kept(order_marks(p[:-1])))
         else:
             w = words(p)
             term = ("word", w[0]) if len(w) == 1 else ("phrase", w)

@@ -15,7 +15,7 @@ from wire import Client, ClientsRun
 VOCAB = ["merge", "merged", "merging", "conflict", "conflicts", "plan", "planet", "Plan", "alpha", "beta",
          "Délta", "delta", "or", "not", "review", "rev", "x1", "東京", "東京都", "京都", "東の京", "서울에서", "データ",
          "Tokyo東京2024", "กรุงเทพ", "ฉันไปกรุงเทพเมื่อวาน", "กิน", "กนก", "เทพกรุง", "ปี๒๕๖๗", "ລາວ", "ខ្មែរ",
-         "မြန်မာ", "བོད་ཡིག"]
+         "မြန်မာ", "བོད་ཡིག", "ที่", "ท\u0e48\u0e35", "น้ำ", "น\u0e4d\u0e49\u0e32", "กุ้ง", "ເກົ້າ", "ເກ\u0ec9\u0ebb\u0eb2"]
 SEPS = [" ", " ", ", ", ". ", "-", "\n", " (", ") "]
 DEFAULT_SCAN = 20_000  # tandemd's max-search-scan
 BAD = ['"merge plan', "OR", "merge OR", "AND plan", "NOT", "...", " ".join(f"w{i}" for i in range(17)),
