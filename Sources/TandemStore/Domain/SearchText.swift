@@ -14,8 +14,9 @@
 /// (`tokenizeOption`), so a mark stays in its cluster's word: `กิ น` and `ก น` differ, and a query
 /// matches only the same letters with the same marks. The marks of a Thai or Lao cluster are put in
 /// one order first (`SearchMarkOrder`), in the text and the query alike, so the order they were
-/// typed in does not matter (`ก่ี` is `กี่`); the stored text keeps the order it was typed in. `remove_diacritics` (on, FTS5's default)
-/// leaves these scripts' letters and marks alone (checked for every code point of their blocks).
+/// typed in does not matter (`ก่ี` is `กี่`); the stored text keeps the order it was typed in.
+/// `remove_diacritics` (on, FTS5's default) leaves these scripts' letters and marks alone (checked
+/// for every code point of their blocks).
 /// Tibetan separates syllables with tsheg (U+0F0B, punctuation, a separator): its syllables are
 /// words as they are, once their vowel signs and subjoined letters no longer split them. Digits of
 /// these scripts (`๒๐๒๔`) are words as ASCII digits are, not split.
@@ -102,8 +103,8 @@ enum SearchText {
         }
     }
 
-    /// The FTS5 `tokenize` option of an index fed `Form.clusters` or `.ordered` text: `unicode61` with
-    /// `clusterMarks` as token characters.
+    /// The FTS5 `tokenize` option of an index fed `Form.clusters` or `.ordered` text: `unicode61`
+    /// with `clusterMarks` as token characters.
     static let tokenizeOption: String = {
         var marks = ""
         for range in clusterMarks {
@@ -123,9 +124,9 @@ enum SearchText {
     }
 
     /// `spaced` over UTF-8 bytes (as SQLite hands them to `tandem_search_text`,
-    /// `tandem_search_clusters` and `tandem_search_ordered`); nil when nothing changes. Bytes that are not valid UTF-8 are
-    /// copied as they are, one at a time. Safe: it reads `bytes` only within its count and keeps no
-    /// pointer past the call.
+    /// `tandem_search_clusters` and `tandem_search_ordered`); nil when nothing changes. Bytes that
+    /// are not valid UTF-8 are copied as they are, one at a time. Safe: it reads `bytes` only within
+    /// its count and keeps no pointer past the call.
     static func spacedUTF8(_ bytes: UnsafeBufferPointer<UInt8>, form: Form = .ordered) -> [UInt8]? {
         // Every split unit's UTF-8 form starts with a byte >= 0xE3 (U+3005 is E3 80 85), or >= 0xE0
         // with clusters (U+0E01 is E0 B8 81): text without one (English, most European text) is
