@@ -58,6 +58,26 @@ enum SearchMarkOrder {
         (value == 0x0E32 && thaiNikhahits > 0) || (value == 0x0EB2 && laoNikhahits > 0)
     }
 
+    /// Whether `scalars` have every run of Thai and Lao marks in the order already, with no SARA AA
+    /// to compose (false may also mean only "perhaps not": callers then take `appendRun`'s way). Lets
+    /// a snippet compare the words of text typed in the order (most) without making them again.
+    static func isOrdered(_ scalars: Substring.UnicodeScalarView) -> Bool {
+        var previous: UInt32? // the mark before, in the run
+        var nikhahit = false
+        for scalar in scalars {
+            let value = scalar.value
+            if rank(value) != nil {
+                if let previous, isBefore(value, previous) { return false }
+                nikhahit = nikhahit || value == 0x0E4D || value == 0x0ECD
+                previous = value
+            } else {
+                if nikhahit && composing(value) != nil { return false }
+                (previous, nikhahit) = (nil, false)
+            }
+        }
+        return true
+    }
+
     /// Appends the run of Thai and Lao marks at `start` of `bytes` (its first code point has a
     /// `rank`) to `out` in the canonical order, SARA AA composed with a NIKHAHIT before it; returns
     /// where the run ends. `scratch` is reused between runs. Safe: reads `bytes` only within its

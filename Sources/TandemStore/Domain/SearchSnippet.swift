@@ -157,8 +157,8 @@ enum SearchSnippet {
 
     static func fold(_ token: Substring) -> String {
         // Thai and Lao marks in the indexes' order (the token is then one cluster, or a word with
-        // marks after its last letter: spacing adds no space to it).
-        if token.unicodeScalars.contains(where: { !$0.isASCII && SearchMarkOrder.rank($0.value) != nil }) {
+        // marks after its last letter: spacing adds no space to it). Most text is typed in it.
+        if !SearchMarkOrder.isOrdered(token.unicodeScalars) {
             return foldKept(Substring(SearchText.spaced(String(token))))
         }
         return foldKept(token)
