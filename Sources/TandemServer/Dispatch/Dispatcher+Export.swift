@@ -12,6 +12,14 @@ extension Dispatcher {
     /// long as it reads, and a crowd of them would leave none for everyone else's requests.
     func exportSession(_ p: SessionRef, id: RequestID, connection: WebSocketConnection, client: ClientConnection) throws {
         let user = try memberUser(client)
+        // The place is given back before the answer goes out: a client that sends its next export on
+        // reading this one's answer must not find the place still taken.
+        let frame = try withExportPlace { try exportFrame(p, id: id, user: user) }
+        connection.send(frame)
+    }
+
+    /// Runs `body` holding one of the `export-concurrency` places, or refuses at once when none is free.
+    private func withExportPlace<T>(_ body: () throws -> T) throws -> T {
         let limit = configuration.exportConcurrency
         guard exportsRunning.add(1, ordering: .relaxed).newValue <= limit else {
             exportsRunning.subtract(1, ordering: .relaxed)
@@ -19,6 +27,11 @@ extension Dispatcher {
                                   retryAfterMs: 1000)
         }
         defer { exportsRunning.subtract(1, ordering: .relaxed) }
+        return try body()
+    }
+
+    /// The answer's frame: the document written by the store straight into the payload.
+    private func exportFrame(_ p: SessionRef, id: RequestID, user: String) throws -> SharedFrame {
         let (prefix, suffix) = ExportResult.envelope(id: id)
         let frame: SharedFrame?
         do {
@@ -38,7 +51,7 @@ extension Dispatcher {
             throw DispatchFailure(code: ErrorCode.tooLarge, message: error.message + " " + advice)
         }
         guard let frame else { throw DispatchFailure(code: .internal, message: "the export came out shorter than counted") }
-        connection.send(frame)
+        return frame
     }
 
     func importSession(_ p: ImportParams, client: ClientConnection) throws -> SessionResult {

@@ -33,6 +33,24 @@ extension EndToEnd {
             #expect(try whole["document"]?.array("turns").count == 8)
         }
 
+        @Test("an answered export has given its place back: exports sent one after another, each on the last one's answer, are all served")
+        func exportsOneAfterAnotherAreServed() throws {
+            // The place was given back only after the answer had been sent, so a client quick to ask
+            // again could find it still taken (seen as `unavailable` in the upgrade fixture test).
+            let harness = try TestServer { $0.exportConcurrency = 1 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            try harness.session("s-small", owner: alice, members: [])
+            let client = try harness.connect(alice)
+            try client.ok("turn.post", ["session": "s-small", "content": "one turn"])
+            var refused: [String] = []
+            for _ in 0..<300 {
+                let answer = try client.request("session.export", ["session": "s-small"])
+                if answer["ok"] != true { refused.append("\(answer)") }
+            }
+            #expect(refused.count == 0, "\(refused.count) of 300 refused, first: \(refused.first ?? "")")
+        }
+
         @Test("exports beyond export-concurrency get unavailable with a retry time; other requests go on")
         func exportsAreServedAFewAtATime() throws {
             let harness = try TestServer { $0.exportConcurrency = 1; $0.maxExportBytes = 64 << 20 }
