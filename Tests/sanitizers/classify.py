@@ -3,7 +3,8 @@
 
   classify.py [--mutex-filter] REPORT...
 
-Every report counts as a finding, except, with --mutex-filter, a race whose two accesses both sit
+Every report counts as a finding, and so does any other line a sanitizer's runtime wrote (a
+"CHECK failed" of the runtime itself, which kills the process with no report and no SUMMARY), except, with --mutex-filter, a race whose two accesses both sit
 inside Synchronization.Mutex.withLock bodies of the same source file: TSan on Linux cannot see
 Mutex's lock (see mutex-visibility.swift), so those are listed apart as "Mutex (not visible to TSan)".
 A withLock body is the closure `(inout sending Value) throws(E) -> sending Result`, which Swift
@@ -14,6 +15,10 @@ import collections
 import re
 import sys
 
+REPORT_START = re.compile(r"^(==\d+==)?(WARNING|ERROR): (Thread|Address|Leak)Sanitizer")
+ANY_SANITIZER = re.compile(r"(Thread|Address|Leak|UndefinedBehavior)Sanitizer")
+# Said outside a report without being one: TSan's count at exit, the line before an ERROR on a signal.
+HARMLESS = re.compile(r"ThreadSanitizer: reported \d+ warnings|Sanitizer:DEADLYSIGNAL")
 WITHLOCK_BODY = re.compile(r"zYuK?YTXEfU\d*_$")
 FRAME = re.compile(r"^\s+#(\d+) (\S+) (\S+)")
 
@@ -58,9 +63,10 @@ def main():
         block, in_report = [], False
         for line in open(path, errors="replace"):
             line = line.rstrip("\n")
-            if line.startswith("WARNING: ThreadSanitizer") or line.startswith("==") and "ERROR: AddressSanitizer" in line \
-                    or line.startswith("ERROR: LeakSanitizer"):
+            if REPORT_START.match(line):
                 block, in_report = [line], True
+            elif not in_report and ANY_SANITIZER.search(line) and not HARMLESS.search(line):
+                findings[re.sub(r"\(tid=\d+\)|==\d+==", "", line).strip()] += 1
             elif in_report:
                 block.append(line)
                 if line.startswith("SUMMARY:"):
