@@ -5,6 +5,7 @@
 //   TandemTransport (sockets, epoll, TLS, HTTP upgrade, WebSocket frames, deflate)
 //   TandemStore (SQLite, domain, merge) · TandemProtocol (wire messages, no I/O)
 //   TandemServer (hub, auth, permissions) · thin executables · Clients/
+import Foundation
 import PackageDescription
 
 // Release builds drop Swift's runtime exclusivity check (a thread-local access set around each
@@ -14,6 +15,13 @@ let strict: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
+
+// TANDEM_WITHOUT_JEMALLOC=1 (set by Tests/sanitizers/run): TandemServer is built without jemalloc,
+// on the allocator of the process. A sanitizer replaces malloc and free itself, and with jemalloc also
+// linked the two allocators mix: every TSan or ASan process crashed in free() before its first test.
+let withoutJemalloc = ProcessInfo.processInfo.environment["TANDEM_WITHOUT_JEMALLOC"] == "1"
+let allocator: [Target.Dependency] = withoutJemalloc ? [] : ["CJemalloc"]
+let allocatorSettings: [SwiftSetting] = withoutJemalloc ? [.define("TANDEM_WITHOUT_JEMALLOC")] : []
 
 let package = Package(
     name: "Tandem",
@@ -56,8 +64,9 @@ let package = Package(
         .target(name: "TandemProtocol", dependencies: ["TandemJSON"], swiftSettings: strict),
         .target(
             name: "TandemServer",
-            dependencies: ["TandemTransport", "TandemStore", "TandemProtocol", "CSystem", "CJemalloc", .product(name: "Logging", package: "swift-log")],
-            swiftSettings: strict),
+            dependencies: ["TandemTransport", "TandemStore", "TandemProtocol", "CSystem", .product(name: "Logging", package: "swift-log")]
+                + allocator,
+            swiftSettings: strict + allocatorSettings),
 
         // Thin executables.
         .executableTarget(
@@ -126,7 +135,8 @@ let package = Package(
             dependencies: ["TandemServer", "TandemStore", "TandemTransport", "TandemProtocol", "TandemJSON",
                            // The presence tests keep the online list with the terminal client's own code.
                            "TandemClientKit", "ThreadWaits",
-                           .product(name: "Logging", package: "swift-log")]),
+                           .product(name: "Logging", package: "swift-log")],
+            swiftSettings: allocatorSettings),
         // Runs the built tandem-admin binary (Tests/run-all builds it first).
         .testTarget(name: "TandemAdminTests",
                     dependencies: ["TandemStore", "TandemJSON", "TandemServer", "TandemTransport",

@@ -4,7 +4,15 @@ import Testing
 
 /// The server links jemalloc in place of glibc's malloc (Allocator.swift says why); these check
 /// that it is really the allocator serving Swift's allocations, not merely loaded beside glibc's.
+/// Sanitizer builds (`TANDEM_WITHOUT_JEMALLOC`) check instead that it is left out.
 @Suite struct AllocatorTests {
+    #if TANDEM_WITHOUT_JEMALLOC
+    @Test func sanitizerBuildsLeaveJemallocOut() {
+        #expect(Allocator.version == nil)
+        #expect(Allocator.statistics() == nil)
+        #expect(Allocator.releaseFreedMemory() == false)
+    }
+    #else
     @Test func runsOnJemalloc() throws {
         let version = try #require(Allocator.version)
         #expect(version.hasPrefix("5."), "jemalloc \(version)")
@@ -36,4 +44,5 @@ import Testing
         #expect(bytes > 0)
         #expect(text.contains("# TYPE tandem_memory_resident_bytes gauge"))
     }
+    #endif
 }

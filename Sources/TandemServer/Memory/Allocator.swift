@@ -1,4 +1,6 @@
+#if !TANDEM_WITHOUT_JEMALLOC
 import CJemalloc
+#endif
 
 /// The memory allocator of the process: jemalloc, linked in place of glibc's malloc.
 ///
@@ -8,7 +10,17 @@ import CJemalloc
 /// another thread's arena go through that arena's lock and most allocations through the slow path
 /// (`_int_malloc` and friends were 9% of the event loop's samples). jemalloc returns such frees to
 /// their owner cheaply: server CPU per turn on 1000x10 fell 11-15% (docs/benchmarks.md).
+///
+/// Sanitizer builds (`TANDEM_WITHOUT_JEMALLOC`, see Package.swift) leave jemalloc out: the
+/// sanitizer's allocator serves the process, and every member here answers nil or false.
 public enum Allocator {
+    #if TANDEM_WITHOUT_JEMALLOC
+    public static var version: String? { nil }
+    public static func statistics() -> (allocated: Int, resident: Int)? { nil }
+    @discardableResult
+    public static func releaseFreedMemory() -> Bool { false }
+    static var allocatedByThisThread: UInt64? { nil }
+    #else
     /// jemalloc's version, e.g. "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c"; nil if the
     /// process does not run on jemalloc.
     public static var version: String? {
@@ -54,4 +66,5 @@ public enum Allocator {
         // Unsafe pointer: mallctl writes at most `size` bytes (one size_t) into `value`.
         return mallctl(name, &value, &size, nil, 0) == 0 ? value : nil
     }
+    #endif
 }
