@@ -20,6 +20,7 @@ struct DescriptorExhaustionTests {
         process.arguments = ["-c", "ulimit -n 64 && exec \"$0\" \"$@\"", try TandemdProcess.binary(),
                              "--db", dir.appendingPathComponent("t.db").path, "--host", "127.0.0.1", "--port", "0",
                              "--loops", "1", "--handshake-timeout", "60", "--log-level", "info"]
+        process.environment = TandemdProcess.childEnvironment
         let output = Pipe()
         process.standardOutput = output
         process.standardError = output

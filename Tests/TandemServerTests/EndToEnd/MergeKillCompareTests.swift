@@ -44,6 +44,7 @@ extension EndToEnd {
                     let process = Process()
                     process.executableURL = URL(fileURLWithPath: try TandemdProcess.binary())
                     process.arguments = ["--db", path, "--host", "127.0.0.1", "--port", "0", "--write-step-records", "10"]
+                    process.environment = TandemdProcess.childEnvironment
                     process.standardOutput = FileHandle.nullDevice
                     process.standardError = FileHandle.nullDevice
                     try process.run()

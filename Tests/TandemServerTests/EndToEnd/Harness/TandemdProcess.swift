@@ -20,6 +20,7 @@ final class TandemdProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: command[0])
         process.arguments = Array(command.dropFirst())
+        process.environment = childEnvironment
         let (output, errors) = (Pipe(), Pipe())
         process.standardOutput = output
         process.standardError = errors
@@ -35,6 +36,14 @@ final class TandemdProcess: Sendable {
         finished.wait()
         process.waitUntilExit()
         return (process.terminationStatus, stdout.value, stderr)
+    }
+
+    /// The runner's environment without its `TANDEM_` variables: tandemd reads those as settings and
+    /// warns about each that names none, and the runner's are the harness's own
+    /// (`TANDEM_TEST_TIME_SCALE`, `TANDEM_ADMIN_BINARY`, ... under Tests/sanitizers/run), or a
+    /// developer's shell settings. A test gives its server every setting as a flag.
+    static var childEnvironment: [String: String] {
+        ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TANDEM_") }
     }
 
     /// Where the built `tandemd` is: `$TANDEMD_BINARY`, next to the test bundle, or
@@ -66,6 +75,7 @@ final class TandemdProcess: Sendable {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments = ["--db", databasePath, "--host", "127.0.0.1", "--port", String(port), "--log-level", "info"] + arguments
+        process.environment = Self.childEnvironment
         let output = Pipe()
         process.standardError = output
         process.standardOutput = output
