@@ -208,7 +208,9 @@ public struct MessageReader {
         if fin && !rsv1 && opcode != .continuation && available >= header.headerLength + length {
             if !opcode.isControl && length > limits.maxMessageSize { throw .messageTooBig(length) }
             let start = inputStart + header.headerLength
-            let payload = [UInt8](unsafeUninitializedCapacity: length) { out, initialized in
+            // Empty: `[]`, not the initializer below, which for 0 writes a count into the standard
+            // library's one shared empty array (a data race between loops, ThreadSanitizer says).
+            let payload = length == 0 ? [] : [UInt8](unsafeUninitializedCapacity: length) { out, initialized in
                 let dest = UnsafeMutableRawBufferPointer(out)
                 // `dest` has `length` bytes and the source range was checked to be buffered (available >= header + length).
                 input.withUnsafeBytes { dest.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<start + length])) }
