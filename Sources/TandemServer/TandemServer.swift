@@ -57,9 +57,23 @@ public final class TandemServer: Sendable {
         // used to wait up to http-read-wait and then answer busy, and an orchestrator restarted a
         // server for being loaded. The viewer page still waits at most http-read-wait for a reader.
         let readWait = configuration.httpReadWaitSeconds
+        // The health check's read half, as a series (a failed read otherwise only left the last count).
+        // A busy probe (another read under way past readWait) leaves the last value: slow, not failed.
+        let readable = metrics.storeReadable
         metrics.sampleAtScrape {
-            if let reading = try? store.probeHealth(waitingAtMost: readWait) { deletesPending.set(reading.pendingDeletes) }
+            do throws(StoreError) {
+                deletesPending.set(try store.probeHealth(waitingAtMost: readWait).pendingDeletes)
+                readable.set(1)
+            } catch {
+                if error.kind != .busy { readable.set(0) }
+            }
         }
+        // Exported so an alert can compare tandem_connections with the limit (a scraper cannot read the config).
+        metrics.connectionsLimit.set(configuration.maxConnections)
+        // The health check's storage half, as a series: an alert can say "disk full" where a failing
+        // /healthz probe only says "unhealthy".
+        let refusingWrites = metrics.storageRefusingWrites
+        metrics.sampleAtScrape { refusingWrites.set(store.writer.storage.refusesWrites ? 1 : 0) }
         let health: @Sendable () -> HTTPRoutes.Health = {
             guard !store.writer.storage.refusesWrites else { return .failing }
             do throws(StoreError) {

@@ -8,6 +8,8 @@ public final class ServerMetrics: Sendable {
                                             help: "Connections refused because max-connections were open (503 to an upgrade, or closed right after accept).")
     public let connectionsRefusedPerAddress = Counter("tandem_connections_refused_per_address_total",
                                                       help: "Connections refused because their client address held max-connections-per-address (429, or closed right after accept past 16 such at once).")
+    public let connectionsLimit = Gauge("tandem_connections_limit",
+                                        help: "The max-connections setting: connections past it are refused (tandem_connections_refused_total).")
     public let liveSessions = Gauge("tandem_sessions_live", help: "Sessions with at least one joined connection.")
     public let turns = Counter("tandem_turns_total", help: "Turns committed and acknowledged.")
     public let turnsPerSecond = Gauge("tandem_turns_per_second", help: "Turns committed during the last full second.")
@@ -23,6 +25,10 @@ public final class ServerMetrics: Sendable {
     public let storeJobs = Counter("tandem_store_write_jobs_total", help: "Write jobs (turn posts, state writes, ...) committed by the store writer.")
     public let searchIndexBacklog = Gauge("tandem_search_index_backlog_turns", help: "Committed turns not yet in the full-text index (searches wait for them).")
     public let deletesPending = Gauge("tandem_store_deletes_pending", help: "Deleted sessions whose rows the store writer is still removing, a step at a time between writes.")
+    public let storeReadable = Gauge("tandem_store_readable",
+                                     help: "1 if the health probe's read of the database succeeded at this scrape, 0 if it failed (file gone, not a database); /healthz answers 503 at 0.")
+    public let storageRefusingWrites = Gauge("tandem_store_refusing_writes",
+                                             help: "1 from a write storage refused (disk full, read-only, I/O error) until a write commits; /healthz answers 503 meanwhile.")
     public let memoryAllocated = Gauge("tandem_memory_allocated_bytes", help: "Bytes of memory the server holds (the allocator's count).")
     public let memoryResident = Gauge("tandem_memory_resident_bytes", help: "Bytes of physical memory the allocator maps: held, kept free for reuse, and its own metadata.")
     public let tlsCertificateExpiry = Gauge("tandem_tls_certificate_expiry_timestamp_seconds",
@@ -52,7 +58,7 @@ public final class ServerMetrics: Sendable {
                    [("version", Release.version), ("protocol", ProtocolVersion.subprotocol)]),
             counters: [connectionsRefused, connectionsRefusedPerAddress, turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
                        storeCommits, storeJobs],
-            gauges: [connections, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, memoryAllocated, memoryResident]
+            gauges: [connections, connectionsLimit, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, storeReadable, storageRefusingWrites, memoryAllocated, memoryResident]
                 + (tlsCertificateExpiry.value > 0 ? [tlsCertificateExpiry] : []),
             histograms: [postLatency])
     }

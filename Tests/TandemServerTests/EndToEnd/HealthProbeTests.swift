@@ -55,13 +55,14 @@ extension EndToEnd {
             #expect(answers.value == Array(repeating: 0, count: 32))
         }
 
-        @Test("/healthz answers 503 when the database file is gone or is not a database, though pooled connections still read the file they opened")
+        @Test("/healthz answers 503 and /metrics tandem_store_readable 0 when the database file is gone or is not a database, though pooled connections still read the file they opened")
         func failsWhenTheDatabaseDoesNotRead() throws {
             let harness = try TestServer { $0.loops = 1 }
             defer { harness.stop() }
             let alice = try harness.user("alice")
             try harness.session("s-1", owner: alice)
             #expect(try PendingGet("/healthz", port: harness.port).answer().hasPrefix("HTTP/1.1 200"))
+            #expect(try PendingGet("/metrics", port: harness.port).answer().contains("\ntandem_store_readable 1\n"))
 
             // Removed: every open connection reads on (the descriptor), the file is not there.
             try FileManager.default.removeItem(atPath: harness.databasePath)
@@ -69,6 +70,9 @@ extension EndToEnd {
             let gone = try PendingGet("/healthz", port: harness.port).answer()
             #expect(gone.hasPrefix("HTTP/1.1 503"), "\(gone)")
             #expect(gone.hasSuffix("storage unavailable: the database does not read, or refused the last write (full, read-only or failing disk)\n"))
+            // /metrics still answers (the alert rules page on this series, deploy/prometheus).
+            let metrics = try PendingGet("/metrics", port: harness.port).answer()
+            #expect(metrics.hasPrefix("HTTP/1.1 200") && metrics.contains("\ntandem_store_readable 0\n"), "\(metrics.prefix(300))")
 
             // Garbage in its place (its WAL files gone with it).
             for suffix in ["-wal", "-shm"] { try? FileManager.default.removeItem(atPath: harness.databasePath + suffix) }
@@ -78,18 +82,34 @@ extension EndToEnd {
             #expect(garbage.contains("storage unavailable"))
         }
 
-        @Test("/healthz answers 503 while storage refuses writes, 200 again after the next commit")
+        @Test("/healthz answers 503 and /metrics says tandem_store_refusing_writes 1 while storage refuses writes, 200 and 0 after the next commit")
         func failsWhileStorageRefusesWrites() throws {
             let harness = try TestServer { $0.loops = 1 }
             defer { harness.stop() }
             #expect(try PendingGet("/healthz", port: harness.port).answer().hasPrefix("HTTP/1.1 200"))
+            #expect(try PendingGet("/metrics", port: harness.port).answer().contains("\ntandem_store_refusing_writes 0\n"))
             // What the writer notes when a commit fails with SQLITE_FULL (the disk-full drill does it for real).
             harness.store.writer.storage.note(StoreError(.sqlite, "database or disk is full", sqliteCode: 13))
             let refused = try PendingGet("/healthz", port: harness.port).answer()
             #expect(refused.hasPrefix("HTTP/1.1 503"), "\(refused)")
             #expect(refused.contains("storage unavailable"))
+            // The alert rules (deploy/prometheus) page on this series rather than on a failing probe.
+            #expect(try PendingGet("/metrics", port: harness.port).answer().contains("\ntandem_store_refusing_writes 1\n"))
             _ = try harness.user("alice") // a write commits
             #expect(try PendingGet("/healthz", port: harness.port).answer().hasPrefix("HTTP/1.1 200"))
+            #expect(try PendingGet("/metrics", port: harness.port).answer().contains("\ntandem_store_refusing_writes 0\n"))
+        }
+
+        @Test("/metrics exports max-connections as tandem_connections_limit, beside tandem_connections")
+        func exportsTheConnectionLimit() throws {
+            let harness = try TestServer {
+                $0.loops = 1
+                $0.maxConnections = 37
+            }
+            defer { harness.stop() }
+            let metrics = try PendingGet("/metrics", port: harness.port).answer()
+            #expect(metrics.contains("\n# TYPE tandem_connections_limit gauge\ntandem_connections_limit 37\n"), "\(metrics)")
+            #expect(metrics.contains("\ntandem_connections 0\n"))
         }
     }
 }
