@@ -32,6 +32,23 @@ import Testing
         }
     }
 
+    /// Found by the `search` fuzz target: FTS5 reads an expression only up to a NUL, so a query
+    /// holding one ("a\u0000b" on the wire) failed in SQLite ("unterminated string") and the
+    /// member was answered `internal`. A NUL separates words, in the query as in the turns.
+    @Test func aNULInTheQuerySeparatesWords() throws {
+        try withStore { store in
+            try makeSession(store)
+            let nul = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "alpha\u{0}beta"))
+            let space = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "alpha beta"))
+            for query in ["alpha\u{0}beta", "\"alpha\u{0}beta\"", "alpha\u{0}be*", "x OR alpha\u{0}"] {
+                let found = try store.search(query).compactMap(\.turnSeq)
+                #expect(found == [space.seq, nul.seq], "\(query.debugDescription)")
+            }
+            // Alone it is no word: refused as an empty search, not failed in SQLite.
+            #expect(Result { try store.search("\u{0}") }.failureMessage.contains("empty"))
+        }
+    }
+
     @Test func searchPagesFilterByStatusBeforeTheLimitAndFollowTheOperators() throws {
         try withStore { store in
             try makeSession(store, title: "banana plans")

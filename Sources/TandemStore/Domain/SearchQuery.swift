@@ -147,8 +147,10 @@ struct SearchQuery: Sendable, Equatable {
     }
 
     /// `text` as one FTS5 string (a phrase when it holds several words), `*` after it for a prefix.
+    /// FTS5 reads an expression only up to a NUL ("unterminated string", an SQLite error): a NUL
+    /// separates words in indexed text as a space does, so it is a space here too.
     private static func quoted(_ text: String, prefix: Bool) -> String {
-        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" + (prefix ? " *" : "")
+        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\u{0}", with: " ") + "\"" + (prefix ? " *" : "")
     }
 
     /// A `prefix*` term is a prefix unless its last word is a split unit (a whole word).
