@@ -121,6 +121,12 @@ let package = Package(
                           path: "Tests/fuzz/targets/protocol", swiftSettings: strict),
         .executableTarget(name: "fuzz-merge", dependencies: ["FuzzSupport", "TandemStore", "TandemJSON"],
                           path: "Tests/fuzz/targets/merge", swiftSettings: strict),
+        // A real store in a temporary directory, for the targets that fuzz through one.
+        .target(name: "FuzzStore", dependencies: ["TandemStore"], path: "Tests/fuzz/targets/store-support", swiftSettings: strict),
+        .executableTarget(name: "fuzz-search", dependencies: ["FuzzSupport", "FuzzStore", "TandemStore"],
+                          path: "Tests/fuzz/targets/search", swiftSettings: strict),
+        .executableTarget(name: "fuzz-import", dependencies: ["FuzzSupport", "FuzzStore", "TandemStore", "TandemJSON"],
+                          path: "Tests/fuzz/targets/import", swiftSettings: strict),
 
         // Tests.
         .testTarget(name: "TandemCryptoTests", dependencies: ["TandemCrypto"]),

@@ -1,0 +1,111 @@
+import FuzzStore
+import FuzzSupport
+import TandemJSON
+import TandemStore
+
+/// Fuzzes session imports through a real store: the document text read in place by `ImportScan`
+/// (`tandem-admin sessions import`), the same document parsed first (`session.import`, as an
+/// administrator would and as a member does, claimed by them), and the checks both share. The
+/// input's bytes are the document.
+/// - every document is imported or refused with a code the server maps to a client error
+///   (`invalid_json`, `invalid_argument`, `too_large`, `limit_exceeded`), never another;
+/// - an object the JSON parser reads is imported or refused alike in place and parsed (same code);
+/// - an imported session exports what the document holds (every field of the export equal to the
+///   document's, the session id aside; `users` are the store's, who may predate the document), the
+///   parsed import exports the same, and that export imports back and exports identically;
+/// - a refused import leaves no session behind.
+enum ImportFuzz {
+    static let allowed: Set<StoreError.Code> = [.invalidJSON, .invalidArgument, .tooLarge, .limitExceeded]
+    // Safe: libFuzzer runs one input at a time on one thread.
+    nonisolated(unsafe) static var inputs = 0
+
+    // Safe: libFuzzer runs one input at a time on one thread.
+    nonisolated(unsafe) static let stores = FuzzStore("import", configure: { $0.importStepRows = 3 }) { store throws(StoreError) in
+        _ = try store.createUser(id: "alice", displayName: "Alice")
+    }
+
+    static func run(_ data: UnsafeRawBufferPointer) {
+        let store = stores.next()
+        // Ids never used before in this store: a deleted session's id is imported with `created_at`
+        // moved on (so that clients resync), which would make an input's outcome depend on the last.
+        inputs += 1
+        let (scan, tree, again, claimed) = ("scan-\(inputs)", "tree-\(inputs)", "again-\(inputs)", "claimed-\(inputs)")
+        defer { for id in [scan, tree, again, claimed] { try? store.adminDeleteSession(id: id) } }
+        let scanned = outcome(store, scan) { () throws(StoreError) in try store.importSession(json: data, asID: scan, actor: "admin") }
+        // The wire hands the store only an object (`session.import`'s `document` must be one).
+        let parsedDocument = try? JSONValue(parsing: data)
+        let document: JSONValue? = parsedDocument?.objectValue == nil ? nil : parsedDocument
+        if let document {
+            let parsed = outcome(store, tree) { () throws(StoreError) in try store.importSession(document, asID: tree, actor: "admin") }
+            fuzzCheck(scanned?.kind == parsed?.kind, "imported in place: \(scanned?.description ?? "accepted"); parsed: \(parsed?.description ?? "accepted")")
+            _ = outcome(store, claimed) { () throws(StoreError) in try store.importSession(document, asID: claimed, claimedBy: "alice") }
+        }
+        guard scanned == nil else { return }
+
+        let export = exported(store, scan)
+        if let document {
+            fuzzCheck(holds(export, in: document, path: []), "the export is not what the document holds: \(export.serialized())")
+            fuzzCheck(renamed(exported(store, tree), scan) == export, "the parsed import exports something else")
+        }
+        let text = Array(export.serialized().utf8)
+        let back = outcome(store, again) { () throws(StoreError) in try store.importSession(json: text, asID: again, actor: "admin") }
+        fuzzCheck(back == nil, "an export does not import back: \(back?.description ?? "")")
+        fuzzCheck(renamed(exported(store, again), scan) == export, "export → import → export changed the document")
+    }
+
+    /// The refusal of `body` (nil when it imported), checked to be one of `allowed` and to leave no session `id`.
+    static func outcome(_ store: Store, _ id: String, _ body: () throws(StoreError) -> Session) -> StoreError? {
+        do {
+            let session = try body()
+            fuzzCheck(session.id == id, "imported as \(session.id), not \(id)")
+            return nil
+        } catch {
+            fuzzCheck(allowed.contains(error.kind), "import refused with \(error)")
+            fuzzCheck((try? store.adminExportSession(id: id)) == nil, "a refused import (\(error)) left session \(id)")
+            return error
+        }
+    }
+
+    static func exported(_ store: Store, _ id: String) -> JSONValue {
+        do { return try store.adminExportSession(id: id) } catch {
+            fuzzCheck(false, "cannot export the imported session \(id): \(error)")
+            return .null
+        }
+    }
+
+    /// `export` with the session's id set to `id`.
+    static func renamed(_ export: JSONValue, _ id: String) -> JSONValue {
+        guard case .object(var top) = export, case .object(var session) = top["session"] ?? .null else { return export }
+        session["id"] = .string(id)
+        top["session"] = .object(session)
+        return .object(top)
+    }
+
+    /// Whether every field of `export` is in `document` with an equal value (`users` and the
+    /// session's id excepted), and every list as long.
+    static func holds(_ export: JSONValue, in document: JSONValue, path: [String]) -> Bool {
+        if path == ["users"] || path == ["session", "id"] { return true }
+        switch (export, document) {
+        case (.object(let e), .object(let d)):
+            return e.allSatisfy { key, value in d[key].map { holds(value, in: $0, path: path + [key]) } ?? false }
+        case (.array(let e), .array(let d)):
+            return e.count == d.count && zip(e, d).enumerated().allSatisfy { holds($1.0, in: $1.1, path: path + ["\($0)"]) }
+        default:
+            return export == document
+        }
+    }
+}
+
+#if TANDEM_FUZZ
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
+    ImportFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
+    return 0
+}
+#else
+@main
+enum Replay {
+    static func main() { FuzzReplay.main(name: "fuzz-import", ImportFuzz.run) }
+}
+#endif
