@@ -49,6 +49,25 @@ import Testing
         }
     }
 
+    /// Found by the `search` fuzz target: a `"` followed by a combining mark is one `Character`
+    /// with it, so quoting by replacing `"` with `""` in the `String` left that quote alone: it
+    /// ended the FTS5 string early, and what followed in the word was FTS5 syntax. Usually an
+    /// SQLite error (`internal` to the member); crafted, operators and prefixes in one word, past
+    /// the limits on terms. Quoted scalar by scalar, the word is one string, as any other.
+    @Test func aQuoteWithACombiningMarkStaysInsideTheTerm() throws {
+        try withStore { store in
+            try makeSession(store)
+            let turn = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "ok\"\u{301}x \"\u{E31}"))
+            let other = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "beta"))
+            for query in ["ok\"\u{301}x", "\"\u{E31}", "ok\"\u{301}x*", "x \"\u{301}"] {
+                #expect(try store.search(query).compactMap(\.turnSeq) == [turn.seq], "\(query.debugDescription)")
+            }
+            // Once the quote ended the string, this was `"ok" ́ OR "beta"`; now it is one phrase, found nowhere.
+            #expect(try store.search("ok\"\u{301}OR\"beta").isEmpty)
+            #expect(try store.search("beta").compactMap(\.turnSeq) == [other.seq])
+        }
+    }
+
     @Test func searchPagesFilterByStatusBeforeTheLimitAndFollowTheOperators() throws {
         try withStore { store in
             try makeSession(store, title: "banana plans")

@@ -147,10 +147,20 @@ struct SearchQuery: Sendable, Equatable {
     }
 
     /// `text` as one FTS5 string (a phrase when it holds several words), `*` after it for a prefix.
+    /// Escaped scalar by scalar: a `"` followed by a combining mark is one `Character` with it, and
+    /// a replacement of `"` by `""` in the `String` left it alone, ending the FTS5 string early.
     /// FTS5 reads an expression only up to a NUL ("unterminated string", an SQLite error): a NUL
     /// separates words in indexed text as a space does, so it is a space here too.
     private static func quoted(_ text: String, prefix: Bool) -> String {
-        "\"" + text.replacingOccurrences(of: "\"", with: "\"\"").replacingOccurrences(of: "\u{0}", with: " ") + "\"" + (prefix ? " *" : "")
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\"\""
+            case "\u{0}": quoted += " "
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + "\"" + (prefix ? " *" : "")
     }
 
     /// A `prefix*` term is a prefix unless its last word is a split unit (a whole word).
