@@ -168,14 +168,18 @@ struct SearchQuery: Sendable, Equatable {
         starred && !(SearchSnippet.foldedTokens(text).last.map(SearchSnippet.isSplitToken) ?? false)
     }
 
-    /// Splits on whitespace outside double quotes; a quoted run is one phrase.
+    /// Splits on whitespace outside double quotes; a quoted run is one phrase. Read scalar by
+    /// scalar, as the indexes read text (`SearchText`): a space or a `"` followed by a combining
+    /// mark is one `Character` with it, and read by `Character` `x ัa` was the words `x` and `a`
+    /// (the mark, a letter of the word after it in a turn, dropped with the space: no turn found).
     private static func items(_ text: String) throws(StoreError) -> [Item] {
         var items: [Item] = []
-        var rest = Substring(text)
-        while let start = rest.firstIndex(where: { !$0.isWhitespace }) {
+        var rest = Substring(text).unicodeScalars
+        let isSpace = { (scalar: Unicode.Scalar) in scalar.properties.isWhitespace }
+        while let start = rest.firstIndex(where: { !isSpace($0) }) {
             rest = rest[start...]
             var excluded = false
-            if rest.first == "-", rest.dropFirst().first.map({ !$0.isWhitespace }) == true {
+            if rest.first == "-", rest.dropFirst().first.map({ !isSpace($0) }) == true {
                 excluded = true
                 rest = rest.dropFirst()
             }
@@ -183,7 +187,7 @@ struct SearchQuery: Sendable, Equatable {
                 guard let close = rest.dropFirst().firstIndex(of: "\"") else {
                     throw StoreError.invalid("search: a \" opens a phrase that is never closed")
                 }
-                let phrase = String(rest[rest.index(after: rest.startIndex)..<close])
+                let phrase = String(Substring(rest[rest.index(after: rest.startIndex)..<close]))
                 rest = rest[rest.index(after: close)...]
                 let starred = rest.first == "*"
                 if starred { rest = rest.dropFirst() }
@@ -191,18 +195,18 @@ struct SearchQuery: Sendable, Equatable {
                 if !SearchSnippet.terms(phrase).isEmpty { items.append(.term(phrase, prefix: prefix, excluded: excluded)) }
                 continue
             }
-            let end = rest.firstIndex(where: \.isWhitespace) ?? rest.endIndex
-            var word = String(rest[..<end])
+            let end = rest.firstIndex(where: isSpace) ?? rest.endIndex
+            var word = Substring(rest[..<end])
             rest = rest[end...]
             if !excluded, let op = [("AND", Item.and), ("OR", .or), ("NOT", .not)].first(where: { $0.0 == word }) {
                 items.append(op.1)
                 continue
             }
-            let starred = word.hasSuffix("*")
-            if starred { word = String(word.dropLast()) }
-            let prefix = isPrefix(word, starred: starred)
+            let starred = word.unicodeScalars.last == "*"
+            if starred { word = Substring(word.unicodeScalars.dropLast()) }
+            let prefix = isPrefix(String(word), starred: starred)
             // A word with no letters or digits (punctuation) matches nothing: leave it out.
-            if !SearchSnippet.terms(word).isEmpty { items.append(.term(word, prefix: prefix, excluded: excluded)) }
+            if !SearchSnippet.terms(String(word)).isEmpty { items.append(.term(String(word), prefix: prefix, excluded: excluded)) }
         }
         return items
     }
