@@ -47,7 +47,7 @@ enum SearchFuzz {
             return
         }
         expectFound(store, text, turn, "the whole text")
-        let words = text.split(whereSeparator: \.isWhitespace).map(String.init)
+        let words = words(text)
         guard !words.isEmpty else { return }
         let word = words[Int(data.first ?? 0) % words.count]
         expectFound(store, word, turn, "its word \(debug(word))")
@@ -78,8 +78,13 @@ enum SearchFuzz {
 
     /// Words only: nothing the grammar reads as a phrase, prefix, exclusion or operator.
     static func isPlainWords(_ text: String) -> Bool {
-        !text.contains("\"") && !text.contains("*")
-            && !text.split(whereSeparator: \.isWhitespace).contains { $0.hasPrefix("-") || ["AND", "OR", "NOT"].contains($0) }
+        !text.unicodeScalars.contains { $0 == "\"" || $0 == "*" }
+            && !words(text).contains { $0.unicodeScalars.first == "-" || ["AND", "OR", "NOT"].contains($0) }
+    }
+
+    /// The text split on whitespace code points, as the grammar splits it.
+    static func words(_ text: String) -> [String] {
+        text.unicodeScalars.split { $0.properties.isWhitespace }.map { String(Substring($0)) }
     }
 
     static func debug(_ text: String) -> String {
