@@ -10,9 +10,10 @@ import TandemStore
 /// - every document is imported or refused with a code the server maps to a client error
 ///   (`invalid_json`, `invalid_argument`, `too_large`, `limit_exceeded`), never another;
 /// - an object the JSON parser reads is imported or refused alike in place and parsed (same code);
-/// - an imported session exports what the document holds (every field of the export equal to the
-///   document's, the session id aside; `users` are the store's, who may predate the document), the
-///   parsed import exports the same, and that export imports back and exports identically;
+/// - an imported session exports what the document holds: every field of the export equal to the
+///   document's or, left out there, null or empty (the session id aside; `users` are the store's,
+///   who may predate the document); the parsed import exports the same; that export imports back
+///   and exports identically;
 /// - a refused import leaves no session behind.
 enum ImportFuzz {
     static let allowed: Set<StoreError.Code> = [.invalidJSON, .invalidArgument, .tooLarge, .limitExceeded]
@@ -82,12 +83,15 @@ enum ImportFuzz {
     }
 
     /// Whether every field of `export` is in `document` with an equal value (`users` and the
-    /// session's id excepted), and every list as long.
+    /// session's id excepted) or left out there and empty here, and every list as long.
     static func holds(_ export: JSONValue, in document: JSONValue, path: [String]) -> Bool {
         if path == ["users"] || path == ["session", "id"] { return true }
         switch (export, document) {
         case (.object(let e), .object(let d)):
-            return e.allSatisfy { key, value in d[key].map { holds(value, in: $0, path: path + [key]) } ?? false }
+            // A field the document leaves out is exported as its default (null, empty).
+            return e.allSatisfy { key, value in
+                d[key].map { holds(value, in: $0, path: path + [key]) } ?? [.null, .array([]), .object([:])].contains(value)
+            }
         case (.array(let e), .array(let d)):
             return e.count == d.count && zip(e, d).enumerated().allSatisfy { holds($1.0, in: $1.1, path: path + ["\($0)"]) }
         default:
