@@ -11,7 +11,7 @@ import TandemStore
 ///   (`invalid_json`, `invalid_argument`, `too_large`, `limit_exceeded`), never another;
 /// - an object the JSON parser reads is imported or refused alike in place and parsed (same code);
 /// - an imported session exports what the document holds: every field of the export equal to the
-///   document's or, left out there, null or empty (the session id aside; `users` are the store's,
+///   document's or, left out there, its default: null, false, 0, empty (the session id aside; `users` are the store's,
 ///   who may predate the document); the parsed import exports the same; that export imports back
 ///   and exports identically;
 /// - a refused import leaves no session behind.
@@ -88,9 +88,9 @@ enum ImportFuzz {
         if path == ["users"] || path == ["session", "id"] { return true }
         switch (export, document) {
         case (.object(let e), .object(let d)):
-            // A field the document leaves out is exported as its default (null, empty).
+            // A field the document leaves out is exported as its default (null, false, 0, empty).
             return e.allSatisfy { key, value in
-                path + [key] == ["users"] || d[key].map { holds(value, in: $0, path: path + [key]) } ?? [.null, .array([]), .object([:])].contains(value)
+                path + [key] == ["users"] || d[key].map { holds(value, in: $0, path: path + [key]) } ?? [.null, .bool(false), .integer(0), .string(""), .array([]), .object([:])].contains(value)
             }
         case (.array(let e), .array(let d)):
             return e.count == d.count && zip(e, d).enumerated().allSatisfy { holds($1.0, in: $1.1, path: path + ["\($0)"]) }
