@@ -44,6 +44,21 @@ import Testing
         }
     }
 
+    /// Found by the `import` fuzz target: a document whose owner is neither in its `users` nor in
+    /// the database failed on a foreign key (`sqlite`, answered `internal`); now `invalid_argument`.
+    @Test func anOwnerNobodyKnowsIsRefused() throws {
+        try withStore { store in
+            let text = #"{"checkpoints":[],"comments":[],"contributions":[],"events":[],"format":"tandem.session","members":[{"added_at":1,"role":"owner","user":"zed"}],"row_history":[],"rows":[],"session":{"archived_at":null,"branch_status":null,"created_at":1,"fork_rows":null,"fork_seq":null,"id":"empty","last_event_seq":0,"last_turn_seq":0,"metadata":{},"owner":"zed","parent_id":null,"paused_at":null,"status":"active","title":"","updated_at":1},"turns":[],"version":1}"#
+            do throws(StoreError) {
+                _ = try store.importSession(json: text)
+                Issue.record("imported a session whose owner is nobody")
+            } catch {
+                #expect(error.kind == .invalidArgument, "\(error)")
+            }
+            #expect((try? store.session(id: "empty")) == nil)
+        }
+    }
+
     @Test func documentsThatBreakTheSessionsRulesAreRefused() throws {
         try withStore { store in
             try makeRichSession(store)

@@ -77,6 +77,13 @@ enum SessionImport {
                            [.text(uid), .text(try str(u, "display_name")), .integer(try int(u, "created_at"))])
             }
         }
+        // Every user the session names is here by now: one the document does not list failed on a
+        // foreign key, an SQLite error answered `internal`.
+        var named = [try header.owner]
+        for m in header.members { named.append(try str(m, "user")) }
+        for uid in named where try !db.userExists(uid) {
+            throw StoreError.invalid("user \(uid) is not in the document's users nor in this database")
+        }
         try requireFree(db, header.id)
         let s = header.session
         var parentSid = SQLValue.null
