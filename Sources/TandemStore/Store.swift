@@ -275,8 +275,10 @@ public final class Store: Sendable {
                                      busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         let db = try Database(path: immutable ? ReadOnlyFileSystem.immutableURI(source) : source, readOnly: true,
                               busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-        // The copy can give free pages back online (VACUUM INTO otherwise keeps the source's mode).
-        try db.execute("PRAGMA auto_vacuum=INCREMENTAL")
+        // The copy can give free pages back online: VACUUM INTO keeps the source's mode unless asked.
+        // Asked only of a source of another mode (its header read first): on a source already
+        // INCREMENTAL the pragma would write the header, which a read-only connection refuses.
+        if try !DiskReclaim.read(db).incremental { try db.execute("PRAGMA auto_vacuum=INCREMENTAL") }
         try db.run("VACUUM INTO ?", [.text(path)])
     }
 
