@@ -75,20 +75,11 @@ struct Compact: ParsableCommand {
             Example: systemctl stop tandemd && sudo -u tandem tandem-admin compact --db /var/lib/tandem/tandem.db
             """)
     @OptionGroup var database: DatabaseOptions
-    @OptionGroup var output: JSONOption
 
     func run() throws {
-        let done = try database.compact()
-        if output.json {
-            Output.json(.array(done.map { file in
-                .object(["file": .string(file.path), "bytes-before": .integer(Int64(file.bytesBefore)),
-                         "bytes-after": .integer(Int64(file.bytesAfter)), "converted": .bool(file.converted)])
-            }))
-        } else {
-            for file in done {
-                print("compacted \(file.path): \(file.bytesBefore) -> \(file.bytesAfter) bytes"
-                      + (file.converted ? " (now gives freed space back online)" : ""))
-            }
+        for file in try database.compact() {
+            print("compacted \(file.path): \(file.bytesBefore) -> \(file.bytesAfter) bytes"
+                  + (file.converted ? " (now gives freed space back online)" : ""))
         }
     }
 }
