@@ -27,8 +27,10 @@ enum SearchFuzz {
 
     // Safe: libFuzzer runs one input at a time on one thread.
     nonisolated(unsafe) static let current = FuzzStore("search-clusters", prepare: prepare)
+    // Safe: libFuzzer runs one input at a time on one thread.
     nonisolated(unsafe) static let cjkOnly = FuzzStore("search-cjk", recycleAfter: .max,
                                                        configure: { $0.searchIndexClusterWords = false }, prepare: prepare)
+    // Safe: libFuzzer runs one input at a time on one thread.
     nonisolated(unsafe) static let plain = FuzzStore("search-plain", recycleAfter: .max,
                                                      configure: { $0.searchIndexCJKWords = false }, prepare: prepare)
 
