@@ -176,13 +176,14 @@ final class AccessWatcher: @unchecked Sendable {
     /// the removed member too, as `member.remove` does. A session that is gone is left to
     /// `catchUpExternalEvents` (same tick), which tells its members it was deleted.
     private func dropRemovedMembers(_ connections: [(WebSocketConnection, ClientConnection)]) throws {
-        let sessions = live.all.map(\.id)
-        let existing = try store.eventHeads(sessions: sessions)
-        let roles = try store.memberRoles(sessions: sessions)
+        // One read: a session is gone (no roles at all) or has lost this member. Told apart by two
+        // reads (heads, then roles), a delete committed between them made every follower "removed",
+        // unsubscribed before the delete's own `deleted` went out, and they were never told.
+        let roles = try store.memberRoles(sessions: live.all.map(\.id))
         var removed: Set<SessionUser> = []
         for (_, client) in connections {
             guard let user = client.identity.userID else { continue }
-            for session in client.joinedSessions where existing[session] != nil && roles[session]?[user] == nil {
+            for session in client.joinedSessions where roles[session].map({ $0[user] == nil }) ?? false {
                 removed.insert(SessionUser(session: session, user: user))
             }
         }
