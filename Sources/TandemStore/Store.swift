@@ -85,7 +85,8 @@ public final class Store: Sendable {
         // The lock a hidden session's writer holds while this store is open (taken at the first one).
         let writerLock = configuration.isMemory || configuration.immutable ? nil : WriterLock(databasePath: configuration.path)
         self.writerLock = writerLock
-        let writer = StoreWriter(database: db, configuration: configuration, chore: chore, writerLock: writerLock)
+        let writer = StoreWriter(database: db, configuration: configuration, chore: chore, writerLock: writerLock,
+                                 checkpoints: configuration.walRestartPages > 0 ? checkpointer?.passes : nil)
         self.writer = writer
         if configuration.isMemory || !configuration.opensSearchFile {
             searchWorker = nil
@@ -145,6 +146,12 @@ public final class Store: Sendable {
 
     /// WAL checkpoints run by the background checkpointer (0 when it is off).
     var checkpointsRun: Int { checkpointer?.completedRuns ?? 0 }
+
+    /// The checkpointer's last pass that was not busy (nil when it is off).
+    var lastCheckpointPass: CheckpointPass? { checkpointer?.passes.latest }
+
+    /// Checkpoints the writer ran to start the WAL over (`WALRestart`).
+    var walRestartsRun: Int { writer.walRestarts }
 
     /// Blocks until the search index covers every turn up to `target` (and every session delete
     /// committed before the call).

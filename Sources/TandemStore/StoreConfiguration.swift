@@ -120,6 +120,9 @@ public struct StoreConfiguration: Sendable {
     /// How often a separate connection checkpoints the WAL (PASSIVE), so commits never wait on
     /// a checkpoint; 0 leaves checkpoints to SQLite inside the writer's commits (its default).
     public var checkpointIntervalMilliseconds: Int = 100
+    /// WAL frames (pages) from which the writer starts the WAL over right after a checkpointer pass
+    /// that copied all of it (`WALRestart`); 0 leaves it to `Checkpointer.writerFallbackPages`.
+    public var walRestartPages: Int = 8_192
     /// Most turns one indexing step (one transaction of the search file) indexes: bounds how long
     /// a search that waits for the index waits behind a step.
     public var searchIndexBatchTurns: Int = 2_000

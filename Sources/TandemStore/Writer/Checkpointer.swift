@@ -23,6 +23,8 @@ final class Checkpointer: @unchecked Sendable {
     private let interval: TimeInterval
     private var runs = 0
     private let framesInWAL = Atomic<Int>(0)
+    /// Each pass as SQLite reported it, for the writer (`WALRestart`).
+    let passes: CheckpointPasses
 
     /// Frames in the WAL at the last checkpoint (it starts over from 0 once a checkpoint has
     /// copied all of them and no commit overtook it).
@@ -44,6 +46,7 @@ final class Checkpointer: @unchecked Sendable {
         db = try Database(path: configuration.path, synchronous: configuration.synchronous,
                           busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds)
         interval = Double(configuration.checkpointIntervalMilliseconds) / 1000
+        passes = CheckpointPasses(restartPages: configuration.walRestartPages)
         thread.start { self.loop() }
     }
 
@@ -70,8 +73,10 @@ final class Checkpointer: @unchecked Sendable {
 
     private func checkpoint() {
         // A failure (busy, I/O) is retried next interval; the writer's fallback bounds the WAL meanwhile.
-        if let frames = try? db.queryOne("PRAGMA wal_checkpoint(PASSIVE)", [], { Int($0.int(1)) }) {
+        if let (busy, frames, copied) = try? db.queryOne("PRAGMA wal_checkpoint(PASSIVE)", [], { (Int($0.int(0)), Int($0.int(1)), Int($0.int(2))) }) {
             framesInWAL.store(frames, ordering: .relaxed)
+            // A busy pass (the writer was checkpointing) copied nothing worth acting on.
+            if busy == 0 { passes.record(logFrames: frames, copiedFrames: copied) }
         }
         condition.lock()
         runs += 1

@@ -54,6 +54,12 @@ public final class StoreWriter: @unchecked Sendable {
 
     /// Work between jobs (nil: none).
     private let chore: WriterChore?
+    /// The checkpointer's passes, after which the writer starts the WAL over (nil: never; `WALRestart`).
+    private let checkpoints: CheckpointPasses?
+    /// The last pass the writer looked at (writer thread only).
+    private var seenPass = 0
+    /// Checkpoints the writer ran to start the WAL over (under `condition`).
+    private var restarts = 0
     /// Set by `noteChoreWork` (any thread), handed to `chore` by the writer thread.
     private var choreNoted = false
 
@@ -81,9 +87,11 @@ public final class StoreWriter: @unchecked Sendable {
         return (committedBatches, committedJobs)
     }
 
-    init(database: Database, configuration: StoreConfiguration, chore: WriterChore? = nil, writerLock: WriterLock? = nil) {
+    init(database: Database, configuration: StoreConfiguration, chore: WriterChore? = nil, writerLock: WriterLock? = nil,
+         checkpoints: CheckpointPasses? = nil) {
         context = WriteContext(db: database, configuration: configuration, writerLock: writerLock)
         self.chore = chore
+        self.checkpoints = checkpoints
         completer = Completer(scope: configuration.completionScope)
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
@@ -188,7 +196,29 @@ public final class StoreWriter: @unchecked Sendable {
             condition.unlock()
             if runChore, let chore { runStep(of: chore) }
             if !batch.isEmpty || pollHolds { runBatch(batch) }
+            restartWALIfDue()
         }
+    }
+
+    /// After the batch's completions are handed on, so no answer waits for it: checkpoints when
+    /// `WALRestart` says the time is right (the next transaction then starts the WAL over).
+    private func restartWALIfDue() {
+        guard let checkpoints else { return }
+        let pass = checkpoints.latest
+        defer { seenPass = pass.number }
+        guard WALRestart.isDue(pass, seenPass: seenPass, pages: checkpoints.restartPages) else { return }
+        // Busy (the checkpointer began its next pass) or failed: the next pass tries again.
+        guard let busy = try? context.db.queryOne("PRAGMA wal_checkpoint(PASSIVE)", [], { $0.int(0) }), busy == 0 else { return }
+        condition.lock()
+        restarts += 1
+        condition.unlock()
+    }
+
+    /// Checkpoints the writer ran to start the WAL over (for tests).
+    var walRestarts: Int {
+        condition.lock()
+        defer { condition.unlock() }
+        return restarts
     }
 
     /// One chore step, as a batch of one job.

@@ -1,0 +1,58 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import TandemStore
+
+/// Under posts that never pause, the WAL starts over every `walRestartPages` or so: the writer
+/// checkpoints right after a checkpointer pass that copied everything, instead of the commit that
+/// crosses `Checkpointer.writerFallbackPages` checkpointing (and syncing) everything itself.
+@Suite struct WALRestartTests {
+    @Test func dueOnlyAfterANewPassThatCopiedALongWALWhole() {
+        let pass = CheckpointPass(number: 7, logFrames: 9_000, copiedFrames: 9_000)
+        #expect(WALRestart.isDue(pass, seenPass: 6, pages: 8_192))
+        #expect(!WALRestart.isDue(pass, seenPass: 7, pages: 8_192), "that pass was acted on already")
+        #expect(!WALRestart.isDue(pass, seenPass: 6, pages: 9_001), "the WAL is not long yet")
+        var held = pass
+        held.copiedFrames = 8_999
+        #expect(!WALRestart.isDue(held, seenPass: 6, pages: 8_192), "a reader held frames: the WAL cannot start over")
+    }
+
+    /// Posts submitted without waiting, so the writer commits back to back; the checkpointer's
+    /// passes see the WAL's length.
+    private func longestWAL(restartPages: Int, commits: Int) throws -> (longest: Int, restarts: Int, seq: Int64?) {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        var config = StoreConfiguration(path: dir.dbPath)
+        config.checkpointIntervalMilliseconds = 5
+        config.walRestartPages = restartPages
+        config.indexTurnsForSearch = false
+        config.maxBatchJobs = 1
+        let store = try Store(config)
+        defer { store.close() }
+        _ = try store.createUser(id: "alice", displayName: "Alice")
+        _ = try store.createSession(id: "s1", title: "t", owner: "alice")
+        let content = String(repeating: "x", count: 1_500)
+        let longest = Mutex(0)
+        let group = DispatchGroup()
+        for _ in 0..<commits {
+            group.enter()
+            store.appendTurns(session: "s1", actor: "alice", [NewTurn(role: .user, content: content)]) { _ in
+                if let pass = store.lastCheckpointPass { longest.withLock { $0 = max($0, pass.logFrames) } }
+                group.leave()
+            }
+        }
+        group.wait()
+        let seq = try store.lastTurns(session: "s1", actor: "alice", count: 1).first?.seq
+        return (longest.withLock { $0 }, store.walRestartsRun, seq)
+    }
+
+    @Test func theWALStartsOverNearItsThreshold() throws {
+        let run = try longestWAL(restartPages: 400, commits: 6_000)
+        #expect(run.seq == 6_000)
+        #expect(run.restarts >= 3, "the writer started the WAL over \(run.restarts) times")
+        // Without the restart the WAL mostly grows to the writer's fallback (16,384 frames: the
+        // checkpointer seldom wins); with it a pass sees what was committed since the last restart
+        // and a few intervals more on this busy machine (1,253-2,350 frames in four runs).
+        #expect(run.longest < 5_000, "the longest WAL a pass saw: \(run.longest) frames")
+    }
+}
