@@ -55,6 +55,20 @@ static int wait_until(_Atomic long *v, long target, _Atomic long *fail, uint64_t
 
 /* The send phase ends when every expected delivery arrived or was written off (dead connection,
  * refused post) and, in tandem mode, every post was answered or written off. */
+/* TANDEMLOAD_TIMELINE=FILE: one line per 10-ms bucket of send time that got a delivery,
+ * "<ms since the send phase began> <worst latency in µs>", to see whether the tail is periodic. */
+static void write_timeline(worker_t *ws) {
+    const char *path = getenv("TANDEMLOAD_TIMELINE");
+    FILE *f = path ? fopen(path, "w") : NULL;
+    if (!f) return;
+    for (long b = 0; b < TL_BUCKETS; b++) {
+        uint32_t worst = 0;
+        for (int t = 0; t < cfg.threads; t++) if (ws[t].tl_max_us[b] > worst) worst = ws[t].tl_max_us[b];
+        if (worst) fprintf(f, "%ld %u\n", b * (TL_BUCKET_NS / 1000000), worst);
+    }
+    fclose(f);
+}
+
 static int wait_send(worker_t *ws, long expected, long posts, uint64_t deadline) {
     for (;;) {
         long got = 0, answered = 0;
@@ -177,6 +191,7 @@ int run_main(worker_t *ws, long expected, long posts) {
            pct_us(hs, nhs, 0.99), (double)(t_create - t_conn) / 1e9, (double)(t_join - t_create) / 1e9,
            (double)(t_sync - t_join) / 1e9, (long)atomic_load(&g_failed), errors, bad, order, other);
     print_codes(ws);
+    write_timeline(ws);
     if (srv0 >= 0 && srv1 >= 0) printf("\"server_send_cpu_s\":%.2f,", srv1 - srv0);
     printf("\"load_cpu_s\":%.3f,\"load_cpu_util\":%.3f,\"error\":%s%s%s}\n", cpu1 - cpu0,
            elapsed > 0 ? (cpu1 - cpu0) / (elapsed * cfg.threads) : 0, err ? "\"" : "", err ? err : "null", err ? "\"" : "");

@@ -102,7 +102,12 @@ static void mark_synced(conn_t *c) {
 
 static void on_delivery(worker_t *w, conn_t *c, char kind, uint64_t t, uint64_t sender) {
     if (kind == 'S') { mark_synced(c); return; }
-    if (w->nlat < w->cap_lat) w->lat[w->nlat++] = w->rx_now > t ? w->rx_now - t : 0;
+    uint64_t latency = w->rx_now > t ? w->rx_now - t : 0;
+    if (w->nlat < w->cap_lat) w->lat[w->nlat++] = latency;
+    if (w->tl_max_us && t >= g_send_start && (t - g_send_start) / TL_BUCKET_NS < TL_BUCKETS) {
+        uint32_t *worst = &w->tl_max_us[(t - g_send_start) / TL_BUCKET_NS];
+        if (latency / 1000 > *worst) *worst = (uint32_t)(latency / 1000);
+    }
     c->received++; w->received++;
     w->last_rx = w->rx_now;
     if (cfg.mode == MODE_ROOM && sender == (uint64_t)c->idx) {
@@ -422,6 +427,7 @@ int main(int argc, char **argv) {
             w->expected += c->expected;
             if (c->idx < cfg.senders) w->nsenders++;
         }
+        if (getenv("TANDEMLOAD_TIMELINE")) w->tl_max_us = calloc(TL_BUCKETS, sizeof(uint32_t));
         w->cap_lat = w->expected;
         w->lat = malloc(sizeof(uint64_t) * (size_t)(w->cap_lat ? w->cap_lat : 1));
         w->active = w->nsenders;

@@ -61,6 +61,7 @@ typedef struct {
     conn_t **retry, **ready;
     uint64_t rng, rx_now, last_probe;
     uint64_t *lat, *ack_lat, *hs_lat;         /* ns */
+    uint32_t *tl_max_us;                      /* TANDEMLOAD_TIMELINE: worst delivery latency per 10-ms bucket of send time */
     long nlat, cap_lat, nack, cap_ack, nhs;
     long expected, received, sent, acked, answered, errors, bad, lost, lost_posts, undeliverable;
     long order_errors, other_events;
@@ -80,6 +81,9 @@ extern _Atomic long g_open, g_failed, g_created, g_joined, g_synced, g_pending, 
 extern _Atomic long *g_room_synced;
 extern long *g_room_size, *g_room_senders;
 extern char g_fatal_msg[160];
+
+/* the timeline's buckets: 10 ms of send time each, 10 minutes in all */
+enum { TL_BUCKET_NS = 10000000, TL_BUCKETS = 60000 };
 
 uint64_t now_ns(void);
 uint64_t rnd(worker_t *w);
