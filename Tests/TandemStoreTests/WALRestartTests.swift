@@ -7,9 +7,12 @@ import Testing
 /// checkpoints right after a checkpointer pass that copied everything, instead of the commit that
 /// crosses `Checkpointer.writerFallbackPages` checkpointing (and syncing) everything itself.
 @Suite struct WALRestartTests {
-    @Test func dueOnlyAfterANewPassThatCopiedALongWALWhole() {
-        let pass = CheckpointPass(number: 7, logFrames: 9_000, copiedFrames: 9_000)
+    @Test func dueOnlyAfterANewFollowUpPassThatCopiedALongWALWhole() {
+        let pass = CheckpointPass(number: 7, logFrames: 9_000, copiedFrames: 9_000, isFollowUp: true)
         #expect(WALRestart.isDue(pass, seenPass: 6, pages: 8_192))
+        var first = pass
+        first.isFollowUp = false
+        #expect(!WALRestart.isDue(first, seenPass: 6, pages: 8_192), "the first of two passes: the second copies what came meanwhile")
         #expect(!WALRestart.isDue(pass, seenPass: 7, pages: 8_192), "that pass was acted on already")
         #expect(!WALRestart.isDue(pass, seenPass: 6, pages: 9_001), "the WAL is not long yet")
         var held = pass

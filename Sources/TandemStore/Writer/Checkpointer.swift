@@ -61,25 +61,35 @@ final class Checkpointer: @unchecked Sendable {
             condition.wait(seconds: interval)
             if thread.isStopping { break }
             condition.unlock()
-            checkpoint()
+            // A long WAL gets a second pass at once: it copies only what came during the first,
+            // so the writer, which starts the WAL over after it (`WALRestart`), finds even less.
+            if checkpoint(), passes.restartPages > 0, walFrames >= passes.restartPages {
+                _ = checkpoint(followUp: true)
+            }
             condition.lock()
         }
         condition.unlock()
-        checkpoint()
+        _ = checkpoint()
         condition.lock()
         thread.finish()
         condition.unlock()
     }
 
-    private func checkpoint() {
+    /// One PASSIVE pass; true when it was not busy (it copied what readers allowed).
+    private func checkpoint(followUp: Bool = false) -> Bool {
+        var done = false
         // A failure (busy, I/O) is retried next interval; the writer's fallback bounds the WAL meanwhile.
         if let (busy, frames, copied) = try? db.queryOne("PRAGMA wal_checkpoint(PASSIVE)", [], { (Int($0.int(0)), Int($0.int(1)), Int($0.int(2))) }) {
             framesInWAL.store(frames, ordering: .relaxed)
             // A busy pass (the writer was checkpointing) copied nothing worth acting on.
-            if busy == 0 { passes.record(logFrames: frames, copiedFrames: copied) }
+            if busy == 0 {
+                passes.record(logFrames: frames, copiedFrames: copied, followUp: followUp)
+                done = true
+            }
         }
         condition.lock()
         runs += 1
         condition.unlock()
+        return done
     }
 }

@@ -8,6 +8,8 @@ struct CheckpointPass: Equatable, Sendable {
     var logFrames: Int
     /// Frames copied into the database file (all of `logFrames` unless a reader held some).
     var copiedFrames: Int
+    /// Whether it ran at once after a pass that found the WAL long (see `Checkpointer`).
+    var isFollowUp = false
 }
 
 /// When the writer starts the WAL over itself.
@@ -18,14 +20,16 @@ struct CheckpointPass: Equatable, Sendable {
 /// and the commit that crossed it ran SQLite's own checkpoint: the whole unsynced WAL and every page
 /// copied since the last pass synced inside that commit, holding every post behind it for 20-55 ms
 /// every ~2 s on 1x100 at half its maximum rate (tandemload's timeline beside `perf trace` of the
-/// syncs), the tail of post-to-delivery latency. Now the writer checkpoints right after a pass that
-/// copied everything it saw: it copies only what was committed since, and both syncs find little
-/// left to write. The next transaction then starts the WAL over.
+/// syncs), the tail of post-to-delivery latency. Now the checkpointer follows a pass that found the
+/// WAL long with a second one at once, and the writer checkpoints right after that second pass if it
+/// copied everything it saw: the writer copies only what was committed since, and both its syncs
+/// find little left to write. Its next transaction then starts the WAL over.
 enum WALRestart {
-    /// Whether the writer should checkpoint now: a pass the writer has not acted on (`seenPass`)
-    /// found the WAL at least `pages` long and copied all of it.
+    /// Whether the writer should checkpoint now: a follow-up pass the writer has not acted on
+    /// (`seenPass`) found the WAL at least `pages` long and copied all of it. (After the first pass
+    /// of the two, the writer would copy and sync what came during that pass's own syncs.)
     static func isDue(_ pass: CheckpointPass, seenPass: Int, pages: Int) -> Bool {
-        pass.number != seenPass && pass.logFrames >= pages && pass.copiedFrames == pass.logFrames
+        pass.isFollowUp && pass.number != seenPass && pass.logFrames >= pages && pass.copiedFrames == pass.logFrames
     }
 }
 
@@ -42,7 +46,9 @@ final class CheckpointPasses: Sendable {
     var latest: CheckpointPass { last.withLock { $0 } }
 
     /// Records a pass that reported `logFrames` and `copiedFrames`.
-    func record(logFrames: Int, copiedFrames: Int) {
-        last.withLock { $0 = CheckpointPass(number: $0.number + 1, logFrames: logFrames, copiedFrames: copiedFrames) }
+    func record(logFrames: Int, copiedFrames: Int, followUp: Bool) {
+        last.withLock {
+            $0 = CheckpointPass(number: $0.number + 1, logFrames: logFrames, copiedFrames: copiedFrames, isFollowUp: followUp)
+        }
     }
 }
