@@ -66,6 +66,16 @@ struct SchemaState: Equatable, Sendable {
         return SchemaState(migrations: migrations, schemaCookie: cookie)
     }
 
+    /// Branch merges under way (their job rows, which hold both sessions).
+    static func mergeJobs(_ path: String) throws -> Int64 {
+        try Database(path: path, readOnly: true).scalar("SELECT count(*) FROM branch_merges") ?? -1
+    }
+
+    /// `PRAGMA integrity_check`'s answer for the file at `path` (`ok` when sound).
+    static func integrity(_ path: String) throws -> [String] {
+        try Database(path: path, readOnly: true).query("PRAGMA integrity_check") { $0.text(0) }
+    }
+
     /// Sessions hidden while their rows are removed (status `deleting`) or written (`importing`).
     static func hiddenSessions(_ path: String) throws -> Int64 {
         try Database(path: path, readOnly: true).scalar("SELECT count(*) FROM sessions WHERE status IN ('deleting', 'importing')") ?? -1

@@ -47,6 +47,7 @@ extension EndToEnd {
 
             try checkRecords(facts, credentials)
             try checkCrashSurvivors(facts, credentials)
+            try UpgradeKilledMerge.check(facts, credentials, database: database)
             let counts = try checkOperations(facts, credentials)
             credentials.close()
             first.stop()
@@ -83,6 +84,9 @@ extension EndToEnd {
             secondRunning = false
             let again = try SchemaState.read(database)
             #expect(again == upgraded, "a second start of today's tandemd migrates nothing")
+            for file in [database, database + "-search"] where FileManager.default.fileExists(atPath: file) {
+                #expect(try SchemaState.integrity(file) == ["ok"], "\(file) after the upgrade")
+            }
         }
 
         /// Every session, turn, row, comment, checkpoint, member, share link, template, list and search
