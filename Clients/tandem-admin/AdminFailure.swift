@@ -37,7 +37,7 @@ struct AdminFailure: Error {
             self.init(Self.database, "database error: \(error.message)")
         case .sqlite, .closed:
             self.init(Self.database, "database error: \(error.message) (check --db, disk space and file permissions)")
-        case .invalidArgument, .invalidJSON, .tooLarge, .forbidden, .unauthorized:
+        case .invalidArgument, .invalidJSON, .tooLarge, .forbidden, .removedMember, .unauthorized:
             self.init(Self.usage, error.message)
         }
     }

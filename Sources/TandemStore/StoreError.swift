@@ -6,6 +6,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case notFound = "not_found"
         /// The actor is not a member of the session (the wire says not_found: ids must not leak).
         case notMember = "not_member"
+        /// The actor was a member of the session and was removed from it (the wire says forbidden:
+        /// they knew the session, so naming it tells them nothing new; see `Database.nonMemberRefusal`).
+        case removedMember = "removed_member"
         case alreadyExists = "already_exists"
         case sessionPaused = "session_paused"
         case sessionArchived = "session_archived"

@@ -47,8 +47,8 @@ extension Dispatcher {
             try store.revokeShareLink(session: link.sessionID, actor: user, linkID: p.share)
         } catch {
             // A link of a session one is no member of is one the caller cannot see: the answer
-            // must not name its session.
-            guard error.kind != .notMember else {
+            // must not name its session (nor for one removed from it: the link may be newer).
+            guard error.kind != .notMember, error.kind != .removedMember else {
                 throw DispatchFailure(code: .notFound, message: "share link \(p.share) not found", field: "share")
             }
             throw error

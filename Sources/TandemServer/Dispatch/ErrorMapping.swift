@@ -27,7 +27,7 @@ enum ErrorMapping {
         case .limitExceeded: return .limitExceeded
         case .conflict: return .conflict
         case .alreadyExists: return .alreadyExists
-        case .forbidden: return .forbidden
+        case .forbidden, .removedMember: return .forbidden
         case .unauthorized: return .unauthorized
         case .staleCheckpoint: return .staleCheckpoint
         case .sessionPaused: return .sessionPaused

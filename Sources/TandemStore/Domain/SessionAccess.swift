@@ -29,9 +29,10 @@ extension SessionRef {
         case active
     }
 
-    static func check(_ ref: SessionRef, _ operation: Operation, actor: String, status rule: StatusRule) throws(StoreError) -> SessionRef {
+    static func check(_ ref: SessionRef, _ operation: Operation, actor: String, status rule: StatusRule,
+                      in db: Database) throws(StoreError) -> SessionRef {
         guard let role = ref.role else {
-            throw StoreError.notMemberOf(ref.id)
+            throw try db.nonMemberRefusal(ref, actor: actor)
         }
         guard Permissions.allows(role: role, operation: operation) else {
             throw StoreError.forbidden("role \(role.rawValue) may not \(operation.action) (\(operation.rawValue) needs "
@@ -74,18 +75,18 @@ extension Database {
 
     /// Resolves `id` and checks that `actor` may perform `operation` there.
     func authorize(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
-        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, status: .any)
+        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, status: .any, in: self)
     }
 
     /// Like `authorize`, and the session must not be archived (a paused session's settings and
     /// checkpoints may change; an archived one's are final).
     func authorizeUnarchived(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
-        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, status: .unarchived)
+        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, status: .unarchived, in: self)
     }
 
     /// Like `authorize`, and the session must be active (paused/archived sessions are read-only).
     func authorizeChange(_ operation: Operation, session id: String, actor: String) throws(StoreError) -> SessionRef {
-        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, status: .active)
+        try SessionRef.check(try sessionRef(id, actor: actor), operation, actor: actor, status: .active, in: self)
     }
 
     func insertEvent(sid: Int64, seq: Int64, kind: String, actor: String?, now: Int64, turnSeq: Int64? = nil,

@@ -142,7 +142,7 @@ enum Branches {
     static func target(_ db: Database, branch: String, actor: String) throws(StoreError) -> BranchMergeTarget {
         let branchRef = try db.sessionRef(branch, actor: actor)
         // Only what one can see can be merged: a non-member does not learn the branch exists.
-        guard branchRef.role != nil else { throw StoreError.notMemberOf(branch) }
+        guard branchRef.role != nil else { throw try db.nonMemberRefusal(branchRef, actor: actor) }
         guard let (parentSid, forkSeq, status, forkEventSeq, parentMark) = try db.queryOne("""
             SELECT parent_sid, fork_seq, branch_status, fork_event_seq, fork_parent_event_seq FROM sessions WHERE sid = ?
             """, [.integer(branchRef.sid)], { ($0.optionalInt(0), $0.int(1), $0.optionalText(2), $0.optionalInt(3), $0.optionalInt(4)) }),

@@ -34,6 +34,7 @@ enum Migrations {
         Migration(version: 23, name: "retired-session-final", sql: Schema.retiredSessionFinal),
         Migration(version: 24, name: "cluster-titles", sql: Schema.clusterTitles),
         Migration(version: 25, name: "ordered-titles", sql: Schema.orderedTitles),
+        Migration(version: 26, name: "audit-removals", sql: Schema.auditRemovals),
     ]
 
     static var latestVersion: Int { all.last!.version }

@@ -120,7 +120,7 @@ public final class WriteContext {
             refCache[key] = ref
             if loadedCounters[ref.sid] == nil { loadedCounters[ref.sid] = counters }
         }
-        return try SessionRef.check(ref, operation, actor: actor, status: .active)
+        return try SessionRef.check(ref, operation, actor: actor, status: .active, in: db)
     }
 
     func count(sid: Int64, user: String, _ delta: ContributionCounts) {

@@ -175,7 +175,8 @@ extension EndToEnd {
             #expect(roles == ["read", "write"])
 
             _ = try admin.removeMember(session: "s-role", actor: "alice", user: "carol")
-            let removed = try #require(try secondsUntil("not_found"), "removal never took effect")
+            // A former member is told so (protocol.md, Conventions: Visibility), not not_found.
+            let removed = try #require(try secondsUntil("forbidden"), "removal never took effect")
             #expect(removed < 1.0)
             // The removed member is told, as by member.remove (how the view and tail know to end).
             var told: JSONValue?

@@ -163,8 +163,8 @@ def roles(a):
     except TimeoutError:
         pass
     check(not [e for e in b.events if "eseq" in e], "and nothing of the session after it", b.events)
-    b.err("session.get", "not_found", "a removed member reading the session", session=sid)
-    b.err("session.join", "not_found", "a removed member rejoining", session=sid)
+    b.err("session.get", "forbidden", "a removed member reading the session", session=sid)
+    b.err("session.join", "forbidden", "a removed member rejoining", session=sid)
     for x in (o, b, b2, c):
         x.close()
 

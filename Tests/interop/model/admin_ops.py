@@ -145,8 +145,9 @@ class AdminOps(AdminPurge, AdminLive):
                                              f"list members with: tandem-admin members {s.id}")
         self.expect(a, 0, f"removed {u} from {s.id}")
         self.remove_member(s, u)
-        self.expect_error(self.req(u, "session.get", session=s.id), "not_found")
-        self.expect_error(self.req(u, "turn.post", session=s.id, content="gone"), "not_found")
+        # a former member is told so (docs/protocol.md, Conventions: Visibility)
+        self.expect_error(self.req(u, "session.get", session=s.id), "forbidden")
+        self.expect_error(self.req(u, "turn.post", session=s.id, content="gone"), "forbidden")
 
     def remove_member(self, s, u, closing=False):
         """The model's side of an admin removal: the event at every joined connection within a second
@@ -155,6 +156,7 @@ class AdminOps(AdminPurge, AdminLive):
         first = s.emit({"event": "member", "user": u, "removed": True, "by": "admin"})
         self.change_window(s, self.t_admin)
         del s.members[u]
+        s.removed.add(u)
         if closing:
             self.joined.pop((u, s.id), None)
         self.live_events(s, first)

@@ -42,7 +42,7 @@ class BranchOps:
             return self.expect_error(r, "conflict")
         p = self.sessions[b.parent["session"]]
         if user not in p.members:
-            return self.expect_error(r, "not_found")
+            return self.expect_error(r, "forbidden" if user in p.removed else "not_found")
         if rank(p.members.get(user, "read")) < rank("admin"):
             return self.expect_error(r, "forbidden")
         if p.status != "active":

@@ -91,6 +91,7 @@ class Session:
         self.updated = created
         self.parent = None  # {"session", "seq"}
         self.members = {owner: "owner"}
+        self.removed = set()  # users removed from it: `forbidden` for them while they are no member
         self.turns = []  # index seq-1
         self.rows = {}  # key -> {version, value, author, updated, merged}
         self.row_history = {}  # key -> [(version, value, author, updated, merged, eseq)]

@@ -4,7 +4,8 @@ receives the `member` event; the new role takes effect on that same connection w
 with reads, which a wrong answer cannot change: `share.list` for admin, `session.get` for membership), and
 `session.get` and `member.list` show it,
 after which writes get exactly the table's answer (docs/permissions.md); a removed member's connection
-(one or two joined) receives its `removed` event and nothing of the session after it, and the session is then `not_found`;
+(one or two joined) receives its `removed` event and nothing of the session after it, and the session then answers
+it `forbidden` (a former member is told so, not `not_found`);
 the removal ends the member's presence (`left`) as the others see it."""
 import time
 
@@ -80,8 +81,8 @@ def role_case(server, rng, tag):
             match(c.durable(sid)[-1], {"event": "member", "session": sid, "eseq": eseq, "user": m,
                                        "removed": True, "by": "owner"}, "removal event at the removed member")
         held = len(mc.events[sid])
-        eventually(lambda: code(mc.request("session.get", session=sid)), "not_found", "session.get after removal")
-        match(code(mc.request("turn.post", session=sid, content="gone")), "not_found", "turn.post after removal")
+        eventually(lambda: code(mc.request("session.get", session=sid)), "forbidden", "session.get after removal")
+        match(code(mc.request("turn.post", session=sid, content="gone")), "forbidden", "turn.post after removal")
         after = ok(owner, "turn.post", session=sid, content="after the removal")["eseq"]
         owner.wait_eseq(sid, after)
         mc.settle(0.1)

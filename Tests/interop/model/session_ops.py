@@ -130,6 +130,7 @@ class SessionOps:
         self.change_window(s, self.t_sent)
         self.check_events(s)
         del s.members[target]
+        s.removed.add(target)
         self.joined.pop((target, s.id), None)
         # nothing of the session reaches the removed user's connection after that event
         c = self.clients[target]
