@@ -156,7 +156,8 @@ extension Dispatcher {
     }
 
     /// The same for a session another process deleted (`tandem-admin sessions delete`, found by
-    /// the access watcher): told with the session as the last join read it.
+    /// the access watcher), shown as it stood when deleted, after what that process wrote just
+    /// before and this server had not published (kept with the retired id: `Store.retiredTail`).
     func announceGone(_ liveSession: LiveSession) {
         // This server's own delete, between its commit and its announcement: it names who deleted.
         if liveSession.isBeingDeletedHere { return }
@@ -165,14 +166,19 @@ extension Dispatcher {
             for recipient in liveSession.fanout.recipients where recipient.user == nil { closeDeleted(recipient) }
             return
         }
-        // Numbered after the log's last change as the delete found it: changes the other process
-        // wrote just before and this server never published went with the log. A follower that
-        // joined after one of them knows its number; `deleted` under it would be dropped as a repeat.
-        // Those between are lost: `deleted` may follow a gap (protocol.md, "Recovery").
+        // Numbered after the log's last change as the delete found it: a follower that joined after
+        // a change this server never published knows its number; `deleted` under it would be
+        // dropped as a repeat. The changes the other process wrote just before (a revoke, an
+        // archive, inside one tick of the watcher) went with the log, but the delete kept the
+        // log's last ones: published first, so `deleted` follows no gap (before, it did). Only
+        // what the kept tail lacks (bounded: RetiredTail) is skipped.
         // Shown as it stood when deleted (kept with its retired id): the last join's view lacked what
         // changed since (turns, title, status); that view only for a session deleted before this was kept.
         let retired = (try? store.retiredSession(id: liveSession.id, created: liveSession.created)) ?? nil
         let info = retired.map { SessionInfo($0) } ?? known
+        let missed = ((try? store.retiredTail(session: liveSession.id, created: liveSession.created)) ?? [])
+            .filter { $0.eventSeq > liveSession.fanout.delivered }
+        if !missed.isEmpty { publish(missed, to: liveSession, info: info) }
         let finalHead = retired?.lastEventSeq ?? ((try? store.retiredHead(session: liveSession.id, created: liveSession.created)) ?? nil)
         announceDeleted(liveSession, info: info, lastEventSeq: max(liveSession.fanout.delivered, finalHead ?? 0), by: "admin")
     }

@@ -5,8 +5,9 @@
 enum SessionIncarnation {
     /// Remembers the `created` of session `sid`, which is being deleted, under its public id, with
     /// the last number its change log reached (see `Schema.retiredSessionHeads`) and the session as
-    /// it stands (`Schema.retiredSessionFinal`).
-    static func retire(_ db: Database, sid: Int64) throws(StoreError) {
+    /// it stands (`Schema.retiredSessionFinal`), with its last changes since `now` - `RetiredTail.window`
+    /// (`RetiredTail`).
+    static func retire(_ db: Database, sid: Int64, now: Int64) throws(StoreError) {
         // Hidden rows (an import that failed) never had a public id: `~...` no identifier spells.
         // The log's own highest number: the row's counter may lag within a writer batch.
         try db.run("""
@@ -15,9 +16,9 @@ enum SessionIncarnation {
               json_object('title', s.title, 'owner', s.owner, 'metadata', json(s.metadata), 'status', s.status,
                           'updated_at', s.updated_at, 'paused_at', s.paused_at, 'archived_at', s.archived_at,
                           'last_turn_seq', s.last_turn_seq, 'parent_id', (SELECT p.id FROM sessions p WHERE p.sid = s.parent_sid),
-                          'fork_seq', s.fork_seq, 'branch_status', s.branch_status)
+                          'fork_seq', s.fork_seq, 'branch_status', s.branch_status, 'tail', json(\(RetiredTail.selection)))
             FROM sessions s WHERE s.sid = ?1 AND s.id NOT LIKE '~%'
-            """, [.integer(sid)])
+            """, [.integer(sid), .integer(now - RetiredTail.window)])
     }
 
     /// The deleted session `id` made at `created` as it stood when deleted, its `lastEventSeq` the
@@ -39,6 +40,15 @@ enum SessionIncarnation {
                     lastEventSeq: row.optionalInt(8) ?? 0, parentID: row.optionalText(9), forkSeq: row.optionalInt(10),
                     branchStatus: row.optionalText(11))
         }
+    }
+
+    /// The last changes of the deleted session `id` made at `created` (`RetiredTail`), oldest first;
+    /// none when it was deleted before they were kept.
+    static func retiredTail(_ db: Database, id: String, created: Int64) throws(StoreError) -> [ChangeEvent] {
+        let tail = try db.queryOne("""
+            SELECT json_extract(final_session, '$.tail') FROM retired_session_ids WHERE id = ? AND created_at = ?
+            """, [.text(id), .integer(created)]) { row throws(StoreError) in row.isNull(0) ? nil : try row.json(0) } ?? nil
+        return RetiredTail.events(tail, sessionID: id)
     }
 
     /// The last change-log number of the deleted session `id` made at `created`; nil when no such

@@ -26,7 +26,7 @@ enum SessionReaper {
         // What ON DELETE SET NULL does when the row finally goes, done now: branches see their
         // parent gone at once.
         try db.run("UPDATE sessions SET parent_sid = NULL WHERE parent_sid = ?", key)
-        try SessionIncarnation.retire(db, sid: sid)
+        try SessionIncarnation.retire(db, sid: sid, now: ctx.now)
         try db.run("""
             UPDATE sessions SET \(handOver), title = '', parent_sid = NULL WHERE sid = ?
             """, key)

@@ -158,6 +158,13 @@ extension Store {
         try read { db throws(StoreError) in try SessionIncarnation.retiredHead(db, id: id, created: created) }
     }
 
+    /// The last changes of session `id` (the one made at `created`) before it was deleted, by this
+    /// process or another, oldest first (`RetiredTail`: recent ones only, bounded); none when it was
+    /// not deleted (or before they were kept).
+    public func retiredTail(session id: String, created: Int64) throws(StoreError) -> [ChangeEvent] {
+        try read { db throws(StoreError) in try SessionIncarnation.retiredTail(db, id: id, created: created) }
+    }
+
     /// Session `id` (the one made at `created`) as it stood when it was deleted, by this process or
     /// another, with the last change-log number it reached; nil when it was not deleted (or before
     /// this was kept).
