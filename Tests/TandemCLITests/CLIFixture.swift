@@ -115,8 +115,15 @@ final class CLIFixture: Sendable {
     }
     var environment: [String: String] {
         ["PATH": "/usr/bin:/bin", "HOME": directory.path, "XDG_CONFIG_HOME": directory.appendingPathComponent("config").path,
-         "TERM": "xterm-256color", "LANG": "C.UTF-8"]
+         "TERM": "xterm-256color", "LANG": "C.UTF-8"].merging(Self.sanitizerOptions) { own, _ in own }
     }
+
+    /// The runner's `ASAN_OPTIONS`, `TSAN_OPTIONS`, ... (set by Tests/sanitizers/run), which the clean
+    /// environments above must keep: without them a sanitized `tandem` wrote its reports to its stderr
+    /// (often /dev/null, or a tmux pane) instead of the run's report files, and under ASan's default
+    /// detect_leaks=1 a leak at exit turned its exit status into 1 (the owner's view after `/delete`).
+    static let sanitizerOptions: [String: String] =
+        ProcessInfo.processInfo.environment.filter { $0.key.hasSuffix("SAN_OPTIONS") }
 }
 
 /// One tmux server (own socket) with panes running `tandem`, driven with send-keys / capture-pane.
@@ -132,7 +139,8 @@ final class Tmux: Sendable {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("tmux-out-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let child = try Spawned("/usr/bin/tmux", ["-L", socket] + args,
-                                environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8"],
+                                environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8"]
+                                    .merging(CLIFixture.sanitizerOptions) { own, _ in own },
                                 stdoutPath: path, stderrPath: "/dev/null")
         child.wait(timeout: 10)
         return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
