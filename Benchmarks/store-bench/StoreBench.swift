@@ -32,6 +32,7 @@ struct Append: ParsableCommand {
     @Option(help: "Turns per append call.") var batch = 1
     @Option(help: "Index turns for full-text search in the writer's idle time (on/off; appends never index).") var fts = "on"
     @Option(help: "Sessions the appends are spread over, round-robin (1,000 is issue #4's 1000x10 shape).") var sessions = 1
+    @Option(help: "The database file's auto_vacuum: incremental (what the store makes) or none (files of older releases; pointer-map pages cost).") var autoVacuum = "incremental"
     @Option(help: "Prefix lengths of the search index, e.g. \"1 2 3\"; none: no prefix index (default: the store's).") var prefix: String?
 
     func run() throws {
@@ -41,11 +42,19 @@ struct Append: ParsableCommand {
         for run in 1...common.runs {
             let db = BenchDatabase(in: common.dir)
             defer { db.cleanup() }
+            if autoVacuum == "none" {
+                // Made before the store opens it: an empty file switched back to NONE by a VACUUM.
+                let raw = try Database(path: db.path)
+                try raw.execute("PRAGMA auto_vacuum=NONE")
+                try raw.execute("VACUUM")
+            }
             let store = try openBenchStore(path: db.path, synchronous: common.synchronous, fts: fts == "on", writers: 8,
                                            sessions: sessions) { config in
                 if let prefix { config.searchPrefixIndex = prefixLengths(prefix) }
             }
             let sessionIDs = (0..<max(1, sessions)).map(benchSessionID)
+            let mode = try store.read { db throws(StoreError) in try db.scalar("PRAGMA auto_vacuum") ?? -1 }
+            print("auto_vacuum \(mode == 2 ? "incremental" : mode == 0 ? "none" : "\(mode)")")
             var gen = TextGenerator(seed: UInt64(run))
             let texts = (0..<1024).map { _ in gen.sentence() }
             let permits = DispatchSemaphore(value: window)

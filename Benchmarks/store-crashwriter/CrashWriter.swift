@@ -19,11 +19,18 @@ import TandemStore
 /// with a pause of 100 times each step after it (seconds for a few hundred turns), so the hidden
 /// session is there, and growing, while the test looks at it or kills the process (ImportReclaimTests).
 /// Prints `importing` before the import, `published` after it.
+///
+/// `tandem-store-crashwriter --reclaim <database path>`: fills a session `big` (3,000 turns of
+/// 2 KB) unless a previous run left it, deletes it, and appends one turn to `crash` every
+/// millisecond, printing each seq once durable, and `reclaiming` once the first step giving
+/// the freed pages back has run (1 MiB threshold, 16 pages a step), so the test kills it in the
+/// middle of a reclaim pass (DiskReclaimCrashTests).
 @main
 enum CrashWriter {
     static func main() {
         let args = CommandLine.arguments
         if args.count == 3 && args[1] == "--rebuild" { rebuild(path: args[2]) }
+        if args.count == 3 && args[1] == "--reclaim" { reclaim(path: args[2]) }
         if args.count == 6 && args[1] == "--import" { importSlowly(path: args[2], source: args[3], newID: args[4], claimant: args[5]) }
         guard args.count >= 2 else {
             FileHandle.standardError.write(Data("usage: tandem-store-crashwriter <db> [threads]\n".utf8))
@@ -63,6 +70,41 @@ enum CrashWriter {
                 thread.start()
             }
             while true { sleep(60) }
+        } catch {
+            FileHandle.standardError.write(Data("crashwriter: \(error)\n".utf8))
+            exit(1)
+        }
+    }
+
+    static func reclaim(path: String) -> Never {
+        do {
+            var config = StoreConfiguration(path: path)
+            config.reclaimFreeBytes = 1 << 20
+            config.reclaimStepPages = 16
+            let store = try Store(config)
+            if (try? store.user(id: "writer")) == nil {
+                _ = try store.createUser(id: "writer", displayName: "Writer")
+                _ = try store.createSession(id: "crash", title: "crash test", owner: "writer")
+            }
+            if (try? store.session(id: "big")) == nil {
+                _ = try store.createSession(id: "big", title: "to delete", owner: "writer")
+                let text = String(repeating: "lorem ipsum dolor sit amet ", count: 80)
+                for chunk in stride(from: 0, to: 3_000, by: 500) {
+                    _ = try store.appendTurns(session: "big", actor: "writer", (chunk..<chunk + 500).map { NewTurn(role: .user, content: "\($0) \(text)") })
+                }
+            }
+            try store.deleteSession(id: "big", actor: "writer")
+            var told = false
+            while true {
+                let seq = try store.appendTurn(session: "crash", actor: "writer", NewTurn(role: .user, content: "during the reclaim")).seq
+                var line = "\(seq)\n"
+                if !told && store.diskSpace.steps.count > 0 {
+                    told = true
+                    line += "reclaiming\n"
+                }
+                line.utf8CString.withUnsafeBufferPointer { buffer in _ = write(1, buffer.baseAddress, buffer.count - 1) }
+                usleep(1_000)
+            }
         } catch {
             FileHandle.standardError.write(Data("crashwriter: \(error)\n".utf8))
             exit(1)

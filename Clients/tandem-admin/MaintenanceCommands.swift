@@ -40,7 +40,7 @@ struct Backup: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The backup file to write.") var file: String
     @Flag(help: "Overwrite FILE when it exists.") var force = false
-    @Flag(help: "Leave out the free pages deleted data left (SQLite's VACUUM INTO: slower, rebuilds every table); restoring this copy, with tandemd stopped first, shrinks the database file.")
+    @Flag(help: "Leave out the free pages deleted data left (SQLite's VACUUM INTO: slower, rebuilds every table); the copy gives freed space back online (auto_vacuum INCREMENTAL), whatever the database's mode.")
     var compact = false
 
     func run() throws {
@@ -61,6 +61,26 @@ struct Backup: ParsableCommand {
             throw error
         }
         print("backed up \(database.path) to \(file)")
+    }
+}
+
+struct Compact: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Rewrite the database and its search file packed, and able to give freed space back while tandemd runs (stop tandemd first).",
+        discussion: """
+            Needed once for a database made before online reclaiming (tandemd says so at start): it sets \
+            auto_vacuum INCREMENTAL and VACUUMs each file (about the file's size free beside it; minutes for \
+            gigabytes). Refused while tandemd serves the database.
+
+            Example: systemctl stop tandemd && sudo -u tandem tandem-admin compact --db /var/lib/tandem/tandem.db
+            """)
+    @OptionGroup var database: DatabaseOptions
+
+    func run() throws {
+        for file in try database.compact() {
+            print("compacted \(file.path): \(file.bytesBefore) -> \(file.bytesAfter) bytes"
+                  + (file.converted ? " (now gives freed space back online)" : ""))
+        }
     }
 }
 

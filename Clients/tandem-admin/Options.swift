@@ -63,6 +63,26 @@ struct DatabaseOptions: ParsableArguments {
         }
     }
 
+    /// Rewrites the database (and search file) packed with auto_vacuum INCREMENTAL; refused while a
+    /// tandemd serves it (the VACUUM would hold its write lock for minutes).
+    func compact() throws -> [Store.Compaction] {
+        guard try databaseExists() else { throw missing }
+        // Held while compacting, so that a tandemd starting meanwhile refuses to (its own lock).
+        guard let lock = ServerPresence.holdAgainstServer(databasePath: path) else {
+            throw AdminFailure(AdminFailure.conflict, """
+                tandemd is serving '\(path)' (it holds \(path)-lock): compact rewrites the whole file offline; \
+                stop tandemd, run compact, start it again
+                """)
+        }
+        defer { lock.release() }
+        do throws(StoreError) {
+            return try Store.compact(databaseAt: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        } catch {
+            if let problem = DatabaseAccess.problem(path) { throw AdminFailure(AdminFailure.database, "cannot compact '\(path)': \(problem)") }
+            throw AdminFailure(AdminFailure.database, "cannot compact '\(path)': \(AdminFailure(error, busySeconds: busyTimeout).message)")
+        }
+    }
+
     /// Opens the store, runs `body`, closes the store (finishing its writes). Store errors become
     /// `AdminFailure`s; `session` feeds the hints.
     @discardableResult
@@ -76,6 +96,8 @@ struct DatabaseOptions: ParsableArguments {
         // search file is the server's too (made by root, it would lock the service user out).
         configuration.migrates = !exists
         configuration.opensSearchFile = false
+        // Giving free pages back is tandemd's (a command would wait for a whole pass).
+        configuration.reclaimFreeBytes = nil
         // On a read-only mount SQLite cannot open the WAL's -shm file, not even to read. Nothing
         // can be writing a file there, which is the one case where immutable=1 (no locks, no -shm)
         // is safe: reading commands then work, writing ones are refused saying why.

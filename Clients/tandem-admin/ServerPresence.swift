@@ -15,4 +15,27 @@ enum ServerPresence {
         }
         return errno == EWOULDBLOCK
     }
+
+    /// Takes the server's lock on `databasePath`'s lock file exclusively, so that no tandemd starts
+    /// on the database until `release`; nil when a tandemd holds it. No lock file: nothing to take
+    /// (made here, it could belong to a user the server cannot open it as).
+    static func holdAgainstServer(databasePath: String) -> HeldLock? {
+        let descriptor = open(databasePath + "-lock", O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return serving(databasePath: databasePath) ? nil : HeldLock(descriptor: -1) }
+        guard flock(descriptor, LOCK_EX | LOCK_NB) == 0 else {
+            close(descriptor)
+            return nil
+        }
+        return HeldLock(descriptor: descriptor)
+    }
+
+    /// A lock taken by `holdAgainstServer`.
+    struct HeldLock {
+        let descriptor: Int32
+        func release() {
+            guard descriptor >= 0 else { return }
+            _ = flock(descriptor, LOCK_UN)
+            close(descriptor)
+        }
+    }
 }

@@ -31,7 +31,7 @@ struct TandemAdmin: ParsableCommand {
         version: Release.version,
         subcommands: [
             Users.self, Tokens.self, Grant.self, Revoke.self, Members.self, Share.self, Sessions.self,
-            Contributions.self, Backup.self, Purge.self, Audit.self,
+            Contributions.self, Backup.self, Compact.self, Purge.self, Audit.self,
         ])
 
     /// No command named: a usage error like any other (exit 1, the reason first, then the help on

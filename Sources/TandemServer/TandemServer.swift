@@ -111,6 +111,12 @@ public final class TandemServer: Sendable {
             "address": "\(configuration.tlsCertificatePath == nil ? "ws" : "wss")://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)/ws",
             "database": "\(configuration.databasePath)",
             "allocator": "\(Allocator.version.map { "jemalloc \($0)" } ?? "not jemalloc")"])
+        if store.diskSpace.reclaimsOnline(.main) == false {
+            logger.notice("""
+                the database file was made before online reclaiming (auto_vacuum NONE): space freed by deletes is reused \
+                but never given back to the disk; stop tandemd and run tandem-admin compact once to convert it
+                """, metadata: ["database": "\(configuration.databasePath)"])
+        }
         return port
     }
 
@@ -259,6 +265,16 @@ final class RateSampler: @unchecked Sendable {
             metrics.storeCommits.mirror(commits)
             metrics.storeJobs.mirror(jobs)
             metrics.searchIndexBacklog.set(Int(store.searchIndexBacklog))
+            let space = store.diskSpace
+            metrics.storeFreeBytes.set(space.freeBytes(.main))
+            metrics.searchFreeBytes.set(space.freeBytes(.search))
+            metrics.reclaimedBytes.mirror(space.reclaimedBytes)
+            for pass in space.takeEndedPasses() {
+                logger.info("gave free pages back to the disk", metadata: [
+                    "file": "\(pass.file.rawValue)", "reclaimed-mib": "\(String(format: "%.1f", Double(pass.bytes) / 1_048_576))",
+                    "steps": "\(pass.steps)", "seconds": "\(String(format: "%.1f", pass.seconds))",
+                    "file-mib": "\(String(format: "%.1f", Double(pass.fileBytes) / 1_048_576))"])
+            }
             // Imports and forks whose tandem-admin process died while this server runs (or silent for 10
             // minutes: ImportReclaim): looked for once a minute.
             // And merges whose steps stopped (failed three times, or ran in a process that died): off this

@@ -25,6 +25,8 @@ public final class Store: Sendable {
     let mergesUnderWay = Mutex<Set<Int64>>([])
     /// What `writeStep` decided after each step so far.
     let stepPauses = Mutex(StepPauseCounts())
+    /// The files' free space, and what was given back online (`DiskReclaim`).
+    public let diskSpace = DiskSpace()
     /// The pauses after steps of background work so far, by reason (for benchmarks and tests).
     public var stepPauseCounts: StepPauseCounts { stepPauses.withLock { $0 } }
 
@@ -72,15 +74,23 @@ public final class Store: Sendable {
             deletesLeft = try db.scalar("SELECT 1 FROM sessions WHERE status = '\(SessionReaper.status)' LIMIT 1") != nil
             mergesLeft = try db.scalar("SELECT 1 FROM branch_merges LIMIT 1") != nil
         }
+        let space = diskSpace
+        let reclaimMin = configuration.isMemory || configuration.immutable ? nil : configuration.reclaimFreeBytes
+        let reclaimPages = configuration.reclaimStepPages
+        let mainPages = try DiskReclaim.read(db)
+        space.note(.main, mainPages)
+        let reclaimDue = DiskReclaim.isWorthReclaiming(mainPages, minBytes: reclaimMin)
         let stepRows = configuration.deleteStepRows
         // The writer's chore: first drop the search-index notes the index has applied, then
-        // remove deleted sessions' rows; one bounded step at a time (`WriterChore`).
+        // remove deleted sessions' rows, then give free pages back to the file system
+        // (`DiskReclaim`); one bounded step at a time (`WriterChore`).
         let applied = AppliedForgets()
         let walWatch = checkpointer
-        let chore = WriterChore(due: deletesLeft, pause: configuration.stepPause, adaptive: configuration.adaptiveStepPause,
+        let chore = WriterChore(due: deletesLeft || reclaimDue, pause: configuration.stepPause, adaptive: configuration.adaptiveStepPause,
                                 walIsLong: { walWatch?.walIsLong ?? false }) { ctx throws(StoreError) in
             if try SearchIndexer.prune(ctx.db, through: applied.through, maxRows: stepRows) > 0 { return true }
-            return try SessionReaper.step(ctx, maxRows: stepRows)
+            if try SessionReaper.step(ctx, maxRows: stepRows) { return true }
+            return try DiskReclaim.round(ctx.db, file: .main, space: space, minBytes: reclaimMin, maxPages: reclaimPages)
         }
         // The lock a hidden session's writer holds while this store is open (taken at the first one).
         let writerLock = configuration.isMemory || configuration.immutable ? nil : WriterLock(databasePath: configuration.path)
@@ -88,11 +98,14 @@ public final class Store: Sendable {
         let writer = StoreWriter(database: db, configuration: configuration, chore: chore, writerLock: writerLock,
                                  checkpoints: configuration.walRestartPages > 0 ? checkpointer?.passes : nil)
         self.writer = writer
+        // Space freed by anything but a delete's steps (a clear, a discarded branch): the
+        // checkpointer reads the free list now and then, and wakes the chore when it is worth it.
+        checkpointer?.watchFreePages(space: space, minBytes: reclaimMin) { [weak writer] in writer?.noteChoreWork() }
         if configuration.isMemory || !configuration.opensSearchFile {
             searchWorker = nil
         } else {
             do {
-                let worker = try SearchIndexWorker(configuration: configuration) { [weak writer] appliedThrough in
+                let worker = try SearchIndexWorker(configuration: configuration, diskSpace: space) { [weak writer] appliedThrough in
                     applied.raise(to: appliedThrough)
                     writer?.noteChoreWork()
                 }
@@ -262,12 +275,17 @@ public final class Store: Sendable {
     }
 
     /// A backup without the free pages: `VACUUM INTO` writes the rows of one read snapshot to a new,
-    /// packed file (deleted sessions leave free pages that SQLite reuses but never returns to the
-    /// disk). Online like `backup`, and slower: it rebuilds every table and index.
+    /// packed file, with auto_vacuum INCREMENTAL whatever the source's (so a restored copy of an
+    /// older file gives freed space back online, `DiskReclaim`). Online like `backup`, and slower:
+    /// it rebuilds every table and index.
     public static func compactedCopy(databaseAt source: String, to path: String, immutable: Bool = false,
                                      busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         let db = try Database(path: immutable ? ReadOnlyFileSystem.immutableURI(source) : source, readOnly: true,
                               busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        // The copy can give free pages back online: VACUUM INTO keeps the source's mode unless asked.
+        // Asked only of a source of another mode (its header read first): on a source already
+        // INCREMENTAL the pragma would write the header, which a read-only connection refuses.
+        if try !DiskReclaim.read(db).incremental { try db.execute("PRAGMA auto_vacuum=INCREMENTAL") }
         try db.run("VACUUM INTO ?", [.text(path)])
     }
 

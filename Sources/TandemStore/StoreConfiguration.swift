@@ -178,6 +178,13 @@ public struct StoreConfiguration: Sendable {
     /// Most rows one step of a session delete removes (one transaction of the writer, between
     /// jobs; see `SessionReaper`): bounds how long a post waits behind a big session's delete.
     public var deleteStepRows: Int = 250
+    /// Free bytes a file's free list must hold (and at least 5% of the file) before the store
+    /// gives them back to the file system online (`DiskReclaim`; files made with auto_vacuum
+    /// INCREMENTAL only). nil: never. Below 16 MiB the pages are reused by new rows soon enough.
+    public var reclaimFreeBytes: Int? = 16 << 20
+    /// Most pages one reclaim step gives back (one short transaction of the writer, between jobs):
+    /// bounds how long a post waits behind it.
+    public var reclaimStepPages: Int = 256
     /// Most records one step of an import, or of a branch's copy, inserts (one transaction; see
     /// `importSession`, `createBranch`). At 500 posts meanwhile kept a p99 of 8-10 ms while a
     /// 1,000,000-turn session was imported or forked; at 1,000, 11-14 ms.

@@ -75,6 +75,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-search-scan"), help: .init(Self.help("max-search-scan"))) var maxSearchScan: String?
     @Option(name: .customLong("write-step-records"), help: .init(Self.help("write-step-records"))) var writeStepRecords: String?
     @Option(name: .customLong("max-merge-waits"), help: .init(Self.help("max-merge-waits"))) var maxMergeWaits: String?
+    @Option(name: .customLong("reclaim-free-mib"), help: .init(Self.help("reclaim-free-mib"))) var reclaimFreeMiB: String?
     @Option(name: .customLong("search-prefix-index"), help: .init(Self.help("search-prefix-index"))) var searchPrefixIndex: String?
 
     static func help(_ key: String) -> String {
@@ -98,7 +99,8 @@ struct Tandemd: ParsableCommand {
          ("max-templates-per-user", maxTemplatesPerUser), ("max-rows-per-session", maxRowsPerSession),
          ("max-comments-per-session", maxCommentsPerSession), ("max-members-per-session", maxMembersPerSession),
          ("max-merge-diff-steps", maxMergeDiffSteps), ("max-search-scan", maxSearchScan),
-         ("write-step-records", writeStepRecords), ("max-merge-waits", maxMergeWaits), ("search-prefix-index", searchPrefixIndex)]
+         ("write-step-records", writeStepRecords), ("max-merge-waits", maxMergeWaits), ("reclaim-free-mib", reclaimFreeMiB),
+         ("search-prefix-index", searchPrefixIndex)]
     }
 
     func run() throws {

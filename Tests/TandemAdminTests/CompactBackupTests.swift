@@ -53,4 +53,47 @@ import TandemStore
         // Like backup, it refuses to overwrite a file unless told to.
         expectStatus(try f.run(["backup", "--compact", packed]), 3)
     }
+
+    /// `compact` converts a file made before online reclaiming (auto_vacuum NONE), and refuses
+    /// while a server holds the database's lock.
+    @Test func compactConvertsALegacyFileOfflineOnly() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        try f.seed { store in
+            _ = try store.createSession(id: "big", title: "to delete", owner: "alice")
+            let text = String(repeating: "y", count: 4000)
+            _ = try store.appendTurns(session: "big", actor: "alice", (0..<500).map { _ in NewTurn(role: .user, content: text) })
+        }
+        expectStatus(try f.run(["sessions", "delete", "big", "--yes"]), 0)
+        do { // as an older release left it (the test process may write: no server runs)
+            let db = try Database(path: f.db)
+            try db.execute("PRAGMA auto_vacuum=NONE")
+            try db.execute("VACUUM")
+        }
+        let legacy = try Database(path: f.db, readOnly: true)
+        #expect(try legacy.scalar("PRAGMA auto_vacuum") == 0)
+
+        // A server serving the file: its lock held (here by the test process, as tandemd holds it).
+        let lock = open(f.db + "-lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        #expect(lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0)
+        let refused = try f.run(["compact"])
+        expectStatus(refused, 3)
+        #expect(refused.stderr.contains("tandemd is serving"), "\(refused.stderr)")
+        #expect(try legacy.scalar("PRAGMA auto_vacuum") == 0)
+        close(lock)
+
+        let done = try f.run(["compact"])
+        expectStatus(done, 0)
+        #expect(done.stdout.contains("now gives freed space back online"), "\(done.stdout)")
+        let converted = try Database(path: f.db, readOnly: true)
+        #expect(try converted.scalar("PRAGMA auto_vacuum") == 2)
+        #expect(try converted.scalar("PRAGMA freelist_count") == 0)
+        #expect(try converted.integrityCheck() == ["ok"])
+        // Backup and restore still work on it.
+        expectStatus(try f.run(["backup", f.dir + "/after.db"]), 0)
+        let copy = try Database(path: f.dir + "/after.db", readOnly: true)
+        #expect(try copy.scalar("PRAGMA auto_vacuum") == 2)
+        #expect(try f.seed { store in try store.session(id: "s1").id } == "s1")
+    }
 }

@@ -6,7 +6,7 @@ import Testing
     static let commands = [
         "users add", "users list", "users remove", "tokens issue", "tokens list", "tokens revoke", "grant", "revoke", "members",
         "share create", "share list", "share revoke", "sessions list", "sessions show", "sessions archive", "sessions delete",
-        "sessions export", "sessions import", "contributions", "backup", "purge", "audit",
+        "sessions export", "sessions import", "contributions", "backup", "compact", "purge", "audit",
     ]
 
     @Test(arguments: commands) func helpHasAnExample(_ command: String) throws {

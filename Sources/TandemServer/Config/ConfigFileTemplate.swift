@@ -58,6 +58,7 @@ public enum ConfigFileTemplate {
         case "max-search-scan": String(c.maxSearchScan)
         case "write-step-records": String(c.writeStepRecords)
         case "max-merge-waits": String(c.maxMergeWaits)
+        case "reclaim-free-mib": String(c.reclaimFreeMiB)
         case "search-prefix-index": c.searchPrefixIndex.isEmpty ? "none" : c.searchPrefixIndex.joined(separator: ",")
         case "export-concurrency": String(c.exportConcurrency)
         case "search-concurrency": String(c.searchConcurrency)

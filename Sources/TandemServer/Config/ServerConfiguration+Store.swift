@@ -25,6 +25,7 @@ extension ServerConfiguration {
         store.maxSearchScan = maxSearchScan
         store.importStepRows = writeStepRecords
         store.maxBlockedOnMerges = min(maxMergeWaits, Self.workThreads / 2)
+        store.reclaimFreeBytes = reclaimFreeMiB > 0 ? reclaimFreeMiB << 20 : nil
         store.searchPrefixIndex = searchPrefixIndex.compactMap { Int($0) } // "none": no entry is a number
         store.busyTimeoutMilliseconds = Int32((busyTimeoutSeconds * 1000).rounded(.up))
         store.synchronous = durability == .full ? .full : .normal

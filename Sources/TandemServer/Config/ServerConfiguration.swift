@@ -69,6 +69,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Work-pool requests that may wait at once for a branch merge holding their session
     /// (`StoreConfiguration.maxBlockedOnMerges`, at most half the work pool's threads).
     public var maxMergeWaits = 2
+    /// MiB of free pages a database file gathers (and 5% of it) before tandemd gives them back to
+    /// the disk, online (`StoreConfiguration.reclaimFreeBytes`); 0: never.
+    public var reclaimFreeMiB = 16
     /// Index entries one search page examines (`StoreConfiguration.maxSearchScan`).
     public var maxSearchScan = 20_000
     /// `session.export` requests served at once; more get `unavailable`.

@@ -29,6 +29,9 @@ public final class ServerMetrics: Sendable {
                                      help: "1 if the health probe's read of the database succeeded at this scrape, 0 if it failed (file gone, not a database); /healthz answers 503 at 0.")
     public let storageRefusingWrites = Gauge("tandem_store_refusing_writes",
                                              help: "1 from a write storage refused (disk full, read-only, I/O error) until a write commits; /healthz answers 503 meanwhile.")
+    public let storeFreeBytes = Gauge("tandem_store_free_bytes", help: "Bytes on the database file's free list (freed by deletes; given back to the disk online once past reclaim-free-mib).")
+    public let searchFreeBytes = Gauge("tandem_search_free_bytes", help: "Bytes on the search file's free list (given back to the disk online while indexing is idle).")
+    public let reclaimedBytes = Counter("tandem_store_reclaimed_bytes_total", help: "Bytes of free pages given back to the file system online (database and search files).")
     public let memoryAllocated = Gauge("tandem_memory_allocated_bytes", help: "Bytes of memory the server holds (the allocator's count).")
     public let memoryResident = Gauge("tandem_memory_resident_bytes", help: "Bytes of physical memory the allocator maps: held, kept free for reuse, and its own metadata.")
     public let tlsCertificateExpiry = Gauge("tandem_tls_certificate_expiry_timestamp_seconds",
@@ -57,8 +60,9 @@ public final class ServerMetrics: Sendable {
             info: ("tandem_build_info", "The running release and wire protocol (always 1).",
                    [("version", Release.version), ("protocol", ProtocolVersion.subprotocol)]),
             counters: [connectionsRefused, connectionsRefusedPerAddress, turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
-                       storeCommits, storeJobs],
-            gauges: [connections, connectionsLimit, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, storeReadable, storageRefusingWrites, memoryAllocated, memoryResident]
+                       storeCommits, storeJobs, reclaimedBytes],
+            gauges: [connections, connectionsLimit, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, storeReadable, storageRefusingWrites,
+                     storeFreeBytes, searchFreeBytes, memoryAllocated, memoryResident]
                 + (tlsCertificateExpiry.value > 0 ? [tlsCertificateExpiry] : []),
             histograms: [postLatency])
     }

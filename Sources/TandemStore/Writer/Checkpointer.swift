@@ -25,6 +25,10 @@ final class Checkpointer: @unchecked Sendable {
     private let framesInWAL = Atomic<Int>(0)
     /// Each pass as SQLite reported it, for the writer (`WALRestart`).
     let passes: CheckpointPasses
+    /// Set by `watchFreePages`: read on the checkpoint thread.
+    private let freePagesWatch = Mutex<(space: DiskSpace, minBytes: Int?, due: @Sendable () -> Void)?>(nil)
+    /// Runs between two readings of the free list (about a second).
+    private var watchEvery: Int { max(1, Int((1 / max(interval, 0.001)).rounded())) }
 
     /// Frames in the WAL at the last checkpoint (it starts over from 0 once a checkpoint has
     /// copied all of them and no commit overtook it).
@@ -48,6 +52,12 @@ final class Checkpointer: @unchecked Sendable {
         interval = Double(configuration.checkpointIntervalMilliseconds) / 1000
         passes = CheckpointPasses(restartPages: configuration.walRestartPages)
         thread.start { self.loop() }
+    }
+
+    /// About once a second, reads the main file's free list into `space` and calls `due` when
+    /// it is worth giving back (`DiskReclaim`) and no pass is under way. Cheap: page 1's header.
+    func watchFreePages(space: DiskSpace, minBytes: Int?, due: @escaping @Sendable () -> Void) {
+        freePagesWatch.withLock { $0 = (space, minBytes, due) }
     }
 
     /// Runs a last checkpoint and stops the thread.
@@ -89,7 +99,12 @@ final class Checkpointer: @unchecked Sendable {
         }
         condition.lock()
         runs += 1
+        let watchNow = runs % watchEvery == 0
         condition.unlock()
+        if watchNow, let watch = freePagesWatch.withLock({ $0 }), let pages = try? DiskReclaim.read(db) {
+            watch.space.note(.main, pages)
+            if !watch.space.isRunning(.main) && DiskReclaim.isWorthReclaiming(pages, minBytes: watch.minBytes) { watch.due() }
+        }
         return done
     }
 }

@@ -32,6 +32,8 @@ enum SearchFile {
     /// beside it (`SearchIndexRebuild`). Outside any transaction.
     static func prepare(_ db: Database, inMemory: Bool, automerge: Int, layout: SearchIndexLayout) throws(StoreError) {
         if !inMemory {
+            // A new search file gives the pages FTS5 merges and deletes free back online.
+            try DiskReclaim.makeIncrementalIfNew(db, schema: "search")
             try db.execute("PRAGMA search.journal_mode=WAL")
             // As the database's: after a burst of indexing (a big import) the WAL is cut back to
             // this at the next checkpoint instead of keeping its largest size for good.

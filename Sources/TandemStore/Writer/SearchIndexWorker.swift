@@ -52,10 +52,15 @@ final class SearchIndexWorker: @unchecked Sendable {
     private let tidyPages: Int
     private let layout: SearchIndexLayout
     private let automerge: Int
+    /// Where the search file's free pages are counted; given back while tidying (`DiskReclaim`).
+    private let diskSpace: DiskSpace
+    private let reclaimMin: Int?
+    private let reclaimPages: Int
 
     /// Opens the worker's connection (the main database, with the search file attached and
     /// prepared) and starts its thread. A search file that cannot be used is removed and rebuilt.
-    init(configuration: StoreConfiguration, forgotten: @escaping @Sendable (Int64) -> Void) throws(StoreError) {
+    init(configuration: StoreConfiguration, diskSpace: DiskSpace = DiskSpace(),
+         forgotten: @escaping @Sendable (Int64) -> Void) throws(StoreError) {
         let open = { () throws(StoreError) -> Database in
             // It reads only turns committed moments ago (in the WAL and the OS cache): a small page
             // cache for `main`. The search file gets as much: with SQLite's default (2 MiB) a
@@ -87,6 +92,9 @@ final class SearchIndexWorker: @unchecked Sendable {
         automerge = configuration.searchIndexAutomerge
         tidyIdle = .milliseconds(max(0, configuration.searchIndexTidyIdleMilliseconds))
         self.forgotten = forgotten
+        self.diskSpace = diskSpace
+        reclaimMin = configuration.reclaimFreeBytes
+        reclaimPages = configuration.reclaimStepPages
         let progress = try db.transaction(immediate: false) { () throws(StoreError) in try SearchIndexer.progress(db) }
         (indexedThrough, latestKnown) = (progress.indexedThrough, progress.latestTurn)
         forgetsPending = progress.pendingForgets > 0
@@ -186,7 +194,16 @@ final class SearchIndexWorker: @unchecked Sendable {
             if tidyNow {
                 condition.unlock()
                 // A failed merge is not retried until the next indexing step: it is only tidying.
-                let merged = (try? SearchIndexer.tidy(db, pages: tidyPages)) ?? false
+                // Once merging finds nothing to do, the free pages it and deletes left are given
+                // back, a step at a time like the merges (a deferred transaction: the search file's
+                // write lock only, never the main file's).
+                var merged = (try? SearchIndexer.tidy(db, pages: tidyPages)) ?? false
+                if !merged {
+                    merged = (try? db.transaction(immediate: false) { () throws(StoreError) -> Bool in
+                        try DiskReclaim.round(db, schema: "search", file: .search, space: diskSpace,
+                                              minBytes: reclaimMin, maxPages: reclaimPages)
+                    }) ?? false
+                }
                 condition.lock()
                 untidy = merged
                 continue
