@@ -20,8 +20,9 @@ import TandemStore
 /// session is there, and growing, while the test looks at it or kills the process (ImportReclaimTests).
 /// Prints `importing` before the import, `published` after it.
 ///
-/// `tandem-store-crashwriter --reclaim <database path>`: fills a session `big` (3,000 turns of
-/// 2 KB) unless a previous run left it, deletes it, and appends one turn to `crash` every
+/// `tandem-store-crashwriter --reclaim <database path>`: converts a new database as
+/// `tandem-admin compact` does (online reclaim is for such files only), fills a session `big`
+/// (3,000 turns of 2 KB) unless a previous run left it, deletes it, and appends one turn to `crash` every
 /// millisecond, printing each seq once durable, and `reclaiming` once the first step giving
 /// the freed pages back has run (1 MiB threshold, 16 pages a step), so the test kills it in the
 /// middle of a reclaim pass (DiskReclaimCrashTests).
@@ -81,6 +82,10 @@ enum CrashWriter {
             var config = StoreConfiguration(path: path)
             config.reclaimFreeBytes = 1 << 20
             config.reclaimStepPages = 16
+            if !FileManager.default.fileExists(atPath: path) {
+                try Store(config).close()
+                _ = try Store.compact(databaseAt: path)
+            }
             let store = try Store(config)
             if (try? store.user(id: "writer")) == nil {
                 _ = try store.createUser(id: "writer", displayName: "Writer")

@@ -75,10 +75,15 @@ public final class Store: Sendable {
             mergesLeft = try db.scalar("SELECT 1 FROM branch_merges LIMIT 1") != nil
         }
         let space = diskSpace
-        let reclaimMin = configuration.isMemory || configuration.immutable ? nil : configuration.reclaimFreeBytes
-        let reclaimPages = configuration.reclaimStepPages
         let mainPages = try DiskReclaim.read(db)
         space.note(.main, mainPages)
+        // Only a file an operator converted (`Store.compact`: auto_vacuum INCREMENTAL) gives pages
+        // back; its mode changes only by a VACUUM (`tandem-admin compact`, refused while tandemd
+        // runs), so it is read once. On a NONE file (the default: no pointer-map upkeep on every
+        // write) the chore never reclaims, nor reads the free list.
+        let reclaimMin = configuration.isMemory || configuration.immutable || !mainPages.incremental
+            ? nil : configuration.reclaimFreeBytes
+        let reclaimPages = configuration.reclaimStepPages
         let reclaimDue = DiskReclaim.isWorthReclaiming(mainPages, minBytes: reclaimMin)
         let stepRows = configuration.deleteStepRows
         // The writer's chore: first drop the search-index notes the index has applied, then
@@ -90,6 +95,7 @@ public final class Store: Sendable {
                                 walIsLong: { walWatch?.walIsLong ?? false }) { ctx throws(StoreError) in
             if try SearchIndexer.prune(ctx.db, through: applied.through, maxRows: stepRows) > 0 { return true }
             if try SessionReaper.step(ctx, maxRows: stepRows) { return true }
+            guard reclaimMin != nil else { return false }
             return try DiskReclaim.round(ctx.db, file: .main, space: space, minBytes: reclaimMin, maxPages: reclaimPages)
         }
         // The lock a hidden session's writer holds while this store is open (taken at the first one).
@@ -99,7 +105,8 @@ public final class Store: Sendable {
                                  checkpoints: configuration.walRestartPages > 0 ? checkpointer?.passes : nil)
         self.writer = writer
         // Space freed by anything but a delete's steps (a clear, a discarded branch): the
-        // checkpointer reads the free list now and then, and wakes the chore when it is worth it.
+        // checkpointer reads the free list about once a second (for /metrics on any file), and
+        // wakes the chore when it is worth giving back.
         checkpointer?.watchFreePages(space: space, minBytes: reclaimMin) { [weak writer] in writer?.noteChoreWork() }
         if configuration.isMemory || !configuration.opensSearchFile {
             searchWorker = nil
@@ -275,17 +282,13 @@ public final class Store: Sendable {
     }
 
     /// A backup without the free pages: `VACUUM INTO` writes the rows of one read snapshot to a new,
-    /// packed file, with auto_vacuum INCREMENTAL whatever the source's (so a restored copy of an
-    /// older file gives freed space back online, `DiskReclaim`). Online like `backup`, and slower:
-    /// it rebuilds every table and index.
+    /// packed file with the source's auto_vacuum mode (a copy of a file `compact` converted gives
+    /// freed space back online too; of any other, it costs no write throughput either). Online like
+    /// `backup`, and slower: it rebuilds every table and index.
     public static func compactedCopy(databaseAt source: String, to path: String, immutable: Bool = false,
                                      busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) {
         let db = try Database(path: immutable ? ReadOnlyFileSystem.immutableURI(source) : source, readOnly: true,
                               busyTimeoutMilliseconds: busyTimeoutMilliseconds)
-        // The copy can give free pages back online: VACUUM INTO keeps the source's mode unless asked.
-        // Asked only of a source of another mode (its header read first): on a source already
-        // INCREMENTAL the pragma would write the header, which a read-only connection refuses.
-        if try !DiskReclaim.read(db).incremental { try db.execute("PRAGMA auto_vacuum=INCREMENTAL") }
         try db.run("VACUUM INTO ?", [.text(path)])
     }
 

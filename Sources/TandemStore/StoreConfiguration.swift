@@ -179,8 +179,8 @@ public struct StoreConfiguration: Sendable {
     /// jobs; see `SessionReaper`): bounds how long a post waits behind a big session's delete.
     public var deleteStepRows: Int = 250
     /// Free bytes a file's free list must hold (and at least 5% of the file) before the store
-    /// gives them back to the file system online (`DiskReclaim`; files made with auto_vacuum
-    /// INCREMENTAL only). nil: never. Below 16 MiB the pages are reused by new rows soon enough.
+    /// gives them back to the file system online (`DiskReclaim`; files converted to auto_vacuum
+    /// INCREMENTAL by `Store.compact` only: new files are NONE). nil: never. Below 16 MiB the pages are reused by new rows soon enough.
     public var reclaimFreeBytes: Int? = 16 << 20
     /// Most pages one reclaim step gives back (one short transaction of the writer, between jobs):
     /// bounds how long a post waits behind it.

@@ -3,8 +3,8 @@ import Synchronization
 import Testing
 @testable import TandemStore
 
-/// Free pages given back to the file system while the store runs (`DiskReclaim`), and the
-/// offline conversion of files made before (`Store.compact`).
+/// Free pages given back to the file system while the store runs (`DiskReclaim`), on files an
+/// operator converted offline (`Store.compact`) only: new files stay auto_vacuum NONE.
 @Suite struct DiskReclaimTests {
     private static func fileBytes(_ path: String) -> Int {
         ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int) ?? 0
@@ -28,6 +28,17 @@ import Testing
         }
     }
 
+    /// A new store at `dir`, converted as `tandem-admin compact` does, then opened with `configure`.
+    private static func compactedStore(_ dir: TempDir, configure: (inout StoreConfiguration) -> Void = { _ in }) throws -> Store {
+        let fresh = try Store(path: dir.dbPath)
+        try createTestUsers(fresh)
+        fresh.close()
+        _ = try Store.compact(databaseAt: dir.dbPath)
+        var config = StoreConfiguration(path: dir.dbPath)
+        configure(&config)
+        return try Store(config)
+    }
+
     /// Polls `condition` (a file size on disk, which nothing signals) for at most `seconds`.
     private static func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -38,18 +49,10 @@ import Testing
         return condition()
     }
 
-    @Test func newFilesGiveSpaceBackOnline() throws {
-        let dir = TempDir()
-        defer { dir.cleanup() }
-        let store = try Store(path: dir.dbPath)
-        try store.awaitSearchIndex(through: .max)
-        #expect(store.diskSpace.reclaimsOnline(.main) == true)
-        store.close()
-        #expect(try Self.autoVacuum(dir.dbPath) == 2)
-        #expect(try Self.autoVacuum(dir.dbPath + "-search") == 2)
-    }
-
-    @Test func aDeletedSessionsSpaceComesBackWhilePostsGoOn() throws {
+    /// The default costs nothing: new files are auto_vacuum NONE (no pointer-map upkeep on writes),
+    /// a deleted session's pages stay free in them, no reclaim step ever runs, and posting reads
+    /// no free list (the checkpointer's look once a second, for /metrics, is all).
+    @Test func newFilesStayNoneAndAreNeverReclaimed() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
         var config = StoreConfiguration(path: dir.dbPath)
@@ -58,7 +61,58 @@ import Testing
         config.searchIndexTidyIdleMilliseconds = 50
         let store = try Store(config)
         defer { store.close() }
+        #expect(store.diskSpace.reclaimsOnline(.main) == false)
+        #expect(store.diskSpace.reclaimsOnline(.search) == false)
         try createTestUsers(store)
+        _ = try makeSession(store, id: "live")
+        try Self.fill(store, id: "big", turns: 2_000)
+        try store.deleteSession(id: "big", actor: "alice")
+        try store.finishDeletes()
+        try store.awaitSearchIndex(through: .max)
+        // The forgotten text dropped by the chore; its pages free, as the checkpointer reads them.
+        let freed = Self.eventually(10) { store.diskSpace.freeBytes(.main) > 2 << 20 }
+        #expect(freed, "\(store.diskSpace.freeBytes(.main)) bytes free")
+        let sizeWithFreePages = Self.fileBytes(dir.dbPath)
+        // Posts, and another delete (the chore runs to its end again), read no free list.
+        let looksBefore = store.diskSpace.looks
+        let started = ContinuousClock.now
+        for i in 0..<300 { _ = try store.appendTurn(session: "live", actor: "alice", NewTurn(role: .user, content: "post \(i)")) }
+        try Self.fill(store, id: "small", turns: 100)
+        try store.deleteSession(id: "small", actor: "alice")
+        try store.finishDeletes()
+        let seconds = (ContinuousClock.now - started).timeInterval
+        let looks = store.diskSpace.looks - looksBefore
+        // One look a second by the checkpointer, one at most by the idle indexing thread.
+        #expect(Double(looks) <= 2 * seconds.rounded(.up) + 2, "\(looks) free-list reads in \(seconds) s")
+        #expect(store.diskSpace.steps.count == 0)
+        #expect(store.diskSpace.reclaimedBytes == 0)
+        #expect(store.diskSpace.takeEndedPasses().isEmpty)
+        #expect(Self.fileBytes(dir.dbPath) >= sizeWithFreePages)
+        // What the server's start notice names: a NONE file with much free space.
+        #expect(store.diskSpace.worthCompacting(minBytes: 1 << 20).map(\.file).contains(.main))
+        #expect(store.diskSpace.worthCompacting(minBytes: 1 << 30).isEmpty)
+        #expect(try Self.autoVacuum(dir.dbPath) == 0)
+        #expect(try Self.autoVacuum(dir.dbPath + "-search") == 0)
+    }
+
+    /// A fresh file holds nothing worth compacting: tandemd says nothing of it at start.
+    @Test func aFreshFileIsNotWorthCompacting() throws {
+        try withStore { store in
+            #expect(store.diskSpace.reclaimsOnline(.main) == false)
+            #expect(store.diskSpace.worthCompacting(minBytes: 1).isEmpty)
+        }
+    }
+
+    @Test func aDeletedSessionsSpaceComesBackWhilePostsGoOn() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try Self.compactedStore(dir) { config in
+            config.reclaimFreeBytes = 1 << 20
+            config.reclaimStepPages = 64
+            config.searchIndexTidyIdleMilliseconds = 50
+        }
+        defer { store.close() }
+        #expect(store.diskSpace.reclaimsOnline(.main) == true)
         _ = try makeSession(store, id: "live")
         try Self.fill(store, id: "big", turns: 6_000)
         try store.awaitSearchIndex(through: .max)
@@ -139,19 +193,22 @@ import Testing
     }
 
     @Test func aFileBelowTheThresholdKeepsItsFreePages() throws {
-        try withStore(configure: { $0.reclaimFreeBytes = 64 << 20 }) { store in
-            try Self.fill(store, id: "big", turns: 2_000)
-            try store.deleteSession(id: "big", actor: "alice")
-            try store.finishDeletes()
-            try store.awaitSearchIndex(through: .max)
-            // The forgotten text dropped, its pages stay free (read by the checkpointer each second).
-            let freed = Self.eventually(10) { store.diskSpace.freeBytes(.main) > 2 << 20 }
-            #expect(freed, "\(store.diskSpace.freeBytes(.main)) bytes free")
-            #expect(store.diskSpace.steps.count == 0)
-        }
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try Self.compactedStore(dir) { $0.reclaimFreeBytes = 64 << 20 }
+        defer { store.close() }
+        #expect(store.diskSpace.reclaimsOnline(.main) == true)
+        try Self.fill(store, id: "big", turns: 2_000)
+        try store.deleteSession(id: "big", actor: "alice")
+        try store.finishDeletes()
+        try store.awaitSearchIndex(through: .max)
+        // The forgotten text dropped, its pages stay free (read by the checkpointer each second).
+        let freed = Self.eventually(10) { store.diskSpace.freeBytes(.main) > 2 << 20 }
+        #expect(freed, "\(store.diskSpace.freeBytes(.main)) bytes free")
+        #expect(store.diskSpace.steps.count == 0)
     }
 
-    @Test func compactConvertsALegacyFile() throws {
+    @Test func compactConvertsANoneFile() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
         do {
@@ -164,20 +221,8 @@ import Testing
             try store.finishDeletes()
             store.close()
         }
-        // A file of an older release: auto_vacuum NONE (made so by one VACUUM).
-        for path in [dir.dbPath, dir.dbPath + "-search"] {
-            let db = try Database(path: path)
-            try db.execute("PRAGMA auto_vacuum=NONE")
-            try db.execute("VACUUM")
-        }
         #expect(try Self.autoVacuum(dir.dbPath) == 0)
-        do {
-            var config = StoreConfiguration(path: dir.dbPath)
-            config.reclaimFreeBytes = 1 << 20
-            let store = try Store(config)
-            #expect(store.diskSpace.reclaimsOnline(.main) == false)
-            store.close()
-        }
+        #expect(try Self.autoVacuum(dir.dbPath + "-search") == 0)
         let done = try Store.compact(databaseAt: dir.dbPath)
         #expect(done.map(\.path) == [dir.dbPath, dir.dbPath + "-search"])
         let allConverted = done.allSatisfy { $0.converted }
@@ -191,7 +236,9 @@ import Testing
         #expect(try store.read { db throws(StoreError) in try db.integrityCheck() } == ["ok"])
     }
 
-    @Test func aCompactedBackupGivesSpaceBackOnline() throws {
+    /// `backup --compact` and plain backups keep the source's mode: a converted database's copy
+    /// reclaims online when restored; a NONE one's stays free of the pointer-map cost.
+    @Test func backupsKeepTheirSourcesMode() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
         do {
@@ -199,14 +246,24 @@ import Testing
             try createTestUsers(store)
             store.close()
         }
-        let db = try Database(path: dir.dbPath)
-        try db.execute("PRAGMA auto_vacuum=NONE")
-        try db.execute("VACUUM")
         #expect(try Self.autoVacuum(dir.dbPath) == 0)
+        try Store.compactedCopy(databaseAt: dir.dbPath, to: dir.path + "/none-packed.db")
+        #expect(try Self.autoVacuum(dir.path + "/none-packed.db") == 0)
+        try Store.backup(databaseAt: dir.dbPath, to: dir.path + "/none-plain.db")
+        #expect(try Self.autoVacuum(dir.path + "/none-plain.db") == 0)
+
+        _ = try Store.compact(databaseAt: dir.dbPath)
         try Store.compactedCopy(databaseAt: dir.dbPath, to: dir.path + "/copy.db")
         #expect(try Self.autoVacuum(dir.path + "/copy.db") == 2)
         try Store.backup(databaseAt: dir.path + "/copy.db", to: dir.path + "/plain.db")
         #expect(try Self.autoVacuum(dir.path + "/plain.db") == 2)
+        // A restored copy has no search file: the one made beside it takes the database's mode.
+        let restored = try Store(path: dir.path + "/plain.db")
+        try restored.awaitSearchIndex(through: .max)
+        #expect(restored.diskSpace.reclaimsOnline(.main) == true)
+        #expect(restored.diskSpace.reclaimsOnline(.search) == true)
+        restored.close()
+        #expect(try Self.autoVacuum(dir.path + "/plain.db-search") == 2)
     }
 
     @Test func theThresholdNeedsBytesAndAShareOfTheFile() {

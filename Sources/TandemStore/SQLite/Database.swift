@@ -69,8 +69,6 @@ public final class Database {
         Database.waitWhileBusy(db, busy)
         let isMemory = path == ":memory:" || path.contains("mode=memory")
         if !readOnly && !isMemory {
-            // Before WAL mode and the first table: a new file can then give free pages back online.
-            try DiskReclaim.makeIncrementalIfNew(self)
             try execute("PRAGMA journal_mode=WAL")
         }
         try execute("PRAGMA synchronous=\(synchronous.rawValue)")

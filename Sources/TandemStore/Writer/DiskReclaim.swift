@@ -18,6 +18,10 @@ struct FreePages: Sendable, Equatable {
 /// from the end of the file into free slots and cuts the file's end off). In WAL mode the cut
 /// reaches the disk at the next checkpoint that copies every frame (`Checkpointer`).
 ///
+/// Opt-in: files are made with auto_vacuum NONE (an INCREMENTAL file keeps pointer-map pages up
+/// to date on every write, which costs write throughput); `Store.compact` converts one offline.
+/// On a NONE file nothing here runs but a look at the free list now and then, for /metrics.
+///
 /// When: a pass starts once the free list holds at least `StoreConfiguration.reclaimFreeBytes`
 /// and at least `minShare` of the file, and goes on, step by step, until the list is empty.
 /// Below that SQLite reuses the pages for new rows anyway; moving pages for a small share of a
@@ -53,6 +57,7 @@ enum DiskReclaim {
 
     /// Sets `auto_vacuum = INCREMENTAL` on `schema` of `db` if its file is new (no page yet):
     /// SQLite takes the mode only before the first table. An existing file keeps its mode.
+    /// (A search file made beside a converted database: `SearchFile.prepare`.)
     static func makeIncrementalIfNew(_ db: Database, schema: String = "main") throws(StoreError) {
         guard try db.scalar("PRAGMA \(schema).page_count") == 0 else { return }
         try db.execute("PRAGMA \(schema).auto_vacuum=INCREMENTAL")

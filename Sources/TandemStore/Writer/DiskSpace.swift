@@ -28,8 +28,9 @@ public final class DiskSpace: Sendable {
     }
 
     private struct State {
-        var freeBytes: [File: Int] = [:]
-        var incremental: [File: Bool] = [:]
+        /// Each file's free list as last read.
+        var pages: [File: FreePages] = [:]
+        var looks = 0
         var reclaimedBytes = 0
         var steps = 0
         var mostPagesInAStep = 0
@@ -42,16 +43,33 @@ public final class DiskSpace: Sendable {
     init() {}
 
     /// Free bytes of `file` as last read (0 before the first reading).
-    public func freeBytes(_ file: File) -> Int { state.withLock { $0.freeBytes[file] ?? 0 } }
+    public func freeBytes(_ file: File) -> Int { state.withLock { $0.pages[file]?.freeBytes ?? 0 } }
 
     /// Whether `file` can give space back online (auto_vacuum INCREMENTAL); nil before it was read.
-    public func reclaimsOnline(_ file: File) -> Bool? { state.withLock { $0.incremental[file] } }
+    public func reclaimsOnline(_ file: File) -> Bool? { state.withLock { $0.pages[file]?.incremental } }
+
+    /// The files, as last read, that cannot give space back online (auto_vacuum NONE) and hold
+    /// as much free as would start a pass on one that can (`minBytes` and a share of the file):
+    /// `tandem-admin compact` would convert them. With their free bytes.
+    public func worthCompacting(minBytes: Int) -> [(file: File, freeBytes: Int)] {
+        state.withLock { state in
+            File.allCases.compactMap { file in
+                guard var pages = state.pages[file], !pages.incremental else { return nil }
+                pages.incremental = true // as if converted: would a pass start?
+                return DiskReclaim.isWorthReclaiming(pages, minBytes: minBytes) ? (file, pages.freeBytes) : nil
+            }
+        }
+    }
 
     /// Bytes given back to the file system so far, by every pass.
     public var reclaimedBytes: Int { state.withLock { $0.reclaimedBytes } }
 
     /// Steps run so far, and the most pages one of them gave back.
     public var steps: (count: Int, mostPages: Int) { state.withLock { ($0.steps, $0.mostPagesInAStep) } }
+
+    /// Free-list readings noted so far (a reclaim step's own included): tests check that a file
+    /// that does not reclaim is read at most about once a second, never per write.
+    var looks: Int { state.withLock { $0.looks } }
 
     /// Whether a pass on `file` is under way.
     func isRunning(_ file: File) -> Bool { state.withLock { $0.running[file] != nil } }
@@ -67,15 +85,16 @@ public final class DiskSpace: Sendable {
     /// Records a reading of `file`'s free list.
     func note(_ file: File, _ pages: FreePages) {
         state.withLock {
-            $0.freeBytes[file] = pages.freeBytes
-            $0.incremental[file] = pages.incremental
+            $0.pages[file] = pages
+            $0.looks += 1
         }
     }
 
     /// Records a step on `file` that gave back `reclaimed` pages and left `pages` (read after it).
     func noteStep(_ file: File, reclaimed: Int, now pages: FreePages) {
         state.withLock { state in
-            state.freeBytes[file] = pages.freeBytes
+            state.pages[file] = pages
+            state.looks += 1
             state.steps += 1
             state.mostPagesInAStep = max(state.mostPagesInAStep, reclaimed)
             state.reclaimedBytes += reclaimed * pages.pageSize

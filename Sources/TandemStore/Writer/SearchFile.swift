@@ -32,8 +32,9 @@ enum SearchFile {
     /// beside it (`SearchIndexRebuild`). Outside any transaction.
     static func prepare(_ db: Database, inMemory: Bool, automerge: Int, layout: SearchIndexLayout) throws(StoreError) {
         if !inMemory {
-            // A new search file gives the pages FTS5 merges and deletes free back online.
-            try DiskReclaim.makeIncrementalIfNew(db, schema: "search")
+            // A search file made anew (the first, or one that replaced a damaged file) takes the
+            // database's mode: once an operator converted it (`Store.compact`), both reclaim online.
+            if try DiskReclaim.read(db).incremental { try DiskReclaim.makeIncrementalIfNew(db, schema: "search") }
             try db.execute("PRAGMA search.journal_mode=WAL")
             // As the database's: after a burst of indexing (a big import) the WAL is cut back to
             // this at the next checkpoint instead of keeping its largest size for good.

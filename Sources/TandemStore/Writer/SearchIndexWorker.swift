@@ -12,8 +12,8 @@ import Foundation
 /// `searchIndexQuietMilliseconds` (a step over a few turns costs several times more per turn:
 /// each flushes an FTS5 segment), then step after step until none is left. A search that finds
 /// unindexed turns in its snapshot waits for a step that started after it asked.
-// Safe to share: everything but `db` is guarded by `condition`; `db` is used only by the worker
-// thread after init.
+// Safe to share: everything but `db` and `lastFreeListLook` is guarded by `condition`; those two
+// are used only by the worker thread after init.
 final class SearchIndexWorker: @unchecked Sendable {
     private let thread = BackgroundThread(name: "tandem-index", stackSize: 4 << 20)
     private var condition: MonotonicCondition { thread.condition }
@@ -54,8 +54,11 @@ final class SearchIndexWorker: @unchecked Sendable {
     private let automerge: Int
     /// Where the search file's free pages are counted; given back while tidying (`DiskReclaim`).
     private let diskSpace: DiskSpace
+    /// nil: the file is not given back (auto_vacuum NONE, or reclaiming off); its free list is
+    /// only read, at most once a second, for /metrics.
     private let reclaimMin: Int?
     private let reclaimPages: Int
+    private var lastFreeListLook = ContinuousClock.now
 
     /// Opens the worker's connection (the main database, with the search file attached and
     /// prepared) and starts its thread. A search file that cannot be used is removed and rebuilt.
@@ -93,7 +96,9 @@ final class SearchIndexWorker: @unchecked Sendable {
         tidyIdle = .milliseconds(max(0, configuration.searchIndexTidyIdleMilliseconds))
         self.forgotten = forgotten
         self.diskSpace = diskSpace
-        reclaimMin = configuration.reclaimFreeBytes
+        let searchPages = try DiskReclaim.read(db, schema: "search")
+        diskSpace.note(.search, searchPages)
+        reclaimMin = searchPages.incremental ? configuration.reclaimFreeBytes : nil
         reclaimPages = configuration.reclaimStepPages
         let progress = try db.transaction(immediate: false) { () throws(StoreError) in try SearchIndexer.progress(db) }
         (indexedThrough, latestKnown) = (progress.indexedThrough, progress.latestTurn)
@@ -198,11 +203,14 @@ final class SearchIndexWorker: @unchecked Sendable {
                 // back, a step at a time like the merges (a deferred transaction: the search file's
                 // write lock only, never the main file's).
                 var merged = (try? SearchIndexer.tidy(db, pages: tidyPages)) ?? false
-                if !merged {
+                if !merged && reclaimMin != nil {
                     merged = (try? db.transaction(immediate: false) { () throws(StoreError) -> Bool in
                         try DiskReclaim.round(db, schema: "search", file: .search, space: diskSpace,
                                               minBytes: reclaimMin, maxPages: reclaimPages)
                     }) ?? false
+                } else if !merged && ContinuousClock.now - lastFreeListLook >= .seconds(1) {
+                    lastFreeListLook = .now
+                    if let pages = try? DiskReclaim.read(db, schema: "search") { diskSpace.note(.search, pages) }
                 }
                 condition.lock()
                 untidy = merged
