@@ -111,13 +111,22 @@ public final class TandemServer: Sendable {
             "address": "\(configuration.tlsCertificatePath == nil ? "ws" : "wss")://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)/ws",
             "database": "\(configuration.databasePath)",
             "allocator": "\(Allocator.version.map { "jemalloc \($0)" } ?? "not jemalloc")"])
-        if store.diskSpace.reclaimsOnline(.main) == false {
-            logger.notice("""
-                the database file was made before online reclaiming (auto_vacuum NONE): space freed by deletes is reused \
-                but never given back to the disk; stop tandemd and run tandem-admin compact once to convert it
-                """, metadata: ["database": "\(configuration.databasePath)"])
-        }
+        noticeSpaceToCompact()
         return port
+    }
+
+    /// At start, once: files that hold much free space they cannot give back online (auto_vacuum
+    /// NONE, the default) get one notice naming the opt-in. A small or fresh file gets none.
+    private func noticeSpaceToCompact() {
+        guard configuration.reclaimFreeMiB > 0 else { return }
+        let files = store.diskSpace.worthCompacting(minBytes: configuration.reclaimFreeMiB << 20)
+        guard !files.isEmpty else { return }
+        logger.notice("""
+            free space inside the database files is reused by new writes but not given back to the disk (auto_vacuum NONE); \
+            to get it back, and have tandemd give freed space back online from then on (at some cost in write \
+            throughput: deploy/README.md, Disk space), stop tandemd and run tandem-admin compact once
+            """, metadata: ["database": "\(configuration.databasePath)",
+                           "free-mib": "\(files.map { "\($0.file.rawValue) \($0.freeBytes >> 20)" }.joined(separator: ", "))"])
     }
 
     /// On SIGHUP: reads the TLS certificate chain and key again (a renewed certificate) for the

@@ -70,7 +70,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// (`StoreConfiguration.maxBlockedOnMerges`, at most half the work pool's threads).
     public var maxMergeWaits = 2
     /// MiB of free pages a database file gathers (and 5% of it) before tandemd gives them back to
-    /// the disk, online (`StoreConfiguration.reclaimFreeBytes`); 0: never.
+    /// the disk, online (`StoreConfiguration.reclaimFreeBytes`), on files `tandem-admin compact`
+    /// converted only; 0: never (and no notice at start).
     public var reclaimFreeMiB = 16
     /// Index entries one search page examines (`StoreConfiguration.maxSearchScan`).
     public var maxSearchScan = 20_000
