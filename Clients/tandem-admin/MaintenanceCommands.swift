@@ -40,7 +40,7 @@ struct Backup: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @Argument(help: "The backup file to write.") var file: String
     @Flag(help: "Overwrite FILE when it exists.") var force = false
-    @Flag(help: "Leave out the free pages deleted data left (SQLite's VACUUM INTO: slower, rebuilds every table); the copy gives freed space back online (auto_vacuum INCREMENTAL), whatever the database's mode.")
+    @Flag(help: "Leave out the free pages deleted data left (SQLite's VACUUM INTO: slower, rebuilds every table); the copy keeps the database's auto_vacuum mode (see compact).")
     var compact = false
 
     func run() throws {
@@ -68,9 +68,11 @@ struct Compact: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Rewrite the database and its search file packed, and able to give freed space back while tandemd runs (stop tandemd first).",
         discussion: """
-            Needed once for a database made before online reclaiming (tandemd says so at start): it sets \
-            auto_vacuum INCREMENTAL and VACUUMs each file (about the file's size free beside it; minutes for \
-            gigabytes). Refused while tandemd serves the database.
+            The opt-in to online reclaiming (new files do not reclaim; tandemd names this command at start when \
+            a file holds much free space): it sets auto_vacuum INCREMENTAL and VACUUMs each file (about the \
+            file's size free beside it; minutes for gigabytes). From then on tandemd gives freed pages back \
+            (reclaim-free-mib), and every write costs a little more (deploy/README.md, Disk space). Refused while \
+            tandemd serves the database.
 
             Example: systemctl stop tandemd && sudo -u tandem tandem-admin compact --db /var/lib/tandem/tandem.db
             """)

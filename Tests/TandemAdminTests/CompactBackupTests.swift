@@ -2,8 +2,9 @@ import Foundation
 import Testing
 import TandemStore
 
-/// A deleted session's pages stay in the database file as free pages (SQLite reuses them, never
-/// returns them to the disk). `backup --compact` is the way to a smaller file: a copy without them.
+/// A deleted session's pages stay in the database file as free pages (SQLite reuses them; only a
+/// file `compact` converted gives them back to the disk online). `backup --compact` is a copy
+/// without them, `compact` the file itself rewritten.
 @Suite struct CompactBackupTests {
     private func size(_ path: String) throws -> Int {
         (try FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
@@ -37,6 +38,8 @@ import TandemStore
         #expect(freed >= 200, "deleting 2,000 turns of 4 KB freed pages: \(freed)")
         let packedPages = try Database(path: packed, readOnly: true)
         #expect(try packedPages.scalar("PRAGMA freelist_count") == 0)
+        // The copy keeps the source's mode (NONE: new files cost no pointer-map upkeep).
+        #expect(try packedPages.scalar("PRAGMA auto_vacuum") == 0)
         let (plainSize, packedSize) = (try size(plain), try size(packed))
         #expect(Int64(plainSize - packedSize) >= freed * pageSize * 9 / 10, "\(plainSize) → \(packedSize) bytes, \(freed) free pages")
 
@@ -54,9 +57,9 @@ import TandemStore
         expectStatus(try f.run(["backup", "--compact", packed]), 3)
     }
 
-    /// `compact` converts a file made before online reclaiming (auto_vacuum NONE), and refuses
-    /// while a server holds the database's lock.
-    @Test func compactConvertsALegacyFileOfflineOnly() throws {
+    /// `compact` converts a file (auto_vacuum NONE, as every new one) so that tandemd reclaims it
+    /// online, and refuses while a server holds the database's lock.
+    @Test func compactConvertsANoneFileOfflineOnly() throws {
         let f = AdminFixture()
         defer { f.cleanup() }
         try f.seedStandard()
@@ -66,22 +69,17 @@ import TandemStore
             _ = try store.appendTurns(session: "big", actor: "alice", (0..<500).map { _ in NewTurn(role: .user, content: text) })
         }
         expectStatus(try f.run(["sessions", "delete", "big", "--yes"]), 0)
-        do { // as an older release left it (the test process may write: no server runs)
-            let db = try Database(path: f.db)
-            try db.execute("PRAGMA auto_vacuum=NONE")
-            try db.execute("VACUUM")
-        }
         let legacy = try Database(path: f.db, readOnly: true)
         #expect(try legacy.scalar("PRAGMA auto_vacuum") == 0)
+        let sizeBefore = try size(f.db)
 
-        // A server serving the file: its lock held (here by the test process, as tandemd holds it).
-        let lock = open(f.db + "-lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        #expect(lock >= 0 && flock(lock, LOCK_EX | LOCK_NB) == 0)
+        // A server serving the file (it holds DB-lock, as tandemd does): refused, the file untouched.
+        let (server, _) = try f.startServer()
         let refused = try f.run(["compact"])
+        server.shutdown(grace: 0.5)
         expectStatus(refused, 3)
         #expect(refused.stderr.contains("tandemd is serving"), "\(refused.stderr)")
         #expect(try legacy.scalar("PRAGMA auto_vacuum") == 0)
-        close(lock)
 
         let done = try f.run(["compact"])
         expectStatus(done, 0)
@@ -90,10 +88,17 @@ import TandemStore
         #expect(try converted.scalar("PRAGMA auto_vacuum") == 2)
         #expect(try converted.scalar("PRAGMA freelist_count") == 0)
         #expect(try converted.integrityCheck() == ["ok"])
-        // Backup and restore still work on it.
+        // The deleted turns' pages are gone (their text waits in search_forget_turns for tandemd's index).
+        let sizeAfter = try size(f.db)
+        #expect(sizeAfter < sizeBefore, "\(sizeBefore) -> \(sizeAfter) bytes")
+        // Backups keep the mode, plain or compact, and the database still opens and writes.
         expectStatus(try f.run(["backup", f.dir + "/after.db"]), 0)
         let copy = try Database(path: f.dir + "/after.db", readOnly: true)
         #expect(try copy.scalar("PRAGMA auto_vacuum") == 2)
-        #expect(try f.seed { store in try store.session(id: "s1").id } == "s1")
+        expectStatus(try f.run(["backup", "--compact", f.dir + "/after-packed.db"]), 0)
+        let packed = try Database(path: f.dir + "/after-packed.db", readOnly: true)
+        #expect(try packed.scalar("PRAGMA auto_vacuum") == 2)
+        expectStatus(try f.run(["sessions", "delete", "s1", "--yes"]), 0)
+        #expect(try f.seed { store in (try? store.session(id: "s1")) == nil })
     }
 }
