@@ -10,8 +10,8 @@ import Synchronization
 /// automatic checkpoint is raised to a high safety bound and this thread runs a PASSIVE
 /// checkpoint every `checkpointIntervalMilliseconds`; PASSIVE never blocks the writer or readers.
 /// Durability is unchanged: a checkpoint only moves committed pages from the WAL to the file.
-// Safe to share: `runs` is guarded by `condition`; the Database is used only by the checkpoint
-// thread after init.
+// Safe to share: `runs` is guarded by `condition`; the Database and `lastWatch` are used only by
+// the checkpoint thread after init.
 final class Checkpointer: @unchecked Sendable {
     /// Pages the writer lets the WAL reach before it checkpoints itself: when this thread lags, and
     /// under commits that never pause (the WAL only starts over after a checkpoint that no commit
@@ -27,8 +27,8 @@ final class Checkpointer: @unchecked Sendable {
     let passes: CheckpointPasses
     /// Set by `watchFreePages`: read on the checkpoint thread.
     private let freePagesWatch = Mutex<(space: DiskSpace, minBytes: Int?, due: @Sendable () -> Void)?>(nil)
-    /// Runs between two readings of the free list (about a second).
-    private var watchEvery: Int { max(1, Int((1 / max(interval, 0.001)).rounded())) }
+    /// When the free list was last read (checkpoint thread only).
+    private var lastWatch = ContinuousClock.now
 
     /// Frames in the WAL at the last checkpoint (it starts over from 0 once a checkpoint has
     /// copied all of them and no commit overtook it).
@@ -87,6 +87,9 @@ final class Checkpointer: @unchecked Sendable {
 
     /// One PASSIVE pass; true when it was not busy (it copied what readers allowed).
     private func checkpoint(followUp: Bool = false) -> Bool {
+        // The free list is read before a first pass, not after one: the writer starts the WAL over
+        // right after a pass (`WALRestart`), which a read holding frames then would make fail.
+        if !followUp { watchFreePagesIfDue() }
         var done = false
         // A failure (busy, I/O) is retried next interval; the writer's fallback bounds the WAL meanwhile.
         if let (busy, frames, copied) = try? db.queryOne("PRAGMA wal_checkpoint(PASSIVE)", [], { (Int($0.int(0)), Int($0.int(1)), Int($0.int(2))) }) {
@@ -99,12 +102,16 @@ final class Checkpointer: @unchecked Sendable {
         }
         condition.lock()
         runs += 1
-        let watchNow = runs % watchEvery == 0
         condition.unlock()
-        if watchNow, let watch = freePagesWatch.withLock({ $0 }), let pages = try? DiskReclaim.read(db) {
-            watch.space.note(.main, pages)
-            if !watch.space.isRunning(.main) && DiskReclaim.isWorthReclaiming(pages, minBytes: watch.minBytes) { watch.due() }
-        }
         return done
+    }
+
+    /// About once a second: `watchFreePages`'s look.
+    private func watchFreePagesIfDue() {
+        guard ContinuousClock.now - lastWatch >= .seconds(1) else { return }
+        lastWatch = .now
+        guard let watch = freePagesWatch.withLock({ $0 }), let pages = try? DiskReclaim.read(db) else { return }
+        watch.space.note(.main, pages)
+        if !watch.space.isRunning(.main) && DiskReclaim.isWorthReclaiming(pages, minBytes: watch.minBytes) { watch.due() }
     }
 }
