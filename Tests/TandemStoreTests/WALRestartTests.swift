@@ -13,6 +13,7 @@ import Testing
         var first = pass
         first.isFollowUp = false
         #expect(!WALRestart.isDue(first, seenPass: 6, pages: 8_192), "the first of two passes: the second copies what came meanwhile")
+        #expect(WALRestart.isDue(first, seenPass: 6, pages: 4_500), "past twice the threshold any pass that copied it all will do")
         #expect(!WALRestart.isDue(pass, seenPass: 7, pages: 8_192), "that pass was acted on already")
         #expect(!WALRestart.isDue(pass, seenPass: 6, pages: 9_001), "the WAL is not long yet")
         var held = pass

@@ -27,9 +27,13 @@ struct CheckpointPass: Equatable, Sendable {
 enum WALRestart {
     /// Whether the writer should checkpoint now: a follow-up pass the writer has not acted on
     /// (`seenPass`) found the WAL at least `pages` long and copied all of it. (After the first pass
-    /// of the two, the writer would copy and sync what came during that pass's own syncs.)
+    /// of the two, the writer would copy and sync what came during that pass's own syncs.) Past
+    /// twice `pages` any such pass will do: on a busy host the writer may look only after the
+    /// checkpointer's next regular pass, and waiting for a follow-up it sees in time let the WAL grow
+    /// to the fallback.
     static func isDue(_ pass: CheckpointPass, seenPass: Int, pages: Int) -> Bool {
-        pass.isFollowUp && pass.number != seenPass && pass.logFrames >= pages && pass.copiedFrames == pass.logFrames
+        guard pass.number != seenPass, pass.logFrames >= pages, pass.copiedFrames == pass.logFrames else { return false }
+        return pass.isFollowUp || pass.logFrames >= 2 * pages
     }
 }
 
