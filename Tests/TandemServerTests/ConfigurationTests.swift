@@ -53,6 +53,18 @@ import Testing
         }
     }
 
+    /// Lines are counted as an editor counts them, at LF only: a form feed, a vertical tab or
+    /// U+2028 inside a line split it, so the error named a line the editor does not have, and a
+    /// path holding U+2028 was cut there (found by the `config` fuzz target).
+    @Test func onlyLineFeedsEndLines() throws {
+        var c = ServerConfiguration()
+        #expect(throws: ConfigurationError(source: "f:2", setting: "port", message: "70000 is outside 0...65535")) {
+            try ConfigurationLoader.apply(configFileText: "db = /srv/a\u{2028}b.db # \u{0C} note\nport = 70000\r\n", source: "f", to: &c)
+        }
+        try ConfigurationLoader.apply(configFileText: "db = /srv/a\u{2028}b\u{0B}.db\r\nport = 1\n", source: "f", to: &c)
+        #expect(c.databasePath == "/srv/a\u{2028}b\u{0B}.db" && c.port == 1)
+    }
+
     @Test func badValuesNameTheirSourceAndSetting() {
         var c = ServerConfiguration()
         #expect(throws: ConfigurationError(source: "f:2", setting: "port", message: "70000 is outside 0...65535")) {
@@ -221,5 +233,23 @@ import Testing
         let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let shipped = try String(contentsOf: repo.appendingPathComponent("deploy/tandem.conf"), encoding: .utf8)
         #expect(shipped == text, "regenerate with: .build/debug/tandemd --print-config > deploy/tandem.conf")
+    }
+
+    /// What --print-config prints reads back as the same configuration: a value with a `#`, spaces
+    /// at its ends or quotes around it is printed in quotes (a database path `/srv/t#1.db` printed
+    /// bare read back as `/srv/t`; found by the `config` fuzz target).
+    @Test func printedValuesReadBackAsThemselves() throws {
+        var c = ServerConfiguration()
+        c.databasePath = "/srv/t#1.db"
+        c.tlsCertificatePath = " /etc/tandem/cert.pem "
+        c.tlsKeyPath = "\"key.pem\""
+        c.host = "a\"#\"b"
+        let text = ConfigFileTemplate.render(c)
+        #expect(text.contains("db = \"/srv/t#1.db\"\n") && text.contains("tls-cert = \" /etc/tandem/cert.pem \"\n"))
+        #expect(text.contains("host = a\"#\"b\n"))
+        var parsed = ServerConfiguration()
+        try ConfigurationLoader.apply(configFileText: text, source: "printed", to: &parsed)
+        #expect(parsed == c)
+        #expect(ConfigFileTemplate.render(parsed) == text)
     }
 }

@@ -12,12 +12,23 @@ public enum ConfigFileTemplate {
         for setting in ServerSetting.all {
             out += "\n# \(setting.help)\n# env: \(setting.environmentVariable)\n"
             if let value = currentValue(setting.key, config) {
-                out += "\(setting.key) = \(value)\n"
+                out += "\(setting.key) = \(written(value))\n"
             } else {
                 out += "# \(setting.key) =\n"
             }
         }
         return out
+    }
+
+    /// `value` as a config file line must hold it to read it back: as it is, or in double quotes when
+    /// it has a `#`, spaces at an end or quotes around it (a path `/srv/t#1.db` printed bare read
+    /// back as `/srv/t`). A value no line can hold (a line break, from a flag) is written as it is.
+    static func written(_ value: String) -> String {
+        let quoted = "\"" + value + "\""
+        for text in [value, quoted] where Array(ConfigurationLoader.valueAsRead(text).utf8) == Array(value.utf8) {
+            return text
+        }
+        return value
     }
 
     /// The value of a setting as config-file text; nil when it is unset (optional settings).

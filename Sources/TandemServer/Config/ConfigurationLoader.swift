@@ -5,10 +5,15 @@ import Foundation
 public enum ConfigurationLoader {
     /// Parses a config file: `key = value` lines (LF or CRLF), `#` comments (outside double
     /// quotes), blank lines ignored. Keys are the flag names without dashes in front (`port = 8765`).
+    /// A value in double quotes keeps the spaces at its ends and a `#`.
     public static func apply(configFileText text: String, source: String, to config: inout ServerConfiguration) throws(ConfigurationError) {
         var seen: [String: String] = [:]
-        // "\r\n" is one Character in Swift: splitting on "\n" alone would leave a CRLF file one line.
-        for (index, rawLine) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
+        // Lines end at LF only, as editors count them, so an error's line number is the one to open:
+        // splitting at every Unicode line break (a form feed, U+2028 in a path) counted lines the
+        // editor does not. The bytes are split ("\r\n" is one Character in a String).
+        for (index, bytes) in text.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            var rawLine = Substring(bytes)
+            if rawLine.utf8.last == UInt8(ascii: "\r") { rawLine = rawLine.dropLast() }
             let trimmed = withoutComment(rawLine).trimmingCharacters(in: .whitespaces)
             if trimmed.isEmpty { continue }
             let lineSource = "\(source):\(index + 1)"
@@ -16,8 +21,7 @@ public enum ConfigurationLoader {
                 throw ConfigurationError(source: lineSource, setting: trimmed, message: "expected 'key = value'")
             }
             let key = trimmed[..<equals].trimmingCharacters(in: .whitespaces)
-            var value = trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces)
-            if value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") { value = String(value.dropFirst().dropLast()) }
+            let value = unquoted(trimmed[trimmed.index(after: equals)...].trimmingCharacters(in: .whitespaces))
             // A key given twice is a mistake in one of the two places; which one was meant cannot be told.
             if let earlier = seen[key] {
                 throw ConfigurationError(source: lineSource, setting: key, message: "given twice (also at \(earlier))")
@@ -25,6 +29,16 @@ public enum ConfigurationLoader {
             seen[key] = lineSource
             try set(key, value, source: lineSource, on: &config)
         }
+    }
+
+    /// The value a config file line reads for `written`, the text after `key =`: up to a comment,
+    /// spaces at the ends dropped, then one pair of double quotes around it.
+    static func valueAsRead(_ written: String) -> String {
+        unquoted(withoutComment(Substring(written)).trimmingCharacters(in: .whitespaces))
+    }
+
+    private static func unquoted(_ value: String) -> String {
+        value.count >= 2 && value.hasPrefix("\"") && value.hasSuffix("\"") ? String(value.dropFirst().dropLast()) : value
     }
 
     /// `line` up to its first `#` outside double quotes.
