@@ -37,6 +37,11 @@ public struct Renderer: Sendable {
         return "\u{1B}[" + styles.map(\.rawValue).joined(separator: ";") + "m" + text + "\u{1B}[0m"
     }
 
+    /// A user or session id from the wire, on one line with control characters shown: the protocol
+    /// refuses C0 controls in ids but not C1 (U+009B is a CSI to many terminals) or bidi overrides,
+    /// and a turn's or row's author is any text, so a hostile server could paint the terminal.
+    func name(_ id: String) -> String { PrintableText.line(id) }
+
     /// A stable colour per author, so a conversation is easy to follow.
     func authorStyle(_ author: String) -> Style {
         let palette: [Style] = [.cyan, .green, .magenta, .blue, .yellow]
@@ -87,7 +92,7 @@ public struct Renderer: Sendable {
     public func turn(_ t: TurnDTO) -> String {
         let stamp = now.map { localDay($0) != localDay(t.created) } == true ? date(t.created) : clock(t.created)
         let head = paint("[\(stamp)]", .dim) + " " + paint("#\(t.seq)", .dim) + " "
-            + paint(t.author, .bold, authorStyle(t.author)) + " " + paint("(\(t.role.rawValue))", .dim) + ": "
+            + paint(name(t.author), .bold, authorStyle(t.author)) + " " + paint("(\(t.role.rawValue))", .dim) + ": "
         let content = PrintableText.block(t.content, continuation: paint("  | ", .dim))
         let body = t.undone ? paint("[\((t.state ?? .undone).rawValue)] ", .red) + paint(content, .dim) : content
         return head + body
@@ -97,22 +102,22 @@ public struct Renderer: Sendable {
     public func event(_ e: Event) -> String? {
         switch e.payload {
         case .turn(let t): return turn(t)
-        case .turnUndone(let u): return notice("turn #\(u.seq) was undone by \(u.by)")
+        case .turnUndone(let u): return notice("turn #\(u.seq) was undone by \(name(u.by))")
         case .state(let change):
             let how = change.merged ? " (merged)" : ""
-            return notice("state \(PrintableText.line(change.row.key)) = \(PrintableText.json(change.row.value)) v\(change.row.version) by \(change.row.author)\(how)")
-        case .comment(let c): return notice("\(c.author) commented on #\(c.seq): \(PrintableText.line(c.text))")
-        case .presence(let p): return notice("\(p.user) \(p.action.rawValue)")
+            return notice("state \(PrintableText.line(change.row.key)) = \(PrintableText.json(change.row.value)) v\(change.row.version) by \(name(change.row.author))\(how)")
+        case .comment(let c): return notice("\(name(c.author)) commented on #\(c.seq): \(PrintableText.line(c.text))")
+        case .presence(let p): return notice("\(name(p.user)) \(p.action.rawValue)")
         case .member(let m):
-            if let role = m.role { return notice("\(m.user) is now \(role.rawValue) (by \(m.by))") }
-            return notice("\(m.user) was removed (by \(m.by))")
+            if let role = m.role { return notice("\(name(m.user)) is now \(role.rawValue) (by \(name(m.by)))") }
+            return notice("\(name(m.user)) was removed (by \(name(m.by)))")
         case .session(let s):
             switch s.change {
-            case .status: return notice("session is now \(s.info.status.rawValue) (by \(s.by))")
-            case .updated: return notice("session updated: \"\(PrintableText.line(s.info.title))\" (by \(s.by))")
+            case .status: return notice("session is now \(s.info.status.rawValue) (by \(name(s.by)))")
+            case .updated: return notice("session updated: \"\(PrintableText.line(s.info.title))\" (by \(name(s.by)))")
             default:
                 let detail = s.detail.map { " " + PrintableText.line($0) } ?? ""
-                return notice("session \(s.change.rawValue)\(detail) by \(s.by)")
+                return notice("session \(s.change.rawValue)\(detail) by \(name(s.by))")
             }
         case .shareExpired: return error("this share link has expired")
         }
@@ -120,7 +125,7 @@ public struct Renderer: Sendable {
 
     /// `online: alice, bob`.
     public func presence(_ online: [String]) -> String {
-        paint("online: ", .dim) + (online.isEmpty ? "nobody" : online.sorted().joined(separator: ", "))
+        paint("online: ", .dim) + (online.isEmpty ? "nobody" : online.sorted().map(name).joined(separator: ", "))
     }
 
     /// The view's first hint: what typing does here. A paused or archived session takes no turns,
@@ -147,13 +152,13 @@ public struct Renderer: Sendable {
     // MARK: State and conflicts
 
     public func stateRow(_ row: StateRow) -> String {
-        "\(PrintableText.line(row.key)) = \(PrintableText.json(row.value))  " + paint("v\(row.version) by \(row.author) at \(clock(row.updated))", .dim)
+        "\(PrintableText.line(row.key)) = \(PrintableText.json(row.value))  " + paint("v\(row.version) by \(name(row.author)) at \(clock(row.updated))", .dim)
     }
 
     /// One block per conflicting path: what it was (base), what others wrote (theirs), what you wrote (yours).
     /// A side that did not exist shows as `(absent)`, distinct from `null`.
     public func conflict(key: String, current: StateRow?, conflicts: [MergeConflictDTO]) -> [String] {
-        var lines = [error("conflict writing \(PrintableText.line(key))" + (current.map { " (now v\($0.version) by \($0.author))" } ?? ""))]
+        var lines = [error("conflict writing \(PrintableText.line(key))" + (current.map { " (now v\($0.version) by \(name($0.author)))" } ?? ""))]
         for c in conflicts {
             lines.append("  path \(c.path.isEmpty ? "(whole value)" : PrintableText.line(c.path)):")
             lines.append("    base:   " + side(c.base))
@@ -170,7 +175,7 @@ public struct Renderer: Sendable {
 
     public func member(_ m: Member) -> String {
         let dot = m.online ? paint("●", .green) : paint("○", .dim)
-        return "\(dot) \(m.user) (\(PrintableText.line(m.name))) \(m.role.rawValue)"
+        return "\(dot) \(name(m.user)) (\(PrintableText.line(m.name))) \(m.role.rawValue)"
     }
 
     /// Aligned columns; the first row is the header. Widths are terminal columns, not characters:
@@ -213,7 +218,7 @@ public struct Renderer: Sendable {
              "\(c.merges)", "\(c.conflicts)", "\(c.undos)"]
         }
         let header = [bySession ? "session" : "user", "turns", "tokens in/out", "comments", "row writes", "merges", "conflicts", "undos"]
-        var rows = list.map { row(bySession ? $0.session : $0.user, $0) }
+        var rows = list.map { row(name(bySession ? $0.session : $0.user), $0) }
         if bySession, list.count > 1, let first = list.first {
             // The server keeps each count up to Int64.max (a member can post such token counts), so
             // the total saturates there rather than trapping.
@@ -240,7 +245,7 @@ public struct Renderer: Sendable {
     public func sessions(_ list: [SessionInfo]) -> [String] {
         table([["id", "title", "role", "status", "turns", "updated"]]
               + list.map { s in
-                  [s.id, PrintableText.line(s.title), s.role?.rawValue ?? "-", s.status.rawValue, "\(s.headSeq)", date(s.updated)]
+                  [name(s.id), PrintableText.line(s.title), s.role?.rawValue ?? "-", s.status.rawValue, "\(s.headSeq)", date(s.updated)]
               })
     }
 
@@ -249,14 +254,14 @@ public struct Renderer: Sendable {
     /// `label: value` lines describing a session (`/info`, `tandem info`); a branch names its origin.
     public func sessionInfo(_ s: SessionInfo) -> [String] {
         var rows: [(String, String)] = [
-            ("id", s.id),
+            ("id", name(s.id)),
             ("title", s.title.isEmpty ? "(none)" : PrintableText.line(s.title)),
             ("status", s.status.rawValue),
-            ("owner", s.owner),
+            ("owner", name(s.owner)),
         ]
         if let role = s.role { rows.append(("your role", role.rawValue)) }
         rows.append(("turns", "\(s.headSeq)"))
-        if let parent = s.parent { rows.append(("branch of", "\(parent.session) at #\(parent.seq)")) }
+        if let parent = s.parent { rows.append(("branch of", "\(name(parent.session)) at #\(parent.seq)")) }
         // Metadata is anyone-with-admin's text: escaped like any other foreign text.
         rows.append(("metadata", PrintableText.line(s.metadata.serialized())))
         rows.append(("created", date(s.created)))
@@ -270,7 +275,7 @@ public struct Renderer: Sendable {
     /// One line per search hit: `s1 #17 Title: …[match]…`, or `s1 (title): [Match]ing title`.
     public func searchHits(_ hits: [SearchHit]) -> [String] {
         hits.map { h in
-            let place = h.seq.map { "\(h.session.id) #\($0)" } ?? "\(h.session.id) (title)"
+            let place = h.seq.map { "\(name(h.session.id)) #\($0)" } ?? "\(name(h.session.id)) (title)"
             let title = h.seq == nil ? "" : " " + paint(PrintableText.line(h.session.title), .dim)
             return paint(place, .bold) + title + ": " + PrintableText.line(h.snippet)
         }
@@ -280,14 +285,14 @@ public struct Renderer: Sendable {
     public func comments(_ list: [CommentDTO]) -> [String] {
         list.map { c in
             paint("[\(date(c.created))]", .dim) + " " + paint("#\(c.seq)", .dim) + " "
-                + paint(c.author, .bold, authorStyle(c.author)) + ": "
+                + paint(name(c.author), .bold, authorStyle(c.author)) + ": "
                 + PrintableText.block(c.text, continuation: paint("  | ", .dim))
         }
     }
 
     public func checkpoints(_ list: [Checkpoint]) -> [String] {
         table([["name", "turn", "rows", "by", "saved"]]
-              + list.map { c in [PrintableText.line(c.name), "#\(c.seq)", "\(c.rowCount)", c.by, date(c.created)] })
+              + list.map { c in [PrintableText.line(c.name), "#\(c.seq)", "\(c.rowCount)", name(c.by), date(c.created)] })
     }
 
     /// A checkpoint's rows: each key (one line, control characters shown) with its saved version.
@@ -296,7 +301,7 @@ public struct Renderer: Sendable {
     }
 
     public func templates(_ list: [TemplateInfo]) -> [String] {
-        table([["name", "from", "saved"]] + list.map { t in [PrintableText.line(t.name), t.source, date(t.created)] })
+        table([["name", "from", "saved"]] + list.map { t in [PrintableText.line(t.name), name(t.source), date(t.created)] })
     }
 
     /// Share links with what they are worth at `now` (ms): `active`, `revoked` or `expired`.
@@ -304,7 +309,7 @@ public struct Renderer: Sendable {
         table([["id", "state", "expires", "last used", "by"]]
               + list.map { l in
                   let state = l.revoked ? "revoked" : (l.expires <= now ? "expired" : "active")
-                  return [l.id, state, date(l.expires), l.lastUsed.map(date) ?? "never", l.by]
+                  return [name(l.id), state, date(l.expires), l.lastUsed.map(date) ?? "never", name(l.by)]
               })
     }
 }

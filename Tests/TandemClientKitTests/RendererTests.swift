@@ -84,6 +84,37 @@ import TandemProtocol
         #expect(lines[1] == "  path /^[[2J:")
     }
 
+    /// Ids and authors come from the server too: the protocol refuses C0 controls in a user or
+    /// session id but not C1 or bidi overrides, and a turn's or row's author is any text. Every
+    /// line that names one shows them escaped (found by the `client` fuzz target: a turn event
+    /// whose author held ESC ] 0; retitled the reader's terminal).
+    @Test func idsAndAuthorsFromTheServerNeverReachTheTerminalRaw() {
+        let evil = "e\u{1B}]0;PWNED\u{07}\u{9B}2J\u{202E}"
+        func clean(_ line: String) -> Bool {
+            !line.unicodeScalars.contains { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\u{202E}" }
+        }
+        var byEvil = turn()
+        byEvil.author = evil
+        let info = SessionInfo(id: evil, title: "t", owner: evil, created: t, updated: t)
+        var lines = [plain.turn(byEvil), plain.presence([evil, "bob"]),
+                     plain.member(Member(user: evil, name: "n", role: .write, added: t)),
+                     plain.stateRow(StateRow(key: "k", version: 1, value: 1, author: evil, updated: t))]
+        let payloads: [EventPayload] = [
+            .turn(byEvil), .turnUndone(TurnUndone(seq: 1, by: evil)), .comment(CommentDTO(id: 1, seq: 1, author: evil, text: "x", created: t)),
+            .presence(PresenceChange(user: evil, action: .joined, onlineCount: 1)),
+            .member(MemberChange(user: evil, role: .read, by: evil)), .member(MemberChange(user: evil, role: nil, by: evil)),
+            .session(SessionChange(change: .status, info: info, by: evil)), .session(SessionChange(change: .updated, info: info, by: evil)),
+        ]
+        lines += payloads.compactMap { plain.event(Event(session: "s", eseq: 1, payload: $0)) }
+        lines += plain.sessions([info]) + plain.sessionInfo(info)
+        lines += plain.comments([CommentDTO(id: 1, seq: 1, author: evil, text: "x", created: t)])
+        lines += plain.checkpoints([Checkpoint(name: "c", seq: 1, by: evil, created: t)])
+        lines += plain.templates([TemplateInfo(name: "n", source: evil, by: evil, created: t)])
+        lines += plain.searchHits([SearchHit(session: info, seq: 1, snippet: "s")])
+        #expect(lines.allSatisfy(clean), "\(lines.filter { !clean($0) })")
+        #expect(plain.turn(byEvil).contains("#7 e^[]0;PWNED^G\\u{9B}2J\\u{202E} (assistant)"))
+    }
+
     @Test func colourTurnCarriesTheSameWordsInANSI() {
         let line = colour.turn(turn())
         #expect(line.contains("\u{1B}["))
