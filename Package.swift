@@ -127,6 +127,13 @@ let package = Package(
                           path: "Tests/fuzz/targets/search", swiftSettings: strict),
         .executableTarget(name: "fuzz-import", dependencies: ["FuzzSupport", "FuzzStore", "TandemStore", "TandemJSON"],
                           path: "Tests/fuzz/targets/import", swiftSettings: strict),
+        // These two read TandemServer's internals (`@testable`: Tests/fuzz/run builds with -enable-testing).
+        .executableTarget(name: "fuzz-config", dependencies: ["FuzzSupport", "TandemServer"],
+                          path: "Tests/fuzz/targets/config", swiftSettings: strict),
+        .executableTarget(name: "fuzz-auth", dependencies: ["FuzzSupport", "FuzzStore", "TandemServer", "TandemStore", "TandemTransport"],
+                          path: "Tests/fuzz/targets/auth", swiftSettings: strict),
+        .executableTarget(name: "fuzz-client", dependencies: ["FuzzSupport", "TandemClientKit", "TandemProtocol", "TandemJSON"],
+                          path: "Tests/fuzz/targets/client", swiftSettings: strict),
 
         // Tests.
         .testTarget(name: "TandemCryptoTests", dependencies: ["TandemCrypto"]),

@@ -14,6 +14,9 @@ public struct ServerSetting: Sendable {
     public let key: String
     public let help: String
     let apply: @Sendable (inout ServerConfiguration, String) throws(SettingValueError) -> Void
+    /// The documented range of a number, size or whole-number setting (its help says "Range ..."),
+    /// nil for the others: what a value accepted from any source lies within.
+    public var bounds: ClosedRange<Double>? = nil
 
     /// `TANDEM_` + the key in upper case with dashes as underscores.
     public var environmentVariable: String {
@@ -51,7 +54,7 @@ public struct ServerSetting: Sendable {
             guard let n = Int(value.replacingOccurrences(of: "_", with: "")) else { throw SettingValueError(message: "expected a whole number, got '\(value)'") }
             guard range.contains(n) else { throw SettingValueError(message: "\(n) is outside \(range.lowerBound)...\(range.upperBound)") }
             config[keyPath: path] = n
-        }
+        }.bounded(Double(range.lowerBound)...Double(range.upperBound))
     }
 
     static func bytes(_ key: String, _ help: String, _ range: ClosedRange<Int>, _ path: any WritableKeyPath<ServerConfiguration, Int> & Sendable) -> ServerSetting {
@@ -59,7 +62,7 @@ public struct ServerSetting: Sendable {
             guard let n = ByteSize.parse(value) else { throw SettingValueError(message: "expected a size like 65536, 64k or 4m, got '\(value)'") }
             guard range.contains(n) else { throw SettingValueError(message: "\(n) bytes is outside \(range.lowerBound)...\(range.upperBound)") }
             config[keyPath: path] = n
-        }
+        }.bounded(Double(range.lowerBound)...Double(range.upperBound))
     }
 
     static func number(_ key: String, _ help: String, _ range: ClosedRange<Double>, _ path: any WritableKeyPath<ServerConfiguration, Double> & Sendable) -> ServerSetting {
@@ -67,7 +70,13 @@ public struct ServerSetting: Sendable {
             guard let n = Double(value), n.isFinite else { throw SettingValueError(message: "expected a number, got '\(value)'") }
             guard range.contains(n) else { throw SettingValueError(message: "\(Self.text(n)) is outside \(Self.text(range.lowerBound))...\(Self.text(range.upperBound))") }
             config[keyPath: path] = n
-        }
+        }.bounded(range)
+    }
+
+    private func bounded(_ range: ClosedRange<Double>) -> ServerSetting {
+        var setting = self
+        setting.bounds = range
+        return setting
     }
 
     /// 0.1, 600 (not 600.0).
