@@ -251,5 +251,9 @@ import Testing
         try ConfigurationLoader.apply(configFileText: text, source: "printed", to: &parsed)
         #expect(parsed == c)
         #expect(ConfigFileTemplate.render(parsed) == text)
+        // A CR at a line's end is dropped on reading (CRLF files): a value ending in one is quoted.
+        for value in ["key.pem\r", "#", "\"\"", " a", "a\"#b"] {
+            #expect(ConfigurationLoader.valueAsRead(ConfigFileTemplate.written(value)) == value, "\(value.debugDescription)")
+        }
     }
 }

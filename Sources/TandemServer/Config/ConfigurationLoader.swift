@@ -31,10 +31,13 @@ public enum ConfigurationLoader {
         }
     }
 
-    /// The value a config file line reads for `written`, the text after `key =`: up to a comment,
-    /// spaces at the ends dropped, then one pair of double quotes around it.
+    /// The value a config file line reads for `written`, the text after `key =` up to the line's
+    /// LF: a CR at the end dropped, up to a comment, spaces at the ends dropped, then one pair of
+    /// double quotes around it.
     static func valueAsRead(_ written: String) -> String {
-        unquoted(withoutComment(Substring(written)).trimmingCharacters(in: .whitespaces))
+        var text = Substring(written)
+        if text.utf8.last == UInt8(ascii: "\r") { text = text.dropLast() }
+        return unquoted(withoutComment(text).trimmingCharacters(in: .whitespaces))
     }
 
     private static func unquoted(_ value: String) -> String {
