@@ -40,8 +40,8 @@ enum AuthFuzz {
 
     // Safe: libFuzzer runs one input at a time on one thread.
     nonisolated(unsafe) static let store = FuzzStore("auth", recycleAfter: .max, prepare: prepare)
-    // Safe: as `store`. A budget no input can spend: every attempt is decided, none throttled.
-    nonisolated(unsafe) static let authenticator = Authenticator(store: store.store, failuresPerMinute: 1e12)
+    // A budget no input can spend: every attempt is decided, none throttled.
+    static let authenticator = Authenticator(store: store.store, failuresPerMinute: 1e12)
     static let upgrade = UpgradeConfiguration(subprotocols: ["tandem.v1"], deflate: DeflateConfiguration())
 
     static func run(_ data: UnsafeRawBufferPointer) {
