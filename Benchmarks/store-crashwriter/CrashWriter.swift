@@ -107,6 +107,7 @@ enum CrashWriter {
                     told = true
                     line += "reclaiming\n"
                 }
+                // Safe: the buffer lives for the closure, and write(2) reads it only during the call.
                 line.utf8CString.withUnsafeBufferPointer { buffer in _ = write(1, buffer.baseAddress, buffer.count - 1) }
                 usleep(1_000)
             }
