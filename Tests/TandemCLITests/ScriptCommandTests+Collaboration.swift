@@ -211,7 +211,9 @@ extension TandemCLIScriptTests {
         #expect(try f.run(["remove", "s1", "carol"], as: "bob").status == 3)
         let removed = try f.run(["remove", "s1", "carol"])
         #expect(removed.status == 0 && removed.stdout == "carol removed from s1\n", "\(removed.stderr)")
-        #expect(try f.run(["info", "s1"], as: "carol").status == 2)
+        // A former member is told so (forbidden, naming the removal); others get not_found.
+        let formerInfo = try f.run(["info", "s1"], as: "carol")
+        #expect(formerInfo.status == 3 && formerInfo.stderr.contains("removed"), "\(formerInfo.stderr)")
         let daveToken = try f.server.store.createToken(userID: "dave", label: "test").secret
         let left = try f.run(["RAW", "remove", "s1", "dave", "--url", f.url, "--token", daveToken])
         #expect(left.status == 0, "anyone may leave: \(left.stderr)")
@@ -225,7 +227,7 @@ extension TandemCLIScriptTests {
         #expect(turns["alice"] == 2 && turns["bob"] == 1, "\(stats)")
         let table = try f.run(["stats", "s1"])
         #expect(table.stdout.hasPrefix("user   turns"), "\(table.stdout)")
-        #expect(try f.run(["stats", "s1"], as: "carol").status == 2, "no longer a member")
+        #expect(try f.run(["stats", "s1"], as: "carol").status == 3, "no longer a member")
 
         // Without a session: your own usage, per session and in total.
         _ = try f.run(["create", "Second", "--id", "s2"])

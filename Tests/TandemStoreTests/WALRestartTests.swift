@@ -56,7 +56,8 @@ import Testing
         #expect(run.restarts >= 3, "the writer started the WAL over \(run.restarts) times")
         // Without the restart the WAL mostly grows to the writer's fallback (16,384 frames: the
         // checkpointer seldom wins); with it a pass sees what was committed since the last restart
-        // and a few intervals more on this busy machine (1,253-2,350 frames in four runs).
-        #expect(run.longest < 5_000, "the longest WAL a pass saw: \(run.longest) frames")
+        // and a few intervals more (1,253-2,350 frames in four runs alone; 5,012 once in the whole
+        // suite, where this test took 90 s).
+        #expect(run.longest < Checkpointer.writerFallbackPages / 2, "the longest WAL a pass saw: \(run.longest) frames")
     }
 }
