@@ -39,6 +39,15 @@ import Testing
         return try Store(config)
     }
 
+    /// Deletes `id` to its end (rows removed, its text forgotten by the index) and waits until its
+    /// pages show as free, as the checkpointer reads them; false if they never did within 10 s.
+    private static func deleteAndAwaitFreePages(_ store: Store, id: String) throws -> Bool {
+        try store.deleteSession(id: id, actor: "alice")
+        try store.finishDeletes()
+        try store.awaitSearchIndex(through: .max)
+        return eventually(10) { store.diskSpace.freeBytes(.main) > 2 << 20 }
+    }
+
     /// Polls `condition` (a file size on disk, which nothing signals) for at most `seconds`.
     private static func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(seconds)
@@ -66,11 +75,8 @@ import Testing
         try createTestUsers(store)
         _ = try makeSession(store, id: "live")
         try Self.fill(store, id: "big", turns: 2_000)
-        try store.deleteSession(id: "big", actor: "alice")
-        try store.finishDeletes()
-        try store.awaitSearchIndex(through: .max)
         // The forgotten text dropped by the chore; its pages free, as the checkpointer reads them.
-        let freed = Self.eventually(10) { store.diskSpace.freeBytes(.main) > 2 << 20 }
+        let freed = try Self.deleteAndAwaitFreePages(store, id: "big")
         #expect(freed, "\(store.diskSpace.freeBytes(.main)) bytes free")
         let sizeWithFreePages = Self.fileBytes(dir.dbPath)
         // Posts, and another delete (the chore runs to its end again), read no free list.
@@ -199,11 +205,8 @@ import Testing
         defer { store.close() }
         #expect(store.diskSpace.reclaimsOnline(.main) == true)
         try Self.fill(store, id: "big", turns: 2_000)
-        try store.deleteSession(id: "big", actor: "alice")
-        try store.finishDeletes()
-        try store.awaitSearchIndex(through: .max)
         // The forgotten text dropped, its pages stay free (read by the checkpointer each second).
-        let freed = Self.eventually(10) { store.diskSpace.freeBytes(.main) > 2 << 20 }
+        let freed = try Self.deleteAndAwaitFreePages(store, id: "big")
         #expect(freed, "\(store.diskSpace.freeBytes(.main)) bytes free")
         #expect(store.diskSpace.steps.count == 0)
     }
