@@ -68,7 +68,7 @@ struct DatabaseOptions: ParsableArguments {
     func compact() throws -> [Store.Compaction] {
         guard try databaseExists() else { throw missing }
         // Held while compacting, so that a tandemd starting meanwhile refuses to (its own lock).
-        guard let lock = ServerPresence.holdAgainstServer(databasePath: path) else {
+        guard let lock = ServerPresence.holdAgainstServer(databasePath: path, command: "compact") else {
             throw AdminFailure(AdminFailure.conflict, """
                 tandemd is serving '\(path)' (it holds \(path)-lock): compact rewrites the whole file offline; \
                 stop tandemd, run compact, start it again

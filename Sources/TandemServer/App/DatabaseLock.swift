@@ -7,7 +7,8 @@ import Synchronization
 /// hear each other's turns only through the change-log watcher (hundreds of milliseconds late), and
 /// race each other's migrations on a new file. A separate file, not the database: closing any
 /// descriptor of the database would drop the POSIX locks SQLite holds on it in this process.
-/// `tandem-admin` takes no lock: it is meant to run beside tandemd.
+/// `tandem-admin` takes it only for `compact`, which rewrites the file offline (made if missing,
+/// so that a server starting meanwhile finds it held); its other commands run beside tandemd.
 final class DatabaseLock: Sendable {
     let path: String
     /// -1 once released: `release` and `deinit` close it once between them.
@@ -17,7 +18,13 @@ final class DatabaseLock: Sendable {
         let path: String
         let holder: String?
         var description: String {
-            "another tandemd\(holder.map { " (pid \($0))" } ?? "") is serving this database (it holds \(path)); "
+            // `tandem-admin compact` writes "PID tandem-admin compact" while it rewrites the file offline.
+            if let holder, let space = holder.firstIndex(of: " "), holder[space...].contains("tandem-admin") {
+                let command = holder[holder.index(after: space)...]
+                return "\(command) (pid \(holder[..<space])) is rewriting this database offline (it holds \(path)); "
+                    + "start tandemd once it has finished"
+            }
+            return "another tandemd\(holder.map { " (pid \($0))" } ?? "") is serving this database (it holds \(path)); "
                 + "stop it first, or give this one another --db: two servers would not share live sessions, presence or limits"
         }
     }
