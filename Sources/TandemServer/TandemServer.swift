@@ -73,7 +73,13 @@ public final class TandemServer: Sendable {
         // The health check's storage half, as a series: an alert can say "disk full" where a failing
         // /healthz probe only says "unhealthy".
         let refusingWrites = metrics.storageRefusingWrites
-        metrics.sampleAtScrape { refusingWrites.set(store.writer.storage.refusesWrites ? 1 : 0) }
+        // And a count: the flag is cleared by the next commit, so refusals of some writes only (the
+        // large ones, on a nearly full disk) can fall between two scrapes.
+        let refusals = metrics.writeRefusals
+        metrics.sampleAtScrape {
+            refusingWrites.set(store.writer.storage.refusesWrites ? 1 : 0)
+            refusals.mirror(store.writer.storage.refusedWrites)
+        }
         let health: @Sendable () -> HTTPRoutes.Health = {
             guard !store.writer.storage.refusesWrites else { return .failing }
             do throws(StoreError) {
@@ -222,7 +228,8 @@ public final class TandemServer: Sendable {
 }
 
 /// Samples the turn counter once a second into the `turns_per_second` gauge, the store
-/// writer's commit counts into their counters, and the search index's backlog.
+/// writer's commit counts into their counters, the search index's backlog, and the files' and
+/// their file system's sizes.
 final class RateSampler: @unchecked Sendable {
     // @unchecked: `timer` is set in start and cancelled in stop, both from the owner's thread.
     private let metrics: ServerMetrics
@@ -252,6 +259,7 @@ final class RateSampler: @unchecked Sendable {
     }
 
     func start() {
+        Self.sampleFileSizes(metrics, store)
         let timer = DispatchSource.makeTimerSource(queue: .global())
         last.store(metrics.turns.value, ordering: .relaxed)
         timer.schedule(deadline: .now() + 1, repeating: 1)
@@ -278,6 +286,7 @@ final class RateSampler: @unchecked Sendable {
             metrics.storeFreeBytes.set(space.freeBytes(.main))
             metrics.searchFreeBytes.set(space.freeBytes(.search))
             metrics.reclaimedBytes.mirror(space.reclaimedBytes)
+            Self.sampleFileSizes(metrics, store)
             for pass in space.takeEndedPasses() {
                 logger.info("gave free pages back to the disk", metadata: [
                     "file": "\(pass.file.rawValue)", "reclaimed-mib": "\(String(format: "%.1f", Double(pass.bytes) / 1_048_576))",
@@ -298,4 +307,18 @@ final class RateSampler: @unchecked Sendable {
     }
 
     func stop() { timer?.cancel() }
+
+    /// The files' sizes and modes, their file system's space; also at start, so the first scrape has them.
+    private static func sampleFileSizes(_ metrics: ServerMetrics, _ store: Store) {
+        let space = store.diskSpace
+        metrics.storeFileBytes.set(space.fileBytes(.main))
+        metrics.searchFileBytes.set(space.fileBytes(.search))
+        // A file not read yet (no search file) says 1: no alert names the opt-in for it.
+        metrics.storeReclaimsOnline.set(space.reclaimsOnline(.main) == false ? 0 : 1)
+        metrics.searchReclaimsOnline.set(space.reclaimsOnline(.search) == false ? 0 : 1)
+        guard let sizes = StoreFileSizes.read(databasePath: store.configuration.path) else { return }
+        metrics.fileSystemAvailableBytes.set(sizes.fileSystemAvailableBytes)
+        metrics.fileSystemSizeBytes.set(sizes.fileSystemSizeBytes)
+        metrics.walBytes.set(sizes.walBytes)
+    }
 }

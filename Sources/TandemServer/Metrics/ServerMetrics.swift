@@ -31,6 +31,18 @@ public final class ServerMetrics: Sendable {
                                              help: "1 from a write storage refused (disk full, read-only, I/O error) until a write commits; /healthz answers 503 meanwhile.")
     public let storeFreeBytes = Gauge("tandem_store_free_bytes", help: "Bytes on the database file's free list (freed by deletes; given back to the disk online once past reclaim-free-mib).")
     public let searchFreeBytes = Gauge("tandem_search_free_bytes", help: "Bytes on the search file's free list (given back to the disk online while indexing is idle).")
+    public let storeFileBytes = Gauge("tandem_store_file_bytes", help: "Bytes of the database file (its pages), as last read: with tandem_store_free_bytes, the share of it that is free.")
+    public let searchFileBytes = Gauge("tandem_search_file_bytes", help: "Bytes of the search file (its pages), as last read: with tandem_search_free_bytes, the share of it that is free.")
+    public let storeReclaimsOnline = Gauge("tandem_store_reclaims_online",
+                                           help: "1 if the database file gives free pages back online (auto_vacuum INCREMENTAL, after tandem-admin compact), 0 if not (NONE, the default).")
+    public let searchReclaimsOnline = Gauge("tandem_search_reclaims_online",
+                                            help: "1 if the search file gives free pages back online (auto_vacuum INCREMENTAL, after tandem-admin compact), 0 if not.")
+    public let walBytes = Gauge("tandem_store_wal_bytes", help: "Bytes of the database's WAL file (cut back at checkpoints).")
+    public let fileSystemAvailableBytes = Gauge("tandem_store_filesystem_avail_bytes",
+                                                help: "Bytes tandemd may still write on the file system holding the database (statvfs f_bavail; root's reserve excluded), sampled once a second.")
+    public let fileSystemSizeBytes = Gauge("tandem_store_filesystem_size_bytes", help: "Size in bytes of the file system holding the database, sampled once a second.")
+    public let writeRefusals = Counter("tandem_store_write_refusals_total",
+                                       help: "Writes storage refused (disk full, read-only, I/O error); a refused group commit counts once.")
     public let reclaimedBytes = Counter("tandem_store_reclaimed_bytes_total", help: "Bytes of free pages given back to the file system online (database and search files).")
     public let memoryAllocated = Gauge("tandem_memory_allocated_bytes", help: "Bytes of memory the server holds (the allocator's count).")
     public let memoryResident = Gauge("tandem_memory_resident_bytes", help: "Bytes of physical memory the allocator maps: held, kept free for reuse, and its own metadata.")
@@ -60,9 +72,12 @@ public final class ServerMetrics: Sendable {
             info: ("tandem_build_info", "The running release and wire protocol (always 1).",
                    [("version", Release.version), ("protocol", ProtocolVersion.subprotocol)]),
             counters: [connectionsRefused, connectionsRefusedPerAddress, turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
-                       storeCommits, storeJobs, reclaimedBytes],
+                       storeCommits, storeJobs, writeRefusals, reclaimedBytes],
             gauges: [connections, connectionsLimit, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, storeReadable, storageRefusingWrites,
-                     storeFreeBytes, searchFreeBytes, memoryAllocated, memoryResident]
+                     storeFreeBytes, searchFreeBytes, storeFileBytes, searchFileBytes, storeReclaimsOnline, searchReclaimsOnline, walBytes,
+                     memoryAllocated, memoryResident]
+                // Absent for an in-memory database (no file system: an alert would read 0 bytes free).
+                + (fileSystemSizeBytes.value > 0 ? [fileSystemAvailableBytes, fileSystemSizeBytes] : [])
                 + (tlsCertificateExpiry.value > 0 ? [tlsCertificateExpiry] : []),
             histograms: [postLatency])
     }

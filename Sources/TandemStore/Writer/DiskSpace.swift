@@ -45,6 +45,10 @@ public final class DiskSpace: Sendable {
     /// Free bytes of `file` as last read (0 before the first reading).
     public func freeBytes(_ file: File) -> Int { state.withLock { $0.pages[file]?.freeBytes ?? 0 } }
 
+    /// Bytes of `file` (its pages times the page size) as last read, 0 before the first reading:
+    /// beside `freeBytes`, the share of the file that is free.
+    public func fileBytes(_ file: File) -> Int { state.withLock { $0.pages[file].map { $0.total * $0.pageSize } ?? 0 } }
+
     /// Whether `file` can give space back online (auto_vacuum INCREMENTAL); nil before it was read.
     public func reclaimsOnline(_ file: File) -> Bool? { state.withLock { $0.pages[file]?.incremental } }
 

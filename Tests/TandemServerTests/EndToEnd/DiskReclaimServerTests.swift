@@ -69,6 +69,7 @@ extension EndToEnd {
             #expect(!scraped.contains("tandem_store_reclaimed_bytes_total 0\n"), "\(scraped)")
             #expect(scraped.contains("# TYPE tandem_store_free_bytes gauge"))
             #expect(scraped.contains("# TYPE tandem_search_free_bytes gauge"))
+            #expect(scraped.contains("\ntandem_store_reclaims_online 1\n") && scraped.contains("\ntandem_search_reclaims_online 1\n"), "\(scraped)")
             #expect(!log.all.contains { $0.message.contains("tandem-admin compact") })
         }
 
@@ -87,6 +88,8 @@ extension EndToEnd {
             #expect(notices.first?.level == .notice)
             #expect(notices.first?.metadata["free-mib"]?.hasPrefix("main ") == true, "\(notices)")
             #expect(harness.store.diskSpace.reclaimsOnline(.main) == false)
+            // What TandemFreeSpaceWorthCompacting (deploy/prometheus) reads.
+            #expect(harness.server.metrics.render().contains("\ntandem_store_reclaims_online 0\n"))
             // The free bytes are on /metrics all the same (the sampler mirrors them once a second).
             #expect(eventually(timeout: 5) { harness.server.metrics.render().contains("tandem_store_free_bytes 0\n") == false })
             #expect(harness.store.diskSpace.steps.count == 0)

@@ -82,12 +82,14 @@ extension EndToEnd {
             #expect(garbage.contains("storage unavailable"))
         }
 
-        @Test("/healthz answers 503 and /metrics says tandem_store_refusing_writes 1 while storage refuses writes, 200 and 0 after the next commit")
+        @Test("/healthz answers 503 and /metrics says tandem_store_refusing_writes 1 while storage refuses writes, 200 and 0 after the next commit; tandem_store_write_refusals_total keeps the count")
         func failsWhileStorageRefusesWrites() throws {
             let harness = try TestServer { $0.loops = 1 }
             defer { harness.stop() }
             #expect(try PendingGet("/healthz", port: harness.port).answer().hasPrefix("HTTP/1.1 200"))
-            #expect(try PendingGet("/metrics", port: harness.port).answer().contains("\ntandem_store_refusing_writes 0\n"))
+            let before = try PendingGet("/metrics", port: harness.port).answer()
+            #expect(before.contains("\ntandem_store_refusing_writes 0\n"))
+            #expect(before.contains("\n# TYPE tandem_store_write_refusals_total counter\ntandem_store_write_refusals_total 0\n"), "\(before)")
             // What the writer notes when a commit fails with SQLITE_FULL (the disk-full drill does it for real).
             harness.store.writer.storage.note(StoreError(.sqlite, "database or disk is full", sqliteCode: 13))
             let refused = try PendingGet("/healthz", port: harness.port).answer()
@@ -97,7 +99,10 @@ extension EndToEnd {
             #expect(try PendingGet("/metrics", port: harness.port).answer().contains("\ntandem_store_refusing_writes 1\n"))
             _ = try harness.user("alice") // a write commits
             #expect(try PendingGet("/healthz", port: harness.port).answer().hasPrefix("HTTP/1.1 200"))
-            #expect(try PendingGet("/metrics", port: harness.port).answer().contains("\ntandem_store_refusing_writes 0\n"))
+            // The flag is cleared; the count is not (an alert on refusals between scrapes reads it).
+            let after = try PendingGet("/metrics", port: harness.port).answer()
+            #expect(after.contains("\ntandem_store_refusing_writes 0\n"))
+            #expect(after.contains("\ntandem_store_write_refusals_total 1\n"), "\(after)")
         }
 
         @Test("/metrics exports max-connections as tandem_connections_limit, beside tandem_connections")
