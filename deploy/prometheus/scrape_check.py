@@ -99,6 +99,10 @@ def main():
     check(exported.get("tandem_tls_certificate_expiry_timestamp_seconds", 0) > time.time(),
           "the certificate expiry is exported, in the future")
     check(exported.get("tandem_connections_limit", 0) > 0, "the max-connections limit is exported")
+    check(0 < exported.get("tandem_store_filesystem_avail_bytes", 0) <= exported.get("tandem_store_filesystem_size_bytes", 0),
+          "the database's file system's free and total bytes are exported")
+    check(exported.get("tandem_store_file_bytes", 0) > 0 and exported.get("tandem_store_reclaims_online") == 0,
+          "the database file's size and its mode (a new file: auto_vacuum NONE) are exported")
 
     # Every tandem_* word under each alert: its expression, and the metrics its description points at.
     used, alert = {}, None
