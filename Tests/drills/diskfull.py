@@ -8,7 +8,8 @@ while members write.
    server, never hang a request.
 3. While full: reads keep working (history, state.get, ping), and a new member can connect and join.
 4. The filler is deleted: writes must succeed again within 15 s without restarting tandemd.
-   /healthz answers 503 while storage refuses writes, 200 again once one commits.
+   /healthz answers 503 while storage refuses writes, 200 again once one commits; /metrics shows the
+   file system (nearly) full and counts the refused writes, then shows the space back.
 5. Nothing acknowledged is lost: the live member saw every acknowledged turn once, in order; history is
    gap-free and holds every acknowledged turn; after a restart on the same database as well;
    `PRAGMA integrity_check` is ok.
@@ -25,6 +26,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "lib
 from tandem_drill import Admin, Client, DrillFailure, Ledger, Tandemd  # noqa: E402
 
 SESSION = "full"
+
+
+def metrics_within(server, seconds, condition):
+    """/metrics once `condition` holds of it (the file system is sampled once a second), or the last read."""
+    deadline = time.monotonic() + seconds
+    while True:
+        metrics = server.metrics()
+        if condition(metrics) or time.monotonic() > deadline:
+            return metrics
+        time.sleep(0.1)
 
 
 def check(condition, what):
@@ -144,6 +155,15 @@ async def run(args):
         check(server.alive(), "tandemd is still running")
         status, body = server.healthz()
         check(status == 503 and "storage" in body, f"/healthz tells monitoring: {status} {body.strip()}")
+        # What the disk-space alerts read (deploy/prometheus): the file system's free bytes (sampled once
+        # a second) and the refusals, counted though each next commit clears the flag.
+        size = os.statvfs(args.mount).f_blocks * os.statvfs(args.mount).f_frsize
+        metrics = metrics_within(server, 5, lambda m: m.get("tandem_store_filesystem_avail_bytes", -1) < 64 << 10)
+        check(metrics.get("tandem_store_filesystem_size_bytes") == size
+              and metrics.get("tandem_store_filesystem_avail_bytes", -1) < 64 << 10,
+              f"/metrics: {metrics.get('tandem_store_filesystem_avail_bytes')} of {size} bytes free on the file system")
+        check(metrics.get("tandem_store_write_refusals_total", 0) >= 1,
+              f"/metrics counts {metrics.get('tandem_store_write_refusals_total')} refused writes")
         # One error line per refused write filled the log (on the full disk, under journald) as fast as
         # clients retried: the first of a kind in 10 s is logged, the rest counted.
         with open(server.log_path, errors="replace") as f:
@@ -181,6 +201,9 @@ async def run(args):
         check(put.get("ok") and put["result"]["outcome"] == "applied", "state writes too")
         status, body = server.healthz()
         check(status == 200, f"/healthz is 200 again: {status} {body.strip()}")
+        free_again = metrics_within(server, 5, lambda m: m.get("tandem_store_filesystem_avail_bytes", 0) > filled // 2) \
+            .get("tandem_store_filesystem_avail_bytes", 0)
+        check(free_again > filled // 2, f"/metrics: {free_again} bytes free again")
 
         print("5. nothing acknowledged lost")
         deadline = time.monotonic() + 10
