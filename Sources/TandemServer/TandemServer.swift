@@ -31,7 +31,8 @@ public final class TandemServer: Sendable {
         self.logger = logger
         let storeConfiguration = configuration.storeConfiguration
         // Before the database is opened: a second server must not even run the migrations.
-        databaseLock = configuration.databasePath == ":memory:" ? nil : try DatabaseLock.acquire(databasePath: configuration.databasePath)
+        let databaseLock = configuration.databasePath == ":memory:" ? nil : try DatabaseLock.acquire(databasePath: configuration.databasePath)
+        self.databaseLock = databaseLock
         do {
             store = try Store(storeConfiguration)
         } catch {
@@ -100,7 +101,10 @@ public final class TandemServer: Sendable {
         rateSampler = RateSampler(metrics: metrics, store: store, logger: logger,
                                   maxConnections: configuration.maxConnections,
                                   refusedPerAddress: { transport.connectionsRefusedPerAddress },
-                                  flushLogs: { application.flushRefusalLogs() }) { transport.connectionsRefusedWhenFull }
+                                  flushLogs: { application.flushRefusalLogs() },
+                                  keepLock: { Self.keepLockInPlace(databaseLock, logger) }) {
+            transport.connectionsRefusedWhenFull
+        }
         memoryReleaser = FreedMemoryReleaser(interval: configuration.memoryTrimIntervalSeconds)
     }
 
@@ -133,6 +137,24 @@ public final class TandemServer: Sendable {
             throughput: deploy/README.md, Disk space), stop tandemd and run tandem-admin compact once
             """, metadata: ["database": "\(configuration.databasePath)",
                            "free-mib": "\(files.map { "\($0.file.rawValue) \($0.freeBytes >> 20)" }.joined(separator: ", "))"])
+    }
+
+    /// Takes the one-server lock again when its file was removed or replaced, saying so; a new
+    /// file another process holds is said once, until it is in place again.
+    private static func keepLockInPlace(_ lock: DatabaseLock?, _ logger: Logger) {
+        guard let lock else { return }
+        switch lock.keepInPlace() {
+        case .inPlace:
+            lock.reportedTaken.store(false, ordering: .relaxed)
+        case .restored:
+            lock.reportedTaken.store(false, ordering: .relaxed)
+            logger.warning("the lock file was removed or replaced while tandemd runs; made it again and holding it",
+                           metadata: ["lock": "\(lock.path)"])
+        case .takenBy(let holder):
+            guard !lock.reportedTaken.exchange(true, ordering: .relaxed) else { return }
+            logger.error("the lock file was removed or replaced while tandemd runs, and another process holds the new one; stop it, or restart tandemd once it ends",
+                         metadata: ["lock": "\(lock.path)", "holder": "\(holder ?? "unknown")"])
+        }
     }
 
     /// On SIGHUP: reads the TLS certificate chain and key again (a renewed certificate) for the
@@ -240,6 +262,8 @@ final class RateSampler: @unchecked Sendable {
     private let refusedPerAddress: @Sendable () -> Int
     /// Tells the refusals a throttled log left out once their window has ended.
     private let flushLogs: @Sendable () -> Void
+    /// Takes the one-server lock again if its file went (`DatabaseLock.keepInPlace`).
+    private let keepLock: @Sendable () -> Void
     private var timer: (any DispatchSourceTimer)?
     /// The turn count at the previous tick. Atomic, not a captured `var`: successive ticks run on
     /// different threads of the global queue (ThreadSanitizer reported the captured `var` as a race).
@@ -248,9 +272,10 @@ final class RateSampler: @unchecked Sendable {
 
     init(metrics: ServerMetrics, store: Store, logger: Logger, maxConnections: Int,
          refusedPerAddress: @escaping @Sendable () -> Int = { 0 }, flushLogs: @escaping @Sendable () -> Void = {},
-         refusedWhenFull: @escaping @Sendable () -> Int) {
+         keepLock: @escaping @Sendable () -> Void = {}, refusedWhenFull: @escaping @Sendable () -> Int) {
         self.refusedPerAddress = refusedPerAddress
         self.flushLogs = flushLogs
+        self.keepLock = keepLock
         self.metrics = metrics
         self.store = store
         self.logger = logger
@@ -263,9 +288,10 @@ final class RateSampler: @unchecked Sendable {
         let timer = DispatchSource.makeTimerSource(queue: .global())
         last.store(metrics.turns.value, ordering: .relaxed)
         timer.schedule(deadline: .now() + 1, repeating: 1)
-        timer.setEventHandler { [metrics, store, logger, maxConnections, refusedWhenFull, refusedPerAddress, flushLogs, weak self] in
+        timer.setEventHandler { [metrics, store, logger, maxConnections, refusedWhenFull, refusedPerAddress, flushLogs, keepLock, weak self] in
             guard let self else { return }
             flushLogs()
+            keepLock()
             // Refusals at the connection limit: counted, and one log line a second while they last.
             let refused = refusedWhenFull()
             if refused > metrics.connectionsRefused.value {

@@ -41,6 +41,25 @@ import TandemStore
         #expect(!after.exited, "\(after.output)")
     }
 
+    /// A lock file removed while tandemd runs (an `rm`, a restore's `mv` with tandemd left running)
+    /// left the server's lock on a file no longer there: compact, and a second tandemd, saw no server.
+    /// The server makes it again within a second and holds it.
+    @Test func aLockFileRemovedUnderARunningServerIsMadeAgainAndCompactStillRefused() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        let (server, _) = try f.startServer()
+        defer { server.shutdown(grace: 0.5) }
+        let lockPath = f.db + "-lock"
+        #expect(Self.heldByAnother(lockPath))
+        #expect(unlink(lockPath) == 0)
+        #expect(Self.eventually(timeout: 10 * testTimeScale) { Self.heldByAnother(lockPath) }, "the server did not take \(lockPath) again")
+        let refused = try f.run(["compact"])
+        expectStatus(refused, 3)
+        #expect(refused.stderr.contains("tandemd is serving"), "\(refused.stderr)")
+        #expect(try Database(path: f.db, readOnly: true).scalar("PRAGMA auto_vacuum") == 0)
+    }
+
     /// Polls `condition` every 20 ms until it holds (true) or `timeout` seconds pass (false).
     private static func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)

@@ -13,6 +13,9 @@ final class DatabaseLock: Sendable {
     let path: String
     /// -1 once released: `release` and `deinit` close it once between them.
     private let descriptor: Atomic<Int32>
+    /// Whether the server has logged that another process holds the lock file made after this one's
+    /// went (said once, until it is in place again).
+    let reportedTaken = Atomic<Bool>(false)
 
     struct Held: Error, CustomStringConvertible {
         let path: String
@@ -55,6 +58,48 @@ final class DatabaseLock: Sendable {
         // Safe: the buffer outlives the call and its count is passed with it.
         _ = pid.withUnsafeBytes { pwrite(descriptor, $0.baseAddress, $0.count, 0) }
         self.descriptor = Atomic(descriptor)
+    }
+
+    /// What `keepInPlace` found.
+    enum Placement: Equatable {
+        /// The lock file is the one held.
+        case inPlace
+        /// It had been removed or replaced (an `rm`, a restore's `mv`): a new one is made and held.
+        case restored
+        /// It had been, and the new one is held by another process (named by its pid line, if any):
+        /// `tandem-admin compact` or a second tandemd took it meanwhile.
+        case takenBy(String?)
+    }
+
+    /// Checks that `path` is still the file this lock holds, and takes the lock on a new one if it
+    /// was removed or replaced: a lock on a file no longer there hides this server from
+    /// `tandem-admin compact` and from a second tandemd. Once a second (`RateSampler`).
+    func keepInPlace() -> Placement {
+        let current = descriptor.load(ordering: .acquiring)
+        guard current >= 0 else { return .inPlace }
+        var held = stat()
+        var named = stat()
+        guard fstat(current, &held) == 0 else { return .inPlace }
+        if stat(path, &named) == 0 && named.st_dev == held.st_dev && named.st_ino == held.st_ino { return .inPlace }
+        var fresh = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        if fresh < 0 { fresh = open(path, O_RDONLY | O_CLOEXEC) }
+        guard fresh >= 0 else { return .takenBy(nil) }
+        guard flock(fresh, LOCK_EX | LOCK_NB) == 0 else {
+            close(fresh)
+            let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+            return .takenBy(holder?.isEmpty == false ? holder : nil)
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fresh, 0)
+        // Safe: the buffer outlives the call and its count is passed with it.
+        _ = pid.withUnsafeBytes { pwrite(fresh, $0.baseAddress, $0.count, 0) }
+        let old = descriptor.exchange(fresh, ordering: .acquiringAndReleasing)
+        if old >= 0 {
+            close(old)
+        } else if descriptor.compareExchange(expected: fresh, desired: -1, ordering: .acquiringAndReleasing).exchanged {
+            close(fresh) // released meanwhile (shutdown): not held again
+        }
+        return .restored
     }
 
     /// Releases the lock (at shutdown; the process's exit releases it too, kill -9 included).
