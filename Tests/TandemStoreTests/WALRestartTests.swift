@@ -54,10 +54,11 @@ import Testing
         let run = try longestWAL(restartPages: 400, commits: 6_000)
         #expect(run.seq == 6_000)
         #expect(run.restarts >= 3, "the writer started the WAL over \(run.restarts) times")
-        // Without the restart the WAL mostly grows to the writer's fallback (16,384 frames: the
-        // checkpointer seldom wins); with it a pass sees what was committed since the last restart
-        // and a few intervals more (1,253-2,350 frames in four runs alone; 5,012 once in the whole
-        // suite, where this test took 90 s).
-        #expect(run.longest < Checkpointer.writerFallbackPages / 2, "the longest WAL a pass saw: \(run.longest) frames")
+        // Without the restart the WAL grows to about the writer's fallback (16,384 frames: the
+        // checkpointer seldom wins; 15,886-18,606 in three runs on a host with load 14); with it a
+        // pass sees what was committed since the last restart and a few intervals more (1,253-2,350
+        // frames in four runs alone; 5,012 and 8,615 in the whole suite on a busy host, where this
+        // test took 90 and 174 s).
+        #expect(run.longest < Checkpointer.writerFallbackPages * 3 / 4, "the longest WAL a pass saw: \(run.longest) frames")
     }
 }
