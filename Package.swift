@@ -155,7 +155,7 @@ let package = Package(
                     dependencies: ["TandemStore", "TandemJSON", "TandemServer", "TandemTransport",
                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TandemClientKitTests", dependencies: ["TandemClientKit", "TandemProtocol", "TandemJSON"]),
-        .testTarget(name: "TandemCLITests", dependencies: ["TandemServer", "TandemStore", "TandemJSON", "tandem"]),
+        .testTarget(name: "TandemCLITests", dependencies: ["TandemServer", "TandemStore", "TandemJSON", "TandemTransport", "tandem"]),
     ],
     swiftLanguageModes: [.v6]
 )

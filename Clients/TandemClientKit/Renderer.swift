@@ -143,11 +143,13 @@ public struct Renderer: Sendable {
         }
     }
 
-    /// A line from the client itself (not a turn), marked with `*`.
-    public func notice(_ text: String) -> String { paint("* " + text, .yellow) }
+    /// A line from the client itself (not a turn), marked with `*`. Escaped as a whole: notices
+    /// quote the server (a close reason, why a reconnect failed, who deleted the session).
+    public func notice(_ text: String) -> String { paint("* " + PrintableText.line(text), .yellow) }
 
-    /// An error for the user (never a stack trace).
-    public func error(_ text: String) -> String { paint("! " + text, .red, .bold) }
+    /// An error for the user (never a stack trace). Escaped as a whole: errors quote the server's
+    /// message, which a hostile or broken server fills as it likes.
+    public func error(_ text: String) -> String { paint("! " + PrintableText.line(text), .red, .bold) }
 
     // MARK: State and conflicts
 

@@ -77,7 +77,7 @@ struct Merge: ParsableCommand {
     func run() throws {
         try runConnected(connection) { c in
             let result = try c.call(.branchMerge(SessionRef(session: branch)), as: BranchMergeResult.self)
-            if json { Output.line(result.json.serialized()) }
+            if json { Output.json(result.json) }
             guard result.merged else {
                 let keys = result.conflicts.map { PrintableText.line($0.key) }.joined(separator: ", ")
                 Output.error("tandem: conflict: \(branch)'s rows clash with its parent's (\(keys)\(result.conflictsMore ? ", and more" : ""));"

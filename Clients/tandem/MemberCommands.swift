@@ -13,7 +13,7 @@ struct Members: ParsableCommand {
         try runConnected(connection) { c in
             let list = try c.allMembers(session: session)
             let renderer = Output.renderer()
-            for member in list { Output.line(json ? member.json.serialized() : renderer.member(member)) }
+            for member in list { if json { Output.json(member.json) } else { Output.rendered(renderer.member(member)) } }
         }
     }
 }
@@ -89,9 +89,9 @@ struct Stats: ParsableCommand {
             }
             let list = try c.allContributions(params)
             if json {
-                for contribution in list { Output.line(contribution.json.serialized()) }
+                for contribution in list { Output.json(contribution.json) }
             } else if !list.isEmpty {
-                for line in Output.renderer().contributions(list, bySession: session == nil) { Output.line(line) }
+                for line in Output.renderer().contributions(list, bySession: session == nil) { Output.rendered(line) }
             }
         }
     }

@@ -1,17 +1,46 @@
 import Foundation
 import Synchronization
 import TandemClientKit
+import TandemJSON
 
 /// Writes to stdout/stderr from any thread, one whole line at a time.
+///
+/// Every line is made safe for a terminal here, so that no path can print a hostile server's bytes
+/// raw (an error message, a close reason, an id, a refused handshake's status line): `line` and
+/// `error` escape their whole text (`PrintableText.line`), `json` keeps a JSON text the same JSON
+/// with its controls as `\u` escapes. Only the renderer's lines (`rendered`) pass as they are: it
+/// escapes what it quotes and adds its own colour.
 enum Output {
     private static let lock = Mutex(())
 
+    /// A line of plain text on stdout, escaped.
     static func line(_ text: String) {
+        write(PrintableText.line(text) + "\n", to: 1)
+    }
+
+    /// A line of plain text on stderr, escaped.
+    static func error(_ text: String) {
+        write(PrintableText.line(text) + "\n", to: 2)
+    }
+
+    /// A line (or a turn's block) the `Renderer` made, on stdout.
+    static func rendered(_ text: String) {
         write(text + "\n", to: 1)
     }
 
-    static func error(_ text: String) {
+    /// A line the `Renderer` made, on stderr.
+    static func renderedError(_ text: String) {
         write(text + "\n", to: 2)
+    }
+
+    /// A JSON value on one line of stdout (`--json`).
+    static func json(_ value: JSONValue) {
+        json(text: value.serialized())
+    }
+
+    /// A JSON text on one line of stdout: a value serialized, or a frame as the server sent it.
+    static func json(text: String) {
+        write(PrintableText.json(text: text) + "\n", to: 1)
     }
 
     static func write(_ text: String, to fd: Int32) {

@@ -17,11 +17,11 @@ struct Comments: ParsableCommand {
             defer { c.close() }
             let list = try c.allComments(session: session, seq: seq)
             if json {
-                for comment in list { Output.line(comment.json.serialized()) }
+                for comment in list { Output.json(comment.json) }
             } else if list.isEmpty {
                 Output.error(seq.map { "no comments on #\($0)" } ?? "no comments yet")
             } else {
-                for line in Output.renderer().comments(list) { Output.line(line) }
+                for line in Output.renderer().comments(list) { Output.rendered(line) }
             }
         }
     }
@@ -41,11 +41,11 @@ struct CheckpointRows: ParsableCommand {
         try runConnected(connection) { c in
             let rows = try c.allCheckpointRows(session: session, name: name)
             if json {
-                for row in rows { Output.line(row.json.serialized()) }
+                for row in rows { Output.json(row.json) }
             } else if rows.isEmpty {
                 Output.error("checkpoint \(PrintableText.line(name)) holds no rows")
             } else {
-                for line in Output.renderer().checkpointRows(rows) { Output.line(line) }
+                for line in Output.renderer().checkpointRows(rows) { Output.rendered(line) }
             }
         }
     }
@@ -62,11 +62,11 @@ struct Checkpoints: ParsableCommand {
         try runConnected(connection) { c in
             let list = try c.allCheckpoints(session: session)
             if json {
-                for checkpoint in list { Output.line(checkpoint.json.serialized()) }
+                for checkpoint in list { Output.json(checkpoint.json) }
             } else if list.isEmpty {
                 Output.error("no checkpoints yet; save one with: tandem checkpoint \(session) NAME")
             } else {
-                for line in Output.renderer().checkpoints(list) { Output.line(line) }
+                for line in Output.renderer().checkpoints(list) { Output.rendered(line) }
             }
         }
     }

@@ -16,8 +16,10 @@ final class Screen: Sendable {
     /// True when stdin and stdout are a terminal: raw mode and prompt redraws. Otherwise plain lines.
     let interactive: Bool
 
+    /// `prompt` is escaped: it names a session, and the id may be one the server chose (picked from
+    /// the list, or created from a title).
     init(prompt: String, interactive: Bool) {
-        state = Mutex(State(prompt: prompt))
+        state = Mutex(State(prompt: PrintableText.line(prompt)))
         self.interactive = interactive
     }
 
@@ -36,7 +38,7 @@ final class Screen: Sendable {
 
     func setPrompt(_ prompt: String) {
         state.withLock { s in
-            s.prompt = prompt
+            s.prompt = PrintableText.line(prompt)
             if interactive { Output.write(Self.promptLine(s), to: 1) }
         }
     }

@@ -33,7 +33,7 @@ struct Sessions: ParsableCommand {
                 // --json prints each page as it comes (memory of one page, output from the first);
                 // a table needs every row for its column widths.
                 if json {
-                    for s in page.sessions { Output.line(s.json.serialized()) }
+                    for s in page.sessions { Output.json(s.json) }
                 } else {
                     sessions += page.sessions
                 }
@@ -46,7 +46,7 @@ struct Sessions: ParsableCommand {
                 // On stderr: a script reading stdout sees an empty list as nothing, as with the other listings.
                 Output.error(filtered ? "no sessions match" : "no sessions yet; create one with: tandem create TITLE")
             } else {
-                for line in Output.renderer().sessions(sessions) { Output.line(line) }
+                for line in Output.renderer().sessions(sessions) { Output.rendered(line) }
             }
         }
     }
@@ -131,7 +131,7 @@ struct Post: ParsableCommand {
                     let c = try Connection(settings: settings, onEvent: { _, _ in })
                     defer { c.close() }
                     let result = try c.call(.turnPost(params), as: PostTurnResult.self)
-                    Output.line(json ? result.json.serialized() : "#\(result.turn.seq)" + (result.duplicate ? " (already posted)" : ""))
+                    if json { Output.json(result.json) } else { Output.line("#\(result.turn.seq)" + (result.duplicate ? " (already posted)" : "")) }
                     return
                 } catch let error as ClientError {
                     // Answers and refusals are final; so is a close that says not to come back
@@ -210,7 +210,7 @@ struct History: ParsableCommand {
             let session = try sessionOrLinked(self.session, settings, c)
             let renderer = Output.renderer()
             let show = { (turns: [TurnDTO]) -> Void in
-                for turn in turns { Output.line(json ? turn.json.serialized() : renderer.turn(turn)) }
+                for turn in turns { if json { Output.json(turn.json) } else { Output.rendered(renderer.turn(turn)) } }
             }
             guard all || since != nil else {
                 let result = try c.call(.history(HistoryParams(session: session, selector: .last(last ?? 20))), as: HistoryResult.self)
@@ -245,7 +245,7 @@ struct Export: ParsableCommand {
     func run() throws {
         try runConnected(connection) { c in
             let result = try c.call(.sessionExport(SessionRef(session: session)), as: ExportResult.self)
-            Output.line(result.document.serialized())
+            Output.json(result.document)
         }
     }
 }
@@ -283,7 +283,7 @@ struct Tail: ParsableCommand {
             let roster = Mutex(OnlineRoster())
             let live = LiveSession(settings: settings, session: session, lastTurns: last, hooks: .init(
                 event: { event, raw in
-                    if json { return Output.line(raw) }
+                    if json { return Output.json(text: raw) }
                     if case .presence(let p) = event.payload {
                         let news = roster.withLock { r in
                             defer { r.apply(p) }
@@ -291,7 +291,7 @@ struct Tail: ParsableCommand {
                         }
                         guard news else { return }
                     }
-                    if let line = renderer.event(event) { Output.line(line) }
+                    if let line = renderer.event(event) { Output.rendered(line) }
                 },
                 joined: { result, kind in
                     roster.withLock { $0.reset(to: result.online) }
@@ -307,13 +307,13 @@ struct Tail: ParsableCommand {
                     }
                     for turn in result.turns ?? [] {
                         if json {
-                            Output.line(Event(session: session, eseq: nil, payload: .turn(turn)).json.serialized())
+                            Output.json(Event(session: session, eseq: nil, payload: .turn(turn)).json)
                         } else {
-                            Output.line(renderer.turn(turn))
+                            Output.rendered(renderer.turn(turn))
                         }
                     }
                     if kind == .caughtUp { return }
-                    if !json { Output.error(renderer.presence(result.online)) }
+                    if !json { Output.renderedError(renderer.presence(result.online)) }
                 },
                 status: { Output.error("tandem: \($0)") },
                 gone: { reason in

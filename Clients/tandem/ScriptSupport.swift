@@ -36,7 +36,7 @@ func reportConflicts(key: String, current: StateRow?, conflicts: [MergeConflictD
     // The renderer's first line is the view's headline and its last the view's ours/theirs/edit prompt;
     // a script gets its own headline from the caller.
     for line in renderer.conflict(key: key, current: current, conflicts: conflicts).dropFirst().dropLast() {
-        Output.error(line)
+        Output.renderedError(line)
     }
 }
 

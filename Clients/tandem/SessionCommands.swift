@@ -15,9 +15,9 @@ struct Info: ParsableCommand {
         try runConnected(connection) { c in
             let info = try c.call(.sessionGet(SessionRef(session: session)), as: SessionResult.self).session
             if json {
-                Output.line(info.json.serialized())
+                Output.json(info.json)
             } else {
-                for line in Output.renderer().sessionInfo(info) { Output.line(line) }
+                for line in Output.renderer().sessionInfo(info) { Output.rendered(line) }
             }
         }
     }
@@ -124,11 +124,11 @@ struct Search: ParsableCommand {
             defer { c.close() }
             let hits = try c.searchHits(query: query, status: wanted, limit: limit).hits
             if json {
-                for hit in hits { Output.line(hit.json.serialized()) }
+                for hit in hits { Output.json(hit.json) }
             } else if hits.isEmpty {
                 Output.error("no matches")
             } else {
-                for line in Output.renderer().searchHits(hits) { Output.line(line) }
+                for line in Output.renderer().searchHits(hits) { Output.rendered(line) }
             }
         }
     }

@@ -16,12 +16,12 @@ struct Shares: ParsableCommand {
         try runConnected(connection) { c in
             let list = try c.allShares(session: session, includeRevoked: all)
             if json {
-                for link in list { Output.line(link.json.serialized()) }
+                for link in list { Output.json(link.json) }
             } else if list.isEmpty {
                 Output.error(all ? "no share links" : "no working share links; create one with: tandem share \(session)")
             } else {
                 let now = Timestamp(Date().timeIntervalSince1970 * 1000)
-                for line in Output.renderer().shares(list, now: now) { Output.line(line) }
+                for line in Output.renderer().shares(list, now: now) { Output.rendered(line) }
             }
         }
     }
@@ -55,7 +55,7 @@ struct Share: ParsableCommand {
                 var object: [String: JSONValue] = [:]
                 result.share.write(into: &object)
                 object["url"] = .string(link)
-                Output.line(JSONValue.object(object).serialized())
+                Output.json(.object(object))
             } else {
                 Output.line(link)
             }

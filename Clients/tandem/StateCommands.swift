@@ -20,7 +20,7 @@ struct StateShow: ParsableCommand {
             if let key, rows.isEmpty { throw Failure("\(session) has no state row \(PrintableText.line(key))", exitCode: 2) }
             if rows.isEmpty && !json { Output.error("no state rows yet; write one with: tandem set \(session) KEY JSON") }
             let renderer = Output.renderer()
-            for row in rows { Output.line(json ? row.json.serialized() : renderer.stateRow(row)) }
+            for row in rows { if json { Output.json(row.json) } else { Output.rendered(renderer.stateRow(row)) } }
         }
     }
 }
@@ -54,7 +54,7 @@ struct StateSet: ParsableCommand {
             let version = try base ?? currentVersion(c)
             let result = try c.call(.statePut(StatePutParams(session: session, key: key, value: parsed, base: version)),
                                     as: StatePutResult.self)
-            if json { Output.line(result.json.serialized()) }
+            if json { Output.json(result.json) }
             switch result {
             case .applied(let row, _), .merged(let row, _):
                 if !json { Output.line("\(result.outcome.rawValue) \(PrintableText.line(row.key)) v\(row.version)") }

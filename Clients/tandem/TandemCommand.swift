@@ -54,7 +54,8 @@ struct TandemCommand: ParsableCommand {
         } catch {
             // ArgumentParser reports bad usage as EX_USAGE (64); the documented status is 1.
             if exitCode(for: error) == .validationFailure {
-                Output.error(fullMessage(for: error))
+                // Several lines (the error, then the usage): each escaped, as every line is.
+                for line in fullMessage(for: error).split(separator: "\n", omittingEmptySubsequences: false) { Output.error(String(line)) }
                 Foundation.exit(1)
             }
             exit(withError: error)

@@ -12,11 +12,11 @@ struct Templates: ParsableCommand {
         try runConnected(connection) { c in
             let list = try c.allTemplates()
             if json {
-                for template in list { Output.line(template.json.serialized()) }
+                for template in list { Output.json(template.json) }
             } else if list.isEmpty {
                 Output.error("no templates yet; save one with: tandem template save SESSION NAME")
             } else {
-                for line in Output.renderer().templates(list) { Output.line(line) }
+                for line in Output.renderer().templates(list) { Output.rendered(line) }
             }
         }
     }
