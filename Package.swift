@@ -130,7 +130,8 @@ let package = Package(
         // These two read TandemServer's internals (`@testable`: Tests/fuzz/run builds with -enable-testing).
         .executableTarget(name: "fuzz-config", dependencies: ["FuzzSupport", "TandemServer"],
                           path: "Tests/fuzz/targets/config", swiftSettings: strict),
-        .executableTarget(name: "fuzz-auth", dependencies: ["FuzzSupport", "FuzzStore", "TandemServer", "TandemStore", "TandemTransport"],
+        .executableTarget(name: "fuzz-auth", dependencies: ["FuzzSupport", "FuzzStore", "TandemServer", "TandemStore", "TandemTransport",
+                                                         .product(name: "Logging", package: "swift-log")],
                           path: "Tests/fuzz/targets/auth", swiftSettings: strict),
         .executableTarget(name: "fuzz-client", dependencies: ["FuzzSupport", "TandemClientKit", "TandemProtocol", "TandemJSON"],
                           path: "Tests/fuzz/targets/client", swiftSettings: strict),

@@ -12,9 +12,13 @@ import TandemTransport
 /// - the authenticator refuses with 400 (several credentials) or 401, never busy or throttled,
 ///   and decides exactly as the credential found says: a member only for the live token's bytes,
 ///   a viewer only for the live link's secret, whatever else the request holds;
-/// - a credential one byte off a valid one (the input's own mutation) never authenticates.
+/// - a credential one byte off a valid one (the input's own mutation) never authenticates;
+/// - a request the upgrade accepts goes through tandemd's own gate, `TandemApplication.shouldUpgrade`
+///   (`UpgradeGate` says what it must answer: 404, 400, 401, 429 or the identity admitted).
 ///
-/// Input: one byte of flags (bit 0: percent-encode every byte of each secret put in), a position
+/// Input: one byte of flags (bit 0: percent-encode every byte of each secret put in; bit 1: alice's
+/// place and the live link's are already taken; bit 2: the request comes from an address that has
+/// spent its budget of failed attempts), a position
 /// and an XOR mask (a nonzero mask changes the byte at that position of the first secret put in),
 /// then the head, in which bytes 0x01-0x04 stand for the live token, the live link's secret, the
 /// revoked token and the revoked link's secret (their secrets are random, so seeds cannot hold them).
@@ -59,8 +63,13 @@ enum AuthFuzz {
             fuzzCheck([400, 414, 431].contains(error.status), "the parser answered \(error.status)")
             return
         }
-        if case .failure(let error) = WebSocketUpgrade.validate(request, config: upgrade) {
+        switch WebSocketUpgrade.validate(request, config: upgrade) {
+        case .failure(let error):
             fuzzCheck([400, 403, 405, 426].contains(error.status), "the upgrade was refused with \(error.status)")
+        case .success(let accepted):
+            // What the transport hands tandemd's gate.
+            UpgradeGate.check(request, subprotocol: accepted.subprotocol, throttled: flags & 4 != 0, placesTaken: flags & 2 != 0,
+                              mutated: mutated)
         }
         let outcome = authenticator.authenticate(request, address: "192.0.2.7", now: 1_000)
         let expected = expectation(Credential.from(request))
