@@ -23,6 +23,7 @@ enum ClientFuzz {
 
     static func run(_ data: UnsafeRawBufferPointer) {
         guard let message = try? ServerMessage.decode(Array(data)) else { return }
+        checkJSONLine(String(decoding: data, as: UTF8.self))
         switch message {
         case .event(let event):
             checkEvent(event)
@@ -52,7 +53,11 @@ enum ClientFuzz {
 
     static func checkResponse(_ response: Response) {
         guard case .success(let result) = response.body else {
-            if case .failure(let error) = response.body { _ = error.message }
+            if case .failure(let error) = response.body {
+                // As the view reports a refusal, and as it says a close whose reason the server chose.
+                for renderer in renderers { checkPrintable(renderer.error("\(error.code.rawValue): \(error.message)"), block: false, "error") }
+                checkPrintable(ConnectionLoss.describe(code: 1011, reason: error.message), block: false, "close reason")
+            }
             return
         }
         var seen: Set<ObjectIdentifier> = []
@@ -105,13 +110,23 @@ enum ClientFuzz {
         if let v = try? ShareListResult(json: result) { lines("shares", r.shares(v.shares, now: 1_796_535_705_000)) }
     }
 
-    /// No control character but a line break (and tab), no bidi override; in a block, every line
+    /// `tail --json` prints the frame as it came, through `PrintableText.json(text:)`: one line with
+    /// nothing a terminal obeys, and the same JSON.
+    static func checkJSONLine(_ frame: String) {
+        let line = PrintableText.json(text: frame)
+        checkPrintable(line, block: false, "the frame as --json prints it")
+        let original = try? JSONValue(parsing: frame), again = try? JSONValue(parsing: line)
+        fuzzCheck(original != nil && again == original, "--json changed the frame: \(frame.debugDescription) -> \(line.debugDescription)")
+    }
+
+    /// No control character but a line break (and tab), no bidi override, no U+2028 or U+2029 (a
+    /// line break to some terminals); in a block, every line
     /// after the first starts with the continuation mark.
     static func checkPrintable(_ text: String, block: Bool, _ what: String) {
         for scalar in text.unicodeScalars {
             let v = scalar.value
             let bad = (v < 0x20 && v != 0x0A && v != 0x09) || (0x7F...0x9F).contains(v)
-                || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v)
+                || (0x202A...0x202E).contains(v) || (0x2066...0x2069).contains(v) || v == 0x2028 || v == 0x2029
             fuzzCheck(!bad, "\(what) prints U+\(String(v, radix: 16, uppercase: true)) raw: \(text.debugDescription)")
         }
         let breaks = text.split(separator: "\n", omittingEmptySubsequences: false)
