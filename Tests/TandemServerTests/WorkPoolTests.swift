@@ -32,6 +32,24 @@ final class Tally: Sendable {
         gate.lock(); released.count.store(1, ordering: .relaxed); gate.broadcast(); gate.unlock()
         pool.shutdown()
     }
+
+    /// A job that ran lets go of what it captured at once (it was kept until 1,024 more had run: a
+    /// stopped server's connection, and through it the server and its database, for good).
+    @Test func aJobThatRanKeepsNothingItCaptured() {
+        let pool = WorkPool(threads: 1)
+        defer { pool.shutdown() }
+        weak var captured: Tally?
+        do {
+            let tally = Tally()
+            captured = tally
+            #expect(pool.submit { tally.count.add(1, ordering: .relaxed) })
+        }
+        // The one thread takes jobs in order: once the second ran, the first is done with.
+        let second = DispatchSemaphore(value: 0)
+        #expect(pool.submit { second.signal() })
+        second.wait()
+        #expect(captured == nil, "the pool still holds a job that ran")
+    }
 }
 
 @Suite struct FreedMemoryReleaserTests {

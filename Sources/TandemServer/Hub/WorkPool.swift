@@ -8,7 +8,10 @@ import TandemStore
 public final class WorkPool: @unchecked Sendable {
     // @unchecked: `queue` and `stopping` are only touched with `condition` locked.
     private let condition = MonotonicCondition()
-    private var queue: [@Sendable () -> Void] = []
+    /// Jobs from `head` on wait; those before it ran and were let go (nil) when taken: a job ran but
+    /// kept until the next compaction (1,024 jobs later) kept what it captured, the connection and
+    /// through it the whole server, which a pool that stopped then never released.
+    private var queue: [(@Sendable () -> Void)?] = []
     private var head = 0
     private var stopping = false
     private var running = 0
@@ -60,14 +63,14 @@ public final class WorkPool: @unchecked Sendable {
                 condition.unlock()
                 return
             }
-            let job = queue[head]
+            let job = queue[head].take()
             head += 1
             if head > 1024 && head * 2 > queue.count {
                 queue.removeFirst(head)
                 head = 0
             }
             condition.unlock()
-            job()
+            job?()
         }
     }
 }
