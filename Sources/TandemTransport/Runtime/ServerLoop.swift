@@ -198,6 +198,18 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
         return accepted >= 0
     }
 
+    /// At shutdown, after every connection was aborted (loop thread): forgets them all. Each holds
+    /// this loop (and through it the server and its application) strongly, so a connection still in
+    /// `acceptOrder` (kept until the next accept) or `connections` kept the whole server alive after
+    /// its stop, database connections and their descriptors included.
+    func forgetConnections() {
+        loop.assertInLoop()
+        acceptOrder.removeAll()
+        awaitingHead = 0
+        for connection in connections { connection.slot = -1 }
+        connections.removeAll()
+    }
+
     /// Forgets a closed connection (loop thread).
     func remove(_ connection: WebSocketConnection) {
         loop.assertInLoop()

@@ -133,6 +133,7 @@ public final class WebSocketServer: Sendable {
         for serverLoop in serverLoops {
             serverLoop.loop.execute {
                 for connection in serverLoop.connections { connection.abort() }
+                serverLoop.forgetConnections()
             }
             serverLoop.loop.stopAndJoin()
         }

@@ -81,4 +81,24 @@ struct ClosedConnectionReleaseTests {
         let held = Self.acceptOrderCount(server)
         #expect(held < 200, "the accept order holds \(held) connections after 2,000 came and went")
     }
+
+    /// A stopped server let go keeps nothing: its last connections stayed in the accept order (it is
+    /// compacted only at an accept, and none comes after the stop), and each holds its loop and
+    /// through it the server's core and application: for an embedding, the application's database.
+    @Test func aStoppedServerLetsGoOfItsConnectionsAndApplication() throws {
+        weak var application: WeakApp?
+        weak var core: AnyObject?
+        do {
+            let app = WeakApp()
+            application = app
+            let server = try TestServer({ $0.loopCount = 1 }, application: app)
+            core = server.server.core
+            let client = try WebSocketClient(url: "\(server.url)/room")
+            #expect(eventually { app.openedCount == 1 })
+            server.stop(grace: 0)
+            client.disconnect()
+        }
+        #expect(eventually(timeout: 3) { application == nil && core == nil },
+                "the stopped server's core or application is still referenced")
+    }
 }
