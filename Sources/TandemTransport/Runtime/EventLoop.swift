@@ -37,6 +37,9 @@ public final class EventLoop: @unchecked Sendable {
     private var tasksQueued: UInt64 = 0
     private var tasksTaken: UInt64 = 0
     private var wakePending = false
+    /// Set (under `taskLock`) as the loop thread ends: tasks handed over later are dropped, not kept
+    /// (a kept one held its connection, and through it the loop: a cycle no one would ever run).
+    private var ended = false
     private var thread: pthread_t?
     private var running = false
     private var handlers: [(any LoopHandler)?] = []
@@ -70,8 +73,10 @@ public final class EventLoop: @unchecked Sendable {
     }
 
     deinit {
-        // A loop that ran closed its poller on the way out; one that never started still owns it.
-        if thread == nil { poller.close() }
+        // Closed here, not when the thread ends: a thread that queued a task then (a work thread
+        // answering late) still wakes the loop, and a closed eventfd's number may belong to another
+        // file by then (a database the next server opened), which the wake-up's 8 bytes would hit.
+        poller.close()
         scratch.deallocate()
         writeStaging.deallocate()
     }
@@ -114,6 +119,7 @@ public final class EventLoop: @unchecked Sendable {
     /// thread: a task queued here runs before any task queued after it by anyone.
     func enqueueWithoutWake(_ task: @escaping @Sendable () -> Void) {
         taskLock.withLock {
+            guard !ended else { return }
             tasks.append(task)
             tasksQueued &+= 1
         }
@@ -122,6 +128,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Queues `run`'s delivery without waking the loop (see `enqueueWithoutWake`).
     func enqueueWithoutWake(_ run: BroadcastRun) {
         taskLock.withLock {
+            guard !ended else { return }
             tasks.append { run.deliver() }
             tasksQueued &+= 1
             run.position = tasksQueued
@@ -151,6 +158,7 @@ public final class EventLoop: @unchecked Sendable {
 
     private func enqueue(_ task: @escaping () -> Void) {
         let needsWake = taskLock.withLock { () -> Bool in
+            if ended { return false }
             tasks.append(task)
             tasksQueued &+= 1
             if wakePending { return false }
@@ -331,14 +339,16 @@ public final class EventLoop: @unchecked Sendable {
             releaseHeldFlushes()
             flushPending()
         }
-        // Loop ending: drop what it owned so connections and listeners are released.
+        // Loop ending: runs the tasks queued so far (no more are taken), then drops what it owned
+        // (what those tasks armed or queued included) so connections and listeners are released.
+        taskLock.withLock { ended = true }
+        runTasks()
+        runEndOfTurnWork()
         timers.removeAll()
         flushQueue.removeAll()
         heldFlushes.removeAll()
-        runEndOfTurnWork()
+        endOfTurnWork.removeAll()
         handlers.removeAll()
-        runTasks()
-        poller.close()
     }
 
     private func flushPending() {

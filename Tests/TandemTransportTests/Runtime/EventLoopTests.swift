@@ -61,6 +61,22 @@ struct EventLoopTests {
         #expect(order[0].1 >= 0.019 && order[1].1 >= 0.059)
         #expect(!loop.inLoop)
     }
+
+    /// A task handed to a loop whose thread has ended (a work thread answering after a shutdown) is
+    /// dropped at once: kept, it held what it captured for good (a connection, and through it the
+    /// loop and the server's application and database).
+    @Test func aTaskHandedOverAfterTheLoopEndedIsDropped() throws {
+        let loop = try EventLoop(index: 0)
+        try loop.start(name: "test")
+        loop.stopAndJoin()
+        weak var captured: LockedBox<Int>?
+        do {
+            let box = LockedBox(0)
+            captured = box
+            loop.execute { box.withLock { $0 += 1 } }
+        }
+        #expect(captured == nil, "the ended loop keeps a task it will never run")
+    }
 }
 
 /// A poller that reports a scripted set of ready descriptors, at most `batchCapacity` per call,
