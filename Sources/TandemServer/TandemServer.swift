@@ -10,8 +10,8 @@ public final class TandemServer: Sendable {
     public let configuration: ServerConfiguration
     public let store: Store
     public let metrics = ServerMetrics()
-    private let transport: WebSocketServer
-    private let pool: WorkPool
+    let transport: WebSocketServer
+    let pool: WorkPool
     let watcher: AccessWatcher
     private let logger: Logger
     private let rateSampler: RateSampler
