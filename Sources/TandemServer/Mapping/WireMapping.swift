@@ -85,13 +85,14 @@ extension SessionInfo {
 }
 
 extension SessionInfo {
-    /// This session (as it is now) shown as change `eseq` left it: title, metadata, status, last
-    /// turn and time as recorded with the change, when they were (entries from before they were
-    /// recorded show the session as it is now).
+    /// This session (as it is now) shown as change `eseq` left it: title, owner, metadata, status,
+    /// last turn and time as recorded with the change, when they were (entries from before they
+    /// were recorded show the session as it is now).
     func after(_ change: SessionAfter?, eseq: Int64) -> SessionInfo {
         guard let change else { return self }
         var shown = self
         shown.title = change.title
+        if let owner = change.owner { shown.owner = owner }
         shown.metadata = change.metadata
         shown.status = TandemProtocol.SessionStatus(change.status)
         shown.headSeq = change.lastTurnSeq

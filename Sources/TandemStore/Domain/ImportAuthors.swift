@@ -30,10 +30,16 @@ enum ImportAuthors {
         case "contributions": mark("user")
         case "events":
             mark("actor")
-            // A membership change names its member too.
+            // A membership change names its member too, a change to the session its owner then.
             if fields["kind"]?.stringValue == "member", case .object(var data) = fields["data"] ?? .null,
                let user = data["user"]?.stringValue {
                 data["user"] = .string(marked(user, claimant: claimant))
+                fields["data"] = .object(data)
+            }
+            if case .object(var data) = fields["data"] ?? .null, case .object(var after)? = data["after"],
+               let owner = after["owner"]?.stringValue {
+                after["owner"] = .string(marked(owner, claimant: claimant))
+                data["after"] = .object(after)
                 fields["data"] = .object(data)
             }
         default: break

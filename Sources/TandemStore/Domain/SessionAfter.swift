@@ -1,10 +1,13 @@
 import TandemJSON
 
-/// What a change to the session itself left it as (title, metadata, status, last turn, time),
+/// What a change to the session itself left it as (title, owner, metadata, status, last turn, time),
 /// kept in the change-log entry's `data.after`: a replay shows the session as it was after that
 /// change, not as it is when replayed.
 public struct SessionAfter: Sendable, Equatable {
     public var title: String
+    /// The owner when the change was made; nil for entries from before it was recorded (a replay
+    /// of those shows today's owner).
+    public var owner: String?
     public var metadata: JSONValue
     public var status: SessionStatus
     public var lastTurnSeq: Int64
@@ -27,6 +30,7 @@ public struct SessionAfter: Sendable, Equatable {
               let status = value["status"]?.stringValue.flatMap(SessionStatus.init(rawValue:)),
               let lastTurn = value["head_seq"]?.intValue, let updated = value["updated"]?.intValue else { return nil }
         self.title = title
+        self.owner = value["owner"]?.stringValue
         self.metadata = metadata
         self.status = status
         self.lastTurnSeq = lastTurn
@@ -44,17 +48,17 @@ public struct SessionAfter: Sendable, Equatable {
     /// its last turn as the writer counts it (`lastTurn`; the row's column may lag in a batch).
     static func attach(to data: JSONValue?, db: Database, sid: Int64, lastTurn: Int64, now: Int64) throws(StoreError) -> JSONValue {
         let sql = """
-            SELECT s.title, s.metadata, s.status, p.id, s.fork_seq FROM sessions s
+            SELECT s.title, s.metadata, s.status, p.id, s.fork_seq, s.owner FROM sessions s
             LEFT JOIN sessions p ON p.sid = s.parent_sid WHERE s.sid = ?
             """
-        guard let (title, metadata, status, parentID, forkSeq) = try db.queryOne(sql, [.integer(sid)], { row throws(StoreError) in
-            (row.text(0), try row.json(1), row.text(2), row.optionalText(3), row.optionalInt(4))
+        guard let (title, metadata, status, parentID, forkSeq, owner) = try db.queryOne(sql, [.integer(sid)], { row throws(StoreError) in
+            (row.text(0), try row.json(1), row.text(2), row.optionalText(3), row.optionalInt(4), row.text(5))
         })
         else { throw StoreError.notFound("session") }
         let parent: JSONValue = parentID.map { ["session": .string($0), "seq": .integer(forkSeq ?? 0)] } ?? .null
         var fields: [String: JSONValue] = [:]
         if case .object(let given)? = data { fields = given }
-        fields["after"] = ["title": .string(title), "metadata": metadata, "status": .string(status),
+        fields["after"] = ["title": .string(title), "owner": .string(owner), "metadata": metadata, "status": .string(status),
                            "head_seq": .integer(lastTurn), "updated": .integer(now), "parent": parent]
         return .object(fields)
     }
