@@ -1,20 +1,21 @@
 import Logging
-import TandemServer
+@testable import TandemServer
 import TandemTransport
 
 /// A tandemd serving the fixture's database while tandem-admin writes it, and a member connected
 /// to it: what the live-server tests share.
 extension AdminFixture {
     /// Starts a server on the fixture's database (a free port, one loop, errors only logged);
-    /// the caller shuts it down.
-    func startServer() throws -> (server: TandemServer, port: UInt16) {
+    /// the caller shuts it down. `accessWatchInterval`: seconds between the server's looks for
+    /// other processes' writes (0.25 in tandemd).
+    func startServer(accessWatchInterval: Double = 0.25) throws -> (server: TandemServer, port: UInt16) {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.loops = 1
         configuration.databasePath = db
         var logger = Logger(label: "tandem-admin-test")
         logger.logLevel = .error
-        let server = try TandemServer(configuration: configuration, logger: logger)
+        let server = try TandemServer(configuration: configuration, logger: logger, accessWatchInterval: accessWatchInterval)
         return (server, try server.start())
     }
 

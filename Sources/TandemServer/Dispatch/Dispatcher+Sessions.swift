@@ -169,16 +169,21 @@ extension Dispatcher {
         // Numbered after the log's last change as the delete found it: a follower that joined after
         // a change this server never published knows its number; `deleted` under it would be
         // dropped as a repeat. The changes the other process wrote just before (a revoke, an
-        // archive, inside one tick of the watcher) went with the log, but the delete kept the
-        // log's last ones: published first, so `deleted` follows no gap (before, it did). Only
-        // what the kept tail lacks (bounded: RetiredTail) is skipped.
+        // archive, inside one tick of the watcher), and turns whose publication is still on its
+        // way, went with the log, but the delete kept the log's last ones, turns included:
+        // published first, so `deleted` follows no gap (before, it did). Only what the kept tail
+        // lacks (bounded: RetiredTail) is skipped.
         // Shown as it stood when deleted (kept with its retired id): the last join's view lacked what
         // changed since (turns, title, status); that view only for a session deleted before this was kept.
         let retired = (try? store.retiredSession(id: liveSession.id, created: liveSession.created)) ?? nil
         let info = retired.map { SessionInfo($0) } ?? known
+        let delivered = liveSession.fanout.delivered
         let missed = ((try? store.retiredTail(session: liveSession.id, created: liveSession.created)) ?? [])
-            .filter { $0.eventSeq > liveSession.fanout.delivered }
-        if !missed.isEmpty { publish(missed, to: liveSession, info: info) }
+            .filter { $0.eventSeq > delivered }
+        // Only a tail that reaches back to what was delivered: after a hole a client takes the next
+        // change for a gap and rejoins, answered `not_found`; `deleted` is the one event that may
+        // follow a gap (protocol.md, Recovery).
+        if let first = missed.first, first.eventSeq == delivered + 1 { publish(missed, to: liveSession, info: info) }
         let finalHead = retired?.lastEventSeq ?? ((try? store.retiredHead(session: liveSession.id, created: liveSession.created)) ?? nil)
         announceDeleted(liveSession, info: info, lastEventSeq: max(liveSession.fanout.delivered, finalHead ?? 0), by: "admin")
     }

@@ -5,8 +5,9 @@
 enum SessionIncarnation {
     /// Remembers the `created` of session `sid`, which is being deleted, under its public id, with
     /// the last number its change log reached (see `Schema.retiredSessionHeads`) and the session as
-    /// it stands (`Schema.retiredSessionFinal`), with its last changes since `now` - `RetiredTail.window`
-    /// (`RetiredTail`).
+    /// it stands (`Schema.retiredSessionFinal`); its last changes since `now` - `RetiredTail.window`
+    /// go to `retired_tails` (`RetiredTail`), where those of deletes older than `RetiredTail.kept`
+    /// are dropped.
     static func retire(_ db: Database, sid: Int64, now: Int64) throws(StoreError) {
         // Hidden rows (an import that failed) never had a public id: `~...` no identifier spells.
         // The log's own highest number: the row's counter may lag within a writer batch.
@@ -16,9 +17,16 @@ enum SessionIncarnation {
               json_object('title', s.title, 'owner', s.owner, 'metadata', json(s.metadata), 'status', s.status,
                           'updated_at', s.updated_at, 'paused_at', s.paused_at, 'archived_at', s.archived_at,
                           'last_turn_seq', s.last_turn_seq, 'parent_id', (SELECT p.id FROM sessions p WHERE p.sid = s.parent_sid),
-                          'fork_seq', s.fork_seq, 'branch_status', s.branch_status, 'tail', json(\(RetiredTail.selection)))
+                          'fork_seq', s.fork_seq, 'branch_status', s.branch_status)
             FROM sessions s WHERE s.sid = ?1 AND s.id NOT LIKE '~%'
-            """, [.integer(sid), .integer(now - RetiredTail.window)])
+            """, [.integer(sid)])
+        try db.run("DELETE FROM retired_tails WHERE retired_at < ?", [.integer(now - RetiredTail.kept)])
+        try db.run("""
+            INSERT OR IGNORE INTO retired_tails(id, created_at, retired_at, tail)
+            SELECT id, created_at, ?3, tail FROM (
+              SELECT s.id AS id, s.created_at AS created_at, \(RetiredTail.selection) AS tail
+              FROM sessions s WHERE s.sid = ?1 AND s.id NOT LIKE '~%') WHERE tail <> '[]'
+            """, [.integer(sid), .integer(now - RetiredTail.window), .integer(now)])
     }
 
     /// The deleted session `id` made at `created` as it stood when deleted, its `lastEventSeq` the
@@ -43,11 +51,10 @@ enum SessionIncarnation {
     }
 
     /// The last changes of the deleted session `id` made at `created` (`RetiredTail`), oldest first;
-    /// none when it was deleted before they were kept.
+    /// none when it had none recent, or was deleted more than `RetiredTail.kept` ago.
     static func retiredTail(_ db: Database, id: String, created: Int64) throws(StoreError) -> [ChangeEvent] {
-        let tail = try db.queryOne("""
-            SELECT json_extract(final_session, '$.tail') FROM retired_session_ids WHERE id = ? AND created_at = ?
-            """, [.text(id), .integer(created)]) { row throws(StoreError) in row.isNull(0) ? nil : try row.json(0) } ?? nil
+        let tail = try db.queryOne("SELECT tail FROM retired_tails WHERE id = ? AND created_at = ?",
+                                   [.text(id), .integer(created)]) { row throws(StoreError) in try row.json(0) }
         return RetiredTail.events(tail, sessionID: id)
     }
 

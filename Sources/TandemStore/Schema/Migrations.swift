@@ -35,6 +35,7 @@ enum Migrations {
         Migration(version: 24, name: "cluster-titles", sql: Schema.clusterTitles),
         Migration(version: 25, name: "ordered-titles", sql: Schema.orderedTitles),
         Migration(version: 26, name: "audit-removals", sql: Schema.auditRemovals),
+        Migration(version: 27, name: "retired-tails", sql: Schema.retiredTails),
     ]
 
     static var latestVersion: Int { all.last!.version }
