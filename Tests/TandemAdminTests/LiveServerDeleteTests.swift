@@ -13,17 +13,8 @@ import TandemTransport
     @Test func adminDeleteRightAfterAnAdminChangeIsNumberedAfterIt() throws {
         let f = AdminFixture()
         defer { f.cleanup() }
-        try f.seedStandard()
-        let token = try f.seed { store in try store.createToken(userID: "bob", label: "live") }
-
-        let (server, port) = try f.startServer()
-        defer { server.shutdown(grace: 0.5) }
-
-        let client = try f.connect(port: port, secret: token.secret)
-        defer { client.disconnect() }
-        try client.send(text: #"{"id":1,"op":"session.join","session":"s1"}"#)
-        let joined = try #require(nextJSON(client) { $0["id"]?.intValue == 1 })
-        let head = try #require(joined["result"]?["head_eseq"]?.intValue, "join answered \(joined.serialized())")
+        let (server, client, head) = try f.bobFollowingS1()
+        defer { client.disconnect(); server.shutdown(grace: 0.5) }
 
         expectStatus(try f.run(["grant", "carol", "s1", "comment"]), 0)
         expectStatus(try f.run(["sessions", "delete", "s1", "--yes"]), 0)
@@ -47,19 +38,11 @@ import TandemTransport
     @Test func turnsAndAnAdminChangeRightBeforeAnAdminDeleteReachTheFollower() throws {
         let f = AdminFixture()
         defer { f.cleanup() }
-        try f.seedStandard()
-        let token = try f.seed { store in try store.createToken(userID: "bob", label: "live") }
         // The server looks for other writers' changes every 5 s here (0.25 in tandemd): the turns,
         // the revoke and the delete all come before it has read them, as a fast script's do in
         // tandemd's 0.25 s. (It publishes such changes once their head is a look old: two looks.)
-        let (server, port) = try f.startServer(accessWatchInterval: 5)
-        defer { server.shutdown(grace: 0.5) }
-
-        let client = try f.connect(port: port, secret: token.secret)
-        defer { client.disconnect() }
-        try client.send(text: #"{"id":1,"op":"session.join","session":"s1"}"#)
-        let joined = try #require(nextJSON(client) { $0["id"]?.intValue == 1 })
-        let head = try #require(joined["result"]?["head_eseq"]?.intValue, "join answered \(joined.serialized())")
+        let (server, client, head) = try f.bobFollowingS1(accessWatchInterval: 5)
+        defer { client.disconnect(); server.shutdown(grace: 0.5) }
 
         // 200 KiB: past the 64 KiB a delete used to keep, within `max-turn` (256 KiB).
         let big = String(repeating: "b", count: 200 << 10)
@@ -88,15 +71,8 @@ import TandemTransport
     @Test func aTailThatDoesNotReachBackIsNotSent() throws {
         let f = AdminFixture()
         defer { f.cleanup() }
-        try f.seedStandard()
-        let token = try f.seed { store in try store.createToken(userID: "bob", label: "live") }
-        let (server, port) = try f.startServer(accessWatchInterval: 5)
-        defer { server.shutdown(grace: 0.5) }
-        let client = try f.connect(port: port, secret: token.secret)
-        defer { client.disconnect() }
-        try client.send(text: #"{"id":1,"op":"session.join","session":"s1"}"#)
-        let joined = try #require(nextJSON(client) { $0["id"]?.intValue == 1 })
-        let head = try #require(joined["result"]?["head_eseq"]?.intValue, "join answered \(joined.serialized())")
+        let (server, client, head) = try f.bobFollowingS1(accessWatchInterval: 5)
+        defer { client.disconnect(); server.shutdown(grace: 0.5) }
 
         // 1 MiB of content: past what a delete keeps, so the turn after it is kept alone. Sent after
         // the hole, a client would take it for a gap and rejoin a session that is gone.
@@ -109,5 +85,25 @@ import TandemTransport
         let last = try #require(nextJSON(client, timeout: 10) { $0["eseq"] != nil })
         #expect(last["event"] == "session" && last["change"] == "deleted" && last["eseq"]?.intValue == head + 3,
                 "deleted alone after the gap: \(last.serialized())")
+    }
+}
+
+extension AdminFixture {
+    /// The standard seed, a server on it, and bob (a fresh token) following `s1`: the server, his
+    /// connection and the `head_eseq` he joined at. The caller disconnects and stops them.
+    func bobFollowingS1(accessWatchInterval: Double = 0.25) throws -> (server: TandemServer, client: WebSocketClient, head: Int64) {
+        try seedStandard()
+        let token = try seed { store in try store.createToken(userID: "bob", label: "live") }
+        let (server, port) = try startServer(accessWatchInterval: accessWatchInterval)
+        do {
+            let client = try connect(port: port, secret: token.secret)
+            try client.send(text: #"{"id":1,"op":"session.join","session":"s1"}"#)
+            let joined = try #require(nextJSON(client) { $0["id"]?.intValue == 1 })
+            let head = try #require(joined["result"]?["head_eseq"]?.intValue, "join answered \(joined.serialized())")
+            return (server, client, head)
+        } catch {
+            server.shutdown(grace: 0)
+            throw error
+        }
     }
 }
