@@ -2,12 +2,15 @@ import Foundation
 
 /// Read-only connections, each checked out by one thread at a time. In WAL mode a reader sees the
 /// last committed state and never blocks the writer.
-// Safe to share: `idle` and `opened` are guarded by `condition`; a checked-out Database is used
-// only by the thread that checked it out until it is returned.
+// Safe to share: `idle`, `opened` and `closed` are guarded by `condition`; a checked-out Database is
+// used only by the thread that checked it out until it is returned.
 final class ReaderPool: @unchecked Sendable {
     private let condition = MonotonicCondition()
     private var idle: [Database] = []
     private var opened = 0
+    /// Set by `closeAll`: a later read is refused at once (it used to wait forever for a reader,
+    /// `opened` still counting those closed), and a reader returned after it is closed, not kept.
+    private var closed = false
     private let capacity: Int
     private let configuration: StoreConfiguration
 
@@ -30,6 +33,10 @@ final class ReaderPool: @unchecked Sendable {
         let deadline = wait.map { condition.deadline(after: $0) }
         condition.lock()
         while true {
+            if closed {
+                condition.unlock()
+                throw StoreError(.closed, "the store is closed")
+            }
             if let db = idle.popLast() {
                 condition.unlock()
                 return db
@@ -65,14 +72,23 @@ final class ReaderPool: @unchecked Sendable {
 
     private func checkIn(_ db: Database) {
         condition.lock()
-        idle.append(db)
-        condition.signal()
+        if closed {
+            opened -= 1
+        } else {
+            idle.append(db)
+            condition.signal()
+        }
         condition.unlock()
+        // `db` closes here when it was not kept: its last reference is this call's.
     }
 
+    /// Closes the idle readers, and each one still checked out as it comes back; reads from now
+    /// on, and those waiting for a reader, fail with `closed`.
     func closeAll() {
         condition.lock()
+        closed = true
         idle.removeAll()
+        condition.broadcast()
         condition.unlock()
     }
 }
