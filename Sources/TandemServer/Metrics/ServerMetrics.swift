@@ -29,7 +29,7 @@ public final class ServerMetrics: Sendable {
                                      help: "1 if the health probe's read of the database succeeded at this scrape, 0 if it failed (file gone, not a database); /healthz answers 503 at 0.")
     public let storageRefusingWrites = Gauge("tandem_store_refusing_writes",
                                              help: "1 from a write storage refused (disk full, read-only, I/O error) until a write commits; /healthz answers 503 meanwhile.")
-    public let storeFreeBytes = Gauge("tandem_store_free_bytes", help: "Bytes on the database file's free list (freed by deletes; given back to the disk online once past reclaim-free-mib).")
+    public let storeFreeBytes = Gauge("tandem_store_free_bytes", help: "Bytes on the database file's free list (freed by deletes, reused by new writes; given back to the disk online past reclaim-free-mib only on a file tandem-admin compact converted).")
     public let searchFreeBytes = Gauge("tandem_search_free_bytes", help: "Bytes on the search file's free list (given back to the disk online while indexing is idle).")
     public let storeFileBytes = Gauge("tandem_store_file_bytes", help: "Bytes of the database file (its pages), as last read: with tandem_store_free_bytes, the share of it that is free.")
     public let searchFileBytes = Gauge("tandem_search_file_bytes", help: "Bytes of the search file (its pages), as last read: with tandem_search_free_bytes, the share of it that is free.")
