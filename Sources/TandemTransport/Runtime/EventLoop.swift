@@ -40,6 +40,9 @@ public final class EventLoop: @unchecked Sendable {
     /// Set (under `taskLock`) as the loop thread ends: tasks handed over later are dropped, not kept
     /// (a kept one held its connection, and through it the loop: a cycle no one would ever run).
     private var ended = false
+    /// Set (under `taskLock`) by the one `stopAndJoin` that joins the thread: joining a thread twice
+    /// is undefined behaviour, so a second call returns at once.
+    private var joinClaimed = false
     private var thread: pthread_t?
     private var running = false
     private var handlers: [(any LoopHandler)?] = []
@@ -283,13 +286,20 @@ public final class EventLoop: @unchecked Sendable {
         ready.wait()
     }
 
-    /// Stops the loop after the current turn and waits for its thread to end.
+    /// Stops the loop after the current turn and waits for its thread to end. Only the first call
+    /// waits; a later one (from any thread) returns at once.
     func stopAndJoin() {
         guard let thread else { return }
         if inLoop {
             running = false
             return
         }
+        let claimed = taskLock.withLock { () -> Bool in
+            if joinClaimed { return false }
+            joinClaimed = true
+            return true
+        }
+        guard claimed else { return }
         execute { [self] in self.running = false }
         pthread_join(thread, nil)
     }
