@@ -23,6 +23,8 @@ struct WriterHold: ParsableCommand {
     var stepRows = 500
     @Option(help: "merge-rows: bytes of text padding each row's value (0: a small value), for the merge's peak memory with big rows.")
     var rowBytes = 0
+    @Option(help: "delete: bytes of each of 4 turns posted last, just before the delete (0: none), so that its retired tail (RetiredTail: up to 1 MiB) holds them.")
+    var tailTurnBytes = 0
     @Option(help: "Who posts during the job, one turn at a time: other (to another session), parent (to the merged-into session \"bench\", whose posts wait for the merge: merge, merge-rows), both, none (nobody: the job alone on an idle store).")
     var probe = "other"
     @Option(help: "on: a step of background work pauses only when other writes wanted the writer (adaptiveStepPause); off: after every step, as before.")
@@ -103,6 +105,11 @@ struct WriterHold: ParsableCommand {
             }
         case "delete":
             try appendTurns(store, session: "bench", count: size, &gen)
+            if tailTurnBytes > 0 {
+                let big = String(repeating: "tail text ", count: tailTurnBytes / 10)
+                _ = try store.appendTurns(session: "bench", actor: "u1",
+                                          (0..<4).map { _ in NewTurn(role: .user, content: big, tokensIn: 1, tokensOut: 2) })
+            }
             return {
                 _ = try store.deleteSession(id: "bench", actor: "u0")
                 try store.finishDeletes() // the rows, removed by the writer's chore in steps
