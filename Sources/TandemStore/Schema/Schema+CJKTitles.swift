@@ -1,8 +1,8 @@
 extension Schema {
     /// Session titles are indexed as `SearchText.spaced` makes them, so a CJK character is a word of
-    /// its own and `東京` finds `東京都` (docs/store.md, "Search"). FTS5 re-reads an external-content
-    /// table's text to make snippets and to check it, and that text would no longer be what was
-    /// indexed: the index becomes contentless (snippets are made by `SearchSnippet` from the title)
+    /// its own and `東京` finds `東京都` (docs/store.md, "CJK text: words of one character"). FTS5
+    /// re-reads an external-content table's text to make snippets and to check it, and that text
+    /// would no longer be what was indexed: the index becomes contentless (snippets are made by `SearchSnippet` from the title)
     /// and its triggers feed it through `tandem_search_text`, which every Tandem connection has
     /// (`Database.registerFunctions`). Titles are few (one per session): the index is filled again
     /// here, in the migration's transaction.

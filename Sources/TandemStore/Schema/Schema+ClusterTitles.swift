@@ -2,7 +2,8 @@ extension Schema {
     /// Session titles are indexed as `SearchText.spaced` makes them since this migration: besides
     /// CJK characters (migration 21), each Thai, Lao, Khmer and Myanmar cluster is a word of its
     /// own, and the index's tokenizer keeps combining marks in their words (`SearchText.tokenizeOption`),
-    /// so `กรุงเทพ` finds `ฉันไปกรุงเทพ` and `กิน` does not find `กน` (docs/store.md, "Search").
+    /// so `กรุงเทพ` finds `ฉันไปกรุงเทพ` and `กิน` does not find `กน` (docs/store.md, "Thai, Lao,
+    /// Khmer, Myanmar: words of one cluster; Tibetan syllables").
     /// The triggers feed the index through `tandem_search_clusters`; `tandem_search_text` (migration
     /// 21's) is left as it was. Titles are few (one per session): the index is made again and
     /// filled here, in the migration's transaction, without deleting from the old one (whose words

@@ -1,8 +1,8 @@
 extension Schema {
     /// Session titles are indexed with the marks of each Thai and Lao cluster in one order since this
     /// migration (`SearchMarkOrder`): a title typed with a tone mark before its vowel sign is found by
-    /// a query typed the other way, and the reverse (docs/store.md, "Search"). The triggers feed the
-    /// index through `tandem_search_ordered`; `tandem_search_clusters` (migration 24's) is left as it
+    /// a query typed the other way, and the reverse (docs/store.md, "Thai, Lao, Khmer, Myanmar: words
+    /// of one cluster; Tibetan syllables"). The triggers feed the index through `tandem_search_ordered`; `tandem_search_clusters` (migration 24's) is left as it
     /// was. As there, titles are few: the index is made again and filled here, in the migration's
     /// transaction, without deleting from the old one (whose words came from the older function).
     static let orderedTitles = """
