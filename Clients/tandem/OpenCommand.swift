@@ -53,7 +53,7 @@ struct Open: ParsableCommand {
         return try linkedSessionID(c)
     }
 
-    /// Lists sessions and reads a choice (a number) or a title for a new session.
+    /// Lists sessions and reads a choice (a number or a listed id) or a title for a new session.
     func pickSession(_ settings: ConnectionSettings) throws -> String {
         let c = try Connection(settings: settings, onEvent: { _, _ in })
         defer { c.close() }
@@ -63,24 +63,27 @@ struct Open: ParsableCommand {
         } else {
             Output.line("Your sessions:")
             for (i, s) in list.enumerated() {
-                Output.line("  \(i + 1). \(s.id)  \(PrintableText.line(s.title))  (\(s.role?.rawValue ?? "-"), \(s.headSeq) turns)")
+                Output.line(SessionPick.listLine(number: i + 1, id: PrintableText.line(s.id), title: PrintableText.line(s.title),
+                                                 role: s.role?.rawValue ?? "-", turns: s.headSeq))
             }
         }
         while true {
-            Output.write(list.isEmpty ? "Title for a new session: " : "Pick a number, or type a title to create a new session: ", to: 1)
+            Output.write(list.isEmpty ? "Title for a new session: " : "Pick a number or an id, or type a title to create a new session: ", to: 1)
             guard let line = readLine(strippingNewline: true) else {
                 // Ctrl-D at the question: end its line, so the reason does not run on after it.
                 if Output.stdinIsTTY { Output.write("\n", to: 1) }
                 throw Failure("no session chosen")
             }
-            let text = line.trimmingCharacters(in: .whitespaces)
-            if text.isEmpty { continue }
-            if !list.isEmpty, let n = Int(text) {
-                if list.indices.contains(n - 1) { return list[n - 1].id }
+            let title: String
+            switch SessionPick.choose(line, listed: list.map(\.id)) {
+            case .nothing: continue
+            case .open(let id): return id
+            case .noSuchNumber(let n):
                 Output.line("There is no session \(n) (pick 1 to \(list.count)); to create one with that title, type it with more words.")
                 continue
+            case .create(let text): title = text
             }
-            let created = try c.call(.sessionCreate(SessionCreateParams(title: text)), as: SessionResult.self)
+            let created = try c.call(.sessionCreate(SessionCreateParams(title: title)), as: SessionResult.self)
             Output.line("created session \(created.session.id)")
             return created.session.id
         }

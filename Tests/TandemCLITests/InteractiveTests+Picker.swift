@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+
+/// The picker `tandem` shows without a session: the list names each session's id, and typing that id
+/// opens it (it made a new session titled with the id, so the one meant was never opened).
+extension TandemCLIInteractiveTests {
+    @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
+    func thePickerOpensASessionByItsListedId() throws {
+        let f = try CLIFixture()
+        let t = Tmux()
+        defer {
+            t.killServer()
+            f.shutdown()
+        }
+        #expect(try f.run(["post", "s1", "hello"]).status == 0)
+        try t.start("bob", command: command(f, "bob", ""))
+        let list = try t.waitFor("bob", contains: "Pick a number or an id")
+        #expect(list.contains("1. s1  Design review  (write, 1 turn)"), "\(list)")
+        try t.type("bob", "s1")
+        let view = try t.waitFor("bob", contains: "you are write")
+        #expect(view.contains("* Design review — you are write"), "\(view)")
+        #expect(!view.contains("created session"), "\(view)")
+        #expect(view.contains("#1 alice (user): hello"), "\(view)")
+        let sessions = try f.run(["sessions", "--json"], as: "bob")
+        #expect(sessions.stdout.split(separator: "\n").count == 1, "no new session: \(sessions.stdout)")
+    }
+}
