@@ -156,7 +156,7 @@ let package = Package(
                     dependencies: ["TandemStore", "TandemJSON", "TandemServer", "TandemTransport",
                                    .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "TandemClientKitTests", dependencies: ["TandemClientKit", "TandemProtocol", "TandemJSON"]),
-        .testTarget(name: "TandemCLITests", dependencies: ["TandemServer", "TandemStore", "TandemJSON", "TandemTransport", "tandem"]),
+        .testTarget(name: "TandemCLITests", dependencies: ["TandemServer", "TandemStore", "TandemJSON", "TandemTransport", "TandemClientKit", "tandem"]),
     ],
     swiftLanguageModes: [.v6]
 )

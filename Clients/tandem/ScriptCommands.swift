@@ -238,7 +238,7 @@ struct History: ParsableCommand {
 
 /// `tandem export`.
 struct Export: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Print a session as one JSON document (turns, state, members, comments ...).")
+    static let configuration = CommandConfiguration(abstract: "Print a session as one JSON document: turns, state, members, comments ... (admin).")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
 

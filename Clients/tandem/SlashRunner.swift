@@ -39,7 +39,7 @@ extension InteractiveSession {
         let s = sessionID
         switch command {
         case .help:
-            screen.print(lines: SlashCommand.helpLines.map { "  " + $0 } + [SlashCommand.helpFooter])
+            screen.print(lines: SlashCommand.help(width: Output.terminalColumns()))
         case .exit:
             break
         case .history(let count):
