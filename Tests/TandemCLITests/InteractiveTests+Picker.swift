@@ -2,7 +2,8 @@ import Foundation
 import Testing
 
 /// The picker `tandem` shows without a session: the list names each session's id, and typing that id
-/// opens it (it made a new session titled with the id, so the one meant was never opened).
+/// opens it (it made a new session titled with the id, so the one meant was never opened). Then
+/// `/help` in a narrow window.
 extension TandemCLIInteractiveTests {
     @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
     func thePickerOpensASessionByItsListedId() throws {
@@ -23,5 +24,14 @@ extension TandemCLIInteractiveTests {
         #expect(view.contains("#1 alice (user): hello"), "\(view)")
         let sessions = try f.run(["sessions", "--json"], as: "bob")
         #expect(sessions.stdout.split(separator: "\n").count == 1, "no new session: \(sessions.stdout)")
+
+        // /help in a 50-column window: descriptions wrap at words under their column, none wider.
+        try t.tmux(["resize-window", "-t", "bob", "-x", "50", "-y", "30"])
+        try t.type("bob", "/help")
+        let help = try t.waitFor("bob", contains: "(//usr/bin posts /usr/bin).")
+        #expect(help.contains("  /template NAME        save this session as your\n" + String(repeating: " ", count: 24)
+            + "template NAME (admin)"), "\(help)")
+        let shown = help.components(separatedBy: "s1> /help").last ?? ""
+        #expect(shown.split(separator: "\n").allSatisfy { $0.count <= 50 }, "\(shown)")
     }
 }
