@@ -50,7 +50,8 @@ struct BranchCreate: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session to fork.") var session: String
     @Option(help: "The branch's title (\"<title> (branch)\" when absent).") var title: String?
-    @Option(help: "The last turn the branch keeps (the head when absent).") var at: Int64?
+    // Unconditional: a negative number is a bad value to explain, not a missing value.
+    @Option(parsing: .unconditional, help: "The last turn the branch keeps (the head when absent).") var at: Int64?
     @Option(help: "Choose the branch's id (1-64 of A-Z a-z 0-9 _ -); generated when absent.") var id: String?
 
     func run() throws {

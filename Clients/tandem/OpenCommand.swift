@@ -10,7 +10,8 @@ struct Open: ParsableCommand {
         discussion: "Without SESSION, lists your sessions to pick one or create a new one. Type text and Enter to post; /help lists the commands; Ctrl-D or /exit leaves.\n\n" + SlashCommand.helpLines.joined(separator: "\n"))
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id (omit to pick or create one).") var session: String?
-    @Option(help: "Recent turns to show on entry (0-1000).") var last: Int64 = 20
+    // Unconditional: a negative number is a bad value to explain, not a missing value.
+    @Option(parsing: .unconditional, help: "Recent turns to show on entry (0-1000).") var last: Int64 = 20
 
     func validate() throws {
         guard (0...1000).contains(last) else { throw ValidationError("--last must be 0...1000, got \(last)") }

@@ -7,7 +7,8 @@ struct Comments: ParsableCommand {
     static let configuration = CommandConfiguration(abstract: "List a session's comments, oldest first.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
-    @Option(help: "Only the comments on this turn.") var seq: Int64?
+    // Unconditional: a negative number is a bad value to explain, not a missing value.
+    @Option(parsing: .unconditional, help: "Only the comments on this turn.") var seq: Int64?
     @Flag(help: "One JSON comment per line.") var json = false
 
     func run() throws {

@@ -99,15 +99,17 @@ struct Post: ParsableCommand {
     @Argument(help: "The session id.") var session: String
     @Argument(help: "The turn's text (`-` or absent: read stdin).") var text: String?
     @Option(help: "Turn role: user, assistant, tool or system.") var role: String = "user"
-    @Option(help: "Attempts when the server cannot be reached or the connection drops (the same nonce each time, so a turn is never posted twice).") var attempts: Int = 3
+    // Unconditional: a negative number is a bad value to explain, not a missing value.
+    @Option(parsing: .unconditional, help: "Attempts (1-100) when the server cannot be reached or the connection drops (the same nonce each time, so a turn is never posted twice).") var attempts: Int = 3
     @Option(help: #"The turn's metadata, a JSON object: '{"model":"m1"}'."#) var metadata: String?
-    @Option(help: "Input (prompt) tokens the turn used, 0 or more.") var tokensIn: Int64 = 0
-    @Option(help: "Output (completion) tokens the turn used, 0 or more.") var tokensOut: Int64 = 0
+    @Option(parsing: .unconditional, help: "Input (prompt) tokens the turn used, 0 or more.") var tokensIn: Int64 = 0
+    @Option(parsing: .unconditional, help: "Output (completion) tokens the turn used, 0 or more.") var tokensOut: Int64 = 0
     @Option(help: "Idempotency key, 1-64 of A-Z a-z 0-9 . _ : - (unique per session and author; random when absent).") var nonce: String?
     @Flag(help: "The server's answer as one JSON object.") var json = false
 
     func validate() throws {
         guard tokensIn >= 0, tokensOut >= 0 else { throw ValidationError("--tokens-in and --tokens-out must be 0 or more") }
+        guard (1...100).contains(attempts) else { throw ValidationError("--attempts must be 1...100, got \(attempts)") }
         if let nonce, !Nonce.isValid(nonce) {
             throw ValidationError("--nonce must be 1-64 characters of A-Z a-z 0-9 . _ : -, got '\(nonce)'")
         }
@@ -185,9 +187,9 @@ struct History: ParsableCommand {
             """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id (optional with a share link as --url: it names its own).") var session: String?
-    @Option(help: "How many recent turns (1-1000; 20 when neither --all nor --since is given).") var last: Int64?
+    @Option(parsing: .unconditional, help: "How many recent turns (1-1000; 20 when neither --all nor --since is given).") var last: Int64?
     @Flag(help: "Every turn, oldest first (in pages).") var all = false
-    @Option(help: "Every turn after this seq, oldest first (in pages).") var since: Int64?
+    @Option(parsing: .unconditional, help: "Every turn after this seq, oldest first (in pages).") var since: Int64?
 
     func validate() throws {
         if let last, !(1...1000).contains(last) { throw ValidationError("--last must be 1...1000, got \(last)") }
@@ -257,7 +259,7 @@ struct Tail: ParsableCommand {
         discussion: "Reconnects with backoff after a network loss and resumes where it left off, so missed turns are printed once. Stop with Ctrl-C. Ends by itself when the session is deleted (status 2) or you are removed from it (3; 0 when you removed yourself).")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id (optional with a share link as --url: it names its own).") var session: String?
-    @Option(help: "Recent turns to print first (0-1000).") var last: Int64 = 10
+    @Option(parsing: .unconditional, help: "Recent turns to print first (0-1000).") var last: Int64 = 10
 
     func validate() throws {
         guard (0...1000).contains(last) else { throw ValidationError("--last must be 0...1000, got \(last)") }

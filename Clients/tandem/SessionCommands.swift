@@ -110,7 +110,8 @@ struct Search: ParsableCommand {
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The query (several words are one query).") var words: [String]
     @Option(help: "Only sessions with this status: active, paused or archived.") var status: String?
-    @Option(help: "At most this many hits (1-1000).") var limit: Int64 = 20
+    // Unconditional: a negative number is a bad value to explain, not a missing value.
+    @Option(parsing: .unconditional, help: "At most this many hits (1-1000).") var limit: Int64 = 20
     @Flag(help: "One JSON hit per line.") var json = false
 
     func run() throws {

@@ -31,7 +31,7 @@ struct Shares: ParsableCommand {
 struct Share: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Create a read-only share link to a session and print it (admin).",
-        discussion: "The link is shown this once: the server keeps only a hash of its secret. Revoke it with `tandem revoke LINK_ID`.")
+        discussion: "The link is shown this once, on stdout: the server keeps only a hash of its secret. Its id and expiry follow on stderr; revoke it with `tandem revoke LINK_ID`.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
     // Unconditional: "--expires -5m" is a bad duration to explain, not a missing value.
@@ -58,6 +58,9 @@ struct Share: ParsableCommand {
                 Output.json(.object(object))
             } else {
                 Output.line(link)
+                // Its id is what `revoke` takes, and the link's text does not hold it: said on stderr,
+                // so stdout stays the link alone for scripts.
+                Output.error("link \(result.share.id), until \(Output.renderer().date(result.share.expires)); revoke it with: tandem revoke \(result.share.id)")
             }
         }
     }

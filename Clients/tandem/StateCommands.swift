@@ -42,7 +42,8 @@ struct StateSet: ParsableCommand {
     @Argument(help: "The session id.") var session: String
     @Argument(help: "The row's key.") var key: String
     @Argument(help: #"The value, JSON: '"text"', 42, '{"k":[1,2]}', null (`-` or absent: read stdin)."#) var value: String?
-    @Option(help: "The version the value was based on (0: the row did not exist).") var base: Int64?
+    // Unconditional: a negative number is a bad value to explain, not a missing value.
+    @Option(parsing: .unconditional, help: "The version the value was based on (0: the row did not exist).") var base: Int64?
     @Flag(help: "The server's answer as one JSON object.") var json = false
 
     func run() throws {

@@ -9,7 +9,8 @@ struct Undo: ParsableCommand {
         discussion: "The turn stays in the audit, marked undone. With --seq, only that turn is undone: if another turn came after it, nothing is undone (status 3), so a script never undoes a turn someone posted a moment ago.")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
-    @Option(help: "Undo only if turn SEQ is still the last one.") var seq: Int64?
+    // Unconditional: a negative number is a bad value to explain, not a missing value.
+    @Option(parsing: .unconditional, help: "Undo only if turn SEQ is still the last one.") var seq: Int64?
 
     func run() throws {
         try runReporting {

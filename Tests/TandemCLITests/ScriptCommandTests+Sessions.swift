@@ -185,6 +185,9 @@ extension TandemCLIScriptTests {
         let table = try f.run(["shares", "s1"])
         #expect(table.stdout.contains(first) && table.stdout.contains("active"))
 
+        // `share` names the id `revoke` takes (stderr: stdout is the link alone).
+        #expect(share.stderr.hasPrefix("link \(first), until ") && share.stderr.hasSuffix("; revoke it with: tandem revoke \(first)\n"),
+                "\(share.stderr)")
         let revoked = try f.run(["revoke", first])
         #expect(revoked.status == 0 && revoked.stdout == "\(first) revoked\n", "\(revoked.stderr)")
         // Working links by default; --all adds the revoked one, marked.
