@@ -115,6 +115,10 @@ public struct Renderer: Sendable {
             switch s.change {
             case .status: return notice("session is now \(s.info.status.rawValue) (by \(name(s.by)))")
             case .updated: return notice("session updated: \"\(PrintableText.line(s.info.title))\" (by \(name(s.by)))")
+            case .restored:
+                // The turns above that came later are still on the screen: say they are gone, and where to look.
+                let checkpoint = s.detail.map { "checkpoint " + PrintableText.line($0) } ?? "a checkpoint"
+                return notice("session restored to \(checkpoint) by \(name(s.by)): later turns left history and rows went back (/history, /state)")
             default:
                 let detail = s.detail.map { " " + PrintableText.line($0) } ?? ""
                 return notice("session \(s.change.rawValue)\(detail) by \(name(s.by))")

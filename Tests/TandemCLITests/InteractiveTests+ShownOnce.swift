@@ -23,7 +23,7 @@ extension TandemCLIInteractiveTests {
             ("/checkpoint cp", "checkpoint cp saved at #1"),
             ("second turn", "alice (user): second turn"),
             ("/undo", "turn #2 was undone by alice"),
-            ("/restore cp --yes", "session restored cp by alice"),
+            ("/restore cp --yes", "session restored to checkpoint cp by alice: later turns left history"),
             ("/clear --yes", "session cleared by alice"),
             ("/clear --yes", "nothing to clear"),
             ("/pause", "session is now paused (by alice)"),

@@ -148,7 +148,10 @@ import TandemProtocol
         #expect(plain.event(Event(session: "s", eseq: 7, payload: .session(SessionChange(change: .updated, info: archived, by: "alice"))))
                 == "* session updated: \"Plan\" (by alice)")
         #expect(plain.event(Event(session: "s", eseq: 8, payload: .session(SessionChange(change: .restored, info: archived, by: "alice", detail: "cp1"))))
-                == "* session restored cp1 by alice")
+                == "* session restored to checkpoint cp1 by alice: later turns left history and rows went back (/history, /state)")
+        // A share viewer's event carries no checkpoint name.
+        #expect(plain.event(Event(session: "s", eseq: 9, payload: .session(SessionChange(change: .restored, info: archived, by: "alice"))))
+                == "* session restored to a checkpoint by alice: later turns left history and rows went back (/history, /state)")
     }
 
     @Test func conflictShowsBaseTheirsYoursPerPath() {
