@@ -25,6 +25,14 @@ public enum SessionPick: Sendable, Equatable {
         return .create(title: text)
     }
 
+    /// Whether `text` could be a session id (1-64 of A-Z a-z 0-9 _ -): worth asking the server for
+    /// when the list was only the first page, before making a session with it as the title.
+    public static func couldBeID(_ text: String) -> Bool {
+        (1...64).contains(text.utf8.count) && text.utf8.allSatisfy { c in
+            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D
+        }
+    }
+
     /// One line of the list: `  2. review  Design review  (write, 1 turn)`.
     public static func listLine(number: Int, id: String, title: String, role: String, turns: Int64) -> String {
         "  \(number). \(id)  \(title)  (\(role), \(turns) \(turns == 1 ? "turn" : "turns"))"

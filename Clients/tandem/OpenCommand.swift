@@ -58,7 +58,8 @@ struct Open: ParsableCommand {
     func pickSession(_ settings: ConnectionSettings) throws -> String {
         let c = try Connection(settings: settings, onEvent: { _, _ in })
         defer { c.close() }
-        let list = try c.call(.sessionList(SessionListParams()), as: SessionListResult.self).sessions
+        let first = try c.call(.sessionList(SessionListParams()), as: SessionListResult.self)
+        let list = first.sessions
         if list.isEmpty {
             Output.line("You have no sessions yet.")
         } else {
@@ -67,6 +68,7 @@ struct Open: ParsableCommand {
                 Output.line(SessionPick.listLine(number: i + 1, id: PrintableText.line(s.id), title: PrintableText.line(s.title),
                                                  role: s.role?.rawValue ?? "-", turns: s.headSeq))
             }
+            if first.nextCursor != nil { Output.line("  ... and older ones (tandem sessions lists them all): type one's id to open it.") }
         }
         while true {
             Output.write(list.isEmpty ? "Title for a new session: " : "Pick a number or an id, or type a title to create a new session: ", to: 1)
@@ -82,7 +84,13 @@ struct Open: ParsableCommand {
             case .noSuchNumber(let n):
                 Output.line("There is no session \(n) (pick 1 to \(list.count)); to create one with that title, type it with more words.")
                 continue
-            case .create(let text): title = text
+            case .create(let text):
+                // Only the first page is listed: an older session of yours opens by its id too.
+                if first.nextCursor != nil, SessionPick.couldBeID(text),
+                   (try? c.call(.sessionGet(SessionRef(session: text)), as: SessionResult.self)) != nil {
+                    return text
+                }
+                title = text
             }
             let created = try c.call(.sessionCreate(SessionCreateParams(title: title)), as: SessionResult.self)
             Output.line("created session \(created.session.id)")

@@ -35,3 +35,25 @@ extension TandemCLIInteractiveTests {
         #expect(shown.split(separator: "\n").allSatisfy { $0.count <= 50 }, "\(shown)")
     }
 }
+
+/// The picker lists the first page of sessions (100, most recently updated first); an older one
+/// opens by its id as well, instead of a new session being made with the id as its title.
+extension TandemCLIInteractiveTests {
+    @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
+    func thePickerOpensAnOlderSessionThanItListsByItsId() throws {
+        let f = try CLIFixture()
+        let t = Tmux()
+        defer {
+            t.killServer()
+            f.shutdown()
+        }
+        for i in 0..<100 { _ = try f.server.store.createSession(id: "p\(i)", title: "Newer \(i)", owner: "alice") }
+        try t.start("alice", command: command(f, "alice", ""))
+        let list = try t.waitFor("alice", contains: "Pick a number or an id")
+        #expect(list.contains("100. p0  Newer 0") && !list.contains("s1  Design review"), "\(list)")
+        #expect(list.contains("... and older ones (tandem sessions lists them all): type one's id to open it."), "\(list)")
+        try t.type("alice", "s1")
+        let view = try t.waitFor("alice", contains: "you are owner")
+        #expect(view.contains("* Design review — you are owner") && !view.contains("created session"), "\(view)")
+    }
+}

@@ -28,6 +28,15 @@ import Testing
         #expect(SessionPick.choose("2026", listed: []) == .create(title: "2026"))
     }
 
+    @Test func whatCouldBeAnId() {
+        #expect(SessionPick.couldBeID("review-2_B"))
+        #expect(SessionPick.couldBeID(String(repeating: "a", count: 64)))
+        #expect(!SessionPick.couldBeID(String(repeating: "a", count: 65)))
+        #expect(!SessionPick.couldBeID("Sprint retro"))
+        #expect(!SessionPick.couldBeID("設計"))
+        #expect(!SessionPick.couldBeID(""))
+    }
+
     @Test func oneTurnIsSingular() {
         #expect(SessionPick.listLine(number: 2, id: "review", title: "Design review", role: "write", turns: 1)
             == "  2. review  Design review  (write, 1 turn)")
