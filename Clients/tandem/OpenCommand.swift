@@ -7,7 +7,7 @@ import TandemClientKit
 struct Open: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Open a session interactively (the default): live turns, a prompt, slash commands.",
-        discussion: "Without SESSION, lists your sessions to pick one or create a new one. Type text and Enter to post; /help lists the commands; Ctrl-D or /exit leaves.\n\n" + SlashCommand.helpLines.joined(separator: "\n"))
+        discussion: "Without SESSION, lists your sessions to pick one (by number or id) or create a new one. Type text and Enter to post; /help lists the commands; Ctrl-D or /exit leaves.\n\n" + SlashCommand.helpLines.joined(separator: "\n"))
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id (omit to pick or create one).") var session: String?
     // Unconditional: a negative number is a bad value to explain, not a missing value.
