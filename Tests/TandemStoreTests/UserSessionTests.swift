@@ -50,7 +50,10 @@ import TandemJSON
             let paused = try store.pauseSession(id: s.id, actor: "alice").session
             #expect(paused.status == .paused && paused.pausedAt == clock.now)
             #expect(errorCode { _ = try store.appendTurn(session: s.id, actor: "alice", NewTurn(role: .user, content: "x")) } == "session_paused")
+            // Asking for the status a session already has says so (it said "paused; cannot become paused").
+            #expect(storeRefusal { _ = try store.pauseSession(id: s.id, actor: "alice") } == "invalid_state: session \(s.id) is already paused")
             #expect(try store.resumeSession(id: s.id, actor: "alice").session.status == .active)
+            #expect(storeRefusal { _ = try store.resumeSession(id: s.id, actor: "alice") } == "invalid_state: session \(s.id) is already active")
             let archived = try store.archiveSession(id: s.id, actor: "alice").session
             #expect(archived.status == .archived && archived.archivedAt == clock.now)
             #expect(errorCode { _ = try store.pauseSession(id: s.id, actor: "alice") } == "session_archived")

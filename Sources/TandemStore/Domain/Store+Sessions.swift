@@ -68,6 +68,9 @@ extension Store {
                 throw StoreError(.sessionArchived, "session \(id) is archived; archiving is final")
             }
             guard allowedFrom.contains(ref.status) else {
+                if ref.status == status {
+                    throw StoreError(.invalidState, "session \(id) is already \(status.rawValue)")
+                }
                 throw StoreError(.invalidState, "session \(id) is \(ref.status.rawValue); cannot become \(status.rawValue)")
             }
             let paused: SQLValue = status == .paused ? .integer(ctx.now) : .null
