@@ -57,6 +57,7 @@ struct BranchCreate: ParsableCommand {
     func run() throws {
         try runReporting {
             if let at, at < 0 { throw Failure("--at must be a turn number (0 or more), got \(at)") }
+            if let id, let problem = NewSessionID.problem(id, option: "--id") { throw Failure(problem) }
             if let title, let problem = TitleText.problem(title) { throw Failure("--title: " + problem + "; leave it out for \"<title> (branch)\"") }
             let c = try connect(connection)
             defer { c.close() }

@@ -64,6 +64,7 @@ struct Create: ParsableCommand {
 
     func run() throws {
         try runReporting {
+            if let id, let problem = NewSessionID.problem(id, option: "--id") { throw Failure(problem) }
             if let title, let problem = TitleText.problem(title) {
                 throw Failure(problem + (template == nil ? ": tandem create \"Sprint retro\"" : "; leave TITLE out to keep the template's"))
             }

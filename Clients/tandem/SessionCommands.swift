@@ -146,6 +146,7 @@ struct Import: ParsableCommand {
 
     func run() throws {
         try runReporting {
+            if let id, let problem = NewSessionID.problem(id, option: "--id") { throw Failure(problem) }
             let document = try readDocument()
             let c = try connect(connection)
             defer { c.close() }

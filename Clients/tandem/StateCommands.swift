@@ -15,6 +15,7 @@ struct StateShow: ParsableCommand {
     @Flag(help: "One JSON row per line (key, version, value, author, updated).") var json = false
 
     func run() throws {
+        try runReporting { if key?.isEmpty == true { throw Failure("KEY must not be empty (leave it out for every row)") } }
         try runConnected(connection) { c in
             let rows = try stateRows(session: session, key: key) { try c.call(.stateGet($0), as: StateGetResult.self) }
             if let key, rows.isEmpty { throw Failure("\(session) has no state row \(PrintableText.line(key))", exitCode: 2) }
@@ -49,6 +50,7 @@ struct StateSet: ParsableCommand {
     func run() throws {
         try runReporting {
             if let base, base < 0 { throw Failure("--base must be a version (0 or more), got \(base)") }
+            if key.isEmpty { throw Failure("KEY must not be empty: tandem set \(PrintableText.line(session)) KEY JSON") }
             let parsed = try jsonArgument(value, name: "the value", usage: "echo '{\"k\":1}' | tandem set \(session) \(key)")
             let c = try connect(connection)
             defer { c.close() }
