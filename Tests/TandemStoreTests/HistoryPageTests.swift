@@ -57,6 +57,10 @@ import TandemJSON
             try post(store, "bob", ["b3"])
             let before = try tableCounts(store)
             #expect(errorCode { _ = try store.undoLastTurn(session: "s1", actor: "alice", expectedSeq: 2) } == "conflict")
+            #expect(storeRefusal { _ = try store.undoLastTurn(session: "s1", actor: "alice", expectedSeq: 2) }
+                    == "conflict: turn 2 is not the last live turn (the last live turn is 3)")
+            #expect(storeRefusal { _ = try store.undoLastTurn(session: "s1", actor: "alice", expectedSeq: 77) }
+                    == "conflict: there is no live turn 77 (the last live turn is 3)")
             #expect(try tableCounts(store) == before)
             #expect(try store.undoLastTurn(session: "s1", actor: "alice", expectedSeq: 3).turn.seq == 3)
         }

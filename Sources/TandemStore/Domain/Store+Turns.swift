@@ -120,7 +120,9 @@ extension Store {
                                             newestFirst: true, limit: 1).first
             else { throw StoreError(.invalidState, "session \(session) has no live turn to undo") }
             if let expectedSeq, last.seq != expectedSeq {
-                throw StoreError(.conflict, "turn \(expectedSeq) is not the last live turn (\(last.seq) is)")
+                // Past the last live turn: a seq no live turn has, not a turn posted meanwhile.
+                let what = expectedSeq > last.seq ? "there is no live turn \(expectedSeq)" : "turn \(expectedSeq) is not the last live turn"
+                throw StoreError(.conflict, "\(what) (the last live turn is \(last.seq))")
             }
             if last.author != actor && !Permissions.allows(role: ref.role ?? .read, operation: .undoAny) {
                 throw StoreError.forbidden("only admins may undo another member's turn")
