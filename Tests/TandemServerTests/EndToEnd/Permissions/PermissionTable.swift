@@ -58,7 +58,7 @@ enum PermissionTable {
         "branch.merge": .admin,
         "branch.discard": .admin,
         "template.save": .admin,
-        // protocol.md says "read"; the store's table (authoritative per protocol.md) says admin.
+        // A whole session in one answer (rows, members, comments): admin, as protocol.md says.
         "session.export": .admin,
         "share.create": .admin,
         "share.list": .admin,
