@@ -67,6 +67,20 @@ struct DatabaseOptions: ParsableArguments {
     /// tandemd serves it (the VACUUM would hold its write lock for minutes).
     func compact() throws -> [Store.Compaction] {
         guard try databaseExists() else { throw missing }
+        // First the lock on the database file itself, which a running tandemd holds even when its
+        // lock file was just removed (it makes it again within a second): the lock file alone let a
+        // compact start in that second. Released after the compaction's connections are closed.
+        let fileLock: ExclusiveUseLock?
+        switch ExclusiveUseLock.take(databasePath: path) {
+        case .held(let lock): fileLock = lock
+        case .heldByAnother:
+            throw AdminFailure(AdminFailure.conflict, """
+                tandemd is serving '\(path)' (it holds a lock on the database file): compact rewrites the whole file offline; \
+                stop tandemd, run compact, start it again
+                """)
+        case .unavailable: fileLock = nil
+        }
+        defer { fileLock?.release() }
         // Held while compacting, so that a tandemd starting meanwhile refuses to (its own lock).
         guard let lock = ServerPresence.holdAgainstServer(databasePath: path, command: "compact") else {
             throw AdminFailure(AdminFailure.conflict, """

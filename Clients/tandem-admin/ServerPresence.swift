@@ -1,11 +1,17 @@
 import Foundation
+import TandemStore
 
 /// Whether a tandemd serves a database: it holds an exclusive `flock` on `DB-lock` while it runs
 /// (`DatabaseLock` in TandemServer), which a shared lock attempt here runs into.
 enum ServerPresence {
-    /// True when another process holds the server's lock on `databasePath`'s lock file; false when
-    /// none does or there is no lock file (no tandemd ever served it from this directory).
+    /// True when another process holds the server's lock on `databasePath`'s lock file, or on the
+    /// database file itself (`ExclusiveUseLock`: a lock file removed under a running tandemd);
+    /// false when none does. Call it before opening the database (the look at the file opens it).
     static func serving(databasePath: String) -> Bool {
+        ExclusiveUseLock.isHeld(databasePath: databasePath) || lockFileHeld(databasePath: databasePath)
+    }
+
+    private static func lockFileHeld(databasePath: String) -> Bool {
         let descriptor = open(databasePath + "-lock", O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return false }
         defer { close(descriptor) }

@@ -39,6 +39,14 @@ public final class TandemServer: Sendable {
             databaseLock?.release()
             throw error
         }
+        // And on the database file itself, which a removed lock file does not hide (`ExclusiveUseLock`).
+        do {
+            try databaseLock?.holdFile(databasePath: configuration.databasePath)
+        } catch {
+            store.close()
+            databaseLock?.release()
+            throw error
+        }
         pool = WorkPool(threads: ServerConfiguration.workThreads)
         let clock: @Sendable () -> Double = { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
         let live = LiveSessions(metrics: metrics)

@@ -60,6 +60,69 @@ import TandemStore
         #expect(try Database(path: f.db, readOnly: true).scalar("PRAGMA auto_vacuum") == 0)
     }
 
+    /// The second between a lock file's removal and the server making it again used to let compact
+    /// make and lock a new one and rewrite the database under a running tandemd. The server also
+    /// holds a lock on the database file itself, which compact checks first. The tandemd is stopped
+    /// (SIGSTOP) for the removal and the compact: the window held open, not raced.
+    @Test func compactStartedRightAfterTheLockFileIsRemovedIsRefusedByTheDatabaseFileLock() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        let lockPath = f.db + "-lock"
+        let server = try Self.launchTandemd(database: f.db, within: 30 * testTimeScale)
+        defer {
+            kill(server.process.processIdentifier, SIGCONT)
+            server.process.terminate()
+            server.process.waitUntilExit()
+        }
+        #expect(server.listening, "\(server.output())")
+        #expect(kill(server.process.processIdentifier, SIGSTOP) == 0)
+        #expect(unlink(lockPath) == 0)
+        let refused = try f.run(["compact"])
+        #expect(kill(server.process.processIdentifier, SIGCONT) == 0)
+        expectStatus(refused, 3)
+        #expect(refused.stderr.contains("tandemd is serving") && refused.stderr.contains("lock on the database file"), "\(refused.stderr)")
+        #expect(try Database(path: f.db, readOnly: true).scalar("PRAGMA auto_vacuum") == 0)
+        // compact left the lock file alone: the server makes it again and holds it.
+        #expect(Self.eventually(timeout: 10 * testTimeScale) { Self.heldByAnother(lockPath) }, "the server did not take \(lockPath) again")
+    }
+
+    /// A tandemd whose lock file is free but whose database file another process holds locked (a
+    /// compact, or a tandemd, whose lock file was removed) refuses to start, saying so.
+    @Test func aTandemdRefusesADatabaseFileLockedByAnotherProcess() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        guard case .held(let lock) = ExclusiveUseLock.take(databasePath: f.db) else {
+            Issue.record("could not lock \(f.db)")
+            return
+        }
+        defer { lock.release() }
+        #expect(!FileManager.default.fileExists(atPath: f.db + "-lock"))
+        let server = try Self.startTandemd(database: f.db, within: 30 * testTimeScale)
+        #expect(server.exited && server.status == 64, "\(server.output)")
+        #expect(server.output.contains("holds a lock on the database file"), "\(server.output)")
+    }
+
+    /// Starts the built tandemd on `database` and waits until it listens (or exits); the caller stops it.
+    private static func launchTandemd(database: String, within timeout: Double) throws
+        -> (process: Process, listening: Bool, output: @Sendable () -> String) {
+        let binary = URL(fileURLWithPath: adminBinary).deletingLastPathComponent().appendingPathComponent("tandemd").path
+        let logPath = database + ".tandemd-\(UUID().uuidString).log"
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--db", database, "--host", "127.0.0.1", "--port", "0", "--log-level", "info"]
+        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TANDEM_") }
+        let log = FileHandle(forWritingAtPath: logPath)
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let output: @Sendable () -> String = { String(decoding: FileManager.default.contents(atPath: logPath) ?? Data(), as: UTF8.self) }
+        let listening = Self.eventually(timeout: timeout) { !process.isRunning || output().contains("tandemd listening") } && process.isRunning
+        return (process, listening, output)
+    }
+
     /// Polls `condition` every 20 ms until it holds (true) or `timeout` seconds pass (false).
     private static func eventually(timeout: Double, _ condition: () -> Bool) -> Bool {
         let deadline = Date().addingTimeInterval(timeout)

@@ -1,7 +1,9 @@
 import Foundation
 import Synchronization
+import TandemStore
 
-/// One tandemd per database: an exclusive `flock` on `DB-lock`, held while the server runs.
+/// One tandemd per database: an exclusive `flock` on `DB-lock`, held while the server runs, and
+/// an `ExclusiveUseLock` on the database file itself (`holdFile`, once the store has opened it).
 ///
 /// Two servers on one file would each keep their own live sessions, presence and per-user limits,
 /// hear each other's turns only through the change-log watcher (hundreds of milliseconds late), and
@@ -9,6 +11,8 @@ import Synchronization
 /// descriptor of the database would drop the POSIX locks SQLite holds on it in this process.
 /// `tandem-admin` takes it only for `compact`, which rewrites the file offline (made if missing,
 /// so that a server starting meanwhile finds it held); its other commands run beside tandemd.
+/// The lock file can be removed while tandemd runs (made again within a second, `keepInPlace`);
+/// the lock on the database file cannot, and `compact` checks both.
 final class DatabaseLock: Sendable {
     let path: String
     /// -1 once released: `release` and `deinit` close it once between them.
@@ -16,6 +20,18 @@ final class DatabaseLock: Sendable {
     /// Whether the server has logged that another process holds the lock file made after this one's
     /// went (said once, until it is in place again).
     let reportedTaken = Atomic<Bool>(false)
+    /// The lock on the database file itself (`holdFile`); released after the store is closed.
+    private let fileLock = Mutex<ExclusiveUseLock?>(nil)
+
+    /// Another process holds the lock on the database file itself though `DB-lock` was free to take:
+    /// the lock file was removed or replaced while a tandemd or `tandem-admin compact` held it.
+    struct FileHeld: Error, CustomStringConvertible {
+        let databasePath: String
+        var description: String {
+            "another tandemd, or tandem-admin compact, is using '\(databasePath)' (it holds a lock on the database file, "
+                + "though its lock file \(databasePath)-lock was free: removed or replaced while it ran); stop it first"
+        }
+    }
 
     struct Held: Error, CustomStringConvertible {
         let path: String
@@ -102,8 +118,23 @@ final class DatabaseLock: Sendable {
         return .restored
     }
 
-    /// Releases the lock (at shutdown; the process's exit releases it too, kill -9 included).
+    /// Takes the lock on the database file itself, once the store has opened (made) it; throws
+    /// `FileHeld` when another process holds it. A kernel without OFD locks leaves the lock file alone.
+    func holdFile(databasePath: String) throws(FileHeld) {
+        switch ExclusiveUseLock.take(databasePath: databasePath) {
+        case .held(let lock): fileLock.withLock { $0 = lock }
+        case .heldByAnother: throw FileHeld(databasePath: databasePath)
+        case .unavailable: break
+        }
+    }
+
+    /// Releases the lock (at shutdown, after the store is closed: closing the database file's
+    /// descriptor drops this process's SQLite locks on it; the process's exit releases it too, kill -9 included).
     func release() {
+        fileLock.withLock { lock in
+            lock?.release()
+            lock = nil
+        }
         let descriptor = self.descriptor.exchange(-1, ordering: .acquiringAndReleasing)
         if descriptor >= 0 { close(descriptor) }
     }
