@@ -101,4 +101,27 @@ import TandemStore
         expectStatus(try f.run(["sessions", "delete", "s1", "--yes"]), 0)
         #expect(try f.seed { store in (try? store.session(id: "s1")) == nil })
     }
+
+    /// `compact` used to VACUUM a database written by a newer Tandem (a schema this build does not
+    /// know, whose tables a rewrite may renumber) and an older one the other commands refuse until
+    /// tandemd upgraded it, converting either's mode behind the operator's back. It refuses both
+    /// now, as the other commands do (exit 4), and leaves the file as it was.
+    @Test func compactRefusesADatabaseOfAnotherSchemaVersion() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        let latest = try Database(path: f.db).scalar("SELECT max(version) FROM schema_migrations")
+        _ = try Database(path: f.db).run("INSERT INTO schema_migrations(version, name, applied_at) VALUES (999, 'from the future', 0)")
+        let tooNew = try f.run(["compact"])
+        expectStatus(tooNew, 4)
+        #expect(tooNew.stderr.contains("written by a newer Tandem") && tooNew.stderr.contains("for tandem-admin: use the one of that Tandem version"),
+                "\(tooNew.stderr)")
+        #expect(try Database(path: f.db, readOnly: true).scalar("PRAGMA auto_vacuum") == 0)
+
+        _ = try Database(path: f.db).run("DELETE FROM schema_migrations WHERE version IN (999, ?)", [.integer(latest ?? 0)])
+        let tooOld = try f.run(["compact"])
+        expectStatus(tooOld, 4)
+        #expect(tooOld.stderr.contains("start tandemd of this version once to upgrade it"), "\(tooOld.stderr)")
+        #expect(try Database(path: f.db, readOnly: true).scalar("PRAGMA auto_vacuum") == 0)
+    }
 }

@@ -17,7 +17,7 @@ extension Store {
     /// the write lock for as long as it rewrites the file (minutes for gigabytes) and needs about
     /// the file's size free beside it.
     public static func compact(databaseAt path: String, busyTimeoutMilliseconds: Int32 = 5_000) throws(StoreError) -> [Compaction] {
-        var done = [try compactFile(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds)]
+        var done = [try compactFile(path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, checkSchema: true)]
         let search = SearchFile.path(forDatabase: path)
         if FileManager.default.fileExists(atPath: search) {
             done.append(try compactFile(search, busyTimeoutMilliseconds: busyTimeoutMilliseconds))
@@ -25,9 +25,17 @@ extension Store {
         return done
     }
 
-    private static func compactFile(_ path: String, busyTimeoutMilliseconds: Int32) throws(StoreError) -> Compaction {
+    /// `checkSchema`: refuse a database of another schema version than this build's, as the store
+    /// does for tandem-admin (`schema_too_new`, `schema_too_old`), and one that is not Tandem's:
+    /// a VACUUM rewrites every table (and may renumber the rows of one without an INTEGER PRIMARY
+    /// KEY), which this build may only do to the schema it knows.
+    private static func compactFile(_ path: String, busyTimeoutMilliseconds: Int32, checkSchema: Bool = false) throws(StoreError) -> Compaction {
         let before = fileBytes(path)
         let db = try Database(path: path, requireWritable: true, busyTimeoutMilliseconds: busyTimeoutMilliseconds)
+        if checkSchema {
+            guard try Migrations.hasMigrationRecord(db) else { throw StoreError(.schemaTooOld, "the database has no Tandem schema yet") }
+            try Migrations.migrate(db, now: 0, upgrade: false)
+        }
         let converted = try !DiskReclaim.read(db).incremental
         try db.execute("PRAGMA auto_vacuum=INCREMENTAL")
         try db.execute("VACUUM")
