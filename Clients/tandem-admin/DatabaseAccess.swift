@@ -1,4 +1,5 @@
 import Foundation
+import TandemStore
 
 /// Why this user cannot use a database file that exists, in the operator's terms. The usual cause
 /// is running tandem-admin as yourself on the service's database (owned by `tandem`, mode 0600):
@@ -11,7 +12,7 @@ enum DatabaseAccess {
     static func problem(_ path: String) -> String? {
         var info = stat()
         guard stat(path, &info) == 0 else { return nil }
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let directory = ParentDirectory.of(path)
         let lacks: String
         if access(path, R_OK) != 0 {
             lacks = "may not read '\(path)'"

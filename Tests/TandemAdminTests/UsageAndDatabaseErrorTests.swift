@@ -107,6 +107,17 @@ import TandemStore
         #expect(!tooNew.stderr.contains("Fatal error") && !tooNew.stderr.contains("Stack"))
     }
 
+    /// A database with a one-character name that does not open (here: not a database) crashed
+    /// tandem-admin (Foundation's `deletingLastPathComponent` traps on it) instead of exiting 4.
+    @Test func aOneCharacterDatabaseNameThatDoesNotOpenExitsFour() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        _ = FileManager.default.createFile(atPath: f.dir + "/g", contents: Data(repeating: 0x41, count: 8192))
+        let result = try runAdmin(["users", "list", "--db", "g"], in: f.dir)
+        expectStatus(result, 4)
+        #expect(result.stderr.contains("cannot open database 'g'"), "\(result.stderr)")
+    }
+
     @Test func everyListingHasOneJSONDocument() throws {
         let f = AdminFixture()
         defer { f.cleanup() }

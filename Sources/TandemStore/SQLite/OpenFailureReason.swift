@@ -10,7 +10,7 @@ enum OpenFailureReason {
     static func explain(_ path: String) -> String? {
         guard path != ":memory:", !path.hasPrefix("file:"), !path.isEmpty else { return nil }
         let who = "user \(userName(geteuid())) (uid \(geteuid()))"
-        let directory = (path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent
+        let directory = ParentDirectory.of(path)
         var info = stat()
         if stat(path, &info) == 0 {
             if info.st_mode & S_IFMT == S_IFDIR { return "\(path) is a directory; --db names the database file" }

@@ -57,4 +57,18 @@ struct OpenFailureReasonTests {
         #expect(closed.status == 64)
         #expect(closed.stderr.contains("user nobody may not read it (owner root, mode 0600)"), "\(closed.stderr)")
     }
+
+    /// Foundation's `deletingLastPathComponent` traps on a one-character path: `--db .`, or `--db a`
+    /// naming a directory, crashed tandemd (signal 4) where it was to say what is wrong.
+    @Test func aOneCharacterDatabasePathIsExplainedNotACrash() throws {
+        let dir = try directory("onechar")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try FileManager.default.createDirectory(at: dir.appendingPathComponent("a"), withIntermediateDirectories: false)
+        let inDir = ["/usr/bin/env", "-C", dir.path]
+        for name in [".", "a"] {
+            let result = try TandemdProcess.run(["--db", name, "--port", "0"], behind: inDir)
+            #expect(result.status == 64, "--db \(name): \(result.stderr)")
+            #expect(result.stderr.contains("\(name) is a directory; --db names the database file"), "--db \(name): \(result.stderr)")
+        }
+    }
 }
