@@ -35,7 +35,7 @@ struct DatabaseOptions: ParsableArguments {
         var info = stat()
         guard stat(path, &info) == 0 else { return errno != ENOENT && errno != ENOTDIR }
         if info.st_mode & S_IFMT == S_IFDIR {
-            throw AdminFailure(AdminFailure.database, "'\(path)' is a directory; pass the database file, e.g. --db \(path)/tandem.db")
+            throw AdminFailure(AdminFailure.database, "'\(path)' is a directory; pass the database file, e.g. --db \(path.hasSuffix("/") ? path : path + "/")tandem.db")
         }
         guard info.st_size > 0 else {
             if create { return false }
