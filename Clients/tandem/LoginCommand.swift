@@ -103,7 +103,8 @@ struct WhoAmI: ParsableCommand {
 /// Writing the config file: a private directory and a 0600 file, replaced atomically.
 enum ConfigFile {
     static func write(_ config: ClientConfig, to path: String) throws {
-        let directory = (path as NSString).deletingLastPathComponent
+        // URL's, not NSString's: that one traps on a one-character path in this toolchain's Foundation.
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])

@@ -99,8 +99,10 @@ extension InteractiveSession {
                 screen.print(renderer.error("\(file) exists; to replace it: /export \(file) --force"))
                 return
             }
-            let directory = (file as NSString).deletingLastPathComponent
-            if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            // URL's, not NSString's deletingLastPathComponent: that one traps on a one-character
+            // path in this toolchain's Foundation (`/export a` ended the client).
+            let directory = URL(fileURLWithPath: file).deletingLastPathComponent().path
+            if !FileManager.default.fileExists(atPath: directory) {
                 screen.print(renderer.error("cannot write \(file): there is no directory \(directory)"))
                 return
             }

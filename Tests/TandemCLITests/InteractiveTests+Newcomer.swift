@@ -67,6 +67,28 @@ extension TandemCLIInteractiveTests {
     }
 }
 
+/// `/export` to a file named by one character, in the view's working directory: Foundation's
+/// `NSString.deletingLastPathComponent` traps on such a path, and the client ended there.
+extension TandemCLIInteractiveTests {
+    @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
+    func anExportToAOneCharacterNameIsWritten() throws {
+        let f = try CLIFixture()
+        let t = Tmux()
+        defer {
+            t.killServer()
+            f.shutdown()
+        }
+        try t.start("alice", command: "cd '\(f.directory.path)' && " + command(f, "alice"))
+        try t.waitFor("alice", contains: "you are owner")
+        try t.type("alice", "/export a")
+        try t.waitFor("alice", contains: "exported to a")
+        let written = try String(contentsOfFile: f.directory.appendingPathComponent("a").path, encoding: .utf8)
+        #expect(written.contains("\"turns\""))
+        try t.type("alice", "/who")
+        try t.waitFor("alice", contains: "online: alice")
+    }
+}
+
 /// A `/set` conflict's questions can be left: the prompt shows that the next line answers the
 /// conflict, and an empty line in the value editor goes back to the choice (the editor took only
 /// valid JSON, so a newcomer who changed their mind was stuck there until they left the view).
