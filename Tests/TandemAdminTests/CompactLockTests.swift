@@ -144,23 +144,10 @@ import TandemStore
     /// Starts the built tandemd (beside tandem-admin) on `database` and waits until it exits or
     /// listens; one that listens is stopped (SIGTERM) before returning. `exited` is false for it.
     private static func startTandemd(database: String, within timeout: Double) throws -> (exited: Bool, status: Int32, output: String) {
-        let binary = URL(fileURLWithPath: adminBinary).deletingLastPathComponent().appendingPathComponent("tandemd").path
-        let logPath = database + ".tandemd-\(UUID().uuidString).log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        defer { try? FileManager.default.removeItem(atPath: logPath) }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--db", database, "--host", "127.0.0.1", "--port", "0", "--log-level", "info"]
-        process.environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("TANDEM_") }
-        let log = FileHandle(forWritingAtPath: logPath)
-        process.standardOutput = log
-        process.standardError = log
-        try process.run()
-        let output = { String(decoding: FileManager.default.contents(atPath: logPath) ?? Data(), as: UTF8.self) }
-        _ = Self.eventually(timeout: timeout) { !process.isRunning || output().contains("tandemd listening") }
-        let exited = !process.isRunning
-        if !exited { process.terminate() }
-        process.waitUntilExit()
-        return (exited, process.terminationStatus, output())
+        let launched = try launchTandemd(database: database, within: timeout)
+        let exited = !launched.process.isRunning
+        if !exited { launched.process.terminate() }
+        launched.process.waitUntilExit()
+        return (exited, launched.process.terminationStatus, launched.output())
     }
 }
