@@ -23,20 +23,23 @@ final class ClientSocket: @unchecked Sendable {
             tlsContext = nil
             return
         }
+        // The session is stored only once its handshake is done: an init that throws after every
+        // property is set runs `deinit`, whose close after the one below closed the descriptor
+        // number again, by then perhaps another thread's socket or file.
         do {
             let context = try TLSContext(client: configuration)
             let session = try TLSSession(context: context, fd: fd, serverName: host)
-            tlsContext = context
-            tls = session
-            while true {
+            handshake: while true {
                 switch session.connect() {
-                case .done: return
+                case .done: break handshake
                 case .wantRead: try Self.wait(fd: fd, events: Int16(POLLIN), deadline: deadline)
                 case .wantWrite: try Self.wait(fd: fd, events: Int16(POLLOUT), deadline: deadline)
                 case .closed: throw TransportError("SSL_connect", code: 0, detail: "connection closed")
                 case .failed(let text): throw TransportError("SSL_connect", code: 0, detail: text)
                 }
             }
+            tlsContext = context
+            tls = session
         } catch let error as TransportError {
             Glibc.close(fd)
             throw error
