@@ -121,10 +121,9 @@ final class RawSocket {
             let bound = withUnsafePointer(to: &local) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
-            guard bound == 0 else {
-                close(fd)
-                throw TransportError("bind \(source)")
-            }
+            // No close here: an init that throws once `fd` is set runs deinit, which closes it (a
+            // second close would hit whatever another test thread opened under that number since).
+            guard bound == 0 else { throw TransportError("bind \(source)") }
         }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -133,10 +132,7 @@ final class RawSocket {
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard result == 0 else {
-            close(fd)
-            throw TransportError("connect")
-        }
+        guard result == 0 else { throw TransportError("connect") }
     }
 
     deinit { close(fd) }
