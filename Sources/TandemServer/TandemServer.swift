@@ -33,11 +33,11 @@ public final class TandemServer: Sendable {
         // Before the database is opened: a second server must not even run the migrations.
         let databaseLock = configuration.databasePath == ":memory:" ? nil : try DatabaseLock.acquire(databasePath: configuration.databasePath)
         self.databaseLock = databaseLock
-        do {
+        do throws(StoreError) {
             store = try Store(storeConfiguration)
         } catch {
             databaseLock?.release()
-            throw error
+            throw error.explainingFullDisk(databasePath: configuration.databasePath)
         }
         // And on the database file itself, which a removed lock file does not hide (`ExclusiveUseLock`).
         do {

@@ -40,15 +40,10 @@ enum Migrations {
 
     static var latestVersion: Int { all.last!.version }
 
-    /// Applied migrations, oldest first.
+    /// Applied migrations, oldest first (none when the record is missing: `migrate` makes it, inside
+    /// the transaction that applies the first migrations, so a failed creation leaves no table behind).
     static func applied(_ db: Database) throws(StoreError) -> [(version: Int, name: String)] {
-        // Created only when missing: a statement that could write waits for the write lock.
-        if try !hasMigrationRecord(db) {
-            try db.execute("""
-                CREATE TABLE schema_migrations(
-                  version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
-                """)
-        }
+        guard try hasMigrationRecord(db) else { return [] }
         return try db.query("SELECT version, name FROM schema_migrations ORDER BY version") {
             (Int($0.int(0)), $0.text(1))
         }
@@ -69,7 +64,7 @@ enum Migrations {
             """)
     }
 
-    /// Brings the database to `target` (default: latest), each step in its own transaction.
+    /// Brings the database to `target` (default: latest), every pending step in one transaction.
     /// Refuses a database that has migrations this build does not know.
     static func migrate(_ db: Database, upTo target: Int = latestVersion, now: Int64, upgrade: Bool = true) throws(StoreError) {
         let done = try applied(db)
@@ -85,18 +80,43 @@ enum Migrations {
         let doneVersions = Set(done.map(\.version))
         let pending = all.filter { $0.version <= target && !doneVersions.contains($0.version) }
         if !upgrade, let first = pending.first {
-            throw StoreError(.schemaTooOld, done.isEmpty ? "the database has no Tandem schema yet" : """
+            throw StoreError(.schemaTooOld, done.isEmpty ? "the database has no Tandem schema yet (tandemd creates it at its first start)" : """
                 the database's schema is at version \(done.last!.version) "\(done.last!.name)" and this build needs \
                 \(latestVersion) "\(all.last!.name)"\(first.version == latestVersion ? "" : " (\(pending.count) migrations, from \(first.version) \"\(first.name)\")"); \
                 start tandemd of this version once to upgrade it, after a backup (tandem-admin backup copies any version)
                 """)
         }
-        for migration in all where migration.version <= target && !doneVersions.contains(migration.version) {
+        guard !pending.isEmpty else { return }
+        // Every pending step in one transaction: a creation or an upgrade that fails (a full disk, a
+        // kill) leaves the file as it was, never half-migrated (a fresh file with schema 8 of 27 looked
+        // like an old database to tandem-admin, and one being upgraded could be opened by neither
+        // build). The record is read again under the write lock: another process may have migrated.
+        let from = done.last
+        let to = pending.last!
+        do throws(StoreError) {
             try db.transaction { () throws(StoreError) in
-                try db.execute(migration.sql)
-                try db.run("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
-                           [.int(migration.version), .text(migration.name), .integer(now)])
+                if try !hasMigrationRecord(db) {
+                    try db.execute("""
+                        CREATE TABLE schema_migrations(
+                          version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)
+                        """)
+                }
+                let doneNow = Set(try applied(db).map(\.version))
+                for migration in all where migration.version <= target && !doneNow.contains(migration.version) {
+                    try db.execute(migration.sql)
+                    try db.run("INSERT INTO schema_migrations(version, name, applied_at) VALUES (?, ?, ?)",
+                               [.int(migration.version), .text(migration.name), .integer(now)])
+                }
             }
+        } catch where error.storageFailure == .full {
+            let what = from.map { """
+                upgrading its schema from version \($0.version) "\($0.name)" to \(to.version) "\(to.name)" was rolled back: the file \
+                is as it was (the Tandem that wrote it still opens it)
+                """ } ?? "creating the database was rolled back: it holds no Tandem schema yet"
+            throw StoreError(.sqlite, """
+                \(FileSystemSpace.noSpace(holding: db.path)); \(what); free some space (or move the database to a \
+                larger file system) and start tandemd again
+                """, sqliteCode: error.sqliteCode)
         }
     }
 }
