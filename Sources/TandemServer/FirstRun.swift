@@ -11,15 +11,31 @@ public enum FirstRun {
         public var tokenFile: String
     }
 
+    /// Creates the owner account and writes its token file, or, when either fails (a full disk),
+    /// neither: the account and its token are committed only once the file holds the whole secret
+    /// (`Store.createFirstOwner`), and the file is removed if that commit fails. So the next start,
+    /// finding no user, makes them again; a banner or log line naming the file is never about a
+    /// file that was not written.
     public static func ensureOwner(store: Store, databasePath: String) throws -> Owner? {
         guard try store.userCount() == 0 else { return nil }
-        let user = try store.createUser(id: "owner", displayName: "Owner", actor: "system")
-        let issued = try store.createToken(userID: user.id, label: "first run", actor: "system")
         let file = tokenFilePath(databasePath: databasePath)
-        let created = FileManager.default.createFile(atPath: file, contents: Data((issued.secret + "\n").utf8),
-                                                     attributes: [.posixPermissions: 0o600])
-        if !created { throw StoreError(.invalidArgument, "could not write the owner token to \(file)") }
-        return Owner(user: user.id, secret: issued.secret, tokenFile: file)
+        let issued: IssuedToken?
+        do throws(StoreError) {
+            issued = try store.createFirstOwner(id: "owner", displayName: "Owner", tokenLabel: "first run") { secret throws(StoreError) in
+                try TokenFile.write(secret + "\n", to: file)
+            }
+        } catch {
+            // A token file written before a failed commit holds a token that was never issued.
+            // No user exists, so no file there holds a live token.
+            if FileManager.default.fileExists(atPath: file) { unlink(file) }
+            guard error.storageFailure == .full else { throw error }
+            throw StoreError(.sqlite, """
+                \(FileSystemSpace.noSpace(holding: databasePath)); the owner account was not created (its token \
+                could not be kept: \(error.message)); free some space and start tandemd again
+                """, sqliteCode: error.sqliteCode)
+        }
+        guard let issued else { return nil }
+        return Owner(user: issued.token.userID, secret: issued.secret, tokenFile: file)
     }
 
     /// What tandemd prints on first start, `url` the WebSocket address to connect to. The secret

@@ -157,7 +157,13 @@ struct Tandemd: ParsableCommand {
         } catch {
             throw StartFailure.report("cannot start: \(error)", logger: logger)
         }
-        let owner = try FirstRun.ensureOwner(store: server.store, databasePath: settings.databasePath)
+        let owner: FirstRun.Owner?
+        do {
+            owner = try FirstRun.ensureOwner(store: server.store, databasePath: settings.databasePath)
+        } catch {
+            // A full disk said in words (`FirstRun`): no account was made, the next start makes it.
+            throw StartFailure.report("cannot start: \(error)", logger: logger)
+        }
         let port: UInt16
         do {
             port = try server.start()
