@@ -6,18 +6,21 @@ import Glibc
 /// ("no space left on the file system holding DB: N bytes free"): SQLite says only "database or disk
 /// is full", which names neither the file system nor how full it is.
 public enum FileSystemSpace {
-    /// Bytes this process may still write on the file system holding `path` (or, when it does not
-    /// exist, its directory): `statvfs`'s `f_bavail`, root's reserve excluded. Nil when unknown.
-    public static func availableBytes(near path: String) -> Int64? {
+    /// What this process may still write on the file system holding `path` (or, when it does not
+    /// exist, its directory): bytes (`f_bavail`, root's reserve excluded) and files (`f_favail`,
+    /// inodes). Nil when unknown.
+    public static func available(near path: String) -> (bytes: Int64, files: Int64)? {
         var info = statvfs()
         guard statvfs(path, &info) == 0 || statvfs(ParentDirectory.of(path), &info) == 0 else { return nil }
-        return Int64(info.f_bavail) * Int64(info.f_frsize)
+        return (Int64(info.f_bavail) * Int64(info.f_frsize), Int64(info.f_favail))
     }
 
-    /// "no space left on the file system holding PATH: N bytes free".
+    /// "no space left on the file system holding PATH: N bytes free" (and "no inode free" when the
+    /// bytes are there but no file can be made).
     public static func noSpace(holding path: String) -> String {
-        let free = availableBytes(near: path).map { "\($0) bytes free" } ?? "its free space unknown"
-        return "no space left on the file system holding \(path): \(free)"
+        guard let free = available(near: path) else { return "no space left on the file system holding \(path)" }
+        let files = free.files == 0 ? " and no inode (file)" : ""
+        return "no space left on the file system holding \(path): \(free.bytes) bytes\(files) free"
     }
 }
 
@@ -25,12 +28,16 @@ extension StoreError {
     /// This error, said as a full file system holding `databasePath` when it is one and does not say
     /// so yet: for a failure to open or start, where SQLite's words would be all the operator read.
     /// SQLITE_FULL is one; so is an I/O error while the file system has less than 64 KiB left (SQLite
-    /// reports a `-shm` file it could not grow as "disk I/O error", SQLITE_IOERR_SHMSIZE).
+    /// reports a `-shm` file it could not grow as "disk I/O error", SQLITE_IOERR_SHMSIZE), and a file
+    /// SQLite could not create (SQLITE_CANTOPEN) while no inode is free (read after the failed open
+    /// has closed its connection, which may have given one back: then SQLite's words stay alone).
     public func explainingFullDisk(databasePath: String) -> StoreError {
         guard !message.contains("no space left on the file system") else { return self }
+        let free = FileSystemSpace.available(near: databasePath)
         switch storageFailure {
         case .full: break
-        case .ioError where (FileSystemSpace.availableBytes(near: databasePath) ?? .max) < 64 << 10: break
+        case .ioError where (free?.bytes ?? .max) < 64 << 10: break
+        case nil where kind == .sqlite && (sqliteCode ?? 0) & 0xFF == 14 /* SQLITE_CANTOPEN */ && free?.files == 0: break
         default: return self
         }
         return StoreError(kind, "\(FileSystemSpace.noSpace(holding: databasePath)) (\(message)); free some space and start again",
