@@ -196,6 +196,25 @@ async def main():
                 f"{await browser.eval(second, NOTICE_TEXT)!r}, {state!r}, {more} WebSockets opened after the notice")
         await browser.screenshot(second, "expired-while-away.png")
 
+        # 9b. A connection that dies without a word (a laptop that slept, a server that hangs: here
+        # tandemd is stopped with SIGSTOP, its sockets open): the page sends a ping after 15 s of quiet,
+        # gives up 10 s later and says it is reconnecting instead of "live"; the server back, it resumes.
+        await browser.cdp("Page.bringToFront", session=page)
+        server.pause()
+        try:
+            noticed = await browser.wait_for(page, "document.getElementById('status').dataset.state === 'waiting'", timeout=35)
+            state = await browser.eval(page, STATUS)
+        finally:
+            server.resume()
+        await alice.call("turn.post", session=session, content="Posted after the server hung.")
+        took = await browser.wait_for(page, f"{TURNS_TEXT}.includes('after the server hung') && "
+                                            "document.getElementById('status').dataset.state === 'live'", timeout=15)
+        c.check("a server that hangs: the page stops saying live within 26 s, then resumes and shows the missed turn",
+                noticed is not None and noticed < 27 and took is not None,
+                f"noticed after {noticed} s ({state!r}), resumed {took is not None}: {await browser.eval(page, STATUS)!r}")
+        if noticed is not None:
+            print(f"        (noticed {noticed:.1f} s after the server stopped answering)")
+
         # 10. A long session: the page starts with the last 200 turns and says earlier ones exist.
         async def shared_page_of(title, turns):
             """A new session of `turns` turns, opened through a share link: the page and how long 200 turns took to show."""

@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -69,7 +70,9 @@ class Tandem(RPC):
     @classmethod
     async def open(cls):
         url = BASE.replace("http", "ws", 1) + "/ws"
-        ws = await connect(url, subprotocols=["tandem.v1"], additional_headers={"Authorization": "Bearer " + TOKEN})
+        # No keepalive pings of its own: the connection must outlive a tandemd frozen for 35 s (driver.py 9b).
+        ws = await connect(url, subprotocols=["tandem.v1"], additional_headers={"Authorization": "Bearer " + TOKEN},
+                           ping_interval=None)
         return cls(ws, "ok")
 
     async def call(self, op, **params):
@@ -233,6 +236,13 @@ class Server:
                 pass
             await asyncio.sleep(0.1)
         raise RuntimeError("tandemd did not come up")
+
+    def pause(self):
+        """Freezes tandemd (SIGSTOP): its connections stay open and nothing answers, as after a sleep."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
 
     async def stop(self):
         if self.proc and self.proc.returncode is None:

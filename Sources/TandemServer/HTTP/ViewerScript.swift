@@ -1,6 +1,7 @@
 /// The viewer's JavaScript: joins the session over tandem.v1 on the page's own URL, renders turns
 /// (only ever through `textContent`, so turn content can never become markup), follows live
-/// events, and reconnects with `since` (docs/protocol.md, Recovery). It stops for good when the
+/// events, and reconnects with `since` (docs/protocol.md, Recovery), also when the connection died
+/// without a close (a ping unanswered for 10 s after 15 s of quiet). It stops for good when the
 /// link expires or is revoked and says so.
 enum ViewerScript {
     /// The script body; `session` is the id the page was served for, as a JS string literal.
@@ -279,7 +280,8 @@ enum ViewerScript {
         // A handshake the server refused says nothing to the page; the link's own URL tells why.
         async function checkLink() {
           try {
-            const res = await fetch(location.href, {cache: "no-store"});
+            // A server that hangs would hold the answer for ever: the page gives up on it and retries.
+            const res = await fetch(location.href, {cache: "no-store", signal: AbortSignal.timeout(ANSWER_MS)});
             if (res.status === 404 || res.status === 410) {
               const page = new DOMParser().parseFromString(await res.text(), "text/html");
               const text = page.getElementById("notice"), heading = page.querySelector("h1");
@@ -297,37 +299,75 @@ enum ViewerScript {
           setTimeout(connect, wait);
         }
 
+        // Liveness. A connection can die without a word to the browser (a laptop that slept, a network
+        // that changed, a server that hangs): the page would say "live" and show nothing new for ever,
+        // as it sends nothing after its join. So after QUIET_MS without a message it sends `ping`, and
+        // with no message ANSWER_MS after that (or no handshake answer in as long) it drops the
+        // connection and reconnects with `since`. It asks at once when the page is shown again or the
+        // network comes back; the check runs every second (a timer late after a sleep only checks late).
+        const QUIET_MS = 15000, ANSWER_MS = 10000;
+        let heardAt = 0, probedAt = 0;
+        function heard() { heardAt = Date.now(); probedAt = 0; }
+        function checkAlive(soon) {
+          if (stopped || !ws) return;
+          const now = Date.now();
+          if (ws.readyState === 0) { if (now - heardAt >= QUIET_MS + ANSWER_MS) abandon(); return; }
+          if (ws.readyState !== 1) return;
+          if (probedAt) { if (now - probedAt >= ANSWER_MS) abandon(); return; }
+          if (soon || now - heardAt >= QUIET_MS) {
+            probedAt = now;
+            ws.send(JSON.stringify({id: nextId++, op: "ping"})); // its answer only counts as a message heard
+          }
+        }
+        // Gives up on a connection that no longer answers: its close could wait for the dead peer, so
+        // the page stops listening to it and goes on as for a connection lost.
+        function abandon() {
+          const dead = ws;
+          ws = null;
+          dead.onopen = dead.onmessage = dead.onclose = null;
+          try { dead.close(); } catch (e) { /* already closing */ }
+          lost({code: 1006, reason: ""}, dead.opened);
+        }
+        setInterval(() => checkAlive(false), 1000);
+        document.addEventListener("visibilitychange", () => { if (!document.hidden) checkAlive(true); });
+        window.addEventListener("online", () => checkAlive(true));
+
+        async function lost(e, opened) {
+          clearTimeout(healthy);
+          joined = false;
+          if (stopped) return;
+          switch (e.code) {
+          case 4410: return stop(expiredText, "link expired");
+          case 4403:
+            if (e.reason === "session deleted") return stop("This session was deleted.", "session deleted");
+            return stop("This share link was revoked. Ask whoever sent it for a new one.", "link revoked");
+          case 4401: return stop("Access to this session was withdrawn.", "access withdrawn");
+          case 1000: case 1002: case 1003: case 1007: case 1008: case 1009:
+            return stop("Disconnected by the server" + (e.reason ? ": " + e.reason : "."));
+          case 4000: case 4408: return retry(250);
+          }
+          if (!opened && await checkLink()) return;
+          const delay = e.code === 4429 ? Math.max(backoff, 5000) : backoff;
+          backoff = Math.min(backoff * 2, 60000);
+          retry(delay);
+        }
+
         function connect() {
           if (stopped) return;
           setStatus("connecting…", "waiting");
-          let opened = false;
           pending.clear();
-          ws = new WebSocket(location.href.replace(/^http/, "ws").replace(/#.*$/, ""), "tandem.v1");
-          ws.onopen = () => {
-            opened = true;
+          heard();
+          const socket = new WebSocket(location.href.replace(/^http/, "ws").replace(/#.*$/, ""), "tandem.v1");
+          ws = socket;
+          socket.opened = false;
+          socket.onopen = () => {
+            socket.opened = true;
+            heard();
             healthy = setTimeout(() => { backoff = 1000; }, 10000); // ReconnectBackoff.healthySeconds
             join();
           };
-          ws.onmessage = onMessage;
-          ws.onclose = async (e) => {
-            clearTimeout(healthy);
-            joined = false;
-            if (stopped) return;
-            switch (e.code) {
-            case 4410: return stop(expiredText, "link expired");
-            case 4403:
-              if (e.reason === "session deleted") return stop("This session was deleted.", "session deleted");
-              return stop("This share link was revoked. Ask whoever sent it for a new one.", "link revoked");
-            case 4401: return stop("Access to this session was withdrawn.", "access withdrawn");
-            case 1000: case 1002: case 1003: case 1007: case 1008: case 1009:
-              return stop("Disconnected by the server" + (e.reason ? ": " + e.reason : "."));
-            case 4000: case 4408: return retry(250);
-            }
-            if (!opened && await checkLink()) return;
-            const delay = e.code === 4429 ? Math.max(backoff, 5000) : backoff;
-            backoff = Math.min(backoff * 2, 60000);
-            retry(delay);
-          };
+          socket.onmessage = (m) => { heard(); onMessage(m); };
+          socket.onclose = (e) => { if (ws === socket) ws = null; lost(e, socket.opened); };
         }
 
         updateEmpty();
