@@ -39,7 +39,26 @@ enum ViewerScript {
         }
         function updateEmpty() { emptyEl.hidden = turnsEl.childElementCount > 0; }
         function clearTurns() { turnsEl.textContent = ""; updateEmpty(); seenAll(); }
-        function nearBottom() { return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80; }
+        function atEnd() { return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80; }
+        // Whether the reader is at the end, for placing turns: read once a frame, and the scroll to
+        // the end done once a frame. Asked per turn, each turn forced a layout of the page, which grows
+        // with the page: a burst (a merge, a replay after a sleep, a fast session) froze the tab for
+        // minutes (3,000 turns: 2 min). A hidden page draws no frames: a timer ends the frame there.
+        let endThisFrame = null, scrollQueued = false;
+        function nextFrame(f) {
+          let done = false;
+          const once = () => { if (!done) { done = true; f(); } };
+          requestAnimationFrame(once); setTimeout(once, 100);
+        }
+        function nearBottom() {
+          if (endThisFrame === null) { endThisFrame = atEnd(); nextFrame(() => { endThisFrame = null; }); }
+          return endThisFrame;
+        }
+        function scrollToEnd() {
+          if (scrollQueued) return;
+          scrollQueued = true;
+          nextFrame(() => { scrollQueued = false; window.scrollTo(0, document.body.scrollHeight); });
+        }
 
         // Whether earlier turns than `first` exist (`more`): the button at the top then loads them.
         function setOlder(first, more) {
@@ -157,7 +176,7 @@ enum ViewerScript {
           fillContent(content, String(t.content));
           el.append(meta, content);
           updateEmpty();
-          if (stick) window.scrollTo(0, document.body.scrollHeight);
+          if (stick) scrollToEnd();
         }
 
         function request(op, params, handler) {
@@ -236,7 +255,7 @@ enum ViewerScript {
         }
         olderButton.addEventListener("click", loadOlder);
         newerEl.addEventListener("click", jumpToNew);
-        window.addEventListener("scroll", () => { if (nearBottom()) seenAll(); }, {passive: true});
+        window.addEventListener("scroll", () => { endThisFrame = null; if (atEnd()) seenAll(); }, {passive: true});
 
         function apply(msg) {
           if (typeof msg.eseq === "number") {
