@@ -198,19 +198,20 @@ async def main():
 
         # 9b. A connection that dies without a word (a laptop that slept, a server that hangs: here
         # tandemd is stopped with SIGSTOP, its sockets open): the page sends a ping after 15 s of quiet,
-        # gives up 10 s later and says it is reconnecting instead of "live"; the server back, it resumes.
+        # gives up 10 s later (checking each second: 27 s at most, and the poll's own lag) and says it is
+        # reconnecting instead of "live"; the server back, it resumes.
         await browser.cdp("Page.bringToFront", session=page)
         server.pause()
         try:
-            noticed = await browser.wait_for(page, "document.getElementById('status').dataset.state === 'waiting'", timeout=35)
+            noticed = await browser.wait_for(page, "document.getElementById('status').dataset.state === 'waiting'", timeout=45)
             state = await browser.eval(page, STATUS)
         finally:
             server.resume()
         await alice.call("turn.post", session=session, content="Posted after the server hung.")
         took = await browser.wait_for(page, f"{TURNS_TEXT}.includes('after the server hung') && "
                                             "document.getElementById('status').dataset.state === 'live'", timeout=15)
-        c.check("a server that hangs: the page stops saying live within 26 s, then resumes and shows the missed turn",
-                noticed is not None and noticed < 27 and took is not None,
+        c.check("a server that hangs: the page stops saying live within 30 s (ping after 15 s quiet, 10 s for the answer), "
+                "then resumes and shows the missed turn", noticed is not None and noticed < 30 and took is not None,
                 f"noticed after {noticed} s ({state!r}), resumed {took is not None}: {await browser.eval(page, STATUS)!r}")
         if noticed is not None:
             print(f"        (noticed {noticed:.1f} s after the server stopped answering)")
@@ -223,7 +224,7 @@ async def main():
                 await alice.call("turn.post", session=session, content=f"turn number {n}")
             link = await alice.call("share.create", session=session, expires_in=3600)
             page = await browser.page(BASE + link["url"])
-            return page, await browser.wait_for(page, "document.querySelectorAll('#turns .turn').length === 200")
+            return page, await browser.wait_for(page, "document.querySelectorAll('#turns .turn').length === 200", timeout=15)
 
         big, took = await shared_page_of("A long session", 205)
         first_shown = await browser.eval(big, "document.querySelector('#turns .turn .content').textContent")
