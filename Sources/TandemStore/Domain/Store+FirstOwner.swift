@@ -12,21 +12,12 @@ extension Store {
     public func createFirstOwner(id: String, displayName: String, tokenLabel: String,
                                  keep: @escaping @Sendable (String) throws(StoreError) -> Void) throws(StoreError) -> IssuedToken? {
         try Validate.identifier(id, what: "user id")
-        let secret = RandomID.secret(prefix: "tdm_")
-        let tokenID = RandomID.make()
         return try write { ctx throws(StoreError) -> IssuedToken? in
-            let db = ctx.db
-            guard try db.scalar("SELECT 1 FROM users LIMIT 1") == nil else { return nil }
-            try db.run("INSERT INTO users(id, display_name, created_at) VALUES (?,?,?)",
-                       [.text(id), .text(displayName), .integer(ctx.now)])
-            try db.audit(actor: "system", action: "user.add", sessionID: nil, target: id, now: ctx.now)
-            try db.run("INSERT INTO api_tokens(id, user_id, hash, label, created_at) VALUES (?,?,?,?,?)",
-                       [.text(tokenID), .text(id), .text(RandomID.hash(secret)), .text(tokenLabel), .integer(ctx.now)])
-            try db.audit(actor: "system", action: "token.issue", sessionID: nil, target: tokenID,
-                         detail: ["user": .string(id), "label": .string(tokenLabel)], now: ctx.now)
-            try keep(secret)
-            return IssuedToken(token: APIToken(id: tokenID, userID: id, label: tokenLabel, createdAt: ctx.now,
-                                               revokedAt: nil, lastUsedAt: nil), secret: secret)
+            guard try ctx.db.scalar("SELECT 1 FROM users LIMIT 1") == nil else { return nil }
+            _ = try Self.insertUser(ctx, id: id, displayName: displayName, actor: "system")
+            let issued = try Self.insertToken(ctx, userID: id, label: tokenLabel, actor: "system")
+            try keep(issued.secret)
+            return issued
         }
     }
 }

@@ -22,11 +22,16 @@ extension Store {
             if try ctx.db.scalar("SELECT 1 FROM audit_log WHERE action = 'user.remove' AND target = ? LIMIT 1", [.text(id)]) != nil {
                 throw StoreError(.alreadyExists, "user id \(id) belonged to a removed user, whose turns still name it; choose another id")
             }
-            try ctx.db.run("INSERT INTO users(id, display_name, created_at) VALUES (?,?,?)",
-                           [.text(id), .text(displayName), .integer(ctx.now)])
-            try ctx.db.audit(actor: actor, action: "user.add", sessionID: nil, target: id, now: ctx.now)
-            return User(id: id, displayName: displayName, createdAt: ctx.now)
+            return try Self.insertUser(ctx, id: id, displayName: displayName, actor: actor)
         }
+    }
+
+    /// Writes user `id` and its audit entry (the checks are the caller's).
+    static func insertUser(_ ctx: WriteContext, id: String, displayName: String, actor: String) throws(StoreError) -> User {
+        try ctx.db.run("INSERT INTO users(id, display_name, created_at) VALUES (?,?,?)",
+                       [.text(id), .text(displayName), .integer(ctx.now)])
+        try ctx.db.audit(actor: actor, action: "user.add", sessionID: nil, target: id, now: ctx.now)
+        return User(id: id, displayName: displayName, createdAt: ctx.now)
     }
 
     public func user(id: String) throws(StoreError) -> User {
@@ -51,17 +56,23 @@ extension Store {
     /// Issues a token (its secret is returned once and stored hashed); audited as `token.issue` by `actor`.
     public func createToken(userID: String, label: String, actor: String = "admin") throws(StoreError) -> IssuedToken {
         try Validate.text(label, what: "token label", max: configuration.maxTitleBytes, allowEmpty: true)
-        let secret = RandomID.secret(prefix: "tdm_")
-        let id = RandomID.make()
         return try write { ctx throws(StoreError) in
             guard try ctx.db.userExists(userID) else { throw StoreError.notFound("user \(userID)") }
-            try ctx.db.run("INSERT INTO api_tokens(id, user_id, hash, label, created_at) VALUES (?,?,?,?,?)",
-                           [.text(id), .text(userID), .text(RandomID.hash(secret)), .text(label), .integer(ctx.now)])
-            try ctx.db.audit(actor: actor, action: "token.issue", sessionID: nil, target: id,
-                             detail: ["user": .string(userID), "label": .string(label)], now: ctx.now)
-            return IssuedToken(token: APIToken(id: id, userID: userID, label: label, createdAt: ctx.now,
-                                               revokedAt: nil, lastUsedAt: nil), secret: secret)
+            return try Self.insertToken(ctx, userID: userID, label: label, actor: actor)
         }
+    }
+
+    /// Issues a new token for `userID` (its secret made here, only its hash stored) with its audit
+    /// entry (the checks are the caller's).
+    static func insertToken(_ ctx: WriteContext, userID: String, label: String, actor: String) throws(StoreError) -> IssuedToken {
+        let secret = RandomID.secret(prefix: "tdm_")
+        let id = RandomID.make()
+        try ctx.db.run("INSERT INTO api_tokens(id, user_id, hash, label, created_at) VALUES (?,?,?,?,?)",
+                       [.text(id), .text(userID), .text(RandomID.hash(secret)), .text(label), .integer(ctx.now)])
+        try ctx.db.audit(actor: actor, action: "token.issue", sessionID: nil, target: id,
+                         detail: ["user": .string(userID), "label": .string(label)], now: ctx.now)
+        return IssuedToken(token: APIToken(id: id, userID: userID, label: label, createdAt: ctx.now,
+                                           revokedAt: nil, lastUsedAt: nil), secret: secret)
     }
 
     /// The user a token secret belongs to; `unauthorized` for unknown or revoked tokens.
