@@ -18,10 +18,11 @@ extension TandemCLIInteractiveTests {
         let list = try t.waitFor("bob", contains: "Pick a number or an id")
         #expect(list.contains("1. s1  Design review  (write, 1 turn)"), "\(list)")
         try t.type("bob", "s1")
-        let view = try t.waitFor("bob", contains: "you are write")
+        // The history is printed after the entry line: wait for it, not only for the entry.
+        _ = try t.waitFor("bob", contains: "you are write")
+        let view = try t.waitFor("bob", contains: "#1 alice (user): hello")
         #expect(view.contains("* Design review — you are write"), "\(view)")
         #expect(!view.contains("created session"), "\(view)")
-        #expect(view.contains("#1 alice (user): hello"), "\(view)")
         let sessions = try f.run(["sessions", "--json"], as: "bob")
         #expect(sessions.stdout.split(separator: "\n").count == 1, "no new session: \(sessions.stdout)")
 
