@@ -1,3 +1,5 @@
+import TandemProtocol
+
 /// What a line typed at the session picker (`tandem` without a session) asks for. The picker lists
 /// the sessions with a number and their id; a newcomer types either, so a listed id opens that
 /// session (it once made a new session titled with the id, while the one meant stayed unopened).
@@ -27,11 +29,7 @@ public enum SessionPick: Sendable, Equatable {
 
     /// Whether `text` could be a session id (1-64 of A-Z a-z 0-9 _ -): worth asking the server for
     /// when the list was only the first page, before making a session with it as the title.
-    public static func couldBeID(_ text: String) -> Bool {
-        (1...64).contains(text.utf8.count) && text.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x5F || c == 0x2D
-        }
-    }
+    public static func couldBeID(_ text: String) -> Bool { WireReader.isNewSessionID(text) }
 
     /// One line of the list: `  2. review  Design review  (write, 1 turn)`.
     public static func listLine(number: Int, id: String, title: String, role: String, turns: Int64) -> String {

@@ -82,10 +82,16 @@ public struct WireReader {
     /// `template.create_session`): 1-64 of `A-Z a-z 0-9 _ -`, safe in a URL as it is.
     public mutating func optionalNewSessionID(_ key: String) throws -> String? {
         guard let id = try optionalIdentifier(key) else { return nil }
-        guard id.utf8.count <= 64, id.utf8.allSatisfy(Self.isURLSafe) else {
+        guard Self.isNewSessionID(id) else {
             throw failure(key, "must be 1-64 characters of A-Z a-z 0-9 _ -")
         }
         return id
+    }
+
+    /// Whether `id` may name a session to be made: 1-64 of `A-Z a-z 0-9 _ -` (clients check it
+    /// before sending, to name their own option in the refusal).
+    public static func isNewSessionID(_ id: String) -> Bool {
+        (1...64).contains(id.utf8.count) && id.utf8.allSatisfy(isURLSafe)
     }
 
     static func isURLSafe(_ c: UInt8) -> Bool {
