@@ -65,6 +65,22 @@ struct FullDiskStartTests {
         #expect(try schemaVersion(copy) == Int64(Migrations.latestVersion))
     }
 
+    /// With the bytes there but too few inodes, the search file (made after the database) could not
+    /// be: SQLite said only "unable to open database file (14)", because the failed open's removed
+    /// -wal and -shm files had given inodes back by the time the error was explained.
+    @Test func aFirstStartWithTooFewInodesSaysSo() throws {
+        let (root, mount, seed, out) = try directories("fewinodes")
+        defer { try? FileManager.default.removeItem(at: root) }
+        let db = mount.appendingPathComponent("t.db").path
+        // Five inodes: the mount's root, the lock file and the database, then two for its -wal and -shm.
+        let (status, text) = try startOnSmallFileSystem(size: "8m,nr_inodes=5", mount: mount.path, seed: seed, out: out,
+                                                        ["--db", db, "--port", "0"])
+        #expect(status == 64, "\(text)")
+        #expect(text.contains("cannot start: sqlite: no space left on the file system holding \(db): "), "\(text)")
+        #expect(text.contains(" bytes free, but only 2 inode(s) (tandemd needs up to 8 files)"), "\(text)")
+        #expect(text.contains("unable to open database: \(db)-search (14)"), "\(text)")
+    }
+
     @Test func anUpgradeWithoutRoomIsRolledBackAndSaysSo() throws {
         let (root, mount, seed, out) = try directories("fullupgrade")
         defer { try? FileManager.default.removeItem(at: root) }
