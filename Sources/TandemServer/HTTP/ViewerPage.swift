@@ -35,7 +35,7 @@ enum ViewerPage {
         <span role="status" aria-atomic="true"><span class="sr-only">Connection: </span><span id="status" data-state="waiting">connecting…</span></span></div></header>
         <main><p class="notice" id="notice" role="status"></p>
         <h2 class="sr-only" id="turns-heading">Turns</h2>
-        <p id="older" hidden>This view starts with the last 200 turns. <button id="older-load" type="button">Show earlier turns</button></p>
+        <p id="older" hidden>Earlier turns are not shown. <button id="older-load" type="button">Show earlier turns</button></p>
         <section id="turns" aria-labelledby="turns-heading"></section><button id="newer" type="button" hidden></button>
         <p id="empty" hidden>No turns yet. New turns appear here as members post them.</p>
         <div id="announce" class="sr-only" aria-live="polite" aria-atomic="true"></div></main>

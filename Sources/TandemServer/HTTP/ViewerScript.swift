@@ -1,8 +1,9 @@
 /// The viewer's JavaScript: joins the session over tandem.v1 on the page's own URL, renders turns
 /// (only ever through `textContent`, so turn content can never become markup), follows live
 /// events, and reconnects with `since` (docs/protocol.md, Recovery), also when the connection died
-/// without a close (a ping unanswered for 10 s after 15 s of quiet). It stops for good when the
-/// link expires or is revoked and says so.
+/// without a close (a ping unanswered for 10 s after 15 s of quiet). It keeps at most `KEEP` turns
+/// (a tab open all day on a busy session stays small). It stops for good when the link expires or
+/// is revoked and says so.
 enum ViewerScript {
     /// The script body; `session` is the id the page was served for, as a JS string literal.
     static func source(sessionLiteral: String) -> String {
@@ -19,6 +20,13 @@ enum ViewerScript {
         // `unseen`: the seqs of turns that arrived while the reader was scrolled up (an undo takes one back).
         let oldestSeq = 0, loadingOlder = false;
         const unseen = new Set();
+        // The page keeps at most KEEP turns: a tab open all day on a busy session would otherwise grow
+        // without bound (20,000 turns: ~300,000 nodes). Turns far from the screen leave it: above, "Show
+        // earlier turns" pages them back with `history`; below (the reader looks back), the page stops
+        // following: `shownTo` is then the last seq it shows, `newerCount` the turns after it that history
+        // shows (each turn event +1, its undo -1), and the new-turn button loads the latest ones.
+        const KEEP = 1000;
+        let shownTo = 0, newerCount = 0, trimQueued = false;
         let backoff = 1000, healthy = null;
         const pending = new Map();
         const expiredText = "This share link has expired. Ask whoever sent it for a new one.";
@@ -38,7 +46,7 @@ enum ViewerScript {
           stateEl.textContent = info.status && info.status !== "active" ? info.status : "";
         }
         function updateEmpty() { emptyEl.hidden = turnsEl.childElementCount > 0; }
-        function clearTurns() { turnsEl.textContent = ""; updateEmpty(); seenAll(); }
+        function clearTurns() { turnsEl.textContent = ""; shownTo = 0; newerCount = 0; updateEmpty(); seenAll(); }
         function atEnd() { return window.innerHeight + window.scrollY >= document.body.scrollHeight - 80; }
         // Whether the reader is at the end, for placing turns: read once a frame, and the scroll to
         // the end done once a frame. Asked per turn, each turn forced a layout of the page, which grows
@@ -68,11 +76,13 @@ enum ViewerScript {
 
         // Turns that arrived while the reader was scrolled up: counted on a button, not scrolled to
         // (the page must not jump under someone reading earlier turns).
-        function seenAll() { unseen.clear(); newerEl.hidden = true; }
+        // While the page does not follow (`shownTo`), the button stays: it is the way to the latest turns.
+        function seenAll() { unseen.clear(); if (shownTo) showUnseen(); else newerEl.hidden = true; }
         function showUnseen() {
-          const n = unseen.size, arrow = document.createElement("span");
+          if (shownTo && newerCount <= 0) { shownTo = 0; newerCount = 0; } // nothing newer left out: following again
+          const n = unseen.size + newerCount, arrow = document.createElement("span");
           arrow.textContent = "↓ "; arrow.setAttribute("aria-hidden", "true");
-          newerEl.replaceChildren(arrow, n + (n === 1 ? " new turn" : " new turns"));
+          newerEl.replaceChildren(arrow, n + (shownTo ? " newer turn" : " new turn") + (n === 1 ? "" : "s"));
           newerEl.hidden = n === 0;
         }
         function arrivedUnseen(seq) { unseen.add(seq); showUnseen(); }
@@ -86,6 +96,7 @@ enum ViewerScript {
         }
         // The button takes the reader to the first turn they have not seen, and focus with it.
         function jumpToNew() {
+          if (shownTo) { if (joined) reload(true); return; }
           const first = [...unseen].sort((a, b) => a - b).map((seq) => $("turn-" + seq)).find((el) => el);
           if (first) { focusTurn(first); first.scrollIntoView({block: "start"}); }
           else window.scrollTo(0, document.body.scrollHeight);
@@ -104,7 +115,8 @@ enum ViewerScript {
         }
         function tell() {
           tellTimer = null;
-          const turns = told.filter((t) => $("turn-" + t.seq)); // an undone turn is not told
+          // An undone turn is not told (drop takes it out of `told` when the page does not show it).
+          const turns = told.filter((t) => $("turn-" + t.seq) || (shownTo && t.seq > shownTo));
           told = [];
           if (!turns.length) return;
           const t = turns[turns.length - 1], text = String(t.content).replace(/\\s+/g, " ").trim();
@@ -143,6 +155,10 @@ enum ViewerScript {
         // An undone turn leaves the page, as it leaves `history` (a share link cannot ask for undone
         // turns): a page that saw the undo shows what a page loaded after it shows.
         function drop(seq) {
+          if (shownTo && seq > shownTo) {
+            told = told.filter((t) => t.seq !== seq);
+            newerCount--; showUnseen(); return;
+          }
           const el = $("turn-" + seq);
           if (el) el.remove();
           if (unseen.delete(seq)) showUnseen();
@@ -177,6 +193,41 @@ enum ViewerScript {
           el.append(meta, content);
           updateEmpty();
           if (stick) scrollToEnd();
+        }
+
+        // Keeps the page to KEEP turns, once a frame. Following the session, the oldest go; a reader looking
+        // back loses the turns farthest from the screen, at either end, never one within a screen of it
+        // (the turns above that go are made up for by scrolling, so nothing moves under the reader).
+        function trimSoon() { if (!trimQueued) { trimQueued = true; nextFrame(trim); } }
+        function trim() {
+          trimQueued = false;
+          const excess = turnsEl.childElementCount - KEEP;
+          if (excess <= 0 || loadingOlder) return; // loadOlder trims when its turns are in
+          if (!shownTo && (scrollQueued || atEnd())) { removeTop(excess); scrollToEnd(); return; }
+          const kids = turnsEl.children, h = window.innerHeight;
+          let top = 0, bottom = 0;
+          while (top + bottom < excess) {
+            const above = -kids[top].getBoundingClientRect().bottom;
+            const below = kids[kids.length - 1 - bottom].getBoundingClientRect().top - h;
+            if (Math.max(above, below) < h) break;
+            if (above >= below) top++; else bottom++;
+          }
+          if (bottom) removeBottom(bottom);
+          if (top) {
+            const anchor = kids[top], before = anchor.getBoundingClientRect().top;
+            removeTop(top);
+            window.scrollBy(0, anchor.getBoundingClientRect().top - before);
+          }
+        }
+        function removeTop(n) {
+          for (let i = 0; i < n; i++) { const el = turnsEl.firstElementChild; unseen.delete(Number(el.dataset.seq)); el.remove(); }
+          setOlder(Number(turnsEl.firstElementChild.dataset.seq), true);
+        }
+        function removeBottom(n) {
+          for (let i = 0; i < n; i++) { const el = turnsEl.lastElementChild; unseen.delete(Number(el.dataset.seq)); el.remove(); }
+          shownTo = Number(turnsEl.lastElementChild.dataset.seq);
+          newerCount += n;
+          showUnseen();
         }
 
         function request(op, params, handler) {
@@ -214,13 +265,15 @@ enum ViewerScript {
           });
         }
 
-        // Reloads the visible turns after the session's history was replaced (a restore).
-        function reload() {
+        // Reloads the visible turns after the session's history was replaced (a restore), or to show the
+        // latest ones when the page does not follow (`toEnd`: then at the end, focus on the latest).
+        function reload(toEnd) {
           clearTurns();
           request("history", {last: 200}, (msg) => {
             if (!msg.ok) return;
-            msg.result.turns.forEach((t) => render(t));
+            msg.result.turns.forEach((t) => (toEnd ? render(t, true) : render(t)));
             setOlder(msg.result.turns.length ? msg.result.turns[0].seq : 0, msg.result.more);
+            if (toEnd) focusTurn(turnsEl.lastElementChild);
           });
         }
 
@@ -251,11 +304,12 @@ enum ViewerScript {
             setOlder(from, true);
             // The button is gone with the last earlier turn: focus goes to the latest loaded one.
             if (focused && olderEl.hidden && anchor && anchor.previousElementSibling) focusTurn(anchor.previousElementSibling);
+            trimSoon();
           });
         }
         olderButton.addEventListener("click", loadOlder);
         newerEl.addEventListener("click", jumpToNew);
-        window.addEventListener("scroll", () => { endThisFrame = null; if (atEnd()) seenAll(); }, {passive: true});
+        window.addEventListener("scroll", () => { endThisFrame = null; if (atEnd() && !shownTo) seenAll(); }, {passive: true});
 
         function apply(msg) {
           if (typeof msg.eseq === "number") {
@@ -264,12 +318,16 @@ enum ViewerScript {
           }
           switch (msg.event) {
           case "turn": {
+            // Past what a page that does not follow shows: counted (an undone one too, as its
+            // `turn.undone` follows and takes it off).
+            if (shownTo && msg.seq > shownTo) { newerCount++; showUnseen(); if (!msg.undone) announce(msg); break; }
             // A replayed turn (`since`) undone while the page was away: its `turn.undone` follows.
             if (msg.undone) { drop(msg.seq); break; }
             const stick = nearBottom(), known = $("turn-" + msg.seq) !== null;
             render(msg, stick);
             if (!known) announce(msg);
             if (!stick && !known) arrivedUnseen(msg.seq);
+            trimSoon();
             break;
           }
           case "turn.undone": drop(msg.seq); break;
