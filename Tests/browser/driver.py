@@ -16,6 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import BASE, HTML_TURN, OUT, Browser, Checks, Server, Tandem, http  # noqa: E402
 import a11y  # noqa: E402
 import bounded  # noqa: E402
+import links  # noqa: E402
 
 TURNS_TEXT = "document.getElementById('turns').textContent"
 NOTICE_TEXT = "document.getElementById('notice').textContent"
@@ -82,6 +83,7 @@ async def main():
                 f"{elements} elements, window.pwned {pwned}")
         problems = browser.console_problems(page)
         c.check("no console errors (CSP allows the page)", not problems, "; ".join(problems))
+        await links.other_host(c, browser, page, int(BASE.rsplit(":", 1)[1]))
 
         # 4. An expired link: 410 and a page that says so (HEAD too).
         expired = await share(1)
@@ -94,8 +96,8 @@ async def main():
                 status == 410 and body == "" and int(headers.get("Content-Length", "0")) > 0, f"status {status}, {len(body)} bytes")
         status, headers, body = http("HEAD", link["url"])
         csp = headers.get("Content-Security-Policy", "")
-        c.check("HEAD of a live link is 200; CSP: nonced script, ws: allowed",
-                status == 200 and "ws:" in csp and "script-src 'nonce-" in csp, csp)
+        c.check("HEAD of a live link is 200; CSP: nonced script, connections to its own origin only",
+                status == 200 and "connect-src 'self';" in csp and "ws:" not in csp and "script-src 'nonce-" in csp, csp)
         gone = await browser.page(BASE + expired["url"])
         took = await browser.wait_for(gone, f"{NOTICE_TEXT}.includes('has expired')")
         heading = await browser.eval(gone, "document.querySelector('h1').textContent")
