@@ -70,10 +70,12 @@ final class Connection: Sendable {
     }
 
     /// Why a 401 came: for a share link the link itself (its secret is not repeated: it may be
-    /// on screen for others), else the token.
+    /// on screen for others), else the token. The server answers alike for a link gone with its
+    /// deleted session and one never issued (it keeps nothing of deleted links), so every cause is named.
     static func refusal(_ settings: ConnectionSettings) -> String {
         if settings.isShareLink {
-            return "this share link no longer opens anything: it was revoked, it expired, or it is mistyped; ask for a new one"
+            return "this share link no longer opens anything: it was revoked, it expired, its session was deleted, "
+                + "or it is mistyped; ask for a new one"
         }
         return "the server at \(settings.webSocketURL) refused the credential (401): check --token / TANDEM_TOKEN, or ask for a new token"
     }

@@ -64,6 +64,24 @@ import Glibc
         #expect(!viewer.stderr.contains(link.secret))
     }
 
+    /// A link goes with its session: a viewer who had it is refused as for a mistyped link (the server
+    /// keeps nothing of deleted links), and the message names that cause too.
+    @Test func aLinkWhoseSessionWasDeletedSaysItMayHaveBeen() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        let expires = Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000
+        _ = try f.run(["post", "s1", "before the delete"])
+        let link = try f.server.store.createShareLink(session: "s1", actor: "alice", expiresAt: expires)
+        let url = "http://127.0.0.1:\(f.port)/s/\(link.secret)"
+        #expect(try f.run(["RAW", "history", "s1", "--url", url]).stdout.contains("before the delete"))
+        _ = try f.server.store.deleteSession(id: "s1", actor: "alice")
+        let viewer = try f.run(["RAW", "history", "s1", "--url", url])
+        #expect(viewer.status == 4)
+        #expect(viewer.stderr.contains("share link no longer opens anything") && viewer.stderr.contains("session was deleted"),
+                "\(viewer.stderr)")
+        #expect(!viewer.stderr.contains(link.secret))
+    }
+
     @Test func postRetriesAnUnreachableServerButNotAFinalClose() throws {
         let f = try CLIFixture()
         defer { f.shutdown() }

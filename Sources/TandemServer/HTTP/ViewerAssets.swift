@@ -3,7 +3,8 @@ import TandemStore
 import TandemTransport
 
 /// The browser viewer of share links: `GET /s/SECRET` answers the page (or a page saying the
-/// link expired, was revoked or does not exist); the page then opens a WebSocket on its own URL.
+/// link expired, was revoked, or is unknown: gone with its deleted session, or never issued); the
+/// page then opens a WebSocket on its own URL.
 /// `HEAD` gets the same status and headers without the body (HTTPRoutes drops it).
 /// The lookup waits at most `readWait` seconds for a database reader (then 503 busy, see
 /// `HTTPRoutes.busy`); it runs on the work pool.
@@ -45,11 +46,14 @@ struct ViewerAssets: Sendable {
         return HTTPResponse(status: status, reason: status == 410 ? "Gone" : nil, headers: headers, body: body)
     }
 
-    /// The status and page for a looked-up link (nil: unknown secret).
+    /// The status and page for a looked-up link (nil: unknown secret). An unknown secret may be a
+    /// link whose session was deleted (its links went with it) or one never issued (mistyped, cut
+    /// short): the server keeps nothing of deleted links to tell them apart, so the page says both.
     static func page(for link: ShareLink?, now: Int64, nonce: String) -> (Int, String) {
         guard let link else {
-            return (404, ViewerPage.notice(title: "Link not found",
-                text: "This share link does not exist. Check that you copied all of it, or ask whoever sent it for a new one."))
+            return (404, ViewerPage.notice(title: "Link not available",
+                text: "This share link is no longer available, or never existed: its session may have been deleted, "
+                    + "or the link may be incomplete. Check that you copied all of it, or ask whoever sent it for a new one."))
         }
         if link.revokedAt != nil {
             return (410, ViewerPage.notice(title: "Link revoked",

@@ -16,7 +16,7 @@ enum ViewerPage {
         """
     }
 
-    /// A page that only says something: the link expired, was revoked, or does not exist.
+    /// A page that only says something: the link expired, was revoked, or is not available.
     static func notice(title: String, text: String) -> String {
         head(title: title + " · Tandem") + """
         <body><header><div class="bar"><h1>\(escape(title))</h1><span class="tag">Tandem</span></div></header>
