@@ -160,6 +160,8 @@ final class LiveSession: Sendable {
 
     static func stopReason(_ code: CloseCode?, _ reason: String) -> String {
         switch code {
+        case .credentialRevoked? where reason == CloseCode.accountRemovedReason:
+            "your account was removed from this server; ask its administrator"
         case .credentialRevoked?: "your token was revoked; ask for a new one"
         // The server closes a viewer of a deleted session with the same code, and says so.
         case .shareRevoked? where reason == deletedReason: "this session was deleted"

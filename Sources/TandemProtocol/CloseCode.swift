@@ -54,6 +54,10 @@ public enum CloseCode: UInt16, Sendable, Hashable, CaseIterable {
         }
     }
 
+    /// The reason sent with 4401 when the token went with its user (`users remove`), instead of
+    /// `token revoked`: the client then says the account is gone, not "ask for a new token".
+    public static let accountRemovedReason = "account removed"
+
     /// The default close reason text sent with this code.
     public var reason: String {
         switch self {

@@ -45,10 +45,12 @@ import TandemTransport
         let refused = try #require(nextJSON(bob) { $0["id"]?.intValue == 2 })
         #expect(refused["ok"] == .bool(false), "a removed member posted: \(refused.serialized())")
 
-        // users remove: the user's connections close with 4401; the session's members see them leave it.
+        // users remove: the user's connections close with 4401, saying the account is gone (not "token
+        // revoked", whose advice is to ask for a new one); the session's members see them leave it.
         started = Date()
         expectStatus(try f.run(["users", "remove", "carol", "--yes"]), 0)
-        #expect(closeCode(carol, within: 1.0) == 4401)
+        let closed = closeFrame(carol, within: 1.0)
+        #expect(closed?.code == 4401 && closed?.reason == "account removed", "\(String(describing: closed))")
         let gone = nextJSON(alice, timeout: 1.0) { $0["event"] == "member" }
         #expect(gone?["user"] == "carol" && gone?["removed"] == .bool(true), "\(gone?.serialized() ?? "nil")")
         print("users remove reached the members in \(Int(Date().timeIntervalSince(started) * 1000)) ms (includes the CLI run)")

@@ -33,7 +33,8 @@ import TandemTransport
         // Revoking the token closes the member's connection with 4401.
         let tokenID = try #require(try f.run(["tokens", "list", "bob", "--json"]).json()["tokens"]?.arrayValue?.first?["id"]?.stringValue)
         expectStatus(try f.run(["tokens", "revoke", "--", tokenID]), 0)
-        #expect(closeCode(client, within: 1.0) == 4401)
+        let revoked = closeFrame(client, within: 1.0)
+        #expect(revoked?.code == 4401 && revoked?.reason == "token revoked", "\(String(describing: revoked))")
 
         // A share link made by the CLI opens a viewer; revoking it closes the viewer with 4403.
         let created = try f.run(["share", "create", "s1", "--json"])
@@ -61,10 +62,15 @@ func nextJSON(_ client: WebSocketClient, timeout: Double = 5, _ match: (JSONValu
 
 /// The close code the server sends within `seconds` (skipping other messages); nil when none came.
 func closeCode(_ client: WebSocketClient, within seconds: Double) -> UInt16? {
+    closeFrame(client, within: seconds)?.code
+}
+
+/// The code and reason of the close frame `client` receives within `seconds`, or nil.
+func closeFrame(_ client: WebSocketClient, within seconds: Double) -> (code: UInt16, reason: String)? {
     let deadline = Date().addingTimeInterval(seconds)
     while Date() < deadline {
         switch client.receive(timeout: max(0.01, deadline.timeIntervalSinceNow)) {
-        case .event(.close(let code, _)): return code ?? 0
+        case .event(.close(let code, let reason)): return (code ?? 0, reason)
         case .event: continue
         case .timeout, .disconnected, .protocolError: return nil
         }

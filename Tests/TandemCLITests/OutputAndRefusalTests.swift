@@ -82,6 +82,32 @@ import Glibc
         #expect(!viewer.stderr.contains(link.secret))
     }
 
+    /// A live connection cut by `tandem-admin`: a revoked token is told to ask for a new one; a removed
+    /// user (whose tokens went with the account) is told the account is gone, not to ask for a token.
+    @Test func aLiveConnectionCutSaysWhetherTheTokenOrTheAccountWent() throws {
+        let f = try CLIFixture()
+        defer { f.shutdown() }
+        _ = try f.run(["post", "s1", "joined"])
+        var children: [(user: String, child: Spawned, err: String)] = []
+        for user in ["bob", "carol"] {
+            let errPath = f.directory.appendingPathComponent("\(user).err").path
+            let outPath = f.directory.appendingPathComponent("\(user).out").path
+            let child = try Spawned(CLIFixture.binary, ["tail", "s1", "--url", f.url, "--token", f.tokens[user]!],
+                                    environment: f.environment, stdoutPath: outPath, stderrPath: errPath)
+            children.append((user, child, errPath))
+            #expect(FileLines(outPath).waitFor { $0.contains("joined") })
+        }
+        defer { for c in children { c.child.signal(SIGKILL); c.child.wait(timeout: 5) } }
+        for token in try f.server.store.adminTokens() where token.userID == "bob" { try f.server.store.adminRevokeToken(id: token.id) }
+        try f.server.store.adminRemoveUser(id: "carol")
+        for (user, child, errPath) in children {
+            #expect(child.wait(timeout: 10) == 4, "\(user)")
+            let said = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+            let expected = user == "bob" ? "4401: your token was revoked; ask for a new one" : "4401: your account was removed from this server"
+            #expect(said.contains(expected), "\(user): \(said)")
+        }
+    }
+
     @Test func postRetriesAnUnreachableServerButNotAFinalClose() throws {
         let f = try CLIFixture()
         defer { f.shutdown() }

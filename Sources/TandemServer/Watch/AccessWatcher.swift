@@ -8,7 +8,8 @@ import TandemTransport
 
 /// Keeps live connections true to the database, whoever changed it (this server or
 /// `tandem-admin` writing the file directly):
-/// - a revoked token's connections close with 4401, a revoked share link's with 4403;
+/// - a revoked token's connections close with 4401 (reason `account removed` when its user was
+///   removed), a revoked share link's with 4403;
 /// - a share-link viewer is told `share.expired` and closed with 4410 at its expiry instant;
 /// - a member removed from a session stops receiving its events;
 /// - events written by another process reach live subscribers;
@@ -146,10 +147,13 @@ final class AccessWatcher: @unchecked Sendable {
         for (connection, client) in connections {
             switch client.identity {
             case .member(let user, let tokenID):
-                if invalid.contains(tokenID), client.markCutOff() {
+                if let end = invalid[tokenID], client.markCutOff() {
                     // The token's id (never its secret): the user may hold several, and `tokens list` names them by id.
-                    logger.info("closing connection of revoked token", metadata: ["user": "\(user)", "token": "\(tokenID)"])
-                    connection.close(code: TandemProtocol.CloseCode.credentialRevoked.rawValue, reason: "token revoked")
+                    let removed = end == .accountRemoved
+                    logger.info(removed ? "closing connection of removed user" : "closing connection of revoked token",
+                                metadata: ["user": "\(user)", "token": "\(tokenID)"])
+                    connection.close(code: TandemProtocol.CloseCode.credentialRevoked.rawValue,
+                                     reason: removed ? TandemProtocol.CloseCode.accountRemovedReason : "token revoked")
                 }
             case .viewer(let linkID, let session, _):
                 guard let link = links[linkID] else {

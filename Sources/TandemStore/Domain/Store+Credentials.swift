@@ -80,16 +80,18 @@ extension Store {
         try read(readerWait: readerWait) { db throws(StoreError) in try db.scalar("SELECT coalesce(max(id), 0) FROM audit_log") ?? 0 }
     }
 
-    /// Of these token ids, the ones that are revoked or no longer exist (or whose user is gone).
-    public func invalidTokens(among ids: [String]) throws(StoreError) -> Set<String> {
-        guard !ids.isEmpty else { return [] }
+    /// Of these token ids, the ones that no longer authenticate, each with why: revoked, or gone with
+    /// its user (tokens are deleted only by their user's removal, `ON DELETE CASCADE`). A connection
+    /// cut for either is told which: "ask for a new token" is no advice to someone whose account is gone.
+    public func invalidTokens(among ids: [String]) throws(StoreError) -> [String: TokenEnd] {
+        guard !ids.isEmpty else { return [:] }
         return try read { db throws(StoreError) in
-            var invalid = Set(ids)
+            var invalid = Dictionary(ids.map { ($0, TokenEnd.accountRemoved) }, uniquingKeysWith: { first, _ in first })
             for chunk in ids.chunked(500) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                let valid = try db.query("SELECT id FROM api_tokens WHERE revoked_at IS NULL AND id IN (\(marks))",
-                                         chunk.map { .text($0) }) { $0.text(0) }
-                invalid.subtract(valid)
+                let found = try db.query("SELECT id, revoked_at IS NULL FROM api_tokens WHERE id IN (\(marks))",
+                                         chunk.map { .text($0) }) { ($0.text(0), $0.int(1) != 0) }
+                for (id, valid) in found { invalid[id] = valid ? nil : .revoked }
             }
             return invalid
         }
@@ -177,4 +179,12 @@ extension Array {
     func chunked(_ size: Int) -> [ArraySlice<Element>] {
         stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
     }
+}
+
+/// Why a token stopped authenticating (`invalidTokens(among:)`).
+public enum TokenEnd: Sendable, Equatable {
+    /// Revoked (`tandem-admin tokens revoke`): the user may be issued a new one.
+    case revoked
+    /// Deleted with its user (`users remove`).
+    case accountRemoved
 }

@@ -209,10 +209,10 @@ class AdminOps(AdminPurge, AdminLive):
             if u in s.members:
                 self.remove_member(s, u, closing=True)
         # every connection of theirs closes: the tokens went with the user
-        self.closed_within(self.clients[u], (4401, "token revoked"), f"removed user {u}")
+        self.closed_within(self.clients[u], (4401, "account removed"), f"removed user {u}")
         for tid, (owner, c) in list(self.spares.items()):
             if owner == u:
-                self.closed_within(c, (4401, "token revoked"), f"removed user {u}'s spare")
+                self.closed_within(c, (4401, "account removed"), f"removed user {u}'s spare")
                 del self.spares[tid]
         # their id stays taken while turns name it (exit 3); a new user under another id takes their place
         a = self.cli.run("users", "add", u, "--id", u)
