@@ -32,6 +32,9 @@ struct Share: ParsableCommand {
             }
         }
 
+        static let assumedBaseWarning = "warning: no --url or TANDEM_PUBLIC_URL given, so the URL assumes a server at "
+            + "http://127.0.0.1:8765; if yours listens elsewhere, put its address before /s/ (or revoke and create with --url)"
+
         private var base: String { url ?? ProcessInfo.processInfo.environment["TANDEM_PUBLIC_URL"] ?? "http://127.0.0.1:8765" }
 
         func run() throws {
@@ -46,6 +49,11 @@ struct Share: ParsableCommand {
             }
             Output.note("share link \(issued.link.id) for \(session), read-only, expires \(Output.time(issued.link.expiresAt)); "
                 + "the URL is shown only once")
+            // The database does not say where its tandemd listens: a guessed base must not pass for the server's
+            // (on another port the printed link does not open, and its secret is shown this once).
+            if url == nil && ProcessInfo.processInfo.environment["TANDEM_PUBLIC_URL"] == nil {
+                Output.note(Self.assumedBaseWarning)
+            }
         }
     }
 
