@@ -99,9 +99,36 @@ enum ImportChecks {
                 _ = try string(r, "row_key", in: list)
                 _ = try count(r, "row_version", (1, maxCount), in: list)
             }
+            try replayable(r, kind: kind, b)
             _ = try time(r, "created_at", in: list)
         default:
             preconditionFailure("not a list of the export document: \(list)")
+        }
+    }
+
+    /// What a replay of the event needs (`ChangeEvent`, the server's event frames): an undo or comment
+    /// names its turn, a comment its id and text, a membership change its user and role (null: removed).
+    /// Without them the event was skipped in replay, a gap in the log a client joined with `since` waited
+    /// on; a role the server does not know replayed as a removal.
+    static func replayable(_ r: JSONValue, kind: String, _ b: Bounds) throws(StoreError) {
+        let data = r["data"] ?? .null
+        switch kind {
+        case "undo", "comment":
+            _ = try count(r, "turn_seq", (1, b.lastTurn), in: "events", of: "last_turn_seq")
+            guard kind == "comment" else { return }
+            guard data["id"]?.intValue != nil, let body = data["body"]?.stringValue else {
+                throw bad("events: a comment event's data must hold its id and body")
+            }
+            try Validate.text(body, what: "comment", max: b.configuration.maxCommentBytes)
+        case "member":
+            guard let user = data["user"]?.stringValue else { throw bad("events: a member event's data must name its user") }
+            try Validate.identifier(user, what: "member")
+            let role = data["role"] ?? .null
+            guard role.isNull || role.stringValue.flatMap(Role.init(rawValue:)) != nil else {
+                throw bad("events: a member event's role must be a role or null (removed)")
+            }
+        default:
+            return
         }
     }
 
