@@ -11,7 +11,8 @@ enum ImportAuthors {
 
     /// `user` as the claimant's import records it.
     static func marked(_ user: String, claimant: String) -> String {
-        if user == claimant || user.hasSuffix(suffix) { return user }
+        // An empty name stays empty, for the checks to refuse (marked, it read as the user "@import").
+        if user.isEmpty || user == claimant || user.hasSuffix(suffix) { return user }
         // Ids are at most 64 bytes: a long one gives up its end to the mark.
         var base = user
         while base.utf8.count + suffix.utf8.count > 64 { base.removeLast() }
