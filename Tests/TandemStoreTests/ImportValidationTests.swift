@@ -83,6 +83,8 @@ import Testing
                 ("content over the limit", edited(document, list: "turns", "content", .string(String(repeating: "x", count: (1 << 20) + 1))), "too_large"),
                 ("title over the limit", edited(document, "title", .string(String(repeating: "t", count: 5000))), "too_large"),
                 ("a bad nonce", edited(document, list: "turns", "nonce", "no spaces allowed"), "invalid_argument"),
+                ("an empty author", edited(document, list: "turns", "author", ""), "invalid_argument"),
+                ("an empty comment author", edited(document, list: "comments", "author", ""), "invalid_argument"),
                 ("comment on a turn past the counter", edited(document, list: "comments", "turn_seq", .integer(lastTurn + 1)), "invalid_argument"),
                 ("row version near Int64.max", edited(document, list: "rows", "version", .integer(.max)), "invalid_argument"),
                 ("state event naming a version history lacks", edited(document, list: "events", index: stateEvent, "row_version", .integer(99)), "invalid_argument"),
@@ -104,6 +106,25 @@ import Testing
                                 ["seq": .integer(lastEvent + 1), "kind": "status", "actor": "alice", "data": ["status": "active"],
                                  "created_at": 1_700_000_000_000])
             #expect(refusal(store, more) == nil)
+        }
+    }
+
+    /// An archived session imported without the time it was archived was never purged (`purgeArchived`
+    /// compares that time): a member could keep one past the server's retention. It takes its last change's.
+    @Test func anArchivedImportWithoutItsTimeIsStillPurged() throws {
+        let clock = TestClock()
+        try withStore(clock: clock) { store in
+            try makeRichSession(store)
+            let document = try store.exportSession(id: "s1", actor: "alice")
+            let updated = try #require(document["session"]?["updated_at"]?.intValue)
+            let archived = edited(edited(document, "status", "archived"), "archived_at", .null)
+            let copy = try store.importSession(archived, asID: "copy", claimedBy: "alice")
+            #expect(copy.status == .archived && copy.archivedAt == updated)
+            let paused = try store.importSession(edited(edited(document, "status", "paused"), "paused_at", .null), asID: "paused",
+                                                 claimedBy: "alice")
+            #expect(paused.pausedAt == updated)
+            clock.advance(1_000)
+            #expect(try store.purgeArchived(olderThan: 500) == ["copy"])
         }
     }
 

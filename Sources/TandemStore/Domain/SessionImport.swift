@@ -179,10 +179,14 @@ enum SessionImport {
         try db.run(Checkpoints.backfillEventSeq("sid = ?"), [.integer(sid)])
         try renumberCommentEvents(db, sid: sid)
         let created = try SessionIncarnation.created(db, id: header.id, proposed: try int(s, "created_at"))
+        let (status, updated) = (try str(s, "status"), try int(s, "updated_at"))
+        // An archived session without the time it was archived (a document edited by hand) would never
+        // be purged (`purgeArchived` compares that time): it takes its last change's, as a paused one does.
+        func since(_ key: String, _ when: SessionStatus) -> Int64? { s[key]?.intValue ?? (status == when.rawValue ? updated : nil) }
         try db.run("""
             UPDATE sessions SET id = ?, status = ?, created_at = ?, updated_at = ?, paused_at = ?, archived_at = ? WHERE sid = ?
-            """, [.text(header.id), .text(try str(s, "status")), .integer(created), .integer(try int(s, "updated_at")),
-                  .optional(s["paused_at"]?.intValue), .optional(s["archived_at"]?.intValue), .integer(sid)])
+            """, [.text(header.id), .text(status), .integer(created), .integer(updated),
+                  .optional(since("paused_at", .paused)), .optional(since("archived_at", .archived)), .integer(sid)])
     }
 
     /// The comments got new ids here, while the `comment` events name them by the exporter's (a
