@@ -1,4 +1,5 @@
 import ArgumentParser
+import TandemJSON
 import TandemProtocol
 import TandemClientKit
 
@@ -74,18 +75,35 @@ struct Merge: ParsableCommand {
         discussion: "All or nothing: when a row clashes with the parent's, nothing is written, the clashing fields are shown on stderr as base / theirs (the parent's) / yours (the branch's), and the status is 3. On success the branch is archived. --json prints the server's answer (a refusal's too).")
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The branch's id.") var branch: String
+    @Option(name: .customLong("resolve"), help: ArgumentHelp(
+        "Settle a clashing row: the value it ends up with in the parent, written as yours (repeatable).", valueName: "KEY=JSON"))
+    var resolutions: [String] = []
     @Flag(help: "The server's answer as one JSON object.") var json = false
 
     func run() throws {
+        try runReporting {
+            var settled: [String: JSONValue] = [:]
+            for given in resolutions {
+                guard let equals = given.firstIndex(of: "="), equals != given.startIndex else {
+                    throw Failure(#"--resolve takes KEY=JSON, like 'plan={"owner":"erin"}'"#)
+                }
+                settled[String(given[..<equals])] = try jsonArgument(String(given[given.index(after: equals)...]),
+                                                                     name: "--resolve \(given[..<equals])", usage: "--resolve KEY=JSON")
+            }
+            try merge(settled)
+        }
+    }
+
+    private func merge(_ settled: [String: JSONValue]) throws {
         try runConnected(connection) { c in
-            let result = try c.call(.branchMerge(SessionRef(session: branch)), as: BranchMergeResult.self)
+            let result = try c.call(.branchMerge(BranchMergeParams(session: branch, resolutions: settled)), as: BranchMergeResult.self)
             if json { Output.json(result.json) }
             guard result.merged else {
                 let keys = result.conflicts.map { PrintableText.line($0.key) }.joined(separator: ", ")
                 Output.error("tandem: conflict: \(branch)'s rows clash with its parent's (\(keys)\(result.conflictsMore ? ", and more" : ""));"
                              + " nothing was merged")
                 for row in result.conflicts { reportConflicts(key: row.key, current: nil, conflicts: row.conflicts) }
-                throw Failure("settle the rows in either session (tandem set), then merge again"
+                throw Failure("settle the rows: merge again with --resolve KEY=JSON for each (the value it ends up with), or take one side's value in either session (tandem set) and merge again"
                               + (result.conflictsMore ? " (more rows clash than are shown: the next merge lists them)" : ""), exitCode: 3)
             }
             if !json {

@@ -80,7 +80,7 @@ extension InteractiveSession {
             let result = try call(.branchCreate(BranchCreateParams(session: s, title: name)), as: SessionResult.self)
             screen.print(renderer.notice("branch \(result.session.id) created; open it with: tandem open \(result.session.id)"))
         case .merge:
-            let result = try call(.branchMerge(SessionRef(session: s)), as: BranchMergeResult.self)
+            let result = try call(.branchMerge(BranchMergeParams(session: s)), as: BranchMergeResult.self)
             if result.merged {
                 let range = result.firstSeq.map { f in " turns #\(f)…#\(result.lastSeq ?? f)" } ?? ""
                 screen.print(renderer.notice("merged into the parent:\(range); \(mergedRows(result))"))

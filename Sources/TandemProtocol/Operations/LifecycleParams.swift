@@ -32,6 +32,41 @@ public struct SessionNameParams: WireObject {
 }
 
 /// `branch.create`: fork the session at a turn into a new session.
+/// `branch.merge`.
+public struct BranchMergeParams: WireObject {
+    /// The branch.
+    public var session: String
+    /// Conflicting rows settled by the merger: key → the value the row ends up with in the parent,
+    /// written on the parent's current version as the merger's. Keys the branch did not change are ignored.
+    public var resolutions: [String: JSONValue]
+
+    public init(session: String, resolutions: [String: JSONValue] = [:]) {
+        self.session = session
+        self.resolutions = resolutions
+    }
+
+    public init(reader r: inout WireReader) throws {
+        session = try r.identifier("session")
+        let given = try r.optionalObject("resolutions", maxBytes: r.limits.maxMessageBytes)?.objectValue ?? [:]
+        for (key, value) in given {
+            let bytes = key.utf8.count
+            guard bytes >= 1, bytes <= r.limits.maxStateKeyBytes else {
+                throw r.failure("resolutions", "has a key of \(bytes) bytes; a row key is 1-\(r.limits.maxStateKeyBytes) bytes")
+            }
+            let size = value.serializedByteCount
+            guard size <= r.limits.maxStateValueBytes else {
+                throw r.failure("resolutions", "has a value of \(size) bytes serialized, more than the limit of \(r.limits.maxStateValueBytes)", .tooLarge)
+            }
+        }
+        resolutions = given
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["session"] = .string(session)
+        o["resolutions"] = resolutions.isEmpty ? nil : .object(resolutions)
+    }
+}
+
 public struct BranchCreateParams: WireObject {
     public var session: String
     /// The last turn the branch keeps; the head when nil.

@@ -61,7 +61,7 @@ public enum Operation: Sendable, Equatable {
     /// → `SessionResult` (the new branch)
     case branchCreate(BranchCreateParams)
     /// → `BranchMergeResult`
-    case branchMerge(SessionRef)
+    case branchMerge(BranchMergeParams)
     /// → `EmptyResult`
     case branchDiscard(SessionRef)
     /// → `TemplateResult`
@@ -136,8 +136,9 @@ public enum Operation: Sendable, Equatable {
         case .sessionSearch(let p): p
         case .sessionGet(let p), .sessionPause(let p), .sessionResume(let p), .sessionArchive(let p),
             .sessionDelete(let p), .sessionLeave(let p), .sessionClear(let p),
-            .branchMerge(let p), .branchDiscard(let p), .sessionExport(let p):
+            .branchDiscard(let p), .sessionExport(let p):
             p
+        case .branchMerge(let p): p
         case .memberList(let p): p
         case .checkpointList(let p): p
         case .checkpointGet(let p): p
@@ -177,8 +178,9 @@ public enum Operation: Sendable, Equatable {
         case .contributions(let p): p.session
         case .sessionGet(let p), .sessionPause(let p), .sessionResume(let p), .sessionArchive(let p),
             .sessionDelete(let p), .sessionLeave(let p), .sessionClear(let p),
-            .branchMerge(let p), .branchDiscard(let p), .sessionExport(let p):
+            .branchDiscard(let p), .sessionExport(let p):
             p.session
+        case .branchMerge(let p): p.session
         case .memberList(let p): p.session
         case .checkpointList(let p): p.session
         case .checkpointGet(let p): p.session
@@ -233,7 +235,7 @@ public enum Operation: Sendable, Equatable {
         case .checkpointGet: .checkpointGet(try CheckpointGetParams(reader: &r))
         case .checkpointRestore: .checkpointRestore(try CheckpointParams(reader: &r))
         case .branchCreate: .branchCreate(try BranchCreateParams(reader: &r))
-        case .branchMerge: .branchMerge(try SessionRef(reader: &r))
+        case .branchMerge: .branchMerge(try BranchMergeParams(reader: &r))
         case .branchDiscard: .branchDiscard(try SessionRef(reader: &r))
         case .templateSave: .templateSave(try TemplateSaveParams(reader: &r))
         case .templateList: .templateList(try TemplateListParams(reader: &r))

@@ -37,14 +37,14 @@ extension Dispatcher {
     /// Merges a branch into its parent: the parent's subscribers see the new turns and rows. A big
     /// merge goes in steps (on this work-pool thread, as a fork's do); after each, the parent's
     /// subscribers get what it wrote, in order, so they follow the merge as it goes.
-    func mergeBranch(_ p: SessionRef, client: ClientConnection) throws -> TandemProtocol.BranchMergeResult {
+    func mergeBranch(_ p: BranchMergeParams, client: ClientConnection) throws -> TandemProtocol.BranchMergeResult {
         let user = try memberUser(client)
         let parent = try store.session(id: p.session, actor: user).parentID
         var onStep: (@Sendable () -> Void)? = nil
         if let parent {
             onStep = { @Sendable [self] () -> Void in self.publishFromLog(parent) }
         }
-        switch try store.mergeBranch(branch: p.session, actor: user, onStep: onStep) {
+        switch try store.mergeBranch(branch: p.session, actor: user, resolutions: p.resolutions, onStep: onStep) {
         case .merged(let summary):
             if let parent { publishFromLog(parent) }
             publishFromLog(p.session) // the branch's own "archived"

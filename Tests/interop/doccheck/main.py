@@ -24,14 +24,14 @@ from access_checks import admin_live, revoke_token, roles, shares
 from connect_checks import auth_failures, framing, handshake, idle, messages, more_http, public_url_and_capacity
 from content_checks import checkpoints_branches_templates, members_and_contributions, misc, state
 from limit_checks import limits, probes, quotas, recovery, small_buffers
-from merge_checks import merge_bounds
+from merge_checks import merge_bounds, merge_resolutions
 from session_checks import live_and_turns, sessions
 from wire import FAILURES, PASSED
 
 # In this order: the second server's sections last, auth_failures (which bars this address there and
 # then stops that server) the very last.
 SECTIONS = [handshake, framing, messages, sessions, live_and_turns, state, members_and_contributions,
-            checkpoints_branches_templates, merge_bounds, shares, recovery, roles, misc, probes, limits, revoke_token, admin_live,
+            checkpoints_branches_templates, merge_bounds, merge_resolutions, shares, recovery, roles, misc, probes, limits, revoke_token, admin_live,
             idle, quotas, small_buffers, more_http, public_url_and_capacity, auth_failures]
 
 

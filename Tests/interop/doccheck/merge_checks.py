@@ -46,3 +46,21 @@ def merge_bounds(a):
           "1,001 conflicting keys: the first 1,000 listed, conflicts_more true",
           {"merged": m.get("merged"), "conflicts": len(keys), "conflicts_more": m.get("conflicts_more")})
     o.close()
+
+
+def merge_resolutions(a):
+    """A conflicting row merges with `resolutions`, the value it ends up with, written as the merger's."""
+    o = Conn(a.url, a.token)
+    sid = new_id("mr")
+    o.ok("session.create", session=sid)
+    o.ok("state.put", session=sid, key="plan", value={"owner": "bob"}, base=0)
+    b = o.ok("branch.create", session=sid)["session"]["id"]
+    o.ok("state.put", session=b, key="plan", value={"owner": "erin"}, base=1)
+    o.ok("state.put", session=sid, key="plan", value={"owner": "carol"}, base=1)
+    m = o.request("branch.merge", session=b)["result"]
+    check(m["merged"] is False and [c["key"] for c in m["conflicts"]] == ["plan"], "a clashing row refuses the merge", m)
+    m = o.request("branch.merge", session=b, resolutions={"plan": {"owner": "dave"}})["result"]
+    row = o.ok("state.get", session=sid, key="plan")["rows"][0]
+    check(m["merged"] is True and m["rows"] == ["plan"] and row["value"] == {"owner": "dave"} and row["version"] == 3,
+          "merged again with resolutions: the row ends up with the resolution", {"merge": m, "row": row})
+    o.close()
