@@ -31,7 +31,6 @@ public struct SessionNameParams: WireObject {
     }
 }
 
-/// `branch.create`: fork the session at a turn into a new session.
 /// `branch.merge`.
 public struct BranchMergeParams: WireObject {
     /// The branch.
@@ -67,6 +66,7 @@ public struct BranchMergeParams: WireObject {
     }
 }
 
+/// `branch.create`: fork the session at a turn into a new session.
 public struct BranchCreateParams: WireObject {
     public var session: String
     /// The last turn the branch keeps; the head when nil.
