@@ -226,8 +226,8 @@ public struct Renderer: Sendable {
         let header = [bySession ? "session" : "user", "turns", "tokens in/out", "comments", "row writes", "merges", "conflicts", "undos"]
         var rows = list.map { row(name(bySession ? $0.session : $0.user), $0) }
         if bySession, list.count > 1, let first = list.first {
-            // The server keeps each count up to Int64.max (a member can post such token counts), so
-            // the total saturates there rather than trapping.
+            // The server keeps each session's count up to 2^48 (older servers: Int64.max, which a
+            // member could post as token counts), so a total over sessions saturates, never traps.
             func add(_ a: inout Int64, _ b: Int64) {
                 let (sum, overflow) = a.addingReportingOverflow(b)
                 a = overflow ? (b < 0 ? .min : .max) : sum

@@ -44,6 +44,8 @@ import TandemJSON
         Case(text: #"{"id":5,"op":"turn.post","session":"s\n","content":"x"}"#, code: .invalidArgument, id: 5, field: "session", says: "control characters"),
         Case(text: #"{"id":6,"op":"turn.post","session":"s","content":"x","role":"robot"}"#, code: .invalidArgument, id: 6, field: "role", says: "one of user, assistant, tool, system; got 'robot'"),
         Case(text: #"{"id":6,"op":"turn.post","session":"s","content":"x","tokens":{"input":-3}}"#, code: .invalidArgument, id: 6, field: "tokens.input", says: "'tokens.input' must be >= 0, got -3"),
+        Case(text: #"{"id":6,"op":"turn.post","session":"s","content":"x","tokens":{"input":281474976710657}}"#, code: .invalidArgument, id: 6, field: "tokens.input", says: "'tokens.input' must be <= 281474976710656, got 281474976710657"),
+        Case(text: #"{"id":6,"op":"turn.post","session":"s","content":"x","tokens":{"output":9223372036854775807}}"#, code: .invalidArgument, id: 6, field: "tokens.output", says: "<= 281474976710656"),
         Case(text: #"{"id":6,"op":"turn.post","session":"s","content":"x","tokens":{"input":"3"}}"#, code: .invalidArgument, id: 6, field: "tokens.input", says: "must be an integer, got string"),
         Case(text: #"{"id":6,"op":"turn.post","session":"s","content":"x","tokens":{"inptu":3}}"#, code: .invalidArgument, id: 6, field: "tokens.inptu", says: "not a parameter"),
         Case(text: #"{"id":6,"op":"turn.post","session":"s","content":"x","tokens":[1]}"#, code: .invalidArgument, id: 6, field: "tokens", says: "must be an object, got array"),

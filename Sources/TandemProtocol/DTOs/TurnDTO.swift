@@ -12,6 +12,10 @@ public struct TokenCounts: WireObject {
 
     public static let zero = TokenCounts()
 
+    /// The most a turn may carry in each count: what an export document's counts are held to, so
+    /// every session exports to a document that imports; far below where sums could overflow.
+    public static let maximumPerTurn: Int64 = 1 << 48
+
     public init(reader r: inout WireReader) throws {
         input = try r.optionalInt("input") ?? 0
         output = try r.optionalInt("output") ?? 0

@@ -31,6 +31,9 @@ public struct PostTurnParams: WireObject {
         content = try r.string("content", maxBytes: r.limits.maxTurnContentBytes, allowEmpty: true)
         metadata = try r.optionalObject("metadata", maxBytes: r.limits.maxMetadataBytes) ?? [:]
         tokens = try r.optionalNested("tokens") ?? .zero
+        for (key, count) in [("tokens.input", tokens.input), ("tokens.output", tokens.output)] where count > TokenCounts.maximumPerTurn {
+            throw r.failure(key, "must be <= \(TokenCounts.maximumPerTurn), got \(count)")
+        }
         nonce = try r.optionalString("nonce", maxBytes: 64)
         if let nonce, !nonce.utf8.allSatisfy(Self.isNonceByte) {
             throw r.failure("nonce", "must be 1-64 characters of A-Z a-z 0-9 . _ : -")

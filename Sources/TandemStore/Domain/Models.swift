@@ -172,9 +172,15 @@ public struct ContributionCounts: Sendable, Equatable {
         self.undos = undos
     }
 
+    /// Adds `o`, each count held within ±`ImportChecks.maxCount`: a total stops at 2^48 (what an
+    /// export document may carry) instead of overflowing, which trapped the writer.
     mutating func add(_ o: ContributionCounts) {
-        turns += o.turns; tokensIn += o.tokensIn; tokensOut += o.tokensOut; comments += o.comments
-        rowWrites += o.rowWrites; merges += o.merges; conflicts += o.conflicts; undos += o.undos
+        func sum(_ a: inout Int64, _ b: Int64) {
+            let bound = ImportChecks.maxCount
+            a = max(-bound, min(bound, max(-bound, min(bound, a)) + max(-bound, min(bound, b))))
+        }
+        sum(&turns, o.turns); sum(&tokensIn, o.tokensIn); sum(&tokensOut, o.tokensOut); sum(&comments, o.comments)
+        sum(&rowWrites, o.rowWrites); sum(&merges, o.merges); sum(&conflicts, o.conflicts); sum(&undos, o.undos)
     }
 }
 

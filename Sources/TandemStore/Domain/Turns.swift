@@ -25,6 +25,9 @@ enum Turns {
             try Validate.text(t.content, what: "turn content", max: config.maxContentBytes, allowEmpty: true)
             let meta = try Validate.object(t.metadata, what: "turn metadata", max: config.maxMetadataBytes)
             guard t.tokensIn >= 0, t.tokensOut >= 0 else { throw StoreError.invalid("token counts must not be negative") }
+            guard t.tokensIn <= ImportChecks.maxCount, t.tokensOut <= ImportChecks.maxCount else {
+                throw StoreError.invalid("token counts must be at most \(ImportChecks.maxCount) (2^48)")
+            }
             if let nonce = t.nonce { try Validate.nonce(nonce) }
             out.append(Prepared(role: t.role, content: t.content, metadata: meta, metadataValue: t.metadata,
                                 tokensIn: t.tokensIn, tokensOut: t.tokensOut, nonce: t.nonce))
@@ -45,16 +48,14 @@ enum Turns {
         let (lastSeq, lastEvent) = try ctx.reserve(sid: ref.sid, turns: n, events: n)
         var out: [Turn] = []
         out.reserveCapacity(turns.count)
-        var counts = ContributionCounts()
+        var counts = ContributionCounts(turns: n)
         for (i, t) in turns.enumerated() {
             let seq = lastSeq - n + 1 + Int64(i)
             let eventSeq = lastEvent - n + 1 + Int64(i)
             try insert(db, sid: ref.sid, seq: seq, role: t.role.rawValue, author: actor, content: t.content,
                        metadata: t.metadata, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
                        state: 0, eventSeq: eventSeq, nonce: t.nonce)
-            counts.turns += 1
-            counts.tokensIn += t.tokensIn
-            counts.tokensOut += t.tokensOut
+            counts.add(ContributionCounts(tokensIn: t.tokensIn, tokensOut: t.tokensOut))
             out.append(Turn(sessionID: session, seq: seq, role: t.role, author: actor, content: t.content,
                             metadata: t.metadataValue, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
                             state: .live, eventSeq: eventSeq, nonce: t.nonce))

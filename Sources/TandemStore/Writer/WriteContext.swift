@@ -144,12 +144,14 @@ public final class WriteContext {
                     INSERT INTO contributions(sid, user_id, turns, tokens_in, tokens_out, comments, row_writes, merges, conflicts, undos)
                     VALUES (?,?,?,?,?,?,?,?,?,?)
                     ON CONFLICT(sid, user_id) DO UPDATE SET turns = turns + excluded.turns,
-                      tokens_in = tokens_in + excluded.tokens_in, tokens_out = tokens_out + excluded.tokens_out,
+                      tokens_in = max(0, min(?11, tokens_in + excluded.tokens_in)),
+                      tokens_out = max(0, min(?11, tokens_out + excluded.tokens_out)),
                       comments = comments + excluded.comments, row_writes = row_writes + excluded.row_writes,
                       merges = merges + excluded.merges, conflicts = conflicts + excluded.conflicts,
                       undos = undos + excluded.undos
                     """, [.integer(key.sid), .text(key.user), .integer(c.turns), .integer(c.tokensIn), .integer(c.tokensOut),
-                          .integer(c.comments), .integer(c.rowWrites), .integer(c.merges), .integer(c.conflicts), .integer(c.undos)])
+                          .integer(c.comments), .integer(c.rowWrites), .integer(c.merges), .integer(c.conflicts), .integer(c.undos),
+                          .integer(ImportChecks.maxCount)])
             }
             batchContributions.removeAll(keepingCapacity: true)
         }

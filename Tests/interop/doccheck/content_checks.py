@@ -105,6 +105,15 @@ def members_and_contributions(a):
     check(mine and mine[0]["turns"] == 1 and mine[0]["tokens"] == {"input": 3, "output": 4}, "contributions count turns and tokens", co)
     co = o.ok("contributions", user="owner")
     check(any(x["session"] == sid for x in co["contributions"]), "contributions per user", co)
+    # Token counts: each at most 2^48 a turn, and a total stops there (an export still imports).
+    o.err("turn.post", "invalid_argument", "tokens over 2^48", field="tokens.input", session=sid, content="x",
+          tokens={"input": 2**48 + 1})
+    o.err("turn.post", "invalid_argument", "tokens of Int64.max", field="tokens.output", session=sid, content="x",
+          tokens={"output": 2**63 - 1})
+    for _ in range(2):
+        o.ok("turn.post", session=sid, content="big", tokens={"input": 2**48})
+    mine = o.ok("contributions", session=sid, user="owner")["contributions"]
+    check(mine and mine[0]["tokens"] == {"input": 2**48, "output": 4}, "a token total stops at 2^48", mine)
     o.err("contributions", "forbidden", "another user's contributions without session", field="user", user="bob")
     one = o.ok("contributions", session=sid, user="bob")
     check(one == {"contributions": [], "more": False}, "a member who has done nothing has no contributions row", one)
