@@ -27,6 +27,35 @@ final class AppendOutcomes: Sendable {
         }
     }
 
+    /// protocol.md, "Idempotent posting": a post whose nonce is already there is answered with the
+    /// original turn. A retry after the session was paused or archived, or the poster's role lowered,
+    /// was answered `session_paused` / `session_archived` / `forbidden` instead, which the doc reads
+    /// as "wrote nothing": an agent waited for a resume, or took a step that had landed as lost.
+    @Test func aRetryFindsItsTurnAfterThePosterLostTheRightToPost() throws {
+        try withStore { store in
+            try makeSession(store)
+            let post = NewTurn(role: .assistant, content: "step 1", nonce: "step-1")
+            let first = try store.appendTurns(session: "s1", actor: "bob", [post])
+            _ = try store.pauseSession(id: "s1", actor: "alice")
+            let paused = try store.appendTurns(session: "s1", actor: "bob", [post])
+            #expect(paused.duplicate && paused.turns == first.turns)
+            #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .assistant, content: "step 2", nonce: "step-2")]) } == "session_paused",
+                    "a new post is still refused")
+            #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .assistant, content: "changed", nonce: "step-1")]) } == "conflict")
+            _ = try store.resumeSession(id: "s1", actor: "alice")
+            _ = try store.setMember(session: "s1", actor: "alice", user: "bob", role: .read)
+            #expect(try store.appendTurns(session: "s1", actor: "bob", [post]).duplicate, "a reader may read the turn it posted")
+            #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .assistant, content: "x", nonce: "step-3")]) } == "forbidden")
+            _ = try store.setMember(session: "s1", actor: "alice", user: "bob", role: .write)
+            _ = try store.archiveSession(id: "s1", actor: "alice")
+            #expect(try store.appendTurns(session: "s1", actor: "bob", [post]).duplicate)
+            _ = try store.removeMember(session: "s1", actor: "alice", user: "bob")
+            #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "bob", [post]) } == "removed_member", "a removed member learns nothing")
+            #expect(errorCode { _ = try store.appendTurns(session: "s1", actor: "erin", [post]) } == "not_member", "nor does a stranger")
+            #expect(try store.session(id: "s1").lastTurnSeq == 1)
+        }
+    }
+
     @Test func nonceReusedForDifferentContentIsAConflict() throws {
         try withStore { store in
             try makeSession(store)

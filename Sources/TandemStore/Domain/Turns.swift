@@ -39,7 +39,15 @@ enum Turns {
     /// and the counters are reserved in memory, so only an SQLite error can fail it half-way.
     static func append(_ ctx: WriteContext, session: String, actor: String, _ turns: [Prepared]) throws(StoreError) -> AppendResult {
         let db = ctx.db
-        let ref = try ctx.authorizeChange(.postTurn, session: session, actor: actor)
+        let ref: SessionRef
+        do throws(StoreError) {
+            ref = try ctx.authorizeChange(.postTurn, session: session, actor: actor)
+        } catch {
+            if let earlier = try repeatedAfterLosingTheRight(error, db, session: session, actor: actor, turns) {
+                return AppendResult(turns: earlier, duplicate: true)
+            }
+            throw error
+        }
         if turns.contains(where: { $0.nonce != nil }), let earlier = try duplicates(db, sid: ref.sid, session: session, actor: actor, turns) {
             return AppendResult(turns: earlier, duplicate: true)
         }
@@ -89,6 +97,18 @@ enum Turns {
     /// The turns already stored under these nonces when every one is a repeat of the same post;
     /// nil when none is. A nonce reused for a different post, or a batch that only partly
     /// repeats, is a `conflict`: retrying must not silently write half of it.
+    /// A post sent again after its answer was lost, refused now that the session is paused or
+    /// archived or the poster's role is below `write`: it was written, so its turn is the answer
+    /// (protocol.md, "Idempotent posting"), not a refusal a client reads as "nothing was written" and
+    /// waits out. Only for a member, who may read the turn; nil when the refusal stands.
+    private static func repeatedAfterLosingTheRight(_ refusal: StoreError, _ db: Database, session: String, actor: String,
+                                                    _ turns: [Prepared]) throws(StoreError) -> [Turn]? {
+        guard [.sessionPaused, .sessionArchived, .forbidden].contains(refusal.kind), turns.contains(where: { $0.nonce != nil }) else { return nil }
+        let ref = try db.sessionRef(session, actor: actor)
+        guard ref.role != nil else { return nil }
+        return try duplicates(db, sid: ref.sid, session: session, actor: actor, turns)
+    }
+
     static func duplicates(_ db: Database, sid: Int64, session: String, actor: String,
                            _ turns: [Prepared]) throws(StoreError) -> [Turn]? {
         var found: [Turn] = []

@@ -42,12 +42,14 @@ class TurnOps:
             params = {"session": s.id, "content": content, "role": role, "metadata": md, "nonce": nonce}
             if tokens is not None:
                 params["tokens"] = tokens
-        if s.status != "active" or rank(s.members[user]) < rank("write"):
-            code = "forbidden" if rank(s.members[user]) < rank("write") else f"session_{s.status}"
-            return self.expect_error(self.req(user, "turn.post", **params), code)
         prior = None
         if nonce is not None:
             prior = next((t for t in s.turns if t.author == user and t.nonce == nonce), None)
+        # A repeat of a post that is there finds it (or conflicts) whatever the session's status or the
+        # member's role now: only a post that is not there is refused for them.
+        if prior is None and (s.status != "active" or rank(s.members[user]) < rank("write")):
+            code = "forbidden" if rank(s.members[user]) < rank("write") else f"session_{s.status}"
+            return self.expect_error(self.req(user, "turn.post", **params), code)
         r = self.req(user, "turn.post", **params)
         if prior is not None:
             same_body = (prior.content == content and prior.role == role and same(prior.metadata, md)
