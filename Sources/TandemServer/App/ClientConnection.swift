@@ -29,6 +29,8 @@ final class ClientConnection: Sendable {
         var joined: Set<String> = []
         var bucket: TokenBucket
         var refusals: [Double] = []
+        /// When the token promised to the last refused request comes (see `admit`).
+        var promised = -Double.infinity
         var cutOff = false
     }
     private let state: Mutex<State>
@@ -48,12 +50,18 @@ final class ClientConnection: Sendable {
 
     /// Takes a request token. On refusal, returns the seconds to wait and whether the client has
     /// been refused more than `abuseLimit` times within `abuseWindow` seconds (then it is closed).
+    /// Each refusal waits for a token of its own, one refill after the one promised before it:
+    /// requests refused together and each sent again after its own wait find a token each, where
+    /// the same wait for all brought them back together for one token (refused again, and again,
+    /// until 4429).
     func admit(now: Double, abuseLimit: Int, abuseWindow: Double) -> (admitted: Bool, retryAfter: Double, abusive: Bool) {
         state.withLock { s in
             if s.bucket.take(now: now) { return (true, 0, false) }
             s.refusals.append(now)
             s.refusals.removeAll { $0 < now - abuseWindow }
-            return (false, s.bucket.secondsUntilAvailable(now: now), s.refusals.count > abuseLimit)
+            let next = now + s.bucket.secondsUntilAvailable(now: now)
+            s.promised = max(next, s.promised + 1 / s.bucket.ratePerSecond)
+            return (false, s.promised - now, s.refusals.count > abuseLimit)
         }
     }
 

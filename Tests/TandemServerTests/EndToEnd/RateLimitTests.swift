@@ -35,7 +35,8 @@ extension EndToEnd {
                     #expect(answer["error"]?["code"] == "rate_limited", "\(answer)")
                     let retry = try #require(answer["error"]?["retry_after_ms"]?.intValue,
                                              "rate_limited carries retry_after_ms: \(answer)")
-                    #expect(retry > 0 && retry <= 250, "5 requests/s refill: wait at most ~200 ms, got \(retry)")
+                    // 5 requests/s: the k-th refused request waits for the k-th token to come, ~200 ms apart.
+                    #expect(retry > 0 && retry <= 200 * (limited.count + 1) + 50, "refusal \(limited.count + 1) waits \(retry) ms")
                     limited.append(retry)
                 }
             }
@@ -53,6 +54,37 @@ extension EndToEnd {
             // Refused posts were not written.
             let history = try client.ok("history", ["session": "s-rate", "last": 100])
             #expect(try history.array("turns").count == postsAdmitted)
+        }
+
+        /// protocol.md, "Error codes": a request answered `rate_limited` is sent again after its
+        /// `retry_after_ms`. Requests refused together used to be told the same wait (until the next
+        /// token), so sent again each after its own hint they came back together for that one token,
+        /// were refused again, and a client doing as told could end closed with 4429. Each refusal now
+        /// waits for a token of its own.
+        @Test("requests refused together, each sent again after its own retry_after_ms, are all admitted")
+        func refusedRequestsEachGetATokenOfTheirOwn() throws {
+            let harness = try TestServer { $0.requestBurst = 5; $0.requestsPerSecond = 50 }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let client = try harness.connect(alice)
+            let ids = try (0..<25).map { _ in try client.send("ping") }
+            var retries: [(at: Double, hint: Int64)] = []
+            for id in ids {
+                let answer = try client.response(to: id)
+                guard answer["ok"] != true else { continue }
+                let hint = try #require(answer["error"]?["retry_after_ms"]?.intValue, "\(answer)")
+                retries.append((monotonicSeconds() + Double(hint) / 1000, hint))
+            }
+            #expect(retries.count >= 10, "25 at once on a bucket of 5 at 50/s: \(retries.count) refused")
+            let hints = retries.map(\.hint)
+            #expect(Set(hints).count == hints.count, "each refusal waits for a token of its own: \(hints)")
+            var refusedAgain = 0
+            for retry in retries.sorted(by: { $0.at < $1.at }) {
+                let wait = retry.at - monotonicSeconds()
+                if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                if try client.errorCode("ping") != nil { refusedAgain += 1 }
+            }
+            #expect(refusedAgain == 0, "\(refusedAgain) of \(retries.count) refused again after waiting as told (hints \(hints))")
         }
 
         @Test("a client that keeps sending after rate_limited is closed with 4429")

@@ -1,6 +1,6 @@
 """Limits, checked against docs/protocol.md on a tandemd of its own started with tiny ones (FLAGS): the
-request rate (a full bucket of BURST requests sent at once is answered, the rest `rate_limited` with a
-`retry_after_ms` no longer than one token's refill; after waiting it out a request is answered; more
+request rate (a full bucket of BURST requests sent at once is answered, the rest `rate_limited`, the k-th
+with a `retry_after_ms` no longer than k tokens' refill, each its own; after waiting it out a request is answered; more
 than 200 `rate_limited` answers in 10 s: the 201st is answered, then close 4429), turn content size in
 bytes (`too_large` one byte past it, multi-byte text counted in bytes), sessions joined per connection
 (`limit_exceeded` naming the setting; a leave makes room), working share links per session (likewise; an
@@ -84,11 +84,14 @@ def limits_case(tandemd, rng, tag):
         limited = [r for r in got[BURST:] if code(r) != "ok"]
         if not limited:
             raise Mismatch(f"{BURST + 10} requests at once on a bucket of {BURST}: none rate_limited")
-        for r in limited:
+        for k, r in enumerate(limited, 1):
             match(code(r), "rate_limited", "past the bucket")
             wait = r["error"].get("retry_after_ms")
-            if not isinstance(wait, int) or not 0 < wait <= 1000 / RATE:
-                raise Mismatch(f"rate_limited retry_after_ms {wait}, want 1..{1000 / RATE}: {r}")
+            if not isinstance(wait, int) or not 0 < wait <= k * 1000 / RATE + 1:
+                raise Mismatch(f"rate_limited retry_after_ms {wait} for refusal {k}, want 1..{k * 1000 / RATE}: {r}")
+        waits = [r["error"]["retry_after_ms"] for r in limited]
+        if waits != sorted(set(waits)):
+            raise Mismatch(f"requests refused together are told the same wait: {waits}")
         time.sleep(limited[-1]["error"]["retry_after_ms"] / 1000)
         match(code(d.request("ping")), "ok", "a request after retry_after_ms")
         # connections per user: c and d are two; the third is taken, the fourth refused
