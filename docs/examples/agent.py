@@ -174,6 +174,11 @@ class Agent:
                     raise  # 4401 token revoked, 1008 policy ...: the close code says stop
                 if isinstance(e, websockets.InvalidStatus) and e.response.status_code not in (429, 503):
                     raise  # 401: the token is no good any more
+                if code == 4429:
+                    delay = max(delay, 5.0)  # closed for sending after rate_limited: at least 5 s
+                if isinstance(e, websockets.InvalidStatus):  # 429 / 503 say when to come back
+                    retry_after = e.response.headers.get("Retry-After", "")
+                    delay = max(delay, float(retry_after)) if retry_after.isdigit() else delay
                 print(f"  {e}; reconnecting in {delay:.1f} s")
                 await asyncio.sleep(delay * random.uniform(0.8, 1.2))
                 delay = min(delay * 2, 60)
