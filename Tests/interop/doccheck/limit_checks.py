@@ -4,6 +4,7 @@ import json
 import os
 import socket
 import time
+import urllib.request
 from urllib.parse import urlparse
 
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -143,13 +144,26 @@ def small_buffers(a):
     j = o.ok("session.join", session=sid, last=6)
     seqs = [t["seq"] for t in j.get("turns", [])]
     check(0 < len(seqs) < 6 and seqs[-1] == 6 and "more" not in j, f"join's last turns end at max-page-bytes without a flag ({seqs})", sorted(j))
-    # a consumer that stops reading is cut with 4408
-    slow = Conn(a.small_url, a.small_token, max_queue=1)
+    # a consumer that stops reading is cut with 4408. Its receive buffer is held small: left to grow
+    # (tcp_rmem's maximum here is 32 MiB) the kernel took in every post, the queue never overflowed and
+    # the idle timeout (3 s) closed it instead. It reads again as soon as the server counts the cut: the
+    # close frame waits behind what was sent, and is dropped with the socket after the close timeout (5 s).
+    parsed = urlparse(a.small_url)
+    raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    raw.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+    raw.connect((parsed.hostname, parsed.port))
+    slow = Conn(a.small_url, a.small_token, max_queue=1, sock=raw)
     slow.ok("session.join", session=sid)
-    time.sleep(0.2)
-    for n in range(300):  # incompressible turns, one at a time (the poster reads its answers; the slow one reads nothing)
-        o.ok("turn.post", session=sid, content=os.urandom(30000).hex())
-        if n % 20 == 0 and slow.ws.protocol.state.name != "OPEN":
+    metrics = f"http://{parsed.netloc}/metrics"
+
+    def cuts():
+        text = urllib.request.urlopen(metrics, timeout=5).read().decode()
+        return next(float(line.split()[1]) for line in text.splitlines() if line.startswith("tandem_slow_consumer_closes_total "))
+
+    before = cuts()
+    for n in range(100):  # incompressible turns of 200 KB, one at a time (the poster reads its answers; the slow one nothing)
+        o.ok("turn.post", session=sid, content=os.urandom(100000).hex())
+        if cuts() > before:
             break
     code = slow.closed_with(timeout=5)
     check(code[0] == 4408, "a consumer that stops reading is closed with 4408", code)

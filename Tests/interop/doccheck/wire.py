@@ -60,7 +60,7 @@ def canonical(text):
 class Conn:
     """One connection: requests matched by id, events buffered, every frame's encoding checked."""
 
-    def __init__(self, url, token=None, query=None, headers=None, max_queue=16):
+    def __init__(self, url, token=None, query=None, headers=None, max_queue=16, sock=None):
         target = url + (f"?{query}" if query else "")
         extra = dict(headers or {})
         if token:
@@ -68,7 +68,8 @@ class Conn:
         self.stack = contextlib.ExitStack()
         # No client pings (the idle check is the server's to make); no size limit on what arrives.
         self.ws = self.stack.enter_context(connect(target, subprotocols=[SUBPROTOCOL], open_timeout=5, max_size=None,
-                                                   additional_headers=extra, ping_interval=None, max_queue=max_queue))
+                                                   additional_headers=extra, ping_interval=None, max_queue=max_queue,
+                                                   sock=sock))
         self.next_id = 1
         self.responses = {}
         self.events = []
