@@ -8,13 +8,30 @@ import TandemStore
 extension WriterHold {
     func textJob(_ store: Store) throws -> (() throws -> String)? {
         switch job {
-        case "text-many", "object-many", "object-one", "array-long":
+        case "text-many", "object-many", "object-one", "object-big", "array-long":
             // One row of `size` keys, each a three-line text; current changes every first line,
             // proposed every last line: `size` clean text merges in one stale write. object-many:
             // the same as objects of three keys (no text merge), for comparison. object-one: the
             // same objects, each side changing one of them (the walk mostly compares). array-long:
             // an array of `size` numbers, each side changing the last one (compared, a conflict).
+            // object-big: one object of `size` short strings (a file index), each side changing
+            // five members, adding one and deleting one (the common case of a big shared map).
             func doc(_ first: String, _ last: String) -> JSONValue {
+                if job == "object-big" {
+                    var object: [String: JSONValue] = [:]
+                    for i in 0..<size { object["src/file\(i).swift"] = .string("sha-\(i)") }
+                    if first == "A" {
+                        for i in 0..<5 { object["src/file\(i).swift"] = .string("sha-c\(i)") }
+                        object["new-c"] = 1
+                        object["src/file\(size / 3).swift"] = nil
+                    }
+                    if last == "Z" {
+                        for i in 0..<5 { object["src/file\(size - 1 - i).swift"] = .string("sha-p\(i)") }
+                        object["new-p"] = 2
+                        object["src/file\(2 * size / 3).swift"] = nil
+                    }
+                    return .object(object)
+                }
                 if job == "array-long" {
                     return .array((0..<size).map { .integer(Int64($0)) } + [.string(first + last)])
                 }

@@ -13,7 +13,7 @@ struct WriterHold: ParsableCommand {
         commandName: "writer-hold",
         abstract: "The longest a writer job (branch merge, clear, template, text merge, quota check...) holds up another session's post.")
     @OptionGroup var common: Common
-    @Argument(help: "merge, merge-rows, fork, delete, import, clear, undo, template-save, template-create, text-merge, text-edit, text-many, object-many, object-one, array-long, merge-texts, quota, remove-user, update-metadata, remove-member.") var job: String
+    @Argument(help: "merge, merge-rows, fork, delete, import, clear, undo, template-save, template-create, text-merge, text-edit, text-many, object-many, object-one, object-big, array-long, merge-texts, quota, remove-user, update-metadata, remove-member.") var job: String
     @Option(help: "Size: turns (merge, delete, import, clear, undo), rows (template), lines (text-merge), sessions (quota, remove-user), members (remove-member), bytes (update-metadata).")
     var size = 100_000
     @Option(help: "max-merge-diff-steps for text-merge (0: unbounded, as before the bound).") var diffSteps = 10_000_000
