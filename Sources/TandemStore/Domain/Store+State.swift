@@ -175,9 +175,10 @@ enum Rows {
 
     /// The refusal of a merge whose walk over the row's values (not a text's diff) used the budget up.
     private static func tooManyValues(key: String, at: String, _ budget: MergeDiffBudget) -> StoreError {
-        let cost = "each member of an object merged key by key costs \(ThreeWayMerge.stepsPerMemberMerged) steps, " +
-            "each text merged \(ThreeWayMerge.stepsPerTextMerged), each value compared \(ThreeWayMerge.stepsPerValueCompared) " +
-            "(an object member \(ThreeWayMerge.stepsPerValueCompared + ThreeWayMerge.stepsPerMemberCompared))"
+        let cost = "each value compared costs \(ThreeWayMerge.stepsPerValueCompared) steps, each object member looked up " +
+            "\(ThreeWayMerge.stepsPerMemberCompared) (\(ThreeWayMerge.stepsPerSmallObjectMember) in an object of at most " +
+            "\(ThreeWayMerge.smallObjectMembers)), each object merged key by key \(ThreeWayMerge.stepsPerObjectMerged), " +
+            "each text merged \(ThreeWayMerge.stepsPerTextMerged)"
         if let sharedBy = budget.sharedBy {
             return StoreError(.limitExceeded, """
                 merging row \(key) with the current version (its values\(at)), after the rows merged before it, needs more \

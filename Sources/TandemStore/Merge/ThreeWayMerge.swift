@@ -26,26 +26,42 @@ public enum ThreeWayMerge {
     }
 
     // What the walk costs, in the budget's steps (a line-diff step is ~2.5 ns; measured with
-    // `tandem-store-bench writer-hold object-many|object-one|text-many|array-long`, docs/benchmarks.md).
+    // `tandem-store-bench writer-hold object-many|object-one|object-big|text-many|array-long`,
+    // docs/benchmarks.md).
     /// Steps one value costs each time the merge compares it (an array element, a scalar, a text,
     /// an object): comparing is the walk's cheap part (~5 ns).
     public static let stepsPerValueCompared = 2
-    /// Steps one object member costs on top when compared: it is looked up by its key (~0.2-0.6 µs
-    /// in a big object, its key hashed and the entry a cache miss away).
+    /// Steps one object member costs on top each time it is looked up by its key (to compare it,
+    /// or to find it in another side when merging key by key) in an object of more than
+    /// `smallObjectMembers` members: its key hashed and the entry a cache miss away (~0.2-0.3 µs).
     public static let stepsPerMemberCompared = 100
-    /// Steps one object member costs when the merge merges its object key by key (both sides
-    /// changed the object): each side's keys are hashed again and a result is built (~1-3 µs in a
-    /// big object).
+    /// The same in a small object, whose few entries share a handful of cache lines (~30 ns).
+    public static let stepsPerSmallObjectMember = 12
+    /// Objects of at most this many members count `stepsPerSmallObjectMember` a lookup.
+    public static let smallObjectMembers = 16
+    /// Steps an object merged key by key costs when its result differs from current (a copy of
+    /// current's members is made and changed), per member of current (~5 ns).
+    public static let stepsPerMemberCopied = 2
+    /// Steps an object costs when it is merged key by key (its result built; ~0.2 µs).
+    public static let stepsPerObjectMerged = 100
+    /// Steps one member of each of the three objects costs when an object is merged with its keys
+    /// matched by their bytes, needed only when a key is spelled differently on two sides (each
+    /// side's keys hashed again and a result built, ~1-3 µs in a big object).
     public static let stepsPerMemberMerged = 500
     /// Steps one text merge costs before its line diff (cutting and interning its lines, ~3-6 µs
     /// for a small text).
     public static let stepsPerTextMerged = 2_000
 
+    /// What looking up one member of `object` by its key costs.
+    static func stepsPerLookup(in object: [String: JSONValue]) -> Int {
+        object.count > smallObjectMembers ? stepsPerMemberCompared : stepsPerSmallObjectMember
+    }
+
     /// `merge` within `diffBudget` steps: the line diffs of all its text merges (`LineDiff`'s search
-    /// steps) and its walk over the values (each value compared `stepsPerValueCompared`, and each object
-    /// member compared `stepsPerMemberCompared` more, each member of an object merged key by key
-    /// `stepsPerMemberMerged`, each text merged `stepsPerTextMerged`)
-    /// together. The store merges on its single writer, where a quadratic diff of two long texts,
+    /// steps) and its walk over the values (each value compared `stepsPerValueCompared`, each member
+    /// looked up by its key `stepsPerLookup(in:)` more, each object merged key by key
+    /// `stepsPerObjectMerged` and a copy of its members when it changes, each text merged
+    /// `stepsPerTextMerged`) together, charged as the walk goes. The store merges on its single writer, where a quadratic diff of two long texts,
     /// or the walk over a row of many small values, would hold every session's commits. Throws the
     /// path where the budget ran out, and whether a text's diff or the walk used it up.
     public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue,
@@ -67,7 +83,7 @@ public enum ThreeWayMerge {
     }
 
     /// The path being merged and the conflicts met so far; one per top-level merge.
-    private struct State {
+    struct State {
         var path: [String] = []
         var conflicts: [MergeConflict] = []
         /// Steps left for the line diffs and the walk.
@@ -102,8 +118,9 @@ public enum ThreeWayMerge {
                 return true
             case (.object(let x), .object(let y)):
                 guard x.count == y.count else { return false }
+                let lookup = ThreeWayMerge.stepsPerLookup(in: y)
                 for (key, value) in x {
-                    guard spend(ThreeWayMerge.stepsPerMemberCompared) else { return false }
+                    guard spend(lookup) else { return false }
                     // As `JSONValue.==`: a dictionary holds at most one key of each equivalence class.
                     guard let i = y.index(forKey: key) else { return false }
                     let (otherKey, otherValue) = y[i]
@@ -123,13 +140,28 @@ public enum ThreeWayMerge {
         /// The merged value; on conflict, records it and returns current as a placeholder
         /// (the caller discards the value when any conflict was recorded).
         mutating func merge(_ base: JSONValue, _ current: JSONValue, _ proposed: JSONValue) -> JSONValue {
+            if case .object(let b) = base, case .object(let c) = current, case .object(let p) = proposed {
+                // The key-by-key walk finds out on its way whether a side is unchanged: comparing
+                // whole objects first would walk a big object up to three times more.
+                switch mergeObjects(b, c, p, bothChanged: false) {
+                case .current: return current
+                case .proposed: return proposed
+                case .merged(let object): return .object(object)
+                }
+            }
             if same(current, proposed) { return current }
             if same(current, base) { return proposed }
             if same(proposed, base) { return current }
+            return mergeChanged(base, current, proposed)
+        }
+
+        /// `merge` of values each side changed differently (current, proposed and base differ).
+        mutating func mergeChanged(_ base: JSONValue, _ current: JSONValue, _ proposed: JSONValue) -> JSONValue {
             guard tooCostlyAt == nil else { return current }
             switch (base, current, proposed) {
             case (.object(let b), .object(let c), .object(let p)):
-                return .object(mergeObjects(b, c, p))
+                if case .merged(let object) = mergeObjects(b, c, p, bothChanged: true) { return .object(object) }
+                return current
             case (.string(let b), .string(let c), .string(let p)):
                 guard spend(ThreeWayMerge.stepsPerTextMerged) else { return current }
                 guard let outcome = TextMerge.merge3(base: b, current: c, proposed: p, budget: &budget) else {
@@ -143,63 +175,6 @@ public enum ThreeWayMerge {
             }
             conflicts.append(MergeConflict(path: path, base: base, current: current, proposed: proposed))
             return current
-        }
-
-        private mutating func mergeObjects(
-            _ baseObject: [String: JSONValue], _ currentObject: [String: JSONValue], _ proposedObject: [String: JSONValue]
-        ) -> [String: JSONValue] {
-            // Paid before the work: the rehash and the result are what a row of many keys costs.
-            guard spend((baseObject.count + currentObject.count + proposedObject.count) * ThreeWayMerge.stepsPerMemberMerged) else {
-                return currentObject
-            }
-            // Keys by their bytes (merges are rare: stale writes only, so the rehash is cheap enough).
-            let base = ExactKey.members(baseObject)
-            let current = ExactKey.members(currentObject)
-            let proposed = ExactKey.members(proposedObject)
-            // Starting from current means keys only current touched need no work.
-            var result = current
-            for (key, c) in current {
-                guard tooCostlyAt == nil else { return currentObject }
-                mergeKey(key, base[key], c, proposed[key], into: &result)
-            }
-            for (key, p) in proposed where current[key] == nil {
-                guard tooCostlyAt == nil else { return currentObject }
-                mergeKey(key, base[key], nil, p, into: &result)
-            }
-            // Keys only base has were deleted on both sides (the same change): already absent.
-            var object: [String: JSONValue] = Dictionary(minimumCapacity: result.count)
-            for (key, value) in result {
-                guard object.index(forKey: key.text) == nil else {
-                    // Two spellings of one key survived: a conflict, with what each side has under it,
-                    // named as current spells it (one survivor is current's), so the answer does
-                    // not depend on the dictionaries' order.
-                    let spelling = currentObject.index(forKey: key.text).map { currentObject[$0].key } ?? key.text
-                    let at = path + [spelling]
-                    if !conflicts.contains(where: { $0.path == at }) {
-                        conflicts.append(MergeConflict(path: at, base: baseObject[spelling],
-                                                       current: currentObject[spelling], proposed: proposedObject[spelling]))
-                    }
-                    continue
-                }
-                object[key.text] = value
-            }
-            return object
-        }
-
-        private mutating func mergeKey(
-            _ key: ExactKey, _ b: JSONValue?, _ c: JSONValue?, _ p: JSONValue?, into result: inout [ExactKey: JSONValue]
-        ) {
-            if same(c, p) { result[key] = c; return }
-            if same(c, b) { result[key] = p; return }
-            if same(p, b) { result[key] = c; return }
-            guard tooCostlyAt == nil else { return }
-            if let b, let c, let p {
-                path.append(key.text)
-                result[key] = merge(b, c, p)
-                path.removeLast()
-                return
-            }
-            conflicts.append(MergeConflict(path: path + [key.text], base: b, current: c, proposed: p))
         }
     }
 }
