@@ -61,9 +61,10 @@ public enum ThreeWayMerge {
     /// steps) and its walk over the values (each value compared `stepsPerValueCompared`, each member
     /// looked up by its key `stepsPerLookup(in:)` more, each object merged key by key
     /// `stepsPerObjectMerged` and a copy of its members when it changes, each text merged
-    /// `stepsPerTextMerged`) together, charged as the walk goes. The store merges on its single writer, where a quadratic diff of two long texts,
-    /// or the walk over a row of many small values, would hold every session's commits. Throws the
-    /// path where the budget ran out, and whether a text's diff or the walk used it up.
+    /// `stepsPerTextMerged`) together, charged as the walk goes. The store merges on its single
+    /// writer, where a quadratic diff of two long texts, or the walk over a row of many small values,
+    /// would hold every session's commits. Throws the path where the budget ran out, and whether a
+    /// text's diff or the walk used it up.
     public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue,
                              diffBudget: Int) throws(MergeTooCostly) -> MergeOutcome {
         var budget = diffBudget

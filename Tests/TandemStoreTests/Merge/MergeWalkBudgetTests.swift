@@ -30,9 +30,11 @@ import TandemJSON
         func many(_ first: String, _ last: String) -> JSONValue {
             .object(["doc": .object(Dictionary(uniqueKeysWithValues: (0..<1_000).map { ("k\($0)", JSONValue.object(["f": .string(first), "l": .string(last)])) }))])
         }
-        #expect(throws: MergeTooCostly(path: ["doc"], cause: .values)) {
+        // Charged as the walk goes: it runs out in "doc", or in the member of it being merged.
+        let walk = #expect(throws: MergeTooCostly.self) {
             try ThreeWayMerge.merge(base: many("a", "z"), current: many("A", "z"), proposed: many("a", "Z"), diffBudget: 100_000)
         }
+        #expect(walk?.cause == .values && walk?.path.first == "doc" && (walk?.path.count ?? 0) <= 2, "\(String(describing: walk))")
         let lines = (0..<2_000).map { $0 % 2 == 0 ? "a\n" : "b\n" }
         let text = JSONValue.object(["t": .string(lines.joined())])
         let sorted = JSONValue.object(["t": .string(lines.sorted().joined())])
