@@ -65,11 +65,11 @@ import TandemJSON
     /// needs more than the default budget.
     @Test func everyMemberChangedOnBothSidesIsStillRefused() {
         let many = { (first: String, last: String) in MergeValuesBudgetTests.manyValues(28_000, first: first, last: last) }
-        // Charged as it goes: refused in the member (or its field) where the budget ran out.
+        // Charged as it goes: refused where the budget ran out (the row, a member, or a member's field).
         let error = #expect(throws: MergeTooCostly.self) {
             try ThreeWayMerge.merge(base: many("a", "z"), current: many("A", "z"), proposed: many("a", "Z"), diffBudget: Self.defaultBudget)
         }
-        #expect(error?.cause == .values && (1...2).contains(error?.path.count ?? 0), "\(String(describing: error))")
+        #expect(error?.cause == .values && (error?.path.count ?? 3) <= 2, "\(String(describing: error))")
     }
 
     /// Deep nesting: each level's changed member is compared whole before the walk goes down into
