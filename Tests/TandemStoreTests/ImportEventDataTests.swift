@@ -19,18 +19,6 @@ import Testing
         return .object(top)
     }
 
-    /// The error code importing `document` as "copy" over the wire gives; nil when it was imported.
-    func refusal(_ store: Store, _ document: JSONValue) -> String? {
-        defer { _ = try? store.deleteSession(id: "copy", actor: "alice") }
-        do {
-            _ = try store.importSession(document, asID: "copy", claimedBy: "alice")
-            return nil
-        } catch {
-            #expect((try? store.session(id: "copy")) == nil, "a refused import leaves no session")
-            return error.code
-        }
-    }
-
     @Test func eventsAReplayCouldNotSendAreRefused() throws {
         try withStore { store in
             try makeRichSession(store)

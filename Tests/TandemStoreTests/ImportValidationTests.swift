@@ -31,19 +31,6 @@ import Testing
         return .object(top)
     }
 
-    /// The error code importing `document` as "copy" gives; nil when it was imported.
-    func refusal(_ store: Store, _ document: JSONValue) -> String? {
-        defer { _ = try? store.deleteSession(id: "copy", actor: "alice") }
-        do {
-            _ = try store.importSession(document, asID: "copy", claimedBy: "alice")
-            return nil
-        } catch {
-            // A refused import leaves no session behind.
-            #expect((try? store.session(id: "copy")) == nil)
-            return error.code
-        }
-    }
-
     /// Found by the `import` fuzz target: a document whose owner is neither in its `users` nor in
     /// the database failed on a foreign key (`sqlite`, answered `internal`); now `invalid_argument`.
     @Test func anOwnerNobodyKnowsIsRefused() throws {

@@ -116,3 +116,16 @@ func legacyDatabase(at path: String, version: Int, title: String, lastTurn: Int6
     try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (1,'alice','owner',1)")
     return db
 }
+
+/// The error code importing `document` as "copy" gives (the import removed again); nil when it was
+/// imported. A refused import must leave no session behind.
+func refusal(_ store: Store, _ document: JSONValue) -> String? {
+    defer { _ = try? store.deleteSession(id: "copy", actor: "alice") }
+    do {
+        _ = try store.importSession(document, asID: "copy", claimedBy: "alice")
+        return nil
+    } catch {
+        #expect((try? store.session(id: "copy")) == nil, "a refused import leaves no session")
+        return error.code
+    }
+}
