@@ -94,9 +94,6 @@ enum Turns {
         }
     }
 
-    /// The turns already stored under these nonces when every one is a repeat of the same post;
-    /// nil when none is. A nonce reused for a different post, or a batch that only partly
-    /// repeats, is a `conflict`: retrying must not silently write half of it.
     /// A post sent again after its answer was lost, refused now that the session is paused or
     /// archived or the poster's role is below `write`: it was written, so its turn is the answer
     /// (protocol.md, "Idempotent posting"), not a refusal a client reads as "nothing was written" and
@@ -109,6 +106,9 @@ enum Turns {
         return try duplicates(db, sid: ref.sid, session: session, actor: actor, turns)
     }
 
+    /// The turns already stored under these nonces when every one is a repeat of the same post;
+    /// nil when none is. A nonce reused for a different post, or a batch that only partly
+    /// repeats, is a `conflict`: retrying must not silently write half of it.
     static func duplicates(_ db: Database, sid: Int64, session: String, actor: String,
                            _ turns: [Prepared]) throws(StoreError) -> [Turn]? {
         var found: [Turn] = []
