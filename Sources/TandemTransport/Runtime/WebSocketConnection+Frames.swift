@@ -154,8 +154,7 @@ extension WebSocketConnection {
     // MARK: Timers while open
 
     func nextOpenDeadline() -> UInt64? {
-        var next: UInt64?
-        if server.idleTimeout > 0 { next = lastActivity + server.idleTimeout }
+        var next = idleDeadline()
         if server.pingInterval > 0 {
             let ping = max(lastActivity, lastPing) + server.pingInterval
             next = min(next ?? ping, ping)
@@ -163,16 +162,33 @@ extension WebSocketConnection {
         return next
     }
 
+    /// When the connection is closed as idle; nil: never, or not before a ping has gone out.
+    ///
+    /// With pings, a peer is closed only when it has left one unanswered for the answer window
+    /// (`idleTimeout` - `pingInterval`), counted from the first ping since it was last heard from.
+    /// That is `lastActivity + idleTimeout`, as long as the loop runs. A loop that did not run for a
+    /// while (its process stopped by SIGSTOP or a debugger, a suspended VM, a blocked loop) finds
+    /// the ping and the idle deadline both past: it pings first and waits the window, where it used
+    /// to close every quiet peer at once, though none had been asked.
+    func idleDeadline() -> UInt64? {
+        guard server.idleTimeout > 0 else { return nil }
+        let quiet = lastActivity + server.idleTimeout
+        guard server.pingInterval > 0, server.pingInterval < server.idleTimeout else { return quiet }
+        guard firstUnansweredPing > lastActivity else { return nil }
+        return max(quiet, firstUnansweredPing + (server.idleTimeout - server.pingInterval))
+    }
+
     func armOpenTimer() {
         if let deadline = nextOpenDeadline() { armTimer(at: deadline) }
     }
 
     func openTimerFired(now: UInt64) {
-        if server.idleTimeout > 0 && now >= lastActivity + server.idleTimeout {
+        if let idle = idleDeadline(), now >= idle {
             return startClose(code: CloseCode(rawValue: server.configuration.idleCloseCode), reason: "idle timeout")
         }
         if server.pingInterval > 0 && now >= max(lastActivity, lastPing) + server.pingInterval {
             lastPing = now
+            if firstUnansweredPing <= lastActivity { firstUnansweredPing = now }
             enqueueBytes(SharedFrame(opcode: .ping, payload: []).plain)
         }
         armOpenTimer()

@@ -51,6 +51,9 @@ public final class WebSocketConnection: @unchecked Sendable {
     /// Not yet upgraded nor answered: a TLS handshake or an HTTP request still to come.
     var awaitsRequest: Bool { phase == .tlsHandshake || (phase == .http && httpParser != nil) }
     var lastPing: UInt64 = 0
+    /// When the first ping since the peer was last heard from went out (at or before
+    /// `lastActivity`: none yet). The idle close waits a whole answer window from it.
+    var firstUnansweredPing: UInt64 = 0
     var timerGeneration: UInt64 = 0
     /// The address it counts against under `maxConnectionsPerAddress` (nil: none).
     var address: AddressKey?
