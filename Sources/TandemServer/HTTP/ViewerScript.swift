@@ -111,7 +111,7 @@ enum ViewerScript {
         let told = [], tellTimer = null, nextTell = 0;
         function announce(t) {
           told.push(t);
-          if (tellTimer === null) tellTimer = setTimeout(tell, Math.max(250, nextTell - Date.now()));
+          if (tellTimer === null) tellTimer = setTimeout(tell, Math.max(250, nextTell - performance.now()));
         }
         function tell() {
           tellTimer = null;
@@ -124,7 +124,7 @@ enum ViewerScript {
             + (text.length > 140 ? text.slice(0, 140) + "…" : text);
           const said = turns.length === 1 ? latest : turns.length + " new turns. Latest, " + latest;
           announceEl.textContent = said;
-          nextTell = Date.now() + Math.max(2000, said.length * 60);
+          nextTell = performance.now() + Math.max(2000, said.length * 60);
         }
 
         // A turn's text, with its ``` fenced blocks as code (monospace, kept unwrapped, scrolling
@@ -382,12 +382,14 @@ enum ViewerScript {
         // with no message ANSWER_MS after that (or no handshake answer in as long) it drops the
         // connection and reconnects with `since`. It asks at once when the page is shown again or the
         // network comes back; the check runs every second (a timer late after a sleep only checks late).
+        // Times are performance.now(), which clock steps do not move: on Date.now() a clock stepped back
+        // an hour (NTP) kept a dead connection "live" for that hour.
         const QUIET_MS = 15000, ANSWER_MS = 10000;
         let heardAt = 0, probedAt = 0;
-        function heard() { heardAt = Date.now(); probedAt = 0; }
+        function heard() { heardAt = performance.now(); probedAt = 0; }
         function checkAlive(soon) {
           if (stopped || !ws) return;
-          const now = Date.now();
+          const now = performance.now();
           if (ws.readyState === 0) { if (now - heardAt >= QUIET_MS + ANSWER_MS) abandon(); return; }
           if (ws.readyState !== 1) return;
           if (probedAt) { if (now - probedAt >= ANSWER_MS) abandon(); return; }
