@@ -129,7 +129,8 @@ final class LiveSession: Sendable {
                 continue
             }
             first = false
-            let joined = Date()
+            // The monotonic clock: a wall-clock step must not make a short connection look long.
+            let joined = DispatchTime.now().uptimeNanoseconds
             while true {
                 wake.wait()
                 if state.withLock({ $0.stopped || $0.ends.ended != nil }) { break }
@@ -139,7 +140,7 @@ final class LiveSession: Sendable {
                 return s.ends.take()
             }
             if state.withLock({ $0.stopped }) { return }
-            backoff.connectionEnded(afterLasting: Date().timeIntervalSince(joined))
+            backoff.connectionEnded(afterLasting: Double(DispatchTime.now().uptimeNanoseconds - joined) / 1e9)
             let code = ended?.code.flatMap { CloseCode(rawValue: $0) }
             if code == .messageTooBig {
                 // Something this client sent was too big (a huge paste): said, and the session goes on.
