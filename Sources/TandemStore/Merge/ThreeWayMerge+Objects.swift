@@ -166,6 +166,9 @@ extension ThreeWayMerge.State {
                     conflicts.append(MergeConflict(path: at, base: baseObject[spelling],
                                                    current: currentObject[spelling], proposed: proposedObject[spelling]))
                 }
+                // Current's side stays (`mergeKeepingCurrent`), whichever spelling came first here.
+                object.removeValue(forKey: key.text)
+                if let i = currentObject.index(forKey: key.text) { object[currentObject[i].key] = currentObject[i].value }
                 continue
             }
             object[key.text] = value

@@ -75,12 +75,22 @@ public enum ThreeWayMerge {
     /// several merges can share one budget (a branch merge's rows).
     public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue,
                              diffBudget: inout Int) throws(MergeTooCostly) -> MergeOutcome {
+        try mergeKeepingCurrent(base: base, current: current, proposed: proposed, diffBudget: &diffBudget).outcome
+    }
+
+    /// `merge`, and the value it comes to when each conflict keeps current's side (current's value at
+    /// that path, or no member where current has none): with no conflict, the merged value. A writer
+    /// resolves a conflict from it without losing what did merge, on either side: it sets each
+    /// conflicting path to the value it chooses and writes that on the current version (writing its
+    /// own whole value there would drop the other side's changes elsewhere; writing nothing, its own).
+    public static func mergeKeepingCurrent(base: JSONValue, current: JSONValue, proposed: JSONValue,
+                                           diffBudget: inout Int) throws(MergeTooCostly) -> (outcome: MergeOutcome, keepingCurrent: JSONValue) {
         var state = State(budget: diffBudget)
         let value = state.merge(base, current, proposed)
         diffBudget = state.budget
         if let path = state.tooCostlyAt { throw MergeTooCostly(path: path, cause: state.tooCostlyCause) }
-        if state.conflicts.isEmpty { return .merged(value) }
-        return .conflict(state.conflicts.sorted(by: MergeConflict.pathOrder))
+        if state.conflicts.isEmpty { return (.merged(value), value) }
+        return (.conflict(state.conflicts.sorted(by: MergeConflict.pathOrder)), value)
     }
 
     /// The path being merged and the conflicts met so far; one per top-level merge.
@@ -138,8 +148,8 @@ public enum ThreeWayMerge {
             return same(a, b)
         }
 
-        /// The merged value; on conflict, records it and returns current as a placeholder
-        /// (the caller discards the value when any conflict was recorded).
+        /// The merged value; on conflict, records it and keeps current's side there (the value is
+        /// then `mergeKeepingCurrent`'s).
         mutating func merge(_ base: JSONValue, _ current: JSONValue, _ proposed: JSONValue) -> JSONValue {
             if case .object(let b) = base, case .object(let c) = current, case .object(let p) = proposed {
                 // The key-by-key walk finds out on its way whether a side is unchanged: comparing

@@ -118,3 +118,44 @@ import TandemJSON
         #expect(edited > 500, "only \(edited) cases edited both sides")
     }
 }
+
+/// `mergeKeepingCurrent`'s value is what resolving every conflict with current's side gives: the
+/// proposed value with current's side put at each conflicting path merges cleanly to exactly it. So a
+/// writer that sets the conflicting paths in it and writes that on the current version loses no change
+/// that merged, of either side.
+@Suite struct MergeKeepingCurrentTests {
+    @Test func itIsTheMergeWithEveryConflictSettledAsCurrent() {
+        var conflicted = 0
+        for seed in ThreeWayMergePropertyTests.seeds {
+            var rng = SeededRandom(seed: seed &* 104_729)
+            let base = rng.chance(90) ? RandomJSON.object(&rng, depth: 3) : RandomJSON.value(&rng, depth: 2)
+            let x = rng.chance(90) ? RandomJSON.mutate(base, &rng) : RandomJSON.value(&rng, depth: 2)
+            let y = rng.chance(90) ? RandomJSON.mutate(base, &rng) : RandomJSON.value(&rng, depth: 2)
+            var budget = Int.max
+            let (outcome, keeping) = try! ThreeWayMerge.mergeKeepingCurrent(base: base, current: x, proposed: y, diffBudget: &budget)
+            switch outcome {
+            case .merged(let value):
+                #expect(keeping == value, "seed \(seed)")
+            case .conflict(let conflicts):
+                conflicted += 1
+                var settled = y
+                for c in conflicts { settled = JSONPath.setting(c.current, at: c.path, in: settled) }
+                #expect(ThreeWayMerge.merge(base: base, current: x, proposed: settled) == .merged(keeping), "seed \(seed)")
+                // Each conflicting path holds current's side in it.
+                for c in conflicts { #expect(JSONPath.value(at: c.path, in: keeping) == c.current, "seed \(seed) \(c.path)") }
+            }
+        }
+        #expect(conflicted > 100, "only \(conflicted) conflicts")
+    }
+
+    /// Both sides changed other members besides the one they clash on: everything but the clash merged.
+    @Test func aConflictKeepsWhatMergedOfBothSides() {
+        let base: JSONValue = ["owner": "bob", "steps": ["draft"], "doc": "a\nb\nc\nd\n"]
+        let current: JSONValue = ["owner": "carol", "steps": ["draft", "review"], "doc": "A\nb\nc\nd\n"]
+        let proposed: JSONValue = ["owner": "dave", "steps": ["draft"], "doc": "a\nb\nc\nD\n", "due": "friday"]
+        var budget = Int.max
+        let (outcome, keeping) = try! ThreeWayMerge.mergeKeepingCurrent(base: base, current: current, proposed: proposed, diffBudget: &budget)
+        #expect(outcome == .conflict([MergeConflict(path: ["owner"], base: "bob", current: "carol", proposed: "dave")]))
+        #expect(keeping == ["owner": "carol", "steps": ["draft", "review"], "doc": "A\nb\nc\nD\n", "due": "friday"])
+    }
+}
