@@ -324,7 +324,12 @@ final class InteractiveSession: Sendable {
         case .theirs:
             state.withLock { $0.mode = .normal }
             screen.setPrompt("\(sessionID)> ")
-            screen.print(renderer.notice("kept theirs: \(pending.key) stays at v\(pending.currentVersion)"))
+            // Your changes that merged still go in; with none, nothing is written.
+            if let put = pending.resolution(.theirs, session: sessionID) {
+                write(put)
+            } else {
+                screen.print(renderer.notice("kept theirs: \(pending.key) stays at v\(pending.currentVersion)"))
+            }
         case .ours:
             state.withLock { $0.mode = .normal }
             screen.setPrompt("\(sessionID)> ")
@@ -333,7 +338,7 @@ final class InteractiveSession: Sendable {
             state.withLock { $0.mode = .editing(pending) }
             screen.print(renderer.notice("edit the value (JSON) and press Enter; an empty line goes back to the choice"))
             screen.setPrompt("\(pending.key) json> ")
-            screen.setBuffer(pending.yours.serialized())
+            screen.setBuffer(pending.oursValue.serialized())
         }
     }
 
@@ -366,8 +371,8 @@ final class InteractiveSession: Sendable {
             case .applied(let row, _), .merged(let row, _):
                 // The `state` event that follows says it (merged or not), as for every member.
                 state.withLock { $0.versions[row.key] = max($0.versions[row.key] ?? 0, row.version) }
-            case .conflict(let current, let conflicts):
-                let pending = PendingConflict(key: params.key, yours: params.value, current: current, conflicts: conflicts)
+            case .conflict(let current, let conflicts, let merged):
+                let pending = PendingConflict(key: params.key, yours: params.value, current: current, conflicts: conflicts, merged: merged)
                 state.withLock { $0.mode = .choosing(pending) }
                 screen.print(lines: renderer.conflict(key: params.key, current: current, conflicts: conflicts))
                 // The prompt shows that the next line answers the conflict, not a turn.

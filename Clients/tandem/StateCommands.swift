@@ -35,9 +35,10 @@ struct StateSet: ParsableCommand {
             The write names the version it started from (--base; without it, the current version, read first). \
             If others wrote since, the server merges both changes (objects key by key, strings line by line); \
             when they clash on the same field nothing is written, each clashing field is shown as \
-            base / theirs / yours on stderr, and the status is 3: decide, then write again with --base set to \
-            the version the conflict names. Prints `applied KEY vN` or `merged KEY vN`; --json prints the \
-            server's answer (a conflict's too).
+            base / theirs / yours on stderr, with the value that keeps yours there and every other change \
+            of both sides, and the status is 3: decide, then write again with --base set to the version the \
+            conflict names. Prints `applied KEY vN` or `merged KEY vN`; --json prints the server's answer \
+            (a conflict's too: `merged` holds their side at each conflicting path).
             """)
     @OptionGroup var connection: ConnectionOptions
     @Argument(help: "The session id.") var session: String
@@ -61,11 +62,19 @@ struct StateSet: ParsableCommand {
             switch result {
             case .applied(let row, _), .merged(let row, _):
                 if !json { Output.line("\(result.outcome.rawValue) \(PrintableText.line(row.key)) v\(row.version)") }
-            case .conflict(let current, let conflicts):
+            case .conflict(let current, let conflicts, let merged):
                 let now = current.map { "v\($0.version) by \($0.author)" } ?? "deleted"
                 Output.error("tandem: conflict: \(PrintableText.line(key)) changed since v\(version) (now \(now)); nothing written")
                 reportConflicts(key: key, current: current, conflicts: conflicts)
-                throw Failure("to write yours over it, run the same command with --base \(current?.version ?? 0)", exitCode: 3)
+                let base = current?.version ?? 0
+                // Yours whole on the current version would also undo their changes that merged with yours.
+                if let merged {
+                    let ours = PendingConflict(key: key, yours: parsed, current: current, conflicts: conflicts, merged: merged).oursValue
+                    Output.error("tandem: yours at the conflicting paths, merged with the rest of theirs: "
+                                 + PrintableText.line(ours.serialized()))
+                    throw Failure("to write that, pass it as the value with --base \(base)", exitCode: 3)
+                }
+                throw Failure("to write yours over it, run the same command with --base \(base)", exitCode: 3)
             }
         }
     }

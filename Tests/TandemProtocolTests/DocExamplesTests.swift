@@ -105,15 +105,16 @@ import TandemJSON
         #expect(String(decoding: produced.response.encode(), as: UTF8.self) == error)
         #expect(try Self.document().contains(error))
 
-        let conflict = #"{"id":22,"ok":true,"result":{"conflicts":[{"base":"bob","current":"carol","path":"/owner","proposed":"dave"}],"current":{"author":"carol","key":"plan","updated":1763800000400,"value":{"owner":"carol","steps":["draft","review","ship"]},"version":6},"outcome":"conflict"}}"#
+        let conflict = #"{"id":22,"ok":true,"result":{"conflicts":[{"base":"bob","current":"carol","path":"/owner","proposed":"dave"}],"current":{"author":"carol","key":"plan","updated":1763800000400,"value":{"owner":"carol","steps":["draft","review","ship"]},"version":6},"merged":{"due":"friday","owner":"carol","steps":["draft","review","ship"]},"outcome":"conflict"}}"#
         guard case .response(let response) = try ServerMessage.decode(conflict) else {
             Issue.record("not a response")
             return
         }
         let result = try response.result(as: StatePutResult.self)
         #expect(result.outcome == .conflict)
-        if case .conflict(let current, let conflicts) = result {
+        if case .conflict(let current, let conflicts, let merged) = result {
             #expect(current?.version == 6)
+            #expect(merged == ["due": "friday", "owner": "carol", "steps": ["draft", "review", "ship"]])
             #expect(conflicts == [MergeConflictDTO(path: "/owner", base: "bob", current: "carol", proposed: "dave")])
         }
     }

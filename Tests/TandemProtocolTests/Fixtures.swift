@@ -135,8 +135,10 @@ enum Fixtures {
         check(StateGetResult(rows: [row])),
         check(StatePutResult.applied(row: row, eseq: 70)),
         check(StatePutResult.merged(row: row, eseq: 71)),
-        check(StatePutResult.conflict(current: row, conflicts: [conflict, nullConflict])),
-        check(StatePutResult.conflict(current: nil, conflicts: [])),
+        check(StatePutResult.conflict(current: row, conflicts: [conflict, nullConflict], merged: ["a": 1])),
+        // A `null` merge is a value (kept apart from a server that sends none).
+        check(StatePutResult.conflict(current: row, conflicts: [conflict], merged: .null)),
+        check(StatePutResult.conflict(current: nil, conflicts: [], merged: nil)),
         check(CommentResult(comment: comment, eseq: 62)),
         check(CommentListResult(comments: [comment])),
         check(CommentListResult(comments: [comment], more: true)),

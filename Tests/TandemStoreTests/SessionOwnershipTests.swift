@@ -88,14 +88,14 @@ import TandemJSON
         try withStore { store in
             try makeSession(store)
             _ = try store.writeRow(session: "s1", actor: "bob", key: "n", value: .null, baseVersion: 0)
-            guard case .conflict(_, 1, let conflicts, _) = try store.writeRow(session: "s1", actor: "alice", key: "n", value: ["a": 1], baseVersion: 0)
+            guard case .conflict(_, 1, let conflicts, _, .null) = try store.writeRow(session: "s1", actor: "alice", key: "n", value: ["a": 1], baseVersion: 0)
             else { Issue.record("a second create over null did not conflict"); return }
             #expect(conflicts == [MergeConflict(path: [], base: nil, current: .null, proposed: ["a": 1])])
             _ = try store.writeRow(session: "s1", actor: "bob", key: "o", value: ["x": 1], baseVersion: 0)
             guard case .merged(let row, _) = try store.writeRow(session: "s1", actor: "alice", key: "o", value: ["y": 2], baseVersion: 0)
             else { Issue.record("two creates of disjoint keys did not merge"); return }
             #expect(row.value == ["x": 1, "y": 2])
-            guard case .conflict(_, _, let keyConflicts, _) = try store.writeRow(session: "s1", actor: "bob", key: "o", value: ["x": 5], baseVersion: 0)
+            guard case .conflict(_, _, let keyConflicts, _, ["x": 1, "y": 2]) = try store.writeRow(session: "s1", actor: "bob", key: "o", value: ["x": 5], baseVersion: 0)
             else { Issue.record("two creates of one key did not conflict"); return }
             #expect(keyConflicts == [MergeConflict(path: ["x"], base: nil, current: 1, proposed: 5)])
             guard case .merged = try store.writeRow(session: "s1", actor: "alice", key: "n", value: .null, baseVersion: 0)

@@ -42,8 +42,10 @@ import TandemJSON
             _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: ["title": "B", "n": 2], baseVersion: 1)
             let before = try tableCounts(store)
             let result = try store.writeRow(session: "s1", actor: "bob", key: "doc", value: ["title": "C", "n": 3], baseVersion: 1)
-            guard case .conflict(let key, let current, let conflicts, let row) = result else { Issue.record("\(result)"); return }
+            guard case .conflict(let key, let current, let conflicts, let row, let merged) = result else { Issue.record("\(result)"); return }
             #expect(key == "doc" && current == 2)
+            // Both paths conflict: what merged is current's value whole.
+            #expect(merged == ["title": "B", "n": 2])
             // The row the conflicts describe comes with them (read afterwards, it could be a later version).
             #expect(row?.version == 2 && row?.value == ["title": "B", "n": 2] && row?.author == "alice")
             #expect(conflicts.map(\.path) == [["n"], ["title"]])

@@ -33,9 +33,11 @@ public enum StatePutResult: WireObject {
     case applied(row: StateRow, eseq: Int64)
     /// `base` was older and the three-way merge was clean: `row.value` is the merged value now stored.
     case merged(row: StateRow, eseq: Int64)
-    /// Nothing was written. `current` is the row as it stands (nil if it does not exist); write again with
-    /// `base: current.version` and the resolved value.
-    case conflict(current: StateRow?, conflicts: [MergeConflictDTO])
+    /// Nothing was written. `current` is the row as it stands (nil if it does not exist); `merged` is
+    /// every change that did merge, with current's side kept at each conflict (nil from a server that
+    /// predates it). Resolve by setting each conflict's path in `merged` to the value chosen, and write
+    /// that with `base: current.version`.
+    case conflict(current: StateRow?, conflicts: [MergeConflictDTO], merged: JSONValue?)
 
     public var outcome: StatePutOutcome {
         switch self {
@@ -49,7 +51,9 @@ public enum StatePutResult: WireObject {
         switch try r.enumValue("outcome", as: StatePutOutcome.self) {
         case .applied: self = .applied(row: try r.nested("row"), eseq: try r.int("eseq", min: 1))
         case .merged: self = .merged(row: try r.nested("row"), eseq: try r.int("eseq", min: 1))
-        case .conflict: self = .conflict(current: try r.optionalNested("current"), conflicts: try r.array("conflicts"))
+        case .conflict:
+            self = .conflict(current: try r.optionalNested("current"), conflicts: try r.array("conflicts"),
+                             merged: r.optionalAnyValue("merged"))
         }
     }
 
@@ -59,9 +63,10 @@ public enum StatePutResult: WireObject {
         case .applied(let row, let eseq), .merged(let row, let eseq):
             o["row"] = row.json
             o["eseq"] = .integer(eseq)
-        case .conflict(let current, let conflicts):
+        case .conflict(let current, let conflicts, let merged):
             o["current"] = current?.json
             o["conflicts"] = conflicts.json
+            o["merged"] = merged
         }
     }
 }

@@ -24,9 +24,10 @@ extension Dispatcher {
             metrics.merges.add()
             publishFromLog(p.session)
             return .merged(row: TandemProtocol.StateRow(row), eseq: eseq)
-        case .conflict(_, _, let conflicts, let current):
+        case .conflict(_, _, let conflicts, let current, let merged):
             metrics.conflicts.add()
-            return .conflict(current: current.map(TandemProtocol.StateRow.init), conflicts: conflicts.map(MergeConflictDTO.init))
+            return .conflict(current: current.map(TandemProtocol.StateRow.init), conflicts: conflicts.map(MergeConflictDTO.init),
+                             merged: merged)
         }
     }
 }

@@ -73,7 +73,7 @@ enum BranchMergePlan {
         switch plan {
         case .apply: stored = resolution ?? row.value
         case .merge(let merged, _): stored = merged
-        case .conflict(_, let list):
+        case .conflict(_, let list, _):
             conflicts.add(row.key, list)
             return
         }

@@ -139,8 +139,10 @@ public enum RowWriteResult: Sendable, Equatable {
     case merged(row: StateRow, eventSeq: Int64)
     /// Nothing was written; `currentVersion` is what to base a resolution on, and `current` the row
     /// the conflicts were found against (read in the same transaction: a row read afterwards may be a
-    /// later version, which the conflicts do not describe).
-    case conflict(key: String, currentVersion: Int64, conflicts: [MergeConflict], current: StateRow?)
+    /// later version, which the conflicts do not describe). `merged` is everything that did merge,
+    /// current's side kept at each conflict (`ThreeWayMerge.mergeKeepingCurrent`): a resolution sets
+    /// the conflicting paths in it and writes it on `currentVersion`.
+    case conflict(key: String, currentVersion: Int64, conflicts: [MergeConflict], current: StateRow?, merged: JSONValue)
 
     public var row: StateRow? {
         switch self {

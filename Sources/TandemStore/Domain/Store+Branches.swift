@@ -172,7 +172,7 @@ enum Branches {
         // The rows' merges share one budget, as their writes will.
         var budget = MergeDiffBudget.branchMerge(configuration)
         for row in changed where resolutions[row.key] == nil && !conflicts.more {
-            if case .conflict(_, let list) = try Rows.plan(db, sid: parent, key: row.key, value: row.value, baseVersion: row.forkVersion,
+            if case .conflict(_, let list, _) = try Rows.plan(db, sid: parent, key: row.key, value: row.value, baseVersion: row.forkVersion,
                                                            budget: &budget) {
                 conflicts.add(row.key, list)
             }

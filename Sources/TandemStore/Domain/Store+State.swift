@@ -110,7 +110,8 @@ enum Rows {
     enum Plan {
         case apply(version: Int64)
         case merge(JSONValue, version: Int64)
-        case conflict(currentVersion: Int64, [MergeConflict])
+        /// `merged`: the merge with current's side kept at each conflict.
+        case conflict(currentVersion: Int64, [MergeConflict], merged: JSONValue)
     }
 
     /// Refuses (`limit_exceeded`) a merge whose text diffs need more steps than `budget` has left
@@ -126,34 +127,36 @@ enum Rows {
         if baseVersion == currentVersion { return .apply(version: currentVersion + 1) }
         let currentValue = current?.value ?? .null
         let outcome: MergeOutcome
+        let keepingCurrent: JSONValue
         if baseVersion == 0 {
             // Both sides created the row: there is no base value (not even null). Two objects
             // merge key by key from nothing; anything else merges only if both wrote the same.
             if currentValue.objectValue != nil && value.objectValue != nil {
-                outcome = try merge(key: key, base: .object([:]), current: currentValue, proposed: value, budget: &budget)
+                (outcome, keepingCurrent) = try merge(key: key, base: .object([:]), current: currentValue, proposed: value, budget: &budget)
             } else {
                 outcome = currentValue == value ? .merged(value)
                     : .conflict([MergeConflict(path: [], base: nil, current: currentValue, proposed: value)])
+                keepingCurrent = currentValue
             }
         } else {
             // Older base: merge base (from history), current and proposed.
             guard let historical = try RowRows.historical(db, sid: sid, key: key, version: baseVersion) else {
                 throw StoreError(.sqlite, "history of row \(key) lacks version \(baseVersion)")
             }
-            outcome = try merge(key: key, base: historical.value, current: currentValue, proposed: value, budget: &budget)
+            (outcome, keepingCurrent) = try merge(key: key, base: historical.value, current: currentValue, proposed: value, budget: &budget)
         }
         switch outcome {
         case .merged(let merged): return .merge(merged, version: currentVersion + 1)
-        case .conflict(let conflicts): return .conflict(currentVersion: currentVersion, conflicts)
+        case .conflict(let conflicts): return .conflict(currentVersion: currentVersion, conflicts, merged: keepingCurrent)
         }
     }
 
-    /// `ThreeWayMerge.merge` within the steps `budget` has left (which it spends), or
+    /// `ThreeWayMerge.mergeKeepingCurrent` within the steps `budget` has left (which it spends), or
     /// `limit_exceeded` naming the row, the text (or the values) and the setting.
     private static func merge(key: String, base: JSONValue, current: JSONValue, proposed: JSONValue,
-                              budget: inout MergeDiffBudget) throws(StoreError) -> MergeOutcome {
+                              budget: inout MergeDiffBudget) throws(StoreError) -> (MergeOutcome, JSONValue) {
         do throws(MergeTooCostly) {
-            return try ThreeWayMerge.merge(base: base, current: current, proposed: proposed, diffBudget: &budget.left)
+            return try ThreeWayMerge.mergeKeepingCurrent(base: base, current: current, proposed: proposed, diffBudget: &budget.left)
         } catch {
             let at = error.path.isEmpty ? "" : " at \(error.path.joined(separator: "."))"
             if error.cause == .values { throw tooManyValues(key: key, at: at, budget) }
@@ -229,10 +232,10 @@ enum Rows {
         case .merge(let merged, let version):
             let row = try store(ctx, sid: sid, actor: actor, key: key, value: merged, text: nil, version: version, merged: true)
             return .merged(row: row.0, eventSeq: row.1)
-        case .conflict(let currentVersion, let conflicts):
+        case .conflict(let currentVersion, let conflicts, let merged):
             ctx.count(sid: sid, user: actor, ContributionCounts(conflicts: 1))
             return .conflict(key: key, currentVersion: currentVersion, conflicts: conflicts,
-                             current: try RowRows.current(ctx.db, sid: sid, key: key))
+                             current: try RowRows.current(ctx.db, sid: sid, key: key), merged: merged)
         }
     }
 

@@ -26,9 +26,14 @@ def state(a):
           and merged["row"]["version"] == 3, "a clean three-way merge", merged)
     o.drain()
     conflict = o.ok("state.put", session=sid, key="plan", value={"owner": "dave", "steps": ["draft"]}, base=1)
-    shape(conflict, ({"outcome", "conflicts"}, {"current"}), "state.put conflict result")
+    shape(conflict, ({"outcome", "conflicts", "merged"}, {"current"}), "state.put conflict result")
     check(conflict["outcome"] == "conflict" and conflict["conflicts"] == [{"base": "bob", "current": "carol", "path": "/owner", "proposed": "dave"}],
           "a conflict names path and sides", conflict)
+    check(conflict["merged"] == {"owner": "carol", "steps": ["draft", "review"]}, "merged: the rest merged, current's side at the conflict", conflict)
+    # Resolving as the doc says: set the path in `merged` to the chosen side, put on current's version.
+    mine = o.ok("state.put", session=sid, key="plan", value={**conflict["merged"], "owner": "dave"}, base=conflict["current"]["version"])
+    check(mine["outcome"] == "applied" and mine["row"]["value"] == {"owner": "dave", "steps": ["draft", "review"]},
+          "a conflict resolved from merged keeps the other side's changes", mine)
     for x in conflict["conflicts"]:
         shape(x, CONFLICT, "merge conflict")
     o.err("state.put", "invalid_argument", "a base newer than current", field="base", session=sid, key="plan", value=1, base=9)

@@ -85,7 +85,8 @@ def _conflict(path, base, cur, prop):
 
 
 def merge3(base, cur, prop, path=""):
-    """(merged value, conflicts); the value is meaningless when conflicts is not empty."""
+    """(merged value, conflicts); with conflicts, the value keeps current's side at each (ABSENT where
+    current has none), as a conflict answer's `merged` does."""
     if same(cur, prop):
         return cur, []
     if base is not NOBASE and same(prop, base):
@@ -111,7 +112,7 @@ def merge3(base, cur, prop, path=""):
         tally("merge kind", "text conflict" if merged is None else "text merged")
         if merged is not None:
             return merged, []
-    return ABSENT, [_conflict(path, base, cur, prop)]
+    return cur, [_conflict(path, base, cur, prop)]
 
 
 def pointer_segments(pointer):
@@ -119,8 +120,9 @@ def pointer_segments(pointer):
 
 
 def merge_row(base, cur, prop):
-    """('merged', value) or ('conflict', sorted conflicts), as state.put answers a stale write."""
+    """('merged', value, value) or ('conflict', sorted conflicts, merged), as state.put answers a stale
+    write: `merged` is the merge with current's side kept at each conflict."""
     value, conflicts = merge3(base, cur, prop)
     if conflicts:
-        return "conflict", sorted(conflicts, key=lambda c: pointer_segments(c["path"]))
-    return "merged", value
+        return "conflict", sorted(conflicts, key=lambda c: pointer_segments(c["path"])), value
+    return "merged", value, value

@@ -67,14 +67,14 @@ class MergeRun(ClientsRun):
         if base == len(hist):
             outcome, v = "applied", value
         else:
-            outcome, v = merge_row(hist[base - 1]["value"] if base else NOBASE, hist[-1]["value"], value)
+            outcome, v, merged = merge_row(hist[base - 1]["value"] if base else NOBASE, hist[-1]["value"], value)
         params = {"session": self.sid, "key": key, "value": value, "base": base}
         res = self.ok(user, "state.put", **params)
         tally("state.put deep", outcome)
         where = f"step {self.step}: {user} put {params}\n   on {self.wire(hist[-1]) if hist else None}\n   base value " \
                 f"{hist[base - 1]['value'] if 0 < base <= len(hist) else None}\n  "
         if outcome == "conflict":
-            match(res, {"outcome": "conflict", "conflicts": v, "current": self.wire(hist[-1])}, where)
+            match(res, {"outcome": "conflict", "conflicts": v, "merged": merged, "current": self.wire(hist[-1])}, where)
             if self.rng.random() < 0.7:
                 self.views[user][key] = (hist[-1]["version"], hist[-1]["value"])
             return

@@ -29,7 +29,8 @@ def same(a, b):
 
 
 def merge3(base, cur, prop, path=""):
-    """Three-way merge: objects key by key, anything else as a whole. Returns (value, conflicts)."""
+    """Three-way merge: objects key by key, anything else as a whole. Returns (value, conflicts); with
+    conflicts, the value keeps current's side at each (what a conflict answer's `merged` holds)."""
     if same(cur, prop):
         return cur, []
     if base is not NOBASE:
@@ -53,7 +54,7 @@ def merge3(base, cur, prop, path=""):
         c["current"] = cur
     if prop is not ABSENT:
         c["proposed"] = prop
-    return ABSENT, [c]
+    return cur, [c]
 
 
 def zero_counts():
@@ -202,7 +203,7 @@ class Session:
         raise KeyError((key, version))
 
     def plan_put(self, key, value, base):
-        """('applied'|'merged', value) or ('conflict', conflicts); raises ValueError for a bad base."""
+        """('applied'|'merged', value) or ('conflict', {conflicts, merged}); raises ValueError for a bad base."""
         cur = self.rows.get(key)
         curv = cur["version"] if cur else 0
         if base > curv:
@@ -212,7 +213,7 @@ class Session:
         b = self.version_value(key, base) if base > 0 else NOBASE
         merged, conflicts = merge3(b, cur["value"], value)
         if conflicts:
-            return "conflict", conflicts
+            return "conflict", {"conflicts": conflicts, "merged": merged}
         return "merged", merged
 
     def row_wire(self, key):
@@ -297,7 +298,7 @@ def plan_merge(p, b):
         row = b.rows[key]
         outcome, v = p.plan_put(key, row["value"], b.fork_rows.get(key, 0))
         if outcome == "conflict":
-            conflicts.append({"key": key, "conflicts": v})
+            conflicts.append({"key": key, "conflicts": v["conflicts"]})
         else:
             plans.append((key, outcome, v, row["author"]))
     if conflicts:

@@ -89,11 +89,12 @@ class TextRun(ClientsRun):
     def check(self, key, base, cur, prop, res):
         """The server's merge of `prop` written on version 1 (`base`) over `cur`, checked with the
         model; None on conflict."""
-        outcome, want = merge_row(base, cur, prop)
+        outcome, want, merged = merge_row(base, cur, prop)
         where = f"key {key}:\n   base {base!r}\n   current {cur!r}\n   proposed {prop!r}\n  "
         if outcome == "conflict":
             match(res.get("outcome"), "conflict", where)
             match(res["conflicts"], want, where)
+            match(res["merged"], merged, where)
             return None
         match(res.get("outcome"), outcome, where)
         match(res["row"]["value"], want, where)

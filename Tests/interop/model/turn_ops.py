@@ -161,7 +161,7 @@ class TurnOps:
         res = r["result"]
         if outcome == "conflict":
             s.count(user, conflicts=1)
-            match(res, {"outcome": "conflict", "conflicts": v, "current": s.row_wire(key)}, f"put conflict {res} hist {s.row_history.get(key)}")
+            match(res, {"outcome": "conflict", "current": s.row_wire(key), **v}, f"put conflict {res} hist {s.row_history.get(key)}")
             return
         updated = res.get("row", {}).get("updated")
         s.store_row(key, v, user, updated, outcome == "merged")

@@ -94,7 +94,7 @@ enum ClientFuzz {
         if let v = try? PostTurnResult(json: result) { lines("posted turn", [r.turn(v.turn)], block: true) }
         if let v = try? SearchResult(json: result) { lines("search hits", r.searchHits(v.hits)) }
         if let v = try? StateGetResult(json: result) { lines("state rows", v.rows.map(r.stateRow)) }
-        if case .conflict(let current, let conflicts)? = try? StatePutResult(json: result) {
+        if case .conflict(let current, let conflicts, _)? = try? StatePutResult(json: result) {
             lines("conflict", r.conflict(key: "k", current: current, conflicts: conflicts))
         }
         if let v = try? CommentListResult(json: result) { lines("comments", r.comments(v.comments), block: true) }
