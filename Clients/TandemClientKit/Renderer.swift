@@ -171,7 +171,8 @@ public struct Renderer: Sendable {
             lines.append("    theirs: " + paint(side(c.current), .cyan))
             lines.append("    yours:  " + paint(side(c.proposed), .green))
         }
-        lines.append(notice("resolve with: ours | theirs | edit"))
+        // Said because "ours" read as "my whole value": the choice is per path, the rest is kept.
+        lines.append(notice("resolve with: ours | theirs | edit (at these paths; both sides' other changes stay)"))
         return lines
     }
 

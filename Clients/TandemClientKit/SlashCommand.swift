@@ -54,7 +54,7 @@ public enum SlashCommand: Sendable, Equatable {
         "/role USER ROLE       add a member or change a role (admin): owner, admin, write, comment, read",
         "/remove USER          remove a member (admin; yourself: leave the session)",
         "/state [KEY]          show shared state rows",
-        "/set KEY JSON         write a row on the version you last read or wrote",
+        "/set KEY JSON         write a row on the version you last read or wrote; a clash asks ours, theirs or edit",
         "/comment SEQ TEXT     comment on turn SEQ",
         "/comments [SEQ]       list the comments (on turn SEQ only)",
         "/info                 title, status, owner, turns, branch origin",

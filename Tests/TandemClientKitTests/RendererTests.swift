@@ -170,7 +170,7 @@ import TandemProtocol
             "    base:   (absent)",
             "    theirs: null",
             "    yours:  1",
-            "* resolve with: ours | theirs | edit",
+            "* resolve with: ours | theirs | edit (at these paths; both sides' other changes stay)",
         ])
     }
 
@@ -270,29 +270,6 @@ import TandemProtocol
     @Test func theServerOfAShareLinkLeavesTheSecretOut() {
         #expect(ShareURL.server(of: "ws://127.0.0.1:8765/s/SECRET") == "http://127.0.0.1:8765")
         #expect(ShareURL.server(of: "wss://tandem.example.com/s/SECRET") == "https://tandem.example.com")
-    }
-}
-
-@Suite struct ConflictResolutionTests {
-    let pending = PendingConflict(key: "plan", yours: ["owner": "dave"],
-                                  current: StateRow(key: "plan", version: 6, value: ["owner": "carol"], author: "carol", updated: 0),
-                                  conflicts: [])
-
-    @Test func choices() {
-        #expect(ConflictChoice.parse(" Ours ") == .ours)
-        #expect(ConflictChoice.parse("theirs") == .theirs)
-        #expect(ConflictChoice.parse("edit") == .edit)
-        #expect(ConflictChoice.parse("mine") == nil)
-    }
-
-    @Test func oursWritesYourValueOnTheCurrentVersion() {
-        #expect(pending.resolution(.ours, session: "s1") == StatePutParams(session: "s1", key: "plan", value: ["owner": "dave"], base: 6))
-        #expect(pending.resolution(.theirs, session: "s1") == nil)
-        #expect(pending.resolution(.edit, session: "s1", edited: ["owner": "both"])
-                == StatePutParams(session: "s1", key: "plan", value: ["owner": "both"], base: 6))
-        #expect(pending.resolution(.edit, session: "s1") == nil)
-        let gone = PendingConflict(key: "k", yours: 1, current: nil, conflicts: [])
-        #expect(gone.resolution(.ours, session: "s")?.base == 0)
     }
 }
 
