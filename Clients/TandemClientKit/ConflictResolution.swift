@@ -25,8 +25,8 @@ public struct PendingConflict: Sendable, Equatable {
     /// The row as it stands on the server (nil when it was deleted).
     public var current: StateRow?
     public var conflicts: [MergeConflictDTO]
-    /// The server's merge with their side kept at each conflict (nil from a server that predates it:
-    /// then `ours` writes your whole value and `theirs` nothing, as before).
+    /// The server's merge with their side kept at each conflict (nil: the current value, which the
+    /// answer leaves out then).
     public var merged: JSONValue?
 
     public init(key: String, yours: JSONValue, current: StateRow?, conflicts: [MergeConflictDTO], merged: JSONValue? = nil) {
@@ -43,7 +43,7 @@ public struct PendingConflict: Sendable, Equatable {
     /// What `ours` writes: the merge with your side at each conflicting path. Writing your whole value
     /// instead would undo the changes of theirs that merged cleanly with yours.
     public var oursValue: JSONValue {
-        guard var value = merged else { return yours }
+        guard var value = merged ?? current?.value else { return yours }
         for c in conflicts { value = ConflictPath.setting(ConflictPath.segments(c.path), to: c.proposed, in: value) }
         return value
     }

@@ -68,7 +68,7 @@ struct StateSet: ParsableCommand {
                 reportConflicts(key: key, current: current, conflicts: conflicts)
                 let base = current?.version ?? 0
                 // Yours whole on the current version would also undo their changes that merged with yours.
-                if let merged {
+                if current != nil {
                     let ours = PendingConflict(key: key, yours: parsed, current: current, conflicts: conflicts, merged: merged).oursValue
                     Output.error("tandem: yours at the conflicting paths, merged with the rest of theirs: "
                                  + PrintableText.line(ours.serialized()))

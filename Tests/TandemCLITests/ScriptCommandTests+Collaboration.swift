@@ -92,7 +92,12 @@ extension TandemCLIScriptTests {
         for line in ["  path /owner:", #"    base:   "alice""#, #"    theirs: "carol""#, #"    yours:  "bob""#] {
             #expect(clash.stderr.contains(line + "\n"), "\(line)")
         }
-        #expect(clash.stderr.hasSuffix("tandem: to write yours over it, run the same command with --base 3\n"))
+        // Yours whole on v3 would drop alice's merged "review": the value to write keeps it.
+        #expect(clash.stderr.hasSuffix("""
+            tandem: yours at the conflicting paths, merged with the rest of theirs: {"owner":"bob","steps":["draft","review"]}
+            tandem: to write that, pass it as the value with --base 3
+
+            """), "\(clash.stderr)")
         let row = try #require(try lines(try f.run(["state", "s1", "plan", "--json"], as: "carol")).first)
         #expect(row["version"]?.intValue == 3)
         #expect(row["value"] == (try JSONValue(parsing: #"{"owner":"carol","steps":["draft","review"]}"#)))

@@ -6,7 +6,7 @@ import TandemProtocol
 @Suite struct ConflictResolutionTests {
     let pending = PendingConflict(key: "plan", yours: ["owner": "dave"],
                                   current: StateRow(key: "plan", version: 6, value: ["owner": "carol"], author: "carol", updated: 0),
-                                  conflicts: [])
+                                  conflicts: [MergeConflictDTO(path: "/owner", base: "bob", current: "carol", proposed: "dave")])
 
     @Test func choices() {
         #expect(ConflictChoice.parse(" Ours ") == .ours)
@@ -15,8 +15,9 @@ import TandemProtocol
         #expect(ConflictChoice.parse("mine") == nil)
     }
 
-    /// From a server that sends no `merged`: yours whole for `ours`, nothing for `theirs`.
-    @Test func withoutMergedOursWritesYourValueOnTheCurrentVersion() {
+    /// No `merged` in the answer: it is the current value, so `ours` is that with your side at the
+    /// conflicts and `theirs` writes nothing.
+    @Test func withoutMergedTheCurrentValueIsTheMerge() {
         #expect(pending.resolution(.ours, session: "s1") == StatePutParams(session: "s1", key: "plan", value: ["owner": "dave"], base: 6))
         #expect(pending.resolution(.theirs, session: "s1") == nil)
         #expect(pending.resolution(.edit, session: "s1", edited: ["owner": "both"])

@@ -34,9 +34,9 @@ public enum StatePutResult: WireObject {
     /// `base` was older and the three-way merge was clean: `row.value` is the merged value now stored.
     case merged(row: StateRow, eseq: Int64)
     /// Nothing was written. `current` is the row as it stands (nil if it does not exist); `merged` is
-    /// every change that did merge, with current's side kept at each conflict (nil from a server that
-    /// predates it). Resolve by setting each conflict's path in `merged` to the value chosen, and write
-    /// that with `base: current.version`.
+    /// every change that did merge, with current's side kept at each conflict (nil when that is
+    /// `current`'s value). Resolve by setting each conflict's path in `merged` to the value chosen, and
+    /// write that with `base: current.version`.
     case conflict(current: StateRow?, conflicts: [MergeConflictDTO], merged: JSONValue?)
 
     public var outcome: StatePutOutcome {

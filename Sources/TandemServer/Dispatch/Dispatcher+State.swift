@@ -26,8 +26,10 @@ extension Dispatcher {
             return .merged(row: TandemProtocol.StateRow(row), eseq: eseq)
         case .conflict(_, _, let conflicts, let current, let merged):
             metrics.conflicts.add()
+            // Left out when it is current's value (every whole-value conflict): the answer holds that
+            // value twice already, and a big text row's answer would pass 1 MiB a third time over.
             return .conflict(current: current.map(TandemProtocol.StateRow.init), conflicts: conflicts.map(MergeConflictDTO.init),
-                             merged: merged)
+                             merged: merged == current?.value ? Optional.none : merged)
         }
     }
 }

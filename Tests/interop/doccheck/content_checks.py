@@ -25,14 +25,15 @@ def state(a):
     check(merged["outcome"] == "merged" and merged["row"]["value"] == {"owner": "carol", "steps": ["draft", "review"]}
           and merged["row"]["version"] == 3, "a clean three-way merge", merged)
     o.drain()
-    conflict = o.ok("state.put", session=sid, key="plan", value={"owner": "dave", "steps": ["draft"]}, base=1)
-    shape(conflict, ({"outcome", "conflicts", "merged"}, {"current"}), "state.put conflict result")
+    conflict = o.ok("state.put", session=sid, key="plan", value={"due": "friday", "owner": "dave", "steps": ["draft"]}, base=1)
+    shape(conflict, ({"outcome", "conflicts"}, {"current", "merged"}), "state.put conflict result")
     check(conflict["outcome"] == "conflict" and conflict["conflicts"] == [{"base": "bob", "current": "carol", "path": "/owner", "proposed": "dave"}],
           "a conflict names path and sides", conflict)
-    check(conflict["merged"] == {"owner": "carol", "steps": ["draft", "review"]}, "merged: the rest merged, current's side at the conflict", conflict)
+    check(conflict.get("merged") == {"due": "friday", "owner": "carol", "steps": ["draft", "review"]},
+          "merged: the rest merged, current's side at the conflict", conflict)
     # Resolving as the doc says: set the path in `merged` to the chosen side, put on current's version.
     mine = o.ok("state.put", session=sid, key="plan", value={**conflict["merged"], "owner": "dave"}, base=conflict["current"]["version"])
-    check(mine["outcome"] == "applied" and mine["row"]["value"] == {"owner": "dave", "steps": ["draft", "review"]},
+    check(mine["outcome"] == "applied" and mine["row"]["value"] == {"due": "friday", "owner": "dave", "steps": ["draft", "review"]},
           "a conflict resolved from merged keeps the other side's changes", mine)
     for x in conflict["conflicts"]:
         shape(x, CONFLICT, "merge conflict")
@@ -40,6 +41,7 @@ def state(a):
     o.err("state.put", "invalid_argument", "a missing value", field="value", session=sid, key="k", base=0)
     both = o.ok("state.put", session=sid, key="plan", value="text", base=0)
     check(both["outcome"] == "conflict" and all("base" not in x for x in both["conflicts"]), "base 0 on an existing row: no base side", both)
+    check("merged" not in both, "merged left out when it is current's value (a whole-value conflict)", both)
     nul = o.ok("state.put", session=sid, key="n", value=None, base=0)
     check(nul["outcome"] == "applied" and nul["row"]["value"] is None, "a null value is a value", nul)
     o.err("state.put", "too_large", "a 257-byte key", session=sid, key="k" * 257, value=1, base=0)

@@ -213,7 +213,8 @@ class Session:
         b = self.version_value(key, base) if base > 0 else NOBASE
         merged, conflicts = merge3(b, cur["value"], value)
         if conflicts:
-            return "conflict", {"conflicts": conflicts, "merged": merged}
+            # `merged` is left out when it is current's value.
+            return "conflict", {"conflicts": conflicts, **({} if same(merged, cur["value"]) else {"merged": merged})}
         return "merged", merged
 
     def row_wire(self, key):
