@@ -166,10 +166,18 @@ public struct Renderer: Sendable {
     public func conflict(key: String, current: StateRow?, conflicts: [MergeConflictDTO]) -> [String] {
         var lines = [error("conflict writing \(PrintableText.line(key))" + (current.map { " (now v\($0.version) by \(name($0.author)))" } ?? ""))]
         for c in conflicts {
-            lines.append("  path \(c.path.isEmpty ? "(whole value)" : PrintableText.line(c.path)):")
-            lines.append("    base:   " + side(c.base))
-            lines.append("    theirs: " + paint(side(c.current), .cyan))
-            lines.append("    yours:  " + paint(side(c.proposed), .green))
+            let path = c.path.isEmpty ? "(whole value)" : PrintableText.line(c.path)
+            var (base, theirs, yours) = (c.base, c.current, c.proposed)
+            if let region = TextConflictRegion(base: base, current: theirs, proposed: yours) {
+                // Only the lines that differ somewhere: a document's conflict is a line or two of it.
+                lines.append("  path \(path), from line \(region.before + 1) (\(region.before) line\(region.before == 1 ? "" : "s") before and \(region.after) after alike on every side):")
+                (base, theirs, yours) = (region.base, region.current, region.proposed)
+            } else {
+                lines.append("  path \(path):")
+            }
+            lines.append("    base:   " + side(base))
+            lines.append("    theirs: " + paint(side(theirs), .cyan))
+            lines.append("    yours:  " + paint(side(yours), .green))
         }
         // Said because "ours" read as "my whole value": the choice is per path, the rest is kept.
         lines.append(notice("resolve with: ours | theirs | edit (at these paths; both sides' other changes stay)"))

@@ -154,6 +154,29 @@ import TandemProtocol
                 == "* session restored to a checkpoint by alice: later turns left history and rows went back (/history, /state)")
     }
 
+    /// A document both changed on one line shows that line, not three whole documents on one line each.
+    @Test func aTextConflictShowsTheLinesThatDiffer() {
+        let doc = "# Plan\n\nGoals: ship.\nIt has two lines.\n\nRisks.\n"
+        let lines = plain.conflict(key: "doc", current: nil, conflicts: [
+            MergeConflictDTO(path: "", base: .string(doc), current: .string(doc.replacing("ship", with: "launch")),
+                             proposed: .string(doc.replacing("ship", with: "deliver"))),
+            MergeConflictDTO(path: "/notes", base: nil, current: "a\r\nb\r\n", proposed: "a\r\nc"),
+        ])
+        #expect(lines.dropFirst().dropLast() == [
+            "  path (whole value), from line 3 (2 lines before and 3 after alike on every side):",
+            #"    base:   "Goals: ship.\n""#,
+            #"    theirs: "Goals: launch.\n""#,
+            #"    yours:  "Goals: deliver.\n""#,
+            "  path /notes, from line 2 (1 line before and 0 after alike on every side):",
+            "    base:   (absent)",
+            #"    theirs: "b\r\n""#,
+            #"    yours:  "c""#,
+        ], "\(lines)")
+        // Texts with no line alike at either end, and values that are not texts, show whole.
+        #expect(TextConflictRegion(base: "x\n", current: "y\n", proposed: "z\n") == nil)
+        #expect(TextConflictRegion(base: "x\ny\n", current: 1, proposed: "x\nz\n") == nil)
+    }
+
     @Test func conflictShowsBaseTheirsYoursPerPath() {
         let current = StateRow(key: "plan", version: 6, value: ["owner": "carol"], author: "carol", updated: t)
         let lines = plain.conflict(key: "plan", current: current, conflicts: [
