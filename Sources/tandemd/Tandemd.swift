@@ -58,6 +58,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("http-read-wait"), help: .init(Self.help("http-read-wait"))) var httpReadWait: String?
     @Option(name: .customLong("idle-timeout"), help: .init(Self.help("idle-timeout"))) var idleTimeout: String?
     @Option(name: .customLong("ping-interval"), help: .init(Self.help("ping-interval"))) var pingInterval: String?
+    @Option(name: .customLong("close-timeout"), help: .init(Self.help("close-timeout"))) var closeTimeout: String?
     @Option(name: .customLong("write-coalescing-ms"), help: .init(Self.help("write-coalescing-ms"))) var writeCoalescingMs: String?
     @Option(name: .customLong("auth-failures-per-minute"), help: .init(Self.help("auth-failures-per-minute"))) var authFailuresPerMinute: String?
     @Option(name: .customLong("cache-size"), help: .init(Self.help("cache-size"))) var cacheSize: String?
@@ -92,7 +93,7 @@ struct Tandemd: ParsableCommand {
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
          ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("search-concurrency", searchConcurrency), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("http-read-wait", httpReadWait),
-         ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("write-coalescing-ms", writeCoalescingMs),
+         ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("close-timeout", closeTimeout), ("write-coalescing-ms", writeCoalescingMs),
          ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout),
          ("stale-handshake", staleHandshake), ("max-page-bytes", maxPageBytes), ("max-sessions-per-user", maxSessionsPerUser),
          ("max-share-links-per-session", maxShareLinksPerSession), ("max-checkpoints-per-session", maxCheckpointsPerSession),

@@ -80,6 +80,7 @@ public enum ConfigFileTemplate {
         case "http-read-wait": String(c.httpReadWaitSeconds)
         case "idle-timeout": String(c.idleTimeoutSeconds)
         case "ping-interval": String(c.pingIntervalSeconds)
+        case "close-timeout": String(c.closeTimeoutSeconds)
         case "write-coalescing-ms": String(c.writeCoalescingMilliseconds)
         case "auth-failures-per-minute": String(c.authFailuresPerMinute)
         case "cache-size": String(c.cacheBytes)

@@ -94,8 +94,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// See `TransportConfiguration.writeCoalescingWindow`.
     public var writeCoalescingMilliseconds = 1.0
     public var authFailuresPerMinute = 20.0
-    /// Not a setting: seconds a closing connection (a cut-off slow consumer too) has to take its close
-    /// frame before the socket is dropped. Tests under sanitizers stretch it (instrumented code is slower).
+    /// Seconds a closing connection (a cut-off slow consumer too) has to take its close frame before
+    /// the socket is dropped (`close-timeout`). Tests under sanitizers stretch it (instrumented code is slower).
     public var closeTimeoutSeconds = 5.0
     public var cacheBytes = 64 << 20
     /// Seconds a database statement waits for a lock another process holds (SQLite's busy timeout).
