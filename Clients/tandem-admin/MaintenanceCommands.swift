@@ -126,17 +126,19 @@ struct Audit: ParsableCommand {
             Example: tandem-admin audit --session review --limit 200 --json
             """)
     @OptionGroup var database: DatabaseOptions
-    @Option(help: "Only events of this session (a deleted session's events stay: an unknown id lists none, it is no error).") var session: String?
+    @Option(help: "Only events of this session (a deleted session's events stay listed; an id no event names and no session has is not found, exit 2).") var session: String?
     @Option(help: "At most this many (1-10000).") var limit = 50
-    @Option(help: "Continue with events older than this one (a previous page's next cursor: an event id).") var before: Int64?
+    @Option(help: "Continue with events older than this one (a previous page's next cursor: an event id, 1 or more).") var before: Int64?
     @OptionGroup var output: JSONOption
 
     func validate() throws {
         guard (1...10_000).contains(limit) else { throw ValidationError("--limit must be 1...10000") }
+        // Event ids start at 1: a smaller cursor lists nothing ever, so it is a mistake, not a last page.
+        if let before, before < 1 { throw ValidationError("--before must be an event id (1 or more), as a page's next gives") }
     }
 
     func run() throws {
-        let page = try database.withStore { store in try store.auditPage(session: session, before: before, limit: limit) }
+        let page = try database.withStore(session: session) { store in try store.auditPage(session: session, before: before, limit: limit) }
         let next = page.more ? page.entries.last?.id : nil
         if output.json {
             var object: [String: JSONValue] = ["audit": .array(page.entries.map(\.json)), "more": .bool(next != nil)]

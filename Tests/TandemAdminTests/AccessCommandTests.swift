@@ -182,7 +182,41 @@ import TandemStore
         let limited = try f.run(["audit", "--session", "s1", "--limit", "1"])
         #expect(limited.rows.count == 1 && limited.rows[0][3] == "share.create")
         expectStatus(try f.run(["audit", "--limit", "0"]), 1)
-        #expect(try f.run(["audit", "--session", "other", "--json"]).json()["audit"]?.arrayValue?.isEmpty == true)
+    }
+
+    /// `audit --session TYPO` printed nothing and exited 0, as for a session with nothing to show: a
+    /// mistyped id read as "nothing happened there". A deleted session's events still list (its id is
+    /// in no sessions row any more), and a session with no events yet is an empty page.
+    @Test func aMistypedSessionIsNotFoundButADeletedOnesEventsList() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        try f.seed { store in
+            _ = try store.createSession(id: "gone", title: "Old", owner: "alice")
+            _ = try store.createSession(id: "quiet", title: "Nothing yet", owner: "alice")
+        }
+        expectStatus(try f.run(["sessions", "delete", "gone", "--yes"]), 0)
+        expectStatus(try f.run(["sessions", "show", "gone"]), 2)
+
+        let deleted = try f.run(["audit", "--session", "gone", "--json"])
+        expectStatus(deleted, 0)
+        #expect(try deleted.json()["audit"]?.arrayValue?.compactMap { $0["action"]?.stringValue }.contains("session.delete") == true)
+        let quiet = try f.run(["audit", "--session", "quiet", "--json"])
+        expectStatus(quiet, 0)
+        #expect(try quiet.json()["audit"]?.arrayValue?.isEmpty == true)
+
+        for output in [["--json"], []] {
+            let typo = try f.run(["audit", "--session", "s11"] + output)
+            expectStatus(typo, 2)
+            #expect(typo.stdout.isEmpty && typo.stderr.contains("no session 's11'; list sessions with: tandem-admin sessions list"), "\(typo.stderr)")
+        }
+        // Older than the first event: nothing, and no error (a script's last page). Below 1: no event id.
+        let first = try f.run(["audit", "--session", "s1", "--before", "1", "--json"])
+        expectStatus(first, 0)
+        #expect(try first.json()["audit"]?.arrayValue?.isEmpty == true)
+        let zero = try f.run(["audit", "--before", "0"])
+        expectStatus(zero, 1)
+        #expect(zero.stderr.contains("--before must be an event id (1 or more)"), "\(zero.stderr)")
     }
 
     /// Who was let in shows too: `users add` and `tokens issue` wrote nothing (only a later removal or

@@ -49,7 +49,8 @@ extension Store {
     }
 
     /// Audit entries, newest first, older than the entry `before` (by id), for one session when
-    /// `session` is given (a deleted session's entries stay, so an unknown one is no error).
+    /// `session` is given. A deleted session's entries stay and are listed; `not_found` when no
+    /// entry names `session` and no session has that id (a mistyped id, not an empty history).
     public func auditPage(session: String? = nil, before: Int64? = nil, limit: Int = 50) throws(StoreError)
         -> (entries: [AuditEntry], more: Bool) {
         let limit = max(1, limit)
@@ -60,6 +61,12 @@ extension Store {
                 """, [.optional(session), .optional(before), .int(limit + 1)]) { row throws(StoreError) in
                 AuditEntry(id: row.int(0), at: row.int(1), actor: row.optionalText(2), action: row.text(3),
                            sessionID: row.optionalText(4), target: row.optionalText(5), detail: try row.json(6))
+            }
+            // Both on an index (audit_session, the id's): a typo costs two lookups, not a scan.
+            if let session, entries.isEmpty,
+               try db.scalar("SELECT 1 FROM audit_log WHERE session_id = ?1 LIMIT 1", [.text(session)]) == nil,
+               try db.scalar("SELECT 1 FROM sessions WHERE id = ?1", [.text(session)]) == nil {
+                throw StoreError.notFound("session \(session)")
             }
             return (Array(entries.prefix(limit)), entries.count > limit)
         }
