@@ -37,6 +37,31 @@ import TandemJSON
         }
     }
 
+    /// A database written before the bound (the 28th session) may hold a turn of Int64.max tokens and
+    /// totals past 2^48: its session exported to a document every import refused ("tokens_in is
+    /// outside 0...2^48"), and its totals read as they were until the member's next post. They read
+    /// as the bound now, everywhere the store reads them back.
+    @Test func countsWrittenBeforeTheBoundReadAsTheBound() throws {
+        try withStore { store in
+            try makeSession(store)
+            _ = try store.appendTurns(session: "s1", actor: "bob", [NewTurn(role: .assistant, content: "old", tokensIn: 1, tokensOut: 2)])
+            do { // as such a database holds them (another connection, as another process would write)
+                let old = try Database(path: store.configuration.path)
+                try old.run("UPDATE turns SET tokens_in = ?1, tokens_out = ?1", [.integer(Int64.max)])
+                try old.run("UPDATE contributions SET tokens_in = ?1, tokens_out = ?1 WHERE user_id = 'bob'", [.integer(Int64.max - 7)])
+            }
+
+            let turn = try #require(try store.turns(session: "s1", actor: "alice", since: 0).first)
+            #expect(turn.tokensIn == Self.most && turn.tokensOut == Self.most)
+            let bob = try #require(try store.contributions(session: "s1", actor: "alice").first { $0.userID == "bob" })
+            #expect(bob.counts.tokensIn == Self.most && bob.counts.tokensOut == Self.most)
+            let document = try store.exportSession(id: "s1", actor: "alice")
+            _ = try store.importSession(document, asID: "copy", claimedBy: "alice")
+            let copied = try #require(try store.turns(session: "copy", actor: "alice", since: 0).first)
+            #expect(copied.tokensIn == Self.most && copied.content == "old")
+        }
+    }
+
     @Test func additionSaturatesInsteadOfTrapping() {
         var total = ContributionCounts(tokensIn: Int64.max - 1)
         total.add(ContributionCounts(tokensIn: Int64.max, tokensOut: Int64.min))

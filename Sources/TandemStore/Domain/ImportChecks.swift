@@ -11,6 +11,12 @@ enum ImportChecks {
     /// Largest counter, seq, version or count a document may carry: far above anything real, far
     /// below overflow.
     static let maxCount: Int64 = 1 << 48
+
+    /// `n` held within ±`maxCount`, for counts read back from the database: one written before
+    /// posts were held to the bound (tokens up to Int64.max, totals past 2^48) reads as the bound,
+    /// so the session's export still imports and its totals stop where new posts stop them.
+    static func held(_ n: Int64) -> Int64 { max(-maxCount, min(maxCount, n)) }
+
     /// Latest timestamp, in milliseconds: the end of year 9999.
     static let maxTime: Int64 = 253_402_300_799_999
     /// The change-log kinds of the `events` list (turns carry their own event seqs).
