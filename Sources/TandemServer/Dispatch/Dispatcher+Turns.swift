@@ -5,10 +5,20 @@ import TandemTransport
 extension Dispatcher {
     /// The hot path, started on the event loop: the store batches concurrent posts into one
     /// commit, and the completion — on the writer thread, in commit order — publishes the event and
-    /// answers only once the turn is durable.
-    func postTurn(_ p: PostTurnParams, id: RequestID, connection: WebSocketConnection, client: ClientConnection) {
+    /// answers only once the turn is durable. `bytes`, the request's size, counts against the
+    /// user's share of posts in flight (`PostShares`) until the answer.
+    func postTurn(_ p: PostTurnParams, id: RequestID, bytes: Int, connection: WebSocketConnection, client: ClientConnection) {
         guard case .member(let user, _) = client.identity else {
             send(.failure(id: id, .forbidden, "a share link only allows viewing"), to: connection)
+            return
+        }
+        guard postShares.take(bytes, for: user) else {
+            // Not `tandem_rate_limited_total` (the per-connection limit, which alerts watch).
+            metrics.errors.add()
+            send(.failure(id: id, .rateLimited, """
+                this user's posts not yet written reach \(postShares.bytesPerUser) bytes (all connections together): \
+                retry after the answers to earlier ones
+                """, retryAfterMs: PostShares.retryAfterMs), to: connection)
             return
         }
         let started = clock()
@@ -19,6 +29,7 @@ extension Dispatcher {
         let onLoop = connection.loop.inLoop
         if onLoop { connection.loop.runAtEndOfTurn(writerWakeup) }
         store.appendTurns(session: p.session, actor: user, [turn], wakeWriter: !onLoop) { [self] result in
+            postShares.giveBack(bytes, for: user)
             switch result {
             case .success(let appended):
                 let stored = appended.turns[0]

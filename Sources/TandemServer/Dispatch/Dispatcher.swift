@@ -36,6 +36,8 @@ final class Dispatcher: Sendable {
     let exportsRunning = Atomic<Int>(0)
     /// `session.search` requests running, server-wide (`search-concurrency`).
     let searchesRunning = Atomic<Int>(0)
+    /// Each user's `turn.post` bytes not yet answered (`PostShares`).
+    let postShares = PostShares()
     /// Users with a `session.search` running: one each at a time.
     let searchingUsers = Mutex<Set<String>>([])
     /// Storage refusals logged one by one: the first of each kind (full, readOnly, lockedOut) in
@@ -95,7 +97,7 @@ final class Dispatcher: Sendable {
             send(.success(id: request.id, PongResult(time: Int64(Date().timeIntervalSince1970 * 1000), user: client.identity.userID)),
                  to: connection)
         case .turnPost(let params):
-            postTurn(params, id: request.id, connection: connection, client: client)
+            postTurn(params, id: request.id, bytes: bytes.count, connection: connection, client: client)
         default:
             let accepted = pool.submit { [self] in
                 let response = perform(request, connection: connection, client: client)
