@@ -52,6 +52,63 @@ final class Tally: Sendable {
     }
 }
 
+/// Owners take turns (`WorkPool`): one user's flood neither holds every thread nor queues ahead of
+/// another user's request.
+@Suite struct WorkPoolOwnerTests {
+    /// Records the order jobs ran in.
+    final class Order: Sendable {
+        let names = Mutex<[String]>([])
+        func ran(_ name: String) { names.withLock { $0.append(name) } }
+    }
+
+    @Test("one owner runs at most half the threads: another owner's job runs while its jobs block")
+    func oneOwnerLeavesThreadsFree() {
+        let pool = WorkPool(threads: 2)
+        #expect(pool.maxRunningPerOwner == 1)
+        let gate = DispatchSemaphore(value: 0), other = DispatchSemaphore(value: 0)
+        for _ in 0..<3 { #expect(pool.submit(owner: "heavy") { gate.wait() }) }
+        #expect(pool.submit(owner: "small") { other.signal() })
+        let ranMeanwhile = other.wait(timeout: .now() + 5) == .success
+        #expect(ranMeanwhile, "the other owner's job waited for the heavy owner's blocked jobs")
+        for _ in 0..<3 { gate.signal() }
+        pool.shutdown()
+    }
+
+    @Test("a free thread takes the next owner's oldest job, not the oldest job of all")
+    func ownersTakeTurns() {
+        let pool = WorkPool(threads: 1)
+        let gate = DispatchSemaphore(value: 0)
+        let order = Order()
+        #expect(pool.submit(owner: "first") { gate.wait() })
+        for n in 1...3 { #expect(pool.submit(owner: "heavy") { order.ran("heavy-\(n)") }) }
+        #expect(pool.submit(owner: "small") { order.ran("small-1") })
+        #expect(pool.submit { order.ran("server") })
+        #expect(pool.submit(owner: "small") { order.ran("small-2") })
+        gate.signal()
+        pool.shutdown()
+        #expect(order.names.withLock { $0 } == ["heavy-1", "small-1", "server", "heavy-2", "small-2", "heavy-3"])
+    }
+
+    @Test("the queue bound counts every owner's jobs, an owner's bound its own; a stopped pool runs what was queued")
+    func boundAndShutdown() {
+        let pool = WorkPool(threads: 1, maxQueued: 30)
+        #expect(pool.maxQueuedPerOwner == 3)
+        let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0)
+        let tally = Tally()
+        #expect(pool.submit(owner: "a") { started.signal(); gate.wait() })
+        started.wait()
+        for _ in 0..<3 { #expect(pool.submit(owner: "a") { tally.count.add(1, ordering: .relaxed) }) }
+        #expect(pool.submit(owner: "a") {} == false, "owner a's part is full")
+        for _ in 0..<3 { #expect(pool.submit(owner: "b") { tally.count.add(1, ordering: .relaxed) }) }
+        for _ in 0..<24 { #expect(pool.submit { tally.count.add(1, ordering: .relaxed) }) }
+        #expect(pool.submit(owner: "c") {} == false, "the whole queue is full")
+        #expect(pool.submit {} == false)
+        gate.signal()
+        pool.shutdown()
+        #expect(tally.count.load(ordering: .relaxed) == 30)
+    }
+}
+
 @Suite struct FreedMemoryReleaserTests {
     @Test func trimsOnItsIntervalUntilStopped() {
         let releaser = FreedMemoryReleaser(interval: 0.02)

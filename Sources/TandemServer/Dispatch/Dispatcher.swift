@@ -99,7 +99,8 @@ final class Dispatcher: Sendable {
         case .turnPost(let params):
             postTurn(params, id: request.id, bytes: bytes.count, connection: connection, client: client)
         default:
-            let accepted = pool.submit { [self] in
+            // The user's turn among users (WorkPool): one user's flood waits behind its own requests.
+            let accepted = pool.submit(owner: ConnectionRegistry.key(client.identity)) { [self] in
                 let response = perform(request, connection: connection, client: client)
                 if let response { send(response, to: connection) }
             }

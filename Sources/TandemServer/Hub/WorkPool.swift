@@ -3,23 +3,50 @@ import Foundation
 import TandemStore
 
 /// A fixed set of threads for work that blocks (store reads and writes), so event-loop threads
-/// never wait on SQLite. The queue is bounded: when it is full, `submit` refuses at once and the
-/// caller answers `unavailable` instead of letting latency grow without limit.
+/// never wait on SQLite. The queue is bounded, and so is each owner's part of it: when either is
+/// full, `submit` refuses at once and the caller answers `unavailable` instead of letting latency
+/// grow without limit.
+///
+/// Jobs have an owner (the user whose request it is; nil for the server's own work). Owners take
+/// turns: a free thread takes the oldest job of the next owner in line, not the oldest job of all,
+/// and one owner runs at most `maxRunningPerOwner` jobs at once. So one user's flood (joins replaying
+/// a long session, which wait for each other on its fan-out lock, or writes parked on a merge) never
+/// holds every thread, and another user's request starts as soon as a thread is free rather than
+/// behind the whole flood (docs/benchmarks.md, "One team's big turns, joins and searches"). Each
+/// owner's jobs start in the order they came.
 public final class WorkPool: @unchecked Sendable {
-    // @unchecked: `queue` and `stopping` are only touched with `condition` locked.
+    // @unchecked: `lanes`, `line`, `waiting`, `stopping` and `running` are only touched with `condition` locked.
     private let condition = MonotonicCondition()
-    /// Jobs from `head` on wait; those before it ran and were let go (nil) when taken: a job ran but
-    /// kept until the next compaction (1,024 jobs later) kept what it captured, the connection and
-    /// through it the whole server, which a pool that stopped then never released.
-    private var queue: [(@Sendable () -> Void)?] = []
-    private var head = 0
+    /// One owner's jobs waiting, oldest from `head` on (those before it were taken and let go: a
+    /// job kept after it ran kept what it captured, the connection and through it the whole server),
+    /// and how many of its jobs run now.
+    private struct Lane {
+        var jobs: [(@Sendable () -> Void)?] = []
+        var head = 0
+        var running = 0
+        var isEmpty: Bool { head == jobs.count }
+        var count: Int { jobs.count - head }
+    }
+    /// Lanes by owner ("" for the server's own work); a lane leaves once it has nothing waiting or running.
+    private var lanes: [String: Lane] = [:]
+    /// Owners with jobs waiting, in the order they are served (an owner served goes to the back).
+    private var line: [String] = []
+    private var waiting = 0
     private var stopping = false
     private var running = 0
     public let maxQueued: Int
+    /// Jobs of one owner waiting at once (the server's own work: only `maxQueued`), so one user's
+    /// flood fills its own part of the queue, not everyone's.
+    public let maxQueuedPerOwner: Int
+    /// Jobs of one owner running at once (the server's own work is not limited).
+    public let maxRunningPerOwner: Int
 
-    public init(threads: Int, maxQueued: Int = 100_000, name: String = "tandem-work") {
+    public init(threads: Int, maxQueued: Int = 100_000, maxRunningPerOwner: Int? = nil, name: String = "tandem-work") {
         self.maxQueued = maxQueued
-        for index in 0..<max(1, threads) {
+        maxQueuedPerOwner = max(1, maxQueued / 10)
+        let threads = max(1, threads)
+        self.maxRunningPerOwner = max(1, maxRunningPerOwner ?? threads / 2)
+        for index in 0..<threads {
             let threadName = "\(name)-\(index)"
             // Foundation does not pass `Thread.name` to the kernel on Linux: named from inside.
             let thread = Thread { [self] in
@@ -33,13 +60,20 @@ public final class WorkPool: @unchecked Sendable {
         }
     }
 
-    /// Queues `job`; false when the queue is full or the pool is stopping.
+    /// Queues `job` for `owner` (nil: the server's own work); false when the queue or the owner's
+    /// part of it is full, or the pool is stopping.
     @discardableResult
-    public func submit(_ job: @escaping @Sendable () -> Void) -> Bool {
+    public func submit(owner: String? = nil, _ job: @escaping @Sendable () -> Void) -> Bool {
         condition.lock()
         defer { condition.unlock() }
-        guard !stopping, queue.count - head < maxQueued else { return false }
-        queue.append(job)
+        guard !stopping, waiting < maxQueued else { return false }
+        let key = owner ?? ""
+        guard key == "" || (lanes[key]?.count ?? 0) < maxQueuedPerOwner else { return false }
+        var lane = lanes.removeValue(forKey: key) ?? Lane()
+        if lane.isEmpty { line.append(key) }
+        lane.jobs.append(job)
+        lanes[key] = lane
+        waiting += 1
         condition.signal()
         return true
     }
@@ -53,24 +87,55 @@ public final class WorkPool: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// The next job a free thread may take, and its owner: the first owner in line below its limit.
+    /// Under `condition`.
+    private func take() -> (job: (@Sendable () -> Void)?, owner: String)? {
+        guard let place = line.firstIndex(where: { $0 == "" || lanes[$0]!.running < maxRunningPerOwner }) else { return nil }
+        let key = line.remove(at: place)
+        var lane = lanes.removeValue(forKey: key)!
+        let job = lane.jobs[lane.head].take()
+        lane.head += 1
+        if lane.isEmpty {
+            lane.jobs.removeAll()
+            lane.head = 0
+        } else {
+            if lane.head > 1024 && lane.head * 2 > lane.jobs.count {
+                lane.jobs.removeFirst(lane.head)
+                lane.head = 0
+            }
+            line.append(key)
+        }
+        lane.running += 1
+        lanes[key] = lane
+        waiting -= 1
+        return (job, key)
+    }
+
     private func work() {
         while true {
             condition.lock()
-            while head == queue.count && !stopping { condition.wait() }
-            if head == queue.count {
-                running -= 1
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
-            let job = queue[head].take()
-            head += 1
-            if head > 1024 && head * 2 > queue.count {
-                queue.removeFirst(head)
-                head = 0
+            var next = take()
+            while next == nil {
+                if waiting == 0 && stopping {
+                    running -= 1
+                    condition.broadcast()
+                    condition.unlock()
+                    return
+                }
+                condition.wait()
+                next = take()
             }
             condition.unlock()
+            let (job, owner) = next!
             job?()
+            condition.lock()
+            var lane = lanes.removeValue(forKey: owner)!
+            lane.running -= 1
+            if lane.running > 0 || !lane.isEmpty { lanes[owner] = lane }
+            // A job of this owner may have waited for this one to end (its limit), with the threads
+            // asleep: wake them (a signal could reach `shutdown`'s wait instead).
+            if !lane.isEmpty { condition.broadcast() }
+            condition.unlock()
         }
     }
 }
