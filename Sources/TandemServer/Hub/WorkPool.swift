@@ -12,7 +12,7 @@ import TandemStore
 /// and one owner runs at most `maxRunningPerOwner` jobs at once. So one user's flood (joins replaying
 /// a long session, which wait for each other on its fan-out lock, or writes parked on a merge) never
 /// holds every thread, and another user's request starts as soon as a thread is free rather than
-/// behind the whole flood (docs/benchmarks.md, "One team's big turns, joins and searches"). Each
+/// behind the whole flood (docs/benchmarks.md, "One team's load beside a small team"). Each
 /// owner's jobs start in the order they came.
 public final class WorkPool: @unchecked Sendable {
     // @unchecked: `lanes`, `line`, `waiting`, `stopping` and `running` are only touched with `condition` locked.

@@ -6,7 +6,8 @@ import Synchronization
 /// they are committed. The rate limit is per connection and counts requests, not bytes: one user's 32
 /// connections may send 6,400 posts of 256 KiB a second, far more than any disk writes, so without a
 /// share the writer's queue grew by gigabytes and every other session's post waited behind it (a small
-/// team's post 20-48 s behind 400 such posts a second; docs/benchmarks.md, "One team's big turns").
+/// team's post 17-48 s behind 400 such posts a second; docs/benchmarks.md, "One team's load beside a
+/// small team").
 /// With at most `bytesPerUser` in flight per user, another user's post waits behind at most that much
 /// of each busy user's, and the rest is refused `rate_limited` at once, before it costs the writer
 /// anything. A user with nothing in flight always gets one post through, however big.
