@@ -52,6 +52,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-export"), help: .init(Self.help("max-export"))) var maxExport: String?
     @Option(name: .customLong("export-concurrency"), help: .init(Self.help("export-concurrency"))) var exportConcurrency: String?
     @Option(name: .customLong("search-concurrency"), help: .init(Self.help("search-concurrency"))) var searchConcurrency: String?
+    @Option(name: .customLong("max-post-bytes-per-user"), help: .init(Self.help("max-post-bytes-per-user"))) var maxPostBytesPerUser: String?
     @Option(help: .init(Self.help("rate"))) var rate: String?
     @Option(help: .init(Self.help("burst"))) var burst: String?
     @Option(name: .customLong("handshake-timeout"), help: .init(Self.help("handshake-timeout"))) var handshakeTimeout: String?
@@ -91,7 +92,7 @@ struct Tandemd: ParsableCommand {
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
          ("max-connections-per-address", maxConnectionsPerAddress), ("max-viewers-per-address", maxViewersPerAddress),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
-         ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("search-concurrency", searchConcurrency), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
+         ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("search-concurrency", searchConcurrency), ("max-post-bytes-per-user", maxPostBytesPerUser), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("http-read-wait", httpReadWait),
          ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("close-timeout", closeTimeout), ("write-coalescing-ms", writeCoalescingMs),
          ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout),

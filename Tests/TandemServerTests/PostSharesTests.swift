@@ -19,4 +19,11 @@ import Testing
         #expect(shares.take(5000, for: "heavy"), "with nothing in flight a post goes, however big")
         #expect(!shares.take(1, for: "heavy"))
     }
+
+    @Test("a share of 0 is no limit")
+    func zeroIsNoLimit() {
+        let shares = PostShares(bytesPerUser: 0)
+        for _ in 0..<100 { #expect(shares.take(1 << 20, for: "heavy")) }
+        #expect(shares.bytesInFlight(for: "heavy") == 100 << 20)
+    }
 }

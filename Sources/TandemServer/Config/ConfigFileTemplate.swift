@@ -73,6 +73,7 @@ public enum ConfigFileTemplate {
         case "search-prefix-index": c.searchPrefixIndex.isEmpty ? "none" : c.searchPrefixIndex.joined(separator: ",")
         case "export-concurrency": String(c.exportConcurrency)
         case "search-concurrency": String(c.searchConcurrency)
+        case "max-post-bytes-per-user": String(c.maxPostBytesPerUser)
         case "rate": String(c.requestsPerSecond)
         case "burst": String(c.requestBurst)
         case "handshake-timeout": String(c.handshakeTimeoutSeconds)

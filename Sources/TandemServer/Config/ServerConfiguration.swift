@@ -79,6 +79,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var exportConcurrency = 2
     /// `session.search` requests served at once, server-wide; more get `unavailable`.
     public var searchConcurrency = 2
+    /// `turn.post` bytes one user may have received and not yet answered, all connections together
+    /// (`PostShares`); past it a post is `rate_limited` at once. 0: no limit.
+    public var maxPostBytesPerUser = 4 << 20
     public var requestsPerSecond = 200.0
     public var requestBurst = 400.0
     public var handshakeTimeoutSeconds = 10.0

@@ -57,6 +57,7 @@ extension ServerSetting {
             entry == "none" || Int(entry).map({ (1...8).contains($0) }) == true ? nil : "'\(entry)' is not a prefix length 1-8 (or none)"
         },
         .integer("search-concurrency", "session.search requests served at once, server-wide (a broad search walks the whole full-text index, whoever asks: seconds on a big server); more get unavailable with retry_after_ms. One user has one search at a time (rate_limited beyond).", 1...64, \.searchConcurrency),
+        .integer("max-post-bytes-per-user", "turn.post bytes one user may have sent and not yet been answered, all its connections together (posts wait in the writer's queue until committed, first come first served: without a bound one user's big turns queued by the gigabyte and every other session's post waited behind them); past it a post gets rate_limited at once with retry_after_ms (not counted as rate abuse). A user with none in flight always gets one post through. 0: no limit.", 0...(1 << 40), \.maxPostBytesPerUser),
         .number("rate", "Requests per second per connection (token bucket refill); beyond it requests get rate_limited.", 0.1...1_000_000, \.requestsPerSecond),
         .number("burst", "Token bucket size: requests a connection may send at once.", 1...1_000_000, \.requestBurst),
         .number("handshake-timeout", "Seconds to complete the TLS and HTTP upgrade handshakes.", 0.1...600, \.handshakeTimeoutSeconds),

@@ -16,8 +16,8 @@ extension Dispatcher {
             // Not `tandem_rate_limited_total` (the per-connection limit, which alerts watch).
             metrics.errors.add()
             send(.failure(id: id, .rateLimited, """
-                this user's posts not yet written reach \(postShares.bytesPerUser) bytes (all connections together): \
-                retry after the answers to earlier ones
+                this user's posts not yet written reach \(postShares.bytesPerUser) bytes (all connections together; \
+                max-post-bytes-per-user): retry after the answers to earlier ones
                 """, retryAfterMs: PostShares.retryAfterMs), to: connection)
             return
         }

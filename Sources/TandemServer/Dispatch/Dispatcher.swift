@@ -37,7 +37,7 @@ final class Dispatcher: Sendable {
     /// `session.search` requests running, server-wide (`search-concurrency`).
     let searchesRunning = Atomic<Int>(0)
     /// Each user's `turn.post` bytes not yet answered (`PostShares`).
-    let postShares = PostShares()
+    let postShares: PostShares
     /// Users with a `session.search` running: one each at a time.
     let searchingUsers = Mutex<Set<String>>([])
     /// Storage refusals logged one by one: the first of each kind (full, readOnly, lockedOut) in
@@ -59,6 +59,7 @@ final class Dispatcher: Sendable {
         self.metrics = metrics
         self.logger = logger
         self.clock = clock
+        self.postShares = PostShares(bytesPerUser: configuration.maxPostBytesPerUser)
     }
 
     // MARK: Entry point (event-loop thread)

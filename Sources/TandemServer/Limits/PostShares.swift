@@ -12,11 +12,12 @@ import Synchronization
 /// of each busy user's, and the rest is refused `rate_limited` at once, before it costs the writer
 /// anything. A user with nothing in flight always gets one post through, however big.
 final class PostShares: Sendable {
-    /// The share of every user: four of the largest default messages.
+    /// The share of every user by default (`max-post-bytes-per-user`): four of the largest default messages.
     static let defaultBytesPerUser = 4 << 20
     /// What a refused post is told to wait: about one group commit of big turns.
     static let retryAfterMs: Int64 = 50
 
+    /// Each user's share; 0: no limit.
     let bytesPerUser: Int
     private let inFlight = Mutex<[String: Int]>([:])
 
@@ -29,7 +30,7 @@ final class PostShares: Sendable {
     func take(_ bytes: Int, for user: String) -> Bool {
         inFlight.withLock { inFlight in
             let held = inFlight[user] ?? 0
-            guard held == 0 || held + bytes <= bytesPerUser else { return false }
+            guard held == 0 || bytesPerUser == 0 || held + bytes <= bytesPerUser else { return false }
             inFlight[user] = held + bytes
             return true
         }

@@ -9,9 +9,11 @@ extension EndToEnd {
     /// user's share of bytes in flight (`PostShares`), all its connections together, a post is
     /// refused at once; another user's post still goes in.
     @Suite("Posts in flight per user") struct PostShareTests {
-        @Test("big posts past the user's share are refused at once while the writer is busy; another user's goes in")
-        func postsPastTheShareAreRefusedAtOnce() throws {
-            let harness = try TestServer()
+        /// `share`: the `max-post-bytes-per-user` set (nil: the default; 0: no limit, nothing refused).
+        @Test("big posts past the user's share are refused at once while the writer is busy; another user's goes in",
+              arguments: [nil, 600 << 10, 0])
+        func postsPastTheShareAreRefusedAtOnce(share: Int?) throws {
+            let harness = try TestServer { if let share { $0.maxPostBytesPerUser = share } }
             defer { harness.stop() }
             let heavy = try harness.user("heavy"), small = try harness.user("small")
             try harness.session("s-heavy", owner: heavy)
@@ -36,13 +38,14 @@ extension EndToEnd {
             }
             // Whatever order the server read them in, the share holds as many as fit.
             let frameBytes = sent.map(\.bytes).max()!
-            let fit = PostShares.defaultBytesPerUser / frameBytes
-            #expect(fit > 0 && fit < 20)
+            let fit = share == 0 ? 20 : (share ?? PostShares.defaultBytesPerUser) / frameBytes
+            #expect(fit > 0 && fit <= 20 && (fit < 20) == (share != 0))
             // The refusals come while the writer is still held.
             // Indexes into `sent` (each connection numbers its requests from 1).
             var refused: Set<Int> = []
-            let deadline = monotonicSeconds() + 10
-            while refused.count < 20 - fit && monotonicSeconds() < deadline {
+            // With no limit, a while to see that no refusal comes.
+            let deadline = monotonicSeconds() + (fit == 20 ? 0.5 : 10)
+            while (fit == 20 || refused.count < 20 - fit) && monotonicSeconds() < deadline {
                 for client in fleet { client.pump(timeout: 0.01) }
                 refused = Set(sent.indices.filter { sent[$0].client.answerCounts[sent[$0].id] != nil })
             }
