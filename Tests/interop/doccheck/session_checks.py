@@ -19,10 +19,18 @@ def sessions(a):
           "session.create: owner, heads 0, active, no parent", s)
     c.err("session.create", "already_exists", "a taken id", session=sid)
     others = [c.ok("session.create", session=new_id("s"), metadata={"team": team})["session"]["id"] for _ in range(2)]
+    # Most recently updated first; updated in the same millisecond, the session added later first (protocol.md).
+    added = [sid, *others]
+    listed = c.ok("session.list", metadata={"team": team}, limit=3)["sessions"]
+    check([x["id"] for x in listed] == sorted(added, key=lambda i: (-next(x["updated"] for x in listed if x["id"] == i),
+                                                                     -added.index(i))),
+          "session.list: newest update first, ties the later added first", [(x["id"], x["updated"]) for x in listed])
+    time.sleep(0.003)  # the update must land in a later millisecond than the creations to be ordered by it
     c.ok("session.update", session=others[0], title="touched")  # most recently updated first
     page = c.ok("session.list", metadata={"team": team}, limit=2)
     check(set(page) == {"sessions", "next_cursor"} and len(page["sessions"]) == 2, "session.list pages with next_cursor", page)
-    check(page["sessions"][0]["id"] == others[0], "session.list: most recently updated first", [x["id"] for x in page["sessions"]])
+    check(page["sessions"][0]["id"] == others[0], "session.list: most recently updated first",
+          [(x["id"], x["updated"]) for x in page["sessions"]])
     for x in page["sessions"]:
         shape(x, SESSION, "session.list's session")
     rest = c.ok("session.list", metadata={"team": team}, limit=2, cursor=page["next_cursor"])
