@@ -5,7 +5,7 @@ import TandemProtocol
 import TandemStore
 
 /// A turn's token counts are bounded twice: on the wire (`TokenCounts.maximumPerTurn`, TandemProtocol)
-/// and in the store (posts, and import documents: TandemStore's `ImportChecks.maxCount`). Neither
+/// and in the store (posts, and import documents: TandemStore's `CountBound.most`). Neither
 /// layer may import the other, so only a target that sees both can tie them: a wire bound above the
 /// store's would take posts the store refuses, one below it would refuse counts the store exports
 /// (a session's document would no longer import over the wire).

@@ -7,7 +7,7 @@ import TandemJSON
 /// be taken; two of them in one batch crashed the writer on the sum, and one made the session's
 /// export a document `session.import` refused.
 @Suite struct TokenCountBoundsTests {
-    static let most = ImportChecks.maxCount
+    static let most = CountBound.most
 
     @Test func aTurnCarriesAtMostTheBoundAnExportHolds() throws {
         try withStore { store in

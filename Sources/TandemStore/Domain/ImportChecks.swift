@@ -8,14 +8,8 @@ import TandemJSON
 /// log with gaps. Records are checked as they are read (`record`); the lists against each other once
 /// all are in, before the session appears (`consistency`).
 enum ImportChecks {
-    /// Largest counter, seq, version or count a document may carry: far above anything real, far
-    /// below overflow.
-    static let maxCount: Int64 = 1 << 48
-
-    /// `n` held within ±`maxCount`, for counts read back from the database: one written before
-    /// posts were held to the bound (tokens up to Int64.max, totals past 2^48) reads as the bound,
-    /// so the session's export still imports and its totals stop where new posts stop them.
-    static func held(_ n: Int64) -> Int64 { max(-maxCount, min(maxCount, n)) }
+    /// Largest counter, seq, version or count a document may carry.
+    static let maxCount = CountBound.most
 
     /// Latest timestamp, in milliseconds: the end of year 9999.
     static let maxTime: Int64 = 253_402_300_799_999

@@ -174,13 +174,10 @@ public struct ContributionCounts: Sendable, Equatable {
         self.undos = undos
     }
 
-    /// Adds `o`, each count held within ±`ImportChecks.maxCount`: a total stops at 2^48 (what an
+    /// Adds `o`, each count held within ±`CountBound.most`: a total stops at 2^48 (what an
     /// export document may carry) instead of overflowing, which trapped the writer.
     mutating func add(_ o: ContributionCounts) {
-        func sum(_ a: inout Int64, _ b: Int64) {
-            let bound = ImportChecks.maxCount
-            a = max(-bound, min(bound, max(-bound, min(bound, a)) + max(-bound, min(bound, b))))
-        }
+        func sum(_ a: inout Int64, _ b: Int64) { a = CountBound.held(CountBound.held(a) + CountBound.held(b)) }
         sum(&turns, o.turns); sum(&tokensIn, o.tokensIn); sum(&tokensOut, o.tokensOut); sum(&comments, o.comments)
         sum(&rowWrites, o.rowWrites); sum(&merges, o.merges); sum(&conflicts, o.conflicts); sum(&undos, o.undos)
     }

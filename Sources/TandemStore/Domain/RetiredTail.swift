@@ -82,8 +82,8 @@ enum RetiredTail {
                       let role = turn["role"]?.stringValue.flatMap(TurnRole.init(rawValue:)),
                       let content = turn["content"]?.stringValue, let metadata = turn["metadata"] else { continue }
                 event.turn = Turn(sessionID: sessionID, seq: seqInSession, role: role, author: author, content: content,
-                                  metadata: metadata, tokensIn: ImportChecks.held(turn["tokens_in"]?.intValue ?? 0),
-                                  tokensOut: ImportChecks.held(turn["tokens_out"]?.intValue ?? 0), createdAt: created,
+                                  metadata: metadata, tokensIn: CountBound.held(turn["tokens_in"]?.intValue ?? 0),
+                                  tokensOut: CountBound.held(turn["tokens_out"]?.intValue ?? 0), createdAt: created,
                                   state: turn["state"]?.intValue.flatMap(TurnState.init(rawValue:)) ?? .live,
                                   eventSeq: seq, nonce: turn["nonce"]?.stringValue)
             default:

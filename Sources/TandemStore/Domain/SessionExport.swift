@@ -95,8 +95,8 @@ enum SessionExport {
         let seq = row.int(0)
         var turn: [String: JSONValue] = [
             "seq": .integer(seq), "role": .string(row.text(1)), "author": .string(row.text(2)),
-            "content": .string(row.text(3)), "metadata": try row.json(4), "tokens_in": .integer(ImportChecks.held(row.int(5))),
-            "tokens_out": .integer(ImportChecks.held(row.int(6))), "created_at": .integer(row.int(7)),
+            "content": .string(row.text(3)), "metadata": try row.json(4), "tokens_in": .integer(CountBound.held(row.int(5))),
+            "tokens_out": .integer(CountBound.held(row.int(6))), "created_at": .integer(row.int(7)),
             "state": .integer(retired.state(TurnState(rawValue: row.int(8)) ?? .live, seq: seq).rawValue),
             "event_seq": .integer(row.int(9))]
         if let nonce = row.optionalText(10) { turn["nonce"] = .string(nonce) }

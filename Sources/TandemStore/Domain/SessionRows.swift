@@ -30,7 +30,7 @@ enum TurnRows {
     static func map(_ row: Row, sessionID: String, retired: TurnRetirements) throws(StoreError) -> Turn {
         let seq = row.int(0)
         return Turn(sessionID: sessionID, seq: seq, role: TurnRole(rawValue: row.text(1)) ?? .user, author: row.text(2),
-                    content: row.text(3), metadata: try row.json(4), tokensIn: ImportChecks.held(row.int(5)), tokensOut: ImportChecks.held(row.int(6)),
+                    content: row.text(3), metadata: try row.json(4), tokensIn: CountBound.held(row.int(5)), tokensOut: CountBound.held(row.int(6)),
                     createdAt: row.int(7), state: retired.state(TurnState(rawValue: row.int(8)) ?? .live, seq: seq),
                     eventSeq: row.int(9), nonce: row.optionalText(10))
     }

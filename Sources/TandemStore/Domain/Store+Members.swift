@@ -171,7 +171,7 @@ enum Contributions {
     /// A row of session id, user id and `counterColumns`.
     static func map(_ row: Row) -> Contribution {
         Contribution(sessionID: row.text(0), userID: row.text(1), counts: ContributionCounts(
-            turns: row.int(2), tokensIn: ImportChecks.held(row.int(3)), tokensOut: ImportChecks.held(row.int(4)), comments: row.int(5),
+            turns: row.int(2), tokensIn: CountBound.held(row.int(3)), tokensOut: CountBound.held(row.int(4)), comments: row.int(5),
             rowWrites: row.int(6), merges: row.int(7), conflicts: row.int(8), undos: row.int(9)))
     }
 }

@@ -25,8 +25,8 @@ enum Turns {
             try Validate.text(t.content, what: "turn content", max: config.maxContentBytes, allowEmpty: true)
             let meta = try Validate.object(t.metadata, what: "turn metadata", max: config.maxMetadataBytes)
             guard t.tokensIn >= 0, t.tokensOut >= 0 else { throw StoreError.invalid("token counts must not be negative") }
-            guard t.tokensIn <= ImportChecks.maxCount, t.tokensOut <= ImportChecks.maxCount else {
-                throw StoreError.invalid("token counts must be at most \(ImportChecks.maxCount) (2^48)")
+            guard t.tokensIn <= CountBound.most, t.tokensOut <= CountBound.most else {
+                throw StoreError.invalid("token counts must be at most \(CountBound.most) (2^48)")
             }
             if let nonce = t.nonce { try Validate.nonce(nonce) }
             out.append(Prepared(role: t.role, content: t.content, metadata: meta, metadataValue: t.metadata,

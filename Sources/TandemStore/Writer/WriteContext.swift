@@ -151,7 +151,7 @@ public final class WriteContext {
                       undos = undos + excluded.undos
                     """, [.integer(key.sid), .text(key.user), .integer(c.turns), .integer(c.tokensIn), .integer(c.tokensOut),
                           .integer(c.comments), .integer(c.rowWrites), .integer(c.merges), .integer(c.conflicts), .integer(c.undos),
-                          .integer(ImportChecks.maxCount)])
+                          .integer(CountBound.most)])
             }
             batchContributions.removeAll(keepingCapacity: true)
         }
