@@ -107,6 +107,61 @@ final class Tally: Sendable {
         pool.shutdown()
         #expect(tally.count.load(ordering: .relaxed) == 30)
     }
+
+    @Test("an owner at its limit waits out of line: a thousand other owners' jobs run meanwhile, its own when one ends")
+    func anOwnerAtItsLimitStepsAside() {
+        let pool = WorkPool(threads: 2)
+        let gate = DispatchSemaphore(value: 0), started = DispatchSemaphore(value: 0), othersDone = DispatchSemaphore(value: 0)
+        let order = Order(), tally = Tally()
+        #expect(pool.submit(owner: "heavy") { started.signal(); gate.wait(); order.ran("heavy-1") })
+        started.wait()
+        #expect(pool.submit(owner: "heavy") { order.ran("heavy-2") })
+        for n in 0..<1000 {
+            #expect(pool.submit(owner: "user-\(n)") {
+                if tally.count.add(1, ordering: .relaxed).newValue == 1000 { othersDone.signal() }
+            })
+        }
+        let othersRan = othersDone.wait(timeout: .now() + 10) == .success
+        #expect(othersRan, "the other owners' jobs waited behind an owner at its limit")
+        #expect(order.names.withLock { $0 }.isEmpty, "heavy's second job ran while its first still ran")
+        gate.signal()
+        pool.shutdown()
+        #expect(order.names.withLock { $0 } == ["heavy-1", "heavy-2"])
+    }
+}
+
+/// The work pool's queues: first in, first out across compactions, and a taken element let go at once.
+@Suite struct FIFOTests {
+    @Test func keepsOrderAcrossCompactions() {
+        var fifo = FIFO<Int>()
+        var next = 0, expected = 0
+        for round in 0..<50 {
+            for _ in 0..<(round % 7 == 0 ? 3000 : 40) { fifo.push(next); next += 1 }
+            for _ in 0..<(round % 5 == 0 ? 2500 : 35) {
+                guard let got = fifo.pop() else { break }
+                #expect(got == expected)
+                expected += 1
+            }
+            #expect(fifo.count == next - expected)
+        }
+        while let got = fifo.pop() { #expect(got == expected); expected += 1 }
+        #expect(fifo.isEmpty && expected == next)
+    }
+
+    @Test func aPoppedElementIsLetGoAtOnce() {
+        final class Held: Sendable {}
+        var fifo = FIFO<Held>()
+        weak var first: Held?
+        do {
+            let a = Held(), b = Held()
+            first = a
+            fifo.push(a)
+            fifo.push(b)
+        }
+        _ = fifo.pop()
+        #expect(first == nil, "the array still held the popped element")
+        #expect(fifo.count == 1)
+    }
 }
 
 @Suite struct FreedMemoryReleaserTests {

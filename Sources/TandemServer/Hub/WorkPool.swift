@@ -17,20 +17,19 @@ import TandemStore
 public final class WorkPool: @unchecked Sendable {
     // @unchecked: `lanes`, `line`, `waiting`, `stopping` and `running` are only touched with `condition` locked.
     private let condition = MonotonicCondition()
-    /// One owner's jobs waiting, oldest from `head` on (those before it were taken and let go: a
-    /// job kept after it ran kept what it captured, the connection and through it the whole server),
-    /// and how many of its jobs run now.
+    /// One owner's jobs waiting, oldest first, how many of its jobs run now, and whether it is in `line`.
     private struct Lane {
-        var jobs: [(@Sendable () -> Void)?] = []
-        var head = 0
+        var jobs = FIFO<@Sendable () -> Void>()
         var running = 0
-        var isEmpty: Bool { head == jobs.count }
-        var count: Int { jobs.count - head }
+        var inLine = false
     }
     /// Lanes by owner ("" for the server's own work); a lane leaves once it has nothing waiting or running.
     private var lanes: [String: Lane] = [:]
-    /// Owners with jobs waiting, in the order they are served (an owner served goes to the back).
-    private var line: [String] = []
+    /// Owners that may start a job now (jobs waiting, below their running limit), in the order they
+    /// are served (an owner served goes to the back). An owner at its limit leaves the line and
+    /// comes back when one of its jobs ends, so a free thread takes the front at once: O(1) per job
+    /// however many owners wait.
+    private var line = FIFO<String>()
     private var waiting = 0
     private var stopping = false
     private var running = 0
@@ -68,10 +67,10 @@ public final class WorkPool: @unchecked Sendable {
         defer { condition.unlock() }
         guard !stopping, waiting < maxQueued else { return false }
         let key = owner ?? ""
-        guard key == "" || (lanes[key]?.count ?? 0) < maxQueuedPerOwner else { return false }
+        guard key == "" || (lanes[key]?.jobs.count ?? 0) < maxQueuedPerOwner else { return false }
         var lane = lanes.removeValue(forKey: key) ?? Lane()
-        if lane.isEmpty { line.append(key) }
-        lane.jobs.append(job)
+        lane.jobs.push(job)
+        enterLineIfReady(key, &lane)
         lanes[key] = lane
         waiting += 1
         condition.signal()
@@ -87,25 +86,23 @@ public final class WorkPool: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// The next job a free thread may take, and its owner: the first owner in line below its limit.
-    /// Under `condition`.
-    private func take() -> (job: (@Sendable () -> Void)?, owner: String)? {
-        guard let place = line.firstIndex(where: { $0 == "" || lanes[$0]!.running < maxRunningPerOwner }) else { return nil }
-        let key = line.remove(at: place)
+    /// Puts `key` at the back of the line if it has jobs waiting, is below its running limit and is
+    /// not in line already. Under `condition`.
+    private func enterLineIfReady(_ key: String, _ lane: inout Lane) {
+        guard !lane.inLine, !lane.jobs.isEmpty, key == "" || lane.running < maxRunningPerOwner else { return }
+        line.push(key)
+        lane.inLine = true
+    }
+
+    /// The next job a free thread may take, and its owner: the oldest job of the owner at the front
+    /// of the line. Under `condition`.
+    private func take() -> (job: @Sendable () -> Void, owner: String)? {
+        guard let key = line.pop() else { return nil }
         var lane = lanes.removeValue(forKey: key)!
-        let job = lane.jobs[lane.head].take()
-        lane.head += 1
-        if lane.isEmpty {
-            lane.jobs.removeAll()
-            lane.head = 0
-        } else {
-            if lane.head > 1024 && lane.head * 2 > lane.jobs.count {
-                lane.jobs.removeFirst(lane.head)
-                lane.head = 0
-            }
-            line.append(key)
-        }
+        let job = lane.jobs.pop()!
+        lane.inLine = false
         lane.running += 1
+        enterLineIfReady(key, &lane)
         lanes[key] = lane
         waiting -= 1
         return (job, key)
@@ -127,14 +124,16 @@ public final class WorkPool: @unchecked Sendable {
             }
             condition.unlock()
             let (job, owner) = next!
-            job?()
+            job()
             condition.lock()
             var lane = lanes.removeValue(forKey: owner)!
             lane.running -= 1
-            if lane.running > 0 || !lane.isEmpty { lanes[owner] = lane }
-            // A job of this owner may have waited for this one to end (its limit), with the threads
-            // asleep: wake them (a signal could reach `shutdown`'s wait instead).
-            if !lane.isEmpty { condition.broadcast() }
+            let wasOut = !lane.inLine
+            enterLineIfReady(owner, &lane)
+            if lane.running > 0 || !lane.jobs.isEmpty { lanes[owner] = lane }
+            // A job of this owner waited for this one to end (its limit), with the threads asleep:
+            // wake them (a signal could reach `shutdown`'s wait instead).
+            if wasOut && lane.inLine { condition.broadcast() }
             condition.unlock()
         }
     }
