@@ -5,6 +5,8 @@ public struct User: Sendable, Equatable {
     public var id: String
     public var displayName: String
     public var createdAt: Int64
+    /// When `users disable` suspended them (nil: enabled). Their tokens then authenticate nothing.
+    public var disabledAt: Int64? = nil
 }
 
 /// An API token's stored record; the secret itself is never stored (only its SHA-256).
@@ -15,6 +17,15 @@ public struct APIToken: Sendable, Equatable {
     public var createdAt: Int64
     public var revokedAt: Int64?
     public var lastUsedAt: Int64?
+    /// When it stops authenticating by itself (nil: never).
+    public var expiresAt: Int64? = nil
+
+    /// "active", "revoked" or "expired" at `now` (Unix ms).
+    public func state(now: Int64) -> String {
+        if revokedAt != nil { return "revoked" }
+        if let expiresAt, expiresAt <= now { return "expired" }
+        return "active"
+    }
 }
 
 /// A token just created: `secret` is shown once and cannot be recovered later.

@@ -8,8 +8,8 @@ extension Store {
     /// Every user, by id.
     public func adminUsers() throws(StoreError) -> [User] {
         try read { db throws(StoreError) in
-            try db.query("SELECT id, display_name, created_at FROM users ORDER BY id") {
-                User(id: $0.text(0), displayName: $0.text(1), createdAt: $0.int(2))
+            try db.query("SELECT id, display_name, created_at, disabled_at FROM users ORDER BY id") {
+                User(id: $0.text(0), displayName: $0.text(1), createdAt: $0.int(2), disabledAt: $0.optionalInt(3))
             }
         }
     }
@@ -69,10 +69,10 @@ extension Store {
     public func adminTokens() throws(StoreError) -> [APIToken] {
         try read { db throws(StoreError) in
             try db.query("""
-                SELECT id, user_id, label, created_at, revoked_at, last_used_at FROM api_tokens ORDER BY created_at, id
+                SELECT id, user_id, label, created_at, revoked_at, last_used_at, expires_at FROM api_tokens ORDER BY created_at, id
                 """) {
                 APIToken(id: $0.text(0), userID: $0.text(1), label: $0.text(2), createdAt: $0.int(3),
-                         revokedAt: $0.optionalInt(4), lastUsedAt: $0.optionalInt(5))
+                         revokedAt: $0.optionalInt(4), lastUsedAt: $0.optionalInt(5), expiresAt: $0.optionalInt(6))
             }
         }
     }

@@ -7,17 +7,21 @@ import TandemJSON
 /// the cursor. `more` says whether anything is left after the page.
 extension Store {
     /// Users by id, after the id `after` (which need not exist: ids are ordered as text), each with
-    /// the number of their tokens not revoked.
+    /// the number of their tokens neither revoked nor expired (a disabled user's included: enabled,
+    /// they work again).
     public func adminUserPage(after: String? = nil, limit: Int = 100) throws(StoreError)
         -> (users: [(user: User, activeTokens: Int)], more: Bool) {
         let limit = max(1, limit)
+        let now = self.now
         return try read { db throws(StoreError) in
             let rows = try db.query("""
                 SELECT u.id, u.display_name, u.created_at,
-                       (SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL)
+                       (SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL
+                          AND (t.expires_at IS NULL OR t.expires_at > ?3)), u.disabled_at
                 FROM users u WHERE ?1 IS NULL OR u.id > ?1 ORDER BY u.id LIMIT ?2
-                """, [.optional(after), .int(limit + 1)]) {
-                (user: User(id: $0.text(0), displayName: $0.text(1), createdAt: $0.int(2)), activeTokens: Int($0.int(3)))
+                """, [.optional(after), .int(limit + 1), .integer(now)]) {
+                (user: User(id: $0.text(0), displayName: $0.text(1), createdAt: $0.int(2), disabledAt: $0.optionalInt(4)),
+                 activeTokens: Int($0.int(3)))
             }
             return (Array(rows.prefix(limit)), rows.count > limit)
         }
@@ -38,11 +42,11 @@ extension Store {
             }
             // One user's come off `api_tokens_user`; everyone's is a scan that keeps `limit + 1` in the sorter.
             let tokens = try db.query("""
-                SELECT id, user_id, label, created_at, revoked_at, last_used_at FROM api_tokens
+                SELECT id, user_id, label, created_at, revoked_at, last_used_at, expires_at FROM api_tokens
                 WHERE (?1 IS NULL OR user_id = ?1) AND (created_at, id) > (?2, ?3) ORDER BY created_at, id LIMIT ?4
                 """, [.optional(user), .integer(from.createdAt), .text(from.id), .int(limit + 1)]) {
                 APIToken(id: $0.text(0), userID: $0.text(1), label: $0.text(2), createdAt: $0.int(3),
-                         revokedAt: $0.optionalInt(4), lastUsedAt: $0.optionalInt(5))
+                         revokedAt: $0.optionalInt(4), lastUsedAt: $0.optionalInt(5), expiresAt: $0.optionalInt(6))
             }
             return (Array(tokens.prefix(limit)), tokens.count > limit)
         }

@@ -6,6 +6,18 @@ public struct TokenIdentity: Sendable, Equatable {
     public var tokenID: String
     public var user: User
     public var revoked: Bool
+    /// When it stops authenticating (nil: never). Kept with the identity so a cached one is refused
+    /// on time from memory, without a read per handshake.
+    public var expiresAt: Int64? = nil
+
+    /// Why it does not authenticate at `now` (Unix ms); nil when it does. Revoked before disabled
+    /// before expired: the most lasting reason is the one told.
+    public func end(now: Int64) -> TokenEnd? {
+        if revoked { return .revoked }
+        if user.disabledAt != nil { return .disabled }
+        if let expiresAt, expiresAt <= now { return .expired }
+        return nil
+    }
 }
 
 /// Read-only lookups for authentication and for watching access while connections stay open.
@@ -22,12 +34,12 @@ extension Store {
         let hash = RandomID.hash(secret)
         let found = try read(readerWait: readerWait) { db throws(StoreError) in
             try db.queryOne("""
-                SELECT t.id, t.revoked_at, u.id, u.display_name, u.created_at, t.hash
+                SELECT t.id, t.revoked_at, u.id, u.display_name, u.created_at, t.hash, t.expires_at, u.disabled_at
                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?
                 """, [.text(hash)]) { row in
                 (TokenIdentity(tokenID: row.text(0),
-                               user: User(id: row.text(2), displayName: row.text(3), createdAt: row.int(4)),
-                               revoked: !row.isNull(1)), row.text(5))
+                               user: User(id: row.text(2), displayName: row.text(3), createdAt: row.int(4), disabledAt: row.optionalInt(7)),
+                               revoked: !row.isNull(1), expiresAt: row.optionalInt(6)), row.text(5))
             }
         }
         // The index found it by digest; the decision itself is a constant-time comparison.
@@ -80,20 +92,39 @@ extension Store {
         try read(readerWait: readerWait) { db throws(StoreError) in try db.scalar("SELECT coalesce(max(id), 0) FROM audit_log") ?? 0 }
     }
 
-    /// Of these token ids, the ones that no longer authenticate, each with why: revoked, or gone with
-    /// its user (tokens are deleted only by their user's removal, `ON DELETE CASCADE`). A connection
-    /// cut for either is told which: "ask for a new token" is no advice to someone whose account is gone.
-    public func invalidTokens(among ids: [String]) throws(StoreError) -> [String: TokenEnd] {
+    /// Of these token ids, the ones that no longer authenticate at `now`, each with why: revoked,
+    /// expired, its user disabled, or gone with its user (tokens are deleted only by their user's
+    /// removal, `ON DELETE CASCADE`). A connection cut for any is told which: "ask for a new token"
+    /// is no advice to someone whose account is gone.
+    public func invalidTokens(among ids: [String], now: Int64? = nil) throws(StoreError) -> [String: TokenEnd] {
+        try tokenStates(among: ids, now: now).compactMapValues { state in
+            if case .ended(let end) = state { return end }
+            return nil
+        }
+    }
+
+    /// The state of each of these token ids at `now` (default: the store's clock): ended (with why)
+    /// or live until its expiry. The access watcher keeps live connections to both: a rotation's
+    /// grace gives a token an expiry after its connections opened.
+    public func tokenStates(among ids: [String], now: Int64? = nil) throws(StoreError) -> [String: TokenState] {
         guard !ids.isEmpty else { return [:] }
+        let now = now ?? self.now
         return try read { db throws(StoreError) in
-            var invalid = Dictionary(ids.map { ($0, TokenEnd.accountRemoved) }, uniquingKeysWith: { first, _ in first })
+            var states = Dictionary(ids.map { ($0, TokenState.ended(.accountRemoved)) }, uniquingKeysWith: { first, _ in first })
             for chunk in ids.chunked(500) {
                 let marks = Array(repeating: "?", count: chunk.count).joined(separator: ",")
-                let found = try db.query("SELECT id, revoked_at IS NULL FROM api_tokens WHERE id IN (\(marks))",
-                                         chunk.map { .text($0) }) { ($0.text(0), $0.int(1) != 0) }
-                for (id, valid) in found { invalid[id] = valid ? nil : .revoked }
+                let found = try db.query("""
+                    SELECT t.id, t.revoked_at IS NOT NULL, t.expires_at, u.disabled_at IS NOT NULL
+                    FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id IN (\(marks))
+                    """, chunk.map { .text($0) }) { ($0.text(0), $0.int(1) != 0, $0.optionalInt(2), $0.int(3) != 0) }
+                for (id, revoked, expiresAt, disabled) in found {
+                    if revoked { states[id] = .ended(.revoked) }
+                    else if disabled { states[id] = .ended(.disabled) }
+                    else if let expiresAt, expiresAt <= now { states[id] = .ended(.expired) }
+                    else { states[id] = .live(expiresAt: expiresAt) }
+                }
             }
-            return invalid
+            return states
         }
     }
 
@@ -187,4 +218,15 @@ public enum TokenEnd: Sendable, Equatable {
     case revoked
     /// Deleted with its user (`users remove`).
     case accountRemoved
+    /// Past its expiry (`tokens issue --expires`, or a rotation's grace ended).
+    case expired
+    /// Its user is suspended (`users disable`); `users enable` makes it work again.
+    case disabled
+}
+
+/// A token's state for the access watcher (`tokenStates(among:)`).
+public enum TokenState: Sendable, Equatable {
+    case ended(TokenEnd)
+    /// Authenticates until `expiresAt` (nil: until revoked).
+    case live(expiresAt: Int64?)
 }

@@ -36,8 +36,8 @@ extension Store {
 
     public func user(id: String) throws(StoreError) -> User {
         let found = try read { db throws(StoreError) in
-            try db.queryOne("SELECT id, display_name, created_at FROM users WHERE id = ?", [.text(id)]) {
-                User(id: $0.text(0), displayName: $0.text(1), createdAt: $0.int(2))
+            try db.queryOne("SELECT id, display_name, created_at, disabled_at FROM users WHERE id = ?", [.text(id)]) {
+                User(id: $0.text(0), displayName: $0.text(1), createdAt: $0.int(2), disabledAt: $0.optionalInt(3))
             }
         }
         guard let found else { throw StoreError.notFound("user \(id)") }
@@ -52,43 +52,50 @@ extension Store {
         }
     }
 
-    /// Issues an API token for `userID`. The returned secret is shown once; only its SHA-256 is kept.
-    /// Issues a token (its secret is returned once and stored hashed); audited as `token.issue` by `actor`.
-    public func createToken(userID: String, label: String, actor: String = "admin") throws(StoreError) -> IssuedToken {
+    /// Issues a token (its secret is returned once and stored hashed); audited as `token.issue` by
+    /// `actor`. `lifetime` (ms, > 0): it stops authenticating that long after it is issued (nil: never).
+    public func createToken(userID: String, label: String, lifetime: Int64? = nil, actor: String = "admin") throws(StoreError) -> IssuedToken {
         try Validate.text(label, what: "token label", max: configuration.maxTitleBytes, allowEmpty: true)
+        if let lifetime, lifetime <= 0 { throw StoreError.invalid("a token's lifetime must be positive") }
         return try write { ctx throws(StoreError) in
             guard try ctx.db.userExists(userID) else { throw StoreError.notFound("user \(userID)") }
-            return try Self.insertToken(ctx, userID: userID, label: label, actor: actor)
+            return try Self.insertToken(ctx, userID: userID, label: label, expiresAt: lifetime.map { ctx.now + $0 }, actor: actor)
         }
     }
 
     /// Issues a new token for `userID` (its secret made here, only its hash stored) with its audit
     /// entry (the checks are the caller's).
-    static func insertToken(_ ctx: WriteContext, userID: String, label: String, actor: String) throws(StoreError) -> IssuedToken {
+    static func insertToken(_ ctx: WriteContext, userID: String, label: String, expiresAt: Int64? = nil, actor: String,
+                            action: String = "token.issue", detail more: [String: JSONValue] = [:]) throws(StoreError) -> IssuedToken {
         let secret = RandomID.secret(prefix: "tdm_")
         let id = RandomID.make()
-        try ctx.db.run("INSERT INTO api_tokens(id, user_id, hash, label, created_at) VALUES (?,?,?,?,?)",
-                       [.text(id), .text(userID), .text(RandomID.hash(secret)), .text(label), .integer(ctx.now)])
-        try ctx.db.audit(actor: actor, action: "token.issue", sessionID: nil, target: id,
-                         detail: ["user": .string(userID), "label": .string(label)], now: ctx.now)
+        try ctx.db.run("INSERT INTO api_tokens(id, user_id, hash, label, created_at, expires_at) VALUES (?,?,?,?,?,?)",
+                       [.text(id), .text(userID), .text(RandomID.hash(secret)), .text(label), .integer(ctx.now), .optional(expiresAt)])
+        var detail: [String: JSONValue] = ["user": .string(userID), "label": .string(label)]
+        if let expiresAt { detail["expires_at"] = .integer(expiresAt) }
+        try ctx.db.audit(actor: actor, action: action, sessionID: nil, target: id,
+                         detail: .object(detail.merging(more) { first, _ in first }), now: ctx.now)
         return IssuedToken(token: APIToken(id: id, userID: userID, label: label, createdAt: ctx.now,
-                                           revokedAt: nil, lastUsedAt: nil), secret: secret)
+                                           revokedAt: nil, lastUsedAt: nil, expiresAt: expiresAt), secret: secret)
     }
 
-    /// The user a token secret belongs to; `unauthorized` for unknown or revoked tokens.
-    /// Records the time of use.
+    /// The user a token secret belongs to; `unauthorized` for unknown, revoked or expired tokens and
+    /// for a disabled user's. Records the time of use.
     public func authenticate(tokenSecret: String) throws(StoreError) -> User {
         let hash = RandomID.hash(tokenSecret)
         return try write { ctx throws(StoreError) in
             let found = try ctx.db.queryOne("""
-                SELECT t.id, t.revoked_at, u.id, u.display_name, u.created_at
+                SELECT t.id, t.revoked_at, u.id, u.display_name, u.created_at, t.expires_at, u.disabled_at
                 FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.hash = ?
                 """, [.text(hash)]) { row in
-                (row.text(0), row.optionalInt(1), User(id: row.text(2), displayName: row.text(3), createdAt: row.int(4)))
+                TokenIdentity(tokenID: row.text(0),
+                              user: User(id: row.text(2), displayName: row.text(3), createdAt: row.int(4), disabledAt: row.optionalInt(6)),
+                              revoked: !row.isNull(1), expiresAt: row.optionalInt(5))
             }
-            guard let (tokenID, revokedAt, user) = found, revokedAt == nil else {
-                throw StoreError(.unauthorized, "unknown or revoked token")
+            guard let found, found.end(now: ctx.now) == nil else {
+                throw StoreError(.unauthorized, "unknown, revoked or expired token, or a disabled user's")
             }
+            let (tokenID, user) = (found.tokenID, found.user)
             try ctx.db.run("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", [.integer(ctx.now), .text(tokenID)])
             return user
         }
@@ -97,11 +104,11 @@ extension Store {
     public func tokens(userID: String) throws(StoreError) -> [APIToken] {
         try read { db throws(StoreError) in
             try db.query("""
-                SELECT id, user_id, label, created_at, revoked_at, last_used_at FROM api_tokens
+                SELECT id, user_id, label, created_at, revoked_at, last_used_at, expires_at FROM api_tokens
                 WHERE user_id = ? ORDER BY created_at, id
                 """, [.text(userID)]) {
                 APIToken(id: $0.text(0), userID: $0.text(1), label: $0.text(2), createdAt: $0.int(3),
-                         revokedAt: $0.optionalInt(4), lastUsedAt: $0.optionalInt(5))
+                         revokedAt: $0.optionalInt(4), lastUsedAt: $0.optionalInt(5), expiresAt: $0.optionalInt(6))
             }
         }
     }

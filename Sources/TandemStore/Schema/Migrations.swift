@@ -36,6 +36,7 @@ enum Migrations {
         Migration(version: 25, name: "ordered-titles", sql: Schema.orderedTitles),
         Migration(version: 26, name: "audit-removals", sql: Schema.auditRemovals),
         Migration(version: 27, name: "retired-tails", sql: Schema.retiredTails),
+        Migration(version: 28, name: "access-ends", sql: Schema.accessEnds),
     ]
 
     static var latestVersion: Int { all.last!.version }
