@@ -163,6 +163,9 @@ final class LiveSession: Sendable {
         switch code {
         case .credentialRevoked? where reason == CloseCode.accountRemovedReason:
             "your account was removed from this server; ask its administrator"
+        case .credentialRevoked? where reason == CloseCode.accountDisabledReason:
+            "your account was disabled on this server; ask its administrator to enable it"
+        case .credentialRevoked? where reason == CloseCode.tokenExpiredReason: "your token has expired; ask for a new one"
         case .credentialRevoked?: "your token was revoked; ask for a new one"
         // The server closes a viewer of a deleted session with the same code, and says so.
         case .shareRevoked? where reason == deletedReason: "this session was deleted"

@@ -21,7 +21,8 @@ public enum CloseCode: UInt16, Sendable, Hashable, CaseIterable {
     case internalError = 1011
     /// The server is overloaded or its storage is unavailable.
     case tryAgainLater = 1013
-    /// The token that authenticated the connection was revoked, or its user removed.
+    /// The token that authenticated the connection was revoked or expired, or its user removed or
+    /// disabled (the reason says which).
     case credentialRevoked = 4401
     /// The share link that authenticated this viewer was revoked.
     case shareRevoked = 4403
@@ -57,6 +58,14 @@ public enum CloseCode: UInt16, Sendable, Hashable, CaseIterable {
     /// The reason sent with 4401 when the token went with its user (`users remove`), instead of
     /// `token revoked`: the client then says the account is gone, not "ask for a new token".
     public static let accountRemovedReason = "account removed"
+
+    /// The reason sent with 4401 when the token reached its expiry (`tokens issue --expires`, or the
+    /// grace of `tokens rotate` ended): a new token is the remedy.
+    public static let tokenExpiredReason = "token expired"
+
+    /// The reason sent with 4401 when the user was suspended (`users disable`): their tokens work
+    /// again once the operator enables them; a new token does not help.
+    public static let accountDisabledReason = "account disabled"
 
     /// The default close reason text sent with this code.
     public var reason: String {

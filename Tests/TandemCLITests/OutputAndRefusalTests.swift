@@ -83,13 +83,14 @@ import Glibc
     }
 
     /// A live connection cut by `tandem-admin`: a revoked token is told to ask for a new one; a removed
-    /// user (whose tokens went with the account) is told the account is gone, not to ask for a token.
+    /// user (whose tokens went with the account) is told the account is gone, not to ask for a token; a
+    /// disabled one to have it enabled (a new token would not help).
     @Test func aLiveConnectionCutSaysWhetherTheTokenOrTheAccountWent() throws {
         let f = try CLIFixture()
         defer { f.shutdown() }
         _ = try f.run(["post", "s1", "joined"])
         var children: [(user: String, child: Spawned, err: String)] = []
-        for user in ["bob", "carol"] {
+        for user in ["bob", "carol", "alice"] {
             let errPath = f.directory.appendingPathComponent("\(user).err").path
             let outPath = f.directory.appendingPathComponent("\(user).out").path
             let child = try Spawned(CLIFixture.binary, ["tail", "s1", "--url", f.url, "--token", f.tokens[user]!],
@@ -100,10 +101,13 @@ import Glibc
         defer { for c in children { c.child.signal(SIGKILL); c.child.wait(timeout: 5) } }
         for token in try f.server.store.adminTokens() where token.userID == "bob" { try f.server.store.adminRevokeToken(id: token.id) }
         try f.server.store.adminRemoveUser(id: "carol")
+        try f.server.store.adminSetUserDisabled(id: "alice", disabled: true)
+        let expectations = ["bob": "4401: your token was revoked; ask for a new one", "carol": "4401: your account was removed from this server",
+                            "alice": "4401: your account was disabled on this server; ask its administrator to enable it"]
         for (user, child, errPath) in children {
             #expect(child.wait(timeout: 10) == 4, "\(user)")
             let said = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-            let expected = user == "bob" ? "4401: your token was revoked; ask for a new one" : "4401: your account was removed from this server"
+            let expected = expectations[user]!
             #expect(said.contains(expected), "\(user): \(said)")
         }
     }

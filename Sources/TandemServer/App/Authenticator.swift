@@ -7,10 +7,17 @@ import TandemTransport
 /// read-only and cached; the access watcher empties the cache whenever access changes anywhere.
 final class Authenticator: Sendable {
     enum Outcome: Sendable {
-        case member(user: String, tokenID: String)
+        /// `expiresAt`: when the token stops authenticating (nil: never); the connection is cut then.
+        case member(user: String, tokenID: String, expiresAt: Int64?)
         case viewer(link: TandemStore.ShareLink)
         /// 401 (or 429 when the address keeps failing); `reason` goes to the log, never the client.
         case refused(status: Int, reason: String)
+        /// 401 for a real token that no longer authenticates on its own account (expired, or its
+        /// user disabled): answered as any refusal, but not charged to the address's budget. That
+        /// budget is against guessing, and presenting a real secret is no guess: a forgotten job
+        /// retrying an expired token behind an office's one address would otherwise lock everyone
+        /// there out. Told apart only in the log.
+        case ended(reason: String)
         /// The address keeps failing: its next attempt is checked in `retryAfter` seconds.
         case throttled(reason: String, retryAfter: Int)
         /// No database reader came free within `readerWait`: nothing is known about the credential
@@ -57,7 +64,7 @@ final class Authenticator: Sendable {
         let outcome = check(request)
         switch outcome {
         case .refused, .throttled: break // a failure: the attempt stays spent
-        case .member, .viewer, .busy: throttle.refund(address, now: now) // a good credential, or nothing learnt
+        case .member, .viewer, .busy, .ended: throttle.refund(address, now: now) // a real credential, or nothing learnt
         }
         return outcome
     }
@@ -88,9 +95,15 @@ final class Authenticator: Sendable {
                 return .busy(error.message)
             }
             guard let identity else { return .refused(status: 401, reason: "unknown token") }
-            guard !identity.revoked else { return .refused(status: 401, reason: "revoked token") }
+            // From the identity (cached or just read): an expiry costs no read of its own.
+            switch identity.end(now: Int64(Date().timeIntervalSince1970 * 1000)) {
+            case nil: break
+            case .revoked?, .accountRemoved?: return .refused(status: 401, reason: "revoked token")
+            case .expired?: return .ended(reason: "expired token")
+            case .disabled?: return .ended(reason: "disabled user")
+            }
             store.recordTokenUse(tokenID: identity.tokenID)
-            return .member(user: identity.user.id, tokenID: identity.tokenID)
+            return .member(user: identity.user.id, tokenID: identity.tokenID, expiresAt: identity.expiresAt)
         case .success(.shareSecret(let secret)):
             let found: TandemStore.ShareLink?
             do throws(StoreError) {

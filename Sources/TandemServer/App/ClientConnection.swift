@@ -36,6 +36,7 @@ final class ClientConnection: Sendable {
         /// When the token promised to the last refused request comes (see `admit`).
         var promised = -Double.infinity
         var cutOff = false
+        var tokenExpiresAt: Int64?
     }
     private let state: Mutex<State>
 
@@ -45,12 +46,22 @@ final class ClientConnection: Sendable {
     /// given back with the connection's; nil for members, or with no such limit.
     let addressPlace: String?
 
-    init(identity: ClientIdentity, bucket: TokenBucket, authGeneration: UInt64 = 0, addressPlace: String? = nil) {
+    init(identity: ClientIdentity, bucket: TokenBucket, authGeneration: UInt64 = 0, addressPlace: String? = nil,
+         tokenExpiresAt: Int64? = nil) {
         self.identity = identity
         self.authGeneration = authGeneration
         self.addressPlace = addressPlace
-        self.state = Mutex(State(bucket: bucket))
+        self.state = Mutex(State(bucket: bucket, tokenExpiresAt: tokenExpiresAt))
     }
+
+    /// When a member's token stops authenticating (Unix ms; nil: never, and always for viewers).
+    /// Not part of `identity`: a rotation's grace gives a token an expiry after its connections
+    /// opened, and the access watcher sets it here then.
+    var tokenExpiresAt: Int64? {
+        get { state.withLock { $0.tokenExpiresAt } }
+    }
+
+    func setTokenExpiresAt(_ at: Int64?) { state.withLock { $0.tokenExpiresAt = at } }
 
     /// Takes a request token. On refusal, returns the seconds to wait and whether the client has
     /// been refused more than `abuseLimit` times within `abuseWindow` seconds (then it is closed).

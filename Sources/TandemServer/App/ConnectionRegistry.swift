@@ -8,7 +8,8 @@ final class ConnectionRegistry: Sendable {
         /// Places taken per user (or link) by `reserve`: the connections registered plus those
         /// accepted but not yet registered (the handshake's answer is written in between).
         var places: [String: Int] = [:]
-        /// Share-link viewers with an expiry, kept apart: the watcher checks them every tick.
+        /// Share-link viewers with an expiry and members whose token has one, kept apart: the
+        /// watcher checks them every tick.
         var expiring: [UInt64: (WebSocketConnection, ClientConnection)] = [:]
         var total = 0
         /// Connections registered while access changed, for the watcher's next tick.
@@ -33,6 +34,7 @@ final class ConnectionRegistry: Sendable {
         state.withLock { s in
             s.byKey[Self.key(client.identity), default: [:]][connection.id] = connection
             if case .viewer(_, _, _?) = client.identity { s.expiring[connection.id] = (connection, client) }
+            if client.tokenExpiresAt != nil { s.expiring[connection.id] = (connection, client) }
             s.total += 1
         }
     }
@@ -47,6 +49,15 @@ final class ConnectionRegistry: Sendable {
             s.recheck.removeValue(forKey: connection.id)
             if s.byKey[key]?.isEmpty == true { s.byKey.removeValue(forKey: key) }
             s.total -= 1
+        }
+    }
+
+    /// Has the watcher check `connection` every tick for its token's expiry, given after it opened
+    /// (`ClientConnection.tokenExpiresAt`, set first). Nothing when it has closed meanwhile.
+    func watchExpiry(_ connection: WebSocketConnection, client: ClientConnection) {
+        state.withLock { s in
+            guard s.byKey[Self.key(client.identity)]?[connection.id] != nil else { return }
+            s.expiring[connection.id] = (connection, client)
         }
     }
 
@@ -97,8 +108,8 @@ final class ConnectionRegistry: Sendable {
     }
     var total: Int { state.withLock { $0.total } }
 
-    /// Share-link viewers whose link has an expiry.
-    var expiringViewers: [(WebSocketConnection, ClientConnection)] { state.withLock { Array($0.expiring.values) } }
+    /// Share-link viewers whose link has an expiry, and members whose token has one.
+    var expiring: [(WebSocketConnection, ClientConnection)] { state.withLock { Array($0.expiring.values) } }
 
     /// Every open connection with its client state.
     var all: [(WebSocketConnection, ClientConnection)] {

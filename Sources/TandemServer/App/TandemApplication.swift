@@ -171,6 +171,7 @@ final class TandemApplication: WebSocketApplication {
     private func admit(_ outcome: Authenticator.Outcome, _ request: HTTPRequest, address: String, generation: UInt64) -> UpgradeDecision {
         let identity: ClientIdentity
         var addressPlace: String? = nil
+        var tokenExpiresAt: Int64? = nil
         switch outcome {
         case .busy(let message):
             logRefusal(request, status: 503, reason: "busy: \(message)", client: address)
@@ -184,9 +185,15 @@ final class TandemApplication: WebSocketApplication {
             logRefusal(request, status: status, reason: "\(reason)", client: address)
             switch status {
             case 400: return .reject(.text(400, "give exactly one credential\n"))
-            default: return .reject(.text(401, "unauthorized\n", extraHeaders: [("WWW-Authenticate", "Bearer realm=\"tandem\"")]))
+            default: return .reject(Self.unauthorized)
             }
-        case .member(let user, let tokenID):
+        case .ended(let reason):
+            // The same answer as an unknown token's: the client is told no more than "not this one".
+            metrics.authFailures.add()
+            logRefusal(request, status: 401, reason: "\(reason)", client: address)
+            return .reject(Self.unauthorized)
+        case .member(let user, let tokenID, let expiresAt):
+            tokenExpiresAt = expiresAt
             guard registry.reserve(user, limit: configuration.maxConnectionsPerUser) else {
                 logRefusal(request, status: 429, reason: "connections per user", client: address, ["user": "\(user)"])
                 return .reject(.text(429, "at most \(configuration.maxConnectionsPerUser) connections per user\n", extraHeaders: [("Retry-After", "5")]))
@@ -213,7 +220,13 @@ final class TandemApplication: WebSocketApplication {
         }
         logger.debug("handshake accepted", metadata: ["who": "\(identity.logName)", "client": "\(address)"])
         let bucket = TokenBucket(capacity: configuration.requestBurst, ratePerSecond: configuration.requestsPerSecond, now: clock())
-        return .accept(context: ClientConnection(identity: identity, bucket: bucket, authGeneration: generation, addressPlace: addressPlace))
+        return .accept(context: ClientConnection(identity: identity, bucket: bucket, authGeneration: generation, addressPlace: addressPlace,
+                                                 tokenExpiresAt: tokenExpiresAt))
+    }
+
+    /// A refused credential's answer (401), whatever the reason: which one goes to the log only.
+    private static var unauthorized: HTTPResponse {
+        .text(401, "unauthorized\n", extraHeaders: [("WWW-Authenticate", "Bearer realm=\"tandem\"")])
     }
 
     func refusedUpgrade(_ request: HTTPRequest, error: HTTPError, peer: String) {

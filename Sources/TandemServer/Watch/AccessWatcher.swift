@@ -9,7 +9,9 @@ import TandemTransport
 /// Keeps live connections true to the database, whoever changed it (this server or
 /// `tandem-admin` writing the file directly):
 /// - a revoked token's connections close with 4401 (reason `account removed` when its user was
-///   removed), a revoked share link's with 4403;
+///   removed, `account disabled` when suspended), a revoked share link's with 4403;
+/// - a token's connections close with 4401 `token expired` at its expiry instant (also one a
+///   rotation's grace gave it after they opened);
 /// - a share-link viewer is told `share.expired` and closed with 4410 at its expiry instant;
 /// - a member removed from a session stops receiving its events;
 /// - events written by another process reach live subscribers;
@@ -79,13 +81,24 @@ final class AccessWatcher: @unchecked Sendable {
     func tick() -> Double {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
         var nextExpiry = Double.infinity
-        // Exact share expiry, checked every tick from memory (viewers only: cheap at any scale).
-        for (connection, client) in registry.expiringViewers {
-            guard case .viewer(let linkID, let session, let expiresAt?) = client.identity else { continue }
-            if expiresAt <= now {
-                if client.markCutOff() { expire(connection, linkID: linkID, session: session, at: expiresAt) }
-            } else {
-                nextExpiry = min(nextExpiry, Double(expiresAt - now) / 1000)
+        // Exact share and token expiry, checked every tick from memory (only connections with an
+        // expiry: cheap at any scale).
+        for (connection, client) in registry.expiring {
+            switch client.identity {
+            case .viewer(let linkID, let session, let expiresAt?):
+                if expiresAt <= now {
+                    if client.markCutOff() { expire(connection, linkID: linkID, session: session, at: expiresAt) }
+                } else {
+                    nextExpiry = min(nextExpiry, Double(expiresAt - now) / 1000)
+                }
+            case .member(let user, let tokenID):
+                guard let expiresAt = client.tokenExpiresAt else { continue }
+                if expiresAt <= now {
+                    if client.markCutOff() { cut(connection, user: user, tokenID: tokenID, .expired) }
+                } else {
+                    nextExpiry = min(nextExpiry, Double(expiresAt - now) / 1000)
+                }
+            case .viewer: continue
             }
         }
         // Taken first: a connection registered after this is either in `registry.all` below
@@ -122,6 +135,19 @@ final class AccessWatcher: @unchecked Sendable {
         connection.close(code: TandemProtocol.CloseCode.shareExpired.rawValue, reason: "share link expired")
     }
 
+    /// Closes a member's connection whose token stopped authenticating, saying why (4401).
+    private func cut(_ connection: WebSocketConnection, user: String, tokenID: String, _ end: TokenEnd) {
+        let (log, reason): (Logger.Message, String) = switch end {
+        case .revoked: ("closing connection of revoked token", TandemProtocol.CloseCode.credentialRevoked.reason)
+        case .accountRemoved: ("closing connection of removed user", TandemProtocol.CloseCode.accountRemovedReason)
+        case .expired: ("closing connection of expired token", TandemProtocol.CloseCode.tokenExpiredReason)
+        case .disabled: ("closing connection of disabled user", TandemProtocol.CloseCode.accountDisabledReason)
+        }
+        // The token's id (never its secret): the user may hold several, and `tokens list` names them by id.
+        logger.info(log, metadata: ["user": "\(user)", "token": "\(tokenID)"])
+        connection.close(code: TandemProtocol.CloseCode.credentialRevoked.rawValue, reason: reason)
+    }
+
     /// `connections` are checked against the database as it is now; the caller empties the token
     /// cache first when access changed (not when only late arrivals are checked: that would move
     /// the generation and name every handshake in flight again).
@@ -134,7 +160,7 @@ final class AccessWatcher: @unchecked Sendable {
             case .viewer(let linkID, _, _): linkIDs.insert(linkID)
             }
         }
-        let invalid = try store.invalidTokens(among: Array(tokenIDs))
+        let tokens = try store.tokenStates(among: Array(tokenIDs))
         let links = try store.shareLinks(ids: Array(linkIDs))
         // Viewers joined to a session that is gone are closed by its `deleted` announcement
         // (`catchUpExternalEvents`, this tick), after they are told: not here, as "revoked".
@@ -147,13 +173,16 @@ final class AccessWatcher: @unchecked Sendable {
         for (connection, client) in connections {
             switch client.identity {
             case .member(let user, let tokenID):
-                if let end = invalid[tokenID], client.markCutOff() {
-                    // The token's id (never its secret): the user may hold several, and `tokens list` names them by id.
-                    let removed = end == .accountRemoved
-                    logger.info(removed ? "closing connection of removed user" : "closing connection of revoked token",
-                                metadata: ["user": "\(user)", "token": "\(tokenID)"])
-                    connection.close(code: TandemProtocol.CloseCode.credentialRevoked.rawValue,
-                                     reason: removed ? TandemProtocol.CloseCode.accountRemovedReason : "token revoked")
+                switch tokens[tokenID] {
+                case .ended(let end)?:
+                    if client.markCutOff() { cut(connection, user: user, tokenID: tokenID, end) }
+                case .live(let expiresAt)?:
+                    // A rotation's grace (or a later expiry) reaches connections already open:
+                    // the expiry loop in `tick` cuts them at that instant.
+                    guard expiresAt != client.tokenExpiresAt else { break }
+                    client.setTokenExpiresAt(expiresAt)
+                    if expiresAt != nil { registry.watchExpiry(connection, client: client) }
+                case nil: break
                 }
             case .viewer(let linkID, let session, _):
                 guard let link = links[linkID] else {

@@ -74,7 +74,7 @@ enum AuthFuzz {
         let outcome = authenticator.authenticate(request, address: "192.0.2.7", now: 1_000)
         let expected = expectation(Credential.from(request))
         switch (outcome, expected) {
-        case (.member(let user, let tokenID), .member):
+        case (.member(let user, let tokenID, _), .member):
             fuzzCheck(user == "alice" && tokenID == secrets.tokenID, "authenticated as \(user) / \(tokenID)")
         case (.viewer(let link), .viewer):
             fuzzCheck(link.id == secrets.linkID && link.revokedAt == nil, "a viewer of link \(link.id)")
