@@ -3,13 +3,21 @@ import TandemStore
 
 /// The `--json` shapes: snake_case keys, times in Unix milliseconds (null when unset).
 extension User {
-    var json: JSONValue { ["id": .string(id), "display_name": .string(displayName), "created_at": .integer(createdAt)] }
+    var json: JSONValue {
+        ["id": .string(id), "display_name": .string(displayName), "created_at": .integer(createdAt),
+         "status": .string(status), "disabled_at": Output.optional(disabledAt)]
+    }
+
+    /// "active", or "disabled" while suspended (`users disable`).
+    var status: String { disabledAt == nil ? "active" : "disabled" }
 }
 
 extension APIToken {
-    var json: JSONValue {
+    /// `state` ("active", "expired", "revoked") as of `now`.
+    func json(now: Int64) -> JSONValue {
         ["id": .string(id), "user": .string(userID), "label": .string(label), "created_at": .integer(createdAt),
-         "revoked_at": Output.optional(revokedAt), "last_used_at": Output.optional(lastUsedAt), "revoked": .bool(revokedAt != nil)]
+         "revoked_at": Output.optional(revokedAt), "last_used_at": Output.optional(lastUsedAt), "revoked": .bool(revokedAt != nil),
+         "expires_at": Output.optional(expiresAt), "state": .string(state(now: now))]
     }
 }
 

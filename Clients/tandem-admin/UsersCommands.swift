@@ -4,7 +4,8 @@ import TandemStore
 
 struct Users: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Add, list and remove users.", subcommands: [Add.self, List.self, Remove.self])
+        abstract: "Add, list, disable, enable and remove users.",
+        subcommands: [Add.self, List.self, Disable.self, Enable.self, Remove.self])
 
     struct Add: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -21,6 +22,9 @@ struct Users: ParsableCommand {
         @Option(help: "The user id (default: NAME when it is a valid id).") var id: String?
         @Flag(help: "Do not issue a token.") var noToken = false
         @Option(help: "The first token's label.") var label = "initial"
+        @Option(parsing: .unconditional, help: "How long the first token works: e.g. 30d, 90d (default: until revoked).",
+                transform: AdminDuration.parse)
+        var expires: AdminDuration?
         @OptionGroup var output: JSONOption
 
         func run() throws {
@@ -28,14 +32,15 @@ struct Users: ParsableCommand {
             let userID = id ?? (validName ? name : nil)
             let (user, token) = try database.withStore { store in
                 let user = try store.createUser(id: userID, displayName: name)
-                return (user, noToken ? nil : try store.createToken(userID: user.id, label: label))
+                return (user, noToken ? nil : try store.createToken(userID: user.id, label: label, lifetime: expires?.milliseconds))
             }
             if output.json {
-                Output.json(["user": user.json, "token": token.map { $0.token.json.merging(["secret": .string($0.secret)]) } ?? .null])
+                Output.json(["user": user.json, "token": token.map { $0.token.json(now: $0.token.createdAt).merging(["secret": .string($0.secret)]) } ?? .null])
             } else {
                 print("added user \(user.id) (\(user.displayName))")
                 if let token { print("token \(token.token.id): \(token.secret)") }
             }
+            if let at = token?.token.expiresAt { Output.note("token \(token!.token.id) expires \(Output.time(at))") }
             if token != nil { Output.note(TokenSecret.warning) }
         }
     }
@@ -44,6 +49,7 @@ struct Users: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "List users by id, a page at a time.",
             discussion: """
+                STATUS is active or disabled (users disable); TOKENS counts those neither revoked nor expired. \
                 A page holds at most --limit users; when more are left the last line on stderr (or the JSON's \
                 "next") gives the --after to pass for the next page.
 
@@ -69,11 +75,56 @@ struct Users: ParsableCommand {
                 if let next { object["next"] = .string(next) }
                 Output.json(.object(object))
             } else {
-                Output.table(["ID", "NAME", "CREATED", "TOKENS"],
-                             page.users.map { [$0.user.id, $0.user.displayName, Output.time($0.user.createdAt), String($0.activeTokens)] },
+                // New columns go last: scripts reading the tab-separated lines keep their positions.
+                Output.table(["ID", "NAME", "CREATED", "TOKENS", "STATUS"],
+                             page.users.map { [$0.user.id, $0.user.displayName, Output.time($0.user.createdAt), String($0.activeTokens),
+                                               $0.user.status] },
                              empty: "no users; add one with: tandem-admin users add NAME")
                 if let next { Output.note("(more users: --after \(next))") }
             }
+        }
+    }
+
+    struct Disable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Suspend a user: every token of theirs is refused and their live connections close.",
+            discussion: """
+                The handshake refuses their tokens (401) and their live connections close within a second \
+                (code 4401, reason "account disabled"). Everything else stays: tokens, memberships, templates, \
+                turns, and the share links they created (those keep working: they are read access to sessions, \
+                handed to others; revoke them with tandem-admin share revoke). users enable restores access with \
+                the same tokens. A warning names the sessions they own (they stay theirs).
+
+                Example: tandem-admin users disable bob
+                """)
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The user id.") var user: String
+
+        func run() throws {
+            let (changed, notes) = try database.withStore { store in
+                (try store.adminSetUserDisabled(id: user, disabled: true), try store.adminSuspensionNotes(id: user))
+            }
+            print(changed ? "disabled user \(user)" : "user \(user) was already disabled")
+            if !notes.ownedSessions.isEmpty {
+                Output.note("warning: \(user) owns session(s) \(notes.ownedSessions.joined(separator: ", "))\(notes.ownedSessions.count == 5 ? ", ..." : ""): "
+                            + "no one can act as their owner until they are enabled (grant another member owner if needed)")
+            }
+            if notes.liveShareLinks > 0 {
+                Output.note("note: \(notes.liveShareLinks) share link(s) \(user) created still work; list them with: tandem-admin share list")
+            }
+        }
+    }
+
+    struct Enable: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Restore a disabled user: their tokens work again (those not revoked or expired).",
+            discussion: "Example: tandem-admin users enable bob")
+        @OptionGroup var database: DatabaseOptions
+        @Argument(help: "The user id.") var user: String
+
+        func run() throws {
+            let changed = try database.withStore { store in try store.adminSetUserDisabled(id: user, disabled: false) }
+            print(changed ? "enabled user \(user)" : "user \(user) was not disabled")
         }
     }
 
