@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TandemJSON
 @testable import TandemStore
@@ -50,24 +51,36 @@ import TandemJSON
         #expect(gaveUp >= .milliseconds(300) && gaveUp < .seconds(3), "\(gaveUp)")
         try holder.run("COMMIT")
 
-        // Another thread takes the lock and releases it 440 ms later. SQLite's own handler would
-        // retry at 428 and 528 ms (its waits are 100 ms apart by then); ours within a millisecond.
+        // Another thread takes the lock and releases it about 440 ms later. SQLite's own handler
+        // would retry at 428 and 528 ms (its waits are 100 ms apart by then); ours within a
+        // millisecond. Measured from the holder's own instants: on a busy machine its sleep can
+        // overrun, and this thread can wake from `locked.wait()` late, by more than the 60 ms a
+        // fixed window from the start of the wait allowed (both seen at 1/7 of a core).
         let path = dir.dbPath
         let locked = DispatchSemaphore(value: 0)
+        let instants = Mutex<(held: ContinuousClock.Instant?, released: ContinuousClock.Instant?)>((nil, nil))
         let release = Thread {
             guard let other = try? Database(path: path), (try? other.run("BEGIN IMMEDIATE")) != nil else { return }
             let held = ContinuousClock.now
+            instants.withLock { $0.held = held }
             locked.signal()
             Thread.sleep(forTimeInterval: 0.44 - (ContinuousClock.now - held).timeInterval)
             _ = try? other.run("COMMIT")
+            let released = ContinuousClock.now
+            instants.withLock { $0.released = released }
         }
         release.start()
         locked.wait()
-        let waitStarted = ContinuousClock.now
         let patient = try Database(path: dir.dbPath, busyTimeoutMilliseconds: 5_000)
         try patient.run("INSERT INTO t VALUES (2)")
-        let waited = ContinuousClock.now - waitStarted
-        #expect(waited >= .milliseconds(430) && waited < .milliseconds(500), "\(waited)")
+        let taken = ContinuousClock.now
+        // The holder records its release just after COMMIT returns: wait for that record.
+        let deadline = ContinuousClock.now + .seconds(10)
+        while instants.withLock({ $0.released }) == nil && ContinuousClock.now < deadline { Thread.sleep(forTimeInterval: 0.001) }
+        let held = try #require(instants.withLock { $0.held })
+        let released = try #require(instants.withLock { $0.released })
+        #expect(taken - held >= .milliseconds(440), "taken \(taken - held) after the lock was taken: it did not wait")
+        #expect(taken - released < .milliseconds(50), "taken \(taken - released) after the release")
     }
 
     @Test func transactionRollsBackOnErrorAndSavepointsNest() throws {
