@@ -21,11 +21,13 @@ final class Tally: Sendable {
         let pool = WorkPool(threads: 1, maxQueued: 2)
         let gate = NSCondition()
         let released = Tally()
-        // Occupy the only thread until released.
+        let started = DispatchSemaphore(value: 0)
+        // Occupy the only thread until released; the queue counts from when that job has left it.
         #expect(pool.submit {
+            started.signal()
             gate.lock(); while released.count.load(ordering: .relaxed) == 0 { gate.wait() }; gate.unlock()
         })
-        Thread.sleep(forTimeInterval: 0.05)
+        started.wait()
         #expect(pool.submit {})
         #expect(pool.submit {})
         #expect(pool.submit {} == false)
