@@ -1,4 +1,5 @@
 import Foundation
+@testable import TandemServer
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -17,7 +18,8 @@ extension EndToEnd {
             let alice = try harness.user("alice")
             let silent = try (0..<3).map { _ in try RawSocket.connect(port: harness.port) }
             defer { silent.forEach { close($0) } }
-            Thread.sleep(forTimeInterval: 0.2)
+            // Counted once the server has accepted them (not when connect returns: the kernel's backlog).
+            #expect(eventually(timeout: 10) { harness.server.transport.connectionCount == 3 })
             for _ in 0..<12 {
                 let answer = try SourceAddressHandshake.attempt(port: harness.port, from: "127.0.0.1", target: "/ws?token=\(alice.token)")
                 #expect(answer.status == 429)
@@ -40,7 +42,7 @@ extension EndToEnd {
             let alice = try harness.user("alice")
             let silent = try (0..<3).map { _ in try RawSocket.connect(port: harness.port) }
             defer { silent.forEach { close($0) } }
-            Thread.sleep(forTimeInterval: 0.2)
+            #expect(eventually(timeout: 10) { harness.server.transport.connectionCount == 3 })
             let answer = try SourceAddressHandshake.attempt(port: harness.port, from: "127.0.0.1", target: "/ws?token=\(alice.token)",
                                                             headers: [("X-Forwarded-For", "198.51.100.20")])
             #expect(answer.status == 101, "the proxy's fourth connection was held to the limit")
