@@ -84,13 +84,25 @@ enum ImportFuzz {
 
     /// Whether every field of `export` is in `document` with an equal value (`users` and the
     /// session's id excepted) or left out there and empty here, and every list as long.
+    /// The session fields an import fills from `updated_at` when left out, by the status they go with.
+    static let sinceStatus = ["archived_at": "archived", "paused_at": "paused"]
+
     static func holds(_ export: JSONValue, in document: JSONValue, path: [String]) -> Bool {
         if path == ["users"] || path == ["session", "id"] { return true }
         switch (export, document) {
         case (.object(let e), .object(let d)):
-            // A field the document leaves out is exported as its default (null, false, 0, empty).
+            // A field the document leaves out is exported as its default (null, false, 0, empty); an
+            // archived (paused) session's left-out `archived_at` (`paused_at`) as its `updated_at`
+            // (SessionImport: else it would never be purged).
             return e.allSatisfy { key, value in
-                [["users"], ["session", "id"]].contains(path + [key]) || d[key].map { holds(value, in: $0, path: path + [key]) } ?? [.null, .bool(false), .integer(0), .string(""), .array([]), .object([:])].contains(value)
+                if [["users"], ["session", "id"]].contains(path + [key]) { return true }
+                if let held = d[key], !(path == ["session"] && held.isNull && Self.sinceStatus[key] != nil) {
+                    return holds(value, in: held, path: path + [key])
+                }
+                if path == ["session"], let status = Self.sinceStatus[key], d["status"] == .string(status) {
+                    return value == e["updated_at"]
+                }
+                return [.null, .bool(false), .integer(0), .string(""), .array([]), .object([:])].contains(value)
             }
         case (.array(let e), .array(let d)):
             return e.count == d.count && zip(e, d).enumerated().allSatisfy { holds($1.0, in: $1.1, path: path + ["\($0)"]) }
