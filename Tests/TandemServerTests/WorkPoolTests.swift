@@ -177,10 +177,29 @@ final class Tally: Sendable {
         }
         #expect(releaser.trimCount >= 3)
         releaser.stop()
-        Thread.sleep(forTimeInterval: 0.05)
         let stopped = releaser.trimCount
         Thread.sleep(forTimeInterval: 0.2)
         #expect(releaser.trimCount == stopped, "trimmed after stop")
+    }
+
+    /// `stop` returns only once a trim already under way has finished, not while it still runs.
+    @Test func stopWaitsForATrimUnderWay() {
+        final class Flag: Sendable { let value = Atomic<Bool>(false) }
+        let inTrim = DispatchSemaphore(value: 0)
+        let trimming = Flag()
+        let releaser = FreedMemoryReleaser(interval: 0.01) {
+            trimming.value.store(true, ordering: .sequentiallyConsistent)
+            inTrim.signal()
+            Thread.sleep(forTimeInterval: 0.3)
+            trimming.value.store(false, ordering: .sequentiallyConsistent)
+        }
+        releaser.start()
+        #expect(inTrim.wait(timeout: .now() + 10) == .success, "no trim began")
+        let began = trimming.value.load(ordering: .sequentiallyConsistent)
+        #expect(began)
+        releaser.stop()
+        let stillTrimming = trimming.value.load(ordering: .sequentiallyConsistent)
+        #expect(!stillTrimming, "stop returned while a trim was running")
     }
 
     @Test func intervalZeroNeverTrims() {

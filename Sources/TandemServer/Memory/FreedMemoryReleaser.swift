@@ -13,17 +13,21 @@ import Synchronization
 // @unchecked Sendable: `timer` is only touched under `lock`; `trims` is a Sendable counter.
 final class FreedMemoryReleaser: @unchecked Sendable {
     private let interval: Double
+    private let release: @Sendable () -> Void
     private let lock = NSLock()
     private var timer: (any DispatchSourceTimer)?
+    /// Signalled by the timer's cancel handler, which runs only once a trim in progress has returned.
+    private var cancelled: DispatchSemaphore?
     private let trims = TrimCounter()
 
     private final class TrimCounter: Sendable {
         let value = Atomic<Int>(0)
     }
 
-    /// `interval` 0 turns the releaser off.
-    init(interval: Double) {
+    /// `interval` 0 turns the releaser off. `release` is the trim itself (tests replace it).
+    init(interval: Double, release: @escaping @Sendable () -> Void = { _ = Allocator.releaseFreedMemory() }) {
         self.interval = interval
+        self.release = release
     }
 
     /// How many times it has returned freed memory so far.
@@ -31,23 +35,34 @@ final class FreedMemoryReleaser: @unchecked Sendable {
 
     func start() {
         guard interval > 0 else { return }
+        stop()
         let source = DispatchSource.makeTimerSource(queue: .global(qos: .utility))
+        let cancelled = DispatchSemaphore(value: 0)
         source.schedule(deadline: .now() + interval, repeating: interval, leeway: .milliseconds(Int(interval * 100)))
-        source.setEventHandler { [trims] in
-            Allocator.releaseFreedMemory()
+        source.setEventHandler { [trims, release] in
+            release()
             trims.value.add(1, ordering: .relaxed)
         }
+        source.setCancelHandler { cancelled.signal() }
         lock.withLock {
-            timer?.cancel()
             timer = source
+            self.cancelled = cancelled
         }
         source.resume()
     }
 
+    /// Stops the timer and returns once a trim already running has finished: after `stop`, no
+    /// trim runs (the server stops it before it tears down what the allocator's threads use).
     func stop() {
-        lock.withLock {
-            timer?.cancel()
-            timer = nil
+        let (source, cancelled) = lock.withLock {
+            defer {
+                timer = nil
+                self.cancelled = nil
+            }
+            return (timer, self.cancelled)
         }
+        guard let source, let cancelled else { return }
+        source.cancel()
+        cancelled.wait()
     }
 }
