@@ -287,8 +287,14 @@ final class TandemApplication: WebSocketApplication {
     func closed(_ connection: WebSocketConnection, code: UInt16?) {
         guard let client = connection.client else { return }
         logger.debug("connection closed", metadata: ["who": "\(client.identity.logName)", "code": "\(code.map(String.init) ?? "none")"])
-        if code == TandemProtocol.CloseCode.slowConsumer.rawValue || code == 1008 { metrics.queueDrops.add() }
         release(connection)
+    }
+
+    /// Counted at the cut, not when the socket closes (up to the close timeout later), and only for
+    /// the server's own cut: a peer closing with 4408 is not one.
+    func outboundOverflowed(_ connection: WebSocketConnection) {
+        metrics.queueDrops.add()
+        logger.debug("slow consumer cut off: outbound queue full", metadata: ["who": "\(connection.client?.identity.logName ?? "-")"])
     }
 
     /// Gives up what the connection holds: its place in the registry and its sessions. Idempotent.

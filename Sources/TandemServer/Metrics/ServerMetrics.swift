@@ -14,7 +14,7 @@ public final class ServerMetrics: Sendable {
     public let turns = Counter("tandem_turns_total", help: "Turns committed and acknowledged.")
     public let turnsPerSecond = Gauge("tandem_turns_per_second", help: "Turns committed during the last full second.")
     public let deliveries = Counter("tandem_deliveries_total", help: "Event frames queued to joined connections.")
-    public let queueDrops = Counter("tandem_slow_consumer_closes_total", help: "Connections closed because their outbound queue overflowed.")
+    public let queueDrops = Counter("tandem_slow_consumer_closes_total", help: "Connections cut off because their outbound queue overflowed (counted at the cut).")
     public let merges = Counter("tandem_state_merges_total", help: "State writes applied by three-way merge.")
     public let conflicts = Counter("tandem_state_conflicts_total", help: "State writes refused as conflicts.")
     public let requests = Counter("tandem_requests_total", help: "Requests received.")

@@ -61,6 +61,10 @@ public protocol WebSocketApplication: Sendable {
     /// reset answers what the transport writes to it), then `closed` follows; what the peer
     /// counted for (places, presence) can be given up now.
     func peerEnded(_ connection: WebSocketConnection)
+    /// The connection's outbound queue overflowed: what it had not been sent is dropped and it is
+    /// being closed with `slowConsumerCloseCode` (`closed` follows once the socket is gone, up to
+    /// `closeTimeout` later). Called once, at the cut.
+    func outboundOverflowed(_ connection: WebSocketConnection)
     /// The connection is gone. `code` is the close code received from the peer, or the one the
     /// server sent when it closed first; nil when the socket dropped without a close frame.
     func closed(_ connection: WebSocketConnection, code: UInt16?)
@@ -68,6 +72,7 @@ public protocol WebSocketApplication: Sendable {
 
 extension WebSocketApplication {
     public func peerEnded(_ connection: WebSocketConnection) {}
+    public func outboundOverflowed(_ connection: WebSocketConnection) {}
     public func handle(http request: HTTPRequest) -> HTTPResponse {
         .text(404, "not found\n")
     }

@@ -130,6 +130,7 @@ extension WebSocketConnection {
         phase = .closing
         afterFlush = .halfCloseAndDrain
         armTimer(at: loop.now + server.closeTimeout)
+        server.application.outboundOverflowed(self)
     }
 
     /// The bytes for this connection: plain, shared compressed, or compressed with our own context.

@@ -67,6 +67,13 @@ extension EndToEnd {
             // Generous for two loaded cores; a session held up by its slow member would stall far longer.
             #expect(worst < 2.0, "the fast member lagged up to \(Int(worst * 1000)) ms behind the writer")
 
+            // Counted at the cut: the slow member's socket stays open (it has read nothing, and the
+            // close timeout is 30 s), yet the cut is already on /metrics.
+            // (Awaited: the slow member's loop may enqueue its overflowing turn a moment after the
+            // fast member's has delivered the last one.)
+            #expect(eventually(timeout: 10) { harness.server.metrics.queueDrops.value == 1 },
+                    "tandem_slow_consumer_closes_total = \(harness.server.metrics.queueDrops.value) before the socket closed")
+
             // The slow member: what it has is a gapless prefix, then close 4408.
             let closed = try #require(slow.waitForClose(timeout: 10), "the slow member was never cut off")
             #expect(closed.code == 4408, "\(closed)")
