@@ -149,7 +149,7 @@ def small_buffers(a):
     # timeout stays off however long the posts take on a busy machine (seen: 100 posts in 44 s, closed as
     # idle first). It reads again once more has been posted than the server's socket, its outbound queue
     # and this receive buffer can hold: the 4408 waits behind what was sent, and reading it within the close
-    # timeout (60 s on this server) is what the document asks of a slow consumer. (It used to wait for tandem_slow_consumer_closes_total, which counts
+    # timeout (60 s on this server) is what the document asks of a slow consumer. (It used to wait for tandem_slow_consumer_closes_total, which then counted
     # the socket's close: after the close timeout, the frame already lost, when the posts outlasted it.)
     parsed = urlparse(a.small_url)
     raw = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
