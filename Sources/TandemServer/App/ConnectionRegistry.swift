@@ -8,9 +8,9 @@ final class ConnectionRegistry: Sendable {
         /// Places taken per user (or link) by `reserve`: the connections registered plus those
         /// accepted but not yet registered (the handshake's answer is written in between).
         var places: [String: Int] = [:]
-        /// Share-link viewers with an expiry and members whose token has one, kept apart: the
-        /// watcher checks them every tick.
-        var expiring: [UInt64: (WebSocketConnection, ClientConnection)] = [:]
+        /// Share-link viewers with an expiry and members whose token has one, by that instant:
+        /// the watcher takes off those due.
+        var expiring = ExpirySchedule<(WebSocketConnection, ClientConnection)>()
         var total = 0
         /// Connections registered while access changed, for the watcher's next tick.
         var recheck: [UInt64: (WebSocketConnection, ClientConnection)] = [:]
@@ -33,8 +33,7 @@ final class ConnectionRegistry: Sendable {
     func add(_ connection: WebSocketConnection, client: ClientConnection) {
         state.withLock { s in
             s.byKey[Self.key(client.identity), default: [:]][connection.id] = connection
-            if case .viewer(_, _, _?) = client.identity { s.expiring[connection.id] = (connection, client) }
-            if client.tokenExpiresAt != nil { s.expiring[connection.id] = (connection, client) }
+            if let at = Self.expiry(of: client) { s.expiring.watch(connection.id, at: at, item: (connection, client)) }
             s.total += 1
         }
     }
@@ -45,20 +44,31 @@ final class ConnectionRegistry: Sendable {
             guard s.byKey[key]?.removeValue(forKey: connection.id) != nil else { return }
             Self.giveBack(key, in: &s)
             if let place = client.addressPlace { Self.giveBack(place, in: &s) }
-            s.expiring.removeValue(forKey: connection.id)
+            s.expiring.unwatch(connection.id)
             s.recheck.removeValue(forKey: connection.id)
             if s.byKey[key]?.isEmpty == true { s.byKey.removeValue(forKey: key) }
             s.total -= 1
         }
     }
 
-    /// Has the watcher check `connection` every tick for its token's expiry, given after it opened
-    /// (`ClientConnection.tokenExpiresAt`, set first). Nothing when it has closed meanwhile.
+    /// Has the watcher cut `connection` at its token's expiry as it is now, given or changed after
+    /// it opened (`ClientConnection.tokenExpiresAt`, set first; nil: no longer watched). Nothing
+    /// when it has closed meanwhile.
     func watchExpiry(_ connection: WebSocketConnection, client: ClientConnection) {
         state.withLock { s in
             guard s.byKey[Self.key(client.identity)]?[connection.id] != nil else { return }
-            s.expiring[connection.id] = (connection, client)
+            if let at = Self.expiry(of: client) {
+                s.expiring.watch(connection.id, at: at, item: (connection, client))
+            } else {
+                s.expiring.unwatch(connection.id)
+            }
         }
+    }
+
+    /// When a connection's access ends by itself: its share link's expiry, or its token's.
+    private static func expiry(of client: ClientConnection) -> Int64? {
+        if case .viewer(_, _, let expiresAt) = client.identity { return expiresAt }
+        return client.tokenExpiresAt
     }
 
     /// Has the access watcher check `connection`'s credential on its next tick.
@@ -108,8 +118,14 @@ final class ConnectionRegistry: Sendable {
     }
     var total: Int { state.withLock { $0.total } }
 
-    /// Share-link viewers whose link has an expiry, and members whose token has one.
-    var expiring: [(WebSocketConnection, ClientConnection)] { state.withLock { Array($0.expiring.values) } }
+    /// Takes off the connections whose expiry (share link's or token's) is at or before `now`, and
+    /// only those (O(due · log n)); each is taken once, until watched again.
+    func takeDueExpiries(now: Int64) -> [(WebSocketConnection, ClientConnection)] {
+        state.withLock { $0.expiring.takeDue(now: now) }
+    }
+
+    /// No later than the next expiry watched (nil: none).
+    var nextExpiry: Int64? { state.withLock { $0.expiring.next } }
 
     /// Every open connection with its client state.
     var all: [(WebSocketConnection, ClientConnection)] {

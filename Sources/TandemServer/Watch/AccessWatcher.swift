@@ -77,26 +77,23 @@ final class AccessWatcher: @unchecked Sendable {
         }
     }
 
-    /// One pass; returns how long to sleep (shorter when a share link is about to expire).
+    /// One pass; returns how long to sleep (until the next expiry when it comes sooner).
     func tick() -> Double {
         let now = Int64(Date().timeIntervalSince1970 * 1000)
-        var nextExpiry = Double.infinity
-        // Exact share and token expiry, checked every tick from memory (only connections with an
-        // expiry: cheap at any scale).
-        for (connection, client) in registry.expiring {
+        // Exact share and token expiry: only the connections due now are taken off the registry's
+        // schedule (a heap by instant), however many others expire later.
+        for (connection, client) in registry.takeDueExpiries(now: now) {
             switch client.identity {
             case .viewer(let linkID, let session, let expiresAt?):
-                if expiresAt <= now {
-                    if client.markCutOff() { expire(connection, linkID: linkID, session: session, at: expiresAt) }
-                } else {
-                    nextExpiry = min(nextExpiry, Double(expiresAt - now) / 1000)
-                }
+                if client.markCutOff() { expire(connection, linkID: linkID, session: session, at: expiresAt) }
             case .member(let user, let tokenID):
+                // The schedule holds the instant `watchExpiry` last gave it; a later one read since
+                // (set before it is watched) must not cut early.
                 guard let expiresAt = client.tokenExpiresAt else { continue }
                 if expiresAt <= now {
                     if client.markCutOff() { cut(connection, user: user, tokenID: tokenID, .expired) }
                 } else {
-                    nextExpiry = min(nextExpiry, Double(expiresAt - now) / 1000)
+                    registry.watchExpiry(connection, client: client)
                 }
             case .viewer: continue
             }
@@ -126,6 +123,8 @@ final class AccessWatcher: @unchecked Sendable {
             logger.warning("access watcher could not read the database", metadata: ["error": "\(error)"])
             for (connection, client) in late { registry.recheckLater(connection, client: client) }
         }
+        // Read last: a rotation's grace found by this tick's recheck may come before the interval.
+        let nextExpiry = registry.nextExpiry.map { Double($0 - Int64(Date().timeIntervalSince1970 * 1000)) / 1000 } ?? .infinity
         return max(0.001, min(interval, nextExpiry))
     }
 
@@ -178,10 +177,10 @@ final class AccessWatcher: @unchecked Sendable {
                     if client.markCutOff() { cut(connection, user: user, tokenID: tokenID, end) }
                 case .live(let expiresAt)?:
                     // A rotation's grace (or a later expiry) reaches connections already open:
-                    // the expiry loop in `tick` cuts them at that instant.
+                    // rescheduled, `tick` cuts them at that instant.
                     guard expiresAt != client.tokenExpiresAt else { break }
                     client.setTokenExpiresAt(expiresAt)
-                    if expiresAt != nil { registry.watchExpiry(connection, client: client) }
+                    registry.watchExpiry(connection, client: client)
                 case nil: break
                 }
             case .viewer(let linkID, let session, _):
