@@ -5,6 +5,28 @@ import TandemJSON
 
 /// Access that ends without a removal: token expiry, a user's suspension, a token's rotation.
 @Suite struct AccessEndsTests {
+    /// One decision for a handshake (`TokenIdentity.end`) and for live connections (`tokenStates`):
+    /// the most lasting reason is told, whatever else also holds.
+    @Test func aTokensEndIsRevokedBeforeDisabledBeforeExpired() {
+        let now: Int64 = 10_000
+        for revoked in [false, true] {
+            for disabled in [false, true] {
+                for expiresAt in [nil, now - 1, now, now + 1] as [Int64?] {
+                    let expected: TokenEnd? = revoked ? .revoked : disabled ? .disabled
+                        : (expiresAt.map { $0 <= now } ?? false) ? .expired : nil
+                    #expect(TokenEnd.of(revoked: revoked, disabled: disabled, expiresAt: expiresAt, now: now) == expected,
+                            "revoked \(revoked), disabled \(disabled), expires \(String(describing: expiresAt))")
+                }
+            }
+        }
+        #expect(TokenEnd.of(revoked: true, disabled: true, expiresAt: 0, now: now) == .revoked)
+        #expect(TokenEnd.of(revoked: false, disabled: true, expiresAt: 0, now: now) == .disabled)
+        #expect(TokenEnd.of(revoked: false, disabled: false, expiresAt: now, now: now) == .expired) // at the instant
+        #expect(TokenEnd.of(revoked: false, disabled: false, expiresAt: now + 1, now: now) == nil)
+        let user = User(id: "bob", displayName: "Bob", createdAt: 0, disabledAt: 5)
+        #expect(TokenIdentity(tokenID: "t", user: user, revoked: false, expiresAt: 0).end(now: now) == .disabled)
+    }
+
     @Test func anExpiringTokenAuthenticatesUntilItsExpiryThenNot() throws {
         let clock = TestClock()
         try withStore(clock: clock) { store in
@@ -18,7 +40,8 @@ import TandemJSON
             clock.advance(2_000)
             #expect(identity.end(now: clock.now) == .expired)
             #expect(errorCode { _ = try store.authenticate(tokenSecret: issued.secret) } == "unauthorized")
-            #expect(try store.invalidTokens(among: [issued.token.id, forever.token.id]) == [issued.token.id: .expired])
+            #expect(try store.tokenStates(among: [issued.token.id, forever.token.id])
+                    == [issued.token.id: .ended(.expired), forever.token.id: .live(expiresAt: nil)])
             let states = Dictionary(uniqueKeysWithValues: try store.tokens(userID: "bob").map { ($0.label, $0.state(now: clock.now)) })
             #expect(states == ["ci": "expired", "laptop": "active"])
             #expect(try store.adminUserPage().users.first { $0.user.id == "bob" }?.activeTokens == 1)
@@ -41,7 +64,7 @@ import TandemJSON
             #expect(try store.user(id: "bob").disabledAt != nil)
             #expect(try store.lookupToken(secret: token.secret)?.end(now: store.now) == .disabled)
             #expect(errorCode { _ = try store.authenticate(tokenSecret: token.secret) } == "unauthorized")
-            #expect(try store.invalidTokens(among: [token.token.id]) == [token.token.id: .disabled])
+            #expect(try store.tokenStates(among: [token.token.id]) == [token.token.id: .ended(.disabled)])
             // Memberships, tokens, share links: all kept (two audit rows more, nothing else).
             var after = try tableCounts(store)
             after["audit_log"]! -= 1
@@ -77,7 +100,8 @@ import TandemJSON
             // An ended token is not rotated (issue a new one); no grace: the old one is revoked at once.
             #expect(errorCode { _ = try store.adminRotateToken(id: old.token.id) } == "invalid_state")
             let third = try store.adminRotateToken(id: new.token.id)
-            #expect(try store.invalidTokens(among: [new.token.id, third.token.id]) == [new.token.id: .revoked])
+            #expect(try store.tokenStates(among: [new.token.id, third.token.id])
+                    == [new.token.id: .ended(.revoked), third.token.id: .live(expiresAt: third.token.expiresAt)])
             #expect(errorCode { _ = try store.adminRotateToken(id: new.token.id) } == "invalid_state")
             #expect(errorCode { _ = try store.adminRotateToken(id: "nope") } == "not_found")
             // A grace past the old expiry does not lengthen it.

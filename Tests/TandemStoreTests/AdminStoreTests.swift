@@ -61,7 +61,7 @@ import TandemJSON
             #expect(errorCode { _ = try store.createUser(id: "bob", displayName: "Another Bob") } == "already_exists")
             #expect(try store.adminUsers().map(\.id) == ["alice", "carol", "dave", "erin"])
             #expect(try store.lookupToken(secret: token.secret) == nil)
-            #expect(try store.invalidTokens(among: [token.token.id]) == [token.token.id: .accountRemoved])
+            #expect(try store.tokenStates(among: [token.token.id]) == [token.token.id: .ended(.accountRemoved)])
             #expect(try store.role(session: "s1", user: "bob") == nil)
             #expect(try store.changeFeed(session: "s1", since: head).events.map(\.kind) == [.member])
             #expect(try store.auditLog().first?.action == "user.remove")
@@ -82,7 +82,7 @@ import TandemJSON
             try store.adminRevokeToken(id: b.token.id) // idempotent
             #expect(try store.lookupToken(secret: b.secret)?.revoked == true)
             #expect(try store.lookupToken(secret: a.secret)?.revoked == false)
-            #expect(try store.invalidTokens(among: [a.token.id, b.token.id]) == [b.token.id: .revoked])
+            #expect(try store.tokenStates(among: [a.token.id, b.token.id]) == [a.token.id: .live(expiresAt: nil), b.token.id: .ended(.revoked)])
             let entry = try #require(try store.auditLog().first)
             #expect(entry.action == "token.revoke" && entry.actor == "admin" && entry.detail["user"]?.stringValue == "bob")
             #expect(errorCode { try store.adminRevokeToken(id: "nope") } == "not_found")

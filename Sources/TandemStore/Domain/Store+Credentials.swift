@@ -10,13 +10,9 @@ public struct TokenIdentity: Sendable, Equatable {
     /// on time from memory, without a read per handshake.
     public var expiresAt: Int64? = nil
 
-    /// Why it does not authenticate at `now` (Unix ms); nil when it does. Revoked before disabled
-    /// before expired: the most lasting reason is the one told.
+    /// Why it does not authenticate at `now` (Unix ms); nil when it does (`TokenEnd.of`).
     public func end(now: Int64) -> TokenEnd? {
-        if revoked { return .revoked }
-        if user.disabledAt != nil { return .disabled }
-        if let expiresAt, expiresAt <= now { return .expired }
-        return nil
+        TokenEnd.of(revoked: revoked, disabled: user.disabledAt != nil, expiresAt: expiresAt, now: now)
     }
 }
 
@@ -92,20 +88,12 @@ extension Store {
         try read(readerWait: readerWait) { db throws(StoreError) in try db.scalar("SELECT coalesce(max(id), 0) FROM audit_log") ?? 0 }
     }
 
-    /// Of these token ids, the ones that no longer authenticate at `now`, each with why: revoked,
-    /// expired, its user disabled, or gone with its user (tokens are deleted only by their user's
-    /// removal, `ON DELETE CASCADE`). A connection cut for any is told which: "ask for a new token"
-    /// is no advice to someone whose account is gone.
-    public func invalidTokens(among ids: [String], now: Int64? = nil) throws(StoreError) -> [String: TokenEnd] {
-        try tokenStates(among: ids, now: now).compactMapValues { state in
-            if case .ended(let end) = state { return end }
-            return nil
-        }
-    }
-
-    /// The state of each of these token ids at `now` (default: the store's clock): ended (with why)
-    /// or live until its expiry. The access watcher keeps live connections to both: a rotation's
-    /// grace gives a token an expiry after its connections opened.
+    /// The state of each of these token ids at `now` (default: the store's clock): ended, with why
+    /// (revoked, expired, its user disabled, or gone with its user: tokens are deleted only by their
+    /// user's removal, `ON DELETE CASCADE`), or live until its expiry. The access watcher keeps live
+    /// connections to both: a rotation's grace gives a token an expiry after its connections
+    /// opened; one cut is told which end: "ask for a new token" is no advice to someone whose
+    /// account is gone.
     public func tokenStates(among ids: [String], now: Int64? = nil) throws(StoreError) -> [String: TokenState] {
         guard !ids.isEmpty else { return [:] }
         let now = now ?? self.now
@@ -118,10 +106,8 @@ extension Store {
                     FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id IN (\(marks))
                     """, chunk.map { .text($0) }) { ($0.text(0), $0.int(1) != 0, $0.optionalInt(2), $0.int(3) != 0) }
                 for (id, revoked, expiresAt, disabled) in found {
-                    if revoked { states[id] = .ended(.revoked) }
-                    else if disabled { states[id] = .ended(.disabled) }
-                    else if let expiresAt, expiresAt <= now { states[id] = .ended(.expired) }
-                    else { states[id] = .live(expiresAt: expiresAt) }
+                    let end = TokenEnd.of(revoked: revoked, disabled: disabled, expiresAt: expiresAt, now: now)
+                    states[id] = end.map { .ended($0) } ?? .live(expiresAt: expiresAt)
                 }
             }
             return states
@@ -212,7 +198,7 @@ extension Array {
     }
 }
 
-/// Why a token stopped authenticating (`invalidTokens(among:)`).
+/// Why a token stopped authenticating (`tokenStates(among:)`, `TokenIdentity.end(now:)`).
 public enum TokenEnd: Sendable, Equatable {
     /// Revoked (`tandem-admin tokens revoke`): the user may be issued a new one.
     case revoked
@@ -222,6 +208,16 @@ public enum TokenEnd: Sendable, Equatable {
     case expired
     /// Its user is suspended (`users disable`); `users enable` makes it work again.
     case disabled
+
+    /// Why a token with these values (its row's, and its user's suspension) does not authenticate
+    /// at `now` (Unix ms); nil when it does. Revoked before disabled before expired: the most
+    /// lasting reason is the one told. The one decision for a handshake and for live connections.
+    public static func of(revoked: Bool, disabled: Bool, expiresAt: Int64?, now: Int64) -> TokenEnd? {
+        if revoked { return .revoked }
+        if disabled { return .disabled }
+        if let expiresAt, expiresAt <= now { return .expired }
+        return nil
+    }
 }
 
 /// A token's state for the access watcher (`tokenStates(among:)`).
