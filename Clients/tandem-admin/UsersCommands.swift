@@ -102,11 +102,13 @@ struct Users: ParsableCommand {
 
         func run() throws {
             let (changed, notes) = try database.withStore { store in
-                (try store.adminSetUserDisabled(id: user, disabled: true), try store.adminSuspensionNotes(id: user))
+                // One more than is shown: "..." only when there is more.
+                (try store.adminSetUserDisabled(id: user, disabled: true), try store.adminSuspensionNotes(id: user, limit: 6))
             }
             print(changed ? "disabled user \(user)" : "user \(user) was already disabled")
             if !notes.ownedSessions.isEmpty {
-                Output.note("warning: \(user) owns session(s) \(notes.ownedSessions.joined(separator: ", "))\(notes.ownedSessions.count == 5 ? ", ..." : ""): "
+                let more = notes.ownedSessions.count > 5 ? ", ..." : ""
+                Output.note("warning: \(user) owns session(s) \(notes.ownedSessions.prefix(5).joined(separator: ", "))\(more): "
                             + "no one can act as their owner until they are enabled (grant another member owner if needed)")
             }
             if notes.liveShareLinks > 0 {

@@ -95,6 +95,25 @@ import TandemTransport
         expectStatus(try f.run(["users", "enable"]), 1)
     }
 
+    /// The warning names at most five owned sessions, with "..." only when there are more: five
+    /// owned are all named, and nothing suggests a sixth.
+    @Test func theDisableWarningSaysMoreOnlyWhenASixthSessionIsOwned() throws {
+        let f = AdminFixture()
+        defer { f.cleanup() }
+        try f.seedStandard()
+        try f.seed { store in for id in ["s2", "s3", "s4", "s5"] { _ = try store.createSession(id: id, title: id, owner: "alice") } }
+        let five = try f.run(["users", "disable", "alice"])
+        expectStatus(five, 0)
+        #expect(five.stderr.contains("owns session(s) s1, s2, s3, s4, s5: "), "\(five.stderr)")
+        #expect(!five.stderr.contains("..."), "\(five.stderr)")
+        expectStatus(try f.run(["users", "enable", "alice"]), 0)
+        try f.seed { store in _ = try store.createSession(id: "s6", title: "s6", owner: "alice") }
+        let six = try f.run(["users", "disable", "alice"])
+        expectStatus(six, 0)
+        #expect(six.stderr.contains("owns session(s) s1, s2, s3, s4, s5, ...: "), "\(six.stderr)")
+        #expect(!six.stderr.contains("s6"), "\(six.stderr)")
+    }
+
     @Test func aRotatedTokenWorksAtOnceAndTheOldOneEndsAfterItsGrace() throws {
         let f = AdminFixture()
         defer { f.cleanup() }
