@@ -127,6 +127,10 @@ final class ConnectionRegistry: Sendable {
     /// No later than the next expiry watched (nil: none).
     var nextExpiry: Int64? { state.withLock { $0.expiring.next } }
 
+    /// The connections whose expiry is watched, and the entries `takeDueExpiries` has taken off so
+    /// far, due or stale: what exact expiry has cost the watcher's ticks.
+    var expiryWatch: (watched: Int, examined: Int) { state.withLock { ($0.expiring.count, $0.expiring.examined) } }
+
     /// Every open connection with its client state.
     var all: [(WebSocketConnection, ClientConnection)] {
         state.withLock { s in

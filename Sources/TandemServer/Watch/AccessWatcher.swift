@@ -20,7 +20,7 @@ import TandemTransport
 final class AccessWatcher: @unchecked Sendable {
     // @unchecked: `lastAudit` and `thread` are touched only by the watcher thread after start;
     // `stopped` is guarded by `condition`.
-    private let registry: ConnectionRegistry
+    let registry: ConnectionRegistry
     private let live: LiveSessions
     private let dispatcher: Dispatcher
     private let authenticator: Authenticator
@@ -37,6 +37,8 @@ final class AccessWatcher: @unchecked Sendable {
     /// For tests: run by a tick that found access changed, right after it read the registry for
     /// its recheck (a handshake registering then must still be checked).
     let afterRegistrySnapshot = Mutex<(@Sendable () -> Void)?>(nil)
+    /// Ticks run so far (tests await them).
+    let ticks = Atomic<Int>(0)
 
     init(registry: ConnectionRegistry, live: LiveSessions, dispatcher: Dispatcher, authenticator: Authenticator,
          store: Store, logger: Logger, interval: Double = 0.25) {
@@ -124,6 +126,7 @@ final class AccessWatcher: @unchecked Sendable {
             for (connection, client) in late { registry.recheckLater(connection, client: client) }
         }
         // Read last: a rotation's grace found by this tick's recheck may come before the interval.
+        ticks.add(1, ordering: .relaxed)
         let nextExpiry = registry.nextExpiry.map { Double($0 - Int64(Date().timeIntervalSince1970 * 1000)) / 1000 } ?? .infinity
         return max(0.001, min(interval, nextExpiry))
     }
