@@ -13,6 +13,7 @@ public final class TandemServer: Sendable {
     let transport: WebSocketServer
     let pool: WorkPool
     let watcher: AccessWatcher
+    let dispatcher: Dispatcher
     private let logger: Logger
     private let rateSampler: RateSampler
     private let memoryReleaser: FreedMemoryReleaser
@@ -52,6 +53,7 @@ public final class TandemServer: Sendable {
         let live = LiveSessions(metrics: metrics)
         let dispatcher = Dispatcher(store: store, live: live, pool: pool, configuration: configuration,
                                     metrics: metrics, logger: logger, clock: clock)
+        self.dispatcher = dispatcher
         let authenticator = Authenticator(store: store, failuresPerMinute: configuration.authFailuresPerMinute,
                                           readerWait: configuration.httpReadWaitSeconds)
         let registry = ConnectionRegistry()

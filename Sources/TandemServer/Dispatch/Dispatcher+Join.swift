@@ -60,10 +60,10 @@ extension Dispatcher {
     private func joinBacklog(_ p: JoinParams, id: RequestID, actor: String, client: ClientConnection,
                              connection: WebSocketConnection, liveSession: LiveSession,
                              online: [String]) throws -> (floor: Int64, value: Void) {
-        let session = try store.session(id: p.session, actor: actor)
+        let session = try lockedRead { try store.session(id: p.session, actor: actor) }
         let role: TandemProtocol.Role = switch client.identity {
         case .viewer: .read
-        case .member(let user, _): try store.role(session: p.session, user: user).map(TandemProtocol.Role.init) ?? .read
+        case .member(let user, _): try lockedRead { try store.role(session: p.session, user: user) }.map(TandemProtocol.Role.init) ?? .read
         }
         var info = SessionInfo(session)
         liveSession.lastKnownInfo = info
@@ -83,14 +83,14 @@ extension Dispatcher {
             // connection in one go (under the fan-out lock, so nothing live can slip in between), so
             // it must be bounded in bytes as well as in events. Small pages keep the SQLite read of
             // large turns bounded too.
-            let current = try? SessionInfo(store.session(id: p.session))
+            let current = try? lockedRead { try SessionInfo(store.session(id: p.session)) }
             let isViewer = if case .viewer = client.identity { true } else { false }
             var frames: [SharedFrame] = []
             var replayed: Int64 = 0
             var bytes = 0
             var floor = since
             while true {
-                let page = try store.changeFeed(session: p.session, since: floor, limit: Self.replayPageEvents)
+                let page = try lockedRead { try store.changeFeed(session: p.session, since: floor, limit: Self.replayPageEvents) }
                 for var change in page.events {
                     replayed += 1
                     // A share link shows what history shows: no text of a turn undone, cleared or rewound since.
@@ -120,8 +120,8 @@ extension Dispatcher {
         // shown may be newer than it (only turns the head covers, and only live ones, as `history`
         // shows them).
         let lastTurns = p.last.flatMap { $0 > 0 ? Int(clamping: $0) : nil }
-        let view = try store.joinView(session: p.session, actor: actor, lastTurns: lastTurns, includeState: p.includeState,
-                                      stateLimit: 100_000, budget: pageBudget)
+        let view = try lockedRead { try store.joinView(session: p.session, actor: actor, lastTurns: lastTurns, includeState: p.includeState,
+                                      stateLimit: 100_000, budget: pageBudget) }
         info = SessionInfo(view.session)
         liveSession.lastKnownInfo = info
         info.role = role
@@ -132,6 +132,11 @@ extension Dispatcher {
                                 stateMore: view.stateMore)
         send(.success(id: id, result), to: connection)
         return (floor, ())
+    }
+
+    private func lockedRead<T>(_ read: () throws -> T) rethrows -> T {
+        joinReadsUnderLock.add(1, ordering: .relaxed)
+        return try read()
     }
 
     private func onlineAfterJoin(_ liveSession: LiveSession, _ user: String?) -> [String] {

@@ -34,6 +34,9 @@ final class Dispatcher: Sendable {
     let errorReference = Atomic<UInt64>(0)
     /// `session.export` requests being served (at most `export-concurrency`).
     let exportsRunning = Atomic<Int>(0)
+    /// Store reads joins made while holding a session's fan-out lock (every publish of the session
+    /// waits meanwhile): tests check that a join's backlog is read before the lock is taken.
+    let joinReadsUnderLock = Atomic<Int>(0)
     /// `session.search` requests running, server-wide (`search-concurrency`).
     let searchesRunning = Atomic<Int>(0)
     /// Each user's `turn.post` bytes not yet answered (`PostShares`).
