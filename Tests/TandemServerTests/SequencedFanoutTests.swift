@@ -50,6 +50,24 @@ final class SharedSequence: Sendable {
         #expect(log.of("b") == [4, 5])
     }
 
+    /// A join whose backlog declines (more came than it reads under the lock) is not subscribed and
+    /// gets nothing; when it comes back it gets what follows its floor, once.
+    @Test func aDeclinedSubscriptionGetsNothingUntilItComesBack() {
+        let log = DeliveryLog()
+        let fanout = SequencedFanout<String, String, [String]>(delivered: 0) { _, seq, to in log.record(seq, to) }
+        fanout.subscribe("a") { d in (d, ()) }
+        let declined: Void? = fanout.trySubscribe("b") { _ in nil }
+        #expect(declined == nil && fanout.subscriberCount == 1)
+        fanout.publish(1, "1")
+        fanout.publish(2, "2")
+        #expect(log.of("b") == [])
+        let joined: Int? = fanout.trySubscribe("b") { delivered in (floor: delivered, value: 7) }
+        #expect(joined == 7 && fanout.subscriberCount == 2)
+        fanout.publish(3, "3")
+        #expect(log.of("a") == [1, 2, 3])
+        #expect(log.of("b") == [3])
+    }
+
     /// A removed member's connections hear the removal and nothing after it, even when a later event
     /// was offered first and only waited for the removal (a poster's turn racing the removal).
     @Test func silencedSubscribersGetTheEventAndNothingLater() {

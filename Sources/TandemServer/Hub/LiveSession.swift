@@ -83,15 +83,18 @@ final class LiveSession: Sendable {
     /// client keeps). When the connection is the user's first (they came online), everyone joined,
     /// the connection itself included, gets a `presence` `joined` event. A share viewer (`user`
     /// nil) only subscribes. Joins already queue their answer under the fan-out's lock one at a
-    /// time, so taking `presenceOrder` around that makes them wait for no one new.
-    func join(_ user: String?, subscribe: () throws -> Void) throws {
+    /// time, so taking `presenceOrder` around that makes them wait for no one new. `subscribe`
+    /// returns false when it did not subscribe (it comes back after reading more): nothing is
+    /// counted, and this returns false.
+    func join(_ user: String?, subscribe: () throws -> Bool) throws -> Bool {
         try presenceOrder.withLock { _ in
-            try subscribe()
-            guard let user else { return }
+            guard try subscribe() else { return false }
+            guard let user else { return true }
             announce(user) { counts in
                 counts[user, default: 0] += 1
                 return counts[user] == 1 ? .joined : nil
             }
+            return true
         }
     }
 

@@ -88,12 +88,28 @@ public final class SequencedFanout<Recipient: Hashable & Sendable, Message: Send
     public func subscribe<T>(_ recipient: Recipient, backlog: (_ delivered: Int64) throws -> (floor: Int64, value: T)) rethrows -> T {
         try state.withLock { s in
             let (floor, value) = try backlog(s.delivered)
-            let effective = max(floor, s.delivered)
-            s.floors[recipient] = effective
-            s.highestFloor = max(s.highestFloor, effective)
-            s.everyone = nil
+            add(recipient, floor: floor, &s)
             return value
         }
+    }
+
+    /// Like `subscribe`, but `backlog` may decline (return nil, having sent nothing): the recipient
+    /// is then not subscribed, and this returns nil. A join that finds more to read than it will
+    /// under the lock reads it outside and comes back.
+    public func trySubscribe<T>(_ recipient: Recipient,
+                                backlog: (_ delivered: Int64) throws -> (floor: Int64, value: T)?) rethrows -> T? {
+        try state.withLock { s in
+            guard let (floor, value) = try backlog(s.delivered) else { return nil }
+            add(recipient, floor: floor, &s)
+            return value
+        }
+    }
+
+    private func add(_ recipient: Recipient, floor: Int64, _ s: inout State) {
+        let effective = max(floor, s.delivered)
+        s.floors[recipient] = effective
+        s.highestFloor = max(s.highestFloor, effective)
+        s.everyone = nil
     }
 
     /// The session is gone (deleted, discarded): delivers what waits, in order, skipping numbers that
