@@ -46,11 +46,12 @@ extension Dispatcher {
             // The heavy read holds no lock: neither the fan-out's nor presence's around it.
             var reading = try readJoin(p, actor: actor, client: client, liveSession: liveSession)
             var catchUps = 0
+            let maxCatchUps = joinCatchUps.load(ordering: .relaxed)
             while try !liveSession.join(user, subscribe: {
                 try liveSession.fanout.trySubscribe(recipient) { _ in
                     try finishJoin(&reading, p: p, id: id, actor: actor, connection: connection, liveSession: liveSession,
                                    online: onlineAfterJoin(liveSession, user),
-                                   whatever: catchUps == Self.joinCatchUps).map { (floor: $0, value: ()) }
+                                   whatever: catchUps >= maxCatchUps).map { (floor: $0, value: ()) }
                 } != nil
             }) {
                 catchUps += 1

@@ -12,10 +12,6 @@ struct JoinReading {
 }
 
 extension Dispatcher {
-    /// Catch-up reads a join makes outside the fan-out lock before it reads what is left under it,
-    /// whatever the size (see `finishJoin`).
-    static let joinCatchUps = 3
-
     /// Reads the join's answer and backlog (or its view) without the fan-out lock: the heavy read.
     func readJoin(_ p: JoinParams, actor: String, client: ClientConnection, liveSession: LiveSession) throws -> JoinReading {
         let session = try store.session(id: p.session, actor: actor)
@@ -91,7 +87,7 @@ extension Dispatcher {
     /// committed since `reading` was read, one page, then queues the answer and every event after it
     /// and returns the subscriber's floor. When more than a page came meanwhile it returns nil, and
     /// the join catches up outside the lock and comes back; with `whatever`, it reads the rest here
-    /// (the writes outran `joinCatchUps` catch-ups: each of those read what was committed during
+    /// (the writes outran `joinCatchUps` (3) catch-ups: each of those read what was committed during
     /// the one before, so what is left is what was committed during the last, and holding the
     /// lock for it is what every join did before).
     ///
@@ -100,8 +96,9 @@ extension Dispatcher {
     func finishJoin(_ reading: inout JoinReading, p: JoinParams, id: RequestID, actor: String,
                     connection: WebSocketConnection, liveSession: LiveSession, online: [String],
                     whatever: Bool) throws -> Int64? {
+        let limit = joinPageUnderLock.load(ordering: .relaxed)
         var added = try reading.replay.add(lockedRead { try store.changeFeed(session: p.session, since: reading.replay.through,
-                                                                               limit: Self.replayPageEvents) })
+                                                                               limit: limit) })
         while added == .more {
             guard whatever else { return nil }
             added = try reading.replay.add(lockedRead { try store.changeFeed(session: p.session, since: reading.replay.through,

@@ -40,10 +40,15 @@ extension EndToEnd {
             #expect(viewReads <= 1, "store reads under the fan-out lock for a join without since: \(viewReads)")
         }
 
-        @Test("joins with and without since racing a steady poster each see every eseq once, in order")
-        func joinsRacingAPosterAreGaplessAndDuplicateFree() throws {
+        @Test("joins with and without since racing a steady poster each see every eseq once, in order",
+              arguments: [(100, 3), (1, 3), (1, 0)])
+        func joinsRacingAPosterAreGaplessAndDuplicateFree(pageUnderLock: Int, catchUps: Int) throws {
             let harness = try TestServer { $0.requestsPerSecond = 100_000; $0.requestBurst = 100_000 }
             defer { harness.stop() }
+            // With a page of 1, any two events committed while a join read make it leave the lock,
+            // catch up outside and come back; with no catch-ups, read the rest under the lock.
+            harness.server.dispatcher.joinPageUnderLock.store(pageUnderLock, ordering: .relaxed)
+            harness.server.dispatcher.joinCatchUps.store(catchUps, ordering: .relaxed)
             let alice = try harness.user("alice")
             let bob = try harness.user("bob")
             try harness.session("s-race", owner: alice, members: [(bob, .read)])
