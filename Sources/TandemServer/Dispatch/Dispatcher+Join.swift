@@ -45,6 +45,7 @@ extension Dispatcher {
             defer { liveSession.joinDone() }
             // The heavy read holds no lock: neither the fan-out's nor presence's around it.
             var reading = try readJoin(p, actor: actor, client: client, liveSession: liveSession)
+            afterJoinRead.withLock { $0 }?()
             var catchUps = 0
             let maxCatchUps = joinCatchUps.load(ordering: .relaxed)
             while try !liveSession.join(user, subscribe: {

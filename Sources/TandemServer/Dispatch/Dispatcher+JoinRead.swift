@@ -19,7 +19,6 @@ extension Dispatcher {
         case .viewer: .read
         case .member(let user, _): try store.role(session: p.session, user: user).map(TandemProtocol.Role.init) ?? .read
         }
-        let isViewer = if case .viewer = client.identity { true } else { false }
         var info = SessionInfo(session)
         liveSession.lastKnownInfo = info
         info.role = role
@@ -37,19 +36,19 @@ extension Dispatcher {
             let current = try? SessionInfo(store.session(id: p.session))
             var reading = JoinReading(
                 result: JoinResult(session: info, role: role, online: [], headSeq: session.lastTurnSeq, headEseq: since),
-                replay: JoinReplay(session: p.session, info: current, isViewer: isViewer,
+                replay: JoinReplay(session: p.session, info: current, member: client.identity.userID,
                                    limits: (Self.maxReplay, configuration.maxReplayBytes), after: since),
                 since: since)
             try catchUp(&reading)
             return reading
         }
-        return try readView(p, actor: actor, role: role, isViewer: isViewer, liveSession: liveSession)
+        return try readView(p, actor: actor, role: role, member: client.identity.userID, liveSession: liveSession)
     }
 
     /// A join without `since`: the head, the turns and the rows from one snapshot. Live events
     /// follow the head, so nothing shown may be newer than it (only turns the head covers, and only
     /// live ones, as `history` shows them).
-    func readView(_ p: JoinParams, actor: String, role: TandemProtocol.Role, isViewer: Bool,
+    func readView(_ p: JoinParams, actor: String, role: TandemProtocol.Role, member: String?,
                   liveSession: LiveSession) throws -> JoinReading {
         let lastTurns = p.last.flatMap { $0 > 0 ? Int(clamping: $0) : nil }
         let view = try store.joinView(session: p.session, actor: actor, lastTurns: lastTurns, includeState: p.includeState,
@@ -63,7 +62,7 @@ extension Dispatcher {
                                 turns: lastTurns == nil ? nil : view.turns.map(TurnDTO.init),
                                 state: p.includeState ? view.rows.map(TandemProtocol.StateRow.init) : nil,
                                 stateMore: view.stateMore)
-        return JoinReading(result: result, replay: JoinReplay(session: p.session, info: current, isViewer: isViewer,
+        return JoinReading(result: result, replay: JoinReplay(session: p.session, info: current, member: member,
                                                              limits: nil, after: view.session.lastEventSeq),
                            since: nil)
     }
@@ -110,8 +109,11 @@ extension Dispatcher {
             // session follows the deleted one: its followers, this one included, are told it is gone.)
             guard reading.since == nil else { throw madeAgain(p.session) }
             reading = try lockedRead { try readView(p, actor: actor, role: reading.result.role,
-                                                    isViewer: reading.replay.isViewer, liveSession: liveSession) }
+                                                    member: reading.replay.member, liveSession: liveSession) }
         }
+        // Removed after the read checked their access: refused as that check would refuse them now
+        // (their removal may have gone out before they subscribed, unsilenced).
+        if reading.replay.memberRemoved { _ = try lockedRead { try store.session(id: p.session, actor: actor) } }
         var result = reading.result
         result.online = online
         if reading.since != nil {

@@ -42,6 +42,8 @@ final class Dispatcher: Sendable {
     /// Tests lower them to make joins go round.
     let joinPageUnderLock = Atomic<Int>(Dispatcher.replayPageEvents)
     let joinCatchUps = Atomic<Int>(3)
+    /// Runs after a join's read, before it takes the fan-out lock: tests change the session there.
+    let afterJoinRead = Mutex<(@Sendable () -> Void)?>(nil)
     /// `session.search` requests running, server-wide (`search-concurrency`).
     let searchesRunning = Atomic<Int>(0)
     /// Each user's `turn.post` bytes not yet answered (`PostShares`).

@@ -17,6 +17,8 @@ struct JoinReplay {
     let isViewer: Bool
     /// Past either, a replay is `resync_required`; nil without `since`.
     let limits: (events: Int64, bytes: Int)?
+    /// The joining member (nil for a share viewer): whether a `member` event read removed them.
+    let member: String?
     /// The last event seq read (the answer's `head_eseq` with `since`).
     private(set) var through: Int64
     /// Events read (the answer's `backlog` with `since`), with a frame or not.
@@ -24,12 +26,16 @@ struct JoinReplay {
     private(set) var bytes = 0
     /// The last turn seq among the turns read (the answer's `head_seq` is at least this).
     private(set) var lastTurnSeq: Int64 = 0
+    /// The last `member` event read about `member` removed them: their access, checked before
+    /// these events, may be gone (the join checks it again).
+    private(set) var memberRemoved = false
     private(set) var frames: [SharedFrame] = []
 
-    init(session: String, info: SessionInfo?, isViewer: Bool, limits: (events: Int64, bytes: Int)?, after: Int64) {
+    init(session: String, info: SessionInfo?, member: String?, limits: (events: Int64, bytes: Int)?, after: Int64) {
         self.session = session
+        self.member = member
         self.info = info
-        self.isViewer = isViewer
+        self.isViewer = member == nil
         self.limits = limits
         self.through = after
     }
@@ -42,6 +48,9 @@ struct JoinReplay {
         for var change in page.events where change.eventSeq > through {
             count += 1
             if let turn = change.turn { lastTurnSeq = max(lastTurnSeq, turn.seq) }
+            if change.kind == .member, let member, change.data?["user"]?.stringValue == member {
+                memberRemoved = change.removedMember != nil
+            }
             // A share link shows what history shows: no text of a turn undone, cleared or rewound since.
             // Nor what only forbidden reads show (a restore's checkpoint, a merge's branch).
             if isViewer { change.hideRetired(); change.hideViewerDetail() }

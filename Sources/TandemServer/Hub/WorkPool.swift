@@ -10,8 +10,8 @@ import TandemStore
 /// Jobs have an owner (the user whose request it is; nil for the server's own work). Owners take
 /// turns: a free thread takes the oldest job of the next owner in line, not the oldest job of all,
 /// and one owner runs at most `maxRunningPerOwner` jobs at once. So one user's flood (joins replaying
-/// a long session, or writes parked on a merge) never
-/// holds every thread, and another user's request starts as soon as a thread is free rather than
+/// a long session, or writes parked on a merge) never holds every thread, and another user's
+/// request starts as soon as a thread is free rather than
 /// behind the whole flood (docs/benchmarks.md, "One team's load beside a small team"). Each
 /// owner's jobs start in the order they came.
 public final class WorkPool: @unchecked Sendable {

@@ -40,6 +40,27 @@ extension EndToEnd {
             #expect(viewReads <= 1, "store reads under the fan-out lock for a join without since: \(viewReads)")
         }
 
+        @Test("a member removed between the join's read and its subscription is refused, with or without since",
+              arguments: [true, false])
+        func removedWhileJoiningIsRefused(withSince: Bool) throws {
+            let harness = try TestServer()
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let bob = try harness.user("bob")
+            try harness.session("s-rm", owner: alice, members: [(bob, .write)])
+            _ = try harness.store.appendTurns(session: "s-rm", actor: "alice", (0..<20).map { NewTurn(role: .user, content: "t\($0)") })
+            let store = harness.store
+            // Written straight to the store: nothing publishes it before the join subscribes.
+            harness.server.dispatcher.afterJoinRead.withLock {
+                $0 = { _ = try? store.removeMember(session: "s-rm", actor: "alice", user: "bob") }
+            }
+            let client = try harness.connect(bob)
+            let params: [String: JSONValue] = withSince ? ["session": "s-rm", "since": 5] : ["session": "s-rm"]
+            let answer = try client.request("session.join", params)
+            #expect(answer["ok"] == false, "a removed member's join: \(answer)")
+            #expect(client.nextDurableEvent(timeout: 0.3) == nil, "nothing of the session reaches them")
+        }
+
         @Test("joins with and without since racing a steady poster each see every eseq once, in order",
               arguments: [(100, 3), (1, 3), (1, 0)])
         func joinsRacingAPosterAreGaplessAndDuplicateFree(pageUnderLock: Int, catchUps: Int) throws {
