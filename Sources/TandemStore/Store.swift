@@ -102,7 +102,8 @@ public final class Store: Sendable {
         let writerLock = configuration.isMemory || configuration.immutable ? nil : WriterLock(databasePath: configuration.path)
         self.writerLock = writerLock
         let writer = StoreWriter(database: db, configuration: configuration, chore: chore, writerLock: writerLock,
-                                 checkpoints: configuration.walRestartPages > 0 ? checkpointer?.passes : nil)
+                                 checkpoints: configuration.walRestartPages > 0 ? checkpointer?.passes : nil,
+                                 lastStamp: try WriteStamps.recover(db))
         self.writer = writer
         // Space freed by anything but a delete's steps (a clear, a discarded branch): the
         // checkpointer reads the free list about once a second (for /metrics on any file), and

@@ -14,7 +14,7 @@ enum CreatorShareLinks {
             SELECT l.id, s.id FROM share_links l JOIN sessions s ON s.sid = l.sid
             WHERE l.created_by = ?1 AND (?2 IS NULL OR l.sid = ?2) AND l.revoked_at IS NULL
               AND (l.expires_at IS NULL OR l.expires_at > ?3) ORDER BY l.sid, l.id
-            """, [.text(user), .optional(sid), .integer(ctx.now)]) { ($0.text(0), $0.text(1)) }
+            """, [.text(user), .optional(sid), .integer(ctx.wall)]) { ($0.text(0), $0.text(1)) }
         for (id, session) in links {
             try ctx.db.run("UPDATE share_links SET revoked_at = ? WHERE id = ?", [.integer(ctx.now), .text(id)])
             try ctx.db.audit(actor: actor, action: "share.revoke", sessionID: session, target: id,

@@ -20,7 +20,7 @@ enum Quotas {
         let working = try ctx.db.scalar("""
             SELECT (SELECT count(*) FROM share_links WHERE sid = ?1 AND revoked_at IS NULL AND expires_at > ?2)
                  + (SELECT count(*) FROM share_links WHERE sid = ?1 AND revoked_at IS NULL AND expires_at IS NULL)
-            """, [.integer(sid), .integer(ctx.now)]) ?? 0
+            """, [.integer(sid), .integer(ctx.wall)]) ?? 0
         try require(working, below: ctx.configuration.maxShareLinksPerSession,
                     "session \(session) has \(working) working share links", setting: "max-share-links-per-session",
                     advice: "revoke links no longer needed")

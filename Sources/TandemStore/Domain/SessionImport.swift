@@ -179,7 +179,10 @@ enum SessionImport {
         try db.run(Checkpoints.backfillEventSeq("sid = ?"), [.integer(sid)])
         try renumberCommentEvents(db, sid: sid)
         let created = try SessionIncarnation.created(db, id: header.id, proposed: try int(s, "created_at"))
-        let (status, updated) = (try str(s, "status"), try int(s, "updated_at"))
+        // Never after this server's own stamp: the writer's stamps resume from the newest
+        // `updated_at` at open (`WriteStamps.recover`), and a document dated in the future (edited by
+        // hand, or from a host whose clock was ahead) would hold every later stamp at its date.
+        let (status, updated) = (try str(s, "status"), min(try int(s, "updated_at"), ctx.now))
         // An archived session without the time it was archived (a document edited by hand) would never
         // be purged (`purgeArchived` compares that time): it takes its last change's, as a paused one does.
         func since(_ key: String, _ when: SessionStatus) -> Int64? { s[key]?.intValue ?? (status == when.rawValue ? updated : nil) }

@@ -54,17 +54,17 @@ extension Store {
             else { throw StoreError.notFound("token \(id)") }
             let (user, label, createdAt, revokedAt, expiresAt) = old
             if revokedAt != nil { throw StoreError(.invalidState, "token \(id) is revoked; issue a new one: tandem-admin tokens issue \(user)") }
-            if let expiresAt, expiresAt <= ctx.now {
+            if let expiresAt, expiresAt <= ctx.wall {
                 throw StoreError(.invalidState, "token \(id) has expired; issue a new one: tandem-admin tokens issue \(user)")
             }
             let lifetime = expiresAt.map { max(1, $0 - createdAt) }
-            let ends = ctx.now + grace
+            let ends = ctx.wall + grace
             if grace == 0 {
                 try db.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", [.integer(ctx.now), .text(id)])
             } else if expiresAt.map({ $0 > ends }) ?? true {
                 try db.run("UPDATE api_tokens SET expires_at = ? WHERE id = ?", [.integer(ends), .text(id)])
             }
-            return try Self.insertToken(ctx, userID: user, label: label, expiresAt: lifetime.map { ctx.now + $0 }, actor: actor,
+            return try Self.insertToken(ctx, userID: user, label: label, expiresAt: lifetime.map { ctx.wall + $0 }, actor: actor,
                                         action: "token.rotate", detail: ["replaces": .string(id), "grace_ms": .integer(grace)])
         }
     }

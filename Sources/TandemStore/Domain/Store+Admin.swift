@@ -125,7 +125,7 @@ extension Store {
         let id = RandomID.make()
         return try write { ctx throws(StoreError) in
             let ref = try ctx.db.sessionRef(session, actor: nil)
-            if let expiresAt, expiresAt <= ctx.now { throw StoreError.invalid("expiry is in the past") }
+            if let expiresAt, expiresAt <= ctx.wall { throw StoreError.invalid("expiry is in the past") }
             try ctx.db.run("""
                 INSERT INTO share_links(id, sid, hash, permission, expires_at, created_by, created_at) VALUES (?,?,?,'read',?,?,?)
                 """, [.text(id), .integer(ref.sid), .text(RandomID.hash(secret)), .optional(expiresAt), .text(actor), .integer(ctx.now)])

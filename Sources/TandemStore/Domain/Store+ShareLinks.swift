@@ -23,10 +23,10 @@ extension Store {
             let ref = try ctx.db.authorize(.shareCreate, session: session, actor: actor)
             let expiresAt: Int64? = switch expiry {
             case .at(let instant): instant
-            case .after(let milliseconds): ctx.now + milliseconds
+            case .after(let milliseconds): ctx.wall + milliseconds
             case nil: nil
             }
-            if let expiresAt, expiresAt <= ctx.now { throw StoreError.invalid("expiry is in the past") }
+            if let expiresAt, expiresAt <= ctx.wall { throw StoreError.invalid("expiry is in the past") }
             try Quotas.requireShareLinkRoom(ctx, sid: ref.sid, session: session)
             try ctx.db.run("""
                 INSERT INTO share_links(id, sid, hash, permission, expires_at, created_by, created_at) VALUES (?,?,?,'read',?,?,?)
@@ -78,7 +78,7 @@ extension Store {
                           createdBy: $0.text(4), createdAt: $0.int(5), revokedAt: $0.optionalInt(6), lastUsedAt: $0.optionalInt(7))
             }) else { throw StoreError(.unauthorized, "unknown share link") }
             if link.revokedAt != nil { throw StoreError.forbidden("share link was revoked") }
-            if let expiresAt = link.expiresAt, ctx.now >= expiresAt { throw StoreError.forbidden("share link expired") }
+            if let expiresAt = link.expiresAt, ctx.wall >= expiresAt { throw StoreError.forbidden("share link expired") }
             try ctx.db.run("UPDATE share_links SET last_used_at = ? WHERE id = ?", [.integer(ctx.now), .text(link.id)])
             var used = link
             used.lastUsedAt = ctx.now

@@ -59,7 +59,7 @@ extension Store {
         if let lifetime, lifetime <= 0 { throw StoreError.invalid("a token's lifetime must be positive") }
         return try write { ctx throws(StoreError) in
             guard try ctx.db.userExists(userID) else { throw StoreError.notFound("user \(userID)") }
-            return try Self.insertToken(ctx, userID: userID, label: label, expiresAt: lifetime.map { ctx.now + $0 }, actor: actor)
+            return try Self.insertToken(ctx, userID: userID, label: label, expiresAt: lifetime.map { ctx.wall + $0 }, actor: actor)
         }
     }
 

@@ -88,8 +88,8 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     init(database: Database, configuration: StoreConfiguration, chore: WriterChore? = nil, writerLock: WriterLock? = nil,
-         checkpoints: CheckpointPasses? = nil) {
-        context = WriteContext(db: database, configuration: configuration, writerLock: writerLock)
+         checkpoints: CheckpointPasses? = nil, lastStamp: Int64 = 0) {
+        context = WriteContext(db: database, configuration: configuration, writerLock: writerLock, lastStamp: lastStamp)
         self.chore = chore
         self.checkpoints = checkpoints
         completer = Completer(scope: configuration.completionScope)
@@ -259,6 +259,7 @@ public final class StoreWriter: @unchecked Sendable {
             // process's write.
             let waited = db.busyRetries > retries
             try context.holds.reload(db)
+            try context.beginTransaction()
             condition.lock()
             if waited { lockWaits += 1 }
             context.holds.waiting = Set(parked.map(\.sid))

@@ -10,7 +10,17 @@ public final class WriteContext {
     let configuration: StoreConfiguration
     /// The store's lock slot, recorded in the hidden sessions it writes (`SessionImport.insertHidden`).
     let writerLock: WriterLock?
+    /// The job's time stamp (Unix ms): the wall clock, never earlier than an earlier job's
+    /// (`WriteStamps`). What records are stamped with and `updated_since` compares.
     public private(set) var now: Int64 = 0
+    /// The wall clock as the job began (Unix ms): what deadlines kept as wall-clock instants are
+    /// set from and checked against (share links' and tokens' expiry), as the server's access
+    /// watcher checks them. Differs from `now` only while the clock is behind the last stamp.
+    public private(set) var wall: Int64 = 0
+    private var stamps: WriteStamps
+    /// `PRAGMA data_version` at the last transaction's start: it changes when another process
+    /// (`tandem-admin`) commits, whose stamps this writer must then not go below.
+    private var seenDataVersion: Int64?
     /// Whether this batch deleted turns of deleted sessions (the search index then has entries
     /// to forget).
     var sessionsDeleted = false
@@ -37,15 +47,29 @@ public final class WriteContext {
     /// The sessions merges under way hold (see `SessionHolds`).
     let holds = SessionHolds()
 
-    init(db: Database, configuration: StoreConfiguration, writerLock: WriterLock? = nil) {
+    init(db: Database, configuration: StoreConfiguration, writerLock: WriterLock? = nil, lastStamp: Int64 = 0) {
         self.db = db
         self.configuration = configuration
         self.writerLock = writerLock
+        stamps = WriteStamps(last: lastStamp)
         db.sessionHolds = holds
     }
 
+    /// Called in each batch's transaction before its jobs: takes in the stamps another process
+    /// wrote since the last batch (a read of the WAL header when none did).
+    func beginTransaction() throws(StoreError) {
+        let version = try db.scalar("PRAGMA data_version")
+        if version != seenDataVersion {
+            stamps.raise(to: try WriteStamps.recover(db))
+            seenDataVersion = version
+        }
+    }
+
     func beginJob(deferrable: Bool) {
-        now = configuration.clock()
+        wall = configuration.clock()
+        let stamp = stamps.stamp(wall: wall)
+        now = stamp.stamp
+        if let lag = stamp.reportLag { configuration.onClockBehind?(lag, now) }
         holds.beginJob()
         jobIsDeferrable = deferrable
         jobCounters.removeAll(keepingCapacity: true)
