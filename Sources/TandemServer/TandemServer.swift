@@ -30,7 +30,13 @@ public final class TandemServer: Sendable {
         try ConfigurationLoader.validate(configuration)
         self.configuration = configuration
         self.logger = logger
-        let storeConfiguration = configuration.storeConfiguration
+        var storeConfiguration = configuration.storeConfiguration
+        storeConfiguration.onClockBehind = { [logger] behind, heldAt in
+            logger.warning("""
+                the system clock is \(behind) ms behind the last time stamp written (stepped back?): \
+                writes keep that stamp until the clock passes it, so updated_since misses nothing
+                """, metadata: ["behind_ms": "\(behind)", "held_at": "\(heldAt)"])
+        }
         // Before the database is opened: a second server must not even run the migrations.
         let databaseLock = configuration.databasePath == ":memory:" ? nil : try DatabaseLock.acquire(databasePath: configuration.databasePath)
         self.databaseLock = databaseLock
