@@ -293,7 +293,8 @@ public final class Store: Sendable {
         try db.run("VACUUM INTO ?", [.text(path)])
     }
 
-    /// Current clock reading, in Unix milliseconds.
+    /// The wall clock now, in Unix milliseconds (what expiry instants are checked against; the
+    /// times writes stamp never go below an earlier one: `WriteStamps`).
     public var now: Int64 { configuration.clock() }
 }
 
