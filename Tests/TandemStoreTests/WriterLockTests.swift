@@ -68,7 +68,8 @@ import Testing
         let dir = TempDir()
         defer { dir.cleanup() }
         try prepare(dir)
-        let clock = TestClock()
+        // From now: `prepare` wrote with the real clock, and stamps never go below its times.
+        let clock = TestClock(Int64(Date().timeIntervalSince1970 * 1000))
         var config = StoreConfiguration(path: dir.dbPath)
         config.clock = { clock.now }
         do {
