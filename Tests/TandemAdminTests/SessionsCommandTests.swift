@@ -204,17 +204,19 @@ import TandemStore
     @Test func purgeDeletesOnlySessionsArchivedLongEnoughAgo() throws {
         let f = AdminFixture()
         defer { f.cleanup() }
-        try f.seedStandard()
         let day: Int64 = 86_400_000
         let now = Int64(Date().timeIntervalSince1970 * 1000)
+        // Oldest first: the times a store writes never go below those already in the file.
         try f.seed(clock: { now - 100 * day }) { store in
-            _ = try store.createSession(id: "old", title: "Old", owner: "alice")
+            _ = try store.createUser(id: "zed", displayName: "Zed")
+            _ = try store.createSession(id: "old", title: "Old", owner: "zed")
             _ = try store.adminArchiveSession(id: "old")
         }
         try f.seed(clock: { now - 10 * day }) { store in
-            _ = try store.createSession(id: "recent", title: "Recent", owner: "alice")
+            _ = try store.createSession(id: "recent", title: "Recent", owner: "zed")
             _ = try store.adminArchiveSession(id: "recent")
         }
+        try f.seedStandard()
         let unconfirmed = try f.run(["purge", "--archived-older-than", "90d"])
         expectStatus(unconfirmed, 1)
         #expect(unconfirmed.stderr.contains("--yes"))
