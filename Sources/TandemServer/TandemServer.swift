@@ -31,11 +31,19 @@ public final class TandemServer: Sendable {
         self.configuration = configuration
         self.logger = logger
         var storeConfiguration = configuration.storeConfiguration
-        storeConfiguration.onClockBehind = { [logger] behind, heldAt in
-            logger.warning("""
-                the system clock is \(behind) ms behind the last time stamp written (stepped back?): \
-                writes keep that stamp until the clock passes it, so updated_since misses nothing
-                """, metadata: ["behind_ms": "\(behind)", "held_at": "\(heldAt)"])
+        storeConfiguration.onClockBehind = { [logger] step in
+            if step.held {
+                logger.warning("""
+                    the system clock is \(step.behind) ms behind the last time stamp written (stepped back?): \
+                    writes keep that stamp until the clock passes it, so updated_since misses nothing
+                    """, metadata: ["behind_ms": "\(step.behind)", "held_at": "\(step.stamp)"])
+            } else {
+                logger.error("""
+                    the system clock is \(step.behind) ms behind the last time stamp written, more than the \
+                    hour stamps are held: they follow the clock back; clients polling session.list with \
+                    updated_since may miss changes until the clock passes the old stamp (list in full once)
+                    """, metadata: ["behind_ms": "\(step.behind)"])
+            }
         }
         // Before the database is opened: a second server must not even run the migrations.
         let databaseLock = configuration.databasePath == ":memory:" ? nil : try DatabaseLock.acquire(databasePath: configuration.databasePath)

@@ -209,9 +209,10 @@ public struct StoreConfiguration: Sendable {
     /// Milliseconds since the Unix epoch. Injectable so tests can move time.
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
     /// Called on the writer's thread when a write finds `clock` a second or more behind the
-    /// last time stamp written (the host's clock was stepped back): with how far behind (ms)
-    /// and the stamp writes keep until the clock passes it (`WriteStamps`). Once per step.
-    public var onClockBehind: (@Sendable (_ behindMilliseconds: Int64, _ heldAt: Int64) -> Void)?
+    /// last time stamp written (the host's clock was stepped back): held (writes keep the last
+    /// stamp until the clock passes it) or, more than an hour behind, not (`WriteStamps`,
+    /// `ClockStep`). Once per step.
+    public var onClockBehind: (@Sendable (ClockStep) -> Void)?
 
     /// Wraps each run of write completions on the completion thread (a run covers one or more
     /// committed batches). The server uses it to hand all the events and answers of a run to

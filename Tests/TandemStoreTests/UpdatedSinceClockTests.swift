@@ -136,32 +136,38 @@ struct UpdatedSinceClockTests {
         }
     }
 
-    /// One log line per step back, none for a sub-second one; a clock set a year ahead and put
-    /// right holds the stamps at that year (the decision in docs/store.md) and says so.
-    @Test func aStepBackIsReportedOnceAndAForwardMistakeHoldsTheStamps() throws {
+    /// One log line per step back, none for a sub-second one; a step back of up to an hour holds
+    /// the stamps; a clock set a year ahead and put right does not freeze them at that year (nor
+    /// retention with them): they follow the clock back, and the report says they were not held.
+    @Test func aStepBackIsReportedOnceAndAForwardMistakeIsNotHeldForAYear() throws {
         let clock = TestClock()
-        let reports = Mutex<[(Int64, Int64)]>([])
-        try withStore(clock: clock, configure: { $0.onClockBehind = { lag, held in reports.withLock { $0.append((lag, held)) } } }) { store in
+        let reports = Mutex<[ClockStep]>([])
+        try withStore(clock: clock, configure: { $0.onClockBehind = { step in reports.withLock { $0.append(step) } } }) { store in
             try makeSession(store)
             clock.advance(-500)
             _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "small step"))
             #expect(reports.withLock { $0.count } == 0, "a sub-second step is held, not reported")
             clock.advance(1_000)
-            let year: Int64 = 365 * 24 * Self.hour
-            clock.advance(year)
-            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "a year ahead"))
-            let ahead = clock.now
-            clock.advance(-year)
-            for i in 0..<3 { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "\(i)")) }
-            #expect(reports.withLock { $0.map(\.0) } == [year], "once for the step, whatever the writes")
-            #expect(reports.withLock { $0.map(\.1) } == [ahead])
-            #expect(try store.turns(session: "s1", actor: "alice", limit: 100).last?.createdAt == ahead)
-            // Caught up, then stepped back again: a new report.
-            clock.set(ahead + 10)
             _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "caught up"))
+            let before = clock.now
+            clock.advance(-(Self.hour - 1_000))
+            for i in 0..<3 { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "\(i)")) }
+            #expect(reports.withLock { $0 } == [ClockStep(behind: Self.hour - 1_000, stamp: before, held: true)],
+                    "once for the step, whatever the writes")
+            #expect(try store.turns(session: "s1", actor: "alice", limit: 100).last?.createdAt == before)
+
+            let year: Int64 = 365 * 24 * Self.hour
+            clock.set(before + year)
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "a year ahead"))
+            clock.set(before + 10)
+            for i in 0..<3 { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "back \(i)")) }
+            #expect(reports.withLock { Array($0.dropFirst()) } == [ClockStep(behind: year - 10, stamp: before + 10, held: false)])
+            #expect(try store.turns(session: "s1", actor: "alice", limit: 100).last?.createdAt == before + 10,
+                    "the stamps follow the clock back, not held at the year")
+            // Stepped back again, a little: held and reported anew.
             clock.advance(-2_000)
             _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "back again"))
-            #expect(reports.withLock { $0.map(\.0) } == [year, 2_000])
+            #expect(reports.withLock { $0.last } == ClockStep(behind: 2_000, stamp: before + 10, held: true))
         }
     }
 

@@ -69,7 +69,7 @@ public final class WriteContext {
         wall = configuration.clock()
         let stamp = stamps.stamp(wall: wall)
         now = stamp.stamp
-        if let lag = stamp.reportLag { configuration.onClockBehind?(lag, now) }
+        if let report = stamp.report { configuration.onClockBehind?(report) }
         holds.beginJob()
         jobIsDeferrable = deferrable
         jobCounters.removeAll(keepingCapacity: true)

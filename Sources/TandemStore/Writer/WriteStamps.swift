@@ -7,13 +7,18 @@
 /// `updated_since`'s `>=` keeps). The last stamp is recovered at open (`recover`), so a restart
 /// into a stepped-back clock holds too.
 ///
-/// A clock stepped forward by mistake and corrected holds the stamps for as long as it was
-/// ahead; nothing bounds that, since any bound would let the stamps go back and lose changes
-/// for the pollers (docs/store.md, "The writer's clock"). The operator is told once per step.
+/// Held at most `maxHold` behind: a clock put forward by mistake (a year, say) and corrected, or
+/// one stamp written during such a mistake and recovered at the next open, must not freeze every
+/// time stamp (and with them retention: `purge` ages nothing) until that date. Past it the stamps
+/// follow the clock back, and the operator is told that pollers may have missed changes (docs/store.md,
+/// "The writer's clock"). Either way the operator is told once per step.
 struct WriteStamps {
     /// A clock this far behind the last stamp is reported (smaller steps, NTP's ordinary
     /// corrections, are held as well but not worth a log line).
     static let reportedLag: Int64 = 1_000
+    /// The most the stamps are held ahead of the clock (1 h: NTP corrections and a VM's resume are
+    /// seconds to minutes; a clock wrong by more was wrong, not stepped).
+    static let maxHold: Int64 = 3_600_000
 
     private(set) var last: Int64
     /// Whether this step back was reported: until the clock passes the last stamp again.
@@ -21,18 +26,24 @@ struct WriteStamps {
 
     init(last: Int64) { self.last = last }
 
-    /// The stamp of a job starting when the wall clock reads `wall`, and the lag to report when
-    /// this job is the first to find the clock `reportedLag` or more behind the last stamp.
-    mutating func stamp(wall: Int64) -> (stamp: Int64, reportLag: Int64?) {
+    /// The stamp of a job starting when the wall clock reads `wall`, and the step to report when
+    /// this job is the first to find the clock `reportedLag` or more behind the last stamp, or
+    /// more than `maxHold` behind (the stamps then go back to the clock).
+    mutating func stamp(wall: Int64) -> (stamp: Int64, report: ClockStep?) {
         if wall >= last {
             last = wall
             reported = false
             return (wall, nil)
         }
         let lag = last - wall
+        if lag > Self.maxHold {
+            last = wall
+            reported = false
+            return (wall, ClockStep(behind: lag, stamp: wall, held: false))
+        }
         guard !reported, lag >= Self.reportedLag else { return (last, nil) }
         reported = true
-        return (last, lag)
+        return (last, ClockStep(behind: lag, stamp: last, held: true))
     }
 
     /// Takes in a stamp written elsewhere (another process on the same database).
@@ -49,4 +60,17 @@ struct WriteStamps {
         SELECT max(COALESCE((SELECT MAX(updated_at) FROM sessions), 0),
                    COALESCE((SELECT at FROM audit_log WHERE id = (SELECT MAX(id) FROM audit_log)), 0))
         """
+}
+
+/// The host's clock found behind the last time stamp written (`StoreConfiguration.onClockBehind`).
+public struct ClockStep: Sendable, Equatable {
+    /// How far behind (ms).
+    public var behind: Int64
+    /// The stamp writes use from now on.
+    public var stamp: Int64
+    /// True: the stamps stay at the last one until the clock passes it (`updated_since` misses
+    /// nothing). False: the clock was more than `WriteStamps.maxHold` behind, so the stamps went
+    /// back with it; a poller's `updated_since` may miss changes written from now until the clock
+    /// passes the old stamp (a full `session.list` finds them).
+    public var held: Bool
 }
