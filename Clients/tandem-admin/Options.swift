@@ -124,6 +124,13 @@ struct DatabaseOptions: ParsableArguments {
         // A running tandemd's writes are not jobs this process's writer can see queued: its steps
         // (a delete's, an import's) pause after each one, so that the server finds the lock free.
         configuration.adaptiveStepPause = !serverRuns
+        // The time stamps this command writes are held as tandemd's are (docs/store.md, "The
+        // writer's clock"); the operator running it on a host whose clock fell behind is told.
+        configuration.onClockBehind = { step in
+            Output.note(step.held
+                ? "warning: the system clock is \(step.behind) ms behind the last time stamp in the database (stepped back?): this command's writes keep that stamp"
+                : "warning: the system clock is \(step.behind) ms behind the last time stamp in the database, more than the hour stamps are held: this command's writes follow the clock back")
+        }
         let store: Store
         do {
             store = try Store(configuration)
