@@ -46,7 +46,7 @@ enum ImportFuzz {
         let export = exported(store, scan)
         if let document {
             fuzzCheck(holds(export, in: commentEventsNumbered(withRowsInHistory(document)), path: []), "the export is not what the document holds: \(export.serialized())")
-            fuzzCheck(renamed(exported(store, tree), scan) == export, "the parsed import exports something else")
+            fuzzCheck(capped(renamed(exported(store, tree), scan), document) == capped(export, document), "the parsed import exports something else")
         }
         let text = Array(export.serialized().utf8)
         let back = outcome(store, again) { () throws(StoreError) in try store.importSession(json: text, asID: again, actor: "admin") }
@@ -122,6 +122,19 @@ enum ImportFuzz {
         return .object(top)
     }
 
+    /// The import caps a session's `updated_at` at its own time stamp (SessionImport: a document dated
+    /// in the future would hold the writer's stamps at its date), so two imports of such a document
+    /// differ there, and in what is filled from it, and only there: those are left out of the comparison.
+    static func capped(_ export: JSONValue, _ document: JSONValue) -> JSONValue {
+        guard case .object(var top) = export, case .object(var session)? = top["session"],
+              case .object(let documentTop) = document, case .object(let documentSession)? = documentTop["session"],
+              let asked = documentSession["updated_at"]?.intValue, let updated = session["updated_at"]?.intValue,
+              updated < asked else { return export }
+        for key in ["updated_at"] + Array(sinceStatus.keys) where session[key] == .integer(updated) { session[key] = .null }
+        top["session"] = .object(session)
+        return .object(top)
+    }
+
     /// The session fields an import fills from `updated_at` when left out, by the status they go with.
     static let sinceStatus = ["archived_at": "archived", "paused_at": "paused"]
 
@@ -134,6 +147,10 @@ enum ImportFuzz {
             // (SessionImport: else it would never be purged); a checkpoint's `event_seq` as found.
             return e.allSatisfy { key, value in
                 if [["users"], ["session", "id"]].contains(path + [key]) { return true }
+                // A session dated after the import's own stamp is capped at that stamp (`capped`).
+                if path == ["session"], key == "updated_at", let at = value.intValue, let asked = d[key]?.intValue, at < asked {
+                    return true
+                }
                 if let held = d[key], !(path == ["session"] && held.isNull && Self.sinceStatus[key] != nil) {
                     return holds(value, in: held, path: path + [key])
                 }
