@@ -178,8 +178,10 @@ def run(args):
         status, _, _ = https_get(args.https_port, context, "/s/" + secret)
         statuses[status] = statuses.get(status, 0) + 1
     check(statuses.get(429, 0) > 0 and set(statuses) <= {200, 429}, f"quick /s/ requests past the burst get 429 ({statuses})")
-    status, _, _ = https_get(args.https_port, context, "/ws?share=" + secret)
-    check(status == 429, "and /ws shares the same budget (429)")
+    # The zone gives a request back each second: on a slow machine one may have come back since the
+    # last /s/ request (then /ws reaches tandemd, 426). Three quick ones cannot all find one.
+    ws_statuses = [https_get(args.https_port, context, "/ws?share=" + secret)[0] for _ in range(3)]
+    check(429 in ws_statuses and set(ws_statuses) <= {426, 429}, f"and /ws shares the same budget (429: {ws_statuses})")
 
     if args.per_address_limit:
         check_connections_per_client(args, context, base)
