@@ -105,6 +105,8 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var busyTimeoutSeconds = 5.0
     /// Not a setting: seconds between returns of freed memory to the system (`FreedMemoryReleaser`); 0 = never.
     public var memoryTrimIntervalSeconds = 30.0
+    /// Not a setting: how joins share a session's fan-out lock with its publishes.
+    var joinTuning = JoinTuning()
 
     public init() {}
 

@@ -45,9 +45,9 @@ extension Dispatcher {
             defer { liveSession.joinDone() }
             // The heavy read holds no lock: neither the fan-out's nor presence's around it.
             var reading = try readJoin(p, actor: actor, client: client, liveSession: liveSession)
-            afterJoinRead.withLock { $0 }?()
+            configuration.joinTuning.afterRead?()
             var catchUps = 0
-            let maxCatchUps = joinCatchUps.load(ordering: .relaxed)
+            let maxCatchUps = configuration.joinTuning.catchUps
             while try !liveSession.join(user, subscribe: {
                 try liveSession.fanout.trySubscribe(recipient) { _ in
                     try finishJoin(&reading, p: p, id: id, actor: actor, connection: connection, liveSession: liveSession,

@@ -86,7 +86,7 @@ extension Dispatcher {
     /// committed since `reading` was read, one page, then queues the answer and every event after it
     /// and returns the subscriber's floor. When more than a page came meanwhile it returns nil, and
     /// the join catches up outside the lock and comes back; with `whatever`, it reads the rest here
-    /// (the writes outran `joinCatchUps` (3) catch-ups: each of those read what was committed during
+    /// (the writes outran `JoinTuning.catchUps` (3) catch-ups: each of those read what was committed during
     /// the one before, so what is left is what was committed during the last, and holding the
     /// lock for it is what every join did before).
     ///
@@ -95,7 +95,7 @@ extension Dispatcher {
     func finishJoin(_ reading: inout JoinReading, p: JoinParams, id: RequestID, actor: String,
                     connection: WebSocketConnection, liveSession: LiveSession, online: [String],
                     whatever: Bool) throws -> Int64? {
-        let limit = joinPageUnderLock.load(ordering: .relaxed)
+        let limit = configuration.joinTuning.pageUnderLock
         var added = try reading.replay.add(lockedRead { try store.changeFeed(session: p.session, since: reading.replay.through,
                                                                                limit: limit) })
         while added == .more {
@@ -131,9 +131,9 @@ extension Dispatcher {
         DispatchFailure(code: .resyncRequired, message: "session \(session) was deleted and created again while joining; join without since")
     }
 
-    /// Counts a store read made under a fan-out lock (`joinReadsUnderLock`).
+    /// Counts a store read made under a fan-out lock (`tandem_join_locked_reads_total`).
     private func lockedRead<T>(_ read: () throws -> T) rethrows -> T {
-        joinReadsUnderLock.add(1, ordering: .relaxed)
+        metrics.joinLockedReads.add()
         return try read()
     }
 }

@@ -34,16 +34,6 @@ final class Dispatcher: Sendable {
     let errorReference = Atomic<UInt64>(0)
     /// `session.export` requests being served (at most `export-concurrency`).
     let exportsRunning = Atomic<Int>(0)
-    /// Store reads joins made while holding a session's fan-out lock (every publish of the session
-    /// waits meanwhile): tests check that a join's backlog is read before the lock is taken.
-    let joinReadsUnderLock = Atomic<Int>(0)
-    /// Events a join reads under the fan-out lock per page, and the catch-ups outside it a join
-    /// makes (when one page did not reach the head) before it reads the rest there (`finishJoin`).
-    /// Tests lower them to make joins go round.
-    let joinPageUnderLock = Atomic<Int>(Dispatcher.replayPageEvents)
-    let joinCatchUps = Atomic<Int>(3)
-    /// Runs after a join's read, before it takes the fan-out lock: tests change the session there.
-    let afterJoinRead = Mutex<(@Sendable () -> Void)?>(nil)
     /// `session.search` requests running, server-wide (`search-concurrency`).
     let searchesRunning = Atomic<Int>(0)
     /// Each user's `turn.post` bytes not yet answered (`PostShares`).

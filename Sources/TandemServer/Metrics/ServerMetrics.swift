@@ -15,6 +15,8 @@ public final class ServerMetrics: Sendable {
     public let turnsPerSecond = Gauge("tandem_turns_per_second", help: "Turns committed during the last full second.")
     public let deliveries = Counter("tandem_deliveries_total", help: "Event frames queued to joined connections.")
     public let queueDrops = Counter("tandem_slow_consumer_closes_total", help: "Connections cut off because their outbound queue overflowed (counted at the cut).")
+    public let joinLockedReads = Counter("tandem_join_locked_reads_total",
+                                         help: "Store reads joins made holding their session's fan-out lock (the session's live delivery waits meanwhile): one per join, more when writes outran its catch-ups.")
     public let merges = Counter("tandem_state_merges_total", help: "State writes applied by three-way merge.")
     public let conflicts = Counter("tandem_state_conflicts_total", help: "State writes refused as conflicts.")
     public let requests = Counter("tandem_requests_total", help: "Requests received.")
@@ -71,7 +73,7 @@ public final class ServerMetrics: Sendable {
         return PrometheusText.render(
             info: ("tandem_build_info", "The running release and wire protocol (always 1).",
                    [("version", Release.version), ("protocol", ProtocolVersion.subprotocol)]),
-            counters: [connectionsRefused, connectionsRefusedPerAddress, turns, deliveries, queueDrops, merges, conflicts, requests, errors, rateLimited, authFailures,
+            counters: [connectionsRefused, connectionsRefusedPerAddress, turns, deliveries, queueDrops, joinLockedReads, merges, conflicts, requests, errors, rateLimited, authFailures,
                        storeCommits, storeJobs, writeRefusals, reclaimedBytes],
             gauges: [connections, connectionsLimit, liveSessions, turnsPerSecond, searchIndexBacklog, deletesPending, storeReadable, storageRefusingWrites,
                      storeFreeBytes, searchFreeBytes, storeFileBytes, searchFileBytes, storeReclaimsOnline, searchReclaimsOnline, walBytes,

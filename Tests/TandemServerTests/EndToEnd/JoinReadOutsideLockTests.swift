@@ -19,8 +19,8 @@ extension EndToEnd {
                 _ = try harness.store.appendTurns(session: "s-long", actor: "alice",
                                                   (chunk..<chunk + 1_000).map { NewTurn(role: .user, content: "turn \($0)") })
             }
-            let dispatcher = harness.server.dispatcher
-            func reads() -> Int { dispatcher.joinReadsUnderLock.load(ordering: .relaxed) }
+            let metrics = harness.server.metrics
+            func reads() -> Int { metrics.joinLockedReads.value }
 
             let resuming = try harness.connect(alice, label: "resuming")
             let before = reads()
@@ -43,17 +43,17 @@ extension EndToEnd {
         @Test("a member removed between the join's read and its subscription is refused, with or without since",
               arguments: [true, false])
         func removedWhileJoiningIsRefused(withSince: Bool) throws {
-            let harness = try TestServer()
+            // Written straight to the store: nothing publishes it before the join subscribes.
+            let removeBob = Locked<Store?>(nil)
+            let harness = try TestServer {
+                $0.joinTuning.afterRead = { _ = try? removeBob.value?.removeMember(session: "s-rm", actor: "alice", user: "bob") }
+            }
             defer { harness.stop() }
             let alice = try harness.user("alice")
             let bob = try harness.user("bob")
             try harness.session("s-rm", owner: alice, members: [(bob, .write)])
             _ = try harness.store.appendTurns(session: "s-rm", actor: "alice", (0..<20).map { NewTurn(role: .user, content: "t\($0)") })
-            let store = harness.store
-            // Written straight to the store: nothing publishes it before the join subscribes.
-            harness.server.dispatcher.afterJoinRead.withLock {
-                $0 = { _ = try? store.removeMember(session: "s-rm", actor: "alice", user: "bob") }
-            }
+            removeBob.withLock { $0 = harness.store }
             let client = try harness.connect(bob)
             let params: [String: JSONValue] = withSince ? ["session": "s-rm", "since": 5] : ["session": "s-rm"]
             let answer = try client.request("session.join", params)
@@ -64,12 +64,14 @@ extension EndToEnd {
         @Test("joins with and without since racing a steady poster each see every eseq once, in order",
               arguments: [(100, 3), (1, 3), (1, 0)])
         func joinsRacingAPosterAreGaplessAndDuplicateFree(pageUnderLock: Int, catchUps: Int) throws {
-            let harness = try TestServer { $0.requestsPerSecond = 100_000; $0.requestBurst = 100_000 }
-            defer { harness.stop() }
             // With a page of 1, any two events committed while a join read make it leave the lock,
             // catch up outside and come back; with no catch-ups, read the rest under the lock.
-            harness.server.dispatcher.joinPageUnderLock.store(pageUnderLock, ordering: .relaxed)
-            harness.server.dispatcher.joinCatchUps.store(catchUps, ordering: .relaxed)
+            let harness = try TestServer {
+                $0.requestsPerSecond = 100_000
+                $0.requestBurst = 100_000
+                $0.joinTuning = JoinTuning(pageUnderLock: pageUnderLock, catchUps: catchUps)
+            }
+            defer { harness.stop() }
             let alice = try harness.user("alice")
             let bob = try harness.user("bob")
             try harness.session("s-race", owner: alice, members: [(bob, .read)])
