@@ -210,9 +210,13 @@ public struct StoreConfiguration: Sendable {
     public var clock: @Sendable () -> Int64 = { Int64((Date().timeIntervalSince1970 * 1000).rounded(.down)) }
     /// Called on the writer's thread when a write finds `clock` a second or more behind the
     /// last time stamp written (the host's clock was stepped back): held (writes keep the last
-    /// stamp until the clock passes it) or, more than an hour behind, not (`WriteStamps`,
-    /// `ClockStep`). Once per step.
+    /// stamp until the clock passes it) or, more than `maxClockHoldMilliseconds` behind, not
+    /// (`WriteStamps`, `ClockStep`). Once per step.
     public var onClockBehind: (@Sendable (ClockStep) -> Void)?
+    /// The most the time stamps are held ahead of a clock stepped back (ms; 1 h by default: NTP's
+    /// corrections and a VM's resume are seconds to minutes, a clock wrong by more was most likely
+    /// wrong before, not now). Past it the stamps follow the clock back. 0: never held.
+    public var maxClockHoldMilliseconds: Int64 = 3_600_000
 
     /// Wraps each run of write completions on the completion thread (a run covers one or more
     /// committed batches). The server uses it to hand all the events and answers of a run to

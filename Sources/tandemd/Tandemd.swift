@@ -64,6 +64,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("auth-failures-per-minute"), help: .init(Self.help("auth-failures-per-minute"))) var authFailuresPerMinute: String?
     @Option(name: .customLong("cache-size"), help: .init(Self.help("cache-size"))) var cacheSize: String?
     @Option(name: .customLong("busy-timeout"), help: .init(Self.help("busy-timeout"))) var busyTimeout: String?
+    @Option(name: .customLong("clock-hold"), help: .init(Self.help("clock-hold"))) var clockHold: String?
     @Option(name: .customLong("stale-handshake"), help: .init(Self.help("stale-handshake"))) var staleHandshake: String?
     @Option(name: .customLong("max-page-bytes"), help: .init(Self.help("max-page-bytes"))) var maxPageBytes: String?
     @Option(name: .customLong("max-sessions-per-user"), help: .init(Self.help("max-sessions-per-user"))) var maxSessionsPerUser: String?
@@ -95,7 +96,7 @@ struct Tandemd: ParsableCommand {
          ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("search-concurrency", searchConcurrency), ("max-post-bytes-per-user", maxPostBytesPerUser), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("http-read-wait", httpReadWait),
          ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("close-timeout", closeTimeout), ("write-coalescing-ms", writeCoalescingMs),
-         ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout),
+         ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout), ("clock-hold", clockHold),
          ("stale-handshake", staleHandshake), ("max-page-bytes", maxPageBytes), ("max-sessions-per-user", maxSessionsPerUser),
          ("max-share-links-per-session", maxShareLinksPerSession), ("max-checkpoints-per-session", maxCheckpointsPerSession),
          ("max-templates-per-user", maxTemplatesPerUser), ("max-rows-per-session", maxRowsPerSession),

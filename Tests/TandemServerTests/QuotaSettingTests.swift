@@ -54,6 +54,17 @@ import Testing
         }
     }
 
+    @Test func clockHoldIsASettingThatReachesTheStore() throws {
+        var c = ServerConfiguration()
+        #expect(c.clockHoldSeconds == 3_600 && c.storeConfiguration.maxClockHoldMilliseconds == 3_600_000)
+        try ConfigurationLoader.apply(environment: ["TANDEM_CLOCK_HOLD": "7200.5"], to: &c)
+        #expect(c.storeConfiguration.maxClockHoldMilliseconds == 7_200_500)
+        try ConfigurationLoader.set("clock-hold", "0", source: "--clock-hold", on: &c)
+        #expect(c.storeConfiguration.maxClockHoldMilliseconds == 0)
+        #expect(ConfigFileTemplate.render(c).contains("\nclock-hold = 0.0\n"))
+        #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("clock-hold", "-1", source: "--clock-hold", on: &c) }
+    }
+
     @Test func capsQuotasAndBudgetsReachTheStore() throws {
         var c = ServerConfiguration()
         c.maxRowsPerSession = 11; c.maxCommentsPerSession = 12; c.maxMembersPerSession = 13

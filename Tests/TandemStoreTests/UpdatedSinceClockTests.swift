@@ -22,6 +22,13 @@ struct UpdatedSinceClockTests {
         return ids
     }
 
+    /// A store of `dir` whose clock is `clock`, `ahead` ms ahead of it (another process's).
+    private func clocked(_ dir: TempDir, _ clock: TestClock, ahead: Int64 = 0) -> StoreConfiguration {
+        var config = StoreConfiguration(path: dir.dbPath)
+        config.clock = { clock.now + ahead }
+        return config
+    }
+
     private func newest(_ store: Store) throws -> Int64 {
         try #require(store.listSessions(SessionFilter(member: "alice", limit: 1)).sessions.first).updatedAt
     }
@@ -78,8 +85,7 @@ struct UpdatedSinceClockTests {
         let dir = TempDir()
         defer { dir.cleanup() }
         let clock = TestClock()
-        var config = StoreConfiguration(path: dir.dbPath)
-        config.clock = { clock.now }
+        let config = clocked(dir, clock)
         var store = try Store(config)
         try createTestUsers(store)
         try makeSession(store, id: "before")
@@ -100,15 +106,12 @@ struct UpdatedSinceClockTests {
         let dir = TempDir()
         defer { dir.cleanup() }
         let clock = TestClock()
-        var config = StoreConfiguration(path: dir.dbPath)
-        config.clock = { clock.now }
+        let config = clocked(dir, clock)
         let server = try Store(config)
         defer { server.close() }
         try createTestUsers(server)
         try makeSession(server, id: "s1")
-        var ahead = StoreConfiguration(path: dir.dbPath)
-        ahead.clock = { clock.now + Self.hour }
-        let admin = try Store(ahead)
+        let admin = try Store(clocked(dir, clock, ahead: Self.hour))
         try makeSession(admin, id: "from-admin")
         admin.close()
         let seen = try newest(server)
@@ -171,14 +174,42 @@ struct UpdatedSinceClockTests {
         }
     }
 
+    /// The hold is the operator's (`clock-hold`): a step back within it is held, one past it
+    /// follows the clock; 0 never holds, and reports only steps of a second or more.
+    private static let holds: [(hold: Int64, step: Int64, held: Bool)] = [
+        (2 * hour, 90 * 60_000, true), (10 * 60_000, 20 * 60_000, false), (0, 500, false), (0, 5_000, false),
+    ]
+
+    @Test("the hold is configurable", arguments: holds)
+    func theHoldIsTheConfiguredOne(hold: Int64, step: Int64, held: Bool) throws {
+        let clock = TestClock()
+        let reports = Mutex<[ClockStep]>([])
+        try withStore(clock: clock, configure: {
+            $0.maxClockHoldMilliseconds = hold
+            $0.onClockBehind = { step in reports.withLock { $0.append(step) } }
+        }) { store in
+            try makeSession(store)
+            let before = clock.now
+            clock.advance(-step)
+            _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "after the step"))
+            let stamp = try #require(store.turns(session: "s1", actor: "alice", limit: 100).last).createdAt
+            #expect(stamp == (held ? before : clock.now))
+            let reported = reports.withLock { $0 }
+            if step < 1_000 {
+                #expect(reported.isEmpty, "a sub-second step is not reported")
+            } else {
+                #expect(reported == [ClockStep(behind: step, stamp: stamp, held: held)])
+            }
+        }
+    }
+
     /// A document dated in the future would hold every later stamp at its date (stamps resume from
     /// the newest `updated_at` at open): an import takes at most the import's own stamp.
     @Test func anImportDatedInTheFutureDoesNotHoldTheStamps() throws {
         let dir = TempDir()
         defer { dir.cleanup() }
         let clock = TestClock()
-        var config = StoreConfiguration(path: dir.dbPath)
-        config.clock = { clock.now }
+        let config = clocked(dir, clock)
         var store = try Store(config)
         try createTestUsers(store)
         try makeSession(store)

@@ -86,6 +86,7 @@ public enum ConfigFileTemplate {
         case "auth-failures-per-minute": String(c.authFailuresPerMinute)
         case "cache-size": String(c.cacheBytes)
         case "busy-timeout": String(c.busyTimeoutSeconds)
+        case "clock-hold": String(c.clockHoldSeconds)
         default: nil
         }
     }

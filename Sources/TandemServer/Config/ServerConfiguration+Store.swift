@@ -28,6 +28,7 @@ extension ServerConfiguration {
         store.reclaimFreeBytes = reclaimFreeMiB > 0 ? reclaimFreeMiB << 20 : nil
         store.searchPrefixIndex = searchPrefixIndex.compactMap { Int($0) } // "none": no entry is a number
         store.busyTimeoutMilliseconds = Int32((busyTimeoutSeconds * 1000).rounded(.up))
+        store.maxClockHoldMilliseconds = Int64((clockHoldSeconds * 1000).rounded())
         store.synchronous = durability == .full ? .full : .normal
         store.requiresWritable = true
         // Every answer and event of one run of commits reaches each loop as one task: one wake-up,

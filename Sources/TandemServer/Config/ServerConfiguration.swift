@@ -103,6 +103,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var cacheBytes = 64 << 20
     /// Seconds a database statement waits for a lock another process holds (SQLite's busy timeout).
     public var busyTimeoutSeconds = 5.0
+    /// Seconds the time stamps are held ahead of a clock stepped back (`clock-hold`; docs/store.md,
+    /// "The writer's clock").
+    public var clockHoldSeconds = 3_600.0
     /// Not a setting: seconds between returns of freed memory to the system (`FreedMemoryReleaser`); 0 = never.
     public var memoryTrimIntervalSeconds = 30.0
     /// Not a setting: how joins share a session's fan-out lock with its publishes.

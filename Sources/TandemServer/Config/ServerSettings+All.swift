@@ -69,6 +69,7 @@ extension ServerSetting {
         .number("write-coalescing-ms", "Milliseconds a connection gathers frames after a write before writing again (0 = write every loop turn): fewer, larger writes when events stream in, at most this much added delay.", 0...100, \.writeCoalescingMilliseconds),
         .bytes("cache-size", "SQLite page cache per database connection (the writer and 4 readers: up to 5x this in memory).", (256 << 10)...(16 << 30), \.cacheBytes),
         .number("busy-timeout", "Seconds a commit waits for the database while another process (a tandem-admin command) holds its write lock; beyond it the request gets unavailable and nothing of it is written.", 0.01...600, \.busyTimeoutSeconds),
+        .number("clock-hold", "Seconds the time stamps of writes (updated, created, updated_since's comparison) are held at the last one written when the host's clock steps back (NTP, a resumed VM), so a client polling session.list with updated_since misses nothing; each step is logged once. A clock further behind than this was wrong, not stepped (put forward by mistake and corrected): the stamps follow it back at once and tandemd logs an error, as pollers may miss changes until the clock passes the old stamp. 0: never held. tandem-admin holds its own writes for an hour.", 0...(100 * 365 * 86_400), \.clockHoldSeconds),
         .number("auth-failures-per-minute", "Failed authentications allowed per client address per minute; beyond it HTTP 429.", 1...100_000, \.authFailuresPerMinute),
     ]
 

@@ -51,7 +51,7 @@ public final class WriteContext {
         self.db = db
         self.configuration = configuration
         self.writerLock = writerLock
-        stamps = WriteStamps(last: lastStamp)
+        stamps = WriteStamps(last: lastStamp, maxHold: configuration.maxClockHoldMilliseconds)
         db.sessionHolds = holds
     }
 

@@ -7,7 +7,7 @@
 /// `updated_since`'s `>=` keeps). The last stamp is recovered at open (`recover`), so a restart
 /// into a stepped-back clock holds too.
 ///
-/// Held at most `maxHold` behind: a clock put forward by mistake (a year, say) and corrected, or
+/// Held at most `maxHold` behind (`StoreConfiguration.maxClockHoldMilliseconds`, an hour by default): a clock put forward by mistake (a year, say) and corrected, or
 /// one stamp written during such a mistake and recovered at the next open, must not freeze every
 /// time stamp (and with them retention: `purge` ages nothing) until that date. Past it the stamps
 /// follow the clock back, and the operator is told that pollers may have missed changes (docs/store.md,
@@ -16,15 +16,17 @@ struct WriteStamps {
     /// A clock this far behind the last stamp is reported (smaller steps, NTP's ordinary
     /// corrections, are held as well but not worth a log line).
     static let reportedLag: Int64 = 1_000
-    /// The most the stamps are held ahead of the clock (1 h: NTP corrections and a VM's resume are
-    /// seconds to minutes; a clock wrong by more was wrong, not stepped).
-    static let maxHold: Int64 = 3_600_000
+    /// The most the stamps are held ahead of the clock (ms).
+    let maxHold: Int64
 
     private(set) var last: Int64
     /// Whether this step back was reported: until the clock passes the last stamp again.
     private var reported = false
 
-    init(last: Int64) { self.last = last }
+    init(last: Int64, maxHold: Int64) {
+        self.last = last
+        self.maxHold = maxHold
+    }
 
     /// The stamp of a job starting when the wall clock reads `wall`, and the step to report when
     /// this job is the first to find the clock `reportedLag` or more behind the last stamp, or
@@ -36,10 +38,10 @@ struct WriteStamps {
             return (wall, nil)
         }
         let lag = last - wall
-        if lag > Self.maxHold {
+        if lag > maxHold {
             last = wall
             reported = false
-            return (wall, ClockStep(behind: lag, stamp: wall, held: false))
+            return (wall, lag >= Self.reportedLag ? ClockStep(behind: lag, stamp: wall, held: false) : nil)
         }
         guard !reported, lag >= Self.reportedLag else { return (last, nil) }
         reported = true
@@ -69,7 +71,7 @@ public struct ClockStep: Sendable, Equatable {
     /// The stamp writes use from now on.
     public var stamp: Int64
     /// True: the stamps stay at the last one until the clock passes it (`updated_since` misses
-    /// nothing). False: the clock was more than `WriteStamps.maxHold` behind, so the stamps went
+    /// nothing). False: the clock was more than `maxClockHoldMilliseconds` behind, so the stamps went
     /// back with it; a poller's `updated_since` may miss changes written from now until the clock
     /// passes the old stamp (a full `session.list` finds them).
     public var held: Bool
