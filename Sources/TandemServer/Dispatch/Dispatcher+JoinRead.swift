@@ -36,7 +36,7 @@ extension Dispatcher {
             let current = try? SessionInfo(store.session(id: p.session))
             var reading = JoinReading(
                 result: JoinResult(session: info, role: role, online: [], headSeq: session.lastTurnSeq, headEseq: since),
-                replay: JoinReplay(session: p.session, info: current, member: client.identity.userID,
+                replay: JoinReplay(session: p.session, created: session.createdAt, info: current, member: client.identity.userID,
                                    limits: (Self.maxReplay, configuration.maxReplayBytes), after: since),
                 since: since)
             try catchUp(&reading)
@@ -62,8 +62,8 @@ extension Dispatcher {
                                 turns: lastTurns == nil ? nil : view.turns.map(TurnDTO.init),
                                 state: p.includeState ? view.rows.map(TandemProtocol.StateRow.init) : nil,
                                 stateMore: view.stateMore)
-        return JoinReading(result: result, replay: JoinReplay(session: p.session, info: current, member: member,
-                                                             limits: nil, after: view.session.lastEventSeq),
+        return JoinReading(result: result, replay: JoinReplay(session: p.session, created: view.session.createdAt, info: current,
+                                                             member: member, limits: nil, after: view.session.lastEventSeq),
                            since: nil)
     }
 

@@ -197,6 +197,9 @@ final class Dispatcher: Sendable {
         var from = liveSession.fanout.delivered
         for _ in 0..<100 {
             guard let changes = try? store.changeFeed(session: liveSession.id, since: from, limit: 1000) else { return }
+            // Deleted and made again under its id since the caller looked (another process did):
+            // these are another session's events, and its followers are told theirs is gone.
+            if let created = changes.sessionCreatedAt, created != liveSession.created { return announceGone(liveSession) }
             if changes.events.isEmpty { return }
             let info = try? SessionInfo(store.session(id: liveSession.id))
             publish(changes.events, to: liveSession, info: info)

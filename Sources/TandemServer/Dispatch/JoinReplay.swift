@@ -11,6 +11,9 @@ import TandemTransport
 /// first live events would, unbounded like those.
 struct JoinReplay {
     let session: String
+    /// The session's `created_at` as the join first read it: a page of another (the session deleted
+    /// and made again under its id since) is not of this session, whatever its event numbers.
+    let created: Int64
     /// The session as it is now, for `session` events (see `EventFrames.event`).
     let info: SessionInfo?
     /// A share viewer sees what history shows (see `add`).
@@ -31,8 +34,10 @@ struct JoinReplay {
     private(set) var memberRemoved = false
     private(set) var frames: [SharedFrame] = []
 
-    init(session: String, info: SessionInfo?, member: String?, limits: (events: Int64, bytes: Int)?, after: Int64) {
+    init(session: String, created: Int64, info: SessionInfo?, member: String?, limits: (events: Int64, bytes: Int)?,
+         after: Int64) {
         self.session = session
+        self.created = created
         self.member = member
         self.info = info
         self.isViewer = member == nil
@@ -41,10 +46,11 @@ struct JoinReplay {
     }
 
     /// Adds a page of the change log read after `through`; true when it reached the head it was
-    /// read at (the caller asks again otherwise). A page whose head is below `through` is not of
-    /// this session (another was made under its id since): `madeAgain`, and nothing is added.
+    /// read at (the caller asks again otherwise). A page of a session created at another time, or
+    /// whose head is below `through`, is not of this session (another was made under its id
+    /// since): `madeAgain`, and nothing is added.
     mutating func add(_ page: ChangeSet) throws -> Added {
-        if page.lastEventSeq < through { return .madeAgain }
+        if page.lastEventSeq < through || page.sessionCreatedAt.map({ $0 != created }) == true { return .madeAgain }
         for var change in page.events where change.eventSeq > through {
             count += 1
             if let turn = change.turn { lastTurnSeq = max(lastTurnSeq, turn.seq) }

@@ -62,6 +62,10 @@ public struct ChangeSet: Sendable, Equatable {
     public var events: [ChangeEvent]
     /// The session's last event seq when read; when `events` is shorter, ask again from its last.
     public var lastEventSeq: Int64
+    /// The session's `created_at` when read (the change feed's pages): a different one means the
+    /// session was deleted and another made under its id since an earlier page. Nil for a
+    /// delete's tail.
+    public var sessionCreatedAt: Int64? = nil
 }
 
 extension Store {
@@ -100,7 +104,9 @@ enum Changes {
     }
 
     static func load(_ db: Database, sid: Int64, sessionID: String, since: Int64, limit: Int) throws(StoreError) -> ChangeSet {
-        let last = try db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(sid)]) ?? 0
+        let (last, created) = try db.queryOne("SELECT last_event_seq, created_at FROM sessions WHERE sid = ?", [.integer(sid)]) {
+            (last: $0.int(0), created: Optional($0.int(1)))
+        } ?? (last: 0, created: nil)
         let retired = try TurnRetirements.load(db, sid: sid)
         let others = try db.query("""
             SELECT e.seq, e.kind, e.actor, e.created_at, e.turn_seq, e.data,
@@ -149,7 +155,7 @@ enum Changes {
                 merged.append(turns[j]); j += 1
             }
         }
-        return ChangeSet(events: merged, lastEventSeq: last)
+        return ChangeSet(events: merged, lastEventSeq: last, sessionCreatedAt: created)
     }
 
     /// The smallest turn seq whose event seq is > `since` (past the last turn when none): a binary

@@ -61,6 +61,45 @@ extension EndToEnd {
             #expect(client.nextDurableEvent(timeout: 0.3) == nil, "nothing of the session reaches them")
         }
 
+        /// Deleted and made again under its id by someone else between the join's read and its
+        /// subscription, with more events than the old head: the page read under the lock is of
+        /// another session, whatever its event numbers.
+        @Test("a session deleted and made again while joining is never taken for the one read",
+              arguments: [(withSince: true, bobInNew: false), (withSince: false, bobInNew: false), (withSince: false, bobInNew: true)])
+        func madeAgainWhileJoiningIsNotTheSessionRead(withSince: Bool, bobInNew: Bool) throws {
+            let store = Locked<Store?>(nil)
+            let harness = try TestServer {
+                $0.joinTuning.afterRead = {
+                    guard let store = store.value else { return }
+                    _ = try? store.deleteSession(id: "s-re", actor: "alice")
+                    _ = try? store.createSession(id: "s-re", title: "carol's", owner: "carol")
+                    if bobInNew { _ = try? store.setMember(session: "s-re", actor: "carol", user: "bob", role: .read) }
+                    _ = try? store.appendTurns(session: "s-re", actor: "carol", (0..<60).map { NewTurn(role: .user, content: "carol \($0)") })
+                }
+            }
+            defer { harness.stop() }
+            let alice = try harness.user("alice")
+            let bob = try harness.user("bob")
+            _ = try harness.user("carol")
+            try harness.session("s-re", owner: alice, members: [(bob, .write)])
+            _ = try harness.store.appendTurns(session: "s-re", actor: "alice", (0..<20).map { NewTurn(role: .user, content: "alice \($0)") })
+            store.withLock { $0 = harness.store }
+            let client = try harness.connect(bob)
+            let answer = try client.request("session.join", withSince ? ["session": "s-re", "since": 5] : ["session": "s-re", "last": 100])
+            if bobInNew {
+                // Without since the join reads the new session's view under the lock: its head, its turns.
+                let head = try harness.store.session(id: "s-re").lastEventSeq
+                #expect(answer["ok"] == true && answer["result"]?["head_eseq"] == .integer(head), "\(answer)")
+                #expect(answer["result"]?["turns"]?.arrayValue?.allSatisfy { $0["author"] == "carol" } == true)
+            } else {
+                #expect(answer["ok"] == false, "\(answer)")
+                if withSince { #expect(answer["error"]?["code"] == "resync_required", "\(answer)") }
+            }
+            while let event = client.nextDurableEvent(timeout: 0.3) {
+                #expect(bobInNew && event["session"] == "s-re", "nothing of carol's session reaches bob unless he is its member: \(event)")
+            }
+        }
+
         @Test("joins with and without since racing a steady poster each see every eseq once, in order",
               arguments: [(100, 3), (1, 3), (1, 0)])
         func joinsRacingAPosterAreGaplessAndDuplicateFree(pageUnderLock: Int, catchUps: Int) throws {
