@@ -16,8 +16,10 @@ public enum SynchronousMode: String, Sendable {
 /// Not thread-safe by design: exactly one owner (the writer thread, or a reader checked out of the
 /// pool) uses it at a time.
 public final class Database {
-    // The connection is used by one thread at a time (the owner), closed in deinit.
+    // The connection is used by one thread at a time (the owner), closed by `close()` or deinit.
     let handle: OpaquePointer
+    /// False once `close()` has run: every call that would reach SQLite then throws `closed`.
+    private(set) var isOpen = true
     public let path: String
     private var cache: [String: Statement] = [:]
     /// Hot-path statements by their literal's address: no hashing of the SQL text per call.
@@ -101,10 +103,23 @@ public final class Database {
         try execute("PRAGMA \(schema).cache_size=-\(max(1, bytes >> 10))")
     }
 
-    deinit {
+    /// Closes the connection now (idempotent); calls on it afterwards throw `closed`. A store's
+    /// threads keep their owner alive until they have exited, after their `stop()` returned: left
+    /// to deinit, their connections closed then, on those threads, and the last one's close
+    /// (a checkpoint and the WAL's removal, under an exclusive lock) made an open that came
+    /// meanwhile fail "database is locked" where it had no busy timeout.
+    public func close() {
+        guard isOpen else { return }
+        isOpen = false
         cache.removeAll()
         literalCache.removeAll()
         sqlite3_close_v2(handle)
+    }
+
+    deinit { close() }
+
+    private func ensureOpen() throws(StoreError) {
+        guard isOpen else { throw StoreError(.closed, "the database connection to \(path) is closed") }
     }
 
     func error(_ rc: Int32, context: String) -> StoreError {
@@ -114,15 +129,17 @@ public final class Database {
 
     /// Rows changed by every statement since the connection opened (FTS5 reports the pages a
     /// `merge` command wrote through it).
-    var totalChanges: Int64 { sqlite3_total_changes64(handle) }
+    var totalChanges: Int64 { isOpen ? sqlite3_total_changes64(handle) : 0 }
 
     /// Runs one or more statements without parameters or results.
     public func execute(_ sql: String) throws(StoreError) {
+        try ensureOpen()
         let rc = sqlite3_exec(handle, sql, nil, nil, nil)
         guard rc == SQLITE_OK else { throw error(rc, context: "exec \(sql.prefix(80))") }
     }
 
     private func statement(_ sql: String) throws(StoreError) -> Statement {
+        try ensureOpen()
         if let cached = cache[sql] { return cached }
         let stmt = try Statement(database: self, sql: sql)
         cache[sql] = stmt
@@ -145,6 +162,7 @@ public final class Database {
     func run(_ sql: StaticString, bind: (Statement) throws(StoreError) -> Void) throws(StoreError) -> Int {
         // Unsafe pointer: used only as an identity, never read; a literal's storage lives as long
         // as the process.
+        try ensureOpen()
         let stmt: Statement
         if let cached = literalCache[UnsafeRawPointer(sql.utf8Start)] {
             stmt = cached
@@ -202,8 +220,8 @@ public final class Database {
         try queryOne(sql, values) { $0.optionalInt(0) } ?? nil
     }
 
-    public var lastInsertRowID: Int64 { sqlite3_last_insert_rowid(handle) }
-    public var isInTransaction: Bool { sqlite3_get_autocommit(handle) == 0 }
+    public var lastInsertRowID: Int64 { isOpen ? sqlite3_last_insert_rowid(handle) : 0 }
+    public var isInTransaction: Bool { isOpen && sqlite3_get_autocommit(handle) == 0 }
 
     /// Runs `body` in a transaction (BEGIN IMMEDIATE), or in a savepoint when one is already open.
     /// `immediate: false` begins a deferred transaction instead: with attached databases,
@@ -244,6 +262,7 @@ public final class Database {
     /// a backup of a 147 MB database had not finished after 10 minutes. In WAL mode the snapshot
     /// blocks no writer; the WAL only grows meanwhile.
     public func backup(to destinationPath: String) throws(StoreError) {
+        try ensureOpen()
         var dest: OpaquePointer?
         let rc = sqlite3_open_v2(destinationPath, &dest, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil)
         defer { sqlite3_close_v2(dest) }

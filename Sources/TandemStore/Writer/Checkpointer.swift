@@ -60,7 +60,7 @@ final class Checkpointer: @unchecked Sendable {
         freePagesWatch.withLock { $0 = (space, minBytes, due) }
     }
 
-    /// Runs a last checkpoint and stops the thread.
+    /// Runs a last checkpoint, closes the connection and stops the thread.
     func close() {
         thread.stop()
     }
@@ -80,6 +80,8 @@ final class Checkpointer: @unchecked Sendable {
         }
         condition.unlock()
         _ = checkpoint()
+        // Closed before `close()` returns, not when this thread lets go of the checkpointer.
+        db.close()
         condition.lock()
         thread.finish()
         condition.unlock()

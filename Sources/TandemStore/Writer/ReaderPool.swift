@@ -74,12 +74,12 @@ final class ReaderPool: @unchecked Sendable {
         condition.lock()
         if closed {
             opened -= 1
+            db.close()
         } else {
             idle.append(db)
             condition.signal()
         }
         condition.unlock()
-        // `db` closes here when it was not kept: its last reference is this call's.
     }
 
     /// Closes the idle readers, and each one still checked out as it comes back; reads from now
@@ -87,6 +87,7 @@ final class ReaderPool: @unchecked Sendable {
     func closeAll() {
         condition.lock()
         closed = true
+        for db in idle { db.close() }
         idle.removeAll()
         condition.broadcast()
         condition.unlock()

@@ -159,7 +159,8 @@ final class SearchIndexWorker: @unchecked Sendable {
         try awaitCaughtUp(through: target)
     }
 
-    /// Stops the thread after the step in progress; waiting searches fail with `closed`.
+    /// Stops the thread after the step in progress and closes its connection; waiting searches
+    /// fail with `closed`.
     func close() {
         thread.stop()
     }
@@ -236,6 +237,8 @@ final class SearchIndexWorker: @unchecked Sendable {
         }
         let left = waiters
         waiters.removeAll()
+        // Closed before `close()` returns, not when this thread lets go of the worker.
+        db.close()
         thread.finish()
         condition.unlock()
         for entry in left { entry.waiter.deliver(.failure(StoreError(.closed, "the store is closed"))) }

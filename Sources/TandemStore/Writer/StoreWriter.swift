@@ -103,7 +103,8 @@ public final class StoreWriter: @unchecked Sendable {
         thread.start { self.loop() }
     }
 
-    /// Finishes queued work, then stops the thread. Later submissions fail with `closed`.
+    /// Finishes queued work, then stops the thread and closes its connection. Later submissions
+    /// fail with `closed`.
     public func close() {
         thread.stop(whileStopping: releaseHeld)
         completer.close()
@@ -182,6 +183,8 @@ public final class StoreWriter: @unchecked Sendable {
             }
             if queue.isEmpty && thread.isStopping {
                 chore?.stop()
+                // Closed before `close()` returns, not when this thread lets go of the writer.
+                context.db.close()
                 thread.finish()
                 let stranded = parked.map(\.job)
                 parked.removeAll()
