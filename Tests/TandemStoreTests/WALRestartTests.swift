@@ -50,15 +50,23 @@ import Testing
         return (longest.withLock { $0 }, store.walRestartsRun, seq)
     }
 
+    /// Without the restart the WAL grows to about the writer's fallback (16,384 frames: the
+    /// checkpointer seldom wins; 15,886-18,606 in three runs on a host with load 14) and is never
+    /// started over; with it a pass sees what was committed since the last restart and a few
+    /// intervals more (1,253-2,350 frames in four runs alone; 5,012 and 8,615 in the whole suite on a
+    /// busy host). How often the checkpointer runs is the scheduler's: at load ~11, 3-4 runs in 12
+    /// missed the bound (12,939-24,673 frames, or 2 restarts), so the bound must be met in one of
+    /// three runs, which a writer without the restart never does.
     @Test func theWALStartsOverNearItsThreshold() throws {
-        let run = try longestWAL(restartPages: 400, commits: 6_000)
-        #expect(run.seq == 6_000)
-        #expect(run.restarts >= 3, "the writer started the WAL over \(run.restarts) times")
-        // Without the restart the WAL grows to about the writer's fallback (16,384 frames: the
-        // checkpointer seldom wins; 15,886-18,606 in three runs on a host with load 14); with it a
-        // pass sees what was committed since the last restart and a few intervals more (1,253-2,350
-        // frames in four runs alone; 5,012 and 8,615 in the whole suite on a busy host, where this
-        // test took 90 and 174 s).
-        #expect(run.longest < Checkpointer.writerFallbackPages * 3 / 4, "the longest WAL a pass saw: \(run.longest) frames")
+        let bound = Checkpointer.writerFallbackPages * 3 / 4
+        var runs: [(longest: Int, restarts: Int)] = []
+        for _ in 0..<3 {
+            let run = try longestWAL(restartPages: 400, commits: 6_000)
+            #expect(run.seq == 6_000)
+            runs.append((run.longest, run.restarts))
+            if run.restarts >= 3 && run.longest < bound { break }
+        }
+        #expect(runs.contains { $0.restarts >= 3 && $0.longest < bound },
+                "restarts and the longest WAL a pass saw (frames), run by run: \(runs)")
     }
 }
