@@ -52,6 +52,12 @@ public enum ThreeWayMerge {
     /// for a small text).
     public static let stepsPerTextMerged = 2_000
 
+    /// Most conflicting text regions (`MergeConflict.lines`) one merge reports, all its texts
+    /// together: the first in path order, then text order; a text cut short says so (`linesMore`).
+    /// A region is ~40-60 bytes on the wire and a text can have one every other line (a 256 KiB
+    /// value: ~64,000 regions, ~4 MB, six times the three values); with the cap, ~60 KB at most.
+    public static let maxConflictLinesReported = 1_000
+
     /// What looking up one member of `object` by its key costs.
     static func stepsPerLookup(in object: [String: JSONValue]) -> Int {
         object.count > smallObjectMembers ? stepsPerMemberCompared : stepsPerSmallObjectMember
@@ -90,7 +96,9 @@ public enum ThreeWayMerge {
         diffBudget = state.budget
         if let path = state.tooCostlyAt { throw MergeTooCostly(path: path, cause: state.tooCostlyCause) }
         if state.conflicts.isEmpty { return (.merged(value), value) }
-        return (.conflict(state.conflicts.sorted(by: MergeConflict.pathOrder)), value)
+        var conflicts = state.conflicts.sorted(by: MergeConflict.pathOrder)
+        MergeConflict.capLines(&conflicts, at: maxConflictLinesReported)
+        return (.conflict(conflicts), value)
     }
 
     /// The path being merged and the conflicts met so far; one per top-level merge.
@@ -180,7 +188,20 @@ public enum ThreeWayMerge {
                     tooCostlyCause = .lineDiff
                     return current
                 }
-                if case .merged(let text) = outcome { return .string(text) }
+                switch outcome {
+                case .merged(let text): return .string(text)
+                case .conflict(let hunks):
+                    // One region that is the whole of all three texts (a one-line value: a name, a
+                    // title) says nothing the values do not: left out. A region's text is a slice of
+                    // its side's, so equal byte counts mean the whole.
+                    let whole = hunks.count == 1 && hunks[0].base.utf8.count == b.utf8.count
+                        && hunks[0].current.utf8.count == c.utf8.count && hunks[0].proposed.utf8.count == p.utf8.count
+                    let lines = whole ? nil : hunks.map {
+                        ConflictingLines(base: $0.baseLines, current: $0.currentLines, proposed: $0.proposedLines)
+                    }
+                    conflicts.append(MergeConflict(path: path, base: base, current: current, proposed: proposed, lines: lines))
+                    return current
+                }
             default:
                 break
             }

@@ -158,12 +158,13 @@ import TandemJSON
         #expect(merge(base, current, proposed) == .merged(["notes": "ONE\ntwo\nTHREE\n", "n": 2]))
     }
 
-    @Test func stringConflictReportsTheWholeStrings() {
+    @Test func stringConflictReportsTheWholeStringsAndTheLines() {
         let base: JSONValue = ["doc": ["body": "a\nb\nc\n"]]
         let current: JSONValue = ["doc": ["body": "a\nB\nc\n"]]
         let proposed: JSONValue = ["doc": ["body": "a\nβ\nc\n"]]
         #expect(merge(base, current, proposed) == .conflict([MergeConflict(
-            path: ["doc", "body"], base: "a\nb\nc\n", current: "a\nB\nc\n", proposed: "a\nβ\nc\n")]))
+            path: ["doc", "body"], base: "a\nb\nc\n", current: "a\nB\nc\n", proposed: "a\nβ\nc\n",
+            lines: [ConflictingLines(base: 1..<2, current: 1..<2, proposed: 1..<2)])]))
     }
 
     @Test func singleLineStringsChangedDifferentlyConflict() {

@@ -76,7 +76,12 @@ import TandemJSON
             case (.merged(let r1), .merged(let r2)):
                 #expect(r1 == r2, "seed \(seed)")
             case (.conflict(let c1), .conflict(let c2)):
-                let unswapped = c2.map { MergeConflict(path: $0.path, base: $0.base, current: $0.proposed, proposed: $0.current) }
+                // A text's conflicting regions too: the same chunks, their sides swapped.
+                let unswapped = c2.map {
+                    MergeConflict(path: $0.path, base: $0.base, current: $0.proposed, proposed: $0.current,
+                                  lines: $0.lines?.map { ConflictingLines(base: $0.base, current: $0.proposed, proposed: $0.current) },
+                                  linesMore: $0.linesMore)
+                }
                 #expect(c1 == unswapped, "seed \(seed)")
             default:
                 Issue.record("seed \(seed): merged one way, conflict the other")
