@@ -72,6 +72,26 @@ import TandemJSON
         #expect(object["current"] == .null)
         #expect(try MergeConflictDTO(json: object) == conflict)
     }
+
+    /// A text conflict's regions travel as `[first, count]` per side; `lines_more` only when cut;
+    /// an answer without them (a server before them) reads as none.
+    @Test func textConflictLinesTravelAsFirstAndCount() throws {
+        let region = ConflictingLinesDTO(base: 4..<5, current: 4..<6, proposed: 4..<4)
+        let conflict = MergeConflictDTO(path: "/doc", base: "a", current: "b", proposed: "c", lines: [region])
+        #expect(conflict.json.serialized() == #"{"base":"a","current":"b","lines":[{"base":[4,1],"current":[4,2],"proposed":[4,0]}],"path":"/doc","proposed":"c"}"#)
+        #expect(try MergeConflictDTO(json: conflict.json) == conflict)
+        var cut = conflict
+        cut.linesMore = true
+        #expect(cut.json["lines_more"] == true)
+        #expect(try MergeConflictDTO(json: cut.json) == cut)
+        let old = try MergeConflictDTO(json: ["path": "/doc", "base": "a", "current": "b", "proposed": "c"])
+        #expect(old.lines == nil && !old.linesMore)
+        for bad: JSONValue in [[4], [4, -1], [-1, 1], [4, 1.5], "4,1", [4, 1, 2], [.integer(.max), 1]] {
+            #expect(throws: WireError.self) {
+                try MergeConflictDTO(json: ["path": "", "lines": [["base": bad, "current": [0, 1], "proposed": [0, 1]]]])
+            }
+        }
+    }
 }
 
 @Suite struct CodeTableTests {

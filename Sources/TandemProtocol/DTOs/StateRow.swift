@@ -44,12 +44,20 @@ public struct MergeConflictDTO: WireObject {
     public var base: JSONValue?
     public var current: JSONValue?
     public var proposed: JSONValue?
+    /// When the three sides are texts merged line by line: the regions that conflicted, in text
+    /// order (`lines`; absent for any other conflict, and from servers before it).
+    public var lines: [ConflictingLinesDTO]?
+    /// True when `lines` was cut short (`lines_more`; the server reports a bounded number per merge).
+    public var linesMore: Bool
 
-    public init(path: String, base: JSONValue?, current: JSONValue?, proposed: JSONValue?) {
+    public init(path: String, base: JSONValue?, current: JSONValue?, proposed: JSONValue?,
+                lines: [ConflictingLinesDTO]? = nil, linesMore: Bool = false) {
         self.path = path
         self.base = base
         self.current = current
         self.proposed = proposed
+        self.lines = lines
+        self.linesMore = linesMore
     }
 
     public init(reader r: inout WireReader) throws {
@@ -57,6 +65,8 @@ public struct MergeConflictDTO: WireObject {
         base = r.optionalAnyValue("base")
         current = r.optionalAnyValue("current")
         proposed = r.optionalAnyValue("proposed")
+        lines = try r.optionalArray("lines")
+        linesMore = try r.optionalBool("lines_more") ?? false
     }
 
     public func write(into o: inout [String: JSONValue]) {
@@ -64,6 +74,50 @@ public struct MergeConflictDTO: WireObject {
         o["base"] = base
         o["current"] = current
         o["proposed"] = proposed
+        o["lines"] = lines?.json
+        if linesMore { o["lines_more"] = true }
+    }
+}
+
+/// One region of a text conflict: the lines it covers in base, current and proposed, each on the
+/// wire as `[first, count]` (zero-based, lines cut after every `\n`; count 0: the side has no lines
+/// there, and `first` is the line they would come before).
+public struct ConflictingLinesDTO: WireObject {
+    public var base: Range<Int>
+    public var current: Range<Int>
+    public var proposed: Range<Int>
+
+    public init(base: Range<Int>, current: Range<Int>, proposed: Range<Int>) {
+        self.base = base
+        self.current = current
+        self.proposed = proposed
+    }
+
+    public init(reader r: inout WireReader) throws {
+        base = try Self.range(&r, "base")
+        current = try Self.range(&r, "current")
+        proposed = try Self.range(&r, "proposed")
+    }
+
+    public func write(into o: inout [String: JSONValue]) {
+        o["base"] = Self.json(base)
+        o["current"] = Self.json(current)
+        o["proposed"] = Self.json(proposed)
+    }
+
+    static func json(_ range: Range<Int>) -> JSONValue {
+        .array([.integer(Int64(range.lowerBound)), .integer(Int64(range.count))])
+    }
+
+    /// `[first, count]`, both non-negative integers whose sum fits an `Int`.
+    static func range(_ r: inout WireReader, _ key: String) throws -> Range<Int> {
+        guard let v = r.value(key) else { throw r.missing(key) }
+        guard case .array(let pair) = v, pair.count == 2,
+              case .integer(let first) = pair[0], case .integer(let count) = pair[1],
+              first >= 0, count >= 0, first <= Int64(Int.max) - count else {
+            throw r.failure(key, "must be [first line, line count], two non-negative integers")
+        }
+        return Int(first)..<Int(first + count)
     }
 }
 

@@ -115,7 +115,9 @@ extension TandemProtocol.StateRow {
 
 extension MergeConflictDTO {
     init(_ c: MergeConflict) {
-        self.init(path: JSONPointer.encode(c.path), base: c.base, current: c.current, proposed: c.proposed)
+        self.init(path: JSONPointer.encode(c.path), base: c.base, current: c.current, proposed: c.proposed,
+                  lines: c.lines?.map { ConflictingLinesDTO(base: $0.base, current: $0.current, proposed: $0.proposed) },
+                  linesMore: c.linesMore)
     }
 }
 

@@ -65,7 +65,37 @@ def state(a):
     jr = j.ok("session.join", session=sid, state=True)
     check([r["key"] for r in jr["state"]][:2] == ["a", "b"] and jr["state_more"] is False, "join state rows by key", jr)
     j.close()
+    text_conflict(o)
     o.close()
+
+
+def text_conflict(o):
+    """state.put's text example: a text conflict lists the regions that conflicted as [first, count]
+    of base, current and proposed; the region that merged (current's line 0) is not listed; a
+    branch.merge conflict on the same texts carries the same lines."""
+    sid = new_id("tx")
+    o.ok("session.create", session=sid)
+    base, cur, prop = ("goal: ship\n\nowner: bob\ndue: friday\n", "goal: ship 2.0\n\nowner: carol\nreviewer: erin\ndue: friday\n",
+                       "goal: ship\n\nowner: dave\ndue: friday\n")
+    want = [{"base": base, "current": cur, "lines": [{"base": [2, 1], "current": [2, 2], "proposed": [2, 1]}], "path": "",
+             "proposed": prop}]
+    o.ok("state.put", session=sid, key="notes", value=base, base=0)
+    o.ok("state.put", session=sid, key="notes", value=cur, base=1)
+    r = o.ok("state.put", session=sid, key="notes", value=prop, base=1)
+    check(r.get("outcome") == "conflict" and r["conflicts"] == want and "merged" not in r,
+          "a text conflict lists the lines that conflicted (the documented example)", r)
+    shape(r["conflicts"][0], CONFLICT, "text merge conflict")
+    branch = o.ok("branch.create", session=sid)["session"]["id"]
+    forked = o.ok("state.get", session=branch, key="notes")["rows"][0]
+    o.ok("state.put", session=branch, key="notes", value=prop, base=forked["version"])
+    o.ok("state.put", session=sid, key="notes", value=base, base=2)
+    m = o.ok("branch.merge", session=branch)
+    # The fork point holds current's text; the parent went back to base's, the branch wrote proposed's:
+    # line 0 both changed alike (merged), line 2 (and 3 at the fork) each differently.
+    check(forked["value"] == cur and m["merged"] is False and m["conflicts"] == [{"key": "notes", "conflicts": [
+        {"base": cur, "current": base, "lines": [{"base": [2, 2], "current": [2, 1], "proposed": [2, 1]}], "path": "",
+         "proposed": prop}]}], "a branch.merge text conflict carries lines too", m)
+    o.ok("branch.discard", session=branch)
 
 
 def members_and_contributions(a):
