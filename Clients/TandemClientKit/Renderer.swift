@@ -162,11 +162,16 @@ public struct Renderer: Sendable {
     }
 
     /// One block per conflicting path: what it was (base), what others wrote (theirs), what you wrote (yours).
-    /// A side that did not exist shows as `(absent)`, distinct from `null`.
+    /// A side that did not exist shows as `(absent)`, distinct from `null`. A text conflict that says
+    /// which lines conflicted shows those between git-style markers (`textConflict`).
     public func conflict(key: String, current: StateRow?, conflicts: [MergeConflictDTO]) -> [String] {
         var lines = [error("conflict writing \(PrintableText.line(key))" + (current.map { " (now v\($0.version) by \(name($0.author)))" } ?? ""))]
         for c in conflicts {
             let path = c.path.isEmpty ? "(whole value)" : PrintableText.line(c.path)
+            if let regions = textConflict(path: path, c) {
+                lines += regions
+                continue
+            }
             var (base, theirs, yours) = (c.base, c.current, c.proposed)
             if let region = TextConflictRegion(base: base, current: theirs, proposed: yours) {
                 // Only the lines that differ somewhere: a document's conflict is a line or two of it.

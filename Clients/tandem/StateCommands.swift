@@ -35,7 +35,8 @@ struct StateSet: ParsableCommand {
             The write names the version it started from (--base; without it, the current version, read first). \
             If others wrote since, the server merges both changes (objects key by key, strings line by line); \
             when they clash on the same field nothing is written, each clashing field is shown as \
-            base / theirs / yours on stderr, with the value that keeps yours there and every other change \
+            base / theirs / yours on stderr (a text as the lines that clashed, between git-style markers, \
+            with two lines of theirs around them), with the value that keeps yours there and every other change \
             of both sides, and the status is 3: decide, then write again with --base set to the version the \
             conflict names. Prints `applied KEY vN` or `merged KEY vN`; --json prints the server's answer \
             (a conflict's too: `merged` holds their side at each conflicting path).
