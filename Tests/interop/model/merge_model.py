@@ -9,7 +9,10 @@
 - strings changed on both sides merge line by line (diff3: lines keep their terminators; regions
   changed on one side take that side, regions changed alike are kept, regions changed differently,
   adjacent edits included, conflict); a text conflict names the string's path with the three whole
-  strings;
+  strings and `lines`: each region that conflicted, in text order, as `[first, count]` of base, current
+  and proposed (zero-based lines), left out when the one region is the whole of all three texts; one
+  merge lists at most MAX_CONFLICT_LINES of them, the first in path order, and a text whose list was
+  cut has `lines_more: true`;
 - arrays, numbers, booleans, null and changes of kind changed differently on both sides conflict;
 - every conflict is reported, sorted by path segments (a prefix first), as a JSON Pointer.
 
@@ -44,16 +47,30 @@ def lines(text):
     return out
 
 
+MAX_CONFLICT_LINES = 1000  # conflicting text regions one merge lists (docs/protocol.md, Limits)
+
+
 def merge_text(base, cur, prop):
     """diff3 (Khanna, Kuber, Pierce): the merged text, or None when a region changed differently."""
+    return merge_text_regions(base, cur, prop)[0]
+
+
+def merge_text_regions(base, cur, prop):
+    """(merged text, []) or (None, the regions that conflicted, each {"base": [first, count], ...})."""
     o, a, b = lines(base), lines(cur), lines(prop)
-    return chunk_merge(o, a, b, matches(o, a), matches(o, b))
+    return chunk_walk(o, a, b, matches(o, a), matches(o, b))
 
 
 def chunk_merge(o, a, b, ma, mb):
     """diff3's chunk walk over the base lines `o` matched to `a` and `b` (`ma`, `mb`: base index to the
     side's index, or None): the merged text, or None when a region changed differently."""
-    out, lo, la, lb = [], 0, 0, 0
+    return chunk_walk(o, a, b, ma, mb)[0]
+
+
+def chunk_walk(o, a, b, ma, mb):
+    """chunk_merge's walk to the end: (merged text, []), or (None, every unstable chunk that conflicted
+    as line ranges {"base": [first, count], "current": [...], "proposed": [...]}, in text order)."""
+    out, regions, lo, la, lb = [], [], 0, 0, 0
     while True:
         # a stable run: base lines matched consecutively on both sides
         while lo < len(o) and ma[lo] == la and mb[lo] == lb:
@@ -67,14 +84,16 @@ def chunk_merge(o, a, b, ma, mb):
         elif cb == co or ca == cb:
             out += ca
         else:
-            return None
+            regions.append({"base": [lo, eo - lo], "current": [la, ea - la], "proposed": [lb, eb - lb]})
         lo, la, lb = eo, ea, eb
         if nxt is None:
-            return "".join(out)
+            return (None, regions) if regions else ("".join(out), [])
 
 
-def _conflict(path, base, cur, prop):
+def _conflict(path, base, cur, prop, regions=None):
     c = {"path": path}
+    if regions is not None:
+        c["lines"] = regions
     if base is not ABSENT and base is not NOBASE:
         c["base"] = base
     if cur is not ABSENT:
@@ -108,10 +127,15 @@ def merge3(base, cur, prop, path=""):
                 out[k] = v
         return out, conflicts
     if isinstance(base, str) and isinstance(cur, str) and isinstance(prop, str):
-        merged = merge_text(base, cur, prop)
+        merged, regions = merge_text_regions(base, cur, prop)
         tally("merge kind", "text conflict" if merged is None else "text merged")
         if merged is not None:
             return merged, []
+        # One region that is the whole of all three texts says nothing the values do not: left out.
+        whole = len(regions) == 1 and regions[0] == {"base": [0, len(lines(base))], "current": [0, len(lines(cur))],
+                                                     "proposed": [0, len(lines(prop))]}
+        tally("text conflict regions", "whole (left out)" if whole else str(len(regions)) if len(regions) < 3 else "3+")
+        return cur, [_conflict(path, base, cur, prop, None if whole else regions)]
     return cur, [_conflict(path, base, cur, prop)]
 
 
@@ -124,5 +148,18 @@ def merge_row(base, cur, prop):
     write: `merged` is the merge with current's side kept at each conflict."""
     value, conflicts = merge3(base, cur, prop)
     if conflicts:
-        return "conflict", sorted(conflicts, key=lambda c: pointer_segments(c["path"])), value
+        return "conflict", cap_lines(sorted(conflicts, key=lambda c: pointer_segments(c["path"]))), value
     return "merged", value, value
+
+
+def cap_lines(conflicts):
+    """At most MAX_CONFLICT_LINES regions over all the (sorted) conflicts, the first ones kept; a text
+    whose list was cut says so with `lines_more`."""
+    left = MAX_CONFLICT_LINES
+    for c in conflicts:
+        if "lines" in c:
+            if len(c["lines"]) > left:
+                c["lines"] = c["lines"][:left]
+                c["lines_more"] = True
+            left -= len(c["lines"])
+    return conflicts

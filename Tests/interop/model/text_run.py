@@ -55,13 +55,17 @@ class TextRun(ClientsRun):
         self.pipelined([dict(key=k, value=b, base=0) for k, b, _, _ in writes])
         self.pipelined([dict(key=k, value=c, base=1) for k, _, c, _ in writes])
         answers = self.pipelined([dict(key=k, value=p, base=1) for k, _, _, p in writes])
-        merged = {}
+        merged, regions = {}, {}
         for (key, base, cur, prop), res in zip(writes, answers):
             merged[key] = self.check(key, base, cur, prop, res)
+            # Left out when the one region is the whole of every text.
+            regions[key] = res["conflicts"][0].get("lines", [{"base": [0, len(lines(base))], "current": [0, len(lines(cur))],
+                                                               "proposed": [0, len(lines(prop))]}]) if merged[key] is None else []
         for step, base, cur, prop in cases:
             m, swapped = merged[f"t{step}"], merged[f"s{step}"]
             tally("text merge", "conflict" if m is None else "merged")
             problems = broken(base, cur, prop, m, swapped)
+            problems += broken_regions(base, cur, prop, regions[f"t{step}"], regions[f"s{step}"])
             if problems:
                 raise Mismatch(f"step {step}: {problems}\n   base {base!r}\n   current {cur!r}\n   proposed {prop!r}\n"
                                f"   merged {m!r}\n   swapped {swapped!r}")
@@ -90,6 +94,8 @@ class TextRun(ClientsRun):
         """The server's merge of `prop` written on version 1 (`base`) over `cur`, checked with the
         model; None on conflict."""
         outcome, want, merged = merge_row(base, cur, prop)
+        if outcome == "conflict":
+            tally("text conflict lines", "checked")
         where = f"key {key}:\n   base {base!r}\n   current {cur!r}\n   proposed {prop!r}\n  "
         if outcome == "conflict":
             match(res.get("outcome"), "conflict", where)
@@ -100,3 +106,25 @@ class TextRun(ClientsRun):
         match(res.get("outcome"), outcome, where)
         match(res["row"]["value"], want, where)
         return res["row"]["value"]
+
+
+def broken_regions(base, cur, prop, regions, swapped):
+    """What a text conflict's `lines` (and the swapped merge's) break whatever the diff: regions in text
+    order without overlap on every side, each a place both sides changed differently (its three slices
+    differ), and the swapped merge's regions the same with current and proposed swapped."""
+    out = []
+    texts = {"base": lines(base), "current": lines(cur), "proposed": lines(prop)}
+    ends = {side: 0 for side in texts}
+    for r in regions:
+        cut = {}
+        for side, (first, count) in ((side, r[side]) for side in texts):
+            if first < ends[side] or first + count > len(texts[side]):
+                out.append(f"region {r} overlaps the one before or runs past {side}'s {len(texts[side])} lines")
+            ends[side] = first + count
+            cut[side] = texts[side][first:first + count]
+        if cut["current"] == cut["base"] or cut["proposed"] == cut["base"] or cut["current"] == cut["proposed"]:
+            out.append(f"region {r} is no conflict: {cut}")
+    want = [{"base": r["base"], "current": r["proposed"], "proposed": r["current"]} for r in regions]
+    if swapped != want:
+        out.append(f"swapping the sides gives regions {swapped}, not {want}")
+    return out
