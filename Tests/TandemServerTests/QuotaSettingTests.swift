@@ -47,8 +47,14 @@ import Testing
         try ConfigurationLoader.apply(configFileText: "search-prefix-index = 2, 4\n", source: "tandem.conf", to: &c)
         #expect(c.storeConfiguration.searchPrefixIndex == [2, 4])
         try ConfigurationLoader.set("search-prefix-index", "none", source: "--search-prefix-index", on: &c)
-        #expect(c.storeConfiguration.searchPrefixIndex == [])
+        #expect(c.storeConfiguration.searchPrefixIndex == [] && c.searchPrefixIndex == [])
         #expect(ConfigFileTemplate.render(c).contains("\nsearch-prefix-index = none\n"))
+        // An empty value is none too, and either reads back from the printed file as the same configuration.
+        var empty = ServerConfiguration()
+        try ConfigurationLoader.apply(configFileText: "search-prefix-index = \"\"\n", source: "tandem.conf", to: &empty)
+        var printed = ServerConfiguration()
+        try ConfigurationLoader.apply(configFileText: ConfigFileTemplate.render(empty), source: "printed", to: &printed)
+        #expect(empty == c && printed == empty)
         for bad in ["0", "9", "x"] {
             #expect(throws: ConfigurationError.self) { try ConfigurationLoader.set("search-prefix-index", bad, source: "--search-prefix-index", on: &c) }
         }

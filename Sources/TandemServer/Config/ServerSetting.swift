@@ -38,14 +38,16 @@ public struct ServerSetting: Sendable {
 
     /// A comma-separated list (spaces around entries ignored, empty entries dropped); `invalid`
     /// says what is wrong with an entry, or nil when it is fine.
+    /// A comma-separated list; with `none`, that word is the empty list (an empty value too), kept as
+    /// the empty list whichever was written, so that the printed configuration reads back equal.
     static func list(_ key: String, _ help: String, _ path: any WritableKeyPath<ServerConfiguration, [String]> & Sendable,
-                     invalid: @escaping @Sendable (String) -> String?) -> ServerSetting {
+                     none: String? = nil, invalid: @escaping @Sendable (String) -> String?) -> ServerSetting {
         ServerSetting(key: key, help: help) { config, value throws(SettingValueError) in
             let entries = value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             for entry in entries {
                 if let reason = invalid(entry) { throw SettingValueError(message: reason) }
             }
-            config[keyPath: path] = entries
+            config[keyPath: path] = entries.filter { $0 != none }
         }
     }
 
