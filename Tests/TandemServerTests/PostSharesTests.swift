@@ -5,25 +5,63 @@ import Testing
     @Test("a user's posts in flight stop at the share; one always goes; users apart; given back on the answer")
     func shareIsPerUserAndGivenBack() {
         let shares = PostShares(bytesPerUser: 1000)
-        #expect(shares.take(600, for: "heavy"))
-        #expect(shares.take(400, for: "heavy"))
-        #expect(!shares.take(1, for: "heavy"), "the share is full")
-        #expect(shares.take(900, for: "small"), "another user's share is apart")
-        shares.giveBack(600, for: "heavy")
+        let heavy = shares.share(for: "heavy")
+        let heavyElsewhere = shares.share(for: "heavy")
+        #expect(heavy === heavyElsewhere, "the user's connections hold one share")
+        #expect(heavy.take(600))
+        #expect(heavyElsewhere.take(400))
+        #expect(!heavy.take(1), "the share is full")
+        #expect(shares.share(for: "small").take(900), "another user's share is apart")
+        heavy.giveBack(600)
         #expect(shares.bytesInFlight(for: "heavy") == 400)
-        #expect(!shares.take(601, for: "heavy"))
-        #expect(shares.take(600, for: "heavy"))
-        shares.giveBack(600, for: "heavy")
-        shares.giveBack(400, for: "heavy")
+        #expect(!heavy.take(601))
+        #expect(heavy.take(600))
+        heavy.giveBack(600)
+        heavy.giveBack(400)
         #expect(shares.bytesInFlight(for: "heavy") == 0)
-        #expect(shares.take(5000, for: "heavy"), "with nothing in flight a post goes, however big")
-        #expect(!shares.take(1, for: "heavy"))
+        #expect(heavy.take(5000), "with nothing in flight a post goes, however big")
+        #expect(!heavy.take(1))
     }
 
     @Test("a share of 0 is no limit")
     func zeroIsNoLimit() {
         let shares = PostShares(bytesPerUser: 0)
-        for _ in 0..<100 { #expect(shares.take(1 << 20, for: "heavy")) }
+        let heavy = shares.share(for: "heavy")
+        for _ in 0..<100 { #expect(heavy.take(1 << 20)) }
         #expect(shares.bytesInFlight(for: "heavy") == 100 << 20)
+    }
+
+    @Test("a user's entry lasts as long as something holds their share, and a new share starts empty")
+    func entryLeavesWithItsShare() {
+        let shares = PostShares(bytesPerUser: 1000)
+        var held: PostShares.Share? = shares.share(for: "ann")
+        #expect(held?.take(700) == true)
+        #expect(shares.usersTracked == 1)
+        held = nil
+        #expect(shares.usersTracked == 0, "no connection or post holds it: its entry went")
+        #expect(shares.bytesInFlight(for: "ann") == 0)
+        let again = shares.share(for: "ann")
+        #expect(again.take(1000))
+        #expect(shares.usersTracked == 1)
+    }
+
+    @Test("takes from many threads at once never pass the share together")
+    func concurrentTakesKeepTheBound() async {
+        let shares = PostShares(bytesPerUser: 10_000)
+        let share = shares.share(for: "busy")
+        #expect(share.take(1)) // one in flight: from here on every take is held to the share
+        let taken = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var mine = 0
+                    for _ in 0..<10_000 where share.take(7) { mine += 7 }
+                    return mine
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(taken + 1 <= 10_000)
+        #expect(taken + 1 > 10_000 - 7, "the share filled")
+        #expect(share.bytesInFlight == taken + 1)
     }
 }

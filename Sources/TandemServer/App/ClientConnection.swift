@@ -45,12 +45,15 @@ final class ClientConnection: Sendable {
     /// A viewer's place under `max-viewers-per-address` (`ConnectionRegistry.viewerPlace`),
     /// given back with the connection's; nil for members, or with no such limit.
     let addressPlace: String?
+    /// A member's share of posts in flight (`PostShares`), held as long as the connection; nil for viewers.
+    let postShare: PostShares.Share?
 
     init(identity: ClientIdentity, bucket: TokenBucket, authGeneration: UInt64 = 0, addressPlace: String? = nil,
-         tokenExpiresAt: Int64? = nil) {
+         tokenExpiresAt: Int64? = nil, postShare: PostShares.Share? = nil) {
         self.identity = identity
         self.authGeneration = authGeneration
         self.addressPlace = addressPlace
+        self.postShare = postShare
         self.state = Mutex(State(bucket: bucket, tokenExpiresAt: tokenExpiresAt))
     }
 

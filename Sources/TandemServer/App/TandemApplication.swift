@@ -220,8 +220,10 @@ final class TandemApplication: WebSocketApplication {
         }
         logger.debug("handshake accepted", metadata: ["who": "\(identity.logName)", "client": "\(address)"])
         let bucket = TokenBucket(capacity: configuration.requestBurst, ratePerSecond: configuration.requestsPerSecond, now: clock())
+        var postShare: PostShares.Share?
+        if case .member(let user, _) = identity { postShare = dispatcher.postShares.share(for: user) }
         return .accept(context: ClientConnection(identity: identity, bucket: bucket, authGeneration: generation, addressPlace: addressPlace,
-                                                 tokenExpiresAt: tokenExpiresAt))
+                                                 tokenExpiresAt: tokenExpiresAt, postShare: postShare))
     }
 
     /// A refused credential's answer (401), whatever the reason: which one goes to the log only.

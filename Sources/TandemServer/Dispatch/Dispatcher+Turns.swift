@@ -12,11 +12,12 @@ extension Dispatcher {
             send(.failure(id: id, .forbidden, "a share link only allows viewing"), to: connection)
             return
         }
-        guard postShares.take(bytes, for: user) else {
+        let share = client.postShare ?? postShares.share(for: user)
+        guard share.take(bytes) else {
             // Not `tandem_rate_limited_total` (the per-connection limit, which alerts watch).
             metrics.errors.add()
             send(.failure(id: id, .rateLimited, """
-                this user's posts not yet written reach \(postShares.bytesPerUser) bytes (all connections together; \
+                this user's posts not yet written reach \(share.bytesPerUser) bytes (all connections together; \
                 max-post-bytes-per-user): retry after the answers to earlier ones
                 """, retryAfterMs: PostShares.retryAfterMs), to: connection)
             return
@@ -29,7 +30,7 @@ extension Dispatcher {
         let onLoop = connection.loop.inLoop
         if onLoop { connection.loop.runAtEndOfTurn(writerWakeup) }
         store.appendTurns(session: p.session, actor: user, [turn], wakeWriter: !onLoop) { [self] result in
-            postShares.giveBack(bytes, for: user)
+            share.giveBack(bytes)
             switch result {
             case .success(let appended):
                 let stored = appended.turns[0]

@@ -11,42 +11,93 @@ import Synchronization
 /// With at most `bytesPerUser` in flight per user, another user's post waits behind at most that much
 /// of each busy user's, and the rest is refused `rate_limited` at once, before it costs the writer
 /// anything. A user with nothing in flight always gets one post through, however big.
+///
+/// Each user's count is one `Share`, looked up once per connection (at its handshake) and then
+/// taken from and given back to without a lock or a lookup: on the posting path a dictionary keyed
+/// by the user's id cost two string hashes a post each way (~3% of the server's instructions on
+/// 1000x10; docs/benchmarks.md).
 final class PostShares: Sendable {
     /// The share of every user by default (`max-post-bytes-per-user`): four of the largest default messages.
     static let defaultBytesPerUser = 4 << 20
     /// What a refused post is told to wait: about one group commit of big turns.
     static let retryAfterMs: Int64 = 50
 
+    /// One user's bytes in flight. Held by each of the user's connections and by each of their posts
+    /// until its answer, so all of them count against the same one while any is alive.
+    final class Share: Sendable {
+        let user: String
+        /// The share's size; 0: no limit.
+        let bytesPerUser: Int
+        private let held = Atomic<Int>(0)
+        /// Strong: the registry holds its shares weakly, so this makes no cycle, and a post answered
+        /// after the dispatcher let go of the registry still finds it.
+        private let registry: PostShares
+
+        fileprivate init(user: String, bytesPerUser: Int, registry: PostShares) {
+            self.user = user
+            self.bytesPerUser = bytesPerUser
+            self.registry = registry
+        }
+
+        deinit { registry.forget(user) }
+
+        /// Takes `bytes` and says whether it could: false when they would pass the share and the
+        /// user already has a post in flight.
+        func take(_ bytes: Int) -> Bool {
+            // Relaxed: a count, through which nothing else is published.
+            var current = held.load(ordering: .relaxed)
+            while true {
+                guard current == 0 || bytesPerUser == 0 || current + bytes <= bytesPerUser else { return false }
+                let (done, found) = held.compareExchange(expected: current, desired: current + bytes, ordering: .relaxed)
+                if done { return true }
+                current = found
+            }
+        }
+
+        /// Gives back what `take` took for a post that has been answered.
+        func giveBack(_ bytes: Int) {
+            held.subtract(bytes, ordering: .relaxed)
+        }
+
+        /// The user's bytes in flight now.
+        var bytesInFlight: Int { held.load(ordering: .relaxed) }
+    }
+
+    private struct Entry {
+        weak var share: Share?
+    }
+
     /// Each user's share; 0: no limit.
     let bytesPerUser: Int
-    private let inFlight = Mutex<[String: Int]>([:])
+    /// The users with a connection or a post in flight: an entry goes when its share does.
+    private let shares = Mutex<[String: Entry]>([:])
 
     init(bytesPerUser: Int = PostShares.defaultBytesPerUser) {
         self.bytesPerUser = bytesPerUser
     }
 
-    /// Takes `bytes` of `user`'s share and says whether it could: false when they would pass the
-    /// share and the user already has a post in flight.
-    func take(_ bytes: Int, for user: String) -> Bool {
-        inFlight.withLock { inFlight in
-            let held = inFlight[user] ?? 0
-            guard held == 0 || bytesPerUser == 0 || held + bytes <= bytesPerUser else { return false }
-            inFlight[user] = held + bytes
-            return true
+    /// `user`'s share: the one their other connections and posts hold, or a new one.
+    func share(for user: String) -> Share {
+        shares.withLock { shares in
+            if let live = shares[user]?.share { return live }
+            let share = Share(user: user, bytesPerUser: bytesPerUser, registry: self)
+            shares[user] = Entry(share: share)
+            return share
         }
     }
 
-    /// Gives back what `take` took for a post that has been answered.
-    func giveBack(_ bytes: Int, for user: String) {
-        inFlight.withLock { inFlight in
-            let left = (inFlight[user] ?? 0) - bytes
-            // Users leave the table when idle: it holds only those with posts in flight.
-            inFlight[user] = left > 0 ? left : nil
-        }
-    }
-
-    /// `user`'s bytes in flight now.
+    /// `user`'s bytes in flight now (0 when no one holds their share).
     func bytesInFlight(for user: String) -> Int {
-        inFlight.withLock { $0[user] ?? 0 }
+        shares.withLock { $0[user]?.share }?.bytesInFlight ?? 0
+    }
+
+    /// How many users have an entry (for tests: an entry leaves with its share).
+    var usersTracked: Int { shares.withLock { $0.count } }
+
+    /// A share ended: its entry goes, unless a new share for the user took its place meanwhile.
+    private func forget(_ user: String) {
+        shares.withLock { shares in
+            if let entry = shares[user], entry.share == nil { shares[user] = nil }
+        }
     }
 }
