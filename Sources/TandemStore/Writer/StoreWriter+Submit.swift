@@ -41,8 +41,8 @@ extension StoreWriter {
             completion(.failure(readOnlyRefusal))
             return
         }
-        let job: WriteJob = TypedWriteJob(deferrable: deferrable, savepoint: savepoint, blocksCaller: blocksCaller,
-                                          paced: paced, body: body, completion: completion)
+        let job = WriteJob(deferrable: deferrable, savepoint: savepoint, blocksCaller: blocksCaller,
+                           paced: paced, body: body, completion: completion)
         condition.lock()
         if thread.isStopping {
             condition.unlock()

@@ -228,7 +228,7 @@ public final class StoreWriter: @unchecked Sendable {
     private func runStep(of chore: WriterChore) {
         let started = ContinuousClock.now
         let outcome = StepOutcome()
-        let job = TypedWriteJob<Bool>(deferrable: false, savepoint: true, paced: true, body: { ctx throws(StoreError) in
+        let job = WriteJob(deferrable: false, savepoint: true, paced: true, body: { ctx throws(StoreError) in
             do throws(StoreError) {
                 let more = try chore.step(ctx)
                 outcome.value = .success(more)

@@ -1,8 +1,9 @@
-/// A job as the writer and the completion thread see it (type-erased); `TypedWriteJob` is the one
-/// kind there is. Its result lives in the job between running and the commit.
+/// A job as the writer and the completion thread see it: a body to run on the writer connection
+/// and a completion for its result, which lives in the job between running and the commit.
 // Safe to share: created on the submitting thread, run by the writer thread, then finished by the
-// completion thread after a lock-protected hand-over (see `Completer`).
-class WriteJob: @unchecked Sendable {
+// completion thread after a lock-protected hand-over (see `Completer`); the result the two
+// closures share is written in `run` and read in `finish`, after that hand-over.
+final class WriteJob: @unchecked Sendable {
     let deferrable: Bool
     let savepoint: Bool
     /// Whether a thread blocks until the job's completion (`StoreWriter.perform`): parked, it
@@ -12,49 +13,39 @@ class WriteJob: @unchecked Sendable {
     /// import's, fork's, template's or merge's step, or the writer's chore step): not counted as
     /// served in `WriterActivity`.
     let paced: Bool
+    private let runBody: (WriteContext) -> StoreError?
+    private let deliver: (StoreError?) -> Void
 
-    init(deferrable: Bool, savepoint: Bool, blocksCaller: Bool, paced: Bool) {
+    /// Generic only here, where the submitter's result type is known (the call is specialized for
+    /// it): the closures made here are not generic, so running and finishing a job looks up no
+    /// type metadata. A generic job class did, in each of its methods and its deinit: about 2,000
+    /// instructions a job, 2% of tandemd's on the posting path (docs/benchmarks.md).
+    init<T: Sendable>(deferrable: Bool, savepoint: Bool, blocksCaller: Bool = false, paced: Bool = false,
+                      body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
+                      completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
         self.deferrable = deferrable
         self.savepoint = savepoint
         self.blocksCaller = blocksCaller
         self.paced = paced
-    }
-
-    /// Runs the job; its error, or nil on success.
-    func run(_ context: WriteContext) -> StoreError? { preconditionFailure("a WriteJob is always a TypedWriteJob") }
-    /// Hands the result (or the commit's error) to the job's completion.
-    func finish(commitError: StoreError?) { preconditionFailure("a WriteJob is always a TypedWriteJob") }
-}
-
-/// A job with a result of type `T`. One object per job: the body, the completion and the result
-/// between them, with no closures or boxes around them (appends make one per turn).
-// Safe to share: as `WriteJob`; `result` is written in `run` and read in `finish`, after the hand-over.
-final class TypedWriteJob<T: Sendable>: WriteJob, @unchecked Sendable {
-    private let body: @Sendable (WriteContext) throws(StoreError) -> T
-    private let completion: @Sendable (Result<T, StoreError>) -> Void
-    private var result: Result<T, StoreError>?
-
-    init(deferrable: Bool, savepoint: Bool, blocksCaller: Bool = false, paced: Bool = false,
-         body: @escaping @Sendable (WriteContext) throws(StoreError) -> T,
-         completion: @escaping @Sendable (Result<T, StoreError>) -> Void) {
-        self.body = body
-        self.completion = completion
-        super.init(deferrable: deferrable, savepoint: savepoint, blocksCaller: blocksCaller, paced: paced)
-    }
-
-    override func run(_ context: WriteContext) -> StoreError? {
-        do throws(StoreError) {
-            result = .success(try body(context))
-            return nil
-        } catch {
-            result = .failure(error)
-            return error
+        var result: Result<T, StoreError>?
+        runBody = { context in
+            do throws(StoreError) {
+                result = .success(try body(context))
+                return nil
+            } catch {
+                result = .failure(error)
+                return error
+            }
+        }
+        deliver = { commitError in
+            if let commitError { completion(.failure(commitError)) } else if let result { completion(result) }
         }
     }
 
-    override func finish(commitError: StoreError?) {
-        if let commitError { completion(.failure(commitError)) } else if let result { completion(result) }
-    }
+    /// Runs the job; its error, or nil on success.
+    func run(_ context: WriteContext) -> StoreError? { runBody(context) }
+    /// Hands the result (or the commit's error) to the job's completion.
+    func finish(commitError: StoreError?) { deliver(commitError) }
 }
 
 /// A chore step's result, as its job recorded it.
