@@ -45,11 +45,15 @@ import Testing
         defer { dir.cleanup() }
         let db = try Database(path: dir.dbPath)
         try db.execute("CREATE TABLE t(x)")
+        // Cached statements, of both kinds: a closed connection must not find them.
+        _ = try db.run("INSERT INTO t VALUES (1)") { _ throws(StoreError) in }
+        #expect(try db.scalar("SELECT count(*) FROM t") == 1)
         db.close()
         db.close() // idempotent
         #expect(!db.isInTransaction)
         #expect(throws: StoreError.self) { try db.execute("SELECT 1") }
         let code = errorCode { _ = try db.scalar("SELECT count(*) FROM t") }
         #expect(code == "closed")
+        #expect(errorCode { _ = try db.run("INSERT INTO t VALUES (1)") { _ throws(StoreError) in } } == "closed")
     }
 }

@@ -139,8 +139,9 @@ public final class Database {
     }
 
     private func statement(_ sql: String) throws(StoreError) -> Statement {
-        try ensureOpen()
+        // A cached statement means an open connection: `close()` empties the cache.
         if let cached = cache[sql] { return cached }
+        try ensureOpen()
         let stmt = try Statement(database: self, sql: sql)
         cache[sql] = stmt
         return stmt
@@ -162,11 +163,12 @@ public final class Database {
     func run(_ sql: StaticString, bind: (Statement) throws(StoreError) -> Void) throws(StoreError) -> Int {
         // Unsafe pointer: used only as an identity, never read; a literal's storage lives as long
         // as the process.
-        try ensureOpen()
         let stmt: Statement
         if let cached = literalCache[UnsafeRawPointer(sql.utf8Start)] {
+            // Open: `close()` empties the cache, so a closed connection never gets here.
             stmt = cached
         } else {
+            try ensureOpen()
             stmt = try Statement(database: self, sql: sql.description)
             literalCache[UnsafeRawPointer(sql.utf8Start)] = stmt
         }
