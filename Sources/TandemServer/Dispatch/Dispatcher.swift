@@ -199,7 +199,7 @@ final class Dispatcher: Sendable {
             guard let changes = try? store.changeFeed(session: liveSession.id, since: from, limit: 1000) else { return }
             // Deleted and made again under its id since the caller looked (another process did):
             // these are another session's events, and its followers are told theirs is gone.
-            if let created = changes.sessionCreatedAt, created != liveSession.created { return announceGone(liveSession) }
+            if changes.isOfAnotherSession(than: liveSession.created) { return announceGone(liveSession) }
             if changes.events.isEmpty { return }
             let info = try? SessionInfo(store.session(id: liveSession.id))
             publish(changes.events, to: liveSession, info: info)

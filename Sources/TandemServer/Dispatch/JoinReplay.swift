@@ -50,7 +50,7 @@ struct JoinReplay {
     /// whose head is below `through`, is not of this session (another was made under its id
     /// since): `madeAgain`, and nothing is added.
     mutating func add(_ page: ChangeSet) throws -> Added {
-        if page.lastEventSeq < through || page.sessionCreatedAt.map({ $0 != created }) == true { return .madeAgain }
+        if page.lastEventSeq < through || page.isOfAnotherSession(than: created) { return .madeAgain }
         for var change in page.events where change.eventSeq > through {
             count += 1
             if let turn = change.turn { lastTurnSeq = max(lastTurnSeq, turn.seq) }

@@ -66,6 +66,12 @@ public struct ChangeSet: Sendable, Equatable {
     /// session was deleted and another made under its id since an earlier page. Nil for a
     /// delete's tail.
     public var sessionCreatedAt: Int64? = nil
+
+    /// Whether these pages are of another session than the one created at `created`: one deleted
+    /// and made again under its id since. The one rule joins and the live catch-up both apply.
+    public func isOfAnotherSession(than created: Int64) -> Bool {
+        sessionCreatedAt.map { $0 != created } ?? false
+    }
 }
 
 extension Store {
