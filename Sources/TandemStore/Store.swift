@@ -41,13 +41,11 @@ public final class Store: Sendable {
                               busyTimeoutMilliseconds: configuration.busyTimeoutMilliseconds,
                               cacheBytes: configuration.cacheBytes)
         try Migrations.migrate(db, now: configuration.clock(), upgrade: configuration.migrates)
-        if !configuration.isMemory && !configuration.immutable && configuration.checkpointIntervalMilliseconds > 0 {
-            checkpointer = try Checkpointer(configuration: configuration)
+        let checkpoints = !configuration.isMemory && !configuration.immutable && configuration.checkpointIntervalMilliseconds > 0
+        if checkpoints {
             // The writer checkpoints itself only if the checkpointer falls far behind.
             try db.execute("PRAGMA wal_autocheckpoint=\(Checkpointer.writerFallbackPages)")
             try db.execute("PRAGMA journal_size_limit=\(64 << 20)")
-        } else {
-            checkpointer = nil
         }
         if configuration.isMemory {
             // One connection holds everything: the index is attached to the writer's.
@@ -90,6 +88,11 @@ public final class Store: Sendable {
         // remove deleted sessions' rows, then give free pages back to the file system
         // (`DiskReclaim`); one bounded step at a time (`WriterChore`).
         let applied = AppliedForgets()
+        let lastStamp = try WriteStamps.recover(db)
+        // Started after the last read that can throw: one throwing with this thread running left
+        // it running for good (an init that throws before every property is set runs no deinit).
+        let checkpointer = checkpoints ? try Checkpointer(configuration: configuration) : nil
+        self.checkpointer = checkpointer
         let walWatch = checkpointer
         let chore = WriterChore(due: deletesLeft || reclaimDue, pause: configuration.stepPause, adaptive: configuration.adaptiveStepPause,
                                 walIsLong: { walWatch?.walIsLong ?? false }) { ctx throws(StoreError) in
@@ -103,7 +106,7 @@ public final class Store: Sendable {
         self.writerLock = writerLock
         let writer = StoreWriter(database: db, configuration: configuration, chore: chore, writerLock: writerLock,
                                  checkpoints: configuration.walRestartPages > 0 ? checkpointer?.passes : nil,
-                                 lastStamp: try WriteStamps.recover(db))
+                                 lastStamp: lastStamp)
         self.writer = writer
         // Space freed by anything but a delete's steps (a clear, a discarded branch): the
         // checkpointer reads the free list about once a second (for /metrics on any file), and
