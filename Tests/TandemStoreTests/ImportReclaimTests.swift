@@ -38,9 +38,10 @@ import Testing
             """) { ($0.int(0), $0.optionalText(1), $0.int(2)) }
     }
 
-    /// Waits (at most 30 s) until the hidden session holds more than `turns` turns; returns it.
+    /// Waits (at most 30 s, times the test time scale) until the hidden session holds more than
+    /// `turns` turns; returns it.
     private func awaitHidden(_ path: String, moreThan turns: Int64) throws -> (sid: Int64, importer: String?, turns: Int64) {
-        let deadline = Date().addingTimeInterval(30)
+        let deadline = Date().addingTimeInterval(30 * testTimeScale)
         while Date() < deadline {
             if let h = try hidden(path).first, h.turns > turns { return h }
             usleep(10_000)
