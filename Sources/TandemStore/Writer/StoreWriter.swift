@@ -366,7 +366,7 @@ public final class StoreWriter: @unchecked Sendable {
         }
         let latestTurn: Int64
         do {
-            try context.flushDeferred()
+            try context.flushDeferred(endOfBatch: true)
             // What the search index has to reach. Read here rather than tracked by every statement
             // that inserts turns (append, import, branch, merge): one rowid-index lookup per commit,
             // and right after a delete too, when new turns reuse lower ids.

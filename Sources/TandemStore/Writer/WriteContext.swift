@@ -34,12 +34,20 @@ public final class WriteContext {
     /// Session counters reserved by deferrable jobs, written back once per flush.
     private var jobCounters: [Int64: SessionCounters] = [:]
     private var batchCounters: [Int64: SessionCounters] = [:]
-    /// Session lookups made by deferrable jobs; roles and status only change in non-deferrable
-    /// jobs, and every non-deferrable job is preceded by a flush that clears this.
+    /// Session lookups made by deferrable jobs, kept from batch to batch. Roles and status only
+    /// change in non-deferrable jobs, and every non-deferrable job is preceded by a flush that
+    /// clears this; so does a transaction rolled back, and one that finds another process (or
+    /// connection) committed since the last (`PRAGMA data_version`). Kept across batches because
+    /// a batch of 1000x10 holds about one post per session: cleared at each commit, nearly every
+    /// post looked its session up again (~12,000 instructions, as much as inserting the turn).
     private var refCache: [SessionActor: SessionRef] = [:]
-    /// Counters as those lookups read them from the database (cleared with `refCache`): a
-    /// session's first reservation in a batch then needs no query of its own.
+    /// Counters as the database holds them (read by those lookups, or written by the last
+    /// flush; cleared with `refCache`): a session's first reservation in a batch then needs no
+    /// query of its own.
     private var loadedCounters: [Int64: SessionCounters] = [:]
+    /// Past this many lookups kept, the end of a batch lets them all go (many members of many
+    /// sessions posting): the cache stays a cache.
+    static let maxLookupsKept = 8_192
 
     private var jobContributions: [ContributionKey: ContributionCounts] = [:]
     private var batchContributions: [ContributionKey: ContributionCounts] = [:]
@@ -61,6 +69,8 @@ public final class WriteContext {
         let version = try db.scalar("PRAGMA data_version")
         if version != seenDataVersion {
             stamps.raise(to: try WriteStamps.recover(db))
+            // Another process may have changed roles, status or counters (tandem-admin).
+            forgetLookups()
             seenDataVersion = version
         }
     }
@@ -152,9 +162,14 @@ public final class WriteContext {
     }
 
     /// Applies the staged work of every successful job so far. Runs outside any job savepoint.
-    func flushDeferred() throws(StoreError) {
-        refCache.removeAll(keepingCapacity: true)
-        loadedCounters.removeAll(keepingCapacity: true)
+    /// Before a non-deferrable job the session lookups go (that job may change what they hold);
+    /// at the end of a batch (`endOfBatch`) they stay for the next, with the counters as written.
+    func flushDeferred(endOfBatch: Bool = false) throws(StoreError) {
+        if !endOfBatch || refCache.count > Self.maxLookupsKept {
+            forgetLookups()
+        } else {
+            for (sid, c) in batchCounters { loadedCounters[sid] = c }
+        }
         // Statements found by their literal's address, bound by hand: a batch runs these once per
         // session and per (session, member) it touched, and hashing the SQL text to find them
         // cost more than binding them (1000x10: a thousand sessions a batch).
@@ -198,9 +213,14 @@ public final class WriteContext {
         }
     }
 
-    func discardBatch() {
+    /// Lets go of the session lookups kept (see `refCache`).
+    func forgetLookups() {
         refCache.removeAll(keepingCapacity: true)
         loadedCounters.removeAll(keepingCapacity: true)
+    }
+
+    func discardBatch() {
+        forgetLookups()
         batchCounters.removeAll(keepingCapacity: true)
         batchContributions.removeAll(keepingCapacity: true)
         discardJob()
