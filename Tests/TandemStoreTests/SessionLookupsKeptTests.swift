@@ -12,43 +12,37 @@ import Testing
     }
 
     @Test func aRoleOrStatusChangedThroughTheStoreIsSeenByTheNextPost() throws {
-        let dir = TempDir()
-        defer { dir.cleanup() }
-        let store = try Store(StoreConfiguration(path: dir.dbPath))
-        defer { store.close() }
-        try createTestUsers(store)
-        try makeSession(store)
-        _ = try post(store, "bob", "one")
-        try store.setMember(session: "s1", actor: "alice", user: "bob", role: .read)
-        #expect(storeRefusal { _ = try post(store, "bob", "two") }.hasPrefix("forbidden"))
-        try store.setMember(session: "s1", actor: "alice", user: "bob", role: .write)
-        _ = try post(store, "bob", "three")
-        _ = try store.pauseSession(id: "s1", actor: "alice")
-        #expect(storeRefusal { _ = try post(store, "bob", "four") }.hasPrefix("session_paused"))
+        try withStore { store in
+            try makeSession(store)
+            _ = try post(store, "bob", "one")
+            try store.setMember(session: "s1", actor: "alice", user: "bob", role: .read)
+            #expect(storeRefusal { _ = try post(store, "bob", "two") }.hasPrefix("forbidden"))
+            try store.setMember(session: "s1", actor: "alice", user: "bob", role: .write)
+            _ = try post(store, "bob", "three")
+            _ = try store.pauseSession(id: "s1", actor: "alice")
+            #expect(storeRefusal { _ = try post(store, "bob", "four") }.hasPrefix("session_paused"))
+        }
     }
 
     @Test func anotherConnectionsCommitLetsTheLookupsGo() throws {
-        let dir = TempDir()
-        defer { dir.cleanup() }
-        let store = try Store(StoreConfiguration(path: dir.dbPath))
-        defer { store.close() }
-        try createTestUsers(store)
-        try makeSession(store)
-        let first = try post(store, "bob", "one")
-        #expect(try post(store, "bob", "two").seq == first.seq + 1)
+        try withStore { store in
+            try makeSession(store)
+            let first = try post(store, "bob", "one")
+            #expect(try post(store, "bob", "two").seq == first.seq + 1)
 
-        // As tandem-admin does: its own connection to the file, while the store runs.
-        let other = try Database(path: dir.dbPath, busyTimeoutMilliseconds: 5_000)
-        try other.execute("UPDATE members SET role = 'read' WHERE user_id = 'bob'")
-        #expect(storeRefusal { _ = try post(store, "bob", "three") }.hasPrefix("forbidden"))
+            // As tandem-admin does: its own connection to the file, while the store runs.
+            let other = try Database(path: store.configuration.path, busyTimeoutMilliseconds: 5_000)
+            try other.execute("UPDATE members SET role = 'read' WHERE user_id = 'bob'")
+            #expect(storeRefusal { _ = try post(store, "bob", "three") }.hasPrefix("forbidden"))
 
-        try other.execute("UPDATE members SET role = 'write' WHERE user_id = 'bob'")
-        try other.execute("UPDATE sessions SET status = 'paused' WHERE id = 's1'")
-        #expect(storeRefusal { _ = try post(store, "bob", "four") }.hasPrefix("session_paused"))
+            try other.execute("UPDATE members SET role = 'write' WHERE user_id = 'bob'")
+            try other.execute("UPDATE sessions SET status = 'paused' WHERE id = 's1'")
+            #expect(storeRefusal { _ = try post(store, "bob", "four") }.hasPrefix("session_paused"))
 
-        // Counters another connection moved: the next turn takes the number after them.
-        try other.execute("UPDATE sessions SET status = 'active', last_turn_seq = last_turn_seq + 5 WHERE id = 's1'")
-        other.close()
-        #expect(try post(store, "bob", "five").seq == first.seq + 7)
+            // Counters another connection moved: the next turn takes the number after them.
+            try other.execute("UPDATE sessions SET status = 'active', last_turn_seq = last_turn_seq + 5 WHERE id = 's1'")
+            other.close()
+            #expect(try post(store, "bob", "five").seq == first.seq + 7)
+        }
     }
 }
