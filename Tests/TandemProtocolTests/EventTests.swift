@@ -155,6 +155,34 @@ import TandemJSON
         }
     }
 
+    /// The post path encodes a turn once and builds both the event and the answer from it: each is the
+    /// generic serialization, whichever of the fields the event's own (`eseq`, `event`, `session`) fall
+    /// between, and writing one message leaves the encoding as it was for the other.
+    @Test func eventAndAnswerFromOneEncodedTurnMatchTheGenericForms() throws {
+        let turns = [
+            Fixtures.turn, Fixtures.undoneTurn,
+            TurnDTO(seq: 12_345, author: "a\"b\\c\u{1}", role: .tool, content: "é😀\u{2028}\n\t\"x\"", metadata: ["k": ["\u{0}", 2.5]],
+                    tokens: TokenCounts(input: 9, output: 10), created: -1, nonce: "n-1"),
+            TurnDTO(seq: 2, author: "u", role: .assistant, content: "", created: 0, nonce: "z", undone: true, state: .cleared),
+        ]
+        for turn in turns {
+            let fields = EncodedTurn(turn)
+            for duplicate in [false, true] {
+                let event = TurnMessage.event(session: "s\"1", eseq: 77, fields: fields)
+                let answer = TurnMessage.postAnswer(id: "r\u{1f}", eseq: 77, duplicate: duplicate, fields: fields)
+                #expect(event.bytes == Event(session: "s\"1", eseq: 77, payload: .turn(turn)).json.serializedBytes())
+                #expect(answer.bytes == Response.success(id: "r\u{1f}", PostTurnResult(turn: turn, eseq: 77, duplicate: duplicate)).encode())
+                for message in [event, answer] {
+                    let written = [UInt8](unsafeUninitializedCapacity: message.byteCount) { buffer, count in
+                        message.write(into: UnsafeMutableRawBufferPointer(buffer))
+                        count = message.byteCount
+                    }
+                    #expect(written == message.bytes)
+                }
+            }
+        }
+    }
+
     @Test func durableEventsNeedAnEseq() {
         let text = #"{"event":"turn.undone","session":"s","seq":3,"by":"a"}"#
         #expect(throws: WireError.self) { try ServerMessage.decode(text) }

@@ -34,18 +34,19 @@ extension Dispatcher {
             switch result {
             case .success(let appended):
                 let stored = appended.turns[0]
-                let dto = TurnDTO(stored)
+                // Encoded once: the event and the answer copy the same fields.
+                let fields = EncodedTurn(TurnDTO(stored))
                 if !appended.duplicate {
                     metrics.turns.add()
                     if let liveSession = live.existing(p.session) {
-                        publish(liveSession, stored.eventSeq, EventFrames.turn(dto, session: stored.sessionID, eseq: stored.eventSeq))
+                        publish(liveSession, stored.eventSeq, EventFrames.turn(fields, session: stored.sessionID, eseq: stored.eventSeq))
                     }
                 }
                 metrics.postLatency.observe(clock() - started)
-                let answer = PostTurnResult(turn: dto, eseq: stored.eventSeq, duplicate: appended.duplicate)
+                let answer = TurnMessage.postAnswer(id: id, eseq: stored.eventSeq, duplicate: appended.duplicate, fields: fields)
                 // After the commit's events (the protocol lets the answer and the event come in either
                 // order): the events then reach each member as one buffer.
-                connection.sendAfterBatch(EventFrames.frame(TurnMessage.postAnswer(id: id, answer)))
+                connection.sendAfterBatch(EventFrames.frame(answer))
             case .failure(let error):
                 send(failure(error, id: id, operation: "turn.post"), to: connection)
             }

@@ -16,12 +16,12 @@ enum EventFrames {
 
     /// A `turn` event (the hot path: hand-written encoder).
     static func turn(_ turn: TandemStore.Turn) -> SharedFrame {
-        Self.turn(TurnDTO(turn), session: turn.sessionID, eseq: turn.eventSeq)
+        Self.turn(EncodedTurn(TurnDTO(turn)), session: turn.sessionID, eseq: turn.eventSeq)
     }
 
-    /// A `turn` event from a turn already mapped to the wire (the post path reuses it for the answer).
-    static func turn(_ turn: TurnDTO, session: String, eseq: Int64) -> SharedFrame {
-        frame(TurnMessage.event(session: session, eseq: eseq, turn: turn))
+    /// A `turn` event from a turn already encoded (the post path reuses it for the answer).
+    static func turn(_ fields: EncodedTurn, session: String, eseq: Int64) -> SharedFrame {
+        frame(TurnMessage.event(session: session, eseq: eseq, fields: fields))
     }
 
     /// The wire event for one change-log entry. `info` is the session as it is now (the log does
