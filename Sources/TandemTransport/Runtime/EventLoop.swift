@@ -149,6 +149,9 @@ public final class EventLoop: @unchecked Sendable {
         }
     }
 
+    /// How many tasks were queued here so far (the tests count a batch's tasks per loop).
+    var queuedTaskCount: UInt64 { taskLock.withLock { tasksQueued } }
+
     /// Wakes the loop if tasks are waiting and no wake-up is pending yet.
     func wakeForQueuedTasks() {
         let needsWake = taskLock.withLock { () -> Bool in

@@ -36,8 +36,9 @@ final class Collector {
     private var loops: [EventLoop] = []
     /// The run this batch last queued on each loop (it may still take more frames).
     private var runs: [(loop: EventLoop, run: BroadcastRun)] = []
-    /// Frames to queue when the batch ends (`WebSocketConnection.sendAfterBatch`).
-    private var late: [(connection: WebSocketConnection, frame: SharedFrame)] = []
+    /// Frames to queue when the batch ends (`WebSocketConnection.sendAfterBatch`), by loop, each
+    /// loop's in the order they were sent.
+    private var late: [(loop: EventLoop, frames: [(connection: WebSocketConnection, frame: SharedFrame)])] = []
 
     /// Queues `task` on `loop` now, in order with everything else queued there; wakes it later.
     func add(_ task: @escaping @Sendable () -> Void, on loop: EventLoop) {
@@ -58,15 +59,26 @@ final class Collector {
     }
 
     func addLate(_ frame: SharedFrame, to connection: WebSocketConnection) {
-        late.append((connection, frame))
+        let loop = connection.loop
+        // Few loops (one per core): a linear scan beats hashing.
+        if let index = late.firstIndex(where: { $0.loop === loop }) {
+            late[index].frames.append((connection, frame))
+        } else {
+            late.append((loop, [(connection, frame)]))
+        }
     }
 
-    /// Queues the `late` frames, in the order they were sent.
+    /// Queues the `late` frames: one task per loop queues that loop's in the order they were sent.
+    /// (A task per frame cost an allocation, a turn of the task lock and a call for every answer.)
+    /// Only connections off the calling thread's loop are here (`sendAfterBatch`), so the task is
+    /// what `send` would have queued for each of them.
     func sendLateFrames() {
         if late.isEmpty { return }
-        let frames = late
+        let byLoop = late
         late.removeAll()
-        for (connection, frame) in frames { connection.send(frame) }
+        for (loop, frames) in byLoop {
+            add({ for (connection, frame) in frames { connection.enqueue(frame) } }, on: loop)
+        }
     }
 
     private func note(_ loop: EventLoop) {

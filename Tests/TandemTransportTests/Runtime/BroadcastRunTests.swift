@@ -86,6 +86,32 @@ struct BroadcastRunTests {
         (plain + [compressing]).forEach { $0.disconnect() }
     }
 
+    /// A batch's `sendAfterBatch` frames reach their loop as one task, however many there are, and
+    /// each connection gets its own in the order they were sent.
+    @Test func lateFramesAreOneTaskPerLoop() throws {
+        let app = RecordingApp(echo: false)
+        let server = try TestServer({ $0.loopCount = 1 }, application: app)
+        defer { server.stop() }
+        let clients = try (0..<2).map { _ in try WebSocketClient(url: server.url) }
+        #expect(eventually { app.opened.count == 2 })
+        let connections = app.opened
+        let loop = connections[0].loop
+        let before = loop.queuedTaskCount
+        SendBatch.collect {
+            for i in 0..<10 { connections[i % 2].sendAfterBatch(SharedFrame(text: "answer \(i)")) }
+        }
+        #expect(loop.queuedTaskCount == before + 1)
+        let got = clients.map { client in
+            (0..<5).compactMap { _ -> String? in
+                guard case .text(let bytes)? = client.receiveMessage(timeout: 5) else { return nil }
+                return String(decoding: bytes, as: UTF8.self)
+            }
+        }
+        let expected = (0..<2).map { parity in stride(from: parity, to: 10, by: 2).map { "answer \($0)" } }
+        #expect(Set(got) == Set(expected))
+        clients.forEach { $0.disconnect() }
+    }
+
     /// Outside a batch, or on the connection's own loop, `sendAfterBatch` is a plain send.
     @Test func sendAfterBatchOutsideABatchSendsAtOnce() throws {
         let fixture = try OneClientServer()
