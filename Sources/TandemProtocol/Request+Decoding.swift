@@ -15,16 +15,12 @@ extension Request {
                 id: nil, code: .tooLarge,
                 message: "message is \(bytes.count) bytes, more than max_message_bytes (\(limits.maxMessageBytes))"))
         }
+        // The common `turn.post` first, read without building the JSON value; nil for anything else,
+        // which the general path reads from the start.
+        if let post = plainPostTurn(bytes, limits: limits) { return .success(post) }
         let value: JSONValue
         do {
-            // Members first: no dictionary to hash for the common `turn.post`, and the general path
-            // below gets the same object (duplicates resolved as the JSON parser does).
-            if let members = try JSONMember.members(parsing: bytes, maxDepth: limits.maxJSONDepth) {
-                if let post = plainPostTurn(members, limits: limits) { return .success(post) }
-                value = JSONValue(members: members)
-            } else {
-                value = try JSONValue(parsing: bytes, maxDepth: limits.maxJSONDepth)
-            }
+            value = try JSONValue(parsing: bytes, maxDepth: limits.maxJSONDepth)
         } catch let error as JSONParseError {
             let id = error.isNumberOutOfRange ? idBeside(outOfRangeNumbersIn: bytes, limits: limits) : nil
             return .failure(ProtocolError(id: id, code: .invalidJSON, message: error.description))

@@ -54,6 +54,9 @@ import TandemJSON
         #"{"id":1,"id":2,"op":"turn.post","session":"s","content":"x"}"#,
         #"{"id":1,"op":"ping"}"#,
         #"{"id":1,"op":"turn.post","op":"ping","session":"s","content":"x"}"#,
+        // Read by the general path alone: an escape in a key or in the op.
+        #"{"i\u0064":1,"op":"turn.post","session":"s","content":"x"}"#,
+        #"{"id":1,"op":"turn\u002epost","session":"s","content":"x"}"#,
     ]
 
     @Test(arguments: texts)
@@ -62,14 +65,27 @@ import TandemJSON
         #expect(Request.decode(text, limits: Self.limits) == expected)
     }
 
+    static func plain(_ text: String) -> Request? {
+        Array(text.utf8).withUnsafeBytes { Request.plainPostTurn($0, limits: limits) }
+    }
+
     @Test func takesThePlainShapeAndLeavesTheRest() throws {
-        let plain = try #require(try JSONMember.members(parsing: Array(Self.texts[2].utf8)))
-        let request = try #require(Request.plainPostTurn(plain, limits: Self.limits))
+        let request = try #require(Self.plain(Self.texts[2]))
         #expect(request == Request(id: 2, operation: .turnPost(PostTurnParams(session: "s-1", role: .tool, content: "", nonce: "a.b:c_d-1"))))
-        for text in Self.texts.suffix(8) {
-            let members = try #require(try JSONMember.members(parsing: Array(text.utf8)))
-            #expect(Request.plainPostTurn(members, limits: Self.limits) == nil, "\(text)")
+        for text in Self.texts.prefix(5) {
+            #expect(Self.plain(text) != nil, "\(text)")
         }
+        for text in Self.texts.suffix(10) {
+            #expect(Self.plain(text) == nil, "\(text)")
+        }
+        // Not JSON: left to the parser, which refuses it.
+        let trailing = #"{"id":1,"op":"turn.post","session":"s","content":"x"} {}"#
+        #expect(Self.plain(trailing) == nil)
+        guard case .failure(let error) = Request.decode(trailing, limits: Self.limits) else {
+            Issue.record("text after the object was accepted")
+            return
+        }
+        #expect(error.code == .invalidJSON)
     }
 
     /// Mutations of plain posts (bytes replaced, dropped, duplicated) reach the odd corners: both
@@ -95,7 +111,7 @@ import TandemJSON
                 #expect(fast == Request.decode(value, limits: Self.limits), "\(String(decoding: bytes, as: UTF8.self))")
                 checked += 1
             } catch {
-                // Not JSON: the member reader must refuse it with the parser's own words and offset.
+                // Not JSON: the fast path must leave it to the parser, which says where and why.
                 #expect(fast == .failure(ProtocolError(id: nil, code: .invalidJSON, message: "\(error)")),
                         "\(String(decoding: bytes, as: UTF8.self))")
             }
