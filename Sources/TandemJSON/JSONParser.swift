@@ -170,10 +170,11 @@ struct JSONParser {
             guard let d = current, d >= 48, d <= 57 else { throw error("expected a digit in exponent") }
             while let d = current, d >= 48, d <= 57 { index += 1 }
         }
-        let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
+        let literal = UnsafeRawBufferPointer(rebasing: bytes[start..<index])
+        // Only digits: this fails only on overflow, which must not turn into a rounded double.
+        if isInteger, let i = Self.integer(literal) { return .integer(i) }
+        let text = String(decoding: literal, as: UTF8.self)
         if isInteger {
-            // Only digits: Int64 fails only on overflow, which must not turn into a rounded double.
-            if let i = Int64(text) { return .integer(i) }
             if outOfRangeNumbersAsNull { return .null }
             throw Self.integerOutOfRange(text, at: start)
         }
@@ -182,6 +183,25 @@ struct JSONParser {
             throw Self.numberOutOfRange(text, at: start)
         }
         return .number(d)
+    }
+
+    /// The value of an integer literal `parseNumber` checked (an optional minus, then digits, no
+    /// leading zero), as `Int64(_: String)` reads it; nil beyond 64 bits. Read digit by digit:
+    /// making a `String` of it for `Int64(_:)` cost more than the rest of the number's parse.
+    static func integer(_ literal: UnsafeRawBufferPointer) -> Int64? {
+        let negative = literal.first == UInt8(ascii: "-")
+        var magnitude: UInt64 = 0
+        for digit in literal.dropFirst(negative ? 1 : 0) {
+            let (times10, overflowed) = magnitude.multipliedReportingOverflow(by: 10)
+            let (sum, carried) = times10.addingReportingOverflow(UInt64(digit &- UInt8(ascii: "0")))
+            if overflowed || carried { return nil }
+            magnitude = sum
+        }
+        if negative {
+            // Int64.min's magnitude is one more than Int64.max.
+            return magnitude <= UInt64(Int64.max) + 1 ? Int64(bitPattern: 0 &- magnitude) : nil
+        }
+        return magnitude <= UInt64(Int64.max) ? Int64(magnitude) : nil
     }
 
     mutating func parseString() throws -> String {

@@ -17,6 +17,13 @@ import Testing
     /// An integer literal beyond 64 bits is refused, not rounded to a double (an unsigned 64-bit id
     /// once became 1.8446744073709552e+19); with a fraction or exponent a number is a double.
     @Test func integersBeyond64BitsAreRefused() throws {
+        // Read digit by digit: the same value as Int64(_: String), or nil where that is.
+        for text in ["0", "-0", "7", "-7", "1000000000000000000", "9223372036854775807", "-9223372036854775808",
+                     "9223372036854775808", "-9223372036854775809", "18446744073709551615", "18446744073709551616",
+                     "99999999999999999999", "-18446744073709551616"] {
+            let parsed = Array(text.utf8).withUnsafeBytes { JSONParser.integer($0) }
+            #expect(parsed == Int64(text), "\(text)")
+        }
         #expect(try JSONValue(parsing: "9223372036854775807") == .integer(.max))
         #expect(try JSONValue(parsing: "-9223372036854775808") == .integer(.min))
         for text in ["9223372036854775808", "-9223372036854775809", "18446744073709551615", "12345678901234567890123"] {
