@@ -14,6 +14,24 @@ import Testing
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: "1e400") }
     }
 
+    /// Strings are scanned eight bytes at a time: a quote, an escape or a control character is
+    /// found wherever it falls in a word, and non-ASCII text is passed over.
+    @Test func stringsAreReadWhereverTheirEndFalls() throws {
+        for length in 0..<26 {
+            let text = String(repeating: "é", count: length / 3) + String(repeating: "a", count: length - length / 3)
+            #expect(try JSONValue(parsing: "\"\(text)\"") == .string(text))
+            #expect(try JSONValue(parsing: "\"\(text)\\n\(text)\"") == .string(text + "\n" + text))
+            #expect(throws: JSONParseError.self) { try JSONValue(parsing: "\"\(text)\u{1F}\(text)\"") }
+        }
+        for byte in UInt8(0)...UInt8(255) {
+            for shift in stride(from: 0, to: 64, by: 8) {
+                let moved = UInt64(0x6161_6161_6161_6161) & ~(UInt64(0xFF) << shift) | UInt64(byte) << shift
+                let ends = byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\")
+                #expect(JSONParser.mayEndString(moved) == ends, "byte \(byte) at bit \(shift)")
+            }
+        }
+    }
+
     /// An integer literal beyond 64 bits is refused, not rounded to a double (an unsigned 64-bit id
     /// once became 1.8446744073709552e+19); with a fraction or exponent a number is a double.
     @Test func integersBeyond64BitsAreRefused() throws {
