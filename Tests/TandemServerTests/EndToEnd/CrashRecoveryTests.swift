@@ -90,7 +90,7 @@ extension EndToEnd {
                     shared.withLock { $0[index] = finished }
                 }
             }
-            #expect(eventually(timeout: 20) { totalAcked.value >= 300 }, "the load never got going")
+            #expect(eventually(timeout: 20 * testTimeScale) { totalAcked.value >= 300 }, "the load never got going")
             first.kill9()
             firstRunning = false
             try load.wait(timeout: 30)
