@@ -64,4 +64,27 @@ import Testing
         #expect(taken + 1 > 10_000 - 7, "the share filled")
         #expect(share.bytesInFlight == taken + 1)
     }
+
+    @Test("shares ending on some threads while others look the user up: a held share is always the user's one")
+    func sharesEndingWhileLookedUpStayOnePerUser() async {
+        let shares = PostShares(bytesPerUser: 1000)
+        // Each round holds a share, looks the user up again and lets go: another task's share
+        // ending meanwhile (its deinit forgets the entry) must not take the held one's entry, or
+        // two shares of one user would each admit a share's worth of posts.
+        let strays = await withTaskGroup(of: Int.self) { group in
+            for _ in 0..<8 {
+                group.addTask {
+                    var strays = 0
+                    for _ in 0..<2_000 {
+                        let held = shares.share(for: "churn")
+                        if shares.share(for: "churn") !== held { strays += 1 }
+                    }
+                    return strays
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(strays == 0, "a lookup found another share than the one held")
+        #expect(shares.usersTracked == 0, "every share ended: no entry is left")
+    }
 }
