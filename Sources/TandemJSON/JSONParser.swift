@@ -208,7 +208,8 @@ struct JSONParser {
         index += 1  // opening quote
         let start = index
         // Eight bytes at a time past those that cannot end the fast path below: most of a
-        // request's bytes are the text of its strings.
+        // request's bytes are the text of its strings. (The unaligned load reads within the
+        // buffer: index + 8 <= bytes.count.)
         while index + 8 <= bytes.count, !Self.mayEndString(bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) {
             index += 8
         }
