@@ -79,6 +79,8 @@ final class PostShares: Sendable {
     /// `user`'s share: the one their other connections and posts hold, or a new one.
     func share(for user: String) -> Share {
         shares.withLock { shares in
+            // The reference loaded here leaves the lock with the caller: never the last one
+            // released under it (see `forget`).
             if let live = shares[user]?.share { return live }
             let share = Share(user: user, bytesPerUser: bytesPerUser, registry: self)
             shares[user] = Entry(share: share)
@@ -95,9 +97,16 @@ final class PostShares: Sendable {
     var usersTracked: Int { shares.withLock { $0.count } }
 
     /// A share ended: its entry goes, unless a new share for the user took its place meanwhile.
+    /// That new share, loaded to see it is alive, is let go only after the lock: should another
+    /// thread drop its last holder meanwhile, ours would be the last, and its deinit would call
+    /// this again under this same lock.
     private func forget(_ user: String) {
-        shares.withLock { shares in
-            if let entry = shares[user], entry.share == nil { shares[user] = nil }
+        let successor: Share? = shares.withLock { shares in
+            guard let entry = shares[user] else { return nil }
+            if let live = entry.share { return live }
+            shares[user] = nil
+            return nil
         }
+        withExtendedLifetime(successor) {}
     }
 }
