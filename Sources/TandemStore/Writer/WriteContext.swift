@@ -165,16 +165,15 @@ public final class WriteContext {
     /// Before a non-deferrable job the session lookups go (that job may change what they hold);
     /// at the end of a batch (`endOfBatch`) they stay for the next, with the counters as written.
     func flushDeferred(endOfBatch: Bool = false) throws(StoreError) {
-        if !endOfBatch || refCache.count > Self.maxLookupsKept {
-            forgetLookups()
-        } else {
-            for (sid, c) in batchCounters { loadedCounters[sid] = c }
-        }
+        let keepLookups = endOfBatch && refCache.count <= Self.maxLookupsKept
+        if !keepLookups { forgetLookups() }
         // Statements found by their literal's address, bound by hand: a batch runs these once per
         // session and per (session, member) it touched, and hashing the SQL text to find them
         // cost more than binding them (1000x10: a thousand sessions a batch).
         if !batchCounters.isEmpty {
+            // A failed update rolls the batch back, and `discardBatch` forgets what this kept.
             for (sid, c) in batchCounters {
+                if keepLookups { loadedCounters[sid] = c }
                 try db.run("UPDATE sessions SET last_turn_seq = ?, last_event_seq = ?, updated_at = ? WHERE sid = ?") { stmt throws(StoreError) in
                     try stmt.bind(c.lastTurn, at: 1)
                     try stmt.bind(c.lastEvent, at: 2)
