@@ -110,4 +110,30 @@ import TandemJSON
             #expect(try store.tokenStates(among: [short.token.id]) == [short.token.id: .live(expiresAt: short.token.expiresAt)])
         }
     }
+
+    /// A rotation gives the lifetime the token was issued with, also when it was issued while time
+    /// stamps were held behind the clock (its `created_at` then ahead of the clock it counted from),
+    /// and none to a token issued without one, whose `expires_at` a rotation's grace moved.
+    @Test func rotationGivesTheLifetimeIssuedWhateverTheStampsDid() throws {
+        let clock = TestClock()
+        try withStore(clock: clock) { store in
+            let start = clock.now
+            _ = try store.createToken(userID: "bob", label: "stamp") // stamps reach `start`
+            clock.set(start - 30_000) // the clock steps back; stamps stay at `start`
+            let held = try store.createToken(userID: "bob", label: "ci", lifetime: 90_000)
+            #expect(held.token.createdAt >= start && held.token.expiresAt == clock.now + 90_000)
+            let rotated = try store.adminRotateToken(id: held.token.id)
+            #expect(rotated.token.expiresAt == clock.now + 90_000) // was 60,000: the lag taken off
+            let laptop = try store.createToken(userID: "bob", label: "laptop")
+            _ = try store.adminRotateToken(id: laptop.token.id, grace: 5_000) // moves its expires_at
+            #expect(try store.adminRotateToken(id: laptop.token.id).token.expiresAt == nil)
+            // A row written before migration 29 gives its lifetime back from its times.
+            let old = try store.createToken(userID: "bob", label: "old", lifetime: 50_000)
+            try store.write { ctx throws(StoreError) in
+                try ctx.db.run("UPDATE api_tokens SET lifetime_ms = NULL WHERE id = ?", [.text(old.token.id)])
+            }
+            let lag = old.token.createdAt - clock.now
+            #expect(try store.adminRotateToken(id: old.token.id).token.expiresAt == clock.now + 50_000 - lag)
+        }
+    }
 }

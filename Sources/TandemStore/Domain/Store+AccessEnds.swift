@@ -49,22 +49,27 @@ extension Store {
         return try write { ctx throws(StoreError) in
             let db = ctx.db
             guard let old = try db.queryOne("""
-                SELECT user_id, label, created_at, revoked_at, expires_at FROM api_tokens WHERE id = ?
-                """, [.text(id)], { ($0.text(0), $0.text(1), $0.int(2), $0.optionalInt(3), $0.optionalInt(4)) })
+                SELECT user_id, label, created_at, revoked_at, expires_at, lifetime_ms FROM api_tokens WHERE id = ?
+                """, [.text(id)], { ($0.text(0), $0.text(1), $0.int(2), $0.optionalInt(3), $0.optionalInt(4), $0.optionalInt(5)) })
             else { throw StoreError.notFound("token \(id)") }
-            let (user, label, createdAt, revokedAt, expiresAt) = old
+            let (user, label, createdAt, revokedAt, expiresAt, issuedLifetime) = old
             if revokedAt != nil { throw StoreError(.invalidState, "token \(id) is revoked; issue a new one: tandem-admin tokens issue \(user)") }
             if let expiresAt, expiresAt <= ctx.wall {
                 throw StoreError(.invalidState, "token \(id) has expired; issue a new one: tandem-admin tokens issue \(user)")
             }
-            let lifetime = expiresAt.map { max(1, $0 - createdAt) }
+            // Kept since migration 29 (0: none); older rows give it back from their times, shorter by
+            // the lag when issued while time stamps were held behind the clock.
+            let lifetime: Int64? = switch issuedLifetime {
+            case let issued?: issued > 0 ? issued : nil
+            case nil: expiresAt.map { max(1, $0 - createdAt) }
+            }
             let ends = ctx.wall + grace
             if grace == 0 {
                 try db.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ?", [.integer(ctx.now), .text(id)])
             } else if expiresAt.map({ $0 > ends }) ?? true {
                 try db.run("UPDATE api_tokens SET expires_at = ? WHERE id = ?", [.integer(ends), .text(id)])
             }
-            return try Self.insertToken(ctx, userID: user, label: label, expiresAt: lifetime.map { ctx.wall + $0 }, actor: actor,
+            return try Self.insertToken(ctx, userID: user, label: label, lifetime: lifetime, actor: actor,
                                         action: "token.rotate", detail: ["replaces": .string(id), "grace_ms": .integer(grace)])
         }
     }

@@ -59,18 +59,22 @@ extension Store {
         if let lifetime, lifetime <= 0 { throw StoreError.invalid("a token's lifetime must be positive") }
         return try write { ctx throws(StoreError) in
             guard try ctx.db.userExists(userID) else { throw StoreError.notFound("user \(userID)") }
-            return try Self.insertToken(ctx, userID: userID, label: label, expiresAt: lifetime.map { ctx.wall + $0 }, actor: actor)
+            return try Self.insertToken(ctx, userID: userID, label: label, lifetime: lifetime, actor: actor)
         }
     }
 
     /// Issues a new token for `userID` (its secret made here, only its hash stored) with its audit
     /// entry (the checks are the caller's).
-    static func insertToken(_ ctx: WriteContext, userID: String, label: String, expiresAt: Int64? = nil, actor: String,
+    /// `lifetime` (ms) counts from the clock as the job began (`ctx.wall`), not from `created_at`,
+    /// which may be held behind it; it is kept so that a rotation gives it again exactly.
+    static func insertToken(_ ctx: WriteContext, userID: String, label: String, lifetime: Int64? = nil, actor: String,
                             action: String = "token.issue", detail more: [String: JSONValue] = [:]) throws(StoreError) -> IssuedToken {
         let secret = RandomID.secret(prefix: "tdm_")
         let id = RandomID.make()
-        try ctx.db.run("INSERT INTO api_tokens(id, user_id, hash, label, created_at, expires_at) VALUES (?,?,?,?,?,?)",
-                       [.text(id), .text(userID), .text(RandomID.hash(secret)), .text(label), .integer(ctx.now), .optional(expiresAt)])
+        let expiresAt = lifetime.map { ctx.wall + $0 }
+        try ctx.db.run("INSERT INTO api_tokens(id, user_id, hash, label, created_at, expires_at, lifetime_ms) VALUES (?,?,?,?,?,?,?)",
+                       [.text(id), .text(userID), .text(RandomID.hash(secret)), .text(label), .integer(ctx.now), .optional(expiresAt),
+                        .integer(lifetime ?? 0)])
         var detail: [String: JSONValue] = ["user": .string(userID), "label": .string(label)]
         if let expiresAt { detail["expires_at"] = .integer(expiresAt) }
         try ctx.db.audit(actor: actor, action: action, sessionID: nil, target: id,

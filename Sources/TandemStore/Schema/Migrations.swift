@@ -37,6 +37,7 @@ enum Migrations {
         Migration(version: 26, name: "audit-removals", sql: Schema.auditRemovals),
         Migration(version: 27, name: "retired-tails", sql: Schema.retiredTails),
         Migration(version: 28, name: "access-ends", sql: Schema.accessEnds),
+        Migration(version: 29, name: "token-lifetimes", sql: Schema.tokenLifetimes),
     ]
 
     static var latestVersion: Int { all.last!.version }
