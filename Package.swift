@@ -57,9 +57,12 @@ let package = Package(
             name: "TandemTransport",
             dependencies: ["CSystem", "COpenSSL", "CZlib", "TandemCrypto"],
             swiftSettings: strict),
+        // Three-way merge of JSON values and texts: pure, shared by the store (which decides) and
+        // the terminal client (which resolves a conflict the way the store merges).
+        .target(name: "TandemMerge", dependencies: ["TandemJSON"], swiftSettings: strict),
         .target(
             name: "TandemStore",
-            dependencies: ["CSQLite", "CSystem", "TandemCrypto", "TandemJSON"],
+            dependencies: ["CSQLite", "CSystem", "TandemCrypto", "TandemJSON", "TandemMerge"],
             swiftSettings: strict),
         .target(name: "TandemProtocol", dependencies: ["TandemJSON"], swiftSettings: strict),
         .target(
@@ -91,7 +94,7 @@ let package = Package(
             path: "Clients/tandem-admin", swiftSettings: strict),
         // The terminal client: pure logic in TandemClientKit, I/O in the executable.
         .target(
-            name: "TandemClientKit", dependencies: ["TandemProtocol", "TandemJSON"],
+            name: "TandemClientKit", dependencies: ["TandemProtocol", "TandemJSON", "TandemMerge"],
             path: "Clients/TandemClientKit", swiftSettings: strict),
         .executableTarget(
             name: "tandem",
@@ -119,7 +122,7 @@ let package = Package(
                           path: "Tests/fuzz/targets/inflate", swiftSettings: strict),
         .executableTarget(name: "fuzz-protocol", dependencies: ["FuzzSupport", "TandemProtocol", "TandemJSON"],
                           path: "Tests/fuzz/targets/protocol", swiftSettings: strict),
-        .executableTarget(name: "fuzz-merge", dependencies: ["FuzzSupport", "TandemStore", "TandemJSON"],
+        .executableTarget(name: "fuzz-merge", dependencies: ["FuzzSupport", "TandemMerge", "TandemJSON"],
                           path: "Tests/fuzz/targets/merge", swiftSettings: strict),
         // A real store in a temporary directory, for the targets that fuzz through one.
         .target(name: "FuzzStore", dependencies: ["TandemStore"], path: "Tests/fuzz/targets/store-support", swiftSettings: strict),
@@ -142,7 +145,7 @@ let package = Package(
         .testTarget(name: "TandemTransportTests", dependencies: ["TandemTransport"]),
         // What the kernel says a thread waits on (the store's and the server's tests read it).
         .target(name: "ThreadWaits", path: "Tests/support/ThreadWaits", swiftSettings: strict),
-        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "tandem-store-crashwriter", "ThreadWaits"]),
+        .testTarget(name: "TandemStoreTests", dependencies: ["TandemStore", "TandemMerge", "tandem-store-crashwriter", "ThreadWaits"]),
         .testTarget(name: "TandemProtocolTests", dependencies: ["TandemProtocol"]),
         .testTarget(
             name: "TandemServerTests",
@@ -155,7 +158,7 @@ let package = Package(
         .testTarget(name: "TandemAdminTests",
                     dependencies: ["TandemStore", "TandemJSON", "TandemServer", "TandemTransport",
                                    .product(name: "Logging", package: "swift-log")]),
-        .testTarget(name: "TandemClientKitTests", dependencies: ["TandemClientKit", "TandemProtocol", "TandemJSON"]),
+        .testTarget(name: "TandemClientKitTests", dependencies: ["TandemClientKit", "TandemProtocol", "TandemJSON", "TandemMerge"]),
         .testTarget(name: "TandemCLITests", dependencies: ["TandemServer", "TandemStore", "TandemJSON", "TandemTransport", "TandemClientKit", "tandem"]),
     ],
     swiftLanguageModes: [.v6]

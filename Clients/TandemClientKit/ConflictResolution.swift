@@ -1,12 +1,14 @@
 import TandemJSON
+import TandemMerge
 import TandemProtocol
 
 /// How the user settles a `/set` conflict.
 public enum ConflictChoice: String, Sendable, Equatable, CaseIterable {
     /// Your value at each conflicting path; everything else as merged (both sides' other changes kept).
+    /// In a text, your lines where the two conflict; their changes to other lines of it kept.
     case ours
     /// Their value at each conflicting path; your other changes still go in (nothing is written when
-    /// there are none).
+    /// there are none). In a text, their lines where the two conflict; yours elsewhere in it kept.
     case theirs
     /// Type a new value (starting from `ours`'s), then write it on the current version.
     case edit
@@ -44,8 +46,33 @@ public struct PendingConflict: Sendable, Equatable {
     /// instead would undo the changes of theirs that merged cleanly with yours.
     public var oursValue: JSONValue {
         guard var value = merged ?? current?.value else { return yours }
-        for c in conflicts { value = ConflictPath.setting(ConflictPath.segments(c.path), to: c.proposed, in: value) }
+        for c in conflicts { value = ConflictPath.setting(ConflictPath.segments(c.path), to: Self.settled(c, taking: .proposed), in: value) }
         return value
+    }
+
+    /// What `theirs` writes: the server's merge (their side at each conflicting path, your changes
+    /// elsewhere), with your changes to the other lines of a conflicting text merged in too.
+    public var theirsValue: JSONValue? {
+        guard var value = merged ?? current?.value else { return nil }
+        for c in conflicts where c.lines != nil {
+            value = ConflictPath.setting(ConflictPath.segments(c.path), to: Self.settled(c, taking: .current), in: value)
+        }
+        return value
+    }
+
+    /// The line-diff steps a text's resolution may take: the server's default `max-merge-diff-steps`
+    /// (~30 ms); a longer one settles for that side's whole text.
+    public static let textResolutionSteps = 10_000_000
+
+    /// The value a conflict settles to for `side`: for three texts, their line merge with that side's
+    /// lines where the two conflict (as the server merges them: the same code); else that side's value.
+    static func settled(_ c: MergeConflictDTO, taking side: TextMerge.Side) -> JSONValue? {
+        let whole = side == .proposed ? c.proposed : c.current
+        guard case .string(let base)? = c.base, case .string(let current)? = c.current,
+              case .string(let proposed)? = c.proposed else { return whole }
+        var budget = textResolutionSteps
+        return TextMerge.resolve(base: base, current: current, proposed: proposed, taking: side, budget: &budget)
+            .map(JSONValue.string) ?? whole
     }
 
     /// The `state.put` to send for a choice, or nil when there is nothing to write (`theirs` with no
@@ -54,9 +81,8 @@ public struct PendingConflict: Sendable, Equatable {
         switch choice {
         case .ours: return StatePutParams(session: session, key: key, value: oursValue, base: currentVersion)
         case .theirs:
-            // `merged` keeps their side at each conflict and your changes elsewhere.
-            guard let merged, merged != current?.value else { return nil }
-            return StatePutParams(session: session, key: key, value: merged, base: currentVersion)
+            guard let value = theirsValue, value != current?.value else { return nil }
+            return StatePutParams(session: session, key: key, value: value, base: currentVersion)
         case .edit: return edited.map { StatePutParams(session: session, key: key, value: $0, base: currentVersion) }
         }
     }

@@ -52,6 +52,32 @@ import TandemProtocol
         #expect(nothingElse.resolution(.theirs, session: "s1") == nil)
     }
 
+    /// A text both changed: the server keeps theirs whole at its path; `ours` and `theirs` merge its
+    /// lines, each side's where they conflict, and keep the other side's changes to other lines
+    /// (docs/protocol.md's second state.put example, with a last line dave changed).
+    let textClash: PendingConflict = {
+        let base = "goal: ship\n\nowner: bob\ndue: friday\n\nrisks: none\n"
+        let current = "goal: ship 2.0\n\nowner: carol\nreviewer: erin\ndue: friday\n\nrisks: none\n"
+        let proposed = "goal: ship\n\nowner: dave\ndue: friday\n\nrisks: scope\n"
+        return PendingConflict(
+            key: "plan", yours: ["notes": .string(proposed), "tag": "x"],
+            current: StateRow(key: "plan", version: 2, value: ["notes": .string(current)], author: "carol", updated: 0),
+            conflicts: [MergeConflictDTO(path: "/notes", base: .string(base), current: .string(current), proposed: .string(proposed),
+                                         lines: [ConflictingLinesDTO(base: 2..<3, current: 2..<4, proposed: 2..<3)])],
+            merged: ["notes": .string(current), "tag": "x"])
+    }()
+
+    @Test func aTextConflictSettlesLineByLineKeepingTheOtherSidesLines() {
+        #expect(textClash.oursValue == ["notes": "goal: ship 2.0\n\nowner: dave\ndue: friday\n\nrisks: scope\n", "tag": "x"])
+        #expect(textClash.resolution(.theirs, session: "s1")?.value
+                == ["notes": "goal: ship 2.0\n\nowner: carol\nreviewer: erin\ndue: friday\n\nrisks: scope\n", "tag": "x"])
+        // Without a base text there is no line merge: each side's whole text.
+        var created = textClash
+        created.conflicts[0].base = nil
+        #expect(created.oursValue == ["notes": "goal: ship\n\nowner: dave\ndue: friday\n\nrisks: scope\n", "tag": "x"])
+        #expect(created.theirsValue == textClash.merged)
+    }
+
     @Test func pathsAreJSONPointers() {
         #expect(ConflictPath.segments("") == [])
         #expect(ConflictPath.segments("/a~1b/~0c/") == ["a/b", "~c", ""])

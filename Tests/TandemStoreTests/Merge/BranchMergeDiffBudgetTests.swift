@@ -1,5 +1,6 @@
 import Testing
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 /// `max-merge-diff-steps` bounds a whole `branch.merge`, all its rows' text merges together: per row,

@@ -1,4 +1,5 @@
 import Testing
+@testable import TandemMerge
 @testable import TandemStore
 
 @Suite struct LineDiffTests {

@@ -1,5 +1,6 @@
 import Testing
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 /// A big shared object whose members two people edit (an agent's file index, a team's task board

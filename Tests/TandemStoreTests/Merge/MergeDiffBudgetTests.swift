@@ -1,5 +1,6 @@
 import Testing
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 /// `max-merge-diff-steps`: the line diffs of a three-way merge run on the store's single writer,

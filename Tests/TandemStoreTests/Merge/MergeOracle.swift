@@ -1,4 +1,5 @@
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 /// An independent check of merge answers, written from the rules rather than from the merge code:

@@ -1,5 +1,6 @@
 import Testing
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 /// `max-merge-diff-steps` bounds the walk of a three-way merge over a row's values too, not only its

@@ -1,5 +1,6 @@
 import Testing
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 /// The walk over a merge's values spends the same budget as its line diffs (`ThreeWayMerge`'s

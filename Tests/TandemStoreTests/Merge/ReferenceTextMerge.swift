@@ -1,6 +1,7 @@
 // The text merge as it was before its set-up was made faster (main bcf9171: LineText, LineInterner,
 // LineDiff, Diff3 and TextMerge.mergeLines, renamed `Reference*`), kept only so
 // TextMergeReferenceTests can check the current code gives byte-identical answers. Do not tune it.
+@testable import TandemMerge
 @testable import TandemStore
 
 /// A text cut into lines that keep their own terminators ("\n", so "\r\n" too), so joining the

@@ -1,4 +1,5 @@
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 /// `ThreeWayMerge` as it was before its key-by-key merge was made to skip unchanged members

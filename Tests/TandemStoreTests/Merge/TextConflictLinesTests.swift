@@ -1,5 +1,6 @@
 import Testing
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 /// A text conflict names the regions that conflicted (docs/store.md, "Text merges, line by line",

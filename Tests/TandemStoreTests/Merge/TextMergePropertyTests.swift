@@ -1,4 +1,5 @@
 import Testing
+@testable import TandemMerge
 @testable import TandemStore
 
 /// Seeded random texts; each failure names its seed. `mergeLines` is the chunk walk without

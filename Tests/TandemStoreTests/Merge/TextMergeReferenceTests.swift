@@ -1,4 +1,5 @@
 import Testing
+@testable import TandemMerge
 @testable import TandemStore
 
 /// The text merge's faster set-up (lines shared with base at both ends reuse base's ids, search

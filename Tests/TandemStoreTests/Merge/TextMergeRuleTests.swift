@@ -1,4 +1,5 @@
 import Testing
+@testable import TandemMerge
 @testable import TandemStore
 
 /// The consequences docs/store.md ("Text merges, line by line") lists, and its examples of which

@@ -1,5 +1,6 @@
 import Testing
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 @Suite struct ThreeWayMergeExampleTests {

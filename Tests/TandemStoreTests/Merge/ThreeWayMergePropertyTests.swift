@@ -1,5 +1,6 @@
 import Testing
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 /// Seeded random cases: each failure names its seed, so it reproduces exactly.

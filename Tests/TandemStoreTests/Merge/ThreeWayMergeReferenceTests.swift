@@ -1,5 +1,6 @@
 import Testing
 import TandemJSON
+@testable import TandemMerge
 @testable import TandemStore
 
 /// The key-by-key walk that skips unchanged members answers exactly as the walk before it

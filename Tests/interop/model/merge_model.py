@@ -1,5 +1,5 @@
 """A reference three-way merge of state row values, written from the documented rules (docs/protocol.md
-"state.put", docs/store.md "Shared-state rows", the doc comments of Sources/TandemStore/Merge/):
+"state.put", docs/store.md "Shared-state rows", the doc comments of Sources/TandemMerge/):
 
 - a value changed on one side only takes that change; the same change on both sides is kept;
 - objects changed on both sides merge key by key, recursively; a deleted key is an absent key, so a

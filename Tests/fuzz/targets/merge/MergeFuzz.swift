@@ -1,6 +1,6 @@
 import FuzzSupport
 import TandemJSON
-import TandemStore
+import TandemMerge
 
 /// Fuzzes `ThreeWayMerge` for crashes and for its rules:
 /// - merge(b, x, b) = x, merge(b, b, y) = y, merge(b, x, x) = x;

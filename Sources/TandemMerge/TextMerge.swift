@@ -24,13 +24,34 @@ public enum TextMerge {
         return mergeLines(base: base, current: current, proposed: proposed, budget: &budget)
     }
 
+    /// The side a resolution takes where the two conflict.
+    public enum Side: Sendable, Equatable {
+        case current, proposed
+    }
+
+    /// `merge3`'s merge with `side`'s lines in each region that conflicts: what a person settling a
+    /// text conflict for one side means, since the other side's changes elsewhere in the text still
+    /// merge (taking one side's whole text would undo them). Within `budget` line diff steps, which
+    /// it spends: nil when they need more.
+    public static func resolve(base: String, current: String, proposed: String, taking side: Side,
+                               budget: inout Int) -> String? {
+        if current.utf8.elementsEqual(proposed.utf8) || proposed.utf8.elementsEqual(base.utf8) { return current }
+        if current.utf8.elementsEqual(base.utf8) { return proposed }
+        guard case .merged(let text)? = mergeLines(base: base, current: current, proposed: proposed,
+                                                   budget: &budget, taking: side) else { return nil }
+        return text
+    }
+
     /// The chunk walk itself, without shortcuts (tests check its properties directly).
     static func mergeLines(base: String, current: String, proposed: String) -> TextMergeOutcome {
         var unbounded = Int.max
         return mergeLines(base: base, current: current, proposed: proposed, budget: &unbounded)!
     }
 
-    static func mergeLines(base: String, current: String, proposed: String, budget: inout Int) -> TextMergeOutcome? {
+    /// With `taking` a side, a conflicting region takes that side's lines and the answer is always
+    /// `.merged`; without, the regions are the answer.
+    static func mergeLines(base: String, current: String, proposed: String, budget: inout Int,
+                           taking side: Side? = nil) -> TextMergeOutcome? {
         let texts = (base: LineText(base), current: LineText(current), proposed: LineText(proposed))
         var interner = LineInterner()
         let o = interner.ids(of: texts.base)
@@ -51,6 +72,11 @@ public enum TextMerge {
                 texts.proposed.append(lines: chunk.proposed, to: &out)
             } else if proposedLines.elementsEqual(baseLines) || currentLines.elementsEqual(proposedLines) {
                 texts.current.append(lines: chunk.current, to: &out)
+            } else if let side {
+                switch side {
+                case .current: texts.current.append(lines: chunk.current, to: &out)
+                case .proposed: texts.proposed.append(lines: chunk.proposed, to: &out)
+                }
             } else {
                 hunks.append(TextConflictHunk(
                     baseLines: chunk.base, currentLines: chunk.current, proposedLines: chunk.proposed,
