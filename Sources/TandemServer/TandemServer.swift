@@ -25,8 +25,10 @@ public final class TandemServer: Sendable {
     }
 
     /// `accessWatchInterval`: seconds between the access watcher's looks at the database (tests shorten
-    /// it to meet the races a look can fall into).
-    init(configuration: ServerConfiguration, logger: Logger, accessWatchInterval: Double) throws {
+    /// it to meet the races a look can fall into); `accessSweepPerTick`: live sessions its catch-up
+    /// reads a tick when no other process wrote (`ExternalCatchUp`; tests make the sweep slow).
+    init(configuration: ServerConfiguration, logger: Logger, accessWatchInterval: Double,
+         accessSweepPerTick: Int = ExternalCatchUp.defaultSweepPerTick) throws {
         try ConfigurationLoader.validate(configuration)
         self.configuration = configuration
         self.logger = logger
@@ -120,7 +122,7 @@ public final class TandemServer: Sendable {
                                             logger: logger, clock: clock)
         transport = try WebSocketServer(configuration: Self.transportConfiguration(configuration), application: application)
         watcher = AccessWatcher(registry: registry, live: live, dispatcher: dispatcher, authenticator: authenticator,
-                                store: store, logger: logger, interval: accessWatchInterval)
+                                store: store, logger: logger, interval: accessWatchInterval, sweepPerTick: accessSweepPerTick)
         let transport = self.transport
         rateSampler = RateSampler(metrics: metrics, store: store, logger: logger,
                                   maxConnections: configuration.maxConnections,

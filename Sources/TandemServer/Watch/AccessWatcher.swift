@@ -32,8 +32,10 @@ final class AccessWatcher: @unchecked Sendable {
     private let condition = MonotonicCondition()
     private var stopped = false
     private var lastAudit: Int64 = -1
-    /// Each live session's head at the previous tick.
-    private var previousHeads: [String: Int64] = [:]
+    /// The external catch-up's state (`catchUpExternalEvents`).
+    private var catchUp: ExternalCatchUp
+    /// Sessions whose heads the catch-up read so far (tests: how many a tick reads).
+    let headsRead = Atomic<Int>(0)
     /// For tests: run by a tick that found access changed, right after it read the registry for
     /// its recheck (a handshake registering then must still be checked).
     let afterRegistrySnapshot = Mutex<(@Sendable () -> Void)?>(nil)
@@ -41,7 +43,8 @@ final class AccessWatcher: @unchecked Sendable {
     let ticks = Atomic<Int>(0)
 
     init(registry: ConnectionRegistry, live: LiveSessions, dispatcher: Dispatcher, authenticator: Authenticator,
-         store: Store, logger: Logger, interval: Double = 0.25) {
+         store: Store, logger: Logger, interval: Double = 0.25, sweepPerTick: Int = ExternalCatchUp.defaultSweepPerTick) {
+        self.catchUp = ExternalCatchUp(sweepPerTick: sweepPerTick)
         self.registry = registry
         self.live = live
         self.dispatcher = dispatcher
@@ -227,27 +230,45 @@ final class AccessWatcher: @unchecked Sendable {
         }
     }
 
-    /// Sessions whose head of one tick ago is still not delivered (another process wrote, or a
-    /// publish went missing) are brought up to date from the log. Commits in flight right now are
-    /// left alone: their own completions publish them.
+    /// Sessions whose head read one tick ago is still not delivered (another process wrote, or a
+    /// publish went missing) are brought up to date from the log; commits in flight at the read
+    /// were left a tick for their own completions to publish. A live session gone from the
+    /// database, or made again under its id, was deleted by another process: announced `deleted`.
+    ///
+    /// What a tick reads is bounded, not every live session's head (at 1,000 live sessions that
+    /// was ~9 M instructions a tick): every live session only when the writer saw another
+    /// connection commit (`tandem-admin`: `StoreWriter.otherCommitsSeen`), else the next
+    /// `sweepPerTick` of them in turn, which finds a publish of this server's that went missing.
     private func catchUpExternalEvents() throws {
-        let sessions = live.all
-        guard !sessions.isEmpty else {
-            previousHeads = [:]
-            return
+        let others = store.writer.otherCommitsSeen
+        // Asked after reading the count: a commit the count did not show is seen by this look,
+        // and the next tick reads every head.
+        store.writer.lookForOtherCommits()
+        let everyone = others != catchUp.seenOtherCommits
+        let sessions = everyone ? live.all : catchUp.nextSweep { live.all }
+        let due = catchUp.takePending()
+        let heads: [String: SessionHead]
+        do {
+            heads = sessions.isEmpty ? [:] : try store.eventHeads(sessions: sessions.map(\.id))
+        } catch {
+            catchUp.restorePending(due)
+            throw error
         }
-        let heads = try store.eventHeads(sessions: sessions.map(\.id))
-        // A live session whose id no longer resolves, or names a session made since, was deleted
-        // by another process.
-        for liveSession in sessions where heads[liveSession.id]?.created != liveSession.created {
-            _ = dispatcher.pool.submit { [dispatcher] in dispatcher.announceGone(liveSession) }
-        }
-        for liveSession in sessions where heads[liveSession.id]?.created == liveSession.created {
-            if let before = previousHeads[liveSession.id], before > liveSession.fanout.delivered {
-                _ = dispatcher.pool.submit { [dispatcher] in dispatcher.syncFromLog(liveSession) }
+        headsRead.add(sessions.count, ordering: .relaxed)
+        if everyone { catchUp.seenOtherCommits = others }
+        var gone: Set<ObjectIdentifier> = []
+        for liveSession in sessions where live.existing(liveSession.id) === liveSession {
+            guard let head = heads[liveSession.id], head.created == liveSession.created else {
+                gone.insert(ObjectIdentifier(liveSession))
+                _ = dispatcher.pool.submit { [dispatcher] in dispatcher.announceGone(liveSession) }
+                continue
             }
+            if head.eventSeq > liveSession.fanout.delivered { catchUp.notePending(liveSession, head: head.eventSeq) }
         }
-        previousHeads = heads.mapValues(\.eventSeq)
+        for (liveSession, head) in due where !gone.contains(ObjectIdentifier(liveSession)) {
+            guard head > liveSession.fanout.delivered, live.existing(liveSession.id) === liveSession else { continue }
+            _ = dispatcher.pool.submit { [dispatcher] in dispatcher.syncFromLog(liveSession) }
+        }
     }
 }
 

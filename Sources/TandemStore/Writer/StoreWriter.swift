@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The single owner of the write connection, with group commit.
 ///
@@ -62,6 +63,8 @@ public final class StoreWriter: @unchecked Sendable {
     private var restarts = 0
     /// Set by `noteChoreWork` (any thread), handed to `chore` by the writer thread.
     private var choreNoted = false
+    /// Set by `lookForOtherCommits` (any thread): the writer looks between batches.
+    private var lookAsked = false
 
     /// Whether storage refused the last write it was given (what `/healthz` tells monitoring).
     public let storage = StorageRefusals()
@@ -118,6 +121,22 @@ public final class StoreWriter: @unchecked Sendable {
         return WriterActivity(served: servedJobs, lockWaits: lockWaits, queued: queue.count + held.count, lastServed: lastServedAt)
     }
 
+    /// How many of the writer's looks found that another connection (another process:
+    /// `tandem-admin`) had committed since the one before: each batch's start looks, and an idle
+    /// writer looks when `lookForOtherCommits` asks. Unchanged between two readings, with a look
+    /// asked for after the first, means no one else committed before that look.
+    /// (The count is atomic; the context's other state stays the writer thread's.)
+    public var otherCommitsSeen: Int { context.otherCommits.load(ordering: .acquiring) }
+
+    /// Asks the writer to look for other connections' commits (`PRAGMA data_version`, no page
+    /// read) at once when idle, else at its next batch's start, which looks anyway.
+    public func lookForOtherCommits() {
+        condition.lock()
+        lookAsked = true
+        condition.signal()
+        condition.unlock()
+    }
+
     /// Sets what to tell after each commit (see `commitObserver`).
     func observeCommits(_ observer: @escaping @Sendable (_ latestTurn: Int64, _ sessionsDeleted: Bool) -> Void) {
         condition.lock()
@@ -161,6 +180,7 @@ public final class StoreWriter: @unchecked Sendable {
                     choreNoted = false
                     chore?.noteWork()
                 }
+                if lookAsked { break }
                 // Parked jobs wait for a hold that another process may lift: look again now and then.
                 let poll: Double? = parked.isEmpty ? nil : Self.parkedPollSeconds
                 let others = WriterActivity(served: servedJobs, lockWaits: lockWaits, lastServed: lastServedAt)
@@ -196,9 +216,16 @@ public final class StoreWriter: @unchecked Sendable {
             let take = min(queue.count, maxBatch)
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
+            let look = lookAsked
+            lookAsked = false
             condition.unlock()
             if runChore, let chore { runStep(of: chore) }
-            if !batch.isEmpty || pollHolds { runBatch(batch) }
+            if !batch.isEmpty || pollHolds {
+                runBatch(batch)
+            } else if look && !runChore {
+                // A failed look is made again by the next batch (or asked again).
+                try? context.lookForOtherCommits()
+            }
             restartWALIfDue()
         }
     }

@@ -1,3 +1,4 @@
+import Synchronization
 import TandemJSON
 
 /// What a write job sees: the writer's connection, the time, and per-batch deferred work.
@@ -21,6 +22,8 @@ public final class WriteContext {
     /// `PRAGMA data_version` at the last transaction's start: it changes when another process
     /// (`tandem-admin`) commits, whose stamps this writer must then not go below.
     private var seenDataVersion: Int64?
+    /// Looks that found another connection had committed (the first look counts too).
+    let otherCommits = Atomic<Int>(0)
     /// Whether this batch deleted turns of deleted sessions (the search index then has entries
     /// to forget).
     var sessionsDeleted = false
@@ -66,13 +69,22 @@ public final class WriteContext {
     /// Called in each batch's transaction before its jobs: takes in the stamps another process
     /// wrote since the last batch (a read of the WAL header when none did).
     func beginTransaction() throws(StoreError) {
+        try lookForOtherCommits()
+    }
+
+    /// Whether another connection (another process: `tandem-admin`) committed since the last
+    /// look, by `PRAGMA data_version`, which this connection's own commits leave alone; if so,
+    /// takes in its stamps, forgets the lookups it may have made wrong, and counts it in
+    /// `otherCommits`. Run at each batch's start, and between batches when asked
+    /// (`StoreWriter.lookForOtherCommits`).
+    func lookForOtherCommits() throws(StoreError) {
         let version = try db.scalar("PRAGMA data_version")
-        if version != seenDataVersion {
-            stamps.raise(to: try WriteStamps.recover(db))
-            // Another process may have changed roles, status or counters (tandem-admin).
-            forgetLookups()
-            seenDataVersion = version
-        }
+        guard version != seenDataVersion else { return }
+        stamps.raise(to: try WriteStamps.recover(db))
+        // Another process may have changed roles, status or counters (tandem-admin).
+        forgetLookups()
+        seenDataVersion = version
+        otherCommits.add(1, ordering: .releasing)
     }
 
     func beginJob(deferrable: Bool) {

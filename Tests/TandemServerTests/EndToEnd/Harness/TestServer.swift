@@ -23,7 +23,8 @@ final class TestServer: Sendable {
     /// - Parameter configure: tightens limits or timeouts for one test.
     /// - Parameter log: where the server's log goes (nowhere by default).
     /// - Parameter accessWatchInterval: seconds between the access watcher's looks (0.25 in tandemd).
-    init(log: CapturedLog? = nil, accessWatchInterval: Double = 0.25,
+    /// - Parameter accessSweepPerTick: live sessions the access watcher's sweep reads a tick.
+    init(log: CapturedLog? = nil, accessWatchInterval: Double = 0.25, accessSweepPerTick: Int = ExternalCatchUp.defaultSweepPerTick,
          _ configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("tandem-e2e-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -35,7 +36,8 @@ final class TestServer: Sendable {
         configuration.loops = 2
         configure(&configuration)
         let logger = log?.logger() ?? Logger(label: "tandemd-test") { _ in SwiftLogNoOpLogHandler() }
-        server = try TandemServer(configuration: configuration, logger: logger, accessWatchInterval: accessWatchInterval)
+        server = try TandemServer(configuration: configuration, logger: logger, accessWatchInterval: accessWatchInterval,
+                                  accessSweepPerTick: accessSweepPerTick)
         port = try server.start()
     }
 
