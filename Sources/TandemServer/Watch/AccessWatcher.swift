@@ -36,6 +36,8 @@ final class AccessWatcher: @unchecked Sendable {
     private var catchUp: ExternalCatchUp
     /// Sessions whose heads the catch-up read so far (tests: how many a tick reads).
     let headsRead = Atomic<Int>(0)
+    /// Sessions whose member roles access rechecks read so far (tests).
+    let membershipSessionsRead = Atomic<Int>(0)
     /// For tests: run by a tick that found access changed, right after it read the registry for
     /// its recheck (a handshake registering then must still be checked).
     let afterRegistrySnapshot = Mutex<(@Sendable () -> Void)?>(nil)
@@ -110,6 +112,10 @@ final class AccessWatcher: @unchecked Sendable {
             let audit = try store.auditHighWater()
             if audit != lastAudit {
                 if lastAudit >= 0 {
+                    // Read before the registry: an entry committed after it is the next tick's.
+                    let entries = try store.auditActions(after: lastAudit, through: audit, limit: MembershipLosses.entriesRead)
+                    // A high-water mark that went down (entries deleted) tells nothing of what changed.
+                    let losses = MembershipLosses.sessions(in: entries, complete: audit > lastAudit && entries.count < MembershipLosses.entriesRead)
                     // The cache is emptied before the registry is read: a handshake that took a
                     // token from it is then either in `connections`, or registers after the
                     // generation moved and is named for the next tick (`TandemApplication.opened`).
@@ -117,7 +123,7 @@ final class AccessWatcher: @unchecked Sendable {
                     authenticator.invalidate()
                     let connections = registry.all
                     afterRegistrySnapshot.withLock { $0 }?()
-                    try recheckAccess(connections)
+                    try recheckAccess(connections, membershipLossesIn: losses)
                 }
                 lastAudit = audit
             } else if !late.isEmpty {
@@ -156,7 +162,9 @@ final class AccessWatcher: @unchecked Sendable {
     /// `connections` are checked against the database as it is now; the caller empties the token
     /// cache first when access changed (not when only late arrivals are checked: that would move
     /// the generation and name every handshake in flight again).
-    private func recheckAccess(_ connections: [(WebSocketConnection, ClientConnection)]) throws {
+    /// `membershipLossesIn`: the only sessions where members may have been removed (nil: any).
+    private func recheckAccess(_ connections: [(WebSocketConnection, ClientConnection)],
+                               membershipLossesIn losses: Set<String>? = nil) throws {
         var tokenIDs: Set<String> = []
         var linkIDs: Set<String> = []
         for (_, client) in connections {
@@ -206,22 +214,34 @@ final class AccessWatcher: @unchecked Sendable {
                 }
             }
         }
-        try dropRemovedMembers(connections)
+        try dropRemovedMembers(connections, onlyIn: losses)
     }
 
     /// A member who lost their membership stops receiving the session's events, once the session's
     /// log has reached them: a removal written by another process (`tandem-admin revoke`) tells
     /// the removed member too, as `member.remove` does. A session that is gone is left to
     /// `catchUpExternalEvents` (same tick), which tells its members it was deleted.
-    private func dropRemovedMembers(_ connections: [(WebSocketConnection, ClientConnection)]) throws {
+    /// Only the sessions in `onlyIn` are read, when given: no member of another was removed.
+    private func dropRemovedMembers(_ connections: [(WebSocketConnection, ClientConnection)], onlyIn losses: Set<String>?) throws {
+        var joined: [(user: String, sessions: Set<String>)] = []
+        var read: Set<String> = []
+        for (_, client) in connections {
+            guard let user = client.identity.userID else { continue }
+            var sessions = client.joinedSessions
+            if let losses { sessions.formIntersection(losses) }
+            guard !sessions.isEmpty else { continue }
+            joined.append((user, sessions))
+            read.formUnion(sessions)
+        }
+        guard !read.isEmpty else { return }
+        membershipSessionsRead.add(read.count, ordering: .relaxed)
         // One read: a session is gone (no roles at all) or has lost this member. Told apart by two
         // reads (heads, then roles), a delete committed between them made every follower "removed",
         // unsubscribed before the delete's own `deleted` went out, and they were never told.
-        let roles = try store.memberRoles(sessions: live.all.map(\.id))
+        let roles = try store.memberRoles(sessions: Array(read))
         var removed: Set<SessionUser> = []
-        for (_, client) in connections {
-            guard let user = client.identity.userID else { continue }
-            for session in client.joinedSessions where roles[session].map({ $0[user] == nil }) ?? false {
+        for (user, sessions) in joined {
+            for session in sessions where roles[session].map({ $0[user] == nil }) ?? false {
                 removed.insert(SessionUser(session: session, user: user))
             }
         }

@@ -88,6 +88,16 @@ extension Store {
         try read(readerWait: readerWait) { db throws(StoreError) in try db.scalar("SELECT coalesce(max(id), 0) FROM audit_log") ?? 0 }
     }
 
+    /// The action and session of the audit entries after `id` up to `through`, oldest first, at
+    /// most `limit` of them: which access changes happened since the access watcher last looked
+    /// (it reads member roles only of the sessions whose members they removed).
+    public func auditActions(after id: Int64, through: Int64, limit: Int) throws(StoreError) -> [(action: String, session: String?)] {
+        try read { db throws(StoreError) in
+            try db.query("SELECT action, session_id FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                         [.integer(id), .integer(through), .integer(Int64(limit))]) { ($0.text(0), $0.optionalText(1)) }
+        }
+    }
+
     /// The state of each of these token ids at `now` (default: the store's clock): ended, with why
     /// (revoked, expired, its user disabled, or gone with its user: tokens are deleted only by their
     /// user's removal, `ON DELETE CASCADE`), or live until its expiry. The access watcher keeps live
