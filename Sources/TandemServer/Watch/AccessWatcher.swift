@@ -38,6 +38,8 @@ final class AccessWatcher: @unchecked Sendable {
     let headsRead = Atomic<Int>(0)
     /// Sessions whose member roles access rechecks read so far (tests).
     let membershipSessionsRead = Atomic<Int>(0)
+    /// Connections whose token or link access rechecks read so far (tests).
+    let recheckedConnections = Atomic<Int>(0)
     /// For tests: run by a tick that found access changed, right after it read the registry for
     /// its recheck (a handshake registering then must still be checked).
     let afterRegistrySnapshot = Mutex<(@Sendable () -> Void)?>(nil)
@@ -113,9 +115,9 @@ final class AccessWatcher: @unchecked Sendable {
             if audit != lastAudit {
                 if lastAudit >= 0 {
                     // Read before the registry: an entry committed after it is the next tick's.
-                    let entries = try store.auditActions(after: lastAudit, through: audit, limit: MembershipLosses.entriesRead)
+                    let entries = try store.accessChanges(after: lastAudit, through: audit, limit: AccessChangeScope.entriesRead)
                     // A high-water mark that went down (entries deleted) tells nothing of what changed.
-                    let losses = MembershipLosses.sessions(in: entries, complete: audit > lastAudit && entries.count < MembershipLosses.entriesRead)
+                    let scope = AccessChangeScope.of(entries, complete: audit > lastAudit && entries.count < AccessChangeScope.entriesRead)
                     // The cache is emptied before the registry is read: a handshake that took a
                     // token from it is then either in `connections`, or registers after the
                     // generation moved and is named for the next tick (`TandemApplication.opened`).
@@ -123,7 +125,7 @@ final class AccessWatcher: @unchecked Sendable {
                     authenticator.invalidate()
                     let connections = registry.all
                     afterRegistrySnapshot.withLock { $0 }?()
-                    try recheckAccess(connections, membershipLossesIn: losses)
+                    try recheckAccess(connections, scope: scope)
                 }
                 lastAudit = audit
             } else if !late.isEmpty {
@@ -162,9 +164,11 @@ final class AccessWatcher: @unchecked Sendable {
     /// `connections` are checked against the database as it is now; the caller empties the token
     /// cache first when access changed (not when only late arrivals are checked: that would move
     /// the generation and name every handshake in flight again).
-    /// `membershipLossesIn`: the only sessions where members may have been removed (nil: any).
-    private func recheckAccess(_ connections: [(WebSocketConnection, ClientConnection)],
-                               membershipLossesIn losses: Set<String>? = nil) throws {
+    /// `scope`: what the access changes can have touched (nil: anything); only the connections
+    /// it concerns are checked again, and member roles read only of its sessions that lost one.
+    private func recheckAccess(_ all: [(WebSocketConnection, ClientConnection)], scope: AccessChangeScope? = nil) throws {
+        let connections = scope.map { scope in all.filter { scope.concerns($0.1.identity) } } ?? all
+        recheckedConnections.add(connections.count, ordering: .relaxed)
         var tokenIDs: Set<String> = []
         var linkIDs: Set<String> = []
         for (_, client) in connections {
@@ -214,7 +218,7 @@ final class AccessWatcher: @unchecked Sendable {
                 }
             }
         }
-        try dropRemovedMembers(connections, onlyIn: losses)
+        try dropRemovedMembers(all, onlyIn: scope?.membershipLosses)
     }
 
     /// A member who lost their membership stops receiving the session's events, once the session's

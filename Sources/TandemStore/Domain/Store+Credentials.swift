@@ -88,13 +88,17 @@ extension Store {
         try read(readerWait: readerWait) { db throws(StoreError) in try db.scalar("SELECT coalesce(max(id), 0) FROM audit_log") ?? 0 }
     }
 
-    /// The action and session of the audit entries after `id` up to `through`, oldest first, at
-    /// most `limit` of them: which access changes happened since the access watcher last looked
-    /// (it reads member roles only of the sessions whose members they removed).
-    public func auditActions(after id: Int64, through: Int64, limit: Int) throws(StoreError) -> [(action: String, session: String?)] {
+    /// The audit entries after `id` up to `through`, oldest first, at most `limit` of them: which
+    /// access changes happened since the access watcher last looked (it rechecks only the
+    /// connections and sessions they name).
+    public func accessChanges(after id: Int64, through: Int64, limit: Int) throws(StoreError) -> [AccessChange] {
         try read { db throws(StoreError) in
-            try db.query("SELECT action, session_id FROM audit_log WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
-                         [.integer(id), .integer(through), .integer(Int64(limit))]) { ($0.text(0), $0.optionalText(1)) }
+            try db.query("""
+                SELECT action, session_id, target, json_extract(detail, '$.replaces') FROM audit_log
+                WHERE id > ? AND id <= ? ORDER BY id LIMIT ?
+                """, [.integer(id), .integer(through), .integer(Int64(limit))]) {
+                AccessChange(action: $0.text(0), session: $0.optionalText(1), target: $0.optionalText(2), replaces: $0.optionalText(3))
+            }
         }
     }
 
@@ -235,4 +239,20 @@ public enum TokenState: Sendable, Equatable {
     case ended(TokenEnd)
     /// Authenticates until `expiresAt` (nil: until revoked).
     case live(expiresAt: Int64?)
+}
+
+/// One audit entry as the access watcher reads it: the action, its session and target (a token,
+/// link or user id), and for a rotation the token it replaces.
+public struct AccessChange: Sendable, Equatable {
+    public var action: String
+    public var session: String?
+    public var target: String?
+    public var replaces: String?
+
+    public init(action: String, session: String? = nil, target: String? = nil, replaces: String? = nil) {
+        self.action = action
+        self.session = session
+        self.target = target
+        self.replaces = replaces
+    }
 }
