@@ -66,6 +66,11 @@ struct AccessChangeScope: Equatable {
         return scope
     }
 
+    /// Whether it names nothing: no connection needs checking again.
+    var isEmpty: Bool {
+        tokens.isEmpty && users.isEmpty && links.isEmpty && linkSessions.isEmpty && membershipLosses.isEmpty
+    }
+
     /// Whether a connection of `identity` must be checked again.
     func concerns(_ identity: ClientIdentity) -> Bool {
         switch identity {

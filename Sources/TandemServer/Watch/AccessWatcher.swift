@@ -123,9 +123,15 @@ final class AccessWatcher: @unchecked Sendable {
                     // generation moved and is named for the next tick (`TandemApplication.opened`).
                     // Read first, one registering in between was in neither and stayed connected.
                     authenticator.invalidate()
-                    let connections = registry.all
-                    afterRegistrySnapshot.withLock { $0 }?()
-                    try recheckAccess(connections, scope: scope)
+                    if scope?.isEmpty == true {
+                        // Nothing named (a share link made, turns cleared): no connection to read,
+                        // but those named last tick are still due.
+                        if !late.isEmpty { try recheckAccess(late) }
+                    } else {
+                        let connections = registry.all
+                        afterRegistrySnapshot.withLock { $0 }?()
+                        try recheckAccess(connections, scope: scope)
+                    }
                 }
                 lastAudit = audit
             } else if !late.isEmpty {
@@ -227,6 +233,8 @@ final class AccessWatcher: @unchecked Sendable {
     /// `catchUpExternalEvents` (same tick), which tells its members it was deleted.
     /// Only the sessions in `onlyIn` are read, when given: no member of another was removed.
     private func dropRemovedMembers(_ connections: [(WebSocketConnection, ClientConnection)], onlyIn losses: Set<String>?) throws {
+        // No member removed: no connection's sessions to look at (a lock each).
+        if let losses, losses.isEmpty { return }
         var joined: [(user: String, sessions: Set<String>)] = []
         var read: Set<String> = []
         for (_, client) in connections {
