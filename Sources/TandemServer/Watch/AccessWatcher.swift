@@ -130,7 +130,7 @@ final class AccessWatcher: @unchecked Sendable {
                     } else {
                         let connections = registry.all
                         afterRegistrySnapshot.withLock { $0 }?()
-                        try recheckAccess(connections, scope: scope)
+                        try recheckAccess(connections, scope: scope, alsoChecking: late)
                     }
                 }
                 lastAudit = audit
@@ -172,8 +172,17 @@ final class AccessWatcher: @unchecked Sendable {
     /// the generation and name every handshake in flight again).
     /// `scope`: what the access changes can have touched (nil: anything); only the connections
     /// it concerns are checked again, and member roles read only of its sessions that lost one.
-    private func recheckAccess(_ all: [(WebSocketConnection, ClientConnection)], scope: AccessChangeScope? = nil) throws {
-        let connections = scope.map { scope in all.filter { scope.concerns($0.1.identity) } } ?? all
+    /// `late`: connections named for this tick (taken off the registry's list), checked whatever the
+    /// scope names: what they must be checked against came before this tick's entries.
+    private func recheckAccess(_ all: [(WebSocketConnection, ClientConnection)], scope: AccessChangeScope? = nil,
+                               alsoChecking late: [(WebSocketConnection, ClientConnection)] = []) throws {
+        var connections = all
+        if let scope {
+            let named = Set(late.map { ObjectIdentifier($0.0) })
+            connections = all.filter { scope.concerns($0.1.identity) || named.contains(ObjectIdentifier($0.0)) }
+            let kept = Set(connections.map { ObjectIdentifier($0.0) })
+            connections += late.filter { !kept.contains(ObjectIdentifier($0.0)) }
+        }
         recheckedConnections.add(connections.count, ordering: .relaxed)
         var tokenIDs: Set<String> = []
         var linkIDs: Set<String> = []
