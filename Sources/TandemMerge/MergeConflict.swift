@@ -27,7 +27,7 @@ public struct MergeConflict: Sendable, Equatable {
     public var proposed: JSONValue?
     /// For three strings merged line by line: the regions that conflicted (docs/store.md, "Text
     /// merges, line by line", rule 5), in text order; the regions that merged are not listed. Cut
-    /// at the merge's share of `ThreeWayMerge.maxConflictLinesReported` (then `linesMore`).
+    /// at the merge's share of its `maxConflictLines` (`ThreeWayMerge.defaultMaxConflictLines`; then `linesMore`).
     /// `nil` for every other conflict, and when the one region is the whole of all three texts.
     public var lines: [ConflictingLines]?
     /// True when `lines` was cut short: this text has more conflicting regions than it lists.

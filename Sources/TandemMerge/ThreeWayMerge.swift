@@ -53,10 +53,11 @@ public enum ThreeWayMerge {
     public static let stepsPerTextMerged = 2_000
 
     /// Most conflicting text regions (`MergeConflict.lines`) one merge reports, all its texts
-    /// together: the first in path order, then text order; a text cut short says so (`linesMore`).
-    /// A region is ~40-60 bytes on the wire and a text can have one every other line (a 256 KiB
-    /// value: ~64,000 regions, ~4 MB, six times the three values); with the cap, ~60 KB at most.
-    public static let maxConflictLinesReported = 1_000
+    /// together, unless the caller gives its own (`maxConflictLines`; the server's
+    /// `max-conflict-lines`): the first in path order, then text order; a text cut short says so
+    /// (`linesMore`). A region is ~40-60 bytes on the wire and a text can have one every other line
+    /// (a 256 KiB value: ~64,000 regions, ~4 MB, six times the three values); with 1,000, ~60 KB at most.
+    public static let defaultMaxConflictLines = 1_000
 
     /// What looking up one member of `object` by its key costs.
     static func stepsPerLookup(in object: [String: JSONValue]) -> Int {
@@ -71,17 +72,19 @@ public enum ThreeWayMerge {
     /// writer, where a quadratic diff of two long texts, or the walk over a row of many small values,
     /// would hold every session's commits. Throws the path where the budget ran out, and whether a
     /// text's diff or the walk used it up.
+    /// At most `maxConflictLines` conflicting text regions are listed, over all its texts.
     public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue,
-                             diffBudget: Int) throws(MergeTooCostly) -> MergeOutcome {
+                             diffBudget: Int, maxConflictLines: Int = defaultMaxConflictLines) throws(MergeTooCostly) -> MergeOutcome {
         var budget = diffBudget
-        return try merge(base: base, current: current, proposed: proposed, diffBudget: &budget)
+        return try merge(base: base, current: current, proposed: proposed, diffBudget: &budget, maxConflictLines: maxConflictLines)
     }
 
     /// `merge` spending `diffBudget`: what is left afterwards (below 0 when it throws), so that
     /// several merges can share one budget (a branch merge's rows).
     public static func merge(base: JSONValue, current: JSONValue, proposed: JSONValue,
-                             diffBudget: inout Int) throws(MergeTooCostly) -> MergeOutcome {
-        try mergeKeepingCurrent(base: base, current: current, proposed: proposed, diffBudget: &diffBudget).outcome
+                             diffBudget: inout Int, maxConflictLines: Int = defaultMaxConflictLines) throws(MergeTooCostly) -> MergeOutcome {
+        try mergeKeepingCurrent(base: base, current: current, proposed: proposed, diffBudget: &diffBudget,
+                                maxConflictLines: maxConflictLines).outcome
     }
 
     /// `merge`, and the value it comes to when each conflict keeps current's side (current's value at
@@ -89,15 +92,18 @@ public enum ThreeWayMerge {
     /// resolves a conflict from it without losing what did merge, on either side: it sets each
     /// conflicting path to the value it chooses and writes that on the current version (writing its
     /// own whole value there would drop the other side's changes elsewhere; writing nothing, its own).
+    /// The conflicts list at most `maxConflictLines` text regions in all (0: none, each text with
+    /// regions then says `linesMore`).
     public static func mergeKeepingCurrent(base: JSONValue, current: JSONValue, proposed: JSONValue,
-                                           diffBudget: inout Int) throws(MergeTooCostly) -> (outcome: MergeOutcome, keepingCurrent: JSONValue) {
+                                           diffBudget: inout Int, maxConflictLines: Int = defaultMaxConflictLines)
+        throws(MergeTooCostly) -> (outcome: MergeOutcome, keepingCurrent: JSONValue) {
         var state = State(budget: diffBudget)
         let value = state.merge(base, current, proposed)
         diffBudget = state.budget
         if let path = state.tooCostlyAt { throw MergeTooCostly(path: path, cause: state.tooCostlyCause) }
         if state.conflicts.isEmpty { return (.merged(value), value) }
         var conflicts = state.conflicts.sorted(by: MergeConflict.pathOrder)
-        MergeConflict.capLines(&conflicts, at: maxConflictLinesReported)
+        MergeConflict.capLines(&conflicts, at: max(0, maxConflictLines))
         return (.conflict(conflicts), value)
     }
 

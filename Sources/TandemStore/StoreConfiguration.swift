@@ -37,6 +37,11 @@ public struct StoreConfiguration: Sendable {
     /// the single writer: past it the write answers `limit_exceeded`. 10^7 is ~30 ms; an everyday
     /// edit of a 1 MiB text takes a few thousand, a row of 300 small objects changed on both sides ~2 x 10^6.
     public var maxMergeDiffSteps: Int = 10_000_000
+    /// Conflicting text regions (`MergeConflict.lines`) one row's merge lists, over all its texts
+    /// (a stale `state.put`'s, or each row of a branch merge): the first in path order, then text
+    /// order; the text cut short says `linesMore`. Bounds the answer (a text can conflict every other
+    /// line: ~64,000 regions, ~4 MB, for a 256 KiB value). `max-conflict-lines`.
+    public var maxConflictLines: Int = 1_000
     /// Conflicting keys a `branch.merge`'s answer lists (the first in key byte order): its check
     /// stops reading rows once one more than these conflicts (the answer then says there are more,
     /// `BranchMergeResult.conflict(_, more:)`), so neither the answer nor the check's memory grows with the

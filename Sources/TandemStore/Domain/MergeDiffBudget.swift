@@ -11,15 +11,25 @@ struct MergeDiffBudget {
     var left: Int
     /// What shares the budget, for the refusal (nil: one row's write).
     let sharedBy: String?
+    /// Conflicting text regions each row's merge lists (`max-conflict-lines`): not spent, every
+    /// row's merge has this many. It rides here as every merge of the store takes its budget.
+    let maxConflictLines: Int
 
-    init(limit: Int, sharedBy: String? = nil) {
+    init(limit: Int, maxConflictLines: Int, sharedBy: String? = nil) {
         self.limit = limit
         self.left = limit
+        self.maxConflictLines = maxConflictLines
         self.sharedBy = sharedBy
+    }
+
+    /// The budget of one stale row write's merge.
+    static func rowWrite(_ configuration: StoreConfiguration) -> MergeDiffBudget {
+        MergeDiffBudget(limit: configuration.maxMergeDiffSteps, maxConflictLines: configuration.maxConflictLines)
     }
 
     /// The budget of a branch merge's rows (its check, or one writer job of its writes).
     static func branchMerge(_ configuration: StoreConfiguration) -> MergeDiffBudget {
-        MergeDiffBudget(limit: configuration.maxMergeDiffSteps, sharedBy: "branch merge")
+        MergeDiffBudget(limit: configuration.maxMergeDiffSteps, maxConflictLines: configuration.maxConflictLines,
+                        sharedBy: "branch merge")
     }
 }

@@ -156,7 +156,8 @@ enum Rows {
     private static func merge(key: String, base: JSONValue, current: JSONValue, proposed: JSONValue,
                               budget: inout MergeDiffBudget) throws(StoreError) -> (MergeOutcome, JSONValue) {
         do throws(MergeTooCostly) {
-            return try ThreeWayMerge.mergeKeepingCurrent(base: base, current: current, proposed: proposed, diffBudget: &budget.left)
+            return try ThreeWayMerge.mergeKeepingCurrent(base: base, current: current, proposed: proposed, diffBudget: &budget.left,
+                                                         maxConflictLines: budget.maxConflictLines)
         } catch {
             let at = error.path.isEmpty ? "" : " at \(error.path.joined(separator: "."))"
             if error.cause == .values { throw tooManyValues(key: key, at: at, budget) }
@@ -218,7 +219,7 @@ enum Rows {
     /// The row-write rule, for an already authorized session; a merge has a budget of its own.
     static func write(_ ctx: WriteContext, sid: Int64, actor: String, key: String, value: JSONValue,
                       text: String?, baseVersion: Int64) throws(StoreError) -> RowWriteResult {
-        var budget = MergeDiffBudget(limit: ctx.configuration.maxMergeDiffSteps)
+        var budget = MergeDiffBudget.rowWrite(ctx.configuration)
         return try write(ctx, sid: sid, actor: actor, key: key, value: value, text: text, baseVersion: baseVersion, budget: &budget)
     }
 

@@ -88,7 +88,7 @@ import TandemJSON
     }
 
     @Test func oneMergeReportsAtMostTheCapInPathOrder() {
-        let cap = ThreeWayMerge.maxConflictLinesReported
+        let cap = ThreeWayMerge.defaultMaxConflictLines
         let first = Self.manyConflicts(cap * 3 / 5), second = Self.manyConflicts(cap * 3 / 5)
         let base: JSONValue = ["a": first.base, "b": second.base, "c": "h\nk\n"]
         let current: JSONValue = ["a": first.current, "b": second.current, "c": "h\nk1\n"]
@@ -111,5 +111,39 @@ import TandemJSON
             return
         }
         #expect(one[0].lines?.count == cap && !one[0].linesMore)
+    }
+
+    /// The caller sets the cap (the server's `max-conflict-lines`): over all the texts of one merge,
+    /// 0 listing none (every text with regions says `linesMore`).
+    @Test func theCallerSetsTheCap() throws {
+        let five = Self.manyConflicts(5)
+        let base: JSONValue = ["a": five.base, "b": five.base]
+        let current: JSONValue = ["a": five.current, "b": five.current]
+        let proposed: JSONValue = ["a": five.proposed, "b": five.proposed]
+        for (cap, counts, more) in [(7, [5, 2], [false, true]), (0, [0, 0], [true, true]), (10, [5, 5], [false, false])] {
+            guard case .conflict(let conflicts) = try ThreeWayMerge.merge(base: base, current: current, proposed: proposed,
+                                                                            diffBudget: .max, maxConflictLines: cap) else {
+                Issue.record("expected a conflict")
+                return
+            }
+            #expect(conflicts.map { $0.lines?.count } == counts, "cap \(cap)")
+            #expect(conflicts.map(\.linesMore) == more, "cap \(cap)")
+        }
+    }
+
+    /// `StoreConfiguration.maxConflictLines` bounds what a stale row write's conflict lists.
+    @Test func theStoreListsWhatItsConfigurationSays() throws {
+        try withStore(configure: { $0.maxConflictLines = 4 }) { store in
+            try makeSession(store)
+            let many = Self.manyConflicts(9)
+            _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: many.base, baseVersion: 0)
+            _ = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: many.current, baseVersion: 1)
+            let answer = try store.writeRow(session: "s1", actor: "alice", key: "doc", value: many.proposed, baseVersion: 1)
+            guard case .conflict(_, _, let conflicts, _, _) = answer else {
+                Issue.record("expected a conflict: \(answer)")
+                return
+            }
+            #expect(conflicts.first?.lines?.count == 4 && conflicts.first?.linesMore == true)
+        }
     }
 }
