@@ -116,7 +116,8 @@ public final class TandemServer: Sendable {
                 return error.kind == .busy ? .busy(error.message) : .failing
             }
         }
-        let routes = HTTPRoutes(metrics: metrics, health: health, viewer: ViewerAssets(store: store, readWait: readWait))
+        let routes = HTTPRoutes(metrics: metrics, health: health, viewer: ViewerAssets(store: store, readWait: readWait,
+                                                                                          maxTurns: configuration.maxViewerTurns))
         let application = TandemApplication(dispatcher: dispatcher, authenticator: authenticator, routes: routes,
                                             registry: registry, configuration: configuration, metrics: metrics,
                                             logger: logger, clock: clock)

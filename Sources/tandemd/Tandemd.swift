@@ -50,6 +50,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("outbound-queue"), help: .init(Self.help("outbound-queue"))) var outboundQueue: String?
     @Option(name: .customLong("max-replay"), help: .init(Self.help("max-replay"))) var maxReplay: String?
     @Option(name: .customLong("max-export"), help: .init(Self.help("max-export"))) var maxExport: String?
+    @Option(name: .customLong("max-import"), help: .init(Self.help("max-import"))) var maxImport: String?
     @Option(name: .customLong("export-concurrency"), help: .init(Self.help("export-concurrency"))) var exportConcurrency: String?
     @Option(name: .customLong("search-concurrency"), help: .init(Self.help("search-concurrency"))) var searchConcurrency: String?
     @Option(name: .customLong("max-post-bytes-per-user"), help: .init(Self.help("max-post-bytes-per-user"))) var maxPostBytesPerUser: String?
@@ -75,6 +76,8 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-comments-per-session"), help: .init(Self.help("max-comments-per-session"))) var maxCommentsPerSession: String?
     @Option(name: .customLong("max-members-per-session"), help: .init(Self.help("max-members-per-session"))) var maxMembersPerSession: String?
     @Option(name: .customLong("max-merge-diff-steps"), help: .init(Self.help("max-merge-diff-steps"))) var maxMergeDiffSteps: String?
+    @Option(name: .customLong("max-conflict-lines"), help: .init(Self.help("max-conflict-lines"))) var maxConflictLines: String?
+    @Option(name: .customLong("max-viewer-turns"), help: .init(Self.help("max-viewer-turns"))) var maxViewerTurns: String?
     @Option(name: .customLong("max-search-scan"), help: .init(Self.help("max-search-scan"))) var maxSearchScan: String?
     @Option(name: .customLong("write-step-records"), help: .init(Self.help("write-step-records"))) var writeStepRecords: String?
     @Option(name: .customLong("max-merge-waits"), help: .init(Self.help("max-merge-waits"))) var maxMergeWaits: String?
@@ -93,7 +96,7 @@ struct Tandemd: ParsableCommand {
          ("max-connections", maxConnections), ("max-connections-per-user", maxConnectionsPerUser),
          ("max-connections-per-address", maxConnectionsPerAddress), ("max-viewers-per-address", maxViewersPerAddress),
          ("max-message", maxMessage), ("max-turn", maxTurn), ("max-sessions-per-connection", maxSessionsPerConnection),
-         ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("export-concurrency", exportConcurrency), ("search-concurrency", searchConcurrency), ("max-post-bytes-per-user", maxPostBytesPerUser), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
+         ("outbound-queue", outboundQueue), ("max-replay", maxReplay), ("max-export", maxExport), ("max-import", maxImport), ("export-concurrency", exportConcurrency), ("search-concurrency", searchConcurrency), ("max-post-bytes-per-user", maxPostBytesPerUser), ("rate", rate), ("burst", burst), ("handshake-timeout", handshakeTimeout),
          ("http-read-wait", httpReadWait),
          ("idle-timeout", idleTimeout), ("ping-interval", pingInterval), ("close-timeout", closeTimeout), ("write-coalescing-ms", writeCoalescingMs),
          ("auth-failures-per-minute", authFailuresPerMinute), ("cache-size", cacheSize), ("busy-timeout", busyTimeout), ("clock-hold", clockHold),
@@ -101,7 +104,8 @@ struct Tandemd: ParsableCommand {
          ("max-share-links-per-session", maxShareLinksPerSession), ("max-checkpoints-per-session", maxCheckpointsPerSession),
          ("max-templates-per-user", maxTemplatesPerUser), ("max-rows-per-session", maxRowsPerSession),
          ("max-comments-per-session", maxCommentsPerSession), ("max-members-per-session", maxMembersPerSession),
-         ("max-merge-diff-steps", maxMergeDiffSteps), ("max-search-scan", maxSearchScan),
+         ("max-merge-diff-steps", maxMergeDiffSteps), ("max-conflict-lines", maxConflictLines), ("max-viewer-turns", maxViewerTurns),
+         ("max-search-scan", maxSearchScan),
          ("write-step-records", writeStepRecords), ("max-merge-waits", maxMergeWaits), ("reclaim-free-mib", reclaimFreeMiB),
          ("search-prefix-index", searchPrefixIndex)]
     }

@@ -11,7 +11,7 @@ import Testing
     }
 
     @Test func liveLinkGetsTheViewer() {
-        let (status, html) = ViewerAssets.page(for: link(expires: 10_000), now: 9_999, nonce: "n0")
+        let (status, html) = ViewerAssets.page(for: link(expires: 10_000), now: 9_999, nonce: "n0", maxTurns: 1_000)
         #expect(status == 200)
         #expect(html.contains("const session = \"s-1\";"))
         // Turn text reaches the page only through textContent (prose and ``` blocks alike).
@@ -23,18 +23,18 @@ import Testing
     }
 
     @Test func expiredRevokedAndUnknownLinksSaySo() {
-        let expired = ViewerAssets.page(for: link(expires: 10_000), now: 10_000, nonce: "n")
+        let expired = ViewerAssets.page(for: link(expires: 10_000), now: 10_000, nonce: "n", maxTurns: 1_000)
         #expect(expired.0 == 410 && expired.1.contains("has expired"))
-        let revoked = ViewerAssets.page(for: link(revoked: 5_000), now: 6_000, nonce: "n")
+        let revoked = ViewerAssets.page(for: link(revoked: 5_000), now: 6_000, nonce: "n", maxTurns: 1_000)
         #expect(revoked.0 == 410 && revoked.1.contains("was revoked"))
-        let unknown = ViewerAssets.page(for: nil, now: 0, nonce: "n")
+        let unknown = ViewerAssets.page(for: nil, now: 0, nonce: "n", maxTurns: 1_000)
         // An unknown secret may be a link whose session was deleted: the page says so as well as "mistyped".
         #expect(unknown.0 == 404 && unknown.1.contains("no longer available, or never existed")
                 && unknown.1.contains("session may have been deleted"))
     }
 
     @Test func sessionIdCannotCloseTheScriptOrInjectMarkup() {
-        let html = ViewerPage.viewer(session: "x</script><b>\"\\\u{2028}", nonce: "n")
+        let html = ViewerPage.viewer(session: "x</script><b>\"\\\u{2028}", nonce: "n", maxTurns: 1_000)
         #expect(!html.contains("x</script>"))
         #expect(!html.contains("<b>"))
         #expect(html.contains("const session = \"x\\u003c/script>\\u003cb>\\\"\\\\\\u2028\";"))
@@ -55,8 +55,8 @@ import Testing
     /// What readers need is in the served markup, not added by script: a live region created late is
     /// not announced by every screen reader, and the notice pages run no script at all.
     @Test func pagesCarryWhatEveryReaderNeeds() {
-        let viewer = ViewerAssets.page(for: link(), now: 0, nonce: "n0").1
-        let notice = ViewerAssets.page(for: nil, now: 0, nonce: "n0").1
+        let viewer = ViewerAssets.page(for: link(), now: 0, nonce: "n0", maxTurns: 1_000).1
+        let notice = ViewerAssets.page(for: nil, now: 0, nonce: "n0", maxTurns: 1_000).1
         for html in [viewer, notice] {
             #expect(html.contains("<html lang=\"en\">"))
             #expect(html.contains("name=\"viewport\" content=\"width=device-width"))

@@ -22,6 +22,7 @@ extension ServerConfiguration {
         store.maxCommentsPerSession = maxCommentsPerSession
         store.maxMembersPerSession = maxMembersPerSession
         store.maxMergeDiffSteps = maxMergeDiffSteps
+        store.maxConflictLines = maxConflictLines
         store.maxSearchScan = maxSearchScan
         store.importStepRows = writeStepRecords
         store.maxBlockedOnMerges = min(maxMergeWaits, Self.workThreads / 2)

@@ -46,6 +46,9 @@ public struct ServerConfiguration: Sendable, Equatable {
     public var maxReplayBytes = 32 << 20
     /// Largest `session.export` document answered over the wire (`too_large` beyond).
     public var maxExportBytes = 32 << 20
+    /// Largest `session.import` document accepted over the wire (`max-import`; `too_large` beyond);
+    /// `maxMessageBytes` bounds the request carrying it too.
+    public var maxImportBytes = 1 << 20
     /// Most bytes of turns, rows or list items in one `history`, `state.get`, join or list answer (`max-page-bytes`).
     public var maxPageBytes = 8 << 20
     /// Quotas (see `StoreConfiguration.maxSessionsPerUser` and the next ones): what one user can
@@ -61,6 +64,12 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Merge steps (line diffs and the walk over the values) of one stale row write's merge, or of a
     /// branch merge's rows together (`StoreConfiguration.maxMergeDiffSteps`).
     public var maxMergeDiffSteps = 10_000_000
+    /// Conflicting text regions one row's merge lists (`max-conflict-lines`;
+    /// `StoreConfiguration.maxConflictLines`), then `lines_more`.
+    public var maxConflictLines = 1_000
+    /// Turns a share link's browser viewer keeps on its page (`max-viewer-turns`): older ones leave
+    /// it and come back with "Show earlier turns".
+    public var maxViewerTurns = 1_000
     /// Prefix lengths the turn index keeps (`StoreConfiguration.searchPrefixIndex`); empty: none.
     public var searchPrefixIndex: [String] = ["1", "2", "3"]
     /// Records one step of a long write (import, fork, template session) writes in one transaction
@@ -147,6 +156,7 @@ extension ServerConfiguration {
         limits.outboundQueueBytes = outboundQueueBytes
         limits.idleTimeoutSeconds = Int(idleTimeoutSeconds)
         limits.maxPageBytes = maxPageBytes
+        limits.maxImportBytes = maxImportBytes
         return limits
     }
 }

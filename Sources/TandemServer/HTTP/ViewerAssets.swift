@@ -11,6 +11,8 @@ import TandemTransport
 struct ViewerAssets: Sendable {
     let store: Store
     let readWait: Double
+    /// Turns the page keeps (`max-viewer-turns`).
+    let maxTurns: Int
 
     /// What a page may do: run only the inline script carrying this response's `nonce` (so even
     /// markup that slipped into the page could run nothing, inline handlers included), use its
@@ -37,7 +39,7 @@ struct ViewerAssets: Sendable {
             if error.kind == .busy { return HTTPRoutes.busy(error.message) }
             link = nil
         }
-        let (status, html) = Self.page(for: link, now: now, nonce: nonce)
+        let (status, html) = Self.page(for: link, now: now, nonce: nonce, maxTurns: maxTurns)
         let body = Array(html.utf8)
         let headers = [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", String(body.count)),
                        ("Connection", "close"), ("Cache-Control", "no-store"),
@@ -49,7 +51,8 @@ struct ViewerAssets: Sendable {
     /// The status and page for a looked-up link (nil: unknown secret). An unknown secret may be a
     /// link whose session was deleted (its links went with it) or one never issued (mistyped, cut
     /// short): the server keeps nothing of deleted links to tell them apart, so the page says both.
-    static func page(for link: ShareLink?, now: Int64, nonce: String) -> (Int, String) {
+    /// The viewer keeps at most `maxTurns` turns on its page.
+    static func page(for link: ShareLink?, now: Int64, nonce: String, maxTurns: Int) -> (Int, String) {
         guard let link else {
             return (404, ViewerPage.notice(title: "Link not available",
                 text: "This share link is no longer available, or never existed: its session may have been deleted, "
@@ -63,6 +66,6 @@ struct ViewerAssets: Sendable {
             return (410, ViewerPage.notice(title: "Link expired",
                 text: "This share link has expired. Ask whoever sent it for a new one."))
         }
-        return (200, ViewerPage.viewer(session: link.sessionID, nonce: nonce))
+        return (200, ViewerPage.viewer(session: link.sessionID, nonce: nonce, maxTurns: maxTurns))
     }
 }

@@ -28,7 +28,8 @@ enum ViewerPage {
     /// For screen readers: landmarks (header, main, footer), the title as h1, a "Turns" h2 and an h3
     /// per turn; the connection state is a polite `status` region, and new turns are told through a
     /// separate polite region (`announce`, rate-limited by the script) so the log itself is never re-read.
-    static func viewer(session: String, nonce: String) -> String {
+    /// The script keeps at most `maxTurns` turns on the page (`max-viewer-turns`).
+    static func viewer(session: String, nonce: String, maxTurns: Int) -> String {
         head(title: "Tandem") + """
         <body><header><div class="bar"><h1 id="title" dir="auto">\(escape(session))</h1>
         <span class="tag" id="session-state"></span><span class="tag">read-only</span>
@@ -41,7 +42,7 @@ enum ViewerPage {
         <div id="announce" class="sr-only" aria-live="polite" aria-atomic="true"></div></main>
         <footer>Shared with a Tandem link: you see the session as it happens, read-only.</footer>
         <script nonce="\(escape(nonce))">
-        \(ViewerScript.source(sessionLiteral: jsString(session)))
+        \(ViewerScript.source(sessionLiteral: jsString(session), maxTurns: maxTurns))
         </script></body></html>
         """
     }

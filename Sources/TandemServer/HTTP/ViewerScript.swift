@@ -5,9 +5,10 @@
 /// (a tab open all day on a busy session stays small). It stops for good when the link expires or
 /// is revoked and says so.
 enum ViewerScript {
-    /// The script body; `session` is the id the page was served for, as a JS string literal.
-    static func source(sessionLiteral: String) -> String {
-        "\"use strict\";\nconst session = \(sessionLiteral);\n" + body
+    /// The script body; `session` is the id the page was served for, as a JS string literal, and
+    /// `maxTurns` the most turns the page keeps (`KEEP`; the server's `max-viewer-turns`).
+    static func source(sessionLiteral: String, maxTurns: Int) -> String {
+        "\"use strict\";\nconst session = \(sessionLiteral);\nconst KEEP = \(maxTurns);\n" + body
     }
 
     private static let body = """
@@ -20,12 +21,11 @@ enum ViewerScript {
         // `unseen`: the seqs of turns that arrived while the reader was scrolled up (an undo takes one back).
         let oldestSeq = 0, loadingOlder = false;
         const unseen = new Set();
-        // The page keeps at most KEEP turns: a tab open all day on a busy session would otherwise grow
-        // without bound (20,000 turns: ~300,000 nodes). Turns far from the screen leave it: above, "Show
+        // The page keeps at most KEEP turns (max-viewer-turns, set above): a tab open all day on a busy
+        // session would otherwise grow without bound (20,000 turns: ~300,000 nodes). Turns far from the screen leave it: above, "Show
         // earlier turns" pages them back with `history`; below (the reader looks back), the page stops
         // following: `shownTo` is then the last seq it shows, `newerCount` the turns after it that history
         // shows (each turn event +1, its undo -1), and the new-turn button loads the latest ones.
-        const KEEP = 1000;
         let shownTo = 0, newerCount = 0, trimQueued = false;
         let backoff = 1000, healthy = null;
         const pending = new Map();

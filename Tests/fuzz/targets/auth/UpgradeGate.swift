@@ -31,7 +31,7 @@ enum UpgradeGate {
     static let pool = WorkPool(threads: 1, name: "fuzz-auth")
     static let dispatcher = Dispatcher(store: AuthFuzz.store.store, live: LiveSessions(metrics: metrics), pool: pool,
                                        configuration: configuration, metrics: metrics, logger: logger, clock: { now })
-    static let routes = HTTPRoutes(metrics: metrics, health: { .ok }, viewer: ViewerAssets(store: AuthFuzz.store.store, readWait: 1))
+    static let routes = HTTPRoutes(metrics: metrics, health: { .ok }, viewer: ViewerAssets(store: AuthFuzz.store.store, readWait: 1, maxTurns: 1_000))
     /// One attempt a minute, spent by `throttledAddress` before the run.
     static let strictAuthenticator: Authenticator = {
         let authenticator = Authenticator(store: AuthFuzz.store.store, failuresPerMinute: 1)
