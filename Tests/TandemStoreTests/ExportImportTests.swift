@@ -14,21 +14,26 @@ import TandemJSON
             #expect(errorCode { _ = try store.exportSessionText(id: "s1", actor: "bob") } == "forbidden")
             let original = try JSONValue(parsing: first)
 
-            // Imported under another id (its comments get new ids, server-wide): the same document but the id.
-            _ = try store.importSession(json: first, asID: "copy")
+            // Imported under another id (its comments get new ids, server-wide): the same document but
+            // the id and `updated_at`, the import's own stamp (a poller's `updated_since` finds it).
+            let imported = try store.importSession(json: first, asID: "copy")
             let copy = try store.exportSession(id: "copy", actor: "alice")
-            #expect(replacing(copy, session: "id", with: "s1") == original)
+            let originalUpdated = try #require(original["session"]?["updated_at"])
+            #expect(replacing(replacing(copy, session: "id", with: "s1"), session: "updated_at", with: originalUpdated) == original)
             #expect(copy["session"]?["id"] == "copy")
+            #expect(copy["session"]?["updated_at"] == .integer(imported.updatedAt))
+            #expect(try store.auditLog(session: "copy", limit: 1).first.map { $0.action == "session.import" && $0.at == imported.updatedAt } == true)
 
             // Deleted and imported under its own id: the same document but `created`, one millisecond
             // on, so that a client resuming with the deleted session's is told to resync.
-            try store.deleteSession(id: "s1", actor: "alice")
-            let imported = try store.importSession(json: first)
-            #expect(imported.id == "s1")
+            _ = try store.deleteSession(id: "s1", actor: "alice")
+            let again = try store.importSession(json: first)
+            #expect(again.id == "s1")
             let createdAt = try #require(original["session"]?["created_at"]?.intValue)
-            #expect(imported.createdAt == createdAt + 1)
+            #expect(again.createdAt == createdAt + 1)
             let second = try store.exportSession(id: "s1", actor: "alice")
-            #expect(replacing(second, session: "created_at", with: .integer(createdAt)) == original)
+            #expect(second["session"]?["updated_at"] == .integer(again.updatedAt))
+            #expect(replacing(replacing(second, session: "created_at", with: .integer(createdAt)), session: "updated_at", with: originalUpdated) == original)
             #expect(errorCode { _ = try store.importSession(json: first) } == "already_exists")
             #expect(try store.search("later").isEmpty) // undone
             #expect(try store.search("héllo").count == 2)

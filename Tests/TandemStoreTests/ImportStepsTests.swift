@@ -21,6 +21,8 @@ import TandemJSON
             let exported = try store.exportSession(id: "copy", actor: "alice")
             var session = document["session"]?.objectValue ?? [:]
             session["id"] = "copy"
+            // `updated_at` is the import's own stamp, that of the step that made it appear.
+            session["updated_at"] = .integer(copy.updatedAt)
             #expect(exported["session"] == .object(session))
             for part in ["format", "version", "users", "members"] + SessionImport.lists {
                 #expect(exported[part] == document[part], "\(part)")

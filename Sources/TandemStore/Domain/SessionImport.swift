@@ -1,6 +1,7 @@
 import TandemJSON
 
-/// Writes an export document back, field for field, so that export → import → export is identical.
+/// Writes an export document back, field for field, so that export → import → export is identical
+/// but for the session's `updated_at`, which is the import's own stamp (`publish`).
 ///
 /// In several transactions, so that a big document never holds the write lock for long: `begin`
 /// inserts the session hidden (status `importing`, id `~importing~SID`: like a session being
@@ -179,16 +180,19 @@ enum SessionImport {
         try db.run(Checkpoints.backfillEventSeq("sid = ?"), [.integer(sid)])
         try renumberCommentEvents(db, sid: sid)
         let created = try SessionIncarnation.created(db, id: header.id, proposed: try int(s, "created_at"))
-        // Never after this server's own stamp: the writer's stamps resume from the newest
-        // `updated_at` at open (`WriteStamps.recover`), and a document dated in the future (edited by
-        // hand, or from a host whose clock was ahead) would hold every later stamp at its date.
-        let (status, updated) = (try str(s, "status"), min(try int(s, "updated_at"), ctx.now))
+        // The session changed on this server now, whatever the document's date: its `updated_at` is this
+        // write's stamp, so that a poller's `session.list {updated_since: T}` finds it (a session dated
+        // before T would never be listed to the members it appears to). Its records keep their times.
+        let status = try str(s, "status")
+        // The document's last change, for what an archived or paused session lacks. Never after this
+        // server's own stamp: the writer's stamps resume from the newest `updated_at` (`WriteStamps`).
+        let documentUpdated = min(try int(s, "updated_at"), ctx.now)
         // An archived session without the time it was archived (a document edited by hand) would never
         // be purged (`purgeArchived` compares that time): it takes its last change's, as a paused one does.
-        func since(_ key: String, _ when: SessionStatus) -> Int64? { s[key]?.intValue ?? (status == when.rawValue ? updated : nil) }
+        func since(_ key: String, _ when: SessionStatus) -> Int64? { s[key]?.intValue ?? (status == when.rawValue ? documentUpdated : nil) }
         try db.run("""
             UPDATE sessions SET id = ?, status = ?, created_at = ?, updated_at = ?, paused_at = ?, archived_at = ? WHERE sid = ?
-            """, [.text(header.id), .text(status), .integer(created), .integer(updated),
+            """, [.text(header.id), .text(status), .integer(created), .integer(ctx.now),
                   .optional(since("paused_at", .paused)), .optional(since("archived_at", .archived)), .integer(sid)])
     }
 

@@ -295,9 +295,14 @@ def checkpoints_branches_templates(a):
     # export / import
     doc = o.ok("session.export", session=sid)["document"]
     check(doc.get("format") == "tandem.session", "export document format", list(doc)[:20])
+    newest = o.ok("session.list", limit=1)["sessions"][0]["updated"]
     imp = o.ok("session.import", document=doc, session=new_id("imp"))
     shape(imp["session"], SESSION, "session.import's session")
     check(imp["session"]["owner"] == "owner" and "parent" not in imp["session"], "import: caller owns it, no branch", imp)
+    check(imp["session"]["created"] == doc["session"]["created_at"] and imp["session"]["updated"] >= newest,
+          "import: created is the document's, updated the import's time", imp)
+    polled = o.ok("session.list", updated_since=newest, limit=1000)
+    check(imp["session"]["id"] in [x["id"] for x in polled["sessions"]], "a poller's updated_since finds an import", polled)
     o.err("session.import", "already_exists", "importing under a taken id", session=sid, document=doc)
     o.err("session.import", "invalid_argument", "a document that is not one", document={"format": "x"})
     o.close()

@@ -5,7 +5,7 @@ run goes on working on, against a renamed copy of the model."""
 import copy
 
 from reference_model import ANY, canon
-from matching import Mismatch, match, tally
+from matching import Mismatch, match, now_ms, tally
 
 
 class CopyChecks:
@@ -54,6 +54,11 @@ class CopyChecks:
             return v
         want = rename(copy.deepcopy(doc1))
         want["session"]["id"] = new
+        # `updated_at` is the import's own time stamp (a poller finds it), what its answer gave as `updated`.
+        if not (doc1["session"]["updated_at"] <= doc2["session"]["updated_at"] == r["session"]["updated"]):
+            raise Mismatch(f"imported session's updated_at {doc2['session']['updated_at']}: not the import's "
+                           f"{r['session']['updated']}, after the document's {doc1['session']['updated_at']}")
+        want["session"]["updated_at"] = doc2["session"]["updated_at"]
         # contributions come by user id: a renamed id may sort elsewhere ("c-1@import" < "c@import")
         want["contributions"] = sorted(want.get("contributions", []), key=lambda c: c["user"])
         diffs = []
@@ -97,6 +102,9 @@ class CopyChecks:
         m.parent = None
         m.fork_seq = m.fork_rows = m.fork_eseq = None
         m.branch_open = False
+        # `updated` is the import's own time stamp (a poller finds it): after the document's, before now.
+        lo = m.updated_window[0] if m.updated is ANY else m.updated
+        m.updated, m.updated_window = ANY, (lo, now_ms())
         for t in m.turns:
             t.author = rename(t.author)
         m.rows = {k: rename(r) for k, r in m.rows.items()}
