@@ -24,8 +24,9 @@ enum SessionReaper {
         try db.run("DELETE FROM members WHERE sid = ?", key)
         try db.run("DELETE FROM share_links WHERE sid = ?", key)
         // What ON DELETE SET NULL does when the row finally goes, done now: branches see their
-        // parent gone at once.
-        try db.run("UPDATE sessions SET parent_sid = NULL WHERE parent_sid = ?", key)
+        // parent gone at once. Their list items change (no `parent` any more), so they take this
+        // write's stamp: a poller's `session.list {updated_since}` lists them again.
+        try db.run("UPDATE sessions SET parent_sid = NULL, updated_at = ? WHERE parent_sid = ?", [.integer(ctx.now), .integer(sid)])
         try SessionIncarnation.retire(db, sid: sid, now: ctx.now)
         try db.run("""
             UPDATE sessions SET \(handOver), title = '', parent_sid = NULL WHERE sid = ?

@@ -310,9 +310,7 @@ class AdminOps(AdminPurge, AdminLive):
         self.revoked_links = {lid for lid in self.revoked_links if self.link_sessions.get(lid) != b.id}
         for c in self.sessions.values():  # as branch.discard leaves them (branch_ops.op_discard)
             if c.parent and c.parent["session"] == b.id:
-                c.parent = None
-                c.orphan = c.branch_open
-                c.branch_open = False
+                c.lose_parent(now_ms())
         for u in self.users:
             self.joined.pop((u, b.id), None)
             if u in b.members:

@@ -2,7 +2,7 @@
 parent moved, parent paused or archived) and branch.discard (also of a branch whose parent was
 discarded), predicted by the model's fork and merge."""
 from reference_model import ANY, apply_merge, fork, plan_merge, rank
-from matching import Mismatch, match, tally
+from matching import Mismatch, match, now_ms, tally
 
 
 class BranchOps:
@@ -93,9 +93,7 @@ class BranchOps:
         del self.sessions[b.id]
         for c in self.sessions.values():
             if c.parent and c.parent["session"] == b.id:
-                c.parent = None
-                c.orphan = c.branch_open
-                c.branch_open = False
+                c.lose_parent(now_ms())
         for u in self.users:
             self.joined.pop((u, b.id), None)
         match(r["result"], {}, "discard")

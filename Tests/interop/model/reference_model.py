@@ -109,6 +109,15 @@ class Session:
         self.branch_open = False
         self.fork_parent_eseq = None
 
+    def lose_parent(self, now):
+        """Its parent deleted or discarded (at or before `now`, ms): no parent, an orphan if it was open, and a
+        new `updated` (the delete's time stamp, between its last one and `now`), which takes no eseq."""
+        self.parent = None
+        self.orphan = self.branch_open
+        self.branch_open = False
+        lo = self.updated_window[0] if self.updated is ANY else self.updated
+        self.updated, self.updated_window = ANY, (lo, now)
+
     # --- derived -------------------------------------------------------------------------------
     @property
     def head_seq(self):
