@@ -12,7 +12,7 @@ extension Store {
         let meta = try Validate.object(metadata, what: "metadata", max: configuration.maxMetadataBytes)
         return try write { ctx throws(StoreError) in
             try Quotas.requireSessionRoom(ctx, owner: owner)
-            let sid = try Sessions.insert(ctx.db, id: id, title: title, owner: owner, metadata: meta, now: ctx.now)
+            let sid = try Sessions.insert(ctx, id: id, title: title, owner: owner, metadata: meta)
             return try SessionRows.load(ctx.db, sid: sid)
         }
     }
@@ -158,13 +158,14 @@ extension Store {
 
 /// Session writes shared by create, branch, template and import.
 enum Sessions {
-    static func insert(_ db: Database, id: String, title: String, owner: String, metadata: String,
-                       now: Int64) throws(StoreError) -> Int64 {
+    static func insert(_ ctx: WriteContext, id: String, title: String, owner: String, metadata: String) throws(StoreError) -> Int64 {
+        let (db, now) = (ctx.db, ctx.now)
         guard try db.userExists(owner) else { throw StoreError.notFound("user \(owner)") }
         if try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil {
             throw StoreError(.alreadyExists, "session \(id) already exists")
         }
         let created = try SessionIncarnation.created(db, id: id, proposed: now)
+        ctx.wroteStamp(created)
         try db.run("""
             INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at) VALUES (?,?,?,?,'active',?,?)
             """, [.text(id), .text(title), .text(owner), .text(metadata), .integer(created), .integer(created)])

@@ -66,6 +66,13 @@ public final class WriteContext {
         db.sessionHolds = holds
     }
 
+    /// Takes in a stamp this job wrote above its own `now` (a session made again under a deleted one's
+    /// id in the same millisecond: `SessionIncarnation.created`): later jobs stamp no earlier, so a
+    /// poller whose `updated_since` is that stamp misses none of them.
+    func wroteStamp(_ stamp: Int64) {
+        stamps.raise(to: stamp)
+    }
+
     /// Called in each batch's transaction before its jobs: takes in the stamps another process
     /// wrote since the last batch (a read of the WAL header when none did).
     func beginTransaction() throws(StoreError) {
