@@ -298,9 +298,16 @@ struct PollingWalkTests {
             #expect(try poll(store, "alice", since: since)["old"] != nil)
 
             _ = try store.deleteSession(id: "again", actor: "alice")
-            _ = try store.createSession(fromTemplate: "tpl", actor: "alice", id: "again")
+            let fromTemplate = try store.createSession(fromTemplate: "tpl", actor: "alice", id: "again")
             since = try seen(store, "alice")
             _ = try store.appendTurn(session: "old", actor: "bob", NewTurn(role: .user, content: "after the template's"))
+            #expect(try poll(store, "alice", since: since)["old"] != nil)
+
+            _ = try store.deleteSession(id: "again", actor: "alice")
+            let branch = try store.createBranch(session: "old", actor: "alice", id: "again", title: "Try")
+            since = try seen(store, "alice")
+            #expect(branch.createdAt == since && branch.createdAt > fromTemplate.createdAt, "a branch is an incarnation too: \(branch)")
+            _ = try store.appendTurn(session: "old", actor: "bob", NewTurn(role: .user, content: "after the branch"))
             #expect(try poll(store, "alice", since: since)["old"] != nil)
         }
     }

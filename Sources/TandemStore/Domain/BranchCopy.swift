@@ -134,6 +134,9 @@ enum BranchCopy {
             INSERT INTO turn_retirements(sid, after, through, state)
             SELECT ?1, after, min(through, ?3), state FROM turn_retirements WHERE sid = ?2 AND after < ?3 ORDER BY id
             """, [.integer(sid), .integer(source), .integer(plan.at)])
+        // A deleted session's id made again: its own incarnation (a later `created` in the same millisecond).
+        let created = try SessionIncarnation.created(db, id: plan.newID, proposed: ctx.now)
+        ctx.wroteStamp(created)
         try db.run("""
             UPDATE sessions SET id = ?1, status = 'active', created_at = ?8, updated_at = ?8, parent_sid = ?2, fork_seq = ?3,
               fork_rows = ?4, branch_status = 'open', last_turn_seq = ?5,
@@ -141,7 +144,7 @@ enum BranchCopy {
               fork_parent_event_seq = (SELECT last_event_seq FROM sessions WHERE sid = ?2)
             WHERE sid = ?6
             """, [.text(plan.newID), .integer(source), .integer(plan.at), .json(forkMap), .integer(plan.at),
-                  .integer(sid), .integer(commentsAfter + comments), .integer(ctx.now)])
+                  .integer(sid), .integer(commentsAfter + comments), .integer(created)])
         return try SessionRows.load(db, sid: sid)
     }
 }
