@@ -1,15 +1,15 @@
 """A page left open on a busy session stays bounded (`burst`): a branch of 3,000 turns merged into a
 session whose page is open at the end arrives at once; the page keeps up, keeps the newest KEEP turns
-(1,000, ViewerScript) and says earlier ones exist; a reader looking back is not moved, the turns that
+(the server's max-viewer-turns, which the harness sets to 800, not the default 1,000) and says earlier ones exist; a reader looking back is not moved, the turns that
 arrive meanwhile are counted, earlier ones page back in, and the button brings the newest. Called by
 driver.py."""
 import asyncio
 import json
 import time
 
-from harness import BASE, Tandem
+from harness import BASE, VIEWER_TURNS, Tandem
 
-KEEP = 1000
+KEEP = VIEWER_TURNS
 COUNT = "document.querySelectorAll('#turns .turn').length"
 # By seq: the branch's turns were posted three at a time, so their numbers are not in seq order.
 FIRST = "document.querySelector('#turns .turn').dataset.seq"

@@ -210,6 +210,10 @@ def http(method, path):
         return e.code, dict(e.headers), e.read().decode()
 
 
+# Not the default (1,000): the page must keep what the server's max-viewer-turns says (bounded.py).
+VIEWER_TURNS = 800
+
+
 class Server:
     """The tandemd under test; its log goes to DB + '.log'."""
 
@@ -222,7 +226,7 @@ class Server:
         log = open(self.db + ".log", "ab")
         self.proc = await asyncio.create_subprocess_exec(
             os.environ["TANDEMD"], "--db", self.db, "--host", "127.0.0.1", "--port", os.environ["PORT"],
-            "--log-level", "warning", stdout=log, stderr=log)
+            "--log-level", "warning", "--max-viewer-turns", str(VIEWER_TURNS), stdout=log, stderr=log)
         remember(self.proc.pid)
         token_file = os.path.splitext(self.db)[0] + ".owner-token"
         for _ in range(150):
