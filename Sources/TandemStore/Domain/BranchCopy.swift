@@ -135,8 +135,7 @@ enum BranchCopy {
             SELECT ?1, after, min(through, ?3), state FROM turn_retirements WHERE sid = ?2 AND after < ?3 ORDER BY id
             """, [.integer(sid), .integer(source), .integer(plan.at)])
         // A deleted session's id made again: its own incarnation (a later `created` in the same millisecond).
-        let created = try SessionIncarnation.created(db, id: plan.newID, proposed: ctx.now)
-        ctx.wroteStamp(created)
+        let created = try SessionIncarnation.madeNow(ctx, id: plan.newID)
         try db.run("""
             UPDATE sessions SET id = ?1, status = 'active', created_at = ?8, updated_at = ?8, parent_sid = ?2, fork_seq = ?3,
               fork_rows = ?4, branch_status = 'open', last_turn_seq = ?5,

@@ -65,6 +65,15 @@ enum SessionIncarnation {
                         [.text(id), .integer(created)], { row throws(StoreError) in row.optionalInt(0) }) ?? nil
     }
 
+    /// The `created` (and first `updated_at`) of a session made now under `id`, by create, branch or
+    /// template: this job's stamp, or the first millisecond after it no deleted session of this id
+    /// had. The writer's stamps are raised to it, so no later change is stamped before it.
+    static func madeNow(_ ctx: WriteContext, id: String) throws(StoreError) -> Int64 {
+        let created = try created(ctx.db, id: id, proposed: ctx.now)
+        ctx.wroteStamp(created)
+        return created
+    }
+
     /// `proposed`, or the first millisecond after it that no deleted session of this id had.
     static func created(_ db: Database, id: String, proposed: Int64) throws(StoreError) -> Int64 {
         var created = proposed

@@ -164,8 +164,7 @@ enum Sessions {
         if try db.scalar("SELECT 1 FROM sessions WHERE id = ?", [.text(id)]) != nil {
             throw StoreError(.alreadyExists, "session \(id) already exists")
         }
-        let created = try SessionIncarnation.created(db, id: id, proposed: now)
-        ctx.wroteStamp(created)
+        let created = try SessionIncarnation.madeNow(ctx, id: id)
         try db.run("""
             INSERT INTO sessions(id, title, owner, metadata, status, created_at, updated_at) VALUES (?,?,?,?,'active',?,?)
             """, [.text(id), .text(title), .text(owner), .text(metadata), .integer(created), .integer(created)])

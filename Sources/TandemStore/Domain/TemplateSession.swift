@@ -65,8 +65,7 @@ enum TemplateSession {
             try db.run("INSERT INTO members(sid, user_id, role, added_at) VALUES (?,?,?,?)",
                        [.integer(plan.sid), .text(user), .text(role.rawValue), .integer(ctx.now)])
         }
-        let created = try SessionIncarnation.created(db, id: plan.newID, proposed: ctx.now)
-        ctx.wroteStamp(created)
+        let created = try SessionIncarnation.madeNow(ctx, id: plan.newID)
         try db.run("UPDATE sessions SET id = ?, status = 'active', created_at = ?, updated_at = ? WHERE sid = ?",
                    [.text(plan.newID), .integer(created), .integer(created), .integer(plan.sid)])
         return try SessionRows.load(db, sid: plan.sid)
