@@ -92,9 +92,10 @@ struct OneClientServer {
     func stop() { server.stop() }
 }
 
-/// Waits (polling) until `condition` holds or `timeout` passes.
+/// Waits (polling) until `condition` holds or `timeout` passes, scaled by `testTimeScale`: under a
+/// sanitizer (5x) on a loaded machine, a server loop takes that much longer to close what it closes.
 func eventually(timeout: Double = 5, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
+    let deadline = Date().addingTimeInterval(timeout * testTimeScale)
     while Date() < deadline {
         if condition() { return true }
         usleep(2_000)
