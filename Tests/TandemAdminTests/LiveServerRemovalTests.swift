@@ -8,7 +8,7 @@ import TandemTransport
 /// The rest of what tandem-admin changes under a running server, through the binary: removing a
 /// member, removing a user, archiving a session. Each reaches live connections within a second, with
 /// the documented event or close code (docs/protocol.md: `member` with `removed: true`, close 4401,
-/// `session` with `change: status`).
+/// `session` with `change: status`). The second is `testTimeScale` seconds under a sanitizer (5x).
 @Suite struct LiveServerRemovalTests {
     /// A connection of `user` joined to s1.
     private func joined(_ f: AdminFixture, port: UInt16, _ secret: String) throws -> WebSocketClient {
@@ -36,7 +36,7 @@ import TandemTransport
         var started = Date()
         expectStatus(try f.run(["revoke", "bob", "s1"]), 0)
         for client in [bob, alice] {
-            let event = nextJSON(client, timeout: 1.0) { $0["event"] == "member" }
+            let event = nextJSON(client, timeout: 1.0 * testTimeScale) { $0["event"] == "member" }
             #expect(event?["user"] == "bob" && event?["removed"] == .bool(true) && event?["by"] == "admin",
                     "no member removal within 1 s: \(event?.serialized() ?? "nil")")
         }
@@ -49,15 +49,15 @@ import TandemTransport
         // revoked", whose advice is to ask for a new one); the session's members see them leave it.
         started = Date()
         expectStatus(try f.run(["users", "remove", "carol", "--yes"]), 0)
-        let closed = closeFrame(carol, within: 1.0)
+        let closed = closeFrame(carol, within: 1.0 * testTimeScale)
         #expect(closed?.code == 4401 && closed?.reason == "account removed", "\(String(describing: closed))")
-        let gone = nextJSON(alice, timeout: 1.0) { $0["event"] == "member" }
+        let gone = nextJSON(alice, timeout: 1.0 * testTimeScale) { $0["event"] == "member" }
         #expect(gone?["user"] == "carol" && gone?["removed"] == .bool(true), "\(gone?.serialized() ?? "nil")")
         print("users remove reached the members in \(Int(Date().timeIntervalSince(started) * 1000)) ms (includes the CLI run)")
 
         // sessions archive: a `session` status event with the archived session; then posting is refused.
         expectStatus(try f.run(["sessions", "archive", "s1", "--yes"]), 0)
-        let archived = nextJSON(alice, timeout: 1.0) { $0["event"] == "session" }
+        let archived = nextJSON(alice, timeout: 1.0 * testTimeScale) { $0["event"] == "session" }
         #expect(archived?["change"] == "status" && archived?["info"]?["status"] == "archived" && archived?["by"] == "admin",
                 "\(archived?.serialized() ?? "nil")")
         try alice.send(text: #"{"id":3,"op":"turn.post","session":"s1","role":"user","content":"after"}"#)

@@ -49,8 +49,10 @@ import Testing
     }
 
     /// Polls `condition` (a file size on disk, which nothing signals) for at most `seconds`.
+    /// Scaled by `testTimeScale`: under a sanitizer on a loaded machine the checkpointer and the
+    /// indexing thread take that much longer.
     private static func eventually(_ seconds: Double, _ condition: () -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
+        let deadline = Date().addingTimeInterval(seconds * testTimeScale)
         while Date() < deadline {
             if condition() { return true }
             usleep(20_000)
