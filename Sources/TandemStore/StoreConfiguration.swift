@@ -45,12 +45,12 @@ public struct StoreConfiguration: Sendable {
     /// Conflicting keys a `branch.merge`'s answer lists (the first in key byte order): its check
     /// stops reading rows once one more than these conflicts (the answer then says there are more,
     /// `BranchMergeResult.conflict(_, more:)`), so neither the answer nor the check's memory grows with the
-    /// branch.
+    /// branch. `max-merge-listed`.
     public var maxMergeConflictsReported: Int = 1_000
     /// Merged row keys a `branch.merge`'s answer lists (`BranchMergeSummary.rowKeys`: the first in
     /// key byte order, the order the merge writes them); the rest are only counted
     /// (`rowCount`), so neither the answer nor the merger's memory grows with the rows merged (a
-    /// merge of 10^5 rows answered megabytes of keys, all held until it ended).
+    /// merge of 10^5 rows answered megabytes of keys, all held until it ended). `max-merge-listed`.
     public var maxMergeRowsReported: Int = 1_000
     /// Full-text index entries one search page examines (titles and turns each): a page that
     /// reaches it ends there, with fewer hits than asked (even none) and a `nextCursor` at the

@@ -77,6 +77,7 @@ struct Tandemd: ParsableCommand {
     @Option(name: .customLong("max-members-per-session"), help: .init(Self.help("max-members-per-session"))) var maxMembersPerSession: String?
     @Option(name: .customLong("max-merge-diff-steps"), help: .init(Self.help("max-merge-diff-steps"))) var maxMergeDiffSteps: String?
     @Option(name: .customLong("max-conflict-lines"), help: .init(Self.help("max-conflict-lines"))) var maxConflictLines: String?
+    @Option(name: .customLong("max-merge-listed"), help: .init(Self.help("max-merge-listed"))) var maxMergeListed: String?
     @Option(name: .customLong("max-viewer-turns"), help: .init(Self.help("max-viewer-turns"))) var maxViewerTurns: String?
     @Option(name: .customLong("max-search-scan"), help: .init(Self.help("max-search-scan"))) var maxSearchScan: String?
     @Option(name: .customLong("write-step-records"), help: .init(Self.help("write-step-records"))) var writeStepRecords: String?
@@ -104,7 +105,8 @@ struct Tandemd: ParsableCommand {
          ("max-share-links-per-session", maxShareLinksPerSession), ("max-checkpoints-per-session", maxCheckpointsPerSession),
          ("max-templates-per-user", maxTemplatesPerUser), ("max-rows-per-session", maxRowsPerSession),
          ("max-comments-per-session", maxCommentsPerSession), ("max-members-per-session", maxMembersPerSession),
-         ("max-merge-diff-steps", maxMergeDiffSteps), ("max-conflict-lines", maxConflictLines), ("max-viewer-turns", maxViewerTurns),
+         ("max-merge-diff-steps", maxMergeDiffSteps), ("max-conflict-lines", maxConflictLines), ("max-merge-listed", maxMergeListed),
+         ("max-viewer-turns", maxViewerTurns),
          ("max-search-scan", maxSearchScan),
          ("write-step-records", writeStepRecords), ("max-merge-waits", maxMergeWaits), ("reclaim-free-mib", reclaimFreeMiB),
          ("search-prefix-index", searchPrefixIndex)]

@@ -3,7 +3,7 @@ import Testing
 @testable import TandemServer
 
 /// The bounds that were fixed constants until session 35 (`max-conflict-lines`, `max-viewer-turns`,
-/// `max-import`)
+/// `max-import`) or 36 (`max-merge-listed`)
 /// are read like every other setting, reach what enforces them, and refuse a value out of range
 /// with the setting and the range named (tandemd prints that error and does not start).
 @Suite struct ListBoundSettingTests {
@@ -21,6 +21,30 @@ import Testing
             try ConfigurationLoader.set("max-conflict-lines", "many", source: "--max-conflict-lines", on: &c)
         }
         #expect(ConfigFileTemplate.render(c).contains("\nmax-conflict-lines = 0\n"))
+    }
+
+    /// One setting bounds both lists of a `branch.merge` answer (it lists one or the other).
+    @Test func maxMergeListedIsOneSettingForBothListsOfAMergeAnswer() throws {
+        var c = ServerConfiguration()
+        #expect(c.maxMergeListed == 1_000)
+        #expect(c.storeConfiguration.maxMergeRowsReported == 1_000 && c.storeConfiguration.maxMergeConflictsReported == 1_000)
+        try ConfigurationLoader.apply(configFileText: "max-merge-listed = 40\n", source: "tandem.conf", to: &c)
+        #expect(c.storeConfiguration.maxMergeRowsReported == 40 && c.storeConfiguration.maxMergeConflictsReported == 40)
+        try ConfigurationLoader.apply(environment: ["TANDEM_MAX_MERGE_LISTED": "7"], to: &c)
+        #expect(c.storeConfiguration.maxMergeRowsReported == 7 && c.storeConfiguration.maxMergeConflictsReported == 7)
+        try ConfigurationLoader.set("max-merge-listed", "10000", source: "--max-merge-listed", on: &c)
+        #expect(c.storeConfiguration.maxMergeRowsReported == 10_000 && c.storeConfiguration.maxMergeConflictsReported == 10_000)
+        // A refused merge must name at least one row to resolve.
+        #expect(throws: ConfigurationError(source: "--max-merge-listed", setting: "max-merge-listed", message: "0 is outside 1...10000")) {
+            try ConfigurationLoader.set("max-merge-listed", "0", source: "--max-merge-listed", on: &c)
+        }
+        #expect(throws: ConfigurationError(source: "tandem.conf:2", setting: "max-merge-listed", message: "10001 is outside 1...10000")) {
+            try ConfigurationLoader.apply(configFileText: "port = 1\nmax-merge-listed = 10001\n", source: "tandem.conf", to: &c)
+        }
+        #expect(throws: ConfigurationError(source: "environment TANDEM_MAX_MERGE_LISTED", setting: "max-merge-listed", message: "expected a whole number, got 'all'")) {
+            try ConfigurationLoader.apply(environment: ["TANDEM_MAX_MERGE_LISTED": "all"], to: &c)
+        }
+        #expect(ConfigFileTemplate.render(c).contains("\nmax-merge-listed = 10000\n"))
     }
 
     @Test func maxViewerTurnsIsASettingTheServedPageCarries() throws {

@@ -68,6 +68,7 @@ public enum ConfigFileTemplate {
         case "max-members-per-session": String(c.maxMembersPerSession)
         case "max-merge-diff-steps": String(c.maxMergeDiffSteps)
         case "max-conflict-lines": String(c.maxConflictLines)
+        case "max-merge-listed": String(c.maxMergeListed)
         case "max-viewer-turns": String(c.maxViewerTurns)
         case "max-search-scan": String(c.maxSearchScan)
         case "write-step-records": String(c.writeStepRecords)

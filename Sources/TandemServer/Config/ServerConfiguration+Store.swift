@@ -23,6 +23,8 @@ extension ServerConfiguration {
         store.maxMembersPerSession = maxMembersPerSession
         store.maxMergeDiffSteps = maxMergeDiffSteps
         store.maxConflictLines = maxConflictLines
+        store.maxMergeRowsReported = maxMergeListed
+        store.maxMergeConflictsReported = maxMergeListed
         store.maxSearchScan = maxSearchScan
         store.importStepRows = writeStepRecords
         store.maxBlockedOnMerges = min(maxMergeWaits, Self.workThreads / 2)

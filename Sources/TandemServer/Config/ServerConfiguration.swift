@@ -67,6 +67,11 @@ public struct ServerConfiguration: Sendable, Equatable {
     /// Conflicting text regions one row's merge lists (`max-conflict-lines`;
     /// `StoreConfiguration.maxConflictLines`), then `lines_more`.
     public var maxConflictLines = 1_000
+    /// Keys a `branch.merge` answer lists (`max-merge-listed`), merged rows (`rows`, then only
+    /// `rows_total`) or conflicting rows (`conflicts`, then `conflicts_more`): one bound for both, as an
+    /// answer lists one or the other (`StoreConfiguration.maxMergeRowsReported` and
+    /// `maxMergeConflictsReported`).
+    public var maxMergeListed = 1_000
     /// Turns a share link's browser viewer keeps on its page (`max-viewer-turns`): older ones leave
     /// it and come back with "Show earlier turns".
     public var maxViewerTurns = 1_000
