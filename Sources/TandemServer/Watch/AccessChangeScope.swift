@@ -19,48 +19,48 @@ struct AccessChangeScope: Equatable {
     /// Sessions where a member was removed (also each membership of a removed user).
     var membershipLosses: Set<String> = []
 
-    /// Audited actions that end no one's access: a new link, token, user or member, a role (a
-    /// creator demoted below `share.create` has their links revoked, audited `share.revoke`), an
-    /// archive, an import, a restore, a clear.
-    static let endNoAccess: Set<String> = [
-        "share.create", "token.issue", "user.add", "member.add", "member.role",
-        "session.archive", "session.import", "checkpoint.restore", "turns.clear",
-    ]
-
     /// The scope of `entries`; nil (anything may have changed) when the read was cut off, or an
     /// entry is of an action this build does not know or lacks what it names.
+    ///
+    /// Every action the store audits is an `AuditAction`, and the switch below names each one with
+    /// no default: an action added to the store does not build until it is placed here, as ending
+    /// someone's access (and what its entry names) or not.
     static func of(_ entries: [AccessChange], complete: Bool) -> AccessChangeScope? {
         guard complete else { return nil }
         var scope = AccessChangeScope()
         for entry in entries {
-            switch entry.action {
-            case "member.remove":
+            // A name this build does not write: a newer build's, perhaps ending access.
+            guard let action = AuditAction(rawValue: entry.action) else { return nil }
+            switch action {
+            case .memberRemove:
                 guard let session = entry.session else { return nil }
                 scope.membershipLosses.insert(session)
-            case "share.revoke":
+            case .shareRevoke:
                 guard let link = entry.target else { return nil }
                 scope.links.insert(link)
-            case "session.delete", "session.purge", "branch.discard":
+            case .sessionDelete, .sessionPurge, .branchDiscard:
                 guard let session = entry.session else { return nil }
                 scope.linkSessions.insert(session)
-            case "branch.merge":
+            case .branchMerge:
                 // A merge's end, from its job, names neither side.
                 guard let parent = entry.session, let branch = entry.target else { return nil }
                 scope.linkSessions.formUnion([parent, branch])
-            case "token.revoke":
+            case .tokenRevoke:
                 guard let token = entry.target else { return nil }
                 scope.tokens.insert(token)
-            case "token.rotate":
+            case .tokenRotate:
                 // The replaced token ends, at once or after its grace.
                 guard let replaced = entry.replaces else { return nil }
                 scope.tokens.insert(replaced)
-            case "user.disable", "user.enable", "user.remove":
+            case .userDisable, .userEnable, .userRemove:
                 guard let user = entry.target else { return nil }
                 scope.users.insert(user)
-            case let action where endNoAccess.contains(action):
+            case .shareCreate, .tokenIssue, .userAdd, .memberAdd, .memberRole,
+                 .sessionArchive, .sessionImport, .checkpointRestore, .turnsClear:
+                // They end no one's access: a new link, token, user or member, a role (a creator
+                // demoted below `share.create` has their links revoked, audited `share.revoke`), an
+                // archive, an import, a restore, a clear.
                 continue
-            default:
-                return nil
             }
         }
         return scope

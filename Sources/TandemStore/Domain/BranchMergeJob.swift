@@ -77,7 +77,7 @@ enum BranchMergeJob {
             }) else { return Step(gone: true) }
         guard let target = try liveTarget(db, branch: branch, parent: job.parent) else {
             try drop(ctx, branch: branch)
-            try db.audit(actor: job.actor, action: "branch.merge", sessionID: nil, target: nil,
+            try db.audit(actor: job.actor, action: .branchMerge, sessionID: nil, target: nil,
                          detail: ["incomplete": true, "turns": .integer(job.turns), "rows": .integer(job.rows)], now: ctx.now)
             return Step(ended: "the branch or its parent was deleted during the merge; what was merged stays in the parent")
         }

@@ -17,7 +17,7 @@ enum CreatorShareLinks {
             """, [.text(user), .optional(sid), .integer(ctx.wall)]) { ($0.text(0), $0.text(1)) }
         for (id, session) in links {
             try ctx.db.run("UPDATE share_links SET revoked_at = ? WHERE id = ?", [.integer(ctx.now), .text(id)])
-            try ctx.db.audit(actor: actor, action: "share.revoke", sessionID: session, target: id,
+            try ctx.db.audit(actor: actor, action: .shareRevoke, sessionID: session, target: id,
                              detail: ["reason": .string(reason), "created_by": .string(user)], now: ctx.now)
         }
     }

@@ -110,10 +110,12 @@ extension Database {
         return counters
     }
 
-    func audit(actor: String?, action: String, sessionID: String?, target: String? = nil,
+    /// Writes an audit entry; `action` is one of `AuditAction`'s, so every action the log can get
+    /// from here is one its readers classify.
+    func audit(actor: String?, action: AuditAction, sessionID: String?, target: String? = nil,
                detail: JSONValue = [:], now: Int64) throws(StoreError) {
         try run("INSERT INTO audit_log(at, actor, action, session_id, target, detail) VALUES (?,?,?,?,?,?)",
-                [.integer(now), .optional(actor), .text(action), .optional(sessionID), .optional(target), .json(detail)])
+                [.integer(now), .optional(actor), .text(action.rawValue), .optional(sessionID), .optional(target), .json(detail)])
     }
 
     func userExists(_ id: String) throws(StoreError) -> Bool {

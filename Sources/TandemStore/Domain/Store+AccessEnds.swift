@@ -18,7 +18,7 @@ extension Store {
                 : "UPDATE users SET disabled_at = NULL WHERE id = ?2 AND disabled_at IS NOT NULL",
                 [.integer(ctx.now), .text(id)]) == 1
             guard changed else { return false }
-            try ctx.db.audit(actor: actor, action: disabled ? "user.disable" : "user.enable", sessionID: nil, target: id, now: ctx.now)
+            try ctx.db.audit(actor: actor, action: disabled ? .userDisable : .userEnable, sessionID: nil, target: id, now: ctx.now)
             return true
         }
     }
@@ -70,7 +70,7 @@ extension Store {
                 try db.run("UPDATE api_tokens SET expires_at = ? WHERE id = ?", [.integer(ends), .text(id)])
             }
             return try Self.insertToken(ctx, userID: user, label: label, lifetime: lifetime, actor: actor,
-                                        action: "token.rotate", detail: ["replaces": .string(id), "grace_ms": .integer(grace)])
+                                        action: .tokenRotate, detail: ["replaces": .string(id), "grace_ms": .integer(grace)])
         }
     }
 }

@@ -46,7 +46,7 @@ extension Store {
             for (sid, session, role) in memberships {
                 try db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(sid), .text(id)])
                 try Members.keepOwnerCurrent(db, sid: sid)
-                try db.audit(actor: actor, action: "member.remove", sessionID: session, target: id,
+                try db.audit(actor: actor, action: .memberRemove, sessionID: session, target: id,
                              detail: ["from": .string(role)], now: ctx.now)
                 try ctx.recordEvent(sid: sid, kind: "member", actor: actor, data: ["user": .string(id), "role": .null])
             }
@@ -61,7 +61,7 @@ extension Store {
             try db.run("DELETE FROM templates WHERE created_by = ?", [.text(id)])
             // Tokens go with the user (ON DELETE CASCADE); the watcher treats missing tokens as revoked.
             try db.run("DELETE FROM users WHERE id = ?", [.text(id)])
-            try db.audit(actor: actor, action: "user.remove", sessionID: nil, target: id, now: ctx.now)
+            try db.audit(actor: actor, action: .userRemove, sessionID: nil, target: id, now: ctx.now)
         }
     }
 
@@ -86,7 +86,7 @@ extension Store {
             else { throw StoreError.notFound("token \(id)") }
             guard try ctx.db.run("UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                                  [.integer(ctx.now), .text(id)]) == 1 else { return false }
-            try ctx.db.audit(actor: actor, action: "token.revoke", sessionID: nil, target: id,
+            try ctx.db.audit(actor: actor, action: .tokenRevoke, sessionID: nil, target: id,
                              detail: ["user": .string(userID)], now: ctx.now)
             return true
         }
@@ -129,7 +129,7 @@ extension Store {
             try ctx.db.run("""
                 INSERT INTO share_links(id, sid, hash, permission, expires_at, created_by, created_at) VALUES (?,?,?,'read',?,?,?)
                 """, [.text(id), .integer(ref.sid), .text(RandomID.hash(secret)), .optional(expiresAt), .text(actor), .integer(ctx.now)])
-            try ctx.db.audit(actor: actor, action: "share.create", sessionID: session, target: id,
+            try ctx.db.audit(actor: actor, action: .shareCreate, sessionID: session, target: id,
                              detail: ["expires_at": expiresAt.map(JSONValue.integer) ?? .null], now: ctx.now)
             let link = ShareLink(id: id, sessionID: session, permission: "read", expiresAt: expiresAt, createdBy: actor,
                                  createdAt: ctx.now, revokedAt: nil, lastUsedAt: nil)
@@ -193,7 +193,7 @@ extension Store {
             else { throw StoreError.notFound("share link \(id)") }
             guard try ctx.db.run("UPDATE share_links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                                  [.integer(ctx.now), .text(id)]) == 1 else { return false }
-            try ctx.db.audit(actor: actor, action: "share.revoke", sessionID: session, target: id, now: ctx.now)
+            try ctx.db.audit(actor: actor, action: .shareRevoke, sessionID: session, target: id, now: ctx.now)
             return true
         }
     }
@@ -207,7 +207,7 @@ extension Store {
             try ctx.db.run("UPDATE sessions SET status = 'archived', paused_at = NULL, archived_at = ? WHERE sid = ?",
                            [.integer(ctx.now), .integer(ref.sid)])
             try ctx.recordEvent(sid: ref.sid, kind: "status", actor: actor, data: ["status": .string(SessionStatus.archived.rawValue)])
-            try ctx.db.audit(actor: actor, action: "session.archive", sessionID: id, now: ctx.now)
+            try ctx.db.audit(actor: actor, action: .sessionArchive, sessionID: id, now: ctx.now)
             return try SessionRows.load(ctx.db, sid: ref.sid)
         }
     }
@@ -220,7 +220,7 @@ extension Store {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.sessionRef(id, actor: nil)
             try SessionReaper.hide(ctx, sid: ref.sid)
-            try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
+            try ctx.db.audit(actor: actor, action: .sessionDelete, sessionID: id, now: ctx.now)
         }
         try finishDeletes()
     }

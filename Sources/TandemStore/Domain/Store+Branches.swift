@@ -93,7 +93,7 @@ extension Store {
             guard info.branchStatus == "open" else { throw StoreError(.invalidState, "\(branch) is not an open branch") }
             let tail = try Changes.tail(ctx.db, sid: ref.sid, sessionID: branch, after: since)
             try SessionReaper.hide(ctx, sid: ref.sid)
-            try ctx.db.audit(actor: actor, action: "branch.discard", sessionID: branch,
+            try ctx.db.audit(actor: actor, action: .branchDiscard, sessionID: branch,
                              detail: ["parent": info.parentID.map(JSONValue.string) ?? .null], now: ctx.now)
             return ChangeSet(events: tail, lastEventSeq: info.lastEventSeq)
         }
@@ -197,7 +197,7 @@ enum Branches {
         if !wasArchived {
             try ctx.recordEvent(sid: target.branchSid, kind: "status", actor: actor, data: ["status": .string(SessionStatus.archived.rawValue)])
         }
-        try ctx.db.audit(actor: actor, action: "branch.merge", sessionID: target.parentID, target: target.branchID, now: ctx.now)
+        try ctx.db.audit(actor: actor, action: .branchMerge, sessionID: target.parentID, target: target.branchID, now: ctx.now)
         return eventSeq
     }
 }

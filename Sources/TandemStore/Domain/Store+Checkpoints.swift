@@ -99,7 +99,7 @@ extension Store {
                 rows.append(stored.0)
                 eventSeq = stored.1
             }
-            try ctx.db.audit(actor: actor, action: "checkpoint.restore", sessionID: session, target: name,
+            try ctx.db.audit(actor: actor, action: .checkpointRestore, sessionID: session, target: name,
                              detail: ["turn_seq": .integer(checkpoint.turnSeq), "through": .integer(through)], now: ctx.now)
             return RestoreResult(checkpoint: checkpoint, rewoundThrough: through, rows: rows, eventSeq: eventSeq)
         }

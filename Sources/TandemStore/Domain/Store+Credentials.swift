@@ -244,6 +244,8 @@ public enum TokenState: Sendable, Equatable {
 /// One audit entry as the access watcher reads it: the action, its session and target (a token,
 /// link or user id), and for a rotation the token it replaces.
 public struct AccessChange: Sendable, Equatable {
+    /// As written: an `AuditAction`'s raw value, or a name this build does not write (a newer
+    /// build's), which a reader must take as unknown.
     public var action: String
     public var session: String?
     public var target: String?

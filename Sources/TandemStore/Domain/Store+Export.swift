@@ -131,7 +131,7 @@ extension Store {
             }
         } publish: { ctx throws(StoreError) in
             try SessionImport.publish(ctx, sid: sid, header)
-            try ctx.db.audit(actor: actor, action: "session.import", sessionID: header.id, now: ctx.now)
+            try ctx.db.audit(actor: actor, action: .sessionImport, sessionID: header.id, now: ctx.now)
             return try SessionRows.load(ctx.db, sid: sid)
         }
     }

@@ -78,7 +78,7 @@ enum Members {
             """, [.integer(ref.sid), .text(user), .text(role.rawValue), .integer(ctx.now)])
         try keepOwnerCurrent(ctx.db, sid: ref.sid)
         try CreatorShareLinks.follow(ctx, sid: ref.sid, user: user, role: role, actor: actor)
-        try ctx.db.audit(actor: actor, action: current == nil ? "member.add" : "member.role", sessionID: ref.id,
+        try ctx.db.audit(actor: actor, action: current == nil ? .memberAdd : .memberRole, sessionID: ref.id,
                          target: user, detail: ["from": current.map { .string($0.rawValue) } ?? .null, "to": .string(role.rawValue)],
                          now: ctx.now)
         return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor, data: ["user": .string(user), "role": .string(role.rawValue)])
@@ -90,7 +90,7 @@ enum Members {
         try ctx.db.run("DELETE FROM members WHERE sid = ? AND user_id = ?", [.integer(ref.sid), .text(user)])
         try keepOwnerCurrent(ctx.db, sid: ref.sid)
         try CreatorShareLinks.follow(ctx, sid: ref.sid, user: user, role: nil, actor: actor)
-        try ctx.db.audit(actor: actor, action: "member.remove", sessionID: ref.id, target: user,
+        try ctx.db.audit(actor: actor, action: .memberRemove, sessionID: ref.id, target: user,
                          detail: ["from": .string(current.rawValue)], now: ctx.now)
         return try ctx.recordEvent(sid: ref.sid, kind: "member", actor: actor, data: ["user": .string(user), "role": .null])
     }

@@ -80,7 +80,7 @@ extension Store {
             let seq = try ctx.recordEvent(sid: ref.sid, kind: "status", actor: actor,
                                              data: ["status": .string(status.rawValue)])
             if status == .archived {
-                try ctx.db.audit(actor: actor, action: "session.archive", sessionID: id, now: ctx.now)
+                try ctx.db.audit(actor: actor, action: .sessionArchive, sessionID: id, now: ctx.now)
             }
             return (try SessionRows.load(ctx.db, sid: ref.sid), seq)
         }
@@ -106,7 +106,7 @@ extension Store {
             let last = try ctx.db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             let tail = try Changes.tail(ctx.db, sid: ref.sid, sessionID: id, after: since)
             try SessionReaper.hide(ctx, sid: ref.sid)
-            try ctx.db.audit(actor: actor, action: "session.delete", sessionID: id, now: ctx.now)
+            try ctx.db.audit(actor: actor, action: .sessionDelete, sessionID: id, now: ctx.now)
             return ChangeSet(events: tail, lastEventSeq: last)
         }
     }

@@ -31,7 +31,7 @@ extension Store {
             try ctx.db.run("""
                 INSERT INTO share_links(id, sid, hash, permission, expires_at, created_by, created_at) VALUES (?,?,?,'read',?,?,?)
                 """, [.text(id), .integer(ref.sid), .text(RandomID.hash(secret)), .optional(expiresAt), .text(actor), .integer(ctx.now)])
-            try ctx.db.audit(actor: actor, action: "share.create", sessionID: session, target: id,
+            try ctx.db.audit(actor: actor, action: .shareCreate, sessionID: session, target: id,
                              detail: ["expires_at": expiresAt.map(JSONValue.integer) ?? .null], now: ctx.now)
             let link = ShareLink(id: id, sessionID: session, permission: "read", expiresAt: expiresAt, createdBy: actor,
                                  createdAt: ctx.now, revokedAt: nil, lastUsedAt: nil)
@@ -61,7 +61,7 @@ extension Store {
             // Revoking again changes nothing and records nothing.
             guard try ctx.db.run("UPDATE share_links SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                                  [.integer(ctx.now), .text(linkID)]) == 1 else { return }
-            try ctx.db.audit(actor: actor, action: "share.revoke", sessionID: session, target: linkID, now: ctx.now)
+            try ctx.db.audit(actor: actor, action: .shareRevoke, sessionID: session, target: linkID, now: ctx.now)
         }
     }
 
@@ -96,7 +96,7 @@ extension Store {
                                           [.integer(ctx.now - age)]) { ($0.int(0), $0.text(1)) }
             for (sid, id) in doomed {
                 try SessionReaper.hide(ctx, sid: sid)
-                try ctx.db.audit(actor: actor, action: "session.purge", sessionID: id, now: ctx.now)
+                try ctx.db.audit(actor: actor, action: .sessionPurge, sessionID: id, now: ctx.now)
             }
             return doomed.map(\.1)
         }

@@ -155,7 +155,7 @@ extension Store {
             // it stays restorable (`Checkpoints.staleness`).
             let seq = try ctx.recordEvent(sid: ref.sid, kind: "clear", actor: actor, turnSeq: through,
                                           data: ["retired_from": .integer(first)])
-            try ctx.db.audit(actor: actor, action: "turns.clear", sessionID: session, detail: ["through": .integer(through)], now: ctx.now)
+            try ctx.db.audit(actor: actor, action: .turnsClear, sessionID: session, detail: ["through": .integer(through)], now: ctx.now)
             return (through, seq)
         }
     }

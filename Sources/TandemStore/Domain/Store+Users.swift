@@ -30,7 +30,7 @@ extension Store {
     static func insertUser(_ ctx: WriteContext, id: String, displayName: String, actor: String) throws(StoreError) -> User {
         try ctx.db.run("INSERT INTO users(id, display_name, created_at) VALUES (?,?,?)",
                        [.text(id), .text(displayName), .integer(ctx.now)])
-        try ctx.db.audit(actor: actor, action: "user.add", sessionID: nil, target: id, now: ctx.now)
+        try ctx.db.audit(actor: actor, action: .userAdd, sessionID: nil, target: id, now: ctx.now)
         return User(id: id, displayName: displayName, createdAt: ctx.now)
     }
 
@@ -68,7 +68,7 @@ extension Store {
     /// `lifetime` (ms) counts from the clock as the job began (`ctx.wall`), not from `created_at`,
     /// which may be held behind it; it is kept so that a rotation gives it again exactly.
     static func insertToken(_ ctx: WriteContext, userID: String, label: String, lifetime: Int64? = nil, actor: String,
-                            action: String = "token.issue", detail more: [String: JSONValue] = [:]) throws(StoreError) -> IssuedToken {
+                            action: AuditAction = .tokenIssue, detail more: [String: JSONValue] = [:]) throws(StoreError) -> IssuedToken {
         let secret = RandomID.secret(prefix: "tdm_")
         let id = RandomID.make()
         let expiresAt = lifetime.map { ctx.wall + $0 }
@@ -124,7 +124,7 @@ extension Store {
             else { throw StoreError.notFound("token \(id)") }
             try ctx.db.run("UPDATE api_tokens SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
                            [.integer(ctx.now), .text(id)])
-            try ctx.db.audit(actor: userID, action: "token.revoke", sessionID: nil, target: id, now: ctx.now)
+            try ctx.db.audit(actor: userID, action: .tokenRevoke, sessionID: nil, target: id, now: ctx.now)
         }
     }
 }
