@@ -124,5 +124,5 @@ final class ClientConnection: Sendable {
 
 extension WebSocketConnection {
     /// The server's state for this connection (set at the handshake).
-    var client: ClientConnection? { context as? ClientConnection }
+    var client: ClientConnection? { contextObject as? ClientConnection }
 }

@@ -14,7 +14,13 @@ public final class WebSocketConnection: @unchecked Sendable {
     public var loop: EventLoop { serverLoop.loop }
     /// Set by `UpgradeDecision.accept(context:)` on the loop before `opened` runs, never changed after,
     /// so reading it from other threads once the connection was handed out is safe.
-    public internal(set) var context: (any Sendable)?
+    public internal(set) var context: (any Sendable)? {
+        didSet { contextObject = context.flatMap { type(of: $0) is AnyClass ? $0 as AnyObject : nil } }
+    }
+    /// `context` when it is a class instance, else nil: a server that reads its context on every
+    /// message casts this with a class check instead of casting the existential (`swift_dynamicCast`,
+    /// ~430 instructions a message). Set with `context`, under the same rule.
+    public private(set) var contextObject: AnyObject?
     /// The subprotocol agreed in the handshake.
     public internal(set) var subprotocol: String?
 

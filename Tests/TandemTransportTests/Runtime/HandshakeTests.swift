@@ -22,6 +22,18 @@ struct HandshakeTests {
         try client.send(text: "hello")
         #expect(client.receiveMessage() == .text(Array("hello".utf8)))
         #expect(app.opened.first?.context as? String == "/chat")
+        // A value context is no object: the class check of a hot path finds nothing there.
+        #expect(app.opened.first != nil && app.opened.first?.contextObject == nil)
+        #expect(client.close() == 1000)
+    }
+
+    @Test func aClassContextIsAlsoItsContextObject() throws {
+        let app = ObjectContextApp()
+        let server = try TestServer(application: app)
+        defer { server.stop() }
+        let client = try WebSocketClient(url: server.url + "/")
+        try client.send(text: "hello")
+        #expect(client.receiveMessage() == .text(Array("same".utf8)))
         #expect(client.close() == 1000)
     }
 
@@ -97,5 +109,19 @@ struct HandshakeTests {
         let start = Date()
         #expect(socket.readStatus(timeout: 3) == 408)
         #expect(Date().timeIntervalSince(start) < 2)
+    }
+}
+
+/// Accepts with a class instance as the context and answers "same" when `contextObject` is that
+/// very instance.
+private final class ObjectContextApp: WebSocketApplication {
+    final class Marker: Sendable {}
+    let marker = Marker()
+
+    func shouldUpgrade(_ request: HTTPRequest, subprotocol: String?) -> UpgradeDecision { .accept(context: marker) }
+
+    func received(_ message: WebSocketMessage, on connection: WebSocketConnection) {
+        let same = connection.contextObject === marker && connection.contextObject as? Marker != nil
+        connection.send(SharedFrame(opcode: .text, payload: Array((same ? "same" : "other").utf8)))
     }
 }
