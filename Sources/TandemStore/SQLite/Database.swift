@@ -24,6 +24,8 @@ public final class Database {
     private var cache: [String: Statement] = [:]
     /// Hot-path statements by their literal's address: no hashing of the SQL text per call.
     private var literalCache: [UnsafeRawPointer: Statement] = [:]
+    /// Statements of many rows (`ValuesStatement`), one per head and row count.
+    private var valuesCache: [ValuesStatementKey: Statement] = [:]
     private var savepointCounter = 0
     /// SQLite virtual-machine steps run by this connection's statements so far (each statement's
     /// are added when it is reset; `execute` is not counted). A measure of work that no clock
@@ -113,6 +115,7 @@ public final class Database {
         isOpen = false
         cache.removeAll()
         literalCache.removeAll()
+        valuesCache.removeAll()
         sqlite3_close_v2(handle)
     }
 
@@ -176,6 +179,25 @@ public final class Database {
         try bind(stmt)
         while try stmt.step() {}
         return Int(sqlite3_changes(handle))
+    }
+
+    /// Runs `statement` for `rows` rows, whose parameters `bind` binds by hand (at
+    /// `ValuesStatement.index`); prepared once per row count.
+    func run(_ statement: ValuesStatement, rows: Int, bind: (Statement) throws(StoreError) -> Void) throws(StoreError) {
+        // Safe: the head's address is an identity only, never read (a literal lives as long as the process).
+        let key = ValuesStatementKey(head: UnsafeRawPointer(statement.head.utf8Start), rows: rows)
+        let stmt: Statement
+        if let cached = valuesCache[key] {
+            // Open: `close()` empties the cache, so a closed connection never gets here.
+            stmt = cached
+        } else {
+            try ensureOpen()
+            stmt = try Statement(database: self, sql: statement.sql(rows: rows))
+            valuesCache[key] = stmt
+        }
+        defer { stmt.reset() }
+        try bind(stmt)
+        while try stmt.step() {}
     }
 
     /// Runs a query, mapping each row.

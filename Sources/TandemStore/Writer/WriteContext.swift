@@ -186,50 +186,81 @@ public final class WriteContext {
     func flushDeferred(endOfBatch: Bool = false) throws(StoreError) {
         let keepLookups = endOfBatch && refCache.count <= Self.maxLookupsKept
         if !keepLookups { forgetLookups() }
-        // Statements found by their literal's address, bound by hand: a batch runs these once per
-        // session and per (session, member) it touched, and hashing the SQL text to find them
-        // cost more than binding them (1000x10: a thousand sessions a batch).
+        // One statement per up to 64 sessions (`ValuesStatement`), not one per session: a batch of
+        // 1000x10 touches about as many sessions as it holds posts, so the statements' own cost
+        // was paid about once per post. A failed statement rolls the batch back, and
+        // `discardBatch` forgets what this kept.
         if !batchCounters.isEmpty {
-            // A failed update rolls the batch back, and `discardBatch` forgets what this kept.
-            for (sid, c) in batchCounters {
-                if keepLookups { loadedCounters[sid] = c }
-                try db.run("UPDATE sessions SET last_turn_seq = ?, last_event_seq = ?, updated_at = ? WHERE sid = ?") { stmt throws(StoreError) in
-                    try stmt.bind(c.lastTurn, at: 1)
-                    try stmt.bind(c.lastEvent, at: 2)
-                    try stmt.bind(c.updatedAt, at: 3)
-                    try stmt.bind(sid, at: 4)
+            if keepLookups {
+                for (sid, c) in batchCounters { loadedCounters[sid] = c }
+            }
+            var next = batchCounters.startIndex
+            var remaining = batchCounters.count
+            while remaining > 0 {
+                let rows = ValuesStatement.chunk(remaining)
+                try db.run(Self.counterUpdate, rows: rows) { stmt throws(StoreError) in
+                    for row in 0..<rows {
+                        let (sid, c) = batchCounters[next]
+                        next = batchCounters.index(after: next)
+                        try stmt.bind(sid, at: Self.counterUpdate.index(row: row, column: 0))
+                        try stmt.bind(c.lastTurn, at: Self.counterUpdate.index(row: row, column: 1))
+                        try stmt.bind(c.lastEvent, at: Self.counterUpdate.index(row: row, column: 2))
+                        try stmt.bind(c.updatedAt, at: Self.counterUpdate.index(row: row, column: 3))
+                    }
                 }
+                remaining -= rows
             }
             batchCounters.removeAll(keepingCapacity: true)
         }
         if !batchContributions.isEmpty {
-            for (key, c) in batchContributions {
-                try db.run("""
-                    INSERT INTO contributions(sid, user_id, turns, tokens_in, tokens_out, comments, row_writes, merges, conflicts, undos)
-                    VALUES (?,?,?,?,?,?,?,?,?,?)
-                    ON CONFLICT(sid, user_id) DO UPDATE SET turns = turns + excluded.turns,
-                      tokens_in = max(0, min(?11, tokens_in + excluded.tokens_in)),
-                      tokens_out = max(0, min(?11, tokens_out + excluded.tokens_out)),
-                      comments = comments + excluded.comments, row_writes = row_writes + excluded.row_writes,
-                      merges = merges + excluded.merges, conflicts = conflicts + excluded.conflicts,
-                      undos = undos + excluded.undos
-                    """) { stmt throws(StoreError) in
-                    try stmt.bind(key.sid, at: 1)
-                    try stmt.bind(key.user, at: 2)
-                    try stmt.bind(c.turns, at: 3)
-                    try stmt.bind(c.tokensIn, at: 4)
-                    try stmt.bind(c.tokensOut, at: 5)
-                    try stmt.bind(c.comments, at: 6)
-                    try stmt.bind(c.rowWrites, at: 7)
-                    try stmt.bind(c.merges, at: 8)
-                    try stmt.bind(c.conflicts, at: 9)
-                    try stmt.bind(c.undos, at: 10)
-                    try stmt.bind(CountBound.most, at: 11)
+            var next = batchContributions.startIndex
+            var remaining = batchContributions.count
+            while remaining > 0 {
+                let rows = ValuesStatement.chunk(remaining)
+                try db.run(Self.contributionUpsert, rows: rows) { stmt throws(StoreError) in
+                    try stmt.bind(CountBound.most, at: 1)
+                    for row in 0..<rows {
+                        let (key, c) = batchContributions[next]
+                        next = batchContributions.index(after: next)
+                        let first = Self.contributionUpsert.index(row: row, column: 0)
+                        try stmt.bind(key.sid, at: first)
+                        try stmt.bind(key.user, at: first + 1)
+                        try stmt.bind(c.turns, at: first + 2)
+                        try stmt.bind(c.tokensIn, at: first + 3)
+                        try stmt.bind(c.tokensOut, at: first + 4)
+                        try stmt.bind(c.comments, at: first + 5)
+                        try stmt.bind(c.rowWrites, at: first + 6)
+                        try stmt.bind(c.merges, at: first + 7)
+                        try stmt.bind(c.conflicts, at: first + 8)
+                        try stmt.bind(c.undos, at: first + 9)
+                    }
                 }
+                remaining -= rows
             }
             batchContributions.removeAll(keepingCapacity: true)
         }
     }
+
+    /// A batch's session counters: rows of (sid, last turn, last event, updated at). VALUES names
+    /// its columns column1...column4.
+    static let counterUpdate = ValuesStatement(
+        head: "UPDATE sessions SET last_turn_seq = v.column2, last_event_seq = v.column3, updated_at = v.column4 FROM (VALUES ",
+        width: 4, leading: 0,
+        tail: ") AS v WHERE sessions.sid = v.column1")
+
+    /// A batch's contributions, added to each (session, member)'s: rows of (sid, user, turns,
+    /// tokens in, tokens out, comments, row writes, merges, conflicts, undos); ?1 the count bound.
+    static let contributionUpsert = ValuesStatement(
+        head: "INSERT INTO contributions(sid, user_id, turns, tokens_in, tokens_out, comments, row_writes, merges, conflicts, undos) VALUES ",
+        width: 10, leading: 1,
+        tail: """
+             ON CONFLICT(sid, user_id) DO UPDATE SET turns = turns + excluded.turns,
+              tokens_in = max(0, min(?1, tokens_in + excluded.tokens_in)),
+              tokens_out = max(0, min(?1, tokens_out + excluded.tokens_out)),
+              comments = comments + excluded.comments, row_writes = row_writes + excluded.row_writes,
+              merges = merges + excluded.merges, conflicts = conflicts + excluded.conflicts,
+              undos = undos + excluded.undos
+            """)
 
     /// Lets go of the session lookups kept (see `refCache`).
     func forgetLookups() {
