@@ -66,6 +66,16 @@ public struct Member: Sendable, Equatable {
 
 public enum TurnRole: String, Sendable, CaseIterable {
     case user, assistant, tool, system
+
+    /// The raw value as a literal: bound to a statement without a copy (`Statement.bind(_:at:)`).
+    var literal: StaticString {
+        switch self {
+        case .user: "user"
+        case .assistant: "assistant"
+        case .tool: "tool"
+        case .system: "system"
+        }
+    }
 }
 
 /// Turns are never erased: undo, clear and checkpoint restore change their state.

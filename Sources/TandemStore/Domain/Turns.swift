@@ -62,7 +62,7 @@ enum Turns {
             let eventSeq = lastEvent - n + 1 + Int64(i)
             try insert(db, sid: ref.sid, seq: seq, role: t.role.rawValue, author: actor, content: t.content,
                        metadata: t.metadata, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
-                       state: 0, eventSeq: eventSeq, nonce: t.nonce)
+                       state: 0, eventSeq: eventSeq, nonce: t.nonce, roleLiteral: t.role.literal)
             counts.add(ContributionCounts(tokensIn: t.tokensIn, tokensOut: t.tokensOut))
             out.append(Turn(sessionID: session, seq: seq, role: t.role, author: actor, content: t.content,
                             metadata: t.metadataValue, tokensIn: t.tokensIn, tokensOut: t.tokensOut, createdAt: ctx.now,
@@ -72,16 +72,23 @@ enum Turns {
         return AppendResult(turns: out)
     }
 
+    /// Inserts one turn row. `roleLiteral`, when given, is `role` as a literal (a `TurnRole`'s):
+    /// bound without a copy.
     static func insert(_ db: Database, sid: Int64, seq: Int64, role: String, author: String, content: String,
                        metadata: String, tokensIn: Int64, tokensOut: Int64, createdAt: Int64, state: Int64,
-                       eventSeq: Int64, nonce: String? = nil) throws(StoreError) {
+                       eventSeq: Int64, nonce: String? = nil, roleLiteral: StaticString? = nil) throws(StoreError) {
+        // Every one of the twelve parameters is bound below, on every run.
         try db.run("""
             INSERT INTO turns(sid, seq, role, author, content, metadata, tokens_in, tokens_out, created_at, state, event_seq, nonce)
             VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
-            """) { stmt throws(StoreError) in
+            """, bindsEveryParameter: true) { stmt throws(StoreError) in
             try stmt.bind(sid, at: 1)
             try stmt.bind(seq, at: 2)
-            try stmt.bind(role, at: 3)
+            if let roleLiteral {
+                try stmt.bind(roleLiteral, at: 3)
+            } else {
+                try stmt.bind(role, at: 3)
+            }
             try stmt.bind(author, at: 4)
             try stmt.bind(content, at: 5)
             try stmt.bind(metadata, at: 6)

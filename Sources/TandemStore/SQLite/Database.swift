@@ -162,8 +162,11 @@ public final class Database {
 
     /// Runs a cached statement that `bind` binds by hand (typed, no value array); returns the
     /// number of changed rows. For hot paths: the statement is found by the literal's address.
+    /// `bindsEveryParameter`: `bind` binds each of the statement's parameters on every run, so the
+    /// values of the last run need no clearing (`Statement.reset(clearingBindings:)`).
     @discardableResult
-    func run(_ sql: StaticString, bind: (Statement) throws(StoreError) -> Void) throws(StoreError) -> Int {
+    func run(_ sql: StaticString, bindsEveryParameter: Bool = false,
+             bind: (Statement) throws(StoreError) -> Void) throws(StoreError) -> Int {
         // Unsafe pointer: used only as an identity, never read; a literal's storage lives as long
         // as the process.
         let stmt: Statement
@@ -175,7 +178,7 @@ public final class Database {
             stmt = try Statement(database: self, sql: sql.description)
             literalCache[UnsafeRawPointer(sql.utf8Start)] = stmt
         }
-        defer { stmt.reset() }
+        defer { stmt.reset(clearingBindings: !bindsEveryParameter) }
         try bind(stmt)
         while try stmt.step() {}
         return Int(sqlite3_changes(handle))

@@ -60,6 +60,13 @@ final class Statement {
         })
     }
 
+    /// Binds a literal's text without copying it (SQLITE_STATIC).
+    func bind(_ value: StaticString, at index: Int32) throws(StoreError) {
+        // Safe: a literal's bytes live as long as the process, so SQLite may keep the pointer.
+        let text = UnsafeRawPointer(value.utf8Start).assumingMemoryBound(to: CChar.self)
+        try check(sqlite3_bind_text(handle, index, text, Int32(value.utf8CodeUnitCount), tandem_sqlite_static()))
+    }
+
     private func check(_ rc: Int32) throws(StoreError) {
         guard rc == SQLITE_OK else { throw database.error(rc, context: "bind") }
     }
@@ -74,10 +81,14 @@ final class Statement {
         }
     }
 
-    func reset() {
+    /// Makes the statement ready to run again. `clearingBindings: false` keeps the values bound
+    /// (and the copies SQLite made of bound text) until they are bound again: for a statement whose
+    /// every run binds every parameter, clearing them first is work for nothing (~580 instructions
+    /// for the turn insert's twelve).
+    func reset(clearingBindings: Bool = true) {
         database.virtualMachineSteps += Int64(sqlite3_stmt_status(handle, SQLITE_STMTSTATUS_VM_STEP, 1))
         sqlite3_reset(handle)
-        sqlite3_clear_bindings(handle)
+        if clearingBindings { sqlite3_clear_bindings(handle) }
     }
 }
 
