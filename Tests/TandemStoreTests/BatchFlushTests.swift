@@ -90,3 +90,22 @@ import Testing
         }
     }
 }
+
+/// Two many-row statements with the same head and different tails are two statements.
+@Suite struct ValuesStatementKeyTests {
+    @Test func statementsSharingAHeadAreKeptApart() throws {
+        let db = try Database(path: ":memory:")
+        defer { db.close() }
+        try db.execute("CREATE TABLE t(a INTEGER PRIMARY KEY, b INTEGER NOT NULL)")
+        let plain = ValuesStatement(head: "INSERT INTO t(a, b) VALUES ", width: 2, leading: 0, tail: "")
+        let doubling = ValuesStatement(head: "INSERT INTO t(a, b) VALUES ", width: 2, leading: 0,
+                                       tail: " ON CONFLICT(a) DO UPDATE SET b = excluded.b * 2")
+        for (statement, value) in [(plain, Int64(5)), (doubling, 7)] {
+            try db.run(statement, rows: 1) { stmt throws(StoreError) in
+                try stmt.bind(1, at: statement.index(row: 0, column: 0))
+                try stmt.bind(value, at: statement.index(row: 0, column: 1))
+            }
+        }
+        #expect(try db.scalar("SELECT b FROM t WHERE a = 1") == 14)
+    }
+}

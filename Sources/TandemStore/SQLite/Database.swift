@@ -187,8 +187,9 @@ public final class Database {
     /// Runs `statement` for `rows` rows, whose parameters `bind` binds by hand (at
     /// `ValuesStatement.index`); prepared once per row count.
     func run(_ statement: ValuesStatement, rows: Int, bind: (Statement) throws(StoreError) -> Void) throws(StoreError) {
-        // Safe: the head's address is an identity only, never read (a literal lives as long as the process).
-        let key = ValuesStatementKey(head: UnsafeRawPointer(statement.head.utf8Start), rows: rows)
+        // Safe: the literals' addresses are identities only, never read (a literal lives as long as the process).
+        let key = ValuesStatementKey(head: UnsafeRawPointer(statement.head.utf8Start),
+                                     tail: UnsafeRawPointer(statement.tail.utf8Start), rows: rows)
         let stmt: Statement
         if let cached = valuesCache[key] {
             // Open: `close()` empties the cache, so a closed connection never gets here.

@@ -44,9 +44,11 @@ struct ValuesStatement {
     }
 }
 
-/// A prepared `ValuesStatement` by its head's literal and its row count.
+/// A prepared `ValuesStatement` by its head's and tail's literals and its row count (two
+/// statements may share a head's text, which the compiler may then store once).
 struct ValuesStatementKey: Hashable {
-    // Safe: an identity only, never read; a literal's storage lives as long as the process.
+    // Safe: identities only, never read; a literal's storage lives as long as the process.
     let head: UnsafeRawPointer
+    let tail: UnsafeRawPointer
     let rows: Int
 }
