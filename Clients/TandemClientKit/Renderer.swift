@@ -119,6 +119,10 @@ public struct Renderer: Sendable {
                 // The turns above that came later are still on the screen: say they are gone, and where to look.
                 let checkpoint = s.detail.map { "checkpoint " + PrintableText.line($0) } ?? "a checkpoint"
                 return notice("session restored to \(checkpoint) by \(name(s.by)): later turns left history and rows went back (/history, /state)")
+            case .unparented:
+                // The branch stays, with its turns and rows; only merging it is over.
+                let parent = s.detail.map { " " + PrintableText.line($0) } ?? ""
+                return notice("this branch's parent\(parent) is gone (deleted by \(name(s.by))): the branch stays but can no longer be merged")
             default:
                 let detail = s.detail.map { " " + PrintableText.line($0) } ?? ""
                 return notice("session \(s.change.rawValue)\(detail) by \(name(s.by))")

@@ -203,6 +203,9 @@ final class InteractiveSession: Sendable {
         case .session(let change) where change.change == .restored:
             // Rows went back to the checkpoint: forget versions so /set reads them again.
             state.withLock { $0.versions = [:] }
+        case .session(let change) where change.change == .unparented:
+            // The parent is gone for good: this view's session is no branch any more.
+            state.withLock { $0.parent = nil }
         default:
             break
         }

@@ -323,7 +323,7 @@ import TandemJSON
             // As another process writing the file would: the branch hidden for removal.
             try store.write { ctx throws(StoreError) in
                 ctx.holds.bypass = true
-                try SessionReaper.hide(ctx, sid: target.branchSid)
+                try SessionReaper.hide(ctx, sid: target.branchSid, actor: "alice")
             }
             let step = try store.write { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: target.branchSid, limit: 3) }
             #expect(step.ended != nil)

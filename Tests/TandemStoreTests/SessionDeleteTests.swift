@@ -155,7 +155,7 @@ import TandemJSON
             // Hidden in the same batch as the removal, so the writer cannot have removed its rows
             // in between: erin still owns the session row when the removal runs.
             store.writer.enqueue(deferrable: false, savepoint: true, wake: false, { ctx throws(StoreError) in
-                try SessionReaper.hide(ctx, sid: try ctx.db.sessionRef("e1", actor: nil).sid)
+                try SessionReaper.hide(ctx, sid: try ctx.db.sessionRef("e1", actor: nil).sid, actor: "admin")
             }, completion: { _ in })
             try store.adminRemoveUser(id: "erin")
             #expect(try store.pendingDeletes() == 0)

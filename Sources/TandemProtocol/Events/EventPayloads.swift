@@ -136,6 +136,9 @@ public enum SessionChangeKind: String, WireEnum {
     case merged
     /// The session was deleted; the server unsubscribes every connection after this event.
     case deleted
+    /// This branch's parent was deleted, discarded or purged: the branch has no parent any more
+    /// (`info` has none) and can no longer be merged.
+    case unparented
 }
 
 /// `session`: the session itself changed.
@@ -144,7 +147,8 @@ public struct SessionChange: WireObject {
     /// The session after the change.
     public var info: SessionInfo
     public var by: String
-    /// With `restored`: the checkpoint's name. With `merged`: the branch's session id.
+    /// With `restored`: the checkpoint's name. With `merged`: the branch's session id. With
+    /// `unparented`: the former parent's session id. Never sent to a share-link viewer.
     public var detail: String?
 
     public init(change: SessionChangeKind, info: SessionInfo, by: String, detail: String? = nil) {

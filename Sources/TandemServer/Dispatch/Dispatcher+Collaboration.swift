@@ -67,6 +67,7 @@ extension Dispatcher {
             let tail = try store.discardBranch(branch: p.session, actor: user, changesAfter: following?.fanout.delivered)
             publishTail(tail, of: before)
             announceDeleted(before, lastEventSeq: tail.lastEventSeq, by: user)
+            publishUnparented(tail)
         }
         return EmptyResult()
     }

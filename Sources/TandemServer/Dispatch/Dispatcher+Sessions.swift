@@ -126,8 +126,15 @@ extension Dispatcher {
             let tail = try store.deleteSession(id: p.session, actor: user, changesAfter: following?.fanout.delivered)
             publishTail(tail, of: before)
             announceDeleted(before, lastEventSeq: tail.lastEventSeq, by: user)
+            publishUnparented(tail)
         }
         return EmptyResult()
+    }
+
+    /// Publishes the `unparented` event a delete or discard wrote on each branch of the session
+    /// (only branches someone follows are read: one lookup each for the rest).
+    func publishUnparented(_ tail: ChangeSet) {
+        for branch in tail.unparentedBranches { publishFromLog(branch) }
     }
 
     /// Runs a delete of session `id` by this server (given its live session, if followed) with the

@@ -46,17 +46,18 @@ enum EventFrames {
             guard let user = change.data?["user"]?.stringValue else { return nil }
             let role = change.data?["role"]?.stringValue.flatMap(TandemProtocol.Role.init(rawValue:))
             payload = .member(MemberChange(user: user, role: role, by: by))
-        case .clear, .restore, .status, .session, .branchMerge:
+        case .clear, .restore, .status, .session, .branchMerge, .unparent:
             guard let info else { return nil }
             let kind: SessionChangeKind = switch change.kind {
             case .clear: .cleared
             case .restore: .restored
             case .status: .status
             case .branchMerge: .merged
+            case .unparent: .unparented
             default: .updated
             }
-            // The checkpoint's name (recorded as `name`) or the branch's id.
-            let detail = change.data?[change.kind == .restore ? "name" : "branch"]?.stringValue
+            // The checkpoint's name (recorded as `name`), the merged branch's id or the former parent's.
+            let detail = change.data?[change.detailField]?.stringValue
             payload = .session(SessionChange(change: kind, info: info.after(change.sessionAfter, eseq: change.eventSeq),
                                              by: by, detail: detail))
         }

@@ -22,19 +22,29 @@ extension ChangeEvent {
 }
 
 extension ChangeEvent {
+    /// The field of `data` a `session` event gives as its `detail`: a restore's checkpoint name, a
+    /// merge's branch id, an unparenting's former parent id.
+    var detailField: String {
+        switch kind {
+        case .restore: "name"
+        case .unparent: "parent"
+        default: "branch"
+        }
+    }
+
     /// Whether this entry's event tells a share-link viewer something its reads do not show, live
-    /// or replayed: a restore's checkpoint name (`checkpoint.list` is forbidden to it) and a merge's
-    /// branch id (`branch.*` is). Such events are rare, so they alone get a frame per audience; a
-    /// `turn` never does (it keeps one shared frame for everyone).
+    /// or replayed: a restore's checkpoint name (`checkpoint.list` is forbidden to it), a merge's
+    /// branch id (`branch.*` is) and an unparented branch's former parent (another session, gone).
+    /// Such events are rare, so they alone get a frame per audience; a `turn` never does (it keeps
+    /// one shared frame for everyone).
     var hasViewerHiddenDetail: Bool {
-        (kind == .restore || kind == .branchMerge) && (data?["name"] != nil || data?["branch"] != nil)
+        (kind == .restore || kind == .branchMerge || kind == .unparent) && data?[detailField] != nil
     }
 
     /// Drops what `hasViewerHiddenDetail` finds, so the `session` event goes without `detail`.
     mutating func hideViewerDetail() {
         guard hasViewerHiddenDetail, case .object(var fields)? = data else { return }
-        fields["name"] = nil
-        fields["branch"] = nil
+        fields[detailField] = nil
         data = .object(fields)
     }
 }

@@ -4,8 +4,9 @@ import TandemTransport
 ///
 /// Nearly always one frame, encoded once and shared by every subscriber (a `turn` always is: the
 /// hot path keeps its one buffer per commit). The rare event a share-link viewer may not see whole
-/// (a restore's checkpoint name, a merge's branch id: see `ChangeEvent.hasViewerHiddenDetail`)
-/// comes as two frames, one for members and one for viewers, each shared within its audience.
+/// (a restore's checkpoint name, a merge's branch id, an unparenting's former parent: see
+/// `ChangeEvent.hasViewerHiddenDetail`) comes as two frames, one for members and one for viewers,
+/// each shared within its audience.
 enum EventDelivery: Sendable {
     /// One frame for everyone; nil: a sequence number with nothing to tell clients.
     case everyone(SharedFrame?)

@@ -14,7 +14,8 @@ enum ImportChecks {
     /// Latest timestamp, in milliseconds: the end of year 9999.
     static let maxTime: Int64 = 253_402_300_799_999
     /// The change-log kinds of the `events` list (turns carry their own event seqs).
-    static let eventKinds: Set<String> = Set(["undo", "clear", "state", "restore", "status", "session", "member", "comment", "branch_merge"])
+    static let eventKinds: Set<String> = Set(["undo", "clear", "state", "restore", "status", "session", "member", "comment", "branch_merge",
+                                                   "unparent"])
 
     /// The session's counters and the limits records are held to.
     struct Bounds {

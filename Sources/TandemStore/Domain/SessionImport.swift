@@ -142,12 +142,21 @@ enum SessionImport {
 
     /// A claimed import is no branch of anything (`begin`), so its `session` events name no parent
     /// either: the document's (the branch it was exported from had one) would replay as the parent of
-    /// a session that is none's branch, a session of this server or of no server.
+    /// a session that is none's branch, a session of this server or of no server. An `unparent`
+    /// change keeps its place in the log but not the parent's id (its `detail`), for the same reason.
     static func unbranched(_ record: JSONValue) -> JSONValue {
-        guard case .object(var fields) = record, case .object(var data)? = fields["data"],
-              case .object(var after)? = data["after"], let parent = after["parent"], !parent.isNull else { return record }
-        after["parent"] = .null
-        data["after"] = .object(after)
+        guard case .object(var fields) = record, case .object(var data)? = fields["data"] else { return record }
+        var changed = false
+        if fields["kind"]?.stringValue == ChangeEvent.Kind.unparent.rawValue, data["parent"] != nil {
+            data["parent"] = nil
+            changed = true
+        }
+        if case .object(var after)? = data["after"], let parent = after["parent"], !parent.isNull {
+            after["parent"] = .null
+            data["after"] = .object(after)
+            changed = true
+        }
+        guard changed else { return record }
         fields["data"] = .object(data)
         return .object(fields)
     }

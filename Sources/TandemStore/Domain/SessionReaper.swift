@@ -1,9 +1,10 @@
 /// Deleting a session without holding the write lock for as long as the session is big.
 ///
 /// A delete is two parts. `hide` is one short transaction: the session loses its members and
-/// share links, its branches lose their parent, its public id is freed (it becomes
-/// `~deleting~SID`, which no identifier can spell, so no lookup finds it and a new session may
-/// take the id at once) and its status becomes `deleting`, which lists and searches leave out.
+/// share links, its branches lose their parent (each with an `unparent` change), its public id
+/// is freed (it becomes `~deleting~SID`, which no identifier can spell, so no lookup finds it and
+/// a new session may take the id at once) and its status becomes `deleting`, which lists and
+/// searches leave out.
 /// `step` then removes at most `maxRows` of its rows per transaction, the session row last; the
 /// writer runs steps between jobs (`StoreWriter`'s chore), so posts to other sessions wait for
 /// one step at most, not for the whole session. The status is the to-do list: a restart (or any
@@ -17,21 +18,44 @@ enum SessionReaper {
     /// The assignments (SQL) that give a session row to the delete steps.
     static let handOver = "status = '\(status)', id = '~deleting~' || sid"
 
-    /// Hides session `sid` (see above); the writer's chore removes the rest.
-    static func hide(_ ctx: WriteContext, sid: Int64) throws(StoreError) {
+    /// Hides session `sid` (see above), deleted by `actor`; the writer's chore removes the rest.
+    /// Returns the ids of the branches that lost their parent with it (see `unparent`).
+    @discardableResult
+    static func hide(_ ctx: WriteContext, sid: Int64, actor: String) throws(StoreError) -> [String] {
         let db = ctx.db
         let key: [SQLValue] = [.integer(sid)]
         try db.run("DELETE FROM members WHERE sid = ?", key)
         try db.run("DELETE FROM share_links WHERE sid = ?", key)
-        // What ON DELETE SET NULL does when the row finally goes, done now: branches see their
-        // parent gone at once. Their list items change (no `parent` any more), so they take this
-        // write's stamp: a poller's `session.list {updated_since}` lists them again.
-        try db.run("UPDATE sessions SET parent_sid = NULL, updated_at = ? WHERE parent_sid = ?", [.integer(ctx.now), .integer(sid)])
+        let unparented = try unparent(ctx, parent: sid, actor: actor)
         try SessionIncarnation.retire(db, sid: sid, now: ctx.now)
         try db.run("""
             UPDATE sessions SET \(handOver), title = '', parent_sid = NULL WHERE sid = ?
             """, key)
         ctx.choreDue = true
+        return unparented
+    }
+
+    /// What ON DELETE SET NULL does when the row finally goes, done now: the branches of `parent`
+    /// see it gone at once. Each visible one records an `unparent` change (`data.parent`: the
+    /// parent's id) in this transaction, so the going has an event seq: it moves the branch's
+    /// head and `updated`, is replayed after `since`, and reaches the branch's followers. A hidden
+    /// branch (being deleted or imported) loses its parent without one: nobody follows it.
+    /// A held branch (being merged into) makes the job wait for the merge, as every write to it does.
+    /// Returns the ids of the visible branches.
+    private static func unparent(_ ctx: WriteContext, parent: Int64, actor: String) throws(StoreError) -> [String] {
+        let db = ctx.db
+        guard let parentID = try db.queryOne("SELECT id FROM sessions WHERE sid = ?", [.integer(parent)], { $0.text(0) }) else {
+            return []
+        }
+        let branches = try db.query("""
+            SELECT sid, id FROM sessions WHERE parent_sid = ? AND status NOT IN \(hiddenStatuses) ORDER BY sid
+            """, [.integer(parent)]) { ($0.int(0), $0.text(1)) }
+        try db.run("UPDATE sessions SET parent_sid = NULL, updated_at = ? WHERE parent_sid = ?", [.integer(ctx.now), .integer(parent)])
+        for (branch, _) in branches {
+            try ctx.recordEvent(sid: branch, kind: ChangeEvent.Kind.unparent.rawValue, actor: actor,
+                                data: ["parent": .string(parentID)])
+        }
+        return branches.map(\.1)
     }
 
     /// Removes up to `maxRows` rows of one hidden session (the lowest sid, or `sid`), or the

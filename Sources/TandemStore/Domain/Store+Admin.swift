@@ -219,7 +219,7 @@ extension Store {
     public func adminDeleteSession(id: String, actor: String = "admin") throws(StoreError) {
         try write { ctx throws(StoreError) in
             let ref = try ctx.db.sessionRef(id, actor: nil)
-            try SessionReaper.hide(ctx, sid: ref.sid)
+            try SessionReaper.hide(ctx, sid: ref.sid, actor: actor)
             try ctx.db.audit(actor: actor, action: .sessionDelete, sessionID: id, now: ctx.now)
         }
         try finishDeletes()

@@ -92,10 +92,10 @@ extension Store {
             let info = try SessionRows.load(ctx.db, sid: ref.sid)
             guard info.branchStatus == "open" else { throw StoreError(.invalidState, "\(branch) is not an open branch") }
             let tail = try Changes.tail(ctx.db, sid: ref.sid, sessionID: branch, after: since)
-            try SessionReaper.hide(ctx, sid: ref.sid)
+            let unparented = try SessionReaper.hide(ctx, sid: ref.sid, actor: actor)
             try ctx.db.audit(actor: actor, action: .branchDiscard, sessionID: branch,
                              detail: ["parent": info.parentID.map(JSONValue.string) ?? .null], now: ctx.now)
-            return ChangeSet(events: tail, lastEventSeq: info.lastEventSeq)
+            return ChangeSet(events: tail, lastEventSeq: info.lastEventSeq, unparentedBranches: unparented)
         }
     }
 }

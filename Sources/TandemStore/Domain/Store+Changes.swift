@@ -25,11 +25,14 @@ public struct ChangeEvent: Sendable, Equatable {
         case comment
         /// a branch was merged in: `data.branch`; its turns and rows appear as their own events.
         case branchMerge = "branch_merge"
+        /// the branch's parent was deleted, discarded or purged: `data.parent` is its id; the
+        /// branch has no parent from this change on (`SessionReaper.unparent`).
+        case unparent
 
         /// Changes reported to clients as a `session` event, which shows the session after them.
         public var changesTheSession: Bool {
             switch self {
-            case .clear, .restore, .status, .session, .branchMerge: true
+            case .clear, .restore, .status, .session, .branchMerge, .unparent: true
             case .turn, .undo, .state, .member, .comment: false
             }
         }
@@ -66,6 +69,9 @@ public struct ChangeSet: Sendable, Equatable {
     /// session was deleted and another made under its id since an earlier page. Nil for a
     /// delete's tail.
     public var sessionCreatedAt: Int64? = nil
+    /// For a delete's tail: the branches that lost their parent with the session (each recorded
+    /// an `unparent` change in the delete's transaction), for the caller to publish.
+    public var unparentedBranches: [String] = []
 
     /// Whether these pages are of another session than the one created at `created`: one deleted
     /// and made again under its id since. The one rule joins and the live catch-up both apply.

@@ -105,9 +105,9 @@ extension Store {
             let ref = try ctx.db.authorize(.sessionDelete, session: id, actor: actor)
             let last = try ctx.db.scalar("SELECT last_event_seq FROM sessions WHERE sid = ?", [.integer(ref.sid)]) ?? 0
             let tail = try Changes.tail(ctx.db, sid: ref.sid, sessionID: id, after: since)
-            try SessionReaper.hide(ctx, sid: ref.sid)
+            let unparented = try SessionReaper.hide(ctx, sid: ref.sid, actor: actor)
             try ctx.db.audit(actor: actor, action: .sessionDelete, sessionID: id, now: ctx.now)
-            return ChangeSet(events: tail, lastEventSeq: last)
+            return ChangeSet(events: tail, lastEventSeq: last, unparentedBranches: unparented)
         }
     }
 

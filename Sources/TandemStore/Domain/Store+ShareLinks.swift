@@ -95,7 +95,7 @@ extension Store {
             let doomed = try ctx.db.query("SELECT sid, id FROM sessions WHERE status = 'archived' AND archived_at < ? ORDER BY sid",
                                           [.integer(ctx.now - age)]) { ($0.int(0), $0.text(1)) }
             for (sid, id) in doomed {
-                try SessionReaper.hide(ctx, sid: sid)
+                try SessionReaper.hide(ctx, sid: sid, actor: actor)
                 try ctx.db.audit(actor: actor, action: .sessionPurge, sessionID: id, now: ctx.now)
             }
             return doomed.map(\.1)
