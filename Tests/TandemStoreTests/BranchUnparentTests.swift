@@ -1,3 +1,5 @@
+import Foundation
+import Synchronization
 import Testing
 import TandemJSON
 @testable import TandemStore
@@ -51,6 +53,56 @@ import TandemJSON
             let change = try #require(after.first)
             #expect(change.kind == .unparent && change.actor == "alice" && change.data?["parent"] == "b1")
             #expect(try store.session(id: "c1").parentID == nil)
+        }
+    }
+
+    /// A branch being merged into (held by a merge in steps) takes its `unparent` change after the
+    /// merge, as every write to it waits: written in between, it would have split the merge's events.
+    @Test func aBranchBeingMergedIntoIsUnparentedAfterTheMerge() throws {
+        try withStore(configure: { $0.importStepRows = 3 }) { store in
+            try makeSession(store, id: "p")
+            _ = try store.appendTurn(session: "p", actor: "bob", NewTurn(role: .user, content: "root"))
+            _ = try store.createBranch(session: "p", actor: "alice", id: "c")
+            _ = try store.createBranch(session: "c", actor: "alice", id: "d")
+            _ = try store.appendTurns(session: "d", actor: "bob", (0..<30).map { NewTurn(role: .user, content: "d \($0)") })
+            let start = try store.write { ctx throws(StoreError) in
+                try BranchMergeJob.begin(ctx, branch: "d", actor: "alice", resolutions: [:], texts: [:], stepRows: 3)
+            }
+            guard case .held(let target) = start else { Issue.record("fits one step"); return }
+            let deleted = Mutex<ChangeSet?>(nil)
+            let thread = Thread {
+                let gone = try? store.deleteSession(id: "p", actor: "alice", changesAfter: nil)
+                deleted.withLock { $0 = gone }
+            }
+            thread.start()
+            Thread.sleep(forTimeInterval: 0.2) // the delete reaches the writer and waits for the hold
+            var ended = false
+            while !ended {
+                let step = try store.write { ctx throws(StoreError) in try BranchMergeJob.step(ctx, branch: target.branchSid, limit: 3) }
+                ended = step.ended != nil || step.gone
+            }
+            let deadline = Date().addingTimeInterval(10)
+            while deleted.withLock({ $0 == nil }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+            #expect(deleted.withLock { $0?.unparentedBranches } == ["c"])
+            let log = try changes(store, "c", after: 0)
+            let kinds = log.map(\.kind)
+            #expect(kinds.last == .unparent && kinds.dropLast().last == .branchMerge, "\(kinds)")
+            #expect(kinds.filter { $0 == .unparent }.count == 1)
+        }
+    }
+
+    /// A merge removes no session: the merged branch's own branch keeps it as its parent.
+    @Test func aMergedBranchsBranchKeepsItsParentAndCannotMergeIntoIt() throws {
+        try withStore { store in
+            try makeSession(store, id: "p")
+            _ = try store.appendTurn(session: "p", actor: "bob", NewTurn(role: .user, content: "root"))
+            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
+            _ = try store.createBranch(session: "b", actor: "alice", id: "c")
+            let head = try store.session(id: "c").lastEventSeq
+            guard case .merged = try store.mergeBranch(branch: "b", actor: "alice") else { Issue.record("b not merged"); return }
+            #expect(try store.session(id: "c").parentID == "b")
+            #expect(try changes(store, "c", after: head).isEmpty)
+            #expect(errorCode { _ = try store.mergeBranch(branch: "c", actor: "alice") } == "session_archived")
         }
     }
 

@@ -40,21 +40,41 @@ enum SessionReaper {
     /// parent's id) in this transaction, so the going has an event seq: it moves the branch's
     /// head and `updated`, is replayed after `since`, and reaches the branch's followers. A hidden
     /// branch (being deleted or imported) loses its parent without one: nobody follows it.
-    /// A held branch (being merged into) makes the job wait for the merge, as every write to it does.
     /// Returns the ids of the visible branches.
+    ///
+    /// What `WriteContext.recordEvent` does for each, in three statements for all of them: one by
+    /// one, a parent of 10,000 branches held the writer ~360 ms (debug build), set-wise ~50 ms.
+    /// That is sound because a delete is never a deferrable job: the writer flushed the batch's
+    /// counters to the rows before it, so `last_event_seq` and `last_turn_seq` are current.
     private static func unparent(_ ctx: WriteContext, parent: Int64, actor: String) throws(StoreError) -> [String] {
+        precondition(!ctx.jobIsDeferrable, "a delete reads the branches' counters from their rows")
         let db = ctx.db
         guard let parentID = try db.queryOne("SELECT id FROM sessions WHERE sid = ?", [.integer(parent)], { $0.text(0) }) else {
             return []
         }
-        let branches = try db.query("""
-            SELECT sid, id FROM sessions WHERE parent_sid = ? AND status NOT IN \(hiddenStatuses) ORDER BY sid
-            """, [.integer(parent)]) { ($0.int(0), $0.text(1)) }
-        try db.run("UPDATE sessions SET parent_sid = NULL, updated_at = ? WHERE parent_sid = ?", [.integer(ctx.now), .integer(parent)])
-        for (branch, _) in branches {
-            try ctx.recordEvent(sid: branch, kind: ChangeEvent.Kind.unparent.rawValue, actor: actor,
-                                data: ["parent": .string(parentID)])
+        let visible = "parent_sid = ?1 AND status NOT IN \(hiddenStatuses)"
+        let branches = try db.query("SELECT sid, id FROM sessions WHERE \(visible) ORDER BY sid", [.integer(parent)]) {
+            ($0.int(0), $0.text(1))
         }
+        // A branch being merged into: the job waits for the merge, as every write to it does (`reserve`).
+        if let held = branches.first(where: { ctx.holds.refuses($0.0) }) {
+            throw StoreError(.busy, "session #\(held.0) is being merged into; the write waits for the merge")
+        }
+        if !branches.isEmpty {
+            // `data` as `SessionAfter.attach` writes it: the branch as the change left it, no parent.
+            try db.run("""
+                INSERT INTO events(sid, seq, kind, actor, data, created_at)
+                SELECT sid, last_event_seq + 1, ?3, ?4, json_object('parent', ?5, 'after', json_object(
+                  'title', title, 'owner', owner, 'metadata', json(metadata), 'status', status,
+                  'head_seq', last_turn_seq, 'updated', ?2, 'parent', NULL)), ?2
+                FROM sessions WHERE \(visible)
+                """, [.integer(parent), .integer(ctx.now), .text(ChangeEvent.Kind.unparent.rawValue), .text(actor), .text(parentID)])
+        }
+        // The visible ones' log numbers taken with the parent's going, in one pass over the rows.
+        try db.run("""
+            UPDATE sessions SET parent_sid = NULL, updated_at = ?2,
+              last_event_seq = last_event_seq + (status NOT IN \(hiddenStatuses)) WHERE parent_sid = ?1
+            """, [.integer(parent), .integer(ctx.now)])
         return branches.map(\.1)
     }
 
