@@ -43,9 +43,9 @@ enum SessionReaper {
     /// Returns the ids of the visible branches.
     ///
     /// What `WriteContext.recordEvent` does for each, in three statements for all of them: one by
-    /// one, a parent of 10,000 branches held the writer ~360 ms (debug build), set-wise ~50 ms.
-    /// That is sound because a delete is never a deferrable job: the writer flushed the batch's
-    /// counters to the rows before it, so `last_event_seq` and `last_turn_seq` are current.
+    /// one, a parent of 10,000 branches held the writer about 3.5 times as long (docs/benchmarks.md,
+    /// `writer-hold delete-parent`). That is sound because a delete is never a deferrable job: the
+    /// writer flushed the batch's counters to the rows before it, so the counters read are current.
     private static func unparent(_ ctx: WriteContext, parent: Int64, actor: String) throws(StoreError) -> [String] {
         precondition(!ctx.jobIsDeferrable, "a delete reads the branches' counters from their rows")
         let db = ctx.db
