@@ -279,8 +279,18 @@ def checkpoints_branches_templates(a):
     check(m["merged"] is False and m["rows"] == [] and m["rows_total"] == 0 and "first_seq" not in m and m["conflicts"]
           and set(m["conflicts"][0]) == {"key", "conflicts"}, "a conflicted merge writes nothing", m)
     check("conflicts_more" not in m, "conflicts_more is absent when every conflict is listed", m)
+    # a branch of the discarded branch loses its parent with a `session` event `unparented`
+    b3 = o.ok("branch.create", session=b2)["session"]["id"]
+    f = Conn(a.url, a.token)
+    head = f.ok("session.join", session=b3)["head_eseq"]
+    f.drain()
     d = o.ok("branch.discard", session=b2)
     check(d == {}, "branch.discard -> {}", d)
+    ev = f.durable()
+    shape(ev, (EVENT_BASE | {"change", "info", "by", "detail"}, set()), "unparented event")
+    check(ev["change"] == "unparented" and ev["detail"] == b2 and ev["eseq"] == head + 1 and "parent" not in ev["info"]
+          and ev["info"]["head_eseq"] == head + 1, "the branch of a discarded branch: session event unparented", ev)
+    f.close()
     o.err("branch.discard", "not_found", "discarding a discarded branch", session=b2)
     # templates
     name = "retro-" + uuid.uuid4().hex[:6]

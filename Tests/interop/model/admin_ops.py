@@ -310,7 +310,7 @@ class AdminOps(AdminPurge, AdminLive):
         self.revoked_links = {lid for lid in self.revoked_links if self.link_sessions.get(lid) != b.id}
         for c in self.sessions.values():  # as branch.discard leaves them (branch_ops.op_discard)
             if c.parent and c.parent["session"] == b.id:
-                c.lose_parent(now_ms())
+                c.lose_parent(now_ms(), "admin")
         for u in self.users:
             self.joined.pop((u, b.id), None)
             if u in b.members:

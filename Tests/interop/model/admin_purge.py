@@ -55,7 +55,9 @@ class AdminPurge:
         self.tally_admin("purged: a session with live members", len(live))
         self.tally_admin("purged: a session without", len(mine - live))
         self.tally_admin("purged: an earlier seed's session", len(want - mine))
-        for s in [self.sessions[sid] for sid in sorted(mine)]:
+        # Parents before their branches, as the purge goes (in the order the sessions were made): a purged
+        # branch whose parent is purged too gets `unparented` before its own `deleted`.
+        for s in sorted((self.sessions[sid] for sid in mine), key=lambda s: (self.depth(s), s.id)):
             self.deleted_by_admin(s)
         for (u, sid), n in left.items():
             if self.clients[u].durable(sid)[n:]:
@@ -73,6 +75,13 @@ class AdminPurge:
         after = dict(self.file_rows("SELECT user_id, session_count FROM owner_counts"))
         for owner, n in freed.items():
             match(after.get(owner), counts.get(owner, 0) - n, f"{owner}'s session count after the purge")
+
+    def depth(self, s):
+        """How many of the model's sessions stand above `s` through parents."""
+        n = 0
+        while s.parent and s.parent["session"] in self.sessions:
+            s, n = self.sessions[s.parent["session"]], n + 1
+        return n
 
     def purge_material(self):
         """The model's sessions to purge: those archived, else one or two archived now (an import of the

@@ -93,7 +93,7 @@ class BranchOps:
         del self.sessions[b.id]
         for c in self.sessions.values():
             if c.parent and c.parent["session"] == b.id:
-                c.lose_parent(now_ms())
+                c.lose_parent(now_ms(), user)
         for u in self.users:
             self.joined.pop((u, b.id), None)
         match(r["result"], {}, "discard")

@@ -109,14 +109,18 @@ class Session:
         self.branch_open = False
         self.fork_parent_eseq = None
 
-    def lose_parent(self, now):
-        """Its parent deleted or discarded (at or before `now`, ms): no parent, an orphan if it was open, and a
-        new `updated` (the delete's time stamp, between its last one and `now`), which takes no eseq."""
+    def lose_parent(self, now, by):
+        """Its parent deleted, discarded or purged by `by` (at or before `now`, ms): no parent, an orphan if it
+        was open, a new `updated` (the delete's time stamp, between its last one and `now`) and a `session`
+        event `unparented` naming the parent in `detail`."""
+        gone = self.parent["session"]
         self.parent = None
         self.orphan = self.branch_open
         self.branch_open = False
         lo = self.updated_window[0] if self.updated is ANY else self.updated
         self.updated, self.updated_window = ANY, (lo, now)
+        self.emit({"event": "session", "change": "unparented", "by": by, "detail": gone, "info": ANY})
+        self.events[-1]["info"] = self.info()
 
     # --- derived -------------------------------------------------------------------------------
     @property

@@ -129,8 +129,9 @@ class ReplayChecks:
                         ev.pop("metadata", None)
                 elif ev["event"] == "comment" and ev["comment"]["seq"] not in live:
                     ev["comment"] = dict(ev["comment"], text="")
-                elif ev["event"] == "session" and ev["change"] in ("restored", "merged"):
-                    # the checkpoint's name, the branch's id: reads forbidden to a viewer (permissions.md)
+                elif ev["event"] == "session" and ev["change"] in ("restored", "merged", "unparented"):
+                    # the checkpoint's name, the branch's id, the gone parent's id: reads forbidden to a viewer
+                    # (permissions.md)
                     ev.pop("detail", None)
                 wantev.append(ev)
             match(len(replay), len(wantev), "viewer replay count")
