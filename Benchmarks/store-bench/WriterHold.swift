@@ -13,8 +13,8 @@ struct WriterHold: ParsableCommand {
         commandName: "writer-hold",
         abstract: "The longest a writer job (branch merge, clear, template, text merge, quota check...) holds up another session's post.")
     @OptionGroup var common: Common
-    @Argument(help: "merge, merge-rows, fork, delete, import, clear, undo, template-save, template-create, text-merge, text-edit, text-many, object-many, object-one, object-big, array-long, merge-texts, quota, remove-user, update-metadata, remove-member.") var job: String
-    @Option(help: "Size: turns (merge, delete, import, clear, undo), rows (template), lines (text-merge), sessions (quota, remove-user), members (remove-member), bytes (update-metadata).")
+    @Argument(help: "merge, merge-rows, fork, delete, delete-parent, import, clear, undo, template-save, template-create, text-merge, text-edit, text-many, object-many, object-one, object-big, array-long, merge-texts, quota, remove-user, update-metadata, remove-member.") var job: String
+    @Option(help: "Size: turns (merge, delete, import, clear, undo), branches (delete-parent), rows (template), lines (text-merge), sessions (quota, remove-user), members (remove-member), bytes (update-metadata).")
     var size = 100_000
     @Option(help: "max-merge-diff-steps for text-merge (0: unbounded, as before the bound).") var diffSteps = 10_000_000
     @Option(help: "merge-texts: lines of each row's text (its reordered part; more lines, more diff steps per row).")
@@ -114,6 +114,13 @@ struct WriterHold: ParsableCommand {
                 _ = try store.deleteSession(id: "bench", actor: "u0")
                 try store.finishDeletes() // the rows, removed by the writer's chore in steps
                 return "deleted a session of \(size) turns, rows gone"
+            }
+        case "delete-parent":
+            _ = try store.appendTurn(session: "bench", actor: "u1", NewTurn(role: .user, content: "before the forks"))
+            for i in 0..<size { _ = try store.createBranch(session: "bench", actor: "u0", id: "branch-\(i)") }
+            return {
+                _ = try store.deleteSession(id: "bench", actor: "u0")
+                return "deleted a parent of \(size) branches, each unparented with its event"
             }
         case "import":
             try appendTurns(store, session: "bench", count: size, &gen)
