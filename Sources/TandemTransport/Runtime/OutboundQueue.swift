@@ -159,11 +159,23 @@ struct OutboundQueue {
             // 2 KiB, stay with the connection). A member of a busy session receives dozens of
             // frames per loop turn; releasing the array each time made every flush regrow it
             // (array growth was 6% of an event loop's samples on 1x100).
-            frames.removeAll(keepingCapacity: frames.capacity <= Self.keptSlots)
+            if frames.capacity <= Self.keptSlots {
+                removeAllFramesKeepingCapacity()
+            } else {
+                frames = []
+            }
             head = 0
         } else if head >= 64 && head * 2 >= frames.count {
             frames.removeFirst(head)
             head = 0
         }
+    }
+
+    /// Empties `frames`, keeping its storage. Popped one by one, each frame is released straight
+    /// away; `removeAll(keepingCapacity:)` went through Array's general `replaceSubrange`, which
+    /// made a write that drains the queue 661 instead of 536 instructions (callgrind, 1x100, where
+    /// a drain releases about two frames).
+    private mutating func removeAllFramesKeepingCapacity() {
+        while frames.popLast() != nil {}
     }
 }

@@ -58,4 +58,31 @@ import Testing
         try burst(&queue, frames: 1_000, writer: writer, reader: reader, staging: staging)
         #expect(queue.slotCapacity <= OutboundQueue.keptSlots, "a big array is let go: \(queue.slotCapacity)")
     }
+
+    /// A drained queue keeps its slots but not the frames in them: every frame written is released
+    /// (a broadcast frame is shared by every member's queue; one kept here would outlive the run).
+    @Test func aDrainedQueueReleasesTheFramesItWrote() throws {
+        let (writer, reader) = try socketPair()
+        defer { close(writer); close(reader) }
+        let staging = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
+        defer { staging.deallocate() }
+        var queue = OutboundQueue()
+        weak var small: FrameBytes?
+        weak var large: FrameBytes?
+        do {
+            // One under the staging threshold (sent from the staging copy), one over it (writev).
+            let first = FrameBytes.make(copying: [1, 2, 3])
+            let second = FrameBytes.make(copying: [UInt8](repeating: 7, count: OutboundQueue.coalesceBelow + 1))
+            small = first
+            large = second
+            queue.append(first)
+            queue.append(second)
+        }
+        #expect(small != nil && large != nil, "the queue holds its frames until they are written")
+        #expect(queue.write(fd: writer, staging: staging) == .drained)
+        #expect(small == nil && large == nil, "a drained queue released its frames")
+        #expect(queue.slotCapacity >= 2, "and kept its slots")
+        let expected = [1, 2, 3] + [UInt8](repeating: 7, count: OutboundQueue.coalesceBelow + 1)
+        #expect(readAll(reader, count: expected.count) == expected)
+    }
 }
