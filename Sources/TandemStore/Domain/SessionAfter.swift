@@ -25,17 +25,26 @@ public struct SessionAfter: Sendable, Equatable {
         case noParent
     }
 
+    /// The keys of the record, each spelled once here: the parser below, `attach` and the delete's
+    /// set-wise `unparent` (`SessionReaper`) all take them from this list, the last two through one
+    /// SQL object (`sqlObject`), so no writer of the record can have a key another lacks.
+    enum Key: String, CaseIterable {
+        case title, owner, metadata, status
+        case headSeq = "head_seq"
+        case updated, parent
+    }
+
     init?(_ value: JSONValue?) {
-        guard let value, let title = value["title"]?.stringValue, let metadata = value["metadata"],
-              let status = value["status"]?.stringValue.flatMap(SessionStatus.init(rawValue:)),
-              let lastTurn = value["head_seq"]?.intValue, let updated = value["updated"]?.intValue else { return nil }
+        guard let value, let title = value[Key.title]?.stringValue, let metadata = value[Key.metadata],
+              let status = value[Key.status]?.stringValue.flatMap(SessionStatus.init(rawValue:)),
+              let lastTurn = value[Key.headSeq]?.intValue, let updated = value[Key.updated]?.intValue else { return nil }
         self.title = title
-        self.owner = value["owner"]?.stringValue
+        self.owner = value[Key.owner]?.stringValue
         self.metadata = metadata
         self.status = status
         self.lastTurnSeq = lastTurn
         self.updatedAt = updated
-        switch value["parent"] {
+        switch value[Key.parent] {
         case nil: parent = .unrecorded
         case .null?: parent = .noParent
         case let given?:
@@ -44,22 +53,44 @@ public struct SessionAfter: Sendable, Equatable {
         }
     }
 
+    /// The record as an SQL `json_object` of the `sessions` row `row` (an alias), with `headSeq`,
+    /// `updated` and `parent` given as SQL expressions: the row's own columns may lag or be about
+    /// to change (the writer's turn count, the change's time, a parent going).
+    static func sqlObject(row: String, headSeq: String, updated: String, parent: String) -> String {
+        let pairs = Key.allCases.map { key -> String in
+            let value = switch key {
+            case .title: "\(row).title"
+            case .owner: "\(row).owner"
+            case .metadata: "json(\(row).metadata)"
+            case .status: "\(row).status"
+            case .headSeq: headSeq
+            case .updated: updated
+            case .parent: parent
+            }
+            return "'\(key.rawValue)', \(value)"
+        }
+        return "json_object(\(pairs.joined(separator: ", ")))"
+    }
+
     /// `data` (an object, or nil) with `after` added: the session row as the change left it, and
     /// its last turn as the writer counts it (`lastTurn`; the row's column may lag in a batch).
     static func attach(to data: JSONValue?, db: Database, sid: Int64, lastTurn: Int64, now: Int64) throws(StoreError) -> JSONValue {
+        let parent = "CASE WHEN p.id IS NULL THEN NULL ELSE json_object('session', p.id, 'seq', coalesce(s.fork_seq, 0)) END"
         let sql = """
-            SELECT s.title, s.metadata, s.status, p.id, s.fork_seq, s.owner FROM sessions s
-            LEFT JOIN sessions p ON p.sid = s.parent_sid WHERE s.sid = ?
+            SELECT \(sqlObject(row: "s", headSeq: "?2", updated: "?3", parent: parent)) FROM sessions s
+            LEFT JOIN sessions p ON p.sid = s.parent_sid WHERE s.sid = ?1
             """
-        guard let (title, metadata, status, parentID, forkSeq, owner) = try db.queryOne(sql, [.integer(sid)], { row throws(StoreError) in
-            (row.text(0), try row.json(1), row.text(2), row.optionalText(3), row.optionalInt(4), row.text(5))
+        guard let after = try db.queryOne(sql, [.integer(sid), .integer(lastTurn), .integer(now)], { row throws(StoreError) in
+            try row.json(0)
         })
         else { throw StoreError.notFound("session") }
-        let parent: JSONValue = parentID.map { ["session": .string($0), "seq": .integer(forkSeq ?? 0)] } ?? .null
         var fields: [String: JSONValue] = [:]
         if case .object(let given)? = data { fields = given }
-        fields["after"] = ["title": .string(title), "owner": .string(owner), "metadata": metadata, "status": .string(status),
-                           "head_seq": .integer(lastTurn), "updated": .integer(now), "parent": parent]
+        fields["after"] = after
         return .object(fields)
     }
+}
+
+private extension JSONValue {
+    subscript(key: SessionAfter.Key) -> JSONValue? { self[key.rawValue] }
 }

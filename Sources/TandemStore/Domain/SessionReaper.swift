@@ -61,12 +61,11 @@ enum SessionReaper {
             throw StoreError(.busy, "session #\(held.0) is being merged into; the write waits for the merge")
         }
         if !branches.isEmpty {
-            // `data` as `SessionAfter.attach` writes it: the branch as the change left it, no parent.
+            // `data.after` from the record `SessionAfter.attach` writes: the branch as the change left it, no parent.
+            let after = SessionAfter.sqlObject(row: "sessions", headSeq: "last_turn_seq", updated: "?2", parent: "NULL")
             try db.run("""
                 INSERT INTO events(sid, seq, kind, actor, data, created_at)
-                SELECT sid, last_event_seq + 1, ?3, ?4, json_object('parent', ?5, 'after', json_object(
-                  'title', title, 'owner', owner, 'metadata', json(metadata), 'status', status,
-                  'head_seq', last_turn_seq, 'updated', ?2, 'parent', NULL)), ?2
+                SELECT sid, last_event_seq + 1, ?3, ?4, json_object('parent', ?5, 'after', \(after)), ?2
                 FROM sessions WHERE \(visible)
                 """, [.integer(parent), .integer(ctx.now), .text(ChangeEvent.Kind.unparent.rawValue), .text(actor), .text(parentID)])
         }
