@@ -1,5 +1,7 @@
 import Foundation
+import Synchronization
 import TandemJSON
+@testable import TandemServer
 import TandemStore
 import Testing
 
@@ -82,6 +84,29 @@ extension EndToEnd {
             expectUnparented(nextDurable(child), session: "b2", eseq: head + 1, by: "alice", detail: "b1")
             // The discarded branch's own follower gets its `deleted`, not an `unparented`.
             #expect(nextDurable(s.follower)?["change"] == "deleted")
+        }
+
+        /// Both a delete's own publish (`publishUnparented`) and the access watcher's look for the
+        /// log's new entries deliver the event; here the watcher takes one look at the start and none
+        /// for an hour, so only the first can.
+        @Test("session.delete and branch.discard over the wire publish unparented at once, not on the watcher's next look")
+        func publishedByTheDeleteItself() throws {
+            let harness = try TestServer(accessWatchInterval: 3600)
+            defer { harness.stop() }
+            let watcher = harness.server.watcher
+            let s = try setUp(harness)
+            try s.owner.ok("branch.create", ["session": "main", "branch": "side"])
+            try s.owner.ok("branch.create", ["session": "side", "branch": "b2"])
+            let child = try harness.connect(s.bob, label: "child follower")
+            let childHead = try #require(try child.ok("session.join", ["session": "b2"])["head_eseq"]?.intValue)
+            let ticks = watcher.ticks.load(ordering: .relaxed)
+            #expect(ticks <= 1, "the watcher looked again: \(ticks)")
+
+            try s.owner.ok("branch.discard", ["session": "side"])
+            expectUnparented(nextDurable(child), session: "b2", eseq: childHead + 1, by: "alice", detail: "side")
+            try s.owner.ok("session.delete", ["session": "main"])
+            expectUnparented(nextDurable(s.follower), eseq: s.head + 1, by: "alice", detail: "main")
+            #expect(watcher.ticks.load(ordering: .relaxed) == ticks, "the watcher looked meanwhile")
         }
 
         @Test("tandem-admin deletes the parent while the server runs: the branch's follower gets unparented by admin")
