@@ -7,12 +7,14 @@ import TandemTransport
 extension AdminFixture {
     /// Starts a server on the fixture's database (a free port, one loop, errors only logged);
     /// the caller shuts it down. `accessWatchInterval`: seconds between the server's looks for
-    /// other processes' writes (0.25 in tandemd).
-    func startServer(accessWatchInterval: Double = 0.25) throws -> (server: TandemServer, port: UInt16) {
+    /// other processes' writes (0.25 in tandemd); `configure` changes settings for one test.
+    func startServer(accessWatchInterval: Double = 0.25,
+                     configure: (inout ServerConfiguration) -> Void = { _ in }) throws -> (server: TandemServer, port: UInt16) {
         var configuration = ServerConfiguration()
         configuration.port = 0
         configuration.loops = 1
         configuration.databasePath = db
+        configure(&configuration)
         var logger = Logger(label: "tandem-admin-test")
         logger.logLevel = .error
         let server = try TandemServer(configuration: configuration, logger: logger, accessWatchInterval: accessWatchInterval)
