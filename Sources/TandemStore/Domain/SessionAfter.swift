@@ -72,15 +72,19 @@ public struct SessionAfter: Sendable, Equatable {
         return "json_object(\(pairs.joined(separator: ", ")))"
     }
 
+    /// `attach`'s query: session `?1` with its last turn `?2` at time `?3` (built once).
+    private static let attachSQL = """
+        SELECT \(sqlObject(row: "s", headSeq: "?2", updated: "?3", parent: recordedParentSQL))
+        FROM sessions s LEFT JOIN sessions p ON p.sid = s.parent_sid WHERE s.sid = ?1
+        """
+    /// The parent of session `s` (`p`, joined), as `RecordedParent` reads it.
+    private static let recordedParentSQL =
+        "CASE WHEN p.id IS NULL THEN NULL ELSE json_object('session', p.id, 'seq', coalesce(s.fork_seq, 0)) END"
+
     /// `data` (an object, or nil) with `after` added: the session row as the change left it, and
     /// its last turn as the writer counts it (`lastTurn`; the row's column may lag in a batch).
     static func attach(to data: JSONValue?, db: Database, sid: Int64, lastTurn: Int64, now: Int64) throws(StoreError) -> JSONValue {
-        let parent = "CASE WHEN p.id IS NULL THEN NULL ELSE json_object('session', p.id, 'seq', coalesce(s.fork_seq, 0)) END"
-        let sql = """
-            SELECT \(sqlObject(row: "s", headSeq: "?2", updated: "?3", parent: parent)) FROM sessions s
-            LEFT JOIN sessions p ON p.sid = s.parent_sid WHERE s.sid = ?1
-            """
-        guard let after = try db.queryOne(sql, [.integer(sid), .integer(lastTurn), .integer(now)], { row throws(StoreError) in
+        guard let after = try db.queryOne(attachSQL, [.integer(sid), .integer(lastTurn), .integer(now)], { row throws(StoreError) in
             try row.json(0)
         })
         else { throw StoreError.notFound("session") }
