@@ -25,6 +25,24 @@ import TandemJSON
         try store.writer.perform { ctx throws(StoreError) in _ = try ctx.db.run("DELETE FROM branch_merges") }
     }
 
+    /// Waits until the writer has parked a job on a held session (its batches then note the
+    /// session as waited on), instead of sleeping and hoping the waiting thread got that far.
+    private func awaitParked(_ store: Store) throws -> Bool {
+        let deadline = Date().addingTimeInterval(10 * testTimeScale)
+        while Date() < deadline {
+            if try store.writer.perform({ ctx throws(StoreError) in !ctx.holds.waiting.isEmpty }) { return true }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return false
+    }
+
+    /// Polls `result` until it is set, for at most `seconds` (scaled); whether it was.
+    private func awaitResult<T>(_ result: borrowing Mutex<T?>, within seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds * testTimeScale)
+        while result.withLock({ $0 }) == nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        return result.withLock { $0 } != nil
+    }
+
     @Test func blockingWritesPastTheLimitAreRefusedAtOnceWhilePostsStillWait() throws {
         try withStore(configure: { $0.maxBlockedOnMerges = 1 }) { store in
             _ = try makeSession(store, id: "p")
@@ -41,18 +59,29 @@ import TandemJSON
                 first.withLock { $0 = result }
             }
             thread.start()
-            Thread.sleep(forTimeInterval: 0.3)
+            #expect(try awaitParked(store))
             #expect(first.withLock { $0 } == nil)
 
-            // The second is refused at once, nothing written.
-            let started = Date()
-            var refusal: StoreError?
-            do throws(StoreError) {
-                _ = try store.writeRow(session: "p", actor: "alice", key: "second", value: 2, baseVersion: 0)
-            } catch {
-                refusal = error
+            // The second is refused at once, nothing written: answered while the merge still holds
+            // the session (a write that waited for the merge to end would never be, as the hold is
+            // lifted only below). Under load 6-9 the answer took 0.29 s; the bound fails a refusal
+            // that waited for a busy timeout (5 s) and stays clear of the scheduler's delays.
+            let secondResult = Mutex<Result<RowWriteResult, StoreError>?>(nil)
+            let started = ContinuousClock.now
+            let secondThread = Thread {
+                let result = Result { () throws(StoreError) -> RowWriteResult in
+                    try store.writeRow(session: "p", actor: "alice", key: "second", value: 2, baseVersion: 0)
+                }
+                secondResult.withLock { $0 = result }
             }
-            #expect(Date().timeIntervalSince(started) < 0.25)
+            secondThread.start()
+            let answeredWhileHeld = awaitResult(secondResult, within: 10)
+            let waited = (ContinuousClock.now - started) / .seconds(1)
+            #expect(answeredWhileHeld, "the second write waited for the merge")
+            #expect(waited < 2 * testTimeScale, "the refusal took \(waited) s")
+            #expect(first.withLock { $0 } == nil, "the first write still waits")
+            var refusal: StoreError?
+            if case .failure(let error)? = secondResult.withLock({ $0 }) { refusal = error }
             #expect(refusal?.kind == .busy)
             #expect(refusal?.message.contains("max-merge-waits") == true)
 
@@ -65,10 +94,9 @@ import TandemJSON
             #expect(posted.withLock { $0 } == nil)
 
             try lift(store)
-            let deadline = Date().addingTimeInterval(10)
-            while (first.withLock { $0 } == nil || posted.withLock { $0 } == nil) && Date() < deadline {
-                Thread.sleep(forTimeInterval: 0.01)
-            }
+            let firstAnswered = awaitResult(first, within: 10)
+            let postAnswered = awaitResult(posted, within: 10)
+            #expect(firstAnswered && postAnswered)
             #expect((try? first.withLock { $0 }?.get()) != nil)
             #expect((try? posted.withLock { $0 }?.get())?.turns.first?.seq == 2)
             #expect(try store.stateRow(session: "p", actor: "alice", key: "second") == nil)
@@ -83,10 +111,11 @@ import TandemJSON
                 again.withLock { $0 = result }
             }
             second.start()
-            Thread.sleep(forTimeInterval: 0.3)
+            #expect(try awaitParked(store))
             #expect(again.withLock { $0 } == nil)
             try lift(store)
-            while again.withLock({ $0 }) == nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            let againAnswered = awaitResult(again, within: 10)
+            #expect(againAnswered)
             #expect((try? again.withLock { $0 }?.get()) != nil)
         }
     }
