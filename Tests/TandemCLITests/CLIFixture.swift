@@ -131,6 +131,9 @@ final class CLIFixture: Sendable {
 final class Tmux: Sendable {
     let socket = "tandem-test-\(UUID().uuidString.prefix(8))"
 
+    /// How long a wait for the screen lasts at most (seconds, before scaling).
+    static let defaultWait: Double = 30
+
     static var available: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/tmux") }
 
     /// Runs one tmux command. Its output goes to a file, not a pipe: the tmux server started by the first
@@ -143,7 +146,8 @@ final class Tmux: Sendable {
                                 environment: ["PATH": "/usr/bin:/bin", "TERM": "xterm-256color", "LANG": "C.UTF-8"]
                                     .merging(CLIFixture.sanitizerOptions) { own, _ in own },
                                 stdoutPath: path, stderrPath: "/dev/null")
-        child.wait(timeout: 10)
+        // A backstop for a hung tmux only: a command cut short at load (keys not sent) failed the test.
+        child.wait(timeout: 30 * testTimeScale)
         return (try? String(contentsOfFile: path, encoding: .utf8)) ?? ""
     }
 
@@ -162,10 +166,13 @@ final class Tmux: Sendable {
         try tmux(["capture-pane", "-p", "-J", "-t", name, "-S", "-200"])
     }
 
-    /// Polls the pane (up to `timeout` s) until `predicate` holds; returns the last screen either way.
+    /// Polls the pane (up to `timeout` s, scaled by `testTimeScale`) until `predicate` holds; returns
+    /// the last screen either way. The default is a backstop, not a measure: a wait returns as soon
+    /// as the screen shows what it waits for, and the 8 s it was (each step's answer, through tmux
+    /// and a debug `tandem`) ran out in a whole `swift test` at load 6-9.
     @discardableResult
-    func waitFor(_ name: String, timeout: Double = 8, _ predicate: (String) -> Bool) throws -> String {
-        let deadline = Date().addingTimeInterval(timeout)
+    func waitFor(_ name: String, timeout: Double = Tmux.defaultWait, _ predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(timeout * testTimeScale)
         var text = try screen(name)
         while !predicate(text) && Date() < deadline {
             Thread.sleep(forTimeInterval: 0.1)
@@ -177,7 +184,7 @@ final class Tmux: Sendable {
     /// Waits for `needle` on the pane; its absence after `timeout` is a failure of the calling test
     /// (a bare wait that timed out once passed silently, costing its timeout and checking nothing).
     @discardableResult
-    func waitFor(_ name: String, contains needle: String, timeout: Double = 8,
+    func waitFor(_ name: String, contains needle: String, timeout: Double = Tmux.defaultWait,
                  sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
         let text = try waitFor(name, timeout: timeout) { $0.contains(needle) }
         if !text.contains(needle) {

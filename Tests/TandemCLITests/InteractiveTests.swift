@@ -183,7 +183,7 @@ import Testing
                 _ = try store.appendTurn(session: "s1", actor: "alice", NewTurn(role: .user, content: text))
             }
         }
-        let screen = try t.waitFor("bob", timeout: 15) { $0.contains("missed two") }
+        let screen = try t.waitFor("bob") { $0.contains("missed two") }
         #expect(screen.contains("reconnecting in"))
         #expect(screen.contains("the server is restarting or shutting down (1001); reconnecting in"), "\(screen)")
         #expect(screen.contains("reconnected; 2 missed event(s) follow"))

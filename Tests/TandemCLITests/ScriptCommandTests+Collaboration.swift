@@ -291,7 +291,7 @@ extension TandemCLIScriptTests {
             for n in 1...40 { _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "missed \(n) \(filler)")) }
         }
         _ = try f.run(["post", "s1", "live after"])
-        #expect(carolOut.waitFor(timeout: 15) { $0.contains("live after") })
+        #expect(carolOut.waitFor { $0.contains("live after") })
         let seqs = carolOut.lines.compactMap { try? JSONValue(parsing: $0) }.filter { $0["event"] == "turn" }.compactMap { $0["seq"]?.intValue }
         #expect(seqs == Array(1...44), "every turn once, in order: \(seqs)")
         let said = try String(contentsOfFile: f.directory.appendingPathComponent("tail-carol.err").path, encoding: .utf8)
@@ -301,7 +301,7 @@ extension TandemCLIScriptTests {
                     || said.contains("tandem: reconnected; 41 missed turn(s) from history follow"), "\(said)")
         // A short outage is replayed, and said as the view says it.
         try f.restart { store in _ = try store.appendTurn(session: "s1", actor: "bob", NewTurn(role: .user, content: "while down")) }
-        #expect(carolOut.waitFor(timeout: 15) { $0.contains("while down") })
+        #expect(carolOut.waitFor { $0.contains("while down") })
         let again = try String(contentsOfFile: f.directory.appendingPathComponent("tail-carol.err").path, encoding: .utf8)
         #expect(again.contains("tandem: reconnected; 1 missed event(s) follow"), "\(again)")
     }

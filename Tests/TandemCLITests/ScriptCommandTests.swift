@@ -191,9 +191,10 @@ struct FileLines {
         return text.split(separator: "\n").map(String.init)
     }
 
-    /// Waits (up to `timeout` s) until a line matches.
-    func waitFor(timeout: Double = 8, _ matches: (String) -> Bool) -> Bool {
-        let deadline = Date().addingTimeInterval(timeout)
+    /// Waits (up to `timeout` s, scaled by `testTimeScale`) until a line matches. A backstop, as
+    /// `Tmux.waitFor`'s: a line that shows ends the wait.
+    func waitFor(timeout: Double = Tmux.defaultWait, _ matches: (String) -> Bool) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout * testTimeScale)
         while Date() < deadline {
             if lines.contains(where: matches) { return true }
             Thread.sleep(forTimeInterval: 0.05)
