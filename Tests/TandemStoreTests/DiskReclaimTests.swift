@@ -50,10 +50,11 @@ import Testing
 
     /// How long `eventually` waits at most: a backstop, not a measure. Each wait is for a state that
     /// broken code never reaches however long it runs (free pages, a pass ended, a smaller file),
-    /// and alone (even beside two busy loops) each is reached within 0.2 s; yet the suite missed
-    /// its 10 s and 30 s in a whole `swift test` at load 6-9, and under ASan the file's shrinking
-    /// missed its 10 s: there a checkpoint's copy and syncs of a 20 MB file wait for the disk the
-    /// other tests use, and the reclaim's paced steps pause longer as steps take longer (`StepPause`).
+    /// and alone (even beside two busy loops) each is reached within 0.2 s; yet the suite missed a
+    /// limit in a whole `swift test` at load 6-9 (which one was not recorded), and under ASan the
+    /// file's shrinking missed its 10 s: there a checkpoint's copy and syncs of a 20 MB file wait for
+    /// the disk the other tests use, and the reclaim's paced steps pause longer as steps take longer
+    /// (`StepPause`).
     private static let backstop: Double = 60
 
     /// Polls `condition` (a file size on disk, which nothing signals) for at most `seconds`.
