@@ -20,6 +20,11 @@ public struct StoreConfiguration: Sendable {
     /// wait); the server sets it below its work pool's size (`max-merge-waits`), so that writes
     /// to a held session cannot take every work thread and stall every other session's requests.
     public var maxBlockedOnMerges: Int = .max
+    /// A notice for a write parked behind a branch merge's hold, and how long it may wait before it
+    /// is answered `busy` with nothing of it written (`MergeWaitPolicy`). nil (tandemd): no notice,
+    /// and it waits until the merge ends (`maxBlockedOnMerges` bounds the threads that do).
+    /// tandem-admin sets it (`--merge-wait`).
+    public var mergeWait: MergeWaitPolicy?
     /// Largest turn content / comment body, in UTF-8 bytes.
     public var maxContentBytes: Int = 1 << 20
     /// Largest comment body, in UTF-8 bytes.

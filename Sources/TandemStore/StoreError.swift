@@ -37,6 +37,9 @@ public struct StoreError: Error, Sendable, Equatable, CustomStringConvertible {
     /// For `invalid_argument`: the request parameter at fault, named as the wire names it
     /// (`base`, `at`, `query`, `cursor`, `document`), when one is.
     public var field: String?
+    /// For the `busy` answer to a write that waited `StoreConfiguration.mergeWait`'s limit for a
+    /// branch merge (nothing of it written): what it waited for.
+    public var mergeWait: MergeWait?
 
     /// The stable machine-readable code, e.g. `"not_found"`.
     public var code: String { kind.rawValue }

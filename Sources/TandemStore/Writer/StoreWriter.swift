@@ -22,19 +22,21 @@ import Synchronization
 public final class StoreWriter: @unchecked Sendable {
     let thread = BackgroundThread(name: "tandem-writer", stackSize: 4 << 20)
     var condition: MonotonicCondition { thread.condition }
-    private let completer: Completer
+    let completer: Completer
     var queue: [WriteJob] = []
     /// Jobs queued with `wake: false`, not yet handed to the writer (see `enqueue`).
     var held: [WriteJob] = []
     /// Jobs parked on a held session (the sid), oldest first (see `SessionHolds`).
     var parked: [(job: WriteJob, sid: Int64)] = []
     /// How many of `parked` block their caller's thread (`WriteJob.blocksCaller`).
-    private var parkedBlocking = 0
+    var parkedBlocking = 0
     /// `StoreConfiguration.maxBlockedOnMerges`.
     private let maxBlockedOnMerges: Int
+    /// `StoreConfiguration.mergeWait` (see StoreWriter+MergeWait.swift).
+    private let mergeWait: MergeWaitPolicy?
     /// Set by `refuseParked`: jobs that would park are answered with this instead.
     private var parkingRefusal: StoreError?
-    private let context: WriteContext
+    let context: WriteContext
     private let maxBatch: Int
     let maxQueued: Int
     /// For a store opened `immutable`: every job's answer, said before it runs (SQLite's own refusal,
@@ -99,6 +101,7 @@ public final class StoreWriter: @unchecked Sendable {
         maxBatch = max(1, configuration.maxBatchJobs)
         maxQueued = max(1, configuration.maxQueuedJobs)
         maxBlockedOnMerges = max(0, configuration.maxBlockedOnMerges)
+        mergeWait = configuration.mergeWait
         readOnlyRefusal = configuration.immutable ? StoreError(.sqlite, """
             the database \(configuration.path) is on a read-only file system and was opened for reading only \
             (SQLite immutable=1): nothing can be written to it; remount it read-write to change it
@@ -213,12 +216,14 @@ public final class StoreWriter: @unchecked Sendable {
                 completer.deliver(stranded, error: StoreError(.closed, "the store closed while the write waited for a branch merge"))
                 return
             }
+            let waits = mergeWait.map { takeMergeWaitsDue($0, now: .now) }
             let take = min(queue.count, maxBatch)
             let batch = Array(queue.prefix(take))
             queue.removeFirst(take)
             let look = lookAsked
             lookAsked = false
             condition.unlock()
+            if let mergeWait, let waits, !waits.isEmpty { answerMergeWaits(waits, mergeWait) }
             if runChore, let chore { runStep(of: chore) }
             if !batch.isEmpty || pollHolds {
                 runBatch(batch)

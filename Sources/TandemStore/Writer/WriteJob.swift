@@ -2,7 +2,8 @@
 /// and a completion for its result, which lives in the job between running and the commit.
 // Safe to share: created on the submitting thread, run by the writer thread, then finished by the
 // completion thread after a lock-protected hand-over (see `Completer`); the result the two
-// closures share is written in `run` and read in `finish`, after that hand-over.
+// closures share is written in `run` and read in `finish`, after that hand-over; the merge-wait
+// marks are touched by the writer thread only.
 final class WriteJob: @unchecked Sendable {
     let deferrable: Bool
     let savepoint: Bool
@@ -13,6 +14,10 @@ final class WriteJob: @unchecked Sendable {
     /// import's, fork's, template's or merge's step, or the writer's chore step): not counted as
     /// served in `WriterActivity`.
     let paced: Bool
+    /// When the writer first saw the job parked behind a merge's hold, and whether the caller was
+    /// told it waits (`StoreConfiguration.mergeWait`).
+    var parkedSince: ContinuousClock.Instant?
+    var toldOfMergeWait = false
     private let runBody: (WriteContext) -> StoreError?
     private let deliver: (StoreError?) -> Void
 

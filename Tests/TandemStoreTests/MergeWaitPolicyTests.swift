@@ -1,0 +1,126 @@
+import Foundation
+import Synchronization
+import Testing
+import TandemJSON
+@testable import TandemStore
+
+/// `StoreConfiguration.mergeWait` (tandem-admin's): a write parked behind a merge's hold is told of
+/// once after `noticeAfter`, and answered `busy` past `limit` with nothing of it written; a wait
+/// shorter than `noticeAfter` is not told of.
+@Suite struct MergeWaitPolicyTests {
+    /// Holds `parent` and `branch` as a merge under way does, without a merger advancing it.
+    private func hold(_ store: Store, branch: String, parent: String) throws {
+        try store.writer.perform { ctx throws(StoreError) in
+            ctx.holds.bypass = true
+            let b = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(branch)]) ?? 0
+            let p = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(parent)]) ?? 0
+            try ctx.db.run("""
+                INSERT INTO branch_merges(branch_sid, parent_sid, actor, phase, turn_cursor, resolutions, started_at, updated_at)
+                VALUES (?, ?, 'alice', 'turns', 1, '{}', 0, 0)
+                """, [.integer(b), .integer(p)])
+        }
+    }
+
+    private func lift(_ store: Store) throws {
+        try store.writer.perform { ctx throws(StoreError) in _ = try ctx.db.run("DELETE FROM branch_merges") }
+    }
+
+    /// A write's result once it has one (a class: a Mutex cannot be returned).
+    private final class Outcome: Sendable {
+        let result = Mutex<Result<RowWriteResult, StoreError>?>(nil)
+        func withLock<T>(_ body: (inout Result<RowWriteResult, StoreError>?) -> T) -> T { result.withLock { body(&$0) } }
+    }
+
+    /// A write of row `key` on `session` in a thread of its own.
+    private func writeInThread(_ store: Store, _ session: String, _ key: String) -> Outcome {
+        let outcome = Outcome()
+        Thread {
+            let result = Result { () throws(StoreError) -> RowWriteResult in
+                try store.writeRow(session: session, actor: "alice", key: key, value: 1, baseVersion: 0)
+            }
+            outcome.withLock { $0 = result }
+        }.start()
+        return outcome
+    }
+
+    private func waitFor(_ seconds: Double, _ done: () -> Bool) {
+        let deadline = Date().addingTimeInterval(seconds)
+        while !done() && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+    }
+
+    @Test func aParkedWriteIsToldOfOnceThenAnsweredBusyPastTheLimitWithNothingWritten() throws {
+        let notices = Mutex<[MergeWait]>([])
+        let policy = MergeWaitPolicy(noticeAfter: .milliseconds(300), limit: .milliseconds(1_200)) { wait in
+            notices.withLock { $0.append(wait) }
+        }
+        try withStore(configure: { $0.mergeWait = policy }) { store in
+            _ = try makeSession(store, id: "p")
+            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
+            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
+            try hold(store, branch: "b", parent: "p")
+
+            let started = ContinuousClock.now
+            let outcome = writeInThread(store, "p", "k")
+            waitFor(30 * testTimeScale) { outcome.withLock { $0 } != nil }
+            let waited = ContinuousClock.now - started
+            let result = try #require(outcome.withLock { $0 }, "the write never gave up")
+            #expect(waited >= .milliseconds(1_200), "gave up after \(waited)")
+            var refusal: StoreError?
+            if case .failure(let error) = result { refusal = error }
+            #expect(refusal?.kind == .busy)
+            #expect(refusal?.mergeWait?.session == "p" && refusal?.mergeWait?.branch == "b" && refusal?.mergeWait?.into == "p",
+                    "\(String(describing: refusal))")
+            #expect(refusal?.message.contains("nothing was written") == true, "\(String(describing: refusal))")
+            let told = notices.withLock { $0 }
+            #expect(told.count == 1, "\(told)")
+            #expect(told.first.map { $0.session == "p" && $0.branch == "b" && $0.into == "p" && $0.waited >= .milliseconds(300) } == true,
+                    "\(told)")
+
+            // Nothing of it written; the merge's sessions take writes again once the hold is lifted.
+            #expect(try store.stateRow(session: "p", actor: "alice", key: "k") == nil)
+            try lift(store)
+            _ = try store.writeRow(session: "p", actor: "alice", key: "k", value: 2, baseVersion: 0)
+            #expect(notices.withLock { $0.count } == 1)
+        }
+    }
+
+    @Test func aWriteOnTheBranchNamesTheSessionItIsMergedInto() throws {
+        let notices = Mutex<[MergeWait]>([])
+        let policy = MergeWaitPolicy(noticeAfter: .milliseconds(100), limit: .seconds(60)) { wait in
+            notices.withLock { $0.append(wait) }
+        }
+        try withStore(configure: { $0.mergeWait = policy }) { store in
+            _ = try makeSession(store, id: "p")
+            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
+            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
+            try hold(store, branch: "b", parent: "p")
+            let outcome = writeInThread(store, "b", "k")
+            waitFor(30 * testTimeScale) { !notices.withLock { $0 }.isEmpty }
+            try lift(store)
+            waitFor(30 * testTimeScale) { outcome.withLock { $0 } != nil }
+            #expect((try? outcome.withLock { $0 }?.get()) != nil, "the write went through after the merge")
+            let told = notices.withLock { $0 }
+            #expect(told.count == 1 && told.first?.session == "b" && told.first?.branch == "b" && told.first?.into == "p", "\(told)")
+        }
+    }
+
+    @Test func aWaitShorterThanNoticeAfterIsNotToldOf() throws {
+        let notices = Mutex<[MergeWait]>([])
+        let policy = MergeWaitPolicy(noticeAfter: .seconds(5 * testTimeScale), limit: .seconds(60)) { wait in
+            notices.withLock { $0.append(wait) }
+        }
+        try withStore(configure: { $0.mergeWait = policy }) { store in
+            _ = try makeSession(store, id: "p")
+            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
+            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
+            try hold(store, branch: "b", parent: "p")
+            let outcome = writeInThread(store, "p", "k")
+            Thread.sleep(forTimeInterval: 0.3)
+            #expect(outcome.withLock { $0 } == nil, "the write waits for the merge")
+            try lift(store)
+            waitFor(30 * testTimeScale) { outcome.withLock { $0 } != nil }
+            #expect((try? outcome.withLock { $0 }?.get()) != nil)
+            #expect(notices.withLock { $0 }.isEmpty)
+        }
+    }
+}
