@@ -17,9 +17,13 @@ struct AdminFailure: Error {
 
     /// The one place store errors become exit codes and advice. `session` names the session the
     /// command was about, for hints like "list members with: tandem-admin members S"; `busySeconds`
-    /// is how long the command waited for the write lock (--busy-timeout).
-    init(_ error: StoreError, session: String? = nil, busySeconds: Double = 5) {
+    /// is how long the command waited for the write lock (--busy-timeout), `mergeSeconds` for a
+    /// branch merge (--merge-wait).
+    init(_ error: StoreError, session: String? = nil, busySeconds: Double = 5, mergeSeconds: Double = 600) {
         switch error.kind {
+        case .busy where error.mergeWait != nil:
+            self.init(Self.database, "\(Self.merging(error.mergeWait!, still: true)) after \(Self.seconds(mergeSeconds)) s: nothing was written; "
+                + "retry when the merge ends, or wait longer with --merge-wait SECONDS")
         case .notFound, .notMember:
             self.init(Self.notFound, Self.notFoundMessage(error.message, session: session))
         case .alreadyExists, .conflict, .invalidState, .staleCheckpoint, .sessionArchived, .sessionPaused, .limitExceeded:
@@ -43,9 +47,22 @@ struct AdminFailure: Error {
     }
 
     static func busyMessage(_ seconds: Double) -> String {
-        let waited = seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
-        return "the database is busy: another process (tandemd in a long write, or another tandem-admin) held its "
-            + "write lock for more than \(waited) s; try again, or wait longer with --busy-timeout SECONDS"
+        "the database is busy: another process (tandemd in a long write, or another tandem-admin) held its "
+            + "write lock for more than \(Self.seconds(seconds)) s; try again, or wait longer with --busy-timeout SECONDS"
+    }
+
+    /// "5", "0.3": seconds as the operator wrote them.
+    static func seconds(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+
+    /// What a write waits for: "session 'b' is being merged into by tandemd (branch 'c')", or for the
+    /// branch itself "session 'c' is being merged into 'b' by tandemd". Ids are shown printable.
+    static func merging(_ wait: MergeWait, still: Bool = false) -> String {
+        let session = "session '\(Output.printable(wait.session))' is \(still ? "still " : "")being merged into"
+        guard let branch = wait.branch, let into = wait.into else { return "\(session) by tandemd" }
+        if wait.session == branch { return "\(session) '\(Output.printable(into))' by tandemd" }
+        return "\(session) by tandemd (branch '\(Output.printable(branch))')"
     }
 
     /// "session x not found" → "no session 'x'; list sessions with: tandem-admin sessions list".

@@ -15,10 +15,15 @@ struct DatabaseOptions: ParsableArguments {
             help: ArgumentHelp("Seconds to wait while another process (tandemd in a long write, another tandem-admin) holds the database's write lock, before giving up with exit 4 (0.01-600).", valueName: "seconds"))
     var busyTimeout: Double = 5
 
+    @Option(name: .customLong("merge-wait"),
+            help: ArgumentHelp("Seconds a write may wait for a branch merge that tandemd is making into its session (a merge in steps holds both sessions), before giving up with exit 4, nothing written (0.1-86400).", valueName: "seconds"))
+    var mergeWait: Double = 600
+
     var path: String { db ?? ProcessInfo.processInfo.environment["TANDEM_DB"] ?? "./tandem.db" }
 
     func validate() throws {
         guard busyTimeout >= 0.01 && busyTimeout <= 600 else { throw ValidationError("--busy-timeout must be 0.01...600 seconds") }
+        guard mergeWait >= 0.1 && mergeWait <= 86_400 else { throw ValidationError("--merge-wait must be 0.1...86400 seconds") }
     }
 
     private var busyTimeoutMilliseconds: Int32 { Int32((busyTimeout * 1000).rounded(.up)) }
@@ -131,6 +136,13 @@ struct DatabaseOptions: ParsableArguments {
                 ? "warning: the system clock is \(step.behind) ms behind the last time stamp in the database (stepped back?): this command's writes keep that stamp"
                 : "warning: the system clock is \(step.behind) ms behind the last time stamp in the database, more than the hour stamps are held: this command's writes follow the clock back")
         }
+        // A write of this command asking for a session that a merge in steps holds waits for it
+        // (its job undone, parked): said after a second, and bounded by --merge-wait.
+        let mergeSeconds = mergeWait
+        configuration.mergeWait = MergeWaitPolicy(noticeAfter: .seconds(1), limit: .milliseconds(Int64((mergeWait * 1000).rounded(.up)))) { wait in
+            Output.note("note: \(AdminFailure.merging(wait)); this command waits for the merge to end, at most "
+                + "\(AdminFailure.seconds(mergeSeconds)) s (--merge-wait); Ctrl-C gives up with nothing written")
+        }
         let store: Store
         do {
             store = try Store(configuration)
@@ -148,7 +160,7 @@ struct DatabaseOptions: ParsableArguments {
             if error.kind == .sqlite, !configuration.immutable, let problem = DatabaseAccess.problem(path) {
                 throw AdminFailure(AdminFailure.database, "cannot write database '\(path)': \(problem)")
             }
-            throw AdminFailure(error, session: session, busySeconds: busyTimeout)
+            throw AdminFailure(error, session: session, busySeconds: busyTimeout, mergeSeconds: mergeWait)
         }
     }
 }
@@ -208,10 +220,10 @@ enum LeadingDatabaseOptions {
         var leading: [String] = []
         var rest = arguments[...]
         while let first = rest.first {
-            if first == "--db" || first == "--busy-timeout", rest.count >= 2 {
+            if first == "--db" || first == "--busy-timeout" || first == "--merge-wait", rest.count >= 2 {
                 leading += rest.prefix(2)
                 rest = rest.dropFirst(2)
-            } else if first.hasPrefix("--db=") || first.hasPrefix("--busy-timeout=") || first == "--create" {
+            } else if first.hasPrefix("--db=") || first.hasPrefix("--busy-timeout=") || first.hasPrefix("--merge-wait=") || first == "--create" {
                 leading.append(first)
                 rest = rest.dropFirst()
             } else {

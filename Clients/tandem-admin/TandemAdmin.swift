@@ -26,7 +26,8 @@ struct TandemAdmin: ParsableCommand {
               1  usage error or bad input (unknown role, bad duration, malformed file)
               2  not found (user, session, token, share link, member)
               3  conflict (already exists, or not possible in the current state)
-              4  database error (cannot open, schema too new, I/O)
+              4  database error (cannot open, schema too new, I/O, busy past --busy-timeout, a merge
+                 into the session still under way past --merge-wait)
             """,
         version: Release.version,
         subcommands: [

@@ -17,5 +17,6 @@ import Testing
         #expect(help.stdout.contains("Example: ") && help.stdout.contains("tandem-admin \(command.split(separator: " ")[0])"),
                 "\(command) --help: \(help.stdout)")
         #expect(help.stdout.contains("--busy-timeout"), "\(command) --help lacks --busy-timeout")
+        #expect(help.stdout.contains("--merge-wait"), "\(command) --help lacks --merge-wait")
     }
 }

@@ -70,7 +70,12 @@ import TandemTransport
         let (result, adminSeconds, mergeLeft) = try #require(admin.withLock { $0 }, "tandem-admin did not end")
         let ran = try #require(result)
         expectStatus(ran, 0)
-        #expect(ran.stderr.isEmpty, "\(ran.stderr)")
+        // A wait under a second is not told of; one of seconds is, once (MergeWaitTests).
+        let notice = "note: session 'b' is being merged into by tandemd (branch 'c'); this command waits for the merge to end, "
+            + "at most 600 s (--merge-wait); Ctrl-C gives up with nothing written\n"
+        #expect(ran.stderr.isEmpty || ran.stderr == notice, "\(ran.stderr)")
+        if adminSeconds < 1 { #expect(ran.stderr.isEmpty, "\(ran.stderr)") }
+        if adminSeconds > 2.5 { #expect(ran.stderr == notice, "\(ran.stderr)") }
         #expect(mergeLeft == 0, "the tool ended while the merge was still under way")
         print("tandem-admin sessions delete started \(held) turns into a merge of \(merged) (steps of 4); it ended after \(adminSeconds) s, the merge's answer came after \(mergeSeconds) s")
 
