@@ -4,7 +4,7 @@
 extension StoreWriter {
     /// Parked writes to tell of (`notice`) and those past the limit (taken out of `parked`).
     struct MergeWaitsDue {
-        var notice: [(sid: Int64, waited: Duration)] = []
+        var notice: [(job: WriteJob, sid: Int64, waited: Duration)] = []
         var overdue: [(job: WriteJob, sid: Int64, waited: Duration)] = []
         var isEmpty: Bool { notice.isEmpty && overdue.isEmpty }
     }
@@ -23,7 +23,7 @@ extension StoreWriter {
                 due.overdue.append((entry.job, entry.sid, waited))
             } else if waited >= policy.noticeAfter && !entry.job.toldOfMergeWait {
                 entry.job.toldOfMergeWait = true
-                due.notice.append((entry.sid, waited))
+                due.notice.append((entry.job, entry.sid, waited))
             }
         }
         guard !due.overdue.isEmpty else { return due }
@@ -34,11 +34,16 @@ extension StoreWriter {
     }
 
     /// On the writer thread, `condition` not held: tells of the writes due and answers the overdue
-    /// ones. A write whose merge had just ended when its time ran out is queued again instead (the
-    /// next commit would have released it).
+    /// ones. A write whose merge had just ended is not told of (the next commit releases it; a
+    /// later merge may tell of it again), and one whose time ran out then is queued again instead.
     func answerMergeWaits(_ due: MergeWaitsDue, _ policy: MergeWaitPolicy) {
-        for (sid, waited) in due.notice {
-            policy.notice(mergeWait(on: sid, waited: waited))
+        for (job, sid, waited) in due.notice {
+            let wait = mergeWait(on: sid, waited: waited)
+            guard wait.into != nil else {
+                job.toldOfMergeWait = false
+                continue
+            }
+            policy.notice(wait)
         }
         var ended: [WriteJob] = []
         for (job, sid, waited) in due.overdue {
