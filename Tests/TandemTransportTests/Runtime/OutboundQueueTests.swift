@@ -44,6 +44,7 @@ import Testing
         defer { close(writer); close(reader) }
         var size: Int32 = 1 << 20
         setsockopt(writer, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        // Safe: the queue's writes use this buffer only during each call below; freed when the test ends.
         let staging = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
         defer { staging.deallocate() }
         var queue = OutboundQueue()
@@ -64,6 +65,7 @@ import Testing
     @Test func aDrainedQueueReleasesTheFramesItWrote() throws {
         let (writer, reader) = try socketPair()
         defer { close(writer); close(reader) }
+        // Safe: the queue's writes use this buffer only during each call below; freed when the test ends.
         let staging = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 << 10, alignment: 16)
         defer { staging.deallocate() }
         var queue = OutboundQueue()
