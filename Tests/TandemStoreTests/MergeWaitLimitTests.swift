@@ -8,23 +8,6 @@ import TandemJSON
 /// each block their caller's thread until the merge ends; past the limit one is refused at once
 /// (`busy`, nothing written) instead, while asynchronous jobs (posts) still park and land in order.
 @Suite struct MergeWaitLimitTests {
-    /// Holds `parent` and `branch` as a merge under way does, without a merger advancing it.
-    private func hold(_ store: Store, branch: String, parent: String) throws {
-        try store.writer.perform { ctx throws(StoreError) in
-            ctx.holds.bypass = true
-            let b = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(branch)]) ?? 0
-            let p = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(parent)]) ?? 0
-            try ctx.db.run("""
-                INSERT INTO branch_merges(branch_sid, parent_sid, actor, phase, turn_cursor, resolutions, started_at, updated_at)
-                VALUES (?, ?, 'alice', 'turns', 1, '{}', 0, 0)
-                """, [.integer(b), .integer(p)])
-        }
-    }
-
-    private func lift(_ store: Store) throws {
-        try store.writer.perform { ctx throws(StoreError) in _ = try ctx.db.run("DELETE FROM branch_merges") }
-    }
-
     /// Waits until the writer has parked a job on a held session (its batches then note the
     /// session as waited on), instead of sleeping and hoping the waiting thread got that far.
     private func awaitParked(_ store: Store) throws -> Bool {
@@ -48,7 +31,7 @@ import TandemJSON
             _ = try makeSession(store, id: "p")
             _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
             _ = try store.createBranch(session: "p", actor: "alice", id: "b")
-            try hold(store, branch: "b", parent: "p")
+            try store.holdAsMergeUnderWay(branch: "b", parent: "p")
 
             // The first blocking write parks (its thread waits).
             let first = Mutex<Result<RowWriteResult, StoreError>?>(nil)
@@ -93,7 +76,7 @@ import TandemJSON
             Thread.sleep(forTimeInterval: 0.3)
             #expect(posted.withLock { $0 } == nil)
 
-            try lift(store)
+            try store.liftMergeHolds()
             let firstAnswered = awaitResult(first, within: 10)
             let postAnswered = awaitResult(posted, within: 10)
             #expect(firstAnswered && postAnswered)
@@ -102,7 +85,7 @@ import TandemJSON
             #expect(try store.stateRow(session: "p", actor: "alice", key: "second") == nil)
 
             // The waiter released, the next merge lets a blocking write wait again.
-            try hold(store, branch: "b", parent: "p")
+            try store.holdAsMergeUnderWay(branch: "b", parent: "p")
             let again = Mutex<Result<RowWriteResult, StoreError>?>(nil)
             let second = Thread {
                 let result = Result { () throws(StoreError) -> RowWriteResult in
@@ -113,7 +96,7 @@ import TandemJSON
             second.start()
             #expect(try awaitParked(store))
             #expect(again.withLock { $0 } == nil)
-            try lift(store)
+            try store.liftMergeHolds()
             let againAnswered = awaitResult(again, within: 10)
             #expect(againAnswered)
             #expect((try? again.withLock { $0 }?.get()) != nil)

@@ -8,23 +8,6 @@ import TandemJSON
 /// once after `noticeAfter`, and answered `busy` past `limit` with nothing of it written; a wait
 /// shorter than `noticeAfter` is not told of.
 @Suite struct MergeWaitPolicyTests {
-    /// Holds `parent` and `branch` as a merge under way does, without a merger advancing it.
-    private func hold(_ store: Store, branch: String, parent: String) throws {
-        try store.writer.perform { ctx throws(StoreError) in
-            ctx.holds.bypass = true
-            let b = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(branch)]) ?? 0
-            let p = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(parent)]) ?? 0
-            try ctx.db.run("""
-                INSERT INTO branch_merges(branch_sid, parent_sid, actor, phase, turn_cursor, resolutions, started_at, updated_at)
-                VALUES (?, ?, 'alice', 'turns', 1, '{}', 0, 0)
-                """, [.integer(b), .integer(p)])
-        }
-    }
-
-    private func lift(_ store: Store) throws {
-        try store.writer.perform { ctx throws(StoreError) in _ = try ctx.db.run("DELETE FROM branch_merges") }
-    }
-
     /// A write's result once it has one (a class: a Mutex cannot be returned).
     private final class Outcome: Sendable {
         let result = Mutex<Result<RowWriteResult, StoreError>?>(nil)
@@ -57,7 +40,7 @@ import TandemJSON
             _ = try makeSession(store, id: "p")
             _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
             _ = try store.createBranch(session: "p", actor: "alice", id: "b")
-            try hold(store, branch: "b", parent: "p")
+            try store.holdAsMergeUnderWay(branch: "b", parent: "p")
 
             let started = ContinuousClock.now
             let outcome = writeInThread(store, "p", "k")
@@ -78,7 +61,7 @@ import TandemJSON
 
             // Nothing of it written; the merge's sessions take writes again once the hold is lifted.
             #expect(try store.stateRow(session: "p", actor: "alice", key: "k") == nil)
-            try lift(store)
+            try store.liftMergeHolds()
             _ = try store.writeRow(session: "p", actor: "alice", key: "k", value: 2, baseVersion: 0)
             #expect(notices.withLock { $0.count } == 1)
         }
@@ -93,10 +76,10 @@ import TandemJSON
             _ = try makeSession(store, id: "p")
             _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
             _ = try store.createBranch(session: "p", actor: "alice", id: "b")
-            try hold(store, branch: "b", parent: "p")
+            try store.holdAsMergeUnderWay(branch: "b", parent: "p")
             let outcome = writeInThread(store, "b", "k")
             waitFor(30 * testTimeScale) { !notices.withLock { $0 }.isEmpty }
-            try lift(store)
+            try store.liftMergeHolds()
             waitFor(30 * testTimeScale) { outcome.withLock { $0 } != nil }
             #expect((try? outcome.withLock { $0 }?.get()) != nil, "the write went through after the merge")
             let told = notices.withLock { $0 }
@@ -113,11 +96,11 @@ import TandemJSON
             _ = try makeSession(store, id: "p")
             _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
             _ = try store.createBranch(session: "p", actor: "alice", id: "b")
-            try hold(store, branch: "b", parent: "p")
+            try store.holdAsMergeUnderWay(branch: "b", parent: "p")
             let outcome = writeInThread(store, "p", "k")
             Thread.sleep(forTimeInterval: 0.3)
             #expect(outcome.withLock { $0 } == nil, "the write waits for the merge")
-            try lift(store)
+            try store.liftMergeHolds()
             waitFor(30 * testTimeScale) { outcome.withLock { $0 } != nil }
             #expect((try? outcome.withLock { $0 }?.get()) != nil)
             #expect(notices.withLock { $0 }.isEmpty)

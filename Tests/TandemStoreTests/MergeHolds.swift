@@ -1,0 +1,22 @@
+@testable import TandemStore
+
+/// Holds made and lifted by hand, for tests of what waits on a merge without a merger advancing it.
+extension Store {
+    /// Holds `parent` and `branch` as a merge under way does (a `branch_merges` row).
+    func holdAsMergeUnderWay(branch: String, parent: String) throws {
+        try writer.perform { ctx throws(StoreError) in
+            ctx.holds.bypass = true
+            let b = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(branch)]) ?? 0
+            let p = try ctx.db.scalar("SELECT sid FROM sessions WHERE id = ?", [.text(parent)]) ?? 0
+            try ctx.db.run("""
+                INSERT INTO branch_merges(branch_sid, parent_sid, actor, phase, turn_cursor, resolutions, started_at, updated_at)
+                VALUES (?, ?, 'alice', 'turns', 1, '{}', 0, 0)
+                """, [.integer(b), .integer(p)])
+        }
+    }
+
+    /// Lifts every hold (the merges' rows gone, as when they end).
+    func liftMergeHolds() throws {
+        try writer.perform { ctx throws(StoreError) in _ = try ctx.db.run("DELETE FROM branch_merges") }
+    }
+}
