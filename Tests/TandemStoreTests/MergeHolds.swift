@@ -15,6 +15,14 @@ extension Store {
         }
     }
 
+    /// Session `p` (alice's, one turn) and its branch `b`, both held as by a merge of `b` into `p`.
+    func makeBranchHeldByMerge() throws {
+        _ = try makeSession(self, id: "p")
+        _ = try appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
+        _ = try createBranch(session: "p", actor: "alice", id: "b")
+        try holdAsMergeUnderWay(branch: "b", parent: "p")
+    }
+
     /// Lifts every hold (the merges' rows gone, as when they end).
     func liftMergeHolds() throws {
         try writer.perform { ctx throws(StoreError) in _ = try ctx.db.run("DELETE FROM branch_merges") }

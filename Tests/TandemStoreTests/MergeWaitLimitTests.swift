@@ -28,10 +28,7 @@ import TandemJSON
 
     @Test func blockingWritesPastTheLimitAreRefusedAtOnceWhilePostsStillWait() throws {
         try withStore(configure: { $0.maxBlockedOnMerges = 1 }) { store in
-            _ = try makeSession(store, id: "p")
-            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
-            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
-            try store.holdAsMergeUnderWay(branch: "b", parent: "p")
+            try store.makeBranchHeldByMerge()
 
             // The first blocking write parks (its thread waits).
             let first = Mutex<Result<RowWriteResult, StoreError>?>(nil)

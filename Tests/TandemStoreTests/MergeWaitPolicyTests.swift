@@ -37,10 +37,7 @@ import TandemJSON
             notices.withLock { $0.append(wait) }
         }
         try withStore(configure: { $0.mergeWait = policy }) { store in
-            _ = try makeSession(store, id: "p")
-            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
-            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
-            try store.holdAsMergeUnderWay(branch: "b", parent: "p")
+            try store.makeBranchHeldByMerge()
 
             let started = ContinuousClock.now
             let outcome = writeInThread(store, "p", "k")
@@ -73,10 +70,7 @@ import TandemJSON
             notices.withLock { $0.append(wait) }
         }
         try withStore(configure: { $0.mergeWait = policy }) { store in
-            _ = try makeSession(store, id: "p")
-            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
-            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
-            try store.holdAsMergeUnderWay(branch: "b", parent: "p")
+            try store.makeBranchHeldByMerge()
             let outcome = writeInThread(store, "b", "k")
             waitFor(30 * testTimeScale) { !notices.withLock { $0 }.isEmpty }
             try store.liftMergeHolds()
@@ -93,10 +87,7 @@ import TandemJSON
             notices.withLock { $0.append(wait) }
         }
         try withStore(configure: { $0.mergeWait = policy }) { store in
-            _ = try makeSession(store, id: "p")
-            _ = try store.appendTurn(session: "p", actor: "alice", NewTurn(role: .user, content: "base"))
-            _ = try store.createBranch(session: "p", actor: "alice", id: "b")
-            try store.holdAsMergeUnderWay(branch: "b", parent: "p")
+            try store.makeBranchHeldByMerge()
             let outcome = writeInThread(store, "p", "k")
             Thread.sleep(forTimeInterval: 0.3)
             #expect(outcome.withLock { $0 } == nil, "the write waits for the merge")
