@@ -107,7 +107,7 @@ final class CLIFixture: Sendable {
         let child = try Spawned(Self.binary, arguments, environment: environment, stdinPath: inPath,
                                 stdoutPath: outPath, stderrPath: errPath)
         // Bounded: a hung client is killed, and the test then fails on its output. Scaled: under
-        // TSan at load ~16 a `tandem state --json` overstayed 20 s (docs/hardening.md, session 33).
+        // TSan at load ~16 a `tandem state --json` overstayed 20 s (docs/hardening.md, "Findings and fixes").
         let status = child.wait(timeout: timeout * testTimeScale)
         let outData = FileManager.default.contents(atPath: outPath) ?? Data()
         let errData = FileManager.default.contents(atPath: errPath) ?? Data()
