@@ -126,7 +126,9 @@ final class RawTerminal: Sendable {
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
         }
-        tcsetattr(0, TCSAFLUSH, &raw)
+        // TCSANOW, not TCSAFLUSH: what the user typed while the view was opening is kept and
+        // runs once the prompt is up (a flush dropped it, and a line typed on `you are ...` was lost).
+        tcsetattr(0, TCSANOW, &raw)
         saved = Mutex(original)
         Output.write("\u{1B}[?2004h", to: 1) // bracketed paste: a pasted paragraph arrives marked as one
     }
@@ -150,7 +152,7 @@ final class RawTerminal: Sendable {
             tcgetattr(0, &raw)
             tcsetattr(0, TCSAFLUSH, &original)
             kill(0, SIGTSTP) // the whole job, as the terminal's own Ctrl-Z does; returns after SIGCONT
-            tcsetattr(0, TCSAFLUSH, &raw)
+            tcsetattr(0, TCSANOW, &raw)
             Output.write("\u{1B}[?2004h", to: 1)
         }
     }

@@ -193,4 +193,26 @@ import Testing
         _ = try f.run(["post", "s1", "after the restart"])
         #expect(try t.waitFor("bob", contains: "alice (user): after the restart").contains("#4"))
     }
+
+    /// A line typed while the view is still opening (the terminal not yet raw) runs once it is up:
+    /// entering raw mode used to flush it (TCSAFLUSH), and a line typed on `you are ...` was lost.
+    @Test(.enabled(if: Tmux.available, "needs tmux (apt-get install tmux)"))
+    func aLineTypedWhileTheViewOpensIsKept() throws {
+        let f = try CLIFixture()
+        let t = Tmux()
+        let gate = FileManager.default.temporaryDirectory.appendingPathComponent("gate-\(UUID().uuidString)").path
+        defer {
+            t.killServer()
+            f.shutdown()
+            try? FileManager.default.removeItem(atPath: gate)
+        }
+        // The client starts only once the gate exists: the line is typed before, into the terminal's
+        // own line buffer (echoed there, read by no one).
+        try t.start("bob", command: "while [ ! -e \(gate) ]; do sleep 0.05; done; \(command(f, "bob"))")
+        try t.type("bob", "typed ahead")
+        try t.waitFor("bob", contains: "typed ahead")
+        #expect(FileManager.default.createFile(atPath: gate, contents: Data()))
+        #expect(try t.waitFor("bob", contains: "bob (user): typed ahead").contains("you are write"))
+        #expect(try f.run(["history", "s1"]).stdout.contains("typed ahead"))
+    }
 }
