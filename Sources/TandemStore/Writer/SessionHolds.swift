@@ -48,13 +48,19 @@ final class SessionHolds {
 
     /// Reads the holds from `branch_merges` (inside the writer's transaction).
     func reload(_ db: Database) throws(StoreError) {
+        held = try Self.read(db)
+        changedByJob = false
+    }
+
+    /// The held sids as `db` sees them now: in the writer's transaction, or between batches in a
+    /// read transaction of the statement's own, which takes no write lock (`StoreWriter.parkedHoldLifted`).
+    static func read(_ db: Database) throws(StoreError) -> Set<Int64> {
         var found: Set<Int64> = []
         try db.forEachWhile("SELECT branch_sid, parent_sid FROM branch_merges", []) { row throws(StoreError) -> Bool in
             found.insert(row.int(0))
             found.insert(row.int(1))
             return true
         }
-        held = found
-        changedByJob = false
+        return found
     }
 }

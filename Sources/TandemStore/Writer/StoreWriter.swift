@@ -225,7 +225,7 @@ public final class StoreWriter: @unchecked Sendable {
             condition.unlock()
             if let mergeWait, let waits, !waits.isEmpty { answerMergeWaits(waits, mergeWait) }
             if runChore, let chore { runStep(of: chore) }
-            if !batch.isEmpty || pollHolds {
+            if !batch.isEmpty || (pollHolds && parkedHoldLifted()) {
                 runBatch(batch)
             } else if look && !runChore {
                 // A failed look is made again by the next batch (or asked again).
@@ -452,7 +452,7 @@ public final class StoreWriter: @unchecked Sendable {
     }
 
     /// How often the writer reads the holds again while jobs are parked and nothing else runs (a
-    /// hold lifted by another process is seen no later than this).
+    /// hold lifted by another process is seen no later than this; `parkedHoldLifted`).
     static let parkedPollSeconds = 0.1
 
     /// The answer to a write that would block its caller on a held session while `limit` others
