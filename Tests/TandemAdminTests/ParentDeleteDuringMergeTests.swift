@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Testing
 import TandemJSON
 @testable import TandemServer
@@ -15,73 +14,40 @@ import TandemTransport
     @Test func anAdminDeleteOfTheParentWaitsForAMergeIntoItsBranch() throws {
         let f = AdminFixture()
         defer { f.cleanup() }
-        try f.seedStandard()
-        let merged = 6_000
-        let (aliceToken, bobToken) = try f.seed { store in
-            _ = try store.appendTurn(session: "s1", actor: "alice", NewTurn(role: .user, content: "base"))
-            _ = try store.createBranch(session: "s1", actor: "alice", id: "b")
-            _ = try store.createBranch(session: "b", actor: "alice", id: "c")
-            for chunk in stride(from: 0, to: merged, by: 1000) {
-                _ = try store.appendTurns(session: "c", actor: "bob", (chunk..<chunk + 1000).map { NewTurn(role: .user, content: "m\($0)") })
-            }
-            return (try store.createToken(userID: "alice", label: "merger").secret, try store.createToken(userID: "bob", label: "follower").secret)
-        }
+        // Bob follows B from before the merge.
+        var follower: WebSocketClient?
+        var head: Int64 = 0
         // Steps of 4 turns: 1,500 of them (a few seconds), so the merge is under way when the tool's
         // delete comes (it starts at the merge's first step; a process's start takes ~0.1-0.3 s).
-        let (server, port) = try f.startServer { $0.writeStepRecords = 4 }
-        defer { server.shutdown(grace: 0.5) }
-        let follower = try f.connect(port: port, secret: bobToken)
-        defer { follower.disconnect() }
-        try follower.send(text: #"{"id":1,"op":"session.join","session":"b"}"#)
-        let joined = try #require(nextJSON(follower) { $0["id"]?.intValue == 1 })
-        let head = try #require(joined["result"]?["head_eseq"]?.intValue, "\(joined.serialized())")
-        let merger = try f.connect(port: port, secret: aliceToken)
-        defer { merger.disconnect() }
-        try merger.send(text: #"{"id":2,"op":"branch.merge","session":"c"}"#)
-
-        let timeLimit = 60 * testTimeScale
-        let deadline = Date().addingTimeInterval(timeLimit)
-        func mergedSoFar() throws -> Int64? {
-            try server.store.read { db throws(StoreError) in try db.scalar("SELECT turns_merged FROM branch_merges") }
+        let merge = try LiveMerge(f, turns: 6_000, stepRecords: 4) { server, port in
+            let bobToken = try server.store.createToken(userID: "bob", label: "follower").secret
+            let client = try f.connect(port: port, secret: bobToken)
+            follower = client
+            try client.send(text: #"{"id":1,"op":"session.join","session":"b"}"#)
+            let joined = try #require(nextJSON(client) { $0["id"]?.intValue == 1 })
+            head = try #require(joined["result"]?["head_eseq"]?.intValue, "\(joined.serialized())")
         }
-        var atLaunch = try mergedSoFar()
-        while atLaunch == nil && Date() < deadline {
-            Thread.sleep(forTimeInterval: 0.001)
-            atLaunch = try mergedSoFar()
-        }
-        let held = try #require(atLaunch, "the merge never held B")
+        defer { merge.stop() }
+        let bob = try #require(follower)
+        defer { bob.disconnect() }
+        let merged = merge.turns
+        let held = try merge.server.store.read { db throws(StoreError) in try db.scalar("SELECT turns_merged FROM branch_merges") } ?? 0
 
-        let started = Date()
-        // The tool, and whether the merge was still under way when it ended.
-        let admin = Mutex<(result: CLIResult?, seconds: Double, mergeLeft: Int64?)?>(nil)
-        let thread = Thread {
-            let result = try? f.run(["sessions", "delete", "s1", "--yes"])
-            let left = try? server.store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM branch_merges") }
-            admin.withLock { $0 = (result, Date().timeIntervalSince(started), left) }
-        }
-        thread.start()
-
-        let answer = try #require(nextJSON(merger, timeout: timeLimit) { $0["id"]?.intValue == 2 })
-        let mergeSeconds = Date().timeIntervalSince(started)
-        #expect(answer["result"]?["merged"] == true, "\(answer.serialized())")
-        let first = answer["result"]?["first_seq"]?.intValue ?? 0, last = answer["result"]?["last_seq"]?.intValue ?? 0
-        #expect(last - first + 1 == Int64(merged), "\(answer.serialized())")
-        while admin.withLock({ $0 }) == nil && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-        let (result, adminSeconds, mergeLeft) = try #require(admin.withLock { $0 }, "tandem-admin did not end")
-        let ran = try #require(result)
-        expectStatus(ran, 0)
+        let run = try #require(try merge.runAtOnce([["sessions", "delete", "s1", "--yes"]])?.first, "tandem-admin did not end")
+        try merge.finish()
+        expectStatus(run.result, 0)
         // A wait under a second is not told of; one of seconds is, once (MergeWaitTests).
         let notice = "note: session 'b' is being merged into by tandemd (branch 'c'); this command waits for the merge to end, "
             + "at most 600 s (--merge-wait); Ctrl-C gives up with nothing written\n"
-        #expect(ran.stderr.isEmpty || ran.stderr == notice, "\(ran.stderr)")
-        if adminSeconds < 1 { #expect(ran.stderr.isEmpty, "\(ran.stderr)") }
-        if adminSeconds > 2.5 { #expect(ran.stderr == notice, "\(ran.stderr)") }
-        #expect(mergeLeft == 0, "the tool ended while the merge was still under way")
-        print("tandem-admin sessions delete started \(held) turns into a merge of \(merged) (steps of 4); it ended after \(adminSeconds) s, the merge's answer came after \(mergeSeconds) s")
+        #expect(run.result.stderr.isEmpty || run.result.stderr == notice, "\(run.result.stderr)")
+        if run.seconds < 1 { #expect(run.result.stderr.isEmpty, "\(run.result.stderr)") }
+        if run.seconds > 2.5 { #expect(run.result.stderr == notice, "\(run.result.stderr)") }
+        #expect(run.mergesLeft == 0, "the tool ended while the merge was still under way")
+        print("tandem-admin sessions delete started \(held) turns into a merge of \(merged) (steps of 4); it ended after \(run.seconds) s")
 
         // The follower of B: every merged turn, the merge's change, then unparented; nothing skipped.
         var seen: [JSONValue] = []
-        while let event = nextJSON(follower, timeout: 10 * testTimeScale, { $0["eseq"] != nil }) {
+        while let event = nextJSON(bob, timeout: 10 * testTimeScale, { $0["eseq"] != nil }) {
             seen.append(event)
             if event["change"] == "unparented" { break }
         }
