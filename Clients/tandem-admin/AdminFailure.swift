@@ -22,8 +22,9 @@ struct AdminFailure: Error {
     init(_ error: StoreError, session: String? = nil, busySeconds: Double = 5, mergeSeconds: Double = 600) {
         switch error.kind {
         case .busy where error.mergeWait != nil:
-            self.init(Self.database, "\(Self.merging(error.mergeWait!, still: true)) after \(Self.seconds(mergeSeconds)) s: nothing was written; "
-                + "retry when the merge ends, or wait longer with --merge-wait SECONDS")
+            // The store's words (`MergeWait.refusal`), naming tandemd, ids printable, and the flag.
+            self.init(Self.database, error.mergeWait!.refusal(after: Self.seconds(mergeSeconds), merger: "tandemd", show: Output.printable)
+                + ", or wait longer with --merge-wait SECONDS")
         case .notFound, .notMember:
             self.init(Self.notFound, Self.notFoundMessage(error.message, session: session))
         case .alreadyExists, .conflict, .invalidState, .staleCheckpoint, .sessionArchived, .sessionPaused, .limitExceeded:
@@ -52,17 +53,13 @@ struct AdminFailure: Error {
     }
 
     /// "5", "0.3": seconds as the operator wrote them.
-    static func seconds(_ seconds: Double) -> String {
-        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
-    }
+    static func seconds(_ seconds: Double) -> String { MergeWait.seconds(seconds) }
 
-    /// What a write waits for: "session 'b' is being merged into by tandemd (branch 'c')", or for the
-    /// branch itself "session 'c' is being merged into 'b' by tandemd". Ids are shown printable.
-    static func merging(_ wait: MergeWait, still: Bool = false) -> String {
-        let session = "session '\(Output.printable(wait.session))' is \(still ? "still " : "")being merged into"
-        guard let branch = wait.branch, let into = wait.into else { return "\(session) by tandemd" }
-        if wait.session == branch { return "\(session) '\(Output.printable(into))' by tandemd" }
-        return "\(session) by tandemd (branch '\(Output.printable(branch))')"
+    /// What a write waits for, in the store's words (`MergeWait.described`): "session 'b' is being
+    /// merged into by tandemd (branch 'c')", or for the branch itself "session 'c' is being merged
+    /// into 'b' by tandemd". Ids are shown printable.
+    static func merging(_ wait: MergeWait) -> String {
+        wait.described(merger: "tandemd", show: Output.printable)
     }
 
     /// "session x not found" → "no session 'x'; list sessions with: tandem-admin sessions list".

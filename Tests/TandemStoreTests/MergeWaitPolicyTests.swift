@@ -50,7 +50,9 @@ import TandemJSON
             #expect(refusal?.kind == .busy)
             #expect(refusal?.mergeWait?.session == "p" && refusal?.mergeWait?.branch == "b" && refusal?.mergeWait?.into == "p",
                     "\(String(describing: refusal))")
-            #expect(refusal?.message.contains("nothing was written") == true, "\(String(describing: refusal))")
+            // In the words tandem-admin prints (`MergeWait.refusal`), without its "by tandemd" and hint.
+            #expect(refusal?.message == "session 'p' is still being merged into (branch 'b') after 1.2 s: nothing was written; "
+                    + "retry when the merge ends", "\(String(describing: refusal))")
             let told = notices.withLock { $0 }
             #expect(told.count == 1, "\(told)")
             #expect(told.first.map { $0.session == "p" && $0.branch == "b" && $0.into == "p" && $0.waited >= .milliseconds(300) } == true,
@@ -79,6 +81,21 @@ import TandemJSON
             let told = notices.withLock { $0 }
             #expect(told.count == 1 && told.first?.session == "b" && told.first?.branch == "b" && told.first?.into == "p", "\(told)")
         }
+    }
+
+    /// The one wording of a merge wait, the store's answer's and tandem-admin's (which names
+    /// tandemd and makes ids printable).
+    @Test func aMergeWaitIsWordedForTheSessionMergedIntoTheBranchAndAMergeJustEnded() {
+        let parent = MergeWait(session: "b", branch: "c", into: "b", waited: .zero)
+        #expect(parent.described() == "session 'b' is being merged into (branch 'c')")
+        #expect(parent.described(merger: "tandemd", show: { $0.uppercased() }) == "session 'B' is being merged into by tandemd (branch 'C')")
+        let branch = MergeWait(session: "c", branch: "c", into: "b", waited: .zero)
+        #expect(branch.described(merger: "tandemd") == "session 'c' is being merged into 'b' by tandemd")
+        let ended = MergeWait(session: "b", branch: nil, into: nil, waited: .zero)
+        #expect(ended.described(still: true, merger: "tandemd") == "session 'b' is still being merged into by tandemd")
+        #expect(branch.refusal(after: MergeWait.seconds(0.5))
+                == "session 'c' is still being merged into 'b' after 0.5 s: nothing was written; retry when the merge ends")
+        #expect(MergeWait.seconds(600) == "600")
     }
 
     @Test func aWaitShorterThanNoticeAfterIsNotToldOf() throws {

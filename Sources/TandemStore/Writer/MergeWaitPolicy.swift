@@ -34,3 +34,29 @@ public struct MergeWait: Sendable, Equatable {
         self.waited = waited
     }
 }
+
+extension MergeWait {
+    /// What the write waits for, in the one wording the store's `busy` answer and a tool's lines
+    /// share: "session 'b' is being merged into (branch 'c')", or for the branch itself "session
+    /// 'c' is being merged into 'b'"; with `merger` "tandemd": "... by tandemd (branch 'c')".
+    /// `still`: said past the limit. `show` makes an id fit to print (a tool's terminal).
+    public func described(still: Bool = false, merger: String? = nil, show: (String) -> String = { $0 }) -> String {
+        let waiting = "session '\(show(session))' is \(still ? "still " : "")being merged into"
+        let by = merger.map { " by \($0)" } ?? ""
+        guard let branch, let into else { return waiting + by }
+        if session == branch { return "\(waiting) '\(show(into))'\(by)" }
+        return "\(waiting)\(by) (branch '\(show(branch))')"
+    }
+
+    /// The answer to a write parked past the limit, `limit` written as the operator would ("2",
+    /// "0.5"): "session 'b' is still being merged into (branch 'c') after 2 s: nothing was written;
+    /// retry when the merge ends".
+    public func refusal(after limit: String, merger: String? = nil, show: (String) -> String = { $0 }) -> String {
+        "\(described(still: true, merger: merger, show: show)) after \(limit) s: nothing was written; retry when the merge ends"
+    }
+
+    /// `seconds` as an operator writes them: "2", "0.5".
+    public static func seconds(_ seconds: Double) -> String {
+        seconds == seconds.rounded() ? String(Int(seconds)) : String(seconds)
+    }
+}

@@ -52,10 +52,7 @@ extension StoreWriter {
                 ended.append(job)
                 continue
             }
-            var error = StoreError(.busy, """
-                session \(wait.session) is still being merged into after \(Int(waited.timeInterval.rounded())) s \
-                (branch \(wait.branch ?? "?") into \(wait.into ?? "?"), in steps): nothing was written; retry when the merge ends
-                """)
+            var error = StoreError(.busy, wait.refusal(after: MergeWait.seconds(policy.limit.timeInterval)))
             error.mergeWait = wait
             completer.deliver([job], error: error)
         }
