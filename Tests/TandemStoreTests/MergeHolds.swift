@@ -1,3 +1,4 @@
+import Synchronization
 @testable import TandemStore
 
 /// Holds made and lifted by hand, for tests of what waits on a merge without a merger advancing it.
@@ -26,5 +27,19 @@ extension Store {
     /// Lifts every hold (the merges' rows gone, as when they end).
     func liftMergeHolds() throws {
         try writer.perform { ctx throws(StoreError) in _ = try ctx.db.run("DELETE FROM branch_merges") }
+    }
+}
+
+/// What the `MergeWaitPolicy`s made by `policy` told of, for tests.
+final class MergeNotices: Sendable {
+    private let notices = Mutex<[MergeWait]>([])
+
+    /// Every notice so far, in order.
+    var told: [MergeWait] { notices.withLock { $0 } }
+
+    /// A policy that tells of a write parked `noticeAfter` (keeping the notice here) and answers
+    /// one parked past `limit` `busy`.
+    func policy(noticeAfter: Duration, limit: Duration = .seconds(60)) -> MergeWaitPolicy {
+        MergeWaitPolicy(noticeAfter: noticeAfter, limit: limit) { wait in self.notices.withLock { $0.append(wait) } }
     }
 }

@@ -32,11 +32,8 @@ import TandemJSON
     }
 
     @Test func aParkedWriteIsToldOfOnceThenAnsweredBusyPastTheLimitWithNothingWritten() throws {
-        let notices = Mutex<[MergeWait]>([])
-        let policy = MergeWaitPolicy(noticeAfter: .milliseconds(300), limit: .milliseconds(1_200)) { wait in
-            notices.withLock { $0.append(wait) }
-        }
-        try withStore(configure: { $0.mergeWait = policy }) { store in
+        let notices = MergeNotices()
+        try withStore(configure: { $0.mergeWait = notices.policy(noticeAfter: .milliseconds(300), limit: .milliseconds(1_200)) }) { store in
             try store.makeBranchHeldByMerge()
 
             let started = ContinuousClock.now
@@ -53,7 +50,7 @@ import TandemJSON
             // In the words tandem-admin prints (`MergeWait.refusal`), without its "by tandemd" and hint.
             #expect(refusal?.message == "session 'p' is still being merged into (branch 'b') after 1.2 s: nothing was written; "
                     + "retry when the merge ends", "\(String(describing: refusal))")
-            let told = notices.withLock { $0 }
+            let told = notices.told
             #expect(told.count == 1, "\(told)")
             #expect(told.first.map { $0.session == "p" && $0.branch == "b" && $0.into == "p" && $0.waited >= .milliseconds(300) } == true,
                     "\(told)")
@@ -62,23 +59,20 @@ import TandemJSON
             #expect(try store.stateRow(session: "p", actor: "alice", key: "k") == nil)
             try store.liftMergeHolds()
             _ = try store.writeRow(session: "p", actor: "alice", key: "k", value: 2, baseVersion: 0)
-            #expect(notices.withLock { $0.count } == 1)
+            #expect(notices.told.count == 1)
         }
     }
 
     @Test func aWriteOnTheBranchNamesTheSessionItIsMergedInto() throws {
-        let notices = Mutex<[MergeWait]>([])
-        let policy = MergeWaitPolicy(noticeAfter: .milliseconds(100), limit: .seconds(60)) { wait in
-            notices.withLock { $0.append(wait) }
-        }
-        try withStore(configure: { $0.mergeWait = policy }) { store in
+        let notices = MergeNotices()
+        try withStore(configure: { $0.mergeWait = notices.policy(noticeAfter: .milliseconds(100)) }) { store in
             try store.makeBranchHeldByMerge()
             let outcome = writeInThread(store, "b", "k")
-            waitFor(30 * testTimeScale) { !notices.withLock { $0 }.isEmpty }
+            waitFor(30 * testTimeScale) { !notices.told.isEmpty }
             try store.liftMergeHolds()
             waitFor(30 * testTimeScale) { outcome.withLock { $0 } != nil }
             #expect((try? outcome.withLock { $0 }?.get()) != nil, "the write went through after the merge")
-            let told = notices.withLock { $0 }
+            let told = notices.told
             #expect(told.count == 1 && told.first?.session == "b" && told.first?.branch == "b" && told.first?.into == "p", "\(told)")
         }
     }
@@ -99,11 +93,8 @@ import TandemJSON
     }
 
     @Test func aWaitShorterThanNoticeAfterIsNotToldOf() throws {
-        let notices = Mutex<[MergeWait]>([])
-        let policy = MergeWaitPolicy(noticeAfter: .seconds(5 * testTimeScale), limit: .seconds(60)) { wait in
-            notices.withLock { $0.append(wait) }
-        }
-        try withStore(configure: { $0.mergeWait = policy }) { store in
+        let notices = MergeNotices()
+        try withStore(configure: { $0.mergeWait = notices.policy(noticeAfter: .seconds(5 * testTimeScale)) }) { store in
             try store.makeBranchHeldByMerge()
             let outcome = writeInThread(store, "p", "k")
             Thread.sleep(forTimeInterval: 0.3)
@@ -111,7 +102,7 @@ import TandemJSON
             try store.liftMergeHolds()
             waitFor(30 * testTimeScale) { outcome.withLock { $0 } != nil }
             #expect((try? outcome.withLock { $0 }?.get()) != nil)
-            #expect(notices.withLock { $0 }.isEmpty)
+            #expect(notices.told.isEmpty)
         }
     }
 }

@@ -8,17 +8,10 @@ import Testing
 /// whose next step wants that lock, is not held up by the writes waiting for it), and a hold that
 /// another connection lifts still lets the parked jobs go.
 @Suite struct ParkedLookTests {
-    /// Whether the policy has told of a parked write (the test's sign that the write is parked).
-    private final class Told: Sendable {
-        let flag = Atomic<Bool>(false)
-    }
-
     @Test func parkedWritesLookForTheHoldsEndWithoutTakingTheWriteLock() throws {
-        let told = Told()
-        let policy = MergeWaitPolicy(noticeAfter: .milliseconds(50), limit: .seconds(60)) { _ in
-            told.flag.store(true, ordering: .releasing)
-        }
-        try withStore(configure: { $0.mergeWait = policy }) { store in
+        // Told of (the test's sign that the write is parked) 50 ms after it parks.
+        let notices = MergeNotices()
+        try withStore(configure: { $0.mergeWait = notices.policy(noticeAfter: .milliseconds(50)) }) { store in
             try store.makeBranchHeldByMerge()
             let written = Mutex<Result<RowWriteResult, StoreError>?>(nil)
             Thread {
@@ -28,9 +21,8 @@ import Testing
                 written.withLock { $0 = result }
             }.start()
             let deadline = Date().addingTimeInterval(10 * testTimeScale)
-            while !told.flag.load(ordering: .acquiring) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
-            let parked = told.flag.load(ordering: .acquiring)
-            #expect(parked, "the write never parked")
+            while notices.told.isEmpty && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+            #expect(!notices.told.isEmpty, "the write never parked")
 
             // Another connection (a merge's step in another process) holds the write lock a while;
             // the parked write's writer, looking meanwhile, neither waits for it nor commits.
