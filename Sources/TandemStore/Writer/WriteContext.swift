@@ -35,7 +35,6 @@ public final class WriteContext {
     /// Whether the running job is deferrable (see `StoreWriter.submit`).
     private(set) var jobIsDeferrable = false
     /// Session counters reserved by deferrable jobs, written back once per flush.
-    private var jobCounters: [Int64: SessionCounters] = [:]
     private var batchCounters: [Int64: SessionCounters] = [:]
     /// Session lookups made by deferrable jobs, kept from batch to batch. Roles and status only
     /// change in non-deferrable jobs, and every non-deferrable job is preceded by a flush that
@@ -52,8 +51,17 @@ public final class WriteContext {
     /// sessions posting): the cache stays a cache.
     static let maxLookupsKept = 8_192
 
-    private var jobContributions: [ContributionKey: ContributionCounts] = [:]
     private var batchContributions: [ContributionKey: ContributionCounts] = [:]
+    /// The running job's changes to `batchCounters` and `batchContributions`, each with the value
+    /// it replaced: a job writes straight into the batch's (one lookup a change), and a job that
+    /// fails puts them back (`discardJob`). Per-job maps, merged into the batch's at each job's
+    /// end, had cost a post ~1,500 instructions more (docs/benchmarks.md).
+    private var jobChanges: [StagedChange] = []
+
+    private enum StagedChange {
+        case counters(sid: Int64, replaced: SessionCounters?)
+        case contributions(ContributionKey, replaced: ContributionCounts?)
+    }
 
     /// The sessions merges under way hold (see `SessionHolds`).
     let holds = SessionHolds()
@@ -101,20 +109,29 @@ public final class WriteContext {
         if let report = stamp.report { configuration.onClockBehind?(report) }
         holds.beginJob()
         jobIsDeferrable = deferrable
-        jobCounters.removeAll(keepingCapacity: true)
-        jobContributions.removeAll(keepingCapacity: true)
+        forgetJobChanges()
     }
 
+    /// Empties `jobChanges`, keeping its storage: popped, not `removeAll(keepingCapacity:)`, whose
+    /// general `replaceSubrange` cost a job ~200 instructions for its one or two entries.
+    private func forgetJobChanges() {
+        while jobChanges.popLast() != nil {}
+    }
+
+    /// Keeps the job's staged changes for the flush.
     func commitJob() {
-        for (sid, c) in jobCounters { batchCounters[sid] = c }
-        jobCounters.removeAll(keepingCapacity: true)
-        for (key, delta) in jobContributions { batchContributions[key, default: .init()].add(delta) }
-        jobContributions.removeAll(keepingCapacity: true)
+        forgetJobChanges()
     }
 
+    /// Puts back what the job staged, newest first, so each entry ends as it was before the job.
     func discardJob() {
-        jobCounters.removeAll(keepingCapacity: true)
-        jobContributions.removeAll(keepingCapacity: true)
+        for change in jobChanges.reversed() {
+            switch change {
+            case .counters(let sid, let replaced): batchCounters[sid] = replaced
+            case .contributions(let key, let replaced): batchContributions[key] = replaced
+            }
+        }
+        forgetJobChanges()
     }
 
     /// Reserves `turns` turn numbers and `events` change-log numbers of a session and returns the
@@ -128,7 +145,8 @@ public final class WriteContext {
         }
         guard jobIsDeferrable else { return try db.bumpCounters(sid: sid, turns: turns, events: events, now: now) }
         var c: SessionCounters
-        if let cached = jobCounters[sid] ?? batchCounters[sid] ?? loadedCounters[sid] {
+        let staged = batchCounters[sid]
+        if let cached = staged ?? loadedCounters[sid] {
             c = cached
         } else {
             guard let loaded = try db.queryOne("SELECT last_turn_seq, last_event_seq, updated_at FROM sessions WHERE sid = ?",
@@ -139,7 +157,8 @@ public final class WriteContext {
         c.lastTurn += turns
         c.lastEvent += events
         c.updatedAt = max(c.updatedAt, now)
-        jobCounters[sid] = c
+        jobChanges.append(.counters(sid: sid, replaced: staged))
+        batchCounters[sid] = c
         return (c.lastTurn, c.lastEvent)
     }
 
@@ -177,7 +196,17 @@ public final class WriteContext {
     }
 
     func count(sid: Int64, user: String, _ delta: ContributionCounts) {
-        jobContributions[ContributionKey(sid: sid, user: user), default: .init()].add(delta)
+        let key = ContributionKey(sid: sid, user: user)
+        // One hash of the key when the batch already counts it (the common case), two when not.
+        if let i = batchContributions.index(forKey: key) {
+            jobChanges.append(.contributions(key, replaced: batchContributions.values[i]))
+            batchContributions.values[i].add(delta)
+        } else {
+            jobChanges.append(.contributions(key, replaced: nil))
+            var counts = ContributionCounts()
+            counts.add(delta)
+            batchContributions[key] = counts
+        }
     }
 
     /// Applies the staged work of every successful job so far. Runs outside any job savepoint.
@@ -270,9 +299,10 @@ public final class WriteContext {
 
     func discardBatch() {
         forgetLookups()
+        // Nothing to put back: the batch's staged work goes as a whole.
+        forgetJobChanges()
         batchCounters.removeAll(keepingCapacity: true)
         batchContributions.removeAll(keepingCapacity: true)
-        discardJob()
     }
 }
 
