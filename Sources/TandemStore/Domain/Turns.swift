@@ -91,7 +91,13 @@ enum Turns {
             }
             try stmt.bind(author, at: 4)
             try stmt.bind(content, at: 5)
-            try stmt.bind(metadata, at: 6)
+            // Most turns carry no metadata (`Validate.object`'s "{}"): bound as a literal, which
+            // SQLite neither copies nor frees, where a `String`'s text is copied on every run.
+            if metadata == "{}" {
+                try stmt.bind("{}" as StaticString, at: 6)
+            } else {
+                try stmt.bind(metadata, at: 6)
+            }
             try stmt.bind(tokensIn, at: 7)
             try stmt.bind(tokensOut, at: 8)
             try stmt.bind(createdAt, at: 9)
