@@ -29,21 +29,25 @@ extension Dispatcher {
         // read: one group commit for them all, and the loop is not preempted after each post.
         let onLoop = connection.loop.inLoop
         if onLoop { connection.loop.runAtEndOfTurn(writerWakeup) }
-        store.appendTurns(session: p.session, actor: user, [turn], wakeWriter: !onLoop) { [self] result in
+        // The completion keeps the session's id, not the whole request (content, metadata, nonce):
+        // fewer references to take and let go with each post.
+        let session = p.session
+        store.appendTurns(session: session, actor: user, [turn], wakeWriter: !onLoop) { [self] result in
             share.giveBack(bytes)
             switch result {
             case .success(let appended):
-                let stored = appended.turns[0]
+                // Read in place: a copy of the turn took and let go of each of its strings.
+                let eventSeq = appended.turns[0].eventSeq
                 // Encoded once: the event and the answer copy the same fields.
-                let fields = EncodedTurn(TurnDTO(stored))
+                let fields = EncodedTurn(TurnDTO(appended.turns[0]))
                 if !appended.duplicate {
                     metrics.turns.add()
-                    if let liveSession = live.existing(p.session) {
-                        publish(liveSession, stored.eventSeq, EventFrames.turn(fields, session: stored.sessionID, eseq: stored.eventSeq))
+                    if let liveSession = live.existing(session) {
+                        publish(liveSession, eventSeq, EventFrames.turn(fields, session: appended.turns[0].sessionID, eseq: eventSeq))
                     }
                 }
                 metrics.postLatency.observe(clock() - started)
-                let answer = TurnMessage.postAnswer(id: id, eseq: stored.eventSeq, duplicate: appended.duplicate, fields: fields)
+                let answer = TurnMessage.postAnswer(id: id, eseq: eventSeq, duplicate: appended.duplicate, fields: fields)
                 // After the commit's events (the protocol lets the answer and the event come in either
                 // order): the events then reach each member as one buffer.
                 connection.sendAfterBatch(EventFrames.frame(answer))
