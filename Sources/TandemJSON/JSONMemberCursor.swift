@@ -102,9 +102,11 @@ public struct JSONMemberCursor {
 /// buffer the `JSONMemberCursor` reads.
 public struct JSONRawText {
     // Safe: made only by the cursor, within the buffer it borrows, and read before that ends.
-    let bytes: UnsafeRawBufferPointer
+    @usableFromInline let bytes: UnsafeRawBufferPointer
 
-    /// Whether the text is exactly `name`, byte for byte.
+    /// Whether the text is exactly `name`, byte for byte. Inlinable: a decoder tries a key against
+    /// each name it knows, and inlined, a name of another length costs a comparison, not a call.
+    @inlinable
     public func `is`(_ name: StaticString) -> Bool {
         // `withUTF8Buffer`, not `utf8Start`: a one-character literal may be stored as a scalar.
         name.withUTF8Buffer { name in
