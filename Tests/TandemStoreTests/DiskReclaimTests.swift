@@ -170,9 +170,18 @@ import Testing
         let answers = poster.stepsAtAnswers.withLock { $0 }
         #expect(answers.contains { $0 > 0 && $0 < steps }, "no post answered during the reclaim (\(answers.count) answers)")
         #expect(try store.read { db throws(StoreError) in try db.scalar("SELECT count(*) FROM turns WHERE sid = (SELECT sid FROM sessions WHERE id = 'live')") } == Int64(answers.count))
-        // The file on disk shrinks at the next checkpoint that copies every frame.
-        let shrunk = Self.eventually { Self.fileBytes(dir.dbPath) < before - reclaimed * 8 / 10 }
-        #expect(shrunk, "\(before) -> \(Self.fileBytes(dir.dbPath)) bytes on disk, \(reclaimed) reclaimed")
+        // The file on disk shrinks at the next checkpoint that copies every frame: to the database's
+        // own pages, hardly any of them free. Not measured against `before`: the live session's posts
+        // fill pages too, and a loaded host, reclaiming slower, makes more of them (whole runs at load
+        // 10-14 missed `before - reclaimed * 0.8` twice). That the pass moved the pages is `reclaimed`.
+        func pages(_ pragma: String) throws -> Int {
+            Int(try store.read { db throws(StoreError) in try db.scalar("PRAGMA \(pragma)") } ?? 0)
+        }
+        let pageSize = try pages("page_size")
+        let shrunk = Self.eventually { Self.fileBytes(dir.dbPath) <= (try? pages("page_count")).map { $0 * pageSize } ?? 0 }
+        let (databaseBytes, freeBytes) = (try pages("page_count") * pageSize, try pages("freelist_count") * pageSize)
+        #expect(shrunk, "\(before) -> \(Self.fileBytes(dir.dbPath)) bytes on disk, the database \(databaseBytes)")
+        #expect(freeBytes < 1 << 20, "\(freeBytes) bytes free after the pass")
         #expect(try store.read { db throws(StoreError) in try db.integrityCheck() } == ["ok"])
         // The indexing thread looked at the search file's free list once idle (FTS5 keeps a
         // delete's entries as tombstones until its segments merge: the file gives back what merges free).
