@@ -22,6 +22,7 @@ extension String {
     /// than `String`'s own hashing, which normalizes non-ASCII text first).
     @inlinable
     public func hashBytes(into hasher: inout Hasher) {
+        // Safe: the pointer is used only inside withContiguousStorageIfAvailable's closure, to hash the bytes
         let done: Void? = utf8.withContiguousStorageIfAvailable { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
         if done == nil { for byte in utf8 { hasher.combine(byte) } }
         // The length ends the string, so ["ab", "c"] and ["a", "bc"] feed different sequences.

@@ -18,6 +18,7 @@ public struct JSONMemberCursor {
 
     /// A cursor before the first member of the object that starts `bytes` (after whitespace);
     /// nil when `bytes` does not start with an object, or `maxDepth` allows no object at all.
+    // Safe: the cursor borrows the caller's buffer, which outlives it (see the type's doc)
     public init?(_ bytes: UnsafeRawBufferPointer, maxDepth: Int) {
         parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         parser.skipWhitespace()
@@ -78,6 +79,7 @@ public struct JSONMemberCursor {
             let c = bytes[i]
             if c == UInt8(ascii: "\"") {
                 parser.index = i + 1
+                // Safe: a slice of the borrowed buffer, bounded by i < bytes.count; JSONRawText lives no longer than the cursor's buffer
                 return JSONRawText(bytes: UnsafeRawBufferPointer(rebasing: bytes[start..<i]))
             }
             // An escape may spell a name another way, and a control character is refused: both

@@ -15,10 +15,12 @@ extension JSONMember {
     /// otherwise pay for hashing every one. Same grammar, limits and errors as `JSONValue(parsing:)`
     /// (the same parser does the work). Returns nil when the top-level value is not an object (the
     /// caller parses it as a `JSONValue` to say what it is instead).
+    // Safe: the buffer is read for this call only: the members are Swift values copied out of it
     public static func members(parsing buffer: UnsafeRawBufferPointer, maxDepth: Int = 128) throws -> [JSONMember]? {
         try members(parsing: buffer, maxDepth: maxDepth, outOfRangeNumbersAsNull: false)
     }
 
+    // Safe: as above: the parser does not outlive the call
     static func members(parsing buffer: UnsafeRawBufferPointer, maxDepth: Int,
                         outOfRangeNumbersAsNull: Bool) throws -> [JSONMember]? {
         var parser = JSONParser(bytes: buffer, maxDepth: maxDepth)
@@ -33,7 +35,7 @@ extension JSONMember {
 
     /// The members of a document given as bytes; see `members(parsing:maxDepth:)` above.
     public static func members(parsing bytes: [UInt8], maxDepth: Int = 128) throws -> [JSONMember]? {
-        // The pointer does not escape: the members are Swift values copied out of the buffer.
+        // Safe: the pointer does not escape: the members are Swift values copied out of the buffer.
         try bytes.withUnsafeBytes { buffer throws in try members(parsing: buffer, maxDepth: maxDepth) }
     }
 }

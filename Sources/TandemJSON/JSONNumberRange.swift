@@ -29,6 +29,7 @@ extension JSONMember {
     /// As `members(parsing:maxDepth:)`, but numbers out of `JSONValue`'s range read as `null`:
     /// for reading what else a document refused with `JSONParseError.isNumberOutOfRange` says
     /// (a request's id, for its error answer). Never for accepting such a document.
+    // Safe: the buffer is read for this call only, as in members(parsing:maxDepth:)
     public static func members(parsingOutOfRangeNumbersAsNull buffer: UnsafeRawBufferPointer,
                                maxDepth: Int = 128) throws -> [JSONMember]? {
         try members(parsing: buffer, maxDepth: maxDepth, outOfRangeNumbersAsNull: true)

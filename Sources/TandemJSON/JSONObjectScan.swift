@@ -5,12 +5,13 @@
 /// Locating checks the object's structure (brackets, strings, separators); a value is checked in
 /// full when it is parsed. Offsets in errors are from the start of the buffer.
 public struct JSONObjectScan {
-    // Borrowed, not copied: callers create the scan inside the buffer's `withUnsafeBytes` and drop it there.
+    // Safe: borrowed, not copied: callers create the scan inside the buffer's `withUnsafeBytes` and drop it there.
     private let bytes: UnsafeRawBufferPointer
     private let maxDepth: Int
     /// Where each member's value starts (the last one wins for a repeated key, as in `JSONValue`).
     private var offsets: [String: Int] = [:]
 
+    // Safe: borrows `bytes` like the stored property above; reads are bounds-checked by the parser
     /// Locates the members of the object that is the whole of `bytes` (whitespace around it allowed).
     public init(_ bytes: UnsafeRawBufferPointer, maxDepth: Int = 128) throws {
         self.bytes = bytes

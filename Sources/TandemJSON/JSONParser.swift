@@ -9,6 +9,7 @@ public struct JSONParseError: Error, Sendable, Equatable, CustomStringConvertibl
     public var description: String { "invalid JSON at byte \(offset): \(reason)" }
 }
 
+// Safe: each init lends its buffer (withUTF8/withUnsafeBytes, or the caller's) to one parse only; the value returned holds copied Strings, never the pointer
 extension JSONValue {
     /// Parses one JSON document (RFC 8259), strictly (throws `JSONParseError`): no trailing commas, no comments,
     /// no leading zeros, nothing but whitespace after the value, nesting at most `maxDepth`; no integer
@@ -41,6 +42,7 @@ extension JSONValue {
     }
 }
 
+// Safe: `bytes` is borrowed for one parse; every read is bounds-checked against `bytes.count` (loadUnaligned: index + 8 <= count) and rebased slices stay inside it; bindMemory(to: UInt8) binds UTF-8 bytes to their own type
 /// A recursive-descent parser over a borrowed byte buffer.
 struct JSONParser {
     let bytes: UnsafeRawBufferPointer
