@@ -27,6 +27,7 @@ public enum Digest {
         Hex.encode(sha256(Array(string.utf8)))
     }
 
+    // Safe: the buffer is lent to `body` for the call only (contiguous storage, or a temporary array's)
     private static func withContiguous<Bytes: Collection>(
         _ bytes: Bytes, _ body: (UnsafeBufferPointer<UInt8>) -> Void
     ) where Bytes.Element == UInt8 {

@@ -7,6 +7,7 @@ public enum SecureRandom {
     public static func bytes(_ count: Int) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: count)
         guard count > 0 else { return out }
+        // Safe: RAND_bytes writes exactly `count` bytes into the array's own storage, inside the closure
         let ok = out.withUnsafeMutableBufferPointer { RAND_bytes($0.baseAddress, Int32($0.count)) }
         precondition(ok == 1, "RAND_bytes failed: no entropy available")
         return out
