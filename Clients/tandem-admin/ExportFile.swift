@@ -38,7 +38,7 @@ final class ExportFile: Sendable {
             guard state.failure == nil, let fd = state.fd else { return false }
             var offset = 0
             while offset < bytes.count {
-                // The pointer is used only inside this closure and within the array's bounds.
+                // Safe: the pointer is used only inside this closure and within the array's bounds (offset < count).
                 let n = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress! + offset, $0.count - offset) }
                 if n < 0 && errno == EINTR { continue }
                 guard n > 0 else {

@@ -10,6 +10,7 @@ final class FileBytes {
     }
 
     /// The mapping (nil for an empty document). Unmapped once, in `deinit`.
+    // Safe: mmap'd in init, read only through `withBytes`, unmapped once in deinit (the class is never copied)
     private let mapping: UnsafeRawBufferPointer?
 
     /// The contents of `path`, or of standard input when nil.
@@ -28,16 +29,18 @@ final class FileBytes {
     }
 
     deinit {
-        // The mapping is this object's alone and no borrower outlives `withBytes`.
+        // Safe: the mapping is this object's alone, unmapped once, and no borrower outlives `withBytes`.
         if let mapping { munmap(UnsafeMutableRawPointer(mutating: mapping.baseAddress), mapping.count) }
     }
 
     /// Lends the bytes to `body`; the pointer is valid only during the call. A mapped file that
     /// another process truncates meanwhile faults (SIGBUS): import from a finished export.
+    // Safe: the pointer is valid only during `body`; `mapping` lives as long as self, which the call keeps alive
     func withBytes<T>(_ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
         try body(mapping ?? UnsafeRawBufferPointer(start: nil, count: 0))
     }
 
+    // Safe: the mapping is checked against MAP_FAILED, and the buffer covers exactly the `size` bytes mapped
     private static func map(_ fd: Int32, size: Int) throws -> UnsafeRawBufferPointer? {
         guard size > 0 else { return nil }
         guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { throw failure() }
@@ -47,6 +50,7 @@ final class FileBytes {
     }
 
     /// Copies `fd` to its end into a temporary file that is unlinked at once (gone when closed).
+    // Safe: each pointer is used only for its call: the template is NUL-terminated (utf8CString), writes stay within the first n <= count bytes
     private static func spool(_ fd: Int32) throws -> (fd: Int32, size: Int) {
         var template = Array((NSTemporaryDirectory() + "tandem-import-XXXXXX").utf8CString)
         let spool = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
@@ -56,7 +60,7 @@ final class FileBytes {
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         do {
             while true {
-                // The pointers are used only for these calls and within the chunk's bounds.
+                // Safe: the pointers are used only for these calls and within the chunk's bounds (n <= count).
                 let n = chunk.withUnsafeMutableBytes { Foundation.read(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 guard n >= 0 else { throw failure() }

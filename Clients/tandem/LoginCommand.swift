@@ -119,7 +119,7 @@ enum ConfigFile {
         guard fd >= 0 else { throw Failure("cannot write \(temporary): \(String(cString: strerror(errno)))") }
         fchmod(fd, 0o600) // before the token is in it (a umask cannot widen 0600, but be explicit)
         let bytes = Array(config.serialized().utf8)
-        // Unsafe pointer: valid for the duration of the closure; write(2) reads exactly `count` bytes.
+        // Safe: the pointer is valid for the duration of the closure; write(2) reads exactly `count` bytes.
         let written = bytes.withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
         fsync(fd)
         close(fd)

@@ -48,7 +48,7 @@ enum Output {
             let bytes = Array(text.utf8)
             var offset = 0
             while offset < bytes.count {
-                // Unsafe pointer: valid for the closure; write(2) reads at most `count` bytes from it.
+                // Safe: the pointer is valid for the closure; write(2) reads at most `count` bytes from it.
                 let n = bytes[offset...].withUnsafeBytes { Foundation.write(fd, $0.baseAddress, $0.count) }
                 if n < 0 && errno == EINTR { continue }
                 if n <= 0 {

@@ -121,7 +121,7 @@ final class RawTerminal: Sendable {
         var raw = original
         raw.c_lflag &= ~tcflag_t(ICANON | ECHO | ISIG | IEXTEN)
         raw.c_iflag &= ~tcflag_t(IXON | ICRNL | INLCR)
-        // Unsafe bytes: c_cc is a fixed C array of NCCS bytes; VMIN and VTIME are indices within it.
+        // Safe: c_cc is a fixed C array of NCCS bytes; VMIN and VTIME are indices within it.
         withUnsafeMutableBytes(of: &raw.c_cc) { cc in
             cc[Int(VMIN)] = 1
             cc[Int(VTIME)] = 0
