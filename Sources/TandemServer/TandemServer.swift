@@ -280,7 +280,7 @@ public final class TandemServer: Sendable {
 /// writer's commit counts into their counters, the search index's backlog, and the files' and
 /// their file system's sizes.
 final class RateSampler: @unchecked Sendable {
-    // @unchecked: `timer` is set in start and cancelled in stop, both from the owner's thread.
+    // Safe: `timer` is set in start and cancelled in stop, both from the owner's thread.
     private let metrics: ServerMetrics
     private let store: Store
     private let logger: Logger

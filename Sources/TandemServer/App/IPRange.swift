@@ -39,10 +39,11 @@ struct IPRange: Sendable, Hashable {
     static func address(_ text: String) -> [UInt8]? {
         var v4 = in_addr()
         if inet_pton(AF_INET, text, &v4) == 1 {
-            // in_addr holds the address in network order; its bytes are the dotted quad.
+            // Safe: the bytes are copied out inside the closure. in_addr holds the address in network order; its bytes are the dotted quad.
             return [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF] + withUnsafeBytes(of: &v4) { Array($0) }
         }
         var v6 = in6_addr()
+        // Safe: the 16 bytes are copied out inside the closure
         if inet_pton(AF_INET6, text, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
         return nil
     }
@@ -53,7 +54,7 @@ struct IPRange: Sendable, Hashable {
         guard let bytes = address(text) else { return nil }
         let isV4 = bytes[0..<10].allSatisfy { $0 == 0 } && bytes[10] == 0xFF && bytes[11] == 0xFF
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN))
-        // Both pointers are valid for the call: `raw` covers the 16 (or last 4) bytes, `buffer` INET6_ADDRSTRLEN.
+        // Safe: both pointers are valid for the call: `raw` covers the 16 (or last 4) bytes, `buffer` INET6_ADDRSTRLEN.
         let written = bytes.withUnsafeBytes { raw in
             isV4 ? inet_ntop(AF_INET, raw.baseAddress! + 12, &buffer, socklen_t(buffer.count))
                  : inet_ntop(AF_INET6, raw.baseAddress!, &buffer, socklen_t(buffer.count))

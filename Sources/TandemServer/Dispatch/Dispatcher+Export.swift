@@ -37,7 +37,7 @@ extension Dispatcher {
         do {
             frame = try store.exportSession(id: p.session, actor: user, maxBytes: configuration.maxExportBytes) { count, write in
                 var complete = false
-                // The slices below lie inside the payload SharedFrame allocated for exactly these bytes, and are used only here.
+                // Safe: the slices below lie inside the payload SharedFrame allocated for exactly these bytes, and are used only here.
                 let frame = SharedFrame(opcode: .text, payloadCount: prefix.count + count + suffix.count) { payload in
                     payload.copyBytes(from: prefix)
                     complete = write(UnsafeMutableRawBufferPointer(rebasing: payload[prefix.count ..< prefix.count + count]))

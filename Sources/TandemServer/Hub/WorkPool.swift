@@ -15,7 +15,7 @@ import TandemStore
 /// behind the whole flood (docs/benchmarks.md, "One team's load beside a small team"). Each
 /// owner's jobs start in the order they came.
 public final class WorkPool: @unchecked Sendable {
-    // @unchecked: `lanes`, `line`, `waiting`, `stopping` and `running` are only touched with `condition` locked.
+    // Safe: `lanes`, `line`, `waiting`, `stopping` and `running` are only touched with `condition` locked.
     private let condition = MonotonicCondition()
     /// One owner's jobs waiting, oldest first, how many of its jobs run now, and whether it is in `line`.
     private struct Lane {

@@ -92,7 +92,7 @@ public struct JSONLogHandler: LogHandler {
     private static func write(_ line: [UInt8]) {
         output.withLock { _ in
             line.withUnsafeBytes { raw in
-                // The buffer is `line`'s own storage, alive for this closure; writes advance within it.
+                // Safe: the buffer is `line`'s own storage, alive for this closure; writes advance within it.
                 var offset = 0
                 while offset < raw.count {
                     let n = Glibc.write(STDERR_FILENO, raw.baseAddress! + offset, raw.count - offset)

@@ -24,9 +24,10 @@ public enum Allocator {
     /// jemalloc's version, e.g. "5.3.0-0-g54eaed1d8b56b1aa528be3bdd1877e59c56fa90c"; nil if the
     /// process does not run on jemalloc.
     public static var version: String? {
+        // Safe: mallctl stores one pointer into `pointer` (size checked below); it points at jemalloc's static version string, copied by String(cString:)
         var pointer: UnsafePointer<CChar>?
         var size = MemoryLayout<UnsafePointer<CChar>?>.size
-        // Unsafe pointer: mallctl writes exactly `size` bytes (one pointer) into `pointer`.
+        // Safe: mallctl writes exactly `size` bytes (one pointer) into `pointer`.
         guard mallctl("version", &pointer, &size, nil, 0) == 0, let pointer else { return nil }
         return String(cString: pointer)
     }
@@ -36,7 +37,7 @@ public enum Allocator {
     public static func statistics() -> (allocated: Int, resident: Int)? {
         // Statistics are a snapshot taken when the epoch is advanced.
         var epoch: UInt64 = 1
-        // Unsafe pointer: mallctl reads `MemoryLayout<UInt64>.size` bytes from `epoch`.
+        // Safe: mallctl reads `MemoryLayout<UInt64>.size` bytes from `epoch`.
         guard mallctl("epoch", nil, nil, &epoch, MemoryLayout<UInt64>.size) == 0,
               let allocated = readSize("stats.allocated"), let resident = readSize("stats.resident")
         else { return nil }
@@ -56,14 +57,14 @@ public enum Allocator {
     static var allocatedByThisThread: UInt64? {
         var value: UInt64 = 0
         var size = MemoryLayout<UInt64>.size
-        // Unsafe pointer: mallctl writes at most `size` bytes (one uint64_t) into `value`.
+        // Safe: mallctl writes at most `size` bytes (one uint64_t) into `value`.
         return mallctl("thread.allocated", &value, &size, nil, 0) == 0 ? value : nil
     }
 
     private static func readSize(_ name: String) -> Int? {
         var value = 0
         var size = MemoryLayout<Int>.size
-        // Unsafe pointer: mallctl writes at most `size` bytes (one size_t) into `value`.
+        // Safe: mallctl writes at most `size` bytes (one size_t) into `value`.
         return mallctl(name, &value, &size, nil, 0) == 0 ? value : nil
     }
     #endif

@@ -10,7 +10,7 @@ import Synchronization
 /// (with glibc's malloc, before jemalloc, RSS was measured 35 → 237 MiB over ten refused 32 MiB
 /// replays, none of it in use). Purging every arena releases free pages without moving anything;
 /// it runs on a timer thread and costs a few milliseconds at worst, so once every half minute is noise.
-// @unchecked Sendable: `timer` is only touched under `lock`; `trims` is a Sendable counter.
+// Safe: `timer` and `cancelled` are only touched under `lock`; `trims` is a Sendable counter; the rest is immutable.
 final class FreedMemoryReleaser: @unchecked Sendable {
     private let interval: Double
     private let release: @Sendable () -> Void

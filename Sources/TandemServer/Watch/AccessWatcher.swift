@@ -18,7 +18,7 @@ import TandemTransport
 /// - a session another process deleted is announced `deleted` to its subscribers.
 /// Access changes always write the audit log, so one cheap query per tick finds them.
 final class AccessWatcher: @unchecked Sendable {
-    // @unchecked: `lastAudit`, `catchUp` and `thread` are touched only by the watcher thread after
+    // Safe: `lastAudit`, `catchUp` and `thread` are touched only by the watcher thread after
     // start; `stopped` is guarded by `condition`.
     let registry: ConnectionRegistry
     private let live: LiveSessions
