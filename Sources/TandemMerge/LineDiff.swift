@@ -34,7 +34,7 @@ enum LineDiff {
         let keptA = allA ? [] : a.indices.filter { inB[a[$0]] }, keptB = allB ? [] : b.indices.filter { inA[b[$0]] }
         let reducedA = allA ? a : keptA.map { a[$0] }, reducedB = allB ? b : keptB.map { b[$0] }
         var pairs: [Int?] = []
-        // Buffer pointers drop the bounds checks of the hot loop in release builds (debug builds
+        // Safe: buffer pointers drop the bounds checks of the hot loop in release builds (debug builds
         // still check them); they never outlive these closures.
         reducedA.withUnsafeBufferPointer { ua in
             reducedB.withUnsafeBufferPointer { ub in
@@ -62,6 +62,7 @@ private struct Snake {
 }
 
 private struct MatchFinder {
+    // Safe: `a` and `b` are borrowed from `pairs(_:_:)`'s withUnsafeBufferPointer closures; the finder is made and dropped inside them
     let a: UnsafeBufferPointer<Int>
     let b: UnsafeBufferPointer<Int>
     /// Furthest-reaching x (forward) per diagonal k = x - y, and furthest-reaching y (backward)
@@ -74,6 +75,7 @@ private struct MatchFinder {
     private var forward = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
     private var backward = UnsafeMutableBufferPointer<Int>(start: nil, count: 0)
 
+    // Safe: as above: the init only stores the borrowed buffers
     init(a: UnsafeBufferPointer<Int>, b: UnsafeBufferPointer<Int>, map: [Int?], budget: Int) {
         self.a = a
         self.b = b
