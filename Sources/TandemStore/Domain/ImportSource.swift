@@ -27,6 +27,7 @@ struct ImportTree: ImportSource {
 struct ImportScan: ImportSource {
     let scan: JSONObjectScan
 
+    // Safe: the scan borrows `text` for this value's life, which ends inside the caller's withUnsafeBytes (importSession(json:))
     /// Locates the fields of `text` (valid only inside the caller's `withUnsafeBytes`).
     init(_ text: UnsafeRawBufferPointer) throws(StoreError) {
         do { scan = try JSONObjectScan(text) } catch { throw Self.malformed(error) }

@@ -168,6 +168,7 @@ enum SearchText {
 
     /// The code point at `index` and its length in bytes; nil with length 1 for a byte that does
     /// not start a well-formed sequence.
+    // Safe: callers pass index < bytes.count (their loop condition); the continuation bytes are read after index + length <= count is checked
     static func decode(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> (UInt32?, Int) {
         let lead = bytes[index]
         let length: Int

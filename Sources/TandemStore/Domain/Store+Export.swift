@@ -22,6 +22,7 @@ extension Store {
     /// passes the limit.
     public func exportSession<T: Sendable>(
         id: String, actor: String, maxBytes: Int,
+        // Safe: `write` is lent to `make` for the call; its buffer must be `count` bytes (checked below) and is written only inside it
         into make: @escaping @Sendable (_ byteCount: Int, _ write: (UnsafeMutableRawBufferPointer) -> Bool) -> T
     ) throws(StoreError) -> T {
         try read { db throws(StoreError) in
@@ -42,7 +43,7 @@ extension Store {
                 var written = 0
                 let writer = ExportTextWriter(chunkBytes: 64 << 10) { chunk in
                     guard chunk.count <= count - written else { return false }
-                    // In bounds (checked above); the caller's buffer outlives this call.
+                    // Safe: in bounds (checked above); the caller's buffer outlives this call.
                     chunk.withUnsafeBytes { (buffer.baseAddress! + written).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
                     written += chunk.count
                     return true
@@ -81,6 +82,7 @@ extension Store {
 
     /// `importSession(json:)` from UTF-8 bytes (a file read whole, without a copy into a `String`).
     public func importSession(json bytes: [UInt8], asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
+        // Safe: the bytes are lent to the import for the call; it copies what it keeps
         try bytes.withUnsafeBytes { text in
             Result { () throws(StoreError) in try importSession(json: text, asID: asID, actor: actor) }
         }.get()
@@ -88,6 +90,7 @@ extension Store {
 
     /// `importSession(json:)` from UTF-8 bytes the caller keeps valid for the whole call (a mapped
     /// file: the document is read in place, never copied). The scan borrows them and ends with the call.
+    // Safe: the scan borrows `text` only until this call returns, as the doc comment requires of the caller
     public func importSession(json text: UnsafeRawBufferPointer, asID: String? = nil, actor: String = "system") throws(StoreError) -> Session {
         try importInSteps(try ImportScan(text), asID: asID, actor: actor)
     }

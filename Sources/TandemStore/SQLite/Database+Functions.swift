@@ -40,6 +40,7 @@ extension Database {
     /// Registers `name` as `SearchText.spacedUTF8` of one form. The C callback cannot capture the
     /// form, so each form has its own callback.
     private func registerSearchText(name: String, form: SearchText.Form) throws(StoreError) {
+        // Safe: the C callback receives SQLite's argument array, read only by `textArgument` during the call
         typealias Body = @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void
         let body: Body = switch form {
         case .cjk: { context, _, arguments in Database.searchText(context, arguments, form: .cjk) }
@@ -53,6 +54,7 @@ extension Database {
 
     /// The body of the search-text functions: the argument spaced in `form` (itself when nothing
     /// changes, NULL for NULL).
+    // Safe: the pointers are SQLite's, valid for the duration of this callback and not kept
     private static func searchText(_ context: OpaquePointer?, _ arguments: UnsafeMutablePointer<OpaquePointer?>?,
                                    form: SearchText.Form) {
         guard let (argument, bytes) = Database.textArgument(arguments) else {

@@ -23,6 +23,7 @@ public final class Database {
     public let path: String
     private var cache: [String: Statement] = [:]
     /// Hot-path statements by their literal's address: no hashing of the SQL text per call.
+    // Safe: keys are StaticString literals' addresses, used only as identities and never read; literals live as long as the process
     private var literalCache: [UnsafeRawPointer: Statement] = [:]
     /// Statements of many rows (`ValuesStatement`), one per head and row count.
     private var valuesCache: [ValuesStatementKey: Statement] = [:]
@@ -167,9 +168,10 @@ public final class Database {
     @discardableResult
     func run(_ sql: StaticString, bindsEveryParameter: Bool = false,
              bind: (Statement) throws(StoreError) -> Void) throws(StoreError) -> Int {
-        // Unsafe pointer: used only as an identity, never read; a literal's storage lives as long
+        // Safe: used only as an identity, never read; a literal's storage lives as long
         // as the process.
         let stmt: Statement
+        // Safe: the address is only a key, as above
         if let cached = literalCache[UnsafeRawPointer(sql.utf8Start)] {
             // Open: `close()` empties the cache, so a closed connection never gets here.
             stmt = cached

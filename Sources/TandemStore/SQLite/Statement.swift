@@ -35,7 +35,7 @@ final class Statement {
         case .text(let s): try bind(s, at: index)
         case .blob(let bytes):
             try check(bytes.withUnsafeBytes { buffer in
-                // Copied by SQLite (TRANSIENT) while `buffer` is valid.
+                // Safe: copied by SQLite (TRANSIENT) while `buffer` is valid.
                 sqlite3_bind_blob(handle, index, buffer.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(buffer.count), tandem_sqlite_transient())
             })
         }
@@ -49,7 +49,7 @@ final class Statement {
     func bind(_ value: String, at index: Int32) throws(StoreError) {
         var s = value
         try check(s.withUTF8 { buffer -> Int32 in
-            // Explicit length keeps embedded NULs; SQLITE_TRANSIENT copies the bytes while
+            // Safe: explicit length keeps embedded NULs; SQLITE_TRANSIENT copies the bytes while
             // `buffer` is valid. An empty string still needs a non-nil pointer (nil means NULL).
             guard let base = buffer.baseAddress else {
                 return sqlite3_bind_text(handle, index, "", 0, tandem_sqlite_transient())
@@ -105,7 +105,7 @@ public struct Row {
     public func text(_ i: Int32) -> String {
         guard let p = sqlite3_column_text(handle, i) else { return "" }
         let n = Int(sqlite3_column_bytes(handle, i))
-        // The pointer is valid until the next step/reset; we copy the bytes right away.
+        // Safe: the pointer is valid until the next step/reset; we copy the bytes right away.
         return String(decoding: UnsafeBufferPointer(start: p, count: n), as: UTF8.self)
     }
 
@@ -114,7 +114,7 @@ public struct Row {
     public func blob(_ i: Int32) -> [UInt8] {
         let n = Int(sqlite3_column_bytes(handle, i))
         guard n > 0, let p = sqlite3_column_blob(handle, i) else { return [] }
-        // Valid until the next step/reset; copied into an array immediately.
+        // Safe: valid until the next step/reset (the database is UTF-8: column_bytes converts nothing under it); copied into an array immediately.
         return Array(UnsafeRawBufferPointer(start: p, count: n))
     }
 
@@ -123,7 +123,7 @@ public struct Row {
         let n = Int(sqlite3_column_bytes(handle, i))
         guard let p = sqlite3_column_text(handle, i) else { return .null }
         do {
-            // Valid until the next step/reset; parsed (copied) right away.
+            // Safe: valid until the next step/reset (the database is UTF-8: column_bytes converts nothing under it); parsed (copied) right away.
             return try JSONValue(parsing: UnsafeRawBufferPointer(start: p, count: n), maxDepth: 512)
         } catch {
             throw StoreError(.sqlite, "stored JSON is unreadable: \(error)")

@@ -10,7 +10,7 @@ import Glibc
 ///
 /// Untimed waits and signals cost what `NSCondition`'s do: a pthread mutex and condition variable
 /// is what it is too.
-// Safe to share: the mutex and condition variable are allocated once, never move, and are only
+// Safe: the mutex and condition variable are allocated once, never move, and are only
 // used through the pthread calls, which are made for use from any thread.
 public final class MonotonicCondition: @unchecked Sendable {
     // Heap-allocated: a pthread mutex or condition variable must not move once initialized, and a

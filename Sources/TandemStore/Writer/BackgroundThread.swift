@@ -7,7 +7,7 @@ import Foundation
 ///
 /// The owner guards its own state with `condition` too: its loop reads `isStopping` under it and
 /// calls `finish()` under it as its last step.
-// Safe to share: `stopping`, `finished` and `thread` are guarded by `condition`.
+// Safe: `stopping`, `finished` and `thread` are guarded by `condition`.
 final class BackgroundThread: @unchecked Sendable {
     /// The owner's lock and wake-up signal as well as this object's.
     let condition = MonotonicCondition()

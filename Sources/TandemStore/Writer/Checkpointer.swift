@@ -10,7 +10,7 @@ import Synchronization
 /// automatic checkpoint is raised to a high safety bound and this thread runs a PASSIVE
 /// checkpoint every `checkpointIntervalMilliseconds`; PASSIVE never blocks the writer or readers.
 /// Durability is unchanged: a checkpoint only moves committed pages from the WAL to the file.
-// Safe to share: `runs` is guarded by `condition`; the Database and `lastWatch` are used only by
+// Safe: `runs` is guarded by `condition`; the Database and `lastWatch` are used only by
 // the checkpoint thread after init.
 final class Checkpointer: @unchecked Sendable {
     /// Pages the writer lets the WAL reach before it checkpoints itself: when this thread lags, and

@@ -3,7 +3,7 @@ import Foundation
 /// Runs job completions on their own thread, in commit order, so that callers' callbacks (and the
 /// wake-ups and deallocations they cause) stay off the writer's critical path: the writer hands
 /// over a whole committed batch with one lock.
-// Safe to share: `pending` is guarded by `condition`; a job's result is written by the writer
+// Safe: `pending` is guarded by `condition`; a job's result is written by the writer
 // before the hand-over under that lock and read after it.
 final class Completer: @unchecked Sendable {
     private let thread = BackgroundThread(name: "tandem-complete")

@@ -16,7 +16,7 @@ public struct HealthReading: Sendable, Equatable {
 /// one at a time: one that arrives while another reads waits for that read and takes its answer
 /// (it is as fresh as its own would be), so a stalled disk holds one connection, not one per
 /// scrape.
-// Safe to share: `running`, `finished` and `last` are guarded by `condition`.
+// Safe: `running`, `finished` and `last` are guarded by `condition`.
 final class HealthProbe: @unchecked Sendable {
     private let condition = MonotonicCondition()
     private var running = false

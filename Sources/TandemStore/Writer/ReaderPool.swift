@@ -2,7 +2,7 @@ import Foundation
 
 /// Read-only connections, each checked out by one thread at a time. In WAL mode a reader sees the
 /// last committed state and never blocks the writer.
-// Safe to share: `idle`, `opened` and `closed` are guarded by `condition`; a checked-out Database is
+// Safe: `idle`, `opened` and `closed` are guarded by `condition`; a checked-out Database is
 // used only by the thread that checked it out until it is returned.
 final class ReaderPool: @unchecked Sendable {
     private let condition = MonotonicCondition()

@@ -12,7 +12,7 @@ import Foundation
 /// `searchIndexQuietMilliseconds` (a step over a few turns costs several times more per turn:
 /// each flushes an FTS5 segment), then step after step until none is left. A search that finds
 /// unindexed turns in its snapshot waits for a step that started after it asked.
-// Safe to share: everything but `db` and `lastFreeListLook` is guarded by `condition`; those two
+// Safe: everything but `db` and `lastFreeListLook` is guarded by `condition`; those two
 // are used only by the worker thread after init.
 final class SearchIndexWorker: @unchecked Sendable {
     private let thread = BackgroundThread(name: "tandem-index", stackSize: 4 << 20)

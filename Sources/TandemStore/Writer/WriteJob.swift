@@ -1,6 +1,6 @@
 /// A job as the writer and the completion thread see it: a body to run on the writer connection
 /// and a completion for its result, which lives in the job between running and the commit.
-// Safe to share: created on the submitting thread, run by the writer thread, then finished by the
+// Safe: created on the submitting thread, run by the writer thread, then finished by the
 // completion thread after a lock-protected hand-over (see `Completer`); the result the two
 // closures share is written in `run` and read in `finish`, after that hand-over; the merge-wait
 // marks are touched by the writer thread only.
@@ -54,13 +54,13 @@ final class WriteJob: @unchecked Sendable {
 }
 
 /// A chore step's result, as its job recorded it.
-// Safe to share: written by the job's body and read after its batch, both on the writer thread.
+// Safe: written by the job's body and read after its batch, both on the writer thread.
 final class StepOutcome: @unchecked Sendable {
     var value: Result<Bool, StoreError>?
 }
 
 /// Blocks one thread until a result arrives from another.
-// Safe to share: `value` is written once under `condition` and read after the signal.
+// Safe: `value` is written once under `condition` and read after the signal.
 final class Waiter<T: Sendable>: @unchecked Sendable {
     private let condition = MonotonicCondition()
     private var value: Result<T, StoreError>?

@@ -6,7 +6,7 @@ import Foundation
 /// of `pause` times the last step's duration (`StepPause`); at least every `busyInterval` while
 /// jobs keep the queue from ever emptying; a second after a failed step. Other threads can wait
 /// until nothing is left (`awaitDone`).
-// Safe to share: the schedule (`due`, `lastEnded`, `lastTook`, `lastFailed`, `writerDidAtEnd`) is
+// Safe: the schedule (`due`, `lastEnded`, `lastTook`, `lastFailed`, `writerDidAtEnd`) is
 // touched only by the writer thread; what waiters read (`published`) is guarded by `condition`.
 final class WriterChore: @unchecked Sendable {
     /// One step: returns whether work is left.
