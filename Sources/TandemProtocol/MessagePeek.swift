@@ -23,19 +23,20 @@ public struct MessagePeek: Sendable, Equatable {
 
     /// Peeks at one server message; nil when the bytes are not a JSON object of the expected shape.
     /// The buffer is only read during the call; nothing keeps a pointer into it.
+    // Safe: the buffer is only read during the call; nothing keeps a pointer into it
     public static func peek(_ bytes: UnsafeRawBufferPointer) -> MessagePeek? {
         var scanner = Scanner(bytes: bytes)
         return scanner.peekObject()
     }
 
     public static func peek(_ bytes: [UInt8]) -> MessagePeek? {
-        // The pointer does not escape: the scanner lives only inside this call.
+        // Safe: the pointer does not escape: the scanner lives only inside this call.
         bytes.withUnsafeBytes { peek($0) }
     }
 }
 
 private struct Scanner {
-    // Borrowed for the duration of one `peek` call, which owns the scanner; every read is bounds-checked.
+    // Safe: borrowed for the duration of one `peek` call, which owns the scanner; every read is bounds-checked.
     let bytes: UnsafeRawBufferPointer
     var index = 0
 
@@ -103,7 +104,7 @@ private struct Scanner {
     mutating func keyBytes() -> UnsafeRawBufferPointer? {
         let start = index + 1
         guard skipString() else { return nil }
-        // A sub-range of the borrowed buffer (skipString checked the closing quote), used before peek returns.
+        // Safe: a sub-range of the borrowed buffer (skipString checked the closing quote), used before peek returns.
         return UnsafeRawBufferPointer(rebasing: bytes[start..<(index - 1)])
     }
 
@@ -122,7 +123,7 @@ private struct Scanner {
         }
         guard i < bytes.count else { return nil }
         index = i + 1
-        // In bounds (i < count was checked); String(decoding:) copies the bytes.
+        // Safe: in bounds (i < count was checked); String(decoding:) copies the bytes.
         return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<i]), as: UTF8.self)
     }
 
@@ -132,7 +133,7 @@ private struct Scanner {
     mutating func escapedString() -> String? {
         let start = index
         guard skipString() else { return nil }
-        // In bounds (skipString succeeded), copied into an array at once.
+        // Safe: in bounds (skipString succeeded), copied into an array at once.
         let slice = Array(UnsafeRawBufferPointer(rebasing: bytes[start..<index]))
         guard let value = try? JSONValue(parsing: slice), case .string(let s) = value else { return nil }
         return s

@@ -9,6 +9,7 @@ extension Request {
     /// `op` (`bad_request`), op known (`unknown_op`), then parameters (`invalid_argument` / `too_large`,
     /// naming the field). Unknown parameters are refused, so a typo never passes silently.
     /// The buffer is only read during the call; nothing keeps a pointer into it.
+    // Safe: the buffer is only read during the call; what decode keeps is copied into Swift values
     public static func decode(_ bytes: UnsafeRawBufferPointer, limits: ProtocolLimits = .default) -> Result<Request, ProtocolError> {
         guard bytes.count <= limits.maxMessageBytes else {
             return .failure(ProtocolError(
@@ -32,7 +33,7 @@ extension Request {
 
     /// Decodes one request frame from bytes.
     public static func decode(_ bytes: [UInt8], limits: ProtocolLimits = .default) -> Result<Request, ProtocolError> {
-        // The pointer does not escape: decode copies whatever it keeps into Swift values.
+        // Safe: the pointer does not escape: decode copies whatever it keeps into Swift values.
         bytes.withUnsafeBytes { decode($0, limits: limits) }
     }
 
@@ -87,6 +88,7 @@ extension Request {
     /// The id of a request refused only for a number out of range (well-formed JSON otherwise), so
     /// its answer can name it: the text read again with such numbers as `null`. Only on that error
     /// path, never for a request that parsed. Nil when the id cannot be read (or is itself the number).
+    // Safe: the buffer is only read during the call, as in decode
     static func idBeside(outOfRangeNumbersIn bytes: UnsafeRawBufferPointer, limits: ProtocolLimits) -> RequestID? {
         guard let members = try? JSONMember.members(parsingOutOfRangeNumbersAsNull: bytes, maxDepth: limits.maxJSONDepth),
               let raw = members.last(where: { $0.key == "id" })?.value // the last one wins, as in the object

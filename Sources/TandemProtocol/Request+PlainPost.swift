@@ -9,6 +9,7 @@ extension Request {
     ///
     /// It must accept nothing the general path refuses and build the same `Request` for what it
     /// accepts: `PlainPostFastPathTests` and the protocol fuzz target check exactly that.
+    // Safe: the cursor borrows `bytes` only for this call; the Request holds copied values
     static func plainPostTurn(_ bytes: UnsafeRawBufferPointer, limits: ProtocolLimits) -> Request? {
         guard var cursor = JSONMemberCursor(bytes, maxDepth: limits.maxJSONDepth) else { return nil }
         var id: RequestID?

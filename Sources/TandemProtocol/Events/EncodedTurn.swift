@@ -57,7 +57,7 @@ public struct EncodedTurn: Sendable {
     /// Writes the fields (without braces); for an event, `eseq`, `event` and `session` are interleaved
     /// at their sorted places so the whole object stays sorted.
     func write<Sink: ByteSink>(event: (session: String, eseq: Int64)?, _ out: inout Sink) {
-        // The array's storage, read while it is alive; the pieces' ends are within it (set by init).
+        // Safe: the array's storage, read while it is alive; the pieces' ends are within it (set by init).
         bytes.withUnsafeBytes { all in
             guard let event else {
                 out.write(all)

@@ -48,6 +48,7 @@ public struct TurnMessage: Sendable {
     }
 
     /// Writes the message into `buffer`, which must be exactly `byteCount` bytes.
+    // Safe: `buffer` is the caller's, exactly byteCount bytes (checked below); the encoder writes within it through ByteCursor and keeps no pointer
     public func write(into buffer: UnsafeMutableRawBufferPointer) {
         precondition(buffer.count == byteCount, "buffer of \(buffer.count) bytes for a \(byteCount)-byte message")
         var cursor = ByteCursor(buffer)

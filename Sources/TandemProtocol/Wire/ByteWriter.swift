@@ -7,7 +7,7 @@ enum ByteWriter {
     /// Appends the bytes of a literal (keys and punctuation).
     @inline(__always)
     static func raw<Sink: ByteSink>(_ text: StaticString, _ out: inout Sink) {
-        // A static string's UTF-8 is immutable and lives for the whole program.
+        // Safe: a static string's UTF-8 is immutable and lives for the whole program.
         text.withUTF8Buffer { out.write(UnsafeRawBufferPointer($0)) }
     }
 
@@ -20,7 +20,7 @@ enum ByteWriter {
             var runStart = 0
             var i = nextEscape(bytes, from: 0)
             while i < bytes.count {
-                // A checked slice of the string's own UTF-8 storage, copied while withUTF8 keeps it alive.
+                // Safe: a checked slice of the string's own UTF-8 storage, copied while withUTF8 keeps it alive.
                 if runStart < i { out.write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart..<i]))) }
                 let c = bytes[i]
                 switch c {
@@ -37,7 +37,7 @@ enum ByteWriter {
                 runStart = i + 1
                 i = nextEscape(bytes, from: runStart)
             }
-            // Same: the rest of the string's UTF-8 storage, copied inside withUTF8.
+            // Safe: the rest of the string's UTF-8 storage, copied inside withUTF8.
             if runStart < bytes.count { out.write(UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: bytes[runStart...]))) }
         }
         out.write(UInt8(ascii: "\""))
@@ -46,12 +46,13 @@ enum ByteWriter {
     /// The index of the first byte at or after `start` that JSON escapes (`"`, `\`, a control
     /// character), or `bytes.count`. Eight bytes at a time: the word tests below are exact about
     /// whether a word holds such a byte (never a miss), and only such words are looked at bytewise.
+    // Safe: callers lend a live buffer for the call; reads are in bounds (i + 8 <= count for words, i < count for bytes)
     static func nextEscape(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         var i = start
         while i + 8 <= bytes.count {
-            // In bounds: i + 8 <= count, read unaligned from the caller's live buffer.
+            // Safe: in bounds: i + 8 <= count, read unaligned from the caller's live buffer.
             let word = UnsafeRawBufferPointer(bytes).loadUnaligned(fromByteOffset: i, as: UInt64.self)
             let quote = word ^ (ones &* 0x22)
             let backslash = word ^ (ones &* 0x5C)
@@ -82,7 +83,7 @@ enum ByteWriter {
             out.write(UInt8(ascii: "0") + UInt8(magnitude))
             return
         }
-        // Digits come out last first: into a 20-byte stack buffer (UInt64.max has 20 digits),
+        // Safe: digits come out last first: into a 20-byte stack buffer (UInt64.max has 20 digits),
         // then appended in one copy. The buffer never escapes the closure.
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
             var start = 20
