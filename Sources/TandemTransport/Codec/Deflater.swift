@@ -14,7 +14,7 @@ public final class Deflater {
     public let noContextTakeover: Bool
     /// zlib compression level, 0...9.
     public let level: Int
-    // The z_stream is allocated once and never moved (zlib keeps a pointer back to it).
+    // Safe: the z_stream is allocated once and never moved (zlib keeps a pointer back to it).
     private let stream: UnsafeMutablePointer<z_stream>
 
     /// - Parameters:
@@ -48,9 +48,10 @@ public final class Deflater {
     }
 
     /// Compresses one whole message; the result is the payload of a frame with RSV1 set.
+    // Safe: `bytes` is read during this call only: next_in points into it until deflate has consumed it all (avail_in 0)
     public func compress(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         if let base = bytes.baseAddress, bytes.count > 0 {
-            // zlib never writes through next_in; the cast only satisfies its non-const signature.
+            // Safe: zlib never writes through next_in; the cast only satisfies its non-const signature.
             stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
             stream.pointee.avail_in = uInt(bytes.count)
         } else {
@@ -68,7 +69,7 @@ public final class Deflater {
         let bound = Int(deflateBound(stream, uLong(bytes.count))) + 16
         var finished = false
         var out = [UInt8](unsafeUninitializedCapacity: bound) { buffer, initialized in
-            // zlib writes at most `bound` bytes, the buffer's capacity.
+            // Safe: zlib writes at most `bound` bytes, the buffer's capacity.
             // Capacity `bound` > 0 was requested, so baseAddress is non-nil.
             let (produced, done) = deflateStep(into: buffer.baseAddress!, capacity: bound)
             finished = done
@@ -77,7 +78,7 @@ public final class Deflater {
         while !finished {
             let step = 16 * 1024
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: step) { scratch in
-                // zlib writes at most `step` bytes into the scratch buffer.
+                // Safe: zlib writes at most `step` bytes into the scratch buffer.
                 let (produced, done) = deflateStep(into: scratch.baseAddress!, capacity: step)
                 finished = done
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: scratch[..<produced]))
@@ -94,6 +95,7 @@ public final class Deflater {
 
     /// One deflate call with Z_SYNC_FLUSH into `capacity` bytes at `dest`; returns the bytes
     /// written and whether the message is fully flushed (output space was left over).
+    // Safe: `dest` has `capacity` writable bytes (the callers' scratch buffers) and zlib writes at most avail_out = capacity
     private func deflateStep(into dest: UnsafeMutablePointer<UInt8>, capacity: Int) -> (Int, Bool) {
         stream.pointee.next_out = dest
         stream.pointee.avail_out = uInt(capacity)
@@ -105,12 +107,14 @@ public final class Deflater {
 
     /// Compresses one whole message given as an array.
     public func compress(_ bytes: [UInt8]) -> [UInt8] {
+        // Safe: the pointer is lent to the call only and not kept
         bytes.withUnsafeBytes { compress($0) }
     }
 
     /// Compresses a whole message and frames it as one final frame with RSV1 set, ready to send.
     /// With `noContextTakeover` the result depends only on the input, so a broadcast can encode
     /// once and send the same bytes to every connection that negotiated the same parameters.
+    // Safe: `payload` is borrowed for the call only
     public func compressedFrame(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, maskKey: UInt32? = nil) -> [UInt8] {
         let compressed = compress(payload)
         return FrameEncoder.encode(opcode: opcode, payload: compressed, fin: true, rsv1: true, maskKey: maskKey)
@@ -118,6 +122,7 @@ public final class Deflater {
 
     /// Compresses a whole message given as an array and frames it (see the pointer variant).
     public func compressedFrame(opcode: WebSocketOpcode, payload: [UInt8], maskKey: UInt32? = nil) -> [UInt8] {
+        // Safe: the pointer is lent to the call only and not kept
         payload.withUnsafeBytes { compressedFrame(opcode: opcode, payload: $0, maskKey: maskKey) }
     }
 }

@@ -13,6 +13,7 @@ public enum FrameEncoder {
     /// The payload that follows must already be masked with `maskKey` if one is given.
     @discardableResult
     public static func writeHeader(
+        // Safe: `into` must have headerSize(payloadLength:masked:) bytes of room; both callers allocate exactly that
         into: UnsafeMutableRawPointer, opcode: WebSocketOpcode, payloadLength: Int,
         fin: Bool = true, rsv1: Bool = false, maskKey: UInt32? = nil
     ) -> Int {
@@ -44,18 +45,19 @@ public enum FrameEncoder {
 
     /// A complete frame: header followed by the (masked, if `maskKey` is given) payload.
     public static func encode(
+        // Safe: `payload` is read during the call only
         opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer, fin: Bool = true,
         rsv1: Bool = false, maskKey: UInt32? = nil
     ) -> [UInt8] {
         let header = headerSize(payloadLength: payload.count, masked: maskKey != nil)
         let total = header + payload.count
         return [UInt8](unsafeUninitializedCapacity: total) { out, initialized in
-            // The buffer has `total` bytes of capacity; the header and payload fill it exactly.
+            // Safe: the buffer has `total` bytes of capacity; the header and payload fill it exactly.
             let raw = UnsafeMutableRawBufferPointer(out)
             let written = writeHeader(
                 into: raw.baseAddress!, opcode: opcode, payloadLength: payload.count,
                 fin: fin, rsv1: rsv1, maskKey: maskKey)
-            // `body` is exactly the payload.count bytes after the header, so the copy fits.
+            // Safe: `body` is exactly the payload.count bytes after the header, so the copy fits.
             let body = UnsafeMutableRawBufferPointer(rebasing: raw[written..<total])
             if payload.count > 0 {
                 body.copyMemory(from: payload)
@@ -70,6 +72,7 @@ public enum FrameEncoder {
         opcode: WebSocketOpcode, payload: [UInt8], fin: Bool = true,
         rsv1: Bool = false, maskKey: UInt32? = nil
     ) -> [UInt8] {
+        // Safe: the pointer is lent to the call only and not kept
         payload.withUnsafeBytes {
             encode(opcode: opcode, payload: $0, fin: fin, rsv1: rsv1, maskKey: maskKey)
         }

@@ -21,6 +21,7 @@ public struct FrameHeader: Sendable, Equatable {
     /// its shortest form (RFC 6455 §5.2 requires both), and `.frameTooBig` when the announced
     /// length exceeds `maxPayload`, so the decision is made before any payload is buffered.
     public static func parse(
+        // Safe: `bytes` is read during the call only, each read after a check against its count
         _ bytes: UnsafeRawBufferPointer, maxPayload: Int
     ) throws(WebSocketError) -> FrameHeader? {
         guard bytes.count >= 2 else { return nil }

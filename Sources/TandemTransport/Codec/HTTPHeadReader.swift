@@ -15,6 +15,7 @@ struct HTTPHeadReader: Sendable {
     init(limits: HTTPLimits) { self.limits = limits }
 
     /// Consumes bytes; returns true once the blank line ending the head has arrived.
+    // Safe: `bytes` is read during the call, in ranges below its count; what is kept is copied into `line` or `leftover`
     mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(HTTPError) -> Bool {
         if isComplete {
             leftover.append(contentsOf: bytes)

@@ -23,6 +23,7 @@ public struct HTTPRequestParser: Sendable {
     public var isComplete: Bool { delivered }
 
     /// Consumes bytes. Returns the request exactly once, when its head is complete.
+    // Safe: `bytes` is read during the call only; nothing keeps a pointer into it
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(HTTPError) -> HTTPRequest? {
         let done = try head.feed(bytes)
         guard done, !delivered else { return nil }
@@ -32,6 +33,7 @@ public struct HTTPRequestParser: Sendable {
 
     /// Consumes bytes given as an array.
     public mutating func feed(_ bytes: [UInt8]) throws(HTTPError) -> HTTPRequest? {
+        // Safe: the pointer is lent to the call only and not kept
         let result = bytes.withUnsafeBytes { raw -> Result<HTTPRequest?, HTTPError> in
             do throws(HTTPError) { return .success(try feed(raw)) } catch { return .failure(error) }
         }

@@ -17,6 +17,7 @@ public struct HTTPResponseParser: Sendable {
     }
 
     /// Consumes bytes. Returns the response head exactly once, when it is complete.
+    // Safe: `bytes` is read during the call only; nothing keeps a pointer into it
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) throws(HTTPError) -> HTTPResponse? {
         let done: Bool
         do {
@@ -38,6 +39,7 @@ public struct HTTPResponseParser: Sendable {
 
     /// Consumes bytes given as an array.
     public mutating func feed(_ bytes: [UInt8]) throws(HTTPError) -> HTTPResponse? {
+        // Safe: the pointer is lent to the call only and not kept
         let result = bytes.withUnsafeBytes { raw -> Result<HTTPResponse?, HTTPError> in
             do throws(HTTPError) { return .success(try feed(raw)) } catch { return .failure(error) }
         }

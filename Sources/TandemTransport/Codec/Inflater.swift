@@ -11,7 +11,7 @@ public final class Inflater {
     public let windowBits: Int
     /// Reset the stream after every message (the peer's `*_no_context_takeover`).
     public let noContextTakeover: Bool
-    // The z_stream is allocated once and never moved (zlib keeps a pointer back to it).
+    // Safe: the z_stream is allocated once and never moved (zlib keeps a pointer back to it).
     private let stream: UnsafeMutablePointer<z_stream>
     /// Output produced per zlib call; bounds overshoot past a limit.
     private static let step = 16 * 1024
@@ -52,6 +52,7 @@ public final class Inflater {
     /// Decompresses one whole message (its payload without the 00 00 ff ff trailer that
     /// RFC 7692 senders strip) and returns it. Throws `.decompressedTooBig` as soon as the output
     /// would exceed `limit` bytes, `.inflateFailed` for corrupt data.
+    // Safe: `bytes` is read during the call only; nothing keeps a pointer into it
     public func decompress(_ bytes: UnsafeRawBufferPointer, limit: Int) throws(WebSocketError) -> [UInt8] {
         var out: [UInt8] = []
         try decompress(bytes, into: &out, limit: limit)
@@ -70,6 +71,7 @@ public final class Inflater {
     /// Decompresses one more piece of a message, appending to `output`. Call `finishMessage`
     /// after the message's last piece. `limit` bounds `output.count`.
     public func decompress(_ bytes: [UInt8], into output: inout [UInt8], limit: Int) throws(WebSocketError) {
+        // Safe: the pointer is lent to the call only and not kept
         let result = bytes.withUnsafeBytes { raw -> WebSocketError? in
             do throws(WebSocketError) { try decompress(raw, into: &output, limit: limit); return nil } catch { return error }
         }
@@ -77,9 +79,10 @@ public final class Inflater {
     }
 
     /// Decompresses one more piece of a message, appending to `output`.
+    // Safe: `bytes` is read during this call only: next_in points into it until inflate has consumed it (or the call throws, and the stream is reset before reuse)
     public func decompress(_ bytes: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
-        // zlib never writes through next_in; the cast only satisfies its non-const signature.
+        // Safe: zlib never writes through next_in; the cast only satisfies its non-const signature.
         stream.pointee.next_in = UnsafeMutablePointer(mutating: base.assumingMemoryBound(to: Bytef.self))
         stream.pointee.avail_in = uInt(bytes.count)
         defer {
@@ -98,6 +101,7 @@ public final class Inflater {
     /// Ends a message: feeds the stripped 00 00 ff ff trailer so zlib flushes the last block,
     /// and resets the stream when there is no context takeover.
     public func finishMessage(into output: inout [UInt8], limit: Int) throws(WebSocketError) {
+        // Safe: the pointer is lent to the call only and not kept
         let result = Self.tail.withUnsafeBytes { raw -> WebSocketError? in
             do throws(WebSocketError) { try decompress(raw, into: &output, limit: limit); return nil } catch { return error }
         }
@@ -117,7 +121,7 @@ public final class Inflater {
             var produced = 0
             let room = Self.step
             withUnsafeTemporaryAllocation(of: UInt8.self, capacity: room) { scratch in
-                // zlib writes at most `room` bytes into the scratch buffer; we copy out what it wrote.
+                // Safe: zlib writes at most `room` bytes into the scratch buffer; we copy out what it wrote.
                 stream.pointee.next_out = scratch.baseAddress!
                 stream.pointee.avail_out = uInt(room)
                 rc = inflate(stream, Z_SYNC_FLUSH)

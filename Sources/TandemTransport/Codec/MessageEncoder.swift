@@ -24,6 +24,7 @@ public struct MessageEncoder {
     }
 
     /// A complete data frame (text or binary) carrying the whole message.
+    // Safe: `payload` is read during the call only
     public func encode(_ opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer) -> [UInt8] {
         precondition(opcode == .text || opcode == .binary, "data messages only; use control(_:payload:)")
         let key = maskKey()
@@ -40,12 +41,14 @@ public struct MessageEncoder {
 
     /// A complete data frame from an array.
     public func encode(_ opcode: WebSocketOpcode, payload: [UInt8]) -> [UInt8] {
+        // Safe: the pointer is lent to the call only and not kept
         payload.withUnsafeBytes { encode(opcode, payload: $0) }
     }
 
     /// A complete text frame.
     public func text(_ string: String) -> [UInt8] {
         var s = string
+        // Safe: the pointer is lent to the call only and not kept
         return s.withUTF8 { encode(.text, payload: UnsafeRawBufferPointer($0)) }
     }
 

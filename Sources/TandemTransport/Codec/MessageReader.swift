@@ -67,6 +67,7 @@ public struct MessageReader {
 
     /// Hands over bytes read from the peer. Payload of a data frame in progress is copied straight
     /// into the message (unmasked); anything else is kept until `next()` parses it.
+    // Safe: `bytes` is read during the call, in rebased ranges within its count; what is kept is copied into the message or `input`
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         guard failure == nil, bytes.count > 0 else { return }
         var rest = bytes
@@ -85,6 +86,7 @@ public struct MessageReader {
 
     /// Hands over bytes read from the peer.
     public mutating func append(_ bytes: [UInt8]) {
+        // Safe: the pointer is lent to the call only and not kept
         bytes.withUnsafeBytes { append($0) }
     }
 
@@ -124,6 +126,7 @@ public struct MessageReader {
                 let n = min(input.count - inputStart, f.remaining)
                 if n > 0 {
                     let buffered = input
+                    // Safe: `buffered` keeps input's storage alive for the closure; the range ends at inputStart + n <= input.count
                     buffered.withUnsafeBytes { consumePayload(UnsafeRawBufferPointer(rebasing: $0[inputStart..<inputStart + n])) }
                     inputStart += n
                 }
@@ -193,6 +196,7 @@ public struct MessageReader {
         case .client where masked: throw .maskedServerFrame
         default: break
         }
+        // Safe: slices of input's storage from inputStart <= input.count, read only inside the closure
         let parsed = input.withUnsafeBytes { raw -> Result<FrameHeader?, WebSocketError> in
             let slice = UnsafeRawBufferPointer(rebasing: raw[inputStart...])
             do throws(WebSocketError) {
@@ -210,9 +214,10 @@ public struct MessageReader {
             let start = inputStart + header.headerLength
             // Empty: `[]`, not the initializer below, which for 0 writes a count into the standard
             // library's one shared empty array (a data race between loops, ThreadSanitizer says).
+            // Safe: all `length` bytes are written by the copy below before `initialized` is set
             let payload = length == 0 ? [] : [UInt8](unsafeUninitializedCapacity: length) { out, initialized in
                 let dest = UnsafeMutableRawBufferPointer(out)
-                // `dest` has `length` bytes and the source range was checked to be buffered (available >= header + length).
+                // Safe: `dest` has `length` bytes and the source range was checked to be buffered (available >= header + length).
                 input.withUnsafeBytes { dest.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[start..<start + length])) }
                 if let key = header.maskKey { WebSocketMasking.apply(key: key, phase: 0, to: dest) }
                 initialized = length
@@ -252,6 +257,7 @@ public struct MessageReader {
     }
 
     /// Moves up to the rest of the current frame's payload from `bytes`, unmasking it.
+    // Safe: `bytes` is read during the call (the first n <= count bytes); the masks apply to ranges from `start` within the arrays just appended to
     private mutating func consumePayload(_ bytes: UnsafeRawBufferPointer) {
         guard var f = frame else { return }
         let n = min(bytes.count, f.remaining)
@@ -292,11 +298,13 @@ public struct MessageReader {
             }
             if final { try inflater.finishMessage(into: &m.output, limit: limit) }
             if m.isText && m.checked < m.output.count {
+                // Safe: a slice of the array's own storage from m.checked <= count, read inside the closure
                 let ok = m.output.withUnsafeBytes { m.utf8.feed(UnsafeRawBufferPointer(rebasing: $0[m.checked...])) }
                 if !ok { throw .invalidUTF8 }
                 m.checked = m.output.count
             }
         } else if m.isText && m.checked < m.payload.count {
+            // Safe: as above
             let ok = m.payload.withUnsafeBytes { m.utf8.feed(UnsafeRawBufferPointer(rebasing: $0[m.checked...])) }
             if !ok { throw .invalidUTF8 }
             m.checked = m.payload.count

@@ -23,6 +23,7 @@ public struct UTF8Validator: Sendable {
     public var isAtBoundary: Bool { remaining == 0 }
 
     /// Validates the next chunk. Returns false as soon as an invalid byte is seen (and forever after).
+    // Safe: `bytes` is read during the call only; every load is guarded against its count (see the loops)
     public mutating func feed(_ bytes: UnsafeRawBufferPointer) -> Bool {
         if failed { return false }
         guard let base = bytes.baseAddress else { return true }
@@ -94,6 +95,7 @@ public struct UTF8Validator: Sendable {
 
     /// Validates the next chunk given as an array.
     public mutating func feed(_ bytes: [UInt8]) -> Bool {
+        // Safe: the pointer is lent to the call only and not kept
         bytes.withUnsafeBytes { feed($0) }
     }
 
@@ -108,6 +110,7 @@ public struct UTF8Validator: Sendable {
     }
 
     /// Validates a complete buffer in one go.
+    // Safe: `bytes` is read during the call only
     public static func isValid(_ bytes: UnsafeRawBufferPointer) -> Bool {
         var v = UTF8Validator()
         return v.feed(bytes) && v.finish()
@@ -115,6 +118,7 @@ public struct UTF8Validator: Sendable {
 
     /// Validates a complete array in one go.
     public static func isValid(_ bytes: [UInt8]) -> Bool {
+        // Safe: the pointer is lent to the call only and not kept
         bytes.withUnsafeBytes { isValid($0) }
     }
 }

@@ -5,6 +5,7 @@ public enum WebSocketMasking {
     /// in pieces can be unmasked piece by piece. Returns the phase for the next piece.
     /// `key` is the masking key as sent on the wire, big-endian (first wire byte most significant).
     @discardableResult
+    // Safe: `buffer` is the caller's, for the call only; every access stays inside it (see the loop guards)
     public static func apply(key: UInt32, phase: Int, to buffer: UnsafeMutableRawBufferPointer) -> Int {
         guard let base = buffer.baseAddress, buffer.count > 0 else { return phase & 3 }
         let keyBytes: (UInt8, UInt8, UInt8, UInt8) = (

@@ -14,7 +14,7 @@ struct AddressKey: Hashable, Sendable {
     /// a TCP listener).
     init?(_ storage: inout sockaddr_storage) {
         let family = Int32(storage.ss_family)
-        // The storage is large enough for either family; the family field says which it holds.
+        // Safe: the storage is large enough for either family; the family field says which it holds.
         let key: AddressKey? = withUnsafeBytes(of: &storage) { raw -> AddressKey? in
             if family == AF_INET {
                 let v4 = raw.loadUnaligned(as: sockaddr_in.self)
