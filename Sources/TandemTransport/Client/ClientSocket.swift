@@ -5,7 +5,7 @@ import Glibc
 /// A client's byte stream (plain TCP or TLS) with timeouts, for blocking callers.
 /// The socket is non-blocking and waits happen in poll(); TLS calls are serialised by `ioLock`
 /// because one SSL object must not be used by two threads at once.
-// @unchecked Sendable: `fd` and `tls` are set in init; every use of `tls` holds `ioLock`, plain reads/writes are thread-safe syscalls.
+// Safe: `fd` and `tls` are set in init; every use of `tls` holds `ioLock`, plain reads/writes are thread-safe syscalls.
 final class ClientSocket: @unchecked Sendable {
     let fd: Int32
     private let tls: TLSSession?
@@ -64,6 +64,7 @@ final class ClientSocket: @unchecked Sendable {
     }
 
     /// Writes everything or throws.
+    // Safe: `bytes` is read during the call only, in ranges from offset < count
     func write(_ bytes: UnsafeRawBufferPointer, timeout: Double = 30) throws(TransportError) {
         let deadline = monotonicNanoseconds() + timeout.nanoseconds
         var offset = 0
@@ -89,6 +90,7 @@ final class ClientSocket: @unchecked Sendable {
     }
 
     /// Reads what is available into `buffer`, waiting until `deadline`. Returns 0 at EOF, nil on timeout.
+    // Safe: at most buffer.count bytes are written into `buffer`, during the call only
     func read(into buffer: UnsafeMutableRawBufferPointer, deadline: UInt64) throws(TransportError) -> Int? {
         while true {
             var waitFor: Int16 = Int16(POLLIN)

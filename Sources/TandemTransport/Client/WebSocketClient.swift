@@ -1,6 +1,6 @@
 /// A simple blocking WebSocket client (ws:// and wss://) for tests, the terminal client and
 /// benchmarks. Thread-safe: one thread may receive while others send.
-// @unchecked Sendable: sending state is guarded by `sendLock`, receiving state by `receiveLock`; the socket serialises TLS itself.
+// Safe: sending state is guarded by `sendLock`, receiving state by `receiveLock`; the socket serialises TLS itself.
 public final class WebSocketClient: @unchecked Sendable {
     /// Connection options.
     public struct Options: Sendable {
@@ -83,6 +83,7 @@ public final class WebSocketClient: @unchecked Sendable {
         var buffer = [UInt8](repeating: 0, count: 16 * 1024)
         let response: HTTPResponse
         do {
+            // Safe: each pointer below is lent to one call: reads fill at most the buffer's count, and parser.feed reads the first `count` bytes read
             try request.withUnsafeBytes { raw in Result { () throws(TransportError) in try socket.write(raw) } }.get()
             while true {
                 let count = try buffer.withUnsafeMutableBytes { raw in
@@ -157,6 +158,7 @@ public final class WebSocketClient: @unchecked Sendable {
 
     /// Writes bytes as they are (tests use it for malformed input).
     public func sendRaw(_ bytes: [UInt8]) throws(TransportError) {
+        // Safe: the pointer is lent to the call only and not kept
         let result = bytes.withUnsafeBytes { raw in Result { () throws(TransportError) in try socket.write(raw) } }
         try result.get()
     }
@@ -195,6 +197,7 @@ public final class WebSocketClient: @unchecked Sendable {
                     return .protocolError(error)
                 }
                 if ended { return .disconnected }
+                // Safe: as in the handshake: reads fill at most the buffer's count, and reader.append reads (copies) the first `count` bytes read
                 let read = buffer.withUnsafeMutableBytes { raw in
                     Result { () throws(TransportError) -> Int? in try socket.read(into: raw, deadline: deadline) }
                 }

@@ -7,7 +7,7 @@
 /// the last task queued there and the loop has not taken it (`EventLoop.append(_:to:)` checks both
 /// under the task lock), which is the same as queueing that frame's broadcast right behind it: the
 /// order of everything handed to the loop, from any thread, is unchanged.
-// @unchecked Sendable: `frames` and `position` change only under the loop's task lock, before the
+// Safe: `frames` and `position` change only under the loop's task lock, before the
 // loop takes the run (taking it goes through the same lock); `joined` is touched only on the loop.
 final class BroadcastRun: @unchecked Sendable {
     let members: [WebSocketConnection]
@@ -29,7 +29,7 @@ final class BroadcastRun: @unchecked Sendable {
     /// True when `other` is the very array this run delivers to (a fan-out reuses one audience for
     /// every event until its subscribers change, so identity is the cheap and exact test).
     func isFor(_ other: [WebSocketConnection]) -> Bool {
-        // Unsafe pointers: only compared, while both arrays are alive.
+        // Safe: only compared, while both arrays are alive.
         members.withUnsafeBufferPointer { mine in
             other.withUnsafeBufferPointer { theirs in mine.baseAddress == theirs.baseAddress && mine.count == theirs.count }
         }
@@ -46,10 +46,10 @@ final class BroadcastRun: @unchecked Sendable {
             WebSocketConnection.enqueue(frames[0], onEachOf: members)
             return
         }
-        // The buffer is read only inside this closure, while `members` is alive.
+        // Safe: the buffer is read only inside this closure, while `members` is alive.
         members.withUnsafeBufferPointer { buffer in
             for index in buffer.indices {
-                // Unretained: `members` holds a reference to every member until the loop ends.
+                // Safe: unretained: `members` holds a reference to every member until the loop ends.
                 Unmanaged.passUnretained(buffer[index])._withUnsafeGuaranteedRef { $0.enqueue(self) }
             }
         }
@@ -64,7 +64,7 @@ final class BroadcastRun: @unchecked Sendable {
             var offset = 0
             for frame in frames {
                 frame.plain.withBytes { source in
-                    // Unsafe pointer: `destination` is this new buffer, `total` bytes, filled in order.
+                    // Safe: `destination` is this new buffer, `total` bytes, filled in order.
                     (destination.baseAddress! + offset).copyMemory(from: source.baseAddress!, byteCount: source.count)
                 }
                 offset += frame.plain.count

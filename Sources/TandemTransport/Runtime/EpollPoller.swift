@@ -9,7 +9,7 @@ import Glibc
 final class EpollPoller: Poller {
     private let epollFD: Int32
     let wakeDescriptor: Int32
-    // Unsafe pointer: the event array handed to epoll_wait, owned by this poller and used only on its loop thread.
+    // Safe: the event array handed to epoll_wait, owned by this poller and used only on its loop thread.
     private let events: UnsafeMutablePointer<epoll_event>
     private let capacity: Int32
 

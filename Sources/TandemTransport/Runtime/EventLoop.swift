@@ -25,7 +25,7 @@ public protocol EndOfTurnWork: AnyObject {
 /// One event-loop thread: a poller, a timer heap, a cross-thread task queue woken by eventfd,
 /// and a scratch read buffer shared by every connection on the loop (so idle connections
 /// hold no read buffer of their own).
-// @unchecked Sendable: everything but `tasks` (guarded by `taskLock`) and the poller's wake-up is confined to the loop thread; debug builds assert it.
+// Safe: everything but `tasks` (guarded by `taskLock`) and the poller's wake-up is confined to the loop thread; debug builds assert it.
 public final class EventLoop: @unchecked Sendable {
     /// Position of this loop in its group (0-based).
     public let index: Int
@@ -56,10 +56,10 @@ public final class EventLoop: @unchecked Sendable {
     /// Monotonic time of the current turn (cheap "now" for activity stamps).
     private(set) var now: UInt64 = monotonicNanoseconds()
     /// Scratch space for reads; valid only during one handler call.
-    // Unsafe pointer: loop-owned buffer, only used synchronously on the loop thread.
+    // Safe: loop-owned buffer, only used synchronously on the loop thread.
     let scratch: UnsafeMutableRawBufferPointer
     /// Staging for coalesced writes of small frames; valid only during one flush.
-    // Unsafe pointer: loop-owned buffer, only used synchronously on the loop thread.
+    // Safe: loop-owned buffer, only used synchronously on the loop thread.
     let writeStaging: UnsafeMutableRawBufferPointer
 
     /// Readiness events one turn takes before its tasks, timers and writes (see
@@ -269,6 +269,7 @@ public final class EventLoop: @unchecked Sendable {
     /// Starts the loop thread and returns once it runs.
     func start(name: String) throws(TransportError) {
         let ready = DispatchSemaphore(value: 0)
+        // Safe: the box is retained once here and released exactly once: taken by the new thread, or released below if pthread_create fails
         let box = Unmanaged.passRetained(ThreadStart { [self] in
             tandem_name_current_thread(name)
             self.thread = pthread_self()

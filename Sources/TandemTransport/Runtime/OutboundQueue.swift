@@ -66,6 +66,7 @@ struct OutboundQueue {
     static let keptSlots = 256
 
     /// Writes as much as the socket takes. `staging` is loop-owned scratch (any size ≥ 4 KiB).
+    // Safe: `staging` is loop-owned scratch, used only during this call and within its count
     mutating func write(fd: Int32, staging: UnsafeMutableRawBufferPointer) -> WriteOutcome {
         while byteCount > 0 {
             let requested: Int
@@ -101,6 +102,7 @@ struct OutboundQueue {
     /// One writev over up to 64 queued frames, from the head.
     private func writeVectors(fd: Int32) -> (requested: Int, written: Int) {
         let maxVectors = 64
+        // Safe: the iovec array lives for the closure; at most maxVectors entries are filled, each within its frame
         return withUnsafeTemporaryAllocation(of: iovec.self, capacity: maxVectors) { vectors in
             var count = 0
             var requested = 0
@@ -108,7 +110,7 @@ struct OutboundQueue {
             while index < frames.count && count < maxVectors {
                 let frame = frames[index]
                 let skip = index == head ? headOffset : 0
-                // Unsafe pointer: the frame objects stay in `frames` (alive) until the writev below returns.
+                // Safe: the frame objects stay in `frames` (alive) until the writev below returns.
                 vectors[count] = iovec(iov_base: UnsafeMutableRawPointer(mutating: frame.baseAddress + skip),
                                        iov_len: frame.count - skip)
                 requested += frame.count - skip

@@ -94,11 +94,11 @@ final class Collector {
     static var current: Collector? {
         get {
             guard let raw = pthread_getspecific(collectorKey) else { return nil }
-            // Unmanaged: `collect` keeps the collector alive while the key points at it.
+            // Safe: unmanaged: `collect` keeps the collector alive while the key points at it.
             return Unmanaged<Collector>.fromOpaque(raw).takeUnretainedValue()
         }
         set {
-            // Unmanaged, unretained: `collect` owns the collector and clears the key before releasing it.
+            // Safe: unmanaged, unretained: `collect` owns the collector and clears the key before releasing it.
             pthread_setspecific(collectorKey, newValue.map { Unmanaged.passUnretained($0).toOpaque() })
         }
     }

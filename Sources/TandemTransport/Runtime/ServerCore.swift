@@ -1,5 +1,5 @@
 /// What every connection of one server shares: settings, the application, TLS, and counters.
-// @unchecked Sendable: immutable except what sits in `LockedBox`es (counters, TLS context, sweeps), each lock-guarded.
+// Safe: immutable except what sits in `LockedBox`es (counters, TLS context, sweeps), each lock-guarded.
 final class ServerCore: @unchecked Sendable {
     let configuration: TransportConfiguration
     let application: any WebSocketApplication

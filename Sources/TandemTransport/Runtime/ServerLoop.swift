@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The server's share of one event loop: its SO_REUSEPORT listener and the connections it owns.
-// @unchecked Sendable: `listenFD` and `connections` are confined to `loop`'s thread (asserted in debug); the rest is immutable.
+// Safe: `listenFD` and `connections` are confined to `loop`'s thread (asserted in debug); the rest is immutable.
 final class ServerLoop: LoopHandler, @unchecked Sendable {
     let loop: EventLoop
     let server: ServerCore
@@ -68,6 +68,7 @@ final class ServerLoop: LoopHandler, @unchecked Sendable {
         for _ in 0..<64 {
             var storage = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
+            // Safe: sockaddr_storage fits every address accept4 can write (length says its size); rebound only for the call
             let fd = withUnsafeMutablePointer(to: &storage) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
                     accept4(listenFD, $0, &length, Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue))

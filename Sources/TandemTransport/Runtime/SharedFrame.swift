@@ -4,7 +4,7 @@
 /// With permessage-deflate negotiated with `server_no_context_takeover`, the compressed frame
 /// depends only on the message and the window bits, so it too is computed once per window size
 /// (lazily, by the first loop that needs it, under a lock) and shared.
-// @unchecked Sendable: `plain` is immutable after init; `compressedVariants` is only touched under `SharedFrame.cacheLock`.
+// Safe: `plain` is immutable after init; `compressedVariants` is only touched under `SharedFrame.cacheLock`.
 public final class SharedFrame: @unchecked Sendable {
     public let opcode: WebSocketOpcode
     /// The unmasked, uncompressed frame.
@@ -22,6 +22,7 @@ public final class SharedFrame: @unchecked Sendable {
 
     /// A final frame of `payloadCount` bytes that `fill` writes into the frame's own buffer
     /// (exactly that many: the buffer is that size, and it is the payload as it goes out).
+    // Safe: the frame's buffer is lent to `fill` for the init only: `raw` has header + payloadCount bytes, so the rebased tail is the payload exactly
     public init(opcode: WebSocketOpcode, payloadCount: Int, fill: (UnsafeMutableRawBufferPointer) -> Void) {
         self.opcode = opcode
         let header = FrameEncoder.headerSize(payloadLength: payloadCount, masked: false)
@@ -33,6 +34,7 @@ public final class SharedFrame: @unchecked Sendable {
     }
 
     /// A final frame with this opcode and payload (copied once).
+    // Safe: `payload` is read during the init only
     public convenience init(opcode: WebSocketOpcode, payload: UnsafeRawBufferPointer) {
         self.init(opcode: opcode, payloadCount: payload.count) { $0.copyMemory(from: payload) }
     }
@@ -65,6 +67,7 @@ public final class SharedFrame: @unchecked Sendable {
         if let hit = Self.cacheLock.withLock({ compressedVariants.first { $0.windowBits == windowBits }?.bytes }) {
             return hit
         }
+        // Safe: the payload slice of `plain`, read inside withBytes (plain is immutable and alive with self)
         let bytes = plain.withBytes { raw in
             let payload = UnsafeRawBufferPointer(rebasing: raw[headerLength...])
             return FrameBytes.make(copying: deflater().compressedFrame(opcode: opcode, payload: payload))
@@ -77,6 +80,7 @@ public final class SharedFrame: @unchecked Sendable {
     }
 
     /// The payload bytes (for per-connection compression with context takeover).
+    // Safe: as above: `body` gets the payload for the call only
     func withPayload<T>(_ body: (UnsafeRawBufferPointer) -> T) -> T {
         plain.withBytes { body(UnsafeRawBufferPointer(rebasing: $0[headerLength...])) }
     }

@@ -9,6 +9,7 @@ enum Sockets {
     static let ignoreSIGPIPE: Void = { _ = signal(SIGPIPE, SIG_IGN) }()
 
     /// A resolved numeric address; host names other than "localhost" are not resolved here.
+    // Safe: `body` gets a pointer to a local sockaddr_in/_in6 for the call only, rebound to sockaddr (its layout-compatible prefix) with the true length
     static func withAddress<T>(host: String, port: UInt16,
                                _ body: (UnsafePointer<sockaddr>, socklen_t, Int32) throws(TransportError) -> T) throws(TransportError) -> T {
         let name = host == "localhost" ? "127.0.0.1" : host
@@ -59,6 +60,7 @@ enum Sockets {
     }
 
     /// The local port a socket is bound to.
+    // Safe: sockaddr_storage fits and aligns every sockaddr; it is read as the family getsockname reported, inside the closures
     static func localPort(_ fd: Int32) -> UInt16 {
         var storage = sockaddr_storage()
         var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -76,6 +78,7 @@ enum Sockets {
     }
 
     /// "ip:port" for an accepted peer.
+    // Safe: the storage is read as the family it holds, inside the closures; inet_ntop writes at most buffer.count bytes
     static func describe(_ storage: inout sockaddr_storage) -> String {
         var buffer = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
         let family = storage.ss_family
@@ -140,5 +143,6 @@ func cStringToString(_ buffer: [CChar]) -> String {
 /// Writes one line to standard error (unbuffered; safe from any thread).
 func logTransportError(_ message: String) {
     var line = Array("tandem-transport: \(message)\n".utf8)
+    // Safe: the pointer is used for the write(2) call only, within the array's count
     _ = line.withUnsafeMutableBytes { write(2, $0.baseAddress, $0.count) }
 }

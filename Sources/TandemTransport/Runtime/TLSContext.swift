@@ -28,7 +28,7 @@ public struct TLSClientConfiguration: Sendable, Equatable {
 }
 
 /// An OpenSSL `SSL_CTX`, shared by every connection of a server (or by clients).
-// @unchecked Sendable: the SSL_CTX is configured once in init and only read afterwards; OpenSSL allows concurrent SSL_new on one context.
+// Safe: the SSL_CTX is configured once in init and only read afterwards; OpenSSL allows concurrent SSL_new on one context.
 final class TLSContext: @unchecked Sendable {
     let context: OpaquePointer
 
@@ -129,7 +129,7 @@ enum TLSResult {
 
 /// One TLS connection (`SSL*`) over a socket; used by a single thread at a time.
 final class TLSSession {
-    // Unsafe pointer (OpaquePointer): the SSL object, owned by this session and freed in deinit.
+    // Safe: the SSL object, owned by this session and freed in deinit.
     let ssl: OpaquePointer
     /// Kept alive as long as the session: a reload replaces the server's context while
     /// connections made with the old one are still open.
@@ -156,6 +156,7 @@ final class TLSSession {
     func accept() -> TLSResult { classify(SSL_accept(ssl)) }
     func connect() -> TLSResult { classify(SSL_connect(ssl)) }
 
+    // Safe: SSL_read writes at most `count` bytes, the caller's buffer size
     func read(into buffer: UnsafeMutableRawPointer, count: Int) -> TLSResult {
         classify(SSL_read(ssl, buffer, Int32(clamping: count)))
     }
@@ -163,6 +164,7 @@ final class TLSSession {
     /// True when OpenSSL holds bytes already taken from the socket (epoll will not report them).
     var hasBufferedBytes: Bool { SSL_has_pending(ssl) == 1 }
 
+    // Safe: SSL_write reads at most `count` bytes from the caller's buffer, during the call
     func write(_ buffer: UnsafeRawPointer, count: Int) -> TLSResult {
         classify(SSL_write(ssl, buffer, Int32(clamping: count)))
     }

@@ -109,7 +109,7 @@ public struct TransportConfiguration: Sendable {
         // The CPUs this process may run on (taskset, cpusets), not every CPU online: a server
         // pinned to one core runs best with one loop.
         var mask = [UInt64](repeating: 0, count: 16) // 1,024 CPUs, the kernel's default cpu_set_t
-        // Unsafe pointer: the kernel fills at most `count` bytes of the array's own storage.
+        // Safe: the kernel fills at most `count` bytes of the array's own storage.
         let allowed = mask.withUnsafeMutableBytes { sched_getaffinity(0, $0.count, $0.baseAddress) } == 0
             ? mask.reduce(0) { $0 + $1.nonzeroBitCount } : 0
         return max(1, allowed > 0 ? allowed : Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))

@@ -4,9 +4,9 @@ import Glibc
 
 /// A small pthread mutex used for the few pieces of state that cross threads
 /// (a loop's task queue, lazily built compressed frames, the connection count).
-// @unchecked Sendable: the only mutable state is the pthread mutex itself, which is made for sharing.
+// Safe: the only mutable state is the pthread mutex itself, which is made for sharing.
 final class TransportLock: @unchecked Sendable {
-    // Unsafe pointer: a pthread mutex must not move in memory, so it lives in its own allocation.
+    // Safe: a pthread mutex must not move in memory, so it lives in its own allocation.
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
 
     init() {
@@ -29,7 +29,7 @@ final class TransportLock: @unchecked Sendable {
 }
 
 /// A value guarded by a `TransportLock`.
-// @unchecked Sendable: `value` is only touched inside `lock.withLock`.
+// Safe: `value` is only touched inside `lock.withLock`.
 final class LockedBox<Value>: @unchecked Sendable {
     private let lock = TransportLock()
     private var value: Value

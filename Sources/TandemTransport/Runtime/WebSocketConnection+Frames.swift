@@ -2,6 +2,7 @@
 /// handshake, outgoing compression and the outbound-queue limit. All on the loop thread.
 extension WebSocketConnection {
     /// Bytes arrived (already decrypted).
+    // Safe: `bytes` (the loop's read scratch) is read during the call only; what is kept is copied (MessageReader, parsers)
     func received(_ bytes: UnsafeRawBufferPointer) {
         switch phase {
         case .http:

@@ -6,6 +6,7 @@ extension WebSocketConnection {
         httpParser = HTTPRequestParser(limits: server.configuration.http)
     }
 
+    // Safe: `bytes` is read during the call only; leftovers are copied into `parkedBytes` or the parser
     func feedHTTP(_ bytes: UnsafeRawBufferPointer) {
         if parkedBytes != nil {
             // Frames sent right behind the upgrade request, while it waits for the other loops: kept,

@@ -103,6 +103,7 @@ extension WebSocketConnection: LoopHandler, FlushTarget, TimerTarget {
                 return peerEnded()
             }
             lastActivity = loop.now
+            // Safe: `count` <= scratch.count bytes were just read into the loop's scratch, and `received` does not keep the pointer
             received(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
             if tls == nil && count < scratch.count { return }
             reads -= 1

@@ -4,7 +4,7 @@ import Glibc
 
 /// One accepted connection, from the TLS/HTTP handshake through the WebSocket close.
 /// Public methods may be called from any thread: off the loop they are handed to the loop.
-// @unchecked Sendable: all mutable state is confined to `loop`'s thread (asserted in debug); cross-thread calls go through `loop.execute`.
+// Safe: all mutable state is confined to `loop`'s thread (asserted in debug); cross-thread calls go through `loop.execute`.
 public final class WebSocketConnection: @unchecked Sendable {
     /// Unique within the server.
     public let id: UInt64
@@ -168,10 +168,10 @@ public final class WebSocketConnection: @unchecked Sendable {
 extension WebSocketConnection {
     /// Queues `frame` on every member (all owned by the calling loop).
     static func enqueue(_ frame: SharedFrame, onEachOf members: [WebSocketConnection]) {
-        // The buffer is read only inside this closure, while `members` is alive.
+        // Safe: the buffer is read only inside this closure, while `members` is alive.
         members.withUnsafeBufferPointer { buffer in
             for index in buffer.indices {
-                // Unretained: `members` holds a reference to every member until the loop ends.
+                // Safe: unretained: `members` holds a reference to every member until the loop ends.
                 Unmanaged.passUnretained(buffer[index])._withUnsafeGuaranteedRef { $0.enqueue(frame) }
             }
         }
