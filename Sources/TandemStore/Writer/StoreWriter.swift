@@ -18,7 +18,7 @@ import Synchronization
 /// Between jobs the writer runs its chore (removing deleted sessions' rows), one bounded step
 /// per transaction of its own; `WriterChore` says when.
 // Safe: queue, held, parked, the counters, flags and commitObserver are guarded by `condition`; `seenPass` and `context`
-// (with its Database) is touched only by the writer thread after init.
+// (with its Database) are touched only by the writer thread after init.
 public final class StoreWriter: @unchecked Sendable {
     let thread = BackgroundThread(name: "tandem-writer", stackSize: 4 << 20)
     var condition: MonotonicCondition { thread.condition }
