@@ -48,6 +48,7 @@ enum AuthFuzz {
     static let authenticator = Authenticator(store: store.store, failuresPerMinute: 1e12)
     static let upgrade = UpgradeConfiguration(subprotocols: ["tandem.v1"], deflate: DeflateConfiguration())
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func run(_ data: UnsafeRawBufferPointer) {
         _ = store.next()
         var input = FuzzInput(data)
@@ -140,7 +141,7 @@ enum AuthFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
+    // Safe: libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     AuthFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

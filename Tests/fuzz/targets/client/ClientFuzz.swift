@@ -21,6 +21,7 @@ enum ClientFuzz {
         Renderer(color: false, utcOffsetSeconds: -50_400, width: nil, now: nil),
     ]
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func run(_ data: UnsafeRawBufferPointer) {
         guard let message = try? ServerMessage.decode(Array(data)) else { return }
         checkJSONLine(String(decoding: data, as: UTF8.self))
@@ -141,7 +142,7 @@ enum ClientFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
+    // Safe: libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     ClientFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

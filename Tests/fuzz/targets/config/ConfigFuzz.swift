@@ -12,6 +12,7 @@ import FuzzSupport
 /// - what `tandemd --print-config` prints for the configuration (`ConfigFileTemplate.render`)
 ///   parses back to the same configuration and prints the same text again.
 enum ConfigFuzz {
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func run(_ data: UnsafeRawBufferPointer) {
         guard let text = String(validating: data, as: UTF8.self) else { return }
         var config = ServerConfiguration()
@@ -74,7 +75,7 @@ enum ConfigFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
+    // Safe: libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     ConfigFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

@@ -23,6 +23,7 @@ enum HandshakeFuzz {
         HTTPLimits(maxRequestLineLength: 64, maxHeaderCount: 4, maxHeaderBytes: 256),
     ]
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func run(_ data: UnsafeRawBufferPointer) {
         var input = FuzzInput(data)
         let flags = input.byte()
@@ -45,6 +46,7 @@ enum HandshakeFuzz {
         var error: HTTPError?
     }
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func parseRequest(_ bytes: UnsafeRawBufferPointer, plan: ChunkPlan?, limits: HTTPLimits) -> (Parsed, HTTPRequest?) {
         var parser = HTTPRequestParser(limits: limits)
         var request: HTTPRequest?
@@ -71,6 +73,7 @@ enum HandshakeFuzz {
         return (parsed, request)
     }
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func serverSide(_ head: UnsafeRawBufferPointer, seed: UInt8, limits: HTTPLimits, config: UpgradeConfiguration) {
         let (whole, request) = parseRequest(head, plan: nil, limits: limits)
         let (pieces, _) = parseRequest(head, plan: ChunkPlan(seed: seed == 0 ? 1 : seed), limits: limits)
@@ -104,6 +107,7 @@ enum HandshakeFuzz {
             // Builds the real codecs: their preconditions must hold for anything negotiated.
             let codecs = params.makeCodecs(role: .server)
             let message: [UInt8] = Array("negotiated".utf8)
+            // Safe: the pointer is lent to compress for the call only
             let compressed = message.withUnsafeBytes { codecs.deflater.compress($0) }
             let back = try? codecs.inflater.decompress(compressed, limit: 1024)
             fuzzCheck(back == message, "negotiated codecs do not round-trip")
@@ -133,6 +137,7 @@ enum HandshakeFuzz {
         }
     }
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func responseSide(_ head: UnsafeRawBufferPointer, seed: UInt8, limits: HTTPLimits) {
         func parse(_ plan: ChunkPlan) -> (String, HTTPResponse?) {
             var parser = HTTPResponseParser(limits: limits)
@@ -170,7 +175,7 @@ enum HandshakeFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
+    // Safe: libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     HandshakeFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

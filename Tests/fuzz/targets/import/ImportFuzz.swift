@@ -26,6 +26,7 @@ enum ImportFuzz {
         _ = try store.createUser(id: "alice", displayName: "Alice")
     }
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func run(_ data: UnsafeRawBufferPointer) {
         let store = stores.next()
         // Ids never used before in this store: a deleted session's id is imported with `created_at`
@@ -210,7 +211,7 @@ enum ImportFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
+    // Safe: libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     ImportFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

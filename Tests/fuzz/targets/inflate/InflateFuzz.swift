@@ -14,6 +14,7 @@ enum InflateFuzz {
     /// Output zlib produces per call inside `Inflater`: the most a refused message may have held.
     static let step = 16 * 1024
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func run(_ data: UnsafeRawBufferPointer) {
         var input = FuzzInput(data)
         let flags = input.byte()
@@ -42,6 +43,7 @@ enum InflateFuzz {
             // The limited inflater sees it in pieces, as frames of a fragmented message arrive.
             var output: [UInt8] = []
             var failure: WebSocketError?
+            // Safe: the pieces are slices of the array's storage, used inside this closure only
             message.withUnsafeBytes { raw in
                 plan.forEachPiece(of: raw) { piece in
                     guard failure == nil else { return }
@@ -85,7 +87,7 @@ enum InflateFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
+    // Safe: libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     InflateFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

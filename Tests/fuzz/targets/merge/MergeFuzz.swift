@@ -12,6 +12,7 @@ import TandemMerge
 ///   survive (one object cannot hold them), with the values each side has under that key;
 /// - swapping the sides gives the same conflicts (same paths) or an equal merged value.
 enum MergeFuzz {
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func run(_ data: UnsafeRawBufferPointer) {
         let (b, x, y) = MergeInputs.decode(data)
         expectMerged(ThreeWayMerge.merge(base: b, current: x, proposed: b), x, "merge(b, x, b) = x")
@@ -108,7 +109,7 @@ enum MergeFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
+    // Safe: libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     MergeFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

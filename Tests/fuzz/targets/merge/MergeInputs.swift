@@ -7,6 +7,7 @@ import TandemJSON
 /// other bytes driving a generator that builds a base and derives both sides from it by edits, so
 /// most inputs share structure and reach the recursive and line-wise paths, not only conflicts.
 enum MergeInputs {
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func decode(_ data: UnsafeRawBufferPointer) -> (base: JSONValue, current: JSONValue, proposed: JSONValue) {
         if let triple = jsonTriple(data) { return triple }
         var g = Generator(input: FuzzInput(data))
@@ -16,6 +17,7 @@ enum MergeInputs {
         return (base, current, proposed)
     }
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func jsonTriple(_ data: UnsafeRawBufferPointer) -> (JSONValue, JSONValue, JSONValue)? {
         let parts = data.split(separator: 0, omittingEmptySubsequences: false)
         guard parts.count == 3,

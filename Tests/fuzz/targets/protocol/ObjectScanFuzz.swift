@@ -8,6 +8,7 @@ import TandemJSON
 enum ObjectScanFuzz {
     static let maxDepth = 64
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func check(_ data: UnsafeRawBufferPointer, json: JSONValue?) {
         let scan = try? JSONObjectScan(data, maxDepth: maxDepth)
         guard case .object(let fields)? = json else {

@@ -9,6 +9,7 @@ import TandemProtocol
 /// and the lazy object scan session imports use (`ObjectScanFuzz`).
 /// Whatever decodes must encode and decode back to the same value.
 enum ProtocolFuzz {
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func run(_ data: UnsafeRawBufferPointer) {
         let json = checkJSON(data)
         checkRequest(data)
@@ -19,6 +20,7 @@ enum ProtocolFuzz {
     }
 
     /// Parse, serialize, parse again: the same value, and serializing is stable.
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func checkJSON(_ data: UnsafeRawBufferPointer) -> JSONValue? {
         guard let value = try? JSONValue(parsing: data, maxDepth: 64) else { return nil }
         let text = value.serializedBytes()
@@ -31,6 +33,7 @@ enum ProtocolFuzz {
         return value
     }
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func checkRequest(_ data: UnsafeRawBufferPointer) {
         switch Request.decode(data) {
         case .success(let request):
@@ -53,6 +56,7 @@ enum ProtocolFuzz {
 
     /// Decoding from bytes takes the `turn.post` fast path where it can; decoding the parsed value
     /// never does. Both must give the same answer on every input.
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func checkPlainPost(_ data: UnsafeRawBufferPointer) {
         let limits = ProtocolLimits.default
         guard data.count <= limits.maxMessageBytes,
@@ -63,6 +67,7 @@ enum ProtocolFuzz {
 
     /// What the server writes straight into a frame is exactly the measured size and the array form.
     static func checkWrittenInPlace(_ message: TurnMessage) {
+        // Safe: write(into:) fills exactly byteCount bytes (its precondition), the capacity asked for
         let written = [UInt8](unsafeUninitializedCapacity: message.byteCount) { buffer, count in
             message.write(into: UnsafeMutableRawBufferPointer(buffer))
             count = message.byteCount
@@ -70,6 +75,7 @@ enum ProtocolFuzz {
         fuzzCheck(written == message.bytes, "a turn message written in place differs from its bytes")
     }
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func checkServerMessage(_ data: UnsafeRawBufferPointer) {
         guard let message = try? ServerMessage.decode(Array(data)) else { return }
         let bytes = message.encode()
@@ -117,6 +123,7 @@ enum ProtocolFuzz {
 
     /// Peek scans hostile bytes too (a client must not trap on a broken server); where the input
     /// is plain JSON without escapes it must agree with the full parser on what it reports.
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func checkPeek(_ data: UnsafeRawBufferPointer, json: JSONValue?) {
         guard let peek = MessagePeek.peek(data) else { return }
         guard case .object(let fields)? = json, !data.contains(UInt8(ascii: "\\")) else { return }
@@ -132,7 +139,7 @@ enum ProtocolFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
+    // Safe: libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     ProtocolFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

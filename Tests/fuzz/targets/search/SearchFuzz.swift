@@ -34,6 +34,7 @@ enum SearchFuzz {
     nonisolated(unsafe) static let plain = FuzzStore("search-plain", recycleAfter: .max,
                                                      configure: { $0.searchIndexCJKWords = false }, prepare: prepare)
 
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     static func run(_ data: UnsafeRawBufferPointer) {
         let text = String(decoding: data, as: UTF8.self)
         let store = current.next()
@@ -97,7 +98,7 @@ enum SearchFuzz {
 #if TANDEM_FUZZ
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    // libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
+    // Safe: libFuzzer owns `data` (`size` bytes) for this call only; the run keeps no pointer into it.
     SearchFuzz.run(UnsafeRawBufferPointer(start: data, count: size))
     return 0
 }

@@ -2,10 +2,11 @@
 /// both the configuration (limits, role, chunk sizes) and the bytes under test. Reading past the
 /// end gives zeros: every input, even an empty one, decodes to something.
 public struct FuzzInput {
-    // Borrowed for one fuzz iteration: the caller keeps the buffer alive while this is used.
+    // Safe: borrowed for one fuzz iteration: the caller keeps the buffer alive while this is used.
     public let bytes: UnsafeRawBufferPointer
     public private(set) var index = 0
 
+    // Safe: stores the borrowed buffer; see `bytes`
     public init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
 
     /// Whether every byte has been consumed.
@@ -27,14 +28,16 @@ public struct FuzzInput {
     public mutating func pick<T>(_ choices: [T]) -> T { choices[Int(byte()) % choices.count] }
 
     /// Up to `count` bytes (fewer at the end).
+    // Safe: returns a sub-range of the borrowed buffer (see below), used within the same iteration
     public mutating func take(_ count: Int) -> UnsafeRawBufferPointer {
         let n = max(0, min(count, bytes.count - index))
-        // A sub-range of the borrowed buffer, in bounds by the min above.
+        // Safe: a sub-range of the borrowed buffer, in bounds by the min above.
         defer { index += n }
         return UnsafeRawBufferPointer(rebasing: bytes[index..<(index + n)])
     }
 
     /// Everything not consumed yet.
+    // Safe: as take
     public mutating func rest() -> UnsafeRawBufferPointer { take(bytes.count - index) }
 }
 
@@ -63,11 +66,12 @@ public struct ChunkPlan {
     }
 
     /// Cuts `bytes` into pieces and hands each to `body`.
+    // Safe: the input is borrowed for this call only (libFuzzer's or FuzzReplay's buffer); nothing keeps a pointer into it.
     public mutating func forEachPiece(of bytes: UnsafeRawBufferPointer, _ body: (UnsafeRawBufferPointer) -> Void) {
         var offset = 0
         while offset < bytes.count {
             let n = min(next(), bytes.count - offset)
-            // In bounds: offset + n <= bytes.count.
+            // Safe: in bounds: offset + n <= bytes.count.
             body(UnsafeRawBufferPointer(rebasing: bytes[offset..<(offset + n)]))
             offset += n
         }

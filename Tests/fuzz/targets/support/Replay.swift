@@ -6,6 +6,7 @@ import Glibc
 /// function over files and directories named on the command line (a corpus, a crash file), so
 /// corpora can be replayed without libFuzzer, and the normal build has an ordinary executable.
 public enum FuzzReplay {
+    // Safe: `body` gets each file's bytes for its call only (the Data lives through withUnsafeBytes)
     public static func main(name: String, _ body: (UnsafeRawBufferPointer) -> Void) {
         let paths = Array(CommandLine.arguments.dropFirst())
         if paths.isEmpty || paths.contains("-h") || paths.contains("--help") {
@@ -31,7 +32,7 @@ public enum FuzzReplay {
         defer { closedir(dir) }
         var names: [String] = []
         while let entry = readdir(dir) {
-            // d_name is a fixed-size C array inside the entry readdir returned; read up to its NUL.
+            // Safe: d_name is a fixed-size C array inside the entry readdir returned; read up to its NUL.
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
@@ -47,7 +48,7 @@ public enum FuzzReplay {
         var data: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: 65536)
         while true {
-            // fread writes at most `count` bytes into the buffer it is given.
+            // Safe: fread writes at most `count` bytes into the buffer it is given.
             let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, f) }
             if n == 0 { break }
             data.append(contentsOf: buffer[0..<n])
