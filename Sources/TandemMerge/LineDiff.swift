@@ -62,7 +62,7 @@ private struct Snake {
 }
 
 private struct MatchFinder {
-    // Safe: `a` and `b` are borrowed from `pairs(_:_:)`'s withUnsafeBufferPointer closures; the finder is made and dropped inside them
+    // Safe: `a` and `b` are borrowed from the withUnsafeBufferPointer closures in `matches(_:_:budget:)`; the finder is made and dropped inside them
     let a: UnsafeBufferPointer<Int>
     let b: UnsafeBufferPointer<Int>
     /// Furthest-reaching x (forward) per diagonal k = x - y, and furthest-reaching y (backward)
