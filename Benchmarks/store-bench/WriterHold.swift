@@ -243,7 +243,7 @@ struct WriterHold: ParsableCommand {
 
 /// Posts one turn at a time to `session` on its own thread, recording each post's interval.
 final class Prober: @unchecked Sendable {
-    // @unchecked: its state is a Mutex, an Atomic and a semaphore, all thread-safe; `store` is Sendable.
+    // Safe: its state is a Mutex, an Atomic and a semaphore, all thread-safe; `store` is Sendable.
     private let store: Store
     private let session: String
     private let gap: Double

@@ -58,6 +58,7 @@ enum CrashWriter {
                             if case .success(let appended) = result {
                                 // Printed only after the commit: these seqs must survive a kill.
                                 let text = appended.turns.map { "\($0.seq)\n" }.joined()
+                                // Safe: the buffer is used for the write(2) call only; count - 1 leaves out the trailing NUL
                                 text.utf8CString.withUnsafeBufferPointer { buffer in
                                     // Writes the bytes before the trailing NUL straight to fd 1.
                                     _ = write(1, buffer.baseAddress, buffer.count - 1)
