@@ -4,6 +4,7 @@ import TandemJSON
 @Suite struct JSONMemberCursorTests {
     /// Runs `body` on a cursor over `text` (nil when the cursor refuses to start).
     static func read<T>(_ text: String, maxDepth: Int = 8, _ body: (inout JSONMemberCursor) -> T) -> T? {
+        // Safe: the cursor borrows the array's bytes and lives only inside this closure
         Array(text.utf8).withUnsafeBytes { bytes in
             guard var cursor = JSONMemberCursor(bytes, maxDepth: maxDepth) else { return nil }
             return body(&cursor)
@@ -71,6 +72,7 @@ import TandemJSON
 
     @Test func invalidUTF8InAStringIsNil() {
         let bytes: [UInt8] = Array(#"{"v":""#.utf8) + [0xC3, 0x28] + Array(#""}"#.utf8)
+        // Safe: as in read(_:): the cursor lives only inside the closure
         let got = bytes.withUnsafeBytes { buffer -> Bool? in
             guard var cursor = JSONMemberCursor(buffer, maxDepth: 8), cursor.nextKey() != nil else { return nil }
             return cursor.string() == nil

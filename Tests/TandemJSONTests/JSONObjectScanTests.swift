@@ -4,6 +4,7 @@ import Testing
 @Suite struct JSONObjectScanTests {
     private func scan<T>(_ text: String, _ body: (JSONObjectScan) throws -> T) throws -> T {
         var text = text
+        // Safe: the pointer is lent to the call only and not kept.
         return try text.withUTF8 { try body(try JSONObjectScan(UnsafeRawBufferPointer($0))) }
     }
 
@@ -60,6 +61,7 @@ import Testing
         // Only the last value of a repeated key is ever read; the parser still refuses a bad earlier one.
         let text: [UInt8] = Array(#"{"k":""#.utf8) + [0xD8, 0x44] + Array(#"","k":1}"#.utf8)
         #expect(throws: JSONParseError.self) { try JSONValue(parsing: text) }
+        // Safe: the pointer is lent to the call only and not kept.
         #expect(throws: JSONParseError.self) { try text.withUnsafeBytes { _ = try JSONObjectScan($0) } }
     }
 

@@ -39,6 +39,7 @@ import Testing
         for text in ["0", "-0", "7", "-7", "1000000000000000000", "9223372036854775807", "-9223372036854775808",
                      "9223372036854775808", "-9223372036854775809", "18446744073709551615", "18446744073709551616",
                      "99999999999999999999", "-18446744073709551616"] {
+            // Safe: the pointer is lent to the call only and not kept.
             let parsed = Array(text.utf8).withUnsafeBytes { JSONParser.integer($0) }
             #expect(parsed == Int64(text), "\(text)")
         }
@@ -64,6 +65,7 @@ import Testing
     /// What else a document refused only for its numbers says can still be read.
     @Test func outOfRangeNumbersCanBeReadAsNull() throws {
         let text = Array(#"{"id":7,"a":[18446744073709551615,1e309],"id":8}"#.utf8)
+        // Safe: the pointer is lent to the call only and not kept.
         let members = try text.withUnsafeBytes { try JSONMember.members(parsingOutOfRangeNumbersAsNull: $0) }
         #expect(members == [JSONMember(key: "id", value: 7), JSONMember(key: "a", value: [nil, nil]), JSONMember(key: "id", value: 8)])
         #expect(throws: JSONParseError.self) {

@@ -57,6 +57,7 @@ import Testing
         { _ = try JSONMember.members(parsing: Array($0.utf8)) },
         { text in
             var text = text
+            // Safe: the pointer is lent to the call only and not kept.
             _ = try text.withUTF8 { try JSONObjectScan(UnsafeRawBufferPointer($0)) }
         },
     ]

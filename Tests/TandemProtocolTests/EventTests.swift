@@ -114,6 +114,7 @@ import TandemJSON
             }
             let start = count == 0 ? 0 : Int.random(in: 0...count, using: &generator)
             let expected = bytes[start...].firstIndex { $0 < 0x20 || $0 == 0x22 || $0 == 0x5C } ?? count
+            // Safe: the pointer is lent to the call only and not kept.
             bytes.withUnsafeBufferPointer { #expect(ByteWriter.nextEscape($0, from: start) == expected, "\(bytes) from \(start)") }
         }
     }
@@ -146,6 +147,7 @@ import TandemJSON
             for message in messages {
                 let bytes = message.bytes
                 #expect(message.byteCount == bytes.count)
+                // Safe: write(into:) fills exactly byteCount bytes (its precondition), the capacity asked for
                 let written = [UInt8](unsafeUninitializedCapacity: message.byteCount) { buffer, count in
                     message.write(into: UnsafeMutableRawBufferPointer(buffer))
                     count = message.byteCount
@@ -173,6 +175,7 @@ import TandemJSON
                 #expect(event.bytes == Event(session: "s\"1", eseq: 77, payload: .turn(turn)).json.serializedBytes())
                 #expect(answer.bytes == Response.success(id: "r\u{1f}", PostTurnResult(turn: turn, eseq: 77, duplicate: duplicate)).encode())
                 for message in [event, answer] {
+                    // Safe: as above
                     let written = [UInt8](unsafeUninitializedCapacity: message.byteCount) { buffer, count in
                         message.write(into: UnsafeMutableRawBufferPointer(buffer))
                         count = message.byteCount

@@ -66,6 +66,7 @@ import TandemJSON
     }
 
     static func plain(_ text: String) -> Request? {
+        // Safe: the pointer is lent to the call only and not kept.
         Array(text.utf8).withUnsafeBytes { Request.plainPostTurn($0, limits: limits) }
     }
 

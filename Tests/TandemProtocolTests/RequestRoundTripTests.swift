@@ -56,6 +56,7 @@ import TandemJSON
 
     @Test func decodesFromRawBuffer() throws {
         let bytes = Array(#"{"op":"ping","id":"p"}"#.utf8)
+        // Safe: the pointer is lent to the call only and not kept.
         let request = try bytes.withUnsafeBytes { try Request.decode($0).get() }
         #expect(request == Request(id: "p", operation: .ping))
     }

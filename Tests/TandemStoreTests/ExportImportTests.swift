@@ -106,6 +106,7 @@ import TandemJSON
     private func exportBytes(_ store: Store, actor: String = "alice", maxBytes: Int) throws -> [UInt8] {
         let bytes = try store.exportSession(id: "s1", actor: actor, maxBytes: maxBytes) { count, write in
             var out = [UInt8](repeating: 0, count: count)
+            // Safe: the pointer is lent to the call only and not kept.
             let complete = out.withUnsafeMutableBytes { write($0) }
             return complete ? out : []
         }

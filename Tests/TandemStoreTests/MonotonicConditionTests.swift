@@ -8,7 +8,7 @@ import Testing
 /// is left alone).
 @Suite struct MonotonicConditionTests {
     /// A flag guarded by the condition under test.
-    // Safe to share: `value` is read and written only with the condition's mutex held.
+    // Safe: `value` is read and written only with the condition's mutex held.
     final class Flag: @unchecked Sendable {
         var value = false
     }

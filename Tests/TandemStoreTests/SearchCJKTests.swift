@@ -140,6 +140,7 @@ import Testing
         #expect(SearchText.spaced("「東京」") == "「 東 京 」")
         // Bytes that are not UTF-8 are copied, one at a time.
         let bytes: [UInt8] = [0xE6, 0x9D, 0xB1, 0xFF, 0xE4, 0xBA]
+        // Safe: the pointer is lent to the call only and not kept.
         let spaced = bytes.withUnsafeBufferPointer { SearchText.spacedUTF8($0) }
         #expect(spaced == [0xE6, 0x9D, 0xB1, 0x20, 0xFF, 0xE4, 0xBA])
     }

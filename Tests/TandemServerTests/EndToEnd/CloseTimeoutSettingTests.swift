@@ -26,6 +26,7 @@ struct CloseTimeoutSettingTests {
         let upgrade = "GET /ws HTTP/1.1\r\nHost: localhost\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
             + "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n"
             + "Sec-WebSocket-Protocol: tandem.v1\r\nAuthorization: Bearer \(token)\r\n\r\n"
+        // Safe: the pointer is lent to the call only and not kept.
         _ = Array(upgrade.utf8).withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
 
         // Read everything (the 101, pings left unanswered, the close frame) until the server drops the socket.

@@ -23,6 +23,7 @@ extension EndToEnd {
             // A masked text frame; a zero mask leaves the payload as it is.
             let frame = [0x81, 0x80 | UInt8(request.utf8.count), 0, 0, 0, 0] + Array(request.utf8)
             for bytes in [Array(upgrade.utf8), frame] {
+                // Safe: the pointer is lent to the call only and not kept.
                 _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             }
             var received = ""

@@ -104,7 +104,7 @@ enum ReferenceLineDiff {
         var forward = [Int](repeating: 0, count: reducedA.count + reducedB.count + 4)
         var backward = forward
         var pairs = [Int?](repeating: nil, count: reducedA.count)
-        // Buffer pointers drop the bounds checks of the hot loop in release builds (debug builds
+        // Safe: buffer pointers drop the bounds checks of the hot loop in release builds (debug builds
         // still check them); they never outlive these closures.
         reducedA.withUnsafeBufferPointer { ua in
             reducedB.withUnsafeBufferPointer { ub in
@@ -132,6 +132,7 @@ private struct ReferenceSnake {
     var x0: Int, y0: Int, x1: Int, y1: Int
 }
 
+// Safe: the four buffers are borrowed from the closures in `matches(_:_:budget:)`, where the finder is made and dropped
 private struct ReferenceMatchFinder {
     let a: UnsafeBufferPointer<Int>
     let b: UnsafeBufferPointer<Int>

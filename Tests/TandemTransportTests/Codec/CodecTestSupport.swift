@@ -22,6 +22,7 @@ func rawFrame(
     var body = payload
     if let key = maskKey {
         out.append(contentsOf: [UInt8(key >> 24), UInt8(key >> 16 & 0xFF), UInt8(key >> 8 & 0xFF), UInt8(key & 0xFF)])
+        // Safe: the pointer is lent to the call only and not kept.
         body.withUnsafeMutableBytes { _ = WebSocketMasking.apply(key: key, phase: 0, to: $0) }
     }
     out.append(contentsOf: body)

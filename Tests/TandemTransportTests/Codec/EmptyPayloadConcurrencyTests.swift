@@ -30,7 +30,7 @@ struct EmptyPayloadConcurrencyTests {
 
 /// A total several threads add to.
 private final class LockedCounts: @unchecked Sendable {
-    // Safe to share: `sum` is only touched under `lock`.
+    // Safe: `sum` is only touched under `lock`.
     private let lock = TransportLock()
     private var sum = 0
     func add(_ n: Int) { lock.withLock { sum += n } }

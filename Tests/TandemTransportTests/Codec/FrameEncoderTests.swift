@@ -54,11 +54,13 @@ struct FrameEncoderTests {
         var g = SeededGenerator(seed: 5)
         let data = randomBytes(1000, using: &g)
         var whole = data
+        // Safe: the pointer is lent to the call only and not kept.
         whole.withUnsafeMutableBytes { _ = WebSocketMasking.apply(key: 0xA1B2_C3D4, phase: 0, to: $0) }
         var pieces = data
         var phase = 0
         var start = 0
         for cut in [1, 2, 19, 20, 333, 777, 1000] {
+            // Safe: the pointer is lent to the call only and not kept.
             phase = pieces.withUnsafeMutableBytes { WebSocketMasking.apply(key: 0xA1B2_C3D4, phase: phase, to: UnsafeMutableRawBufferPointer(rebasing: $0[start..<cut])) }
             start = cut
         }
@@ -69,6 +71,7 @@ struct FrameEncoderTests {
     @Test func writeHeaderMatchesEncode() {
         for length in [0, 125, 126, 65535, 65536] {
             var buffer = [UInt8](repeating: 0, count: 14)
+            // Safe: the 14-byte buffer holds the longest header (2 + 8 + 4 mask bytes)
             let n = buffer.withUnsafeMutableBytes {
                 FrameEncoder.writeHeader(into: $0.baseAddress!, opcode: .text, payloadLength: length, fin: true, rsv1: true, maskKey: 0x01020304)
             }

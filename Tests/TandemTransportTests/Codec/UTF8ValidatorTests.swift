@@ -13,6 +13,7 @@ struct UTF8ValidatorTests {
         var v = UTF8Validator()
         var start = 0
         for cut in splits.sorted() + [bytes.count] where cut >= start {
+            // Safe: the pointer is lent to the call only and not kept.
             let ok = bytes[start..<cut].withUnsafeBytes { v.feed($0) }
             if !ok { return false }
             start = cut

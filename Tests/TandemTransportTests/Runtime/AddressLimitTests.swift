@@ -7,7 +7,7 @@ import Testing
 /// played by source addresses in 127/8.
 @Suite("Runtime: connections per address")
 struct AddressLimitTests {
-    // Safe to share: its only state, `_refused`, is read and written under `lock`.
+    // Safe: its only state, `_refused`, is read and written under `lock`.
     final class RefusalLog: WebSocketApplication, @unchecked Sendable {
         private let lock = NSLock()
         private var _refused: [(status: Int, peer: String)] = []

@@ -3,7 +3,7 @@ import Testing
 @testable import TandemTransport
 
 /// Broadcasts every text message to all open connections (a one-room chat).
-// @unchecked Sendable: `members` and `codes` are behind `lock`.
+// Safe: `members` and `codes` are behind `lock`.
 final class BroadcastApp: WebSocketApplication, @unchecked Sendable {
     private let lock = NSLock()
     private var members: [WebSocketConnection] = []

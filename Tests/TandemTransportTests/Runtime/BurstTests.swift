@@ -4,7 +4,7 @@ import Testing
 
 /// On a text message "N", answers "answer" and then N binary frames of 4 KiB (byte i of frame k is
 /// k), all from the loop thread in one turn, the way a join's answer and backlog are queued.
-// @unchecked Sendable: `codes` is behind `lock`.
+// Safe: `codes` is behind `lock`.
 final class BurstApp: WebSocketApplication, @unchecked Sendable {
     private let lock = NSLock()
     private var codes: [UInt16?] = []

@@ -11,7 +11,7 @@ import Testing
 @Suite("Runtime: closed connections are released")
 struct ClosedConnectionReleaseTests {
     /// Holds each opened connection weakly: it must go away once closed.
-    // @unchecked Sendable: `refs` is behind `lock`.
+    // Safe: `refs` is behind `lock`.
     final class WeakApp: WebSocketApplication, @unchecked Sendable {
         struct Weak { weak var connection: WebSocketConnection? }
         private let lock = NSLock()

@@ -5,7 +5,7 @@ import Testing
 
 /// Answers `/slow` later (`HTTPAnswer.later`), keeping the responders for the test to answer
 /// from its own thread; everything else as `RecordingApp` does (WebSocket echo, `/healthz`).
-// @unchecked Sendable: `waiting` is behind `lock`; `echo` is immutable and Sendable.
+// Safe: `waiting` is behind `lock`; `echo` is immutable and Sendable.
 final class DeferringApp: WebSocketApplication, @unchecked Sendable {
     private let lock = NSLock()
     private var waiting: [HTTPResponder] = []

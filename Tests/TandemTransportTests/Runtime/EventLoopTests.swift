@@ -81,7 +81,7 @@ struct EventLoopTests {
 
 /// A poller that reports a scripted set of ready descriptors, at most `batchCapacity` per call,
 /// each once; `wake` is real (a condition), so the loop can be stopped.
-// @unchecked Sendable: `ready` and `woken` are guarded by `condition`.
+// Safe: `ready` and `woken` are guarded by `condition`.
 private final class ScriptedPoller: Poller, @unchecked Sendable {
     let batchCapacity: Int
     let wakeDescriptor: Int32 = 9_999
@@ -136,7 +136,7 @@ private final class ScriptedPoller: Poller, @unchecked Sendable {
 }
 
 /// Counts handled descriptors and records, at each end of turn, how many were handled so far.
-// @unchecked Sendable: `handled` is touched only on the loop thread; `totals` is locked.
+// Safe: `handled` is touched only on the loop thread; `totals` is locked.
 private final class TurnRecorder: LoopHandler, EndOfTurnWork, @unchecked Sendable {
     let loop: EventLoop
     let totals = LockedBox([Int]())

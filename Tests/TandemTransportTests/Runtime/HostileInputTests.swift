@@ -7,11 +7,12 @@ import Testing
 /// process runs on it when TandemServer is linked in) or glibc's. Found at run time, so that
 /// this target does not depend on either.
 func releaseFreedMemory() {
+    // Safe: the C signatures of mallctl and malloc_trim, used only to cast their dlsym results below
     typealias Mallctl = @convention(c) (UnsafePointer<CChar>?, UnsafeMutableRawPointer?, UnsafeMutablePointer<Int>?,
                                         UnsafeMutableRawPointer?, Int) -> Int32
     typealias MallocTrim = @convention(c) (Int) -> Int32
     let process = dlopen(nil, RTLD_NOW)
-    // Unsafe casts: each symbol is the C function of that name, with the signature declared above.
+    // Safe: each symbol is the C function of that name, with the signature declared above.
     if let symbol = dlsym(process, "mallctl") {
         _ = unsafeBitCast(symbol, to: Mallctl.self)("arena.4096.purge", nil, nil, nil, 0) // 4096: every arena
     } else if let symbol = dlsym(process, "malloc_trim") {

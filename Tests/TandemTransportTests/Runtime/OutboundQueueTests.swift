@@ -17,6 +17,7 @@ import Testing
         var out: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 65_536)
         while out.count < count {
+            // Safe: the pointer is lent to the call only and not kept.
             let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
             if n <= 0 { break }
             out += chunk[0..<n]
@@ -25,6 +26,7 @@ import Testing
     }
 
     /// Queues `frames` frames of 3..66 bytes, drains them into the socket, checks the bytes.
+    // Safe: `staging` is the test's allocation, alive for the call
     private func burst(_ queue: inout OutboundQueue, frames: Int, writer: Int32, reader: Int32,
                        staging: UnsafeMutableRawBufferPointer) throws {
         var expected: [UInt8] = []

@@ -3,7 +3,7 @@ import Testing
 @testable import TandemTransport
 
 /// Records what the server saw, echoes data messages, and answers a few plain routes.
-// @unchecked Sendable: every mutable field is behind `lock`.
+// Safe: every mutable field is behind `lock`.
 final class RecordingApp: WebSocketApplication, @unchecked Sendable {
     private let lock = NSLock()
     private var _opened: [WebSocketConnection] = []
@@ -118,7 +118,7 @@ final class RawSocket {
             var local = sockaddr_in()
             local.sin_family = sa_family_t(AF_INET)
             local.sin_addr.s_addr = inet_addr(source)
-            // sockaddr_in is layout-compatible with the sockaddr bind expects; the pointer lives only for the call.
+            // Safe: sockaddr_in is layout-compatible with the sockaddr bind expects; the pointer lives only for the call.
             let bound = withUnsafePointer(to: &local) {
                 $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
             }
@@ -130,6 +130,7 @@ final class RawSocket {
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = port.bigEndian
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        // Safe: sockaddr_in is layout-compatible with the sockaddr connect expects; the pointer lives only for the call
         let result = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
@@ -141,6 +142,7 @@ final class RawSocket {
     func send(_ bytes: [UInt8]) {
         var offset = 0
         while offset < bytes.count {
+            // Safe: the pointer is lent to the call only and not kept.
             let n = bytes[offset...].withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
             if n <= 0 { return }
             offset += n
@@ -169,6 +171,7 @@ final class RawSocket {
             if remaining <= 0 { break }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, Int32(remaining * 1000) + 1) <= 0 { break }
+            // Safe: the pointer is lent to the call only and not kept.
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
             out.append(contentsOf: buffer[0..<n])

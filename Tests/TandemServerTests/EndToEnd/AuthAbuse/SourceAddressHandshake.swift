@@ -33,12 +33,12 @@ struct SourceAddressHandshake {
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var local = try address(source, port: 0)
         var remote = try address("127.0.0.1", port: port)
-        // sockaddr_in is layout-compatible with the sockaddr the calls expect; the pointers live only for the call.
+        // Safe: sockaddr_in is layout-compatible with the sockaddr the calls expect; the pointers live only for the call.
         let bound = withUnsafePointer(to: &local) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
         guard bound == 0 else { throw TestFailure("bind \(source): errno \(errno)") }
-        // Same layout argument as for bind.
+        // Safe: same layout argument as for bind.
         let connected = withUnsafePointer(to: &remote) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
