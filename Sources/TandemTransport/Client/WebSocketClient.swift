@@ -210,6 +210,7 @@ public final class WebSocketClient: @unchecked Sendable {
                     ended = true
                     continue
                 }
+                // Safe: count <= buffer.count bytes were just read into it; reader.append copies them inside the closure
                 buffer.withUnsafeBytes { reader.append(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
             }
         }

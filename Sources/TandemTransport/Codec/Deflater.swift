@@ -48,7 +48,7 @@ public final class Deflater {
     }
 
     /// Compresses one whole message; the result is the payload of a frame with RSV1 set.
-    // Safe: `bytes` is read during this call only: next_in points into it until deflate has consumed it all (avail_in 0)
+    // Safe: `bytes` is read during this call only: next_in points into it until the deferred reset below clears it
     public func compress(_ bytes: UnsafeRawBufferPointer) -> [UInt8] {
         if let base = bytes.baseAddress, bytes.count > 0 {
             // Safe: zlib never writes through next_in; the cast only satisfies its non-const signature.

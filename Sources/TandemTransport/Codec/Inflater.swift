@@ -79,7 +79,7 @@ public final class Inflater {
     }
 
     /// Decompresses one more piece of a message, appending to `output`.
-    // Safe: `bytes` is read during this call only: next_in points into it until inflate has consumed it (or the call throws, and the stream is reset before reuse)
+    // Safe: `bytes` is read during this call only: next_in points into it until the deferred reset below clears it
     public func decompress(_ bytes: UnsafeRawBufferPointer, into output: inout [UInt8], limit: Int) throws(WebSocketError) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         // Safe: zlib never writes through next_in; the cast only satisfies its non-const signature.

@@ -279,6 +279,7 @@ public final class EventLoop: @unchecked Sendable {
         })
         var tid = pthread_t()
         let result = pthread_create(&tid, nil, { raw in
+            // Safe: takes the one retain passRetained made above (raw is that box, never nil)
             let start = Unmanaged<ThreadStart>.fromOpaque(raw!).takeRetainedValue()
             start.body()
             return nil

@@ -41,6 +41,7 @@ public final class SharedFrame: @unchecked Sendable {
 
     public convenience init(opcode: WebSocketOpcode, payload: [UInt8]) {
         self.init(opcode: opcode, payloadCount: payload.count) { destination in
+            // Safe: `destination` has exactly payload.count bytes; the source pointer lives only inside its closure
             payload.withUnsafeBytes { destination.copyMemory(from: $0) }
         }
     }
@@ -50,6 +51,7 @@ public final class SharedFrame: @unchecked Sendable {
         var text = text
         let count = text.utf8.count
         self.init(opcode: .text, payloadCount: count) { destination in
+            // Safe: `destination` has exactly the string's UTF-8 count; the pointer lives only inside withUTF8
             text.withUTF8 { destination.copyMemory(from: UnsafeRawBufferPointer($0)) }
         }
     }

@@ -30,7 +30,7 @@ struct ClosedConnectionReleaseTests {
     static func acceptOrderCount(_ server: TestServer) -> Int {
         let serverLoop = server.server.serverLoops[0]
         let done = DispatchSemaphore(value: 0)
-        // Written on the loop thread, read here only after the semaphore: no concurrent access.
+        // Safe: written on the loop thread, read here only after the semaphore: no concurrent access.
         nonisolated(unsafe) var count = -1
         serverLoop.loop.execute {
             count = serverLoop.acceptOrderCount
