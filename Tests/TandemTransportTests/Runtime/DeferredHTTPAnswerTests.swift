@@ -48,7 +48,7 @@ struct DeferredHTTPAnswerTests {
         // The only loop goes on: a WebSocket echo and another plain request are answered meanwhile.
         for round in 0..<20 {
             try client.send(text: "round \(round)")
-            #expect(client.receiveMessage(timeout: 2) == .text(Array("round \(round)".utf8)))
+            #expect(client.receiveMessage(timeout: 10 * testTimeScale) == .text(Array("round \(round)".utf8)))
         }
         let quick = try RawSocket(port: server.port)
         quick.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
@@ -70,11 +70,13 @@ struct DeferredHTTPAnswerTests {
         let slow = try RawSocket(port: server.port)
         let started = Date()
         slow.send("GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
-        let text = String(decoding: slow.readAll(timeout: 5), as: UTF8.self)
+        // Without the 503 the request would wait for an answer that never comes: the read would wait
+        // out its 30 s (the 10 s bound is a backstop, not a latency bound).
+        let text = String(decoding: slow.readAll(timeout: 30 * testTimeScale), as: UTF8.self)
         #expect(text.hasPrefix("HTTP/1.1 503"), "\(text)")
         #expect(text.contains("Retry-After: 5"))
         #expect(text.hasSuffix("the server did not answer in time; retry later\n"))
-        #expect(Date().timeIntervalSince(started) < 3)
+        #expect(Date().timeIntervalSince(started) < 10 * testTimeScale, "answered after \(Date().timeIntervalSince(started)) s")
         app.responders.first?.respond(.text(200, "too late\n"))
         // The loop is still well: the late answer went nowhere.
         let quick = try RawSocket(port: server.port)
@@ -92,7 +94,7 @@ struct DeferredHTTPAnswerTests {
         #expect(peer.readAll(timeout: 0.2).isEmpty, "answered before the application decided")
         let responder = app.upgradeResponders[0]
         Thread.detachNewThread { responder.decide { .accept(context: "later") } }
-        let text = String(decoding: peer.readAll(timeout: 1), as: UTF8.self)
+        let text = peer.read(until: "sent early", timeout: 10 * testTimeScale)
         #expect(text.hasPrefix("HTTP/1.1 101"), "\(text)")
         #expect(text.contains("sent early"), "the frame sent behind the request was echoed")
         #expect(app.echo.opened.count == 1)

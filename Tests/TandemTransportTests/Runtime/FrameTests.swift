@@ -57,27 +57,31 @@ struct FrameTests {
 
     @Test func serverInitiatedCloseAndShutdownSend1001() throws {
         let app = RecordingApp()
-        let server = try TestServer(application: app)
+        // A close timeout far past the bound below: a shutdown that waited for the close handshakes
+        // (or their timeout) instead of its grace would outlast it.
+        let server = try TestServer({ $0.closeTimeout = 60 * testTimeScale }, application: app)
         let clients = try (0..<5).map { _ in try WebSocketClient(url: server.url) }
         #expect(eventually { app.opened.count == 5 })
         // The clients do not answer until later, so shutdown waits out its grace, then drops them.
         let start = Date()
         server.stop(grace: 0.5)
-        #expect(Date().timeIntervalSince(start) < 1.5)
+        #expect(Date().timeIntervalSince(start) < 10 * testTimeScale, "stopped after \(Date().timeIntervalSince(start)) s")
         for client in clients {
-            #expect(client.receive(timeout: 2) == .event(.close(code: 1001, reason: "server shutting down")))
+            #expect(client.receive(timeout: 10 * testTimeScale) == .event(.close(code: 1001, reason: "server shutting down")))
         }
         #expect(app.closedCodes.count == 5)
     }
 
     @Test func idleConnectionsArePingedThenClosed() throws {
         let app = RecordingApp()
-        let server = try TestServer({ $0.pingInterval = 0.1; $0.idleTimeout = 0.5 }, application: app)
+        // An answer window (idle - ping) of 2.5 s: on a loaded host the thread answering for the live
+        // client can wait its turn for a second (a 0.4 s window was tight).
+        let server = try TestServer({ $0.pingInterval = 0.5 * testTimeScale; $0.idleTimeout = 3 * testTimeScale }, application: app)
         defer { server.stop() }
         // A client that answers pings stays open past the idle timeout.
         let live = try WebSocketClient(url: server.url)
         var pings = 0
-        let until = Date().addingTimeInterval(0.8)
+        let until = Date().addingTimeInterval(4 * testTimeScale)
         while Date() < until {
             if case .event(.ping) = live.receive(timeout: 0.2) { pings += 1 }
         }
@@ -87,7 +91,7 @@ struct FrameTests {
         // A client that never answers is closed with 1001 after the idle timeout.
         let mute = try WebSocketClient(url: server.url, options: .init(autoPong: false))
         var closeCode: UInt16?
-        let deadline = Date().addingTimeInterval(3)
+        let deadline = Date().addingTimeInterval(30 * testTimeScale)
         while Date() < deadline, closeCode == nil {
             if case .event(.close(let code, _)) = mute.receive(timeout: 0.5) { closeCode = code }
         }

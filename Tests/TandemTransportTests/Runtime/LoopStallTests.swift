@@ -36,8 +36,12 @@ struct LoopStallTests {
     }
 
     @Test func aLivePeerIsPingedAfterAStallNotClosedAsIdle() throws {
-        // Answer window: idle - ping = 0.4 s. The stall (1.5 s) is longer than the whole idle timeout.
-        let setup = try OneClientServer { $0.pingInterval = 0.2; $0.idleTimeout = 0.6 }
+        // The stall (4 s) is longer than the whole idle timeout (3 s). The answer window (idle - ping
+        // = 2.5 s) is what a live peer's reading thread has to answer the ping after the stall: on a
+        // loaded host that thread can wait its turn for a second (a 0.4 s window was missed so).
+        // Broken code (closing on lastActivity + idle) closes the live peer as the stall ends.
+        let scale = testTimeScale
+        let setup = try OneClientServer { $0.pingInterval = 0.5 * scale; $0.idleTimeout = 3 * scale }
         defer { setup.stop() }
         let live = Reader(setup.client)
         defer { live.stop() }
@@ -48,16 +52,17 @@ struct LoopStallTests {
         defer { silent.stop() }
         let stalled = Atomic<Bool>(false)
         setup.connection.loop.execute {
-            usleep(1_500_000)
+            usleep(UInt32(4_000_000 * scale))
             stalled.store(true, ordering: .releasing)
         }
-        #expect(eventually { stalled.load(ordering: .acquiring) })
-        // The live peer is asked first, answers, and stays: well past another idle timeout.
-        Thread.sleep(forTimeInterval: 1.2)
+        #expect(eventually(timeout: 30) { stalled.load(ordering: .acquiring) })
+        let pingsBeforeTheStallEnded = live.pings.load(ordering: .relaxed)
+        // The live peer is asked first, answers, and stays: past another idle timeout.
+        Thread.sleep(forTimeInterval: 3 * scale)
         #expect(!live.closed, "a peer that answers pings was closed as idle right after the loop's stall")
-        #expect(live.pings.load(ordering: .relaxed) >= 5)
+        #expect(live.pings.load(ordering: .relaxed) >= pingsBeforeTheStallEnded + 2, "pinged on after the stall")
         // The mute one is pinged after the stall too, and closed when it leaves that ping unanswered.
-        #expect(eventually { silent.closed })
+        #expect(eventually(timeout: 30) { silent.closed })
         #expect(silent.closeCode.withLock { $0 } == 1001)
         #expect(silent.pings.load(ordering: .relaxed) >= 1)
     }

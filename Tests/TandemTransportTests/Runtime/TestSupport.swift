@@ -179,6 +179,25 @@ final class RawSocket {
         return out
     }
 
+    /// Reads until what has arrived contains `text`, or EOF, or `timeout`: for an answer on a
+    /// connection that stays open, without waiting out the whole timeout.
+    func read(until text: String, timeout: Double) -> String {
+        let wanted = Array(text.utf8)
+        var out: [UInt8] = []
+        let deadline = Date().addingTimeInterval(timeout)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while out.count < wanted.count || !String(decoding: out, as: UTF8.self).contains(text) {
+            let remaining = deadline.timeIntervalSinceNow
+            if remaining <= 0 { break }
+            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            if poll(&pfd, 1, Int32(remaining * 1000) + 1) <= 0 { break }
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            out.append(contentsOf: buffer[0..<n])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     /// Reads the HTTP status code of the response (waits for EOF or a blank line).
     func readStatus(timeout: Double = 5) -> Int? {
         let text = String(decoding: readAll(timeout: timeout), as: UTF8.self)
