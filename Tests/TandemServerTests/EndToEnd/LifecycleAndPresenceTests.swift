@@ -62,7 +62,7 @@ extension EndToEnd {
             try first.ok("session.leave", ["session": "a"])
             #expect(try first.errorCode("session.join", ["session": "c"]) == nil, "leaving frees a slot")
             second.close()
-            #expect(eventually(timeout: 2) { TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == nil },
+            #expect(eventually(timeout: 10 * testTimeScale) { TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == nil },
                     "a closed connection frees its place")
         }
 
@@ -76,7 +76,7 @@ extension EndToEnd {
             #expect(TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == 503, "full: said, not a silent close")
             // Monitoring sees a full server as up, and can read the refusals while they happen (audit).
             #expect(try RawSocket.get("/healthz", port: harness.port).hasPrefix("HTTP/1.1 200"))
-            #expect(eventually(timeout: 3) { harness.server.metrics.connectionsRefused.value >= 1 }, "sampled once a second")
+            #expect(eventually(timeout: 10 * testTimeScale) { harness.server.metrics.connectionsRefused.value >= 1 }, "sampled once a second")
             let metrics = try RawSocket.get("/metrics", port: harness.port)
             #expect(metrics.hasPrefix("HTTP/1.1 200"), "\(metrics.prefix(200))")
             // The overflow places held by silent sockets: the next one is closed without a word.
@@ -88,25 +88,28 @@ extension EndToEnd {
             #expect(TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == -1, "beyond them the socket is closed")
             silent.forEach { close($0) }
             silent = []
-            #expect(eventually(timeout: 2) { (try? RawSocket.get("/healthz", port: harness.port))?.hasPrefix("HTTP/1.1 200") == true },
+            #expect(eventually(timeout: 10 * testTimeScale) { (try? RawSocket.get("/healthz", port: harness.port))?.hasPrefix("HTTP/1.1 200") == true },
                     "closed overflow places are free again")
             first.close()
-            #expect(eventually(timeout: 2) { TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == nil },
+            #expect(eventually(timeout: 10 * testTimeScale) { TandemTestClient.handshakeStatus(port: harness.port, .bearer(alice.token)) == nil },
                     "a closed connection frees its place")
             second.close()
         }
 
         @Test("a connection from which nothing arrives is closed with 4000 after idle_timeout; one answering pings stays")
         func idleTimeout() throws {
-            let harness = try TestServer { $0.idleTimeoutSeconds = 1; $0.pingIntervalSeconds = 0.25 }
+            // An answer window (idle - ping) of 3.5 s: on a loaded host the test thread that answers
+            // for the lively client can wait its turn for a second (a 0.75 s window was tight).
+            let harness = try TestServer { $0.idleTimeoutSeconds = 4 * testTimeScale; $0.pingIntervalSeconds = 0.5 * testTimeScale }
             defer { harness.stop() }
             let alice = try harness.user("alice")
             let silent = try harness.connect(alice, label: "silent")
             let lively = try harness.connect(alice, label: "lively")
             let start = monotonicSeconds()
-            // The lively client reads (and so answers the server's pings) while the silent one does nothing.
-            while monotonicSeconds() - start < 1.8 { lively.pump(timeout: 0.05) }
-            let closed = try #require(silent.waitForClose(timeout: 2))
+            // The lively client reads (and so answers the server's pings) while the silent one does
+            // nothing, past the silent one's idle timeout.
+            while monotonicSeconds() - start < 6 * testTimeScale { lively.pump(timeout: 0.05) }
+            let closed = try #require(silent.waitForClose(timeout: 10 * testTimeScale))
             #expect(closed.code == 4000, "\(closed)")
             #expect(lively.closed == nil, "a client answering pings is not idle")
             #expect(try lively.errorCode("ping") == nil)

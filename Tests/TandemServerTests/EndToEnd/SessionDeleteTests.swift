@@ -66,16 +66,16 @@ extension EndToEnd {
             try viewer.ok("session.join", ["session": "doomed"])
             let admin = try harness.externalStore()
             defer { admin.close() }
-            let deletedAt = monotonicSeconds()
+            // Told by the access watcher (a look every 0.25 s); nothing else would tell them. Not a
+            // latency bound: a loaded host can take a second over a tick.
             try admin.adminDeleteSession(id: "doomed")
-            let event = try #require(member.nextEvent(named: "session", timeout: 3))
+            let event = try #require(member.nextEvent(named: "session", timeout: 10 * testTimeScale))
             #expect(event["change"] == "deleted" && event["session"] == "doomed" && event["by"] == "admin")
-            #expect(monotonicSeconds() - deletedAt < 1.0)
             #expect(try member.errorCode("turn.post", ["session": "doomed", "content": "late"]) == "not_found")
             // The viewer is told the same before its connection closes (not "revoked": the session is gone).
-            let seen = try #require(viewer.nextEvent(named: "session", timeout: 3))
+            let seen = try #require(viewer.nextEvent(named: "session", timeout: 10 * testTimeScale))
             #expect(seen["change"] == "deleted")
-            let closed = try #require(viewer.waitForClose(timeout: 3))
+            let closed = try #require(viewer.waitForClose(timeout: 10 * testTimeScale))
             #expect(closed.code == 4403 && closed.reason == "session deleted")
             // The gauge follows when the server has closed the viewer's socket, just after the frame
             // this client read: awaited, not read at once.

@@ -40,14 +40,14 @@ extension EndToEnd {
             try poster.ok("session.join", ["session": "s-count"])
             // "alice joined" reaches alice after her join's answer: wait for it, or it could be
             // counted after `before` is read (it was, once, under load).
-            #expect(poster.nextEvent(named: "presence", timeout: 2)?["user"]?.stringValue == "alice")
+            #expect(poster.nextEvent(named: "presence", timeout: 10 * testTimeScale)?["user"]?.stringValue == "alice")
             let before = deliveries.value
             let late = try harness.connect(bob)
             let joined = try late.ok("session.join", ["session": "s-count", "since": 0])
             // The 5 turns and bob's own member event, replayed to bob; then "bob joined" to alice and bob.
             let backlog = try #require(joined["backlog"]?.intValue)
             #expect(backlog == 6)
-            #expect(eventually(timeout: 2) { deliveries.value - before == Int(backlog) + 2 }, "\(deliveries.value - before)")
+            #expect(eventually(timeout: 10 * testTimeScale) { deliveries.value - before == Int(backlog) + 2 }, "\(deliveries.value - before)")
         }
     }
 }
