@@ -65,6 +65,10 @@ extension EndToEnd {
             try harness.session("s-1", owner: alice)
             #expect(try PendingGet("/healthz", port: harness.port).answer().hasPrefix("HTTP/1.1 200"))
             #expect(try PendingGet("/metrics", port: harness.port).answer().contains("\ntandem_store_readable 1\n"))
+            // Every pooled reader opened now (they open when first needed): one opened after the
+            // removal would make a new, empty file ("no such table", seen under load when the
+            // access watcher held the only open one).
+            try HeldReaders(harness.store, count: StoreConfiguration(path: harness.databasePath).readerCount).release()
 
             // Removed: every open connection reads on (the descriptor), the file is not there.
             try FileManager.default.removeItem(atPath: harness.databasePath)

@@ -184,7 +184,9 @@ struct TLSAndDeflateTests {
             worst = max(worst, Date().timeIntervalSince(sent))
             round += 1
         }
-        #expect(worst < 0.5 * testTimeScale, "worst round trip \(worst) s over \(round) rounds")
+        // A loop held by the flood answers no round while the flood lasts (all 2 s of rounds and
+        // after): 1.5 s, not a latency bound (0.57 s was seen at load 16 with the loop fine).
+        #expect(worst < 1.5 * testTimeScale, "worst round trip \(worst) s over \(round) rounds")
         flooding.store(false, ordering: .relaxed)
         flooder.disconnect()
     }
