@@ -191,6 +191,7 @@ final class RawSocket {
             if remaining <= 0 { break }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
             if poll(&pfd, 1, Int32(remaining * 1000) + 1) <= 0 { break }
+            // Safe: the pointer is lent to this one recv, which writes at most `count` bytes into the buffer.
             let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
             if n <= 0 { break }
             out.append(contentsOf: buffer[0..<n])
