@@ -1,3 +1,6 @@
+// CSystem as well as Glibc: MSG_NOSIGNAL comes through whichever of the two owns <sys/socket.h> in a
+// given build, and with Glibc alone the build failed now and then ("cannot find MSG_NOSIGNAL").
+import CSystem
 #if canImport(Glibc)
 import Glibc
 #endif
