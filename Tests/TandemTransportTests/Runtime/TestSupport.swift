@@ -163,30 +163,23 @@ final class RawSocket {
 
     /// Reads until EOF, `limit` bytes, or `timeout`.
     func readAll(timeout: Double = 5, limit: Int = 1 << 20) -> [UInt8] {
-        var out: [UInt8] = []
-        let deadline = Date().addingTimeInterval(timeout)
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while out.count < limit {
-            let remaining = deadline.timeIntervalSinceNow
-            if remaining <= 0 { break }
-            var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            if poll(&pfd, 1, Int32(remaining * 1000) + 1) <= 0 { break }
-            // Safe: the pointer is lent to the call only and not kept.
-            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress, $0.count, 0) }
-            if n <= 0 { break }
-            out.append(contentsOf: buffer[0..<n])
-        }
-        return out
+        read(timeout: timeout) { $0.count >= limit }
     }
 
     /// Reads until what has arrived contains `text`, or EOF, or `timeout`: for an answer on a
     /// connection that stays open, without waiting out the whole timeout.
     func read(until text: String, timeout: Double) -> String {
-        let wanted = Array(text.utf8)
+        let wanted = text.utf8.count
+        let out = read(timeout: timeout) { $0.count >= wanted && String(decoding: $0, as: UTF8.self).contains(text) }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Reads until `done` says so of what has arrived, or EOF, or `timeout`.
+    private func read(timeout: Double, until done: ([UInt8]) -> Bool) -> [UInt8] {
         var out: [UInt8] = []
         let deadline = Date().addingTimeInterval(timeout)
         var buffer = [UInt8](repeating: 0, count: 65536)
-        while out.count < wanted.count || !String(decoding: out, as: UTF8.self).contains(text) {
+        while !done(out) {
             let remaining = deadline.timeIntervalSinceNow
             if remaining <= 0 { break }
             var pfd = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
@@ -196,7 +189,7 @@ final class RawSocket {
             if n <= 0 { break }
             out.append(contentsOf: buffer[0..<n])
         }
-        return String(decoding: out, as: UTF8.self)
+        return out
     }
 
     /// Reads the HTTP status code of the response (waits for EOF or a blank line).
